@@ -1,0 +1,214 @@
+// Policyplane's own documents (apiVersion policyplane.io/v1): Policy,
+// ComplianceConstraint, Exception. These zod schemas are the contract between
+// the seed, the editor, the compiler and the evaluator. Unknown fields are
+// errors (strict objects) so a typo never silently widens or narrows a policy.
+import { z } from "zod";
+
+export const API_VERSION = "policyplane.io/v1";
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const resourceName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(dnsLabel, "must be a lowercase DNS label: a-z, 0-9 and '-', starting and ending with a letter or digit");
+
+// Kubernetes label keys: optional DNS-subdomain prefix, then a name of at most 63 characters.
+const labelKey = z
+  .string()
+  .regex(
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+    "must be a Kubernetes label key such as app or app.kubernetes.io/name",
+  );
+const labelValue = z
+  .string()
+  .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, "must be a Kubernetes label value (at most 63 characters: letters, digits, '-', '_', '.')");
+
+export const labelSelector = z.strictObject({
+  matchLabels: z.record(labelKey, labelValue).optional(),
+  matchExpressions: z
+    .array(
+      z
+        .strictObject({
+          key: labelKey,
+          operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+          values: z.array(labelValue).optional(),
+        })
+        .superRefine((e, ctx) => {
+          const needsValues = e.operator === "In" || e.operator === "NotIn";
+          if (needsValues && (!e.values || e.values.length === 0)) {
+            ctx.addIssue({ code: "custom", path: ["values"], message: `operator ${e.operator} needs at least one value` });
+          }
+          if (!needsValues && e.values && e.values.length > 0) {
+            ctx.addIssue({ code: "custom", path: ["values"], message: `operator ${e.operator} takes no values` });
+          }
+        }),
+    )
+    .optional(),
+});
+export type LabelSelector = z.infer<typeof labelSelector>;
+
+/** Which pods: a tenant and/or named namespaces and/or label selectors, all AND'ed. */
+export const workloadSelector = z.strictObject({
+  tenant: resourceName.optional(),
+  namespaces: z.array(resourceName).min(1).optional(),
+  namespaceSelector: labelSelector.optional(),
+  podSelector: labelSelector.optional(),
+});
+export type WorkloadSelector = z.infer<typeof workloadSelector>;
+
+function isValidCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split("/");
+  if (rest.length > 0 || address === undefined || prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
+    return bits <= 32 && address.split(".").every((octet) => Number(octet) <= 255);
+  }
+  if (address.includes(":")) return bits <= 128 && /^[0-9a-fA-F:.]+$/.test(address) && (address.match(/::/g) ?? []).length <= 1;
+  return false;
+}
+export const cidr = z.string().refine(isValidCidr, {
+  error: (issue) => `"${String(issue.input)}" is not a CIDR: expected an IPv4 or IPv6 address, '/', and a prefix length (0-32 for IPv4, 0-128 for IPv6)`,
+});
+
+// A DNS name, or a wildcard whose only '*' is the whole leftmost label (*.stripe.com).
+export const dnsName = z
+  .string()
+  .max(253)
+  .regex(
+    /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$/,
+    "must be a DNS name such as api.stripe.com, or a wildcard whose '*' is the whole leftmost label, such as *.stripe.com",
+  );
+
+export const ENTITIES = ["world", "cluster", "kube-dns"] as const;
+
+export const peer = z.union([
+  z.strictObject({ workloads: workloadSelector }),
+  z.strictObject({
+    service: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "must be namespace/name, for example payments/ledger"),
+  }),
+  z.strictObject({ cidr, except: z.array(cidr).optional() }),
+  z.strictObject({ dns: dnsName }),
+  z.strictObject({ entity: z.enum(ENTITIES) }),
+]);
+export type Peer = z.infer<typeof peer>;
+
+const portName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, "must be a port number (1-65535) or a port name of at most 15 characters");
+const portNumber = z.number().int().min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535");
+export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
+
+export const portSpec = z
+  .strictObject({
+    port: z.union([portNumber, portName]),
+    endPort: portNumber.optional(),
+    protocol: z.enum(PROTOCOLS).default("TCP"),
+  })
+  .superRefine((p, ctx) => {
+    if (p.endPort === undefined) return;
+    if (typeof p.port !== "number") ctx.addIssue({ code: "custom", path: ["endPort"], message: "endPort needs a numeric port" });
+    else if (p.endPort < p.port) ctx.addIssue({ code: "custom", path: ["endPort"], message: `endPort ${p.endPort} is below port ${p.port}` });
+  });
+export type PortSpec = z.infer<typeof portSpec>;
+
+export const TIERS = ["global", "regional", "cluster", "namespace", "baseline"] as const;
+export type Tier = (typeof TIERS)[number];
+export const ADMIN_TIERS: readonly Tier[] = ["global", "regional", "cluster"];
+
+export const rule = z.strictObject({
+  name: resourceName.optional(),
+  direction: z.enum(["ingress", "egress"]),
+  action: z.enum(["allow", "deny", "pass"]).default("allow"),
+  peers: z.array(peer).min(1, "a rule needs at least one peer"),
+  ports: z.array(portSpec).optional(),
+  /** Egress gateway the traffic must leave through (an Istio egress gateway name). */
+  via: resourceName.optional(),
+});
+export type Rule = z.infer<typeof rule>;
+
+const metadata = z.strictObject({
+  name: resourceName,
+  tenant: resourceName.optional(),
+  owner: z.string().min(1).optional(),
+  description: z.string().max(2000).optional(),
+  labels: z.record(labelKey, labelValue).optional(),
+});
+
+const scope = z.strictObject({
+  regions: z.array(resourceName).min(1).optional(),
+  clusters: z.array(resourceName).min(1).optional(),
+});
+
+export const policyDocument = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal("Policy"),
+    metadata,
+    spec: z.strictObject({
+      tier: z.enum(TIERS),
+      scope: scope.optional(),
+      /** Admin tiers only: lower numbers are evaluated first (AdminNetworkPolicy priority). */
+      priority: z.number().int().min(0).max(1000).optional(),
+      subject: workloadSelector,
+      rules: z.array(rule),
+    }),
+  })
+  .superRefine((doc, ctx) => {
+    const { tier, rules, priority } = doc.spec;
+    rules.forEach((r, i) => {
+      if (tier === "namespace" && r.action !== "allow") {
+        ctx.addIssue({ code: "custom", path: ["spec", "rules", i, "action"], message: `namespace-tier rules can only allow (got ${r.action}); deny belongs in an admin tier or the baseline` });
+      }
+      if (tier === "baseline" && r.action === "pass") {
+        ctx.addIssue({ code: "custom", path: ["spec", "rules", i, "action"], message: "baseline rules can allow or deny, not pass" });
+      }
+    });
+    if (priority !== undefined && !ADMIN_TIERS.includes(tier)) {
+      ctx.addIssue({ code: "custom", path: ["spec", "priority"], message: `priority applies to the global, regional and cluster tiers, not ${tier}` });
+    }
+    if (tier === "namespace" && !doc.metadata.tenant) {
+      ctx.addIssue({ code: "custom", path: ["metadata", "tenant"], message: "a namespace-tier policy belongs to a tenant" });
+    }
+  });
+export type PolicyDocument = z.infer<typeof policyDocument>;
+
+/** A deny-only guardrail no policy, template or exception can override. */
+export const complianceConstraintDocument = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal("ComplianceConstraint"),
+  metadata,
+  spec: z.strictObject({
+    scope: scope.optional(),
+    subject: workloadSelector,
+    direction: z.enum(["ingress", "egress"]),
+    peers: z.array(peer).min(1),
+    ports: z.array(portSpec).optional(),
+    /** Traffic through this egress gateway is not denied by the constraint. */
+    exceptVia: resourceName.optional(),
+    rationale: z.string().min(1),
+  }),
+});
+export type ComplianceConstraintDocument = z.infer<typeof complianceConstraintDocument>;
+
+/** A time-boxed allow for a narrow flow. */
+export const exceptionDocument = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal("Exception"),
+  metadata,
+  spec: z.strictObject({
+    scope: scope.optional(),
+    subject: workloadSelector,
+    direction: z.enum(["ingress", "egress"]),
+    peers: z.array(peer).min(1),
+    ports: z.array(portSpec).min(1, "an exception names the ports it opens"),
+    justification: z.string().min(10, "say why, in at least 10 characters"),
+    expiresAt: z.iso.datetime({ offset: true }),
+  }),
+});
+export type ExceptionDocument = z.infer<typeof exceptionDocument>;
+
+export const policyplaneDocument = z.discriminatedUnion("kind", [
+  policyDocument,
+  complianceConstraintDocument,
+  exceptionDocument,
+]);
+export type PolicyplaneDocument = z.infer<typeof policyplaneDocument>;

@@ -1,0 +1,141 @@
+/** IPv4/IPv6 addresses and CIDRs as bigints; used at index-build time, not per decision. */
+
+export interface ParsedIp {
+  family: 4 | 6;
+  value: bigint;
+}
+
+export interface ParsedCidr {
+  family: 4 | 6;
+  /** Network address (host bits cleared). */
+  base: bigint;
+  prefix: number;
+  /** Last address in the block. */
+  last: bigint;
+}
+
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function parseV4(s: string): bigint | null {
+  const m = V4.exec(s);
+  if (!m) return null;
+  let v = 0n;
+  for (let i = 1; i <= 4; i++) {
+    const part = m[i]!;
+    if (part.length > 1 && part.startsWith("0")) return null; // no octal-looking octets
+    const n = Number(part);
+    if (n > 255) return null;
+    v = (v << 8n) | BigInt(n);
+  }
+  return v;
+}
+
+function parseV6(s: string): bigint | null {
+  if (s.length === 0 || s.length > 45) return null;
+  let head = s;
+  let tailV4: bigint | null = null;
+  // Embedded IPv4 suffix (::ffff:1.2.3.4).
+  const lastColon = s.lastIndexOf(":");
+  if (lastColon >= 0 && s.slice(lastColon + 1).includes(".")) {
+    tailV4 = parseV4(s.slice(lastColon + 1));
+    if (tailV4 === null) return null;
+    head = s.slice(0, lastColon + 1) + "0:0";
+  }
+  const dbl = head.split("::");
+  if (dbl.length > 2) return null;
+  const parseGroups = (part: string): number[] | null => {
+    if (part === "") return [];
+    const out: number[] = [];
+    for (const g of part.split(":")) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = parseGroups(dbl[0]!);
+  const right = dbl.length === 2 ? parseGroups(dbl[1]!) : [];
+  if (!left || !right) return null;
+  let groups: number[];
+  if (dbl.length === 2) {
+    const missing = 8 - left.length - right.length;
+    if (missing < 1) return null;
+    groups = [...left, ...new Array<number>(missing).fill(0), ...right];
+  } else {
+    groups = left;
+  }
+  if (groups.length !== 8) return null;
+  let v = 0n;
+  for (const g of groups) v = (v << 16n) | BigInt(g);
+  if (tailV4 !== null) v = (v & ~0xffffffffn) | tailV4;
+  return v;
+}
+
+export function parseIp(s: string): ParsedIp | null {
+  const v4 = parseV4(s);
+  if (v4 !== null) return { family: 4, value: v4 };
+  if (s.includes(":")) {
+    const v6 = parseV6(s);
+    if (v6 !== null) return { family: 6, value: v6 };
+  }
+  return null;
+}
+
+export function isIp(s: string): boolean {
+  return parseIp(s) !== null;
+}
+
+/** Parse "a.b.c.d/n" or "x::/n". Host bits are cleared, as the kernel/CNIs do. */
+export function parseCidr(s: string): ParsedCidr | null {
+  const slash = s.indexOf("/");
+  if (slash < 0) return null;
+  const ip = parseIp(s.slice(0, slash));
+  const prefixText = s.slice(slash + 1);
+  if (!ip || !/^\d{1,3}$/.test(prefixText)) return null;
+  const prefix = Number(prefixText);
+  const bits = ip.family === 4 ? 32 : 128;
+  if (prefix > bits) return null;
+  const hostBits = BigInt(bits - prefix);
+  const hostMask = (1n << hostBits) - 1n;
+  const base = ip.value & ~hostMask & ((1n << BigInt(bits)) - 1n);
+  return { family: ip.family, base, prefix, last: base | hostMask };
+}
+
+/** A single address as a host CIDR. */
+export function hostCidr(ip: ParsedIp): ParsedCidr {
+  return { family: ip.family, base: ip.value, prefix: ip.family === 4 ? 32 : 128, last: ip.value };
+}
+
+export function cidrContainsIp(c: ParsedCidr, ip: ParsedIp): boolean {
+  return c.family === ip.family && ip.value >= c.base && ip.value <= c.last;
+}
+
+export function cidrContainsCidr(outer: ParsedCidr, inner: ParsedCidr): boolean {
+  return outer.family === inner.family && inner.base >= outer.base && inner.last <= outer.last && inner.prefix >= outer.prefix;
+}
+
+export function formatIp(ip: ParsedIp): string {
+  if (ip.family === 4) {
+    const v = ip.value;
+    return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join(".");
+  }
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((ip.value >> BigInt(i * 16)) & 0xffffn).toString(16));
+  return groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
+}
+
+/**
+ * A representative address inside `cidr` but outside every `except` block,
+ * or null when the excepts cover the whole block. Used by reachability to
+ * stand for "some destination in this block".
+ */
+export function representativeIp(cidr: ParsedCidr, except: readonly ParsedCidr[]): ParsedIp | null {
+  // Try a few candidates: just after each except block, and the block's first usable address.
+  const candidates: bigint[] = [cidr.prefix < (cidr.family === 4 ? 31 : 127) ? cidr.base + 1n : cidr.base];
+  for (const e of except) candidates.push(e.last + 1n, e.base - 1n);
+  for (const v of candidates) {
+    if (v < cidr.base || v > cidr.last) continue;
+    const ip: ParsedIp = { family: cidr.family, value: v };
+    if (!except.some((e) => cidrContainsIp(e, ip))) return ip;
+  }
+  return null;
+}
