@@ -1,0 +1,22 @@
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { Sidebar } from "@/components/shell/sidebar";
+import { TrpcReactProvider } from "@/components/trpc/client";
+import { serverCaller } from "@/server/trpc/server";
+
+export default async function ConsoleLayout({ children }: { children: ReactNode }) {
+  const api = await serverCaller();
+  const me = await api.org.me().catch(() => null);
+  if (!me?.email) redirect("/sign-in");
+  const roleSummary = me.grants
+    .map((g) => `${g.role}${g.committeeFunction ? ` (${g.committeeFunction})` : ""} · ${g.tenantName ?? "global"}`)
+    .join(", ");
+  return (
+    <TrpcReactProvider>
+      <div className="flex min-h-screen">
+        <Sidebar user={{ name: me.name ?? me.email, email: me.email, roleSummary: roleSummary || "no role yet" }} />
+        <main className="min-w-0 flex-1 px-8 py-8">{children}</main>
+      </div>
+    </TrpcReactProvider>
+  );
+}

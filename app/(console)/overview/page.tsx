@@ -1,0 +1,101 @@
+import type { Metadata } from "next";
+import { Badge, Card, PageHeader, Table, Td } from "@/components/ui/primitives";
+import { serverCaller } from "@/server/trpc/server";
+
+export const metadata: Metadata = { title: "Overview" };
+
+const TIER_ORDER = ["global", "regional", "cluster", "namespace", "baseline"] as const;
+const TIER_HELP: Record<(typeof TIER_ORDER)[number], string> = {
+  global: "Enterprise baseline, evaluated first",
+  regional: "Per region or regulatory zone",
+  cluster: "Per cluster",
+  namespace: "Application teams' policies",
+  baseline: "Secure-by-default fallback",
+};
+
+function Stat({ label, value, testId }: { label: string; value: number; testId: string }) {
+  return (
+    <div className="rounded-xl border border-slate-200 bg-white px-5 py-4 shadow-sm">
+      <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
+      <p className="mt-1 text-3xl font-semibold tabular-nums text-slate-900" data-testid={testId}>
+        {value}
+      </p>
+    </div>
+  );
+}
+
+function Upcoming({ label, arrivesWith }: { label: string; arrivesWith: string }) {
+  return (
+    <div className="rounded-xl border border-dashed border-slate-300 bg-white px-5 py-4">
+      <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
+      <p className="mt-2 text-sm text-slate-500">Not measured yet: arrives with {arrivesWith}.</p>
+    </div>
+  );
+}
+
+export default async function OverviewPage() {
+  const api = await serverCaller();
+  const counts = await api.overview.counts();
+  const tierCount = new Map(counts.policiesByTier.map((r) => [r.tier, r.count]));
+  return (
+    <>
+      <PageHeader title="Overview" description="The organisation's clusters, tenants and the policy set that governs their traffic." />
+      <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
+        <Stat label="Clusters" value={counts.clusters} testId="count-clusters" />
+        <Stat label="Tenants" value={counts.tenants} testId="count-tenants" />
+        <Stat label="Namespaces" value={counts.namespaces} testId="count-namespaces" />
+        <Stat label="Workloads" value={counts.workloads} testId="count-workloads" />
+        <Stat label="External destinations" value={counts.externalDestinations} testId="count-externals" />
+      </div>
+
+      <div className="mt-6 grid gap-6 lg:grid-cols-2">
+        <Card title="Policies by tier">
+          <ul className="divide-y divide-slate-100">
+            {TIER_ORDER.map((tier) => (
+              <li key={tier} className="flex items-center justify-between py-2.5">
+                <div>
+                  <p className="text-sm font-medium capitalize text-slate-900">{tier}</p>
+                  <p className="text-xs text-slate-500">{TIER_HELP[tier]}</p>
+                </div>
+                <span className="text-lg font-semibold tabular-nums text-slate-900" data-testid={`tier-${tier}`}>
+                  {tierCount.get(tier) ?? 0}
+                </span>
+              </li>
+            ))}
+            <li className="flex items-center justify-between py-2.5">
+              <div>
+                <p className="text-sm font-medium text-slate-900">Compliance constraints</p>
+                <p className="text-xs text-slate-500">Deny-only guardrails nothing can override</p>
+              </div>
+              <span className="text-lg font-semibold tabular-nums text-slate-900" data-testid="count-constraints">
+                {counts.constraints}
+              </span>
+            </li>
+          </ul>
+        </Card>
+
+        <Card title="Clusters">
+          <Table head={["Cluster", "Region", "Environment", "Workloads"]}>
+            {counts.perCluster.map((c) => (
+              <tr key={c.cluster}>
+                <Td className="font-medium text-slate-900">{c.cluster}</Td>
+                <Td>{c.region}</Td>
+                <Td>
+                  <Badge tone={c.environment === "production" ? "violet" : "blue"}>{c.environment}</Badge>
+                </Td>
+                <Td className="tabular-nums">{c.workloads}</Td>
+              </tr>
+            ))}
+          </Table>
+        </Card>
+      </div>
+
+      <h2 className="mt-8 mb-3 text-sm font-semibold text-slate-900">Coming with later features</h2>
+      <div className="grid gap-4 md:grid-cols-3">
+        <Upcoming label="Open change requests" arrivesWith="the change workflow" />
+        <Upcoming label="Active exceptions" arrivesWith="time-boxed exceptions" />
+        <Upcoming label="Violations and drift" arrivesWith="violation and drift monitoring" />
+      </div>
+    </>
+  );
+}

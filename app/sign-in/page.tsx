@@ -1,0 +1,41 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { SignInForm } from "@/components/auth/sign-in-form";
+import { Logo } from "@/components/shell/logo";
+import { getRuntime } from "@/server/runtime";
+import { DEMO_PASSWORD, DEMO_USERS } from "@/server/seed/demo-data";
+import { demoUsersPresent } from "@/server/seed/demo";
+import { requestContext } from "@/server/trpc/server";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+export default async function SignInPage() {
+  const ctx = await requestContext();
+  if (ctx.actor) redirect("/overview");
+  const runtime = await getRuntime();
+  const demo = runtime.env.POLICYPLANE_DEMO === "on" && (await demoUsersPresent(runtime.database.db));
+  const demoAccounts = demo
+    ? DEMO_USERS.map((u) => ({
+        name: u.name,
+        email: u.email,
+        title: u.title,
+        role: u.grants.map((g) => `${g.role}${g.committeeFunction ? ` · ${g.committeeFunction}` : ""}${g.tenant ? ` · ${g.tenant}` : ""}`)[0]!,
+      }))
+    : [];
+  const sso = runtime.env.OIDC_DISCOVERY_URL ? { id: runtime.env.OIDC_PROVIDER_ID, name: runtime.env.OIDC_PROVIDER_NAME } : null;
+
+  return (
+    <div className="flex min-h-screen items-center justify-center bg-ink-900 px-4 py-12">
+      <div className="w-full max-w-md rounded-2xl bg-white p-8 shadow-xl">
+        <div className="mb-6 flex items-center gap-3">
+          <Logo className="h-9 w-9" />
+          <div>
+            <h1 className="text-lg font-semibold text-slate-900">Sign in to Policyplane</h1>
+            <p className="text-sm text-slate-500">Network segmentation and egress control for every cluster</p>
+          </div>
+        </div>
+        <SignInForm demoAccounts={demoAccounts} demoPassword={demo ? DEMO_PASSWORD : null} sso={sso} />
+      </div>
+    </div>
+  );
+}

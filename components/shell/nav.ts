@@ -1,0 +1,13 @@
+/** The console's sections, in the order of the navigation. */
+export const NAV_ITEMS = [
+  { href: "/overview", label: "Overview" },
+  { href: "/policies", label: "Policies" },
+  { href: "/graph", label: "Graph" },
+  { href: "/simulator", label: "Simulator" },
+  { href: "/changes", label: "Changes" },
+  { href: "/exceptions", label: "Exceptions" },
+  { href: "/clusters", label: "Clusters" },
+  { href: "/violations", label: "Violations" },
+  { href: "/audit", label: "Audit" },
+  { href: "/settings", label: "Settings" },
+] as const;

@@ -1,0 +1,16 @@
+import { getRuntime } from "./server/runtime";
+
+/**
+ * If the database cannot be opened the server must not pretend to be up
+ * (Next.js would print "Ready" and answer every request with 500): exit.
+ */
+export async function openRuntimeOrExit(): Promise<void> {
+  const started = Date.now();
+  try {
+    const runtime = await getRuntime();
+    console.log(`[policyplane] database ready (${runtime.database.kind}) in ${Date.now() - started} ms`);
+  } catch (error) {
+    console.error("[policyplane] FATAL: could not open the database or apply migrations:", error);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm start`: build the console when the sources changed since the last build,
+// then serve it with `next start` on $PORT (default 3000).
+import { spawnSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+const SOURCES = ["app", "components", "server", "db", "proxy.ts", "instrumentation.ts", "instrumentation-node.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"];
+const stampFile = path.join(root, ".next", "policyplane-source-stamp");
+
+/** A fingerprint of the sources: paths, sizes and modification times. */
+function sourceStamp() {
+  const hash = createHash("sha256");
+  const walk = (p) => {
+    const stat = statSync(p);
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(p).sort()) walk(path.join(p, entry));
+    } else {
+      hash.update(`${path.relative(root, p)}:${stat.size}:${stat.mtimeMs}\n`);
+    }
+  };
+  for (const s of SOURCES) if (existsSync(path.join(root, s))) walk(path.join(root, s));
+  return hash.digest("hex");
+}
+
+const stamp = sourceStamp();
+const built = existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
+if (!built) {
+  console.log("[policyplane] building the console (first start or sources changed)…");
+  const result = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+  writeFileSync(stampFile, stamp);
+}
+
+const port = process.env.PORT ?? "3000";
+console.log(`[policyplane] starting on http://localhost:${port}`);
+const server = spawn(process.execPath, [nextBin, "start", "-p", port], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
+server.on("exit", (code) => process.exit(code ?? 0));

@@ -1,0 +1,76 @@
+// The REST API for machines (cluster agents, CI, webhooks): one fetch-standard
+// Hono app, mounted by Next.js under /api/v1 and runnable on its own.
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Database } from "@/db/client";
+import type { Actor } from "@/server/context";
+import { Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooLarge, Unauthenticated } from "@/server/errors";
+import { authenticateApiToken } from "@/server/tokens/tokens";
+
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+type Env = { Variables: { db: Database; actor: Actor; requestId: string } };
+
+function statusFor(error: ServiceError): 400 | 401 | 403 | 404 | 409 | 413 | 500 {
+  if (error instanceof InvalidInput) return 400;
+  if (error instanceof Unauthenticated) return 401;
+  if (error instanceof Forbidden) return 403;
+  if (error instanceof NotFound) return 404;
+  if (error instanceof Conflict) return 409;
+  if (error instanceof TooLarge) return 413;
+  return 500;
+}
+
+export function createApiApp(getDb: () => Promise<Database>) {
+  const app = new Hono<Env>().basePath("/api/v1");
+
+  app.onError((error, c) => {
+    const requestId = c.get("requestId") ?? "unknown";
+    if (error instanceof ServiceError && statusFor(error) !== 500) {
+      const body: Record<string, unknown> = { error: error.name, message: error.message, requestId };
+      if (error instanceof InvalidInput) Object.assign(body, { field: error.field, position: error.position });
+      return c.json(body, statusFor(error));
+    }
+    console.error(`[api] ${c.req.method} ${c.req.path} failed (request ${requestId})`, error);
+    return c.json({ error: "InternalError", message: "Something went wrong on the server.", requestId }, 500);
+  });
+  app.notFound((c) => c.json({ error: "NotFound", message: `No API route ${c.req.method} ${c.req.path}` }, 404));
+
+  app.use("*", async (c, next) => {
+    c.set("requestId", c.req.header("x-request-id") ?? randomUUID());
+    c.header("x-request-id", c.get("requestId"));
+    await next();
+  });
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_REQUEST_BYTES,
+      onError: (c) => c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413),
+    }),
+  );
+
+  app.get("/health", async (c) => {
+    const db = await getDb();
+    await db.execute("select 1");
+    return c.json({ status: "ok" });
+  });
+
+  // Everything below needs a machine token: `Authorization: Bearer ppt_…`.
+  app.use("*", async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new Unauthenticated("Send an API token as `Authorization: Bearer <token>`.");
+    const db = await getDb();
+    c.set("db", db);
+    c.set("actor", await authenticateApiToken(db, match[1]!));
+    await next();
+  });
+
+  app.get("/whoami", (c) => {
+    const actor = c.get("actor");
+    return c.json({ type: actor.type, id: actor.id, label: actor.label, grants: actor.grants });
+  });
+
+  return app;
+}

@@ -1,0 +1,67 @@
+// better-auth: e-mail + password (the demo, and small installs) and, when the
+// OIDC_* variables are set, one generic OpenID Connect provider.
+import { betterAuth } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { nextCookies } from "better-auth/next-js";
+import { genericOAuth } from "better-auth/plugins";
+import type { Database } from "@/db/client";
+import * as schema from "@/db/schema";
+import type { Env } from "@/server/env";
+
+export const SESSION_TTL_SECONDS = 8 * 60 * 60;
+
+export function createAuth(db: Database, env: Env, secret: string) {
+  const baseURL = env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`;
+  const oidc =
+    env.OIDC_DISCOVERY_URL && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
+      ? [
+          genericOAuth({
+            config: [
+              {
+                providerId: env.OIDC_PROVIDER_ID,
+                discoveryUrl: env.OIDC_DISCOVERY_URL,
+                clientId: env.OIDC_CLIENT_ID,
+                clientSecret: env.OIDC_CLIENT_SECRET,
+                scopes: env.OIDC_SCOPES.split(/\s+/),
+                pkce: true,
+              },
+            ],
+          }),
+        ]
+      : [];
+  return betterAuth({
+    appName: "Policyplane",
+    baseURL,
+    secret,
+    database: drizzleAdapter(db, {
+      provider: "pg",
+      schema: {
+        user: schema.user,
+        session: schema.session,
+        account: schema.account,
+        verification: schema.verification,
+        rateLimit: schema.rateLimit,
+      },
+    }),
+    // Accounts are created by admins in Settings (or by the OIDC provider), never by self sign-up.
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
+    session: { expiresIn: SESSION_TTL_SECONDS, updateAge: 60 * 60 },
+    rateLimit: {
+      enabled: true,
+      storage: "database",
+      window: env.AUTH_RATE_LIMIT_WINDOW_SECONDS,
+      max: env.AUTH_RATE_LIMIT_MAX * 10,
+      customRules: {
+        "/sign-in/email": { window: env.AUTH_RATE_LIMIT_WINDOW_SECONDS, max: env.AUTH_RATE_LIMIT_MAX },
+      },
+    },
+    advanced: {
+      useSecureCookies: baseURL.startsWith("https://"),
+      defaultCookieAttributes: { sameSite: "lax", httpOnly: true },
+      ipAddress: { ipAddressHeaders: ["x-forwarded-for", "x-real-ip"] },
+    },
+    plugins: [...oidc, nextCookies()],
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;

@@ -1,0 +1,51 @@
+// The server's long-lived parts, created once per process: the database (the
+// process owns the PGlite folder), the auth instance and the demo seed.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { openDatabase, type DatabaseHandle } from "@/db/client";
+import { createAuth, type Auth } from "@/server/auth/auth";
+import { env, type Env } from "@/server/env";
+import { seedDemoOrganisation } from "@/server/seed/demo";
+
+export interface Runtime {
+  database: DatabaseHandle;
+  auth: Auth;
+  env: Env;
+}
+
+const globalForRuntime = globalThis as unknown as { policyplaneRuntime?: Promise<Runtime> };
+
+export function getRuntime(): Promise<Runtime> {
+  globalForRuntime.policyplaneRuntime ??= createRuntime().catch((error: unknown) => {
+    globalForRuntime.policyplaneRuntime = undefined;
+    throw error;
+  });
+  return globalForRuntime.policyplaneRuntime;
+}
+
+async function createRuntime(): Promise<Runtime> {
+  const config = env();
+  const database = await openDatabase(
+    config.DATABASE_URL ? { kind: "postgres", url: config.DATABASE_URL } : { kind: "pglite", dataDir: path.resolve(config.PGLITE_DIR) },
+  );
+  const secret = config.BETTER_AUTH_SECRET ?? localSecret(config);
+  const auth = createAuth(database.db, config, secret);
+  if (config.POLICYPLANE_DEMO === "on") await seedDemoOrganisation(database.db);
+  return { database, auth, env: config };
+}
+
+/**
+ * Without BETTER_AUTH_SECRET an embedded install keeps a random secret beside its
+ * data, so the quick start needs no configuration. A shared PostgreSQL means
+ * several replicas, which must share one secret from the environment.
+ */
+function localSecret(config: Env): string {
+  if (config.DATABASE_URL) throw new Error("BETTER_AUTH_SECRET must be set when DATABASE_URL is used (all replicas need the same secret)");
+  const file = path.join(path.resolve(config.PGLITE_DIR), "..", "auth-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(path.dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

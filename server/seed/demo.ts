@@ -1,0 +1,128 @@
+// Writes the demo organisation. Idempotent: it only runs on a database that has
+// no tenants yet, and does everything in one transaction with one audit event.
+import { randomUUID } from "node:crypto";
+import { count, eq } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import * as t from "@/db/schema";
+import { recordAudit } from "@/server/audit/record";
+import { systemActor, withTransaction } from "@/server/context";
+import { contentHash } from "@/server/lib/canonical";
+import { insertPasswordUser } from "@/server/users/credentials";
+import { DEMO_CLUSTERS, DEMO_EXTERNAL_DESTINATIONS, DEMO_NAMESPACES, DEMO_PASSWORD, DEMO_POLICIES, DEMO_TENANTS, DEMO_USERS } from "./demo-data";
+
+export async function seedDemoOrganisation(db: Database): Promise<{ seeded: boolean }> {
+  const [existing] = await db.select({ n: count() }).from(t.tenants);
+  if ((existing?.n ?? 0) > 0) return { seeded: false };
+
+  const ctx = { db, actor: systemActor("demo seed"), requestId: `seed-${randomUUID()}` };
+  await withTransaction(ctx, async (tx) => {
+    const q = tx.db;
+    const userIds = new Map<string, string>();
+    for (const u of DEMO_USERS) {
+      userIds.set(u.email, await insertPasswordUser(q, { name: u.name, email: u.email, password: DEMO_PASSWORD }));
+    }
+
+    const tenantRows = await q.insert(t.tenants).values(DEMO_TENANTS).returning();
+    const tenantId = new Map(tenantRows.map((row) => [row.name, row.id]));
+
+    for (const u of DEMO_USERS) {
+      for (const g of u.grants) {
+        await q.insert(t.memberships).values({
+          userId: userIds.get(u.email)!,
+          tenantId: g.tenant ? tenantId.get(g.tenant)! : null,
+          role: g.role,
+          committeeFunction: g.committeeFunction ?? null,
+        });
+      }
+    }
+
+    let workloadCount = 0;
+    for (const [clusterIndex, c] of DEMO_CLUSTERS.entries()) {
+      const [cluster] = await q
+        .insert(t.clusters)
+        .values({ name: c.name, region: c.region, environment: c.environment, labels: c.labels })
+        .returning();
+      let podIndex = 10;
+      for (const [nsIndex, n] of DEMO_NAMESPACES.entries()) {
+        const workloadsHere = n.workloads.filter((w) => !w.clusters || w.clusters.includes(c.name));
+        if (workloadsHere.length === 0) continue;
+        const [namespace] = await q
+          .insert(t.namespaces)
+          .values({
+            clusterId: cluster!.id,
+            tenantId: n.tenant ? tenantId.get(n.tenant)! : null,
+            name: n.name,
+            labels: { "kubernetes.io/metadata.name": n.name, ...(n.tenant ? { tenant: n.tenant } : {}), ...n.labels },
+          })
+          .returning();
+        for (const w of workloadsHere) {
+          const ips = Array.from({ length: w.replicas }, () => `${c.podCidr}.${nsIndex + 1}.${podIndex++}`);
+          const labels = { app: w.name, tier: w.tier, ...(n.tenant ? { tenant: n.tenant } : {}) };
+          await q.insert(t.workloads).values({ namespaceId: namespace!.id, name: w.name, kind: w.kind, labels, ports: w.ports, ips, replicas: w.replicas });
+          workloadCount++;
+          if (w.ports.length > 0 && w.kind !== "DaemonSet" && w.kind !== "Job") {
+            await q.insert(t.services).values({
+              namespaceId: namespace!.id,
+              name: w.name === "coredns" ? "kube-dns" : w.name,
+              selector: { app: w.name },
+              ports: w.ports.map((p) => ({ ...p, targetPort: p.name ?? p.port })),
+              clusterIp: `172.${20 + clusterIndex}.${nsIndex}.${podIndex}`,
+            });
+          }
+        }
+      }
+    }
+
+    await q.insert(t.externalDestinations).values(
+      DEMO_EXTERNAL_DESTINATIONS.map((d) => ({ ...d, ports: d.dnsName ? [{ name: "https", port: 443, protocol: "TCP" as const }] : [] })),
+    );
+
+    for (const { author, document } of DEMO_POLICIES) {
+      const tier = document.kind === "Policy" ? document.spec.tier : "global";
+      const [policy] = await q
+        .insert(t.policies)
+        .values({
+          kind: document.kind === "ComplianceConstraint" ? "ComplianceConstraint" : "Policy",
+          name: document.metadata.name,
+          tier,
+          tenantId: document.metadata.tenant ? tenantId.get(document.metadata.tenant)! : null,
+          owner: document.metadata.owner ?? "unassigned",
+          description: document.metadata.description ?? "",
+          releasedVersion: 1,
+          latestVersion: 1,
+        })
+        .returning();
+      const authorUser = DEMO_USERS.find((u) => u.email === author)!;
+      await q.insert(t.policyVersions).values({
+        policyId: policy!.id,
+        version: 1,
+        document,
+        contentHash: contentHash(document),
+        authorId: userIds.get(author)!,
+        authorLabel: authorUser.email,
+        message: "Initial version",
+      });
+    }
+
+    await recordAudit(tx, {
+      action: "demo.seeded",
+      targetType: "organisation",
+      targetId: "demo",
+      targetLabel: "Acme Retail demo organisation",
+      after: {
+        users: DEMO_USERS.length,
+        tenants: DEMO_TENANTS.length,
+        clusters: DEMO_CLUSTERS.length,
+        workloads: workloadCount,
+        policies: DEMO_POLICIES.length,
+      },
+    });
+  });
+  return { seeded: true };
+}
+
+/** True while the demo organisation's users exist: the sign-in page then lists them. */
+export async function demoUsersPresent(db: Database): Promise<boolean> {
+  const [row] = await db.select({ id: t.user.id }).from(t.user).where(eq(t.user.email, DEMO_USERS[0]!.email)).limit(1);
+  return row !== undefined;
+}

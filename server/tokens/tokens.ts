@@ -1,0 +1,92 @@
+// Machine API tokens for cluster agents and CI: `ppt_<prefix>_<secret>`. Only a
+// SHA-256 of the whole token is stored; the token is shown once, at creation.
+import { randomBytes } from "node:crypto";
+import { and, desc, eq } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { apiTokens, tenants, type Role } from "@/db/schema";
+import { recordAudit } from "@/server/audit/record";
+import { requireRole } from "@/server/auth/authorize";
+import { withTransaction, type Actor, type ServiceContext } from "@/server/context";
+import { Conflict, NotFound, Unauthenticated } from "@/server/errors";
+import { sha256Hex } from "@/server/lib/canonical";
+
+const TOKEN_PATTERN = /^ppt_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
+
+export async function createApiToken(
+  ctx: ServiceContext,
+  input: { name: string; role: Role; tenantId: string | null; expiresInDays: number | null },
+): Promise<{ id: string; token: string }> {
+  requireRole(ctx.actor, "admin");
+  return withTransaction(ctx, async (tx) => {
+    if (input.tenantId) {
+      const [tenant] = await tx.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, input.tenantId));
+      if (!tenant) throw new NotFound("That tenant does not exist.");
+    }
+    const prefix = randomBytes(6).toString("base64url").toLowerCase().replace(/[^a-z0-9]/g, "x").slice(0, 8);
+    const token = `ppt_${prefix}_${randomBytes(32).toString("base64url")}`;
+    const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
+    const [row] = await tx.db
+      .insert(apiTokens)
+      .values({ name: input.name, prefix, secretHash: sha256Hex(token), role: input.role, tenantId: input.tenantId, createdBy: ctx.actor.id, expiresAt })
+      .returning({ id: apiTokens.id });
+    await recordAudit(tx, {
+      action: "token.created",
+      targetType: "api_token",
+      targetId: row!.id,
+      targetLabel: `${input.name} (ppt_${prefix}_…)`,
+      tenantId: input.tenantId,
+      after: { name: input.name, role: input.role, tenantId: input.tenantId, expiresAt },
+    });
+    return { id: row!.id, token };
+  });
+}
+
+export async function revokeApiToken(ctx: ServiceContext, id: string): Promise<void> {
+  requireRole(ctx.actor, "admin");
+  await withTransaction(ctx, async (tx) => {
+    const [row] = await tx.db.select().from(apiTokens).where(eq(apiTokens.id, id));
+    if (!row) throw new NotFound("No API token with that id.");
+    if (row.revokedAt) throw new Conflict(`Token "${row.name}" was already revoked.`);
+    const revokedAt = new Date();
+    await tx.db.update(apiTokens).set({ revokedAt }).where(eq(apiTokens.id, id));
+    await recordAudit(tx, {
+      action: "token.revoked",
+      targetType: "api_token",
+      targetId: id,
+      targetLabel: `${row.name} (ppt_${row.prefix}_…)`,
+      tenantId: row.tenantId,
+      before: { revokedAt: null },
+      after: { revokedAt },
+    });
+  });
+}
+
+export async function listApiTokens(db: Queryable) {
+  return db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      prefix: apiTokens.prefix,
+      role: apiTokens.role,
+      tenantId: apiTokens.tenantId,
+      createdAt: apiTokens.createdAt,
+      expiresAt: apiTokens.expiresAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+      revokedAt: apiTokens.revokedAt,
+    })
+    .from(apiTokens)
+    .orderBy(desc(apiTokens.createdAt));
+}
+
+/**
+ * The actor behind a bearer token. Every failure (malformed, unknown, forged,
+ * revoked, expired) gives the same answer, so a caller learns nothing from it.
+ */
+export async function authenticateApiToken(db: Queryable, presented: string): Promise<Actor> {
+  const rejected = new Unauthenticated("Invalid, expired or revoked API token.");
+  if (!TOKEN_PATTERN.test(presented)) throw rejected;
+  const [row] = await db.select().from(apiTokens).where(eq(apiTokens.secretHash, sha256Hex(presented)));
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) throw rejected;
+  await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(and(eq(apiTokens.id, row.id)));
+  return { type: "token", id: row.id, label: `token:${row.name}`, grants: [{ tenantId: row.tenantId, role: row.role, committeeFunction: null }] };
+}

@@ -1,0 +1,98 @@
+// tRPC: context, error mapping and the procedure builders. Routers stay thin:
+// validate with zod, check the role here or in the service, call a service.
+import { randomUUID } from "node:crypto";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError, z } from "zod";
+import type { Database } from "@/db/client";
+import type { Role } from "@/db/schema";
+import { loadGrants, requireRole } from "@/server/auth/authorize";
+import type { Actor, ServiceContext } from "@/server/context";
+import { Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooLarge, Unauthenticated } from "@/server/errors";
+import { getRuntime } from "@/server/runtime";
+
+export interface TrpcContext {
+  db: Database;
+  actor: Actor | null;
+  requestId: string;
+}
+
+/** Context for a browser request: the actor comes from the better-auth session cookie. */
+export async function createRequestContext(headers: Headers): Promise<TrpcContext> {
+  const runtime = await getRuntime();
+  const db = runtime.database.db;
+  const requestId = headers.get("x-request-id") ?? randomUUID();
+  const found = await runtime.auth.api.getSession({ headers });
+  if (!found) return { db, actor: null, requestId };
+  const grants = await loadGrants(db, found.user.id);
+  return { db, actor: { type: "user", id: found.user.id, label: found.user.email, grants }, requestId };
+}
+
+function codeFor(error: ServiceError): TRPCError["code"] {
+  if (error instanceof NotFound) return "NOT_FOUND";
+  if (error instanceof Unauthenticated) return "UNAUTHORIZED";
+  if (error instanceof Forbidden) return "FORBIDDEN";
+  if (error instanceof Conflict) return "CONFLICT";
+  if (error instanceof TooLarge) return "PAYLOAD_TOO_LARGE";
+  if (error instanceof InvalidInput) return "BAD_REQUEST";
+  return "INTERNAL_SERVER_ERROR";
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    return {
+      ...shape,
+      // Never send a stack trace or an internal message to the browser.
+      message: internal ? "Something went wrong on the server. The request id is in the server log." : shape.message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        fieldErrors: cause instanceof ZodError ? z.flattenError(cause).fieldErrors : cause instanceof InvalidInput && cause.field ? { [cause.field]: [cause.message] } : null,
+        position: cause instanceof InvalidInput ? (cause.position ?? null) : null,
+      },
+    };
+  },
+});
+
+export const createCallerFactory = t.createCallerFactory;
+export const router = t.router;
+
+/** Turns service errors into tRPC errors with the right code; logs the unexpected. */
+const mapErrors = t.middleware(async ({ ctx, next, path }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof ServiceError) {
+      throw new TRPCError({ code: codeFor(cause), message: cause.message, cause });
+    }
+    if (result.error.code === "INTERNAL_SERVER_ERROR") {
+      console.error(`[trpc] ${path} failed (request ${ctx.requestId})`, result.error.cause ?? result.error);
+    }
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session has expired or you are not signed in." });
+  const service: ServiceContext = { db: ctx.db, actor: ctx.actor, requestId: ctx.requestId };
+  return next({ ctx: { ...ctx, actor: ctx.actor, service } });
+});
+
+/** Requires `role` globally. Tenant-scoped checks happen in the services, which know the tenant. */
+export function roleProcedure(role: Role) {
+  return protectedProcedure.use(({ ctx, next }) => {
+    try {
+      requireRole(ctx.actor, role);
+    } catch (error) {
+      throw new TRPCError({ code: "FORBIDDEN", message: (error as Error).message });
+    }
+    return next();
+  });
+}
+
+export const adminProcedure = roleProcedure("admin");

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { listAuditEvents, verifyAuditTrail } from "@/server/audit/query";
+import { readableTenantIds } from "@/server/auth/authorize";
+import { protectedProcedure, router } from "../init";
+
+const PAGE = 50;
+
+export const auditRouter = router({
+  list: protectedProcedure
+    .input(
+      z
+        .object({
+          actor: z.string().trim().max(200).optional(),
+          action: z.string().trim().max(100).optional(),
+          target: z.string().trim().max(200).optional(),
+          from: z.date().optional(),
+          to: z.date().optional(),
+          cursor: z.number().int().positive().optional(),
+        })
+        .refine((f) => !f.from || !f.to || f.from <= f.to, { message: "The start of the range is after its end", path: ["from"] }),
+    )
+    .query(async ({ ctx, input }) => {
+      const { cursor, ...filter } = input;
+      const rows = await listAuditEvents(ctx.db, { ...filter, beforeSeq: cursor, tenantIds: readableTenantIds(ctx.actor), limit: PAGE + 1 });
+      return { events: rows.slice(0, PAGE), nextBeforeSeq: rows.length > PAGE ? rows[PAGE - 1]!.seq : null };
+    }),
+  verify: protectedProcedure.query(async ({ ctx }) => ({ ...(await verifyAuditTrail(ctx.db)), verifiedAt: new Date() })),
+});

@@ -1,0 +1,33 @@
+import { asc, count, countDistinct, eq } from "drizzle-orm";
+import { clusters, namespaces, tenants, user, workloads } from "@/db/schema";
+import { highestRole } from "@/server/auth/authorize";
+import { protectedProcedure, router } from "../init";
+
+export const orgRouter = router({
+  me: protectedProcedure.query(async ({ ctx }) => {
+    const [me] = await ctx.db.select({ name: user.name, email: user.email }).from(user).where(eq(user.id, ctx.actor.id ?? ""));
+    const tenantNames = new Map((await ctx.db.select({ id: tenants.id, name: tenants.name }).from(tenants)).map((t) => [t.id, t.name]));
+    const grants = ctx.actor.grants.map((g) => ({ ...g, tenantName: g.tenantId ? (tenantNames.get(g.tenantId) ?? "unknown tenant") : null }));
+    return { ...me, grants, highestRole: highestRole(ctx.actor.grants) };
+  }),
+  tenants: protectedProcedure.query(({ ctx }) =>
+    ctx.db.select({ id: tenants.id, name: tenants.name, displayName: tenants.displayName, ownerTeam: tenants.ownerTeam }).from(tenants).orderBy(asc(tenants.name)),
+  ),
+  clusters: protectedProcedure.query(({ ctx }) =>
+    ctx.db
+      .select({
+        id: clusters.id,
+        name: clusters.name,
+        region: clusters.region,
+        environment: clusters.environment,
+        labels: clusters.labels,
+        namespaces: countDistinct(namespaces.id),
+        workloads: count(workloads.id),
+      })
+      .from(clusters)
+      .leftJoin(namespaces, eq(namespaces.clusterId, clusters.id))
+      .leftJoin(workloads, eq(workloads.namespaceId, namespaces.id))
+      .groupBy(clusters.id)
+      .orderBy(asc(clusters.name)),
+  ),
+});

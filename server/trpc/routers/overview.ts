@@ -1,0 +1,6 @@
+import { overviewCounts } from "@/server/org/overview";
+import { protectedProcedure, router } from "../init";
+
+export const overviewRouter = router({
+  counts: protectedProcedure.query(({ ctx }) => overviewCounts(ctx.db)),
+});
