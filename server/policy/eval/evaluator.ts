@@ -1,0 +1,857 @@
+/**
+ * The evaluator: normalise once, decide many times.
+ *
+ * Build: pods (concrete and materialised from workload templates) are grouped
+ * into identities (namespace + namespace labels + pod labels + named ports +
+ * which IP blocks contain their addresses). Every policy is compiled into rules
+ * with peer and port matchers and attached to the identities its subject selects,
+ * per layer and direction, in evaluation order. A decision then only walks the
+ * rules attached to the source (egress) and destination (ingress) identities,
+ * and is cached per (src identity, dst identity, port, protocol, exception epoch).
+ */
+import {
+  ADMIN_TIER_ORDER,
+  PROTOCOLS,
+  refLabel,
+  type AdminTier,
+  type ClusterModel,
+  type Direction,
+  type Effect,
+  type Flow,
+  type FlowEndpoint,
+  type Labels,
+  type NamedPort,
+  type NodeInfo,
+  type Peer,
+  type PodInfo,
+  type Policy,
+  type PolicyRule,
+  type PolicySet,
+  type PortMatch,
+  type Protocol,
+  type RuleRef,
+  type Verdict,
+} from "../model";
+import { FlowError, type Result } from "../errors";
+import { cidrContainsIp, formatIp, parseCidr, parseIp, representativeIp, type ParsedCidr, type ParsedIp } from "../util/ip";
+import { compileSelector, dnsMatches, type LabelPredicate } from "./selectors";
+
+export interface EvaluatorOptions {
+  /** Platform default when no layer decides: deny when true. Off for plain Kubernetes semantics. */
+  secureByDefault?: boolean;
+}
+
+export type IdentityKind = "pod" | "node" | "external";
+
+/** An equivalence class of endpoints that every policy treats the same way. */
+export interface Identity {
+  id: number;
+  kind: IdentityKind;
+  namespace?: string;
+  nsLabels: Labels;
+  labels: Labels;
+  ports: readonly NamedPort[];
+  hostNetwork: boolean;
+  /** Labels of the node (node identities, host-network pods). */
+  nodeLabels?: Labels;
+  /** DNS names the endpoint is known by (externals). */
+  dnsNames: readonly string[];
+  /** Ids of ipBlock matchers that contain one of the endpoint's addresses. */
+  ipBlocks: ReadonlySet<number>;
+  /** True when no address is known (ipBlock matching falls back to whole-range blocks). */
+  ipUnknown: boolean;
+  /** Ids of services that select this pod or whose cluster IP this is. */
+  services: ReadonlySet<number>;
+  /** A readable example member, e.g. "default/web" or "203.0.113.7". */
+  example: string;
+}
+
+/** @internal A compiled rule, attached to the identities its policy selects. */
+export interface CRule {
+  rule: PolicyRule;
+  policy: Policy;
+  peers: PeerFn[] | null;
+  ports: PortFn[] | null;
+}
+
+export type PeerFn = (peer: Identity) => boolean;
+export type PortFn = (port: number, protocol: Protocol, dst: Identity) => boolean;
+
+/** @internal Rules attached to one identity for one direction, in evaluation order. */
+export interface SubjectIndex {
+  constraint: CRule[];
+  exception: CRule[];
+  admin: CRule[];
+  /** Namespace-layer policies that isolate the subject in this direction. */
+  npPolicies: Policy[];
+  npDeny: CRule[];
+  npAllow: CRule[];
+  baseline: CRule[];
+}
+
+/** @internal */
+export interface IdentityState {
+  identity: Identity;
+  egress: SubjectIndex;
+  ingress: SubjectIndex;
+  /** Per-identity decision cache: key = ((dstId * 65536 + port) * 4 + proto) * epochs + epoch. */
+  cache: Map<number, Decision> | null;
+}
+
+export interface DirectionDecision {
+  /** False when no policy can apply (e.g. egress of traffic that starts outside the cluster). */
+  applicable: boolean;
+  verdict: Verdict;
+  /** The chain of effects that led to the verdict, in decision order (pass effects first). */
+  effects: Effect[];
+}
+
+export interface NearestAllow {
+  rule: RuleRef;
+  layer: Effect["layer"];
+  /** "port": same peer, other port; "peer": same port, other peer; "overridden": the rule matches but an earlier layer decided. */
+  differs: "port" | "peer" | "overridden";
+  description: string;
+}
+
+export interface Decision {
+  verdict: Verdict;
+  /** A flow-level effect (compliance constraint or exception) that decided before the directions, if any. */
+  flow?: Effect;
+  egress: DirectionDecision;
+  ingress: DirectionDecision;
+  nearestAllow?: NearestAllow;
+}
+
+const PROTO_INDEX: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
+const NS_NAME_LABEL = "kubernetes.io/metadata.name";
+
+function labelsKey(l: Labels): string {
+  const keys = Object.keys(l).sort();
+  let s = "";
+  for (const k of keys) s += `${k}=${l[k]}\u0001`;
+  return s;
+}
+
+function portsKey(ports: readonly NamedPort[]): string {
+  return ports
+    .map((p) => `${p.name ?? ""}:${p.port}/${p.protocol}`)
+    .sort()
+    .join(",");
+}
+
+export function describeRule(ref: RuleRef): string {
+  const name = ref.ruleName ? ` "${ref.ruleName}"` : "";
+  return `${ref.kind} ${refLabel(ref)} ${ref.direction} rule ${ref.ruleIndex}${name}`;
+}
+
+function describePorts(ports: readonly PortMatch[] | null): string {
+  if (!ports) return "any port";
+  return ports
+    .map((p) => {
+      if (p.kind === "named") return `${p.name}${p.protocol ? `/${p.protocol}` : ""}`;
+      if (p.port === undefined) return `any ${p.protocol} port`;
+      return `${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ""}/${p.protocol}`;
+    })
+    .join(", ");
+}
+
+function tierOf(p: Policy): AdminTier {
+  return p.tier ?? "cluster";
+}
+
+export interface PodEntry {
+  pod: PodInfo;
+  identity: Identity;
+}
+
+export class Evaluator {
+  readonly cluster: ClusterModel;
+  readonly policySet: PolicySet;
+  readonly options: Required<EvaluatorOptions>;
+
+  private readonly states: IdentityState[] = [];
+  private readonly identityByKey = new Map<string, IdentityState>();
+  private readonly podByName = new Map<string, PodEntry>();
+  private readonly podsByIp = new Map<string, PodEntry>();
+  private readonly nodesByIp = new Map<string, NodeInfo>();
+  private readonly nodeByName = new Map<string, NodeInfo>();
+  private readonly nsLabels = new Map<string, Labels>();
+  private readonly externalByIp = new Map<string, IdentityState>();
+  private readonly externalByName = new Map<string, IdentityState>();
+  private readonly dnsNamesByIp = new Map<string, string[]>();
+  private readonly ipBlocks: { id: number; cidr: ParsedCidr; except: ParsedCidr[]; wholeRange: boolean }[] = [];
+  private readonly ipBlockIds = new Map<string, number>();
+  private readonly services: { id: number; namespace: string; name: string; selector?: LabelPredicate; ips: Set<string> }[] = [];
+  private readonly serviceIds = new Map<string, number>();
+  private readonly apiserverIps = new Set<string>();
+  private readonly dnsPatterns = new Set<string>();
+  /** Sorted distinct exception expiry instants (ms); a flow's epoch is how many have passed. */
+  private readonly expiries: number[];
+  private readonly epochs: number;
+  private readonly workloadPods = new Map<string, PodEntry[]>();
+  readonly podEntries: PodEntry[] = [];
+  private hits = 0;
+  private misses = 0;
+
+  constructor(cluster: ClusterModel, policySet: PolicySet, options: EvaluatorOptions = {}) {
+    this.cluster = cluster;
+    this.policySet = policySet;
+    this.options = { secureByDefault: options.secureByDefault ?? false };
+    for (const ns of cluster.namespaces) this.nsLabels.set(ns.name, { [NS_NAME_LABEL]: ns.name, ...ns.labels });
+    for (const n of cluster.nodes) {
+      this.nodeByName.set(n.name, n);
+      for (const ip of n.ips) this.nodesByIp.set(ip, n);
+    }
+    for (const ext of cluster.externals) {
+      if (ext.kind === "dns") for (const ip of ext.ips ?? []) this.dnsNamesByIp.set(ip, [...(this.dnsNamesByIp.get(ip) ?? []), ext.name]);
+    }
+    this.expiries = [...new Set(policySet.policies.filter((p) => p.layer === "exception" && p.expiresAt).map((p) => Date.parse(p.expiresAt!)))].filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
+    this.epochs = this.expiries.length + 1;
+
+    // Register every ipBlock / service / dns peer first: identities record which ones match them.
+    const compiled = policySet.policies.map((p) => this.compilePolicy(p));
+    for (const s of cluster.services) {
+      const sid = this.serviceId(s.namespace, s.name);
+      for (const ip of s.clusterIPs) this.services[sid]!.ips.add(ip);
+      if (s.namespace === "default" && s.name === "kubernetes") for (const ip of s.clusterIPs) this.apiserverIps.add(ip);
+    }
+
+    for (const pod of this.materialisePods()) {
+      const identity = this.internPod(pod);
+      const entry = { pod, identity: identity.identity };
+      this.podEntries.push(entry);
+      this.podByName.set(`${pod.namespace}/${pod.name}`, entry);
+      for (const ip of pod.ips) {
+        const prev = this.podsByIp.get(ip);
+        if (!prev || (prev.pod.hostNetwork && !pod.hostNetwork)) this.podsByIp.set(ip, entry);
+      }
+      if (pod.workload) {
+        const wk = `${pod.namespace}/${pod.workload.kind}/${pod.workload.name}`;
+        const list = this.workloadPods.get(wk);
+        if (list) list.push(entry);
+        else this.workloadPods.set(wk, [entry]);
+      }
+    }
+
+    // Attach compiled rules to the identities each subject selects.
+    const byNamespace = new Map<string, IdentityState[]>();
+    for (const st of this.states) {
+      if (st.identity.kind !== "pod" || st.identity.hostNetwork) continue; // host-network pods are not policy subjects
+      const list = byNamespace.get(st.identity.namespace!);
+      if (list) list.push(st);
+      else byNamespace.set(st.identity.namespace!, [st]);
+    }
+    for (const c of compiled) {
+      const { policy } = c;
+      const nsMatch = policy.subject.namespaces;
+      let namespaces: string[];
+      if (nsMatch.kind === "names") namespaces = [...nsMatch.names];
+      else if (nsMatch.kind === "policy") namespaces = policy.namespace ? [policy.namespace] : [];
+      else {
+        const pred = compileSelector(nsMatch.selector);
+        namespaces = [...byNamespace.keys()].filter((n) => pred(this.nsLabels.get(n) ?? { [NS_NAME_LABEL]: n }));
+      }
+      const podPred = compileSelector(policy.subject.pods);
+      for (const ns of namespaces) {
+        for (const st of byNamespace.get(ns) ?? []) {
+          if (!podPred(st.identity.labels)) continue;
+          this.attach(st, c);
+        }
+      }
+    }
+    const order = (a: CRule, b: CRule): number => {
+      const pa = a.policy;
+      const pb = b.policy;
+      const t = ADMIN_TIER_ORDER.indexOf(tierOf(pa)) - ADMIN_TIER_ORDER.indexOf(tierOf(pb));
+      if (t !== 0) return t;
+      const pr = (pa.priority ?? 0) - (pb.priority ?? 0);
+      if (pr !== 0) return pr;
+      if (pa.id !== pb.id) return pa.id < pb.id ? -1 : 1;
+      return a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
+    };
+    for (const st of this.states) {
+      for (const idx of [st.egress, st.ingress]) {
+        idx.admin.sort(order);
+        idx.baseline.sort(order);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Build helpers
+
+  private materialisePods(): PodInfo[] {
+    const pods = [...this.cluster.pods];
+    const owned = new Set(pods.filter((p) => p.workload).map((p) => `${p.namespace}/${p.workload!.kind}/${p.workload!.name}`));
+    for (const w of this.cluster.workloads) {
+      if (owned.has(`${w.namespace}/${w.kind}/${w.name}`)) continue;
+      const base = { namespace: w.namespace, labels: w.labels, ports: w.ports, ips: [], hostNetwork: w.hostNetwork, workload: { kind: w.kind, name: w.name }, fromTemplate: true, ...(w.source ? { source: w.source } : {}) };
+      if (w.kind === "StatefulSet") {
+        const n = Math.max(1, w.replicas ?? 1);
+        for (let i = 0; i < n; i++) pods.push({ ...base, name: `${w.name}-${i}` });
+      } else {
+        pods.push({ ...base, name: w.name });
+      }
+    }
+    return pods;
+  }
+
+  private ipBlockId(cidr: string, except: readonly string[]): number {
+    const key = `${cidr}|${[...except].sort().join(",")}`;
+    let id = this.ipBlockIds.get(key);
+    if (id === undefined) {
+      id = this.ipBlocks.length;
+      const c = parseCidr(cidr);
+      // Readers validate CIDRs; an invalid one here (hand-built model) matches nothing.
+      const parsed = c ?? { family: 4 as const, base: 1n, prefix: 32, last: 0n };
+      this.ipBlocks.push({ id, cidr: parsed, except: except.map((e) => parseCidr(e)).filter((e): e is ParsedCidr => !!e), wholeRange: !!c && c.prefix === 0 && except.length === 0 });
+      this.ipBlockIds.set(key, id);
+    }
+    return id;
+  }
+
+  private serviceId(namespace: string, name: string): number {
+    const key = `${namespace}/${name}`;
+    let id = this.serviceIds.get(key);
+    if (id === undefined) {
+      id = this.services.length;
+      const svc = this.cluster.services.find((s) => s.namespace === namespace && s.name === name);
+      const sel = svc?.selector && Object.keys(svc.selector).length > 0 ? svc.selector : undefined;
+      this.services.push({ id, namespace, name, ...(sel ? { selector: compileSelector({ matchLabels: sel, matchExpressions: [] }) } : {}), ips: new Set() });
+      this.serviceIds.set(key, id);
+    }
+    return id;
+  }
+
+  private ipBlocksFor(ips: readonly string[]): { set: Set<number>; unknown: boolean } {
+    const set = new Set<number>();
+    const parsed = ips.map((s) => parseIp(s)).filter((x): x is ParsedIp => !!x);
+    if (parsed.length === 0) {
+      // Address unknown (manifests without status): only a whole-range block (0.0.0.0/0 or ::/0
+      // without except) certainly contains it.
+      for (const b of this.ipBlocks) if (b.wholeRange) set.add(b.id);
+      return { set, unknown: true };
+    }
+    for (const b of this.ipBlocks) {
+      if (parsed.some((ip) => cidrContainsIp(b.cidr, ip) && !b.except.some((e) => cidrContainsIp(e, ip)))) set.add(b.id);
+    }
+    return { set, unknown: false };
+  }
+
+  private newState(key: string, identity: Omit<Identity, "id">): IdentityState {
+    const existing = this.identityByKey.get(key);
+    if (existing) return existing;
+    const emptyIndex = (): SubjectIndex => ({ constraint: [], exception: [], admin: [], npPolicies: [], npDeny: [], npAllow: [], baseline: [] });
+    const st: IdentityState = { identity: { ...identity, id: this.states.length }, egress: emptyIndex(), ingress: emptyIndex(), cache: null };
+    this.states.push(st);
+    this.identityByKey.set(key, st);
+    return st;
+  }
+
+  private internPod(pod: PodInfo): IdentityState {
+    const nsLabels = this.nsLabels.get(pod.namespace) ?? { [NS_NAME_LABEL]: pod.namespace };
+    const blocks = this.ipBlocksFor(pod.ips);
+    const services = new Set<number>();
+    for (const s of this.services) if (s.namespace === pod.namespace && s.selector && !pod.hostNetwork && s.selector(pod.labels)) services.add(s.id);
+    const node = pod.hostNetwork && pod.nodeName ? this.nodeByName.get(pod.nodeName) : undefined;
+    const key = ["pod", pod.namespace, labelsKey(pod.labels), portsKey(pod.ports), pod.hostNetwork ? `host:${pod.nodeName ?? ""}` : "", [...blocks.set].join(","), blocks.unknown ? "?" : "", [...services].join(",")].join("\u0002");
+    return this.newState(key, {
+      kind: "pod",
+      namespace: pod.namespace,
+      nsLabels,
+      labels: pod.labels,
+      ports: pod.ports,
+      hostNetwork: pod.hostNetwork,
+      ...(node ? { nodeLabels: node.labels } : pod.hostNetwork ? { nodeLabels: {} } : {}),
+      dnsNames: [],
+      ipBlocks: blocks.set,
+      ipUnknown: blocks.unknown,
+      services,
+      example: `${pod.namespace}/${pod.name}`,
+    });
+  }
+
+  private internNode(node: NodeInfo, viaIp: string): IdentityState {
+    const blocks = this.ipBlocksFor(node.ips.length ? node.ips : [viaIp]);
+    const key = ["node", labelsKey(node.labels), [...blocks.set].join(",")].join("\u0002");
+    return this.newState(key, { kind: "node", nsLabels: {}, labels: {}, nodeLabels: node.labels, ports: [], hostNetwork: true, dnsNames: [], ipBlocks: blocks.set, ipUnknown: blocks.unknown, services: new Set(), example: `node/${node.name}` });
+  }
+
+  private internExternal(ip: string | undefined, name: string | undefined): IdentityState {
+    const names = [...new Set([...(name ? [name] : []), ...(ip ? (this.dnsNamesByIp.get(ip) ?? []) : [])])];
+    let ips: string[] = ip ? [ip] : [];
+    if (!ip && name) {
+      const ext = this.cluster.externals.find((e) => e.kind === "dns" && e.name.toLowerCase() === name.toLowerCase());
+      if (ext && ext.kind === "dns") ips = [...(ext.ips ?? [])];
+    }
+    const blocks = this.ipBlocksFor(ips);
+    const services = new Set<number>();
+    if (ip) for (const s of this.services) if (s.ips.has(ip)) services.add(s.id);
+    const dnsSig = [...this.dnsPatterns].filter((p) => names.some((n) => dnsMatches(p, n))).join(",");
+    const apiserver = ip !== undefined && this.apiserverIps.has(ip);
+    const key = ["ext", [...blocks.set].join(","), blocks.unknown ? "?" : "", dnsSig, [...services].join(","), apiserver ? "api" : ""].join("\u0002");
+    return this.newState(key, { kind: "external", nsLabels: {}, labels: apiserver ? { "policyplane.io/kube-apiserver": "true" } : {}, ports: [], hostNetwork: false, dnsNames: names, ipBlocks: blocks.set, ipUnknown: blocks.unknown, services, example: name ?? ip ?? "external" });
+  }
+
+  private compilePolicy(policy: Policy): { policy: Policy; rules: CRule[] } {
+    return {
+      policy,
+      rules: policy.rules.map((rule) => ({
+        rule,
+        policy,
+        peers: rule.peers ? rule.peers.map((p) => this.compilePeer(p, policy)) : null,
+        ports: rule.ports ? rule.ports.map((p) => compilePort(p)) : null,
+      })),
+    };
+  }
+
+  private compilePeer(peer: Peer, policy: Policy): PeerFn {
+    switch (peer.kind) {
+      case "workloads": {
+        const ns = peer.selector.namespaces;
+        const podPred = compileSelector(peer.selector.pods);
+        let nsPred: (id: Identity) => boolean;
+        if (ns.kind === "policy") {
+          const home = policy.namespace;
+          nsPred = (id) => id.namespace === home;
+        } else if (ns.kind === "names") {
+          const names = new Set(ns.names);
+          nsPred = (id) => names.has(id.namespace!);
+        } else {
+          const pred = compileSelector(ns.selector);
+          const memo = new Map<string, boolean>();
+          nsPred = (id) => {
+            let v = memo.get(id.namespace!);
+            if (v === undefined) {
+              v = pred(id.nsLabels);
+              memo.set(id.namespace!, v);
+            }
+            return v;
+          };
+        }
+        // Workload selectors pick pods on the pod network; host-network pods look like their node.
+        return (id) => id.kind === "pod" && !id.hostNetwork && nsPred(id) && podPred(id.labels);
+      }
+      case "ipBlock": {
+        const bid = this.ipBlockId(peer.cidr, peer.except);
+        return (id) => id.ipBlocks.has(bid);
+      }
+      case "dns": {
+        const pattern = peer.pattern;
+        this.dnsPatterns.add(pattern);
+        return (id) => id.kind === "external" && id.dnsNames.some((n) => dnsMatches(pattern, n));
+      }
+      case "service": {
+        const sid = this.serviceId(peer.namespace, peer.name);
+        return (id) => id.services.has(sid);
+      }
+      case "nodes": {
+        const pred = compileSelector(peer.selector);
+        return (id) => (id.kind === "node" || (id.kind === "pod" && id.hostNetwork)) && pred(id.nodeLabels ?? {});
+      }
+      case "entity":
+        switch (peer.entity) {
+          case "world":
+            return (id) => id.kind === "external" && id.labels["policyplane.io/kube-apiserver"] === undefined;
+          case "cluster":
+            return (id) => id.kind !== "external";
+          case "kube-dns":
+            return (id) => id.kind === "pod" && !id.hostNetwork && id.namespace === "kube-system" && id.labels["k8s-app"] === "kube-dns";
+          case "host":
+          case "remote-node":
+            return (id) => id.kind === "node" || (id.kind === "pod" && id.hostNetwork);
+          case "kube-apiserver":
+            return (id) => (id.kind === "pod" && id.namespace === "kube-system" && id.labels.component === "kube-apiserver") || id.labels["policyplane.io/kube-apiserver"] === "true";
+          case "all":
+            return () => true;
+        }
+    }
+  }
+
+  private attach(st: IdentityState, c: { policy: Policy; rules: CRule[] }): void {
+    const { policy } = c;
+    if (policy.layer === "namespace") {
+      for (const dir of ["ingress", "egress"] as const) if (policy.policyTypes[dir]) st[dir].npPolicies.push(policy);
+    }
+    for (const r of c.rules) {
+      const idx = st[r.rule.direction];
+      switch (policy.layer) {
+        case "constraint":
+          if (r.rule.action === "deny") idx.constraint.push(r);
+          break;
+        case "exception":
+          if (r.rule.action === "allow") idx.exception.push(r);
+          break;
+        case "admin":
+          idx.admin.push(r);
+          break;
+        case "namespace":
+          if (!policy.policyTypes[r.rule.direction]) break;
+          if (r.rule.action === "deny") idx.npDeny.push(r);
+          else if (r.rule.action === "allow") idx.npAllow.push(r);
+          break;
+        case "baseline":
+          if (r.rule.action !== "pass") idx.baseline.push(r);
+          break;
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Identities and endpoints
+
+  /** The identity cache: every identity interned so far (pods at build time, externals on demand). */
+  get identities(): readonly Identity[] {
+    return this.states.map((s) => s.identity);
+  }
+
+  identity(id: number): Identity | undefined {
+    return this.states[id]?.identity;
+  }
+
+  /** Find a pod by namespace/name; falls back to a workload's materialised pod (Deployment name, StatefulSet ordinal, or a generated pod name with the workload's prefix). */
+  findPod(namespace: string, name: string): PodEntry | undefined {
+    const exact = this.podByName.get(`${namespace}/${name}`);
+    if (exact) return exact;
+    let best: { len: number; entry: PodEntry } | undefined;
+    for (const w of this.cluster.workloads) {
+      if (w.namespace !== namespace) continue;
+      if (name === w.name || name.startsWith(`${w.name}-`)) {
+        const entries = this.workloadPods.get(`${namespace}/${w.kind}/${w.name}`);
+        if (entries?.[0] && (!best || w.name.length > best.len)) best = { len: w.name.length, entry: entries[0] };
+      }
+    }
+    return best?.entry;
+  }
+
+  resolve(ep: FlowEndpoint, field = "endpoint"): Result<Identity, FlowError> {
+    switch (ep.kind) {
+      case "pod": {
+        const e = this.findPod(ep.namespace, ep.name);
+        return e ? { ok: true, value: e.identity } : { ok: false, error: new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`) };
+      }
+      case "ip": {
+        const parsed = parseIp(ep.ip);
+        if (!parsed) return { ok: false, error: new FlowError(field, `expected "<namespace>/<pod>" or an IP address, got ${JSON.stringify(ep.ip)}`) };
+        const pod = this.podsByIp.get(ep.ip);
+        if (pod) return { ok: true, value: pod.identity };
+        const node = this.nodesByIp.get(ep.ip);
+        if (node) return { ok: true, value: this.internNode(node, ep.ip).identity };
+        let st = this.externalByIp.get(ep.ip);
+        if (!st) {
+          // A Service cluster IP is translated to a backend pod before policy applies.
+          for (const s of this.services) {
+            if (s.ips.has(ep.ip) && s.selector) {
+              const backend = this.podEntries.find((p) => p.pod.namespace === s.namespace && !p.pod.hostNetwork && s.selector!(p.pod.labels));
+              if (backend) return { ok: true, value: backend.identity };
+            }
+          }
+          st = this.internExternal(ep.ip, undefined);
+          this.externalByIp.set(ep.ip, st);
+        }
+        return { ok: true, value: st.identity };
+      }
+      case "dns": {
+        const key = ep.name.toLowerCase();
+        let st = this.externalByName.get(key);
+        if (!st) {
+          st = this.internExternal(undefined, ep.name);
+          this.externalByName.set(key, st);
+        }
+        return { ok: true, value: st.identity };
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Decisions
+
+  private epochOf(time: string | Date | undefined): number {
+    if (this.expiries.length === 0) return 0;
+    const t = time === undefined ? Date.now() : typeof time === "string" ? Date.parse(time) : time.getTime();
+    let n = 0;
+    while (n < this.expiries.length && this.expiries[n]! <= t) n++;
+    return n;
+  }
+
+  /** Decide one flow. Errors (unknown pod, bad address) are returned, not thrown. */
+  decide(flow: Flow): Result<Decision, FlowError> {
+    if (!Number.isInteger(flow.port) || flow.port < 1 || flow.port > 65535) return { ok: false, error: new FlowError("port", `expected a port number between 1 and 65535, got ${String(flow.port)}`) };
+    if (PROTO_INDEX[flow.protocol] === undefined) return { ok: false, error: new FlowError("protocol", `expected one of TCP, UDP, SCTP, got ${JSON.stringify(flow.protocol)}`) };
+    const src = this.resolve(flow.src, "src");
+    if (!src.ok) return src;
+    const dst = this.resolve(flow.dst, "dst");
+    if (!dst.ok) return dst;
+    return { ok: true, value: this.decideIdentities(src.value, dst.value, flow.port, flow.protocol, flow.time) };
+  }
+
+  /** Cached decision between two identities. */
+  decideIdentities(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): Decision {
+    const st = this.states[src.id]!;
+    const epoch = this.epochOf(time);
+    const key = ((dst.id * 65536 + port) * 4 + PROTO_INDEX[protocol]) * this.epochs + epoch;
+    let cache = st.cache;
+    if (cache === null) cache = st.cache = new Map();
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
+    const d = this.evaluate(src, dst, port, protocol, epoch);
+    cache.set(key, d);
+    return d;
+  }
+
+  /** Same as decideIdentities without touching the cache (for benchmarks and tests). */
+  decideUncached(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): Decision {
+    return this.evaluate(src, dst, port, protocol, this.epochOf(time));
+  }
+
+  /** @internal For reachability: the per-identity rule indexes. */
+  subjectIndex(id: number): { egress: SubjectIndex; ingress: SubjectIndex } {
+    const st = this.states[id]!;
+    return { egress: st.egress, ingress: st.ingress };
+  }
+
+  /** @internal Whether an exception policy counts at the given epoch. */
+  activeAt(policy: Policy, epoch: number): boolean {
+    return this.isActive(policy, epoch);
+  }
+
+  /** The exception epoch of an instant (index into sorted expiries). */
+  epochAt(time?: string | Date): number {
+    return this.epochOf(time);
+  }
+
+  /** Numeric ports named in rules (port, endPort), used to probe "other" ports in reachability. */
+  rulePorts(): { port: number; endPort: number; protocol: Protocol }[] {
+    const out: { port: number; endPort: number; protocol: Protocol }[] = [];
+    for (const p of this.policySet.policies) for (const r of p.rules) for (const m of r.ports ?? []) if (m.kind === "number" && m.port !== undefined) out.push({ port: m.port, endPort: m.endPort ?? m.port, protocol: m.protocol });
+    return out;
+  }
+
+  /** Representative external destinations mentioned by rules (ipBlocks, DNS names) and the cluster's known externals. */
+  externalCandidates(): { label: string; endpoint: FlowEndpoint }[] {
+    const out: { label: string; endpoint: FlowEndpoint }[] = [];
+    const podIps = new Set(this.podsByIp.keys());
+    for (const b of this.ipBlocks) {
+      const ip = representativeIp(b.cidr, b.except);
+      if (ip) {
+        const s = formatIp(ip);
+        if (!podIps.has(s) && !this.nodesByIp.has(s)) out.push({ label: this.ipBlockLabel(b.id), endpoint: { kind: "ip", ip: s } });
+      }
+    }
+    for (const p of this.dnsPatterns) out.push({ label: p, endpoint: { kind: "dns", name: p === "*" ? "example.com" : p.replace(/\*/g, "x") } });
+    for (const e of this.cluster.externals) {
+      if (e.kind === "dns") out.push({ label: e.name, endpoint: { kind: "dns", name: e.name } });
+      else {
+        const c = parseCidr(e.cidr);
+        const ip = c ? representativeIp(c, []) : null;
+        if (ip) out.push({ label: e.name ?? e.cidr, endpoint: { kind: "ip", ip: formatIp(ip) } });
+      }
+    }
+    return out;
+  }
+
+  private ipBlockLabel(id: number): string {
+    for (const [key, v] of this.ipBlockIds) if (v === id) {
+      const [cidr, except] = key.split("|");
+      return except ? `${cidr} except ${except}` : cidr!;
+    }
+    return `ipBlock#${id}`;
+  }
+
+  cacheStats(): { hits: number; misses: number; entries: number; identities: number } {
+    let entries = 0;
+    for (const s of this.states) entries += s.cache?.size ?? 0;
+    return { hits: this.hits, misses: this.misses, entries, identities: this.states.length };
+  }
+
+  clearCache(): void {
+    for (const s of this.states) s.cache = null;
+    this.hits = 0;
+    this.misses = 0;
+  }
+
+  private ruleMatches(r: CRule, peer: Identity, port: number, protocol: Protocol, dst: Identity): boolean {
+    if (r.ports !== null) {
+      let ok = false;
+      for (const f of r.ports) if (f(port, protocol, dst)) { ok = true; break; }
+      if (!ok) return false;
+    }
+    if (r.peers !== null) {
+      for (const f of r.peers) if (f(peer)) return true;
+      return false;
+    }
+    return true;
+  }
+
+  private isActive(policy: Policy, epoch: number): boolean {
+    if (!policy.expiresAt) return true;
+    const t = Date.parse(policy.expiresAt);
+    // Active while fewer expiries than this one have passed.
+    return this.expiries.indexOf(t) >= epoch;
+  }
+
+  private evaluate(src: Identity, dst: Identity, port: number, protocol: Protocol, epoch: number): Decision {
+    const srcSt = this.states[src.id]!;
+    const dstSt = this.states[dst.id]!;
+    const egressApplies = src.kind === "pod" && !src.hostNetwork;
+    const ingressApplies = dst.kind === "pod" && !dst.hostNetwork;
+
+    // 1. Compliance constraints: any match denies the whole flow.
+    const constraint = (egressApplies ? this.firstMatch(srcSt.egress.constraint, dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstMatch(dstSt.ingress.constraint, src, port, protocol, dst) : undefined);
+    if (constraint) {
+      const eff = ruleEffect(constraint, "deny", `compliance constraint ${refLabel(constraint.policy.ref)} forbids this flow`);
+      const na = { applicable: false, verdict: "deny" as const, effects: [] };
+      return { verdict: "deny", flow: eff, egress: { ...na, applicable: egressApplies, effects: egressApplies ? [eff] : [] }, ingress: { ...na, applicable: ingressApplies, effects: ingressApplies ? [eff] : [] } };
+    }
+    // 2. Active exceptions: a match allows the whole flow.
+    const active = (list: CRule[]) => list.filter((r) => this.isActive(r.policy, epoch));
+    const exception = (egressApplies ? this.firstMatch(active(srcSt.egress.exception), dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstMatch(active(dstSt.ingress.exception), src, port, protocol, dst) : undefined);
+    if (exception) {
+      const eff = ruleEffect(exception, "allow", `exception ${refLabel(exception.policy.ref)}${exception.policy.expiresAt ? ` (expires ${exception.policy.expiresAt})` : ""} allows this flow`);
+      return { verdict: "allow", flow: eff, egress: { applicable: egressApplies, verdict: "allow", effects: [eff] }, ingress: { applicable: ingressApplies, verdict: "allow", effects: [eff] } };
+    }
+    const egress = egressApplies ? this.direction("egress", srcSt.egress, dst, port, protocol, dst) : notApplicable("egress", "the source is not a pod on the pod network, so no egress policy applies");
+    const ingress = ingressApplies ? this.direction("ingress", dstSt.ingress, src, port, protocol, dst) : notApplicable("ingress", "the destination is not a pod on the pod network, so no ingress policy applies");
+    const verdict: Verdict = egress.verdict === "allow" && ingress.verdict === "allow" ? "allow" : "deny";
+    const decision: Decision = { verdict, egress, ingress };
+    if (verdict === "deny") {
+      const denying = egress.verdict === "deny" ? { dir: "egress" as const, idx: srcSt.egress, peer: dst } : { dir: "ingress" as const, idx: dstSt.ingress, peer: src };
+      const near = this.nearestAllow(denying.idx, denying.peer, port, protocol, dst, denying.dir === "egress" ? egress : ingress);
+      if (near) decision.nearestAllow = near;
+    }
+    return decision;
+  }
+
+  private firstMatch(list: CRule[], peer: Identity, port: number, protocol: Protocol, dst: Identity): CRule | undefined {
+    for (const r of list) if (this.ruleMatches(r, peer, port, protocol, dst)) return r;
+    return undefined;
+  }
+
+  private direction(dir: Direction, idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity): DirectionDecision {
+    const effects: Effect[] = [];
+    // 3. Admin tiers: first matching rule in (tier, priority, rule order) decides; Pass skips the remaining admin rules.
+    for (const r of idx.admin) {
+      if (!this.ruleMatches(r, peer, port, protocol, dst)) continue;
+      const a = r.rule.action;
+      if (a === "pass") {
+        effects.push(ruleEffect(r, "pass", `${describeRule(r.rule.ref)} passes the decision to namespace policies`));
+        break;
+      }
+      effects.push(ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
+      return { applicable: true, verdict: a, effects };
+    }
+    // 4. Namespace policies (NetworkPolicy semantics; Cilium deny rules win within the layer).
+    if (idx.npPolicies.length > 0) {
+      const deny = this.firstMatch(idx.npDeny, peer, port, protocol, dst);
+      if (deny) {
+        effects.push(ruleEffect(deny, "deny", `${describeRule(deny.rule.ref)} denies it`));
+        return { applicable: true, verdict: "deny", effects };
+      }
+      const allow = this.firstMatch(idx.npAllow, peer, port, protocol, dst);
+      if (allow) {
+        effects.push(ruleEffect(allow, "allow", `${describeRule(allow.rule.ref)} allows it`));
+        return { applicable: true, verdict: "allow", effects };
+      }
+      const names = idx.npPolicies.map((p) => `${p.ref.kind} ${refLabel(p.ref)}`);
+      const first = idx.npPolicies[0]!;
+      effects.push({
+        layer: "namespace",
+        direction: dir,
+        verdict: "deny",
+        policy: first.ref,
+        reason: `${dir === "egress" ? "the source" : "the destination"} is isolated for ${dir} by ${names.join(", ")} and no ${dir} rule of ${names.length > 1 ? "them" : "it"} allows this peer and port`,
+      });
+      return { applicable: true, verdict: "deny", effects };
+    }
+    // 5. Baseline: first matching rule decides.
+    for (const r of idx.baseline) {
+      if (!this.ruleMatches(r, peer, port, protocol, dst)) continue;
+      const a = r.rule.action === "deny" ? "deny" : "allow";
+      effects.push(ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
+      return { applicable: true, verdict: a, effects };
+    }
+    const v: Verdict = this.options.secureByDefault ? "deny" : "allow";
+    effects.push({
+      layer: "default",
+      direction: dir,
+      verdict: v,
+      reason: this.options.secureByDefault ? `no policy decides ${dir}; the platform default (secure by default) denies` : `no policy selects ${dir === "egress" ? "the source" : "the destination"} for ${dir}; Kubernetes allows by default`,
+    });
+    return { applicable: true, verdict: v, effects };
+  }
+
+  private nearestAllow(idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity, decided: DirectionDecision): NearestAllow | undefined {
+    const candidates: { list: CRule[]; layer: Effect["layer"] }[] = [
+      { list: idx.npAllow, layer: "namespace" },
+      { list: idx.admin.filter((r) => r.rule.action === "allow"), layer: "admin" },
+      { list: idx.baseline.filter((r) => r.rule.action === "allow"), layer: "baseline" },
+      { list: idx.exception, layer: "exception" },
+    ];
+    const portOk = (r: CRule) => r.ports === null || r.ports.some((f) => f(port, protocol, dst));
+    const peerOk = (r: CRule) => r.peers === null || r.peers.some((f) => f(peer));
+    for (const want of ["overridden", "port", "peer"] as const) {
+      for (const { list, layer } of candidates) {
+        for (const r of list) {
+          const po = portOk(r);
+          const pe = peerOk(r);
+          const ref = r.rule.ref;
+          if (want === "overridden" && po && pe) {
+            const by = decided.effects[decided.effects.length - 1];
+            return { rule: ref, layer, differs: "overridden", description: `${describeRule(ref)} would allow it, but ${by ? `${by.layer} (${by.reason})` : "an earlier layer"} decided first` };
+          }
+          if (want === "port" && pe && !po) return { rule: ref, layer, differs: "port", description: `${describeRule(ref)} allows this peer on ${describePorts(r.rule.ports)}, not on ${port}/${protocol}` };
+          if (want === "peer" && po && !pe) return { rule: ref, layer, differs: "peer", description: `${describeRule(ref)} allows ${port}/${protocol}, but only from/to other peers` };
+        }
+      }
+    }
+    return undefined;
+  }
+}
+
+function notApplicable(dir: Direction, reason: string): DirectionDecision {
+  return { applicable: false, verdict: "allow", effects: [{ layer: "default", direction: dir, verdict: "allow", reason }] };
+}
+
+function ruleEffect(r: CRule, verdict: Effect["verdict"], reason: string): Effect {
+  const p = r.policy;
+  return {
+    layer: p.layer,
+    ...(p.layer === "admin" ? { tier: tierOf(p) } : {}),
+    direction: r.rule.direction,
+    verdict,
+    policy: p.ref,
+    rule: r.rule.ref,
+    ...(p.priority !== undefined ? { priority: p.priority } : {}),
+    reason,
+  };
+}
+
+function compilePort(p: PortMatch): PortFn {
+  if (p.kind === "number") {
+    const proto = p.protocol;
+    if (p.port === undefined) return (_port, protocol) => protocol === proto;
+    const lo = p.port;
+    const hi = p.endPort ?? p.port;
+    return (port, protocol) => protocol === proto && port >= lo && port <= hi;
+  }
+  // Named port: resolved on the destination pod; the container port's protocol must match the flow
+  // (and the rule's protocol, when the format states one).
+  const name = p.name;
+  const want = p.protocol;
+  return (port, protocol, dst) => {
+    if (want !== undefined && want !== protocol) return false;
+    for (const cp of dst.ports) if (cp.name === name && cp.port === port && cp.protocol === protocol) return true;
+    return false;
+  };
+}
+
+export function createEvaluator(cluster: ClusterModel, policies: PolicySet, options: EvaluatorOptions = {}): Evaluator {
+  return new Evaluator(cluster, policies, options);
+}
+
+export { PROTOCOLS };

@@ -1,0 +1,46 @@
+/** File-system entry point of the readers (the only part of the engine that touches the disk). */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { PolicyInputError } from "../errors";
+import { readManifestSources, type ManifestSource, type ReadOptions, type ReadResult } from "./manifests";
+
+const EXT = /\.(ya?ml|json)$/i;
+
+/** Expand files and folders (recursively, *.yaml|*.yml|*.json, sorted) into sources. */
+export function collectSources(paths: readonly string[]): { sources: ManifestSource[]; errors: PolicyInputError[] } {
+  const sources: ManifestSource[] = [];
+  const errors: PolicyInputError[] = [];
+  const visit = (p: string, explicit: boolean) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      errors.push(new PolicyInputError({ file: p, message: "no such file or directory" }));
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        if (name.startsWith(".")) continue;
+        const child = join(p, name);
+        const cst = statSync(child);
+        if (cst.isDirectory() || EXT.test(name)) visit(child, false);
+      }
+      return;
+    }
+    if (!explicit && !EXT.test(p)) return;
+    try {
+      sources.push({ file: p, text: readFileSync(p, "utf8") });
+    } catch (e) {
+      errors.push(new PolicyInputError({ file: p, message: `cannot read: ${(e as Error).message}` }));
+    }
+  };
+  for (const p of paths) visit(p, true);
+  return { sources, errors };
+}
+
+/** Read manifests from files and folders. */
+export function readManifestPaths(paths: readonly string[], options: ReadOptions = {}): ReadResult {
+  const { sources, errors } = collectSources(paths);
+  const r = readManifestSources(sources, options);
+  return { ...r, errors: [...errors, ...r.errors] };
+}
