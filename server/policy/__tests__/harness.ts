@@ -1,0 +1,55 @@
+/** Test harness: reads fixtures and drives flows through the same code path as `policyplane simulate`. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readManifestSources, type ReadResult } from "../read/manifests";
+import { createEvaluator, type Evaluator, type EvaluatorOptions } from "../eval/evaluator";
+import { simulateLines, type SimulateRecord } from "../flows";
+
+export const FIXTURES = join(__dirname, "..", "__fixtures__");
+
+export function fixture(rel: string): string {
+  return readFileSync(join(FIXTURES, rel), "utf8");
+}
+
+export function read(...sources: { file: string; text: string }[]): ReadResult {
+  const r = readManifestSources(sources);
+  if (r.errors.length > 0) throw new Error(`manifest errors:\n${r.errors.map((e) => e.message).join("\n")}`);
+  return r;
+}
+
+export function evaluatorFor(texts: string[], options: EvaluatorOptions = {}): Evaluator {
+  const r = read(...texts.map((text, i) => ({ file: `inline-${i}.yaml`, text })));
+  return createEvaluator(r.cluster, r.policies, options);
+}
+
+/** "src -> dst 80/TCP allow" */
+export interface FlowExpectation {
+  src: string;
+  dst: string;
+  port: number;
+  protocol: string;
+  verdict?: "allow" | "deny";
+}
+
+export function parseFlowSpec(s: string): FlowExpectation {
+  const m = /^\s*(\S+)\s*->\s*(\S+)\s+(\d+)\/(TCP|UDP|SCTP)(?:\s+(allow|deny))?\s*$/.exec(s);
+  if (!m) throw new Error(`bad flow spec: ${s}`);
+  return { src: m[1]!, dst: m[2]!, port: Number(m[3]), protocol: m[4]!, ...(m[5] ? { verdict: m[5] as "allow" | "deny" } : {}) };
+}
+
+/** Evaluate flows exactly like the CLI does (JSON lines in, one record per line out). */
+export function simulate(ev: Evaluator, flows: FlowExpectation[]): SimulateRecord[] {
+  const lines = flows.map((f) => JSON.stringify({ src: f.src, dst: f.dst, port: f.port, protocol: f.protocol }));
+  return [...simulateLines(ev, lines)];
+}
+
+/** Mismatches between expected and simulated verdicts, as readable strings (empty = all good). */
+export function mismatches(ev: Evaluator, flows: FlowExpectation[]): string[] {
+  const out: string[] = [];
+  simulate(ev, flows).forEach((rec, i) => {
+    const f = flows[i]!;
+    if ("error" in rec) out.push(`${f.src} -> ${f.dst} ${f.port}/${f.protocol}: error ${rec.error}`);
+    else if (rec.verdict !== f.verdict) out.push(`${f.src} -> ${f.dst} ${f.port}/${f.protocol}: expected ${f.verdict}, got ${rec.verdict} (${rec.path})`);
+  });
+  return out;
+}
