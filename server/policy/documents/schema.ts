@@ -150,10 +150,19 @@ export const policyDocument = z
       priority: z.number().int().min(0).max(1000).optional(),
       subject: workloadSelector,
       rules: z.array(rule),
+      /**
+       * Namespace tier only: the directions the policy isolates its subject for
+       * (NetworkPolicy policyTypes). Default: the directions its rules use. A
+       * namespace default deny is `rules: []` with `isolate: [ingress, egress]`.
+       */
+      isolate: z.array(z.enum(["ingress", "egress"])).optional(),
     }),
   })
   .superRefine((doc, ctx) => {
-    const { tier, rules, priority } = doc.spec;
+    const { tier, rules, priority, isolate } = doc.spec;
+    if (isolate !== undefined && tier !== "namespace") {
+      ctx.addIssue({ code: "custom", path: ["spec", "isolate"], message: `isolate applies to the namespace tier, not ${tier}` });
+    }
     rules.forEach((r, i) => {
       if (tier === "namespace" && r.action !== "allow") {
         ctx.addIssue({ code: "custom", path: ["spec", "rules", i, "action"], message: `namespace-tier rules can only allow (got ${r.action}); deny belongs in an admin tier or the baseline` });
@@ -212,3 +221,66 @@ export const policyplaneDocument = z.discriminatedUnion("kind", [
   exceptionDocument,
 ]);
 export type PolicyplaneDocument = z.infer<typeof policyplaneDocument>;
+
+// ---------------------------------------------------------------------------
+// Template: a parameterised Policy. The body is a Policy's metadata and spec in
+// which any string may hold `{{param}}` placeholders. A string that is exactly
+// one placeholder takes the parameter's typed value (a number, a list, ...);
+// otherwise the values are spliced into the string. Instantiating a template
+// yields a Policy document that is validated by `policyDocument`.
+
+export const PARAMETER_TYPES = ["string", "integer", "boolean", "string-list"] as const;
+export type ParameterType = (typeof PARAMETER_TYPES)[number];
+export const PLACEHOLDER = /\{\{\s*([a-zA-Z][a-zA-Z0-9_]*)\s*\}\}/g;
+
+export const templateParameter = z
+  .strictObject({
+    name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, "must be an identifier: a letter, then letters, digits or '_'"),
+    type: z.enum(PARAMETER_TYPES),
+    description: z.string().min(1),
+    default: z.union([z.string(), z.number().int(), z.boolean(), z.array(z.string())]).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.default === undefined) return;
+    const ok = { string: typeof p.default === "string", integer: typeof p.default === "number", boolean: typeof p.default === "boolean", "string-list": Array.isArray(p.default) }[p.type];
+    if (!ok) ctx.addIssue({ code: "custom", path: ["default"], message: `default must be of type ${p.type}` });
+  });
+export type TemplateParameter = z.infer<typeof templateParameter>;
+
+export const templateDocument = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal("Template"),
+    metadata,
+    spec: z.strictObject({
+      parameters: z.array(templateParameter),
+      /** The Policy to produce: its metadata and spec, with `{{param}}` placeholders. */
+      policy: z.strictObject({
+        metadata: z.record(z.string(), z.unknown()),
+        spec: z.record(z.string(), z.unknown()),
+      }),
+    }),
+  })
+  .superRefine((doc, ctx) => {
+    const declared = new Set<string>();
+    doc.spec.parameters.forEach((p, i) => {
+      if (declared.has(p.name)) ctx.addIssue({ code: "custom", path: ["spec", "parameters", i, "name"], message: `parameter ${p.name} is declared twice` });
+      declared.add(p.name);
+    });
+    // Every placeholder in the body must name a declared parameter.
+    const visit = (v: unknown, path: (string | number)[]): void => {
+      if (typeof v === "string") {
+        for (const m of v.matchAll(PLACEHOLDER)) {
+          if (!declared.has(m[1]!)) ctx.addIssue({ code: "custom", path, message: `placeholder {{${m[1]}}} names no declared parameter (declared: ${[...declared].join(", ") || "none"})` });
+        }
+      } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i]));
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+    };
+    visit(doc.spec.policy, ["spec", "policy"]);
+  });
+export type TemplateDocument = z.infer<typeof templateDocument>;
+
+/** Every kind a Policyplane YAML file may hold. */
+export const anyDocument = z.discriminatedUnion("kind", [policyDocument, complianceConstraintDocument, exceptionDocument, templateDocument]);
+export type AnyDocument = z.infer<typeof anyDocument>;
+export const DOCUMENT_KINDS = ["Policy", "ComplianceConstraint", "Exception", "Template"] as const;

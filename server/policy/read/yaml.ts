@@ -120,7 +120,8 @@ export function parseSource(file: string, text: string): ParsedSource {
         locate: (path) => posOf(lineCounter, nodeAt(doc, [...base, ...path])?.node),
       };
     };
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    if (value === null || value === undefined) continue; // a document holding only `~` / null
+    if (typeof value !== "object" || Array.isArray(value)) {
       const p = posOf(lineCounter, doc.contents);
       errors.push(new PolicyInputError({ file, line: p.line, column: p.column, message: `expected a Kubernetes object (a mapping with apiVersion and kind), got ${Array.isArray(value) ? "a list" : typeof value}` }));
       continue;
