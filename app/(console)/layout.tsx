@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { Sidebar } from "@/components/shell/sidebar";
 import { TrpcReactProvider } from "@/components/trpc/client";
+import { Notice } from "@/components/ui/primitives";
 import { serverCaller } from "@/server/trpc/server";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
@@ -15,7 +16,13 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
     <TrpcReactProvider>
       <div className="flex min-h-screen">
         <Sidebar user={{ name: me.name ?? me.email, email: me.email, roleSummary: roleSummary || "no role yet" }} />
-        <main className="min-w-0 flex-1 px-8 py-8">{children}</main>
+        <main className="min-w-0 flex-1 px-8 py-8">
+          {me.grants.length === 0 ? (
+            <Notice tone="info">Your account has no role yet. Ask a Policyplane admin to grant you one in Settings; until then there is nothing to show.</Notice>
+          ) : (
+            children
+          )}
+        </main>
       </div>
     </TrpcReactProvider>
   );

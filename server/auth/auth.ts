@@ -1,11 +1,14 @@
 // better-auth: e-mail + password (the demo, and small installs) and, when the
 // OIDC_* variables are set, one generic OpenID Connect provider.
+import { randomUUID } from "node:crypto";
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { nextCookies } from "better-auth/next-js";
 import { genericOAuth } from "better-auth/plugins";
 import type { Database } from "@/db/client";
 import * as schema from "@/db/schema";
+import { recordAudit } from "@/server/audit/record";
+import { systemActor, withTransaction } from "@/server/context";
 import type { Env } from "@/server/env";
 
 export const SESSION_TTL_SECONDS = 8 * 60 * 60;
@@ -61,6 +64,19 @@ export function createAuth(db: Database, env: Env, secret: string) {
       ipAddress: { ipAddressHeaders: ["x-forwarded-for", "x-real-ip"] },
     },
     plugins: [...oidc, nextCookies()],
+    databaseHooks: {
+      user: {
+        create: {
+          // Accounts made by the OIDC provider on first sign-in; admin-created ones are audited in Settings.
+          after: async (created) => {
+            const ctx = { db, actor: systemActor("single sign-on"), requestId: `sso-${randomUUID()}` };
+            await withTransaction(ctx, (tx) =>
+              recordAudit(tx, { action: "user.created", targetType: "user", targetId: created.id, targetLabel: created.email, after: { name: created.name, email: created.email, via: "oidc" } }),
+            );
+          },
+        },
+      },
+    },
   });
 }
 

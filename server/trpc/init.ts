@@ -77,10 +77,19 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
 
 export const publicProcedure = t.procedure.use(mapErrors);
 
-export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+/** A signed-in caller, whatever their roles (for "who am I"). */
+export const sessionProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "Your session has expired or you are not signed in." });
   const service: ServiceContext = { db: ctx.db, actor: ctx.actor, requestId: ctx.requestId };
   return next({ ctx: { ...ctx, actor: ctx.actor, service } });
+});
+
+/** A signed-in caller holding at least one role: people who arrive through SSO see nothing until granted one. */
+export const protectedProcedure = sessionProcedure.use(({ ctx, next }) => {
+  if (ctx.actor.grants.length === 0) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Your account has no role yet. Ask a Policyplane admin to grant you one in Settings." });
+  }
+  return next();
 });
 
 /** Requires `role` globally. Tenant-scoped checks happen in the services, which know the tenant. */

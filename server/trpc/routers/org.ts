@@ -1,10 +1,10 @@
 import { asc, count, countDistinct, eq } from "drizzle-orm";
 import { clusters, namespaces, tenants, user, workloads } from "@/db/schema";
 import { highestRole } from "@/server/auth/authorize";
-import { protectedProcedure, router } from "../init";
+import { protectedProcedure, router, sessionProcedure } from "../init";
 
 export const orgRouter = router({
-  me: protectedProcedure.query(async ({ ctx }) => {
+  me: sessionProcedure.query(async ({ ctx }) => {
     const [me] = await ctx.db.select({ name: user.name, email: user.email }).from(user).where(eq(user.id, ctx.actor.id ?? ""));
     const tenantNames = new Map((await ctx.db.select({ id: tenants.id, name: tenants.name }).from(tenants)).map((t) => [t.id, t.name]));
     const grants = ctx.actor.grants.map((g) => ({ ...g, tenantName: g.tenantId ? (tenantNames.get(g.tenantId) ?? "unknown tenant") : null }));

@@ -1,0 +1,33 @@
+import { expect, type Page } from "@playwright/test";
+
+export const DEMO_PASSWORD = "policyplane-demo";
+
+export const PEOPLE = {
+  admin: { email: "alex.admin@acme.example", name: "Alex Morgan" },
+  security: { email: "sam.security@acme.example", name: "Sam Okafor" },
+  networking: { email: "nina.network@acme.example", name: "Nina Berg" },
+  platform: { email: "pat.platform@acme.example", name: "Pat Lee" },
+  author: { email: "priya.payments@acme.example", name: "Priya Shah" },
+  checkoutAuthor: { email: "carlos.checkout@acme.example", name: "Carlos Diaz" },
+  viewer: { email: "avery.audit@acme.example", name: "Avery Kim" },
+} as const;
+
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
+  await page.goto("/sign-in");
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/overview$/);
+}
+
+/** Collects console errors and uncaught exceptions so a test can assert there were none. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`exception: ${error.message}`));
+  return problems;
+}
+
+export const screenshotPath = (name: string) => `test-results/screenshots/${name}.png`;

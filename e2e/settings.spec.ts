@@ -1,0 +1,71 @@
+import { expect, test } from "@playwright/test";
+import { PEOPLE, screenshotPath, signIn } from "./helpers";
+
+test("an author cannot reach admin settings: the server refuses, not just the UI", async ({ page }) => {
+  await signIn(page, PEOPLE.author.email);
+  await page.goto("/settings");
+  await expect(page.getByTestId("settings-refused")).toContainText("This needs the admin role");
+  // Call the API directly with the author's own session cookie.
+  const response = await page.request.post("/api/trpc/settings.createToken", {
+    data: { json: { name: "sneaky", role: "admin", tenantId: null, expiresInDays: null } },
+    headers: { "content-type": "application/json" },
+  });
+  expect(response.status()).toBe(403);
+  const body = await response.text();
+  expect(body).not.toMatch(/at \w+ \(|\.ts:\d+/);
+});
+
+test("an admin creates an API token, sees it once, uses it, and revokes it", async ({ page, request }) => {
+  await signIn(page, PEOPLE.admin.email);
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "Create API token" });
+  await form.getByLabel("Name").fill("e2e prod-eu-1 agent");
+  await form.getByRole("button", { name: "Create token" }).click();
+  const shown = page.getByTestId("new-token").locator("code");
+  await expect(shown).toHaveText(/^ppt_/);
+  const token = (await shown.textContent())!;
+
+  const ok = await request.get("/api/v1/whoami", { headers: { authorization: `Bearer ${token}` } });
+  expect(ok.status()).toBe(200);
+  expect(await ok.json()).toMatchObject({ label: "token:e2e prod-eu-1 agent" });
+
+  await page.reload();
+  await expect(page.getByText(token)).toHaveCount(0);
+  const row = page.getByTestId("token-row").filter({ hasText: "e2e prod-eu-1 agent" });
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await expect(row).toContainText("revoked");
+  const refused = await request.get("/api/v1/whoami", { headers: { authorization: `Bearer ${token}` } });
+  expect(refused.status()).toBe(401);
+  await page.screenshot({ path: screenshotPath("settings"), fullPage: true });
+});
+
+test("adding a user shows field errors from the server next to the fields", async ({ page }) => {
+  await signIn(page, PEOPLE.admin.email);
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "Add user" });
+  await form.getByLabel("Name").fill("Robin Test");
+  await form.getByLabel("E-mail").fill("not-an-email");
+  await form.getByLabel("Initial password").fill("short");
+  await form.getByRole("button", { name: "Add user" }).click();
+  await expect(form.getByText("Enter a valid e-mail address")).toBeVisible();
+  await expect(form.getByText("At least 10 characters")).toBeVisible();
+  await form.getByLabel("E-mail").fill("robin.test@acme.example");
+  await form.getByLabel("Initial password").fill("a-long-enough-password");
+  await form.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByText("robin.test@acme.example can now sign in")).toBeVisible();
+  await expect(page.getByTestId("user-row").filter({ hasText: "robin.test@acme.example" })).toBeVisible();
+});
+
+test("the audit page lists what happened and shows the chain is intact", async ({ page }) => {
+  await signIn(page, PEOPLE.viewer.email);
+  await page.goto("/audit");
+  await expect(page.getByTestId("chain-status")).toHaveAttribute("data-ok", "true");
+  await expect(page.getByTestId("audit-row").first()).toBeVisible();
+  await page.getByLabel("Action").fill("token.");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByTestId("audit-row").first()).toContainText("token.");
+  await page.getByLabel("Action").fill("");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.getByTestId("audit-row").first().getByRole("button", { name: "Details" }).click();
+  await page.screenshot({ path: screenshotPath("audit"), fullPage: true });
+});

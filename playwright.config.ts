@@ -1,0 +1,42 @@
+import { defineConfig } from "@playwright/test";
+
+// e2e runs against a production build (`next build && next start`) on its own
+// port and its own PGlite folder, so it never touches the developer's .data/.
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3210);
+const baseURL = `http://localhost:${E2E_PORT}`;
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results/e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [["list"], ["json"]] : [["list"]],
+  use: {
+    baseURL,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    },
+  },
+  webServer: {
+    command: "node scripts/e2e-server.mjs",
+    url: `${baseURL}/api/v1/health`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      PORT: String(E2E_PORT),
+      BETTER_AUTH_URL: baseURL,
+      PGLITE_DIR: ".data-e2e/pglite",
+      // The suite signs in dozens of times from one address within a minute.
+      AUTH_RATE_LIMIT_MAX: "500",
+    },
+  },
+});

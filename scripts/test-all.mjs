@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// `npm test`: typecheck, lint, unit tests, integration tests on PGlite and on
+// PostgreSQL (when a server is reachable), then e2e in Chromium. Every step
+// runs even after a failure; the exit code is non-zero if any step failed.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const reports = path.join(root, "test-results", "reports");
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+const steps = [];
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+function run(name, command, args, env = {}, report) {
+  console.log(`\n━━ ${name} ━━`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  const ok = result.status === 0;
+  if (report) countTests(report);
+  steps.push({ name, ok, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+  return ok;
+}
+
+/** Adds a vitest or Playwright JSON report's test counts to the totals. */
+function countTests(file) {
+  if (!existsSync(file)) return;
+  const data = JSON.parse(readFileSync(file, "utf8"));
+  if (typeof data.numTotalTests === "number") {
+    totals.passed += data.numPassedTests;
+    totals.failed += data.numFailedTests;
+    totals.skipped += data.numPendingTests + (data.numTodoTests ?? 0);
+  } else if (data.stats) {
+    totals.passed += data.stats.expected + (data.stats.flaky ?? 0);
+    totals.failed += data.stats.unexpected;
+    totals.skipped += data.stats.skipped;
+  }
+}
+
+async function postgresReachable() {
+  const sql = postgres(POSTGRES_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+const vitest = (project, reportName) => [bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, reportName)}`]];
+
+run("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
+run("lint", bin("eslint"), ["--max-warnings", "0", "."]);
+run("unit tests", ...vitest("unit", "unit.json"), {}, path.join(reports, "unit.json"));
+run("integration tests on PGlite", ...vitest("integration", "pglite.json"), { TEST_DB: "pglite" }, path.join(reports, "pglite.json"));
+const reachable = await postgresReachable();
+if (reachable === true) {
+  run("integration tests on PostgreSQL", ...vitest("integration", "postgres.json"), { TEST_DB: "postgres", TEST_POSTGRES_URL: POSTGRES_URL }, path.join(reports, "postgres.json"));
+} else {
+  console.log(`\n━━ integration tests on PostgreSQL ━━\nSKIPPED: no PostgreSQL server reachable at ${POSTGRES_URL} (${reachable}). Set TEST_POSTGRES_URL to run them.`);
+  steps.push({ name: "integration tests on PostgreSQL", ok: true, seconds: "0.0", skipped: true });
+}
+run("e2e in Chromium", bin("playwright"), ["test"], { PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") }, path.join(reports, "e2e.json"));
+
+console.log("\n━━ summary ━━");
+for (const s of steps) console.log(`${s.skipped ? "SKIP" : s.ok ? "PASS" : "FAIL"}  ${s.name} (${s.seconds} s)`);
+const failedSteps = steps.filter((s) => !s.ok).length;
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedSteps > 0 ? 1 : 0);

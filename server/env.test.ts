@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { parseEnv } from "./env";
+
+describe("environment", () => {
+  it("runs with no configuration at all (the quick start)", () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ PORT: 3000, PGLITE_DIR: ".data/pglite", POLICYPLANE_DEMO: "on" });
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it("names the variable that is wrong", () => {
+    expect(() => parseEnv({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL: must start with postgres/);
+    expect(() => parseEnv({ PORT: "99999" })).toThrow(/PORT/);
+    expect(() => parseEnv({ BETTER_AUTH_SECRET: "short" })).toThrow(/BETTER_AUTH_SECRET: must be at least 32/);
+  });
+
+  it("requires the OIDC variables together", () => {
+    expect(() => parseEnv({ OIDC_CLIENT_ID: "x" })).toThrow(/must be set together/);
+    const env = parseEnv({ OIDC_DISCOVERY_URL: "https://idp.example/.well-known/openid-configuration", OIDC_CLIENT_ID: "a", OIDC_CLIENT_SECRET: "b" });
+    expect(env.OIDC_CLIENT_ID).toBe("a");
+  });
+});

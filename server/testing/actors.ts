@@ -1,0 +1,19 @@
+// Test helpers: real actors for the seeded demo users, and a caller per actor.
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { user } from "@/db/schema";
+import { loadGrants } from "@/server/auth/authorize";
+import type { Actor } from "@/server/context";
+import { createCaller } from "@/server/trpc/root";
+
+export async function demoActor(db: Database, email: string): Promise<Actor> {
+  const [row] = await db.select().from(user).where(eq(user.email, email));
+  if (!row) throw new Error(`no demo user ${email}`);
+  return { type: "user", id: row.id, label: row.email, grants: await loadGrants(db, row.id) };
+}
+
+export async function callerFor(db: Database, email: string | null) {
+  const actor = email ? await demoActor(db, email) : null;
+  return createCaller({ db, actor, requestId: `test-${randomUUID()}` });
+}
