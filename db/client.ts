@@ -1,7 +1,7 @@
 // One client factory for both databases: PGlite (embedded, a data folder owned
 // by exactly one process) or PostgreSQL when a postgres:// URL is given. Both
 // run the same drizzle migrations.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
@@ -39,9 +39,61 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
-  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const client = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
-  const db = drizzle({ client, schema });
-  await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db: db as unknown as Database, kind: "pglite", close: () => client.close() };
+  const releaseLock = target.dataDir ? lockDataDir(target.dataDir) : () => {};
+  try {
+    const client = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+    const db = drizzle({ client, schema });
+    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    return {
+      db: db as unknown as Database,
+      kind: "pglite",
+      close: async () => {
+        await client.close();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+/**
+ * A PGlite folder opened by two processes loses updates without any error, so
+ * the folder carries a lock naming its owner's pid; a live owner means refusal.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = path.join(dataDir, "..", `${path.basename(dataDir)}.lock`);
+  let owner: number | undefined;
+  try {
+    owner = Number(readFileSync(lockFile, "utf8").trim());
+  } catch {
+    owner = undefined;
+  }
+  if (owner && owner !== process.pid && isAlive(owner)) {
+    throw new Error(
+      `The embedded database ${dataDir} is in use by process ${owner} (probably the Policyplane server). ` +
+        "Only one process may open it: stop that process first, or use PostgreSQL (DATABASE_URL) for several.",
+    );
+  }
+  writeFileSync(lockFile, String(process.pid));
+  const release = () => {
+    try {
+      if (readFileSync(lockFile, "utf8").trim() === String(process.pid)) rmSync(lockFile);
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once("exit", release);
+  return release;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
