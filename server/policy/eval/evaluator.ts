@@ -172,7 +172,7 @@ export class Evaluator {
 
   private readonly states: IdentityState[] = [];
   private readonly identityByKey = new Map<string, IdentityState>();
-  private readonly podByName = new Map<string, PodEntry>();
+  private readonly podByName = new Map<string, Map<string, PodEntry>>();
   private readonly podsByIp = new Map<string, PodEntry>();
   private readonly nodesByIp = new Map<string, NodeInfo>();
   private readonly nodeByName = new Map<string, NodeInfo>();
@@ -221,7 +221,9 @@ export class Evaluator {
       const identity = this.internPod(pod);
       const entry = { pod, identity: identity.identity };
       this.podEntries.push(entry);
-      this.podByName.set(`${pod.namespace}/${pod.name}`, entry);
+      let inNs = this.podByName.get(pod.namespace);
+      if (!inNs) this.podByName.set(pod.namespace, (inNs = new Map()));
+      inNs.set(pod.name, entry);
       for (const ip of pod.ips) {
         const prev = this.podsByIp.get(ip);
         if (!prev || (prev.pod.hostNetwork && !pod.hostNetwork)) this.podsByIp.set(ip, entry);
@@ -406,7 +408,23 @@ export class Evaluator {
     };
   }
 
+  /** Peer matchers depend only on the identity, so each is memoised per identity id. */
   private compilePeer(peer: Peer, policy: Policy): PeerFn {
+    const raw = this.compilePeerRaw(peer, policy);
+    const memo: (boolean | undefined)[] = [];
+    const fn: PeerFn = (id) => {
+      let v = memo[id.id];
+      if (v === undefined) memo[id.id] = v = raw(id);
+      return v;
+    };
+    this.peerMeta.set(fn, { peer, policy });
+    return fn;
+  }
+
+  /** @internal What a compiled peer matcher was built from (reachability narrows candidates with it). */
+  readonly peerMeta = new Map<PeerFn, { peer: Peer; policy: Policy }>();
+
+  private compilePeerRaw(peer: Peer, policy: Policy): PeerFn {
     switch (peer.kind) {
       case "workloads": {
         const ns = peer.selector.namespaces;
@@ -512,7 +530,7 @@ export class Evaluator {
 
   /** Find a pod by namespace/name; falls back to a workload's materialised pod (Deployment name, StatefulSet ordinal, or a generated pod name with the workload's prefix). */
   findPod(namespace: string, name: string): PodEntry | undefined {
-    const exact = this.podByName.get(`${namespace}/${name}`);
+    const exact = this.podByName.get(namespace)?.get(name);
     if (exact) return exact;
     let best: { len: number; entry: PodEntry } | undefined;
     for (const w of this.cluster.workloads) {
@@ -526,30 +544,44 @@ export class Evaluator {
   }
 
   resolve(ep: FlowEndpoint, field = "endpoint"): Result<Identity, FlowError> {
+    const r = this.resolveId(ep, field);
+    return r instanceof FlowError ? { ok: false, error: r } : { ok: true, value: r };
+  }
+
+  private resolveId(ep: FlowEndpoint, field: string): Identity | FlowError {
+    if (ep.kind === "pod") {
+      const e = this.podByName.get(ep.namespace)?.get(ep.name) ?? this.findPod(ep.namespace, ep.name);
+      return e ? e.identity : new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`);
+    }
+    const r = this.resolveSlow(ep, field);
+    return r.ok ? r.value : r.error;
+  }
+
+  private resolveSlow(ep: FlowEndpoint, field: string): Result<Identity, FlowError> {
     switch (ep.kind) {
       case "pod": {
         const e = this.findPod(ep.namespace, ep.name);
         return e ? { ok: true, value: e.identity } : { ok: false, error: new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`) };
       }
       case "ip": {
-        const parsed = parseIp(ep.ip);
-        if (!parsed) return { ok: false, error: new FlowError(field, `expected "<namespace>/<pod>" or an IP address, got ${JSON.stringify(ep.ip)}`) };
+        // Known addresses first: parsing (bigint) is only needed for a new address.
         const pod = this.podsByIp.get(ep.ip);
         if (pod) return { ok: true, value: pod.identity };
+        const known = this.externalByIp.get(ep.ip);
+        if (known) return { ok: true, value: known.identity };
+        const parsed = parseIp(ep.ip);
+        if (!parsed) return { ok: false, error: new FlowError(field, `expected "<namespace>/<pod>" or an IP address, got ${JSON.stringify(ep.ip)}`) };
         const node = this.nodesByIp.get(ep.ip);
         if (node) return { ok: true, value: this.internNode(node, ep.ip).identity };
-        let st = this.externalByIp.get(ep.ip);
-        if (!st) {
-          // A Service cluster IP is translated to a backend pod before policy applies.
-          for (const s of this.services) {
-            if (s.ips.has(ep.ip) && s.selector) {
-              const backend = this.podEntries.find((p) => p.pod.namespace === s.namespace && !p.pod.hostNetwork && s.selector!(p.pod.labels));
-              if (backend) return { ok: true, value: backend.identity };
-            }
+        // A Service cluster IP is translated to a backend pod before policy applies.
+        for (const s of this.services) {
+          if (s.ips.has(ep.ip) && s.selector) {
+            const backend = this.podEntries.find((p) => p.pod.namespace === s.namespace && !p.pod.hostNetwork && s.selector!(p.pod.labels));
+            if (backend) return { ok: true, value: backend.identity };
           }
-          st = this.internExternal(ep.ip, undefined);
-          this.externalByIp.set(ep.ip, st);
         }
+        const st = this.internExternal(ep.ip, undefined);
+        this.externalByIp.set(ep.ip, st);
         return { ok: true, value: st.identity };
       }
       case "dns": {
@@ -579,17 +611,17 @@ export class Evaluator {
   decide(flow: Flow): Result<Decision, FlowError> {
     if (!Number.isInteger(flow.port) || flow.port < 1 || flow.port > 65535) return { ok: false, error: new FlowError("port", `expected a port number between 1 and 65535, got ${String(flow.port)}`) };
     if (PROTO_INDEX[flow.protocol] === undefined) return { ok: false, error: new FlowError("protocol", `expected one of TCP, UDP, SCTP, got ${JSON.stringify(flow.protocol)}`) };
-    const src = this.resolve(flow.src, "src");
-    if (!src.ok) return src;
-    const dst = this.resolve(flow.dst, "dst");
-    if (!dst.ok) return dst;
-    return { ok: true, value: this.decideIdentities(src.value, dst.value, flow.port, flow.protocol, flow.time) };
+    const src = this.resolveId(flow.src, "src");
+    if (src instanceof FlowError) return { ok: false, error: src };
+    const dst = this.resolveId(flow.dst, "dst");
+    if (dst instanceof FlowError) return { ok: false, error: dst };
+    return { ok: true, value: this.decideIdentities(src, dst, flow.port, flow.protocol, flow.time) };
   }
 
   /** Cached decision between two identities. */
   decideIdentities(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): Decision {
     const st = this.states[src.id]!;
-    const epoch = this.epochOf(time);
+    const epoch = this.epochs === 1 ? 0 : this.epochOf(time);
     const key = ((dst.id * 65536 + port) * 4 + PROTO_INDEX[protocol]) * this.epochs + epoch;
     let cache = st.cache;
     if (cache === null) cache = st.cache = new Map();
@@ -786,28 +818,37 @@ export class Evaluator {
   }
 
   private nearestAllow(idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity, decided: DirectionDecision): NearestAllow | undefined {
-    const candidates: { list: CRule[]; layer: Effect["layer"] }[] = [
-      { list: idx.npAllow, layer: "namespace" },
-      { list: idx.admin.filter((r) => r.rule.action === "allow"), layer: "admin" },
-      { list: idx.baseline.filter((r) => r.rule.action === "allow"), layer: "baseline" },
-      { list: idx.exception, layer: "exception" },
-    ];
-    const portOk = (r: CRule) => r.ports === null || r.ports.some((f) => f(port, protocol, dst));
-    const peerOk = (r: CRule) => r.peers === null || r.peers.some((f) => f(peer));
-    for (const want of ["overridden", "port", "peer"] as const) {
-      for (const { list, layer } of candidates) {
-        for (const r of list) {
-          const po = portOk(r);
-          const pe = peerOk(r);
-          const ref = r.rule.ref;
-          if (want === "overridden" && po && pe) {
-            const by = decided.effects[decided.effects.length - 1];
-            return { rule: ref, layer, differs: "overridden", description: `${describeRule(ref)} would allow it, but ${by ? `${by.layer} (${by.reason})` : "an earlier layer"} decided first` };
-          }
-          if (want === "port" && pe && !po) return { rule: ref, layer, differs: "port", description: `${describeRule(ref)} allows this peer on ${describePorts(r.rule.ports)}, not on ${port}/${protocol}` };
-          if (want === "peer" && po && !pe) return { rule: ref, layer, differs: "peer", description: `${describeRule(ref)} allows ${port}/${protocol}, but only from/to other peers` };
-        }
+    // One pass over the allow rules that could apply; prefer a rule that matches but was
+    // overridden, then one with the right peer (other port), then the right port (other peer).
+    let overridden: { r: CRule; layer: Effect["layer"] } | undefined;
+    let samePeer: { r: CRule; layer: Effect["layer"] } | undefined;
+    let samePort: { r: CRule; layer: Effect["layer"] } | undefined;
+    const scan = (list: CRule[], layer: Effect["layer"]) => {
+      for (const r of list) {
+        if (r.rule.action !== "allow") continue;
+        const po = r.ports === null || r.ports.some((f) => f(port, protocol, dst));
+        const pe = r.peers === null || r.peers.some((f) => f(peer));
+        if (po && pe) overridden ??= { r, layer };
+        else if (pe) samePeer ??= { r, layer };
+        else if (po) samePort ??= { r, layer };
       }
+    };
+    scan(idx.npAllow, "namespace");
+    scan(idx.admin, "admin");
+    scan(idx.baseline, "baseline");
+    scan(idx.exception, "exception");
+    if (overridden) {
+      const ref = overridden.r.rule.ref;
+      const by = decided.effects[decided.effects.length - 1];
+      return { rule: ref, layer: overridden.layer, differs: "overridden", description: `${describeRule(ref)} would allow it, but ${by ? `${by.layer} (${by.reason})` : "an earlier layer"} decided first` };
+    }
+    if (samePeer) {
+      const ref = samePeer.r.rule.ref;
+      return { rule: ref, layer: samePeer.layer, differs: "port", description: `${describeRule(ref)} allows this peer on ${describePorts(samePeer.r.rule.ports)}, not on ${port}/${protocol}` };
+    }
+    if (samePort) {
+      const ref = samePort.r.rule.ref;
+      return { rule: ref, layer: samePort.layer, differs: "peer", description: `${describeRule(ref)} allows ${port}/${protocol}, but only from/to other peers` };
     }
     return undefined;
   }

@@ -9,7 +9,8 @@
  * answers come from the same compiled rules.
  */
 import type { FlowEndpoint, Protocol } from "../model";
-import type { CRule, Evaluator, Identity, SubjectIndex } from "./evaluator";
+import type { CRule, Evaluator, Identity, PeerFn, SubjectIndex } from "./evaluator";
+import { compileSelector } from "./selectors";
 import { formatDecisionPath } from "./explain";
 
 export interface ReachabilityNode {
@@ -50,6 +51,8 @@ interface Probe {
   protocol: Protocol;
   /** True for the "every other port" probe. */
   other: boolean;
+  /** Index into the list of all probes (assigned once). */
+  index: number;
 }
 
 const PROTOS: Protocol[] = ["TCP", "UDP", "SCTP"];
@@ -114,15 +117,62 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     const k = `${r.port}/${r.protocol}`;
     if (!seenProbe.has(k)) {
       seenProbe.add(k);
-      genericProbes.push({ port: r.port, protocol: r.protocol, other: false });
+      genericProbes.push({ port: r.port, protocol: r.protocol, other: false, index: -1 });
     }
   }
-  for (const protocol of PROTOS) genericProbes.push({ port: otherPort(protocol), protocol, other: true });
-  const probesOf = (id: Identity): Probe[] => (id.kind === "pod" && id.ports.length > 0 ? dedupeProbes(id.ports.map((p) => ({ port: p.port, protocol: p.protocol, other: false }))) : genericProbes);
+  for (const protocol of PROTOS) genericProbes.push({ port: otherPort(protocol), protocol, other: true, index: -1 });
+  // Intern probes so per-probe results can live in arrays.
+  const probeIndex = new Map<string, Probe>();
+  const intern = (p: Omit<Probe, "index">): Probe => {
+    const k = `${p.port}/${p.protocol}/${p.other}`;
+    let v = probeIndex.get(k);
+    if (!v) probeIndex.set(k, (v = { ...p, index: probeIndex.size }));
+    return v;
+  };
+  const generic = genericProbes.map(intern);
+  const probesByIdentity = new Map<number, Probe[]>();
+  const probesOf = (id: Identity): Probe[] => {
+    if (!(id.kind === "pod" && id.ports.length > 0)) return generic;
+    let v = probesByIdentity.get(id.id);
+    if (!v) probesByIdentity.set(id.id, (v = dedupeProbes(id.ports.map((p) => intern({ port: p.port, protocol: p.protocol, other: false })))));
+    return v;
+  };
+  for (const id of ids) probesOf(id);
+  const probeCount = probeIndex.size;
 
   // Rule peer bitsets, computed once per compiled rule.
   const ALL = new Uint32Array(words).fill(0xffffffff);
   if (n % 32 !== 0) ALL[words - 1] = (1 << n % 32) - 1 >>> 0;
+  // Workload peers only need to look at pods of the namespaces they can select.
+  const byNamespace = new Map<string, { nsLabels: Identity["nsLabels"]; members: number[] }>();
+  ids.forEach((id, i) => {
+    if (id.kind !== "pod" || !id.namespace) return;
+    let e = byNamespace.get(id.namespace);
+    if (!e) byNamespace.set(id.namespace, (e = { nsLabels: id.nsLabels, members: [] }));
+    e.members.push(i);
+  });
+  const nsSelCache = new Map<string, string[]>();
+  const candidates = (f: PeerFn): Iterable<number> | null => {
+    const meta = ev.peerMeta.get(f);
+    if (!meta || meta.peer.kind !== "workloads") return null;
+    const m = meta.peer.selector.namespaces;
+    let names: string[];
+    if (m.kind === "policy") names = meta.policy.namespace ? [meta.policy.namespace] : [];
+    else if (m.kind === "names") names = [...m.names];
+    else {
+      const key = JSON.stringify(m.selector);
+      let hit = nsSelCache.get(key);
+      if (!hit) {
+        const pred = compileSelector(m.selector);
+        hit = [...byNamespace.entries()].filter(([, e]) => pred(e.nsLabels)).map(([name]) => name);
+        nsSelCache.set(key, hit);
+      }
+      names = hit;
+    }
+    return names.flatMap((name) => byNamespace.get(name)?.members ?? []);
+  };
+  // Non-workload peers (ipBlock, entity, dns, service, nodes) do not depend on the policy: share their bitsets.
+  const sharedPeerBits = new Map<string, Bits>();
   const peerBits = new Map<CRule, Bits>();
   const bitsOfRule = (r: CRule): Bits => {
     let b = peerBits.get(r);
@@ -130,11 +180,20 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
       b = new Uint32Array(words);
       if (r.peers === null) b.set(ALL);
       else
-        for (let i = 0; i < n; i++) {
-          const id = ids[i]!;
-          for (const f of r.peers) if (f(id)) {
-            b[i >>> 5]! |= 1 << (i & 31);
-            break;
+        for (const f of r.peers) {
+          const cand = candidates(f);
+          if (cand) {
+            for (const i of cand) if (f(ids[i]!)) b[i >>> 5]! |= 1 << (i & 31);
+          } else {
+            const meta = ev.peerMeta.get(f);
+            const key = meta ? JSON.stringify(meta.peer) : undefined;
+            let shared = key ? sharedPeerBits.get(key) : undefined;
+            if (!shared) {
+              shared = new Uint32Array(words);
+              for (let i = 0; i < n; i++) if (f(ids[i]!)) shared[i >>> 5]! |= 1 << (i & 31);
+              if (key) sharedPeerBits.set(key, shared);
+            }
+            for (let w = 0; w < words; w++) b[w]! |= shared[w]!;
           }
         }
       peerBits.set(r, b);
@@ -142,17 +201,27 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     return b;
   };
   // For egress the port is resolved on the peer (destination): named ports give a per-peer mask.
-  const portBits = new Map<string, Bits>();
+  // Per rule and probe: 1 = port matches, 0 = no, 2 = depends on the destination (named ports, egress).
+  const scalarPorts = new Map<CRule, Int8Array>();
+  const namedPortBits = new Map<CRule, (Bits | undefined)[]>();
   const rulePortMask = (r: CRule, probe: Probe, dir: "egress" | "ingress", subject: Identity): Bits | boolean => {
     if (r.ports === null) return true;
-    if (dir === "ingress") return r.ports.some((f) => f(probe.port, probe.protocol, subject));
-    if (r.rule.ports!.every((m) => m.kind === "number")) return r.ports.some((f) => f(probe.port, probe.protocol, subject));
-    const key = `${r.rule.ref.kind}/${r.policy.id}/${r.rule.direction}/${r.rule.ref.ruleIndex}/${probe.port}/${probe.protocol}`;
-    let b = portBits.get(key);
+    const named = r.rule.ports!.some((m) => m.kind === "named");
+    if (dir === "ingress" && named) return r.ports.some((f) => f(probe.port, probe.protocol, subject));
+    if (!named) {
+      let arr = scalarPorts.get(r);
+      if (!arr) scalarPorts.set(r, (arr = new Int8Array(probeCount).fill(-1)));
+      let v = arr[probe.index]!;
+      if (v < 0) arr[probe.index] = v = r.ports.some((f) => f(probe.port, probe.protocol, subject)) ? 1 : 0;
+      return v === 1;
+    }
+    let list = namedPortBits.get(r);
+    if (!list) namedPortBits.set(r, (list = new Array<Bits | undefined>(probeCount)));
+    let b = list[probe.index];
     if (!b) {
       b = new Uint32Array(words);
       for (let i = 0; i < n; i++) if (r.ports.some((f) => f(probe.port, probe.protocol, ids[i]!))) b[i >>> 5]! |= 1 << (i & 31);
-      portBits.set(key, b);
+      list[probe.index] = b;
     }
     return b;
   };
@@ -222,26 +291,40 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     return any ? out : null;
   };
 
-  // Egress vectors are needed for every probe any destination uses.
-  const allProbes = new Map<string, Probe>();
-  for (const id of ids) for (const p of probesOf(id)) allProbes.set(`${p.port}/${p.protocol}/${p.other}`, p);
-  const probeKey = (p: Probe) => `${p.port}/${p.protocol}/${p.other}`;
-  const egressCache = new Map<string, { allow: Bits; constraint: Bits | null; exception: Bits | null }>();
-  const egressOf = (si: number, probe: Probe) => {
-    const key = `${si}|${probeKey(probe)}`;
-    let v = egressCache.get(key);
+  // Egress vectors per (probe, source), computed on first use.
+  type EgressVec = { allow: Bits; constraint: Bits | null; exception: Bits | null };
+  const egressCache: (EgressVec | undefined)[][] = Array.from({ length: probeCount }, () => new Array<EgressVec | undefined>(n));
+  const egressOf = (si: number, probe: Probe): EgressVec => {
+    const row = egressCache[probe.index]!;
+    let v = row[si];
     if (!v) {
       const s = ids[si]!;
       const idx = ev.subjectIndex(s.id).egress;
       v = { allow: directionBits(s, idx, "egress", probe), constraint: flowLevelBits(s, idx.constraint, "egress", probe), exception: flowLevelBits(s, idx.exception, "egress", probe) };
-      egressCache.set(key, v);
+      row[si] = v;
     }
     return v;
   };
   const has = (b: Bits | null, i: number): boolean => b !== null && (b[i >>> 5]! & (1 << (i & 31))) !== 0;
 
-  // Identity-level edges.
-  const edgeKeys = new Map<string, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first?: { s: Identity; d: Identity; probe: Probe } }>();
+  // Identity-level edges. Sources are enumerated from the ingress bitset (sparse under default
+  // deny) unless some source could be let through by an egress-side exception.
+  const anyEgressException = ids.some((s) => ev.subjectIndex(s.id).egress.exception.length > 0);
+  const edgeKeys = new Map<string, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe } }>();
+  const addEdge = (s: Identity, d: Identity, toNodes: Map<string, ReachabilityNode>, probe: Probe) => {
+    const fromNodes = workloadsOf.get(s.id);
+    if (!fromNodes) return;
+    const label = probe.other ? `*/${probe.protocol}` : `${probe.port}/${probe.protocol}`;
+    for (const from of fromNodes.values()) {
+      for (const to of toNodes.values()) {
+        if (from === to && from.kind === "external") continue;
+        const k = `${from.id}\u0000${to.id}`;
+        let edge = edgeKeys.get(k);
+        if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe } }));
+        edge.ports.add(label);
+      }
+    }
+  };
   for (let di = 0; di < n; di++) {
     const d = ids[di]!;
     const dIdx = ev.subjectIndex(d.id).ingress;
@@ -251,24 +334,24 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
       const ing = directionBits(d, dIdx, "ingress", probe);
       const ingC = flowLevelBits(d, dIdx.constraint, "ingress", probe);
       const ingX = flowLevelBits(d, dIdx.exception, "ingress", probe);
-      for (let si = 0; si < n; si++) {
+      const consider = (si: number) => {
         const s = ids[si]!;
-        if (s.kind === "external" && d.kind === "external") continue;
+        if (s.kind === "external" && d.kind === "external") return;
         const e = egressOf(si, probe);
-        if (has(e.constraint, di) || has(ingC, si)) continue;
-        const ok = has(e.exception, di) || has(ingX, si) || (has(ing, si) && has(e.allow, di));
-        if (!ok) continue;
-        const fromNodes = workloadsOf.get(s.id);
-        if (!fromNodes) continue;
-        const label = probe.other ? `*/${probe.protocol}` : `${probe.port}/${probe.protocol}`;
-        for (const from of fromNodes.values()) {
-          for (const to of toNodes.values()) {
-            if (from === to && from.kind === "external") continue;
-            const k = `${from.id}\u0000${to.id}`;
-            let edge = edgeKeys.get(k);
-            if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe } }));
-            edge.ports.add(label);
-          }
+        if (has(e.constraint, di) || has(ingC, si)) return;
+        if (has(e.exception, di) || has(ingX, si) || (has(ing, si) && has(e.allow, di))) addEdge(s, d, toNodes, probe);
+      };
+      if (anyEgressException) {
+        for (let si = 0; si < n; si++) consider(si);
+        continue;
+      }
+      for (let w = 0; w < words; w++) {
+        let bits = ing[w]! | (ingX ? ingX[w]! : 0);
+        while (bits !== 0) {
+          const low = bits & -bits;
+          const si = (w << 5) + (31 - Math.clz32(low));
+          bits ^= low;
+          if (si < n) consider(si);
         }
       }
     }
@@ -276,11 +359,13 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
 
   const wantRationale = options.rationale ?? true;
   const edges: ReachabilityEdge[] = [];
+  const pathOf = new Map<object, string>();
   for (const e of edgeKeys.values()) {
     let rationale = "";
-    if (wantRationale && e.first) {
+    if (wantRationale) {
       const dec = ev.decideIdentities(e.first.s, e.first.d, e.first.probe.port, e.first.probe.protocol, options.time);
-      rationale = formatDecisionPath(dec);
+      rationale = pathOf.get(dec) ?? "";
+      if (!rationale) pathOf.set(dec, (rationale = formatDecisionPath(dec)));
     }
     edges.push({ from: e.from.id, to: e.to.id, ports: [...e.ports].sort(comparePorts), rationale });
   }
@@ -293,9 +378,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
 }
 
 function dedupeProbes(list: Probe[]): Probe[] {
-  const m = new Map<string, Probe>();
-  for (const p of list) m.set(`${p.port}/${p.protocol}`, p);
-  return [...m.values()];
+  return [...new Set(list)];
 }
 
 function comparePorts(a: string, b: string): number {
