@@ -50,6 +50,8 @@ export interface DemoWorkload {
   tier: "frontend" | "api" | "backend" | "data" | "batch" | "platform";
   ports: NamedPort[];
   replicas: number;
+  /** Labels besides app, tier and tenant. */
+  labels?: Record<string, string>;
   /** Clusters it runs in; all three unless listed. */
   clusters?: string[];
 }
@@ -178,6 +180,7 @@ export const DEMO_NAMESPACES: DemoNamespace[] = [
         name: "coredns",
         kind: "Deployment",
         tier: "platform",
+        labels: { "k8s-app": "kube-dns" },
         ports: [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, protocol: "TCP" }],
         replicas: 2,
       },

@@ -57,7 +57,7 @@ export async function seedDemoOrganisation(db: Database): Promise<{ seeded: bool
           .returning();
         for (const w of workloadsHere) {
           const ips = Array.from({ length: w.replicas }, () => `${c.podCidr}.${nsIndex + 1}.${podIndex++}`);
-          const labels = { app: w.name, tier: w.tier, ...(n.tenant ? { tenant: n.tenant } : {}) };
+          const labels = { app: w.name, tier: w.tier, ...(n.tenant ? { tenant: n.tenant } : {}), ...w.labels };
           await q.insert(t.workloads).values({ namespaceId: namespace!.id, name: w.name, kind: w.kind, labels, ports: w.ports, ips, replicas: w.replicas });
           workloadCount++;
           if (w.ports.length > 0 && w.kind !== "DaemonSet" && w.kind !== "Job") {
