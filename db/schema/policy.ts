@@ -45,3 +45,43 @@ export const policyVersions = pgTable(
   },
   (t) => [uniqueIndex("policy_versions_policy_version").on(t.policyId, t.version), index("policy_versions_policy").on(t.policyId)],
 );
+
+export const CHANGE_REQUEST_STATES = ["open", "approved", "rejected", "released", "withdrawn"] as const;
+export type ChangeRequestState = (typeof CHANGE_REQUEST_STATES)[number];
+
+/** A bundle of drafted policy versions proposed for release. Its review workflow builds on this. */
+export const changeRequests = pgTable(
+  "change_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    number: integer("number").generatedAlwaysAsIdentity().notNull().unique(),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    state: text("state", { enum: CHANGE_REQUEST_STATES }).notNull().default("open"),
+    authorId: text("author_id").references(() => user.id, { onDelete: "set null" }),
+    authorLabel: text("author_label").notNull(),
+    tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "restrict" }),
+    /** Hash over the items' content hashes: an approval is bound to exactly this. */
+    contentHash: text("content_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("change_requests_state").on(t.state)],
+);
+
+/** One policy edit in a change request: from the released version (null for a new policy) to a drafted one. */
+export const changeRequestItems = pgTable(
+  "change_request_items",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    changeRequestId: uuid("change_request_id")
+      .notNull()
+      .references(() => changeRequests.id, { onDelete: "cascade" }),
+    policyId: uuid("policy_id")
+      .notNull()
+      .references(() => policies.id, { onDelete: "restrict" }),
+    fromVersion: integer("from_version"),
+    toVersion: integer("to_version").notNull(),
+  },
+  (t) => [uniqueIndex("change_request_items_cr_policy").on(t.changeRequestId, t.policyId), index("change_request_items_policy").on(t.policyId)],
+);

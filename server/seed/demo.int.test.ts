@@ -1,4 +1,4 @@
-import { count, eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
 import * as t from "@/db/schema";
@@ -37,6 +37,10 @@ describe(`demo seed on ${testDatabaseKind()}`, () => {
     expect(users?.n).toBe(DEMO_USERS.length);
     const tiers = await handle.db.selectDistinct({ tier: t.policies.tier }).from(t.policies);
     expect(tiers.map((r) => r.tier).sort()).toEqual(["baseline", "cluster", "global", "namespace", "regional"]);
+  });
+
+  it("keeps policy versions immutable at the database", async () => {
+    await expect(handle.db.execute(sql`UPDATE policy_versions SET message = 'rewritten'`)).rejects.toThrow();
   });
 
   it("records the seed in an intact audit chain", async () => {
