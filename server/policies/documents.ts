@@ -1,0 +1,76 @@
+// Which Policyplane documents are in force: the released version of every
+// policy, optionally overlaid with drafted versions (an editor's draft or a
+// change request's items) to see what a proposal would change.
+import { and, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { changeRequestItems, changeRequests, policies, policyVersions } from "@/db/schema";
+import { NotFound } from "@/server/errors";
+import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
+
+export interface StoredDocument {
+  policyId: string;
+  name: string;
+  kind: "Policy" | "ComplianceConstraint";
+  tier: string;
+  tenantId: string | null;
+  version: number;
+  document: PolicyplaneDocument;
+}
+
+export interface VersionRef {
+  policyId: string;
+  version: number;
+}
+
+async function documentsAt(db: Queryable, refs: VersionRef[]): Promise<StoredDocument[]> {
+  if (refs.length === 0) return [];
+  const rows = await db
+    .select({ p: policies, v: policyVersions })
+    .from(policyVersions)
+    .innerJoin(policies, eq(policies.id, policyVersions.policyId))
+    .where(or(...refs.map((r) => and(eq(policyVersions.policyId, r.policyId), eq(policyVersions.version, r.version)))));
+  return rows
+    .map(({ p, v }) => ({
+      policyId: p.id,
+      name: p.name,
+      kind: p.kind,
+      tier: p.tier,
+      tenantId: p.tenantId,
+      version: v.version,
+      document: v.document as PolicyplaneDocument,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The current release: every policy at its released version. */
+export async function releasedDocuments(db: Queryable): Promise<StoredDocument[]> {
+  const rows = await db.select({ policyId: policies.id, version: policies.releasedVersion }).from(policies).where(isNotNull(policies.releasedVersion));
+  return documentsAt(db, rows.map((r) => ({ policyId: r.policyId, version: r.version! })));
+}
+
+/** The release with some policies replaced by (or extended with) other versions. */
+export async function releasedWith(db: Queryable, overlay: VersionRef[]): Promise<StoredDocument[]> {
+  const replaced = new Set(overlay.map((o) => o.policyId));
+  const base = (await releasedDocuments(db)).filter((d) => !replaced.has(d.policyId));
+  return [...base, ...(await documentsAt(db, overlay))].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Every policy's newest unreleased version (drafts not yet in a release). */
+export async function pendingDrafts(db: Queryable): Promise<VersionRef[]> {
+  const rows = await db
+    .select({ policyId: policies.id, version: policies.latestVersion })
+    .from(policies)
+    .where(or(isNull(policies.releasedVersion), gt(policies.latestVersion, sql`${policies.releasedVersion}`)));
+  return rows;
+}
+
+/** The versions a change request proposes. */
+export async function changeRequestOverlay(db: Queryable, changeRequestId: string): Promise<VersionRef[]> {
+  const [cr] = await db.select({ id: changeRequests.id }).from(changeRequests).where(eq(changeRequests.id, changeRequestId));
+  if (!cr) throw new NotFound("No such change request.");
+  const items = await db
+    .select({ policyId: changeRequestItems.policyId, version: changeRequestItems.toVersion })
+    .from(changeRequestItems)
+    .where(inArray(changeRequestItems.changeRequestId, [changeRequestId]));
+  return items;
+}
