@@ -28,7 +28,6 @@ import {
 } from "../server/policy";
 
 const NAMESPACES = 500;
-const PODS_PER_NS = 10;
 const TENANTS = 50;
 const ADMIN_POLICIES = 20;
 const RULES_PER_ADMIN = 10;

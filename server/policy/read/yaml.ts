@@ -95,8 +95,8 @@ export function parseSource(file: string, text: string): ParsedSource {
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {
-        const p = err.linePos?.[0];
-        errors.push(new PolicyInputError({ file, line: p?.line, column: p?.col, message: `invalid YAML: ${err.message.split("\n")[0]}` }));
+        const p = err.linePos?.[0] ?? lineCounter.linePos(Math.min(err.pos[0], Math.max(0, text.length - 1)));
+        errors.push(new PolicyInputError({ file, line: p.line, column: p.col, message: `invalid YAML: ${err.message.split("\n")[0]}` }));
       }
       continue;
     }

@@ -1,0 +1,143 @@
+/** Decision order beyond Kubernetes objects (constraints, exceptions, secure by default), rationale and caches. */
+import { describe, expect, it } from "vitest";
+import { createEvaluator } from "../eval/evaluator";
+import { formatDecisionPath, formatExplanation } from "../eval/explain";
+import { computeReachability } from "../eval/reachability";
+import { MATCH_ALL, type Policy, type PolicySet } from "../model";
+import { evaluatorFor, fixture, read } from "./harness";
+
+const cluster = read({ file: "semantics.yaml", text: (fixture("semantics/kubernetes.cases.yaml").split("cases:")[0] ?? "").replace(/^cluster: \|\n/m, "").replace(/^ {2}/gm, "") }).cluster;
+const pod = (ns: string, name: string) => ({ kind: "pod" as const, namespace: ns, name });
+
+function policy(p: Partial<Policy> & Pick<Policy, "id" | "layer" | "rules">): Policy {
+  return { subject: { namespaces: { kind: "selector", selector: MATCH_ALL }, pods: MATCH_ALL }, policyTypes: { ingress: true, egress: true }, ref: { kind: "Test", name: p.id }, ...p };
+}
+const ruleRef = (name: string, direction: "ingress" | "egress") => ({ kind: "Test", name, direction, ruleIndex: 0 });
+const toWeb = { kind: "workloads" as const, selector: { namespaces: { kind: "names" as const, names: ["app"] }, pods: { matchLabels: { app: "web" }, matchExpressions: [] } } };
+
+describe("decision order", () => {
+  const denyAllIngress: Policy = policy({ id: "np", layer: "namespace", namespace: "app", subject: { namespaces: { kind: "names", names: ["app"] }, pods: MATCH_ALL }, policyTypes: { ingress: true, egress: false }, rules: [] });
+
+  it("an active exception allows a flow the namespace policies deny, and stops counting once expired", () => {
+    const set: PolicySet = {
+      policies: [denyAllIngress, policy({ id: "exc", layer: "exception", expiresAt: "2030-01-01T00:00:00Z", rules: [{ direction: "egress", action: "allow", peers: [toWeb], ports: [{ kind: "number", protocol: "TCP", port: 8080 }], ref: ruleRef("exc", "egress") }] })],
+    };
+    const ev = createEvaluator(cluster, set);
+    const flow = { src: pod("ops", "prom"), dst: pod("app", "web"), port: 8080, protocol: "TCP" as const };
+    const before = ev.decide({ ...flow, time: "2029-12-31T23:59:59Z" });
+    const after = ev.decide({ ...flow, time: "2030-01-01T00:00:00Z" });
+    expect(before.ok && before.value.verdict).toBe("allow");
+    expect(before.ok && before.value.flow?.layer).toBe("exception");
+    expect(after.ok && after.value.verdict).toBe("deny");
+  });
+
+  it("a compliance constraint denies even what an exception and the default would allow", () => {
+    const set: PolicySet = {
+      policies: [
+        policy({ id: "c", layer: "constraint", rules: [{ direction: "egress", action: "deny", peers: [{ kind: "entity", entity: "world" }], ports: null, ref: ruleRef("c", "egress") }] }),
+        policy({ id: "exc", layer: "exception", rules: [{ direction: "egress", action: "allow", peers: [{ kind: "ipBlock", cidr: "0.0.0.0/0", except: [] }], ports: null, ref: ruleRef("exc", "egress") }] }),
+      ],
+    };
+    const ev = createEvaluator(cluster, set);
+    const d = ev.decide({ src: pod("app", "web"), dst: { kind: "ip", ip: "8.8.8.8" }, port: 53, protocol: "UDP" });
+    expect(d.ok && d.value.verdict).toBe("deny");
+    expect(d.ok && d.value.flow?.layer).toBe("constraint");
+    const inCluster = ev.decide({ src: pod("app", "web"), dst: pod("ops", "prom"), port: 80, protocol: "TCP" });
+    expect(inCluster.ok && inCluster.value.verdict).toBe("allow");
+  });
+
+  it("secure by default denies what no layer decides; plain Kubernetes allows it", () => {
+    const plain = createEvaluator(cluster, { policies: [] });
+    const secure = createEvaluator(cluster, { policies: [] }, { secureByDefault: true });
+    const flow = { src: pod("app", "client"), dst: pod("app", "web"), port: 8080, protocol: "TCP" as const };
+    expect(plain.decide(flow).ok && (plain.decide(flow) as { value: { verdict: string } }).value.verdict).toBe("allow");
+    const d = secure.decide(flow);
+    expect(d.ok && d.value.verdict).toBe("deny");
+    expect(d.ok && formatDecisionPath(d.value)).toContain("[default] deny");
+  });
+});
+
+describe("rationale", () => {
+  it("prints the path through the layers and names the closest rule that would allow a denied flow", () => {
+    const ev = evaluatorFor([fixture("recipes/09-allow-traffic-only-to-a-port.yaml")]);
+    const d = ev.decide({ src: pod("default", "test-monitoring"), dst: pod("default", "apiserver"), port: 8000, protocol: "TCP" });
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect(formatDecisionPath(d.value)).toBe("egress: [default] allow; ingress: [namespace] deny (default/api-allow-5000)");
+    expect(d.value.nearestAllow).toMatchObject({ differs: "port", rule: { name: "api-allow-5000", ruleIndex: 0 } });
+    const text = formatExplanation({ src: "default/test-monitoring", dst: "default/apiserver", port: 8000, protocol: "TCP" }, d.value);
+    expect(text).toContain("closest rule that would allow it: NetworkPolicy default/api-allow-5000 ingress rule 0 allows this peer on 5000/TCP");
+  });
+
+  it("shows a Pass from the admin tier followed by the namespace decision", () => {
+    const base = fixture("anp/conformance-base-manifests.yaml");
+    const anp = fixture("anp/api-integration-anp-np-banp.yaml").split('action: "Deny" # test will update to pass').join('action: "Pass"');
+    const ev = evaluatorFor([base, anp]);
+    const d = ev.decide({ src: pod("network-policy-conformance-slytherin", "draco-malfoy-0"), dst: pod("network-policy-conformance-gryffindor", "harry-potter-1"), port: 80, protocol: "TCP" });
+    expect(d.ok && formatDecisionPath(d.value)).toMatch(/ingress: \[cluster\] pass \(pass-example ingress rule 0 "deny-all-ingress-from-slytherin"\) → \[namespace\] allow \(network-policy-conformance-gryffindor\/allow-gress-from-to-slytherin-to-gryffindor ingress rule 0\)/);
+  });
+});
+
+describe("identity cache", () => {
+  it("pods with the same namespace, labels and ports share an identity and a cached decision", () => {
+    const ev = evaluatorFor([fixture("anp/conformance-base-manifests.yaml"), fixture("anp/anp-standard-gress-rules-combined.yaml")]);
+    const a = ev.resolve(pod("network-policy-conformance-gryffindor", "harry-potter-0"));
+    const b = ev.resolve(pod("network-policy-conformance-gryffindor", "harry-potter-1"));
+    expect(a.ok && b.ok && a.value.id === b.value.id).toBe(true);
+    ev.clearCache();
+    const f = (n: number) => ({ src: pod("network-policy-conformance-gryffindor", `harry-potter-${n}`), dst: pod("network-policy-conformance-slytherin", "draco-malfoy-0"), port: 80, protocol: "TCP" as const });
+    const d0 = ev.decide(f(0));
+    const d1 = ev.decide(f(1));
+    expect(d0.ok && d1.ok && d0.value === d1.value).toBe(true);
+    expect(ev.cacheStats()).toMatchObject({ hits: 1, misses: 1 });
+  });
+
+  it("reports unknown pods, bad addresses and bad ports as errors, not exceptions", () => {
+    const ev = evaluatorFor([fixture("recipes/01-deny-all-traffic-to-an-application.yaml")]);
+    const unknown = ev.decide({ src: pod("default", "nope"), dst: pod("default", "web"), port: 80, protocol: "TCP" });
+    expect(unknown.ok).toBe(false);
+    const badPort = ev.decide({ src: pod("default", "web"), dst: pod("default", "web"), port: 70000, protocol: "TCP" });
+    expect(!badPort.ok && badPort.error.field).toBe("port");
+  });
+});
+
+describe("reachability", () => {
+  // The bitset algorithm must agree with deciding every pod pair one by one.
+  const scenarios: [string, string[]][] = [
+    ["recipe 11", [fixture("recipes/11-deny-egress-traffic-from-an-application.yaml")]],
+    ["recipe 09", [fixture("recipes/09-allow-traffic-only-to-a-port.yaml")]],
+    ["ANP + NP + BANP", [fixture("anp/conformance-base-manifests.yaml"), fixture("anp/api-integration-anp-np-banp.yaml")]],
+    ["ANP rules combined", [fixture("anp/conformance-base-manifests.yaml"), fixture("anp/anp-standard-gress-rules-combined.yaml")]],
+    ["netpol model with a named-port egress policy", [fixture("netpol-e2e.model.yaml"), "{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: e, namespace: x}, spec: {policyTypes: [Egress], podSelector: {matchLabels: {pod: a}}, egress: [{ports: [{port: serve-80-tcp}], to: [{namespaceSelector: {matchLabels: {ns: y}}}]}]}}"]],
+  ];
+  for (const [name, texts] of scenarios) {
+    it(`agrees with per-flow decisions: ${name}`, () => {
+      const ev = evaluatorFor(texts);
+      const graph = computeReachability(ev, { rationale: false });
+      const got = new Set<string>();
+      for (const e of graph.edges) for (const p of e.ports) if (!p.startsWith("*")) got.add(`${e.from}|${e.to}|${p}`);
+      const want = new Set<string>();
+      for (const s of ev.podEntries) {
+        for (const d of ev.podEntries) {
+          const ports = d.pod.ports.length ? d.pod.ports : [];
+          for (const p of ports) {
+            const dec = ev.decideIdentities(s.identity, d.identity, p.port, p.protocol);
+            const sw = s.pod.workload ?? { kind: "Pod", name: s.pod.name };
+            const dw = d.pod.workload ?? { kind: "Pod", name: d.pod.name };
+            if (dec.verdict === "allow") want.add(`${s.pod.namespace}/${sw.kind}/${sw.name}|${d.pod.namespace}/${dw.kind}/${dw.name}|${p.port}/${p.protocol}`);
+          }
+        }
+      }
+      // Every pod-to-pod edge port the graph reports is allowed for some pod pair of those workloads.
+      const wid = (e: (typeof ev.podEntries)[number]) => `${e.pod.namespace}/${(e.pod.workload ?? { kind: "Pod" }).kind}/${(e.pod.workload ?? { name: e.pod.name }).name}`;
+      for (const k of got) {
+        const [from, to, port] = k.split("|") as [string, string, string];
+        if (from.startsWith("external/") || to.startsWith("external/")) continue;
+        const [num, proto] = port.split("/") as [string, "TCP" | "UDP" | "SCTP"];
+        const ok = ev.podEntries.some((s) => wid(s) === from && ev.podEntries.some((d) => wid(d) === to && ev.decideIdentities(s.identity, d.identity, Number(num), proto).verdict === "allow"));
+        expect(ok, k).toBe(true);
+      }
+      for (const k of want) expect(got.has(k), k).toBe(true);
+    });
+  }
+});
