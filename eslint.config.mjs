@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".next/", ".data/", ".data-*/", "db/migrations/", "next-env.d.ts", "test-results/", "playwright-report/"] },
+  { ignores: ["node_modules/", ".next/", ".next-*/", ".data/", ".data-*/", "db/migrations/", "next-env.d.ts", "test-results/", "playwright-report/"] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -2,6 +2,8 @@ import type { NextConfig } from "next";
 
 const config: NextConfig = {
   serverExternalPackages: ["@electric-sql/pglite"],
+  // Separate build folders let several servers of one checkout run side by side (parallel e2e).
+  distDir: process.env.NEXT_DIST_DIR ?? ".next",
   poweredByHeader: false,
   // `npm run typecheck` (part of `npm test`) checks the whole tree; the build
   // does not repeat it, so `npm start` never fails on a type-only problem.

@@ -34,7 +34,7 @@ export default defineConfig({
     env: {
       PORT: String(E2E_PORT),
       BETTER_AUTH_URL: baseURL,
-      PGLITE_DIR: ".data-e2e/pglite",
+      PGLITE_DIR: `.data-e2e/${E2E_PORT}/pglite`,
       // The suite signs in dozens of times from one address within a minute.
       AUTH_RATE_LIMIT_MAX: "500",
     },

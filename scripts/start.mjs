@@ -10,7 +10,10 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const SOURCES = ["app", "components", "server", "db", "proxy.ts", "instrumentation.ts", "instrumentation-node.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"];
-const stampFile = path.join(root, ".next", "policyplane-source-stamp");
+// Tests and benchmarks beside the sources do not change the build.
+const IGNORED = /\.test\.ts$|__tests__|__fixtures__/;
+const distDir = path.join(root, process.env.NEXT_DIST_DIR ?? ".next");
+const stampFile = path.join(distDir, "policyplane-source-stamp");
 
 /** A fingerprint of the sources: paths, sizes and modification times. */
 function sourceStamp() {
@@ -19,7 +22,7 @@ function sourceStamp() {
     const stat = statSync(p);
     if (stat.isDirectory()) {
       for (const entry of readdirSync(p).sort()) walk(path.join(p, entry));
-    } else {
+    } else if (!IGNORED.test(p)) {
       hash.update(`${path.relative(root, p)}:${stat.size}:${stat.mtimeMs}\n`);
     }
   };
@@ -28,7 +31,7 @@ function sourceStamp() {
 }
 
 const stamp = sourceStamp();
-const built = existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
+const built = existsSync(path.join(distDir, "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
 if (!built) {
   console.log("[policyplane] building the console (first start or sources changed)…");
   const result = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
