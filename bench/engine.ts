@@ -7,7 +7,7 @@
  */
 import { execSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import {
   MATCH_ALL,
@@ -206,6 +206,9 @@ function main(): void {
   const uncachedUs = median(samples);
 
   // 3. 1,000,000 decisions through the identity cache (decide(flow): endpoint resolution + cached decision).
+  // A short warm-up lets the JIT settle (as in a long-running decision point); the cache is then
+  // emptied so the measured run still pays for every first-time (uncached) decision.
+  for (let i = 0; i < 200_000; i++) ev.decide(flows[i % flows.length]!);
   ev.clearCache();
   const order = new Uint32Array(1_000_000);
   for (let i = 0; i < order.length; i++) order[i] = Math.floor(rand() * flows.length);
@@ -238,7 +241,7 @@ function main(): void {
   } catch {
     /* keep os.cpus() */
   }
-  const machine = `${nproc} cores (nproc), ${cpu.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+  const machine = `${nproc} cores (nproc), ${cpu.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]!.toFixed(2)} at the end of the run`;
   const workload = `${pods.length} pods in ${cluster.namespaces.length} namespaces, ${npCount} NetworkPolicies, ${adminRules} admin-tier rules, 1 BaselineAdminNetworkPolicy; ${stats.identities} identities; ${flows.length} distinct flows (${((allows / samples.length) * 100).toFixed(0)}% allowed)`;
 
   console.log(`Policy engine benchmark — ${workload}`);
@@ -258,6 +261,8 @@ function main(): void {
       "| figure | result | target | |",
       "|---|---|---|---|",
       ...rows.map(([what, value, target, ok]) => `| ${what} | ${value} | ${target} | ${ok ? "met" : "**missed**"} |`),
+      "",
+      "The cached-decision figure includes the first-time (uncached) evaluation of every distinct tuple (about 4,300 × ~16 µs ≈ 70 ms of the run) and endpoint resolution by namespace/name; in steady state (all hits) the same loop runs at about 2.6 M decisions/s on this machine. Figures vary with load: the machine is shared with other work (see the load average).",
       "",
       "Decisions are cached per (source identity, destination identity, port, protocol, exception epoch); an identity is the class of pods with the same namespace, labels, named ports and matching IP blocks. Reachability resolves each direction for all peers at once as bitsets over identities.",
       "",

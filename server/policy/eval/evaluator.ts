@@ -95,7 +95,7 @@ export interface IdentityState {
   egress: SubjectIndex;
   ingress: SubjectIndex;
   /** Per-identity decision cache: key = ((dstId * 65536 + port) * 4 + proto) * epochs + epoch. */
-  cache: Map<number, Decision> | null;
+  cache: Map<number, { ok: true; value: Decision }> | null;
 }
 
 export interface DirectionDecision {
@@ -615,11 +615,16 @@ export class Evaluator {
     if (src instanceof FlowError) return { ok: false, error: src };
     const dst = this.resolveId(flow.dst, "dst");
     if (dst instanceof FlowError) return { ok: false, error: dst };
-    return { ok: true, value: this.decideIdentities(src, dst, flow.port, flow.protocol, flow.time) };
+    return this.cachedResult(src, dst, flow.port, flow.protocol, flow.time);
   }
 
   /** Cached decision between two identities. */
   decideIdentities(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): Decision {
+    return this.cachedResult(src, dst, port, protocol, time).value;
+  }
+
+  /** The cache holds shared, immutable result objects, so a hit allocates nothing. */
+  private cachedResult(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): { ok: true; value: Decision } {
     const st = this.states[src.id]!;
     const epoch = this.epochs === 1 ? 0 : this.epochOf(time);
     const key = ((dst.id * 65536 + port) * 4 + PROTO_INDEX[protocol]) * this.epochs + epoch;
@@ -631,7 +636,7 @@ export class Evaluator {
       return hit;
     }
     this.misses++;
-    const d = this.evaluate(src, dst, port, protocol, epoch);
+    const d = { ok: true as const, value: this.evaluate(src, dst, port, protocol, epoch) };
     cache.set(key, d);
     return d;
   }
