@@ -56,7 +56,7 @@ function shapeMismatch(issues: readonly Issue[]): number {
 }
 
 /** Flatten zod issues into (path, message) pairs; a union reports the branch whose shape fits the input. */
-function explain(issues: readonly Issue[], base: PathSeg[] = []): { path: PathSeg[]; message: string }[] {
+export function explainIssues(issues: readonly Issue[], base: PathSeg[] = []): { path: PathSeg[]; message: string }[] {
   const out: { path: PathSeg[]; message: string }[] = [];
   for (const iss of issues) {
     const path = [...base, ...segs(iss.path)];
@@ -67,8 +67,8 @@ function explain(issues: readonly Issue[], base: PathSeg[] = []): { path: PathSe
       case "invalid_union": {
         const branches = iss.errors.filter((b) => b.length > 0);
         const best = [...branches].sort((a, b) => shapeMismatch(a) - shapeMismatch(b) || a.length - b.length)[0];
-        if (best && shapeMismatch(best) === 0) out.push(...explain(best, path));
-        else out.push({ path, message: `expected one of the forms of this field, got ${describeInput((iss as { input?: unknown }).input)}; ${(best ? explain(best, []) : []).map((x) => `${formatPath(x.path) || "value"}: ${x.message}`).join("; ")}` });
+        if (best && shapeMismatch(best) === 0) out.push(...explainIssues(best, path));
+        else out.push({ path, message: `expected one of the forms of this field, got ${describeInput((iss as { input?: unknown }).input)}; ${(best ? explainIssues(best, []) : []).map((x) => `${formatPath(x.path) || "value"}: ${x.message}`).join("; ")}` });
         break;
       }
       case "invalid_type":
@@ -124,7 +124,7 @@ function readObject(obj: RawObject, errors: PolicyInputError[]): AnyDocument | n
   }
   const r = anyDocument.safeParse(obj.value, { reportInput: true });
   if (!r.success) {
-    for (const e of explain(r.error.issues)) problem(e.path, e.message);
+    for (const e of explainIssues(r.error.issues)) problem(e.path, e.message);
     return null;
   }
   const before = errors.length;

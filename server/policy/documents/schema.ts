@@ -267,16 +267,25 @@ export const templateDocument = z
       if (declared.has(p.name)) ctx.addIssue({ code: "custom", path: ["spec", "parameters", i, "name"], message: `parameter ${p.name} is declared twice` });
       declared.add(p.name);
     });
-    // Every placeholder in the body must name a declared parameter.
-    const visit = (v: unknown, path: (string | number)[]): void => {
+    const lists = new Set(doc.spec.parameters.filter((p) => p.type === "string-list").map((p) => p.name));
+    // Every placeholder in the body must name a declared parameter (or a forEach variable in scope).
+    const visit = (v: unknown, path: (string | number)[], scope: ReadonlySet<string>): void => {
       if (typeof v === "string") {
         for (const m of v.matchAll(PLACEHOLDER)) {
-          if (!declared.has(m[1]!)) ctx.addIssue({ code: "custom", path, message: `placeholder {{${m[1]}}} names no declared parameter (declared: ${[...declared].join(", ") || "none"})` });
+          if (!scope.has(m[1]!)) ctx.addIssue({ code: "custom", path, message: `placeholder {{${m[1]}}} names no declared parameter (declared: ${[...scope].join(", ") || "none"})` });
         }
-      } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i]));
-      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+      } else if (Array.isArray(v)) {
+        v.forEach((x, i) => {
+          const each = x as { forEach?: unknown; as?: unknown; item?: unknown };
+          if (x && typeof x === "object" && "forEach" in each) {
+            if (typeof each.forEach !== "string" || !lists.has(each.forEach)) ctx.addIssue({ code: "custom", path: [...path, i, "forEach"], message: `forEach must name a string-list parameter (${[...lists].join(", ") || "none declared"})` });
+            if (typeof each.as !== "string" || !/^[a-zA-Z][a-zA-Z0-9_]*$/.test(each.as)) ctx.addIssue({ code: "custom", path: [...path, i, "as"], message: "forEach needs `as: <variable name>`" });
+            else visit(each.item, [...path, i, "item"], new Set([...scope, each.as]));
+          } else visit(x, [...path, i], scope);
+        });
+      } else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) visit(x, [...path, k], scope);
     };
-    visit(doc.spec.policy, ["spec", "policy"]);
+    visit(doc.spec.policy, ["spec", "policy"], declared);
   });
 export type TemplateDocument = z.infer<typeof templateDocument>;
 
