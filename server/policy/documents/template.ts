@@ -7,7 +7,7 @@
  * Besides `{{param}}` placeholders, a list item `{forEach: <string-list param>, as: <var>, item: <value>}`
  * expands to one item per value, with `{{var}}` bound to the value.
  */
-import { PolicyInputError } from "../errors";
+import type { PolicyInputError } from "../errors";
 import type { PathSeg } from "../read/yaml";
 import { PLACEHOLDER, policyDocument, type ParameterType, type PolicyDocument, type TemplateDocument } from "./schema";
 import { docProblem, explainIssues, type LocatedDocument } from "./read";
