@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
-import { session } from "@/db/schema";
+import { auditEvents, session } from "@/db/schema";
 import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { parseEnv } from "@/server/env";
 import { DEMO_PASSWORD } from "@/server/seed/demo-data";
@@ -40,6 +40,8 @@ describe(`sign-in on ${testDatabaseKind()}`, () => {
     expect(cookie).toMatch(/SameSite=Lax/i);
     const body = JSON.stringify(await response.json());
     expect(body).not.toContain("password");
+    const [event] = await handle.db.select().from(auditEvents).where(eq(auditEvents.action, "auth.signed_in"));
+    expect(event).toMatchObject({ actorLabel: "avery.audit@acme.example", targetLabel: "avery.audit@acme.example" });
   });
 
   it("gives the same answer for a wrong password and an unknown user", async () => {

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { eq } from "drizzle-orm";
 import { nextCookies } from "better-auth/next-js";
 import { genericOAuth } from "better-auth/plugins";
 import type { Database } from "@/db/client";
@@ -65,6 +66,23 @@ export function createAuth(db: Database, env: Env, secret: string) {
     },
     plugins: [...oidc, nextCookies()],
     databaseHooks: {
+      session: {
+        create: {
+          after: async (created) => {
+            const [who] = await db.select({ email: schema.user.email }).from(schema.user).where(eq(schema.user.id, created.userId));
+            const actor = { type: "user" as const, id: created.userId, label: who?.email ?? created.userId, grants: [] };
+            await withTransaction({ db, actor, requestId: `auth-${randomUUID()}` }, (tx) =>
+              recordAudit(tx, {
+                action: "auth.signed_in",
+                targetType: "session",
+                targetId: created.id,
+                targetLabel: who?.email ?? created.userId,
+                after: { ipAddress: created.ipAddress ?? null, userAgent: created.userAgent ?? null, expiresAt: created.expiresAt },
+              }),
+            );
+          },
+        },
+      },
       user: {
         create: {
           // Accounts made by the OIDC provider on first sign-in; admin-created ones are audited in Settings.
