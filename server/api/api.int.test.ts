@@ -1,23 +1,14 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { apiTokens } from "@/db/schema";
-import { openTestDatabase, testDatabaseKind } from "@/db/testing";
-import { seedDemoOrganisation } from "@/server/seed/demo";
+import { testDatabaseKind } from "@/db/testing";
+import { useSeededDatabase } from "@/server/testing/database";
 import { callerFor } from "@/server/testing/actors";
 import { createApiApp, MAX_REQUEST_BYTES } from "./app";
 
 describe(`REST API and machine tokens on ${testDatabaseKind()}`, () => {
-  let handle: DatabaseHandle;
-  let api: ReturnType<typeof createApiApp>;
-  beforeAll(async () => {
-    handle = await openTestDatabase();
-    await seedDemoOrganisation(handle.db);
-    api = createApiApp(async () => handle.db);
-  });
-  afterAll(async () => {
-    await handle?.close();
-  });
+  const database = useSeededDatabase();
+  const api = createApiApp(async () => database().db);
 
   const whoami = (token?: string) => api.request("/api/v1/whoami", { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
@@ -28,27 +19,27 @@ describe(`REST API and machine tokens on ${testDatabaseKind()}`, () => {
   });
 
   it("authenticates a token an admin created, and records who created it", async () => {
-    const admin = await callerFor(handle.db, "alex.admin@acme.example");
+    const admin = await callerFor(database().db, "alex.admin@acme.example");
     const { token, id } = await admin.settings.createToken({ name: "prod-eu-1 agent", role: "viewer", tenantId: null, expiresInDays: 30 });
     expect(token).toMatch(/^ppt_[a-z0-9]{8}_/);
-    const [stored] = await handle.db.select().from(apiTokens).where(eq(apiTokens.id, id));
+    const [stored] = await database().db.select().from(apiTokens).where(eq(apiTokens.id, id));
     expect(stored!.secretHash).not.toContain(token.slice(13));
     const response = await whoami(token);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ type: "token", label: "token:prod-eu-1 agent", grants: [{ role: "viewer", tenantId: null }] });
-    const [used] = await handle.db.select().from(apiTokens).where(eq(apiTokens.id, id));
+    const [used] = await database().db.select().from(apiTokens).where(eq(apiTokens.id, id));
     expect(used!.lastUsedAt).not.toBeNull();
     const events = await admin.audit.list({ action: "token.created" });
     expect(events.events[0]).toMatchObject({ targetId: id, actorLabel: "alex.admin@acme.example" });
   });
 
   it("rejects a missing, malformed, forged, revoked or expired token with the same 401", async () => {
-    const admin = await callerFor(handle.db, "alex.admin@acme.example");
+    const admin = await callerFor(database().db, "alex.admin@acme.example");
     const { token, id } = await admin.settings.createToken({ name: "ci pipeline", role: "author", tenantId: null, expiresInDays: null });
     const forged = token.slice(0, -4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
     await admin.settings.revokeToken({ tokenId: id });
     const expired = await admin.settings.createToken({ name: "old", role: "viewer", tenantId: null, expiresInDays: 1 });
-    await handle.db.update(apiTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiTokens.id, expired.id));
+    await database().db.update(apiTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiTokens.id, expired.id));
 
     expect((await whoami()).status).toBe(401);
     for (const bad of ["not-a-token", forged, token, expired.token]) {

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseHandle } from "@/db/client";
-import { openTestDatabase, testDatabaseKind } from "@/db/testing";
+import { describe, expect, it } from "vitest";
+import { testDatabaseKind } from "@/db/testing";
+import { useSeededDatabase } from "@/server/testing/database";
 import { NotFound } from "@/server/errors";
 import { computeReachability, createEvaluator, emptyPolicySet } from "@/server/policy";
-import { seedDemoOrganisation } from "@/server/seed/demo";
 import { loadClusterModel } from "./cluster-model";
 
 describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
-  let handle: DatabaseHandle;
-  beforeAll(async () => {
-    handle = await openTestDatabase();
-    await seedDemoOrganisation(handle.db);
-  });
-  afterAll(async () => {
-    await handle?.close();
-  });
+  const database = useSeededDatabase();
 
   it("materialises one pod per known IP, with the workload's labels and named ports", async () => {
-    const { model, region } = await loadClusterModel(handle.db, "prod-eu-1");
+    const { model, region } = await loadClusterModel(database().db, "prod-eu-1");
     expect(region).toBe("eu-west");
     const ledger = model.pods.filter((p) => p.namespace === "payments" && p.workload?.name === "ledger");
     expect(ledger).toHaveLength(3);
@@ -29,7 +21,7 @@ describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
   });
 
   it("feeds the engine: with no policies every workload reaches every other", async () => {
-    const { model } = await loadClusterModel(handle.db, "staging-eu-1");
+    const { model } = await loadClusterModel(database().db, "staging-eu-1");
     const evaluator = createEvaluator(model, emptyPolicySet());
     const decision = evaluator.decide({ src: { kind: "pod", namespace: "checkout", name: model.pods.find((p) => p.workload?.name === "checkout-web")!.name }, dst: { kind: "ip", ip: model.pods.find((p) => p.workload?.name === "cart")!.ips[0]! }, port: 8080, protocol: "TCP" });
     expect(decision.ok && decision.value.verdict).toBe("allow");
@@ -38,6 +30,6 @@ describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
   });
 
   it("says which cluster does not exist", async () => {
-    await expect(loadClusterModel(handle.db, "prod-mars-1")).rejects.toThrow(NotFound);
+    await expect(loadClusterModel(database().db, "prod-mars-1")).rejects.toThrow(NotFound);
   });
 });

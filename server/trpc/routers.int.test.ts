@@ -1,11 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { count, desc, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
 import { auditEvents, memberships, user } from "@/db/schema";
-import { openTestDatabase, testDatabaseKind } from "@/db/testing";
+import { testDatabaseKind } from "@/db/testing";
+import { useSeededDatabase } from "@/server/testing/database";
 import { withTransaction } from "@/server/context";
-import { seedDemoOrganisation } from "@/server/seed/demo";
 import { createUser } from "@/server/settings/users";
 import { callerFor, demoActor } from "@/server/testing/actors";
 
@@ -29,70 +29,63 @@ async function trpcCode(promise: Promise<unknown>): Promise<string> {
 }
 
 describe(`console API on ${testDatabaseKind()}`, () => {
-  let handle: DatabaseHandle;
-  beforeAll(async () => {
-    handle = await openTestDatabase();
-    await seedDemoOrganisation(handle.db);
-  });
-  afterAll(async () => {
-    await handle?.close();
-  });
+  const database = useSeededDatabase();
 
   it("refuses every call from a caller without a session", async () => {
-    const anonymous = await callerFor(handle.db, null);
+    const anonymous = await callerFor(database().db, null);
     expect(await trpcCode(anonymous.overview.counts())).toBe("UNAUTHORIZED");
     expect(await trpcCode(anonymous.audit.list({}))).toBe("UNAUTHORIZED");
   });
 
   it("refuses admin settings to an author on the server, and writes nothing", async () => {
-    const author = await callerFor(handle.db, AUTHOR);
-    const before = await auditCount(handle);
+    const author = await callerFor(database().db, AUTHOR);
+    const before = await auditCount(database());
     expect(await trpcCode(author.settings.users())).toBe("FORBIDDEN");
     expect(await trpcCode(author.settings.createToken({ name: "sneaky", role: "admin", tenantId: null, expiresInDays: null }))).toBe("FORBIDDEN");
     expect(await trpcCode(author.settings.createUser({ name: "X", email: "x@acme.example", password: "long-enough-1" }))).toBe("FORBIDDEN");
-    expect(await auditCount(handle)).toBe(before);
+    expect(await auditCount(database())).toBe(before);
   });
 
   it("shows nothing but who you are to a signed-in person without a role", async () => {
-    const admin = await callerFor(handle.db, ADMIN);
+    const admin = await callerFor(database().db, ADMIN);
     await admin.settings.createUser({ name: "Sso Newcomer", email: "newcomer@acme.example", password: "a-good-password" });
-    const newcomer = await callerFor(handle.db, "newcomer@acme.example");
+    const newcomer = await callerFor(database().db, "newcomer@acme.example");
     expect(await newcomer.org.me()).toMatchObject({ email: "newcomer@acme.example", grants: [] });
     expect(await trpcCode(newcomer.overview.counts())).toBe("FORBIDDEN");
     expect(await trpcCode(newcomer.audit.list({}))).toBe("FORBIDDEN");
   });
 
   it("lets a viewer read the overview with real counts", async () => {
-    const viewer = await callerFor(handle.db, VIEWER);
+    const viewer = await callerFor(database().db, VIEWER);
     const counts = await viewer.overview.counts();
     expect(counts).toMatchObject({ clusters: 3, tenants: 6 });
     expect(counts.policiesByTier.find((t) => t.tier === "namespace")?.count).toBeGreaterThan(5);
   });
 
   it("creates a user and its audit event in one transaction", async () => {
-    const admin = await callerFor(handle.db, ADMIN);
+    const admin = await callerFor(database().db, ADMIN);
     const { id } = await admin.settings.createUser({ name: "Dana New", email: "Dana.New@acme.example", password: "a-good-password" });
-    const [event] = await handle.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    const [event] = await database().db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
     expect(event).toMatchObject({ action: "user.created", targetId: id, targetLabel: "dana.new@acme.example", actorLabel: ADMIN });
     expect(await trpcCode(admin.settings.createUser({ name: "Dana Again", email: "dana.new@acme.example", password: "a-good-password" }))).toBe("BAD_REQUEST");
   });
 
   it("rolls the change back when the surrounding transaction fails", async () => {
-    const ctx = { db: handle.db, actor: await demoActor(handle.db, ADMIN), requestId: "rollback-test" };
-    const before = await auditCount(handle);
+    const ctx = { db: database().db, actor: await demoActor(database().db, ADMIN), requestId: "rollback-test" };
+    const before = await auditCount(database());
     await expect(
       withTransaction(ctx, async (tx) => {
         await createUser(tx, { name: "Ghost", email: "ghost@acme.example", password: "a-good-password" });
         throw new Error("fails after the audit write");
       }),
     ).rejects.toThrow("fails after the audit write");
-    expect(await handle.db.select().from(user).where(eq(user.email, "ghost@acme.example"))).toEqual([]);
-    expect(await auditCount(handle)).toBe(before);
+    expect(await database().db.select().from(user).where(eq(user.email, "ghost@acme.example"))).toEqual([]);
+    expect(await auditCount(database())).toBe(before);
   });
 
   it("validates membership input with field-level errors", async () => {
-    const admin = await callerFor(handle.db, ADMIN);
-    const [dana] = await handle.db.select().from(user).where(eq(user.email, "dana.new@acme.example"));
+    const admin = await callerFor(database().db, ADMIN);
+    const [dana] = await database().db.select().from(user).where(eq(user.email, "dana.new@acme.example"));
     const missingFunction = admin.settings.addMembership({ userId: dana!.id, tenantId: null, role: "approver", committeeFunction: null });
     await expect(missingFunction).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(admin.settings.addMembership({ userId: dana!.id, tenantId: "not-a-uuid", role: "viewer", committeeFunction: null })).rejects.toMatchObject({
@@ -100,29 +93,29 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     });
     await admin.settings.addMembership({ userId: dana!.id, tenantId: null, role: "approver", committeeFunction: "security" });
     expect(await trpcCode(admin.settings.addMembership({ userId: dana!.id, tenantId: null, role: "approver", committeeFunction: "platform" }))).toBe("CONFLICT");
-    const grants = await handle.db.select().from(memberships).where(eq(memberships.userId, dana!.id));
+    const grants = await database().db.select().from(memberships).where(eq(memberships.userId, dana!.id));
     expect(grants).toMatchObject([{ role: "approver", committeeFunction: "security", tenantId: null }]);
   });
 
   it("takes a removed role away at the next request", async () => {
-    const admin = await callerFor(handle.db, ADMIN);
-    const [carlos] = await handle.db.select().from(user).where(eq(user.email, "carlos.checkout@acme.example"));
+    const admin = await callerFor(database().db, ADMIN);
+    const [carlos] = await database().db.select().from(user).where(eq(user.email, "carlos.checkout@acme.example"));
     await admin.settings.addMembership({ userId: carlos!.id, tenantId: null, role: "admin", committeeFunction: null });
-    expect(await trpcCode((await callerFor(handle.db, carlos!.email)).settings.users())).toBe("OK");
-    const [grant] = await handle.db.select().from(memberships).where(eq(memberships.userId, carlos!.id)).orderBy(desc(memberships.createdAt));
+    expect(await trpcCode((await callerFor(database().db, carlos!.email)).settings.users())).toBe("OK");
+    const [grant] = await database().db.select().from(memberships).where(eq(memberships.userId, carlos!.id)).orderBy(desc(memberships.createdAt));
     await admin.settings.removeMembership({ membershipId: grant!.id });
-    expect(await trpcCode((await callerFor(handle.db, carlos!.email)).settings.users())).toBe("FORBIDDEN");
+    expect(await trpcCode((await callerFor(database().db, carlos!.email)).settings.users())).toBe("FORBIDDEN");
   });
 
   it("stops an admin from removing their own global admin role", async () => {
-    const admin = await callerFor(handle.db, ADMIN);
-    const actor = await demoActor(handle.db, ADMIN);
-    const [own] = await handle.db.select().from(memberships).where(eq(memberships.userId, actor.id!));
+    const admin = await callerFor(database().db, ADMIN);
+    const actor = await demoActor(database().db, ADMIN);
+    const [own] = await database().db.select().from(memberships).where(eq(memberships.userId, actor.id!));
     expect(await trpcCode(admin.settings.removeMembership({ membershipId: own!.id }))).toBe("CONFLICT");
   });
 
   it("filters the audit trail and scopes it to a tenant-only user's tenants", async () => {
-    const admin = await callerFor(handle.db, ADMIN);
+    const admin = await callerFor(database().db, ADMIN);
     const created = await admin.audit.list({ action: "user.created" });
     expect(created.events.length).toBeGreaterThan(0);
     expect(created.events.every((e) => e.action === "user.created")).toBe(true);
@@ -131,14 +124,14 @@ describe(`console API on ${testDatabaseKind()}`, () => {
   });
 
   it("reports the chain as intact after all these mutations", async () => {
-    const admin = await callerFor(handle.db, ADMIN);
+    const admin = await callerFor(database().db, ADMIN);
     const result = await admin.audit.verify();
     expect(result.ok).toBe(true);
-    expect(result.checked).toBe(await auditCount(handle));
+    expect(result.checked).toBe(await auditCount(database()));
   });
 
   it("refuses UPDATE and DELETE on audit events at the database", async () => {
-    await expect(handle.db.execute(sql`UPDATE audit_events SET action = 'x'`)).rejects.toThrow();
-    await expect(handle.db.execute(sql`DELETE FROM audit_events`)).rejects.toThrow();
+    await expect(database().db.execute(sql`UPDATE audit_events SET action = 'x'`)).rejects.toThrow();
+    await expect(database().db.execute(sql`DELETE FROM audit_events`)).rejects.toThrow();
   });
 });
