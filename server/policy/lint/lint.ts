@@ -19,7 +19,7 @@
 import { createEvaluator } from "../eval/evaluator";
 import { dnsMatches, isEmptySelector, matchesSelector } from "../eval/selectors";
 import { cidrContainsCidr, parseCidr } from "../util/ip";
-import type { LabelSelector, Labels, NamespaceMatch, Peer, PortMatch } from "../model";
+import type { LabelSelector, Labels, NamespaceMatch, PortMatch } from "../model";
 import { appliesTo, lowerDocuments, portMatchOf, workloadSelectorOf, NS_NAME_LABEL, TENANT_LABEL, type TargetCluster } from "../documents/lower";
 import type { LocatedDocument } from "../documents/read";
 import type { PathSeg } from "../read/yaml";
