@@ -13,6 +13,7 @@ import { computeReachability, reachabilityToDot } from "../policy/eval/reachabil
 import type { PolicyInputError } from "../policy/errors";
 import type { Protocol } from "../policy/model";
 import { Out, table } from "./io";
+import { registerDocumentCommands } from "./commands/documents";
 
 class UsageError extends Error {}
 
@@ -146,6 +147,7 @@ function program(setCode: (code: number) => void): Command {
       return 0;
     }));
 
+  registerDocumentCommands(prog, setCode);
   return prog;
 }
 

@@ -1,0 +1,200 @@
+/**
+ * `policyplane compile` and `policyplane lint`: thin adapters over
+ * server/policy/documents, compile and lint. Exit codes: 0 ok, 1 invalid input
+ * (file:line:col errors) or an error-severity lint finding, 2 usage errors.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
+import { Option, type Command } from "commander";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { readManifestPaths } from "../../policy/read/fs";
+import type { PolicyInputError } from "../../policy/errors";
+import { emptyCluster, type ClusterModel } from "../../policy/model";
+import { readDocumentPaths } from "../../policy/documents/fs";
+import { NS_NAME_LABEL, TENANT_LABEL, type TargetCluster } from "../../policy/documents/lower";
+import type { LocatedDocument } from "../../policy/documents/read";
+import { COMPILE_TARGETS, compileDocuments, toYaml, type CompileTarget } from "../../policy/compile/compile";
+import { SEVERITY_ORDER, formatFinding, lint, type LabelTaxonomy } from "../../policy/lint/lint";
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+class UsageError extends Error {}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function printProblems(io: Io, problems: readonly PolicyInputError[]): void {
+  for (const p of problems) io.err(`${p.severity === "warning" ? "warning: " : ""}${p.message}\n`);
+}
+
+/** `[name[@region]=]path`: one cluster's manifests (file or folder); the name defaults to the path's base name. */
+export function parseClusterSpec(spec: string): { name: string; region?: string; path: string } {
+  const m = /^([a-z0-9][-a-z0-9]*)(?:@([a-z0-9][-a-z0-9]*))?=(.+)$/.exec(spec);
+  if (m) return { name: m[1]!, ...(m[2] ? { region: m[2] } : {}), path: m[3]! };
+  return { name: basename(spec, extname(spec)) || "cluster", path: spec };
+}
+
+function loadClusters(io: Io, specs: readonly string[]): TargetCluster[] | null {
+  const clusters: TargetCluster[] = [];
+  let failed = false;
+  for (const spec of specs) {
+    const { name, region, path } = parseClusterSpec(spec);
+    const r = readManifestPaths([path]);
+    if (r.errors.length > 0) {
+      printProblems(io, r.errors);
+      failed = true;
+      continue;
+    }
+    clusters.push({ name, ...(region ? { region } : {}), model: r.cluster });
+  }
+  return failed ? null : clusters;
+}
+
+/**
+ * Without a cluster model, the namespaces the documents name are assumed to
+ * exist, labelled with the tenant of the namespace-tier policy that names them.
+ */
+export function clusterFromDocuments(docs: readonly LocatedDocument[], name = "default"): TargetCluster {
+  const model: ClusterModel = emptyCluster();
+  const tenantOf = new Map<string, string>();
+  for (const { document: d } of docs) {
+    for (const ns of d.spec.subject.namespaces ?? []) {
+      const tenant = d.kind === "Policy" && d.spec.tier === "namespace" ? d.metadata.tenant : d.spec.subject.tenant;
+      if (tenant && !tenantOf.has(ns)) tenantOf.set(ns, tenant);
+      else if (!tenantOf.has(ns)) tenantOf.set(ns, "");
+    }
+  }
+  for (const [ns, tenant] of [...tenantOf].sort(([a], [b]) => a.localeCompare(b))) model.namespaces.push({ name: ns, labels: { [NS_NAME_LABEL]: ns, ...(tenant ? { [TENANT_LABEL]: tenant } : {}) } });
+  return { name, model };
+}
+
+function readInputs(io: Io, files: readonly string[]): LocatedDocument[] | null {
+  const r = readDocumentPaths(files);
+  if (r.errors.length > 0) {
+    printProblems(io, r.errors);
+    io.err(`${r.errors.length} error(s) in the policy documents; nothing done\n`);
+    return null;
+  }
+  if (r.templates.length > 0) io.err(`note: ${r.templates.length} template(s) read and validated; templates are instantiated by the console, not compiled\n`);
+  return r.documents;
+}
+
+export interface CompileCliOptions {
+  out: string;
+  clusterModel?: string[];
+  target: CompileTarget;
+  release?: string;
+  now?: string;
+  quiet?: boolean;
+}
+
+export function runCompile(files: string[], opts: CompileCliOptions, io: Io = stdio): number {
+  const docs = readInputs(io, files);
+  if (!docs) return 1;
+  let clusters: TargetCluster[];
+  if (opts.clusterModel && opts.clusterModel.length > 0) {
+    const loaded = loadClusters(io, opts.clusterModel);
+    if (!loaded) return 1;
+    clusters = loaded;
+  } else {
+    clusters = [clusterFromDocuments(docs)];
+    io.err("note: no --cluster-model; assuming the namespaces the documents name, in their policies' tenants, in one cluster \"default\"\n");
+  }
+  let failed = false;
+  let written = 0;
+  for (const cluster of clusters) {
+    const r = compileDocuments(docs, cluster, { target: opts.target, ...(opts.release ? { release: opts.release } : {}), ...(opts.now ? { now: opts.now } : {}) });
+    if (!opts.quiet) printProblems(io, r.warnings);
+    if (r.errors.length > 0) {
+      printProblems(io, r.errors);
+      io.err(`cluster ${cluster.name}: ${r.errors.length} compiled object(s) failed validation; nothing written for it\n`);
+      failed = true;
+      continue;
+    }
+    for (const o of r.objects) {
+      const file = join(opts.out, o.path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, toYaml([o]));
+      written++;
+    }
+    io.out(`${cluster.name}: ${r.objects.length} object(s), ${r.warnings.length} warning(s)${r.lowered.outOfScope.length ? `, out of scope: ${r.lowered.outOfScope.join(", ")}` : ""}\n`);
+  }
+  io.err(`wrote ${written} file(s) under ${opts.out}\n`);
+  return failed ? 1 : 0;
+}
+
+const taxonomySchema = z.strictObject({
+  podLabels: z.record(z.string(), z.array(z.string()).nullable()).optional(),
+  namespaceLabels: z.record(z.string(), z.array(z.string()).nullable()).optional(),
+});
+
+export function readTaxonomy(file: string): LabelTaxonomy {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`--taxonomy ${file}: ${(e as Error).message}`);
+  }
+  const r = taxonomySchema.safeParse(raw);
+  if (!r.success) throw new UsageError(`--taxonomy ${file}: expected {podLabels: {key: [values] | null}, namespaceLabels: {...}}: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+  return r.data;
+}
+
+export interface LintCliOptions {
+  manifests?: string[];
+  taxonomy?: string;
+  output: "text" | "json";
+}
+
+export function runLint(files: string[], opts: LintCliOptions, io: Io = stdio): number {
+  const docs = readInputs(io, files);
+  if (!docs) return 1;
+  const clusters = loadClusters(io, opts.manifests ?? []);
+  if (!clusters) return 1;
+  const taxonomy = opts.taxonomy ? readTaxonomy(opts.taxonomy) : undefined;
+  const findings = lint({ documents: docs, clusters, ...(taxonomy ? { taxonomy } : {}) });
+  const count = (s: string) => findings.filter((f) => f.severity === s).length;
+  if (opts.output === "json") io.out(`${JSON.stringify({ findings, summary: Object.fromEntries(SEVERITY_ORDER.map((s) => [s, count(s)])) }, null, 2)}\n`);
+  else {
+    for (const f of findings) io.out(`${formatFinding(f)}\n`);
+    io.err(`${docs.length} document(s), ${clusters.length} cluster(s): ${count("error")} error(s), ${count("warning")} warning(s), ${count("info")} info\n`);
+  }
+  return count("error") > 0 ? 1 : 0;
+}
+
+/** Register `compile` and `lint` on the CLI program. */
+export function registerDocumentCommands(prog: Command, setCode: (code: number) => void): void {
+  const guard = (fn: () => number) => {
+    try {
+      setCode(fn());
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      process.stderr.write(`error: ${e.message}\n`);
+      setCode(2);
+    }
+  };
+  prog
+    .command("compile")
+    .description("Compile Policyplane documents to Kubernetes objects (NetworkPolicy, AdminNetworkPolicy/BaselineAdminNetworkPolicy or ClusterNetworkPolicy, Cilium, Istio): one folder per cluster and namespace")
+    .argument("<files...>", "Policyplane YAML files or folders (Policy, ComplianceConstraint, Exception)")
+    .requiredOption("--out <dir>", "output folder")
+    .option("--cluster-model <[name[@region]=]manifests>", "one cluster's manifests (Namespaces with tenant labels, workloads, Services); repeat per cluster", collect)
+    .addOption(new Option("--target <target>", "admin/baseline tier objects: AdminNetworkPolicy v1alpha1 or ClusterNetworkPolicy v1alpha2").choices([...COMPILE_TARGETS]).default("anp"))
+    .option("--release <id>", "release identifier written to every object")
+    .option("--now <iso>", "exceptions expired at this instant are left out (default: now)")
+    .option("-q, --quiet", "do not print what the targets cannot express exactly", false)
+    .action((files: string[], opts: CompileCliOptions) => guard(() => runCompile(files, opts)));
+  prog
+    .command("lint")
+    .description("Lint Policyplane documents: rules matching no workload, shadowed rules, broad allows, constraint conflicts, tenants without default deny, labels outside the taxonomy (exit 1 on an error finding)")
+    .argument("<files...>", "Policyplane YAML files or folders")
+    .option("--manifests <[name[@region]=]manifests>", "one cluster's manifests, the inventory; repeat per cluster", collect)
+    .option("--taxonomy <file>", "label taxonomy: {podLabels: {key: [values] | null}, namespaceLabels: {...}}")
+    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .action((files: string[], opts: LintCliOptions) => guard(() => runLint(files, opts)));
+}
