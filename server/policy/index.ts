@@ -21,3 +21,12 @@ export { parseFlowLine, parseEndpoint, formatEndpoint, simulateLines, type FlowL
 
 // Address utilities
 export { parseIp, parseCidr, isIp, cidrContainsIp, cidrContainsCidr, type ParsedIp, type ParsedCidr } from "./util/ip";
+
+// Policyplane documents: reader, templates, lowering to the IR, compiler, lint
+export { readDocumentSources, inMemoryDocuments, type DocumentSource, type LocatedDocument, type DocumentReadResult } from "./documents/read";
+export { readDocumentPaths, BUILTIN_TEMPLATES_DIR } from "./documents/fs";
+export { instantiateTemplate, parseParameterValue, type ParameterValue, type InstantiateResult } from "./documents/template";
+export { lowerDocuments, type TargetCluster, type GatewayRef, type EgressRoute, type LowerResult, type LowerOptions } from "./documents/lower";
+export { policyplaneDocument, anyDocument, templateDocument, type PolicyplaneDocument, type AnyDocument, type TemplateDocument, type PolicyDocument, type ComplianceConstraintDocument, type ExceptionDocument } from "./documents/schema";
+export { compileDocuments, compileLowered, validateObjects, toYaml, COMPILE_TARGETS, type CompileTarget, type CompileOptions, type CompileResult, type CompiledObject, type K8sObject } from "./compile/compile";
+export { lint, formatFinding, type Finding, type FindingId, type FindingSeverity, type LabelTaxonomy, type LintInput } from "./lint/lint";
