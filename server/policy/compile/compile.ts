@@ -358,6 +358,7 @@ function anpPeers(ctx: Ctx, r: PolicyRule, peers: readonly Peer[]): { peers: Jso
         }
         break;
       case "dns":
+        // v1alpha2 domainNames are for Accept rules only (a deny by name cannot be enforced on resolved addresses).
         if (egress && ctx.target === "cnp-v1alpha2" && r.action === "allow") out.push({ domainNames: [p.pattern] });
         else cilium.push(p);
         break;

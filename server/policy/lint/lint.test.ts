@@ -87,4 +87,10 @@ describe("lint", () => {
     const f = lint({ documents: read.documents }).find((x) => x.id === "broad-allow")!;
     expect(formatFinding(f)).toBe("yolo.yaml:10:11: warning broad-allow: Policy/yolo spec.rules[0].peers[0]: allows egress to the whole internet on every port; list the ports (and prefer DNS names or CIDRs of the real destinations)");
   });
+
+  it("passes on what lowering reports for a cluster, such as a service that does not exist", () => {
+    const typo = { apiVersion: V, kind: "Policy", metadata: { name: "typo", tenant: "checkout" }, spec: { tier: "namespace", subject: { namespaces: ["checkout"] }, rules: [{ direction: "egress", peers: [{ service: "payments/payment-api" }] }] } };
+    const findings = lint({ documents: withDemo(typo), clusters }).filter((f) => f.id === "lowering");
+    expect(findings.map((f) => f.message)).toEqual(["service payments/payment-api is not in cluster prod-eu-1; this peer matches nothing there", "service payments/payment-api is not in cluster prod-us-1; this peer matches nothing there", "service payments/payment-api is not in cluster staging-eu-1; this peer matches nothing there"]);
+  });
 });
