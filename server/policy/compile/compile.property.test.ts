@@ -14,8 +14,9 @@
  * - named ports used with another protocol than the container port declares
  *   (ANP namedPort carries no protocol);
  * - more than one baseline policy with target "anp" (BANP v1alpha1 is a singleton);
- * - `via` (the gateway leg is Istio routing, which the engine does not evaluate)
- *   and services (resolved to workloads by the lowering, before compilation);
+ * - services (resolved to workloads by the lowering, before compilation);
+ * `via` rules are included: their pod-to-gateway leg is compiled to NetworkPolicy/ANP and
+ * must decide alike; the gateway-to-internet leg is Istio routing, which the engine does not evaluate.
  * - nodes and host-network pods (no node peers in documents).
  */
 import fc from "fast-check";
@@ -63,7 +64,9 @@ const clusterArb: fc.Arbitrary<World> = fc
         names.push(`${ns}/p${j}`);
       });
     });
-    model.namespaces.push({ name: "kube-system", labels: {} });
+    model.namespaces.push({ name: "kube-system", labels: {} }, { name: "istio-system", labels: {} });
+    model.pods.push({ namespace: "istio-system", name: "egress-gw", labels: { app: "egress-gw" }, ports: [{ name: "https", port: 443, protocol: "TCP" }], ips: ["10.0.8.1"], hostNetwork: false, workload: { kind: "Pod", name: "egress-gw" } });
+    names.push("istio-system/egress-gw");
     model.pods.push({ namespace: "kube-system", name: "coredns", labels: { "k8s-app": "kube-dns" }, ports: [PORTS[1]!], ips: ["10.0.9.1"], hostNetwork: false });
     names.push("kube-system/coredns");
     return { cluster: { name: `k-${region}`, region, model }, pods: names };
@@ -109,9 +112,13 @@ function peersFor(direction: "ingress" | "egress", layer: "admin" | "namespace" 
 
 const scope = fc.option(fc.oneof(fc.constant({ regions: ["eu"] }), fc.constant({ clusters: ["k-us"] })), { nil: undefined });
 
+/** An egress rule to internet hosts through the egress gateway. */
+const viaRule = fc.record({ direction: fc.constant("egress" as const), peers: fc.constant([{ dns: "api.example.com" }]), ports, via: fc.constant("egress-gw") });
+
 function adminRule(actions: ("allow" | "deny" | "pass")[]) {
-  return fc.constantFrom("ingress" as const, "egress" as const).chain((direction) =>
-    fc.record({ direction: fc.constant(direction), action: fc.constantFrom(...actions), peers: peersFor(direction, "admin"), ports }),
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom("ingress" as const, "egress" as const).chain((direction) => fc.record({ direction: fc.constant(direction), action: fc.constantFrom(...actions), peers: peersFor(direction, "admin"), ports })) },
+    { weight: 1, arbitrary: viaRule.map((r) => ({ ...r, action: "allow" as const })) },
   );
 }
 
@@ -139,7 +146,10 @@ const namespacePolicy = (i: number) =>
       podSelector,
       isolate: fc.option(fc.subarray(["ingress", "egress"] as const), { nil: undefined }),
       rules: fc.array(
-        fc.constantFrom("ingress" as const, "egress" as const).chain((direction) => fc.record({ direction: fc.constant(direction), peers: peersFor(direction, "namespace"), ports })),
+        fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom("ingress" as const, "egress" as const).chain((direction) => fc.record({ direction: fc.constant(direction), peers: peersFor(direction, "namespace"), ports })) },
+          { weight: 1, arbitrary: viaRule },
+        ),
         { maxLength: 3 },
       ),
     })
