@@ -1,7 +1,10 @@
 import { createCallerFactory, router } from "./init";
 import { auditRouter } from "./routers/audit";
+import { graphRouter } from "./routers/graph";
+import { changesRouter } from "./routers/changes";
 import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
+import { policiesRouter } from "./routers/policies";
 import { settingsRouter } from "./routers/settings";
 
 export const appRouter = router({
@@ -9,6 +12,9 @@ export const appRouter = router({
   overview: overviewRouter,
   audit: auditRouter,
   settings: settingsRouter,
+  graph: graphRouter,
+  policies: policiesRouter,
+  changes: changesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,50 @@
+// Live analysis of the editor's YAML (nothing is written): the reader's
+// errors with line and column, the engine's lint of the set in force with this
+// draft in place, the workloads its subject selects, and what it compiles to.
+import type { ServiceContext } from "@/server/context";
+import { NotFound } from "@/server/errors";
+import type { CompileTarget } from "@/server/policy/compile/compile";
+import { lint } from "@/server/policy/lint/lint";
+import { releasedDocuments } from "./documents";
+import { compileFor, loadTargets, setWith, subjectMatches } from "./engine";
+import { checkPolicyYaml } from "./validate";
+import { readPolicyYaml } from "./yaml";
+
+export interface AnalyseInput {
+  yaml: string;
+  /** Cluster to compile for; default: the first the policy applies to. */
+  cluster?: string;
+  target?: CompileTarget;
+}
+
+export async function analyseDraft({ ctx, input }: { ctx: ServiceContext; input: AnalyseInput }) {
+  const checked = await checkPolicyYaml(ctx.db, input.yaml);
+  const targets = await loadTargets(ctx.db);
+  const clusters = targets.map((t) => ({ name: t.name, region: t.region ?? "" }));
+  if (!checked.document) return { errors: checked.errors, findings: [], matches: [], compiled: null, clusters };
+  const doc = checked.document;
+  const located = readPolicyYaml(input.yaml).located!;
+  const set = setWith(await releasedDocuments(ctx.db), doc, located);
+  const id = `${doc.kind}/${doc.metadata.name}`;
+  const findings = lint({ documents: set, clusters: targets })
+    .filter((f) => f.document === id)
+    .map((f) => ({ id: f.id, severity: f.severity, path: f.path, line: f.line ?? 0, column: f.column ?? 0, message: f.message }));
+  const matches = subjectMatches(targets, doc);
+  let cluster = targets.find((t) => t.name === input.cluster);
+  if (input.cluster && !cluster) throw new NotFound(`No cluster named "${input.cluster}".`);
+  cluster ??= targets.find((t) => matches.some((m) => m.cluster === t.name)) ?? targets[0];
+  const compiled = cluster ? compileFor(set, doc, cluster, input.target ?? "anp") : null;
+  return {
+    errors: checked.errors,
+    findings,
+    matches,
+    compiled: compiled && {
+      cluster: compiled.cluster,
+      target: compiled.target,
+      groups: compiled.groups,
+      warnings: compiled.warnings.map((w) => ({ path: w.path, line: w.line, column: w.column, message: w.detail })),
+      errors: compiled.errors.map((e) => e.message),
+    },
+    clusters,
+  };
+}

@@ -1,0 +1,98 @@
+// What the policy screens ask of the engine, over the inventory: which
+// workloads a subject selects, what a document compiles to, and its findings.
+// The deciding is the engine's (server/policy); this file only feeds it.
+import { asc } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { clusters } from "@/db/schema";
+import { loadClusterModel } from "@/server/inventory/cluster-model";
+import { compileDocuments, type CompileTarget, type K8sObject } from "@/server/policy/compile/compile";
+import { namespacesCovered, tenantNamespaces, type TargetCluster } from "@/server/policy/documents/lower";
+import type { LocatedDocument } from "@/server/policy/documents/read";
+import type { PolicyplaneDocument, WorkloadSelector } from "@/server/policy/documents/schema";
+import type { PolicyInputError } from "@/server/policy/errors";
+import { matchesSelector } from "@/server/policy/eval/selectors";
+import { toSelector } from "@/server/policy/read/manifests";
+import type { StoredDocument } from "./documents";
+
+export async function loadTargets(db: Queryable): Promise<TargetCluster[]> {
+  const rows = await db.select({ name: clusters.name }).from(clusters).orderBy(asc(clusters.name));
+  const out: TargetCluster[] = [];
+  for (const r of rows) {
+    const c = await loadClusterModel(db, r.name);
+    out.push({ name: c.name, region: c.region, model: c.model });
+  }
+  return out;
+}
+
+export interface MatchedWorkload {
+  cluster: string;
+  namespace: string;
+  name: string;
+  kind: string;
+  labels: Record<string, string>;
+}
+
+/** Workloads of `cluster` a subject selects (a namespace-tier policy only within its tenant). */
+export function matchedWorkloads(cluster: TargetCluster, subject: WorkloadSelector, tenantOnly?: string): MatchedWorkload[] {
+  const namespaces = new Set(namespacesCovered(cluster.model, subject));
+  if (tenantOnly !== undefined) {
+    const own = new Set(tenantNamespaces(cluster.model, tenantOnly));
+    for (const n of [...namespaces]) if (!own.has(n)) namespaces.delete(n);
+  }
+  const pods = toSelector(subject.podSelector);
+  return cluster.model.workloads
+    .filter((w) => namespaces.has(w.namespace) && matchesSelector(pods, w.labels))
+    .map((w) => ({ cluster: cluster.name, namespace: w.namespace, name: w.name, kind: w.kind, labels: { ...w.labels } }));
+}
+
+export function subjectMatches(targets: readonly TargetCluster[], doc: PolicyplaneDocument): MatchedWorkload[] {
+  const tenantOnly = doc.kind === "Policy" && doc.spec.tier === "namespace" ? doc.metadata.tenant : undefined;
+  return targets.flatMap((t) => matchedWorkloads(t, doc.spec.subject, tenantOnly));
+}
+
+export const OUTPUT_GROUPS = ["NetworkPolicy", "AdminNetworkPolicy", "Cilium", "Istio egress"] as const;
+export type OutputGroup = (typeof OUTPUT_GROUPS)[number];
+
+function groupOf(kind: string): OutputGroup | null {
+  if (kind === "NetworkPolicy") return "NetworkPolicy";
+  if (kind === "AdminNetworkPolicy" || kind === "BaselineAdminNetworkPolicy" || kind === "ClusterNetworkPolicy") return "AdminNetworkPolicy";
+  if (kind.startsWith("Cilium")) return "Cilium";
+  if (["ServiceEntry", "Gateway", "DestinationRule", "VirtualService"].includes(kind)) return "Istio egress";
+  return null;
+}
+
+export interface CompiledOutput {
+  cluster: string;
+  target: CompileTarget;
+  groups: { group: OutputGroup; objects: K8sObject[] }[];
+  warnings: PolicyInputError[];
+  errors: PolicyInputError[];
+}
+
+function sourcesOf(o: K8sObject): string[] {
+  return (o.metadata.annotations["policyplane.io/source"] ?? "").split(",");
+}
+
+/**
+ * Compiles the whole set in force (so admin priorities and the baseline are
+ * ranked as they will be) and keeps what comes from `doc`.
+ */
+export function compileFor(set: readonly LocatedDocument[], doc: PolicyplaneDocument, cluster: TargetCluster, target: CompileTarget): CompiledOutput {
+  const id = `${doc.kind}/${doc.metadata.name}`;
+  const result = compileDocuments(set, cluster, { target });
+  const mine = result.objects.map((o) => o.object).filter((o) => sourcesOf(o).includes(id));
+  const concerns = (e: PolicyInputError) => e.file === id;
+  return {
+    cluster: cluster.name,
+    target,
+    groups: OUTPUT_GROUPS.map((group) => ({ group, objects: mine.filter((o) => groupOf(o.kind) === group) })),
+    warnings: result.warnings.filter(concerns),
+    errors: result.errors.filter((e) => mine.some((o) => e.file.includes(o.metadata.name))),
+  };
+}
+
+/** The set in force with `doc` in place of (or added to) its stored version. */
+export function setWith(released: readonly StoredDocument[], doc: PolicyplaneDocument, located?: Partial<LocatedDocument>): LocatedDocument[] {
+  const others = released.filter((d) => !(d.document.kind === doc.kind && d.name === doc.metadata.name));
+  return [...others.map((d) => ({ document: d.document, version: String(d.version), file: `${d.document.kind}/${d.name}` })), { ...located, document: doc, file: `${doc.kind}/${doc.metadata.name}` }];
+}

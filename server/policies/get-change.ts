@@ -1,0 +1,46 @@
+// One change request with, per policy, the released YAML and the proposed YAML
+// (the side-by-side diff is drawn by the page).
+import { and, eq, or } from "drizzle-orm";
+import { changeRequestItems, changeRequests, policies, policyVersions, tenants } from "@/db/schema";
+import { readableTenantIds } from "@/server/auth/authorize";
+import type { ServiceContext } from "@/server/context";
+import { NotFound } from "@/server/errors";
+import { documentToYaml } from "./yaml";
+
+export async function getChange({ ctx, input }: { ctx: ServiceContext; input: { number: number } }) {
+  const [row] = await ctx.db.select({ cr: changeRequests, tenantName: tenants.name }).from(changeRequests).leftJoin(tenants, eq(tenants.id, changeRequests.tenantId)).where(eq(changeRequests.number, input.number));
+  const readable = readableTenantIds(ctx.actor);
+  if (!row || (row.cr.tenantId !== null && readable !== undefined && !readable.includes(row.cr.tenantId))) throw new NotFound(`No change request #${input.number}.`);
+  const items = await ctx.db
+    .select({ policyId: policies.id, name: policies.name, kind: policies.kind, tier: policies.tier, fromVersion: changeRequestItems.fromVersion, toVersion: changeRequestItems.toVersion })
+    .from(changeRequestItems)
+    .innerJoin(policies, eq(policies.id, changeRequestItems.policyId))
+    .where(eq(changeRequestItems.changeRequestId, row.cr.id));
+  const wanted = items.flatMap((i) => [{ policyId: i.policyId, version: i.toVersion }, ...(i.fromVersion === null ? [] : [{ policyId: i.policyId, version: i.fromVersion }])]);
+  const versions =
+    wanted.length === 0
+      ? []
+      : await ctx.db
+          .select({ policyId: policyVersions.policyId, version: policyVersions.version, document: policyVersions.document })
+          .from(policyVersions)
+          .where(or(...wanted.map((w) => and(eq(policyVersions.policyId, w.policyId), eq(policyVersions.version, w.version)))));
+  const yamlOf = (policyId: string, version: number | null) => {
+    const v = version === null ? undefined : versions.find((x) => x.policyId === policyId && x.version === version);
+    return v ? documentToYaml(v.document) : "";
+  };
+  const { cr } = row;
+  return {
+    id: cr.id,
+    number: cr.number,
+    title: cr.title,
+    description: cr.description,
+    state: cr.state,
+    authorLabel: cr.authorLabel,
+    tenant: row.tenantName,
+    createdAt: cr.createdAt,
+    contentHash: cr.contentHash,
+    items: items
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((i) => ({ name: i.name, kind: i.kind, tier: i.tier, fromVersion: i.fromVersion, toVersion: i.toVersion, fromYaml: yamlOf(i.policyId, i.fromVersion), toYaml: yamlOf(i.policyId, i.toVersion) })),
+  };
+}

@@ -1,0 +1,81 @@
+// The policy list: every policy and compliance constraint the caller may read,
+// with its versions, last change and the engine's lint over the release and
+// the inventory.
+import { and, asc, eq } from "drizzle-orm";
+import { policies, policyVersions, tenants, TIERS } from "@/db/schema";
+import { readableTenantIds } from "@/server/auth/authorize";
+import type { ServiceContext } from "@/server/context";
+import { lint, type Finding } from "@/server/policy/lint/lint";
+import { releasedDocuments } from "./documents";
+import { loadTargets } from "./engine";
+import { mayDraft } from "./access";
+
+export interface ListPoliciesInput {
+  search?: string;
+}
+
+function scopeText(document: Record<string, unknown>): string {
+  const scope = (document.spec as { scope?: { regions?: string[]; clusters?: string[] } } | undefined)?.scope;
+  const parts = [...(scope?.regions ?? []).map((r) => `region ${r}`), ...(scope?.clusters ?? []).map((c) => `cluster ${c}`)];
+  return parts.length > 0 ? parts.join(", ") : "all clusters";
+}
+
+/** Lint of the release against the inventory, counted per document ("Kind/name"). */
+async function releaseLint(ctx: ServiceContext): Promise<Map<string, Finding[]>> {
+  const released = await releasedDocuments(ctx.db);
+  const findings = lint({
+    documents: released.map((d) => ({ document: d.document, version: String(d.version), file: `${d.document.kind}/${d.name}` })),
+    clusters: await loadTargets(ctx.db),
+  });
+  const byDoc = new Map<string, Finding[]>();
+  for (const f of findings) if (f.document) byDoc.set(f.document, [...(byDoc.get(f.document) ?? []), f]);
+  return byDoc;
+}
+
+export async function listPolicies({ ctx, input }: { ctx: ServiceContext; input: ListPoliciesInput }) {
+  const readable = readableTenantIds(ctx.actor);
+  const rows = await ctx.db
+    .select({ p: policies, tenantName: tenants.name, latest: { createdAt: policyVersions.createdAt, authorLabel: policyVersions.authorLabel, message: policyVersions.message, document: policyVersions.document } })
+    .from(policies)
+    .leftJoin(tenants, eq(tenants.id, policies.tenantId))
+    .innerJoin(policyVersions, and(eq(policyVersions.policyId, policies.id), eq(policyVersions.version, policies.latestVersion)))
+    .orderBy(asc(policies.name));
+  const lintBy = await releaseLint(ctx);
+  const q = input.search?.trim().toLowerCase() ?? "";
+  const tierRank = (t: string) => (TIERS as readonly string[]).indexOf(t);
+  return rows
+    .filter(({ p }) => p.tenantId === null || readable === undefined || readable.includes(p.tenantId))
+    .map(({ p, tenantName, latest }) => {
+      const findings = p.releasedVersion === null ? [] : (lintBy.get(`${p.kind}/${p.name}`) ?? []);
+      return {
+        id: p.id,
+        kind: p.kind,
+        name: p.name,
+        tier: p.tier,
+        tenant: tenantName,
+        owner: p.owner,
+        description: p.description,
+        scope: scopeText(latest.document),
+        releasedVersion: p.releasedVersion,
+        latestVersion: p.latestVersion,
+        hasDraft: p.releasedVersion === null || p.latestVersion > p.releasedVersion,
+        lastChange: { at: latest.createdAt, by: latest.authorLabel, message: latest.message },
+        lint: {
+          errors: findings.filter((f) => f.severity === "error").length,
+          warnings: findings.filter((f) => f.severity === "warning").length,
+          infos: findings.filter((f) => f.severity === "info").length,
+          first: findings[0]?.message ?? null,
+        },
+        mayDraft: mayDraft(ctx.actor, { kind: p.kind, tier: p.tier, tenantId: p.tenantId }),
+      };
+    })
+    .filter((r) => !q || [r.name, r.description, r.owner, r.tenant ?? "", r.tier, r.kind, r.scope].some((s) => s.toLowerCase().includes(q)))
+    .sort((a, b) => Number(a.kind === "Policy") - Number(b.kind === "Policy") || tierRank(a.tier) - tierRank(b.tier) || (a.tenant ?? "").localeCompare(b.tenant ?? "") || a.name.localeCompare(b.name));
+}
+
+/** Drafted policies the caller may propose (for the "Propose change" dialog). */
+export async function listProposableDrafts({ ctx }: { ctx: ServiceContext }) {
+  const all = await listPolicies({ ctx, input: {} });
+  return all.filter((p) => p.hasDraft && p.mayDraft).map((p) => ({ name: p.name, kind: p.kind, tier: p.tier, tenant: p.tenant, releasedVersion: p.releasedVersion, latestVersion: p.latestVersion, lastChange: p.lastChange }));
+}
+

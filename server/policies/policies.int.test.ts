@@ -1,0 +1,233 @@
+import { TRPCError } from "@trpc/server";
+import { and, count, eq, sql } from "drizzle-orm";
+import { describe, expect, it, vi } from "vitest";
+import { auditEvents, changeRequestItems, changeRequests, policies, policyVersions } from "@/db/schema";
+import { testDatabaseKind } from "@/db/testing";
+import { InvalidInput } from "@/server/errors";
+import { DEMO_POLICIES } from "@/server/seed/demo-data";
+import { callerFor } from "@/server/testing/actors";
+import { useSeededDatabase } from "@/server/testing/database";
+
+const AUTHOR = "priya.payments@acme.example"; // author in payments, viewer elsewhere
+const VIEWER = "avery.audit@acme.example";
+const SECURITY = "sam.security@acme.example"; // approver (security committee)
+
+const paymentsPolicy = (name: string, rule: string) => `apiVersion: policyplane.io/v1
+kind: Policy
+metadata:
+  name: ${name}
+  tenant: payments
+  description: Test policy
+spec:
+  tier: namespace
+  subject:
+    namespaces: [payments]
+    podSelector:
+      matchLabels:
+        app: payments-api
+  rules:
+${rule}`;
+
+const egressTo = (peer: string, ports = "      ports:\n        - port: 443\n          protocol: TCP\n") => `    - name: out
+      direction: egress
+      action: allow
+      peers:
+        - ${peer}
+${ports}`;
+
+async function failure(promise: Promise<unknown>): Promise<TRPCError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return error;
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe(`policy services on ${testDatabaseKind()}`, () => {
+  const database = useSeededDatabase();
+  const db = () => database().db;
+  async function counts() {
+    const [p] = await db().select({ n: count() }).from(policies);
+    const [v] = await db().select({ n: count() }).from(policyVersions);
+    const [a] = await db().select({ n: count() }).from(auditEvents);
+    const [c] = await db().select({ n: count() }).from(changeRequests);
+    return { policies: p!.n, versions: v!.n, audit: a!.n, changes: c!.n };
+  }
+
+  it("lists every policy and constraint with versions, owner, scope and the engine's lint of the release", async () => {
+    const viewer = await callerFor(db(), VIEWER);
+    const list = await viewer.policies.list({});
+    expect(list).toHaveLength(DEMO_POLICIES.length);
+    const residency = list.find((p) => p.name === "eu-data-residency")!;
+    expect(residency).toMatchObject({ kind: "Policy", tier: "regional", releasedVersion: 1, latestVersion: 1, hasDraft: false, scope: "region eu-west", mayDraft: false });
+    expect(list.filter((p) => p.kind === "ComplianceConstraint").map((p) => p.name).sort()).toEqual(["no-cloud-metadata", "pci-egress-through-gateway"]);
+    expect(list.every((p) => typeof p.lint.warnings === "number")).toBe(true);
+    const searched = await viewer.policies.list({ search: "PAYMENTS-D" });
+    expect(searched.map((p) => p.name)).toEqual(["payments-db"]);
+  });
+
+  it("saves a new namespace policy as draft version 1 with its audit event, and an unchanged save writes nothing", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    const yaml = paymentsPolicy("payments-to-stripe", egressTo("dns: api.stripe.com"));
+    const saved = await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml, message: "Stripe API" });
+    expect(saved).toMatchObject({ name: "payments-to-stripe", version: 1, created: true });
+    const [row] = await db().select().from(policies).where(eq(policies.name, "payments-to-stripe"));
+    expect(row).toMatchObject({ tier: "namespace", releasedVersion: null, latestVersion: 1 });
+    const events = await db().select().from(auditEvents).where(and(eq(auditEvents.action, "policy.draft_saved"), eq(auditEvents.targetId, row!.id)));
+    expect(events).toHaveLength(1);
+    expect(events[0]!.after).toMatchObject({ version: 1, message: "Stripe API" });
+
+    const before = await counts();
+    const again = await author.policies.saveDraft({ policyName: "payments-to-stripe", baseVersion: 1, yaml, message: "" });
+    expect(again).toMatchObject({ version: 1, created: false });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("refuses bad input with the field and the YAML line and column, and writes nothing", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    const cases: { yaml: string; field: string; line: number; message: RegExp }[] = [
+      { yaml: paymentsPolicy("bad-cidr", egressTo("cidr: 10.0.0.0/33")), field: "spec.rules[0].peers[0].cidr", line: 19, message: /not a CIDR/ },
+      { yaml: paymentsPolicy("bad-port", egressTo("dns: api.stripe.com", "      ports:\n        - port: 70000\n")), field: "spec.rules[0].ports[0].port", line: 21, message: /1 and 65535|port/ },
+      { yaml: paymentsPolicy("bad-dns", egressTo("dns: api.*.stripe.com")), field: "spec.rules[0].peers[0].dns", line: 19, message: /wildcard/ },
+      { yaml: paymentsPolicy("bad-tenant", egressTo("dns: api.stripe.com")).replace("tenant: payments", "tenant: paymentz"), field: "metadata.tenant", line: 5, message: /unknown tenant "paymentz"/ },
+      { yaml: "apiVersion: policyplane.io/v1\nkind: Policy\nmetadata:\n  name: [unclosed\n", field: "", line: 4, message: /./ },
+    ];
+    for (const c of cases) {
+      const before = await counts();
+      const error = await failure(author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: c.yaml, message: "" }));
+      expect(error.code).toBe("BAD_REQUEST");
+      const cause = error.cause as InvalidInput;
+      expect(cause).toBeInstanceOf(InvalidInput);
+      if (c.field) expect(cause.field).toBe(c.field);
+      expect(cause.position?.line).toBe(c.line);
+      expect(cause.message).toMatch(c.message);
+      expect(await counts()).toEqual(before);
+    }
+  });
+
+  it("saves a policy whose selector matches nothing, and the analysis shows the lint warning", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    const yaml = paymentsPolicy("payments-ghost", egressTo("dns: api.stripe.com")).replace("app: payments-api", "app: no-such-app");
+    const analysis = await author.policies.analyse({ yaml });
+    expect(analysis.errors).toEqual([]);
+    expect(analysis.matches).toEqual([]);
+    const noMatch = analysis.findings.find((f) => f.id === "no-match");
+    expect(noMatch).toMatchObject({ severity: "warning" });
+    expect(noMatch!.line).toBeGreaterThan(0);
+    expect((await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml, message: "" })).created).toBe(true);
+  });
+
+  it("analyses a draft: matched workloads in every cluster and the compiled NetworkPolicy", async () => {
+    const viewer = await callerFor(db(), VIEWER);
+    const analysis = await viewer.policies.analyse({ yaml: paymentsPolicy("payments-to-ledger", egressTo("service: payments/ledger", "")), cluster: "prod-eu-1" });
+    expect(analysis.errors).toEqual([]);
+    expect(new Set(analysis.matches.map((m) => `${m.cluster}:${m.namespace}/${m.name}`))).toEqual(new Set(["prod-eu-1:payments/payments-api", "prod-us-1:payments/payments-api", "staging-eu-1:payments/payments-api"]));
+    const np = analysis.compiled!.groups.find((g) => g.group === "NetworkPolicy")!;
+    expect(np.objects).toHaveLength(1);
+    expect(np.objects[0]).toMatchObject({ kind: "NetworkPolicy", metadata: { namespace: "payments" } });
+  });
+
+  it("keeps authorisation on the server: viewers, other tenants and admin tiers are refused, nothing written", async () => {
+    const viewer = await callerFor(db(), VIEWER);
+    const author = await callerFor(db(), AUTHOR);
+    const before = await counts();
+    const yaml = paymentsPolicy("payments-viewer-try", egressTo("dns: api.stripe.com"));
+    expect((await failure(viewer.policies.saveDraft({ policyName: null, baseVersion: null, yaml, message: "" }))).code).toBe("FORBIDDEN");
+    const checkout = yaml.replace("tenant: payments", "tenant: checkout").replace("namespaces: [payments]", "namespaces: [checkout]");
+    expect((await failure(author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: checkout, message: "" }))).code).toBe("FORBIDDEN");
+    const global = yaml.replace("tier: namespace", "tier: global").replace("action: allow", "action: deny");
+    expect((await failure(author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: global, message: "" }))).code).toBe("FORBIDDEN");
+    const current = (await author.policies.get({ name: "global-allow-dns" })).versions[0]!.yaml;
+    expect((await failure(author.policies.saveDraft({ policyName: "global-allow-dns", baseVersion: 1, yaml: current.replace("priority: 10", "priority: 11"), message: "" }))).code).toBe("FORBIDDEN");
+    expect((await failure(author.policies.restoreVersion({ policyName: "global-allow-dns", version: 1 }))).code).toBe("FORBIDDEN");
+    expect((await failure(viewer.policies.proposeChange({ title: "x", description: "", policies: ["payments-api"] }))).code).toBe("FORBIDDEN");
+    expect(await counts()).toEqual(before);
+    // The committee may draft the global tier.
+    const security = await callerFor(db(), SECURITY);
+    expect((await security.policies.saveDraft({ policyName: "global-allow-dns", baseVersion: 1, yaml: current.replace("priority: 10", "priority: 11"), message: "reorder" })).version).toBe(2);
+  });
+
+  it("refuses to save over a newer version than the editor started from", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    const current = (await author.policies.get({ name: "payments-db" })).versions[0]!.yaml;
+    await author.policies.saveDraft({ policyName: "payments-db", baseVersion: 1, yaml: current.replace("The payments database", "The payments DB"), message: "" });
+    const error = await failure(author.policies.saveDraft({ policyName: "payments-db", baseVersion: 1, yaml: current.replace("The payments database", "Payments database"), message: "" }));
+    expect(error.code).toBe("CONFLICT");
+  });
+
+  it("rolls the draft back when its audit event cannot be written (same transaction)", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    await db().execute(sql.raw(`CREATE OR REPLACE FUNCTION test_refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit refused by test'; END; $$ LANGUAGE plpgsql`));
+    await db().execute(sql.raw(`CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_audit()`));
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const before = await counts();
+      const error = await failure(author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsPolicy("payments-audit-fail", egressTo("dns: api.stripe.com")), message: "" }));
+      expect(error.code).toBe("INTERNAL_SERVER_ERROR");
+      expect(await counts()).toEqual(before);
+    } finally {
+      await db().execute(sql.raw(`DROP TRIGGER test_refuse_audit ON audit_events`));
+      quiet.mockRestore();
+    }
+  });
+
+  it("restores an old version as a new draft without touching the release", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    const v1 = (await author.policies.get({ name: "payments-api" })).versions[0]!;
+    await author.policies.saveDraft({ policyName: "payments-api", baseVersion: 1, yaml: v1.yaml.replace("name: to-auth", "name: to-identity"), message: "rename rule" });
+    const restored = await author.policies.restoreVersion({ policyName: "payments-api", version: 1 });
+    expect(restored).toMatchObject({ version: 3, created: true });
+    const after = await author.policies.get({ name: "payments-api" });
+    expect(after.policy).toMatchObject({ releasedVersion: 1, latestVersion: 3 });
+    expect(after.versions.map((v) => v.state)).toEqual(["released", "draft", "draft"]);
+    expect(after.versions[2]!.yaml).toBe(v1.yaml);
+    expect(after.versions[2]!.message).toBe("Restored version 1");
+  });
+
+  it("creates a draft from a template, with parameter errors named by parameter", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    const templates = await author.policies.templates();
+    expect(templates.map((t) => t.id)).toEqual(expect.arrayContaining(["tenant-east-west-isolation", "ingress-from-ingress-controller", "egress-to-critical-service", "dns-to-kube-dns", "namespace-default-deny", "internet-egress-via-gateway"]));
+    const before = await counts();
+    const bad = await failure(author.policies.createFromTemplate({ template: "tenant-east-west-isolation", values: { tenant: "nosuchtenant" } }));
+    expect(bad.code).toBe("BAD_REQUEST");
+    expect((bad.cause as InvalidInput).field).toBe("values.tenant");
+    expect(await counts()).toEqual(before);
+    const created = await author.policies.createFromTemplate({ template: "tenant-east-west-isolation", values: { tenant: "payments" } });
+    expect(created).toMatchObject({ name: "payments-east-west-isolation", version: 1, created: true });
+    const viewer = await callerFor(db(), VIEWER);
+    expect((await failure(viewer.policies.createFromTemplate({ template: "tenant-east-west-isolation", values: { tenant: "payments", name: "x" } }))).code).toBe("FORBIDDEN");
+  });
+
+  it("proposes drafted policies as a change request with from/to versions, a content hash and its audit event", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    const drafts = await author.policies.drafts();
+    expect(drafts.map((d) => d.name)).toEqual(expect.arrayContaining(["payments-api", "payments-to-stripe"]));
+    expect(drafts.map((d) => d.name)).not.toContain("global-allow-dns");
+    const before = await counts();
+    const noDraft = await failure(author.policies.proposeChange({ title: "nothing", description: "", policies: ["payments-backends"] }));
+    expect(noDraft.code).toBe("BAD_REQUEST");
+    expect(await counts()).toEqual(before);
+
+    const cr = await author.policies.proposeChange({ title: "Stripe and API cleanup", description: "why", policies: ["payments-to-stripe", "payments-api"] });
+    const items = await db().select().from(changeRequestItems).where(eq(changeRequestItems.changeRequestId, cr.id));
+    expect(items.map((i) => [i.fromVersion, i.toVersion]).sort()).toEqual([[1, 3], [null, 1]].sort());
+    const [event] = await db().select().from(auditEvents).where(and(eq(auditEvents.action, "change.proposed"), eq(auditEvents.targetId, cr.id)));
+    expect(event).toBeDefined();
+    expect((await failure(author.policies.proposeChange({ title: "again", description: "", policies: ["payments-api"] }))).code).toBe("CONFLICT");
+
+    const viewer = await callerFor(db(), VIEWER);
+    const listed = (await viewer.changes.list()).find((c) => c.number === cr.number)!;
+    expect(listed).toMatchObject({ title: "Stripe and API cleanup", state: "open", authorLabel: AUTHOR, tenant: "payments" });
+    const detail = await viewer.changes.get({ number: cr.number });
+    const stripe = detail.items.find((i) => i.name === "payments-to-stripe")!;
+    expect(stripe.fromYaml).toBe("");
+    expect(stripe.toYaml).toContain("dns: api.stripe.com");
+    const api = detail.items.find((i) => i.name === "payments-api")!;
+    expect(api.fromYaml).toContain("name: to-auth");
+    expect(api.toYaml).toContain("name: to-auth");
+    expect(detail.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
