@@ -1,0 +1,228 @@
+// Engine reachability → graph data (pure). The edges are exactly the engine's
+// allowed paths; each carries where its allowance comes from, read from the
+// evaluator's decision for a representative pod pair on the first allowed port.
+import { computeReachability, type Decision, type Effect, type Evaluator, type FlowEndpoint, type Identity, type PolicySet, type Protocol } from "@/server/policy";
+import { TENANT_LABEL } from "@/server/policy/documents/lower";
+import { EXTERNALS_GROUP, clusterNodeId, edgeId, externalNodeId, namespaceNodeId, serviceNodeId, tenantNodeId, workloadNodeId } from "./ids";
+import type { AllowanceLayer, EdgeAllowance, GraphData, GraphEdge, GraphNode } from "./types";
+
+export interface BuildOptions {
+  cluster: string;
+  /** Put everything under a cluster compound node (the all-clusters view). */
+  withClusterNode?: boolean;
+  /** Evaluation time (exceptions); default now. */
+  time?: Date;
+}
+
+/** The world stand-in address the engine's reachability uses for `world`. */
+const WORLD_ENDPOINT: FlowEndpoint = { kind: "ip", ip: "198.51.100.10" };
+
+const LAYER_RANK: Record<AllowanceLayer, number> = { exception: 0, admin: 1, namespace: 2, baseline: 3, default: 4 };
+
+function ruleText(e: Effect): string | undefined {
+  if (!e.rule) return undefined;
+  return `${e.rule.direction} rule ${e.rule.ruleIndex}${e.rule.ruleName ? ` "${e.rule.ruleName}"` : ""}`;
+}
+
+function allowanceFromEffect(layer: AllowanceLayer, e: Effect, policies: PolicySet): EdgeAllowance {
+  const ref = e.policy ?? e.rule;
+  const out: EdgeAllowance = { layer };
+  if (e.tier) out.tier = e.tier;
+  if (ref) out.policy = { name: ref.name, kind: ref.kind, ...(ref.version ? { version: ref.version } : {}) };
+  const rule = ruleText(e);
+  if (rule) out.rule = rule;
+  if (layer === "exception" && ref) {
+    const p = policies.policies.find((x) => x.layer === "exception" && x.ref.name === ref.name);
+    if (p?.expiresAt) out.expiresAt = p.expiresAt;
+  }
+  return out;
+}
+
+/**
+ * Where an allowed flow's allowance comes from: an exception decides the whole
+ * flow; otherwise the most specific deciding layer of the two directions
+ * (admin tier before namespace policy before baseline before the platform default).
+ */
+export function allowanceOf(d: Decision, policies: PolicySet): EdgeAllowance | null {
+  if (d.verdict !== "allow") return null;
+  if (d.flow && d.flow.verdict === "allow") return allowanceFromEffect("exception", d.flow, policies);
+  let best: { layer: AllowanceLayer; effect: Effect } | null = null;
+  for (const dir of [d.egress, d.ingress]) {
+    if (!dir.applicable) continue;
+    const e = dir.effects[dir.effects.length - 1];
+    if (!e || e.verdict !== "allow") continue;
+    const layer: AllowanceLayer = e.layer === "admin" || e.layer === "namespace" || e.layer === "baseline" || e.layer === "exception" ? e.layer : "default";
+    if (!best || LAYER_RANK[layer] < LAYER_RANK[best.layer]) best = { layer, effect: e };
+  }
+  return best ? allowanceFromEffect(best.layer, best.effect, policies) : { layer: "default" };
+}
+
+/** A port label ("8080/TCP", "*\/TCP") → a concrete probe port. */
+export function probePort(label: string, ev: Evaluator): { port: number; protocol: Protocol } | null {
+  const m = /^(\d+|\*)\/(TCP|UDP|SCTP)$/.exec(label);
+  if (!m) return null;
+  const protocol = m[2] as Protocol;
+  if (m[1] !== "*") return { port: Number(m[1]), protocol };
+  // "Every other port": the first port no rule names, as the engine's reachability probes it.
+  const rulePorts = ev.rulePorts();
+  for (let p = 65001; p > 1024; p--) if (!rulePorts.some((r) => r.protocol === protocol && p >= r.port && p <= r.endPort)) return { port: p, protocol };
+  return { port: 65535, protocol };
+}
+
+/** Representative identities of the engine's reachability node ids ("ns/Kind/name", "external/<label>"). */
+export class Representatives {
+  private readonly workloads = new Map<string, Identity>();
+  private readonly externals = new Map<string, FlowEndpoint>();
+  constructor(private readonly ev: Evaluator) {
+    for (const { pod, identity } of ev.podEntries) {
+      const w = pod.workload ?? { kind: "Pod", name: pod.name };
+      const key = `${pod.namespace}/${w.kind}/${w.name}`;
+      if (!this.workloads.has(key)) this.workloads.set(key, identity);
+    }
+    this.externals.set("world", WORLD_ENDPOINT);
+    for (const c of ev.externalCandidates()) if (!this.externals.has(c.label)) this.externals.set(c.label, c.endpoint);
+  }
+  /** The identity of a reachability node id. */
+  identity(reachabilityId: string): Identity | undefined {
+    if (reachabilityId.startsWith("external/")) {
+      const ep = this.externals.get(reachabilityId.slice("external/".length));
+      if (!ep) return undefined;
+      const r = this.ev.resolve(ep);
+      return r.ok ? r.value : undefined;
+    }
+    return this.workloads.get(reachabilityId);
+  }
+}
+
+/** Decide an edge on its ports until one is allowed; returns that decision. */
+export function decideEdge(ev: Evaluator, src: Identity, dst: Identity, ports: readonly string[], time?: Date): { decision: Decision; port: string } | null {
+  for (const label of ports) {
+    const probe = probePort(label, ev);
+    if (!probe) continue;
+    const decision = ev.decideIdentities(src, dst, probe.port, probe.protocol, time);
+    if (decision.verdict === "allow") return { decision, port: label };
+  }
+  return null;
+}
+
+function externalKindOf(label: string, cidrNames: Map<string, string>): "dns" | "cidr" | "world" {
+  if (label === "world") return "world";
+  if (cidrNames.has(label) || /^[0-9a-f.:]+\/\d+/i.test(label)) return "cidr";
+  return "dns";
+}
+
+/** Graph data for one cluster from its evaluator (secure-by-default is the evaluator's option). */
+export function buildClusterGraph(ev: Evaluator, options: BuildOptions): GraphData {
+  const { cluster } = options;
+  const model = ev.cluster;
+  const reach = computeReachability(ev, { rationale: false, ...(options.time ? { time: options.time } : {}) });
+  const reps = new Representatives(ev);
+
+  const nodes: GraphNode[] = [];
+  const top = options.withClusterNode ? clusterNodeId(cluster) : undefined;
+  if (top) nodes.push({ id: top, kind: "cluster", label: cluster, cluster, workloads: 0, namespaces: 0 });
+
+  // Groups: tenants (namespace label tenant=<name>) → namespaces.
+  const nsTenant = new Map<string, string | null>();
+  for (const ns of model.namespaces) nsTenant.set(ns.name, ns.labels[TENANT_LABEL] ?? null);
+  const workloadsPerNs = new Map<string, number>();
+  for (const n of reach.nodes) if (n.kind === "workload" && n.namespace) workloadsPerNs.set(n.namespace, (workloadsPerNs.get(n.namespace) ?? 0) + 1);
+  const tenants = new Map<string, GraphNode>();
+  const namespaces = new Map<string, GraphNode>();
+  for (const ns of [...workloadsPerNs.keys()].sort()) {
+    const tenant = nsTenant.get(ns) ?? null;
+    const tid = tenantNodeId(cluster, tenant);
+    let t = tenants.get(tid);
+    if (!t) {
+      t = { id: tid, kind: "tenant", label: tenant ?? "no tenant", cluster, ...(tenant ? { tenant } : {}), workloads: 0, namespaces: 0, ...(top ? { parent: top } : {}) };
+      tenants.set(tid, t);
+    }
+    const count = workloadsPerNs.get(ns)!;
+    t.workloads! += count;
+    t.namespaces! += 1;
+    namespaces.set(ns, { id: namespaceNodeId(cluster, ns), kind: "namespace", label: ns, cluster, namespace: ns, ...(tenant ? { tenant } : {}), parent: tid, workloads: count, namespaces: 1 });
+  }
+  nodes.push(...[...tenants.values()].sort((a, b) => a.id.localeCompare(b.id)), ...namespaces.values());
+  if (top) {
+    const c = nodes[0]!;
+    c.workloads = [...tenants.values()].reduce((s, t) => s + (t.workloads ?? 0), 0);
+    c.namespaces = namespaces.size;
+  }
+
+  // Leaves: workloads and external destinations. A rule's CIDR that is also a named
+  // destination of the inventory (cloud-metadata = 169.254.169.254/32) becomes one node.
+  const cidrNames = new Map<string, string>();
+  for (const e of model.externals) if (e.kind === "cidr" && e.name) cidrNames.set(e.name, e.cidr);
+  const nameOfCidr = new Map([...cidrNames].map(([name, cidr]) => [cidr, name]));
+  const idOf = new Map<string, string>();
+  const externals: GraphNode[] = [];
+  for (const n of reach.nodes) {
+    if (n.kind !== "workload") continue;
+    const ns = n.namespace!;
+    const tenant = nsTenant.get(ns) ?? null;
+    const id = workloadNodeId(cluster, ns, n.workloadKind ?? "Pod", n.name);
+    idOf.set(n.id, id);
+    nodes.push({ id, kind: "workload", label: n.name, parent: namespaceNodeId(cluster, ns), cluster, namespace: ns, ...(tenant ? { tenant } : {}), workloadKind: n.workloadKind ?? "Pod", pods: n.pods ?? 0 });
+  }
+  const reachLabels = new Set(reach.nodes.filter((n) => n.kind === "external").map((n) => n.name));
+  for (const n of reach.nodes) {
+    if (n.kind !== "external") continue;
+    const alias = nameOfCidr.get(n.name);
+    if (alias && reachLabels.has(alias)) {
+      idOf.set(n.id, externalNodeId(alias));
+      continue;
+    }
+    const cidr = cidrNames.get(n.name);
+    idOf.set(n.id, externalNodeId(n.name));
+    externals.push({ id: externalNodeId(n.name), kind: "external", label: cidr ? `${n.name} (${cidr})` : n.name, parent: EXTERNALS_GROUP, externalKind: externalKindOf(n.name, cidrNames) });
+  }
+  if (externals.length > 0) nodes.push({ id: EXTERNALS_GROUP, kind: "externals", label: "External destinations" }, ...externals);
+
+  // Services in front of workloads, where they add information: a name other than the workload's, or several workloads behind one service.
+  const edges: GraphEdge[] = [];
+  for (const svc of model.services) {
+    if (!svc.selector || Object.keys(svc.selector).length === 0) continue;
+    const backing = model.workloads.filter((w) => w.namespace === svc.namespace && Object.entries(svc.selector!).every(([k, v]) => w.labels[k] === v));
+    if (backing.length === 0 || (backing.length === 1 && backing[0]!.name === svc.name)) continue;
+    const sid = serviceNodeId(cluster, svc.namespace, svc.name);
+    const tenant = nsTenant.get(svc.namespace) ?? null;
+    nodes.push({ id: sid, kind: "service", label: svc.name, parent: namespaceNodeId(cluster, svc.namespace), cluster, namespace: svc.namespace, ...(tenant ? { tenant } : {}) });
+    for (const w of backing) {
+      const wid = workloadNodeId(cluster, w.namespace, w.kind, w.name);
+      edges.push({ id: edgeId(sid, wid), source: sid, target: wid, ports: svc.ports.map((p) => `${p.port}/${p.protocol}`), allowance: { layer: "default" }, fronts: true });
+    }
+  }
+
+  // Allowed paths.
+  const seen = new Set<string>();
+  for (const e of reach.edges) {
+    const source = idOf.get(e.from);
+    const target = idOf.get(e.to);
+    if (!source || !target) continue;
+    const id = edgeId(source, target);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const s = reps.identity(e.from);
+    const d = reps.identity(e.to);
+    const decided = s && d ? decideEdge(ev, s, d, e.ports, options.time) : null;
+    const allowance = (decided && allowanceOf(decided.decision, ev.policySet)) ?? { layer: "default" as const };
+    edges.push({ id, source, target, ports: e.ports, allowance });
+  }
+  return { nodes, edges };
+}
+
+/** Merge per-cluster graphs (all-clusters view): external destinations are shared. */
+export function mergeGraphs(graphs: readonly GraphData[]): GraphData {
+  const nodes = new Map<string, GraphNode>();
+  const edges = new Map<string, GraphEdge>();
+  for (const g of graphs) {
+    for (const n of g.nodes) if (!nodes.has(n.id)) nodes.set(n.id, n);
+    for (const e of g.edges) {
+      const prev = edges.get(e.id);
+      // External → external never happens; a shared external's edges are per-cluster workloads, so ids rarely collide.
+      if (!prev) edges.set(e.id, e);
+      else edges.set(e.id, { ...prev, ports: [...new Set([...prev.ports, ...e.ports])] });
+    }
+  }
+  return { nodes: [...nodes.values()], edges: [...edges.values()] };
+}

@@ -1,0 +1,241 @@
+// What the panels show (pure): the engine's rationale of one edge, port by
+// port, and a node's labels, the policies selecting it and its paths.
+import { formatDecisionPath, formatExplanation, type Decision, type Effect, type Evaluator, type Identity } from "@/server/policy";
+import { Representatives, allowanceOf, probePort } from "./build";
+import type { ClusterState, ComputedGraph } from "./compute";
+import { endpointLabel } from "./diff";
+import { parseNodeId } from "./ids";
+import type { AllowanceLayer, Change, EdgeAllowance, GraphEdge, GraphNode } from "./types";
+
+export interface RationaleStep {
+  scope: "flow" | "egress" | "ingress";
+  layer: string;
+  tier?: string;
+  verdict: string;
+  policy?: { name: string; kind: string; version?: string; namespace?: string };
+  rule?: string;
+  reason: string;
+}
+
+export interface PortRationale {
+  verdict: "allow" | "deny";
+  /** One line: `egress: [namespace] allow (…); ingress: …` */
+  path: string;
+  /** The engine's readable multi-line explanation. */
+  explanation: string;
+  allowance: EdgeAllowance | null;
+  steps: RationaleStep[];
+  nearestAllow?: string;
+}
+
+export interface EdgeRationale {
+  edgeId: string;
+  source: { id: string; label: string };
+  target: { id: string; label: string };
+  cluster: string;
+  change?: Change;
+  ports: { port: string; current?: PortRationale; proposed?: PortRationale }[];
+}
+
+/** The engine's reachability id of a graph leaf ("ns/Kind/name" or "external/<label>"). */
+export function engineNodeId(graphId: string): string | null {
+  const p = parseNodeId(graphId);
+  if (!p) return null;
+  if (p.kind === "workload") return `${p.namespace}/${p.workloadKind}/${p.name}`;
+  if (p.kind === "external") return `external/${p.name}`;
+  return null;
+}
+
+function step(scope: RationaleStep["scope"], e: Effect): RationaleStep {
+  const ref = e.rule ?? e.policy;
+  return {
+    scope,
+    layer: e.layer,
+    ...(e.tier ? { tier: e.tier } : {}),
+    verdict: e.verdict,
+    ...(ref ? { policy: { name: ref.name, kind: ref.kind, ...(ref.version ? { version: ref.version } : {}), ...(ref.namespace ? { namespace: ref.namespace } : {}) } } : {}),
+    ...(e.rule ? { rule: `${e.rule.direction} rule ${e.rule.ruleIndex}${e.rule.ruleName ? ` "${e.rule.ruleName}"` : ""}` } : {}),
+    reason: e.reason,
+  };
+}
+
+function portRationale(ev: Evaluator, src: Identity, dst: Identity, port: string, labels: { src: string; dst: string }, time?: Date): PortRationale | undefined {
+  const probe = probePort(port, ev);
+  if (!probe) return undefined;
+  const d: Decision = ev.decideIdentities(src, dst, probe.port, probe.protocol, time);
+  const steps: RationaleStep[] = d.flow
+    ? [step("flow", d.flow)]
+    : [...(d.egress.applicable ? d.egress.effects.map((e) => step("egress", e)) : []), ...(d.ingress.applicable ? d.ingress.effects.map((e) => step("ingress", e)) : [])];
+  return {
+    verdict: d.verdict,
+    path: formatDecisionPath(d),
+    explanation: formatExplanation({ src: labels.src, dst: labels.dst, port: probe.port, protocol: probe.protocol }, d),
+    allowance: allowanceOf(d, ev.policySet),
+    steps,
+    ...(d.nearestAllow ? { nearestAllow: d.nearestAllow.description } : {}),
+  };
+}
+
+function clusterOfEdge(source: string, target: string): string | undefined {
+  return parseNodeId(source)?.cluster ?? parseNodeId(target)?.cluster;
+}
+
+function stateFor(states: readonly ClusterState[] | undefined, cluster: string): ClusterState | undefined {
+  return states?.find((s) => s.cluster === cluster);
+}
+
+/** Split `e:<source>-><target>` (ids never contain "->"). */
+export function parseEdgeId(id: string): { source: string; target: string } | null {
+  const body = id.startsWith("e:") ? id.slice(2) : id.startsWith("agg:") ? id.slice(4) : null;
+  if (!body) return null;
+  const at = body.indexOf("->");
+  if (at < 0) return null;
+  return { source: body.slice(0, at), target: body.slice(at + 2) };
+}
+
+export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): EdgeRationale | null {
+  const edge = g.data.edges.find((e) => e.id === edgeId);
+  if (!edge || edge.fronts) return null;
+  const cluster = clusterOfEdge(edge.source, edge.target);
+  if (!cluster) return null;
+  const nodes = new Map(g.data.nodes.map((n) => [n.id, n]));
+  const labels = { src: endpointLabel(nodes.get(edge.source), edge.source), dst: endpointLabel(nodes.get(edge.target), edge.target) };
+  const sid = engineNodeId(edge.source);
+  const did = engineNodeId(edge.target);
+  if (!sid || !did) return null;
+  const side = (states: readonly ClusterState[] | undefined) => {
+    const st = stateFor(states, cluster);
+    if (!st) return null;
+    const reps = new Representatives(st.evaluator);
+    const s = reps.identity(sid);
+    const d = reps.identity(did);
+    return s && d ? { ev: st.evaluator, s, d } : null;
+  };
+  const current = side(g.base);
+  const proposed = g.proposal ? side(g.proposal) : null;
+  return {
+    edgeId,
+    source: { id: edge.source, label: labels.src },
+    target: { id: edge.target, label: labels.dst },
+    cluster,
+    ...(edge.change ? { change: edge.change } : {}),
+    ports: edge.ports.map((port) => {
+      const c = current ? portRationale(current.ev, current.s, current.d, port, labels, time) : undefined;
+      const p = proposed ? portRationale(proposed.ev, proposed.s, proposed.d, port, labels, time) : undefined;
+      return { port, ...(c ? { current: c } : {}), ...(p ? { proposed: p } : {}) };
+    }),
+  };
+}
+
+export interface PolicyRef {
+  name: string;
+  kind: string;
+  layer: string;
+  tier?: string;
+  version?: string;
+  directions: ("ingress" | "egress")[];
+}
+
+export interface PathSummary {
+  edgeId: string;
+  peer: { id: string; label: string };
+  ports: string[];
+  layer: AllowanceLayer;
+  change?: Change;
+}
+
+export interface NodeDetails {
+  id: string;
+  kind: GraphNode["kind"];
+  label: string;
+  cluster?: string;
+  namespace?: string;
+  tenant?: string;
+  workloadKind?: string;
+  pods?: number;
+  labels: Record<string, string>;
+  namespaceLabels: Record<string, string>;
+  services: string[];
+  policies: PolicyRef[];
+  inbound: PathSummary[];
+  outbound: PathSummary[];
+  /** Groups: their workloads (first 200). */
+  members?: string[];
+  workloads?: number;
+}
+
+function policiesSelecting(ev: Evaluator, identity: Identity): PolicyRef[] {
+  const idx = ev.subjectIndex(identity.id);
+  const out = new Map<string, PolicyRef>();
+  const add = (p: { layer: string; tier?: string; ref: { name: string; kind: string; version?: string } }, dir: "ingress" | "egress") => {
+    const key = `${p.ref.kind}/${p.ref.name}`;
+    let r = out.get(key);
+    if (!r) out.set(key, (r = { name: p.ref.name, kind: p.ref.kind, layer: p.layer, ...(p.tier ? { tier: p.tier } : {}), ...(p.ref.version ? { version: p.ref.version } : {}), directions: [] }));
+    if (!r.directions.includes(dir)) r.directions.push(dir);
+  };
+  for (const dir of ["egress", "ingress"] as const) {
+    const s = idx[dir];
+    for (const r of [...s.constraint, ...s.exception, ...s.admin, ...s.npAllow, ...s.npDeny, ...s.baseline]) add(r.policy, dir);
+    for (const p of s.npPolicies) add(p, dir);
+  }
+  const order = ["constraint", "exception", "admin", "namespace", "baseline"];
+  return [...out.values()].sort((a, b) => order.indexOf(a.layer) - order.indexOf(b.layer) || a.name.localeCompare(b.name));
+}
+
+export function nodeDetails(g: ComputedGraph, nodeId: string): NodeDetails | null {
+  const nodes = new Map(g.data.nodes.map((n) => [n.id, n]));
+  const node = nodes.get(nodeId);
+  if (!node) return null;
+  const summary = (e: GraphEdge, peer: string): PathSummary => ({
+    edgeId: e.id,
+    peer: { id: peer, label: endpointLabel(nodes.get(peer), peer) },
+    ports: e.ports,
+    layer: e.allowance.layer,
+    ...(e.change ? { change: e.change } : {}),
+  });
+  const paths = g.data.edges.filter((e) => !e.fronts);
+  const out: NodeDetails = {
+    id: node.id,
+    kind: node.kind,
+    label: node.label,
+    ...(node.cluster ? { cluster: node.cluster } : {}),
+    ...(node.namespace ? { namespace: node.namespace } : {}),
+    ...(node.tenant ? { tenant: node.tenant } : {}),
+    ...(node.workloadKind ? { workloadKind: node.workloadKind } : {}),
+    ...(node.pods !== undefined ? { pods: node.pods } : {}),
+    labels: {},
+    namespaceLabels: {},
+    services: [],
+    policies: [],
+    inbound: paths.filter((e) => e.target === nodeId).map((e) => summary(e, e.source)),
+    outbound: paths.filter((e) => e.source === nodeId).map((e) => summary(e, e.target)),
+  };
+  if (node.kind === "workload" && node.cluster) {
+    const st = stateFor(g.proposal ?? g.base, node.cluster);
+    const p = parseNodeId(node.id)!;
+    const w = st?.evaluator.cluster.workloads.find((x) => x.namespace === p.namespace && x.name === p.name && x.kind === p.workloadKind);
+    if (st && w) {
+      out.labels = { ...w.labels };
+      out.namespaceLabels = { ...(st.evaluator.cluster.namespaces.find((n) => n.name === w.namespace)?.labels ?? {}) };
+      out.services = st.evaluator.cluster.services
+        .filter((s) => s.namespace === w.namespace && s.selector && Object.keys(s.selector).length > 0 && Object.entries(s.selector).every(([k, v]) => w.labels[k] === v))
+        .map((s) => `${s.name} (${s.ports.map((x) => `${x.port}/${x.protocol}`).join(", ")})`);
+      const identity = new Representatives(st.evaluator).identity(engineNodeId(node.id)!);
+      if (identity) out.policies = policiesSelecting(st.evaluator, identity);
+    }
+  }
+  if (node.kind !== "workload" && node.kind !== "external" && node.kind !== "service") {
+    const inside = new Set<string>();
+    const parents = new Map(g.data.nodes.map((n) => [n.id, n.parent]));
+    for (const n of g.data.nodes) {
+      if (n.kind !== "workload") continue;
+      let cur = n.parent;
+      for (let i = 0; cur && i < 8; i++, cur = parents.get(cur)) if (cur === nodeId) inside.add(n.id);
+    }
+    out.workloads = inside.size;
+    out.members = [...inside].slice(0, 200).map((id) => endpointLabel(nodes.get(id), id));
+    out.inbound = paths.filter((e) => inside.has(e.target) && !inside.has(e.source)).map((e) => summary(e, e.source));
+    out.outbound = paths.filter((e) => inside.has(e.source) && !inside.has(e.target)).map((e) => summary(e, e.target));
+  }
+  return out;
+}

@@ -1,0 +1,305 @@
+import { describe, expect, it } from "vitest";
+import type { ClusterModel, PodInfo, WorkloadInfo } from "@/server/policy/model";
+import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
+import { computeGraph, type VersionedDocument } from "./compute";
+import { edgeRationale, nodeDetails, parseEdgeId } from "./details";
+import { toElements } from "./elements";
+import { EXTERNALS_GROUP, edgeId, namespaceNodeId, tenantNodeId, workloadNodeId } from "./ids";
+import { defaultCollapsed, groupContents, project } from "./islands";
+import type { GraphData, GraphNode } from "./types";
+
+const V = "policyplane.io/v1" as const;
+const tcp = (port: number | string) => ({ port, protocol: "TCP" as const });
+const app = (namespace: string, name: string) => ({ workloads: { namespaces: [namespace], podSelector: { matchLabels: { app: name } } } });
+
+function workload(namespace: string, name: string, ports: number[], tenant: string | null, extra: Record<string, string> = {}): { w: WorkloadInfo; pod: PodInfo } {
+  const labels = { app: name, ...(tenant ? { tenant } : {}), ...extra };
+  const named = ports.map((port) => ({ name: `p${port}`, port, protocol: "TCP" as const }));
+  return {
+    w: { kind: "Deployment", namespace, name, labels, ports: named, hostNetwork: false, replicas: 1 },
+    pod: { namespace, name: `${name}-0`, labels, ports: named, ips: [], hostNetwork: false, workload: { kind: "Deployment", name }, fromTemplate: true },
+  };
+}
+
+function model(): ClusterModel {
+  const ws = [
+    workload("shop", "web", [8080], "shop"),
+    workload("shop", "api", [8080], "shop"),
+    workload("pay", "gateway", [8443], "pay"),
+    workload("pay", "db", [5432], "pay", { tier: "data" }),
+    workload("kube-system", "coredns", [53], null),
+  ];
+  return {
+    namespaces: [
+      { name: "shop", labels: { tenant: "shop" } },
+      { name: "pay", labels: { tenant: "pay" } },
+      { name: "kube-system", labels: {} },
+    ],
+    workloads: ws.map((x) => x.w),
+    pods: ws.map((x) => x.pod),
+    services: [{ namespace: "kube-system", name: "kube-dns", selector: { app: "coredns" }, ports: [{ port: 53, targetPort: 53, protocol: "TCP" }], clusterIPs: [] }],
+    nodes: [],
+    externals: [{ kind: "dns", name: "api.stripe.com" }],
+  };
+}
+
+const doc = (d: PolicyplaneDocument, version = 1): VersionedDocument => ({ document: d, version });
+
+const RELEASE: VersionedDocument[] = [
+  doc({
+    apiVersion: V,
+    kind: "Policy",
+    metadata: { name: "shop-api", tenant: "shop" },
+    spec: {
+      tier: "namespace",
+      subject: { namespaces: ["shop"], podSelector: { matchLabels: { app: "api" } } },
+      rules: [
+        { name: "from-web", direction: "ingress", action: "allow", peers: [app("shop", "web")], ports: [tcp(8080)] },
+        { name: "to-gateway", direction: "egress", action: "allow", peers: [app("pay", "gateway")], ports: [tcp(8443)] },
+      ],
+    },
+  }),
+  doc({
+    apiVersion: V,
+    kind: "Policy",
+    metadata: { name: "shop-web", tenant: "shop" },
+    spec: {
+      tier: "namespace",
+      subject: { namespaces: ["shop"], podSelector: { matchLabels: { app: "web" } } },
+      rules: [
+        { name: "to-api", direction: "egress", action: "allow", peers: [app("shop", "api")], ports: [tcp(8080)] },
+        { name: "to-db", direction: "egress", action: "allow", peers: [app("pay", "db")], ports: [tcp(5432)] },
+      ],
+    },
+  }),
+  doc(
+    {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "pay-gateway", tenant: "pay" },
+      spec: {
+        tier: "namespace",
+        subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "gateway" } } },
+        rules: [{ name: "from-shop-api", direction: "ingress", action: "allow", peers: [app("shop", "api")], ports: [tcp(8443)] }],
+      },
+    },
+    3,
+  ),
+  doc({
+    apiVersion: V,
+    kind: "Policy",
+    metadata: { name: "global-reporting-db", owner: "platform" },
+    spec: {
+      tier: "global",
+      priority: 10,
+      subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "db" } } },
+      rules: [{ name: "web-reads", direction: "ingress", action: "allow", peers: [app("shop", "web")], ports: [tcp(5432)] }],
+    },
+  }),
+  doc({
+    apiVersion: V,
+    kind: "Exception",
+    metadata: { name: "gateway-stripe-trial" },
+    spec: {
+      subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "gateway" } } },
+      direction: "egress",
+      peers: [{ dns: "api.stripe.com" }],
+      ports: [tcp(443)],
+      justification: "Trial of the new card processor",
+      expiresAt: "2099-01-01T00:00:00Z",
+    },
+  }),
+];
+
+const NOW = new Date("2030-01-01T00:00:00Z");
+const W = (ns: string, name: string) => workloadNodeId("eu", ns, "Deployment", name);
+const cluster = { name: "eu", region: "eu-west", model: model() };
+
+function edge(g: GraphData, source: string, target: string) {
+  return g.edges.find((e) => e.id === edgeId(source, target));
+}
+
+describe("graph data from the engine's reachability", () => {
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+
+  it("nests workloads in namespaces and namespaces in tenants, platform namespaces under 'no tenant'", () => {
+    const byId = new Map(g.data.nodes.map((n) => [n.id, n]));
+    expect(byId.get(W("shop", "api"))?.parent).toBe(namespaceNodeId("eu", "shop"));
+    expect(byId.get(namespaceNodeId("eu", "shop"))?.parent).toBe(tenantNodeId("eu", "shop"));
+    expect(byId.get(namespaceNodeId("eu", "kube-system"))?.parent).toBe(tenantNodeId("eu", null));
+    expect(byId.get(tenantNodeId("eu", "pay"))).toMatchObject({ kind: "tenant", workloads: 2, namespaces: 1 });
+    expect(byId.get("x:api.stripe.com")).toMatchObject({ kind: "external", parent: EXTERNALS_GROUP, externalKind: "dns" });
+    expect(byId.get("x:world")).toMatchObject({ externalKind: "world" });
+  });
+
+  it("draws only the paths the engine allows, secure by default", () => {
+    const ids = g.data.edges.filter((e) => !e.fronts).map((e) => e.id).sort();
+    expect(ids).toEqual(
+      [
+        edgeId(W("shop", "web"), W("shop", "api")),
+        edgeId(W("shop", "api"), W("pay", "gateway")),
+        edgeId(W("shop", "web"), W("pay", "db")),
+        edgeId(W("pay", "gateway"), "x:api.stripe.com"),
+      ].sort(),
+    );
+    expect(edge(g.data, W("shop", "web"), W("shop", "api"))?.ports).toEqual(["8080/TCP"]);
+  });
+
+  it("says where each allowance comes from: namespace policy, admin tier, exception with its expiry", () => {
+    expect(edge(g.data, W("shop", "api"), W("pay", "gateway"))?.allowance).toMatchObject({ layer: "namespace", policy: { name: "shop-api", version: "1" }, rule: 'egress rule 1 "to-gateway"' });
+    expect(edge(g.data, W("shop", "web"), W("pay", "db"))?.allowance).toMatchObject({ layer: "admin", tier: "global", policy: { name: "global-reporting-db" } });
+    expect(edge(g.data, W("pay", "gateway"), "x:api.stripe.com")?.allowance).toMatchObject({ layer: "exception", expiresAt: "2099-01-01T00:00:00Z", policy: { name: "gateway-stripe-trial" } });
+  });
+
+  it("marks the default allowance when secure-by-default would be off (no policy decides)", () => {
+    // Without the baseline everything unselected is denied; with no documents at all nothing is allowed.
+    const empty = computeGraph({ clusters: [cluster], release: [], time: NOW });
+    expect(empty.data.edges.filter((e) => !e.fronts)).toEqual([]);
+  });
+
+  it("shows a Service whose name differs from its workload, linked to it", () => {
+    const svc = g.data.nodes.find((n) => n.kind === "service");
+    expect(svc).toMatchObject({ label: "kube-dns", parent: namespaceNodeId("eu", "kube-system") });
+    expect(g.data.edges.find((e) => e.fronts)).toMatchObject({ source: svc!.id, target: W("kube-system", "coredns") });
+  });
+
+  it("stops drawing an exception once it has expired", () => {
+    const later = computeGraph({ clusters: [cluster], release: RELEASE, time: new Date("2099-06-01T00:00:00Z") });
+    expect(edge(later.data, W("pay", "gateway"), "x:api.stripe.com")).toBeUndefined();
+    expect(g.validUntil).toBe(Date.parse("2099-01-01T00:00:00Z"));
+  });
+});
+
+describe("Cytoscape elements", () => {
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const els = toElements(project(g.data, []));
+  const byId = new Map(els.map((e) => [e.data.id, e]));
+
+  it("puts compound parents before their children and keeps the parent link", () => {
+    const order = els.map((e) => e.data.id);
+    expect(order.indexOf(tenantNodeId("eu", "shop"))).toBeLessThan(order.indexOf(namespaceNodeId("eu", "shop")));
+    expect(order.indexOf(namespaceNodeId("eu", "shop"))).toBeLessThan(order.indexOf(W("shop", "api")));
+    expect(byId.get(W("shop", "api"))?.data.parent).toBe(namespaceNodeId("eu", "shop"));
+    expect(els.findIndex((e) => e.group === "edges")).toBeGreaterThan(els.filter((e) => e.group === "nodes").length - 1);
+  });
+
+  it("classes edges by the layer of their allowance and labels them with ports (and an exception's expiry)", () => {
+    expect(byId.get(edgeId(W("shop", "api"), W("pay", "gateway")))).toMatchObject({ classes: "layer-namespace", data: { label: "8443/TCP" } });
+    expect(byId.get(edgeId(W("shop", "web"), W("pay", "db")))?.classes).toBe("layer-admin tier-global");
+    expect(byId.get(edgeId(W("pay", "gateway"), "x:api.stripe.com"))).toMatchObject({ classes: "layer-exception", data: { label: "443/TCP · until 2099-01-01" } });
+    expect(byId.get(W("shop", "web"))?.classes).toBe("workload");
+    expect(byId.get("x:world")?.classes).toBe("external ext-world");
+  });
+});
+
+describe("islands", () => {
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+
+  it("collapses a tenant into one node with aggregated edges and counts", () => {
+    const view = project(g.data, [tenantNodeId("eu", "shop")]);
+    const island = view.nodes.find((n) => n.id === tenantNodeId("eu", "shop"));
+    expect(island).toMatchObject({ collapsed: true, workloads: 2, internalPaths: 1 });
+    expect(view.nodes.some((n) => n.id === W("shop", "api") || n.id === namespaceNodeId("eu", "shop"))).toBe(false);
+    const toPay = view.edges.filter((e) => e.source === tenantNodeId("eu", "shop"));
+    expect(toPay.map((e) => [e.target, e.aggregate?.paths, e.aggregate?.layers, e.ports])).toEqual(
+      expect.arrayContaining([
+        [W("pay", "gateway"), 1, ["namespace"], ["8443/TCP"]],
+        [W("pay", "db"), 1, ["admin"], ["5432/TCP"]],
+      ]),
+    );
+    expect(toElements(view).find((e) => e.data.id === tenantNodeId("eu", "shop"))).toMatchObject({ classes: "tenant island", data: { label: "shop\n1 namespace · 2 workloads" } });
+  });
+
+  it("aggregates paths between two islands into one edge with the count", () => {
+    const view = project(g.data, [tenantNodeId("eu", "shop"), tenantNodeId("eu", "pay")]);
+    const between = view.edges.filter((e) => e.source === tenantNodeId("eu", "shop") && e.target === tenantNodeId("eu", "pay"));
+    expect(between).toHaveLength(1);
+    expect(between[0]).toMatchObject({ aggregate: { paths: 2, layers: ["admin", "namespace"] }, ports: ["5432/TCP", "8443/TCP"] });
+    expect(toElements(view).find((e) => e.data.id === between[0]!.id)?.classes).toBe("aggregate layer-mixed");
+  });
+
+  it("re-projects lazily loaded group contents onto an expanded island", () => {
+    const collapsed = [tenantNodeId("eu", "shop"), tenantNodeId("eu", "pay")];
+    const base = project(g.data, collapsed);
+    const groups = g.data.nodes.filter((n) => ["tenant", "namespace", "externals", "cluster"].includes(n.kind));
+    const pool: GraphData = { nodes: [...groups, ...base.nodes.filter((n) => !groups.some((x) => x.id === n.id)).map((n) => ({ ...n, collapsed: undefined }) as GraphNode)], edges: base.edges };
+    const loaded = groupContents(g.data, tenantNodeId("eu", "shop"));
+    const merged = project({ nodes: [...pool.nodes, ...loaded.nodes], edges: [...pool.edges, ...loaded.edges] }, [tenantNodeId("eu", "pay")]);
+    // shop is open again: its workloads are drawn, and their paths into the pay island are re-aggregated from the loaded detail.
+    expect(merged.nodes.some((n) => n.id === W("shop", "api"))).toBe(true);
+    expect(merged.edges.find((e) => e.source === W("shop", "api"))).toMatchObject({ target: tenantNodeId("eu", "pay"), aggregate: { paths: 1 } });
+    expect(merged.edges.find((e) => e.source === W("shop", "web") && e.target === tenantNodeId("eu", "pay"))).toMatchObject({ aggregate: { paths: 1, layers: ["admin"] } });
+    expect(merged.edges.some((e) => e.source === tenantNodeId("eu", "shop"))).toBe(false);
+  });
+
+  it("collapses by default only what would not fit", () => {
+    expect(defaultCollapsed(g.data.nodes)).toEqual([]);
+    const ns = g.data.nodes.filter((n) => n.kind === "namespace").map((n) => n.id);
+    // 8 leaves (5 workloads, 1 service, 2 externals): with room for 5, namespaces become islands (and the externals, over a quarter of the budget).
+    expect(defaultCollapsed(g.data.nodes, 5).sort()).toEqual([EXTERNALS_GROUP, ...ns].sort());
+    expect(defaultCollapsed(g.data.nodes, 3).sort()).toEqual([EXTERNALS_GROUP, ...g.data.nodes.filter((n) => n.kind === "tenant").map((n) => n.id)].sort());
+  });
+});
+
+describe("overlay: a proposal against the release", () => {
+  const proposal = RELEASE.map((d) =>
+    d.document.metadata.name === "shop-api" && d.document.kind === "Policy"
+      ? doc(
+          {
+            ...d.document,
+            spec: {
+              ...d.document.spec,
+              rules: [d.document.spec.rules[0]!, { name: "to-db", direction: "egress", action: "allow", peers: [app("pay", "db")], ports: [tcp(5432)] }],
+            },
+          },
+          2,
+        )
+      : d,
+  );
+  const extra = doc({
+    apiVersion: V,
+    kind: "Policy",
+    metadata: { name: "pay-db", tenant: "pay" },
+    spec: { tier: "namespace", subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "db" } } }, rules: [{ name: "from-api", direction: "ingress", action: "allow", peers: [app("shop", "api")], ports: [tcp(5432)] }] },
+  });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, proposal: [...proposal, extra], time: NOW });
+
+  it("marks added (green) and removed (red) paths and lists them with readable labels", () => {
+    expect(edge(g.data, W("shop", "api"), W("pay", "db"))?.change).toBe("added");
+    expect(edge(g.data, W("shop", "api"), W("pay", "gateway"))?.change).toBe("removed");
+    expect(edge(g.data, W("shop", "web"), W("shop", "api"))?.change).toBeUndefined();
+    expect(g.paths.map((p) => [p.change, p.label])).toEqual([
+      ["added", "shop/api → pay/db 5432/TCP"],
+      ["removed", "shop/api → pay/gateway 8443/TCP"],
+    ]);
+    const els = toElements(project(g.data, []));
+    expect(els.find((e) => e.data.id === edgeId(W("shop", "api"), W("pay", "db")))?.classes).toBe("layer-namespace added");
+    expect(els.find((e) => e.data.id === edgeId(W("shop", "api"), W("pay", "gateway")))?.classes).toBe("layer-namespace removed");
+  });
+
+  it("explains an added path with the proposal's rule and the release's deny", () => {
+    const r = edgeRationale(g, edgeId(W("shop", "api"), W("pay", "db")), NOW)!;
+    expect(r.ports[0]!.proposed).toMatchObject({ verdict: "allow", allowance: { layer: "namespace", policy: { name: "shop-api", version: "2" } } });
+    expect(r.ports[0]!.current?.verdict).toBe("deny");
+    expect(parseEdgeId(r.edgeId)).toEqual({ source: W("shop", "api"), target: W("pay", "db") });
+  });
+
+  it("counts additions on an island's aggregated edge", () => {
+    const view = project(g.data, [tenantNodeId("eu", "pay")]);
+    const agg = view.edges.find((e) => e.source === W("shop", "api") && e.target === tenantNodeId("eu", "pay"));
+    expect(agg).toMatchObject({ change: "added", aggregate: { paths: 2, added: 1, removed: 1 } });
+  });
+});
+
+describe("node details", () => {
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  it("lists a workload's labels, the policies selecting it and its inbound and outbound paths", () => {
+    const d = nodeDetails(g, W("shop", "api"))!;
+    expect(d.labels).toEqual({ app: "api", tenant: "shop" });
+    expect(d.policies.map((p) => `${p.layer}:${p.name}`)).toEqual(["namespace:shop-api"]);
+    expect(d.inbound.map((p) => p.peer.label)).toEqual(["shop/web"]);
+    expect(d.outbound.map((p) => [p.peer.label, p.ports])).toEqual([["pay/gateway", ["8443/TCP"]]]);
+    const db = nodeDetails(g, W("pay", "db"))!;
+    expect(db.policies.map((p) => `${p.layer}:${p.name}`)).toEqual(["admin:global-reporting-db"]);
+  });
+});

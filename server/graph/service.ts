@@ -1,0 +1,140 @@
+// The graph service: reads the inventory and the documents in force, computes
+// the graph with the engine (compute.ts) and keeps recent results in memory,
+// keyed by what they were computed from (clusters, document versions, inventory).
+import { createHash } from "node:crypto";
+import { asc } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { clusters as clustersTable } from "@/db/schema";
+import { NotFound } from "@/server/errors";
+import { loadClusterModel } from "@/server/inventory/cluster-model";
+import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/policies/documents";
+import { computeGraph, type ComputedGraph } from "./compute";
+import { edgeRationale, nodeDetails } from "./details";
+import { EXTERNALS_GROUP } from "./ids";
+import { defaultCollapsed, groupContents, isGroup, project } from "./islands";
+import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type OverlayPath, type OverlaySpec } from "./types";
+
+export const ALL_CLUSTERS = "all";
+const CACHE_SIZE = 12;
+const MAX_OVERLAY_PATHS = 500;
+
+const cache = new Map<string, { graph: ComputedGraph; validUntil: number }>();
+
+function signature(parts: unknown): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
+}
+
+const docSig = (docs: readonly StoredDocument[]) => docs.map((d) => `${d.policyId}@${d.version}`);
+
+async function documentSets(db: Queryable, overlay: OverlaySpec): Promise<{ release: StoredDocument[]; proposal?: StoredDocument[] }> {
+  const release = await releasedDocuments(db);
+  if (overlay.kind === "release") return { release };
+  const refs = overlay.kind === "drafts" ? await pendingDrafts(db) : await changeRequestOverlay(db, overlay.id);
+  return { release, proposal: await releasedWith(db, refs) };
+}
+
+export async function clusterNames(db: Queryable): Promise<string[]> {
+  const rows = await db.select({ name: clustersTable.name }).from(clustersTable).orderBy(asc(clustersTable.name));
+  return rows.map((r) => r.name);
+}
+
+/** The computed graph for a cluster (or all) and overlay, from the cache when its inputs have not changed. */
+export async function loadGraph(db: Queryable, cluster: string, overlay: OverlaySpec, now = new Date()): Promise<{ graph: ComputedGraph; cached: boolean }> {
+  const all = await clusterNames(db);
+  const names = cluster === ALL_CLUSTERS ? all : all.includes(cluster) ? [cluster] : null;
+  if (!names) throw new NotFound(`No cluster named "${cluster}".`);
+  const [docs, contexts] = await Promise.all([documentSets(db, overlay), Promise.all(names.map((n) => loadClusterModel(db, n)))]);
+  const key = `${cluster}|${overlayKey(overlay)}|${signature({
+    release: docSig(docs.release),
+    proposal: docs.proposal ? docSig(docs.proposal) : null,
+    models: contexts.map((c) => [c.name, c.region, c.model]),
+  })}`;
+  const hit = cache.get(key);
+  if (hit && now.getTime() < hit.validUntil) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return { graph: hit.graph, cached: true };
+  }
+  const versioned = (d: StoredDocument) => ({ document: d.document, version: d.version });
+  const graph = computeGraph({
+    clusters: contexts.map((c) => ({ name: c.name, region: c.region, model: c.model })),
+    release: docs.release.map(versioned),
+    ...(docs.proposal ? { proposal: docs.proposal.map(versioned) } : {}),
+    time: now,
+    allClusters: cluster === ALL_CLUSTERS,
+  });
+  cache.set(key, { graph, validUntil: graph.validUntil });
+  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return { graph, cached: false };
+}
+
+export interface GraphView {
+  cluster: string;
+  clusters: string[];
+  overlay: string;
+  /** Every group node (so islands can be re-projected) and the leaves outside collapsed groups. */
+  nodes: GraphNode[];
+  /** Edges projected onto the default collapse state. */
+  edges: GraphEdge[];
+  collapsed: string[];
+  paths: OverlayPath[];
+  pathsTotal: number;
+  stats: { workloads: number; paths: number; computedMs: number; cached: boolean; secureByDefault: true };
+}
+
+/** The default view: what fits is expanded, the rest collapsed into islands. */
+export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySpec, cached: boolean, allClusterNames: string[]): GraphView {
+  const collapsed = defaultCollapsed(graph.data.nodes);
+  const projected = project(graph.data, collapsed);
+  const visible = new Set(projected.nodes.map((n) => n.id));
+  const nodes = graph.data.nodes.filter((n) => isGroup(n) || visible.has(n.id));
+  return {
+    cluster,
+    clusters: allClusterNames,
+    overlay: overlayKey(overlay),
+    nodes,
+    edges: projected.edges,
+    collapsed,
+    paths: graph.paths.slice(0, MAX_OVERLAY_PATHS),
+    pathsTotal: graph.paths.length,
+    stats: {
+      workloads: graph.data.nodes.filter((n) => n.kind === "workload").length,
+      paths: graph.data.edges.filter((e) => !e.fronts).length,
+      computedMs: graph.computedMs,
+      cached,
+      secureByDefault: true,
+    },
+  };
+}
+
+export async function graphView(db: Queryable, cluster: string, overlay: OverlaySpec): Promise<GraphView> {
+  const { graph, cached } = await loadGraph(db, cluster, overlay);
+  return viewOf(graph, cluster, overlay, cached, await clusterNames(db));
+}
+
+/** An island's contents, loaded when the person expands it. */
+export async function graphGroup(db: Queryable, cluster: string, overlay: OverlaySpec, groupId: string): Promise<GraphData> {
+  const { graph } = await loadGraph(db, cluster, overlay);
+  const group = graph.data.nodes.find((n) => n.id === groupId);
+  if (!group || (!isGroup(group) && group.id !== EXTERNALS_GROUP)) throw new NotFound("No such group in this graph.");
+  return groupContents(graph.data, groupId);
+}
+
+export async function graphEdge(db: Queryable, cluster: string, overlay: OverlaySpec, edgeId: string) {
+  const { graph } = await loadGraph(db, cluster, overlay);
+  const r = edgeRationale(graph, edgeId);
+  if (!r) throw new NotFound("No such path in this graph.");
+  return r;
+}
+
+export async function graphNode(db: Queryable, cluster: string, overlay: OverlaySpec, nodeId: string) {
+  const { graph } = await loadGraph(db, cluster, overlay);
+  const r = nodeDetails(graph, nodeId);
+  if (!r) throw new NotFound("No such node in this graph.");
+  return r;
+}
+
+/** For tests and benchmarks. */
+export function clearGraphCache(): void {
+  cache.clear();
+}
