@@ -93,4 +93,11 @@ describe("lint", () => {
     const findings = lint({ documents: withDemo(typo), clusters }).filter((f) => f.id === "lowering");
     expect(findings.map((f) => f.message)).toEqual(["service payments/payment-api is not in cluster prod-eu-1; this peer matches nothing there", "service payments/payment-api is not in cluster prod-us-1; this peer matches nothing there", "service payments/payment-api is not in cluster staging-eu-1; this peer matches nothing there"]);
   });
+
+  it("flags an allow whose other side denies every flow it allows (the demo's batch jobs before they could reach the ledger)", () => {
+    const before = demoDocuments().filter((d) => d.document.metadata.name !== "payments-batch");
+    const findings = lint({ documents: before, clusters }).filter((f) => f.id === "one-sided-allow");
+    expect(brief(findings)).toEqual(["warning one-sided-allow Policy/payments-backends spec.rules[1].peers[0]"]);
+    expect(findings[0]!.message).toBe('this ingress allow lets nothing through: its sources may not send any of the flows it allows (e.g. payments-batch/settlement-0 → payments/ledger-0 9090/TCP in prod-eu-1: Policy baseline-default-deny egress rule 1 "deny-egress" denies it); add the matching egress rule on the other side');
+  });
 });

@@ -14,20 +14,22 @@
  * | constraint-conflict     | error    | an allow (or exception) that a compliance constraint would deny        |
  * | tenant-no-default-deny  | warning  | a tenant namespace that nothing isolates (ingress or egress)           |
  * | label-taxonomy          | warning  | a selector on a label key or value outside the taxonomy                |
+ * | one-sided-allow         | warning  | a namespace-tier allow whose other end denies the flow (e.g. an ingress |
+ * |                         |          | allow whose sources may not egress there), checked by evaluating it     |
  * | lowering                | warning  | what lowering for a cluster reported (unknown service, gateway, …)     |
  */
-import { createEvaluator } from "../eval/evaluator";
+import { createEvaluator, type Evaluator } from "../eval/evaluator";
 import { dnsMatches, isEmptySelector, matchesSelector } from "../eval/selectors";
 import { cidrContainsCidr, parseCidr } from "../util/ip";
-import type { LabelSelector, Labels, NamespaceMatch, PortMatch } from "../model";
-import { appliesTo, lowerDocuments, portMatchOf, workloadSelectorOf, NS_NAME_LABEL, TENANT_LABEL, type TargetCluster } from "../documents/lower";
+import type { LabelSelector, Labels, NamedPort, NamespaceMatch, PortMatch } from "../model";
+import { appliesTo, lowerDocuments, portMatchOf, workloadSelectorOf, NS_NAME_LABEL, TENANT_LABEL, type LowerResult, type TargetCluster } from "../documents/lower";
 import type { LocatedDocument } from "../documents/read";
 import type { PathSeg } from "../read/yaml";
 import { formatPath } from "../read/yaml";
 import { ADMIN_TIERS, type Peer as DocPeer, type PolicyDocument, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "../documents/schema";
 
 export type FindingSeverity = "error" | "warning" | "info";
-export type FindingId = "no-match" | "shadowed" | "broad-allow" | "constraint-conflict" | "tenant-no-default-deny" | "label-taxonomy" | "lowering";
+export type FindingId = "no-match" | "shadowed" | "broad-allow" | "constraint-conflict" | "tenant-no-default-deny" | "label-taxonomy" | "one-sided-allow" | "lowering";
 
 export interface Finding {
   id: FindingId;
@@ -55,6 +57,8 @@ export interface LintInput {
   /** The inventory: the clusters the documents are rolled out to. */
   clusters?: readonly TargetCluster[];
   taxonomy?: LabelTaxonomy;
+  /** Evaluate one-sided allows with the platform's secure-by-default deny (default: off, plain Kubernetes). */
+  secureByDefault?: boolean;
 }
 
 export const SEVERITY_ORDER: readonly FindingSeverity[] = ["error", "warning", "info"];
@@ -66,17 +70,24 @@ interface PodView {
   namespace: string;
   nsLabels: Labels;
   labels: Labels;
+  name?: string;
+  ports?: readonly NamedPort[];
 }
 
 interface ClusterView {
   cluster: TargetCluster;
   pods: PodView[];
+  /** The documents lowered for this cluster, evaluated (one-sided allows). */
+  evaluator: Evaluator;
+  lowered: LowerResult;
 }
 
-function viewOf(cluster: TargetCluster): ClusterView {
+function viewOf(cluster: TargetCluster, docs: readonly LocatedDocument[], secureByDefault: boolean): ClusterView {
+  const lowered = lowerDocuments(docs, cluster);
   // The evaluator materialises workload templates into pods; reuse it rather than repeating that.
-  const ev = createEvaluator(cluster.model, { policies: [] });
-  return { cluster, pods: ev.podEntries.filter((e) => !e.pod.hostNetwork).map((e) => ({ namespace: e.pod.namespace, nsLabels: e.identity.nsLabels, labels: e.pod.labels })) };
+  const evaluator = createEvaluator(cluster.model, lowered.policies, { secureByDefault });
+  const pods = evaluator.podEntries.filter((e) => !e.pod.hostNetwork).map((e) => ({ namespace: e.pod.namespace, name: e.pod.name, nsLabels: e.identity.nsLabels, labels: e.pod.labels, ports: e.pod.ports }));
+  return { cluster, pods, evaluator, lowered };
 }
 
 function nsMatches(m: NamespaceMatch, pod: PodView): boolean {
@@ -219,7 +230,7 @@ function portsOverlap(a: readonly PortSpec[] | undefined, b: readonly PortSpec[]
 export function lint(input: LintInput): Finding[] {
   const findings: Finding[] = [];
   const docs = input.documents;
-  const views = (input.clusters ?? []).map(viewOf);
+  const views = (input.clusters ?? []).map((c) => viewOf(c, docs, input.secureByDefault ?? false));
   const finding = (d: LocatedDocument | undefined, id: FindingId, severity: FindingSeverity, path: PathSeg[], message: string, ruleIndex?: number): void => {
     const p = d?.locate?.(path);
     findings.push({
@@ -238,7 +249,7 @@ export function lint(input: LintInput): Finding[] {
   // lowering: what each cluster's lowering reported (unknown services, gateways, foreign namespaces, ...).
   const seenLowering = new Set<string>();
   for (const v of views) {
-    for (const w of lowerDocuments(docs, v.cluster).warnings) {
+    for (const w of v.lowered.warnings) {
       const key = `${w.file}:${w.line}:${w.column}:${w.detail}`;
       if (seenLowering.has(key)) continue;
       seenLowering.add(key);
@@ -386,7 +397,59 @@ export function lint(input: LintInput): Finding[] {
     }
   }
 
+  // one-sided-allow: evaluate one example flow per namespace-tier rule peer and cluster.
+  for (const d of docs) {
+    const tenant = tenantOf(d);
+    if (!tenant) continue;
+    for (const r of rulesOf(d)) {
+      if (r.via) continue; // the gateway leg is not a pod-to-pod flow
+      r.peers.forEach((peer, i) => {
+        if (!("workloads" in peer)) return;
+        // Only when no cluster lets anything through (a workload missing from one cluster is not a mistake).
+        let example: string | null = null;
+        for (const v of inScope(d)) {
+          const subject = v.pods.filter((p) => selectsPod(d.document.spec.subject, p, tenant));
+          const others = v.pods.filter((p) => selectsPod(peer.workloads, p));
+          const r1 = oneSidedExample(v, r, r.direction === "ingress" ? others : subject, r.direction === "ingress" ? subject : others);
+          if (r1 === null) continue;
+          if (r1 === PASSES) return;
+          example ??= r1;
+        }
+        if (!example) return;
+        const other = r.direction === "ingress" ? "sources may not send" : "destinations do not accept";
+        finding(d, "one-sided-allow", "warning", [...r.path, "peers", i], `this ${r.direction} allow lets nothing through: its ${other} any of the flows it allows (e.g. ${example}); add the matching ${r.direction === "ingress" ? "egress" : "ingress"} rule on the other side`, r.index);
+      });
+    }
+  }
+
   return findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.document ?? "").localeCompare(b.document ?? "") || (a.ruleIndex ?? -1) - (b.ruleIndex ?? -1) || a.path.localeCompare(b.path));
+}
+
+/**
+ * When the rule's own side allows some flows (src → dst on the rule's ports)
+ * but the other side denies every one of them, an example of those flows as
+ * "src → dst port/proto: reason"; PASSES when some flow gets through; null when the rule allows no flow here.
+ */
+const PASSES = "\u0000passes";
+function oneSidedExample(v: ClusterView, r: RuleView, srcs: readonly PodView[], dsts: readonly PodView[]): string | null {
+  const own = r.direction;
+  const other = own === "ingress" ? "egress" : "ingress";
+  let example: string | null = null;
+  for (const dst of dsts) {
+    const ports: { port: number; protocol: "TCP" | "UDP" | "SCTP" }[] = r.ports
+      ? r.ports.flatMap((p) => (typeof p.port === "number" ? [{ port: p.port, protocol: p.protocol }] : (dst.ports ?? []).filter((c) => c.name === p.port && c.protocol === p.protocol).map((c) => ({ port: c.port, protocol: c.protocol }))))
+      : (dst.ports ?? []).map((c) => ({ port: c.port, protocol: c.protocol }));
+    for (const src of srcs) {
+      if (src === dst) continue;
+      for (const { port, protocol } of ports) {
+        const d = v.evaluator.decide({ src: { kind: "pod", namespace: src.namespace, name: src.name! }, dst: { kind: "pod", namespace: dst.namespace, name: dst.name! }, port, protocol });
+        if (!d.ok || d.value.flow || d.value[own].verdict !== "allow") continue;
+        if (d.value.verdict === "allow") return PASSES;
+        example ??= `${src.namespace}/${src.name} → ${dst.namespace}/${dst.name} ${port}/${protocol} in ${v.cluster.name}: ${d.value[other].effects.at(-1)?.reason ?? "denied"}`;
+      }
+    }
+  }
+  return example;
 }
 
 /** Does document `d` put every pod of namespace `ns` into default deny for `dir`? */
