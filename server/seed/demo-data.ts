@@ -420,6 +420,19 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
+      metadata: meta("payments-batch", "team-payments", "Settlement and reconciliation post to the ledger.", "payments"),
+      spec: {
+        tier: "namespace",
+        subject: { ...ns("payments-batch") },
+        rules: [{ name: "to-ledger", direction: "egress", action: "allow", peers: [from("payments", "ledger")], ports: [tcp("grpc")] }],
+      },
+    },
+  },
+  {
+    author: "priya.payments@acme.example",
+    document: {
+      apiVersion: V,
+      kind: "Policy",
       metadata: meta("psp-egress", "team-payments", "The PSP adapter reaches Stripe and Adyen through the PCI egress gateway.", "payments"),
       spec: {
         tier: "namespace",
@@ -656,6 +669,7 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
           { name: "to-kafka", direction: "egress", action: "allow", peers: [from("data-ingest", "kafka")], ports: [tcp(9092)] },
           { name: "exports", direction: "egress", action: "allow", peers: [{ dns: "s3.eu-west-1.amazonaws.com" }], ports: [tcp(443)] },
           { name: "internal", direction: "ingress", action: "allow", peers: [{ workloads: { ...ns("data-warehouse") } }] },
+          { name: "internal-egress", direction: "egress", action: "allow", peers: [{ workloads: { ...ns("data-warehouse") } }] },
         ],
       },
     },
