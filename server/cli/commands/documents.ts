@@ -149,6 +149,7 @@ export interface LintCliOptions {
   manifests?: string[];
   taxonomy?: string;
   output: "text" | "json";
+  secureByDefault?: boolean;
 }
 
 export function runLint(files: string[], opts: LintCliOptions, io: Io = stdio): number {
@@ -157,7 +158,7 @@ export function runLint(files: string[], opts: LintCliOptions, io: Io = stdio): 
   const clusters = loadClusters(io, opts.manifests ?? []);
   if (!clusters) return 1;
   const taxonomy = opts.taxonomy ? readTaxonomy(opts.taxonomy) : undefined;
-  const findings = lint({ documents: docs, clusters, ...(taxonomy ? { taxonomy } : {}) });
+  const findings = lint({ documents: docs, clusters, ...(taxonomy ? { taxonomy } : {}), secureByDefault: opts.secureByDefault ?? false });
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   if (opts.output === "json") io.out(`${JSON.stringify({ findings, summary: Object.fromEntries(SEVERITY_ORDER.map((s) => [s, count(s)])) }, null, 2)}\n`);
   else {
@@ -196,5 +197,6 @@ export function registerDocumentCommands(prog: Command, setCode: (code: number) 
     .option("--manifests <[name[@region]=]manifests>", "one cluster's manifests, the inventory; repeat per cluster", collect)
     .option("--taxonomy <file>", "label taxonomy: {podLabels: {key: [values] | null}, namespaceLabels: {...}}")
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--secure-by-default", "judge one-sided allows with the platform's secure-by-default deny (default: plain Kubernetes)", false)
     .action((files: string[], opts: LintCliOptions) => guard(() => runLint(files, opts)));
 }
