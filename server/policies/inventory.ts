@@ -15,7 +15,7 @@ const asRecord = (m: Map<string, Set<string>>) => Object.fromEntries([...m.entri
 export async function editorInventory({ ctx }: { ctx: ServiceContext }) {
   const tenantRows = await ctx.db.select({ name: tenants.name }).from(tenants).orderBy(asc(tenants.name));
   const clusterRows = await ctx.db.select({ name: clusters.name, region: clusters.region }).from(clusters).orderBy(asc(clusters.name));
-  const nsRows = await ctx.db.select({ name: namespaces.name, labels: namespaces.labels }).from(namespaces);
+  const nsRows = await ctx.db.select({ name: namespaces.name, labels: namespaces.labels, tenant: tenants.name }).from(namespaces).leftJoin(tenants, eq(tenants.id, namespaces.tenantId));
   const wlRows = await ctx.db.select({ name: workloads.name, namespace: namespaces.name, labels: workloads.labels }).from(workloads).innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId));
   const svcRows = await ctx.db.select({ name: services.name, namespace: namespaces.name }).from(services).innerJoin(namespaces, eq(namespaces.id, services.namespaceId));
   const podLabels = new Map<string, Set<string>>();
@@ -28,6 +28,8 @@ export async function editorInventory({ ctx }: { ctx: ServiceContext }) {
     clusters: clusterRows,
     regions: uniq(clusterRows.map((c) => c.region)),
     namespaces: uniq(nsRows.map((n) => n.name)),
+    /** The tenant owning each namespace name (null: a platform namespace). */
+    namespaceTenants: Object.fromEntries(nsRows.map((n) => [n.name, n.tenant])) as Record<string, string | null>,
     workloads: uniq(wlRows.map((w) => `${w.namespace}/${w.name}`)),
     services: uniq(svcRows.map((s) => `${s.namespace}/${s.name}`)),
     gateways: uniq(wlRows.filter((w) => /egress/.test(w.name)).map((w) => w.name)),

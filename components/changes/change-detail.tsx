@@ -1,0 +1,51 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { SideBySideDiff } from "@/components/policies/side-by-side-diff";
+import { useTRPC } from "@/components/trpc/client";
+import { describeError } from "@/components/trpc/errors";
+import { Badge, Card, Notice } from "@/components/ui/primitives";
+import { CHANGE_STATE_TONE } from "./change-list";
+
+export function ChangeDetail({ number }: { number: number }) {
+  const trpc = useTRPC();
+  const change = useQuery(trpc.changes.get.queryOptions({ number }));
+  if (change.isError) return <Notice tone="error">{describeError(change.error).message}</Notice>;
+  const c = change.data;
+  if (!c) return <p className="text-sm text-slate-500">Loading…</p>;
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-center gap-3 text-sm text-slate-700">
+        <Badge tone={CHANGE_STATE_TONE[c.state]}>{c.state}</Badge>
+        <span>by {c.authorLabel}</span>
+        <span>{new Date(c.createdAt).toISOString().slice(0, 16).replace("T", " ")}</span>
+        {c.tenant ? <span>tenant {c.tenant}</span> : null}
+        <span className="font-mono text-xs text-slate-500" title="Approvals are bound to this content hash">
+          content {c.contentHash.slice(0, 12)}
+        </span>
+        <Link href="/graph?cluster=prod-eu-1&overlay=drafts" className="text-brand-700 hover:underline">
+          See on the graph
+        </Link>
+      </div>
+      {c.description ? <p className="max-w-3xl text-sm text-slate-700">{c.description}</p> : null}
+      {c.items.map((i) => (
+        <Card
+          key={i.name}
+          title={
+            <span>
+              <Link href={`/policies/${i.name}`} className="font-mono text-brand-700 hover:underline">
+                {i.name}
+              </Link>{" "}
+              <span className="font-normal text-slate-500">
+                {i.kind === "ComplianceConstraint" ? "constraint" : `${i.tier} tier`} · {i.fromVersion ? `released v${i.fromVersion}` : "new policy"} → proposed v{i.toVersion}
+              </span>
+            </span>
+          }
+        >
+          <SideBySideDiff before={i.fromYaml} after={i.toYaml} beforeLabel={i.fromVersion ? `Released v${i.fromVersion}` : "Not released (new)"} afterLabel={`Proposed v${i.toVersion}`} />
+        </Card>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,214 @@
+"use client";
+
+// The policy editor: the visual form and the YAML view edit one text; beside
+// them the engine's live findings, the workloads the subject selects and the
+// compiled output. "Save draft" writes a new immutable version on the server.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useMemo, useState } from "react";
+import { useTRPC } from "@/components/trpc/client";
+import { describeError } from "@/components/trpc/errors";
+import { Badge, Button, Card, Input, Notice, Select } from "@/components/ui/primitives";
+import { formatPath } from "@/server/policy/read/yaml";
+import { documentToYaml, readPolicyYaml, type YamlProblem } from "@/server/policies/yaml";
+import { CompiledOutput } from "./compiled-output";
+import { isObject, type Json, type Path } from "./form-model";
+import { PolicyForm } from "./policy-form";
+import { ProposeChangeButton } from "./propose-change";
+import { YamlEditor } from "./yaml-editor";
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+const severityTone = { error: "red", warning: "amber", info: "slate" } as const;
+
+export interface EditorStart {
+  /** null for a new policy. */
+  name: string | null;
+  yaml: string;
+  baseVersion: number | null;
+  releasedVersion: number | null;
+  mayDraft: boolean;
+}
+
+export function PolicyEditor({ start }: { start: EditorStart }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [text, setText] = useState(start.yaml);
+  const [baseVersion, setBaseVersion] = useState(start.baseVersion);
+  const [message, setMessage] = useState("");
+  const [cluster, setCluster] = useState<string | undefined>(undefined);
+  const [target, setTarget] = useState<"anp" | "cnp-v1alpha2">("anp");
+  const [saved, setSaved] = useState<string | null>(null);
+  const local = useMemo(() => readPolicyYaml(text), [text]);
+  const debounced = useDebounced(text, 350);
+  const inventory = useQuery(trpc.policies.inventory.queryOptions());
+  const analysis = useQuery({ ...trpc.policies.analyse.queryOptions({ yaml: debounced, cluster, target }), placeholderData: keepPreviousData, staleTime: 60_000 });
+  const fresh = analysis.data && !analysis.isPlaceholderData && debounced === text ? analysis.data : null;
+
+  const save = useMutation(
+    trpc.policies.saveDraft.mutationOptions({
+      onSuccess: async (result) => {
+        setSaved(result.created ? `Saved draft version ${result.version}.` : `No change: version ${result.version} already holds this content.`);
+        setBaseVersion(result.version);
+        setMessage("");
+        await queryClient.invalidateQueries({ queryKey: trpc.policies.pathKey() });
+        if (start.name === null) router.push(`/policies/${result.name}`);
+      },
+      onError: () => setSaved(null),
+    }),
+  );
+
+  // Problems at a line: the local reader's at once, the server's (unknown tenant, lint) when they arrive.
+  const problems: YamlProblem[] = useMemo(() => {
+    const out = [...local.errors];
+    const seen = new Set(out.map((p) => `${p.line}:${p.path}:${p.message}`));
+    for (const p of fresh?.errors ?? []) if (!seen.has(`${p.line}:${p.path}:${p.message}`)) out.push(p);
+    for (const f of fresh?.findings ?? []) if (f.severity !== "info" && f.line > 0) out.push({ line: f.line, column: f.column, path: f.path, message: `${f.message} (${f.id})`, severity: f.severity === "error" ? "error" : "warning" });
+    const cause = save.error instanceof TRPCClientError ? (save.error.data as { position?: { line: number; column: number } | null } | undefined) : undefined;
+    if (save.error && cause?.position && !local.errors.length) out.push({ ...cause.position, path: "", message: save.error.message, severity: "error" });
+    return out;
+  }, [local.errors, fresh, save.error]);
+  const errorAt = (path: Path) => {
+    const key = formatPath(path);
+    return problems.find((p) => p.severity === "error" && p.path === key)?.message;
+  };
+
+  const formUsable = isObject(local.raw);
+  const name = isObject(local.raw) && isObject(local.raw.metadata) && typeof local.raw.metadata.name === "string" ? local.raw.metadata.name : (start.name ?? "");
+  const matches = fresh?.matches ?? analysis.data?.matches ?? [];
+  const errorCount = problems.filter((p) => p.severity === "error").length;
+  const findings = fresh?.findings ?? [];
+  const saveError = save.error ? describeError(save.error).message : null;
+
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-center gap-3 rounded-xl border border-slate-200 bg-white px-4 py-3 shadow-sm">
+        <div className="min-w-0">
+          <div className="font-mono text-sm font-semibold text-slate-900">{name || "new policy"}</div>
+          <div className="text-xs text-slate-500">
+            {baseVersion ? `editing from version ${baseVersion}` : "not saved yet"}
+            {start.releasedVersion ? ` · released version ${start.releasedVersion}` : " · never released"}
+          </div>
+        </div>
+        {errorCount > 0 ? <Badge tone="red">{`${errorCount} error${errorCount === 1 ? "" : "s"}`}</Badge> : <Badge tone="green">valid</Badge>}
+        <div className="ml-auto flex flex-wrap items-center gap-2">
+          {start.name ? (
+            <Link href={`/policies/${start.name}/history`} className="text-sm font-medium text-brand-700 hover:underline">
+              History
+            </Link>
+          ) : null}
+          {start.mayDraft ? (
+            <>
+              <Input aria-label="Change note" placeholder="What changed (optional)" value={message} onChange={(e) => setMessage(e.target.value)} className="w-64" />
+              <Button type="button" disabled={save.isPending || errorCount > 0} onClick={() => save.mutate({ policyName: start.name, baseVersion, yaml: text, message })}>
+                {save.isPending ? "Saving…" : "Save draft"}
+              </Button>
+              {start.name && baseVersion !== null && (start.releasedVersion === null || baseVersion > start.releasedVersion) ? <ProposeChangeButton preselect={[start.name]} /> : null}
+            </>
+          ) : (
+            <span className="text-xs text-slate-500" data-testid="read-only-note">
+              Read only: drafting this policy needs {start.name === null ? "the author role" : "more rights than you hold"}.
+            </span>
+          )}
+        </div>
+      </div>
+      {saved ? <Notice tone="success">{saved} It reaches a release only through a change request.</Notice> : null}
+      {saveError ? (
+        <div data-testid="save-error">
+          <Notice tone="error">The server refused to save: {saveError}</Notice>
+        </div>
+      ) : null}
+
+      <div className="grid gap-4 xl:grid-cols-2">
+        <Card title="Form" className="min-w-0">
+          {formUsable ? null : (
+            <div className="mb-3">
+              <Notice tone="info">The YAML does not parse, so the form is paused. Fix the YAML (errors are marked at their line) and the form follows.</Notice>
+            </div>
+          )}
+          <PolicyForm
+            doc={(formUsable ? local.raw : {}) as Json}
+            onChange={(next) => setText(documentToYaml(next))}
+            errorAt={errorAt}
+            inventory={inventory.data}
+            disabled={!formUsable || !start.mayDraft}
+            matchCount={fresh ? fresh.matches.length : null}
+            isNew={start.name === null}
+          />
+        </Card>
+        <Card title="YAML" className="min-w-0">
+          <YamlEditor value={text} onChange={setText} problems={problems} readOnly={!start.mayDraft} label="Policy YAML" />
+          <ul className="mt-2 space-y-1 text-xs" data-testid="yaml-problems">
+            {problems
+              .filter((p) => p.severity === "error")
+              .map((p, i) => (
+                <li key={i} className="text-rose-700">
+                  {p.line > 0 ? `Line ${p.line}, column ${p.column}: ` : ""}
+                  {p.path ? <span className="font-mono">{p.path}</span> : null} {p.message}
+                </li>
+              ))}
+          </ul>
+        </Card>
+      </div>
+
+      <div className="grid gap-4 xl:grid-cols-4">
+        <Card title="Lint" className="min-w-0">
+          <div data-testid="lint-findings">
+            {!fresh ? (
+              <p className="text-xs text-slate-500">{errorCount > 0 && !analysis.isFetching ? "Fix the errors to lint." : "Checking…"}</p>
+            ) : findings.length === 0 ? (
+              <p className="text-xs text-emerald-700">No findings.</p>
+            ) : (
+              <ul className="space-y-1.5 text-xs">
+                {findings.map((f, i) => (
+                  <li key={i}>
+                    <Badge tone={severityTone[f.severity]}>{f.severity}</Badge> <span className="font-mono text-slate-500">{f.id}</span> {f.line > 0 ? <span className="text-slate-500">line {f.line}:</span> : null} {f.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        </Card>
+        <Card title={`Matched workloads${fresh ? ` (${matches.length})` : ""}`} className="min-w-0">
+          <ul className="max-h-64 space-y-0.5 overflow-auto font-mono text-xs" data-testid="matched-workloads">
+            {matches.map((m) => (
+              <li key={`${m.cluster}/${m.namespace}/${m.name}`}>
+                <span className="text-slate-400">{m.cluster}</span> {m.namespace}/{m.name}
+              </li>
+            ))}
+          </ul>
+          {fresh && matches.length === 0 ? <p className="text-xs text-amber-800">The subject selects no workload in any cluster.</p> : null}
+        </Card>
+        <Card
+          title="Compiled"
+          className="min-w-0 xl:col-span-2"
+          actions={
+            <div className="flex gap-1">
+              <Select aria-label="Cluster" className="py-0.5 text-xs" value={cluster ?? analysis.data?.compiled?.cluster ?? ""} onChange={(e) => setCluster(e.target.value)}>
+                {(analysis.data?.clusters ?? []).map((c) => (
+                  <option key={c.name}>{c.name}</option>
+                ))}
+              </Select>
+              <Select aria-label="Admin target" className="py-0.5 text-xs" value={target} onChange={(e) => setTarget(e.target.value as "anp" | "cnp-v1alpha2")}>
+                <option value="anp">ANP v1alpha1</option>
+                <option value="cnp-v1alpha2">CNP v1alpha2</option>
+              </Select>
+            </div>
+          }
+        >
+          {analysis.data?.compiled ? <CompiledOutput compiled={analysis.data.compiled} policyName={name} /> : <p className="text-xs text-slate-500">Shown once the YAML is valid.</p>}
+        </Card>
+      </div>
+    </div>
+  );
+}
