@@ -12,7 +12,7 @@ function roundTrip(doc: Json) {
 }
 
 function policyWithRule(rule: Json): Json {
-  let doc = blankPolicy("payments");
+  let doc: Json = blankPolicy("payments");
   doc = setIn(doc, ["metadata", "name"], "round-trip");
   return setIn(doc, ["spec", "rules", 0], rule);
 }
@@ -107,7 +107,7 @@ describe("form ↔ YAML round trip", () => {
   });
 
   it("reports bad values from the form at their YAML line: CIDR /33, port 70000, a misplaced wildcard", () => {
-    const rule = { direction: "egress", action: "allow", peers: [{ cidr: "10.0.0.0/33" }, { dns: "api.*.stripe.com" }], ports: [{ port: parsePort("70000"), protocol: "TCP" }] };
+    const rule: Json = { direction: "egress", action: "allow", peers: [{ cidr: "10.0.0.0/33" }, { dns: "api.*.stripe.com" }] as Json[], ports: [{ port: parsePort("70000"), protocol: "TCP" }] };
     const { yaml, read } = roundTrip(policyWithRule(rule));
     const lines = yaml.split("\n");
     const lineOf = (text: string) => lines.findIndex((l) => l.includes(text)) + 1;
