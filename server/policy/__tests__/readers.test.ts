@@ -1,5 +1,9 @@
 /** Readers: every malformed input is a located error value, never a crash. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_MAX_MANIFEST_BYTES, collectSources, maxManifestBytes } from "../read/fs";
 import { readManifestSources } from "../read/manifests";
 import { fixture } from "./harness";
 
@@ -99,5 +103,44 @@ describe("manifest readers reject malformed input with file, line, column and pa
     const r = readManifestSources([{ file: "base", text: fixture("anp/conformance-base-manifests.yaml") }]);
     expect(r.errors).toEqual([]);
     expect(r.cluster.workloads.find((w) => w.name === "harry-potter")).toMatchObject({ kind: "StatefulSet", replicas: 2, labels: { "conformance-house": "gryffindor" } });
+  });
+});
+
+describe("manifest size bound", () => {
+  it("reports a manifest file over the size limit as an error without reading it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pp-big-"));
+    const file = join(dir, "big.yaml");
+    writeFileSync(file, `apiVersion: v1\nkind: Namespace\nmetadata: {name: big}\n${"# padding\n".repeat(200)}`);
+    const r = collectSources([file], 1000);
+    expect(r.sources).toEqual([]);
+    expect(r.errors.map((e) => e.message)).toEqual([expect.stringMatching(/big\.yaml: file is 0\.0 MiB, over the 0\.0 MiB limit for one manifest file; not read/)]);
+    expect(collectSources([file], 1_000_000).sources).toHaveLength(1);
+  });
+
+  it("takes the limit from POLICYPLANE_MAX_MANIFEST_BYTES, ignoring nonsense", () => {
+    expect(maxManifestBytes({ POLICYPLANE_MAX_MANIFEST_BYTES: "4096" })).toBe(4096);
+    expect(maxManifestBytes({ POLICYPLANE_MAX_MANIFEST_BYTES: "lots" })).toBe(DEFAULT_MAX_MANIFEST_BYTES);
+    expect(maxManifestBytes({})).toBe(DEFAULT_MAX_MANIFEST_BYTES);
+  });
+});
+
+describe("ClusterNetworkPolicy versions and shapes", () => {
+  const CNP = (apiVersion: string, pods: string) =>
+    `apiVersion: ${apiVersion}\nkind: ClusterNetworkPolicy\nmetadata: {name: c}\nspec:\n  tier: Admin\n  priority: 1\n  subject: {pods: ${pods}}\n  egress: [{action: Deny, to: [{pods: ${pods}}]}]\n`;
+
+  it("reads v1beta1 like v1alpha2 and rejects other versions", () => {
+    for (const v of ["policy.networking.k8s.io/v1alpha2", "policy.networking.k8s.io/v1beta1"]) {
+      const r = readManifestSources([{ file: "c.yaml", text: CNP(v, "{namespaceSelector: {}, podSelector: {}}") }]);
+      expect(r.errors).toEqual([]);
+      expect(r.policies.policies).toHaveLength(1);
+    }
+    expect(errorsOf(CNP("policy.networking.k8s.io/v1", "{namespaceSelector: {}, podSelector: {}}")).length).toBe(1);
+  });
+
+  it("accepts a pods selector without namespaceSelector (every namespace) in the subject and peers", () => {
+    const r = readManifestSources([{ file: "c.yaml", text: CNP("policy.networking.k8s.io/v1alpha2", "{podSelector: {matchLabels: {app: a}}}") }]);
+    expect(r.errors).toEqual([]);
+    const p = r.policies.policies[0]!;
+    expect(p.subject.namespaces).toEqual({ kind: "selector", selector: { matchLabels: {}, matchExpressions: [] } });
   });
 });

@@ -126,11 +126,32 @@ export interface Decision {
 const PROTO_INDEX: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 const NS_NAME_LABEL = "kubernetes.io/metadata.name";
 
-function labelsKey(l: Labels): string {
+function labelsKey(l: Labels, only?: ReadonlySet<string>): string {
   const keys = Object.keys(l).sort();
   let s = "";
-  for (const k of keys) s += `${k}=${l[k]}\u0001`;
+  for (const k of keys) if (!only || only.has(k)) s += `${k}=${l[k]}\u0001`;
   return s;
+}
+
+/** Pod label keys the built-in entities look at (see compilePeerRaw). */
+const ENTITY_LABEL_KEYS = ["k8s-app", "component"];
+
+/**
+ * Every pod label key some policy selector mentions. Pods that agree on these keys (and on
+ * everything else in the identity key) are treated alike by every policy, so they can share an
+ * identity even when other labels differ (e.g. the per-replica statefulset.kubernetes.io/pod-name).
+ */
+function selectedPodLabelKeys(policies: readonly Policy[]): Set<string> {
+  const keys = new Set<string>(ENTITY_LABEL_KEYS);
+  const add = (sel: { matchLabels: Labels; matchExpressions: readonly { key: string }[] }) => {
+    for (const k of Object.keys(sel.matchLabels)) keys.add(k);
+    for (const e of sel.matchExpressions) keys.add(e.key);
+  };
+  for (const p of policies) {
+    add(p.subject.pods);
+    for (const r of p.rules) for (const peer of r.peers ?? []) if (peer.kind === "workloads") add(peer.selector.pods);
+  }
+  return keys;
 }
 
 function portsKey(ports: readonly NamedPort[]): string {
@@ -190,6 +211,8 @@ export class Evaluator {
   private readonly expiries: number[];
   private readonly epochs: number;
   private readonly workloadPods = new Map<string, PodEntry[]>();
+  /** Pod label keys that take part in the identity key (see selectedPodLabelKeys). */
+  private readonly podLabelKeys: ReadonlySet<string>;
   readonly podEntries: PodEntry[] = [];
   private hits = 0;
   private misses = 0;
@@ -208,6 +231,7 @@ export class Evaluator {
     }
     this.expiries = [...new Set(policySet.policies.filter((p) => p.layer === "exception" && p.expiresAt).map((p) => Date.parse(p.expiresAt!)))].filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
     this.epochs = this.expiries.length + 1;
+    this.podLabelKeys = selectedPodLabelKeys(policySet.policies);
 
     // Register every ipBlock / service / dns peer first: identities record which ones match them.
     const compiled = policySet.policies.map((p) => this.compilePolicy(p));
@@ -291,7 +315,11 @@ export class Evaluator {
       const base = { namespace: w.namespace, labels: w.labels, ports: w.ports, ips: [], hostNetwork: w.hostNetwork, workload: { kind: w.kind, name: w.name }, fromTemplate: true, ...(w.source ? { source: w.source } : {}) };
       if (w.kind === "StatefulSet") {
         const n = Math.max(1, w.replicas ?? 1);
-        for (let i = 0; i < n; i++) pods.push({ ...base, name: `${w.name}-${i}` });
+        // The StatefulSet controller labels each pod with its name and ordinal; policies select single replicas by them.
+        for (let i = 0; i < n; i++) {
+          const name = `${w.name}-${i}`;
+          pods.push({ ...base, name, labels: { ...w.labels, "statefulset.kubernetes.io/pod-name": name, "apps.kubernetes.io/pod-index": String(i) } });
+        }
       } else {
         pods.push({ ...base, name: w.name });
       }
@@ -357,7 +385,7 @@ export class Evaluator {
     const services = new Set<number>();
     for (const s of this.services) if (s.namespace === pod.namespace && s.selector && !pod.hostNetwork && s.selector(pod.labels)) services.add(s.id);
     const node = pod.hostNetwork && pod.nodeName ? this.nodeByName.get(pod.nodeName) : undefined;
-    const key = ["pod", pod.namespace, labelsKey(pod.labels), portsKey(pod.ports), pod.hostNetwork ? `host:${pod.nodeName ?? ""}` : "", [...blocks.set].join(","), blocks.unknown ? "?" : "", [...services].join(",")].join("\u0002");
+    const key = ["pod", pod.namespace, labelsKey(pod.labels, this.podLabelKeys), portsKey(pod.ports), pod.hostNetwork ? `host:${pod.nodeName ?? ""}` : "", [...blocks.set].join(","), blocks.unknown ? "?" : "", [...services].join(",")].join("\u0002");
     return this.newState(key, {
       kind: "pod",
       namespace: pod.namespace,

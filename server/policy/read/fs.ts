@@ -6,8 +6,24 @@ import { readManifestSources, type ManifestSource, type ReadOptions, type ReadRe
 
 const EXT = /\.(ya?ml|json)$/i;
 
+/**
+ * Largest manifest file read (bytes). The positional YAML reader needs roughly 60 bytes of
+ * memory per byte of input, so an unbounded read of a very large file can exhaust the heap;
+ * past the limit the file is reported as an error instead of being read. Override with
+ * POLICYPLANE_MAX_MANIFEST_BYTES.
+ */
+export const DEFAULT_MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
+
+export function maxManifestBytes(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const raw = env.POLICYPLANE_MAX_MANIFEST_BYTES;
+  const n = raw !== undefined && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_MAX_MANIFEST_BYTES;
+}
+
+const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+
 /** Expand files and folders (recursively, *.yaml|*.yml|*.json, sorted) into sources. */
-export function collectSources(paths: readonly string[]): { sources: ManifestSource[]; errors: PolicyInputError[] } {
+export function collectSources(paths: readonly string[], maxBytes: number = maxManifestBytes()): { sources: ManifestSource[]; errors: PolicyInputError[] } {
   const sources: ManifestSource[] = [];
   const errors: PolicyInputError[] = [];
   const visit = (p: string, explicit: boolean) => {
@@ -28,6 +44,10 @@ export function collectSources(paths: readonly string[]): { sources: ManifestSou
       return;
     }
     if (!explicit && !EXT.test(p)) return;
+    if (st.size > maxBytes) {
+      errors.push(new PolicyInputError({ file: p, message: `file is ${mib(st.size)}, over the ${mib(maxBytes)} limit for one manifest file; not read (split it, or raise POLICYPLANE_MAX_MANIFEST_BYTES)` }));
+      return;
+    }
     try {
       sources.push({ file: p, text: readFileSync(p, "utf8") });
     } catch (e) {

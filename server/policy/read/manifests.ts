@@ -259,7 +259,8 @@ function readNetworkPolicy(ctx: Ctx, out: Policy[], apiVersion: string): void {
 type RawSubject = S.RawAdminNetworkPolicy["spec"]["subject"];
 interface RawAnpPeer {
   namespaces?: RawSelector | null;
-  pods?: { namespaceSelector: RawSelector; podSelector: RawSelector } | null;
+  /** namespaceSelector is optional from ClusterNetworkPolicy v1alpha2 on (omitted = every namespace). */
+  pods?: { namespaceSelector?: RawSelector | null; podSelector: RawSelector } | null;
   nodes?: RawSelector | null;
   networks?: string[] | null;
   domainNames?: string[] | null;
@@ -270,13 +271,13 @@ interface RawAnpPort {
   portRange?: { protocol?: Protocol | null; start: number; end: number } | null;
 }
 
-function anpSubject(s: RawSubject): { namespaces: NamespaceMatch; pods: LabelSelector } {
-  if (s.pods) return { namespaces: { kind: "selector", selector: toSelector(s.pods.namespaceSelector) }, pods: toSelector(s.pods.podSelector) };
+function anpSubject(s: RawSubject | S.RawClusterNetworkPolicy["spec"]["subject"]): { namespaces: NamespaceMatch; pods: LabelSelector } {
+  if (s.pods) return { namespaces: { kind: "selector", selector: s.pods.namespaceSelector ? toSelector(s.pods.namespaceSelector) : MATCH_ALL }, pods: toSelector(s.pods.podSelector) };
   return { namespaces: { kind: "selector", selector: toSelector(s.namespaces) }, pods: MATCH_ALL };
 }
 
 function anpPeers(p: RawAnpPeer): Peer[] {
-  if (p.pods) return [{ kind: "workloads", selector: { namespaces: { kind: "selector", selector: toSelector(p.pods.namespaceSelector) }, pods: toSelector(p.pods.podSelector) } }];
+  if (p.pods) return [{ kind: "workloads", selector: { namespaces: { kind: "selector", selector: p.pods.namespaceSelector ? toSelector(p.pods.namespaceSelector) : MATCH_ALL }, pods: toSelector(p.pods.podSelector) } }];
   if (p.namespaces) return [{ kind: "workloads", selector: { namespaces: { kind: "selector", selector: toSelector(p.namespaces) }, pods: MATCH_ALL } }];
   if (p.nodes) return [{ kind: "nodes", selector: toSelector(p.nodes) }];
   if (p.networks) return p.networks.map((c) => ({ kind: "ipBlock", cidr: c, except: [] }));
@@ -621,7 +622,7 @@ export function readManifestSources(sources: readonly ManifestSource[], options:
           else readBanp(ctx, policies, apiVersion);
           break;
         case "ClusterNetworkPolicy":
-          if (apiVersion !== "policy.networking.k8s.io/v1alpha2") wrongVersion("policy.networking.k8s.io/v1alpha2");
+          if (apiVersion !== "policy.networking.k8s.io/v1alpha2" && apiVersion !== "policy.networking.k8s.io/v1beta1") wrongVersion("policy.networking.k8s.io/v1alpha2 or v1beta1");
           else readCnp(ctx, policies, apiVersion, tier);
           break;
         case "CiliumNetworkPolicy":

@@ -271,8 +271,15 @@ const cnpProtocol = z
     if (p.destinationNamedPort != null && !isPortName(p.destinationNamedPort)) issue(ctx, `expected a named port (IANA_SVC_NAME), got ${JSON.stringify(p.destinationNamedPort)}`, ["destinationNamedPort"]);
   });
 
+// v1alpha2+: an omitted namespaceSelector selects pods in every namespace.
+const cnpPodsSelector = z.strictObject({ namespaceSelector: labelSelector.nullish(), podSelector: labelSelector });
+
+const cnpSubject = z
+  .strictObject({ namespaces: labelSelector.nullish(), pods: cnpPodsSelector.nullish() })
+  .superRefine((s, ctx) => exactlyOne(s, ["namespaces", "pods"], ctx, "subject"));
+
 const cnpIngressPeer = z
-  .strictObject({ namespaces: labelSelector.nullish(), pods: podsSelector.nullish() })
+  .strictObject({ namespaces: labelSelector.nullish(), pods: cnpPodsSelector.nullish() })
   .superRefine((s, ctx) => exactlyOne(s, ["namespaces", "pods"], ctx, "peer"));
 
 const domainName = z.string().regex(/^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?\.)+[a-zA-Z]{2,}\.?$/, "expected a domain name such as api.example.com or *.example.com");
@@ -280,7 +287,7 @@ const domainName = z.string().regex(/^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-
 const cnpEgressPeer = z
   .strictObject({
     namespaces: labelSelector.nullish(),
-    pods: podsSelector.nullish(),
+    pods: cnpPodsSelector.nullish(),
     nodes: labelSelector.nullish(),
     networks: z.array(cidr).min(1).max(25).nullish(),
     domainNames: z.array(domainName).min(1).max(25).nullish(),
@@ -294,7 +301,7 @@ export const clusterNetworkPolicy = policyObject(
     .strictObject({
       tier: z.enum(["Admin", "Baseline"]),
       priority: z.number().int().min(0).max(1000),
-      subject: anpSubject,
+      subject: cnpSubject,
       ingress: z.array(z.strictObject({ name: z.string().nullish(), action: cnpAction, from: z.array(cnpIngressPeer).min(1), protocols: z.array(cnpProtocol).min(1).nullish() })).max(100).nullish(),
       egress: z.array(z.strictObject({ name: z.string().nullish(), action: cnpAction, to: z.array(cnpEgressPeer).min(1), protocols: z.array(cnpProtocol).min(1).nullish() })).max(100).nullish(),
     })
