@@ -291,6 +291,74 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
+      metadata: meta("platform-dns", "platform-committee", "Cluster DNS answers every pod (the other half of global-allow-dns)."),
+      spec: {
+        tier: "global",
+        priority: 11,
+        subject: { ...ns("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+        rules: [{ name: "resolve", direction: "ingress", action: "allow", peers: [{ workloads: { namespaceSelector: {} } }], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] }],
+      },
+    },
+  },
+  {
+    author: "pat.platform@acme.example",
+    document: {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: meta("platform-ingress-controller", "platform-committee", "North-south: the ingress controller takes traffic from the internet and forwards it to the tenants' frontends and APIs."),
+      spec: {
+        tier: "global",
+        priority: 12,
+        subject: { ...ns("ingress-nginx") },
+        rules: [
+          { name: "from-internet", direction: "ingress", action: "allow", peers: [{ entity: "world" }], ports: [tcp(80), tcp(443)] },
+          {
+            name: "to-frontends-and-apis",
+            direction: "egress",
+            action: "allow",
+            peers: [
+              {
+                workloads: {
+                  namespaceSelector: { matchExpressions: [{ key: "tenant", operator: "Exists" }] },
+                  podSelector: { matchExpressions: [{ key: "tier", operator: "In", values: ["frontend", "api"] }] },
+                },
+              },
+            ],
+            ports: [tcp("http")],
+          },
+        ],
+      },
+    },
+  },
+  {
+    author: "nina.network@acme.example",
+    document: {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: meta("platform-egress-gateways", "networking-committee", "The egress gateways accept traffic from workloads and are the only way out to the internet on 443."),
+      spec: {
+        tier: "global",
+        priority: 13,
+        subject: { ...ns("istio-system") },
+        rules: [
+          { name: "from-workloads", direction: "ingress", action: "allow", peers: [{ workloads: { namespaceSelector: {} } }], ports: [tcp(443)] },
+          {
+            name: "to-internet",
+            direction: "egress",
+            action: "allow",
+            // The public internet only: never private ranges or the link-local metadata API.
+            peers: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] }],
+            ports: [tcp(443)],
+          },
+        ],
+      },
+    },
+  },
+  {
+    author: "pat.platform@acme.example",
+    document: {
+      apiVersion: V,
+      kind: "Policy",
       metadata: meta("global-allow-metrics-scrape", "platform-committee", "Prometheus scrapes every workload's metrics port."),
       spec: {
         tier: "global",

@@ -44,7 +44,8 @@ describe("compiler", () => {
     expect(find(objs, "AdminNetworkPolicy", "pp-constraint-no-cloud-metadata")?.spec.priority).toBe(0);
     const dns = find(objs, "AdminNetworkPolicy", "pp-global-global-allow-dns")!;
     const scrape = find(objs, "AdminNetworkPolicy", "pp-global-global-allow-metrics-scrape")!;
-    expect([dns.spec.priority, scrape.spec.priority]).toEqual([100, 101]);
+    // global-allow-dns (10) ranks first in the global band; platform-dns, -ingress-controller and -egress-gateways (11–13) come before the scrape (20).
+    expect([dns.spec.priority, scrape.spec.priority]).toEqual([100, 104]);
     expect(dns.metadata.annotations["policyplane.io/priority"]).toBe("10");
   });
 

@@ -11,9 +11,19 @@ const withDemo = (...extra: unknown[]) => [...demoDocuments(), ...inMemoryDocume
 const brief = (f: Finding[]) => f.map((x) => `${x.severity} ${x.id} ${x.document ?? ""} ${x.path}`.trim());
 
 describe("lint", () => {
-  it("finds only the platform-wide metrics scrape in the demo seed", () => {
+  it("finds only the deliberate platform-wide allows in the demo seed (metrics scrape, DNS, egress gateways)", () => {
     const findings = lint({ documents: demoDocuments(), clusters });
-    expect(brief(findings)).toEqual(["info broad-allow Policy/observability spec.rules[1].peers[0]"]);
+    expect(brief(findings)).toEqual([
+      "info broad-allow Policy/observability spec.rules[1].peers[0]",
+      "info broad-allow Policy/platform-dns spec.rules[0].peers[0]",
+      "info broad-allow Policy/platform-egress-gateways spec.rules[0].peers[0]",
+    ]);
+  });
+
+  it("does not report an allow whose CIDR excepts the range a constraint denies", () => {
+    const out = (except: string[]) => ({ apiVersion: V, kind: "Policy", metadata: { name: `out-${except.length}` }, spec: { tier: "global", priority: 50, subject: { tenant: "catalog" }, rules: [{ direction: "egress", action: "allow", peers: [{ cidr: "0.0.0.0/0", except }], ports: [{ port: 443 }] }] } });
+    const conflicts = lint({ documents: withDemo(out([]), out(["169.254.0.0/16"])), clusters }).filter((f) => f.id === "constraint-conflict");
+    expect(brief(conflicts)).toEqual(["error constraint-conflict Policy/out-0 spec.rules[0].peers[0]"]);
   });
 
   it("flags a subject and a peer that select no workload", () => {
@@ -69,7 +79,7 @@ describe("lint", () => {
   });
 
   it("flags selectors on labels outside the taxonomy", () => {
-    const taxonomy = { podLabels: { app: null, tier: ["frontend", "api", "backend", "data", "batch", "platform"] }, namespaceLabels: { tenant: null, pci: ["true"] } };
+    const taxonomy = { podLabels: { app: null, tier: ["frontend", "api", "backend", "data", "batch", "platform"], "k8s-app": ["kube-dns"] }, namespaceLabels: { tenant: null, pci: ["true"] } };
     expect(lint({ documents: demoDocuments(), clusters, taxonomy }).filter((f) => f.id === "label-taxonomy")).toEqual([]);
     const off = { apiVersion: V, kind: "Policy", metadata: { name: "off-taxonomy" }, spec: { tier: "global", subject: { podSelector: { matchLabels: { team: "a", tier: "gold" } } }, rules: [{ direction: "ingress", action: "deny", peers: [{ workloads: { namespaceSelector: { matchLabels: { env: "dev" } } } }] }] } };
     const findings = lint({ documents: withDemo(off), clusters, taxonomy }).filter((f) => f.id === "label-taxonomy");

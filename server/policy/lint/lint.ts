@@ -190,10 +190,19 @@ function subjectCovers(a: DocWorkloadSelector, b: DocWorkloadSelector): boolean 
   return nsCovers(x.namespaces, y.namespaces) && selectorCovers(x.pods, y.pods);
 }
 
-function cidrsOverlap(a: string, b: string): boolean {
-  const x = parseCidr(a);
-  const y = parseCidr(b);
-  return !!x && !!y && x.family === y.family && x.base <= y.last && y.base <= x.last;
+/**
+ * Could one address be in both blocks? The ranges must intersect, and the
+ * intersection must not lie wholly inside an `except` of either side (a public
+ * internet block that excepts 169.254.0.0/16 never reaches the metadata API).
+ */
+function cidrsOverlap(a: { cidr: string; except?: string[] }, b: { cidr: string; except?: string[] }): boolean {
+  const x = parseCidr(a.cidr);
+  const y = parseCidr(b.cidr);
+  if (!x || !y || x.family !== y.family || x.base > y.last || y.base > x.last) return false;
+  const base = x.base > y.base ? x.base : y.base;
+  const last = x.last < y.last ? x.last : y.last;
+  const excepts = [...(a.except ?? []), ...(b.except ?? [])].map(parseCidr);
+  return !excepts.some((e) => e && e.family === x.family && e.base <= base && last <= e.last);
 }
 
 /** Could the two peers match one endpoint? Uses the inventory's pods for workload peers. */
@@ -207,7 +216,7 @@ function peersOverlap(a: DocPeer, b: DocPeer, pods: readonly PodView[]): boolean
   const isOutside = (p: DocPeer) => "dns" in p || "cidr" in p || ("entity" in p && p.entity === "world");
   if ("entity" in a && a.entity === "world") return isOutside(b);
   if ("entity" in b && b.entity === "world") return isOutside(a);
-  if ("cidr" in a && "cidr" in b) return cidrsOverlap(a.cidr, b.cidr);
+  if ("cidr" in a && "cidr" in b) return cidrsOverlap(a, b);
   if ("dns" in a && "dns" in b) return a.dns === b.dns || dnsMatches(a.dns, b.dns.replace(/^\*\./, "x.")) || dnsMatches(b.dns, a.dns.replace(/^\*\./, "x."));
   if ("service" in a || "service" in b) return ("service" in a && "service" in b && a.service === b.service) || ("entity" in a && a.entity === "cluster") || ("entity" in b && b.entity === "cluster");
   const pa = podsOf(a);
