@@ -262,9 +262,9 @@ function main(): void {
       "|---|---|---|---|",
       ...rows.map(([what, value, target, ok]) => `| ${what} | ${value} | ${target} | ${ok ? "met" : "**missed**"} |`),
       "",
-      "The cached-decision figure includes the first-time (uncached) evaluation of every distinct tuple (about 4,300 × ~16 µs ≈ 70 ms of the run) and endpoint resolution by namespace/name; in steady state (all hits) the same loop runs at about 2.6 M decisions/s on this machine. Figures vary with load: the machine is shared with other work (see the load average).",
+      "What the cached-decision figure measures: `decide(flow)` exactly as the CLI and the replay simulator call it, i.e. resolving both endpoints by namespace/name (two string-keyed map lookups each) and then the decision-cache lookup; no pre-resolved identities. The cache is emptied before the run, so it also pays for the first-time (uncached) evaluation of every distinct tuple (about 4,300 × ~16 µs ≈ 70 ms). Endpoint resolution is about half of a hit's cost. Figures vary with load: the machine is shared with other work (see the load average); a MISS at a load average above the core count is not a regression by itself — rerun when the machine is quiet.",
       "",
-      "Decisions are cached per (source identity, destination identity, port, protocol, exception epoch); an identity is the class of pods with the same namespace, labels, named ports and matching IP blocks. Reachability resolves each direction for all peers at once as bitsets over identities.",
+      "Decisions are cached per (source identity, destination identity, port, protocol, exception epoch) in an open-addressing hash table with integer keys (a hit allocates nothing); an identity is the class of pods with the same namespace, values of the label keys some policy selects on, named ports and matching IP blocks. Reachability resolves each direction for all peers at once as bitsets over identities.",
       "",
     ].join("\n");
     const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";

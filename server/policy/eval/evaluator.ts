@@ -94,8 +94,72 @@ export interface IdentityState {
   identity: Identity;
   egress: SubjectIndex;
   ingress: SubjectIndex;
-  /** Per-identity decision cache: key = ((dstId * 65536 + port) * 4 + proto) * epochs + epoch. */
-  cache: Map<number, { ok: true; value: Decision }> | null;
+}
+
+type CachedDecision = { ok: true; value: Decision };
+
+/**
+ * The decision cache: an open-addressing hash table over (src identity, dst identity,
+ * port·protocol, exception epoch), keys packed in one Int32Array (4 words a slot, src stored
+ * +1 so 0 marks an empty slot). A hit is a few integer compares and no allocation.
+ */
+class DecisionTable {
+  private keys = new Int32Array(4 * 1024);
+  private vals: (CachedDecision | undefined)[] = new Array<CachedDecision | undefined>(1024);
+  private mask = 1023;
+  size = 0;
+
+  private static slot(src: number, dst: number, pp: number, epoch: number, mask: number): number {
+    let h = Math.imul(src + 1, 0x9e3779b1) ^ Math.imul(dst, 0x85ebca77) ^ Math.imul(pp, 0xc2b2ae3d) ^ epoch;
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    return h & mask;
+  }
+
+  get(src: number, dst: number, pp: number, epoch: number): CachedDecision | undefined {
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = DecisionTable.slot(src, dst, pp, epoch, mask);
+    for (;;) {
+      const o = i << 2;
+      const k0 = keys[o]!;
+      if (k0 === 0) return undefined;
+      if (k0 === src + 1 && keys[o + 1] === dst && keys[o + 2] === pp && keys[o + 3] === epoch) return this.vals[i];
+      i = (i + 1) & mask;
+    }
+  }
+
+  set(src: number, dst: number, pp: number, epoch: number, v: CachedDecision): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    this.insert(src, dst, pp, epoch, v);
+    this.size++;
+  }
+
+  private insert(src: number, dst: number, pp: number, epoch: number, v: CachedDecision): void {
+    const keys = this.keys;
+    let i = DecisionTable.slot(src, dst, pp, epoch, this.mask);
+    while (keys[i << 2] !== 0) i = (i + 1) & this.mask;
+    const o = i << 2;
+    keys[o] = src + 1;
+    keys[o + 1] = dst;
+    keys[o + 2] = pp;
+    keys[o + 3] = epoch;
+    this.vals[i] = v;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldVals = this.vals;
+    const cap = (this.mask + 1) * 2;
+    this.keys = new Int32Array(4 * cap);
+    this.vals = new Array<CachedDecision | undefined>(cap);
+    this.mask = cap - 1;
+    for (let i = 0; i < oldVals.length; i++) {
+      const o = i << 2;
+      if (oldKeys[o] !== 0) this.insert(oldKeys[o]! - 1, oldKeys[o + 1]!, oldKeys[o + 2]!, oldKeys[o + 3]!, oldVals[i]!);
+    }
+  }
 }
 
 export interface DirectionDecision {
@@ -216,6 +280,7 @@ export class Evaluator {
   readonly podEntries: PodEntry[] = [];
   private hits = 0;
   private misses = 0;
+  private decisions = new DecisionTable();
 
   constructor(cluster: ClusterModel, policySet: PolicySet, options: EvaluatorOptions = {}) {
     this.cluster = cluster;
@@ -373,7 +438,7 @@ export class Evaluator {
     const existing = this.identityByKey.get(key);
     if (existing) return existing;
     const emptyIndex = (): SubjectIndex => ({ constraint: [], exception: [], admin: [], npPolicies: [], npDeny: [], npAllow: [], baseline: [] });
-    const st: IdentityState = { identity: { ...identity, id: this.states.length }, egress: emptyIndex(), ingress: emptyIndex(), cache: null };
+    const st: IdentityState = { identity: { ...identity, id: this.states.length }, egress: emptyIndex(), ingress: emptyIndex() };
     this.states.push(st);
     this.identityByKey.set(key, st);
     return st;
@@ -652,20 +717,17 @@ export class Evaluator {
   }
 
   /** The cache holds shared, immutable result objects, so a hit allocates nothing. */
-  private cachedResult(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): { ok: true; value: Decision } {
-    const st = this.states[src.id]!;
+  private cachedResult(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): CachedDecision {
     const epoch = this.epochs === 1 ? 0 : this.epochOf(time);
-    const key = ((dst.id * 65536 + port) * 4 + PROTO_INDEX[protocol]) * this.epochs + epoch;
-    let cache = st.cache;
-    if (cache === null) cache = st.cache = new Map();
-    const hit = cache.get(key);
+    const pp = port * 4 + PROTO_INDEX[protocol];
+    const hit = this.decisions.get(src.id, dst.id, pp, epoch);
     if (hit !== undefined) {
       this.hits++;
       return hit;
     }
     this.misses++;
-    const d = { ok: true as const, value: this.evaluate(src, dst, port, protocol, epoch) };
-    cache.set(key, d);
+    const d: CachedDecision = { ok: true, value: this.evaluate(src, dst, port, protocol, epoch) };
+    this.decisions.set(src.id, dst.id, pp, epoch, d);
     return d;
   }
 
@@ -729,13 +791,12 @@ export class Evaluator {
   }
 
   cacheStats(): { hits: number; misses: number; entries: number; identities: number } {
-    let entries = 0;
-    for (const s of this.states) entries += s.cache?.size ?? 0;
+    const entries = this.decisions.size;
     return { hits: this.hits, misses: this.misses, entries, identities: this.states.length };
   }
 
   clearCache(): void {
-    for (const s of this.states) s.cache = null;
+    this.decisions = new DecisionTable();
     this.hits = 0;
     this.misses = 0;
   }
