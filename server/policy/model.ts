@@ -279,6 +279,13 @@ export interface Policy {
    * rules, so both may be true.
    */
   policyTypes: { ingress: boolean; egress: boolean };
+  /**
+   * Directions in which the policy's rules apply without isolating the subject
+   * (Cilium `enableDefaultDeny: false`): its deny rules still deny and its allow
+   * rules count when another policy isolates the pod, but on its own it leaves
+   * unmatched traffic to the next layer.
+   */
+  nonIsolating?: { ingress?: boolean; egress?: boolean };
   rules: PolicyRule[];
   /** Exceptions: ISO-8601 instant after which the policy no longer counts. */
   expiresAt?: string;

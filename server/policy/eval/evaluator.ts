@@ -583,7 +583,7 @@ export class Evaluator {
   private attach(st: IdentityState, c: { policy: Policy; rules: CRule[] }): void {
     const { policy } = c;
     if (policy.layer === "namespace") {
-      for (const dir of ["ingress", "egress"] as const) if (policy.policyTypes[dir]) st[dir].npPolicies.push(policy);
+      for (const dir of ["ingress", "egress"] as const) if (policy.policyTypes[dir] && !policy.nonIsolating?.[dir]) st[dir].npPolicies.push(policy);
     }
     for (const r of c.rules) {
       const idx = st[r.rule.direction];
@@ -871,13 +871,14 @@ export class Evaluator {
       effects.push(ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
       return { applicable: true, verdict: a, effects };
     }
-    // 4. Namespace policies (NetworkPolicy semantics; Cilium deny rules win within the layer).
+    // 4. Namespace policies (NetworkPolicy semantics; Cilium deny rules win within the layer,
+    //    also from policies that do not isolate the pod).
+    const deny = this.firstMatch(idx.npDeny, peer, port, protocol, dst);
+    if (deny) {
+      effects.push(ruleEffect(deny, "deny", `${describeRule(deny.rule.ref)} denies it`));
+      return { applicable: true, verdict: "deny", effects };
+    }
     if (idx.npPolicies.length > 0) {
-      const deny = this.firstMatch(idx.npDeny, peer, port, protocol, dst);
-      if (deny) {
-        effects.push(ruleEffect(deny, "deny", `${describeRule(deny.rule.ref)} denies it`));
-        return { applicable: true, verdict: "deny", effects };
-      }
       const allow = this.firstMatch(idx.npAllow, peer, port, protocol, dst);
       if (allow) {
         effects.push(ruleEffect(allow, "allow", `${describeRule(allow.rule.ref)} allows it`));

@@ -240,7 +240,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
   const directionBits = (subject: Identity, idx: SubjectIndex, dir: "egress" | "ingress", probe: Probe): Bits => {
     const applies = subject.kind === "pod" && !subject.hostNetwork;
     if (!applies) return ALL;
-    if (idx.admin.length === 0 && idx.npPolicies.length === 0 && idx.baseline.length === 0 && !ev.options.secureByDefault) return ALL;
+    if (idx.admin.length === 0 && idx.npPolicies.length === 0 && idx.npDeny.length === 0 && idx.baseline.length === 0 && !ev.options.secureByDefault) return ALL;
     const allow = new Uint32Array(words);
     const undecided = new Uint32Array(ALL);
     const passed = new Uint32Array(words);
@@ -257,10 +257,11 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     }
     const rem = new Uint32Array(words);
     for (let w = 0; w < words; w++) rem[w] = undecided[w]! | passed[w]!;
+    // Namespace-layer denies decide even when no policy isolates the pod (Cilium enableDefaultDeny: false).
+    for (const r of idx.npDeny) if (andMask(tmp, r, probe, dir, subject)) for (let w = 0; w < words; w++) rem[w]! &= ~tmp[w]!;
     if (idx.npPolicies.length > 0) {
       const npAllow = new Uint32Array(words);
       for (const r of idx.npAllow) if (andMask(tmp, r, probe, dir, subject)) for (let w = 0; w < words; w++) npAllow[w]! |= tmp[w]!;
-      for (const r of idx.npDeny) if (andMask(tmp, r, probe, dir, subject)) for (let w = 0; w < words; w++) npAllow[w]! &= ~tmp[w]!;
       for (let w = 0; w < words; w++) allow[w]! |= rem[w]! & npAllow[w]!;
       return allow;
     }

@@ -531,9 +531,10 @@ function readCilium(ctx: Ctx, out: Policy[], apiVersion: string, clusterWide: bo
       layer: "namespace",
       ...(namespace ? { namespace } : {}),
       subject,
+      ...(dd?.ingress === false || dd?.egress === false ? { nonIsolating: { ingress: dd.ingress === false, egress: dd.egress === false } } : {}),
       policyTypes: {
-        ingress: (rule.ingress != null || rule.ingressDeny != null) && dd?.ingress !== false,
-        egress: (rule.egress != null || rule.egressDeny != null) && dd?.egress !== false,
+        ingress: rule.ingress != null || rule.ingressDeny != null,
+        egress: rule.egress != null || rule.egressDeny != null,
       },
       rules,
       ref: src,
