@@ -1,6 +1,7 @@
 // For server components: a tRPC caller bound to the current request, so pages
 // go through exactly the same authorisation as the browser's calls.
 import { headers } from "next/headers";
+import { redirect } from "next/navigation";
 import { createRequestContext } from "./init";
 import { createCaller } from "./root";
 
@@ -8,6 +9,12 @@ export async function requestContext() {
   return createRequestContext(await headers());
 }
 
+/**
+ * A caller for a console page. Next.js renders a page alongside its layout, so
+ * each page, not only the layout, sends a visitor without a session to sign in.
+ */
 export async function serverCaller() {
-  return createCaller(await requestContext());
+  const ctx = await requestContext();
+  if (!ctx.actor) redirect("/sign-in");
+  return createCaller(ctx);
 }
