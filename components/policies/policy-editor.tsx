@@ -101,7 +101,7 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
           </div>
         </div>
         {errorCount > 0 ? <Badge tone="red">{`${errorCount} error${errorCount === 1 ? "" : "s"}`}</Badge> : <Badge tone="green">valid</Badge>}
-        <div className="ml-auto flex flex-wrap items-center gap-2">
+        <div className="ml-auto flex items-center gap-2">
           {start.name ? (
             <Link href={`/policies/${start.name}/history`} className="text-sm font-medium text-brand-700 hover:underline">
               History
@@ -110,7 +110,7 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
           {start.mayDraft ? (
             <>
               <Input aria-label="Change note" placeholder="What changed (optional)" value={message} onChange={(e) => setMessage(e.target.value)} className="w-64" />
-              <Button type="button" disabled={save.isPending || errorCount > 0} onClick={() => save.mutate({ policyName: start.name, baseVersion, yaml: text, message })}>
+              <Button type="button" className="whitespace-nowrap" disabled={save.isPending || errorCount > 0} onClick={() => save.mutate({ policyName: start.name, baseVersion, yaml: text, message })}>
                 {save.isPending ? "Saving…" : "Save draft"}
               </Button>
               {start.name && baseVersion !== null && (start.releasedVersion === null || baseVersion > start.releasedVersion) ? <ProposeChangeButton preselect={[start.name]} /> : null}
@@ -129,7 +129,7 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
         </div>
       ) : null}
 
-      <div className="grid gap-4 xl:grid-cols-2">
+      <div className="grid items-start gap-4 xl:grid-cols-2">
         <Card title="Form" className="min-w-0">
           {formUsable ? null : (
             <div className="mb-3">
@@ -142,11 +142,11 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
             errorAt={errorAt}
             inventory={inventory.data}
             disabled={!formUsable || !start.mayDraft}
-            matchCount={fresh ? fresh.matches.length : null}
+            matched={fresh ? fresh.matches : null}
             isNew={start.name === null}
           />
         </Card>
-        <Card title="YAML" className="min-w-0">
+        <Card title="YAML" className="min-w-0 self-start xl:sticky xl:top-4">
           <YamlEditor value={text} onChange={setText} problems={problems} readOnly={!start.mayDraft} label="Policy YAML" />
           <ul className="mt-2 space-y-1 text-xs" data-testid="yaml-problems">
             {problems

@@ -92,16 +92,17 @@ function Datalists({ inventory }: { inventory: Inventory | undefined }) {
 }
 
 /** matchLabels rows and matchExpressions of one label selector. */
-function LabelSelectorEditor({ ctx, path, kind, title }: { ctx: Ctx; path: Path; kind: "pod" | "ns"; title: string }) {
+function LabelSelectorEditor({ ctx, path, kind, title, caption }: { ctx: Ctx; path: Path; kind: "pod" | "ns"; title: string; caption: string }) {
   const sel = getIn(ctx.doc, path);
   const rows = labelRows(isObject(sel) ? sel.matchLabels : undefined);
   const exprs = isObject(sel) && Array.isArray(sel.matchExpressions) ? sel.matchExpressions : [];
   const setRows = (next: { key: string; value: string }[]) => ctx.set([...path, "matchLabels"], rowsToLabels(next));
   return (
     <div className="space-y-1">
-      <div className="text-xs font-medium text-slate-600">{title}</div>
+      <div className="text-xs font-medium text-slate-600">{caption}</div>
+      {rows.length === 0 && exprs.length === 0 ? <p className="text-xs text-slate-500">{kind === "pod" ? "every pod" : "every namespace"}</p> : null}
       {rows.map((r, i) => (
-        <div key={i} className="flex items-start gap-1">
+        <div key={i} className="grid grid-cols-[minmax(0,2fr)_auto_minmax(0,3fr)_auto] items-start gap-1">
           <Input
             aria-label={`${title} key ${i + 1}`}
             list={`dl-${kind}-label-keys`}
@@ -129,13 +130,13 @@ function LabelSelectorEditor({ ctx, path, kind, title }: { ctx: Ctx; path: Path;
         const p = [...path, "matchExpressions", i];
         const op = str(isObject(x) ? x.operator : "");
         return (
-          <div key={`e${i}`} className="flex items-start gap-1">
+          <div key={`e${i}`} className="grid grid-cols-[minmax(0,2fr)_8rem_minmax(0,3fr)_auto] items-start gap-1">
             <Input aria-label={`${title} expression ${i + 1} key`} list={`dl-${kind}-label-keys`} value={str(getIn(ctx.doc, [...p, "key"]))} disabled={ctx.disabled} className="font-mono text-xs" onChange={(e) => ctx.set([...p, "key"], e.target.value)} />
             <Select
               aria-label={`${title} expression ${i + 1} operator`}
               value={op}
               disabled={ctx.disabled}
-              className="w-32 text-xs"
+              className="text-xs"
               onChange={(e) => {
                 const needs = e.target.value === "In" || e.target.value === "NotIn";
                 let next = setIn(ctx.doc, [...p, "operator"], e.target.value);
@@ -149,7 +150,9 @@ function LabelSelectorEditor({ ctx, path, kind, title }: { ctx: Ctx; path: Path;
             </Select>
             {op === "In" || op === "NotIn" ? (
               <Input aria-label={`${title} expression ${i + 1} values`} placeholder="a, b" value={list(getIn(ctx.doc, [...p, "values"]))} disabled={ctx.disabled} className="font-mono text-xs" onChange={(e) => ctx.set([...p, "values"], splitList(e.target.value))} />
-            ) : null}
+            ) : (
+              <span />
+            )}
             <Button variant="ghost" type="button" aria-label={`Remove ${title} expression ${i + 1}`} disabled={ctx.disabled} onClick={() => ctx.set(p, undefined)}>
               ×
             </Button>
@@ -168,35 +171,44 @@ function LabelSelectorEditor({ ctx, path, kind, title }: { ctx: Ctx; path: Path;
   );
 }
 
-/** A workload selector: tenant, namespaces, namespace labels, pod labels. */
+/** A workload selector: tenant, namespaces, pod labels, and namespace labels when wanted. */
 function WorkloadSelectorEditor({ ctx, path, title }: { ctx: Ctx; path: Path; title: string }) {
   const sel = getIn(ctx.doc, path);
   const tenant = str(isObject(sel) ? sel.tenant : "");
+  const hasNsLabels = isObject(sel) && sel.namespaceSelector !== undefined;
   return (
-    <div className="grid gap-2 md:grid-cols-2">
-      <Labeled label={`${title}: tenant`} error={ctx.errorAt([...path, "tenant"])}>
-        <Select aria-label={`${title} tenant`} value={tenant} disabled={ctx.disabled} onChange={(e) => ctx.set([...path, "tenant"], e.target.value || undefined)}>
-          <option value="">any tenant</option>
-          {(ctx.inventory?.tenants ?? (tenant ? [tenant] : [])).map((t) => (
-            <option key={t}>{t}</option>
-          ))}
-        </Select>
-      </Labeled>
-      <Labeled label={`${title}: namespaces`} error={ctx.errorAt([...path, "namespaces"])}>
-        <Input
-          aria-label={`${title} namespaces`}
-          list="dl-namespaces"
-          placeholder="any namespace (comma-separated names)"
-          value={list(isObject(sel) ? sel.namespaces : undefined)}
-          disabled={ctx.disabled}
-          onChange={(e) => {
-            const names = splitList(e.target.value);
-            ctx.set([...path, "namespaces"], names.length > 0 ? names : undefined);
-          }}
-        />
-      </Labeled>
-      <LabelSelectorEditor ctx={ctx} path={[...path, "podSelector"]} kind="pod" title={`${title} pod labels`} />
-      <LabelSelectorEditor ctx={ctx} path={[...path, "namespaceSelector"]} kind="ns" title={`${title} namespace labels`} />
+    <div className="space-y-2">
+      <div className="grid grid-cols-2 gap-2">
+        <Labeled label="Tenant" error={ctx.errorAt([...path, "tenant"])}>
+          <Select aria-label={`${title} tenant`} value={tenant} disabled={ctx.disabled} onChange={(e) => ctx.set([...path, "tenant"], e.target.value || undefined)}>
+            <option value="">any tenant</option>
+            {(ctx.inventory?.tenants ?? (tenant ? [tenant] : [])).map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </Select>
+        </Labeled>
+        <Labeled label="Namespaces" error={ctx.errorAt([...path, "namespaces"])}>
+          <Input
+            aria-label={`${title} namespaces`}
+            list="dl-namespaces"
+            placeholder="any (comma-separated)"
+            value={list(isObject(sel) ? sel.namespaces : undefined)}
+            disabled={ctx.disabled}
+            onChange={(e) => {
+              const names = splitList(e.target.value);
+              ctx.set([...path, "namespaces"], names.length > 0 ? names : undefined);
+            }}
+          />
+        </Labeled>
+      </div>
+      <LabelSelectorEditor ctx={ctx} path={[...path, "podSelector"]} kind="pod" title={`${title} pod labels`} caption="Pod labels" />
+      {hasNsLabels ? (
+        <LabelSelectorEditor ctx={ctx} path={[...path, "namespaceSelector"]} kind="ns" title={`${title} namespace labels`} caption="Namespace labels" />
+      ) : (
+        <Button variant="ghost" type="button" className="px-1 py-0 text-xs" disabled={ctx.disabled} onClick={() => ctx.set([...path, "namespaceSelector"], { matchLabels: {} })}>
+          + namespace labels
+        </Button>
+      )}
     </div>
   );
 }
@@ -380,7 +392,7 @@ export function PolicyForm({
   errorAt,
   inventory,
   disabled,
-  matchCount,
+  matched,
   isNew,
 }: {
   doc: Json;
@@ -388,7 +400,8 @@ export function PolicyForm({
   errorAt: (path: Path) => string | undefined;
   inventory: Inventory | undefined;
   disabled: boolean;
-  matchCount: number | null;
+  /** Workloads the subject selects (null while the engine is working). */
+  matched: { cluster: string; namespace: string; name: string }[] | null;
   isNew: boolean;
 }) {
   const ctx: Ctx = { doc, set: (path, value) => onChange(setIn(doc, path, value)), replace: onChange, errorAt, inventory, disabled };
@@ -434,7 +447,7 @@ export function PolicyForm({
           <Input aria-label="Owner" value={str(getIn(doc, ["metadata", "owner"]))} disabled={disabled} onChange={(e) => ctx.set(["metadata", "owner"], e.target.value || undefined)} />
         </Labeled>
         {kind === "Policy" ? (
-          <div className="grid grid-cols-2 gap-2">
+          <div className={isAdminTier(tier) ? "grid grid-cols-2 gap-2" : ""}>
             <Labeled label="Tier" error={errorAt(["spec", "tier"])}>
               <Select aria-label="Tier" value={str(tier)} disabled={disabled} onChange={(e) => ctx.set(["spec", "tier"], e.target.value)}>
                 {TIERS.map((t) => (
@@ -460,9 +473,17 @@ export function PolicyForm({
         <div className="flex items-baseline justify-between">
           <h3 className="text-sm font-semibold text-slate-900">Subject</h3>
           <span className="text-xs text-slate-600" data-testid="subject-count">
-            {matchCount === null ? "…" : `selects ${matchCount} workload${matchCount === 1 ? "" : "s"}`}
+            {matched === null ? "…" : `selects ${matched.length} workload${matched.length === 1 ? "" : "s"}`}
           </span>
         </div>
+        {matched && matched.length > 0 ? (
+          <p className="font-mono text-xs text-slate-500" data-testid="subject-matches">
+            {[...new Set(matched.map((m) => `${m.namespace}/${m.name}`))].slice(0, 8).join(", ")}
+            {new Set(matched.map((m) => `${m.namespace}/${m.name}`)).size > 8 ? ", …" : ""} <span className="text-slate-400">in {new Set(matched.map((m) => m.cluster)).size} cluster(s)</span>
+          </p>
+        ) : matched ? (
+          <p className="text-xs text-amber-800">Selects no workload in any cluster: check the labels.</p>
+        ) : null}
         <WorkloadSelectorEditor ctx={ctx} path={["spec", "subject"]} title="Subject" />
         {kind === "Policy" && tier === "namespace" ? (
           <div className="flex items-center gap-4 text-xs text-slate-700">

@@ -1,0 +1,141 @@
+import { expect, test, type Page } from "@playwright/test";
+import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+
+const POLICY = "payments-east-west-isolation";
+
+/** Replace the whole YAML view's text, as a person pasting into it would. */
+async function replaceYaml(page: Page, text: string) {
+  const editor = page.getByTestId("yaml-editor");
+  await editor.click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.insertText(text);
+}
+
+async function yamlText(page: Page): Promise<string> {
+  return page.getByTestId("yaml-editor").evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
+}
+
+test("an author drafts a policy from a template, edits it in the form and the YAML, checks the graph and proposes the change", async ({ page }) => {
+  test.setTimeout(120_000);
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.author.email);
+
+  // The templates gallery → parameters → a new draft.
+  await page.goto("/policies/templates");
+  await expect(page.getByTestId("templates").getByRole("link", { name: /Use this template/ })).toHaveCount(6);
+  await page.getByRole("region").or(page.locator("section")).filter({ hasText: "tenant-east-west-isolation" }).getByRole("link", { name: /Use this template/ }).click();
+  const params = page.getByRole("form", { name: "Template parameters" });
+  await expect(params.getByLabel("tenant")).toHaveValue("payments");
+  await params.getByRole("button", { name: "Create draft" }).click();
+  await expect(page).toHaveURL(new RegExp(`/policies/${POLICY}$`));
+  await expect(page.getByText("editing from version 1")).toBeVisible();
+
+  // The subject selects real workloads, live.
+  await expect(page.getByTestId("subject-count")).toHaveText(/selects \d+ workloads/);
+  await expect(page.getByTestId("matched-workloads")).toContainText("payments/payments-api");
+
+  // Edit a rule in the form: the YAML view follows.
+  const form = page.getByRole("form", { name: "Policy form" });
+  expect(await yamlText(page)).not.toContain("port: 8080");
+  await form.getByTestId("rule").first().getByRole("button", { name: "+ port" }).click();
+  await form.getByLabel("Rule 1 port 1", { exact: true }).fill("8080");
+  await expect.poll(() => yamlText(page)).toContain("port: 8080");
+
+  // A YAML error is shown at its line; fixing it clears it.
+  const good = await yamlText(page);
+  const bad = good.replace("port: 8080", "port: 70000");
+  const badLine = bad.split("\n").findIndex((l) => l.includes("port: 70000")) + 1;
+  await replaceYaml(page, bad);
+  const listed = page.getByTestId("yaml-problems");
+  await expect(listed).toContainText(`Line ${badLine}, column`);
+  await expect(listed).toContainText("spec.rules[0].ports[0].port");
+  await expect(page.locator(".cm-lintRange-error")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Save draft" })).toBeDisabled();
+  await replaceYaml(page, good);
+  await expect(listed).toBeEmpty();
+  await expect(page.getByText("valid", { exact: true })).toBeVisible();
+
+  // The compiled NetworkPolicy carries the edit.
+  const compiled = page.getByTestId("compiled-output");
+  await compiled.getByRole("tab", { name: /NetworkPolicy/ }).first().click();
+  await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");
+  await expect(page.getByTestId("compiled-yaml")).toContainText("port: 8080");
+  await expect(page.getByTestId("lint-findings")).not.toContainText("Checking");
+  await page.screenshot({ path: screenshotPath("policy-editor"), fullPage: true });
+
+  await page.getByLabel("Change note").fill("Only port 8080 from the rest of the tenant");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByText("Saved draft version 2.")).toBeVisible();
+
+  // History: both versions, with a diff showing the edit.
+  await page.getByRole("link", { name: "History" }).click();
+  await expect(page.getByTestId("version-row")).toHaveCount(2);
+  await expect(page.getByTestId("side-by-side-diff").locator('[data-diff="added"]').filter({ hasText: "8080" })).toHaveCount(1);
+
+  // The graph, with the drafts overlaid: the new path and its rationale.
+  await page.goto("/graph?cluster=prod-eu-1&overlay=drafts");
+  const added = page.getByTestId("overlay-path").and(page.locator('[data-change="added"]')).filter({ hasText: /^payments\/\S+ → payments\/\S+ 8080\/TCP$/ });
+  await expect(added.first()).toBeVisible({ timeout: 20_000 });
+  await added.first().click();
+  await expect(page.getByTestId("edge-panel")).toContainText(POLICY);
+
+  // Propose the change; it shows under Changes with its diff.
+  await page.goto(`/policies/${POLICY}`);
+  await page.getByRole("button", { name: "Propose change" }).click();
+  const dialog = page.getByRole("dialog", { name: "Propose change" });
+  await expect(dialog.getByRole("checkbox", { name: new RegExp(POLICY) })).toBeChecked();
+  await dialog.getByLabel("Title").fill("Payments east-west isolation");
+  await dialog.getByRole("button", { name: "Propose change" }).click();
+  await expect(page).toHaveURL(/\/changes\/\d+$/);
+  await expect(page.getByRole("heading", { name: /Payments east-west isolation/ })).toBeVisible();
+  await expect(page.getByTestId("side-by-side-diff")).toContainText("Not released (new)");
+  await page.goto("/changes");
+  await expect(page.getByTestId("change-row").filter({ hasText: "Payments east-west isolation" })).toContainText(POLICY);
+  expect(problems).toEqual([]);
+});
+
+test("a viewer can read a policy but not save it: the server refuses", async ({ page }) => {
+  await signIn(page, PEOPLE.viewer.email);
+  await page.goto("/policies");
+  await expect(page.getByTestId("policy-row").filter({ hasText: "payments-api" }).first()).toBeVisible();
+  await page.goto("/policies/payments-api");
+  await expect(page.getByTestId("read-only-note")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Save draft" })).toHaveCount(0);
+  await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");
+  const yaml = await yamlText(page);
+  // Straight to the API with the viewer's own session cookie.
+  const response = await page.request.post("/api/trpc/policies.saveDraft", {
+    data: { json: { policyName: "payments-api", baseVersion: 1, yaml: yaml.replace("description: ", "description: edited "), message: "" } },
+    headers: { "content-type": "application/json" },
+  });
+  expect(response.status()).toBe(403);
+  const propose = await page.request.post("/api/trpc/policies.proposeChange", {
+    data: { json: { title: "sneaky", description: "", policies: ["payments-api"] } },
+    headers: { "content-type": "application/json" },
+  });
+  expect(propose.status()).toBe(403);
+  await page.goto("/policies/payments-api/history");
+  await expect(page.getByTestId("version-row")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Restore this version" })).toHaveCount(0);
+});
+
+test("bad input is shown in place and nothing is saved half-way", async ({ page }) => {
+  await signIn(page, PEOPLE.author.email);
+  await page.goto("/policies/payments-db");
+  const good = await yamlText(page);
+  // An unknown tenant passes the reader but not the server: shown at its line.
+  const bad = good.replace("tenant: payments", "tenant: paymentz");
+  await replaceYaml(page, bad);
+  const line = bad.split("\n").findIndex((l) => l.includes("tenant: paymentz")) + 1;
+  await expect(page.getByTestId("yaml-problems")).toContainText(`Line ${line}`);
+  await expect(page.getByTestId("yaml-problems")).toContainText('unknown tenant "paymentz"');
+  // A CIDR /33 typed in the form is reported next to the field.
+  await replaceYaml(page, good);
+  const form = page.getByRole("form", { name: "Policy form" });
+  await form.getByTestId("rule").first().getByRole("button", { name: "+ CIDR" }).click();
+  await form.getByLabel("Rule 1 peer 3 CIDR").fill("10.0.0.0/33");
+  await expect(form.getByText(/"10.0.0.0\/33" is not a CIDR/)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Save draft" })).toBeDisabled();
+  await page.goto("/policies/payments-db/history");
+  await expect(page.getByTestId("version-row")).toHaveCount(1);
+});
