@@ -1,7 +1,9 @@
 // Engine reachability → graph data (pure). The edges are exactly the engine's
 // allowed paths; each carries where its allowance comes from, read from the
 // evaluator's decision for a representative pod pair on the first allowed port.
-import { computeReachability, type Decision, type Effect, type Evaluator, type FlowEndpoint, type Identity, type PolicySet, type Protocol } from "@/server/policy";
+import { computeReachability } from "@/server/policy/eval/reachability";
+import type { Decision, Evaluator, Identity } from "@/server/policy/eval/evaluator";
+import type { Effect, FlowEndpoint, PolicySet, Protocol } from "@/server/policy/model";
 import { TENANT_LABEL } from "@/server/policy/documents/lower";
 import { EXTERNALS_GROUP, clusterNodeId, edgeId, externalNodeId, namespaceNodeId, serviceNodeId, tenantNodeId, workloadNodeId } from "./ids";
 import type { AllowanceLayer, EdgeAllowance, GraphData, GraphEdge, GraphNode } from "./types";
@@ -99,7 +101,8 @@ export function decideEdge(ev: Evaluator, src: Identity, dst: Identity, ports: r
   for (const label of ports) {
     const probe = probePort(label, ev);
     if (!probe) continue;
-    const decision = ev.decideIdentities(src, dst, probe.port, probe.protocol, time);
+    // Uncached: the graph decides each pair once, so filling the decision cache would only cost time.
+    const decision = ev.decideUncached(src, dst, probe.port, probe.protocol, time);
     if (decision.verdict === "allow") return { decision, port: label };
   }
   return null;
@@ -180,9 +183,16 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): GraphDa
 
   // Services in front of workloads, where they add information: a name other than the workload's, or several workloads behind one service.
   const edges: GraphEdge[] = [];
+  const workloadsByNs = new Map<string, typeof model.workloads>();
+  for (const w of model.workloads) {
+    const list = workloadsByNs.get(w.namespace);
+    if (list) list.push(w);
+    else workloadsByNs.set(w.namespace, [w]);
+  }
   for (const svc of model.services) {
     if (!svc.selector || Object.keys(svc.selector).length === 0) continue;
-    const backing = model.workloads.filter((w) => w.namespace === svc.namespace && Object.entries(svc.selector!).every(([k, v]) => w.labels[k] === v));
+    const selector = Object.entries(svc.selector);
+    const backing = (workloadsByNs.get(svc.namespace) ?? []).filter((w) => selector.every(([k, v]) => w.labels[k] === v));
     if (backing.length === 0 || (backing.length === 1 && backing[0]!.name === svc.name)) continue;
     const sid = serviceNodeId(cluster, svc.namespace, svc.name);
     const tenant = nsTenant.get(svc.namespace) ?? null;

@@ -1,7 +1,8 @@
 // The whole graph computation for a set of clusters and document sets (pure:
 // no database). Lowering → evaluator (secure by default) → reachability →
 // graph data, for the release and optionally for a proposal, then the diff.
-import { createEvaluator, type ClusterModel, type Evaluator } from "@/server/policy";
+import { createEvaluator, type Evaluator } from "@/server/policy/eval/evaluator";
+import type { ClusterModel } from "@/server/policy/model";
 import { lowerDocuments } from "@/server/policy/documents/lower";
 import { inMemoryDocuments } from "@/server/policy/documents/read";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";

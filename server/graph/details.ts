@@ -1,6 +1,8 @@
 // What the panels show (pure): the engine's rationale of one edge, port by
 // port, and a node's labels, the policies selecting it and its paths.
-import { formatDecisionPath, formatExplanation, type Decision, type Effect, type Evaluator, type Identity } from "@/server/policy";
+import type { Decision, Evaluator, Identity } from "@/server/policy/eval/evaluator";
+import { formatDecisionPath, formatExplanation } from "@/server/policy/eval/explain";
+import type { Effect } from "@/server/policy/model";
 import { Representatives, allowanceOf, probePort } from "./build";
 import type { ClusterState, ComputedGraph } from "./compute";
 import { endpointLabel } from "./diff";

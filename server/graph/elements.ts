@@ -73,14 +73,16 @@ export function toElements(view: GraphData): ElementDef[] {
     depth.set(n.id, d);
     return d;
   };
-  const nodes = [...view.nodes].sort((a, b) => depthOf(a) - depthOf(b) || a.id.localeCompare(b.id));
+  // An open externals group is not drawn as a box: each destination sits near the workloads that reach it.
+  const shown = view.nodes.filter((n) => !(n.kind === "externals" && !n.collapsed));
+  const nodes = [...shown].sort((a, b) => depthOf(a) - depthOf(b) || a.id.localeCompare(b.id));
   const out: ElementDef[] = nodes.map((n) => ({
     group: "nodes",
     data: {
       id: n.id,
       label: nodeLabel(n),
       kind: n.kind,
-      ...(n.parent && byId.has(n.parent) ? { parent: n.parent } : {}),
+      ...(n.parent && byId.has(n.parent) && !(byId.get(n.parent)!.kind === "externals" && !byId.get(n.parent)!.collapsed) ? { parent: n.parent } : {}),
       ...(n.namespace ? { namespace: n.namespace } : {}),
       ...(n.cluster ? { cluster: n.cluster } : {}),
       ...(n.tenant ? { tenant: n.tenant } : {}),
@@ -91,7 +93,7 @@ export function toElements(view: GraphData): ElementDef[] {
   for (const e of [...view.edges].sort((a, b) => a.id.localeCompare(b.id))) {
     out.push({
       group: "edges",
-      data: { id: e.id, source: e.source, target: e.target, label: edgeLabel(e), layer: e.aggregate ? "aggregate" : e.allowance.layer },
+      data: { id: e.id, source: e.source, target: e.target, label: edgeLabel(e), layers: e.fronts ? "structure" : (e.aggregate?.layers ?? [e.allowance.layer]).join(",") },
       classes: edgeClasses(e),
     });
   }

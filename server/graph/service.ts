@@ -107,9 +107,13 @@ export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySp
   };
 }
 
-export async function graphView(db: Queryable, cluster: string, overlay: OverlaySpec): Promise<GraphView> {
-  const { graph, cached } = await loadGraph(db, cluster, overlay);
-  return viewOf(graph, cluster, overlay, cached, await clusterNames(db));
+/** The view of a cluster (default: the first by name), all clusters ("all"), with an optional overlay. */
+export async function graphView(db: Queryable, cluster: string | null, overlay: OverlaySpec): Promise<GraphView> {
+  const names = await clusterNames(db);
+  const chosen = cluster ?? names[0];
+  if (!chosen) throw new NotFound("No cluster is registered yet.");
+  const { graph, cached } = await loadGraph(db, chosen, overlay);
+  return viewOf(graph, chosen, overlay, cached, names);
 }
 
 /** An island's contents, loaded when the person expands it. */

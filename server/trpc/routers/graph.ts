@@ -13,7 +13,9 @@ const elementId = z.string().min(3).max(600);
 
 export const graphRouter = router({
   /** The allowed-paths graph of a cluster (or "all"), optionally with a draft or change request overlaid. */
-  view: protectedProcedure.input(z.object(scope)).query(({ ctx, input }) => graphView(ctx.db, input.cluster, parseOverlay(input.overlay))),
+  view: protectedProcedure
+    .input(z.object({ ...scope, cluster: scope.cluster.optional() }))
+    .query(({ ctx, input }) => graphView(ctx.db, input.cluster ?? null, parseOverlay(input.overlay))),
   /** The contents of one island, loaded when it is expanded. */
   group: protectedProcedure.input(z.object({ ...scope, group: elementId })).query(({ ctx, input }) => graphGroup(ctx.db, input.cluster, parseOverlay(input.overlay), input.group)),
   /** The engine's rationale of one path, port by port. */

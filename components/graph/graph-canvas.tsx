@@ -1,0 +1,323 @@
+"use client";
+
+// One long-lived Cytoscape instance behind a React wrapper. React renders the
+// container once; data and filters reach Cytoscape through effects that apply
+// batched updates. The layout runs only when the set of element ids changes,
+// deterministically (fcose with a seeded random source), and incrementally from
+// the previous positions after the first run, so nodes do not jump.
+import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
+import fcose from "cytoscape-fcose";
+import { memo, useEffect, useRef, type MutableRefObject } from "react";
+import type { ElementDef } from "@/server/graph/elements";
+import { applyFilters, type CanvasFilters } from "./filters";
+import { graphStylesheet } from "./stylesheet";
+import { toSvg, type SvgEdge, type SvgNode } from "./svg-export";
+
+let registered = false;
+function register() {
+  if (registered) return;
+  cytoscape.use(fcose);
+  registered = true;
+}
+
+export interface GraphCanvasApi {
+  fit(): void;
+  /** Select and zoom to a node; false when it is not drawn. */
+  focusNode(id: string): boolean;
+  /** Select and centre an edge; false when it is not drawn. */
+  selectEdge(id: string): boolean;
+  has(id: string): boolean;
+  exportPng(): Blob | null;
+  exportSvg(): string;
+}
+
+export interface GraphCanvasProps {
+  elements: ElementDef[];
+  filters: CanvasFilters;
+  overlay: boolean;
+  /** Decided once, when the instance is created. */
+  webgl: boolean;
+  drawMode: boolean;
+  apiRef: MutableRefObject<GraphCanvasApi | null>;
+  onSelect(selection: { kind: "node" | "edge"; id: string } | null): void;
+  onExpand(groupId: string): void;
+  onDraw(from: string, to: string): void;
+  onLayout(info: { ms: number; nodes: number; edges: number }): void;
+}
+
+/** A small deterministic PRNG (mulberry32). */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const LAYOUT_SEED = 20240611;
+
+/**
+ * Hubs (DNS, a metrics scraper: a node connected to a large share of the graph) would pull
+ * everything into a hairball. Their edges are drawn light and pull only weakly in the layout,
+ * so positions follow the application paths; the hub's paths are still drawn and listed.
+ */
+function markHubs(cy: Core) {
+  const leaves = cy.nodes().filter((n) => !n.isParent()).length;
+  const threshold = Math.max(8, Math.ceil(leaves * 0.2));
+  cy.edges(".hub").removeClass("hub");
+  cy.nodes()
+    .filter((n) => !n.isParent() && !n.hasClass("island") && n.connectedEdges().not(".loop").length > threshold)
+    .connectedEdges()
+    .addClass("hub");
+}
+
+function runLayout(cy: Core, first: boolean) {
+  const big = cy.nodes().length > 400;
+  const layout = cy.elements().layout({
+    name: "fcose",
+    quality: first ? "default" : "proof",
+    randomize: first,
+    animate: false,
+    fit: true,
+    padding: 24,
+    nodeDimensionsIncludeLabels: !big,
+    packComponents: false,
+    nodeRepulsion: () => 2200,
+    idealEdgeLength: () => 45,
+    // Hub edges still hold their groups to the graph, but only weakly.
+    edgeElasticity: (edge: cytoscape.EdgeSingular) => (edge.hasClass("hub") ? 0.03 : 0.45),
+    nestingFactor: 0.05,
+    gravity: 1.2,
+    gravityRange: 2.5,
+    gravityCompound: 2.5,
+    gravityRangeCompound: 1.0,
+    numIter: big ? 1200 : 2500,
+    tile: true,
+    tilingPaddingVertical: 8,
+    tilingPaddingHorizontal: 8,
+    nodeSeparation: 40,
+  } as cytoscape.LayoutOptions);
+  const original = Math.random;
+  Math.random = seeded(LAYOUT_SEED);
+  try {
+    layout.run();
+  } finally {
+    Math.random = original;
+  }
+}
+
+function sceneForSvg(cy: Core): { nodes: SvgNode[]; edges: SvgEdge[] } {
+  const nodes: SvgNode[] = [];
+  cy.nodes(":visible").forEach((n) => {
+    const bb = n.boundingBox({ includeLabels: false });
+    const compound = n.isParent();
+    nodes.push({
+      x: bb.x1 + bb.w / 2,
+      y: bb.y1 + bb.h / 2,
+      w: bb.w,
+      h: bb.h,
+      label: String(n.data("label") ?? ""),
+      compound,
+      fill: String(n.style("background-color")),
+      stroke: String(n.style("border-color")),
+      shape: n.style("shape") === "ellipse" ? "ellipse" : "rect",
+    });
+  });
+  const edges: SvgEdge[] = [];
+  cy.edges(":visible").forEach((e) => {
+    const s = e.sourceEndpoint();
+    const t = e.targetEndpoint();
+    edges.push({ x1: s.x, y1: s.y, x2: t.x, y2: t.y, label: String(e.data("label") ?? ""), colour: String(e.style("line-color")), width: Number.parseFloat(String(e.style("width"))) || 1.5, dashed: e.style("line-style") === "dashed" });
+  });
+  return { nodes, edges };
+}
+
+function GraphCanvasImpl(props: GraphCanvasProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const cyRef = useRef<Core | null>(null);
+  const laidOut = useRef(false);
+  const idKey = useRef("");
+  const callbacks = useRef(props);
+  callbacks.current = props;
+  const drawSource = useRef<string | null>(null);
+  const dragTarget = useRef<string | null>(null);
+
+  // Create the instance once.
+  useEffect(() => {
+    register();
+    const cy = cytoscape({
+      container: container.current!,
+      style: graphStylesheet(),
+      minZoom: 0.05,
+      maxZoom: 3,
+      boxSelectionEnabled: false,
+      selectionType: "single",
+      webgl: props.webgl,
+      pixelRatio: 1,
+    } as cytoscape.CytoscapeOptions);
+    cyRef.current = cy;
+    if (typeof window !== "undefined" && window.navigator.webdriver) (window as unknown as { __policyplaneGraph?: Core }).__policyplaneGraph = cy;
+
+    const isDrawable = (n: NodeSingular, role: "from" | "to") => (role === "from" ? n.hasClass("workload") : n.hasClass("workload") || n.hasClass("external"));
+    const finishDraw = (to: string) => {
+      const from = drawSource.current;
+      cy.nodes(".draw-source").removeClass("draw-source");
+      drawSource.current = null;
+      if (from && from !== to) callbacks.current.onDraw(from, to);
+    };
+    cy.on("tap", "node", (evt) => {
+      const n = evt.target as NodeSingular;
+      const shift = (evt.originalEvent as MouseEvent | undefined)?.shiftKey === true;
+      if (callbacks.current.drawMode || shift || drawSource.current) {
+        if (!drawSource.current) {
+          if (isDrawable(n, "from")) {
+            drawSource.current = n.id();
+            n.addClass("draw-source");
+          }
+          return;
+        }
+        if (isDrawable(n, "to")) finishDraw(n.id());
+        return;
+      }
+      callbacks.current.onSelect({ kind: "node", id: n.id() });
+    });
+    cy.on("tap", "edge", (evt) => callbacks.current.onSelect({ kind: "edge", id: evt.target.id() }));
+    cy.on("tap", (evt) => {
+      if (evt.target === cy) {
+        cy.nodes(".draw-source").removeClass("draw-source");
+        drawSource.current = null;
+        callbacks.current.onSelect(null);
+      }
+    });
+    cy.on("dbltap", "node.island", (evt) => callbacks.current.onExpand(evt.target.id()));
+    // Drag from a workload to another node (draw mode: nodes are not grabbable, so a drag draws).
+    cy.on("tapstart", "node", (evt) => {
+      if (!callbacks.current.drawMode) return;
+      const n = evt.target as NodeSingular;
+      if (isDrawable(n, "from") && !drawSource.current) {
+        drawSource.current = n.id();
+        n.addClass("draw-source");
+      }
+      dragTarget.current = null;
+    });
+    cy.on("tapdragover", "node", (evt) => {
+      if (callbacks.current.drawMode && drawSource.current && evt.target.id() !== drawSource.current && isDrawable(evt.target, "to")) dragTarget.current = evt.target.id();
+    });
+    cy.on("tapend", () => {
+      if (callbacks.current.drawMode && drawSource.current && dragTarget.current) {
+        const to = dragTarget.current;
+        dragTarget.current = null;
+        finishDraw(to);
+      }
+    });
+
+    props.apiRef.current = {
+      fit: () => cy.fit(cy.elements(":visible"), 24),
+      has: (id) => cy.getElementById(id).nonempty(),
+      focusNode: (id) => {
+        const n = cy.getElementById(id);
+        if (n.empty()) return false;
+        cy.elements().unselect();
+        cy.nodes(".focused").removeClass("focused");
+        n.select();
+        n.addClass("focused");
+        cy.animate({ fit: { eles: n.closedNeighborhood(":visible"), padding: 80 } }, { duration: 250 });
+        return true;
+      },
+      selectEdge: (id) => {
+        const e = cy.getElementById(id);
+        if (e.empty()) return false;
+        cy.elements().unselect();
+        e.select();
+        cy.animate({ center: { eles: e }, zoom: Math.max(cy.zoom(), 1) }, { duration: 250 });
+        return true;
+      },
+      exportPng: () => cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" }) as unknown as Blob,
+      exportSvg: () => {
+        const scene = sceneForSvg(cy);
+        return toSvg(scene.nodes, scene.edges);
+      },
+    };
+    return () => {
+      props.apiRef.current = null;
+      cy.destroy();
+      cyRef.current = null;
+    };
+    // The instance lives as long as the component: later props are read through refs.
+  }, []);
+
+  // Elements: diff by id in one batch; lay out only when the id set changed.
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const t0 = performance.now();
+    const next = new Map(props.elements.map((e) => [e.data.id, e]));
+    const key = props.elements.map((e) => e.data.id).join("\n");
+    const changedIds = key !== idKey.current;
+    // Where the new nodes should start: at the island they come out of (or go into).
+    const oldPositions = new Map<string, { x: number; y: number }>();
+    cy.nodes().forEach((n) => {
+      oldPositions.set(n.id(), { ...n.position() });
+    });
+    cy.batch(() => {
+      cy.elements()
+        .filter((e) => !next.has(e.id()))
+        .remove();
+      const toAdd: ElementDefinition[] = [];
+      for (const def of props.elements) {
+        const existing = cy.getElementById(def.data.id);
+        if (existing.nonempty()) {
+          const { id: _id, parent: _parent, source: _source, target: _target, ...mutable } = def.data;
+          existing.data(mutable);
+          existing.classes(def.classes);
+          if (existing.isNode()) {
+            const wanted = (def.data.parent as string | undefined) ?? null;
+            const parent = existing.parent();
+            const current = parent.nonempty() ? parent[0]!.id() : null;
+            if (wanted !== current) existing.move({ parent: wanted });
+          }
+        } else {
+          const parentPos = def.data.parent ? oldPositions.get(String(def.data.parent)) : undefined;
+          const start = parentPos ?? [...oldPositions.values()][0];
+          toAdd.push({ group: def.group, data: def.data, classes: def.classes, ...(start && def.group === "nodes" ? { position: { x: start.x + (toAdd.length % 7) * 12, y: start.y + Math.floor(toAdd.length / 7) * 12 } } : {}) });
+        }
+      }
+      cy.add(toAdd);
+      if (props.overlay) cy.edges().not(".added, .removed").addClass("context");
+      else cy.edges(".context").removeClass("context");
+    });
+    if (changedIds) {
+      idKey.current = key;
+      cy.batch(() => markHubs(cy));
+      runLayout(cy, !laidOut.current);
+      laidOut.current = true;
+    }
+    applyFilters(cy, callbacks.current.filters);
+    if (changedIds) callbacks.current.onLayout({ ms: Math.round(performance.now() - t0), nodes: cy.nodes().length, edges: cy.edges().length });
+  }, [props.elements, props.overlay]);
+
+  // Filters: class toggles only, positions stay.
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    applyFilters(cy, props.filters);
+  }, [props.filters]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    cy.autoungrabify(props.drawMode);
+    if (!props.drawMode) {
+      cy.nodes(".draw-source").removeClass("draw-source");
+      drawSource.current = null;
+    }
+  }, [props.drawMode]);
+
+  return <div ref={container} className="h-full w-full" data-testid="graph-canvas" role="img" aria-label="Graph of allowed paths" />;
+}
+
+export const GraphCanvas = memo(GraphCanvasImpl);
+export default GraphCanvas;

@@ -1,0 +1,145 @@
+// The graph's look, keyed by the classes graph elements carry (server/graph/elements.ts).
+// Highlighting and filtering only toggle classes; nothing here reads data values
+// except labels. Meaning is carried by colour and width as well as dash, because
+// the WebGL renderer cannot draw dashed lines.
+import type { StylesheetJson } from "cytoscape";
+
+export const LAYER_COLOURS = {
+  namespace: "#2563eb",
+  admin: "#7c3aed",
+  exception: "#d97706",
+  baseline: "#0d9488",
+  default: "#94a3b8",
+  mixed: "#64748b",
+} as const;
+
+export const CHANGE_COLOURS = { added: "#16a34a", removed: "#dc2626" } as const;
+
+export const LAYER_NAMES: Record<keyof typeof LAYER_COLOURS, string> = {
+  namespace: "Namespace policy",
+  admin: "Admin tier",
+  exception: "Exception (time-boxed)",
+  baseline: "Baseline",
+  default: "Default allow",
+  mixed: "Several sources (island)",
+};
+
+const FONT = "Inter, ui-sans-serif, system-ui, sans-serif";
+
+export function graphStylesheet(): StylesheetJson {
+  return [
+    {
+      selector: "node",
+      style: {
+        label: "data(label)",
+        "font-family": FONT,
+        "font-size": 17,
+        color: "#0f172a",
+        "text-valign": "bottom",
+        "text-halign": "center",
+        "text-margin-y": 4,
+        "text-wrap": "wrap",
+        "text-max-width": "220px",
+        // Level of detail: labels disappear when they would be drawn smaller than this.
+        "min-zoomed-font-size": 7,
+        "text-background-color": "#ffffff",
+        "text-background-opacity": 0.75,
+        "text-background-padding": "1px",
+        "text-background-shape": "roundrectangle",
+        width: 22,
+        height: 22,
+        "background-color": "#334155",
+        "border-width": 0,
+      },
+    },
+    { selector: "node.workload", style: { shape: "round-rectangle", "background-color": "#1e293b", width: 30, height: 20 } },
+    { selector: "node.service", style: { shape: "diamond", "background-color": "#64748b", width: 16, height: 16, "font-size": 14, color: "#475569" } },
+    { selector: "node.external", style: { shape: "ellipse", "background-color": "#f8fafc", "border-width": 2, "border-color": "#0369a1", width: 24, height: 24, color: "#0c4a6e" } },
+    { selector: "node.ext-cidr", style: { shape: "hexagon", "border-color": "#0f766e" } },
+    { selector: "node.ext-world", style: { shape: "star", "background-color": "#e0f2fe", width: 26, height: 26 } },
+    {
+      selector: ":parent",
+      style: {
+        "text-valign": "top",
+        "text-halign": "center",
+        "text-margin-y": -4,
+        "font-weight": "bold",
+        "background-opacity": 1,
+        "border-width": 1,
+        padding: "10px",
+        shape: "round-rectangle",
+        "min-zoomed-font-size": 5,
+      },
+    },
+    { selector: "node.tenant:parent", style: { "background-color": "#f1f5f9", "border-color": "#94a3b8", "font-size": 22, color: "#334155" } },
+    { selector: "node.tenant.platform:parent", style: { "background-color": "#f8fafc", "border-style": "dashed" } },
+    { selector: "node.namespace:parent", style: { "background-color": "#ffffff", "border-color": "#cbd5e1", "font-size": 16, color: "#475569", padding: "8px" } },
+    { selector: "node.cluster:parent", style: { "background-color": "#fafaf9", "border-color": "#a8a29e", "font-size": 28, color: "#44403c", padding: "28px" } },
+    { selector: "node.externals:parent", style: { "background-color": "#f0f9ff", "border-color": "#7dd3fc", "font-size": 18, color: "#075985" } },
+    {
+      selector: "node.island",
+      style: {
+        shape: "round-rectangle",
+        width: 170,
+        height: 60,
+        "background-color": "#e2e8f0",
+        "border-width": 2,
+        "border-color": "#64748b",
+        "text-valign": "center",
+        "text-halign": "center",
+        "text-margin-y": 0,
+        "text-background-opacity": 0,
+        "font-size": 16,
+        "font-weight": "bold",
+        "text-max-width": "160px",
+      },
+    },
+    { selector: "node.island.tenant", style: { "background-color": "#dbeafe", "border-color": "#3b82f6", width: 190, height: 68 } },
+    { selector: "node.island.cluster", style: { "background-color": "#f5f5f4", width: 220, height: 80 } },
+    {
+      selector: "edge",
+      style: {
+        width: 1.6,
+        "curve-style": "bezier",
+        "target-arrow-shape": "triangle",
+        "arrow-scale": 0.8,
+        "line-color": LAYER_COLOURS.default,
+        "target-arrow-color": LAYER_COLOURS.default,
+        label: "data(label)",
+        "font-family": FONT,
+        "font-size": 13,
+        color: "#334155",
+        "text-rotation": "autorotate",
+        "text-background-color": "#ffffff",
+        "text-background-opacity": 0.85,
+        "text-background-padding": "1px",
+        "min-zoomed-font-size": 8,
+        opacity: 0.85,
+      },
+    },
+    ...(["namespace", "admin", "exception", "baseline", "default", "mixed"] as const).map((layer) => ({
+      selector: `edge.layer-${layer}`,
+      style: { "line-color": LAYER_COLOURS[layer], "target-arrow-color": LAYER_COLOURS[layer] },
+    })),
+    { selector: "edge.layer-admin", style: { width: 1.2, opacity: 0.6 } },
+    { selector: "edge.layer-exception", style: { "line-style": "dashed", "line-dash-pattern": [6, 3], width: 2.2 } },
+    { selector: "edge.layer-default", style: { "line-style": "dotted" } },
+    { selector: "edge.hub", style: { width: 0.8, opacity: 0.18, label: "", "arrow-scale": 0.5 } },
+    { selector: "edge.hub:selected", style: { opacity: 1, label: "data(label)" } },
+    { selector: "edge.aggregate", style: { width: 3, opacity: 0.75, "font-weight": "bold" } },
+    { selector: "edge.fronts", style: { "line-color": "#cbd5e1", "target-arrow-shape": "none", "line-style": "dotted", width: 1, label: "" } },
+    { selector: "edge.loop", style: { "loop-direction": "-45deg", "loop-sweep": "-60deg", "control-point-step-size": 24, label: "" } },
+    // Overlay: changes stand out, the rest recedes.
+    { selector: "edge.context", style: { opacity: 0.22 } },
+    { selector: "edge.added", style: { "line-color": CHANGE_COLOURS.added, "target-arrow-color": CHANGE_COLOURS.added, width: 3.5, opacity: 1, "z-index": 20, color: "#14532d" } },
+    { selector: "edge.removed", style: { "line-color": CHANGE_COLOURS.removed, "target-arrow-color": CHANGE_COLOURS.removed, width: 3.5, opacity: 1, "line-style": "dashed", "z-index": 20, color: "#7f1d1d" } },
+    // Interaction states.
+    { selector: ".hidden", style: { display: "none" } },
+    { selector: ".faded", style: { opacity: 0.12 } },
+    { selector: "edge.faded", style: { label: "" } },
+    { selector: "node:selected", style: { "border-width": 3, "border-color": "#f59e0b" } },
+    { selector: "edge:selected", style: { width: 4.5, "line-color": "#f59e0b", "target-arrow-color": "#f59e0b", opacity: 1, "z-index": 30 } },
+    { selector: "node.focused", style: { "border-width": 3, "border-color": "#f59e0b", "z-index": 40 } },
+    { selector: "node.draw-source", style: { "border-width": 3, "border-color": "#16a34a", "border-style": "double" } },
+  ] as StylesheetJson;
+}

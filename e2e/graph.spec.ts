@@ -1,0 +1,130 @@
+import { expect, test, type Page } from "@playwright/test";
+import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+
+type CyLike = {
+  getElementById(id: string): { nonempty(): boolean; emit(event: string): void; hasClass(c: string): boolean; visible(): boolean };
+  nodes(selector?: string): { length: number; map<T>(fn: (n: { id(): string; data(k: string): unknown }) => T): T[] };
+  edges(selector?: string): { length: number; map<T>(fn: (e: { id(): string }) => T): T[] };
+};
+
+async function openGraph(page: Page, query = "?cluster=prod-eu-1") {
+  await page.goto(`/graph${query}`);
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+}
+
+/** Taps a graph element the way a click on the canvas would (Cytoscape draws on a canvas). */
+async function tap(page: Page, id: string) {
+  await page.evaluate((elementId) => {
+    const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
+    const el = cy.getElementById(elementId);
+    if (!el.nonempty()) throw new Error(`no element ${elementId}`);
+    el.emit("tap");
+  }, id);
+}
+
+const visibleCount = (page: Page, selector: string) =>
+  page.evaluate((sel) => {
+    const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
+    return cy.nodes(sel).map((n) => n).filter((n) => (n as unknown as { visible(): boolean }).visible()).length;
+  }, selector);
+
+test("the demo graph of prod-eu-1 loads grouped by tenant and namespace, without console errors", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.viewer.email);
+  await openGraph(page);
+  await expect(page.getByTestId("graph-stats")).toContainText("workloads");
+  const shape = await page.evaluate(() => {
+    const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
+    return {
+      tenants: cy.nodes(".tenant").map((n) => n.data("label")),
+      namespaces: cy.nodes(".namespace").length,
+      workloads: cy.nodes(".workload").length,
+      edges: cy.edges().length,
+      checkoutApiParent: cy.nodes("#" + CSS.escape("w:prod-eu-1/checkout/Deployment/checkout-api")).map((n) => (n as unknown as { parent(): { id(): string } }).parent().id())[0],
+    };
+  });
+  expect(shape.tenants).toEqual(expect.arrayContaining(["tenant payments", "tenant checkout", "tenant catalog"]));
+  expect(shape.namespaces).toBeGreaterThanOrEqual(10);
+  expect(shape.workloads).toBeGreaterThanOrEqual(35);
+  expect(shape.edges).toBeGreaterThan(50);
+  expect(shape.checkoutApiParent).toBe("n:prod-eu-1/checkout");
+  await page.screenshot({ path: screenshotPath("graph") });
+  expect(problems).toEqual([]);
+});
+
+test("clicking a workload shows its labels, selecting policies and paths; clicking a path shows the engine's rationale", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.checkoutAuthor.email);
+  await openGraph(page);
+  await tap(page, "w:prod-eu-1/payments/Deployment/payments-api");
+  const node = page.getByTestId("node-panel");
+  await expect(node.getByRole("heading", { name: "payments/payments-api" })).toBeVisible();
+  await expect(node.getByText("app=payments-api")).toBeVisible();
+  await expect(node.getByRole("link", { name: "payments-api v1" })).toHaveAttribute("href", "/policies/payments-api");
+  await expect(node.getByText("checkout/checkout-api → 8080/TCP")).toBeVisible();
+
+  await tap(page, "e:w:prod-eu-1/checkout/Deployment/checkout-api->w:prod-eu-1/payments/Deployment/payments-api");
+  const edge = page.getByTestId("edge-panel");
+  await expect(edge.getByText("checkout/checkout-api → payments/payments-api")).toBeVisible();
+  await expect(edge.getByText("8080/TCP", { exact: true })).toBeVisible();
+  await expect(edge.getByRole("link", { name: "checkout-api v1" }).first()).toHaveAttribute("href", "/policies/checkout-api");
+  await expect(edge.getByText('egress rule 2 "to-other-tenants"').first()).toBeVisible();
+  await expect(edge.getByTestId("rationale-text")).toContainText("ALLOW", { useInnerText: false });
+  expect(problems).toEqual([]);
+});
+
+test("filters hide what is out of scope without moving anything, and search focuses a workload", async ({ page }) => {
+  await signIn(page, PEOPLE.viewer.email);
+  await openGraph(page);
+  const position = () =>
+    page.evaluate(() => {
+      const cy = (window as unknown as { __policyplaneGraph: { getElementById(id: string): { position(): { x: number; y: number } } } }).__policyplaneGraph;
+      return cy.getElementById("w:prod-eu-1/payments/Deployment/ledger").position();
+    });
+  const before = await position();
+  const allWorkloads = await visibleCount(page, ".workload");
+
+  await page.getByLabel("Tenant", { exact: true }).selectOption("payments");
+  await expect.poll(() => visibleCount(page, ".workload")).toBeLessThan(allWorkloads);
+  expect(await visibleCount(page, ".tenant")).toBeGreaterThanOrEqual(1);
+  const paymentsVisible = await page.evaluate(() => {
+    const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
+    return { ledger: cy.getElementById("w:prod-eu-1/payments/Deployment/ledger").visible(), grafana: cy.getElementById("w:prod-eu-1/monitoring/Deployment/grafana").visible() };
+  });
+  expect(paymentsVisible).toEqual({ ledger: true, grafana: false });
+  expect(await position()).toEqual(before);
+
+  await page.getByLabel("Tenant", { exact: true }).selectOption("");
+  await expect.poll(() => visibleCount(page, ".workload")).toBe(allWorkloads);
+
+  await page.getByLabel("External destinations").uncheck();
+  await expect.poll(() => visibleCount(page, ".external")).toBe(0);
+  await page.getByLabel("External destinations").check();
+  await expect.poll(() => visibleCount(page, ".external")).toBeGreaterThan(0);
+
+  await page.getByLabel(/^Layer Namespace policy/).uncheck();
+  const hiddenNamespaceEdges = await page.evaluate(() => {
+    const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
+    return cy.edges(".layer-namespace").map((e) => (e as unknown as { visible(): boolean }).visible()).every((v) => !v);
+  });
+  expect(hiddenNamespaceEdges).toBe(true);
+  await page.getByLabel(/^Layer Namespace policy/).check();
+
+  await page.getByLabel("Only paths to").selectOption({ label: "payments/payments-db" });
+  await expect.poll(() => visibleCount(page, ".workload")).toBeLessThanOrEqual(4);
+
+  await page.getByLabel("Only paths to").selectOption("");
+  await page.getByLabel("Find a workload").fill("catalog/catalog-api");
+  await page.getByRole("button", { name: "Focus" }).click();
+  await expect(page.getByTestId("node-panel").getByRole("heading", { name: "catalog/catalog-api" })).toBeVisible();
+});
+
+test("the focus parameter opens a workload, and draw-to-author drafts an allow rule in the editor", async ({ page }) => {
+  await signIn(page, PEOPLE.checkoutAuthor.email);
+  await openGraph(page, "?cluster=prod-eu-1&focus=checkout/cart");
+  await expect(page.getByTestId("node-panel").getByRole("heading", { name: "checkout/cart" })).toBeVisible();
+  await page.getByRole("button", { name: "Draw a path" }).click();
+  await tap(page, "w:prod-eu-1/checkout/Deployment/cart");
+  await tap(page, "x:api.stripe.com");
+  await expect(page).toHaveURL(/\/policies\/new\?from=checkout%2Fcart&to=dns%3Aapi\.stripe\.com$/);
+});
