@@ -61,6 +61,8 @@ test("an author drafts a policy from a template, edits it in the form and the YA
   await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");
   await expect(page.getByTestId("compiled-yaml")).toContainText("port: 8080");
   await expect(page.getByTestId("lint-findings")).not.toContainText("Checking");
+  // The YAML view is sticky beside the long form: capture the page from its top.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: screenshotPath("policy-editor"), fullPage: true });
 
   await page.getByLabel("Change note").fill("Only port 8080 from the rest of the tenant");

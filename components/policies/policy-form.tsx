@@ -59,6 +59,24 @@ function ErrorText({ message }: { message: string | undefined }) {
   ) : null;
 }
 
+/** A comma-separated list typed in one field; an empty list removes the field. */
+function ListInput({ ctx, path, label, placeholder, list: datalist }: { ctx: Ctx; path: Path; label: string; placeholder: string; list?: string }) {
+  return (
+    <Input
+      aria-label={label}
+      list={datalist}
+      placeholder={placeholder}
+      value={list(getIn(ctx.doc, path))}
+      disabled={ctx.disabled}
+      className="font-mono text-xs"
+      onChange={(e) => {
+        const xs = splitList(e.target.value);
+        ctx.set(path, xs.length > 0 ? xs : undefined);
+      }}
+    />
+  );
+}
+
 function Labeled({ label, children, error, className }: { label: string; children: ReactNode; error?: string; className?: string }) {
   return (
     <label className={`block text-xs ${className ?? ""}`}>
@@ -188,17 +206,7 @@ function WorkloadSelectorEditor({ ctx, path, title }: { ctx: Ctx; path: Path; ti
           </Select>
         </Labeled>
         <Labeled label="Namespaces" error={ctx.errorAt([...path, "namespaces"])}>
-          <Input
-            aria-label={`${title} namespaces`}
-            list="dl-namespaces"
-            placeholder="any (comma-separated)"
-            value={list(isObject(sel) ? sel.namespaces : undefined)}
-            disabled={ctx.disabled}
-            onChange={(e) => {
-              const names = splitList(e.target.value);
-              ctx.set([...path, "namespaces"], names.length > 0 ? names : undefined);
-            }}
-          />
+          <ListInput ctx={ctx} path={[...path, "namespaces"]} label={`${title} namespaces`} list="dl-namespaces" placeholder="any (comma-separated)" />
         </Labeled>
       </div>
       <LabelSelectorEditor ctx={ctx} path={[...path, "podSelector"]} kind="pod" title={`${title} pod labels`} caption="Pod labels" />
@@ -240,17 +248,7 @@ function PeerEditor({ ctx, path, label, onRemove }: { ctx: Ctx; path: Path; labe
         ) : kind === "cidr" ? (
           <>
             <Input aria-label={`${label} CIDR`} placeholder="10.0.0.0/8" value={str(getIn(ctx.doc, [...path, "cidr"]))} disabled={ctx.disabled} className="font-mono text-xs" onChange={(e) => ctx.set([...path, "cidr"], e.target.value)} />
-            <Input
-              aria-label={`${label} except`}
-              placeholder="except (comma-separated CIDRs)"
-              value={list(getIn(ctx.doc, [...path, "except"]))}
-              disabled={ctx.disabled}
-              className="font-mono text-xs"
-              onChange={(e) => {
-                const xs = splitList(e.target.value);
-                ctx.set([...path, "except"], xs.length > 0 ? xs : undefined);
-              }}
-            />
+            <ListInput ctx={ctx} path={[...path, "except"]} label={`${label} except`} placeholder="except (comma-separated CIDRs)" />
           </>
         ) : (
           <span className="flex-1" />

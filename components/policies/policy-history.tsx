@@ -13,6 +13,18 @@ import { SideBySideDiff } from "./side-by-side-diff";
 
 const stateTone = { released: "green", draft: "blue", superseded: "slate" } as const;
 
+function VersionSelect({ label, versions, value, onChange }: { label: string; versions: { version: number; state: string }[]; value: number | undefined; onChange: (v: number) => void }) {
+  return (
+    <Select aria-label={label} className="py-0.5 text-xs" value={value ?? ""} onChange={(e) => onChange(Number(e.target.value))}>
+      {versions.map((v) => (
+        <option key={v.version} value={v.version}>
+          v{v.version} ({v.state})
+        </option>
+      ))}
+    </Select>
+  );
+}
+
 export function PolicyHistory({ name }: { name: string }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -72,21 +84,9 @@ export function PolicyHistory({ name }: { name: string }) {
         title="Compare versions"
         actions={
           <div className="flex items-center gap-2 text-xs">
-            <Select aria-label="Left version" className="py-0.5 text-xs" value={l?.version ?? ""} onChange={(e) => setLeft(Number(e.target.value))}>
-              {versions.map((v) => (
-                <option key={v.version} value={v.version}>
-                  v{v.version} ({v.state})
-                </option>
-              ))}
-            </Select>
+            <VersionSelect label="Left version" versions={versions} value={l?.version} onChange={setLeft} />
             <span>→</span>
-            <Select aria-label="Right version" className="py-0.5 text-xs" value={r?.version ?? ""} onChange={(e) => setRight(Number(e.target.value))}>
-              {versions.map((v) => (
-                <option key={v.version} value={v.version}>
-                  v{v.version} ({v.state})
-                </option>
-              ))}
-            </Select>
+            <VersionSelect label="Right version" versions={versions} value={r?.version} onChange={setRight} />
           </div>
         }
       >

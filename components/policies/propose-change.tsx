@@ -96,7 +96,7 @@ export function ProposeChangeButton({ preselect = [] }: { preselect?: string[] }
   const [open, setOpen] = useState(false);
   return (
     <>
-      <Button type="button" onClick={() => setOpen(true)}>
+      <Button type="button" className="whitespace-nowrap" onClick={() => setOpen(true)}>
         Propose change
       </Button>
       {open ? <ProposeDialog preselect={preselect} onClose={() => setOpen(false)} /> : null}
