@@ -1,7 +1,6 @@
 import { createCallerFactory, router } from "./init";
 import { auditRouter } from "./routers/audit";
 import { graphRouter } from "./routers/graph";
-import { graphRouter } from "./routers/graph";
 import { changesRouter } from "./routers/changes";
 import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
@@ -13,7 +12,6 @@ export const appRouter = router({
   overview: overviewRouter,
   audit: auditRouter,
   settings: settingsRouter,
-  graph: graphRouter,
   graph: graphRouter,
   policies: policiesRouter,
   changes: changesRouter,
