@@ -24,7 +24,7 @@ export { parseIp, parseCidr, isIp, cidrContainsIp, cidrContainsCidr, type Parsed
 
 // Policyplane documents: reader, templates, lowering to the IR, compiler, lint
 export { readDocumentSources, inMemoryDocuments, type DocumentSource, type LocatedDocument, type DocumentReadResult } from "./documents/read";
-export { readDocumentPaths, BUILTIN_TEMPLATES_DIR } from "./documents/fs";
+export { readDocumentPaths, builtinTemplatesDir } from "./documents/fs";
 export { instantiateTemplate, parseParameterValue, type ParameterValue, type InstantiateResult } from "./documents/template";
 export { lowerDocuments, type TargetCluster, type GatewayRef, type EgressRoute, type LowerResult, type LowerOptions } from "./documents/lower";
 export { policyplaneDocument, anyDocument, templateDocument, type PolicyplaneDocument, type AnyDocument, type TemplateDocument, type PolicyDocument, type ComplianceConstraintDocument, type ExceptionDocument } from "./documents/schema";

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createEvaluator } from "@/server/policy/eval/evaluator";
-import { BUILTIN_TEMPLATES_DIR, readDocumentPaths } from "./fs";
+import { builtinTemplatesDir, readDocumentPaths } from "./fs";
 import { lowerDocuments } from "./lower";
 import { instantiateTemplate } from "./template";
 import { demoCluster } from "./__tests__/demo-cluster";
 
-const builtin = readDocumentPaths([BUILTIN_TEMPLATES_DIR]);
+const builtin = readDocumentPaths([builtinTemplatesDir()]);
 const template = (name: string) => {
   const t = builtin.templates.find((x) => x.document.metadata.name === name);
   if (!t) throw new Error(`no template ${name}`);
