@@ -48,7 +48,7 @@ test("the demo graph of prod-eu-1 loads grouped by tenant and namespace, without
   expect(shape.workloads).toBeGreaterThanOrEqual(35);
   expect(shape.edges).toBeGreaterThan(50);
   expect(shape.checkoutApiParent).toBe("n:prod-eu-1/checkout");
-  await page.screenshot({ path: screenshotPath("graph") });
+  await page.screenshot({ path: screenshotPath("graph"), fullPage: true });
   expect(problems).toEqual([]);
 });
 
@@ -65,7 +65,7 @@ test("clicking a workload shows its labels, selecting policies and paths; clicki
 
   await tap(page, "e:w:prod-eu-1/checkout/Deployment/checkout-api->w:prod-eu-1/payments/Deployment/payments-api");
   const edge = page.getByTestId("edge-panel");
-  await expect(edge.getByText("checkout/checkout-api → payments/payments-api")).toBeVisible();
+  await expect(edge.getByText("checkout/checkout-api → payments/payments-api", { exact: true })).toBeVisible();
   await expect(edge.getByText("8080/TCP", { exact: true })).toBeVisible();
   await expect(edge.getByRole("link", { name: "checkout-api v1" }).first()).toHaveAttribute("href", "/policies/checkout-api");
   await expect(edge.getByText('egress rule 2 "to-other-tenants"').first()).toBeVisible();

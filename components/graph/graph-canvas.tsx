@@ -88,7 +88,7 @@ function runLayout(cy: Core, first: boolean) {
     nodeRepulsion: () => 2200,
     idealEdgeLength: () => 45,
     // Hub edges still hold their groups to the graph, but only weakly.
-    edgeElasticity: (edge: cytoscape.EdgeSingular) => (edge.hasClass("hub") ? 0.03 : 0.45),
+    edgeElasticity: (edge: cytoscape.EdgeSingular) => (edge.hasClass("hub") ? 0.005 : 0.45),
     nestingFactor: 0.05,
     gravity: 1.2,
     gravityRange: 2.5,

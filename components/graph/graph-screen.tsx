@@ -361,7 +361,7 @@ export function GraphScreen(props: GraphScreenProps) {
       {notice ? <Notice tone="info">{notice}</Notice> : null}
 
       <div className="flex min-h-0 gap-3">
-        <div className="relative h-[calc(100vh-300px)] min-h-[520px] min-w-0 flex-1 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+        <div className="relative h-[max(720px,calc(100vh-300px))] min-w-0 flex-1 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
           {!view || webgl === null ? (
             <div className="p-6 text-sm text-slate-500">Computing allowed paths with the policy engine…</div>
           ) : (
@@ -371,7 +371,7 @@ export function GraphScreen(props: GraphScreenProps) {
             <p className="absolute left-3 top-3 rounded-md bg-emerald-50 px-3 py-1.5 text-xs text-emerald-800 ring-1 ring-emerald-200">Drag from a workload to the destination (or click one, then the other) to draft an allow rule.</p>
           ) : null}
         </div>
-        <aside className="flex w-80 shrink-0 flex-col gap-3 overflow-y-auto" style={{ maxHeight: "max(calc(100vh - 300px), 520px)" }}>
+        <aside className="flex w-80 shrink-0 flex-col gap-3 overflow-y-auto" style={{ maxHeight: "max(calc(100vh - 300px), 720px)" }}>
           {view && overlay ? (
             <section aria-labelledby="overlay-paths-title" className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
               <h2 id="overlay-paths-title" className="text-sm font-semibold text-slate-900">
