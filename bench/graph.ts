@@ -145,9 +145,9 @@ async function filterChange(page: Page, label: string, value: string): Promise<n
       const setter = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value")!.set!;
       setter.call(select, value);
       select.dispatchEvent(new Event("change", { bubbles: true }));
-      const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
-      for (let i = 0; i < 600 && cy.nodes(".hidden").length === hiddenBefore; i++) await frame();
-      await frame();
+      // No named helpers in here: the page does not have the bundler's helpers.
+      for (let i = 0; i < 600 && cy.nodes(".hidden").length === hiddenBefore; i++) await new Promise((r) => requestAnimationFrame(r));
+      await new Promise((r) => requestAnimationFrame(r));
       return performance.now() - t0;
     },
     { label, value },
@@ -176,7 +176,7 @@ async function browserFigures() {
       for (let i = 0; i < 3; i++) warm.push(await timeToGraph(page, url));
       const info = await page.evaluate(() => {
         const cy = (window as unknown as { __policyplaneGraph: { nodes(): { length: number }; edges(): { length: number } } }).__policyplaneGraph;
-        return { nodes: cy.nodes().length, edges: cy.edges().length, webgl: Boolean(document.querySelector('canvas[data-id="layer4-webgl"]')) };
+        return { nodes: cy.nodes().length, edges: cy.edges().length, webgl: Boolean(document.querySelector('canvas[data-id$="-webgl"]')) };
       });
       record("navigation → laid-out interactive graph, synthetic org (server cache warm)", median(warm), 3000, `(${info.nodes} nodes, ${info.edges} edges drawn, ${info.webgl ? "WebGL" : "canvas"} renderer)`);
       record("same, first navigation after the server started (computes the graph)", cold, 3000);

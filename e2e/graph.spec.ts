@@ -128,3 +128,60 @@ test("the focus parameter opens a workload, and draw-to-author drafts an allow r
   await tap(page, "x:api.stripe.com");
   await expect(page).toHaveURL(/\/policies\/new\?from=checkout%2Fcart&to=dns%3Aapi\.stripe\.com$/);
 });
+
+const CHECKOUT_WEB_DRAFT = `apiVersion: policyplane.io/v1
+kind: Policy
+metadata:
+  name: checkout-web
+  tenant: checkout
+  owner: team-checkout
+  description: The storefront also reads the catalog directly.
+spec:
+  tier: namespace
+  subject:
+    namespaces: [checkout]
+    podSelector:
+      matchLabels: { app: checkout-web }
+  rules:
+    - name: from-ingress
+      direction: ingress
+      action: allow
+      peers:
+        - workloads: { namespaces: [ingress-nginx], podSelector: { matchLabels: { app: ingress-nginx-controller } } }
+      ports: [{ port: http, protocol: TCP }]
+    - name: to-api
+      direction: egress
+      action: allow
+      peers:
+        - workloads: { namespaces: [checkout], podSelector: { matchLabels: { app: checkout-api } } }
+      ports: [{ port: 8080, protocol: TCP }]
+    - { name: to-catalog, direction: egress, action: allow, peers: [{ workloads: { namespaces: [catalog], podSelector: { matchLabels: { app: catalog-api } } } }], ports: [{ port: 8080, protocol: TCP }] }
+`;
+
+test("the drafts overlay lists the paths a draft adds, and a click shows that path's rationale", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.checkoutAuthor.email);
+  const saved = await page.request.post("/api/trpc/policies.saveDraft?batch=1", {
+    data: { 0: { json: { policyName: "checkout-web", baseVersion: 1, yaml: CHECKOUT_WEB_DRAFT, message: "graph e2e: read the catalog" } } },
+  });
+  expect(saved.ok(), await saved.text()).toBe(true);
+
+  await openGraph(page, "?cluster=prod-eu-1&overlay=drafts");
+  const list = page.getByRole("region", { name: "Paths this change adds or removes" });
+  const added = list.getByRole("button", { name: "checkout/checkout-web → catalog/catalog-api 8080/TCP" });
+  await expect(added).toHaveAttribute("data-change", "added");
+  await expect(list.getByTestId("overlay-path")).toHaveCount(1);
+  await added.click();
+  const edge = page.getByTestId("edge-panel");
+  await expect(edge.getByText("added by this change")).toBeVisible();
+  await expect(edge.getByText("With this change:")).toContainText("allowed");
+  await expect(edge.getByText("In the current release:")).toContainText("denied");
+  await expect(edge.getByRole("link", { name: "checkout-web v2" }).first()).toBeVisible();
+  const selected = await page.evaluate(() => {
+    const cy = (window as unknown as { __policyplaneGraph: { $(s: string): { map<T>(f: (e: { id(): string }) => T): T[] } } }).__policyplaneGraph;
+    return cy.$("edge:selected").map((e) => e.id());
+  });
+  expect(selected).toEqual(["e:w:prod-eu-1/checkout/Deployment/checkout-web->w:prod-eu-1/catalog/Deployment/catalog-api"]);
+  await page.screenshot({ path: screenshotPath("graph-overlay"), fullPage: true });
+  expect(problems).toEqual([]);
+});
