@@ -180,16 +180,21 @@ export const policyDocument = z
   });
 export type PolicyDocument = z.infer<typeof policyDocument>;
 
+/** The flow a constraint or an exception is about: who, which direction, which peers. */
+const narrowFlow = {
+  scope: scope.optional(),
+  subject: workloadSelector,
+  direction: z.enum(["ingress", "egress"]),
+  peers: z.array(peer).min(1),
+};
+
 /** A deny-only guardrail no policy, template or exception can override. */
 export const complianceConstraintDocument = z.strictObject({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal("ComplianceConstraint"),
   metadata,
   spec: z.strictObject({
-    scope: scope.optional(),
-    subject: workloadSelector,
-    direction: z.enum(["ingress", "egress"]),
-    peers: z.array(peer).min(1),
+    ...narrowFlow,
     ports: z.array(portSpec).optional(),
     /** Traffic through this egress gateway is not denied by the constraint. */
     exceptVia: resourceName.optional(),
@@ -204,10 +209,7 @@ export const exceptionDocument = z.strictObject({
   kind: z.literal("Exception"),
   metadata,
   spec: z.strictObject({
-    scope: scope.optional(),
-    subject: workloadSelector,
-    direction: z.enum(["ingress", "egress"]),
-    peers: z.array(peer).min(1),
+    ...narrowFlow,
     ports: z.array(portSpec).min(1, "an exception names the ports it opens"),
     justification: z.string().min(10, "say why, in at least 10 characters"),
     expiresAt: z.iso.datetime({ offset: true }),
