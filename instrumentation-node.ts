@@ -1,3 +1,4 @@
+import { warmReleaseGraphs } from "./server/graph/service";
 import { getRuntime } from "./server/runtime";
 
 /**
@@ -9,6 +10,12 @@ export async function openRuntimeOrExit(): Promise<void> {
   try {
     const runtime = await getRuntime();
     console.log(`[policyplane] database ready (${runtime.database.kind}) in ${Date.now() - started} ms`);
+    // In the background: the server answers meanwhile, and a failure here only costs the first graph visitor time.
+    const warming = Date.now();
+    warmReleaseGraphs(runtime.database.db).then(
+      (n) => console.log(`[policyplane] graphs of ${n} clusters computed in ${Date.now() - warming} ms`),
+      (error: unknown) => console.error("[policyplane] could not precompute the graphs:", error),
+    );
   } catch (error) {
     console.error("[policyplane] FATAL: could not open the database or apply migrations:", error);
     process.exit(1);

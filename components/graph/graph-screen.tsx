@@ -18,7 +18,8 @@ import { DEFAULT_FILTERS, type CanvasFilters } from "./filters";
 import type { GraphCanvasApi } from "./graph-canvas";
 import { CHANGE_COLOURS, LAYER_COLOURS, LAYER_NAMES } from "./stylesheet";
 
-const GraphCanvas = dynamic(() => import("./graph-canvas"), { ssr: false, loading: () => <div className="p-6 text-sm text-slate-500">Loading the graph renderer…</div> });
+const loadCanvas = () => import("./graph-canvas");
+const GraphCanvas = dynamic(loadCanvas, { ssr: false, loading: () => <div className="p-6 text-sm text-slate-500">Loading the graph renderer…</div> });
 
 export interface GraphScreenProps {
   cluster: string | null;
@@ -67,6 +68,10 @@ export function drawEndpoint(id: string, nodes: ReadonlyMap<string, GraphNode>):
 }
 
 export function GraphScreen(props: GraphScreenProps) {
+  // Fetch the renderer (Cytoscape) while the graph query runs, not after it answers.
+  useEffect(() => {
+    void loadCanvas();
+  }, []);
   const trpc = useTRPC();
   const router = useRouter();
   const [cluster, setCluster] = useState<string | null>(props.cluster);

@@ -38,6 +38,9 @@ export function Sidebar({ user }: { user: ShellUser }) {
             <Link
               key={item.href}
               href={item.href}
+              // Every console page is dynamic (per-user data); prefetching all ten on each
+              // page load only competes with the page's own queries on the server.
+              prefetch={false}
               aria-current={active ? "page" : undefined}
               className={`block rounded-md px-3 py-2 text-sm font-medium transition ${active ? "bg-white/10 text-white" : "hover:bg-white/5 hover:text-white"}`}
             >

@@ -18,7 +18,9 @@ export const ALL_CLUSTERS = "all";
 const CACHE_SIZE = 12;
 const MAX_OVERLAY_PATHS = 500;
 
-const cache = new Map<string, { graph: ComputedGraph; validUntil: number }>();
+// On globalThis: start-up warming (instrumentation) and the route handlers may be separate bundles.
+const globalForGraphs = globalThis as unknown as { policyplaneGraphCache?: Map<string, { graph: ComputedGraph; validUntil: number }> };
+const cache = (globalForGraphs.policyplaneGraphCache ??= new Map());
 
 function signature(parts: unknown): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
@@ -141,4 +143,11 @@ export async function graphNode(db: Queryable, cluster: string, overlay: Overlay
 /** For tests and benchmarks. */
 export function clearGraphCache(): void {
   cache.clear();
+}
+
+/** Computes the current release's graph of every cluster, so the first visitor finds it cached. */
+export async function warmReleaseGraphs(db: Queryable): Promise<number> {
+  const names = await clusterNames(db);
+  for (const name of names) await loadGraph(db, name, { kind: "release" });
+  return names.length;
 }
