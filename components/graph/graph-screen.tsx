@@ -359,14 +359,17 @@ export function GraphScreen(props: GraphScreenProps) {
         </div>
         {view ? (
           <span className="w-full text-slate-500" data-testid="graph-stats">
-            {view.stats.workloads} workloads · {view.stats.paths} allowed paths · secure by default · {collapsed.size > 0 ? `${collapsed.size} islands (double-click to open)` : "all groups open"}
+            {view.stats.workloads} workloads · {view.stats.paths} allowed paths · secure by default · {collapsed.size > 0 ? `${collapsed.size} islands (double-click to open)` : "all groups open"} · every arrow is
+            an allowed path; click a workload or an arrow for the engine&rsquo;s details
+            {layoutInfo ? <span className="text-slate-400"> · laid out {layoutInfo.nodes} nodes and {layoutInfo.edges} edges in {layoutInfo.ms} ms</span> : null}
           </span>
         ) : null}
       </fieldset>
       {notice ? <Notice tone="info">{notice}</Notice> : null}
 
-      <div className="flex min-h-0 gap-3">
-        <div className="relative h-[max(720px,calc(100vh-300px))] min-w-0 flex-1 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+      {/* The canvas keeps the full width (labels stay legible at fit); details float over its right edge. */}
+      <div className="relative min-h-0">
+        <div className="relative h-[max(720px,calc(100vh-300px))] min-w-0 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
           {!view || webgl === null ? (
             <div className="p-6 text-sm text-slate-500">Computing allowed paths with the policy engine…</div>
           ) : (
@@ -376,7 +379,15 @@ export function GraphScreen(props: GraphScreenProps) {
             <p className="absolute left-3 top-3 rounded-md bg-emerald-50 px-3 py-1.5 text-xs text-emerald-800 ring-1 ring-emerald-200">Drag from a workload to the destination (or click one, then the other) to draft an allow rule.</p>
           ) : null}
         </div>
-        <aside className="flex w-80 shrink-0 flex-col gap-3 overflow-y-auto" style={{ maxHeight: "max(calc(100vh - 300px), 720px)" }}>
+        {overlay || selection ? (
+        <aside aria-label="Details" className="absolute right-3 top-3 bottom-3 z-10 flex w-80 flex-col gap-3 overflow-y-auto">
+          {selection ? (
+            <div className="flex justify-end">
+              <Button type="button" variant="secondary" onClick={() => setSelection(null)}>
+                Close details
+              </Button>
+            </div>
+          ) : null}
           {view && overlay ? (
             <section aria-labelledby="overlay-paths-title" className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
               <h2 id="overlay-paths-title" className="text-sm font-semibold text-slate-900">
@@ -414,15 +425,9 @@ export function GraphScreen(props: GraphScreenProps) {
             <EdgePanel scope={scope} edgeId={selection.id} />
           ) : selection?.kind === "node" ? (
             <NodePanel scope={scope} nodeId={selection.id} island={collapsed.has(selection.id)} onToggleGroup={toggleGroup} onShowEdge={showEdge} />
-          ) : (
-            <section className="rounded-xl border border-slate-200 bg-white p-4 text-sm text-slate-600 shadow-sm">
-              <h2 className="text-sm font-semibold text-slate-900">How to read this graph</h2>
-              <p className="mt-2">Every arrow is a path the policy engine allows in the current release, with its ports. Boxes are tenants and namespaces; double-click an island to open it.</p>
-              <p className="mt-2">Click a workload for its labels, the policies that select it and its paths; click an arrow for the engine’s rationale.</p>
-              {layoutInfo ? <p className="mt-2 text-xs text-slate-400">Laid out {layoutInfo.nodes} nodes and {layoutInfo.edges} edges in {layoutInfo.ms} ms.</p> : null}
-            </section>
-          )}
+          ) : null}
         </aside>
+        ) : null}
       </div>
     </div>
   );
