@@ -33,7 +33,7 @@ export function graphStylesheet(): StylesheetJson {
       style: {
         label: "data(label)",
         "font-family": FONT,
-        "font-size": 22,
+        "font-size": 30,
         color: "#0f172a",
         "text-valign": "bottom",
         "text-halign": "center",
