@@ -4,6 +4,7 @@
 // plus global DNS, external egress and a default-deny baseline.
 import type { ClusterModel, NamedPort, PodInfo, WorkloadInfo } from "../../server/policy/model";
 import type { PolicyplaneDocument } from "../../server/policy/documents/schema";
+import { DEMO_POLICIES } from "../../server/seed/demo-data";
 
 export const SYNTHETIC = { tenants: 20, namespacesPerTenant: 5, workloadsPerNamespace: 20, cluster: "synthetic-1", region: "eu-west" };
 
@@ -117,22 +118,8 @@ export function syntheticOrg(): SyntheticOrg {
       spec: { tier: "global", priority: 10, subject: {}, rules: [{ name: "dns", direction: "egress", action: "allow", peers: [{ entity: "kube-dns" }], ports: [{ port: 53, protocol: "UDP" }] }] },
     },
   });
-  documents.push({
-    tenant: null,
-    document: {
-      apiVersion: V,
-      kind: "Policy",
-      metadata: { name: "baseline-default-deny", owner: "security" },
-      spec: {
-        tier: "baseline",
-        subject: { namespaceSelector: { matchExpressions: [{ key: "tenant", operator: "Exists" }] } },
-        rules: [
-          { name: "deny-ingress", direction: "ingress", action: "deny", peers: [{ workloads: { namespaceSelector: {} } }] },
-          { name: "deny-egress", direction: "egress", action: "deny", peers: [{ workloads: { namespaceSelector: {} } }, { entity: "world" }] },
-        ],
-      },
-    },
-  });
+  // The same secure-by-default baseline as the demo organisation.
+  documents.push({ tenant: null, document: DEMO_POLICIES.find((p) => p.document.metadata.name === "baseline-default-deny")!.document });
   return { tenants, namespaces, externals, documents };
 }
 

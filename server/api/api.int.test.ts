@@ -29,6 +29,10 @@ describe(`REST API and machine tokens on ${testDatabaseKind()}`, () => {
     expect(await response.json()).toMatchObject({ type: "token", label: "token:prod-eu-1 agent", grants: [{ role: "viewer", tenantId: null }] });
     const [used] = await database().db.select().from(apiTokens).where(eq(apiTokens.id, id));
     expect(used!.lastUsedAt).not.toBeNull();
+    // A second call within the minute does not write again.
+    expect((await whoami(token)).status).toBe(200);
+    const [again] = await database().db.select().from(apiTokens).where(eq(apiTokens.id, id));
+    expect(again!.lastUsedAt).toEqual(used!.lastUsedAt);
     const events = await admin.audit.list({ action: "token.created" });
     expect(events.events[0]).toMatchObject({ targetId: id, actorLabel: "alex.admin@acme.example" });
   });

@@ -1,7 +1,7 @@
 // Machine API tokens for cluster agents and CI: `ppt_<prefix>_<secret>`. Only a
 // SHA-256 of the whole token is stored; the token is shown once, at creation.
 import { randomBytes } from "node:crypto";
-import { and, desc, eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { apiTokens, tenants, type Role } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
@@ -10,6 +10,7 @@ import { withTransaction, type Actor, type ServiceContext } from "@/server/conte
 import { Conflict, NotFound, Unauthenticated } from "@/server/errors";
 import { sha256Hex } from "@/server/lib/canonical";
 
+const LAST_USED_RESOLUTION_MS = 60_000;
 const TOKEN_PATTERN = /^ppt_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
 
 export async function createApiToken(
@@ -87,6 +88,10 @@ export async function authenticateApiToken(db: Queryable, presented: string): Pr
   if (!TOKEN_PATTERN.test(presented)) throw rejected;
   const [row] = await db.select().from(apiTokens).where(eq(apiTokens.secretHash, sha256Hex(presented)));
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) throw rejected;
-  await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(and(eq(apiTokens.id, row.id)));
+  // "Last used" to the minute: one write per token per minute, not one per API call.
+  const now = new Date();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+  }
   return { type: "token", id: row.id, label: `token:${row.name}`, grants: [{ tenantId: row.tenantId, role: row.role, committeeFunction: null }] };
 }
