@@ -25,44 +25,50 @@ export async function seedDemoOrganisation(db: Database): Promise<{ seeded: bool
     const tenantRows = await q.insert(t.tenants).values(DEMO_TENANTS).returning();
     const tenantId = new Map(tenantRows.map((row) => [row.name, row.id]));
 
-    for (const u of DEMO_USERS) {
-      for (const g of u.grants) {
-        await q.insert(t.memberships).values({
+    await q.insert(t.memberships).values(
+      DEMO_USERS.flatMap((u) =>
+        u.grants.map((g) => ({
           userId: userIds.get(u.email)!,
           tenantId: g.tenant ? tenantId.get(g.tenant)! : null,
           role: g.role,
           committeeFunction: g.committeeFunction ?? null,
-        });
-      }
-    }
+        })),
+      ),
+    );
 
+    // One insert per table per cluster: the seed runs at first start, before the console answers.
     let workloadCount = 0;
     for (const [clusterIndex, c] of DEMO_CLUSTERS.entries()) {
       const [cluster] = await q
         .insert(t.clusters)
         .values({ name: c.name, region: c.region, environment: c.environment, labels: c.labels })
         .returning();
-      let podIndex = 10;
-      for (const [nsIndex, n] of DEMO_NAMESPACES.entries()) {
-        const workloadsHere = n.workloads.filter((w) => !w.clusters || w.clusters.includes(c.name));
-        if (workloadsHere.length === 0) continue;
-        const [namespace] = await q
-          .insert(t.namespaces)
-          .values({
+      const present = DEMO_NAMESPACES.map((n, nsIndex) => ({ n, nsIndex, workloads: n.workloads.filter((w) => !w.clusters || w.clusters.includes(c.name)) })).filter(
+        (x) => x.workloads.length > 0,
+      );
+      const nsRows = await q
+        .insert(t.namespaces)
+        .values(
+          present.map(({ n }) => ({
             clusterId: cluster!.id,
             tenantId: n.tenant ? tenantId.get(n.tenant)! : null,
             name: n.name,
             labels: { "kubernetes.io/metadata.name": n.name, ...(n.tenant ? { tenant: n.tenant } : {}), ...n.labels },
-          })
-          .returning();
-        for (const w of workloadsHere) {
+          })),
+        )
+        .returning({ id: t.namespaces.id, name: t.namespaces.name });
+      const namespaceId = new Map(nsRows.map((r) => [r.name, r.id]));
+      const workloadRows: (typeof t.workloads.$inferInsert)[] = [];
+      const serviceRows: (typeof t.services.$inferInsert)[] = [];
+      let podIndex = 10;
+      for (const { n, nsIndex, workloads } of present) {
+        for (const w of workloads) {
           const ips = Array.from({ length: w.replicas }, () => `${c.podCidr}.${nsIndex + 1}.${podIndex++}`);
           const labels = { app: w.name, tier: w.tier, ...(n.tenant ? { tenant: n.tenant } : {}), ...w.labels };
-          await q.insert(t.workloads).values({ namespaceId: namespace!.id, name: w.name, kind: w.kind, labels, ports: w.ports, ips, replicas: w.replicas });
-          workloadCount++;
+          workloadRows.push({ namespaceId: namespaceId.get(n.name)!, name: w.name, kind: w.kind, labels, ports: w.ports, ips, replicas: w.replicas });
           if (w.ports.length > 0 && w.kind !== "DaemonSet" && w.kind !== "Job") {
-            await q.insert(t.services).values({
-              namespaceId: namespace!.id,
+            serviceRows.push({
+              namespaceId: namespaceId.get(n.name)!,
               name: w.name === "coredns" ? "kube-dns" : w.name,
               selector: { app: w.name },
               ports: w.ports.map((p) => ({ ...p, targetPort: p.name ?? p.port })),
@@ -71,6 +77,9 @@ export async function seedDemoOrganisation(db: Database): Promise<{ seeded: bool
           }
         }
       }
+      await q.insert(t.workloads).values(workloadRows);
+      await q.insert(t.services).values(serviceRows);
+      workloadCount += workloadRows.length;
     }
 
     await q.insert(t.externalDestinations).values(
