@@ -3,6 +3,7 @@
 // the seed, the editor, the compiler and the evaluator. Unknown fields are
 // errors (strict objects) so a typo never silently widens or narrows a policy.
 import { z } from "zod";
+import { parseCidr } from "../util/ip";
 
 export const API_VERSION = "policyplane.io/v1";
 
@@ -57,17 +58,8 @@ export const workloadSelector = z.strictObject({
 });
 export type WorkloadSelector = z.infer<typeof workloadSelector>;
 
-function isValidCidr(value: string): boolean {
-  const [address, prefix, ...rest] = value.split("/");
-  if (rest.length > 0 || address === undefined || prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;
-  const bits = Number(prefix);
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
-    return bits <= 32 && address.split(".").every((octet) => Number(octet) <= 255);
-  }
-  if (address.includes(":")) return bits <= 128 && /^[0-9a-fA-F:.]+$/.test(address) && (address.match(/::/g) ?? []).length <= 1;
-  return false;
-}
-export const cidr = z.string().refine(isValidCidr, {
+// The engine's own parser: what validates here is exactly what the evaluator can match.
+export const cidr = z.string().refine((value) => parseCidr(value) !== null, {
   error: (issue) => `"${String(issue.input)}" is not a CIDR: expected an IPv4 or IPv6 address, '/', and a prefix length (0-32 for IPv4, 0-128 for IPv6)`,
 });
 
