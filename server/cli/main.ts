@@ -14,8 +14,8 @@ import type { PolicyInputError } from "../policy/errors";
 import type { Protocol } from "../policy/model";
 import { Out, table } from "./io";
 import { registerDocumentCommands } from "./commands/documents";
+import { UsageError, instant } from "./usage";
 
-class UsageError extends Error {}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -112,7 +112,7 @@ function program(setCode: (code: number) => void): Command {
     .requiredOption("--to <endpoint>", "destination: namespace/pod, an IP address or a DNS name")
     .requiredOption("--port <port>", "destination port")
     .addOption(new Option("--protocol <protocol>", "protocol").choices(["TCP", "UDP", "SCTP"]).default("TCP"))
-    .option("--time <iso>", "evaluation time for exception expiry (default: now)")
+    .option("--time <iso>", "evaluation time for exception expiry (default: now)", instant)
     .option("--secure-by-default", "deny when no policy decides", false)
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
     .action(act((opts: { manifests?: string[]; from: string; to: string; port: string; protocol: Protocol; time?: string; secureByDefault: boolean; output: "text" | "json" }) => {

@@ -16,6 +16,7 @@ import { NS_NAME_LABEL, TENANT_LABEL, type TargetCluster } from "../../policy/do
 import type { LocatedDocument } from "../../policy/documents/read";
 import { COMPILE_TARGETS, compileDocuments, toYaml, type CompileTarget } from "../../policy/compile/compile";
 import { SEVERITY_ORDER, formatFinding, lint, type LabelTaxonomy } from "../../policy/lint/lint";
+import { UsageError, instant } from "../usage";
 
 export interface Io {
   out: (s: string) => void;
@@ -24,7 +25,6 @@ export interface Io {
 
 const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-class UsageError extends Error {}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -118,8 +118,12 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
     }
     for (const o of r.objects) {
       const file = join(opts.out, o.path);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, toYaml([o]));
+      try {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, toYaml([o]));
+      } catch (e) {
+        throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
       written++;
     }
     io.out(`${cluster.name}: ${r.objects.length} object(s), ${r.warnings.length} warning(s)${r.lowered.outOfScope.length ? `, out of scope: ${r.lowered.outOfScope.join(", ")}` : ""}\n`);
@@ -187,7 +191,7 @@ export function registerDocumentCommands(prog: Command, setCode: (code: number) 
     .option("--cluster-model <[name[@region]=]manifests>", "one cluster's manifests (Namespaces with tenant labels, workloads, Services); repeat per cluster", collect)
     .addOption(new Option("--target <target>", "admin/baseline tier objects: AdminNetworkPolicy v1alpha1 or ClusterNetworkPolicy v1alpha2").choices([...COMPILE_TARGETS]).default("anp"))
     .option("--release <id>", "release identifier written to every object")
-    .option("--now <iso>", "exceptions expired at this instant are left out (default: now)")
+    .option("--now <iso>", "exceptions expired at this instant are left out (default: now)", instant)
     .option("-q, --quiet", "do not print what the targets cannot express exactly", false)
     .action((files: string[], opts: CompileCliOptions) => guard(() => runCompile(files, opts)));
   prog

@@ -704,6 +704,10 @@ export class Evaluator {
   decide(flow: Flow): Result<Decision, FlowError> {
     if (!Number.isInteger(flow.port) || flow.port < 1 || flow.port > 65535) return { ok: false, error: new FlowError("port", `expected a port number between 1 and 65535, got ${String(flow.port)}`) };
     if (PROTO_INDEX[flow.protocol] === undefined) return { ok: false, error: new FlowError("protocol", `expected one of TCP, UDP, SCTP, got ${JSON.stringify(flow.protocol)}`) };
+    // An unparseable time would otherwise count every exception as active.
+    if (flow.time !== undefined && Number.isNaN(typeof flow.time === "string" ? Date.parse(flow.time) : flow.time.getTime())) {
+      return { ok: false, error: new FlowError("time", `expected an ISO-8601 instant, got ${JSON.stringify(String(flow.time))}`) };
+    }
     const src = this.resolveId(flow.src, "src");
     if (src instanceof FlowError) return { ok: false, error: src };
     const dst = this.resolveId(flow.dst, "dst");

@@ -35,11 +35,25 @@ export function collectSources(paths: readonly string[], maxBytes: number = maxM
       return;
     }
     if (st.isDirectory()) {
-      for (const name of readdirSync(p).sort()) {
+      let names: string[];
+      try {
+        names = readdirSync(p).sort();
+      } catch (e) {
+        errors.push(new PolicyInputError({ file: p, message: `cannot list this folder (${(e as NodeJS.ErrnoException).code ?? "error"})` }));
+        return;
+      }
+      for (const name of names) {
         if (name.startsWith(".")) continue;
         const child = join(p, name);
-        const cst = statSync(child);
-        if (cst.isDirectory() || EXT.test(name)) visit(child, false);
+        let isDir: boolean;
+        try {
+          isDir = statSync(child).isDirectory();
+        } catch (e) {
+          // A dangling symlink or an entry removed meanwhile: say which, read the rest.
+          if (EXT.test(name)) errors.push(new PolicyInputError({ file: child, message: `cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})` }));
+          continue;
+        }
+        if (isDir || EXT.test(name)) visit(child, false);
       }
       return;
     }
