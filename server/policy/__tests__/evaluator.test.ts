@@ -31,6 +31,17 @@ describe("decision order", () => {
     expect(after.ok && after.value.verdict).toBe("deny");
   });
 
+  it("never offers an expired exception as the nearest allow of a deny", () => {
+    const set: PolicySet = {
+      policies: [denyAllIngress, policy({ id: "old-exc", layer: "exception", expiresAt: "2030-01-01T00:00:00Z", rules: [{ direction: "ingress", action: "allow", peers: null, ports: [{ kind: "number", protocol: "TCP", port: 8080 }], ref: ruleRef("old-exc", "ingress") }] })],
+    };
+    const ev = createEvaluator(cluster, set);
+    const after = ev.decide({ src: pod("ops", "prom"), dst: pod("app", "web"), port: 8080, protocol: "TCP", time: "2030-06-01T00:00:00Z" });
+    expect(after.ok && after.value.verdict).toBe("deny");
+    expect(after.ok && after.value.nearestAllow?.rule.name).not.toBe("old-exc");
+    expect(after.ok && after.value.nearestAllow?.layer).not.toBe("exception");
+  });
+
   it("a compliance constraint denies even what an exception and the default would allow", () => {
     const set: PolicySet = {
       policies: [

@@ -851,7 +851,7 @@ export class Evaluator {
     const decision: Decision = { verdict, egress, ingress };
     if (verdict === "deny") {
       const denying = egress.verdict === "deny" ? { dir: "egress" as const, idx: srcSt.egress, peer: dst } : { dir: "ingress" as const, idx: dstSt.ingress, peer: src };
-      const near = this.nearestAllow(denying.idx, denying.peer, port, protocol, dst, denying.dir === "egress" ? egress : ingress);
+      const near = this.nearestAllow(denying.idx, denying.peer, port, protocol, dst, denying.dir === "egress" ? egress : ingress, active);
       if (near) decision.nearestAllow = near;
     }
     return decision;
@@ -916,7 +916,15 @@ export class Evaluator {
     return { applicable: true, verdict: v, effects };
   }
 
-  private nearestAllow(idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity, decided: DirectionDecision): NearestAllow | undefined {
+  private nearestAllow(
+    idx: SubjectIndex,
+    peer: Identity,
+    port: number,
+    protocol: Protocol,
+    dst: Identity,
+    decided: DirectionDecision,
+    active: (list: CRule[]) => CRule[],
+  ): NearestAllow | undefined {
     // One pass over the allow rules that could apply; prefer a rule that matches but was
     // overridden, then one with the right peer (other port), then the right port (other peer).
     let overridden: { r: CRule; layer: Effect["layer"] } | undefined;
@@ -935,7 +943,8 @@ export class Evaluator {
     scan(idx.npAllow, "namespace");
     scan(idx.admin, "admin");
     scan(idx.baseline, "baseline");
-    scan(idx.exception, "exception");
+    // An expired exception would allow nothing: never offer it as the nearest allow.
+    scan(active(idx.exception), "exception");
     if (overridden) {
       const ref = overridden.r.rule.ref;
       const by = decided.effects[decided.effects.length - 1];
