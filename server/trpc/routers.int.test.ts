@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { count, desc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
-import { auditEvents, memberships, user } from "@/db/schema";
+import { auditEvents, memberships, policyVersions, user } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { useSeededDatabase } from "@/server/testing/database";
 import { withTransaction } from "@/server/context";
@@ -105,6 +105,17 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const [grant] = await database().db.select().from(memberships).where(eq(memberships.userId, carlos!.id)).orderBy(desc(memberships.createdAt));
     await admin.settings.removeMembership({ membershipId: grant!.id });
     expect(await trpcCode((await callerFor(database().db, carlos!.email)).settings.users())).toBe("FORBIDDEN");
+  });
+
+  it("removes a user who authored policy versions, keeping their name on the versions", async () => {
+    const admin = await callerFor(database().db, ADMIN);
+    const [carlos] = await database().db.select().from(user).where(eq(user.email, "carlos.checkout@acme.example"));
+    await admin.settings.deleteUser({ userId: carlos!.id });
+    const versions = await database().db.select().from(policyVersions).where(eq(policyVersions.authorLabel, "carlos.checkout@acme.example"));
+    expect(versions.length).toBeGreaterThan(0);
+    expect(versions.every((v) => v.authorId === null)).toBe(true);
+    // Anything else is still refused.
+    await expect(database().db.execute(sql`UPDATE policy_versions SET message = 'rewritten'`)).rejects.toThrow();
   });
 
   it("stops an admin from removing their own global admin role", async () => {
