@@ -8,6 +8,12 @@ describe("environment", () => {
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
+  it("seeds the demo into the embedded database by default, never into a PostgreSQL unless asked", () => {
+    expect(parseEnv({}).POLICYPLANE_DEMO).toBe("on");
+    expect(parseEnv({ DATABASE_URL: "postgres://db/policyplane" }).POLICYPLANE_DEMO).toBe("off");
+    expect(parseEnv({ DATABASE_URL: "postgres://db/policyplane", POLICYPLANE_DEMO: "on" }).POLICYPLANE_DEMO).toBe("on");
+  });
+
   it("names the variable that is wrong", () => {
     expect(() => parseEnv({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL: must start with postgres/);
     expect(() => parseEnv({ PORT: "99999" })).toThrow(/PORT/);
