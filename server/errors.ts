@@ -21,3 +21,11 @@ export class InvalidInput extends ServiceError {
     super(message);
   }
 }
+
+/** PostgreSQL's unique_violation (23505), however deep the driver wrapped it: a lost race, not a server fault. */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}

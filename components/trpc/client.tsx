@@ -1,7 +1,7 @@
 "use client";
 
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { TRPCClientError, createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import superjson from "superjson";
@@ -9,11 +9,27 @@ import type { AppRouter } from "@/server/trpc/root";
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
+const FINAL_CODES = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "BAD_REQUEST", "CONFLICT", "PAYLOAD_TOO_LARGE"]);
+
+function codeOf(error: unknown): string | undefined {
+  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+}
+
 export function TrpcReactProvider({ children }: { children: ReactNode }) {
-  const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 15_000, retry: (count, error) => count < 2 && !/UNAUTHORIZED|FORBIDDEN/.test(String(error)) } } }),
-  );
-  const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })] }));
+  const [queryClient] = useState(() => {
+    const signInAgain = (error: unknown) => {
+      // A session that expired while the page was open: back to sign-in, not a dead page.
+      if (codeOf(error) === "UNAUTHORIZED") window.location.assign("/sign-in");
+    };
+    return new QueryClient({
+      queryCache: new QueryCache({ onError: signInAgain }),
+      mutationCache: new MutationCache({ onError: signInAgain }),
+      // Retry only what may succeed a moment later; a refusal or bad input will not.
+      defaultOptions: { queries: { staleTime: 15_000, retry: (count, error) => count < 2 && !FINAL_CODES.has(codeOf(error) ?? "") } },
+    });
+  });
+  // POST even for queries: the editor's analysis sends whole YAML documents, too long for a URL.
+  const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, methodOverride: "POST" })] }));
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>

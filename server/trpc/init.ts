@@ -8,7 +8,7 @@ import type { Database } from "@/db/client";
 import type { Role } from "@/db/schema";
 import { loadGrants, requireRole } from "@/server/auth/authorize";
 import type { Actor, ServiceContext } from "@/server/context";
-import { Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooLarge, Unauthenticated } from "@/server/errors";
+import { Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooLarge, Unauthenticated, isUniqueViolation } from "@/server/errors";
 import { getRuntime } from "@/server/runtime";
 
 export interface TrpcContext {
@@ -67,6 +67,10 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
     const cause = result.error.cause;
     if (cause instanceof ServiceError) {
       throw new TRPCError({ code: codeFor(cause), message: cause.message, cause });
+    }
+    if (isUniqueViolation(cause)) {
+      // Two requests raced to create the same thing (same version, same membership).
+      throw new TRPCError({ code: "CONFLICT", message: "Someone changed this at the same time. Reload and try again.", cause });
     }
     if (result.error.code === "INTERNAL_SERVER_ERROR") {
       console.error(`[trpc] ${path} failed (request ${ctx.requestId})`, result.error.cause ?? result.error);

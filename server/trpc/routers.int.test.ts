@@ -2,10 +2,11 @@ import { TRPCError } from "@trpc/server";
 import { count, desc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
-import { auditEvents, memberships, policyVersions, user } from "@/db/schema";
+import { auditEvents, memberships, policyVersions, tenants, user } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { useSeededDatabase } from "@/server/testing/database";
 import { withTransaction } from "@/server/context";
+import { isUniqueViolation } from "@/server/errors";
 import { createUser } from "@/server/settings/users";
 import { callerFor, demoActor } from "@/server/testing/actors";
 
@@ -139,6 +140,16 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const result = await admin.audit.verify();
     expect(result.ok).toBe(true);
     expect(result.checked).toBe(await auditCount(database()));
+  });
+
+  it("recognises the database's unique violation however the driver wraps it (a lost race becomes CONFLICT)", async () => {
+    const [any] = await database().db.select().from(tenants).limit(1);
+    const duplicate = await database()
+      .db.insert(tenants)
+      .values({ name: any!.name, displayName: "dup", ownerTeam: "dup" })
+      .then(() => null, (error: unknown) => error);
+    expect(isUniqueViolation(duplicate)).toBe(true);
+    expect(isUniqueViolation(new Error("something else"))).toBe(false);
   });
 
   it("refuses UPDATE and DELETE on audit events at the database", async () => {

@@ -7,6 +7,8 @@ const handler = (request: Request) =>
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
+    // The console sends queries as POST (see components/trpc/client.tsx).
+    allowMethodOverride: true,
     createContext: () => createRequestContext(request.headers),
   });
 
