@@ -29,6 +29,12 @@ export function readableTenantIds(actor: Actor): string[] | undefined {
   return actor.grants.map((g) => g.tenantId).filter((id): id is string => id !== null);
 }
 
+/** Whether the actor may read something of `tenantId` (null: organisation-wide, readable by every role holder). */
+export function mayReadTenant(actor: Actor, tenantId: string | null): boolean {
+  const readable = readableTenantIds(actor);
+  return tenantId === null || readable === undefined || readable.includes(tenantId);
+}
+
 export function highestRole(grants: MembershipGrant[]): Role | null {
   return grants.reduce<Role | null>((best, g) => (best === null || RANK[g.role] > RANK[best] ? g.role : best), null);
 }

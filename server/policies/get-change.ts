@@ -2,20 +2,22 @@
 // (the side-by-side diff is drawn by the page).
 import { and, eq, or } from "drizzle-orm";
 import { changeRequestItems, changeRequests, policies, policyVersions, tenants } from "@/db/schema";
-import { readableTenantIds } from "@/server/auth/authorize";
+import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import { documentToYaml } from "./yaml";
 
 export async function getChange({ ctx, input }: { ctx: ServiceContext; input: { number: number } }) {
   const [row] = await ctx.db.select({ cr: changeRequests, tenantName: tenants.name }).from(changeRequests).leftJoin(tenants, eq(tenants.id, changeRequests.tenantId)).where(eq(changeRequests.number, input.number));
-  const readable = readableTenantIds(ctx.actor);
-  if (!row || (row.cr.tenantId !== null && readable !== undefined && !readable.includes(row.cr.tenantId))) throw new NotFound(`No change request #${input.number}.`);
+  const notFound = new NotFound(`No change request #${input.number}.`);
+  if (!row) throw notFound;
   const items = await ctx.db
-    .select({ policyId: policies.id, name: policies.name, kind: policies.kind, tier: policies.tier, fromVersion: changeRequestItems.fromVersion, toVersion: changeRequestItems.toVersion })
+    .select({ policyId: policies.id, tenantId: policies.tenantId, name: policies.name, kind: policies.kind, tier: policies.tier, fromVersion: changeRequestItems.fromVersion, toVersion: changeRequestItems.toVersion })
     .from(changeRequestItems)
     .innerJoin(policies, eq(policies.id, changeRequestItems.policyId))
     .where(eq(changeRequestItems.changeRequestId, row.cr.id));
+  // Readable only by someone who may read every policy in it (a request spanning tenants has no single tenant).
+  if (!items.every((i) => mayReadTenant(ctx.actor, i.tenantId))) throw notFound;
   const wanted = items.flatMap((i) => [{ policyId: i.policyId, version: i.toVersion }, ...(i.fromVersion === null ? [] : [{ policyId: i.policyId, version: i.fromVersion }])]);
   const versions =
     wanted.length === 0

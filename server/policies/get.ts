@@ -2,7 +2,7 @@
 // it, and its YAML for the history diff).
 import { asc, eq } from "drizzle-orm";
 import { changeRequestItems, changeRequests, policies, policyVersions, tenants } from "@/db/schema";
-import { readableTenantIds } from "@/server/auth/authorize";
+import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import { mayDraft } from "./access";
@@ -10,8 +10,7 @@ import { documentToYaml } from "./yaml";
 
 export async function getPolicy({ ctx, input }: { ctx: ServiceContext; input: { name: string } }) {
   const [row] = await ctx.db.select({ p: policies, tenantName: tenants.name }).from(policies).leftJoin(tenants, eq(tenants.id, policies.tenantId)).where(eq(policies.name, input.name));
-  const readable = readableTenantIds(ctx.actor);
-  if (!row || (row.p.tenantId !== null && readable !== undefined && !readable.includes(row.p.tenantId))) throw new NotFound(`No policy named ${input.name}.`);
+  if (!row || !mayReadTenant(ctx.actor, row.p.tenantId)) throw new NotFound(`No policy named ${input.name}.`);
   const { p } = row;
   const versions = await ctx.db.select().from(policyVersions).where(eq(policyVersions.policyId, p.id)).orderBy(asc(policyVersions.version));
   const carriedBy = await ctx.db

@@ -3,7 +3,7 @@
 // the inventory.
 import { and, asc, eq } from "drizzle-orm";
 import { policies, policyVersions, tenants, TIERS } from "@/db/schema";
-import { readableTenantIds } from "@/server/auth/authorize";
+import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { lint, type Finding } from "@/server/policy/lint/lint";
 import { releasedDocuments } from "./documents";
@@ -33,7 +33,6 @@ async function releaseLint(ctx: ServiceContext): Promise<Map<string, Finding[]>>
 }
 
 export async function listPolicies({ ctx, input }: { ctx: ServiceContext; input: ListPoliciesInput }) {
-  const readable = readableTenantIds(ctx.actor);
   const rows = await ctx.db
     .select({ p: policies, tenantName: tenants.name, latest: { createdAt: policyVersions.createdAt, authorLabel: policyVersions.authorLabel, message: policyVersions.message, document: policyVersions.document } })
     .from(policies)
@@ -44,7 +43,7 @@ export async function listPolicies({ ctx, input }: { ctx: ServiceContext; input:
   const q = input.search?.trim().toLowerCase() ?? "";
   const tierRank = (t: string) => (TIERS as readonly string[]).indexOf(t);
   return rows
-    .filter(({ p }) => p.tenantId === null || readable === undefined || readable.includes(p.tenantId))
+    .filter(({ p }) => mayReadTenant(ctx.actor, p.tenantId))
     .map(({ p, tenantName, latest }) => {
       const findings = p.releasedVersion === null ? [] : (lintBy.get(`${p.kind}/${p.name}`) ?? []);
       return {

@@ -7,6 +7,8 @@ import { InvalidInput } from "@/server/errors";
 import { DEMO_POLICIES } from "@/server/seed/demo-data";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
+import { parse as parseYaml } from "yaml";
+import { documentToYaml } from "./yaml";
 
 const AUTHOR = "priya.payments@acme.example"; // author in payments, viewer elsewhere
 const VIEWER = "avery.audit@acme.example";
@@ -230,4 +232,29 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     expect(api.toYaml).toContain("name: to-auth");
     expect(detail.contentHash).toMatch(/^[0-9a-f]{64}$/);
   });
+  it("shows a change request only to someone who may read every policy in it", async () => {
+    const security = await callerFor(db(), SECURITY);
+    const edit = async (name: string) => {
+      const current = await security.policies.get({ name });
+      const latest = current.versions[current.versions.length - 1]!;
+      const document = parseYaml(latest.yaml) as { metadata: Record<string, unknown> };
+      const yaml = documentToYaml({ ...document, metadata: { ...document.metadata, description: "tightened" } });
+      await security.policies.saveDraft({ policyName: name, baseVersion: latest.version, yaml, message: "tighten" });
+    };
+    await edit("cart-redis");
+    await edit("payments-db");
+    const both = await security.policies.proposeChange({ title: "Across tenants", description: "", policies: ["cart-redis", "payments-db"] });
+
+    // Someone who can read the payments tenant only.
+    const admin = await callerFor(db(), "alex.admin@acme.example");
+    const { id: userId } = await admin.settings.createUser({ name: "Pay Viewer", email: "pay.viewer@acme.example", password: "a-good-password" });
+    const tenants = await admin.org.tenants();
+    await admin.settings.addMembership({ userId, tenantId: tenants.find((t) => t.name === "payments")!.id, role: "viewer", committeeFunction: null });
+    const payViewer = await callerFor(db(), "pay.viewer@acme.example");
+
+    expect((await payViewer.changes.list()).map((c) => c.number)).not.toContain(both.number);
+    expect((await failure(payViewer.changes.get({ number: both.number }))).code).toBe("NOT_FOUND");
+    expect((await security.changes.list()).map((c) => c.number)).toContain(both.number);
+  });
 });
+
