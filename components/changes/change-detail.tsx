@@ -24,7 +24,7 @@ export function ChangeDetail({ number }: { number: number }) {
         <span className="font-mono text-xs text-slate-500" title="Approvals are bound to this content hash">
           content {c.contentHash.slice(0, 12)}
         </span>
-        <Link href="/graph?cluster=prod-eu-1&overlay=drafts" className="text-brand-700 hover:underline">
+        <Link href={`/graph?overlay=cr:${c.id}`} className="text-brand-700 hover:underline">
           See on the graph
         </Link>
       </div>
