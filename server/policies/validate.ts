@@ -42,9 +42,9 @@ export async function requireValidPolicyYaml(db: Queryable, yaml: string): Promi
   const first = checked.errors[0];
   if (first || !checked.document) {
     const more = checked.errors.length > 1 ? ` (and ${checked.errors.length - 1} more problem${checked.errors.length > 2 ? "s" : ""})` : "";
-    const where = first && first.line > 0 ? `line ${first.line}, column ${first.column}: ` : "";
+    // The line and column travel as the error's position (the editor marks them); not in the text too.
     throw new InvalidInput(
-      `${where}${first?.path ? `${first.path}: ` : ""}${first?.message ?? "the YAML holds no policy"}${more}`,
+      `${first?.path ? `${first.path}: ` : ""}${first?.message ?? "the YAML holds no policy"}${more}`,
       first?.path || "yaml",
       first && first.line > 0 ? { line: first.line, column: first.column } : undefined,
     );
