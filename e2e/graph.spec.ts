@@ -185,3 +185,12 @@ test("the drafts overlay lists the paths a draft adds, and a click shows that pa
   await page.screenshot({ path: screenshotPath("graph-overlay"), fullPage: true });
   expect(problems).toEqual([]);
 });
+
+test("a cluster that does not exist says so below the filters, and another can be picked from there", async ({ page }) => {
+  await signIn(page, PEOPLE.viewer.email);
+  await page.goto("/graph?cluster=prod-mars-1");
+  await expect(page.getByText(/The graph could not be computed: No cluster named "prod-mars-1"/)).toBeVisible();
+  await page.getByLabel("Cluster").selectOption("staging-eu-1");
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true");
+  await expect(page.getByText(/could not be computed/)).toHaveCount(0);
+});

@@ -139,7 +139,8 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
   const container = useRef<HTMLDivElement>(null);
   const cyRef = useRef<Core | null>(null);
   const laidOut = useRef(false);
-  const idKey = useRef("");
+  // null until the first element set arrives, so even an empty graph counts as laid out (and the screen as ready).
+  const idKey = useRef<string | null>(null);
   const callbacks = useRef(props);
   callbacks.current = props;
   const drawSource = useRef<string | null>(null);

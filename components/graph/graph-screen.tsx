@@ -251,7 +251,10 @@ export function GraphScreen(props: GraphScreenProps) {
 
   const selectedEdge = selection?.kind === "edge" ? projectedEdges.get(selection.id) : undefined;
 
-  if (viewQuery.error) return <Notice tone="error">The graph could not be computed: {viewQuery.error.message}</Notice>;
+  const groupError = groupQueries.find((q) => q.error)?.error;
+  // From the cluster list itself, so the picker still works when the view failed (a wrong ?cluster=).
+  const clusterList = useQuery(trpc.org.clusters.queryOptions());
+  const clusterNames = view?.clusters ?? clusterList.data?.map((c) => c.name) ?? [];
 
   return (
     <div className="flex flex-col gap-3" data-testid="graph-screen" data-ready={layoutInfo ? "true" : "false"}>
@@ -266,7 +269,7 @@ export function GraphScreen(props: GraphScreenProps) {
         <label className="w-36 text-xs font-medium text-slate-600">
           Cluster
           <Select aria-label="Cluster" value={view?.cluster ?? cluster ?? ""} onChange={(e) => setClusterParam(e.target.value)} className="mt-1">
-            {(view?.clusters ?? []).map((c) => (
+            {clusterNames.map((c) => (
               <option key={c} value={c}>
                 {c}
               </option>
@@ -366,15 +369,24 @@ export function GraphScreen(props: GraphScreenProps) {
         ) : null}
       </fieldset>
       {notice ? <Notice tone="info">{notice}</Notice> : null}
+      {groupError ? <Notice tone="error">A group could not be opened: {groupError.message}</Notice> : null}
 
       {/* The canvas keeps the full width (labels stay legible at fit); details float over its right edge. */}
       <div className="relative min-h-0">
         <div className="relative h-[max(720px,calc(100vh-300px))] min-w-0 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
-          {!view || webgl === null ? (
+          {viewQuery.error ? (
+            // Below the filters, so a wrong cluster or overlay in the URL can be changed from here.
+            <div className="p-6">
+              <Notice tone="error">The graph could not be computed: {viewQuery.error.message}</Notice>
+            </div>
+          ) : !view || webgl === null ? (
             <div className="p-6 text-sm text-slate-500">Computing allowed paths with the policy engine…</div>
           ) : (
             <GraphCanvas elements={elements} filters={filters} overlay={Boolean(overlay)} webgl={webgl} drawMode={drawMode} apiRef={api} onSelect={setSelection} onExpand={toggleGroup} onDraw={onDraw} onLayout={onLayout} />
           )}
+          {view && view.stats.workloads === 0 ? (
+            <p className="absolute inset-x-0 top-1/3 text-center text-sm text-slate-500">No workloads are known in {view.cluster === "all" ? "any cluster" : view.cluster} yet, so there are no paths to draw.</p>
+          ) : null}
           {drawMode ? (
             <p className="absolute left-3 top-3 rounded-md bg-emerald-50 px-3 py-1.5 text-xs text-emerald-800 ring-1 ring-emerald-200">Drag from a workload to the destination (or click one, then the other) to draft an allow rule.</p>
           ) : null}
