@@ -140,11 +140,6 @@ export async function graphNode(db: Queryable, cluster: string, overlay: Overlay
   return r;
 }
 
-/** For tests and benchmarks. */
-export function clearGraphCache(): void {
-  cache.clear();
-}
-
 /** Computes the current release's graph of every cluster, so the first visitor finds it cached. */
 export async function warmReleaseGraphs(db: Queryable): Promise<number> {
   const names = await clusterNames(db);

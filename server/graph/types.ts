@@ -4,7 +4,6 @@ import type { AdminTier } from "@/server/policy/model";
 
 /** Where an allowed path's allowance comes from (the edge's style). */
 export type AllowanceLayer = "exception" | "admin" | "namespace" | "baseline" | "default";
-export const ALLOWANCE_LAYERS: readonly AllowanceLayer[] = ["namespace", "admin", "exception", "baseline", "default"];
 
 export type GraphNodeKind = "cluster" | "tenant" | "namespace" | "workload" | "service" | "external" | "externals";
 /** Kinds that group others and can be collapsed into an island. */

@@ -13,6 +13,9 @@ export const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 
 export type Labels = Readonly<Record<string, string>>;
 
+/** The label the API server puts on every namespace: its own name. */
+export const NS_NAME_LABEL = "kubernetes.io/metadata.name";
+
 // ---------------------------------------------------------------------------
 // Source references: where a policy, rule or object came from.
 
@@ -231,7 +234,6 @@ export type Action = "allow" | "deny" | "pass";
  * constraint → exception → admin (global, regional, cluster) → namespace → baseline → default.
  */
 export type Layer = "constraint" | "exception" | "admin" | "namespace" | "baseline" | "default";
-export const LAYER_ORDER: readonly Layer[] = ["constraint", "exception", "admin", "namespace", "baseline", "default"];
 
 export type AdminTier = "global" | "regional" | "cluster";
 export const ADMIN_TIER_ORDER: readonly AdminTier[] = ["global", "regional", "cluster"];

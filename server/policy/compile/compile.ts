@@ -33,10 +33,10 @@
 import { stringify } from "yaml";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PolicyInputError } from "../errors";
-import { ADMIN_TIER_ORDER, MATCH_ALL, type AdminTier, type LabelSelector, type NamespaceMatch, type Peer, type Policy, type PolicyRule, type PortMatch, type RuleRef, type SourceRef } from "../model";
+import { ADMIN_TIER_ORDER, MATCH_ALL, NS_NAME_LABEL, type AdminTier, type LabelSelector, type NamespaceMatch, type Peer, type Policy, type PolicyRule, type PortMatch, type RuleRef, type SourceRef } from "../model";
 import { isEmptySelector } from "../eval/selectors";
 import { readManifestSources } from "../read/manifests";
-import { lowerDocuments, NS_NAME_LABEL, type LowerResult, type TargetCluster } from "../documents/lower";
+import { lowerDocuments, type LowerResult, type TargetCluster } from "../documents/lower";
 import type { LocatedDocument } from "../documents/read";
 import { subtractCidrs } from "./cidr";
 import { renderEgressRoute, validateIstio, type IstioObject } from "./istio";

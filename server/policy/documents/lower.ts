@@ -22,6 +22,7 @@
  *   gateway traffic is addressed to the gateway, never to `world`.
  */
 import {
+  NS_NAME_LABEL,
   MATCH_ALL,
   type ClusterModel,
   type Direction,
@@ -44,7 +45,6 @@ import type { PathSeg } from "../read/yaml";
 import { API_VERSION, type Peer as DocPeer, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "./schema";
 import { docProblem, type LocatedDocument } from "./read";
 
-export const NS_NAME_LABEL = "kubernetes.io/metadata.name";
 export const TENANT_LABEL = "tenant";
 /** Admin-tier policies without `priority` sit in the middle of their tier. */
 export const DEFAULT_ADMIN_PRIORITY = 500;

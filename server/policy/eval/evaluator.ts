@@ -10,6 +10,7 @@
  * and is cached per (src identity, dst identity, port, protocol, exception epoch).
  */
 import {
+  NS_NAME_LABEL,
   ADMIN_TIER_ORDER,
   PROTOCOLS,
   refLabel,
@@ -188,7 +189,6 @@ export interface Decision {
 }
 
 const PROTO_INDEX: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
-const NS_NAME_LABEL = "kubernetes.io/metadata.name";
 
 function labelsKey(l: Labels, only?: ReadonlySet<string>): string {
   const keys = Object.keys(l).sort();

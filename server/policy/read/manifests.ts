@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import {
+  NS_NAME_LABEL,
   MATCH_ALL,
   emptyCluster,
   type AdminTier,
@@ -52,7 +53,6 @@ export function toSelector(raw: RawSelector | null | undefined): LabelSelector {
   };
 }
 
-const NS_NAME_LABEL = "kubernetes.io/metadata.name";
 
 interface Ctx {
   obj: RawObject;

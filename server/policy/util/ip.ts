@@ -100,11 +100,6 @@ export function parseCidr(s: string): ParsedCidr | null {
   return { family: ip.family, base, prefix, last: base | hostMask };
 }
 
-/** A single address as a host CIDR. */
-export function hostCidr(ip: ParsedIp): ParsedCidr {
-  return { family: ip.family, base: ip.value, prefix: ip.family === 4 ? 32 : 128, last: ip.value };
-}
-
 export function cidrContainsIp(c: ParsedCidr, ip: ParsedIp): boolean {
   return c.family === ip.family && ip.value >= c.base && ip.value <= c.last;
 }
