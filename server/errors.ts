@@ -1,18 +1,40 @@
-// Service errors are values with names; transports map them in one place
-// (server/trpc/init.ts for tRPC, server/api/errors.ts for REST).
+// Service errors are values with names. Each carries the one answer both
+// transports give for it: its HTTP status (REST, server/api/app.ts) and the
+// matching tRPC error code (server/trpc/init.ts).
+export type ErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "INTERNAL_SERVER_ERROR";
+
 export class ServiceError extends Error {
+  readonly code: ErrorCode = "INTERNAL_SERVER_ERROR";
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 500 = 500;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
   }
 }
-export class NotFound extends ServiceError {}
-export class Unauthenticated extends ServiceError {}
-export class Forbidden extends ServiceError {}
-export class Conflict extends ServiceError {}
-export class TooLarge extends ServiceError {}
+export class NotFound extends ServiceError {
+  override readonly code = "NOT_FOUND";
+  override readonly status = 404;
+}
+export class Unauthenticated extends ServiceError {
+  override readonly code = "UNAUTHORIZED";
+  override readonly status = 401;
+}
+export class Forbidden extends ServiceError {
+  override readonly code = "FORBIDDEN";
+  override readonly status = 403;
+}
+export class Conflict extends ServiceError {
+  override readonly code = "CONFLICT";
+  override readonly status = 409;
+}
+export class TooLarge extends ServiceError {
+  override readonly code = "PAYLOAD_TOO_LARGE";
+  override readonly status = 413;
+}
 /** Bad input, with the field it concerns (dotted path) and, for documents, where in it. */
 export class InvalidInput extends ServiceError {
+  override readonly code = "BAD_REQUEST";
+  override readonly status = 400;
   constructor(
     message: string,
     readonly field?: string,

@@ -5,32 +5,22 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Database } from "@/db/client";
 import type { Actor } from "@/server/context";
-import { Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooLarge, Unauthenticated } from "@/server/errors";
+import { InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import { authenticateApiToken } from "@/server/tokens/tokens";
 
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
 type Env = { Variables: { db: Database; actor: Actor; requestId: string } };
 
-function statusFor(error: ServiceError): 400 | 401 | 403 | 404 | 409 | 413 | 500 {
-  if (error instanceof InvalidInput) return 400;
-  if (error instanceof Unauthenticated) return 401;
-  if (error instanceof Forbidden) return 403;
-  if (error instanceof NotFound) return 404;
-  if (error instanceof Conflict) return 409;
-  if (error instanceof TooLarge) return 413;
-  return 500;
-}
-
 export function createApiApp(getDb: () => Promise<Database>) {
   const app = new Hono<Env>().basePath("/api/v1");
 
   app.onError((error, c) => {
     const requestId = c.get("requestId") ?? "unknown";
-    if (error instanceof ServiceError && statusFor(error) !== 500) {
+    if (error instanceof ServiceError && error.status !== 500) {
       const body: Record<string, unknown> = { error: error.name, message: error.message, requestId };
       if (error instanceof InvalidInput) Object.assign(body, { field: error.field, position: error.position });
-      return c.json(body, statusFor(error));
+      return c.json(body, error.status);
     }
     console.error(`[api] ${c.req.method} ${c.req.path} failed (request ${requestId})`, error);
     return c.json({ error: "InternalError", message: "Something went wrong on the server.", requestId }, 500);

@@ -8,7 +8,7 @@ import type { Database } from "@/db/client";
 import type { Role } from "@/db/schema";
 import { loadGrants, requireRole } from "@/server/auth/authorize";
 import type { Actor, ServiceContext } from "@/server/context";
-import { Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooLarge, Unauthenticated, isUniqueViolation } from "@/server/errors";
+import { InvalidInput, ServiceError, isUniqueViolation } from "@/server/errors";
 import { getRuntime } from "@/server/runtime";
 
 export interface TrpcContext {
@@ -26,16 +26,6 @@ export async function createRequestContext(headers: Headers): Promise<TrpcContex
   if (!found) return { db, actor: null, requestId };
   const grants = await loadGrants(db, found.user.id);
   return { db, actor: { type: "user", id: found.user.id, label: found.user.email, grants }, requestId };
-}
-
-function codeFor(error: ServiceError): TRPCError["code"] {
-  if (error instanceof NotFound) return "NOT_FOUND";
-  if (error instanceof Unauthenticated) return "UNAUTHORIZED";
-  if (error instanceof Forbidden) return "FORBIDDEN";
-  if (error instanceof Conflict) return "CONFLICT";
-  if (error instanceof TooLarge) return "PAYLOAD_TOO_LARGE";
-  if (error instanceof InvalidInput) return "BAD_REQUEST";
-  return "INTERNAL_SERVER_ERROR";
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -66,7 +56,7 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   if (!result.ok) {
     const cause = result.error.cause;
     if (cause instanceof ServiceError) {
-      throw new TRPCError({ code: codeFor(cause), message: cause.message, cause });
+      throw new TRPCError({ code: cause.code, message: cause.message, cause });
     }
     if (isUniqueViolation(cause)) {
       // Two requests raced to create the same thing (same version, same membership).
