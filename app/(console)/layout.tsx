@@ -7,8 +7,9 @@ import { serverCaller } from "@/server/trpc/server";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const api = await serverCaller();
-  const me = await api.org.me().catch(() => null);
-  if (!me?.email) redirect("/sign-in");
+  // Only a missing session means "sign in"; any other failure is an error, not a redirect loop.
+  const me = await api.org.me();
+  if (!me.email) redirect("/sign-in");
   const roleSummary = me.grants
     .map((g) => `${g.role}${g.committeeFunction ? ` (${g.committeeFunction})` : ""} · ${g.tenantName ?? "global"}`)
     .join(", ");

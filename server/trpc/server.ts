@@ -2,12 +2,12 @@
 // go through exactly the same authorisation as the browser's calls.
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { cache } from "react";
 import { createRequestContext } from "./init";
 import { createCaller } from "./root";
 
-export async function requestContext() {
-  return createRequestContext(await headers());
-}
+/** Once per request: the layout and the page both need it (session lookup + grants). */
+export const requestContext = cache(async () => createRequestContext(await headers()));
 
 /**
  * A caller for a console page. Next.js renders a page alongside its layout, so

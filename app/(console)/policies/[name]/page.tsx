@@ -7,11 +7,11 @@ import { PageHeader } from "@/components/ui/primitives";
 import { serverCaller } from "@/server/trpc/server";
 
 export async function generateMetadata({ params }: { params: Promise<{ name: string }> }): Promise<Metadata> {
-  return { title: `Policy ${decodeURIComponent((await params).name)}` };
+  return { title: `Policy ${(await params).name}` };
 }
 
 export default async function PolicyPage({ params }: { params: Promise<{ name: string }> }) {
-  const name = decodeURIComponent((await params).name);
+  const name = (await params).name;
   const api = await serverCaller();
   const found = await api.policies.get({ name }).catch((error: unknown) => {
     if (error instanceof TRPCError && error.code === "NOT_FOUND") return null;

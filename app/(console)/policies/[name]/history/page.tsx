@@ -4,11 +4,11 @@ import { PolicyHistory } from "@/components/policies/policy-history";
 import { PageHeader } from "@/components/ui/primitives";
 
 export async function generateMetadata({ params }: { params: Promise<{ name: string }> }): Promise<Metadata> {
-  return { title: `History of ${decodeURIComponent((await params).name)}` };
+  return { title: `History of ${(await params).name}` };
 }
 
 export default async function PolicyHistoryPage({ params }: { params: Promise<{ name: string }> }) {
-  const name = decodeURIComponent((await params).name);
+  const name = (await params).name;
   return (
     <>
       <PageHeader
