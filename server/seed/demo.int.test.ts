@@ -49,3 +49,17 @@ describe(`demo seed on ${testDatabaseKind()}`, () => {
     expect(await verifyAuditTrail(handle.db)).toMatchObject({ ok: true, checked: 1 });
   });
 });
+
+describe(`demo seed raced by two processes on ${testDatabaseKind()}`, () => {
+  it("seeds once when several start together on one empty database", async () => {
+    const handle = await openTestDatabase();
+    try {
+      const results = await Promise.all([seedDemoOrganisation(handle.db), seedDemoOrganisation(handle.db), seedDemoOrganisation(handle.db)]);
+      expect(results.filter((r) => r.seeded)).toHaveLength(1);
+      const [tenantsCount] = await handle.db.select({ n: count() }).from(t.tenants);
+      expect(tenantsCount?.n).toBe(6);
+    } finally {
+      await handle.close();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 // Writes the demo organisation. Idempotent: it only runs on a database that has
 // no tenants yet, and does everything in one transaction with one audit event.
 import { randomUUID } from "node:crypto";
-import { count, eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import * as t from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
@@ -10,13 +10,20 @@ import { contentHash } from "@/server/lib/canonical";
 import { insertPasswordUser } from "@/server/users/credentials";
 import { DEMO_CLUSTERS, DEMO_EXTERNAL_DESTINATIONS, DEMO_NAMESPACES, DEMO_PASSWORD, DEMO_POLICIES, DEMO_TENANTS, DEMO_USERS } from "./demo-data";
 
+// Any constant; the same for every process that may seed.
+const SEED_LOCK = 7_301_912;
+
 export async function seedDemoOrganisation(db: Database): Promise<{ seeded: boolean }> {
   const [existing] = await db.select({ n: count() }).from(t.tenants);
   if ((existing?.n ?? 0) > 0) return { seeded: false };
 
   const ctx = { db, actor: systemActor("demo seed"), requestId: `seed-${randomUUID()}` };
-  await withTransaction(ctx, async (tx) => {
+  const seeded = await withTransaction(ctx, async (tx) => {
     const q = tx.db;
+    // Replicas starting together on one empty PostgreSQL: one seeds, the others find it done.
+    await q.execute(sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`);
+    const [raced] = await q.select({ n: count() }).from(t.tenants);
+    if ((raced?.n ?? 0) > 0) return false;
     const userIds = new Map<string, string>();
     for (const u of DEMO_USERS) {
       userIds.set(u.email, await insertPasswordUser(q, { name: u.name, email: u.email, password: DEMO_PASSWORD }));
@@ -126,8 +133,9 @@ export async function seedDemoOrganisation(db: Database): Promise<{ seeded: bool
         policies: DEMO_POLICIES.length,
       },
     });
+    return true;
   });
-  return { seeded: true };
+  return { seeded };
 }
 
 /** True while the demo organisation's users exist: the sign-in page then lists them. */
