@@ -91,7 +91,9 @@ export function PolicyList() {
     <div className="space-y-6">
       <Input type="search" aria-label="Search policies" placeholder="Search by name, tenant, owner, tier, scope…" value={search} onChange={(e) => setSearch(e.target.value)} className="max-w-lg" />
       {list.isError ? <Notice tone="error">{describeError(list.error).message}</Notice> : null}
-      {list.data && rows.length === 0 ? <Notice>No policy matches “{debounced}”.</Notice> : null}
+      {list.data && rows.length === 0 ? (
+        <Notice>{debounced ? <>No policy matches “{debounced}”.</> : <>No policies yet. Start from a template or write one with “New policy”.</>}</Notice>
+      ) : null}
       {constraints.length > 0 ? (
         <Card title="Compliance constraints: deny-only guardrails nothing overrides">
           <Rows rows={constraints} />
