@@ -4,6 +4,8 @@
 import { createHash } from "node:crypto";
 import { asc } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
+import { mayReadTenant } from "@/server/auth/authorize";
+import type { Actor } from "@/server/context";
 import { clusters as clustersTable } from "@/db/schema";
 import { NotFound } from "@/server/errors";
 import { loadClusterModel } from "@/server/inventory/cluster-model";
@@ -28,10 +30,23 @@ function signature(parts: unknown): string {
 
 const docSig = (docs: readonly StoredDocument[]) => docs.map((d) => `${d.policyId}@${d.version}`);
 
-async function documentSets(db: Queryable, overlay: OverlaySpec): Promise<{ release: StoredDocument[]; proposal?: StoredDocument[] }> {
+/** Who is looking: an overlay shows only what they may read (the release graph is the organisation's). */
+export interface Viewer {
+  db: Queryable;
+  actor: Actor;
+}
+
+async function documentSets(db: Queryable, overlay: OverlaySpec, actor: Actor | null): Promise<{ release: StoredDocument[]; proposal?: StoredDocument[] }> {
   const release = await releasedDocuments(db);
   if (overlay.kind === "release") return { release };
-  const refs = overlay.kind === "drafts" ? await pendingDrafts(db) : await changeRequestOverlay(db, overlay.id);
+  const readable = (ref: { tenantId: string | null }) => actor !== null && mayReadTenant(actor, ref.tenantId);
+  let refs;
+  if (overlay.kind === "drafts") refs = (await pendingDrafts(db)).filter(readable);
+  else {
+    refs = await changeRequestOverlay(db, overlay.id);
+    // As on the change's own page: only someone who may read every policy in it.
+    if (!refs.every(readable)) throw new NotFound("No such change request.");
+  }
   return { release, proposal: await releasedWith(db, refs) };
 }
 
@@ -40,12 +55,15 @@ export async function clusterNames(db: Queryable): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** The computed graph for a cluster (or all) and overlay, from the cache when its inputs have not changed. */
-export async function loadGraph(db: Queryable, cluster: string, overlay: OverlaySpec, now = new Date()): Promise<{ graph: ComputedGraph; cached: boolean }> {
+/**
+ * The computed graph for a cluster (or all) and overlay, from the cache when its inputs have not
+ * changed. `actor` null: the release only (start-up warming).
+ */
+export async function loadGraph(db: Queryable, cluster: string, overlay: OverlaySpec, actor: Actor | null, now = new Date()): Promise<{ graph: ComputedGraph; cached: boolean }> {
   const all = await clusterNames(db);
   const names = cluster === ALL_CLUSTERS ? all : all.includes(cluster) ? [cluster] : null;
   if (!names) throw new NotFound(`No cluster named "${cluster}".`);
-  const [docs, contexts] = await Promise.all([documentSets(db, overlay), Promise.all(names.map((n) => loadClusterModel(db, n)))]);
+  const [docs, contexts] = await Promise.all([documentSets(db, overlay, actor), Promise.all(names.map((n) => loadClusterModel(db, n)))]);
   const key = `${cluster}|${overlayKey(overlay)}|${signature({
     release: docSig(docs.release),
     proposal: docs.proposal ? docSig(docs.proposal) : null,
@@ -110,31 +128,31 @@ export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySp
 }
 
 /** The view of a cluster (default: the first by name), all clusters ("all"), with an optional overlay. */
-export async function graphView(db: Queryable, cluster: string | null, overlay: OverlaySpec): Promise<GraphView> {
+export async function graphView({ db, actor }: Viewer, cluster: string | null, overlay: OverlaySpec): Promise<GraphView> {
   const names = await clusterNames(db);
   const chosen = cluster ?? names[0];
   if (!chosen) throw new NotFound("No cluster is registered yet.");
-  const { graph, cached } = await loadGraph(db, chosen, overlay);
+  const { graph, cached } = await loadGraph(db, chosen, overlay, actor);
   return viewOf(graph, chosen, overlay, cached, names);
 }
 
 /** An island's contents, loaded when the person expands it. */
-export async function graphGroup(db: Queryable, cluster: string, overlay: OverlaySpec, groupId: string): Promise<GraphData> {
-  const { graph } = await loadGraph(db, cluster, overlay);
+export async function graphGroup({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, groupId: string): Promise<GraphData> {
+  const { graph } = await loadGraph(db, cluster, overlay, actor);
   const group = graph.data.nodes.find((n) => n.id === groupId);
   if (!group || (!isGroup(group) && group.id !== EXTERNALS_GROUP)) throw new NotFound("No such group in this graph.");
   return groupContents(graph.data, groupId);
 }
 
-export async function graphEdge(db: Queryable, cluster: string, overlay: OverlaySpec, edgeId: string) {
-  const { graph } = await loadGraph(db, cluster, overlay);
+export async function graphEdge({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, edgeId: string) {
+  const { graph } = await loadGraph(db, cluster, overlay, actor);
   const r = edgeRationale(graph, edgeId);
   if (!r) throw new NotFound("No such path in this graph.");
   return r;
 }
 
-export async function graphNode(db: Queryable, cluster: string, overlay: OverlaySpec, nodeId: string) {
-  const { graph } = await loadGraph(db, cluster, overlay);
+export async function graphNode({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, nodeId: string) {
+  const { graph } = await loadGraph(db, cluster, overlay, actor);
   const r = nodeDetails(graph, nodeId);
   if (!r) throw new NotFound("No such node in this graph.");
   return r;
@@ -143,6 +161,6 @@ export async function graphNode(db: Queryable, cluster: string, overlay: Overlay
 /** Computes the current release's graph of every cluster, so the first visitor finds it cached. */
 export async function warmReleaseGraphs(db: Queryable): Promise<number> {
   const names = await clusterNames(db);
-  for (const name of names) await loadGraph(db, name, { kind: "release" });
+  for (const name of names) await loadGraph(db, name, { kind: "release" }, null);
   return names.length;
 }

@@ -55,22 +55,26 @@ export async function releasedWith(db: Queryable, overlay: VersionRef[]): Promis
   return [...base, ...(await documentsAt(db, overlay))].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** A version with the tenant of its policy (null: organisation-wide), for read checks. */
+export type TenantVersionRef = VersionRef & { tenantId: string | null };
+
 /** Every policy's newest unreleased version (drafts not yet in a release). */
-export async function pendingDrafts(db: Queryable): Promise<VersionRef[]> {
+export async function pendingDrafts(db: Queryable): Promise<TenantVersionRef[]> {
   const rows = await db
-    .select({ policyId: policies.id, version: policies.latestVersion })
+    .select({ policyId: policies.id, version: policies.latestVersion, tenantId: policies.tenantId })
     .from(policies)
     .where(or(isNull(policies.releasedVersion), gt(policies.latestVersion, sql`${policies.releasedVersion}`)));
   return rows;
 }
 
 /** The versions a change request proposes. */
-export async function changeRequestOverlay(db: Queryable, changeRequestId: string): Promise<VersionRef[]> {
+export async function changeRequestOverlay(db: Queryable, changeRequestId: string): Promise<TenantVersionRef[]> {
   const [cr] = await db.select({ id: changeRequests.id }).from(changeRequests).where(eq(changeRequests.id, changeRequestId));
   if (!cr) throw new NotFound("No such change request.");
   const items = await db
-    .select({ policyId: changeRequestItems.policyId, version: changeRequestItems.toVersion })
+    .select({ policyId: changeRequestItems.policyId, version: changeRequestItems.toVersion, tenantId: policies.tenantId })
     .from(changeRequestItems)
+    .innerJoin(policies, eq(policies.id, changeRequestItems.policyId))
     .where(inArray(changeRequestItems.changeRequestId, [changeRequestId]));
   return items;
 }

@@ -15,11 +15,11 @@ export const graphRouter = router({
   /** The allowed-paths graph of a cluster (or "all"), optionally with a draft or change request overlaid. */
   view: protectedProcedure
     .input(z.object({ ...scope, cluster: scope.cluster.optional() }))
-    .query(({ ctx, input }) => graphView(ctx.db, input.cluster ?? null, parseOverlay(input.overlay))),
+    .query(({ ctx, input }) => graphView(ctx, input.cluster ?? null, parseOverlay(input.overlay))),
   /** The contents of one island, loaded when it is expanded. */
-  group: protectedProcedure.input(z.object({ ...scope, group: elementId })).query(({ ctx, input }) => graphGroup(ctx.db, input.cluster, parseOverlay(input.overlay), input.group)),
+  group: protectedProcedure.input(z.object({ ...scope, group: elementId })).query(({ ctx, input }) => graphGroup(ctx, input.cluster, parseOverlay(input.overlay), input.group)),
   /** The engine's rationale of one path, port by port. */
-  edge: protectedProcedure.input(z.object({ ...scope, edge: elementId })).query(({ ctx, input }) => graphEdge(ctx.db, input.cluster, parseOverlay(input.overlay), input.edge)),
+  edge: protectedProcedure.input(z.object({ ...scope, edge: elementId })).query(({ ctx, input }) => graphEdge(ctx, input.cluster, parseOverlay(input.overlay), input.edge)),
   /** A node's labels, the policies selecting it, and its paths. */
-  node: protectedProcedure.input(z.object({ ...scope, node: elementId })).query(({ ctx, input }) => graphNode(ctx.db, input.cluster, parseOverlay(input.overlay), input.node)),
+  node: protectedProcedure.input(z.object({ ...scope, node: elementId })).query(({ ctx, input }) => graphNode(ctx, input.cluster, parseOverlay(input.overlay), input.node)),
 });
