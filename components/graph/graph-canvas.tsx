@@ -2,23 +2,17 @@
 
 // One long-lived Cytoscape instance behind a React wrapper. React renders the
 // container once; data and filters reach Cytoscape through effects that apply
-// batched updates. The layout runs only when the set of element ids changes,
-// deterministically (fcose with a seeded random source), and incrementally from
-// the previous positions after the first run, so nodes do not jump.
+// batched updates. Positions change only when the set of element ids or the
+// layout changes, so filters never move nodes; the force layout runs
+// incrementally from the previous positions after its first run.
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
-import fcose from "cytoscape-fcose";
 import { memo, useEffect, useRef, type MutableRefObject } from "react";
 import type { ElementDef } from "@/server/graph/elements";
+import { groupedLayout } from "@/server/graph/packing";
 import { applyFilters, type CanvasFilters } from "./filters";
+import { markHubs, runForceLayout } from "./force-layout";
 import { graphStylesheet } from "./stylesheet";
 import { toSvg, type SvgEdge, type SvgNode } from "./svg-export";
-
-let registered = false;
-function register() {
-  if (registered) return;
-  cytoscape.use(fcose);
-  registered = true;
-}
 
 export interface GraphCanvasApi {
   fit(): void;
@@ -31,8 +25,12 @@ export interface GraphCanvasApi {
   exportSvg(): string;
 }
 
+export type GraphLayout = "grouped" | "force";
+
 export interface GraphCanvasProps {
   elements: ElementDef[];
+  /** Grouped: boxes packed in rows (structure); force: fcose (connectivity). */
+  layout: GraphLayout;
   filters: CanvasFilters;
   overlay: boolean;
   /** Decided once, when the instance is created. */
@@ -43,70 +41,6 @@ export interface GraphCanvasProps {
   onExpand(groupId: string): void;
   onDraw(from: string, to: string): void;
   onLayout(info: { ms: number; nodes: number; edges: number }): void;
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const LAYOUT_SEED = 20240611;
-
-/**
- * Hubs (DNS, a metrics scraper: a node connected to a large share of the graph) would pull
- * everything into a hairball. Their edges are drawn light and pull only weakly in the layout,
- * so positions follow the application paths; the hub's paths are still drawn and listed.
- */
-function markHubs(cy: Core) {
-  const leaves = cy.nodes().filter((n) => !n.isParent()).length;
-  const threshold = Math.max(8, Math.ceil(leaves * 0.2));
-  cy.edges(".hub").removeClass("hub");
-  cy.nodes()
-    .filter((n) => !n.isParent() && !n.hasClass("island") && n.connectedEdges().not(".loop").length > threshold)
-    .connectedEdges()
-    .addClass("hub");
-}
-
-function runLayout(cy: Core, first: boolean) {
-  const big = cy.nodes().length > 400;
-  const layout = cy.elements().layout({
-    name: "fcose",
-    quality: first ? "default" : "proof",
-    randomize: first,
-    animate: false,
-    fit: true,
-    padding: 24,
-    nodeDimensionsIncludeLabels: !big,
-    packComponents: false,
-    nodeRepulsion: () => 2200,
-    idealEdgeLength: () => 45,
-    // Hub edges still hold their groups to the graph, but only weakly.
-    edgeElasticity: (edge: cytoscape.EdgeSingular) => (edge.hasClass("hub") ? 0.005 : 0.45),
-    nestingFactor: 0.05,
-    gravity: 1.2,
-    gravityRange: 2.5,
-    gravityCompound: 2.5,
-    gravityRangeCompound: 1.0,
-    numIter: big ? 1200 : 2500,
-    tile: true,
-    tilingPaddingVertical: 8,
-    tilingPaddingHorizontal: 8,
-    nodeSeparation: 40,
-  } as cytoscape.LayoutOptions);
-  const original = Math.random;
-  Math.random = seeded(LAYOUT_SEED);
-  try {
-    layout.run();
-  } finally {
-    Math.random = original;
-  }
 }
 
 function sceneForSvg(cy: Core): { nodes: SvgNode[]; edges: SvgEdge[] } {
@@ -135,10 +69,31 @@ function sceneForSvg(cy: Core): { nodes: SvgNode[]; edges: SvgEdge[] } {
   return { nodes, edges };
 }
 
+const FIT_PADDING = 24;
+
+function layOut(cy: Core, layout: GraphLayout) {
+  if (layout === "force") {
+    runForceLayout(cy);
+    return;
+  }
+  const width = cy.width();
+  const height = cy.height();
+  const defs = cy.elements().map((e) => ({ group: e.group(), data: e.data() as ElementDef["data"], classes: e.classes().join(" ") }));
+  const laid = groupedLayout(defs, height > 0 ? width / height : 1.6);
+  cy.batch(() => {
+    cy.nodes().forEach((n) => {
+      const p = laid.positions[n.id()];
+      if (p && !n.isParent()) n.position(p);
+    });
+  });
+  // The layout knows its extent: fitting to it spares Cytoscape measuring every label first.
+  const zoom = Math.min(cy.maxZoom(), Math.max(cy.minZoom(), Math.min((width - 2 * FIT_PADDING) / Math.max(laid.width, 1), (height - 2 * FIT_PADDING) / Math.max(laid.height, 1))));
+  cy.viewport({ zoom, pan: { x: (width - laid.width * zoom) / 2, y: (height - laid.height * zoom) / 2 } });
+}
+
 function GraphCanvasImpl(props: GraphCanvasProps) {
   const container = useRef<HTMLDivElement>(null);
   const cyRef = useRef<Core | null>(null);
-  const laidOut = useRef(false);
   // null until the first element set arrives, so even an empty graph counts as laid out (and the screen as ready).
   const idKey = useRef<string | null>(null);
   const callbacks = useRef(props);
@@ -148,7 +103,6 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
 
   // Create the instance once.
   useEffect(() => {
-    register();
     const cy = cytoscape({
       container: container.current!,
       style: graphStylesheet(),
@@ -293,12 +247,17 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
     if (changedIds) {
       idKey.current = key;
       cy.batch(() => markHubs(cy));
-      runLayout(cy, !laidOut.current);
-      laidOut.current = true;
+      layOut(cy, callbacks.current.layout);
     }
     applyFilters(cy, callbacks.current.filters);
     if (changedIds) callbacks.current.onLayout({ ms: Math.round(performance.now() - t0), nodes: cy.nodes().length, edges: cy.edges().length });
   }, [props.elements, props.overlay]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy || idKey.current === null) return;
+    layOut(cy, props.layout);
+  }, [props.layout]);
 
   // Filters: class toggles only, positions stay.
   useEffect(() => {

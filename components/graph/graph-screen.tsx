@@ -12,10 +12,11 @@ import { Button, Input, Notice, Select } from "@/components/ui/primitives";
 import { toElements } from "@/server/graph/elements";
 import { impliedParent, parseNodeId } from "@/server/graph/ids";
 import { project } from "@/server/graph/islands";
+import type { GraphView } from "@/server/graph/service";
 import type { AllowanceLayer, GraphData, GraphEdge, GraphNode } from "@/server/graph/types";
 import { EdgePanel, NodePanel, IslandEdgePanel } from "./panels";
 import { DEFAULT_FILTERS, type CanvasFilters } from "./filters";
-import type { GraphCanvasApi } from "./graph-canvas";
+import type { GraphCanvasApi, GraphLayout } from "./graph-canvas";
 import { CHANGE_COLOURS, LAYER_COLOURS, LAYER_NAMES } from "./stylesheet";
 
 const loadCanvas = () => import("./graph-canvas");
@@ -25,6 +26,8 @@ export interface GraphScreenProps {
   cluster: string | null;
   overlay: string | null;
   focus: string | null;
+  /** The view of `cluster` and `overlay`, rendered with the page (null when the server refused it). */
+  initialView: GraphView | null;
 }
 
 type Selection = { kind: "node" | "edge"; id: string } | null;
@@ -76,7 +79,8 @@ export function GraphScreen(props: GraphScreenProps) {
   const router = useRouter();
   const [cluster, setCluster] = useState<string | null>(props.cluster);
   const overlay = props.overlay ?? undefined;
-  const viewQuery = useQuery(trpc.graph.view.queryOptions({ ...(cluster ? { cluster } : {}), ...(overlay ? { overlay } : {}) }, { staleTime: 60_000 }));
+  const initial = cluster === props.cluster ? props.initialView : null;
+  const viewQuery = useQuery(trpc.graph.view.queryOptions({ ...(cluster ? { cluster } : {}), ...(overlay ? { overlay } : {}) }, { staleTime: 60_000, ...(initial ? { initialData: initial } : {}) }));
   const view = viewQuery.data;
   const scope = { cluster: view?.cluster ?? cluster ?? "", ...(overlay ? { overlay } : {}) };
 
@@ -87,6 +91,7 @@ export function GraphScreen(props: GraphScreenProps) {
   const [search, setSearch] = useState(props.focus ?? "");
   const [notice, setNotice] = useState<string | null>(null);
   const [drawMode, setDrawMode] = useState(false);
+  const [layout, setLayout] = useState<GraphLayout>("grouped");
   const [layoutInfo, setLayoutInfo] = useState<{ ms: number; nodes: number; edges: number } | null>(null);
   const pending = useRef<{ kind: "node" | "edge"; id: string } | null>(null);
   const focusDone = useRef(false);
@@ -257,7 +262,7 @@ export function GraphScreen(props: GraphScreenProps) {
   const clusterNames = view?.clusters ?? clusterList.data?.map((c) => c.name) ?? [];
 
   return (
-    <div className="flex flex-col gap-3" data-testid="graph-screen" data-ready={layoutInfo ? "true" : "false"}>
+    <div className="flex flex-col gap-3" data-testid="graph-screen" data-ready={layoutInfo ? "true" : "false"} data-layout-ms={layoutInfo?.ms}>
       <form
         className="flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white px-4 py-2.5 shadow-sm"
         onSubmit={(e) => {
@@ -308,6 +313,13 @@ export function GraphScreen(props: GraphScreenProps) {
                 {d.label}
               </option>
             ))}
+          </Select>
+        </label>
+        <label className="w-40 text-xs font-medium text-slate-600">
+          Layout
+          <Select aria-label="Layout" value={layout} onChange={(e) => setLayout(e.target.value as GraphLayout)} className="mt-1">
+            <option value="grouped">Grouped by tenant</option>
+            <option value="force">Force-directed</option>
           </Select>
         </label>
         <label className="text-xs font-medium text-slate-600">
@@ -382,7 +394,7 @@ export function GraphScreen(props: GraphScreenProps) {
           ) : !view || webgl === null ? (
             <div className="p-6 text-sm text-slate-500">Computing allowed paths with the policy engine…</div>
           ) : (
-            <GraphCanvas elements={elements} filters={filters} overlay={Boolean(overlay)} webgl={webgl} drawMode={drawMode} apiRef={api} onSelect={setSelection} onExpand={toggleGroup} onDraw={onDraw} onLayout={onLayout} />
+            <GraphCanvas elements={elements} layout={layout} filters={filters} overlay={Boolean(overlay)} webgl={webgl} drawMode={drawMode} apiRef={api} onSelect={setSelection} onExpand={toggleGroup} onDraw={onDraw} onLayout={onLayout} />
           )}
           {view && view.stats.workloads === 0 ? (
             <p className="absolute inset-x-0 top-1/3 text-center text-sm text-slate-500">No workloads are known in {view.cluster === "all" ? "any cluster" : view.cluster} yet, so there are no paths to draw.</p>

@@ -3,6 +3,7 @@
 // except labels. Meaning is carried by colour and width as well as dash, because
 // the WebGL renderer cannot draw dashed lines.
 import type { StylesheetJson } from "cytoscape";
+import { GROUP_BOXES as G, LABEL_MARGIN, LABEL_MAX_WIDTH, NODE_BOXES as N } from "@/server/graph/geometry";
 
 export const LAYER_COLOURS = {
   namespace: "#2563eb",
@@ -33,30 +34,30 @@ export function graphStylesheet(): StylesheetJson {
       style: {
         label: "data(label)",
         "font-family": FONT,
-        "font-size": 30,
+        "font-size": N.node.fontSize,
         color: "#0f172a",
         "text-valign": "bottom",
         "text-halign": "center",
-        "text-margin-y": 4,
+        "text-margin-y": LABEL_MARGIN,
         "text-wrap": "wrap",
-        "text-max-width": "240px",
+        "text-max-width": `${LABEL_MAX_WIDTH}px`,
         // Level of detail: labels disappear when they would be drawn smaller than this.
         "min-zoomed-font-size": 5,
         "text-background-color": "#ffffff",
         "text-background-opacity": 0.75,
         "text-background-padding": "1px",
         "text-background-shape": "roundrectangle",
-        width: 22,
-        height: 22,
+        width: N.node.width,
+        height: N.node.height,
         "background-color": "#334155",
         "border-width": 0,
       },
     },
-    { selector: "node.workload", style: { shape: "round-rectangle", "background-color": "#1e293b", width: 40, height: 26 } },
-    { selector: "node.service", style: { shape: "diamond", "background-color": "#64748b", width: 16, height: 16, "font-size": 20, color: "#475569" } },
-    { selector: "node.external", style: { shape: "ellipse", "background-color": "#f8fafc", "border-width": 2, "border-color": "#0369a1", width: 30, height: 30, color: "#0c4a6e" } },
+    { selector: "node.workload", style: { shape: "round-rectangle", "background-color": "#1e293b", width: N.workload.width, height: N.workload.height, "font-size": N.workload.fontSize } },
+    { selector: "node.service", style: { shape: "diamond", "background-color": "#64748b", width: N.service.width, height: N.service.height, "font-size": N.service.fontSize, color: "#475569" } },
+    { selector: "node.external", style: { shape: "ellipse", "background-color": "#f8fafc", "border-width": 2, "border-color": "#0369a1", width: N.external.width, height: N.external.height, "font-size": N.external.fontSize, color: "#0c4a6e" } },
     { selector: "node.ext-cidr", style: { shape: "hexagon", "border-color": "#0f766e" } },
-    { selector: "node.ext-world", style: { shape: "star", "background-color": "#e0f2fe", width: 26, height: 26 } },
+    { selector: "node.ext-world", style: { shape: "star", "background-color": "#e0f2fe", width: N.world.width, height: N.world.height, "font-size": N.world.fontSize } },
     {
       selector: ":parent",
       style: {
@@ -71,17 +72,17 @@ export function graphStylesheet(): StylesheetJson {
         "min-zoomed-font-size": 5,
       },
     },
-    { selector: "node.tenant:parent", style: { "background-color": "#f1f5f9", "border-color": "#94a3b8", "font-size": 32, color: "#334155" } },
+    { selector: "node.tenant:parent", style: { "background-color": "#f1f5f9", "border-color": "#94a3b8", "font-size": G.tenant.fontSize, padding: `${G.tenant.padding}px`, color: "#334155" } },
     { selector: "node.tenant.platform:parent", style: { "background-color": "#f8fafc", "border-style": "dashed" } },
-    { selector: "node.namespace:parent", style: { "background-color": "#ffffff", "border-color": "#cbd5e1", "font-size": 22, color: "#475569", padding: "10px" } },
-    { selector: "node.cluster:parent", style: { "background-color": "#fafaf9", "border-color": "#a8a29e", "font-size": 28, color: "#44403c", padding: "28px" } },
-    { selector: "node.externals:parent", style: { "background-color": "#f0f9ff", "border-color": "#7dd3fc", "font-size": 18, color: "#075985" } },
+    { selector: "node.namespace:parent", style: { "background-color": "#ffffff", "border-color": "#cbd5e1", "font-size": G.namespace.fontSize, color: "#475569", padding: `${G.namespace.padding}px` } },
+    { selector: "node.cluster:parent", style: { "background-color": "#fafaf9", "border-color": "#a8a29e", "font-size": G.cluster.fontSize, color: "#44403c", padding: `${G.cluster.padding}px` } },
+    { selector: "node.externals:parent", style: { "background-color": "#f0f9ff", "border-color": "#7dd3fc", "font-size": G.externals.fontSize, padding: `${G.externals.padding}px`, color: "#075985" } },
     {
       selector: "node.island",
       style: {
         shape: "round-rectangle",
-        width: 170,
-        height: 60,
+        width: N.island.width,
+        height: N.island.height,
         "background-color": "#e2e8f0",
         "border-width": 2,
         "border-color": "#64748b",
@@ -89,13 +90,13 @@ export function graphStylesheet(): StylesheetJson {
         "text-halign": "center",
         "text-margin-y": 0,
         "text-background-opacity": 0,
-        "font-size": 16,
+        "font-size": N.island.fontSize,
         "font-weight": "bold",
-        "text-max-width": "160px",
+        "text-max-width": `${N.island.width - 10}px`,
       },
     },
-    { selector: "node.island.tenant", style: { "background-color": "#dbeafe", "border-color": "#3b82f6", width: 190, height: 68 } },
-    { selector: "node.island.cluster", style: { "background-color": "#f5f5f4", width: 220, height: 80 } },
+    { selector: "node.island.tenant", style: { "background-color": "#dbeafe", "border-color": "#3b82f6", width: N.tenantIsland.width, height: N.tenantIsland.height } },
+    { selector: "node.island.cluster", style: { "background-color": "#f5f5f4", width: N.clusterIsland.width, height: N.clusterIsland.height } },
     {
       selector: "edge",
       style: {

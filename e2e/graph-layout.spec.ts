@@ -1,0 +1,55 @@
+import { expect, test, type Page } from "@playwright/test";
+import { PEOPLE, screenshotPath, signIn } from "./helpers";
+
+type Bounds = { x1: number; y1: number; x2: number; y2: number };
+type Positions = Record<string, { x: number; y: number }>;
+
+/** Leaf nodes' drawn bounds, labels included, as the browser measured them. */
+const leafBounds = (page: Page) =>
+  page.evaluate(() => {
+    type Node = { id(): string; isParent(): boolean; boundingBox(o: object): Bounds };
+    const cy = (window as unknown as { __policyplaneGraph: { nodes(): { filter(fn: (n: Node) => boolean): { map<T>(fn: (n: Node) => T): T[] } } } }).__policyplaneGraph;
+    return cy
+      .nodes()
+      .filter((n) => !n.isParent())
+      .map((n) => ({ id: n.id(), box: n.boundingBox({ includeLabels: true, includeOverlays: false }) }));
+  });
+
+const positions = (page: Page) =>
+  page.evaluate(() => {
+    type Node = { id(): string; position(): { x: number; y: number } };
+    const cy = (window as unknown as { __policyplaneGraph: { nodes(): { map<T>(fn: (n: Node) => T): T[] } } }).__policyplaneGraph;
+    return Object.fromEntries(cy.nodes().map((n) => [n.id(), { ...n.position() }])) as Positions;
+  });
+
+const overlap = (a: Bounds, b: Bounds) => Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1)) * Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
+
+for (const cluster of ["prod-eu-1", "all"]) {
+  test(`the grouped layout of ${cluster} keeps every label clear of the others, at a readable zoom`, async ({ page }) => {
+    await signIn(page, PEOPLE.viewer.email);
+    await page.goto(`/graph?cluster=${cluster}`);
+    await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+    const leaves = await leafBounds(page);
+    expect(leaves.length).toBeGreaterThan(30);
+    const clashes: string[] = [];
+    for (let i = 0; i < leaves.length; i++)
+      for (let j = i + 1; j < leaves.length; j++) if (overlap(leaves[i]!.box, leaves[j]!.box) > 0) clashes.push(`${leaves[i]!.id} × ${leaves[j]!.id}`);
+    expect(clashes).toEqual([]);
+    // Workload labels are 30 px in the model: at this zoom they are drawn at least 8 px high.
+    const zoom = await page.evaluate(() => (window as unknown as { __policyplaneGraph: { zoom(): number } }).__policyplaneGraph.zoom());
+    expect(zoom * 30).toBeGreaterThanOrEqual(cluster === "all" ? 6 : 8);
+    if (cluster === "prod-eu-1") await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath("graph-grouped") });
+  });
+}
+
+test("force-directed moves nodes by their paths, and grouped puts them back where they were", async ({ page }) => {
+  await signIn(page, PEOPLE.viewer.email);
+  await page.goto("/graph?cluster=prod-eu-1");
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+  const grouped = await positions(page);
+  await page.getByLabel("Layout").selectOption("force");
+  await expect.poll(async () => Object.entries(await positions(page)).filter(([id, p]) => p.x !== grouped[id]!.x || p.y !== grouped[id]!.y).length).toBeGreaterThan(10);
+  await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath("graph-force") });
+  await page.getByLabel("Layout").selectOption("grouped");
+  await expect.poll(() => positions(page)).toEqual(grouped);
+});

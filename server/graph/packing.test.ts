@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import type { ElementDef } from "./elements";
+import { LABEL_MAX_WIDTH } from "./geometry";
+import { estimateLabel, groupedLayout, type Box } from "./packing";
+
+const node = (id: string, classes: string, label: string, parent?: string): ElementDef => ({ group: "nodes", data: { id, label, ...(parent ? { parent } : {}) }, classes });
+const edge = (source: string, target: string, classes = "layer-namespace"): ElementDef => ({ group: "edges", data: { id: `${source}->${target}`, source, target }, classes });
+
+/** Tenants × namespaces × workloads, a platform tenant with a service, and loose external destinations. */
+function organisation(tenants: number, namespaces: number, workloads: number): ElementDef[] {
+  const out: ElementDef[] = [];
+  for (let t = 0; t < tenants; t++) {
+    out.push(node(`t${t}`, "tenant", `tenant team-${t}`));
+    for (let n = 0; n < namespaces; n++) {
+      out.push(node(`t${t}n${n}`, "namespace", `team-${t}-ns-${n}`, `t${t}`));
+      for (let w = 0; w < workloads; w++) out.push(node(`t${t}n${n}w${w}`, "workload", `service-${w}-with-a-longer-name`, `t${t}n${n}`));
+    }
+  }
+  out.push(node("platform", "tenant platform", "no tenant (platform)"), node("kube-system", "namespace", "kube-system", "platform"));
+  out.push(node("coredns", "workload", "coredns", "kube-system"), node("svc-kube-dns", "service", "svc kube-dns", "kube-system"), node("aaa", "workload", "aaa-first-by-name", "kube-system"));
+  out.push(edge("svc-kube-dns", "coredns", "fronts"));
+  out.push(node("x1", "external ext-dns", "api.stripe.com"), node("x2", "external ext-cidr", "0.0.0.0/0 except 10.0.0.0/8,169.254.0.0/16,172.16.0.0/12"), node("x3", "island namespace", "big-ns\n120 workloads"));
+  return out;
+}
+
+const overlaps = (a: Box, b: Box) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+const inside = (inner: Box, outer: Box) => inner.x1 >= outer.x1 && inner.x2 <= outer.x2 && inner.y1 >= outer.y1 && inner.y2 <= outer.y2;
+
+describe("grouped layout", () => {
+  const elements = organisation(6, 3, 5);
+  const laid = groupedLayout(elements, 1.6);
+  const nodes = elements.filter((e) => e.group === "nodes");
+  const parentOf = new Map(nodes.map((n) => [n.data.id, n.data.parent as string | undefined]));
+  const isParent = new Set([...parentOf.values()].filter(Boolean));
+
+  it("places every leaf, and only leaves (compound nodes follow their children)", () => {
+    const leaves = nodes.filter((n) => !isParent.has(n.data.id)).map((n) => n.data.id);
+    expect(Object.keys(laid.positions).sort()).toEqual(leaves.sort());
+  });
+
+  it("keeps siblings apart, labels and titles included, and every node inside its group", () => {
+    const siblings = new Map<string, string[]>();
+    for (const n of nodes) siblings.set(String(n.data.parent ?? ""), [...(siblings.get(String(n.data.parent ?? "")) ?? []), n.data.id]);
+    for (const ids of siblings.values()) {
+      for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) expect(overlaps(laid.boxes[ids[i]!]!, laid.boxes[ids[j]!]!), `${ids[i]} and ${ids[j]}`).toBe(false);
+    }
+    for (const n of nodes) {
+      const parent = parentOf.get(n.data.id);
+      if (parent) expect(inside(laid.boxes[n.data.id]!, laid.boxes[parent]!), `${n.data.id} inside ${parent}`).toBe(true);
+      expect(inside(laid.boxes[n.data.id]!, { x1: 0, y1: 0, x2: laid.width, y2: laid.height })).toBe(true);
+    }
+  });
+
+  it("packs the whole to about the canvas's shape", () => {
+    for (const aspect of [1, 1.6, 2.5]) {
+      const { width, height } = groupedLayout(elements, aspect);
+      expect(width / height).toBeGreaterThan(aspect / 2);
+      expect(width / height).toBeLessThan(aspect * 2);
+    }
+  });
+
+  it("orders a group's contents by name, with a Service right after the workload it fronts", () => {
+    const order = ["aaa", "coredns", "svc-kube-dns"].map((id) => laid.positions[id]!);
+    const reading = (p: { x: number; y: number }) => p.y * 10_000 + p.x;
+    expect(reading(order[0]!)).toBeLessThan(reading(order[1]!));
+    expect(reading(order[1]!)).toBeLessThan(reading(order[2]!));
+  });
+
+  it("is deterministic: the same elements give the same positions", () => {
+    expect(groupedLayout(organisation(6, 3, 5), 1.6)).toEqual(laid);
+  });
+
+  it("gives an empty drawing for no elements", () => {
+    expect(groupedLayout([], 1.6)).toEqual({ positions: {}, boxes: {}, width: 0, height: 0 });
+  });
+});
+
+describe("label estimate", () => {
+  it("wraps at spaces past the stylesheet's max width and never breaks a word", () => {
+    const oneWord = estimateLabel("x".repeat(60), 30);
+    expect(oneWord.width).toBeGreaterThan(LABEL_MAX_WIDTH);
+    expect(oneWord.height).toBe(36);
+    const words = estimateLabel("0.0.0.0/0 except 10.0.0.0/8,169.254.0.0/16", 30);
+    expect(words.height).toBe(36 * 3);
+    expect(estimateLabel("a\nb", 20).height).toBe(48);
+  });
+});
