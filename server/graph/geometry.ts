@@ -15,7 +15,7 @@ export const NODE_BOXES = {
 
 /** Compound padding and title font size, by group kind. */
 export const GROUP_BOXES = {
-  namespace: { padding: 10, fontSize: 22 },
+  namespace: { padding: 10, fontSize: 26 },
   tenant: { padding: 12, fontSize: 32 },
   cluster: { padding: 28, fontSize: 28 },
   externals: { padding: 12, fontSize: 18 },
