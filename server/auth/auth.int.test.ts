@@ -44,6 +44,16 @@ describe(`sign-in on ${testDatabaseKind()}`, () => {
     expect(event).toMatchObject({ actorLabel: "avery.audit@acme.example", targetLabel: "avery.audit@acme.example" });
   });
 
+  it("audits a sign-out as the end of that session", async () => {
+    const response = await signIn("pat.platform@acme.example", DEMO_PASSWORD, "10.1.0.30");
+    const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const signedIn = await auth.api.getSession({ headers: new Headers({ cookie }) });
+    const out = await auth.handler(new Request(`${ORIGIN}/api/auth/sign-out`, { method: "POST", headers: { cookie, origin: ORIGIN, "content-type": "application/json" }, body: "{}" }));
+    expect(out.status).toBe(200);
+    const events = await handle.db.select().from(auditEvents).where(eq(auditEvents.action, "auth.session_ended"));
+    expect(events).toEqual([expect.objectContaining({ actorLabel: "pat.platform@acme.example", targetId: signedIn!.session.id, after: { expired: false } })]);
+  });
+
   it("gives the same answer for a wrong password and an unknown user", async () => {
     const wrong = await signIn("avery.audit@acme.example", "not-the-password", "10.1.0.2");
     const unknown = await signIn("nobody@acme.example", "not-the-password", "10.1.0.3");

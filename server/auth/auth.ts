@@ -68,19 +68,11 @@ export function createAuth(db: Database, env: Env, secret: string) {
     databaseHooks: {
       session: {
         create: {
-          after: async (created) => {
-            const [who] = await db.select({ email: schema.user.email }).from(schema.user).where(eq(schema.user.id, created.userId));
-            const actor = { type: "user" as const, id: created.userId, label: who?.email ?? created.userId, grants: [] };
-            await withTransaction({ db, actor, requestId: `auth-${randomUUID()}` }, (tx) =>
-              recordAudit(tx, {
-                action: "auth.signed_in",
-                targetType: "session",
-                targetId: created.id,
-                targetLabel: who?.email ?? created.userId,
-                after: { ipAddress: created.ipAddress ?? null, userAgent: created.userAgent ?? null, expiresAt: created.expiresAt },
-              }),
-            );
-          },
+          after: async (created) => auditSession(db, "auth.signed_in", created, { ipAddress: created.ipAddress ?? null, userAgent: created.userAgent ?? null, expiresAt: created.expiresAt }),
+        },
+        // Sign-out, and a session found expired or revoked: the trail shows when access ended.
+        delete: {
+          after: async (ended) => auditSession(db, "auth.session_ended", ended, { expired: ended.expiresAt.getTime() <= Date.now() }),
         },
       },
       user: {
@@ -99,3 +91,10 @@ export function createAuth(db: Database, env: Env, secret: string) {
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+async function auditSession(db: Database, action: string, target: { id: string; userId: string }, after: Record<string, unknown>) {
+  const [who] = await db.select({ email: schema.user.email }).from(schema.user).where(eq(schema.user.id, target.userId));
+  const label = who?.email ?? target.userId;
+  const actor = { type: "user" as const, id: target.userId, label, grants: [] };
+  await withTransaction({ db, actor, requestId: `auth-${randomUUID()}` }, (tx) => recordAudit(tx, { action, targetType: "session", targetId: target.id, targetLabel: label, after }));
+}
