@@ -110,6 +110,26 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     }
   });
 
+  it("refuses the names of the static routes under /policies on the name field, shows it in the analysis, and writes nothing", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    for (const name of ["new", "templates"]) {
+      const yaml = paymentsPolicy(name, egressTo("dns: api.stripe.com"));
+      const before = await counts();
+      const error = await failure(author.policies.saveDraft({ policyName: null, baseVersion: null, yaml, message: "" }));
+      expect(error.code).toBe("BAD_REQUEST");
+      const cause = error.cause as InvalidInput;
+      expect(cause.field).toBe("metadata.name");
+      expect(cause.message).toMatch(new RegExp(`^metadata\\.name: "${name}" is reserved`));
+      expect(cause.position).toEqual({ line: 4, column: 3 });
+      expect(await counts()).toEqual(before);
+      expect(await db().select().from(policies).where(eq(policies.name, name))).toEqual([]);
+      const analysis = await author.policies.analyse({ yaml });
+      expect(analysis.errors).toEqual([expect.objectContaining({ path: "metadata.name", line: 4 })]);
+    }
+    // A name that merely starts with a reserved word is fine.
+    expect((await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsPolicy("new-stripe", egressTo("dns: api.stripe.com")), message: "" })).created).toBe(true);
+  });
+
   it("saves a policy whose selector matches nothing, and the analysis shows the lint warning", async () => {
     const author = await callerFor(db(), AUTHOR);
     const yaml = paymentsPolicy("payments-ghost", egressTo("dns: api.stripe.com")).replace("app: payments-api", "app: no-such-app");
