@@ -68,7 +68,8 @@ export async function writeDraft({
   return withTransaction(ctx, async (tx) => {
     let existing: typeof policies.$inferSelect | undefined;
     if (policyName !== null) {
-      [existing] = await tx.db.select().from(policies).where(eq(policies.name, policyName));
+      // Locked until commit: a concurrent save of this policy waits here and then sees this one's version.
+      [existing] = await tx.db.select().from(policies).where(eq(policies.name, policyName)).for("update");
       if (!existing) throw new NotFound(`No policy named ${policyName}.`);
       if (name !== policyName) throw new InvalidInput(`metadata.name: a policy keeps its name (${policyName}); to make a copy under another name, create a new policy`, "metadata.name", at(["metadata", "name"]));
       if (document.kind !== existing.kind) throw new InvalidInput(`kind: ${policyName} is a ${existing.kind}; its kind cannot change`, "kind", at(["kind"]));
