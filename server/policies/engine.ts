@@ -1,10 +1,8 @@
 // What the policy screens ask of the engine, over the inventory: which
 // workloads a subject selects, what a document compiles to, and its findings.
 // The deciding is the engine's (server/policy); this file only feeds it.
-import { asc } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { clusters } from "@/db/schema";
-import { loadClusterModel } from "@/server/inventory/cluster-model";
+import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { compileDocuments, type CompileTarget, type K8sObject } from "@/server/policy/compile/compile";
 import { namespacesCovered, tenantNamespaces, type TargetCluster } from "@/server/policy/documents/lower";
 import type { LocatedDocument } from "@/server/policy/documents/read";
@@ -15,13 +13,7 @@ import { toSelector } from "@/server/policy/read/manifests";
 import type { StoredDocument } from "./documents";
 
 export async function loadTargets(db: Queryable): Promise<TargetCluster[]> {
-  const rows = await db.select({ name: clusters.name }).from(clusters).orderBy(asc(clusters.name));
-  const out: TargetCluster[] = [];
-  for (const r of rows) {
-    const c = await loadClusterModel(db, r.name);
-    out.push({ name: c.name, region: c.region, model: c.model });
-  }
-  return out;
+  return (await loadClusterModels(db)).map((c) => ({ name: c.name, region: c.region, model: c.model }));
 }
 
 export interface MatchedWorkload {
