@@ -3,7 +3,7 @@ import { and, count, eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { auditEvents, changeRequestItems, changeRequests, policies, policyVersions } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
-import { Conflict, InvalidInput } from "@/server/errors";
+import { Conflict, InvalidInput, isUniqueViolation } from "@/server/errors";
 import { DEMO_POLICIES } from "@/server/seed/demo-data";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
@@ -128,6 +128,32 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     }
     // A name that merely starts with a reserved word is fine.
     expect((await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsPolicy("new-stripe", egressTo("dns: api.stripe.com")), message: "" })).created).toBe(true);
+  });
+
+  it("keeps one name space for policies and constraints, in the service and in the database", async () => {
+    const security = await callerFor(db(), SECURITY);
+    const constraint = (name: string) =>
+      documentToYaml({
+        apiVersion: "policyplane.io/v1",
+        kind: "ComplianceConstraint",
+        metadata: { name, owner: "security-committee" },
+        spec: { subject: { namespaceSelector: { matchLabels: { pci: "true" } } }, direction: "egress", peers: [{ entity: "world" }], rationale: "PCI DSS 1.3.4" },
+      });
+    const before = await counts();
+    const error = await failure(security.policies.saveDraft({ policyName: null, baseVersion: null, yaml: constraint("payments-db"), message: "" }));
+    expect((error.cause as InvalidInput).field).toBe("metadata.name");
+    expect(error.message).toMatch(/a policy named payments-db already exists/);
+    expect(await counts()).toEqual(before);
+    // A writer that skipped that check (or raced it) is stopped by the unique index on the name alone.
+    const [policy] = await db().select().from(policies).where(eq(policies.name, "payments-db"));
+    const duplicate = await db()
+      .insert(policies)
+      .values({ ...policy!, id: undefined, kind: "ComplianceConstraint", tier: "global", tenantId: null })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(isUniqueViolation(duplicate)).toBe(true);
   });
 
   it("saves a policy whose selector matches nothing, and the analysis shows the lint warning", async () => {
