@@ -55,6 +55,16 @@ test("an author drafts a policy from a template, edits it in the form and the YA
   await expect(listed).toBeEmpty();
   await expect(page.getByText("valid", { exact: true })).toBeVisible();
 
+  // A comment written in the YAML view survives form edits, and so does the rest of the text.
+  const commented = `# Reviewed with the payments team\n${good.replace("port: 8080", "port: 8080 # the API's plain HTTP port")}`;
+  await replaceYaml(page, commented);
+  const ruleName = form.getByLabel("Rule 1 name", { exact: true });
+  const original = await ruleName.inputValue();
+  await ruleName.fill(`${original}-x`);
+  await expect.poll(() => yamlText(page)).toContain(`name: ${original}-x`);
+  await ruleName.fill(original);
+  await expect.poll(() => yamlText(page)).toBe(commented);
+
   // The compiled NetworkPolicy carries the edit.
   const compiled = page.getByTestId("compiled-output");
   await compiled.getByRole("tab", { name: /NetworkPolicy/ }).first().click();

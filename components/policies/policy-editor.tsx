@@ -12,12 +12,13 @@ import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Input, Notice, Select } from "@/components/ui/primitives";
 import { formatPath } from "@/server/policy/read/yaml";
-import { documentToYaml, readPolicyYaml, type YamlProblem } from "@/server/policies/yaml";
+import { readPolicyYaml, type YamlProblem } from "@/server/policies/yaml";
 import { CompiledOutput } from "./compiled-output";
 import { isObject, type Json, type Path } from "./form-model";
 import { PolicyForm } from "./policy-form";
 import { ProposeChangeButton } from "./propose-change";
 import { YamlEditor } from "./yaml-editor";
+import { applyFormEdit } from "./yaml-patch";
 
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -138,7 +139,7 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
           )}
           <PolicyForm
             doc={(formUsable ? local.raw : {}) as Json}
-            onChange={(next) => setText(documentToYaml(next))}
+            onChange={(next) => setText((current) => applyFormEdit(current, next))}
             errorAt={errorAt}
             inventory={inventory.data}
             disabled={!formUsable || !start.mayDraft}

@@ -24,7 +24,8 @@ export const policies = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("policies_kind_name").on(t.kind, t.name)],
+  // One name space for policies and constraints: routes, change requests and lookups name a policy by its name alone.
+  (t) => [uniqueIndex("policies_name").on(t.name)],
 );
 
 /** Immutable: rows are only ever inserted. */

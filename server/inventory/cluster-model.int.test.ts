@@ -3,7 +3,8 @@ import { testDatabaseKind } from "@/db/testing";
 import { useSeededDatabase } from "@/server/testing/database";
 import { NotFound } from "@/server/errors";
 import { computeReachability, createEvaluator, emptyPolicySet } from "@/server/policy";
-import { loadClusterModel } from "./cluster-model";
+import type { Queryable } from "@/db/client";
+import { loadClusterModel, loadClusterModels } from "./cluster-model";
 
 describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
@@ -31,5 +32,40 @@ describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
 
   it("says which cluster does not exist", async () => {
     await expect(loadClusterModel(database().db, "prod-mars-1")).rejects.toThrow(NotFound);
+    await expect(loadClusterModels(database().db, ["prod-eu-1", "prod-mars-1", "prod-venus-1"])).rejects.toThrow('No cluster named "prod-mars-1", "prod-venus-1".');
+  });
+
+  it("loads every cluster (or the ones named) in name order, each as the single-cluster loader does", async () => {
+    const db = database().db;
+    const all = await loadClusterModels(db);
+    expect(all.map((c) => c.name)).toEqual(["prod-eu-1", "prod-us-1", "staging-eu-1"]);
+    for (const c of all) expect(c).toEqual(await loadClusterModel(db, c.name));
+    // Every cluster's own inventory, nothing of the others'.
+    const counts = all.map((c) => c.model.workloads.length);
+    expect(counts.every((n) => n > 0)).toBe(true);
+    expect(new Set(all.map((c) => c.model.pods[0]!.ips[0])).size).toBe(all.length);
+    expect((await loadClusterModels(db, ["staging-eu-1", "prod-eu-1"])).map((c) => c.name)).toEqual(["prod-eu-1", "staging-eu-1"]);
+    expect(await loadClusterModels(db, [])).toEqual([]);
+  });
+
+  it("reads all clusters in as many queries as one cluster", async () => {
+    const db = database().db;
+    let selects = 0;
+    const counting = new Proxy(db, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== "select" || typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          selects++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as Queryable;
+    await loadClusterModels(counting, ["prod-eu-1"]);
+    const forOne = selects;
+    selects = 0;
+    await loadClusterModels(counting);
+    expect(selects).toBe(forOne);
+    expect(forOne).toBe(5);
   });
 });

@@ -20,16 +20,14 @@ function podName(kind: string, workload: string, index: number): string {
   return kind === "StatefulSet" ? `${workload}-${index}` : `${workload}-${index.toString(36).padStart(5, "0")}`;
 }
 
-export async function loadClusterModel(db: Queryable, clusterName: string): Promise<ClusterContext> {
-  const [cluster] = await db.select().from(clusters).where(eq(clusters.name, clusterName));
-  if (!cluster) throw new NotFound(`No cluster named "${clusterName}".`);
-  const nsRows = await db.select().from(namespaces).where(eq(namespaces.clusterId, cluster.id)).orderBy(asc(namespaces.name));
-  const nsIds = nsRows.map((n) => n.id);
-  const nsName = new Map(nsRows.map((n) => [n.id, n.name]));
-  const workloadRows = nsIds.length ? await db.select().from(workloads).where(inArray(workloads.namespaceId, nsIds)).orderBy(asc(workloads.name)) : [];
-  const serviceRows = nsIds.length ? await db.select().from(services).where(inArray(services.namespaceId, nsIds)).orderBy(asc(services.name)) : [];
-  const externalRows = await db.select().from(externalDestinations).orderBy(asc(externalDestinations.name));
+type ClusterRow = typeof clusters.$inferSelect;
+type NamespaceRow = typeof namespaces.$inferSelect;
+type WorkloadRow = typeof workloads.$inferSelect;
+type ServiceRow = typeof services.$inferSelect;
 
+/** One cluster's model from its rows (namespaces, workloads and services already ordered by name). */
+function buildModel(cluster: ClusterRow, nsRows: NamespaceRow[], workloadRows: WorkloadRow[], serviceRows: ServiceRow[], externals: ExternalDestination[]): ClusterContext {
+  const nsName = new Map(nsRows.map((n) => [n.id, n.name]));
   const workloadInfos: WorkloadInfo[] = [];
   const pods: PodInfo[] = [];
   for (const w of workloadRows) {
@@ -51,10 +49,6 @@ export async function loadClusterModel(db: Queryable, clusterName: string): Prom
     );
   }
 
-  const externals: ExternalDestination[] = externalRows.map((e) =>
-    e.dnsName ? { kind: "dns", name: e.dnsName } : { kind: "cidr", cidr: e.cidr!, name: e.name },
-  );
-
   return {
     name: cluster.name,
     region: cluster.region,
@@ -71,7 +65,60 @@ export async function loadClusterModel(db: Queryable, clusterName: string): Prom
         clusterIPs: s.clusterIp ? [s.clusterIp] : [],
       })),
       nodes: [],
-      externals,
+      externals: [...externals],
     },
   };
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
+/**
+ * The models of several clusters (default: all), by name, in five queries
+ * whatever their number. Unknown names are refused together.
+ */
+export async function loadClusterModels(db: Queryable, names?: readonly string[]): Promise<ClusterContext[]> {
+  if (names?.length === 0) return [];
+  const clusterRows = await db
+    .select()
+    .from(clusters)
+    .where(names ? inArray(clusters.name, [...names]) : undefined)
+    .orderBy(asc(clusters.name));
+  const missing = names?.filter((n) => !clusterRows.some((c) => c.name === n)) ?? [];
+  if (missing.length > 0) throw new NotFound(`No cluster named ${missing.map((n) => `"${n}"`).join(", ")}.`);
+  if (clusterRows.length === 0) return [];
+  const clusterIds = clusterRows.map((c) => c.id);
+  const inClusters = inArray(namespaces.clusterId, clusterIds);
+  const [nsRows, workloadRows, serviceRows, externalRows] = await Promise.all([
+    db.select().from(namespaces).where(inClusters).orderBy(asc(namespaces.name)),
+    db.select({ row: workloads, clusterId: namespaces.clusterId }).from(workloads).innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId)).where(inClusters).orderBy(asc(workloads.name), asc(namespaces.name)),
+    db.select({ row: services, clusterId: namespaces.clusterId }).from(services).innerJoin(namespaces, eq(namespaces.id, services.namespaceId)).where(inClusters).orderBy(asc(services.name), asc(namespaces.name)),
+    db.select().from(externalDestinations).orderBy(asc(externalDestinations.name)),
+  ]);
+  const externals: ExternalDestination[] = externalRows.map((e) => (e.dnsName ? { kind: "dns", name: e.dnsName } : { kind: "cidr", cidr: e.cidr!, name: e.name }));
+  const nsBy = groupBy(nsRows, (n) => n.clusterId);
+  const workloadsBy = groupBy(workloadRows, (w) => w.clusterId);
+  const servicesBy = groupBy(serviceRows, (s) => s.clusterId);
+  return clusterRows.map((c) =>
+    buildModel(
+      c,
+      nsBy.get(c.id) ?? [],
+      (workloadsBy.get(c.id) ?? []).map((w) => w.row),
+      (servicesBy.get(c.id) ?? []).map((s) => s.row),
+      externals,
+    ),
+  );
+}
+
+export async function loadClusterModel(db: Queryable, clusterName: string): Promise<ClusterContext> {
+  const [context] = await loadClusterModels(db, [clusterName]);
+  return context!;
 }

@@ -1,27 +1,20 @@
 // What the policy screens ask of the engine, over the inventory: which
 // workloads a subject selects, what a document compiles to, and its findings.
 // The deciding is the engine's (server/policy); this file only feeds it.
-import { asc } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { clusters } from "@/db/schema";
-import { loadClusterModel } from "@/server/inventory/cluster-model";
+import { contentHash } from "@/server/lib/canonical";
+import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { compileDocuments, type CompileTarget, type K8sObject } from "@/server/policy/compile/compile";
 import { namespacesCovered, tenantNamespaces, type TargetCluster } from "@/server/policy/documents/lower";
 import type { LocatedDocument } from "@/server/policy/documents/read";
-import type { PolicyplaneDocument, WorkloadSelector } from "@/server/policy/documents/schema";
+import { policyplaneDocument, type PolicyplaneDocument, type WorkloadSelector } from "@/server/policy/documents/schema";
 import type { PolicyInputError } from "@/server/policy/errors";
 import { matchesSelector } from "@/server/policy/eval/selectors";
 import { toSelector } from "@/server/policy/read/manifests";
 import type { StoredDocument } from "./documents";
 
 export async function loadTargets(db: Queryable): Promise<TargetCluster[]> {
-  const rows = await db.select({ name: clusters.name }).from(clusters).orderBy(asc(clusters.name));
-  const out: TargetCluster[] = [];
-  for (const r of rows) {
-    const c = await loadClusterModel(db, r.name);
-    out.push({ name: c.name, region: c.region, model: c.model });
-  }
-  return out;
+  return (await loadClusterModels(db)).map((c) => ({ name: c.name, region: c.region, model: c.model }));
 }
 
 export interface MatchedWorkload {
@@ -91,8 +84,17 @@ export function compileFor(set: readonly LocatedDocument[], doc: PolicyplaneDocu
   };
 }
 
+/** The content hash of a stored document as the reader reads it (a stored version may omit defaults such as protocol TCP). */
+export function readContentHash(stored: unknown): string | null {
+  const read = policyplaneDocument.safeParse(stored);
+  return read.success ? contentHash(read.data) : null;
+}
+
+/** A stored document as the engine takes it, named "Kind/name" (what findings and compiled sources refer to). */
+export const asLocated = (d: StoredDocument): LocatedDocument => ({ document: d.document, version: String(d.version), file: `${d.document.kind}/${d.name}` });
+
 /** The set in force with `doc` in place of (or added to) its stored version. */
 export function setWith(released: readonly StoredDocument[], doc: PolicyplaneDocument, located?: Partial<LocatedDocument>): LocatedDocument[] {
   const others = released.filter((d) => !(d.document.kind === doc.kind && d.name === doc.metadata.name));
-  return [...others.map((d) => ({ document: d.document, version: String(d.version), file: `${d.document.kind}/${d.name}` })), { ...located, document: doc, file: `${doc.kind}/${doc.metadata.name}` }];
+  return [...others.map(asLocated), { ...located, document: doc, file: `${doc.kind}/${doc.metadata.name}` }];
 }

@@ -5,10 +5,9 @@ import { and, asc, eq } from "drizzle-orm";
 import { policies, policyVersions, tenants, TIERS } from "@/db/schema";
 import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
-import { lint, type Finding } from "@/server/policy/lint/lint";
-import { releasedDocuments } from "./documents";
-import { loadTargets } from "./engine";
+import type { Finding } from "@/server/policy/lint/lint";
 import { mayDraft } from "./access";
+import { releaseLint } from "./release-lint";
 
 export interface ListPoliciesInput {
   search?: string;
@@ -21,12 +20,8 @@ function scopeText(document: Record<string, unknown>): string {
 }
 
 /** Lint of the release against the inventory, counted per document ("Kind/name"). */
-async function releaseLint(ctx: ServiceContext): Promise<Map<string, Finding[]>> {
-  const released = await releasedDocuments(ctx.db);
-  const findings = lint({
-    documents: released.map((d) => ({ document: d.document, version: String(d.version), file: `${d.document.kind}/${d.name}` })),
-    clusters: await loadTargets(ctx.db),
-  });
+async function releaseLintByDocument(ctx: ServiceContext): Promise<Map<string, Finding[]>> {
+  const { findings } = await releaseLint(ctx.db);
   const byDoc = new Map<string, Finding[]>();
   for (const f of findings) if (f.document) byDoc.set(f.document, [...(byDoc.get(f.document) ?? []), f]);
   return byDoc;
@@ -39,7 +34,7 @@ export async function listPolicies({ ctx, input }: { ctx: ServiceContext; input:
     .leftJoin(tenants, eq(tenants.id, policies.tenantId))
     .innerJoin(policyVersions, and(eq(policyVersions.policyId, policies.id), eq(policyVersions.version, policies.latestVersion)))
     .orderBy(asc(policies.name));
-  const lintBy = await releaseLint(ctx);
+  const lintBy = await releaseLintByDocument(ctx);
   const q = input.search?.trim().toLowerCase() ?? "";
   const tierRank = (t: string) => (TIERS as readonly string[]).indexOf(t);
   return rows

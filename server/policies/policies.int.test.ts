@@ -3,7 +3,7 @@ import { and, count, eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { auditEvents, changeRequestItems, changeRequests, policies, policyVersions } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
-import { InvalidInput } from "@/server/errors";
+import { Conflict, InvalidInput, isUniqueViolation } from "@/server/errors";
 import { DEMO_POLICIES } from "@/server/seed/demo-data";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
@@ -110,6 +110,52 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     }
   });
 
+  it("refuses the names of the static routes under /policies on the name field, shows it in the analysis, and writes nothing", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    for (const name of ["new", "templates"]) {
+      const yaml = paymentsPolicy(name, egressTo("dns: api.stripe.com"));
+      const before = await counts();
+      const error = await failure(author.policies.saveDraft({ policyName: null, baseVersion: null, yaml, message: "" }));
+      expect(error.code).toBe("BAD_REQUEST");
+      const cause = error.cause as InvalidInput;
+      expect(cause.field).toBe("metadata.name");
+      expect(cause.message).toMatch(new RegExp(`^metadata\\.name: "${name}" is reserved`));
+      expect(cause.position).toEqual({ line: 4, column: 3 });
+      expect(await counts()).toEqual(before);
+      expect(await db().select().from(policies).where(eq(policies.name, name))).toEqual([]);
+      const analysis = await author.policies.analyse({ yaml });
+      expect(analysis.errors).toEqual([expect.objectContaining({ path: "metadata.name", line: 4 })]);
+    }
+    // A name that merely starts with a reserved word is fine.
+    expect((await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsPolicy("new-stripe", egressTo("dns: api.stripe.com")), message: "" })).created).toBe(true);
+  });
+
+  it("keeps one name space for policies and constraints, in the service and in the database", async () => {
+    const security = await callerFor(db(), SECURITY);
+    const constraint = (name: string) =>
+      documentToYaml({
+        apiVersion: "policyplane.io/v1",
+        kind: "ComplianceConstraint",
+        metadata: { name, owner: "security-committee" },
+        spec: { subject: { namespaceSelector: { matchLabels: { pci: "true" } } }, direction: "egress", peers: [{ entity: "world" }], rationale: "PCI DSS 1.3.4" },
+      });
+    const before = await counts();
+    const error = await failure(security.policies.saveDraft({ policyName: null, baseVersion: null, yaml: constraint("payments-db"), message: "" }));
+    expect((error.cause as InvalidInput).field).toBe("metadata.name");
+    expect(error.message).toMatch(/a policy named payments-db already exists/);
+    expect(await counts()).toEqual(before);
+    // A writer that skipped that check (or raced it) is stopped by the unique index on the name alone.
+    const [policy] = await db().select().from(policies).where(eq(policies.name, "payments-db"));
+    const duplicate = await db()
+      .insert(policies)
+      .values({ ...policy!, id: undefined, kind: "ComplianceConstraint", tier: "global", tenantId: null })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(isUniqueViolation(duplicate)).toBe(true);
+  });
+
   it("saves a policy whose selector matches nothing, and the analysis shows the lint warning", async () => {
     const author = await callerFor(db(), AUTHOR);
     const yaml = paymentsPolicy("payments-ghost", egressTo("dns: api.stripe.com")).replace("app: payments-api", "app: no-such-app");
@@ -158,6 +204,56 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     await author.policies.saveDraft({ policyName: "payments-db", baseVersion: 1, yaml: current.replace("The payments database", "The payments DB"), message: "" });
     const error = await failure(author.policies.saveDraft({ policyName: "payments-db", baseVersion: 1, yaml: current.replace("The payments database", "Payments database"), message: "" }));
     expect(error.code).toBe("CONFLICT");
+  });
+
+  it("serialises concurrent saves of one policy: one writes the next version, the others are told a newer version exists", async () => {
+    // On PGlite (one connection) the transactions run one after another anyway, so this proves the outcome
+    // only; the PostgreSQL-only test below proves that the row lock is what orders them there.
+    const author = await callerFor(db(), AUTHOR);
+    const current = await author.policies.get({ name: "psp-egress" });
+    const base = current.versions.at(-1)!;
+    const before = await counts();
+    const results = await Promise.allSettled(
+      [1, 2, 3].map((n) => author.policies.saveDraft({ policyName: "psp-egress", baseVersion: base.version, yaml: base.yaml.replace(/description: .*/, `description: concurrent edit ${n}`), message: `edit ${n}` })),
+    );
+    const saved = results.filter((r) => r.status === "fulfilled");
+    expect(saved).toHaveLength(1);
+    expect(saved[0]!.value).toMatchObject({ version: base.version + 1, created: true });
+    for (const r of results.filter((r) => r.status === "rejected")) {
+      expect(r.reason).toBeInstanceOf(TRPCError);
+      expect((r.reason as TRPCError).cause).toBeInstanceOf(Conflict);
+      expect((r.reason as TRPCError).message).toMatch(`version ${base.version + 1} is newer than your version ${base.version}`);
+    }
+    expect(await counts()).toEqual({ ...before, versions: before.versions + 1, audit: before.audit + 1 });
+  });
+
+  it.skipIf(testDatabaseKind() !== "postgres")("makes a save wait for the policy row while another transaction holds it (PostgreSQL)", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    const base = (await author.policies.get({ name: "payments-batch" })).versions.at(-1)!;
+    let locked!: () => void;
+    let release!: () => void;
+    const holding = new Promise<void>((r) => (locked = r));
+    const released = new Promise<void>((r) => (release = r));
+    const holder = db().transaction(async (tx) => {
+      await tx.select().from(policies).where(eq(policies.name, "payments-batch")).for("update");
+      locked();
+      await released;
+    });
+    await holding;
+    const saves = [1, 2].map((n) => author.policies.saveDraft({ policyName: "payments-batch", baseVersion: base.version, yaml: base.yaml.replace(/description: .*/, `description: held edit ${n}`), message: "" }));
+    // Both saves are inside their transactions, waiting for a lock, before the holder lets go. Without the row
+    // lock they would both have read the same latest version by then, and the second would hit the unique index.
+    await vi.waitFor(async () => {
+      // postgres.js returns the rows as an array.
+      const waiting = (await db().execute(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as unknown as { n: number }[];
+      expect(waiting[0]?.n).toBe(2);
+    }, { timeout: 20_000, interval: 50 });
+    release();
+    await holder;
+    const results = await Promise.allSettled(saves);
+    expect(results.filter((r) => r.status === "fulfilled").map((r) => r.value.version)).toEqual([base.version + 1]);
+    const refused = results.find((r) => r.status === "rejected")!;
+    expect((refused.reason as TRPCError).cause).toBeInstanceOf(Conflict);
   });
 
   it("rolls the draft back when its audit event cannot be written (same transaction)", async () => {

@@ -7,8 +7,8 @@ import { recordAudit } from "@/server/audit/record";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
-import { policyplaneDocument } from "@/server/policy/documents/schema";
 import { requireDraftRight } from "./access";
+import { readContentHash } from "./engine";
 import { requireValidPolicyYaml, type PolicyDocumentOf } from "./validate";
 import { locateInYaml } from "./yaml";
 
@@ -68,7 +68,8 @@ export async function writeDraft({
   return withTransaction(ctx, async (tx) => {
     let existing: typeof policies.$inferSelect | undefined;
     if (policyName !== null) {
-      [existing] = await tx.db.select().from(policies).where(eq(policies.name, policyName));
+      // Locked until commit: a concurrent save of this policy waits here and then sees this one's version.
+      [existing] = await tx.db.select().from(policies).where(eq(policies.name, policyName)).for("update");
       if (!existing) throw new NotFound(`No policy named ${policyName}.`);
       if (name !== policyName) throw new InvalidInput(`metadata.name: a policy keeps its name (${policyName}); to make a copy under another name, create a new policy`, "metadata.name", at(["metadata", "name"]));
       if (document.kind !== existing.kind) throw new InvalidInput(`kind: ${policyName} is a ${existing.kind}; its kind cannot change`, "kind", at(["kind"]));
@@ -87,9 +88,7 @@ export async function writeDraft({
         .select({ hash: policyVersions.contentHash, document: policyVersions.document })
         .from(policyVersions)
         .where(and(eq(policyVersions.policyId, existing.id), eq(policyVersions.version, existing.latestVersion)));
-      // Compare normalised content: a stored version may omit defaults (protocol TCP, action allow) the reader fills in.
-      const normalised = latest ? policyplaneDocument.safeParse(latest.document) : null;
-      if (latest && (latest.hash === hash || (normalised?.success && contentHash(normalised.data) === hash))) return { policyId: existing.id, name, version: existing.latestVersion, created: false };
+      if (latest && (latest.hash === hash || readContentHash(latest.document) === hash)) return { policyId: existing.id, name, version: existing.latestVersion, created: false };
     }
 
     const version = (existing?.latestVersion ?? 0) + 1;

@@ -1,6 +1,7 @@
 // Reading an editor's YAML for saving: the engine's reader (syntax, schema,
 // CIDRs, ports, DNS names, each with line and column), then what only the
-// database knows (the tenant exists). The first problem becomes an
+// database knows (the tenant exists) and the names the console's routes
+// reserve. The first problem becomes an
 // InvalidInput naming the field and where it is in the YAML.
 import { eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
@@ -8,6 +9,15 @@ import { tenants } from "@/db/schema";
 import { InvalidInput } from "@/server/errors";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { locateInYaml, readPolicyYaml, type YamlProblem } from "./yaml";
+
+/**
+ * Names that are static routes beside /policies/[name] (app/(console)/policies):
+ * a policy by such a name could never be opened.
+ */
+export const RESERVED_POLICY_NAMES: ReadonlyMap<string, string> = new Map([
+  ["new", "/policies/new is the page that creates a policy"],
+  ["templates", "/policies/templates is the templates gallery"],
+]);
 
 export type PolicyDocumentOf = Extract<PolicyplaneDocument, { kind: "Policy" | "ComplianceConstraint" }>;
 
@@ -31,6 +41,11 @@ export async function checkPolicyYaml(db: Queryable, yaml: string): Promise<Chec
       const known = (await db.select({ name: tenants.name }).from(tenants)).map((t) => t.name).sort();
       errors.push({ ...locateInYaml(yaml, ["metadata", "tenant"]), path: "metadata.tenant", message: `unknown tenant "${tenantName}"; known tenants: ${known.join(", ")}`, severity: "error" });
     }
+  }
+  const name = read.document?.metadata.name;
+  const reserved = name === undefined ? undefined : RESERVED_POLICY_NAMES.get(name);
+  if (reserved) {
+    errors.push({ ...locateInYaml(yaml, ["metadata", "name"]), path: "metadata.name", message: `"${name}" is reserved (${reserved}, so a policy by that name could not be opened); choose another name`, severity: "error" });
   }
   const document = errors.length === 0 ? (read.document as PolicyDocumentOf | null) : null;
   return { document, raw: read.raw, errors, tenantId };

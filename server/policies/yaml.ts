@@ -26,19 +26,29 @@ const RANK = new Map(FIELD_ORDER.map((k, i) => [k, i]));
 /** Maps whose keys are data (label keys), sorted alphabetically rather than by field order. */
 const DATA_MAPS = new Set(["matchLabels", "labels"]);
 
-function ordered(value: unknown, parentKey?: string): unknown {
+/** How the keys of a map under `parentKey` are ordered in the YAML we write. */
+export function compareKeys(parentKey: string | undefined): (a: string, b: string) => number {
+  if (parentKey && DATA_MAPS.has(parentKey)) return (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  return (a, b) => (RANK.get(a) ?? FIELD_ORDER.length) - (RANK.get(b) ?? FIELD_ORDER.length);
+}
+
+/** A copy of a document (or part of one under `parentKey`) with its keys in the order we write them. */
+export function ordered(value: unknown, parentKey?: string): unknown {
   if (Array.isArray(value)) return value.map((v) => ordered(v));
   if (!value || typeof value !== "object") return value;
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-  if (parentKey && DATA_MAPS.has(parentKey)) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  else entries.sort(([a], [b]) => (RANK.get(a) ?? FIELD_ORDER.length) - (RANK.get(b) ?? FIELD_ORDER.length));
+  const compare = compareKeys(parentKey);
+  entries.sort(([a], [b]) => compare(a, b));
   return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, k)]));
 }
 
 /** The YAML text of a document (or of a document being edited, valid or not). */
 export function documentToYaml(document: unknown): string {
-  return stringify(ordered(document), { lineWidth: 0 });
+  return stringify(ordered(document), YAML_OUTPUT);
 }
+
+/** Output options of every YAML text we write (no folding of long lines). */
+export const YAML_OUTPUT = { lineWidth: 0, flowCollectionPadding: false } as const;
 
 export interface YamlProblem {
   /** 1-based; 0 when the reader could not place it. */
@@ -79,6 +89,11 @@ export function readPolicyYaml(text: string, file = "policy.yaml"): ReadPolicyRe
   }
   const ok = errors.length === 0 && only !== undefined;
   return { raw, document: ok ? only : null, located: ok ? read.documents[0]! : null, errors };
+}
+
+/** The segments of a field path as formatPath writes it: spec.rules[2].peers[0] → ["spec", "rules", 2, "peers", 0]. */
+export function parsePath(path: string): PathSeg[] {
+  return [...path.matchAll(/\[(\d+)\]|[^.[\]]+/g)].map((m) => (m[1] === undefined ? m[0] : Number(m[1])));
 }
 
 /** Position of a field in the YAML text (nearest existing node), for problems found after reading. */
