@@ -6,7 +6,7 @@ import type { ClusterModel } from "@/server/policy/model";
 import { lowerDocuments } from "@/server/policy/documents/lower";
 import { inMemoryDocuments } from "@/server/policy/documents/read";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
-import { buildClusterGraph, mergeGraphs } from "./build";
+import { buildClusterGraph, mergeGraphs, type ClusterGraph } from "./build";
 import { diffGraphs } from "./diff";
 import type { GraphData, OverlayPath } from "./types";
 
@@ -24,7 +24,7 @@ export interface VersionedDocument {
 export interface ClusterState {
   cluster: string;
   evaluator: Evaluator;
-  data: GraphData;
+  data: ClusterGraph;
 }
 
 export interface ComputedGraph {

@@ -105,13 +105,19 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
   const sid = engineNodeId(edge.source);
   const did = engineNodeId(edge.target);
   if (!sid || !did) return null;
+  // Per port, the pair reachability found allowed (the pods of a workload may differ);
+  // where none is, no pair is allowed and any representative pair shows the deny.
   const side = (states: readonly ClusterState[] | undefined) => {
     const st = stateFor(states, cluster);
     if (!st) return null;
     const reps = new Representatives(st.evaluator);
     const s = reps.identity(sid);
     const d = reps.identity(did);
-    return s && d ? { ev: st.evaluator, s, d } : null;
+    const proof = st.data.witnesses.get(edgeId);
+    return (port: string) => {
+      const w = proof?.[port] ?? (s && d ? { src: s, dst: d } : undefined);
+      return w ? portRationale(st.evaluator, w.src, w.dst, port, labels, time) : undefined;
+    };
   };
   const current = side(g.base);
   const proposed = g.proposal ? side(g.proposal) : null;
@@ -122,8 +128,8 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
     cluster,
     ...(edge.change ? { change: edge.change } : {}),
     ports: edge.ports.map((port) => {
-      const c = current ? portRationale(current.ev, current.s, current.d, port, labels, time) : undefined;
-      const p = proposed ? portRationale(proposed.ev, proposed.s, proposed.d, port, labels, time) : undefined;
+      const c = current?.(port);
+      const p = proposed?.(port);
       return { port, ...(c ? { current: c } : {}), ...(p ? { proposed: p } : {}) };
     }),
   };

@@ -303,3 +303,44 @@ describe("node details", () => {
     expect(db.policies.map((p) => `${p.layer}:${p.name}`)).toEqual(["admin:global-reporting-db"]);
   });
 });
+
+describe("a workload whose pods differ", () => {
+  // Two pods of pay/db; only the second carries the label the admin policy selects. The first pod
+  // is the one a "representative" of the workload would be, and nothing allows traffic to it.
+  function splitModel(): ClusterModel {
+    const m = model();
+    const plain = m.pods.find((p) => p.name === "db-0")!;
+    const reporting = { ...plain, name: "db-1", labels: { ...plain.labels, reporting: "true" } };
+    return { ...m, pods: [...m.pods, reporting] };
+  }
+  const reportingOnly = doc({
+    apiVersion: V,
+    kind: "Policy",
+    metadata: { name: "global-reporting-replica", owner: "platform" },
+    spec: {
+      tier: "global",
+      priority: 10,
+      subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "db", reporting: "true" } } },
+      rules: [{ name: "web-reads-replica", direction: "ingress", action: "allow", peers: [app("shop", "web")], ports: [tcp(5432)] }],
+    },
+  });
+  const release = [...RELEASE.filter((d) => d.document.metadata.name !== "global-reporting-db"), reportingOnly];
+  const g = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, time: NOW });
+  const webToDb = edgeId(W("shop", "web"), W("pay", "db"));
+
+  it("takes the edge's allowance from the pod pair the engine allows, not from the workload's first pod", () => {
+    expect(edge(g.data, W("shop", "web"), W("pay", "db"))?.allowance).toMatchObject({ layer: "admin", tier: "global", policy: { name: "global-reporting-replica" }, rule: 'ingress rule 0 "web-reads-replica"' });
+  });
+
+  it("explains each port of the edge with an allowed pair", () => {
+    const r = edgeRationale(g, webToDb, NOW)!;
+    expect(r.ports.map((p) => [p.port, p.current?.verdict, p.current?.allowance?.policy?.name])).toEqual([["5432/TCP", "allow", "global-reporting-replica"]]);
+  });
+
+  it("explains both sides of an overlay, each with a pair allowed there", () => {
+    const overlay = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, proposal: RELEASE, time: NOW });
+    const r = edgeRationale(overlay, webToDb, NOW)!;
+    expect(r.change).toBeUndefined();
+    expect(r.ports[0]).toMatchObject({ current: { verdict: "allow", allowance: { policy: { name: "global-reporting-replica" } } }, proposed: { verdict: "allow", allowance: { policy: { name: "global-reporting-db" } } } });
+  });
+});
