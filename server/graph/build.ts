@@ -2,7 +2,7 @@
 // allowed paths; each carries where its allowance comes from, read from the
 // evaluator's decision for the pod pair reachability found allowed on the first port.
 import { computeReachability, type ReachabilityWitness } from "@/server/policy/eval/reachability";
-import type { Decision, Evaluator, Identity } from "@/server/policy/eval/evaluator";
+import type { Decision, Evaluator, Identity, PodEntry } from "@/server/policy/eval/evaluator";
 import type { Effect, FlowEndpoint, PolicySet, Protocol } from "@/server/policy/model";
 import { TENANT_LABEL } from "@/server/policy/documents/lower";
 import { EXTERNALS_GROUP, clusterNodeId, edgeId, externalNodeId, namespaceNodeId, serviceNodeId, tenantNodeId, workloadNodeId } from "./ids";
@@ -73,18 +73,21 @@ export function probePort(label: string, ev: Evaluator): { port: number; protoco
 
 /** Representative identities of the engine's reachability node ids ("ns/Kind/name", "external/<label>"). */
 export class Representatives {
-  private readonly workloads = new Map<string, Identity>();
+  private readonly workloads = new Map<string, PodEntry[]>();
   private readonly externals = new Map<string, FlowEndpoint>();
   constructor(private readonly ev: Evaluator) {
-    for (const { pod, identity } of ev.podEntries) {
+    for (const entry of ev.podEntries) {
+      const { pod } = entry;
       const w = pod.workload ?? { kind: "Pod", name: pod.name };
       const key = `${pod.namespace}/${w.kind}/${w.name}`;
-      if (!this.workloads.has(key)) this.workloads.set(key, identity);
+      const list = this.workloads.get(key);
+      if (list) list.push(entry);
+      else this.workloads.set(key, [entry]);
     }
     this.externals.set("world", WORLD_ENDPOINT);
     for (const c of ev.externalCandidates()) if (!this.externals.has(c.label)) this.externals.set(c.label, c.endpoint);
   }
-  /** The identity of a reachability node id. */
+  /** The identity of a reachability node id (a workload's first pod: its pods may differ). */
   identity(reachabilityId: string): Identity | undefined {
     if (reachabilityId.startsWith("external/")) {
       const ep = this.externals.get(reachabilityId.slice("external/".length));
@@ -92,7 +95,11 @@ export class Representatives {
       const r = this.ev.resolve(ep);
       return r.ok ? r.value : undefined;
     }
-    return this.workloads.get(reachabilityId);
+    return this.workloads.get(reachabilityId)?.[0]?.identity;
+  }
+  /** Every pod of a workload's reachability node id (a bare Pod is its own single pod). */
+  pods(reachabilityId: string): readonly PodEntry[] {
+    return this.workloads.get(reachabilityId) ?? [];
   }
 }
 

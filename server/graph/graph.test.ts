@@ -302,6 +302,22 @@ describe("node details", () => {
     const db = nodeDetails(g, W("pay", "db"))!;
     expect(db.policies.map((p) => `${p.layer}:${p.name}`)).toEqual(["admin:global-reporting-db"]);
   });
+
+  it("shows a bare Pod's own labels, the Services and the policies selecting it", () => {
+    const m = model();
+    const debug: PodInfo = { namespace: "kube-system", name: "dns-debug", labels: { app: "coredns", run: "dns-debug" }, ports: [], ips: [], hostNetwork: false };
+    const selectsDebug = doc({
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "dns-debug-egress" },
+      spec: { tier: "namespace", subject: { namespaces: ["kube-system"], podSelector: { matchLabels: { run: "dns-debug" } } }, rules: [{ name: "to-web", direction: "egress", action: "allow", peers: [app("shop", "web")], ports: [tcp(8080)] }] },
+    });
+    const bare = computeGraph({ clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }], release: [...RELEASE, selectsDebug], time: NOW });
+    const id = workloadNodeId("eu", "kube-system", "Pod", "dns-debug");
+    const d = nodeDetails(bare, id)!;
+    expect(d).toMatchObject({ workloadKind: "Pod", pods: 1, labels: { app: "coredns", run: "dns-debug" }, namespaceLabels: {}, services: ["kube-dns (53/TCP)"] });
+    expect(d.policies.map((p) => `${p.layer}:${p.name}:${p.directions.join("+")}`)).toEqual(["namespace:dns-debug-egress:egress"]);
+  });
 });
 
 describe("a workload whose pods differ", () => {
@@ -329,7 +345,12 @@ describe("a workload whose pods differ", () => {
   const webToDb = edgeId(W("shop", "web"), W("pay", "db"));
 
   it("takes the edge's allowance from the pod pair the engine allows, not from the workload's first pod", () => {
+    expect(nodeDetails(g, W("pay", "db"))).toMatchObject({ pods: 2, labels: { app: "db", tier: "data" } });
     expect(edge(g.data, W("shop", "web"), W("pay", "db"))?.allowance).toMatchObject({ layer: "admin", tier: "global", policy: { name: "global-reporting-replica" }, rule: 'ingress rule 0 "web-reads-replica"' });
+  });
+
+  it("lists the policies selecting any of the workload's pods", () => {
+    expect(nodeDetails(g, W("pay", "db"))?.policies.map((p) => `${p.layer}:${p.name}`)).toEqual(["admin:global-reporting-replica"]);
   });
 
   it("explains each port of the edge with an allowed pair", () => {
