@@ -365,3 +365,42 @@ describe("a workload whose pods differ", () => {
     expect(r.ports[0]).toMatchObject({ current: { verdict: "allow", allowance: { policy: { name: "global-reporting-replica" } } }, proposed: { verdict: "allow", allowance: { policy: { name: "global-reporting-db" } } } });
   });
 });
+
+describe("lowering warnings", () => {
+  const missingService = doc({
+    apiVersion: V,
+    kind: "Policy",
+    metadata: { name: "shop-web-ledger", tenant: "shop" },
+    spec: {
+      tier: "namespace",
+      subject: { namespaces: ["shop"], podSelector: { matchLabels: { app: "web" } } },
+      rules: [{ name: "to-ledger", direction: "egress", action: "allow", peers: [{ service: "pay/ledger" }], ports: [tcp(8080)] }],
+    },
+  });
+  const us = { name: "us", region: "us-east", model: model() };
+
+  it("carries them into the graph with the document, the field and every cluster they occur in", () => {
+    const g = computeGraph({ clusters: [cluster, us], release: [...RELEASE, missingService], time: NOW });
+    expect(g.warnings).toEqual([
+      { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster eu"), clusters: ["eu"] },
+      { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster us"), clusters: ["us"] },
+    ]);
+  });
+
+  it("lists a warning once with all its clusters, and takes an overlay's warnings from the proposal", () => {
+    const notIsolating = doc({
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "shop-web-ingress-only", tenant: "shop" },
+      spec: {
+        tier: "namespace",
+        isolate: ["ingress"],
+        subject: { namespaces: ["shop"], podSelector: { matchLabels: { app: "web" } } },
+        rules: [{ name: "to-api", direction: "egress", action: "allow", peers: [app("shop", "api")], ports: [tcp(8080)] }],
+      },
+    });
+    const g = computeGraph({ clusters: [cluster, us], release: RELEASE, proposal: [...RELEASE, notIsolating], time: NOW });
+    expect(g.warnings).toEqual([{ kind: "Policy", document: "shop-web-ingress-only", path: "spec.rules[0].direction", message: expect.stringContaining("does not isolate egress"), clusters: ["eu", "us"] }]);
+    expect(computeGraph({ clusters: [cluster], release: RELEASE, time: NOW }).warnings).toEqual([]);
+  });
+});
