@@ -1,22 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { testDatabaseKind } from "@/db/testing";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
+import { trpcCode } from "@/server/testing/trpc";
 
 const AUTHOR = "priya.payments@acme.example"; // author in payments, viewer elsewhere
 const ADMIN = "alex.admin@acme.example";
-
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return "OK";
-}
 
 describe(`graph overlays on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
@@ -38,17 +28,17 @@ describe(`graph overlays on ${testDatabaseKind()}`, () => {
     const outsider = await callerFor(database().db, "checkout.viewer@acme.example");
 
     const scope = { cluster: "prod-eu-1", overlay };
-    expect(await code(outsider.graph.view(scope))).toBe("NOT_FOUND");
-    expect(await code(outsider.graph.node({ ...scope, node: "w:prod-eu-1/payments/Deployment/payments-api" }))).toBe("NOT_FOUND");
-    expect(await code(outsider.graph.edge({ ...scope, edge: view.paths[0]!.edgeId }))).toBe("NOT_FOUND");
-    expect(await code(outsider.graph.group({ ...scope, group: "n:prod-eu-1/payments" }))).toBe("NOT_FOUND");
+    expect(await trpcCode(outsider.graph.view(scope))).toBe("NOT_FOUND");
+    expect(await trpcCode(outsider.graph.node({ ...scope, node: "w:prod-eu-1/payments/Deployment/payments-api" }))).toBe("NOT_FOUND");
+    expect(await trpcCode(outsider.graph.edge({ ...scope, edge: view.paths[0]!.edgeId }))).toBe("NOT_FOUND");
+    expect(await trpcCode(outsider.graph.group({ ...scope, group: "n:prod-eu-1/payments" }))).toBe("NOT_FOUND");
     // The release graph stays open to them.
-    expect(await code(outsider.graph.view({ cluster: "prod-eu-1" }))).toBe("OK");
+    expect(await trpcCode(outsider.graph.view({ cluster: "prod-eu-1" }))).toBe("OK");
   });
 
   it("answers an unknown change request with not found and a malformed one with a field error, never a 500", async () => {
     const author = await callerFor(database().db, AUTHOR);
-    expect(await code(author.graph.view({ cluster: "prod-eu-1", overlay: `cr:${randomUUID()}` }))).toBe("NOT_FOUND");
-    expect(await code(author.graph.view({ cluster: "prod-eu-1", overlay: `cr:${"-".repeat(36)}` }))).toBe("BAD_REQUEST");
+    expect(await trpcCode(author.graph.view({ cluster: "prod-eu-1", overlay: `cr:${randomUUID()}` }))).toBe("NOT_FOUND");
+    expect(await trpcCode(author.graph.view({ cluster: "prod-eu-1", overlay: `cr:${"-".repeat(36)}` }))).toBe("BAD_REQUEST");
   });
 });
