@@ -194,3 +194,109 @@ test("a cluster that does not exist says so below the filters, and another can b
   await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true");
   await expect(page.getByText(/could not be computed/)).toHaveCount(0);
 });
+
+const CART_REDIS_DRAFT = `apiVersion: policyplane.io/v1
+kind: Policy
+metadata:
+  name: cart-redis
+  tenant: checkout
+  owner: team-checkout
+  description: The cart and promotions share the Redis.
+spec:
+  tier: namespace
+  subject:
+    namespaces: [checkout]
+    podSelector:
+      matchLabels: { app: cart-redis }
+  rules:
+    - name: from-cart-and-promotions
+      direction: ingress
+      action: allow
+      peers:
+        - workloads: { namespaces: [checkout], podSelector: { matchLabels: { app: cart } } }
+        - workloads: { namespaces: [checkout], podSelector: { matchLabels: { app: promotions } } }
+      ports: [{ port: redis, protocol: TCP }]
+`;
+
+/** Calls a tRPC procedure with the page's session, as the browser would. */
+async function trpc<T>(page: Page, procedure: string, input?: unknown): Promise<T> {
+  const response = input === undefined ? await page.request.get(`/api/trpc/${procedure}`) : await page.request.post(`/api/trpc/${procedure}`, { data: { json: input } });
+  expect(response.ok(), await response.text()).toBe(true);
+  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+}
+
+test("a change request's graph overlay shows the path it adds, with its rationale, and only to people who may read the change", async ({ page }) => {
+  test.setTimeout(120_000);
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.checkoutAuthor.email);
+
+  // Draft the change in the editor's YAML view and propose it.
+  await page.goto("/policies/cart-redis");
+  const editor = page.getByTestId("yaml-editor");
+  await editor.click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.insertText(CART_REDIS_DRAFT);
+  await expect(page.getByText("valid", { exact: true })).toBeVisible();
+  await page.getByLabel("Change note").fill("Promotions read the cart's Redis");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByText("Saved draft version 2.")).toBeVisible();
+  await page.getByRole("button", { name: "Propose change" }).click();
+  const dialog = page.getByRole("dialog", { name: "Propose change" });
+  await expect(dialog.getByRole("checkbox", { name: /cart-redis/ })).toBeChecked();
+  await dialog.getByLabel("Title").fill("Promotions share the cart's Redis");
+  await dialog.getByRole("button", { name: "Propose change" }).click();
+  await expect(page).toHaveURL(/\/changes\/\d+$/);
+
+  // The change page's link opens the graph with the change overlaid.
+  await page.getByRole("link", { name: "See on the graph" }).click();
+  await expect(page).toHaveURL(/\/graph\?overlay=cr(:|%3A)[0-9a-f-]{36}$/);
+  const overlayUrl = page.url();
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+  const list = page.getByRole("region", { name: "Paths this change adds or removes" });
+  const added = list.getByRole("button", { name: "checkout/promotions → checkout/cart-redis 6379/TCP" });
+  await expect(added).toHaveAttribute("data-change", "added");
+  await expect(list.getByTestId("overlay-path")).toHaveCount(1);
+  const edgeId = "e:w:prod-eu-1/checkout/Deployment/promotions->w:prod-eu-1/checkout/StatefulSet/cart-redis";
+  const drawn = await page.evaluate((id) => {
+    const cy = (window as unknown as { __policyplaneGraph: { getElementById(id: string): { nonempty(): boolean; hasClass(c: string): boolean; style(p: string): string } } }).__policyplaneGraph;
+    const e = cy.getElementById(id);
+    return { present: e.nonempty(), added: e.hasClass("added"), colour: e.style("line-color") };
+  }, edgeId);
+  expect(drawn).toEqual({ present: true, added: true, colour: "rgb(22,163,74)" });
+
+  await added.click();
+  const edge = page.getByTestId("edge-panel");
+  await expect(edge.getByText("checkout/promotions → checkout/cart-redis", { exact: true })).toBeVisible();
+  await expect(edge.getByText("added by this change")).toBeVisible();
+  await expect(edge.getByText("With this change:")).toContainText("allowed");
+  await expect(edge.getByText("In the current release:")).toContainText("denied");
+  await expect(edge.getByRole("link", { name: "cart-redis v2" }).first()).toHaveAttribute("href", "/policies/cart-redis");
+  await expect(edge.getByText('ingress rule 0 "from-cart-and-promotions"').first()).toBeVisible();
+  await page.screenshot({ path: screenshotPath("graph-change-request"), fullPage: true });
+  expect(problems).toEqual([]);
+
+  // Someone who may read only the catalog tenant.
+  await signOut(page);
+  await signIn(page, PEOPLE.admin.email);
+  const outsider = { name: "Cleo Catalog", email: "cleo.catalog@acme.example", password: "catalog-only-viewer" };
+  const { id: userId } = await trpc<{ id: string }>(page, "settings.createUser", outsider);
+  const tenants = await trpc<{ id: string; name: string }[]>(page, "org.tenants");
+  await trpc(page, "settings.addMembership", { userId, tenantId: tenants.find((t) => t.name === "catalog")!.id, role: "viewer", committeeFunction: null });
+  await signOut(page);
+
+  const crashes: string[] = [];
+  page.on("pageerror", (error) => crashes.push(error.message));
+  await signIn(page, outsider.email, outsider.password);
+  const id = decodeURIComponent(new URL(overlayUrl).searchParams.get("overlay")!).slice("cr:".length);
+  const refused = await page.request.get(`/api/trpc/graph.view?input=${encodeURIComponent(JSON.stringify({ json: { overlay: `cr:${id}` } }))}`);
+  expect(refused.status()).toBe(404);
+  await page.goto(overlayUrl);
+  await expect(page.getByText("The graph could not be computed: No such change request.")).toBeVisible();
+  await expect(page.getByText("checkout/promotions → checkout/cart-redis 6379/TCP")).toHaveCount(0);
+  expect(crashes).toEqual([]);
+});

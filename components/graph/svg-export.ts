@@ -1,5 +1,6 @@
 // SVG export written from the laid-out positions (no extension needed):
-// compound boxes, nodes, straight edges with arrowheads, and labels.
+// compound boxes, nodes, edges drawn as the canvas draws them (straight,
+// bezier, segments, loops) with arrowheads along their end tangent, and labels.
 
 export interface SvgNode {
   x: number;
@@ -14,22 +15,109 @@ export interface SvgNode {
   shape: "rect" | "ellipse";
 }
 
+export interface SvgPoint {
+  x: number;
+  y: number;
+}
+
 export interface SvgEdge {
+  /** Source endpoint (Cytoscape `edge.sourceEndpoint()`). */
   x1: number;
   y1: number;
+  /** Target endpoint, where the arrow's tip is (`edge.targetEndpoint()`). */
   x2: number;
   y2: number;
   label: string;
   colour: string;
   width: number;
   dashed: boolean;
+  /** Bezier edges and loops: Cytoscape `edge.controlPoints()`. Absent or empty: not curved. */
+  controlPoints?: readonly SvgPoint[];
+  /** Segments edges: Cytoscape `edge.segmentPoints()`. */
+  segmentPoints?: readonly SvgPoint[];
+  /** A self-loop (`edge.isLoop()`); without control points it gets a loop of its own. */
+  loop?: boolean;
+}
+
+/** The drawn shape of an edge: its path data, where its label sits, and the direction it arrives in. */
+export interface EdgeGeometry {
+  d: string;
+  mid: SvgPoint;
+  /** Unit vector of the end tangent (the arrow points along it). */
+  dir: SvgPoint;
+  /** The points that bound the drawing (endpoints and control points). */
+  extent: SvgPoint[];
+}
+
+// The canvas's loops (stylesheet: loop-direction -45deg, loop-sweep -60deg, step 24): the two
+// control points leave at -105° and -165° from the node, 1.4 steps away.
+const LOOP_OUT = (-105 * Math.PI) / 180;
+const LOOP_IN = (-165 * Math.PI) / 180;
+const LOOP_DISTANCE = 1.4 * 24;
+
+const r = (n: number) => Math.round(n * 10) / 10;
+const lerp = (a: SvgPoint, b: SvgPoint, t: number): SvgPoint => ({ x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t });
+const qAt = (p0: SvgPoint, c: SvgPoint, p1: SvgPoint, t: number): SvgPoint => lerp(lerp(p0, c, t), lerp(c, p1, t), t);
+
+function unit(from: SvgPoint, to: SvgPoint): SvgPoint | null {
+  const dx = to.x - from.x;
+  const dy = to.y - from.y;
+  const len = Math.hypot(dx, dy);
+  return len < 1e-6 ? null : { x: dx / len, y: dy / len };
+}
+
+/**
+ * The edge's geometry, as Cytoscape draws it: a bezier edge is a chain of quadratic curves, one
+ * per control point, joined at the midpoints between consecutive control points; its label
+ * sits at the chain's middle (Cytoscape's rule: the middle joint, or the middle curve at t=0.5).
+ * The path stops `trimEnd` short of the target endpoint, where the arrowhead takes over.
+ */
+export function edgeGeometry(e: SvgEdge, trimEnd = 0): EdgeGeometry {
+  const start = { x: e.x1, y: e.y1 };
+  const end = { x: e.x2, y: e.y2 };
+  let controls = e.controlPoints ?? [];
+  const segments = e.segmentPoints ?? [];
+  if (controls.length === 0 && segments.length === 0 && (e.loop || !unit(start, end))) {
+    controls = [LOOP_OUT, LOOP_IN].map((a) => ({ x: e.x1 + Math.cos(a) * LOOP_DISTANCE, y: e.y1 + Math.sin(a) * LOOP_DISTANCE }));
+  }
+  const straight = unit(start, end) ?? { x: 0, y: 1 };
+  const at = (p: SvgPoint) => `${r(p.x)} ${r(p.y)}`;
+  const drawnEnd = (dir: SvgPoint) => ({ x: end.x - dir.x * trimEnd, y: end.y - dir.y * trimEnd });
+  if (controls.length > 0) {
+    const joints = controls.map((c, i) => {
+      const next = controls[i + 1];
+      return next ? lerp(c, next, 0.5) : end;
+    });
+    const n = controls.length;
+    const m = (n - 1) / 2;
+    const mid = n % 2 === 1 ? qAt(m === 0 ? start : joints[m - 1]!, controls[m]!, joints[m]!, 0.5) : joints[n / 2 - 1]!;
+    const dir = unit(controls[n - 1]!, end) ?? unit(n > 1 ? joints[n - 2]! : start, end) ?? straight;
+    const curves = controls.map((c, i) => `Q ${at(c)} ${at(i === n - 1 ? drawnEnd(dir) : joints[i]!)}`);
+    return { d: `M ${at(start)} ${curves.join(" ")}`, mid, dir, extent: [start, end, ...controls] };
+  }
+  if (segments.length > 0) {
+    const k = segments.length;
+    const mid = k % 2 === 0 ? lerp(segments[k / 2 - 1]!, segments[k / 2]!, 0.5) : segments[(k - 1) / 2]!;
+    const dir = unit(segments[k - 1]!, end) ?? straight;
+    return { d: `M ${at(start)} ${[...segments, drawnEnd(dir)].map((p) => `L ${at(p)}`).join(" ")}`, mid, dir, extent: [start, end, ...segments] };
+  }
+  return { d: `M ${at(start)} L ${at(drawnEnd(straight))}`, mid: lerp(start, end, 0.5), dir: straight, extent: [start, end] };
+}
+
+const arrowLength = (width: number) => 4 + 3 * width;
+
+/** A filled triangle with its tip at `tip`, pointing along `dir`, sized to the edge's width. */
+function arrowhead(tip: SvgPoint, dir: SvgPoint, width: number, colour: string): string {
+  const length = arrowLength(width);
+  const half = length * 0.45;
+  const base = { x: tip.x - dir.x * length, y: tip.y - dir.y * length };
+  const points = [tip, { x: base.x - dir.y * half, y: base.y + dir.x * half }, { x: base.x + dir.y * half, y: base.y - dir.x * half }];
+  return `<polygon points="${points.map((p) => `${r(p.x)},${r(p.y)}`).join(" ")}" fill="${colour}"/>`;
 }
 
 export function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
-
-const r = (n: number) => Math.round(n * 10) / 10;
 
 function text(x: number, y: number, label: string, size: number, weight = "normal", anchor = "middle"): string {
   return label
@@ -40,8 +128,10 @@ function text(x: number, y: number, label: string, size: number, weight = "norma
 
 /** An SVG document of the scene, in graph coordinates, with a margin. */
 export function toSvg(nodes: readonly SvgNode[], edges: readonly SvgEdge[], margin = 24): string {
-  const xs = nodes.flatMap((n) => [n.x - n.w / 2, n.x + n.w / 2]);
-  const ys = nodes.flatMap((n) => [n.y - n.h / 2, n.y + n.h / 2 + 16]);
+  // The line stops inside the arrowhead, so its square end does not show around the tip.
+  const shapes = edges.map((e) => ({ e, g: edgeGeometry(e, arrowLength(e.width) * 0.7) }));
+  const xs = [...nodes.flatMap((n) => [n.x - n.w / 2, n.x + n.w / 2]), ...shapes.flatMap((s) => s.g.extent.map((p) => p.x))];
+  const ys = [...nodes.flatMap((n) => [n.y - n.h / 2, n.y + n.h / 2 + 16]), ...shapes.flatMap((s) => s.g.extent.map((p) => p.y))];
   const minX = (xs.length ? Math.min(...xs) : 0) - margin;
   const minY = (ys.length ? Math.min(...ys) : 0) - margin - 16;
   const width = (xs.length ? Math.max(...xs) : 0) - minX + margin;
@@ -49,17 +139,16 @@ export function toSvg(nodes: readonly SvgNode[], edges: readonly SvgEdge[], marg
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${r(minX)} ${r(minY)} ${r(width)} ${r(height)}" width="${r(width)}" height="${r(height)}" font-family="Inter, system-ui, sans-serif">`,
     `<rect x="${r(minX)}" y="${r(minY)}" width="${r(width)}" height="${r(height)}" fill="#ffffff"/>`,
-    `<defs>${[...new Set(edges.map((e) => e.colour))].map((c) => `<marker id="arrow-${c.replace(/[^a-z0-9]/gi, "")}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="${c}"/></marker>`).join("")}</defs>`,
   ];
   const compounds = nodes.filter((n) => n.compound).sort((a, b) => b.w * b.h - a.w * a.h);
   for (const n of compounds) {
     out.push(`<rect x="${r(n.x - n.w / 2)}" y="${r(n.y - n.h / 2)}" width="${r(n.w)}" height="${r(n.h)}" rx="8" fill="${n.fill}" stroke="${n.stroke}"/>`);
     out.push(text(n.x, n.y - n.h / 2 - 5, n.label, 12, "bold"));
   }
-  for (const e of edges) {
+  for (const { e, g } of shapes) {
     const dash = e.dashed ? ` stroke-dasharray="6 3"` : "";
-    out.push(`<line x1="${r(e.x1)}" y1="${r(e.y1)}" x2="${r(e.x2)}" y2="${r(e.y2)}" stroke="${e.colour}" stroke-width="${e.width}"${dash} marker-end="url(#arrow-${e.colour.replace(/[^a-z0-9]/gi, "")})"/>`);
-    if (e.label) out.push(text((e.x1 + e.x2) / 2, (e.y1 + e.y2) / 2 - 3, e.label, 9));
+    out.push(`<path d="${g.d}" fill="none" stroke="${e.colour}" stroke-width="${e.width}"${dash}/>`, arrowhead({ x: e.x2, y: e.y2 }, g.dir, e.width, e.colour));
+    if (e.label) out.push(text(g.mid.x, g.mid.y - 3, e.label, 9));
   }
   for (const n of nodes.filter((x) => !x.compound)) {
     const shape =

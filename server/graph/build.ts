@@ -1,8 +1,8 @@
 // Engine reachability → graph data (pure). The edges are exactly the engine's
 // allowed paths; each carries where its allowance comes from, read from the
-// evaluator's decision for a representative pod pair on the first allowed port.
-import { computeReachability } from "@/server/policy/eval/reachability";
-import type { Decision, Evaluator, Identity } from "@/server/policy/eval/evaluator";
+// evaluator's decision for the pod pair reachability found allowed on the first port.
+import { computeReachability, type ReachabilityWitness } from "@/server/policy/eval/reachability";
+import type { Decision, Evaluator, Identity, PodEntry } from "@/server/policy/eval/evaluator";
 import type { Effect, FlowEndpoint, PolicySet, Protocol } from "@/server/policy/model";
 import { TENANT_LABEL } from "@/server/policy/documents/lower";
 import { EXTERNALS_GROUP, clusterNodeId, edgeId, externalNodeId, namespaceNodeId, serviceNodeId, tenantNodeId, workloadNodeId } from "./ids";
@@ -73,18 +73,21 @@ export function probePort(label: string, ev: Evaluator): { port: number; protoco
 
 /** Representative identities of the engine's reachability node ids ("ns/Kind/name", "external/<label>"). */
 export class Representatives {
-  private readonly workloads = new Map<string, Identity>();
+  private readonly workloads = new Map<string, PodEntry[]>();
   private readonly externals = new Map<string, FlowEndpoint>();
   constructor(private readonly ev: Evaluator) {
-    for (const { pod, identity } of ev.podEntries) {
+    for (const entry of ev.podEntries) {
+      const { pod } = entry;
       const w = pod.workload ?? { kind: "Pod", name: pod.name };
       const key = `${pod.namespace}/${w.kind}/${w.name}`;
-      if (!this.workloads.has(key)) this.workloads.set(key, identity);
+      const list = this.workloads.get(key);
+      if (list) list.push(entry);
+      else this.workloads.set(key, [entry]);
     }
     this.externals.set("world", WORLD_ENDPOINT);
     for (const c of ev.externalCandidates()) if (!this.externals.has(c.label)) this.externals.set(c.label, c.endpoint);
   }
-  /** The identity of a reachability node id. */
+  /** The identity of a reachability node id (a workload's first pod: its pods may differ). */
   identity(reachabilityId: string): Identity | undefined {
     if (reachabilityId.startsWith("external/")) {
       const ep = this.externals.get(reachabilityId.slice("external/".length));
@@ -92,20 +95,20 @@ export class Representatives {
       const r = this.ev.resolve(ep);
       return r.ok ? r.value : undefined;
     }
-    return this.workloads.get(reachabilityId);
+    return this.workloads.get(reachabilityId)?.[0]?.identity;
+  }
+  /** Every pod of a workload's reachability node id (a bare Pod is its own single pod). */
+  pods(reachabilityId: string): readonly PodEntry[] {
+    return this.workloads.get(reachabilityId) ?? [];
   }
 }
 
-/** Decide an edge on its ports until one is allowed; returns that decision. */
-export function decideEdge(ev: Evaluator, src: Identity, dst: Identity, ports: readonly string[], time?: Date): { decision: Decision; port: string } | null {
-  for (const label of ports) {
-    const probe = probePort(label, ev);
-    if (!probe) continue;
-    // Uncached: the graph decides each pair once, so filling the decision cache would only cost time.
-    const decision = ev.decideUncached(src, dst, probe.port, probe.protocol, time);
-    if (decision.verdict === "allow") return { decision, port: label };
-  }
-  return null;
+/** Per graph edge id, per port label: the identity pair reachability found allowed on it. */
+export type EdgeWitnesses = Map<string, Readonly<Record<string, ReachabilityWitness>>>;
+
+/** One cluster's graph and, server-side only, the witnesses behind its edges. */
+export interface ClusterGraph extends GraphData {
+  witnesses: EdgeWitnesses;
 }
 
 function externalKindOf(label: string, cidrNames: Map<string, string>): "dns" | "cidr" | "world" {
@@ -115,11 +118,10 @@ function externalKindOf(label: string, cidrNames: Map<string, string>): "dns" | 
 }
 
 /** Graph data for one cluster from its evaluator (secure-by-default is the evaluator's option). */
-export function buildClusterGraph(ev: Evaluator, options: BuildOptions): GraphData {
+export function buildClusterGraph(ev: Evaluator, options: BuildOptions): ClusterGraph {
   const { cluster } = options;
   const model = ev.cluster;
-  const reach = computeReachability(ev, { rationale: false, ...(options.time ? { time: options.time } : {}) });
-  const reps = new Representatives(ev);
+  const reach = computeReachability(ev, { rationale: false, witnesses: true, ...(options.time ? { time: options.time } : {}) });
 
   const nodes: GraphNode[] = [];
   const top = options.withClusterNode ? clusterNodeId(cluster) : undefined;
@@ -204,21 +206,24 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): GraphDa
   }
 
   // Allowed paths.
-  const seen = new Set<string>();
+  const witnesses: EdgeWitnesses = new Map();
   for (const e of reach.edges) {
     const source = idOf.get(e.from);
     const target = idOf.get(e.to);
     if (!source || !target) continue;
     const id = edgeId(source, target);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const s = reps.identity(e.from);
-    const d = reps.identity(e.to);
-    const decided = s && d ? decideEdge(ev, s, d, e.ports, options.time) : null;
-    const allowance = (decided && allowanceOf(decided.decision, ev.policySet)) ?? { layer: "default" as const };
+    if (witnesses.has(id)) continue;
+    const proof = e.witnesses ?? {};
+    witnesses.set(id, proof);
+    const first = e.ports[0];
+    const w = first === undefined ? undefined : proof[first];
+    const probe = first === undefined ? null : probePort(first, ev);
+    // Uncached: the graph decides each pair once, so filling the decision cache would only cost time.
+    const decision = w && probe ? ev.decideUncached(w.src, w.dst, probe.port, probe.protocol, options.time) : null;
+    const allowance = (decision && allowanceOf(decision, ev.policySet)) ?? { layer: "default" as const };
     edges.push({ id, source, target, ports: e.ports, allowance });
   }
-  return { nodes, edges };
+  return { nodes, edges, witnesses };
 }
 
 /** Merge per-cluster graphs (all-clusters view): external destinations are shared. */

@@ -4,11 +4,11 @@
 import { createEvaluator, type Evaluator } from "@/server/policy/eval/evaluator";
 import type { ClusterModel } from "@/server/policy/model";
 import { lowerDocuments } from "@/server/policy/documents/lower";
-import { inMemoryDocuments } from "@/server/policy/documents/read";
+import type { LocatedDocument } from "@/server/policy/documents/read";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
-import { buildClusterGraph, mergeGraphs } from "./build";
+import { buildClusterGraph, mergeGraphs, type ClusterGraph } from "./build";
 import { diffGraphs } from "./diff";
-import type { GraphData, OverlayPath } from "./types";
+import type { GraphData, GraphWarning, OverlayPath } from "./types";
 
 export interface ClusterInput {
   name: string;
@@ -24,7 +24,9 @@ export interface VersionedDocument {
 export interface ClusterState {
   cluster: string;
   evaluator: Evaluator;
-  data: GraphData;
+  data: ClusterGraph;
+  /** Lowering warnings for this cluster. */
+  warnings: GraphWarning[];
 }
 
 export interface ComputedGraph {
@@ -35,6 +37,8 @@ export interface ComputedGraph {
   /** The graph shown: the release, or the proposal with differences marked. */
   data: GraphData;
   paths: OverlayPath[];
+  /** Lowering warnings of the documents the shown graph comes from (the proposal's when overlaid), one per problem with the clusters it occurs in. */
+  warnings: GraphWarning[];
   computedMs: number;
   /** The first exception expiry after `time` (ms since epoch): the graph changes then. */
   validUntil: number;
@@ -44,12 +48,32 @@ export interface ComputedGraph {
 export const SECURE_BY_DEFAULT = true;
 
 function clusterStates(clusters: readonly ClusterInput[], docs: readonly VersionedDocument[], withClusterNode: boolean, time: Date): ClusterState[] {
-  const located = inMemoryDocuments(docs.map((d) => ({ document: d.document, version: String(d.version) })));
+  // A lowering warning names the document only through its `file`: give each document one.
+  const byFile = new Map<string, { kind: string; document: string }>();
+  const located: LocatedDocument[] = docs.map((d) => {
+    const file = `${d.document.kind}/${d.document.metadata.name}`;
+    byFile.set(file, { kind: d.document.kind, document: d.document.metadata.name });
+    return { document: d.document, version: String(d.version), file };
+  });
   return clusters.map((c) => {
     const lowered = lowerDocuments(located, { name: c.name, ...(c.region ? { region: c.region } : {}), model: c.model }, {});
     const evaluator = createEvaluator(c.model, lowered.policies, { secureByDefault: SECURE_BY_DEFAULT });
-    return { cluster: c.name, evaluator, data: buildClusterGraph(evaluator, { cluster: c.name, withClusterNode, time }) };
+    const warnings = lowered.warnings.map((w) => ({ ...(byFile.get(w.file) ?? { kind: "", document: w.file }), path: w.path, message: w.detail, clusters: [c.name] }));
+    return { cluster: c.name, evaluator, data: buildClusterGraph(evaluator, { cluster: c.name, withClusterNode, time }), warnings };
   });
+}
+
+/** The same warning in several clusters is listed once, with its clusters. */
+function mergeWarnings(states: readonly ClusterState[]): GraphWarning[] {
+  const out = new Map<string, GraphWarning>();
+  for (const s of states)
+    for (const w of s.warnings) {
+      const key = JSON.stringify([w.kind, w.document, w.path, w.message]);
+      const prev = out.get(key);
+      if (prev) prev.clusters.push(...w.clusters);
+      else out.set(key, { ...w, clusters: [...w.clusters] });
+    }
+  return [...out.values()].sort((a, b) => a.document.localeCompare(b.document) || a.kind.localeCompare(b.kind) || a.path.localeCompare(b.path));
 }
 
 function nextExpiry(states: readonly ClusterState[], now: number): number {
@@ -84,6 +108,7 @@ export function computeGraph(input: { clusters: readonly ClusterInput[]; release
     ...(proposal ? { proposal } : {}),
     data,
     paths,
+    warnings: mergeWarnings(proposal ?? base),
     computedMs: Math.round(performance.now() - t0),
     validUntil: nextExpiry([...base, ...(proposal ?? [])], time.getTime()),
   };

@@ -105,13 +105,19 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
   const sid = engineNodeId(edge.source);
   const did = engineNodeId(edge.target);
   if (!sid || !did) return null;
+  // Per port, the pair reachability found allowed (the pods of a workload may differ);
+  // where none is, no pair is allowed and any representative pair shows the deny.
   const side = (states: readonly ClusterState[] | undefined) => {
     const st = stateFor(states, cluster);
     if (!st) return null;
     const reps = new Representatives(st.evaluator);
     const s = reps.identity(sid);
     const d = reps.identity(did);
-    return s && d ? { ev: st.evaluator, s, d } : null;
+    const proof = st.data.witnesses.get(edgeId);
+    return (port: string) => {
+      const w = proof?.[port] ?? (s && d ? { src: s, dst: d } : undefined);
+      return w ? portRationale(st.evaluator, w.src, w.dst, port, labels, time) : undefined;
+    };
   };
   const current = side(g.base);
   const proposed = g.proposal ? side(g.proposal) : null;
@@ -122,8 +128,8 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
     cluster,
     ...(edge.change ? { change: edge.change } : {}),
     ports: edge.ports.map((port) => {
-      const c = current ? portRationale(current.ev, current.s, current.d, port, labels, time) : undefined;
-      const p = proposed ? portRationale(proposed.ev, proposed.s, proposed.d, port, labels, time) : undefined;
+      const c = current?.(port);
+      const p = proposed?.(port);
       return { port, ...(c ? { current: c } : {}), ...(p ? { proposed: p } : {}) };
     }),
   };
@@ -166,8 +172,8 @@ export interface NodeDetails {
   workloads?: number;
 }
 
-function policiesSelecting(ev: Evaluator, identity: Identity): PolicyRef[] {
-  const idx = ev.subjectIndex(identity.id);
+/** The policies selecting any of the identities (the pods of one workload may differ). */
+function policiesSelecting(ev: Evaluator, identities: readonly Identity[]): PolicyRef[] {
   const out = new Map<string, PolicyRef>();
   const add = (p: { layer: string; tier?: string; ref: { name: string; kind: string; version?: string } }, dir: "ingress" | "egress") => {
     const key = `${p.ref.kind}/${p.ref.name}`;
@@ -175,13 +181,39 @@ function policiesSelecting(ev: Evaluator, identity: Identity): PolicyRef[] {
     if (!r) out.set(key, (r = { name: p.ref.name, kind: p.ref.kind, layer: p.layer, ...(p.tier ? { tier: p.tier } : {}), ...(p.ref.version ? { version: p.ref.version } : {}), directions: [] }));
     if (!r.directions.includes(dir)) r.directions.push(dir);
   };
-  for (const dir of ["egress", "ingress"] as const) {
-    const s = idx[dir];
-    for (const r of [...s.constraint, ...s.exception, ...s.admin, ...s.npAllow, ...s.npDeny, ...s.baseline]) add(r.policy, dir);
-    for (const p of s.npPolicies) add(p, dir);
+  for (const id of new Set(identities.map((i) => i.id))) {
+    const idx = ev.subjectIndex(id);
+    for (const dir of ["egress", "ingress"] as const) {
+      const s = idx[dir];
+      for (const r of [...s.constraint, ...s.exception, ...s.admin, ...s.npAllow, ...s.npDeny, ...s.baseline]) add(r.policy, dir);
+      for (const p of s.npPolicies) add(p, dir);
+    }
   }
   const order = ["constraint", "exception", "admin", "namespace", "baseline"];
   return [...out.values()].sort((a, b) => order.indexOf(a.layer) - order.indexOf(b.layer) || a.name.localeCompare(b.name));
+}
+
+/**
+ * A workload's labels (its pod template's, or a bare Pod's own), its namespace's labels, the
+ * Services selecting any of its pods and the policies selecting any of them.
+ */
+function workloadFacts(ev: Evaluator, nodeId: string): Pick<NodeDetails, "labels" | "namespaceLabels" | "services" | "policies"> | null {
+  const p = parseNodeId(nodeId);
+  const engineId = engineNodeId(nodeId);
+  if (!p?.namespace || !engineId) return null;
+  const pods = new Representatives(ev).pods(engineId);
+  const template = ev.cluster.workloads.find((x) => x.namespace === p.namespace && x.name === p.name && x.kind === p.workloadKind);
+  const labels = template?.labels ?? pods[0]?.pod.labels;
+  if (!labels) return null;
+  const selects = (selector: Record<string, string>) => pods.some((e) => Object.entries(selector).every(([k, v]) => e.pod.labels[k] === v));
+  return {
+    labels: { ...labels },
+    namespaceLabels: { ...(ev.cluster.namespaces.find((n) => n.name === p.namespace)?.labels ?? {}) },
+    services: ev.cluster.services
+      .filter((s) => s.namespace === p.namespace && s.selector && Object.keys(s.selector).length > 0 && selects(s.selector))
+      .map((s) => `${s.name} (${s.ports.map((x) => `${x.port}/${x.protocol}`).join(", ")})`),
+    policies: policiesSelecting(ev, pods.map((e) => e.identity)),
+  };
 }
 
 export function nodeDetails(g: ComputedGraph, nodeId: string): NodeDetails | null {
@@ -214,17 +246,8 @@ export function nodeDetails(g: ComputedGraph, nodeId: string): NodeDetails | nul
   };
   if (node.kind === "workload" && node.cluster) {
     const st = stateFor(g.proposal ?? g.base, node.cluster);
-    const p = parseNodeId(node.id)!;
-    const w = st?.evaluator.cluster.workloads.find((x) => x.namespace === p.namespace && x.name === p.name && x.kind === p.workloadKind);
-    if (st && w) {
-      out.labels = { ...w.labels };
-      out.namespaceLabels = { ...(st.evaluator.cluster.namespaces.find((n) => n.name === w.namespace)?.labels ?? {}) };
-      out.services = st.evaluator.cluster.services
-        .filter((s) => s.namespace === w.namespace && s.selector && Object.keys(s.selector).length > 0 && Object.entries(s.selector).every(([k, v]) => w.labels[k] === v))
-        .map((s) => `${s.name} (${s.ports.map((x) => `${x.port}/${x.protocol}`).join(", ")})`);
-      const identity = new Representatives(st.evaluator).identity(engineNodeId(node.id)!);
-      if (identity) out.policies = policiesSelecting(st.evaluator, identity);
-    }
+    const facts = st ? workloadFacts(st.evaluator, node.id) : null;
+    if (facts) Object.assign(out, facts);
   }
   if (node.kind !== "workload" && node.kind !== "external" && node.kind !== "service") {
     const inside = new Set<string>();

@@ -302,4 +302,105 @@ describe("node details", () => {
     const db = nodeDetails(g, W("pay", "db"))!;
     expect(db.policies.map((p) => `${p.layer}:${p.name}`)).toEqual(["admin:global-reporting-db"]);
   });
+
+  it("shows a bare Pod's own labels, the Services and the policies selecting it", () => {
+    const m = model();
+    const debug: PodInfo = { namespace: "kube-system", name: "dns-debug", labels: { app: "coredns", run: "dns-debug" }, ports: [], ips: [], hostNetwork: false };
+    const selectsDebug = doc({
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "dns-debug-egress" },
+      spec: { tier: "namespace", subject: { namespaces: ["kube-system"], podSelector: { matchLabels: { run: "dns-debug" } } }, rules: [{ name: "to-web", direction: "egress", action: "allow", peers: [app("shop", "web")], ports: [tcp(8080)] }] },
+    });
+    const bare = computeGraph({ clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }], release: [...RELEASE, selectsDebug], time: NOW });
+    const id = workloadNodeId("eu", "kube-system", "Pod", "dns-debug");
+    const d = nodeDetails(bare, id)!;
+    expect(d).toMatchObject({ workloadKind: "Pod", pods: 1, labels: { app: "coredns", run: "dns-debug" }, namespaceLabels: {}, services: ["kube-dns (53/TCP)"] });
+    expect(d.policies.map((p) => `${p.layer}:${p.name}:${p.directions.join("+")}`)).toEqual(["namespace:dns-debug-egress:egress"]);
+  });
+});
+
+describe("a workload whose pods differ", () => {
+  // Two pods of pay/db; only the second carries the label the admin policy selects. The first pod
+  // is the one a "representative" of the workload would be, and nothing allows traffic to it.
+  function splitModel(): ClusterModel {
+    const m = model();
+    const plain = m.pods.find((p) => p.name === "db-0")!;
+    const reporting = { ...plain, name: "db-1", labels: { ...plain.labels, reporting: "true" } };
+    return { ...m, pods: [...m.pods, reporting] };
+  }
+  const reportingOnly = doc({
+    apiVersion: V,
+    kind: "Policy",
+    metadata: { name: "global-reporting-replica", owner: "platform" },
+    spec: {
+      tier: "global",
+      priority: 10,
+      subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "db", reporting: "true" } } },
+      rules: [{ name: "web-reads-replica", direction: "ingress", action: "allow", peers: [app("shop", "web")], ports: [tcp(5432)] }],
+    },
+  });
+  const release = [...RELEASE.filter((d) => d.document.metadata.name !== "global-reporting-db"), reportingOnly];
+  const g = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, time: NOW });
+  const webToDb = edgeId(W("shop", "web"), W("pay", "db"));
+
+  it("takes the edge's allowance from the pod pair the engine allows, not from the workload's first pod", () => {
+    expect(nodeDetails(g, W("pay", "db"))).toMatchObject({ pods: 2, labels: { app: "db", tier: "data" } });
+    expect(edge(g.data, W("shop", "web"), W("pay", "db"))?.allowance).toMatchObject({ layer: "admin", tier: "global", policy: { name: "global-reporting-replica" }, rule: 'ingress rule 0 "web-reads-replica"' });
+  });
+
+  it("lists the policies selecting any of the workload's pods", () => {
+    expect(nodeDetails(g, W("pay", "db"))?.policies.map((p) => `${p.layer}:${p.name}`)).toEqual(["admin:global-reporting-replica"]);
+  });
+
+  it("explains each port of the edge with an allowed pair", () => {
+    const r = edgeRationale(g, webToDb, NOW)!;
+    expect(r.ports.map((p) => [p.port, p.current?.verdict, p.current?.allowance?.policy?.name])).toEqual([["5432/TCP", "allow", "global-reporting-replica"]]);
+  });
+
+  it("explains both sides of an overlay, each with a pair allowed there", () => {
+    const overlay = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, proposal: RELEASE, time: NOW });
+    const r = edgeRationale(overlay, webToDb, NOW)!;
+    expect(r.change).toBeUndefined();
+    expect(r.ports[0]).toMatchObject({ current: { verdict: "allow", allowance: { policy: { name: "global-reporting-replica" } } }, proposed: { verdict: "allow", allowance: { policy: { name: "global-reporting-db" } } } });
+  });
+});
+
+describe("lowering warnings", () => {
+  const missingService = doc({
+    apiVersion: V,
+    kind: "Policy",
+    metadata: { name: "shop-web-ledger", tenant: "shop" },
+    spec: {
+      tier: "namespace",
+      subject: { namespaces: ["shop"], podSelector: { matchLabels: { app: "web" } } },
+      rules: [{ name: "to-ledger", direction: "egress", action: "allow", peers: [{ service: "pay/ledger" }], ports: [tcp(8080)] }],
+    },
+  });
+  const us = { name: "us", region: "us-east", model: model() };
+
+  it("carries them into the graph with the document, the field and every cluster they occur in", () => {
+    const g = computeGraph({ clusters: [cluster, us], release: [...RELEASE, missingService], time: NOW });
+    expect(g.warnings).toEqual([
+      { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster eu"), clusters: ["eu"] },
+      { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster us"), clusters: ["us"] },
+    ]);
+  });
+
+  it("lists a warning once with all its clusters, and takes an overlay's warnings from the proposal", () => {
+    const notIsolating = doc({
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "shop-web-ingress-only", tenant: "shop" },
+      spec: {
+        tier: "namespace",
+        isolate: ["ingress"],
+        subject: { namespaces: ["shop"], podSelector: { matchLabels: { app: "web" } } },
+        rules: [{ name: "to-api", direction: "egress", action: "allow", peers: [app("shop", "api")], ports: [tcp(8080)] }],
+      },
+    });
+    const g = computeGraph({ clusters: [cluster, us], release: RELEASE, proposal: [...RELEASE, notIsolating], time: NOW });
+    expect(g.warnings).toEqual([{ kind: "Policy", document: "shop-web-ingress-only", path: "spec.rules[0].direction", message: expect.stringContaining("does not isolate egress"), clusters: ["eu", "us"] }]);
+    expect(computeGraph({ clusters: [cluster], release: RELEASE, time: NOW }).warnings).toEqual([]);
+  });
 });

@@ -78,6 +78,18 @@ export interface GraphData {
   edges: GraphEdge[];
 }
 
+/** A problem lowering a document for a cluster (e.g. a Service peer the cluster lacks): the graph may miss what the author meant. */
+export interface GraphWarning {
+  /** The document's kind and metadata.name. */
+  kind: string;
+  document: string;
+  /** Field path inside the document, e.g. `spec.rules[0].peers[1]` (empty for the whole document). */
+  path: string;
+  message: string;
+  /** The clusters where lowering gave this warning. */
+  clusters: string[];
+}
+
 export type OverlaySpec = { kind: "release" } | { kind: "drafts" } | { kind: "cr"; id: string };
 
 export function parseOverlay(value: string | null | undefined): OverlaySpec {

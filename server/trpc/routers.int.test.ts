@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { count, desc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
@@ -9,6 +8,7 @@ import { withTransaction } from "@/server/context";
 import { isUniqueViolation } from "@/server/errors";
 import { createUser } from "@/server/settings/users";
 import { callerFor, demoActor } from "@/server/testing/actors";
+import { trpcCode } from "@/server/testing/trpc";
 
 const ADMIN = "alex.admin@acme.example";
 const AUTHOR = "priya.payments@acme.example";
@@ -17,16 +17,6 @@ const VIEWER = "avery.audit@acme.example";
 async function auditCount(handle: DatabaseHandle) {
   const [row] = await handle.db.select({ n: count() }).from(auditEvents);
   return row?.n ?? 0;
-}
-
-async function trpcCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return "OK";
 }
 
 describe(`console API on ${testDatabaseKind()}`, () => {

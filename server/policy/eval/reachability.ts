@@ -29,6 +29,14 @@ export interface ReachabilityEdge {
   ports: string[];
   /** One-line rationale of the first allowed port. */
   rationale: string;
+  /** With `witnesses: true`: per port label, a source and destination identity the engine allows on it. */
+  witnesses?: Record<string, ReachabilityWitness>;
+}
+
+/** An identity pair that is allowed: the proof behind one port of an aggregated edge. */
+export interface ReachabilityWitness {
+  src: Identity;
+  dst: Identity;
 }
 
 export interface ReachabilityGraph {
@@ -42,6 +50,11 @@ export interface ReachabilityOptions {
   time?: string | Date;
   /** Compute the one-line rationale of each edge (default true). */
   rationale?: boolean;
+  /**
+   * Keep an allowed identity pair per edge and port (default false). The pods of one
+   * workload may differ (labels), so only such a pair explains why the edge exists.
+   */
+  witnesses?: boolean;
 }
 
 type Bits = Uint32Array;
@@ -311,7 +324,8 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
   // Identity-level edges. Sources are enumerated from the ingress bitset (sparse under default
   // deny) unless some source could be let through by an egress-side exception.
   const anyEgressException = ids.some((s) => ev.subjectIndex(s.id).egress.exception.length > 0);
-  const edgeKeys = new Map<string, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe } }>();
+  const wantWitnesses = options.witnesses ?? false;
+  const edgeKeys = new Map<string, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe }; witnesses?: Record<string, ReachabilityWitness> }>();
   const addEdge = (s: Identity, d: Identity, toNodes: Map<string, ReachabilityNode>, probe: Probe) => {
     const fromNodes = workloadsOf.get(s.id);
     if (!fromNodes) return;
@@ -321,7 +335,8 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
         if (from === to && from.kind === "external") continue;
         const k = `${from.id}\u0000${to.id}`;
         let edge = edgeKeys.get(k);
-        if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe } }));
+        if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe }, ...(wantWitnesses ? { witnesses: {} } : {}) }));
+        if (edge.witnesses && !edge.ports.has(label)) edge.witnesses[label] = { src: s, dst: d };
         edge.ports.add(label);
       }
     }
@@ -368,7 +383,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
       rationale = pathOf.get(dec) ?? "";
       if (!rationale) pathOf.set(dec, (rationale = formatDecisionPath(dec)));
     }
-    edges.push({ from: e.from.id, to: e.to.id, ports: [...e.ports].sort(comparePorts), rationale });
+    edges.push({ from: e.from.id, to: e.to.id, ports: [...e.ports].sort(comparePorts), rationale, ...(e.witnesses ? { witnesses: e.witnesses } : {}) });
   }
   edges.sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : a.to > b.to ? 1 : 0) : a.from < b.from ? -1 : 1));
   return {
