@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { readFile } from "node:fs/promises";
 import { PEOPLE, screenshotPath, signIn } from "./helpers";
 
 type Bounds = { x1: number; y1: number; x2: number; y2: number };
@@ -52,4 +53,30 @@ test("force-directed moves nodes by their paths, and grouped puts them back wher
   await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath("graph-force") });
   await page.getByLabel("Layout").selectOption("grouped");
   await expect.poll(() => positions(page)).toEqual(grouped);
+});
+
+test("exports what is drawn: a PNG image and an SVG with every path, curved where the canvas curves it", async ({ page }) => {
+  await signIn(page, PEOPLE.viewer.email);
+  await page.goto("/graph?cluster=prod-eu-1");
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+
+  const [png] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "PNG", exact: true }).click()]);
+  expect(png.suggestedFilename()).toBe("policyplane-graph-prod-eu-1.png");
+  const pngBytes = await readFile((await png.path())!);
+  expect(pngBytes.subarray(1, 4).toString("latin1")).toBe("PNG");
+  expect(pngBytes.length).toBeGreaterThan(20_000);
+
+  const [svg] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "SVG", exact: true }).click()]);
+  expect(svg.suggestedFilename()).toBe("policyplane-graph-prod-eu-1.svg");
+  const text = await readFile((await svg.path())!, "utf8");
+  const drawn = await page.evaluate(() => {
+    type Edge = { visible(): boolean; controlPoints(): unknown[] | undefined };
+    const cy = (window as unknown as { __policyplaneGraph: { edges(): { filter(fn: (e: Edge) => boolean): { length: number } } } }).__policyplaneGraph;
+    return { edges: cy.edges().filter((e) => e.visible()).length, curved: cy.edges().filter((e) => e.visible() && (e.controlPoints()?.length ?? 0) > 0).length };
+  });
+  expect(text.startsWith("<svg")).toBe(true);
+  expect(text.match(/<path d="M /g)?.length).toBe(drawn.edges);
+  expect(drawn.curved).toBeGreaterThan(0);
+  expect(text.match(/<path d="M [^"]* Q /g)?.length).toBe(drawn.curved);
+  expect(text).toContain(">payments-api</text>");
 });

@@ -123,7 +123,7 @@ export function syntheticOrg(): SyntheticOrg {
   return { tenants, namespaces, externals, documents };
 }
 
-/** The engine's model of the synthetic cluster (what loadClusterModel would read from the database). */
+/** The engine's model of the synthetic cluster (what loadClusterModels would read from the database). */
 export function syntheticModel(org: SyntheticOrg): ClusterModel {
   const workloads: WorkloadInfo[] = [];
   const pods: PodInfo[] = [];

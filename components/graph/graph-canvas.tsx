@@ -54,6 +54,7 @@ function sceneForSvg(cy: Core): { nodes: SvgNode[]; edges: SvgEdge[] } {
       w: bb.w,
       h: bb.h,
       label: String(n.data("label") ?? ""),
+      fontSize: Number.parseFloat(String(n.style("font-size"))) || 12,
       compound,
       fill: String(n.style("background-color")),
       stroke: String(n.style("border-color")),
@@ -64,7 +65,22 @@ function sceneForSvg(cy: Core): { nodes: SvgNode[]; edges: SvgEdge[] } {
   cy.edges(":visible").forEach((e) => {
     const s = e.sourceEndpoint();
     const t = e.targetEndpoint();
-    edges.push({ x1: s.x, y1: s.y, x2: t.x, y2: t.y, label: String(e.data("label") ?? ""), colour: String(e.style("line-color")), width: Number.parseFloat(String(e.style("width"))) || 1.5, dashed: e.style("line-style") === "dashed" });
+    // Cytoscape answers undefined (not []) for a straight edge's points.
+    const controlPoints = e.controlPoints() ?? [];
+    const segmentPoints = e.segmentPoints() ?? [];
+    edges.push({
+      x1: s.x,
+      y1: s.y,
+      x2: t.x,
+      y2: t.y,
+      label: String(e.data("label") ?? ""),
+      colour: String(e.style("line-color")),
+      width: Number.parseFloat(String(e.style("width"))) || 1.5,
+      dashed: e.style("line-style") === "dashed",
+      ...(controlPoints.length > 0 ? { controlPoints } : {}),
+      ...(segmentPoints.length > 0 ? { segmentPoints } : {}),
+      loop: e.isLoop(),
+    });
   });
   return { nodes, edges };
 }

@@ -381,6 +381,23 @@ export function GraphScreen(props: GraphScreenProps) {
         ) : null}
       </fieldset>
       {notice ? <Notice tone="info">{notice}</Notice> : null}
+      {view && view.warnings.length > 0 ? (
+        <Notice tone="warning">
+          <p className="font-medium">
+            {view.warnings.length === 1 ? "One document" : `${view.warnings.length} documents`} could not be wholly applied, so this graph may lack paths their authors meant:
+          </p>
+          <ul className="mt-1 list-disc pl-5" data-testid="graph-warnings">
+            {view.warnings.map((w) => (
+              <li key={`${w.document}|${w.path}|${w.message}`}>
+                <a className="font-mono text-amber-950 underline" href={`/policies/${encodeURIComponent(w.document)}`}>
+                  {w.document}
+                </a>
+                {w.path ? <span className="font-mono"> {w.path}</span> : null}: {w.message} <span className="text-amber-700">({w.clusters.join(", ")})</span>
+              </li>
+            ))}
+          </ul>
+        </Notice>
+      ) : null}
       {groupError ? <Notice tone="error">A group could not be opened: {groupError.message}</Notice> : null}
 
       {/* The canvas keeps the full width (labels stay legible at fit); details float over its right edge. */}

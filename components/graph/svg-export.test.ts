@@ -16,9 +16,9 @@ const labelAt = (svg: string, label: string) => {
 describe("SVG export", () => {
   const svg = toSvg(
     [
-      { x: 0, y: 0, w: 200, h: 100, label: "tenant payments", compound: true, fill: "#f1f5f9", stroke: "#94a3b8", shape: "rect" },
-      { x: -50, y: 0, w: 26, h: 18, label: "payments-api", compound: false, fill: "#1e293b", stroke: "#1e293b", shape: "rect" },
-      { x: 50, y: 0, w: 20, h: 20, label: "api.stripe.com", compound: false, fill: "#f8fafc", stroke: "#0369a1", shape: "ellipse" },
+      { x: 0, y: 0, w: 200, h: 100, label: "tenant payments", fontSize: 32, compound: true, fill: "#f1f5f9", stroke: "#94a3b8", shape: "rect" },
+      { x: -50, y: 0, w: 26, h: 18, label: "payments-api", fontSize: 30, compound: false, fill: "#1e293b", stroke: "#1e293b", shape: "rect" },
+      { x: 50, y: 0, w: 20, h: 20, label: "api.stripe.com", fontSize: 30, compound: false, fill: "#f8fafc", stroke: "#0369a1", shape: "ellipse" },
     ],
     [{ x1: -50, y1: 0, x2: 50, y2: 0, label: "443/TCP & more", colour: "#d97706", width: 2, dashed: true }],
   );
@@ -98,7 +98,7 @@ describe("curved edges in the SVG export", () => {
     const ys = g.extent.map((p) => p.y);
     expect(Math.min(...ys)).toBeLessThan(-10);
     // The view box makes room for it.
-    const m = /viewBox="([-\d.]+) ([-\d.]+)/.exec(toSvg([{ x: 10, y: 10, w: 20, h: 20, label: "", compound: false, fill: "#fff", stroke: "#000", shape: "rect" }], [{ x1: 10, y1: 10, x2: 10, y2: 10, loop: true, ...style }]))!;
+    const m = /viewBox="([-\d.]+) ([-\d.]+)/.exec(toSvg([{ x: 10, y: 10, w: 20, h: 20, label: "", fontSize: 30, compound: false, fill: "#fff", stroke: "#000", shape: "rect" }], [{ x1: 10, y1: 10, x2: 10, y2: 10, loop: true, ...style }]))!;
     expect(Number(m[2])).toBeLessThan(Math.min(...ys) - 24);
   });
 

@@ -8,6 +8,8 @@ export interface SvgNode {
   w: number;
   h: number;
   label: string;
+  /** The label's font size in graph units, as the canvas draws it. */
+  fontSize: number;
   /** Compound boxes are drawn first, as rounded rectangles with a title. */
   compound: boolean;
   fill: string;
@@ -131,9 +133,11 @@ export function toSvg(nodes: readonly SvgNode[], edges: readonly SvgEdge[], marg
   // The line stops inside the arrowhead, so its square end does not show around the tip.
   const shapes = edges.map((e) => ({ e, g: edgeGeometry(e, arrowLength(e.width) * 0.7) }));
   const xs = [...nodes.flatMap((n) => [n.x - n.w / 2, n.x + n.w / 2]), ...shapes.flatMap((s) => s.g.extent.map((p) => p.x))];
-  const ys = [...nodes.flatMap((n) => [n.y - n.h / 2, n.y + n.h / 2 + 16]), ...shapes.flatMap((s) => s.g.extent.map((p) => p.y))];
+  const lines = (n: SvgNode) => n.label.split("\n").length;
+  // Compound titles sit above the box, leaf labels below the shape.
+  const ys = [...nodes.flatMap((n) => (n.compound ? [n.y - n.h / 2 - lines(n) * (n.fontSize + 2), n.y + n.h / 2] : [n.y - n.h / 2, n.y + n.h / 2 + lines(n) * (n.fontSize + 2)])), ...shapes.flatMap((s) => s.g.extent.map((p) => p.y))];
   const minX = (xs.length ? Math.min(...xs) : 0) - margin;
-  const minY = (ys.length ? Math.min(...ys) : 0) - margin - 16;
+  const minY = (ys.length ? Math.min(...ys) : 0) - margin;
   const width = (xs.length ? Math.max(...xs) : 0) - minX + margin;
   const height = (ys.length ? Math.max(...ys) : 0) - minY + margin;
   const out: string[] = [
@@ -143,7 +147,7 @@ export function toSvg(nodes: readonly SvgNode[], edges: readonly SvgEdge[], marg
   const compounds = nodes.filter((n) => n.compound).sort((a, b) => b.w * b.h - a.w * a.h);
   for (const n of compounds) {
     out.push(`<rect x="${r(n.x - n.w / 2)}" y="${r(n.y - n.h / 2)}" width="${r(n.w)}" height="${r(n.h)}" rx="8" fill="${n.fill}" stroke="${n.stroke}"/>`);
-    out.push(text(n.x, n.y - n.h / 2 - 5, n.label, 12, "bold"));
+    out.push(text(n.x, n.y - n.h / 2 - 5 - (lines(n) - 1) * (n.fontSize + 2), n.label, n.fontSize, "bold"));
   }
   for (const { e, g } of shapes) {
     const dash = e.dashed ? ` stroke-dasharray="6 3"` : "";
@@ -155,7 +159,7 @@ export function toSvg(nodes: readonly SvgNode[], edges: readonly SvgEdge[], marg
       n.shape === "ellipse"
         ? `<ellipse cx="${r(n.x)}" cy="${r(n.y)}" rx="${r(n.w / 2)}" ry="${r(n.h / 2)}" fill="${n.fill}" stroke="${n.stroke}" stroke-width="2"/>`
         : `<rect x="${r(n.x - n.w / 2)}" y="${r(n.y - n.h / 2)}" width="${r(n.w)}" height="${r(n.h)}" rx="4" fill="${n.fill}" stroke="${n.stroke}"/>`;
-    out.push(shape, text(n.x, n.y + n.h / 2 + 12, n.label, 11));
+    out.push(shape, text(n.x, n.y + n.h / 2 + n.fontSize, n.label, n.fontSize));
   }
   out.push("</svg>");
   return out.join("\n");

@@ -108,8 +108,8 @@ export function Td({ children, className }: { children: ReactNode; className?: s
   return <td className={cx("px-3 py-2 align-top text-slate-700", className)}>{children}</td>;
 }
 
-export function Notice({ tone = "info", children }: { tone?: "info" | "error" | "success"; children: ReactNode }) {
-  const tones = { info: "bg-slate-50 text-slate-700 ring-slate-200", error: "bg-rose-50 text-rose-800 ring-rose-200", success: "bg-emerald-50 text-emerald-800 ring-emerald-200" };
+export function Notice({ tone = "info", children }: { tone?: "info" | "warning" | "error" | "success"; children: ReactNode }) {
+  const tones = { info: "bg-slate-50 text-slate-700 ring-slate-200", warning: "bg-amber-50 text-amber-900 ring-amber-200", error: "bg-rose-50 text-rose-800 ring-rose-200", success: "bg-emerald-50 text-emerald-800 ring-emerald-200" };
   return (
     <div role={tone === "error" ? "alert" : "status"} className={cx("rounded-lg px-4 py-3 text-sm ring-1 ring-inset", tones[tone])}>
       {children}

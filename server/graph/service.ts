@@ -8,13 +8,13 @@ import { mayReadTenant } from "@/server/auth/authorize";
 import type { Actor } from "@/server/context";
 import { clusters as clustersTable } from "@/db/schema";
 import { NotFound } from "@/server/errors";
-import { loadClusterModel } from "@/server/inventory/cluster-model";
+import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/policies/documents";
 import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
 import { EXTERNALS_GROUP } from "./ids";
 import { defaultCollapsed, groupContents, isGroup, project } from "./islands";
-import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type OverlayPath, type OverlaySpec } from "./types";
+import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "./types";
 
 export const ALL_CLUSTERS = "all";
 const CACHE_SIZE = 12;
@@ -63,7 +63,7 @@ export async function loadGraph(db: Queryable, cluster: string, overlay: Overlay
   const all = await clusterNames(db);
   const names = cluster === ALL_CLUSTERS ? all : all.includes(cluster) ? [cluster] : null;
   if (!names) throw new NotFound(`No cluster named "${cluster}".`);
-  const [docs, contexts] = await Promise.all([documentSets(db, overlay, actor), Promise.all(names.map((n) => loadClusterModel(db, n)))]);
+  const [docs, contexts] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, names)]);
   const key = `${cluster}|${overlayKey(overlay)}|${signature({
     release: docSig(docs.release),
     proposal: docs.proposal ? docSig(docs.proposal) : null,
@@ -99,6 +99,8 @@ export interface GraphView {
   collapsed: string[];
   paths: OverlayPath[];
   pathsTotal: number;
+  /** Documents the engine could not wholly apply here: the graph may lack what their authors meant. */
+  warnings: GraphWarning[];
   stats: { workloads: number; paths: number; computedMs: number; cached: boolean; secureByDefault: true };
 }
 
@@ -117,6 +119,7 @@ export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySp
     collapsed,
     paths: graph.paths.slice(0, MAX_OVERLAY_PATHS),
     pathsTotal: graph.paths.length,
+    warnings: graph.warnings,
     stats: {
       workloads: graph.data.nodes.filter((n) => n.kind === "workload").length,
       paths: graph.data.edges.filter((e) => !e.fronts).length,

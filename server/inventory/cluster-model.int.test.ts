@@ -4,13 +4,15 @@ import { useSeededDatabase } from "@/server/testing/database";
 import { NotFound } from "@/server/errors";
 import { computeReachability, createEvaluator, emptyPolicySet } from "@/server/policy";
 import type { Queryable } from "@/db/client";
-import { loadClusterModel, loadClusterModels } from "./cluster-model";
+import { loadClusterModels } from "./cluster-model";
+
+const loadOne = async (db: Queryable, name: string) => (await loadClusterModels(db, [name]))[0]!;
 
 describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
 
   it("materialises one pod per known IP, with the workload's labels and named ports", async () => {
-    const { model, region } = await loadClusterModel(database().db, "prod-eu-1");
+    const { model, region } = await loadOne(database().db, "prod-eu-1");
     expect(region).toBe("eu-west");
     const ledger = model.pods.filter((p) => p.namespace === "payments" && p.workload?.name === "ledger");
     expect(ledger).toHaveLength(3);
@@ -22,7 +24,7 @@ describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
   });
 
   it("feeds the engine: with no policies every workload reaches every other", async () => {
-    const { model } = await loadClusterModel(database().db, "staging-eu-1");
+    const { model } = await loadOne(database().db, "staging-eu-1");
     const evaluator = createEvaluator(model, emptyPolicySet());
     const decision = evaluator.decide({ src: { kind: "pod", namespace: "checkout", name: model.pods.find((p) => p.workload?.name === "checkout-web")!.name }, dst: { kind: "ip", ip: model.pods.find((p) => p.workload?.name === "cart")!.ips[0]! }, port: 8080, protocol: "TCP" });
     expect(decision.ok && decision.value.verdict).toBe("allow");
@@ -31,7 +33,7 @@ describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
   });
 
   it("says which cluster does not exist", async () => {
-    await expect(loadClusterModel(database().db, "prod-mars-1")).rejects.toThrow(NotFound);
+    await expect(loadOne(database().db, "prod-mars-1")).rejects.toThrow(NotFound);
     await expect(loadClusterModels(database().db, ["prod-eu-1", "prod-mars-1", "prod-venus-1"])).rejects.toThrow('No cluster named "prod-mars-1", "prod-venus-1".');
   });
 
@@ -39,7 +41,7 @@ describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
     const db = database().db;
     const all = await loadClusterModels(db);
     expect(all.map((c) => c.name)).toEqual(["prod-eu-1", "prod-us-1", "staging-eu-1"]);
-    for (const c of all) expect(c).toEqual(await loadClusterModel(db, c.name));
+    for (const c of all) expect(c).toEqual(await loadOne(db, c.name));
     // Every cluster's own inventory, nothing of the others'.
     const counts = all.map((c) => c.model.workloads.length);
     expect(counts.every((n) => n > 0)).toBe(true);

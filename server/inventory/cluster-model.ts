@@ -117,8 +117,3 @@ export async function loadClusterModels(db: Queryable, names?: readonly string[]
     ),
   );
 }
-
-export async function loadClusterModel(db: Queryable, clusterName: string): Promise<ClusterContext> {
-  const [context] = await loadClusterModels(db, [clusterName]);
-  return context!;
-}
