@@ -8,7 +8,7 @@ import { trpcCode } from "@/server/testing/trpc";
 const AUTHOR = "priya.payments@acme.example"; // author in payments, viewer elsewhere
 const ADMIN = "alex.admin@acme.example";
 
-describe(`graph overlay access on ${testDatabaseKind()}`, () => {
+describe(`graph service on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
 
   it("shows a change request's overlay only to someone who may read every policy in it", async () => {
@@ -42,5 +42,21 @@ describe(`graph overlay access on ${testDatabaseKind()}`, () => {
     const author = await callerFor(database().db, AUTHOR);
     expect(await trpcCode(author.graph.view({ cluster: "prod-eu-1", overlay: `cr:${randomUUID()}` }))).toBe("NOT_FOUND");
     expect(await trpcCode(author.graph.view({ cluster: "prod-eu-1", overlay: `cr:${"-".repeat(36)}` }))).toBe("BAD_REQUEST");
+  });
+
+  it("names a drafted document the engine cannot wholly apply, with where and in which clusters", async () => {
+    const author = await callerFor(database().db, AUTHOR);
+    const draft = await author.policies.createFromTemplate({ template: "egress-to-critical-service", values: { tenant: "payments", namespace: "payments", app: "ledger", service: "payments/no-such-service" } });
+    const view = await author.graph.view({ cluster: "all", overlay: "drafts" });
+    expect(view.warnings.filter((w) => w.document === draft.name)).toEqual(
+      ["prod-eu-1", "prod-us-1", "staging-eu-1"].map((cluster) => ({
+        kind: "Policy",
+        document: draft.name,
+        path: "spec.rules[0].peers[0]",
+        message: `service payments/no-such-service is not in cluster ${cluster}; this peer matches nothing there`,
+        clusters: [cluster],
+      })),
+    );
+    expect((await author.graph.view({ cluster: "prod-eu-1" })).warnings).toEqual([]);
   });
 });
