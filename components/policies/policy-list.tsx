@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Input, Notice, Table, Td } from "@/components/ui/primitives";
+import { TIERS } from "@/server/policy/documents/schema";
 
 const TIER_TITLES: Record<string, string> = {
   global: "Global tier: enterprise baseline, evaluated first",
@@ -15,7 +16,6 @@ const TIER_TITLES: Record<string, string> = {
   namespace: "Namespace tier: application teams",
   baseline: "Baseline: secure by default",
 };
-const TIER_ORDER = ["global", "regional", "cluster", "namespace", "baseline"];
 
 type Row = {
   name: string;
@@ -99,7 +99,7 @@ export function PolicyList() {
           <Rows rows={constraints} />
         </Card>
       ) : null}
-      {TIER_ORDER.map((tier) => {
+      {TIERS.map((tier) => {
         const inTier = policies.filter((p) => p.tier === tier);
         if (inTier.length === 0) return null;
         const tenants = [...new Set(inTier.map((p) => p.tenant ?? ""))].sort();

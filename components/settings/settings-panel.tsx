@@ -5,11 +5,10 @@ import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/components/ui/primitives";
+import { COMMITTEE_FUNCTIONS, ROLES } from "@/db/schema/vocabulary";
 
-const ROLES = ["viewer", "author", "approver", "admin"] as const;
-const FUNCTIONS = ["security", "networking", "platform", "application"] as const;
 type RoleName = (typeof ROLES)[number];
-type FunctionName = (typeof FUNCTIONS)[number];
+type FunctionName = (typeof COMMITTEE_FUNCTIONS)[number];
 
 const formatDate = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "—");
 
@@ -145,7 +144,7 @@ function GrantForm({ userId, tenants, onDone }: { userId: string; tenants: { id:
       <Field label="Committee" error={failure?.fields.committeeFunction?.[0]}>
         <Select name="committeeFunction" disabled={role !== "approver"} defaultValue="">
           <option value="">—</option>
-          {FUNCTIONS.map((f) => (
+          {COMMITTEE_FUNCTIONS.map((f) => (
             <option key={f}>{f}</option>
           ))}
         </Select>

@@ -4,12 +4,9 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 
-export const ROLES = ["viewer", "author", "approver", "admin"] as const;
-export type Role = (typeof ROLES)[number];
-export const COMMITTEE_FUNCTIONS = ["security", "networking", "platform", "application"] as const;
-export type CommitteeFunction = (typeof COMMITTEE_FUNCTIONS)[number];
-export const ENVIRONMENTS = ["production", "staging", "development"] as const;
-export const CRITICALITIES = ["critical", "high", "medium", "low"] as const;
+import { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES } from "./vocabulary";
+
+export { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES, type CommitteeFunction, type Role } from "./vocabulary";
 
 export type Labels = Record<string, string>;
 export type NamedPort = { name?: string; port: number; protocol: "TCP" | "UDP" | "SCTP" };

@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
 import { Badge, Card, PageHeader, Table, Td } from "@/components/ui/primitives";
 import { serverCaller } from "@/server/trpc/server";
+import { TIERS, type Tier } from "@/server/policy/documents/schema";
 
 export const metadata: Metadata = { title: "Overview" };
 
-const TIER_ORDER = ["global", "regional", "cluster", "namespace", "baseline"] as const;
-const TIER_HELP: Record<(typeof TIER_ORDER)[number], string> = {
+const TIER_HELP: Record<Tier, string> = {
   global: "Enterprise baseline, evaluated first",
   regional: "Per region or regulatory zone",
   cluster: "Per cluster",
@@ -51,7 +51,7 @@ export default async function OverviewPage() {
       <div className="mt-6 grid gap-6 lg:grid-cols-2">
         <Card title="Policies by tier">
           <ul className="divide-y divide-slate-100">
-            {TIER_ORDER.map((tier) => (
+            {TIERS.map((tier) => (
               <li key={tier} className="flex items-center justify-between py-2.5">
                 <div>
                   <p className="text-sm font-medium capitalize text-slate-900">{tier}</p>
