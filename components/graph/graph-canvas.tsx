@@ -8,7 +8,7 @@
 import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
 import { memo, useEffect, useRef, type MutableRefObject } from "react";
 import type { ElementDef } from "@/server/graph/elements";
-import { groupedLayout } from "@/server/graph/packing";
+import { groupedLayout, type GroupedLayout } from "@/server/graph/packing";
 import { applyFilters, type CanvasFilters } from "./filters";
 import { markHubs, runForceLayout } from "./force-layout";
 import { graphStylesheet } from "./stylesheet";
@@ -87,24 +87,32 @@ function sceneForSvg(cy: Core): { nodes: SvgNode[]; edges: SvgEdge[] } {
 
 const FIT_PADDING = 24;
 
-function layOut(cy: Core, layout: GraphLayout) {
-  if (layout === "force") {
-    runForceLayout(cy);
-    return;
-  }
+/** Grouped positions (leaves; compound nodes follow). Call inside a batch: it only moves nodes. */
+function placeGrouped(cy: Core): GroupedLayout {
+  const defs = cy.elements().map((e) => ({ group: e.group(), data: e.data() as ElementDef["data"], classes: e.classes().join(" ") }));
+  const laid = groupedLayout(defs, cy.height() > 0 ? cy.width() / cy.height() : 1.6);
+  cy.nodes().forEach((n) => {
+    const p = laid.positions[n.id()];
+    if (p && !n.isParent()) n.position(p);
+  });
+  return laid;
+}
+
+/** The layout knows its extent: fitting to it spares Cytoscape measuring every label first. */
+function showWhole(cy: Core, laid: GroupedLayout) {
   const width = cy.width();
   const height = cy.height();
-  const defs = cy.elements().map((e) => ({ group: e.group(), data: e.data() as ElementDef["data"], classes: e.classes().join(" ") }));
-  const laid = groupedLayout(defs, height > 0 ? width / height : 1.6);
-  cy.batch(() => {
-    cy.nodes().forEach((n) => {
-      const p = laid.positions[n.id()];
-      if (p && !n.isParent()) n.position(p);
-    });
-  });
-  // The layout knows its extent: fitting to it spares Cytoscape measuring every label first.
   const zoom = Math.min(cy.maxZoom(), Math.max(cy.minZoom(), Math.min((width - 2 * FIT_PADDING) / Math.max(laid.width, 1), (height - 2 * FIT_PADDING) / Math.max(laid.height, 1))));
   cy.viewport({ zoom, pan: { x: (width - laid.width * zoom) / 2, y: (height - laid.height * zoom) / 2 } });
+}
+
+function layOut(cy: Core, layout: GraphLayout) {
+  if (layout === "force") return runForceLayout(cy);
+  let laid: GroupedLayout | undefined;
+  cy.batch(() => {
+    laid = placeGrouped(cy);
+  });
+  showWhole(cy, laid!);
 }
 
 function GraphCanvasImpl(props: GraphCanvasProps) {
@@ -233,6 +241,7 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
     cy.nodes().forEach((n) => {
       oldPositions.set(n.id(), { ...n.position() });
     });
+    let laid: GroupedLayout | undefined;
     cy.batch(() => {
       cy.elements()
         .filter((e) => !next.has(e.id()))
@@ -259,14 +268,20 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
       cy.add(toAdd);
       if (props.overlay) cy.edges().not(".added, .removed").addClass("context");
       else cy.edges(".context").removeClass("context");
+      // One batch for everything that changes styles, so Cytoscape styles each element once.
+      if (changedIds) {
+        markHubs(cy);
+        if (callbacks.current.layout === "grouped") laid = placeGrouped(cy);
+      }
+      applyFilters(cy, callbacks.current.filters);
     });
-    if (changedIds) {
-      idKey.current = key;
-      cy.batch(() => markHubs(cy));
-      layOut(cy, callbacks.current.layout);
-    }
-    applyFilters(cy, callbacks.current.filters);
-    if (changedIds) callbacks.current.onLayout({ ms: Math.round(performance.now() - t0), nodes: cy.nodes().length, edges: cy.edges().length });
+    if (!changedIds) return;
+    idKey.current = key;
+    if (laid) showWhole(cy, laid);
+    else runForceLayout(cy);
+    const info = { nodes: cy.nodes().length, edges: cy.edges().length };
+    // Ready once drawn: styling and drawing happen in Cytoscape's next animation frame.
+    requestAnimationFrame(() => requestAnimationFrame(() => callbacks.current.onLayout({ ms: Math.round(performance.now() - t0), ...info })));
   }, [props.elements, props.overlay]);
 
   useEffect(() => {
