@@ -311,4 +311,3 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
 }
 
 export const GraphCanvas = memo(GraphCanvasImpl);
-export default GraphCanvas;

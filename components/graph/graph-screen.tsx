@@ -4,7 +4,6 @@
 // from the graph router; islands are expanded by loading their contents (one
 // query per group) and re-projecting with the same pure code the server uses.
 import { useQueries, useQuery } from "@tanstack/react-query";
-import dynamic from "next/dynamic";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
@@ -16,11 +15,11 @@ import type { GraphView } from "@/server/graph/service";
 import type { AllowanceLayer, GraphData, GraphEdge, GraphNode } from "@/server/graph/types";
 import { EdgePanel, NodePanel, IslandEdgePanel } from "./panels";
 import { DEFAULT_FILTERS, type CanvasFilters } from "./filters";
-import type { GraphCanvasApi, GraphLayout } from "./graph-canvas";
+// Cytoscape is part of this page's own bundle (it imports safely on the server), so the
+// browser fetches it with the page's other scripts instead of after hydration.
+import { GraphCanvas, type GraphCanvasApi, type GraphLayout } from "./graph-canvas";
 import { CHANGE_COLOURS, LAYER_COLOURS, LAYER_NAMES } from "./stylesheet";
 
-const loadCanvas = () => import("./graph-canvas");
-const GraphCanvas = dynamic(loadCanvas, { ssr: false, loading: () => <div className="p-6 text-sm text-slate-500">Loading the graph renderer…</div> });
 
 export interface GraphScreenProps {
   cluster: string | null;
@@ -71,10 +70,6 @@ export function drawEndpoint(id: string, nodes: ReadonlyMap<string, GraphNode>):
 }
 
 export function GraphScreen(props: GraphScreenProps) {
-  // Fetch the renderer (Cytoscape) while the graph query runs, not after it answers.
-  useEffect(() => {
-    void loadCanvas();
-  }, []);
   const trpc = useTRPC();
   const router = useRouter();
   const [cluster, setCluster] = useState<string | null>(props.cluster);
