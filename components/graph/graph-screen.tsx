@@ -31,6 +31,8 @@ export interface GraphScreenProps {
 
 type Selection = { kind: "node" | "edge"; id: string } | null;
 
+const WEBGL_FROM_ELEMENTS = 3000;
+
 function webglAvailable(): boolean {
   try {
     return document.createElement("canvas").getContext("webgl2") !== null;
@@ -133,9 +135,11 @@ export function GraphScreen(props: GraphScreenProps) {
   const poolNodes = useMemo(() => new Map((pool?.nodes ?? []).map((n) => [n.id, n])), [pool]);
   const projectedEdges = useMemo(() => new Map((projected?.edges ?? []).map((e) => [e.id, e])), [projected]);
 
+  // WebGL pans thousands of elements smoothly but spends about a second building its textures
+  // before the first frame; the canvas renderer draws a default view (islands) sooner.
   useEffect(() => {
-    if (view && webgl === null) setWebgl(view.stats.workloads >= 500 && webglAvailable());
-  }, [view, webgl]);
+    if (view && webgl === null) setWebgl(elements.length >= WEBGL_FROM_ELEMENTS && webglAvailable());
+  }, [view, webgl, elements.length]);
 
   /** Open every collapsed group that hides `id`; true when it is already drawn. */
   const reveal = useCallback(
