@@ -73,6 +73,16 @@ export interface CRule {
   policy: Policy;
   peers: PeerFn[] | null;
   ports: PortFn[] | null;
+  /**
+   * The last exception epoch at which the rule counts (see Evaluator.epochAt): its expiry's index
+   * among the sorted expiries, Infinity without expiry, -1 for an unreadable one (never counts).
+   */
+  activeUntil: number;
+}
+
+/** @internal Whether a compiled rule counts at an exception epoch (only exceptions expire). */
+export function activeAt(r: CRule, epoch: number): boolean {
+  return r.activeUntil >= epoch;
 }
 
 export type PeerFn = (peer: Identity) => boolean;
@@ -188,7 +198,10 @@ export interface Decision {
   nearestAllow?: NearestAllow;
 }
 
-const PROTO_INDEX: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
+/** A protocol's slot in the cache key; -1 for anything else (flows from untyped callers). */
+function protoIndex(p: string): number {
+  return p === "TCP" ? 0 : p === "UDP" ? 1 : p === "SCTP" ? 2 : -1;
+}
 
 function labelsKey(l: Labels, only?: ReadonlySet<string>): string {
   const keys = Object.keys(l).sort();
@@ -490,6 +503,8 @@ export class Evaluator {
   }
 
   private compilePolicy(policy: Policy): { policy: Policy; rules: CRule[] } {
+    // Expiry instants are parsed once, here: a decision compares epoch numbers.
+    const activeUntil = !policy.expiresAt ? Infinity : this.expiries.indexOf(Date.parse(policy.expiresAt));
     return {
       policy,
       rules: policy.rules.map((rule) => ({
@@ -497,6 +512,7 @@ export class Evaluator {
         policy,
         peers: rule.peers ? rule.peers.map((p) => this.compilePeer(p, policy)) : null,
         ports: rule.ports ? rule.ports.map((p) => compilePort(p)) : null,
+        activeUntil,
       })),
     };
   }
@@ -637,17 +653,15 @@ export class Evaluator {
   }
 
   resolve(ep: FlowEndpoint, field = "endpoint"): Result<Identity, FlowError> {
-    const r = this.resolveId(ep, field);
-    return r instanceof FlowError ? { ok: false, error: r } : { ok: true, value: r };
+    const known = this.knownIdentity(ep);
+    return known ? { ok: true, value: known } : this.resolveSlow(ep, field);
   }
 
-  private resolveId(ep: FlowEndpoint, field: string): Identity | FlowError {
-    if (ep.kind === "pod") {
-      const e = this.podByName.get(ep.namespace)?.get(ep.name) ?? this.findPod(ep.namespace, ep.name);
-      return e ? e.identity : new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`);
-    }
-    const r = this.resolveSlow(ep, field);
-    return r.ok ? r.value : r.error;
+  /** The hit path of resolution: a pod by its exact name or an address seen before; undefined otherwise. */
+  private knownIdentity(ep: FlowEndpoint): Identity | undefined {
+    if (ep.kind === "pod") return this.podByName.get(ep.namespace)?.get(ep.name)?.identity;
+    if (ep.kind === "ip") return (this.podsByIp.get(ep.ip) ?? this.externalByIp.get(ep.ip))?.identity;
+    return undefined;
   }
 
   private resolveSlow(ep: FlowEndpoint, field: string): Result<Identity, FlowError> {
@@ -657,11 +671,7 @@ export class Evaluator {
         return e ? { ok: true, value: e.identity } : { ok: false, error: new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`) };
       }
       case "ip": {
-        // Known addresses first: parsing (bigint) is only needed for a new address.
-        const pod = this.podsByIp.get(ep.ip);
-        if (pod) return { ok: true, value: pod.identity };
-        const known = this.externalByIp.get(ep.ip);
-        if (known) return { ok: true, value: known.identity };
+        // Known addresses were looked up by knownIdentity: parsing (bigint) is only needed for a new address.
         const parsed = parseIp(ep.ip);
         if (!parsed) return { ok: false, error: new FlowError(field, `expected "<namespace>/<pod>" or an IP address, got ${JSON.stringify(ep.ip)}`) };
         const node = this.nodesByIp.get(ep.ip);
@@ -692,9 +702,10 @@ export class Evaluator {
   // -------------------------------------------------------------------------
   // Decisions
 
-  private epochOf(time: string | Date | undefined): number {
+  /** How many exception expiries have passed at an instant (ms; default now). */
+  private epochOf(time: string | Date | number | undefined): number {
     if (this.expiries.length === 0) return 0;
-    const t = time === undefined ? Date.now() : typeof time === "string" ? Date.parse(time) : time.getTime();
+    const t = time === undefined ? Date.now() : typeof time === "number" ? time : typeof time === "string" ? Date.parse(time) : time.getTime();
     let n = 0;
     while (n < this.expiries.length && this.expiries[n]! <= t) n++;
     return n;
@@ -702,28 +713,39 @@ export class Evaluator {
 
   /** Decide one flow. Errors (unknown pod, bad address) are returned, not thrown. */
   decide(flow: Flow): Result<Decision, FlowError> {
-    if (!Number.isInteger(flow.port) || flow.port < 1 || flow.port > 65535) return { ok: false, error: new FlowError("port", `expected a port number between 1 and 65535, got ${String(flow.port)}`) };
-    if (PROTO_INDEX[flow.protocol] === undefined) return { ok: false, error: new FlowError("protocol", `expected one of TCP, UDP, SCTP, got ${JSON.stringify(flow.protocol)}`) };
-    // An unparseable time would otherwise count every exception as active.
-    if (flow.time !== undefined && Number.isNaN(typeof flow.time === "string" ? Date.parse(flow.time) : flow.time.getTime())) {
-      return { ok: false, error: new FlowError("time", `expected an ISO-8601 instant, got ${JSON.stringify(String(flow.time))}`) };
+    const { port, protocol, time } = flow;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, error: new FlowError("port", `expected a port number between 1 and 65535, got ${String(port)}`) };
+    const proto = protoIndex(protocol);
+    if (proto < 0) return { ok: false, error: new FlowError("protocol", `expected one of TCP, UDP, SCTP, got ${JSON.stringify(protocol)}`) };
+    let at: number | undefined;
+    if (time !== undefined) {
+      at = typeof time === "string" ? Date.parse(time) : time.getTime();
+      // An unparseable time would otherwise count every exception as active.
+      if (Number.isNaN(at)) return { ok: false, error: new FlowError("time", `expected an ISO-8601 instant, got ${JSON.stringify(String(time))}`) };
     }
-    const src = this.resolveId(flow.src, "src");
-    if (src instanceof FlowError) return { ok: false, error: src };
-    const dst = this.resolveId(flow.dst, "dst");
-    if (dst instanceof FlowError) return { ok: false, error: dst };
-    return this.cachedResult(src, dst, flow.port, flow.protocol, flow.time);
+    let src = this.knownIdentity(flow.src);
+    if (src === undefined) {
+      const r = this.resolveSlow(flow.src, "src");
+      if (!r.ok) return r;
+      src = r.value;
+    }
+    let dst = this.knownIdentity(flow.dst);
+    if (dst === undefined) {
+      const r = this.resolveSlow(flow.dst, "dst");
+      if (!r.ok) return r;
+      dst = r.value;
+    }
+    return this.cached(src, dst, port, protocol, proto, this.epochs === 1 ? 0 : this.epochOf(at));
   }
 
   /** Cached decision between two identities. */
   decideIdentities(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): Decision {
-    return this.cachedResult(src, dst, port, protocol, time).value;
+    return this.cached(src, dst, port, protocol, protoIndex(protocol), this.epochOf(time)).value;
   }
 
   /** The cache holds shared, immutable result objects, so a hit allocates nothing. */
-  private cachedResult(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): CachedDecision {
-    const epoch = this.epochs === 1 ? 0 : this.epochOf(time);
-    const pp = port * 4 + PROTO_INDEX[protocol];
+  private cached(src: Identity, dst: Identity, port: number, protocol: Protocol, proto: number, epoch: number): CachedDecision {
+    const pp = port * 4 + proto;
     const hit = this.decisions.get(src.id, dst.id, pp, epoch);
     if (hit !== undefined) {
       this.hits++;
@@ -744,11 +766,6 @@ export class Evaluator {
   subjectIndex(id: number): { egress: SubjectIndex; ingress: SubjectIndex } {
     const st = this.states[id]!;
     return { egress: st.egress, ingress: st.ingress };
-  }
-
-  /** @internal Whether an exception policy counts at the given epoch. */
-  activeAt(policy: Policy, epoch: number): boolean {
-    return this.isActive(policy, epoch);
   }
 
   /** The exception epoch of an instant (index into sorted expiries). */
@@ -818,13 +835,6 @@ export class Evaluator {
     return true;
   }
 
-  private isActive(policy: Policy, epoch: number): boolean {
-    if (!policy.expiresAt) return true;
-    const t = Date.parse(policy.expiresAt);
-    // Active while fewer expiries than this one have passed.
-    return this.expiries.indexOf(t) >= epoch;
-  }
-
   private evaluate(src: Identity, dst: Identity, port: number, protocol: Protocol, epoch: number): Decision {
     const srcSt = this.states[src.id]!;
     const dstSt = this.states[dst.id]!;
@@ -833,28 +843,15 @@ export class Evaluator {
 
     // 1. Compliance constraints: any match denies the whole flow.
     const constraint = (egressApplies ? this.firstMatch(srcSt.egress.constraint, dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstMatch(dstSt.ingress.constraint, src, port, protocol, dst) : undefined);
-    if (constraint) {
-      const eff = ruleEffect(constraint, "deny", `compliance constraint ${refLabel(constraint.policy.ref)} forbids this flow`);
-      const na = { applicable: false, verdict: "deny" as const, effects: [] };
-      return { verdict: "deny", flow: eff, egress: { ...na, applicable: egressApplies, effects: egressApplies ? [eff] : [] }, ingress: { ...na, applicable: ingressApplies, effects: ingressApplies ? [eff] : [] } };
-    }
+    if (constraint) return flowDecision("deny", constraint, egressApplies, ingressApplies);
     // 2. Active exceptions: a match allows the whole flow.
-    const active = (list: CRule[]) => list.filter((r) => this.isActive(r.policy, epoch));
-    const exception = (egressApplies ? this.firstMatch(active(srcSt.egress.exception), dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstMatch(active(dstSt.ingress.exception), src, port, protocol, dst) : undefined);
-    if (exception) {
-      const eff = ruleEffect(exception, "allow", `exception ${refLabel(exception.policy.ref)}${exception.policy.expiresAt ? ` (expires ${exception.policy.expiresAt})` : ""} allows this flow`);
-      return { verdict: "allow", flow: eff, egress: { applicable: egressApplies, verdict: "allow", effects: [eff] }, ingress: { applicable: ingressApplies, verdict: "allow", effects: [eff] } };
-    }
-    const egress = egressApplies ? this.direction("egress", srcSt.egress, dst, port, protocol, dst) : notApplicable("egress", "the source is not a pod on the pod network, so no egress policy applies");
-    const ingress = ingressApplies ? this.direction("ingress", dstSt.ingress, src, port, protocol, dst) : notApplicable("ingress", "the destination is not a pod on the pod network, so no ingress policy applies");
-    const verdict: Verdict = egress.verdict === "allow" && ingress.verdict === "allow" ? "allow" : "deny";
-    const decision: Decision = { verdict, egress, ingress };
-    if (verdict === "deny") {
-      const denying = egress.verdict === "deny" ? { dir: "egress" as const, idx: srcSt.egress, peer: dst } : { dir: "ingress" as const, idx: dstSt.ingress, peer: src };
-      const near = this.nearestAllow(denying.idx, denying.peer, port, protocol, dst, denying.dir === "egress" ? egress : ingress, active);
-      if (near) decision.nearestAllow = near;
-    }
-    return decision;
+    const exception = (egressApplies ? this.firstActive(srcSt.egress.exception, epoch, dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstActive(dstSt.ingress.exception, epoch, src, port, protocol, dst) : undefined);
+    if (exception) return flowDecision("allow", exception, egressApplies, ingressApplies);
+    const egress = egressApplies ? this.direction("egress", srcSt.egress, dst, port, protocol, dst) : NOT_APPLICABLE.egress;
+    const ingress = ingressApplies ? this.direction("ingress", dstSt.ingress, src, port, protocol, dst) : NOT_APPLICABLE.ingress;
+    if (egress.verdict === "allow" && ingress.verdict === "allow") return new LazyDecision("allow", egress, ingress, null, null);
+    const denying = egress.verdict === "deny" ? { idx: srcSt.egress, peer: dst, decided: egress } : { idx: dstSt.ingress, peer: src, decided: ingress };
+    return new LazyDecision("deny", egress, ingress, null, () => this.nearestAllow(denying.idx, denying.peer, port, protocol, dst, denying.decided, epoch));
   }
 
   private firstMatch(list: CRule[], peer: Identity, port: number, protocol: Protocol, dst: Identity): CRule | undefined {
@@ -862,69 +859,43 @@ export class Evaluator {
     return undefined;
   }
 
+  private firstActive(list: CRule[], epoch: number, peer: Identity, port: number, protocol: Protocol, dst: Identity): CRule | undefined {
+    for (const r of list) if (activeAt(r, epoch) && this.ruleMatches(r, peer, port, protocol, dst)) return r;
+    return undefined;
+  }
+
+  /** Decides one direction; the effects (the rationale) are built from `pass` and the deciding step when read. */
   private direction(dir: Direction, idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity): DirectionDecision {
-    const effects: Effect[] = [];
     // 3. Admin tiers: first matching rule in (tier, priority, rule order) decides; Pass skips the remaining admin rules.
+    let pass: CRule | null = null;
     for (const r of idx.admin) {
       if (!this.ruleMatches(r, peer, port, protocol, dst)) continue;
       const a = r.rule.action;
       if (a === "pass") {
-        effects.push(ruleEffect(r, "pass", `${describeRule(r.rule.ref)} passes the decision to namespace policies`));
+        pass = r;
         break;
       }
-      effects.push(ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
-      return { applicable: true, verdict: a, effects };
+      return new LazyDirection(true, a, null, () => ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
     }
     // 4. Namespace policies (NetworkPolicy semantics; Cilium deny rules win within the layer,
     //    also from policies that do not isolate the pod).
     const deny = this.firstMatch(idx.npDeny, peer, port, protocol, dst);
-    if (deny) {
-      effects.push(ruleEffect(deny, "deny", `${describeRule(deny.rule.ref)} denies it`));
-      return { applicable: true, verdict: "deny", effects };
-    }
+    if (deny) return new LazyDirection(true, "deny", pass, () => ruleEffect(deny, "deny", `${describeRule(deny.rule.ref)} denies it`));
     if (idx.npPolicies.length > 0) {
       const allow = this.firstMatch(idx.npAllow, peer, port, protocol, dst);
-      if (allow) {
-        effects.push(ruleEffect(allow, "allow", `${describeRule(allow.rule.ref)} allows it`));
-        return { applicable: true, verdict: "allow", effects };
-      }
-      const names = idx.npPolicies.map((p) => `${p.ref.kind} ${refLabel(p.ref)}`);
-      const first = idx.npPolicies[0]!;
-      effects.push({
-        layer: "namespace",
-        direction: dir,
-        verdict: "deny",
-        policy: first.ref,
-        reason: `${dir === "egress" ? "the source" : "the destination"} is isolated for ${dir} by ${names.join(", ")} and no ${dir} rule of ${names.length > 1 ? "them" : "it"} allows this peer and port`,
-      });
-      return { applicable: true, verdict: "deny", effects };
+      if (allow) return new LazyDirection(true, "allow", pass, () => ruleEffect(allow, "allow", `${describeRule(allow.rule.ref)} allows it`));
+      return new LazyDirection(true, "deny", pass, () => isolationEffect(dir, idx.npPolicies));
     }
     // 5. Baseline: first matching rule decides.
     for (const r of idx.baseline) {
       if (!this.ruleMatches(r, peer, port, protocol, dst)) continue;
       const a = r.rule.action === "deny" ? "deny" : "allow";
-      effects.push(ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
-      return { applicable: true, verdict: a, effects };
+      return new LazyDirection(true, a, pass, () => ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
     }
-    const v: Verdict = this.options.secureByDefault ? "deny" : "allow";
-    effects.push({
-      layer: "default",
-      direction: dir,
-      verdict: v,
-      reason: this.options.secureByDefault ? `no policy decides ${dir}; the platform default (secure by default) denies` : `no policy selects ${dir === "egress" ? "the source" : "the destination"} for ${dir}; Kubernetes allows by default`,
-    });
-    return { applicable: true, verdict: v, effects };
+    return defaultDirection(dir, this.options.secureByDefault, pass);
   }
 
-  private nearestAllow(
-    idx: SubjectIndex,
-    peer: Identity,
-    port: number,
-    protocol: Protocol,
-    dst: Identity,
-    decided: DirectionDecision,
-    active: (list: CRule[]) => CRule[],
-  ): NearestAllow | undefined {
+  private nearestAllow(idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity, decided: DirectionDecision, epoch: number): NearestAllow | undefined {
     // One pass over the allow rules that could apply; prefer a rule that matches but was
     // overridden, then one with the right peer (other port), then the right port (other peer).
     let overridden: { r: CRule; layer: Effect["layer"] } | undefined;
@@ -932,7 +903,8 @@ export class Evaluator {
     let samePort: { r: CRule; layer: Effect["layer"] } | undefined;
     const scan = (list: CRule[], layer: Effect["layer"]) => {
       for (const r of list) {
-        if (r.rule.action !== "allow") continue;
+        // An expired exception would allow nothing: never offer it as the nearest allow.
+        if (r.rule.action !== "allow" || !activeAt(r, epoch)) continue;
         const po = r.ports === null || r.ports.some((f) => f(port, protocol, dst));
         const pe = r.peers === null || r.peers.some((f) => f(peer));
         if (po && pe) overridden ??= { r, layer };
@@ -943,8 +915,7 @@ export class Evaluator {
     scan(idx.npAllow, "namespace");
     scan(idx.admin, "admin");
     scan(idx.baseline, "baseline");
-    // An expired exception would allow nothing: never offer it as the nearest allow.
-    scan(active(idx.exception), "exception");
+    scan(idx.exception, "exception");
     if (overridden) {
       const ref = overridden.r.rule.ref;
       const by = decided.effects[decided.effects.length - 1];
@@ -962,8 +933,99 @@ export class Evaluator {
   }
 }
 
-function notApplicable(dir: Direction, reason: string): DirectionDecision {
-  return { applicable: false, verdict: "allow", effects: [{ layer: "default", direction: dir, verdict: "allow", reason }] };
+/**
+ * One direction of a decision. The verdict is known when it is made; the effects (reasons, rule
+ * references) are built on first read, since most decisions are counted, not explained.
+ */
+class LazyDirection implements DirectionDecision {
+  private built: Effect[] | undefined;
+  constructor(
+    readonly applicable: boolean,
+    readonly verdict: Verdict,
+    /** The admin rule that passed the decision on, when one did. */
+    private readonly pass: CRule | null,
+    /** The effect that decided; null for none (a flow-level decision where the direction does not apply). */
+    private readonly last: (() => Effect) | null,
+  ) {}
+
+  get effects(): Effect[] {
+    if (this.built === undefined) {
+      const out: Effect[] = [];
+      if (this.pass) out.push(ruleEffect(this.pass, "pass", `${describeRule(this.pass.rule.ref)} passes the decision to namespace policies`));
+      if (this.last) out.push(this.last());
+      this.built = out;
+    }
+    return this.built;
+  }
+
+  toJSON(): { applicable: boolean; verdict: Verdict; effects: Effect[] } {
+    return { applicable: this.applicable, verdict: this.verdict, effects: this.effects };
+  }
+}
+
+/** A decision whose flow-level effect and nearest allow are built on first read (see LazyDirection). */
+class LazyDecision implements Decision {
+  private flowBuilt: Effect | undefined;
+  private nearestBuilt: NearestAllow | undefined | null = null;
+  constructor(
+    readonly verdict: Verdict,
+    readonly egress: DirectionDecision,
+    readonly ingress: DirectionDecision,
+    private readonly flowFn: (() => Effect) | null,
+    private readonly nearestFn: (() => NearestAllow | undefined) | null,
+  ) {}
+
+  get flow(): Effect | undefined {
+    if (this.flowBuilt === undefined && this.flowFn) this.flowBuilt = this.flowFn();
+    return this.flowBuilt;
+  }
+
+  get nearestAllow(): NearestAllow | undefined {
+    if (this.nearestBuilt === null) this.nearestBuilt = this.nearestFn ? this.nearestFn() : undefined;
+    return this.nearestBuilt;
+  }
+
+  toJSON(): Decision {
+    const flow = this.flow;
+    const nearestAllow = this.nearestAllow;
+    return { verdict: this.verdict, ...(flow ? { flow } : {}), egress: this.egress, ingress: this.ingress, ...(nearestAllow ? { nearestAllow } : {}) };
+  }
+}
+
+/** A constraint (deny) or an active exception (allow) decided the whole flow. */
+function flowDecision(verdict: Verdict, r: CRule, egressApplies: boolean, ingressApplies: boolean): Decision {
+  const p = r.policy;
+  const reason = verdict === "deny" ? `compliance constraint ${refLabel(p.ref)} forbids this flow` : `exception ${refLabel(p.ref)}${p.expiresAt ? ` (expires ${p.expiresAt})` : ""} allows this flow`;
+  let eff: Effect | undefined;
+  const effect = () => (eff ??= ruleEffect(r, verdict, reason));
+  // A constraint lists its effect only in the directions that apply; an exception in both.
+  const egress = new LazyDirection(egressApplies, verdict, null, verdict === "allow" || egressApplies ? effect : null);
+  const ingress = new LazyDirection(ingressApplies, verdict, null, verdict === "allow" || ingressApplies ? effect : null);
+  return new LazyDecision(verdict, egress, ingress, effect, null);
+}
+
+/** The direction verdict of a flow whose source (egress) or destination (ingress) is not a pod on the pod network. */
+const NOT_APPLICABLE: Record<Direction, DirectionDecision> = {
+  egress: new LazyDirection(false, "allow", null, () => ({ layer: "default", direction: "egress", verdict: "allow", reason: "the source is not a pod on the pod network, so no egress policy applies" })),
+  ingress: new LazyDirection(false, "allow", null, () => ({ layer: "default", direction: "ingress", verdict: "allow", reason: "the destination is not a pod on the pod network, so no ingress policy applies" })),
+};
+
+/** When no layer decides a direction: the platform default (secure by default) or Kubernetes' default allow. */
+function defaultDirection(dir: Direction, deny: boolean, pass: CRule | null): DirectionDecision {
+  const verdict: Verdict = deny ? "deny" : "allow";
+  const reason = deny ? `no policy decides ${dir}; the platform default (secure by default) denies` : `no policy selects ${dir === "egress" ? "the source" : "the destination"} for ${dir}; Kubernetes allows by default`;
+  return new LazyDirection(true, verdict, pass, () => ({ layer: "default", direction: dir, verdict, reason }));
+}
+
+function isolationEffect(dir: Direction, npPolicies: readonly Policy[]): Effect {
+  const names = npPolicies.map((p) => `${p.ref.kind} ${refLabel(p.ref)}`);
+  return {
+    layer: "namespace",
+    direction: dir,
+    verdict: "deny",
+    policy: npPolicies[0]!.ref,
+    reason: `${dir === "egress" ? "the source" : "the destination"} is isolated for ${dir} by ${names.join(", ")} and no ${dir} rule of ${names.length > 1 ? "them" : "it"} allows this peer and port`,
+  };
 }
 
 function ruleEffect(r: CRule, verdict: Effect["verdict"], reason: string): Effect {

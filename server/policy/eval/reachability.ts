@@ -9,7 +9,7 @@
  * answers come from the same compiled rules.
  */
 import type { FlowEndpoint, Protocol } from "../model";
-import type { CRule, Evaluator, Identity, PeerFn, SubjectIndex } from "./evaluator";
+import { activeAt, type CRule, type Evaluator, type Identity, type PeerFn, type SubjectIndex } from "./evaluator";
 import { compileSelector } from "./selectors";
 import { formatDecisionPath } from "./explain";
 
@@ -284,7 +284,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     const out = new Uint32Array(words);
     let any = false;
     for (const r of rules) {
-      if (r.policy.layer === "exception" && !ev.activeAt(r.policy, epoch)) continue;
+      if (!activeAt(r, epoch)) continue;
       if (!andMask(tmp, r, probe, dir, subject)) continue;
       any = true;
       for (let w = 0; w < words; w++) out[w]! |= tmp[w]!;
