@@ -34,6 +34,7 @@ import { stringify } from "yaml";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PolicyInputError } from "../errors";
 import { ADMIN_TIER_ORDER, MATCH_ALL, NS_NAME_LABEL, type AdminTier, type LabelSelector, type NamespaceMatch, type Peer, type Policy, type PolicyRule, type PortMatch, type RuleRef, type SourceRef } from "../model";
+import { compareDecisionOrder } from "../eval/evaluator";
 import { isEmptySelector } from "../eval/selectors";
 import { readManifestSources } from "../read/manifests";
 import { lowerDocuments, type LowerResult, type TargetCluster } from "../documents/lower";
@@ -455,8 +456,8 @@ function renderAdmin(ctx: Ctx, admin: Policy[]): void {
   const byTier = new Map<AdminTier, Policy[]>();
   for (const p of admin) byTier.set(p.tier ?? "cluster", [...(byTier.get(p.tier ?? "cluster") ?? []), p]);
   for (const tier of ADMIN_TIER_ORDER) {
-    // Same order as the evaluator: priority, then id. Ranks keep it exact inside the band.
-    const list = (byTier.get(tier) ?? []).sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // The evaluator's order; ranks keep it exact inside the band.
+    const list = (byTier.get(tier) ?? []).sort(compareDecisionOrder);
     list.forEach((p, rank) => {
       if (rank >= BAND_WIDTH) warn(ctx, p.ref, `more than ${BAND_WIDTH} policies in tier ${tier}: priority clamped, order inside the tier is no longer exact`);
       const priority = PRIORITY_BAND[tier] + Math.min(rank, BAND_WIDTH - 1);
@@ -502,7 +503,7 @@ function renderException(ctx: Ctx, p: Policy, now: number): void {
 }
 
 function renderBaseline(ctx: Ctx, baseline: Policy[]): void {
-  const list = [...baseline].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const list = [...baseline].sort(compareDecisionOrder);
   if (list.length === 0) return;
   if (ctx.target === "cnp-v1alpha2") {
     list.forEach((p, rank) => pushAdmin(ctx, `pp-baseline-${p.ref.name}`, [p], p.subject, renderAdminRules(ctx, p, p.rules, true), rank, "Baseline", { [ANNOTATION.tier]: "baseline" }));

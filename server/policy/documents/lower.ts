@@ -42,7 +42,7 @@ import type { PolicyInputError } from "../errors";
 import { matchesSelector } from "../eval/selectors";
 import { toSelector } from "../read/manifests";
 import type { PathSeg } from "../read/yaml";
-import { API_VERSION, type Peer as DocPeer, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "./schema";
+import { API_VERSION, type Peer as DocPeer, type PolicyDocument, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "./schema";
 import { docProblem, type LocatedDocument } from "./read";
 
 export const TENANT_LABEL = "tenant";
@@ -262,6 +262,18 @@ export function appliesTo(scope: { regions?: string[]; clusters?: string[] } | u
   return (scope.clusters ?? []).includes(cluster.name) || (cluster.region !== undefined && (scope.regions ?? []).includes(cluster.region));
 }
 
+/**
+ * Where an admin-tier (global, regional, cluster) or baseline Policy document sits in the decision
+ * order, as lowered: its IR id, layer, tier and priority (see compareDecisionOrder).
+ */
+export function decisionOrderOf(doc: PolicyDocument): Pick<Policy, "id" | "layer" | "tier" | "priority"> {
+  const id = `${doc.kind}/${doc.metadata.name}`;
+  const { tier, priority } = doc.spec;
+  if (tier === "baseline") return { id, layer: "baseline", priority: 0 };
+  if (tier === "namespace") throw new Error(`unreachable: ${id} is a namespace-tier policy, which has no admin order`);
+  return { id, layer: "admin", tier, priority: priority ?? DEFAULT_ADMIN_PRIORITY };
+}
+
 function sourceRef(d: AnyPolicyDoc): SourceRef {
   return {
     kind: d.document.kind,
@@ -346,9 +358,7 @@ export function lowerDocuments(docs: readonly LocatedDocument[], cluster: Target
     }
     const subjectNs = namespacesCovered(model, spec.subject);
     policies.push({
-      id,
-      layer: spec.tier === "baseline" ? "baseline" : "admin",
-      ...(spec.tier === "baseline" ? { priority: 0 } : { tier: spec.tier, priority: spec.priority ?? DEFAULT_ADMIN_PRIORITY }),
+      ...decisionOrderOf(doc),
       subject: workloadSelectorOf(spec.subject),
       policyTypes: { ingress: true, egress: true },
       rules: lowerRules(subjectNs),

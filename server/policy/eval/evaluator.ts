@@ -35,7 +35,7 @@ import {
 } from "../model";
 import { FlowError, type Result } from "../errors";
 import { cidrContainsIp, formatIp, parseCidr, parseIp, representativeIp, type ParsedCidr, type ParsedIp } from "../util/ip";
-import { compileSelector, dnsMatches, type LabelPredicate } from "./selectors";
+import { compileNamespaceMatch, compileSelector, dnsMatches, isKubeDns, type LabelPredicate } from "./selectors";
 
 export interface EvaluatorOptions {
   /** Platform default when no layer decides: deny when true. Off for plain Kubernetes semantics. */
@@ -254,8 +254,24 @@ function describePorts(ports: readonly PortMatch[] | null): string {
     .join(", ");
 }
 
-function tierOf(p: Policy): AdminTier {
+function tierOf(p: Pick<Policy, "tier">): AdminTier {
   return p.tier ?? "cluster";
+}
+
+/** What places an admin-tier or baseline policy in the decision order. */
+export type DecisionOrderKey = Pick<Policy, "id" | "tier" | "priority">;
+
+/**
+ * The decision order of admin-tier policies (and, among themselves, of baseline policies): tier
+ * (global, regional, cluster; none counts as cluster), then priority (lower first; none counts as 0),
+ * then id. Lint and the compiler order rules with this too, so they cannot disagree with decisions.
+ */
+export function compareDecisionOrder(a: DecisionOrderKey, b: DecisionOrderKey): number {
+  const t = ADMIN_TIER_ORDER.indexOf(tierOf(a)) - ADMIN_TIER_ORDER.indexOf(tierOf(b));
+  if (t !== 0) return t;
+  const pr = (a.priority ?? 0) - (b.priority ?? 0);
+  if (pr !== 0) return pr;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 export interface PodEntry {
@@ -348,14 +364,11 @@ export class Evaluator {
     }
     for (const c of compiled) {
       const { policy } = c;
-      const nsMatch = policy.subject.namespaces;
-      let namespaces: string[];
-      if (nsMatch.kind === "names") namespaces = [...nsMatch.names];
-      else if (nsMatch.kind === "policy") namespaces = policy.namespace ? [policy.namespace] : [];
-      else {
-        const pred = compileSelector(nsMatch.selector);
-        namespaces = [...byNamespace.keys()].filter((n) => pred(this.nsLabels.get(n) ?? { [NS_NAME_LABEL]: n }));
-      }
+      const m = policy.subject.namespaces;
+      const inNamespace = compileNamespaceMatch(m, policy.namespace);
+      // Named namespaces (or the policy's own) narrow the candidates; the shared predicate decides.
+      const candidates = m.kind === "names" ? new Set(m.names) : m.kind === "policy" ? [policy.namespace ?? ""] : byNamespace.keys();
+      const namespaces = [...candidates].filter((n) => byNamespace.has(n) && inNamespace(n, this.nsLabels.get(n) ?? { [NS_NAME_LABEL]: n }));
       const podPred = compileSelector(policy.subject.pods);
       for (const ns of namespaces) {
         for (const st of byNamespace.get(ns) ?? []) {
@@ -364,16 +377,7 @@ export class Evaluator {
         }
       }
     }
-    const order = (a: CRule, b: CRule): number => {
-      const pa = a.policy;
-      const pb = b.policy;
-      const t = ADMIN_TIER_ORDER.indexOf(tierOf(pa)) - ADMIN_TIER_ORDER.indexOf(tierOf(pb));
-      if (t !== 0) return t;
-      const pr = (pa.priority ?? 0) - (pb.priority ?? 0);
-      if (pr !== 0) return pr;
-      if (pa.id !== pb.id) return pa.id < pb.id ? -1 : 1;
-      return a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
-    };
+    const order = (a: CRule, b: CRule): number => compareDecisionOrder(a.policy, b.policy) || a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
     for (const st of this.states) {
       for (const idx of [st.egress, st.ingress]) {
         idx.admin.sort(order);
@@ -536,27 +540,17 @@ export class Evaluator {
   private compilePeerRaw(peer: Peer, policy: Policy): PeerFn {
     switch (peer.kind) {
       case "workloads": {
-        const ns = peer.selector.namespaces;
+        const inNamespace = compileNamespaceMatch(peer.selector.namespaces, policy.namespace);
         const podPred = compileSelector(peer.selector.pods);
-        let nsPred: (id: Identity) => boolean;
-        if (ns.kind === "policy") {
-          const home = policy.namespace;
-          nsPred = (id) => id.namespace === home;
-        } else if (ns.kind === "names") {
-          const names = new Set(ns.names);
-          nsPred = (id) => names.has(id.namespace!);
-        } else {
-          const pred = compileSelector(ns.selector);
-          const memo = new Map<string, boolean>();
-          nsPred = (id) => {
-            let v = memo.get(id.namespace!);
-            if (v === undefined) {
-              v = pred(id.nsLabels);
-              memo.set(id.namespace!, v);
-            }
-            return v;
-          };
-        }
+        const memo = new Map<string, boolean>();
+        const nsPred = (id: Identity): boolean => {
+          let v = memo.get(id.namespace!);
+          if (v === undefined) {
+            v = inNamespace(id.namespace!, id.nsLabels);
+            memo.set(id.namespace!, v);
+          }
+          return v;
+        };
         // Workload selectors pick pods on the pod network; host-network pods look like their node.
         return (id) => id.kind === "pod" && !id.hostNetwork && nsPred(id) && podPred(id.labels);
       }
@@ -584,7 +578,7 @@ export class Evaluator {
           case "cluster":
             return (id) => id.kind !== "external";
           case "kube-dns":
-            return (id) => id.kind === "pod" && !id.hostNetwork && id.namespace === "kube-system" && id.labels["k8s-app"] === "kube-dns";
+            return (id) => id.kind === "pod" && !id.hostNetwork && isKubeDns(id.namespace, id.labels);
           case "host":
           case "remote-node":
             return (id) => id.kind === "node" || (id.kind === "pod" && id.hostNetwork);

@@ -10,7 +10,7 @@
  */
 import type { FlowEndpoint, Protocol } from "../model";
 import { activeAt, type CRule, type Evaluator, type Identity, type PeerFn, type SubjectIndex } from "./evaluator";
-import { compileSelector } from "./selectors";
+import { compileNamespaceMatch } from "./selectors";
 import { formatDecisionPath } from "./explain";
 
 export interface ReachabilityNode {
@@ -151,25 +151,19 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     if (!e) byNamespace.set(id.namespace, (e = { nsLabels: id.nsLabels, members: [] }));
     e.members.push(i);
   });
-  const nsSelCache = new Map<string, string[]>();
+  const nsMatchCache = new Map<string, number[]>();
   const candidates = (f: PeerFn): Iterable<number> | null => {
     const meta = ev.peerMeta.get(f);
     if (!meta || meta.peer.kind !== "workloads") return null;
     const m = meta.peer.selector.namespaces;
-    let names: string[];
-    if (m.kind === "policy") names = meta.policy.namespace ? [meta.policy.namespace] : [];
-    else if (m.kind === "names") names = [...m.names];
-    else {
-      const key = JSON.stringify(m.selector);
-      let hit = nsSelCache.get(key);
-      if (!hit) {
-        const pred = compileSelector(m.selector);
-        hit = [...byNamespace.entries()].filter(([, e]) => pred(e.nsLabels)).map(([name]) => name);
-        nsSelCache.set(key, hit);
-      }
-      names = hit;
+    const key = m.kind === "policy" ? `policy:${meta.policy.namespace ?? ""}` : JSON.stringify(m);
+    let members = nsMatchCache.get(key);
+    if (!members) {
+      const inNamespace = compileNamespaceMatch(m, meta.policy.namespace);
+      members = [...byNamespace.entries()].filter(([name, e]) => inNamespace(name, e.nsLabels)).flatMap(([, e]) => e.members);
+      nsMatchCache.set(key, members);
     }
-    return names.flatMap((name) => byNamespace.get(name)?.members ?? []);
+    return members;
   };
   // Non-workload peers (ipBlock, entity, dns, service, nodes) do not depend on the policy: share their bitsets.
   const sharedPeerBits = new Map<string, Bits>();
