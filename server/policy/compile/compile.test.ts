@@ -118,7 +118,7 @@ describe("compiler", () => {
     const bad: CompiledObject = { ...good, object: { ...good.object, spec: { ...good.object.spec, policyTypes: ["Sideways"] } } };
     expect(validateObjects([bad]).length).toBeGreaterThan(0);
     const anp = compileDemo().objects.find((o) => o.object.kind === "AdminNetworkPolicy")!;
-    expect(validateObjects([{ ...anp, object: { ...anp.object, spec: { ...anp.object.spec, priority: 5000 } } }]).map((e) => e.detail)).toEqual(["expected a value <= 1000"]);
+    expect(validateObjects([{ ...anp, object: { ...anp.object, spec: { ...anp.object.spec, priority: 5000 } } }]).map((e) => e.detail)).toEqual(["expected at most 1000"]);
   });
 
   it("subtracts except blocks from a CIDR for AdminNetworkPolicy networks", () => {

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { EgressRoute } from "../documents/lower";
+import { formatIssues } from "../read/issues";
 
 export const ISTIO_API = "networking.istio.io/v1";
 
@@ -104,9 +105,9 @@ const specs = {
 /** Validate rendered Istio objects; returns one message per problem. */
 export function validateIstio(obj: IstioObject): string[] {
   const out: string[] = [];
-  const m = meta.safeParse(obj.metadata);
-  if (!m.success) out.push(...m.error.issues.map((i) => `metadata.${i.path.join(".")}: ${i.message}`));
-  const s = specs[obj.kind].safeParse(obj.spec);
-  if (!s.success) out.push(...s.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`));
+  const m = meta.safeParse(obj.metadata, { reportInput: true });
+  if (!m.success) out.push(...formatIssues(m.error.issues, ["metadata"]));
+  const s = specs[obj.kind].safeParse(obj.spec, { reportInput: true });
+  if (!s.success) out.push(...formatIssues(s.error.issues, ["spec"]));
   return out;
 }
