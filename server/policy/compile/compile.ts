@@ -39,6 +39,7 @@ import { isEmptySelector } from "../eval/selectors";
 import { readManifestSources } from "../read/manifests";
 import { lowerDocuments, type LowerResult, type TargetCluster } from "../documents/lower";
 import type { LocatedDocument } from "../documents/read";
+import { formatPeer } from "../util/text";
 import { subtractCidrs } from "./cidr";
 import { renderEgressRoute, validateIstio, type IstioObject } from "./istio";
 
@@ -184,23 +185,6 @@ function metadata(ctx: Ctx, name: string, sources: readonly Policy[], extra: Rec
   };
 }
 
-function peerLabel(p: Peer): string {
-  switch (p.kind) {
-    case "dns":
-      return `DNS name ${p.pattern}`;
-    case "entity":
-      return `entity ${p.entity}`;
-    case "ipBlock":
-      return `CIDR ${p.cidr}`;
-    case "service":
-      return `service ${p.namespace}/${p.name}`;
-    case "nodes":
-      return "nodes";
-    case "workloads":
-      return "workloads";
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Cilium rules (namespace-tier companions and admin-layer fallbacks)
 
@@ -303,7 +287,7 @@ function renderNamespacePolicy(ctx: Ctx, p: Policy): void {
     const ciliumOnly = peers.filter((_, i) => npPeers[i] === null);
     if (ciliumOnly.length > 0) {
       const left = addCiliumRule(cil, r, ciliumOnly);
-      for (const l of left) warn(ctx, r.ref, `${peerLabel(l)} cannot be expressed as a ${r.direction} peer in NetworkPolicy or CiliumNetworkPolicy; not compiled`);
+      for (const l of left) warn(ctx, r.ref, `${formatPeer(l)} cannot be expressed as a ${r.direction} peer in NetworkPolicy or CiliumNetworkPolicy; not compiled`);
     }
     if (r.ports?.some((x) => x.kind === "named" && x.protocol === undefined)) warn(ctx, r.ref, "a named port without protocol is compiled as TCP (NetworkPolicy needs a protocol)");
   }
@@ -372,7 +356,7 @@ function anpPeers(ctx: Ctx, r: PolicyRule, peers: readonly Peer[]): { peers: Jso
         } else cilium.push(p);
         break;
       case "service":
-        warn(ctx, r.ref, `${peerLabel(p)} was not resolved to pods; not compiled`);
+        warn(ctx, r.ref, `${formatPeer(p)} was not resolved to pods; not compiled`);
         break;
     }
   }
@@ -416,13 +400,13 @@ function renderAdminRules(ctx: Ctx, p: Policy, rules: readonly PolicyRule[], bas
     }
     if (cilium.length > 0) {
       if (r.action === "pass") {
-        warn(ctx, r.ref, `${cilium.map(peerLabel).join(", ")}: a Pass rule cannot be expressed for these peers (AdminNetworkPolicy has no such peer and Cilium has no Pass); not compiled`);
+        warn(ctx, r.ref, `${cilium.map(formatPeer).join(", ")}: a Pass rule cannot be expressed for these peers (AdminNetworkPolicy has no such peer and Cilium has no Pass); not compiled`);
         continue;
       }
       const left = addCiliumRule(out.cilium, r, cilium);
       const done = cilium.filter((c) => !left.includes(c));
-      if (done.length > 0) warn(ctx, r.ref, `${done.map(peerLabel).join(", ")} cannot be expressed in ${v2 ? "ClusterNetworkPolicy" : "AdminNetworkPolicy"}${r.direction === "ingress" ? " ingress" : ""}; compiled to CiliumClusterwideNetworkPolicy instead, which Cilium applies outside the admin priority order (its deny rules win over every allow)`);
-      for (const l of left) warn(ctx, r.ref, `${peerLabel(l)} cannot be expressed as a ${r.direction} peer; not compiled`);
+      if (done.length > 0) warn(ctx, r.ref, `${done.map(formatPeer).join(", ")} cannot be expressed in ${v2 ? "ClusterNetworkPolicy" : "AdminNetworkPolicy"}${r.direction === "ingress" ? " ingress" : ""}; compiled to CiliumClusterwideNetworkPolicy instead, which Cilium applies outside the admin priority order (its deny rules win over every allow)`);
+      for (const l of left) warn(ctx, r.ref, `${formatPeer(l)} cannot be expressed as a ${r.direction} peer; not compiled`);
     }
   }
   return out;

@@ -41,6 +41,7 @@ import {
 import type { PolicyInputError } from "../errors";
 import { matchesSelector } from "../eval/selectors";
 import { toSelector } from "../read/manifests";
+import { formatPortMatch } from "../util/text";
 import type { PathSeg } from "../read/yaml";
 import { API_VERSION, type Peer as DocPeer, type PolicyDocument, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "./schema";
 import { docProblem, type LocatedDocument } from "./read";
@@ -178,7 +179,7 @@ function resolveService(ctx: RuleCtx, ref: string, ports: readonly PortSpec[] | 
     mapped = [];
     for (const p of ports) {
       const hits = svc.ports.filter((sp) => sp.protocol === p.protocol && (typeof p.port === "string" ? sp.name === p.port : sp.port >= p.port && sp.port <= (p.endPort ?? p.port)));
-      if (hits.length === 0) warn(ctx, path, `service ${ref} has no ${p.protocol} port ${String(p.port)}${p.endPort ? `-${p.endPort}` : ""}`);
+      if (hits.length === 0) warn(ctx, path, `service ${ref} has no port ${formatPortMatch(portMatchOf(p))}`);
       mapped.push(...hits.map(target));
     }
   }

@@ -35,6 +35,7 @@ import {
 } from "../model";
 import { FlowError, type Result } from "../errors";
 import { cidrContainsIp, formatIp, parseCidr, parseIp, representativeIp, type ParsedCidr, type ParsedIp } from "../util/ip";
+import { describeRule, formatPortProtocol, formatPorts } from "../util/text";
 import { compileNamespaceMatch, compileSelector, dnsMatches, isKubeDns, type LabelPredicate } from "./selectors";
 
 export interface EvaluatorOptions {
@@ -236,22 +237,6 @@ function portsKey(ports: readonly NamedPort[]): string {
     .map((p) => `${p.name ?? ""}:${p.port}/${p.protocol}`)
     .sort()
     .join(",");
-}
-
-export function describeRule(ref: RuleRef): string {
-  const name = ref.ruleName ? ` "${ref.ruleName}"` : "";
-  return `${ref.kind} ${refLabel(ref)} ${ref.direction} rule ${ref.ruleIndex}${name}`;
-}
-
-function describePorts(ports: readonly PortMatch[] | null): string {
-  if (!ports) return "any port";
-  return ports
-    .map((p) => {
-      if (p.kind === "named") return `${p.name}${p.protocol ? `/${p.protocol}` : ""}`;
-      if (p.port === undefined) return `any ${p.protocol} port`;
-      return `${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ""}/${p.protocol}`;
-    })
-    .join(", ");
 }
 
 function tierOf(p: Pick<Policy, "tier">): AdminTier {
@@ -917,11 +902,11 @@ export class Evaluator {
     }
     if (samePeer) {
       const ref = samePeer.r.rule.ref;
-      return { rule: ref, layer: samePeer.layer, differs: "port", description: `${describeRule(ref)} allows this peer on ${describePorts(samePeer.r.rule.ports)}, not on ${port}/${protocol}` };
+      return { rule: ref, layer: samePeer.layer, differs: "port", description: `${describeRule(ref)} allows this peer on ${formatPorts(samePeer.r.rule.ports)}, not on ${formatPortProtocol(port, protocol)}` };
     }
     if (samePort) {
       const ref = samePort.r.rule.ref;
-      return { rule: ref, layer: samePort.layer, differs: "peer", description: `${describeRule(ref)} allows ${port}/${protocol}, but only from/to other peers` };
+      return { rule: ref, layer: samePort.layer, differs: "peer", description: `${describeRule(ref)} allows ${formatPortProtocol(port, protocol)}, but only from/to other peers` };
     }
     return undefined;
   }

@@ -11,6 +11,7 @@
 import type { FlowEndpoint, Protocol } from "../model";
 import { activeAt, type CRule, type Evaluator, type Identity, type PeerFn, type SubjectIndex } from "./evaluator";
 import { compileNamespaceMatch } from "./selectors";
+import { formatPortProtocol } from "../util/text";
 import { formatDecisionPath } from "./explain";
 
 export interface ReachabilityNode {
@@ -309,7 +310,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
   const addEdge = (s: Identity, d: Identity, toNodes: Map<string, ReachabilityNode>, probe: Probe) => {
     const fromNodes = workloadsOf.get(s.id);
     if (!fromNodes) return;
-    const label = probe.other ? `*/${probe.protocol}` : `${probe.port}/${probe.protocol}`;
+    const label = probe.other ? `*/${probe.protocol}` : formatPortProtocol(probe.port, probe.protocol);
     for (const from of fromNodes.values()) {
       for (const to of toNodes.values()) {
         if (from === to && from.kind === "external") continue;

@@ -21,6 +21,7 @@
 import { compareDecisionOrder, createEvaluator, type Evaluator } from "../eval/evaluator";
 import { compileWorkloadSelector, dnsMatches, isEmptySelector, isKubeDns } from "../eval/selectors";
 import { cidrContainsCidr, parseCidr } from "../util/ip";
+import { formatPortProtocol } from "../util/text";
 import type { LabelSelector, Labels, NamedPort, NamespaceMatch, PortMatch } from "../model";
 import { appliesTo, decisionOrderOf, lowerDocuments, portMatchOf, workloadSelectorOf, TENANT_LABEL, type LowerResult, type TargetCluster } from "../documents/lower";
 import { NS_NAME_LABEL } from "../model";
@@ -453,7 +454,7 @@ function oneSidedExample(v: ClusterView, r: RuleView, srcs: readonly PodView[], 
         const d = v.evaluator.decide({ src: { kind: "pod", namespace: src.namespace, name: src.name! }, dst: { kind: "pod", namespace: dst.namespace, name: dst.name! }, port, protocol });
         if (!d.ok || d.value.flow || d.value[own].verdict !== "allow") continue;
         if (d.value.verdict === "allow") return PASSES;
-        example ??= `${src.namespace}/${src.name} → ${dst.namespace}/${dst.name} ${port}/${protocol} in ${v.cluster.name}: ${d.value[other].effects.at(-1)?.reason ?? "denied"}`;
+        example ??= `${src.namespace}/${src.name} → ${dst.namespace}/${dst.name} ${formatPortProtocol(port, protocol)} in ${v.cluster.name}: ${d.value[other].effects.at(-1)?.reason ?? "denied"}`;
       }
     }
   }
