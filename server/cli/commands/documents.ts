@@ -114,7 +114,7 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
     if (!opts.quiet) printProblems(io, r.warnings);
     if (r.errors.length > 0) {
       printProblems(io, r.errors);
-      io.err(`cluster ${cluster.name}: ${r.errors.length} compiled object(s) failed validation; nothing written for it\n`);
+      io.err(`cluster ${cluster.name}: ${r.errors.length} error(s) in the compiled objects; nothing written for it\n`);
       failed = true;
       continue;
     }

@@ -87,7 +87,10 @@ export interface CompileResult {
   objects: CompiledObject[];
   /** What the target cannot express exactly, located at the source rule. */
   warnings: PolicyInputError[];
-  /** Rendered objects that fail their schema (a compiler bug; nothing should be applied). */
+  /**
+   * What makes the output unfit to apply: two documents rendering different objects under one
+   * name (only one can be written), and rendered objects that fail their schema (a compiler bug).
+   */
   errors: PolicyInputError[];
   lowered: LowerResult;
 }
@@ -549,16 +552,41 @@ export function compileLowered(lowered: LowerResult, cluster: TargetCluster, opt
     for (const m of r.problems) warn(ctx, route.ref, m);
     ctx.objects.push(...(r.objects as unknown as K8sObject[]));
   }
-  // Deterministic: one object per (kind, namespace, name), stable order.
-  const seen = new Map<string, K8sObject>();
-  for (const o of ctx.objects) {
-    const k = `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-    if (!seen.has(k)) seen.set(k, o);
-  }
-  const objects = [...seen.values()]
+  const { unique, clashes } = oneObjectPerName(ctx.objects, cluster.name, ps);
+  // Deterministic: stable order.
+  const objects = unique
     .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") || a.metadata.name.localeCompare(b.metadata.name))
     .map((object) => ({ object, path: outputPath(cluster.name, object) }));
-  return { cluster: cluster.name, objects, warnings: [...lowered.warnings, ...ctx.warnings], errors: validateObjects(objects), lowered };
+  return { cluster: cluster.name, objects, warnings: [...lowered.warnings, ...ctx.warnings], errors: [...clashes, ...validateObjects(objects)], lowered };
+}
+
+/**
+ * One object per (kind, namespace, name). Identical renderings fold into one (a namespace-tier
+ * `via` rule lowered for several namespaces renders the same Istio objects each time); a
+ * different object under a name already taken is an error naming both sources, since only one
+ * of them could be applied.
+ */
+function oneObjectPerName(objects: readonly K8sObject[], cluster: string, policies: readonly Policy[]): { unique: K8sObject[]; clashes: PolicyInputError[] } {
+  const seen = new Map<string, K8sObject>();
+  const clashes: PolicyInputError[] = [];
+  const sources = (o: K8sObject) =>
+    (o.metadata.annotations[ANNOTATION.source] ?? "")
+      .split(",")
+      .map((id) => {
+        const ref = policies.find((p) => `${p.ref.kind}/${p.ref.name}` === id)?.ref;
+        return ref?.file ? `${id} (${ref.file}${ref.line ? `:${ref.line}` : ""})` : id;
+      })
+      .join(", ");
+  for (const o of objects) {
+    const k = `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    const first = seen.get(k);
+    if (!first) seen.set(k, o);
+    else if (JSON.stringify(first) !== JSON.stringify(o)) {
+      const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+      clashes.push(new PolicyInputError({ file: outputPath(cluster, o), path: "metadata.name", message: `${what} is rendered from ${sources(first)} and, differently, from ${sources(o)}; only one object can have this name, so the second is not compiled: rename one of the documents` }));
+    }
+  }
+  return { unique: [...seen.values()], clashes };
 }
 
 /** Lower and compile documents for one cluster. */
