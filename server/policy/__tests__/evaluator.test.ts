@@ -121,6 +121,10 @@ describe("identity cache", () => {
     expect(unknown.ok).toBe(false);
     const badPort = ev.decide({ src: pod("default", "web"), dst: pod("default", "web"), port: 70000, protocol: "TCP" });
     expect(!badPort.ok && badPort.error.field).toBe("port");
+    for (const protocol of ["tcp", "constructor", "toString"]) {
+      const bad = ev.decide({ src: pod("default", "web"), dst: pod("default", "web"), port: 80, protocol: protocol as "TCP" });
+      expect(!bad.ok && bad.error.field, protocol).toBe("protocol");
+    }
   });
 });
 
