@@ -822,15 +822,15 @@ export class Evaluator {
 
     // 1. Compliance constraints: any match denies the whole flow.
     const constraint = (egressApplies ? this.firstMatch(srcSt.egress.constraint, dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstMatch(dstSt.ingress.constraint, src, port, protocol, dst) : undefined);
-    if (constraint) return flowDecision("deny", constraint, egressApplies, ingressApplies);
+    if (constraint) return flowDecision(constraint, egressApplies, ingressApplies);
     // 2. Active exceptions: a match allows the whole flow.
     const exception = (egressApplies ? this.firstActive(srcSt.egress.exception, epoch, dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstActive(dstSt.ingress.exception, epoch, src, port, protocol, dst) : undefined);
-    if (exception) return flowDecision("allow", exception, egressApplies, ingressApplies);
+    if (exception) return flowDecision(exception, egressApplies, ingressApplies);
     const egress = egressApplies ? this.direction("egress", srcSt.egress, dst, port, protocol, dst) : NOT_APPLICABLE.egress;
     const ingress = ingressApplies ? this.direction("ingress", dstSt.ingress, src, port, protocol, dst) : NOT_APPLICABLE.ingress;
     if (egress.verdict === "allow" && ingress.verdict === "allow") return new LazyDecision("allow", egress, ingress, null, null);
-    const denying = egress.verdict === "deny" ? { idx: srcSt.egress, peer: dst, decided: egress } : { idx: dstSt.ingress, peer: src, decided: ingress };
-    return new LazyDecision("deny", egress, ingress, null, () => this.nearestAllow(denying.idx, denying.peer, port, protocol, dst, denying.decided, epoch));
+    const near: NearestQuery = egress.verdict === "deny" ? { ev: this, idx: srcSt.egress, peer: dst, port, protocol, dst, decided: egress, epoch } : { ev: this, idx: dstSt.ingress, peer: src, port, protocol, dst, decided: ingress, epoch };
+    return new LazyDecision("deny", egress, ingress, null, near);
   }
 
   private firstMatch(list: CRule[], peer: Identity, port: number, protocol: Protocol, dst: Identity): CRule | undefined {
@@ -854,27 +854,28 @@ export class Evaluator {
         pass = r;
         break;
       }
-      return new LazyDirection(true, a, null, () => ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
+      return new LazyDirection(dir, true, a, null, "rule", r);
     }
     // 4. Namespace policies (NetworkPolicy semantics; Cilium deny rules win within the layer,
     //    also from policies that do not isolate the pod).
     const deny = this.firstMatch(idx.npDeny, peer, port, protocol, dst);
-    if (deny) return new LazyDirection(true, "deny", pass, () => ruleEffect(deny, "deny", `${describeRule(deny.rule.ref)} denies it`));
+    if (deny) return new LazyDirection(dir, true, "deny", pass, "rule", deny);
     if (idx.npPolicies.length > 0) {
       const allow = this.firstMatch(idx.npAllow, peer, port, protocol, dst);
-      if (allow) return new LazyDirection(true, "allow", pass, () => ruleEffect(allow, "allow", `${describeRule(allow.rule.ref)} allows it`));
-      return new LazyDirection(true, "deny", pass, () => isolationEffect(dir, idx.npPolicies));
+      if (allow) return new LazyDirection(dir, true, "allow", pass, "rule", allow);
+      return new LazyDirection(dir, true, "deny", pass, "isolated", idx.npPolicies);
     }
     // 5. Baseline: first matching rule decides.
     for (const r of idx.baseline) {
       if (!this.ruleMatches(r, peer, port, protocol, dst)) continue;
       const a = r.rule.action === "deny" ? "deny" : "allow";
-      return new LazyDirection(true, a, pass, () => ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
+      return new LazyDirection(dir, true, a, pass, "rule", r);
     }
-    return defaultDirection(dir, this.options.secureByDefault, pass);
+    return new LazyDirection(dir, true, this.options.secureByDefault ? "deny" : "allow", pass, "default", null);
   }
 
-  private nearestAllow(idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity, decided: DirectionDecision, epoch: number): NearestAllow | undefined {
+  /** @internal The closest allow rule of a denied flow (see NearestAllow); LazyDecision asks on first read. */
+  nearestAllow({ idx, peer, port, protocol, dst, decided, epoch }: Omit<NearestQuery, "ev">): NearestAllow | undefined {
     // One pass over the allow rules that could apply; prefer a rule that matches but was
     // overridden, then one with the right peer (other port), then the right port (other peer).
     let overridden: { r: CRule; layer: Effect["layer"] } | undefined;
@@ -912,29 +913,75 @@ export class Evaluator {
   }
 }
 
+/** What a denied decision needs to find its nearest allow when someone asks. */
+interface NearestQuery {
+  ev: Evaluator;
+  idx: SubjectIndex;
+  peer: Identity;
+  port: number;
+  protocol: Protocol;
+  dst: Identity;
+  decided: DirectionDecision;
+  epoch: number;
+}
+
+/**
+ * What decided a direction: a rule (admin, namespace or baseline; `by` is the CRule), the
+ * namespace isolation (`by` lists the isolating policies), the default, a flow-level rule
+ * (constraint or exception; `by` is the CRule), or nothing because the direction does not apply.
+ */
+type DecidedBy = "rule" | "isolated" | "default" | "flow" | "not-applicable";
+
 /**
  * One direction of a decision. The verdict is known when it is made; the effects (reasons, rule
- * references) are built on first read, since most decisions are counted, not explained.
+ * references) are built on first read from what decided, since most decisions are counted, not
+ * explained. No closure is allocated per decision.
  */
 class LazyDirection implements DirectionDecision {
   private built: Effect[] | undefined;
   constructor(
+    private readonly dir: Direction,
     readonly applicable: boolean,
     readonly verdict: Verdict,
     /** The admin rule that passed the decision on, when one did. */
     private readonly pass: CRule | null,
-    /** The effect that decided; null for none (a flow-level decision where the direction does not apply). */
-    private readonly last: (() => Effect) | null,
+    private readonly how: DecidedBy,
+    private readonly by: CRule | readonly Policy[] | null,
   ) {}
 
   get effects(): Effect[] {
     if (this.built === undefined) {
       const out: Effect[] = [];
       if (this.pass) out.push(ruleEffect(this.pass, "pass", `${describeRule(this.pass.rule.ref)} passes the decision to namespace policies`));
-      if (this.last) out.push(this.last());
+      const last = this.lastEffect();
+      if (last) out.push(last);
       this.built = out;
     }
     return this.built;
+  }
+
+  private lastEffect(): Effect | null {
+    const { dir, verdict, by } = this;
+    switch (this.how) {
+      case "rule": {
+        const r = by as CRule;
+        return ruleEffect(r, verdict, `${describeRule(r.rule.ref)} ${verdict === "allow" ? "allows" : "denies"} it`);
+      }
+      case "isolated":
+        return isolationEffect(dir, by as readonly Policy[]);
+      case "default":
+        return {
+          layer: "default",
+          direction: dir,
+          verdict,
+          reason: verdict === "deny" ? `no policy decides ${dir}; the platform default (secure by default) denies` : `no policy selects ${dir === "egress" ? "the source" : "the destination"} for ${dir}; Kubernetes allows by default`,
+        };
+      case "flow":
+        // A constraint lists its effect only in the directions that apply; an exception in both.
+        return this.applicable || verdict === "allow" ? flowEffect(by as CRule) : null;
+      case "not-applicable":
+        return { layer: "default", direction: dir, verdict: "allow", reason: `the ${dir === "egress" ? "source" : "destination"} is not a pod on the pod network, so no ${dir} policy applies` };
+    }
   }
 
   toJSON(): { applicable: boolean; verdict: Verdict; effects: Effect[] } {
@@ -950,17 +997,18 @@ class LazyDecision implements Decision {
     readonly verdict: Verdict,
     readonly egress: DirectionDecision,
     readonly ingress: DirectionDecision,
-    private readonly flowFn: (() => Effect) | null,
-    private readonly nearestFn: (() => NearestAllow | undefined) | null,
+    /** The constraint or exception that decided the whole flow, if one did. */
+    private readonly flowRule: CRule | null,
+    private readonly near: NearestQuery | null,
   ) {}
 
   get flow(): Effect | undefined {
-    if (this.flowBuilt === undefined && this.flowFn) this.flowBuilt = this.flowFn();
+    if (this.flowBuilt === undefined && this.flowRule) this.flowBuilt = flowEffect(this.flowRule);
     return this.flowBuilt;
   }
 
   get nearestAllow(): NearestAllow | undefined {
-    if (this.nearestBuilt === null) this.nearestBuilt = this.nearestFn ? this.nearestFn() : undefined;
+    if (this.nearestBuilt === null) this.nearestBuilt = this.near ? this.near.ev.nearestAllow(this.near) : undefined;
     return this.nearestBuilt;
   }
 
@@ -972,29 +1020,22 @@ class LazyDecision implements Decision {
 }
 
 /** A constraint (deny) or an active exception (allow) decided the whole flow. */
-function flowDecision(verdict: Verdict, r: CRule, egressApplies: boolean, ingressApplies: boolean): Decision {
+function flowDecision(r: CRule, egressApplies: boolean, ingressApplies: boolean): Decision {
+  const verdict: Verdict = r.policy.layer === "constraint" ? "deny" : "allow";
+  return new LazyDecision(verdict, new LazyDirection("egress", egressApplies, verdict, null, "flow", r), new LazyDirection("ingress", ingressApplies, verdict, null, "flow", r), r, null);
+}
+
+function flowEffect(r: CRule): Effect {
   const p = r.policy;
-  const reason = verdict === "deny" ? `compliance constraint ${refLabel(p.ref)} forbids this flow` : `exception ${refLabel(p.ref)}${p.expiresAt ? ` (expires ${p.expiresAt})` : ""} allows this flow`;
-  let eff: Effect | undefined;
-  const effect = () => (eff ??= ruleEffect(r, verdict, reason));
-  // A constraint lists its effect only in the directions that apply; an exception in both.
-  const egress = new LazyDirection(egressApplies, verdict, null, verdict === "allow" || egressApplies ? effect : null);
-  const ingress = new LazyDirection(ingressApplies, verdict, null, verdict === "allow" || ingressApplies ? effect : null);
-  return new LazyDecision(verdict, egress, ingress, effect, null);
+  if (p.layer === "constraint") return ruleEffect(r, "deny", `compliance constraint ${refLabel(p.ref)} forbids this flow`);
+  return ruleEffect(r, "allow", `exception ${refLabel(p.ref)}${p.expiresAt ? ` (expires ${p.expiresAt})` : ""} allows this flow`);
 }
 
 /** The direction verdict of a flow whose source (egress) or destination (ingress) is not a pod on the pod network. */
 const NOT_APPLICABLE: Record<Direction, DirectionDecision> = {
-  egress: new LazyDirection(false, "allow", null, () => ({ layer: "default", direction: "egress", verdict: "allow", reason: "the source is not a pod on the pod network, so no egress policy applies" })),
-  ingress: new LazyDirection(false, "allow", null, () => ({ layer: "default", direction: "ingress", verdict: "allow", reason: "the destination is not a pod on the pod network, so no ingress policy applies" })),
+  egress: new LazyDirection("egress", false, "allow", null, "not-applicable", null),
+  ingress: new LazyDirection("ingress", false, "allow", null, "not-applicable", null),
 };
-
-/** When no layer decides a direction: the platform default (secure by default) or Kubernetes' default allow. */
-function defaultDirection(dir: Direction, deny: boolean, pass: CRule | null): DirectionDecision {
-  const verdict: Verdict = deny ? "deny" : "allow";
-  const reason = deny ? `no policy decides ${dir}; the platform default (secure by default) denies` : `no policy selects ${dir === "egress" ? "the source" : "the destination"} for ${dir}; Kubernetes allows by default`;
-  return new LazyDirection(true, verdict, pass, () => ({ layer: "default", direction: dir, verdict, reason }));
-}
 
 function isolationEffect(dir: Direction, npPolicies: readonly Policy[]): Effect {
   const names = npPolicies.map((p) => `${p.ref.kind} ${refLabel(p.ref)}`);
