@@ -12,6 +12,7 @@ import { parseEndpoint, simulateLines, type SimulateRecord } from "../policy/flo
 import { computeReachability, reachabilityToDot } from "../policy/eval/reachability";
 import type { PolicyInputError } from "../policy/errors";
 import type { Protocol } from "../policy/model";
+import { formatPortProtocol } from "../policy/util/text";
 import { Out, table } from "./io";
 import { registerDocumentCommands } from "./commands/documents";
 import { UsageError, instant } from "./usage";
@@ -83,7 +84,7 @@ function program(setCode: (code: number) => void): Command {
       if (opts.output === "table") {
         for (const rec of records) {
           if ("error" in rec) rows.push([String(rec.line), "", "", "", "ERROR", rec.error]);
-          else rows.push([String(rec.line), rec.src, rec.dst, `${rec.port}/${rec.protocol}`, rec.verdict, rec.path]);
+          else rows.push([String(rec.line), rec.src, rec.dst, formatPortProtocol(rec.port, rec.protocol), rec.verdict, rec.path]);
         }
         out.line(table(rows));
       }

@@ -11,10 +11,12 @@ export { readManifestPaths, collectSources } from "./read/fs";
 export { parseSource, formatPath, type RawObject, type ParsedSource, type PathSeg } from "./read/yaml";
 
 // Evaluation
-export { Evaluator, createEvaluator, describeRule, type EvaluatorOptions, type Identity, type IdentityKind, type Decision, type DirectionDecision, type NearestAllow, type PodEntry } from "./eval/evaluator";
+export { Evaluator, createEvaluator, type EvaluatorOptions, type Identity, type IdentityKind, type Decision, type DirectionDecision, type NearestAllow, type PodEntry } from "./eval/evaluator";
 export { compileSelector, matchesSelector, formatSelector, dnsMatches, type LabelPredicate } from "./eval/selectors";
 export { formatEffect, formatDecisionPath, formatDirectionPath, formatExplanation, rationaleJson, type ExplainSubject } from "./eval/explain";
 export { computeReachability, reachabilityToDot, type ReachabilityGraph, type ReachabilityNode, type ReachabilityEdge, type ReachabilityOptions } from "./eval/reachability";
+
+export { describeRule, formatPeer, formatPortMatch, formatPortProtocol, formatPorts, ruleLabel } from "./util/text";
 
 // Flows
 export { parseFlowLine, parseEndpoint, formatEndpoint, simulateLines, type FlowLineResult, type SimulateRecord } from "./flows";

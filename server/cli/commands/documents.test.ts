@@ -82,6 +82,26 @@ describe("policyplane compile", () => {
     expect(readdirSync(dir)).toEqual(["bad.yaml"]);
   });
 
+  it("exits 1 and writes nothing when two documents render different objects under one name", () => {
+    const exception = (name: string) => `apiVersion: policyplane.io/v1
+kind: Exception
+metadata: {name: ${name}}
+spec:
+  subject: {namespaces: [shop], podSelector: {matchLabels: {app: web}}}
+  direction: egress
+  peers: [{workloads: {namespaces: [shop], podSelector: {matchLabels: {app: api}}}}]
+  ports: [{port: 9090}]
+  justification: incident 7
+  expiresAt: "2030-01-01T00:00:00Z"
+`;
+    const dir = workspace({ "e.yaml": `${exception("dbg")}---\n${exception("dbg-peer-0")}`, "c.yaml": CLUSTER });
+    const io = capture();
+    expect(runCompile([join(dir, "e.yaml")], { out: join(dir, "out"), clusterModel: [`prod-eu-1=${join(dir, "c.yaml")}`], target: "anp", now: "2029-01-01T00:00:00Z", quiet: true }, io)).toBe(1);
+    expect(io.stderr).toContain(`prod-eu-1/_cluster/adminnetworkpolicy-pp-exception-dbg-peer-0.yaml: metadata.name: AdminNetworkPolicy pp-exception-dbg-peer-0 is rendered from Exception/dbg (${join(dir, "e.yaml")}:1) and, differently, from Exception/dbg-peer-0 (${join(dir, "e.yaml")}:12)`);
+    expect(io.stderr).toContain("cluster prod-eu-1: 1 error(s) in the compiled objects; nothing written for it");
+    expect(readdirSync(dir).sort()).toEqual(["c.yaml", "e.yaml"]);
+  });
+
   it("without a cluster model assumes the namespaces the documents name", () => {
     const dir = workspace({ "p.yaml": POLICIES });
     const io = capture();

@@ -12,6 +12,7 @@ import { readManifestPaths } from "../../policy/read/fs";
 import type { PolicyInputError } from "../../policy/errors";
 import { emptyCluster, type ClusterModel } from "../../policy/model";
 import { readDocumentPaths } from "../../policy/documents/fs";
+import { formatIssues } from "../../policy/read/issues";
 import { TENANT_LABEL, type TargetCluster } from "../../policy/documents/lower";
 import { NS_NAME_LABEL } from "../../policy/model";
 import type { LocatedDocument } from "../../policy/documents/read";
@@ -113,7 +114,7 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
     if (!opts.quiet) printProblems(io, r.warnings);
     if (r.errors.length > 0) {
       printProblems(io, r.errors);
-      io.err(`cluster ${cluster.name}: ${r.errors.length} compiled object(s) failed validation; nothing written for it\n`);
+      io.err(`cluster ${cluster.name}: ${r.errors.length} error(s) in the compiled objects; nothing written for it\n`);
       failed = true;
       continue;
     }
@@ -145,8 +146,8 @@ export function readTaxonomy(file: string): LabelTaxonomy {
   } catch (e) {
     throw new UsageError(`--taxonomy ${file}: ${(e as Error).message}`);
   }
-  const r = taxonomySchema.safeParse(raw);
-  if (!r.success) throw new UsageError(`--taxonomy ${file}: expected {podLabels: {key: [values] | null}, namespaceLabels: {...}}: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+  const r = taxonomySchema.safeParse(raw, { reportInput: true });
+  if (!r.success) throw new UsageError(`--taxonomy ${file}: expected {podLabels: {key: [values] | null}, namespaceLabels: {...}}: ${formatIssues(r.error.issues).join("; ")}`);
   return r.data;
 }
 

@@ -31,6 +31,18 @@ describe("decision order", () => {
     expect(after.ok && after.value.verdict).toBe("deny");
   });
 
+  it("counts each exception until its own expiry instant, whatever the order of expiries and the form of the time", () => {
+    const exc = (id: string, expiresAt: string, port: number) => policy({ id, layer: "exception", expiresAt, rules: [{ direction: "egress", action: "allow", peers: [toWeb], ports: [{ kind: "number", protocol: "TCP", port }], ref: ruleRef(id, "egress") }] });
+    const ev = createEvaluator(cluster, { policies: [denyAllIngress, exc("late", "2031-01-01T00:00:00Z", 8080), exc("early", "2030-01-01T00:00:00Z", 8081), exc("unreadable", "next tuesday", 8082)] });
+    const verdict = (port: number, time: string | Date) => {
+      const d = ev.decide({ src: pod("ops", "prom"), dst: pod("app", "web"), port, protocol: "TCP", time });
+      return d.ok ? d.value.verdict : d.error.message;
+    };
+    expect([verdict(8080, "2030-12-31T23:59:59.999Z"), verdict(8080, "2031-01-01T00:00:00Z")]).toEqual(["allow", "deny"]);
+    expect([verdict(8081, new Date("2029-12-31T23:59:59.999Z")), verdict(8081, new Date("2030-01-01T00:00:00Z")), verdict(8081, "2020-01-01T00:00:00Z")]).toEqual(["allow", "deny", "allow"]);
+    expect(verdict(8082, "2020-01-01T00:00:00Z")).toBe("deny");
+  });
+
   it("never offers an expired exception as the nearest allow of a deny", () => {
     const set: PolicySet = {
       policies: [denyAllIngress, policy({ id: "old-exc", layer: "exception", expiresAt: "2030-01-01T00:00:00Z", rules: [{ direction: "ingress", action: "allow", peers: null, ports: [{ kind: "number", protocol: "TCP", port: 8080 }], ref: ruleRef("old-exc", "ingress") }] })],
@@ -109,6 +121,10 @@ describe("identity cache", () => {
     expect(unknown.ok).toBe(false);
     const badPort = ev.decide({ src: pod("default", "web"), dst: pod("default", "web"), port: 70000, protocol: "TCP" });
     expect(!badPort.ok && badPort.error.field).toBe("port");
+    for (const protocol of ["tcp", "constructor", "toString"]) {
+      const bad = ev.decide({ src: pod("default", "web"), dst: pod("default", "web"), port: 80, protocol: protocol as "TCP" });
+      expect(!bad.ok && bad.error.field, protocol).toBe("protocol");
+    }
   });
 });
 

@@ -113,12 +113,30 @@ describe("compiler", () => {
     expect(expired.warnings.map((w) => w.detail)).toEqual(["exception web-debug expired at 2026-01-01T00:00:00Z; not compiled"]);
   });
 
+  it("reports two documents that render different objects under one name, naming both, instead of dropping the second", () => {
+    const exception = (name: string) => policyplaneDocument.parse({ apiVersion: "policyplane.io/v1", kind: "Exception", metadata: { name }, spec: { subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "checkout-web" } } }, direction: "egress", peers: [{ workloads: { namespaces: ["payments"], podSelector: { matchLabels: { app: "payments-api" } } } }], ports: [{ port: 8080 }], justification: "incident 42", expiresAt: "2026-12-01T00:00:00Z" } });
+    // web-debug's mirrored allow at its peer is named pp-exception-web-debug-peer-0, as is web-debug-peer-0's own object.
+    const docs = inMemoryDocuments([exception("web-debug"), exception("web-debug-peer-0")]).map((d, i) => ({ ...d, file: `exceptions-${i}.yaml`, line: 3 }));
+    const r = compileDocuments(docs, eu, { now: "2026-06-01T00:00:00Z" });
+    expect(r.errors.map((e) => e.message)).toEqual([
+      "prod-eu-1/_cluster/adminnetworkpolicy-pp-exception-web-debug-peer-0.yaml: metadata.name: AdminNetworkPolicy pp-exception-web-debug-peer-0 is rendered from Exception/web-debug (exceptions-0.yaml:3) and, differently, from Exception/web-debug-peer-0 (exceptions-1.yaml:3); only one object can have this name, so the second is not compiled: rename one of the documents",
+    ]);
+  });
+
+  it("writes an object that several lowerings render identically once, without a problem", () => {
+    const gw = policyplaneDocument.parse({ apiVersion: "policyplane.io/v1", kind: "Policy", metadata: { name: "payments-out", tenant: "payments" }, spec: { tier: "namespace", subject: { tenant: "payments" }, rules: [{ direction: "egress", peers: [{ dns: "api.stripe.com" }], ports: [{ port: 443 }], via: "pci-egress" }] } });
+    const r = compileDocuments(inMemoryDocuments([gw]), eu, { now: "2026-06-01T00:00:00Z" });
+    expect(r.lowered.egressRoutes.length).toBeGreaterThan(1);
+    expect(r.errors).toEqual([]);
+    expect(r.objects.filter((o) => o.object.kind === "ServiceEntry").map((o) => o.object.metadata.name)).toEqual(["pp-payments-out-0"]);
+  });
+
   it("validation catches an invalid rendered object", () => {
     const good = compileDemo().objects.find((o) => o.object.kind === "NetworkPolicy")!;
     const bad: CompiledObject = { ...good, object: { ...good.object, spec: { ...good.object.spec, policyTypes: ["Sideways"] } } };
     expect(validateObjects([bad]).length).toBeGreaterThan(0);
     const anp = compileDemo().objects.find((o) => o.object.kind === "AdminNetworkPolicy")!;
-    expect(validateObjects([{ ...anp, object: { ...anp.object, spec: { ...anp.object.spec, priority: 5000 } } }]).map((e) => e.detail)).toEqual(["expected a value <= 1000"]);
+    expect(validateObjects([{ ...anp, object: { ...anp.object, spec: { ...anp.object.spec, priority: 5000 } } }]).map((e) => e.detail)).toEqual(["expected at most 1000"]);
   });
 
   it("subtracts except blocks from a CIDR for AdminNetworkPolicy networks", () => {

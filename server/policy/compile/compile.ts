@@ -34,10 +34,12 @@ import { stringify } from "yaml";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PolicyInputError } from "../errors";
 import { ADMIN_TIER_ORDER, MATCH_ALL, NS_NAME_LABEL, type AdminTier, type LabelSelector, type NamespaceMatch, type Peer, type Policy, type PolicyRule, type PortMatch, type RuleRef, type SourceRef } from "../model";
+import { compareDecisionOrder } from "../eval/evaluator";
 import { isEmptySelector } from "../eval/selectors";
 import { readManifestSources } from "../read/manifests";
 import { lowerDocuments, type LowerResult, type TargetCluster } from "../documents/lower";
 import type { LocatedDocument } from "../documents/read";
+import { formatPeer } from "../util/text";
 import { subtractCidrs } from "./cidr";
 import { renderEgressRoute, validateIstio, type IstioObject } from "./istio";
 
@@ -85,7 +87,10 @@ export interface CompileResult {
   objects: CompiledObject[];
   /** What the target cannot express exactly, located at the source rule. */
   warnings: PolicyInputError[];
-  /** Rendered objects that fail their schema (a compiler bug; nothing should be applied). */
+  /**
+   * What makes the output unfit to apply: two documents rendering different objects under one
+   * name (only one can be written), and rendered objects that fail their schema (a compiler bug).
+   */
   errors: PolicyInputError[];
   lowered: LowerResult;
 }
@@ -181,23 +186,6 @@ function metadata(ctx: Ctx, name: string, sources: readonly Policy[], extra: Rec
       ...extra,
     },
   };
-}
-
-function peerLabel(p: Peer): string {
-  switch (p.kind) {
-    case "dns":
-      return `DNS name ${p.pattern}`;
-    case "entity":
-      return `entity ${p.entity}`;
-    case "ipBlock":
-      return `CIDR ${p.cidr}`;
-    case "service":
-      return `service ${p.namespace}/${p.name}`;
-    case "nodes":
-      return "nodes";
-    case "workloads":
-      return "workloads";
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -302,7 +290,7 @@ function renderNamespacePolicy(ctx: Ctx, p: Policy): void {
     const ciliumOnly = peers.filter((_, i) => npPeers[i] === null);
     if (ciliumOnly.length > 0) {
       const left = addCiliumRule(cil, r, ciliumOnly);
-      for (const l of left) warn(ctx, r.ref, `${peerLabel(l)} cannot be expressed as a ${r.direction} peer in NetworkPolicy or CiliumNetworkPolicy; not compiled`);
+      for (const l of left) warn(ctx, r.ref, `${formatPeer(l)} cannot be expressed as a ${r.direction} peer in NetworkPolicy or CiliumNetworkPolicy; not compiled`);
     }
     if (r.ports?.some((x) => x.kind === "named" && x.protocol === undefined)) warn(ctx, r.ref, "a named port without protocol is compiled as TCP (NetworkPolicy needs a protocol)");
   }
@@ -371,7 +359,7 @@ function anpPeers(ctx: Ctx, r: PolicyRule, peers: readonly Peer[]): { peers: Jso
         } else cilium.push(p);
         break;
       case "service":
-        warn(ctx, r.ref, `${peerLabel(p)} was not resolved to pods; not compiled`);
+        warn(ctx, r.ref, `${formatPeer(p)} was not resolved to pods; not compiled`);
         break;
     }
   }
@@ -415,13 +403,13 @@ function renderAdminRules(ctx: Ctx, p: Policy, rules: readonly PolicyRule[], bas
     }
     if (cilium.length > 0) {
       if (r.action === "pass") {
-        warn(ctx, r.ref, `${cilium.map(peerLabel).join(", ")}: a Pass rule cannot be expressed for these peers (AdminNetworkPolicy has no such peer and Cilium has no Pass); not compiled`);
+        warn(ctx, r.ref, `${cilium.map(formatPeer).join(", ")}: a Pass rule cannot be expressed for these peers (AdminNetworkPolicy has no such peer and Cilium has no Pass); not compiled`);
         continue;
       }
       const left = addCiliumRule(out.cilium, r, cilium);
       const done = cilium.filter((c) => !left.includes(c));
-      if (done.length > 0) warn(ctx, r.ref, `${done.map(peerLabel).join(", ")} cannot be expressed in ${v2 ? "ClusterNetworkPolicy" : "AdminNetworkPolicy"}${r.direction === "ingress" ? " ingress" : ""}; compiled to CiliumClusterwideNetworkPolicy instead, which Cilium applies outside the admin priority order (its deny rules win over every allow)`);
-      for (const l of left) warn(ctx, r.ref, `${peerLabel(l)} cannot be expressed as a ${r.direction} peer; not compiled`);
+      if (done.length > 0) warn(ctx, r.ref, `${done.map(formatPeer).join(", ")} cannot be expressed in ${v2 ? "ClusterNetworkPolicy" : "AdminNetworkPolicy"}${r.direction === "ingress" ? " ingress" : ""}; compiled to CiliumClusterwideNetworkPolicy instead, which Cilium applies outside the admin priority order (its deny rules win over every allow)`);
+      for (const l of left) warn(ctx, r.ref, `${formatPeer(l)} cannot be expressed as a ${r.direction} peer; not compiled`);
     }
   }
   return out;
@@ -455,8 +443,8 @@ function renderAdmin(ctx: Ctx, admin: Policy[]): void {
   const byTier = new Map<AdminTier, Policy[]>();
   for (const p of admin) byTier.set(p.tier ?? "cluster", [...(byTier.get(p.tier ?? "cluster") ?? []), p]);
   for (const tier of ADMIN_TIER_ORDER) {
-    // Same order as the evaluator: priority, then id. Ranks keep it exact inside the band.
-    const list = (byTier.get(tier) ?? []).sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // The evaluator's order; ranks keep it exact inside the band.
+    const list = (byTier.get(tier) ?? []).sort(compareDecisionOrder);
     list.forEach((p, rank) => {
       if (rank >= BAND_WIDTH) warn(ctx, p.ref, `more than ${BAND_WIDTH} policies in tier ${tier}: priority clamped, order inside the tier is no longer exact`);
       const priority = PRIORITY_BAND[tier] + Math.min(rank, BAND_WIDTH - 1);
@@ -502,7 +490,7 @@ function renderException(ctx: Ctx, p: Policy, now: number): void {
 }
 
 function renderBaseline(ctx: Ctx, baseline: Policy[]): void {
-  const list = [...baseline].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const list = [...baseline].sort(compareDecisionOrder);
   if (list.length === 0) return;
   if (ctx.target === "cnp-v1alpha2") {
     list.forEach((p, rank) => pushAdmin(ctx, `pp-baseline-${p.ref.name}`, [p], p.subject, renderAdminRules(ctx, p, p.rules, true), rank, "Baseline", { [ANNOTATION.tier]: "baseline" }));
@@ -564,16 +552,41 @@ export function compileLowered(lowered: LowerResult, cluster: TargetCluster, opt
     for (const m of r.problems) warn(ctx, route.ref, m);
     ctx.objects.push(...(r.objects as unknown as K8sObject[]));
   }
-  // Deterministic: one object per (kind, namespace, name), stable order.
-  const seen = new Map<string, K8sObject>();
-  for (const o of ctx.objects) {
-    const k = `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-    if (!seen.has(k)) seen.set(k, o);
-  }
-  const objects = [...seen.values()]
+  const { unique, clashes } = oneObjectPerName(ctx.objects, cluster.name, ps);
+  // Deterministic: stable order.
+  const objects = unique
     .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") || a.metadata.name.localeCompare(b.metadata.name))
     .map((object) => ({ object, path: outputPath(cluster.name, object) }));
-  return { cluster: cluster.name, objects, warnings: [...lowered.warnings, ...ctx.warnings], errors: validateObjects(objects), lowered };
+  return { cluster: cluster.name, objects, warnings: [...lowered.warnings, ...ctx.warnings], errors: [...clashes, ...validateObjects(objects)], lowered };
+}
+
+/**
+ * One object per (kind, namespace, name). Identical renderings fold into one (a namespace-tier
+ * `via` rule lowered for several namespaces renders the same Istio objects each time); a
+ * different object under a name already taken is an error naming both sources, since only one
+ * of them could be applied.
+ */
+function oneObjectPerName(objects: readonly K8sObject[], cluster: string, policies: readonly Policy[]): { unique: K8sObject[]; clashes: PolicyInputError[] } {
+  const seen = new Map<string, K8sObject>();
+  const clashes: PolicyInputError[] = [];
+  const sources = (o: K8sObject) =>
+    (o.metadata.annotations[ANNOTATION.source] ?? "")
+      .split(",")
+      .map((id) => {
+        const ref = policies.find((p) => `${p.ref.kind}/${p.ref.name}` === id)?.ref;
+        return ref?.file ? `${id} (${ref.file}${ref.line ? `:${ref.line}` : ""})` : id;
+      })
+      .join(", ");
+  for (const o of objects) {
+    const k = `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    const first = seen.get(k);
+    if (!first) seen.set(k, o);
+    else if (JSON.stringify(first) !== JSON.stringify(o)) {
+      const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+      clashes.push(new PolicyInputError({ file: outputPath(cluster, o), path: "metadata.name", message: `${what} is rendered from ${sources(first)} and, differently, from ${sources(o)}; only one object can have this name, so the second is not compiled: rename one of the documents` }));
+    }
+  }
+  return { unique: [...seen.values()], clashes };
 }
 
 /** Lower and compile documents for one cluster. */

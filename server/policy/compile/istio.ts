@@ -8,6 +8,8 @@
  */
 import { z } from "zod";
 import type { EgressRoute } from "../documents/lower";
+import { formatIssues } from "../read/issues";
+import { formatPeer, formatPortMatch } from "../util/text";
 
 export const ISTIO_API = "networking.istio.io/v1";
 
@@ -29,12 +31,12 @@ export function renderEgressRoute(route: EgressRoute, baseName: string, meta: { 
   const hosts: string[] = [];
   for (const p of route.peers) {
     if (p.kind === "dns") hosts.push(p.pattern);
-    else problems.push(`${p.kind === "entity" ? `entity ${p.entity}` : p.kind === "ipBlock" ? `CIDR ${p.cidr}` : p.kind} cannot be routed through egress gateway ${route.gateway} (Istio routes egress by host name); only the pod-to-gateway leg is compiled`);
+    else problems.push(`${formatPeer(p)} cannot be routed through egress gateway ${route.gateway} (Istio routes egress by host name); only the pod-to-gateway leg is compiled`);
   }
   const ports: number[] = [];
   for (const p of route.ports ?? []) {
     if (p.kind === "number" && p.port !== undefined && (p.endPort === undefined || p.endPort === p.port)) ports.push(p.port);
-    else problems.push(`port ${p.kind === "named" ? p.name : `${p.port ?? "any"}-${p.endPort ?? ""}`} cannot be routed through egress gateway ${route.gateway}: routing needs fixed port numbers`);
+    else problems.push(`port ${formatPortMatch(p)} cannot be routed through egress gateway ${route.gateway}: routing needs fixed port numbers`);
   }
   if (route.ports === null) {
     problems.push(`the rule names no port; routing through egress gateway ${route.gateway} assumes TLS on 443`);
@@ -104,9 +106,9 @@ const specs = {
 /** Validate rendered Istio objects; returns one message per problem. */
 export function validateIstio(obj: IstioObject): string[] {
   const out: string[] = [];
-  const m = meta.safeParse(obj.metadata);
-  if (!m.success) out.push(...m.error.issues.map((i) => `metadata.${i.path.join(".")}: ${i.message}`));
-  const s = specs[obj.kind].safeParse(obj.spec);
-  if (!s.success) out.push(...s.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`));
+  const m = meta.safeParse(obj.metadata, { reportInput: true });
+  if (!m.success) out.push(...formatIssues(m.error.issues, ["metadata"]));
+  const s = specs[obj.kind].safeParse(obj.spec, { reportInput: true });
+  if (!s.success) out.push(...formatIssues(s.error.issues, ["spec"]));
   return out;
 }

@@ -41,8 +41,9 @@ import {
 import type { PolicyInputError } from "../errors";
 import { matchesSelector } from "../eval/selectors";
 import { toSelector } from "../read/manifests";
+import { formatPortMatch } from "../util/text";
 import type { PathSeg } from "../read/yaml";
-import { API_VERSION, type Peer as DocPeer, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "./schema";
+import { API_VERSION, type Peer as DocPeer, type PolicyDocument, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "./schema";
 import { docProblem, type LocatedDocument } from "./read";
 
 export const TENANT_LABEL = "tenant";
@@ -178,7 +179,7 @@ function resolveService(ctx: RuleCtx, ref: string, ports: readonly PortSpec[] | 
     mapped = [];
     for (const p of ports) {
       const hits = svc.ports.filter((sp) => sp.protocol === p.protocol && (typeof p.port === "string" ? sp.name === p.port : sp.port >= p.port && sp.port <= (p.endPort ?? p.port)));
-      if (hits.length === 0) warn(ctx, path, `service ${ref} has no ${p.protocol} port ${String(p.port)}${p.endPort ? `-${p.endPort}` : ""}`);
+      if (hits.length === 0) warn(ctx, path, `service ${ref} has no port ${formatPortMatch(portMatchOf(p))}`);
       mapped.push(...hits.map(target));
     }
   }
@@ -260,6 +261,18 @@ function lowerRule(ctx: RuleCtx, rule: DocRule, ruleRef: RuleRef, subjectNamespa
 export function appliesTo(scope: { regions?: string[]; clusters?: string[] } | undefined, cluster: TargetCluster): boolean {
   if (!scope || (!scope.regions && !scope.clusters)) return true;
   return (scope.clusters ?? []).includes(cluster.name) || (cluster.region !== undefined && (scope.regions ?? []).includes(cluster.region));
+}
+
+/**
+ * Where an admin-tier (global, regional, cluster) or baseline Policy document sits in the decision
+ * order, as lowered: its IR id, layer, tier and priority (see compareDecisionOrder).
+ */
+export function decisionOrderOf(doc: PolicyDocument): Pick<Policy, "id" | "layer" | "tier" | "priority"> {
+  const id = `${doc.kind}/${doc.metadata.name}`;
+  const { tier, priority } = doc.spec;
+  if (tier === "baseline") return { id, layer: "baseline", priority: 0 };
+  if (tier === "namespace") throw new Error(`unreachable: ${id} is a namespace-tier policy, which has no admin order`);
+  return { id, layer: "admin", tier, priority: priority ?? DEFAULT_ADMIN_PRIORITY };
 }
 
 function sourceRef(d: AnyPolicyDoc): SourceRef {
@@ -346,9 +359,7 @@ export function lowerDocuments(docs: readonly LocatedDocument[], cluster: Target
     }
     const subjectNs = namespacesCovered(model, spec.subject);
     policies.push({
-      id,
-      layer: spec.tier === "baseline" ? "baseline" : "admin",
-      ...(spec.tier === "baseline" ? { priority: 0 } : { tier: spec.tier, priority: spec.priority ?? DEFAULT_ADMIN_PRIORITY }),
+      ...decisionOrderOf(doc),
       subject: workloadSelectorOf(spec.subject),
       policyTypes: { ingress: true, egress: true },
       rules: lowerRules(subjectNs),

@@ -71,8 +71,8 @@ spec:
   });
 
   it("rejects other apiVersions and kinds, saying what was expected", () => {
-    expect(errorsOf("apiVersion: v1\nkind: Policy\nmetadata: {name: x}\n")).toEqual(['p.yaml:1:1: apiVersion: expected apiVersion "policyplane.io/v1", got string "v1"']);
-    expect(errorsOf("apiVersion: policyplane.io/v1\nkind: Polcy\nmetadata: {name: x}\n")[0]).toMatch(/kind: expected kind Policy, ComplianceConstraint, Exception, Template, got string "Polcy"/);
+    expect(errorsOf("apiVersion: v1\nkind: Policy\nmetadata: {name: x}\n")).toEqual(['p.yaml:1:1: apiVersion: expected apiVersion "policyplane.io/v1", got "v1"']);
+    expect(errorsOf("apiVersion: policyplane.io/v1\nkind: Polcy\nmetadata: {name: x}\n")[0]).toMatch(/kind: expected kind Policy, ComplianceConstraint, Exception, Template, got "Polcy"/);
   });
 
   it("rejects a second document of the same kind and name", () => {

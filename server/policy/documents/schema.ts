@@ -3,7 +3,7 @@
 // the seed, the editor, the compiler and the evaluator. Unknown fields are
 // errors (strict objects) so a typo never silently widens or narrows a policy.
 import { z } from "zod";
-import { parseCidr } from "../util/ip";
+import { exceptsOutside, parseCidr } from "../util/ip";
 
 export const API_VERSION = "policyplane.io/v1";
 
@@ -79,7 +79,9 @@ export const peer = z.union([
   z.strictObject({
     service: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, "must be namespace/name, for example payments/ledger"),
   }),
-  z.strictObject({ cidr, except: z.array(cidr).optional() }),
+  z.strictObject({ cidr, except: z.array(cidr).optional() }).superRefine((b, ctx) => {
+    for (const p of exceptsOutside(b.cidr, b.except ?? [])) ctx.addIssue({ code: "custom", path: ["except", p.index], message: p.message });
+  }),
   z.strictObject({ dns: dnsName }),
   z.strictObject({ entity: z.enum(ENTITIES) }),
 ]);

@@ -10,7 +10,8 @@
 import type { PolicyInputError } from "../errors";
 import type { PathSeg } from "../read/yaml";
 import { PLACEHOLDER, policyDocument, type ParameterType, type PolicyDocument, type TemplateDocument } from "./schema";
-import { docProblem, explainIssues, type LocatedDocument } from "./read";
+import { docProblem, type LocatedDocument } from "./read";
+import { explainIssues } from "../read/issues";
 
 export type ParameterValue = string | number | boolean | string[];
 

@@ -35,7 +35,8 @@ import {
 } from "../model";
 import { FlowError, type Result } from "../errors";
 import { cidrContainsIp, formatIp, parseCidr, parseIp, representativeIp, type ParsedCidr, type ParsedIp } from "../util/ip";
-import { compileSelector, dnsMatches, type LabelPredicate } from "./selectors";
+import { describeRule, formatPortProtocol, formatPorts } from "../util/text";
+import { compileNamespaceMatch, compileSelector, dnsMatches, isKubeDns, type LabelPredicate } from "./selectors";
 
 export interface EvaluatorOptions {
   /** Platform default when no layer decides: deny when true. Off for plain Kubernetes semantics. */
@@ -73,6 +74,16 @@ export interface CRule {
   policy: Policy;
   peers: PeerFn[] | null;
   ports: PortFn[] | null;
+  /**
+   * The last exception epoch at which the rule counts (see Evaluator.epochAt): its expiry's index
+   * among the sorted expiries, Infinity without expiry, -1 for an unreadable one (never counts).
+   */
+  activeUntil: number;
+}
+
+/** @internal Whether a compiled rule counts at an exception epoch (only exceptions expire). */
+export function activeAt(r: CRule, epoch: number): boolean {
+  return r.activeUntil >= epoch;
 }
 
 export type PeerFn = (peer: Identity) => boolean;
@@ -188,7 +199,10 @@ export interface Decision {
   nearestAllow?: NearestAllow;
 }
 
-const PROTO_INDEX: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
+/** A protocol's slot in the cache key; -1 for anything else (flows from untyped callers). */
+function protoIndex(p: string): number {
+  return p === "TCP" ? 0 : p === "UDP" ? 1 : p === "SCTP" ? 2 : -1;
+}
 
 function labelsKey(l: Labels, only?: ReadonlySet<string>): string {
   const keys = Object.keys(l).sort();
@@ -225,24 +239,24 @@ function portsKey(ports: readonly NamedPort[]): string {
     .join(",");
 }
 
-export function describeRule(ref: RuleRef): string {
-  const name = ref.ruleName ? ` "${ref.ruleName}"` : "";
-  return `${ref.kind} ${refLabel(ref)} ${ref.direction} rule ${ref.ruleIndex}${name}`;
-}
-
-function describePorts(ports: readonly PortMatch[] | null): string {
-  if (!ports) return "any port";
-  return ports
-    .map((p) => {
-      if (p.kind === "named") return `${p.name}${p.protocol ? `/${p.protocol}` : ""}`;
-      if (p.port === undefined) return `any ${p.protocol} port`;
-      return `${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ""}/${p.protocol}`;
-    })
-    .join(", ");
-}
-
-function tierOf(p: Policy): AdminTier {
+function tierOf(p: Pick<Policy, "tier">): AdminTier {
   return p.tier ?? "cluster";
+}
+
+/** What places an admin-tier or baseline policy in the decision order. */
+export type DecisionOrderKey = Pick<Policy, "id" | "tier" | "priority">;
+
+/**
+ * The decision order of admin-tier policies (and, among themselves, of baseline policies): tier
+ * (global, regional, cluster; none counts as cluster), then priority (lower first; none counts as 0),
+ * then id. Lint and the compiler order rules with this too, so they cannot disagree with decisions.
+ */
+export function compareDecisionOrder(a: DecisionOrderKey, b: DecisionOrderKey): number {
+  const t = ADMIN_TIER_ORDER.indexOf(tierOf(a)) - ADMIN_TIER_ORDER.indexOf(tierOf(b));
+  if (t !== 0) return t;
+  const pr = (a.priority ?? 0) - (b.priority ?? 0);
+  if (pr !== 0) return pr;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 export interface PodEntry {
@@ -335,14 +349,11 @@ export class Evaluator {
     }
     for (const c of compiled) {
       const { policy } = c;
-      const nsMatch = policy.subject.namespaces;
-      let namespaces: string[];
-      if (nsMatch.kind === "names") namespaces = [...nsMatch.names];
-      else if (nsMatch.kind === "policy") namespaces = policy.namespace ? [policy.namespace] : [];
-      else {
-        const pred = compileSelector(nsMatch.selector);
-        namespaces = [...byNamespace.keys()].filter((n) => pred(this.nsLabels.get(n) ?? { [NS_NAME_LABEL]: n }));
-      }
+      const m = policy.subject.namespaces;
+      const inNamespace = compileNamespaceMatch(m, policy.namespace);
+      // Named namespaces (or the policy's own) narrow the candidates; the shared predicate decides.
+      const candidates = m.kind === "names" ? new Set(m.names) : m.kind === "policy" ? [policy.namespace ?? ""] : byNamespace.keys();
+      const namespaces = [...candidates].filter((n) => byNamespace.has(n) && inNamespace(n, this.nsLabels.get(n) ?? { [NS_NAME_LABEL]: n }));
       const podPred = compileSelector(policy.subject.pods);
       for (const ns of namespaces) {
         for (const st of byNamespace.get(ns) ?? []) {
@@ -351,16 +362,7 @@ export class Evaluator {
         }
       }
     }
-    const order = (a: CRule, b: CRule): number => {
-      const pa = a.policy;
-      const pb = b.policy;
-      const t = ADMIN_TIER_ORDER.indexOf(tierOf(pa)) - ADMIN_TIER_ORDER.indexOf(tierOf(pb));
-      if (t !== 0) return t;
-      const pr = (pa.priority ?? 0) - (pb.priority ?? 0);
-      if (pr !== 0) return pr;
-      if (pa.id !== pb.id) return pa.id < pb.id ? -1 : 1;
-      return a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
-    };
+    const order = (a: CRule, b: CRule): number => compareDecisionOrder(a.policy, b.policy) || a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
     for (const st of this.states) {
       for (const idx of [st.egress, st.ingress]) {
         idx.admin.sort(order);
@@ -490,6 +492,8 @@ export class Evaluator {
   }
 
   private compilePolicy(policy: Policy): { policy: Policy; rules: CRule[] } {
+    // Expiry instants are parsed once, here: a decision compares epoch numbers.
+    const activeUntil = !policy.expiresAt ? Infinity : this.expiries.indexOf(Date.parse(policy.expiresAt));
     return {
       policy,
       rules: policy.rules.map((rule) => ({
@@ -497,6 +501,7 @@ export class Evaluator {
         policy,
         peers: rule.peers ? rule.peers.map((p) => this.compilePeer(p, policy)) : null,
         ports: rule.ports ? rule.ports.map((p) => compilePort(p)) : null,
+        activeUntil,
       })),
     };
   }
@@ -520,27 +525,17 @@ export class Evaluator {
   private compilePeerRaw(peer: Peer, policy: Policy): PeerFn {
     switch (peer.kind) {
       case "workloads": {
-        const ns = peer.selector.namespaces;
+        const inNamespace = compileNamespaceMatch(peer.selector.namespaces, policy.namespace);
         const podPred = compileSelector(peer.selector.pods);
-        let nsPred: (id: Identity) => boolean;
-        if (ns.kind === "policy") {
-          const home = policy.namespace;
-          nsPred = (id) => id.namespace === home;
-        } else if (ns.kind === "names") {
-          const names = new Set(ns.names);
-          nsPred = (id) => names.has(id.namespace!);
-        } else {
-          const pred = compileSelector(ns.selector);
-          const memo = new Map<string, boolean>();
-          nsPred = (id) => {
-            let v = memo.get(id.namespace!);
-            if (v === undefined) {
-              v = pred(id.nsLabels);
-              memo.set(id.namespace!, v);
-            }
-            return v;
-          };
-        }
+        const memo = new Map<string, boolean>();
+        const nsPred = (id: Identity): boolean => {
+          let v = memo.get(id.namespace!);
+          if (v === undefined) {
+            v = inNamespace(id.namespace!, id.nsLabels);
+            memo.set(id.namespace!, v);
+          }
+          return v;
+        };
         // Workload selectors pick pods on the pod network; host-network pods look like their node.
         return (id) => id.kind === "pod" && !id.hostNetwork && nsPred(id) && podPred(id.labels);
       }
@@ -568,7 +563,7 @@ export class Evaluator {
           case "cluster":
             return (id) => id.kind !== "external";
           case "kube-dns":
-            return (id) => id.kind === "pod" && !id.hostNetwork && id.namespace === "kube-system" && id.labels["k8s-app"] === "kube-dns";
+            return (id) => id.kind === "pod" && !id.hostNetwork && isKubeDns(id.namespace, id.labels);
           case "host":
           case "remote-node":
             return (id) => id.kind === "node" || (id.kind === "pod" && id.hostNetwork);
@@ -637,17 +632,15 @@ export class Evaluator {
   }
 
   resolve(ep: FlowEndpoint, field = "endpoint"): Result<Identity, FlowError> {
-    const r = this.resolveId(ep, field);
-    return r instanceof FlowError ? { ok: false, error: r } : { ok: true, value: r };
+    const known = this.knownIdentity(ep);
+    return known ? { ok: true, value: known } : this.resolveSlow(ep, field);
   }
 
-  private resolveId(ep: FlowEndpoint, field: string): Identity | FlowError {
-    if (ep.kind === "pod") {
-      const e = this.podByName.get(ep.namespace)?.get(ep.name) ?? this.findPod(ep.namespace, ep.name);
-      return e ? e.identity : new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`);
-    }
-    const r = this.resolveSlow(ep, field);
-    return r.ok ? r.value : r.error;
+  /** The hit path of resolution: a pod by its exact name or an address seen before; undefined otherwise. */
+  private knownIdentity(ep: FlowEndpoint): Identity | undefined {
+    if (ep.kind === "pod") return this.podByName.get(ep.namespace)?.get(ep.name)?.identity;
+    if (ep.kind === "ip") return (this.podsByIp.get(ep.ip) ?? this.externalByIp.get(ep.ip))?.identity;
+    return undefined;
   }
 
   private resolveSlow(ep: FlowEndpoint, field: string): Result<Identity, FlowError> {
@@ -657,11 +650,7 @@ export class Evaluator {
         return e ? { ok: true, value: e.identity } : { ok: false, error: new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`) };
       }
       case "ip": {
-        // Known addresses first: parsing (bigint) is only needed for a new address.
-        const pod = this.podsByIp.get(ep.ip);
-        if (pod) return { ok: true, value: pod.identity };
-        const known = this.externalByIp.get(ep.ip);
-        if (known) return { ok: true, value: known.identity };
+        // Known addresses were looked up by knownIdentity: parsing (bigint) is only needed for a new address.
         const parsed = parseIp(ep.ip);
         if (!parsed) return { ok: false, error: new FlowError(field, `expected "<namespace>/<pod>" or an IP address, got ${JSON.stringify(ep.ip)}`) };
         const node = this.nodesByIp.get(ep.ip);
@@ -692,9 +681,10 @@ export class Evaluator {
   // -------------------------------------------------------------------------
   // Decisions
 
-  private epochOf(time: string | Date | undefined): number {
+  /** How many exception expiries have passed at an instant (ms; default now). */
+  private epochOf(time: string | Date | number | undefined): number {
     if (this.expiries.length === 0) return 0;
-    const t = time === undefined ? Date.now() : typeof time === "string" ? Date.parse(time) : time.getTime();
+    const t = time === undefined ? Date.now() : typeof time === "number" ? time : typeof time === "string" ? Date.parse(time) : time.getTime();
     let n = 0;
     while (n < this.expiries.length && this.expiries[n]! <= t) n++;
     return n;
@@ -702,28 +692,39 @@ export class Evaluator {
 
   /** Decide one flow. Errors (unknown pod, bad address) are returned, not thrown. */
   decide(flow: Flow): Result<Decision, FlowError> {
-    if (!Number.isInteger(flow.port) || flow.port < 1 || flow.port > 65535) return { ok: false, error: new FlowError("port", `expected a port number between 1 and 65535, got ${String(flow.port)}`) };
-    if (PROTO_INDEX[flow.protocol] === undefined) return { ok: false, error: new FlowError("protocol", `expected one of TCP, UDP, SCTP, got ${JSON.stringify(flow.protocol)}`) };
-    // An unparseable time would otherwise count every exception as active.
-    if (flow.time !== undefined && Number.isNaN(typeof flow.time === "string" ? Date.parse(flow.time) : flow.time.getTime())) {
-      return { ok: false, error: new FlowError("time", `expected an ISO-8601 instant, got ${JSON.stringify(String(flow.time))}`) };
+    const { port, protocol, time } = flow;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, error: new FlowError("port", `expected a port number between 1 and 65535, got ${String(port)}`) };
+    const proto = protoIndex(protocol);
+    if (proto < 0) return { ok: false, error: new FlowError("protocol", `expected one of TCP, UDP, SCTP, got ${JSON.stringify(protocol)}`) };
+    let at: number | undefined;
+    if (time !== undefined) {
+      at = typeof time === "string" ? Date.parse(time) : time.getTime();
+      // An unparseable time would otherwise count every exception as active.
+      if (Number.isNaN(at)) return { ok: false, error: new FlowError("time", `expected an ISO-8601 instant, got ${JSON.stringify(String(time))}`) };
     }
-    const src = this.resolveId(flow.src, "src");
-    if (src instanceof FlowError) return { ok: false, error: src };
-    const dst = this.resolveId(flow.dst, "dst");
-    if (dst instanceof FlowError) return { ok: false, error: dst };
-    return this.cachedResult(src, dst, flow.port, flow.protocol, flow.time);
+    let src = this.knownIdentity(flow.src);
+    if (src === undefined) {
+      const r = this.resolveSlow(flow.src, "src");
+      if (!r.ok) return r;
+      src = r.value;
+    }
+    let dst = this.knownIdentity(flow.dst);
+    if (dst === undefined) {
+      const r = this.resolveSlow(flow.dst, "dst");
+      if (!r.ok) return r;
+      dst = r.value;
+    }
+    return this.cached(src, dst, port, protocol, proto, this.epochs === 1 ? 0 : this.epochOf(at));
   }
 
   /** Cached decision between two identities. */
   decideIdentities(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): Decision {
-    return this.cachedResult(src, dst, port, protocol, time).value;
+    return this.cached(src, dst, port, protocol, protoIndex(protocol), this.epochOf(time)).value;
   }
 
   /** The cache holds shared, immutable result objects, so a hit allocates nothing. */
-  private cachedResult(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): CachedDecision {
-    const epoch = this.epochs === 1 ? 0 : this.epochOf(time);
-    const pp = port * 4 + PROTO_INDEX[protocol];
+  private cached(src: Identity, dst: Identity, port: number, protocol: Protocol, proto: number, epoch: number): CachedDecision {
+    const pp = port * 4 + proto;
     const hit = this.decisions.get(src.id, dst.id, pp, epoch);
     if (hit !== undefined) {
       this.hits++;
@@ -744,11 +745,6 @@ export class Evaluator {
   subjectIndex(id: number): { egress: SubjectIndex; ingress: SubjectIndex } {
     const st = this.states[id]!;
     return { egress: st.egress, ingress: st.ingress };
-  }
-
-  /** @internal Whether an exception policy counts at the given epoch. */
-  activeAt(policy: Policy, epoch: number): boolean {
-    return this.isActive(policy, epoch);
   }
 
   /** The exception epoch of an instant (index into sorted expiries). */
@@ -818,13 +814,6 @@ export class Evaluator {
     return true;
   }
 
-  private isActive(policy: Policy, epoch: number): boolean {
-    if (!policy.expiresAt) return true;
-    const t = Date.parse(policy.expiresAt);
-    // Active while fewer expiries than this one have passed.
-    return this.expiries.indexOf(t) >= epoch;
-  }
-
   private evaluate(src: Identity, dst: Identity, port: number, protocol: Protocol, epoch: number): Decision {
     const srcSt = this.states[src.id]!;
     const dstSt = this.states[dst.id]!;
@@ -833,28 +822,15 @@ export class Evaluator {
 
     // 1. Compliance constraints: any match denies the whole flow.
     const constraint = (egressApplies ? this.firstMatch(srcSt.egress.constraint, dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstMatch(dstSt.ingress.constraint, src, port, protocol, dst) : undefined);
-    if (constraint) {
-      const eff = ruleEffect(constraint, "deny", `compliance constraint ${refLabel(constraint.policy.ref)} forbids this flow`);
-      const na = { applicable: false, verdict: "deny" as const, effects: [] };
-      return { verdict: "deny", flow: eff, egress: { ...na, applicable: egressApplies, effects: egressApplies ? [eff] : [] }, ingress: { ...na, applicable: ingressApplies, effects: ingressApplies ? [eff] : [] } };
-    }
+    if (constraint) return flowDecision(constraint, egressApplies, ingressApplies);
     // 2. Active exceptions: a match allows the whole flow.
-    const active = (list: CRule[]) => list.filter((r) => this.isActive(r.policy, epoch));
-    const exception = (egressApplies ? this.firstMatch(active(srcSt.egress.exception), dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstMatch(active(dstSt.ingress.exception), src, port, protocol, dst) : undefined);
-    if (exception) {
-      const eff = ruleEffect(exception, "allow", `exception ${refLabel(exception.policy.ref)}${exception.policy.expiresAt ? ` (expires ${exception.policy.expiresAt})` : ""} allows this flow`);
-      return { verdict: "allow", flow: eff, egress: { applicable: egressApplies, verdict: "allow", effects: [eff] }, ingress: { applicable: ingressApplies, verdict: "allow", effects: [eff] } };
-    }
-    const egress = egressApplies ? this.direction("egress", srcSt.egress, dst, port, protocol, dst) : notApplicable("egress", "the source is not a pod on the pod network, so no egress policy applies");
-    const ingress = ingressApplies ? this.direction("ingress", dstSt.ingress, src, port, protocol, dst) : notApplicable("ingress", "the destination is not a pod on the pod network, so no ingress policy applies");
-    const verdict: Verdict = egress.verdict === "allow" && ingress.verdict === "allow" ? "allow" : "deny";
-    const decision: Decision = { verdict, egress, ingress };
-    if (verdict === "deny") {
-      const denying = egress.verdict === "deny" ? { dir: "egress" as const, idx: srcSt.egress, peer: dst } : { dir: "ingress" as const, idx: dstSt.ingress, peer: src };
-      const near = this.nearestAllow(denying.idx, denying.peer, port, protocol, dst, denying.dir === "egress" ? egress : ingress, active);
-      if (near) decision.nearestAllow = near;
-    }
-    return decision;
+    const exception = (egressApplies ? this.firstActive(srcSt.egress.exception, epoch, dst, port, protocol, dst) : undefined) ?? (ingressApplies ? this.firstActive(dstSt.ingress.exception, epoch, src, port, protocol, dst) : undefined);
+    if (exception) return flowDecision(exception, egressApplies, ingressApplies);
+    const egress = egressApplies ? this.direction("egress", srcSt.egress, dst, port, protocol, dst) : NOT_APPLICABLE.egress;
+    const ingress = ingressApplies ? this.direction("ingress", dstSt.ingress, src, port, protocol, dst) : NOT_APPLICABLE.ingress;
+    if (egress.verdict === "allow" && ingress.verdict === "allow") return new LazyDecision("allow", egress, ingress, null, null);
+    const near: NearestQuery = egress.verdict === "deny" ? { ev: this, idx: srcSt.egress, peer: dst, port, protocol, dst, decided: egress, epoch } : { ev: this, idx: dstSt.ingress, peer: src, port, protocol, dst, decided: ingress, epoch };
+    return new LazyDecision("deny", egress, ingress, null, near);
   }
 
   private firstMatch(list: CRule[], peer: Identity, port: number, protocol: Protocol, dst: Identity): CRule | undefined {
@@ -862,69 +838,44 @@ export class Evaluator {
     return undefined;
   }
 
+  private firstActive(list: CRule[], epoch: number, peer: Identity, port: number, protocol: Protocol, dst: Identity): CRule | undefined {
+    for (const r of list) if (activeAt(r, epoch) && this.ruleMatches(r, peer, port, protocol, dst)) return r;
+    return undefined;
+  }
+
+  /** Decides one direction; the effects (the rationale) are built from `pass` and the deciding step when read. */
   private direction(dir: Direction, idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity): DirectionDecision {
-    const effects: Effect[] = [];
     // 3. Admin tiers: first matching rule in (tier, priority, rule order) decides; Pass skips the remaining admin rules.
+    let pass: CRule | null = null;
     for (const r of idx.admin) {
       if (!this.ruleMatches(r, peer, port, protocol, dst)) continue;
       const a = r.rule.action;
       if (a === "pass") {
-        effects.push(ruleEffect(r, "pass", `${describeRule(r.rule.ref)} passes the decision to namespace policies`));
+        pass = r;
         break;
       }
-      effects.push(ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
-      return { applicable: true, verdict: a, effects };
+      return new LazyDirection(dir, true, a, null, "rule", r);
     }
     // 4. Namespace policies (NetworkPolicy semantics; Cilium deny rules win within the layer,
     //    also from policies that do not isolate the pod).
     const deny = this.firstMatch(idx.npDeny, peer, port, protocol, dst);
-    if (deny) {
-      effects.push(ruleEffect(deny, "deny", `${describeRule(deny.rule.ref)} denies it`));
-      return { applicable: true, verdict: "deny", effects };
-    }
+    if (deny) return new LazyDirection(dir, true, "deny", pass, "rule", deny);
     if (idx.npPolicies.length > 0) {
       const allow = this.firstMatch(idx.npAllow, peer, port, protocol, dst);
-      if (allow) {
-        effects.push(ruleEffect(allow, "allow", `${describeRule(allow.rule.ref)} allows it`));
-        return { applicable: true, verdict: "allow", effects };
-      }
-      const names = idx.npPolicies.map((p) => `${p.ref.kind} ${refLabel(p.ref)}`);
-      const first = idx.npPolicies[0]!;
-      effects.push({
-        layer: "namespace",
-        direction: dir,
-        verdict: "deny",
-        policy: first.ref,
-        reason: `${dir === "egress" ? "the source" : "the destination"} is isolated for ${dir} by ${names.join(", ")} and no ${dir} rule of ${names.length > 1 ? "them" : "it"} allows this peer and port`,
-      });
-      return { applicable: true, verdict: "deny", effects };
+      if (allow) return new LazyDirection(dir, true, "allow", pass, "rule", allow);
+      return new LazyDirection(dir, true, "deny", pass, "isolated", idx.npPolicies);
     }
     // 5. Baseline: first matching rule decides.
     for (const r of idx.baseline) {
       if (!this.ruleMatches(r, peer, port, protocol, dst)) continue;
       const a = r.rule.action === "deny" ? "deny" : "allow";
-      effects.push(ruleEffect(r, a, `${describeRule(r.rule.ref)} ${a === "allow" ? "allows" : "denies"} it`));
-      return { applicable: true, verdict: a, effects };
+      return new LazyDirection(dir, true, a, pass, "rule", r);
     }
-    const v: Verdict = this.options.secureByDefault ? "deny" : "allow";
-    effects.push({
-      layer: "default",
-      direction: dir,
-      verdict: v,
-      reason: this.options.secureByDefault ? `no policy decides ${dir}; the platform default (secure by default) denies` : `no policy selects ${dir === "egress" ? "the source" : "the destination"} for ${dir}; Kubernetes allows by default`,
-    });
-    return { applicable: true, verdict: v, effects };
+    return new LazyDirection(dir, true, this.options.secureByDefault ? "deny" : "allow", pass, "default", null);
   }
 
-  private nearestAllow(
-    idx: SubjectIndex,
-    peer: Identity,
-    port: number,
-    protocol: Protocol,
-    dst: Identity,
-    decided: DirectionDecision,
-    active: (list: CRule[]) => CRule[],
-  ): NearestAllow | undefined {
+  /** @internal The closest allow rule of a denied flow (see NearestAllow); LazyDecision asks on first read. */
+  nearestAllow({ idx, peer, port, protocol, dst, decided, epoch }: Omit<NearestQuery, "ev">): NearestAllow | undefined {
     // One pass over the allow rules that could apply; prefer a rule that matches but was
     // overridden, then one with the right peer (other port), then the right port (other peer).
     let overridden: { r: CRule; layer: Effect["layer"] } | undefined;
@@ -932,7 +883,8 @@ export class Evaluator {
     let samePort: { r: CRule; layer: Effect["layer"] } | undefined;
     const scan = (list: CRule[], layer: Effect["layer"]) => {
       for (const r of list) {
-        if (r.rule.action !== "allow") continue;
+        // An expired exception would allow nothing: never offer it as the nearest allow.
+        if (r.rule.action !== "allow" || !activeAt(r, epoch)) continue;
         const po = r.ports === null || r.ports.some((f) => f(port, protocol, dst));
         const pe = r.peers === null || r.peers.some((f) => f(peer));
         if (po && pe) overridden ??= { r, layer };
@@ -943,8 +895,7 @@ export class Evaluator {
     scan(idx.npAllow, "namespace");
     scan(idx.admin, "admin");
     scan(idx.baseline, "baseline");
-    // An expired exception would allow nothing: never offer it as the nearest allow.
-    scan(active(idx.exception), "exception");
+    scan(idx.exception, "exception");
     if (overridden) {
       const ref = overridden.r.rule.ref;
       const by = decided.effects[decided.effects.length - 1];
@@ -952,18 +903,149 @@ export class Evaluator {
     }
     if (samePeer) {
       const ref = samePeer.r.rule.ref;
-      return { rule: ref, layer: samePeer.layer, differs: "port", description: `${describeRule(ref)} allows this peer on ${describePorts(samePeer.r.rule.ports)}, not on ${port}/${protocol}` };
+      return { rule: ref, layer: samePeer.layer, differs: "port", description: `${describeRule(ref)} allows this peer on ${formatPorts(samePeer.r.rule.ports)}, not on ${formatPortProtocol(port, protocol)}` };
     }
     if (samePort) {
       const ref = samePort.r.rule.ref;
-      return { rule: ref, layer: samePort.layer, differs: "peer", description: `${describeRule(ref)} allows ${port}/${protocol}, but only from/to other peers` };
+      return { rule: ref, layer: samePort.layer, differs: "peer", description: `${describeRule(ref)} allows ${formatPortProtocol(port, protocol)}, but only from/to other peers` };
     }
     return undefined;
   }
 }
 
-function notApplicable(dir: Direction, reason: string): DirectionDecision {
-  return { applicable: false, verdict: "allow", effects: [{ layer: "default", direction: dir, verdict: "allow", reason }] };
+/** What a denied decision needs to find its nearest allow when someone asks. */
+interface NearestQuery {
+  ev: Evaluator;
+  idx: SubjectIndex;
+  peer: Identity;
+  port: number;
+  protocol: Protocol;
+  dst: Identity;
+  decided: DirectionDecision;
+  epoch: number;
+}
+
+/**
+ * What decided a direction: a rule (admin, namespace or baseline; `by` is the CRule), the
+ * namespace isolation (`by` lists the isolating policies), the default, a flow-level rule
+ * (constraint or exception; `by` is the CRule), or nothing because the direction does not apply.
+ */
+type DecidedBy = "rule" | "isolated" | "default" | "flow" | "not-applicable";
+
+/**
+ * One direction of a decision. The verdict is known when it is made; the effects (reasons, rule
+ * references) are built on first read from what decided, since most decisions are counted, not
+ * explained. No closure is allocated per decision.
+ */
+class LazyDirection implements DirectionDecision {
+  private built: Effect[] | undefined;
+  constructor(
+    private readonly dir: Direction,
+    readonly applicable: boolean,
+    readonly verdict: Verdict,
+    /** The admin rule that passed the decision on, when one did. */
+    private readonly pass: CRule | null,
+    private readonly how: DecidedBy,
+    private readonly by: CRule | readonly Policy[] | null,
+  ) {}
+
+  get effects(): Effect[] {
+    if (this.built === undefined) {
+      const out: Effect[] = [];
+      if (this.pass) out.push(ruleEffect(this.pass, "pass", `${describeRule(this.pass.rule.ref)} passes the decision to namespace policies`));
+      const last = this.lastEffect();
+      if (last) out.push(last);
+      this.built = out;
+    }
+    return this.built;
+  }
+
+  private lastEffect(): Effect | null {
+    const { dir, verdict, by } = this;
+    switch (this.how) {
+      case "rule": {
+        const r = by as CRule;
+        return ruleEffect(r, verdict, `${describeRule(r.rule.ref)} ${verdict === "allow" ? "allows" : "denies"} it`);
+      }
+      case "isolated":
+        return isolationEffect(dir, by as readonly Policy[]);
+      case "default":
+        return {
+          layer: "default",
+          direction: dir,
+          verdict,
+          reason: verdict === "deny" ? `no policy decides ${dir}; the platform default (secure by default) denies` : `no policy selects ${dir === "egress" ? "the source" : "the destination"} for ${dir}; Kubernetes allows by default`,
+        };
+      case "flow":
+        // A constraint lists its effect only in the directions that apply; an exception in both.
+        return this.applicable || verdict === "allow" ? flowEffect(by as CRule) : null;
+      case "not-applicable":
+        return { layer: "default", direction: dir, verdict: "allow", reason: `the ${dir === "egress" ? "source" : "destination"} is not a pod on the pod network, so no ${dir} policy applies` };
+    }
+  }
+
+  toJSON(): { applicable: boolean; verdict: Verdict; effects: Effect[] } {
+    return { applicable: this.applicable, verdict: this.verdict, effects: this.effects };
+  }
+}
+
+/** A decision whose flow-level effect and nearest allow are built on first read (see LazyDirection). */
+class LazyDecision implements Decision {
+  private flowBuilt: Effect | undefined;
+  private nearestBuilt: NearestAllow | undefined | null = null;
+  constructor(
+    readonly verdict: Verdict,
+    readonly egress: DirectionDecision,
+    readonly ingress: DirectionDecision,
+    /** The constraint or exception that decided the whole flow, if one did. */
+    private readonly flowRule: CRule | null,
+    private readonly near: NearestQuery | null,
+  ) {}
+
+  get flow(): Effect | undefined {
+    if (this.flowBuilt === undefined && this.flowRule) this.flowBuilt = flowEffect(this.flowRule);
+    return this.flowBuilt;
+  }
+
+  get nearestAllow(): NearestAllow | undefined {
+    if (this.nearestBuilt === null) this.nearestBuilt = this.near ? this.near.ev.nearestAllow(this.near) : undefined;
+    return this.nearestBuilt;
+  }
+
+  toJSON(): Decision {
+    const flow = this.flow;
+    const nearestAllow = this.nearestAllow;
+    return { verdict: this.verdict, ...(flow ? { flow } : {}), egress: this.egress, ingress: this.ingress, ...(nearestAllow ? { nearestAllow } : {}) };
+  }
+}
+
+/** A constraint (deny) or an active exception (allow) decided the whole flow. */
+function flowDecision(r: CRule, egressApplies: boolean, ingressApplies: boolean): Decision {
+  const verdict: Verdict = r.policy.layer === "constraint" ? "deny" : "allow";
+  return new LazyDecision(verdict, new LazyDirection("egress", egressApplies, verdict, null, "flow", r), new LazyDirection("ingress", ingressApplies, verdict, null, "flow", r), r, null);
+}
+
+function flowEffect(r: CRule): Effect {
+  const p = r.policy;
+  if (p.layer === "constraint") return ruleEffect(r, "deny", `compliance constraint ${refLabel(p.ref)} forbids this flow`);
+  return ruleEffect(r, "allow", `exception ${refLabel(p.ref)}${p.expiresAt ? ` (expires ${p.expiresAt})` : ""} allows this flow`);
+}
+
+/** The direction verdict of a flow whose source (egress) or destination (ingress) is not a pod on the pod network. */
+const NOT_APPLICABLE: Record<Direction, DirectionDecision> = {
+  egress: new LazyDirection("egress", false, "allow", null, "not-applicable", null),
+  ingress: new LazyDirection("ingress", false, "allow", null, "not-applicable", null),
+};
+
+function isolationEffect(dir: Direction, npPolicies: readonly Policy[]): Effect {
+  const names = npPolicies.map((p) => `${p.ref.kind} ${refLabel(p.ref)}`);
+  return {
+    layer: "namespace",
+    direction: dir,
+    verdict: "deny",
+    policy: npPolicies[0]!.ref,
+    reason: `${dir === "egress" ? "the source" : "the destination"} is isolated for ${dir} by ${names.join(", ")} and no ${dir} rule of ${names.length > 1 ? "them" : "it"} allows this peer and port`,
+  };
 }
 
 function ruleEffect(r: CRule, verdict: Effect["verdict"], reason: string): Effect {

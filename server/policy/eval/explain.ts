@@ -1,5 +1,6 @@
 /** Rationale formatting: a one-line path and a readable multi-line explanation. */
 import { refLabel, type Effect } from "../model";
+import { formatPortProtocol, ruleLabel } from "../util/text";
 import type { Decision, DirectionDecision } from "./evaluator";
 
 function layerTag(e: Effect): string {
@@ -9,7 +10,7 @@ function layerTag(e: Effect): string {
 /** `[cluster] pass (pass-example rule 0) → [namespace] allow (payments/allow-api rule 0)` */
 export function formatEffect(e: Effect): string {
   let what = "";
-  if (e.rule) what = ` (${refLabel(e.rule)} ${e.rule.direction} rule ${e.rule.ruleIndex}${e.rule.ruleName ? ` "${e.rule.ruleName}"` : ""})`;
+  if (e.rule) what = ` (${ruleLabel(e.rule)})`;
   else if (e.policy) what = ` (${refLabel(e.policy)})`;
   return `[${layerTag(e)}] ${e.verdict}${what}`;
 }
@@ -35,7 +36,7 @@ export interface ExplainSubject {
 /** A readable explanation, several lines, for people. */
 export function formatExplanation(flow: ExplainSubject, d: Decision): string {
   const lines: string[] = [];
-  lines.push(`${flow.src} → ${flow.dst} ${flow.port}/${flow.protocol}: ${d.verdict.toUpperCase()}`);
+  lines.push(`${flow.src} → ${flow.dst} ${formatPortProtocol(flow.port, flow.protocol)}: ${d.verdict.toUpperCase()}`);
   if (d.flow) {
     lines.push(`  decided for the whole flow by ${d.flow.layer}: ${d.flow.reason}`);
   } else {

@@ -9,8 +9,9 @@
  * answers come from the same compiled rules.
  */
 import type { FlowEndpoint, Protocol } from "../model";
-import type { CRule, Evaluator, Identity, PeerFn, SubjectIndex } from "./evaluator";
-import { compileSelector } from "./selectors";
+import { activeAt, type CRule, type Evaluator, type Identity, type PeerFn, type SubjectIndex } from "./evaluator";
+import { compileNamespaceMatch } from "./selectors";
+import { formatPortProtocol } from "../util/text";
 import { formatDecisionPath } from "./explain";
 
 export interface ReachabilityNode {
@@ -164,25 +165,19 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     if (!e) byNamespace.set(id.namespace, (e = { nsLabels: id.nsLabels, members: [] }));
     e.members.push(i);
   });
-  const nsSelCache = new Map<string, string[]>();
+  const nsMatchCache = new Map<string, number[]>();
   const candidates = (f: PeerFn): Iterable<number> | null => {
     const meta = ev.peerMeta.get(f);
     if (!meta || meta.peer.kind !== "workloads") return null;
     const m = meta.peer.selector.namespaces;
-    let names: string[];
-    if (m.kind === "policy") names = meta.policy.namespace ? [meta.policy.namespace] : [];
-    else if (m.kind === "names") names = [...m.names];
-    else {
-      const key = JSON.stringify(m.selector);
-      let hit = nsSelCache.get(key);
-      if (!hit) {
-        const pred = compileSelector(m.selector);
-        hit = [...byNamespace.entries()].filter(([, e]) => pred(e.nsLabels)).map(([name]) => name);
-        nsSelCache.set(key, hit);
-      }
-      names = hit;
+    const key = m.kind === "policy" ? `policy:${meta.policy.namespace ?? ""}` : JSON.stringify(m);
+    let members = nsMatchCache.get(key);
+    if (!members) {
+      const inNamespace = compileNamespaceMatch(m, meta.policy.namespace);
+      members = [...byNamespace.entries()].filter(([name, e]) => inNamespace(name, e.nsLabels)).flatMap(([, e]) => e.members);
+      nsMatchCache.set(key, members);
     }
-    return names.flatMap((name) => byNamespace.get(name)?.members ?? []);
+    return members;
   };
   // Non-workload peers (ipBlock, entity, dns, service, nodes) do not depend on the policy: share their bitsets.
   const sharedPeerBits = new Map<string, Bits>();
@@ -297,7 +292,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     const out = new Uint32Array(words);
     let any = false;
     for (const r of rules) {
-      if (r.policy.layer === "exception" && !ev.activeAt(r.policy, epoch)) continue;
+      if (!activeAt(r, epoch)) continue;
       if (!andMask(tmp, r, probe, dir, subject)) continue;
       any = true;
       for (let w = 0; w < words; w++) out[w]! |= tmp[w]!;
@@ -329,7 +324,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
   const addEdge = (s: Identity, d: Identity, toNodes: Map<string, ReachabilityNode>, probe: Probe) => {
     const fromNodes = workloadsOf.get(s.id);
     if (!fromNodes) return;
-    const label = probe.other ? `*/${probe.protocol}` : `${probe.port}/${probe.protocol}`;
+    const label = probe.other ? `*/${probe.protocol}` : formatPortProtocol(probe.port, probe.protocol);
     for (const from of fromNodes.values()) {
       for (const to of toNodes.values()) {
         if (from === to && from.kind === "external") continue;

@@ -1,5 +1,5 @@
 /** Kubernetes label-selector semantics, compiled to predicates once. */
-import type { LabelSelector, Labels } from "../model";
+import type { LabelSelector, Labels, NamespaceMatch, WorkloadSelector } from "../model";
 
 export type LabelPredicate = (labels: Labels) => boolean;
 
@@ -43,6 +43,37 @@ export function compileSelector(sel: LabelSelector): LabelPredicate {
     for (const c of checks) if (!c(l)) return false;
     return true;
   };
+}
+
+/**
+ * The namespace part of a workload selector, as a predicate over a namespace's name and labels.
+ * `home` is the namespace of the policy that holds the selector (NamespaceMatch "policy").
+ */
+export function compileNamespaceMatch(m: NamespaceMatch, home: string | undefined): (namespace: string, nsLabels: Labels) => boolean {
+  switch (m.kind) {
+    case "policy":
+      return (namespace) => namespace === home;
+    case "names": {
+      const names = new Set(m.names);
+      return (namespace) => names.has(namespace);
+    }
+    case "selector": {
+      const pred = compileSelector(m.selector);
+      return (_namespace, nsLabels) => pred(nsLabels);
+    }
+  }
+}
+
+/** A workload selector (namespaces × pods) as a predicate over a pod's namespace, namespace labels and labels. */
+export function compileWorkloadSelector(ws: WorkloadSelector, home?: string): (namespace: string, nsLabels: Labels, labels: Labels) => boolean {
+  const inNamespace = compileNamespaceMatch(ws.namespaces, home);
+  const pods = compileSelector(ws.pods);
+  return (namespace, nsLabels, labels) => inNamespace(namespace, nsLabels) && pods(labels);
+}
+
+/** The pods of the entity kube-dns: kube-system pods labelled k8s-app=kube-dns. */
+export function isKubeDns(namespace: string | undefined, labels: Labels): boolean {
+  return namespace === "kube-system" && labels["k8s-app"] === "kube-dns";
 }
 
 export function matchesSelector(sel: LabelSelector, labels: Labels): boolean {

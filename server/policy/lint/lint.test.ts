@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { createEvaluator } from "@/server/policy/eval/evaluator";
+import { lowerDocuments, type TargetCluster } from "@/server/policy/documents/lower";
+import { emptyCluster } from "@/server/policy/model";
 import { policyplaneDocument } from "@/server/policy/documents/schema";
 import { inMemoryDocuments, readDocumentSources } from "@/server/policy/documents/read";
 import { demoCluster, demoDocuments } from "@/server/policy/documents/__tests__/demo-cluster";
@@ -109,5 +112,55 @@ describe("lint", () => {
     const findings = lint({ documents: before, clusters }).filter((f) => f.id === "one-sided-allow");
     expect(brief(findings)).toEqual(["warning one-sided-allow Policy/payments-backends spec.rules[1].peers[0]"]);
     expect(findings[0]!.message).toBe('this ingress allow lets nothing through: its sources may not send any of the flows it allows (e.g. payments-batch/settlement-0 → payments/ledger-0 9090/TCP in prod-eu-1: Policy baseline-default-deny egress rule 1 "deny-egress" denies it); add the matching egress rule on the other side');
+  });
+});
+
+describe("lint orders admin rules as the evaluator decides them", () => {
+  const shop: TargetCluster = {
+    name: "c1",
+    model: {
+      ...emptyCluster(),
+      namespaces: [{ name: "shop", labels: { tenant: "shop" } }],
+      pods: [{ namespace: "shop", name: "web-0", labels: { app: "web" }, ports: [], ips: ["10.0.0.5"], hostNetwork: false }],
+    },
+  };
+  /** A global policy allowing or denying egress from every pod to 192.0.2.0/24:443. */
+  const admin = (name: string, action: "allow" | "deny", priority?: number) =>
+    doc({ apiVersion: V, kind: "Policy", metadata: { name }, spec: { tier: "global", ...(priority !== undefined ? { priority } : {}), subject: {}, rules: [{ direction: "egress", action, peers: [{ cidr: "192.0.2.0/24" }], ports: [{ port: 443 }] }] } });
+
+  /** The earlier of two policies that match the same flows, according to lint and according to a decision. */
+  function firstOf(a: ReturnType<typeof admin>, b: ReturnType<typeof admin>): { lint: string | undefined; evaluator: string | undefined } {
+    const documents = inMemoryDocuments([a, b]);
+    const shadowed = lint({ documents }).filter((f) => f.id === "shadowed");
+    const lintFirst = /Policy\/(\S+) rule 0 is evaluated first/.exec(shadowed[0]?.message ?? "")?.[1];
+    const ev = createEvaluator(shop.model, lowerDocuments(documents, shop).policies);
+    const d = ev.decide({ src: { kind: "pod", namespace: "shop", name: "web-0" }, dst: { kind: "ip", ip: "192.0.2.7" }, port: 443, protocol: "TCP" });
+    return { lint: lintFirst, evaluator: d.ok ? d.value.egress.effects.at(-1)?.policy?.name : undefined };
+  }
+
+  it("places a policy without priority where the evaluator does, before and after explicit priorities", () => {
+    for (const other of [0, 499, 501, 1000]) {
+      const r = firstOf(admin("no-priority", "deny"), admin(`at-${other}`, "allow", other));
+      expect(r.lint, `priority ${other}`).toBe(r.evaluator);
+      expect(r.evaluator).toBe(other < 500 ? `at-${other}` : "no-priority");
+    }
+  });
+
+  it("breaks equal priorities by name as the evaluator does, whatever the machine's locale", () => {
+    // String.prototype.localeCompare follows the process's locale; emulate machines whose collation is not the code-unit order.
+    for (const locale of ["da", "lt", "sk"]) {
+      const collator = new Intl.Collator(locale);
+      const spy = vi.spyOn(String.prototype, "localeCompare").mockImplementation(function (this: string, that: string) {
+        return collator.compare(this, that);
+      });
+      try {
+        for (const [x, y] of [["aa-allow", "b-deny"], ["y-allow", "j-deny"], ["ch-allow", "i-deny"]] as const) {
+          const r = firstOf(admin(x, "allow", 100), admin(y, "deny", 100));
+          expect(r.lint, `${locale}: ${x} vs ${y}`).toBe(r.evaluator);
+        }
+      } finally {
+        spy.mockRestore();
+      }
+    }
   });
 });

@@ -18,11 +18,12 @@
  * |                         |          | allow whose sources may not egress there), checked by evaluating it     |
  * | lowering                | warning  | what lowering for a cluster reported (unknown service, gateway, …)     |
  */
-import { createEvaluator, type Evaluator } from "../eval/evaluator";
-import { dnsMatches, isEmptySelector, matchesSelector } from "../eval/selectors";
+import { compareDecisionOrder, createEvaluator, type Evaluator } from "../eval/evaluator";
+import { compileWorkloadSelector, dnsMatches, isEmptySelector, isKubeDns } from "../eval/selectors";
 import { cidrContainsCidr, parseCidr } from "../util/ip";
+import { formatPortProtocol } from "../util/text";
 import type { LabelSelector, Labels, NamedPort, NamespaceMatch, PortMatch } from "../model";
-import { appliesTo, lowerDocuments, portMatchOf, workloadSelectorOf, TENANT_LABEL, type LowerResult, type TargetCluster } from "../documents/lower";
+import { appliesTo, decisionOrderOf, lowerDocuments, portMatchOf, workloadSelectorOf, TENANT_LABEL, type LowerResult, type TargetCluster } from "../documents/lower";
 import { NS_NAME_LABEL } from "../model";
 import type { LocatedDocument } from "../documents/read";
 import type { PathSeg } from "../read/yaml";
@@ -91,17 +92,13 @@ function viewOf(cluster: TargetCluster, docs: readonly LocatedDocument[], secure
   return { cluster, pods, evaluator, lowered };
 }
 
-function nsMatches(m: NamespaceMatch, pod: PodView): boolean {
-  if (m.kind === "names") return m.names.includes(pod.namespace);
-  if (m.kind === "selector") return matchesSelector(m.selector, pod.nsLabels);
-  return true;
+/** Whether a document workload selector selects the pod, with the evaluator's selector semantics. */
+function selectsPod(ws: DocWorkloadSelector, pod: PodView, tenant?: string): boolean {
+  if (tenant !== undefined && pod.nsLabels[TENANT_LABEL] !== tenant) return false;
+  return compileWorkloadSelector(workloadSelectorOf(ws))(pod.namespace, pod.nsLabels, pod.labels);
 }
 
-function selectsPod(ws: DocWorkloadSelector, pod: PodView, tenant?: string): boolean {
-  const sel = workloadSelectorOf(ws);
-  if (tenant !== undefined && pod.nsLabels[TENANT_LABEL] !== tenant) return false;
-  return nsMatches(sel.namespaces, pod) && matchesSelector(sel.pods, pod.labels);
-}
+const isKubeDnsPod = (p: PodView) => isKubeDns(p.namespace, p.labels);
 
 const KUBE_DNS_POD: PodView = { namespace: "kube-system", nsLabels: { [NS_NAME_LABEL]: "kube-system" }, labels: { "k8s-app": "kube-dns" } };
 
@@ -210,7 +207,7 @@ function cidrsOverlap(a: { cidr: string; except?: string[] }, b: { cidr: string;
 function peersOverlap(a: DocPeer, b: DocPeer, pods: readonly PodView[]): boolean {
   const podsOf = (p: DocPeer): PodView[] | null => {
     if ("workloads" in p) return pods.filter((x) => selectsPod(p.workloads, x));
-    if ("entity" in p && p.entity === "kube-dns") return [KUBE_DNS_POD, ...pods.filter((x) => x.namespace === "kube-system" && x.labels["k8s-app"] === "kube-dns")];
+    if ("entity" in p && p.entity === "kube-dns") return [KUBE_DNS_POD, ...pods.filter(isKubeDnsPod)];
     if ("entity" in p && p.entity === "cluster") return [...pods, KUBE_DNS_POD];
     return null;
   };
@@ -222,7 +219,7 @@ function peersOverlap(a: DocPeer, b: DocPeer, pods: readonly PodView[]): boolean
   if ("service" in a || "service" in b) return ("service" in a && "service" in b && a.service === b.service) || ("entity" in a && a.entity === "cluster") || ("entity" in b && b.entity === "cluster");
   const pa = podsOf(a);
   const pb = podsOf(b);
-  if (pa && pb) return pa.some((x) => pb.includes(x)) || (pa.includes(KUBE_DNS_POD) && pb.some((x) => x.namespace === "kube-system" && x.labels["k8s-app"] === "kube-dns"));
+  if (pa && pb) return pa.some((x) => pb.includes(x)) || (pa.includes(KUBE_DNS_POD) && pb.some(isKubeDnsPod));
   return false;
 }
 
@@ -284,7 +281,7 @@ export function lint(input: LintInput): Finding[] {
         r.peers.forEach((peer, i) => {
           const sel = "workloads" in peer ? peer.workloads : null;
           if (sel && !pods.some((p) => selectsPod(sel, p))) finding(d, "no-match", "warning", [...r.path, "peers", i], `this ${r.direction === "ingress" ? "source" : "destination"} selects no workload in ${clusters.map((v) => v.cluster.name).join(", ")}; the rule does nothing for it`, r.index);
-          if ("entity" in peer && peer.entity === "kube-dns" && !pods.some((p) => p.namespace === "kube-system" && p.labels["k8s-app"] === "kube-dns")) {
+          if ("entity" in peer && peer.entity === "kube-dns" && !pods.some(isKubeDnsPod)) {
             finding(d, "no-match", "warning", [...r.path, "peers", i], "no pod in kube-system is labelled k8s-app=kube-dns in the inventory; entity kube-dns matches nothing", r.index);
           }
         });
@@ -292,11 +289,13 @@ export function lint(input: LintInput): Finding[] {
     }
   }
 
-  // shadowed: admin tiers in evaluation order (tier, priority, name), then the baseline.
+  // shadowed: the admin tiers, then the baseline, each in the evaluator's decision order.
   const ordered = (tiers: readonly string[]) =>
     docs
       .filter((d): d is LocatedDocument<PolicyDocument> => d.document.kind === "Policy" && tiers.includes(d.document.spec.tier))
-      .sort((a, b) => tiers.indexOf(a.document.spec.tier) - tiers.indexOf(b.document.spec.tier) || (a.document.spec.priority ?? 500) - (b.document.spec.priority ?? 500) || a.document.metadata.name.localeCompare(b.document.metadata.name));
+      .map((d) => ({ d, order: decisionOrderOf(d.document) }))
+      .sort((a, b) => compareDecisionOrder(a.order, b.order))
+      .map(({ d }) => d);
   for (const group of [ordered(ADMIN_TIERS), ordered(["baseline"])]) {
     const rules = group.flatMap((d) => rulesOf(d).map((r) => ({ r, d: d as LocatedDocument<PolicyDocument> })));
     rules.forEach(({ r, d }, k) => {
@@ -455,7 +454,7 @@ function oneSidedExample(v: ClusterView, r: RuleView, srcs: readonly PodView[], 
         const d = v.evaluator.decide({ src: { kind: "pod", namespace: src.namespace, name: src.name! }, dst: { kind: "pod", namespace: dst.namespace, name: dst.name! }, port, protocol });
         if (!d.ok || d.value.flow || d.value[own].verdict !== "allow") continue;
         if (d.value.verdict === "allow") return PASSES;
-        example ??= `${src.namespace}/${src.name} → ${dst.namespace}/${dst.name} ${port}/${protocol} in ${v.cluster.name}: ${d.value[other].effects.at(-1)?.reason ?? "denied"}`;
+        example ??= `${src.namespace}/${src.name} → ${dst.namespace}/${dst.name} ${formatPortProtocol(port, protocol)} in ${v.cluster.name}: ${d.value[other].effects.at(-1)?.reason ?? "denied"}`;
       }
     }
   }

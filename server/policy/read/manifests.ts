@@ -27,6 +27,7 @@ import {
 } from "../model";
 import { PolicyInputError } from "../errors";
 import { formatPath, parseSource, type PathSeg, type RawObject } from "./yaml";
+import { explainIssues } from "./issues";
 import * as S from "./schemas";
 
 export interface ManifestSource {
@@ -66,38 +67,10 @@ function at(ctx: Ctx, path: readonly PathSeg[], message: string, severity: "erro
   return new PolicyInputError({ file: ctx.obj.file, line: p.line, column: p.column, path: formatPath(full), message, severity });
 }
 
-function zodMessage(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case "invalid_type": {
-      const got = (issue as { input?: unknown }).input;
-      const desc = got === undefined ? "nothing (field is required)" : got === null ? "null" : Array.isArray(got) ? "a list" : typeof got === "object" ? "a mapping" : `${typeof got} ${JSON.stringify(got)}`;
-      const expected = issue.expected === "object" ? "a mapping" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
-      return `expected ${expected}, got ${desc}`;
-    }
-    case "invalid_value":
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify((issue as { input?: unknown }).input)}`;
-    case "too_small":
-      return issue.origin === "array" ? `expected at least ${String(issue.minimum)} item(s)` : issue.origin === "string" ? "expected a non-empty string" : `expected a value >= ${String(issue.minimum)}`;
-    case "too_big":
-      return issue.origin === "array" ? `expected at most ${String(issue.maximum)} item(s)` : `expected a value <= ${String(issue.maximum)}`;
-    case "invalid_format":
-      return issue.message;
-    default:
-      return issue.message;
-  }
-}
-
 function validate<T extends z.ZodType>(ctx: Ctx, schema: T): z.infer<T> | null {
   const r = schema.safeParse(ctx.obj.value, { reportInput: true });
   if (r.success) return r.data;
-  for (const iss of r.error.issues) {
-    const path = iss.path.filter((p): p is string | number => typeof p !== "symbol");
-    if (iss.code === "unrecognized_keys") {
-      for (const key of iss.keys) ctx.errors.push(at(ctx, [...path, key], `unknown field "${key}"`));
-    } else {
-      ctx.errors.push(at(ctx, path, zodMessage(iss)));
-    }
-  }
+  for (const e of explainIssues(r.error.issues)) ctx.errors.push(at(ctx, e.path, e.message));
   return null;
 }
 

@@ -7,7 +7,8 @@
  * ignore the rest, because real `kubectl get -o yaml` output carries hundreds.
  */
 import { z } from "zod";
-import { parseCidr, isIp, cidrContainsCidr } from "../util/ip";
+import { exceptsOutside, parseCidr, isIp } from "../util/ip";
+import { describeInput } from "./issues";
 
 type Ctx = z.RefinementCtx;
 
@@ -21,17 +22,9 @@ export function isPortName(s: string): boolean {
   return s.length >= 1 && s.length <= 15 && PORT_NAME.test(s) && /[a-z]/.test(s) && !s.includes("--");
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return JSON.stringify(v);
-  return String(v);
-}
-
 export const portNumber = z.unknown().transform((v, ctx): number => {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) {
-    issue(ctx, `expected a port number between 1 and 65535, got ${describe(v)}`);
+    issue(ctx, `expected a port number between 1 and 65535, got ${describeInput(v)}`);
     return z.NEVER;
   }
   return v;
@@ -49,13 +42,13 @@ export const intOrStringPort = z.unknown().transform((v, ctx): number | string =
     issue(ctx, `expected a port number between 1 and 65535 or a named port (IANA_SVC_NAME: 1-15 lowercase letters, digits, '-', with at least one letter), got ${JSON.stringify(v)}`);
     return z.NEVER;
   }
-  issue(ctx, `expected a port number or a port name, got ${describe(v)}`);
+  issue(ctx, `expected a port number or a port name, got ${describeInput(v)}`);
   return z.NEVER;
 });
 
 export const cidr = z.unknown().transform((v, ctx): string => {
   if (typeof v !== "string" || !parseCidr(v)) {
-    issue(ctx, `expected a CIDR such as 10.0.0.0/8 or fd00::/64, got ${describe(v)}`);
+    issue(ctx, `expected a CIDR such as 10.0.0.0/8 or fd00::/64, got ${describeInput(v)}`);
     return z.NEVER;
   }
   return v;
@@ -63,7 +56,7 @@ export const cidr = z.unknown().transform((v, ctx): string => {
 
 export const ipAddress = z.unknown().transform((v, ctx): string => {
   if (typeof v !== "string" || !isIp(v)) {
-    issue(ctx, `expected an IPv4 or IPv6 address, got ${describe(v)}`);
+    issue(ctx, `expected an IPv4 or IPv6 address, got ${describeInput(v)}`);
     return z.NEVER;
   }
   return v;
@@ -121,14 +114,7 @@ function policyObject<S extends z.ZodType>(spec: S) {
 const ipBlock = z
   .strictObject({ cidr, except: z.array(cidr).nullish() })
   .superRefine((b, ctx) => {
-    const outer = parseCidr(b.cidr);
-    if (!outer) return;
-    (b.except ?? []).forEach((e, i) => {
-      const inner = parseCidr(e);
-      if (inner && !(cidrContainsCidr(outer, inner) && inner.prefix > outer.prefix)) {
-        issue(ctx, `except entry ${e} must be a strict subset of cidr ${b.cidr}`, ["except", i]);
-      }
-    });
+    for (const p of exceptsOutside(b.cidr, b.except ?? [])) issue(ctx, p.message, ["except", p.index]);
   });
 
 const npPeer = z
@@ -333,7 +319,7 @@ const ciliumPort = z.strictObject({
       }
       if (isPortName(s)) return s;
     }
-    issue(ctx, `expected a port number or a named port, got ${describe(v)}`);
+    issue(ctx, `expected a port number or a named port, got ${describeInput(v)}`);
     return z.NEVER;
   }),
   endPort: portNumber.nullish(),

@@ -108,6 +108,21 @@ export function cidrContainsCidr(outer: ParsedCidr, inner: ParsedCidr): boolean 
   return outer.family === inner.family && inner.base >= outer.base && inner.last <= outer.last && inner.prefix >= outer.prefix;
 }
 
+/**
+ * The `except` entries of an ipBlock that are not strictly inside its `cidr` (NetworkPolicy's rule,
+ * used for documents too), by index. Unparseable entries are left to the CIDR check.
+ */
+export function exceptsOutside(cidr: string, except: readonly string[]): { index: number; message: string }[] {
+  const outer = parseCidr(cidr);
+  if (!outer) return [];
+  const out: { index: number; message: string }[] = [];
+  except.forEach((e, index) => {
+    const inner = parseCidr(e);
+    if (inner && !(cidrContainsCidr(outer, inner) && inner.prefix > outer.prefix)) out.push({ index, message: `expected a CIDR strictly inside ${cidr}, got ${e}` });
+  });
+  return out;
+}
+
 export function formatIp(ip: ParsedIp): string {
   if (ip.family === 4) {
     const v = ip.value;
