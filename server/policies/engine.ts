@@ -73,14 +73,19 @@ function sourcesOf(o: K8sObject): string[] {
 export function compileFor(set: readonly LocatedDocument[], doc: PolicyplaneDocument, cluster: TargetCluster, target: CompileTarget): CompiledOutput {
   const id = `${doc.kind}/${doc.metadata.name}`;
   const result = compileDocuments(set, cluster, { target });
-  const mine = result.objects.map((o) => o.object).filter((o) => sourcesOf(o).includes(id));
+  const compiled = result.objects.filter((o) => sourcesOf(o.object).includes(id));
+  const mine = compiled.map((o) => o.object);
+  const paths = new Set(compiled.map((o) => o.path));
   const concerns = (e: PolicyInputError) => e.file === id;
+  // A name clash is reported at the output file and names its source documents: this one may be the dropped one.
+  // (Kinds and DNS-1123 names hold no regular-expression syntax.)
+  const namesThis = new RegExp(`(^|[\\s,])${id}([\\s,;]|$)`);
   return {
     cluster: cluster.name,
     target,
     groups: OUTPUT_GROUPS.map((group) => ({ group, objects: mine.filter((o) => groupOf(o.kind) === group) })),
     warnings: result.warnings.filter(concerns),
-    errors: result.errors.filter((e) => mine.some((o) => e.file.includes(o.metadata.name))),
+    errors: result.errors.filter((e) => paths.has(e.file) || namesThis.test(e.detail)),
   };
 }
 
