@@ -24,7 +24,7 @@ describe(`documents in force on ${testDatabaseKind()}`, () => {
     await database().db.insert(policyVersions).values({ policyId: cart!.id, version: 2, document: draft, contentHash: contentHash(draft), authorLabel: "test" });
     await database().db.update(policies).set({ latestVersion: 2 }).where(eq(policies.id, cart!.id));
 
-    expect(await pendingDrafts(database().db)).toEqual([{ policyId: cart!.id, version: 2 }]);
+    expect(await pendingDrafts(database().db)).toEqual([{ policyId: cart!.id, version: 2, tenantId: cart!.tenantId }]);
     const overlaid = await releasedWith(database().db, await pendingDrafts(database().db));
     expect(overlaid).toHaveLength(DEMO_POLICIES.length);
     expect(overlaid.find((d) => d.name === "cart-redis")).toMatchObject({ version: 2, document: { metadata: { description: "draft" } } });
