@@ -69,3 +69,18 @@ test("the audit page lists what happened and shows the chain is intact", async (
   await page.getByTestId("audit-row").first().getByRole("button", { name: "Details" }).click();
   await page.screenshot({ path: screenshotPath("audit"), fullPage: true });
 });
+
+test("a sign-in is audited with the address the server saw, not one the client claims in X-Forwarded-For", async ({ page }) => {
+  await page.setExtraHTTPHeaders({ "x-forwarded-for": "203.0.113.77" });
+  await signIn(page, PEOPLE.networking.email);
+  await page.goto("/audit");
+  await page.getByLabel("Action").fill("auth.signed_in");
+  await page.getByRole("button", { name: "Filter" }).click();
+  const row = page.getByTestId("audit-row").first();
+  await expect(row).toContainText(PEOPLE.networking.email);
+  await row.getByRole("button", { name: "Details" }).click();
+  const details = page.locator("pre").filter({ hasText: "ipAddress" }).first();
+  // Loopback: IPv4, or IPv6 grouped by its /64 as better-auth stores it (::1 → all zeros).
+  await expect(details).toContainText(/"ipAddress": "(127\.0\.0\.1|::1|0000(:0000){7})"/);
+  await expect(details).not.toContainText("203.0.113.77");
+});

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The server Playwright starts: a fresh embedded database every run, then the
-// same build-if-needed + `next start` path as `npm start`.
+// same build-if-needed + serve path as `npm start`.
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm start`: build the console when the sources changed since the last build,
-// then serve it with `next start` on $PORT (default 3000).
-import { spawnSync, spawn } from "node:child_process";
+// then serve it on $PORT (default 3000) through Next's request handler.
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { CLIENT_IP_HEADER, clientIpResolver } from "./client-ip.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
@@ -39,8 +41,20 @@ if (!built) {
   writeFileSync(stampFile, stamp);
 }
 
-const port = process.env.PORT ?? "3000";
-console.log(`[policyplane] starting on http://localhost:${port}`);
-const server = spawn(process.execPath, [nextBin, "start", "-p", port], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
-server.on("exit", (code) => process.exit(code ?? 0));
+const port = Number(process.env.PORT ?? "3000");
+// Next's own server passes a client's X-Forwarded-For through untouched, so sign-in rate
+// limiting could be dodged with a made-up address per attempt. This server states the
+// address itself (scripts/client-ip.mjs) and hands every request to Next.
+process.env.NODE_ENV = "production";
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+const { default: next } = await import("next");
+const app = next({ dev: false, dir: root, port, hostname: "0.0.0.0" });
+await app.prepare();
+const handle = app.getRequestHandler();
+const clientIp = clientIpResolver(process.env.TRUSTED_PROXIES);
+const server = createServer((req, res) => {
+  req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
+  void handle(req, res);
+});
+server.listen(port, () => console.log(`[policyplane] listening on http://localhost:${port}`));
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(0));

@@ -6,6 +6,7 @@ import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { parseEnv } from "@/server/env";
 import { DEMO_PASSWORD } from "@/server/seed/demo-data";
 import { seedDemoOrganisation } from "@/server/seed/demo";
+import { CLIENT_IP_HEADER } from "@/scripts/client-ip.mjs";
 import { createAuth } from "./auth";
 
 const ORIGIN = "http://localhost:3999";
@@ -27,7 +28,7 @@ describe(`sign-in on ${testDatabaseKind()}`, () => {
     auth.handler(
       new Request(`${ORIGIN}/api/auth/sign-in/email`, {
         method: "POST",
-        headers: { "content-type": "application/json", origin: ORIGIN, "x-forwarded-for": ip },
+        headers: { "content-type": "application/json", origin: ORIGIN, [CLIENT_IP_HEADER]: ip },
         body: JSON.stringify({ email, password }),
       }),
     );

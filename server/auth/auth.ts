@@ -11,6 +11,7 @@ import * as schema from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { systemActor, withTransaction } from "@/server/context";
 import type { Env } from "@/server/env";
+import { CLIENT_IP_HEADER } from "@/scripts/client-ip.mjs";
 
 export const SESSION_TTL_SECONDS = 8 * 60 * 60;
 
@@ -62,7 +63,8 @@ export function createAuth(db: Database, env: Env, secret: string) {
     advanced: {
       useSecureCookies: baseURL.startsWith("https://"),
       defaultCookieAttributes: { sameSite: "lax", httpOnly: true },
-      ipAddress: { ipAddressHeaders: ["x-forwarded-for", "x-real-ip"] },
+      // Set by our server from the socket (and trusted proxies only), never taken from the client: scripts/client-ip.mjs.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
     },
     plugins: [...oidc, nextCookies()],
     databaseHooks: {

@@ -1,0 +1,2 @@
+export declare const CLIENT_IP_HEADER: string;
+export declare function clientIpResolver(trustedProxies: string | undefined): (remoteAddress: string | undefined, forwardedFor: string | string[] | undefined) => string;
