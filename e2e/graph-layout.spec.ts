@@ -53,6 +53,14 @@ test("force-directed moves nodes by their paths, and grouped puts them back wher
   await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath("graph-force") });
   await page.getByLabel("Layout").selectOption("grouped");
   await expect.poll(() => positions(page)).toEqual(grouped);
+
+  // Force-directed on a cluster drawn for the first time starts from grouped positions, not from one heap.
+  await page.getByLabel("Layout").selectOption("force");
+  await page.getByLabel("Cluster").selectOption("prod-us-1");
+  await expect.poll(async () => Object.keys(await positions(page)).some((id) => id.includes("prod-us-1"))).toBe(true);
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true");
+  const spread = Object.values(await positions(page)).map((p) => `${Math.round(p.x)},${Math.round(p.y)}`);
+  expect(new Set(spread).size).toBeGreaterThan(spread.length * 0.9);
 });
 
 test("exports what is drawn: a PNG image and an SVG with every path, curved where the canvas curves it", async ({ page }) => {

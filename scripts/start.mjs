@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CLIENT_IP_HEADER, clientIpResolver } from "./client-ip.mjs";
+import { CLIENT_IP_FROM_SERVER, CLIENT_IP_HEADER, clientIpResolver } from "./client-ip.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
@@ -47,14 +47,27 @@ const port = Number(process.env.PORT ?? "3000");
 // address itself (scripts/client-ip.mjs) and hands every request to Next.
 process.env.NODE_ENV = "production";
 process.env.NEXT_TELEMETRY_DISABLED = "1";
+process.env[CLIENT_IP_FROM_SERVER] = "1";
+const clientIp = clientIpResolver(process.env.TRUSTED_PROXIES);
 const { default: next } = await import("next");
 const app = next({ dev: false, dir: root, port, hostname: "0.0.0.0" });
 await app.prepare();
 const handle = app.getRequestHandler();
-const clientIp = clientIpResolver(process.env.TRUSTED_PROXIES);
 const server = createServer((req, res) => {
   req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
   void handle(req, res);
 });
+server.on("error", (error) => {
+  console.error(`[policyplane] cannot serve on port ${port}: ${error.message}`);
+  process.exit(1);
+});
 server.listen(port, () => console.log(`[policyplane] listening on http://localhost:${port}`));
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(0));
+// Stop taking connections, let requests in flight finish (a few seconds at most), then exit.
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 };
+for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {
+  process.on(signal, () => {
+    server.close(() => process.exit(code));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(code), 5000).unref();
+  });
+}

@@ -106,6 +106,14 @@ function showWhole(cy: Core, laid: GroupedLayout) {
   cy.viewport({ zoom, pan: { x: (width - laid.width * zoom) / 2, y: (height - laid.height * zoom) / 2 } });
 }
 
+type LayoutInfo = Parameters<GraphCanvasProps["onLayout"]>[0];
+
+/** Reports a layout once drawn: Cytoscape styles and draws in its next animation frame, so two frames on it is on screen. */
+function reportWhenDrawn(cy: Core, t0: number, report: (info: LayoutInfo) => void) {
+  const counts = { nodes: cy.nodes().length, edges: cy.edges().length };
+  requestAnimationFrame(() => requestAnimationFrame(() => report({ ms: Math.round(performance.now() - t0), ...counts })));
+}
+
 function layOut(cy: Core, layout: GraphLayout) {
   if (layout === "force") return runForceLayout(cy);
   let laid: GroupedLayout | undefined;
@@ -122,6 +130,7 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
   const idKey = useRef<string | null>(null);
   const callbacks = useRef(props);
   callbacks.current = props;
+  const appliedLayout = useRef<GraphLayout | null>(null);
   const drawSource = useRef<string | null>(null);
   const dragTarget = useRef<string | null>(null);
 
@@ -271,23 +280,27 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
       // One batch for everything that changes styles, so Cytoscape styles each element once.
       if (changedIds) {
         markHubs(cy);
-        if (callbacks.current.layout === "grouped") laid = placeGrouped(cy);
+        // Force-directed starts from grouped positions too when there are none yet.
+        if (callbacks.current.layout === "grouped" || idKey.current === null) laid = placeGrouped(cy);
       }
       applyFilters(cy, callbacks.current.filters);
     });
     if (!changedIds) return;
     idKey.current = key;
-    if (laid) showWhole(cy, laid);
-    else runForceLayout(cy);
-    const info = { nodes: cy.nodes().length, edges: cy.edges().length };
-    // Ready once drawn: styling and drawing happen in Cytoscape's next animation frame.
-    requestAnimationFrame(() => requestAnimationFrame(() => callbacks.current.onLayout({ ms: Math.round(performance.now() - t0), ...info })));
+    const layout = callbacks.current.layout;
+    if (layout === "force") runForceLayout(cy);
+    else showWhole(cy, laid!);
+    appliedLayout.current = layout;
+    reportWhenDrawn(cy, t0, (info) => callbacks.current.onLayout(info));
   }, [props.elements, props.overlay]);
 
   useEffect(() => {
     const cy = cyRef.current;
-    if (!cy || idKey.current === null) return;
+    if (!cy || idKey.current === null || appliedLayout.current === props.layout) return;
+    const t0 = performance.now();
     layOut(cy, props.layout);
+    appliedLayout.current = props.layout;
+    reportWhenDrawn(cy, t0, (info) => callbacks.current.onLayout(info));
   }, [props.layout]);
 
   // Filters: class toggles only, positions stay.

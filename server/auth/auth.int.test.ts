@@ -6,7 +6,7 @@ import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { parseEnv } from "@/server/env";
 import { DEMO_PASSWORD } from "@/server/seed/demo-data";
 import { seedDemoOrganisation } from "@/server/seed/demo";
-import { CLIENT_IP_HEADER } from "@/scripts/client-ip.mjs";
+import { CLIENT_IP_FROM_SERVER, CLIENT_IP_HEADER } from "@/scripts/client-ip.mjs";
 import { createAuth } from "./auth";
 
 const ORIGIN = "http://localhost:3999";
@@ -17,6 +17,8 @@ describe(`sign-in on ${testDatabaseKind()}`, () => {
   beforeAll(async () => {
     handle = await openTestDatabase();
     await seedDemoOrganisation(handle.db);
+    // As behind scripts/start.mjs, which states each request's address in CLIENT_IP_HEADER.
+    process.env[CLIENT_IP_FROM_SERVER] = "1";
     const env = parseEnv({ PORT: "3999", AUTH_RATE_LIMIT_MAX: "4", AUTH_RATE_LIMIT_WINDOW_SECONDS: "60" });
     auth = createAuth(handle.db, env, "x".repeat(40));
   });

@@ -11,7 +11,7 @@ import * as schema from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { systemActor, withTransaction } from "@/server/context";
 import type { Env } from "@/server/env";
-import { CLIENT_IP_HEADER } from "@/scripts/client-ip.mjs";
+import { CLIENT_IP_FROM_SERVER, CLIENT_IP_HEADER } from "@/scripts/client-ip.mjs";
 
 export const SESSION_TTL_SECONDS = 8 * 60 * 60;
 
@@ -63,8 +63,9 @@ export function createAuth(db: Database, env: Env, secret: string) {
     advanced: {
       useSecureCookies: baseURL.startsWith("https://"),
       defaultCookieAttributes: { sameSite: "lax", httpOnly: true },
-      // Set by our server from the socket (and trusted proxies only), never taken from the client: scripts/client-ip.mjs.
-      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      // Our server (scripts/start.mjs) writes this header from the socket and trusted proxies,
+      // replacing any client value. Without it (next dev) no header is believed: one shared bucket.
+      ipAddress: { ipAddressHeaders: process.env[CLIENT_IP_FROM_SERVER] === "1" ? [CLIENT_IP_HEADER] : [] },
     },
     plugins: [...oidc, nextCookies()],
     databaseHooks: {

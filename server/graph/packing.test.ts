@@ -75,6 +75,16 @@ describe("grouped layout", () => {
   });
 });
 
+describe("islands", () => {
+  it("keep room for a name longer than their shape, so neighbouring islands' labels do not meet", () => {
+    const islands = ["payments-settlement-production-eu", "a", "b", "c"].map((name) => node(name, "island namespace", `${name}\n20 workloads`, "t"));
+    const laid = groupedLayout([node("t", "tenant", "tenant t"), ...islands], 1.6);
+    const long = laid.boxes["payments-settlement-production-eu"]!;
+    expect(long.x2 - long.x1).toBeGreaterThan(estimateLabel("payments-settlement-production-eu", 16, true).width);
+    for (const other of ["a", "b", "c"]) expect(overlaps(long, laid.boxes[other]!)).toBe(false);
+  });
+});
+
 describe("label estimate", () => {
   it("wraps at spaces past the stylesheet's max width and never breaks a word", () => {
     const oneWord = estimateLabel("x".repeat(60), 30);

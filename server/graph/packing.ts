@@ -70,7 +70,11 @@ function leafBox(node: Tree): Laid {
   const id = node.def.data.id;
   if (has("island")) {
     const box = has("cluster") ? NODE_BOXES.clusterIsland : has("tenant") ? NODE_BOXES.tenantIsland : NODE_BOXES.island;
-    return { w: box.width, h: box.height, place: (x, y, out) => placeLeaf(out, id, x, y, box.width, box.height, box.height / 2) };
+    // The label is drawn inside, but a long single-word name runs past the shape: keep room for it.
+    const label = estimateLabel(String(node.def.data.label ?? ""), box.fontSize, true);
+    const w = Math.max(box.width, label.width + 10);
+    const h = Math.max(box.height, label.height + 10);
+    return { w, h, place: (x, y, out) => placeLeaf(out, id, x, y, w, h, h / 2) };
   }
   const box = has("workload") ? NODE_BOXES.workload : has("service") ? NODE_BOXES.service : has("ext-world") ? NODE_BOXES.world : has("external") ? NODE_BOXES.external : NODE_BOXES.node;
   const label = estimateLabel(String(node.def.data.label ?? ""), box.fontSize);
