@@ -314,7 +314,7 @@ export function GraphScreen(props: GraphScreenProps) {
             ))}
           </Select>
         </label>
-        <label className="w-44 text-xs font-medium text-slate-600">
+        <label className="w-52 text-xs font-medium text-slate-600">
           Layout
           <Select aria-label="Layout" value={layout} onChange={(e) => setLayout(e.target.value as GraphLayout)} className="mt-1">
             <option value="grouped">Grouped by tenant</option>
