@@ -56,6 +56,7 @@ function sceneForSvg(cy: Core): { nodes: SvgNode[]; edges: SvgEdge[] } {
       label: String(n.data("label") ?? ""),
       fontSize: Number.parseFloat(String(n.style("font-size"))) || 12,
       compound,
+      labelInside: n.hasClass("island"),
       fill: String(n.style("background-color")),
       stroke: String(n.style("border-color")),
       shape: n.style("shape") === "ellipse" ? "ellipse" : "rect",

@@ -239,7 +239,8 @@ export function GraphScreen(props: GraphScreenProps) {
     const params = new URLSearchParams();
     params.set("cluster", value);
     if (overlay) params.set("overlay", overlay);
-    router.replace(`/graph?${params.toString()}`);
+    // The URL follows without a server round trip: the view query fetches the new cluster itself.
+    window.history.replaceState(null, "", `/graph?${params.toString()}`);
   };
 
   const tenants = useMemo(() => [...new Set((view?.nodes ?? []).filter((n) => n.kind === "tenant" && n.tenant).map((n) => n.tenant!))].sort(), [view]);

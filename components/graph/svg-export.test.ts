@@ -110,3 +110,15 @@ describe("curved edges in the SVG export", () => {
     expect(g.dir).toEqual({ x: 1, y: 0 });
   });
 });
+
+describe("island labels", () => {
+  it("are drawn inside the island, centred, not below it", () => {
+    const island = { x: 100, y: 50, w: 170, h: 60, label: "payments\n20 workloads", fontSize: 16, compound: false, labelInside: true, fill: "#e2e8f0", stroke: "#64748b", shape: "rect" as const };
+    const svg = toSvg([island], []);
+    const ys = [...svg.matchAll(/<text x="[-\d.]+" y="([-\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(ys).toHaveLength(2);
+    for (const y of ys) expect(y).toBeGreaterThan(island.y - island.h / 2);
+    for (const y of ys) expect(y).toBeLessThan(island.y + island.h / 2);
+    expect((ys[0]! + ys[1]!) / 2).toBeCloseTo(island.y + 16 / 3, 0);
+  });
+});

@@ -12,6 +12,8 @@ export interface SvgNode {
   fontSize: number;
   /** Compound boxes are drawn first, as rounded rectangles with a title. */
   compound: boolean;
+  /** Islands carry their label inside the box, centred, instead of below it. */
+  labelInside?: boolean;
   fill: string;
   stroke: string;
   shape: "rect" | "ellipse";
@@ -135,7 +137,7 @@ export function toSvg(nodes: readonly SvgNode[], edges: readonly SvgEdge[], marg
   const xs = [...nodes.flatMap((n) => [n.x - n.w / 2, n.x + n.w / 2]), ...shapes.flatMap((s) => s.g.extent.map((p) => p.x))];
   const lines = (n: SvgNode) => n.label.split("\n").length;
   // Compound titles sit above the box, leaf labels below the shape.
-  const ys = [...nodes.flatMap((n) => (n.compound ? [n.y - n.h / 2 - lines(n) * (n.fontSize + 2), n.y + n.h / 2] : [n.y - n.h / 2, n.y + n.h / 2 + lines(n) * (n.fontSize + 2)])), ...shapes.flatMap((s) => s.g.extent.map((p) => p.y))];
+  const ys = [...nodes.flatMap((n) => (n.compound ? [n.y - n.h / 2 - lines(n) * (n.fontSize + 2), n.y + n.h / 2] : [n.y - n.h / 2, n.y + n.h / 2 + (n.labelInside ? 0 : lines(n) * (n.fontSize + 2))])), ...shapes.flatMap((s) => s.g.extent.map((p) => p.y))];
   const minX = (xs.length ? Math.min(...xs) : 0) - margin;
   const minY = (ys.length ? Math.min(...ys) : 0) - margin;
   const width = (xs.length ? Math.max(...xs) : 0) - minX + margin;
@@ -159,7 +161,9 @@ export function toSvg(nodes: readonly SvgNode[], edges: readonly SvgEdge[], marg
       n.shape === "ellipse"
         ? `<ellipse cx="${r(n.x)}" cy="${r(n.y)}" rx="${r(n.w / 2)}" ry="${r(n.h / 2)}" fill="${n.fill}" stroke="${n.stroke}" stroke-width="2"/>`
         : `<rect x="${r(n.x - n.w / 2)}" y="${r(n.y - n.h / 2)}" width="${r(n.w)}" height="${r(n.h)}" rx="4" fill="${n.fill}" stroke="${n.stroke}"/>`;
-    out.push(shape, text(n.x, n.y + n.h / 2 + n.fontSize, n.label, n.fontSize));
+    // Inside: the lines centred on the box (a baseline sits about a third of the font below the middle).
+    const labelTop = n.labelInside ? n.y - ((lines(n) - 1) * (n.fontSize + 2)) / 2 + n.fontSize / 3 : n.y + n.h / 2 + n.fontSize;
+    out.push(shape, text(n.x, labelTop, n.label, n.fontSize, n.labelInside ? "bold" : "normal"));
   }
   out.push("</svg>");
   return out.join("\n");
