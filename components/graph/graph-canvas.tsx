@@ -88,10 +88,9 @@ function sceneForSvg(cy: Core): { nodes: SvgNode[]; edges: SvgEdge[] } {
 
 const FIT_PADDING = 24;
 
-/** Grouped positions (leaves; compound nodes follow). Call inside a batch: it only moves nodes. */
-function placeGrouped(cy: Core): GroupedLayout {
-  const defs = cy.elements().map((e) => ({ group: e.group(), data: e.data() as ElementDef["data"], classes: e.classes().join(" ") }));
-  const laid = groupedLayout(defs, cy.height() > 0 ? cy.width() / cy.height() : 1.6);
+/** Grouped positions of the drawn elements (leaves; compound nodes follow). Call inside a batch: it only moves nodes. */
+function placeGrouped(cy: Core, elements: readonly ElementDef[]): GroupedLayout {
+  const laid = groupedLayout(elements, cy.height() > 0 ? cy.width() / cy.height() : 1.6);
   cy.nodes().forEach((n) => {
     const p = laid.positions[n.id()];
     if (p && !n.isParent()) n.position(p);
@@ -115,11 +114,11 @@ function reportWhenDrawn(cy: Core, t0: number, report: (info: LayoutInfo) => voi
   requestAnimationFrame(() => requestAnimationFrame(() => report({ ms: Math.round(performance.now() - t0), ...counts })));
 }
 
-function layOut(cy: Core, layout: GraphLayout) {
+function layOut(cy: Core, layout: GraphLayout, elements: readonly ElementDef[]) {
   if (layout === "force") return runForceLayout(cy);
   let laid: GroupedLayout | undefined;
   cy.batch(() => {
-    laid = placeGrouped(cy);
+    laid = placeGrouped(cy, elements);
   });
   showWhole(cy, laid!);
 }
@@ -282,7 +281,7 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
       if (changedIds) {
         markHubs(cy);
         // Force-directed starts from grouped positions too when there are none yet.
-        if (callbacks.current.layout === "grouped" || idKey.current === null) laid = placeGrouped(cy);
+        if (callbacks.current.layout === "grouped" || idKey.current === null) laid = placeGrouped(cy, props.elements);
       }
       applyFilters(cy, callbacks.current.filters);
     });
@@ -299,7 +298,7 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
     const cy = cyRef.current;
     if (!cy || idKey.current === null || appliedLayout.current === props.layout) return;
     const t0 = performance.now();
-    layOut(cy, props.layout);
+    layOut(cy, props.layout, callbacks.current.elements);
     appliedLayout.current = props.layout;
     reportWhenDrawn(cy, t0, (info) => callbacks.current.onLayout(info));
   }, [props.layout]);

@@ -258,7 +258,7 @@ export function GraphScreen(props: GraphScreenProps) {
 
   const groupError = groupQueries.find((q) => q.error)?.error;
   // From the cluster list itself, so the picker still works when the view failed (a wrong ?cluster=).
-  const clusterList = useQuery(trpc.org.clusters.queryOptions());
+  const clusterList = useQuery({ ...trpc.org.clusters.queryOptions(), enabled: Boolean(viewQuery.error) });
   const clusterNames = view?.clusters ?? clusterList.data?.map((c) => c.name) ?? [];
 
   return (
