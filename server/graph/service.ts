@@ -60,10 +60,8 @@ export async function clusterNames(db: Queryable): Promise<string[]> {
  * changed. `actor` null: the release only (start-up warming).
  */
 export async function loadGraph(db: Queryable, cluster: string, overlay: OverlaySpec, actor: Actor | null, now = new Date()): Promise<{ graph: ComputedGraph; cached: boolean }> {
-  const all = await clusterNames(db);
-  const names = cluster === ALL_CLUSTERS ? all : all.includes(cluster) ? [cluster] : null;
-  if (!names) throw new NotFound(`No cluster named "${cluster}".`);
-  const [docs, contexts] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, names)]);
+  // The loader refuses an unknown cluster name (NotFound) itself.
+  const [docs, contexts] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster])]);
   const key = `${cluster}|${overlayKey(overlay)}|${signature({
     release: docSig(docs.release),
     proposal: docs.proposal ? docSig(docs.proposal) : null,
