@@ -30,9 +30,10 @@ export async function createFromTemplate({ ctx, input }: { ctx: ServiceContext; 
   // Through the same checks as a save from the editor (the tenant must exist, …).
   const yaml = documentToYaml(result.document.document);
   const { document, tenantId } = await requireValidPolicyYaml(ctx.db, yaml).catch((error: unknown) => {
-    if (error instanceof InvalidInput && error.field === "metadata.tenant") {
-      const param = names.find((n) => n === "tenant");
-      throw new InvalidInput(error.message.replace(/^line \d+, column \d+: /, ""), param ? `values.${param}` : "values");
+    // A refused tenant or name belongs with the template's values (on the parameter that set it, if one did).
+    if (error instanceof InvalidInput && (error.field === "metadata.tenant" || error.field === "metadata.name")) {
+      const param = names.find((n) => `metadata.${n}` === error.field);
+      throw new InvalidInput(error.message, param ? `values.${param}` : "values");
     }
     throw error;
   });

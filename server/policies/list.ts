@@ -23,7 +23,12 @@ function scopeText(document: Record<string, unknown>): string {
 async function releaseLintByDocument(ctx: ServiceContext): Promise<Map<string, Finding[]>> {
   const { findings } = await releaseLint(ctx.db);
   const byDoc = new Map<string, Finding[]>();
-  for (const f of findings) if (f.document) byDoc.set(f.document, [...(byDoc.get(f.document) ?? []), f]);
+  for (const f of findings) {
+    if (!f.document) continue;
+    const own = byDoc.get(f.document);
+    if (own) own.push(f);
+    else byDoc.set(f.document, [f]);
+  }
   return byDoc;
 }
 
