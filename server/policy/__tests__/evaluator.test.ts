@@ -41,6 +41,9 @@ describe("decision order", () => {
     expect([verdict(8080, "2030-12-31T23:59:59.999Z"), verdict(8080, "2031-01-01T00:00:00Z")]).toEqual(["allow", "deny"]);
     expect([verdict(8081, new Date("2029-12-31T23:59:59.999Z")), verdict(8081, new Date("2030-01-01T00:00:00Z")), verdict(8081, "2020-01-01T00:00:00Z")]).toEqual(["allow", "deny", "allow"]);
     expect(verdict(8082, "2020-01-01T00:00:00Z")).toBe("deny");
+    // A time that is not one counts no exception as active anywhere: decide() says so, reachability refuses it.
+    expect(verdict(8080, "soon")).toMatch(/expected an ISO-8601 instant/);
+    expect(() => computeReachability(ev, { time: "soon" })).toThrow('not a time: "soon"');
   });
 
   it("never offers an expired exception as the nearest allow of a deny", () => {

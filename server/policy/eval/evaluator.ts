@@ -685,6 +685,8 @@ export class Evaluator {
   private epochOf(time: string | Date | number | undefined): number {
     if (this.expiries.length === 0) return 0;
     const t = time === undefined ? Date.now() : typeof time === "number" ? time : typeof time === "string" ? Date.parse(time) : time.getTime();
+    // NaN passes no expiry, so it would count every exception as active (decide() reports it as a FlowError first).
+    if (Number.isNaN(t)) throw new RangeError(`not a time: ${JSON.stringify(String(time))}`);
     let n = 0;
     while (n < this.expiries.length && this.expiries[n]! <= t) n++;
     return n;
