@@ -12,7 +12,7 @@ import { toElements } from "@/server/graph/elements";
 import { impliedParent, parseNodeId } from "@/server/graph/ids";
 import { project } from "@/server/graph/islands";
 import type { GraphView } from "@/server/graph/service";
-import type { AllowanceLayer, GraphData, GraphEdge, GraphNode } from "@/server/graph/types";
+import type { AllowanceLayer, GraphData, GraphEdge, GraphNode, GraphWarning } from "@/server/graph/types";
 import { EdgePanel, NodePanel, IslandEdgePanel } from "./panels";
 import { DEFAULT_FILTERS, type CanvasFilters } from "./filters";
 // Cytoscape is part of this page's own bundle (it imports safely on the server), so the
@@ -31,7 +31,8 @@ export interface GraphScreenProps {
 
 type Selection = { kind: "node" | "edge"; id: string } | null;
 
-const WEBGL_FROM_ELEMENTS = 3000;
+/** Organisations this large can open into thousands of elements, where WebGL pans smoothly. */
+const WEBGL_FROM_WORKLOADS = 5000;
 
 function webglAvailable(): boolean {
   try {
@@ -69,6 +70,20 @@ export function drawEndpoint(id: string, nodes: ReadonlyMap<string, GraphNode>):
     return `cidr:${m ? m[1] : p.name}`;
   }
   return `dns:${p.name}`;
+}
+
+/** A few warnings above the canvas; the rest behind "and N more", so the graph stays in view. */
+const WARNINGS_SHOWN = 5;
+
+function warningItem(w: GraphWarning) {
+  return (
+    <li key={`${w.document}|${w.path}|${w.message}`}>
+      <a className="font-mono text-amber-950 underline" href={`/policies/${encodeURIComponent(w.document)}`}>
+        {w.document}
+      </a>
+      {w.path ? <span className="font-mono"> {w.path}</span> : null}: {w.message} <span className="text-amber-700">({w.clusters.join(", ")})</span>
+    </li>
+  );
 }
 
 export function GraphScreen(props: GraphScreenProps) {
@@ -135,11 +150,11 @@ export function GraphScreen(props: GraphScreenProps) {
   const poolNodes = useMemo(() => new Map((pool?.nodes ?? []).map((n) => [n.id, n])), [pool]);
   const projectedEdges = useMemo(() => new Map((projected?.edges ?? []).map((e) => [e.id, e])), [projected]);
 
-  // WebGL pans thousands of elements smoothly but spends about a second building its textures
-  // before the first frame; the canvas renderer draws a default view (islands) sooner.
+  // The instance is created once, so the choice is by what the view could grow to, not by its
+  // default (islands): WebGL spends about a second on textures before its first frame.
   useEffect(() => {
-    if (view && webgl === null) setWebgl(elements.length >= WEBGL_FROM_ELEMENTS && webglAvailable());
-  }, [view, webgl, elements.length]);
+    if (view && webgl === null) setWebgl(view.stats.workloads >= WEBGL_FROM_WORKLOADS && webglAvailable());
+  }, [view, webgl]);
 
   /** Open every collapsed group that hides `id`; true when it is already drawn. */
   const reveal = useCallback(
@@ -257,6 +272,7 @@ export function GraphScreen(props: GraphScreenProps) {
   const selectedEdge = selection?.kind === "edge" ? projectedEdges.get(selection.id) : undefined;
 
   const groupError = groupQueries.find((q) => q.error)?.error;
+  const documentsWarned = new Set((view?.warnings ?? []).map((w) => w.document)).size;
   // From the cluster list itself, so the picker still works when the view failed (a wrong ?cluster=).
   const clusterList = useQuery({ ...trpc.org.clusters.queryOptions(), enabled: Boolean(viewQuery.error) });
   const clusterNames = view?.clusters ?? clusterList.data?.map((c) => c.name) ?? [];
@@ -384,18 +400,17 @@ export function GraphScreen(props: GraphScreenProps) {
       {view && view.warnings.length > 0 ? (
         <Notice tone="warning">
           <p className="font-medium">
-            {view.warnings.length === 1 ? "One document" : `${view.warnings.length} documents`} could not be wholly applied, so this graph may lack paths their authors meant:
+            {documentsWarned === 1 ? "One document" : `${documentsWarned} documents`} could not be wholly applied, so this graph may lack paths their authors meant:
           </p>
           <ul className="mt-1 list-disc pl-5" data-testid="graph-warnings">
-            {view.warnings.map((w) => (
-              <li key={`${w.document}|${w.path}|${w.message}`}>
-                <a className="font-mono text-amber-950 underline" href={`/policies/${encodeURIComponent(w.document)}`}>
-                  {w.document}
-                </a>
-                {w.path ? <span className="font-mono"> {w.path}</span> : null}: {w.message} <span className="text-amber-700">({w.clusters.join(", ")})</span>
-              </li>
-            ))}
+            {view.warnings.slice(0, WARNINGS_SHOWN).map(warningItem)}
           </ul>
+          {view.warnings.length > WARNINGS_SHOWN ? (
+            <details className="mt-1">
+              <summary className="cursor-pointer">and {view.warnings.length - WARNINGS_SHOWN} more</summary>
+              <ul className="list-disc pl-5">{view.warnings.slice(WARNINGS_SHOWN).map(warningItem)}</ul>
+            </details>
+          ) : null}
         </Notice>
       ) : null}
       {groupError ? <Notice tone="error">A group could not be opened: {groupError.message}</Notice> : null}

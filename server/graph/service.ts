@@ -47,7 +47,7 @@ async function documentSets(db: Queryable, overlay: OverlaySpec, actor: Actor | 
     // As on the change's own page: only someone who may read every policy in it.
     if (!refs.every(readable)) throw new NotFound("No such change request.");
   }
-  return { release, proposal: await releasedWith(db, refs) };
+  return { release, proposal: await releasedWith(db, refs, release) };
 }
 
 export async function clusterNames(db: Queryable): Promise<string[]> {

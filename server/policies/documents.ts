@@ -48,10 +48,10 @@ export async function releasedDocuments(db: Queryable): Promise<StoredDocument[]
   return documentsAt(db, rows.map((r) => ({ policyId: r.policyId, version: r.version! })));
 }
 
-/** The release with some policies replaced by (or extended with) other versions. */
-export async function releasedWith(db: Queryable, overlay: VersionRef[]): Promise<StoredDocument[]> {
+/** The release (read here unless the caller already has it) with some policies replaced by (or extended with) other versions. */
+export async function releasedWith(db: Queryable, overlay: VersionRef[], release?: StoredDocument[]): Promise<StoredDocument[]> {
   const replaced = new Set(overlay.map((o) => o.policyId));
-  const base = (await releasedDocuments(db)).filter((d) => !replaced.has(d.policyId));
+  const base = (release ?? (await releasedDocuments(db))).filter((d) => !replaced.has(d.policyId));
   return [...base, ...(await documentsAt(db, overlay))].sort((a, b) => a.name.localeCompare(b.name));
 }
 
