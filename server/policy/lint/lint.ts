@@ -92,10 +92,15 @@ function viewOf(cluster: TargetCluster, docs: readonly LocatedDocument[], secure
   return { cluster, pods, evaluator, lowered };
 }
 
+// Selectors are tested against every pod: compile each once.
+const compiledSelectors = new WeakMap<DocWorkloadSelector, ReturnType<typeof compileWorkloadSelector>>();
+
 /** Whether a document workload selector selects the pod, with the evaluator's selector semantics. */
 function selectsPod(ws: DocWorkloadSelector, pod: PodView, tenant?: string): boolean {
   if (tenant !== undefined && pod.nsLabels[TENANT_LABEL] !== tenant) return false;
-  return compileWorkloadSelector(workloadSelectorOf(ws))(pod.namespace, pod.nsLabels, pod.labels);
+  let matches = compiledSelectors.get(ws);
+  if (!matches) compiledSelectors.set(ws, (matches = compileWorkloadSelector(workloadSelectorOf(ws))));
+  return matches(pod.namespace, pod.nsLabels, pod.labels);
 }
 
 const isKubeDnsPod = (p: PodView) => isKubeDns(p.namespace, p.labels);
