@@ -38,7 +38,7 @@ describe(`the release lint, kept in memory on ${testDatabaseKind()}`, () => {
     return placed;
   }
 
-  it("is computed once for repeated lists and reused by the editor while it holds the released content", async () => {
+  it("is computed once for repeated lists, and the editor gives the fresh lint of released content without recomputing it", async () => {
     const viewer = await callerFor(db(), VIEWER);
     const start = releaseLintComputations();
     const first = await viewer.policies.list({});

@@ -1,40 +1,63 @@
-// The engine's lint of the release against the inventory, kept in memory per
-// (released document versions, inventory), so the policy list and the editor
-// reuse it until a release or the inventory changes. Versions are immutable,
-// so "policy@version" names a released document's content.
+// The engine's lint kept in memory: the release's per (released document
+// versions, inventory), so the policy list reuses it until a release or the
+// inventory changes; an editor draft's per (release, inventory, YAML), so
+// changing the compile cluster or target does not lint the same text again.
+// Versions are immutable, so "policy@version" names a released document's content.
 import type { Queryable } from "@/db/client";
-import { contentHash } from "@/server/lib/canonical";
+import { sha256Hex } from "@/server/lib/canonical";
+import type { LocatedDocument } from "@/server/policy/documents/read";
 import type { TargetCluster } from "@/server/policy/documents/lower";
 import { lint, type Finding } from "@/server/policy/lint/lint";
 import { releasedDocuments, type StoredDocument } from "./documents";
 import { asLocated, loadTargets } from "./engine";
 
-const CACHE_SIZE = 8;
+const RELEASES_KEPT = 8;
+const DRAFTS_KEPT = 32;
 
+type Memo = Map<string, readonly Finding[]>;
 // On globalThis: the route handlers and server components may be separate bundles.
-const globalForLint = globalThis as unknown as { policyplaneReleaseLint?: { entries: Map<string, readonly Finding[]>; computed: number } };
-const state = (globalForLint.policyplaneReleaseLint ??= { entries: new Map(), computed: 0 });
+const globalForLint = globalThis as unknown as { policyplaneReleaseLint?: { releases: Memo; drafts: Memo; computed: number } };
+const state = (globalForLint.policyplaneReleaseLint ??= { releases: new Map(), drafts: new Map(), computed: 0 });
 
-export interface ReleaseLint {
+/** The most recently used `size` results, by key. */
+function remembered(memo: Memo, size: number, key: string, compute: () => readonly Finding[]): readonly Finding[] {
+  let findings = memo.get(key);
+  if (findings) memo.delete(key);
+  else findings = compute();
+  memo.set(key, findings);
+  while (memo.size > size) memo.delete(memo.keys().next().value!);
+  return findings;
+}
+
+export interface ReleaseInputs {
   released: StoredDocument[];
   targets: TargetCluster[];
+  /** Names the release and the inventory (the models come from ordered queries, so plain JSON is stable). */
+  key: string;
+}
+
+export async function releaseInputs(db: Queryable): Promise<ReleaseInputs> {
+  const [released, targets] = await Promise.all([releasedDocuments(db), loadTargets(db)]);
+  return { released, targets, key: sha256Hex(JSON.stringify({ release: released.map((d) => `${d.policyId}@${d.version}`), inventory: targets })) };
+}
+
+export interface ReleaseLint extends ReleaseInputs {
   /** Shared with other callers: read, do not change. */
   findings: readonly Finding[];
 }
 
 export async function releaseLint(db: Queryable): Promise<ReleaseLint> {
-  const [released, targets] = await Promise.all([releasedDocuments(db), loadTargets(db)]);
-  const key = contentHash({ release: released.map((d) => `${d.policyId}@${d.version}`), inventory: targets });
-  let findings = state.entries.get(key);
-  if (findings) {
-    state.entries.delete(key);
-  } else {
-    findings = lint({ documents: released.map(asLocated), clusters: targets });
+  const inputs = await releaseInputs(db);
+  const findings = remembered(state.releases, RELEASES_KEPT, inputs.key, () => {
     state.computed++;
-  }
-  state.entries.set(key, findings);
-  while (state.entries.size > CACHE_SIZE) state.entries.delete(state.entries.keys().next().value!);
-  return { released, targets, findings };
+    return lint({ documents: inputs.released.map(asLocated), clusters: inputs.targets });
+  });
+  return { ...inputs, findings };
+}
+
+/** The lint of `set` (the release with the editor's draft, read from `yaml`, in place). Shared: read, do not change. */
+export function draftLint(inputs: ReleaseInputs, set: readonly LocatedDocument[], yaml: string): readonly Finding[] {
+  return remembered(state.drafts, DRAFTS_KEPT, `${inputs.key}|${sha256Hex(yaml)}`, () => lint({ documents: set, clusters: inputs.targets }));
 }
 
 /** How many times this process linted a release (every other request was answered from memory). */

@@ -91,11 +91,6 @@ export function readPolicyYaml(text: string, file = "policy.yaml"): ReadPolicyRe
   return { raw, document: ok ? only : null, located: ok ? read.documents[0]! : null, errors };
 }
 
-/** The segments of a field path as formatPath writes it: spec.rules[2].peers[0] → ["spec", "rules", 2, "peers", 0]. */
-export function parsePath(path: string): PathSeg[] {
-  return [...path.matchAll(/\[(\d+)\]|[^.[\]]+/g)].map((m) => (m[1] === undefined ? m[0] : Number(m[1])));
-}
-
 /** Position of a field in the YAML text (nearest existing node), for problems found after reading. */
 export function locateInYaml(text: string, path: readonly PathSeg[], file = "policy.yaml"): { line: number; column: number } {
   const parsed = parseSource(file, text);
