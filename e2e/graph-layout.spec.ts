@@ -88,3 +88,29 @@ test("exports what is drawn: a PNG image and an SVG with every path, curved wher
   expect(text.match(/<path d="M [^"]* Q /g)?.length).toBe(drawn.curved);
   expect(text).toContain(">payments-api</text>");
 });
+
+test("opening an island shows what came out of it; collapsing shows the whole drawing again", async ({ page }) => {
+  type Node = { emit(e: string): void; position(): { x: number; y: number } };
+  type Cy = { getElementById(id: string): Node; zoom(): number; extent(): Bounds; nodes(s: string): { length: number; map<T>(fn: (n: Node) => T): T[] } };
+  const islands = () => page.evaluate(() => (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.nodes(".island").length);
+  const zoom = () => page.evaluate(() => (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.zoom());
+  const emit = (id: string, event: string) => page.evaluate(([i, e]) => (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.getElementById(i!).emit(e!), [id, event]);
+  await signIn(page, PEOPLE.viewer.email);
+  await page.goto("/graph?cluster=prod-eu-1");
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+  const namespace = "n:prod-eu-1/payments";
+  await emit(namespace, "tap");
+  await page.getByRole("button", { name: "Collapse into an island" }).click();
+  await expect.poll(islands).toBe(1);
+  const wholeZoom = await zoom();
+
+  await emit(namespace, "dbltap");
+  await expect.poll(islands).toBe(0);
+  await expect.poll(zoom).toBeGreaterThan(wholeZoom);
+  const inView = await page.evaluate(() => {
+    const graph = (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph;
+    const e = graph.extent();
+    return graph.nodes('[namespace = "payments"]').map((n) => n.position()).every((p) => p.x >= e.x1 && p.x <= e.x2 && p.y >= e.y1 && p.y <= e.y2);
+  });
+  expect(inView).toBe(true);
+});

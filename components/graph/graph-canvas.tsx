@@ -5,7 +5,7 @@
 // batched updates. Positions change only when the set of element ids or the
 // layout changes, so filters never move nodes; the force layout runs
 // incrementally from the previous positions after its first run.
-import cytoscape, { type Core, type ElementDefinition, type NodeSingular } from "cytoscape";
+import cytoscape, { type Core, type ElementDefinition, type NodeCollection, type NodeSingular } from "cytoscape";
 import { memo, useEffect, useRef, type MutableRefObject } from "react";
 import type { ElementDef } from "@/server/graph/elements";
 import { groupedLayout, type GroupedLayout } from "@/server/graph/packing";
@@ -251,6 +251,12 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
       oldPositions.set(n.id(), { ...n.position() });
     });
     let laid: GroupedLayout | undefined;
+    let added: NodeCollection = cy.collection().nodes();
+    // An island opens by losing its class (the group keeps its id) or by being replaced.
+    const opened = cy
+      .nodes(".island")
+      .map((n) => n.id())
+      .some((id) => !(next.get(id)?.classes.split(" ").includes("island") ?? false));
     cy.batch(() => {
       cy.elements()
         .filter((e) => !next.has(e.id()))
@@ -274,7 +280,7 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
           toAdd.push({ group: def.group, data: def.data, classes: def.classes, ...(start && def.group === "nodes" ? { position: { x: start.x + (toAdd.length % 7) * 12, y: start.y + Math.floor(toAdd.length / 7) * 12 } } : {}) });
         }
       }
-      cy.add(toAdd);
+      added = cy.add(toAdd).nodes();
       if (props.overlay) cy.edges().not(".added, .removed").addClass("context");
       else cy.edges(".context").removeClass("context");
       // One batch for everything that changes styles, so Cytoscape styles each element once.
@@ -289,6 +295,8 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
     idKey.current = key;
     const layout = callbacks.current.layout;
     if (layout === "force") runForceLayout(cy);
+    // An island opened in place: show what came out of it, not the whole drawing again.
+    else if (opened && added.nonempty()) cy.fit(added.union(added.ancestors()), FIT_PADDING * 3);
     else showWhole(cy, laid!);
     appliedLayout.current = layout;
     reportWhenDrawn(cy, t0, (info) => callbacks.current.onLayout(info));
