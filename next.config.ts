@@ -8,6 +8,10 @@ const config: NextConfig = {
   // `npm run typecheck` (part of `npm test`) checks the whole tree; the build
   // does not repeat it, so `npm start` never fails on a type-only problem.
   typescript: { ignoreBuildErrors: true },
+  // Browsers ask for /favicon.ico on their own (before or without reading the icon link): answer with the icon, not a 404.
+  async rewrites() {
+    return [{ source: "/favicon.ico", destination: "/icon.svg" }];
+  },
   // Headers that do not depend on the request; the CSP (with its nonce) is set in proxy.ts.
   async headers() {
     return [

@@ -30,3 +30,9 @@ test("the clusters page lists the registered clusters", async ({ page }) => {
   await page.goto("/clusters");
   for (const name of ["prod-eu-1", "prod-us-1", "staging-eu-1"]) await expect(page.getByRole("cell", { name, exact: true })).toBeVisible();
 });
+
+test("a browser's own request for /favicon.ico gets the icon, not a 404 in the console", async ({ request }) => {
+  const response = await request.get("/favicon.ico");
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-type"]).toContain("image/svg+xml");
+});
