@@ -1,9 +1,13 @@
 import { defineConfig } from "@playwright/test";
+import { testBrowser } from "./scripts/browser.mjs";
 
 // e2e runs against a production build (`next build && next start`) on its own
 // port and its own PGlite folder, so it never touches the developer's .data/.
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://localhost:${E2E_PORT}`;
+const browser = await testBrowser();
+// Printed once by the runner (workers load this file too).
+if (process.env.TEST_WORKER_INDEX === undefined) console.log(`e2e browser: ${browser.source}`);
 
 export default defineConfig({
   testDir: "e2e",
@@ -19,10 +23,7 @@ export default defineConfig({
     headless: true,
     viewport: { width: 1440, height: 900 },
     trace: "retain-on-failure",
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    },
+    launchOptions: { executablePath: browser.executablePath, args: browser.args },
   },
   webServer: {
     command: "node scripts/e2e-server.mjs",

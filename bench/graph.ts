@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { chromium, type Page } from "@playwright/test";
+import { testBrowser } from "../scripts/browser.mjs";
 import { openDatabase } from "../db/client";
 import { buildClusterGraph } from "../server/graph/build";
 import { computeGraph } from "../server/graph/compute";
@@ -161,7 +162,9 @@ async function filterChange(page: Page, label: string, value: string): Promise<n
 }
 
 async function browserFigures() {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+  const { executablePath, args, source } = await testBrowser();
+  console.log(`browser: ${source}`);
+  const browser = await chromium.launch({ executablePath, args });
   try {
     // Synthetic organisation.
     const dir = ".data-bench-graph/pglite";

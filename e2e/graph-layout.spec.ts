@@ -94,7 +94,12 @@ test("opening an island shows what came out of it; collapsing shows the whole dr
   type Cy = { getElementById(id: string): Node; zoom(): number; extent(): Bounds; nodes(s: string): { length: number; map<T>(fn: (n: Node) => T): T[] } };
   const islands = () => page.evaluate(() => (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.nodes(".island").length);
   const zoom = () => page.evaluate(() => (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.zoom());
-  const emit = (id: string, event: string) => page.evaluate(([i, e]) => (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.getElementById(i!).emit(e!), [id, event]);
+  // emit() returns the element: returning it from evaluate made Playwright serialise the
+  // whole Cytoscape graph, which took 10-50 s depending on the browser.
+  const emit = (id: string, event: string) =>
+    page.evaluate(([i, e]) => {
+      (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.getElementById(i!).emit(e!);
+    }, [id, event]);
   await signIn(page, PEOPLE.viewer.email);
   await page.goto("/graph?cluster=prod-eu-1");
   await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });

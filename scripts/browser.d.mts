@@ -1,0 +1,1 @@
+export function testBrowser(): Promise<{ executablePath: string; args: string[]; source: string }>;
