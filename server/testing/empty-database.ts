@@ -1,0 +1,42 @@
+// An empty database that another process (or a runtime under test) opens by
+// its configuration: a fresh PostgreSQL database (TEST_DB=postgres) or a fresh
+// PGlite folder. `env` is what that process needs; `open` gives the test its own look.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { openDatabase, type DatabaseHandle } from "@/db/client";
+import { DEFAULT_TEST_POSTGRES_URL, testDatabaseKind } from "@/db/testing";
+
+export interface EmptyDatabase {
+  env: Record<string, string>;
+  open(): Promise<DatabaseHandle>;
+  drop(): Promise<void>;
+}
+
+export async function emptyDatabase(): Promise<EmptyDatabase> {
+  if (testDatabaseKind() === "pglite") {
+    const dir = mkdtempSync(path.join(tmpdir(), "pp-empty-"));
+    const dataDir = path.join(dir, "pglite");
+    return {
+      env: { PGLITE_DIR: dataDir },
+      open: () => openDatabase({ kind: "pglite", dataDir }),
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const { default: postgres } = await import("postgres");
+  const adminUrl = process.env.TEST_POSTGRES_URL ?? DEFAULT_TEST_POSTGRES_URL;
+  const name = `policyplane_test_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString(), BETTER_AUTH_SECRET: randomBytes(32).toString("base64url") },
+    open: () => openDatabase({ kind: "postgres", url: url.toString() }),
+    drop: async () => {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
