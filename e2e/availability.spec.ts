@@ -36,17 +36,19 @@ test.describe("availability: no request takes the server down", () => {
     const authorContext = await browser.newContext();
     const author = await authorContext.newPage();
     await signIn(author, PEOPLE.author.email);
+    // Soft: every document is tried even when one is answered wrongly. (Deep block nesting is refused
+    // by the reader's depth bound, server/policy/read: it answers 200 with schema errors until that bound is in.)
     for (const [name, yaml] of Object.entries(HOSTILE)) {
       const analysed = await trpc(page.request, "policies.analyse", { yaml });
-      expect(analysed.status(), name).toBe(400);
+      expect.soft(analysed.status(), name).toBe(400);
       const [body] = await analysed.json();
-      expect(body.error.json.data.code, name).toBe("BAD_REQUEST");
-      if (yaml.length <= 200_000) expect(body.error.json.data.position?.line, `${name}: position`).toBeGreaterThan(0);
-      else expect(body.error.json.data.fieldErrors.yaml, name).toBeTruthy();
-      // A viewer may not draft at all; an author's draft is read and refused the same way.
-      expect((await trpc(page.request, "policies.saveDraft", { policyName: null, baseVersion: null, yaml, message: "" })).status(), name).toBe(403);
+      expect.soft(body.error?.json.data.code, name).toBe("BAD_REQUEST");
+      if (yaml.length <= 200_000) expect.soft(body.error?.json.data.position?.line, `${name}: position`).toBeGreaterThan(0);
+      else expect.soft(body.error?.json.data.fieldErrors.yaml, name).toBeTruthy();
+      // A viewer may not draft at all (an over-long text is refused before that); an author's draft is read and refused like analyse.
+      expect.soft((await trpc(page.request, "policies.saveDraft", { policyName: null, baseVersion: null, yaml, message: "" })).status(), name).toBe(yaml.length > 200_000 ? 400 : 403);
       const saved = await trpc(author.request, "policies.saveDraft", { policyName: null, baseVersion: null, yaml, message: "" });
-      expect(saved.status(), name).toBe(400);
+      expect.soft(saved.status(), name).toBe(400);
       await serverStillUp(page);
     }
     await authorContext.close();
@@ -79,7 +81,7 @@ test.describe("availability: no request takes the server down", () => {
   });
 
   test("a second server on the same folders exits with a clear message and touches nothing", async ({ page }) => {
-    const root = path.resolve(__dirname, "..");
+    const root = path.resolve(import.meta.dirname, "..");
     const buildId = path.join(root, process.env.NEXT_DIST_DIR ?? ".next", "BUILD_ID");
     const before = statSync(buildId).mtimeMs;
     const second = spawnSync(process.execPath, ["scripts/start.mjs"], {
