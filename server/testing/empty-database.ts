@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openDatabase, type DatabaseHandle } from "@/db/client";
-import { DEFAULT_TEST_POSTGRES_URL, testDatabaseKind } from "@/db/testing";
+import { createPostgresTestDatabase, testDatabaseKind } from "@/db/testing";
 
 export interface EmptyDatabase {
   env: Record<string, string>;
@@ -24,19 +24,10 @@ export async function emptyDatabase(): Promise<EmptyDatabase> {
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const { default: postgres } = await import("postgres");
-  const adminUrl = process.env.TEST_POSTGRES_URL ?? DEFAULT_TEST_POSTGRES_URL;
-  const name = `policyplane_test_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const created = await createPostgresTestDatabase();
   return {
-    env: { DATABASE_URL: url.toString(), BETTER_AUTH_SECRET: randomBytes(32).toString("base64url") },
-    open: () => openDatabase({ kind: "postgres", url: url.toString() }),
-    drop: async () => {
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
+    env: { DATABASE_URL: created.url, BETTER_AUTH_SECRET: randomBytes(32).toString("base64url") },
+    open: () => openDatabase({ kind: "postgres", url: created.url }),
+    drop: () => created.drop(),
   };
 }
