@@ -17,7 +17,8 @@ export async function openRuntimeOrExit(): Promise<void> {
       (error: unknown) => console.error("[policyplane] could not precompute the graphs:", error),
     );
   } catch (error) {
-    console.error("[policyplane] FATAL: could not open the database or apply migrations:", error);
+    console.error(`[policyplane] FATAL: could not start: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof Error && error.stack) console.error(error.stack);
     process.exit(1);
   }
 }

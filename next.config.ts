@@ -1,7 +1,11 @@
 import type { NextConfig } from "next";
+import { MAX_REQUEST_BYTES } from "./lib/http-limits";
 
 const config: NextConfig = {
-  serverExternalPackages: ["@electric-sql/pglite"],
+  serverExternalPackages: ["@electric-sql/pglite", "piscina"],
+  // With proxy.ts, Next buffers request bodies and silently cuts them at this size: one byte over
+  // our own limit lets the route handlers see that a body is too large and answer 413.
+  experimental: { proxyClientMaxBodySize: MAX_REQUEST_BYTES + 1 },
   // Separate build folders let several servers of one checkout run side by side (parallel e2e).
   distDir: process.env.NEXT_DIST_DIR ?? ".next",
   poweredByHeader: false,

@@ -1,11 +1,12 @@
 // One client factory for both databases: PGlite (embedded, a data folder owned
 // by exactly one process) or PostgreSQL when a postgres:// URL is given. Both
 // run the same drizzle migrations.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { lockFolder } from "@/scripts/folder-lock.mjs";
 import * as schema from "./schema";
 
 type Schema = typeof schema;
@@ -60,40 +61,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
 
 /**
  * A PGlite folder opened by two processes loses updates without any error, so
- * the folder carries a lock naming its owner's pid; a live owner means refusal.
+ * the folder carries a lock naming its owner's pid (`npm start` takes it before
+ * building; the server it becomes holds it from then on).
  */
 function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
-  const lockFile = path.join(dataDir, "..", `${path.basename(dataDir)}.lock`);
-  let owner: number | undefined;
-  try {
-    owner = Number(readFileSync(lockFile, "utf8").trim());
-  } catch {
-    owner = undefined;
-  }
-  if (owner && owner !== process.pid && isAlive(owner)) {
-    throw new Error(
-      `The embedded database ${dataDir} is in use by process ${owner} (probably the Policyplane server). ` +
-        "Only one process may open it: stop that process first, or use PostgreSQL (DATABASE_URL) for several.",
-    );
-  }
-  writeFileSync(lockFile, String(process.pid));
-  const release = () => {
-    try {
-      if (readFileSync(lockFile, "utf8").trim() === String(process.pid)) rmSync(lockFile);
-    } catch {
-      // Already gone.
-    }
-  };
-  process.once("exit", release);
-  return release;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return lockFolder(dataDir, {
+    label: "The embedded database",
+    advice: "Only one process may open it (probably the Policyplane server holds it): stop that process first, or use PostgreSQL (DATABASE_URL) for several.",
+  });
 }

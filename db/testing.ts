@@ -12,6 +12,19 @@ export function testDatabaseKind(): "pglite" | "postgres" {
 
 export async function openTestDatabase(): Promise<DatabaseHandle> {
   if (testDatabaseKind() === "pglite") return openDatabase({ kind: "pglite", dataDir: null });
+  const created = await createPostgresTestDatabase();
+  const handle = await openDatabase({ kind: "postgres", url: created.url });
+  return {
+    ...handle,
+    async close() {
+      await handle.close();
+      await created.drop();
+    },
+  };
+}
+
+/** A new, empty database on the TEST_POSTGRES_URL server: its URL, and how to drop it. */
+export async function createPostgresTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const { default: postgres } = await import("postgres");
   const adminUrl = process.env.TEST_POSTGRES_URL ?? DEFAULT_TEST_POSTGRES_URL;
   const name = `policyplane_test_${randomBytes(6).toString("hex")}`;
@@ -19,11 +32,9 @@ export async function openTestDatabase(): Promise<DatabaseHandle> {
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ kind: "postgres", url: url.toString() });
   return {
-    ...handle,
-    async close() {
-      await handle.close();
+    url: url.toString(),
+    async drop() {
       await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     },

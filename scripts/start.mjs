@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: build the console when the sources changed since the last build,
-// then serve it on $PORT (default 3000) through Next's request handler.
+// `npm start`: lock the build folder and the embedded database's folder for
+// this process, build the console when the sources changed since the last
+// build, bundle the engine worker, then serve on $HOST:$PORT (default
+// 127.0.0.1:3000) through Next's request handler.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
@@ -8,6 +10,8 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLIENT_IP_FROM_SERVER, CLIENT_IP_HEADER, clientIpResolver } from "./client-ip.mjs";
+import { buildEngineWorker } from "./engine-worker.mjs";
+import { FolderLockedError, lockFolder } from "./folder-lock.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
@@ -32,6 +36,24 @@ function sourceStamp() {
   return hash.digest("hex");
 }
 
+// Before anything is built or opened: a second `npm start` on the same folders must leave them alone.
+try {
+  lockFolder(distDir, {
+    label: "The build folder",
+    advice: "Another Policyplane server runs from it: stop it first, or give this one its own NEXT_DIST_DIR (and PGLITE_DIR).",
+  });
+  if (!process.env.DATABASE_URL?.trim()) {
+    lockFolder(path.resolve(process.env.PGLITE_DIR ?? ".data/pglite"), {
+      label: "The embedded database",
+      advice: "Another Policyplane server uses it: stop it first, or give this one its own PGLITE_DIR (or use PostgreSQL, DATABASE_URL).",
+    });
+  }
+} catch (error) {
+  if (!(error instanceof FolderLockedError)) throw error;
+  console.error(`[policyplane] not started: ${error.message}`);
+  process.exit(1);
+}
+
 const stamp = sourceStamp();
 const built = existsSync(path.join(distDir, "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
 if (!built) {
@@ -41,7 +63,19 @@ if (!built) {
   writeFileSync(stampFile, stamp);
 }
 
+// Engine work for requests runs in worker threads that load this bundle (server/engine-pool).
+try {
+  process.env.POLICYPLANE_ENGINE_WORKER = await buildEngineWorker();
+} catch (error) {
+  console.error(`[policyplane] could not bundle the engine worker: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+}
+
 const port = Number(process.env.PORT ?? "3000");
+// Loopback unless asked: HOST=0.0.0.0 opens the console to the network (server/env.ts
+// then refuses the demo's published-password accounts unless explicitly allowed).
+const host = process.env.HOST?.trim() || "127.0.0.1";
+process.env.HOST = host;
 // Next's own server passes a client's X-Forwarded-For through untouched, so sign-in rate
 // limiting could be dodged with a made-up address per attempt. This server states the
 // address itself (scripts/client-ip.mjs) and hands every request to Next.
@@ -50,7 +84,7 @@ process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env[CLIENT_IP_FROM_SERVER] = "1";
 const clientIp = clientIpResolver(process.env.TRUSTED_PROXIES);
 const { default: next } = await import("next");
-const app = next({ dev: false, dir: root, port, hostname: "0.0.0.0" });
+const app = next({ dev: false, dir: root, port, hostname: host });
 await app.prepare();
 const handle = app.getRequestHandler();
 const server = createServer((req, res) => {
@@ -58,10 +92,10 @@ const server = createServer((req, res) => {
   void handle(req, res);
 });
 server.on("error", (error) => {
-  console.error(`[policyplane] cannot serve on port ${port}: ${error.message}`);
+  console.error(`[policyplane] cannot serve on ${host} port ${port}: ${error.message}`);
   process.exit(1);
 });
-server.listen(port, () => console.log(`[policyplane] listening on http://localhost:${port}`));
+server.listen(port, host, () => console.log(`[policyplane] listening on http://${host === "127.0.0.1" ? "localhost" : host}:${port}`));
 // Stop taking connections, let requests in flight finish (a few seconds at most), then exit.
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 };
 for (const [signal, code] of Object.entries(SIGNAL_EXIT)) {

@@ -1,5 +1,6 @@
 // Environment, validated once. A bad value fails start-up with a message that
 // names the variable. See .env.example for what each one does.
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const optionalString = z
@@ -10,6 +11,8 @@ const optionalString = z
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Address the server listens on (scripts/start.mjs): loopback unless opened on purpose. */
+  HOST: optionalString.pipe(z.string().default("127.0.0.1")),
   DATABASE_URL: optionalString.pipe(
     z
       .string()
@@ -21,6 +24,8 @@ const envSchema = z.object({
   BETTER_AUTH_URL: optionalString.pipe(z.url().optional()),
   /** Seed the demo organisation (public demo passwords). Default: on for the embedded database, off with DATABASE_URL. */
   POLICYPLANE_DEMO: z.enum(["on", "off"]).optional(),
+  /** "yes": keep the demo's accounts even when HOST is not a loopback address (they share a published password). */
+  POLICYPLANE_EXPOSE_DEMO: z.enum(["yes", "no"]).default("no"),
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(10),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   OIDC_PROVIDER_ID: z.string().default("oidc"),
@@ -42,11 +47,34 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   // A shared PostgreSQL is a real installation: the demo's accounts (with their
   // published password) only go in when asked for.
   const env = { ...result.data, POLICYPLANE_DEMO: result.data.POLICYPLANE_DEMO ?? (result.data.DATABASE_URL ? "off" : "on") } as const;
+  if (env.POLICYPLANE_DEMO === "on" && demoRefusedOnHost(env)) {
+    throw new Error(`Invalid environment:\n  POLICYPLANE_DEMO: ${demoExposedMessage(env)}`);
+  }
   const oidcParts = [env.OIDC_DISCOVERY_URL, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
   if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
     throw new Error("Invalid environment:\n  OIDC_DISCOVERY_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together");
   }
   return env;
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (bare === "localhost") return true;
+  if (isIP(bare) === 4) return bare.startsWith("127.");
+  return isIP(bare) === 6 && (bare === "::1" || bare === "0:0:0:0:0:0:0:1");
+}
+
+/** The demo's accounts would be reachable from other machines, and nobody said that is wanted. */
+export function demoRefusedOnHost(env: Pick<Env, "HOST" | "POLICYPLANE_EXPOSE_DEMO">): boolean {
+  return !isLoopbackHost(env.HOST) && env.POLICYPLANE_EXPOSE_DEMO !== "yes";
+}
+
+export function demoExposedMessage(env: Pick<Env, "HOST">): string {
+  return (
+    `the demo organisation's accounts share a password printed on the sign-in page, and HOST=${env.HOST} makes the server reachable from other machines. ` +
+    "Set POLICYPLANE_DEMO=off (and use a database without the demo accounts), listen on 127.0.0.1, or set POLICYPLANE_EXPOSE_DEMO=yes to expose the demo on purpose."
+  );
 }
 
 let cached: Env | undefined;

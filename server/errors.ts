@@ -1,11 +1,11 @@
 // Service errors are values with names. Each carries the one answer both
 // transports give for it: its HTTP status (REST, server/api/app.ts) and the
 // matching tRPC error code (server/trpc/init.ts).
-export type ErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "INTERNAL_SERVER_ERROR";
+export type ErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR";
 
 export class ServiceError extends Error {
   readonly code: ErrorCode = "INTERNAL_SERVER_ERROR";
-  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 500 = 500;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 = 500;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -30,6 +30,11 @@ export class Conflict extends ServiceError {
 export class TooLarge extends ServiceError {
   override readonly code = "PAYLOAD_TOO_LARGE";
   override readonly status = 413;
+}
+/** The server is at capacity for this kind of work (the engine's queue is full): try again shortly. */
+export class Busy extends ServiceError {
+  override readonly code = "TOO_MANY_REQUESTS";
+  override readonly status = 429;
 }
 /** Bad input, with the field it concerns (dotted path) and, for documents, where in it. */
 export class InvalidInput extends ServiceError {

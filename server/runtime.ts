@@ -3,10 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { openDatabase, type DatabaseHandle } from "@/db/client";
+import { inArray } from "drizzle-orm";
+import { openDatabase, type Database, type DatabaseHandle } from "@/db/client";
+import { user } from "@/db/schema";
 import { createAuth, type Auth } from "@/server/auth/auth";
-import { env, type Env } from "@/server/env";
+import { demoExposedMessage, demoRefusedOnHost, env, type Env } from "@/server/env";
 import { seedDemoOrganisation } from "@/server/seed/demo";
+import { DEMO_USERS } from "@/server/seed/demo-data";
 
 export interface Runtime {
   database: DatabaseHandle;
@@ -17,22 +20,35 @@ export interface Runtime {
 const globalForRuntime = globalThis as unknown as { policyplaneRuntime?: Promise<Runtime> };
 
 export function getRuntime(): Promise<Runtime> {
-  globalForRuntime.policyplaneRuntime ??= createRuntime().catch((error: unknown) => {
+  globalForRuntime.policyplaneRuntime ??= createRuntime(env()).catch((error: unknown) => {
     globalForRuntime.policyplaneRuntime = undefined;
     throw error;
   });
   return globalForRuntime.policyplaneRuntime;
 }
 
-async function createRuntime(): Promise<Runtime> {
-  const config = env();
+export async function createRuntime(config: Env): Promise<Runtime> {
   const database = await openDatabase(
     config.DATABASE_URL ? { kind: "postgres", url: config.DATABASE_URL } : { kind: "pglite", dataDir: path.resolve(config.PGLITE_DIR) },
   );
-  const secret = config.BETTER_AUTH_SECRET ?? localSecret(config);
-  const auth = createAuth(database.db, config, secret);
-  if (config.POLICYPLANE_DEMO === "on") await seedDemoOrganisation(database.db);
-  return { database, auth, env: config };
+  try {
+    // parseEnv already refused seeding the demo on such a HOST; accounts seeded earlier must not become reachable either.
+    if (demoRefusedOnHost(config) && (await demoAccountsPresent(database.db))) {
+      throw new Error(`Refusing to start: the database holds the demo organisation's accounts: ${demoExposedMessage(config)}`);
+    }
+    const secret = config.BETTER_AUTH_SECRET ?? localSecret(config);
+    const auth = createAuth(database.db, config, secret);
+    if (config.POLICYPLANE_DEMO === "on") await seedDemoOrganisation(database.db);
+    return { database, auth, env: config };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+async function demoAccountsPresent(db: Database): Promise<boolean> {
+  const found = await db.select({ id: user.id }).from(user).where(inArray(user.email, DEMO_USERS.map((u) => u.email))).limit(1);
+  return found.length > 0;
 }
 
 /**

@@ -69,4 +69,22 @@ describe(`REST API and machine tokens on ${testDatabaseKind()}`, () => {
     const response = await api.request("/api/v1/health/../../nope");
     expect(response.headers.get("content-type")).toContain("application/json");
   });
+
+  it("refuses a NUL or a lone surrogate in the query, the path or a JSON body with a 400 naming where, before any token check", async () => {
+    const cases: [string, RequestInit | undefined, string][] = [
+      ["/api/v1/whoami?note=a%00b", undefined, "query.note[0]"],
+      ["/api/v1/whoami/a%00b", undefined, "path"],
+      ["/api/v1/whoami", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ change: { description: "x\ud800y" } }) }, "body.change.description"],
+      ["/api/v1/whoami", { method: "POST", headers: { "content-type": "application/json" }, body: '{"items":["ok","a\\u0000b"]}' }, "body.items[1]"],
+    ];
+    for (const [url, init, field] of cases) {
+      const response = await api.request(url, init);
+      expect(response.status, url).toBe(400);
+      const body = await response.json();
+      expect(body, url).toMatchObject({ error: "InvalidInput", field });
+      expect(body.message).toMatch(/NUL|surrogate/);
+    }
+    // The same text without the bad character goes on to the token check.
+    expect((await api.request("/api/v1/whoami?note=ab")).status).toBe(401);
+  });
 });

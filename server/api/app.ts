@@ -4,11 +4,13 @@ import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Database } from "@/db/client";
+import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
+import { findUnsafeText } from "@/lib/unsafe-text";
 import type { Actor } from "@/server/context";
 import { InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import { authenticateApiToken } from "@/server/tokens/tokens";
 
-export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+export { MAX_REQUEST_BYTES };
 
 type Env = { Variables: { db: Database; actor: Actor; requestId: string } };
 
@@ -40,6 +42,14 @@ export function createApiApp(getDb: () => Promise<Database>) {
     }),
   );
 
+  // Text the database cannot store (NUL, lone surrogates) is refused at the edge, naming where it is.
+  app.use("*", async (c, next) => {
+    const json = /^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "") ? await c.req.json().catch(() => undefined) : undefined;
+    const unsafe = findUnsafeText(pathText(c.req.path), "path") ?? findUnsafeText(c.req.queries(), "query") ?? findUnsafeText(json, "body");
+    if (unsafe) throw new InvalidInput(unsafe.message, unsafe.field);
+    await next();
+  });
+
   app.get("/health", async (c) => {
     const db = await getDb();
     await db.execute("select 1");
@@ -63,4 +73,13 @@ export function createApiApp(getDb: () => Promise<Database>) {
   });
 
   return app;
+}
+
+/** The request path as its route parameters will read it (percent-decoded where it can be). */
+function pathText(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }

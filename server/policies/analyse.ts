@@ -1,14 +1,14 @@
 // Live analysis of the editor's YAML (nothing is written): the reader's
 // errors with line and column, the engine's lint of the set in force with this
 // draft in place (kept per text, release and inventory), the workloads its
-// subject selects, and what it compiles to.
+// subject selects, and what it compiles to. The database is read here; the
+// engine's work runs in a worker thread (./analysis.ts).
 import type { ServiceContext } from "@/server/context";
-import { NotFound } from "@/server/errors";
+import { runEngine } from "@/server/engine-pool/pool";
+import { InvalidInput, NotFound } from "@/server/errors";
 import type { CompileTarget } from "@/server/policy/compile/compile";
-import { compileFor, setWith, subjectMatches } from "./engine";
-import { draftLint, releaseInputs } from "./release-lint";
-import { checkPolicyYaml } from "./validate";
-import { readPolicyYaml } from "./yaml";
+import { draftLintKey, releaseInputs, rememberDraftLint, rememberedDraftLint } from "./release-lint";
+import { tenantIdsByName } from "./validate";
 
 export interface AnalyseInput {
   yaml: string;
@@ -18,33 +18,22 @@ export interface AnalyseInput {
 }
 
 export async function analyseDraft({ ctx, input }: { ctx: ServiceContext; input: AnalyseInput }) {
-  const [checked, release] = await Promise.all([checkPolicyYaml(ctx.db, input.yaml), releaseInputs(ctx.db)]);
+  const [tenantIds, release] = await Promise.all([tenantIdsByName(ctx.db), releaseInputs(ctx.db)]);
   const { targets } = release;
-  const clusters = targets.map((t) => ({ name: t.name, region: t.region ?? "" }));
-  if (!checked.document) return { errors: checked.errors, findings: [], matches: [], compiled: null, clusters };
-  const doc = checked.document;
-  const located = readPolicyYaml(input.yaml).located!;
-  const set = setWith(release.released, doc, located);
-  const id = `${doc.kind}/${doc.metadata.name}`;
-  const findings = draftLint(release, set, input.yaml)
-    .filter((f) => f.document === id)
-    .map((f) => ({ id: f.id, severity: f.severity, path: f.path, line: f.line ?? 0, column: f.column ?? 0, message: f.message }));
-  const matches = subjectMatches(targets, doc);
-  let cluster = targets.find((t) => t.name === input.cluster);
-  if (input.cluster && !cluster) throw new NotFound(`No cluster named "${input.cluster}".`);
-  cluster ??= targets.find((t) => matches.some((m) => m.cluster === t.name)) ?? targets[0];
-  const compiled = cluster ? compileFor(set, doc, cluster, input.target ?? "anp") : null;
-  return {
-    errors: checked.errors,
-    findings,
-    matches,
-    compiled: compiled && {
-      cluster: compiled.cluster,
-      target: compiled.target,
-      groups: compiled.groups,
-      warnings: compiled.warnings.map((w) => ({ path: w.path, line: w.line, column: w.column, message: w.detail })),
-      errors: compiled.errors.map((e) => e.message),
-    },
-    clusters,
-  };
+  if (input.cluster && !targets.some((t) => t.name === input.cluster)) throw new NotFound(`No cluster named "${input.cluster}".`);
+  const key = draftLintKey(release, input.yaml);
+  const { parsed, ...analysis } = await runEngine("analyse", {
+    yaml: input.yaml,
+    tenants: [...tenantIds.keys()],
+    released: release.released,
+    targets,
+    cluster: input.cluster,
+    target: input.target,
+    findings: rememberedDraftLint(key),
+  });
+  // Text that is not YAML at all (or is refused by the reader's bounds) is a bad request, with where it went wrong.
+  const first = analysis.errors[0];
+  if (!parsed && first) throw new InvalidInput(first.message, "yaml", first.line > 0 ? { line: first.line, column: first.column } : undefined);
+  if (analysis.errors.length === 0) rememberDraftLint(key, analysis.findings);
+  return { ...analysis, clusters: targets.map((t) => ({ name: t.name, region: t.region ?? "" })) };
 }

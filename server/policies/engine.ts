@@ -1,9 +1,8 @@
 // What the policy screens ask of the engine, over the inventory: which
 // workloads a subject selects, what a document compiles to, and its findings.
 // The deciding is the engine's (server/policy); this file only feeds it.
-import type { Queryable } from "@/db/client";
+// Pure (no database): it runs in the engine worker too (server/engine-pool).
 import { contentHash } from "@/server/lib/canonical";
-import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { compileDocuments, type CompileTarget, type K8sObject } from "@/server/policy/compile/compile";
 import { namespacesCovered, tenantNamespaces, type TargetCluster } from "@/server/policy/documents/lower";
 import type { LocatedDocument } from "@/server/policy/documents/read";
@@ -12,10 +11,6 @@ import type { PolicyInputError } from "@/server/policy/errors";
 import { matchesSelector } from "@/server/policy/eval/selectors";
 import { toSelector } from "@/server/policy/read/manifests";
 import type { StoredDocument } from "./documents";
-
-export async function loadTargets(db: Queryable): Promise<TargetCluster[]> {
-  return (await loadClusterModels(db)).map((c) => ({ name: c.name, region: c.region, model: c.model }));
-}
 
 export interface MatchedWorkload {
   cluster: string;

@@ -6,8 +6,9 @@ import { lint } from "@/server/policy/lint/lint";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { releasedDocuments } from "./documents";
-import { loadTargets, setWith } from "./engine";
-import { releaseLintComputations } from "./release-lint";
+import { setWith } from "./engine";
+import { loadTargets, releaseLintComputations } from "./release-lint";
+
 import { readPolicyYaml } from "./yaml";
 
 const AUTHOR = "priya.payments@acme.example";

@@ -3,30 +3,36 @@
 // inventory changes; an editor draft's per (release, inventory, YAML), so
 // changing the compile cluster or target does not lint the same text again.
 // Versions are immutable, so "policy@version" names a released document's content.
+// The linting itself runs in the engine's worker threads (server/engine-pool).
 import type { Queryable } from "@/db/client";
+import { runEngine } from "@/server/engine-pool/pool";
+import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { sha256Hex } from "@/server/lib/canonical";
-import type { LocatedDocument } from "@/server/policy/documents/read";
 import type { TargetCluster } from "@/server/policy/documents/lower";
-import { lint, type Finding } from "@/server/policy/lint/lint";
+import type { Finding } from "@/server/policy/lint/lint";
+import type { DraftFinding } from "./analysis";
 import { releasedDocuments, type StoredDocument } from "./documents";
-import { asLocated, loadTargets } from "./engine";
 
 const RELEASES_KEPT = 8;
 const DRAFTS_KEPT = 32;
 
-type Memo = Map<string, readonly Finding[]>;
+type Memo<T> = Map<string, Promise<T>>;
 // On globalThis: the route handlers and server components may be separate bundles.
-const globalForLint = globalThis as unknown as { policyplaneReleaseLint?: { releases: Memo; drafts: Memo; computed: number } };
+const globalForLint = globalThis as unknown as {
+  policyplaneReleaseLint?: { releases: Memo<readonly Finding[]>; drafts: Map<string, readonly DraftFinding[]>; computed: number };
+};
 const state = (globalForLint.policyplaneReleaseLint ??= { releases: new Map(), drafts: new Map(), computed: 0 });
 
-/** The most recently used `size` results, by key. */
-function remembered(memo: Memo, size: number, key: string, compute: () => readonly Finding[]): readonly Finding[] {
-  let findings = memo.get(key);
-  if (findings) memo.delete(key);
-  else findings = compute();
-  memo.set(key, findings);
+/** Keeps the most recently used `size` entries of `memo`. */
+function touch<T>(memo: Map<string, T>, size: number, key: string, value: T): T {
+  memo.delete(key);
+  memo.set(key, value);
   while (memo.size > size) memo.delete(memo.keys().next().value!);
-  return findings;
+  return value;
+}
+
+export async function loadTargets(db: Queryable): Promise<TargetCluster[]> {
+  return (await loadClusterModels(db)).map((c) => ({ name: c.name, region: c.region, model: c.model }));
 }
 
 export interface ReleaseInputs {
@@ -48,16 +54,28 @@ export interface ReleaseLint extends ReleaseInputs {
 
 export async function releaseLint(db: Queryable): Promise<ReleaseLint> {
   const inputs = await releaseInputs(db);
-  const findings = remembered(state.releases, RELEASES_KEPT, inputs.key, () => {
+  let findings = state.releases.get(inputs.key);
+  if (!findings) {
     state.computed++;
-    return lint({ documents: inputs.released.map(asLocated), clusters: inputs.targets });
-  });
-  return { ...inputs, findings };
+    // Kept as a promise, so requests arriving while it is computed wait for the same run.
+    findings = runEngine("lintRelease", { released: inputs.released, targets: inputs.targets });
+    findings.catch(() => state.releases.delete(inputs.key));
+  }
+  touch(state.releases, RELEASES_KEPT, inputs.key, findings);
+  return { ...inputs, findings: await findings };
 }
 
-/** The lint of `set` (the release with the editor's draft, read from `yaml`, in place). Shared: read, do not change. */
-export function draftLint(inputs: ReleaseInputs, set: readonly LocatedDocument[], yaml: string): readonly Finding[] {
-  return remembered(state.drafts, DRAFTS_KEPT, `${inputs.key}|${sha256Hex(yaml)}`, () => lint({ documents: set, clusters: inputs.targets }));
+/** Key of a draft's findings: the release and inventory, and the YAML. */
+export const draftLintKey = (inputs: ReleaseInputs, yaml: string) => `${inputs.key}|${sha256Hex(yaml)}`;
+
+/** A draft's findings computed before for this key (shared: read, do not change). */
+export function rememberedDraftLint(key: string): readonly DraftFinding[] | null {
+  const findings = state.drafts.get(key);
+  return findings ? touch(state.drafts, DRAFTS_KEPT, key, findings) : null;
+}
+
+export function rememberDraftLint(key: string, findings: readonly DraftFinding[]): void {
+  touch(state.drafts, DRAFTS_KEPT, key, findings);
 }
 
 /** How many times this process linted a release (every other request was answered from memory). */

@@ -9,8 +9,8 @@ import { Conflict, Forbidden, InvalidInput, NotFound } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
 import { requireDraftRight } from "./access";
 import { readContentHash } from "./engine";
-import { requireValidPolicyYaml, type PolicyDocumentOf } from "./validate";
-import { locateInYaml } from "./yaml";
+import type { PolicyCheck, PolicyDocumentOf } from "./check";
+import { requireValidPolicyYaml } from "./validate";
 
 export interface SaveDraftInput {
   /** The policy being edited; null for a new policy (its name comes from the YAML). */
@@ -38,8 +38,8 @@ export function requireSomeAuthorRole(ctx: ServiceContext): void {
 
 export async function saveDraft({ ctx, input }: { ctx: ServiceContext; input: SaveDraftInput }): Promise<SaveDraftResult> {
   requireSomeAuthorRole(ctx);
-  const { document, tenantId } = await requireValidPolicyYaml(ctx.db, input.yaml);
-  return writeDraft({ ctx, document, tenantId, policyName: input.policyName, baseVersion: input.baseVersion, message: input.message, yaml: input.yaml });
+  const { document, tenantId, positions } = await requireValidPolicyYaml(ctx.db, input.yaml);
+  return writeDraft({ ctx, document, tenantId, policyName: input.policyName, baseVersion: input.baseVersion, message: input.message, positions });
 }
 
 /** Writes a validated document as the next version (shared by save, restore and templates). */
@@ -50,7 +50,7 @@ export async function writeDraft({
   policyName,
   baseVersion,
   message,
-  yaml,
+  positions,
 }: {
   ctx: ServiceContext;
   document: PolicyDocumentOf;
@@ -58,11 +58,12 @@ export async function writeDraft({
   policyName: string | null;
   baseVersion: number | null;
   message: string;
-  yaml?: string;
+  /** Where fields are in the editor's YAML, to place refusals (absent when no one typed it). */
+  positions?: PolicyCheck["positions"];
 }): Promise<SaveDraftResult> {
   const name = document.metadata.name;
   const tier = tierOf(document);
-  const at = (path: string[]) => (yaml ? locateInYaml(yaml, path) : undefined);
+  const at = (field: keyof PolicyCheck["positions"]) => positions?.[field];
   requireDraftRight(ctx.actor, { kind: document.kind, tier, tenantId }, `${document.kind === "Policy" ? "policy" : "constraint"} ${name}`);
 
   return withTransaction(ctx, async (tx) => {
@@ -71,15 +72,15 @@ export async function writeDraft({
       // Locked until commit: a concurrent save of this policy waits here and then sees this one's version.
       [existing] = await tx.db.select().from(policies).where(eq(policies.name, policyName)).for("update");
       if (!existing) throw new NotFound(`No policy named ${policyName}.`);
-      if (name !== policyName) throw new InvalidInput(`metadata.name: a policy keeps its name (${policyName}); to make a copy under another name, create a new policy`, "metadata.name", at(["metadata", "name"]));
-      if (document.kind !== existing.kind) throw new InvalidInput(`kind: ${policyName} is a ${existing.kind}; its kind cannot change`, "kind", at(["kind"]));
+      if (name !== policyName) throw new InvalidInput(`metadata.name: a policy keeps its name (${policyName}); to make a copy under another name, create a new policy`, "metadata.name", at("metadata.name"));
+      if (document.kind !== existing.kind) throw new InvalidInput(`kind: ${policyName} is a ${existing.kind}; its kind cannot change`, "kind", at("kind"));
       requireDraftRight(ctx.actor, { kind: existing.kind, tier: existing.tier, tenantId: existing.tenantId }, `${existing.kind === "Policy" ? "policy" : "constraint"} ${policyName}`);
       if (baseVersion !== null && existing.latestVersion !== baseVersion) {
         throw new Conflict(`${policyName} has changed since you opened it: version ${existing.latestVersion} is newer than your version ${baseVersion}. Reload to see it, then reapply your edit.`);
       }
     } else {
       const [clash] = await tx.db.select({ kind: policies.kind }).from(policies).where(eq(policies.name, name));
-      if (clash) throw new InvalidInput(`metadata.name: a ${clash.kind === "Policy" ? "policy" : "constraint"} named ${name} already exists; choose another name or edit that one`, "metadata.name", at(["metadata", "name"]));
+      if (clash) throw new InvalidInput(`metadata.name: a ${clash.kind === "Policy" ? "policy" : "constraint"} named ${name} already exists; choose another name or edit that one`, "metadata.name", at("metadata.name"));
     }
 
     const hash = contentHash(document);

@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { RESERVED_POLICY_NAMES } from "./validate";
+import { RESERVED_POLICY_NAMES } from "./check";
 
 describe("reserved policy names", () => {
   it("cover every static route beside /policies/[name], so each policy can be opened", () => {

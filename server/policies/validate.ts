@@ -1,59 +1,28 @@
-// Reading an editor's YAML for saving: the engine's reader (syntax, schema,
-// CIDRs, ports, DNS names, each with line and column), then what only the
-// database knows (the tenant exists) and the names the console's routes
-// reserve. The first problem becomes an
-// InvalidInput naming the field and where it is in the YAML.
-import { eq } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
+// Reading an editor's YAML for saving: the checks of ./check.ts run in the
+// engine's worker threads against the tenants that exist; the first problem
+// becomes an InvalidInput naming the field and where it is in the YAML.
 import { tenants } from "@/db/schema";
+import type { Queryable } from "@/db/client";
+import { runEngine } from "@/server/engine-pool/pool";
 import { InvalidInput } from "@/server/errors";
-import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
-import { locateInYaml, readPolicyYaml, type YamlProblem } from "./yaml";
+import type { PolicyCheck, PolicyDocumentOf } from "./check";
 
-/**
- * Names that are static routes beside /policies/[name] (app/(console)/policies):
- * a policy by such a name could never be opened.
- */
-export const RESERVED_POLICY_NAMES: ReadonlyMap<string, string> = new Map([
-  ["new", "/policies/new is the page that creates a policy"],
-  ["templates", "/policies/templates is the templates gallery"],
-]);
-
-export type PolicyDocumentOf = Extract<PolicyplaneDocument, { kind: "Policy" | "ComplianceConstraint" }>;
-
-export interface CheckedYaml {
-  document: PolicyDocumentOf | null;
-  raw: unknown;
-  errors: YamlProblem[];
-  tenantId: string | null;
+/** Tenant ids by name. */
+export async function tenantIdsByName(db: Queryable): Promise<Map<string, string>> {
+  return new Map((await db.select({ id: tenants.id, name: tenants.name }).from(tenants)).map((t) => [t.name, t.id]));
 }
 
-/** Every problem of the YAML, as the editor shows them. */
-export async function checkPolicyYaml(db: Queryable, yaml: string): Promise<CheckedYaml> {
-  const read = readPolicyYaml(yaml);
-  const errors = [...read.errors];
-  const tenantName = (read.document?.metadata.tenant ?? null) as string | null;
-  let tenantId: string | null = null;
-  if (read.document && tenantName) {
-    const [row] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, tenantName));
-    if (row) tenantId = row.id;
-    else {
-      const known = (await db.select({ name: tenants.name }).from(tenants)).map((t) => t.name).sort();
-      errors.push({ ...locateInYaml(yaml, ["metadata", "tenant"]), path: "metadata.tenant", message: `unknown tenant "${tenantName}"; known tenants: ${known.join(", ")}`, severity: "error" });
-    }
-  }
-  const name = read.document?.metadata.name;
-  const reserved = name === undefined ? undefined : RESERVED_POLICY_NAMES.get(name);
-  if (reserved) {
-    errors.push({ ...locateInYaml(yaml, ["metadata", "name"]), path: "metadata.name", message: `"${name}" is reserved (${reserved}, so a policy by that name could not be opened); choose another name`, severity: "error" });
-  }
-  const document = errors.length === 0 ? (read.document as PolicyDocumentOf | null) : null;
-  return { document, raw: read.raw, errors, tenantId };
+export interface ValidPolicyYaml {
+  document: PolicyDocumentOf;
+  tenantId: string | null;
+  /** Where fields are in the YAML, for problems found later (a name taken, a kind changed). */
+  positions: PolicyCheck["positions"];
 }
 
 /** The document, or an InvalidInput for the first problem (field path and line/column). */
-export async function requireValidPolicyYaml(db: Queryable, yaml: string): Promise<{ document: PolicyDocumentOf; tenantId: string | null }> {
-  const checked = await checkPolicyYaml(db, yaml);
+export async function requireValidPolicyYaml(db: Queryable, yaml: string): Promise<ValidPolicyYaml> {
+  const ids = await tenantIdsByName(db);
+  const checked = await runEngine("check", { yaml, tenants: [...ids.keys()] });
   const first = checked.errors[0];
   if (first || !checked.document) {
     const more = checked.errors.length > 1 ? ` (and ${checked.errors.length - 1} more problem${checked.errors.length > 2 ? "s" : ""})` : "";
@@ -64,5 +33,6 @@ export async function requireValidPolicyYaml(db: Queryable, yaml: string): Promi
       first && first.line > 0 ? { line: first.line, column: first.column } : undefined,
     );
   }
-  return { document: checked.document, tenantId: checked.tenantId };
+  const tenant = checked.document.metadata.tenant as string | undefined;
+  return { document: checked.document, tenantId: tenant === undefined ? null : (ids.get(tenant) ?? null), positions: checked.positions };
 }

@@ -63,6 +63,8 @@ export interface YamlProblem {
 export interface ReadPolicyResult {
   /** The YAML as data, whatever the schema says of it (null when the YAML itself does not parse). */
   raw: unknown;
+  /** False when the text is not YAML the reader could parse (a syntax error, or beyond the reader's bounds). */
+  parsed: boolean;
   /** The validated document, when there are no errors. */
   document: PolicyplaneDocument | null;
   /** The same with positions (for findings located in the YAML). */
@@ -88,7 +90,7 @@ export function readPolicyYaml(text: string, file = "policy.yaml"): ReadPolicyRe
     errors.push({ line: p.line, column: p.column, path: "kind", message: "exceptions are requested on the Exceptions page, not edited as policies", severity: "error" });
   }
   const ok = errors.length === 0 && only !== undefined;
-  return { raw, document: ok ? only : null, located: ok ? read.documents[0]! : null, errors };
+  return { raw, parsed: parsed.errors.length === 0, document: ok ? only : null, located: ok ? read.documents[0]! : null, errors };
 }
 
 /** Position of a field in the YAML text (nearest existing node), for problems found after reading. */

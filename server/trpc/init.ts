@@ -6,6 +6,7 @@ import superjson from "superjson";
 import { ZodError, z } from "zod";
 import type { Database } from "@/db/client";
 import type { Role } from "@/db/schema";
+import { findUnsafeText } from "@/lib/unsafe-text";
 import { loadGrants, requireRole } from "@/server/auth/authorize";
 import type { Actor, ServiceContext } from "@/server/context";
 import { InvalidInput, ServiceError, isUniqueViolation } from "@/server/errors";
@@ -69,7 +70,17 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/**
+ * Every text in every input (descriptions, messages, names, YAML, map keys) must be storable:
+ * a NUL or a lone surrogate is refused here, before any procedure's own schema or any role check.
+ */
+const storableText = t.middleware(async ({ getRawInput, next }) => {
+  const unsafe = findUnsafeText(await getRawInput());
+  if (unsafe) throw new TRPCError({ code: "BAD_REQUEST", message: unsafe.message, cause: new InvalidInput(unsafe.message, unsafe.field || "input") });
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(storableText);
 
 /** A signed-in caller, whatever their roles (for "who am I"). */
 export const sessionProcedure = publicProcedure.use(({ ctx, next }) => {

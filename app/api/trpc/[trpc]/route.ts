@@ -1,14 +1,17 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { MAX_BATCH_SIZE } from "@/lib/http-limits";
 import { appRouter } from "@/server/trpc/root";
 import { createRequestContext } from "@/server/trpc/init";
+import { boundedRequest } from "@/server/trpc/request-body";
 
 const handler = (request: Request) =>
   fetchRequestHandler({
     endpoint: "/api/trpc",
-    req: request,
+    req: boundedRequest(request),
     router: appRouter,
-    // The console sends queries as POST (see components/trpc/client.tsx).
+    // The console sends queries as POST (see components/trpc/client.tsx), in batches of at most MAX_BATCH_SIZE.
     allowMethodOverride: true,
+    maxBatchSize: MAX_BATCH_SIZE,
     createContext: () => createRequestContext(request.headers),
   });
 

@@ -1,0 +1,65 @@
+// CPU-heavy engine work for requests (reading, linting and compiling editor
+// YAML, linting a release) runs in worker threads, so one large document does
+// not stall every other request on the event loop. Workers hold no database:
+// callers load what a task needs and pass it in (structured clone).
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { Piscina } from "piscina";
+import { Busy, TooLarge } from "@/server/errors";
+import type * as tasks from "./worker";
+
+type Tasks = typeof tasks;
+export type EngineTask = keyof Tasks;
+
+/** A task running longer than this is stopped (its worker is replaced) and the request refused. */
+export const ENGINE_TASK_TIMEOUT_MS = 30_000;
+/** Tasks waiting for a worker beyond this many are refused at once (429) rather than queued without bound. */
+export const ENGINE_QUEUE_LIMIT = 64;
+
+const globalForPool = globalThis as unknown as { policyplaneEnginePool?: Piscina };
+
+/**
+ * `npm start` bundles the worker before serving and names it in
+ * POLICYPLANE_ENGINE_WORKER; `next dev` and tests bundle it here, once per process.
+ */
+function workerFile(): string {
+  const built = process.env.POLICYPLANE_ENGINE_WORKER;
+  if (built) return built;
+  const result = spawnSync(process.execPath, [path.join(process.cwd(), "scripts", "engine-worker.mjs")], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(result.stderr.trim() || `bundling the engine worker failed (exit ${result.status})`);
+  return result.stdout.trim();
+}
+
+function pool(): Piscina {
+  globalForPool.policyplaneEnginePool ??= new Piscina({
+    filename: workerFile(),
+    // One core stays with the event loop (pages, API, database).
+    maxThreads: Math.max(1, availableParallelism() - 1),
+    minThreads: 1,
+    maxQueue: ENGINE_QUEUE_LIMIT,
+    // Linux: the scheduler prefers the event loop's thread over engine work.
+    niceIncrement: 10,
+    resourceLimits: { maxOldGenerationSizeMb: 1024 },
+  });
+  return globalForPool.policyplaneEnginePool;
+}
+
+/** Runs one engine task in a worker thread. */
+export async function runEngine<K extends EngineTask>(task: K, input: Parameters<Tasks[K]>[0]): Promise<ReturnType<Tasks[K]>> {
+  const engine = pool();
+  try {
+    return (await engine.run(input, { name: task, signal: AbortSignal.timeout(ENGINE_TASK_TIMEOUT_MS) })) as ReturnType<Tasks[K]>;
+  } catch (error) {
+    if (error instanceof Error && error.message === "Task queue is at limit") {
+      throw new Busy("The policy engine is busy with other requests. Try again in a moment.");
+    }
+    if (error instanceof Error && error.name === "AbortError") {
+      throw new TooLarge(`The policy engine stopped this request after ${ENGINE_TASK_TIMEOUT_MS / 1000} s: the input is too large or too complex to analyse.`);
+    }
+    if ((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {
+      throw new TooLarge("The policy engine ran out of memory on this input: it is too large or too complex to analyse.");
+    }
+    throw error;
+  }
+}

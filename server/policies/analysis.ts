@@ -1,0 +1,67 @@
+// Pure (no database; runs in the engine worker, server/engine-pool): the
+// analysis of an editor's YAML over the release and the inventory the caller
+// loaded — the reader's errors, the lint of the set in force with this draft
+// in place, the workloads its subject selects, and what it compiles to.
+import type { CompileTarget } from "@/server/policy/compile/compile";
+import type { TargetCluster } from "@/server/policy/documents/lower";
+import { lint, type Finding } from "@/server/policy/lint/lint";
+import { checkPolicyText } from "./check";
+import type { StoredDocument } from "./documents";
+import { asLocated, compileFor, setWith, subjectMatches } from "./engine";
+
+export interface DraftFinding {
+  id: Finding["id"];
+  severity: Finding["severity"];
+  path: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface DraftAnalysisInput {
+  yaml: string;
+  /** Names of the tenants that exist. */
+  tenants: readonly string[];
+  released: readonly StoredDocument[];
+  targets: readonly TargetCluster[];
+  /** Cluster to compile for (one of `targets`); default: the first the policy applies to. */
+  cluster?: string;
+  target?: CompileTarget;
+  /** This draft's findings when the caller already has them for this release and text (lint is the costly part). */
+  findings?: readonly DraftFinding[] | null;
+}
+
+export function analyseDraftText(input: DraftAnalysisInput) {
+  const { targets } = input;
+  const checked = checkPolicyText(input.yaml, input.tenants);
+  if (!checked.document || !checked.located) return { parsed: checked.parsed, errors: checked.errors, findings: [], matches: [], compiled: null };
+  const doc = checked.document;
+  const set = setWith(input.released, doc, checked.located);
+  const id = `${doc.kind}/${doc.metadata.name}`;
+  const findings =
+    input.findings ??
+    lint({ documents: set, clusters: targets })
+      .filter((f) => f.document === id)
+      .map((f) => ({ id: f.id, severity: f.severity, path: f.path, line: f.line ?? 0, column: f.column ?? 0, message: f.message }));
+  const matches = subjectMatches(targets, doc);
+  const cluster = targets.find((t) => t.name === input.cluster) ?? targets.find((t) => matches.some((m) => m.cluster === t.name)) ?? targets[0];
+  const compiled = cluster ? compileFor(set, doc, cluster, input.target ?? "anp") : null;
+  return {
+    parsed: true,
+    errors: checked.errors,
+    findings,
+    matches,
+    compiled: compiled && {
+      cluster: compiled.cluster,
+      target: compiled.target,
+      groups: compiled.groups,
+      warnings: compiled.warnings.map((w) => ({ path: w.path, line: w.line, column: w.column, message: w.detail })),
+      errors: compiled.errors.map((e) => e.message),
+    },
+  };
+}
+
+/** The engine's lint of the released set against the inventory. */
+export function lintRelease(input: { released: readonly StoredDocument[]; targets: readonly TargetCluster[] }): Finding[] {
+  return lint({ documents: input.released.map(asLocated), clusters: input.targets });
+}
