@@ -77,7 +77,7 @@ function program(setCode: (code: number) => void): Command {
       } catch (e) {
         throw new UsageError(`cannot read --flows ${opts.flows}: ${(e as Error).message}`);
       }
-      for (const rec of simulateLines(ev, lines)) {
+      for (const rec of simulateLines(ev, lines, { rationale: true })) {
         if (opts.output === "jsonl") out.line(JSON.stringify(rec));
         else records.push(rec);
       }
