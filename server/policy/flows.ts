@@ -92,6 +92,30 @@ export function simulateLine(evaluator: Evaluator, n: number, text: string, opti
   return record;
 }
 
+const MEMO_ENTRIES = 1 << 16;
+
+/**
+ * `simulate --output jsonl`: the JSON line answering input line `n`. Flow logs
+ * repeat their connections, so an input line seen before is answered from a
+ * bounded memo of its answer (without its line number), unless decisions
+ * depend on the wall clock (an exception expires) or the line was an error.
+ */
+export function jsonlSimulator(evaluator: Evaluator, options: SimulateOptions = {}): (n: number, text: string) => string {
+  const memo = new Map<string, string>();
+  const useMemo = !evaluator.timeDependent;
+  return (n, text) => {
+    const rest = useMemo ? memo.get(text) : undefined;
+    if (rest !== undefined) return `{"line":${n},${rest}`;
+    const rec = simulateLine(evaluator, n, text, options);
+    const json = JSON.stringify(rec);
+    if (useMemo && !("error" in rec)) {
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(text, json.slice(json.indexOf(",") + 1));
+    }
+    return json;
+  };
+}
+
 /** Evaluate flow lines in order: exactly one record per input line. */
 export function* simulateLines(evaluator: Evaluator, lines: Iterable<string>, options: SimulateOptions = {}): Generator<SimulateRecord> {
   let n = 0;
