@@ -127,3 +127,19 @@ describe("simulate on bad and large input", () => {
     expect(run("simulate", "--manifests", cluster, "--flows", join(dir, "no-such.jsonl")).status).toBe(2);
   });
 });
+
+describe("reachability --group-by and --output jsonl", () => {
+  it("streams one edge per line, then the nodes and a stats line; --group-by namespace makes namespaces the nodes", () => {
+    const res = run("reachability", "--manifests", cluster, "--output", "jsonl");
+    expect(res.status).toBe(0);
+    const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const edges = lines.filter((l) => "from" in l);
+    expect(edges).toContainEqual(expect.objectContaining({ from: "shop/Pod/web", to: "shop/Pod/web", ports: ["*/TCP", "*/UDP", "*/SCTP"].sort() }));
+    expect(lines.at(-1)).toMatchObject({ stats: { edges: edges.length } });
+    const ns = run("reachability", "--manifests", cluster, "--group-by", "namespace");
+    expect(ns.status).toBe(0);
+    const graph = JSON.parse(ns.stdout) as { nodes: { id: string; kind: string }[]; edges: { from: string; to: string }[] };
+    expect(graph.nodes).toContainEqual(expect.objectContaining({ id: "shop", kind: "namespace" }));
+    expect(graph.edges).toContainEqual(expect.objectContaining({ from: "shop", to: "shop" }));
+  });
+});

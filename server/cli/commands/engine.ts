@@ -6,7 +6,7 @@ import { readManifestPaths } from "../../policy/read/fs";
 import { createEvaluator } from "../../policy/eval/evaluator";
 import { formatExplanation, rationaleJson } from "../../policy/eval/explain";
 import { jsonlSimulator, parseEndpoint, simulateLine, type SimulateRecord } from "../../policy/flows";
-import { computeReachability, reachabilityToDot } from "../../policy/eval/reachability";
+import { computeReachability, reachabilityToDot, streamReachability } from "../../policy/eval/reachability";
 import { FLOW_LINE_LIMITS, formatSize } from "../../policy/read/bounded";
 import type { PolicyInputError } from "../../policy/errors";
 import type { Protocol } from "../../policy/model";
@@ -117,7 +117,16 @@ export async function runReachability(opts: ReachabilityCliOptions): Promise<num
   const r = loadManifests(opts.manifests);
   if (!r) return 1;
   const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
-  const graph = computeReachability(ev);
+  if (opts.output === "jsonl") {
+    const stream = streamReachability(ev, { groupBy: opts.groupBy });
+    const out = new Out();
+    for (const edge of stream.edges) if (out.line(JSON.stringify(edge))) await out.drain();
+    for (const node of stream.nodes) out.line(JSON.stringify({ node }));
+    out.line(JSON.stringify({ stats: stream.stats() }));
+    await out.end();
+    return 0;
+  }
+  const graph = computeReachability(ev, { groupBy: opts.groupBy });
   process.stdout.write(opts.output === "dot" ? reachabilityToDot(graph) : `${JSON.stringify(graph, null, 2)}\n`);
   return 0;
 }
