@@ -368,20 +368,33 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
   const t0 = performance.now();
   const { ids, n, nodes, groupsOf, incoming } = prepare(ev, options);
   const wantWitnesses = options.witnesses ?? false;
-  const edgeKeys = new Map<string, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe }; witnesses?: Record<string, ReachabilityWitness> }>();
+  const index = new Map<ReachabilityNode, number>([...nodes.values()].map((node, i) => [node, i]));
+  const edgeKeys = new Map<number, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe }; witnesses?: Record<string, ReachabilityWitness> }>();
+  // Within one (destination, probe), a source group is added once, however many of its identities reach it.
+  const seen = new Int32Array(nodes.size);
+  let tick = 0;
+  let lastProbe: Probe | null = null;
   for (let di = 0; di < n; di++) {
     const d = ids[di]!;
     const toNodes = groupsOf.get(d.id);
     if (!toNodes) continue;
+    lastProbe = null;
     incoming(di, (si, probe) => {
+      if (probe !== lastProbe) {
+        lastProbe = probe;
+        tick++;
+      }
       const s = ids[si]!;
       const fromNodes = groupsOf.get(s.id);
       if (!fromNodes) return;
       const label = portLabel(probe);
       for (const from of fromNodes.values()) {
+        const fi = index.get(from)!;
+        if (seen[fi] === tick) continue;
+        seen[fi] = tick;
         for (const to of toNodes.values()) {
           if (from === to && from.kind === "external") continue;
-          const k = `${from.id}\u0000${to.id}`;
+          const k = fi * nodes.size + index.get(to)!;
           let edge = edgeKeys.get(k);
           if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe }, ...(wantWitnesses ? { witnesses: {} } : {}) }));
           if (edge.witnesses && !edge.ports.has(label)) edge.witnesses[label] = { src: s, dst: d };
@@ -393,14 +406,9 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
 
   const wantRationale = options.rationale ?? true;
   const edges: ReachabilityEdge[] = [];
-  const pathOf = new Map<object, string>();
   for (const e of edgeKeys.values()) {
-    let rationale = "";
-    if (wantRationale) {
-      const dec = ev.decideIdentities(e.first.s, e.first.d, e.first.probe.port, e.first.probe.protocol, options.time);
-      rationale = pathOf.get(dec) ?? "";
-      if (!rationale) pathOf.set(dec, (rationale = formatDecisionPath(dec)));
-    }
+    // Uncached: one decision per edge would otherwise stay in the evaluator's cache for good.
+    const rationale = wantRationale ? formatDecisionPath(ev.decideUncached(e.first.s, e.first.d, e.first.probe.port, e.first.probe.protocol, options.time)) : "";
     edges.push({ from: e.from.id, to: e.to.id, ports: [...e.ports].sort(comparePorts), rationale, ...(e.witnesses ? { witnesses: e.witnesses } : {}) });
   }
   edges.sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : a.to > b.to ? 1 : 0) : a.from < b.from ? -1 : 1));
