@@ -7,13 +7,14 @@
  *   npx tsx bench/cli.ts            # print figures
  *   npx tsx bench/cli.ts --write    # also update the "CLI" section of docs/benchmarks.md
  */
-import { execSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readManifestPaths } from "../server/policy/read/fs";
 import { cliClusterYaml, cliFlowLines } from "./lib/cli-cluster";
+import { machineDescription, writeSection, type Row } from "./lib/report";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin", "policyplane.mjs");
@@ -123,18 +124,10 @@ async function main(): Promise<void> {
   const ns = timed([bin, "reachability", "--manifests", clusterFile, "--group-by", "namespace"]);
   const wl = await streamed([bin, "reachability", "--manifests", clusterFile, "--output", "jsonl"], 20, 4);
 
-  const cpu = (existsSync("/proc/cpuinfo") ? /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] : undefined) ?? cpus()[0]?.model ?? "unknown";
-  let nproc = String(cpus().length);
-  try {
-    nproc = execSync("nproc", { encoding: "utf8" }).trim();
-  } catch {
-    /* keep os.cpus() */
-  }
-  const machine = `${nproc} cores (nproc), ${cpu.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]!.toFixed(2)} at the end of the run (${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" / ")} over 1/5/15 min)`;
+  const load = loadavg().map((l) => l.toFixed(1)).join(" / ");
+  const machine = `${machineDescription()} (${load} over 1/5/15 min)`;
   const rate = (x: number) => `${(x / 1000).toFixed(0)} k`;
-  const rows: [string, string, string, boolean][] = [
+  const rows: Row[] = [
     ["`policyplane simulate`, 200,000 flows (process, wall)", `${sim.toFixed(2)} s = ${(sim / floor).toFixed(1)}× the floor (${floor.toFixed(2)} s); peak RSS ${simRss.toFixed(0)} MB`, "≤ 3× the floor", sim <= 3 * floor],
     ["`policyplane --help` (process, wall)", `${(help * 1000).toFixed(0)} ms`, "< 300 ms", help < 0.3],
     ["reading the manifests (parse, validate, model)", `${(mib / read).toFixed(1)} MiB/s (${(read * 1000).toFixed(0)} ms for ${mib.toFixed(2)} MiB)`, "≥ 20 MB/s", mib / read >= 20],
@@ -154,23 +147,9 @@ async function main(): Promise<void> {
 
   if (process.argv.includes("--write")) {
     const file = join(root, "docs", "benchmarks.md");
-    const section = [
-      "## CLI",
-      "",
-      `\`npx tsx bench/cli.ts --write\` (bench/cli.ts, bench/lib/cli-cluster.ts). Synthetic cluster: ${workload}.`,
-      "",
-      `Machine: ${machine}.`,
-      "",
-      "| figure | result | target | |",
-      "|---|---|---|---|",
-      ...rows.map(([what, value, target, ok]) => `| ${what} | ${value} | ${target} | ${ok ? "met" : "**missed**"} |`),
-      "",
+    writeSection(file, "CLI", `\`npx tsx bench/cli.ts --write\` (bench/cli.ts, bench/lib/cli-cluster.ts). Synthetic cluster: ${workload}.`, machine, rows, [
       "The floor is a Node script that reads each flow line, `JSON.parse`s it and prints one small JSON line; it and `simulate` run as processes in the same run, interleaved, median of 3 (all runs are printed). simulate prints `{line, src, dst, port, protocol, verdict, path}` per line (the default; `--rationale` adds the full object), from the bundle that `npm install` builds. Flow logs repeat their connections, so the flows repeat lines: a repeated line is answered from simulate's bounded memo, a new one pays the JSON parse, the endpoint lookup and a decision (cached per identity tuple). Reading is the in-process reader the CLI calls: js-yaml with positions of mappings and sequences; anything else is re-located with `yaml` when there is something to report. The workload-level graph of this cluster has tens of millions of edges; the jsonl run is stopped after 20 s and its rate measured per 5 s window. Figures vary with load: this machine is shared (see the load average); rerun when it is quiet before reading a MISS as a regression.",
-      "",
-    ].join("\n");
-    const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
-    const re = /## CLI\n[\s\S]*?(?=\n## |$)/;
-    writeFileSync(file, re.test(current) ? current.replace(re, section.trimEnd() + "\n") : `${current.trimEnd()}\n\n${section}`);
+    ]);
     console.log(`wrote the "CLI" section of ${file}`);
   }
   rmSync(dir, { recursive: true, force: true });
