@@ -5,10 +5,8 @@
  *   npx tsx bench/engine.ts            # print figures
  *   npx tsx bench/engine.ts --write    # also update the "Policy engine" section of docs/benchmarks.md
  */
-import { execSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { machineDescription, writeSection, type Row } from "./lib/report";
 import {
   MATCH_ALL,
   computeReachability,
@@ -237,20 +235,13 @@ function main(): void {
   const graph = computeReachability(ev2);
   const reachMs = performance.now() - t4;
 
-  const rows: [string, string, string, boolean][] = [
+  const rows: Row[] = [
     ["building the evaluator's indexes", `${buildMs.toFixed(0)} ms`, "< 1 s", buildMs < 1000],
     ["single uncached decision (median)", `${uncachedUs.toFixed(1)} µs`, "< 20 µs", uncachedUs < 20],
     ["1,000,000 decisions through the identity cache", `${(perSec / 1e6).toFixed(2)} M decisions/s (${cachedSec.toFixed(2)} s)`, "≥ 2 M/s", perSec >= 2e6],
     ["full reachability aggregated by workload", `${reachMs.toFixed(0)} ms (${graph.stats.edges} edges, ${graph.stats.endpoints} nodes)`, "< 2 s", reachMs < 2000],
   ];
-  const cpu = (existsSync("/proc/cpuinfo") ? /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] : undefined) ?? cpus()[0]?.model ?? "unknown";
-  let nproc = String(cpus().length);
-  try {
-    nproc = execSync("nproc", { encoding: "utf8" }).trim();
-  } catch {
-    /* keep os.cpus() */
-  }
-  const machine = `${nproc} cores (nproc), ${cpu.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]!.toFixed(2)} at the end of the run`;
+  const machine = machineDescription();
   const workload = `${pods.length} pods in ${cluster.namespaces.length} namespaces, ${npCount} NetworkPolicies, ${adminRules} admin-tier rules, 1 BaselineAdminNetworkPolicy; ${stats.identities} identities; ${flows.length} distinct flows (${((allows / samples.length) * 100).toFixed(0)}% allowed)`;
 
   console.log(`Policy engine benchmark — ${workload}`);
@@ -261,26 +252,10 @@ function main(): void {
 
   if (process.argv.includes("--write")) {
     const file = join(process.cwd(), "docs", "benchmarks.md");
-    const section = [
-      "## Policy engine",
-      "",
-      "`npx tsx bench/engine.ts --write` (bench/engine.ts). Synthetic cluster: " + workload + ".",
-      "",
-      `Machine: ${machine}.`,
-      "",
-      "| figure | result | target | |",
-      "|---|---|---|---|",
-      ...rows.map(([what, value, target, ok]) => `| ${what} | ${value} | ${target} | ${ok ? "met" : "**missed**"} |`),
-      "",
+    writeSection(file, "Policy engine", "`npx tsx bench/engine.ts --write` (bench/engine.ts). Synthetic cluster: " + workload + ".", machine, rows, [
       "What the cached-decision figure measures: `decide(flow)` as a decision point answering allow or deny calls it, i.e. resolving both endpoints by namespace/name (two string-keyed map lookups each) and then the decision-cache lookup; no pre-resolved identities. The cache is emptied before the run, so it also pays for the first-time (uncached) evaluation of every distinct tuple (" + stats.misses + " × ~" + uncachedUs.toFixed(0) + " µs ≈ " + ((stats.misses * uncachedUs) / 1000).toFixed(0) + " ms). A decision keeps what decided it and builds its rationale (effects, reasons, nearest allow) only when a caller reads it — this run reads none; the CLI's simulate and the graph read it, and pay for it then — and exception expiries are compared as precomputed epoch numbers. With every tuple already cached the same million runs at " + (warmPerSec / 1e6).toFixed(2) + " M decisions/s (printed for context, not judged); most of a hit is resolving the two endpoints (a pod is a namespace map and a name map lookup). Figures vary with load: the machine is shared with other work (see the load average); a MISS at a load average above the core count is not a regression by itself — rerun when the machine is quiet.",
-      "",
       "Decisions are cached per (source identity, destination identity, port, protocol, exception epoch) in an open-addressing hash table with integer keys (a hit allocates nothing); an identity is the class of pods with the same namespace, values of the label keys some policy selects on, named ports and matching IP blocks. Reachability resolves each direction for all peers at once as bitsets over identities.",
-      "",
-    ].join("\n");
-    const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
-    const re = /## Policy engine\n[\s\S]*?(?=\n## |$)/;
-    const next = re.test(current) ? current.replace(re, section.trimEnd() + "\n") : `${current.trimEnd()}\n\n${section}`;
-    writeFileSync(file, next);
+    ]);
     console.log(`wrote the "Policy engine" section of ${file}`);
   }
 }

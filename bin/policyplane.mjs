@@ -1,11 +1,19 @@
 #!/usr/bin/env node
-// Entry point of the `policyplane` CLI. Registers tsx in-process (so the
-// TypeScript sources run without a build step) and loads server/cli/main.ts
-// from the package root, whatever the current directory is.
-import { fileURLToPath } from "node:url";
-import { register } from "tsx/esm/api";
+// Entry point of the `policyplane` CLI, from any directory. Runs the prebuilt
+// bundle of server/cli (bin/cli-bundle.mjs), rebuilding it first when a source
+// changed since it was built; if it cannot be built (no esbuild, a read-only
+// install), runs the TypeScript sources through tsx instead.
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { buildBundle, freshBundle, root } from "./cli-bundle.mjs";
 
-const root = new URL("..", import.meta.url);
-register({ tsconfig: fileURLToPath(new URL("tsconfig.json", root)) });
-const { main } = await import(new URL("server/cli/main.ts", root).href);
+let entry = freshBundle();
+if (!entry) entry = await buildBundle().catch(() => null);
+let main;
+if (entry) ({ main } = await import(pathToFileURL(entry).href));
+else {
+  const { register } = await import("tsx/esm/api");
+  register({ tsconfig: join(root, "tsconfig.json") });
+  ({ main } = await import(pathToFileURL(join(root, "server", "cli", "main.ts")).href));
+}
 process.exitCode = await main(process.argv.slice(2));

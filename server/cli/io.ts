@@ -1,18 +1,31 @@
-/** Small output helpers: buffered writes so large jsonl outputs do not stall on every line. */
+/** Output and input helpers of the CLI: buffered writes that wait for a full pipe, bounded line reading. */
+import { createReadStream } from "node:fs";
+import { once } from "node:events";
+
+/** Buffered line output with backpressure: `line()` says when the caller should `await drain()`. */
 export class Out {
-  private buf: string[] = [];
-  private size = 0;
-  constructor(private readonly stream: NodeJS.WriteStream = process.stdout) {}
-  line(s: string): void {
-    this.buf.push(s, "\n");
-    this.size += s.length + 1;
-    if (this.size > 1 << 16) this.flush();
+  private buf = "";
+  private blocked = false;
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
+  /** Queue one line; true when the buffer was handed to a stream that is full (then await drain()). */
+  line(s: string): boolean {
+    this.buf += `${s}\n`;
+    if (this.buf.length > 1 << 16) this.flush();
+    return this.blocked;
   }
   flush(): void {
-    if (this.buf.length === 0) return;
-    this.stream.write(this.buf.join(""));
-    this.buf = [];
-    this.size = 0;
+    if (this.buf === "") return;
+    if (!this.stream.write(this.buf)) this.blocked = true;
+    this.buf = "";
+  }
+  async drain(): Promise<void> {
+    if (!this.blocked) return;
+    await once(this.stream, "drain");
+    this.blocked = false;
+  }
+  async end(): Promise<void> {
+    this.flush();
+    await this.drain();
   }
 }
 
@@ -20,4 +33,46 @@ export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+/** A line longer than the bound: its text was not kept. */
+export interface OverlongLine {
+  overlong: true;
+}
+
+/**
+ * Lines of a file ("-" for stdin) in batches, one entry per line in order
+ * (CRLF or LF; no entry after a final newline). A line longer than `maxChars`
+ * is an OverlongLine and is skipped to its end without being held in memory.
+ */
+export async function* lineBatches(file: string, maxChars: number): AsyncGenerator<(string | OverlongLine)[]> {
+  const input = file === "-" ? process.stdin.setEncoding("utf8") : createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 });
+  let partial = "";
+  let skipping = false;
+  const finish = (line: string): string => (line.endsWith("\r") ? line.slice(0, -1) : line);
+  for await (const chunk of input as AsyncIterable<string>) {
+    const batch: (string | OverlongLine)[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
+      if (skipping) {
+        batch.push({ overlong: true });
+        skipping = false;
+      } else {
+        const line = partial + chunk.slice(start, nl);
+        batch.push(line.length > maxChars + 1 ? { overlong: true } : finish(line));
+      }
+      partial = "";
+      start = nl + 1;
+    }
+    if (!skipping) {
+      partial += chunk.slice(start);
+      if (partial.length > maxChars + 1) {
+        partial = "";
+        skipping = true;
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+  if (skipping) yield [{ overlong: true }];
+  else if (partial !== "") yield [finish(partial)];
 }

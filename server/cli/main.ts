@@ -1,46 +1,13 @@
 /**
  * `policyplane` CLI: a thin adapter over server/policy. Exit codes: 0 ok,
- * 1 validation failures (manifest errors), 2 usage errors.
+ * 1 invalid input (file:line:col errors) or an error-severity lint finding,
+ * 2 usage errors. This module only declares the commands; each command's code
+ * is imported when it runs, so `--help` loads commander and nothing else.
  */
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { Command, CommanderError, Option } from "commander";
-import { readManifestPaths } from "../policy/read/fs";
-import { createEvaluator } from "../policy/eval/evaluator";
-import { formatExplanation, rationaleJson } from "../policy/eval/explain";
-import { parseEndpoint, simulateLines, type SimulateRecord } from "../policy/flows";
-import { computeReachability, reachabilityToDot } from "../policy/eval/reachability";
-import type { PolicyInputError } from "../policy/errors";
-import type { Protocol } from "../policy/model";
-import { formatPortProtocol } from "../policy/util/text";
-import { Out, table } from "./io";
-import { registerDocumentCommands } from "./commands/documents";
 import { UsageError, instant } from "./usage";
 
-
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-function printProblems(problems: readonly PolicyInputError[], stream: NodeJS.WriteStream): void {
-  for (const p of problems) stream.write(`${p.severity === "warning" ? "warning: " : ""}${p.message}\n`);
-}
-
-/** Read manifests for an evaluating command; returns null (after printing) when they have errors. */
-function loadManifests(paths: string[] | undefined) {
-  if (!paths || paths.length === 0) throw new UsageError("--manifests <file-or-dir> is required");
-  const r = readManifestPaths(paths);
-  if (r.errors.length > 0) {
-    printProblems(r.errors, process.stderr);
-    process.stderr.write(`${r.errors.length} error(s) in the manifests; nothing evaluated\n`);
-    return null;
-  }
-  return r;
-}
-
-async function* readLines(file: string): AsyncGenerator<string> {
-  const input = file === "-" ? process.stdin : createReadStream(file, { encoding: "utf8" });
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) yield line;
-}
 
 function program(setCode: (code: number) => void): Command {
   const act =
@@ -48,6 +15,8 @@ function program(setCode: (code: number) => void): Command {
     async (...args: A): Promise<void> => {
       setCode(await fn(...args));
     };
+  const engine = () => import("./commands/engine");
+  const documents = () => import("./commands/documents");
 
   const prog = new Command("policyplane")
     .description("Policyplane: decide, explain and simulate Kubernetes network policy")
@@ -57,53 +26,20 @@ function program(setCode: (code: number) => void): Command {
 
   prog
     .command("simulate")
-    .description("Evaluate flows (JSON lines) against Kubernetes manifests with plain Kubernetes semantics")
+    .description("Evaluate flows (JSON lines) against Kubernetes manifests with plain Kubernetes semantics; streams one JSON object per flow line, in order: {line, src, dst, port, protocol, verdict, path} (path: the one-line rationale), or {line, error}")
     .option("--manifests <file-or-dir>", "manifest file or folder (repeatable)", collect)
     .requiredOption("--flows <flows.jsonl>", 'flows, one JSON object per line: {"src":"ns/pod"|"ip","dst":"ns/pod"|"ip","port":443,"protocol":"TCP"} ("-" for stdin)')
     .addOption(new Option("--output <format>", "output format").choices(["jsonl", "table"]).default("jsonl"))
+    .option("--rationale", "add the full rationale object to each jsonl line (layers, policies, rules with file:line, reasons, nearest allow); off by default", false)
     .option("--secure-by-default", "deny when no policy decides (Policyplane platform default; off for plain Kubernetes)", false)
-    .action(act(async (opts: { manifests?: string[]; flows: string; output: "jsonl" | "table"; secureByDefault: boolean }) => {
-      const r = loadManifests(opts.manifests);
-      if (!r) return 1;
-      printProblems(r.warnings, process.stderr);
-      const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
-      const out = new Out();
-      const rows: string[][] = [["LINE", "SRC", "DST", "PORT", "VERDICT", "WHY"]];
-      const records: SimulateRecord[] = [];
-      // Buffer the (async) lines, then evaluate synchronously; output order = input order.
-      const lines: string[] = [];
-      try {
-        for await (const l of readLines(opts.flows)) lines.push(l);
-      } catch (e) {
-        throw new UsageError(`cannot read --flows ${opts.flows}: ${(e as Error).message}`);
-      }
-      for (const rec of simulateLines(ev, lines)) {
-        if (opts.output === "jsonl") out.line(JSON.stringify(rec));
-        else records.push(rec);
-      }
-      if (opts.output === "table") {
-        for (const rec of records) {
-          if ("error" in rec) rows.push([String(rec.line), "", "", "", "ERROR", rec.error]);
-          else rows.push([String(rec.line), rec.src, rec.dst, formatPortProtocol(rec.port, rec.protocol), rec.verdict, rec.path]);
-        }
-        out.line(table(rows));
-      }
-      out.flush();
-      return 0;
-    }));
+    .action(act(async (opts) => (await engine()).runSimulate(opts)));
 
   prog
     .command("validate")
     .description("Validate manifests; prints file:line:col: path: message for each problem (exit 1 on errors)")
     .argument("<files...>", "manifest files or folders")
     .option("-q, --quiet", "do not print warnings", false)
-    .action(act((files: string[], opts: { quiet: boolean }) => {
-      const r = readManifestPaths(files);
-      printProblems(r.errors, process.stdout);
-      if (!opts.quiet) printProblems(r.warnings, process.stdout);
-      process.stderr.write(`${r.objectCount} object(s), ${r.errors.length} error(s), ${r.warnings.length} warning(s)\n`);
-      return r.errors.length > 0 ? 1 : 0;
-    }));
+    .action(act(async (files: string[], opts) => (await engine()).runValidate(files, opts)));
 
   prog
     .command("explain")
@@ -116,39 +52,39 @@ function program(setCode: (code: number) => void): Command {
     .option("--time <iso>", "evaluation time for exception expiry (default: now)", instant)
     .option("--secure-by-default", "deny when no policy decides", false)
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
-    .action(act((opts: { manifests?: string[]; from: string; to: string; port: string; protocol: Protocol; time?: string; secureByDefault: boolean; output: "text" | "json" }) => {
-      const src = parseEndpoint(opts.from);
-      const dst = parseEndpoint(opts.to);
-      if (!src) throw new UsageError(`--from: expected namespace/pod, an IP address or a DNS name, got ${JSON.stringify(opts.from)}`);
-      if (!dst) throw new UsageError(`--to: expected namespace/pod, an IP address or a DNS name, got ${JSON.stringify(opts.to)}`);
-      const port = Number(opts.port);
-      if (!/^\d+$/.test(opts.port) || port < 1 || port > 65535) throw new UsageError(`--port: expected 1-65535, got ${opts.port}`);
-      const r = loadManifests(opts.manifests);
-      if (!r) return 1;
-      const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
-      const d = ev.decide({ src, dst, port, protocol: opts.protocol, ...(opts.time ? { time: opts.time } : {}) });
-      if (!d.ok) throw new UsageError(d.error.message);
-      if (opts.output === "json") process.stdout.write(`${JSON.stringify({ src: opts.from, dst: opts.to, port, protocol: opts.protocol, verdict: d.value.verdict, ...rationaleJson(d.value) }, null, 2)}\n`);
-      else process.stdout.write(`${formatExplanation({ src: opts.from, dst: opts.to, port, protocol: opts.protocol }, d.value)}\n`);
-      return 0;
-    }));
+    .action(act(async (opts) => (await engine()).runExplain(opts)));
 
   prog
     .command("reachability")
-    .description("Graph of allowed paths aggregated by workload (source workload → destination workload or external destination, with ports and rationale)")
+    .description("Graph of allowed paths (source → destination workload, namespace or external destination, with ports and rationale)")
     .option("--manifests <file-or-dir>", "manifest file or folder (repeatable)", collect)
-    .addOption(new Option("--output <format>", "output format").choices(["json", "dot"]).default("json"))
+    .addOption(new Option("--group-by <level>", "what a node is: a workload (a bare Pod is its own workload) or a namespace").choices(["workload", "namespace"]).default("workload"))
+    .addOption(new Option("--output <format>", "json: the whole graph; dot: Graphviz; jsonl: streams one edge per line, then one line per node and a stats line (memory bounded by identities and groups, not edges)").choices(["json", "dot", "jsonl"]).default("json"))
     .option("--secure-by-default", "deny when no policy decides", false)
-    .action(act((opts: { manifests?: string[]; output: "json" | "dot"; secureByDefault: boolean }) => {
-      const r = loadManifests(opts.manifests);
-      if (!r) return 1;
-      const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
-      const graph = computeReachability(ev);
-      process.stdout.write(opts.output === "dot" ? reachabilityToDot(graph) : `${JSON.stringify(graph, null, 2)}\n`);
-      return 0;
-    }));
+    .action(act(async (opts) => (await engine()).runReachability(opts)));
 
-  registerDocumentCommands(prog, setCode);
+  prog
+    .command("compile")
+    .description("Compile Policyplane documents to Kubernetes objects (NetworkPolicy, AdminNetworkPolicy/BaselineAdminNetworkPolicy or ClusterNetworkPolicy, Cilium, Istio): one folder per cluster and namespace")
+    .argument("<files...>", "Policyplane YAML files or folders (Policy, ComplianceConstraint, Exception)")
+    .requiredOption("--out <dir>", "output folder")
+    .option("--cluster-model <[name[@region]=]manifests>", "one cluster's manifests (Namespaces with tenant labels, workloads, Services); repeat per cluster", collect)
+    .addOption(new Option("--target <target>", "admin/baseline tier objects: AdminNetworkPolicy v1alpha1 or ClusterNetworkPolicy v1alpha2").choices(["anp", "cnp-v1alpha2"]).default("anp"))
+    .option("--release <id>", "release identifier written to every object")
+    .option("--now <iso>", "exceptions expired at this instant are left out (default: now)", instant)
+    .option("-q, --quiet", "do not print what the targets cannot express exactly", false)
+    .action(act(async (files: string[], opts) => (await documents()).runCompile(files, opts)));
+
+  prog
+    .command("lint")
+    .description("Lint Policyplane documents: rules matching no workload, shadowed rules, broad allows, constraint conflicts, tenants without default deny, labels outside the taxonomy (exit 1 on an error finding)")
+    .argument("<files...>", "Policyplane YAML files or folders")
+    .option("--manifests <[name[@region]=]manifests>", "one cluster's manifests, the inventory; repeat per cluster", collect)
+    .option("--taxonomy <file>", "label taxonomy: {podLabels: {key: [values] | null}, namespaceLabels: {...}}")
+    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--secure-by-default", "judge one-sided allows with the platform's secure-by-default deny (default: plain Kubernetes)", false)
+    .action(act(async (files: string[], opts) => (await documents()).runLint(files, opts)));
+
   return prog;
 }
 
@@ -172,7 +108,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${e.message}\n`);
       return 2;
     }
-    throw e;
+    // A bug, not bad input: one line by default, the stack on request.
+    process.stderr.write(`error: internal error: ${e instanceof Error ? e.message : String(e)}${process.env.POLICYPLANE_DEBUG ? `\n${(e as Error).stack ?? ""}` : " (POLICYPLANE_DEBUG=1 prints the stack)"}\n`);
+    return 1;
   }
   return code;
 }

@@ -81,3 +81,65 @@ describe("the evaluator's time", () => {
     expect(!d.ok && d.error.message).toMatch(/time.*ISO-8601/);
   });
 });
+
+describe("simulate on bad and large input", () => {
+  const flowsOf = (lines: string[]) => {
+    const f = join(dir, `flows-${lines.length}-${Math.random().toString(36).slice(2)}.jsonl`);
+    writeFileSync(f, lines.join("\n") + "\n");
+    return f;
+  };
+
+  it("answers a 10 MB flow line with an error record in its place, and every other line in order", () => {
+    const ok = JSON.stringify({ src: "shop/web", dst: "1.1.1.1", port: 443, protocol: "TCP" });
+    const res = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "simulate", "--manifests", cluster, "--flows", flowsOf([ok, `{"src":"${"x".repeat(10 * 1024 * 1024)}"}`, ok, '{"src":"shop/web","dst":"1.1.1.1","port":70000}'])], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
+    expect(res.status).toBe(0);
+    const out = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as { line: number; verdict?: string; error?: string });
+    expect(out.map((o) => o.line)).toEqual([1, 2, 3, 4]);
+    expect(out[0]!.verdict).toBe("allow");
+    expect(out[1]!.error).toBe("line 2: longer than 64 KiB; not read");
+    expect(out[2]!.verdict).toBe("allow");
+    expect(out[3]!.error).toMatch(/^line 4: port: expected 1-65535/);
+  });
+
+  it("refuses a YAML alias bomb in the manifests with file:line:col and exit 1, no stack trace", () => {
+    const bomb = join(dir, "bomb.yaml");
+    const lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(", ")}]`);
+    writeFileSync(bomb, `${lines.join("\n")}\nkind: Pod\n`);
+    const res = run("simulate", "--manifests", bomb, "--flows", flowsOf(["{}"]));
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(new RegExp(`${bomb.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:1:\\d+: invalid YAML: .*alias`, "i"));
+    noStack(res.stderr);
+  });
+
+  it("refuses a 50 MB manifest with a clear error before reading it (exit 1)", () => {
+    const big = join(dir, "big-50mb.yaml");
+    writeFileSync(big, `apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n${"# padding padding padding padding\n".repeat(50 * 1024 * 32)}`);
+    const res = run("validate", big);
+    expect(res.status).toBe(1);
+    expect(res.stdout + res.stderr).toMatch(/big-50mb\.yaml: file is 5\d\.\d MiB, over the 32\.0 MiB limit for one manifest file; not read/);
+    noStack(res.stdout + res.stderr);
+  });
+
+  it("keeps usage errors at exit 2", () => {
+    expect(run("simulate", "--manifests", cluster).status).toBe(2);
+    expect(run("reachability", "--manifests", cluster, "--group-by", "tenant").status).toBe(2);
+    expect(run("simulate", "--manifests", cluster, "--flows", join(dir, "no-such.jsonl")).status).toBe(2);
+  });
+});
+
+describe("reachability --group-by and --output jsonl", () => {
+  it("streams one edge per line, then the nodes and a stats line; --group-by namespace makes namespaces the nodes", () => {
+    const res = run("reachability", "--manifests", cluster, "--output", "jsonl");
+    expect(res.status).toBe(0);
+    const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const edges = lines.filter((l) => "from" in l);
+    expect(edges).toContainEqual(expect.objectContaining({ from: "shop/Pod/web", to: "shop/Pod/web", ports: ["*/TCP", "*/UDP", "*/SCTP"].sort() }));
+    expect(lines.at(-1)).toMatchObject({ stats: { edges: edges.length } });
+    const ns = run("reachability", "--manifests", cluster, "--group-by", "namespace");
+    expect(ns.status).toBe(0);
+    const graph = JSON.parse(ns.stdout) as { nodes: { id: string; kind: string }[]; edges: { from: string; to: string }[] };
+    expect(graph.nodes).toContainEqual(expect.objectContaining({ id: "shop", kind: "namespace" }));
+    expect(graph.edges).toContainEqual(expect.objectContaining({ from: "shop", to: "shop" }));
+  });
+});

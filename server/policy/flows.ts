@@ -2,8 +2,10 @@
 import { z } from "zod";
 import type { Flow, FlowEndpoint, Protocol } from "./model";
 import type { Evaluator } from "./eval/evaluator";
-import { rationaleJson } from "./eval/explain";
+import type { Decision } from "./eval/evaluator";
+import { formatDecisionPath, rationaleJson } from "./eval/explain";
 import { isIp } from "./util/ip";
+import { FLOW_LINE_LIMITS, parseJsonBounded, type JsonLimits } from "./read/bounded";
 
 const DNS_NAME = /^(?=.{1,253}$)([a-zA-Z0-9_]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?\.?$/;
 
@@ -35,14 +37,11 @@ const flowLine = z.object({
 
 export type FlowLineResult = { ok: true; flow: Flow } | { ok: false; error: string };
 
-/** Parse one JSON line of the flows file. */
-export function parseFlowLine(text: string): FlowLineResult {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return { ok: false, error: `invalid JSON: ${(e as Error).message}` };
-  }
+/** Parse one JSON line of the flows file (bounded: see FLOW_LINE_LIMITS). */
+export function parseFlowLine(text: string, limits: JsonLimits = FLOW_LINE_LIMITS): FlowLineResult {
+  const parsed = parseJsonBounded(text, limits);
+  if (!parsed.ok) return { ok: false, error: `column ${parsed.offset + 1}: ${parsed.message}` };
+  const raw = parsed.value;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { ok: false, error: "expected a JSON object with src, dst, port, protocol" };
   const r = flowLine.safeParse(raw);
   if (!r.success) {
@@ -61,33 +60,64 @@ export function parseFlowLine(text: string): FlowLineResult {
 }
 
 export type SimulateRecord =
-  | { line: number; src: string; dst: string; port: number; protocol: Protocol; verdict: "allow" | "deny"; path: string; rationale: Record<string, unknown> }
+  | { line: number; src: string; dst: string; port: number; protocol: Protocol; verdict: "allow" | "deny"; path: string; rationale?: Record<string, unknown> }
   | { line: number; error: string };
 
-/**
- * Evaluate flow lines in order: exactly one record per input line (a blank
- * line yields an error record, so output line N always answers input line N).
- */
-export function* simulateLines(evaluator: Evaluator, lines: Iterable<string>): Generator<SimulateRecord> {
-  let n = 0;
-  for (const text of lines) {
-    n++;
-    if (text.trim() === "") {
-      yield { line: n, error: `line ${n}: empty line (expected a JSON object)` };
-      continue;
-    }
-    const parsed = parseFlowLine(text);
-    if (!parsed.ok) {
-      yield { line: n, error: `line ${n}: ${parsed.error}` };
-      continue;
-    }
-    const f = parsed.flow;
-    const d = evaluator.decide(f);
-    if (!d.ok) {
-      yield { line: n, error: `line ${n}: ${d.error.message}` };
-      continue;
-    }
-    const rationale = rationaleJson(d.value);
-    yield { line: n, src: formatEndpoint(f.src), dst: formatEndpoint(f.dst), port: f.port, protocol: f.protocol, verdict: d.value.verdict, path: rationale.path as string, rationale };
+export interface SimulateOptions {
+  /** Add the full rationale object to each record (default: verdict and one-line path only). */
+  rationale?: boolean;
+}
+
+/** Decisions are shared by the evaluator's cache, so each one's path (and rationale) is built once. */
+const pathOf = new WeakMap<Decision, string>();
+const rationaleOf = new WeakMap<Decision, Record<string, unknown>>();
+
+/** The record answering input line `n` (a blank line is an error record, so output line N always answers input line N). */
+export function simulateLine(evaluator: Evaluator, n: number, text: string, options: SimulateOptions = {}): SimulateRecord {
+  if (text.trim() === "") return { line: n, error: `line ${n}: empty line (expected a JSON object)` };
+  const parsed = parseFlowLine(text);
+  if (!parsed.ok) return { line: n, error: `line ${n}: ${parsed.error}` };
+  const f = parsed.flow;
+  const d = evaluator.decide(f);
+  if (!d.ok) return { line: n, error: `line ${n}: ${d.error.message}` };
+  const dec = d.value;
+  let path = pathOf.get(dec);
+  if (path === undefined) pathOf.set(dec, (path = formatDecisionPath(dec)));
+  const record: SimulateRecord = { line: n, src: formatEndpoint(f.src), dst: formatEndpoint(f.dst), port: f.port, protocol: f.protocol, verdict: dec.verdict, path };
+  if (options.rationale) {
+    let r = rationaleOf.get(dec);
+    if (r === undefined) rationaleOf.set(dec, (r = rationaleJson(dec)));
+    record.rationale = r;
   }
+  return record;
+}
+
+const MEMO_ENTRIES = 1 << 16;
+
+/**
+ * `simulate --output jsonl`: the JSON line answering input line `n`. Flow logs
+ * repeat their connections, so an input line seen before is answered from a
+ * bounded memo of its answer (without its line number), unless decisions
+ * depend on the wall clock (an exception expires) or the line was an error.
+ */
+export function jsonlSimulator(evaluator: Evaluator, options: SimulateOptions = {}): (n: number, text: string) => string {
+  const memo = new Map<string, string>();
+  const useMemo = !evaluator.timeDependent;
+  return (n, text) => {
+    const rest = useMemo ? memo.get(text) : undefined;
+    if (rest !== undefined) return `{"line":${n},${rest}`;
+    const rec = simulateLine(evaluator, n, text, options);
+    const json = JSON.stringify(rec);
+    if (useMemo && !("error" in rec)) {
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(text, json.slice(json.indexOf(",") + 1));
+    }
+    return json;
+  };
+}
+
+/** Evaluate flow lines in order: exactly one record per input line. */
+export function* simulateLines(evaluator: Evaluator, lines: Iterable<string>, options: SimulateOptions = {}): Generator<SimulateRecord> {
+  let n = 0;
+  for (const text of lines) yield simulateLine(evaluator, ++n, text, options);
 }

@@ -14,7 +14,7 @@ export { parseSource, formatPath, type RawObject, type ParsedSource, type PathSe
 export { Evaluator, createEvaluator, type EvaluatorOptions, type Identity, type IdentityKind, type Decision, type DirectionDecision, type NearestAllow, type PodEntry } from "./eval/evaluator";
 export { compileSelector, matchesSelector, formatSelector, dnsMatches, type LabelPredicate } from "./eval/selectors";
 export { formatEffect, formatDecisionPath, formatDirectionPath, formatExplanation, rationaleJson, type ExplainSubject } from "./eval/explain";
-export { computeReachability, reachabilityToDot, type ReachabilityGraph, type ReachabilityNode, type ReachabilityEdge, type ReachabilityOptions } from "./eval/reachability";
+export { computeReachability, streamReachability, reachabilityToDot, type ReachabilityGraph, type ReachabilityNode, type ReachabilityEdge, type ReachabilityOptions, type ReachabilityGroupBy, type ReachabilityStream } from "./eval/reachability";
 
 export { describeRule, formatPeer, formatPortMatch, formatPortProtocol, formatPorts, ruleLabel } from "./util/text";
 

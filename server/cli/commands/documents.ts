@@ -5,10 +5,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { Option, type Command } from "commander";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { readManifestPaths } from "../../policy/read/fs";
+import { parseSource } from "../../policy/read/yaml";
 import type { PolicyInputError } from "../../policy/errors";
 import { emptyCluster, type ClusterModel } from "../../policy/model";
 import { readDocumentPaths } from "../../policy/documents/fs";
@@ -16,9 +15,9 @@ import { formatIssues } from "../../policy/read/issues";
 import { TENANT_LABEL, type TargetCluster } from "../../policy/documents/lower";
 import { NS_NAME_LABEL } from "../../policy/model";
 import type { LocatedDocument } from "../../policy/documents/read";
-import { COMPILE_TARGETS, compileDocuments, toYaml, type CompileTarget } from "../../policy/compile/compile";
+import { compileDocuments, toYaml, type CompileTarget } from "../../policy/compile/compile";
 import { SEVERITY_ORDER, formatFinding, lint, type LabelTaxonomy } from "../../policy/lint/lint";
-import { UsageError, instant } from "../usage";
+import { UsageError } from "../usage";
 
 export interface Io {
   out: (s: string) => void;
@@ -27,8 +26,6 @@ export interface Io {
 
 const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function printProblems(io: Io, problems: readonly PolicyInputError[]): void {
   for (const p of problems) io.err(`${p.severity === "warning" ? "warning: " : ""}${p.message}\n`);
@@ -140,12 +137,16 @@ const taxonomySchema = z.strictObject({
 });
 
 export function readTaxonomy(file: string): LabelTaxonomy {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = parseYaml(readFileSync(file, "utf8"));
+    text = readFileSync(file, "utf8");
   } catch (e) {
     throw new UsageError(`--taxonomy ${file}: ${(e as Error).message}`);
   }
+  // The same bounded reader as manifests: a hostile file is a located refusal.
+  const parsed = parseSource(file, text);
+  if (parsed.errors.length > 0) throw new UsageError(parsed.errors.map((e) => e.message).join("; "));
+  const raw = parsed.objects[0]?.value ?? null;
   const r = taxonomySchema.safeParse(raw, { reportInput: true });
   if (!r.success) throw new UsageError(`--taxonomy ${file}: expected {podLabels: {key: [values] | null}, namespaceLabels: {...}}: ${formatIssues(r.error.issues).join("; ")}`);
   return r.data;
@@ -172,37 +173,4 @@ export function runLint(files: string[], opts: LintCliOptions, io: Io = stdio): 
     io.err(`${docs.length} document(s), ${clusters.length} cluster(s): ${count("error")} error(s), ${count("warning")} warning(s), ${count("info")} info\n`);
   }
   return count("error") > 0 ? 1 : 0;
-}
-
-/** Register `compile` and `lint` on the CLI program. */
-export function registerDocumentCommands(prog: Command, setCode: (code: number) => void): void {
-  const guard = (fn: () => number) => {
-    try {
-      setCode(fn());
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      process.stderr.write(`error: ${e.message}\n`);
-      setCode(2);
-    }
-  };
-  prog
-    .command("compile")
-    .description("Compile Policyplane documents to Kubernetes objects (NetworkPolicy, AdminNetworkPolicy/BaselineAdminNetworkPolicy or ClusterNetworkPolicy, Cilium, Istio): one folder per cluster and namespace")
-    .argument("<files...>", "Policyplane YAML files or folders (Policy, ComplianceConstraint, Exception)")
-    .requiredOption("--out <dir>", "output folder")
-    .option("--cluster-model <[name[@region]=]manifests>", "one cluster's manifests (Namespaces with tenant labels, workloads, Services); repeat per cluster", collect)
-    .addOption(new Option("--target <target>", "admin/baseline tier objects: AdminNetworkPolicy v1alpha1 or ClusterNetworkPolicy v1alpha2").choices([...COMPILE_TARGETS]).default("anp"))
-    .option("--release <id>", "release identifier written to every object")
-    .option("--now <iso>", "exceptions expired at this instant are left out (default: now)", instant)
-    .option("-q, --quiet", "do not print what the targets cannot express exactly", false)
-    .action((files: string[], opts: CompileCliOptions) => guard(() => runCompile(files, opts)));
-  prog
-    .command("lint")
-    .description("Lint Policyplane documents: rules matching no workload, shadowed rules, broad allows, constraint conflicts, tenants without default deny, labels outside the taxonomy (exit 1 on an error finding)")
-    .argument("<files...>", "Policyplane YAML files or folders")
-    .option("--manifests <[name[@region]=]manifests>", "one cluster's manifests, the inventory; repeat per cluster", collect)
-    .option("--taxonomy <file>", "label taxonomy: {podLabels: {key: [values] | null}, namespaceLabels: {...}}")
-    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
-    .option("--secure-by-default", "judge one-sided allows with the platform's secure-by-default deny (default: plain Kubernetes)", false)
-    .action((files: string[], opts: LintCliOptions) => guard(() => runLint(files, opts)));
 }

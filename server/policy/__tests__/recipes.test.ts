@@ -19,7 +19,7 @@ describe("NetworkPolicy recipes agree with EXPECTED.md", () => {
 });
 
 describe("policyplane simulate (real CLI)", () => {
-  it("prints one JSON object per flow line, in order, with verdict and rationale, and an error object for a bad line", () => {
+  it("prints one JSON object per flow line, in order, with verdict and path (the full rationale with --rationale), and an error object for a bad line", () => {
     const dir = mkdtempSync(join(tmpdir(), "pp-sim-"));
     const flows = join(dir, "flows.jsonl");
     writeFileSync(
@@ -31,9 +31,15 @@ describe("policyplane simulate (real CLI)", () => {
       ].join("\n") + "\n",
     );
     const bin = join(FIXTURES, "..", "..", "..", "bin", "policyplane.mjs");
-    const res = spawnSync(process.execPath, [bin, "simulate", "--manifests", join(FIXTURES, "recipes", "09-allow-traffic-only-to-a-port.yaml"), "--flows", flows, "--output", "jsonl"], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
+    const args = [bin, "simulate", "--manifests", join(FIXTURES, "recipes", "09-allow-traffic-only-to-a-port.yaml"), "--flows", flows, "--output", "jsonl"];
+    const brief = spawnSync(process.execPath, args, { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
+    expect(brief.status).toBe(0);
+    const lines = brief.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => Object.keys(l))).toEqual([["line", "src", "dst", "port", "protocol", "verdict", "path"], ["line", "error"], ["line", "src", "dst", "port", "protocol", "verdict", "path"]]);
+    const res = spawnSync(process.execPath, [...args, "--rationale"], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
     expect(res.status).toBe(0);
     const out = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(out.map((l) => l.path)).toEqual(lines.map((l) => l.path));
     expect(out).toHaveLength(3);
     expect(out[0]).toMatchObject({ line: 1, verdict: "allow" });
     expect(String(out[0]!.path)).toContain("api-allow-5000");

@@ -749,6 +749,11 @@ export class Evaluator {
     return { egress: st.egress, ingress: st.ingress };
   }
 
+  /** True when some exception expires, so a flow without a time is decided by the wall clock. */
+  get timeDependent(): boolean {
+    return this.epochs > 1;
+  }
+
   /** The exception epoch of an instant (index into sorted expiries). */
   epochAt(time?: string | Date): number {
     return this.epochOf(time);

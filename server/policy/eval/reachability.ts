@@ -16,7 +16,7 @@ import { formatDecisionPath } from "./explain";
 
 export interface ReachabilityNode {
   id: string;
-  kind: "workload" | "external" | "node";
+  kind: "workload" | "namespace" | "external" | "node";
   namespace?: string;
   name: string;
   workloadKind?: string;
@@ -46,9 +46,14 @@ export interface ReachabilityGraph {
   stats: { identities: number; endpoints: number; edges: number; elapsedMs: number };
 }
 
+/** What one node of the graph stands for: a workload (a bare Pod is its own) or a whole namespace. */
+export type ReachabilityGroupBy = "workload" | "namespace";
+
 export interface ReachabilityOptions {
   /** Evaluation time for exceptions (default now). */
   time?: string | Date;
+  /** Nodes are workloads (default) or namespaces; external destinations are nodes either way. */
+  groupBy?: ReachabilityGroupBy;
   /** Compute the one-line rationale of each edge (default true). */
   rationale?: boolean;
   /**
@@ -71,9 +76,15 @@ interface Probe {
 
 const PROTOS: Protocol[] = ["TCP", "UDP", "SCTP"];
 
-export function computeReachability(ev: Evaluator, options: ReachabilityOptions = {}): ReachabilityGraph {
-  const t0 = performance.now();
+/**
+ * What every reachability answer is built from: the endpoint identities, the group nodes each
+ * identity belongs to, and `incoming(di, visit)`, which calls `visit(si, probe)` for every source
+ * identity allowed to reach destination identity `di` on a probe port. Memory: bitsets over
+ * identities per rule and per (probe, source); nothing per edge.
+ */
+function prepare(ev: Evaluator, options: ReachabilityOptions) {
   const epoch = ev.epochAt(options.time);
+  const byNamespace = options.groupBy === "namespace";
 
   // Endpoints: every pod identity plus representative external destinations.
   const endpointIds: number[] = [];
@@ -86,10 +97,10 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
       endpointIds.push(identity.id);
     }
     const w = pod.workload ?? { kind: "Pod", name: pod.name };
-    const nodeId = `${pod.namespace}/${w.kind}/${w.name}`;
+    const nodeId = byNamespace ? pod.namespace : `${pod.namespace}/${w.kind}/${w.name}`;
     let node = nodes.get(nodeId);
     if (!node) {
-      node = { id: nodeId, kind: "workload", namespace: pod.namespace, name: w.name, workloadKind: w.kind, pods: 0 };
+      node = byNamespace ? { id: nodeId, kind: "namespace", namespace: pod.namespace, name: pod.namespace, pods: 0 } : { id: nodeId, kind: "workload", namespace: pod.namespace, name: w.name, workloadKind: w.kind, pods: 0 };
       nodes.set(nodeId, node);
     }
     node.pods = (node.pods ?? 0) + 1;
@@ -158,11 +169,11 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
   const ALL = new Uint32Array(words).fill(0xffffffff);
   if (n % 32 !== 0) ALL[words - 1] = (1 << n % 32) - 1 >>> 0;
   // Workload peers only need to look at pods of the namespaces they can select.
-  const byNamespace = new Map<string, { nsLabels: Identity["nsLabels"]; members: number[] }>();
+  const membersOf = new Map<string, { nsLabels: Identity["nsLabels"]; members: number[] }>();
   ids.forEach((id, i) => {
     if (id.kind !== "pod" || !id.namespace) return;
-    let e = byNamespace.get(id.namespace);
-    if (!e) byNamespace.set(id.namespace, (e = { nsLabels: id.nsLabels, members: [] }));
+    let e = membersOf.get(id.namespace);
+    if (!e) membersOf.set(id.namespace, (e = { nsLabels: id.nsLabels, members: [] }));
     e.members.push(i);
   });
   const nsMatchCache = new Map<string, number[]>();
@@ -174,7 +185,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     let members = nsMatchCache.get(key);
     if (!members) {
       const inNamespace = compileNamespaceMatch(m, meta.policy.namespace);
-      members = [...byNamespace.entries()].filter(([name, e]) => inNamespace(name, e.nsLabels)).flatMap(([, e]) => e.members);
+      members = [...membersOf.entries()].filter(([name, e]) => inNamespace(name, e.nsLabels)).flatMap(([, e]) => e.members);
       nsMatchCache.set(key, members);
     }
     return members;
@@ -316,31 +327,12 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
   };
   const has = (b: Bits | null, i: number): boolean => b !== null && (b[i >>> 5]! & (1 << (i & 31))) !== 0;
 
-  // Identity-level edges. Sources are enumerated from the ingress bitset (sparse under default
-  // deny) unless some source could be let through by an egress-side exception.
+  // Sources are enumerated from the ingress bitset (sparse under default deny) unless some
+  // source could be let through by an egress-side exception.
   const anyEgressException = ids.some((s) => ev.subjectIndex(s.id).egress.exception.length > 0);
-  const wantWitnesses = options.witnesses ?? false;
-  const edgeKeys = new Map<string, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe }; witnesses?: Record<string, ReachabilityWitness> }>();
-  const addEdge = (s: Identity, d: Identity, toNodes: Map<string, ReachabilityNode>, probe: Probe) => {
-    const fromNodes = workloadsOf.get(s.id);
-    if (!fromNodes) return;
-    const label = probe.other ? `*/${probe.protocol}` : formatPortProtocol(probe.port, probe.protocol);
-    for (const from of fromNodes.values()) {
-      for (const to of toNodes.values()) {
-        if (from === to && from.kind === "external") continue;
-        const k = `${from.id}\u0000${to.id}`;
-        let edge = edgeKeys.get(k);
-        if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe }, ...(wantWitnesses ? { witnesses: {} } : {}) }));
-        if (edge.witnesses && !edge.ports.has(label)) edge.witnesses[label] = { src: s, dst: d };
-        edge.ports.add(label);
-      }
-    }
-  };
-  for (let di = 0; di < n; di++) {
+  const incoming = (di: number, visit: (si: number, probe: Probe) => void): void => {
     const d = ids[di]!;
     const dIdx = ev.subjectIndex(d.id).ingress;
-    const toNodes = workloadsOf.get(d.id);
-    if (!toNodes) continue;
     for (const probe of probesOf(d)) {
       const ing = directionBits(d, dIdx, "ingress", probe);
       const ingC = flowLevelBits(d, dIdx.constraint, "ingress", probe);
@@ -350,7 +342,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
         if (s.kind === "external" && d.kind === "external") return;
         const e = egressOf(si, probe);
         if (has(e.constraint, di) || has(ingC, si)) return;
-        if (has(e.exception, di) || has(ingX, si) || (has(ing, si) && has(e.allow, di))) addEdge(s, d, toNodes, probe);
+        if (has(e.exception, di) || has(ingX, si) || (has(ing, si) && has(e.allow, di))) visit(si, probe);
       };
       if (anyEgressException) {
         for (let si = 0; si < n; si++) consider(si);
@@ -366,18 +358,57 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
         }
       }
     }
+  };
+  return { ids, n, nodes, groupsOf: workloadsOf, incoming };
+}
+
+const portLabel = (probe: Probe): string => (probe.other ? `*/${probe.protocol}` : formatPortProtocol(probe.port, probe.protocol));
+
+export function computeReachability(ev: Evaluator, options: ReachabilityOptions = {}): ReachabilityGraph {
+  const t0 = performance.now();
+  const { ids, n, nodes, groupsOf, incoming } = prepare(ev, options);
+  const wantWitnesses = options.witnesses ?? false;
+  const index = new Map<ReachabilityNode, number>([...nodes.values()].map((node, i) => [node, i]));
+  const edgeKeys = new Map<number, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe }; witnesses?: Record<string, ReachabilityWitness> }>();
+  // Within one (destination, probe), a source group is added once, however many of its identities reach it.
+  const seen = new Int32Array(nodes.size);
+  let tick = 0;
+  let lastProbe: Probe | null = null;
+  for (let di = 0; di < n; di++) {
+    const d = ids[di]!;
+    const toNodes = groupsOf.get(d.id);
+    if (!toNodes) continue;
+    lastProbe = null;
+    incoming(di, (si, probe) => {
+      if (probe !== lastProbe) {
+        lastProbe = probe;
+        tick++;
+      }
+      const s = ids[si]!;
+      const fromNodes = groupsOf.get(s.id);
+      if (!fromNodes) return;
+      const label = portLabel(probe);
+      for (const from of fromNodes.values()) {
+        const fi = index.get(from)!;
+        if (seen[fi] === tick) continue;
+        seen[fi] = tick;
+        for (const to of toNodes.values()) {
+          if (from === to && from.kind === "external") continue;
+          const k = fi * nodes.size + index.get(to)!;
+          let edge = edgeKeys.get(k);
+          if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe }, ...(wantWitnesses ? { witnesses: {} } : {}) }));
+          if (edge.witnesses && !edge.ports.has(label)) edge.witnesses[label] = { src: s, dst: d };
+          edge.ports.add(label);
+        }
+      }
+    });
   }
 
   const wantRationale = options.rationale ?? true;
   const edges: ReachabilityEdge[] = [];
-  const pathOf = new Map<object, string>();
   for (const e of edgeKeys.values()) {
-    let rationale = "";
-    if (wantRationale) {
-      const dec = ev.decideIdentities(e.first.s, e.first.d, e.first.probe.port, e.first.probe.protocol, options.time);
-      rationale = pathOf.get(dec) ?? "";
-      if (!rationale) pathOf.set(dec, (rationale = formatDecisionPath(dec)));
-    }
+    // Uncached: one decision per edge would otherwise stay in the evaluator's cache for good.
+    const rationale = wantRationale ? formatDecisionPath(ev.decideUncached(e.first.s, e.first.d, e.first.probe.port, e.first.probe.protocol, options.time)) : "";
     edges.push({ from: e.from.id, to: e.to.id, ports: [...e.ports].sort(comparePorts), rationale, ...(e.witnesses ? { witnesses: e.witnesses } : {}) });
   }
   edges.sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : a.to > b.to ? 1 : 0) : a.from < b.from ? -1 : 1));
@@ -385,6 +416,69 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     nodes: [...nodes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     edges,
     stats: { identities: n, endpoints: nodes.size, edges: edges.length, elapsedMs: Math.round(performance.now() - t0) },
+  };
+}
+
+export interface ReachabilityStream {
+  /** Every node, known before any edge (bounded by groups, not edges). */
+  nodes: ReachabilityNode[];
+  /**
+   * The edges, grouped by destination node (the nodes of one destination identity follow each
+   * other), sources in id order within a destination. Memory stays bounded by identities and
+   * groups: a destination's edges are complete, yielded and dropped before the next one starts,
+   * and rationales are computed without filling the evaluator's decision cache.
+   */
+  edges: Generator<ReachabilityEdge>;
+  stats(): ReachabilityGraph["stats"];
+}
+
+/** The graph of computeReachability, one edge at a time (for graphs too large to hold). */
+export function streamReachability(ev: Evaluator, options: ReachabilityOptions = {}): ReachabilityStream {
+  const t0 = performance.now();
+  const { ids, n, nodes, groupsOf, incoming } = prepare(ev, options);
+  const identitiesOf = new Map<ReachabilityNode, number[]>();
+  for (let i = 0; i < n; i++) for (const node of groupsOf.get(ids[i]!.id)?.values() ?? []) identitiesOf.set(node, [...(identitiesOf.get(node) ?? []), i]);
+  const order = [...identitiesOf.keys()].sort((a, b) => identitiesOf.get(a)![0]! - identitiesOf.get(b)![0]! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const wantRationale = options.rationale ?? true;
+  let count = 0;
+  function* edges(): Generator<ReachabilityEdge> {
+    let memoFor = "";
+    let memo = new Map<string, string>();
+    for (const to of order) {
+      const dis = identitiesOf.get(to)!;
+      const key = dis.join(",");
+      if (key !== memoFor) {
+        memoFor = key;
+        memo = new Map();
+      }
+      const incomingEdges = new Map<ReachabilityNode, { ports: Set<string>; first: { si: number; di: number; probe: Probe } }>();
+      for (const di of dis) {
+        incoming(di, (si, probe) => {
+          for (const from of groupsOf.get(ids[si]!.id)?.values() ?? []) {
+            if (from === to && from.kind === "external") continue;
+            let e = incomingEdges.get(from);
+            if (!e) incomingEdges.set(from, (e = { ports: new Set(), first: { si, di, probe } }));
+            e.ports.add(portLabel(probe));
+          }
+        });
+      }
+      for (const [from, e] of [...incomingEdges].sort(([a], [b]) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+        let rationale = "";
+        if (wantRationale) {
+          const { si, di, probe } = e.first;
+          const k = `${si}/${di}/${probe.index}`;
+          rationale = memo.get(k) ?? "";
+          if (!rationale) memo.set(k, (rationale = formatDecisionPath(ev.decideUncached(ids[si]!, ids[di]!, probe.port, probe.protocol, options.time))));
+        }
+        count++;
+        yield { from: from.id, to: to.id, ports: [...e.ports].sort(comparePorts), rationale };
+      }
+    }
+  }
+  return {
+    nodes: [...nodes.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    edges: edges(),
+    stats: () => ({ identities: n, endpoints: nodes.size, edges: count, elapsedMs: Math.round(performance.now() - t0) }),
   };
 }
 

@@ -1,0 +1,25 @@
+// What every benchmark prints about the machine and how it writes its section of docs/benchmarks.md.
+import { execSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+
+export type Row = [what: string, value: string, target: string, ok: boolean];
+
+export function machineDescription(): string {
+  const cpu = (existsSync("/proc/cpuinfo") ? /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] : undefined) ?? cpus()[0]?.model ?? "unknown";
+  let nproc = String(cpus().length);
+  try {
+    nproc = execSync("nproc", { encoding: "utf8" }).trim();
+  } catch {
+    /* keep os.cpus() */
+  }
+  return `${nproc} cores (nproc), ${cpu.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]!.toFixed(2)} at the end of the run`;
+}
+
+/** Replaces (or appends) the `## heading` section of a markdown file: intro, machine, the figures table, notes. */
+export function writeSection(file: string, heading: string, intro: string, machine: string, rows: readonly Row[], notes: readonly string[]): void {
+  const section = [`## ${heading}`, "", intro, "", `Machine: ${machine}.`, "", "| figure | result | target | |", "|---|---|---|---|", ...rows.map(([what, value, target, ok]) => `| ${what} | ${value} | ${target} | ${ok ? "met" : "**missed**"} |`), "", ...notes.flatMap((n) => [n, ""])].join("\n");
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
+  const re = new RegExp(`## ${heading}\\n[\\s\\S]*?(?=\\n## |$)`);
+  writeFileSync(file, re.test(current) ? current.replace(re, section.trimEnd() + "\n") : `${current.trimEnd()}\n\n${section}`);
+}

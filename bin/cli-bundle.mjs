@@ -1,0 +1,82 @@
+// The CLI's prebuilt JavaScript bundle: our TypeScript sources bundled by
+// esbuild (node_modules stay external, loaded as installed), cached under
+// node_modules/.cache and keyed by the content of every source file that went
+// into it, so an edited source always means a rebuilt bundle, never stale code.
+// `npm install` builds it (the `prepare` script); the CLI rebuilds it on first
+// run after any change.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = fileURLToPath(new URL("..", import.meta.url));
+const cacheDirOf = (base) => join(base, "node_modules", ".cache", "policyplane-cli");
+/** Besides the bundled sources: what changes how they are bundled. */
+const CONFIG_INPUTS = ["tsconfig.json", "package.json", "bin/cli-bundle.mjs"];
+
+function keyOf(base, inputs) {
+  const h = createHash("sha256");
+  for (const p of inputs) h.update(p).update("\0").update(readFileSync(join(base, p))).update("\0");
+  return h.digest("hex");
+}
+
+/** The bundle's path if it was built from the sources as they are now, else null. */
+export function freshBundle(base = root) {
+  try {
+    const stamp = JSON.parse(readFileSync(join(cacheDirOf(base), "stamp.json"), "utf8"));
+    return keyOf(base, stamp.inputs) === stamp.key ? join(cacheDirOf(base), stamp.bundle, "main.js") : null;
+  } catch {
+    return null; // no bundle yet, or a source it was built from is gone
+  }
+}
+
+/** Build the bundle and record what it was built from; returns its path. */
+export async function buildBundle(base = root) {
+  const { build } = await import("esbuild");
+  const cacheDir = cacheDirOf(base);
+  const result = await build({
+    absWorkingDir: base,
+    entryPoints: ["server/cli/main.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    tsconfig: "tsconfig.json",
+    // Commands are imported when they run: with splitting they are chunks that `--help` never loads.
+    splitting: true,
+    outdir: join(cacheDir, "out"),
+    outExtension: { ".js": ".js" },
+    write: false,
+    metafile: true,
+    sourcemap: "inline",
+    logLevel: "silent",
+  });
+  const inputs = [...Object.keys(result.metafile.inputs).filter((p) => !p.startsWith("node_modules/")).sort(), ...CONFIG_INPUTS];
+  const key = keyOf(base, inputs);
+  const bundle = `bundle-${key.slice(0, 16)}`;
+  // Write-then-rename: a CLI starting meanwhile sees the old bundle or the new one, never half of one.
+  const tmp = join(cacheDir, `tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  for (const f of result.outputFiles) {
+    const out = join(tmp, f.path.slice(join(cacheDir, "out").length + 1));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, f.contents);
+  }
+  writeFileSync(join(tmp, "package.json"), '{"type":"module"}\n');
+  rmSync(join(cacheDir, bundle), { recursive: true, force: true });
+  renameSync(tmp, join(cacheDir, bundle));
+  writeFileSync(`${tmp}.json`, JSON.stringify({ key, bundle, inputs }));
+  renameSync(`${tmp}.json`, join(cacheDir, "stamp.json"));
+  for (const old of readdirSync(cacheDir)) if (/^bundle-/.test(old) && old !== bundle) rmSync(join(cacheDir, old), { recursive: true, force: true });
+  return join(cacheDir, bundle, "main.js");
+}
+
+// `node bin/cli-bundle.mjs` (npm's prepare step): build now, and never fail the install over it.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    console.log(`policyplane CLI bundle: ${await buildBundle()}`);
+  } catch (e) {
+    console.warn(`policyplane CLI bundle not built (${e instanceof Error ? e.message : e}); the CLI will build it on first run or run from source`);
+  }
+}

@@ -1,0 +1,45 @@
+// The CLI runs from a prebuilt bundle keyed by its sources: an edited source is
+// never run stale, and `--help` answers from the bundle without the engine.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: a plain ES module of bin/, without type declarations
+import { buildBundle, freshBundle } from "../../bin/cli-bundle.mjs";
+
+const bin = fileURLToPath(new URL("../../bin/policyplane.mjs", import.meta.url));
+const build = buildBundle as (base?: string) => Promise<string>;
+const fresh = freshBundle as (base?: string) => string | null;
+
+describe("the CLI bundle", () => {
+  it("is rebuilt when a source it was built from changes, so stale code never runs", async () => {
+    const base = mkdtempSync(join(tmpdir(), "pp-bundle-"));
+    mkdirSync(join(base, "server", "cli"), { recursive: true });
+    mkdirSync(join(base, "bin"));
+    copyFileSync(fileURLToPath(new URL("../../bin/cli-bundle.mjs", import.meta.url)), join(base, "bin", "cli-bundle.mjs"));
+    writeFileSync(join(base, "tsconfig.json"), "{}\n");
+    writeFileSync(join(base, "package.json"), '{"type":"module"}\n');
+    writeFileSync(join(base, "server", "cli", "answer.ts"), "export const answer: number = 7;\n");
+    writeFileSync(join(base, "server", "cli", "main.ts"), 'import { answer } from "./answer";\nexport const main = (): number => answer;\n');
+    expect(fresh(base)).toBeNull();
+    const first = await build(base);
+    expect(fresh(base)).toBe(first);
+    expect((await import(pathToFileURL(first).href)).main()).toBe(7);
+    writeFileSync(join(base, "server", "cli", "answer.ts"), "export const answer: number = 8;\n");
+    expect(fresh(base)).toBeNull();
+    const second = await build(base);
+    expect(second).not.toBe(first);
+    expect((await import(pathToFileURL(second).href)).main()).toBe(8);
+  }, 60_000);
+
+  it("answers --help from any directory with every command and says which simulate output is the default", () => {
+    const res = spawnSync(process.execPath, [bin, "--help"], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
+    expect(res.status).toBe(0);
+    for (const c of ["simulate", "validate", "explain", "reachability", "compile", "lint"]) expect(res.stdout).toContain(c);
+    const sim = spawnSync(process.execPath, [bin, "simulate", "--help"], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
+    expect(sim.stdout.replace(/\s+/g, " ")).toMatch(/\{line, src, dst, port, protocol, verdict, path\}/);
+    expect(sim.stdout).toMatch(/--rationale/);
+  }, 60_000);
+});

@@ -1,0 +1,132 @@
+/**
+ * `simulate`, `validate`, `explain` and `reachability`: thin adapters over the
+ * engine, loaded only when one of them runs (so `--help` stays fast).
+ */
+import { readManifestPaths } from "../../policy/read/fs";
+import { createEvaluator } from "../../policy/eval/evaluator";
+import { formatExplanation, rationaleJson } from "../../policy/eval/explain";
+import { jsonlSimulator, parseEndpoint, simulateLine, type SimulateRecord } from "../../policy/flows";
+import { computeReachability, reachabilityToDot, streamReachability } from "../../policy/eval/reachability";
+import { FLOW_LINE_LIMITS, formatSize } from "../../policy/read/bounded";
+import type { PolicyInputError } from "../../policy/errors";
+import type { Protocol } from "../../policy/model";
+import { formatPortProtocol } from "../../policy/util/text";
+import { Out, lineBatches, table } from "../io";
+import { UsageError } from "../usage";
+
+function printProblems(problems: readonly PolicyInputError[], stream: NodeJS.WriteStream): void {
+  for (const p of problems) stream.write(`${p.severity === "warning" ? "warning: " : ""}${p.message}\n`);
+}
+
+/** Read manifests for an evaluating command; returns null (after printing) when they have errors. */
+function loadManifests(paths: string[] | undefined) {
+  if (!paths || paths.length === 0) throw new UsageError("--manifests <file-or-dir> is required");
+  const r = readManifestPaths(paths);
+  if (r.errors.length > 0) {
+    printProblems(r.errors, process.stderr);
+    process.stderr.write(`${r.errors.length} error(s) in the manifests; nothing evaluated\n`);
+    return null;
+  }
+  return r;
+}
+
+export interface SimulateCliOptions {
+  manifests?: string[];
+  flows: string;
+  output: "jsonl" | "table";
+  secureByDefault: boolean;
+  rationale: boolean;
+}
+
+/** Streams: each flow line is answered as soon as it is read, and reading waits while stdout is full. */
+export async function runSimulate(opts: SimulateCliOptions): Promise<number> {
+  const r = loadManifests(opts.manifests);
+  if (!r) return 1;
+  printProblems(r.warnings, process.stderr);
+  const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
+  const out = new Out();
+  const rows: string[][] = [["LINE", "SRC", "DST", "PORT", "VERDICT", "WHY"]];
+  const options = { rationale: opts.rationale };
+  const jsonl = jsonlSimulator(ev, options);
+  const overlong = (n: number): SimulateRecord => ({ line: n, error: `line ${n}: longer than ${formatSize(FLOW_LINE_LIMITS.maxChars)}; not read` });
+  let n = 0;
+  try {
+    for await (const batch of lineBatches(opts.flows, FLOW_LINE_LIMITS.maxChars)) {
+      for (const text of batch) {
+        n++;
+        if (opts.output === "jsonl") {
+          if (out.line(typeof text === "string" ? jsonl(n, text) : JSON.stringify(overlong(n)))) await out.drain();
+          continue;
+        }
+        const rec = typeof text === "string" ? simulateLine(ev, n, text, options) : overlong(n);
+        rows.push("error" in rec ? [String(rec.line), "", "", "", "ERROR", rec.error] : [String(rec.line), rec.src, rec.dst, formatPortProtocol(rec.port, rec.protocol), rec.verdict, rec.path]);
+      }
+    }
+  } catch (e) {
+    throw new UsageError(`cannot read --flows ${opts.flows}: ${(e as Error).message}`);
+  }
+  if (opts.output === "table") out.line(table(rows));
+  await out.end();
+  return 0;
+}
+
+export function runValidate(files: string[], opts: { quiet: boolean }): number {
+  const r = readManifestPaths(files);
+  printProblems(r.errors, process.stdout);
+  if (!opts.quiet) printProblems(r.warnings, process.stdout);
+  process.stderr.write(`${r.objectCount} object(s), ${r.errors.length} error(s), ${r.warnings.length} warning(s)\n`);
+  return r.errors.length > 0 ? 1 : 0;
+}
+
+export interface ExplainCliOptions {
+  manifests?: string[];
+  from: string;
+  to: string;
+  port: string;
+  protocol: Protocol;
+  time?: string;
+  secureByDefault: boolean;
+  output: "text" | "json";
+}
+
+export function runExplain(opts: ExplainCliOptions): number {
+  const src = parseEndpoint(opts.from);
+  const dst = parseEndpoint(opts.to);
+  if (!src) throw new UsageError(`--from: expected namespace/pod, an IP address or a DNS name, got ${JSON.stringify(opts.from)}`);
+  if (!dst) throw new UsageError(`--to: expected namespace/pod, an IP address or a DNS name, got ${JSON.stringify(opts.to)}`);
+  const port = Number(opts.port);
+  if (!/^\d+$/.test(opts.port) || port < 1 || port > 65535) throw new UsageError(`--port: expected 1-65535, got ${opts.port}`);
+  const r = loadManifests(opts.manifests);
+  if (!r) return 1;
+  const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
+  const d = ev.decide({ src, dst, port, protocol: opts.protocol, ...(opts.time ? { time: opts.time } : {}) });
+  if (!d.ok) throw new UsageError(d.error.message);
+  if (opts.output === "json") process.stdout.write(`${JSON.stringify({ src: opts.from, dst: opts.to, port, protocol: opts.protocol, verdict: d.value.verdict, ...rationaleJson(d.value) }, null, 2)}\n`);
+  else process.stdout.write(`${formatExplanation({ src: opts.from, dst: opts.to, port, protocol: opts.protocol }, d.value)}\n`);
+  return 0;
+}
+
+export interface ReachabilityCliOptions {
+  manifests?: string[];
+  output: "json" | "dot" | "jsonl";
+  groupBy: "workload" | "namespace";
+  secureByDefault: boolean;
+}
+
+export async function runReachability(opts: ReachabilityCliOptions): Promise<number> {
+  const r = loadManifests(opts.manifests);
+  if (!r) return 1;
+  const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
+  if (opts.output === "jsonl") {
+    const stream = streamReachability(ev, { groupBy: opts.groupBy });
+    const out = new Out();
+    for (const edge of stream.edges) if (out.line(JSON.stringify(edge))) await out.drain();
+    for (const node of stream.nodes) out.line(JSON.stringify({ node }));
+    out.line(JSON.stringify({ stats: stream.stats() }));
+    await out.end();
+    return 0;
+  }
+  const graph = computeReachability(ev, { groupBy: opts.groupBy });
+  process.stdout.write(opts.output === "dot" ? reachabilityToDot(graph) : `${JSON.stringify(graph, null, 2)}\n`);
+  return 0;
+}

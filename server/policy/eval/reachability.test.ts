@@ -1,0 +1,41 @@
+// Grouped and streamed reachability answer exactly what the whole graph answers.
+import { describe, expect, it } from "vitest";
+import { computeReachability, streamReachability, type ReachabilityEdge } from "./reachability";
+import { evaluatorFor, fixture } from "../__tests__/harness";
+
+const scenarios: [string, string[]][] = [
+  ["recipe 09", [fixture("recipes/09-allow-traffic-only-to-a-port.yaml")]],
+  ["ANP + NP + BANP", [fixture("anp/conformance-base-manifests.yaml"), fixture("anp/api-integration-anp-np-banp.yaml")]],
+  ["netpol model", [fixture("netpol-e2e.model.yaml")]],
+];
+const key = (e: ReachabilityEdge) => `${e.from}→${e.to}`;
+
+describe("reachability grouped by namespace and streamed", () => {
+  for (const [name, texts] of scenarios) {
+    it(`streams the same edges, ports and rationales as the whole graph, each destination's edges together: ${name}`, () => {
+      const whole = computeReachability(evaluatorFor(texts));
+      const stream = streamReachability(evaluatorFor(texts));
+      const streamed = [...stream.edges];
+      expect(stream.nodes).toEqual(whole.nodes);
+      expect(new Map(streamed.map((e) => [key(e), e]))).toEqual(new Map(whole.edges.map((e) => [key(e), e])));
+      expect(streamed).toHaveLength(whole.edges.length);
+      const destinations = streamed.map((e) => e.to).filter((to, i, all) => i === 0 || all[i - 1] !== to);
+      expect(new Set(destinations).size).toBe(destinations.length);
+      expect(stream.stats().edges).toBe(streamed.length);
+    });
+
+    it(`groups by namespace exactly as the workload graph folded onto namespaces: ${name}`, () => {
+      const workloads = computeReachability(evaluatorFor(texts), { rationale: false });
+      const ns = computeReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace" });
+      const group = (id: string) => (id.startsWith("external/") ? id : id.split("/")[0]!);
+      const folded = new Map<string, Set<string>>();
+      for (const e of workloads.edges) {
+        const k = `${group(e.from)}→${group(e.to)}`;
+        folded.set(k, new Set([...(folded.get(k) ?? []), ...e.ports]));
+      }
+      expect(new Map(ns.edges.map((e) => [key(e), new Set(e.ports)]))).toEqual(folded);
+      expect(ns.nodes.filter((n) => n.kind === "namespace").map((n) => n.id)).toEqual([...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace!))].sort());
+      expect(new Map(ns.edges.map((e) => [key(e), e]))).toEqual(new Map([...streamReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace" }).edges].map((e) => [key(e), e])));
+    });
+  }
+});
