@@ -153,6 +153,21 @@ export function namespaceTenants(model: ClusterModel): Map<string, string | null
   return new Map(model.namespaces.map((ns) => [ns.name, ns.labels[TENANT_LABEL] ?? null]));
 }
 
+/** Workload nodes of reachability's workload nodes, recording each one's graph id in `idOf`. */
+export function workloadNodes(reachNodes: readonly ReachabilityNode[], model: ClusterModel, cluster: string, idOf: Map<string, string>): GraphNode[] {
+  const nsTenant = namespaceTenants(model);
+  const nodes: GraphNode[] = [];
+  for (const n of reachNodes) {
+    if (n.kind !== "workload") continue;
+    const ns = n.namespace!;
+    const tenant = nsTenant.get(ns) ?? null;
+    const id = workloadNodeId(cluster, ns, n.workloadKind ?? "Pod", n.name);
+    idOf.set(n.id, id);
+    nodes.push({ id, kind: "workload", label: n.name, parent: namespaceNodeId(cluster, ns), cluster, namespace: ns, ...(tenant ? { tenant } : {}), workloadKind: n.workloadKind ?? "Pod", pods: n.pods ?? 0 });
+  }
+  return nodes;
+}
+
 /**
  * External destination nodes of reachability's external nodes, recording each one's graph id in
  * `idOf`. A rule's CIDR that is also a named destination of the inventory
@@ -190,30 +205,13 @@ export function allowedEdge(e: ReachabilityEdge, id: string, source: string, tar
   return { id, source, target, ports: e.ports, allowance };
 }
 
-/** Graph data for one cluster from its evaluator (secure-by-default is the evaluator's option). */
-export function buildClusterGraph(ev: Evaluator, options: BuildOptions): ClusterGraph {
-  const { cluster } = options;
-  const model = ev.cluster;
-  const reach = computeReachability(ev, { rationale: false, witnesses: true, ...(options.time ? { time: options.time } : {}) });
-
-  const workloadsPerNs = new Map<string, number>();
-  for (const n of reach.nodes) if (n.kind === "workload" && n.namespace) workloadsPerNs.set(n.namespace, (workloadsPerNs.get(n.namespace) ?? 0) + 1);
-  const nodes = groupNodes(model, cluster, workloadsPerNs, options.withClusterNode ?? false);
+/**
+ * Services in front of workloads (of one namespace, or all), where they add information: a name
+ * other than the workload's, or several workloads behind one service.
+ */
+export function serviceNodes(model: ClusterModel, cluster: string, namespace?: string): GraphData {
   const nsTenant = namespaceTenants(model);
-
-  // Leaves: workloads and external destinations.
-  const idOf = new Map<string, string>();
-  for (const n of reach.nodes) {
-    if (n.kind !== "workload") continue;
-    const ns = n.namespace!;
-    const tenant = nsTenant.get(ns) ?? null;
-    const id = workloadNodeId(cluster, ns, n.workloadKind ?? "Pod", n.name);
-    idOf.set(n.id, id);
-    nodes.push({ id, kind: "workload", label: n.name, parent: namespaceNodeId(cluster, ns), cluster, namespace: ns, ...(tenant ? { tenant } : {}), workloadKind: n.workloadKind ?? "Pod", pods: n.pods ?? 0 });
-  }
-  nodes.push(...externalNodes(reach.nodes, model, idOf));
-
-  // Services in front of workloads, where they add information: a name other than the workload's, or several workloads behind one service.
+  const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const workloadsByNs = new Map<string, typeof model.workloads>();
   for (const w of model.workloads) {
@@ -222,7 +220,7 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): Cluster
     else workloadsByNs.set(w.namespace, [w]);
   }
   for (const svc of model.services) {
-    if (!svc.selector || Object.keys(svc.selector).length === 0) continue;
+    if (!svc.selector || Object.keys(svc.selector).length === 0 || (namespace !== undefined && svc.namespace !== namespace)) continue;
     const selector = Object.entries(svc.selector);
     const backing = (workloadsByNs.get(svc.namespace) ?? []).filter((w) => selector.every(([k, v]) => w.labels[k] === v));
     if (backing.length === 0 || (backing.length === 1 && backing[0]!.name === svc.name)) continue;
@@ -234,6 +232,26 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): Cluster
       edges.push({ id: edgeId(sid, wid), source: sid, target: wid, ports: svc.ports.map((p) => `${p.port}/${p.protocol}`), allowance: { layer: "default" }, fronts: true });
     }
   }
+  return { nodes, edges };
+}
+
+/** Graph data for one cluster from its evaluator (secure-by-default is the evaluator's option). */
+export function buildClusterGraph(ev: Evaluator, options: BuildOptions): ClusterGraph {
+  const { cluster } = options;
+  const model = ev.cluster;
+  const reach = computeReachability(ev, { rationale: false, witnesses: true, ...(options.time ? { time: options.time } : {}) });
+
+  const workloadsPerNs = new Map<string, number>();
+  for (const n of reach.nodes) if (n.kind === "workload" && n.namespace) workloadsPerNs.set(n.namespace, (workloadsPerNs.get(n.namespace) ?? 0) + 1);
+  const nodes = groupNodes(model, cluster, workloadsPerNs, options.withClusterNode ?? false);
+
+  // Leaves: workloads and external destinations.
+  const idOf = new Map<string, string>();
+  nodes.push(...workloadNodes(reach.nodes, model, cluster, idOf), ...externalNodes(reach.nodes, model, idOf));
+
+  const services = serviceNodes(model, cluster);
+  nodes.push(...services.nodes);
+  const edges: GraphEdge[] = services.edges;
 
   // Allowed paths.
   const witnesses: EdgeWitnesses = new Map();

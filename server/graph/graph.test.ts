@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { ClusterModel, PodInfo, WorkloadInfo } from "@/server/policy/model";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { computeGraph, type VersionedDocument } from "./compute";
-import { edgeRationale, nodeDetails, parseEdgeId } from "./details";
+import { edgeRationale, nodeDetails } from "./details";
 import { toElements } from "./elements";
-import { EXTERNALS_GROUP, edgeId, namespaceNodeId, tenantNodeId, workloadNodeId } from "./ids";
+import { EXTERNALS_GROUP, edgeId, namespaceNodeId, parseEdgeId, tenantNodeId, workloadNodeId } from "./ids";
 import { defaultCollapsed, groupContents, project } from "./islands";
 import type { GraphData, GraphNode } from "./types";
 
