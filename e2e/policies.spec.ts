@@ -32,7 +32,9 @@ test("an author drafts a policy from a template, edits it in the form and the YA
 
   // The subject selects real workloads, live.
   await expect(page.getByTestId("subject-count")).toHaveText(/selects \d+ workloads/);
+  await page.getByRole("tab", { name: /Matched workloads/ }).click();
   await expect(page.getByTestId("matched-workloads")).toContainText("payments/payments-api");
+  await page.getByRole("tab", { name: "YAML", exact: true }).click();
 
   // Edit a rule in the form: the YAML view follows.
   const form = page.getByRole("form", { name: "Policy form" });
@@ -66,10 +68,12 @@ test("an author drafts a policy from a template, edits it in the form and the YA
   await expect.poll(() => yamlText(page)).toBe(commented);
 
   // The compiled NetworkPolicy carries the edit.
+  await page.getByRole("tab", { name: "Compiled", exact: true }).click();
   const compiled = page.getByTestId("compiled-output");
   await compiled.getByRole("tab", { name: /NetworkPolicy/ }).first().click();
   await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");
   await expect(page.getByTestId("compiled-yaml")).toContainText("port: 8080");
+  await page.getByRole("tab", { name: /Lint/ }).click();
   await expect(page.getByTestId("lint-findings")).not.toContainText("Checking");
   // The YAML view is sticky beside the long form: capture the page from its top.
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -113,6 +117,7 @@ test("a viewer can read a policy but not save it: the server refuses", async ({ 
   await page.goto("/policies/payments-api");
   await expect(page.getByTestId("read-only-note")).toBeVisible();
   await expect(page.getByRole("button", { name: "Save draft" })).toHaveCount(0);
+  await page.getByRole("tab", { name: "Compiled", exact: true }).click();
   await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");
   const yaml = await yamlText(page);
   // Straight to the API with the viewer's own session cookie.
@@ -180,7 +185,7 @@ test("edits survive a reload, leaving asks first, a stale save error clears, and
 
   // Someone else saves version 2 meanwhile: this page's save is refused, and the refusal goes once the text changes.
   const theirs = await page.request.post("/api/trpc/policies.saveDraft", {
-    data: { json: { policyName: "payments-batch", baseVersion: 1, yaml: good.replace("Settlement and reconciliation", "Settlement, reconciliation"), message: "theirs" } },
+    data: { json: { policyName: "payments-batch", baseVersion: 1, yaml: good.replace("Settlement and reconciliation", `Settlement, reconciliation${" and a long explanation of why".repeat(8)}`), message: "theirs" } },
     headers: { "content-type": "application/json" },
   });
   expect(theirs.status()).toBe(200);
@@ -220,5 +225,9 @@ test("edits survive a reload, leaving asks first, a stale save error clears, and
   await expect(page.getByTestId("local-draft")).toHaveCount(0);
   await page.goto("/policies/payments-batch/history");
   await expect(page.getByTestId("version-row")).toHaveCount(2);
+  // The long description line wraps inside its column of the diff instead of running under the other side.
+  const cells = page.getByTestId("side-by-side-diff").locator("td[data-diff]");
+  await expect(cells.filter({ hasText: "long explanation" })).toHaveCount(1);
+  expect(await cells.evaluateAll((tds) => tds.filter((td) => td.scrollWidth > td.clientWidth + 1).length)).toBe(0);
   expect(problems.filter((p) => !/\b(400|409)\b|Bad Request|Conflict/.test(p))).toEqual([]);
 });
