@@ -231,3 +231,35 @@ test("edits survive a reload, leaving asks first, a stale save error clears, and
   expect(await cells.evaluateAll((tds) => tds.filter((td) => td.scrollWidth > td.clientWidth + 1).length)).toBe(0);
   expect(problems.filter((p) => !/\b(400|409)\b|Bad Request|Conflict/.test(p))).toEqual([]);
 });
+
+test("a template asks for the name, picks from the inventory and takes a gateway the constraints allow", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.author.email);
+  await page.goto("/policies/new?template=internet-egress-via-gateway");
+  const form = page.getByRole("form", { name: "Template parameters" });
+  await expect(form.getByLabel("tenant", { exact: true })).toHaveValue("payments");
+  // Parameters offer what the inventory holds: the tenant's namespaces, the known external hosts.
+  await expect(page.locator("#choices-namespace option[value='payments']")).toHaveCount(1);
+  await expect(page.locator("#choices-namespace option[value='checkout']")).toHaveCount(0);
+  await expect(page.locator("#choices-hosts option[value='api.stripe.com']")).toHaveCount(1);
+  await form.getByLabel("namespace", { exact: true }).fill("payments");
+  await form.getByLabel("app", { exact: true }).fill("psp-adapter");
+  await form.getByLabel("hosts", { exact: true }).fill("api.stripe.com");
+  // The default gateway would break the PCI constraint: the PCI gateway is taken instead, and the form says why.
+  await expect(form.getByLabel("gateway", { exact: true })).toHaveValue("pci-egress", { timeout: 20_000 });
+  await expect(page.getByTestId("gateway-suggestion")).toBeVisible();
+  await expect(page.getByTestId("template-conflicts")).toHaveCount(0);
+  // Choosing the forbidden gateway by hand shows the constraint it breaks, before anything is saved.
+  await form.getByLabel("gateway", { exact: true }).fill("istio-egressgateway");
+  await expect(page.getByTestId("template-conflicts")).toContainText("pci-egress-through-gateway", { timeout: 20_000 });
+  await form.getByLabel("gateway", { exact: true }).fill("pci-egress");
+  await expect(page.getByTestId("template-conflicts")).toHaveCount(0, { timeout: 20_000 });
+  // The name is filled in from the parameters (without the gateway) and is the author's to change.
+  const name = form.getByLabel("Policy name");
+  await expect(name).toHaveValue("psp-adapter-internet-egress");
+  await name.fill("psp-adapter-to-card-processors");
+  await form.getByRole("button", { name: "Create draft" }).click();
+  await expect(page).toHaveURL(/\/policies\/psp-adapter-to-card-processors$/);
+  await expect(page.getByText("editing from version 1")).toBeVisible();
+  expect(problems).toEqual([]);
+});
