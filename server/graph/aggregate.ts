@@ -39,22 +39,39 @@ function workloadsPerNamespace(ev: Evaluator): Map<string, number> {
   return out;
 }
 
+/**
+ * One shared copy of equal values (ports lists, allowances, layer lists): a large cluster has
+ * hundreds of thousands of namespace edges and only a few distinct ones of each.
+ */
+function interner() {
+  const seen = new Map<string, unknown>();
+  return <T>(value: T): T => {
+    const key = JSON.stringify(value);
+    const prev = seen.get(key);
+    if (prev !== undefined) return prev as T;
+    seen.set(key, value);
+    return value;
+  };
+}
+
 /** A reachability edge as a graph edge: workload to workload as today, anything with a namespace end as an aggregate with its pair count. */
-function edgeOf(e: ReachabilityEdge, source: string, target: string, ev: Evaluator, time: Date | undefined): GraphEdge {
+function edgeOf(e: ReachabilityEdge, source: string, target: string, ev: Evaluator, time: Date | undefined, intern: ReturnType<typeof interner>): GraphEdge {
   const detailed = source.startsWith("w:") || source.startsWith("x:") ? target.startsWith("w:") || target.startsWith("x:") : false;
   const edge = allowedEdge(e, detailed ? edgeId(source, target) : aggregateEdgeId(source, target), source, target, ev, time);
+  if (detailed) return edge;
   // The layer is the sampled pair's (the first port's witness): counting every pair's layer would decide every pair.
-  return detailed ? edge : { ...edge, aggregate: { paths: e.pairs ?? 0, added: 0, removed: 0, layers: [edge.allowance.layer] } };
+  return { ...edge, ports: intern(edge.ports), allowance: intern(edge.allowance), aggregate: { paths: e.pairs ?? 0, added: 0, removed: 0, layers: intern([edge.allowance.layer]) } };
 }
 
 function toGraph(reach: { edges: ReachabilityEdge[] }, idOf: ReadonlyMap<string, string>, ev: Evaluator, time: Date | undefined, data: GraphData): ClusterGraph {
   const witnesses: EdgeWitnesses = new Map();
   const edges = [...data.edges];
+  const intern = interner();
   for (const e of reach.edges) {
     const source = idOf.get(e.from);
     const target = idOf.get(e.to);
     if (!source || !target) continue;
-    const edge = edgeOf(e, source, target, ev, time);
+    const edge = edgeOf(e, source, target, ev, time, intern);
     if (witnesses.has(edge.id)) continue;
     witnesses.set(edge.id, e.witnesses ?? {});
     edges.push(edge);
@@ -127,9 +144,10 @@ export function diffAggregated(base: GraphData, proposal: GraphData): { data: Gr
   const before = new Map(base.edges.map((e) => [e.id, e.aggregate?.paths ?? 0]));
   const after = new Map(proposal.edges.map((e) => [e.id, e.aggregate?.paths ?? 0]));
   const edges = diff.data.edges.map((e) => {
-    if (!e.aggregate) return e;
     const b = before.get(e.id) ?? 0;
     const p = after.get(e.id) ?? 0;
+    // Unchanged edges stay the proposal's own objects (hundreds of thousands in a large cluster).
+    if (!e.aggregate || (b === p && !e.change)) return e;
     const aggregate = { ...e.aggregate, paths: Math.max(b, p), added: Math.max(0, p - b), removed: Math.max(0, b - p) };
     return { ...e, aggregate, ...(p > b && !e.change ? { change: "added" as const } : {}) };
   });

@@ -92,12 +92,13 @@ function nextExpiry(states: readonly ClusterState[], now: number): number {
   return next;
 }
 
-export function computeGraph(input: { clusters: readonly ClusterInput[]; release: readonly VersionedDocument[]; proposal?: readonly VersionedDocument[]; time?: Date; allClusters?: boolean; limits?: GraphLimits }): ComputedGraph {
+export function computeGraph(input: { clusters: readonly ClusterInput[]; release: readonly VersionedDocument[]; proposal?: readonly VersionedDocument[]; time?: Date; allClusters?: boolean; limits?: GraphLimits; base?: readonly ClusterState[] }): ComputedGraph {
   const t0 = performance.now();
   const time = input.time ?? new Date();
   const withClusterNode = input.allClusters ?? input.clusters.length > 1;
   const limits = input.limits ?? GRAPH_LIMITS;
-  const base = clusterStates(input.clusters, input.release, withClusterNode, time, limits);
+  // `base`: the release's states already computed (the cached release graph), for an overlay.
+  const base = input.base ? [...input.base] : clusterStates(input.clusters, input.release, withClusterNode, time, limits);
   const baseData = mergeGraphs(base.map((s) => s.data));
   let data = baseData;
   let paths: OverlayPath[] = [];

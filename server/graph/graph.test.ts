@@ -476,6 +476,13 @@ describe("a large cluster at namespace level, islands opened on demand", () => {
     expect(d.outbound.map((p) => p.peer.label)).toEqual(expect.arrayContaining(["pay"]));
   });
 
+  it("computes an overlay from the release graph's states exactly as afresh (the service reuses the cached release)", () => {
+    const release = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, limits });
+    const reused = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, limits, base: release.base });
+    expect(reused.data).toEqual(agg.data);
+    expect(reused.paths).toEqual(agg.paths);
+  });
+
   it("refuses to draw a namespace past the limit, saying how many workloads and what to do instead", () => {
     const tight = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, limits: { ...limits, islandWorkloads: 1 } });
     expect(() => openIsland(tight, namespaceNodeId("eu", "shop"), [], NOW)).toThrow(new TooLarge("shop: 2 workloads, too many to draw (at most 1); list its paths with `policyplane reachability --group-by workload --output jsonl` instead."));

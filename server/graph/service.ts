@@ -20,6 +20,8 @@ import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type GraphW
 
 export const ALL_CLUSTERS = "all";
 const CACHE_SIZE = 12;
+/** Graphs with a large (namespace-level) cluster hold a few hundred MB each: only the most recent few stay. */
+const LARGE_CACHE_SIZE = 4;
 const MAX_OVERLAY_PATHS = 500;
 
 // On globalThis: start-up warming (instrumentation) and the route handlers may be separate bundles.
@@ -64,11 +66,9 @@ export async function clusterNames(db: Queryable): Promise<string[]> {
 export async function loadGraph(db: Queryable, cluster: string, overlay: OverlaySpec, actor: Actor | null, now = new Date()): Promise<{ graph: ComputedGraph; cached: boolean }> {
   // The loader refuses an unknown cluster name (NotFound) itself.
   const [docs, contexts] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster])]);
-  const key = `${cluster}|${overlayKey(overlay)}|${signature({
-    release: docSig(docs.release),
-    proposal: docs.proposal ? docSig(docs.proposal) : null,
-    models: contexts.map((c) => [c.name, c.region, c.model]),
-  })}`;
+  const models = contexts.map((c) => [c.name, c.region, c.model]);
+  const keyOf = (o: OverlaySpec, proposal?: readonly StoredDocument[]) => `${cluster}|${overlayKey(o)}|${signature({ release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models })}`;
+  const key = keyOf(overlay, docs.proposal);
   const hit = cache.get(key);
   if (hit && now.getTime() < hit.validUntil) {
     cache.delete(key);
@@ -76,7 +76,10 @@ export async function loadGraph(db: Queryable, cluster: string, overlay: Overlay
     return { graph: hit.graph, cached: true };
   }
   const versioned = (d: StoredDocument) => ({ document: d.document, version: d.version });
+  // An overlay starts from the release's per-cluster states when they are cached (a large cluster's cost hundreds of MB and many seconds).
+  const release = docs.proposal ? cache.get(keyOf({ kind: "release" })) : undefined;
   const graph = computeGraph({
+    ...(release && now.getTime() < release.validUntil ? { base: release.graph.base } : {}),
     clusters: contexts.map((c) => ({ name: c.name, region: c.region, model: c.model })),
     release: docs.release.map(versioned),
     ...(docs.proposal ? { proposal: docs.proposal.map(versioned) } : {}),
@@ -85,6 +88,8 @@ export async function loadGraph(db: Queryable, cluster: string, overlay: Overlay
   });
   cache.set(key, { graph, validUntil: graph.validUntil });
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  const large = [...cache.keys()].filter((k) => cache.get(k)!.graph.base.some((s: { aggregated: boolean }) => s.aggregated));
+  for (const k of large.slice(0, -LARGE_CACHE_SIZE)) cache.delete(k);
   return { graph, cached: false };
 }
 
