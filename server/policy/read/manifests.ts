@@ -29,6 +29,7 @@ import { PolicyInputError } from "../errors";
 import { formatPath, parseSource, type PathSeg, type RawObject } from "./yaml";
 import { explainIssues } from "./issues";
 import * as S from "./schemas";
+import { anpAdvisories, cnpAdvisories, type Advisory } from "./advisories";
 
 export interface ManifestSource {
   file: string;
@@ -72,6 +73,10 @@ function validate<T extends z.ZodType>(ctx: Ctx, schema: T): z.infer<T> | null {
   if (r.success) return r.data;
   for (const e of explainIssues(r.error.issues)) ctx.errors.push(at(ctx, e.path, e.message));
   return null;
+}
+
+function advise(ctx: Ctx, advisories: readonly Advisory[]): void {
+  for (const a of advisories) ctx.warnings.push(at(ctx, a.path, a.message, "warning"));
 }
 
 function ref(ctx: Ctx, kind: string, apiVersion: string, name: string, namespace?: string, version?: string | null): SourceRef {
@@ -307,6 +312,7 @@ function anpRules(ctx: Ctx, src: SourceRef, spec: { ingress?: RawAnpRule[] | nul
 function readAnp(ctx: Ctx, out: Policy[], apiVersion: string, tier: AdminTier): void {
   const anp = validate(ctx, S.adminNetworkPolicy);
   if (!anp) return;
+  advise(ctx, anpAdvisories(anp.spec));
   const src = ref(ctx, "AdminNetworkPolicy", apiVersion, anp.metadata.name, undefined, anp.metadata.resourceVersion);
   out.push({
     id: `AdminNetworkPolicy/${anp.metadata.name}`,
@@ -323,6 +329,7 @@ function readAnp(ctx: Ctx, out: Policy[], apiVersion: string, tier: AdminTier): 
 function readBanp(ctx: Ctx, out: Policy[], apiVersion: string): void {
   const banp = validate(ctx, S.baselineAdminNetworkPolicy);
   if (!banp) return;
+  advise(ctx, anpAdvisories(banp.spec));
   const src = ref(ctx, "BaselineAdminNetworkPolicy", apiVersion, banp.metadata.name, undefined, banp.metadata.resourceVersion);
   out.push({
     id: `BaselineAdminNetworkPolicy/${banp.metadata.name}`,
@@ -338,6 +345,7 @@ function readBanp(ctx: Ctx, out: Policy[], apiVersion: string): void {
 function readCnp(ctx: Ctx, out: Policy[], apiVersion: string, tier: AdminTier): void {
   const cnp = validate(ctx, S.clusterNetworkPolicy);
   if (!cnp) return;
+  advise(ctx, cnpAdvisories(cnp.spec));
   const src = ref(ctx, "ClusterNetworkPolicy", apiVersion, cnp.metadata.name, undefined, cnp.metadata.resourceVersion);
   const admin = cnp.spec.tier === "Admin";
   out.push({
