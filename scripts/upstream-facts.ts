@@ -33,6 +33,7 @@ interface Schema {
   "x-kubernetes-validations"?: { rule: string; message?: string; messageExpression?: string; reason?: string; fieldPath?: string }[];
   "x-kubernetes-int-or-string"?: boolean;
   "x-kubernetes-preserve-unknown-fields"?: boolean;
+  default?: unknown;
 }
 
 export type Fact = { path: string } & Record<string, unknown>;
@@ -42,6 +43,7 @@ const BOUNDS = ["minimum", "maximum", "minItems", "maxItems", "minLength", "maxL
 export function factsOf(schema: Schema, path: string, out: Fact[] = []): Fact[] {
   const push = (f: Record<string, unknown>) => out.push({ path, ...f });
   if (schema.enum) push({ enum: schema.enum });
+  if (schema.default !== undefined) push({ default: schema.default });
   if (schema.pattern !== undefined) push({ pattern: schema.pattern });
   for (const b of BOUNDS) if (schema[b] !== undefined) push({ [b]: schema[b] });
   if (schema.format && schema.format !== "int32" && schema.format !== "int64") push({ format: schema.format });
@@ -52,7 +54,11 @@ export function factsOf(schema: Schema, path: string, out: Fact[] = []): Fact[] 
   if (schema["x-kubernetes-int-or-string"]) push({ type: "int-or-string" });
   else if (schema.type && schema.type !== "object" && schema.type !== "array") push({ type: schema.type });
   if (schema["x-kubernetes-preserve-unknown-fields"]) push({ preserveUnknownFields: true });
-  for (const [k, s] of Object.entries(schema.properties ?? {})) factsOf(s, path ? `${path}.${k}` : k, out);
+  for (const [k, s] of Object.entries(schema.properties ?? {})) {
+    // status is written by controllers (the status subresource), never by what `validate` reads.
+    if (path === "" && k === "status") continue;
+    factsOf(s, path ? `${path}.${k}` : k, out);
+  }
   if (schema.items) factsOf(schema.items, `${path}[*]`, out);
   if (schema.additionalProperties && typeof schema.additionalProperties === "object") factsOf(schema.additionalProperties, `${path}.*`, out);
   return out;

@@ -287,7 +287,7 @@ const cnpPortSpec = z
       .strictObject({ start: portNumber, end: portNumber })
       .superRefine((r, ctx) => {
         // CEL: self.start < self.end
-        if (r.start >= r.end) issue(ctx, `start ${r.start} must be less than end ${r.end}`, ["end"]);
+        if (r.start >= r.end) issue(ctx, `start ${r.start} must be less than end ${r.end}`);
       })
       .nullish(),
   })
