@@ -54,6 +54,12 @@ describe("what the upstream CRDs accept is never refused; what cannot work as wr
     expect(located(r, "warnings")).toEqual([expect.stringMatching(/spec\.ingress\[0\]\.ports\[0\]\.namedPort: named port "8080" must contain at least one letter/)]);
   });
 
+  it("accepts a Cilium toFQDNs entry with neither or both of matchName and matchPattern (the CRD has no oneOf there) and warns that it matches nothing", () => {
+    const r = read("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c, namespace: shop}\nspec:\n  endpointSelector: {}\n  egress:\n  - toFQDNs: [{}, {matchName: a.example.com, matchPattern: '*.example.com'}]\n");
+    expect(r.errors).toEqual([]);
+    expect(located(r, "warnings").map((w) => w.replace(/^\d+:\d+ /, ""))).toEqual([0, 1].map((j) => `spec.egress[0].toFQDNs[${j}]: a toFQDNs entry needs exactly one of matchName and matchPattern; this one matches nothing`));
+  });
+
   it("refuses a NetworkPolicy named Bad_Name! at the name, as the API server does", () => {
     const r = read("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: Bad_Name!\n  namespace: shop\nspec: {podSelector: {}}\n");
     expect(r.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^p\.yaml:4:3: metadata\.name: "Bad_Name!": must be a lowercase RFC 1123 subdomain/)]);

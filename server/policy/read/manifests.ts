@@ -455,10 +455,13 @@ function readCilium(ctx: Ctx, out: Policy[], apiVersion: string, clusterWide: bo
           else ctx.warnings.push(at(ctx, rpath, `entity "${e}" is not modelled and matches nothing`, "warning"));
         }
         if ("toFQDNs" in r) {
-          for (const f of r.toFQDNs ?? []) {
+          (r.toFQDNs ?? []).forEach((f, j) => {
             hasL3 = true;
-            peers.push({ kind: "dns", pattern: (f.matchName ?? f.matchPattern ?? "").replace(/\.$/, "") });
-          }
+            const name = f.matchName ?? f.matchPattern;
+            // The CRD accepts an entry with neither or both; Cilium's agent does not.
+            if (name == null || (f.matchName != null && f.matchPattern != null)) ctx.warnings.push(at(ctx, [...rpath, "toFQDNs", j], "a toFQDNs entry needs exactly one of matchName and matchPattern; this one matches nothing", "warning"));
+            else peers.push({ kind: "dns", pattern: name.replace(/\.$/, "") });
+          });
         }
         if ("toServices" in r) {
           for (const s of r.toServices ?? []) {

@@ -351,11 +351,20 @@ export type RawClusterNetworkPolicy = z.infer<typeof clusterNetworkPolicy>;
 // ---------------------------------------------------------------------------
 // cilium.io/v2 CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy (L3/L4 subset)
 
-const ciliumSelector = crdLabelSelector;
+// Cilium's CRD checks matchLabels values (IsValidLabelValue's pattern and length) but not keys
+// (they carry source prefixes such as `k8s:`).
+const ciliumSelector = z.strictObject({
+  matchLabels: z.record(z.string(), K.k8sString(K.labelValue)).nullish(),
+  matchExpressions: crdLabelSelector.shape.matchExpressions,
+});
 
 const ciliumPort = z.strictObject({
   port: z.unknown().transform((v, ctx): number | string => {
-    const s = typeof v === "number" ? String(v) : v;
+    if (typeof v === "number") {
+      issue(ctx, `expected a string (the CRD types port as a string: write "${v}")`);
+      return z.NEVER;
+    }
+    const s = v;
     if (typeof s === "string") {
       if (/^\d+$/.test(s)) {
         const n = Number(s);
@@ -382,15 +391,21 @@ const ciliumPortRule = z.strictObject({
   listener: z.unknown().optional(),
 });
 
-const ciliumCidrRule = z.strictObject({
-  cidr: cidr.nullish(),
-  cidrGroupRef: z.string().nullish(),
-  except: z.array(cidr).nullish(),
-});
+const ciliumCidrRule = z
+  .strictObject({
+    cidr: cidr.nullish(),
+    cidrGroupRef: K.k8sString(K.dns1123Subdomain).nullish(),
+    except: z.array(cidr).nullish(),
+  })
+  .superRefine((c, ctx) => exactlyOne(c, ["cidr", "cidrGroupRef"], ctx, "toCIDRSet/fromCIDRSet entry"));
 
 export const CILIUM_ENTITIES = ["world", "cluster", "host", "remote-node", "kube-apiserver", "all", "health", "init", "unmanaged", "ingress", "none"] as const;
 
-const fqdn = z.strictObject({ matchName: z.string().nullish(), matchPattern: z.string().nullish() }).superRefine((f, ctx) => exactlyOne(f, ["matchName", "matchPattern"], ctx, "toFQDNs entry"));
+// The CRD's patterns; it does not require one of the two (./manifests.ts warns when neither or both are given).
+const fqdn = z.strictObject({
+  matchName: z.string().regex(/^([-a-zA-Z0-9_]+[.]?)+$/, "expected a DNS name (letters, digits, '-', '_' and '.')").nullish(),
+  matchPattern: z.string().regex(/^([-a-zA-Z0-9_*]+[.]?)+$/, "expected a DNS name pattern (letters, digits, '-', '_', '*' and '.')").nullish(),
+});
 
 const ciliumIngress = z.strictObject({
   fromEndpoints: z.array(ciliumSelector).nullish(),
@@ -429,7 +444,7 @@ export const ciliumRule = z.strictObject({
   labels: z.array(z.unknown()).nullish(),
   description: z.string().nullish(),
   enableDefaultDeny: z.strictObject({ ingress: z.boolean().nullish(), egress: z.boolean().nullish() }).nullish(),
-});
+}).superRefine((r, ctx) => exactlyOne(r, ["endpointSelector", "nodeSelector"], ctx, "a Cilium rule")); // the CRD's oneOf
 export type RawCiliumRule = z.infer<typeof ciliumRule>;
 
 export const ciliumPolicy = z
