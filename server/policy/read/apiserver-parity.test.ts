@@ -124,6 +124,8 @@ describe("core kinds are validated as the API server validates them", () => {
       for (const e of at) {
         expect(e.line).toBeGreaterThan(0);
         expect(e.message.startsWith(`k.yaml:${e.line}:${e.column}: ${row.at}: `)).toBe(true);
+        // Says why (zod's generic wording would not).
+        expect(e.message).not.toMatch(/Invalid (key|input)/);
       }
     });
   }
