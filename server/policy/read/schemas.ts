@@ -63,21 +63,32 @@ export const ipAddress = z.unknown().transform((v, ctx): string => {
 
 export const protocol = z.enum(["TCP", "UDP", "SCTP"]);
 
-/** Labels as ValidateLabels checks them (keys IsQualifiedName, values IsValidLabelValue). */
-const labelMap = z.record(K.k8sString(K.qualifiedName), K.k8sString(K.labelValue));
-/** A CRD's schema types matchLabels as a plain string map: the API server checks nothing more there. */
-const crdLabelMap = z.record(z.string(), z.string());
+/** ValidateLabels: keys IsQualifiedName, values IsValidLabelValue; issues at `base` + key. */
+function checkLabels(m: Record<string, string>, ctx: Ctx, base: string[]): void {
+  for (const [k, v] of Object.entries(m)) {
+    const key = K.qualifiedName(k);
+    if (key) issue(ctx, `${JSON.stringify(k)}: ${key}`, [...base, k]);
+    const value = K.labelValue(v);
+    if (value) issue(ctx, `${JSON.stringify(v)}: ${value}`, [...base, k]);
+  }
+}
 
 /** ValidateAnnotations: keys are qualified names (compared lower-cased), at most 256 KiB in all. */
-const annotationMap = z.record(z.string(), z.string()).superRefine((m, ctx) => {
+function checkAnnotations(m: Record<string, string>, ctx: Ctx, base: string[]): void {
   let size = 0;
   for (const [k, v] of Object.entries(m)) {
     size += k.length + v.length;
     const why = K.qualifiedName(k.toLowerCase());
-    if (why) issue(ctx, `annotation key ${JSON.stringify(k)}: ${why}`, [k]);
+    if (why) issue(ctx, `annotation key ${JSON.stringify(k)}: ${why}`, [...base, k]);
   }
-  if (size > 256 * 1024) issue(ctx, `annotations must be at most 262144 bytes in all (got ${size})`);
-});
+  if (size > 256 * 1024) issue(ctx, `annotations must be at most 262144 bytes in all (got ${size})`, base);
+}
+
+const stringMap = z.record(z.string(), z.string());
+/** Labels as ValidateLabels checks them; one pass over the map, not a schema per key and value (reading thousands of pods stays fast). */
+const labelMap = stringMap.superRefine((m, ctx) => checkLabels(m, ctx, []));
+/** A CRD's schema types matchLabels as a plain string map: the API server checks nothing more there. */
+const crdLabelMap = stringMap;
 
 export const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 
@@ -118,15 +129,25 @@ export const crdLabelSelector = z.strictObject({
  * namespace a DNS-1123 label, labels and annotation keys; everything else kubectl prints is ignored.
  */
 export function objectMeta(nameRule: (s: string) => string | null = K.dns1123Subdomain) {
-  return z.object({
-    name: z.string().min(1).pipe(K.k8sString(nameRule)),
-    namespace: K.k8sString(K.dns1123Label).nullish(),
-    labels: labelMap.nullish(),
-    annotations: annotationMap.nullish(),
-    resourceVersion: z.string().nullish(),
-    generation: z.number().nullish(),
-    ownerReferences: z.array(z.object({ kind: z.string(), name: z.string() })).nullish(),
-  });
+  return z
+    .object({
+      name: z.string().min(1),
+      namespace: z.string().nullish(),
+      labels: stringMap.nullish(),
+      annotations: stringMap.nullish(),
+      resourceVersion: z.string().nullish(),
+      generation: z.number().nullish(),
+      ownerReferences: z.array(z.object({ kind: z.string(), name: z.string() })).nullish(),
+    })
+    .superRefine((m, ctx) => {
+      // One check per object (names, namespace, labels, annotations) keeps the reader fast.
+      const name = nameRule(m.name);
+      if (name) issue(ctx, `${JSON.stringify(m.name)}: ${name}`, ["name"]);
+      const namespace = m.namespace == null ? null : K.dns1123Label(m.namespace);
+      if (namespace) issue(ctx, `${JSON.stringify(m.namespace)}: ${namespace}`, ["namespace"]);
+      if (m.labels) checkLabels(m.labels, ctx, ["labels"]);
+      if (m.annotations) checkAnnotations(m.annotations, ctx, ["annotations"]);
+    });
 }
 const subdomainMeta = objectMeta();
 
