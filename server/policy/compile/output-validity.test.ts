@@ -10,17 +10,9 @@ import { DEMO_CLUSTERS } from "@/server/seed/demo-data";
 import { builtinTemplatesDir, readDocumentPaths } from "@/server/policy/documents/fs";
 import { instantiateTemplate } from "@/server/policy/documents/template";
 import { demoCluster, demoDocuments } from "@/server/policy/documents/__tests__/demo-cluster";
+import { TEMPLATE_VALUES } from "@/server/policy/documents/__tests__/template-values";
 import { readManifestSources } from "@/server/policy/read/manifests";
 import { compileDocuments } from "./compile";
-
-const TEMPLATE_VALUES: Record<string, Record<string, unknown>> = {
-  "dns-to-kube-dns": { tenant: "checkout", namespace: "checkout" },
-  "egress-to-critical-service": { tenant: "checkout", namespace: "checkout", app: "checkout-api", service: "payments/payments-api" },
-  "ingress-from-ingress-controller": { tenant: "checkout", namespace: "checkout", app: "checkout-web", port: 3000 },
-  "internet-egress-via-gateway": { tenant: "payments", namespace: "payments", app: "psp-adapter", hosts: ["api.stripe.com", "*.adyen.com"], gateway: "pci-egress" },
-  "namespace-default-deny": { tenant: "checkout", namespace: "checkout" },
-  "tenant-east-west-isolation": { tenant: "catalog" },
-};
 
 function templateDocuments() {
   const { templates, errors } = readDocumentPaths([builtinTemplatesDir()]);
