@@ -60,6 +60,27 @@ describe("what the upstream CRDs accept is never refused; what cannot work as wr
     expect(located(r, "warnings").map((w) => w.replace(/^\d+:\d+ /, ""))).toEqual([0, 1].map((j) => `spec.egress[0].toFQDNs[${j}]: a toFQDNs entry needs exactly one of matchName and matchPattern; this one matches nothing`));
   });
 
+  it("accepts a v1alpha1 port with a protocol outside TCP/UDP/SCTP (the CRD has no enum there), warns, and lets it match nothing", () => {
+    const r = read(anp("[{portNumber: {protocol: ICMP, port: 80}}]"));
+    expect(r.errors).toEqual([]);
+    expect(located(r, "warnings")).toEqual([expect.stringMatching(/spec\.ingress\[0\]\.ports\[0\]\.portNumber\.protocol: protocol "ICMP" is not one of TCP, UDP, SCTP: the CRD accepts it, but this port matches nothing$/)]);
+    expect(r.policies.policies[0]!.rules[0]!.ports).toEqual([{ kind: "named", name: "" }]);
+  });
+
+  it("accepts CRD label selector requirements the schema allows (any operator string, In without values), warns, and lets them match nothing", () => {
+    const r = read(cnp("Admin", "  - {action: Deny, to: [{namespaces: {matchExpressions: [{key: a, operator: Like}, {key: b, operator: In}]}}]}\n"));
+    expect(r.errors).toEqual([]);
+    expect(located(r, "warnings").map((w) => w.replace(/^\d+:\d+ /, ""))).toEqual([
+      'spec.egress[0].to[0].namespaces.matchExpressions[0].operator: operator "Like" is not one of In, NotIn, Exists, DoesNotExist: the CRD accepts it, but no label selector can be built from it, so this requirement matches nothing',
+      "spec.egress[0].to[0].namespaces.matchExpressions[1].values: operator In needs a non-empty values list: the CRD accepts it, but no label selector can be built from it, so this requirement matches nothing",
+    ]);
+    const peer = r.policies.policies[0]!.rules[0]!.peers![0]!;
+    expect(peer.kind === "workloads" && peer.selector.namespaces.kind === "selector" ? peer.selector.namespaces.selector.matchExpressions : null).toEqual([
+      { key: "a", operator: "In", values: [] },
+      { key: "b", operator: "In", values: [] },
+    ]);
+  });
+
   it("refuses a NetworkPolicy named Bad_Name! at the name, as the API server does", () => {
     const r = read("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: Bad_Name!\n  namespace: shop\nspec: {podSelector: {}}\n");
     expect(r.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^p\.yaml:4:3: metadata\.name: "Bad_Name!": must be a lowercase RFC 1123 subdomain/)]);

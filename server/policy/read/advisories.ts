@@ -5,7 +5,7 @@
  */
 import { portName } from "../util/k8s-validation";
 import type { PathSeg } from "./yaml";
-import type { RawAdminNetworkPolicy, RawBaselineAdminNetworkPolicy, RawClusterNetworkPolicy } from "./schemas";
+import { PROTOCOLS, requirementProblem, type RawAdminNetworkPolicy, type RawBaselineAdminNetworkPolicy, type RawClusterNetworkPolicy } from "./schemas";
 
 export interface Advisory {
   path: PathSeg[];
@@ -27,6 +27,11 @@ export function anpAdvisories(spec: RawAdminNetworkPolicy["spec"] | RawBaselineA
         if (p.portRange && p.portRange.end < p.portRange.start) out.push({ path: [...at, "portRange", "end"], message: `end ${p.portRange.end} is below start ${p.portRange.start}: this range matches no port` });
         const named = p.namedPort == null ? null : namedPortAdvice(p.namedPort);
         if (named) out.push({ path: [...at, "namedPort"], message: named });
+        const kind = p.portNumber ? "portNumber" : "portRange";
+        const protocol = (p.portNumber ?? p.portRange)?.protocol;
+        if (protocol != null && !(PROTOCOLS as readonly string[]).includes(protocol)) {
+          out.push({ path: [...at, kind, "protocol"], message: `protocol ${JSON.stringify(protocol)} is not one of ${PROTOCOLS.join(", ")}: the CRD accepts it, but this port matches nothing` });
+        }
       });
     });
   }
@@ -44,6 +49,22 @@ export function cnpAdvisories(spec: RawClusterNetworkPolicy["spec"]): Advisory[]
         if (named) out.push({ path: ["spec", dir, i, "protocols", j, "destinationNamedPort"], message: named });
       });
     });
+  }
+  return out;
+}
+
+/** Label selector requirements anywhere under `value` that a CRD accepts but no selector can be built from: they match nothing. */
+export function selectorAdvisories(value: unknown, path: PathSeg[]): Advisory[] {
+  if (value === null || typeof value !== "object") return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => selectorAdvisories(v, [...path, i]));
+  const out: Advisory[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "matchExpressions" && Array.isArray(v)) {
+      v.forEach((r: { key: string; operator: string; values?: string[] | null }, i) => {
+        const p = requirementProblem(r);
+        if (p) out.push({ path: [...path, k, i, p.field], message: `${p.message}: the CRD accepts it, but no label selector can be built from it, so this requirement matches nothing` });
+      });
+    } else out.push(...selectorAdvisories(v, [...path, k]));
   }
   return out;
 }

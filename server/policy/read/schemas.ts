@@ -61,7 +61,8 @@ export const ipAddress = z.unknown().transform((v, ctx): string => {
   return v;
 });
 
-export const protocol = z.enum(["TCP", "UDP", "SCTP"]);
+export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
+export const protocol = z.enum(PROTOCOLS);
 
 /** ValidateLabels: keys IsQualifiedName, values IsValidLabelValue; issues at `base` + key. */
 function checkLabels(m: Record<string, string>, ctx: Ctx, base: string[]): void {
@@ -92,10 +93,18 @@ const crdLabelMap = stringMap;
 
 export const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 
-function requirementValues(r: { operator: string; values?: readonly string[] | null }, ctx: Ctx): void {
+/** Why a requirement cannot be evaluated (an unknown operator, values that do not fit it), or null. */
+export function requirementProblem(r: { operator: string; values?: readonly string[] | null }): { field: "operator" | "values"; message: string } | null {
+  if (!(OPERATORS as readonly string[]).includes(r.operator)) return { field: "operator", message: `operator ${JSON.stringify(r.operator)} is not one of ${OPERATORS.join(", ")}` };
   const n = r.values?.length ?? 0;
-  if ((r.operator === "In" || r.operator === "NotIn") && n === 0) issue(ctx, `operator ${r.operator} needs a non-empty values list`, ["values"]);
-  if ((r.operator === "Exists" || r.operator === "DoesNotExist") && n > 0) issue(ctx, `operator ${r.operator} takes no values`, ["values"]);
+  if ((r.operator === "In" || r.operator === "NotIn") && n === 0) return { field: "values", message: `operator ${r.operator} needs a non-empty values list` };
+  if ((r.operator === "Exists" || r.operator === "DoesNotExist") && n > 0) return { field: "values", message: `operator ${r.operator} takes no values` };
+  return null;
+}
+
+function requirementValues(r: { operator: string; values?: readonly string[] | null }, ctx: Ctx): void {
+  const p = requirementProblem(r);
+  if (p) issue(ctx, p.message, [p.field]);
 }
 
 /** ValidateLabelSelectorRequirement: key a qualified name, values label values, operator and values agreeing. */
@@ -116,12 +125,13 @@ export type RawLabelSelector = z.infer<typeof labelSelector>;
 
 /**
  * A label selector inside a CRD: the schema requires key and operator to be strings and nothing
- * more, so label syntax is not an error there. The operator stays an enum because the engine can
- * only evaluate the four that exist (any other would be refused by every controller too).
+ * more (no enum, no rule on values), so label syntax, an unknown operator or values that do not
+ * fit it are not errors there; ./advisories.ts warns that such a requirement matches nothing.
  */
+const crdRequirement = z.strictObject({ key: z.string(), operator: z.string(), values: z.array(z.string()).nullish() });
 export const crdLabelSelector = z.strictObject({
   matchLabels: crdLabelMap.nullish(),
-  matchExpressions: z.array(z.strictObject({ key: z.string(), operator: z.enum(OPERATORS), values: z.array(z.string()).nullish() }).superRefine(requirementValues)).nullish(),
+  matchExpressions: z.array(crdRequirement).nullish(),
 });
 
 /**
@@ -257,9 +267,10 @@ function anpEgressPeer(withDomainNames: boolean) {
 const anpPort = z
   .strictObject({
     // protocol is required with `default: TCP`, so an omitted one is defaulted, not refused.
-    portNumber: z.strictObject({ protocol: protocol.nullish(), port: portNumber }).nullish(),
+    // The CRD types protocol as a string without an enum: an unknown one is a warning (./advisories.ts).
+    portNumber: z.strictObject({ protocol: z.string().nullish(), port: portNumber }).nullish(),
     namedPort: z.string().nullish(),
-    portRange: z.strictObject({ protocol: protocol.nullish(), start: portNumber, end: portNumber }).nullish(),
+    portRange: z.strictObject({ protocol: z.string().nullish(), start: portNumber, end: portNumber }).nullish(),
   })
   .superRefine((p, ctx) => exactlyOne(p, ["portNumber", "namedPort", "portRange"], ctx, "port"));
 
@@ -376,7 +387,8 @@ export type RawClusterNetworkPolicy = z.infer<typeof clusterNetworkPolicy>;
 // (they carry source prefixes such as `k8s:`).
 const ciliumSelector = z.strictObject({
   matchLabels: z.record(z.string(), K.k8sString(K.labelValue)).nullish(),
-  matchExpressions: crdLabelSelector.shape.matchExpressions,
+  // Cilium's CRD does enumerate the operators.
+  matchExpressions: z.array(crdRequirement.extend({ operator: z.enum(OPERATORS) })).nullish(),
 });
 
 const ciliumPort = z.strictObject({
