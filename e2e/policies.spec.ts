@@ -114,8 +114,20 @@ test("a viewer can read a policy but not save it: the server refuses", async ({ 
   await signIn(page, PEOPLE.viewer.email);
   await page.goto("/policies");
   await expect(page.getByTestId("policy-row").filter({ hasText: "payments-api" }).first()).toBeVisible();
+  // Only what the role can do is offered.
+  await expect(page.getByTestId("read-only-note")).toBeVisible();
+  await expect(page.getByRole("link", { name: "New policy" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Propose change" })).toHaveCount(0);
+  await page.goto("/policies/templates");
+  await expect(page.getByTestId("templates").getByRole("link", { name: /Use this template/ })).toHaveCount(0);
+  await page.goto("/policies/new?template=dns-to-kube-dns");
+  await expect(page.getByRole("button", { name: "Create draft" })).toHaveCount(0);
   await page.goto("/policies/payments-api");
   await expect(page.getByTestId("read-only-note")).toBeVisible();
+  // Read-only fields look read-only, not like empty inputs waiting for text.
+  const description = page.getByRole("form", { name: "Policy form" }).getByLabel("Description");
+  await expect(description).toBeDisabled();
+  expect(await description.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe("rgb(255, 255, 255)");
   await expect(page.getByRole("button", { name: "Save draft" })).toHaveCount(0);
   await page.getByRole("tab", { name: "Compiled", exact: true }).click();
   await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");

@@ -16,14 +16,20 @@ export default async function NewPolicyPage({ searchParams }: { searchParams: Pr
   const api = await serverCaller();
   const me = await api.org.me();
   const authorTenant = me.grants.find((g) => g.role !== "viewer" && g.tenantName)?.tenantName ?? null;
-  const mayDraft = me.grants.some((g) => g.role !== "viewer");
+  const mayDraft = me.mayDraft;
 
   if (template) {
     const found = (await api.policies.templates()).find((t) => t.id === template);
     return (
       <>
         <PageHeader title="New policy from a template" description={<Link href="/policies/templates" className="text-brand-700 hover:underline">All templates</Link>} />
-        {found ? <TemplateForm template={found} tenant={authorTenant} /> : <Notice tone="error">There is no template named “{template}”.</Notice>}
+        {!found ? (
+          <Notice tone="error">There is no template named “{template}”.</Notice>
+        ) : mayDraft ? (
+          <TemplateForm template={found} tenant={authorTenant} />
+        ) : (
+          <Notice>Read only: creating a draft from a template needs the author role.</Notice>
+        )}
       </>
     );
   }
