@@ -125,6 +125,15 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     await expect(admin.audit.list({ from: new Date("2026-02-01"), to: new Date("2026-01-01") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
+  it("lets only organisation-wide readers verify the chain: a tenant-scoped user is refused", async () => {
+    const admin = await callerFor(database().db, ADMIN);
+    const [payments] = await database().db.select().from(tenants).where(eq(tenants.name, "payments"));
+    const { id } = await admin.settings.createUser({ name: "Tess Tenant", email: "tess.tenant@acme.example", password: "a-good-password" });
+    await admin.settings.addMembership({ userId: id, tenantId: payments!.id, role: "admin", committeeFunction: null });
+    expect(await trpcCode((await callerFor(database().db, "tess.tenant@acme.example")).audit.verify())).toBe("FORBIDDEN");
+    expect(await trpcCode((await callerFor(database().db, VIEWER)).audit.verify())).toBe("OK");
+  });
+
   it("reports the chain as intact after all these mutations", async () => {
     const admin = await callerFor(database().db, ADMIN);
     const result = await admin.audit.verify();

@@ -1,9 +1,21 @@
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { listAuditEvents, verifyAuditTrail } from "@/server/audit/query";
 import { readableTenantIds } from "@/server/auth/authorize";
 import { protectedProcedure, router } from "../init";
 
 const PAGE = 50;
+
+/**
+ * The chain spans every tenant (its counts and head hash are organisation-wide):
+ * only callers with an organisation-wide grant (auditors, admins) may check it.
+ */
+const organisationReaderProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (readableTenantIds(ctx.actor) !== undefined) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `Verifying the audit chain needs an organisation-wide role (auditor or admin); you are signed in as ${ctx.actor.label}.` });
+  }
+  return next();
+});
 
 export const auditRouter = router({
   list: protectedProcedure
@@ -24,5 +36,5 @@ export const auditRouter = router({
       const rows = await listAuditEvents(ctx.db, { ...filter, beforeSeq: cursor, tenantIds: readableTenantIds(ctx.actor), limit: PAGE + 1 });
       return { events: rows.slice(0, PAGE), nextBeforeSeq: rows.length > PAGE ? rows[PAGE - 1]!.seq : null };
     }),
-  verify: protectedProcedure.query(async ({ ctx }) => ({ ...(await verifyAuditTrail(ctx.db)), verifiedAt: new Date() })),
+  verify: organisationReaderProcedure.query(async ({ ctx }) => ({ ...(await verifyAuditTrail(ctx.db)), verifiedAt: new Date() })),
 });
