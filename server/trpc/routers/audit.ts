@@ -1,8 +1,10 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { exportCheckpoint } from "@/server/audit/checkpoints";
+import { auditSettings } from "@/server/audit/keys";
 import { listAuditEvents, verifyAuditTrail } from "@/server/audit/query";
 import { readableTenantIds } from "@/server/auth/authorize";
-import { protectedProcedure, router } from "../init";
+import { adminProcedure, protectedProcedure, router } from "../init";
 
 const PAGE = 50;
 
@@ -37,4 +39,9 @@ export const auditRouter = router({
       return { events: rows.slice(0, PAGE), nextBeforeSeq: rows.length > PAGE ? rows[PAGE - 1]!.seq : null };
     }),
   verify: organisationReaderProcedure.query(async ({ ctx }) => ({ ...(await verifyAuditTrail(ctx.db)), verifiedAt: new Date() })),
+  /** Exports a signed checkpoint of the head now (the server also does it every AUDIT_CHECKPOINT_SECONDS). */
+  checkpoint: adminProcedure.mutation(async ({ ctx }) => {
+    const checkpoint = await exportCheckpoint(ctx.db, auditSettings(), { actor: ctx.actor, requestId: ctx.requestId });
+    return { seq: checkpoint!.seq, hash: checkpoint!.hash, at: checkpoint!.at };
+  }),
 });

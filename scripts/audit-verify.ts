@@ -1,0 +1,30 @@
+// `npm run audit:verify`: checks the keyed hash chain and the exported checkpoints.
+// Exit 0: intact; 1: tampered (the message names the first bad event); 2: cannot check.
+import { auditSettings } from "@/server/audit/keys";
+import { verifyAuditTrail } from "@/server/audit/query";
+import { openConfiguredDatabase } from "./open-configured-database";
+
+function fail(error: unknown): never {
+  console.error(`audit:verify: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+
+const settings = (() => {
+  try {
+    return auditSettings();
+  } catch (error) {
+    return fail(error);
+  }
+})();
+const handle = await openConfiguredDatabase().catch(fail);
+const result = await verifyAuditTrail(handle.db, settings).finally(() => handle.close());
+if (!result.ok) {
+  console.error(`TAMPERED: ${result.reason}. ${result.checked} event(s) before it verified.`);
+  process.exit(1);
+}
+console.log(`Audit chain intact: ${result.checked} event(s), head #${result.headSeq} ${result.headHash}.`);
+console.log(
+  result.checkpoint
+    ? `The newest checkpoint in ${settings.checkpointFile} (#${result.checkpoint.seq}, exported ${result.checkpoint.at}) is in the chain.`
+    : `No checkpoint in ${settings.checkpointFile}: a deleted tail cannot be detected until one is exported (npm run audit:checkpoint).`,
+);
