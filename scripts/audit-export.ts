@@ -1,11 +1,8 @@
 // `npm run audit:export`: every audit event as one JSON line, in chain order, to stdout.
 import { auditEventsInOrder } from "@/server/audit/query";
-import { openConfiguredDatabase } from "./open-configured-database";
+import { openForAudit } from "./audit-script";
 
-const handle = await openConfiguredDatabase().catch((error: unknown) => {
-  console.error(`audit:export: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(2);
-});
+const { handle } = await openForAudit("audit:export");
 try {
   for await (const event of auditEventsInOrder(handle.db)) {
     // Respect back-pressure: a SIEM pipe may read slower than the database answers.

@@ -1,22 +1,9 @@
 // `npm run audit:verify`: checks the keyed hash chain and the exported checkpoints.
 // Exit 0: intact; 1: tampered (the message names the first bad event); 2: cannot check.
-import { auditSettings } from "@/server/audit/keys";
 import { verifyAuditTrail } from "@/server/audit/query";
-import { openConfiguredDatabase } from "./open-configured-database";
+import { openForAudit } from "./audit-script";
 
-function fail(error: unknown): never {
-  console.error(`audit:verify: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(2);
-}
-
-const settings = (() => {
-  try {
-    return auditSettings();
-  } catch (error) {
-    return fail(error);
-  }
-})();
-const handle = await openConfiguredDatabase().catch(fail);
+const { settings, handle } = await openForAudit("audit:verify");
 const result = await verifyAuditTrail(handle.db, settings).finally(() => handle.close());
 if (!result.ok) {
   console.error(`TAMPERED: ${result.reason}. ${result.checked} event(s) before it verified.`);

@@ -50,6 +50,14 @@ async function failure(promise: Promise<unknown>): Promise<TRPCError> {
 describe(`policy services on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
   const db = () => database().db;
+  /** PostgreSQL: waits until `n` sessions of this database wait for a lock. */
+  async function lockWaiters(n: number) {
+    await vi.waitFor(async () => {
+      // postgres.js returns the rows as an array.
+      const waiting = (await db().execute(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as unknown as { n: number }[];
+      expect(waiting[0]?.n).toBe(n);
+    }, { timeout: 20_000, interval: 50 });
+  }
   async function counts() {
     const [p] = await db().select({ n: count() }).from(policies);
     const [v] = await db().select({ n: count() }).from(policyVersions);
@@ -243,11 +251,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     const saves = [1, 2].map((n) => author.policies.saveDraft({ policyName: "payments-batch", baseVersion: base.version, yaml: base.yaml.replace(/description: .*/, `description: held edit ${n}`), message: "" }));
     // Both saves are inside their transactions, waiting for a lock, before the holder lets go. Without the row
     // lock they would both have read the same latest version by then, and the second would hit the unique index.
-    await vi.waitFor(async () => {
-      // postgres.js returns the rows as an array.
-      const waiting = (await db().execute(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as unknown as { n: number }[];
-      expect(waiting[0]?.n).toBe(2);
-    }, { timeout: 20_000, interval: 50 });
+    await lockWaiters(2);
     release();
     await holder;
     const results = await Promise.allSettled(saves);
@@ -397,12 +401,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     }
     const before = await counts();
     const proposals = [1, 2].map((n) => security.policies.proposeChange({ title: `Search ${n}`, description: "", policies: ["search"] }));
-    if (testDatabaseKind() === "postgres") {
-      await vi.waitFor(async () => {
-        const waiting = (await db().execute(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as unknown as { n: number }[];
-        expect(waiting[0]?.n).toBe(2);
-      }, { timeout: 20_000, interval: 50 });
-    }
+    if (testDatabaseKind() === "postgres") await lockWaiters(2);
     release();
     await holder;
     const results = await Promise.allSettled(proposals);
