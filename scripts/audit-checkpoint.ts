@@ -5,4 +5,4 @@ import { openForAudit } from "./audit-script";
 
 const { settings, handle } = await openForAudit("audit:checkpoint");
 const checkpoint = await exportCheckpoint(handle.db, settings).finally(() => handle.close());
-console.log(`Checkpoint of head #${checkpoint!.seq} ${checkpoint!.hash} appended to ${settings.checkpointFile}.`);
+console.log(`Checkpoint of head #${checkpoint.seq} ${checkpoint.hash} appended to ${settings.checkpointFile}.`);

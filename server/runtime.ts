@@ -6,7 +6,7 @@ import path from "node:path";
 import { inArray } from "drizzle-orm";
 import { databaseTarget, openDatabase, type Database, type DatabaseHandle } from "@/db/client";
 import { user } from "@/db/schema";
-import { exportCheckpoint } from "@/server/audit/checkpoints";
+import { exportCheckpointIfChanged } from "@/server/audit/checkpoints";
 import { auditSettingsFromEnv, configureAudit, type AuditSettings } from "@/server/audit/keys";
 import { createAuth, type Auth } from "@/server/auth/auth";
 import { demoExposedMessage, demoRefusedOnHost, env, type Env } from "@/server/env";
@@ -44,7 +44,7 @@ export async function createRuntime(config: Env): Promise<Runtime> {
     const auth = createAuth(database.db, config, secret);
     if (config.POLICYPLANE_DEMO === "on") await seedDemoOrganisation(database.db);
     // Seal whatever the chain holds now (including events from before it was keyed) outside the database.
-    await exportCheckpoint(database.db, audit, { onlyIfChanged: true });
+    await exportCheckpointIfChanged(database.db, audit);
     return { database, auth, env: config, audit };
   } catch (error) {
     await database.close();

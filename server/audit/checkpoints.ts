@@ -61,19 +61,12 @@ export function readCheckpoints(file: string, keyring: AuditKeyring): Checkpoint
 /**
  * Seals the current head: records an `audit.checkpoint` event, then (once that
  * is committed) appends the signed head, that event, to the checkpoint file.
- * With `onlyIfChanged`, nothing happens when the newest checkpoint is still the head.
  */
 export async function exportCheckpoint(
   db: Database,
   settings: AuditSettings,
-  { onlyIfChanged = false, actor = systemActor("audit checkpoint"), requestId = `checkpoint-${Date.now()}` }: { onlyIfChanged?: boolean; actor?: Actor; requestId?: string } = {},
-): Promise<SignedCheckpoint | null> {
-  if (onlyIfChanged) {
-    const [head] = await db.select({ seq: auditEvents.seq }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-    const read = readCheckpoints(settings.checkpointFile, settings.keyring);
-    const newest = read.ok ? Math.max(0, ...read.checkpoints.map((c) => c.seq)) : -1;
-    if ((head?.seq ?? 0) === newest) return null;
-  }
+  { actor = systemActor("audit checkpoint"), requestId = `checkpoint-${Date.now()}` }: { actor?: Actor; requestId?: string } = {},
+): Promise<SignedCheckpoint> {
   const ctx = { db, actor, requestId };
   const sealed = await withTransaction(ctx, (tx) =>
     recordAudit(tx, { action: "audit.checkpoint", targetType: "audit_chain", targetId: path.basename(settings.checkpointFile), after: { file: settings.checkpointFile } }),
@@ -84,11 +77,19 @@ export async function exportCheckpoint(
   return line;
 }
 
+/** Exports a checkpoint unless the newest one in the file is still the head (an idle trail gets no new events). */
+export async function exportCheckpointIfChanged(db: Database, settings: AuditSettings): Promise<SignedCheckpoint | null> {
+  const [head] = await db.select({ seq: auditEvents.seq }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+  const read = readCheckpoints(settings.checkpointFile, settings.keyring);
+  const newest = read.ok ? Math.max(0, ...read.checkpoints.map((c) => c.seq)) : -1;
+  return (head?.seq ?? 0) === newest ? null : exportCheckpoint(db, settings);
+}
+
 /** Exports a checkpoint every `checkpointSeconds` while the head moves; returns how to stop. */
 export function scheduleCheckpoints(db: Database, settings: AuditSettings, log: (message: string, error?: unknown) => void): () => void {
   if (settings.checkpointSeconds === 0) return () => {};
   const timer = setInterval(() => {
-    exportCheckpoint(db, settings, { onlyIfChanged: true }).catch((error: unknown) => log("could not export an audit checkpoint", error));
+    exportCheckpointIfChanged(db, settings).catch((error: unknown) => log("could not export an audit checkpoint", error));
   }, settings.checkpointSeconds * 1000);
   timer.unref();
   return () => clearInterval(timer);

@@ -134,6 +134,16 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     expect(await trpcCode((await callerFor(database().db, VIEWER)).audit.verify())).toBe("OK");
   });
 
+  it("exports a signed checkpoint on an admin's demand, audited as theirs, and refuses it to others", async () => {
+    const author = await callerFor(database().db, AUTHOR);
+    expect(await trpcCode(author.audit.checkpoint())).toBe("FORBIDDEN");
+    const admin = await callerFor(database().db, ADMIN);
+    const checkpoint = await admin.audit.checkpoint();
+    const [event] = await database().db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    expect(event).toMatchObject({ seq: checkpoint.seq, hash: checkpoint.hash, action: "audit.checkpoint", actorLabel: ADMIN });
+    expect(await admin.audit.verify()).toMatchObject({ ok: true, checkpoint: { seq: checkpoint.seq, hash: checkpoint.hash } });
+  });
+
   it("reports the chain as intact after all these mutations", async () => {
     const admin = await callerFor(database().db, ADMIN);
     const result = await admin.audit.verify();

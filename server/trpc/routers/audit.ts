@@ -41,7 +41,7 @@ export const auditRouter = router({
   verify: organisationReaderProcedure.query(async ({ ctx }) => ({ ...(await verifyAuditTrail(ctx.db)), verifiedAt: new Date() })),
   /** Exports a signed checkpoint of the head now (the server also does it every AUDIT_CHECKPOINT_SECONDS). */
   checkpoint: adminProcedure.mutation(async ({ ctx }) => {
-    const checkpoint = await exportCheckpoint(ctx.db, auditSettings(), { actor: ctx.actor, requestId: ctx.requestId });
-    return { seq: checkpoint!.seq, hash: checkpoint!.hash, at: checkpoint!.at };
+    const { seq, hash, at } = await exportCheckpoint(ctx.db, auditSettings(), { actor: ctx.actor, requestId: ctx.requestId });
+    return { seq, hash, at };
   }),
 });
