@@ -1,16 +1,18 @@
 "use client";
 
 // The policy editor: the visual form and the YAML view edit one text; beside
-// them the engine's live findings, the workloads the subject selects and the
-// compiled output. "Save draft" writes a new immutable version on the server.
+// the form, in tabs with the YAML, the engine's live findings, the workloads the
+// subject selects and the compiled output. "Save draft" writes a new immutable version on the server.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
+import { useDebounced } from "@/components/ui/use-debounced";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Input, Notice, Select } from "@/components/ui/primitives";
+import { Tabs } from "@/components/ui/tabs";
 import { useLeaveWarning, useLocalDraft, type LocalDraft } from "@/components/ui/unsaved-edits";
 import { formatPath } from "@/server/policy/read/yaml";
 import { locateInYaml, readPolicyYaml, type YamlProblem } from "@/server/policies/yaml";
@@ -20,15 +22,6 @@ import { PolicyForm } from "./policy-form";
 import { ProposeChangeButton } from "./propose-change";
 import { YamlEditor } from "./yaml-editor";
 import { applyFormEdit } from "./yaml-patch";
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
 
 const severityTone = { error: "red", warning: "amber", info: "slate" } as const;
 
@@ -224,68 +217,94 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
             isNew={start.name === null}
           />
         </Card>
-        <Card title="YAML" className="min-w-0 self-start xl:sticky xl:top-4">
-          <YamlEditor value={text} onChange={setText} problems={problems} readOnly={!start.mayDraft} label="Policy YAML" />
-          <ul className="mt-2 space-y-1 text-xs" data-testid="yaml-problems">
-            {problems
-              .filter((p) => p.severity === "error")
-              .map((p, i) => (
-                <li key={i} className="text-rose-700">
-                  {p.line > 0 ? `Line ${p.line}, column ${p.column}: ` : ""}
-                  {p.path ? <span className="font-mono">{p.path}</span> : null} {p.message}
-                </li>
-              ))}
-          </ul>
-        </Card>
-      </div>
-
-      <div className="grid gap-4 xl:grid-cols-4">
-        <Card title="Lint" className="min-w-0">
-          <div data-testid="lint-findings">
-            {!fresh ? (
-              <p className="text-xs text-slate-500">{errorCount > 0 && !analysis.isFetching ? "Fix the errors to lint." : "Checking…"}</p>
-            ) : findings.length === 0 ? (
-              <p className="text-xs text-emerald-700">No findings.</p>
-            ) : (
-              <ul className="space-y-1.5 text-xs">
-                {findings.map((f, i) => (
-                  <li key={i}>
-                    <Badge tone={severityTone[f.severity]}>{f.severity}</Badge> <span className="font-mono text-slate-500">{f.id}</span> {f.line > 0 ? <span className="text-slate-500">line {f.line}:</span> : null} {f.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
-        </Card>
-        <Card title={`Matched workloads${fresh ? ` (${matches.length})` : ""}`} className="min-w-0">
-          <ul className="max-h-64 space-y-0.5 overflow-auto font-mono text-xs" data-testid="matched-workloads">
-            {matches.map((m) => (
-              <li key={`${m.cluster}/${m.namespace}/${m.name}`}>
-                <span className="text-slate-400">{m.cluster}</span> {m.namespace}/{m.name}
-              </li>
-            ))}
-          </ul>
-          {fresh && matches.length === 0 ? <p className="text-xs text-amber-800">The subject selects no workload in any cluster.</p> : null}
-        </Card>
-        <Card
-          title="Compiled"
-          className="min-w-0 xl:col-span-2"
-          actions={
-            <div className="flex gap-1">
-              <Select aria-label="Cluster" className="py-0.5 text-xs" value={cluster ?? analysis.data?.compiled?.cluster ?? ""} onChange={(e) => setCluster(e.target.value)}>
-                {(analysis.data?.clusters ?? []).map((c) => (
-                  <option key={c.name}>{c.name}</option>
-                ))}
-              </Select>
-              <Select aria-label="Admin target" className="py-0.5 text-xs" value={target} onChange={(e) => setTarget(e.target.value as "anp" | "cnp-v1alpha2")}>
-                <option value="anp">ANP v1alpha1</option>
-                <option value="cnp-v1alpha2">CNP v1alpha2</option>
-              </Select>
-            </div>
-          }
-        >
-          {analysis.data?.compiled ? <CompiledOutput compiled={analysis.data.compiled} policyName={name} /> : <p className="text-xs text-slate-500">Shown once the YAML is valid.</p>}
-        </Card>
+        <div className="min-w-0 self-start xl:sticky xl:top-4">
+          <Tabs
+            label="Policy views"
+            tabs={[
+              {
+                id: "yaml",
+                label: "YAML",
+                content: (
+                  <>
+                    <YamlEditor value={text} onChange={setText} problems={problems} readOnly={!start.mayDraft} label="Policy YAML" />
+                    <ul className="mt-2 space-y-1 text-xs" data-testid="yaml-problems">
+                      {problems
+                        .filter((p) => p.severity === "error")
+                        .map((p, i) => (
+                          <li key={i} className="text-rose-700">
+                            {p.line > 0 ? `Line ${p.line}, column ${p.column}: ` : ""}
+                            {p.path ? <span className="font-mono">{p.path}</span> : null} {p.message}
+                          </li>
+                        ))}
+                    </ul>
+                  </>
+                ),
+              },
+              {
+                id: "lint",
+                label: (
+                  <>
+                    Lint{" "}
+                    {fresh && findings.length > 0 ? <Badge tone={findings.some((f) => f.severity === "error") ? "red" : findings.some((f) => f.severity === "warning") ? "amber" : "slate"}>{findings.length}</Badge> : null}
+                  </>
+                ),
+                content: (
+                  <div data-testid="lint-findings">
+                    {!fresh ? (
+                      <p className="text-xs text-slate-500">{errorCount > 0 && !analysis.isFetching ? "Fix the errors to lint." : "Checking…"}</p>
+                    ) : findings.length === 0 ? (
+                      <p className="text-xs text-emerald-700">No findings.</p>
+                    ) : (
+                      <ul className="space-y-1.5 text-xs">
+                        {findings.map((f, i) => (
+                          <li key={i}>
+                            <Badge tone={severityTone[f.severity]}>{f.severity}</Badge> <span className="font-mono text-slate-500">{f.id}</span> {f.line > 0 ? <span className="text-slate-500">line {f.line}:</span> : null} {f.message}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </div>
+                ),
+              },
+              {
+                id: "matched",
+                label: `Matched workloads${fresh ? ` (${matches.length})` : ""}`,
+                content: (
+                  <>
+                    <ul className="max-h-[32rem] space-y-0.5 overflow-auto font-mono text-xs" data-testid="matched-workloads">
+                      {matches.map((m) => (
+                        <li key={`${m.cluster}/${m.namespace}/${m.name}`}>
+                          <span className="text-slate-400">{m.cluster}</span> {m.namespace}/{m.name}
+                        </li>
+                      ))}
+                    </ul>
+                    {fresh && matches.length === 0 ? <p className="text-xs text-amber-800">The subject selects no workload in any cluster.</p> : null}
+                  </>
+                ),
+              },
+              {
+                id: "compiled",
+                label: "Compiled",
+                content: (
+                  <>
+                    <div className="mb-3 flex gap-2">
+                      <Select aria-label="Cluster" className="py-0.5 text-xs" value={cluster ?? analysis.data?.compiled?.cluster ?? ""} onChange={(e) => setCluster(e.target.value)}>
+                        {(analysis.data?.clusters ?? []).map((c) => (
+                          <option key={c.name}>{c.name}</option>
+                        ))}
+                      </Select>
+                      <Select aria-label="Admin target" className="py-0.5 text-xs" value={target} onChange={(e) => setTarget(e.target.value as "anp" | "cnp-v1alpha2")}>
+                        <option value="anp">ANP v1alpha1</option>
+                        <option value="cnp-v1alpha2">CNP v1alpha2</option>
+                      </Select>
+                    </div>
+                    {analysis.data?.compiled ? <CompiledOutput compiled={analysis.data.compiled} policyName={name} /> : <p className="text-xs text-slate-500">Shown once the YAML is valid.</p>}
+                  </>
+                ),
+              },
+            ]}
+          />
+        </div>
       </div>
     </div>
   );
