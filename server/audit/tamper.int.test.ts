@@ -107,6 +107,21 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
     expect(result).toMatchObject({ ok: false, checked: 4, brokenAtSeq: 5, reason: expect.stringMatching(/newest events were deleted: the chain ends at #4, .* signed #6 as its head/) });
   });
 
+  it("accepts the unkeyed events of an installation from before the keyed chain once a checkpoint seals them", async () => {
+    // What an older version left behind: the same trail with plain SHA-256 hashes and no key ids.
+    const rows = await handle.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
+    let prevHash = GENESIS_HASH;
+    for (const row of rows) {
+      const hash = legacyEventHash(prevHash, { ...row, keyId: null });
+      await asOwner(handle, sql`UPDATE audit_events SET key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
+      prevHash = hash;
+    }
+    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 1, reason: expect.stringContaining("no signed checkpoint covers them") });
+    // The first start after the upgrade exports a checkpoint; from then on the old events are sealed.
+    expect(await exportCheckpointIfChanged(handle.db, settings)).toMatchObject({ seq: 6 });
+    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: true, checked: 6 });
+  });
+
   it("refuses a checkpoint file whose head was edited to match a shortened chain", async () => {
     await exportCheckpoint(handle.db, settings);
     const line = JSON.parse(readFileSync(settings.checkpointFile, "utf8")) as Record<string, unknown>;
