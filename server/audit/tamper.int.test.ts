@@ -24,6 +24,17 @@ async function asOwner(handle: DatabaseHandle, statement: ReturnType<typeof sql>
   }
 }
 
+/** Recomputes every event's hash as plain SHA-256 without a key id: what anyone can do without the key. */
+async function rehashWithoutKey(handle: DatabaseHandle) {
+  const rows = await handle.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
+  let prevHash = GENESIS_HASH;
+  for (const row of rows) {
+    const hash = legacyEventHash(prevHash, { ...row, keyId: null });
+    await asOwner(handle, sql`UPDATE audit_events SET key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
+    prevHash = hash;
+  }
+}
+
 describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
   let handle: DatabaseHandle;
   let settings: AuditSettings;
@@ -78,13 +89,7 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
 
   it("detects a whole trail rewritten without the key against the exported checkpoint", async () => {
     await exportCheckpoint(handle.db, settings);
-    const rows = await handle.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
-    let prevHash = GENESIS_HASH;
-    for (const row of rows) {
-      const hash = legacyEventHash(prevHash, { ...row, keyId: null });
-      await asOwner(handle, sql`UPDATE audit_events SET key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
-      prevHash = hash;
-    }
+    await rehashWithoutKey(handle);
     expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 6, reason: expect.stringContaining("not the event the checkpoint") });
   });
 
@@ -109,13 +114,7 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
 
   it("accepts the unkeyed events of an installation from before the keyed chain once a checkpoint seals them", async () => {
     // What an older version left behind: the same trail with plain SHA-256 hashes and no key ids.
-    const rows = await handle.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
-    let prevHash = GENESIS_HASH;
-    for (const row of rows) {
-      const hash = legacyEventHash(prevHash, { ...row, keyId: null });
-      await asOwner(handle, sql`UPDATE audit_events SET key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
-      prevHash = hash;
-    }
+    await rehashWithoutKey(handle);
     expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 1, reason: expect.stringContaining("no signed checkpoint covers them") });
     // The first start after the upgrade exports a checkpoint; from then on the old events are sealed.
     expect(await exportCheckpointIfChanged(handle.db, settings)).toMatchObject({ seq: 6 });
