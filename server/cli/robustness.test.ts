@@ -40,6 +40,20 @@ spec:
 );
 
 describe("the policyplane CLI on bad input", () => {
+  it("validate refuses a NetworkPolicy named Bad_Name! with file:line:col and the field, exit 1, and only warns about what the CRDs accept", () => {
+    const bad = join(dir, "bad-name.yaml");
+    writeFileSync(bad, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: Bad_Name!\n  namespace: shop\nspec: {podSelector: {}}\n");
+    const res = run("validate", bad);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:4:3: metadata\\.name: "Bad_Name!": must be a lowercase RFC 1123 subdomain`, "m"));
+    noStack(res.stdout + res.stderr);
+    const pass = join(dir, "baseline-pass.yaml");
+    writeFileSync(pass, "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}\nspec:\n  tier: Baseline\n  priority: 1\n  subject: {namespaces: {}}\n  egress: [{action: Pass, to: [{namespaces: {}}]}]\n");
+    const ok = run("validate", pass);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^warning: .+spec\.egress\[0\]\.action: action Pass in tier Baseline has no effect/m);
+  });
+
   it("refuses an --time that is not an instant instead of treating every exception as active", () => {
     const res = run("explain", "--manifests", cluster, "--from", "shop/web", "--to", "shop/web", "--port", "80", "--time", "yesterday-ish");
     expect(res.status).toBe(2);
