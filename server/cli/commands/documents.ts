@@ -4,7 +4,7 @@
  * (file:line:col errors) or an error-severity lint finding, 2 usage errors.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { z } from "zod";
 import { readManifestPaths } from "../../policy/read/fs";
 import { parseSource } from "../../policy/read/yaml";
@@ -115,8 +115,17 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
       failed = true;
       continue;
     }
-    for (const o of r.objects) {
-      const file = join(opts.out, o.path);
+    // Names come from the documents and the cluster model: one such as `../../x` must not place a file outside --out.
+    const root = resolve(opts.out);
+    const files = r.objects.map((o) => ({ o, file: resolve(root, o.path) }));
+    const escaping = files.filter(({ file }) => !isInside(root, file));
+    if (escaping.length > 0) {
+      for (const { o } of escaping) io.err(`${o.path}: resolves outside --out ${opts.out} (the namespace or object name is not a valid Kubernetes name); refusing to write it\n`);
+      io.err(`cluster ${cluster.name}: ${escaping.length} object(s) would be written outside --out; nothing written for it\n`);
+      failed = true;
+      continue;
+    }
+    for (const { o, file } of files) {
       try {
         mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, toYaml([o]));
@@ -129,6 +138,12 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
   }
   io.err(`wrote ${written} file(s) under ${opts.out}\n`);
   return failed ? 1 : 0;
+}
+
+/** True when `file` is strictly below `root` (both absolute and resolved). */
+function isInside(root: string, file: string): boolean {
+  const rel = relative(root, file);
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 const taxonomySchema = z.strictObject({

@@ -13,6 +13,8 @@
  *   and CIDR peers of exceptions (the mirrored direction cannot select pods by address);
  * - named ports used with another protocol than the container port declares
  *   (ANP namedPort carries no protocol);
+ * - named ports on admin-layer rules with CIDR peers (the CRDs refuse named ports next to
+ *   networks peers, so the compiler keeps only the numbered ports for those peers and says so);
  * - more than one baseline policy with target "anp" (BANP v1alpha1 is a singleton);
  * - services (resolved to workloads by the lowering, before compilation);
  * `via` rules are included: their pod-to-gateway leg is compiled to NetworkPolicy/ANP and
@@ -115,9 +117,15 @@ const scope = fc.option(fc.oneof(fc.constant({ regions: ["eu"] }), fc.constant({
 /** An egress rule to internet hosts through the egress gateway. */
 const viaRule = fc.record({ direction: fc.constant("egress" as const), peers: fc.constant([{ dns: "api.example.com" }]), ports, via: fc.constant("egress-gw") });
 
+function numberedPortsWithCidrs<R extends { peers: Peer[]; ports?: { port: number | string }[] | undefined }>(r: R): R {
+  if (!r.ports || !r.peers.some((p) => "cidr" in p)) return r;
+  const numbered = r.ports.filter((p) => typeof p.port === "number");
+  return { ...r, ports: numbered.length > 0 ? numbered : undefined };
+}
+
 function adminRule(actions: ("allow" | "deny" | "pass")[]) {
   return fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom("ingress" as const, "egress" as const).chain((direction) => fc.record({ direction: fc.constant(direction), action: fc.constantFrom(...actions), peers: peersFor(direction, "admin"), ports })) },
+    { weight: 6, arbitrary: fc.constantFrom("ingress" as const, "egress" as const).chain((direction) => fc.record({ direction: fc.constant(direction), action: fc.constantFrom(...actions), peers: peersFor(direction, "admin"), ports }).map(numberedPortsWithCidrs)) },
     { weight: 1, arbitrary: viaRule.map((r) => ({ ...r, action: "allow" as const })) },
   );
 }

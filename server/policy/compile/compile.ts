@@ -391,13 +391,13 @@ function renderAdminRules(ctx: Ctx, p: Policy, rules: readonly PolicyRule[], bas
     if (r.ports?.some((x) => namedPortProtocolDiffers(ctx, x))) {
       warn(ctx, r.ref, "AdminNetworkPolicy named ports carry no protocol: a container port of that name with another protocol would also match");
     }
-    if (peers.length > 0) {
+    for (const part of namedPortParts(ctx, r, peers)) {
       const rule: Json = {
         name: (r.ref.ruleName ?? `${r.ref.kind === "Policy" ? "rule" : r.ref.kind.toLowerCase()}-${r.ref.ruleIndex}`).slice(0, 100),
         action: v2 ? CNP_ACTION[r.action] : ANP_ACTION[r.action],
-        [r.direction === "ingress" ? "from" : "to"]: peers,
+        [r.direction === "ingress" ? "from" : "to"]: part.peers,
       };
-      if (r.ports) rule[v2 ? "protocols" : "ports"] = r.ports.map(v2 ? cnpProtocol : anpPort);
+      if (part.ports) rule[v2 ? "protocols" : "ports"] = part.ports.map(v2 ? cnpProtocol : anpPort);
       if (baseline && r.action === "pass") warn(ctx, r.ref, "baseline rules cannot pass; not compiled");
       else out[r.direction].push(rule);
     }
@@ -413,6 +413,21 @@ function renderAdminRules(ctx: Ctx, p: Policy, rules: readonly PolicyRule[], bas
     }
   }
   return out;
+}
+
+/**
+ * The CRDs refuse a named port next to networks, nodes or domainNames peers (CEL on egress rules:
+ * those peers have no named ports), so such a rule renders as two: the pod peers with every port,
+ * the other peers with the numbered ports only (none left: those peers are not compiled).
+ */
+function namedPortParts(ctx: Ctx, r: PolicyRule, peers: Json[]): { peers: Json[]; ports: readonly PortMatch[] | null }[] {
+  if (peers.length === 0) return [];
+  if (!r.ports?.some((x) => x.kind === "named")) return [{ peers, ports: r.ports }];
+  const pods = peers.filter((x) => x.pods !== undefined || x.namespaces !== undefined);
+  const others = peers.filter((x) => x.pods === undefined && x.namespaces === undefined);
+  const numbered = r.ports.filter((x) => x.kind !== "named");
+  if (others.length > 0 && numbered.length === 0) warn(ctx, r.ref, "named ports cannot apply to networks, nodes or domain names (the CRDs refuse the combination); those peers are not compiled");
+  return [...(pods.length > 0 ? [{ peers: pods, ports: r.ports }] : []), ...(others.length > 0 && numbered.length > 0 ? [{ peers: others, ports: numbered }] : [])];
 }
 
 function namedPortProtocolDiffers(ctx: Ctx, p: PortMatch): boolean {
