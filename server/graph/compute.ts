@@ -6,8 +6,8 @@ import type { ClusterModel } from "@/server/policy/model";
 import { lowerDocuments } from "@/server/policy/documents/lower";
 import type { LocatedDocument } from "@/server/policy/documents/read";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
-import { buildClusterGraph, mergeGraphs, type ClusterGraph } from "./build";
-import { diffGraphs } from "./diff";
+import { buildScaledClusterGraph, diffAggregated, GRAPH_LIMITS, type GraphLimits } from "./aggregate";
+import { mergeGraphs, type ClusterGraph } from "./build";
 import type { GraphData, GraphWarning, OverlayPath } from "./types";
 
 export interface ClusterInput {
@@ -25,6 +25,8 @@ export interface ClusterState {
   cluster: string;
   evaluator: Evaluator;
   data: ClusterGraph;
+  /** Namespace-level graph (a large cluster, aggregate.ts): workload-level edges are computed per opened namespace. */
+  aggregated: boolean;
   /** Lowering warnings for this cluster. */
   warnings: GraphWarning[];
 }
@@ -40,6 +42,8 @@ export interface ComputedGraph {
   /** Lowering warnings of the documents the shown graph comes from (the proposal's when overlaid), one per problem with the clusters it occurs in. */
   warnings: GraphWarning[];
   computedMs: number;
+  /** The limits the graph was computed with (opening an island of an aggregated cluster uses them too). */
+  limits: GraphLimits;
   /** The first exception expiry after `time` (ms since epoch): the graph changes then. */
   validUntil: number;
 }
@@ -47,7 +51,7 @@ export interface ComputedGraph {
 /** Secure by default (DESIGN.md): the platform default denies what no layer allows. */
 export const SECURE_BY_DEFAULT = true;
 
-function clusterStates(clusters: readonly ClusterInput[], docs: readonly VersionedDocument[], withClusterNode: boolean, time: Date): ClusterState[] {
+function clusterStates(clusters: readonly ClusterInput[], docs: readonly VersionedDocument[], withClusterNode: boolean, time: Date, limits: GraphLimits, levelOf?: (cluster: string) => boolean | undefined): ClusterState[] {
   // A lowering warning names the document only through its `file`: give each document one.
   const byFile = new Map<string, { kind: string; document: string }>();
   const located: LocatedDocument[] = docs.map((d) => {
@@ -59,7 +63,8 @@ function clusterStates(clusters: readonly ClusterInput[], docs: readonly Version
     const lowered = lowerDocuments(located, { name: c.name, ...(c.region ? { region: c.region } : {}), model: c.model }, {});
     const evaluator = createEvaluator(c.model, lowered.policies, { secureByDefault: SECURE_BY_DEFAULT });
     const warnings = lowered.warnings.map((w) => ({ ...(byFile.get(w.file) ?? { kind: "", document: w.file }), path: w.path, message: w.detail, clusters: [c.name] }));
-    return { cluster: c.name, evaluator, data: buildClusterGraph(evaluator, { cluster: c.name, withClusterNode, time }), warnings };
+    const { data, aggregated } = buildScaledClusterGraph(evaluator, { cluster: c.name, withClusterNode, time }, limits, levelOf?.(c.name));
+    return { cluster: c.name, evaluator, data, aggregated, warnings };
   });
 }
 
@@ -87,18 +92,22 @@ function nextExpiry(states: readonly ClusterState[], now: number): number {
   return next;
 }
 
-export function computeGraph(input: { clusters: readonly ClusterInput[]; release: readonly VersionedDocument[]; proposal?: readonly VersionedDocument[]; time?: Date; allClusters?: boolean }): ComputedGraph {
+export function computeGraph(input: { clusters: readonly ClusterInput[]; release: readonly VersionedDocument[]; proposal?: readonly VersionedDocument[]; time?: Date; allClusters?: boolean; limits?: GraphLimits; base?: readonly ClusterState[] }): ComputedGraph {
   const t0 = performance.now();
   const time = input.time ?? new Date();
   const withClusterNode = input.allClusters ?? input.clusters.length > 1;
-  const base = clusterStates(input.clusters, input.release, withClusterNode, time);
+  const limits = input.limits ?? GRAPH_LIMITS;
+  // `base`: the release's states already computed (the cached release graph), for an overlay.
+  const base = input.base ? [...input.base] : clusterStates(input.clusters, input.release, withClusterNode, time, limits);
   const baseData = mergeGraphs(base.map((s) => s.data));
   let data = baseData;
   let paths: OverlayPath[] = [];
   let proposal: ClusterState[] | undefined;
   if (input.proposal) {
-    proposal = clusterStates(input.clusters, input.proposal, withClusterNode, time);
-    const diff = diffGraphs(baseData, mergeGraphs(proposal.map((s) => s.data)));
+    // At the release's level, cluster by cluster, so both sides compare.
+    const level = new Map(base.map((s) => [s.cluster, s.aggregated]));
+    proposal = clusterStates(input.clusters, input.proposal, withClusterNode, time, limits, (c) => level.get(c));
+    const diff = diffAggregated(baseData, mergeGraphs(proposal.map((s) => s.data)));
     data = diff.data;
     paths = diff.paths;
   }
@@ -110,6 +119,7 @@ export function computeGraph(input: { clusters: readonly ClusterInput[]; release
     paths,
     warnings: mergeWarnings(proposal ?? base),
     computedMs: Math.round(performance.now() - t0),
+    limits,
     validUntil: nextExpiry([...base, ...(proposal ?? [])], time.getTime()),
   };
 }

@@ -14,10 +14,14 @@ import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
 import { EXTERNALS_GROUP } from "./ids";
 import { defaultCollapsed, groupContents, isGroup, project } from "./islands";
+import { graphFor, openIsland } from "./open-island";
+import { viewScale } from "./scale";
 import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "./types";
 
 export const ALL_CLUSTERS = "all";
 const CACHE_SIZE = 12;
+/** Graphs with a large (namespace-level) cluster hold a few hundred MB each: only the most recent few stay. */
+const LARGE_CACHE_SIZE = 4;
 const MAX_OVERLAY_PATHS = 500;
 
 // On globalThis: start-up warming (instrumentation) and the route handlers may be separate bundles.
@@ -62,11 +66,9 @@ export async function clusterNames(db: Queryable): Promise<string[]> {
 export async function loadGraph(db: Queryable, cluster: string, overlay: OverlaySpec, actor: Actor | null, now = new Date()): Promise<{ graph: ComputedGraph; cached: boolean }> {
   // The loader refuses an unknown cluster name (NotFound) itself.
   const [docs, contexts] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster])]);
-  const key = `${cluster}|${overlayKey(overlay)}|${signature({
-    release: docSig(docs.release),
-    proposal: docs.proposal ? docSig(docs.proposal) : null,
-    models: contexts.map((c) => [c.name, c.region, c.model]),
-  })}`;
+  const models = contexts.map((c) => [c.name, c.region, c.model]);
+  const keyOf = (o: OverlaySpec, proposal?: readonly StoredDocument[]) => `${cluster}|${overlayKey(o)}|${signature({ release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models })}`;
+  const key = keyOf(overlay, docs.proposal);
   const hit = cache.get(key);
   if (hit && now.getTime() < hit.validUntil) {
     cache.delete(key);
@@ -74,7 +76,10 @@ export async function loadGraph(db: Queryable, cluster: string, overlay: Overlay
     return { graph: hit.graph, cached: true };
   }
   const versioned = (d: StoredDocument) => ({ document: d.document, version: d.version });
+  // An overlay starts from the release's per-cluster states when they are cached (a large cluster's cost hundreds of MB and many seconds).
+  const release = docs.proposal ? cache.get(keyOf({ kind: "release" })) : undefined;
   const graph = computeGraph({
+    ...(release && now.getTime() < release.validUntil ? { base: release.graph.base } : {}),
     clusters: contexts.map((c) => ({ name: c.name, region: c.region, model: c.model })),
     release: docs.release.map(versioned),
     ...(docs.proposal ? { proposal: docs.proposal.map(versioned) } : {}),
@@ -83,6 +88,8 @@ export async function loadGraph(db: Queryable, cluster: string, overlay: Overlay
   });
   cache.set(key, { graph, validUntil: graph.validUntil });
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  const large = [...cache.keys()].filter((k) => cache.get(k)!.graph.base.some((s: { aggregated: boolean }) => s.aggregated));
+  for (const k of large.slice(0, -LARGE_CACHE_SIZE)) cache.delete(k);
   return { graph, cached: false };
 }
 
@@ -95,6 +102,8 @@ export interface GraphView {
   /** Edges projected onto the default collapse state. */
   edges: GraphEdge[];
   collapsed: string[];
+  /** Large clusters: namespaces whose workloads are computed when opened (pass the other opened ones to `group`). */
+  onDemand: boolean;
   paths: OverlayPath[];
   pathsTotal: number;
   /** Documents the engine could not wholly apply here: the graph may lack what their authors meant. */
@@ -104,7 +113,8 @@ export interface GraphView {
 
 /** The default view: what fits is expanded, the rest collapsed into islands. */
 export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySpec, cached: boolean, allClusterNames: string[]): GraphView {
-  const collapsed = defaultCollapsed(graph.data.nodes);
+  const scale = viewScale(graph);
+  const collapsed = [...new Set([...defaultCollapsed(graph.data.nodes), ...scale.collapsed])];
   const projected = project(graph.data, collapsed);
   const visible = new Set(projected.nodes.map((n) => n.id));
   const nodes = graph.data.nodes.filter((n) => isGroup(n) || visible.has(n.id));
@@ -115,12 +125,13 @@ export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySp
     nodes,
     edges: projected.edges,
     collapsed,
+    onDemand: scale.onDemand,
     paths: graph.paths.slice(0, MAX_OVERLAY_PATHS),
     pathsTotal: graph.paths.length,
     warnings: graph.warnings,
     stats: {
-      workloads: graph.data.nodes.filter((n) => n.kind === "workload").length,
-      paths: graph.data.edges.filter((e) => !e.fronts).length,
+      workloads: scale.workloads,
+      paths: scale.paths,
       computedMs: graph.computedMs,
       cached,
       secureByDefault: true,
@@ -137,9 +148,11 @@ export async function graphView({ db, actor }: Viewer, cluster: string | null, o
   return viewOf(graph, chosen, overlay, cached, names);
 }
 
-/** An island's contents, loaded when the person expands it. */
-export async function graphGroup({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, groupId: string): Promise<GraphData> {
+/** An island's contents, loaded when the person expands it (`open`: the other opened islands, for a large cluster's namespaces). */
+export async function graphGroup({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, groupId: string, open: readonly string[] = []): Promise<GraphData> {
   const { graph } = await loadGraph(db, cluster, overlay, actor);
+  const island = openIsland(graph, groupId, open, new Date());
+  if (island) return { nodes: island.data.nodes, edges: island.data.edges };
   const group = graph.data.nodes.find((n) => n.id === groupId);
   if (!group || (!isGroup(group) && group.id !== EXTERNALS_GROUP)) throw new NotFound("No such group in this graph.");
   return groupContents(graph.data, groupId);
@@ -147,14 +160,14 @@ export async function graphGroup({ db, actor }: Viewer, cluster: string, overlay
 
 export async function graphEdge({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, edgeId: string) {
   const { graph } = await loadGraph(db, cluster, overlay, actor);
-  const r = edgeRationale(graph, edgeId);
+  const r = edgeRationale(graphFor(graph, edgeId, new Date()), edgeId);
   if (!r) throw new NotFound("No such path in this graph.");
   return r;
 }
 
 export async function graphNode({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, nodeId: string) {
   const { graph } = await loadGraph(db, cluster, overlay, actor);
-  const r = nodeDetails(graph, nodeId);
+  const r = nodeDetails(graphFor(graph, nodeId, new Date()), nodeId);
   if (!r) throw new NotFound("No such node in this graph.");
   return r;
 }
