@@ -66,6 +66,8 @@ export type SimulateRecord =
 export interface SimulateOptions {
   /** Add the full rationale object to each record (default: verdict and one-line path only). */
   rationale?: boolean;
+  /** The instant a flow line without `time` is decided at (default: now). */
+  time?: string;
 }
 
 /** Decisions are shared by the evaluator's cache, so each one's path (and rationale) is built once. */
@@ -78,7 +80,7 @@ export function simulateLine(evaluator: Evaluator, n: number, text: string, opti
   const parsed = parseFlowLine(text);
   if (!parsed.ok) return { line: n, error: `line ${n}: ${parsed.error}` };
   const f = parsed.flow;
-  const d = evaluator.decide(f);
+  const d = evaluator.decide(f.time === undefined && options.time !== undefined ? { ...f, time: options.time } : f);
   if (!d.ok) return { line: n, error: `line ${n}: ${d.error.message}` };
   const dec = d.value;
   let path = pathOf.get(dec);
@@ -98,11 +100,12 @@ const MEMO_ENTRIES = 1 << 16;
  * `simulate --output jsonl`: the JSON line answering input line `n`. Flow logs
  * repeat their connections, so an input line seen before is answered from a
  * bounded memo of its answer (without its line number), unless decisions
- * depend on the wall clock (an exception expires) or the line was an error.
+ * depend on the wall clock (an exception starts or expires, and no --time) or the line was an error.
  */
 export function jsonlSimulator(evaluator: Evaluator, options: SimulateOptions = {}): (n: number, text: string) => string {
   const memo = new Map<string, string>();
-  const useMemo = !evaluator.timeDependent;
+  // With --time, a line decides the same way every time (its own `time`, if any, is part of its text).
+  const useMemo = !evaluator.timeDependent || options.time !== undefined;
   return (n, text) => {
     const rest = useMemo ? memo.get(text) : undefined;
     if (rest !== undefined) return `{"line":${n},${rest}`;
