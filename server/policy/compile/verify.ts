@@ -83,7 +83,7 @@ function probePorts(sides: readonly Evaluator[], pods: readonly Identity[]): { p
 }
 
 /** The rules (by key) whose decisions the compiler reported as inexact, with its reason. */
-function inexactRules(compiled: CompileResult): Map<string, string> {
+export function inexactRules(compiled: CompileResult): Map<string, string> {
   const out = new Map<string, string>();
   for (const w of compiled.inexact) {
     const k = ruleKey(w.ref.kind, w.ref.name, "ruleIndex" in w.ref ? w.ref.direction : undefined, "ruleIndex" in w.ref ? w.ref.ruleIndex : undefined);
@@ -105,6 +105,12 @@ function whyInexact(d: Decision, inexact: Map<string, string>): string | undefin
 function decidedByCilium(d: Decision): string | undefined {
   for (const e of [...d.egress.effects, ...d.ingress.effects]) if (e.policy?.kind.startsWith("Cilium")) return `decided by ${e.policy.kind} ${e.policy.namespace ? `${e.policy.namespace}/` : ""}${e.policy.name}, which needs Cilium`;
   return undefined;
+}
+
+/** Why a flow decided differently on the two sides is the target's limit, not a compile error; undefined when it is an error. */
+export function notExpressibleBecause(platformDecision: Decision, clusterDecision: Decision, fromOutside: boolean, inexact: Map<string, string>): string | undefined {
+  if (fromOutside) return "AdminNetworkPolicy and ClusterNetworkPolicy ingress peers are pods: traffic from outside the pod network cannot be matched";
+  return whyInexact(platformDecision, inexact) ?? whyInexact(clusterDecision, inexact) ?? decidedByCilium(clusterDecision) ?? decidedByCilium(platformDecision);
 }
 
 /**
@@ -150,9 +156,7 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
       const a = platform.decideIdentities(src.p, dst.p, port, protocol, time);
       const b = cluster.decideIdentities(src.c, dst.c, port, protocol, time);
       if (a.verdict === b.verdict) continue;
-      const reason = fromOutside
-        ? "AdminNetworkPolicy and ClusterNetworkPolicy ingress peers are pods: traffic from outside the pod network cannot be matched"
-        : (whyInexact(a, inexact) ?? whyInexact(b, inexact) ?? decidedByCilium(b) ?? decidedByCilium(a));
+      const reason = notExpressibleBecause(a, b, fromOutside, inexact);
       const finding: VerifyFinding = { src: formatEndpoint(src.endpoint), dst: formatEndpoint(dst.endpoint), port, protocol, platform: a.verdict, cluster: b.verdict, where, kind: reason ? "not-expressible" : "disagreement", ...(reason ? { reason } : {}) };
       (reason ? result.notExpressible : result.disagreements).push(finding);
     }
