@@ -24,6 +24,7 @@ import { inMemoryDocuments } from "../server/policy/documents/read";
 import { createEvaluator } from "../server/policy/eval/evaluator";
 import { BENCH_USER, seedSyntheticOrg } from "./lib/graph-seed";
 import { SYNTHETIC, syntheticModel, syntheticOrg } from "./lib/graph-synthetic";
+import { PLATFORM_DEFAULT_ALL } from "../server/policy/model";
 
 const ROOT = join(import.meta.dirname, "..");
 const WRITE = process.argv.includes("--write");
@@ -65,12 +66,12 @@ function builderFigures() {
   const view: number[] = [];
   let stats = { workloads: 0, paths: 0, identities: 0, visible: 0 };
   for (let i = 0; i < 6; i++) {
-    const ev = createEvaluator(model, lowered.policies, { secureByDefault: true });
+    const ev = createEvaluator(model, lowered.policies, { secureByDefault: PLATFORM_DEFAULT_ALL });
     const t0 = performance.now();
     const data = buildClusterGraph(ev, { cluster: SYNTHETIC.cluster });
     builder.push(performance.now() - t0);
     const t1 = performance.now();
-    const g = computeGraph({ clusters: [{ name: SYNTHETIC.cluster, region: SYNTHETIC.region, model }], release: docs });
+    const g = computeGraph({ clusters: [{ name: SYNTHETIC.cluster, region: SYNTHETIC.region, model }], release: docs, platformDefault: PLATFORM_DEFAULT_ALL });
     full.push(performance.now() - t1);
     const t2 = performance.now();
     const v = project(g.data, defaultCollapsed(g.data.nodes));

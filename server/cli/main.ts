@@ -80,12 +80,12 @@ function program(setCode: (code: number) => void): Command {
 
   prog
     .command("lint")
-    .description("Lint Policyplane documents: rules matching no workload, shadowed rules, broad allows, constraint conflicts, tenants without default deny, labels outside the taxonomy (exit 1 on an error finding)")
+    .description("Lint Policyplane documents: rules matching no workload, shadowed rules, broad allows, constraint conflicts, tenants without default deny, labels outside the taxonomy, compiled objects that would decide unlike the platform (exit 1 on an error finding)")
     .argument("<files...>", "Policyplane YAML files or folders")
     .option("--manifests <[name[@region]=]manifests>", "one cluster's manifests, the inventory; repeat per cluster", collect)
     .option("--taxonomy <file>", "label taxonomy: {podLabels: {key: [values] | null}, namespaceLabels: {...}}")
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
-    .option("--secure-by-default", "judge one-sided allows with the platform's secure-by-default deny (default: plain Kubernetes)", false)
+    .option("--secure-by-default", "the platform default on for every namespace: one-sided allows and the compile check are judged with it (default: plain Kubernetes)", false)
     .action(act(async (files: string[], opts) => (await documents()).runLint(files, opts)));
 
   return prog;

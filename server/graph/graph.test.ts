@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterModel, PodInfo, WorkloadInfo } from "@/server/policy/model";
+import { PLATFORM_DEFAULT_ALL, type ClusterModel, type PodInfo, type WorkloadInfo } from "@/server/policy/model";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { computeGraph, type VersionedDocument } from "./compute";
 import { edgeRationale, nodeDetails, parseEdgeId } from "./details";
@@ -120,7 +120,7 @@ function edge(g: GraphData, source: string, target: string) {
 }
 
 describe("graph data from the engine's reachability", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
 
   it("nests workloads in namespaces and namespaces in tenants, platform namespaces under 'no tenant'", () => {
     const byId = new Map(g.data.nodes.map((n) => [n.id, n]));
@@ -153,7 +153,7 @@ describe("graph data from the engine's reachability", () => {
 
   it("marks the default allowance when secure-by-default would be off (no policy decides)", () => {
     // Without the baseline everything unselected is denied; with no documents at all nothing is allowed.
-    const empty = computeGraph({ clusters: [cluster], release: [], time: NOW });
+    const empty = computeGraph({ clusters: [cluster], release: [], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     expect(empty.data.edges.filter((e) => !e.fronts)).toEqual([]);
   });
 
@@ -164,14 +164,14 @@ describe("graph data from the engine's reachability", () => {
   });
 
   it("stops drawing an exception once it has expired", () => {
-    const later = computeGraph({ clusters: [cluster], release: RELEASE, time: new Date("2099-06-01T00:00:00Z") });
+    const later = computeGraph({ clusters: [cluster], release: RELEASE, time: new Date("2099-06-01T00:00:00Z"), platformDefault: PLATFORM_DEFAULT_ALL });
     expect(edge(later.data, W("pay", "gateway"), "x:api.stripe.com")).toBeUndefined();
     expect(g.validUntil).toBe(Date.parse("2099-01-01T00:00:00Z"));
   });
 });
 
 describe("Cytoscape elements", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
   const els = toElements(project(g.data, []));
   const byId = new Map(els.map((e) => [e.data.id, e]));
 
@@ -193,7 +193,7 @@ describe("Cytoscape elements", () => {
 });
 
 describe("islands", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
 
   it("collapses a tenant into one node with aggregated edges and counts", () => {
     const view = project(g.data, [tenantNodeId("eu", "shop")]);
@@ -262,7 +262,7 @@ describe("overlay: a proposal against the release", () => {
     metadata: { name: "pay-db", tenant: "pay" },
     spec: { tier: "namespace", subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "db" } } }, rules: [{ name: "from-api", direction: "ingress", action: "allow", peers: [app("shop", "api")], ports: [tcp(5432)] }] },
   });
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, proposal: [...proposal, extra], time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, proposal: [...proposal, extra], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
 
   it("marks added (green) and removed (red) paths and lists them with readable labels", () => {
     expect(edge(g.data, W("shop", "api"), W("pay", "db"))?.change).toBe("added");
@@ -292,7 +292,7 @@ describe("overlay: a proposal against the release", () => {
 });
 
 describe("node details", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
   it("lists a workload's labels, the policies selecting it and its inbound and outbound paths", () => {
     const d = nodeDetails(g, W("shop", "api"))!;
     expect(d.labels).toEqual({ app: "api", tenant: "shop" });
@@ -312,7 +312,7 @@ describe("node details", () => {
       metadata: { name: "dns-debug-egress" },
       spec: { tier: "namespace", subject: { namespaces: ["kube-system"], podSelector: { matchLabels: { run: "dns-debug" } } }, rules: [{ name: "to-web", direction: "egress", action: "allow", peers: [app("shop", "web")], ports: [tcp(8080)] }] },
     });
-    const bare = computeGraph({ clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }], release: [...RELEASE, selectsDebug], time: NOW });
+    const bare = computeGraph({ clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }], release: [...RELEASE, selectsDebug], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     const id = workloadNodeId("eu", "kube-system", "Pod", "dns-debug");
     const d = nodeDetails(bare, id)!;
     expect(d).toMatchObject({ workloadKind: "Pod", pods: 1, labels: { app: "coredns", run: "dns-debug" }, namespaceLabels: {}, services: ["kube-dns (53/TCP)"] });
@@ -341,7 +341,7 @@ describe("a workload whose pods differ", () => {
     },
   });
   const release = [...RELEASE.filter((d) => d.document.metadata.name !== "global-reporting-db"), reportingOnly];
-  const g = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, time: NOW });
+  const g = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
   const webToDb = edgeId(W("shop", "web"), W("pay", "db"));
 
   it("takes the edge's allowance from the pod pair the engine allows, not from the workload's first pod", () => {
@@ -359,7 +359,7 @@ describe("a workload whose pods differ", () => {
   });
 
   it("explains both sides of an overlay, each with a pair allowed there", () => {
-    const overlay = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, proposal: RELEASE, time: NOW });
+    const overlay = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, proposal: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     const r = edgeRationale(overlay, webToDb, NOW)!;
     expect(r.change).toBeUndefined();
     expect(r.ports[0]).toMatchObject({ current: { verdict: "allow", allowance: { policy: { name: "global-reporting-replica" } } }, proposed: { verdict: "allow", allowance: { policy: { name: "global-reporting-db" } } } });
@@ -380,7 +380,7 @@ describe("lowering warnings", () => {
   const us = { name: "us", region: "us-east", model: model() };
 
   it("carries them into the graph with the document, the field and every cluster they occur in", () => {
-    const g = computeGraph({ clusters: [cluster, us], release: [...RELEASE, missingService], time: NOW });
+    const g = computeGraph({ clusters: [cluster, us], release: [...RELEASE, missingService], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     expect(g.warnings).toEqual([
       { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster eu"), clusters: ["eu"] },
       { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster us"), clusters: ["us"] },
@@ -399,8 +399,8 @@ describe("lowering warnings", () => {
         rules: [{ name: "to-api", direction: "egress", action: "allow", peers: [app("shop", "api")], ports: [tcp(8080)] }],
       },
     });
-    const g = computeGraph({ clusters: [cluster, us], release: RELEASE, proposal: [...RELEASE, notIsolating], time: NOW });
+    const g = computeGraph({ clusters: [cluster, us], release: RELEASE, proposal: [...RELEASE, notIsolating], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     expect(g.warnings).toEqual([{ kind: "Policy", document: "shop-web-ingress-only", path: "spec.rules[0].direction", message: expect.stringContaining("does not isolate egress"), clusters: ["eu", "us"] }]);
-    expect(computeGraph({ clusters: [cluster], release: RELEASE, time: NOW }).warnings).toEqual([]);
+    expect(computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL }).warnings).toEqual([]);
   });
 });

@@ -179,7 +179,7 @@ export function runLint(files: string[], opts: LintCliOptions, io: Io = stdio): 
   const clusters = loadClusters(io, opts.manifests ?? []);
   if (!clusters) return 1;
   const taxonomy = opts.taxonomy ? readTaxonomy(opts.taxonomy) : undefined;
-  const findings = lint({ documents: docs, clusters, ...(taxonomy ? { taxonomy } : {}), secureByDefault: opts.secureByDefault ?? false });
+  const findings = lint({ documents: docs, clusters, ...(taxonomy ? { taxonomy } : {}), secureByDefault: opts.secureByDefault ?? false, compileCheck: true });
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   if (opts.output === "json") io.out(`${JSON.stringify({ findings, summary: Object.fromEntries(SEVERITY_ORDER.map((s) => [s, count(s)])) }, null, 2)}\n`);
   else {

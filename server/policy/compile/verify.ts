@@ -19,6 +19,7 @@ import { formatEndpoint } from "../flows";
 import { formatPortProtocol } from "../util/text";
 import type { CompileResult, CompileTarget } from "./compile";
 import { toYaml } from "./compile";
+import { API_VERSION } from "../documents/schema";
 
 export interface VerifyFinding {
   src: string;
@@ -32,6 +33,8 @@ export interface VerifyFinding {
   kind: "disagreement" | "not-expressible";
   /** Why the target cannot express it (not-expressible only). */
   reason?: string;
+  /** "Kind/name" of the documents whose rules decided the flow on the platform's side (empty: the platform default or Kubernetes' allow). */
+  decidedBy: string[];
 }
 
 export interface VerifyResult {
@@ -90,6 +93,12 @@ export function inexactRules(compiled: CompileResult): Map<string, string> {
     if (!out.has(k)) out.set(k, w.message);
   }
   return out;
+}
+
+function documentsDeciding(d: Decision): string[] {
+  const out = new Set<string>();
+  for (const e of [...(d.flow ? [d.flow] : []), ...d.egress.effects, ...d.ingress.effects]) if (e.policy?.apiVersion === API_VERSION) out.add(`${e.policy.kind}/${e.policy.name}`);
+  return [...out];
 }
 
 function whyInexact(d: Decision, inexact: Map<string, string>): string | undefined {
@@ -157,7 +166,7 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
       const b = cluster.decideIdentities(src.c, dst.c, port, protocol, time);
       if (a.verdict === b.verdict) continue;
       const reason = notExpressibleBecause(a, b, fromOutside, inexact);
-      const finding: VerifyFinding = { src: formatEndpoint(src.endpoint), dst: formatEndpoint(dst.endpoint), port, protocol, platform: a.verdict, cluster: b.verdict, where, kind: reason ? "not-expressible" : "disagreement", ...(reason ? { reason } : {}) };
+      const finding: VerifyFinding = { src: formatEndpoint(src.endpoint), dst: formatEndpoint(dst.endpoint), port, protocol, platform: a.verdict, cluster: b.verdict, where, kind: reason ? "not-expressible" : "disagreement", ...(reason ? { reason } : {}), decidedBy: documentsDeciding(a) };
       (reason ? result.notExpressible : result.disagreements).push(finding);
     }
   };
@@ -185,7 +194,7 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
           const protocol = p?.protocol ?? "TCP";
           const a = platform.decideIdentities(src.p, gw.p, port, protocol, time).verdict;
           const b = cluster.decideIdentities(src.c, gw.c, port, protocol, time).verdict;
-          result.notExpressible.push({ src: formatEndpoint(src.endpoint), dst, port, protocol, platform: a, cluster: b, where, kind: "not-expressible", reason: `routed through egress gateway ${route.gateway} (Istio routing); the verdicts are those of the hop to the gateway` });
+          result.notExpressible.push({ src: formatEndpoint(src.endpoint), dst, port, protocol, platform: a, cluster: b, where, kind: "not-expressible", reason: `routed through egress gateway ${route.gateway} (Istio routing); the verdicts are those of the hop to the gateway`, decidedBy: [`${route.ref.kind}/${route.ref.name}`] });
         }
       }
     }
