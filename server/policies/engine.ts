@@ -86,7 +86,7 @@ export function compileFor(set: readonly LocatedDocument[], doc: PolicyplaneDocu
     groups: OUTPUT_GROUPS.map((group) => ({ group, objects: mine.filter((o) => groupOf(o.kind) === group) })),
     warnings: result.warnings.filter(concerns),
     errors: result.errors.filter((e) => paths.has(e.file) || namesThis.test(e.detail)),
-    disagreements: result.errors.length > 0 ? [] : verifyCompiled(result, { target, platformDefault, time: now }).disagreements,
+    disagreements: result.errors.length > 0 ? [] : verifyCompiled(result, { target, platformDefault, time: now, listNotExpressible: false }).disagreements,
   };
 }
 

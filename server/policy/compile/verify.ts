@@ -49,6 +49,11 @@ export interface VerifyOptions {
   platformDefault?: PlatformDefault;
   /** The instant both sides are decided at (the compile's `now`). */
   time: Date | string;
+  /**
+   * Also list what the target cannot express from outside the pod network and through egress
+   * gateways (default true; lint and the editor only need the disagreements, which those flows never are).
+   */
+  listNotExpressible?: boolean;
 }
 
 const PROTOCOL_ORDER: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
@@ -175,12 +180,13 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
     for (const dst of pods) compare(src, dst, fromOutside);
     for (const dst of externals) compare(src, dst, fromOutside);
   }
-  for (const src of externals) for (const dst of pods) compare(src, dst, true);
+  const listAll = options.listNotExpressible ?? true;
+  if (listAll) for (const src of externals) for (const dst of pods) compare(src, dst, true);
 
   // `via`: the hop to the gateway is Kubernetes policy (compared above); the gateway's leg outside is
   // Istio routing, which plain Kubernetes semantics do not see. Each such flow is listed with the
   // verdicts of its hop to the gateway.
-  for (const route of compiled.lowered.egressRoutes) {
+  for (const route of listAll ? compiled.lowered.egressRoutes : []) {
     const gw = pods.find((x) => x.p.namespace === route.gatewayRef.namespace && Object.entries(route.gatewayRef.selector).every(([k, v]) => x.p.labels[k] === v));
     if (!gw) continue;
     for (const src of pods) {
