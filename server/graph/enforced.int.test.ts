@@ -1,5 +1,5 @@
-// Console = cluster for the demo organisation: for every pair of drawn workloads (drawn edge or
-// not) and every port the graph probes, the objects compiled for the cluster, read back and
+// Console = cluster for the demo organisation: for every pair of workloads (drawn edge or not)
+// and every port the graph probes, the objects compiled for the cluster, read back and
 // evaluated with plain Kubernetes semantics, allow exactly what the graph draws. An integration
 // test over the graph service and the compiler (a browser adds nothing to this comparison).
 import { describe, expect, it } from "vitest";
@@ -38,6 +38,7 @@ describe(`the demo organisation's graph and its compiled objects on ${testDataba
           const key = `${e.pod.namespace}/${w.kind}/${w.name}`;
           if (!firstPod.has(key)) firstPod.set(key, { namespace: e.pod.namespace, name: e.pod.name, ports: e.pod.ports.map((p) => `${p.port}/${p.protocol}`) });
         }
+        const generic = [...new Set(platform.rulePorts().map((r) => `${r.port}/${r.protocol}`)), "*/TCP", "*/UDP", "*/SCTP"];
         const workloads = graph.data.nodes.filter((n) => n.kind === "workload");
         const drawn = new Map(graph.data.edges.filter((e) => !e.fronts).map((e) => [`${e.source}|${e.target}`, new Set(e.ports)]));
         const mismatches: string[] = [];
@@ -49,7 +50,8 @@ describe(`the demo organisation's graph and its compiled objects on ${testDataba
             const dstPod = firstPod.get(`${dst.namespace}/${dst.workloadKind}/${dst.name}`)!;
             const ports = drawn.get(`${s.id}|${d.id}`);
             if (ports) drawnPairs++;
-            for (const label of [...dstPod.ports, "*/TCP", "*/UDP"]) {
+            // The graph's probes (reachability): a destination's declared ports; without any, the rules' ports and every other port.
+            for (const label of dstPod.ports.length > 0 ? dstPod.ports : generic) {
               const probe = probePort(label, platform)!;
               const decision = k8s.decide({ src: { kind: "pod", namespace: srcPod.namespace, name: srcPod.name }, dst: { kind: "pod", namespace: dstPod.namespace, name: dstPod.name }, ...probe, time: now });
               expect(decision.ok).toBe(true);
