@@ -14,6 +14,8 @@ const documents = join(fixtures, "documents.yaml");
 const flows = join(fixtures, "flows.jsonl");
 const expected = JSON.parse(readFileSync(join(fixtures, "expected.json"), "utf8")) as { plain: string[]; secureByDefault: string[] };
 const NOW = "2026-06-01T00:00:00.000Z";
+/** Each test starts the CLI several times; on a loaded 2-core machine a start takes seconds. */
+const PROCESS_TESTS = { timeout: 120_000 };
 
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: tmpdir(), encoding: "utf8", timeout: 120_000 });
 
@@ -24,7 +26,7 @@ function verdicts(stdout: string): string[] {
     .map((l) => (JSON.parse(l) as { verdict?: string; error?: string }).verdict ?? `error: ${(JSON.parse(l) as { error: string }).error}`);
 }
 
-describe("issue 10: compile + plain simulate == simulate over the documents", () => {
+describe("issue 10: compile + plain simulate == simulate over the documents", PROCESS_TESTS, () => {
   for (const secure of [false, true]) {
     const flag = secure ? ["--secure-by-default"] : [];
     const want = secure ? expected.secureByDefault : expected.plain;
@@ -70,7 +72,7 @@ describe("issue 10: compile + plain simulate == simulate over the documents", ()
   });
 });
 
-describe("simulate: exceptions count from startsAt (inclusive) to expiresAt (exclusive), to the millisecond", () => {
+describe("simulate: exceptions count from startsAt (inclusive) to expiresAt (exclusive), to the millisecond", PROCESS_TESTS, () => {
   const dir = mkdtempSync(join(tmpdir(), "pp-window-"));
   writeFileSync(
     join(dir, "exception.yaml"),
