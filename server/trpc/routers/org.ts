@@ -1,6 +1,6 @@
 import { asc, count, countDistinct, eq } from "drizzle-orm";
 import { clusters, namespaces, tenants, user, workloads } from "@/db/schema";
-import { highestRole } from "@/server/auth/authorize";
+import { highestRole, mayDraftSomewhere } from "@/server/auth/authorize";
 import { protectedProcedure, router, sessionProcedure } from "../init";
 
 export const orgRouter = router({
@@ -8,7 +8,7 @@ export const orgRouter = router({
     const [me] = await ctx.db.select({ name: user.name, email: user.email }).from(user).where(eq(user.id, ctx.actor.id ?? ""));
     const tenantNames = new Map((await ctx.db.select({ id: tenants.id, name: tenants.name }).from(tenants)).map((t) => [t.id, t.name]));
     const grants = ctx.actor.grants.map((g) => ({ ...g, tenantName: g.tenantId ? (tenantNames.get(g.tenantId) ?? "unknown tenant") : null }));
-    return { ...me, grants, highestRole: highestRole(ctx.actor.grants) };
+    return { ...me, grants, highestRole: highestRole(ctx.actor.grants), mayDraft: mayDraftSomewhere(ctx.actor.grants) };
   }),
   tenants: protectedProcedure.query(({ ctx }) =>
     ctx.db.select({ id: tenants.id, name: tenants.name, displayName: tenants.displayName, ownerTeam: tenants.ownerTeam }).from(tenants).orderBy(asc(tenants.name)),
