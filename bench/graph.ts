@@ -32,6 +32,7 @@ import { SYNTHETIC, SYNTHETIC_20K, syntheticModel, syntheticOrg } from "./lib/gr
 import { openClusterDocuments, openClusterLayout, openClusterModel } from "./lib/graph-open-cluster";
 import { CLI_CLUSTER } from "./lib/cli-cluster";
 import { machineDescription, writeSection } from "./lib/report";
+import { PLATFORM_DEFAULT_ALL } from "../server/policy/model";
 
 const ROOT = join(import.meta.dirname, "..");
 const WRITE = process.argv.includes("--write");
@@ -77,12 +78,12 @@ function builderFigures() {
   const view: number[] = [];
   let stats = { workloads: 0, paths: 0, identities: 0, visible: 0 };
   for (let i = 0; i < 6; i++) {
-    const ev = createEvaluator(model, lowered.policies, { secureByDefault: true });
+    const ev = createEvaluator(model, lowered.policies, { secureByDefault: PLATFORM_DEFAULT_ALL });
     const t0 = performance.now();
     const data = buildClusterGraph(ev, { cluster: SYNTHETIC.cluster });
     builder.push(performance.now() - t0);
     const t1 = performance.now();
-    const g = computeGraph({ clusters: [{ name: SYNTHETIC.cluster, region: SYNTHETIC.region, model }], release: docs });
+    const g = computeGraph({ clusters: [{ name: SYNTHETIC.cluster, region: SYNTHETIC.region, model }], release: docs, platformDefault: PLATFORM_DEFAULT_ALL });
     full.push(performance.now() - t1);
     const t2 = performance.now();
     const v = project(g.data, defaultCollapsed(g.data.nodes));
@@ -131,7 +132,7 @@ function largeChild(shape: string): LargeFigures {
     release = org.documents.map((d) => ({ document: d.document, version: 1 }));
   }
   const t0 = performance.now();
-  const g = computeGraph({ clusters: [cluster], release });
+  const g = computeGraph({ clusters: [cluster], release, platformDefault: PLATFORM_DEFAULT_ALL });
   const view = viewOf(g, cluster.name, { kind: "release" }, false, [cluster.name]);
   const computeMs = performance.now() - t0;
   const namespace = g.data.nodes.find((n) => n.kind === "namespace" && n.namespace !== "kube-system")!;

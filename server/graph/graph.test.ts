@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterModel, PodInfo, WorkloadInfo } from "@/server/policy/model";
+import { PLATFORM_DEFAULT_ALL, type ClusterModel, type PodInfo, type WorkloadInfo } from "@/server/policy/model";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { computeGraph, type VersionedDocument } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
@@ -123,7 +123,7 @@ function edge(g: GraphData, source: string, target: string) {
 }
 
 describe("graph data from the engine's reachability", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
 
   it("nests workloads in namespaces and namespaces in tenants, platform namespaces under 'no tenant'", () => {
     const byId = new Map(g.data.nodes.map((n) => [n.id, n]));
@@ -156,7 +156,7 @@ describe("graph data from the engine's reachability", () => {
 
   it("marks the default allowance when secure-by-default would be off (no policy decides)", () => {
     // Without the baseline everything unselected is denied; with no documents at all nothing is allowed.
-    const empty = computeGraph({ clusters: [cluster], release: [], time: NOW });
+    const empty = computeGraph({ clusters: [cluster], release: [], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     expect(empty.data.edges.filter((e) => !e.fronts)).toEqual([]);
   });
 
@@ -167,14 +167,14 @@ describe("graph data from the engine's reachability", () => {
   });
 
   it("stops drawing an exception once it has expired", () => {
-    const later = computeGraph({ clusters: [cluster], release: RELEASE, time: new Date("2099-06-01T00:00:00Z") });
+    const later = computeGraph({ clusters: [cluster], release: RELEASE, time: new Date("2099-06-01T00:00:00Z"), platformDefault: PLATFORM_DEFAULT_ALL });
     expect(edge(later.data, W("pay", "gateway"), "x:api.stripe.com")).toBeUndefined();
     expect(g.validUntil).toBe(Date.parse("2099-01-01T00:00:00Z"));
   });
 });
 
 describe("Cytoscape elements", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
   const els = toElements(project(g.data, []));
   const byId = new Map(els.map((e) => [e.data.id, e]));
 
@@ -196,7 +196,7 @@ describe("Cytoscape elements", () => {
 });
 
 describe("islands", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
 
   it("collapses a tenant into one node with aggregated edges and counts", () => {
     const view = project(g.data, [tenantNodeId("eu", "shop")]);
@@ -268,7 +268,7 @@ const extra = doc({
 const PROPOSAL = [...changed, extra];
 
 describe("overlay: a proposal against the release", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
 
   it("marks added (green) and removed (red) paths and lists them with readable labels", () => {
     expect(edge(g.data, W("shop", "api"), W("pay", "db"))?.change).toBe("added");
@@ -298,7 +298,7 @@ describe("overlay: a proposal against the release", () => {
 });
 
 describe("node details", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
   it("lists a workload's labels, the policies selecting it and its inbound and outbound paths", () => {
     const d = nodeDetails(g, W("shop", "api"))!;
     expect(d.labels).toEqual({ app: "api", tenant: "shop" });
@@ -318,7 +318,7 @@ describe("node details", () => {
       metadata: { name: "dns-debug-egress" },
       spec: { tier: "namespace", subject: { namespaces: ["kube-system"], podSelector: { matchLabels: { run: "dns-debug" } } }, rules: [{ name: "to-web", direction: "egress", action: "allow", peers: [app("shop", "web")], ports: [tcp(8080)] }] },
     });
-    const bare = computeGraph({ clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }], release: [...RELEASE, selectsDebug], time: NOW });
+    const bare = computeGraph({ clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }], release: [...RELEASE, selectsDebug], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     const id = workloadNodeId("eu", "kube-system", "Pod", "dns-debug");
     const d = nodeDetails(bare, id)!;
     expect(d).toMatchObject({ workloadKind: "Pod", pods: 1, labels: { app: "coredns", run: "dns-debug" }, namespaceLabels: {}, services: ["kube-dns (53/TCP)"] });
@@ -347,7 +347,7 @@ describe("a workload whose pods differ", () => {
     },
   });
   const release = [...RELEASE.filter((d) => d.document.metadata.name !== "global-reporting-db"), reportingOnly];
-  const g = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, time: NOW });
+  const g = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
   const webToDb = edgeId(W("shop", "web"), W("pay", "db"));
 
   it("takes the edge's allowance from the pod pair the engine allows, not from the workload's first pod", () => {
@@ -365,7 +365,7 @@ describe("a workload whose pods differ", () => {
   });
 
   it("explains both sides of an overlay, each with a pair allowed there", () => {
-    const overlay = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, proposal: RELEASE, time: NOW });
+    const overlay = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, proposal: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     const r = edgeRationale(overlay, webToDb, NOW)!;
     expect(r.change).toBeUndefined();
     expect(r.ports[0]).toMatchObject({ current: { verdict: "allow", allowance: { policy: { name: "global-reporting-replica" } } }, proposed: { verdict: "allow", allowance: { policy: { name: "global-reporting-db" } } } });
@@ -386,7 +386,7 @@ describe("lowering warnings", () => {
   const us = { name: "us", region: "us-east", model: model() };
 
   it("carries them into the graph with the document, the field and every cluster they occur in", () => {
-    const g = computeGraph({ clusters: [cluster, us], release: [...RELEASE, missingService], time: NOW });
+    const g = computeGraph({ clusters: [cluster, us], release: [...RELEASE, missingService], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     expect(g.warnings).toEqual([
       { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster eu"), clusters: ["eu"] },
       { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster us"), clusters: ["us"] },
@@ -405,17 +405,17 @@ describe("lowering warnings", () => {
         rules: [{ name: "to-api", direction: "egress", action: "allow", peers: [app("shop", "api")], ports: [tcp(8080)] }],
       },
     });
-    const g = computeGraph({ clusters: [cluster, us], release: RELEASE, proposal: [...RELEASE, notIsolating], time: NOW });
+    const g = computeGraph({ clusters: [cluster, us], release: RELEASE, proposal: [...RELEASE, notIsolating], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     expect(g.warnings).toEqual([{ kind: "Policy", document: "shop-web-ingress-only", path: "spec.rules[0].direction", message: expect.stringContaining("does not isolate egress"), clusters: ["eu", "us"] }]);
-    expect(computeGraph({ clusters: [cluster], release: RELEASE, time: NOW }).warnings).toEqual([]);
+    expect(computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL }).warnings).toEqual([]);
   });
 });
 
 describe("a large cluster at namespace level, islands opened on demand", () => {
   // Limits that make this small cluster "large": its graph is aggregated.
   const limits = { smallWorkloads: 0, fullPaths: 0, islandWorkloads: 10, islandPaths: 1000 };
-  const full = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW });
-  const agg = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, limits });
+  const full = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
+  const agg = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits });
   const namespaces = agg.data.nodes.filter((n) => n.kind === "namespace").map((n) => n.id);
   const opened = (open: readonly string[]) => namespaces.map((id) => openIsland(agg, id, open, NOW)!);
   const detailed = (g: GraphData) => new Map(g.edges.filter((e) => e.id.startsWith("e:")).map((e) => [e.id, e]));
@@ -477,14 +477,14 @@ describe("a large cluster at namespace level, islands opened on demand", () => {
   });
 
   it("computes an overlay from the release graph's states exactly as afresh (the service reuses the cached release)", () => {
-    const release = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, limits });
-    const reused = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, limits, base: release.base });
+    const release = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits });
+    const reused = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits, base: release.base });
     expect(reused.data).toEqual(agg.data);
     expect(reused.paths).toEqual(agg.paths);
   });
 
   it("refuses to draw a namespace past the limit, saying how many workloads and what to do instead", () => {
-    const tight = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, limits: { ...limits, islandWorkloads: 1 } });
+    const tight = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits: { ...limits, islandWorkloads: 1 } });
     expect(() => openIsland(tight, namespaceNodeId("eu", "shop"), [], NOW)).toThrow(new TooLarge("shop: 2 workloads, too many to draw (at most 1); list its paths with `policyplane reachability --group-by workload --output jsonl` instead."));
     expect(openIsland(tight, namespaceNodeId("eu", "kube-system"), [], NOW)?.data.nodes.map((n) => n.id)).toContain(workloadNodeId("eu", "kube-system", "Deployment", "coredns"));
   });

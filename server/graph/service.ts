@@ -9,6 +9,7 @@ import type { Actor } from "@/server/context";
 import { clusters as clustersTable } from "@/db/schema";
 import { NotFound } from "@/server/errors";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
+import { platformDefaultInForce } from "@/server/platform-default/get";
 import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/policies/documents";
 import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
@@ -65,9 +66,10 @@ export async function clusterNames(db: Queryable): Promise<string[]> {
  */
 export async function loadGraph(db: Queryable, cluster: string, overlay: OverlaySpec, actor: Actor | null, now = new Date()): Promise<{ graph: ComputedGraph; cached: boolean }> {
   // The loader refuses an unknown cluster name (NotFound) itself.
-  const [docs, contexts] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster])]);
+  const [docs, contexts, platformDefault] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster]), platformDefaultInForce(db)]);
   const models = contexts.map((c) => [c.name, c.region, c.model]);
-  const keyOf = (o: OverlaySpec, proposal?: readonly StoredDocument[]) => `${cluster}|${overlayKey(o)}|${signature({ release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models })}`;
+  const keyOf = (o: OverlaySpec, proposal?: readonly StoredDocument[]) =>
+    `${cluster}|${overlayKey(o)}|${signature({ platformDefault: platformDefault.version, release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models })}`;
   const key = keyOf(overlay, docs.proposal);
   const hit = cache.get(key);
   if (hit && now.getTime() < hit.validUntil) {
@@ -85,12 +87,20 @@ export async function loadGraph(db: Queryable, cluster: string, overlay: Overlay
     ...(docs.proposal ? { proposal: docs.proposal.map(versioned) } : {}),
     time: now,
     allClusters: cluster === ALL_CLUSTERS,
+    platformDefault,
   });
   cache.set(key, { graph, validUntil: graph.validUntil });
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   const large = [...cache.keys()].filter((k) => cache.get(k)!.graph.base.some((s: { aggregated: boolean }) => s.aggregated));
   for (const k of large.slice(0, -LARGE_CACHE_SIZE)) cache.delete(k);
   return { graph, cached: false };
+}
+
+/** The platform default the graph was computed with (shown beside the graph). */
+export interface PlatformDefaultSummary {
+  enabled: boolean;
+  excludeNamespaces: string[];
+  version: number;
 }
 
 export interface GraphView {
@@ -108,7 +118,7 @@ export interface GraphView {
   pathsTotal: number;
   /** Documents the engine could not wholly apply here: the graph may lack what their authors meant. */
   warnings: GraphWarning[];
-  stats: { workloads: number; paths: number; computedMs: number; cached: boolean; secureByDefault: true };
+  stats: { workloads: number; paths: number; computedMs: number; cached: boolean; platformDefault: PlatformDefaultSummary };
 }
 
 /** The default view: what fits is expanded, the rest collapsed into islands. */
@@ -134,7 +144,7 @@ export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySp
       paths: scale.paths,
       computedMs: graph.computedMs,
       cached,
-      secureByDefault: true,
+      platformDefault: { enabled: graph.platformDefault.enabled, excludeNamespaces: [...graph.platformDefault.excludeNamespaces], version: graph.platformDefault.version ?? 0 },
     },
   };
 }

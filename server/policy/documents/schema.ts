@@ -192,17 +192,25 @@ export const complianceConstraintDocument = z.strictObject({
 });
 export type ComplianceConstraintDocument = z.infer<typeof complianceConstraintDocument>;
 
-/** A time-boxed allow for a narrow flow. */
+/** A time-boxed allow for a narrow flow: it counts at an instant t iff startsAt ≤ t < expiresAt (to the millisecond). */
 export const exceptionDocument = z.strictObject({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal("Exception"),
   metadata,
-  spec: z.strictObject({
-    ...narrowFlow,
-    ports: z.array(portSpec).min(1, "an exception names the ports it opens"),
-    justification: z.string().min(10, "say why, in at least 10 characters"),
-    expiresAt: z.iso.datetime({ offset: true }),
-  }),
+  spec: z
+    .strictObject({
+      ...narrowFlow,
+      ports: z.array(portSpec).min(1, "an exception names the ports it opens"),
+      justification: z.string().min(10, "say why, in at least 10 characters"),
+      /** Optional: the instant the exception starts to count (default: it already does). */
+      startsAt: z.iso.datetime({ offset: true }).optional(),
+      expiresAt: z.iso.datetime({ offset: true }),
+    })
+    .superRefine((spec, ctx) => {
+      if (spec.startsAt !== undefined && Date.parse(spec.startsAt) >= Date.parse(spec.expiresAt)) {
+        ctx.addIssue({ code: "custom", path: ["startsAt"], message: `startsAt ${spec.startsAt} must be before expiresAt ${spec.expiresAt}` });
+      }
+    }),
 });
 export type ExceptionDocument = z.infer<typeof exceptionDocument>;
 

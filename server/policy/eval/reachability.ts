@@ -279,7 +279,7 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
   const directionBits = (subject: Identity, idx: SubjectIndex, dir: "egress" | "ingress", probe: Probe): Bits => {
     const applies = subject.kind === "pod" && !subject.hostNetwork;
     if (!applies) return ALL;
-    if (idx.admin.length === 0 && idx.npPolicies.length === 0 && idx.npDeny.length === 0 && idx.baseline.length === 0 && !ev.options.secureByDefault) return ALL;
+    if (idx.admin.length === 0 && idx.npPolicies.length === 0 && idx.npDeny.length === 0 && idx.baseline.length === 0 && !idx.defaultDeny) return ALL;
     const allow = new Uint32Array(words);
     const undecided = new Uint32Array(ALL);
     const passed = new Uint32Array(words);
@@ -313,7 +313,7 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
         rem[w]! &= ~m;
       }
     }
-    if (!ev.options.secureByDefault) for (let w = 0; w < words; w++) allow[w]! |= rem[w]!;
+    if (!idx.defaultDeny) for (let w = 0; w < words; w++) allow[w]! |= rem[w]!;
     return allow;
   };
   /** Peers matched by any (active) rule of a flow-level list: constraints or exceptions. */

@@ -557,6 +557,8 @@ const WORKLOAD_KINDS: Record<string, string[]> = {
 export interface ReadOptions {
   /** Admin tier that Kubernetes AdminNetworkPolicies / ClusterNetworkPolicies read from a cluster belong to (default "cluster"). */
   adminTier?: AdminTier;
+  /** Objects of these apiVersions are another reader's (Policyplane documents beside manifests): skipped without a warning. */
+  skipApiVersions?: readonly string[];
 }
 
 /** Read Kubernetes manifests from in-memory sources (pure: no file system). */
@@ -587,6 +589,7 @@ export function readManifestSources(sources: readonly ManifestSource[], options:
         errors.push(at(ctx, ["kind"], "expected kind (a string such as NetworkPolicy)"));
         continue;
       }
+      if (options.skipApiVersions?.includes(apiVersion)) continue;
       const wrongVersion = (expected: string) => errors.push(at(ctx, ["apiVersion"], `unsupported apiVersion ${JSON.stringify(apiVersion)} for ${kind}; expected ${expected}`));
       switch (kind) {
         case "Namespace": {
