@@ -20,10 +20,11 @@ export const APPS: App[] = [
 ];
 
 /** Deterministic PRNG (same cluster and flows on every run). */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let s = seed;
   return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    // Math.imul: a plain multiply exceeds 2^53 and loses the low bits, which collapsed the sequence into a short cycle.
+    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
     return s / 0x7fffffff;
   };
 }
