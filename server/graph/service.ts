@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { asc } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { mayReadTenant } from "@/server/auth/authorize";
+import { redactPolicyNames, visibilityOf, type Visibility } from "@/server/auth/visibility";
 import type { Actor } from "@/server/context";
 import { clusters as clustersTable } from "@/db/schema";
 import { NotFound } from "@/server/errors";
@@ -14,6 +15,7 @@ import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
 import { EXTERNALS_GROUP } from "./ids";
 import { defaultCollapsed, groupContents, isGroup, project } from "./islands";
+import { scopeGraph } from "./scope";
 import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "./types";
 
 export const ALL_CLUSTERS = "all";
@@ -133,30 +135,36 @@ export async function graphView({ db, actor }: Viewer, cluster: string | null, o
   const names = await clusterNames(db);
   const chosen = cluster ?? names[0];
   if (!chosen) throw new NotFound("No cluster is registered yet.");
-  const { graph, cached } = await loadGraph(db, chosen, overlay, actor);
+  const { graph, cached } = await scopedGraph({ db, actor }, chosen, overlay);
   return viewOf(graph, chosen, overlay, cached, names);
 }
 
+/** The computed graph as this viewer may see it (other tenants folded into opaque nodes). */
+async function scopedGraph({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec): Promise<{ graph: ComputedGraph; cached: boolean; visibility: Visibility }> {
+  const [{ graph, cached }, visibility] = await Promise.all([loadGraph(db, cluster, overlay, actor), visibilityOf(db, actor)]);
+  return { graph: scopeGraph(graph, visibility), cached, visibility };
+}
+
 /** An island's contents, loaded when the person expands it. */
-export async function graphGroup({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, groupId: string): Promise<GraphData> {
-  const { graph } = await loadGraph(db, cluster, overlay, actor);
+export async function graphGroup(viewer: Viewer, cluster: string, overlay: OverlaySpec, groupId: string): Promise<GraphData> {
+  const { graph } = await scopedGraph(viewer, cluster, overlay);
   const group = graph.data.nodes.find((n) => n.id === groupId);
   if (!group || (!isGroup(group) && group.id !== EXTERNALS_GROUP)) throw new NotFound("No such group in this graph.");
   return groupContents(graph.data, groupId);
 }
 
-export async function graphEdge({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, edgeId: string) {
-  const { graph } = await loadGraph(db, cluster, overlay, actor);
+export async function graphEdge(viewer: Viewer, cluster: string, overlay: OverlaySpec, edgeId: string) {
+  const { graph, visibility } = await scopedGraph(viewer, cluster, overlay);
   const r = edgeRationale(graph, edgeId);
   if (!r) throw new NotFound("No such path in this graph.");
-  return r;
+  return redactPolicyNames(r, visibility);
 }
 
-export async function graphNode({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, nodeId: string) {
-  const { graph } = await loadGraph(db, cluster, overlay, actor);
+export async function graphNode(viewer: Viewer, cluster: string, overlay: OverlaySpec, nodeId: string) {
+  const { graph, visibility } = await scopedGraph(viewer, cluster, overlay);
   const r = nodeDetails(graph, nodeId);
   if (!r) throw new NotFound("No such node in this graph.");
-  return r;
+  return { ...redactPolicyNames(r, visibility), policies: r.policies.filter((p) => !visibility.hiddenPolicyNames.has(p.name)) };
 }
 
 /** Computes the current release's graph of every cluster, so the first visitor finds it cached. */
