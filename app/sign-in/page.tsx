@@ -9,7 +9,15 @@ import { requestContext } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage() {
+/** Why single sign-on sent the person back here (better-auth's error codes). */
+const SSO_ERRORS: Record<string, string> = {
+  account_not_linked:
+    "An account with this e-mail already exists. Sign in with its password, then link your single sign-on identity in Settings.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string | string[] }> }) {
+  const { error } = await searchParams;
+  const ssoError = typeof error === "string" ? (SSO_ERRORS[error] ?? "Single sign-on did not complete. Try again, or ask an admin.") : null;
   const ctx = await requestContext();
   if (ctx.actor) redirect("/overview");
   const runtime = await getRuntime();
@@ -34,7 +42,7 @@ export default async function SignInPage() {
             <p className="text-sm text-slate-500">Network segmentation and egress control for every cluster</p>
           </div>
         </div>
-        <SignInForm demoAccounts={demoAccounts} demoPassword={demo ? DEMO_PASSWORD : null} sso={sso} />
+        <SignInForm demoAccounts={demoAccounts} demoPassword={demo ? DEMO_PASSWORD : null} sso={sso} initialError={ssoError} />
       </div>
     </div>
   );
