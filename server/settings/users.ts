@@ -39,13 +39,19 @@ export async function createUser(ctx: ServiceContext, input: { name: string; ema
 // Any constant; the same for every process that changes global admin grants.
 const GLOBAL_ADMINS_LOCK = 7_301_913;
 
+/** Serialises, until the transaction ends, every change that adds or removes a global admin. */
+export async function lockGlobalAdmins(tx: ServiceContext): Promise<void> {
+  if (!tx.inTransaction) throw new Error("lockGlobalAdmins must run inside a transaction");
+  await tx.db.execute(sql`SELECT pg_advisory_xact_lock(${GLOBAL_ADMINS_LOCK})`);
+}
+
 /**
  * Refuses a change that would leave no global admin. Runs inside the change's transaction and
  * serialises every such change behind one lock, so two admins demoting (or deleting) each other at
  * once cannot both pass: the second one counts after the first has committed.
  */
 async function requireAnotherGlobalAdmin(tx: ServiceContext, losing: { userId: string } | { membershipId: string }, what: string): Promise<void> {
-  await tx.db.execute(sql`SELECT pg_advisory_xact_lock(${GLOBAL_ADMINS_LOCK})`);
+  await lockGlobalAdmins(tx);
   const remaining = await tx.db
     .select({ id: memberships.id })
     .from(memberships)
