@@ -300,3 +300,34 @@ test("a change request's graph overlay shows the path it adds, with its rational
   await expect(page.getByText("checkout/promotions → checkout/cart-redis 6379/TCP")).toHaveCount(0);
   expect(crashes).toEqual([]);
 });
+
+test("a viewer of one tenant sees the other tenants only as an opaque node, with none of their workloads' names", async ({ page }) => {
+  test.setTimeout(90_000);
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.admin.email);
+  const scoped = { name: "Pia Payments", email: "pia.payments-viewer@acme.example", password: "payments-only-viewer" };
+  const { id: userId } = await trpc<{ id: string }>(page, "settings.createUser", scoped);
+  const tenants = await trpc<{ id: string; name: string }[]>(page, "org.tenants");
+  await trpc(page, "settings.addMembership", { userId, tenantId: tenants.find((t) => t.name === "payments")!.id, role: "viewer", committeeFunction: null });
+  await signOut(page);
+
+  await signIn(page, scoped.email, scoped.password);
+  await openGraph(page);
+  const drawn = await page.evaluate(() => {
+    const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
+    return {
+      tenants: [...new Set(cy.nodes().map((n) => n.data("tenant")).filter(Boolean))],
+      opaque: cy.nodes(".other-tenant").map((n) => n.data("label")),
+      workloads: cy.nodes(".workload").map((n) => `${n.data("namespace")}/${n.data("name")}`),
+    };
+  });
+  expect(drawn.tenants).toEqual(["payments"]);
+  expect(drawn.opaque).toEqual(["other tenant"]);
+  expect(drawn.workloads.length).toBeGreaterThan(0);
+  expect(drawn.workloads.every((w) => !w.startsWith("checkout/") && !w.startsWith("catalog/") && !w.startsWith("identity/"))).toBe(true);
+  // Nothing on the page names another tenant's workload either (the search list, the panels).
+  const text = await page.locator("body").innerText();
+  expect(text).not.toMatch(/checkout\/(cart|promotions|storefront)/);
+  await page.screenshot({ path: screenshotPath("graph-tenant-viewer"), fullPage: true });
+  expect(problems).toEqual([]);
+});
