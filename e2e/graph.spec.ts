@@ -225,6 +225,14 @@ async function trpc<T>(page: Page, procedure: string, input?: unknown): Promise<
   return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
 }
 
+/** As the signed-in admin: a person who may read only `tenant`. */
+async function createTenantViewer(page: Page, person: { name: string; email: string; password: string }, tenant: string) {
+  const { id: userId } = await trpc<{ id: string }>(page, "settings.createUser", person);
+  const tenants = await trpc<{ id: string; name: string }[]>(page, "org.tenants");
+  await trpc(page, "settings.addMembership", { userId, tenantId: tenants.find((t) => t.name === tenant)!.id, role: "viewer", committeeFunction: null });
+  return person;
+}
+
 async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
@@ -283,10 +291,7 @@ test("a change request's graph overlay shows the path it adds, with its rational
   // Someone who may read only the catalog tenant.
   await signOut(page);
   await signIn(page, PEOPLE.admin.email);
-  const outsider = { name: "Cleo Catalog", email: "cleo.catalog@acme.example", password: "catalog-only-viewer" };
-  const { id: userId } = await trpc<{ id: string }>(page, "settings.createUser", outsider);
-  const tenants = await trpc<{ id: string; name: string }[]>(page, "org.tenants");
-  await trpc(page, "settings.addMembership", { userId, tenantId: tenants.find((t) => t.name === "catalog")!.id, role: "viewer", committeeFunction: null });
+  const outsider = await createTenantViewer(page, { name: "Cleo Catalog", email: "cleo.catalog@acme.example", password: "catalog-only-viewer" }, "catalog");
   await signOut(page);
 
   const crashes: string[] = [];
@@ -305,10 +310,7 @@ test("a viewer of one tenant sees the other tenants only as an opaque node, with
   test.setTimeout(90_000);
   const problems = watchConsole(page);
   await signIn(page, PEOPLE.admin.email);
-  const scoped = { name: "Pia Payments", email: "pia.payments-viewer@acme.example", password: "payments-only-viewer" };
-  const { id: userId } = await trpc<{ id: string }>(page, "settings.createUser", scoped);
-  const tenants = await trpc<{ id: string; name: string }[]>(page, "org.tenants");
-  await trpc(page, "settings.addMembership", { userId, tenantId: tenants.find((t) => t.name === "payments")!.id, role: "viewer", committeeFunction: null });
+  const scoped = await createTenantViewer(page, { name: "Pia Payments", email: "pia.payments-viewer@acme.example", password: "payments-only-viewer" }, "payments");
   await signOut(page);
 
   await signIn(page, scoped.email, scoped.password);

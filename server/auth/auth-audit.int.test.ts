@@ -8,7 +8,8 @@ import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { verifyAuditTrail } from "@/server/audit/query";
 import { parseEnv } from "@/server/env";
 import { insertPasswordUser } from "@/server/users/credentials";
-import { CLIENT_IP_FROM_SERVER, CLIENT_IP_HEADER } from "@/scripts/client-ip.mjs";
+import { CLIENT_IP_FROM_SERVER } from "@/scripts/client-ip.mjs";
+import { authRequests, cookies } from "@/server/testing/auth-requests";
 import { createAuth } from "./auth";
 import { AUTH_ENDPOINT_AUDIT } from "./auth-audit";
 
@@ -37,22 +38,11 @@ describe(`audit of better-auth's endpoints on ${testDatabaseKind()}`, () => {
     expect(endpoints.filter((p) => !(p in AUTH_ENDPOINT_AUDIT))).toEqual([]);
   });
 
-  let requests = 0;
-  const post = (path: string, body: unknown, cookie = "") =>
-    auth.handler(
-      new Request(`${ORIGIN}/api/auth${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin: ORIGIN, cookie, [CLIENT_IP_HEADER]: `10.8.0.${++requests}` },
-        body: JSON.stringify(body),
-      }),
-    );
+  const post = (path: string, body: unknown, cookie = "") => authRequests(auth, ORIGIN).post(path, body, cookie);
   async function signIn(email: string, password: string) {
     const response = await post("/sign-in/email", { email, password });
     expect(response.status).toBe(200);
-    return response.headers
-      .getSetCookie()
-      .map((c) => c.split(";")[0])
-      .join("; ");
+    return cookies(response);
   }
   const eventsOf = (action: string, userId: string) => handle.db.select().from(auditEvents).where(and(eq(auditEvents.action, action), eq(auditEvents.targetId, userId)));
 

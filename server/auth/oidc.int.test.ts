@@ -10,19 +10,9 @@ import { account, auditEvents, user } from "@/db/schema";
 import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { parseEnv } from "@/server/env";
 import { insertPasswordUser } from "@/server/users/credentials";
-import { CLIENT_IP_FROM_SERVER, CLIENT_IP_HEADER } from "@/scripts/client-ip.mjs";
+import { CLIENT_IP_FROM_SERVER } from "@/scripts/client-ip.mjs";
+import { authRequests, cookies } from "@/server/testing/auth-requests";
 import { createAuth } from "./auth";
-
-/** Cookies a response set, as a Cookie header (merged over `jar`). */
-function cookies(response: Response, jar = ""): string {
-  const all = new Map(jar ? jar.split("; ").map((c) => c.split("=", 2) as [string, string]) : []);
-  for (const set of response.headers.getSetCookie()) {
-    const [pair] = set.split(";");
-    const at = pair!.indexOf("=");
-    all.set(pair!.slice(0, at), pair!.slice(at + 1));
-  }
-  return [...all].map(([k, v]) => `${k}=${v}`).join("; ");
-}
 
 describe(`OIDC single sign-on on ${testDatabaseKind()}`, () => {
   let handle: DatabaseHandle;
@@ -124,15 +114,7 @@ describe(`OIDC single sign-on on ${testDatabaseKind()}`, () => {
     afterAll(() => {
       delete process.env[CLIENT_IP_FROM_SERVER];
     });
-    let requests = 0;
-    const post = (path: string, body: unknown, cookie = "") =>
-      auth.handler(
-        new Request(`${ORIGIN}/api/auth${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/json", origin: ORIGIN, cookie, [CLIENT_IP_HEADER]: `10.9.0.${++requests}` },
-          body: JSON.stringify(body),
-        }),
-      );
+    const post = (path: string, body: unknown, cookie = "") => authRequests(auth, ORIGIN).post(path, body, cookie);
 
     /** Follows the provider's redirect back to our callback, as the browser would after the person signs in there. */
     async function returnFromProvider(start: Response, jar: string) {

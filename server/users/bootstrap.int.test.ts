@@ -14,6 +14,7 @@ import { createAuth } from "@/server/auth/auth";
 import { systemActor } from "@/server/context";
 import { parseEnv } from "@/server/env";
 import { callerFor } from "@/server/testing/actors";
+import { authRequests } from "@/server/testing/auth-requests";
 import { trpcCode } from "@/server/testing/trpc";
 import { createFirstAdmin, setPasswordWithToken } from "./bootstrap";
 
@@ -47,13 +48,7 @@ describe(`first admin of an empty installation on ${testDatabaseKind()}`, () => 
     const anonymous = await callerFor(handle.db, null);
     expect(await anonymous.account.setPassword({ token: created.token, password: "root-chosen-password" })).toEqual({ email: "root@example.com" });
     const auth = createAuth(handle.db, parseEnv({ PORT: "3994" }), "u".repeat(40));
-    const signedIn = await auth.handler(
-      new Request("http://localhost:3994/api/auth/sign-in/email", {
-        method: "POST",
-        headers: { "content-type": "application/json", origin: "http://localhost:3994" },
-        body: JSON.stringify({ email: "root@example.com", password: "root-chosen-password" }),
-      }),
-    );
+    const signedIn = await authRequests(auth, "http://localhost:3994").post("/sign-in/email", { email: "root@example.com", password: "root-chosen-password" });
     expect(signedIn.status).toBe(200);
     expect(await trpcCode(anonymous.account.setPassword({ token: created.token, password: "another-password" }))).toBe("BAD_REQUEST");
     expect(await handle.db.select().from(auditEvents).where(eq(auditEvents.action, "user.password_set"))).toHaveLength(1);
