@@ -32,7 +32,9 @@ test("an author drafts a policy from a template, edits it in the form and the YA
 
   // The subject selects real workloads, live.
   await expect(page.getByTestId("subject-count")).toHaveText(/selects \d+ workloads/);
+  await page.getByRole("tab", { name: /Matched workloads/ }).click();
   await expect(page.getByTestId("matched-workloads")).toContainText("payments/payments-api");
+  await page.getByRole("tab", { name: "YAML", exact: true }).click();
 
   // Edit a rule in the form: the YAML view follows.
   const form = page.getByRole("form", { name: "Policy form" });
@@ -66,10 +68,12 @@ test("an author drafts a policy from a template, edits it in the form and the YA
   await expect.poll(() => yamlText(page)).toBe(commented);
 
   // The compiled NetworkPolicy carries the edit.
+  await page.getByRole("tab", { name: "Compiled", exact: true }).click();
   const compiled = page.getByTestId("compiled-output");
   await compiled.getByRole("tab", { name: /NetworkPolicy/ }).first().click();
   await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");
   await expect(page.getByTestId("compiled-yaml")).toContainText("port: 8080");
+  await page.getByRole("tab", { name: /Lint/ }).click();
   await expect(page.getByTestId("lint-findings")).not.toContainText("Checking");
   // The YAML view is sticky beside the long form: capture the page from its top.
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -113,6 +117,7 @@ test("a viewer can read a policy but not save it: the server refuses", async ({ 
   await page.goto("/policies/payments-api");
   await expect(page.getByTestId("read-only-note")).toBeVisible();
   await expect(page.getByRole("button", { name: "Save draft" })).toHaveCount(0);
+  await page.getByRole("tab", { name: "Compiled", exact: true }).click();
   await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");
   const yaml = await yamlText(page);
   // Straight to the API with the viewer's own session cookie.
@@ -150,4 +155,79 @@ test("bad input is shown in place and nothing is saved half-way", async ({ page 
   await expect(page.getByRole("button", { name: "Save draft" })).toBeDisabled();
   await page.goto("/policies/payments-db/history");
   await expect(page.getByTestId("version-row")).toHaveCount(1);
+});
+
+test("edits survive a reload, leaving asks first, a stale save error clears, and a rename is refused while typing", async ({ page }) => {
+  test.setTimeout(90_000);
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.author.email);
+  await page.goto("/policies/payments-batch");
+  const good = await yamlText(page);
+  const save = page.getByRole("button", { name: "Save draft" });
+
+  // Renaming a saved policy is refused at metadata.name before any save, and putting the name back clears it.
+  const renamed = good.replace("name: payments-batch", "name: payments-batch-2");
+  await replaceYaml(page, renamed);
+  const nameLine = renamed.split("\n").findIndex((l) => l.includes("name: payments-batch-2")) + 1;
+  await expect(page.getByTestId("yaml-problems")).toContainText(`Line ${nameLine}`);
+  await expect(page.getByTestId("yaml-problems")).toContainText("a saved policy keeps its name");
+  await expect(save).toBeDisabled();
+  await replaceYaml(page, good);
+  await expect(page.getByTestId("yaml-problems")).toBeEmpty();
+
+  // While the YAML does not parse, the form keeps its last good values and says it is paused.
+  const description = page.getByRole("form", { name: "Policy form" }).getByLabel("Description");
+  const before = await description.inputValue();
+  await replaceYaml(page, `${good}\n  broken: [`);
+  await expect(page.getByTestId("form-paused")).toBeVisible();
+  await expect(description).toHaveValue(before);
+  await expect(save).toBeDisabled();
+
+  // Someone else saves version 2 meanwhile: this page's save is refused, and the refusal goes once the text changes.
+  const theirs = await page.request.post("/api/trpc/policies.saveDraft", {
+    data: { json: { policyName: "payments-batch", baseVersion: 1, yaml: good.replace("Settlement and reconciliation", `Settlement, reconciliation${" and a long explanation of why".repeat(8)}`), message: "theirs" } },
+    headers: { "content-type": "application/json" },
+  });
+  expect(theirs.status()).toBe(200);
+  const mine = good.replace("Settlement and reconciliation", "Nightly settlement and reconciliation");
+  await replaceYaml(page, mine);
+  await expect(save).toBeEnabled();
+  await save.click();
+  await expect(page.getByTestId("save-error")).toContainText("has changed since you opened it");
+  await page.getByTestId("yaml-editor").click();
+  await page.keyboard.press("ControlOrMeta+End");
+  await page.keyboard.insertText("\n");
+  await expect(page.getByTestId("save-error")).toHaveCount(0);
+
+  // The unsaved edit outlives a reload: made on version 1, it is offered on version 2, not forced in.
+  await page.waitForTimeout(500); // the local draft is written 300 ms after the last keystroke
+  page.once("dialog", (d) => void d.accept()); // the leave warning, where the browser asks
+  await page.reload();
+  await expect(page.getByText("editing from version 2")).toBeVisible();
+  await expect(page.getByTestId("local-draft")).toContainText("Unsaved edits made on version 1 are kept");
+  expect(await yamlText(page)).not.toContain("Nightly settlement");
+  await page.getByTestId("local-draft").getByRole("button", { name: "Restore them" }).click();
+  await expect.poll(() => yamlText(page)).toContain("Nightly settlement");
+
+  // Leaving through an in-app link asks first; declining stays on the page with the edits.
+  page.once("dialog", (d) => {
+    expect(d.message()).toContain("unsaved edits");
+    void d.dismiss();
+  });
+  await page.getByRole("link", { name: "History" }).click();
+  await expect(page).toHaveURL(/\/policies\/payments-batch$/);
+  expect(await yamlText(page)).toContain("Nightly settlement");
+
+  // Discarding puts back what the server holds, and the local copy is gone.
+  await page.getByTestId("local-draft").getByRole("button", { name: "Discard them" }).click();
+  await expect.poll(() => yamlText(page)).not.toContain("Nightly settlement");
+  await page.reload();
+  await expect(page.getByTestId("local-draft")).toHaveCount(0);
+  await page.goto("/policies/payments-batch/history");
+  await expect(page.getByTestId("version-row")).toHaveCount(2);
+  // The long description line wraps inside its column of the diff instead of running under the other side.
+  const cells = page.getByTestId("side-by-side-diff").locator("td[data-diff]");
+  await expect(cells.filter({ hasText: "long explanation" })).toHaveCount(1);
+  expect(await cells.evaluateAll((tds) => tds.filter((td) => td.scrollWidth > td.clientWidth + 1).length)).toBe(0);
+  expect(problems.filter((p) => !/\b(400|409)\b|Bad Request|Conflict/.test(p))).toEqual([]);
 });

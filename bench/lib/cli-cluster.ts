@@ -210,26 +210,32 @@ spec:
 }
 
 /**
- * `count` flow lines drawn from `distinct` distinct (src, dst, port) tuples, as a
- * flow log repeats its connections: mostly within a tenant, some to pod IPs and
- * external addresses.
+ * `count` flow lines as a flow log records them: `distinct` connections (mostly
+ * within a tenant, some to pod IPs and external addresses), a few of them chatty
+ * (drawn with a skewed distribution), and every line stamped with its own
+ * `time`, so that no two lines are the same text.
  */
-export function cliFlowLines(pods: readonly SyntheticPod[], count: number, distinct = 5000): string[] {
+export function cliFlowLines(pods: readonly SyntheticPod[], count: number, distinct = 50_000): string[] {
   const rand = prng(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const tenantOf = (p: SyntheticPod) => Number(p.namespace.slice(3)) % CLI_CLUSTER.tenants;
   const byTenant = new Map<number, SyntheticPod[]>();
   for (const p of pods) byTenant.set(tenantOf(p), [...(byTenant.get(tenantOf(p)) ?? []), p]);
-  const tuples: string[] = [];
+  const connections: { src: string; dst: string; port: number }[] = [];
   for (let i = 0; i < distinct; i++) {
     const s = pick(pods);
     const src = `${s.namespace}/${s.name}`;
     const r = rand();
-    if (r < 0.05) tuples.push(JSON.stringify({ src, dst: pick(["198.51.100.20", "203.0.3.7", "8.8.8.8"]), port: pick([443, 53, 8443]), protocol: "TCP" }));
+    if (r < 0.05) connections.push({ src, dst: pick(["198.51.100.20", "203.0.3.7", "8.8.8.8"]), port: pick([443, 53, 8443]) });
     else {
       const d = r < 0.75 ? pick(byTenant.get(tenantOf(s))!) : pick(pods);
-      tuples.push(JSON.stringify({ src, dst: r < 0.15 ? d.ip : `${d.namespace}/${d.name}`, port: d.port, protocol: "TCP" }));
+      connections.push({ src, dst: r < 0.15 ? d.ip : `${d.namespace}/${d.name}`, port: d.port });
     }
   }
-  return Array.from({ length: count }, () => pick(tuples));
+  const start = Date.parse("2026-11-30T00:00:00Z");
+  return Array.from({ length: count }, (_, i) => {
+    const c = connections[Math.floor(rand() ** 2 * connections.length)]!;
+    const time = new Date(start + i * 3 + Math.floor(rand() * 3)).toISOString();
+    return JSON.stringify({ time, src: c.src, dst: c.dst, port: c.port, protocol: "TCP" });
+  });
 }

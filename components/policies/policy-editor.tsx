@@ -1,18 +1,20 @@
 "use client";
 
 // The policy editor: the visual form and the YAML view edit one text; beside
-// them the engine's live findings, the workloads the subject selects and the
-// compiled output. "Save draft" writes a new immutable version on the server.
+// the form, in tabs with the YAML, the engine's live findings, the workloads the
+// subject selects and the compiled output. "Save draft" writes a new immutable version on the server.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Input, Notice, Select } from "@/components/ui/primitives";
+import { Tabs } from "@/components/ui/tabs";
+import { useLeaveWarning, useLocalDraft, type LocalDraft } from "@/components/ui/unsaved-edits";
 import { formatPath } from "@/server/policy/read/yaml";
-import { readPolicyYaml, type YamlProblem } from "@/server/policies/yaml";
+import { locateInYaml, readPolicyYaml, type YamlProblem } from "@/server/policies/yaml";
 import { CompiledOutput } from "./compiled-output";
 import { isObject, type Json, type Path } from "./form-model";
 import { PolicyForm } from "./policy-form";
@@ -45,6 +47,8 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const [text, setText] = useState(start.yaml);
+  /** The text the server holds as the version being edited: edits are unsaved while the text differs. */
+  const [savedText, setSavedText] = useState(start.yaml);
   const [baseVersion, setBaseVersion] = useState(start.baseVersion);
   const [message, setMessage] = useState("");
   const [cluster, setCluster] = useState<string | undefined>(undefined);
@@ -58,9 +62,13 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
 
   const save = useMutation(
     trpc.policies.saveDraft.mutationOptions({
-      onSuccess: async (result) => {
+      onSuccess: async (result, input) => {
         setSaved(result.created ? `Saved draft version ${result.version}.` : `No change: version ${result.version} already holds this content.`);
         setBaseVersion(result.version);
+        setSavedText(input.yaml);
+        // Saved on the server: the local safety copy has done its job.
+        discardDraft();
+        setLeftover(null);
         setMessage("");
         await queryClient.invalidateQueries({ queryKey: trpc.policies.pathKey() });
         if (start.name === null) router.push(`/policies/${result.name}`);
@@ -69,27 +77,62 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
     }),
   );
 
+  const dirty = start.mayDraft && text !== savedText;
+  useLeaveWarning(dirty);
+  const localDraft = useLocalDraft(`policyplane.editor.${start.name ?? "new"}`, text, savedText, baseVersion);
+  /** The local draft a previous visit left, and whether it is in the editor now. */
+  const [leftover, setLeftover] = useState<{ draft: LocalDraft; applied: boolean } | null>(null);
+  const { found: foundDraft, discard: discardDraft } = localDraft;
+  useEffect(() => {
+    if (!foundDraft || !start.mayDraft) return;
+    // Edits made on the version still being edited come back by themselves; edits made on another version are offered.
+    const applied = foundDraft.baseVersion === start.baseVersion;
+    if (applied) setText(foundDraft.text);
+    setLeftover({ draft: foundDraft, applied });
+  }, [foundDraft, start.mayDraft, start.baseVersion]);
+
+  // A saved policy keeps its name (its history and change requests hang on it): say so while typing, not on save.
+  const typedName = isObject(local.raw) && isObject(local.raw.metadata) && typeof local.raw.metadata.name === "string" ? local.raw.metadata.name : null;
+  const renamed = start.name !== null && typedName !== null && typedName !== start.name;
+  const renameProblem: YamlProblem | null = useMemo(
+    () =>
+      renamed
+        ? {
+            ...locateInYaml(text, ["metadata", "name"]),
+            path: "metadata.name",
+            message: `a saved policy keeps its name ("${start.name}"): put the name back, or start a new policy under the new name`,
+            severity: "error",
+          }
+        : null,
+    [renamed, text, start.name],
+  );
+  // The server's refusal is about the text it was given: once the text changes, it no longer applies.
+  const saveFailure = save.error && save.variables?.yaml === text ? save.error : null;
+
   // Problems at a line: the local reader's at once, the server's (unknown tenant, lint) when they arrive.
   const problems: YamlProblem[] = useMemo(() => {
-    const out = [...local.errors];
+    const out = [...local.errors, ...(renameProblem ? [renameProblem] : [])];
     const seen = new Set(out.map((p) => `${p.line}:${p.path}:${p.message}`));
     for (const p of fresh?.errors ?? []) if (!seen.has(`${p.line}:${p.path}:${p.message}`)) out.push(p);
     for (const f of fresh?.findings ?? []) if (f.severity !== "info" && f.line > 0) out.push({ line: f.line, column: f.column, path: f.path, message: `${f.message} (${f.id})`, severity: f.severity === "error" ? "error" : "warning" });
-    const cause = save.error instanceof TRPCClientError ? (save.error.data as { position?: { line: number; column: number } | null } | undefined) : undefined;
-    if (save.error && cause?.position && !local.errors.length) out.push({ ...cause.position, path: "", message: save.error.message, severity: "error" });
+    const cause = saveFailure instanceof TRPCClientError ? (saveFailure.data as { position?: { line: number; column: number } | null } | undefined) : undefined;
+    if (saveFailure && cause?.position && !local.errors.length) out.push({ ...cause.position, path: "", message: saveFailure.message, severity: "error" });
     return out;
-  }, [local.errors, fresh, save.error]);
+  }, [local.errors, renameProblem, fresh, saveFailure]);
   const errorAt = (path: Path) => {
     const key = formatPath(path);
     return problems.find((p) => p.severity === "error" && p.path === key)?.message;
   };
 
   const formUsable = isObject(local.raw);
-  const name = isObject(local.raw) && isObject(local.raw.metadata) && typeof local.raw.metadata.name === "string" ? local.raw.metadata.name : (start.name ?? "");
+  // While the YAML does not parse, the form keeps showing the last values that did (frozen, with a banner).
+  const lastGood = useRef<Json>(formUsable ? (local.raw as Json) : {});
+  if (formUsable) lastGood.current = local.raw as Json;
+  const name = typedName ?? start.name ?? "";
   const matches = fresh?.matches ?? analysis.data?.matches ?? [];
   const errorCount = problems.filter((p) => p.severity === "error").length;
   const findings = fresh?.findings ?? [];
-  const saveError = save.error ? describeError(save.error).message : null;
+  const saveError = saveFailure ? describeError(saveFailure).message : null;
 
   return (
     <div className="space-y-4">
@@ -114,7 +157,9 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
               <Button type="button" className="whitespace-nowrap" disabled={save.isPending || errorCount > 0} onClick={() => save.mutate({ policyName: start.name, baseVersion, yaml: text, message })}>
                 {save.isPending ? "Saving…" : "Save draft"}
               </Button>
-              {start.name && baseVersion !== null && (start.releasedVersion === null || baseVersion > start.releasedVersion) ? <ProposeChangeButton preselect={[start.name]} /> : null}
+              {start.name && baseVersion !== null && (start.releasedVersion === null || baseVersion > start.releasedVersion) ? (
+                <ProposeChangeButton preselect={[start.name]} disabledReason={errorCount > 0 ? "Fix the errors first." : dirty ? "Save the draft first: a change request proposes saved versions." : undefined} />
+              ) : null}
             </>
           ) : (
             <span className="text-xs text-slate-500" data-testid="read-only-note">
@@ -123,7 +168,40 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
           )}
         </div>
       </div>
-      {saved ? <Notice tone="success">{saved} It reaches a release only through a change request.</Notice> : null}
+      {leftover ? (
+        <div data-testid="local-draft">
+          <Notice tone="info">
+            {leftover.applied ? "Restored your unsaved edits" : `Unsaved edits made on ${leftover.draft.baseVersion === null ? "an unsaved policy" : `version ${leftover.draft.baseVersion}`} are kept`} from {new Date(leftover.draft.at).toLocaleString()} in this browser.{" "}
+            {leftover.applied ? null : (
+              <button type="button" className="font-medium underline" onClick={() => {
+                  setText(leftover.draft.text);
+                  setLeftover({ ...leftover, applied: true });
+                }}>
+                Restore them
+              </button>
+            )}{" "}
+            <button
+              type="button"
+              className="font-medium underline"
+              onClick={() => {
+                if (leftover.applied) setText(savedText);
+                setLeftover(null);
+                discardDraft();
+              }}
+            >
+              Discard them
+            </button>
+          </Notice>
+        </div>
+      ) : null}
+      {saved && !dirty ? (
+        <Notice tone="success">
+          {saved} It reaches a release only through a change request.{" "}
+          <Link href="/graph?overlay=drafts" className="font-medium underline">
+            See the drafts on the graph
+          </Link>
+        </Notice>
+      ) : null}
       {saveError ? (
         <div data-testid="save-error">
           <Notice tone="error">The server refused to save: {saveError}</Notice>
@@ -133,12 +211,12 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
       <div className="grid items-start gap-4 xl:grid-cols-2">
         <Card title="Form" className="min-w-0">
           {formUsable ? null : (
-            <div className="mb-3">
-              <Notice tone="info">The YAML does not parse, so the form is paused. Fix the YAML (errors are marked at their line) and the form follows.</Notice>
+            <div className="mb-3" data-testid="form-paused">
+              <Notice tone="warning">The YAML does not parse, so the form is paused and shows the last valid values. Fix the YAML (errors are marked at their line) and the form follows.</Notice>
             </div>
           )}
           <PolicyForm
-            doc={(formUsable ? local.raw : {}) as Json}
+            doc={lastGood.current}
             onChange={(next) => setText((current) => applyFormEdit(current, next))}
             errorAt={errorAt}
             inventory={inventory.data}
@@ -147,68 +225,94 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
             isNew={start.name === null}
           />
         </Card>
-        <Card title="YAML" className="min-w-0 self-start xl:sticky xl:top-4">
-          <YamlEditor value={text} onChange={setText} problems={problems} readOnly={!start.mayDraft} label="Policy YAML" />
-          <ul className="mt-2 space-y-1 text-xs" data-testid="yaml-problems">
-            {problems
-              .filter((p) => p.severity === "error")
-              .map((p, i) => (
-                <li key={i} className="text-rose-700">
-                  {p.line > 0 ? `Line ${p.line}, column ${p.column}: ` : ""}
-                  {p.path ? <span className="font-mono">{p.path}</span> : null} {p.message}
-                </li>
-              ))}
-          </ul>
-        </Card>
-      </div>
-
-      <div className="grid gap-4 xl:grid-cols-4">
-        <Card title="Lint" className="min-w-0">
-          <div data-testid="lint-findings">
-            {!fresh ? (
-              <p className="text-xs text-slate-500">{errorCount > 0 && !analysis.isFetching ? "Fix the errors to lint." : "Checking…"}</p>
-            ) : findings.length === 0 ? (
-              <p className="text-xs text-emerald-700">No findings.</p>
-            ) : (
-              <ul className="space-y-1.5 text-xs">
-                {findings.map((f, i) => (
-                  <li key={i}>
-                    <Badge tone={severityTone[f.severity]}>{f.severity}</Badge> <span className="font-mono text-slate-500">{f.id}</span> {f.line > 0 ? <span className="text-slate-500">line {f.line}:</span> : null} {f.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
-        </Card>
-        <Card title={`Matched workloads${fresh ? ` (${matches.length})` : ""}`} className="min-w-0">
-          <ul className="max-h-64 space-y-0.5 overflow-auto font-mono text-xs" data-testid="matched-workloads">
-            {matches.map((m) => (
-              <li key={`${m.cluster}/${m.namespace}/${m.name}`}>
-                <span className="text-slate-400">{m.cluster}</span> {m.namespace}/{m.name}
-              </li>
-            ))}
-          </ul>
-          {fresh && matches.length === 0 ? <p className="text-xs text-amber-800">The subject selects no workload in any cluster.</p> : null}
-        </Card>
-        <Card
-          title="Compiled"
-          className="min-w-0 xl:col-span-2"
-          actions={
-            <div className="flex gap-1">
-              <Select aria-label="Cluster" className="py-0.5 text-xs" value={cluster ?? analysis.data?.compiled?.cluster ?? ""} onChange={(e) => setCluster(e.target.value)}>
-                {(analysis.data?.clusters ?? []).map((c) => (
-                  <option key={c.name}>{c.name}</option>
-                ))}
-              </Select>
-              <Select aria-label="Admin target" className="py-0.5 text-xs" value={target} onChange={(e) => setTarget(e.target.value as "anp" | "cnp-v1alpha2")}>
-                <option value="anp">ANP v1alpha1</option>
-                <option value="cnp-v1alpha2">CNP v1alpha2</option>
-              </Select>
-            </div>
-          }
-        >
-          {analysis.data?.compiled ? <CompiledOutput compiled={analysis.data.compiled} policyName={name} /> : <p className="text-xs text-slate-500">Shown once the YAML is valid.</p>}
-        </Card>
+        <div className="min-w-0 self-start xl:sticky xl:top-4">
+          <Tabs
+            label="Policy views"
+            tabs={[
+              {
+                id: "yaml",
+                label: "YAML",
+                content: (
+                  <>
+                    <YamlEditor value={text} onChange={setText} problems={problems} readOnly={!start.mayDraft} label="Policy YAML" />
+                    <ul className="mt-2 space-y-1 text-xs" data-testid="yaml-problems">
+                      {problems
+                        .filter((p) => p.severity === "error")
+                        .map((p, i) => (
+                          <li key={i} className="text-rose-700">
+                            {p.line > 0 ? `Line ${p.line}, column ${p.column}: ` : ""}
+                            {p.path ? <span className="font-mono">{p.path}</span> : null} {p.message}
+                          </li>
+                        ))}
+                    </ul>
+                  </>
+                ),
+              },
+              {
+                id: "lint",
+                label: (
+                  <>
+                    Lint{" "}
+                    {fresh && findings.length > 0 ? <Badge tone={findings.some((f) => f.severity === "error") ? "red" : findings.some((f) => f.severity === "warning") ? "amber" : "slate"}>{findings.length}</Badge> : null}
+                  </>
+                ),
+                content: (
+                  <div data-testid="lint-findings">
+                    {!fresh ? (
+                      <p className="text-xs text-slate-500">{errorCount > 0 && !analysis.isFetching ? "Fix the errors to lint." : "Checking…"}</p>
+                    ) : findings.length === 0 ? (
+                      <p className="text-xs text-emerald-700">No findings.</p>
+                    ) : (
+                      <ul className="space-y-1.5 text-xs">
+                        {findings.map((f, i) => (
+                          <li key={i}>
+                            <Badge tone={severityTone[f.severity]}>{f.severity}</Badge> <span className="font-mono text-slate-500">{f.id}</span> {f.line > 0 ? <span className="text-slate-500">line {f.line}:</span> : null} {f.message}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </div>
+                ),
+              },
+              {
+                id: "matched",
+                label: `Matched workloads${fresh ? ` (${matches.length})` : ""}`,
+                content: (
+                  <>
+                    <ul className="max-h-[32rem] space-y-0.5 overflow-auto font-mono text-xs" data-testid="matched-workloads">
+                      {matches.map((m) => (
+                        <li key={`${m.cluster}/${m.namespace}/${m.name}`}>
+                          <span className="text-slate-400">{m.cluster}</span> {m.namespace}/{m.name}
+                        </li>
+                      ))}
+                    </ul>
+                    {fresh && matches.length === 0 ? <p className="text-xs text-amber-800">The subject selects no workload in any cluster.</p> : null}
+                  </>
+                ),
+              },
+              {
+                id: "compiled",
+                label: "Compiled",
+                content: (
+                  <>
+                    <div className="mb-3 flex gap-2">
+                      <Select aria-label="Cluster" className="py-0.5 text-xs" value={cluster ?? analysis.data?.compiled?.cluster ?? ""} onChange={(e) => setCluster(e.target.value)}>
+                        {(analysis.data?.clusters ?? []).map((c) => (
+                          <option key={c.name}>{c.name}</option>
+                        ))}
+                      </Select>
+                      <Select aria-label="Admin target" className="py-0.5 text-xs" value={target} onChange={(e) => setTarget(e.target.value as "anp" | "cnp-v1alpha2")}>
+                        <option value="anp">ANP v1alpha1</option>
+                        <option value="cnp-v1alpha2">CNP v1alpha2</option>
+                      </Select>
+                    </div>
+                    {analysis.data?.compiled ? <CompiledOutput compiled={analysis.data.compiled} policyName={name} /> : <p className="text-xs text-slate-500">Shown once the YAML is valid.</p>}
+                  </>
+                ),
+              },
+            ]}
+          />
+        </div>
       </div>
     </div>
   );

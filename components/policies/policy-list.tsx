@@ -104,7 +104,7 @@ export function PolicyList() {
         if (inTier.length === 0) return null;
         const tenants = [...new Set(inTier.map((p) => p.tenant ?? ""))].sort();
         return (
-          <Card key={tier} title={TIER_TITLES[tier]}>
+          <Card key={tier} title={TIER_TITLES[tier]} id={`tier-${tier}`}>
             <div className="space-y-4" data-testid={`tier-${tier}`}>
               {tenants.map((t) => (
                 <div key={t || "org"}>

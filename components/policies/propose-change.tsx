@@ -92,11 +92,12 @@ function ProposeDialog({ preselect, onClose }: { preselect: string[]; onClose: (
   );
 }
 
-export function ProposeChangeButton({ preselect = [] }: { preselect?: string[] }) {
+/** `disabledReason`: why proposing is not possible now (shown as the button's title). */
+export function ProposeChangeButton({ preselect = [], disabledReason }: { preselect?: string[]; disabledReason?: string }) {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <Button type="button" className="whitespace-nowrap" onClick={() => setOpen(true)}>
+      <Button type="button" className="whitespace-nowrap" disabled={disabledReason !== undefined} title={disabledReason} onClick={() => setOpen(true)}>
         Propose change
       </Button>
       {open ? <ProposeDialog preselect={preselect} onClose={() => setOpen(false)} /> : null}

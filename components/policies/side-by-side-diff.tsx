@@ -5,7 +5,8 @@ function Cell({ cell }: { cell: DiffCell | null }) {
   return (
     <>
       <td className={`w-10 select-none border-r border-slate-200 px-2 text-right text-slate-400 ${tone}`}>{cell?.number ?? ""}</td>
-      <td className={`whitespace-pre px-2 ${tone}`} data-diff={cell?.kind ?? "empty"}>
+      {/* A long line wraps inside its own column (indentation kept) instead of running under the other side. */}
+      <td className={`whitespace-pre-wrap px-2 [overflow-wrap:anywhere] ${tone}`} data-diff={cell?.kind ?? "empty"}>
         {cell ? `${cell.kind === "removed" ? "- " : cell.kind === "added" ? "+ " : "  "}${cell.text}` : ""}
       </td>
     </>

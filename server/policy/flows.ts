@@ -5,7 +5,7 @@ import type { Evaluator } from "./eval/evaluator";
 import type { Decision } from "./eval/evaluator";
 import { formatDecisionPath, rationaleJson } from "./eval/explain";
 import { isIp } from "./util/ip";
-import { FLOW_LINE_LIMITS, parseJsonBounded, type JsonLimits } from "./read/bounded";
+import { FLOW_LINE_LIMITS, checkText, parseJsonBounded, type JsonLimits } from "./read/bounded";
 
 const DNS_NAME = /^(?=.{1,253}$)([a-zA-Z0-9_]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?\.?$/;
 
@@ -37,8 +37,40 @@ const flowLine = z.object({
 
 export type FlowLineResult = { ok: true; flow: Flow } | { ok: false; error: string };
 
+const FLOW_FIELDS = new Set(["src", "dst", "port", "protocol", "time"]);
+const PROTOCOLS: Record<string, Protocol> = { TCP: "TCP", UDP: "UDP", SCTP: "SCTP", tcp: "TCP", udp: "UDP", sctp: "SCTP" };
+
+/**
+ * The common case without the schema: a flat object of the known fields, all
+ * valid. Anything else (an unknown field, whose value could be nested; a wrong
+ * type; bad JSON) returns null and goes through the bounded, schema-checked path,
+ * which words the error. A flat object has depth 1, so the nesting scan is moot.
+ */
+function plainFlowLine(text: string, limits: JsonLimits): Flow | null {
+  if (checkText(text, limits.maxChars) !== null) return null;
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return null;
+  for (const key in raw) if (!FLOW_FIELDS.has(key)) return null;
+  const { src, dst, port, protocol, time } = raw;
+  if (typeof src !== "string" || typeof dst !== "string" || typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) return null;
+  const proto = protocol === undefined ? "TCP" : typeof protocol === "string" ? PROTOCOLS[protocol] : undefined;
+  if (proto === undefined) return null;
+  if (time !== undefined && (typeof time !== "string" || Number.isNaN(Date.parse(time)))) return null;
+  const s = parseEndpoint(src);
+  const d = s && parseEndpoint(dst);
+  if (!d) return null;
+  return time ? { src: s, dst: d, port, protocol: proto, time } : { src: s, dst: d, port, protocol: proto };
+}
+
 /** Parse one JSON line of the flows file (bounded: see FLOW_LINE_LIMITS). */
 export function parseFlowLine(text: string, limits: JsonLimits = FLOW_LINE_LIMITS): FlowLineResult {
+  const plain = plainFlowLine(text, limits);
+  if (plain) return { ok: true, flow: plain };
   const parsed = parseJsonBounded(text, limits);
   if (!parsed.ok) return { ok: false, error: `column ${parsed.offset + 1}: ${parsed.message}` };
   const raw = parsed.value;
@@ -92,27 +124,24 @@ export function simulateLine(evaluator: Evaluator, n: number, text: string, opti
   return record;
 }
 
-const MEMO_ENTRIES = 1 << 16;
+/** Per decision, the end of its default JSON record: `"verdict":…,"path":…}`. */
+const jsonTailOf = new WeakMap<Decision, string>();
 
 /**
- * `simulate --output jsonl`: the JSON line answering input line `n`. Flow logs
- * repeat their connections, so an input line seen before is answered from a
- * bounded memo of its answer (without its line number), unless decisions
- * depend on the wall clock (an exception expires) or the line was an error.
+ * `simulate --output jsonl`: the JSON line answering input line `n`, the same
+ * object `simulateLine` returns, written without a generic JSON.stringify of
+ * the record: the part a decision determines is encoded once per decision.
  */
 export function jsonlSimulator(evaluator: Evaluator, options: SimulateOptions = {}): (n: number, text: string) => string {
-  const memo = new Map<string, string>();
-  const useMemo = !evaluator.timeDependent;
+  if (options.rationale) return (n, text) => JSON.stringify(simulateLine(evaluator, n, text, options));
   return (n, text) => {
-    const rest = useMemo ? memo.get(text) : undefined;
-    if (rest !== undefined) return `{"line":${n},${rest}`;
-    const rec = simulateLine(evaluator, n, text, options);
-    const json = JSON.stringify(rec);
-    if (useMemo && !("error" in rec)) {
-      if (memo.size >= MEMO_ENTRIES) memo.clear();
-      memo.set(text, json.slice(json.indexOf(",") + 1));
-    }
-    return json;
+    const parsed = text.trim() === "" ? null : parseFlowLine(text);
+    const d = parsed?.ok ? evaluator.decide(parsed.flow) : null;
+    if (!parsed?.ok || !d?.ok) return JSON.stringify(simulateLine(evaluator, n, text, options));
+    const f = parsed.flow;
+    let tail = jsonTailOf.get(d.value);
+    if (tail === undefined) jsonTailOf.set(d.value, (tail = `"verdict":${JSON.stringify(d.value.verdict)},"path":${JSON.stringify(formatDecisionPath(d.value))}}`));
+    return `{"line":${n},"src":${JSON.stringify(formatEndpoint(f.src))},"dst":${JSON.stringify(formatEndpoint(f.dst))},"port":${f.port},"protocol":"${f.protocol}",${tail}`;
   };
 }
 

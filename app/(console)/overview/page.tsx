@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Badge, Card, PageHeader, Table, Td } from "@/components/ui/primitives";
 import { serverCaller } from "@/server/trpc/server";
 import { TIERS, type Tier } from "@/server/policy/documents/schema";
@@ -13,14 +14,14 @@ const TIER_HELP: Record<Tier, string> = {
   baseline: "Secure-by-default fallback",
 };
 
-function Stat({ label, value, testId }: { label: string; value: number; testId: string }) {
+function Stat({ label, value, testId, href }: { label: string; value: number; testId: string; href: string }) {
   return (
-    <div className="rounded-xl border border-slate-200 bg-white px-5 py-4 shadow-sm">
+    <Link href={href} className="block rounded-xl border border-slate-200 bg-white px-5 py-4 shadow-sm transition hover:border-brand-300 hover:shadow">
       <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
       <p className="mt-1 text-3xl font-semibold tabular-nums text-slate-900" data-testid={testId}>
         {value}
       </p>
-    </div>
+    </Link>
   );
 }
 
@@ -35,17 +36,18 @@ function Upcoming({ label, arrivesWith }: { label: string; arrivesWith: string }
 
 export default async function OverviewPage() {
   const api = await serverCaller();
-  const counts = await api.overview.counts();
+  const [counts, changes] = await Promise.all([api.overview.counts(), api.changes.list()]);
+  const open = changes.filter((c) => c.state === "open");
   const tierCount = new Map(counts.policiesByTier.map((r) => [r.tier, r.count]));
   return (
     <>
       <PageHeader title="Overview" description="The organisation's clusters, tenants and the policy set that governs their traffic." />
       <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
-        <Stat label="Clusters" value={counts.clusters} testId="count-clusters" />
-        <Stat label="Tenants" value={counts.tenants} testId="count-tenants" />
-        <Stat label="Namespaces" value={counts.namespaces} testId="count-namespaces" />
-        <Stat label="Workloads" value={counts.workloads} testId="count-workloads" />
-        <Stat label="External destinations" value={counts.externalDestinations} testId="count-externals" />
+        <Stat label="Clusters" value={counts.clusters} testId="count-clusters" href="/clusters" />
+        <Stat label="Tenants" value={counts.tenants} testId="count-tenants" href="/graph" />
+        <Stat label="Namespaces" value={counts.namespaces} testId="count-namespaces" href="/graph" />
+        <Stat label="Workloads" value={counts.workloads} testId="count-workloads" href="/graph" />
+        <Stat label="External destinations" value={counts.externalDestinations} testId="count-externals" href="/graph" />
       </div>
 
       <div className="mt-6 grid gap-6 lg:grid-cols-2">
@@ -54,7 +56,9 @@ export default async function OverviewPage() {
             {TIERS.map((tier) => (
               <li key={tier} className="flex items-center justify-between py-2.5">
                 <div>
-                  <p className="text-sm font-medium capitalize text-slate-900">{tier}</p>
+                  <Link href={`/policies#tier-${tier}`} className="text-sm font-medium capitalize text-slate-900 hover:text-brand-700 hover:underline">
+                    {tier}
+                  </Link>
                   <p className="text-xs text-slate-500">{TIER_HELP[tier]}</p>
                 </div>
                 <span className="text-lg font-semibold tabular-nums text-slate-900" data-testid={`tier-${tier}`}>
@@ -90,9 +94,38 @@ export default async function OverviewPage() {
         </Card>
       </div>
 
+      <div className="mt-6">
+        <Card
+          title={`Open change requests (${open.length})`}
+          actions={
+            <Link href="/changes" className="text-sm font-medium text-brand-700 hover:underline">
+              All changes
+            </Link>
+          }
+        >
+          <div data-testid="open-changes">
+            {open.length === 0 ? (
+              <p className="text-sm text-slate-500">No change request is open. Drafts reach a release only through one.</p>
+            ) : (
+              <ul className="divide-y divide-slate-100">
+                {open.slice(0, 5).map((c) => (
+                  <li key={c.id} className="flex items-center justify-between gap-3 py-2">
+                    <Link href={`/changes/${c.number}`} className="min-w-0 truncate text-sm font-medium text-slate-900 hover:text-brand-700 hover:underline">
+                      #{c.number} {c.title}
+                    </Link>
+                    <span className="shrink-0 text-xs text-slate-500">
+                      {c.authorLabel} · {c.items.length} polic{c.items.length === 1 ? "y" : "ies"}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        </Card>
+      </div>
+
       <h2 className="mt-8 mb-3 text-sm font-semibold text-slate-900">Coming with later features</h2>
-      <div className="grid gap-4 md:grid-cols-3">
-        <Upcoming label="Open change requests" arrivesWith="the change workflow" />
+      <div className="grid gap-4 md:grid-cols-2">
         <Upcoming label="Active exceptions" arrivesWith="time-boxed exceptions" />
         <Upcoming label="Violations and drift" arrivesWith="violation and drift monitoring" />
       </div>

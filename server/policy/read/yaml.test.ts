@@ -74,3 +74,18 @@ describe("the fast YAML reader agrees with the position-tracking reader", () => 
     );
   }, 120_000);
 });
+
+describe("syntax errors a person can act on", () => {
+  const base = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: shop\n";
+  const errorsOf = (text: string) => parseSource("ns.yaml", text).errors.map((e) => `${e.line}:${e.column} ${e.message.replace(/^ns\.yaml:\d+:\d+: /, "")}`);
+
+  it("say what to do, in words, on the culprit's line, once per line", () => {
+    expect(errorsOf(base.replace("  name: shop", "  name shop"))).toEqual(['4:3 invalid YAML: a key needs a colon and a space after it ("key: value")']);
+    expect(errorsOf(base.replace("  name: shop", "\tname: shop"))).toEqual(["4:1 invalid YAML: a tab indents this line; YAML indents with spaces only"]);
+    expect(errorsOf(base.replace("  name: shop", "  name: shop: eu"))).toEqual(['4:9 invalid YAML: a value holding ": " must be quoted, or its key belongs on its own line']);
+    expect(errorsOf(`${base}  name: other\n`)).toEqual(["7:3 invalid YAML: this key is already set above in the same mapping; keep one"]);
+    expect(errorsOf(base.replace("    team: shop", "    team: [shop"))).toEqual(['6:16 invalid YAML: a list opened with "[" is not closed with "]"']);
+    // The library places this one at the end of line 5; the line indented too little is line 6.
+    expect(errorsOf(base.replace("    team: shop", " team: shop"))).toEqual(["6:2 invalid YAML: this line is not indented like the other keys at its level"]);
+  });
+});

@@ -13,7 +13,7 @@
  */
 import jsyaml from "js-yaml";
 import { Composer, LineCounter, Lexer, Parser, isMap, isNode, isScalar, isSeq } from "yaml";
-import type { CST, Document, Node as YamlNode } from "yaml";
+import type { CST, Document, Node as YamlNode, YAMLError } from "yaml";
 import { PolicyInputError } from "../errors";
 import { YAML_LIMITS, checkText, lineColumn, type YamlLimits } from "./bounded";
 
@@ -166,6 +166,38 @@ function positionalParse(file: string, text: string, limits: YamlLimits): Positi
   return { docs, lineCounter, errors: [] };
 }
 
+/**
+ * The YAML library's wording for the mistakes people make most, replaced by what
+ * to do about them (the library's own message is kept for everything else).
+ */
+const PLAIN_WORDS: Partial<Record<YAMLError["code"], string>> = {
+  MULTILINE_IMPLICIT_KEY: 'a key needs a colon and a space after it ("key: value")',
+  BLOCK_AS_IMPLICIT_KEY: 'a value holding ": " must be quoted, or its key belongs on its own line',
+  TAB_AS_INDENT: "a tab indents this line; YAML indents with spaces only",
+  DUPLICATE_KEY: "this key is already set above in the same mapping; keep one",
+};
+
+function plainMessage(err: YAMLError): string {
+  const first = err.message.split("\n")[0]!;
+  if (err.code === "MISSING_CHAR" && /followed by map values/.test(first)) return PLAIN_WORDS.MULTILINE_IMPLICIT_KEY!;
+  if (err.code === "BAD_INDENT" && /same column/.test(first)) return "this line is not indented like the other keys at its level";
+  if (/^Flow (sequence|mapping)/.test(first)) return first.startsWith("Flow sequence") ? 'a list opened with "[" is not closed with "]"' : 'a mapping opened with "{" is not closed with "}"';
+  return PLAIN_WORDS[err.code] ?? first;
+}
+
+/**
+ * Where to point for a syntax error. The library places some errors (a line
+ * indented too little) at the end of the line before the culprit; a reader looks
+ * for the culprit, so an error at a line's end moves to the next line's text.
+ */
+function errorOffset(text: string, offset: number): number {
+  let i = offset;
+  while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
+  if (text[i] !== "\n" && text[i] !== "\r") return offset;
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  return i < text.length ? i : offset;
+}
+
 /** The reference reader: yaml's documents, errors and positions (what the fast path must agree with). */
 export function parseSourcePositional(file: string, text: string, limits: YamlLimits = YAML_LIMITS): ParsedSource {
   const { docs, lineCounter, errors } = positionalParse(file, text, limits);
@@ -173,9 +205,13 @@ export function parseSourcePositional(file: string, text: string, limits: YamlLi
   const values: { value: unknown; locate: (path: readonly PathSeg[]) => Located }[] = [];
   for (const doc of docs) {
     if (doc.errors.length > 0) {
+      // The first error on a line is the mistake; the library's next ones on that line follow from it.
+      const linesWithError = new Set<number>();
       for (const err of doc.errors) {
-        const p = err.linePos?.[0] ?? lineCounter.linePos(Math.min(err.pos[0], Math.max(0, text.length - 1)));
-        errors.push(new PolicyInputError({ file, line: p.line, column: p.col, message: `invalid YAML: ${err.message.split("\n")[0]}` }));
+        const p = lineCounter.linePos(errorOffset(text, Math.min(err.pos[0], Math.max(0, text.length - 1))));
+        if (linesWithError.has(p.line)) continue;
+        linesWithError.add(p.line);
+        errors.push(new PolicyInputError({ file, line: p.line, column: p.col, message: `invalid YAML: ${plainMessage(err)}` }));
       }
       continue;
     }

@@ -1,0 +1,21 @@
+/**
+ * Every benchmark, one after the other, each in its own process (so one's heap
+ * and JIT state do not colour the next): `npm run bench`, or
+ * `npm run bench -- --write` to update docs/benchmarks.md.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const BENCHMARKS = ["engine.ts", "cli.ts", "graph.ts", "event-loop.ts"];
+const here = fileURLToPath(new URL(".", import.meta.url));
+const passThrough = process.argv.slice(2);
+const failed: string[] = [];
+for (const file of BENCHMARKS) {
+  console.log(`\n━━ bench/${file} ━━`);
+  const r = spawnSync(process.execPath, ["--import", "tsx", `${here}${file}`, ...passThrough], { stdio: "inherit" });
+  if (r.status !== 0) failed.push(file);
+}
+if (failed.length > 0) {
+  console.error(`\nfailed: ${failed.join(", ")}`);
+  process.exitCode = 1;
+}
