@@ -10,6 +10,7 @@ import { parseEnv } from "@/server/env";
 import { insertPasswordUser } from "@/server/users/credentials";
 import { CLIENT_IP_FROM_SERVER } from "@/scripts/client-ip.mjs";
 import { authRequests, cookies } from "@/server/testing/auth-requests";
+import { startOidcProvider } from "@/server/testing/oidc-provider";
 import { createAuth } from "./auth";
 import { AUTH_ENDPOINT_AUDIT } from "./auth-audit";
 
@@ -18,15 +19,18 @@ const ORIGIN = "http://localhost:3995";
 describe(`audit of better-auth's endpoints on ${testDatabaseKind()}`, () => {
   let handle: DatabaseHandle;
   let auth: ReturnType<typeof createAuth>;
+  let idp: Awaited<ReturnType<typeof startOidcProvider>>;
   beforeAll(async () => {
     handle = await openTestDatabase();
+    idp = await startOidcProvider();
     process.env[CLIENT_IP_FROM_SERVER] = "1";
     // With single sign-on configured, so the provider's endpoints are listed too.
-    const env = parseEnv({ PORT: "3995", OIDC_DISCOVERY_URL: "http://127.0.0.1:9/.well-known/openid-configuration", OIDC_CLIENT_ID: "policyplane", OIDC_CLIENT_SECRET: "s3cret" });
+    const env = parseEnv({ PORT: "3995", OIDC_DISCOVERY_URL: idp.discoveryUrl, OIDC_CLIENT_ID: "policyplane", OIDC_CLIENT_SECRET: "s3cret" });
     auth = createAuth(handle.db, env, "v".repeat(40));
   });
   afterAll(async () => {
     delete process.env[CLIENT_IP_FROM_SERVER];
+    await idp?.close();
     await handle?.close();
   });
 

@@ -1,8 +1,5 @@
-// Single sign-on, against a stand-in identity provider on loopback: its
-// discovery document, a token endpoint and a userinfo endpoint that answers
-// for whichever person the test says is signing in at the provider.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+// Single sign-on, against a stand-in identity provider on loopback
+// (server/testing/oidc-provider.ts).
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
@@ -12,49 +9,20 @@ import { parseEnv } from "@/server/env";
 import { insertPasswordUser } from "@/server/users/credentials";
 import { CLIENT_IP_FROM_SERVER } from "@/scripts/client-ip.mjs";
 import { authRequests, cookies } from "@/server/testing/auth-requests";
+import { startOidcProvider } from "@/server/testing/oidc-provider";
 import { createAuth } from "./auth";
 
 describe(`OIDC single sign-on on ${testDatabaseKind()}`, () => {
   let handle: DatabaseHandle;
-  let idp: Server;
+  let idp: Awaited<ReturnType<typeof startOidcProvider>>;
   let issuer: string;
-  /** Who the provider says is signing in. */
-  let signedInAtProvider = { sub: "idp-0001", email: "someone@acme.example", email_verified: true, name: "Someone" };
   beforeAll(async () => {
     handle = await openTestDatabase();
-    idp = createServer((req, res) => {
-      res.setHeader("content-type", "application/json");
-      if (req.url === "/token" && req.method === "POST") {
-        res.end(JSON.stringify({ access_token: `at-${signedInAtProvider.sub}`, token_type: "Bearer", expires_in: 3600 }));
-        return;
-      }
-      if (req.url === "/userinfo") {
-        res.end(JSON.stringify(signedInAtProvider));
-        return;
-      }
-      if (req.url === "/.well-known/openid-configuration") {
-        res.setHeader("content-type", "application/json");
-        res.end(
-          JSON.stringify({
-            issuer,
-            authorization_endpoint: `${issuer}/authorize`,
-            token_endpoint: `${issuer}/token`,
-            userinfo_endpoint: `${issuer}/userinfo`,
-            response_types_supported: ["code"],
-            subject_types_supported: ["public"],
-            id_token_signing_alg_values_supported: ["RS256"],
-          }),
-        );
-        return;
-      }
-      res.statusCode = 404;
-      res.end();
-    });
-    await new Promise<void>((resolve) => idp.listen(0, "127.0.0.1", resolve));
-    issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    idp = await startOidcProvider();
+    issuer = idp.issuer;
   });
   afterAll(async () => {
-    await new Promise((resolve) => idp?.close(resolve));
+    await idp?.close();
     await handle?.close();
   });
 
@@ -108,7 +76,7 @@ describe(`OIDC single sign-on on ${testDatabaseKind()}`, () => {
       const env = parseEnv({ PORT: "3996", OIDC_DISCOVERY_URL: `${issuer}/.well-known/openid-configuration`, OIDC_CLIENT_ID: "policyplane", OIDC_CLIENT_SECRET: "s3cret", OIDC_PROVIDER_ID: "corp-sso" });
       auth = createAuth(handle.db, env, "w".repeat(40));
       localId = await insertPasswordUser(handle.db, { name: "Dana Local", email, password: "dana-local-password" });
-      signedInAtProvider = { sub: "idp-dana", email, email_verified: true, name: "Dana at the IdP" };
+      idp.signInAs({ sub: "idp-dana", email, email_verified: true, name: "Dana at the IdP" });
     });
 
     afterAll(() => {
