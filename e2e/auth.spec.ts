@@ -1,7 +1,17 @@
 import { expect, test } from "@playwright/test";
-import { PEOPLE, signIn } from "./helpers";
+import { E2E_PORT } from "../playwright.config";
+import { DEMO_PASSWORD, PEOPLE, signIn } from "./helpers";
 
 test.describe("sign-in", () => {
+  test("works at 127.0.0.1 as well as at localhost on a local start", async ({ page }) => {
+    await page.goto(`http://127.0.0.1:${E2E_PORT}/sign-in`);
+    await page.getByLabel("E-mail").fill(PEOPLE.viewer.email);
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`^http://127\\.0\\.0\\.1:${E2E_PORT}/overview$`));
+    await expect(page.getByTestId("current-user")).toHaveText(PEOPLE.viewer.name);
+  });
+
   for (const [role, person] of Object.entries(PEOPLE)) {
     test(`${role} signs in and sees their name and role`, async ({ page }) => {
       await signIn(page, person.email);

@@ -125,6 +125,13 @@ test("the focus parameter opens a workload, and draw-to-author drafts an allow r
   await signIn(page, PEOPLE.checkoutAuthor.email);
   await openGraph(page, "?cluster=prod-eu-1&focus=checkout/cart");
   await expect(page.getByTestId("node-panel").getByRole("heading", { name: "checkout/cart" })).toBeVisible();
+  // From the workload alone: the editor opens with it as the subject of an egress rule whose destination is to choose.
+  await page.getByTestId("node-panel").getByRole("link", { name: "Draft an allow rule from this workload" }).click();
+  await expect(page).toHaveURL(/\/policies\/new\?from=checkout%2Fcart$/);
+  await expect(page.getByRole("status").filter({ hasText: "Drafted from the graph for checkout/cart" })).toBeVisible();
+  await expect(page.getByRole("form", { name: "Policy form" }).getByLabel("Policy name")).toHaveValue("cart-egress");
+  await page.goBack();
+  await expect(page.getByTestId("node-panel").getByRole("heading", { name: "checkout/cart" })).toBeVisible();
   await page.getByRole("button", { name: "Draw a path" }).click();
   await tap(page, "w:prod-eu-1/checkout/Deployment/cart");
   await tap(page, "x:api.stripe.com");

@@ -114,8 +114,20 @@ test("a viewer can read a policy but not save it: the server refuses", async ({ 
   await signIn(page, PEOPLE.viewer.email);
   await page.goto("/policies");
   await expect(page.getByTestId("policy-row").filter({ hasText: "payments-api" }).first()).toBeVisible();
+  // Only what the role can do is offered.
+  await expect(page.getByTestId("read-only-note")).toBeVisible();
+  await expect(page.getByRole("link", { name: "New policy" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Propose change" })).toHaveCount(0);
+  await page.goto("/policies/templates");
+  await expect(page.getByTestId("templates").getByRole("link", { name: /Use this template/ })).toHaveCount(0);
+  await page.goto("/policies/new?template=dns-to-kube-dns");
+  await expect(page.getByRole("button", { name: "Create draft" })).toHaveCount(0);
   await page.goto("/policies/payments-api");
   await expect(page.getByTestId("read-only-note")).toBeVisible();
+  // Read-only fields look read-only, not like empty inputs waiting for text.
+  const description = page.getByRole("form", { name: "Policy form" }).getByLabel("Description");
+  await expect(description).toBeDisabled();
+  expect(await description.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe("rgb(255, 255, 255)");
   await expect(page.getByRole("button", { name: "Save draft" })).toHaveCount(0);
   await page.getByRole("tab", { name: "Compiled", exact: true }).click();
   await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");
@@ -230,4 +242,36 @@ test("edits survive a reload, leaving asks first, a stale save error clears, and
   await expect(cells.filter({ hasText: "long explanation" })).toHaveCount(1);
   expect(await cells.evaluateAll((tds) => tds.filter((td) => td.scrollWidth > td.clientWidth + 1).length)).toBe(0);
   expect(problems.filter((p) => !/\b(400|409)\b|Bad Request|Conflict/.test(p))).toEqual([]);
+});
+
+test("a template asks for the name, picks from the inventory and takes a gateway the constraints allow", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.author.email);
+  await page.goto("/policies/new?template=internet-egress-via-gateway");
+  const form = page.getByRole("form", { name: "Template parameters" });
+  await expect(form.getByLabel("tenant", { exact: true })).toHaveValue("payments");
+  // Parameters offer what the inventory holds: the tenant's namespaces, the known external hosts.
+  await expect(page.locator("#choices-namespace option[value='payments']")).toHaveCount(1);
+  await expect(page.locator("#choices-namespace option[value='checkout']")).toHaveCount(0);
+  await expect(page.locator("#choices-hosts option[value='api.stripe.com']")).toHaveCount(1);
+  await form.getByLabel("namespace", { exact: true }).fill("payments");
+  await form.getByLabel("app", { exact: true }).fill("psp-adapter");
+  await form.getByLabel("hosts", { exact: true }).fill("api.stripe.com");
+  // The default gateway would break the PCI constraint: the PCI gateway is taken instead, and the form says why.
+  await expect(form.getByLabel("gateway", { exact: true })).toHaveValue("pci-egress", { timeout: 20_000 });
+  await expect(page.getByTestId("gateway-suggestion")).toBeVisible();
+  await expect(page.getByTestId("template-conflicts")).toHaveCount(0);
+  // Choosing the forbidden gateway by hand shows the constraint it breaks, before anything is saved.
+  await form.getByLabel("gateway", { exact: true }).fill("istio-egressgateway");
+  await expect(page.getByTestId("template-conflicts")).toContainText("pci-egress-through-gateway", { timeout: 20_000 });
+  await form.getByLabel("gateway", { exact: true }).fill("pci-egress");
+  await expect(page.getByTestId("template-conflicts")).toHaveCount(0, { timeout: 20_000 });
+  // The name is filled in from the parameters (without the gateway) and is the author's to change.
+  const name = form.getByLabel("Policy name");
+  await expect(name).toHaveValue("psp-adapter-internet-egress");
+  await name.fill("psp-adapter-to-card-processors");
+  await form.getByRole("button", { name: "Create draft" }).click();
+  await expect(page).toHaveURL(/\/policies\/psp-adapter-to-card-processors$/);
+  await expect(page.getByText("editing from version 1")).toBeVisible();
+  expect(problems).toEqual([]);
 });

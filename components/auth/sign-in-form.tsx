@@ -15,6 +15,8 @@ export interface DemoAccount {
 function messageFor(error: { status?: number; message?: string; code?: string }): string {
   if (error.status === 429) return "Too many sign-in attempts. Wait a minute, then try again.";
   if (error.status === 401 || error.code === "INVALID_EMAIL_OR_PASSWORD") return "That e-mail and password do not match an account.";
+  if (error.status === 403 && /origin/i.test(error.message ?? ""))
+    return `The server does not accept sign-ins from ${window.location.origin}. Open the console at the address the server prints when it starts, or set BETTER_AUTH_URL to this address on the server.`;
   return error.message || "Sign-in failed. Try again.";
 }
 

@@ -153,6 +153,14 @@ describe("form operations", () => {
     expect(filled.errors).toEqual([]);
     expect(filled.document).toMatchObject({ metadata: { name: "cart-to-payments-api", tenant: "checkout" }, spec: { rules: [{ direction: "egress", peers: [{ workloads: { namespaces: ["payments"] } }] }] } });
   });
+
+  it("drafts from the source alone: the egress rule waits for its destination and port", () => {
+    const doc = egressAllowPolicy({ namespace: "checkout", workload: "cart" }, null, "checkout");
+    const read = readPolicyYaml(documentToYaml(doc));
+    expect(read.raw).toMatchObject({ metadata: { name: "cart-egress", tenant: "checkout" }, spec: { subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "cart" } } }, rules: [{ direction: "egress", peers: [] }] } });
+    const withPeer = setIn(setIn(doc, ["spec", "rules", 0, "peers"], [{ dns: "api.stripe.com" }]), ["spec", "rules", 0, "ports", 0, "port"], 443);
+    expect(readPolicyYaml(documentToYaml(withPeer)).errors).toEqual([]);
+  });
 });
 
 describe("side-by-side diff", () => {

@@ -140,20 +140,23 @@ export function parseEndpoint(text: string | null | undefined): EndpointRef | { 
 
 /**
  * A draft namespace-tier policy allowing `from` to reach `to`, with an empty
- * port for the author to fill in. `from` is selected by its app label, as the
- * demo inventory labels workloads.
+ * port for the author to fill in; without `to` (a link from one end only), an
+ * egress rule whose destination the author picks. `from` is selected by its app
+ * label, as the demo inventory labels workloads.
  */
-export function egressAllowPolicy(from: EndpointRef, to: EndpointRef | { dns: string }, tenant: string | null): JsonObject {
-  const peer: JsonObject = "dns" in to ? { dns: to.dns } : { workloads: { namespaces: [to.namespace], podSelector: { matchLabels: { app: to.workload } } } };
-  const target = "dns" in to ? to.dns.replace(/^\*\./, "").split(".")[0]! : to.workload;
+export function egressAllowPolicy(from: EndpointRef, to: EndpointRef | { dns: string } | null, tenant: string | null): JsonObject {
+  const peers: JsonObject[] = to === null ? [] : ["dns" in to ? { dns: to.dns } : { workloads: { namespaces: [to.namespace], podSelector: { matchLabels: { app: to.workload } } } }];
+  const target = to === null ? null : "dns" in to ? to.dns.replace(/^\*\./, "").split(".")[0]! : to.workload;
+  const name = (s: string) => s.slice(0, 63).replace(/-+$/, "");
+  const calls = to === null ? "calls (destination to choose)" : `calls ${"dns" in to ? to.dns : `${to.namespace}/${to.workload}`}`;
   return {
     apiVersion: API_VERSION,
     kind: "Policy",
-    metadata: { name: `${from.workload}-to-${target}`.slice(0, 63).replace(/-+$/, ""), ...(tenant ? { tenant } : {}), description: `${from.namespace}/${from.workload} calls ${"dns" in to ? to.dns : `${to.namespace}/${to.workload}`}.` },
+    metadata: { name: name(target ? `${from.workload}-to-${target}` : `${from.workload}-egress`), ...(tenant ? { tenant } : {}), description: `${from.namespace}/${from.workload} ${calls}.` },
     spec: {
       tier: "namespace",
       subject: { namespaces: [from.namespace], podSelector: { matchLabels: { app: from.workload } } },
-      rules: [{ name: `to-${target}`.slice(0, 63).replace(/-+$/, ""), direction: "egress", action: "allow", peers: [peer], ports: [{ port: "", protocol: "TCP" }] }],
+      rules: [{ name: name(target ? `to-${target}` : "egress"), direction: "egress", action: "allow", peers, ports: [{ port: "", protocol: "TCP" }] }],
     },
   };
 }

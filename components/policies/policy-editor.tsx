@@ -9,6 +9,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
+import { useDebounced } from "@/components/ui/use-debounced";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Input, Notice, Select } from "@/components/ui/primitives";
 import { Tabs } from "@/components/ui/tabs";
@@ -21,15 +22,6 @@ import { PolicyForm } from "./policy-form";
 import { ProposeChangeButton } from "./propose-change";
 import { YamlEditor } from "./yaml-editor";
 import { applyFormEdit } from "./yaml-patch";
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
 
 const severityTone = { error: "red", warning: "amber", info: "slate" } as const;
 

@@ -18,6 +18,7 @@ export const SESSION_TTL_SECONDS = 8 * 60 * 60;
 
 export function createAuth(db: Database, env: Env, secret: string) {
   const baseURL = env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`;
+  const trustedOrigins = loopbackSpellings(baseURL);
   const oidc =
     env.OIDC_DISCOVERY_URL && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
       ? [
@@ -38,6 +39,7 @@ export function createAuth(db: Database, env: Env, secret: string) {
   return betterAuth({
     appName: "Policyplane",
     baseURL,
+    trustedOrigins,
     secret,
     database: drizzleAdapter(db, {
       provider: "pg",
@@ -117,6 +119,15 @@ export function createAuth(db: Database, env: Env, secret: string) {
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+/** The origins sign-in accepts: the public URL, and for a local start every loopback spelling of it a browser may use. */
+export function loopbackSpellings(baseURL: string): string[] {
+  const url = new URL(baseURL);
+  if (!LOOPBACK_HOSTS.includes(url.hostname)) return [url.origin];
+  return LOOPBACK_HOSTS.map((host) => `${url.protocol}//${host}${url.port ? `:${url.port}` : ""}`);
+}
 
 async function auditSession(db: Database, action: string, target: { id: string; userId: string }, after: Record<string, unknown>) {
   const actor = await userActor(db, target.userId);

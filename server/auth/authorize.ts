@@ -35,6 +35,11 @@ export function mayReadTenant(actor: Actor, tenantId: string | null): boolean {
   return tenantId === null || readable === undefined || readable.includes(tenantId);
 }
 
+/** Whether the grants allow drafting policies in at least one tenant (or organisation-wide). */
+export function mayDraftSomewhere(grants: readonly MembershipGrant[]): boolean {
+  return grants.some((g) => RANK[g.role] >= RANK.author);
+}
+
 export function highestRole(grants: MembershipGrant[]): Role | null {
   return grants.reduce<Role | null>((best, g) => (best === null || RANK[g.role] > RANK[best] ? g.role : best), null);
 }

@@ -1,7 +1,8 @@
 // What the editor's pickers offer: tenants, clusters and regions, namespaces,
-// services, gateways and the label keys and values in use (autocomplete).
+// services, gateways, known external hosts and the label keys and values in
+// use (autocomplete).
 import { asc, eq } from "drizzle-orm";
-import { clusters, namespaces, services, tenants, workloads } from "@/db/schema";
+import { clusters, externalDestinations, namespaces, services, tenants, workloads } from "@/db/schema";
 import { visibilityOf } from "@/server/auth/visibility";
 import type { ServiceContext } from "@/server/context";
 
@@ -23,6 +24,7 @@ export async function editorInventory({ ctx }: { ctx: ServiceContext }) {
     await ctx.db.select({ name: workloads.name, namespace: namespaces.name, labels: workloads.labels }).from(workloads).innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId))
   ).filter((w) => !visibility.hiddenNamespaces.has(w.namespace));
   const svcRows = await ctx.db.select({ name: services.name, namespace: namespaces.name }).from(services).innerJoin(namespaces, eq(namespaces.id, services.namespaceId));
+  const externalRows = await ctx.db.select({ dnsName: externalDestinations.dnsName }).from(externalDestinations);
   const podLabels = new Map<string, Set<string>>();
   const nsLabels = new Map<string, Set<string>>();
   wlRows.forEach((w) => collect(podLabels, w.labels));
@@ -38,6 +40,8 @@ export async function editorInventory({ ctx }: { ctx: ServiceContext }) {
     workloads: uniq(wlRows.map((w) => `${w.namespace}/${w.name}`)),
     services: uniq(svcRows.map((s) => `${s.namespace}/${s.name}`)),
     gateways: uniq(wlRows.filter((w) => /egress/.test(w.name)).map((w) => w.name)),
+    /** DNS names of the registered external destinations. */
+    externalHosts: uniq(externalRows.flatMap((e) => (e.dnsName ? [e.dnsName] : []))),
     podLabels: asRecord(podLabels),
     namespaceLabels: asRecord(nsLabels),
   };

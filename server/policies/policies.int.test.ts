@@ -300,6 +300,27 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     expect((await failure(viewer.policies.createFromTemplate({ template: "tenant-east-west-isolation", values: { tenant: "payments", name: "x" } }))).code).toBe("FORBIDDEN");
   });
 
+  it("previews a template: its name, the constraints it would break, and a gateway the constraints allow in place of the default", async () => {
+    const author = await callerFor(db(), AUTHOR);
+    const values = { tenant: "payments", namespace: "payments", app: "psp-adapter", hosts: ["api.stripe.com"], gateway: "istio-egressgateway", port: 443 };
+    const before = await counts();
+    // The default gateway breaks the PCI constraint for a payments application; the PCI gateway does not.
+    const preview = await author.policies.templatePreview({ template: "internet-egress-via-gateway", values });
+    expect(preview).toMatchObject({ name: "psp-adapter-internet-egress", problem: null, suggestions: { gateway: "pci-egress" } });
+    expect(preview.conflicts.join("\n")).toContain("pci-egress-through-gateway");
+    expect(await author.policies.templatePreview({ template: "internet-egress-via-gateway", values: { ...values, gateway: "pci-egress" } })).toMatchObject({ conflicts: [], suggestions: {} });
+    // A gateway the person chose is not second-guessed, and incomplete values say what is missing where.
+    expect((await author.policies.templatePreview({ template: "internet-egress-via-gateway", values: { ...values, gateway: "my-gateway" } })).suggestions).toEqual({});
+    expect(await author.policies.templatePreview({ template: "internet-egress-via-gateway", values: { tenant: "payments" } })).toMatchObject({ name: null, problem: { field: "values.namespace" } });
+    expect(await counts()).toEqual(before);
+    // The name is the author's to choose, and validated like any policy name.
+    const named = await author.policies.createFromTemplate({ template: "internet-egress-via-gateway", values: { ...values, gateway: "pci-egress" }, name: "psp-adapter-to-processors" });
+    expect(named).toMatchObject({ name: "psp-adapter-to-processors", version: 1 });
+    const badName = await failure(author.policies.createFromTemplate({ template: "internet-egress-via-gateway", values: { ...values, gateway: "pci-egress" }, name: "Bad_Name" }));
+    expect(badName.code).toBe("BAD_REQUEST");
+    expect((badName.cause as InvalidInput).field).toBe("name");
+  });
+
   it("proposes drafted policies as a change request with from/to versions, a content hash and its audit event", async () => {
     const author = await callerFor(db(), AUTHOR);
     const drafts = await author.policies.drafts();

@@ -4,6 +4,7 @@
 import { and, eq } from "drizzle-orm";
 import { policies, policyVersions } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
+import { mayDraftSomewhere } from "@/server/auth/authorize";
 import { requireReadable } from "@/server/auth/visibility";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "@/server/errors";
@@ -34,7 +35,7 @@ export const tierOf = (doc: PolicyDocumentOf): "global" | "regional" | "cluster"
 
 /** Anyone below author cannot draft anything: refuse before reading their input. */
 export function requireSomeAuthorRole(ctx: ServiceContext): void {
-  if (!ctx.actor.grants.some((g) => g.role !== "viewer")) throw new Forbidden(`Drafting policies needs the author role; you are signed in as ${ctx.actor.label}, a viewer.`);
+  if (!mayDraftSomewhere(ctx.actor.grants)) throw new Forbidden(`Drafting policies needs the author role; you are signed in as ${ctx.actor.label}, a viewer.`);
 }
 
 export async function saveDraft({ ctx, input }: { ctx: ServiceContext; input: SaveDraftInput }): Promise<SaveDraftResult> {

@@ -101,6 +101,10 @@ const MATRIX: Record<string, Row> = {
   "policies.inventory": { rule: "role", call: (c) => c.policies.inventory() },
   "policies.analyse": { rule: "role", call: (c, f) => c.policies.analyse({ yaml: f.ownPolicy.yaml }) },
   "policies.templates": { rule: "role", call: (c) => c.policies.templates() },
+  "policies.templatePreview": {
+    rule: "role",
+    call: (c) => c.policies.templatePreview({ template: "namespace-default-deny", values: { tenant: "payments", namespace: "payments" } }),
+  },
   "policies.drafts": { rule: "role", call: (c) => c.policies.drafts() },
   "policies.saveDraft": { rule: "author", mutation: true, call: (c, f) => c.policies.saveDraft({ policyName: f.ownPolicy.name, baseVersion: null, yaml: f.ownPolicy.yaml, message: "matrix" }) },
   "policies.restoreVersion": { rule: "author", mutation: true, call: (c, f) => c.policies.restoreVersion({ policyName: f.ownPolicy.name, version: 1 }) },

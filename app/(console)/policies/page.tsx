@@ -3,12 +3,15 @@ import Link from "next/link";
 import { PolicyList } from "@/components/policies/policy-list";
 import { ProposeChangeButton } from "@/components/policies/propose-change";
 import { PageHeader } from "@/components/ui/primitives";
+import { serverCaller } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "Policies" };
 
 const linkButton = "inline-flex items-center rounded-lg px-3 py-1.5 text-sm font-medium";
 
-export default function PoliciesPage() {
+export default async function PoliciesPage() {
+  // Only what the role can do is offered (the server refuses the rest anyway).
+  const { mayDraft } = await (await serverCaller()).org.me();
   return (
     <>
       <PageHeader
@@ -19,10 +22,18 @@ export default function PoliciesPage() {
             <Link href="/policies/templates" className={`${linkButton} bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50`}>
               Templates
             </Link>
-            <Link href="/policies/new" className={`${linkButton} bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50`}>
-              New policy
-            </Link>
-            <ProposeChangeButton />
+            {mayDraft ? (
+              <>
+                <Link href="/policies/new" className={`${linkButton} bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50`}>
+                  New policy
+                </Link>
+                <ProposeChangeButton />
+              </>
+            ) : (
+              <span className="self-center text-xs text-slate-500" data-testid="read-only-note">
+                Read only: drafting and proposing need the author role.
+              </span>
+            )}
           </>
         }
       />

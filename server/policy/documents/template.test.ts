@@ -41,7 +41,7 @@ describe("templates", () => {
     }
     const via = instantiateTemplate(template("internet-egress-via-gateway"), values["internet-egress-via-gateway"]!).document!.document;
     expect(via.spec.rules[0]).toMatchObject({ peers: [{ dns: "api.stripe.com" }, { dns: "*.adyen.com" }], ports: [{ port: 443, protocol: "TCP" }], via: "pci-egress" });
-    expect(via.metadata.name).toBe("psp-adapter-internet-via-pci-egress");
+    expect(via.metadata.name).toBe("psp-adapter-internet-egress");
   });
 
   it("rejects an unknown template parameter", () => {

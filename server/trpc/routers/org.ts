@@ -1,6 +1,6 @@
 import { asc, count, countDistinct, eq } from "drizzle-orm";
 import { account, clusters, namespaces, tenants, user, workloads } from "@/db/schema";
-import { highestRole } from "@/server/auth/authorize";
+import { highestRole, mayDraftSomewhere } from "@/server/auth/authorize";
 import { protectedProcedure, router, sessionProcedure } from "../init";
 
 export const orgRouter = router({
@@ -10,7 +10,7 @@ export const orgRouter = router({
     const grants = ctx.actor.grants.map((g) => ({ ...g, tenantName: g.tenantId ? (tenantNames.get(g.tenantId) ?? "unknown tenant") : null }));
     /** Sign-in methods joined to this account ("credential" is the password). */
     const signInMethods = (await ctx.db.select({ providerId: account.providerId }).from(account).where(eq(account.userId, ctx.actor.id ?? ""))).map((a) => a.providerId).sort();
-    return { ...me, grants, highestRole: highestRole(ctx.actor.grants), signInMethods };
+    return { ...me, grants, highestRole: highestRole(ctx.actor.grants), mayDraft: mayDraftSomewhere(ctx.actor.grants), signInMethods };
   }),
   tenants: protectedProcedure.query(({ ctx }) =>
     ctx.db.select({ id: tenants.id, name: tenants.name, displayName: tenants.displayName, ownerTeam: tenants.ownerTeam }).from(tenants).orderBy(asc(tenants.name)),

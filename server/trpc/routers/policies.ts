@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { analyseDraft } from "@/server/policies/analyse";
-import { createFromTemplate } from "@/server/policies/create-from-template";
+import { createFromTemplate, previewTemplate } from "@/server/policies/create-from-template";
 import { getPolicy } from "@/server/policies/get";
 import { editorInventory } from "@/server/policies/inventory";
 import { listPolicies, listProposableDrafts } from "@/server/policies/list";
@@ -12,6 +12,11 @@ import { protectedProcedure, router } from "../init";
 
 const policyName = z.string().trim().min(1).max(63);
 const yaml = z.string().max(200_000, "The YAML is too long (at most 200,000 characters)");
+const templateInput = z.object({
+  template: z.string().min(1).max(100),
+  values: z.record(z.string().max(100), z.union([z.string().max(500), z.number().int(), z.boolean(), z.array(z.string().max(500)).max(100)])),
+  name: policyName.optional(),
+});
 
 // Rights are checked in the services, which know the policy's tier and tenant.
 export const policiesRouter = router({
@@ -29,14 +34,8 @@ export const policiesRouter = router({
   restoreVersion: protectedProcedure
     .input(z.object({ policyName, version: z.number().int().min(1) }))
     .mutation(({ ctx, input }) => restoreVersion({ ctx: ctx.service, input })),
-  createFromTemplate: protectedProcedure
-    .input(
-      z.object({
-        template: z.string().min(1).max(100),
-        values: z.record(z.string().max(100), z.union([z.string().max(500), z.number().int(), z.boolean(), z.array(z.string().max(500)).max(100)])),
-      }),
-    )
-    .mutation(({ ctx, input }) => createFromTemplate({ ctx: ctx.service, input })),
+  createFromTemplate: protectedProcedure.input(templateInput).mutation(({ ctx, input }) => createFromTemplate({ ctx: ctx.service, input })),
+  templatePreview: protectedProcedure.input(templateInput).query(({ ctx, input }) => previewTemplate({ ctx: ctx.service, input })),
   proposeChange: protectedProcedure
     .input(
       z.object({

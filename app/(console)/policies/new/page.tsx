@@ -16,14 +16,20 @@ export default async function NewPolicyPage({ searchParams }: { searchParams: Pr
   const api = await serverCaller();
   const me = await api.org.me();
   const authorTenant = me.grants.find((g) => g.role !== "viewer" && g.tenantName)?.tenantName ?? null;
-  const mayDraft = me.grants.some((g) => g.role !== "viewer");
+  const mayDraft = me.mayDraft;
 
   if (template) {
     const found = (await api.policies.templates()).find((t) => t.id === template);
     return (
       <>
         <PageHeader title="New policy from a template" description={<Link href="/policies/templates" className="text-brand-700 hover:underline">All templates</Link>} />
-        {found ? <TemplateForm template={found} tenant={authorTenant} /> : <Notice tone="error">There is no template named “{template}”.</Notice>}
+        {!found ? (
+          <Notice tone="error">There is no template named “{template}”.</Notice>
+        ) : mayDraft ? (
+          <TemplateForm template={found} tenant={authorTenant} />
+        ) : (
+          <Notice>Read only: creating a draft from a template needs the author role.</Notice>
+        )}
       </>
     );
   }
@@ -32,19 +38,21 @@ export default async function NewPolicyPage({ searchParams }: { searchParams: Pr
   let note: string | null = null;
   const source = parseEndpoint(from);
   const dest = parseEndpoint(to);
+  // A link from the graph names a path, or only its source (the destination is then chosen here).
+  const usable = source !== null && "namespace" in source && (to === undefined || dest !== null);
   if (from || to) {
-    if (source && "namespace" in source && dest) {
+    if (usable) {
       const inventory = await api.policies.inventory();
       start = egressAllowPolicy(source, dest, inventory.namespaceTenants[source.namespace] ?? null);
-      note = "Drafted from the graph: fill in the ports of the new egress rule, then save.";
-    } else note = `The link did not name a path: from must be <namespace>/<workload> and to <namespace>/<workload> or dns:<name> (got from=${from ?? ""}, to=${to ?? ""}).`;
+      note = dest ? "Drafted from the graph: fill in the ports of the new egress rule, then save." : `Drafted from the graph for ${from}: add the destination of its egress rule (+ Workloads, + Service, + DNS name …) and its ports, then save.`;
+    } else note = `The link did not name a path: from must be <namespace>/<workload>, and to (optional) <namespace>/<workload> or dns:<name> (got from=${from ?? ""}, to=${to ?? ""}).`;
   }
   return (
     <>
       <PageHeader title="New policy" description="Start blank, from a path drawn on the graph, or from a template." />
       {note ? (
         <div className="mb-4">
-          <Notice tone={source && dest ? "info" : "error"}>{note}</Notice>
+          <Notice tone={usable ? "info" : "error"}>{note}</Notice>
         </div>
       ) : null}
       <PolicyEditor start={{ name: null, yaml: documentToYaml(start), baseVersion: null, releasedVersion: null, mayDraft }} />

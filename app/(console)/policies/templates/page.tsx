@@ -7,7 +7,7 @@ export const metadata: Metadata = { title: "Policy templates" };
 
 export default async function TemplatesPage() {
   const api = await serverCaller();
-  const templates = await api.policies.templates();
+  const [templates, me] = await Promise.all([api.policies.templates(), api.org.me()]);
   return (
     <>
       <PageHeader title="Templates" description="Common patterns as parameterised policies. A template asks for its parameters and produces a draft policy you can edit." />
@@ -18,9 +18,11 @@ export default async function TemplatesPage() {
             <p className="mt-2 text-xs text-slate-500">
               <Badge>{t.tier} tier</Badge> Parameters: {t.parameters.map((p) => p.name).join(", ")}
             </p>
-            <Link href={`/policies/new?template=${encodeURIComponent(t.id)}`} className="mt-3 inline-block text-sm font-medium text-brand-700 hover:underline">
-              Use this template →
-            </Link>
+            {me.mayDraft ? (
+              <Link href={`/policies/new?template=${encodeURIComponent(t.id)}`} className="mt-3 inline-block text-sm font-medium text-brand-700 hover:underline">
+                Use this template →
+              </Link>
+            ) : null}
           </Card>
         ))}
       </div>
