@@ -1,3 +1,4 @@
+import { scheduleCheckpoints } from "./server/audit/checkpoints";
 import { warmReleaseGraphs } from "./server/graph/service";
 import { getRuntime } from "./server/runtime";
 
@@ -10,6 +11,7 @@ export async function openRuntimeOrExit(): Promise<void> {
   try {
     const runtime = await getRuntime();
     console.log(`[policyplane] database ready (${runtime.database.kind}) in ${Date.now() - started} ms`);
+    scheduleCheckpoints(runtime.database.db, runtime.audit, (message, error) => console.error(`[policyplane] ${message}:`, error));
     // In the background: the server answers meanwhile, and a failure here only costs the first graph visitor time.
     const warming = Date.now();
     warmReleaseGraphs(runtime.database.db).then(

@@ -21,6 +21,7 @@ export default defineConfig({
           name: "integration",
           include: ["**/*.int.test.ts"],
           exclude: ["node_modules/**"],
+          setupFiles: ["server/testing/audit-settings.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

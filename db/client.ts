@@ -16,13 +16,20 @@ export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesW
 export type Queryable = Database | Transaction;
 
 export type DatabaseTarget =
-  | { kind: "postgres"; url: string }
+  /** migrationUrl: an owner role runs the migrations; `url` (the application's role) need not own anything. */
+  | { kind: "postgres"; url: string; migrationUrl?: string }
   | { kind: "pglite"; dataDir: string | null /* null: in memory */ };
 
 export interface DatabaseHandle {
   db: Database;
   kind: DatabaseTarget["kind"];
   close(): Promise<void>;
+}
+
+/** The configured database: DATABASE_URL (migrated through DATABASE_MIGRATION_URL when set), else the PGlite folder. */
+export function databaseTarget(config: { DATABASE_URL?: string | undefined; DATABASE_MIGRATION_URL?: string | undefined; PGLITE_DIR: string }): DatabaseTarget {
+  if (!config.DATABASE_URL) return { kind: "pglite", dataDir: path.resolve(config.PGLITE_DIR) };
+  return { kind: "postgres", url: config.DATABASE_URL, ...(config.DATABASE_MIGRATION_URL ? { migrationUrl: config.DATABASE_MIGRATION_URL } : {}) };
 }
 
 /** Beside this file; or, bundled into the CLI under node_modules/.cache, in the project's db/ folder above the bundle. */
@@ -40,9 +47,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     const { default: postgres } = await import("postgres");
     const { drizzle } = await import("drizzle-orm/postgres-js");
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+    if (target.migrationUrl) {
+      const owner = postgres(target.migrationUrl, { max: 1, onnotice: () => {} });
+      try {
+        await migrate(drizzle({ client: owner, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await owner.end();
+      }
+    }
     const client = postgres(target.url, { max: 10, onnotice: () => {} });
     const db = drizzle({ client, schema });
-    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    if (!target.migrationUrl) await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     return { db: db as unknown as Database, kind: "postgres", close: () => client.end() };
   }
   const { PGlite } = await import("@electric-sql/pglite");

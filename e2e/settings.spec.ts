@@ -5,6 +5,10 @@ test("an author cannot reach admin settings: the server refuses, not just the UI
   await signIn(page, PEOPLE.author.email);
   await page.goto("/settings");
   await expect(page.getByTestId("settings-refused")).toContainText("This needs the admin role");
+  // The platform default decides what every cluster enforces: everyone sees it, with its scope and version, read-only.
+  await expect(page.getByTestId("platform-default-scope")).toContainText("every namespace, system namespaces (kube-system, …) included");
+  await expect(page.getByTestId("platform-default-version")).toHaveText("version 1");
+  await expect(page.getByRole("button", { name: "Change the platform default" })).toHaveCount(0);
   // Call the API directly with the author's own session cookie.
   const response = await page.request.post("/api/trpc/settings.createToken", {
     data: { json: { name: "sneaky", role: "admin", tenantId: null, expiresInDays: null } },
@@ -18,6 +22,7 @@ test("an author cannot reach admin settings: the server refuses, not just the UI
 test("an admin creates an API token, sees it once, uses it, and revokes it", async ({ page, request }) => {
   await signIn(page, PEOPLE.admin.email);
   await page.goto("/settings");
+  await expect(page.getByRole("button", { name: "Change the platform default" })).toBeVisible();
   const form = page.getByRole("form", { name: "Create API token" });
   await form.getByLabel("Name").fill("e2e prod-eu-1 agent");
   await form.getByRole("button", { name: "Create token" }).click();

@@ -19,7 +19,21 @@ const envSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
       .optional(),
   ),
+  /** Owner role for migrations; DATABASE_URL is then a role that may not alter the audit table (db/app-role.sql). */
+  DATABASE_MIGRATION_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+      .optional(),
+  ),
   PGLITE_DIR: z.string().default(".data/pglite"),
+  /** HMAC key of the audit chain (kept outside the database). */
+  AUDIT_KEY: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  AUDIT_KEY_FILE: optionalString,
+  /** Retired audit keys, comma-separated: still accepted when verifying the events they sealed. */
+  AUDIT_PREVIOUS_KEYS: optionalString.transform((v) => (v ? v.split(",").map((k) => k.trim()).filter(Boolean) : [])).pipe(z.array(z.string().min(32, "each key must be at least 32 characters"))),
+  AUDIT_CHECKPOINT_FILE: optionalString,
+  AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).default(600),
   BETTER_AUTH_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   BETTER_AUTH_URL: optionalString.pipe(z.url().optional()),
   /** Seed the demo organisation (public demo passwords). Default: on for the embedded database, off with DATABASE_URL. */
@@ -50,6 +64,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (env.POLICYPLANE_DEMO === "on" && demoRefusedOnHost(env)) {
     throw new Error(`Invalid environment:\n  POLICYPLANE_DEMO: ${demoExposedMessage(env)}`);
   }
+  if (env.AUDIT_KEY && env.AUDIT_KEY_FILE) throw new Error("Invalid environment:\n  AUDIT_KEY, AUDIT_KEY_FILE: set one of them, not both");
+  if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL) throw new Error("Invalid environment:\n  DATABASE_MIGRATION_URL: needs DATABASE_URL (the role the application runs as)");
   const oidcParts = [env.OIDC_DISCOVERY_URL, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
   if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
     throw new Error("Invalid environment:\n  OIDC_DISCOVERY_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together");

@@ -51,8 +51,18 @@ export class InvalidInput extends ServiceError {
 
 /** PostgreSQL's unique_violation (23505), however deep the driver wrapped it: a lost race, not a server fault. */
 export function isUniqueViolation(error: unknown): boolean {
+  return databaseError(error, "23505") !== undefined;
+}
+
+/** The name of the unique constraint or index a unique_violation hit (postgres.js and PGlite name the field differently). */
+export function violatedUniqueConstraint(error: unknown): string | undefined {
+  const found = databaseError(error, "23505");
+  return found?.constraint_name ?? found?.constraint;
+}
+
+function databaseError(error: unknown, code: string): { constraint_name?: string; constraint?: string } | undefined {
   for (let e = error, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as { code?: unknown }).code === "23505") return true;
+    if ((e as { code?: unknown }).code === code) return e as { constraint_name?: string; constraint?: string };
   }
-  return false;
+  return undefined;
 }

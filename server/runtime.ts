@@ -4,8 +4,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { inArray } from "drizzle-orm";
-import { openDatabase, type Database, type DatabaseHandle } from "@/db/client";
+import { databaseTarget, openDatabase, type Database, type DatabaseHandle } from "@/db/client";
 import { user } from "@/db/schema";
+import { exportCheckpointIfChanged } from "@/server/audit/checkpoints";
+import { auditSettingsFromEnv, configureAudit, type AuditSettings } from "@/server/audit/keys";
 import { createAuth, type Auth } from "@/server/auth/auth";
 import { demoExposedMessage, demoRefusedOnHost, env, type Env } from "@/server/env";
 import { seedDemoOrganisation } from "@/server/seed/demo";
@@ -15,6 +17,7 @@ export interface Runtime {
   database: DatabaseHandle;
   auth: Auth;
   env: Env;
+  audit: AuditSettings;
 }
 
 const globalForRuntime = globalThis as unknown as { policyplaneRuntime?: Promise<Runtime> };
@@ -28,9 +31,10 @@ export function getRuntime(): Promise<Runtime> {
 }
 
 export async function createRuntime(config: Env): Promise<Runtime> {
-  const database = await openDatabase(
-    config.DATABASE_URL ? { kind: "postgres", url: config.DATABASE_URL } : { kind: "pglite", dataDir: path.resolve(config.PGLITE_DIR) },
-  );
+  // Before the database: a missing audit key fails start-up without touching anything.
+  const audit = auditSettingsFromEnv(config);
+  configureAudit(audit);
+  const database = await openDatabase(databaseTarget(config));
   try {
     // parseEnv already refused seeding the demo on such a HOST; accounts seeded earlier must not become reachable either.
     if (demoRefusedOnHost(config) && (await demoAccountsPresent(database.db))) {
@@ -39,7 +43,9 @@ export async function createRuntime(config: Env): Promise<Runtime> {
     const secret = config.BETTER_AUTH_SECRET ?? localSecret(config);
     const auth = createAuth(database.db, config, secret);
     if (config.POLICYPLANE_DEMO === "on") await seedDemoOrganisation(database.db);
-    return { database, auth, env: config };
+    // Seal whatever the chain holds now (including events from before it was keyed) outside the database.
+    await exportCheckpointIfChanged(database.db, audit);
+    return { database, auth, env: config, audit };
   } catch (error) {
     await database.close();
     throw error;

@@ -6,13 +6,13 @@
 
 export const CLI_CLUSTER = { namespaces: 500, tenants: 50, adminPolicies: 20, rulesPerAdmin: 10 };
 
-interface App {
+export interface App {
   app: string;
   replicas: number;
   port: number;
   portName: string;
 }
-const APPS: App[] = [
+export const APPS: App[] = [
   { app: "frontend", replicas: 3, port: 8080, portName: "http" },
   { app: "api", replicas: 3, port: 8443, portName: "https" },
   { app: "db", replicas: 2, port: 5432, portName: "postgres" },

@@ -7,6 +7,9 @@ import type { PolicyplaneDocument } from "../../server/policy/documents/schema";
 import { DEMO_POLICIES } from "../../server/seed/demo-data";
 
 export const SYNTHETIC = { tenants: 20, namespacesPerTenant: 5, workloadsPerNamespace: 20, cluster: "synthetic-1", region: "eu-west" };
+/** The 20,000-workload organisation the authoring issue named (issue 9 §3 measures it). */
+export const SYNTHETIC_20K = { ...SYNTHETIC, tenants: 40, namespacesPerTenant: 10, workloadsPerNamespace: 50 };
+export type SyntheticShape = Pick<typeof SYNTHETIC, "tenants" | "namespacesPerTenant" | "workloadsPerNamespace">;
 
 const V = "policyplane.io/v1" as const;
 const tcp = (port: number | string) => ({ port, protocol: "TCP" as const });
@@ -30,17 +33,17 @@ function tierOf(i: number): "api" | "backend" | "data" {
   return i < 4 ? "api" : i < 16 ? "backend" : "data";
 }
 
-export function syntheticOrg(): SyntheticOrg {
-  const tenants = Array.from({ length: SYNTHETIC.tenants }, (_, t) => `team-${String(t).padStart(2, "0")}`);
+export function syntheticOrg(shape: SyntheticShape = SYNTHETIC): SyntheticOrg {
+  const tenants = Array.from({ length: shape.tenants }, (_, t) => `team-${String(t).padStart(2, "0")}`);
   const namespaces: SyntheticNamespace[] = [];
   const externals = Array.from({ length: 10 }, (_, i) => `api.partner-${i}.example.com`);
   for (const [t, tenant] of tenants.entries()) {
-    for (let n = 0; n < SYNTHETIC.namespacesPerTenant; n++) {
+    for (let n = 0; n < shape.namespacesPerTenant; n++) {
       const name = `${tenant}-ns${n}`;
       namespaces.push({
         name,
         tenant,
-        workloads: Array.from({ length: SYNTHETIC.workloadsPerNamespace }, (_, i) => {
+        workloads: Array.from({ length: shape.workloadsPerNamespace }, (_, i) => {
           const tier = tierOf(i);
           return { name: `${name}-${tier}-${i}`, tier, ports: tier === "data" ? [PG] : [HTTP], labels: { app: `${name}-${tier}-${i}`, tier, tenant } };
         }),

@@ -36,6 +36,9 @@ function ChainStatus() {
             {result.ok ? (
               <>
                 <strong>Chain intact.</strong> All {result.checked} events verified; head hash <code className="font-mono text-xs">{result.headHash.slice(0, 16)}…</code>
+                {result.checkpoint
+                  ? `; the head exported at ${formatTime(new Date(result.checkpoint.at))} (#${result.checkpoint.seq}) is still in the chain`
+                  : "; no checkpoint exported yet"}
               </>
             ) : (
               <>

@@ -48,6 +48,14 @@ function needsLoad(group: string, base: ReadonlySet<string>, parents: ReadonlyMa
   return false;
 }
 
+/** A large cluster's server holds the aggregated paths between namespaces, workloads and external destinations; coarser ones exist only in the projection. */
+function heldByServer(edge: GraphEdge): boolean {
+  return [edge.source, edge.target].every((id) => {
+    const kind = parseNodeId(id)?.kind;
+    return kind === "namespace" || kind === "workload" || kind === "external";
+  });
+}
+
 function download(name: string, blob: Blob) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
@@ -123,7 +131,17 @@ export function GraphScreen(props: GraphScreenProps) {
   const baseCollapsed = useMemo(() => new Set(view?.collapsed ?? []), [view]);
   const parents = useMemo(() => new Map((view?.nodes ?? []).map((n) => [n.id, n.parent])), [view]);
   const toLoad = useMemo(() => [...userExpanded].filter((g) => needsLoad(g, baseCollapsed, parents)).sort(), [userExpanded, baseCollapsed, parents]);
-  const groupQueries = useQueries({ queries: toLoad.map((group) => trpc.graph.group.queryOptions({ ...scope, group }, { staleTime: 60_000 })) });
+  // A large cluster's opened namespaces draw their paths to each other workload by workload: each one's query names the others.
+  const openNamespaces = view?.onDemand ? toLoad.filter((g) => parseNodeId(g)?.kind === "namespace") : [];
+  const groupQueries = useQueries({
+    queries: toLoad.map((group) =>
+      trpc.graph.group.queryOptions(
+        { ...scope, group, ...(openNamespaces.includes(group) ? { open: openNamespaces.filter((o) => o !== group) } : {}) },
+        // While another namespace opens, keep drawing this one (only its own earlier answer: indexes shift).
+        { staleTime: 60_000, placeholderData: (previous, query) => ((query?.queryKey[1] as { input?: { group?: string } } | undefined)?.input?.group === group ? previous : undefined) },
+      ),
+    ),
+  });
   const loaded = new Map<string, GraphData>();
   toLoad.forEach((g, i) => {
     const d = groupQueries[i]?.data;
@@ -476,7 +494,7 @@ export function GraphScreen(props: GraphScreenProps) {
             </section>
           ) : null}
           {selection?.kind === "edge" && selectedEdge?.aggregate ? (
-            <IslandEdgePanel edge={selectedEdge} nodes={poolNodes} onOpen={(ids) => ids.forEach((id) => collapsed.has(id) && toggleGroup(id))} />
+            <IslandEdgePanel edge={selectedEdge} nodes={poolNodes} onOpen={(ids) => ids.forEach((id) => collapsed.has(id) && toggleGroup(id))} {...(view?.onDemand && heldByServer(selectedEdge) ? { explain: scope } : {})} />
           ) : selection?.kind === "edge" ? (
             <EdgePanel scope={scope} edgeId={selection.id} />
           ) : selection?.kind === "node" ? (

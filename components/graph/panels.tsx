@@ -6,8 +6,9 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge, Button } from "@/components/ui/primitives";
-import type { PortRationale, RationaleStep } from "@/server/graph/details";
+import type { EdgeRationale, PortRationale, RationaleStep } from "@/server/graph/details";
 import { endpointLabel } from "@/server/graph/diff";
+import { parseEdgeId } from "@/server/graph/ids";
 import type { EdgeAllowance, GraphEdge, GraphNode } from "@/server/graph/types";
 import { LAYER_NAMES } from "./stylesheet";
 
@@ -93,26 +94,49 @@ export function EdgePanel({ scope, edgeId }: { scope: Scope; edgeId: string }) {
             {r.source.label} → {r.target.label}
           </p>
           {r.change ? <p className="mt-1"><Badge tone={r.change === "added" ? "green" : "red"}>{r.change === "added" ? "added by this change" : "removed by this change"}</Badge></p> : null}
-          {r.ports.map((p) => (
-            <div key={p.port} className="mt-3 border-t border-slate-100 pt-2">
-              <p className="font-mono text-xs font-semibold text-slate-900">{p.port}</p>
-              {p.proposed ? <Verdict title="With this change" r={p.proposed} /> : null}
-              {p.current ? <Verdict title={p.proposed ? "In the current release" : "Engine decision"} r={p.current} /> : null}
-              <details className="mt-1">
-                <summary className="cursor-pointer text-xs text-slate-500">Engine explanation</summary>
-                <pre className="mt-1 whitespace-pre-wrap rounded bg-slate-900 p-2 text-[11px] leading-snug text-slate-100" data-testid="rationale-text">
-                  {(p.proposed ?? p.current)?.explanation}
-                </pre>
-              </details>
-            </div>
-          ))}
+          <PortRationales r={r} />
         </>
       ) : null}
     </section>
   );
 }
 
-export function IslandEdgePanel({ edge, nodes, onOpen }: { edge: GraphEdge; nodes: ReadonlyMap<string, GraphNode>; onOpen(groupIds: string[]): void }) {
+/** Per port, the engine's verdicts; for an aggregated path, those of its sample pair, named. */
+function PortRationales({ r }: { r: EdgeRationale }) {
+  return r.ports.map((p) => {
+    const sample = r.aggregate?.samples.find((s) => s.port === p.port);
+    return (
+      <div key={p.port} className="mt-3 border-t border-slate-100 pt-2">
+        <p className="font-mono text-xs font-semibold text-slate-900">{p.port}</p>
+        {sample ? (
+          <p className="font-mono text-[11px] text-slate-600" data-testid="sample-pair">
+            for example {sample.source} → {sample.target}
+          </p>
+        ) : null}
+        {p.proposed ? <Verdict title="With this change" r={p.proposed} /> : null}
+        {p.current ? <Verdict title={p.proposed ? "In the current release" : "Engine decision"} r={p.current} /> : null}
+        <details className="mt-1">
+          <summary className="cursor-pointer text-xs text-slate-500">Engine explanation</summary>
+          <pre className="mt-1 whitespace-pre-wrap rounded bg-slate-900 p-2 text-[11px] leading-snug text-slate-100" data-testid="rationale-text">
+            {(p.proposed ?? p.current)?.explanation}
+          </pre>
+        </details>
+      </div>
+    );
+  });
+}
+
+/** A large cluster's aggregated path is known to the server: the engine's rationale of a sample pair per port. */
+function SamplePairs({ scope, edgeId }: { scope: Scope; edgeId: string }) {
+  const trpc = useTRPC();
+  const q = useQuery(trpc.graph.edge.queryOptions({ ...scope, edge: edgeId }, { staleTime: 60_000 }));
+  if (q.isPending) return <p className="mt-2 text-slate-500">Asking the engine…</p>;
+  if (q.error) return <p className="mt-2 text-rose-700">{q.error.message}</p>;
+  return <PortRationales r={q.data} />;
+}
+
+/** `explain`: the server holds this aggregated edge itself (a large cluster), so a sample pair's rationale can be shown. */
+export function IslandEdgePanel({ edge, nodes, onOpen, explain }: { edge: GraphEdge; nodes: ReadonlyMap<string, GraphNode>; onOpen(groupIds: string[]): void; explain?: Scope }) {
   const agg = edge.aggregate!;
   const groups = [edge.source, edge.target].filter((id) => {
     const k = nodes.get(id)?.kind;
@@ -130,6 +154,7 @@ export function IslandEdgePanel({ edge, nodes, onOpen }: { edge: GraphEdge; node
       <Button className="mt-3" variant="secondary" onClick={() => onOpen(groups)}>
         Open the island{groups.length > 1 ? "s" : ""} to see each path
       </Button>
+      {explain ? <SamplePairs scope={explain} edgeId={edge.id} /> : null}
     </section>
   );
 }
@@ -152,8 +177,8 @@ export function NodePanel({ scope, nodeId, island, onToggleGroup, onShowEdge }: 
               type="button"
               className="w-full rounded px-1 text-left font-mono text-[11px] text-slate-700 hover:bg-slate-100"
               onClick={() => {
-                const [s, t] = p.edgeId.slice(2).split("->");
-                onShowEdge(p.edgeId, s!, t!);
+                const ends = parseEdgeId(p.edgeId);
+                if (ends) onShowEdge(p.edgeId, ends.source, ends.target);
               }}
             >
               {dir === "in" ? `${p.peer.label} →` : `→ ${p.peer.label}`} {p.ports.join(", ")}

@@ -6,6 +6,7 @@ import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/components/ui/primitives";
 import { COMMITTEE_FUNCTIONS, ROLES } from "@/db/schema/vocabulary";
+import { PlatformDefaultSection } from "./platform-default";
 
 type RoleName = (typeof ROLES)[number];
 type FunctionName = (typeof COMMITTEE_FUNCTIONS)[number];
@@ -21,19 +22,22 @@ function useInvalidateSettings() {
 export function SettingsPanel() {
   const trpc = useTRPC();
   const users = useQuery(trpc.settings.users.queryOptions());
-  if (users.isError) {
-    return (
-      <div data-testid="settings-refused">
-        <Notice tone="error">
-          <strong>Settings are for administrators.</strong> The server refused: {describeError(users.error).message}
-        </Notice>
-      </div>
-    );
-  }
+  // The platform default is shown to everyone (read-only unless admin); people and tokens to admins only.
   return (
     <div className="space-y-8">
-      <UsersSection />
-      <TokensSection />
+      <PlatformDefaultSection />
+      {users.isError ? (
+        <div data-testid="settings-refused">
+          <Notice tone="error">
+            <strong>People and tokens are for administrators.</strong> The server refused: {describeError(users.error).message}
+          </Notice>
+        </div>
+      ) : (
+        <>
+          <UsersSection />
+          <TokensSection />
+        </>
+      )}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 // Append-only, hash-chained audit trail. A trigger in the migrations refuses
-// UPDATE and DELETE; the hash chain detects tampering done around it.
+// UPDATE and DELETE, and on PostgreSQL the application's role may only insert
+// and read (db/app-role.sql); the keyed chain detects tampering done around them.
 import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const auditEvents = pgTable(
@@ -19,6 +20,8 @@ export const auditEvents = pgTable(
     before: jsonb("before"),
     after: jsonb("after"),
     requestId: text("request_id").notNull(),
+    /** Id of the HMAC key that sealed the event (the key itself never enters the database); null before the chain was keyed. */
+    keyId: text("key_id"),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull().unique(),
   },

@@ -2,3 +2,4 @@ export * from "./auth";
 export * from "./org";
 export * from "./policy";
 export * from "./audit";
+export * from "./platform";

@@ -1,5 +1,6 @@
 // Policies are named documents; every edit is a new immutable version.
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 import { tenants } from "./org";
 
@@ -67,7 +68,8 @@ export const changeRequests = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("change_requests_state").on(t.state)],
+  // (id, state) is what each item's copy of the state refers to (see changeRequestItems).
+  (t) => [index("change_requests_state").on(t.state), unique("change_requests_id_state").on(t.id, t.state)],
 );
 
 /** One policy edit in a change request: from the released version (null for a new policy) to a drafted one. */
@@ -83,6 +85,16 @@ export const changeRequestItems = pgTable(
       .references(() => policies.id, { onDelete: "restrict" }),
     fromVersion: integer("from_version"),
     toVersion: integer("to_version").notNull(),
+    /** The request's state, kept equal to it by the cascading foreign key below, so an index can see it. */
+    state: text("state", { enum: CHANGE_REQUEST_STATES }).notNull().default("open"),
   },
-  (t) => [uniqueIndex("change_request_items_cr_policy").on(t.changeRequestId, t.policyId), index("change_request_items_policy").on(t.policyId)],
+  (t) => [
+    uniqueIndex("change_request_items_cr_policy").on(t.changeRequestId, t.policyId),
+    index("change_request_items_policy").on(t.policyId),
+    foreignKey({ name: "change_request_items_request_state_fk", columns: [t.changeRequestId, t.state], foreignColumns: [changeRequests.id, changeRequests.state] })
+      .onUpdate("cascade")
+      .onDelete("cascade"),
+    // One drafted version is reviewed in at most one open change request, even when two proposals race.
+    uniqueIndex("change_request_items_open_version").on(t.policyId, t.toVersion).where(sql`state = 'open'`),
+  ],
 );

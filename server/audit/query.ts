@@ -3,6 +3,8 @@ import { and, asc, desc, eq, gt, gte, ilike, lte, or, type SQL } from "drizzle-o
 import type { Queryable } from "@/db/client";
 import { auditEvents } from "@/db/schema";
 import { ChainVerifier, type ChainVerification } from "./chain";
+import { readCheckpoints } from "./checkpoints";
+import { auditSettings, type AuditSettings } from "./keys";
 
 export interface AuditFilter {
   actor?: string;
@@ -42,14 +44,26 @@ export async function listAuditEvents(db: Queryable, filter: AuditFilter) {
     .limit(filter.limit);
 }
 
-/** Walks the whole chain in seq order, a page at a time, so memory stays flat. */
-export async function verifyAuditTrail(db: Queryable, pageSize = 2000): Promise<ChainVerification> {
-  const verifier = new ChainVerifier();
+/**
+ * Walks the whole chain in seq order, a page at a time, so memory stays flat:
+ * every event's keyed hash, and every exported checkpoint (the newest one must
+ * still be in the chain, so a cut-off tail shows).
+ */
+export async function verifyAuditTrail(db: Queryable, settings: Pick<AuditSettings, "keyring" | "checkpointFile"> = auditSettings(), pageSize = 2000): Promise<ChainVerification> {
+  const read = readCheckpoints(settings.checkpointFile, settings.keyring);
+  if (!read.ok) return { ok: false, checked: 0, brokenAtSeq: 0, reason: `the checkpoint file cannot be trusted: ${read.reason}` };
+  const verifier = new ChainVerifier(settings.keyring, read.checkpoints);
+  for await (const row of auditEventsInOrder(db, pageSize)) if (!verifier.push(row)) break;
+  return verifier.result();
+}
+
+/** Every event in seq order, read a page at a time. */
+export async function* auditEventsInOrder(db: Queryable, pageSize = 2000) {
   let afterSeq = 0;
   for (;;) {
     const rows = await db.select().from(auditEvents).where(gt(auditEvents.seq, afterSeq)).orderBy(asc(auditEvents.seq)).limit(pageSize);
-    for (const row of rows) if (!verifier.push(row)) return verifier.result();
-    if (rows.length < pageSize) return verifier.result();
+    yield* rows;
+    if (rows.length < pageSize) return;
     afterSeq = rows[rows.length - 1]!.seq;
   }
 }

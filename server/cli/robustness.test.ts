@@ -1,6 +1,6 @@
 // The CLI on bad input: one clear line and an exit code, never a stack trace.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,20 @@ spec:
 );
 
 describe("the policyplane CLI on bad input", () => {
+  it("validate refuses a NetworkPolicy named Bad_Name! with file:line:col and the field, exit 1, and only warns about what the CRDs accept", () => {
+    const bad = join(dir, "bad-name.yaml");
+    writeFileSync(bad, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: Bad_Name!\n  namespace: shop\nspec: {podSelector: {}}\n");
+    const res = run("validate", bad);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:4:3: metadata\\.name: "Bad_Name!": must be a lowercase RFC 1123 subdomain`, "m"));
+    noStack(res.stdout + res.stderr);
+    const pass = join(dir, "baseline-pass.yaml");
+    writeFileSync(pass, "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}\nspec:\n  tier: Baseline\n  priority: 1\n  subject: {namespaces: {}}\n  egress: [{action: Pass, to: [{namespaces: {}}]}]\n");
+    const ok = run("validate", pass);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^warning: .+spec\.egress\[0\]\.action: action Pass in tier Baseline has no effect/m);
+  });
+
   it("refuses an --time that is not an instant instead of treating every exception as active", () => {
     const res = run("explain", "--manifests", cluster, "--from", "shop/web", "--to", "shop/web", "--port", "80", "--time", "yesterday-ish");
     expect(res.status).toBe(2);
@@ -58,6 +72,44 @@ describe("the policyplane CLI on bad input", () => {
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/^error: cannot write \/dev\/null\/rendered\/.+: ENOTDIR/m);
     noStack(res.stderr);
+  });
+
+  it("never writes outside --out, whatever the cluster model names a namespace (exit 1, nothing written)", () => {
+    const escapeDir = mkdtempSync(join(tmpdir(), "pp-escape-"));
+    const model = join(escapeDir, "cluster.yaml");
+    writeFileSync(
+      model,
+      `apiVersion: v1
+kind: Namespace
+metadata: {name: ../../../escaped, labels: {tenant: evil}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: ../../../escaped, labels: {app: web}}
+status: {podIP: 10.0.0.1}
+`,
+    );
+    const doc = join(escapeDir, "policy.yaml");
+    writeFileSync(
+      doc,
+      `apiVersion: policyplane.io/v1
+kind: Policy
+metadata: {name: evil-web, tenant: evil}
+spec:
+  tier: namespace
+  subject: {tenant: evil, podSelector: {matchLabels: {app: web}}}
+  rules:
+    - {direction: egress, action: allow, peers: [{entity: kube-dns}], ports: [{port: 53, protocol: UDP}]}
+`,
+    );
+    const out = join(escapeDir, "a", "b", "out");
+    const res = run("compile", doc, "--cluster-model", `c1=${model}`, "--out", out);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/\.\.\/\.\.\/\.\.\/escaped/);
+    noStack(res.stderr);
+    expect(existsSync(join(escapeDir, "a", "escaped"))).toBe(false);
+    expect(readdirSync(escapeDir).sort()).toEqual(["cluster.yaml", "policy.yaml"].concat(existsSync(join(escapeDir, "a")) ? ["a"] : []).sort());
+    expect(existsSync(out) ? readdirSync(out, { recursive: true }) : []).toEqual([]);
   });
 
   it("reports a dangling symlink in a manifests folder and reads the rest", () => {

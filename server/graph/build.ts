@@ -1,9 +1,9 @@
 // Engine reachability → graph data (pure). The edges are exactly the engine's
 // allowed paths; each carries where its allowance comes from, read from the
 // evaluator's decision for the pod pair reachability found allowed on the first port.
-import { computeReachability, type ReachabilityWitness } from "@/server/policy/eval/reachability";
+import { computeReachability, type ReachabilityEdge, type ReachabilityNode, type ReachabilityWitness } from "@/server/policy/eval/reachability";
 import type { Decision, Evaluator, Identity, PodEntry } from "@/server/policy/eval/evaluator";
-import type { Effect, FlowEndpoint, PolicySet, Protocol } from "@/server/policy/model";
+import type { ClusterModel, Effect, FlowEndpoint, PolicySet, Protocol } from "@/server/policy/model";
 import { TENANT_LABEL } from "@/server/policy/documents/lower";
 import { EXTERNALS_GROUP, clusterNodeId, edgeId, externalNodeId, namespaceNodeId, serviceNodeId, tenantNodeId, workloadNodeId } from "./ids";
 import type { AllowanceLayer, EdgeAllowance, GraphData, GraphEdge, GraphNode } from "./types";
@@ -117,21 +117,13 @@ function externalKindOf(label: string, cidrNames: Map<string, string>): "dns" | 
   return "dns";
 }
 
-/** Graph data for one cluster from its evaluator (secure-by-default is the evaluator's option). */
-export function buildClusterGraph(ev: Evaluator, options: BuildOptions): ClusterGraph {
-  const { cluster } = options;
-  const model = ev.cluster;
-  const reach = computeReachability(ev, { rationale: false, witnesses: true, ...(options.time ? { time: options.time } : {}) });
-
+/** The cluster, tenant and namespace group nodes of one cluster, from its workload count per namespace. */
+export function groupNodes(model: ClusterModel, cluster: string, workloadsPerNs: ReadonlyMap<string, number>, withClusterNode: boolean): GraphNode[] {
   const nodes: GraphNode[] = [];
-  const top = options.withClusterNode ? clusterNodeId(cluster) : undefined;
+  const top = withClusterNode ? clusterNodeId(cluster) : undefined;
   if (top) nodes.push({ id: top, kind: "cluster", label: cluster, cluster, workloads: 0, namespaces: 0 });
-
   // Groups: tenants (namespace label tenant=<name>) → namespaces.
-  const nsTenant = new Map<string, string | null>();
-  for (const ns of model.namespaces) nsTenant.set(ns.name, ns.labels[TENANT_LABEL] ?? null);
-  const workloadsPerNs = new Map<string, number>();
-  for (const n of reach.nodes) if (n.kind === "workload" && n.namespace) workloadsPerNs.set(n.namespace, (workloadsPerNs.get(n.namespace) ?? 0) + 1);
+  const nsTenant = namespaceTenants(model);
   const tenants = new Map<string, GraphNode>();
   const namespaces = new Map<string, GraphNode>();
   for (const ns of [...workloadsPerNs.keys()].sort()) {
@@ -153,15 +145,19 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): Cluster
     c.workloads = [...tenants.values()].reduce((s, t) => s + (t.workloads ?? 0), 0);
     c.namespaces = namespaces.size;
   }
+  return nodes;
+}
 
-  // Leaves: workloads and external destinations. A rule's CIDR that is also a named
-  // destination of the inventory (cloud-metadata = 169.254.169.254/32) becomes one node.
-  const cidrNames = new Map<string, string>();
-  for (const e of model.externals) if (e.kind === "cidr" && e.name) cidrNames.set(e.name, e.cidr);
-  const nameOfCidr = new Map([...cidrNames].map(([name, cidr]) => [cidr, name]));
-  const idOf = new Map<string, string>();
-  const externals: GraphNode[] = [];
-  for (const n of reach.nodes) {
+/** Namespace → its tenant (label tenant=<name>), null when it has none. */
+export function namespaceTenants(model: ClusterModel): Map<string, string | null> {
+  return new Map(model.namespaces.map((ns) => [ns.name, ns.labels[TENANT_LABEL] ?? null]));
+}
+
+/** Workload nodes of reachability's workload nodes, recording each one's graph id in `idOf`. */
+export function workloadNodes(reachNodes: readonly ReachabilityNode[], model: ClusterModel, cluster: string, idOf: Map<string, string>): GraphNode[] {
+  const nsTenant = namespaceTenants(model);
+  const nodes: GraphNode[] = [];
+  for (const n of reachNodes) {
     if (n.kind !== "workload") continue;
     const ns = n.namespace!;
     const tenant = nsTenant.get(ns) ?? null;
@@ -169,8 +165,21 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): Cluster
     idOf.set(n.id, id);
     nodes.push({ id, kind: "workload", label: n.name, parent: namespaceNodeId(cluster, ns), cluster, namespace: ns, ...(tenant ? { tenant } : {}), workloadKind: n.workloadKind ?? "Pod", pods: n.pods ?? 0 });
   }
-  const reachLabels = new Set(reach.nodes.filter((n) => n.kind === "external").map((n) => n.name));
-  for (const n of reach.nodes) {
+  return nodes;
+}
+
+/**
+ * External destination nodes of reachability's external nodes, recording each one's graph id in
+ * `idOf`. A rule's CIDR that is also a named destination of the inventory
+ * (cloud-metadata = 169.254.169.254/32) becomes one node.
+ */
+export function externalNodes(reachNodes: readonly ReachabilityNode[], model: ClusterModel, idOf: Map<string, string>): GraphNode[] {
+  const cidrNames = new Map<string, string>();
+  for (const e of model.externals) if (e.kind === "cidr" && e.name) cidrNames.set(e.name, e.cidr);
+  const nameOfCidr = new Map([...cidrNames].map(([name, cidr]) => [cidr, name]));
+  const externals: GraphNode[] = [];
+  const reachLabels = new Set(reachNodes.filter((n) => n.kind === "external").map((n) => n.name));
+  for (const n of reachNodes) {
     if (n.kind !== "external") continue;
     const alias = nameOfCidr.get(n.name);
     if (alias && reachLabels.has(alias)) {
@@ -181,9 +190,28 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): Cluster
     idOf.set(n.id, externalNodeId(n.name));
     externals.push({ id: externalNodeId(n.name), kind: "external", label: cidr ? `${n.name} (${cidr})` : n.name, parent: EXTERNALS_GROUP, externalKind: externalKindOf(n.name, cidrNames) });
   }
-  if (externals.length > 0) nodes.push({ id: EXTERNALS_GROUP, kind: "externals", label: "External destinations" }, ...externals);
+  return externals.length > 0 ? [{ id: EXTERNALS_GROUP, kind: "externals", label: "External destinations" }, ...externals] : [];
+}
 
-  // Services in front of workloads, where they add information: a name other than the workload's, or several workloads behind one service.
+/** An allowed path of reachability as a graph edge, its allowance read from the engine's decision for the first port's witness. */
+export function allowedEdge(e: ReachabilityEdge, id: string, source: string, target: string, ev: Evaluator, time?: Date): GraphEdge {
+  const proof = e.witnesses ?? {};
+  const first = e.ports[0];
+  const w = first === undefined ? undefined : proof[first];
+  const probe = first === undefined ? null : probePort(first, ev);
+  // Uncached: the graph decides each pair once, so filling the decision cache would only cost time.
+  const decision = w && probe ? ev.decideUncached(w.src, w.dst, probe.port, probe.protocol, time) : null;
+  const allowance = (decision && allowanceOf(decision, ev.policySet)) ?? { layer: "default" as const };
+  return { id, source, target, ports: e.ports, allowance };
+}
+
+/**
+ * Services in front of workloads (of one namespace, or all), where they add information: a name
+ * other than the workload's, or several workloads behind one service.
+ */
+export function serviceNodes(model: ClusterModel, cluster: string, namespace?: string): GraphData {
+  const nsTenant = namespaceTenants(model);
+  const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const workloadsByNs = new Map<string, typeof model.workloads>();
   for (const w of model.workloads) {
@@ -192,7 +220,7 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): Cluster
     else workloadsByNs.set(w.namespace, [w]);
   }
   for (const svc of model.services) {
-    if (!svc.selector || Object.keys(svc.selector).length === 0) continue;
+    if (!svc.selector || Object.keys(svc.selector).length === 0 || (namespace !== undefined && svc.namespace !== namespace)) continue;
     const selector = Object.entries(svc.selector);
     const backing = (workloadsByNs.get(svc.namespace) ?? []).filter((w) => selector.every(([k, v]) => w.labels[k] === v));
     if (backing.length === 0 || (backing.length === 1 && backing[0]!.name === svc.name)) continue;
@@ -204,6 +232,26 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): Cluster
       edges.push({ id: edgeId(sid, wid), source: sid, target: wid, ports: svc.ports.map((p) => `${p.port}/${p.protocol}`), allowance: { layer: "default" }, fronts: true });
     }
   }
+  return { nodes, edges };
+}
+
+/** Graph data for one cluster from its evaluator (secure-by-default is the evaluator's option). */
+export function buildClusterGraph(ev: Evaluator, options: BuildOptions): ClusterGraph {
+  const { cluster } = options;
+  const model = ev.cluster;
+  const reach = computeReachability(ev, { rationale: false, witnesses: true, ...(options.time ? { time: options.time } : {}) });
+
+  const workloadsPerNs = new Map<string, number>();
+  for (const n of reach.nodes) if (n.kind === "workload" && n.namespace) workloadsPerNs.set(n.namespace, (workloadsPerNs.get(n.namespace) ?? 0) + 1);
+  const nodes = groupNodes(model, cluster, workloadsPerNs, options.withClusterNode ?? false);
+
+  // Leaves: workloads and external destinations.
+  const idOf = new Map<string, string>();
+  nodes.push(...workloadNodes(reach.nodes, model, cluster, idOf), ...externalNodes(reach.nodes, model, idOf));
+
+  const services = serviceNodes(model, cluster);
+  nodes.push(...services.nodes);
+  const edges: GraphEdge[] = services.edges;
 
   // Allowed paths.
   const witnesses: EdgeWitnesses = new Map();
@@ -213,15 +261,8 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): Cluster
     if (!source || !target) continue;
     const id = edgeId(source, target);
     if (witnesses.has(id)) continue;
-    const proof = e.witnesses ?? {};
-    witnesses.set(id, proof);
-    const first = e.ports[0];
-    const w = first === undefined ? undefined : proof[first];
-    const probe = first === undefined ? null : probePort(first, ev);
-    // Uncached: the graph decides each pair once, so filling the decision cache would only cost time.
-    const decision = w && probe ? ev.decideUncached(w.src, w.dst, probe.port, probe.protocol, options.time) : null;
-    const allowance = (decision && allowanceOf(decision, ev.policySet)) ?? { layer: "default" as const };
-    edges.push({ id, source, target, ports: e.ports, allowance });
+    witnesses.set(id, e.witnesses ?? {});
+    edges.push(allowedEdge(e, id, source, target, ev, options.time));
   }
   return { nodes, edges, witnesses };
 }

@@ -1,13 +1,13 @@
 // The whole graph computation for a set of clusters and document sets (pure:
-// no database). Lowering → evaluator (secure by default) → reachability →
+// no database). Lowering → evaluator (with the platform default setting) → reachability →
 // graph data, for the release and optionally for a proposal, then the diff.
 import { createEvaluator, type Evaluator } from "@/server/policy/eval/evaluator";
-import type { ClusterModel } from "@/server/policy/model";
+import type { ClusterModel, PlatformDefault } from "@/server/policy/model";
 import { lowerDocuments } from "@/server/policy/documents/lower";
 import type { LocatedDocument } from "@/server/policy/documents/read";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
-import { buildClusterGraph, mergeGraphs, type ClusterGraph } from "./build";
-import { diffGraphs } from "./diff";
+import { buildScaledClusterGraph, diffAggregated, GRAPH_LIMITS, type GraphLimits } from "./aggregate";
+import { mergeGraphs, type ClusterGraph } from "./build";
 import type { GraphData, GraphWarning, OverlayPath } from "./types";
 
 export interface ClusterInput {
@@ -25,6 +25,8 @@ export interface ClusterState {
   cluster: string;
   evaluator: Evaluator;
   data: ClusterGraph;
+  /** Namespace-level graph (a large cluster, aggregate.ts): workload-level edges are computed per opened namespace. */
+  aggregated: boolean;
   /** Lowering warnings for this cluster. */
   warnings: GraphWarning[];
 }
@@ -40,14 +42,26 @@ export interface ComputedGraph {
   /** Lowering warnings of the documents the shown graph comes from (the proposal's when overlaid), one per problem with the clusters it occurs in. */
   warnings: GraphWarning[];
   computedMs: number;
-  /** The first exception expiry after `time` (ms since epoch): the graph changes then. */
+  /** The limits the graph was computed with (opening an island of an aggregated cluster uses them too). */
+  limits: GraphLimits;
+  /** The first exception start or expiry after `time` (ms since epoch): the graph changes then. */
   validUntil: number;
+  /** The platform default setting it was computed with. */
+  platformDefault: VersionedPlatformDefault;
 }
 
-/** Secure by default (DESIGN.md): the platform default denies what no layer allows. */
-export const SECURE_BY_DEFAULT = true;
+/** The platform default setting, with its version when it comes from the database. */
+export type VersionedPlatformDefault = PlatformDefault & { version?: number };
 
-function clusterStates(clusters: readonly ClusterInput[], docs: readonly VersionedDocument[], withClusterNode: boolean, time: Date): ClusterState[] {
+function clusterStates(
+  clusters: readonly ClusterInput[],
+  docs: readonly VersionedDocument[],
+  withClusterNode: boolean,
+  time: Date,
+  platformDefault: PlatformDefault,
+  limits: GraphLimits,
+  levelOf?: (cluster: string) => boolean | undefined,
+): ClusterState[] {
   // A lowering warning names the document only through its `file`: give each document one.
   const byFile = new Map<string, { kind: string; document: string }>();
   const located: LocatedDocument[] = docs.map((d) => {
@@ -57,9 +71,10 @@ function clusterStates(clusters: readonly ClusterInput[], docs: readonly Version
   });
   return clusters.map((c) => {
     const lowered = lowerDocuments(located, { name: c.name, ...(c.region ? { region: c.region } : {}), model: c.model }, {});
-    const evaluator = createEvaluator(c.model, lowered.policies, { secureByDefault: SECURE_BY_DEFAULT });
+    const evaluator = createEvaluator(c.model, lowered.policies, { secureByDefault: platformDefault });
     const warnings = lowered.warnings.map((w) => ({ ...(byFile.get(w.file) ?? { kind: "", document: w.file }), path: w.path, message: w.detail, clusters: [c.name] }));
-    return { cluster: c.name, evaluator, data: buildClusterGraph(evaluator, { cluster: c.name, withClusterNode, time }), warnings };
+    const { data, aggregated } = buildScaledClusterGraph(evaluator, { cluster: c.name, withClusterNode, time }, limits, levelOf?.(c.name));
+    return { cluster: c.name, evaluator, data, aggregated, warnings };
   });
 }
 
@@ -76,29 +91,36 @@ function mergeWarnings(states: readonly ClusterState[]): GraphWarning[] {
   return [...out.values()].sort((a, b) => a.document.localeCompare(b.document) || a.kind.localeCompare(b.kind) || a.path.localeCompare(b.path));
 }
 
-function nextExpiry(states: readonly ClusterState[], now: number): number {
-  let next = Number.POSITIVE_INFINITY;
-  for (const s of states)
-    for (const p of s.evaluator.policySet.policies) {
-      if (p.layer !== "exception" || !p.expiresAt) continue;
-      const t = Date.parse(p.expiresAt);
-      if (t > now && t < next) next = t;
-    }
-  return next;
+function nextBoundary(states: readonly ClusterState[], now: number): number {
+  return Math.min(Number.POSITIVE_INFINITY, ...states.map((s) => s.evaluator.nextBoundary(now)));
 }
 
-export function computeGraph(input: { clusters: readonly ClusterInput[]; release: readonly VersionedDocument[]; proposal?: readonly VersionedDocument[]; time?: Date; allClusters?: boolean }): ComputedGraph {
+/** `platformDefault`: the setting in force (server/platform-default), never a constant. */
+export function computeGraph(input: {
+  clusters: readonly ClusterInput[];
+  release: readonly VersionedDocument[];
+  proposal?: readonly VersionedDocument[];
+  time?: Date;
+  allClusters?: boolean;
+  platformDefault: VersionedPlatformDefault;
+  limits?: GraphLimits;
+  base?: readonly ClusterState[];
+}): ComputedGraph {
   const t0 = performance.now();
   const time = input.time ?? new Date();
   const withClusterNode = input.allClusters ?? input.clusters.length > 1;
-  const base = clusterStates(input.clusters, input.release, withClusterNode, time);
+  const limits = input.limits ?? GRAPH_LIMITS;
+  // `base`: the release's states already computed (the cached release graph, same platform default), for an overlay.
+  const base = input.base ? [...input.base] : clusterStates(input.clusters, input.release, withClusterNode, time, input.platformDefault, limits);
   const baseData = mergeGraphs(base.map((s) => s.data));
   let data = baseData;
   let paths: OverlayPath[] = [];
   let proposal: ClusterState[] | undefined;
   if (input.proposal) {
-    proposal = clusterStates(input.clusters, input.proposal, withClusterNode, time);
-    const diff = diffGraphs(baseData, mergeGraphs(proposal.map((s) => s.data)));
+    // At the release's level, cluster by cluster, so both sides compare.
+    const level = new Map(base.map((s) => [s.cluster, s.aggregated]));
+    proposal = clusterStates(input.clusters, input.proposal, withClusterNode, time, input.platformDefault, limits, (c) => level.get(c));
+    const diff = diffAggregated(baseData, mergeGraphs(proposal.map((s) => s.data)));
     data = diff.data;
     paths = diff.paths;
   }
@@ -110,6 +132,8 @@ export function computeGraph(input: { clusters: readonly ClusterInput[]; release
     paths,
     warnings: mergeWarnings(proposal ?? base),
     computedMs: Math.round(performance.now() - t0),
-    validUntil: nextExpiry([...base, ...(proposal ?? [])], time.getTime()),
+    limits,
+    validUntil: nextBoundary([...base, ...(proposal ?? [])], time.getTime()),
+    platformDefault: input.platformDefault,
   };
 }

@@ -37,6 +37,19 @@ export interface EdgeRationale {
   cluster: string;
   change?: Change;
   ports: { port: string; current?: PortRationale; proposed?: PortRationale }[];
+  /**
+   * An aggregated path (a large cluster's namespace level): how many workload pairs it stands for
+   * (and, overlaid, how many the proposal adds or removes), and per port the sample pair whose
+   * rationale is shown.
+   */
+  aggregate?: { paths: number; added: number; removed: number; samples: { port: string; source: string; target: string }[] };
+}
+
+/** `ns/workload` of a pod identity (its first pod's workload), else the given label (external destinations). */
+function identityLabel(ev: Evaluator, identity: Identity, fallback: string): string {
+  if (identity.kind !== "pod") return fallback;
+  const entry = ev.podEntries.find((p) => p.identity.id === identity.id);
+  return entry ? `${entry.pod.namespace}/${entry.pod.workload?.name ?? entry.pod.name}` : fallback;
 }
 
 /** The engine's reachability id of a graph leaf ("ns/Kind/name" or "external/<label>"). */
@@ -86,15 +99,6 @@ function stateFor(states: readonly ClusterState[] | undefined, cluster: string):
   return states?.find((s) => s.cluster === cluster);
 }
 
-/** Split `e:<source>-><target>` (ids never contain "->"). */
-export function parseEdgeId(id: string): { source: string; target: string } | null {
-  const body = id.startsWith("e:") ? id.slice(2) : id.startsWith("agg:") ? id.slice(4) : null;
-  if (!body) return null;
-  const at = body.indexOf("->");
-  if (at < 0) return null;
-  return { source: body.slice(0, at), target: body.slice(at + 2) };
-}
-
 export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): EdgeRationale | null {
   const edge = g.data.edges.find((e) => e.id === edgeId);
   if (!edge || edge.fronts) return null;
@@ -102,17 +106,17 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
   if (!cluster) return null;
   const nodes = new Map(g.data.nodes.map((n) => [n.id, n]));
   const labels = { src: endpointLabel(nodes.get(edge.source), edge.source), dst: endpointLabel(nodes.get(edge.target), edge.target) };
+  // Groups (aggregated paths) have no engine id: only their witnesses explain them.
   const sid = engineNodeId(edge.source);
   const did = engineNodeId(edge.target);
-  if (!sid || !did) return null;
   // Per port, the pair reachability found allowed (the pods of a workload may differ);
   // where none is, no pair is allowed and any representative pair shows the deny.
   const side = (states: readonly ClusterState[] | undefined) => {
     const st = stateFor(states, cluster);
     if (!st) return null;
     const reps = new Representatives(st.evaluator);
-    const s = reps.identity(sid);
-    const d = reps.identity(did);
+    const s = sid ? reps.identity(sid) : undefined;
+    const d = did ? reps.identity(did) : undefined;
     const proof = st.data.witnesses.get(edgeId);
     return (port: string) => {
       const w = proof?.[port] ?? (s && d ? { src: s, dst: d } : undefined);
@@ -121,6 +125,17 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
   };
   const current = side(g.base);
   const proposed = g.proposal ? side(g.proposal) : null;
+  const samples = (): NonNullable<EdgeRationale["aggregate"]>["samples"] => {
+    // The proposal's pair where the proposal allows the port, else the release's; each named by its own evaluator.
+    const sides = [stateFor(g.proposal, cluster), stateFor(g.base, cluster)];
+    return edge.ports.flatMap((port) => {
+      for (const st of sides) {
+        const w = st?.data.witnesses.get(edgeId)?.[port];
+        if (st && w) return [{ port, source: identityLabel(st.evaluator, w.src, labels.src), target: identityLabel(st.evaluator, w.dst, labels.dst) }];
+      }
+      return [];
+    });
+  };
   return {
     edgeId,
     source: { id: edge.source, label: labels.src },
@@ -132,6 +147,7 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
       const p = proposed?.(port);
       return { port, ...(c ? { current: c } : {}), ...(p ? { proposed: p } : {}) };
     }),
+    ...(edge.aggregate ? { aggregate: { paths: edge.aggregate.paths, added: edge.aggregate.added, removed: edge.aggregate.removed, samples: samples() } } : {}),
   };
 }
 
@@ -250,15 +266,21 @@ export function nodeDetails(g: ComputedGraph, nodeId: string): NodeDetails | nul
     if (facts) Object.assign(out, facts);
   }
   if (node.kind !== "workload" && node.kind !== "external" && node.kind !== "service") {
-    const inside = new Set<string>();
+    // Its workloads; and for paths also itself and its namespaces (a large cluster's aggregated paths end at namespaces).
+    const inside = new Set<string>([nodeId]);
+    const workloads: string[] = [];
     const parents = new Map(g.data.nodes.map((n) => [n.id, n.parent]));
     for (const n of g.data.nodes) {
-      if (n.kind !== "workload") continue;
+      if (n.kind !== "workload" && n.kind !== "namespace") continue;
       let cur = n.parent;
-      for (let i = 0; cur && i < 8; i++, cur = parents.get(cur)) if (cur === nodeId) inside.add(n.id);
+      for (let i = 0; cur && i < 8; i++, cur = parents.get(cur))
+        if (cur === nodeId) {
+          inside.add(n.id);
+          if (n.kind === "workload") workloads.push(n.id);
+        }
     }
-    out.workloads = inside.size;
-    out.members = [...inside].slice(0, 200).map((id) => endpointLabel(nodes.get(id), id));
+    out.workloads = workloads.length || (node.workloads ?? 0);
+    out.members = workloads.slice(0, 200).map((id) => endpointLabel(nodes.get(id), id));
     out.inbound = paths.filter((e) => inside.has(e.target) && !inside.has(e.source)).map((e) => summary(e, e.source));
     out.outbound = paths.filter((e) => inside.has(e.source) && !inside.has(e.target)).map((e) => summary(e, e.target));
   }

@@ -8,7 +8,7 @@ export function endpointLabel(node: GraphNode | undefined, id: string): string {
   if (node?.kind === "workload" || node?.kind === "service") return `${node.namespace}/${node.label}`;
   if (node) return node.label;
   const p = parseNodeId(id);
-  return p?.namespace ? `${p.namespace}/${p.name}` : (p?.name ?? id);
+  return p?.namespace && p.kind !== "namespace" ? `${p.namespace}/${p.name}` : (p?.name ?? id);
 }
 
 export function pathLabel(source: string, target: string, ports: readonly string[], nodes: ReadonlyMap<string, GraphNode>): string {

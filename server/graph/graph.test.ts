@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { ClusterModel, PodInfo, WorkloadInfo } from "@/server/policy/model";
+import { PLATFORM_DEFAULT_ALL, type ClusterModel, type PodInfo, type WorkloadInfo } from "@/server/policy/model";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { computeGraph, type VersionedDocument } from "./compute";
-import { edgeRationale, nodeDetails, parseEdgeId } from "./details";
+import { edgeRationale, nodeDetails } from "./details";
 import { toElements } from "./elements";
-import { EXTERNALS_GROUP, edgeId, namespaceNodeId, tenantNodeId, workloadNodeId } from "./ids";
+import { EXTERNALS_GROUP, edgeId, namespaceNodeId, parseEdgeId, tenantNodeId, workloadNodeId } from "./ids";
 import { defaultCollapsed, groupContents, project } from "./islands";
+import { graphFor, openIsland } from "./open-island";
+import { viewOf } from "./service";
+import { TooLarge } from "@/server/errors";
 import type { GraphData, GraphNode } from "./types";
 
 const V = "policyplane.io/v1" as const;
@@ -120,7 +123,7 @@ function edge(g: GraphData, source: string, target: string) {
 }
 
 describe("graph data from the engine's reachability", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
 
   it("nests workloads in namespaces and namespaces in tenants, platform namespaces under 'no tenant'", () => {
     const byId = new Map(g.data.nodes.map((n) => [n.id, n]));
@@ -153,7 +156,7 @@ describe("graph data from the engine's reachability", () => {
 
   it("marks the default allowance when secure-by-default would be off (no policy decides)", () => {
     // Without the baseline everything unselected is denied; with no documents at all nothing is allowed.
-    const empty = computeGraph({ clusters: [cluster], release: [], time: NOW });
+    const empty = computeGraph({ clusters: [cluster], release: [], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     expect(empty.data.edges.filter((e) => !e.fronts)).toEqual([]);
   });
 
@@ -164,14 +167,14 @@ describe("graph data from the engine's reachability", () => {
   });
 
   it("stops drawing an exception once it has expired", () => {
-    const later = computeGraph({ clusters: [cluster], release: RELEASE, time: new Date("2099-06-01T00:00:00Z") });
+    const later = computeGraph({ clusters: [cluster], release: RELEASE, time: new Date("2099-06-01T00:00:00Z"), platformDefault: PLATFORM_DEFAULT_ALL });
     expect(edge(later.data, W("pay", "gateway"), "x:api.stripe.com")).toBeUndefined();
     expect(g.validUntil).toBe(Date.parse("2099-01-01T00:00:00Z"));
   });
 });
 
 describe("Cytoscape elements", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
   const els = toElements(project(g.data, []));
   const byId = new Map(els.map((e) => [e.data.id, e]));
 
@@ -193,7 +196,7 @@ describe("Cytoscape elements", () => {
 });
 
 describe("islands", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
 
   it("collapses a tenant into one node with aggregated edges and counts", () => {
     const view = project(g.data, [tenantNodeId("eu", "shop")]);
@@ -241,28 +244,31 @@ describe("islands", () => {
   });
 });
 
-describe("overlay: a proposal against the release", () => {
-  const proposal = RELEASE.map((d) =>
-    d.document.metadata.name === "shop-api" && d.document.kind === "Policy"
-      ? doc(
-          {
-            ...d.document,
-            spec: {
-              ...d.document.spec,
-              rules: [d.document.spec.rules[0]!, { name: "to-db", direction: "egress", action: "allow", peers: [app("pay", "db")], ports: [tcp(5432)] }],
-            },
+/** The release with shop-api also reaching pay/db, which pay-db lets in. */
+const changed = RELEASE.map((d) =>
+  d.document.metadata.name === "shop-api" && d.document.kind === "Policy"
+    ? doc(
+        {
+          ...d.document,
+          spec: {
+            ...d.document.spec,
+            rules: [d.document.spec.rules[0]!, { name: "to-db", direction: "egress", action: "allow", peers: [app("pay", "db")], ports: [tcp(5432)] }],
           },
-          2,
-        )
-      : d,
-  );
-  const extra = doc({
-    apiVersion: V,
-    kind: "Policy",
-    metadata: { name: "pay-db", tenant: "pay" },
-    spec: { tier: "namespace", subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "db" } } }, rules: [{ name: "from-api", direction: "ingress", action: "allow", peers: [app("shop", "api")], ports: [tcp(5432)] }] },
-  });
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, proposal: [...proposal, extra], time: NOW });
+        },
+        2,
+      )
+    : d,
+);
+const extra = doc({
+  apiVersion: V,
+  kind: "Policy",
+  metadata: { name: "pay-db", tenant: "pay" },
+  spec: { tier: "namespace", subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "db" } } }, rules: [{ name: "from-api", direction: "ingress", action: "allow", peers: [app("shop", "api")], ports: [tcp(5432)] }] },
+});
+const PROPOSAL = [...changed, extra];
+
+describe("overlay: a proposal against the release", () => {
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
 
   it("marks added (green) and removed (red) paths and lists them with readable labels", () => {
     expect(edge(g.data, W("shop", "api"), W("pay", "db"))?.change).toBe("added");
@@ -292,7 +298,7 @@ describe("overlay: a proposal against the release", () => {
 });
 
 describe("node details", () => {
-  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW });
+  const g = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
   it("lists a workload's labels, the policies selecting it and its inbound and outbound paths", () => {
     const d = nodeDetails(g, W("shop", "api"))!;
     expect(d.labels).toEqual({ app: "api", tenant: "shop" });
@@ -312,7 +318,7 @@ describe("node details", () => {
       metadata: { name: "dns-debug-egress" },
       spec: { tier: "namespace", subject: { namespaces: ["kube-system"], podSelector: { matchLabels: { run: "dns-debug" } } }, rules: [{ name: "to-web", direction: "egress", action: "allow", peers: [app("shop", "web")], ports: [tcp(8080)] }] },
     });
-    const bare = computeGraph({ clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }], release: [...RELEASE, selectsDebug], time: NOW });
+    const bare = computeGraph({ clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }], release: [...RELEASE, selectsDebug], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     const id = workloadNodeId("eu", "kube-system", "Pod", "dns-debug");
     const d = nodeDetails(bare, id)!;
     expect(d).toMatchObject({ workloadKind: "Pod", pods: 1, labels: { app: "coredns", run: "dns-debug" }, namespaceLabels: {}, services: ["kube-dns (53/TCP)"] });
@@ -341,7 +347,7 @@ describe("a workload whose pods differ", () => {
     },
   });
   const release = [...RELEASE.filter((d) => d.document.metadata.name !== "global-reporting-db"), reportingOnly];
-  const g = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, time: NOW });
+  const g = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
   const webToDb = edgeId(W("shop", "web"), W("pay", "db"));
 
   it("takes the edge's allowance from the pod pair the engine allows, not from the workload's first pod", () => {
@@ -359,7 +365,7 @@ describe("a workload whose pods differ", () => {
   });
 
   it("explains both sides of an overlay, each with a pair allowed there", () => {
-    const overlay = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, proposal: RELEASE, time: NOW });
+    const overlay = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, proposal: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     const r = edgeRationale(overlay, webToDb, NOW)!;
     expect(r.change).toBeUndefined();
     expect(r.ports[0]).toMatchObject({ current: { verdict: "allow", allowance: { policy: { name: "global-reporting-replica" } } }, proposed: { verdict: "allow", allowance: { policy: { name: "global-reporting-db" } } } });
@@ -380,7 +386,7 @@ describe("lowering warnings", () => {
   const us = { name: "us", region: "us-east", model: model() };
 
   it("carries them into the graph with the document, the field and every cluster they occur in", () => {
-    const g = computeGraph({ clusters: [cluster, us], release: [...RELEASE, missingService], time: NOW });
+    const g = computeGraph({ clusters: [cluster, us], release: [...RELEASE, missingService], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     expect(g.warnings).toEqual([
       { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster eu"), clusters: ["eu"] },
       { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster us"), clusters: ["us"] },
@@ -399,8 +405,87 @@ describe("lowering warnings", () => {
         rules: [{ name: "to-api", direction: "egress", action: "allow", peers: [app("shop", "api")], ports: [tcp(8080)] }],
       },
     });
-    const g = computeGraph({ clusters: [cluster, us], release: RELEASE, proposal: [...RELEASE, notIsolating], time: NOW });
+    const g = computeGraph({ clusters: [cluster, us], release: RELEASE, proposal: [...RELEASE, notIsolating], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
     expect(g.warnings).toEqual([{ kind: "Policy", document: "shop-web-ingress-only", path: "spec.rules[0].direction", message: expect.stringContaining("does not isolate egress"), clusters: ["eu", "us"] }]);
-    expect(computeGraph({ clusters: [cluster], release: RELEASE, time: NOW }).warnings).toEqual([]);
+    expect(computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL }).warnings).toEqual([]);
+  });
+});
+
+describe("a large cluster at namespace level, islands opened on demand", () => {
+  // Limits that make this small cluster "large": its graph is aggregated.
+  const limits = { smallWorkloads: 0, fullPaths: 0, islandWorkloads: 10, islandPaths: 1000 };
+  const full = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
+  const agg = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits });
+  const namespaces = agg.data.nodes.filter((n) => n.kind === "namespace").map((n) => n.id);
+  const opened = (open: readonly string[]) => namespaces.map((id) => openIsland(agg, id, open, NOW)!);
+  const detailed = (g: GraphData) => new Map(g.edges.filter((e) => e.id.startsWith("e:")).map((e) => [e.id, e]));
+
+  it("holds no workload node or workload-level edge, and counts the paths each namespace edge stands for", () => {
+    expect(agg.base[0]!.aggregated).toBe(true);
+    expect(agg.data.nodes.filter((n) => n.kind === "workload")).toEqual([]);
+    expect(agg.data.edges.every((e) => e.aggregate && !e.source.startsWith("w:") && !e.target.startsWith("w:"))).toBe(true);
+    const sameNamespaces = (e: { source: string; target: string }, s: string, t: string) => e.source.startsWith(s) && e.target.startsWith(t);
+    const fullPaths = full.base[0]!.data.edges.filter((e) => !e.fronts);
+    for (const e of agg.base[0]!.data.edges) {
+      const [s, t] = [e.source.replace(/^n:/, "w:"), e.target.replace(/^n:/, "w:")];
+      expect(e.aggregate!.paths, e.id).toBe(fullPaths.filter((f) => sameNamespaces(f, s.startsWith("w:") ? `${s}/` : s, t.startsWith("w:") ? `${t}/` : t)).length);
+    }
+  });
+
+  it("opened namespace by namespace (each with the others open), gives exactly the full graph's paths and overlay", () => {
+    const union = new Map<string, GraphData["edges"][number]>();
+    for (const island of opened(namespaces)) for (const [id, e] of detailed(island.data)) union.set(id, e);
+    expect(union).toEqual(detailed(full.data));
+    const listed = opened(namespaces).flatMap((i) => i.paths.filter((p) => p.edgeId.startsWith("e:")));
+    expect(new Set(listed.map((p) => `${p.change} ${p.label}`))).toEqual(new Set(full.paths.map((p) => `${p.change} ${p.label}`)));
+  });
+
+  it("shows the default view with every namespace an island carrying its own paths, and nothing to open for a small cluster", () => {
+    const view = viewOf(agg, "eu", { kind: "cr", id: "x" }, false, ["eu"]);
+    expect(view.onDemand).toBe(true);
+    expect(view.collapsed).toEqual(expect.arrayContaining(namespaces));
+    const projected = project({ nodes: view.nodes, edges: agg.data.edges }, view.collapsed);
+    const shop = projected.nodes.find((n) => n.id === namespaceNodeId("eu", "shop"))!;
+    expect(shop.internalPaths).toBe(full.data.edges.filter((e) => !e.fronts && e.source.startsWith(W("shop", "")) && e.target.startsWith(W("shop", ""))).length);
+    expect(view.stats.workloads).toBe(viewOf(full, "eu", { kind: "release" }, false, ["eu"]).stats.workloads);
+    expect(viewOf(full, "eu", { kind: "release" }, false, ["eu"]).onDemand).toBe(false);
+    expect(openIsland(full, namespaceNodeId("eu", "shop"), [], NOW)).toBeNull();
+  });
+
+  it("marks a namespace edge whose ports the proposal changes; its pair count changes only by the net difference", () => {
+    const e = agg.data.edges.find((x) => x.source === namespaceNodeId("eu", "shop") && x.target === namespaceNodeId("eu", "pay"))!;
+    // shop/api → pay/gateway 8443 goes and shop/api → pay/db 5432 comes, next to shop/web → pay/db 5432: as many pairs, one port less.
+    expect(e).toMatchObject({ change: "removed", portsRemoved: ["8443/TCP"], aggregate: { paths: 2, added: 0, removed: 0 } });
+    expect(agg.paths.map((p) => `${p.change} ${p.label}`)).toEqual(["removed shop → pay 8443/TCP"]);
+    // Opening the namespace shows the change pair by pair.
+    expect(openIsland(agg, namespaceNodeId("eu", "shop"), [namespaceNodeId("eu", "pay")], NOW)!.paths.map((p) => `${p.change} ${p.label}`)).toEqual(["added shop/api → pay/db 5432/TCP", "removed shop/api → pay/gateway 8443/TCP"]);
+  });
+
+  it("explains a namespace edge by a named sample pair per port, and a workload from its namespace's island", () => {
+    const id = agg.data.edges.find((x) => x.source === namespaceNodeId("eu", "shop") && x.target === namespaceNodeId("eu", "pay"))!.id;
+    const r = edgeRationale(graphFor(agg, id, NOW), id, NOW)!;
+    // Per port, a pair allowed there (the proposal's where it allows the port, else the release's).
+    expect(r.aggregate?.samples).toEqual([
+      { port: "5432/TCP", source: "shop/web", target: "pay/db" },
+      { port: "8443/TCP", source: "shop/api", target: "pay/gateway" },
+    ]);
+    expect(r.ports.find((p) => p.port === "5432/TCP")?.proposed?.verdict).toBe("allow");
+    const api = W("shop", "api");
+    const d = nodeDetails(graphFor(agg, api, NOW), api)!;
+    expect(d.policies.map((p) => p.name)).toContain("shop-api");
+    expect(d.outbound.map((p) => p.peer.label)).toEqual(expect.arrayContaining(["pay"]));
+  });
+
+  it("computes an overlay from the release graph's states exactly as afresh (the service reuses the cached release)", () => {
+    const release = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits });
+    const reused = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits, base: release.base });
+    expect(reused.data).toEqual(agg.data);
+    expect(reused.paths).toEqual(agg.paths);
+  });
+
+  it("refuses to draw a namespace past the limit, saying how many workloads and what to do instead", () => {
+    const tight = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits: { ...limits, islandWorkloads: 1 } });
+    expect(() => openIsland(tight, namespaceNodeId("eu", "shop"), [], NOW)).toThrow(new TooLarge("shop: 2 workloads, too many to draw (at most 1); list its paths with `policyplane reachability --group-by workload --output jsonl` instead."));
+    expect(openIsland(tight, namespaceNodeId("eu", "kube-system"), [], NOW)?.data.nodes.map((n) => n.id)).toContain(workloadNodeId("eu", "kube-system", "Deployment", "coredns"));
   });
 });

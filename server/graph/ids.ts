@@ -56,3 +56,12 @@ export function impliedParent(id: string): string | undefined {
   if (p.kind === "external") return EXTERNALS_GROUP;
   return undefined;
 }
+
+/** Split `e:<source>-><target>` or `agg:<source>-><target>` (ids never contain "->"). */
+export function parseEdgeId(id: string): { source: string; target: string } | null {
+  const body = id.startsWith("e:") ? id.slice(2) : id.startsWith("agg:") ? id.slice(4) : null;
+  if (!body) return null;
+  const at = body.indexOf("->");
+  if (at < 0) return null;
+  return { source: body.slice(0, at), target: body.slice(at + 2) };
+}

@@ -94,7 +94,8 @@ export function project(data: GraphData, collapsedIds: Iterable<string>): GraphD
     const s = representative(e.source, parents, collapsed);
     const t = representative(e.target, parents, collapsed);
     if (!byId.has(s) || !byId.has(t)) continue;
-    if (s === e.source && t === e.target) {
+    // A collapsed namespace's own aggregated paths (large clusters) count inside the island, as its workloads' paths do.
+    if (s === e.source && t === e.target && !(s === t && islandIndex.has(s))) {
       edges.push(e);
       continue;
     }

@@ -12,11 +12,14 @@ export function scopeGraph(graph: ComputedGraph, visibility: Visibility): Comput
   const hiddenKinds = new Set(["tenant", "namespace", "workload", "service"]);
   const isHidden = (n: GraphNode) => hiddenKinds.has(n.kind) && !visibility.tenantName(n.tenant);
   const opaque = new Map<string, GraphNode>();
-  // Hidden tenants hang under their cluster's opaque node; collapsing it folds them (and their paths) in.
+  const hiddenIds = new Set(graph.data.nodes.filter(isHidden).map((n) => n.id));
+  // The outermost hidden nodes (tenants; or, in an opened island without tenant groups, namespaces and
+  // workloads) hang under their cluster's opaque node; collapsing it folds them (and their paths) in.
   const nodes = graph.data.nodes.map((n) => {
-    if (n.kind !== "tenant" || !isHidden(n) || !n.cluster) return n;
+    if (!hiddenIds.has(n.id) || !n.cluster || (n.parent && hiddenIds.has(n.parent))) return n;
     const id = otherTenantNodeId(n.cluster);
-    if (!opaque.has(id)) opaque.set(id, { id, kind: "other-tenant", label: OTHER_TENANT_LABEL, cluster: n.cluster, ...(n.parent ? { parent: n.parent } : {}) });
+    if (!opaque.has(id)) opaque.set(id, { id, kind: "other-tenant", label: OTHER_TENANT_LABEL, cluster: n.cluster });
+    if (n.kind === "tenant" && n.parent) opaque.get(id)!.parent ??= n.parent;
     return { ...n, parent: id };
   });
   const folded = opaque.size === 0 ? graph.data : project({ nodes: [...nodes, ...opaque.values()], edges: graph.data.edges }, opaque.keys());

@@ -5,21 +5,26 @@ import { createHash } from "node:crypto";
 import { asc } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { mayReadTenant } from "@/server/auth/authorize";
-import { redactPolicyNames, visibilityOf, type Visibility } from "@/server/auth/visibility";
+import { redactPolicyNames, visibilityOf } from "@/server/auth/visibility";
 import type { Actor } from "@/server/context";
 import { clusters as clustersTable } from "@/db/schema";
 import { NotFound } from "@/server/errors";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
+import { platformDefaultInForce } from "@/server/platform-default/get";
 import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/policies/documents";
 import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
 import { EXTERNALS_GROUP } from "./ids";
 import { defaultCollapsed, groupContents, isGroup, project } from "./islands";
+import { graphFor, openIsland } from "./open-island";
+import { viewScale } from "./scale";
 import { scopeGraph } from "./scope";
 import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "./types";
 
 export const ALL_CLUSTERS = "all";
 const CACHE_SIZE = 12;
+/** Graphs with a large (namespace-level) cluster hold a few hundred MB each: only the most recent few stay. */
+const LARGE_CACHE_SIZE = 4;
 const MAX_OVERLAY_PATHS = 500;
 
 // On globalThis: start-up warming (instrumentation) and the route handlers may be separate bundles.
@@ -63,12 +68,11 @@ export async function clusterNames(db: Queryable): Promise<string[]> {
  */
 export async function loadGraph(db: Queryable, cluster: string, overlay: OverlaySpec, actor: Actor | null, now = new Date()): Promise<{ graph: ComputedGraph; cached: boolean }> {
   // The loader refuses an unknown cluster name (NotFound) itself.
-  const [docs, contexts] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster])]);
-  const key = `${cluster}|${overlayKey(overlay)}|${signature({
-    release: docSig(docs.release),
-    proposal: docs.proposal ? docSig(docs.proposal) : null,
-    models: contexts.map((c) => [c.name, c.region, c.model]),
-  })}`;
+  const [docs, contexts, platformDefault] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster]), platformDefaultInForce(db)]);
+  const models = contexts.map((c) => [c.name, c.region, c.model]);
+  const keyOf = (o: OverlaySpec, proposal?: readonly StoredDocument[]) =>
+    `${cluster}|${overlayKey(o)}|${signature({ platformDefault: platformDefault.version, release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models })}`;
+  const key = keyOf(overlay, docs.proposal);
   const hit = cache.get(key);
   if (hit && now.getTime() < hit.validUntil) {
     cache.delete(key);
@@ -76,16 +80,29 @@ export async function loadGraph(db: Queryable, cluster: string, overlay: Overlay
     return { graph: hit.graph, cached: true };
   }
   const versioned = (d: StoredDocument) => ({ document: d.document, version: d.version });
+  // An overlay starts from the release's per-cluster states when they are cached (a large cluster's cost hundreds of MB and many seconds).
+  const release = docs.proposal ? cache.get(keyOf({ kind: "release" })) : undefined;
   const graph = computeGraph({
+    ...(release && now.getTime() < release.validUntil ? { base: release.graph.base } : {}),
     clusters: contexts.map((c) => ({ name: c.name, region: c.region, model: c.model })),
     release: docs.release.map(versioned),
     ...(docs.proposal ? { proposal: docs.proposal.map(versioned) } : {}),
     time: now,
     allClusters: cluster === ALL_CLUSTERS,
+    platformDefault,
   });
   cache.set(key, { graph, validUntil: graph.validUntil });
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  const large = [...cache.keys()].filter((k) => cache.get(k)!.graph.base.some((s: { aggregated: boolean }) => s.aggregated));
+  for (const k of large.slice(0, -LARGE_CACHE_SIZE)) cache.delete(k);
   return { graph, cached: false };
+}
+
+/** The platform default the graph was computed with (shown beside the graph). */
+export interface PlatformDefaultSummary {
+  enabled: boolean;
+  excludeNamespaces: string[];
+  version: number;
 }
 
 export interface GraphView {
@@ -97,16 +114,19 @@ export interface GraphView {
   /** Edges projected onto the default collapse state. */
   edges: GraphEdge[];
   collapsed: string[];
+  /** Large clusters: namespaces whose workloads are computed when opened (pass the other opened ones to `group`). */
+  onDemand: boolean;
   paths: OverlayPath[];
   pathsTotal: number;
   /** Documents the engine could not wholly apply here: the graph may lack what their authors meant. */
   warnings: GraphWarning[];
-  stats: { workloads: number; paths: number; computedMs: number; cached: boolean; secureByDefault: true };
+  stats: { workloads: number; paths: number; computedMs: number; cached: boolean; platformDefault: PlatformDefaultSummary };
 }
 
 /** The default view: what fits is expanded, the rest collapsed into islands. */
 export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySpec, cached: boolean, allClusterNames: string[]): GraphView {
-  const collapsed = defaultCollapsed(graph.data.nodes);
+  const scale = viewScale(graph);
+  const collapsed = [...new Set([...defaultCollapsed(graph.data.nodes), ...scale.collapsed])];
   const projected = project(graph.data, collapsed);
   const visible = new Set(projected.nodes.map((n) => n.id));
   const nodes = graph.data.nodes.filter((n) => isGroup(n) || visible.has(n.id));
@@ -117,15 +137,16 @@ export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySp
     nodes,
     edges: projected.edges,
     collapsed,
+    onDemand: scale.onDemand,
     paths: graph.paths.slice(0, MAX_OVERLAY_PATHS),
     pathsTotal: graph.paths.length,
     warnings: graph.warnings,
     stats: {
-      workloads: graph.data.nodes.filter((n) => n.kind === "workload").length,
-      paths: graph.data.edges.filter((e) => !e.fronts).length,
+      workloads: scale.workloads,
+      paths: scale.paths,
       computedMs: graph.computedMs,
       cached,
-      secureByDefault: true,
+      platformDefault: { enabled: graph.platformDefault.enabled, excludeNamespaces: [...graph.platformDefault.excludeNamespaces], version: graph.platformDefault.version ?? 0 },
     },
   };
 }
@@ -135,34 +156,40 @@ export async function graphView({ db, actor }: Viewer, cluster: string | null, o
   const names = await clusterNames(db);
   const chosen = cluster ?? names[0];
   if (!chosen) throw new NotFound("No cluster is registered yet.");
-  const { graph, cached } = await scopedGraph({ db, actor }, chosen, overlay);
-  return viewOf(graph, chosen, overlay, cached, names);
+  const { graph, cached, scope } = await viewerGraph({ db, actor }, chosen, overlay);
+  return viewOf(scope(graph), chosen, overlay, cached, names);
 }
 
-/** The computed graph as this viewer may see it (other tenants folded into opaque nodes). */
-async function scopedGraph({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec): Promise<{ graph: ComputedGraph; cached: boolean; visibility: Visibility }> {
+/** The computed graph and what this viewer may see of it: every graph a reply is made from goes through `scope` first. */
+async function viewerGraph({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec) {
   const [{ graph, cached }, visibility] = await Promise.all([loadGraph(db, cluster, overlay, actor), visibilityOf(db, actor)]);
-  return { graph: scopeGraph(graph, visibility), cached, visibility };
+  return { graph, cached, visibility, scope: (g: ComputedGraph) => scopeGraph(g, visibility) };
 }
 
-/** An island's contents, loaded when the person expands it. */
-export async function graphGroup(viewer: Viewer, cluster: string, overlay: OverlaySpec, groupId: string): Promise<GraphData> {
-  const { graph } = await scopedGraph(viewer, cluster, overlay);
-  const group = graph.data.nodes.find((n) => n.id === groupId);
+/** An island's contents, loaded when the person expands it (`open`: the other opened islands, for a large cluster's namespaces). */
+export async function graphGroup(viewer: Viewer, cluster: string, overlay: OverlaySpec, groupId: string, open: readonly string[] = []): Promise<GraphData> {
+  const { graph, scope } = await viewerGraph(viewer, cluster, overlay);
+  const island = openIsland(graph, groupId, open, new Date());
+  if (island) {
+    const { data } = scope(island);
+    return { nodes: data.nodes, edges: data.edges };
+  }
+  const { data } = scope(graph);
+  const group = data.nodes.find((n) => n.id === groupId);
   if (!group || (!isGroup(group) && group.id !== EXTERNALS_GROUP)) throw new NotFound("No such group in this graph.");
-  return groupContents(graph.data, groupId);
+  return groupContents(data, groupId);
 }
 
 export async function graphEdge(viewer: Viewer, cluster: string, overlay: OverlaySpec, edgeId: string) {
-  const { graph, visibility } = await scopedGraph(viewer, cluster, overlay);
-  const r = edgeRationale(graph, edgeId);
+  const { graph, visibility, scope } = await viewerGraph(viewer, cluster, overlay);
+  const r = edgeRationale(scope(graphFor(graph, edgeId, new Date())), edgeId);
   if (!r) throw new NotFound("No such path in this graph.");
   return redactPolicyNames(r, visibility);
 }
 
 export async function graphNode(viewer: Viewer, cluster: string, overlay: OverlaySpec, nodeId: string) {
-  const { graph, visibility } = await scopedGraph(viewer, cluster, overlay);
-  const r = nodeDetails(graph, nodeId);
+  const { graph, visibility, scope } = await viewerGraph(viewer, cluster, overlay);
+  const r = nodeDetails(scope(graphFor(graph, nodeId, new Date())), nodeId);
   if (!r) throw new NotFound("No such node in this graph.");
   return { ...redactPolicyNames(r, visibility), policies: r.policies.filter((p) => !visibility.hiddenPolicyNames.has(p.name)) };
 }

@@ -28,6 +28,7 @@ export async function analyseDraft({ ctx, input }: { ctx: ServiceContext; input:
     tenants: [...tenantIds.keys()],
     released: release.released,
     targets,
+    platformDefault: release.platformDefault,
     cluster: input.cluster,
     target: input.target,
     findings: rememberedDraftLint(key),

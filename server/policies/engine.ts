@@ -4,6 +4,8 @@
 // Pure (no database): it runs in the engine worker too (server/engine-pool).
 import { contentHash } from "@/server/lib/canonical";
 import { compileDocuments, type CompileTarget, type K8sObject } from "@/server/policy/compile/compile";
+import { verifyCompiled, type VerifyFinding } from "@/server/policy/compile/verify";
+import type { PlatformDefault } from "@/server/policy/model";
 import { namespacesCovered, tenantNamespaces, type TargetCluster } from "@/server/policy/documents/lower";
 import type { LocatedDocument } from "@/server/policy/documents/read";
 import { policyplaneDocument, type PolicyplaneDocument, type WorkloadSelector } from "@/server/policy/documents/schema";
@@ -55,6 +57,8 @@ export interface CompiledOutput {
   groups: { group: OutputGroup; objects: K8sObject[] }[];
   warnings: PolicyInputError[];
   errors: PolicyInputError[];
+  /** Flows the compiled objects (this cluster, this target) would decide unlike the platform (compile --verify). */
+  disagreements: VerifyFinding[];
 }
 
 function sourcesOf(o: K8sObject): string[] {
@@ -65,9 +69,10 @@ function sourcesOf(o: K8sObject): string[] {
  * Compiles the whole set in force (so admin priorities and the baseline are
  * ranked as they will be) and keeps what comes from `doc`.
  */
-export function compileFor(set: readonly LocatedDocument[], doc: PolicyplaneDocument, cluster: TargetCluster, target: CompileTarget): CompiledOutput {
+export function compileFor(set: readonly LocatedDocument[], doc: PolicyplaneDocument, cluster: TargetCluster, target: CompileTarget, platformDefault: PlatformDefault): CompiledOutput {
   const id = `${doc.kind}/${doc.metadata.name}`;
-  const result = compileDocuments(set, cluster, { target });
+  const now = new Date();
+  const result = compileDocuments(set, cluster, { target, now, platformDefault });
   const compiled = result.objects.filter((o) => sourcesOf(o.object).includes(id));
   const mine = compiled.map((o) => o.object);
   const paths = new Set(compiled.map((o) => o.path));
@@ -81,6 +86,7 @@ export function compileFor(set: readonly LocatedDocument[], doc: PolicyplaneDocu
     groups: OUTPUT_GROUPS.map((group) => ({ group, objects: mine.filter((o) => groupOf(o.kind) === group) })),
     warnings: result.warnings.filter(concerns),
     errors: result.errors.filter((e) => paths.has(e.file) || namesThis.test(e.detail)),
+    disagreements: result.errors.length > 0 ? [] : verifyCompiled(result, { target, platformDefault, time: now, listNotExpressible: false }).disagreements,
   };
 }
 

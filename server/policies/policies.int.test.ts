@@ -50,6 +50,14 @@ async function failure(promise: Promise<unknown>): Promise<TRPCError> {
 describe(`policy services on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
   const db = () => database().db;
+  /** PostgreSQL: waits until `n` sessions of this database wait for a lock. */
+  async function lockWaiters(n: number) {
+    await vi.waitFor(async () => {
+      // postgres.js returns the rows as an array.
+      const waiting = (await db().execute(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as unknown as { n: number }[];
+      expect(waiting[0]?.n).toBe(n);
+    }, { timeout: 20_000, interval: 50 });
+  }
   async function counts() {
     const [p] = await db().select({ n: count() }).from(policies);
     const [v] = await db().select({ n: count() }).from(policyVersions);
@@ -245,11 +253,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     const settled = Promise.allSettled(saves);
     // Both saves are inside their transactions, waiting for a lock, before the holder lets go. Without the row
     // lock they would both have read the same latest version by then, and the second would hit the unique index.
-    await vi.waitFor(async () => {
-      // postgres.js returns the rows as an array.
-      const waiting = (await db().execute(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as unknown as { n: number }[];
-      expect(waiting[0]?.n).toBe(2);
-    }, { timeout: 20_000, interval: 50 });
+    await lockWaiters(2);
     release();
     await holder;
     const results = await settled;
@@ -375,6 +379,60 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     expect((await payViewer.changes.list()).map((c) => c.number)).not.toContain(both.number);
     expect((await failure(payViewer.changes.get({ number: both.number }))).code).toBe("NOT_FOUND");
     expect((await security.changes.list()).map((c) => c.number)).toContain(both.number);
+  });
+
+  /** A new draft of `name` by the security approver: its version number. */
+  async function draftBySecurity(name: string, description: string): Promise<number> {
+    const security = await callerFor(db(), SECURITY);
+    const latest = (await security.policies.get({ name })).versions.at(-1)!;
+    const document = parseYaml(latest.yaml) as { metadata: Record<string, unknown> };
+    const saved = await security.policies.saveDraft({ policyName: name, baseVersion: latest.version, yaml: documentToYaml({ ...document, metadata: { ...document.metadata, description } }), message: "" });
+    return saved.version;
+  }
+
+  it("refuses one drafted version in two open change requests at the database, and frees it when the request closes", async () => {
+    const version = await draftBySecurity("catalog-api", "constraint test");
+    const security = await callerFor(db(), SECURITY);
+    const first = await security.policies.proposeChange({ title: "Catalog API", description: "", policies: ["catalog-api"] });
+    const [policy] = await db().select().from(policies).where(eq(policies.name, "catalog-api"));
+    const [second] = await db().insert(changeRequests).values({ title: "sneaked past the service", authorLabel: SECURITY, contentHash: "x" }).returning();
+    const duplicate = db().insert(changeRequestItems).values({ changeRequestId: second!.id, policyId: policy!.id, fromVersion: 1, toVersion: version });
+    expect(isUniqueViolation(await duplicate.then(() => null, (error: unknown) => error))).toBe(true);
+    // Closing the first request carries its state to its items, so the version may be proposed again.
+    await db().update(changeRequests).set({ state: "withdrawn" }).where(eq(changeRequests.id, first.id));
+    expect((await db().select().from(changeRequestItems).where(eq(changeRequestItems.changeRequestId, first.id))).map((i) => i.state)).toEqual(["withdrawn"]);
+    await db().insert(changeRequestItems).values({ changeRequestId: second!.id, policyId: policy!.id, fromVersion: 1, toVersion: version });
+  });
+
+  it("lets exactly one of two simultaneous proposals of the same draft through, and tells the other it lost (CONFLICT)", async () => {
+    await draftBySecurity("search", "race test");
+    const security = await callerFor(db(), SECURITY);
+    // On PostgreSQL, hold writes to the items until both proposals have passed their duplicate check, so
+    // they really race (without the unique index both would succeed). PGlite runs them one after another.
+    let release = () => {};
+    let holder: Promise<void> = Promise.resolve();
+    if (testDatabaseKind() === "postgres") {
+      let locked!: () => void;
+      const holding = new Promise<void>((r) => (locked = r));
+      const released = new Promise<void>((r) => (release = r));
+      holder = db().transaction(async (tx) => {
+        await tx.execute(sql`LOCK TABLE change_request_items IN SHARE MODE`);
+        locked();
+        await released;
+      });
+      await holding;
+    }
+    const before = await counts();
+    const proposals = [1, 2].map((n) => security.policies.proposeChange({ title: `Search ${n}`, description: "", policies: ["search"] }));
+    if (testDatabaseKind() === "postgres") await lockWaiters(2);
+    release();
+    await holder;
+    const results = await Promise.allSettled(proposals);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const lost = results.find((r) => r.status === "rejected")!;
+    expect((lost.reason as TRPCError).code).toBe("CONFLICT");
+    expect((lost.reason as TRPCError).message).toMatch(/search/);
+    expect(await counts()).toEqual({ ...before, changes: before.changes + 1, audit: before.audit + 1 });
   });
 });
 

@@ -7,7 +7,7 @@ import { changeRequestItems, changeRequests, policies, policyVersions } from "@/
 import { recordAudit } from "@/server/audit/record";
 import { mayReadTenant } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
-import { Conflict, InvalidInput, NotFound } from "@/server/errors";
+import { Conflict, InvalidInput, NotFound, violatedUniqueConstraint } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
 import { requireDraftRight } from "./access";
 import { requireSomeAuthorRole } from "./save-draft";
@@ -64,7 +64,14 @@ export async function proposeChange({ ctx, input }: { ctx: ServiceContext; input
         contentHash: hash,
       })
       .returning({ id: changeRequests.id, number: changeRequests.number });
-    await tx.db.insert(changeRequestItems).values(items.map((i) => ({ changeRequestId: cr!.id, policyId: i.policyId, fromVersion: i.fromVersion, toVersion: i.toVersion })));
+    // The check above reads before either of two racing proposals writes; the partial unique index decides between them.
+    await tx.db
+      .insert(changeRequestItems)
+      .values(items.map((i) => ({ changeRequestId: cr!.id, policyId: i.policyId, fromVersion: i.fromVersion, toVersion: i.toVersion })))
+      .catch((error: unknown) => {
+        if (violatedUniqueConstraint(error) !== "change_request_items_open_version") throw error;
+        throw new Conflict(`A drafted version of ${items.map((i) => i.name).join(", ")} was proposed in another change request at the same moment. Reload to see it.`);
+      });
     await recordAudit(tx, {
       action: "change.proposed",
       targetType: "change_request",

@@ -8,6 +8,7 @@ import { useSeededDatabase } from "@/server/testing/database";
 import { releasedDocuments } from "./documents";
 import { setWith } from "./engine";
 import { loadTargets, releaseLintComputations } from "./release-lint";
+import { platformDefaultInForce } from "@/server/platform-default/get";
 
 import { readPolicyYaml } from "./yaml";
 
@@ -30,7 +31,7 @@ describe(`the release lint, kept in memory on ${testDatabaseKind()}`, () => {
       const analysis = await viewer.policies.analyse({ yaml });
       const located = readPolicyYaml(yaml).located!;
       const id = `${stored.kind}/${stored.name}`;
-      const fresh = lint({ documents: setWith(released, located.document, located), clusters: targets })
+      const fresh = lint({ documents: setWith(released, located.document, located), clusters: targets, secureByDefault: (await platformDefaultInForce(db())) })
         .filter((f) => f.document === id)
         .map((f) => ({ id: f.id, severity: f.severity, path: f.path, line: f.line ?? 0, column: f.column ?? 0, message: f.message }));
       expect(analysis.findings, stored.name).toEqual(fresh);
@@ -50,7 +51,8 @@ describe(`the release lint, kept in memory on ${testDatabaseKind()}`, () => {
 
     expect(await editorFindingsEqualFreshLint()).toBeGreaterThan(0);
     expect(releaseLintComputations()).toBe(start + 1);
-  });
+    // Every released policy is opened in the editor, and each analysis also compiles and verifies its cluster (compile --verify's core).
+  }, 180_000);
 
   it("lints an edited draft against the release without touching the cache, and a saved draft leaves the release lint as it is", async () => {
     const author = await callerFor(db(), AUTHOR);

@@ -8,6 +8,8 @@ import type { Queryable } from "@/db/client";
 import { runEngine } from "@/server/engine-pool/pool";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { sha256Hex } from "@/server/lib/canonical";
+import { platformDefaultInForce } from "@/server/platform-default/get";
+import type { PlatformDefault } from "@/server/policy/model";
 import type { TargetCluster } from "@/server/policy/documents/lower";
 import type { Finding } from "@/server/policy/lint/lint";
 import type { DraftFinding } from "./analysis";
@@ -38,13 +40,16 @@ export async function loadTargets(db: Queryable): Promise<TargetCluster[]> {
 export interface ReleaseInputs {
   released: StoredDocument[];
   targets: TargetCluster[];
-  /** Names the release and the inventory (the models come from ordered queries, so plain JSON is stable). */
+  /** The platform default setting in force (lint and the compile check decide with it). */
+  platformDefault: PlatformDefault;
+  /** Names the release, the platform default version and the inventory (the models come from ordered queries, so plain JSON is stable). */
   key: string;
 }
 
 export async function releaseInputs(db: Queryable): Promise<ReleaseInputs> {
-  const [released, targets] = await Promise.all([releasedDocuments(db), loadTargets(db)]);
-  return { released, targets, key: sha256Hex(JSON.stringify({ release: released.map((d) => `${d.policyId}@${d.version}`), inventory: targets })) };
+  const [released, targets, setting] = await Promise.all([releasedDocuments(db), loadTargets(db), platformDefaultInForce(db)]);
+  const platformDefault = { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces };
+  return { released, targets, platformDefault, key: sha256Hex(JSON.stringify({ release: released.map((d) => `${d.policyId}@${d.version}`), platformDefault: setting.version, inventory: targets })) };
 }
 
 export interface ReleaseLint extends ReleaseInputs {
@@ -58,7 +63,7 @@ export async function releaseLint(db: Queryable): Promise<ReleaseLint> {
   if (!findings) {
     state.computed++;
     // Kept as a promise, so requests arriving while it is computed wait for the same run.
-    findings = runEngine("lintRelease", { released: inputs.released, targets: inputs.targets });
+    findings = runEngine("lintRelease", { released: inputs.released, targets: inputs.targets, platformDefault: inputs.platformDefault });
     findings.catch(() => state.releases.delete(inputs.key));
   }
   touch(state.releases, RELEASES_KEPT, inputs.key, findings);

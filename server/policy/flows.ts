@@ -98,6 +98,13 @@ export type SimulateRecord =
 export interface SimulateOptions {
   /** Add the full rationale object to each record (default: verdict and one-line path only). */
   rationale?: boolean;
+  /** The instant a flow line without `time` is decided at (default: now). */
+  time?: string;
+}
+
+/** A flow line without its own `time` is decided at `--time` when given (else now). */
+function atTime(f: Flow, options: SimulateOptions): Flow {
+  return f.time === undefined && options.time !== undefined ? { ...f, time: options.time } : f;
 }
 
 /** Decisions are shared by the evaluator's cache, so each one's path (and rationale) is built once. */
@@ -110,7 +117,7 @@ export function simulateLine(evaluator: Evaluator, n: number, text: string, opti
   const parsed = parseFlowLine(text);
   if (!parsed.ok) return { line: n, error: `line ${n}: ${parsed.error}` };
   const f = parsed.flow;
-  const d = evaluator.decide(f);
+  const d = evaluator.decide(atTime(f, options));
   if (!d.ok) return { line: n, error: `line ${n}: ${d.error.message}` };
   const dec = d.value;
   let path = pathOf.get(dec);
@@ -136,7 +143,7 @@ export function jsonlSimulator(evaluator: Evaluator, options: SimulateOptions = 
   if (options.rationale) return (n, text) => JSON.stringify(simulateLine(evaluator, n, text, options));
   return (n, text) => {
     const parsed = text.trim() === "" ? null : parseFlowLine(text);
-    const d = parsed?.ok ? evaluator.decide(parsed.flow) : null;
+    const d = parsed?.ok ? evaluator.decide(atTime(parsed.flow, options)) : null;
     if (!parsed?.ok || !d?.ok) return JSON.stringify(simulateLine(evaluator, n, text, options));
     const f = parsed.flow;
     let tail = jsonTailOf.get(d.value);

@@ -289,11 +289,33 @@ export interface Policy {
    */
   nonIsolating?: { ingress?: boolean; egress?: boolean };
   rules: PolicyRule[];
-  /** Exceptions: ISO-8601 instant after which the policy no longer counts. */
+  /** Exceptions: ISO-8601 instant from which the policy counts (absent: always did). */
+  startsAt?: string;
+  /** Exceptions: ISO-8601 instant from which the policy no longer counts (it counts iff startsAt ≤ t < expiresAt). */
   expiresAt?: string;
   /** Regions/clusters a Policyplane policy is scoped to (empty/absent = everywhere). */
   scope?: { regions?: string[]; clusters?: string[] };
   ref: SourceRef;
+}
+
+/**
+ * The platform default (secure by default, DESIGN.md decision order step 5): when no
+ * layer decides a direction for a pod of a namespace it covers, it denies. It covers
+ * every namespace except the ones excluded (a deliberate, visible choice, e.g. kube-system).
+ * Off, Kubernetes allows what no policy decides.
+ */
+export interface PlatformDefault {
+  enabled: boolean;
+  excludeNamespaces: readonly string[];
+}
+
+export const PLATFORM_DEFAULT_OFF: PlatformDefault = Object.freeze({ enabled: false, excludeNamespaces: Object.freeze([]) });
+/** The platform default on for every namespace (`--secure-by-default`). */
+export const PLATFORM_DEFAULT_ALL: PlatformDefault = Object.freeze({ enabled: true, excludeNamespaces: Object.freeze([]) });
+
+/** Whether the platform default denies for pods of `namespace`. */
+export function platformDefaultCovers(d: PlatformDefault, namespace: string): boolean {
+  return d.enabled && !d.excludeNamespaces.includes(namespace);
 }
 
 export interface PolicySet {

@@ -25,9 +25,19 @@ export async function emptyDatabase(): Promise<EmptyDatabase> {
     };
   }
   const created = await createPostgresTestDatabase();
+  // What a PostgreSQL installation must configure: the shared secrets, and where checkpoints go.
+  const files = mkdtempSync(path.join(tmpdir(), "pp-empty-"));
   return {
-    env: { DATABASE_URL: created.url, BETTER_AUTH_SECRET: randomBytes(32).toString("base64url") },
+    env: {
+      DATABASE_URL: created.url,
+      BETTER_AUTH_SECRET: randomBytes(32).toString("base64url"),
+      AUDIT_KEY: randomBytes(32).toString("base64url"),
+      AUDIT_CHECKPOINT_FILE: path.join(files, "audit-checkpoints.jsonl"),
+    },
     open: () => openDatabase({ kind: "postgres", url: created.url }),
-    drop: () => created.drop(),
+    drop: async () => {
+      await created.drop();
+      rmSync(files, { recursive: true, force: true });
+    },
   };
 }

@@ -24,9 +24,10 @@ const EMAIL: Record<Exclude<Person, "anonymous">, string> = {
 };
 
 /** Who gets past authorisation: every role holder, those who can draft, admins, anyone signed in, or anyone at all. */
-type Rule = "role" | "author" | "admin" | "session" | "public";
+type Rule = "role" | "author" | "organisation" | "admin" | "session" | "public";
 const allowedBy: Record<Rule, Person[]> = {
   public: PEOPLE,
+  organisation: ["admin", "global auditor"],
   session: ["admin", "global auditor", "tenant author", "tenant approver", "tenant viewer", "no role"],
   role: ["admin", "global auditor", "tenant author", "tenant approver", "tenant viewer"],
   author: ["admin", "tenant author", "tenant approver"],
@@ -62,10 +63,14 @@ const MATRIX: Record<string, Row> = {
   "org.clusters": { rule: "role", call: (c) => c.org.clusters() },
   "overview.counts": { rule: "role", call: (c) => c.overview.counts() },
   "audit.list": { rule: "role", call: (c) => c.audit.list({}) },
-  // Who may verify the whole chain is decided with the audit chain's keyed verification (#8 item 8, second half).
-  "audit.verify": { rule: "role", call: (c) => c.audit.verify() },
+  // The chain's counts and head hash are organisation-wide.
+  "audit.verify": { rule: "organisation", call: (c) => c.audit.verify() },
+  "audit.checkpoint": { rule: "admin", mutation: true, call: (c) => c.audit.checkpoint() },
   "settings.users": { rule: "admin", call: (c) => c.settings.users() },
   "settings.tokens": { rule: "admin", call: (c) => c.settings.tokens() },
+  "settings.platformDefault": { rule: "role", call: (c) => c.settings.platformDefault() },
+  // Refused before its input is read, unless by an admin (who gets the input's 400 here).
+  "settings.updatePlatformDefault": { rule: "admin", mutation: true, call: (c) => c.settings.updatePlatformDefault({} as never) },
   "settings.createUser": { rule: "admin", mutation: true, call: (c) => c.settings.createUser({ name: "Made", email: `made-${++unique}@acme.example`, password: "a-good-password" }) },
   "settings.deleteUser": { rule: "admin", mutation: true, call: async (c, f) => c.settings.deleteUser({ userId: await f.throwawayUserId() }) },
   "settings.addMembership": {
@@ -197,7 +202,7 @@ describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
     });
   }
 
-  it("shows a tenant viewer other tenants only as an opaque node, and answers NOT_FOUND for their nodes and paths", async () => {
+  it("shows a tenant viewer other tenants only as an opaque node, answers NOT_FOUND for their nodes, and says nothing of the paths to them beyond ports and a count", async () => {
     const viewer = await callerFor(database().db, EMAIL["tenant viewer"]);
     const view = await viewer.graph.view({ cluster: f.cluster });
     expect(view.nodes.every((n) => !n.tenant || n.tenant === "payments")).toBe(true);
@@ -207,10 +212,17 @@ describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
     const toOther = view.edges.find((e) => e.target === opaque[0]!.id || e.source === opaque[0]!.id);
     if (toOther) {
       expect(toOther.allowance.policy).toBeUndefined();
-      expect(await viewer.graph.edge({ cluster: f.cluster, edge: toOther.id }).catch((e: { code: string }) => e.code)).toBe("NOT_FOUND");
+      // A path to the opaque node is an aggregate: its count and ports, no workload-level samples, no rationale.
+      const detail = await viewer.graph.edge({ cluster: f.cluster, edge: toOther.id });
+      expect(detail.source.label === "other tenant" || detail.target.label === "other tenant").toBe(true);
+      expect(detail.ports.every((p) => p.current === undefined && p.proposed === undefined)).toBe(true);
+      expect((detail as { aggregate?: { samples: unknown[] } }).aggregate?.samples ?? []).toEqual([]);
     }
     const details = await viewer.graph.node({ cluster: f.cluster, node: opaque[0]!.id });
-    expect(details).toMatchObject({ label: "other tenant", members: [], inbound: [], outbound: [], policies: [] });
+    expect(details).toMatchObject({ label: "other tenant", labels: {}, policies: [] });
+    expect(details.members ?? []).toEqual([]);
+    const json = JSON.stringify(details);
+    for (const name of [...f.otherPolicyNames, ...f.otherWorkloadNames]) expect(wordIn(json, name), name).toBe(false);
   });
 
   it("answers NOT_FOUND, as for a missing one, when a tenant author restores, saves or proposes another tenant's policy", async () => {

@@ -125,6 +125,25 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     await expect(admin.audit.list({ from: new Date("2026-02-01"), to: new Date("2026-01-01") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
+  it("lets only organisation-wide readers verify the chain: a tenant-scoped user is refused", async () => {
+    const admin = await callerFor(database().db, ADMIN);
+    const [payments] = await database().db.select().from(tenants).where(eq(tenants.name, "payments"));
+    const { id } = await admin.settings.createUser({ name: "Tess Tenant", email: "tess.tenant@acme.example", password: "a-good-password" });
+    await admin.settings.addMembership({ userId: id, tenantId: payments!.id, role: "admin", committeeFunction: null });
+    expect(await trpcCode((await callerFor(database().db, "tess.tenant@acme.example")).audit.verify())).toBe("FORBIDDEN");
+    expect(await trpcCode((await callerFor(database().db, VIEWER)).audit.verify())).toBe("OK");
+  });
+
+  it("exports a signed checkpoint on an admin's demand, audited as theirs, and refuses it to others", async () => {
+    const author = await callerFor(database().db, AUTHOR);
+    expect(await trpcCode(author.audit.checkpoint())).toBe("FORBIDDEN");
+    const admin = await callerFor(database().db, ADMIN);
+    const checkpoint = await admin.audit.checkpoint();
+    const [event] = await database().db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    expect(event).toMatchObject({ seq: checkpoint.seq, hash: checkpoint.hash, action: "audit.checkpoint", actorLabel: ADMIN });
+    expect(await admin.audit.verify()).toMatchObject({ ok: true, checkpoint: { seq: checkpoint.seq, hash: checkpoint.hash } });
+  });
+
   it("reports the chain as intact after all these mutations", async () => {
     const admin = await callerFor(database().db, ADMIN);
     const result = await admin.audit.verify();

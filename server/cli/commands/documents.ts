@@ -4,18 +4,19 @@
  * (file:line:col errors) or an error-severity lint finding, 2 usage errors.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { z } from "zod";
 import { readManifestPaths } from "../../policy/read/fs";
 import { parseSource } from "../../policy/read/yaml";
 import type { PolicyInputError } from "../../policy/errors";
-import { emptyCluster, type ClusterModel } from "../../policy/model";
+import { PLATFORM_DEFAULT_ALL, PLATFORM_DEFAULT_OFF, emptyCluster, type ClusterModel } from "../../policy/model";
 import { readDocumentPaths } from "../../policy/documents/fs";
 import { formatIssues } from "../../policy/read/issues";
 import { TENANT_LABEL, type TargetCluster } from "../../policy/documents/lower";
 import { NS_NAME_LABEL } from "../../policy/model";
 import type { LocatedDocument } from "../../policy/documents/read";
 import { compileDocuments, toYaml, type CompileTarget } from "../../policy/compile/compile";
+import { formatVerifyFinding, verifyCompiled } from "../../policy/compile/verify";
 import { SEVERITY_ORDER, formatFinding, lint, type LabelTaxonomy } from "../../policy/lint/lint";
 import { UsageError } from "../usage";
 
@@ -84,15 +85,18 @@ function readInputs(io: Io, files: readonly string[]): LocatedDocument[] | null 
 }
 
 export interface CompileCliOptions {
-  out: string;
+  out?: string;
   clusterModel?: string[];
   target: CompileTarget;
   release?: string;
   now?: string;
   quiet?: boolean;
+  secureByDefault?: boolean;
+  verify?: boolean;
 }
 
 export function runCompile(files: string[], opts: CompileCliOptions, io: Io = stdio): number {
+  if (!opts.out && !opts.verify) throw new UsageError("--out <dir> is required (or --verify to only check the compile)");
   const docs = readInputs(io, files);
   if (!docs) return 1;
   let clusters: TargetCluster[];
@@ -105,9 +109,12 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
     io.err("note: no --cluster-model; assuming the namespaces the documents name, in their policies' tenants, in one cluster \"default\"\n");
   }
   let failed = false;
+  let disagreed = 0;
   let written = 0;
+  const now = opts.now ?? new Date().toISOString();
+  const platformDefault = opts.secureByDefault ? PLATFORM_DEFAULT_ALL : PLATFORM_DEFAULT_OFF;
   for (const cluster of clusters) {
-    const r = compileDocuments(docs, cluster, { target: opts.target, ...(opts.release ? { release: opts.release } : {}), ...(opts.now ? { now: opts.now } : {}) });
+    const r = compileDocuments(docs, cluster, { target: opts.target, now, platformDefault, ...(opts.release ? { release: opts.release } : {}) });
     if (!opts.quiet) printProblems(io, r.warnings);
     if (r.errors.length > 0) {
       printProblems(io, r.errors);
@@ -115,8 +122,24 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
       failed = true;
       continue;
     }
-    for (const o of r.objects) {
-      const file = join(opts.out, o.path);
+    if (opts.verify) {
+      const v = verifyCompiled(r, { target: opts.target, platformDefault, time: now });
+      for (const f of [...v.disagreements, ...v.notExpressible]) io.out(`${formatVerifyFinding(f)}\n`);
+      io.err(`${cluster.name}/${opts.target}: ${v.flows} flow(s) compared, ${v.disagreements.length} disagreement(s), ${v.notExpressible.length} not expressible\n`);
+      disagreed += v.disagreements.length;
+    }
+    if (!opts.out) continue;
+    // Names come from the documents and the cluster model: one such as `../../x` must not place a file outside --out.
+    const root = resolve(opts.out);
+    const files = r.objects.map((o) => ({ o, file: resolve(root, o.path) }));
+    const escaping = files.filter(({ file }) => !isInside(root, file));
+    if (escaping.length > 0) {
+      for (const { o } of escaping) io.err(`${o.path}: resolves outside --out ${opts.out} (the namespace or object name is not a valid Kubernetes name); refusing to write it\n`);
+      io.err(`cluster ${cluster.name}: ${escaping.length} object(s) would be written outside --out; nothing written for it\n`);
+      failed = true;
+      continue;
+    }
+    for (const { o, file } of files) {
       try {
         mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, toYaml([o]));
@@ -127,8 +150,14 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
     }
     io.out(`${cluster.name}: ${r.objects.length} object(s), ${r.warnings.length} warning(s)${r.lowered.outOfScope.length ? `, out of scope: ${r.lowered.outOfScope.join(", ")}` : ""}\n`);
   }
-  io.err(`wrote ${written} file(s) under ${opts.out}\n`);
-  return failed ? 1 : 0;
+  if (opts.out) io.err(`wrote ${written} file(s) under ${opts.out}\n`);
+  return failed || disagreed > 0 ? 1 : 0;
+}
+
+/** True when `file` is strictly below `root` (both absolute and resolved). */
+function isInside(root: string, file: string): boolean {
+  const rel = relative(root, file);
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 const taxonomySchema = z.strictObject({
@@ -165,7 +194,7 @@ export function runLint(files: string[], opts: LintCliOptions, io: Io = stdio): 
   const clusters = loadClusters(io, opts.manifests ?? []);
   if (!clusters) return 1;
   const taxonomy = opts.taxonomy ? readTaxonomy(opts.taxonomy) : undefined;
-  const findings = lint({ documents: docs, clusters, ...(taxonomy ? { taxonomy } : {}), secureByDefault: opts.secureByDefault ?? false });
+  const findings = lint({ documents: docs, clusters, ...(taxonomy ? { taxonomy } : {}), secureByDefault: opts.secureByDefault ?? false, compileCheck: true });
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
   if (opts.output === "json") io.out(`${JSON.stringify({ findings, summary: Object.fromEntries(SEVERITY_ORDER.map((s) => [s, count(s)])) }, null, 2)}\n`);
   else {

@@ -2,7 +2,8 @@
  * `simulate`, `validate`, `explain` and `reachability`: thin adapters over the
  * engine, loaded only when one of them runs (so `--help` stays fast).
  */
-import { readManifestPaths } from "../../policy/read/fs";
+import { collectSources, readManifestPaths } from "../../policy/read/fs";
+import { platformPolicies, readMixedSources } from "../../policy/documents/mixed";
 import { createEvaluator } from "../../policy/eval/evaluator";
 import { formatExplanation, rationaleJson } from "../../policy/eval/explain";
 import { jsonlSimulator, parseEndpoint, simulateLine, type SimulateRecord } from "../../policy/flows";
@@ -36,17 +37,39 @@ export interface SimulateCliOptions {
   output: "jsonl" | "table";
   secureByDefault: boolean;
   rationale: boolean;
+  time?: string;
+}
+
+/**
+ * Manifests that may hold Policyplane documents beside the Kubernetes objects: with documents, the
+ * platform's decision order over them (lowered against the inventory in the same paths). Returns
+ * null (after printing) when either has errors.
+ */
+function loadMixed(paths: string[] | undefined) {
+  if (!paths || paths.length === 0) throw new UsageError("--manifests <file-or-dir> is required");
+  const { sources, errors } = collectSources(paths);
+  const read = readMixedSources(sources);
+  const all = [...errors, ...read.manifests.errors, ...(read.documents?.errors ?? [])];
+  if (all.length > 0) {
+    printProblems(all, process.stderr);
+    process.stderr.write(`${all.length} error(s) in the manifests; nothing evaluated
+`);
+    return null;
+  }
+  if (read.documents && read.documents.templates.length > 0) process.stderr.write(`note: ${read.documents.templates.length} template(s) read and validated; templates are instantiated by the console, not evaluated
+`);
+  return { cluster: read.manifests.cluster, ...platformPolicies(read) };
 }
 
 /** Streams: each flow line is answered as soon as it is read, and reading waits while stdout is full. */
 export async function runSimulate(opts: SimulateCliOptions): Promise<number> {
-  const r = loadManifests(opts.manifests);
+  const r = loadMixed(opts.manifests);
   if (!r) return 1;
   printProblems(r.warnings, process.stderr);
   const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
   const out = new Out();
   const rows: string[][] = [["LINE", "SRC", "DST", "PORT", "VERDICT", "WHY"]];
-  const options = { rationale: opts.rationale };
+  const options = { rationale: opts.rationale, ...(opts.time ? { time: opts.time } : {}) };
   const jsonl = jsonlSimulator(ev, options);
   const overlong = (n: number): SimulateRecord => ({ line: n, error: `line ${n}: longer than ${formatSize(FLOW_LINE_LIMITS.maxChars)}; not read` });
   let n = 0;

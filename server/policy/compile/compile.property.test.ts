@@ -13,21 +13,34 @@
  *   and CIDR peers of exceptions (the mirrored direction cannot select pods by address);
  * - named ports used with another protocol than the container port declares
  *   (ANP namedPort carries no protocol);
+ * - named ports on admin-layer rules with CIDR peers (the CRDs refuse named ports next to
+ *   networks peers, so the compiler keeps only the numbered ports for those peers and says so);
  * - more than one baseline policy with target "anp" (BANP v1alpha1 is a singleton);
  * - services (resolved to workloads by the lowering, before compilation);
  * `via` rules are included: their pod-to-gateway leg is compiled to NetworkPolicy/ANP and
  * must decide alike; the gateway-to-internet leg is Istio routing, which the engine does not evaluate.
  * - nodes and host-network pods (no node peers in documents).
+ *
+ * Each organisation also draws the platform default (off, on for every namespace, or on except
+ * some), rendered by the compiler as the last baseline object, and exceptions that are active,
+ * expired or not yet started. Beside the random flows, `verifyCompiled` (the core of
+ * `compile --verify`) must find no disagreement over every identity pair and probe port; flows
+ * from outside the pod network are "not expressible" with the platform default on (ANP/CNP
+ * ingress peers are pods) and are left out of the random flows then.
  */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEvaluator } from "@/server/policy/eval/evaluator";
 import { readManifestSources } from "@/server/policy/read/manifests";
-import { emptyCluster, type ClusterModel, type Flow, type FlowEndpoint, type NamedPort } from "@/server/policy/model";
+import { PLATFORM_DEFAULT_OFF, emptyCluster, type ClusterModel, type Flow, type FlowEndpoint, type NamedPort, type PlatformDefault } from "@/server/policy/model";
 import { policyplaneDocument, type PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { lowerDocuments, type TargetCluster } from "@/server/policy/documents/lower";
 import { inMemoryDocuments } from "@/server/policy/documents/read";
 import { compileLowered, toYaml, type CompileTarget } from "./compile";
+import { formatVerifyFinding, inexactRules, notExpressibleBecause, verifyCompiled } from "./verify";
 
 const T = "2026-06-01T00:00:00Z";
 const NS = ["a", "b", "c"] as const;
@@ -115,9 +128,15 @@ const scope = fc.option(fc.oneof(fc.constant({ regions: ["eu"] }), fc.constant({
 /** An egress rule to internet hosts through the egress gateway. */
 const viaRule = fc.record({ direction: fc.constant("egress" as const), peers: fc.constant([{ dns: "api.example.com" }]), ports, via: fc.constant("egress-gw") });
 
+function numberedPortsWithCidrs<R extends { peers: Peer[]; ports?: { port: number | string }[] | undefined }>(r: R): R {
+  if (!r.ports || !r.peers.some((p) => "cidr" in p)) return r;
+  const numbered = r.ports.filter((p) => typeof p.port === "number");
+  return { ...r, ports: numbered.length > 0 ? numbered : undefined };
+}
+
 function adminRule(actions: ("allow" | "deny" | "pass")[]) {
   return fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom("ingress" as const, "egress" as const).chain((direction) => fc.record({ direction: fc.constant(direction), action: fc.constantFrom(...actions), peers: peersFor(direction, "admin"), ports })) },
+    { weight: 6, arbitrary: fc.constantFrom("ingress" as const, "egress" as const).chain((direction) => fc.record({ direction: fc.constant(direction), action: fc.constantFrom(...actions), peers: peersFor(direction, "admin"), ports }).map(numberedPortsWithCidrs)) },
     { weight: 1, arbitrary: viaRule.map((r) => ({ ...r, action: "allow" as const })) },
   );
 }
@@ -172,13 +191,27 @@ const constraint = (i: number) =>
 
 const exception = (i: number) =>
   fc.constantFrom("ingress" as const, "egress" as const).chain((direction) =>
-    fc.record({ subject: workloads, peers: peersFor(direction, "exception"), ports: fc.array(fc.constantFrom({ port: 80 }, { port: "http" }, { port: 53, protocol: "UDP" }), { minLength: 1, maxLength: 2 }), expired: fc.boolean() }).map((s) => ({
+    fc.record({ subject: workloads, peers: peersFor(direction, "exception"), ports: fc.array(fc.constantFrom({ port: 80 }, { port: "http" }, { port: 53, protocol: "UDP" }), { minLength: 1, maxLength: 2 }), window: fc.constantFrom("active", "expired", "not-started", "starts-now", "expires-now") }).map((s) => ({
       apiVersion: "policyplane.io/v1",
       kind: "Exception",
       metadata: { name: `exception-${i}` },
-      spec: { subject: s.subject, direction, peers: s.peers, ports: s.ports, justification: "generated for the property test", expiresAt: s.expired ? "2026-01-01T00:00:00Z" : "2027-01-01T00:00:00Z" },
+      spec: { subject: s.subject, direction, peers: s.peers, ports: s.ports, justification: "generated for the property test", ...WINDOWS[s.window] },
     })),
   );
+
+/** Exception windows around T, to the millisecond: a window counts iff startsAt <= T < expiresAt. */
+const WINDOWS = {
+  active: { startsAt: "2026-05-01T00:00:00Z", expiresAt: "2027-01-01T00:00:00Z" },
+  expired: { expiresAt: "2026-01-01T00:00:00Z" },
+  "not-started": { startsAt: "2026-06-01T00:00:00.001Z", expiresAt: "2027-01-01T00:00:00Z" },
+  "starts-now": { startsAt: T, expiresAt: "2026-06-01T00:00:00.001Z" },
+  "expires-now": { startsAt: "2026-05-31T23:59:59.999Z", expiresAt: T },
+} as const;
+
+const platformDefaultArb: fc.Arbitrary<PlatformDefault> = fc.oneof(
+  fc.constant(PLATFORM_DEFAULT_OFF),
+  fc.subarray([...NS, "kube-system", "istio-system"]).map((excludeNamespaces) => ({ enabled: true, excludeNamespaces })),
+);
 
 function clean<T extends { ports?: unknown }>(r: T): T {
   if (r.ports === undefined) delete r.ports;
@@ -212,20 +245,24 @@ const flowsArb = (w: World) =>
   );
 
 /** Evaluate flows on both sides; returns the first disagreement (or null). */
-export function disagreement(world: World, docs: PolicyplaneDocument[], flows: { src: string; dst: string; port: number; protocol: "TCP" | "UDP" }[], target: CompileTarget, compile = compileLowered) {
+export function disagreement(world: World, docs: PolicyplaneDocument[], flows: { src: string; dst: string; port: number; protocol: "TCP" | "UDP" }[], target: CompileTarget, platformDefault: PlatformDefault = PLATFORM_DEFAULT_OFF, compile = compileLowered) {
   const lowered = lowerDocuments(inMemoryDocuments(docs), world.cluster);
-  const compiled = compile(lowered, world.cluster, { target, now: T });
+  const compiled = compile(lowered, world.cluster, { target, now: T, platformDefault });
   expect(compiled.errors.map((e) => e.message)).toEqual([]);
   const back = readManifestSources([{ file: "compiled.yaml", text: toYaml(compiled.objects) }]);
   expect(back.errors.map((e) => e.message)).toEqual([]);
-  const viaDocs = createEvaluator(world.cluster.model, lowered.policies);
+  const verified = verifyCompiled(compiled, { target, platformDefault, time: T });
+  if (verified.disagreements.length > 0) return verified.disagreements[0];
+  const viaDocs = createEvaluator(world.cluster.model, lowered.policies, { secureByDefault: platformDefault });
   const viaK8s = createEvaluator(world.cluster.model, back.policies);
+  const inexact = inexactRules(compiled);
   for (const f of flows) {
     const flow: Flow = { src: endpoint(f.src), dst: endpoint(f.dst), port: f.port, protocol: f.protocol, time: T };
     const a = viaDocs.decide(flow);
     const b = viaK8s.decide(flow);
     if (!a.ok || !b.ok) throw new Error(`flow error: ${JSON.stringify(f)}`);
-    if (a.value.verdict !== b.value.verdict) return { flow: f, documents: a.value.verdict, compiled: b.value.verdict };
+    // What the target cannot express (the same classification as compile --verify) is reported there, not an error.
+    if (a.value.verdict !== b.value.verdict && !notExpressibleBecause(a.value, b.value, !f.src.includes("/"), inexact)) return { flow: f, documents: a.value.verdict, compiled: b.value.verdict };
   }
   return null;
 }
@@ -233,14 +270,29 @@ export function disagreement(world: World, docs: PolicyplaneDocument[], flows: {
 describe("compiled Kubernetes objects decide like the Policyplane documents", () => {
   for (const target of ["anp", "cnp-v1alpha2"] as const) {
     it(`gives the same verdict for random clusters, documents and flows (target ${target})`, () => {
-      const scenario = clusterArb.chain((world) => fc.tuple(fc.constant(world), documentsArb(target), flowsArb(world)));
+      const scenario = clusterArb.chain((world) => fc.tuple(fc.constant(world), documentsArb(target), flowsArb(world), platformDefaultArb));
       fc.assert(
-        fc.property(scenario, ([world, docs, flows]) => {
-          expect(disagreement(world, docs, flows, target)).toBeNull();
+        fc.property(scenario, ([world, docs, flows, platformDefault]) => {
+          expect(disagreement(world, docs, flows, target, platformDefault)).toBeNull();
         }),
         { numRuns: 200, seed: 424242 + (target === "anp" ? 0 : 1) },
       );
       // 200 compiles, validations and evaluations take ~5 s alone and much longer on a busy 2-core machine.
     }, 60_000);
+  }
+});
+
+describe("shrunk counterexamples of the property, kept as golden cases", () => {
+  const dir = fileURLToPath(new URL("./__fixtures__/property/", import.meta.url));
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+    it(`${file.replace(/\.json$/, "")}: no disagreement, and what the target cannot say is reported as not expressible`, () => {
+      const c = JSON.parse(readFileSync(join(dir, file), "utf8")) as { target: CompileTarget; platformDefault: PlatformDefault; cluster: TargetCluster; documents: unknown[]; flows: Parameters<typeof disagreement>[2]; notExpressible?: string[] };
+      const docs = c.documents.map((d) => policyplaneDocument.parse(d));
+      const world: World = { cluster: c.cluster, pods: c.cluster.model.pods.map((p) => `${p.namespace}/${p.name}`) };
+      expect(disagreement(world, docs, c.flows, c.target, c.platformDefault)).toBeNull();
+      const compiled = compileLowered(lowerDocuments(inMemoryDocuments(docs), c.cluster), c.cluster, { target: c.target, now: T, platformDefault: c.platformDefault });
+      const reported = verifyCompiled(compiled, { target: c.target, platformDefault: c.platformDefault, time: T }).notExpressible.map((f) => formatVerifyFinding(f).replace(/ not expressible: .*$/, ""));
+      for (const line of c.notExpressible ?? []) expect(reported).toContain(line);
+    });
   }
 });

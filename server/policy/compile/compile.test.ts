@@ -145,3 +145,28 @@ describe("compiler", () => {
     expect(subtractCidrs("10.0.0.0/24", ["10.0.0.0/23"])).toEqual([]);
   });
 });
+
+describe("compiler output the upstream CRDs accept", () => {
+  const doc = (ports: unknown[], peers: unknown[]) =>
+    inMemoryDocuments([
+      policyplaneDocument.parse({ apiVersion: "policyplane.io/v1", kind: "Policy", metadata: { name: "g" }, spec: { tier: "global", subject: { namespaces: ["payments"] }, rules: [{ direction: "egress", action: "allow", peers, ports }] } }),
+    ]);
+
+  for (const target of ["anp", "cnp-v1alpha2"] as const) {
+    it(`keeps named ports away from networks peers (a CEL rule of the CRDs), target ${target}`, () => {
+      const r = compileDocuments(doc([{ port: "https" }, { port: 8443 }], [{ cidr: "192.0.2.0/24" }, { workloads: { namespaces: ["shop"] } }]), eu, { target });
+      expect(r.errors.map((e) => e.message)).toEqual([]);
+      const obj = r.objects.find((o) => o.object.metadata.name === "pp-global-g")!.object;
+      const rules = obj.spec.egress as { to: Record<string, unknown>[]; ports?: Record<string, unknown>[]; protocols?: Record<string, unknown>[] }[];
+      expect(rules).toHaveLength(2);
+      const named = (r: (typeof rules)[number]) => (r.ports ?? r.protocols ?? []).some((p) => "namedPort" in p || "destinationNamedPort" in p);
+      for (const rule of rules) if (rule.to.some((p) => "networks" in p)) expect(named(rule)).toBe(false);
+    });
+
+    it(`drops networks peers whose only ports are named, and says so, target ${target}`, () => {
+      const r = compileDocuments(doc([{ port: "https" }], [{ cidr: "192.0.2.0/24" }]), eu, { target });
+      expect(r.errors.map((e) => e.message)).toEqual([]);
+      expect(r.warnings.map((w) => w.message).join("\n")).toMatch(/named ports cannot apply to networks/);
+    });
+  }
+});

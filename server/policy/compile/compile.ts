@@ -12,6 +12,8 @@
  * | namespace           | NetworkPolicy per (policy, namespace) + CiliumNetworkPolicy for     |
  * |                     | DNS names and the world/cluster entities                           |
  * | baseline            | BaselineAdminNetworkPolicy "default" (one per cluster)             |
+ * | platform default    | deny-all rules at the end of the BaselineAdminNetworkPolicy, or a  |
+ * | (secure by default) | ClusterNetworkPolicy in tier Baseline at priority 1000 (the last)  |
  * | via egress routes   | Istio ServiceEntry, Gateway, DestinationRule, VirtualService       |
  * With target "cnp-v1alpha2", the admin and baseline objects are ClusterNetworkPolicy
  * (tier Admin|Baseline) instead.
@@ -33,9 +35,9 @@
 import { stringify } from "yaml";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PolicyInputError } from "../errors";
-import { ADMIN_TIER_ORDER, MATCH_ALL, NS_NAME_LABEL, type AdminTier, type LabelSelector, type NamespaceMatch, type Peer, type Policy, type PolicyRule, type PortMatch, type RuleRef, type SourceRef } from "../model";
+import { ADMIN_TIER_ORDER, MATCH_ALL, NS_NAME_LABEL, PLATFORM_DEFAULT_OFF, type AdminTier, type LabelSelector, type NamespaceMatch, type Peer, type PlatformDefault, type Policy, type PolicyRule, type PortMatch, type RuleRef, type SourceRef } from "../model";
 import { compareDecisionOrder } from "../eval/evaluator";
-import { isEmptySelector } from "../eval/selectors";
+import { compileNamespaceMatch, isEmptySelector } from "../eval/selectors";
 import { readManifestSources } from "../read/manifests";
 import { lowerDocuments, type LowerResult, type TargetCluster } from "../documents/lower";
 import type { LocatedDocument } from "../documents/read";
@@ -50,8 +52,12 @@ export interface CompileOptions {
   target?: CompileTarget;
   /** Release identifier written to every object (annotation policyplane.io/release). */
   release?: string;
-  /** Exceptions that expired at this instant are left out (default: now). */
+  /** Exceptions that have not started or have expired at this instant are left out (default: now). */
   now?: Date | string;
+  /** The platform default (secure by default) to render as the last baseline rule; default off. */
+  platformDefault?: PlatformDefault;
+  /** Its version, written to the rendered object's annotations. */
+  platformDefaultVersion?: string;
 }
 
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "policyplane" } as const;
@@ -63,6 +69,7 @@ export const ANNOTATION = {
   tier: "policyplane.io/tier",
   priority: "policyplane.io/priority",
   expiresAt: "policyplane.io/expires-at",
+  startsAt: "policyplane.io/starts-at",
 } as const;
 
 /** Admin-layer priority bands (lower is evaluated first). */
@@ -85,14 +92,18 @@ export interface CompiledObject {
 export interface CompileResult {
   cluster: string;
   objects: CompiledObject[];
-  /** What the target cannot express exactly, located at the source rule. */
+  /** What the target cannot express exactly (and other notes on the rendering), located at the source rule. */
   warnings: PolicyInputError[];
+  /** The rules (or policies) the target cannot express exactly, with why: `verifyCompiled` reports flows they decide as not expressible. */
+  inexact: { ref: SourceRef | RuleRef; message: string }[];
   /**
    * What makes the output unfit to apply: two documents rendering different objects under one
    * name (only one can be written), and rendered objects that fail their schema (a compiler bug).
    */
   errors: PolicyInputError[];
   lowered: LowerResult;
+  /** The cluster compiled for. */
+  target: TargetCluster;
 }
 
 type Json = Record<string, unknown>;
@@ -159,6 +170,7 @@ interface Ctx {
   release?: string;
   objects: K8sObject[];
   warnings: PolicyInputError[];
+  inexact: CompileResult["inexact"];
 }
 
 function rulePath(ref: SourceRef | RuleRef): string {
@@ -166,9 +178,11 @@ function rulePath(ref: SourceRef | RuleRef): string {
   return ref.kind === "Policy" ? `spec.rules[${ref.ruleIndex}]` : "spec";
 }
 
-function warn(ctx: Ctx, ref: SourceRef | RuleRef, message: string): void {
+/** A warning located at the source rule; unless `exact`, the rule is one the target cannot express exactly. */
+function warn(ctx: Ctx, ref: SourceRef | RuleRef, message: string, exact = false): void {
   const w = new PolicyInputError({ file: ref.file ?? `${ref.kind}/${ref.name}`, line: ref.line, column: ref.column, path: rulePath(ref), message, severity: "warning" });
   if (!ctx.warnings.some((x) => x.message === w.message)) ctx.warnings.push(w);
+  if (!exact) ctx.inexact.push({ ref, message });
 }
 
 function metadata(ctx: Ctx, name: string, sources: readonly Policy[], extra: Record<string, string> = {}, namespace?: string): K8sObject["metadata"] {
@@ -269,7 +283,7 @@ function renderNamespacePolicy(ctx: Ctx, p: Policy): void {
   const ns = p.namespace!;
   const types = (["ingress", "egress"] as const).filter((d) => p.policyTypes[d]);
   if (types.length === 0) {
-    warn(ctx, p.ref, `${p.ref.kind} ${p.ref.name} isolates no direction and has no effective rules; nothing compiled for namespace ${ns}`);
+    warn(ctx, p.ref, `${p.ref.kind} ${p.ref.name} isolates no direction and has no effective rules; nothing compiled for namespace ${ns}`, true);
     return;
   }
   const np: { ingress: Json[]; egress: Json[] } = { ingress: [], egress: [] };
@@ -391,13 +405,13 @@ function renderAdminRules(ctx: Ctx, p: Policy, rules: readonly PolicyRule[], bas
     if (r.ports?.some((x) => namedPortProtocolDiffers(ctx, x))) {
       warn(ctx, r.ref, "AdminNetworkPolicy named ports carry no protocol: a container port of that name with another protocol would also match");
     }
-    if (peers.length > 0) {
+    for (const part of namedPortParts(ctx, r, peers)) {
       const rule: Json = {
         name: (r.ref.ruleName ?? `${r.ref.kind === "Policy" ? "rule" : r.ref.kind.toLowerCase()}-${r.ref.ruleIndex}`).slice(0, 100),
         action: v2 ? CNP_ACTION[r.action] : ANP_ACTION[r.action],
-        [r.direction === "ingress" ? "from" : "to"]: peers,
+        [r.direction === "ingress" ? "from" : "to"]: part.peers,
       };
-      if (r.ports) rule[v2 ? "protocols" : "ports"] = r.ports.map(v2 ? cnpProtocol : anpPort);
+      if (part.ports) rule[v2 ? "protocols" : "ports"] = part.ports.map(v2 ? cnpProtocol : anpPort);
       if (baseline && r.action === "pass") warn(ctx, r.ref, "baseline rules cannot pass; not compiled");
       else out[r.direction].push(rule);
     }
@@ -413,6 +427,21 @@ function renderAdminRules(ctx: Ctx, p: Policy, rules: readonly PolicyRule[], bas
     }
   }
   return out;
+}
+
+/**
+ * The CRDs refuse a named port next to networks, nodes or domainNames peers (CEL on egress rules:
+ * those peers have no named ports), so such a rule renders as two: the pod peers with every port,
+ * the other peers with the numbered ports only (none left: those peers are not compiled).
+ */
+function namedPortParts(ctx: Ctx, r: PolicyRule, peers: Json[]): { peers: Json[]; ports: readonly PortMatch[] | null }[] {
+  if (peers.length === 0) return [];
+  if (!r.ports?.some((x) => x.kind === "named")) return [{ peers, ports: r.ports }];
+  const pods = peers.filter((x) => x.pods !== undefined || x.namespaces !== undefined);
+  const others = peers.filter((x) => x.pods === undefined && x.namespaces === undefined);
+  const numbered = r.ports.filter((x) => x.kind !== "named");
+  if (others.length > 0 && numbered.length === 0) warn(ctx, r.ref, "named ports cannot apply to networks, nodes or domain names (the CRDs refuse the combination); those peers are not compiled");
+  return [...(pods.length > 0 ? [{ peers: pods, ports: r.ports }] : []), ...(others.length > 0 && numbered.length > 0 ? [{ peers: others, ports: numbered }] : [])];
 }
 
 function namedPortProtocolDiffers(ctx: Ctx, p: PortMatch): boolean {
@@ -468,12 +497,17 @@ function mirrorPeer(p: Peer): { namespaces: NamespaceMatch; pods: LabelSelector 
 }
 
 function renderException(ctx: Ctx, p: Policy, now: number): void {
+  // The engine's window, to the millisecond: it counts iff startsAt ≤ now < expiresAt.
   if (p.expiresAt && Date.parse(p.expiresAt) <= now) {
-    warn(ctx, p.ref, `exception ${p.ref.name} expired at ${p.expiresAt}; not compiled`);
+    warn(ctx, p.ref, `exception ${p.ref.name} expired at ${p.expiresAt}; not compiled`, true);
     return;
   }
-  const extra = { [ANNOTATION.tier]: "exception", ...(p.expiresAt ? { [ANNOTATION.expiresAt]: p.expiresAt } : {}) };
-  warn(ctx, p.ref, `Kubernetes does not expire objects: the compiled Allow for exception ${p.ref.name} stays until a release after ${p.expiresAt ?? "its expiry"} leaves it out`);
+  if (p.startsAt && Date.parse(p.startsAt) > now) {
+    warn(ctx, p.ref, `exception ${p.ref.name} starts at ${p.startsAt}; not compiled until a release from then on`, true);
+    return;
+  }
+  const extra = { [ANNOTATION.tier]: "exception", ...(p.startsAt ? { [ANNOTATION.startsAt]: p.startsAt } : {}), ...(p.expiresAt ? { [ANNOTATION.expiresAt]: p.expiresAt } : {}) };
+  warn(ctx, p.ref, `Kubernetes does not expire objects: the compiled Allow for exception ${p.ref.name} stays until a release after ${p.expiresAt ?? "its expiry"} leaves it out`, true);
   pushAdmin(ctx, `pp-exception-${p.ref.name}`, [p], p.subject, renderAdminRules(ctx, p, p.rules, false), PRIORITY_BAND.exception, "Admin", extra);
   let i = 0;
   for (const r of p.rules) {
@@ -489,22 +523,51 @@ function renderException(ctx: Ctx, p: Policy, now: number): void {
   }
 }
 
-function renderBaseline(ctx: Ctx, baseline: Policy[]): void {
+/** The highest ClusterNetworkPolicy priority: the platform default is the last baseline rule. */
+export const PLATFORM_DEFAULT_PRIORITY = 1000;
+export const PLATFORM_DEFAULT_NAME = "pp-platform-default";
+
+/**
+ * The platform default as a baseline policy: pods of the namespaces it covers deny every peer in
+ * both directions. Ingress can only name pods (AdminNetworkPolicy ingress peers are pods), so
+ * ingress from outside the cluster and from nodes is not covered (`compile --verify` reports such
+ * flows as not expressible).
+ */
+export function platformDefaultPolicy(d: PlatformDefault, version?: string): Policy {
+  const ref: SourceRef = { kind: "PlatformDefault", name: "secure-by-default", ...(version ? { version } : {}) };
+  const namespaces: NamespaceMatch = { kind: "selector", selector: d.excludeNamespaces.length === 0 ? MATCH_ALL : { matchLabels: {}, matchExpressions: [{ key: NS_NAME_LABEL, operator: "NotIn", values: [...d.excludeNamespaces] }] } };
+  const rule = (direction: "ingress" | "egress"): PolicyRule => ({ direction, action: "deny", peers: EVERY_PEER[direction], ports: null, ref: { ...ref, direction, ruleIndex: 0, ruleName: `deny-${direction}` } });
+  return { id: "PlatformDefault/secure-by-default", layer: "baseline", priority: PLATFORM_DEFAULT_PRIORITY, subject: { namespaces, pods: MATCH_ALL }, policyTypes: { ingress: true, egress: true }, rules: [rule("ingress"), rule("egress")], ref };
+}
+
+/** Whether every namespace of the inventory that `p` could select is covered by the platform default. */
+function withinDefault(ctx: Ctx, p: Policy, d: PlatformDefault): boolean {
+  if (d.excludeNamespaces.length === 0) return true;
+  const inNamespace = compileNamespaceMatch(p.subject.namespaces, p.namespace);
+  return !ctx.cluster.model.namespaces.some((n) => d.excludeNamespaces.includes(n.name) && inNamespace(n.name, { [NS_NAME_LABEL]: n.name, ...n.labels }));
+}
+
+function renderBaseline(ctx: Ctx, baseline: Policy[], platformDefault: Policy | null, d: PlatformDefault): void {
   const list = [...baseline].sort(compareDecisionOrder);
-  if (list.length === 0) return;
   if (ctx.target === "cnp-v1alpha2") {
     list.forEach((p, rank) => pushAdmin(ctx, `pp-baseline-${p.ref.name}`, [p], p.subject, renderAdminRules(ctx, p, p.rules, true), rank, "Baseline", { [ANNOTATION.tier]: "baseline" }));
+    if (platformDefault) pushAdmin(ctx, PLATFORM_DEFAULT_NAME, [platformDefault], platformDefault.subject, renderAdminRules(ctx, platformDefault, platformDefault.rules, true), PLATFORM_DEFAULT_PRIORITY, "Baseline", { [ANNOTATION.tier]: "platform-default" });
     return;
   }
-  // v1alpha1: one BaselineAdminNetworkPolicy "default" with one subject.
+  // v1alpha1: one BaselineAdminNetworkPolicy "default" with one subject. With the platform default,
+  // the subject is the default's scope, its deny-all rules come last, and a baseline policy with
+  // another subject fits only when its rules all deny inside that scope (the default would deny there anyway).
   const key = (p: Policy) => JSON.stringify(anpSubject(p.subject.namespaces, p.subject.pods));
-  const first = list[0]!;
-  const same = list.filter((p) => key(p) === key(first));
-  for (const p of list.filter((x) => key(x) !== key(first))) {
+  const first = platformDefault ?? list[0];
+  if (!first) return;
+  const fits = (p: Policy) => key(p) === key(first) || (platformDefault !== null && p.rules.every((r) => r.action === "deny") && withinDefault(ctx, p, d));
+  const same = list.filter(fits);
+  for (const p of list.filter((x) => !fits(x))) {
     warn(ctx, p.ref, `BaselineAdminNetworkPolicy v1alpha1 is a single object ("default") with one subject, taken from ${first.ref.name}; ${p.ref.name} selects other pods and is NOT compiled (use --target cnp-v1alpha2)`);
   }
-  const render = renderAdminRules(ctx, first, same.flatMap((p) => p.rules), true);
-  pushAdmin(ctx, "default", same, first.subject, render, 0, "Baseline", { [ANNOTATION.tier]: "baseline" });
+  const sources = platformDefault ? [...same, platformDefault] : same;
+  const render = renderAdminRules(ctx, first, sources.flatMap((p) => p.rules), true);
+  pushAdmin(ctx, "default", sources, first.subject, render, 0, "Baseline", { [ANNOTATION.tier]: "baseline" });
 }
 
 // ---------------------------------------------------------------------------
@@ -537,14 +600,15 @@ export function validateObjects(objects: readonly CompiledObject[]): PolicyInput
 
 /** Render the IR of one cluster (from `lowerDocuments`) to Kubernetes objects. */
 export function compileLowered(lowered: LowerResult, cluster: TargetCluster, options: CompileOptions = {}): CompileResult {
-  const ctx: Ctx = { cluster, target: options.target ?? "anp", ...(options.release ? { release: options.release } : {}), objects: [], warnings: [] };
+  const ctx: Ctx = { cluster, target: options.target ?? "anp", ...(options.release ? { release: options.release } : {}), objects: [], warnings: [], inexact: [] };
   const now = options.now === undefined ? Date.now() : typeof options.now === "string" ? Date.parse(options.now) : options.now.getTime();
   const ps = lowered.policies.policies;
   for (const p of ps.filter((x) => x.layer === "constraint")) renderConstraint(ctx, p);
   for (const p of ps.filter((x) => x.layer === "exception")) renderException(ctx, p, now);
   renderAdmin(ctx, ps.filter((x) => x.layer === "admin"));
   for (const p of ps.filter((x) => x.layer === "namespace")) renderNamespacePolicy(ctx, p);
-  renderBaseline(ctx, ps.filter((x) => x.layer === "baseline"));
+  const d = options.platformDefault ?? PLATFORM_DEFAULT_OFF;
+  renderBaseline(ctx, ps.filter((x) => x.layer === "baseline"), d.enabled ? platformDefaultPolicy(d, options.platformDefaultVersion) : null, d);
   for (const route of lowered.egressRoutes) {
     const src = ps.find((p) => p.ref.kind === route.ref.kind && p.ref.name === route.ref.name);
     const meta = metadata(ctx, "x", src ? [src] : [], { [ANNOTATION.tier]: "egress-gateway" });
@@ -557,7 +621,7 @@ export function compileLowered(lowered: LowerResult, cluster: TargetCluster, opt
   const objects = unique
     .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") || a.metadata.name.localeCompare(b.metadata.name))
     .map((object) => ({ object, path: outputPath(cluster.name, object) }));
-  return { cluster: cluster.name, objects, warnings: [...lowered.warnings, ...ctx.warnings], errors: [...clashes, ...validateObjects(objects)], lowered };
+  return { cluster: cluster.name, objects, warnings: [...lowered.warnings, ...ctx.warnings], inexact: ctx.inexact, errors: [...clashes, ...validateObjects(objects)], lowered, target: cluster };
 }
 
 /**

@@ -318,7 +318,7 @@ export function lowerDocuments(docs: readonly LocatedDocument[], cluster: Target
         subject: workloadSelectorOf(doc.spec.subject),
         policyTypes: { ingress: true, egress: true },
         rules,
-        ...(doc.kind === "Exception" ? { expiresAt: doc.spec.expiresAt } : {}),
+        ...(doc.kind === "Exception" ? { ...(doc.spec.startsAt ? { startsAt: doc.spec.startsAt } : {}), expiresAt: doc.spec.expiresAt } : {}),
         ...(doc.spec.scope ? { scope: { ...doc.spec.scope } } : {}),
         ref: src,
       });

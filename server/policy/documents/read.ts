@@ -38,6 +38,11 @@ export function docProblem(doc: Pick<LocatedDocument<unknown>, "file" | "locate"
   return new PolicyInputError({ file: doc.file ?? "<memory>", line: p.line, column: p.column, path: formatPath(path), message, severity });
 }
 
+export interface DocumentReadOptions {
+  /** Skip objects of another apiVersion (Kubernetes objects beside the documents) instead of refusing them. */
+  skipForeign?: boolean;
+}
+
 function readObject(obj: RawObject, errors: PolicyInputError[]): AnyDocument | null {
   const problem = (path: PathSeg[], message: string) => {
     const p = obj.locate(path);
@@ -61,7 +66,7 @@ function readObject(obj: RawObject, errors: PolicyInputError[]): AnyDocument | n
 }
 
 /** Read Policyplane documents from in-memory YAML sources (pure: no file system). */
-export function readDocumentSources(sources: readonly DocumentSource[]): DocumentReadResult {
+export function readDocumentSources(sources: readonly DocumentSource[], options: DocumentReadOptions = {}): DocumentReadResult {
   const documents: LocatedDocument[] = [];
   const templates: LocatedDocument<TemplateDocument>[] = [];
   const errors: PolicyInputError[] = [];
@@ -70,6 +75,7 @@ export function readDocumentSources(sources: readonly DocumentSource[]): Documen
     const parsed = parseSource(source.file, source.text);
     errors.push(...parsed.errors);
     for (const obj of parsed.objects) {
+      if (options.skipForeign && (obj.value as { apiVersion?: unknown } | null)?.apiVersion !== API_VERSION) continue;
       const doc = readObject(obj, errors);
       if (!doc) continue;
       const key = `${doc.kind}/${doc.metadata.name}`;

@@ -4,6 +4,7 @@
 // errors (strict objects) so a typo never silently widens or narrows a policy.
 import { z } from "zod";
 import { exceptsOutside, parseCidr } from "../util/ip";
+import * as K from "../util/k8s-validation";
 
 export const API_VERSION = "policyplane.io/v1";
 
@@ -14,16 +15,9 @@ export const resourceName = z
   .max(63)
   .regex(dnsLabel, "must be a lowercase DNS label: a-z, 0-9 and '-', starting and ending with a letter or digit");
 
-// Kubernetes label keys: optional DNS-subdomain prefix, then a name of at most 63 characters.
-const labelKey = z
-  .string()
-  .regex(
-    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
-    "must be a Kubernetes label key such as app or app.kubernetes.io/name",
-  );
-const labelValue = z
-  .string()
-  .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, "must be a Kubernetes label value (at most 63 characters: letters, digits, '-', '_', '.')");
+// Kubernetes label keys (IsQualifiedName) and values (IsValidLabelValue).
+const labelKey = K.k8sString(K.qualifiedName);
+const labelValue = K.k8sString(K.labelValue);
 
 export const labelSelector = z.strictObject({
   matchLabels: z.record(labelKey, labelValue).optional(),
@@ -87,7 +81,8 @@ export const peer = z.union([
 ]);
 export type Peer = z.infer<typeof peer>;
 
-const portName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/, "must be a port number (1-65535) or a port name of at most 15 characters");
+// A container port's name (IsValidPortName, IANA_SVC_NAME), as NetworkPolicy and the CRDs take it.
+const portName = K.k8sString(K.portName);
 const portNumber = z.number().int().min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535");
 export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 
@@ -197,17 +192,25 @@ export const complianceConstraintDocument = z.strictObject({
 });
 export type ComplianceConstraintDocument = z.infer<typeof complianceConstraintDocument>;
 
-/** A time-boxed allow for a narrow flow. */
+/** A time-boxed allow for a narrow flow: it counts at an instant t iff startsAt ≤ t < expiresAt (to the millisecond). */
 export const exceptionDocument = z.strictObject({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal("Exception"),
   metadata,
-  spec: z.strictObject({
-    ...narrowFlow,
-    ports: z.array(portSpec).min(1, "an exception names the ports it opens"),
-    justification: z.string().min(10, "say why, in at least 10 characters"),
-    expiresAt: z.iso.datetime({ offset: true }),
-  }),
+  spec: z
+    .strictObject({
+      ...narrowFlow,
+      ports: z.array(portSpec).min(1, "an exception names the ports it opens"),
+      justification: z.string().min(10, "say why, in at least 10 characters"),
+      /** Optional: the instant the exception starts to count (default: it already does). */
+      startsAt: z.iso.datetime({ offset: true }).optional(),
+      expiresAt: z.iso.datetime({ offset: true }),
+    })
+    .superRefine((spec, ctx) => {
+      if (spec.startsAt !== undefined && Date.parse(spec.startsAt) >= Date.parse(spec.expiresAt)) {
+        ctx.addIssue({ code: "custom", path: ["startsAt"], message: `startsAt ${spec.startsAt} must be before expiresAt ${spec.expiresAt}` });
+      }
+    }),
 });
 export type ExceptionDocument = z.infer<typeof exceptionDocument>;
 

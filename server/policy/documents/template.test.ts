@@ -4,6 +4,7 @@ import { builtinTemplatesDir, readDocumentPaths } from "./fs";
 import { lowerDocuments } from "./lower";
 import { instantiateTemplate } from "./template";
 import { demoCluster } from "./__tests__/demo-cluster";
+import { TEMPLATE_VALUES } from "./__tests__/template-values";
 
 const builtin = readDocumentPaths([builtinTemplatesDir()]);
 const template = (name: string) => {
@@ -26,14 +27,7 @@ describe("templates", () => {
   });
 
   it("instantiates every built-in template into a valid Policy", () => {
-    const values: Record<string, Record<string, unknown>> = {
-      "dns-to-kube-dns": { tenant: "checkout", namespace: "checkout" },
-      "egress-to-critical-service": { tenant: "checkout", namespace: "checkout", app: "checkout-api", service: "payments/payments-api" },
-      "ingress-from-ingress-controller": { tenant: "checkout", namespace: "checkout", app: "checkout-web", port: 3000 },
-      "internet-egress-via-gateway": { tenant: "payments", namespace: "payments", app: "psp-adapter", hosts: ["api.stripe.com", "*.adyen.com"], gateway: "pci-egress" },
-      "namespace-default-deny": { tenant: "checkout", namespace: "checkout" },
-      "tenant-east-west-isolation": { tenant: "catalog" },
-    };
+    const values = TEMPLATE_VALUES;
     for (const t of builtin.templates) {
       const r = instantiateTemplate(t, values[t.document.metadata.name]!);
       expect(r.errors.map((e) => e.message)).toEqual([]);

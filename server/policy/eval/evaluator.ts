@@ -13,6 +13,9 @@ import {
   NS_NAME_LABEL,
   ADMIN_TIER_ORDER,
   PROTOCOLS,
+  PLATFORM_DEFAULT_ALL,
+  PLATFORM_DEFAULT_OFF,
+  platformDefaultCovers,
   refLabel,
   type AdminTier,
   type ClusterModel,
@@ -24,6 +27,7 @@ import {
   type NamedPort,
   type NodeInfo,
   type Peer,
+  type PlatformDefault,
   type PodInfo,
   type Policy,
   type PolicyRule,
@@ -39,8 +43,11 @@ import { describeRule, formatPortProtocol, formatPorts } from "../util/text";
 import { compileNamespaceMatch, compileSelector, dnsMatches, isKubeDns, type LabelPredicate } from "./selectors";
 
 export interface EvaluatorOptions {
-  /** Platform default when no layer decides: deny when true. Off for plain Kubernetes semantics. */
-  secureByDefault?: boolean;
+  /**
+   * The platform default when no layer decides: true = deny for every namespace, or the setting
+   * with its scope. Off (the default) for plain Kubernetes semantics.
+   */
+  secureByDefault?: boolean | PlatformDefault;
 }
 
 export type IdentityKind = "pod" | "node" | "external";
@@ -75,15 +82,17 @@ export interface CRule {
   peers: PeerFn[] | null;
   ports: PortFn[] | null;
   /**
-   * The last exception epoch at which the rule counts (see Evaluator.epochAt): its expiry's index
-   * among the sorted expiries, Infinity without expiry, -1 for an unreadable one (never counts).
+   * The exception epochs (see Evaluator.epochAt) in which the rule counts: from one past its start's
+   * index among the sorted boundaries (0 without start) to its expiry's index (Infinity without expiry).
+   * An unreadable instant makes an empty window (never counts).
    */
+  activeFrom: number;
   activeUntil: number;
 }
 
-/** @internal Whether a compiled rule counts at an exception epoch (only exceptions expire). */
+/** @internal Whether a compiled rule counts at an exception epoch (only exceptions start and expire). */
 export function activeAt(r: CRule, epoch: number): boolean {
-  return r.activeUntil >= epoch;
+  return r.activeFrom <= epoch && epoch <= r.activeUntil;
 }
 
 export type PeerFn = (peer: Identity) => boolean;
@@ -99,6 +108,8 @@ export interface SubjectIndex {
   npDeny: CRule[];
   npAllow: CRule[];
   baseline: CRule[];
+  /** Whether the platform default denies in this direction for this identity (see PlatformDefault). */
+  defaultDeny: boolean;
 }
 
 /** @internal */
@@ -267,7 +278,7 @@ export interface PodEntry {
 export class Evaluator {
   readonly cluster: ClusterModel;
   readonly policySet: PolicySet;
-  readonly options: Required<EvaluatorOptions>;
+  readonly options: { readonly platformDefault: PlatformDefault };
 
   private readonly states: IdentityState[] = [];
   private readonly identityByKey = new Map<string, IdentityState>();
@@ -285,8 +296,8 @@ export class Evaluator {
   private readonly serviceIds = new Map<string, number>();
   private readonly apiserverIps = new Set<string>();
   private readonly dnsPatterns = new Set<string>();
-  /** Sorted distinct exception expiry instants (ms); a flow's epoch is how many have passed. */
-  private readonly expiries: number[];
+  /** Sorted distinct exception start and expiry instants (ms); a flow's epoch is how many have passed. */
+  private readonly boundaries: number[];
   private readonly epochs: number;
   private readonly workloadPods = new Map<string, PodEntry[]>();
   /** Pod label keys that take part in the identity key (see selectedPodLabelKeys). */
@@ -299,7 +310,8 @@ export class Evaluator {
   constructor(cluster: ClusterModel, policySet: PolicySet, options: EvaluatorOptions = {}) {
     this.cluster = cluster;
     this.policySet = policySet;
-    this.options = { secureByDefault: options.secureByDefault ?? false };
+    const sbd = options.secureByDefault ?? false;
+    this.options = { platformDefault: sbd === true ? PLATFORM_DEFAULT_ALL : sbd === false ? PLATFORM_DEFAULT_OFF : sbd };
     for (const ns of cluster.namespaces) this.nsLabels.set(ns.name, { [NS_NAME_LABEL]: ns.name, ...ns.labels });
     for (const n of cluster.nodes) {
       this.nodeByName.set(n.name, n);
@@ -308,8 +320,9 @@ export class Evaluator {
     for (const ext of cluster.externals) {
       if (ext.kind === "dns") for (const ip of ext.ips ?? []) this.dnsNamesByIp.set(ip, [...(this.dnsNamesByIp.get(ip) ?? []), ext.name]);
     }
-    this.expiries = [...new Set(policySet.policies.filter((p) => p.layer === "exception" && p.expiresAt).map((p) => Date.parse(p.expiresAt!)))].filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
-    this.epochs = this.expiries.length + 1;
+    const instants = policySet.policies.filter((p) => p.layer === "exception").flatMap((p) => [p.startsAt, p.expiresAt].filter((t): t is string => t !== undefined).map((t) => Date.parse(t)));
+    this.boundaries = [...new Set(instants)].filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
+    this.epochs = this.boundaries.length + 1;
     this.podLabelKeys = selectedPodLabelKeys(policySet.policies);
 
     // Register every ipBlock / service / dns peer first: identities record which ones match them.
@@ -439,7 +452,9 @@ export class Evaluator {
   private newState(key: string, identity: Omit<Identity, "id">): IdentityState {
     const existing = this.identityByKey.get(key);
     if (existing) return existing;
-    const emptyIndex = (): SubjectIndex => ({ constraint: [], exception: [], admin: [], npPolicies: [], npDeny: [], npAllow: [], baseline: [] });
+    // Host-network pods, nodes and externals are no policy subjects: the platform default never applies to them.
+    const defaultDeny = identity.kind === "pod" && !identity.hostNetwork && platformDefaultCovers(this.options.platformDefault, identity.namespace!);
+    const emptyIndex = (): SubjectIndex => ({ constraint: [], exception: [], admin: [], npPolicies: [], npDeny: [], npAllow: [], baseline: [], defaultDeny });
     const st: IdentityState = { identity: { ...identity, id: this.states.length }, egress: emptyIndex(), ingress: emptyIndex() };
     this.states.push(st);
     this.identityByKey.set(key, st);
@@ -492,8 +507,12 @@ export class Evaluator {
   }
 
   private compilePolicy(policy: Policy): { policy: Policy; rules: CRule[] } {
-    // Expiry instants are parsed once, here: a decision compares epoch numbers.
-    const activeUntil = !policy.expiresAt ? Infinity : this.expiries.indexOf(Date.parse(policy.expiresAt));
+    // Start and expiry instants are parsed once, here: a decision compares epoch numbers.
+    const from = policy.startsAt === undefined ? -1 : this.boundaries.indexOf(Date.parse(policy.startsAt));
+    const until = policy.expiresAt === undefined ? Infinity : this.boundaries.indexOf(Date.parse(policy.expiresAt));
+    const unreadable = (policy.startsAt !== undefined && from < 0) || until < 0;
+    const activeFrom = unreadable ? Infinity : from + 1;
+    const activeUntil = unreadable ? -1 : until;
     return {
       policy,
       rules: policy.rules.map((rule) => ({
@@ -501,6 +520,7 @@ export class Evaluator {
         policy,
         peers: rule.peers ? rule.peers.map((p) => this.compilePeer(p, policy)) : null,
         ports: rule.ports ? rule.ports.map((p) => compilePort(p)) : null,
+        activeFrom,
         activeUntil,
       })),
     };
@@ -681,14 +701,14 @@ export class Evaluator {
   // -------------------------------------------------------------------------
   // Decisions
 
-  /** How many exception expiries have passed at an instant (ms; default now). */
+  /** How many exception starts and expiries have passed at an instant (ms; default now). */
   private epochOf(time: string | Date | number | undefined): number {
-    if (this.expiries.length === 0) return 0;
+    if (this.boundaries.length === 0) return 0;
     const t = time === undefined ? Date.now() : typeof time === "number" ? time : typeof time === "string" ? Date.parse(time) : time.getTime();
     // NaN passes no expiry, so it would count every exception as active (decide() reports it as a FlowError first).
     if (Number.isNaN(t)) throw new RangeError(`not a time: ${JSON.stringify(String(time))}`);
     let n = 0;
-    while (n < this.expiries.length && this.expiries[n]! <= t) n++;
+    while (n < this.boundaries.length && this.boundaries[n]! <= t) n++;
     return n;
   }
 
@@ -749,14 +769,20 @@ export class Evaluator {
     return { egress: st.egress, ingress: st.ingress };
   }
 
-  /** True when some exception expires, so a flow without a time is decided by the wall clock. */
+  /** True when some exception starts or expires, so a flow without a time is decided by the wall clock. */
   get timeDependent(): boolean {
     return this.epochs > 1;
   }
 
-  /** The exception epoch of an instant (index into sorted expiries). */
+  /** The exception epoch of an instant (index into sorted boundaries). */
   epochAt(time?: string | Date): number {
     return this.epochOf(time);
+  }
+
+  /** The first exception start or expiry after `now` (ms since epoch; Infinity when none): decisions may change then. */
+  nextBoundary(now: number): number {
+    for (const t of this.boundaries) if (t > now) return t;
+    return Number.POSITIVE_INFINITY;
   }
 
   /** Numeric ports named in rules (port, endPort), used to probe "other" ports in reachability. */
@@ -878,7 +904,7 @@ export class Evaluator {
       const a = r.rule.action === "deny" ? "deny" : "allow";
       return new LazyDirection(dir, true, a, pass, "rule", r);
     }
-    return new LazyDirection(dir, true, this.options.secureByDefault ? "deny" : "allow", pass, "default", null);
+    return new LazyDirection(dir, true, idx.defaultDeny ? "deny" : "allow", pass, "default", null);
   }
 
   /** @internal The closest allow rule of a denied flow (see NearestAllow); LazyDecision asks on first read. */

@@ -37,5 +37,32 @@ describe("reachability grouped by namespace and streamed", () => {
       expect(ns.nodes.filter((n) => n.kind === "namespace").map((n) => n.id)).toEqual([...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace!))].sort());
       expect(new Map(ns.edges.map((e) => [key(e), e]))).toEqual(new Map([...streamReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace" }).edges].map((e) => [key(e), e])));
     });
+
+    it(`counts behind each namespace edge exactly the workload paths it folds: ${name}`, () => {
+      const workloads = computeReachability(evaluatorFor(texts), { rationale: false });
+      const ns = computeReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace", pairs: true });
+      const group = (id: string) => (id.startsWith("external/") ? id : id.split("/")[0]!);
+      const counts = new Map<string, number>();
+      for (const e of workloads.edges) counts.set(`${group(e.from)}→${group(e.to)}`, (counts.get(`${group(e.from)}→${group(e.to)}`) ?? 0) + 1);
+      expect(new Map(ns.edges.map((e) => [key(e), e.pairs]))).toEqual(counts);
+    });
+
+    it(`opens one namespace: its workloads' edges in detail, every other namespace folded, nothing that does not touch it: ${name}`, () => {
+      const workloads = computeReachability(evaluatorFor(texts), { rationale: false });
+      const namespaces = [...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace!))].sort();
+      for (const open of namespaces) {
+        const island = computeReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace", workloadsIn: [open], touching: open, pairs: true });
+        const inOpen = (id: string) => id.startsWith(`${open}/`);
+        const fold = (id: string) => (id.startsWith("external/") || inOpen(id) ? id : id.split("/")[0]!);
+        const expected = new Map<string, { ports: Set<string>; pairs: number }>();
+        for (const e of workloads.edges) {
+          if (!inOpen(e.from) && !inOpen(e.to)) continue;
+          const k = `${fold(e.from)}→${fold(e.to)}`;
+          const prev = expected.get(k);
+          expected.set(k, { ports: new Set([...(prev?.ports ?? []), ...e.ports]), pairs: (prev?.pairs ?? 0) + 1 });
+        }
+        expect(new Map(island.edges.map((e) => [key(e), { ports: new Set(e.ports), pairs: e.pairs }]))).toEqual(expected);
+      }
+    });
   }
 });

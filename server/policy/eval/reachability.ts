@@ -32,6 +32,12 @@ export interface ReachabilityEdge {
   rationale: string;
   /** With `witnesses: true`: per port label, a source and destination identity the engine allows on it. */
   witnesses?: Record<string, ReachabilityWitness>;
+  /**
+   * With `pairs: true`: how many (source workload, destination workload) pairs the edge stands
+   * for (an external destination counts as one). A workload whose pods differ in labels counts
+   * once per allowed identity pair.
+   */
+  pairs?: number;
 }
 
 /** An identity pair that is allowed: the proof behind one port of an aggregated edge. */
@@ -61,6 +67,12 @@ export interface ReachabilityOptions {
    * workload may differ (labels), so only such a pair explains why the edge exists.
    */
   witnesses?: boolean;
+  /** Count the workload pairs behind each edge (default false): aggregated views without the pairs themselves. */
+  pairs?: boolean;
+  /** With `groupBy: "namespace"`: the pods of these namespaces are still grouped by workload (islands opened in the console). */
+  workloadsIn?: readonly string[];
+  /** Only the edges with an endpoint among this namespace's pods: the cost is then that of its identities, not of the whole cluster. */
+  touching?: string;
 }
 
 type Bits = Uint32Array;
@@ -84,23 +96,31 @@ const PROTOS: Protocol[] = ["TCP", "UDP", "SCTP"];
  */
 function prepare(ev: Evaluator, options: ReachabilityOptions) {
   const epoch = ev.epochAt(options.time);
-  const byNamespace = options.groupBy === "namespace";
+  const detailed = new Set(options.workloadsIn ?? []);
+  const byNamespace = (ns: string) => options.groupBy === "namespace" && !detailed.has(ns);
 
   // Endpoints: every pod identity plus representative external destinations.
   const endpointIds: number[] = [];
   const seen = new Set<number>();
   const workloadsOf = new Map<number, Map<string, ReachabilityNode>>();
   const nodes = new Map<string, ReachabilityNode>();
+  // Distinct workloads per identity (for pair counts).
+  const workloadsPerIdentity = new Map<number, Set<string>>();
   for (const { pod, identity } of ev.podEntries) {
     if (!seen.has(identity.id)) {
       seen.add(identity.id);
       endpointIds.push(identity.id);
     }
     const w = pod.workload ?? { kind: "Pod", name: pod.name };
-    const nodeId = byNamespace ? pod.namespace : `${pod.namespace}/${w.kind}/${w.name}`;
+    const workloadId = `${pod.namespace}/${w.kind}/${w.name}`;
+    let ws = workloadsPerIdentity.get(identity.id);
+    if (!ws) workloadsPerIdentity.set(identity.id, (ws = new Set()));
+    ws.add(workloadId);
+    const grouped = byNamespace(pod.namespace);
+    const nodeId = grouped ? pod.namespace : workloadId;
     let node = nodes.get(nodeId);
     if (!node) {
-      node = byNamespace ? { id: nodeId, kind: "namespace", namespace: pod.namespace, name: pod.namespace, pods: 0 } : { id: nodeId, kind: "workload", namespace: pod.namespace, name: w.name, workloadKind: w.kind, pods: 0 };
+      node = grouped ? { id: nodeId, kind: "namespace", namespace: pod.namespace, name: pod.namespace, pods: 0 } : { id: nodeId, kind: "workload", namespace: pod.namespace, name: w.name, workloadKind: w.kind, pods: 0 };
       nodes.set(nodeId, node);
     }
     node.pods = (node.pods ?? 0) + 1;
@@ -259,7 +279,7 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
   const directionBits = (subject: Identity, idx: SubjectIndex, dir: "egress" | "ingress", probe: Probe): Bits => {
     const applies = subject.kind === "pod" && !subject.hostNetwork;
     if (!applies) return ALL;
-    if (idx.admin.length === 0 && idx.npPolicies.length === 0 && idx.npDeny.length === 0 && idx.baseline.length === 0 && !ev.options.secureByDefault) return ALL;
+    if (idx.admin.length === 0 && idx.npPolicies.length === 0 && idx.npDeny.length === 0 && idx.baseline.length === 0 && !idx.defaultDeny) return ALL;
     const allow = new Uint32Array(words);
     const undecided = new Uint32Array(ALL);
     const passed = new Uint32Array(words);
@@ -293,7 +313,7 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
         rem[w]! &= ~m;
       }
     }
-    if (!ev.options.secureByDefault) for (let w = 0; w < words; w++) allow[w]! |= rem[w]!;
+    if (!idx.defaultDeny) for (let w = 0; w < words; w++) allow[w]! |= rem[w]!;
     return allow;
   };
   /** Peers matched by any (active) rule of a flow-level list: constraints or exceptions. */
@@ -330,7 +350,7 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
   // Sources are enumerated from the ingress bitset (sparse under default deny) unless some
   // source could be let through by an egress-side exception.
   const anyEgressException = ids.some((s) => ev.subjectIndex(s.id).egress.exception.length > 0);
-  const incoming = (di: number, visit: (si: number, probe: Probe) => void): void => {
+  const incoming = (di: number, visit: (si: number, probe: Probe) => void, sources?: Bits): void => {
     const d = ids[di]!;
     const dIdx = ev.subjectIndex(d.id).ingress;
     for (const probe of probesOf(d)) {
@@ -345,11 +365,11 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
         if (has(e.exception, di) || has(ingX, si) || (has(ing, si) && has(e.allow, di))) visit(si, probe);
       };
       if (anyEgressException) {
-        for (let si = 0; si < n; si++) consider(si);
+        for (let si = 0; si < n; si++) if (!sources || has(sources, si)) consider(si);
         continue;
       }
       for (let w = 0; w < words; w++) {
-        let bits = ing[w]! | (ingX ? ingX[w]! : 0);
+        let bits = (ing[w]! | (ingX ? ingX[w]! : 0)) & (sources ? sources[w]! : 0xffffffff);
         while (bits !== 0) {
           const low = bits & -bits;
           const si = (w << 5) + (31 - Math.clz32(low));
@@ -359,17 +379,31 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
       }
     }
   };
-  return { ids, n, nodes, groupsOf: workloadsOf, incoming };
+  /** Workloads an identity stands for in a pair count (an external destination is one). */
+  const weight = (id: Identity): number => workloadsPerIdentity.get(id.id)?.size ?? 1;
+  /** The endpoints among the pods of one namespace, as a bitset. */
+  const podsIn = (namespace: string): Bits => {
+    const b = new Uint32Array(words);
+    ids.forEach((id, i) => {
+      if (id.kind === "pod" && id.namespace === namespace) b[i >>> 5]! |= 1 << (i & 31);
+    });
+    return b;
+  };
+  return { ids, n, nodes, groupsOf: workloadsOf, incoming, weight, podsIn, has };
 }
 
 const portLabel = (probe: Probe): string => (probe.other ? `*/${probe.protocol}` : formatPortProtocol(probe.port, probe.protocol));
 
 export function computeReachability(ev: Evaluator, options: ReachabilityOptions = {}): ReachabilityGraph {
   const t0 = performance.now();
-  const { ids, n, nodes, groupsOf, incoming } = prepare(ev, options);
+  const { ids, n, nodes, groupsOf, incoming, weight, podsIn, has } = prepare(ev, options);
   const wantWitnesses = options.witnesses ?? false;
+  const wantPairs = options.pairs ?? false;
   const index = new Map<ReachabilityNode, number>([...nodes.values()].map((node, i) => [node, i]));
-  const edgeKeys = new Map<number, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe }; witnesses?: Record<string, ReachabilityWitness> }>();
+  const edgeKeys = new Map<number, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe }; witnesses?: Record<string, ReachabilityWitness>; pairs: number }>();
+  // Per source identity, the destination identity (+1) it was last counted with: a pair counts once over all probes.
+  const pairSeen = new Int32Array(wantPairs ? n : 0);
+  const focus = options.touching === undefined ? null : podsIn(options.touching);
   // Within one (destination, probe), a source group is added once, however many of its identities reach it.
   const seen = new Int32Array(nodes.size);
   let tick = 0;
@@ -379,6 +413,8 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     const toNodes = groupsOf.get(d.id);
     if (!toNodes) continue;
     lastProbe = null;
+    // Outside the focus namespace, only sources inside it make an edge that touches it.
+    const sources = focus && !has(focus, di) ? focus : undefined;
     incoming(di, (si, probe) => {
       if (probe !== lastProbe) {
         lastProbe = probe;
@@ -396,12 +432,21 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
           if (from === to && from.kind === "external") continue;
           const k = fi * nodes.size + index.get(to)!;
           let edge = edgeKeys.get(k);
-          if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe }, ...(wantWitnesses ? { witnesses: {} } : {}) }));
+          if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe }, ...(wantWitnesses ? { witnesses: {} } : {}), pairs: 0 }));
           if (edge.witnesses && !edge.ports.has(label)) edge.witnesses[label] = { src: s, dst: d };
           edge.ports.add(label);
         }
       }
-    });
+      if (wantPairs && pairSeen[si] !== di + 1) {
+        pairSeen[si] = di + 1;
+        // A workload node is one workload; a namespace node stands for every workload of the identity.
+        for (const from of fromNodes.values())
+          for (const to of toNodes.values()) {
+            const edge = edgeKeys.get(index.get(from)! * nodes.size + index.get(to)!);
+            if (edge) edge.pairs += (from.kind === "workload" ? 1 : weight(s)) * (to.kind === "workload" ? 1 : weight(d));
+          }
+      }
+    }, sources);
   }
 
   const wantRationale = options.rationale ?? true;
@@ -409,7 +454,7 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
   for (const e of edgeKeys.values()) {
     // Uncached: one decision per edge would otherwise stay in the evaluator's cache for good.
     const rationale = wantRationale ? formatDecisionPath(ev.decideUncached(e.first.s, e.first.d, e.first.probe.port, e.first.probe.protocol, options.time)) : "";
-    edges.push({ from: e.from.id, to: e.to.id, ports: [...e.ports].sort(comparePorts), rationale, ...(e.witnesses ? { witnesses: e.witnesses } : {}) });
+    edges.push({ from: e.from.id, to: e.to.id, ports: [...e.ports].sort(comparePorts), rationale, ...(e.witnesses ? { witnesses: e.witnesses } : {}), ...(wantPairs ? { pairs: e.pairs } : {}) });
   }
   edges.sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : a.to > b.to ? 1 : 0) : a.from < b.from ? -1 : 1));
   return {

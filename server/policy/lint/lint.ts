@@ -17,6 +17,9 @@
  * | one-sided-allow         | warning  | a namespace-tier allow whose other end denies the flow (e.g. an ingress |
  * |                         |          | allow whose sources may not egress there), checked by evaluating it     |
  * | lowering                | warning  | what lowering for a cluster reported (unknown service, gateway, …)     |
+ * | compile-disagreement    | error    | the objects compiled for a cluster (either target), under plain        |
+ * |                         |          | Kubernetes semantics, decide a flow unlike the platform (compile --verify) |
+ * | not-expressible         | info     | flows a target cannot express exactly, per cluster and target          |
  */
 import { compareDecisionOrder, createEvaluator, type Evaluator } from "../eval/evaluator";
 import { compileWorkloadSelector, dnsMatches, isEmptySelector, isKubeDns } from "../eval/selectors";
@@ -24,14 +27,16 @@ import { cidrContainsCidr, parseCidr } from "../util/ip";
 import { formatPortProtocol } from "../util/text";
 import type { LabelSelector, Labels, NamedPort, NamespaceMatch, PortMatch } from "../model";
 import { appliesTo, decisionOrderOf, lowerDocuments, portMatchOf, workloadSelectorOf, TENANT_LABEL, type LowerResult, type TargetCluster } from "../documents/lower";
-import { NS_NAME_LABEL } from "../model";
+import { NS_NAME_LABEL, type PlatformDefault } from "../model";
+import { COMPILE_TARGETS, compileLowered } from "../compile/compile";
+import { formatVerifyFinding, verifyCompiled, type VerifyFinding } from "../compile/verify";
 import type { LocatedDocument } from "../documents/read";
 import type { PathSeg } from "../read/yaml";
 import { formatPath } from "../read/yaml";
 import { ADMIN_TIERS, type Peer as DocPeer, type PolicyDocument, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "../documents/schema";
 
 export type FindingSeverity = "error" | "warning" | "info";
-export type FindingId = "no-match" | "shadowed" | "broad-allow" | "constraint-conflict" | "tenant-no-default-deny" | "label-taxonomy" | "one-sided-allow" | "lowering";
+export type FindingId = "no-match" | "shadowed" | "broad-allow" | "constraint-conflict" | "tenant-no-default-deny" | "label-taxonomy" | "one-sided-allow" | "lowering" | "compile-disagreement" | "not-expressible";
 
 export interface Finding {
   id: FindingId;
@@ -59,9 +64,22 @@ export interface LintInput {
   /** The inventory: the clusters the documents are rolled out to. */
   clusters?: readonly TargetCluster[];
   taxonomy?: LabelTaxonomy;
-  /** Evaluate one-sided allows with the platform's secure-by-default deny (default: off, plain Kubernetes). */
-  secureByDefault?: boolean;
+  /**
+   * The platform default (true: on for every namespace, or the setting with its scope): one-sided
+   * allows are judged with it, and the compile check renders and decides with it. Default: off.
+   */
+  secureByDefault?: boolean | PlatformDefault;
+  /**
+   * Compile for every cluster and both targets and compare with the platform's decisions (the core
+   * of compile --verify). Off by default: it costs about a second per cluster on the demo inventory.
+   */
+  compileCheck?: boolean;
+  /** The instant the compile check decides at (exception windows); default now. */
+  time?: string | Date;
 }
+
+/** Examples of flows a compile-check finding names. */
+const EXAMPLES = 3;
 
 export const SEVERITY_ORDER: readonly FindingSeverity[] = ["error", "warning", "info"];
 
@@ -84,7 +102,7 @@ interface ClusterView {
   lowered: LowerResult;
 }
 
-function viewOf(cluster: TargetCluster, docs: readonly LocatedDocument[], secureByDefault: boolean): ClusterView {
+function viewOf(cluster: TargetCluster, docs: readonly LocatedDocument[], secureByDefault: boolean | PlatformDefault): ClusterView {
   const lowered = lowerDocuments(docs, cluster);
   // The evaluator materialises workload templates into pods; reuse it rather than repeating that.
   const evaluator = createEvaluator(cluster.model, lowered.policies, { secureByDefault });
@@ -433,6 +451,32 @@ export function lint(input: LintInput): Finding[] {
         const other = r.direction === "ingress" ? "sources may not send" : "destinations do not accept";
         finding(d, "one-sided-allow", "warning", [...r.path, "peers", i], `this ${r.direction} allow lets nothing through: its ${other} any of the flows it allows (e.g. ${example}); add the matching ${r.direction === "ingress" ? "egress" : "ingress"} rule on the other side`, r.index);
       });
+    }
+  }
+
+  // compile-disagreement / not-expressible: what each cluster would enforce against what the platform decides.
+  if (input.compileCheck) {
+    const platformDefault: PlatformDefault = input.secureByDefault === true ? { enabled: true, excludeNamespaces: [] } : input.secureByDefault ? input.secureByDefault : { enabled: false, excludeNamespaces: [] };
+    const time = input.time ?? new Date();
+    const byId = new Map(docs.map((d) => [idOf(d), d]));
+    const examples = (list: readonly VerifyFinding[]) => `${list.slice(0, EXAMPLES).map(formatVerifyFinding).join("; ")}${list.length > EXAMPLES ? `; and ${list.length - EXAMPLES} more` : ""}`;
+    for (const v of views) {
+      for (const target of COMPILE_TARGETS) {
+        const compiled = compileLowered(v.lowered, v.cluster, { target, now: time, platformDefault });
+        if (compiled.errors.length > 0) continue; // the compile's own errors are reported where it runs
+        const verified = verifyCompiled(compiled, { target, platformDefault, time, listNotExpressible: false });
+        const byDoc = new Map<string, VerifyFinding[]>();
+        for (const f of verified.disagreements) {
+          const k = f.decidedBy.find((id) => byId.has(id)) ?? "";
+          byDoc.set(k, [...(byDoc.get(k) ?? []), f]);
+        }
+        for (const [id, list] of byDoc) {
+          finding(byId.get(id), "compile-disagreement", "error", id ? ["spec"] : [], `the objects compiled for cluster ${v.cluster.name} (target ${target}) would decide ${list.length} flow(s) unlike the platform, so the cluster would not enforce what the console shows: ${examples(list)}`);
+        }
+        if (verified.notExpressible.length > 0) {
+          finding(undefined, "not-expressible", "info", [], `${verified.notExpressible.length} flow(s) in cluster ${v.cluster.name} cannot be expressed exactly by target ${target}: ${examples(verified.notExpressible)}`);
+        }
+      }
     }
   }
 

@@ -36,6 +36,16 @@ describe("one wording for validation problems, in manifests and in Policyplane d
     ]);
   });
 
+  it("checks Kubernetes fields of documents with the API server's rules, so what compiles is accepted (port names IANA_SVC_NAME, label keys qualified names)", () => {
+    const text = document("  subject: {podSelector: {matchLabels: {'bad key': x}}}\n  rules: [{direction: ingress, peers: [{entity: world}], ports: [{port: '8080'}, {port: a--b}]}]\n");
+    const errors = readDocumentSources([{ file: "d.yaml", text }]).errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.detail}`);
+    expect(errors).toEqual([
+      "6:41 spec.subject.podSelector.matchLabels.bad key: \"bad key\": name part must consist of letters, digits, '-', '_' or '.', and must start and end with a letter or digit (e.g. 'MyName', 'my.name', '123-abc')",
+      "7:67 spec.rules[0].ports[0].port: \"8080\": must contain at least one letter (IANA_SVC_NAME)",
+      "7:83 spec.rules[0].ports[1].port: \"a--b\": must not contain consecutive hyphens (IANA_SVC_NAME)",
+    ]);
+  });
+
   it("formats issues as one line each, with the field path", () => {
     const r = z.strictObject({ a: z.array(z.string()).min(1), b: z.number().max(3) }).safeParse({ a: [], b: 4, c: 1 }, { reportInput: true });
     expect(r.success ? [] : formatIssues(r.error.issues, ["spec"])).toEqual(["spec.a: expected at least 1 item(s)", "spec.b: expected at most 3", 'spec.c: unknown field "c"']);

@@ -59,6 +59,10 @@ export function explainIssues(issues: readonly Issue[], base: readonly PathSeg[]
         out.push({ path, message: `expected ${values.length === 1 ? values[0] : `one of ${values.join(", ")}`}, got ${describeInput(inputOf(iss))}` });
         break;
       }
+      case "invalid_key":
+        // A record key that fails its schema (a label key): say why, at the key.
+        out.push(...explainIssues(iss.issues, path));
+        break;
       case "too_small":
       case "too_big":
         out.push({ path, message: sizeMessage(iss) });

@@ -29,6 +29,7 @@ import { PolicyInputError } from "../errors";
 import { formatPath, parseSource, type PathSeg, type RawObject } from "./yaml";
 import { explainIssues } from "./issues";
 import * as S from "./schemas";
+import { anpAdvisories, cnpAdvisories, selectorAdvisories, type Advisory } from "./advisories";
 
 export interface ManifestSource {
   file: string;
@@ -44,13 +45,19 @@ export interface ReadResult {
   objectCount: number;
 }
 
-type RawSelector = z.infer<typeof S.labelSelector>;
+type RawSelector = z.infer<typeof S.crdLabelSelector>;
+
+/** A requirement no selector can be built from (a CRD accepts it: see ./advisories.ts) matches nothing: `In` with no values. */
+function toRequirement(r: { key: string; operator: string; values?: readonly string[] | null }): LabelSelectorRequirement {
+  if (S.requirementProblem(r)) return { key: r.key, operator: "In", values: [] };
+  return { key: r.key, operator: r.operator as LabelSelectorRequirement["operator"], values: [...(r.values ?? [])] };
+}
 
 export function toSelector(raw: RawSelector | null | undefined): LabelSelector {
   if (!raw) return MATCH_ALL;
   return {
     matchLabels: { ...(raw.matchLabels ?? {}) },
-    matchExpressions: (raw.matchExpressions ?? []).map((r) => ({ key: r.key, operator: r.operator, values: [...(r.values ?? [])] })),
+    matchExpressions: (raw.matchExpressions ?? []).map(toRequirement),
   };
 }
 
@@ -72,6 +79,10 @@ function validate<T extends z.ZodType>(ctx: Ctx, schema: T): z.infer<T> | null {
   if (r.success) return r.data;
   for (const e of explainIssues(r.error.issues)) ctx.errors.push(at(ctx, e.path, e.message));
   return null;
+}
+
+function advise(ctx: Ctx, advisories: readonly Advisory[]): void {
+  for (const a of advisories) ctx.warnings.push(at(ctx, a.path, a.message, "warning"));
 }
 
 function ref(ctx: Ctx, kind: string, apiVersion: string, name: string, namespace?: string, version?: string | null): SourceRef {
@@ -239,9 +250,9 @@ interface RawAnpPeer {
   domainNames?: string[] | null;
 }
 interface RawAnpPort {
-  portNumber?: { protocol?: Protocol | null; port: number } | null;
+  portNumber?: { protocol?: string | null; port: number } | null;
   namedPort?: string | null;
-  portRange?: { protocol?: Protocol | null; start: number; end: number } | null;
+  portRange?: { protocol?: string | null; start: number; end: number } | null;
 }
 
 function anpSubject(s: RawSubject | S.RawClusterNetworkPolicy["spec"]["subject"]): { namespaces: NamespaceMatch; pods: LabelSelector } {
@@ -258,9 +269,17 @@ function anpPeers(p: RawAnpPeer): Peer[] {
   return [];
 }
 
+/** A protocol the CRD accepts but nothing matches on (./advisories.ts warns): the port matches nothing, like a name no container port has. */
+const NO_PORT: PortMatch = { kind: "named", name: "" };
+const knownProtocol = (p: string | null | undefined): Protocol | null => (p == null ? "TCP" : (S.PROTOCOLS as readonly string[]).includes(p) ? (p as Protocol) : null);
+
 function anpPort(p: RawAnpPort): PortMatch {
-  if (p.portNumber) return { kind: "number", protocol: p.portNumber.protocol ?? "TCP", port: p.portNumber.port };
-  if (p.portRange) return { kind: "number", protocol: p.portRange.protocol ?? "TCP", port: p.portRange.start, endPort: p.portRange.end };
+  const spec = p.portNumber ?? p.portRange;
+  if (spec) {
+    const protocol = knownProtocol(spec.protocol);
+    if (!protocol) return NO_PORT;
+    return p.portNumber ? { kind: "number", protocol, port: p.portNumber.port } : { kind: "number", protocol, port: p.portRange!.start, endPort: p.portRange!.end };
+  }
   return { kind: "named", name: p.namedPort ?? "" };
 }
 
@@ -307,6 +326,7 @@ function anpRules(ctx: Ctx, src: SourceRef, spec: { ingress?: RawAnpRule[] | nul
 function readAnp(ctx: Ctx, out: Policy[], apiVersion: string, tier: AdminTier): void {
   const anp = validate(ctx, S.adminNetworkPolicy);
   if (!anp) return;
+  advise(ctx, [...anpAdvisories(anp.spec), ...selectorAdvisories(anp.spec, ["spec"])]);
   const src = ref(ctx, "AdminNetworkPolicy", apiVersion, anp.metadata.name, undefined, anp.metadata.resourceVersion);
   out.push({
     id: `AdminNetworkPolicy/${anp.metadata.name}`,
@@ -323,6 +343,7 @@ function readAnp(ctx: Ctx, out: Policy[], apiVersion: string, tier: AdminTier): 
 function readBanp(ctx: Ctx, out: Policy[], apiVersion: string): void {
   const banp = validate(ctx, S.baselineAdminNetworkPolicy);
   if (!banp) return;
+  advise(ctx, [...anpAdvisories(banp.spec), ...selectorAdvisories(banp.spec, ["spec"])]);
   const src = ref(ctx, "BaselineAdminNetworkPolicy", apiVersion, banp.metadata.name, undefined, banp.metadata.resourceVersion);
   out.push({
     id: `BaselineAdminNetworkPolicy/${banp.metadata.name}`,
@@ -338,6 +359,7 @@ function readBanp(ctx: Ctx, out: Policy[], apiVersion: string): void {
 function readCnp(ctx: Ctx, out: Policy[], apiVersion: string, tier: AdminTier): void {
   const cnp = validate(ctx, S.clusterNetworkPolicy);
   if (!cnp) return;
+  advise(ctx, [...cnpAdvisories(cnp.spec), ...selectorAdvisories(cnp.spec, ["spec"])]);
   const src = ref(ctx, "ClusterNetworkPolicy", apiVersion, cnp.metadata.name, undefined, cnp.metadata.resourceVersion);
   const admin = cnp.spec.tier === "Admin";
   out.push({
@@ -375,7 +397,8 @@ function ciliumSelector(raw: RawSelector | null | undefined, clusterWide: boolea
   for (const r of raw?.matchExpressions ?? []) {
     if (r.key.startsWith("reserved:")) return { sel: null, reserved: r.key };
     const k = strip(r.key);
-    const req = { operator: r.operator, values: [...(r.values ?? [])] };
+    const { operator, values } = toRequirement(r);
+    const req = { operator, values };
     if (k === CILIUM_NS) nsExpr.push({ key: NS_NAME_LABEL, ...req });
     else if (k.startsWith(CILIUM_NS_LABEL)) nsExpr.push({ key: k.slice(CILIUM_NS_LABEL.length), ...req });
     else podExpr.push({ key: k, ...req });
@@ -400,6 +423,7 @@ type CiliumEgress = NonNullable<S.RawCiliumRule["egress"]>[number];
 function readCilium(ctx: Ctx, out: Policy[], apiVersion: string, clusterWide: boolean): void {
   const cp = validate(ctx, S.ciliumPolicy);
   if (!cp) return;
+  advise(ctx, [...selectorAdvisories(cp.spec, ["spec"]), ...selectorAdvisories(cp.specs, ["specs"])]);
   const kind = clusterWide ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
   const namespace = clusterWide ? undefined : (cp.metadata.namespace ?? "default");
   const src = ref(ctx, kind, apiVersion, cp.metadata.name, namespace, cp.metadata.resourceVersion);
@@ -447,10 +471,13 @@ function readCilium(ctx: Ctx, out: Policy[], apiVersion: string, clusterWide: bo
           else ctx.warnings.push(at(ctx, rpath, `entity "${e}" is not modelled and matches nothing`, "warning"));
         }
         if ("toFQDNs" in r) {
-          for (const f of r.toFQDNs ?? []) {
+          (r.toFQDNs ?? []).forEach((f, j) => {
             hasL3 = true;
-            peers.push({ kind: "dns", pattern: (f.matchName ?? f.matchPattern ?? "").replace(/\.$/, "") });
-          }
+            const name = f.matchName ?? f.matchPattern;
+            // The CRD accepts an entry with neither or both; Cilium's agent does not.
+            if (name == null || (f.matchName != null && f.matchPattern != null)) ctx.warnings.push(at(ctx, [...rpath, "toFQDNs", j], "a toFQDNs entry needs exactly one of matchName and matchPattern; this one matches nothing", "warning"));
+            else peers.push({ kind: "dns", pattern: name.replace(/\.$/, "") });
+          });
         }
         if ("toServices" in r) {
           for (const s of r.toServices ?? []) {
@@ -530,6 +557,8 @@ const WORKLOAD_KINDS: Record<string, string[]> = {
 export interface ReadOptions {
   /** Admin tier that Kubernetes AdminNetworkPolicies / ClusterNetworkPolicies read from a cluster belong to (default "cluster"). */
   adminTier?: AdminTier;
+  /** Objects of these apiVersions are another reader's (Policyplane documents beside manifests): skipped without a warning. */
+  skipApiVersions?: readonly string[];
 }
 
 /** Read Kubernetes manifests from in-memory sources (pure: no file system). */
@@ -560,6 +589,7 @@ export function readManifestSources(sources: readonly ManifestSource[], options:
         errors.push(at(ctx, ["kind"], "expected kind (a string such as NetworkPolicy)"));
         continue;
       }
+      if (options.skipApiVersions?.includes(apiVersion)) continue;
       const wrongVersion = (expected: string) => errors.push(at(ctx, ["apiVersion"], `unsupported apiVersion ${JSON.stringify(apiVersion)} for ${kind}; expected ${expected}`));
       switch (kind) {
         case "Namespace": {

@@ -278,19 +278,22 @@ type LoadOptions = jsyaml.LoadOptions & { maxDepth?: number };
 
 class TooManyDocuments extends Error {}
 
-/** Where js-yaml opened a mapping or sequence (the offset before its leading space), kept on the value itself. */
-const OPENED = Symbol("yaml offset");
-const openedAt = (v: unknown): number | undefined => (v !== null && typeof v === "object" ? (v as { [OPENED]?: number })[OPENED] : undefined);
-
 interface FastParse {
   values: unknown[];
   /** Per document, where its root node was opened. */
   roots: number[];
+  /**
+   * Where js-yaml opened each mapping and sequence (the offset before its leading
+   * space). A side map rather than a property on the value: adding a property to
+   * every parsed object changed their shapes and cost a third of the parse.
+   */
+  opened: Map<object, number>;
 }
 
 function fastParse(text: string, limits: YamlLimits): FastParse {
   const stack: number[] = [];
   const roots: number[] = [];
+  const opened = new Map<object, number>();
   const options: LoadOptions = {
     schema: CORE,
     maxDepth: limits.maxDepth,
@@ -302,11 +305,10 @@ function fastParse(text: string, limits: YamlLimits): FastParse {
       }
       const at = stack.pop()!;
       const r: unknown = state.result;
-      // Non-enumerable: invisible to zod, JSON, spreads and equality checks.
-      if (r !== null && typeof r === "object") Object.defineProperty(r, OPENED, { value: at });
+      if (r !== null && typeof r === "object") opened.set(r, at);
     },
   };
-  return { values: jsyaml.loadAll(text, null, options), roots };
+  return { values: jsyaml.loadAll(text, null, options), roots, opened };
 }
 
 /** Skip separation (spaces, line breaks, comments) from where js-yaml opened a node to its first character. */
@@ -381,7 +383,7 @@ export function parseSource(file: string, text: string, limits: YamlLimits = YAM
     const locate = (path: readonly PathSeg[]): Located => {
       let cur: unknown = value;
       for (const seg of path) cur = cur !== null && typeof cur === "object" && Object.hasOwn(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined;
-      const at = openedAt(cur);
+      const at = cur !== null && typeof cur === "object" ? fast.opened.get(cur) : undefined;
       if (at !== undefined) return positionIn((starts ??= lineStarts(text)), nodeStart(text, at));
       const doc = slowDoc(rootOffset);
       return doc ? posOf(slowLines!, nodeAt(doc, path)?.node) : { line: 0, column: 0 };

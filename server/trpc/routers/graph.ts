@@ -16,8 +16,10 @@ export const graphRouter = router({
   view: protectedProcedure
     .input(z.object({ ...scope, cluster: scope.cluster.optional() }))
     .query(({ ctx, input }) => graphView(ctx, input.cluster ?? null, parseOverlay(input.overlay))),
-  /** The contents of one island, loaded when it is expanded. */
-  group: protectedProcedure.input(z.object({ ...scope, group: elementId })).query(({ ctx, input }) => graphGroup(ctx, input.cluster, parseOverlay(input.overlay), input.group)),
+  /** The contents of one island, loaded when it is expanded (`open`: the other opened islands, which a large cluster's namespaces draw their paths to in detail). */
+  group: protectedProcedure
+    .input(z.object({ ...scope, group: elementId, open: z.array(elementId).max(200).optional() }))
+    .query(({ ctx, input }) => graphGroup(ctx, input.cluster, parseOverlay(input.overlay), input.group, input.open)),
   /** The engine's rationale of one path, port by port. */
   edge: protectedProcedure.input(z.object({ ...scope, edge: elementId })).query(({ ctx, input }) => graphEdge(ctx, input.cluster, parseOverlay(input.overlay), input.edge)),
   /** A node's labels, the policies selecting it, and its paths. */

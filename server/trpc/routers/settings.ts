@@ -2,7 +2,10 @@ import { z } from "zod";
 import { COMMITTEE_FUNCTIONS, ROLES } from "@/db/schema";
 import { addMembership, createUser, deleteUser, listUsersWithMemberships, removeMembership } from "@/server/settings/users";
 import { createApiToken, listApiTokens, revokeApiToken } from "@/server/tokens/tokens";
-import { adminProcedure, router } from "../init";
+import { platformDefaultHistory, platformDefaultInForce } from "@/server/platform-default/get";
+import { updatePlatformDefaultInput } from "@/server/platform-default/schemas";
+import { updatePlatformDefault } from "@/server/platform-default/update";
+import { adminProcedure, protectedProcedure, router } from "../init";
 
 const id = z.string().min(1).max(100);
 
@@ -40,5 +43,8 @@ export const settingsRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => createApiToken(ctx.service, input)),
+  /** Everyone signed in may read the platform default: it decides what every cluster enforces. */
+  platformDefault: protectedProcedure.query(async ({ ctx }) => ({ current: await platformDefaultInForce(ctx.db), history: await platformDefaultHistory(ctx.db) })),
+  updatePlatformDefault: adminProcedure.input(updatePlatformDefaultInput).mutation(({ ctx, input }) => updatePlatformDefault({ ctx: ctx.service, input })),
   revokeToken: adminProcedure.input(z.object({ tokenId: z.uuid() })).mutation(({ ctx, input }) => revokeApiToken(ctx.service, input.tokenId)),
 });
