@@ -76,7 +76,8 @@ describe(`policyplane admin create as a process on an empty ${testDatabaseKind()
     const { DATABASE_URL: _url, PGLITE_DIR: _dir, ...rest } = process.env;
     if (testDatabaseKind() === "postgres") {
       const created = await createPostgresTestDatabase();
-      env = { ...rest, DATABASE_URL: created.url };
+      // As a real installation on PostgreSQL must: the audit key lives outside the database.
+      env = { ...rest, DATABASE_URL: created.url, AUDIT_KEY: "k".repeat(40) };
       open = () => openDatabase({ kind: "postgres", url: created.url });
       cleanup = created.drop;
     } else {
