@@ -1,7 +1,7 @@
 // One client factory for both databases: PGlite (embedded, a data folder owned
 // by exactly one process) or PostgreSQL when a postgres:// URL is given. Both
 // run the same drizzle migrations.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
@@ -32,7 +32,15 @@ export function databaseTarget(config: { DATABASE_URL?: string | undefined; DATA
   return { kind: "postgres", url: config.DATABASE_URL, ...(config.DATABASE_MIGRATION_URL ? { migrationUrl: config.DATABASE_MIGRATION_URL } : {}) };
 }
 
-export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+/** Beside this file; or, bundled into the CLI under node_modules/.cache, in the project's db/ folder above the bundle. */
+function migrationsFolder(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    for (const candidate of [path.join(dir, "migrations"), path.join(dir, "db", "migrations")]) if (existsSync(path.join(candidate, "meta", "_journal.json"))) return candidate;
+    if (path.dirname(dir) === dir) return path.join(here, "migrations");
+  }
+}
+export const MIGRATIONS_FOLDER = migrationsFolder();
 
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === "postgres") {

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/auth/sign-in-form";
-import { Logo } from "@/components/shell/logo";
+import { AuthPage } from "@/components/auth/auth-page";
 import { getRuntime } from "@/server/runtime";
 import { DEMO_PASSWORD, DEMO_USERS } from "@/server/seed/demo-data";
 import { demoUsersPresent } from "@/server/seed/demo";
@@ -9,7 +9,15 @@ import { requestContext } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage() {
+/** Why single sign-on sent the person back here (better-auth's error codes). */
+const SSO_ERRORS: Record<string, string> = {
+  account_not_linked:
+    "An account with this e-mail already exists. Sign in with its password, then link your single sign-on identity in Settings.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string | string[] }> }) {
+  const { error } = await searchParams;
+  const ssoError = typeof error === "string" ? (SSO_ERRORS[error] ?? "Single sign-on did not complete. Try again, or ask an admin.") : null;
   const ctx = await requestContext();
   if (ctx.actor) redirect("/overview");
   const runtime = await getRuntime();
@@ -25,17 +33,8 @@ export default async function SignInPage() {
   const sso = runtime.env.OIDC_DISCOVERY_URL ? { id: runtime.env.OIDC_PROVIDER_ID, name: runtime.env.OIDC_PROVIDER_NAME } : null;
 
   return (
-    <div className="flex min-h-screen items-center justify-center bg-ink-900 px-4 py-12">
-      <div className="w-full max-w-md rounded-2xl bg-white p-8 shadow-xl">
-        <div className="mb-6 flex items-center gap-3">
-          <Logo className="h-9 w-9" />
-          <div>
-            <h1 className="text-lg font-semibold text-slate-900">Sign in to Policyplane</h1>
-            <p className="text-sm text-slate-500">Network segmentation and egress control for every cluster</p>
-          </div>
-        </div>
-        <SignInForm demoAccounts={demoAccounts} demoPassword={demo ? DEMO_PASSWORD : null} sso={sso} />
-      </div>
-    </div>
+    <AuthPage title="Sign in to Policyplane" subtitle="Network segmentation and egress control for every cluster">
+      <SignInForm demoAccounts={demoAccounts} demoPassword={demo ? DEMO_PASSWORD : null} sso={sso} initialError={ssoError} />
+    </AuthPage>
   );
 }

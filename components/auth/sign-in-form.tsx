@@ -20,11 +20,21 @@ function messageFor(error: { status?: number; message?: string; code?: string })
   return error.message || "Sign-in failed. Try again.";
 }
 
-export function SignInForm({ demoAccounts, demoPassword, sso }: { demoAccounts: DemoAccount[]; demoPassword: string | null; sso: { id: string; name: string } | null }) {
+export function SignInForm({
+  demoAccounts,
+  demoPassword,
+  sso,
+  initialError = null,
+}: {
+  demoAccounts: DemoAccount[];
+  demoPassword: string | null;
+  sso: { id: string; name: string } | null;
+  initialError?: string | null;
+}) {
   const router = useRouter();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError);
   const [busy, setBusy] = useState(false);
 
   async function submit(event: FormEvent) {

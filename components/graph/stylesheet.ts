@@ -54,6 +54,7 @@ export function graphStylesheet(): StylesheetJson {
       },
     },
     { selector: "node.workload", style: { shape: "round-rectangle", "background-color": "#1e293b", width: N.workload.width, height: N.workload.height, "font-size": N.workload.fontSize } },
+    { selector: "node.other-tenant", style: { shape: "round-rectangle", "background-color": "#e2e8f0", "border-width": 1, "border-color": "#94a3b8", color: "#64748b", width: N.workload.width, height: N.workload.height, "font-size": N.workload.fontSize } },
     { selector: "node.service", style: { shape: "diamond", "background-color": "#64748b", width: N.service.width, height: N.service.height, "font-size": N.service.fontSize, color: "#475569" } },
     { selector: "node.external", style: { shape: "ellipse", "background-color": "#f8fafc", "border-width": 2, "border-color": "#0369a1", width: N.external.width, height: N.external.height, "font-size": N.external.fontSize, color: "#0c4a6e" } },
     { selector: "node.ext-cidr", style: { shape: "hexagon", "border-color": "#0f766e" } },

@@ -2,14 +2,15 @@
 // OIDC_* variables are set, one generic OpenID Connect provider.
 import { randomUUID } from "node:crypto";
 import { betterAuth } from "better-auth";
+import { createAuthMiddleware, isAPIError } from "better-auth/api";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
-import { eq } from "drizzle-orm";
 import { nextCookies } from "better-auth/next-js";
 import { genericOAuth } from "better-auth/plugins";
 import type { Database } from "@/db/client";
 import * as schema from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { systemActor, withTransaction } from "@/server/context";
+import { auditAuthEndpoint, userActor } from "./auth-audit";
 import type { Env } from "@/server/env";
 import { CLIENT_IP_FROM_SERVER, CLIENT_IP_HEADER } from "@/scripts/client-ip.mjs";
 
@@ -53,6 +54,17 @@ export function createAuth(db: Database, env: Env, secret: string) {
     // Accounts are created by admins in Settings (or by the OIDC provider), never by self sign-up.
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
     session: { expiresIn: SESSION_TTL_SECONDS, updateAge: 60 * 60 },
+    // An SSO identity never joins an existing local account by e-mail on its own (the provider's
+    // "verified" is its word, not ours): the signed-in person links it in Settings (account.linked).
+    account: { accountLinking: { enabled: true, disableImplicitLinking: true } },
+    // Refusals during SSO (e.g. account_not_linked) come back to the sign-in page, which explains them.
+    onAPIError: { errorURL: `${baseURL}/sign-in` },
+    hooks: {
+      after: createAuthMiddleware(async (ctx) => {
+        const session = ctx.context.session ?? ctx.context.newSession;
+        await auditAuthEndpoint(db, { path: ctx.path, body: ctx.body as Record<string, unknown> | undefined, userId: session?.user.id, failed: isAPIError(ctx.context.returned) });
+      }),
+    },
     rateLimit: {
       enabled: true,
       storage: "database",
@@ -78,6 +90,17 @@ export function createAuth(db: Database, env: Env, secret: string) {
         // Sign-out, and a session found expired or revoked: the trail shows when access ended.
         delete: {
           after: async (ended) => auditSession(db, "auth.session_ended", ended, { expired: ended.expiresAt.getTime() <= Date.now() }),
+        },
+      },
+      account: {
+        create: {
+          // Password accounts are written by our own services (server/users/credentials.ts), not here.
+          after: async (created) => {
+            if (created.providerId === "credential") return;
+            await withTransaction({ db, actor: await userActor(db, created.userId), requestId: `auth-${randomUUID()}` }, (tx) =>
+              recordAudit(tx, { action: "account.linked", targetType: "user", targetId: created.userId, targetLabel: tx.actor.label, after: { provider: created.providerId } }),
+            );
+          },
         },
       },
       user: {
@@ -107,8 +130,6 @@ export function loopbackSpellings(baseURL: string): string[] {
 }
 
 async function auditSession(db: Database, action: string, target: { id: string; userId: string }, after: Record<string, unknown>) {
-  const [who] = await db.select({ email: schema.user.email }).from(schema.user).where(eq(schema.user.id, target.userId));
-  const label = who?.email ?? target.userId;
-  const actor = { type: "user" as const, id: target.userId, label, grants: [] };
-  await withTransaction({ db, actor, requestId: `auth-${randomUUID()}` }, (tx) => recordAudit(tx, { action, targetType: "session", targetId: target.id, targetLabel: label, after }));
+  const actor = await userActor(db, target.userId);
+  await withTransaction({ db, actor, requestId: `auth-${randomUUID()}` }, (tx) => recordAudit(tx, { action, targetType: "session", targetId: target.id, targetLabel: actor.label, after }));
 }

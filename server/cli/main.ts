@@ -17,6 +17,7 @@ function program(setCode: (code: number) => void): Command {
     };
   const engine = () => import("./commands/engine");
   const documents = () => import("./commands/documents");
+  const admin = () => import("./commands/admin");
 
   const prog = new Command("policyplane")
     .description("Policyplane: decide, explain and simulate Kubernetes network policy")
@@ -87,6 +88,15 @@ function program(setCode: (code: number) => void): Command {
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--secure-by-default", "the platform default on for every namespace: one-sided allows and the compile check are judged with it (default: plain Kubernetes)", false)
     .action(act(async (files: string[], opts) => (await documents()).runLint(files, opts)));
+
+  prog
+    .command("admin")
+    .description("Administer an installation, on the server's database (DATABASE_URL, or its PGlite folder while the server is stopped)")
+    .command("create")
+    .description("Create the first global admin and print a one-time link (24 hours) to set their password; refused (exit 1) once an admin exists")
+    .requiredOption("--email <email>", "the admin's e-mail address (an existing account of that e-mail becomes admin)")
+    .option("--name <name>", "display name (default: the e-mail address)")
+    .action(act(async (opts) => (await admin()).runAdminCreate(opts)));
 
   return prog;
 }

@@ -7,6 +7,8 @@ export const clusterNodeId = (cluster: string) => `c:${cluster}`;
 export const tenantNodeId = (cluster: string, tenant: string | null) => `t:${cluster}/${tenant ?? "-"}`;
 export const namespaceNodeId = (cluster: string, namespace: string) => `n:${cluster}/${namespace}`;
 export const workloadNodeId = (cluster: string, namespace: string, kind: string, name: string) => `w:${cluster}/${namespace}/${kind}/${name}`;
+/** The opaque stand-in of every tenant a person may not read, one per cluster. */
+export const otherTenantNodeId = (cluster: string) => `o:${cluster}`;
 export const serviceNodeId = (cluster: string, namespace: string, name: string) => `s:${cluster}/${namespace}/${name}`;
 /** External destinations are organisation-wide: one node whatever the cluster. */
 export const externalNodeId = (label: string) => `x:${label}`;

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { asc } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { mayReadTenant } from "@/server/auth/authorize";
+import { redactPolicyNames, visibilityOf } from "@/server/auth/visibility";
 import type { Actor } from "@/server/context";
 import { clusters as clustersTable } from "@/db/schema";
 import { NotFound } from "@/server/errors";
@@ -17,6 +18,7 @@ import { EXTERNALS_GROUP } from "./ids";
 import { defaultCollapsed, groupContents, isGroup, project } from "./islands";
 import { graphFor, openIsland } from "./open-island";
 import { viewScale } from "./scale";
+import { scopeGraph } from "./scope";
 import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "./types";
 
 export const ALL_CLUSTERS = "all";
@@ -154,32 +156,42 @@ export async function graphView({ db, actor }: Viewer, cluster: string | null, o
   const names = await clusterNames(db);
   const chosen = cluster ?? names[0];
   if (!chosen) throw new NotFound("No cluster is registered yet.");
-  const { graph, cached } = await loadGraph(db, chosen, overlay, actor);
-  return viewOf(graph, chosen, overlay, cached, names);
+  const { graph, cached, scope } = await viewerGraph({ db, actor }, chosen, overlay);
+  return viewOf(scope(graph), chosen, overlay, cached, names);
+}
+
+/** The computed graph and what this viewer may see of it: every graph a reply is made from goes through `scope` first. */
+async function viewerGraph({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec) {
+  const [{ graph, cached }, visibility] = await Promise.all([loadGraph(db, cluster, overlay, actor), visibilityOf(db, actor)]);
+  return { graph, cached, visibility, scope: (g: ComputedGraph) => scopeGraph(g, visibility) };
 }
 
 /** An island's contents, loaded when the person expands it (`open`: the other opened islands, for a large cluster's namespaces). */
-export async function graphGroup({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, groupId: string, open: readonly string[] = []): Promise<GraphData> {
-  const { graph } = await loadGraph(db, cluster, overlay, actor);
+export async function graphGroup(viewer: Viewer, cluster: string, overlay: OverlaySpec, groupId: string, open: readonly string[] = []): Promise<GraphData> {
+  const { graph, scope } = await viewerGraph(viewer, cluster, overlay);
   const island = openIsland(graph, groupId, open, new Date());
-  if (island) return { nodes: island.data.nodes, edges: island.data.edges };
-  const group = graph.data.nodes.find((n) => n.id === groupId);
+  if (island) {
+    const { data } = scope(island);
+    return { nodes: data.nodes, edges: data.edges };
+  }
+  const { data } = scope(graph);
+  const group = data.nodes.find((n) => n.id === groupId);
   if (!group || (!isGroup(group) && group.id !== EXTERNALS_GROUP)) throw new NotFound("No such group in this graph.");
-  return groupContents(graph.data, groupId);
+  return groupContents(data, groupId);
 }
 
-export async function graphEdge({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, edgeId: string) {
-  const { graph } = await loadGraph(db, cluster, overlay, actor);
-  const r = edgeRationale(graphFor(graph, edgeId, new Date()), edgeId);
+export async function graphEdge(viewer: Viewer, cluster: string, overlay: OverlaySpec, edgeId: string) {
+  const { graph, visibility, scope } = await viewerGraph(viewer, cluster, overlay);
+  const r = edgeRationale(scope(graphFor(graph, edgeId, new Date())), edgeId);
   if (!r) throw new NotFound("No such path in this graph.");
-  return r;
+  return redactPolicyNames(r, visibility);
 }
 
-export async function graphNode({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec, nodeId: string) {
-  const { graph } = await loadGraph(db, cluster, overlay, actor);
-  const r = nodeDetails(graphFor(graph, nodeId, new Date()), nodeId);
+export async function graphNode(viewer: Viewer, cluster: string, overlay: OverlaySpec, nodeId: string) {
+  const { graph, visibility, scope } = await viewerGraph(viewer, cluster, overlay);
+  const r = nodeDetails(scope(graphFor(graph, nodeId, new Date())), nodeId);
   if (!r) throw new NotFound("No such node in this graph.");
-  return r;
+  return { ...redactPolicyNames(r, visibility), policies: r.policies.filter((p) => !visibility.hiddenPolicyNames.has(p.name)) };
 }
 
 /** Computes the current release's graph of every cluster, so the first visitor finds it cached. */

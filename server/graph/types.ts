@@ -5,7 +5,8 @@ import type { AdminTier } from "@/server/policy/model";
 /** Where an allowed path's allowance comes from (the edge's style). */
 export type AllowanceLayer = "exception" | "admin" | "namespace" | "baseline" | "default";
 
-export type GraphNodeKind = "cluster" | "tenant" | "namespace" | "workload" | "service" | "external" | "externals";
+/** "other-tenant": what a tenant-scoped person sees of every tenant they may not read (server/auth/visibility.ts). */
+export type GraphNodeKind = "cluster" | "tenant" | "namespace" | "workload" | "service" | "external" | "externals" | "other-tenant";
 /** Kinds that group others and can be collapsed into an island. */
 export type GroupKind = "cluster" | "tenant" | "namespace" | "externals";
 

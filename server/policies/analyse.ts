@@ -3,6 +3,7 @@
 // draft in place (kept per text, release and inventory), the workloads its
 // subject selects, and what it compiles to. The database is read here; the
 // engine's work runs in a worker thread (./analysis.ts).
+import { redactPolicyNames, visibilityOf } from "@/server/auth/visibility";
 import type { ServiceContext } from "@/server/context";
 import { runEngine } from "@/server/engine-pool/pool";
 import { InvalidInput, NotFound } from "@/server/errors";
@@ -36,5 +37,8 @@ export async function analyseDraft({ ctx, input }: { ctx: ServiceContext; input:
   const first = analysis.errors[0];
   if (!parsed && first) throw new InvalidInput(first.message, "yaml", first.line > 0 ? { line: first.line, column: first.column } : undefined);
   if (analysis.errors.length === 0) rememberDraftLint(key, analysis.findings);
-  return { ...analysis, clusters: targets.map((t) => ({ name: t.name, region: t.region ?? "" })) };
+  // Lint and compile see the whole release; what they say of other tenants is not this person's to read.
+  const visibility = await visibilityOf(ctx.db, ctx.actor);
+  const matches = analysis.matches.filter((m) => !visibility.hiddenNamespaces.has(m.namespace));
+  return redactPolicyNames({ ...analysis, matches, clusters: targets.map((t) => ({ name: t.name, region: t.region ?? "" })) }, visibility);
 }

@@ -2,16 +2,15 @@
 // it, and its YAML for the history diff).
 import { asc, eq } from "drizzle-orm";
 import { changeRequestItems, changeRequests, policies, policyVersions, tenants } from "@/db/schema";
-import { mayReadTenant } from "@/server/auth/authorize";
+import { requireReadable } from "@/server/auth/visibility";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import { mayDraft } from "./access";
 import { documentToYaml } from "./yaml";
 
 export async function getPolicy({ ctx, input }: { ctx: ServiceContext; input: { name: string } }) {
-  const [row] = await ctx.db.select({ p: policies, tenantName: tenants.name }).from(policies).leftJoin(tenants, eq(tenants.id, policies.tenantId)).where(eq(policies.name, input.name));
-  if (!row || !mayReadTenant(ctx.actor, row.p.tenantId)) throw new NotFound(`No policy named ${input.name}.`);
-  const { p } = row;
+  const [found] = await ctx.db.select({ p: policies, tenantName: tenants.name }).from(policies).leftJoin(tenants, eq(tenants.id, policies.tenantId)).where(eq(policies.name, input.name));
+  const { p, tenantName } = requireReadable(ctx.actor, found && { ...found, tenantId: found.p.tenantId }, () => new NotFound(`No policy named ${input.name}.`));
   const versions = await ctx.db.select().from(policyVersions).where(eq(policyVersions.policyId, p.id)).orderBy(asc(policyVersions.version));
   const carriedBy = await ctx.db
     .select({ number: changeRequests.number, title: changeRequests.title, state: changeRequests.state, toVersion: changeRequestItems.toVersion })
@@ -24,7 +23,7 @@ export async function getPolicy({ ctx, input }: { ctx: ServiceContext; input: { 
       kind: p.kind,
       name: p.name,
       tier: p.tier,
-      tenant: row.tenantName,
+      tenant: tenantName,
       owner: p.owner,
       description: p.description,
       releasedVersion: p.releasedVersion,

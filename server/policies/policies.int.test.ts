@@ -249,12 +249,14 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     });
     await holding;
     const saves = [1, 2].map((n) => author.policies.saveDraft({ policyName: "payments-batch", baseVersion: base.version, yaml: base.yaml.replace(/description: .*/, `description: held edit ${n}`), message: "" }));
+    // Observed at once: the losing save can be refused while the test still awaits the holder (an unhandled rejection otherwise).
+    const settled = Promise.allSettled(saves);
     // Both saves are inside their transactions, waiting for a lock, before the holder lets go. Without the row
     // lock they would both have read the same latest version by then, and the second would hit the unique index.
     await lockWaiters(2);
     release();
     await holder;
-    const results = await Promise.allSettled(saves);
+    const results = await settled;
     expect(results.filter((r) => r.status === "fulfilled").map((r) => r.value.version)).toEqual([base.version + 1]);
     const refused = results.find((r) => r.status === "rejected")!;
     expect((refused.reason as TRPCError).cause).toBeInstanceOf(Conflict);

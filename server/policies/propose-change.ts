@@ -5,6 +5,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { changeRequestItems, changeRequests, policies, policyVersions } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
+import { mayReadTenant } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, InvalidInput, NotFound, violatedUniqueConstraint } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
@@ -23,7 +24,8 @@ export async function proposeChange({ ctx, input }: { ctx: ServiceContext; input
   if (names.length === 0) throw new InvalidInput("Choose at least one drafted policy to propose.", "policies");
   if (!input.title.trim()) throw new InvalidInput("Give the change a title.", "title");
   return withTransaction(ctx, async (tx) => {
-    const rows = await tx.db.select().from(policies).where(inArray(policies.name, names));
+    // Another tenant's policy is as missing as one that does not exist.
+    const rows = (await tx.db.select().from(policies).where(inArray(policies.name, names))).filter((r) => mayReadTenant(ctx.actor, r.tenantId));
     const missing = names.filter((n) => !rows.some((r) => r.name === n));
     if (missing.length > 0) throw new NotFound(`No policy named ${missing.join(", ")}.`);
     for (const p of rows) {

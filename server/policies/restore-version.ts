@@ -3,6 +3,7 @@
 // change request.
 import { and, eq } from "drizzle-orm";
 import { policies, policyVersions } from "@/db/schema";
+import { requireReadable } from "@/server/auth/visibility";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import { requireSomeAuthorRole, writeDraft, type SaveDraftResult } from "./save-draft";
@@ -11,8 +12,8 @@ import { documentToYaml } from "./yaml";
 
 export async function restoreVersion({ ctx, input }: { ctx: ServiceContext; input: { policyName: string; version: number } }): Promise<SaveDraftResult> {
   requireSomeAuthorRole(ctx);
-  const [policy] = await ctx.db.select().from(policies).where(eq(policies.name, input.policyName));
-  if (!policy) throw new NotFound(`No policy named ${input.policyName}.`);
+  const [found] = await ctx.db.select().from(policies).where(eq(policies.name, input.policyName));
+  const policy = requireReadable(ctx.actor, found, () => new NotFound(`No policy named ${input.policyName}.`));
   const [old] = await ctx.db
     .select({ document: policyVersions.document })
     .from(policyVersions)

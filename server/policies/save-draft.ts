@@ -5,6 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { policies, policyVersions } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { mayDraftSomewhere } from "@/server/auth/authorize";
+import { requireReadable } from "@/server/auth/visibility";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
@@ -71,8 +72,8 @@ export async function writeDraft({
     let existing: typeof policies.$inferSelect | undefined;
     if (policyName !== null) {
       // Locked until commit: a concurrent save of this policy waits here and then sees this one's version.
-      [existing] = await tx.db.select().from(policies).where(eq(policies.name, policyName)).for("update");
-      if (!existing) throw new NotFound(`No policy named ${policyName}.`);
+      const [locked] = await tx.db.select().from(policies).where(eq(policies.name, policyName)).for("update");
+      existing = requireReadable(ctx.actor, locked, () => new NotFound(`No policy named ${policyName}.`));
       if (name !== policyName) throw new InvalidInput(`metadata.name: a policy keeps its name (${policyName}); to make a copy under another name, create a new policy`, "metadata.name", at("metadata.name"));
       if (document.kind !== existing.kind) throw new InvalidInput(`kind: ${policyName} is a ${existing.kind}; its kind cannot change`, "kind", at("kind"));
       requireDraftRight(ctx.actor, { kind: existing.kind, tier: existing.tier, tenantId: existing.tenantId }, `${existing.kind === "Policy" ? "policy" : "constraint"} ${policyName}`);

@@ -1,5 +1,5 @@
 // People and their role memberships, managed by admins in Settings.
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { memberships, tenants, user, type CommitteeFunction, type Role } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
@@ -36,6 +36,36 @@ export async function createUser(ctx: ServiceContext, input: { name: string; ema
   });
 }
 
+// Any constant; the same for every process that changes global admin grants.
+const GLOBAL_ADMINS_LOCK = 7_301_913;
+
+/** Serialises, until the transaction ends, every change that adds or removes a global admin. */
+export async function lockGlobalAdmins(tx: ServiceContext): Promise<void> {
+  if (!tx.inTransaction) throw new Error("lockGlobalAdmins must run inside a transaction");
+  await tx.db.execute(sql`SELECT pg_advisory_xact_lock(${GLOBAL_ADMINS_LOCK})`);
+}
+
+/**
+ * Refuses a change that would leave no global admin. Runs inside the change's transaction and
+ * serialises every such change behind one lock, so two admins demoting (or deleting) each other at
+ * once cannot both pass: the second one counts after the first has committed.
+ */
+async function requireAnotherGlobalAdmin(tx: ServiceContext, losing: { userId: string } | { membershipId: string }, what: string): Promise<void> {
+  await lockGlobalAdmins(tx);
+  const remaining = await tx.db
+    .select({ id: memberships.id })
+    .from(memberships)
+    .where(
+      and(
+        eq(memberships.role, "admin"),
+        isNull(memberships.tenantId),
+        "userId" in losing ? ne(memberships.userId, losing.userId) : ne(memberships.id, losing.membershipId),
+      ),
+    )
+    .limit(1);
+  if (remaining.length === 0) throw new Conflict(`${what} would leave the organisation without a global admin; grant the admin role to someone else first.`);
+}
+
 export async function deleteUser(ctx: ServiceContext, userId: string): Promise<void> {
   requireRole(ctx.actor, "admin");
   if (userId === ctx.actor.id) throw new Conflict("You cannot remove your own account.");
@@ -43,6 +73,7 @@ export async function deleteUser(ctx: ServiceContext, userId: string): Promise<v
     const [row] = await tx.db.select().from(user).where(eq(user.id, userId));
     if (!row) throw new NotFound("No such user.");
     const grants = await tx.db.select().from(memberships).where(eq(memberships.userId, userId));
+    if (grants.some((g) => g.role === "admin" && g.tenantId === null)) await requireAnotherGlobalAdmin(tx, { userId }, `Removing ${row.email}`);
     await tx.db.delete(user).where(eq(user.id, userId));
     await recordAudit(tx, {
       action: "user.deleted",
@@ -111,7 +142,10 @@ export async function removeMembership(ctx: ServiceContext, membershipId: string
     if (row.m.userId === ctx.actor.id && row.m.role === "admin" && row.m.tenantId === null) {
       throw new Conflict("You cannot remove your own global admin role; ask another admin.");
     }
-    await tx.db.delete(memberships).where(eq(memberships.id, membershipId));
+    if (row.m.role === "admin" && row.m.tenantId === null) await requireAnotherGlobalAdmin(tx, { membershipId }, `Removing the global admin role of ${row.email}`);
+    // A concurrent request may have removed it while this one waited for the lock.
+    const removed = await tx.db.delete(memberships).where(eq(memberships.id, membershipId)).returning({ id: memberships.id });
+    if (removed.length === 0) throw new NotFound("No such membership.");
     // Sessions carry no role; grants are read per request, so the change applies at once.
     await recordAudit(tx, {
       action: "membership.removed",

@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from "./init";
+import { accountRouter } from "./routers/account";
 import { auditRouter } from "./routers/audit";
 import { graphRouter } from "./routers/graph";
 import { changesRouter } from "./routers/changes";
@@ -8,6 +9,7 @@ import { policiesRouter } from "./routers/policies";
 import { settingsRouter } from "./routers/settings";
 
 export const appRouter = router({
+  account: accountRouter,
   org: orgRouter,
   overview: overviewRouter,
   audit: auditRouter,

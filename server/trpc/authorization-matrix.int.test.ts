@@ -1,0 +1,246 @@
+// The authorisation matrix: every tRPC procedure, called as every kind of person,
+// is allowed or refused as its row says, and nothing another tenant owns (its
+// policies' names, its workloads) comes back to someone scoped to one tenant.
+import { and, eq, isNotNull, ne } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "@/db/client";
+import { memberships, namespaces, policies, services, tenants, workloads } from "@/db/schema";
+import { testDatabaseKind } from "@/db/testing";
+import { appRouter } from "@/server/trpc/root";
+import { callerFor } from "@/server/testing/actors";
+import { useSeededDatabase } from "@/server/testing/database";
+import { insertPasswordUser } from "@/server/users/credentials";
+
+type Person = "admin" | "global auditor" | "tenant author" | "tenant approver" | "tenant viewer" | "no role" | "anonymous";
+const PEOPLE: Person[] = ["admin", "global auditor", "tenant author", "tenant approver", "tenant viewer", "no role", "anonymous"];
+const SCOPED: Person[] = ["tenant author", "tenant approver", "tenant viewer"];
+const EMAIL: Record<Exclude<Person, "anonymous">, string> = {
+  admin: "alex.admin@acme.example",
+  "global auditor": "avery.audit@acme.example",
+  "tenant author": "only.payments.author@acme.example",
+  "tenant approver": "only.payments.approver@acme.example",
+  "tenant viewer": "only.payments.viewer@acme.example",
+  "no role": "no.role@acme.example",
+};
+
+/** Who gets past authorisation: every role holder, those who can draft, admins, anyone signed in, or anyone at all. */
+type Rule = "role" | "author" | "organisation" | "admin" | "session" | "public";
+const allowedBy: Record<Rule, Person[]> = {
+  public: PEOPLE,
+  organisation: ["admin", "global auditor"],
+  session: ["admin", "global auditor", "tenant author", "tenant approver", "tenant viewer", "no role"],
+  role: ["admin", "global auditor", "tenant author", "tenant approver", "tenant viewer"],
+  author: ["admin", "tenant author", "tenant approver"],
+  admin: ["admin"],
+};
+
+interface Fixture {
+  cluster: string;
+  ownPolicy: { name: string; yaml: string };
+  ownNamespaceNode: string;
+  ownWorkloadNode: string;
+  ownEdge: string;
+  otherWorkloadNode: string;
+  otherPolicyNames: string[];
+  otherWorkloadNames: string[];
+  throwawayUserId: () => Promise<string>;
+}
+
+type Call = (caller: Awaited<ReturnType<typeof callerFor>>, f: Fixture) => Promise<unknown>;
+interface Row {
+  rule: Rule;
+  call: Call;
+  /** Mutations may also answer a domain refusal (a conflict, a missing thing) once past authorisation. */
+  mutation?: true;
+}
+
+let unique = 0;
+const MATRIX: Record<string, Row> = {
+  // Anyone holding a one-time link; a wrong token is a BAD_REQUEST for everyone.
+  "account.setPassword": { rule: "public", mutation: true, call: (c) => c.account.setPassword({ token: "not-a-real-token-000000", password: "a-good-password" }) },
+  "org.me": { rule: "session", call: (c) => c.org.me() },
+  "org.tenants": { rule: "role", call: (c) => c.org.tenants() },
+  "org.clusters": { rule: "role", call: (c) => c.org.clusters() },
+  "overview.counts": { rule: "role", call: (c) => c.overview.counts() },
+  "audit.list": { rule: "role", call: (c) => c.audit.list({}) },
+  // The chain's counts and head hash are organisation-wide.
+  "audit.verify": { rule: "organisation", call: (c) => c.audit.verify() },
+  "audit.checkpoint": { rule: "admin", mutation: true, call: (c) => c.audit.checkpoint() },
+  "settings.users": { rule: "admin", call: (c) => c.settings.users() },
+  "settings.tokens": { rule: "admin", call: (c) => c.settings.tokens() },
+  "settings.platformDefault": { rule: "role", call: (c) => c.settings.platformDefault() },
+  // Refused before its input is read, unless by an admin (who gets the input's 400 here).
+  "settings.updatePlatformDefault": { rule: "admin", mutation: true, call: (c) => c.settings.updatePlatformDefault({} as never) },
+  "settings.createUser": { rule: "admin", mutation: true, call: (c) => c.settings.createUser({ name: "Made", email: `made-${++unique}@acme.example`, password: "a-good-password" }) },
+  "settings.deleteUser": { rule: "admin", mutation: true, call: async (c, f) => c.settings.deleteUser({ userId: await f.throwawayUserId() }) },
+  "settings.addMembership": {
+    rule: "admin",
+    mutation: true,
+    call: async (c, f) => c.settings.addMembership({ userId: await f.throwawayUserId(), tenantId: null, role: "viewer", committeeFunction: null }),
+  },
+  "settings.removeMembership": {
+    rule: "admin",
+    mutation: true,
+    call: async (c, f) => {
+      const admin = await callerFor(database().db, EMAIL.admin);
+      const { id } = await admin.settings.addMembership({ userId: await f.throwawayUserId(), tenantId: null, role: "viewer", committeeFunction: null });
+      return c.settings.removeMembership({ membershipId: id });
+    },
+  },
+  "settings.createToken": { rule: "admin", mutation: true, call: (c) => c.settings.createToken({ name: `ci-${++unique}`, role: "viewer", tenantId: null, expiresInDays: 1 }) },
+  "settings.revokeToken": {
+    rule: "admin",
+    mutation: true,
+    call: async (c) => {
+      const admin = await callerFor(database().db, EMAIL.admin);
+      const created = await admin.settings.createToken({ name: `revoke-${++unique}`, role: "viewer", tenantId: null, expiresInDays: 1 });
+      return c.settings.revokeToken({ tokenId: created.id });
+    },
+  },
+  "graph.view": { rule: "role", call: (c, f) => c.graph.view({ cluster: f.cluster }) },
+  "graph.group": { rule: "role", call: (c, f) => c.graph.group({ cluster: f.cluster, group: f.ownNamespaceNode }) },
+  "graph.edge": { rule: "role", call: (c, f) => c.graph.edge({ cluster: f.cluster, edge: f.ownEdge }) },
+  "graph.node": { rule: "role", call: (c, f) => c.graph.node({ cluster: f.cluster, node: f.ownWorkloadNode }) },
+  "policies.list": { rule: "role", call: (c) => c.policies.list({}) },
+  "policies.get": { rule: "role", call: (c, f) => c.policies.get({ name: f.ownPolicy.name }) },
+  "policies.inventory": { rule: "role", call: (c) => c.policies.inventory() },
+  "policies.analyse": { rule: "role", call: (c, f) => c.policies.analyse({ yaml: f.ownPolicy.yaml }) },
+  "policies.templates": { rule: "role", call: (c) => c.policies.templates() },
+  "policies.templatePreview": {
+    rule: "role",
+    call: (c) => c.policies.templatePreview({ template: "namespace-default-deny", values: { tenant: "payments", namespace: "payments" } }),
+  },
+  "policies.drafts": { rule: "role", call: (c) => c.policies.drafts() },
+  "policies.saveDraft": { rule: "author", mutation: true, call: (c, f) => c.policies.saveDraft({ policyName: f.ownPolicy.name, baseVersion: null, yaml: f.ownPolicy.yaml, message: "matrix" }) },
+  "policies.restoreVersion": { rule: "author", mutation: true, call: (c, f) => c.policies.restoreVersion({ policyName: f.ownPolicy.name, version: 1 }) },
+  "policies.createFromTemplate": { rule: "author", mutation: true, call: (c) => c.policies.createFromTemplate({ template: "no-such-template", values: {} }) },
+  "policies.proposeChange": { rule: "author", mutation: true, call: (c, f) => c.policies.proposeChange({ title: "matrix", description: "", policies: [f.ownPolicy.name] }) },
+  "changes.list": { rule: "role", call: (c) => c.changes.list() },
+  "changes.get": { rule: "role", mutation: true, call: (c) => c.changes.get({ number: 1 }) },
+};
+
+let database: () => { db: Database };
+
+async function grant(db: Database, email: string, tenantId: string | null, role: "viewer" | "author" | "approver" | null) {
+  const id = await insertPasswordUser(db, { name: email, email, password: "a-good-password" });
+  if (role) await db.insert(memberships).values({ userId: id, tenantId, role, committeeFunction: role === "approver" ? "application" : null });
+}
+
+const wordIn = (text: string, word: string) => new RegExp(`(?<![A-Za-z0-9.-])${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9.-])`).test(text);
+
+describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
+  database = useSeededDatabase();
+  const f = {} as Fixture;
+
+  beforeAll(async () => {
+    const db = database().db;
+    const [payments] = await db.select().from(tenants).where(eq(tenants.name, "payments"));
+    await grant(db, EMAIL["tenant author"], payments!.id, "author");
+    await grant(db, EMAIL["tenant approver"], payments!.id, "approver");
+    await grant(db, EMAIL["tenant viewer"], payments!.id, "viewer");
+    await grant(db, EMAIL["no role"], null, null);
+    const admin = await callerFor(db, EMAIL.admin);
+    const [ownPolicy] = await db.select().from(policies).where(eq(policies.tenantId, payments!.id)).limit(1);
+    f.ownPolicy = { name: ownPolicy!.name, yaml: (await admin.policies.get({ name: ownPolicy!.name })).versions.at(-1)!.yaml };
+    f.otherPolicyNames = (await db.select({ name: policies.name }).from(policies).where(and(isNotNull(policies.tenantId), ne(policies.tenantId, payments!.id)))).map((p) => p.name);
+    const otherWorkloads = await db
+      .select({ name: workloads.name })
+      .from(workloads)
+      .innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId))
+      .where(and(isNotNull(namespaces.tenantId), ne(namespaces.tenantId, payments!.id)));
+    // Only a name nothing readable also uses proves a leak: tenant, namespace and Service names are
+    // public (they are the addresses peers are written with), and so are this tenant's workloads.
+    const publicNames = new Set([
+      ...(await db.select({ name: tenants.name }).from(tenants)).map((r) => r.name),
+      ...(await db.select({ name: namespaces.name }).from(namespaces)).map((r) => r.name),
+      ...(await db.select({ name: services.name }).from(services)).map((r) => r.name),
+      ...(await db.select({ name: workloads.name }).from(workloads).innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId)).where(eq(namespaces.tenantId, payments!.id))).map((r) => r.name),
+    ]);
+    f.otherPolicyNames = f.otherPolicyNames.filter((n) => !publicNames.has(n));
+    f.otherWorkloadNames = [...new Set(otherWorkloads.map((w) => w.name))].filter((n) => !publicNames.has(n));
+    const view = await admin.graph.view({});
+    f.cluster = view.cluster;
+    const readableNamespaces = new Set(
+      (await db.select({ name: namespaces.name, tenantId: namespaces.tenantId }).from(namespaces)).filter((n) => n.tenantId === null || n.tenantId === payments!.id).map((n) => n.name),
+    );
+    const readable = (id: string) => id.startsWith("x:") || readableNamespaces.has(id.split("/")[1] ?? "");
+    const leaves = async (tenant: string) => {
+      const namespace = view.nodes.find((n) => n.kind === "namespace" && n.tenant === tenant)!;
+      return { namespace: namespace.id, contents: await admin.graph.group({ cluster: f.cluster, group: namespace.id }) };
+    };
+    const own = await leaves("payments");
+    f.ownNamespaceNode = own.namespace;
+    f.ownWorkloadNode = own.contents.nodes.find((n) => n.kind === "workload")!.id;
+    f.ownEdge = own.contents.edges.find((e) => !e.fronts && readable(e.source) && readable(e.target))!.id;
+    f.otherWorkloadNode = (await leaves("checkout")).contents.nodes.find((n) => n.kind === "workload")!.id;
+    f.throwawayUserId = async () => insertPasswordUser(database().db, { name: "Throwaway", email: `throwaway-${++unique}@acme.example`, password: "a-good-password" });
+    expect(f.otherPolicyNames.length).toBeGreaterThan(3);
+    expect(f.otherWorkloadNames.length).toBeGreaterThan(0);
+  });
+
+  it("has a row for every procedure of the API", () => {
+    const procedures = Object.keys((appRouter as unknown as { _def: { procedures: Record<string, unknown> } })._def.procedures).sort();
+    expect(Object.keys(MATRIX).sort()).toEqual(procedures);
+  });
+
+  for (const [path, row] of Object.entries(MATRIX)) {
+    it(`${path}: allowed to ${allowedBy[row.rule].join(", ")}; refused to the rest; nothing of another tenant to a tenant-scoped person`, async () => {
+      for (const who of PEOPLE) {
+        const caller = await callerFor(database().db, who === "anonymous" ? null : EMAIL[who]);
+        const outcome = await row.call(caller, f).then(
+          (value) => ({ code: "OK", value }),
+          (error: { code?: string; message?: string }) => ({ code: error.code ?? "THROWN", value: error.message }),
+        );
+        const allowed = allowedBy[row.rule].includes(who);
+        const expected = allowed ? (row.mutation ? ["OK", "NOT_FOUND", "CONFLICT", "BAD_REQUEST"] : ["OK"]) : who === "anonymous" ? ["UNAUTHORIZED"] : ["FORBIDDEN"];
+        expect(expected, `${path} as ${who} answered ${outcome.code}: ${JSON.stringify(outcome.value)?.slice(0, 300)}`).toContain(outcome.code);
+        if (!SCOPED.includes(who)) continue;
+        const json = JSON.stringify(outcome.value) ?? "";
+        for (const name of f.otherPolicyNames) expect(wordIn(json, name), `${path} as ${who} names another tenant's policy ${name}`).toBe(false);
+        for (const name of f.otherWorkloadNames) expect(wordIn(json, name), `${path} as ${who} names another tenant's workload ${name}`).toBe(false);
+      }
+    });
+  }
+
+  it("shows a tenant viewer other tenants only as an opaque node, answers NOT_FOUND for their nodes, and says nothing of the paths to them beyond ports and a count", async () => {
+    const viewer = await callerFor(database().db, EMAIL["tenant viewer"]);
+    const view = await viewer.graph.view({ cluster: f.cluster });
+    expect(view.nodes.every((n) => !n.tenant || n.tenant === "payments")).toBe(true);
+    const opaque = view.nodes.filter((n) => n.kind === "other-tenant");
+    expect(opaque).toEqual([{ id: `o:${f.cluster}`, kind: "other-tenant", label: "other tenant", cluster: f.cluster }]);
+    expect(await viewer.graph.node({ cluster: f.cluster, node: f.otherWorkloadNode }).catch((e: { code: string }) => e.code)).toBe("NOT_FOUND");
+    const toOther = view.edges.find((e) => e.target === opaque[0]!.id || e.source === opaque[0]!.id);
+    if (toOther) {
+      expect(toOther.allowance.policy).toBeUndefined();
+      // A path to the opaque node is an aggregate: its count and ports, no workload-level samples, no rationale.
+      const detail = await viewer.graph.edge({ cluster: f.cluster, edge: toOther.id });
+      expect(detail.source.label === "other tenant" || detail.target.label === "other tenant").toBe(true);
+      expect(detail.ports.every((p) => p.current === undefined && p.proposed === undefined)).toBe(true);
+      expect((detail as { aggregate?: { samples: unknown[] } }).aggregate?.samples ?? []).toEqual([]);
+    }
+    const details = await viewer.graph.node({ cluster: f.cluster, node: opaque[0]!.id });
+    expect(details).toMatchObject({ label: "other tenant", labels: {}, policies: [] });
+    expect(details.members ?? []).toEqual([]);
+    const json = JSON.stringify(details);
+    for (const name of [...f.otherPolicyNames, ...f.otherWorkloadNames]) expect(wordIn(json, name), name).toBe(false);
+  });
+
+  it("answers NOT_FOUND, as for a missing one, when a tenant author restores, saves or proposes another tenant's policy", async () => {
+    const author = await callerFor(database().db, EMAIL["tenant author"]);
+    const other = f.otherPolicyNames[0]!;
+    const code = (p: Promise<unknown>) => p.then(() => "OK", (e: { code: string }) => e.code);
+    expect(await code(author.policies.restoreVersion({ policyName: other, version: 1 }))).toBe("NOT_FOUND");
+    expect(await code(author.policies.restoreVersion({ policyName: "no-such-policy", version: 1 }))).toBe("NOT_FOUND");
+    expect(await code(author.policies.saveDraft({ policyName: other, baseVersion: null, yaml: f.ownPolicy.yaml, message: "" }))).toBe("NOT_FOUND");
+    expect(await code(author.policies.proposeChange({ title: "x", description: "", policies: [other] }))).toBe("NOT_FOUND");
+    expect(await code(author.policies.get({ name: other }))).toBe("NOT_FOUND");
+  });
+
+  it("lists no audit event of another tenant to a tenant-scoped person", async () => {
+    const db = database().db;
+    const [payments] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, "payments"));
+    const viewer = await callerFor(db, EMAIL["tenant viewer"]);
+    const { events } = await viewer.audit.list({});
+    expect(events.every((e) => e.tenantId === payments!.id || e.targetType === "organisation")).toBe(true);
+  });
+});
