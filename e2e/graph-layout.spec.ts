@@ -63,6 +63,34 @@ test("force-directed moves nodes by their paths, and grouped puts them back wher
   expect(new Set(spread).size).toBeGreaterThan(spread.length * 0.9);
 });
 
+test("every filter works with every layout, in either order, without an error", async ({ page }) => {
+  test.setTimeout(120_000);
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await signIn(page, PEOPLE.viewer.email);
+  await page.goto("/graph?cluster=prod-eu-1");
+  const screen = page.getByTestId("graph-screen");
+  await expect(screen).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+  const firstChoice = async (label: string) => (await page.getByLabel(label, { exact: true }).locator("option").nth(1).getAttribute("value"))!;
+  const filters: [string, string][] = [
+    ["Tenant", "payments"],
+    ["Namespace", await firstChoice("Namespace")],
+    ["Only paths to", await firstChoice("Only paths to")],
+  ];
+  for (const [label, value] of filters)
+    for (const filterFirst of [true, false]) {
+      const steps = [() => page.getByLabel(label, { exact: true }).selectOption(value), () => page.getByLabel("Layout").selectOption("force")];
+      for (const step of filterFirst ? steps : steps.reverse()) await step();
+      await expect(screen).toHaveAttribute("data-ready", "true");
+      await expect(page.getByTestId("graph-canvas-error")).toHaveCount(0);
+      await expect(page.getByTestId("graph-canvas")).toBeVisible();
+      // Back to the start: no filter, grouped.
+      await page.getByLabel(label, { exact: true }).selectOption("");
+      await page.getByLabel("Layout").selectOption("grouped");
+    }
+  expect(problems).toEqual([]);
+});
+
 test("exports what is drawn: a PNG image and an SVG with every path, curved where the canvas curves it", async ({ page }) => {
   await signIn(page, PEOPLE.viewer.email);
   await page.goto("/graph?cluster=prod-eu-1");

@@ -47,6 +47,11 @@ export function markHubs(cy: Core) {
  */
 export function runForceLayout(cy: Core) {
   registerFcose();
+  // Only what is drawn. fcose walks a group's children itself, and one hidden by a filter has no
+  // label size (a tenant filter, then Force-directed, crashed on `labelWidth`): the hidden elements
+  // are taken out for the layout and put back where they were.
+  const hidden = cy.elements(".hidden");
+  const aside = hidden.union(hidden.connectedEdges()).remove();
   const big = cy.nodes().length > BIG_GRAPH;
   const layout = cy.elements().layout({
     name: "fcose",
@@ -78,5 +83,6 @@ export function runForceLayout(cy: Core) {
     layout.run();
   } finally {
     Math.random = original;
+    aside.restore();
   }
 }

@@ -6,7 +6,7 @@
 // layout changes, so filters never move nodes; the force layout runs
 // incrementally from the previous positions after its first run.
 import cytoscape, { type Core, type ElementDefinition, type NodeCollection, type NodeSingular } from "cytoscape";
-import { memo, useEffect, useRef, type MutableRefObject } from "react";
+import { Component, memo, useEffect, useRef, type MutableRefObject, type ReactNode } from "react";
 import type { ElementDef } from "@/server/graph/elements";
 import { groupedLayout, type GroupedLayout } from "@/server/graph/packing";
 import { applyFilters, type CanvasFilters } from "./filters";
@@ -331,4 +331,31 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
   return <div ref={container} className="h-full w-full" data-testid="graph-canvas" role="img" aria-label="Graph of allowed paths" />;
 }
 
-export const GraphCanvas = memo(GraphCanvasImpl);
+const DrawnCanvas = memo(GraphCanvasImpl);
+
+/** A failure while drawing stays in the canvas area, with a retry, instead of replacing the whole page. */
+class CanvasBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state: { error: Error | null } = { error: null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div role="alert" data-testid="graph-canvas-error" className="flex h-full min-h-64 flex-col items-center justify-center gap-3 p-6 text-center text-sm text-slate-700">
+        <p>The graph could not be drawn: {this.state.error.message}</p>
+        <button type="button" className="rounded-lg bg-white px-3 py-1.5 font-medium ring-1 ring-inset ring-slate-300 hover:bg-slate-50" onClick={() => this.setState({ error: null })}>
+          Draw it again
+        </button>
+      </div>
+    );
+  }
+}
+
+export function GraphCanvas(props: GraphCanvasProps) {
+  return (
+    <CanvasBoundary>
+      <DrawnCanvas {...props} />
+    </CanvasBoundary>
+  );
+}
