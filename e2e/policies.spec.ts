@@ -88,8 +88,10 @@ test("an author drafts a policy from a template, edits it in the form and the YA
   await expect(page.getByTestId("version-row")).toHaveCount(2);
   await expect(page.getByTestId("side-by-side-diff").locator('[data-diff="added"]').filter({ hasText: "8080" })).toHaveCount(1);
 
-  // The graph, with the drafts overlaid: the new path and its rationale.
-  await page.goto("/graph?cluster=prod-eu-1&overlay=drafts");
+  // The graph, with the drafts overlaid (from the graph's toolbar): the new path and its rationale.
+  await page.goto("/graph?cluster=prod-eu-1");
+  await page.getByRole("link", { name: "Show pending drafts" }).click();
+  await expect(page).toHaveURL(/\/graph\?cluster=prod-eu-1&overlay=drafts$/);
   const added = page.getByTestId("overlay-path").and(page.locator('[data-change="added"]')).filter({ hasText: /^payments\/\S+ → payments\/\S+ 8080\/TCP$/ });
   await expect(added.first()).toBeVisible({ timeout: 20_000 });
   await added.first().click();

@@ -393,6 +393,13 @@ export function GraphScreen(props: GraphScreenProps) {
           External destinations
         </label>
         <div className="ml-auto flex gap-2">
+          {/* The drafts overlay, reachable from here and not only by typing its URL. */}
+          <a
+            href={`/graph?${new URLSearchParams({ cluster: scope.cluster, ...(overlay ? {} : { overlay: "drafts" }) }).toString()}`}
+            className="inline-flex items-center rounded-lg bg-white px-3 py-1.5 text-sm font-medium text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+          >
+            {overlay ? "Back to the release" : "Show pending drafts"}
+          </a>
           <Button type="button" variant={drawMode ? "primary" : "secondary"} aria-pressed={drawMode} onClick={() => setDrawMode((d) => !d)} title="Drag (or click, then click) from a workload to another node to draft an allow rule">
             {drawMode ? "Drawing: pick two nodes" : "Draw a path"}
           </Button>
