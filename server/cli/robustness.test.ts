@@ -194,4 +194,17 @@ describe("reachability --group-by and --output jsonl", () => {
     expect(graph.nodes).toContainEqual(expect.objectContaining({ id: "shop", kind: "namespace" }));
     expect(graph.edges).toContainEqual(expect.objectContaining({ from: "shop", to: "shop" }));
   });
+
+  it("says an audit key is missing as configuration, before touching the database, not as an internal error", () => {
+    const { AUDIT_KEY: _key, AUDIT_KEY_FILE: _file, ...rest } = process.env;
+    // A database that does not exist: nothing may be tried on it before the configuration is complete.
+    const res = spawnSync(process.execPath, [bin, "admin", "create", "--email", "first@acme.example"], {
+      cwd: tmpdir(),
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...rest, DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" },
+    });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toBe("error: AUDIT_KEY or AUDIT_KEY_FILE must be set when DATABASE_URL is used: the audit key must live outside the database, and every replica needs the same one\n");
+  });
 });

@@ -1,9 +1,11 @@
 // `policyplane admin create --email <e>`: the first admin of an installation,
 // on the database the server uses (DATABASE_URL, or its PGlite folder while the
 // server is stopped). Exit 0 with a one-time set-password link; exit 1 when an
-// admin already exists or the database cannot be opened.
+// admin already exists, the configuration is incomplete (e.g. no audit key with
+// DATABASE_URL) or the database cannot be opened.
 import { z } from "zod";
 import { openConfiguredDatabase } from "@/scripts/open-configured-database";
+import { auditSettings } from "@/server/audit/keys";
 import { systemActor } from "@/server/context";
 import { env } from "@/server/env";
 import { ServiceError } from "@/server/errors";
@@ -17,6 +19,8 @@ export async function runAdminCreate(opts: { email: string; name?: string }): Pr
   let config;
   try {
     config = env();
+    // The audit key is configuration too: a missing one is said here, before the database is touched.
+    auditSettings();
     handle = await openConfiguredDatabase();
   } catch (error) {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
