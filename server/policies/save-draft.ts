@@ -9,6 +9,7 @@ import { requireReadable } from "@/server/auth/visibility";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
+import { tierOf } from "@/lib/vocabulary";
 import { requireDraftRight } from "./access";
 import { readContentHash } from "./engine";
 import type { PolicyCheck, PolicyDocumentOf } from "./check";
@@ -30,8 +31,6 @@ export interface SaveDraftResult {
   /** False when the content equals the latest version (nothing written). */
   created: boolean;
 }
-
-export const tierOf = (doc: PolicyDocumentOf): "global" | "regional" | "cluster" | "namespace" | "baseline" => (doc.kind === "Policy" ? doc.spec.tier : "global");
 
 /** Anyone below author cannot draft anything: refuse before reading their input. */
 export function requireSomeAuthorRole(ctx: ServiceContext): void {
