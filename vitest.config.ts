@@ -1,9 +1,16 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Two projects: "unit" (pure code, no I/O) and "integration" (real databases).
 // Integration files end in .int.test.ts; the runner script runs them once per database.
 export default defineConfig({
-  resolve: { tsconfigPaths: true },
+  resolve: {
+    tsconfigPaths: true,
+    // Database and service modules start with `import "server-only"`, which throws unless resolved
+    // under React's server condition (Next.js does that for server code and fails the build when a
+    // client component reaches one). Tests run them on the server side: the package's own empty module.
+    alias: { "server-only": fileURLToPath(new URL("./node_modules/server-only/empty.js", import.meta.url)) },
+  },
   test: {
     projects: [
       {

@@ -1,3 +1,4 @@
+import "server-only";
 // The graph service: reads the inventory and the documents in force, computes
 // the graph with the engine (compute.ts) and keeps recent results in memory,
 // keyed by what they were computed from (clusters, document versions, inventory).

@@ -1,3 +1,4 @@
+import "server-only";
 // Instantiate a template with the author's parameters into a new draft policy,
 // and the live preview the template form shows before anything is written.
 import type { ServiceContext } from "@/server/context";

@@ -1,3 +1,4 @@
+import "server-only";
 // One change request with, per policy, the released YAML and the proposed YAML
 // (the side-by-side diff is drawn by the page).
 import { and, eq, or } from "drizzle-orm";

@@ -1,3 +1,4 @@
+import "server-only";
 // One policy with every version (author, time, the change requests that carry
 // it, and its YAML for the history diff).
 import { asc, eq } from "drizzle-orm";

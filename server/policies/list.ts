@@ -1,3 +1,4 @@
+import "server-only";
 // The policy list: every policy and compliance constraint the caller may read,
 // with its versions, last change and the engine's lint over the release and
 // the inventory.

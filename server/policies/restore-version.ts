@@ -1,3 +1,4 @@
+import "server-only";
 // "Restore this version": draft a new version equal to an older one. It goes
 // through the same rights as any draft and reaches a release only through a
 // change request.

@@ -1,3 +1,4 @@
+import "server-only";
 // Save the editor's YAML as a new immutable draft version of a policy (or as
 // version 1 of a new one). Nothing reaches a release from here: a draft only
 // becomes live through a change request.

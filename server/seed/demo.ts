@@ -1,3 +1,4 @@
+import "server-only";
 // Writes the demo organisation. Idempotent: it only runs on a database that has
 // no tenants yet, and does everything in one transaction with one audit event.
 import { randomUUID } from "node:crypto";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { graphEdge, graphGroup, graphNode, graphView } from "@/server/graph/service";
 import { parseOverlay } from "@/lib/graph/types";
