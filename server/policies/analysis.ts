@@ -1,4 +1,3 @@
-import "server-only";
 // Pure (no database; runs in the engine worker, server/engine-pool): the
 // analysis of an editor's YAML over the release and the inventory the caller
 // loaded — the reader's errors, the lint of the set in force with this draft

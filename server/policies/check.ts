@@ -1,4 +1,3 @@
-import "server-only";
 // Pure (no database; runs in the engine worker, server/engine-pool): the
 // editor's YAML read by the engine's reader (syntax, schema, CIDRs, ports, DNS
 // names, each with line and column), then the tenant against the names the

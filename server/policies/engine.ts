@@ -1,4 +1,3 @@
-import "server-only";
 // What the policy screens ask of the engine, over the inventory: which
 // workloads a subject selects, what a document compiles to, and its findings.
 // The deciding is the engine's (server/policy); this file only feeds it.
