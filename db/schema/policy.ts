@@ -3,10 +3,9 @@ import { sql } from "drizzle-orm";
 import { foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 import { tenants } from "./org";
+import { TIERS } from "../../lib/vocabulary";
 
 export const POLICY_KINDS = ["Policy", "ComplianceConstraint"] as const;
-export const TIERS = ["global", "regional", "cluster", "namespace", "baseline"] as const;
-export type Tier = (typeof TIERS)[number];
 export const VERSION_STATES = ["draft", "released"] as const;
 
 export const policies = pgTable(
