@@ -11,7 +11,7 @@ import { clusters as clustersTable } from "@/db/schema";
 import { NotFound } from "@/server/errors";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { platformDefaultInForce } from "@/server/platform-default/get";
-import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/policies/documents";
+import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/drafts/documents";
 import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
 import { EXTERNALS_GROUP } from "./ids";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { auditEvents, platformDefaultVersions } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { loadGraph } from "@/server/graph/service";
-import { releaseInputs } from "@/server/policies/release-lint";
+import { releaseInputs } from "@/server/changes/release-lint";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { trpcCode } from "@/server/testing/trpc";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { getChange } from "@/server/policies/get-change";
-import { listChanges } from "@/server/policies/list-changes";
+import { getChange } from "@/server/changes/get-change";
+import { listChanges } from "@/server/changes/list-changes";
 import { protectedProcedure, router } from "../init";
 
 export const changesRouter = router({

@@ -1,13 +1,13 @@
 import { z } from "zod";
-import { analyseDraft } from "@/server/policies/analyse";
-import { createFromTemplate, previewTemplate } from "@/server/policies/create-from-template";
-import { getPolicy } from "@/server/policies/get";
-import { editorInventory } from "@/server/policies/inventory";
-import { listPolicies, listProposableDrafts } from "@/server/policies/list";
-import { proposeChange } from "@/server/policies/propose-change";
-import { restoreVersion } from "@/server/policies/restore-version";
-import { saveDraft } from "@/server/policies/save-draft";
-import { listTemplates } from "@/server/policies/templates";
+import { analyseDraft } from "@/server/drafts/analyse";
+import { createFromTemplate, previewTemplate } from "@/server/drafts/create-from-template";
+import { getPolicy } from "@/server/drafts/get";
+import { editorInventory } from "@/server/drafts/inventory";
+import { listPolicies, listProposableDrafts } from "@/server/drafts/list";
+import { proposeChange } from "@/server/changes/propose-change";
+import { restoreVersion } from "@/server/drafts/restore-version";
+import { saveDraft } from "@/server/drafts/save-draft";
+import { listTemplates } from "@/server/drafts/templates";
 import { protectedProcedure, router } from "../init";
 
 const policyName = z.string().trim().min(1).max(63);

@@ -9,7 +9,7 @@ import { editorInventory } from "./inventory";
 import { requireSomeAuthorRole, writeDraft, type SaveDraftResult } from "./save-draft";
 import { findTemplate } from "./templates";
 import { requireValidPolicyYaml } from "./validate";
-import { documentToYaml } from "./yaml";
+import { documentToYaml } from "@/server/policies/yaml";
 
 type ParameterValue = string | number | boolean | string[];
 

@@ -9,8 +9,8 @@ import { mayReadTenant } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, InvalidInput, NotFound, violatedUniqueConstraint } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
-import { requireDraftRight } from "./access";
-import { requireSomeAuthorRole } from "./save-draft";
+import { requireDraftRight } from "@/server/drafts/access";
+import { requireSomeAuthorRole } from "@/server/drafts/save-draft";
 
 export interface ProposeChangeInput {
   title: string;

@@ -5,12 +5,12 @@ import { testDatabaseKind } from "@/db/testing";
 import { lint } from "@/server/policy/lint/lint";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
-import { releasedDocuments } from "./documents";
-import { setWith } from "./engine";
+import { releasedDocuments } from "@/server/drafts/documents";
+import { setWith } from "@/server/drafts/engine";
 import { loadTargets, releaseLintComputations } from "./release-lint";
 import { platformDefaultInForce } from "@/server/platform-default/get";
 
-import { readPolicyYaml } from "./yaml";
+import { readPolicyYaml } from "@/server/policies/yaml";
 
 const AUTHOR = "priya.payments@acme.example";
 const VIEWER = "avery.audit@acme.example";

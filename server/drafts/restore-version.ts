@@ -8,7 +8,7 @@ import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import { requireSomeAuthorRole, writeDraft, type SaveDraftResult } from "./save-draft";
 import { requireValidPolicyYaml } from "./validate";
-import { documentToYaml } from "./yaml";
+import { documentToYaml } from "@/server/policies/yaml";
 
 export async function restoreVersion({ ctx, input }: { ctx: ServiceContext; input: { policyName: string; version: number } }): Promise<SaveDraftResult> {
   requireSomeAuthorRole(ctx);

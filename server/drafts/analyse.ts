@@ -8,7 +8,7 @@ import type { ServiceContext } from "@/server/context";
 import { runEngine } from "@/server/engine-pool/pool";
 import { InvalidInput, NotFound } from "@/server/errors";
 import type { CompileTarget } from "@/server/policy/compile/compile";
-import { draftLintKey, releaseInputs, rememberDraftLint, rememberedDraftLint } from "./release-lint";
+import { draftLintKey, releaseInputs, rememberDraftLint, rememberedDraftLint } from "@/server/changes/release-lint";
 import { tenantIdsByName } from "./validate";
 
 export interface AnalyseInput {

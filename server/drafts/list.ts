@@ -7,7 +7,7 @@ import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import type { Finding } from "@/server/policy/lint/lint";
 import { mayDraft } from "./access";
-import { releaseLint } from "./release-lint";
+import { releaseLint } from "@/server/changes/release-lint";
 
 export interface ListPoliciesInput {
   search?: string;
