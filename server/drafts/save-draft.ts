@@ -115,7 +115,7 @@ export async function writeDraft({
     await tx.db.insert(policyVersions).values({
       policyId,
       version,
-      document: document as unknown as Record<string, unknown>,
+      document,
       contentHash: hash,
       authorId: ctx.actor.type === "user" ? ctx.actor.id : null,
       authorLabel: ctx.actor.label,

@@ -40,7 +40,8 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
         await q.insert(t.workloads).values(n.pods.map((p) => ({ namespaceId: row!.id, name: p.name, kind: "Deployment", labels: { app: p.app }, ports: [p.port], ips: [p.ip], replicas: 1 })));
       }
       for (const { document } of openClusterDocuments(CLUSTER, layout)) {
-        const tier = document.kind === "Policy" ? document.spec.tier : "global";
+        if (document.kind !== "Policy") throw new Error(`the open cluster is made of policies, not ${document.kind}`);
+        const tier = document.spec.tier;
         const [policy] = await q.insert(t.policies).values({ kind: "Policy", name: document.metadata.name, tier, tenantId: null, owner: "platform", releasedVersion: 1, latestVersion: 1 }).returning();
         await q.insert(t.policyVersions).values({ policyId: policy!.id, version: 1, document, contentHash: contentHash(document), authorId: null, authorLabel: "test", message: "large open cluster" });
       }
