@@ -66,7 +66,7 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const before = await auditCount(database());
     await expect(
       withTransaction(ctx, async (tx) => {
-        await createUser(tx, { name: "Ghost", email: "ghost@acme.example", password: "a-good-password" });
+        await createUser({ ctx: tx, input: { name: "Ghost", email: "ghost@acme.example", password: "a-good-password" } });
         throw new Error("fails after the audit write");
       }),
     ).rejects.toThrow("fails after the audit write");
