@@ -2,5 +2,5 @@ import { overviewCounts } from "@/server/org/overview";
 import { protectedProcedure, router } from "../init";
 
 export const overviewRouter = router({
-  counts: protectedProcedure.query(({ ctx }) => overviewCounts(ctx.db)),
+  counts: protectedProcedure.query(({ ctx }) => overviewCounts({ ctx: ctx.service })),
 });
