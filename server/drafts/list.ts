@@ -7,11 +7,8 @@ import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import type { Finding } from "@/server/policy/lint/lint";
 import { mayDraft } from "./access";
+import type { ListPoliciesInput } from "./schemas";
 import { releaseLint } from "@/server/changes/release-lint";
-
-export interface ListPoliciesInput {
-  search?: string;
-}
 
 function scopeText(document: Record<string, unknown>): string {
   const scope = (document.spec as { scope?: { regions?: string[]; clusters?: string[] } } | undefined)?.scope;
