@@ -2,11 +2,10 @@
 // SHA-256 of the whole token is stored; the token is shown once, at creation.
 import { randomBytes } from "node:crypto";
 import { desc, eq } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
 import { apiTokens, tenants } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
-import { withTransaction, type Actor, type ServiceContext } from "@/server/context";
+import { withTransaction, type Actor, type AnonymousContext, type ServiceContext } from "@/server/context";
 import { Conflict, NotFound, Unauthenticated } from "@/server/errors";
 import { sha256Hex } from "@/server/lib/canonical";
 import type { CreateApiTokenInput, RevokeApiTokenInput } from "./schemas";
@@ -83,7 +82,9 @@ export async function listApiTokens({ ctx }: { ctx: ServiceContext }) {
  * The actor behind a bearer token. Every failure (malformed, unknown, forged,
  * revoked, expired) gives the same answer, so a caller learns nothing from it.
  */
-export async function authenticateApiToken(db: Queryable, presented: string): Promise<Actor> {
+export async function authenticateApiToken({ ctx, input }: { ctx: AnonymousContext; input: { token: string } }): Promise<Actor> {
+  const { db } = ctx;
+  const presented = input.token;
   const rejected = new Unauthenticated("Invalid, expired or revoked API token.");
   if (!TOKEN_PATTERN.test(presented)) throw rejected;
   const [row] = await db.select().from(apiTokens).where(eq(apiTokens.secretHash, sha256Hex(presented)));
