@@ -234,7 +234,8 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
       expect((r.reason as TRPCError).cause).toBeInstanceOf(Conflict);
       expect((r.reason as TRPCError).message).toMatch(`version ${base.version + 1} is newer than your version ${base.version}`);
     }
-    expect(await counts()).toEqual({ ...before, versions: before.versions + 1, audit: before.audit + 1 });
+    // The saved version's event and the two losers' refusals.
+    expect(await counts()).toEqual({ ...before, versions: before.versions + 1, audit: before.audit + 3 });
   });
 
   it.skipIf(testDatabaseKind() !== "postgres")("makes a save wait for the policy row while another transaction holds it (PostgreSQL)", async () => {
