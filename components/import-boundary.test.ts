@@ -22,7 +22,7 @@ describe("the browser/server line", () => {
 
   it("refuses a component importing a service or the engine at run time, by alias or relative path", async () => {
     for (const source of [
-      'import { saveDraft } from "@/server/policies/save-draft";\nexport const s = saveDraft;\n',
+      'import { saveDraft } from "@/server/drafts/save-draft";\nexport const s = saveDraft;\n',
       'import { serverCaller } from "@/server/trpc/server";\nexport const s = serverCaller;\n',
       'import { TIERS } from "@/server/policy/documents/schema";\nexport const s = TIERS;\n',
       'import { getRuntime } from "../../server/runtime";\nexport const s = getRuntime;\n',
@@ -47,6 +47,6 @@ describe("the browser/server line", () => {
   it("lets lib/ use the engine but refuses it the database and services", async () => {
     expect(await restrictedImports("lib/probe.ts", 'import { parseSource } from "@/server/policy/read/yaml";\nexport const p = parseSource;\n')).toEqual([]);
     expect(await restrictedImports("lib/probe.ts", 'import { policies } from "@/db/schema";\nexport const p = policies;\n')).toHaveLength(1);
-    expect(await restrictedImports("lib/probe.ts", 'import { saveDraft } from "@/server/policies/save-draft";\nexport const p = saveDraft;\n')).toHaveLength(1);
+    expect(await restrictedImports("lib/probe.ts", 'import { saveDraft } from "@/server/drafts/save-draft";\nexport const p = saveDraft;\n')).toHaveLength(1);
   });
 });

@@ -23,6 +23,9 @@ export interface ServiceContext {
   inTransaction?: boolean;
 }
 
+/** What a service called before anyone is identified receives (the set-password link names its person itself). */
+export type AnonymousContext = Omit<ServiceContext, "actor" | "inTransaction">;
+
 export function systemActor(label = "system"): Actor {
   return { type: "system", id: null, label, grants: [{ tenantId: null, role: "admin", committeeFunction: null }] };
 }

@@ -55,6 +55,7 @@ export async function seedSyntheticOrg(db: Database): Promise<{ seeded: boolean 
     }
     await q.insert(t.externalDestinations).values(org.externals.map((dnsName, i) => ({ name: `partner-${i}`, dnsName, criticality: "medium" as const, ports: [{ name: "https", port: 443, protocol: "TCP" as const }] })));
     for (const { document, tenant } of org.documents) {
+      if (document.kind !== "Policy" && document.kind !== "ComplianceConstraint") throw new Error(`a policy version stores a policy or a constraint, not ${document.kind}`);
       const [policy] = await q
         .insert(t.policies)
         .values({

@@ -1,11 +1,14 @@
 // Policies are named documents; every edit is a new immutable version.
 import { sql } from "drizzle-orm";
 import { foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { ComplianceConstraintDocument, PolicyDocument } from "@/server/policy/documents/schema";
 import { user } from "./auth";
 import { tenants } from "./org";
 import { TIERS } from "../../lib/vocabulary";
 
 export const POLICY_KINDS = ["Policy", "ComplianceConstraint"] as const;
+/** What a policy version stores: the policy kinds of the document vocabulary (templates and exceptions live elsewhere). */
+export type StoredPolicyDocument = PolicyDocument | ComplianceConstraintDocument;
 export const VERSION_STATES = ["draft", "released"] as const;
 
 export const policies = pgTable(
@@ -37,7 +40,8 @@ export const policyVersions = pgTable(
       .notNull()
       .references(() => policies.id, { onDelete: "cascade" }),
     version: integer("version").notNull(),
-    document: jsonb("document").$type<Record<string, unknown>>().notNull(),
+    /** A Policy or ComplianceConstraint document, as the reader parsed it when the version was saved. */
+    document: jsonb("document").$type<StoredPolicyDocument>().notNull(),
     contentHash: text("content_hash").notNull(),
     authorId: text("author_id").references(() => user.id, { onDelete: "set null" }),
     authorLabel: text("author_label").notNull(),

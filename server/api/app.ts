@@ -64,7 +64,7 @@ export function createApiApp(getDb: () => Promise<Database>) {
     if (!match) throw new Unauthenticated("Send an API token as `Authorization: Bearer <token>`.");
     const db = await getDb();
     c.set("db", db);
-    c.set("actor", await authenticateApiToken(db, match[1]!));
+    c.set("actor", await authenticateApiToken({ ctx: { db, requestId: c.get("requestId") }, input: { token: match[1]! } }));
     await next();
   });
 

@@ -8,10 +8,11 @@ import path from "node:path";
 import { desc } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { auditEvents } from "@/db/schema";
-import { systemActor, withTransaction, type Actor } from "@/server/context";
+import { requireRole } from "@/server/auth/authorize";
+import { systemActor, withTransaction, type Actor, type ServiceContext } from "@/server/context";
 import { canonicalJson } from "@/server/lib/canonical";
 import type { Checkpoint } from "./chain";
-import type { AuditKey, AuditKeyring, AuditSettings } from "./keys";
+import { auditSettings, type AuditKey, type AuditKeyring, type AuditSettings } from "./keys";
 import { recordAudit } from "./record";
 
 /** One line of the checkpoint file. */
@@ -68,7 +69,17 @@ export async function exportCheckpoint(
   settings: AuditSettings,
   { actor = systemActor("audit checkpoint"), requestId = `checkpoint-${Date.now()}` }: { actor?: Actor; requestId?: string } = {},
 ): Promise<SignedCheckpoint> {
-  const ctx = { db, actor, requestId };
+  return sealCheckpoint({ db, actor, requestId }, settings);
+}
+
+/** An admin's "checkpoint now": the same seal as the scheduled one, recorded as theirs. */
+export async function checkpointAuditTrail({ ctx }: { ctx: ServiceContext }): Promise<Checkpoint> {
+  requireRole(ctx.actor, "admin");
+  const { seq, hash, at } = await sealCheckpoint(ctx, auditSettings());
+  return { seq, hash, at };
+}
+
+async function sealCheckpoint(ctx: ServiceContext, settings: AuditSettings): Promise<SignedCheckpoint> {
   const sealed = await withTransaction(ctx, (tx) =>
     recordAudit(tx, { action: "audit.checkpoint", targetType: "audit_chain", targetId: path.basename(settings.checkpointFile), after: { file: settings.checkpointFile } }),
   );

@@ -3,11 +3,30 @@ import "server-only";
 import { and, asc, desc, eq, gt, gte, ilike, lte, or, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { auditEvents } from "@/db/schema";
+import { readableTenantIds } from "@/server/auth/authorize";
+import type { ServiceContext } from "@/server/context";
+import { requireOrganisationReader } from "./access";
 import { ChainVerifier, type ChainVerification } from "./chain";
 import { readCheckpoints } from "./checkpoints";
 import { auditSettings, type AuditSettings } from "./keys";
+import type { ListAuditEventsInput } from "./schemas";
 
-export interface AuditFilter {
+const PAGE = 50;
+
+/** One page of the events the caller may read (their tenants' and organisation-wide ones), newest first. */
+export async function listAuditEvents({ ctx, input }: { ctx: ServiceContext; input: ListAuditEventsInput }) {
+  const { cursor, ...filter } = input;
+  const rows = await auditEventsMatching(ctx.db, { ...filter, beforeSeq: cursor, tenantIds: readableTenantIds(ctx.actor), limit: PAGE + 1 });
+  return { events: rows.slice(0, PAGE), nextBeforeSeq: rows.length > PAGE ? rows[PAGE - 1]!.seq : null };
+}
+
+/** Verifies the whole chain for a caller with an organisation-wide role. */
+export async function checkAuditTrail({ ctx }: { ctx: ServiceContext }): Promise<ChainVerification & { verifiedAt: Date }> {
+  requireOrganisationReader(ctx.actor);
+  return { ...(await verifyAuditTrail(ctx.db)), verifiedAt: new Date() };
+}
+
+interface AuditFilter {
   actor?: string;
   action?: string;
   target?: string;
@@ -22,7 +41,7 @@ export interface AuditFilter {
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export async function listAuditEvents(db: Queryable, filter: AuditFilter) {
+async function auditEventsMatching(db: Queryable, filter: AuditFilter) {
   const conditions: SQL[] = [];
   if (filter.actor) conditions.push(ilike(auditEvents.actorLabel, `%${escapeLike(filter.actor)}%`));
   if (filter.action) conditions.push(ilike(auditEvents.action, `${escapeLike(filter.action)}%`));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkPolicyText } from "@/server/policies/check";
+import { checkPolicyText } from "@/server/drafts/check";
 import { largePolicyYaml } from "@/server/testing/large-policy";
 import { runEngine } from "./pool";
 

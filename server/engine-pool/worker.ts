@@ -2,8 +2,8 @@
 // and results cross threads by structured clone: plain data only, so a task
 // that locates positions (a function over the parsed YAML) returns them as numbers.
 // Bundled with esbuild into one file by scripts/engine-worker.mjs.
-import { analyseDraftText, lintRelease } from "@/server/policies/analysis";
-import { checkPolicyText } from "@/server/policies/check";
+import { analyseDraftText, lintRelease } from "@/server/drafts/analysis";
+import { checkPolicyText } from "@/server/drafts/check";
 
 export { lintRelease };
 

@@ -5,9 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { testDatabaseKind } from "@/db/testing";
 import { platformDefaultInForce } from "@/server/platform-default/get";
-import { asLocated } from "@/server/policies/engine";
-import { releasedDocuments } from "@/server/policies/documents";
-import { loadTargets } from "@/server/policies/release-lint";
+import { asLocated } from "@/server/drafts/engine";
+import { releasedDocuments } from "@/server/drafts/documents";
+import { loadTargets } from "@/server/changes/release-lint";
 import { compileDocuments, toYaml, type CompileTarget } from "@/server/policy/compile/compile";
 import { createEvaluator } from "@/server/policy/eval/evaluator";
 import { readManifestSources } from "@/server/policy/read/manifests";

@@ -24,7 +24,7 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
   // Its own organisation, without the demo's (whose default-deny baseline would close this cluster).
   let handle: DatabaseHandle | undefined;
   const database = () => handle!;
-  const viewer = async () => ({ db: database().db, actor: await demoActor(database().db, ADMIN.email) });
+  const viewer = async () => ({ db: database().db, actor: await demoActor(database().db, ADMIN.email), requestId: "scale-test" });
   afterAll(async () => {
     await handle?.close();
   });
@@ -40,7 +40,8 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
         await q.insert(t.workloads).values(n.pods.map((p) => ({ namespaceId: row!.id, name: p.name, kind: "Deployment", labels: { app: p.app }, ports: [p.port], ips: [p.ip], replicas: 1 })));
       }
       for (const { document } of openClusterDocuments(CLUSTER, layout)) {
-        const tier = document.kind === "Policy" ? document.spec.tier : "global";
+        if (document.kind !== "Policy") throw new Error(`the open cluster is made of policies, not ${document.kind}`);
+        const tier = document.spec.tier;
         const [policy] = await q.insert(t.policies).values({ kind: "Policy", name: document.metadata.name, tier, tenantId: null, owner: "platform", releasedVersion: 1, latestVersion: 1 }).returning();
         await q.insert(t.policyVersions).values({ policyId: policy!.id, version: 1, document, contentHash: contentHash(document), authorId: null, authorLabel: "test", message: "large open cluster" });
       }
@@ -49,7 +50,7 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
 
   it("shows namespaces and tenants as islands without building one workload-level edge, with every pair counted", async () => {
     const v = await viewer();
-    const view = await graphView(v, CLUSTER, RELEASE);
+    const view = await graphView({ ctx: v, input: { cluster: CLUSTER } });
     expect(view.onDemand).toBe(true);
     expect(view.stats.workloads).toBe(2000);
     expect(view.nodes.filter((n) => n.kind === "workload")).toEqual([]);
@@ -69,7 +70,7 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
 
   it("opens one namespace into its workloads' edges, which agree with the engine's decisions and with the namespace counts", async () => {
     const v = await viewer();
-    const island = await graphGroup(v, CLUSTER, RELEASE, ns("ns-7"));
+    const island = await graphGroup({ ctx: v, input: { cluster: CLUSTER, group: ns("ns-7") } });
     const inside = layout.find((n) => n.name === "ns-7")!;
     expect(island.nodes.filter((n) => n.kind === "workload").map((n) => n.label).sort()).toEqual(inside.pods.map((p) => p.name).sort());
     const edges = new Map(island.edges.map((e) => [e.id, e]));
@@ -100,19 +101,19 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
     expect(folded).toBe(graph.data.edges.find((e) => e.id === aggregateEdgeId(ns("ns-7"), ns("ns-8")))!.aggregate!.paths);
 
     // Opened together with ns-27, the paths between them are workload to workload.
-    const both = await graphGroup(v, CLUSTER, RELEASE, ns("ns-7"), [ns("ns-27")]);
+    const both = await graphGroup({ ctx: v, input: { cluster: CLUSTER, group: ns("ns-7"), open: [ns("ns-27")] } });
     expect(both.edges.find((e) => e.id === edgeId(wl("ns-27", "frontend-0"), wl("ns-7", "api-0")))?.ports).toEqual(["8443/TCP"]);
   });
 
   it("explains an aggregated path by a named sample pair and a workload of a closed namespace by its own policies", async () => {
     const v = await viewer();
-    const r = await graphEdge(v, CLUSTER, RELEASE, aggregateEdgeId(ns("ns-27"), ns("ns-7")));
+    const r = await graphEdge({ ctx: v, input: { cluster: CLUSTER, edge: aggregateEdgeId(ns("ns-27"), ns("ns-7")) } });
     expect(r.aggregate!.paths).toBeGreaterThan(0);
     const api = r.ports.find((p) => p.port === "8443/TCP")!;
     expect(api.current?.verdict).toBe("allow");
     expect(r.aggregate!.samples.find((s) => s.port === "8443/TCP")).toEqual({ port: "8443/TCP", source: expect.stringMatching(/^ns-27\//), target: "ns-7/api-0" });
 
-    const node = await graphNode(v, CLUSTER, RELEASE, wl("ns-7", "db-0"));
+    const node = await graphNode({ ctx: v, input: { cluster: CLUSTER, node: wl("ns-7", "db-0") } });
     expect(node.policies.map((p) => p.name)).toContain("ns-7-db-from-api");
     expect(node.inbound.map((p) => p.peer.label).sort()).toEqual(["ns-7/api-0", "ns-7/api-1", "ns-7/api-2"]);
   });

@@ -7,12 +7,12 @@ import { asc } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { mayReadTenant } from "@/server/auth/authorize";
 import { redactPolicyNames, visibilityOf } from "@/server/auth/visibility";
-import type { Actor } from "@/server/context";
+import type { Actor, ServiceContext } from "@/server/context";
 import { clusters as clustersTable } from "@/db/schema";
 import { NotFound } from "@/server/errors";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { platformDefaultInForce } from "@/server/platform-default/get";
-import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/policies/documents";
+import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/drafts/documents";
 import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
 import { EXTERNALS_GROUP } from "@/lib/graph/ids";
@@ -20,7 +20,8 @@ import { defaultCollapsed, groupContents, isGroup, project } from "@/lib/graph/i
 import { graphFor, openIsland } from "./open-island";
 import { viewScale } from "./scale";
 import { scopeGraph } from "./scope";
-import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "@/lib/graph/types";
+import type { GraphEdgeInput, GraphGroupInput, GraphNodeInput, GraphViewInput } from "./schemas";
+import { overlayKey, parseOverlay, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "@/lib/graph/types";
 
 export const ALL_CLUSTERS = "all";
 const CACHE_SIZE = 12;
@@ -37,12 +38,6 @@ function signature(parts: unknown): string {
 }
 
 const docSig = (docs: readonly StoredDocument[]) => docs.map((d) => `${d.policyId}@${d.version}`);
-
-/** Who is looking: an overlay shows only what they may read (the release graph is the organisation's). */
-export interface Viewer {
-  db: Queryable;
-  actor: Actor;
-}
 
 async function documentSets(db: Queryable, overlay: OverlaySpec, actor: Actor | null): Promise<{ release: StoredDocument[]; proposal?: StoredDocument[] }> {
   const release = await releasedDocuments(db);
@@ -153,24 +148,29 @@ export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySp
 }
 
 /** The view of a cluster (default: the first by name), all clusters ("all"), with an optional overlay. */
-export async function graphView({ db, actor }: Viewer, cluster: string | null, overlay: OverlaySpec): Promise<GraphView> {
-  const names = await clusterNames(db);
-  const chosen = cluster ?? names[0];
+export async function graphView({ ctx, input }: { ctx: ServiceContext; input: GraphViewInput }): Promise<GraphView> {
+  const overlay = parseOverlay(input.overlay);
+  const names = await clusterNames(ctx.db);
+  const chosen = input.cluster ?? names[0];
   if (!chosen) throw new NotFound("No cluster is registered yet.");
-  const { graph, cached, scope } = await viewerGraph({ db, actor }, chosen, overlay);
+  const { graph, cached, scope } = await viewerGraph(ctx, chosen, overlay);
   return viewOf(scope(graph), chosen, overlay, cached, names);
 }
 
-/** The computed graph and what this viewer may see of it: every graph a reply is made from goes through `scope` first. */
-async function viewerGraph({ db, actor }: Viewer, cluster: string, overlay: OverlaySpec) {
+/**
+ * The computed graph and what this viewer may see of it: every graph a reply is made from goes through `scope` first
+ * (an overlay shows only what they may read; the release graph is the organisation's).
+ */
+async function viewerGraph({ db, actor }: ServiceContext, cluster: string, overlay: OverlaySpec) {
   const [{ graph, cached }, visibility] = await Promise.all([loadGraph(db, cluster, overlay, actor), visibilityOf(db, actor)]);
   return { graph, cached, visibility, scope: (g: ComputedGraph) => scopeGraph(g, visibility) };
 }
 
 /** An island's contents, loaded when the person expands it (`open`: the other opened islands, for a large cluster's namespaces). */
-export async function graphGroup(viewer: Viewer, cluster: string, overlay: OverlaySpec, groupId: string, open: readonly string[] = []): Promise<GraphData> {
-  const { graph, scope } = await viewerGraph(viewer, cluster, overlay);
-  const island = openIsland(graph, groupId, open, new Date());
+export async function graphGroup({ ctx, input }: { ctx: ServiceContext; input: GraphGroupInput }): Promise<GraphData> {
+  const groupId = input.group;
+  const { graph, scope } = await viewerGraph(ctx, input.cluster, parseOverlay(input.overlay));
+  const island = openIsland(graph, groupId, input.open ?? [], new Date());
   if (island) {
     const { data } = scope(island);
     return { nodes: data.nodes, edges: data.edges };
@@ -181,15 +181,19 @@ export async function graphGroup(viewer: Viewer, cluster: string, overlay: Overl
   return groupContents(data, groupId);
 }
 
-export async function graphEdge(viewer: Viewer, cluster: string, overlay: OverlaySpec, edgeId: string) {
-  const { graph, visibility, scope } = await viewerGraph(viewer, cluster, overlay);
+/** The engine's rationale of one path, port by port. */
+export async function graphEdge({ ctx, input }: { ctx: ServiceContext; input: GraphEdgeInput }) {
+  const edgeId = input.edge;
+  const { graph, visibility, scope } = await viewerGraph(ctx, input.cluster, parseOverlay(input.overlay));
   const r = edgeRationale(scope(graphFor(graph, edgeId, new Date())), edgeId);
   if (!r) throw new NotFound("No such path in this graph.");
   return redactPolicyNames(r, visibility);
 }
 
-export async function graphNode(viewer: Viewer, cluster: string, overlay: OverlaySpec, nodeId: string) {
-  const { graph, visibility, scope } = await viewerGraph(viewer, cluster, overlay);
+/** A node's labels, the policies selecting it, and its paths. */
+export async function graphNode({ ctx, input }: { ctx: ServiceContext; input: GraphNodeInput }) {
+  const nodeId = input.node;
+  const { graph, visibility, scope } = await viewerGraph(ctx, input.cluster, parseOverlay(input.overlay));
   const r = nodeDetails(scope(graphFor(graph, nodeId, new Date())), nodeId);
   if (!r) throw new NotFound("No such node in this graph.");
   return { ...redactPolicyNames(r, visibility), policies: r.policies.filter((p) => !visibility.hiddenPolicyNames.has(p.name)) };

@@ -1,10 +1,11 @@
 import "server-only";
 // Figures for the Overview page; every number is a query.
 import { count, eq, isNotNull } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
 import { clusters, externalDestinations, namespaces, policies, tenants, workloads } from "@/db/schema";
+import type { ServiceContext } from "@/server/context";
 
-export async function overviewCounts(db: Queryable) {
+export async function overviewCounts({ ctx }: { ctx: ServiceContext }) {
+  const { db } = ctx;
   const [clusterCount] = await db.select({ n: count() }).from(clusters);
   const [tenantCount] = await db.select({ n: count() }).from(tenants);
   const [namespaceCount] = await db.select({ n: count() }).from(namespaces);

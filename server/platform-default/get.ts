@@ -4,6 +4,7 @@ import "server-only";
 import { desc } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { platformDefaultVersions } from "@/db/schema";
+import type { ServiceContext } from "@/server/context";
 import { PLATFORM_DEFAULT_OFF, type PlatformDefault } from "@/server/policy/model";
 
 export interface PlatformDefaultVersion extends PlatformDefault {
@@ -28,7 +29,12 @@ export async function platformDefaultInForce(db: Queryable): Promise<PlatformDef
   return row ? toVersion(row) : { ...PLATFORM_DEFAULT_OFF, excludeNamespaces: [], version: 0, authorLabel: "", message: "", createdAt: null };
 }
 
-export async function platformDefaultHistory(db: Queryable, limit = 20): Promise<PlatformDefaultVersion[]> {
+/** The platform default in force and its recent versions: everyone signed in may read it, since it decides what every cluster enforces. */
+export async function getPlatformDefault({ ctx }: { ctx: ServiceContext }): Promise<{ current: PlatformDefaultVersion; history: PlatformDefaultVersion[] }> {
+  return { current: await platformDefaultInForce(ctx.db), history: await platformDefaultHistory(ctx.db) };
+}
+
+async function platformDefaultHistory(db: Queryable, limit = 20): Promise<PlatformDefaultVersion[]> {
   const rows = await db.select().from(platformDefaultVersions).orderBy(desc(platformDefaultVersions.version)).limit(limit);
   return rows.map(toVersion);
 }

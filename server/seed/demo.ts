@@ -96,6 +96,7 @@ export async function seedDemoOrganisation(db: Database): Promise<{ seeded: bool
     );
 
     for (const { author, document } of DEMO_POLICIES) {
+      if (document.kind !== "Policy" && document.kind !== "ComplianceConstraint") throw new Error(`a policy version stores a policy or a constraint, not ${document.kind}`);
       const tier = tierOf(document);
       const [policy] = await q
         .insert(t.policies)

@@ -65,8 +65,8 @@ describe(`at least one global admin on ${testDatabaseKind()}`, () => {
     const db = database().db;
     const [last] = await globalAdminGrants(db);
     const ctx = { db, actor: systemActor("test"), requestId: "last-admin" };
-    await expect(removeMembership(ctx, last!.id)).rejects.toMatchObject({ code: "CONFLICT" });
-    await expect(deleteUser(ctx, last!.userId)).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(removeMembership({ ctx, input: { membershipId: last!.id } })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(deleteUser({ ctx, input: { userId: last!.userId } })).rejects.toMatchObject({ code: "CONFLICT" });
     expect(await globalAdminGrants(db)).toHaveLength(1);
   });
 });

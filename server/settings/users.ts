@@ -1,15 +1,17 @@
 import "server-only";
 // People and their role memberships, managed by admins in Settings.
 import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
-import { memberships, tenants, user, type CommitteeFunction, type Role } from "@/db/schema";
+import { memberships, tenants, user } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, InvalidInput, NotFound } from "@/server/errors";
 import { insertPasswordUser } from "@/server/users/credentials";
+import type { AddMembershipInput, CreateUserInput, DeleteUserInput, RemoveMembershipInput } from "./schemas";
 
-export async function listUsersWithMemberships(db: Queryable) {
+export async function listUsersWithMemberships({ ctx }: { ctx: ServiceContext }) {
+  requireRole(ctx.actor, "admin");
+  const { db } = ctx;
   const users = await db.select({ id: user.id, name: user.name, email: user.email, createdAt: user.createdAt }).from(user).orderBy(asc(user.name));
   const grants = await db
     .select({
@@ -25,7 +27,7 @@ export async function listUsersWithMemberships(db: Queryable) {
   return users.map((u) => ({ ...u, memberships: grants.filter((g) => g.userId === u.id) }));
 }
 
-export async function createUser(ctx: ServiceContext, input: { name: string; email: string; password: string }): Promise<{ id: string }> {
+export async function createUser({ ctx, input }: { ctx: ServiceContext; input: CreateUserInput }): Promise<{ id: string }> {
   requireRole(ctx.actor, "admin");
   return withTransaction(ctx, async (tx) => {
     const email = input.email.toLowerCase();
@@ -67,7 +69,8 @@ async function requireAnotherGlobalAdmin(tx: ServiceContext, losing: { userId: s
   if (remaining.length === 0) throw new Conflict(`${what} would leave the organisation without a global admin; grant the admin role to someone else first.`);
 }
 
-export async function deleteUser(ctx: ServiceContext, userId: string): Promise<void> {
+export async function deleteUser({ ctx, input }: { ctx: ServiceContext; input: DeleteUserInput }): Promise<void> {
+  const { userId } = input;
   requireRole(ctx.actor, "admin");
   if (userId === ctx.actor.id) throw new Conflict("You cannot remove your own account.");
   await withTransaction(ctx, async (tx) => {
@@ -86,10 +89,7 @@ export async function deleteUser(ctx: ServiceContext, userId: string): Promise<v
   });
 }
 
-export async function addMembership(
-  ctx: ServiceContext,
-  input: { userId: string; tenantId: string | null; role: Role; committeeFunction: CommitteeFunction | null },
-): Promise<{ id: string }> {
+export async function addMembership({ ctx, input }: { ctx: ServiceContext; input: AddMembershipInput }): Promise<{ id: string }> {
   requireRole(ctx.actor, "admin");
   if (input.role === "approver" && !input.committeeFunction) {
     throw new InvalidInput("An approver sits on a committee: choose security, networking, platform or application.", "committeeFunction");
@@ -130,7 +130,8 @@ export async function addMembership(
   });
 }
 
-export async function removeMembership(ctx: ServiceContext, membershipId: string): Promise<void> {
+export async function removeMembership({ ctx, input }: { ctx: ServiceContext; input: RemoveMembershipInput }): Promise<void> {
+  const { membershipId } = input;
   requireRole(ctx.actor, "admin");
   await withTransaction(ctx, async (tx) => {
     const [row] = await tx.db

@@ -3,21 +3,18 @@ import "server-only";
 // SHA-256 of the whole token is stored; the token is shown once, at creation.
 import { randomBytes } from "node:crypto";
 import { desc, eq } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
-import { apiTokens, tenants, type Role } from "@/db/schema";
+import { apiTokens, tenants } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
-import { withTransaction, type Actor, type ServiceContext } from "@/server/context";
+import { withTransaction, type Actor, type AnonymousContext, type ServiceContext } from "@/server/context";
 import { Conflict, NotFound, Unauthenticated } from "@/server/errors";
 import { sha256Hex } from "@/server/lib/canonical";
+import type { CreateApiTokenInput, RevokeApiTokenInput } from "./schemas";
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 const TOKEN_PATTERN = /^ppt_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
 
-export async function createApiToken(
-  ctx: ServiceContext,
-  input: { name: string; role: Role; tenantId: string | null; expiresInDays: number | null },
-): Promise<{ id: string; token: string }> {
+export async function createApiToken({ ctx, input }: { ctx: ServiceContext; input: CreateApiTokenInput }): Promise<{ id: string; token: string }> {
   requireRole(ctx.actor, "admin");
   return withTransaction(ctx, async (tx) => {
     if (input.tenantId) {
@@ -43,7 +40,8 @@ export async function createApiToken(
   });
 }
 
-export async function revokeApiToken(ctx: ServiceContext, id: string): Promise<void> {
+export async function revokeApiToken({ ctx, input }: { ctx: ServiceContext; input: RevokeApiTokenInput }): Promise<void> {
+  const id = input.tokenId;
   requireRole(ctx.actor, "admin");
   await withTransaction(ctx, async (tx) => {
     const [row] = await tx.db.select().from(apiTokens).where(eq(apiTokens.id, id));
@@ -63,8 +61,9 @@ export async function revokeApiToken(ctx: ServiceContext, id: string): Promise<v
   });
 }
 
-export async function listApiTokens(db: Queryable) {
-  return db
+export async function listApiTokens({ ctx }: { ctx: ServiceContext }) {
+  requireRole(ctx.actor, "admin");
+  return ctx.db
     .select({
       id: apiTokens.id,
       name: apiTokens.name,
@@ -84,7 +83,9 @@ export async function listApiTokens(db: Queryable) {
  * The actor behind a bearer token. Every failure (malformed, unknown, forged,
  * revoked, expired) gives the same answer, so a caller learns nothing from it.
  */
-export async function authenticateApiToken(db: Queryable, presented: string): Promise<Actor> {
+export async function authenticateApiToken({ ctx, input }: { ctx: AnonymousContext; input: { token: string } }): Promise<Actor> {
+  const { db } = ctx;
+  const presented = input.token;
   const rejected = new Unauthenticated("Invalid, expired or revoked API token.");
   if (!TOKEN_PATTERN.test(presented)) throw rejected;
   const [row] = await db.select().from(apiTokens).where(eq(apiTokens.secretHash, sha256Hex(presented)));

@@ -33,7 +33,7 @@ describe(`text the database cannot store, refused at the tRPC edge on ${testData
     audit: (await db().select({ n: count() }).from(auditEvents))[0]!.n,
   });
 
-  it("refuses a NUL or a lone surrogate in any field of every procedure's input with BAD_REQUEST naming the field, and writes nothing", async () => {
+  it("refuses a NUL or a lone surrogate in any field of every procedure's input with BAD_REQUEST naming the field, and writes nothing but the refusals", async () => {
     const admin = await callerFor(db(), ADMIN);
     const paths = Object.keys(appRouter._def.procedures);
     expect(paths.length).toBeGreaterThan(20);
@@ -52,10 +52,13 @@ describe(`text the database cannot store, refused at the tRPC edge on ${testData
       const error = await failure(procedureAt(admin, path)({ values: { ["ten\u0000ant"]: "payments" } }));
       expect((error.cause as InvalidInput).field, path).toBe("values.ten\u0000ant");
     }
-    expect(await counts()).toEqual(before);
+    // Three refused calls per mutation, each recorded (its text made storable); queries leave nothing.
+    const mutations = paths.filter((path) => (appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)[path]!._def.type === "mutation");
+    expect(mutations.length).toBeGreaterThan(5);
+    expect(await counts()).toEqual({ ...before, audit: before.audit + 3 * mutations.length });
   });
 
-  it("refuses a draft message with a NUL and a change description with a lone surrogate: 400 on that field, nothing written", async () => {
+  it("refuses a draft message with a NUL and a change description with a lone surrogate: 400 on that field, nothing written but the refusals", async () => {
     const author = await callerFor(db(), AUTHOR);
     const current = (await author.policies.get({ name: "payments-api" })).versions.at(-1)!;
     const before = await counts();
@@ -66,7 +69,7 @@ describe(`text the database cannot store, refused at the tRPC edge on ${testData
     expect((yaml.cause as InvalidInput).field).toBe("yaml");
     const propose = await failure(author.policies.proposeChange({ title: "Open the API", description: "why \ud800", policies: ["payments-api"] }));
     expect((propose.cause as InvalidInput).field).toBe("description");
-    expect(await counts()).toEqual(before);
+    expect(await counts()).toEqual({ ...before, audit: before.audit + 3 });
     // An emoji (a surrogate pair) is text like any other.
     expect((await author.policies.analyse({ yaml: current.yaml.replace("description:", "description: 🔒 ") })).errors).toEqual([]);
   });
@@ -93,6 +96,7 @@ describe(`text the database cannot store, refused at the tRPC edge on ${testData
     const huge = await failure(viewer.policies.analyse({ yaml: "a: b\n".repeat(1_000_000) }));
     expect(huge.code).toBe("BAD_REQUEST");
     expect(huge.message).toMatch(/too long/);
-    expect(await counts()).toEqual(before);
+    // One refusal event per refused save; a refused analysis is a reading and leaves none.
+    expect(await counts()).toEqual({ ...before, audit: before.audit + Object.keys(hostile).length });
   });
 });

@@ -8,6 +8,7 @@ import { ZodError, z } from "zod";
 import type { Database } from "@/db/client";
 import type { Role } from "@/db/schema";
 import { findUnsafeText } from "@/lib/unsafe-text";
+import { recordRefusal } from "@/server/audit/refusals";
 import { loadGrants, requireRole } from "@/server/auth/authorize";
 import type { Actor, ServiceContext } from "@/server/context";
 import { InvalidInput, ServiceError, isUniqueViolation } from "@/server/errors";
@@ -72,6 +73,20 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
 });
 
 /**
+ * A mutation the server refuses (no right, bad input, a conflict, nothing to act on) leaves one
+ * `mutation.refused` event, written in its own transaction: the refused change itself wrote nothing,
+ * since its own transaction rolled back. Outermost, so it sees refusals from every check below it.
+ * Callers without a session are not recorded: there is no one to name.
+ */
+const auditRefusals = t.middleware(async ({ ctx, next, path, type }) => {
+  const result = await next();
+  if (!result.ok && type === "mutation" && ctx.actor) {
+    await recordRefusal({ db: ctx.db, actor: ctx.actor, requestId: ctx.requestId }, { procedure: path, code: result.error.code, message: result.error.message });
+  }
+  return result;
+});
+
+/**
  * Every text in every input (descriptions, messages, names, YAML, map keys) must be storable:
  * a NUL or a lone surrogate is refused here, before any procedure's own schema or any role check.
  */
@@ -81,7 +96,7 @@ const storableText = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(mapErrors).use(storableText);
+export const publicProcedure = t.procedure.use(auditRefusals).use(mapErrors).use(storableText);
 
 /** A signed-in caller, whatever their roles (for "who am I"). */
 export const sessionProcedure = publicProcedure.use(({ ctx, next }) => {

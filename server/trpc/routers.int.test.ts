@@ -9,6 +9,8 @@ import { isUniqueViolation } from "@/server/errors";
 import { createUser } from "@/server/settings/users";
 import { callerFor, demoActor } from "@/server/testing/actors";
 import { trpcCode } from "@/server/testing/trpc";
+import { auditEventsAfter, auditHead } from "@/server/testing/audit-events";
+import { verifyAuditTrail } from "@/server/audit/query";
 
 const ADMIN = "alex.admin@acme.example";
 const AUTHOR = "priya.payments@acme.example";
@@ -28,13 +30,32 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     expect(await trpcCode(anonymous.audit.list({}))).toBe("UNAUTHORIZED");
   });
 
-  it("refuses admin settings to an author on the server, and writes nothing", async () => {
+  it("refuses admin settings to an author on the server, and writes nothing but the refusals", async () => {
     const author = await callerFor(database().db, AUTHOR);
-    const before = await auditCount(database());
+    const head = await auditHead(database().db);
     expect(await trpcCode(author.settings.users())).toBe("FORBIDDEN");
     expect(await trpcCode(author.settings.createToken({ name: "sneaky", role: "admin", tenantId: null, expiresInDays: null }))).toBe("FORBIDDEN");
     expect(await trpcCode(author.settings.createUser({ name: "X", email: "x@acme.example", password: "long-enough-1" }))).toBe("FORBIDDEN");
-    expect(await auditCount(database())).toBe(before);
+    expect(await database().db.select().from(user).where(eq(user.email, "x@acme.example"))).toEqual([]);
+    // The refused reading leaves no event; each refused change leaves its refusal, and nothing else.
+    expect(await auditEventsAfter(database().db, head)).toMatchObject([
+      { action: "mutation.refused", targetId: "settings.createToken", actorLabel: AUTHOR, after: { code: "FORBIDDEN" } },
+      { action: "mutation.refused", targetId: "settings.createUser", actorLabel: AUTHOR, after: { code: "FORBIDDEN" } },
+    ]);
+  });
+
+  it("records a refused change in its own transaction, chained like any event, and nothing for a caller without a session", async () => {
+    const head = await auditHead(database().db);
+    const anonymous = await callerFor(database().db, null);
+    expect(await trpcCode(anonymous.settings.createUser({ name: "X", email: "x@acme.example", password: "long-enough-1" }))).toBe("UNAUTHORIZED");
+    expect(await auditEventsAfter(database().db, head)).toEqual([]);
+    const admin = await callerFor(database().db, ADMIN);
+    // Refused inside the service, after its transaction began: the change rolls back, the refusal stays.
+    expect(await trpcCode(admin.settings.createUser({ name: "Again", email: AUTHOR, password: "long-enough-1" }))).toBe("BAD_REQUEST");
+    expect(await auditEventsAfter(database().db, head)).toMatchObject([
+      { action: "mutation.refused", targetId: "settings.createUser", actorLabel: ADMIN, after: { code: "BAD_REQUEST", message: `A user with e-mail ${AUTHOR} already exists.` } },
+    ]);
+    expect(await verifyAuditTrail(database().db)).toMatchObject({ ok: true });
   });
 
   it("shows nothing but who you are to a signed-in person without a role", async () => {
@@ -66,7 +87,7 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const before = await auditCount(database());
     await expect(
       withTransaction(ctx, async (tx) => {
-        await createUser(tx, { name: "Ghost", email: "ghost@acme.example", password: "a-good-password" });
+        await createUser({ ctx: tx, input: { name: "Ghost", email: "ghost@acme.example", password: "a-good-password" } });
         throw new Error("fails after the audit write");
       }),
     ).rejects.toThrow("fails after the audit write");

@@ -30,9 +30,10 @@ describe(`first admin of an empty installation on ${testDatabaseKind()}`, () => 
     await handle?.close();
   });
   const ctx = () => ({ db: handle.db, actor: systemActor("policyplane admin create"), requestId: "bootstrap-test" });
+  const linkHolder = () => ({ db: handle.db, requestId: "set-password-test" });
 
   it("creates the admin with a one-time link whose token is stored only hashed, and audits it", async () => {
-    const created = await createFirstAdmin(ctx(), { email: "Root@Example.com" });
+    const created = await createFirstAdmin({ ctx: ctx(), input: { email: "Root@Example.com" } });
     const [row] = await handle.db.select().from(user).where(eq(user.id, created.userId));
     expect(row).toMatchObject({ email: "root@example.com" });
     expect(await handle.db.select({ role: memberships.role, tenantId: memberships.tenantId }).from(memberships).where(eq(memberships.userId, created.userId))).toEqual([{ role: "admin", tenantId: null }]);
@@ -55,16 +56,16 @@ describe(`first admin of an empty installation on ${testDatabaseKind()}`, () => 
   });
 
   it("refuses once a global admin exists", async () => {
-    await expect(createFirstAdmin(ctx(), { email: "second@example.com" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(createFirstAdmin({ ctx: ctx(), input: { email: "second@example.com" } })).rejects.toMatchObject({ code: "CONFLICT" });
     expect(await handle.db.select().from(user).where(eq(user.email, "second@example.com"))).toEqual([]);
   });
 
   it("refuses an expired or unknown link", async () => {
     await handle.db.delete(memberships).where(eq(memberships.role, "admin"));
-    const created = await createFirstAdmin(ctx(), { email: "late@example.com" });
+    const created = await createFirstAdmin({ ctx: ctx(), input: { email: "late@example.com" } });
     const later = new Date(Date.now() + 25 * 3600_000);
-    await expect(setPasswordWithToken(handle.db, { token: created.token, password: "too-late-password" }, later)).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(setPasswordWithToken(handle.db, { token: "x".repeat(43), password: "guessing-password" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(setPasswordWithToken({ ctx: linkHolder(), input: { token: created.token, password: "too-late-password" }, now: later })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(setPasswordWithToken({ ctx: linkHolder(), input: { token: "x".repeat(43), password: "guessing-password" } })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 });
 
@@ -105,7 +106,7 @@ describe(`policyplane admin create as a process on an empty ${testDatabaseKind()
 
     const handle = await open();
     try {
-      expect(await setPasswordWithToken(handle.db, { token: link![2]!, password: "ops-chosen-password" })).toEqual({ email: "ops@example.com" });
+      expect(await setPasswordWithToken({ ctx: { db: handle.db, requestId: "set-password-test" }, input: { token: link![2]!, password: "ops-chosen-password" } })).toEqual({ email: "ops@example.com" });
       const events = await handle.db.select({ action: auditEvents.action }).from(auditEvents);
       expect(events.map((e) => e.action)).toEqual(["admin.bootstrapped", "user.password_set"]);
     } finally {

@@ -10,10 +10,10 @@ import { hashPassword } from "better-auth/crypto";
 import { account, memberships, user, verification } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { userActor } from "@/server/auth/auth-audit";
-import { withTransaction, type ServiceContext } from "@/server/context";
+import { withTransaction, type AnonymousContext, type ServiceContext } from "@/server/context";
 import { Conflict, InvalidInput } from "@/server/errors";
-import type { Database } from "@/db/client";
 import { lockGlobalAdmins } from "@/server/settings/users";
+import type { CreateFirstAdminInput, SetPasswordInput } from "./schemas";
 
 export const SET_PASSWORD_LINK_HOURS = 24;
 const IDENTIFIER_PREFIX = "policyplane-set-password:";
@@ -27,7 +27,7 @@ export interface FirstAdmin {
 }
 
 /** Makes `email` the first global admin; refuses (CONFLICT) once any global admin exists. */
-export async function createFirstAdmin(ctx: ServiceContext, input: { email: string; name?: string }, now = new Date()): Promise<FirstAdmin> {
+export async function createFirstAdmin({ ctx, input, now = new Date() }: { ctx: ServiceContext; input: CreateFirstAdminInput; now?: Date }): Promise<FirstAdmin> {
   const email = input.email.trim().toLowerCase();
   return withTransaction(ctx, async (tx) => {
     await lockGlobalAdmins(tx);
@@ -52,7 +52,8 @@ export async function createFirstAdmin(ctx: ServiceContext, input: { email: stri
 }
 
 /** Sets the password of the link's person (creating their password sign-in if they had none) and spends the link. */
-export async function setPasswordWithToken(db: Database, input: { token: string; password: string }, now = new Date()): Promise<{ email: string }> {
+export async function setPasswordWithToken({ ctx, input, now = new Date() }: { ctx: AnonymousContext; input: SetPasswordInput; now?: Date }): Promise<{ email: string }> {
+  const { db } = ctx;
   const invalid = () => new InvalidInput("This link is not valid: it was already used, has expired (after 24 hours) or was mistyped. Ask an admin for a new one.", "token");
   const [found] = await db
     .select()
@@ -60,7 +61,7 @@ export async function setPasswordWithToken(db: Database, input: { token: string;
     .where(and(eq(verification.identifier, identifierOf(input.token)), gt(verification.expiresAt, now)));
   if (!found) throw invalid();
   const actor = await userActor(db, found.value);
-  return withTransaction({ db, actor, requestId: `set-password-${randomUUID()}` }, async (tx) => {
+  return withTransaction({ db, actor, requestId: ctx.requestId }, async (tx) => {
     // Spent under the transaction: of two uses racing, one deletes the row and the other finds nothing.
     const spent = await tx.db.delete(verification).where(eq(verification.id, found.id)).returning({ userId: verification.value });
     if (spent.length === 0) throw invalid();

@@ -28,7 +28,7 @@ export async function runAdminCreate(opts: { email: string; name?: string }): Pr
   }
   try {
     const ctx = { db: handle.db, actor: systemActor("policyplane admin create"), requestId: `cli-${process.pid}-${Date.now()}` };
-    const created = await createFirstAdmin(ctx, { email: email.data, ...(opts.name ? { name: opts.name } : {}) });
+    const created = await createFirstAdmin({ ctx, input: { email: email.data, ...(opts.name ? { name: opts.name } : {}) } });
     const base = (config.BETTER_AUTH_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, "");
     process.stdout.write(
       `Created ${email.data.toLowerCase()} as the first global admin.\n` +

@@ -1,11 +1,9 @@
 import "server-only";
-import { z } from "zod";
+import { setPasswordInput } from "@/server/users/schemas";
 import { setPasswordWithToken } from "@/server/users/bootstrap";
 import { publicProcedure, router } from "../init";
 
 export const accountRouter = router({
   /** Open to anyone holding a one-time set-password link (printed by `policyplane admin create`). */
-  setPassword: publicProcedure
-    .input(z.object({ token: z.string().min(20).max(200), password: z.string().min(10, "At least 10 characters").max(200) }))
-    .mutation(({ ctx, input }) => setPasswordWithToken(ctx.db, input)),
+  setPassword: publicProcedure.input(setPasswordInput).mutation(({ ctx, input }) => setPasswordWithToken({ ctx: { db: ctx.db, requestId: ctx.requestId }, input })),
 });

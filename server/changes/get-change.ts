@@ -6,9 +6,10 @@ import { changeRequestItems, changeRequests, policies, policyVersions, tenants }
 import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
+import type { GetChangeInput } from "./schemas";
 import { documentToYaml } from "@/lib/policy-yaml";
 
-export async function getChange({ ctx, input }: { ctx: ServiceContext; input: { number: number } }) {
+export async function getChange({ ctx, input }: { ctx: ServiceContext; input: GetChangeInput }) {
   const [row] = await ctx.db.select({ cr: changeRequests, tenantName: tenants.name }).from(changeRequests).leftJoin(tenants, eq(tenants.id, changeRequests.tenantId)).where(eq(changeRequests.number, input.number));
   const notFound = new NotFound(`No change request #${input.number}.`);
   if (!row) throw notFound;

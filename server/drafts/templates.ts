@@ -1,6 +1,7 @@
 import "server-only";
 // The templates gallery: the engine's built-in templates, read with the engine's
 // reader once per process.
+import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import { builtinTemplatesDir, readDocumentPaths } from "@/server/policy/documents/fs";
 import type { LocatedDocument } from "@/server/policy/documents/read";
@@ -22,7 +23,8 @@ export function findTemplate(id: string): LocatedDocument<TemplateDocument> {
   return t;
 }
 
-export function listTemplates() {
+/** The gallery is the same for everyone signed in; the call takes `{ ctx }` like every service. */
+export function listTemplates(_call: { ctx: ServiceContext }) {
   return builtinTemplates().map(({ document: t }) => ({
     id: t.metadata.name,
     description: t.metadata.description ?? "",

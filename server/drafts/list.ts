@@ -9,11 +9,8 @@ import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import type { Finding } from "@/server/policy/lint/lint";
 import { mayDraft } from "./access";
-import { releaseLint } from "./release-lint";
-
-export interface ListPoliciesInput {
-  search?: string;
-}
+import type { ListPoliciesInput } from "./schemas";
+import { releaseLint } from "@/server/changes/release-lint";
 
 function scopeText(document: Record<string, unknown>): string {
   const scope = (document.spec as { scope?: { regions?: string[]; clusters?: string[] } } | undefined)?.scope;

@@ -65,6 +65,8 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     const [c] = await db().select({ n: count() }).from(changeRequests);
     return { policies: p!.n, versions: v!.n, audit: a!.n, changes: c!.n };
   }
+  /** What a refused mutation leaves: nothing but its refusal event (one per refused call). */
+  const refused = (before: Awaited<ReturnType<typeof counts>>, calls = 1) => ({ ...before, audit: before.audit + calls });
 
   it("lists every policy and constraint with versions, owner, scope and the engine's lint of the release", async () => {
     const viewer = await callerFor(db(), VIEWER);
@@ -95,7 +97,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     expect(await counts()).toEqual(before);
   });
 
-  it("refuses bad input with the field and the YAML line and column, and writes nothing", async () => {
+  it("refuses bad input with the field and the YAML line and column, and writes nothing but the refusal", async () => {
     const author = await callerFor(db(), AUTHOR);
     const cases: { yaml: string; field: string; line: number; message: RegExp }[] = [
       { yaml: paymentsPolicy("bad-cidr", egressTo("cidr: 10.0.0.0/33")), field: "spec.rules[0].peers[0].cidr", line: 19, message: /not a CIDR/ },
@@ -114,11 +116,11 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
       expect(cause.position?.line).toBe(c.line);
       expect(cause.message).toMatch(c.message);
       expect(cause.message).not.toMatch(/line \d+, column/); // the position is sent apart, so the editor does not say it twice
-      expect(await counts()).toEqual(before);
+      expect(await counts()).toEqual(refused(before));
     }
   });
 
-  it("refuses the names of the static routes under /policies on the name field, shows it in the analysis, and writes nothing", async () => {
+  it("refuses the names of the static routes under /policies on the name field, shows it in the analysis, and writes nothing but the refusal", async () => {
     const author = await callerFor(db(), AUTHOR);
     for (const name of ["new", "templates"]) {
       const yaml = paymentsPolicy(name, egressTo("dns: api.stripe.com"));
@@ -129,7 +131,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
       expect(cause.field).toBe("metadata.name");
       expect(cause.message).toMatch(new RegExp(`^metadata\\.name: "${name}" is reserved`));
       expect(cause.position).toEqual({ line: 4, column: 3 });
-      expect(await counts()).toEqual(before);
+      expect(await counts()).toEqual(refused(before));
       expect(await db().select().from(policies).where(eq(policies.name, name))).toEqual([]);
       const analysis = await author.policies.analyse({ yaml });
       expect(analysis.errors).toEqual([expect.objectContaining({ path: "metadata.name", line: 4 })]);
@@ -151,7 +153,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     const error = await failure(security.policies.saveDraft({ policyName: null, baseVersion: null, yaml: constraint("payments-db"), message: "" }));
     expect((error.cause as InvalidInput).field).toBe("metadata.name");
     expect(error.message).toMatch(/a policy named payments-db already exists/);
-    expect(await counts()).toEqual(before);
+    expect(await counts()).toEqual(refused(before));
     // A writer that skipped that check (or raced it) is stopped by the unique index on the name alone.
     const [policy] = await db().select().from(policies).where(eq(policies.name, "payments-db"));
     const duplicate = await db()
@@ -186,7 +188,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     expect(np.objects[0]).toMatchObject({ kind: "NetworkPolicy", metadata: { namespace: "payments" } });
   });
 
-  it("keeps authorisation on the server: viewers, other tenants and admin tiers are refused, nothing written", async () => {
+  it("keeps authorisation on the server: viewers, other tenants and admin tiers are refused, nothing written but the refusals", async () => {
     const viewer = await callerFor(db(), VIEWER);
     const author = await callerFor(db(), AUTHOR);
     const before = await counts();
@@ -200,7 +202,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     expect((await failure(author.policies.saveDraft({ policyName: "global-allow-dns", baseVersion: 1, yaml: current.replace("priority: 10", "priority: 11"), message: "" }))).code).toBe("FORBIDDEN");
     expect((await failure(author.policies.restoreVersion({ policyName: "global-allow-dns", version: 1 }))).code).toBe("FORBIDDEN");
     expect((await failure(viewer.policies.proposeChange({ title: "x", description: "", policies: ["payments-api"] }))).code).toBe("FORBIDDEN");
-    expect(await counts()).toEqual(before);
+    expect(await counts()).toEqual(refused(before, 6));
     // The committee may draft the global tier.
     const security = await callerFor(db(), SECURITY);
     expect((await security.policies.saveDraft({ policyName: "global-allow-dns", baseVersion: 1, yaml: current.replace("priority: 10", "priority: 11"), message: "reorder" })).version).toBe(2);
@@ -232,7 +234,8 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
       expect((r.reason as TRPCError).cause).toBeInstanceOf(Conflict);
       expect((r.reason as TRPCError).message).toMatch(`version ${base.version + 1} is newer than your version ${base.version}`);
     }
-    expect(await counts()).toEqual({ ...before, versions: before.versions + 1, audit: before.audit + 1 });
+    // The saved version's event and the two losers' refusals.
+    expect(await counts()).toEqual({ ...before, versions: before.versions + 1, audit: before.audit + 3 });
   });
 
   it.skipIf(testDatabaseKind() !== "postgres")("makes a save wait for the policy row while another transaction holds it (PostgreSQL)", async () => {
@@ -299,7 +302,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     const bad = await failure(author.policies.createFromTemplate({ template: "tenant-east-west-isolation", values: { tenant: "nosuchtenant" } }));
     expect(bad.code).toBe("BAD_REQUEST");
     expect((bad.cause as InvalidInput).field).toBe("values.tenant");
-    expect(await counts()).toEqual(before);
+    expect(await counts()).toEqual(refused(before));
     const created = await author.policies.createFromTemplate({ template: "tenant-east-west-isolation", values: { tenant: "payments" } });
     expect(created).toMatchObject({ name: "payments-east-west-isolation", version: 1, created: true });
     const viewer = await callerFor(db(), VIEWER);
@@ -335,7 +338,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     const before = await counts();
     const noDraft = await failure(author.policies.proposeChange({ title: "nothing", description: "", policies: ["payments-backends"] }));
     expect(noDraft.code).toBe("BAD_REQUEST");
-    expect(await counts()).toEqual(before);
+    expect(await counts()).toEqual(refused(before));
 
     const cr = await author.policies.proposeChange({ title: "Stripe and API cleanup", description: "why", policies: ["payments-to-stripe", "payments-api"] });
     const items = await db().select().from(changeRequestItems).where(eq(changeRequestItems.changeRequestId, cr.id));
@@ -432,7 +435,8 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
     const lost = results.find((r) => r.status === "rejected")!;
     expect((lost.reason as TRPCError).code).toBe("CONFLICT");
     expect((lost.reason as TRPCError).message).toMatch(/search/);
-    expect(await counts()).toEqual({ ...before, changes: before.changes + 1, audit: before.audit + 1 });
+    // The change request and the loser's refusal.
+    expect(await counts()).toEqual({ ...before, changes: before.changes + 1, audit: before.audit + 2 });
   });
 });
 

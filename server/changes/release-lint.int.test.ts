@@ -5,8 +5,8 @@ import { testDatabaseKind } from "@/db/testing";
 import { lint } from "@/server/policy/lint/lint";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
-import { releasedDocuments } from "./documents";
-import { setWith } from "./engine";
+import { releasedDocuments } from "@/server/drafts/documents";
+import { setWith } from "@/server/drafts/engine";
 import { loadTargets, releaseLintComputations } from "./release-lint";
 import { platformDefaultInForce } from "@/server/platform-default/get";
 

@@ -10,14 +10,8 @@ import { mayReadTenant } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, InvalidInput, NotFound, violatedUniqueConstraint } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
-import { requireDraftRight } from "./access";
-import { requireSomeAuthorRole } from "./save-draft";
-
-export interface ProposeChangeInput {
-  title: string;
-  description: string;
-  policies: string[];
-}
+import { requireDraftRight, requireSomeAuthorRole } from "@/server/drafts/access";
+import type { ProposeChangeInput } from "./schemas";
 
 export async function proposeChange({ ctx, input }: { ctx: ServiceContext; input: ProposeChangeInput }): Promise<{ id: string; number: number }> {
   requireSomeAuthorRole(ctx);

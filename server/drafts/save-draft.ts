@@ -5,25 +5,16 @@ import "server-only";
 import { and, eq } from "drizzle-orm";
 import { policies, policyVersions } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
-import { mayDraftSomewhere } from "@/server/auth/authorize";
 import { requireReadable } from "@/server/auth/visibility";
 import { withTransaction, type ServiceContext } from "@/server/context";
-import { Conflict, Forbidden, InvalidInput, NotFound } from "@/server/errors";
+import { Conflict, InvalidInput, NotFound } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
 import { tierOf } from "@/lib/vocabulary";
-import { requireDraftRight } from "./access";
+import { requireDraftRight, requireSomeAuthorRole } from "./access";
+import type { SaveDraftInput } from "./schemas";
 import { readContentHash } from "./engine";
 import type { PolicyCheck, PolicyDocumentOf } from "./check";
 import { requireValidPolicyYaml } from "./validate";
-
-export interface SaveDraftInput {
-  /** The policy being edited; null for a new policy (its name comes from the YAML). */
-  policyName: string | null;
-  /** The version the editor started from: saving over a newer version is refused. */
-  baseVersion: number | null;
-  yaml: string;
-  message: string;
-}
 
 export interface SaveDraftResult {
   policyId: string;
@@ -33,10 +24,6 @@ export interface SaveDraftResult {
   created: boolean;
 }
 
-/** Anyone below author cannot draft anything: refuse before reading their input. */
-export function requireSomeAuthorRole(ctx: ServiceContext): void {
-  if (!mayDraftSomewhere(ctx.actor.grants)) throw new Forbidden(`Drafting policies needs the author role; you are signed in as ${ctx.actor.label}, a viewer.`);
-}
 
 export async function saveDraft({ ctx, input }: { ctx: ServiceContext; input: SaveDraftInput }): Promise<SaveDraftResult> {
   requireSomeAuthorRole(ctx);
@@ -115,7 +102,7 @@ export async function writeDraft({
     await tx.db.insert(policyVersions).values({
       policyId,
       version,
-      document: document as unknown as Record<string, unknown>,
+      document,
       contentHash: hash,
       authorId: ctx.actor.type === "user" ? ctx.actor.id : null,
       authorLabel: ctx.actor.label,

@@ -7,9 +7,10 @@ import { requireReadable } from "@/server/auth/visibility";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import { mayDraft } from "./access";
+import type { GetPolicyInput } from "./schemas";
 import { documentToYaml } from "@/lib/policy-yaml";
 
-export async function getPolicy({ ctx, input }: { ctx: ServiceContext; input: { name: string } }) {
+export async function getPolicy({ ctx, input }: { ctx: ServiceContext; input: GetPolicyInput }) {
   const [found] = await ctx.db.select({ p: policies, tenantName: tenants.name }).from(policies).leftJoin(tenants, eq(tenants.id, policies.tenantId)).where(eq(policies.name, input.name));
   const { p, tenantName } = requireReadable(ctx.actor, found && { ...found, tenantId: found.p.tenantId }, () => new NotFound(`No policy named ${input.name}.`));
   const versions = await ctx.db.select().from(policyVersions).where(eq(policyVersions.policyId, p.id)).orderBy(asc(policyVersions.version));

@@ -8,18 +8,11 @@ import { redactPolicyNames, visibilityOf } from "@/server/auth/visibility";
 import type { ServiceContext } from "@/server/context";
 import { runEngine } from "@/server/engine-pool/pool";
 import { InvalidInput, NotFound } from "@/server/errors";
-import type { CompileTarget } from "@/server/policy/compile/compile";
-import { draftLintKey, releaseInputs, rememberDraftLint, rememberedDraftLint } from "./release-lint";
+import { draftLintKey, releaseInputs, rememberDraftLint, rememberedDraftLint } from "@/server/changes/release-lint";
+import type { AnalyseDraftInput } from "./schemas";
 import { tenantIdsByName } from "./validate";
 
-export interface AnalyseInput {
-  yaml: string;
-  /** Cluster to compile for; default: the first the policy applies to. */
-  cluster?: string;
-  target?: CompileTarget;
-}
-
-export async function analyseDraft({ ctx, input }: { ctx: ServiceContext; input: AnalyseInput }) {
+export async function analyseDraft({ ctx, input }: { ctx: ServiceContext; input: AnalyseDraftInput }) {
   const [tenantIds, release] = await Promise.all([tenantIdsByName(ctx.db), releaseInputs(ctx.db)]);
   const { targets } = release;
   if (input.cluster && !targets.some((t) => t.name === input.cluster)) throw new NotFound(`No cluster named "${input.cluster}".`);

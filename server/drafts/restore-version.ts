@@ -7,11 +7,13 @@ import { policies, policyVersions } from "@/db/schema";
 import { requireReadable } from "@/server/auth/visibility";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
-import { requireSomeAuthorRole, writeDraft, type SaveDraftResult } from "./save-draft";
+import { requireSomeAuthorRole } from "./access";
+import { writeDraft, type SaveDraftResult } from "./save-draft";
+import type { RestoreVersionInput } from "./schemas";
 import { requireValidPolicyYaml } from "./validate";
 import { documentToYaml } from "@/lib/policy-yaml";
 
-export async function restoreVersion({ ctx, input }: { ctx: ServiceContext; input: { policyName: string; version: number } }): Promise<SaveDraftResult> {
+export async function restoreVersion({ ctx, input }: { ctx: ServiceContext; input: RestoreVersionInput }): Promise<SaveDraftResult> {
   requireSomeAuthorRole(ctx);
   const [found] = await ctx.db.select().from(policies).where(eq(policies.name, input.policyName));
   const policy = requireReadable(ctx.actor, found, () => new NotFound(`No policy named ${input.policyName}.`));

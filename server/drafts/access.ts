@@ -3,9 +3,14 @@ import "server-only";
 // drafts namespace-tier policies of the tenants where they hold author; the
 // admin tiers, the baseline and compliance constraints belong to the committee
 // (approver) and admins.
-import { hasRole } from "@/server/auth/authorize";
-import type { Actor } from "@/server/context";
+import { hasRole, mayDraftSomewhere } from "@/server/auth/authorize";
+import type { Actor, ServiceContext } from "@/server/context";
 import { Forbidden } from "@/server/errors";
+
+/** Anyone below author cannot draft anything: refuse before reading their input. */
+export function requireSomeAuthorRole(ctx: ServiceContext): void {
+  if (!mayDraftSomewhere(ctx.actor.grants)) throw new Forbidden(`Drafting policies needs the author role; you are signed in as ${ctx.actor.label}, a viewer.`);
+}
 
 export interface DraftTarget {
   kind: "Policy" | "ComplianceConstraint";

@@ -4,9 +4,8 @@ import "server-only";
 // change request's items) to see what a proposal would change.
 import { and, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { changeRequestItems, changeRequests, policies, policyVersions } from "@/db/schema";
+import { changeRequestItems, changeRequests, policies, policyVersions, type StoredPolicyDocument } from "@/db/schema";
 import { NotFound } from "@/server/errors";
-import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 
 export interface StoredDocument {
   policyId: string;
@@ -15,7 +14,7 @@ export interface StoredDocument {
   tier: string;
   tenantId: string | null;
   version: number;
-  document: PolicyplaneDocument;
+  document: StoredPolicyDocument;
 }
 
 export interface VersionRef {
@@ -38,7 +37,7 @@ async function documentsAt(db: Queryable, refs: VersionRef[]): Promise<StoredDoc
       tier: p.tier,
       tenantId: p.tenantId,
       version: v.version,
-      document: v.document as PolicyplaneDocument,
+      document: v.document,
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -13,8 +13,8 @@ import { platformDefaultInForce } from "@/server/platform-default/get";
 import type { PlatformDefault } from "@/server/policy/model";
 import type { TargetCluster } from "@/server/policy/documents/lower";
 import type { Finding } from "@/server/policy/lint/lint";
-import type { DraftFinding } from "./analysis";
-import { releasedDocuments, type StoredDocument } from "./documents";
+import type { DraftFinding } from "@/server/drafts/analysis";
+import { releasedDocuments, type StoredDocument } from "@/server/drafts/documents";
 
 const RELEASES_KEPT = 8;
 const DRAFTS_KEPT = 32;

@@ -7,19 +7,12 @@ import { instantiateTemplate } from "@/server/policy/documents/template";
 import type { PolicyDocument } from "@/server/policy/documents/schema";
 import { analyseDraft } from "./analyse";
 import { editorInventory } from "./inventory";
-import { requireSomeAuthorRole, writeDraft, type SaveDraftResult } from "./save-draft";
+import { requireSomeAuthorRole } from "./access";
+import { writeDraft, type SaveDraftResult } from "./save-draft";
+import type { CreateFromTemplateInput } from "./schemas";
 import { findTemplate } from "./templates";
 import { requireValidPolicyYaml } from "./validate";
 import { documentToYaml } from "@/lib/policy-yaml";
-
-type ParameterValue = string | number | boolean | string[];
-
-export interface CreateFromTemplateInput {
-  template: string;
-  values: Record<string, ParameterValue>;
-  /** The policy's name; default: the name the template makes from the values. */
-  name?: string;
-}
 
 /** The parameter a template problem is about: `parameter tenant of …` or a placeholder's value. */
 function parameterOf(message: string, names: string[]): string | undefined {
@@ -71,7 +64,7 @@ export interface TemplatePreview {
  * constraint, for example, wants its own gateway for a payments application).
  */
 export async function previewTemplate({ ctx, input }: { ctx: ServiceContext; input: CreateFromTemplateInput }): Promise<TemplatePreview> {
-  const conflictsOf = async (values: Record<string, ParameterValue>) => {
+  const conflictsOf = async (values: CreateFromTemplateInput["values"]) => {
     const { document } = instantiate({ ...input, values });
     const analysis = await analyseDraft({ ctx, input: { yaml: documentToYaml(document) } });
     return { document, conflicts: analysis.findings.filter((f) => f.id === "constraint-conflict").map((f) => f.message) };
