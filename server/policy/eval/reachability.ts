@@ -9,8 +9,8 @@
  * answers come from the same compiled rules.
  */
 import type { FlowEndpoint, Protocol } from "../model";
-import { activeAt, type CRule, type Evaluator, type Identity, type PeerFn, type SubjectIndex } from "./evaluator";
-import { compileNamespaceMatch } from "./selectors";
+import { activeAt, type CompiledRule, type Evaluator, type Identity, type PeerMatcher, type PodIdentity, type SubjectIndex } from "./evaluator";
+import { anyPortMatches } from "./matchers";
 import { formatPortProtocol } from "../util/text";
 import { formatDecisionPath } from "./explain";
 
@@ -189,48 +189,44 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
   const ALL = new Uint32Array(words).fill(0xffffffff);
   if (n % 32 !== 0) ALL[words - 1] = (1 << n % 32) - 1 >>> 0;
   // Workload peers only need to look at pods of the namespaces they can select.
-  const membersOf = new Map<string, { nsLabels: Identity["nsLabels"]; members: number[] }>();
+  const membersOf = new Map<string, { nsLabels: PodIdentity["nsLabels"]; members: number[] }>();
   ids.forEach((id, i) => {
-    if (id.kind !== "pod" || !id.namespace) return;
+    if (id.kind !== "pod") return;
     let e = membersOf.get(id.namespace);
     if (!e) membersOf.set(id.namespace, (e = { nsLabels: id.nsLabels, members: [] }));
     e.members.push(i);
   });
   const nsMatchCache = new Map<string, number[]>();
-  const candidates = (f: PeerFn): Iterable<number> | null => {
-    const meta = ev.peerMeta.get(f);
-    if (!meta || meta.peer.kind !== "workloads") return null;
-    const m = meta.peer.selector.namespaces;
-    const key = m.kind === "policy" ? `policy:${meta.policy.namespace ?? ""}` : JSON.stringify(m);
+  const candidates = (m: PeerMatcher): Iterable<number> | null => {
+    if (m.kind !== "workloads") return null;
+    const key = m.namespaceKey;
     let members = nsMatchCache.get(key);
     if (!members) {
-      const inNamespace = compileNamespaceMatch(m, meta.policy.namespace);
-      members = [...membersOf.entries()].filter(([name, e]) => inNamespace(name, e.nsLabels)).flatMap(([, e]) => e.members);
+      members = [...membersOf.entries()].filter(([name, e]) => m.selectsNamespace(name, e.nsLabels)).flatMap(([, e]) => e.members);
       nsMatchCache.set(key, members);
     }
     return members;
   };
   // Non-workload peers (ipBlock, entity, dns, service, nodes) do not depend on the policy: share their bitsets.
   const sharedPeerBits = new Map<string, Bits>();
-  const peerBits = new Map<CRule, Bits>();
-  const bitsOfRule = (r: CRule): Bits => {
+  const peerBits = new Map<CompiledRule, Bits>();
+  const bitsOfRule = (r: CompiledRule): Bits => {
     let b = peerBits.get(r);
     if (!b) {
       b = new Uint32Array(words);
       if (r.peers === null) b.set(ALL);
       else
-        for (const f of r.peers) {
-          const cand = candidates(f);
+        for (const m of r.peers) {
+          const cand = candidates(m);
           if (cand) {
-            for (const i of cand) if (f(ids[i]!)) b[i >>> 5]! |= 1 << (i & 31);
+            for (const i of cand) if (m.matches(ids[i]!)) b[i >>> 5]! |= 1 << (i & 31);
           } else {
-            const meta = ev.peerMeta.get(f);
-            const key = meta ? JSON.stringify(meta.peer) : undefined;
-            let shared = key ? sharedPeerBits.get(key) : undefined;
+            const key = JSON.stringify(m.peer);
+            let shared = sharedPeerBits.get(key);
             if (!shared) {
               shared = new Uint32Array(words);
-              for (let i = 0; i < n; i++) if (f(ids[i]!)) shared[i >>> 5]! |= 1 << (i & 31);
-              if (key) sharedPeerBits.set(key, shared);
+              for (let i = 0; i < n; i++) if (m.matches(ids[i]!)) shared[i >>> 5]! |= 1 << (i & 31);
+              sharedPeerBits.set(key, shared);
             }
             for (let w = 0; w < words; w++) b[w]! |= shared[w]!;
           }
@@ -241,17 +237,17 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
   };
   // For egress the port is resolved on the peer (destination): named ports give a per-peer mask.
   // Per rule and probe: 1 = port matches, 0 = no, 2 = depends on the destination (named ports, egress).
-  const scalarPorts = new Map<CRule, Int8Array>();
-  const namedPortBits = new Map<CRule, (Bits | undefined)[]>();
-  const rulePortMask = (r: CRule, probe: Probe, dir: "egress" | "ingress", subject: Identity): Bits | boolean => {
+  const scalarPorts = new Map<CompiledRule, Int8Array>();
+  const namedPortBits = new Map<CompiledRule, (Bits | undefined)[]>();
+  const rulePortMask = (r: CompiledRule, probe: Probe, dir: "egress" | "ingress", subject: Identity): Bits | boolean => {
     if (r.ports === null) return true;
-    const named = r.rule.ports!.some((m) => m.kind === "named");
-    if (dir === "ingress" && named) return r.ports.some((f) => f(probe.port, probe.protocol, subject));
+    const named = r.ports.some((m) => m.kind === "named");
+    if (dir === "ingress" && named) return anyPortMatches(r.ports, probe.port, probe.protocol, subject);
     if (!named) {
       let arr = scalarPorts.get(r);
       if (!arr) scalarPorts.set(r, (arr = new Int8Array(probeCount).fill(-1)));
       let v = arr[probe.index]!;
-      if (v < 0) arr[probe.index] = v = r.ports.some((f) => f(probe.port, probe.protocol, subject)) ? 1 : 0;
+      if (v < 0) arr[probe.index] = v = anyPortMatches(r.ports, probe.port, probe.protocol, subject) ? 1 : 0;
       return v === 1;
     }
     let list = namedPortBits.get(r);
@@ -259,13 +255,13 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
     let b = list[probe.index];
     if (!b) {
       b = new Uint32Array(words);
-      for (let i = 0; i < n; i++) if (r.ports.some((f) => f(probe.port, probe.protocol, ids[i]!))) b[i >>> 5]! |= 1 << (i & 31);
+      for (let i = 0; i < n; i++) if (anyPortMatches(r.ports, probe.port, probe.protocol, ids[i]!)) b[i >>> 5]! |= 1 << (i & 31);
       list[probe.index] = b;
     }
     return b;
   };
 
-  const andMask = (out: Bits, r: CRule, probe: Probe, dir: "egress" | "ingress", subject: Identity): boolean => {
+  const andMask = (out: Bits, r: CompiledRule, probe: Probe, dir: "egress" | "ingress", subject: Identity): boolean => {
     const pm = rulePortMask(r, probe, dir, subject);
     if (pm === false) return false;
     const pb = bitsOfRule(r);
@@ -317,7 +313,7 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
     return allow;
   };
   /** Peers matched by any (active) rule of a flow-level list: constraints or exceptions. */
-  const flowLevelBits = (subject: Identity, rules: CRule[], dir: "egress" | "ingress", probe: Probe): Bits | null => {
+  const flowLevelBits = (subject: Identity, rules: CompiledRule[], dir: "egress" | "ingress", probe: Probe): Bits | null => {
     const applies = subject.kind === "pod" && !subject.hostNetwork;
     if (!applies || rules.length === 0) return null;
     const out = new Uint32Array(words);
