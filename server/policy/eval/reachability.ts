@@ -14,14 +14,11 @@ import { anyPortMatches } from "./matchers";
 import { formatPortProtocol } from "../util/text";
 import { formatDecisionPath } from "./explain";
 
-export interface ReachabilityNode {
-  id: string;
-  kind: "workload" | "namespace" | "external" | "node";
-  namespace?: string;
-  name: string;
-  workloadKind?: string;
-  pods?: number;
-}
+/** A node of the graph: a workload (a bare Pod is its own), a whole namespace, or an external destination. */
+export type ReachabilityNode =
+  | { id: string; kind: "workload"; namespace: string; name: string; workloadKind: string; pods: number }
+  | { id: string; kind: "namespace"; namespace: string; name: string; pods: number }
+  | { id: string; kind: "external"; name: string };
 
 export interface ReachabilityEdge {
   from: string;
@@ -123,7 +120,7 @@ function prepare(ev: Evaluator, options: ReachabilityOptions) {
       node = grouped ? { id: nodeId, kind: "namespace", namespace: pod.namespace, name: pod.namespace, pods: 0 } : { id: nodeId, kind: "workload", namespace: pod.namespace, name: w.name, workloadKind: w.kind, pods: 0 };
       nodes.set(nodeId, node);
     }
-    node.pods = (node.pods ?? 0) + 1;
+    if (node.kind !== "external") node.pods += 1; // pods come before externals: always a pod group here
     let m = workloadsOf.get(identity.id);
     if (!m) workloadsOf.set(identity.id, (m = new Map()));
     m.set(nodeId, node);
