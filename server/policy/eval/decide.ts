@@ -11,8 +11,22 @@ import { anyPeerMatches, anyPortMatches } from "./matchers";
 import { LazyDecision, LazyDirection, NOT_APPLICABLE, flowDecision, type Decision, type DirectionDecision, type NearestAllow, type NearestAllowSearch } from "./rationale";
 import { activeAt, type CompiledRule, type SubjectIndex } from "./targets";
 
+/** The hot path of every decision: the loops are written out so each clause is one method call. */
 function ruleMatches(r: CompiledRule, peer: Identity, port: number, protocol: Protocol, dst: Identity): boolean {
-  return anyPortMatches(r.ports, port, protocol, dst) && anyPeerMatches(r.peers, peer);
+  const ports = r.ports;
+  if (ports !== null) {
+    let ok = false;
+    for (const m of ports)
+      if (m.matches(port, protocol, dst)) {
+        ok = true;
+        break;
+      }
+    if (!ok) return false;
+  }
+  const peers = r.peers;
+  if (peers === null) return true;
+  for (const m of peers) if (m.matches(peer)) return true;
+  return false;
 }
 
 function firstMatch(list: readonly CompiledRule[], peer: Identity, port: number, protocol: Protocol, dst: Identity): CompiledRule | undefined {

@@ -61,8 +61,3 @@ export class DecisionTable<V> {
     }
   }
 }
-
-/** A protocol's slot in the cache key; -1 for anything else (flows from untyped callers). */
-export function protoIndex(p: string): number {
-  return p === "TCP" ? 0 : p === "UDP" ? 1 : p === "SCTP" ? 2 : -1;
-}

@@ -12,7 +12,7 @@
 import { PLATFORM_DEFAULT_ALL, PLATFORM_DEFAULT_OFF, PROTOCOLS, type ClusterModel, type Flow, type FlowEndpoint, type PlatformDefault, type Protocol, type PolicySet } from "../model";
 import { FlowError, type Result } from "../errors";
 import { formatIp, parseCidr, representativeIp } from "../util/ip";
-import { DecisionTable, protoIndex } from "./decision-table";
+import { DecisionTable } from "./decision-table";
 import { evaluate } from "./decide";
 import { Identities, type Identity, type PodEntry } from "./identities";
 import { PeerRegistry } from "./matchers";
@@ -34,6 +34,11 @@ export interface EvaluatorOptions {
 
 type CachedDecision = { ok: true; value: Decision };
 
+/** A protocol's slot in the cache key; -1 for anything else (flows from untyped callers). */
+function protoIndex(p: string): number {
+  return p === "TCP" ? 0 : p === "UDP" ? 1 : p === "SCTP" ? 2 : -1;
+}
+
 export class Evaluator {
   readonly cluster: ClusterModel;
   readonly policySet: PolicySet;
@@ -43,6 +48,10 @@ export class Evaluator {
 
   private readonly peers: PeerRegistry;
   private readonly ids: Identities;
+  // The maps of the hit path of resolution, held here so a cached decision stays in this class.
+  private readonly podByName: Identities["podByName"];
+  private readonly podsByIp: Identities["podsByIp"];
+  private readonly externalByIp: Identities["externalByIp"];
   /** Sorted distinct exception start and expiry instants (ms); a flow's epoch is how many have passed. */
   private readonly boundaries: number[];
   private readonly epochs: number;
@@ -65,6 +74,9 @@ export class Evaluator {
     this.peers.addClusterServices();
     this.ids = new Identities(cluster, policySet.policies, this.peers, this.options.platformDefault);
     this.podEntries = this.ids.podEntries;
+    this.podByName = this.ids.podByName;
+    this.podsByIp = this.ids.podsByIp;
+    this.externalByIp = this.ids.externalByIp;
     attachPolicies(this.ids.states, compiled, this.ids.nsLabels);
   }
 
@@ -96,8 +108,15 @@ export class Evaluator {
   }
 
   resolve(ep: FlowEndpoint, field = "endpoint"): Result<Identity, FlowError> {
-    const known = this.ids.known(ep);
+    const known = this.known(ep);
     return known ? { ok: true, value: known } : this.ids.resolveSlow(ep, field);
+  }
+
+  /** The hit path of resolution: a pod by its exact name or an address seen before; undefined otherwise. */
+  private known(ep: FlowEndpoint): Identity | undefined {
+    if (ep.kind === "pod") return this.podByName.get(ep.namespace)?.get(ep.name)?.identity;
+    if (ep.kind === "ip") return (this.podsByIp.get(ep.ip) ?? this.externalByIp.get(ep.ip))?.identity;
+    return undefined;
   }
 
   // -------------------------------------------------------------------------
@@ -126,13 +145,13 @@ export class Evaluator {
       // An unparseable time would otherwise count every exception as active.
       if (Number.isNaN(at)) return { ok: false, error: new FlowError("time", `expected an ISO-8601 instant, got ${JSON.stringify(String(time))}`) };
     }
-    let src = this.ids.known(flow.src);
+    let src = this.known(flow.src);
     if (src === undefined) {
       const r = this.ids.resolveSlow(flow.src, "src");
       if (!r.ok) return r;
       src = r.value;
     }
-    let dst = this.ids.known(flow.dst);
+    let dst = this.known(flow.dst);
     if (dst === undefined) {
       const r = this.ids.resolveSlow(flow.dst, "dst");
       if (!r.ok) return r;
@@ -212,7 +231,7 @@ export class Evaluator {
       const ip = representativeIp(b.cidr, b.except);
       if (ip) {
         const s = formatIp(ip);
-        if (!this.ids.podsByIp.has(s) && !this.ids.nodesByIp.has(s)) out.push({ label: b.label, endpoint: { kind: "ip", ip: s } });
+        if (!this.podsByIp.has(s) && !this.ids.nodesByIp.has(s)) out.push({ label: b.label, endpoint: { kind: "ip", ip: s } });
       }
     }
     for (const p of this.peers.dnsPatterns) out.push({ label: p, endpoint: { kind: "dns", name: p === "*" ? "example.com" : p.replace(/\*/g, "x") } });

@@ -134,9 +134,11 @@ export class Identities {
   readonly nodesByIp = new Map<string, NodeInfo>();
   readonly podsByIp = new Map<string, PodEntry>();
   private readonly byKey = new Map<string, IdentityState>();
-  private readonly podByName = new Map<string, Map<string, PodEntry>>();
+  /** Pods by namespace, then name (the hit path of resolution reads it directly). */
+  readonly podByName = new Map<string, Map<string, PodEntry>>();
   private readonly nodeByName = new Map<string, NodeInfo>();
-  private readonly externalByIp = new Map<string, IdentityState>();
+  /** External addresses seen before. */
+  readonly externalByIp = new Map<string, IdentityState>();
   private readonly externalByName = new Map<string, IdentityState>();
   private readonly dnsNamesByIp = new Map<string, string[]>();
   private readonly workloadPods = new Map<string, PodEntry[]>();
@@ -255,14 +257,7 @@ export class Identities {
     return best?.entry;
   }
 
-  /** The hit path of resolution: a pod by its exact name or an address seen before; undefined otherwise. */
-  known(ep: FlowEndpoint): Identity | undefined {
-    if (ep.kind === "pod") return this.podByName.get(ep.namespace)?.get(ep.name)?.identity;
-    if (ep.kind === "ip") return (this.podsByIp.get(ep.ip) ?? this.externalByIp.get(ep.ip))?.identity;
-    return undefined;
-  }
-
-  /** Everything `known` does not answer: workload pods by prefix, nodes, Service IPs, new addresses and DNS names. */
+  /** What the maps of known pods and addresses do not answer: workload pods by prefix, nodes, Service IPs, new addresses and DNS names. */
   resolveSlow(ep: FlowEndpoint, field: string): Result<Identity, FlowError> {
     switch (ep.kind) {
       case "pod": {
@@ -270,7 +265,7 @@ export class Identities {
         return e ? { ok: true, value: e.identity } : { ok: false, error: new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`) };
       }
       case "ip": {
-        // Known addresses were looked up by `known`: parsing (bigint) is only needed for a new address.
+        // Known addresses were looked up in podsByIp / externalByIp: parsing (bigint) is only needed for a new address.
         const parsed = parseIp(ep.ip);
         if (!parsed) return { ok: false, error: new FlowError(field, `expected "<namespace>/<pod>" or an IP address, got ${JSON.stringify(ep.ip)}`) };
         const node = this.nodesByIp.get(ep.ip);

@@ -52,27 +52,64 @@ export type EntityMatcher = PeerMatcherOf<"entity">;
 /** A compiled peer, discriminated by `kind` like the model's Peer. */
 export type PeerMatcher = WorkloadsMatcher | IpBlockMatcher | DnsMatcher | ServiceMatcher | NodesMatcher | EntityMatcher;
 
-/**
- * A compiled port clause. `number`: the flow's protocol equals `protocol` and its port lies in
- * [from, to] (±Infinity when the clause names no port). `named`: resolved on the destination
- * identity's container ports, whose protocol must be the flow's (and `protocol`'s, when stated).
- */
-export type PortMatcher =
-  | { readonly kind: "number"; readonly port: PortMatch; readonly protocol: Protocol; readonly from: number; readonly to: number }
-  | { readonly kind: "named"; readonly port: PortMatch; readonly name: string; readonly protocol: Protocol | undefined };
+interface PortMatcherOf<K extends PortMatch["kind"]> {
+  readonly kind: K;
+  /** The port clause as the model states it. */
+  readonly port: Extract<PortMatch, { kind: K }>;
+  /** Whether the clause matches the flow's port and protocol (named ports are looked up on `dst`). */
+  matches(port: number, protocol: Protocol, dst: Identity): boolean;
+}
+/** The flow's protocol equals `protocol` and its port lies in [from, to] (±Infinity when the clause names no port). */
+export interface NumberPortMatcher extends PortMatcherOf<"number"> {
+  readonly protocol: Protocol;
+  readonly from: number;
+  readonly to: number;
+}
+/** Resolved on the destination identity's container ports, whose protocol must be the flow's (and `protocol`'s, when stated). */
+export interface NamedPortMatcher extends PortMatcherOf<"named"> {
+  readonly name: string;
+  readonly protocol: Protocol | undefined;
+}
+/** A compiled port clause, discriminated by `kind` like the model's PortMatch. */
+export type PortMatcher = NumberPortMatcher | NamedPortMatcher;
 
-/** Whether a port clause matches the flow's port and protocol (named ports are looked up on `dst`). */
-export function portMatches(m: PortMatcher, port: number, protocol: Protocol, dst: Identity): boolean {
-  if (m.kind === "number") return protocol === m.protocol && port >= m.from && port <= m.to;
-  if (m.protocol !== undefined && m.protocol !== protocol) return false;
-  for (const cp of dst.ports) if (cp.name === m.name && cp.port === port && cp.protocol === protocol) return true;
-  return false;
+class NumberPort implements NumberPortMatcher {
+  readonly kind = "number";
+  constructor(
+    readonly port: Extract<PortMatch, { kind: "number" }>,
+    readonly protocol: Protocol,
+    readonly from: number,
+    readonly to: number,
+  ) {}
+  matches(port: number, protocol: Protocol): boolean {
+    return protocol === this.protocol && port >= this.from && port <= this.to;
+  }
+}
+
+class NamedPort implements NamedPortMatcher {
+  readonly kind = "named";
+  readonly name: string;
+  readonly protocol: Protocol | undefined;
+  constructor(readonly port: Extract<PortMatch, { kind: "named" }>) {
+    this.name = port.name;
+    this.protocol = port.protocol;
+  }
+  matches(port: number, protocol: Protocol, dst: Identity): boolean {
+    if (this.protocol !== undefined && this.protocol !== protocol) return false;
+    for (const cp of dst.ports) if (cp.name === this.name && cp.port === port && cp.protocol === protocol) return true;
+    return false;
+  }
+}
+
+export function compilePort(p: PortMatch): PortMatcher {
+  if (p.kind === "number") return p.port === undefined ? new NumberPort(p, p.protocol, -Infinity, Infinity) : new NumberPort(p, p.protocol, p.port, p.endPort ?? p.port);
+  return new NamedPort(p);
 }
 
 /** Whether any of the clauses matches (null = every port). */
 export function anyPortMatches(list: readonly PortMatcher[] | null, port: number, protocol: Protocol, dst: Identity): boolean {
   if (list === null) return true;
-  for (const m of list) if (portMatches(m, port, protocol, dst)) return true;
+  for (const m of list) if (m.matches(port, protocol, dst)) return true;
   return false;
 }
 
@@ -81,14 +118,6 @@ export function anyPeerMatches(list: readonly PeerMatcher[] | null, id: Identity
   if (list === null) return true;
   for (const m of list) if (m.matches(id)) return true;
   return false;
-}
-
-export function compilePort(p: PortMatch): PortMatcher {
-  if (p.kind === "number") {
-    if (p.port === undefined) return { kind: "number", port: p, protocol: p.protocol, from: -Infinity, to: Infinity };
-    return { kind: "number", port: p, protocol: p.protocol, from: p.port, to: p.endPort ?? p.port };
-  }
-  return { kind: "named", port: p, name: p.name, protocol: p.protocol };
 }
 
 // ---------------------------------------------------------------------------
