@@ -278,7 +278,7 @@ export function GraphScreen(props: GraphScreenProps) {
 
   const tenants = useMemo(() => [...new Set((view?.nodes ?? []).filter((n) => n.kind === "tenant" && n.tenant).map((n) => n.tenant!))].sort(), [view]);
   const namespaces = useMemo(
-    () => [...new Set((view?.nodes ?? []).filter((n) => n.kind === "namespace" && (!filters.tenant || n.tenant === filters.tenant)).map((n) => n.namespace!))].sort(),
+    () => [...new Set((view?.nodes ?? []).flatMap((n) => (n.kind === "namespace" && n.namespace && (!filters.tenant || n.tenant === filters.tenant) ? [n.namespace] : [])))].sort(),
     [view, filters.tenant],
   );
   const destinations = useMemo(

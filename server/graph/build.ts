@@ -159,7 +159,7 @@ export function workloadNodes(reachNodes: readonly ReachabilityNode[], model: Cl
   const nodes: GraphNode[] = [];
   for (const n of reachNodes) {
     if (n.kind !== "workload") continue;
-    const ns = n.namespace!;
+    const ns = n.namespace;
     const tenant = nsTenant.get(ns) ?? null;
     const id = workloadNodeId(cluster, ns, n.workloadKind ?? "Pod", n.name);
     idOf.set(n.id, id);

@@ -1,6 +1,6 @@
 // What the panels show (pure): the engine's rationale of one edge, port by
 // port, and a node's labels, the policies selecting it and its paths.
-import type { Decision, Evaluator, Identity } from "@/server/policy/eval/evaluator";
+import { attachedRules, type Decision, type Evaluator, type Identity } from "@/server/policy/eval/evaluator";
 import { formatDecisionPath, formatExplanation } from "@/server/policy/eval/explain";
 import type { Effect } from "@/server/policy/model";
 import { Representatives, allowanceOf, probePort } from "./build";
@@ -201,7 +201,7 @@ function policiesSelecting(ev: Evaluator, identities: readonly Identity[]): Poli
     const idx = ev.subjectIndex(id);
     for (const dir of ["egress", "ingress"] as const) {
       const s = idx[dir];
-      for (const r of [...s.constraint, ...s.exception, ...s.admin, ...s.npAllow, ...s.npDeny, ...s.baseline]) add(r.policy, dir);
+      for (const r of attachedRules(s)) add(r.policy, dir);
       for (const p of s.npPolicies) add(p, dir);
     }
   }

@@ -11,7 +11,8 @@ export { readManifestPaths, collectSources } from "./read/fs";
 export { parseSource, formatPath, type RawObject, type ParsedSource, type PathSeg } from "./read/yaml";
 
 // Evaluation
-export { Evaluator, createEvaluator, type EvaluatorOptions, type Identity, type IdentityKind, type Decision, type DirectionDecision, type NearestAllow, type PodEntry } from "./eval/evaluator";
+export { Evaluator, createEvaluator, type EvaluatorOptions, type Identity, type IdentityKind, type PodIdentity, type NodeIdentity, type ExternalIdentity, type Decision, type DirectionDecision, type NearestAllow, type PodEntry } from "./eval/evaluator";
+export { attachedRules, type CompiledRule, type SubjectIndex, type PeerMatcher, type PortMatcher } from "./eval/evaluator";
 export { compileSelector, matchesSelector, formatSelector, dnsMatches, type LabelPredicate } from "./eval/selectors";
 export { formatEffect, formatDecisionPath, formatDirectionPath, formatExplanation, rationaleJson, type ExplainSubject } from "./eval/explain";
 export { computeReachability, streamReachability, reachabilityToDot, type ReachabilityGraph, type ReachabilityNode, type ReachabilityEdge, type ReachabilityOptions, type ReachabilityGroupBy, type ReachabilityStream } from "./eval/reachability";

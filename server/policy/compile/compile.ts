@@ -280,7 +280,12 @@ function npPeer(p: Peer): Json | null {
 }
 
 function renderNamespacePolicy(ctx: Ctx, p: Policy): void {
-  const ns = p.namespace!;
+  // Lowering places every namespace-tier policy in a namespace; without one there is no NetworkPolicy to render.
+  const ns = p.namespace;
+  if (ns === undefined) {
+    warn(ctx, p.ref, `${p.ref.kind} ${p.ref.name} has no namespace; nothing compiled`);
+    return;
+  }
   const types = (["ingress", "egress"] as const).filter((d) => p.policyTypes[d]);
   if (types.length === 0) {
     warn(ctx, p.ref, `${p.ref.kind} ${p.ref.name} isolates no direction and has no effective rules; nothing compiled for namespace ${ns}`, true);

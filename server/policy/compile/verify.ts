@@ -187,7 +187,7 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
   // Istio routing, which plain Kubernetes semantics do not see. Each such flow is listed with the
   // verdicts of its hop to the gateway.
   for (const route of listAll ? compiled.lowered.egressRoutes : []) {
-    const gw = pods.find((x) => x.p.namespace === route.gatewayRef.namespace && Object.entries(route.gatewayRef.selector).every(([k, v]) => x.p.labels[k] === v));
+    const gw = pods.find((x) => x.p.kind === "pod" && x.p.namespace === route.gatewayRef.namespace && Object.entries(route.gatewayRef.selector).every(([k, v]) => x.p.labels[k] === v));
     if (!gw) continue;
     for (const src of pods) {
       const idx = platform.subjectIndex(src.p.id).egress;

@@ -34,7 +34,7 @@ describe("reachability grouped by namespace and streamed", () => {
         folded.set(k, new Set([...(folded.get(k) ?? []), ...e.ports]));
       }
       expect(new Map(ns.edges.map((e) => [key(e), new Set(e.ports)]))).toEqual(folded);
-      expect(ns.nodes.filter((n) => n.kind === "namespace").map((n) => n.id)).toEqual([...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace!))].sort());
+      expect(ns.nodes.filter((n) => n.kind === "namespace").map((n) => n.id)).toEqual([...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace))].sort());
       expect(new Map(ns.edges.map((e) => [key(e), e]))).toEqual(new Map([...streamReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace" }).edges].map((e) => [key(e), e])));
     });
 
@@ -49,7 +49,7 @@ describe("reachability grouped by namespace and streamed", () => {
 
     it(`opens one namespace: its workloads' edges in detail, every other namespace folded, nothing that does not touch it: ${name}`, () => {
       const workloads = computeReachability(evaluatorFor(texts), { rationale: false });
-      const namespaces = [...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace!))].sort();
+      const namespaces = [...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace))].sort();
       for (const open of namespaces) {
         const island = computeReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace", workloadsIn: [open], touching: open, pairs: true });
         const inOpen = (id: string) => id.startsWith(`${open}/`);

@@ -1,0 +1,166 @@
+/**
+ * Targets: every policy compiled into rules with peer and port matchers, and each rule attached to
+ * the identities its policy's subject selects, per direction and layer, in decision order. A
+ * decision then walks only the rules attached to the source (egress) and destination (ingress).
+ */
+import { ADMIN_TIER_ORDER, NS_NAME_LABEL, type AdminTier, type Labels, type Policy, type PolicyRule } from "../model";
+import { compileNamespaceMatch, compileSelector } from "./selectors";
+import { compilePort, type PeerMatcher, type PeerRegistry, type PortMatcher } from "./matchers";
+import type { IdentityState } from "./identities";
+
+/** A rule compiled once: its peers and ports as matchers, and when it counts. */
+export interface CompiledRule {
+  rule: PolicyRule;
+  policy: Policy;
+  /** null = every peer; otherwise the rule matches when any peer matcher does. */
+  peers: PeerMatcher[] | null;
+  /** null = every port; otherwise any clause must match. */
+  ports: PortMatcher[] | null;
+  /**
+   * The exception epochs (see Evaluator.epochAt) in which the rule counts: from one past its start's
+   * index among the sorted boundaries (0 without start) to its expiry's index (Infinity without expiry).
+   * An unreadable instant makes an empty window (never counts).
+   */
+  activeFrom: number;
+  activeUntil: number;
+}
+
+/** Whether a compiled rule counts at an exception epoch (only exceptions start and expire). */
+export function activeAt(r: CompiledRule, epoch: number): boolean {
+  return r.activeFrom <= epoch && epoch <= r.activeUntil;
+}
+
+/** The rules attached to one identity for one direction, by layer, each list in decision order. */
+export interface SubjectIndex {
+  constraint: CompiledRule[];
+  exception: CompiledRule[];
+  admin: CompiledRule[];
+  /** Namespace-layer policies that isolate the subject in this direction. */
+  npPolicies: Policy[];
+  npDeny: CompiledRule[];
+  npAllow: CompiledRule[];
+  baseline: CompiledRule[];
+  /** Whether the platform default denies in this direction for this identity (see PlatformDefault). */
+  defaultDeny: boolean;
+}
+
+export function emptySubjectIndex(defaultDeny: boolean): SubjectIndex {
+  return { constraint: [], exception: [], admin: [], npPolicies: [], npDeny: [], npAllow: [], baseline: [], defaultDeny };
+}
+
+/** Every rule attached to the subject in one direction, layer by layer (constraint, exception, admin, namespace allow, namespace deny, baseline). */
+export function attachedRules(idx: SubjectIndex): CompiledRule[] {
+  return [...idx.constraint, ...idx.exception, ...idx.admin, ...idx.npAllow, ...idx.npDeny, ...idx.baseline];
+}
+
+export function tierOf(p: Pick<Policy, "tier">): AdminTier {
+  return p.tier ?? "cluster";
+}
+
+/** What places an admin-tier or baseline policy in the decision order. */
+export type DecisionOrderKey = Pick<Policy, "id" | "tier" | "priority">;
+
+/**
+ * The decision order of admin-tier policies (and, among themselves, of baseline policies): tier
+ * (global, regional, cluster; none counts as cluster), then priority (lower first; none counts as 0),
+ * then id. Lint and the compiler order rules with this too, so they cannot disagree with decisions.
+ */
+export function compareDecisionOrder(a: DecisionOrderKey, b: DecisionOrderKey): number {
+  const t = ADMIN_TIER_ORDER.indexOf(tierOf(a)) - ADMIN_TIER_ORDER.indexOf(tierOf(b));
+  if (t !== 0) return t;
+  const pr = (a.priority ?? 0) - (b.priority ?? 0);
+  if (pr !== 0) return pr;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export interface CompiledPolicy {
+  policy: Policy;
+  rules: CompiledRule[];
+}
+
+/**
+ * Compile a policy's rules. `boundaries` are the sorted distinct exception start and expiry
+ * instants: start and expiry are parsed once, here, so a decision compares epoch numbers.
+ */
+export function compilePolicy(policy: Policy, peers: PeerRegistry, boundaries: readonly number[]): CompiledPolicy {
+  const from = policy.startsAt === undefined ? -1 : boundaries.indexOf(Date.parse(policy.startsAt));
+  const until = policy.expiresAt === undefined ? Infinity : boundaries.indexOf(Date.parse(policy.expiresAt));
+  const unreadable = (policy.startsAt !== undefined && from < 0) || until < 0;
+  const activeFrom = unreadable ? Infinity : from + 1;
+  const activeUntil = unreadable ? -1 : until;
+  return {
+    policy,
+    rules: policy.rules.map((rule) => ({
+      rule,
+      policy,
+      peers: rule.peers ? rule.peers.map((p) => peers.compilePeer(p, policy)) : null,
+      ports: rule.ports ? rule.ports.map((p) => compilePort(p)) : null,
+      activeFrom,
+      activeUntil,
+    })),
+  };
+}
+
+/** Attach every compiled policy's rules to the pod identities its subject selects, then order the admin and baseline lists. */
+export function attachPolicies(states: readonly IdentityState[], compiled: readonly CompiledPolicy[], nsLabels: ReadonlyMap<string, Labels>): void {
+  // Host-network pods, nodes and externals are not policy subjects.
+  const byNamespace = new Map<string, IdentityState[]>();
+  for (const st of states) {
+    const id = st.identity;
+    if (id.kind !== "pod" || id.hostNetwork) continue;
+    const list = byNamespace.get(id.namespace);
+    if (list) list.push(st);
+    else byNamespace.set(id.namespace, [st]);
+  }
+  for (const c of compiled) {
+    const { policy } = c;
+    const m = policy.subject.namespaces;
+    const inNamespace = compileNamespaceMatch(m, policy.namespace);
+    // Named namespaces (or the policy's own) narrow the candidates; the shared predicate decides.
+    const candidates = m.kind === "names" ? new Set(m.names) : m.kind === "policy" ? [policy.namespace ?? ""] : byNamespace.keys();
+    const namespaces = [...candidates].filter((n) => byNamespace.has(n) && inNamespace(n, nsLabels.get(n) ?? { [NS_NAME_LABEL]: n }));
+    const podPred = compileSelector(policy.subject.pods);
+    for (const ns of namespaces) {
+      for (const st of byNamespace.get(ns) ?? []) {
+        if (!podPred(st.identity.labels)) continue;
+        attach(st, c);
+      }
+    }
+  }
+  const order = (a: CompiledRule, b: CompiledRule): number => compareDecisionOrder(a.policy, b.policy) || a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
+  for (const st of states) {
+    for (const idx of [st.egress, st.ingress]) {
+      idx.admin.sort(order);
+      idx.baseline.sort(order);
+    }
+  }
+}
+
+function attach(st: IdentityState, c: CompiledPolicy): void {
+  const { policy } = c;
+  if (policy.layer === "namespace") {
+    for (const dir of ["ingress", "egress"] as const) if (policy.policyTypes[dir] && !policy.nonIsolating?.[dir]) st[dir].npPolicies.push(policy);
+  }
+  for (const r of c.rules) {
+    const idx = st[r.rule.direction];
+    switch (policy.layer) {
+      case "constraint":
+        if (r.rule.action === "deny") idx.constraint.push(r);
+        break;
+      case "exception":
+        if (r.rule.action === "allow") idx.exception.push(r);
+        break;
+      case "admin":
+        idx.admin.push(r);
+        break;
+      case "namespace":
+        if (!policy.policyTypes[r.rule.direction]) break;
+        if (r.rule.action === "deny") idx.npDeny.push(r);
+        else if (r.rule.action === "allow") idx.npAllow.push(r);
+        break;
+      case "baseline":
+        if (r.rule.action !== "pass") idx.baseline.push(r);
+        break;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * What every manifest builder shares: the object being read (Ctx), located errors and warnings,
+ * validation against the object's zod schema, source references and label selectors.
+ */
+import type { z } from "zod";
+import { MATCH_ALL, type Direction, type LabelSelector, type LabelSelectorRequirement, type RuleRef, type SourceRef } from "../model";
+import { PolicyInputError } from "../errors";
+import { formatPath, type PathSeg, type RawObject } from "./yaml";
+import { explainIssues } from "./issues";
+import * as S from "./schemas";
+import type { Advisory } from "./advisories";
+
+export type RawSelector = z.infer<typeof S.crdLabelSelector>;
+
+/** A requirement no selector can be built from (a CRD accepts it: see ./advisories.ts) matches nothing: `In` with no values. */
+export function toRequirement(r: { key: string; operator: string; values?: readonly string[] | null }): LabelSelectorRequirement {
+  if (S.requirementProblem(r)) return { key: r.key, operator: "In", values: [] };
+  return { key: r.key, operator: r.operator as LabelSelectorRequirement["operator"], values: [...(r.values ?? [])] };
+}
+
+export function toSelector(raw: RawSelector | null | undefined): LabelSelector {
+  if (!raw) return MATCH_ALL;
+  return {
+    matchLabels: { ...(raw.matchLabels ?? {}) },
+    matchExpressions: (raw.matchExpressions ?? []).map(toRequirement),
+  };
+}
+
+/** The object being read and where its problems go. */
+export interface Ctx {
+  obj: RawObject;
+  errors: PolicyInputError[];
+  warnings: PolicyInputError[];
+}
+
+export function at(ctx: Ctx, path: readonly PathSeg[], message: string, severity: "error" | "warning" = "error"): PolicyInputError {
+  const p = ctx.obj.locate(path);
+  const full = [...ctx.obj.base, ...path];
+  return new PolicyInputError({ file: ctx.obj.file, line: p.line, column: p.column, path: formatPath(full), message, severity });
+}
+
+export function validate<T extends z.ZodType>(ctx: Ctx, schema: T): z.infer<T> | null {
+  const r = schema.safeParse(ctx.obj.value, { reportInput: true });
+  if (r.success) return r.data;
+  for (const e of explainIssues(r.error.issues)) ctx.errors.push(at(ctx, e.path, e.message));
+  return null;
+}
+
+export function advise(ctx: Ctx, advisories: readonly Advisory[]): void {
+  for (const a of advisories) ctx.warnings.push(at(ctx, a.path, a.message, "warning"));
+}
+
+export function ref(ctx: Ctx, kind: string, apiVersion: string, name: string, namespace?: string, version?: string | null): SourceRef {
+  return { kind, apiVersion, name, ...(namespace ? { namespace } : {}), ...(version ? { version } : {}), file: ctx.obj.file, line: ctx.obj.line, column: ctx.obj.column };
+}
+
+export function ruleRef(ctx: Ctx, src: SourceRef, direction: Direction, key: string, index: number, ruleName?: string | null): RuleRef {
+  const p = ctx.obj.locate(["spec", key, index]);
+  return { ...src, direction, ruleIndex: index, ...(ruleName ? { ruleName } : {}), line: p.line, column: p.column };
+}
