@@ -1,38 +1,40 @@
 "use client";
 
-// The /graph screen: filters, toolbar, warnings, the canvas, and the panels
-// beside it. Data comes from the graph router; which groups are islands (and
-// what opening one loads) is the useIslands hook's business.
+// The /graph screen: filters, toolbar, warnings, the canvas, and the details
+// beside it. The view (cluster, overlay, filters, layout, focus) is the URL
+// (useGraphUrl); which groups are islands is the useIslands hook's business;
+// what the filters leave is decided on the elements (filters.ts) and the
+// canvas only toggles classes.
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
-import { Button, Notice } from "@/components/ui/primitives";
+import { Notice } from "@/components/ui/primitives";
 import { toElements } from "@/server/graph/elements";
-import { parseNodeId } from "@/server/graph/ids";
 import type { GraphView } from "@/server/graph/service";
-import type { GraphEdge, GraphNode } from "@/server/graph/types";
+import type { GraphNode } from "@/server/graph/types";
+import { DETAILS_WIDTH, DetailsAside, type Selection } from "./details-aside";
 import { drawEndpoint } from "./draw";
 import { FilterBar } from "./filter-bar";
-import { DEFAULT_FILTERS, type CanvasFilters } from "./filters";
+import { DEFAULT_FILTERS, filterElements, filtering, shownCounts, type CanvasFilters } from "./filters";
 // Cytoscape is part of this page's own bundle (it imports safely on the server), so the
 // browser fetches it with the page's other scripts instead of after hydration.
-import { GraphCanvas, type GraphCanvasApi, type GraphLayout } from "./graph-canvas";
-import { OverlayPanel } from "./overlay-panel";
-import { EdgePanel, IslandEdgePanel, NodePanel } from "./panels";
+import { GraphCanvas, type GraphCanvasApi } from "./graph-canvas";
+import { GraphStats } from "./stats";
 import { Toolbar } from "./toolbar";
+import { graphUrl } from "./url-state";
+import { useGraphUrl } from "./use-graph-url";
 import { useIslands } from "./use-islands";
 import { GraphWarnings } from "./warnings";
 
 export interface GraphScreenProps {
+  /** The cluster and overlay the page was rendered for (the URL's, on the server). */
   cluster: string | null;
   overlay: string | null;
-  focus: string | null;
   /** The view of `cluster` and `overlay`, rendered with the page (null when the server refused it). */
   initialView: GraphView | null;
 }
 
-type Selection = { kind: "node" | "edge"; id: string } | null;
 type LayoutInfo = { ms: number; nodes: number; edges: number };
 
 /** Organisations this large can open into thousands of elements, where WebGL pans smoothly. */
@@ -46,14 +48,6 @@ function webglAvailable(): boolean {
   }
 }
 
-/** A large cluster's server holds the aggregated paths between namespaces, workloads and external destinations; coarser ones exist only in the projection. */
-function heldByServer(edge: GraphEdge): boolean {
-  return [edge.source, edge.target].every((id) => {
-    const kind = parseNodeId(id)?.kind;
-    return kind === "namespace" || kind === "workload" || kind === "external";
-  });
-}
-
 function download(name: string, blob: Blob) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
@@ -63,28 +57,29 @@ function download(name: string, blob: Blob) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Scope filters and a focused workload exclude each other: focusing clears them, choosing one ends the focus. */
+const UNSCOPED: Pick<CanvasFilters, "tenant" | "namespace" | "destination"> = { tenant: null, namespace: null, destination: null };
+
 export function GraphScreen(props: GraphScreenProps) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [cluster, setCluster] = useState<string | null>(props.cluster);
-  const overlay = props.overlay ?? undefined;
-  const initial = cluster === props.cluster ? props.initialView : null;
+  const [url, updateUrl] = useGraphUrl();
+  const { cluster, filters, layout } = url;
+  const overlay = url.overlay ?? undefined;
+  const initial = cluster === props.cluster && url.overlay === props.overlay ? props.initialView : null;
   const viewQuery = useQuery(trpc.graph.view.queryOptions({ ...(cluster ? { cluster } : {}), ...(overlay ? { overlay } : {}) }, { staleTime: 60_000, ...(initial ? { initialData: initial } : {}) }));
   const view = viewQuery.data;
   const scope = { cluster: view?.cluster ?? cluster ?? "", ...(overlay ? { overlay } : {}) };
 
   const islands = useIslands(view, scope);
   const { pool, projected, collapsed, poolNodes, reveal } = islands;
-  const [filters, setFilters] = useState<CanvasFilters>(DEFAULT_FILTERS);
-  const changeFilters = useCallback((change: Partial<CanvasFilters>) => setFilters((f) => ({ ...f, ...change })), []);
   const [selection, setSelection] = useState<Selection>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [drawMode, setDrawMode] = useState(false);
-  const [layout, setLayout] = useState<GraphLayout>("grouped");
   const [layoutInfo, setLayoutInfo] = useState<LayoutInfo | null>(null);
   const [webgl, setWebgl] = useState<boolean | null>(null);
   const pending = useRef<{ kind: "node" | "edge"; id: string } | null>(null);
-  const focusDone = useRef(false);
+  const focusedFor = useRef<string | null>(null);
   const api = useRef<GraphCanvasApi | null>(null);
 
   // A new cluster or overlay starts with nothing selected.
@@ -96,12 +91,19 @@ export function GraphScreen(props: GraphScreenProps) {
   }
 
   const elements = useMemo(() => (projected ? toElements(projected) : []), [projected]);
+  const outcome = useMemo(() => filterElements(elements, filters), [elements, filters]);
+  const shown = useMemo(() => (projected && filtering(filters) ? shownCounts(projected, outcome.shown) : null), [projected, filters, outcome]);
 
   // The instance is created once, so the choice is by what the view could grow to, not by its
   // default (islands): WebGL spends about a second on textures before its first frame.
   useEffect(() => {
     if (view && webgl === null) setWebgl(view.stats.workloads >= WEBGL_FROM_WORKLOADS && webglAvailable());
   }, [view, webgl]);
+
+  const changeFilters = useCallback(
+    (change: Partial<CanvasFilters>) => updateUrl((u) => ({ filters: { ...u.filters, ...change }, ...(change.tenant || change.namespace || change.destination ? { focus: null } : {}) })),
+    [updateUrl],
+  );
 
   const showEdge = useCallback(
     (edgeId: string, source: string, target: string) => {
@@ -113,24 +115,47 @@ export function GraphScreen(props: GraphScreenProps) {
     [reveal],
   );
 
-  const focusWorkload = useCallback(
-    (text: string): boolean => {
+  const findWorkload = useCallback(
+    (text: string): GraphNode | null => {
       const q = text.trim().toLowerCase();
-      if (!q || !pool) return false;
+      if (!q || !pool) return null;
       const leaves = pool.nodes.filter((n) => n.kind === "workload" || n.kind === "external" || n.kind === "service");
       const label = (n: GraphNode) => (n.namespace ? `${n.namespace}/${n.label}` : n.label).toLowerCase();
       const hit = leaves.find((n) => label(n) === q) ?? leaves.find((n) => label(n).includes(q));
-      if (!hit) {
-        setNotice(`No workload matches “${text}” in this view.`);
-        return false;
-      }
-      setNotice(null);
-      changeFilters({ tenant: null, namespace: null, destination: null });
-      if (reveal(hit.id) && api.current?.focusNode(hit.id)) setSelection({ kind: "node", id: hit.id });
-      else pending.current = { kind: "node", id: hit.id };
-      return true;
+      setNotice(hit ? null : `No workload matches “${text}” in this view.`);
+      return hit ?? null;
     },
-    [pool, reveal, changeFilters],
+    [pool],
+  );
+
+  const focusNode = useCallback(
+    (id: string) => {
+      if (reveal(id) && api.current?.focusNode(id)) setSelection({ kind: "node", id });
+      else pending.current = { kind: "node", id };
+    },
+    [reveal],
+  );
+
+  // The URL's focus, once drawn (on load, after a search, on back/forward): the scope filters give way to it.
+  useEffect(() => {
+    if (url.focus === null) focusedFor.current = null;
+    if (url.focus === null || focusedFor.current === url.focus || !layoutInfo || !pool) return;
+    focusedFor.current = url.focus;
+    const hit = findWorkload(url.focus);
+    if (!hit) return;
+    if (filters.tenant || filters.namespace || filters.destination) updateUrl((u) => ({ filters: { ...u.filters, ...UNSCOPED } }), "replace");
+    focusNode(hit.id);
+  }, [url.focus, layoutInfo, pool, findWorkload, focusNode, filters, updateUrl]);
+
+  const onSearch = useCallback(
+    (text: string) => {
+      const hit = findWorkload(text);
+      if (!hit) return;
+      // Searching the focused workload again brings it back into view.
+      if (url.focus === text.trim()) focusNode(hit.id);
+      else updateUrl((u) => ({ focus: text.trim(), filters: { ...u.filters, ...UNSCOPED } }));
+    },
+    [findWorkload, focusNode, url.focus, updateUrl],
   );
 
   // After each layout: finish what waited for elements (overlay path, focus).
@@ -144,12 +169,6 @@ export function GraphScreen(props: GraphScreenProps) {
       setSelection(p);
     }
   }, []);
-  useEffect(() => {
-    if (!focusDone.current && props.focus && layoutInfo && pool) {
-      focusDone.current = true;
-      focusWorkload(props.focus);
-    }
-  }, [layoutInfo, pool, props.focus, focusWorkload]);
 
   const toggleGroup = useCallback(
     (id: string) => {
@@ -173,16 +192,6 @@ export function GraphScreen(props: GraphScreenProps) {
     [poolNodes, router],
   );
 
-  const setClusterParam = (value: string) => {
-    setCluster(value);
-    setFilters(DEFAULT_FILTERS);
-    const params = new URLSearchParams();
-    params.set("cluster", value);
-    if (overlay) params.set("overlay", overlay);
-    // The URL follows without a server round trip: the view query fetches the new cluster itself.
-    window.history.replaceState(null, "", `/graph?${params.toString()}`);
-  };
-
   const selectedEdge = selection?.kind === "edge" ? islands.projectedEdges.get(selection.id) : undefined;
   // From the cluster list itself, so the picker still works when the view failed (a wrong ?cluster=).
   const clusterList = useQuery({ ...trpc.org.clusters.queryOptions(), enabled: Boolean(viewQuery.error) });
@@ -193,22 +202,23 @@ export function GraphScreen(props: GraphScreenProps) {
       <FilterBar
         cluster={view?.cluster ?? cluster ?? ""}
         clusterNames={clusterNames}
-        onCluster={setClusterParam}
+        // Another cluster starts unfiltered; the view query fetches it without a server round trip for the page.
+        onCluster={(value) => updateUrl(() => ({ cluster: value, filters: DEFAULT_FILTERS, focus: null }))}
         filters={filters}
         onFilters={changeFilters}
         layout={layout}
-        onLayout={setLayout}
+        onLayout={(value) => updateUrl(() => ({ layout: value }))}
         viewNodes={view?.nodes ?? []}
         projected={projected}
         pool={pool}
-        initialSearch={props.focus ?? ""}
-        onFocus={focusWorkload}
+        initialSearch={url.focus ?? ""}
+        onFocus={onSearch}
       />
       <Toolbar
         filters={filters}
         onFilters={changeFilters}
         overlay={overlay}
-        overlayHref={`/graph?${new URLSearchParams({ cluster: scope.cluster, ...(overlay ? {} : { overlay: "drafts" }) }).toString()}`}
+        overlayHref={graphUrl({ ...url, cluster: scope.cluster, overlay: overlay ? null : "drafts", focus: null })}
         drawMode={drawMode}
         onDrawMode={setDrawMode}
         onFit={() => api.current?.fit()}
@@ -220,15 +230,7 @@ export function GraphScreen(props: GraphScreenProps) {
           const s = api.current?.exportSvg();
           if (s) download(`policyplane-graph-${scope.cluster}.svg`, new Blob([s], { type: "image/svg+xml" }));
         }}
-        stats={
-          view ? (
-            <span className="w-full text-slate-500" data-testid="graph-stats">
-              {view.stats.workloads} workloads · {view.stats.paths} allowed paths · secure by default · {collapsed.size > 0 ? `${collapsed.size} islands (double-click to open)` : "all groups open"} · every arrow is an
-              allowed path; click a workload or an arrow for the engine&rsquo;s details
-              {layoutInfo ? <span className="text-slate-400"> · laid out {layoutInfo.nodes} nodes and {layoutInfo.edges} edges in {layoutInfo.ms} ms</span> : null}
-            </span>
-          ) : null
-        }
+        stats={view ? <GraphStats stats={view.stats} shown={shown} islands={collapsed.size} layoutInfo={layoutInfo} /> : null}
       />
       {notice ? <Notice tone="info">{notice}</Notice> : null}
       {view ? <GraphWarnings warnings={view.warnings} /> : null}
@@ -245,7 +247,21 @@ export function GraphScreen(props: GraphScreenProps) {
           ) : !view || webgl === null ? (
             <div className="p-6 text-sm text-slate-500">Computing allowed paths with the policy engine…</div>
           ) : (
-            <GraphCanvas elements={elements} layout={layout} filters={filters} overlay={Boolean(overlay)} webgl={webgl} drawMode={drawMode} apiRef={api} onSelect={setSelection} onExpand={toggleGroup} onDraw={onDraw} onLayout={onLayout} />
+            <GraphCanvas
+              elements={elements}
+              layout={layout}
+              hidden={outcome.hidden}
+              highlight={selection?.id ?? null}
+              panelWidth={DETAILS_WIDTH}
+              overlay={Boolean(overlay)}
+              webgl={webgl}
+              drawMode={drawMode}
+              apiRef={api}
+              onSelect={setSelection}
+              onExpand={toggleGroup}
+              onDraw={onDraw}
+              onLayout={onLayout}
+            />
           )}
           {view && view.stats.workloads === 0 ? (
             <p className="absolute inset-x-0 top-1/3 text-center text-sm text-slate-500">No workloads are known in {view.cluster === "all" ? "any cluster" : view.cluster} yet, so there are no paths to draw.</p>
@@ -254,25 +270,17 @@ export function GraphScreen(props: GraphScreenProps) {
             <p className="absolute left-3 top-3 rounded-md bg-emerald-50 px-3 py-1.5 text-xs text-emerald-800 ring-1 ring-emerald-200">Drag from a workload to the destination (or click one, then the other) to draft an allow rule.</p>
           ) : null}
         </div>
-        {overlay || selection ? (
-          <aside aria-label="Details" className="absolute right-3 top-3 bottom-3 z-10 flex w-80 flex-col gap-3 overflow-y-auto">
-            {selection ? (
-              <div className="flex justify-end">
-                <Button type="button" variant="secondary" onClick={() => setSelection(null)}>
-                  Close details
-                </Button>
-              </div>
-            ) : null}
-            {view && overlay ? <OverlayPanel view={view} onShowEdge={showEdge} /> : null}
-            {selection?.kind === "edge" && selectedEdge?.aggregate ? (
-              <IslandEdgePanel edge={selectedEdge} nodes={poolNodes} onOpen={(ids) => ids.forEach((id) => collapsed.has(id) && toggleGroup(id))} {...(view?.onDemand && heldByServer(selectedEdge) ? { explain: scope } : {})} />
-            ) : selection?.kind === "edge" ? (
-              <EdgePanel scope={scope} edgeId={selection.id} />
-            ) : selection?.kind === "node" ? (
-              <NodePanel scope={scope} nodeId={selection.id} island={collapsed.has(selection.id)} onToggleGroup={toggleGroup} onShowEdge={showEdge} />
-            ) : null}
-          </aside>
-        ) : null}
+        <DetailsAside
+          view={view}
+          scope={scope}
+          selection={selection}
+          selectedEdge={selectedEdge}
+          nodes={poolNodes}
+          collapsed={collapsed}
+          onClose={() => setSelection(null)}
+          onToggleGroup={toggleGroup}
+          onShowEdge={showEdge}
+        />
       </div>
     </div>
   );
