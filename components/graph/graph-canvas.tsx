@@ -4,21 +4,22 @@
 // container once; data and filters reach Cytoscape through effects that apply
 // batched updates. Positions change only when the set of element ids or the
 // layout changes, so filters never move nodes; the force layout runs
-// incrementally from the previous positions after its first run.
+// incrementally from the previous positions after its first run. A selection
+// brings its neighbourhood forward and is framed beside the details panel.
 import cytoscape, { type Core, type ElementDefinition, type NodeCollection, type NodeSingular } from "cytoscape";
 import { Component, memo, useEffect, useRef, type MutableRefObject, type ReactNode } from "react";
 import type { ElementDef } from "@/lib/graph/elements";
 import { groupedLayout, type GroupedLayout } from "@/lib/graph/packing";
-import { applyFilters, type CanvasFilters } from "./filters";
 import { markHubs, runForceLayout } from "./force-layout";
+import { applyHidden, centredOn, framing, highlight, inOpenArea, moveCamera } from "./highlight";
 import { graphStylesheet } from "./stylesheet";
 import { toSvg, type SvgEdge, type SvgNode } from "./svg-export";
 
 export interface GraphCanvasApi {
   fit(): void;
-  /** Select and zoom to a node; false when it is not drawn. */
+  /** Select a node and centre it beside the details panel, its neighbours in view; false when it is not drawn. */
   focusNode(id: string): boolean;
-  /** Select and centre an edge; false when it is not drawn. */
+  /** Select an edge and frame both its ends beside the details panel; false when it is not drawn. */
   selectEdge(id: string): boolean;
   has(id: string): boolean;
   exportPng(): Blob | null;
@@ -31,7 +32,12 @@ export interface GraphCanvasProps {
   elements: ElementDef[];
   /** Grouped: boxes packed in rows (structure); force: fcose (connectivity). */
   layout: GraphLayout;
-  filters: CanvasFilters;
+  /** Elements the filters leave out (filters.ts). */
+  hidden: ReadonlySet<string>;
+  /** The selected node or edge: it and its neighbourhood stay, the rest fades. */
+  highlight: string | null;
+  /** Pixels the details panel covers at the canvas's right edge, kept clear when framing a selection. */
+  panelWidth: number;
   overlay: boolean;
   /** Decided once, when the instance is created. */
   webgl: boolean;
@@ -172,7 +178,12 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
       }
       callbacks.current.onSelect({ kind: "node", id: n.id() });
     });
-    cy.on("tap", "edge", (evt) => callbacks.current.onSelect({ kind: "edge", id: evt.target.id() }));
+    cy.on("tap", "edge", (evt) => {
+      callbacks.current.onSelect({ kind: "edge", id: evt.target.id() });
+      // The panel opens over the right edge: both ends of the path stay in view beside it.
+      const ends = (evt.target as cytoscape.EdgeSingular).connectedNodes();
+      if (!inOpenArea(cy, ends, callbacks.current.panelWidth)) moveCamera(cy, framing(cy, ends, callbacks.current.panelWidth));
+    });
     cy.on("tap", (evt) => {
       if (evt.target === cy) {
         cy.nodes(".draw-source").removeClass("draw-source");
@@ -212,7 +223,7 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
         cy.nodes(".focused").removeClass("focused");
         n.select();
         n.addClass("focused");
-        cy.animate({ fit: { eles: n.closedNeighborhood(":visible"), padding: 80 } }, { duration: 250 });
+        moveCamera(cy, centredOn(cy, n, n.closedNeighborhood(":visible").nodes(), callbacks.current.panelWidth));
         return true;
       },
       selectEdge: (id) => {
@@ -220,7 +231,7 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
         if (e.empty()) return false;
         cy.elements().unselect();
         e.select();
-        cy.animate({ center: { eles: e }, zoom: Math.max(cy.zoom(), 1) }, { duration: 250 });
+        moveCamera(cy, framing(cy, e.connectedNodes(), callbacks.current.panelWidth));
         return true;
       },
       exportPng: () => cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" }) as unknown as Blob,
@@ -289,7 +300,8 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
         // Force-directed starts from grouped positions too when there are none yet.
         if (callbacks.current.layout === "grouped" || idKey.current === null) laid = placeGrouped(cy, props.elements);
       }
-      applyFilters(cy, callbacks.current.filters);
+      applyHidden(cy, callbacks.current.hidden);
+      highlight(cy, callbacks.current.highlight);
     });
     if (!changedIds) return;
     idKey.current = key;
@@ -315,8 +327,13 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
-    applyFilters(cy, props.filters);
-  }, [props.filters]);
+    applyHidden(cy, props.hidden);
+  }, [props.hidden]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (cy) highlight(cy, props.highlight);
+  }, [props.highlight]);
 
   useEffect(() => {
     const cy = cyRef.current;

@@ -137,6 +137,8 @@ export function graphStylesheet(): StylesheetJson {
     { selector: "edge.removed", style: { "line-color": CHANGE_COLOURS.removed, "target-arrow-color": CHANGE_COLOURS.removed, width: 3.5, opacity: 1, "line-style": "dashed", "z-index": 20, color: "#7f1d1d" } },
     // Interaction states.
     { selector: ".hidden", style: { display: "none" } },
+    // Neighbourhood highlighting (a selection): its paths come forward, labelled, the rest fades.
+    { selector: "edge.highlighted", style: { opacity: 1, label: "data(label)", "z-index": 25 } },
     { selector: ".faded", style: { opacity: 0.12 } },
     { selector: "edge.faded", style: { label: "" } },
     { selector: "node:selected", style: { "border-width": 3, "border-color": "#f59e0b" } },

@@ -29,7 +29,7 @@ export default async function GraphPage({ searchParams }: { searchParams: Promis
             : "Allowed app-to-service paths in the current release, computed by the policy engine (secure by default)."
         }
       />
-      <GraphScreen cluster={cluster} overlay={overlay} focus={one(params.focus)} initialView={initialView} />
+      <GraphScreen cluster={cluster} overlay={overlay} initialView={initialView} />
     </>
   );
 }

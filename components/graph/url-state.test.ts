@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_FILTERS } from "./filters";
+import { DEFAULT_URL_STATE, graphUrl, readGraphUrl, type GraphUrlState } from "./url-state";
+
+const read = (url: string) => readGraphUrl(new URL(url, "http://localhost").searchParams);
+
+describe("the graph's view in its URL", () => {
+  it("reads back every filter, the layout and the focus it wrote", () => {
+    const state: GraphUrlState = {
+      cluster: "prod-eu-1",
+      overlay: "drafts",
+      focus: "checkout/cart",
+      layout: "force",
+      filters: { tenant: "payments", namespace: "payments", destination: "w:prod-eu-1/payments/Deployment/ledger", showExternal: false, layers: { ...DEFAULT_FILTERS.layers, admin: false, default: false } },
+    };
+    const url = graphUrl(state);
+    expect(url).toBe("/graph?cluster=prod-eu-1&overlay=drafts&tenant=payments&namespace=payments&to=w%3Aprod-eu-1%2Fpayments%2FDeployment%2Fledger&hide=admin%2Cdefault&external=hide&layout=force&focus=checkout%2Fcart");
+    expect(read(url)).toEqual(state);
+  });
+
+  it("writes nothing for the defaults, so the plain link stays plain", () => {
+    expect(graphUrl(DEFAULT_URL_STATE)).toBe("/graph");
+    expect(graphUrl({ ...DEFAULT_URL_STATE, cluster: "prod-eu-1" })).toBe("/graph?cluster=prod-eu-1");
+    expect(read("/graph")).toEqual(DEFAULT_URL_STATE);
+  });
+
+  it("reads what it does not know as the default, not as a filter", () => {
+    const state = read("/graph?layout=spiral&hide=nonsense,admin&external=maybe&tenant=");
+    expect(state.layout).toBe("grouped");
+    expect(state.filters.showExternal).toBe(true);
+    expect(state.filters.tenant).toBeNull();
+    expect(state.filters.layers).toEqual({ ...DEFAULT_FILTERS.layers, admin: false });
+  });
+});

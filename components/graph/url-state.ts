@@ -1,0 +1,58 @@
+// The graph's view as a URL: cluster, overlay, filters, layout and a focused
+// workload live in /graph's query, so a reload or a shared link opens the same
+// view and the browser's back and forward step through the changes (pure).
+import type { AllowanceLayer } from "@/lib/graph/types";
+import { DEFAULT_FILTERS, LAYERS, type CanvasFilters } from "./filters";
+import type { GraphLayout } from "./graph-canvas";
+
+export interface GraphUrlState {
+  cluster: string | null;
+  overlay: string | null;
+  /** A workload to focus (search text, e.g. `checkout/cart`). */
+  focus: string | null;
+  layout: GraphLayout;
+  filters: CanvasFilters;
+}
+
+const one = (params: URLSearchParams, key: string) => {
+  const v = params.get(key)?.trim();
+  return v ? v : null;
+};
+
+export function readGraphUrl(params: URLSearchParams): GraphUrlState {
+  const hide = new Set((params.get("hide") ?? "").split(",").map((s) => s.trim()));
+  const layers = Object.fromEntries(LAYERS.map((l) => [l, !hide.has(l)])) as Record<AllowanceLayer, boolean>;
+  return {
+    cluster: one(params, "cluster"),
+    overlay: one(params, "overlay"),
+    focus: one(params, "focus"),
+    layout: params.get("layout") === "force" ? "force" : "grouped",
+    filters: {
+      tenant: one(params, "tenant"),
+      namespace: one(params, "namespace"),
+      destination: one(params, "to"),
+      showExternal: params.get("external") !== "hide",
+      layers,
+    },
+  };
+}
+
+/** `/graph?…` with only what differs from the defaults, in a fixed order. */
+export function graphUrl(state: GraphUrlState): string {
+  const params = new URLSearchParams();
+  const f = state.filters;
+  if (state.cluster) params.set("cluster", state.cluster);
+  if (state.overlay) params.set("overlay", state.overlay);
+  if (f.tenant) params.set("tenant", f.tenant);
+  if (f.namespace) params.set("namespace", f.namespace);
+  if (f.destination) params.set("to", f.destination);
+  const hidden = LAYERS.filter((l) => !f.layers[l]);
+  if (hidden.length > 0) params.set("hide", hidden.join(","));
+  if (!f.showExternal) params.set("external", "hide");
+  if (state.layout !== "grouped") params.set("layout", state.layout);
+  if (state.focus) params.set("focus", state.focus);
+  const query = params.toString();
+  return query ? `/graph?${query}` : "/graph";
+}
+
+export const DEFAULT_URL_STATE: GraphUrlState = { cluster: null, overlay: null, focus: null, layout: "grouped", filters: DEFAULT_FILTERS };
