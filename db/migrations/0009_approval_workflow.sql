@@ -30,6 +30,7 @@ CREATE TABLE "release_entries" (
 	"tier" text NOT NULL,
 	"tenant_id" uuid,
 	"version" integer NOT NULL,
+	"previous_version" integer,
 	"content_hash" text NOT NULL,
 	"changed" boolean NOT NULL
 );

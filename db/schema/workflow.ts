@@ -103,6 +103,8 @@ export const releaseEntries = pgTable(
     tier: text("tier").notNull(),
     tenantId: uuid("tenant_id"),
     version: integer("version").notNull(),
+    /** The version released before this release (null: the policy was not released before). */
+    previousVersion: integer("previous_version"),
     contentHash: text("content_hash").notNull(),
     /** Whether this release moved the policy to this version (false: carried over unchanged). */
     changed: boolean("changed").notNull(),

@@ -22,8 +22,7 @@ export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: R
   if (!found) throw new NotFound(`No release ${input.number}.`);
   const { release } = found;
   const entries = await ctx.db.select().from(releaseEntries).where(eq(releaseEntries.releaseId, release.id));
-  const [previous] = await ctx.db.select({ id: releases.id, number: releases.number }).from(releases).where(lt(releases.number, release.number)).orderBy(desc(releases.number)).limit(1);
-  const before = previous ? await ctx.db.select().from(releaseEntries).where(eq(releaseEntries.releaseId, previous.id)) : [];
+  const [previous] = await ctx.db.select({ number: releases.number }).from(releases).where(lt(releases.number, release.number)).orderBy(desc(releases.number)).limit(1);
   // A tenant-scoped person sees their tenants' and the organisation-wide policies; others only as a count.
   const readable = entries.filter((e) => mayReadTenant(ctx.actor, e.tenantId));
   return {
@@ -37,7 +36,7 @@ export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: R
     previous: previous?.number ?? null,
     hiddenPolicies: entries.length - readable.length,
     policies: readable
-      .map((e) => ({ name: e.name, kind: e.kind, tier: e.tier, version: e.version, contentHash: e.contentHash, changed: e.changed, previousVersion: before.find((b) => b.policyId === e.policyId)?.version ?? null }))
+      .map((e) => ({ name: e.name, kind: e.kind, tier: e.tier, version: e.version, contentHash: e.contentHash, changed: e.changed, previousVersion: e.previousVersion }))
       .sort((a, b) => a.name.localeCompare(b.name)),
   };
 }

@@ -64,7 +64,10 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
         if (which === "releases_number") throw new Conflict("Another release was made at the same moment. Try again.");
         throw error;
       });
-    if (entries.length > 0) await tx.db.insert(releaseEntries).values(entries.map((e) => ({ ...e, releaseId: release!.id, changed: moved.has(e.policyId) })));
+    const fromOf = new Map(items.map((i) => [i.policyId, i.fromVersion]));
+    if (entries.length > 0) {
+      await tx.db.insert(releaseEntries).values(entries.map((e) => ({ ...e, releaseId: release!.id, changed: moved.has(e.policyId), previousVersion: moved.has(e.policyId) ? (fromOf.get(e.policyId) ?? null) : e.version })));
+    }
     await recordAudit(tx, {
       action: "release.created",
       targetType: "release",
