@@ -28,7 +28,7 @@ test("an author proposes, is refused approval of their own change, the committee
   const dialog = author.page.getByRole("dialog", { name: "Propose change" });
   await dialog.getByLabel("Title").fill("Payments backends wording");
   await dialog.getByRole("button", { name: "Propose change" }).click();
-  await expect(author.page).toHaveURL(/\/changes\/\d+$/);
+  await expect(author.page).toHaveURL(/\/changes\/\d+$/, { timeout: 30_000 });
   const number = Number(/\/changes\/(\d+)$/.exec(author.page.url())![1]);
 
   // The checklist says which rule asks for which approval; the author is offered no Approve button.
