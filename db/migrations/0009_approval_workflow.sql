@@ -100,3 +100,19 @@ INSERT INTO approval_rules (key, description, match, requirements) VALUES
   ('loosen-constraint', 'Anything that loosens a compliance constraint: one approver of every committee function.',
    '{"loosensConstraint":true}'::jsonb,
    '[{"function":"security","count":1,"scope":"organisation"},{"function":"networking","count":1,"scope":"organisation"},{"function":"platform","count":1,"scope":"organisation"},{"function":"application","count":1,"scope":"owning-tenant"}]'::jsonb);
+--> statement-breakpoint
+-- Change windows: releasing into an environment while it is frozen is refused.
+CREATE TABLE "change_freezes" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"environment" text NOT NULL,
+	"starts_at" timestamp with time zone NOT NULL,
+	"ends_at" timestamp with time zone NOT NULL,
+	"reason" text NOT NULL,
+	"created_by_id" text,
+	"created_by_label" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "change_freezes_ordered" CHECK ("change_freezes"."starts_at" < "change_freezes"."ends_at")
+);
+--> statement-breakpoint
+ALTER TABLE "change_freezes" ADD CONSTRAINT "change_freezes_created_by_id_user_id_fk" FOREIGN KEY ("created_by_id") REFERENCES "public"."user"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "change_freezes_window" ON "change_freezes" USING btree ("environment","ends_at");

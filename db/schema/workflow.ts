@@ -2,10 +2,10 @@
 // a change request's content hash, and releases (immutable numbered snapshots
 // of the whole policy set). See server/workflow and server/releases.
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 import { changeRequests, policies, POLICY_KINDS, type Tier } from "./policy";
-import type { CommitteeFunction } from "./vocabulary";
+import { ENVIRONMENTS, type CommitteeFunction } from "./vocabulary";
 
 /** Which policy edits a rule covers. An edit matches when every given field matches. */
 export interface ApprovalRuleMatch {
@@ -110,4 +110,20 @@ export const releaseEntries = pgTable(
     changed: boolean("changed").notNull(),
   },
   (t) => [uniqueIndex("release_entries_release_policy").on(t.releaseId, t.policyId), index("release_entries_policy").on(t.policyId)],
+);
+
+/** A change window closed: no release reaches clusters of `environment` while startsAt ≤ now < endsAt. */
+export const changeFreezes = pgTable(
+  "change_freezes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    environment: text("environment", { enum: ENVIRONMENTS }).notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
+    reason: text("reason").notNull(),
+    createdById: text("created_by_id").references(() => user.id, { onDelete: "set null" }),
+    createdByLabel: text("created_by_label").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("change_freezes_window").on(t.environment, t.endsAt), check("change_freezes_ordered", sql`${t.startsAt} < ${t.endsAt}`)],
 );

@@ -173,4 +173,20 @@ describe(`change-request REST API on ${testDatabaseKind()}`, () => {
     await expectError(await call("POST", approvals, as(PAYMENTS_COMMITTEE), { contentHash }), 409, "Conflict");
     expect(await (await call("GET", `/change-requests/${number}`, { token: viewerToken })).json()).toMatchObject({ state: "released" });
   });
+
+  it("refuses a release during a freeze of an environment that has clusters (409), and releases once the freeze ends", async () => {
+    const response = await call("POST", "/change-requests", as(AUTHOR), { title: "during the freeze", documents: [policyYaml("rest-freeze")] });
+    const { number, contentHash } = (await response.json()) as { number: number; contentHash: string };
+    for (const email of [SECURITY, PAYMENTS_COMMITTEE]) expect((await call("POST", `/change-requests/${number}/approvals`, as(email), { contentHash })).status).toBe(201);
+    const admin = await callerFor(database().db, ADMIN);
+    const author = await callerFor(database().db, AUTHOR);
+    const window = { environment: "production" as const, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3_600_000), reason: "Black Friday" };
+    expect(await author.releases.createFreeze(window).then(() => "OK", (e: { code: string }) => e.code)).toBe("FORBIDDEN");
+    const { id } = await admin.releases.createFreeze(window);
+    expect(await admin.releases.freezes()).toEqual([expect.objectContaining({ id, environment: "production", active: true, reason: "Black Friday" })]);
+    await expectError(await call("POST", `/change-requests/${number}/release`, as(ADMIN)), 409, "Conflict", /production is frozen until .* \(Black Friday\)/);
+    await admin.releases.endFreeze({ id });
+    expect(await admin.releases.freezes()).toEqual([]);
+    expect((await call("POST", `/change-requests/${number}/release`, as(ADMIN))).status).toBe(201);
+  });
 });

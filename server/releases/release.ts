@@ -13,6 +13,7 @@ import { findChange, loadReview } from "@/server/workflow/review";
 import type { ReleaseChangeInput } from "@/server/workflow/schemas";
 import { requireTransition } from "@/server/workflow/states";
 import { moveChange } from "@/server/workflow/transition";
+import { requireNoFreeze } from "./freezes";
 import { policySetHash, releasedPolicySet } from "./snapshot";
 
 // Any constant works; it only has to be the same for every writer of releases.
@@ -40,6 +41,8 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
       );
     }
     await tx.db.execute(sql`SELECT pg_advisory_xact_lock(${RELEASE_LOCK})`);
+    // Under the release lock, so a freeze that starts now is seen by every release after it.
+    await requireNoFreeze(tx.db, `Change request #${cr.number}`);
     const [last] = await tx.db.select({ n: max(releases.number) }).from(releases);
     const number = (last?.n ?? 0) + 1;
     for (const i of items) await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));

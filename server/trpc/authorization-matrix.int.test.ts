@@ -131,6 +131,14 @@ const MATRIX: Record<string, Row> = {
   "workflow.release": { rule: "admin", mutation: true, call: (c) => c.workflow.release({ number: 999_999 }) },
   "releases.list": { rule: "role", call: (c) => c.releases.list() },
   "releases.get": { rule: "role", mutation: true, call: (c) => c.releases.get({ number: 999_999 }) },
+  "releases.freezes": { rule: "role", call: (c) => c.releases.freezes() },
+  // A freeze in the past changes nothing; ending an unknown one is NOT_FOUND for the admin.
+  "releases.createFreeze": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.releases.createFreeze({ environment: "development", startsAt: new Date(Date.now() - 7_200_000), endsAt: new Date(Date.now() - 3_600_000), reason: "matrix test" }),
+  },
+  "releases.endFreeze": { rule: "admin", mutation: true, call: (c) => c.releases.endFreeze({ id: "00000000-0000-4000-8000-000000000000" }) },
 };
 
 let database: () => { db: Database };
