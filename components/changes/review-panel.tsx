@@ -102,7 +102,7 @@ export function ReviewPanel({ number }: { number: number }) {
         {failed ? <Notice tone="error">{describeError(failed.error).message}</Notice> : null}
         {r.actions.length > 0 ? (
           <div className="space-y-2">
-            {can("request-changes") || can("reject") || can("withdraw") ? (
+            {can("request-changes") || can("reject") || can("withdraw") || can("emergency-release") ? (
               <label className="block text-xs text-slate-600">
                 Reason (the author reads it)
                 <textarea value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} rows={2} className="mt-1 block w-full max-w-xl rounded-md border border-slate-300 px-2 py-1 text-sm" />
@@ -137,6 +137,11 @@ export function ReviewPanel({ number }: { number: number }) {
               {can("release") ? (
                 <Button disabled={busy} onClick={() => release.mutate({ number })}>
                   Release
+                </Button>
+              ) : null}
+              {can("emergency-release") && !can("release") ? (
+                <Button variant="danger" disabled={busy} title="The emergency rule's approvals are met: release now, through any freeze. Flagged in the audit trail; give the reason above." onClick={() => release.mutate({ number, emergency: { reason } })}>
+                  Emergency release
                 </Button>
               ) : null}
             </div>

@@ -32,6 +32,7 @@ export function ReleaseDetail({ number }: { number: number }) {
           policy set {r.policySetHash.slice(0, 12)}
         </span>
       </div>
+      {r.emergencyReason ? <Notice tone="warning">Released through the emergency rule: {r.emergencyReason}. It needs a review afterwards.</Notice> : null}
       <Card title={`What release ${r.number} changed`}>
         <ul className="space-y-1 text-sm" data-testid="release-changes">
           {changed.map((p) => (

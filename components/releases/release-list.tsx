@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
-import { Card, Notice, Table, Td } from "@/components/ui/primitives";
+import { Badge, Card, Notice, Table, Td } from "@/components/ui/primitives";
 
 const when = (at: Date | string) => new Date(at).toISOString().slice(0, 16).replace("T", " ");
 
@@ -24,6 +24,11 @@ export function ReleaseList() {
               <Link href={`/releases/${r.number}`} className="text-brand-700 hover:underline">
                 release {r.number}
               </Link>
+              {r.emergency ? (
+                <span className="ml-2">
+                  <Badge tone="red">emergency</Badge>
+                </span>
+              ) : null}
             </Td>
             <Td>
               {r.changeRequest ? (

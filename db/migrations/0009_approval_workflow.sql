@@ -45,7 +45,8 @@ CREATE TABLE "releases" (
 	"exception_ids" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"created_by_id" text,
 	"created_by_label" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"emergency_reason" text
 );
 --> statement-breakpoint
 DROP INDEX "change_request_items_open_version";--> statement-breakpoint
@@ -99,7 +100,10 @@ INSERT INTO approval_rules (key, description, match, requirements) VALUES
    '[{"function":"security","count":1,"scope":"organisation"},{"function":"platform","count":1,"scope":"organisation"}]'::jsonb),
   ('loosen-constraint', 'Anything that loosens a compliance constraint: one approver of every committee function.',
    '{"loosensConstraint":true}'::jsonb,
-   '[{"function":"security","count":1,"scope":"organisation"},{"function":"networking","count":1,"scope":"organisation"},{"function":"platform","count":1,"scope":"organisation"},{"function":"application","count":1,"scope":"owning-tenant"}]'::jsonb);
+   '[{"function":"security","count":1,"scope":"organisation"},{"function":"networking","count":1,"scope":"organisation"},{"function":"platform","count":1,"scope":"organisation"},{"function":"application","count":1,"scope":"owning-tenant"}]'::jsonb),
+  ('emergency', 'The emergency path: with one security approver an admin may release at once, through a freeze; the release is flagged in the audit trail and must be reviewed afterwards.',
+   '{"emergency":true}'::jsonb,
+   '[{"function":"security","count":1,"scope":"organisation"}]'::jsonb);
 --> statement-breakpoint
 -- Change windows: releasing into an environment while it is frozen is refused.
 CREATE TABLE "change_freezes" (

@@ -13,6 +13,8 @@ export interface ApprovalRuleMatch {
   kinds?: (typeof POLICY_KINDS)[number][];
   /** Only edits that loosen an existing compliance constraint. */
   loosensConstraint?: boolean;
+  /** The emergency rule: matches no edit; it is the quorum an emergency release needs instead of the others. */
+  emergency?: boolean;
 }
 
 /**
@@ -83,6 +85,8 @@ export const releases = pgTable(
     createdById: text("created_by_id").references(() => user.id, { onDelete: "set null" }),
     createdByLabel: text("created_by_label").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Released through the emergency rule (fewer approvals, through a freeze): flagged, and reviewed afterwards. */
+    emergencyReason: text("emergency_reason"),
   },
   (t) => [uniqueIndex("releases_number").on(t.number), uniqueIndex("releases_change_request").on(t.changeRequestId)],
 );

@@ -9,7 +9,7 @@ import { releaseChange } from "@/server/releases/release";
 import { approveChange } from "@/server/workflow/approve";
 import { createChangeRequest } from "@/server/workflow/create";
 import { getChangeReview } from "@/server/workflow/get-review";
-import { approveChangeInput, createChangeRequestInput } from "@/server/workflow/schemas";
+import { approveChangeInput, createChangeRequestInput, releaseChangeInput } from "@/server/workflow/schemas";
 import type { ApiEnv } from "./app";
 
 const service = (c: Context<ApiEnv>): ServiceContext => ({ db: c.get("db"), actor: c.get("actor"), requestId: c.get("requestId") });
@@ -61,7 +61,10 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
   });
 
   app.post("/change-requests/:number/release", async (c) => {
-    const released = await releaseChange({ ctx: service(c), input: { number: changeNumber(c) } });
+    const number = changeNumber(c);
+    // The body is optional: `{"emergency": {"reason"}}` releases through the emergency rule.
+    const input = c.req.header("content-type")?.includes("json") && (c.req.header("content-length") ?? "1") !== "0" ? await body(c, releaseChangeInput.omit({ number: true })) : {};
+    const released = await releaseChange({ ctx: service(c), input: { ...input, number } });
     return c.json({ release: released.release }, 201);
   });
 }

@@ -14,7 +14,7 @@ export async function listReleases({ ctx }: { ctx: ServiceContext }) {
     .orderBy(desc(releases.number))
     .limit(500);
   // The title of another tenant's change is not shown to someone scoped to other tenants.
-  return rows.map(({ r, tenantId }) => ({ number: r.number, title: mayReadTenant(ctx.actor, tenantId) ? r.title : "a change of another tenant", changeRequest: r.changeRequestNumber, createdBy: r.createdByLabel, createdAt: r.createdAt, policySetHash: r.policySetHash }));
+  return rows.map(({ r, tenantId }) => ({ number: r.number, title: mayReadTenant(ctx.actor, tenantId) ? r.title : "a change of another tenant", changeRequest: r.changeRequestNumber, createdBy: r.createdByLabel, createdAt: r.createdAt, policySetHash: r.policySetHash, emergency: r.emergencyReason !== null }));
 }
 
 export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: ReleaseNumberInput }) {
@@ -33,6 +33,7 @@ export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: R
     createdAt: release.createdAt,
     policySetHash: release.policySetHash,
     exceptionIds: release.exceptionIds,
+    emergencyReason: release.emergencyReason,
     previous: previous?.number ?? null,
     hiddenPolicies: entries.length - readable.length,
     policies: readable

@@ -23,16 +23,26 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
   requireRole(ctx.actor, "admin");
   return withTransaction(ctx, async (tx) => {
     const { cr, items } = await findChange(tx.db, ctx.actor, input.number, true);
-    if (cr.state === "in-review" || cr.state === "changes-requested" || cr.state === "draft") {
-      const review = await loadReview(tx.db, cr, items);
-      const missing = review.evaluation.rules.flatMap((r) => r.required.filter((s) => s.givenBy.length < s.count).map((s) => `${s.count - s.givenBy.length} × ${s.function} (${r.rule})`));
-      throw new Conflict(`Change request #${cr.number} cannot be released: it is ${cr.state}, approvals missing: ${missing.join(", ") || (cr.state === "in-review" ? "none, but it was not approved" : "it must be submitted and approved")}.`);
-    }
-    requireTransition(cr.number, cr.state, "release");
-    // The rules may have changed since the approvals: release only what meets them now.
     const review = await loadReview(tx.db, cr, items);
-    if (!review.evaluation.satisfied) {
-      throw new Conflict(`Change request #${cr.number} cannot be released: its approvals no longer meet the approval rules${review.evaluation.uncovered.length ? ` (no rule covers ${review.evaluation.uncovered.join(", ")})` : ""}.`);
+    const emergency = input.emergency;
+    if (emergency) {
+      // The emergency rule replaces the other rules' quorum (and a freeze), never separation of duties or the rebase.
+      requireTransition(cr.number, cr.state, "emergency-release");
+      if (!review.emergency) throw new Conflict(`Change request #${cr.number} cannot be released as an emergency: no emergency rule is configured.`);
+      if (!review.emergency.satisfied) {
+        const missing = review.emergency.rules.flatMap((r) => r.required.filter((s) => s.givenBy.length < s.count).map((s) => `${s.count - s.givenBy.length} × ${s.function}`));
+        throw new Conflict(`Change request #${cr.number} cannot be released as an emergency: the emergency rule's approvals are missing: ${missing.join(", ")}.`);
+      }
+    } else {
+      if (cr.state === "in-review" || cr.state === "changes-requested" || cr.state === "draft") {
+        const missing = review.evaluation.rules.flatMap((r) => r.required.filter((s) => s.givenBy.length < s.count).map((s) => `${s.count - s.givenBy.length} × ${s.function} (${r.rule})`));
+        throw new Conflict(`Change request #${cr.number} cannot be released: it is ${cr.state}, approvals missing: ${missing.join(", ") || (cr.state === "in-review" ? "none, but it was not approved" : "it must be submitted and approved")}.`);
+      }
+      requireTransition(cr.number, cr.state, "release");
+      // The rules may have changed since the approvals: release only what meets them now.
+      if (!review.evaluation.satisfied) {
+        throw new Conflict(`Change request #${cr.number} cannot be released: its approvals no longer meet the approval rules${review.evaluation.uncovered.length ? ` (no rule covers ${review.evaluation.uncovered.join(", ")})` : ""}.`);
+      }
     }
     const stale = items.filter((i) => i.releasedVersion !== i.fromVersion);
     if (stale.length > 0) {
@@ -42,7 +52,7 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
     }
     await tx.db.execute(sql`SELECT pg_advisory_xact_lock(${RELEASE_LOCK})`);
     // Under the release lock, so a freeze that starts now is seen by every release after it.
-    await requireNoFreeze(tx.db, `Change request #${cr.number}`);
+    if (!emergency) await requireNoFreeze(tx.db, `Change request #${cr.number}`);
     const [last] = await tx.db.select({ n: max(releases.number) }).from(releases);
     const number = (last?.n ?? 0) + 1;
     for (const i of items) await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));
@@ -59,6 +69,7 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
         exceptionIds: [],
         createdById: ctx.actor.type === "user" ? ctx.actor.id : null,
         createdByLabel: ctx.actor.label,
+        emergencyReason: emergency?.reason ?? null,
       })
       .returning({ id: releases.id })
       .catch((error: unknown) => {
@@ -77,9 +88,9 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
       targetId: release!.id,
       targetLabel: `release ${number}`,
       tenantId: cr.tenantId,
-      after: { number, changeRequest: cr.number, contentHash: cr.contentHash, policies: entries.length, moved: items.map((i) => ({ policy: i.name, fromVersion: i.fromVersion, toVersion: i.toVersion })) },
+      after: { number, changeRequest: cr.number, contentHash: cr.contentHash, policies: entries.length, emergency: emergency ? { reason: emergency.reason, approvedBy: review.emergency?.rules.flatMap((r) => r.required.flatMap((q) => q.givenBy)) } : null, moved: items.map((i) => ({ policy: i.name, fromVersion: i.fromVersion, toVersion: i.toVersion })) },
     });
-    await moveChange(tx, cr, "release", "released", { release: number, contentHash: cr.contentHash });
+    await moveChange(tx, cr, emergency ? "emergency-release" : "release", "released", { release: number, contentHash: cr.contentHash, ...(emergency ? { emergency: true, reason: emergency.reason } : {}) });
     return { release: number, number: cr.number, state: "released" as const };
   });
 }

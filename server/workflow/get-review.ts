@@ -26,6 +26,7 @@ export async function getChangeReview({ ctx, input }: { ctx: ServiceContext; inp
     "request-changes": reviewer || (admin && !isCoAuthor(ctx.actor, review)),
     reject: reviewer || (admin && !isCoAuthor(ctx.actor, review)),
     release: admin && evaluation.satisfied && rebase.length === 0,
+    "emergency-release": admin && !!review.emergency?.satisfied && rebase.length === 0,
     "roll-out": false,
   };
   const tenantName = (id: string | null) => (id === null ? null : (review.tenantNames.get(id) ?? null));
@@ -42,6 +43,8 @@ export async function getChangeReview({ ctx, input }: { ctx: ServiceContext; inp
       required: r.required.map((s) => ({ function: s.function, count: s.count, scope: s.scope, tenant: tenantName(s.tenantId), givenBy: s.givenBy })),
     })),
     uncovered: evaluation.uncovered,
+    /** Whether the approvals meet the emergency rule (null: none configured). */
+    emergencySatisfied: review.emergency ? review.emergency.satisfied : null,
     satisfied: evaluation.satisfied,
     approvals: review.approvals.map((a) => ({
       by: a.approverLabel,

@@ -7,7 +7,7 @@ import { approvalRules, changeRequestApprovals, changeRequestItems, changeReques
 import { mayReadTenant } from "@/server/auth/authorize";
 import type { Actor } from "@/server/context";
 import { NotFound } from "@/server/errors";
-import { evaluateApprovals, loosensConstraint, type ApprovalEvaluation, type Approver, type Grant, type PolicyEdit } from "./rules";
+import { evaluateApprovals, evaluateEmergency, loosensConstraint, type ApprovalEvaluation, type Approver, type Grant, type PolicyEdit } from "./rules";
 
 export type ChangeRequestRow = typeof changeRequests.$inferSelect;
 export type ApprovalRow = typeof changeRequestApprovals.$inferSelect;
@@ -31,6 +31,8 @@ export interface ChangeReview {
   authorIds: Set<string>;
   approvals: ApprovalRow[];
   evaluation: ApprovalEvaluation;
+  /** The same approvals against the emergency rule (null: none configured). */
+  emergency: ApprovalEvaluation | null;
   tenantNames: Map<string, string>;
 }
 
@@ -111,6 +113,7 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     authorIds,
     approvals,
     evaluation: evaluateApprovals(rules, edits, approvers),
+    emergency: evaluateEmergency(rules, edits, approvers),
     tenantNames: new Map(tenantRows.map((t) => [t.id, t.name])),
   };
 }

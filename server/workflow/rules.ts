@@ -26,6 +26,8 @@ export interface PolicyEdit {
   tier: string;
   tenantId: string | null;
   loosensConstraint: boolean;
+  /** Set only when evaluating the emergency rule. */
+  emergency?: boolean;
 }
 
 export interface Grant {
@@ -71,6 +73,7 @@ export interface ApprovalEvaluation {
 }
 
 export function ruleMatches(match: ApprovalRuleMatch, edit: PolicyEdit): boolean {
+  if (match.emergency || edit.emergency) return match.emergency === true && edit.emergency === true;
   if (match.loosensConstraint) return edit.loosensConstraint && (!match.kinds || match.kinds.includes(edit.kind)) && (!match.tiers || match.tiers.includes(edit.tier as never));
   if (match.tiers && !match.tiers.includes(edit.tier as never)) return false;
   if (match.kinds && !match.kinds.includes(edit.kind)) return false;
@@ -124,6 +127,13 @@ export function evaluateApprovals(rules: readonly ApprovalRuleData[], edits: rea
     return { ...rule, satisfied: filledBy.every((w) => w !== undefined) && filledBy.length === slots.length };
   });
   return { rules: statuses, uncovered, satisfied: hit.length > 0 && uncovered.length === 0 && statuses.every((s) => s.satisfied), countedAs };
+}
+
+/** The emergency rule's verdict on the same approvals (null: no enabled emergency rule is configured). */
+export function evaluateEmergency(rules: readonly ApprovalRuleData[], edits: readonly PolicyEdit[], approvers: readonly Approver[]): ApprovalEvaluation | null {
+  const emergency = rules.filter((r) => r.enabled && r.match.emergency);
+  if (emergency.length === 0) return null;
+  return evaluateApprovals(emergency, edits.map((e) => ({ ...e, emergency: true })), approvers);
 }
 
 /** Slot i → the person filling it (undefined: empty), each person at most once (augmenting paths; the sizes are tiny). */

@@ -46,5 +46,9 @@ export const createChangeRequestInput = z.object({
 });
 export type CreateChangeRequestInput = z.infer<typeof createChangeRequestInput>;
 
-export const releaseChangeInput = z.object({ number: changeNumber });
+export const releaseChangeInput = z.object({
+  number: changeNumber,
+  /** Release through the emergency rule (its quorum instead of the others', through a freeze), saying why. */
+  emergency: z.object({ reason: z.string().trim().min(10, "Say why this cannot wait, in at least 10 characters").max(2000) }).optional(),
+});
 export type ReleaseChangeInput = z.infer<typeof releaseChangeInput>;

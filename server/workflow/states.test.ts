@@ -8,9 +8,9 @@ describe("change request state machine", () => {
     const table = Object.fromEntries(CHANGE_REQUEST_STATES.map((s) => [s, Object.fromEntries(legalActions(s).map((a) => [a, nextState(s, a)]))]));
     expect(table).toEqual({
       draft: { submit: "in-review", withdraw: "withdrawn", edit: "draft" },
-      "in-review": { approve: "approved", "request-changes": "changes-requested", reject: "rejected", withdraw: "withdrawn", edit: "in-review" },
+      "in-review": { approve: "approved", "request-changes": "changes-requested", reject: "rejected", withdraw: "withdrawn", edit: "in-review", "emergency-release": "released" },
       "changes-requested": { resubmit: "in-review", reject: "rejected", withdraw: "withdrawn", edit: "changes-requested" },
-      approved: { approve: "approved", "request-changes": "changes-requested", reject: "rejected", withdraw: "withdrawn", edit: "in-review", release: "released" },
+      approved: { approve: "approved", "request-changes": "changes-requested", reject: "rejected", withdraw: "withdrawn", edit: "in-review", release: "released", "emergency-release": "released" },
       released: { "roll-out": "rolled-out" },
       "rolled-out": {},
       rejected: {},

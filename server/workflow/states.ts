@@ -4,7 +4,7 @@
 import type { ChangeRequestState } from "@/db/schema/vocabulary";
 import { Conflict } from "@/server/errors";
 
-export const CHANGE_ACTIONS = ["submit", "approve", "request-changes", "resubmit", "reject", "withdraw", "edit", "release", "roll-out"] as const;
+export const CHANGE_ACTIONS = ["submit", "approve", "request-changes", "resubmit", "reject", "withdraw", "edit", "release", "emergency-release", "roll-out"] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 
 /**
@@ -21,6 +21,7 @@ const MOVES: Record<ChangeAction, Partial<Record<ChangeRequestState, ChangeReque
   withdraw: { draft: "withdrawn", "in-review": "withdrawn", "changes-requested": "withdrawn", approved: "withdrawn" },
   edit: { draft: "draft", "in-review": "in-review", "changes-requested": "changes-requested", approved: "in-review" },
   release: { approved: "released" },
+  "emergency-release": { "in-review": "released", approved: "released" },
   "roll-out": { released: "rolled-out" },
 };
 
@@ -33,6 +34,7 @@ const VERB: Record<ChangeAction, string> = {
   withdraw: "withdrawn",
   edit: "edited",
   release: "released",
+  "emergency-release": "released through the emergency rule",
   "roll-out": "marked rolled out",
 };
 

@@ -290,6 +290,26 @@ spec:
     await expect(db().delete(releaseEntries).where(eq(releaseEntries.releaseId, row!.id))).rejects.toThrow();
   });
 
+  it("releases through the emergency rule with one security approval, through a freeze, flagged in the audit trail; never without it", async () => {
+    const name = await paymentsPolicy();
+    const { number, contentHash } = await propose(AUTHOR, [name], "hotfix");
+    const admin = await as(ADMIN);
+    const freeze = await admin.releases.createFreeze({ environment: "production", startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3_600_000), reason: "peak season" });
+    const reason = "Card payments are failing; this opens the new PSP endpoint.";
+    expect((await failure(admin.workflow.release({ number, emergency: { reason } }))).message).toMatch(/emergency rule's approvals are missing: 1 × security/);
+    expect((await failure(admin.workflow.release({ number, emergency: { reason: "now" } }))).code).toBe("BAD_REQUEST");
+    await (await as(SECURITY)).workflow.approve({ number, contentHash });
+    expect((await failure(admin.workflow.release({ number }))).code).toBe("CONFLICT");
+    expect((await failure((await as(SECURITY)).workflow.release({ number, emergency: { reason } }))).code).toBe("FORBIDDEN");
+    const released = await admin.workflow.release({ number, emergency: { reason } });
+    const [row] = await db().select().from(releases).where(eq(releases.number, released.release));
+    expect(row!.emergencyReason).toBe(reason);
+    const [event] = await db().select().from(auditEvents).where(eq(auditEvents.targetId, row!.id));
+    expect(event).toMatchObject({ action: "release.created", after: expect.objectContaining({ emergency: { reason, approvedBy: [SECURITY] } }) });
+    expect((await (await as(VIEWER)).releases.list()).find((r) => r.number === released.release)).toMatchObject({ emergency: true });
+    await admin.releases.endFreeze({ id: freeze.id });
+  });
+
   it("keeps an unbroken audit chain through all of it", async () => {
     expect(await verifyAuditTrail(db())).toMatchObject({ ok: true });
     const [someone] = await db().select().from(user).where(eq(user.email, SECURITY));
