@@ -5,10 +5,10 @@
  * 20,000-workload organisation, each computed in its own process under a
  * 1.5 GB heap limit.
  *
- *   npx tsx bench/graph.ts            # print figures
- *   npx tsx bench/graph.ts --write    # also update the "Graph" section of docs/benchmarks.md
- *   npx tsx bench/graph.ts --builder  # only the server-side computation (no browser)
- *   npx tsx bench/graph.ts --large    # only the large shapes
+ *   npx tsx --conditions=react-server bench/graph.ts            # print figures
+ *   npx tsx --conditions=react-server bench/graph.ts --write    # also update the "Graph" section of docs/benchmarks.md
+ *   npx tsx --conditions=react-server bench/graph.ts --builder  # only the server-side computation (no browser)
+ *   npx tsx --conditions=react-server bench/graph.ts --large    # only the large shapes
  *
  * The browser figures use a production build in .next-bench served on its own
  * port and PGlite folders (.data-bench-graph/), with headless Chromium.
@@ -21,7 +21,7 @@ import { testBrowser } from "../scripts/browser.mjs";
 import { openDatabase } from "../db/client";
 import { buildClusterGraph } from "../server/graph/build";
 import { computeGraph, type ClusterInput, type VersionedDocument } from "../server/graph/compute";
-import { defaultCollapsed, project } from "../server/graph/islands";
+import { defaultCollapsed, project } from "../lib/graph/islands";
 import { openIsland } from "../server/graph/open-island";
 import { viewOf } from "../server/graph/service";
 import { lowerDocuments } from "../server/policy/documents/lower";
@@ -155,7 +155,7 @@ function largeChild(shape: string): LargeFigures {
 }
 
 async function runLargeChild(shape: string): Promise<LargeFigures> {
-  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, "--import", "tsx", join(ROOT, "bench", "graph.ts"), "--large-child", shape], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, "--conditions=react-server", "--import", "tsx", join(ROOT, "bench", "graph.ts"), "--large-child", shape], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout!.on("data", (d) => (out += String(d)));
   const code = await new Promise<number | null>((r) => child.once("exit", r));
@@ -314,9 +314,9 @@ async function browserFigures() {
 }
 
 function writeDocs(stats: { workloads: number; paths: number; identities: number; visible: number }) {
-  const intro = `\`npx tsx bench/graph.ts --write\` (bench/graph.ts, bench/lib/graph-synthetic.ts, bench/lib/graph-open-cluster.ts). Synthetic organisation: ${stats.workloads} workloads (20 tenants × 5 namespaces × 20, plus coredns), 2 pods each, ${stats.paths} allowed paths, ${stats.identities} engine identities; secure by default. The default view collapses the 100 namespaces into islands (${stats.visible} nodes). Large shapes (issue 9 §3): the console's version of the CLI benchmark's cluster (5,000 bare Pods in 500 namespaces of 50 tenants, four namespace policies per namespace, a baseline that allows what no policy isolates) and the organisation of 20,000 workloads (the same generator as the synthetic one, 40 tenants × 10 namespaces × 50), each computed by \`computeGraph\` and the default view in its own process started with \`--max-old-space-size=${HEAP_LIMIT_MB}\`. Browser figures: production build (.next-bench), headless Chromium, the server seeded with the 2,000-workload organisation (own PGlite folder, demo off), then a second server with the demo organisation.`;
+  const intro = `\`npx tsx --conditions=react-server bench/graph.ts --write\` (bench/graph.ts, bench/lib/graph-synthetic.ts, bench/lib/graph-open-cluster.ts). Synthetic organisation: ${stats.workloads} workloads (20 tenants × 5 namespaces × 20, plus coredns), 2 pods each, ${stats.paths} allowed paths, ${stats.identities} engine identities; secure by default. The default view collapses the 100 namespaces into islands (${stats.visible} nodes). Large shapes (issue 9 §3): the console's version of the CLI benchmark's cluster (5,000 bare Pods in 500 namespaces of 50 tenants, four namespace policies per namespace, a baseline that allows what no policy isolates) and the organisation of 20,000 workloads (the same generator as the synthetic one, 40 tenants × 10 namespaces × 50), each computed by \`computeGraph\` and the default view in its own process started with \`--max-old-space-size=${HEAP_LIMIT_MB}\`. Browser figures: production build (.next-bench), headless Chromium, the server seeded with the 2,000-workload organisation (own PGlite folder, demo off), then a second server with the demo organisation.`;
   writeSection(join(ROOT, "docs", "benchmarks.md"), "Graph", intro, machineDescription(), rows.map((r) => [r.figure, r.note ? `${r.result} (${r.note})` : r.result, r.target, r.met]), [
-    "What is measured: the builder is `buildClusterGraph` (engine reachability, one engine decision per path for its allowance, nodes and groups) on an evaluator already built; the whole computation adds lowering the documents and indexing the evaluator, which the server does once per (cluster, document versions, inventory) and then serves from memory. Navigation is from `page.goto` to the screen marking itself ready once its first layout has been drawn (two animation frames after the grouped layout, server/graph/packing.ts, placed the elements; the view is rendered with the page); the filter change is timed inside the page from the select's change event to the next painted frame. Figures vary with load and with this shared machine's speed, which changes between runs even at a low load average: warm figures are medians of several navigations, with their range.",
+    "What is measured: the builder is `buildClusterGraph` (engine reachability, one engine decision per path for its allowance, nodes and groups) on an evaluator already built; the whole computation adds lowering the documents and indexing the evaluator, which the server does once per (cluster, document versions, inventory) and then serves from memory. Navigation is from `page.goto` to the screen marking itself ready once its first layout has been drawn (two animation frames after the grouped layout, lib/graph/packing.ts, placed the elements; the view is rendered with the page); the filter change is timed inside the page from the select's change event to the next painted frame. Figures vary with load and with this shared machine's speed, which changes between runs even at a low load average: warm figures are medians of several navigations, with their range.",
     "Large clusters: a cluster past 1,000 workloads whose allowed workload paths exceed 50,000 is computed at namespace level (server/graph/aggregate.ts: the engine's grouped reachability, which counts the workload pairs behind each namespace edge without holding them); a namespace's workload-level paths are computed when it is opened. Peak memory is the child process's maximum resident set size (`process.resourceUsage().maxRSS`), which includes the heap, code and the graph kept as the server keeps it. The browser part does not seed the 20,000-workload organisation (seeding it and building a server for it would take longer than the rest of this benchmark on this machine): its default view is the figure above.",
   ]);
   console.log("wrote the Graph section of docs/benchmarks.md");

@@ -42,6 +42,9 @@ export async function buildBundle(base = root) {
     format: "esm",
     target: "node20",
     packages: "external",
+    // The CLI runs services on the server side: `import "server-only"` takes the package's empty module
+    // (what React's server condition selects), bundled in rather than resolved as a throwing import.
+    alias: { "server-only": "./node_modules/server-only/empty.js" },
     tsconfig: "tsconfig.json",
     // Commands are imported when they run: with splitting they are chunks that `--help` never loads.
     splitting: true,

@@ -7,11 +7,19 @@ import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { buildBundle, freshBundle, root } from "./cli-bundle.mjs";
 
+const SERVER_ONLY_HOOK = `export function resolve(specifier, context, next) {
+  return next(specifier, specifier === "server-only" ? { ...context, conditions: [...context.conditions, "react-server"] } : context);
+}`;
+
 let entry = freshBundle();
 if (!entry) entry = await buildBundle().catch(() => null);
 let main;
 if (entry) ({ main } = await import(pathToFileURL(entry).href));
 else {
+  // Services start with `import "server-only"`; the CLI is their server side, so that one import is
+  // resolved under React's server condition (the package's empty module), as the bundle resolves it.
+  const { register: registerHooks } = await import("node:module");
+  registerHooks(`data:text/javascript,${encodeURIComponent(SERVER_ONLY_HOOK)}`);
   const { register } = await import("tsx/esm/api");
   register({ tsconfig: join(root, "tsconfig.json") });
   ({ main } = await import(pathToFileURL(join(root, "server", "cli", "main.ts")).href));

@@ -1,3 +1,4 @@
+import "server-only";
 // One client factory for both databases: PGlite (embedded, a data folder owned
 // by exactly one process) or PostgreSQL when a postgres:// URL is given. Both
 // run the same drizzle migrations.

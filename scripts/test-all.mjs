@@ -55,6 +55,21 @@ async function postgresReachable() {
   }
 }
 
+/**
+ * What git sees as changed or untracked, so the run can tell whether a test
+ * step (a build, a bench, a seed) left the tree different from how it found it.
+ * Null outside a git checkout.
+ */
+function treeState() {
+  const git = (...args) => spawnSync("git", args, { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const status = git("status", "--porcelain", "--untracked-files=all");
+  if (status.status !== 0) return null;
+  const diff = git("diff", "HEAD", "--binary");
+  return { entries: status.stdout.split("\n").filter(Boolean), diff: diff.stdout };
+}
+
+const treeBefore = treeState();
+
 const vitest = (project, reportName) => [bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, reportName)}`]];
 
 run("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
@@ -69,6 +84,19 @@ if (reachable === true) {
   steps.push({ name: "integration tests on PostgreSQL", ok: true, seconds: "0.0", skipped: true });
 }
 run("e2e in Chromium", bin("playwright"), ["test"], { PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") }, path.join(reports, "e2e.json"));
+
+if (treeBefore) {
+  console.log("\n━━ the tree stays clean ━━");
+  const after = treeState();
+  const before = new Set(treeBefore.entries);
+  const changed = after.entries.filter((entry) => !before.has(entry));
+  const ok = changed.length === 0 && after.diff === treeBefore.diff;
+  if (!ok) {
+    console.log("The test run changed tracked files or left untracked ones (add generated folders to .gitignore, commit generated files in the form their tool writes):");
+    for (const entry of changed.length > 0 ? changed : ["(the content of a file that was already modified before the run)"]) console.log(`  ${entry}`);
+  }
+  steps.push({ name: "the tree stays clean", ok, seconds: "0.0" });
+}
 
 console.log("\n━━ summary ━━");
 for (const s of steps) console.log(`${s.skipped ? "SKIP" : s.ok ? "PASS" : "FAIL"}  ${s.name} (${s.seconds} s)`);

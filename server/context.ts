@@ -1,3 +1,4 @@
+import "server-only";
 // What every service call carries: where to query, who is acting, and the
 // request id that ties audit events to the request that caused them.
 import type { Database, Queryable, Transaction } from "@/db/client";

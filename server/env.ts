@@ -1,3 +1,4 @@
+import "server-only";
 // Environment, validated once. A bad value fails start-up with a message that
 // names the variable. See .env.example for what each one does.
 import { isIP } from "node:net";

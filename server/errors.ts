@@ -1,43 +1,50 @@
 // Service errors are values with names. Each carries the one answer both
 // transports give for it: its HTTP status (REST, server/api/app.ts) and the
-// matching tRPC error code (server/trpc/init.ts).
+// matching tRPC error code (server/trpc/init.ts). The name is spelled out, not
+// taken from the class, because a production build minifies class names and
+// REST clients match on it.
+export type ServiceErrorName = "InternalError" | "NotFound" | "Unauthenticated" | "Forbidden" | "Conflict" | "TooLarge" | "RateLimited" | "InvalidInput";
 export type ErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR";
 
 export class ServiceError extends Error {
+  override readonly name: ServiceErrorName = "InternalError";
   readonly code: ErrorCode = "INTERNAL_SERVER_ERROR";
   readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 = 500;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
 }
 export class NotFound extends ServiceError {
+  override readonly name = "NotFound";
   override readonly code = "NOT_FOUND";
   override readonly status = 404;
 }
 export class Unauthenticated extends ServiceError {
+  override readonly name = "Unauthenticated";
   override readonly code = "UNAUTHORIZED";
   override readonly status = 401;
 }
 export class Forbidden extends ServiceError {
+  override readonly name = "Forbidden";
   override readonly code = "FORBIDDEN";
   override readonly status = 403;
 }
 export class Conflict extends ServiceError {
+  override readonly name = "Conflict";
   override readonly code = "CONFLICT";
   override readonly status = 409;
 }
 export class TooLarge extends ServiceError {
+  override readonly name = "TooLarge";
   override readonly code = "PAYLOAD_TOO_LARGE";
   override readonly status = 413;
 }
 /** The server is at capacity for this kind of work (the engine's queue is full): try again shortly. */
 export class Busy extends ServiceError {
+  override readonly name = "RateLimited";
   override readonly code = "TOO_MANY_REQUESTS";
   override readonly status = 429;
 }
 /** Bad input, with the field it concerns (dotted path) and, for documents, where in it. */
 export class InvalidInput extends ServiceError {
+  override readonly name = "InvalidInput";
   override readonly code = "BAD_REQUEST";
   override readonly status = 400;
   constructor(

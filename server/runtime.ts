@@ -1,3 +1,4 @@
+import "server-only";
 // The server's long-lived parts, created once per process: the database (the
 // process owns the PGlite folder), the auth instance and the demo seed.
 import { randomBytes } from "node:crypto";

@@ -4,6 +4,7 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import * as t from "../../db/schema";
+import { tierOf } from "../../lib/vocabulary";
 import { contentHash } from "../../server/lib/canonical";
 import { insertPasswordUser } from "../../server/users/credentials";
 import { SYNTHETIC, syntheticOrg } from "./graph-synthetic";
@@ -59,7 +60,7 @@ export async function seedSyntheticOrg(db: Database): Promise<{ seeded: boolean 
         .values({
           kind: document.kind === "ComplianceConstraint" ? "ComplianceConstraint" : "Policy",
           name: document.metadata.name,
-          tier: document.kind === "Policy" ? document.spec.tier : "global",
+          tier: tierOf(document),
           tenantId: tenant ? tenantId.get(tenant)! : null,
           owner: document.metadata.owner ?? "synthetic",
           releasedVersion: 1,

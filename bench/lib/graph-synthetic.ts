@@ -29,7 +29,7 @@ export interface SyntheticOrg {
   documents: { document: PolicyplaneDocument; tenant: string | null }[];
 }
 
-function tierOf(i: number): "api" | "backend" | "data" {
+function appTierOf(i: number): "api" | "backend" | "data" {
   return i < 4 ? "api" : i < 16 ? "backend" : "data";
 }
 
@@ -44,7 +44,7 @@ export function syntheticOrg(shape: SyntheticShape = SYNTHETIC): SyntheticOrg {
         name,
         tenant,
         workloads: Array.from({ length: shape.workloadsPerNamespace }, (_, i) => {
-          const tier = tierOf(i);
+          const tier = appTierOf(i);
           return { name: `${name}-${tier}-${i}`, tier, ports: tier === "data" ? [PG] : [HTTP], labels: { app: `${name}-${tier}-${i}`, tier, tenant } };
         }),
       });

@@ -1,7 +1,7 @@
 // Filters are class toggles on the one Cytoscape instance: nothing is re-laid out,
 // so positions stay where they were.
 import type { Collection, Core, EdgeCollection, NodeCollection } from "cytoscape";
-import type { AllowanceLayer } from "@/server/graph/types";
+import type { AllowanceLayer } from "@/lib/graph/types";
 
 export interface CanvasFilters {
   tenant: string | null;

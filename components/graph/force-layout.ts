@@ -1,5 +1,5 @@
 // The force-directed layout (fcose), the console's alternative to the grouped
-// layout (server/graph/packing.ts): it shows connectivity rather than structure.
+// layout (lib/graph/packing.ts): it shows connectivity rather than structure.
 import cytoscape, { type Core, type EdgeSingular, type LayoutOptions } from "cytoscape";
 import fcose from "cytoscape-fcose";
 

@@ -7,8 +7,8 @@
 // incrementally from the previous positions after its first run.
 import cytoscape, { type Core, type ElementDefinition, type NodeCollection, type NodeSingular } from "cytoscape";
 import { Component, memo, useEffect, useRef, type MutableRefObject, type ReactNode } from "react";
-import type { ElementDef } from "@/server/graph/elements";
-import { groupedLayout, type GroupedLayout } from "@/server/graph/packing";
+import type { ElementDef } from "@/lib/graph/elements";
+import { groupedLayout, type GroupedLayout } from "@/lib/graph/packing";
 import { applyFilters, type CanvasFilters } from "./filters";
 import { markHubs, runForceLayout } from "./force-layout";
 import { graphStylesheet } from "./stylesheet";

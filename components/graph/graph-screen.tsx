@@ -8,11 +8,11 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { Button, Input, Notice, Select } from "@/components/ui/primitives";
-import { toElements } from "@/server/graph/elements";
-import { impliedParent, parseNodeId } from "@/server/graph/ids";
-import { project } from "@/server/graph/islands";
+import { toElements } from "@/lib/graph/elements";
+import { impliedParent, parseNodeId } from "@/lib/graph/ids";
+import { project } from "@/lib/graph/islands";
 import type { GraphView } from "@/server/graph/service";
-import type { AllowanceLayer, GraphData, GraphEdge, GraphNode, GraphWarning } from "@/server/graph/types";
+import type { AllowanceLayer, GraphData, GraphEdge, GraphNode, GraphWarning } from "@/lib/graph/types";
 import { EdgePanel, NodePanel, IslandEdgePanel } from "./panels";
 import { DEFAULT_FILTERS, type CanvasFilters } from "./filters";
 // Cytoscape is part of this page's own bundle (it imports safely on the server), so the

@@ -7,9 +7,9 @@ import Link from "next/link";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge, Button } from "@/components/ui/primitives";
 import type { EdgeRationale, PortRationale, RationaleStep } from "@/server/graph/details";
-import { endpointLabel } from "@/server/graph/diff";
-import { parseEdgeId } from "@/server/graph/ids";
-import type { EdgeAllowance, GraphEdge, GraphNode } from "@/server/graph/types";
+import { endpointLabel } from "@/lib/graph/diff";
+import { parseEdgeId } from "@/lib/graph/ids";
+import type { EdgeAllowance, GraphEdge, GraphNode } from "@/lib/graph/types";
 import { LAYER_NAMES } from "./stylesheet";
 
 type Scope = { cluster: string; overlay?: string };

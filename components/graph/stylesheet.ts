@@ -1,9 +1,9 @@
-// The graph's look, keyed by the classes graph elements carry (server/graph/elements.ts).
+// The graph's look, keyed by the classes graph elements carry (lib/graph/elements.ts).
 // Highlighting and filtering only toggle classes; nothing here reads data values
 // except labels. Meaning is carried by colour and width as well as dash, because
 // the WebGL renderer cannot draw dashed lines.
 import type { StylesheetJson } from "cytoscape";
-import { GROUP_BOXES as G, LABEL_MARGIN, LABEL_MAX_WIDTH, NODE_BOXES as N } from "@/server/graph/geometry";
+import { GROUP_BOXES as G, LABEL_MARGIN, LABEL_MAX_WIDTH, NODE_BOXES as N } from "@/lib/graph/geometry";
 
 export const LAYER_COLOURS = {
   namespace: "#2563eb",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEMO_POLICIES } from "@/server/seed/demo-data";
-import { documentToYaml, readPolicyYaml } from "@/server/policies/yaml";
+import { documentToYaml, readPolicyYaml } from "@/lib/policy-yaml";
 import { blankPolicy, egressAllowPolicy, getIn, moveItem, newPeer, newPort, newRule, parseEndpoint, parsePort, peerKind, rowsToLabels, setIn, splitList, type Json } from "./form-model";
 import { sideBySide } from "./diff-model";
 

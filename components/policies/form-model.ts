@@ -1,7 +1,7 @@
 // The visual form edits the document itself (the same data the YAML view
 // shows), through these pure operations. Fields the form has no control for
 // are kept as they are, so switching views never loses anything.
-import { API_VERSION, ADMIN_TIERS, type Tier } from "@/server/policy/documents/schema";
+import { API_VERSION, ADMIN_TIERS, type Tier } from "@/lib/vocabulary";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

@@ -4,7 +4,7 @@
 // Every change goes through the pure operations of form-model.ts.
 import type { ReactNode } from "react";
 import { Button, Input, Select } from "@/components/ui/primitives";
-import { ENTITIES, PROTOCOLS, TIERS } from "@/server/policy/documents/schema";
+import { ENTITIES, PROTOCOLS, TIERS } from "@/lib/vocabulary";
 import {
   PEER_KINDS,
   PEER_KIND_LABEL,

@@ -7,7 +7,7 @@ import { useEffect, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Input, Notice, Table, Td } from "@/components/ui/primitives";
-import { TIERS } from "@/server/policy/documents/schema";
+import { TIERS } from "@/lib/vocabulary";
 
 const TIER_TITLES: Record<string, string> = {
   global: "Global tier: enterprise baseline, evaluated first",

@@ -9,7 +9,7 @@ import { EditorState } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
 import { basicSetup } from "codemirror";
 import { useEffect, useRef } from "react";
-import type { YamlProblem } from "@/server/policies/yaml";
+import type { YamlProblem } from "@/lib/policy-yaml";
 
 function toDiagnostics(state: EditorState, problems: readonly YamlProblem[]): Diagnostic[] {
   const lines = state.doc.lines;

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEMO_POLICIES } from "@/server/seed/demo-data";
-import { documentToYaml, readPolicyYaml } from "@/server/policies/yaml";
+import { documentToYaml, readPolicyYaml } from "@/lib/policy-yaml";
 import { getIn, moveItem, newPeer, newPort, newRule, setIn, type Json, type Path } from "./form-model";
 import { applyFormEdit } from "./yaml-patch";
 

@@ -2,7 +2,7 @@
 // changed are rewritten in the parsed document, so comments, key order and
 // layout everywhere else survive switching between the form and the YAML view.
 import { isMap, isNode, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode, type Pair, type YAMLMap, type YAMLSeq } from "yaml";
-import { compareKeys, documentToYaml, ordered, YAML_OUTPUT } from "@/server/policies/yaml";
+import { compareKeys, documentToYaml, ordered, YAML_OUTPUT } from "@/lib/policy-yaml";
 import { isObject, type Json } from "./form-model";
 
 /**

@@ -3,7 +3,7 @@
 // Change windows: the freezes in force or to come, and (for admins) a form to add one.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { ENVIRONMENTS } from "@/db/schema/vocabulary";
+import { ENVIRONMENTS } from "@/lib/vocabulary";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/components/ui/primitives";

@@ -5,7 +5,7 @@ import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/components/ui/primitives";
-import { COMMITTEE_FUNCTIONS, ROLES } from "@/db/schema/vocabulary";
+import { COMMITTEE_FUNCTIONS, ROLES } from "@/lib/vocabulary";
 import { PlatformDefaultSection } from "./platform-default";
 
 type RoleName = (typeof ROLES)[number];

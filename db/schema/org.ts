@@ -4,9 +4,9 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 
-import { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES } from "./vocabulary";
+import { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES } from "../../lib/vocabulary";
 
-export { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES, type CommitteeFunction, type Role } from "./vocabulary";
+export { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES, type CommitteeFunction, type Role } from "../../lib/vocabulary";
 
 export type Labels = Record<string, string>;
 export type NamedPort = { name?: string; port: number; protocol: "TCP" | "UDP" | "SCTP" };

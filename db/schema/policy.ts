@@ -3,11 +3,9 @@ import { sql } from "drizzle-orm";
 import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 import { tenants } from "./org";
-import { CHANGE_REQUEST_STATES } from "./vocabulary";
+import { CHANGE_REQUEST_STATES, TIERS } from "../../lib/vocabulary";
 
 export const POLICY_KINDS = ["Policy", "ComplianceConstraint"] as const;
-export const TIERS = ["global", "regional", "cluster", "namespace", "baseline"] as const;
-export type Tier = (typeof TIERS)[number];
 export const VERSION_STATES = ["draft", "released"] as const;
 
 export const policies = pgTable(
@@ -49,7 +47,7 @@ export const policyVersions = pgTable(
   (t) => [uniqueIndex("policy_versions_policy_version").on(t.policyId, t.version), index("policy_versions_policy").on(t.policyId)],
 );
 
-export { CHANGE_REQUEST_STATES, OPEN_CHANGE_REQUEST_STATES, type ChangeRequestState } from "./vocabulary";
+export { CHANGE_REQUEST_STATES, OPEN_CHANGE_REQUEST_STATES, type ChangeRequestState } from "../../lib/vocabulary";
 
 /** A bundle of drafted policy versions proposed for release. Its review workflow builds on this. */
 export const changeRequests = pgTable(

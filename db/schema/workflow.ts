@@ -4,8 +4,8 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
-import { changeRequests, policies, POLICY_KINDS, type Tier } from "./policy";
-import { ENVIRONMENTS, type CommitteeFunction } from "./vocabulary";
+import { changeRequests, policies, POLICY_KINDS } from "./policy";
+import { ENVIRONMENTS, type CommitteeFunction, type Tier } from "../../lib/vocabulary";
 
 /** Which policy edits a rule covers. An edit matches when every given field matches. */
 export interface ApprovalRuleMatch {

@@ -1,3 +1,4 @@
+import "server-only";
 // The REST API for machines (cluster agents, CI, webhooks): one fetch-standard
 // Hono app, mounted by Next.js under /api/v1 and runnable on its own.
 import { randomUUID } from "node:crypto";

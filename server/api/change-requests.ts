@@ -1,3 +1,4 @@
+import "server-only";
 // REST for change requests (issue 13, a fixed contract used by CI pipelines
 // and scripts): propose, read with its required and given approvals, approve
 // bound to a content hash, release. Thin: parse, call the service, shape.

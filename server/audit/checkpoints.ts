@@ -1,3 +1,4 @@
+import "server-only";
 // Signed checkpoints of the chain head, appended to a JSON-lines file outside
 // the database. Deleting the newest events leaves a valid shorter chain; the
 // last exported checkpoint still names the head that was there.

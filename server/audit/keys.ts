@@ -1,3 +1,4 @@
+import "server-only";
 // The audit trail's secrets and where its checkpoints go. The key lives
 // outside the database (environment, a file), so someone who can rewrite the
 // database cannot recompute the chain. Each event names the key that sealed

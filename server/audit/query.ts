@@ -1,3 +1,4 @@
+import "server-only";
 // Reading the audit trail: filtered listing and whole-chain verification.
 import { and, asc, desc, eq, gt, gte, ilike, lte, or, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { desc, sql } from "drizzle-orm";
 import { auditEvents } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 // What the audit trail says for each of better-auth's endpoints. Every endpoint
 // has an entry (a test enumerates the auth instance's endpoints against this
 // table), so a better-auth upgrade that adds one fails until someone decides.

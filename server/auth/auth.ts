@@ -1,3 +1,4 @@
+import "server-only";
 // better-auth: e-mail + password (the demo, and small installs) and, when the
 // OIDC_* variables are set, one generic OpenID Connect provider.
 import { randomUUID } from "node:crypto";

@@ -1,3 +1,4 @@
+import "server-only";
 // Role checks, always made on the server. A global grant applies to every
 // tenant; a tenant grant only to its tenant. Roles are ordered: each one can do
 // what the ones before it can (an approver can also author).

@@ -1,3 +1,4 @@
+import "server-only";
 // What a tenant-scoped person may see of other tenants, decided once here.
 //
 // The rule: someone whose grants are all tenant grants reads their tenants and

@@ -1,3 +1,4 @@
+import "server-only";
 // CPU-heavy engine work for requests (reading, linting and compiling editor
 // YAML, linting a release) runs in worker threads, so one large document does
 // not stall every other request on the event loop. Workers hold no database:

@@ -8,9 +8,9 @@ import type { Evaluator } from "@/server/policy/eval/evaluator";
 import { computeReachability, type ReachabilityEdge } from "@/server/policy/eval/reachability";
 import { TooLarge } from "@/server/errors";
 import { allowedEdge, buildClusterGraph, externalNodes, groupNodes, serviceNodes, workloadNodes, type BuildOptions, type ClusterGraph, type EdgeWitnesses } from "./build";
-import { diffGraphs } from "./diff";
-import { aggregateEdgeId, edgeId, namespaceNodeId } from "./ids";
-import type { GraphData, GraphEdge, OverlayPath } from "./types";
+import { diffGraphs } from "@/lib/graph/diff";
+import { aggregateEdgeId, edgeId, namespaceNodeId } from "@/lib/graph/ids";
+import type { GraphData, GraphEdge, OverlayPath } from "@/lib/graph/types";
 
 export interface GraphLimits {
   /** Clusters with at most this many workloads always get the full workload-level graph. */

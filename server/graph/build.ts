@@ -5,8 +5,8 @@ import { computeReachability, type ReachabilityEdge, type ReachabilityNode, type
 import type { Decision, Evaluator, Identity, PodEntry } from "@/server/policy/eval/evaluator";
 import type { ClusterModel, Effect, FlowEndpoint, PolicySet, Protocol } from "@/server/policy/model";
 import { TENANT_LABEL } from "@/server/policy/documents/lower";
-import { EXTERNALS_GROUP, clusterNodeId, edgeId, externalNodeId, namespaceNodeId, serviceNodeId, tenantNodeId, workloadNodeId } from "./ids";
-import type { AllowanceLayer, EdgeAllowance, GraphData, GraphEdge, GraphNode } from "./types";
+import { EXTERNALS_GROUP, clusterNodeId, edgeId, externalNodeId, namespaceNodeId, serviceNodeId, tenantNodeId, workloadNodeId } from "@/lib/graph/ids";
+import type { AllowanceLayer, EdgeAllowance, GraphData, GraphEdge, GraphNode } from "@/lib/graph/types";
 
 export interface BuildOptions {
   cluster: string;

@@ -8,7 +8,7 @@ import type { LocatedDocument } from "@/server/policy/documents/read";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { buildScaledClusterGraph, diffAggregated, GRAPH_LIMITS, type GraphLimits } from "./aggregate";
 import { mergeGraphs, type ClusterGraph } from "./build";
-import type { GraphData, GraphWarning, OverlayPath } from "./types";
+import type { GraphData, GraphWarning, OverlayPath } from "@/lib/graph/types";
 
 export interface ClusterInput {
   name: string;

@@ -5,9 +5,9 @@ import { formatDecisionPath, formatExplanation } from "@/server/policy/eval/expl
 import type { Effect } from "@/server/policy/model";
 import { Representatives, allowanceOf, probePort } from "./build";
 import type { ClusterState, ComputedGraph } from "./compute";
-import { endpointLabel } from "./diff";
-import { parseNodeId } from "./ids";
-import type { AllowanceLayer, Change, EdgeAllowance, GraphEdge, GraphNode } from "./types";
+import { endpointLabel } from "@/lib/graph/diff";
+import { parseNodeId } from "@/lib/graph/ids";
+import type { AllowanceLayer, Change, EdgeAllowance, GraphEdge, GraphNode } from "@/lib/graph/types";
 
 export interface RationaleStep {
   scope: "flow" | "egress" | "ingress";

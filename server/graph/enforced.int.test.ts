@@ -13,7 +13,7 @@ import { createEvaluator } from "@/server/policy/eval/evaluator";
 import { readManifestSources } from "@/server/policy/read/manifests";
 import { useSeededDatabase } from "@/server/testing/database";
 import { probePort } from "./build";
-import { parseNodeId } from "./ids";
+import { parseNodeId } from "@/lib/graph/ids";
 import { loadGraph } from "./service";
 
 describe(`the demo organisation's graph and its compiled objects on ${testDatabaseKind()}`, () => {

@@ -3,13 +3,13 @@ import { PLATFORM_DEFAULT_ALL, type ClusterModel, type PodInfo, type WorkloadInf
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { computeGraph, type VersionedDocument } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
-import { toElements } from "./elements";
-import { EXTERNALS_GROUP, edgeId, namespaceNodeId, parseEdgeId, tenantNodeId, workloadNodeId } from "./ids";
-import { defaultCollapsed, groupContents, project } from "./islands";
+import { toElements } from "@/lib/graph/elements";
+import { EXTERNALS_GROUP, edgeId, namespaceNodeId, parseEdgeId, tenantNodeId, workloadNodeId } from "@/lib/graph/ids";
+import { defaultCollapsed, groupContents, project } from "@/lib/graph/islands";
 import { graphFor, openIsland } from "./open-island";
 import { viewOf } from "./service";
 import { TooLarge } from "@/server/errors";
-import type { GraphData, GraphNode } from "./types";
+import type { GraphData, GraphNode } from "@/lib/graph/types";
 
 const V = "policyplane.io/v1" as const;
 const tcp = (port: number | string) => ({ port, protocol: "TCP" as const });

@@ -4,7 +4,7 @@
 // requests, since the panels ask about its nodes and edges next.
 import { buildIslandGraph, diffAggregated } from "./aggregate";
 import type { ClusterState, ComputedGraph } from "./compute";
-import { namespaceNodeId, parseEdgeId, parseNodeId } from "./ids";
+import { namespaceNodeId, parseEdgeId, parseNodeId } from "@/lib/graph/ids";
 
 const ISLANDS_KEPT = 16;
 const opened = new WeakMap<ComputedGraph, Map<string, ComputedGraph>>();

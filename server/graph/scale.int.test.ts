@@ -9,7 +9,7 @@ import { contentHash } from "@/server/lib/canonical";
 import { demoActor } from "@/server/testing/actors";
 import { insertPasswordUser } from "@/server/users/credentials";
 import { openClusterDocuments, openClusterLayout } from "@/bench/lib/graph-open-cluster";
-import { aggregateEdgeId, edgeId, namespaceNodeId, workloadNodeId } from "./ids";
+import { aggregateEdgeId, edgeId, namespaceNodeId, workloadNodeId } from "@/lib/graph/ids";
 import { graphEdge, graphGroup, graphNode, graphView, loadGraph } from "./service";
 
 const ADMIN = { name: "Scale Admin", email: "scale.admin@example.com", password: "a-good-password" };

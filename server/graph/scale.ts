@@ -2,7 +2,7 @@
 // and the counts it shows, the same way for full and aggregated clusters.
 import { aggregatedPaths } from "./aggregate";
 import type { ComputedGraph } from "./compute";
-import { DEFAULT_VISIBLE_BUDGET } from "./islands";
+import { DEFAULT_VISIBLE_BUDGET } from "@/lib/graph/islands";
 
 export interface ViewScale {
   /** Groups the default view must collapse on top of the usual ones: every namespace of an aggregated cluster, and coarser groups while they do not fit. */

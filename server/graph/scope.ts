@@ -3,9 +3,9 @@
 // paths to and from it keep only their ports and layer.
 import { OTHER_TENANT_LABEL, redactPolicyNames, type Visibility } from "@/server/auth/visibility";
 import type { ComputedGraph } from "./compute";
-import { otherTenantNodeId } from "./ids";
-import { project } from "./islands";
-import type { GraphNode } from "./types";
+import { otherTenantNodeId } from "@/lib/graph/ids";
+import { project } from "@/lib/graph/islands";
+import type { GraphNode } from "@/lib/graph/types";
 
 export function scopeGraph(graph: ComputedGraph, visibility: Visibility): ComputedGraph {
   if (!visibility.scoped) return graph;

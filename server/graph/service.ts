@@ -1,3 +1,4 @@
+import "server-only";
 // The graph service: reads the inventory and the documents in force, computes
 // the graph with the engine (compute.ts) and keeps recent results in memory,
 // keyed by what they were computed from (clusters, document versions, inventory).
@@ -14,12 +15,12 @@ import { platformDefaultInForce } from "@/server/platform-default/get";
 import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/policies/documents";
 import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
-import { EXTERNALS_GROUP } from "./ids";
-import { defaultCollapsed, groupContents, isGroup, project } from "./islands";
+import { EXTERNALS_GROUP } from "@/lib/graph/ids";
+import { defaultCollapsed, groupContents, isGroup, project } from "@/lib/graph/islands";
 import { graphFor, openIsland } from "./open-island";
 import { viewScale } from "./scale";
 import { scopeGraph } from "./scope";
-import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "./types";
+import { overlayKey, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "@/lib/graph/types";
 
 export const ALL_CLUSTERS = "all";
 const CACHE_SIZE = 12;

@@ -1,3 +1,4 @@
+import "server-only";
 // The engine's view of a cluster, read from the inventory tables: namespaces,
 // workloads with one pod per known IP, services and external destinations.
 import { asc, eq, inArray } from "drizzle-orm";

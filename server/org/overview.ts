@@ -1,3 +1,4 @@
+import "server-only";
 // Figures for the Overview page; every number is a query.
 import { count, eq, isNotNull } from "drizzle-orm";
 import type { Queryable } from "@/db/client";

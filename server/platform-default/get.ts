@@ -1,3 +1,4 @@
+import "server-only";
 // The platform default in force (the highest version) and its history. Every
 // reader of the default (graph, lint, editor analysis, compile) reads it here.
 import { desc } from "drizzle-orm";

@@ -1,3 +1,4 @@
+import "server-only";
 // Change the platform default: an admin-only, audited mutation that writes a
 // new immutable version. Until the approval workflow exists (issue 13) an
 // admin's change takes effect at once; then it becomes a change request.

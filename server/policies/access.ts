@@ -1,3 +1,4 @@
+import "server-only";
 // Who may draft what, decided on the server from the actor's grants: an author
 // drafts namespace-tier policies of the tenants where they hold author; the
 // admin tiers, the baseline and compliance constraints belong to the committee

@@ -1,3 +1,4 @@
+import "server-only";
 // Live analysis of the editor's YAML (nothing is written): the reader's
 // errors with line and column, the engine's lint of the set in force with this
 // draft in place (kept per text, release and inventory), the workloads its

@@ -4,7 +4,7 @@
 // caller loaded and the names the console's routes reserve.
 import type { LocatedDocument } from "@/server/policy/documents/read";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
-import { readPolicyYaml, type YamlProblem } from "./yaml";
+import { readPolicyYaml, type YamlProblem } from "@/lib/policy-yaml";
 
 /**
  * Names that are static routes beside /policies/[name] (app/(console)/policies):

@@ -1,3 +1,4 @@
+import "server-only";
 // Instantiate a template with the author's parameters into a new draft policy,
 // and the live preview the template form shows before anything is written.
 import type { ServiceContext } from "@/server/context";
@@ -9,7 +10,7 @@ import { editorInventory } from "./inventory";
 import { requireSomeAuthorRole, writeDraft, type SaveDraftResult } from "./save-draft";
 import { findTemplate } from "./templates";
 import { requireValidPolicyYaml } from "./validate";
-import { documentToYaml } from "./yaml";
+import { documentToYaml } from "@/lib/policy-yaml";
 
 type ParameterValue = string | number | boolean | string[];
 

@@ -1,3 +1,4 @@
+import "server-only";
 // Which Policyplane documents are in force: the released version of every
 // policy, optionally overlaid with drafted versions (an editor's draft or a
 // change request's items) to see what a proposal would change.

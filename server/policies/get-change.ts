@@ -1,3 +1,4 @@
+import "server-only";
 // One change request with, per policy, the released YAML and the proposed YAML
 // (the side-by-side diff is drawn by the page).
 import { and, eq, or } from "drizzle-orm";
@@ -5,7 +6,7 @@ import { changeRequestItems, changeRequests, policies, policyVersions, tenants }
 import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
-import { documentToYaml } from "./yaml";
+import { documentToYaml } from "@/lib/policy-yaml";
 
 export async function getChange({ ctx, input }: { ctx: ServiceContext; input: { number: number } }) {
   const [row] = await ctx.db.select({ cr: changeRequests, tenantName: tenants.name }).from(changeRequests).leftJoin(tenants, eq(tenants.id, changeRequests.tenantId)).where(eq(changeRequests.number, input.number));

@@ -1,3 +1,4 @@
+import "server-only";
 // One policy with every version (author, time, the change requests that carry
 // it, and its YAML for the history diff).
 import { asc, eq } from "drizzle-orm";
@@ -6,7 +7,7 @@ import { requireReadable } from "@/server/auth/visibility";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import { mayDraft } from "./access";
-import { documentToYaml } from "./yaml";
+import { documentToYaml } from "@/lib/policy-yaml";
 
 export async function getPolicy({ ctx, input }: { ctx: ServiceContext; input: { name: string } }) {
   const [found] = await ctx.db.select({ p: policies, tenantName: tenants.name }).from(policies).leftJoin(tenants, eq(tenants.id, policies.tenantId)).where(eq(policies.name, input.name));

@@ -1,3 +1,4 @@
+import "server-only";
 // What the editor's pickers offer: tenants, clusters and regions, namespaces,
 // services, gateways, known external hosts and the label keys and values in
 // use (autocomplete).

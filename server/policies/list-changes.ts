@@ -1,3 +1,4 @@
+import "server-only";
 // Change requests, newest first, with the policy versions they carry.
 import { desc, eq, inArray } from "drizzle-orm";
 import { changeRequestItems, changeRequests, policies, tenants } from "@/db/schema";

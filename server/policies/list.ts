@@ -1,8 +1,10 @@
+import "server-only";
 // The policy list: every policy and compliance constraint the caller may read,
 // with its versions, last change and the engine's lint over the release and
 // the inventory.
 import { and, asc, eq } from "drizzle-orm";
-import { policies, policyVersions, tenants, TIERS } from "@/db/schema";
+import { policies, policyVersions, tenants } from "@/db/schema";
+import { TIERS } from "@/lib/vocabulary";
 import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import type { Finding } from "@/server/policy/lint/lint";

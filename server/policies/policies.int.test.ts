@@ -8,7 +8,7 @@ import { DEMO_POLICIES } from "@/server/seed/demo-data";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { parse as parseYaml } from "yaml";
-import { documentToYaml } from "./yaml";
+import { documentToYaml } from "@/lib/policy-yaml";
 
 const AUTHOR = "priya.payments@acme.example"; // author in payments, viewer elsewhere
 const VIEWER = "avery.audit@acme.example";

@@ -1,3 +1,4 @@
+import "server-only";
 // Bundle drafted policies into a change request: each item goes from the
 // released version (null for a new policy) to the latest draft. The request's
 // content hash covers exactly those versions' content, so an approval can be

@@ -10,7 +10,7 @@ import { setWith } from "./engine";
 import { loadTargets, releaseLintComputations } from "./release-lint";
 import { platformDefaultInForce } from "@/server/platform-default/get";
 
-import { readPolicyYaml } from "./yaml";
+import { readPolicyYaml } from "@/lib/policy-yaml";
 
 const AUTHOR = "priya.payments@acme.example";
 const VIEWER = "avery.audit@acme.example";

@@ -1,3 +1,4 @@
+import "server-only";
 // The engine's lint kept in memory: the release's per (released document
 // versions, inventory), so the policy list reuses it until a release or the
 // inventory changes; an editor draft's per (release, inventory, YAML), so

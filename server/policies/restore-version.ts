@@ -1,3 +1,4 @@
+import "server-only";
 // "Restore this version": draft a new version equal to an older one. It goes
 // through the same rights as any draft and reaches a release only through a
 // change request.
@@ -8,7 +9,7 @@ import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import { requireSomeAuthorRole, writeDraft, type SaveDraftResult } from "./save-draft";
 import { requireValidPolicyYaml } from "./validate";
-import { documentToYaml } from "./yaml";
+import { documentToYaml } from "@/lib/policy-yaml";
 
 export async function restoreVersion({ ctx, input }: { ctx: ServiceContext; input: { policyName: string; version: number } }): Promise<SaveDraftResult> {
   requireSomeAuthorRole(ctx);

@@ -1,3 +1,4 @@
+import "server-only";
 // Save the editor's YAML as a new immutable draft version of a policy (or as
 // version 1 of a new one). Nothing reaches a release from here: a draft only
 // becomes live through a change request.
@@ -9,6 +10,7 @@ import { requireReadable } from "@/server/auth/visibility";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "@/server/errors";
 import { contentHash } from "@/server/lib/canonical";
+import { tierOf } from "@/lib/vocabulary";
 import { requireDraftRight } from "./access";
 import { readContentHash } from "./engine";
 import type { PolicyCheck, PolicyDocumentOf } from "./check";
@@ -30,8 +32,6 @@ export interface SaveDraftResult {
   /** False when the content equals the latest version (nothing written). */
   created: boolean;
 }
-
-export const tierOf = (doc: PolicyDocumentOf): "global" | "regional" | "cluster" | "namespace" | "baseline" => (doc.kind === "Policy" ? doc.spec.tier : "global");
 
 /** Anyone below author cannot draft anything: refuse before reading their input. */
 export function requireSomeAuthorRole(ctx: ServiceContext): void {

@@ -1,3 +1,4 @@
+import "server-only";
 // The templates gallery: the engine's built-in templates, read with the engine's
 // reader once per process.
 import { NotFound } from "@/server/errors";

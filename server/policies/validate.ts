@@ -1,3 +1,4 @@
+import "server-only";
 // Reading an editor's YAML for saving: the checks of ./check.ts run in the
 // engine's worker threads against the tenants that exist; the first problem
 // becomes an InvalidInput naming the field and where it is in the YAML.

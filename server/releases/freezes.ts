@@ -1,3 +1,4 @@
+import "server-only";
 // Change windows (issue 13 §9): admins freeze an environment for a period;
 // releasing while any environment that has clusters is frozen is refused.
 // (The emergency rule that may override a freeze is not built yet.)

@@ -1,3 +1,4 @@
+import "server-only";
 // Releases, newest first, and one release with its whole policy set.
 import { desc, eq, lt } from "drizzle-orm";
 import { changeRequests, releaseEntries, releases } from "@/db/schema";

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { changeRequests, policies, releases } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { verifyAuditTrail } from "@/server/audit/query";
-import { documentToYaml } from "@/server/policies/yaml";
+import { documentToYaml } from "@/lib/policy-yaml";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 

@@ -1,3 +1,4 @@
+import "server-only";
 // Release an approved change request: its proposed versions become the
 // released ones, and the whole policy set as it now stands is recorded as the
 // next numbered, immutable release. One release per change request, under any

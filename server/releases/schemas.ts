@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ENVIRONMENTS } from "@/db/schema/vocabulary";
+import { ENVIRONMENTS } from "@/lib/vocabulary";
 
 export const releaseNumberInput = z.object({ number: z.number().int().min(1).max(2_147_483_647) });
 export type ReleaseNumberInput = z.infer<typeof releaseNumberInput>;

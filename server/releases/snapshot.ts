@@ -1,3 +1,4 @@
+import "server-only";
 // The policy set as released right now: every policy and constraint at its
 // released version, with that version's content hash.
 import { and, eq, isNotNull } from "drizzle-orm";

@@ -1,3 +1,4 @@
+import "server-only";
 // Writes the demo organisation. Idempotent: it only runs on a database that has
 // no tenants yet, and does everything in one transaction with one audit event.
 import { randomUUID } from "node:crypto";
@@ -8,6 +9,7 @@ import { recordAudit } from "@/server/audit/record";
 import { systemActor, withTransaction } from "@/server/context";
 import { contentHash } from "@/server/lib/canonical";
 import { insertPasswordUser } from "@/server/users/credentials";
+import { tierOf } from "@/lib/vocabulary";
 import { DEMO_CLUSTERS, DEMO_EXTERNAL_DESTINATIONS, DEMO_NAMESPACES, DEMO_PASSWORD, DEMO_POLICIES, DEMO_TENANTS, DEMO_USERS } from "./demo-data";
 
 // Any constant; the same for every process that may seed.
@@ -94,7 +96,7 @@ export async function seedDemoOrganisation(db: Database): Promise<{ seeded: bool
     );
 
     for (const { author, document } of DEMO_POLICIES) {
-      const tier = document.kind === "Policy" ? document.spec.tier : "global";
+      const tier = tierOf(document);
       const [policy] = await q
         .insert(t.policies)
         .values({

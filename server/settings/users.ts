@@ -1,3 +1,4 @@
+import "server-only";
 // People and their role memberships, managed by admins in Settings.
 import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 // Machine API tokens for cluster agents and CI: `ppt_<prefix>_<secret>`. Only a
 // SHA-256 of the whole token is stored; the token is shown once, at creation.
 import { randomBytes } from "node:crypto";

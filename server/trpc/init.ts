@@ -1,3 +1,4 @@
+import "server-only";
 // tRPC: context, error mapping and the procedure builders. Routers stay thin:
 // validate with zod, check the role here or in the service, call a service.
 import { randomUUID } from "node:crypto";

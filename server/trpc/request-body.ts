@@ -1,3 +1,4 @@
+import "server-only";
 // The tRPC request body, bounded before anything parses it: at most
 // MAX_REQUEST_BYTES (413) and JSON nested at most MAX_JSON_DEPTH levels (400),
 // counted as the bytes stream in. The errors are tRPC's own, so the client

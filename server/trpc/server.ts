@@ -1,3 +1,4 @@
+import "server-only";
 // For server components: a tRPC caller bound to the current request, so pages
 // go through exactly the same authorisation as the browser's calls.
 import { headers } from "next/headers";

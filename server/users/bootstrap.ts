@@ -1,3 +1,4 @@
+import "server-only";
 // The way into a real installation: while no global admin exists, `policyplane
 // admin create --email …` makes one and prints a one-time link to set their
 // password. The link's token is kept only as a SHA-256 (in better-auth's

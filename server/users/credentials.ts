@@ -1,3 +1,4 @@
+import "server-only";
 // E-mail + password accounts are written here, inside the caller's transaction,
 // in the shape better-auth reads (providerId "credential", scrypt hash), so that
 // creating a user and its audit event commit or fail together.

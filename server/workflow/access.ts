@@ -1,3 +1,4 @@
+import "server-only";
 // Who may do what to a change request, decided from the actor's grants and the
 // rules the change hits. The author and co-authors never decide on their own change.
 import { hasRole } from "@/server/auth/authorize";

@@ -1,3 +1,4 @@
+import "server-only";
 // Approve a change request as one committee member, bound to the content hash
 // the approver saw. When the approvals meet every rule the change hits, the
 // request moves to approved in the same transaction.

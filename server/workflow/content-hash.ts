@@ -1,3 +1,4 @@
+import "server-only";
 // A change request's content hash: over each item's policy, kind, from/to
 // versions and those versions' content hashes, sorted by name. The same
 // formula proposeChange uses (server/policies/propose-change.ts; a test keeps

@@ -1,3 +1,4 @@
+import "server-only";
 // Draft each submitted document as a new version and propose them together as
 // one change request (REST: POST /api/v1/change-requests, for CI pipelines).
 import { eq } from "drizzle-orm";

@@ -1,3 +1,4 @@
+import "server-only";
 // A committee member's other two decisions: send the change back to its author
 // for changes, or reject it for good. Both are reviewers' acts (never an
 // author's), and both are bound to what the reviewer saw when they say so.

@@ -1,3 +1,4 @@
+import "server-only";
 // Edit a change request: its title and description, and which policies it
 // carries, each at its latest draft (after the author saved new drafts, or to
 // rebase onto a release made meanwhile). When the content hash changes, every

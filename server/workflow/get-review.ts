@@ -1,3 +1,4 @@
+import "server-only";
 // The review side of one change request: the checklist (which rule asks for
 // which approval and who gave it), every approval with the hash it was given
 // for (voided ones included, marked), and what the asking person may do now.

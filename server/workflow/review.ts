@@ -1,3 +1,4 @@
+import "server-only";
 // What the workflow services read about one change request: the row (locked
 // when changing it), its edits as the approval rules see them, its author and
 // co-authors, its approvals and the evaluation of the rules against them.

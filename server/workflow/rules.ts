@@ -8,7 +8,7 @@
 // count once in each rule the change hits. The author and co-authors are never
 // passed in as approvers (separation of duties is enforced when approving).
 import type { ApprovalRequirement, ApprovalRuleMatch } from "@/db/schema/workflow";
-import type { CommitteeFunction, Role } from "@/db/schema/vocabulary";
+import type { CommitteeFunction, Role } from "@/lib/vocabulary";
 import { canonicalJson } from "@/server/lib/canonical";
 
 export interface ApprovalRuleData {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CHANGE_REQUEST_STATES } from "@/db/schema/vocabulary";
+import { CHANGE_REQUEST_STATES } from "@/lib/vocabulary";
 import { Conflict } from "@/server/errors";
 import { CHANGE_ACTIONS, legalActions, nextState, requireTransition } from "./states";
 

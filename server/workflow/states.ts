@@ -1,7 +1,7 @@
 // The change request's state machine (issue 13): which action moves a request
 // from which state to which. Pure: the services lock the request, ask here,
 // write the new state and its audit event in one transaction.
-import type { ChangeRequestState } from "@/db/schema/vocabulary";
+import type { ChangeRequestState } from "@/lib/vocabulary";
 import { Conflict } from "@/server/errors";
 
 export const CHANGE_ACTIONS = ["submit", "approve", "request-changes", "resubmit", "reject", "withdraw", "edit", "release", "emergency-release", "roll-out"] as const;

@@ -1,3 +1,4 @@
+import "server-only";
 // The author sends a draft change request to review, or a change sent back
 // for changes to review again (after editing it).
 import { withTransaction, type ServiceContext } from "@/server/context";

@@ -1,3 +1,4 @@
+import "server-only";
 // Moving a change request to its next state: the row and its audit event in
 // the caller's transaction (a failed audit write rolls the move back).
 import { eq } from "drizzle-orm";

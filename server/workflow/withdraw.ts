@@ -1,3 +1,4 @@
+import "server-only";
 // The author (or an admin) withdraws a change request that is not released:
 // its drafted versions are free to be proposed again.
 import { withTransaction, type ServiceContext } from "@/server/context";

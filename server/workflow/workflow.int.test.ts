@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, changeRequestApprovals, changeRequests, memberships, policies, releaseEntries, releases, user } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { verifyAuditTrail } from "@/server/audit/query";
-import { documentToYaml } from "@/server/policies/yaml";
+import { documentToYaml } from "@/lib/policy-yaml";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { insertPasswordUser } from "@/server/users/credentials";

@@ -2,8 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Badge, Card, PageHeader, Table, Td } from "@/components/ui/primitives";
 import { serverCaller } from "@/server/trpc/server";
-import { TIERS, type Tier } from "@/server/policy/documents/schema";
-import { OPEN_CHANGE_REQUEST_STATES } from "@/db/schema/vocabulary";
+import { OPEN_CHANGE_REQUEST_STATES, TIERS, type Tier } from "@/lib/vocabulary";
 
 export const metadata: Metadata = { title: "Overview" };
 

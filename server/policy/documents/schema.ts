@@ -5,8 +5,11 @@
 import { z } from "zod";
 import { exceptsOutside, parseCidr } from "../util/ip";
 import * as K from "../util/k8s-validation";
+import { ADMIN_TIERS, API_VERSION, ENTITIES, PROTOCOLS, TIERS } from "../../../lib/vocabulary";
 
-export const API_VERSION = "policyplane.io/v1";
+// The vocabularies are declared once, in lib/ (the console uses them too); the engine's callers keep reading them here.
+export { ADMIN_TIERS, API_VERSION, ENTITIES, PROTOCOLS, TIERS, type Tier } from "../../../lib/vocabulary";
+
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const resourceName = z
@@ -66,8 +69,6 @@ export const dnsName = z
     "must be a DNS name such as api.stripe.com, or a wildcard whose '*' is the whole leftmost label, such as *.stripe.com",
   );
 
-export const ENTITIES = ["world", "cluster", "kube-dns"] as const;
-
 export const peer = z.union([
   z.strictObject({ workloads: workloadSelector }),
   z.strictObject({
@@ -84,7 +85,6 @@ export type Peer = z.infer<typeof peer>;
 // A container port's name (IsValidPortName, IANA_SVC_NAME), as NetworkPolicy and the CRDs take it.
 const portName = K.k8sString(K.portName);
 const portNumber = z.number().int().min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535");
-export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 
 export const portSpec = z
   .strictObject({
@@ -98,10 +98,6 @@ export const portSpec = z
     else if (p.endPort < p.port) ctx.addIssue({ code: "custom", path: ["endPort"], message: `endPort ${p.endPort} is below port ${p.port}` });
   });
 export type PortSpec = z.infer<typeof portSpec>;
-
-export const TIERS = ["global", "regional", "cluster", "namespace", "baseline"] as const;
-export type Tier = (typeof TIERS)[number];
-export const ADMIN_TIERS: readonly Tier[] = ["global", "regional", "cluster"];
 
 export const rule = z.strictObject({
   name: resourceName.optional(),

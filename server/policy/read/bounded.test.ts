@@ -8,7 +8,7 @@ import { readManifestSources } from "./manifests";
 import { parseSource } from "./yaml";
 import { readDocumentSources } from "../documents/read";
 import { parseFlowLine } from "../flows";
-import { readPolicyYaml } from "../../policies/yaml";
+import { readPolicyYaml } from "@/lib/policy-yaml";
 import { FLOW_LINE_LIMITS, YAML_LIMITS, parseJsonBounded } from "./bounded";
 import { HOSTILE_DEEP, aliasBomb } from "./__fixtures__/hostile";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { setPasswordWithToken } from "@/server/users/bootstrap";
 import { publicProcedure, router } from "../init";

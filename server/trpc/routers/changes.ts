@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { getChange } from "@/server/policies/get-change";
 import { listChanges } from "@/server/policies/list-changes";

@@ -1,6 +1,7 @@
+import "server-only";
 import { z } from "zod";
 import { graphEdge, graphGroup, graphNode, graphView } from "@/server/graph/service";
-import { parseOverlay } from "@/server/graph/types";
+import { parseOverlay } from "@/lib/graph/types";
 import { protectedProcedure, router } from "../init";
 
 const overlay = z

@@ -1,3 +1,4 @@
+import "server-only";
 import { asc, count, countDistinct, eq } from "drizzle-orm";
 import { account, clusters, namespaces, tenants, user, workloads } from "@/db/schema";
 import { highestRole, mayDraftSomewhere } from "@/server/auth/authorize";

@@ -1,3 +1,4 @@
+import "server-only";
 import { overviewCounts } from "@/server/org/overview";
 import { protectedProcedure, router } from "../init";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { analyseDraft } from "@/server/policies/analyse";
 import { createFromTemplate, previewTemplate } from "@/server/policies/create-from-template";

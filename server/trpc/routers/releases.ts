@@ -1,3 +1,4 @@
+import "server-only";
 import { createFreeze, endFreeze, listFreezes } from "@/server/releases/freezes";
 import { getRelease, listReleases } from "@/server/releases/list";
 import { createFreezeInput, endFreezeInput, releaseNumberInput } from "@/server/releases/schemas";

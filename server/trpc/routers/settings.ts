@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { COMMITTEE_FUNCTIONS, ROLES } from "@/db/schema";
 import { addMembership, createUser, deleteUser, listUsersWithMemberships, removeMembership } from "@/server/settings/users";

@@ -1,3 +1,4 @@
+import "server-only";
 // The review workflow of change requests (issue 13). Rights are checked in the
 // services, which know the change's rules, authors and tenant.
 import { approveChange } from "@/server/workflow/approve";

@@ -4,7 +4,7 @@ import { egressAllowPolicy, blankPolicy, parseEndpoint } from "@/components/poli
 import { PolicyEditor } from "@/components/policies/policy-editor";
 import { TemplateForm } from "@/components/policies/template-form";
 import { Notice, PageHeader } from "@/components/ui/primitives";
-import { documentToYaml } from "@/server/policies/yaml";
+import { documentToYaml } from "@/lib/policy-yaml";
 import { serverCaller } from "@/server/trpc/server";
 
 export const metadata: Metadata = { title: "New policy" };

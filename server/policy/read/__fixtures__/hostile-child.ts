@@ -5,7 +5,7 @@
 import { readManifestSources } from "../manifests";
 import { readDocumentSources } from "../../documents/read";
 import { parseFlowLine } from "../../flows";
-import { readPolicyYaml } from "../../../policies/yaml";
+import { readPolicyYaml } from "../../../../lib/policy-yaml";
 import { HOSTILE_DEEP } from "./hostile";
 
 const out: { input: string; entry: string; errors: { line: number; column: number; message: string }[] }[] = [];

@@ -7,6 +7,9 @@ import { parseSource, type PathSeg } from "@/server/policy/read/yaml";
 import { readDocumentSources, type LocatedDocument } from "@/server/policy/documents/read";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 
+/** The engine's spelling of a field path (spec.rules[0].peers), for the editor's messages. */
+export { formatPath } from "@/server/policy/read/yaml";
+
 /**
  * Field order of the document language, so that YAML reads top-down the way the
  * schema is written (jsonb does not keep key order). One list fits every kind:

@@ -1,0 +1,82 @@
+import { expect, test, type Page } from "@playwright/test";
+import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+
+// Every page as every kind of person: no uncaught error, console error or
+// failed request anywhere, and no control that the server would refuse to that
+// person. A screenshot of each page is kept in test-results/screenshots/.
+
+const PAGES = [
+  { name: "overview", path: "/overview" },
+  { name: "policies", path: "/policies" },
+  { name: "policy-new", path: "/policies/new" },
+  { name: "templates", path: "/policies/templates" },
+  { name: "own-policy", path: "/policies/psp-egress" },
+  { name: "other-tenant-policy", path: "/policies/checkout-api" },
+  { name: "committee-policy", path: "/policies/baseline-default-deny" },
+  { name: "graph", path: "/graph" },
+  { name: "simulator", path: "/simulator" },
+  { name: "changes", path: "/changes" },
+  { name: "exceptions", path: "/exceptions" },
+  { name: "clusters", path: "/clusters" },
+  { name: "violations", path: "/violations" },
+  { name: "audit", path: "/audit" },
+  { name: "settings", path: "/settings" },
+] as const;
+type PageName = (typeof PAGES)[number]["name"];
+
+/** Controls that change something: offered only to whom the server lets do it. */
+const DRAFTING = /^(New policy|Save draft|Save|Propose change|Create draft|Restore this version|Use this template|Remove rule|Remove .*|\+ .*)$/;
+const ADMINISTERING = /^(Add user|Add role|Grant|Remove|Remove \w+ role of .*|Change the platform default|Save as version \d+)$/;
+
+type Person = keyof typeof PEOPLE;
+/** Which pages a person may change things on; everything else must offer no enabled drafting/admin control. */
+const MAY_DRAFT_ON: Record<"admin" | "security" | "author" | "viewer", readonly PageName[]> = {
+  admin: ["policies", "policy-new", "templates", "own-policy", "other-tenant-policy", "committee-policy", "graph", "changes"],
+  security: ["policies", "policy-new", "templates", "own-policy", "other-tenant-policy", "committee-policy", "graph", "changes"],
+  // Priya authors in payments only: checkout's and the committee's policies are read-only to her.
+  author: ["policies", "policy-new", "templates", "own-policy", "graph", "changes"],
+  viewer: [],
+};
+
+async function enabledControls(page: Page, pattern: RegExp): Promise<string[]> {
+  const names: string[] = [];
+  for (const role of ["button", "link"] as const) {
+    for (const control of await page.locator("main").getByRole(role).all()) {
+      if (!(await control.isVisible()) || !(await control.isEnabled())) continue;
+      if ((await control.getAttribute("aria-disabled")) === "true") continue;
+      const name = ((await control.getAttribute("aria-label")) ?? (await control.innerText())).trim();
+      if (pattern.test(name)) names.push(`${role} "${name}"`);
+    }
+  }
+  return names;
+}
+
+for (const person of Object.keys(MAY_DRAFT_ON) as (keyof typeof MAY_DRAFT_ON)[]) {
+  test(`every page as ${person}: no errors, no failed request, no control the server would refuse`, async ({ page }) => {
+    test.setTimeout(180_000);
+    const problems = watchConsole(page);
+    page.on("requestfailed", (request) => {
+      // Navigating away cancels what the previous page still had in flight.
+      if (request.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
+    });
+    page.on("response", (response) => {
+      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+    });
+    await signIn(page, PEOPLE[person as Person].email);
+
+    for (const { name, path } of PAGES) {
+      await page.goto(path);
+      await expect(page.locator("main h1").first(), `${path} has a heading`).toBeVisible();
+      await page.waitForLoadState("networkidle");
+      await expect(page.getByText("This page couldn't load"), `${path} renders`).toHaveCount(0);
+      await page.screenshot({ path: screenshotPath(`sweep-${person}-${name}`), fullPage: true });
+
+      const offered = [
+        ...(MAY_DRAFT_ON[person].includes(name) ? [] : await enabledControls(page, DRAFTING)),
+        ...(person === "admin" ? [] : await enabledControls(page, ADMINISTERING)),
+      ];
+      expect(offered, `${person} is offered on ${path} what the server would refuse`).toEqual([]);
+    }
+    expect(problems).toEqual([]);
+  });
+}
