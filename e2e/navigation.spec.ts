@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
 
-const SECTIONS = ["Overview", "Policies", "Graph", "Simulator", "Changes", "Exceptions", "Clusters", "Violations", "Audit", "Settings"];
+const SECTIONS = ["Overview", "Policies", "Graph", "Simulator", "Changes", "Releases", "Exceptions", "Clusters", "Violations", "Audit", "Settings"];
 
 test("every navigation item loads without console errors", async ({ page }) => {
   const problems = watchConsole(page);

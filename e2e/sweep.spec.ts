@@ -16,6 +16,7 @@ const PAGES = [
   { name: "graph", path: "/graph" },
   { name: "simulator", path: "/simulator" },
   { name: "changes", path: "/changes" },
+  { name: "releases", path: "/releases" },
   { name: "exceptions", path: "/exceptions" },
   { name: "clusters", path: "/clusters" },
   { name: "violations", path: "/violations" },

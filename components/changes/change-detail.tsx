@@ -7,6 +7,7 @@ import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Notice } from "@/components/ui/primitives";
 import { CHANGE_STATE_TONE } from "./change-list";
+import { ReviewPanel } from "./review-panel";
 
 export function ChangeDetail({ number }: { number: number }) {
   const trpc = useTRPC();
@@ -29,6 +30,7 @@ export function ChangeDetail({ number }: { number: number }) {
         </Link>
       </div>
       {c.description ? <p className="max-w-3xl text-sm text-slate-700">{c.description}</p> : null}
+      <ReviewPanel number={c.number} />
       {c.items.map((i) => (
         <Card
           key={i.name}

@@ -6,7 +6,16 @@ import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Notice, Table, Td } from "@/components/ui/primitives";
 
-export const CHANGE_STATE_TONE = { open: "blue", approved: "green", rejected: "red", released: "violet", withdrawn: "slate" } as const;
+export const CHANGE_STATE_TONE = {
+  draft: "slate",
+  "in-review": "blue",
+  "changes-requested": "amber",
+  approved: "green",
+  released: "violet",
+  "rolled-out": "violet",
+  rejected: "red",
+  withdrawn: "slate",
+} as const;
 
 export function ChangeList() {
   const trpc = useTRPC();

@@ -3,3 +3,4 @@ export * from "./org";
 export * from "./policy";
 export * from "./audit";
 export * from "./platform";
+export * from "./workflow";

@@ -1,10 +1,10 @@
 // Policies are named documents; every edit is a new immutable version.
 import { sql } from "drizzle-orm";
-import { foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { ComplianceConstraintDocument, PolicyDocument } from "@/server/policy/documents/schema";
 import { user } from "./auth";
 import { tenants } from "./org";
-import { TIERS } from "../../lib/vocabulary";
+import { CHANGE_REQUEST_STATES, TIERS } from "../../lib/vocabulary";
 
 export const POLICY_KINDS = ["Policy", "ComplianceConstraint"] as const;
 /** What a policy version stores: the policy kinds of the document vocabulary (templates and exceptions live elsewhere). */
@@ -51,8 +51,7 @@ export const policyVersions = pgTable(
   (t) => [uniqueIndex("policy_versions_policy_version").on(t.policyId, t.version), index("policy_versions_policy").on(t.policyId)],
 );
 
-export const CHANGE_REQUEST_STATES = ["open", "approved", "rejected", "released", "withdrawn"] as const;
-export type ChangeRequestState = (typeof CHANGE_REQUEST_STATES)[number];
+export { CHANGE_REQUEST_STATES, OPEN_CHANGE_REQUEST_STATES, type ChangeRequestState } from "../../lib/vocabulary";
 
 /** A bundle of drafted policy versions proposed for release. Its review workflow builds on this. */
 export const changeRequests = pgTable(
@@ -62,7 +61,7 @@ export const changeRequests = pgTable(
     number: integer("number").generatedAlwaysAsIdentity().notNull().unique(),
     title: text("title").notNull(),
     description: text("description").notNull().default(""),
-    state: text("state", { enum: CHANGE_REQUEST_STATES }).notNull().default("open"),
+    state: text("state", { enum: CHANGE_REQUEST_STATES }).notNull().default("in-review"),
     authorId: text("author_id").references(() => user.id, { onDelete: "set null" }),
     authorLabel: text("author_label").notNull(),
     tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "restrict" }),
@@ -72,7 +71,11 @@ export const changeRequests = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   // (id, state) is what each item's copy of the state refers to (see changeRequestItems).
-  (t) => [index("change_requests_state").on(t.state), unique("change_requests_id_state").on(t.id, t.state)],
+  (t) => [
+    index("change_requests_state").on(t.state),
+    unique("change_requests_id_state").on(t.id, t.state),
+    check("change_requests_state_known", sql`${t.state} IN ('draft', 'in-review', 'changes-requested', 'approved', 'released', 'rolled-out', 'rejected', 'withdrawn')`),
+  ],
 );
 
 /** One policy edit in a change request: from the released version (null for a new policy) to a drafted one. */
@@ -89,7 +92,7 @@ export const changeRequestItems = pgTable(
     fromVersion: integer("from_version"),
     toVersion: integer("to_version").notNull(),
     /** The request's state, kept equal to it by the cascading foreign key below, so an index can see it. */
-    state: text("state", { enum: CHANGE_REQUEST_STATES }).notNull().default("open"),
+    state: text("state", { enum: CHANGE_REQUEST_STATES }).notNull().default("in-review"),
   },
   (t) => [
     uniqueIndex("change_request_items_cr_policy").on(t.changeRequestId, t.policyId),
@@ -97,7 +100,7 @@ export const changeRequestItems = pgTable(
     foreignKey({ name: "change_request_items_request_state_fk", columns: [t.changeRequestId, t.state], foreignColumns: [changeRequests.id, changeRequests.state] })
       .onUpdate("cascade")
       .onDelete("cascade"),
-    // One drafted version is reviewed in at most one open change request, even when two proposals race.
-    uniqueIndex("change_request_items_open_version").on(t.policyId, t.toVersion).where(sql`state = 'open'`),
+    // One drafted version is reviewed in at most one open change request (OPEN_CHANGE_REQUEST_STATES), even when two proposals race.
+    uniqueIndex("change_request_items_open_version").on(t.policyId, t.toVersion).where(sql`state IN ('draft', 'in-review', 'changes-requested', 'approved')`),
   ],
 );

@@ -8,15 +8,25 @@ import type { Database } from "@/db/client";
 import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
 import { findUnsafeText } from "@/lib/unsafe-text";
 import type { Actor } from "@/server/context";
-import { InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
+import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import { authenticateApiToken } from "@/server/tokens/tokens";
+import { changeRequestRoutes } from "./change-requests";
 
 export { MAX_REQUEST_BYTES };
 
-type Env = { Variables: { db: Database; actor: Actor; requestId: string } };
+export type ApiEnv = { Variables: { db: Database; actor: Actor; requestId: string } };
 
-export function createApiApp(getDb: () => Promise<Database>) {
-  const app = new Hono<Env>().basePath("/api/v1");
+export interface ApiOptions {
+  /** The person behind the console's session cookie, if any (better-auth's getSession). */
+  sessionActor?: (headers: Headers, db: Database) => Promise<Actor | null>;
+  /** Origins the console is served from: a cookie call must come from one of them (CSRF). */
+  trustedOrigins?: readonly string[];
+}
+
+const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
+
+export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions = {}) {
+  const app = new Hono<ApiEnv>().basePath("/api/v1");
 
   app.onError((error, c) => {
     const requestId = c.get("requestId") ?? "unknown";
@@ -57,21 +67,34 @@ export function createApiApp(getDb: () => Promise<Database>) {
     return c.json({ status: "ok" });
   });
 
-  // Everything below needs a machine token: `Authorization: Bearer ppt_…`.
+  // Everything below needs a machine token (`Authorization: Bearer ppt_…`) or the console's
+  // session cookie; a cookie call must come from the console's own origin (CSRF).
   app.use("*", async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new Unauthenticated("Send an API token as `Authorization: Bearer <token>`.");
     const db = await getDb();
     c.set("db", db);
-    c.set("actor", await authenticateApiToken({ ctx: { db, requestId: c.get("requestId") }, input: { token: match[1]! } }));
-    await next();
+    if (match) {
+      c.set("actor", await authenticateApiToken({ ctx: { db, requestId: c.get("requestId") }, input: { token: match[1]! } }));
+      return next();
+    }
+    const session = options.sessionActor && c.req.header("cookie") ? await options.sessionActor(c.req.raw.headers, db) : null;
+    if (!session) throw new Unauthenticated("Send an API token as `Authorization: Bearer <token>`, or sign in to the console.");
+    const origin = c.req.header("origin");
+    const allowed = new Set([new URL(c.req.url).origin, ...(options.trustedOrigins ?? [])]);
+    if (origin ? !allowed.has(origin) : !SAFE_METHODS.includes(c.req.method)) {
+      throw new Forbidden(origin ? `A call with the console's session cookie must come from the console's origin, not ${origin}.` : "A call with the console's session cookie must carry the console's Origin header.");
+    }
+    c.set("actor", session);
+    return next();
   });
 
   app.get("/whoami", (c) => {
     const actor = c.get("actor");
     return c.json({ type: actor.type, id: actor.id, label: actor.label, grants: actor.grants });
   });
+
+  changeRequestRoutes(app);
 
   return app;
 }

@@ -4,7 +4,7 @@ import "server-only";
 // content hash covers exactly those versions' content, so an approval can be
 // bound to it (DESIGN.md, lifecycle).
 import { and, eq, inArray } from "drizzle-orm";
-import { changeRequestItems, changeRequests, policies, policyVersions } from "@/db/schema";
+import { changeRequestItems, changeRequests, OPEN_CHANGE_REQUEST_STATES, policies, policyVersions } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { mayReadTenant } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
@@ -32,7 +32,7 @@ export async function proposeChange({ ctx, input }: { ctx: ServiceContext; input
       .select({ number: changeRequests.number, policyId: changeRequestItems.policyId, toVersion: changeRequestItems.toVersion })
       .from(changeRequestItems)
       .innerJoin(changeRequests, eq(changeRequests.id, changeRequestItems.changeRequestId))
-      .where(and(eq(changeRequests.state, "open"), inArray(changeRequestItems.policyId, rows.map((r) => r.id))));
+      .where(and(inArray(changeRequests.state, [...OPEN_CHANGE_REQUEST_STATES]), inArray(changeRequestItems.policyId, rows.map((r) => r.id))));
     for (const p of rows) {
       const dup = open.find((o) => o.policyId === p.id && o.toVersion === p.latestVersion);
       if (dup) throw new Conflict(`Version ${p.latestVersion} of ${p.name} is already proposed in change #${dup.number}.`);

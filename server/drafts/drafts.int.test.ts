@@ -349,7 +349,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
 
     const viewer = await callerFor(db(), VIEWER);
     const listed = (await viewer.changes.list()).find((c) => c.number === cr.number)!;
-    expect(listed).toMatchObject({ title: "Stripe and API cleanup", state: "open", authorLabel: AUTHOR, tenant: "payments" });
+    expect(listed).toMatchObject({ title: "Stripe and API cleanup", state: "in-review", authorLabel: AUTHOR, tenant: "payments" });
     const detail = await viewer.changes.get({ number: cr.number });
     const stripe = detail.items.find((i) => i.name === "payments-to-stripe")!;
     expect(stripe.fromYaml).toBe("");

@@ -18,6 +18,8 @@ export const DEMO_USERS: DemoUser[] = [
   { name: "Sam Okafor", email: "sam.security@acme.example", title: "Security committee", grants: [{ tenant: null, role: "approver", committeeFunction: "security" }] },
   { name: "Nina Berg", email: "nina.network@acme.example", title: "Networking committee", grants: [{ tenant: null, role: "approver", committeeFunction: "networking" }] },
   { name: "Pat Lee", email: "pat.platform@acme.example", title: "Platform committee", grants: [{ tenant: null, role: "approver", committeeFunction: "platform" }] },
+  // The payments tenant's own committee member: namespace-tier changes need one approver of the owning tenant (issue 13).
+  { name: "Dana Cho", email: "dana.payments-committee@acme.example", title: "Payments committee", grants: [{ tenant: "payments", role: "approver", committeeFunction: "application" }] },
   { name: "Priya Shah", email: "priya.payments@acme.example", title: "Payments team", grants: [{ tenant: "payments", role: "author" }, { tenant: null, role: "viewer" }] },
   { name: "Carlos Diaz", email: "carlos.checkout@acme.example", title: "Checkout team", grants: [{ tenant: "checkout", role: "author" }, { tenant: null, role: "viewer" }] },
   { name: "Avery Kim", email: "avery.audit@acme.example", title: "Internal audit", grants: [{ tenant: null, role: "viewer" }] },

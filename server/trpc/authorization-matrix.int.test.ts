@@ -117,6 +117,28 @@ const MATRIX: Record<string, Row> = {
   "policies.proposeChange": { rule: "author", mutation: true, call: (c, f) => c.policies.proposeChange({ title: "matrix", description: "", policies: [f.ownPolicy.name] }) },
   "changes.list": { rule: "role", call: (c) => c.changes.list() },
   "changes.get": { rule: "role", mutation: true, call: (c) => c.changes.get({ number: 1 }) },
+  // The workflow: reading is for every role holder; deciding needs a committee function the change asks for (a
+  // refusal past that gate is a domain FORBIDDEN, so these rows call a change that does not exist: NOT_FOUND for
+  // everyone signed in with a role). Who may approve what is in server/workflow/workflow.int.test.ts.
+  "workflow.review": { rule: "role", mutation: true, call: (c) => c.workflow.review({ number: 999_999 }) },
+  "workflow.approve": { rule: "role", mutation: true, call: (c) => c.workflow.approve({ number: 999_999, contentHash: "0".repeat(64), comment: "" }) },
+  "workflow.requestChanges": { rule: "role", mutation: true, call: (c) => c.workflow.requestChanges({ number: 999_999, reason: "matrix" }) },
+  "workflow.reject": { rule: "role", mutation: true, call: (c) => c.workflow.reject({ number: 999_999, reason: "matrix" }) },
+  "workflow.withdraw": { rule: "role", mutation: true, call: (c) => c.workflow.withdraw({ number: 999_999, reason: "" }) },
+  "workflow.submit": { rule: "role", mutation: true, call: (c) => c.workflow.submit({ number: 999_999, reason: "" }) },
+  "workflow.edit": { rule: "role", mutation: true, call: (c) => c.workflow.edit({ number: 999_999, contentHash: "0".repeat(64) }) },
+  // Releasing is for admins, refused before the change is even looked up.
+  "workflow.release": { rule: "admin", mutation: true, call: (c) => c.workflow.release({ number: 999_999 }) },
+  "releases.list": { rule: "role", call: (c) => c.releases.list() },
+  "releases.get": { rule: "role", mutation: true, call: (c) => c.releases.get({ number: 999_999 }) },
+  "releases.freezes": { rule: "role", call: (c) => c.releases.freezes() },
+  // A freeze in the past changes nothing; ending an unknown one is NOT_FOUND for the admin.
+  "releases.createFreeze": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.releases.createFreeze({ environment: "development", startsAt: new Date(Date.now() - 7_200_000), endsAt: new Date(Date.now() - 3_600_000), reason: "matrix test" }),
+  },
+  "releases.endFreeze": { rule: "admin", mutation: true, call: (c) => c.releases.endFreeze({ id: "00000000-0000-4000-8000-000000000000" }) },
 };
 
 let database: () => { db: Database };

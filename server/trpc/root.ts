@@ -7,7 +7,9 @@ import { changesRouter } from "./routers/changes";
 import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
+import { releasesRouter } from "./routers/releases";
 import { settingsRouter } from "./routers/settings";
+import { workflowRouter } from "./routers/workflow";
 
 export const appRouter = router({
   account: accountRouter,
@@ -18,6 +20,8 @@ export const appRouter = router({
   graph: graphRouter,
   policies: policiesRouter,
   changes: changesRouter,
+  workflow: workflowRouter,
+  releases: releasesRouter,
 });
 
 export type AppRouter = typeof appRouter;

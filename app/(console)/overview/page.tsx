@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Badge, Card, PageHeader, Table, Td } from "@/components/ui/primitives";
 import { serverCaller } from "@/server/trpc/server";
-import { TIERS, type Tier } from "@/lib/vocabulary";
+import { OPEN_CHANGE_REQUEST_STATES, TIERS, type Tier } from "@/lib/vocabulary";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -37,7 +37,7 @@ function Upcoming({ label, arrivesWith }: { label: string; arrivesWith: string }
 export default async function OverviewPage() {
   const api = await serverCaller();
   const [counts, changes] = await Promise.all([api.overview.counts(), api.changes.list()]);
-  const open = changes.filter((c) => c.state === "open");
+  const open = changes.filter((c) => (OPEN_CHANGE_REQUEST_STATES as readonly string[]).includes(c.state));
   const tierCount = new Map(counts.policiesByTier.map((r) => [r.tier, r.count]));
   return (
     <>

@@ -1,0 +1,133 @@
+// The approval workflow: approval rules (data admins edit), approvals bound to
+// a change request's content hash, and releases (immutable numbered snapshots
+// of the whole policy set). See server/workflow and server/releases.
+import { sql } from "drizzle-orm";
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { user } from "./auth";
+import { changeRequests, policies, POLICY_KINDS } from "./policy";
+import { ENVIRONMENTS, type CommitteeFunction, type Tier } from "../../lib/vocabulary";
+
+/** Which policy edits a rule covers. An edit matches when every given field matches. */
+export interface ApprovalRuleMatch {
+  tiers?: Tier[];
+  kinds?: (typeof POLICY_KINDS)[number][];
+  /** Only edits that loosen an existing compliance constraint. */
+  loosensConstraint?: boolean;
+  /** The emergency rule: matches no edit; it is the quorum an emergency release needs instead of the others. */
+  emergency?: boolean;
+}
+
+/**
+ * `count` distinct people of `function`. "owning-tenant": an approver of that function in the
+ * edited policy's tenant (or organisation-wide); "organisation": only organisation-wide approvers.
+ */
+export interface ApprovalRequirement {
+  function: CommitteeFunction;
+  count: number;
+  scope: "owning-tenant" | "organisation";
+}
+
+export const approvalRules = pgTable(
+  "approval_rules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Stable name the API and the checklist show ("namespace-tier"). */
+    key: text("key").notNull(),
+    description: text("description").notNull().default(""),
+    match: jsonb("match").$type<ApprovalRuleMatch>().notNull(),
+    requirements: jsonb("requirements").$type<ApprovalRequirement[]>().notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    updatedBy: text("updated_by").notNull().default("system"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("approval_rules_key").on(t.key)],
+);
+
+/** One person's approval of exactly one content hash of a change request. Voided (never deleted) when the content changes. */
+export const changeRequestApprovals = pgTable(
+  "change_request_approvals",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    changeRequestId: uuid("change_request_id")
+      .notNull()
+      .references(() => changeRequests.id, { onDelete: "cascade" }),
+    /** Null once the person's account is deleted; approverLabel keeps who it was. */
+    approverId: text("approver_id").references(() => user.id, { onDelete: "set null" }),
+    approverLabel: text("approver_label").notNull(),
+    /** The approver's committee functions when they approved (what they could count for). */
+    functions: jsonb("functions").$type<CommitteeFunction[]>().notNull(),
+    contentHash: text("content_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    voidedAt: timestamp("voided_at", { withTimezone: true }),
+    voidedReason: text("voided_reason"),
+  },
+  (t) => [
+    index("change_request_approvals_cr").on(t.changeRequestId),
+    // One standing approval per person and change request, even when two approvals race.
+    uniqueIndex("change_request_approvals_one_per_person").on(t.changeRequestId, t.approverId).where(sql`voided_at IS NULL`),
+  ],
+);
+
+/** Immutable (a trigger refuses UPDATE and DELETE): release N is the policy set as it was released. */
+export const releases = pgTable(
+  "releases",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    number: integer("number").notNull(),
+    /** The change request released; null for a release not made from one (a rollback). */
+    changeRequestId: uuid("change_request_id").references(() => changeRequests.id, { onDelete: "restrict" }),
+    changeRequestNumber: integer("change_request_number"),
+    title: text("title").notNull(),
+    /** Hash over every entry: two releases with the same policy set have the same hash. */
+    policySetHash: text("policy_set_hash").notNull(),
+    /** Active exceptions at release time (exceptions are their own issue: empty until they exist). */
+    exceptionIds: jsonb("exception_ids").$type<string[]>().notNull().default([]),
+    createdById: text("created_by_id").references(() => user.id, { onDelete: "set null" }),
+    createdByLabel: text("created_by_label").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Released through the emergency rule (fewer approvals, through a freeze): flagged, and reviewed afterwards. */
+    emergencyReason: text("emergency_reason"),
+  },
+  (t) => [uniqueIndex("releases_number").on(t.number), uniqueIndex("releases_change_request").on(t.changeRequestId)],
+);
+
+/** One policy (or constraint) version in a release. Immutable like its release. */
+export const releaseEntries = pgTable(
+  "release_entries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    releaseId: uuid("release_id")
+      .notNull()
+      .references(() => releases.id, { onDelete: "restrict" }),
+    policyId: uuid("policy_id")
+      .notNull()
+      .references(() => policies.id, { onDelete: "restrict" }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: POLICY_KINDS }).notNull(),
+    tier: text("tier").notNull(),
+    tenantId: uuid("tenant_id"),
+    version: integer("version").notNull(),
+    /** The version released before this release (null: the policy was not released before). */
+    previousVersion: integer("previous_version"),
+    contentHash: text("content_hash").notNull(),
+    /** Whether this release moved the policy to this version (false: carried over unchanged). */
+    changed: boolean("changed").notNull(),
+  },
+  (t) => [uniqueIndex("release_entries_release_policy").on(t.releaseId, t.policyId), index("release_entries_policy").on(t.policyId)],
+);
+
+/** A change window closed: no release reaches clusters of `environment` while startsAt ≤ now < endsAt. */
+export const changeFreezes = pgTable(
+  "change_freezes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    environment: text("environment", { enum: ENVIRONMENTS }).notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
+    reason: text("reason").notNull(),
+    createdById: text("created_by_id").references(() => user.id, { onDelete: "set null" }),
+    createdByLabel: text("created_by_label").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("change_freezes_window").on(t.environment, t.endsAt), check("change_freezes_ordered", sql`${t.startsAt} < ${t.endsAt}`)],
+);

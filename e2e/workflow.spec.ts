@@ -1,0 +1,83 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+
+const COMMITTEE = "dana.payments-committee@acme.example";
+const POLICY = "payments-backends";
+
+async function personIn(browser: Browser, email: string): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await signIn(page, email);
+  return { page, problems };
+}
+
+test("an author proposes, is refused approval of their own change, the committee approves and the admin releases it", async ({ browser }) => {
+  // Four people sign in and work in turn on a production build shared by two cores.
+  test.setTimeout(180_000);
+  const author = await personIn(browser, PEOPLE.author.email);
+  const security = await personIn(browser, PEOPLE.security.email);
+
+  // The author drafts a new version (as the editor saves it) and proposes it from the policy page.
+  await author.page.goto(`/policies/${POLICY}`);
+  const yaml = await author.page.getByTestId("yaml-editor").evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
+  const post = (page: Page, procedure: string, json: unknown) => page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
+  expect((await post(author.page, "policies.saveDraft", { policyName: POLICY, baseVersion: 1, yaml: yaml.replace("description: ", "description: Reviewed by the committee. "), message: "" })).status()).toBe(200);
+  await author.page.reload();
+  await author.page.getByRole("button", { name: "Propose change" }).click();
+  const dialog = author.page.getByRole("dialog", { name: "Propose change" });
+  await dialog.getByLabel("Title").fill("Payments backends wording");
+  await dialog.getByRole("button", { name: "Propose change" }).click();
+  await expect(author.page).toHaveURL(/\/changes\/\d+$/, { timeout: 30_000 });
+  const number = Number(/\/changes\/(\d+)$/.exec(author.page.url())![1]);
+
+  // The checklist says which rule asks for which approval; the author is offered no Approve button.
+  const checklist = author.page.getByTestId("approval-checklist");
+  await expect(checklist).toContainText("namespace-tier");
+  await expect(checklist.getByTestId("approval-requirement")).toHaveText([/1 × application of tenant payments\s*not given yet/, /1 × security \(organisation-wide\)\s*not given yet/]);
+  await expect(author.page.getByRole("button", { name: "Approve" })).toHaveCount(0);
+  await expect(author.page.getByRole("button", { name: "Withdraw" })).toBeVisible();
+  await author.page.screenshot({ path: screenshotPath("workflow-change-in-review"), fullPage: true });
+  // Approving anyway (a crafted request) is refused by the server.
+  const hash = await author.page.getByText(/^content [0-9a-f]{12}$/).textContent();
+  const review = await (await post(author.page, "workflow.review", { number })).json();
+  const contentHash = review.result.data.json.contentHash as string;
+  expect(hash).toContain(contentHash.slice(0, 12));
+  const own = await post(author.page, "workflow.approve", { number, contentHash, comment: "" });
+  expect(own.status()).toBe(403);
+  expect(JSON.stringify(await own.json())).toContain("authors never review their own change");
+
+  // Security approves from its own session while the author's page stays open.
+  await security.page.goto(`/changes/${number}`);
+  await security.page.getByRole("button", { name: "Approve" }).click();
+  await expect(security.page.getByText("Approved: the change is now in-review.")).toBeVisible();
+  await expect(security.page.getByTestId("approval-requirement").nth(1)).toContainText(`given by ${PEOPLE.security.email}`);
+  await expect(security.page.getByRole("button", { name: "Approve" })).toHaveCount(0);
+
+  // The payments committee member completes the quorum.
+  const committee = await personIn(browser, COMMITTEE);
+  await committee.page.goto(`/changes/${number}`);
+  await committee.page.getByRole("button", { name: "Approve" }).click();
+  await expect(committee.page.getByText("Approved: the change is now approved.")).toBeVisible();
+
+  // The admin releases it; the release and the policy's released version show.
+  const admin = await personIn(browser, PEOPLE.admin.email);
+  await admin.page.goto(`/changes/${number}`);
+  await expect(admin.page.getByTestId("review-panel").getByText("met").first()).toBeVisible();
+  await admin.page.getByRole("button", { name: "Release" }).click();
+  await expect(admin.page.getByText(/^Released as release \d+\.$/)).toBeVisible();
+  const release = Number(/release (\d+)/.exec((await admin.page.getByText(/^Released as release \d+\.$/).textContent())!)![1]);
+  await admin.page.screenshot({ path: screenshotPath("workflow-change-released"), fullPage: true });
+  await admin.page.goto("/releases");
+  await expect(admin.page.getByTestId("release-row").first()).toContainText(`release ${release}`);
+  await admin.page.getByRole("link", { name: `release ${release}`, exact: true }).click();
+  await expect(admin.page.getByTestId("release-changes")).toContainText(`${POLICY} v1 → v2`);
+  await admin.page.screenshot({ path: screenshotPath("workflow-release-detail"), fullPage: true });
+
+  await author.page.goto("/policies");
+  await expect(author.page.getByTestId("policy-row").filter({ hasText: POLICY }).first()).toContainText("v2 released");
+  await author.page.goto(`/changes/${number}`);
+  await expect(author.page.getByText("released", { exact: true }).first()).toBeVisible();
+
+  for (const person of [author, security, committee, admin]) expect(person.problems).toEqual([]);
+});

@@ -1,0 +1,71 @@
+import "server-only";
+// REST for change requests (issue 13, a fixed contract used by CI pipelines
+// and scripts): propose, read with its required and given approvals, approve
+// bound to a content hash, release. Thin: parse, call the service, shape.
+import type { Context, Hono } from "hono";
+import type { z } from "zod";
+import type { ServiceContext } from "@/server/context";
+import { InvalidInput, NotFound } from "@/server/errors";
+import { releaseChange } from "@/server/releases/release";
+import { approveChange } from "@/server/workflow/approve";
+import { createChangeRequest } from "@/server/workflow/create";
+import { getChangeReview } from "@/server/workflow/get-review";
+import { approveChangeInput, createChangeRequestInput, releaseChangeInput } from "@/server/workflow/schemas";
+import type { ApiEnv } from "./app";
+
+const service = (c: Context<ApiEnv>): ServiceContext => ({ db: c.get("db"), actor: c.get("actor"), requestId: c.get("requestId") });
+
+function changeNumber(c: Context<ApiEnv>): number {
+  const raw = c.req.param("number") ?? "";
+  if (!/^[1-9]\d{0,8}$/.test(raw)) throw new NotFound(`No change request #${raw}.`);
+  return Number(raw);
+}
+
+async function body<S extends z.ZodType>(c: Context<ApiEnv>, schema: S): Promise<z.infer<S>> {
+  const json: unknown = await c.req.json().catch(() => {
+    throw new InvalidInput("The body must be JSON (Content-Type: application/json).", "body");
+  });
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join(".");
+    throw new InvalidInput(`${field ? `${field}: ` : ""}${issue.message}`, field || "body");
+  }
+  return parsed.data;
+}
+
+export function changeRequestRoutes(app: Hono<ApiEnv>) {
+  app.post("/change-requests", async (c) => {
+    const input = await body(c, createChangeRequestInput);
+    const created = await createChangeRequest({ ctx: service(c), input });
+    return c.json({ number: created.number, state: created.state, contentHash: created.contentHash }, 201);
+  });
+
+  app.get("/change-requests/:number", async (c) => {
+    const review = await getChangeReview({ ctx: service(c), input: { number: changeNumber(c) } });
+    return c.json({
+      number: review.number,
+      state: review.state,
+      contentHash: review.contentHash,
+      author: review.author,
+      required: review.rules.flatMap((r) => r.required.map((q) => ({ rule: r.rule, function: q.function, count: q.count, ...(q.tenant ? { tenant: q.tenant } : {}), givenBy: q.givenBy }))),
+      approvals: review.approvals.map((a) => ({ by: a.by, function: a.function, contentHash: a.contentHash, voided: a.voided })),
+      satisfied: review.satisfied,
+    });
+  });
+
+  app.post("/change-requests/:number/approvals", async (c) => {
+    const number = changeNumber(c);
+    const input = await body(c, approveChangeInput.omit({ number: true }));
+    const approved = await approveChange({ ctx: service(c), input: { ...input, number } });
+    return c.json({ number, state: approved.state, contentHash: approved.contentHash, approval: approved.approval }, 201);
+  });
+
+  app.post("/change-requests/:number/release", async (c) => {
+    const number = changeNumber(c);
+    // The body is optional: `{"emergency": {"reason"}}` releases through the emergency rule.
+    const input = c.req.header("content-type")?.includes("json") && (c.req.header("content-length") ?? "1") !== "0" ? await body(c, releaseChangeInput.omit({ number: true })) : {};
+    const released = await releaseChange({ ctx: service(c), input: { ...input, number } });
+    return c.json({ release: released.release }, 201);
+  });
+}

@@ -1,0 +1,31 @@
+import "server-only";
+// The policy set as released right now: every policy and constraint at its
+// released version, with that version's content hash.
+import { and, eq, isNotNull } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { policies, policyVersions } from "@/db/schema";
+import { contentHash } from "@/server/lib/canonical";
+
+export interface SnapshotEntry {
+  policyId: string;
+  name: string;
+  kind: "Policy" | "ComplianceConstraint";
+  tier: string;
+  tenantId: string | null;
+  version: number;
+  contentHash: string;
+}
+
+export async function releasedPolicySet(db: Queryable): Promise<SnapshotEntry[]> {
+  const rows = await db
+    .select({ policyId: policies.id, name: policies.name, kind: policies.kind, tier: policies.tier, tenantId: policies.tenantId, version: policyVersions.version, contentHash: policyVersions.contentHash })
+    .from(policies)
+    .innerJoin(policyVersions, and(eq(policyVersions.policyId, policies.id), eq(policyVersions.version, policies.releasedVersion)))
+    .where(isNotNull(policies.releasedVersion));
+  return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Equal policy sets hash equal (a rollback to release N has N's hash). */
+export function policySetHash(entries: readonly SnapshotEntry[]): string {
+  return contentHash(entries.map((e) => ({ name: e.name, kind: e.kind, version: e.version, contentHash: e.contentHash })));
+}

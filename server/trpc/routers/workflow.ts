@@ -1,0 +1,23 @@
+import "server-only";
+// The review workflow of change requests (issue 13). Rights are checked in the
+// services, which know the change's rules, authors and tenant.
+import { approveChange } from "@/server/workflow/approve";
+import { rejectChange, requestChanges } from "@/server/workflow/decide";
+import { editChange } from "@/server/workflow/edit";
+import { getChangeReview } from "@/server/workflow/get-review";
+import { approveChangeInput, changeNumberInput, decideChangeInput, editChangeInput, releaseChangeInput } from "@/server/workflow/schemas";
+import { submitChange } from "@/server/workflow/submit";
+import { withdrawChange } from "@/server/workflow/withdraw";
+import { releaseChange } from "@/server/releases/release";
+import { protectedProcedure, router } from "../init";
+
+export const workflowRouter = router({
+  review: protectedProcedure.input(changeNumberInput).query(({ ctx, input }) => getChangeReview({ ctx: ctx.service, input })),
+  approve: protectedProcedure.input(approveChangeInput).mutation(({ ctx, input }) => approveChange({ ctx: ctx.service, input })),
+  requestChanges: protectedProcedure.input(decideChangeInput).mutation(({ ctx, input }) => requestChanges({ ctx: ctx.service, input })),
+  reject: protectedProcedure.input(decideChangeInput).mutation(({ ctx, input }) => rejectChange({ ctx: ctx.service, input })),
+  withdraw: protectedProcedure.input(decideChangeInput).mutation(({ ctx, input }) => withdrawChange({ ctx: ctx.service, input })),
+  submit: protectedProcedure.input(decideChangeInput).mutation(({ ctx, input }) => submitChange({ ctx: ctx.service, input })),
+  edit: protectedProcedure.input(editChangeInput).mutation(({ ctx, input }) => editChange({ ctx: ctx.service, input })),
+  release: protectedProcedure.input(releaseChangeInput).mutation(({ ctx, input }) => releaseChange({ ctx: ctx.service, input })),
+});

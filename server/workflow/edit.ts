@@ -1,0 +1,78 @@
+import "server-only";
+// Edit a change request: its title and description, and which policies it
+// carries, each at its latest draft (after the author saved new drafts, or to
+// rebase onto a release made meanwhile). When the content hash changes, every
+// standing approval is voided, visibly, and an approved request goes back to review.
+import { and, eq, inArray, isNull, ne } from "drizzle-orm";
+import { changeRequestApprovals, changeRequestItems, changeRequests, OPEN_CHANGE_REQUEST_STATES, policies } from "@/db/schema";
+import { mayReadTenant } from "@/server/auth/authorize";
+import { withTransaction, type ServiceContext } from "@/server/context";
+import { Conflict, InvalidInput, NotFound, violatedUniqueConstraint } from "@/server/errors";
+import { requireDraftRight } from "@/server/drafts/access";
+import { requireAuthorOrAdmin } from "./access";
+import { changeContentHash } from "./content-hash";
+import { findChange } from "./review";
+import type { EditChangeInput } from "./schemas";
+import { requireTransition } from "./states";
+import { moveChange } from "./transition";
+
+export async function editChange({ ctx, input }: { ctx: ServiceContext; input: EditChangeInput }) {
+  return withTransaction(ctx, async (tx) => {
+    const { cr, items } = await findChange(tx.db, ctx.actor, input.number, true);
+    requireAuthorOrAdmin(ctx.actor, { cr }, "edit");
+    const next = requireTransition(cr.number, cr.state, "edit");
+    if (input.contentHash !== cr.contentHash) {
+      throw new Conflict(`Change request #${cr.number} was changed by someone else since you opened it (now ${cr.contentHash.slice(0, 12)}). Reload it, then edit again.`);
+    }
+    const names = [...new Set(input.policies ?? items.map((i) => i.name))];
+    // Another tenant's policy is as missing as one that does not exist; locked so a concurrent draft save waits.
+    const rows = (await tx.db.select().from(policies).where(inArray(policies.name, names)).for("update")).filter((r) => mayReadTenant(ctx.actor, r.tenantId));
+    const missing = names.filter((n) => !rows.some((r) => r.name === n));
+    if (missing.length > 0) throw new NotFound(`No policy named ${missing.join(", ")}.`);
+    for (const p of rows) {
+      requireDraftRight(ctx.actor, { kind: p.kind, tier: p.tier, tenantId: p.tenantId }, `${p.kind === "Policy" ? "policy" : "constraint"} ${p.name}`);
+      if (p.releasedVersion !== null && p.latestVersion <= p.releasedVersion) throw new InvalidInput(`${p.name} has no draft: its latest version is the released one.`, "policies");
+    }
+    const newItems = rows.map((p) => ({ policyId: p.id, name: p.name, kind: p.kind, fromVersion: p.releasedVersion, toVersion: p.latestVersion })).sort((a, b) => a.name.localeCompare(b.name));
+    const taken = await tx.db
+      .select({ number: changeRequests.number, policyId: changeRequestItems.policyId, toVersion: changeRequestItems.toVersion })
+      .from(changeRequestItems)
+      .innerJoin(changeRequests, eq(changeRequests.id, changeRequestItems.changeRequestId))
+      .where(and(inArray(changeRequests.state, [...OPEN_CHANGE_REQUEST_STATES]), ne(changeRequests.id, cr.id), inArray(changeRequestItems.policyId, rows.map((r) => r.id))));
+    for (const i of newItems) {
+      const dup = taken.find((o) => o.policyId === i.policyId && o.toVersion === i.toVersion);
+      if (dup) throw new Conflict(`Version ${i.toVersion} of ${i.name} is already proposed in change #${dup.number}.`);
+    }
+    const hash = await changeContentHash(tx.db, newItems);
+    const title = input.title?.trim() ?? cr.title;
+    const description = input.description?.trim() ?? cr.description;
+    const changed = hash !== cr.contentHash;
+    if (!changed && title === cr.title && description === cr.description) return { number: cr.number, state: cr.state, contentHash: cr.contentHash, voided: 0 };
+
+    let voided: { id: string; approverLabel: string }[] = [];
+    if (changed) {
+      await tx.db.delete(changeRequestItems).where(eq(changeRequestItems.changeRequestId, cr.id));
+      await tx.db
+        .insert(changeRequestItems)
+        .values(newItems.map((i) => ({ changeRequestId: cr.id, policyId: i.policyId, fromVersion: i.fromVersion, toVersion: i.toVersion, state: cr.state })))
+        .catch((error: unknown) => {
+          if (violatedUniqueConstraint(error) !== "change_request_items_open_version") throw error;
+          throw new Conflict(`A drafted version of ${newItems.map((i) => i.name).join(", ")} was proposed in another change request at the same moment. Reload to see it.`);
+        });
+      voided = await tx.db
+        .update(changeRequestApprovals)
+        .set({ voidedAt: new Date(), voidedReason: `the change was edited (content ${cr.contentHash.slice(0, 12)} → ${hash.slice(0, 12)})` })
+        .where(and(eq(changeRequestApprovals.changeRequestId, cr.id), isNull(changeRequestApprovals.voidedAt)))
+        .returning({ id: changeRequestApprovals.id, approverLabel: changeRequestApprovals.approverLabel });
+    }
+    const state = changed ? next : cr.state;
+    await tx.db.update(changeRequests).set({ title, description, contentHash: hash, updatedAt: new Date() }).where(eq(changeRequests.id, cr.id));
+    await moveChange(tx, cr, "edit", state, {
+      contentHash: hash,
+      title,
+      items: newItems.map(({ name, fromVersion, toVersion }) => ({ policy: name, fromVersion, toVersion })),
+      voidedApprovals: voided.map((v) => v.approverLabel),
+    });
+    return { number: cr.number, state, contentHash: hash, voided: voided.length };
+  });
+}
