@@ -14,7 +14,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_|PGLITE_DIR|POLICYPLANE_|AUDIT_|HOST$)/.test(k)));
 
 function script(name: string, env: Record<string, string>) {
-  return spawnSync(process.execPath, ["--conditions=react-server", path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), `scripts/${name}.ts`], { cwd: root, encoding: "utf8", timeout: 120_000, env: { ...CLEAN_ENV, ...env } as NodeJS.ProcessEnv });
+  return spawnSync(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", `scripts/${name}.ts`], { cwd: root, encoding: "utf8", timeout: 120_000, env: { ...CLEAN_ENV, ...env } as NodeJS.ProcessEnv });
 }
 
 describe(`audit scripts on ${testDatabaseKind()}`, () => {

@@ -1,3 +1,4 @@
+import { DEMO_USERS } from "@/server/seed/demo-data";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|PGLITE_DIR|POLICYPLANE_|HOST$)/.test(k)));
 
 function seed(env: Record<string, string>) {
-  return spawnSync(process.execPath, ["--conditions=react-server", path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/seed.ts"], { cwd: root, encoding: "utf8", timeout: 120_000, env: { ...CLEAN_ENV, ...env } as NodeJS.ProcessEnv });
+  return spawnSync(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", "scripts/seed.ts"], { cwd: root, encoding: "utf8", timeout: 120_000, env: { ...CLEAN_ENV, ...env } as NodeJS.ProcessEnv });
 }
 
 async function usersIn(database: EmptyDatabase): Promise<number | "no tables"> {
@@ -44,7 +45,7 @@ describe(`npm run seed respects POLICYPLANE_DEMO on ${testDatabaseKind()}`, () =
     expect(await usersIn(database)).toBe(0);
     const asked = seed({ ...database.env, POLICYPLANE_DEMO: "on", HOST: "0.0.0.0", POLICYPLANE_EXPOSE_DEMO: "yes" });
     expect(asked.status, asked.stderr).toBe(0);
-    expect(await usersIn(database)).toBe(7);
+    expect(await usersIn(database)).toBe(DEMO_USERS.length);
   });
 
   it(testDatabaseKind() === "postgres" ? "does not seed a PostgreSQL by default" : "seeds the embedded database by default", async () => {
@@ -56,7 +57,7 @@ describe(`npm run seed respects POLICYPLANE_DEMO on ${testDatabaseKind()}`, () =
     } else {
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/Seeded the Acme Retail demo organisation/);
-      expect(await usersIn(database)).toBe(7);
+      expect(await usersIn(database)).toBe(DEMO_USERS.length);
     }
   });
 });

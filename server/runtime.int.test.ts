@@ -1,3 +1,4 @@
+import { DEMO_USERS } from "@/server/seed/demo-data";
 import { afterEach, describe, expect, it } from "vitest";
 import { user } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
@@ -21,7 +22,7 @@ describe(`start-up with the demo's accounts on ${testDatabaseKind()}`, () => {
     const exposed = parseEnv({ ...database.env, POLICYPLANE_DEMO: "off", HOST: "0.0.0.0" });
     await expect(createRuntime(exposed)).rejects.toThrow(/Refusing to start: the database holds the demo organisation's accounts: .*POLICYPLANE_EXPOSE_DEMO=yes/);
     const asked = await createRuntime(parseEnv({ ...database.env, POLICYPLANE_DEMO: "off", HOST: "0.0.0.0", POLICYPLANE_EXPOSE_DEMO: "yes" }));
-    expect((await asked.database.db.select({ id: user.id }).from(user)).length).toBe(7);
+    expect((await asked.database.db.select({ id: user.id }).from(user)).length).toBe(DEMO_USERS.length);
     await asked.database.close();
   });
 

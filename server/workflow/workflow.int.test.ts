@@ -9,6 +9,7 @@ import { auditEvents, changeRequestApprovals, changeRequests, memberships, polic
 import { testDatabaseKind } from "@/db/testing";
 import { verifyAuditTrail } from "@/server/audit/query";
 import { documentToYaml } from "@/lib/policy-yaml";
+import { auditEventsAfter, auditHead } from "@/server/testing/audit-events";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { insertPasswordUser } from "@/server/users/credentials";
@@ -121,10 +122,11 @@ spec:
     await expect((await as(AUTHOR)).workflow.review({ number: review.number })).resolves.toMatchObject({ actions: expect.arrayContaining(["withdraw", "edit"]) });
   });
 
-  it("refuses approval to the author, a viewer, an unneeded function and a stale hash, writing nothing; then reaches approved with the quorum", async () => {
+  it("refuses approval to the author, a viewer, an unneeded function and a stale hash, writing nothing but the refusals; then reaches approved with the quorum", async () => {
     const name = await paymentsPolicy();
     const { number, contentHash } = await propose(AUTHOR, [name]);
     const before = await counts();
+    const head = await auditHead(db());
     expect((await failure((await as(AUTHOR)).workflow.approve({ number, contentHash }))).code).toBe("FORBIDDEN");
     expect((await failure((await as(AUTHOR)).workflow.approve({ number, contentHash }))).message).toMatch(/authors never review their own change/);
     expect((await failure((await as(VIEWER)).workflow.approve({ number, contentHash }))).code).toBe("FORBIDDEN");
@@ -134,7 +136,9 @@ spec:
     expect((await failure((await as(SECURITY)).workflow.approve({ number, contentHash: "0".repeat(64) }))).code).toBe("CONFLICT");
     expect((await failure((await as(ADMIN)).workflow.release({ number }))).message).toMatch(/approvals missing: 1 × application \(namespace-tier\), 1 × security \(namespace-tier\)/);
     expect((await failure((await as(SECURITY)).workflow.release({ number }))).code).toBe("FORBIDDEN");
-    expect(await counts()).toEqual(before);
+    // Each of the seven refused calls leaves its refusal in the trail, and nothing else.
+    expect((await auditEventsAfter(db(), head)).map((e) => e.action)).toEqual(Array(7).fill("mutation.refused"));
+    expect(await counts()).toEqual({ ...before, audit: before.audit + 7 });
 
     expect(await (await as(SECURITY)).workflow.approve({ number, contentHash })).toMatchObject({ state: "in-review", approval: { by: SECURITY, function: "security", contentHash } });
     const twice = await failure((await as(SECURITY)).workflow.approve({ number, contentHash }));
