@@ -70,20 +70,37 @@ function treeState() {
 
 const treeBefore = treeState();
 
-const vitest = (project, reportName) => [bin("vitest"), ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, reportName)}`]];
+const vitest = (project, reportName) => [
+  bin("vitest"),
+  ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, reportName)}`],
+];
 
 run("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
 run("lint", bin("eslint"), ["--max-warnings", "0", "."]);
+run("format (prettier --check; npm run format fixes it)", bin("prettier"), ["--check", "--log-level", "warn", "."]);
 run("unit tests", ...vitest("unit", "unit.json"), {}, path.join(reports, "unit.json"));
 run("integration tests on PGlite", ...vitest("integration", "pglite.json"), { TEST_DB: "pglite" }, path.join(reports, "pglite.json"));
 const reachable = await postgresReachable();
 if (reachable === true) {
-  run("integration tests on PostgreSQL", ...vitest("integration", "postgres.json"), { TEST_DB: "postgres", TEST_POSTGRES_URL: POSTGRES_URL }, path.join(reports, "postgres.json"));
+  run(
+    "integration tests on PostgreSQL",
+    ...vitest("integration", "postgres.json"),
+    { TEST_DB: "postgres", TEST_POSTGRES_URL: POSTGRES_URL },
+    path.join(reports, "postgres.json"),
+  );
 } else {
-  console.log(`\n━━ integration tests on PostgreSQL ━━\nSKIPPED: no PostgreSQL server reachable at ${POSTGRES_URL} (${reachable}). Set TEST_POSTGRES_URL to run them.`);
+  console.log(
+    `\n━━ integration tests on PostgreSQL ━━\nSKIPPED: no PostgreSQL server reachable at ${POSTGRES_URL} (${reachable}). Set TEST_POSTGRES_URL to run them.`,
+  );
   steps.push({ name: "integration tests on PostgreSQL", ok: true, seconds: "0.0", skipped: true });
 }
-run("e2e in Chromium", bin("playwright"), ["test"], { PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") }, path.join(reports, "e2e.json"));
+run(
+  "e2e in Chromium",
+  bin("playwright"),
+  ["test"],
+  { PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") },
+  path.join(reports, "e2e.json"),
+);
 
 if (treeBefore) {
   console.log("\n━━ the tree stays clean ━━");
@@ -92,8 +109,11 @@ if (treeBefore) {
   const changed = after.entries.filter((entry) => !before.has(entry));
   const ok = changed.length === 0 && after.diff === treeBefore.diff;
   if (!ok) {
-    console.log("The test run changed tracked files or left untracked ones (add generated folders to .gitignore, commit generated files in the form their tool writes):");
-    for (const entry of changed.length > 0 ? changed : ["(the content of a file that was already modified before the run)"]) console.log(`  ${entry}`);
+    console.log(
+      "The test run changed tracked files or left untracked ones (add generated folders to .gitignore, commit generated files in the form their tool writes):",
+    );
+    for (const entry of changed.length > 0 ? changed : ["(the content of a file that was already modified before the run)"])
+      console.log(`  ${entry}`);
   }
   steps.push({ name: "the tree stays clean", ok, seconds: "0.0" });
 }

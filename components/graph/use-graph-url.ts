@@ -5,7 +5,7 @@
 // written to the address bar as a history entry (or in place of the current
 // one) without a server round trip; back, forward and links read it back.
 import { useSearchParams } from "next/navigation";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { graphUrl, readGraphUrl, type GraphUrlState } from "./url-state";
 
 export type UpdateGraphUrl = (change: (current: GraphUrlState) => Partial<GraphUrlState>, history?: "push" | "replace") => void;
@@ -22,6 +22,13 @@ export function useGraphUrl(): [GraphUrlState, UpdateGraphUrl] {
     const current = typeof window === "undefined" || new URLSearchParams(window.location.search).toString() === query;
     if (current && graphUrl(read) !== graphUrl(state)) setState(read);
   }
+  // Back and forward also answer from the address bar itself: after a reload, Chromium can step
+  // through entries the previous document pushed without the router reporting the new query.
+  useEffect(() => {
+    const follow = () => setState(readGraphUrl(new URLSearchParams(window.location.search)));
+    window.addEventListener("popstate", follow);
+    return () => window.removeEventListener("popstate", follow);
+  }, []);
   const update = useCallback<UpdateGraphUrl>((change, history = "push") => {
     // From the address bar, not the last render, so two changes in one event both count.
     const current = readGraphUrl(new URLSearchParams(window.location.search));
