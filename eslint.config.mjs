@@ -1,7 +1,19 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".next/", ".next-*/", ".data/", ".data-*/", "db/migrations/", "next-env.d.ts", "test-results/", "playwright-report/"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".next/",
+      ".next-*/",
+      ".data/",
+      ".data-*/",
+      "db/migrations/",
+      "next-env.d.ts",
+      "test-results/",
+      "playwright-report/",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -13,7 +25,10 @@ export default tseslint.config(
     // The engine is a pure library: no database, React, Next.js or network.
     files: ["server/policy/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: ["@/db/*", "react", "next/*", "node:http", "node:net", "@/server/trpc/*", "drizzle-orm*"] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["@/db/*", "react", "next/*", "node:http", "node:net", "@/server/trpc/*", "drizzle-orm*"] },
+      ],
     },
   },
   {
@@ -29,7 +44,8 @@ export default tseslint.config(
             {
               regex: "^(@/|(\\.\\./)+)(db|server)(/|$)",
               allowTypeImports: true,
-              message: "Components must not import database or server modules at run time: move shared pure code to lib/, or call the server through tRPC (`import type` is fine).",
+              message:
+                "Components must not import database or server modules at run time: move shared pure code to lib/, or call the server through tRPC (`import type` is fine).",
             },
           ],
         },
@@ -49,7 +65,8 @@ export default tseslint.config(
             {
               regex: "^(@/|(\\.\\./)+)(db(/|$)|server/(?!policy/))",
               allowTypeImports: true,
-              message: "lib/ is shared with the browser: it may import the engine (server/policy) but no database, service or other server module (`import type` is fine).",
+              message:
+                "lib/ is shared with the browser: it may import the engine (server/policy) but no database, service or other server module (`import type` is fine).",
             },
           ],
         },

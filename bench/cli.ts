@@ -37,14 +37,23 @@ interface Run {
 
 function timed(args: string[]): Run {
   const t = performance.now();
-  const res = spawnSync(process.execPath, ["--import", rssReporter, ...args], { cwd: tmpdir(), stdio: ["ignore", devNull(), "pipe"], encoding: "utf8", maxBuffer: 1 << 26 });
+  const res = spawnSync(process.execPath, ["--import", rssReporter, ...args], {
+    cwd: tmpdir(),
+    stdio: ["ignore", devNull(), "pipe"],
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   const seconds = (performance.now() - t) / 1000;
   const rss = /pp-maxrss (\d+)/.exec(res.stderr ?? "");
   return { seconds, maxRssMb: rss ? Number(rss[1]) / 1024 : NaN, status: res.status };
 }
 
 /** Runs a streaming command for `seconds`, counting output lines per window; peak RSS from /proc. */
-async function streamed(args: string[], seconds: number, windows: number): Promise<{ perWindow: number[]; total: number; maxRssMb: number; finished: boolean }> {
+async function streamed(
+  args: string[],
+  seconds: number,
+  windows: number,
+): Promise<{ perWindow: number[]; total: number; maxRssMb: number; finished: boolean }> {
   const child = spawn(process.execPath, args, { cwd: tmpdir(), stdio: ["ignore", "pipe", "ignore"] });
   let lines = 0;
   child.stdout.on("data", (b: Buffer) => {
@@ -92,7 +101,12 @@ async function main(): Promise<void> {
     ].join("\n"),
   );
   const mib = cluster.yaml.length / (1024 * 1024);
-  const connections = new Set(readFileSync(flowsFile, "utf8").trim().split("\n").map((l) => l.slice(l.indexOf(",")))).size;
+  const connections = new Set(
+    readFileSync(flowsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.slice(l.indexOf(","))),
+  ).size;
 
   // The bundle is built once (as `npm install` does); every timed run then starts from it.
   spawnSync(process.execPath, [bin, "--help"], { stdio: "ignore" });
@@ -124,14 +138,31 @@ async function main(): Promise<void> {
   const ns = timed([bin, "reachability", "--manifests", clusterFile, "--group-by", "namespace"]);
   const wl = await streamed([bin, "reachability", "--manifests", clusterFile, "--output", "jsonl"], 20, 4);
 
-  const load = loadavg().map((l) => l.toFixed(1)).join(" / ");
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" / ");
   const machine = `${machineDescription()} (${load} over 1/5/15 min)`;
   const rate = (x: number) => `${(x / 1000).toFixed(0)} k`;
   const rows: Row[] = [
-    ["`policyplane simulate`, 200,000 flows (process, wall)", `${sim.toFixed(2)} s = ${(sim / floor).toFixed(1)}× the floor (${floor.toFixed(2)} s); peak RSS ${simRss.toFixed(0)} MB`, "≤ 3× the floor", sim <= 3 * floor],
+    [
+      "`policyplane simulate`, 200,000 flows (process, wall)",
+      `${sim.toFixed(2)} s = ${(sim / floor).toFixed(1)}× the floor (${floor.toFixed(2)} s); peak RSS ${simRss.toFixed(0)} MB`,
+      "≤ 3× the floor",
+      sim <= 3 * floor,
+    ],
     ["`policyplane --help` (process, wall)", `${(help * 1000).toFixed(0)} ms`, "< 300 ms", help < 0.3],
-    ["reading the manifests (parse, validate, model)", `${(mib / read).toFixed(1)} MiB/s (${(read * 1000).toFixed(0)} ms for ${mib.toFixed(2)} MiB)`, "≥ 20 MB/s", mib / read >= 20],
-    ["`reachability --group-by namespace` (process, wall, peak RSS)", `${ns.seconds.toFixed(1)} s, ${ns.maxRssMb.toFixed(0)} MB`, "< 30 s, < 1 GB", ns.seconds < 30 && ns.maxRssMb < 1024 && ns.status === 0],
+    [
+      "reading the manifests (parse, validate, model)",
+      `${(mib / read).toFixed(1)} MiB/s (${(read * 1000).toFixed(0)} ms for ${mib.toFixed(2)} MiB)`,
+      "≥ 20 MB/s",
+      mib / read >= 20,
+    ],
+    [
+      "`reachability --group-by namespace` (process, wall, peak RSS)",
+      `${ns.seconds.toFixed(1)} s, ${ns.maxRssMb.toFixed(0)} MB`,
+      "< 30 s, < 1 GB",
+      ns.seconds < 30 && ns.maxRssMb < 1024 && ns.status === 0,
+    ],
     [
       "`reachability --output jsonl` by workload, 20 s of streaming",
       `${wl.perWindow.map(rate).join(", ")} edges/s per 5 s; peak RSS ${wl.maxRssMb.toFixed(0)} MB${wl.finished ? " (finished)" : ""}`,
@@ -143,13 +174,22 @@ async function main(): Promise<void> {
   console.log(`CLI benchmark — ${workload}`);
   console.log(`machine: ${machine}`);
   for (const [what, value, target, ok] of rows) console.log(`  ${ok ? "PASS" : "MISS"}  ${what}: ${value} (target ${target})`);
-  console.log(`  floor runs ${floors.map((f) => f.toFixed(2)).join(", ")} s; simulate runs ${sims.map((r) => r.seconds.toFixed(2)).join(", ")} s`);
+  console.log(
+    `  floor runs ${floors.map((f) => f.toFixed(2)).join(", ")} s; simulate runs ${sims.map((r) => r.seconds.toFixed(2)).join(", ")} s`,
+  );
 
   if (process.argv.includes("--write")) {
     const file = join(root, "docs", "benchmarks.md");
-    writeSection(file, "CLI", `\`npx tsx bench/cli.ts --write\` (bench/cli.ts, bench/lib/cli-cluster.ts). Synthetic cluster: ${workload}.`, machine, rows, [
-      "The floor is a Node script that reads each flow line, `JSON.parse`s it and prints one small JSON line; it and `simulate` run as processes in the same run, interleaved, median of 3 (all runs are printed). simulate prints `{line, src, dst, port, protocol, verdict, path}` per line (the default; `--rationale` adds the full object), from the bundle that `npm install` builds. Like a flow log, every line carries its own time, so no line repeats and each pays the JSON parse, the endpoint lookup and a decision (cached per identity tuple, so a repeated connection is cheap). Reading is the in-process reader the CLI calls: js-yaml with positions of mappings and sequences; anything else is re-located with `yaml` when there is something to report. The workload-level graph of this cluster has tens of millions of edges; the jsonl run is stopped after 20 s and its rate measured per 5 s window. Figures vary with load: this machine is shared (see the load average); rerun when it is quiet before reading a MISS as a regression.",
-    ]);
+    writeSection(
+      file,
+      "CLI",
+      `\`npx tsx bench/cli.ts --write\` (bench/cli.ts, bench/lib/cli-cluster.ts). Synthetic cluster: ${workload}.`,
+      machine,
+      rows,
+      [
+        "The floor is a Node script that reads each flow line, `JSON.parse`s it and prints one small JSON line; it and `simulate` run as processes in the same run, interleaved, median of 3 (all runs are printed). simulate prints `{line, src, dst, port, protocol, verdict, path}` per line (the default; `--rationale` adds the full object), from the bundle that `npm install` builds. Like a flow log, every line carries its own time, so no line repeats and each pays the JSON parse, the endpoint lookup and a decision (cached per identity tuple, so a repeated connection is cheap). Reading is the in-process reader the CLI calls: js-yaml with positions of mappings and sequences; anything else is re-located with `yaml` when there is something to report. The workload-level graph of this cluster has tens of millions of edges; the jsonl run is stopped after 20 s and its rate measured per 5 s window. Figures vary with load: this machine is shared (see the load average); rerun when it is quiet before reading a MISS as a regression.",
+      ],
+    );
     console.log(`wrote the "CLI" section of ${file}`);
   }
   rmSync(dir, { recursive: true, force: true });

@@ -42,12 +42,25 @@ async function main() {
   const server = spawn(process.execPath, ["scripts/start.mjs"], {
     cwd: ROOT,
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, PORT: String(PORT), PGLITE_DIR: join(dataDir, "pglite"), BETTER_AUTH_URL: BASE, AUTH_RATE_LIMIT_MAX: "1000", DATABASE_URL: "" },
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      PGLITE_DIR: join(dataDir, "pglite"),
+      BETTER_AUTH_URL: BASE,
+      AUTH_RATE_LIMIT_MAX: "1000",
+      DATABASE_URL: "",
+    },
   });
   try {
     for (let i = 0; ; i++) {
       if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode})`);
-      if (await fetch(`${BASE}/api/v1/health`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${BASE}/api/v1/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (i > 600) throw new Error("the server did not come up in 10 minutes");
       await sleep(1000);
     }
@@ -57,13 +70,20 @@ async function main() {
       body: JSON.stringify({ email: "avery.audit@acme.example", password: "policyplane-demo" }),
     });
     if (!signIn.ok) throw new Error(`sign-in: HTTP ${signIn.status}`);
-    const cookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     const page = () => timed(`${BASE}${PAGE}`, { headers: { cookie } });
     const health = () => timed(`${BASE}/api/v1/health`);
 
     const yaml = largePolicyYaml(200_000);
     const analyse = () =>
-      timed(`${BASE}/api/trpc/policies.analyse?batch=1`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ 0: { json: { yaml } } }) });
+      timed(`${BASE}/api/trpc/policies.analyse?batch=1`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json" },
+        body: JSON.stringify({ 0: { json: { yaml } } }),
+      });
 
     // Warm-up: the first analysis starts the worker and JIT; the first page renders its route once.
     await analyse();
@@ -89,11 +109,26 @@ async function main() {
     await Promise.all(loops);
 
     const rows = [
-      ["analyse of a 200 kB policy (two at a time, back to back)", `median ${ms(pct(busy.analyse, 50))}, max ${ms(Math.max(...busy.analyse))} (${busy.analyse.length} calls)`, "(context)", ""],
+      [
+        "analyse of a 200 kB policy (two at a time, back to back)",
+        `median ${ms(pct(busy.analyse, 50))}, max ${ms(Math.max(...busy.analyse))} (${busy.analyse.length} calls)`,
+        "(context)",
+        "",
+      ],
       ["/api/v1/health, idle", `p50 ${ms(pct(idle.health, 50))}, p95 ${ms(pct(idle.health, 95))}`, "(context)", ""],
       [`console page ${PAGE}, idle`, `p50 ${ms(pct(idle.page, 50))}, p95 ${ms(pct(idle.page, 95))}`, "(context)", ""],
-      ["/api/v1/health during the analyses", `p50 ${ms(pct(busy.health, 50))}, p95 ${ms(pct(busy.health, 95))}, max ${ms(Math.max(...busy.health))} (${busy.health.length} requests)`, "< 200 ms (p95)", pct(busy.health, 95) < 200 ? "met" : "MISS"],
-      [`console page ${PAGE} during the analyses`, `p50 ${ms(pct(busy.page, 50))}, p95 ${ms(pct(busy.page, 95))}, max ${ms(Math.max(...busy.page))} (${busy.page.length} requests)`, "< 200 ms (p95)", pct(busy.page, 95) < 200 ? "met" : "MISS"],
+      [
+        "/api/v1/health during the analyses",
+        `p50 ${ms(pct(busy.health, 50))}, p95 ${ms(pct(busy.health, 95))}, max ${ms(Math.max(...busy.health))} (${busy.health.length} requests)`,
+        "< 200 ms (p95)",
+        pct(busy.health, 95) < 200 ? "met" : "MISS",
+      ],
+      [
+        `console page ${PAGE} during the analyses`,
+        `p50 ${ms(pct(busy.page, 50))}, p95 ${ms(pct(busy.page, 95))}, max ${ms(Math.max(...busy.page))} (${busy.page.length} requests)`,
+        "< 200 ms (p95)",
+        pct(busy.page, 95) < 200 ? "met" : "MISS",
+      ],
     ];
     for (const [figure, result, target, met] of rows) console.log(`${met || "    "}  ${figure}: ${result} ${target}`);
 
@@ -115,7 +150,10 @@ async function main() {
       const doc = readFileSync(file, "utf8");
       const start = doc.indexOf("## Event loop under engine load");
       const next = start < 0 ? -1 : doc.indexOf("\n## ", start + 1);
-      writeFileSync(file, start < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, start)}${section}${next < 0 ? "" : doc.slice(next + 1)}`);
+      writeFileSync(
+        file,
+        start < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, start)}${section}${next < 0 ? "" : doc.slice(next + 1)}`,
+      );
       console.log("updated docs/benchmarks.md");
     }
   } finally {

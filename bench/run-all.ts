@@ -12,7 +12,9 @@ const passThrough = process.argv.slice(2);
 const failed: string[] = [];
 for (const file of BENCHMARKS) {
   console.log(`\n━━ bench/${file} ━━`);
-  const r = spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", `${here}${file}`, ...passThrough], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", `${here}${file}`, ...passThrough], {
+    stdio: "inherit",
+  });
   if (r.status !== 0) failed.push(file);
 }
 if (failed.length > 0) {

@@ -16,7 +16,11 @@ const CONFIG_INPUTS = ["tsconfig.json", "package.json", "bin/cli-bundle.mjs"];
 
 function keyOf(base, inputs) {
   const h = createHash("sha256");
-  for (const p of inputs) h.update(p).update("\0").update(readFileSync(join(base, p))).update("\0");
+  for (const p of inputs)
+    h.update(p)
+      .update("\0")
+      .update(readFileSync(join(base, p)))
+      .update("\0");
   return h.digest("hex");
 }
 
@@ -55,7 +59,12 @@ export async function buildBundle(base = root) {
     sourcemap: "inline",
     logLevel: "silent",
   });
-  const inputs = [...Object.keys(result.metafile.inputs).filter((p) => !p.startsWith("node_modules/")).sort(), ...CONFIG_INPUTS];
+  const inputs = [
+    ...Object.keys(result.metafile.inputs)
+      .filter((p) => !p.startsWith("node_modules/"))
+      .sort(),
+    ...CONFIG_INPUTS,
+  ];
   const key = keyOf(base, inputs);
   const bundle = `bundle-${key.slice(0, 16)}`;
   // Write-then-rename: a CLI starting meanwhile sees the old bundle or the new one, never half of one.
@@ -71,7 +80,8 @@ export async function buildBundle(base = root) {
   renameSync(tmp, join(cacheDir, bundle));
   writeFileSync(`${tmp}.json`, JSON.stringify({ key, bundle, inputs }));
   renameSync(`${tmp}.json`, join(cacheDir, "stamp.json"));
-  for (const old of readdirSync(cacheDir)) if (/^bundle-/.test(old) && old !== bundle) rmSync(join(cacheDir, old), { recursive: true, force: true });
+  for (const old of readdirSync(cacheDir))
+    if (/^bundle-/.test(old) && old !== bundle) rmSync(join(cacheDir, old), { recursive: true, force: true });
   return join(cacheDir, bundle, "main.js");
 }
 
@@ -80,6 +90,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     console.log(`policyplane CLI bundle: ${await buildBundle()}`);
   } catch (e) {
-    console.warn(`policyplane CLI bundle not built (${e instanceof Error ? e.message : e}); the CLI will build it on first run or run from source`);
+    console.warn(
+      `policyplane CLI bundle not built (${e instanceof Error ? e.message : e}); the CLI will build it on first run or run from source`,
+    );
   }
 }

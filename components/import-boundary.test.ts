@@ -15,7 +15,10 @@ async function restrictedImports(filePath: string, source: string): Promise<stri
 
 describe("the browser/server line", () => {
   it("refuses a component importing the database at run time, and says where shared code goes", async () => {
-    const messages = await restrictedImports("components/probe/probe.tsx", 'import { policies } from "@/db/schema";\nexport const p = policies;\n');
+    const messages = await restrictedImports(
+      "components/probe/probe.tsx",
+      'import { policies } from "@/db/schema";\nexport const p = policies;\n',
+    );
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatch(/lib\/.*tRPC/);
   });
@@ -45,8 +48,14 @@ describe("the browser/server line", () => {
   });
 
   it("lets lib/ use the engine but refuses it the database and services", async () => {
-    expect(await restrictedImports("lib/probe.ts", 'import { parseSource } from "@/server/policy/read/yaml";\nexport const p = parseSource;\n')).toEqual([]);
-    expect(await restrictedImports("lib/probe.ts", 'import { policies } from "@/db/schema";\nexport const p = policies;\n')).toHaveLength(1);
-    expect(await restrictedImports("lib/probe.ts", 'import { saveDraft } from "@/server/drafts/save-draft";\nexport const p = saveDraft;\n')).toHaveLength(1);
+    expect(
+      await restrictedImports("lib/probe.ts", 'import { parseSource } from "@/server/policy/read/yaml";\nexport const p = parseSource;\n'),
+    ).toEqual([]);
+    expect(await restrictedImports("lib/probe.ts", 'import { policies } from "@/db/schema";\nexport const p = policies;\n')).toHaveLength(
+      1,
+    );
+    expect(
+      await restrictedImports("lib/probe.ts", 'import { saveDraft } from "@/server/drafts/save-draft";\nexport const p = saveDraft;\n'),
+    ).toHaveLength(1);
   });
 });

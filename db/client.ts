@@ -18,8 +18,7 @@ export type Queryable = Database | Transaction;
 
 export type DatabaseTarget =
   /** migrationUrl: an owner role runs the migrations; `url` (the application's role) need not own anything. */
-  | { kind: "postgres"; url: string; migrationUrl?: string }
-  | { kind: "pglite"; dataDir: string | null /* null: in memory */ };
+  { kind: "postgres"; url: string; migrationUrl?: string } | { kind: "pglite"; dataDir: string | null /* null: in memory */ };
 
 export interface DatabaseHandle {
   db: Database;
@@ -28,16 +27,25 @@ export interface DatabaseHandle {
 }
 
 /** The configured database: DATABASE_URL (migrated through DATABASE_MIGRATION_URL when set), else the PGlite folder. */
-export function databaseTarget(config: { DATABASE_URL?: string | undefined; DATABASE_MIGRATION_URL?: string | undefined; PGLITE_DIR: string }): DatabaseTarget {
+export function databaseTarget(config: {
+  DATABASE_URL?: string | undefined;
+  DATABASE_MIGRATION_URL?: string | undefined;
+  PGLITE_DIR: string;
+}): DatabaseTarget {
   if (!config.DATABASE_URL) return { kind: "pglite", dataDir: path.resolve(config.PGLITE_DIR) };
-  return { kind: "postgres", url: config.DATABASE_URL, ...(config.DATABASE_MIGRATION_URL ? { migrationUrl: config.DATABASE_MIGRATION_URL } : {}) };
+  return {
+    kind: "postgres",
+    url: config.DATABASE_URL,
+    ...(config.DATABASE_MIGRATION_URL ? { migrationUrl: config.DATABASE_MIGRATION_URL } : {}),
+  };
 }
 
 /** Beside this file; or, bundled into the CLI under node_modules/.cache, in the project's db/ folder above the bundle. */
 function migrationsFolder(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (let dir = here; ; dir = path.dirname(dir)) {
-    for (const candidate of [path.join(dir, "migrations"), path.join(dir, "db", "migrations")]) if (existsSync(path.join(candidate, "meta", "_journal.json"))) return candidate;
+    for (const candidate of [path.join(dir, "migrations"), path.join(dir, "db", "migrations")])
+      if (existsSync(path.join(candidate, "meta", "_journal.json"))) return candidate;
     if (path.dirname(dir) === dir) return path.join(here, "migrations");
   }
 }
@@ -92,6 +100,7 @@ function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   return lockFolder(dataDir, {
     label: "The embedded database",
-    advice: "Only one process may open it (probably the Policyplane server holds it): stop that process first, or use PostgreSQL (DATABASE_URL) for several.",
+    advice:
+      "Only one process may open it (probably the Policyplane server holds it): stop that process first, or use PostgreSQL (DATABASE_URL) for several.",
   });
 }

@@ -35,7 +35,9 @@ test.describe("sign-in", () => {
     await page.getByLabel("E-mail").fill(PEOPLE.admin.email);
     await page.getByLabel("Password").fill("not-the-password");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect(page.getByRole("alert").filter({ hasText: "do not match" })).toHaveText("That e-mail and password do not match an account.");
+    await expect(page.getByRole("alert").filter({ hasText: "do not match" })).toHaveText(
+      "That e-mail and password do not match an account.",
+    );
     await expect(page).toHaveURL(/\/sign-in$/);
   });
 

@@ -12,13 +12,26 @@ import { PEOPLE, signIn } from "./helpers";
 const HOSTILE: Record<string, string> = {
   "deep flow nesting": "[".repeat(1000) + "]".repeat(1000),
   "deep block nesting": "a:\n" + Array.from({ length: 590 }, (_, i) => `${" ".repeat(i + 1)}b${i}:`).join("\n"),
-  "alias bomb": ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]", ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)].join("\n"),
+  "alias bomb": [
+    "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+    ...Array.from(
+      { length: 8 },
+      (_, i) =>
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(", ")}]`,
+    ),
+  ].join("\n"),
   "5 MB of YAML": "key: value\n".repeat(Math.ceil((5 * 1024 * 1024) / 11)),
 };
 
 /** One tRPC call as the console makes it (a batch of one, superjson, POST). */
 function trpc(request: APIRequestContext, procedure: string, input: unknown) {
-  return request.post(`/api/trpc/${procedure}?batch=1`, { data: { 0: { json: input } }, headers: { "content-type": "application/json" }, failOnStatusCode: false });
+  return request.post(`/api/trpc/${procedure}?batch=1`, {
+    data: { 0: { json: input } },
+    headers: { "content-type": "application/json" },
+    failOnStatusCode: false,
+  });
 }
 
 async function serverStillUp(page: Page) {
@@ -31,7 +44,10 @@ async function serverStillUp(page: Page) {
 }
 
 test.describe("availability: no request takes the server down", () => {
-  test("a viewer's hostile YAML gets 400 with its position from analyse and saveDraft, and the server keeps answering", async ({ page, browser }) => {
+  test("a viewer's hostile YAML gets 400 with its position from analyse and saveDraft, and the server keeps answering", async ({
+    page,
+    browser,
+  }) => {
     await signIn(page, PEOPLE.viewer.email);
     const authorContext = await browser.newContext();
     const author = await authorContext.newPage();
@@ -46,7 +62,9 @@ test.describe("availability: no request takes the server down", () => {
       if (yaml.length <= 200_000) expect.soft(body.error?.json.data.position?.line, `${name}: position`).toBeGreaterThan(0);
       else expect.soft(body.error?.json.data.fieldErrors.yaml, name).toBeTruthy();
       // A viewer may not draft at all (an over-long text is refused before that); an author's draft is read and refused like analyse.
-      expect.soft((await trpc(page.request, "policies.saveDraft", { policyName: null, baseVersion: null, yaml, message: "" })).status(), name).toBe(yaml.length > 200_000 ? 400 : 403);
+      expect
+        .soft((await trpc(page.request, "policies.saveDraft", { policyName: null, baseVersion: null, yaml, message: "" })).status(), name)
+        .toBe(yaml.length > 200_000 ? 400 : 403);
       const saved = await trpc(author.request, "policies.saveDraft", { policyName: null, baseVersion: null, yaml, message: "" });
       expect.soft(saved.status(), name).toBe(400);
       await serverStillUp(page);
@@ -57,15 +75,26 @@ test.describe("availability: no request takes the server down", () => {
   test("bodies over the limit get 413 from tRPC and REST (never cut short), and a batch over the limit gets 400", async ({ page }) => {
     await signIn(page, PEOPLE.viewer.email);
     const big = "x".repeat(MAX_REQUEST_BYTES + 10);
-    const overTrpc = await page.request.post("/api/trpc/policies.analyse?batch=1", { data: `{"0":{"json":{"yaml":"${big}"}}}`, headers: { "content-type": "application/json" }, failOnStatusCode: false });
+    const overTrpc = await page.request.post("/api/trpc/policies.analyse?batch=1", {
+      data: `{"0":{"json":{"yaml":"${big}"}}}`,
+      headers: { "content-type": "application/json" },
+      failOnStatusCode: false,
+    });
     expect(overTrpc.status()).toBe(413);
     expect((await overTrpc.json())[0].error.json.data.code).toBe("PAYLOAD_TOO_LARGE");
-    const overRest = await page.request.post("/api/v1/whoami", { data: big, headers: { "content-type": "text/plain" }, failOnStatusCode: false });
+    const overRest = await page.request.post("/api/v1/whoami", {
+      data: big,
+      headers: { "content-type": "text/plain" },
+      failOnStatusCode: false,
+    });
     expect(overRest.status()).toBe(413);
 
     const calls = (n: number) => Array.from({ length: n }, () => "overview.counts").join(",");
-    const input = (n: number) => encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [i, { json: null }]))));
-    const tooMany = await page.request.get(`/api/trpc/${calls(MAX_BATCH_SIZE + 1)}?batch=1&input=${input(MAX_BATCH_SIZE + 1)}`, { failOnStatusCode: false });
+    const input = (n: number) =>
+      encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [i, { json: null }]))));
+    const tooMany = await page.request.get(`/api/trpc/${calls(MAX_BATCH_SIZE + 1)}?batch=1&input=${input(MAX_BATCH_SIZE + 1)}`, {
+      failOnStatusCode: false,
+    });
     expect(tooMany.status()).toBe(400);
     const allowed = await page.request.get(`/api/trpc/${calls(MAX_BATCH_SIZE)}?batch=1&input=${input(MAX_BATCH_SIZE)}`);
     expect(allowed.status()).toBe(200);
@@ -75,7 +104,11 @@ test.describe("availability: no request takes the server down", () => {
 
   test("a NUL in a draft message is refused with 400 naming the field, through the real endpoint", async ({ page }) => {
     await signIn(page, PEOPLE.author.email);
-    const response = await trpc(page.request, "policies.proposeChange", { title: "t", description: "bad\u0000", policies: ["payments-api"] });
+    const response = await trpc(page.request, "policies.proposeChange", {
+      title: "t",
+      description: "bad\u0000",
+      policies: ["payments-api"],
+    });
     expect(response.status()).toBe(400);
     expect((await response.json())[0].error.json.data.fieldErrors).toEqual({ description: [expect.stringMatching(/NUL/)] });
   });

@@ -20,7 +20,11 @@ const drawn = (page: Page, ids: string[]) =>
     const aside = document.querySelector('aside[aria-label="Details"]')?.getBoundingClientRect();
     return {
       open: { x1: 0, y1: 0, x2: (aside ? aside.left : canvas.right) - canvas.left, y2: canvas.height },
-      nodes: nodeIds.map((id) => ({ id, box: cy.getElementById(id).renderedBoundingBox({ includeLabels: false }), at: cy.getElementById(id).renderedPosition() })),
+      nodes: nodeIds.map((id) => ({
+        id,
+        box: cy.getElementById(id).renderedBoundingBox({ includeLabels: false }),
+        at: cy.getElementById(id).renderedPosition(),
+      })),
     };
   }, ids);
 
@@ -29,7 +33,9 @@ const inside = (b: Box, a: Box) => b.x1 >= a.x1 && b.x2 <= a.x2 && b.y1 >= a.y1 
 const emit = (page: Page, id: string, event: string) =>
   page.evaluate(
     ([i, e]) => {
-      (window as unknown as { __policyplaneGraph: { getElementById(id: string): { emit(e: string): void } } }).__policyplaneGraph.getElementById(i!).emit(e!);
+      (window as unknown as { __policyplaneGraph: { getElementById(id: string): { emit(e: string): void } } }).__policyplaneGraph
+        .getElementById(i!)
+        .emit(e!);
     },
     [id, event],
   );
@@ -55,7 +61,15 @@ test("focusing a workload centres it beside the details and fades everything not
   const reading = await page.evaluate((focused) => {
     type El = { id(): string; hasClass(c: string): boolean; effectiveOpacity(): number; isParent(): boolean };
     type Coll = { map<T>(fn: (e: El) => T): T[]; filter(fn: (e: El) => boolean): Coll; nodes(): Coll; edges(): Coll; length: number };
-    const cy = (window as unknown as { __policyplaneGraph: { getElementById(id: string): { closedNeighborhood(): Coll; connectedEdges(): Coll }; nodes(s?: string): Coll; edges(): Coll } }).__policyplaneGraph;
+    const cy = (
+      window as unknown as {
+        __policyplaneGraph: {
+          getElementById(id: string): { closedNeighborhood(): Coll; connectedEdges(): Coll };
+          nodes(s?: string): Coll;
+          edges(): Coll;
+        };
+      }
+    ).__policyplaneGraph;
     const around = cy.getElementById(focused).closedNeighborhood();
     const near = new Set(around.nodes().map((n) => n.id()));
     const paths = new Set(around.edges().map((e) => e.id()));
@@ -66,7 +80,10 @@ test("focusing a workload centres it beside the details and fades everything not
       nearFaded: leaves.filter((n) => near.has(n.id()) && n.effectiveOpacity() < 0.9).map((n) => n.id()),
       farClear: leaves.filter((n) => !near.has(n.id()) && n.effectiveOpacity() > 0.2).map((n) => n.id()),
       otherPathsClear: cy.edges().filter((e) => !paths.has(e.id()) && e.effectiveOpacity() > 0.2).length,
-      pathsNotForward: cy.getElementById(focused).connectedEdges().filter((e) => !e.hasClass("highlighted") || e.effectiveOpacity() < 1).length,
+      pathsNotForward: cy
+        .getElementById(focused)
+        .connectedEdges()
+        .filter((e) => !e.hasClass("highlighted") || e.effectiveOpacity() < 1).length,
     };
   }, id);
   expect(reading.near).toBeGreaterThan(2);
@@ -78,7 +95,14 @@ test("focusing a workload centres it beside the details and fades everything not
   await page.screenshot({ path: screenshotPath("graph-focus"), fullPage: true });
 
   await page.getByRole("button", { name: "Close details" }).click();
-  await expect.poll(() => page.evaluate(() => (window as unknown as { __policyplaneGraph: { nodes(s: string): { length: number } } }).__policyplaneGraph.nodes(".faded").length)).toBe(0);
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () =>
+          (window as unknown as { __policyplaneGraph: { nodes(s: string): { length: number } } }).__policyplaneGraph.nodes(".faded").length,
+      ),
+    )
+    .toBe(0);
 });
 
 test("a path's panel keeps both of its ends in view beside it, however far apart they are drawn", async ({ page }) => {
@@ -88,8 +112,16 @@ test("a path's panel keeps both of its ends in view beside it, however far apart
   const far = await page.evaluate(() => {
     type Node = { id(): string; position(): { x: number; y: number }; isParent(): boolean };
     type Edge = { id(): string; source(): Node; target(): Node; hasClass(c: string): boolean };
-    const cy = (window as unknown as { __policyplaneGraph: { edges(): { filter(f: (e: Edge) => boolean): { map<T>(f: (e: Edge) => T): T[] } }; zoom(o: object): void; center(n: unknown): void; getElementById(id: string): unknown } })
-      .__policyplaneGraph;
+    const cy = (
+      window as unknown as {
+        __policyplaneGraph: {
+          edges(): { filter(f: (e: Edge) => boolean): { map<T>(f: (e: Edge) => T): T[] } };
+          zoom(o: object): void;
+          center(n: unknown): void;
+          getElementById(id: string): unknown;
+        };
+      }
+    ).__policyplaneGraph;
     const d = (e: Edge) => Math.hypot(e.source().position().x - e.target().position().x, e.source().position().y - e.target().position().y);
     const [edge] = cy
       .edges()
@@ -106,10 +138,12 @@ test("a path's panel keeps both of its ends in view beside it, however far apart
 
   await emit(page, far.id, "tap");
   await expect(page.getByTestId("edge-panel")).toBeVisible();
-  await expect.poll(async () => {
-    const { open, nodes } = await drawn(page, ends);
-    return nodes.filter((n) => !inside(n.box, open)).map((n) => n.id);
-  }).toEqual([]);
+  await expect
+    .poll(async () => {
+      const { open, nodes } = await drawn(page, ends);
+      return nodes.filter((n) => !inside(n.box, open)).map((n) => n.id);
+    })
+    .toEqual([]);
   await page.screenshot({ path: screenshotPath("graph-edge"), fullPage: true });
 
   // From a workload's list of paths: the path opens framed the same way.
@@ -120,7 +154,10 @@ test("a path's panel keeps both of its ends in view beside it, however far apart
   await expect(panel.getByRole("heading", { name: "payments/ledger" })).toBeVisible();
   // zoom() returns the graph: returned from evaluate, Playwright would serialise all of it.
   await page.evaluate(() => {
-    (window as unknown as { __policyplaneGraph: { zoom(o: object): void } }).__policyplaneGraph.zoom({ level: 2.5, renderedPosition: { x: 0, y: 0 } });
+    (window as unknown as { __policyplaneGraph: { zoom(o: object): void } }).__policyplaneGraph.zoom({
+      level: 2.5,
+      renderedPosition: { x: 0, y: 0 },
+    });
   });
   await panel.getByRole("button", { name: /→/ }).first().click();
   await expect(page.getByTestId("edge-panel")).toBeVisible();
@@ -130,8 +167,10 @@ test("a path's panel keeps both of its ends in view beside it, however far apart
     return cy.$("edge:selected").map((e) => [e.source().id(), e.target().id()])[0]!;
   });
   expect(selected).toContain(ledger);
-  await expect.poll(async () => {
-    const { open, nodes } = await drawn(page, selected);
-    return nodes.filter((n) => !inside(n.box, open)).map((n) => n.id);
-  }).toEqual([]);
+  await expect
+    .poll(async () => {
+      const { open, nodes } = await drawn(page, selected);
+      return nodes.filter((n) => !inside(n.box, open)).map((n) => n.id);
+    })
+    .toEqual([]);
 });

@@ -9,7 +9,9 @@ type Positions = Record<string, { x: number; y: number }>;
 const leafBounds = (page: Page) =>
   page.evaluate(() => {
     type Node = { id(): string; isParent(): boolean; boundingBox(o: object): Bounds };
-    const cy = (window as unknown as { __policyplaneGraph: { nodes(): { filter(fn: (n: Node) => boolean): { map<T>(fn: (n: Node) => T): T[] } } } }).__policyplaneGraph;
+    const cy = (
+      window as unknown as { __policyplaneGraph: { nodes(): { filter(fn: (n: Node) => boolean): { map<T>(fn: (n: Node) => T): T[] } } } }
+    ).__policyplaneGraph;
     return cy
       .nodes()
       .filter((n) => !n.isParent())
@@ -23,7 +25,8 @@ const positions = (page: Page) =>
     return Object.fromEntries(cy.nodes().map((n) => [n.id(), { ...n.position() }])) as Positions;
   });
 
-const overlap = (a: Bounds, b: Bounds) => Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1)) * Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
+const overlap = (a: Bounds, b: Bounds) =>
+  Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1)) * Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
 
 for (const cluster of ["prod-eu-1", "all"]) {
   test(`the grouped layout of ${cluster} keeps every label clear of the others, at a readable zoom`, async ({ page }) => {
@@ -34,7 +37,8 @@ for (const cluster of ["prod-eu-1", "all"]) {
     expect(leaves.length).toBeGreaterThan(30);
     const clashes: string[] = [];
     for (let i = 0; i < leaves.length; i++)
-      for (let j = i + 1; j < leaves.length; j++) if (overlap(leaves[i]!.box, leaves[j]!.box) > 0) clashes.push(`${leaves[i]!.id} × ${leaves[j]!.id}`);
+      for (let j = i + 1; j < leaves.length; j++)
+        if (overlap(leaves[i]!.box, leaves[j]!.box) > 0) clashes.push(`${leaves[i]!.id} × ${leaves[j]!.id}`);
     expect(clashes).toEqual([]);
     // Workload labels are 30 px in the model: at this zoom they are drawn at least 8 px high.
     const zoom = await page.evaluate(() => (window as unknown as { __policyplaneGraph: { zoom(): number } }).__policyplaneGraph.zoom());
@@ -49,7 +53,9 @@ test("force-directed moves nodes by their paths, and grouped puts them back wher
   await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
   const grouped = await positions(page);
   await page.getByLabel("Layout").selectOption("force");
-  await expect.poll(async () => Object.entries(await positions(page)).filter(([id, p]) => p.x !== grouped[id]!.x || p.y !== grouped[id]!.y).length).toBeGreaterThan(10);
+  await expect
+    .poll(async () => Object.entries(await positions(page)).filter(([id, p]) => p.x !== grouped[id]!.x || p.y !== grouped[id]!.y).length)
+    .toBeGreaterThan(10);
   await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath("graph-force") });
   await page.getByLabel("Layout").selectOption("grouped");
   await expect.poll(() => positions(page)).toEqual(grouped);
@@ -71,7 +77,8 @@ test("every filter works with every layout, in either order, without an error", 
   await page.goto("/graph?cluster=prod-eu-1");
   const screen = page.getByTestId("graph-screen");
   await expect(screen).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
-  const firstChoice = async (label: string) => (await page.getByLabel(label, { exact: true }).locator("option").nth(1).getAttribute("value"))!;
+  const firstChoice = async (label: string) =>
+    (await page.getByLabel(label, { exact: true }).locator("option").nth(1).getAttribute("value"))!;
   const filters: [string, string][] = [
     ["Tenant", "payments"],
     ["Namespace", await firstChoice("Namespace")],
@@ -79,7 +86,10 @@ test("every filter works with every layout, in either order, without an error", 
   ];
   for (const [label, value] of filters)
     for (const filterFirst of [true, false]) {
-      const steps = [() => page.getByLabel(label, { exact: true }).selectOption(value), () => page.getByLabel("Layout").selectOption("force")];
+      const steps = [
+        () => page.getByLabel(label, { exact: true }).selectOption(value),
+        () => page.getByLabel("Layout").selectOption("force"),
+      ];
       for (const step of filterFirst ? steps : steps.reverse()) await step();
       await expect(screen).toHaveAttribute("data-ready", "true");
       await expect(page.getByTestId("graph-canvas-error")).toHaveCount(0);
@@ -107,8 +117,12 @@ test("exports what is drawn: a PNG image and an SVG with every path, curved wher
   const text = await readFile((await svg.path())!, "utf8");
   const drawn = await page.evaluate(() => {
     type Edge = { visible(): boolean; controlPoints(): unknown[] | undefined };
-    const cy = (window as unknown as { __policyplaneGraph: { edges(): { filter(fn: (e: Edge) => boolean): { length: number } } } }).__policyplaneGraph;
-    return { edges: cy.edges().filter((e) => e.visible()).length, curved: cy.edges().filter((e) => e.visible() && (e.controlPoints()?.length ?? 0) > 0).length };
+    const cy = (window as unknown as { __policyplaneGraph: { edges(): { filter(fn: (e: Edge) => boolean): { length: number } } } })
+      .__policyplaneGraph;
+    return {
+      edges: cy.edges().filter((e) => e.visible()).length,
+      curved: cy.edges().filter((e) => e.visible() && (e.controlPoints()?.length ?? 0) > 0).length,
+    };
   });
   expect(text.startsWith("<svg")).toBe(true);
   expect(text.match(/<path d="M /g)?.length).toBe(drawn.edges);
@@ -119,15 +133,23 @@ test("exports what is drawn: a PNG image and an SVG with every path, curved wher
 
 test("opening an island shows what came out of it; collapsing shows the whole drawing again", async ({ page }) => {
   type Node = { emit(e: string): void; position(): { x: number; y: number } };
-  type Cy = { getElementById(id: string): Node; zoom(): number; extent(): Bounds; nodes(s: string): { length: number; map<T>(fn: (n: Node) => T): T[] } };
+  type Cy = {
+    getElementById(id: string): Node;
+    zoom(): number;
+    extent(): Bounds;
+    nodes(s: string): { length: number; map<T>(fn: (n: Node) => T): T[] };
+  };
   const islands = () => page.evaluate(() => (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.nodes(".island").length);
   const zoom = () => page.evaluate(() => (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.zoom());
   // emit() returns the element: returning it from evaluate made Playwright serialise the
   // whole Cytoscape graph, which took 10-50 s depending on the browser.
   const emit = (id: string, event: string) =>
-    page.evaluate(([i, e]) => {
-      (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.getElementById(i!).emit(e!);
-    }, [id, event]);
+    page.evaluate(
+      ([i, e]) => {
+        (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.getElementById(i!).emit(e!);
+      },
+      [id, event],
+    );
   await signIn(page, PEOPLE.viewer.email);
   await page.goto("/graph?cluster=prod-eu-1");
   await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
@@ -143,7 +165,10 @@ test("opening an island shows what came out of it; collapsing shows the whole dr
   const inView = await page.evaluate(() => {
     const graph = (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph;
     const e = graph.extent();
-    return graph.nodes('[namespace = "payments"]').map((n) => n.position()).every((p) => p.x >= e.x1 && p.x <= e.x2 && p.y >= e.y1 && p.y <= e.y2);
+    return graph
+      .nodes('[namespace = "payments"]')
+      .map((n) => n.position())
+      .every((p) => p.x >= e.x1 && p.x <= e.x2 && p.y >= e.y1 && p.y <= e.y2);
   });
   expect(inView).toBe(true);
 });

@@ -5,7 +5,10 @@ import { PEOPLE, screenshotPath, signIn } from "./helpers";
 // back and forward), the counts follow them, and a change redraws in < 300 ms.
 
 type El = { id(): string; visible(): boolean; hasClass(c: string): boolean };
-type Cy = { nodes(s?: string): { filter(f: (n: El) => boolean): { map<T>(f: (n: El) => T): T[] } }; edges(): { filter(f: (e: El) => boolean): { length: number } } };
+type Cy = {
+  nodes(s?: string): { filter(f: (n: El) => boolean): { map<T>(f: (n: El) => T): T[] } };
+  edges(): { filter(f: (e: El) => boolean): { length: number } };
+};
 
 async function ready(page: Page) {
   await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
@@ -48,7 +51,12 @@ const timedChange = (page: Page, label: string, value: string) =>
       performance.mark("filter-change");
       Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, "value")!.set!.call(select, value);
       select.dispatchEvent(new Event("change", { bubbles: true }));
-      for (let i = 0; i < 600 && (cy.nodes(".hidden").length === before.hidden || figures() === before.figures || location.search === before.url); i++) await frame();
+      for (
+        let i = 0;
+        i < 600 && (cy.nodes(".hidden").length === before.hidden || figures() === before.figures || location.search === before.url);
+        i++
+      )
+        await frame();
       await frame();
       performance.mark("filter-drawn");
       return performance.measure("filter redraw", "filter-change", "filter-drawn").duration;
@@ -56,7 +64,10 @@ const timedChange = (page: Page, label: string, value: string) =>
     { label, value },
   );
 
-test("the filters are the URL: a reload or a shared link opens the same view, and back and forward step through the changes", async ({ page, context }) => {
+test("the filters are the URL: a reload or a shared link opens the same view, and back and forward step through the changes", async ({
+  page,
+  context,
+}) => {
   test.setTimeout(120_000);
   await signIn(page, PEOPLE.viewer.email);
   await page.goto("/graph?cluster=prod-eu-1");
@@ -72,7 +83,9 @@ test("the filters are the URL: a reload or a shared link opens the same view, an
   await expect.poll(async () => (await onCanvas(page)).workloads.length).toBeLessThan(whole.workloads.length);
   const payments = await onCanvas(page);
   // The figures follow the filter: what is drawn, out of the view's total.
-  await expect(page.getByTestId("graph-counts")).toHaveText(`showing ${payments.workloads.length} of ${whole.workloads.length} workloads · ${payments.paths} of ${whole.paths} allowed paths`);
+  await expect(page.getByTestId("graph-counts")).toHaveText(
+    `showing ${payments.workloads.length} of ${whole.workloads.length} workloads · ${payments.paths} of ${whole.paths} allowed paths`,
+  );
 
   await page.getByLabel("External destinations").uncheck();
   await expect(page).toHaveURL(/tenant=payments&external=hide$/);
@@ -137,7 +150,10 @@ for (const [cluster, budget] of [
     await signIn(page, PEOPLE.viewer.email);
     await page.goto(`/graph?cluster=${cluster}`);
     await ready(page);
-    const tenants = await page.getByLabel("Tenant", { exact: true }).locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    const tenants = await page
+      .getByLabel("Tenant", { exact: true })
+      .locator("option")
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
     expect(tenants.length).toBeGreaterThanOrEqual(3);
     const times: number[] = [];
     // One warm-up change (first use of the code paths), then every tenant and back.

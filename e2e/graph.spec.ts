@@ -25,7 +25,10 @@ async function tap(page: Page, id: string) {
 const visibleCount = (page: Page, selector: string) =>
   page.evaluate((sel) => {
     const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
-    return cy.nodes(sel).map((n) => n).filter((n) => (n as unknown as { visible(): boolean }).visible()).length;
+    return cy
+      .nodes(sel)
+      .map((n) => n)
+      .filter((n) => (n as unknown as { visible(): boolean }).visible()).length;
   }, selector);
 
 test("the demo graph of prod-eu-1 loads grouped by tenant and namespace, without console errors", async ({ page }) => {
@@ -40,7 +43,9 @@ test("the demo graph of prod-eu-1 loads grouped by tenant and namespace, without
       namespaces: cy.nodes(".namespace").length,
       workloads: cy.nodes(".workload").length,
       edges: cy.edges().length,
-      checkoutApiParent: cy.nodes("#" + CSS.escape("w:prod-eu-1/checkout/Deployment/checkout-api")).map((n) => (n as unknown as { parent(): { id(): string } }).parent().id())[0],
+      checkoutApiParent: cy
+        .nodes("#" + CSS.escape("w:prod-eu-1/checkout/Deployment/checkout-api"))
+        .map((n) => (n as unknown as { parent(): { id(): string } }).parent().id())[0],
     };
   });
   expect(shape.tenants).toEqual(expect.arrayContaining(["tenant payments", "tenant checkout", "tenant catalog"]));
@@ -52,7 +57,9 @@ test("the demo graph of prod-eu-1 loads grouped by tenant and namespace, without
   expect(problems).toEqual([]);
 });
 
-test("clicking a workload shows its labels, selecting policies and paths; clicking a path shows the engine's rationale", async ({ page }) => {
+test("clicking a workload shows its labels, selecting policies and paths; clicking a path shows the engine's rationale", async ({
+  page,
+}) => {
   const problems = watchConsole(page);
   await signIn(page, PEOPLE.checkoutAuthor.email);
   await openGraph(page);
@@ -78,7 +85,8 @@ test("filters hide what is out of scope without moving anything, and search focu
   await openGraph(page);
   const position = () =>
     page.evaluate(() => {
-      const cy = (window as unknown as { __policyplaneGraph: { getElementById(id: string): { position(): { x: number; y: number } } } }).__policyplaneGraph;
+      const cy = (window as unknown as { __policyplaneGraph: { getElementById(id: string): { position(): { x: number; y: number } } } })
+        .__policyplaneGraph;
       return cy.getElementById("w:prod-eu-1/payments/Deployment/ledger").position();
     });
   const before = await position();
@@ -89,7 +97,10 @@ test("filters hide what is out of scope without moving anything, and search focu
   expect(await visibleCount(page, ".tenant")).toBeGreaterThanOrEqual(1);
   const paymentsVisible = await page.evaluate(() => {
     const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
-    return { ledger: cy.getElementById("w:prod-eu-1/payments/Deployment/ledger").visible(), grafana: cy.getElementById("w:prod-eu-1/monitoring/Deployment/grafana").visible() };
+    return {
+      ledger: cy.getElementById("w:prod-eu-1/payments/Deployment/ledger").visible(),
+      grafana: cy.getElementById("w:prod-eu-1/monitoring/Deployment/grafana").visible(),
+    };
   });
   expect(paymentsVisible).toEqual({ ledger: true, grafana: false });
   expect(await position()).toEqual(before);
@@ -107,7 +118,10 @@ test("filters hide what is out of scope without moving anything, and search focu
   const hiddenNamespaceEdges = () =>
     page.evaluate(() => {
       const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
-      return cy.edges(".layer-namespace").map((e) => (e as unknown as { visible(): boolean }).visible()).every((v) => !v);
+      return cy
+        .edges(".layer-namespace")
+        .map((e) => (e as unknown as { visible(): boolean }).visible())
+        .every((v) => !v);
     });
   await expect.poll(hiddenNamespaceEdges).toBe(true);
   await page.getByLabel(/^Layer Namespace policy/).check();
@@ -187,7 +201,8 @@ test("the drafts overlay lists the paths a draft adds, and a click shows that pa
   await expect(edge.getByText("In the current release:")).toContainText("denied");
   await expect(edge.getByRole("link", { name: "checkout-web v2" }).first()).toBeVisible();
   const selected = await page.evaluate(() => {
-    const cy = (window as unknown as { __policyplaneGraph: { $(s: string): { map<T>(f: (e: { id(): string }) => T): T[] } } }).__policyplaneGraph;
+    const cy = (window as unknown as { __policyplaneGraph: { $(s: string): { map<T>(f: (e: { id(): string }) => T): T[] } } })
+      .__policyplaneGraph;
     return cy.$("edge:selected").map((e) => e.id());
   });
   expect(selected).toEqual(["e:w:prod-eu-1/checkout/Deployment/checkout-web->w:prod-eu-1/catalog/Deployment/catalog-api"]);
@@ -229,7 +244,10 @@ spec:
 
 /** Calls a tRPC procedure with the page's session, as the browser would. */
 async function trpc<T>(page: Page, procedure: string, input?: unknown): Promise<T> {
-  const response = input === undefined ? await page.request.get(`/api/trpc/${procedure}`) : await page.request.post(`/api/trpc/${procedure}`, { data: { json: input } });
+  const response =
+    input === undefined
+      ? await page.request.get(`/api/trpc/${procedure}`)
+      : await page.request.post(`/api/trpc/${procedure}`, { data: { json: input } });
   expect(response.ok(), await response.text()).toBe(true);
   return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
 }
@@ -238,7 +256,12 @@ async function trpc<T>(page: Page, procedure: string, input?: unknown): Promise<
 async function createTenantViewer(page: Page, person: { name: string; email: string; password: string }, tenant: string) {
   const { id: userId } = await trpc<{ id: string }>(page, "settings.createUser", person);
   const tenants = await trpc<{ id: string; name: string }[]>(page, "org.tenants");
-  await trpc(page, "settings.addMembership", { userId, tenantId: tenants.find((t) => t.name === tenant)!.id, role: "viewer", committeeFunction: null });
+  await trpc(page, "settings.addMembership", {
+    userId,
+    tenantId: tenants.find((t) => t.name === tenant)!.id,
+    role: "viewer",
+    committeeFunction: null,
+  });
   return person;
 }
 
@@ -247,7 +270,9 @@ async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/sign-in$/);
 }
 
-test("a change request's graph overlay shows the path it adds, with its rationale, and only to people who may read the change", async ({ page }) => {
+test("a change request's graph overlay shows the path it adds, with its rationale, and only to people who may read the change", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const problems = watchConsole(page);
   await signIn(page, PEOPLE.checkoutAuthor.email);
@@ -280,7 +305,11 @@ test("a change request's graph overlay shows the path it adds, with its rational
   await expect(list.getByTestId("overlay-path")).toHaveCount(1);
   const edgeId = "e:w:prod-eu-1/checkout/Deployment/promotions->w:prod-eu-1/checkout/StatefulSet/cart-redis";
   const drawn = await page.evaluate((id) => {
-    const cy = (window as unknown as { __policyplaneGraph: { getElementById(id: string): { nonempty(): boolean; hasClass(c: string): boolean; style(p: string): string } } }).__policyplaneGraph;
+    const cy = (
+      window as unknown as {
+        __policyplaneGraph: { getElementById(id: string): { nonempty(): boolean; hasClass(c: string): boolean; style(p: string): string } };
+      }
+    ).__policyplaneGraph;
     const e = cy.getElementById(id);
     return { present: e.nonempty(), added: e.hasClass("added"), colour: e.style("line-color") };
   }, edgeId);
@@ -300,14 +329,20 @@ test("a change request's graph overlay shows the path it adds, with its rational
   // Someone who may read only the catalog tenant.
   await signOut(page);
   await signIn(page, PEOPLE.admin.email);
-  const outsider = await createTenantViewer(page, { name: "Cleo Catalog", email: "cleo.catalog@acme.example", password: "catalog-only-viewer" }, "catalog");
+  const outsider = await createTenantViewer(
+    page,
+    { name: "Cleo Catalog", email: "cleo.catalog@acme.example", password: "catalog-only-viewer" },
+    "catalog",
+  );
   await signOut(page);
 
   const crashes: string[] = [];
   page.on("pageerror", (error) => crashes.push(error.message));
   await signIn(page, outsider.email, outsider.password);
   const id = decodeURIComponent(new URL(overlayUrl).searchParams.get("overlay")!).slice("cr:".length);
-  const refused = await page.request.get(`/api/trpc/graph.view?input=${encodeURIComponent(JSON.stringify({ json: { overlay: `cr:${id}` } }))}`);
+  const refused = await page.request.get(
+    `/api/trpc/graph.view?input=${encodeURIComponent(JSON.stringify({ json: { overlay: `cr:${id}` } }))}`,
+  );
   expect(refused.status()).toBe(404);
   await page.goto(overlayUrl);
   await expect(page.getByText("The graph could not be computed: No such change request.")).toBeVisible();
@@ -319,7 +354,11 @@ test("a viewer of one tenant sees the other tenants only as an opaque node, with
   test.setTimeout(90_000);
   const problems = watchConsole(page);
   await signIn(page, PEOPLE.admin.email);
-  const scoped = await createTenantViewer(page, { name: "Pia Payments", email: "pia.payments-viewer@acme.example", password: "payments-only-viewer" }, "payments");
+  const scoped = await createTenantViewer(
+    page,
+    { name: "Pia Payments", email: "pia.payments-viewer@acme.example", password: "payments-only-viewer" },
+    "payments",
+  );
   await signOut(page);
 
   await signIn(page, scoped.email, scoped.password);
@@ -327,7 +366,14 @@ test("a viewer of one tenant sees the other tenants only as an opaque node, with
   const drawn = await page.evaluate(() => {
     const cy = (window as unknown as { __policyplaneGraph: CyLike }).__policyplaneGraph;
     return {
-      tenants: [...new Set(cy.nodes().map((n) => n.data("tenant")).filter(Boolean))],
+      tenants: [
+        ...new Set(
+          cy
+            .nodes()
+            .map((n) => n.data("tenant"))
+            .filter(Boolean),
+        ),
+      ],
       opaque: cy.nodes(".other-tenant").map((n) => n.data("label")),
       workloads: cy.nodes(".workload").map((n) => `${n.data("namespace")}/${n.data("name")}`),
     };

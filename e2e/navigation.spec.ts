@@ -1,7 +1,19 @@
 import { expect, test } from "@playwright/test";
 import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
 
-const SECTIONS = ["Overview", "Policies", "Graph", "Simulator", "Changes", "Releases", "Exceptions", "Clusters", "Violations", "Audit", "Settings"];
+const SECTIONS = [
+  "Overview",
+  "Policies",
+  "Graph",
+  "Simulator",
+  "Changes",
+  "Releases",
+  "Exceptions",
+  "Clusters",
+  "Violations",
+  "Audit",
+  "Settings",
+];
 
 test("every navigation item loads without console errors", async ({ page }) => {
   const problems = watchConsole(page);
@@ -20,10 +32,24 @@ test("the overview shows the demo organisation's real figures", async ({ page })
   await signIn(page, PEOPLE.author.email);
   // An open change request, proposed as an author does (a saved draft, then a request for it).
   await page.goto("/policies/psp-egress");
-  const yaml = await page.getByTestId("yaml-editor").evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
-  const post = (procedure: string, json: unknown) => page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
-  expect((await post("policies.saveDraft", { policyName: "psp-egress", baseVersion: 1, yaml: yaml.replace("description: ", "description: Reviewed. "), message: "" })).status()).toBe(200);
-  expect((await post("policies.proposeChange", { title: "PSP egress wording", description: "", policies: ["psp-egress"] })).status()).toBe(200);
+  const yaml = await page
+    .getByTestId("yaml-editor")
+    .evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
+  const post = (procedure: string, json: unknown) =>
+    page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
+  expect(
+    (
+      await post("policies.saveDraft", {
+        policyName: "psp-egress",
+        baseVersion: 1,
+        yaml: yaml.replace("description: ", "description: Reviewed. "),
+        message: "",
+      })
+    ).status(),
+  ).toBe(200);
+  expect((await post("policies.proposeChange", { title: "PSP egress wording", description: "", policies: ["psp-egress"] })).status()).toBe(
+    200,
+  );
   await page.goto("/overview");
   await expect(page.getByTestId("count-clusters")).toHaveText("3");
   await expect(page.getByTestId("count-tenants")).toHaveText("6");
@@ -34,7 +60,8 @@ test("the overview shows the demo organisation's real figures", async ({ page })
   await expect(open).toHaveText(/^#\d+ PSP egress wording$/);
   // Sections whose feature is not built yet are marked as such.
   const nav = page.getByRole("navigation", { name: "Main" });
-  for (const later of ["Simulator", "Exceptions", "Violations"]) await expect(nav.getByRole("link", { name: later, exact: true })).toHaveAttribute("title", `${later}: not built yet`);
+  for (const later of ["Simulator", "Exceptions", "Violations"])
+    await expect(nav.getByRole("link", { name: later, exact: true })).toHaveAttribute("title", `${later}: not built yet`);
   await expect(nav.getByRole("link", { name: "Policies", exact: true })).not.toHaveAttribute("title", /.+/);
   await page.screenshot({ path: screenshotPath("overview"), fullPage: true });
   await open.click();

@@ -12,10 +12,14 @@ async function replaceYaml(page: Page, text: string) {
 }
 
 async function yamlText(page: Page): Promise<string> {
-  return page.getByTestId("yaml-editor").evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
+  return page
+    .getByTestId("yaml-editor")
+    .evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
 }
 
-test("an author drafts a policy from a template, edits it in the form and the YAML, checks the graph and proposes the change", async ({ page }) => {
+test("an author drafts a policy from a template, edits it in the form and the YAML, checks the graph and proposes the change", async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   const problems = watchConsole(page);
   await signIn(page, PEOPLE.author.email);
@@ -23,7 +27,12 @@ test("an author drafts a policy from a template, edits it in the form and the YA
   // The templates gallery → parameters → a new draft.
   await page.goto("/policies/templates");
   await expect(page.getByTestId("templates").getByRole("link", { name: /Use this template/ })).toHaveCount(6);
-  await page.getByRole("region").or(page.locator("section")).filter({ hasText: "tenant-east-west-isolation" }).getByRole("link", { name: /Use this template/ }).click();
+  await page
+    .getByRole("region")
+    .or(page.locator("section"))
+    .filter({ hasText: "tenant-east-west-isolation" })
+    .getByRole("link", { name: /Use this template/ })
+    .click();
   const params = page.getByRole("form", { name: "Template parameters" });
   await expect(params.getByLabel("tenant")).toHaveValue("payments");
   await params.getByRole("button", { name: "Create draft" }).click();
@@ -70,7 +79,10 @@ test("an author drafts a policy from a template, edits it in the form and the YA
   // The compiled NetworkPolicy carries the edit.
   await page.getByRole("tab", { name: "Compiled", exact: true }).click();
   const compiled = page.getByTestId("compiled-output");
-  await compiled.getByRole("tab", { name: /NetworkPolicy/ }).first().click();
+  await compiled
+    .getByRole("tab", { name: /NetworkPolicy/ })
+    .first()
+    .click();
   await expect(page.getByTestId("compiled-yaml")).toContainText("kind: NetworkPolicy");
   await expect(page.getByTestId("compiled-yaml")).toContainText("port: 8080");
   await page.getByRole("tab", { name: /Lint/ }).click();
@@ -92,7 +104,10 @@ test("an author drafts a policy from a template, edits it in the form and the YA
   await page.goto("/graph?cluster=prod-eu-1");
   await page.getByRole("link", { name: "Show pending drafts" }).click();
   await expect(page).toHaveURL(/\/graph\?cluster=prod-eu-1&overlay=drafts$/);
-  const added = page.getByTestId("overlay-path").and(page.locator('[data-change="added"]')).filter({ hasText: /^payments\/\S+ → payments\/\S+ 8080\/TCP$/ });
+  const added = page
+    .getByTestId("overlay-path")
+    .and(page.locator('[data-change="added"]'))
+    .filter({ hasText: /^payments\/\S+ → payments\/\S+ 8080\/TCP$/ });
   await expect(added.first()).toBeVisible({ timeout: 20_000 });
   await added.first().click();
   await expect(page.getByTestId("edge-panel")).toContainText(POLICY);
@@ -136,7 +151,9 @@ test("a viewer can read a policy but not save it: the server refuses", async ({ 
   const yaml = await yamlText(page);
   // Straight to the API with the viewer's own session cookie.
   const response = await page.request.post("/api/trpc/policies.saveDraft", {
-    data: { json: { policyName: "payments-api", baseVersion: 1, yaml: yaml.replace("description: ", "description: edited "), message: "" } },
+    data: {
+      json: { policyName: "payments-api", baseVersion: 1, yaml: yaml.replace("description: ", "description: edited "), message: "" },
+    },
     headers: { "content-type": "application/json" },
   });
   expect(response.status()).toBe(403);
@@ -199,7 +216,14 @@ test("edits survive a reload, leaving asks first, a stale save error clears, and
 
   // Someone else saves version 2 meanwhile: this page's save is refused, and the refusal goes once the text changes.
   const theirs = await page.request.post("/api/trpc/policies.saveDraft", {
-    data: { json: { policyName: "payments-batch", baseVersion: 1, yaml: good.replace("Settlement and reconciliation", `Settlement, reconciliation${" and a long explanation of why".repeat(8)}`), message: "theirs" } },
+    data: {
+      json: {
+        policyName: "payments-batch",
+        baseVersion: 1,
+        yaml: good.replace("Settlement and reconciliation", `Settlement, reconciliation${" and a long explanation of why".repeat(8)}`),
+        message: "theirs",
+      },
+    },
     headers: { "content-type": "application/json" },
   });
   expect(theirs.status()).toBe(200);

@@ -26,7 +26,8 @@ const PAGES = [
 type PageName = (typeof PAGES)[number]["name"];
 
 /** Controls that change something: offered only to whom the server lets do it. */
-const DRAFTING = /^(New policy|Save draft|Save|Propose change|Create draft|Restore this version|Use this template|Remove rule|Remove .*|\+ .*)$/;
+const DRAFTING =
+  /^(New policy|Save draft|Save|Propose change|Create draft|Restore this version|Use this template|Remove rule|Remove .*|\+ .*)$/;
 const ADMINISTERING = /^(Add user|Add role|Grant|Remove|Remove \w+ role of .*|Change the platform default|Save as version \d+)$/;
 
 type Person = keyof typeof PEOPLE;
@@ -58,7 +59,8 @@ for (const person of Object.keys(MAY_DRAFT_ON) as (keyof typeof MAY_DRAFT_ON)[])
     const problems = watchConsole(page);
     page.on("requestfailed", (request) => {
       // Navigating away cancels what the previous page still had in flight.
-      if (request.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
+      if (request.failure()?.errorText !== "net::ERR_ABORTED")
+        problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
     });
     page.on("response", (response) => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);

@@ -12,7 +12,9 @@ async function personIn(browser: Browser, email: string): Promise<{ page: Page; 
   return { page, problems };
 }
 
-test("an author proposes, is refused approval of their own change, the committee approves and the admin releases it", async ({ browser }) => {
+test("an author proposes, is refused approval of their own change, the committee approves and the admin releases it", async ({
+  browser,
+}) => {
   // Four people sign in and work in turn on a production build shared by two cores.
   test.setTimeout(180_000);
   const author = await personIn(browser, PEOPLE.author.email);
@@ -20,9 +22,21 @@ test("an author proposes, is refused approval of their own change, the committee
 
   // The author drafts a new version (as the editor saves it) and proposes it from the policy page.
   await author.page.goto(`/policies/${POLICY}`);
-  const yaml = await author.page.getByTestId("yaml-editor").evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
-  const post = (page: Page, procedure: string, json: unknown) => page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
-  expect((await post(author.page, "policies.saveDraft", { policyName: POLICY, baseVersion: 1, yaml: yaml.replace("description: ", "description: Reviewed by the committee. "), message: "" })).status()).toBe(200);
+  const yaml = await author.page
+    .getByTestId("yaml-editor")
+    .evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
+  const post = (page: Page, procedure: string, json: unknown) =>
+    page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
+  expect(
+    (
+      await post(author.page, "policies.saveDraft", {
+        policyName: POLICY,
+        baseVersion: 1,
+        yaml: yaml.replace("description: ", "description: Reviewed by the committee. "),
+        message: "",
+      })
+    ).status(),
+  ).toBe(200);
   await author.page.reload();
   await author.page.getByRole("button", { name: "Propose change" }).click();
   const dialog = author.page.getByRole("dialog", { name: "Propose change" });
@@ -34,7 +48,10 @@ test("an author proposes, is refused approval of their own change, the committee
   // The checklist says which rule asks for which approval; the author is offered no Approve button.
   const checklist = author.page.getByTestId("approval-checklist");
   await expect(checklist).toContainText("namespace-tier");
-  await expect(checklist.getByTestId("approval-requirement")).toHaveText([/1 × application of tenant payments\s*not given yet/, /1 × security \(organisation-wide\)\s*not given yet/]);
+  await expect(checklist.getByTestId("approval-requirement")).toHaveText([
+    /1 × application of tenant payments\s*not given yet/,
+    /1 × security \(organisation-wide\)\s*not given yet/,
+  ]);
   await expect(author.page.getByRole("button", { name: "Approve" })).toHaveCount(0);
   await expect(author.page.getByRole("button", { name: "Withdraw" })).toBeVisible();
   await author.page.screenshot({ path: screenshotPath("workflow-change-in-review"), fullPage: true });

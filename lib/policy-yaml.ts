@@ -17,13 +17,49 @@ export { formatPath } from "@/server/policy/read/yaml";
  * rule name < direction < action < peers < ports < via; constraint subject < direction < … < rationale.
  */
 const FIELD_ORDER = [
-  "apiVersion", "kind", "metadata", "spec",
-  "name", "tenant", "owner", "description", "labels",
-  "tier", "scope", "regions", "clusters", "priority", "subject",
-  "namespaces", "namespaceSelector", "podSelector", "matchLabels", "matchExpressions", "key", "operator", "values",
-  "isolate", "rules", "direction", "action", "peers",
-  "workloads", "service", "cidr", "except", "dns", "entity",
-  "ports", "port", "endPort", "protocol", "via", "exceptVia", "rationale", "justification", "expiresAt",
+  "apiVersion",
+  "kind",
+  "metadata",
+  "spec",
+  "name",
+  "tenant",
+  "owner",
+  "description",
+  "labels",
+  "tier",
+  "scope",
+  "regions",
+  "clusters",
+  "priority",
+  "subject",
+  "namespaces",
+  "namespaceSelector",
+  "podSelector",
+  "matchLabels",
+  "matchExpressions",
+  "key",
+  "operator",
+  "values",
+  "isolate",
+  "rules",
+  "direction",
+  "action",
+  "peers",
+  "workloads",
+  "service",
+  "cidr",
+  "except",
+  "dns",
+  "entity",
+  "ports",
+  "port",
+  "endPort",
+  "protocol",
+  "via",
+  "exceptVia",
+  "rationale",
+  "justification",
+  "expiresAt",
 ];
 const RANK = new Map(FIELD_ORDER.map((k, i) => [k, i]));
 /** Maps whose keys are data (label keys), sorted alphabetically rather than by field order. */
@@ -80,17 +116,44 @@ export function readPolicyYaml(text: string, file = "policy.yaml"): ReadPolicyRe
   const parsed = parseSource(file, text);
   const raw = parsed.errors.length === 0 && parsed.objects.length === 1 ? parsed.objects[0]!.value : null;
   const read = readDocumentSources([{ file, text }]);
-  const errors: YamlProblem[] = read.errors.map((e) => ({ line: e.line, column: e.column, path: e.path, message: e.detail, severity: e.severity }));
+  const errors: YamlProblem[] = read.errors.map((e) => ({
+    line: e.line,
+    column: e.column,
+    path: e.path,
+    message: e.detail,
+    severity: e.severity,
+  }));
   if (errors.length === 0 && parsed.objects.length !== 1) {
-    errors.push({ line: 1, column: 1, path: "", message: parsed.objects.length === 0 ? "the YAML holds no document: write one Policy or ComplianceConstraint" : `the YAML holds ${parsed.objects.length} documents; one policy is edited at a time`, severity: "error" });
+    errors.push({
+      line: 1,
+      column: 1,
+      path: "",
+      message:
+        parsed.objects.length === 0
+          ? "the YAML holds no document: write one Policy or ComplianceConstraint"
+          : `the YAML holds ${parsed.objects.length} documents; one policy is edited at a time`,
+      severity: "error",
+    });
   }
   if (read.templates.length > 0 && errors.length === 0) {
-    errors.push({ line: 1, column: 1, path: "kind", message: "a Template is used from the templates gallery, not saved as a policy", severity: "error" });
+    errors.push({
+      line: 1,
+      column: 1,
+      path: "kind",
+      message: "a Template is used from the templates gallery, not saved as a policy",
+      severity: "error",
+    });
   }
   const only = read.documents[0]?.document;
   if (only && only.kind === "Exception" && errors.length === 0) {
     const p = read.documents[0]!.locate?.(["kind"]) ?? { line: 1, column: 1 };
-    errors.push({ line: p.line, column: p.column, path: "kind", message: "exceptions are requested on the Exceptions page, not edited as policies", severity: "error" });
+    errors.push({
+      line: p.line,
+      column: p.column,
+      path: "kind",
+      message: "exceptions are requested on the Exceptions page, not edited as policies",
+      severity: "error",
+    });
   }
   const ok = errors.length === 0 && only !== undefined;
   return { raw, parsed: parsed.errors.length === 0, document: ok ? only : null, located: ok ? read.documents[0]! : null, errors };

@@ -14,10 +14,24 @@ export const CRITICALITIES = ["critical", "high", "medium", "low"] as const;
 
 // The approval workflow.
 /** A change request's life (DESIGN.md, "Lifecycle of a change"); server/workflow/states.ts says which moves are legal. */
-export const CHANGE_REQUEST_STATES = ["draft", "in-review", "changes-requested", "approved", "released", "rolled-out", "rejected", "withdrawn"] as const;
+export const CHANGE_REQUEST_STATES = [
+  "draft",
+  "in-review",
+  "changes-requested",
+  "approved",
+  "released",
+  "rolled-out",
+  "rejected",
+  "withdrawn",
+] as const;
 export type ChangeRequestState = (typeof CHANGE_REQUEST_STATES)[number];
 /** States in which a change request still holds its drafted versions (one open request per drafted version). */
-export const OPEN_CHANGE_REQUEST_STATES = ["draft", "in-review", "changes-requested", "approved"] as const satisfies readonly ChangeRequestState[];
+export const OPEN_CHANGE_REQUEST_STATES = [
+  "draft",
+  "in-review",
+  "changes-requested",
+  "approved",
+] as const satisfies readonly ChangeRequestState[];
 
 // The document language (apiVersion policyplane.io/v1).
 export const API_VERSION = "policyplane.io/v1";

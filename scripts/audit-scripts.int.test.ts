@@ -11,10 +11,16 @@ import { systemActor, withTransaction } from "@/server/context";
 import { emptyDatabase, type EmptyDatabase } from "@/server/testing/empty-database";
 
 const root = path.resolve(import.meta.dirname, "..");
-const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_|PGLITE_DIR|POLICYPLANE_|AUDIT_|HOST$)/.test(k)));
+const CLEAN_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(DATABASE_|PGLITE_DIR|POLICYPLANE_|AUDIT_|HOST$)/.test(k)),
+);
 
 function script(name: string, env: Record<string, string>) {
-  return spawnSync(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", `scripts/${name}.ts`], { cwd: root, encoding: "utf8", timeout: 120_000, env: { ...CLEAN_ENV, ...env } as NodeJS.ProcessEnv });
+  return spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "--conditions=react-server", `scripts/${name}.ts`],
+    { cwd: root, encoding: "utf8", timeout: 120_000, env: { ...CLEAN_ENV, ...env } as NodeJS.ProcessEnv },
+  );
 }
 
 describe(`audit scripts on ${testDatabaseKind()}`, () => {
@@ -33,7 +39,9 @@ describe(`audit scripts on ${testDatabaseKind()}`, () => {
     const env = { ...database.env, AUDIT_KEY: secret, AUDIT_CHECKPOINT_FILE: checkpointFile };
     const handle = await database.open();
     for (let i = 1; i <= 3; i++) {
-      await withTransaction({ db: handle.db, actor: systemActor("script test"), requestId: `r${i}` }, (tx) => recordAudit(tx, { action: "policy.updated", targetType: "policy", targetId: `p${i}` }));
+      await withTransaction({ db: handle.db, actor: systemActor("script test"), requestId: `r${i}` }, (tx) =>
+        recordAudit(tx, { action: "policy.updated", targetType: "policy", targetId: `p${i}` }),
+      );
     }
     await exportCheckpoint(handle.db, settings);
     await handle.close();
@@ -41,12 +49,22 @@ describe(`audit scripts on ${testDatabaseKind()}`, () => {
     const intact = script("audit-verify", env);
     expect(intact.stderr).toBe("");
     expect(intact.status).toBe(0);
-    expect(intact.stdout).toMatch(/Audit chain intact: 4 event\(s\), head #4 [0-9a-f]{64}\.\nThe newest checkpoint in .*checkpoints\.jsonl \(#4, exported .*\) is in the chain\./);
+    expect(intact.stdout).toMatch(
+      /Audit chain intact: 4 event\(s\), head #4 [0-9a-f]{64}\.\nThe newest checkpoint in .*checkpoints\.jsonl \(#4, exported .*\) is in the chain\./,
+    );
 
     const exported = script("audit-export", env);
     expect(exported.status).toBe(0);
-    const lines = exported.stdout.trim().split("\n").map((l) => JSON.parse(l) as { seq: number; action: string; keyId: string });
-    expect(lines.map((l) => [l.seq, l.action])).toEqual([[1, "policy.updated"], [2, "policy.updated"], [3, "policy.updated"], [4, "audit.checkpoint"]]);
+    const lines = exported.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; action: string; keyId: string });
+    expect(lines.map((l) => [l.seq, l.action])).toEqual([
+      [1, "policy.updated"],
+      [2, "policy.updated"],
+      [3, "policy.updated"],
+      [4, "audit.checkpoint"],
+    ]);
     expect(new Set(lines.map((l) => l.keyId))).toEqual(new Set([settings.keyring.current.id]));
 
     const owner = await database.open();

@@ -7,13 +7,21 @@ import { existsSync } from "node:fs";
 const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 // Without the background-networking flags Chromium keeps dialling Google's hosts,
 // which this kind of machine refuses.
-const QUIET = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+const QUIET = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
 
 /** @returns {Promise<{ executablePath: string, args: string[], source: string }>} */
 export async function testBrowser() {
   const configured = process.env.CHROMIUM_PATH;
   if (configured) return { executablePath: configured, args: [...QUIET, "--disable-gpu"], source: `CHROMIUM_PATH (${configured})` };
-  if (existsSync(SYSTEM_CHROMIUM)) return { executablePath: SYSTEM_CHROMIUM, args: [...QUIET, "--disable-gpu"], source: `system Chromium (${SYSTEM_CHROMIUM})` };
+  if (existsSync(SYSTEM_CHROMIUM))
+    return { executablePath: SYSTEM_CHROMIUM, args: [...QUIET, "--disable-gpu"], source: `system Chromium (${SYSTEM_CHROMIUM})` };
   const { default: packaged } = await import("@sparticuz/chromium");
   // Its own argument list (--single-process, --disable-web-security, …) suits a
   // serverless function, not a test of a web app: take only software WebGL from it.

@@ -24,7 +24,10 @@ function normalise(raw) {
 
 function trustedList(spec) {
   const list = new BlockList();
-  for (const entry of (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (spec ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [address, bits] = entry.split("/");
     const ip = normalise(address ?? "");
     if (!ip) throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);

@@ -15,7 +15,12 @@ lockFolder(${JSON.stringify(folder)}, { label: "x", advice: "y" }); console.log(
 }
 
 function start(env: Record<string, string>) {
-  return spawnSync(process.execPath, ["scripts/start.mjs"], { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, DATABASE_URL: "", ...env } });
+  return spawnSync(process.execPath, ["scripts/start.mjs"], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, DATABASE_URL: "", ...env },
+  });
 }
 
 describe("a second npm start on the same folders", () => {
@@ -32,7 +37,9 @@ describe("a second npm start on the same folders", () => {
     children.push(await holder(path.join(root, distName)));
     const run = start({ NEXT_DIST_DIR: distName, PGLITE_DIR: pgliteDir });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/\[policyplane\] not started: The build folder .*next is in use by process \d+\. Another Policyplane server runs from it/);
+    expect(run.stderr).toMatch(
+      /\[policyplane\] not started: The build folder .*next is in use by process \d+\. Another Policyplane server runs from it/,
+    );
     expect(run.stdout).not.toMatch(/building/);
     expect(existsSync(path.join(base, "next"))).toBe(false);
     expect(existsSync(pgliteDir)).toBe(false);

@@ -50,7 +50,8 @@ export function factsOf(schema: Schema, path: string, out: Fact[] = []): Fact[] 
   for (const r of schema.required ?? []) push({ required: r });
   if (schema.oneOf) push({ oneOf: schema.oneOf });
   if (schema.anyOf) push({ anyOf: schema.anyOf });
-  for (const v of schema["x-kubernetes-validations"] ?? []) push({ cel: v.rule, ...(v.message ? { message: v.message } : {}), ...(v.fieldPath ? { fieldPath: v.fieldPath } : {}) });
+  for (const v of schema["x-kubernetes-validations"] ?? [])
+    push({ cel: v.rule, ...(v.message ? { message: v.message } : {}), ...(v.fieldPath ? { fieldPath: v.fieldPath } : {}) });
   if (schema["x-kubernetes-int-or-string"]) push({ type: "int-or-string" });
   else if (schema.type && schema.type !== "object" && schema.type !== "array") push({ type: schema.type });
   if (schema["x-kubernetes-preserve-unknown-fields"]) push({ preserveUnknownFields: true });
@@ -60,7 +61,8 @@ export function factsOf(schema: Schema, path: string, out: Fact[] = []): Fact[] 
     factsOf(s, path ? `${path}.${k}` : k, out);
   }
   if (schema.items) factsOf(schema.items, `${path}[*]`, out);
-  if (schema.additionalProperties && typeof schema.additionalProperties === "object") factsOf(schema.additionalProperties, `${path}.*`, out);
+  if (schema.additionalProperties && typeof schema.additionalProperties === "object")
+    factsOf(schema.additionalProperties, `${path}.*`, out);
   return out;
 }
 
@@ -69,14 +71,27 @@ function main(): void {
   const opt = (name: string): string[] => args.flatMap((a, i) => (a === `--${name}` && args[i + 1] ? [args[i + 1]!] : []));
   const [repository, path, commit, version] = ["repository", "path", "commit", "version"].map((n) => opt(n)[0]);
   if (!repository || !path || !commit || !version) throw new Error("usage: --repository --path --commit --version [--under prefix]");
-  const crd = parse(readFileSync(0, "utf8")) as { spec: { names: { kind: string }; group: string; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
+  const crd = parse(readFileSync(0, "utf8")) as {
+    spec: { names: { kind: string }; group: string; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
+  };
   const v = crd.spec.versions.find((x) => x.name === version);
   if (!v) throw new Error(`no version ${version} in ${path}`);
   const under = opt("under");
   const all = factsOf(v.schema.openAPIV3Schema, "");
-  const facts = all.filter((f) => under.length === 0 || under.some((u) => f.path === u || f.path.startsWith(`${u}.`) || f.path.startsWith(`${u}[`)));
+  const facts = all.filter(
+    (f) => under.length === 0 || under.some((u) => f.path === u || f.path.startsWith(`${u}.`) || f.path.startsWith(`${u}[`)),
+  );
   process.stdout.write(
-    stringify({ kind: crd.spec.names.kind, apiVersion: `${crd.spec.group}/${version}`, provenance: { repository, path, commit }, ...(under.length ? { under } : {}), facts }, { lineWidth: 0 }),
+    stringify(
+      {
+        kind: crd.spec.names.kind,
+        apiVersion: `${crd.spec.group}/${version}`,
+        provenance: { repository, path, commit },
+        ...(under.length ? { under } : {}),
+        facts,
+      },
+      { lineWidth: 0 },
+    ),
   );
 }
 

@@ -22,7 +22,11 @@ describe("environment", () => {
 
   it("requires the OIDC variables together", () => {
     expect(() => parseEnv({ OIDC_CLIENT_ID: "x" })).toThrow(/must be set together/);
-    const env = parseEnv({ OIDC_DISCOVERY_URL: "https://idp.example/.well-known/openid-configuration", OIDC_CLIENT_ID: "a", OIDC_CLIENT_SECRET: "b" });
+    const env = parseEnv({
+      OIDC_DISCOVERY_URL: "https://idp.example/.well-known/openid-configuration",
+      OIDC_CLIENT_ID: "a",
+      OIDC_CLIENT_SECRET: "b",
+    });
     expect(env.OIDC_CLIENT_ID).toBe("a");
   });
 

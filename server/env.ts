@@ -32,7 +32,16 @@ const envSchema = z.object({
   AUDIT_KEY: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   AUDIT_KEY_FILE: optionalString,
   /** Retired audit keys, comma-separated: still accepted when verifying the events they sealed. */
-  AUDIT_PREVIOUS_KEYS: optionalString.transform((v) => (v ? v.split(",").map((k) => k.trim()).filter(Boolean) : [])).pipe(z.array(z.string().min(32, "each key must be at least 32 characters"))),
+  AUDIT_PREVIOUS_KEYS: optionalString
+    .transform((v) =>
+      v
+        ? v
+            .split(",")
+            .map((k) => k.trim())
+            .filter(Boolean)
+        : [],
+    )
+    .pipe(z.array(z.string().min(32, "each key must be at least 32 characters"))),
   AUDIT_CHECKPOINT_FILE: optionalString,
   AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).default(600),
   BETTER_AUTH_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
@@ -66,7 +75,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new Error(`Invalid environment:\n  POLICYPLANE_DEMO: ${demoExposedMessage(env)}`);
   }
   if (env.AUDIT_KEY && env.AUDIT_KEY_FILE) throw new Error("Invalid environment:\n  AUDIT_KEY, AUDIT_KEY_FILE: set one of them, not both");
-  if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL) throw new Error("Invalid environment:\n  DATABASE_MIGRATION_URL: needs DATABASE_URL (the role the application runs as)");
+  if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
+    throw new Error("Invalid environment:\n  DATABASE_MIGRATION_URL: needs DATABASE_URL (the role the application runs as)");
   const oidcParts = [env.OIDC_DISCOVERY_URL, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];
   if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
     throw new Error("Invalid environment:\n  OIDC_DISCOVERY_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together");

@@ -3,7 +3,16 @@ import { Busy, Conflict, Forbidden, InvalidInput, NotFound, ServiceError, TooLar
 
 describe("service error names", () => {
   it("are spelled out per class, so a minified build answers with the same names", () => {
-    const names = [new ServiceError("x"), new NotFound("x"), new Unauthenticated("x"), new Forbidden("x"), new Conflict("x"), new TooLarge("x"), new Busy("x"), new InvalidInput("x")].map((e) => [e.name, e.status]);
+    const names = [
+      new ServiceError("x"),
+      new NotFound("x"),
+      new Unauthenticated("x"),
+      new Forbidden("x"),
+      new Conflict("x"),
+      new TooLarge("x"),
+      new Busy("x"),
+      new InvalidInput("x"),
+    ].map((e) => [e.name, e.status]);
     expect(names).toEqual([
       ["InternalError", 500],
       ["NotFound", 404],

@@ -3,8 +3,17 @@
 // matching tRPC error code (server/trpc/init.ts). The name is spelled out, not
 // taken from the class, because a production build minifies class names and
 // REST clients match on it.
-export type ServiceErrorName = "InternalError" | "NotFound" | "Unauthenticated" | "Forbidden" | "Conflict" | "TooLarge" | "RateLimited" | "InvalidInput";
-export type ErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR";
+export type ServiceErrorName =
+  "InternalError" | "NotFound" | "Unauthenticated" | "Forbidden" | "Conflict" | "TooLarge" | "RateLimited" | "InvalidInput";
+export type ErrorCode =
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
+  | "TOO_MANY_REQUESTS"
+  | "INTERNAL_SERVER_ERROR";
 
 export class ServiceError extends Error {
   override readonly name: ServiceErrorName = "InternalError";

@@ -20,8 +20,12 @@ describe(`start-up with the demo's accounts on ${testDatabaseKind()}`, () => {
     await local.database.close();
     // … then restarted for the network with the demo off: the accounts are still there, with their published password.
     const exposed = parseEnv({ ...database.env, POLICYPLANE_DEMO: "off", HOST: "0.0.0.0" });
-    await expect(createRuntime(exposed)).rejects.toThrow(/Refusing to start: the database holds the demo organisation's accounts: .*POLICYPLANE_EXPOSE_DEMO=yes/);
-    const asked = await createRuntime(parseEnv({ ...database.env, POLICYPLANE_DEMO: "off", HOST: "0.0.0.0", POLICYPLANE_EXPOSE_DEMO: "yes" }));
+    await expect(createRuntime(exposed)).rejects.toThrow(
+      /Refusing to start: the database holds the demo organisation's accounts: .*POLICYPLANE_EXPOSE_DEMO=yes/,
+    );
+    const asked = await createRuntime(
+      parseEnv({ ...database.env, POLICYPLANE_DEMO: "off", HOST: "0.0.0.0", POLICYPLANE_EXPOSE_DEMO: "yes" }),
+    );
     expect((await asked.database.db.select({ id: user.id }).from(user)).length).toBe(DEMO_USERS.length);
     await asked.database.close();
   });

@@ -54,7 +54,16 @@ export async function createRuntime(config: Env): Promise<Runtime> {
 }
 
 async function demoAccountsPresent(db: Database): Promise<boolean> {
-  const found = await db.select({ id: user.id }).from(user).where(inArray(user.email, DEMO_USERS.map((u) => u.email))).limit(1);
+  const found = await db
+    .select({ id: user.id })
+    .from(user)
+    .where(
+      inArray(
+        user.email,
+        DEMO_USERS.map((u) => u.email),
+      ),
+    )
+    .limit(1);
   return found.length > 0;
 }
 

@@ -19,7 +19,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         <Sidebar user={{ name: me.name ?? me.email, email: me.email, roleSummary: roleSummary || "no role yet" }} />
         <main className="min-w-0 flex-1 px-8 py-8">
           {me.grants.length === 0 ? (
-            <Notice tone="info">Your account has no role yet. Ask a Policyplane admin to grant you one in Settings; until then there is nothing to show.</Notice>
+            <Notice tone="info">
+              Your account has no role yet. Ask a Policyplane admin to grant you one in Settings; until then there is nothing to show.
+            </Notice>
           ) : (
             children
           )}

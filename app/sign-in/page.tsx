@@ -27,7 +27,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         name: u.name,
         email: u.email,
         title: u.title,
-        role: u.grants.map((g) => `${g.role}${g.committeeFunction ? ` · ${g.committeeFunction}` : ""}${g.tenant ? ` · ${g.tenant}` : ""}`)[0]!,
+        role: u.grants.map(
+          (g) => `${g.role}${g.committeeFunction ? ` · ${g.committeeFunction}` : ""}${g.tenant ? ` · ${g.tenant}` : ""}`,
+        )[0]!,
       }))
     : [];
   const sso = runtime.env.OIDC_DISCOVERY_URL ? { id: runtime.env.OIDC_PROVIDER_ID, name: runtime.env.OIDC_PROVIDER_NAME } : null;

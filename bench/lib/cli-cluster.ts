@@ -37,7 +37,11 @@ export interface SyntheticPod {
 }
 
 /** The manifests as one multi-document YAML text, and the pods (for flows). */
-export function cliClusterYaml(): { yaml: string; pods: SyntheticPod[]; counts: { pods: number; networkPolicies: number; adminRules: number } } {
+export function cliClusterYaml(): {
+  yaml: string;
+  pods: SyntheticPod[];
+  counts: { pods: number; networkPolicies: number; adminRules: number };
+} {
   const rand = prng(42);
   const out: string[] = [];
   const pods: SyntheticPod[] = [];
@@ -175,8 +179,15 @@ spec:
       const action = pick(["Allow", "Deny", "Pass", "Pass"]);
       const key = direction === "egress" ? "to" : "from";
       const app = pick(APPS);
-      const peer = rand() < 0.2 ? (direction === "egress" ? `    - networks: [203.0.${r}.0/24]` : `    - namespaces:\n        matchLabels: {env: prod}`) : `    - pods:\n        namespaceSelector:\n          matchLabels: {tenant: t${Math.floor(rand() * CLI_CLUSTER.tenants)}}\n        podSelector:\n          matchLabels: {app: ${app.app}}`;
-      rules[direction].push(`  - name: r${r}\n    action: ${action}\n    ${key}:\n${peer}\n    ports:\n    - portNumber: {protocol: TCP, port: ${pick(APPS).port}}`);
+      const peer =
+        rand() < 0.2
+          ? direction === "egress"
+            ? `    - networks: [203.0.${r}.0/24]`
+            : `    - namespaces:\n        matchLabels: {env: prod}`
+          : `    - pods:\n        namespaceSelector:\n          matchLabels: {tenant: t${Math.floor(rand() * CLI_CLUSTER.tenants)}}\n        podSelector:\n          matchLabels: {app: ${app.app}}`;
+      rules[direction].push(
+        `  - name: r${r}\n    action: ${action}\n    ${key}:\n${peer}\n    ports:\n    - portNumber: {protocol: TCP, port: ${pick(APPS).port}}`,
+      );
     }
     const subject = p % 4 === 0 ? "    namespaces: {}" : `    namespaces:\n      matchLabels: {env: ${p % 2 === 0 ? "prod" : "dev"}}`;
     out.push(`apiVersion: policy.networking.k8s.io/v1alpha1

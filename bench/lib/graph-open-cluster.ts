@@ -26,7 +26,12 @@ export function openClusterLayout(namespaces: number, tenants: number): OpenName
     pods: APPS.flatMap((a) =>
       Array.from({ length: a.replicas }, (_, k) => {
         n++;
-        return { name: `${a.app}-${k}`, app: a.app, port: { name: a.portName, port: a.port, protocol: "TCP" as const }, ip: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` };
+        return {
+          name: `${a.app}-${k}`,
+          app: a.app,
+          port: { name: a.portName, port: a.port, protocol: "TCP" as const },
+          ip: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+        };
       }),
     ),
   }));
@@ -34,7 +39,9 @@ export function openClusterLayout(namespaces: number, tenants: number): OpenName
 
 /** The engine's model of the layout with bare Pods (what the CLI reads from the manifests). */
 export function openClusterModel(layout: readonly OpenNamespace[]): ClusterModel {
-  const pods: PodInfo[] = layout.flatMap((ns) => ns.pods.map((p) => ({ namespace: ns.name, name: p.name, labels: { app: p.app }, ports: [p.port], ips: [p.ip], hostNetwork: false })));
+  const pods: PodInfo[] = layout.flatMap((ns) =>
+    ns.pods.map((p) => ({ namespace: ns.name, name: p.name, labels: { app: p.app }, ports: [p.port], ips: [p.ip], hostNetwork: false })),
+  );
   return {
     namespaces: layout.map((ns) => ({ name: ns.name, labels: { "kubernetes.io/metadata.name": ns.name, tenant: ns.tenant } })),
     workloads: [],
@@ -46,7 +53,10 @@ export function openClusterModel(layout: readonly OpenNamespace[]): ClusterModel
 }
 
 /** The documents, scoped to `cluster` so they leave any other cluster alone. */
-export function openClusterDocuments(cluster: string, layout: readonly OpenNamespace[]): { document: PolicyplaneDocument; tenant: string | null }[] {
+export function openClusterDocuments(
+  cluster: string,
+  layout: readonly OpenNamespace[],
+): { document: PolicyplaneDocument; tenant: string | null }[] {
   const scope = { clusters: [cluster] };
   const everyone = { workloads: {} };
   const docs: { document: PolicyplaneDocument; tenant: string | null }[] = [
@@ -72,15 +82,36 @@ export function openClusterDocuments(cluster: string, layout: readonly OpenNames
     const subject = (app: string) => ({ namespaces: [ns.name], podSelector: { matchLabels: { app } } });
     const policy = (name: string, app: string, rules: Rule[]): { document: PolicyplaneDocument; tenant: string } => ({
       tenant: ns.tenant,
-      document: { apiVersion: V, kind: "Policy", metadata: { name: `${ns.name}-${name}`, tenant: ns.tenant, owner: ns.tenant }, spec: { tier: "namespace", scope, subject: subject(app), rules } },
+      document: {
+        apiVersion: V,
+        kind: "Policy",
+        metadata: { name: `${ns.name}-${name}`, tenant: ns.tenant, owner: ns.tenant },
+        spec: { tier: "namespace", scope, subject: subject(app), rules },
+      },
     });
     docs.push(
-      policy("db-from-api", "db", [{ direction: "ingress", action: "allow", peers: [{ workloads: subject("api") }], ports: [{ port: "postgres", protocol: "TCP" }] }]),
-      policy("api-from-tenant", "api", [{ direction: "ingress", action: "allow", peers: [{ workloads: { tenant: ns.tenant } }], ports: [{ port: 8443, protocol: "TCP" }] }]),
-      policy("frontend-open", "frontend", [{ direction: "ingress", action: "allow", peers: [everyone, { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }], ports: [{ port: 8080, protocol: "TCP" }] }]),
+      policy("db-from-api", "db", [
+        { direction: "ingress", action: "allow", peers: [{ workloads: subject("api") }], ports: [{ port: "postgres", protocol: "TCP" }] },
+      ]),
+      policy("api-from-tenant", "api", [
+        { direction: "ingress", action: "allow", peers: [{ workloads: { tenant: ns.tenant } }], ports: [{ port: 8443, protocol: "TCP" }] },
+      ]),
+      policy("frontend-open", "frontend", [
+        {
+          direction: "ingress",
+          action: "allow",
+          peers: [everyone, { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }],
+          ports: [{ port: 8080, protocol: "TCP" }],
+        },
+      ]),
       policy("worker-egress", "worker", [
         { direction: "egress", action: "allow", peers: [{ workloads: { tenant: ns.tenant } }] },
-        { direction: "egress", action: "allow", peers: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }], ports: [{ port: 443, protocol: "TCP" }] },
+        {
+          direction: "egress",
+          action: "allow",
+          peers: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }],
+          ports: [{ port: 443, protocol: "TCP" }],
+        },
         { direction: "egress", action: "allow", peers: [{ entity: "kube-dns" }], ports: [{ port: 53, protocol: "UDP" }] },
       ]),
     );

@@ -23,12 +23,20 @@ export async function seedSyntheticOrg(db: Database): Promise<{ seeded: boolean 
       .values(org.tenants.map((name) => ({ name, displayName: name, ownerTeam: name, description: "synthetic" })))
       .returning();
     const tenantId = new Map(tenantRows.map((r) => [r.name, r.id]));
-    const [cluster] = await q.insert(t.clusters).values({ name: SYNTHETIC.cluster, region: SYNTHETIC.region, environment: "production", labels: {} }).returning();
+    const [cluster] = await q
+      .insert(t.clusters)
+      .values({ name: SYNTHETIC.cluster, region: SYNTHETIC.region, environment: "production", labels: {} })
+      .returning();
     let ip = 0;
     for (const ns of org.namespaces) {
       const [row] = await q
         .insert(t.namespaces)
-        .values({ clusterId: cluster!.id, tenantId: ns.tenant ? tenantId.get(ns.tenant)! : null, name: ns.name, labels: { "kubernetes.io/metadata.name": ns.name, ...(ns.tenant ? { tenant: ns.tenant } : {}) } })
+        .values({
+          clusterId: cluster!.id,
+          tenantId: ns.tenant ? tenantId.get(ns.tenant)! : null,
+          name: ns.name,
+          labels: { "kubernetes.io/metadata.name": ns.name, ...(ns.tenant ? { tenant: ns.tenant } : {}) },
+        })
         .returning();
       await q.insert(t.workloads).values(
         ns.workloads.map((w) => ({
@@ -53,9 +61,17 @@ export async function seedSyntheticOrg(db: Database): Promise<{ seeded: boolean 
         })),
       );
     }
-    await q.insert(t.externalDestinations).values(org.externals.map((dnsName, i) => ({ name: `partner-${i}`, dnsName, criticality: "medium" as const, ports: [{ name: "https", port: 443, protocol: "TCP" as const }] })));
+    await q.insert(t.externalDestinations).values(
+      org.externals.map((dnsName, i) => ({
+        name: `partner-${i}`,
+        dnsName,
+        criticality: "medium" as const,
+        ports: [{ name: "https", port: 443, protocol: "TCP" as const }],
+      })),
+    );
     for (const { document, tenant } of org.documents) {
-      if (document.kind !== "Policy" && document.kind !== "ComplianceConstraint") throw new Error(`a policy version stores a policy or a constraint, not ${document.kind}`);
+      if (document.kind !== "Policy" && document.kind !== "ComplianceConstraint")
+        throw new Error(`a policy version stores a policy or a constraint, not ${document.kind}`);
       const [policy] = await q
         .insert(t.policies)
         .values({
@@ -68,7 +84,15 @@ export async function seedSyntheticOrg(db: Database): Promise<{ seeded: boolean 
           latestVersion: 1,
         })
         .returning();
-      await q.insert(t.policyVersions).values({ policyId: policy!.id, version: 1, document, contentHash: contentHash(document), authorId: userId, authorLabel: BENCH_USER.email, message: "synthetic" });
+      await q.insert(t.policyVersions).values({
+        policyId: policy!.id,
+        version: 1,
+        document,
+        contentHash: contentHash(document),
+        authorId: userId,
+        authorLabel: BENCH_USER.email,
+        message: "synthetic",
+      });
     }
   });
   return { seeded: true };

@@ -45,13 +45,29 @@ export function syntheticOrg(shape: SyntheticShape = SYNTHETIC): SyntheticOrg {
         tenant,
         workloads: Array.from({ length: shape.workloadsPerNamespace }, (_, i) => {
           const tier = appTierOf(i);
-          return { name: `${name}-${tier}-${i}`, tier, ports: tier === "data" ? [PG] : [HTTP], labels: { app: `${name}-${tier}-${i}`, tier, tenant } };
+          return {
+            name: `${name}-${tier}-${i}`,
+            tier,
+            ports: tier === "data" ? [PG] : [HTTP],
+            labels: { app: `${name}-${tier}-${i}`, tier, tenant },
+          };
         }),
       });
       void t;
     }
   }
-  namespaces.push({ name: "kube-system", tenant: null, workloads: [{ name: "coredns", tier: "platform", ports: [{ name: "dns", port: 53, protocol: "UDP" }], labels: { app: "coredns", "k8s-app": "kube-dns" } }] });
+  namespaces.push({
+    name: "kube-system",
+    tenant: null,
+    workloads: [
+      {
+        name: "coredns",
+        tier: "platform",
+        ports: [{ name: "dns", port: 53, protocol: "UDP" }],
+        labels: { app: "coredns", "k8s-app": "kube-dns" },
+      },
+    ],
+  });
 
   const nsNames = namespaces.filter((n) => n.tenant).map((n) => n.name);
   const documents: SyntheticOrg["documents"] = [];
@@ -70,7 +86,13 @@ export function syntheticOrg(shape: SyntheticShape = SYNTHETIC): SyntheticOrg {
           tier: "namespace",
           subject: { namespaces: [ns], podSelector: { matchLabels: { tier: "api" } } },
           rules: [
-            { name: "from-peer-apis", direction: "ingress", action: "allow", peers: [apis(nsNames.filter((_, j) => peersOf(j).includes(ns)))], ports: [tcp(8080)] },
+            {
+              name: "from-peer-apis",
+              direction: "ingress",
+              action: "allow",
+              peers: [apis(nsNames.filter((_, j) => peersOf(j).includes(ns)))],
+              ports: [tcp(8080)],
+            },
             { name: "to-backends", direction: "egress", action: "allow", peers: [sameNs("backend")], ports: [tcp(8080)] },
             { name: "to-peer-apis", direction: "egress", action: "allow", peers: [apis(peersOf(k))], ports: [tcp(8080)] },
           ],
@@ -89,7 +111,13 @@ export function syntheticOrg(shape: SyntheticShape = SYNTHETIC): SyntheticOrg {
           rules: [
             { name: "from-api", direction: "ingress", action: "allow", peers: [sameNs("api")], ports: [tcp("http")] },
             { name: "to-data", direction: "egress", action: "allow", peers: [sameNs("data")], ports: [tcp(5432)] },
-            { name: "to-partner", direction: "egress", action: "allow", peers: [{ dns: externals[k % externals.length]! }], ports: [tcp(443)] },
+            {
+              name: "to-partner",
+              direction: "egress",
+              action: "allow",
+              peers: [{ dns: externals[k % externals.length]! }],
+              ports: [tcp(443)],
+            },
           ],
         },
       },
@@ -106,7 +134,13 @@ export function syntheticOrg(shape: SyntheticShape = SYNTHETIC): SyntheticOrg {
           rules: [
             { name: "from-backends", direction: "ingress", action: "allow", peers: [sameNs("backend")], ports: [tcp("postgres")] },
             // One app-specific rule per namespace: the reporting job reads the last database directly.
-            { name: "reporting", direction: "ingress", action: "allow", peers: [{ workloads: { namespaces: [ns], podSelector: { matchLabels: { app: `${ns}-api-0` } } } }], ports: [tcp(5432)] },
+            {
+              name: "reporting",
+              direction: "ingress",
+              action: "allow",
+              peers: [{ workloads: { namespaces: [ns], podSelector: { matchLabels: { app: `${ns}-api-0` } } } }],
+              ports: [tcp(5432)],
+            },
           ],
         },
       },
@@ -118,7 +152,14 @@ export function syntheticOrg(shape: SyntheticShape = SYNTHETIC): SyntheticOrg {
       apiVersion: V,
       kind: "Policy",
       metadata: { name: "global-allow-dns", owner: "platform" },
-      spec: { tier: "global", priority: 10, subject: {}, rules: [{ name: "dns", direction: "egress", action: "allow", peers: [{ entity: "kube-dns" }], ports: [{ port: 53, protocol: "UDP" }] }] },
+      spec: {
+        tier: "global",
+        priority: 10,
+        subject: {},
+        rules: [
+          { name: "dns", direction: "egress", action: "allow", peers: [{ entity: "kube-dns" }], ports: [{ port: 53, protocol: "UDP" }] },
+        ],
+      },
     },
   });
   // The same secure-by-default baseline as the demo organisation.
@@ -133,15 +174,35 @@ export function syntheticModel(org: SyntheticOrg): ClusterModel {
   let ip = 0;
   for (const ns of org.namespaces) {
     for (const w of ns.workloads) {
-      workloads.push({ kind: "Deployment", namespace: ns.name, name: w.name, labels: w.labels, ports: w.ports, hostNetwork: false, replicas: 2 });
+      workloads.push({
+        kind: "Deployment",
+        namespace: ns.name,
+        name: w.name,
+        labels: w.labels,
+        ports: w.ports,
+        hostNetwork: false,
+        replicas: 2,
+      });
       for (let r = 0; r < 2; r++) {
         ip++;
-        pods.push({ namespace: ns.name, name: `${w.name}-${r.toString(36).padStart(5, "0")}`, labels: w.labels, ports: w.ports, ips: [`10.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`], hostNetwork: false, workload: { kind: "Deployment", name: w.name }, fromTemplate: true });
+        pods.push({
+          namespace: ns.name,
+          name: `${w.name}-${r.toString(36).padStart(5, "0")}`,
+          labels: w.labels,
+          ports: w.ports,
+          ips: [`10.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`],
+          hostNetwork: false,
+          workload: { kind: "Deployment", name: w.name },
+          fromTemplate: true,
+        });
       }
     }
   }
   return {
-    namespaces: org.namespaces.map((n) => ({ name: n.name, labels: { "kubernetes.io/metadata.name": n.name, ...(n.tenant ? { tenant: n.tenant } : {}) } })),
+    namespaces: org.namespaces.map((n) => ({
+      name: n.name,
+      labels: { "kubernetes.io/metadata.name": n.name, ...(n.tenant ? { tenant: n.tenant } : {}) },
+    })),
     workloads,
     pods,
     // One Service per workload, as the database seeding writes them (kube-dns in front of coredns).
@@ -150,7 +211,12 @@ export function syntheticModel(org: SyntheticOrg): ClusterModel {
         namespace: n.name,
         name: w.name === "coredns" ? "kube-dns" : w.name,
         selector: { app: w.labels.app! },
-        ports: w.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.name ?? p.port, protocol: p.protocol })),
+        ports: w.ports.map((p) => ({
+          ...(p.name ? { name: p.name } : {}),
+          port: p.port,
+          targetPort: p.name ?? p.port,
+          protocol: p.protocol,
+        })),
         clusterIPs: [],
       })),
     ),

@@ -6,7 +6,10 @@ import { cpus, loadavg } from "node:os";
 export type Row = [what: string, value: string, target: string, ok: boolean];
 
 export function machineDescription(): string {
-  const cpu = (existsSync("/proc/cpuinfo") ? /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] : undefined) ?? cpus()[0]?.model ?? "unknown";
+  const cpu =
+    (existsSync("/proc/cpuinfo") ? /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] : undefined) ??
+    cpus()[0]?.model ??
+    "unknown";
   let nproc = String(cpus().length);
   try {
     nproc = execSync("nproc", { encoding: "utf8" }).trim();
@@ -17,8 +20,27 @@ export function machineDescription(): string {
 }
 
 /** Replaces (or appends) the `## heading` section of a markdown file: intro, machine, the figures table, notes. */
-export function writeSection(file: string, heading: string, intro: string, machine: string, rows: readonly Row[], notes: readonly string[]): void {
-  const section = [`## ${heading}`, "", intro, "", `Machine: ${machine}.`, "", "| figure | result | target | |", "|---|---|---|---|", ...rows.map(([what, value, target, ok]) => `| ${what} | ${value} | ${target} | ${ok ? "met" : "**missed**"} |`), "", ...notes.flatMap((n) => [n, ""])].join("\n");
+export function writeSection(
+  file: string,
+  heading: string,
+  intro: string,
+  machine: string,
+  rows: readonly Row[],
+  notes: readonly string[],
+): void {
+  const section = [
+    `## ${heading}`,
+    "",
+    intro,
+    "",
+    `Machine: ${machine}.`,
+    "",
+    "| figure | result | target | |",
+    "|---|---|---|---|",
+    ...rows.map(([what, value, target, ok]) => `| ${what} | ${value} | ${target} | ${ok ? "met" : "**missed**"} |`),
+    "",
+    ...notes.flatMap((n) => [n, ""]),
+  ].join("\n");
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
   const re = new RegExp(`## ${heading}\\n[\\s\\S]*?(?=\\n## |$)`);
   writeFileSync(file, re.test(current) ? current.replace(re, section.trimEnd() + "\n") : `${current.trimEnd()}\n\n${section}`);

@@ -35,7 +35,8 @@ function ChainStatus() {
           <span>
             {result.ok ? (
               <>
-                <strong>Chain intact.</strong> All {result.checked} events verified; head hash <code className="font-mono text-xs">{result.headHash.slice(0, 16)}…</code>
+                <strong>Chain intact.</strong> All {result.checked} events verified; head hash{" "}
+                <code className="font-mono text-xs">{result.headHash.slice(0, 16)}…</code>
                 {result.checkpoint
                   ? `; the head exported at ${formatTime(new Date(result.checkpoint.at))} (#${result.checkpoint.seq}) is still in the chain`
                   : "; no checkpoint exported yet"}
@@ -81,7 +82,13 @@ export function AuditLog() {
       const v = data.get(name);
       return typeof v === "string" && v.trim() ? v.trim() : undefined;
     };
-    setFilters({ actor: text("actor"), action: text("action"), target: text("target"), from: parseDate(data.get("from"), false), to: parseDate(data.get("to"), true) });
+    setFilters({
+      actor: text("actor"),
+      action: text("action"),
+      target: text("target"),
+      from: parseDate(data.get("from"), false),
+      to: parseDate(data.get("to"), true),
+    });
   }
 
   const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
@@ -117,10 +124,19 @@ export function AuditLog() {
       <Card>
         <Table
           head={["#", "Time", "Actor", "Action", "Target", "Request", ""]}
-          empty={events.isSuccess && rows.length === 0 ? <p className="px-3 py-6 text-center text-sm text-slate-500">No events match these filters.</p> : null}
+          empty={
+            events.isSuccess && rows.length === 0 ? (
+              <p className="px-3 py-6 text-center text-sm text-slate-500">No events match these filters.</p>
+            ) : null
+          }
         >
           {rows.map((e) => (
-            <FragmentRow key={e.seq} expanded={expanded === e.seq} onToggle={() => setExpanded(expanded === e.seq ? null : e.seq)} event={e} />
+            <FragmentRow
+              key={e.seq}
+              expanded={expanded === e.seq}
+              onToggle={() => setExpanded(expanded === e.seq ? null : e.seq)}
+              event={e}
+            />
           ))}
         </Table>
         {events.isPending ? <p className="px-3 py-4 text-sm text-slate-500">Loading events…</p> : null}
@@ -179,11 +195,15 @@ function FragmentRow({ event, expanded, onToggle }: { event: AuditRow; expanded:
             <div className="grid gap-3 md:grid-cols-2">
               <div>
                 <p className="mb-1 text-xs font-semibold text-slate-600">Before</p>
-                <pre className="overflow-x-auto rounded bg-white p-2 text-xs ring-1 ring-slate-200">{JSON.stringify(event.before, null, 2)}</pre>
+                <pre className="overflow-x-auto rounded bg-white p-2 text-xs ring-1 ring-slate-200">
+                  {JSON.stringify(event.before, null, 2)}
+                </pre>
               </div>
               <div>
                 <p className="mb-1 text-xs font-semibold text-slate-600">After</p>
-                <pre className="overflow-x-auto rounded bg-white p-2 text-xs ring-1 ring-slate-200">{JSON.stringify(event.after, null, 2)}</pre>
+                <pre className="overflow-x-auto rounded bg-white p-2 text-xs ring-1 ring-slate-200">
+                  {JSON.stringify(event.after, null, 2)}
+                </pre>
               </div>
             </div>
             <p className="mt-2 font-mono text-xs text-slate-500">

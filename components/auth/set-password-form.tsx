@@ -37,7 +37,13 @@ export function SetPasswordForm({ token }: { token: string }) {
     >
       {error ? <Notice tone="error">{error.fields.token?.[0] ?? error.fields.password?.[0] ?? error.message}</Notice> : null}
       <Field label="New password (at least 10 characters)">
-        <Input type="password" name="password" autoComplete="new-password" value={password} onChange={(e) => setPasswordValue(e.target.value)} />
+        <Input
+          type="password"
+          name="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPasswordValue(e.target.value)}
+        />
       </Field>
       <Field label="The same password again">
         <Input type="password" name="confirm" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />

@@ -59,7 +59,14 @@ export function SignInForm({
           <Input type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
         </Field>
         <Field label="Password">
-          <Input type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <Input
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
         </Field>
         <Button type="submit" disabled={busy || !email || !password} className="w-full py-2">
           {busy ? "Signing in…" : "Sign in"}
@@ -80,7 +87,8 @@ export function SignInForm({
         <div className="rounded-lg bg-amber-50 p-4 ring-1 ring-amber-200" data-testid="demo-accounts">
           <p className="text-xs font-semibold uppercase tracking-wide text-amber-900">Demo organisation · demo-only accounts</p>
           <p className="mt-1 text-xs text-amber-900">
-            Every demo account uses the password <code className="rounded bg-white px-1 font-mono">{demoPassword}</code>. Click one to fill the form.
+            Every demo account uses the password <code className="rounded bg-white px-1 font-mono">{demoPassword}</code>. Click one to fill
+            the form.
           </p>
           <ul className="mt-3 divide-y divide-amber-200/70">
             {demoAccounts.map((a) => (

@@ -40,12 +40,18 @@ export function ChangeDetail({ number }: { number: number }) {
                 {i.name}
               </Link>{" "}
               <span className="font-normal text-slate-500">
-                {i.kind === "ComplianceConstraint" ? "constraint" : `${i.tier} tier`} · {i.fromVersion ? `released v${i.fromVersion}` : "new policy"} → proposed v{i.toVersion}
+                {i.kind === "ComplianceConstraint" ? "constraint" : `${i.tier} tier`} ·{" "}
+                {i.fromVersion ? `released v${i.fromVersion}` : "new policy"} → proposed v{i.toVersion}
               </span>
             </span>
           }
         >
-          <SideBySideDiff before={i.fromYaml} after={i.toYaml} beforeLabel={i.fromVersion ? `Released v${i.fromVersion}` : "Not released (new)"} afterLabel={`Proposed v${i.toVersion}`} />
+          <SideBySideDiff
+            before={i.fromYaml}
+            after={i.toYaml}
+            beforeLabel={i.fromVersion ? `Released v${i.fromVersion}` : "Not released (new)"}
+            afterLabel={`Proposed v${i.toVersion}`}
+          />
         </Card>
       ))}
     </div>

@@ -23,7 +23,14 @@ export function ChangeList() {
   if (changes.isError) return <Notice tone="error">{describeError(changes.error).message}</Notice>;
   return (
     <Card title="Change requests">
-      <Table head={["#", "Title", "Author", "State", "Policies", "Opened"]} empty={changes.data?.length === 0 ? <p className="px-3 py-6 text-sm text-slate-500">No change requests yet. Propose one from the Policies page.</p> : null}>
+      <Table
+        head={["#", "Title", "Author", "State", "Policies", "Opened"]}
+        empty={
+          changes.data?.length === 0 ? (
+            <p className="px-3 py-6 text-sm text-slate-500">No change requests yet. Propose one from the Policies page.</p>
+          ) : null
+        }
+      >
         {(changes.data ?? []).map((c) => (
           <tr key={c.id} data-testid="change-row">
             <Td className="font-mono">
@@ -44,7 +51,10 @@ export function ChangeList() {
             <Td className="text-xs">
               {c.items.map((i) => (
                 <div key={i.name} className="font-mono">
-                  {i.name} <span className="text-slate-500">{i.fromVersion ? `v${i.fromVersion}` : "new"} → v{i.toVersion}</span>
+                  {i.name}{" "}
+                  <span className="text-slate-500">
+                    {i.fromVersion ? `v${i.fromVersion}` : "new"} → v{i.toVersion}
+                  </span>
                 </div>
               ))}
             </Td>

@@ -52,14 +52,21 @@ export function ReviewPanel({ number }: { number: number }) {
   return (
     <Card title="Review" id="review">
       <div className="space-y-4 text-sm" data-testid="review-panel">
-        {r.uncovered.length > 0 ? <Notice tone="warning">No approval rule covers {r.uncovered.join(", ")}: an admin must add one in Settings before this change can be approved.</Notice> : null}
+        {r.uncovered.length > 0 ? (
+          <Notice tone="warning">
+            No approval rule covers {r.uncovered.join(", ")}: an admin must add one in Settings before this change can be approved.
+          </Notice>
+        ) : null}
         {r.rebase.length > 0 ? (
           <Notice tone="warning">
-            Released since this change was proposed: {r.rebase.map((b) => `${b.policy} (now v${b.released})`).join(", ")}. The author must edit (rebase) it onto the current release, and it needs approving again.
+            Released since this change was proposed: {r.rebase.map((b) => `${b.policy} (now v${b.released})`).join(", ")}. The author must
+            edit (rebase) it onto the current release, and it needs approving again.
           </Notice>
         ) : null}
         <div>
-          <h3 className="mb-2 font-medium text-slate-900">Required approvals {r.satisfied ? <Badge tone="green">met</Badge> : <Badge tone="amber">waiting</Badge>}</h3>
+          <h3 className="mb-2 font-medium text-slate-900">
+            Required approvals {r.satisfied ? <Badge tone="green">met</Badge> : <Badge tone="amber">waiting</Badge>}
+          </h3>
           <ul className="space-y-3" data-testid="approval-checklist">
             {r.rules.map((rule) => (
               <li key={rule.rule} className="rounded-md border border-slate-200 p-3">
@@ -71,13 +78,19 @@ export function ReviewPanel({ number }: { number: number }) {
                 <p className="mt-1 text-xs text-slate-500">{rule.description}</p>
                 <ul className="mt-2 space-y-1">
                   {rule.required.map((q) => (
-                    <li key={`${q.function}-${q.tenant ?? ""}`} data-testid="approval-requirement" className="flex flex-wrap items-center gap-2">
+                    <li
+                      key={`${q.function}-${q.tenant ?? ""}`}
+                      data-testid="approval-requirement"
+                      className="flex flex-wrap items-center gap-2"
+                    >
                       <span aria-hidden>{q.givenBy.length >= q.count ? "✓" : "○"}</span>
                       <span>
                         {q.count} × {q.function}
                         {q.tenant ? ` of tenant ${q.tenant}` : q.scope === "organisation" ? " (organisation-wide)" : ""}
                       </span>
-                      <span className="text-xs text-slate-600">{q.givenBy.length ? `given by ${q.givenBy.join(", ")}` : "not given yet"}</span>
+                      <span className="text-xs text-slate-600">
+                        {q.givenBy.length ? `given by ${q.givenBy.join(", ")}` : "not given yet"}
+                      </span>
                     </li>
                   ))}
                 </ul>
@@ -90,8 +103,13 @@ export function ReviewPanel({ number }: { number: number }) {
             <h3 className="mb-1 font-medium text-slate-900">Approvals</h3>
             <ul className="space-y-1" data-testid="approvals">
               {r.approvals.map((a) => (
-                <li key={`${a.by}-${String(a.at)}`} className={a.voided ? "text-slate-400 line-through" : "text-slate-700"} title={a.voidedReason ?? undefined}>
-                  {a.by} ({a.function ?? "no function"}) approved content <span className="font-mono text-xs">{a.contentHash.slice(0, 12)}</span>
+                <li
+                  key={`${a.by}-${String(a.at)}`}
+                  className={a.voided ? "text-slate-400 line-through" : "text-slate-700"}
+                  title={a.voidedReason ?? undefined}
+                >
+                  {a.by} ({a.function ?? "no function"}) approved content{" "}
+                  <span className="font-mono text-xs">{a.contentHash.slice(0, 12)}</span>
                   {a.voided ? <span className="ml-2 no-underline">voided: {a.voidedReason}</span> : null}
                 </li>
               ))}
@@ -105,7 +123,13 @@ export function ReviewPanel({ number }: { number: number }) {
             {can("request-changes") || can("reject") || can("withdraw") || can("emergency-release") ? (
               <label className="block text-xs text-slate-600">
                 Reason (the author reads it)
-                <textarea value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} rows={2} className="mt-1 block w-full max-w-xl rounded-md border border-slate-300 px-2 py-1 text-sm" />
+                <textarea
+                  value={reason}
+                  onChange={(e) => setReason(e.target.value)}
+                  maxLength={2000}
+                  rows={2}
+                  className="mt-1 block w-full max-w-xl rounded-md border border-slate-300 px-2 py-1 text-sm"
+                />
               </label>
             ) : null}
             <div className="flex flex-wrap gap-2">
@@ -140,18 +164,32 @@ export function ReviewPanel({ number }: { number: number }) {
                 </Button>
               ) : null}
               {can("emergency-release") && !can("release") ? (
-                <Button variant="danger" disabled={busy} title="The emergency rule's approvals are met: release now, through any freeze. Flagged in the audit trail; give the reason above." onClick={() => release.mutate({ number, emergency: { reason } })}>
+                <Button
+                  variant="danger"
+                  disabled={busy}
+                  title="The emergency rule's approvals are met: release now, through any freeze. Flagged in the audit trail; give the reason above."
+                  onClick={() => release.mutate({ number, emergency: { reason } })}
+                >
                   Emergency release
                 </Button>
               ) : null}
             </div>
           </div>
         ) : (
-          <p className="text-xs text-slate-500">Nothing for you to do on this change{r.state === "released" ? (
-            <>
-              : it is released (<Link href="/releases" className="text-brand-700 hover:underline">Releases</Link>).
-            </>
-          ) : "."}</p>
+          <p className="text-xs text-slate-500">
+            Nothing for you to do on this change
+            {r.state === "released" ? (
+              <>
+                : it is released (
+                <Link href="/releases" className="text-brand-700 hover:underline">
+                  Releases
+                </Link>
+                ).
+              </>
+            ) : (
+              "."
+            )}
+          </p>
         )}
       </div>
     </Card>

@@ -36,7 +36,17 @@ export interface DetailsAsideProps {
   onShowEdge(edgeId: string, source: string, target: string): void;
 }
 
-export function DetailsAside({ view, scope, selection, selectedEdge, nodes, collapsed, onClose, onToggleGroup, onShowEdge }: DetailsAsideProps) {
+export function DetailsAside({
+  view,
+  scope,
+  selection,
+  selectedEdge,
+  nodes,
+  collapsed,
+  onClose,
+  onToggleGroup,
+  onShowEdge,
+}: DetailsAsideProps) {
   if (!scope.overlay && !selection) return null;
   return (
     <aside aria-label="Details" className="absolute right-3 top-3 bottom-3 z-10 flex w-80 flex-col gap-3 overflow-y-auto">
@@ -58,7 +68,13 @@ export function DetailsAside({ view, scope, selection, selectedEdge, nodes, coll
       ) : selection?.kind === "edge" ? (
         <EdgePanel scope={scope} edgeId={selection.id} />
       ) : selection?.kind === "node" ? (
-        <NodePanel scope={scope} nodeId={selection.id} island={collapsed.has(selection.id)} onToggleGroup={onToggleGroup} onShowEdge={onShowEdge} />
+        <NodePanel
+          scope={scope}
+          nodeId={selection.id}
+          island={collapsed.has(selection.id)}
+          onToggleGroup={onToggleGroup}
+          onShowEdge={onShowEdge}
+        />
       ) : null}
     </aside>
   );

@@ -31,20 +31,40 @@ export function FilterBar(props: FilterBarProps) {
   const { filters, onFilters, viewNodes, projected, pool } = props;
   const [search, setSearch] = useState(props.initialSearch);
 
-  const tenants = useMemo(() => [...new Set(viewNodes.filter((n) => n.kind === "tenant" && n.tenant).map((n) => n.tenant!))].sort(), [viewNodes]);
+  const tenants = useMemo(
+    () => [...new Set(viewNodes.filter((n) => n.kind === "tenant" && n.tenant).map((n) => n.tenant!))].sort(),
+    [viewNodes],
+  );
   const namespaces = useMemo(
-    () => [...new Set(viewNodes.flatMap((n) => (n.kind === "namespace" && n.namespace && (!filters.tenant || n.tenant === filters.tenant) ? [n.namespace] : [])))].sort(),
+    () =>
+      [
+        ...new Set(
+          viewNodes.flatMap((n) =>
+            n.kind === "namespace" && n.namespace && (!filters.tenant || n.tenant === filters.tenant) ? [n.namespace] : [],
+          ),
+        ),
+      ].sort(),
     [viewNodes, filters.tenant],
   );
   const destinations = useMemo(
     () =>
       (projected?.nodes ?? [])
         .filter((n) => n.kind === "external" || n.kind === "workload" || n.collapsed)
-        .map((n) => ({ id: n.id, label: n.kind === "workload" ? `${n.namespace}/${n.label}` : n.collapsed ? `${n.label} (island)` : n.label }))
+        .map((n) => ({
+          id: n.id,
+          label: n.kind === "workload" ? `${n.namespace}/${n.label}` : n.collapsed ? `${n.label} (island)` : n.label,
+        }))
         .sort((a, b) => a.label.localeCompare(b.label)),
     [projected],
   );
-  const searchOptions = useMemo(() => (pool?.nodes ?? []).filter((n) => n.kind === "workload").slice(0, SEARCH_OPTIONS).map((n) => `${n.namespace}/${n.label}`), [pool]);
+  const searchOptions = useMemo(
+    () =>
+      (pool?.nodes ?? [])
+        .filter((n) => n.kind === "workload")
+        .slice(0, SEARCH_OPTIONS)
+        .map((n) => `${n.namespace}/${n.label}`),
+    [pool],
+  );
 
   return (
     <form
@@ -68,7 +88,12 @@ export function FilterBar(props: FilterBarProps) {
       </label>
       <label className="w-36 text-xs font-medium text-slate-600">
         Tenant
-        <Select aria-label="Tenant" value={filters.tenant ?? ""} onChange={(e) => onFilters({ tenant: e.target.value || null, namespace: null, destination: null })} className="mt-1">
+        <Select
+          aria-label="Tenant"
+          value={filters.tenant ?? ""}
+          onChange={(e) => onFilters({ tenant: e.target.value || null, namespace: null, destination: null })}
+          className="mt-1"
+        >
           <option value="">All tenants</option>
           {tenants.map((t) => (
             <option key={t} value={t}>
@@ -79,7 +104,12 @@ export function FilterBar(props: FilterBarProps) {
       </label>
       <label className="w-40 text-xs font-medium text-slate-600">
         Namespace
-        <Select aria-label="Namespace" value={filters.namespace ?? ""} onChange={(e) => onFilters({ namespace: e.target.value || null, destination: null })} className="mt-1">
+        <Select
+          aria-label="Namespace"
+          value={filters.namespace ?? ""}
+          onChange={(e) => onFilters({ namespace: e.target.value || null, destination: null })}
+          className="mt-1"
+        >
           <option value="">All namespaces</option>
           {namespaces.map((n) => (
             <option key={n} value={n}>
@@ -90,7 +120,12 @@ export function FilterBar(props: FilterBarProps) {
       </label>
       <label className="w-52 text-xs font-medium text-slate-600">
         Only paths to
-        <Select aria-label="Only paths to" value={filters.destination ?? ""} onChange={(e) => onFilters({ destination: e.target.value || null, tenant: null, namespace: null })} className="mt-1">
+        <Select
+          aria-label="Only paths to"
+          value={filters.destination ?? ""}
+          onChange={(e) => onFilters({ destination: e.target.value || null, tenant: null, namespace: null })}
+          className="mt-1"
+        >
           <option value="">Any destination</option>
           {destinations.map((d) => (
             <option key={d.id} value={d.id}>
@@ -109,7 +144,14 @@ export function FilterBar(props: FilterBarProps) {
       <label className="text-xs font-medium text-slate-600">
         Find a workload
         <div className="mt-1 flex gap-1">
-          <Input aria-label="Find a workload" list="graph-workloads" placeholder="namespace/workload" value={search} onChange={(e) => setSearch(e.target.value)} className="!w-48" />
+          <Input
+            aria-label="Find a workload"
+            list="graph-workloads"
+            placeholder="namespace/workload"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            className="!w-48"
+          />
           <Button type="submit" variant="secondary">
             Focus
           </Button>

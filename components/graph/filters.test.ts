@@ -5,10 +5,40 @@ import { project } from "@/lib/graph/islands";
 import type { GraphData, GraphEdge, GraphNode } from "@/lib/graph/types";
 import { DEFAULT_FILTERS, filterElements, filtering, shownCounts, type CanvasFilters } from "./filters";
 
-const ns = (name: string, tenant: string, workloads: number): GraphNode => ({ id: `n:c/${name}`, kind: "namespace", label: name, parent: `t:c/${tenant}`, cluster: "c", tenant, namespace: name, workloads });
-const tenant = (name: string, workloads: number): GraphNode => ({ id: `t:c/${name}`, kind: "tenant", label: name, cluster: "c", tenant: name, workloads });
-const wl = (namespace: string, name: string, tenant: string): GraphNode => ({ id: `w:c/${namespace}/Deployment/${name}`, kind: "workload", label: name, parent: `n:c/${namespace}`, cluster: "c", tenant, namespace });
-const path = (source: string, target: string, layer: GraphEdge["allowance"]["layer"]): GraphEdge => ({ id: `e:${source}->${target}`, source, target, ports: ["8080/TCP"], allowance: { layer } });
+const ns = (name: string, tenant: string, workloads: number): GraphNode => ({
+  id: `n:c/${name}`,
+  kind: "namespace",
+  label: name,
+  parent: `t:c/${tenant}`,
+  cluster: "c",
+  tenant,
+  namespace: name,
+  workloads,
+});
+const tenant = (name: string, workloads: number): GraphNode => ({
+  id: `t:c/${name}`,
+  kind: "tenant",
+  label: name,
+  cluster: "c",
+  tenant: name,
+  workloads,
+});
+const wl = (namespace: string, name: string, tenant: string): GraphNode => ({
+  id: `w:c/${namespace}/Deployment/${name}`,
+  kind: "workload",
+  label: name,
+  parent: `n:c/${namespace}`,
+  cluster: "c",
+  tenant,
+  namespace,
+});
+const path = (source: string, target: string, layer: GraphEdge["allowance"]["layer"]): GraphEdge => ({
+  id: `e:${source}->${target}`,
+  source,
+  target,
+  ports: ["8080/TCP"],
+  allowance: { layer },
+});
 
 const WEB = "w:c/shop/Deployment/web";
 const API = "w:c/shop/Deployment/api";
@@ -41,8 +71,26 @@ const leaves = (shown: ReadonlySet<string>) => [...shown].filter((id) => id.star
 function drawnByCytoscape(data: GraphData, filters: CanvasFilters) {
   const elements = toElements(data);
   const { hidden } = filterElements(elements, filters);
-  const cy = cytoscape({ headless: true, styleEnabled: true, style: [{ selector: ".hidden", style: { display: "none" } }], elements: elements.map((e) => ({ ...e, classes: hidden.has(e.data.id) ? `${e.classes} hidden` : e.classes })) });
-  const visible = { nodes: new Set(cy.nodes().filter((n) => n.visible()).map((n) => n.id())), edges: new Set(cy.edges().filter((e) => e.visible()).map((e) => e.id())) };
+  const cy = cytoscape({
+    headless: true,
+    styleEnabled: true,
+    style: [{ selector: ".hidden", style: { display: "none" } }],
+    elements: elements.map((e) => ({ ...e, classes: hidden.has(e.data.id) ? `${e.classes} hidden` : e.classes })),
+  });
+  const visible = {
+    nodes: new Set(
+      cy
+        .nodes()
+        .filter((n) => n.visible())
+        .map((n) => n.id()),
+    ),
+    edges: new Set(
+      cy
+        .edges()
+        .filter((e) => e.visible())
+        .map((e) => e.id()),
+    ),
+  };
   cy.destroy();
   return visible;
 }
@@ -90,7 +138,11 @@ describe("graph filters", () => {
       for (const filters of cases) {
         const { shown } = filterElements(toElements(data), filters);
         const drawn = drawnByCytoscape(data, filters);
-        expect({ filters, nodes: [...shown.nodes].sort(), edges: [...shown.edges].sort() }).toEqual({ filters, nodes: [...drawn.nodes].sort(), edges: [...drawn.edges].sort() });
+        expect({ filters, nodes: [...shown.nodes].sort(), edges: [...shown.edges].sort() }).toEqual({
+          filters,
+          nodes: [...drawn.nodes].sort(),
+          edges: [...drawn.edges].sort(),
+        });
       }
   });
 

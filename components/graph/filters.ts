@@ -16,9 +16,21 @@ export interface CanvasFilters {
 
 export const LAYERS: readonly AllowanceLayer[] = ["namespace", "admin", "exception", "baseline", "default"];
 
-export const ALL_LAYERS_ON: Record<AllowanceLayer, boolean> = { namespace: true, admin: true, exception: true, baseline: true, default: true };
+export const ALL_LAYERS_ON: Record<AllowanceLayer, boolean> = {
+  namespace: true,
+  admin: true,
+  exception: true,
+  baseline: true,
+  default: true,
+};
 
-export const DEFAULT_FILTERS: CanvasFilters = { tenant: null, namespace: null, showExternal: true, destination: null, layers: ALL_LAYERS_ON };
+export const DEFAULT_FILTERS: CanvasFilters = {
+  tenant: null,
+  namespace: null,
+  showExternal: true,
+  destination: null,
+  layers: ALL_LAYERS_ON,
+};
 
 /** True when some filter leaves something out. */
 export function filtering(f: CanvasFilters): boolean {
@@ -59,7 +71,11 @@ export function filterElements(elements: readonly ElementDef[], f: CanvasFilters
     scope = nodes.filter((n) => n.data.id === f.destination).map((n) => n.data.id);
     scopeEdges = scope.length > 0 ? edges.filter((e) => e.data.target === f.destination && !hidden.has(e.data.id)) : [];
   } else if (f.namespace || f.tenant) {
-    const match = new Set(nodes.filter((n) => (f.namespace ? n.data.namespace === f.namespace : n.data.tenant === f.tenant) && !parents.has(n.data.id)).map((n) => n.data.id));
+    const match = new Set(
+      nodes
+        .filter((n) => (f.namespace ? n.data.namespace === f.namespace : n.data.tenant === f.tenant) && !parents.has(n.data.id))
+        .map((n) => n.data.id),
+    );
     scope = [...match];
     scopeEdges = edges.filter((e) => (match.has(String(e.data.source)) || match.has(String(e.data.target))) && !hidden.has(e.data.id));
   }
@@ -77,7 +93,8 @@ export function filterElements(elements: readonly ElementDef[], f: CanvasFilters
   const shownNodes = new Set<string>();
   for (const n of nodes) {
     let visible = true;
-    for (let cur: string | undefined = n.data.id, i = 0; cur !== undefined && i < 16 && visible; cur = parentOf.get(cur), i++) visible = !hidden.has(cur);
+    for (let cur: string | undefined = n.data.id, i = 0; cur !== undefined && i < 16 && visible; cur = parentOf.get(cur), i++)
+      visible = !hidden.has(cur);
     if (visible) shownNodes.add(n.data.id);
   }
   const endsShown = (e: ElementDef) => shownNodes.has(String(e.data.source)) && shownNodes.has(String(e.data.target));

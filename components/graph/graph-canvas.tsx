@@ -108,7 +108,13 @@ function placeGrouped(cy: Core, elements: readonly ElementDef[]): GroupedLayout 
 function showWhole(cy: Core, laid: GroupedLayout) {
   const width = cy.width();
   const height = cy.height();
-  const zoom = Math.min(cy.maxZoom(), Math.max(cy.minZoom(), Math.min((width - 2 * FIT_PADDING) / Math.max(laid.width, 1), (height - 2 * FIT_PADDING) / Math.max(laid.height, 1))));
+  const zoom = Math.min(
+    cy.maxZoom(),
+    Math.max(
+      cy.minZoom(),
+      Math.min((width - 2 * FIT_PADDING) / Math.max(laid.width, 1), (height - 2 * FIT_PADDING) / Math.max(laid.height, 1)),
+    ),
+  );
   cy.viewport({ zoom, pan: { x: (width - laid.width * zoom) / 2, y: (height - laid.height * zoom) / 2 } });
 }
 
@@ -153,9 +159,11 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
       pixelRatio: 1,
     } as cytoscape.CytoscapeOptions);
     cyRef.current = cy;
-    if (typeof window !== "undefined" && window.navigator.webdriver) (window as unknown as { __policyplaneGraph?: Core }).__policyplaneGraph = cy;
+    if (typeof window !== "undefined" && window.navigator.webdriver)
+      (window as unknown as { __policyplaneGraph?: Core }).__policyplaneGraph = cy;
 
-    const isDrawable = (n: NodeSingular, role: "from" | "to") => (role === "from" ? n.hasClass("workload") : n.hasClass("workload") || n.hasClass("external"));
+    const isDrawable = (n: NodeSingular, role: "from" | "to") =>
+      role === "from" ? n.hasClass("workload") : n.hasClass("workload") || n.hasClass("external");
     const finishDraw = (to: string) => {
       const from = drawSource.current;
       cy.nodes(".draw-source").removeClass("draw-source");
@@ -203,7 +211,8 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
       dragTarget.current = null;
     });
     cy.on("tapdragover", "node", (evt) => {
-      if (callbacks.current.drawMode && drawSource.current && evt.target.id() !== drawSource.current && isDrawable(evt.target, "to")) dragTarget.current = evt.target.id();
+      if (callbacks.current.drawMode && drawSource.current && evt.target.id() !== drawSource.current && isDrawable(evt.target, "to"))
+        dragTarget.current = evt.target.id();
     });
     cy.on("tapend", () => {
       if (callbacks.current.drawMode && drawSource.current && dragTarget.current) {
@@ -288,7 +297,14 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
         } else {
           const parentPos = def.data.parent ? oldPositions.get(String(def.data.parent)) : undefined;
           const start = parentPos ?? [...oldPositions.values()][0];
-          toAdd.push({ group: def.group, data: def.data, classes: def.classes, ...(start && def.group === "nodes" ? { position: { x: start.x + (toAdd.length % 7) * 12, y: start.y + Math.floor(toAdd.length / 7) * 12 } } : {}) });
+          toAdd.push({
+            group: def.group,
+            data: def.data,
+            classes: def.classes,
+            ...(start && def.group === "nodes"
+              ? { position: { x: start.x + (toAdd.length % 7) * 12, y: start.y + Math.floor(toAdd.length / 7) * 12 } }
+              : {}),
+          });
         }
       }
       added = cy.add(toAdd).nodes();
@@ -359,9 +375,17 @@ class CanvasBoundary extends Component<{ children: ReactNode }, { error: Error |
   override render() {
     if (!this.state.error) return this.props.children;
     return (
-      <div role="alert" data-testid="graph-canvas-error" className="flex h-full min-h-64 flex-col items-center justify-center gap-3 p-6 text-center text-sm text-slate-700">
+      <div
+        role="alert"
+        data-testid="graph-canvas-error"
+        className="flex h-full min-h-64 flex-col items-center justify-center gap-3 p-6 text-center text-sm text-slate-700"
+      >
         <p>The graph could not be drawn: {this.state.error.message}</p>
-        <button type="button" className="rounded-lg bg-white px-3 py-1.5 font-medium ring-1 ring-inset ring-slate-300 hover:bg-slate-50" onClick={() => this.setState({ error: null })}>
+        <button
+          type="button"
+          className="rounded-lg bg-white px-3 py-1.5 font-medium ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+          onClick={() => this.setState({ error: null })}
+        >
           Draw it again
         </button>
       </div>

@@ -67,7 +67,12 @@ export function GraphScreen(props: GraphScreenProps) {
   const { cluster, filters, layout } = url;
   const overlay = url.overlay ?? undefined;
   const initial = cluster === props.cluster && url.overlay === props.overlay ? props.initialView : null;
-  const viewQuery = useQuery(trpc.graph.view.queryOptions({ ...(cluster ? { cluster } : {}), ...(overlay ? { overlay } : {}) }, { staleTime: 60_000, ...(initial ? { initialData: initial } : {}) }));
+  const viewQuery = useQuery(
+    trpc.graph.view.queryOptions(
+      { ...(cluster ? { cluster } : {}), ...(overlay ? { overlay } : {}) },
+      { staleTime: 60_000, ...(initial ? { initialData: initial } : {}) },
+    ),
+  );
   const view = viewQuery.data;
   const scope = { cluster: view?.cluster ?? cluster ?? "", ...(overlay ? { overlay } : {}) };
 
@@ -92,7 +97,10 @@ export function GraphScreen(props: GraphScreenProps) {
 
   const elements = useMemo(() => (projected ? toElements(projected) : []), [projected]);
   const outcome = useMemo(() => filterElements(elements, filters), [elements, filters]);
-  const shown = useMemo(() => (projected && filtering(filters) ? shownCounts(projected, outcome.shown) : null), [projected, filters, outcome]);
+  const shown = useMemo(
+    () => (projected && filtering(filters) ? shownCounts(projected, outcome.shown) : null),
+    [projected, filters, outcome],
+  );
 
   // The instance is created once, so the choice is by what the view could grow to, not by its
   // default (islands): WebGL spends about a second on textures before its first frame.
@@ -101,7 +109,11 @@ export function GraphScreen(props: GraphScreenProps) {
   }, [view, webgl]);
 
   const changeFilters = useCallback(
-    (change: Partial<CanvasFilters>) => updateUrl((u) => ({ filters: { ...u.filters, ...change }, ...(change.tenant || change.namespace || change.destination ? { focus: null } : {}) })),
+    (change: Partial<CanvasFilters>) =>
+      updateUrl((u) => ({
+        filters: { ...u.filters, ...change },
+        ...(change.tenant || change.namespace || change.destination ? { focus: null } : {}),
+      })),
     [updateUrl],
   );
 
@@ -143,7 +155,8 @@ export function GraphScreen(props: GraphScreenProps) {
     focusedFor.current = url.focus;
     const hit = findWorkload(url.focus);
     if (!hit) return;
-    if (filters.tenant || filters.namespace || filters.destination) updateUrl((u) => ({ filters: { ...u.filters, ...UNSCOPED } }), "replace");
+    if (filters.tenant || filters.namespace || filters.destination)
+      updateUrl((u) => ({ filters: { ...u.filters, ...UNSCOPED } }), "replace");
     focusNode(hit.id);
   }, [url.focus, layoutInfo, pool, findWorkload, focusNode, filters, updateUrl]);
 
@@ -198,7 +211,12 @@ export function GraphScreen(props: GraphScreenProps) {
   const clusterNames = view?.clusters ?? clusterList.data?.map((c) => c.name) ?? [];
 
   return (
-    <div className="flex flex-col gap-3" data-testid="graph-screen" data-ready={layoutInfo ? "true" : "false"} data-layout-ms={layoutInfo?.ms}>
+    <div
+      className="flex flex-col gap-3"
+      data-testid="graph-screen"
+      data-ready={layoutInfo ? "true" : "false"}
+      data-layout-ms={layoutInfo?.ms}
+    >
       <FilterBar
         cluster={view?.cluster ?? cluster ?? ""}
         clusterNames={clusterNames}
@@ -264,10 +282,14 @@ export function GraphScreen(props: GraphScreenProps) {
             />
           )}
           {view && view.stats.workloads === 0 ? (
-            <p className="absolute inset-x-0 top-1/3 text-center text-sm text-slate-500">No workloads are known in {view.cluster === "all" ? "any cluster" : view.cluster} yet, so there are no paths to draw.</p>
+            <p className="absolute inset-x-0 top-1/3 text-center text-sm text-slate-500">
+              No workloads are known in {view.cluster === "all" ? "any cluster" : view.cluster} yet, so there are no paths to draw.
+            </p>
           ) : null}
           {drawMode ? (
-            <p className="absolute left-3 top-3 rounded-md bg-emerald-50 px-3 py-1.5 text-xs text-emerald-800 ring-1 ring-emerald-200">Drag from a workload to the destination (or click one, then the other) to draft an allow rule.</p>
+            <p className="absolute left-3 top-3 rounded-md bg-emerald-50 px-3 py-1.5 text-xs text-emerald-800 ring-1 ring-emerald-200">
+              Drag from a workload to the destination (or click one, then the other) to draft an allow rule.
+            </p>
           ) : null}
         </div>
         <DetailsAside

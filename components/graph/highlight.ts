@@ -31,7 +31,10 @@ export function highlight(cy: Core, id: string | null) {
       .removeClass("focused");
     const el = id ? cy.getElementById(id) : null;
     if (!el || el.empty()) return;
-    const related: Collection = el.group() === "edges" ? el.union((el[0] as EdgeSingular).connectedNodes()) : el.union((el[0] as NodeSingular).descendants()).closedNeighborhood();
+    const related: Collection =
+      el.group() === "edges"
+        ? el.union((el[0] as EdgeSingular).connectedNodes())
+        : el.union((el[0] as NodeSingular).descendants()).closedNeighborhood();
     const keep = related.union(related.nodes().ancestors());
     // A group's opacity carries to what is inside it: fading the outermost unrelated nodes fades
     // everything unrelated once (and restyles fewer elements).
@@ -77,7 +80,10 @@ export function centredOn(cy: Core, node: NodeSingular, around: NodeCollection, 
 export function framing(cy: Core, eles: NodeCollection, panelWidth: number) {
   const a = openArea(cy, panelWidth);
   const bb = eles.boundingBox({ includeLabels: true });
-  const zoom = clampZoom(cy, Math.min((a.x2 - a.x1 - 2 * PADDING) / Math.max(bb.w, 1), (a.y2 - a.y1 - 2 * PADDING) / Math.max(bb.h, 1), FOCUS_MAX_ZOOM));
+  const zoom = clampZoom(
+    cy,
+    Math.min((a.x2 - a.x1 - 2 * PADDING) / Math.max(bb.w, 1), (a.y2 - a.y1 - 2 * PADDING) / Math.max(bb.h, 1), FOCUS_MAX_ZOOM),
+  );
   return { zoom, pan: { x: (a.x1 + a.x2) / 2 - (bb.x1 + bb.w / 2) * zoom, y: (a.y1 + a.y2) / 2 - (bb.y1 + bb.h / 2) * zoom } };
 }
 

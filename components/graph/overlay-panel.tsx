@@ -10,7 +10,9 @@ export function OverlayPanel({ view, onShowEdge }: { view: GraphView; onShowEdge
         Paths this change adds or removes
       </h2>
       {view.paths.length === 0 ? (
-        <p className="mt-2 text-sm text-slate-500">This change adds or removes no allowed path in {everywhere ? "any cluster" : view.cluster}.</p>
+        <p className="mt-2 text-sm text-slate-500">
+          This change adds or removes no allowed path in {everywhere ? "any cluster" : view.cluster}.
+        </p>
       ) : (
         <ul className="mt-2 space-y-1">
           {view.paths.map((p) => (

@@ -18,7 +18,10 @@ const panel = "rounded-xl border border-slate-200 bg-white p-4 text-sm shadow-sm
 
 function PolicyLink({ name, version }: { name: string; version?: string }) {
   return (
-    <Link href={`/policies/${encodeURIComponent(name)}`} className="font-medium text-brand-700 underline decoration-brand-200 underline-offset-2 hover:decoration-brand-600">
+    <Link
+      href={`/policies/${encodeURIComponent(name)}`}
+      className="font-medium text-brand-700 underline decoration-brand-200 underline-offset-2 hover:decoration-brand-600"
+    >
       {name}
       {version ? ` v${version}` : ""}
     </Link>
@@ -26,13 +29,23 @@ function PolicyLink({ name, version }: { name: string; version?: string }) {
 }
 
 function layerTone(layer: string) {
-  return layer === "admin" ? "violet" : layer === "exception" ? "amber" : layer === "namespace" ? "blue" : layer === "constraint" ? "red" : "slate";
+  return layer === "admin"
+    ? "violet"
+    : layer === "exception"
+      ? "amber"
+      : layer === "namespace"
+        ? "blue"
+        : layer === "constraint"
+          ? "red"
+          : "slate";
 }
 
 export function AllowanceSummary({ allowance }: { allowance: EdgeAllowance }) {
   return (
     <p className="text-slate-700">
-      <Badge tone={layerTone(allowance.layer)}>{allowance.layer === "admin" ? `${allowance.tier ?? "cluster"} tier` : LAYER_NAMES[allowance.layer]}</Badge>{" "}
+      <Badge tone={layerTone(allowance.layer)}>
+        {allowance.layer === "admin" ? `${allowance.tier ?? "cluster"} tier` : LAYER_NAMES[allowance.layer]}
+      </Badge>{" "}
       {allowance.policy ? (
         <>
           allowed by <PolicyLink name={allowance.policy.name} version={allowance.policy.version} />
@@ -51,7 +64,10 @@ function Steps({ steps }: { steps: RationaleStep[] }) {
     <ol className="mt-1 space-y-1">
       {steps.map((s, i) => (
         <li key={i} className="rounded-md bg-slate-50 px-2 py-1 text-xs text-slate-700">
-          <span className="font-semibold uppercase text-slate-500">{s.scope}</span> · [{s.tier ?? s.layer}] <span className={s.verdict === "allow" ? "text-emerald-700" : s.verdict === "deny" ? "text-rose-700" : "text-slate-700"}>{s.verdict}</span>
+          <span className="font-semibold uppercase text-slate-500">{s.scope}</span> · [{s.tier ?? s.layer}]{" "}
+          <span className={s.verdict === "allow" ? "text-emerald-700" : s.verdict === "deny" ? "text-rose-700" : "text-slate-700"}>
+            {s.verdict}
+          </span>
           {s.policy ? (
             <>
               {" "}
@@ -70,7 +86,8 @@ function Verdict({ title, r }: { title: string; r: PortRationale }) {
   return (
     <div className="mt-2">
       <p className="text-xs font-semibold text-slate-600">
-        {title}: <span className={r.verdict === "allow" ? "text-emerald-700" : "text-rose-700"}>{r.verdict === "allow" ? "allowed" : "denied"}</span>
+        {title}:{" "}
+        <span className={r.verdict === "allow" ? "text-emerald-700" : "text-rose-700"}>{r.verdict === "allow" ? "allowed" : "denied"}</span>
       </p>
       {r.allowance ? <AllowanceSummary allowance={r.allowance} /> : null}
       <Steps steps={r.steps} />
@@ -93,7 +110,13 @@ export function EdgePanel({ scope, edgeId }: { scope: Scope; edgeId: string }) {
           <p className="mt-1 font-mono text-xs text-slate-800">
             {r.source.label} → {r.target.label}
           </p>
-          {r.change ? <p className="mt-1"><Badge tone={r.change === "added" ? "green" : "red"}>{r.change === "added" ? "added by this change" : "removed by this change"}</Badge></p> : null}
+          {r.change ? (
+            <p className="mt-1">
+              <Badge tone={r.change === "added" ? "green" : "red"}>
+                {r.change === "added" ? "added by this change" : "removed by this change"}
+              </Badge>
+            </p>
+          ) : null}
           <PortRationales r={r} />
         </>
       ) : null}
@@ -117,7 +140,10 @@ function PortRationales({ r }: { r: EdgeRationale }) {
         {p.current ? <Verdict title={p.proposed ? "In the current release" : "Engine decision"} r={p.current} /> : null}
         <details className="mt-1">
           <summary className="cursor-pointer text-xs text-slate-500">Engine explanation</summary>
-          <pre className="mt-1 whitespace-pre-wrap rounded bg-slate-900 p-2 text-[11px] leading-snug text-slate-100" data-testid="rationale-text">
+          <pre
+            className="mt-1 whitespace-pre-wrap rounded bg-slate-900 p-2 text-[11px] leading-snug text-slate-100"
+            data-testid="rationale-text"
+          >
             {(p.proposed ?? p.current)?.explanation}
           </pre>
         </details>
@@ -136,7 +162,17 @@ function SamplePairs({ scope, edgeId }: { scope: Scope; edgeId: string }) {
 }
 
 /** `explain`: the server holds this aggregated edge itself (a large cluster), so a sample pair's rationale can be shown. */
-export function IslandEdgePanel({ edge, nodes, onOpen, explain }: { edge: GraphEdge; nodes: ReadonlyMap<string, GraphNode>; onOpen(groupIds: string[]): void; explain?: Scope }) {
+export function IslandEdgePanel({
+  edge,
+  nodes,
+  onOpen,
+  explain,
+}: {
+  edge: GraphEdge;
+  nodes: ReadonlyMap<string, GraphNode>;
+  onOpen(groupIds: string[]): void;
+  explain?: Scope;
+}) {
   const agg = edge.aggregate!;
   const groups = [edge.source, edge.target].filter((id) => {
     const k = nodes.get(id)?.kind;
@@ -150,7 +186,11 @@ export function IslandEdgePanel({ edge, nodes, onOpen, explain }: { edge: GraphE
       </p>
       <p className="mt-2 text-slate-700">Ports: {edge.ports.join(", ")}</p>
       <p className="mt-1 text-slate-700">Allowed by: {agg.layers.map((l) => LAYER_NAMES[l]).join(", ")}</p>
-      {agg.added || agg.removed ? <p className="mt-1 text-slate-700">{agg.added} added, {agg.removed} removed by this change</p> : null}
+      {agg.added || agg.removed ? (
+        <p className="mt-1 text-slate-700">
+          {agg.added} added, {agg.removed} removed by this change
+        </p>
+      ) : null}
       <Button className="mt-3" variant="secondary" onClick={() => onOpen(groups)}>
         Open the island{groups.length > 1 ? "s" : ""} to see each path
       </Button>
@@ -159,7 +199,19 @@ export function IslandEdgePanel({ edge, nodes, onOpen, explain }: { edge: GraphE
   );
 }
 
-export function NodePanel({ scope, nodeId, island, onToggleGroup, onShowEdge }: { scope: Scope; nodeId: string; island: boolean; onToggleGroup(id: string): void; onShowEdge(edgeId: string, source: string, target: string): void }) {
+export function NodePanel({
+  scope,
+  nodeId,
+  island,
+  onToggleGroup,
+  onShowEdge,
+}: {
+  scope: Scope;
+  nodeId: string;
+  island: boolean;
+  onToggleGroup(id: string): void;
+  onShowEdge(edgeId: string, source: string, target: string): void;
+}) {
   const trpc = useTRPC();
   const q = useQuery(trpc.graph.node.queryOptions({ ...scope, node: nodeId }, { staleTime: 60_000 }));
   const d = q.data;
@@ -195,7 +247,9 @@ export function NodePanel({ scope, nodeId, island, onToggleGroup, onShowEdge }: 
       {q.error ? <p className="text-rose-700">{q.error.message}</p> : null}
       {d ? (
         <>
-          <h2 className="text-sm font-semibold text-slate-900">{d.namespace && d.kind !== "namespace" ? `${d.namespace}/${d.label}` : d.label}</h2>
+          <h2 className="text-sm font-semibold text-slate-900">
+            {d.namespace && d.kind !== "namespace" ? `${d.namespace}/${d.label}` : d.label}
+          </h2>
           <p className="text-xs text-slate-500">
             {d.kind === "workload" ? `${d.workloadKind} · ${d.pods} pod${d.pods === 1 ? "" : "s"}` : d.kind}
             {d.cluster ? ` · ${d.cluster}` : ""}
@@ -228,7 +282,8 @@ export function NodePanel({ scope, nodeId, island, onToggleGroup, onShowEdge }: 
               <ul className="mt-1 space-y-0.5">
                 {d.policies.map((p) => (
                   <li key={`${p.kind}/${p.name}`} className="text-xs text-slate-700">
-                    <Badge tone={layerTone(p.layer)}>{p.layer === "admin" ? `${p.tier} tier` : p.layer}</Badge> <PolicyLink name={p.name} version={p.version} /> <span className="text-slate-500">({p.directions.join(", ")})</span>
+                    <Badge tone={layerTone(p.layer)}>{p.layer === "admin" ? `${p.tier} tier` : p.layer}</Badge>{" "}
+                    <PolicyLink name={p.name} version={p.version} /> <span className="text-slate-500">({p.directions.join(", ")})</span>
                   </li>
                 ))}
               </ul>

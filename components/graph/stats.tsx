@@ -17,9 +17,12 @@ export function GraphStats({
   return (
     <span className="w-full text-slate-500" data-testid="graph-stats">
       <span data-testid="graph-counts">
-        {shown ? `showing ${shown.workloads} of ${stats.workloads} workloads · ${shown.paths} of ${stats.paths} allowed paths` : `${stats.workloads} workloads · ${stats.paths} allowed paths`}
+        {shown
+          ? `showing ${shown.workloads} of ${stats.workloads} workloads · ${shown.paths} of ${stats.paths} allowed paths`
+          : `${stats.workloads} workloads · ${stats.paths} allowed paths`}
       </span>{" "}
-      · secure by default · {islands > 0 ? `${islands} islands (double-click to open)` : "all groups open"} · every arrow is an allowed path; click a workload or an arrow for the engine&rsquo;s details
+      · secure by default · {islands > 0 ? `${islands} islands (double-click to open)` : "all groups open"} · every arrow is an allowed
+      path; click a workload or an arrow for the engine&rsquo;s details
       {layoutInfo ? (
         <span className="text-slate-400">
           {" "}

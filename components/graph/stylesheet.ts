@@ -53,12 +53,58 @@ export function graphStylesheet(): StylesheetJson {
         "border-width": 0,
       },
     },
-    { selector: "node.workload", style: { shape: "round-rectangle", "background-color": "#1e293b", width: N.workload.width, height: N.workload.height, "font-size": N.workload.fontSize } },
-    { selector: "node.other-tenant", style: { shape: "round-rectangle", "background-color": "#e2e8f0", "border-width": 1, "border-color": "#94a3b8", color: "#64748b", width: N.workload.width, height: N.workload.height, "font-size": N.workload.fontSize } },
-    { selector: "node.service", style: { shape: "diamond", "background-color": "#64748b", width: N.service.width, height: N.service.height, "font-size": N.service.fontSize, color: "#475569" } },
-    { selector: "node.external", style: { shape: "ellipse", "background-color": "#f8fafc", "border-width": 2, "border-color": "#0369a1", width: N.external.width, height: N.external.height, "font-size": N.external.fontSize, color: "#0c4a6e" } },
+    {
+      selector: "node.workload",
+      style: {
+        shape: "round-rectangle",
+        "background-color": "#1e293b",
+        width: N.workload.width,
+        height: N.workload.height,
+        "font-size": N.workload.fontSize,
+      },
+    },
+    {
+      selector: "node.other-tenant",
+      style: {
+        shape: "round-rectangle",
+        "background-color": "#e2e8f0",
+        "border-width": 1,
+        "border-color": "#94a3b8",
+        color: "#64748b",
+        width: N.workload.width,
+        height: N.workload.height,
+        "font-size": N.workload.fontSize,
+      },
+    },
+    {
+      selector: "node.service",
+      style: {
+        shape: "diamond",
+        "background-color": "#64748b",
+        width: N.service.width,
+        height: N.service.height,
+        "font-size": N.service.fontSize,
+        color: "#475569",
+      },
+    },
+    {
+      selector: "node.external",
+      style: {
+        shape: "ellipse",
+        "background-color": "#f8fafc",
+        "border-width": 2,
+        "border-color": "#0369a1",
+        width: N.external.width,
+        height: N.external.height,
+        "font-size": N.external.fontSize,
+        color: "#0c4a6e",
+      },
+    },
     { selector: "node.ext-cidr", style: { shape: "hexagon", "border-color": "#0f766e" } },
-    { selector: "node.ext-world", style: { shape: "star", "background-color": "#e0f2fe", width: N.world.width, height: N.world.height, "font-size": N.world.fontSize } },
+    {
+      selector: "node.ext-world",
+      style: { shape: "star", "background-color": "#e0f2fe", width: N.world.width, height: N.world.height, "font-size": N.world.fontSize },
+    },
     {
       selector: ":parent",
       style: {
@@ -73,11 +119,47 @@ export function graphStylesheet(): StylesheetJson {
         "min-zoomed-font-size": 5,
       },
     },
-    { selector: "node.tenant:parent", style: { "background-color": "#f1f5f9", "border-color": "#94a3b8", "font-size": G.tenant.fontSize, padding: `${G.tenant.padding}px`, color: "#334155" } },
+    {
+      selector: "node.tenant:parent",
+      style: {
+        "background-color": "#f1f5f9",
+        "border-color": "#94a3b8",
+        "font-size": G.tenant.fontSize,
+        padding: `${G.tenant.padding}px`,
+        color: "#334155",
+      },
+    },
     { selector: "node.tenant.platform:parent", style: { "background-color": "#f8fafc", "border-style": "dashed" } },
-    { selector: "node.namespace:parent", style: { "background-color": "#ffffff", "border-color": "#cbd5e1", "font-size": G.namespace.fontSize, color: "#475569", padding: `${G.namespace.padding}px` } },
-    { selector: "node.cluster:parent", style: { "background-color": "#fafaf9", "border-color": "#a8a29e", "font-size": G.cluster.fontSize, color: "#44403c", padding: `${G.cluster.padding}px` } },
-    { selector: "node.externals:parent", style: { "background-color": "#f0f9ff", "border-color": "#7dd3fc", "font-size": G.externals.fontSize, padding: `${G.externals.padding}px`, color: "#075985" } },
+    {
+      selector: "node.namespace:parent",
+      style: {
+        "background-color": "#ffffff",
+        "border-color": "#cbd5e1",
+        "font-size": G.namespace.fontSize,
+        color: "#475569",
+        padding: `${G.namespace.padding}px`,
+      },
+    },
+    {
+      selector: "node.cluster:parent",
+      style: {
+        "background-color": "#fafaf9",
+        "border-color": "#a8a29e",
+        "font-size": G.cluster.fontSize,
+        color: "#44403c",
+        padding: `${G.cluster.padding}px`,
+      },
+    },
+    {
+      selector: "node.externals:parent",
+      style: {
+        "background-color": "#f0f9ff",
+        "border-color": "#7dd3fc",
+        "font-size": G.externals.fontSize,
+        padding: `${G.externals.padding}px`,
+        color: "#075985",
+      },
+    },
     {
       selector: "node.island",
       style: {
@@ -96,8 +178,14 @@ export function graphStylesheet(): StylesheetJson {
         "text-max-width": `${N.island.width - 10}px`,
       },
     },
-    { selector: "node.island.tenant", style: { "background-color": "#dbeafe", "border-color": "#3b82f6", width: N.tenantIsland.width, height: N.tenantIsland.height } },
-    { selector: "node.island.cluster", style: { "background-color": "#f5f5f4", width: N.clusterIsland.width, height: N.clusterIsland.height } },
+    {
+      selector: "node.island.tenant",
+      style: { "background-color": "#dbeafe", "border-color": "#3b82f6", width: N.tenantIsland.width, height: N.tenantIsland.height },
+    },
+    {
+      selector: "node.island.cluster",
+      style: { "background-color": "#f5f5f4", width: N.clusterIsland.width, height: N.clusterIsland.height },
+    },
     {
       selector: "edge",
       style: {
@@ -129,12 +217,36 @@ export function graphStylesheet(): StylesheetJson {
     { selector: "edge.hub", style: { width: 0.8, opacity: 0.18, label: "", "arrow-scale": 0.5 } },
     { selector: "edge.hub:selected", style: { opacity: 1, label: "data(label)" } },
     { selector: "edge.aggregate", style: { width: 3, opacity: 0.75, "font-weight": "bold" } },
-    { selector: "edge.fronts", style: { "line-color": "#cbd5e1", "target-arrow-shape": "none", "line-style": "dotted", width: 1, label: "" } },
+    {
+      selector: "edge.fronts",
+      style: { "line-color": "#cbd5e1", "target-arrow-shape": "none", "line-style": "dotted", width: 1, label: "" },
+    },
     { selector: "edge.loop", style: { "loop-direction": "-45deg", "loop-sweep": "-60deg", "control-point-step-size": 24, label: "" } },
     // Overlay: changes stand out, the rest recedes.
     { selector: "edge.context", style: { opacity: 0.22 } },
-    { selector: "edge.added", style: { "line-color": CHANGE_COLOURS.added, "target-arrow-color": CHANGE_COLOURS.added, width: 3.5, opacity: 1, "z-index": 20, color: "#14532d" } },
-    { selector: "edge.removed", style: { "line-color": CHANGE_COLOURS.removed, "target-arrow-color": CHANGE_COLOURS.removed, width: 3.5, opacity: 1, "line-style": "dashed", "z-index": 20, color: "#7f1d1d" } },
+    {
+      selector: "edge.added",
+      style: {
+        "line-color": CHANGE_COLOURS.added,
+        "target-arrow-color": CHANGE_COLOURS.added,
+        width: 3.5,
+        opacity: 1,
+        "z-index": 20,
+        color: "#14532d",
+      },
+    },
+    {
+      selector: "edge.removed",
+      style: {
+        "line-color": CHANGE_COLOURS.removed,
+        "target-arrow-color": CHANGE_COLOURS.removed,
+        width: 3.5,
+        opacity: 1,
+        "line-style": "dashed",
+        "z-index": 20,
+        color: "#7f1d1d",
+      },
+    },
     // Interaction states.
     { selector: ".hidden", style: { display: "none" } },
     // Neighbourhood highlighting (a selection): its paths come forward, labelled, the rest fades.
@@ -142,7 +254,10 @@ export function graphStylesheet(): StylesheetJson {
     { selector: ".faded", style: { opacity: 0.12 } },
     { selector: "edge.faded", style: { label: "" } },
     { selector: "node:selected", style: { "border-width": 3, "border-color": "#f59e0b" } },
-    { selector: "edge:selected", style: { width: 4.5, "line-color": "#f59e0b", "target-arrow-color": "#f59e0b", opacity: 1, "z-index": 30 } },
+    {
+      selector: "edge:selected",
+      style: { width: 4.5, "line-color": "#f59e0b", "target-arrow-color": "#f59e0b", opacity: 1, "z-index": 30 },
+    },
     { selector: "node.focused", style: { "border-width": 3, "border-color": "#f59e0b", "z-index": 40 } },
     { selector: "node.draw-source", style: { "border-width": 3, "border-color": "#16a34a", "border-style": "double" } },
   ] as StylesheetJson;

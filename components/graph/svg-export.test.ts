@@ -5,7 +5,9 @@ const style = { label: "", colour: "#16a34a", width: 2, dashed: false };
 
 /** The arrowhead polygons of an SVG document: tip first, then the two base corners. */
 function arrowheads(svg: string): { x: number; y: number }[][] {
-  return [...svg.matchAll(/<polygon points="([^"]+)"/g)].map((m) => m[1]!.split(" ").map((p) => ({ x: Number(p.split(",")[0]), y: Number(p.split(",")[1]) })));
+  return [...svg.matchAll(/<polygon points="([^"]+)"/g)].map((m) =>
+    m[1]!.split(" ").map((p) => ({ x: Number(p.split(",")[0]), y: Number(p.split(",")[1]) })),
+  );
 }
 
 const labelAt = (svg: string, label: string) => {
@@ -16,9 +18,42 @@ const labelAt = (svg: string, label: string) => {
 describe("SVG export", () => {
   const svg = toSvg(
     [
-      { x: 0, y: 0, w: 200, h: 100, label: "tenant payments", fontSize: 32, compound: true, fill: "#f1f5f9", stroke: "#94a3b8", shape: "rect" },
-      { x: -50, y: 0, w: 26, h: 18, label: "payments-api", fontSize: 30, compound: false, fill: "#1e293b", stroke: "#1e293b", shape: "rect" },
-      { x: 50, y: 0, w: 20, h: 20, label: "api.stripe.com", fontSize: 30, compound: false, fill: "#f8fafc", stroke: "#0369a1", shape: "ellipse" },
+      {
+        x: 0,
+        y: 0,
+        w: 200,
+        h: 100,
+        label: "tenant payments",
+        fontSize: 32,
+        compound: true,
+        fill: "#f1f5f9",
+        stroke: "#94a3b8",
+        shape: "rect",
+      },
+      {
+        x: -50,
+        y: 0,
+        w: 26,
+        h: 18,
+        label: "payments-api",
+        fontSize: 30,
+        compound: false,
+        fill: "#1e293b",
+        stroke: "#1e293b",
+        shape: "rect",
+      },
+      {
+        x: 50,
+        y: 0,
+        w: 20,
+        h: 20,
+        label: "api.stripe.com",
+        fontSize: 30,
+        compound: false,
+        fill: "#f8fafc",
+        stroke: "#0369a1",
+        shape: "ellipse",
+      },
     ],
     [{ x1: -50, y1: 0, x2: 50, y2: 0, label: "443/TCP & more", colour: "#d97706", width: 2, dashed: true }],
   );
@@ -83,11 +118,29 @@ describe("curved edges in the SVG export", () => {
   });
 
   it("chains one quadratic curve per control point, joined halfway between them (parallel edges, loops)", () => {
-    const loop: SvgEdge = { x1: -5, y1: -10, x2: 5, y2: -10, controlPoints: [{ x: -20, y: -40 }, { x: 20, y: -40 }], loop: true, ...style };
+    const loop: SvgEdge = {
+      x1: -5,
+      y1: -10,
+      x2: 5,
+      y2: -10,
+      controlPoints: [
+        { x: -20, y: -40 },
+        { x: 20, y: -40 },
+      ],
+      loop: true,
+      ...style,
+    };
     const g = edgeGeometry(loop);
     expect(g.d).toBe("M -5 -10 Q -20 -40 0 -40 Q 20 -40 5 -10");
     expect(g.mid).toEqual({ x: 0, y: -40 });
-    const three = edgeGeometry({ ...bezier, controlPoints: [{ x: 20, y: -20 }, { x: 50, y: -40 }, { x: 80, y: -20 }] });
+    const three = edgeGeometry({
+      ...bezier,
+      controlPoints: [
+        { x: 20, y: -20 },
+        { x: 50, y: -40 },
+        { x: 80, y: -20 },
+      ],
+    });
     expect(three.d).toBe("M 0 0 Q 20 -20 35 -30 Q 50 -40 65 -30 Q 80 -20 100 0");
     expect(three.mid).toEqual({ x: 50, y: -35 });
   });
@@ -98,7 +151,12 @@ describe("curved edges in the SVG export", () => {
     const ys = g.extent.map((p) => p.y);
     expect(Math.min(...ys)).toBeLessThan(-10);
     // The view box makes room for it.
-    const m = /viewBox="([-\d.]+) ([-\d.]+)/.exec(toSvg([{ x: 10, y: 10, w: 20, h: 20, label: "", fontSize: 30, compound: false, fill: "#fff", stroke: "#000", shape: "rect" }], [{ x1: 10, y1: 10, x2: 10, y2: 10, loop: true, ...style }]))!;
+    const m = /viewBox="([-\d.]+) ([-\d.]+)/.exec(
+      toSvg(
+        [{ x: 10, y: 10, w: 20, h: 20, label: "", fontSize: 30, compound: false, fill: "#fff", stroke: "#000", shape: "rect" }],
+        [{ x1: 10, y1: 10, x2: 10, y2: 10, loop: true, ...style }],
+      ),
+    )!;
     expect(Number(m[2])).toBeLessThan(Math.min(...ys) - 24);
   });
 
@@ -113,7 +171,19 @@ describe("curved edges in the SVG export", () => {
 
 describe("island labels", () => {
   it("are drawn inside the island, centred, not below it", () => {
-    const island = { x: 100, y: 50, w: 170, h: 60, label: "payments\n20 workloads", fontSize: 16, compound: false, labelInside: true, fill: "#e2e8f0", stroke: "#64748b", shape: "rect" as const };
+    const island = {
+      x: 100,
+      y: 50,
+      w: 170,
+      h: 60,
+      label: "payments\n20 workloads",
+      fontSize: 16,
+      compound: false,
+      labelInside: true,
+      fill: "#e2e8f0",
+      stroke: "#64748b",
+      shape: "rect" as const,
+    };
     const svg = toSvg([island], []);
     const ys = [...svg.matchAll(/<text x="[-\d.]+" y="([-\d.]+)"/g)].map((m) => Number(m[1]));
     expect(ys).toHaveLength(2);

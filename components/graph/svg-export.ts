@@ -103,7 +103,12 @@ export function edgeGeometry(e: SvgEdge, trimEnd = 0): EdgeGeometry {
     const k = segments.length;
     const mid = k % 2 === 0 ? lerp(segments[k / 2 - 1]!, segments[k / 2]!, 0.5) : segments[(k - 1) / 2]!;
     const dir = unit(segments[k - 1]!, end) ?? straight;
-    return { d: `M ${at(start)} ${[...segments, drawnEnd(dir)].map((p) => `L ${at(p)}`).join(" ")}`, mid, dir, extent: [start, end, ...segments] };
+    return {
+      d: `M ${at(start)} ${[...segments, drawnEnd(dir)].map((p) => `L ${at(p)}`).join(" ")}`,
+      mid,
+      dir,
+      extent: [start, end, ...segments],
+    };
   }
   return { d: `M ${at(start)} L ${at(drawnEnd(straight))}`, mid: lerp(start, end, 0.5), dir: straight, extent: [start, end] };
 }
@@ -126,7 +131,10 @@ export function escapeXml(s: string): string {
 function text(x: number, y: number, label: string, size: number, weight = "normal", anchor = "middle"): string {
   return label
     .split("\n")
-    .map((line, i) => `<text x="${r(x)}" y="${r(y + i * (size + 2))}" font-size="${size}" font-weight="${weight}" text-anchor="${anchor}">${escapeXml(line)}</text>`)
+    .map(
+      (line, i) =>
+        `<text x="${r(x)}" y="${r(y + i * (size + 2))}" font-size="${size}" font-weight="${weight}" text-anchor="${anchor}">${escapeXml(line)}</text>`,
+    )
     .join("");
 }
 
@@ -137,7 +145,14 @@ export function toSvg(nodes: readonly SvgNode[], edges: readonly SvgEdge[], marg
   const xs = [...nodes.flatMap((n) => [n.x - n.w / 2, n.x + n.w / 2]), ...shapes.flatMap((s) => s.g.extent.map((p) => p.x))];
   const lines = (n: SvgNode) => n.label.split("\n").length;
   // Compound titles sit above the box, leaf labels below the shape.
-  const ys = [...nodes.flatMap((n) => (n.compound ? [n.y - n.h / 2 - lines(n) * (n.fontSize + 2), n.y + n.h / 2] : [n.y - n.h / 2, n.y + n.h / 2 + (n.labelInside ? 0 : lines(n) * (n.fontSize + 2))])), ...shapes.flatMap((s) => s.g.extent.map((p) => p.y))];
+  const ys = [
+    ...nodes.flatMap((n) =>
+      n.compound
+        ? [n.y - n.h / 2 - lines(n) * (n.fontSize + 2), n.y + n.h / 2]
+        : [n.y - n.h / 2, n.y + n.h / 2 + (n.labelInside ? 0 : lines(n) * (n.fontSize + 2))],
+    ),
+    ...shapes.flatMap((s) => s.g.extent.map((p) => p.y)),
+  ];
   const minX = (xs.length ? Math.min(...xs) : 0) - margin;
   const minY = (ys.length ? Math.min(...ys) : 0) - margin;
   const width = (xs.length ? Math.max(...xs) : 0) - minX + margin;
@@ -148,12 +163,17 @@ export function toSvg(nodes: readonly SvgNode[], edges: readonly SvgEdge[], marg
   ];
   const compounds = nodes.filter((n) => n.compound).sort((a, b) => b.w * b.h - a.w * a.h);
   for (const n of compounds) {
-    out.push(`<rect x="${r(n.x - n.w / 2)}" y="${r(n.y - n.h / 2)}" width="${r(n.w)}" height="${r(n.h)}" rx="8" fill="${n.fill}" stroke="${n.stroke}"/>`);
+    out.push(
+      `<rect x="${r(n.x - n.w / 2)}" y="${r(n.y - n.h / 2)}" width="${r(n.w)}" height="${r(n.h)}" rx="8" fill="${n.fill}" stroke="${n.stroke}"/>`,
+    );
     out.push(text(n.x, n.y - n.h / 2 - 5 - (lines(n) - 1) * (n.fontSize + 2), n.label, n.fontSize, "bold"));
   }
   for (const { e, g } of shapes) {
     const dash = e.dashed ? ` stroke-dasharray="6 3"` : "";
-    out.push(`<path d="${g.d}" fill="none" stroke="${e.colour}" stroke-width="${e.width}"${dash}/>`, arrowhead({ x: e.x2, y: e.y2 }, g.dir, e.width, e.colour));
+    out.push(
+      `<path d="${g.d}" fill="none" stroke="${e.colour}" stroke-width="${e.width}"${dash}/>`,
+      arrowhead({ x: e.x2, y: e.y2 }, g.dir, e.width, e.colour),
+    );
     if (e.label) out.push(text(g.mid.x, g.mid.y - 3, e.label, 9));
   }
   for (const n of nodes.filter((x) => !x.compound)) {

@@ -32,8 +32,16 @@ export function Toolbar(props: ToolbarProps) {
       <span className="font-medium text-slate-700">Layers:</span>
       {(Object.keys(filters.layers) as AllowanceLayer[]).map((l) => (
         <label key={l} className="flex items-center gap-1.5">
-          <input type="checkbox" checked={filters.layers[l]} onChange={(e) => onFilters({ layers: { ...filters.layers, [l]: e.target.checked } })} aria-label={`Layer ${LAYER_NAMES[l]}`} />
-          <span className="inline-block h-0.5 w-5" style={{ background: LAYER_COLOURS[l], borderTop: l === "exception" ? `2px dashed ${LAYER_COLOURS[l]}` : undefined }} />
+          <input
+            type="checkbox"
+            checked={filters.layers[l]}
+            onChange={(e) => onFilters({ layers: { ...filters.layers, [l]: e.target.checked } })}
+            aria-label={`Layer ${LAYER_NAMES[l]}`}
+          />
+          <span
+            className="inline-block h-0.5 w-5"
+            style={{ background: LAYER_COLOURS[l], borderTop: l === "exception" ? `2px dashed ${LAYER_COLOURS[l]}` : undefined }}
+          />
           {LAYER_NAMES[l]}
         </label>
       ))}
@@ -55,7 +63,10 @@ export function Toolbar(props: ToolbarProps) {
       </label>
       <div className="ml-auto flex gap-2">
         {/* The drafts overlay, reachable from here and not only by typing its URL. */}
-        <a href={props.overlayHref} className="inline-flex items-center rounded-lg bg-white px-3 py-1.5 text-sm font-medium text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+        <a
+          href={props.overlayHref}
+          className="inline-flex items-center rounded-lg bg-white px-3 py-1.5 text-sm font-medium text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+        >
           {overlay ? "Back to the release" : "Show pending drafts"}
         </a>
         <Button

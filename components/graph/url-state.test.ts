@@ -11,10 +11,18 @@ describe("the graph's view in its URL", () => {
       overlay: "drafts",
       focus: "checkout/cart",
       layout: "force",
-      filters: { tenant: "payments", namespace: "payments", destination: "w:prod-eu-1/payments/Deployment/ledger", showExternal: false, layers: { ...DEFAULT_FILTERS.layers, admin: false, default: false } },
+      filters: {
+        tenant: "payments",
+        namespace: "payments",
+        destination: "w:prod-eu-1/payments/Deployment/ledger",
+        showExternal: false,
+        layers: { ...DEFAULT_FILTERS.layers, admin: false, default: false },
+      },
     };
     const url = graphUrl(state);
-    expect(url).toBe("/graph?cluster=prod-eu-1&overlay=drafts&tenant=payments&namespace=payments&to=w%3Aprod-eu-1%2Fpayments%2FDeployment%2Fledger&hide=admin%2Cdefault&external=hide&layout=force&focus=checkout%2Fcart");
+    expect(url).toBe(
+      "/graph?cluster=prod-eu-1&overlay=drafts&tenant=payments&namespace=payments&to=w%3Aprod-eu-1%2Fpayments%2FDeployment%2Fledger&hide=admin%2Cdefault&external=hide&layout=force&focus=checkout%2Fcart",
+    );
     expect(read(url)).toEqual(state);
   });
 

@@ -16,7 +16,8 @@ export type GraphScope = { cluster: string; overlay?: string };
 
 /** Groups whose contents are not in the base view: the default islands and everything inside them. */
 function needsLoad(group: string, base: ReadonlySet<string>, parents: ReadonlyMap<string, string | undefined>): boolean {
-  for (let cur: string | undefined = group, i = 0; cur && i < 8; i++, cur = parents.get(cur) ?? impliedParent(cur)) if (base.has(cur)) return true;
+  for (let cur: string | undefined = group, i = 0; cur && i < 8; i++, cur = parents.get(cur) ?? impliedParent(cur))
+    if (base.has(cur)) return true;
   return false;
 }
 
@@ -53,7 +54,10 @@ export function useIslands(view: GraphView | undefined, scope: GraphScope): Isla
 
   const baseCollapsed = useMemo(() => new Set(view?.collapsed ?? []), [view]);
   const parents = useMemo(() => new Map((view?.nodes ?? []).map((n) => [n.id, n.parent])), [view]);
-  const toLoad = useMemo(() => [...userExpanded].filter((g) => needsLoad(g, baseCollapsed, parents)).sort(), [userExpanded, baseCollapsed, parents]);
+  const toLoad = useMemo(
+    () => [...userExpanded].filter((g) => needsLoad(g, baseCollapsed, parents)).sort(),
+    [userExpanded, baseCollapsed, parents],
+  );
   // A large cluster's opened namespaces draw their paths to each other workload by workload: each one's query names the others.
   const openNamespaces = view?.onDemand ? toLoad.filter((g) => parseNodeId(g)?.kind === "namespace") : [];
   const groupQueries = useQueries({
@@ -61,7 +65,11 @@ export function useIslands(view: GraphView | undefined, scope: GraphScope): Isla
       trpc.graph.group.queryOptions(
         { ...scope, group, ...(openNamespaces.includes(group) ? { open: openNamespaces.filter((o) => o !== group) } : {}) },
         // While another namespace opens, keep drawing this one (only its own earlier answer: indexes shift).
-        { staleTime: 60_000, placeholderData: (previous, query) => ((query?.queryKey[1] as { input?: { group?: string } } | undefined)?.input?.group === group ? previous : undefined) },
+        {
+          staleTime: 60_000,
+          placeholderData: (previous, query) =>
+            (query?.queryKey[1] as { input?: { group?: string } } | undefined)?.input?.group === group ? previous : undefined,
+        },
       ),
     ),
   });
@@ -98,7 +106,12 @@ export function useIslands(view: GraphView | undefined, scope: GraphScope): Isla
   const reveal = useCallback(
     (id: string): boolean => {
       const hiding: string[] = [];
-      for (let cur = poolNodes.get(id)?.parent ?? impliedParent(id), i = 0; cur && i < 8; i++, cur = poolNodes.get(cur)?.parent ?? impliedParent(cur)) if (collapsed.has(cur)) hiding.push(cur);
+      for (
+        let cur = poolNodes.get(id)?.parent ?? impliedParent(id), i = 0;
+        cur && i < 8;
+        i++, cur = poolNodes.get(cur)?.parent ?? impliedParent(cur)
+      )
+        if (collapsed.has(cur)) hiding.push(cur);
       if (hiding.length === 0) return true;
       open(hiding);
       return false;

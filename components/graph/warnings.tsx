@@ -11,7 +11,8 @@ function WarningItem({ w }: { w: GraphWarning }) {
       <a className="font-mono text-amber-950 underline" href={`/policies/${encodeURIComponent(w.document)}`}>
         {w.document}
       </a>
-      {w.path ? <span className="font-mono"> {w.path}</span> : null}: {w.message} <span className="text-amber-700">({w.clusters.join(", ")})</span>
+      {w.path ? <span className="font-mono"> {w.path}</span> : null}: {w.message}{" "}
+      <span className="text-amber-700">({w.clusters.join(", ")})</span>
     </li>
   );
 }
@@ -23,7 +24,10 @@ export function GraphWarnings({ warnings }: { warnings: readonly GraphWarning[] 
   const documents = new Set(warnings.map((w) => w.document)).size;
   return (
     <Notice tone="warning">
-      <p className="font-medium">{documents === 1 ? "One document" : `${documents} documents`} could not be wholly applied, so this graph may lack paths their authors meant:</p>
+      <p className="font-medium">
+        {documents === 1 ? "One document" : `${documents} documents`} could not be wholly applied, so this graph may lack paths their
+        authors meant:
+      </p>
       <ul className="mt-1 list-disc pl-5" data-testid="graph-warnings">
         {warnings.slice(0, WARNINGS_SHOWN).map((w) => (
           <WarningItem key={key(w)} w={w} />

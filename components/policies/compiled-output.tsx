@@ -68,7 +68,10 @@ export function CompiledOutput({ compiled, policyName }: { compiled: CompiledGro
               Download
             </Button>
           </div>
-          <pre data-testid="compiled-yaml" className="max-h-96 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs leading-5 text-slate-100">
+          <pre
+            data-testid="compiled-yaml"
+            className="max-h-96 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs leading-5 text-slate-100"
+          >
             {text}
           </pre>
         </>
@@ -85,7 +88,9 @@ export function CompiledOutput({ compiled, policyName }: { compiled: CompiledGro
           ))}
         </ul>
       ) : null}
-      {compiled.errors.length > 0 ? <p className="mt-2 text-xs text-rose-700">Rendered objects failed their schema (a compiler bug): {compiled.errors.join("; ")}</p> : null}
+      {compiled.errors.length > 0 ? (
+        <p className="mt-2 text-xs text-rose-700">Rendered objects failed their schema (a compiler bug): {compiled.errors.join("; ")}</p>
+      ) : null}
     </div>
   );
 }

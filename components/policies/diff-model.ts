@@ -37,7 +37,8 @@ export function sideBySide(before: string, after: string): DiffRow[] {
     } else if (part.added) flush(lines(part.value));
     else {
       flush([]);
-      for (const text of lines(part.value)) rows.push({ left: { number: ++l, text, kind: "same" }, right: { number: ++r, text, kind: "same" } });
+      for (const text of lines(part.value))
+        rows.push({ left: { number: ++l, text, kind: "same" }, right: { number: ++r, text, kind: "same" } });
     }
   }
   flush([]);

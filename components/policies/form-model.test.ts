@@ -1,7 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { DEMO_POLICIES } from "@/server/seed/demo-data";
 import { documentToYaml, readPolicyYaml } from "@/lib/policy-yaml";
-import { blankPolicy, egressAllowPolicy, getIn, moveItem, newPeer, newPort, newRule, parseEndpoint, parsePort, peerKind, rowsToLabels, setIn, splitList, type Json } from "./form-model";
+import {
+  blankPolicy,
+  egressAllowPolicy,
+  getIn,
+  moveItem,
+  newPeer,
+  newPort,
+  newRule,
+  parseEndpoint,
+  parsePort,
+  peerKind,
+  rowsToLabels,
+  setIn,
+  splitList,
+  type Json,
+} from "./form-model";
 import { sideBySide } from "./diff-model";
 
 /** Form edit → YAML → what the YAML view reads back (raw and validated). */
@@ -19,7 +34,18 @@ function policyWithRule(rule: Json): Json {
 
 describe("form ↔ YAML round trip", () => {
   const peers: [string, Json][] = [
-    ["workloads", setIn(newPeer("workloads"), ["workloads"], { tenant: "checkout", namespaces: ["checkout"], namespaceSelector: { matchExpressions: [{ key: "pci", operator: "NotIn", values: ["true"] }] }, podSelector: { matchLabels: rowsToLabels([{ key: "app", value: "checkout-api" }]), matchExpressions: [{ key: "tier", operator: "Exists" }] } })],
+    [
+      "workloads",
+      setIn(newPeer("workloads"), ["workloads"], {
+        tenant: "checkout",
+        namespaces: ["checkout"],
+        namespaceSelector: { matchExpressions: [{ key: "pci", operator: "NotIn", values: ["true"] }] },
+        podSelector: {
+          matchLabels: rowsToLabels([{ key: "app", value: "checkout-api" }]),
+          matchExpressions: [{ key: "tier", operator: "Exists" }],
+        },
+      }),
+    ],
     ["service", setIn(newPeer("service"), ["service"], "payments/ledger")],
     ["cidr", setIn(setIn(newPeer("cidr"), ["cidr"], "10.0.0.0/8"), ["except"], splitList("10.1.0.0/16, 10.2.0.0/16"))],
     ["dns", setIn(newPeer("dns"), ["dns"], "api.stripe.com")],
@@ -28,7 +54,11 @@ describe("form ↔ YAML round trip", () => {
   ];
   for (const [label, peer] of peers) {
     it(`keeps a ${label} peer exactly`, () => {
-      const rule = setIn(setIn(newRule("egress", "namespace"), ["peers", 0], peer), ["ports"], [{ port: parsePort("443"), protocol: "TCP" }]);
+      const rule = setIn(
+        setIn(newRule("egress", "namespace"), ["peers", 0], peer),
+        ["ports"],
+        [{ port: parsePort("443"), protocol: "TCP" }],
+      );
       const doc = policyWithRule(rule);
       const { read } = roundTrip(doc);
       expect(read.errors).toEqual([]);
@@ -60,15 +90,36 @@ describe("form ↔ YAML round trip", () => {
     let doc = setIn(blankPolicy(null, "global"), ["metadata", "name"], "admin-order");
     doc = setIn(doc, ["spec", "priority"], 40);
     doc = setIn(doc, ["spec", "scope"], { regions: ["eu-west"], clusters: ["prod-eu-1"] });
-    doc = setIn(doc, ["spec", "rules", 0], { ...(newRule("egress", "global") as object), name: "deny-world", action: "deny", peers: [{ entity: "world" }] } as Json);
-    doc = setIn(doc, ["spec", "rules", 1], { name: "via-gw", direction: "egress", action: "allow", peers: [{ dns: "*.stripe.com" }], ports: [newPort()], via: "pci-egress" });
+    doc = setIn(doc, ["spec", "rules", 0], {
+      ...(newRule("egress", "global") as object),
+      name: "deny-world",
+      action: "deny",
+      peers: [{ entity: "world" }],
+    } as Json);
+    doc = setIn(doc, ["spec", "rules", 1], {
+      name: "via-gw",
+      direction: "egress",
+      action: "allow",
+      peers: [{ dns: "*.stripe.com" }],
+      ports: [newPort()],
+      via: "pci-egress",
+    });
     doc = setIn(doc, ["spec", "rules", 1, "ports", 0, "port"], parsePort("443"));
-    doc = setIn(doc, ["spec", "rules", 2], { name: "pass-tenant", direction: "ingress", action: "pass", peers: [{ workloads: { tenant: "payments" } }] });
+    doc = setIn(doc, ["spec", "rules", 2], {
+      name: "pass-tenant",
+      direction: "ingress",
+      action: "pass",
+      peers: [{ workloads: { tenant: "payments" } }],
+    });
     doc = moveItem(doc, ["spec", "rules"], 1, 0);
     const { read } = roundTrip(doc);
     expect(read.errors).toEqual([]);
     expect(read.raw).toEqual(doc);
-    expect((getIn(read.document, ["spec", "rules"]) as { name: string }[]).map((r) => r.name)).toEqual(["via-gw", "deny-world", "pass-tenant"]);
+    expect((getIn(read.document, ["spec", "rules"]) as { name: string }[]).map((r) => r.name)).toEqual([
+      "via-gw",
+      "deny-world",
+      "pass-tenant",
+    ]);
   });
 
   it("keeps a compliance constraint", () => {
@@ -76,7 +127,14 @@ describe("form ↔ YAML round trip", () => {
       apiVersion: "policyplane.io/v1",
       kind: "ComplianceConstraint",
       metadata: { name: "pci-world", owner: "security-committee" },
-      spec: { subject: { namespaceSelector: { matchLabels: { pci: "true" } } }, direction: "egress", peers: [{ entity: "world" }, { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }], ports: [{ port: 443, protocol: "TCP" }], exceptVia: "pci-egress", rationale: "PCI DSS 1.3.4" },
+      spec: {
+        subject: { namespaceSelector: { matchLabels: { pci: "true" } } },
+        direction: "egress",
+        peers: [{ entity: "world" }, { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }],
+        ports: [{ port: 443, protocol: "TCP" }],
+        exceptVia: "pci-egress",
+        rationale: "PCI DSS 1.3.4",
+      },
     };
     const { read } = roundTrip(doc);
     expect(read.errors).toEqual([]);
@@ -92,8 +150,18 @@ describe("form ↔ YAML round trip", () => {
   });
 
   it("writes YAML in the schema's order, whatever order the form (or jsonb) holds", () => {
-    const yaml = documentToYaml({ spec: { rules: [], subject: {}, tier: "namespace" }, metadata: { tenant: "payments", name: "x" }, kind: "Policy", apiVersion: "policyplane.io/v1" });
-    expect(yaml.split("\n").filter((l) => /^\s*\w+:/.test(l)).map((l) => l.trim().split(":")[0])).toEqual(["apiVersion", "kind", "metadata", "name", "tenant", "spec", "tier", "subject", "rules"]);
+    const yaml = documentToYaml({
+      spec: { rules: [], subject: {}, tier: "namespace" },
+      metadata: { tenant: "payments", name: "x" },
+      kind: "Policy",
+      apiVersion: "policyplane.io/v1",
+    });
+    expect(
+      yaml
+        .split("\n")
+        .filter((l) => /^\s*\w+:/.test(l))
+        .map((l) => l.trim().split(":")[0]),
+    ).toEqual(["apiVersion", "kind", "metadata", "name", "tenant", "spec", "tier", "subject", "rules"]);
   });
 
   it("shows a YAML edit in the form, and a form edit in the YAML", () => {
@@ -107,7 +175,12 @@ describe("form ↔ YAML round trip", () => {
   });
 
   it("reports bad values from the form at their YAML line: CIDR /33, port 70000, a misplaced wildcard", () => {
-    const rule: Json = { direction: "egress", action: "allow", peers: [{ cidr: "10.0.0.0/33" }, { dns: "api.*.stripe.com" }] as Json[], ports: [{ port: parsePort("70000"), protocol: "TCP" }] };
+    const rule: Json = {
+      direction: "egress",
+      action: "allow",
+      peers: [{ cidr: "10.0.0.0/33" }, { dns: "api.*.stripe.com" }] as Json[],
+      ports: [{ port: parsePort("70000"), protocol: "TCP" }],
+    };
     const { yaml, read } = roundTrip(policyWithRule(rule));
     const lines = yaml.split("\n");
     const lineOf = (text: string) => lines.findIndex((l) => l.includes(text)) + 1;
@@ -146,19 +219,36 @@ describe("form operations", () => {
     expect(parseEndpoint("checkout/cart")).toEqual({ namespace: "checkout", workload: "cart" });
     expect(parseEndpoint("dns:api.stripe.com")).toEqual({ dns: "api.stripe.com" });
     expect(parseEndpoint("nonsense")).toBeNull();
-    const doc = egressAllowPolicy({ namespace: "checkout", workload: "cart" }, { namespace: "payments", workload: "payments-api" }, "checkout");
+    const doc = egressAllowPolicy(
+      { namespace: "checkout", workload: "cart" },
+      { namespace: "payments", workload: "payments-api" },
+      "checkout",
+    );
     const empty = readPolicyYaml(documentToYaml(doc));
     expect(empty.errors.map((e) => e.path)).toEqual(["spec.rules[0].ports[0].port"]);
     const filled = readPolicyYaml(documentToYaml(setIn(doc, ["spec", "rules", 0, "ports", 0, "port"], 8080)));
     expect(filled.errors).toEqual([]);
-    expect(filled.document).toMatchObject({ metadata: { name: "cart-to-payments-api", tenant: "checkout" }, spec: { rules: [{ direction: "egress", peers: [{ workloads: { namespaces: ["payments"] } }] }] } });
+    expect(filled.document).toMatchObject({
+      metadata: { name: "cart-to-payments-api", tenant: "checkout" },
+      spec: { rules: [{ direction: "egress", peers: [{ workloads: { namespaces: ["payments"] } }] }] },
+    });
   });
 
   it("drafts from the source alone: the egress rule waits for its destination and port", () => {
     const doc = egressAllowPolicy({ namespace: "checkout", workload: "cart" }, null, "checkout");
     const read = readPolicyYaml(documentToYaml(doc));
-    expect(read.raw).toMatchObject({ metadata: { name: "cart-egress", tenant: "checkout" }, spec: { subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "cart" } } }, rules: [{ direction: "egress", peers: [] }] } });
-    const withPeer = setIn(setIn(doc, ["spec", "rules", 0, "peers"], [{ dns: "api.stripe.com" }]), ["spec", "rules", 0, "ports", 0, "port"], 443);
+    expect(read.raw).toMatchObject({
+      metadata: { name: "cart-egress", tenant: "checkout" },
+      spec: {
+        subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "cart" } } },
+        rules: [{ direction: "egress", peers: [] }],
+      },
+    });
+    const withPeer = setIn(
+      setIn(doc, ["spec", "rules", 0, "peers"], [{ dns: "api.stripe.com" }]),
+      ["spec", "rules", 0, "ports", 0, "port"],
+      443,
+    );
     expect(readPolicyYaml(documentToYaml(withPeer)).errors).toEqual([]);
   });
 });

@@ -102,7 +102,9 @@ export function newPort(): JsonObject {
 
 /** matchLabels as key/value rows, and back. */
 export function labelRows(matchLabels: unknown): { key: string; value: string }[] {
-  return isObject(matchLabels) ? Object.entries(matchLabels).map(([key, value]) => ({ key, value: typeof value === "string" ? value : String(value) })) : [];
+  return isObject(matchLabels)
+    ? Object.entries(matchLabels).map(([key, value]) => ({ key, value: typeof value === "string" ? value : String(value) }))
+    : [];
 }
 export function rowsToLabels(rows: readonly { key: string; value: string }[]): JsonObject {
   return Object.fromEntries(rows.map((r) => [r.key, r.value]));
@@ -145,18 +147,33 @@ export function parseEndpoint(text: string | null | undefined): EndpointRef | { 
  * label, as the demo inventory labels workloads.
  */
 export function egressAllowPolicy(from: EndpointRef, to: EndpointRef | { dns: string } | null, tenant: string | null): JsonObject {
-  const peers: JsonObject[] = to === null ? [] : ["dns" in to ? { dns: to.dns } : { workloads: { namespaces: [to.namespace], podSelector: { matchLabels: { app: to.workload } } } }];
+  const peers: JsonObject[] =
+    to === null
+      ? []
+      : ["dns" in to ? { dns: to.dns } : { workloads: { namespaces: [to.namespace], podSelector: { matchLabels: { app: to.workload } } } }];
   const target = to === null ? null : "dns" in to ? to.dns.replace(/^\*\./, "").split(".")[0]! : to.workload;
   const name = (s: string) => s.slice(0, 63).replace(/-+$/, "");
   const calls = to === null ? "calls (destination to choose)" : `calls ${"dns" in to ? to.dns : `${to.namespace}/${to.workload}`}`;
   return {
     apiVersion: API_VERSION,
     kind: "Policy",
-    metadata: { name: name(target ? `${from.workload}-to-${target}` : `${from.workload}-egress`), ...(tenant ? { tenant } : {}), description: `${from.namespace}/${from.workload} ${calls}.` },
+    metadata: {
+      name: name(target ? `${from.workload}-to-${target}` : `${from.workload}-egress`),
+      ...(tenant ? { tenant } : {}),
+      description: `${from.namespace}/${from.workload} ${calls}.`,
+    },
     spec: {
       tier: "namespace",
       subject: { namespaces: [from.namespace], podSelector: { matchLabels: { app: from.workload } } },
-      rules: [{ name: name(target ? `to-${target}` : "egress"), direction: "egress", action: "allow", peers, ports: [{ port: "", protocol: "TCP" }] }],
+      rules: [
+        {
+          name: name(target ? `to-${target}` : "egress"),
+          direction: "egress",
+          action: "allow",
+          peers,
+          ports: [{ port: "", protocol: "TCP" }],
+        },
+      ],
     },
   };
 }

@@ -48,13 +48,19 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
   const local = useMemo(() => readPolicyYaml(text), [text]);
   const debounced = useDebounced(text, 350);
   const inventory = useQuery(trpc.policies.inventory.queryOptions());
-  const analysis = useQuery({ ...trpc.policies.analyse.queryOptions({ yaml: debounced, cluster, target }), placeholderData: keepPreviousData, staleTime: 60_000 });
+  const analysis = useQuery({
+    ...trpc.policies.analyse.queryOptions({ yaml: debounced, cluster, target }),
+    placeholderData: keepPreviousData,
+    staleTime: 60_000,
+  });
   const fresh = analysis.data && !analysis.isPlaceholderData && debounced === text ? analysis.data : null;
 
   const save = useMutation(
     trpc.policies.saveDraft.mutationOptions({
       onSuccess: async (result, input) => {
-        setSaved(result.created ? `Saved draft version ${result.version}.` : `No change: version ${result.version} already holds this content.`);
+        setSaved(
+          result.created ? `Saved draft version ${result.version}.` : `No change: version ${result.version} already holds this content.`,
+        );
         setBaseVersion(result.version);
         setSavedText(input.yaml);
         // Saved on the server: the local safety copy has done its job.
@@ -83,7 +89,8 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
   }, [foundDraft, start.mayDraft, start.baseVersion]);
 
   // A saved policy keeps its name (its history and change requests hang on it): say so while typing, not on save.
-  const typedName = isObject(local.raw) && isObject(local.raw.metadata) && typeof local.raw.metadata.name === "string" ? local.raw.metadata.name : null;
+  const typedName =
+    isObject(local.raw) && isObject(local.raw.metadata) && typeof local.raw.metadata.name === "string" ? local.raw.metadata.name : null;
   const renamed = start.name !== null && typedName !== null && typedName !== start.name;
   const renameProblem: YamlProblem | null = useMemo(
     () =>
@@ -105,9 +112,21 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
     const out = [...local.errors, ...(renameProblem ? [renameProblem] : [])];
     const seen = new Set(out.map((p) => `${p.line}:${p.path}:${p.message}`));
     for (const p of fresh?.errors ?? []) if (!seen.has(`${p.line}:${p.path}:${p.message}`)) out.push(p);
-    for (const f of fresh?.findings ?? []) if (f.severity !== "info" && f.line > 0) out.push({ line: f.line, column: f.column, path: f.path, message: `${f.message} (${f.id})`, severity: f.severity === "error" ? "error" : "warning" });
-    const cause = saveFailure instanceof TRPCClientError ? (saveFailure.data as { position?: { line: number; column: number } | null } | undefined) : undefined;
-    if (saveFailure && cause?.position && !local.errors.length) out.push({ ...cause.position, path: "", message: saveFailure.message, severity: "error" });
+    for (const f of fresh?.findings ?? [])
+      if (f.severity !== "info" && f.line > 0)
+        out.push({
+          line: f.line,
+          column: f.column,
+          path: f.path,
+          message: `${f.message} (${f.id})`,
+          severity: f.severity === "error" ? "error" : "warning",
+        });
+    const cause =
+      saveFailure instanceof TRPCClientError
+        ? (saveFailure.data as { position?: { line: number; column: number } | null } | undefined)
+        : undefined;
+    if (saveFailure && cause?.position && !local.errors.length)
+      out.push({ ...cause.position, path: "", message: saveFailure.message, severity: "error" });
     return out;
   }, [local.errors, renameProblem, fresh, saveFailure]);
   const errorAt = (path: Path) => {
@@ -135,7 +154,11 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
             {start.releasedVersion ? ` · released version ${start.releasedVersion}` : " · never released"}
           </div>
         </div>
-        {errorCount > 0 ? <Badge tone="red">{`${errorCount} error${errorCount === 1 ? "" : "s"}`}</Badge> : <Badge tone="green">valid</Badge>}
+        {errorCount > 0 ? (
+          <Badge tone="red">{`${errorCount} error${errorCount === 1 ? "" : "s"}`}</Badge>
+        ) : (
+          <Badge tone="green">valid</Badge>
+        )}
         <div className="ml-auto flex items-center gap-2">
           {start.name ? (
             <Link href={`/policies/${start.name}/history`} className="text-sm font-medium text-brand-700 hover:underline">
@@ -144,12 +167,32 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
           ) : null}
           {start.mayDraft ? (
             <>
-              <Input aria-label="Change note" placeholder="What changed (optional)" value={message} onChange={(e) => setMessage(e.target.value)} className="w-64" />
-              <Button type="button" className="whitespace-nowrap" disabled={save.isPending || errorCount > 0} onClick={() => save.mutate({ policyName: start.name, baseVersion, yaml: text, message })}>
+              <Input
+                aria-label="Change note"
+                placeholder="What changed (optional)"
+                value={message}
+                onChange={(e) => setMessage(e.target.value)}
+                className="w-64"
+              />
+              <Button
+                type="button"
+                className="whitespace-nowrap"
+                disabled={save.isPending || errorCount > 0}
+                onClick={() => save.mutate({ policyName: start.name, baseVersion, yaml: text, message })}
+              >
                 {save.isPending ? "Saving…" : "Save draft"}
               </Button>
               {start.name && baseVersion !== null && (start.releasedVersion === null || baseVersion > start.releasedVersion) ? (
-                <ProposeChangeButton preselect={[start.name]} disabledReason={errorCount > 0 ? "Fix the errors first." : dirty ? "Save the draft first: a change request proposes saved versions." : undefined} />
+                <ProposeChangeButton
+                  preselect={[start.name]}
+                  disabledReason={
+                    errorCount > 0
+                      ? "Fix the errors first."
+                      : dirty
+                        ? "Save the draft first: a change request proposes saved versions."
+                        : undefined
+                  }
+                />
               ) : null}
             </>
           ) : (
@@ -162,12 +205,19 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
       {leftover ? (
         <div data-testid="local-draft">
           <Notice tone="info">
-            {leftover.applied ? "Restored your unsaved edits" : `Unsaved edits made on ${leftover.draft.baseVersion === null ? "an unsaved policy" : `version ${leftover.draft.baseVersion}`} are kept`} from {new Date(leftover.draft.at).toLocaleString()} in this browser.{" "}
+            {leftover.applied
+              ? "Restored your unsaved edits"
+              : `Unsaved edits made on ${leftover.draft.baseVersion === null ? "an unsaved policy" : `version ${leftover.draft.baseVersion}`} are kept`}{" "}
+            from {new Date(leftover.draft.at).toLocaleString()} in this browser.{" "}
             {leftover.applied ? null : (
-              <button type="button" className="font-medium underline" onClick={() => {
+              <button
+                type="button"
+                className="font-medium underline"
+                onClick={() => {
                   setText(leftover.draft.text);
                   setLeftover({ ...leftover, applied: true });
-                }}>
+                }}
+              >
                 Restore them
               </button>
             )}{" "}
@@ -203,7 +253,10 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
         <Card title="Form" className="min-w-0">
           {formUsable ? null : (
             <div className="mb-3" data-testid="form-paused">
-              <Notice tone="warning">The YAML does not parse, so the form is paused and shows the last valid values. Fix the YAML (errors are marked at their line) and the form follows.</Notice>
+              <Notice tone="warning">
+                The YAML does not parse, so the form is paused and shows the last valid values. Fix the YAML (errors are marked at their
+                line) and the form follows.
+              </Notice>
             </div>
           )}
           <PolicyForm
@@ -244,20 +297,36 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
                 label: (
                   <>
                     Lint{" "}
-                    {fresh && findings.length > 0 ? <Badge tone={findings.some((f) => f.severity === "error") ? "red" : findings.some((f) => f.severity === "warning") ? "amber" : "slate"}>{findings.length}</Badge> : null}
+                    {fresh && findings.length > 0 ? (
+                      <Badge
+                        tone={
+                          findings.some((f) => f.severity === "error")
+                            ? "red"
+                            : findings.some((f) => f.severity === "warning")
+                              ? "amber"
+                              : "slate"
+                        }
+                      >
+                        {findings.length}
+                      </Badge>
+                    ) : null}
                   </>
                 ),
                 content: (
                   <div data-testid="lint-findings">
                     {!fresh ? (
-                      <p className="text-xs text-slate-500">{errorCount > 0 && !analysis.isFetching ? "Fix the errors to lint." : "Checking…"}</p>
+                      <p className="text-xs text-slate-500">
+                        {errorCount > 0 && !analysis.isFetching ? "Fix the errors to lint." : "Checking…"}
+                      </p>
                     ) : findings.length === 0 ? (
                       <p className="text-xs text-emerald-700">No findings.</p>
                     ) : (
                       <ul className="space-y-1.5 text-xs">
                         {findings.map((f, i) => (
                           <li key={i}>
-                            <Badge tone={severityTone[f.severity]}>{f.severity}</Badge> <span className="font-mono text-slate-500">{f.id}</span> {f.line > 0 ? <span className="text-slate-500">line {f.line}:</span> : null} {f.message}
+                            <Badge tone={severityTone[f.severity]}>{f.severity}</Badge>{" "}
+                            <span className="font-mono text-slate-500">{f.id}</span>{" "}
+                            {f.line > 0 ? <span className="text-slate-500">line {f.line}:</span> : null} {f.message}
                           </li>
                         ))}
                       </ul>
@@ -277,7 +346,9 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
                         </li>
                       ))}
                     </ul>
-                    {fresh && matches.length === 0 ? <p className="text-xs text-amber-800">The subject selects no workload in any cluster.</p> : null}
+                    {fresh && matches.length === 0 ? (
+                      <p className="text-xs text-amber-800">The subject selects no workload in any cluster.</p>
+                    ) : null}
                   </>
                 ),
               },
@@ -287,17 +358,31 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
                 content: (
                   <>
                     <div className="mb-3 flex gap-2">
-                      <Select aria-label="Cluster" className="py-0.5 text-xs" value={cluster ?? analysis.data?.compiled?.cluster ?? ""} onChange={(e) => setCluster(e.target.value)}>
+                      <Select
+                        aria-label="Cluster"
+                        className="py-0.5 text-xs"
+                        value={cluster ?? analysis.data?.compiled?.cluster ?? ""}
+                        onChange={(e) => setCluster(e.target.value)}
+                      >
                         {(analysis.data?.clusters ?? []).map((c) => (
                           <option key={c.name}>{c.name}</option>
                         ))}
                       </Select>
-                      <Select aria-label="Admin target" className="py-0.5 text-xs" value={target} onChange={(e) => setTarget(e.target.value as "anp" | "cnp-v1alpha2")}>
+                      <Select
+                        aria-label="Admin target"
+                        className="py-0.5 text-xs"
+                        value={target}
+                        onChange={(e) => setTarget(e.target.value as "anp" | "cnp-v1alpha2")}
+                      >
                         <option value="anp">ANP v1alpha1</option>
                         <option value="cnp-v1alpha2">CNP v1alpha2</option>
                       </Select>
                     </div>
-                    {analysis.data?.compiled ? <CompiledOutput compiled={analysis.data.compiled} policyName={name} /> : <p className="text-xs text-slate-500">Shown once the YAML is valid.</p>}
+                    {analysis.data?.compiled ? (
+                      <CompiledOutput compiled={analysis.data.compiled} policyName={name} />
+                    ) : (
+                      <p className="text-xs text-slate-500">Shown once the YAML is valid.</p>
+                    )}
                   </>
                 ),
               },

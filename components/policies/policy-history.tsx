@@ -13,7 +13,17 @@ import { SideBySideDiff } from "./side-by-side-diff";
 
 const stateTone = { released: "green", draft: "blue", superseded: "slate" } as const;
 
-function VersionSelect({ label, versions, value, onChange }: { label: string; versions: { version: number; state: string }[]; value: number | undefined; onChange: (v: number) => void }) {
+function VersionSelect({
+  label,
+  versions,
+  value,
+  onChange,
+}: {
+  label: string;
+  versions: { version: number; state: string }[];
+  value: number | undefined;
+  onChange: (v: number) => void;
+}) {
   return (
     <Select aria-label={label} className="py-0.5 text-xs" value={value ?? ""} onChange={(e) => onChange(Number(e.target.value))}>
       {versions.map((v) => (
@@ -40,7 +50,10 @@ export function PolicyHistory({ name }: { name: string }) {
   );
   const versions = policy.data?.versions ?? [];
   const latest = versions.at(-1)?.version ?? 1;
-  const defaultLeft = policy.data?.policy.releasedVersion && policy.data.policy.releasedVersion !== latest ? policy.data.policy.releasedVersion : Math.max(1, latest - 1);
+  const defaultLeft =
+    policy.data?.policy.releasedVersion && policy.data.policy.releasedVersion !== latest
+      ? policy.data.policy.releasedVersion
+      : Math.max(1, latest - 1);
   const [left, setLeft] = useState<number | null>(null);
   const [right, setRight] = useState<number | null>(null);
   const l = versions.find((v) => v.version === (left ?? defaultLeft));
@@ -71,7 +84,12 @@ export function PolicyHistory({ name }: { name: string }) {
               </Td>
               <Td>
                 {policy.data?.mayDraft && v.version !== latest ? (
-                  <Button variant="secondary" className="whitespace-nowrap px-2 py-0.5 text-xs" disabled={restore.isPending} onClick={() => restore.mutate({ policyName: name, version: v.version })}>
+                  <Button
+                    variant="secondary"
+                    className="whitespace-nowrap px-2 py-0.5 text-xs"
+                    disabled={restore.isPending}
+                    onClick={() => restore.mutate({ policyName: name, version: v.version })}
+                  >
                     Restore this version
                   </Button>
                 ) : null}
@@ -90,7 +108,16 @@ export function PolicyHistory({ name }: { name: string }) {
           </div>
         }
       >
-        {l && r ? <SideBySideDiff before={l.yaml} after={r.yaml} beforeLabel={`v${l.version} · ${l.authorLabel}`} afterLabel={`v${r.version} · ${r.authorLabel}`} /> : <p className="text-sm text-slate-500">Loading…</p>}
+        {l && r ? (
+          <SideBySideDiff
+            before={l.yaml}
+            after={r.yaml}
+            beforeLabel={`v${l.version} · ${l.authorLabel}`}
+            afterLabel={`v${r.version} · ${r.authorLabel}`}
+          />
+        ) : (
+          <p className="text-sm text-slate-500">Loading…</p>
+        )}
       </Card>
     </div>
   );

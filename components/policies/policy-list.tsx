@@ -89,10 +89,19 @@ export function PolicyList() {
   const policies = rows.filter((r) => r.kind === "Policy");
   return (
     <div className="space-y-6">
-      <Input type="search" aria-label="Search policies" placeholder="Search by name, tenant, owner, tier, scope…" value={search} onChange={(e) => setSearch(e.target.value)} className="max-w-lg" />
+      <Input
+        type="search"
+        aria-label="Search policies"
+        placeholder="Search by name, tenant, owner, tier, scope…"
+        value={search}
+        onChange={(e) => setSearch(e.target.value)}
+        className="max-w-lg"
+      />
       {list.isError ? <Notice tone="error">{describeError(list.error).message}</Notice> : null}
       {list.data && rows.length === 0 ? (
-        <Notice>{debounced ? <>No policy matches “{debounced}”.</> : <>No policies yet. Start from a template or write one with “New policy”.</>}</Notice>
+        <Notice>
+          {debounced ? <>No policy matches “{debounced}”.</> : <>No policies yet. Start from a template or write one with “New policy”.</>}
+        </Notice>
       ) : null}
       {constraints.length > 0 ? (
         <Card title="Compliance constraints: deny-only guardrails nothing overrides">
@@ -108,7 +117,11 @@ export function PolicyList() {
             <div className="space-y-4" data-testid={`tier-${tier}`}>
               {tenants.map((t) => (
                 <div key={t || "org"}>
-                  {tenants.length > 1 || t ? <h3 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">{t ? `Tenant ${t}` : "Organisation-wide"}</h3> : null}
+                  {tenants.length > 1 || t ? (
+                    <h3 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">
+                      {t ? `Tenant ${t}` : "Organisation-wide"}
+                    </h3>
+                  ) : null}
                   <Rows rows={inTier.filter((p) => (p.tenant ?? "") === t)} />
                 </div>
               ))}

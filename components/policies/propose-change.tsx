@@ -42,7 +42,9 @@ function ProposeDialog({ preselect, onClose }: { preselect: string[]; onClose: (
       >
         <div>
           <h2 className="text-lg font-semibold text-slate-900">Propose change</h2>
-          <p className="text-sm text-slate-600">The selected drafts go to review as one change request, each from its released version to its latest draft.</p>
+          <p className="text-sm text-slate-600">
+            The selected drafts go to review as one change request, each from its released version to its latest draft.
+          </p>
         </div>
         {error && Object.keys(error.fields).length === 0 ? <Notice tone="error">{error.message}</Notice> : null}
         <Field label="Title" error={error?.fields.title?.[0]}>
@@ -97,7 +99,13 @@ export function ProposeChangeButton({ preselect = [], disabledReason }: { presel
   const [open, setOpen] = useState(false);
   return (
     <>
-      <Button type="button" className="whitespace-nowrap" disabled={disabledReason !== undefined} title={disabledReason} onClick={() => setOpen(true)}>
+      <Button
+        type="button"
+        className="whitespace-nowrap"
+        disabled={disabledReason !== undefined}
+        title={disabledReason}
+        onClick={() => setOpen(true)}
+      >
         Propose change
       </Button>
       {open ? <ProposeDialog preselect={preselect} onClose={() => setOpen(false)} /> : null}

@@ -1,7 +1,13 @@
 import { diffStats, sideBySide, type DiffCell } from "./diff-model";
 
 function Cell({ cell }: { cell: DiffCell | null }) {
-  const tone = !cell ? "bg-slate-50" : cell.kind === "removed" ? "bg-rose-50 text-rose-900" : cell.kind === "added" ? "bg-emerald-50 text-emerald-900" : "";
+  const tone = !cell
+    ? "bg-slate-50"
+    : cell.kind === "removed"
+      ? "bg-rose-50 text-rose-900"
+      : cell.kind === "added"
+        ? "bg-emerald-50 text-emerald-900"
+        : "";
   return (
     <>
       <td className={`w-10 select-none border-r border-slate-200 px-2 text-right text-slate-400 ${tone}`}>{cell?.number ?? ""}</td>
@@ -14,7 +20,17 @@ function Cell({ cell }: { cell: DiffCell | null }) {
 }
 
 /** Two YAML texts side by side, changed lines highlighted. */
-export function SideBySideDiff({ before, after, beforeLabel, afterLabel }: { before: string; after: string; beforeLabel: string; afterLabel: string }) {
+export function SideBySideDiff({
+  before,
+  after,
+  beforeLabel,
+  afterLabel,
+}: {
+  before: string;
+  after: string;
+  beforeLabel: string;
+  afterLabel: string;
+}) {
   const rows = sideBySide(before, after);
   const stats = diffStats(rows);
   return (
@@ -32,7 +48,8 @@ export function SideBySideDiff({ before, after, beforeLabel, afterLabel }: { bef
               {beforeLabel}
             </th>
             <th colSpan={2} className="border-b border-slate-200 px-3 py-1.5 font-medium">
-              {afterLabel} <span className="ml-2 text-emerald-700">+{stats.added}</span> <span className="text-rose-700">−{stats.removed}</span>
+              {afterLabel} <span className="ml-2 text-emerald-700">+{stats.added}</span>{" "}
+              <span className="text-rose-700">−{stats.removed}</span>
             </th>
           </tr>
         </thead>

@@ -33,7 +33,17 @@ function typedValues(parameters: Parameter[], values: Record<string, string>): V
   for (const p of parameters) {
     const v = values[p.name] ?? "";
     if (v === "" && p.default === null && p.type !== "string-list") continue;
-    typed[p.name] = p.type === "integer" && /^-?\d+$/.test(v) ? Number(v) : p.type === "boolean" ? v === "true" : p.type === "string-list" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v;
+    typed[p.name] =
+      p.type === "integer" && /^-?\d+$/.test(v)
+        ? Number(v)
+        : p.type === "boolean"
+          ? v === "true"
+          : p.type === "string-list"
+            ? v
+                .split(",")
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : v;
   }
   return typed;
 }
@@ -41,7 +51,9 @@ function typedValues(parameters: Parameter[], values: Record<string, string>): V
 export function TemplateForm({ template, tenant }: { template: TemplateInfo; tenant: string | null }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(template.parameters.map((p) => [p.name, initial(p, tenant)])));
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(template.parameters.map((p) => [p.name, initial(p, tenant)])),
+  );
   /** Parameters the person changed (a default they left alone may be replaced by one the constraints allow). */
   const [touched, setTouched] = useState<Set<string>>(new Set());
   const [name, setName] = useState<string | null>(null);
@@ -49,7 +61,10 @@ export function TemplateForm({ template, tenant }: { template: TemplateInfo; ten
   const typed = typedValues(template.parameters, values);
   // Debounced as text: a fresh object each render would never settle.
   const settledValues = useDebounced(JSON.stringify(typed), 300);
-  const previewInput = useMemo(() => ({ template: template.id, values: JSON.parse(settledValues) as Values }), [template.id, settledValues]);
+  const previewInput = useMemo(
+    () => ({ template: template.id, values: JSON.parse(settledValues) as Values }),
+    [template.id, settledValues],
+  );
   const preview = useQuery({ ...trpc.policies.templatePreview.queryOptions(previewInput), placeholderData: keepPreviousData });
   const suggestedGateway = preview.data?.suggestions.gateway;
   useEffect(() => {
@@ -81,15 +96,23 @@ export function TemplateForm({ template, tenant }: { template: TemplateInfo; ten
         hosts: inv.externalHosts,
       }
     : {};
-  const fieldError = (field: string) => error?.fields[field]?.[0] ?? (preview.data?.problem?.field === field && touched.size > 0 ? preview.data.problem.message : undefined);
+  const fieldError = (field: string) =>
+    error?.fields[field]?.[0] ?? (preview.data?.problem?.field === field && touched.size > 0 ? preview.data.problem.message : undefined);
 
   return (
     <Card title={`Template ${template.id}`}>
       <form aria-label="Template parameters" onSubmit={submit} className="max-w-2xl space-y-4">
         <p className="text-sm text-slate-600">{template.description}</p>
-        {error && !Object.keys(error.fields).some((k) => k.startsWith("values") || k === "name") ? <Notice tone="error">{error.message}</Notice> : null}
+        {error && !Object.keys(error.fields).some((k) => k.startsWith("values") || k === "name") ? (
+          <Notice tone="error">{error.message}</Notice>
+        ) : null}
         {template.parameters.map((p) => (
-          <Field key={p.name} label={p.name} hint={`${p.description}${p.type === "string-list" ? " (comma-separated)" : ""}${choices[p.name]?.length ? " · pick from the inventory or type" : ""}`} error={fieldError(`values.${p.name}`)}>
+          <Field
+            key={p.name}
+            label={p.name}
+            hint={`${p.description}${p.type === "string-list" ? " (comma-separated)" : ""}${choices[p.name]?.length ? " · pick from the inventory or type" : ""}`}
+            error={fieldError(`values.${p.name}`)}
+          >
             {p.type === "boolean" ? (
               <Select aria-label={p.name} value={values[p.name]} onChange={(e) => set(p.name, e.target.value)}>
                 <option>true</option>
@@ -97,7 +120,13 @@ export function TemplateForm({ template, tenant }: { template: TemplateInfo; ten
               </Select>
             ) : (
               <>
-                <Input aria-label={p.name} value={values[p.name] ?? ""} onChange={(e) => set(p.name, e.target.value)} className="font-mono" list={choices[p.name]?.length ? `choices-${p.name}` : undefined} />
+                <Input
+                  aria-label={p.name}
+                  value={values[p.name] ?? ""}
+                  onChange={(e) => set(p.name, e.target.value)}
+                  className="font-mono"
+                  list={choices[p.name]?.length ? `choices-${p.name}` : undefined}
+                />
                 {choices[p.name]?.length ? (
                   <datalist id={`choices-${p.name}`}>
                     {choices[p.name]!.map((c) => (
@@ -115,7 +144,13 @@ export function TemplateForm({ template, tenant }: { template: TemplateInfo; ten
           </Field>
         ))}
         <Field label="Policy name" hint="The name the draft is saved under; a saved policy keeps its name." error={error?.fields.name?.[0]}>
-          <Input aria-label="Policy name" value={policyName} onChange={(e) => setName(e.target.value)} className="font-mono" placeholder="filled in from the parameters" />
+          <Input
+            aria-label="Policy name"
+            value={policyName}
+            onChange={(e) => setName(e.target.value)}
+            className="font-mono"
+            placeholder="filled in from the parameters"
+          />
         </Field>
         {preview.data && preview.data.conflicts.length > 0 ? (
           <div data-testid="template-conflicts">

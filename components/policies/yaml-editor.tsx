@@ -21,7 +21,19 @@ function toDiagnostics(state: EditorState, problems: readonly YamlProblem[]): Di
   });
 }
 
-export function YamlEditor({ value, onChange, problems, readOnly, label }: { value: string; onChange: (text: string) => void; problems: readonly YamlProblem[]; readOnly?: boolean; label: string }) {
+export function YamlEditor({
+  value,
+  onChange,
+  problems,
+  readOnly,
+  label,
+}: {
+  value: string;
+  onChange: (text: string) => void;
+  problems: readonly YamlProblem[];
+  readOnly?: boolean;
+  label: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);
@@ -44,7 +56,10 @@ export function YamlEditor({ value, onChange, problems, readOnly, label }: { val
           EditorView.updateListener.of((u) => {
             if (u.docChanged) onChangeRef.current(u.state.doc.toString());
           }),
-          EditorView.theme({ "&": { fontSize: "12.5px" }, ".cm-scroller": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace" } }),
+          EditorView.theme({
+            "&": { fontSize: "12.5px" },
+            ".cm-scroller": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace" },
+          }),
         ],
       }),
     });
@@ -69,5 +84,10 @@ export function YamlEditor({ value, onChange, problems, readOnly, label }: { val
     v.dispatch(setDiagnostics(v.state, toDiagnostics(v.state, problems)));
   }, [problems, value]);
 
-  return <div ref={host} className="h-full min-h-[28rem] overflow-hidden rounded-lg ring-1 ring-slate-300 [&_.cm-editor]:h-full [&_.cm-editor]:max-h-[44rem]" />;
+  return (
+    <div
+      ref={host}
+      className="h-full min-h-[28rem] overflow-hidden rounded-lg ring-1 ring-slate-300 [&_.cm-editor]:h-full [&_.cm-editor]:max-h-[44rem]"
+    />
+  );
 }

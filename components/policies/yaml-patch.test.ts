@@ -48,7 +48,10 @@ function edit(text: string, change: (doc: Json) => Json): { text: string; next: 
 }
 
 const lines = (text: string) => text.split("\n");
-const commentsOf = (text: string) => lines(text).filter((l) => l.includes("#")).map((l) => l.slice(l.indexOf("#")));
+const commentsOf = (text: string) =>
+  lines(text)
+    .filter((l) => l.includes("#"))
+    .map((l) => l.slice(l.indexOf("#")));
 
 describe("a form edit applied to the authored YAML", () => {
   it("keeps comments above and beside untouched fields, and the author's layout", () => {
@@ -81,7 +84,17 @@ describe("a form edit applied to the authored YAML", () => {
     expect(added.indexOf("direction: ingress")).toBeGreaterThan(added.indexOf("service: payments/ledger"));
     const withPorts = edit(AUTHORED, (d) => setIn(d, ["spec", "rules", 1, "ports"], [{ port: 5432, protocol: "TCP" }])).text;
     const ledger = lines(withPorts).slice(lines(withPorts).findIndex((l) => l.includes("name: to-ledger")));
-    expect(ledger.map((l) => l.trim().split(":")[0])).toEqual(["- name", "direction", "action", "peers", "- service", "ports", "- port", "protocol", ""]);
+    expect(ledger.map((l) => l.trim().split(":")[0])).toEqual([
+      "- name",
+      "direction",
+      "action",
+      "peers",
+      "- service",
+      "ports",
+      "- port",
+      "protocol",
+      "",
+    ]);
     const isolated = edit(AUTHORED, (d) => setIn(d, ["spec", "isolate"], ["ingress"])).text;
     expect(isolated.indexOf("isolate:")).toBeGreaterThan(isolated.indexOf("app: payments-api"));
     expect(isolated.indexOf("isolate:")).toBeLessThan(isolated.indexOf("rules:"));
@@ -96,7 +109,7 @@ describe("a form edit applied to the authored YAML", () => {
 
   it("adds and removes peers and ports", () => {
     const added = edit(AUTHORED, (d) => setIn(d, ["spec", "rules", 0, "peers", 1], setIn(newPeer("dns"), ["dns"], "*.stripe.com"))).text;
-    expect(added).toContain("- dns: api.stripe.com # PSP\n        - dns: \"*.stripe.com\"");
+    expect(added).toContain('- dns: api.stripe.com # PSP\n        - dns: "*.stripe.com"');
     const noPeer = edit(added, (d) => setIn(d, ["spec", "rules", 0, "peers", 0], undefined)).text;
     expect(noPeer).not.toContain("PSP");
     expect(noPeer).toContain("*.stripe.com");
@@ -135,8 +148,16 @@ describe("a form edit applied to the authored YAML", () => {
 
   it("reads back as exactly the form's document after any sequence of form edits to a commented demo policy", () => {
     const leafPaths = (value: unknown, path: Path = []): Path[] =>
-      Array.isArray(value) ? value.flatMap((v, i) => leafPaths(v, [...path, i])) : value && typeof value === "object" ? Object.entries(value).flatMap(([k, v]) => leafPaths(v, [...path, k])) : [path];
-    const scalar = fc.oneof(fc.constantFrom("", "443", "true", "null", "a: b", "# not a comment", "*.x.io", "x y"), fc.integer({ min: 0, max: 70000 }), fc.boolean());
+      Array.isArray(value)
+        ? value.flatMap((v, i) => leafPaths(v, [...path, i]))
+        : value && typeof value === "object"
+          ? Object.entries(value).flatMap(([k, v]) => leafPaths(v, [...path, k]))
+          : [path];
+    const scalar = fc.oneof(
+      fc.constantFrom("", "443", "true", "null", "a: b", "# not a comment", "*.x.io", "x y"),
+      fc.integer({ min: 0, max: 70000 }),
+      fc.boolean(),
+    );
     const op = fc.oneof(
       fc.record({ kind: fc.constant("set" as const), pick: fc.nat(), value: scalar }),
       fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }),
@@ -153,8 +174,10 @@ describe("a form edit applied to the authored YAML", () => {
           const paths = leafPaths(doc).filter((p) => p.length > 1);
           if (o.kind === "set" && paths.length) doc = setIn(doc, paths[o.pick % paths.length]!, o.value);
           else if (o.kind === "remove" && paths.length) doc = setIn(doc, paths[o.pick % paths.length]!, undefined);
-          else if (o.kind === "move" && o.from < ((getIn(doc, ["spec", "rules"]) as Json[] | undefined)?.length ?? 0)) doc = moveItem(doc, ["spec", "rules"], o.from, o.to);
-          else if (o.kind === "addRule" && Array.isArray(getIn(doc, ["spec", "rules"]))) doc = setIn(doc, ["spec", "rules", (getIn(doc, ["spec", "rules"]) as Json[]).length], newRule(o.direction, "namespace"));
+          else if (o.kind === "move" && o.from < ((getIn(doc, ["spec", "rules"]) as Json[] | undefined)?.length ?? 0))
+            doc = moveItem(doc, ["spec", "rules"], o.from, o.to);
+          else if (o.kind === "addRule" && Array.isArray(getIn(doc, ["spec", "rules"])))
+            doc = setIn(doc, ["spec", "rules", (getIn(doc, ["spec", "rules"]) as Json[]).length], newRule(o.direction, "namespace"));
           text = applyFormEdit(text, doc);
           expect(parse(text)).toEqual(doc);
         }

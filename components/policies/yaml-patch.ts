@@ -1,7 +1,18 @@
 // A form edit applied to the YAML the author wrote: only the fields that
 // changed are rewritten in the parsed document, so comments, key order and
 // layout everywhere else survive switching between the form and the YAML view.
-import { isMap, isNode, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode, type Pair, type YAMLMap, type YAMLSeq } from "yaml";
+import {
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node as YamlNode,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from "yaml";
 import { compareKeys, documentToYaml, ordered, YAML_OUTPUT } from "@/lib/policy-yaml";
 import { isObject, type Json } from "./form-model";
 
@@ -70,7 +81,13 @@ function unflowWhenFilled(node: YAMLMap | YAMLSeq, wasEmpty: boolean, isEmpty: b
   if (node.flow && wasEmpty && !isEmpty) node.flow = false;
 }
 
-function patchMap(doc: Document, map: YAMLMap, before: Record<string, Json>, after: Record<string, Json>, parentKey: string | undefined): void {
+function patchMap(
+  doc: Document,
+  map: YAMLMap,
+  before: Record<string, Json>,
+  after: Record<string, Json>,
+  parentKey: string | undefined,
+): void {
   const present = (o: Record<string, Json>, k: string) => Object.hasOwn(o, k) && o[k] !== undefined;
   unflowWhenFilled(map, Object.keys(before).length === 0, Object.keys(after).length === 0);
   map.items = map.items.filter((pair) => present(after, keyOf(pair)));

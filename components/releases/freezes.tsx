@@ -30,7 +30,10 @@ export function Freezes({ admin }: { admin: boolean }) {
     <Card title="Change windows">
       <p className="mb-3 text-sm text-slate-600">While an environment that has clusters is frozen, no change request is released.</p>
       {error ? <Notice tone="error">{describeError(error).message}</Notice> : null}
-      <Table head={["Environment", "From", "Until", "Why", "By", ""]} empty={freezes.data?.length === 0 ? <p className="px-3 py-4 text-sm text-slate-500">No freeze in force or planned.</p> : null}>
+      <Table
+        head={["Environment", "From", "Until", "Why", "By", ""]}
+        empty={freezes.data?.length === 0 ? <p className="px-3 py-4 text-sm text-slate-500">No freeze in force or planned.</p> : null}
+      >
         {(freezes.data ?? []).map((f) => (
           <tr key={f.id} data-testid="freeze-row">
             <Td>

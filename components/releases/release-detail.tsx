@@ -32,7 +32,9 @@ export function ReleaseDetail({ number }: { number: number }) {
           policy set {r.policySetHash.slice(0, 12)}
         </span>
       </div>
-      {r.emergencyReason ? <Notice tone="warning">Released through the emergency rule: {r.emergencyReason}. It needs a review afterwards.</Notice> : null}
+      {r.emergencyReason ? (
+        <Notice tone="warning">Released through the emergency rule: {r.emergencyReason}. It needs a review afterwards.</Notice>
+      ) : null}
       <Card title={`What release ${r.number} changed`}>
         <ul className="space-y-1 text-sm" data-testid="release-changes">
           {changed.map((p) => (
@@ -45,7 +47,9 @@ export function ReleaseDetail({ number }: { number: number }) {
           ))}
         </ul>
       </Card>
-      <Card title={`The policy set (${r.policies.length}${r.hiddenPolicies ? ` you may read, and ${r.hiddenPolicies} of other tenants` : ""})`}>
+      <Card
+        title={`The policy set (${r.policies.length}${r.hiddenPolicies ? ` you may read, and ${r.hiddenPolicies} of other tenants` : ""})`}
+      >
         <Table head={["Policy", "Kind", "Tier", "Version", "Content"]}>
           {r.policies.map((p) => (
             <tr key={p.name} data-testid="release-policy">

@@ -16,7 +16,13 @@ export function ReleaseList() {
     <Card title="Releases">
       <Table
         head={["Release", "Change", "Released by", "Released", "Policy set"]}
-        empty={releases.data?.length === 0 ? <p className="px-3 py-6 text-sm text-slate-500">No release yet. An approved change request becomes one when an admin releases it.</p> : null}
+        empty={
+          releases.data?.length === 0 ? (
+            <p className="px-3 py-6 text-sm text-slate-500">
+              No release yet. An approved change request becomes one when an admin releases it.
+            </p>
+          ) : null
+        }
       >
         {(releases.data ?? []).map((r) => (
           <tr key={r.number} data-testid="release-row">

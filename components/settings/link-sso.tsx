@@ -19,7 +19,9 @@ export function LinkSsoAccount({ sso, linked }: { sso: { id: string; name: strin
         </p>
       ) : (
         <div className="flex items-center justify-between gap-4">
-          <p className="text-sm text-slate-600">Link your {sso.name} identity to this account to sign in with it. You will be asked to sign in at {sso.name}.</p>
+          <p className="text-sm text-slate-600">
+            Link your {sso.name} identity to this account to sign in with it. You will be asked to sign in at {sso.name}.
+          </p>
           <Button
             type="button"
             variant="secondary"

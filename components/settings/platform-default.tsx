@@ -20,7 +20,16 @@ export function PlatformDefaultSection() {
   const [editing, setEditing] = useState(false);
   const current = setting.data?.current;
   return (
-    <Card title="Platform default (secure by default)" actions={current ? <span data-testid="platform-default-version" className="text-xs text-slate-500">version {current.version}</span> : null}>
+    <Card
+      title="Platform default (secure by default)"
+      actions={
+        current ? (
+          <span data-testid="platform-default-version" className="text-xs text-slate-500">
+            version {current.version}
+          </span>
+        ) : null
+      }
+    >
       <div data-testid="platform-default" className="space-y-3 text-sm">
         {setting.isError ? <Notice tone="error">{describeError(setting.error).message}</Notice> : null}
         {current ? (
@@ -33,12 +42,26 @@ export function PlatformDefaultSection() {
             </p>
             <p data-testid="platform-default-scope">
               <strong>Scope:</strong>{" "}
-              {current.excludeNamespaces.length === 0 ? "every namespace, system namespaces (kube-system, …) included." : <>every namespace except {current.excludeNamespaces.map((n) => <code key={n} className="mx-0.5 rounded bg-slate-100 px-1">{n}</code>)}.</>}
+              {current.excludeNamespaces.length === 0 ? (
+                "every namespace, system namespaces (kube-system, …) included."
+              ) : (
+                <>
+                  every namespace except{" "}
+                  {current.excludeNamespaces.map((n) => (
+                    <code key={n} className="mx-0.5 rounded bg-slate-100 px-1">
+                      {n}
+                    </code>
+                  ))}
+                  .
+                </>
+              )}
             </p>
             <p className="text-xs text-slate-500">
               Set by {current.authorLabel || "—"} on {when(current.createdAt)}
               {current.message ? `: ${current.message}` : ""}. The graph, lint, the editor and the compiled objects read this setting.
-              {isAdmin ? " A change takes effect at once and is written to the audit trail (the approval workflow does not exist yet)." : " Only administrators change it."}
+              {isAdmin
+                ? " A change takes effect at once and is written to the audit trail (the approval workflow does not exist yet)."
+                : " Only administrators change it."}
             </p>
             {isAdmin && !editing ? (
               <Button variant="secondary" onClick={() => setEditing(true)}>
@@ -65,7 +88,13 @@ export function PlatformDefaultSection() {
   );
 }
 
-function PlatformDefaultForm({ current, onDone }: { current: { version: number; enabled: boolean; excludeNamespaces: readonly string[] }; onDone: () => void }) {
+function PlatformDefaultForm({
+  current,
+  onDone,
+}: {
+  current: { version: number; enabled: boolean; excludeNamespaces: readonly string[] };
+  onDone: () => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const update = useMutation(
@@ -84,7 +113,12 @@ function PlatformDefaultForm({ current, onDone }: { current: { version: number; 
     const excluded = String(data.get("excludeNamespaces") ?? "")
       .split(/[\s,]+/)
       .filter(Boolean);
-    update.mutate({ enabled: data.get("enabled") === "on", excludeNamespaces: excluded, message: String(data.get("message") ?? ""), expectedVersion: current.version });
+    update.mutate({
+      enabled: data.get("enabled") === "on",
+      excludeNamespaces: excluded,
+      message: String(data.get("message") ?? ""),
+      expectedVersion: current.version,
+    });
   }
 
   return (
@@ -92,7 +126,11 @@ function PlatformDefaultForm({ current, onDone }: { current: { version: number; 
       <label className="flex items-center gap-2">
         <input type="checkbox" name="enabled" defaultChecked={current.enabled} /> Secure by default (deny what no policy decides)
       </label>
-      <Field label="Namespaces not covered" hint="Namespace names, separated by commas or spaces; empty = every namespace" error={failure?.fields.excludeNamespaces?.[0]}>
+      <Field
+        label="Namespaces not covered"
+        hint="Namespace names, separated by commas or spaces; empty = every namespace"
+        error={failure?.fields.excludeNamespaces?.[0]}
+      >
         <Input name="excludeNamespaces" defaultValue={current.excludeNamespaces.join(", ")} />
       </Field>
       <Field label="Why" error={failure?.fields.message?.[0]}>

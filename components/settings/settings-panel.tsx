@@ -78,9 +78,7 @@ function UsersSection() {
                   </span>
                 ))}
               </div>
-              {grantingFor === u.id ? (
-                <GrantForm userId={u.id} tenants={tenants.data ?? []} onDone={() => setGrantingFor(null)} />
-              ) : null}
+              {grantingFor === u.id ? <GrantForm userId={u.id} tenants={tenants.data ?? []} onDone={() => setGrantingFor(null)} /> : null}
             </Td>
             <Td className="whitespace-nowrap text-right">
               <Button variant="ghost" onClick={() => setGrantingFor(grantingFor === u.id ? null : u.id)}>
@@ -123,7 +121,12 @@ function GrantForm({ userId, tenants, onDone }: { userId: string; tenants: { id:
     const data = new FormData(event.currentTarget);
     const tenantId = String(data.get("tenantId") ?? "");
     const committee = String(data.get("committeeFunction") ?? "");
-    grant.mutate({ userId, role, tenantId: tenantId || null, committeeFunction: role === "approver" && committee ? (committee as FunctionName) : null });
+    grant.mutate({
+      userId,
+      role,
+      tenantId: tenantId || null,
+      committeeFunction: role === "approver" && committee ? (committee as FunctionName) : null,
+    });
   }
 
   return (
@@ -244,7 +247,12 @@ function TokensSection() {
     const name = String(data.get("name") ?? "");
     const days = String(data.get("expiresInDays") ?? "");
     create.mutate(
-      { name, role: String(data.get("role")) as RoleName, tenantId: String(data.get("tenantId") ?? "") || null, expiresInDays: days ? Number(days) : null },
+      {
+        name,
+        role: String(data.get("role")) as RoleName,
+        tenantId: String(data.get("tenantId") ?? "") || null,
+        expiresInDays: days ? Number(days) : null,
+      },
       {
         onSuccess: ({ token }) => {
           setFresh({ name, token });
@@ -278,7 +286,15 @@ function TokensSection() {
             <Td>{formatDate(t.createdAt)}</Td>
             <Td>{formatDate(t.expiresAt)}</Td>
             <Td>{formatDate(t.lastUsedAt)}</Td>
-            <Td>{t.revokedAt ? <Badge tone="red">revoked</Badge> : t.expiresAt && t.expiresAt < new Date() ? <Badge tone="amber">expired</Badge> : <Badge tone="green">active</Badge>}</Td>
+            <Td>
+              {t.revokedAt ? (
+                <Badge tone="red">revoked</Badge>
+              ) : t.expiresAt && t.expiresAt < new Date() ? (
+                <Badge tone="amber">expired</Badge>
+              ) : (
+                <Badge tone="green">active</Badge>
+              )}
+            </Td>
             <Td>
               {t.revokedAt ? null : (
                 <Button variant="danger" onClick={() => revoke.mutate({ tokenId: t.id })}>
@@ -289,7 +305,12 @@ function TokensSection() {
           </tr>
         ))}
       </Table>
-      <form onSubmit={submit} className="mt-6 grid grid-cols-5 items-start gap-3 border-t border-slate-100 pt-5" aria-label="Create API token" noValidate>
+      <form
+        onSubmit={submit}
+        className="mt-6 grid grid-cols-5 items-start gap-3 border-t border-slate-100 pt-5"
+        aria-label="Create API token"
+        noValidate
+      >
         <Field label="Name" error={failure?.fields.name?.[0]}>
           <Input name="name" placeholder="e.g. prod-eu-1 agent" aria-invalid={Boolean(failure?.fields.name)} />
         </Field>

@@ -47,7 +47,10 @@ export function Sidebar({ user }: { user: ShellUser }) {
             >
               {item.label}
               {item.later ? (
-                <span aria-hidden className="rounded bg-white/5 px-1.5 py-0.5 text-[10px] font-medium uppercase tracking-wide text-slate-500">
+                <span
+                  aria-hidden
+                  className="rounded bg-white/5 px-1.5 py-0.5 text-[10px] font-medium uppercase tracking-wide text-slate-500"
+                >
                   later
                 </span>
               ) : null}
@@ -61,7 +64,11 @@ export function Sidebar({ user }: { user: ShellUser }) {
         </p>
         <p className="truncate text-xs text-slate-400">{user.email}</p>
         <p className="mt-0.5 truncate text-xs text-slate-400">{user.roleSummary}</p>
-        <button onClick={signOut} disabled={signingOut} className="mt-3 text-xs font-medium text-slate-300 underline-offset-2 hover:text-white hover:underline">
+        <button
+          onClick={signOut}
+          disabled={signingOut}
+          className="mt-3 text-xs font-medium text-slate-300 underline-offset-2 hover:text-white hover:underline"
+        >
           {signingOut ? "Signing out…" : "Sign out"}
         </button>
       </div>

@@ -14,7 +14,19 @@ export function PageHeader({ title, description, actions }: { title: string; des
   );
 }
 
-export function Card({ title, children, className, actions, id }: { title?: ReactNode; children: ReactNode; className?: string; actions?: ReactNode; id?: string }) {
+export function Card({
+  title,
+  children,
+  className,
+  actions,
+  id,
+}: {
+  title?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  actions?: ReactNode;
+  id?: string;
+}) {
   return (
     <section id={id} className={cx("scroll-mt-4 rounded-xl border border-slate-200 bg-white shadow-sm", className)}>
       {title ? (
@@ -39,10 +51,18 @@ const badgeTones = {
 export type BadgeTone = keyof typeof badgeTones;
 
 export function Badge({ children, tone = "slate" }: { children: ReactNode; tone?: BadgeTone }) {
-  return <span className={cx("inline-flex items-center rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset", badgeTones[tone])}>{children}</span>;
+  return (
+    <span className={cx("inline-flex items-center rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset", badgeTones[tone])}>
+      {children}
+    </span>
+  );
 }
 
-export function Button({ variant = "primary", className, ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" | "ghost" }) {
+export function Button({
+  variant = "primary",
+  className,
+  ...props
+}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" | "ghost" }) {
   const variants = {
     primary: "bg-brand-600 text-white hover:bg-brand-700 disabled:bg-brand-600/50",
     secondary: "bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50",
@@ -51,7 +71,11 @@ export function Button({ variant = "primary", className, ...props }: ButtonHTMLA
   };
   return (
     <button
-      className={cx("inline-flex items-center justify-center gap-1.5 rounded-lg px-3 py-1.5 text-sm font-medium transition disabled:cursor-not-allowed", variants[variant], className)}
+      className={cx(
+        "inline-flex items-center justify-center gap-1.5 rounded-lg px-3 py-1.5 text-sm font-medium transition disabled:cursor-not-allowed",
+        variants[variant],
+        className,
+      )}
       {...props}
     />
   );
@@ -109,7 +133,12 @@ export function Td({ children, className }: { children: ReactNode; className?: s
 }
 
 export function Notice({ tone = "info", children }: { tone?: "info" | "warning" | "error" | "success"; children: ReactNode }) {
-  const tones = { info: "bg-slate-50 text-slate-700 ring-slate-200", warning: "bg-amber-50 text-amber-900 ring-amber-200", error: "bg-rose-50 text-rose-800 ring-rose-200", success: "bg-emerald-50 text-emerald-800 ring-emerald-200" };
+  const tones = {
+    info: "bg-slate-50 text-slate-700 ring-slate-200",
+    warning: "bg-amber-50 text-amber-900 ring-amber-200",
+    error: "bg-rose-50 text-rose-800 ring-rose-200",
+    success: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  };
   return (
     <div role={tone === "error" ? "alert" : "status"} className={cx("rounded-lg px-4 py-3 text-sm ring-1 ring-inset", tones[tone])}>
       {children}
@@ -120,7 +149,10 @@ export function Notice({ tone = "info", children }: { tone?: "info" | "warning" 
 /** For a console section whose feature is not built yet: says so plainly, shows nothing fake. */
 export function NotBuiltYet({ feature }: { feature: string }) {
   return (
-    <div className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center text-sm text-slate-600" data-testid="not-built">
+    <div
+      className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center text-sm text-slate-600"
+      data-testid="not-built"
+    >
       {feature} is not built yet.
     </div>
   );

@@ -44,7 +44,14 @@ export function Tabs({ tabs, label, actions }: { tabs: TabPanel[]; label: string
         {actions?.(active)}
       </div>
       {tabs.map((t) => (
-        <div key={t.id} id={`${base}-panel-${t.id}`} role="tabpanel" aria-labelledby={`${base}-tab-${t.id}`} hidden={t.id !== active} className="p-4">
+        <div
+          key={t.id}
+          id={`${base}-panel-${t.id}`}
+          role="tabpanel"
+          aria-labelledby={`${base}-tab-${t.id}`}
+          hidden={t.id !== active}
+          className="p-4"
+        >
           {t.content}
         </div>
       ))}

@@ -20,7 +20,8 @@ export function useLeaveWarning(dirty: boolean): void {
       const link = (e.target as Element | null)?.closest?.("a[href]") as HTMLAnchorElement | null;
       if (!link || link.target === "_blank" || link.hasAttribute("download")) return;
       const to = new URL(link.href, window.location.href);
-      if (to.origin !== window.location.origin || (to.pathname === window.location.pathname && to.search === window.location.search)) return;
+      if (to.origin !== window.location.origin || (to.pathname === window.location.pathname && to.search === window.location.search))
+        return;
       if (!window.confirm(LEAVE_QUESTION)) {
         e.preventDefault();
         e.stopPropagation();
@@ -47,7 +48,9 @@ function readDraft(key: string): LocalDraft | null {
   try {
     const raw = window.localStorage.getItem(key);
     const d = raw ? (JSON.parse(raw) as Partial<LocalDraft>) : null;
-    return d && typeof d.text === "string" && typeof d.at === "number" && (d.baseVersion === null || typeof d.baseVersion === "number") ? (d as LocalDraft) : null;
+    return d && typeof d.text === "string" && typeof d.at === "number" && (d.baseVersion === null || typeof d.baseVersion === "number")
+      ? (d as LocalDraft)
+      : null;
   } catch {
     return null; // storage disabled, or a value this code did not write
   }
@@ -58,7 +61,12 @@ function readDraft(key: string): LocalDraft | null {
  * server holds (`saved`) and removed once it does not. `found` is the draft a
  * previous visit left (read once, after mounting: the server render has no storage).
  */
-export function useLocalDraft(key: string, text: string, saved: string, baseVersion: number | null): { found: LocalDraft | null; discard: () => void } {
+export function useLocalDraft(
+  key: string,
+  text: string,
+  saved: string,
+  baseVersion: number | null,
+): { found: LocalDraft | null; discard: () => void } {
   const [found, setFound] = useState<LocalDraft | null>(null);
   useEffect(() => {
     const d = readDraft(key);
@@ -71,8 +79,7 @@ export function useLocalDraft(key: string, text: string, saved: string, baseVers
         // A draft found and not yet restored or discarded stays until the person decides.
         if (text === saved) {
           if (found === null) window.localStorage.removeItem(key);
-        }
-        else window.localStorage.setItem(key, JSON.stringify({ text, baseVersion, at: Date.now() } satisfies LocalDraft));
+        } else window.localStorage.setItem(key, JSON.stringify({ text, baseVersion, at: Date.now() } satisfies LocalDraft));
       } catch {
         // A full or disabled storage only loses the safety net, not the edit.
       }

@@ -74,7 +74,10 @@ export const changeRequests = pgTable(
   (t) => [
     index("change_requests_state").on(t.state),
     unique("change_requests_id_state").on(t.id, t.state),
-    check("change_requests_state_known", sql`${t.state} IN ('draft', 'in-review', 'changes-requested', 'approved', 'released', 'rolled-out', 'rejected', 'withdrawn')`),
+    check(
+      "change_requests_state_known",
+      sql`${t.state} IN ('draft', 'in-review', 'changes-requested', 'approved', 'released', 'rolled-out', 'rejected', 'withdrawn')`,
+    ),
   ],
 );
 
@@ -97,10 +100,16 @@ export const changeRequestItems = pgTable(
   (t) => [
     uniqueIndex("change_request_items_cr_policy").on(t.changeRequestId, t.policyId),
     index("change_request_items_policy").on(t.policyId),
-    foreignKey({ name: "change_request_items_request_state_fk", columns: [t.changeRequestId, t.state], foreignColumns: [changeRequests.id, changeRequests.state] })
+    foreignKey({
+      name: "change_request_items_request_state_fk",
+      columns: [t.changeRequestId, t.state],
+      foreignColumns: [changeRequests.id, changeRequests.state],
+    })
       .onUpdate("cascade")
       .onDelete("cascade"),
     // One drafted version is reviewed in at most one open change request (OPEN_CHANGE_REQUEST_STATES), even when two proposals race.
-    uniqueIndex("change_request_items_open_version").on(t.policyId, t.toVersion).where(sql`state IN ('draft', 'in-review', 'changes-requested', 'approved')`),
+    uniqueIndex("change_request_items_open_version")
+      .on(t.policyId, t.toVersion)
+      .where(sql`state IN ('draft', 'in-review', 'changes-requested', 'approved')`),
   ],
 );

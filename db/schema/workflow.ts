@@ -64,7 +64,9 @@ export const changeRequestApprovals = pgTable(
   (t) => [
     index("change_request_approvals_cr").on(t.changeRequestId),
     // One standing approval per person and change request, even when two approvals race.
-    uniqueIndex("change_request_approvals_one_per_person").on(t.changeRequestId, t.approverId).where(sql`voided_at IS NULL`),
+    uniqueIndex("change_request_approvals_one_per_person")
+      .on(t.changeRequestId, t.approverId)
+      .where(sql`voided_at IS NULL`),
   ],
 );
 

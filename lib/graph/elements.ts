@@ -82,7 +82,9 @@ export function toElements(view: GraphData): ElementDef[] {
       id: n.id,
       label: nodeLabel(n),
       kind: n.kind,
-      ...(n.parent && byId.has(n.parent) && !(byId.get(n.parent)!.kind === "externals" && !byId.get(n.parent)!.collapsed) ? { parent: n.parent } : {}),
+      ...(n.parent && byId.has(n.parent) && !(byId.get(n.parent)!.kind === "externals" && !byId.get(n.parent)!.collapsed)
+        ? { parent: n.parent }
+        : {}),
       ...(n.namespace ? { namespace: n.namespace } : {}),
       ...(n.cluster ? { cluster: n.cluster } : {}),
       ...(n.tenant ? { tenant: n.tenant } : {}),
@@ -93,7 +95,13 @@ export function toElements(view: GraphData): ElementDef[] {
   for (const e of [...view.edges].sort((a, b) => a.id.localeCompare(b.id))) {
     out.push({
       group: "edges",
-      data: { id: e.id, source: e.source, target: e.target, label: edgeLabel(e), layers: e.fronts ? "structure" : (e.aggregate?.layers ?? [e.allowance.layer]).join(",") },
+      data: {
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        label: edgeLabel(e),
+        layers: e.fronts ? "structure" : (e.aggregate?.layers ?? [e.allowance.layer]).join(","),
+      },
       classes: edgeClasses(e),
     });
   }

@@ -6,7 +6,8 @@ export const EXTERNALS_GROUP = "g:external";
 export const clusterNodeId = (cluster: string) => `c:${cluster}`;
 export const tenantNodeId = (cluster: string, tenant: string | null) => `t:${cluster}/${tenant ?? "-"}`;
 export const namespaceNodeId = (cluster: string, namespace: string) => `n:${cluster}/${namespace}`;
-export const workloadNodeId = (cluster: string, namespace: string, kind: string, name: string) => `w:${cluster}/${namespace}/${kind}/${name}`;
+export const workloadNodeId = (cluster: string, namespace: string, kind: string, name: string) =>
+  `w:${cluster}/${namespace}/${kind}/${name}`;
 /** The opaque stand-in of every tenant a person may not read, one per cluster. */
 export const otherTenantNodeId = (cluster: string) => `o:${cluster}`;
 export const serviceNodeId = (cluster: string, namespace: string, name: string) => `s:${cluster}/${namespace}/${name}`;
@@ -38,7 +39,9 @@ export function parseNodeId(id: string): ParsedNodeId | null {
     case "n":
       return parts.length === 2 ? { kind: "namespace", cluster: parts[0]!, namespace: parts[1]!, name: parts[1]! } : null;
     case "w":
-      return parts.length === 4 ? { kind: "workload", cluster: parts[0]!, namespace: parts[1]!, workloadKind: parts[2]!, name: parts[3]! } : null;
+      return parts.length === 4
+        ? { kind: "workload", cluster: parts[0]!, namespace: parts[1]!, workloadKind: parts[2]!, name: parts[3]! }
+        : null;
     case "s":
       return parts.length === 3 ? { kind: "service", cluster: parts[0]!, namespace: parts[1]!, name: parts[2]! } : null;
     case "x":

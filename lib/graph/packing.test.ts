@@ -3,8 +3,16 @@ import type { ElementDef } from "./elements";
 import { LABEL_MAX_WIDTH } from "./geometry";
 import { estimateLabel, groupedLayout, type Box } from "./packing";
 
-const node = (id: string, classes: string, label: string, parent?: string): ElementDef => ({ group: "nodes", data: { id, label, ...(parent ? { parent } : {}) }, classes });
-const edge = (source: string, target: string, classes = "layer-namespace"): ElementDef => ({ group: "edges", data: { id: `${source}->${target}`, source, target }, classes });
+const node = (id: string, classes: string, label: string, parent?: string): ElementDef => ({
+  group: "nodes",
+  data: { id, label, ...(parent ? { parent } : {}) },
+  classes,
+});
+const edge = (source: string, target: string, classes = "layer-namespace"): ElementDef => ({
+  group: "edges",
+  data: { id: `${source}->${target}`, source, target },
+  classes,
+});
 
 /** Tenants × namespaces × workloads, a platform tenant with a service, and loose external destinations. */
 function organisation(tenants: number, namespaces: number, workloads: number): ElementDef[] {
@@ -17,9 +25,17 @@ function organisation(tenants: number, namespaces: number, workloads: number): E
     }
   }
   out.push(node("platform", "tenant platform", "no tenant (platform)"), node("kube-system", "namespace", "kube-system", "platform"));
-  out.push(node("coredns", "workload", "coredns", "kube-system"), node("svc-kube-dns", "service", "svc kube-dns", "kube-system"), node("aaa", "workload", "aaa-first-by-name", "kube-system"));
+  out.push(
+    node("coredns", "workload", "coredns", "kube-system"),
+    node("svc-kube-dns", "service", "svc kube-dns", "kube-system"),
+    node("aaa", "workload", "aaa-first-by-name", "kube-system"),
+  );
   out.push(edge("svc-kube-dns", "coredns", "fronts"));
-  out.push(node("x1", "external ext-dns", "api.stripe.com"), node("x2", "external ext-cidr", "0.0.0.0/0 except 10.0.0.0/8,169.254.0.0/16,172.16.0.0/12"), node("x3", "island namespace", "big-ns\n120 workloads"));
+  out.push(
+    node("x1", "external ext-dns", "api.stripe.com"),
+    node("x2", "external ext-cidr", "0.0.0.0/0 except 10.0.0.0/8,169.254.0.0/16,172.16.0.0/12"),
+    node("x3", "island namespace", "big-ns\n120 workloads"),
+  );
   return out;
 }
 
@@ -42,7 +58,9 @@ describe("grouped layout", () => {
     const siblings = new Map<string, string[]>();
     for (const n of nodes) siblings.set(String(n.data.parent ?? ""), [...(siblings.get(String(n.data.parent ?? "")) ?? []), n.data.id]);
     for (const ids of siblings.values()) {
-      for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) expect(overlaps(laid.boxes[ids[i]!]!, laid.boxes[ids[j]!]!), `${ids[i]} and ${ids[j]}`).toBe(false);
+      for (let i = 0; i < ids.length; i++)
+        for (let j = i + 1; j < ids.length; j++)
+          expect(overlaps(laid.boxes[ids[i]!]!, laid.boxes[ids[j]!]!), `${ids[i]} and ${ids[j]}`).toBe(false);
     }
     for (const n of nodes) {
       const parent = parentOf.get(n.data.id);
@@ -77,7 +95,9 @@ describe("grouped layout", () => {
 
 describe("islands", () => {
   it("keep room for a name longer than their shape, so neighbouring islands' labels do not meet", () => {
-    const islands = ["payments-settlement-production-eu", "a", "b", "c"].map((name) => node(name, "island namespace", `${name}\n20 workloads`, "t"));
+    const islands = ["payments-settlement-production-eu", "a", "b", "c"].map((name) =>
+      node(name, "island namespace", `${name}\n20 workloads`, "t"),
+    );
     const laid = groupedLayout([node("t", "tenant", "tenant t"), ...islands], 1.6);
     const long = laid.boxes["payments-settlement-production-eu"]!;
     expect(long.x2 - long.x1).toBeGreaterThan(estimateLabel("payments-settlement-production-eu", 16, true).width);

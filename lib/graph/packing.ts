@@ -76,7 +76,15 @@ function leafBox(node: Tree): Laid {
     const h = Math.max(box.height, label.height + 10);
     return { w, h, place: (x, y, out) => placeLeaf(out, id, x, y, w, h, h / 2) };
   }
-  const box = has("workload") ? NODE_BOXES.workload : has("service") ? NODE_BOXES.service : has("ext-world") ? NODE_BOXES.world : has("external") ? NODE_BOXES.external : NODE_BOXES.node;
+  const box = has("workload")
+    ? NODE_BOXES.workload
+    : has("service")
+      ? NODE_BOXES.service
+      : has("ext-world")
+        ? NODE_BOXES.world
+        : has("external")
+          ? NODE_BOXES.external
+          : NODE_BOXES.node;
   const label = estimateLabel(String(node.def.data.label ?? ""), box.fontSize);
   const w = Math.max(box.width, label.width);
   const h = box.height + LABEL_MARGIN + label.height;

@@ -26,7 +26,11 @@ describe(`REST API and machine tokens on ${testDatabaseKind()}`, () => {
     expect(stored!.secretHash).not.toContain(token.slice(13));
     const response = await whoami(token);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ type: "token", label: "token:prod-eu-1 agent", grants: [{ role: "viewer", tenantId: null }] });
+    expect(await response.json()).toMatchObject({
+      type: "token",
+      label: "token:prod-eu-1 agent",
+      grants: [{ role: "viewer", tenantId: null }],
+    });
     const [used] = await database().db.select().from(apiTokens).where(eq(apiTokens.id, id));
     expect(used!.lastUsedAt).not.toBeNull();
     // A second call within the minute does not write again.
@@ -43,7 +47,10 @@ describe(`REST API and machine tokens on ${testDatabaseKind()}`, () => {
     const forged = token.slice(0, -4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
     await admin.settings.revokeToken({ tokenId: id });
     const expired = await admin.settings.createToken({ name: "old", role: "viewer", tenantId: null, expiresInDays: 1 });
-    await database().db.update(apiTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiTokens.id, expired.id));
+    await database()
+      .db.update(apiTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(apiTokens.id, expired.id));
 
     expect((await whoami()).status).toBe(401);
     for (const bad of ["not-a-token", forged, token, expired.token]) {
@@ -74,8 +81,16 @@ describe(`REST API and machine tokens on ${testDatabaseKind()}`, () => {
     const cases: [string, RequestInit | undefined, string][] = [
       ["/api/v1/whoami?note=a%00b", undefined, "query.note[0]"],
       ["/api/v1/whoami/a%00b", undefined, "path"],
-      ["/api/v1/whoami", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ change: { description: "x\ud800y" } }) }, "body.change.description"],
-      ["/api/v1/whoami", { method: "POST", headers: { "content-type": "application/json" }, body: '{"items":["ok","a\\u0000b"]}' }, "body.items[1]"],
+      [
+        "/api/v1/whoami",
+        { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ change: { description: "x\ud800y" } }) },
+        "body.change.description",
+      ],
+      [
+        "/api/v1/whoami",
+        { method: "POST", headers: { "content-type": "application/json" }, body: '{"items":["ok","a\\u0000b"]}' },
+        "body.items[1]",
+      ],
     ];
     for (const [url, init, field] of cases) {
       const response = await api.request(url, init);

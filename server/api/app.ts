@@ -49,13 +49,16 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     "*",
     bodyLimit({
       maxSize: MAX_REQUEST_BYTES,
-      onError: (c) => c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413),
+      onError: (c) =>
+        c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413),
     }),
   );
 
   // Text the database cannot store (NUL, lone surrogates) is refused at the edge, naming where it is.
   app.use("*", async (c, next) => {
-    const json = /^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "") ? await c.req.json().catch(() => undefined) : undefined;
+    const json = /^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "")
+      ? await c.req.json().catch(() => undefined)
+      : undefined;
     const unsafe = findUnsafeText(pathText(c.req.path), "path") ?? findUnsafeText(c.req.queries(), "query") ?? findUnsafeText(json, "body");
     if (unsafe) throw new InvalidInput(unsafe.message, unsafe.field);
     await next();
@@ -83,7 +86,11 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     const origin = c.req.header("origin");
     const allowed = new Set([new URL(c.req.url).origin, ...(options.trustedOrigins ?? [])]);
     if (origin ? !allowed.has(origin) : !SAFE_METHODS.includes(c.req.method)) {
-      throw new Forbidden(origin ? `A call with the console's session cookie must come from the console's origin, not ${origin}.` : "A call with the console's session cookie must carry the console's Origin header.");
+      throw new Forbidden(
+        origin
+          ? `A call with the console's session cookie must come from the console's origin, not ${origin}.`
+          : "A call with the console's session cookie must carry the console's Origin header.",
+      );
     }
     c.set("actor", session);
     return next();

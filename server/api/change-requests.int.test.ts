@@ -85,7 +85,11 @@ describe(`change-request REST API on ${testDatabaseKind()}`, () => {
       headers.cookie = auth.cookie;
       if (auth.origin !== null) headers.origin = auth.origin ?? ORIGIN;
     }
-    return api.request(`${ORIGIN}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+    return api.request(`${ORIGIN}/api/v1${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
   }
   const as = (email: string, origin?: string | null): Auth => ({ cookie: session[email]!, origin });
   async function expectError(response: Response, status: number, error: string, message?: RegExp) {
@@ -96,29 +100,68 @@ describe(`change-request REST API on ${testDatabaseKind()}`, () => {
   }
 
   it("proposes documents as a new change request: 201 with number, state and content hash, by token or by session cookie", async () => {
-    const byToken = await call("POST", "/change-requests", { token: authorToken }, { title: "CI: stripe egress", documents: [policyYaml("rest-ci-1")] });
+    const byToken = await call(
+      "POST",
+      "/change-requests",
+      { token: authorToken },
+      { title: "CI: stripe egress", documents: [policyYaml("rest-ci-1")] },
+    );
     expect(byToken.status).toBe(201);
     const created = (await byToken.json()) as { number: number; state: string; contentHash: string };
     expect(created).toEqual({ number: expect.any(Number), state: "in-review", contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const byCookie = await call("POST", "/change-requests", as(AUTHOR), { title: "From the console", description: "why", documents: [policyYaml("rest-ci-2")] });
+    const byCookie = await call("POST", "/change-requests", as(AUTHOR), {
+      title: "From the console",
+      description: "why",
+      documents: [policyYaml("rest-ci-2")],
+    });
     expect(byCookie.status).toBe(201);
   });
 
   it("refuses bad input (400), no credentials (401), a viewer (403) and a cookie call without the console's Origin (403), writing nothing", async () => {
     const admin = await callerFor(database().db, ADMIN);
     const before = (await admin.changes.list()).length;
-    await expectError(await call("POST", "/change-requests", { token: authorToken }, { documents: [policyYaml("rest-bad")] }), 400, "InvalidInput", /title/);
-    await expectError(await call("POST", "/change-requests", { token: authorToken }, { title: "x", documents: ["kind: Nope"] }), 400, "InvalidInput", /documents\[0\]/);
+    await expectError(
+      await call("POST", "/change-requests", { token: authorToken }, { documents: [policyYaml("rest-bad")] }),
+      400,
+      "InvalidInput",
+      /title/,
+    );
+    await expectError(
+      await call("POST", "/change-requests", { token: authorToken }, { title: "x", documents: ["kind: Nope"] }),
+      400,
+      "InvalidInput",
+      /documents\[0\]/,
+    );
     await expectError(await call("POST", "/change-requests", { token: authorToken }, "{not json"), 400, "InvalidInput");
-    await expectError(await call("POST", "/change-requests", null, { title: "x", documents: [policyYaml("rest-anon")] }), 401, "Unauthenticated");
-    await expectError(await call("POST", "/change-requests", { token: viewerToken }, { title: "x", documents: [policyYaml("rest-viewer")] }), 403, "Forbidden");
-    await expectError(await call("POST", "/change-requests", as(AUTHOR, null), { title: "x", documents: [policyYaml("rest-no-origin")] }), 403, "Forbidden", /Origin/);
-    await expectError(await call("POST", "/change-requests", as(AUTHOR, "https://evil.example"), { title: "x", documents: [policyYaml("rest-csrf")] }), 403, "Forbidden", /evil\.example/);
+    await expectError(
+      await call("POST", "/change-requests", null, { title: "x", documents: [policyYaml("rest-anon")] }),
+      401,
+      "Unauthenticated",
+    );
+    await expectError(
+      await call("POST", "/change-requests", { token: viewerToken }, { title: "x", documents: [policyYaml("rest-viewer")] }),
+      403,
+      "Forbidden",
+    );
+    await expectError(
+      await call("POST", "/change-requests", as(AUTHOR, null), { title: "x", documents: [policyYaml("rest-no-origin")] }),
+      403,
+      "Forbidden",
+      /Origin/,
+    );
+    await expectError(
+      await call("POST", "/change-requests", as(AUTHOR, "https://evil.example"), { title: "x", documents: [policyYaml("rest-csrf")] }),
+      403,
+      "Forbidden",
+      /evil\.example/,
+    );
     expect((await admin.changes.list()).length).toBe(before);
   });
 
   it("reads a change request with its required approvals and the approvals given, and answers 404 for an unknown one", async () => {
-    const created = (await (await call("POST", "/change-requests", { token: authorToken }, { title: "read me", documents: [policyYaml("rest-read")] })).json()) as { number: number };
+    const created = (await (
+      await call("POST", "/change-requests", { token: authorToken }, { title: "read me", documents: [policyYaml("rest-read")] })
+    ).json()) as { number: number };
     const response = await call("GET", `/change-requests/${created.number}`, { token: viewerToken });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
@@ -146,17 +189,30 @@ describe(`change-request REST API on ${testDatabaseKind()}`, () => {
     await expectError(await call("POST", approvals, as(AUTHOR), { contentHash }), 403, "Forbidden", /own change/);
     await expectError(await call("POST", approvals, { token: adminToken }, { contentHash }), 403, "Forbidden");
     await expectError(await call("POST", approvals, as(SECURITY), {}), 400, "InvalidInput", /contentHash/);
-    await expectError(await call("POST", approvals, as(SECURITY), { contentHash: "f".repeat(64) }), 409, "Conflict", /changed since you viewed it/);
+    await expectError(
+      await call("POST", approvals, as(SECURITY), { contentHash: "f".repeat(64) }),
+      409,
+      "Conflict",
+      /changed since you viewed it/,
+    );
     await expectError(await call("POST", approvals, as(SECURITY, "https://evil.example"), { contentHash }), 403, "Forbidden");
     await expectError(await call("POST", "/change-requests/999999/approvals", as(SECURITY), { contentHash }), 404, "NotFound");
-    await expectError(await call("POST", `/change-requests/${number}/release`, { token: adminToken }), 409, "Conflict", /approvals missing/);
+    await expectError(
+      await call("POST", `/change-requests/${number}/release`, { token: adminToken }),
+      409,
+      "Conflict",
+      /approvals missing/,
+    );
 
     const approved = await call("POST", approvals, as(SECURITY), { contentHash });
     expect(approved.status).toBe(201);
     expect(await approved.json()).toMatchObject({ state: "in-review", approval: { by: SECURITY, function: "security", contentHash } });
     await expectError(await call("POST", approvals, as(SECURITY), { contentHash }), 409, "Conflict", /already approved/);
     expect((await call("POST", approvals, as(PAYMENTS_COMMITTEE), { contentHash })).status).toBe(201);
-    const read = (await (await call("GET", `/change-requests/${number}`, { token: viewerToken })).json()) as { state: string; approvals: unknown[] };
+    const read = (await (await call("GET", `/change-requests/${number}`, { token: viewerToken })).json()) as {
+      state: string;
+      approvals: unknown[];
+    };
     expect(read.state).toBe("approved");
     expect(read.approvals).toEqual([
       { by: SECURITY, function: "security", contentHash, voided: false },
@@ -175,16 +231,37 @@ describe(`change-request REST API on ${testDatabaseKind()}`, () => {
   });
 
   it("refuses a release during a freeze of an environment that has clusters (409), and releases once the freeze ends", async () => {
-    const response = await call("POST", "/change-requests", as(AUTHOR), { title: "during the freeze", documents: [policyYaml("rest-freeze")] });
+    const response = await call("POST", "/change-requests", as(AUTHOR), {
+      title: "during the freeze",
+      documents: [policyYaml("rest-freeze")],
+    });
     const { number, contentHash } = (await response.json()) as { number: number; contentHash: string };
-    for (const email of [SECURITY, PAYMENTS_COMMITTEE]) expect((await call("POST", `/change-requests/${number}/approvals`, as(email), { contentHash })).status).toBe(201);
+    for (const email of [SECURITY, PAYMENTS_COMMITTEE])
+      expect((await call("POST", `/change-requests/${number}/approvals`, as(email), { contentHash })).status).toBe(201);
     const admin = await callerFor(database().db, ADMIN);
     const author = await callerFor(database().db, AUTHOR);
-    const window = { environment: "production" as const, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3_600_000), reason: "Black Friday" };
-    expect(await author.releases.createFreeze(window).then(() => "OK", (e: { code: string }) => e.code)).toBe("FORBIDDEN");
+    const window = {
+      environment: "production" as const,
+      startsAt: new Date(Date.now() - 60_000),
+      endsAt: new Date(Date.now() + 3_600_000),
+      reason: "Black Friday",
+    };
+    expect(
+      await author.releases.createFreeze(window).then(
+        () => "OK",
+        (e: { code: string }) => e.code,
+      ),
+    ).toBe("FORBIDDEN");
     const { id } = await admin.releases.createFreeze(window);
-    expect(await admin.releases.freezes()).toEqual([expect.objectContaining({ id, environment: "production", active: true, reason: "Black Friday" })]);
-    await expectError(await call("POST", `/change-requests/${number}/release`, as(ADMIN)), 409, "Conflict", /production is frozen until .* \(Black Friday\)/);
+    expect(await admin.releases.freezes()).toEqual([
+      expect.objectContaining({ id, environment: "production", active: true, reason: "Black Friday" }),
+    ]);
+    await expectError(
+      await call("POST", `/change-requests/${number}/release`, as(ADMIN)),
+      409,
+      "Conflict",
+      /production is frozen until .* \(Black Friday\)/,
+    );
     await admin.releases.endFreeze({ id });
     expect(await admin.releases.freezes()).toEqual([]);
     expect((await call("POST", `/change-requests/${number}/release`, as(ADMIN))).status).toBe(201);

@@ -48,7 +48,15 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
       state: review.state,
       contentHash: review.contentHash,
       author: review.author,
-      required: review.rules.flatMap((r) => r.required.map((q) => ({ rule: r.rule, function: q.function, count: q.count, ...(q.tenant ? { tenant: q.tenant } : {}), givenBy: q.givenBy }))),
+      required: review.rules.flatMap((r) =>
+        r.required.map((q) => ({
+          rule: r.rule,
+          function: q.function,
+          count: q.count,
+          ...(q.tenant ? { tenant: q.tenant } : {}),
+          givenBy: q.givenBy,
+        })),
+      ),
       approvals: review.approvals.map((a) => ({ by: a.by, function: a.function, contentHash: a.contentHash, voided: a.voided })),
       satisfied: review.satisfied,
     });
@@ -64,7 +72,10 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
   app.post("/change-requests/:number/release", async (c) => {
     const number = changeNumber(c);
     // The body is optional: `{"emergency": {"reason"}}` releases through the emergency rule.
-    const input = c.req.header("content-type")?.includes("json") && (c.req.header("content-length") ?? "1") !== "0" ? await body(c, releaseChangeInput.omit({ number: true })) : {};
+    const input =
+      c.req.header("content-type")?.includes("json") && (c.req.header("content-length") ?? "1") !== "0"
+        ? await body(c, releaseChangeInput.omit({ number: true }))
+        : {};
     const released = await releaseChange({ ctx: service(c), input: { ...input, number } });
     return c.json({ release: released.release }, 201);
   });

@@ -10,6 +10,8 @@ import { Forbidden } from "@/server/errors";
  */
 export function requireOrganisationReader(actor: Actor): void {
   if (readableTenantIds(actor) !== undefined) {
-    throw new Forbidden(`Verifying the audit chain needs an organisation-wide role (auditor or admin); you are signed in as ${actor.label}.`);
+    throw new Forbidden(
+      `Verifying the audit chain needs an organisation-wide role (auditor or admin); you are signed in as ${actor.label}.`,
+    );
   }
 }

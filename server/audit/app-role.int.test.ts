@@ -67,7 +67,9 @@ describe.skipIf(testDatabaseKind() !== "postgres")("the application's PostgreSQL
     ["DROP TRIGGER", sql`DROP TRIGGER audit_events_no_update_delete ON audit_events`, /must be owner of (table|relation) audit_events/],
     ["DROP TABLE", sql`DROP TABLE audit_events`, /must be owner of table audit_events/],
   ])("refuses %s on audit_events to the application's role", async (_what, statement, refusal) => {
-    await expect(runtime.database.db.execute(statement)).rejects.toSatisfy((error: Error) => refusal.test(String((error.cause as Error | undefined)?.message ?? error.message)));
+    await expect(runtime.database.db.execute(statement)).rejects.toSatisfy((error: Error) =>
+      refusal.test(String((error.cause as Error | undefined)?.message ?? error.message)),
+    );
     expect(await verifyAuditTrail(runtime.database.db, runtime.audit)).toMatchObject({ ok: true });
   });
 });

@@ -43,7 +43,9 @@ const checkpointAt = (e: ChainedEvent) => ({ seq: e.seq, hash: e.hash, at: "2026
 
 describe("audit hash chain", () => {
   it("serialises objects independently of key order", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { y: 2, z: 1 }] }, b: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe(
+      canonicalJson({ a: { c: null, d: [1, { y: 2, z: 1 }] }, b: 1 }),
+    );
   });
 
   it("accepts an untouched chain and reports its head", () => {
@@ -80,8 +82,16 @@ describe("keyed audit chain against someone who can rewrite the database", () =>
   it("detects a whole chain recomputed without a key, once a checkpoint was exported", () => {
     const genuine = sealed(3);
     const forged = chain([null, null, null]);
-    expect(verifyChain(forged, keyring, [checkpointAt(genuine[2]!)])).toMatchObject({ ok: false, brokenAtSeq: 3, reason: expect.stringContaining("not the event the checkpoint") });
-    expect(verifyChain(forged, keyring)).toMatchObject({ ok: false, brokenAtSeq: 1, reason: expect.stringContaining("no signed checkpoint covers them") });
+    expect(verifyChain(forged, keyring, [checkpointAt(genuine[2]!)])).toMatchObject({
+      ok: false,
+      brokenAtSeq: 3,
+      reason: expect.stringContaining("not the event the checkpoint"),
+    });
+    expect(verifyChain(forged, keyring)).toMatchObject({
+      ok: false,
+      brokenAtSeq: 1,
+      reason: expect.stringContaining("no signed checkpoint covers them"),
+    });
   });
 
   it("refuses a chain sealed with a key it does not know, naming the key id", () => {
@@ -103,7 +113,12 @@ describe("keyed audit chain against someone who can rewrite the database", () =>
     const checkpoint = checkpointAt(events[4]!);
     expect(verifyChain(events, keyring, [checkpoint])).toMatchObject({ ok: true, checked: 5, checkpoint });
     const cut = verifyChain(events.slice(0, 3), keyring, [checkpointAt(events[1]!), checkpoint]);
-    expect(cut).toMatchObject({ ok: false, checked: 3, brokenAtSeq: 4, reason: expect.stringMatching(/newest events were deleted: the chain ends at #3.*signed #5/) });
+    expect(cut).toMatchObject({
+      ok: false,
+      checked: 3,
+      brokenAtSeq: 4,
+      reason: expect.stringMatching(/newest events were deleted: the chain ends at #3.*signed #5/),
+    });
   });
 
   it("accepts events from before the chain was keyed only when a checkpoint seals them", () => {

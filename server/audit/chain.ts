@@ -116,21 +116,25 @@ export class ChainVerifier {
   private check(event: ChainedEvent): string | undefined {
     const n = `event #${event.seq}`;
     if (event.seq <= this.prevSeq) return `${n} is out of order after #${this.prevSeq}`;
-    if (event.prevHash !== this.prevHash) return `${n} does not follow the previous event (an event before it was deleted, inserted or reordered)`;
+    if (event.prevHash !== this.prevHash)
+      return `${n} does not follow the previous event (an event before it was deleted, inserted or reordered)`;
     if (event.keyId === null) {
       // Anyone can compute an unkeyed hash: only the events from before the chain was keyed may have one.
-      if (this.keyedSince !== undefined) return `${n} carries no key although the chain is keyed since #${this.keyedSince} (it was rewritten with a recomputed unkeyed hash)`;
+      if (this.keyedSince !== undefined)
+        return `${n} carries no key although the chain is keyed since #${this.keyedSince} (it was rewritten with a recomputed unkeyed hash)`;
       if (legacyEventHash(this.prevHash, event) !== event.hash) return `${n} was modified after it was written`;
       this.lastUnkeyedSeq = event.seq;
     } else {
       const key = this.keyring.byId.get(event.keyId);
-      if (!key) return `${n} is sealed with key ${event.keyId}, which is neither AUDIT_KEY nor one of AUDIT_PREVIOUS_KEYS (a forged chain, or a retired key left out)`;
+      if (!key)
+        return `${n} is sealed with key ${event.keyId}, which is neither AUDIT_KEY nor one of AUDIT_PREVIOUS_KEYS (a forged chain, or a retired key left out)`;
       if (eventHash(this.prevHash, event, key) !== event.hash) return `${n} was modified after it was written`;
       this.keyedSince ??= event.seq;
     }
     const checkpoint = this.checkpoints.get(event.seq);
     if (checkpoint) {
-      if (checkpoint.hash !== event.hash) return `${n} is not the event the checkpoint of ${checkpoint.at} signed (the chain was rewritten up to here)`;
+      if (checkpoint.hash !== event.hash)
+        return `${n} is not the event the checkpoint of ${checkpoint.at} signed (the chain was rewritten up to here)`;
       this.coveredUpTo = event.seq;
     }
     return undefined;
@@ -158,7 +162,11 @@ export class ChainVerifier {
   }
 }
 
-export function verifyChain(events: Iterable<ChainedEvent>, keyring: AuditKeyring, checkpoints: readonly Checkpoint[] = []): ChainVerification {
+export function verifyChain(
+  events: Iterable<ChainedEvent>,
+  keyring: AuditKeyring,
+  checkpoints: readonly Checkpoint[] = [],
+): ChainVerification {
   const verifier = new ChainVerifier(keyring, checkpoints);
   for (const event of events) if (!verifier.push(event)) break;
   return verifier.result();

@@ -22,7 +22,13 @@ export interface SignedCheckpoint extends Checkpoint {
 }
 
 function signature(checkpoint: Checkpoint, key: AuditKey): string {
-  const signed = canonicalJson({ kind: "policyplane.audit.checkpoint", seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, keyId: key.id });
+  const signed = canonicalJson({
+    kind: "policyplane.audit.checkpoint",
+    seq: checkpoint.seq,
+    hash: checkpoint.hash,
+    at: checkpoint.at,
+    keyId: key.id,
+  });
   return createHmac("sha256", key.secret).update(signed).digest("hex");
 }
 
@@ -47,14 +53,21 @@ export function readCheckpoints(file: string, keyring: AuditKeyring): Checkpoint
       return { ok: false, reason: `${where}: not a JSON checkpoint` };
     }
     const { seq, hash, at, keyId, signature: given } = value;
-    if (typeof seq !== "number" || typeof hash !== "string" || typeof at !== "string" || typeof keyId !== "string" || typeof given !== "string") {
+    if (
+      typeof seq !== "number" ||
+      typeof hash !== "string" ||
+      typeof at !== "string" ||
+      typeof keyId !== "string" ||
+      typeof given !== "string"
+    ) {
       return { ok: false, reason: `${where}: a checkpoint needs seq, hash, at, keyId and signature` };
     }
     const key = keyring.byId.get(keyId);
     if (!key) return { ok: false, reason: `${where}: signed with key ${keyId}, which is neither AUDIT_KEY nor one of AUDIT_PREVIOUS_KEYS` };
     const expected = Buffer.from(signature({ seq, hash, at }, key), "hex");
     const actual = Buffer.from(given, "hex");
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: `${where}: the checkpoint's signature does not verify (the file was edited)` };
+    if (actual.length !== expected.length || !timingSafeEqual(actual, expected))
+      return { ok: false, reason: `${where}: the checkpoint's signature does not verify (the file was edited)` };
     checkpoints.push({ seq, hash, at });
   }
   return { ok: true, checkpoints };
@@ -81,7 +94,12 @@ export async function checkpointAuditTrail({ ctx }: { ctx: ServiceContext }): Pr
 
 async function sealCheckpoint(ctx: ServiceContext, settings: AuditSettings): Promise<SignedCheckpoint> {
   const sealed = await withTransaction(ctx, (tx) =>
-    recordAudit(tx, { action: "audit.checkpoint", targetType: "audit_chain", targetId: path.basename(settings.checkpointFile), after: { file: settings.checkpointFile } }),
+    recordAudit(tx, {
+      action: "audit.checkpoint",
+      targetType: "audit_chain",
+      targetId: path.basename(settings.checkpointFile),
+      after: { file: settings.checkpointFile },
+    }),
   );
   const line = signCheckpoint({ seq: sealed.seq, hash: sealed.hash, at: new Date().toISOString() }, settings.keyring.current);
   mkdirSync(path.dirname(settings.checkpointFile), { recursive: true });

@@ -40,7 +40,16 @@ export function auditKeyring(current: string, previous: readonly string[] = []):
   return { current: keys[0]!, byId: new Map(keys.map((k) => [k.id, k])) };
 }
 
-type AuditEnv = Pick<Env, "DATABASE_URL" | "PGLITE_DIR" | "AUDIT_KEY" | "AUDIT_KEY_FILE" | "AUDIT_PREVIOUS_KEYS" | "AUDIT_CHECKPOINT_FILE" | "AUDIT_CHECKPOINT_SECONDS">;
+type AuditEnv = Pick<
+  Env,
+  | "DATABASE_URL"
+  | "PGLITE_DIR"
+  | "AUDIT_KEY"
+  | "AUDIT_KEY_FILE"
+  | "AUDIT_PREVIOUS_KEYS"
+  | "AUDIT_CHECKPOINT_FILE"
+  | "AUDIT_CHECKPOINT_SECONDS"
+>;
 
 /** The embedded install keeps its files next to the PGlite folder (.data/ by default). */
 const dataFolder = (config: AuditEnv) => path.dirname(path.resolve(config.PGLITE_DIR));
@@ -57,7 +66,9 @@ function currentSecret(config: AuditEnv): string {
   if (config.AUDIT_KEY) return config.AUDIT_KEY;
   if (config.AUDIT_KEY_FILE) return readKeyFile(config.AUDIT_KEY_FILE, "AUDIT_KEY_FILE");
   if (config.DATABASE_URL) {
-    throw new Error("AUDIT_KEY or AUDIT_KEY_FILE must be set when DATABASE_URL is used: the audit key must live outside the database, and every replica needs the same one");
+    throw new Error(
+      "AUDIT_KEY or AUDIT_KEY_FILE must be set when DATABASE_URL is used: the audit key must live outside the database, and every replica needs the same one",
+    );
   }
   // The quick start: a random key beside the data, readable by this user only.
   const file = path.join(dataFolder(config), "audit-key");

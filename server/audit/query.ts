@@ -16,7 +16,12 @@ const PAGE = 50;
 /** One page of the events the caller may read (their tenants' and organisation-wide ones), newest first. */
 export async function listAuditEvents({ ctx, input }: { ctx: ServiceContext; input: ListAuditEventsInput }) {
   const { cursor, ...filter } = input;
-  const rows = await auditEventsMatching(ctx.db, { ...filter, beforeSeq: cursor, tenantIds: readableTenantIds(ctx.actor), limit: PAGE + 1 });
+  const rows = await auditEventsMatching(ctx.db, {
+    ...filter,
+    beforeSeq: cursor,
+    tenantIds: readableTenantIds(ctx.actor),
+    limit: PAGE + 1,
+  });
   return { events: rows.slice(0, PAGE), nextBeforeSeq: rows.length > PAGE ? rows[PAGE - 1]!.seq : null };
 }
 
@@ -47,7 +52,9 @@ async function auditEventsMatching(db: Queryable, filter: AuditFilter) {
   if (filter.action) conditions.push(ilike(auditEvents.action, `${escapeLike(filter.action)}%`));
   if (filter.target) {
     const pattern = `%${escapeLike(filter.target)}%`;
-    conditions.push(or(ilike(auditEvents.targetLabel, pattern), ilike(auditEvents.targetId, pattern), ilike(auditEvents.targetType, pattern))!);
+    conditions.push(
+      or(ilike(auditEvents.targetLabel, pattern), ilike(auditEvents.targetId, pattern), ilike(auditEvents.targetType, pattern))!,
+    );
   }
   if (filter.from) conditions.push(gte(auditEvents.at, filter.from));
   if (filter.to) conditions.push(lte(auditEvents.at, filter.to));
@@ -69,7 +76,11 @@ async function auditEventsMatching(db: Queryable, filter: AuditFilter) {
  * every event's keyed hash, and every exported checkpoint (the newest one must
  * still be in the chain, so a cut-off tail shows).
  */
-export async function verifyAuditTrail(db: Queryable, settings: Pick<AuditSettings, "keyring" | "checkpointFile"> = auditSettings(), pageSize = 2000): Promise<ChainVerification> {
+export async function verifyAuditTrail(
+  db: Queryable,
+  settings: Pick<AuditSettings, "keyring" | "checkpointFile"> = auditSettings(),
+  pageSize = 2000,
+): Promise<ChainVerification> {
   const read = readCheckpoints(settings.checkpointFile, settings.keyring);
   if (!read.ok) return { ok: false, checked: 0, brokenAtSeq: 0, reason: `the checkpoint file cannot be trusted: ${read.reason}` };
   const verifier = new ChainVerifier(settings.keyring, read.checkpoints);

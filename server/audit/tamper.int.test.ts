@@ -43,7 +43,15 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
     settings = { ...auditSettings(), checkpointFile: path.join(mkdtempSync(path.join(tmpdir(), "pp-tamper-")), "checkpoints.jsonl") };
     const ctx = { db: handle.db, actor: systemActor("tamper test"), requestId: "tamper" };
     for (let i = 1; i <= 5; i++) {
-      await withTransaction(ctx, (tx) => recordAudit(tx, { action: "policy.updated", targetType: "policy", targetId: `p${i}`, before: { v: i - 1 }, after: { v: i, nested: { b: 2, a: 1 } } }));
+      await withTransaction(ctx, (tx) =>
+        recordAudit(tx, {
+          action: "policy.updated",
+          targetType: "policy",
+          targetId: `p${i}`,
+          before: { v: i - 1 },
+          after: { v: i, nested: { b: 2, a: 1 } },
+        }),
+      );
     }
   });
   afterEach(async () => {
@@ -81,24 +89,43 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
     for (const row of rows.slice(2)) {
       const forged = { ...row, keyId: null, after: row.seq === 3 ? { v: 99 } : row.after, prevHash };
       const hash = legacyEventHash(prevHash, forged);
-      await asOwner(handle, sql`UPDATE audit_events SET after = ${JSON.stringify(forged.after)}::jsonb, key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
+      await asOwner(
+        handle,
+        sql`UPDATE audit_events SET after = ${JSON.stringify(forged.after)}::jsonb, key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`,
+      );
       prevHash = hash;
     }
-    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 3, checked: 2, reason: expect.stringContaining("carries no key") });
+    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({
+      ok: false,
+      brokenAtSeq: 3,
+      checked: 2,
+      reason: expect.stringContaining("carries no key"),
+    });
   });
 
   it("detects a whole trail rewritten without the key against the exported checkpoint", async () => {
     await exportCheckpoint(handle.db, settings);
     await rehashWithoutKey(handle);
-    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 6, reason: expect.stringContaining("not the event the checkpoint") });
+    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({
+      ok: false,
+      brokenAtSeq: 6,
+      reason: expect.stringContaining("not the event the checkpoint"),
+    });
   });
 
   it("seals the head with a signed checkpoint that is itself an audit event, and verifies against it", async () => {
     const checkpoint = await exportCheckpoint(handle.db, settings);
     expect(checkpoint).toMatchObject({ seq: 6, keyId: settings.keyring.current.id });
-    const [event] = await handle.db.select().from(auditEvents).where(sql`seq = 6`);
+    const [event] = await handle.db
+      .select()
+      .from(auditEvents)
+      .where(sql`seq = 6`);
     expect(event).toMatchObject({ action: "audit.checkpoint", hash: checkpoint.hash });
-    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: true, checked: 6, checkpoint: { seq: 6, hash: checkpoint.hash } });
+    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({
+      ok: true,
+      checked: 6,
+      checkpoint: { seq: 6, hash: checkpoint.hash },
+    });
     // Nothing new since: the periodic export writes no second checkpoint.
     expect(await exportCheckpointIfChanged(handle.db, settings)).toBeNull();
   });
@@ -108,14 +135,26 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
     await asOwner(handle, sql`DELETE FROM audit_events WHERE seq >= 5`);
     const result = await verifyAuditTrail(handle.db, settings);
     // Without the checkpoint the shorter chain would be valid: it is the exported head that reveals it.
-    expect(await verifyAuditTrail(handle.db, { ...settings, checkpointFile: `${settings.checkpointFile}.none` })).toMatchObject({ ok: true, checked: 4 });
-    expect(result).toMatchObject({ ok: false, checked: 4, brokenAtSeq: 5, reason: expect.stringMatching(/newest events were deleted: the chain ends at #4, .* signed #6 as its head/) });
+    expect(await verifyAuditTrail(handle.db, { ...settings, checkpointFile: `${settings.checkpointFile}.none` })).toMatchObject({
+      ok: true,
+      checked: 4,
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      checked: 4,
+      brokenAtSeq: 5,
+      reason: expect.stringMatching(/newest events were deleted: the chain ends at #4, .* signed #6 as its head/),
+    });
   });
 
   it("accepts the unkeyed events of an installation from before the keyed chain once a checkpoint seals them", async () => {
     // What an older version left behind: the same trail with plain SHA-256 hashes and no key ids.
     await rehashWithoutKey(handle);
-    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 1, reason: expect.stringContaining("no signed checkpoint covers them") });
+    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({
+      ok: false,
+      brokenAtSeq: 1,
+      reason: expect.stringContaining("no signed checkpoint covers them"),
+    });
     // The first start after the upgrade exports a checkpoint; from then on the old events are sealed.
     expect(await exportCheckpointIfChanged(handle.db, settings)).toMatchObject({ seq: 6 });
     expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: true, checked: 6 });
@@ -125,6 +164,9 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
     await exportCheckpoint(handle.db, settings);
     const line = JSON.parse(readFileSync(settings.checkpointFile, "utf8")) as Record<string, unknown>;
     writeFileSync(settings.checkpointFile, `${JSON.stringify({ ...line, seq: 4 })}\n`);
-    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, reason: expect.stringMatching(/checkpoints\.jsonl:1: the checkpoint's signature does not verify/) });
+    expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/checkpoints\.jsonl:1: the checkpoint's signature does not verify/),
+    });
   });
 });

@@ -25,7 +25,12 @@ describe(`audit of better-auth's endpoints on ${testDatabaseKind()}`, () => {
     idp = await startOidcProvider();
     process.env[CLIENT_IP_FROM_SERVER] = "1";
     // With single sign-on configured, so the provider's endpoints are listed too.
-    const env = parseEnv({ PORT: "3995", OIDC_DISCOVERY_URL: idp.discoveryUrl, OIDC_CLIENT_ID: "policyplane", OIDC_CLIENT_SECRET: "s3cret" });
+    const env = parseEnv({
+      PORT: "3995",
+      OIDC_DISCOVERY_URL: idp.discoveryUrl,
+      OIDC_CLIENT_ID: "policyplane",
+      OIDC_CLIENT_SECRET: "s3cret",
+    });
     auth = createAuth(handle.db, env, "v".repeat(40));
   });
   afterAll(async () => {
@@ -48,15 +53,29 @@ describe(`audit of better-auth's endpoints on ${testDatabaseKind()}`, () => {
     expect(response.status).toBe(200);
     return cookies(response);
   }
-  const eventsOf = (action: string, userId: string) => handle.db.select().from(auditEvents).where(and(eq(auditEvents.action, action), eq(auditEvents.targetId, userId)));
+  const eventsOf = (action: string, userId: string) =>
+    handle.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, action), eq(auditEvents.targetId, userId)));
 
   it("audits a profile change and a password change by the person themselves, without secrets", async () => {
-    const id = await insertPasswordUser(handle.db, { name: "Robin Self", email: "robin.self@acme.example", password: "robin-first-password" });
+    const id = await insertPasswordUser(handle.db, {
+      name: "Robin Self",
+      email: "robin.self@acme.example",
+      password: "robin-first-password",
+    });
     const cookie = await signIn("robin.self@acme.example", "robin-first-password");
     expect((await post("/update-user", { name: "Robin Renamed" }, cookie)).status).toBe(200);
-    expect(await eventsOf("user.profile_updated", id)).toMatchObject([{ actorLabel: "robin.self@acme.example", after: { fields: ["name"] } }]);
+    expect(await eventsOf("user.profile_updated", id)).toMatchObject([
+      { actorLabel: "robin.self@acme.example", after: { fields: ["name"] } },
+    ]);
 
-    const changed = await post("/change-password", { currentPassword: "robin-first-password", newPassword: "robin-second-password", revokeOtherSessions: true }, cookie);
+    const changed = await post(
+      "/change-password",
+      { currentPassword: "robin-first-password", newPassword: "robin-second-password", revokeOtherSessions: true },
+      cookie,
+    );
     expect(changed.status).toBe(200);
     const [event] = await eventsOf("user.password_changed", id);
     expect(event).toMatchObject({ actorLabel: "robin.self@acme.example", after: { revokedOtherSessions: true } });

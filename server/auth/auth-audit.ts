@@ -28,10 +28,22 @@ export type AuthEndpointAudit =
 
 export const AUTH_ENDPOINT_AUDIT: Record<string, AuthEndpointAudit> = {
   "/update-user": { action: "user.profile_updated", details: (body) => ({ fields: Object.keys(body ?? {}).sort() }) },
-  "/change-password": { action: "user.password_changed", details: (body) => ({ revokedOtherSessions: body?.revokeOtherSessions === true }) },
-  "/unlink-account": { action: "account.unlinked", details: (body) => ({ provider: typeof body?.providerId === "string" ? body.providerId : null }) },
-  "/refresh-token": { action: "account.token_refreshed", details: (body) => ({ provider: typeof body?.providerId === "string" ? body.providerId : null }) },
-  "/get-access-token": { action: "account.token_read", details: (body) => ({ provider: typeof body?.providerId === "string" ? body.providerId : null }) },
+  "/change-password": {
+    action: "user.password_changed",
+    details: (body) => ({ revokedOtherSessions: body?.revokeOtherSessions === true }),
+  },
+  "/unlink-account": {
+    action: "account.unlinked",
+    details: (body) => ({ provider: typeof body?.providerId === "string" ? body.providerId : null }),
+  },
+  "/refresh-token": {
+    action: "account.token_refreshed",
+    details: (body) => ({ provider: typeof body?.providerId === "string" ? body.providerId : null }),
+  },
+  "/get-access-token": {
+    action: "account.token_read",
+    details: (body) => ({ provider: typeof body?.providerId === "string" ? body.providerId : null }),
+  },
   "/sign-in/email": { auditedBy: "auth.signed_in (session created)" },
   "/sign-in/social": { auditedBy: "auth.signed_in when the provider returns (this only starts the redirect)" },
   "/callback/:id": { auditedBy: "auth.signed_in, user.created (first SSO sign-in), account.linked (explicit link)" },
@@ -60,12 +72,21 @@ export const AUTH_ENDPOINT_AUDIT: Record<string, AuthEndpointAudit> = {
 };
 
 /** The after-hook's work: one audit event for an endpoint whose entry names an action, when it succeeded. */
-export async function auditAuthEndpoint(db: Database, input: { path: string; body: Body; userId: string | null | undefined; failed: boolean }): Promise<void> {
+export async function auditAuthEndpoint(
+  db: Database,
+  input: { path: string; body: Body; userId: string | null | undefined; failed: boolean },
+): Promise<void> {
   const entry = AUTH_ENDPOINT_AUDIT[input.path];
   if (!entry || !("action" in entry) || input.failed || !input.userId) return;
   const userId = input.userId;
   await withTransaction({ db, actor: await userActor(db, userId), requestId: `auth-${randomUUID()}` }, async (tx) =>
-    recordAudit(tx, { action: entry.action, targetType: "user", targetId: userId, targetLabel: tx.actor.label, after: entry.details?.(input.body) ?? null }),
+    recordAudit(tx, {
+      action: entry.action,
+      targetType: "user",
+      targetId: userId,
+      targetLabel: tx.actor.label,
+      after: entry.details?.(input.body) ?? null,
+    }),
   );
 }
 

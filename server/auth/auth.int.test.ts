@@ -51,10 +51,18 @@ describe(`sign-in on ${testDatabaseKind()}`, () => {
     const response = await signIn("pat.platform@acme.example", DEMO_PASSWORD, "10.1.0.30");
     const cookie = (response.headers.get("set-cookie") ?? "").split(";")[0]!;
     const signedIn = await auth.api.getSession({ headers: new Headers({ cookie }) });
-    const out = await auth.handler(new Request(`${ORIGIN}/api/auth/sign-out`, { method: "POST", headers: { cookie, origin: ORIGIN, "content-type": "application/json" }, body: "{}" }));
+    const out = await auth.handler(
+      new Request(`${ORIGIN}/api/auth/sign-out`, {
+        method: "POST",
+        headers: { cookie, origin: ORIGIN, "content-type": "application/json" },
+        body: "{}",
+      }),
+    );
     expect(out.status).toBe(200);
     const events = await handle.db.select().from(auditEvents).where(eq(auditEvents.action, "auth.session_ended"));
-    expect(events).toEqual([expect.objectContaining({ actorLabel: "pat.platform@acme.example", targetId: signedIn!.session.id, after: { expired: false } })]);
+    expect(events).toEqual([
+      expect.objectContaining({ actorLabel: "pat.platform@acme.example", targetId: signedIn!.session.id, after: { expired: false } }),
+    ]);
   });
 
   it("gives the same answer for a wrong password and an unknown user", async () => {
@@ -80,7 +88,10 @@ describe(`sign-in on ${testDatabaseKind()}`, () => {
     const headers = new Headers({ cookie });
     const found = await auth.api.getSession({ headers });
     expect(found?.user.email).toBe("nina.network@acme.example");
-    await handle.db.update(session).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(session.userId, found!.user.id));
+    await handle.db
+      .update(session)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(session.userId, found!.user.id));
     expect(await auth.api.getSession({ headers })).toBeNull();
   });
 });

@@ -63,7 +63,12 @@ export function createAuth(db: Database, env: Env, secret: string) {
     hooks: {
       after: createAuthMiddleware(async (ctx) => {
         const session = ctx.context.session ?? ctx.context.newSession;
-        await auditAuthEndpoint(db, { path: ctx.path, body: ctx.body as Record<string, unknown> | undefined, userId: session?.user.id, failed: isAPIError(ctx.context.returned) });
+        await auditAuthEndpoint(db, {
+          path: ctx.path,
+          body: ctx.body as Record<string, unknown> | undefined,
+          userId: session?.user.id,
+          failed: isAPIError(ctx.context.returned),
+        });
       }),
     },
     rateLimit: {
@@ -86,7 +91,12 @@ export function createAuth(db: Database, env: Env, secret: string) {
     databaseHooks: {
       session: {
         create: {
-          after: async (created) => auditSession(db, "auth.signed_in", created, { ipAddress: created.ipAddress ?? null, userAgent: created.userAgent ?? null, expiresAt: created.expiresAt }),
+          after: async (created) =>
+            auditSession(db, "auth.signed_in", created, {
+              ipAddress: created.ipAddress ?? null,
+              userAgent: created.userAgent ?? null,
+              expiresAt: created.expiresAt,
+            }),
         },
         // Sign-out, and a session found expired or revoked: the trail shows when access ended.
         delete: {
@@ -99,7 +109,13 @@ export function createAuth(db: Database, env: Env, secret: string) {
           after: async (created) => {
             if (created.providerId === "credential") return;
             await withTransaction({ db, actor: await userActor(db, created.userId), requestId: `auth-${randomUUID()}` }, (tx) =>
-              recordAudit(tx, { action: "account.linked", targetType: "user", targetId: created.userId, targetLabel: tx.actor.label, after: { provider: created.providerId } }),
+              recordAudit(tx, {
+                action: "account.linked",
+                targetType: "user",
+                targetId: created.userId,
+                targetLabel: tx.actor.label,
+                after: { provider: created.providerId },
+              }),
             );
           },
         },
@@ -110,7 +126,13 @@ export function createAuth(db: Database, env: Env, secret: string) {
           after: async (created) => {
             const ctx = { db, actor: systemActor("single sign-on"), requestId: `sso-${randomUUID()}` };
             await withTransaction(ctx, (tx) =>
-              recordAudit(tx, { action: "user.created", targetType: "user", targetId: created.id, targetLabel: created.email, after: { name: created.name, email: created.email, via: "oidc" } }),
+              recordAudit(tx, {
+                action: "user.created",
+                targetType: "user",
+                targetId: created.id,
+                targetLabel: created.email,
+                after: { name: created.name, email: created.email, via: "oidc" },
+              }),
             );
           },
         },
@@ -132,5 +154,7 @@ export function loopbackSpellings(baseURL: string): string[] {
 
 async function auditSession(db: Database, action: string, target: { id: string; userId: string }, after: Record<string, unknown>) {
   const actor = await userActor(db, target.userId);
-  await withTransaction({ db, actor, requestId: `auth-${randomUUID()}` }, (tx) => recordAudit(tx, { action, targetType: "session", targetId: target.id, targetLabel: actor.label, after }));
+  await withTransaction({ db, actor, requestId: `auth-${randomUUID()}` }, (tx) =>
+    recordAudit(tx, { action, targetType: "session", targetId: target.id, targetLabel: actor.label, after }),
+  );
 }

@@ -73,7 +73,13 @@ describe(`OIDC single sign-on on ${testDatabaseKind()}`, () => {
     beforeAll(async () => {
       // As behind scripts/start.mjs: each request names its address, so the sign-in rate limit has one bucket per step here.
       process.env[CLIENT_IP_FROM_SERVER] = "1";
-      const env = parseEnv({ PORT: "3996", OIDC_DISCOVERY_URL: `${issuer}/.well-known/openid-configuration`, OIDC_CLIENT_ID: "policyplane", OIDC_CLIENT_SECRET: "s3cret", OIDC_PROVIDER_ID: "corp-sso" });
+      const env = parseEnv({
+        PORT: "3996",
+        OIDC_DISCOVERY_URL: `${issuer}/.well-known/openid-configuration`,
+        OIDC_CLIENT_ID: "policyplane",
+        OIDC_CLIENT_SECRET: "s3cret",
+        OIDC_PROVIDER_ID: "corp-sso",
+      });
       auth = createAuth(handle.db, env, "w".repeat(40));
       localId = await insertPasswordUser(handle.db, { name: "Dana Local", email, password: "dana-local-password" });
       idp.signInAs({ sub: "idp-dana", email, email_verified: true, name: "Dana at the IdP" });
@@ -90,9 +96,17 @@ describe(`OIDC single sign-on on ${testDatabaseKind()}`, () => {
       if (!started.url) throw new Error(`the redirect to the provider did not start: ${start.status} ${JSON.stringify(started)}`);
       const { url } = started;
       const state = new URL(url).searchParams.get("state")!;
-      return auth.handler(new Request(`${ORIGIN}/api/auth/callback/corp-sso?code=the-code&state=${encodeURIComponent(state)}`, { headers: { cookie: cookies(start, jar) } }));
+      return auth.handler(
+        new Request(`${ORIGIN}/api/auth/callback/corp-sso?code=the-code&state=${encodeURIComponent(state)}`, {
+          headers: { cookie: cookies(start, jar) },
+        }),
+      );
     }
-    const ssoAccounts = () => handle.db.select().from(account).where(and(eq(account.userId, localId), eq(account.providerId, "corp-sso")));
+    const ssoAccounts = () =>
+      handle.db
+        .select()
+        .from(account)
+        .where(and(eq(account.userId, localId), eq(account.providerId, "corp-sso")));
 
     it("does not sign in to, or link, the local account when the provider says the same e-mail is verified", async () => {
       const back = await returnFromProvider(await post("/sign-in/social", { provider: "corp-sso", callbackURL: "/overview" }), "");
@@ -113,7 +127,10 @@ describe(`OIDC single sign-on on ${testDatabaseKind()}`, () => {
       expect(back.status).toBe(302);
       expect(new URL(back.headers.get("location")!, ORIGIN).pathname).toBe("/settings");
       expect(await ssoAccounts()).toHaveLength(1);
-      const linked = await handle.db.select().from(auditEvents).where(and(eq(auditEvents.action, "account.linked"), eq(auditEvents.targetId, localId)));
+      const linked = await handle.db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.action, "account.linked"), eq(auditEvents.targetId, localId)));
       expect(linked).toMatchObject([{ actorLabel: email, after: { provider: "corp-sso" } }]);
 
       const again = await returnFromProvider(await post("/sign-in/social", { provider: "corp-sso", callbackURL: "/overview" }), "");

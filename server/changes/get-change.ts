@@ -10,17 +10,32 @@ import type { GetChangeInput } from "./schemas";
 import { documentToYaml } from "@/lib/policy-yaml";
 
 export async function getChange({ ctx, input }: { ctx: ServiceContext; input: GetChangeInput }) {
-  const [row] = await ctx.db.select({ cr: changeRequests, tenantName: tenants.name }).from(changeRequests).leftJoin(tenants, eq(tenants.id, changeRequests.tenantId)).where(eq(changeRequests.number, input.number));
+  const [row] = await ctx.db
+    .select({ cr: changeRequests, tenantName: tenants.name })
+    .from(changeRequests)
+    .leftJoin(tenants, eq(tenants.id, changeRequests.tenantId))
+    .where(eq(changeRequests.number, input.number));
   const notFound = new NotFound(`No change request #${input.number}.`);
   if (!row) throw notFound;
   const items = await ctx.db
-    .select({ policyId: policies.id, tenantId: policies.tenantId, name: policies.name, kind: policies.kind, tier: policies.tier, fromVersion: changeRequestItems.fromVersion, toVersion: changeRequestItems.toVersion })
+    .select({
+      policyId: policies.id,
+      tenantId: policies.tenantId,
+      name: policies.name,
+      kind: policies.kind,
+      tier: policies.tier,
+      fromVersion: changeRequestItems.fromVersion,
+      toVersion: changeRequestItems.toVersion,
+    })
     .from(changeRequestItems)
     .innerJoin(policies, eq(policies.id, changeRequestItems.policyId))
     .where(eq(changeRequestItems.changeRequestId, row.cr.id));
   // Readable only by someone who may read every policy in it (a request spanning tenants has no single tenant).
   if (!items.every((i) => mayReadTenant(ctx.actor, i.tenantId))) throw notFound;
-  const wanted = items.flatMap((i) => [{ policyId: i.policyId, version: i.toVersion }, ...(i.fromVersion === null ? [] : [{ policyId: i.policyId, version: i.fromVersion }])]);
+  const wanted = items.flatMap((i) => [
+    { policyId: i.policyId, version: i.toVersion },
+    ...(i.fromVersion === null ? [] : [{ policyId: i.policyId, version: i.fromVersion }]),
+  ]);
   const versions =
     wanted.length === 0
       ? []
@@ -45,6 +60,14 @@ export async function getChange({ ctx, input }: { ctx: ServiceContext; input: Ge
     contentHash: cr.contentHash,
     items: items
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((i) => ({ name: i.name, kind: i.kind, tier: i.tier, fromVersion: i.fromVersion, toVersion: i.toVersion, fromYaml: yamlOf(i.policyId, i.fromVersion), toYaml: yamlOf(i.policyId, i.toVersion) })),
+      .map((i) => ({
+        name: i.name,
+        kind: i.kind,
+        tier: i.tier,
+        fromVersion: i.fromVersion,
+        toVersion: i.toVersion,
+        fromYaml: yamlOf(i.policyId, i.fromVersion),
+        toYaml: yamlOf(i.policyId, i.toVersion),
+      })),
   };
 }

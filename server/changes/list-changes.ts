@@ -15,10 +15,22 @@ export async function listChanges({ ctx }: { ctx: ServiceContext }) {
     rows.length === 0
       ? []
       : await ctx.db
-          .select({ changeRequestId: changeRequestItems.changeRequestId, tenantId: policies.tenantId, name: policies.name, kind: policies.kind, fromVersion: changeRequestItems.fromVersion, toVersion: changeRequestItems.toVersion })
+          .select({
+            changeRequestId: changeRequestItems.changeRequestId,
+            tenantId: policies.tenantId,
+            name: policies.name,
+            kind: policies.kind,
+            fromVersion: changeRequestItems.fromVersion,
+            toVersion: changeRequestItems.toVersion,
+          })
           .from(changeRequestItems)
           .innerJoin(policies, eq(policies.id, changeRequestItems.policyId))
-          .where(inArray(changeRequestItems.changeRequestId, rows.map((r) => r.cr.id)));
+          .where(
+            inArray(
+              changeRequestItems.changeRequestId,
+              rows.map((r) => r.cr.id),
+            ),
+          );
   // A request is listed only to someone who may read every policy in it (see get-change.ts).
   return rows
     .map(({ cr, tenantName }) => ({ cr, tenantName, items: items.filter((i) => i.changeRequestId === cr.id) }))

@@ -31,7 +31,11 @@ describe(`the release lint, kept in memory on ${testDatabaseKind()}`, () => {
       const analysis = await viewer.policies.analyse({ yaml });
       const located = readPolicyYaml(yaml).located!;
       const id = `${stored.kind}/${stored.name}`;
-      const fresh = lint({ documents: setWith(released, located.document, located), clusters: targets, secureByDefault: (await platformDefaultInForce(db())) })
+      const fresh = lint({
+        documents: setWith(released, located.document, located),
+        clusters: targets,
+        secureByDefault: await platformDefaultInForce(db()),
+      })
         .filter((f) => f.document === id)
         .map((f) => ({ id: f.id, severity: f.severity, path: f.path, line: f.line ?? 0, column: f.column ?? 0, message: f.message }));
       expect(analysis.findings, stored.name).toEqual(fresh);
@@ -70,7 +74,10 @@ describe(`the release lint, kept in memory on ${testDatabaseKind()}`, () => {
     const before = await lintOf("payments-batch");
     const start = releaseLintComputations();
     // Releasing is the approval workflow's job (not built yet); the release is what policies.released_version points at.
-    await db().update(policies).set({ releasedVersion: sql`${policies.latestVersion}` }).where(eq(policies.name, "payments-batch"));
+    await db()
+      .update(policies)
+      .set({ releasedVersion: sql`${policies.latestVersion}` })
+      .where(eq(policies.name, "payments-batch"));
     const after = await lintOf("payments-batch");
     expect(after.warnings).toBeGreaterThan(before.warnings);
     expect(after.first).toMatch(/selects no workload/);
@@ -84,7 +91,10 @@ describe(`the release lint, kept in memory on ${testDatabaseKind()}`, () => {
   it("is recomputed when the inventory changes: the list shows the new finding", async () => {
     expect((await lintOf("payments-api")).first ?? "").not.toMatch(/the subject selects no workload/);
     const start = releaseLintComputations();
-    await db().update(workloads).set({ labels: { app: "payments-api-v2" } }).where(eq(workloads.name, "payments-api"));
+    await db()
+      .update(workloads)
+      .set({ labels: { app: "payments-api-v2" } })
+      .where(eq(workloads.name, "payments-api"));
     expect((await lintOf("payments-api")).first).toMatch(/the subject selects no workload/);
     expect(releaseLintComputations()).toBe(start + 1);
   });

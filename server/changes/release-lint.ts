@@ -50,7 +50,14 @@ export interface ReleaseInputs {
 export async function releaseInputs(db: Queryable): Promise<ReleaseInputs> {
   const [released, targets, setting] = await Promise.all([releasedDocuments(db), loadTargets(db), platformDefaultInForce(db)]);
   const platformDefault = { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces };
-  return { released, targets, platformDefault, key: sha256Hex(JSON.stringify({ release: released.map((d) => `${d.policyId}@${d.version}`), platformDefault: setting.version, inventory: targets })) };
+  return {
+    released,
+    targets,
+    platformDefault,
+    key: sha256Hex(
+      JSON.stringify({ release: released.map((d) => `${d.policyId}@${d.version}`), platformDefault: setting.version, inventory: targets }),
+    ),
+  };
 }
 
 export interface ReleaseLint extends ReleaseInputs {

@@ -22,7 +22,10 @@ describe("the CLI bundle", () => {
     writeFileSync(join(base, "tsconfig.json"), "{}\n");
     writeFileSync(join(base, "package.json"), '{"type":"module"}\n');
     writeFileSync(join(base, "server", "cli", "answer.ts"), "export const answer: number = 7;\n");
-    writeFileSync(join(base, "server", "cli", "main.ts"), 'import { answer } from "./answer";\nexport const main = (): number => answer;\n');
+    writeFileSync(
+      join(base, "server", "cli", "main.ts"),
+      'import { answer } from "./answer";\nexport const main = (): number => answer;\n',
+    );
     expect(fresh(base)).toBeNull();
     const first = await build(base);
     expect(fresh(base)).toBe(first);

@@ -27,13 +27,34 @@ function program(setCode: (code: number) => void): Command {
 
   prog
     .command("simulate")
-    .description("Evaluate flows (JSON lines) against Kubernetes manifests (plain Kubernetes semantics) or, when Policyplane documents (Policy, ComplianceConstraint, Exception) are among them, the platform's whole decision order with the Kubernetes objects as inventory; streams one JSON object per flow line, in order: {line, src, dst, port, protocol, verdict, path} (path: the one-line rationale), or {line, error}")
-    .option("--manifests <file-or-dir>", "manifest file or folder (repeatable): Kubernetes objects, and Policyplane documents beside them", collect)
-    .requiredOption("--flows <flows.jsonl>", 'flows, one JSON object per line: {"src":"ns/pod"|"ip","dst":"ns/pod"|"ip","port":443,"protocol":"TCP","time":"<RFC 3339, optional>"} ("-" for stdin)')
+    .description(
+      "Evaluate flows (JSON lines) against Kubernetes manifests (plain Kubernetes semantics) or, when Policyplane documents (Policy, ComplianceConstraint, Exception) are among them, the platform's whole decision order with the Kubernetes objects as inventory; streams one JSON object per flow line, in order: {line, src, dst, port, protocol, verdict, path} (path: the one-line rationale), or {line, error}",
+    )
+    .option(
+      "--manifests <file-or-dir>",
+      "manifest file or folder (repeatable): Kubernetes objects, and Policyplane documents beside them",
+      collect,
+    )
+    .requiredOption(
+      "--flows <flows.jsonl>",
+      'flows, one JSON object per line: {"src":"ns/pod"|"ip","dst":"ns/pod"|"ip","port":443,"protocol":"TCP","time":"<RFC 3339, optional>"} ("-" for stdin)',
+    )
     .addOption(new Option("--output <format>", "output format").choices(["jsonl", "table"]).default("jsonl"))
-    .option("--rationale", "add the full rationale object to each jsonl line (layers, policies, rules with file:line, reasons, nearest allow); off by default", false)
-    .option("--secure-by-default", "the platform default for every namespace: deny when no policy decides (off: plain Kubernetes allows)", false)
-    .option("--time <iso>", "decide flow lines without a time at this instant (exceptions count iff startsAt <= time < expiresAt; default: now)", instant)
+    .option(
+      "--rationale",
+      "add the full rationale object to each jsonl line (layers, policies, rules with file:line, reasons, nearest allow); off by default",
+      false,
+    )
+    .option(
+      "--secure-by-default",
+      "the platform default for every namespace: deny when no policy decides (off: plain Kubernetes allows)",
+      false,
+    )
+    .option(
+      "--time <iso>",
+      "decide flow lines without a time at this instant (exceptions count iff startsAt <= time < expiresAt; default: now)",
+      instant,
+    )
     .action(act(async (opts) => (await engine()).runSimulate(opts)));
 
   prog
@@ -60,40 +81,77 @@ function program(setCode: (code: number) => void): Command {
     .command("reachability")
     .description("Graph of allowed paths (source → destination workload, namespace or external destination, with ports and rationale)")
     .option("--manifests <file-or-dir>", "manifest file or folder (repeatable)", collect)
-    .addOption(new Option("--group-by <level>", "what a node is: a workload (a bare Pod is its own workload) or a namespace").choices(["workload", "namespace"]).default("workload"))
-    .addOption(new Option("--output <format>", "json: the whole graph; dot: Graphviz; jsonl: streams one edge per line, then one line per node and a stats line (memory bounded by identities and groups, not edges)").choices(["json", "dot", "jsonl"]).default("json"))
+    .addOption(
+      new Option("--group-by <level>", "what a node is: a workload (a bare Pod is its own workload) or a namespace")
+        .choices(["workload", "namespace"])
+        .default("workload"),
+    )
+    .addOption(
+      new Option(
+        "--output <format>",
+        "json: the whole graph; dot: Graphviz; jsonl: streams one edge per line, then one line per node and a stats line (memory bounded by identities and groups, not edges)",
+      )
+        .choices(["json", "dot", "jsonl"])
+        .default("json"),
+    )
     .option("--secure-by-default", "deny when no policy decides", false)
     .action(act(async (opts) => (await engine()).runReachability(opts)));
 
   prog
     .command("compile")
-    .description("Compile Policyplane documents to Kubernetes objects (NetworkPolicy, AdminNetworkPolicy/BaselineAdminNetworkPolicy or ClusterNetworkPolicy, Cilium, Istio): one folder per cluster and namespace")
+    .description(
+      "Compile Policyplane documents to Kubernetes objects (NetworkPolicy, AdminNetworkPolicy/BaselineAdminNetworkPolicy or ClusterNetworkPolicy, Cilium, Istio): one folder per cluster and namespace",
+    )
     .argument("<files...>", "Policyplane YAML files or folders (Policy, ComplianceConstraint, Exception)")
     .option("--out <dir>", "output folder (required unless --verify)")
-    .option("--cluster-model <[name[@region]=]manifests>", "one cluster's manifests (Namespaces with tenant labels, workloads, Services); repeat per cluster", collect)
-    .addOption(new Option("--target <target>", "admin/baseline tier objects: AdminNetworkPolicy v1alpha1 or ClusterNetworkPolicy v1alpha2").choices(["anp", "cnp-v1alpha2"]).default("anp"))
+    .option(
+      "--cluster-model <[name[@region]=]manifests>",
+      "one cluster's manifests (Namespaces with tenant labels, workloads, Services); repeat per cluster",
+      collect,
+    )
+    .addOption(
+      new Option("--target <target>", "admin/baseline tier objects: AdminNetworkPolicy v1alpha1 or ClusterNetworkPolicy v1alpha2")
+        .choices(["anp", "cnp-v1alpha2"])
+        .default("anp"),
+    )
     .option("--release <id>", "release identifier written to every object")
     .option("--now <iso>", "compile for this instant: exceptions not started or expired then are left out (default: now)", instant)
-    .option("--secure-by-default", "render the platform default for every namespace (deny what no policy decides) as the last baseline-tier object", false)
-    .option("--verify", "evaluate the compiled objects with plain Kubernetes semantics against the platform's decision order over the documents; print each disagreement (src dst port/proto platform= cluster= cluster/target) and exit 1 when there are any", false)
+    .option(
+      "--secure-by-default",
+      "render the platform default for every namespace (deny what no policy decides) as the last baseline-tier object",
+      false,
+    )
+    .option(
+      "--verify",
+      "evaluate the compiled objects with plain Kubernetes semantics against the platform's decision order over the documents; print each disagreement (src dst port/proto platform= cluster= cluster/target) and exit 1 when there are any",
+      false,
+    )
     .option("-q, --quiet", "do not print what the targets cannot express exactly", false)
     .action(act(async (files: string[], opts) => (await documents()).runCompile(files, opts)));
 
   prog
     .command("lint")
-    .description("Lint Policyplane documents: rules matching no workload, shadowed rules, broad allows, constraint conflicts, tenants without default deny, labels outside the taxonomy, compiled objects that would decide unlike the platform (exit 1 on an error finding)")
+    .description(
+      "Lint Policyplane documents: rules matching no workload, shadowed rules, broad allows, constraint conflicts, tenants without default deny, labels outside the taxonomy, compiled objects that would decide unlike the platform (exit 1 on an error finding)",
+    )
     .argument("<files...>", "Policyplane YAML files or folders")
     .option("--manifests <[name[@region]=]manifests>", "one cluster's manifests, the inventory; repeat per cluster", collect)
     .option("--taxonomy <file>", "label taxonomy: {podLabels: {key: [values] | null}, namespaceLabels: {...}}")
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
-    .option("--secure-by-default", "the platform default on for every namespace: one-sided allows and the compile check are judged with it (default: plain Kubernetes)", false)
+    .option(
+      "--secure-by-default",
+      "the platform default on for every namespace: one-sided allows and the compile check are judged with it (default: plain Kubernetes)",
+      false,
+    )
     .action(act(async (files: string[], opts) => (await documents()).runLint(files, opts)));
 
   prog
     .command("admin")
     .description("Administer an installation, on the server's database (DATABASE_URL, or its PGlite folder while the server is stopped)")
     .command("create")
-    .description("Create the first global admin and print a one-time link (24 hours) to set their password; refused (exit 1) once an admin exists")
+    .description(
+      "Create the first global admin and print a one-time link (24 hours) to set their password; refused (exit 1) once an admin exists",
+    )
     .requiredOption("--email <email>", "the admin's e-mail address (an existing account of that e-mail becomes admin)")
     .option("--name <name>", "display name (default: the e-mail address)")
     .action(act(async (opts) => (await admin()).runAdminCreate(opts)));
@@ -122,7 +180,9 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     // A bug, not bad input: one line by default, the stack on request.
-    process.stderr.write(`error: internal error: ${e instanceof Error ? e.message : String(e)}${process.env.POLICYPLANE_DEBUG ? `\n${(e as Error).stack ?? ""}` : " (POLICYPLANE_DEBUG=1 prints the stack)"}\n`);
+    process.stderr.write(
+      `error: internal error: ${e instanceof Error ? e.message : String(e)}${process.env.POLICYPLANE_DEBUG ? `\n${(e as Error).stack ?? ""}` : " (POLICYPLANE_DEBUG=1 prints the stack)"}\n`,
+    );
     return 1;
   }
   return code;

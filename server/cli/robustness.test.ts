@@ -42,13 +42,24 @@ spec:
 describe("the policyplane CLI on bad input", () => {
   it("validate refuses a NetworkPolicy named Bad_Name! with file:line:col and the field, exit 1, and only warns about what the CRDs accept", () => {
     const bad = join(dir, "bad-name.yaml");
-    writeFileSync(bad, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: Bad_Name!\n  namespace: shop\nspec: {podSelector: {}}\n");
+    writeFileSync(
+      bad,
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: Bad_Name!\n  namespace: shop\nspec: {podSelector: {}}\n",
+    );
     const res = run("validate", bad);
     expect(res.status).toBe(1);
-    expect(res.stdout).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:4:3: metadata\\.name: "Bad_Name!": must be a lowercase RFC 1123 subdomain`, "m"));
+    expect(res.stdout).toMatch(
+      new RegExp(
+        `^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:4:3: metadata\\.name: "Bad_Name!": must be a lowercase RFC 1123 subdomain`,
+        "m",
+      ),
+    );
     noStack(res.stdout + res.stderr);
     const pass = join(dir, "baseline-pass.yaml");
-    writeFileSync(pass, "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}\nspec:\n  tier: Baseline\n  priority: 1\n  subject: {namespaces: {}}\n  egress: [{action: Pass, to: [{namespaces: {}}]}]\n");
+    writeFileSync(
+      pass,
+      "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}\nspec:\n  tier: Baseline\n  priority: 1\n  subject: {namespaces: {}}\n  egress: [{action: Pass, to: [{namespaces: {}}]}]\n",
+    );
     const ok = run("validate", pass);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^warning: .+spec\.egress\[0\]\.action: action Pass in tier Baseline has no effect/m);
@@ -108,7 +119,9 @@ spec:
     expect(res.stderr).toMatch(/\.\.\/\.\.\/\.\.\/escaped/);
     noStack(res.stderr);
     expect(existsSync(join(escapeDir, "a", "escaped"))).toBe(false);
-    expect(readdirSync(escapeDir).sort()).toEqual(["cluster.yaml", "policy.yaml"].concat(existsSync(join(escapeDir, "a")) ? ["a"] : []).sort());
+    expect(readdirSync(escapeDir).sort()).toEqual(
+      ["cluster.yaml", "policy.yaml"].concat(existsSync(join(escapeDir, "a")) ? ["a"] : []).sort(),
+    );
     expect(existsSync(out) ? readdirSync(out, { recursive: true }) : []).toEqual([]);
   });
 
@@ -126,9 +139,20 @@ spec:
 
 describe("the evaluator's time", () => {
   it("returns an error for an unparseable time rather than deciding at epoch 0", () => {
-    const read = readManifestSources([{ file: "c.yaml", text: "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nstatus: {podIP: 10.0.0.1}\n" }]);
+    const read = readManifestSources([
+      {
+        file: "c.yaml",
+        text: "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nstatus: {podIP: 10.0.0.1}\n",
+      },
+    ]);
     const ev = createEvaluator(read.cluster, read.policies);
-    const d = ev.decide({ src: { kind: "pod", namespace: "shop", name: "web" }, dst: { kind: "ip", ip: "1.1.1.1" }, port: 443, protocol: "TCP", time: "not-a-time" });
+    const d = ev.decide({
+      src: { kind: "pod", namespace: "shop", name: "web" },
+      dst: { kind: "ip", ip: "1.1.1.1" },
+      port: 443,
+      protocol: "TCP",
+      time: "not-a-time",
+    });
     expect(d.ok).toBe(false);
     expect(!d.ok && d.error.message).toMatch(/time.*ISO-8601/);
   });
@@ -143,9 +167,24 @@ describe("simulate on bad and large input", () => {
 
   it("answers a 10 MB flow line with an error record in its place, and every other line in order", () => {
     const ok = JSON.stringify({ src: "shop/web", dst: "1.1.1.1", port: 443, protocol: "TCP" });
-    const res = spawnSync(process.execPath, ["--max-old-space-size=64", bin, "simulate", "--manifests", cluster, "--flows", flowsOf([ok, `{"src":"${"x".repeat(10 * 1024 * 1024)}"}`, ok, '{"src":"shop/web","dst":"1.1.1.1","port":70000}'])], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
+    const res = spawnSync(
+      process.execPath,
+      [
+        "--max-old-space-size=64",
+        bin,
+        "simulate",
+        "--manifests",
+        cluster,
+        "--flows",
+        flowsOf([ok, `{"src":"${"x".repeat(10 * 1024 * 1024)}"}`, ok, '{"src":"shop/web","dst":"1.1.1.1","port":70000}']),
+      ],
+      { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 },
+    );
     expect(res.status).toBe(0);
-    const out = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as { line: number; verdict?: string; error?: string });
+    const out = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { line: number; verdict?: string; error?: string });
     expect(out.map((o) => o.line)).toEqual([1, 2, 3, 4]);
     expect(out[0]!.verdict).toBe("allow");
     expect(out[1]!.error).toBe("line 2: longer than 64 KiB; not read");
@@ -166,10 +205,15 @@ describe("simulate on bad and large input", () => {
 
   it("refuses a 50 MB manifest with a clear error before reading it (exit 1)", () => {
     const big = join(dir, "big-50mb.yaml");
-    writeFileSync(big, `apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n${"# padding padding padding padding\n".repeat(50 * 1024 * 32)}`);
+    writeFileSync(
+      big,
+      `apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n${"# padding padding padding padding\n".repeat(50 * 1024 * 32)}`,
+    );
     const res = run("validate", big);
     expect(res.status).toBe(1);
-    expect(res.stdout + res.stderr).toMatch(/big-50mb\.yaml: file is 5\d\.\d MiB, over the 32\.0 MiB limit for one manifest file; not read/);
+    expect(res.stdout + res.stderr).toMatch(
+      /big-50mb\.yaml: file is 5\d\.\d MiB, over the 32\.0 MiB limit for one manifest file; not read/,
+    );
     noStack(res.stdout + res.stderr);
   });
 
@@ -184,9 +228,14 @@ describe("reachability --group-by and --output jsonl", () => {
   it("streams one edge per line, then the nodes and a stats line; --group-by namespace makes namespaces the nodes", () => {
     const res = run("reachability", "--manifests", cluster, "--output", "jsonl");
     expect(res.status).toBe(0);
-    const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const edges = lines.filter((l) => "from" in l);
-    expect(edges).toContainEqual(expect.objectContaining({ from: "shop/Pod/web", to: "shop/Pod/web", ports: ["*/TCP", "*/UDP", "*/SCTP"].sort() }));
+    expect(edges).toContainEqual(
+      expect.objectContaining({ from: "shop/Pod/web", to: "shop/Pod/web", ports: ["*/TCP", "*/UDP", "*/SCTP"].sort() }),
+    );
     expect(lines.at(-1)).toMatchObject({ stats: { edges: edges.length } });
     const ns = run("reachability", "--manifests", cluster, "--group-by", "namespace");
     expect(ns.status).toBe(0);
@@ -205,6 +254,8 @@ describe("reachability --group-by and --output jsonl", () => {
       env: { ...rest, DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" },
     });
     expect(res.status).toBe(1);
-    expect(res.stderr).toBe("error: AUDIT_KEY or AUDIT_KEY_FILE must be set when DATABASE_URL is used: the audit key must live outside the database, and every replica needs the same one\n");
+    expect(res.stderr).toBe(
+      "error: AUDIT_KEY or AUDIT_KEY_FILE must be set when DATABASE_URL is used: the audit key must live outside the database, and every replica needs the same one\n",
+    );
   });
 });

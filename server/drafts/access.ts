@@ -9,7 +9,8 @@ import { Forbidden } from "@/server/errors";
 
 /** Anyone below author cannot draft anything: refuse before reading their input. */
 export function requireSomeAuthorRole(ctx: ServiceContext): void {
-  if (!mayDraftSomewhere(ctx.actor.grants)) throw new Forbidden(`Drafting policies needs the author role; you are signed in as ${ctx.actor.label}, a viewer.`);
+  if (!mayDraftSomewhere(ctx.actor.grants))
+    throw new Forbidden(`Drafting policies needs the author role; you are signed in as ${ctx.actor.label}, a viewer.`);
 }
 
 export interface DraftTarget {

@@ -29,7 +29,8 @@ export async function analyseDraft({ ctx, input }: { ctx: ServiceContext; input:
   });
   // Text that is not YAML at all (or is refused by the reader's bounds) is a bad request, with where it went wrong.
   const first = analysis.errors[0];
-  if (!parsed && first) throw new InvalidInput(first.message, "yaml", first.line > 0 ? { line: first.line, column: first.column } : undefined);
+  if (!parsed && first)
+    throw new InvalidInput(first.message, "yaml", first.line > 0 ? { line: first.line, column: first.column } : undefined);
   if (analysis.errors.length === 0) rememberDraftLint(key, analysis.findings);
   // Lint and compile see the whole release; what they say of other tenants is not this person's to read.
   const visibility = await visibilityOf(ctx.db, ctx.actor);

@@ -38,13 +38,23 @@ export interface DraftAnalysisInput {
 function disagreementFindings(list: readonly VerifyFinding[]): DraftFinding[] {
   if (list.length === 0) return [];
   const shown = list.slice(0, 3).map(formatVerifyFinding).join("; ");
-  return [{ id: "compile-disagreement", severity: "error", path: "spec", line: 0, column: 0, message: `the compiled objects would decide ${list.length} flow(s) unlike the platform, so the cluster would not enforce what the console shows: ${shown}${list.length > 3 ? `; and ${list.length - 3} more` : ""}` }];
+  return [
+    {
+      id: "compile-disagreement",
+      severity: "error",
+      path: "spec",
+      line: 0,
+      column: 0,
+      message: `the compiled objects would decide ${list.length} flow(s) unlike the platform, so the cluster would not enforce what the console shows: ${shown}${list.length > 3 ? `; and ${list.length - 3} more` : ""}`,
+    },
+  ];
 }
 
 export function analyseDraftText(input: DraftAnalysisInput) {
   const { targets } = input;
   const checked = checkPolicyText(input.yaml, input.tenants);
-  if (!checked.document || !checked.located) return { parsed: checked.parsed, errors: checked.errors, findings: [], matches: [], compiled: null };
+  if (!checked.document || !checked.located)
+    return { parsed: checked.parsed, errors: checked.errors, findings: [], matches: [], compiled: null };
   const doc = checked.document;
   const set = setWith(input.released, doc, checked.located);
   const id = `${doc.kind}/${doc.metadata.name}`;
@@ -54,7 +64,8 @@ export function analyseDraftText(input: DraftAnalysisInput) {
       .filter((f) => f.document === id)
       .map((f) => ({ id: f.id, severity: f.severity, path: f.path, line: f.line ?? 0, column: f.column ?? 0, message: f.message }));
   const matches = subjectMatches(targets, doc);
-  const cluster = targets.find((t) => t.name === input.cluster) ?? targets.find((t) => matches.some((m) => m.cluster === t.name)) ?? targets[0];
+  const cluster =
+    targets.find((t) => t.name === input.cluster) ?? targets.find((t) => matches.some((m) => m.cluster === t.name)) ?? targets[0];
   const compiled = cluster ? compileFor(set, doc, cluster, input.target ?? "anp", input.platformDefault) : null;
   return {
     parsed: true,
@@ -73,6 +84,15 @@ export function analyseDraftText(input: DraftAnalysisInput) {
 }
 
 /** The engine's lint of the released set against the inventory. */
-export function lintRelease(input: { released: readonly StoredDocument[]; targets: readonly TargetCluster[]; platformDefault: PlatformDefault }): Finding[] {
-  return lint({ documents: input.released.map(asLocated), clusters: input.targets, secureByDefault: input.platformDefault, compileCheck: true });
+export function lintRelease(input: {
+  released: readonly StoredDocument[];
+  targets: readonly TargetCluster[];
+  platformDefault: PlatformDefault;
+}): Finding[] {
+  return lint({
+    documents: input.released.map(asLocated),
+    clusters: input.targets,
+    secureByDefault: input.platformDefault,
+    compileCheck: true,
+  });
 }

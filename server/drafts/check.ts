@@ -43,12 +43,22 @@ export function checkPolicyText(yaml: string, tenants: readonly string[]): Polic
   const tenant = (read.document?.metadata.tenant ?? null) as string | null;
   if (read.document && tenant !== null && !tenants.includes(tenant)) {
     const known = [...tenants].sort();
-    errors.push({ ...read.located!.locate!(["metadata", "tenant"]), path: "metadata.tenant", message: `unknown tenant "${tenant}"; known tenants: ${known.join(", ")}`, severity: "error" });
+    errors.push({
+      ...read.located!.locate!(["metadata", "tenant"]),
+      path: "metadata.tenant",
+      message: `unknown tenant "${tenant}"; known tenants: ${known.join(", ")}`,
+      severity: "error",
+    });
   }
   const name = read.document?.metadata.name;
   const reserved = name === undefined ? undefined : RESERVED_POLICY_NAMES.get(name);
   if (reserved) {
-    errors.push({ ...at("metadata.name"), path: "metadata.name", message: `"${name}" is reserved (${reserved}, so a policy by that name could not be opened); choose another name`, severity: "error" });
+    errors.push({
+      ...at("metadata.name"),
+      path: "metadata.name",
+      message: `"${name}" is reserved (${reserved}, so a policy by that name could not be opened); choose another name`,
+      severity: "error",
+    });
   }
   const ok = errors.length === 0;
   return {

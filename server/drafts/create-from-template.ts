@@ -33,14 +33,21 @@ function instantiate(input: CreateFromTemplateInput): { document: PolicyDocument
   return { document: input.name ? { ...document, metadata: { ...document.metadata, name: input.name } } : document, parameters };
 }
 
-export async function createFromTemplate({ ctx, input }: { ctx: ServiceContext; input: CreateFromTemplateInput }): Promise<SaveDraftResult> {
+export async function createFromTemplate({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: CreateFromTemplateInput;
+}): Promise<SaveDraftResult> {
   requireSomeAuthorRole(ctx);
   const { document: made, parameters } = instantiate(input);
   // Through the same checks as a save from the editor (the tenant must exist, …).
   const { document, tenantId } = await requireValidPolicyYaml(ctx.db, documentToYaml(made)).catch((error: unknown) => {
     // A refused tenant belongs with the parameter that set it; a refused name with the name field.
     if (error instanceof InvalidInput && error.field === "metadata.name") throw new InvalidInput(error.message, "name");
-    if (error instanceof InvalidInput && error.field === "metadata.tenant") throw new InvalidInput(error.message, parameters.includes("tenant") ? "values.tenant" : "values");
+    if (error instanceof InvalidInput && error.field === "metadata.tenant")
+      throw new InvalidInput(error.message, parameters.includes("tenant") ? "values.tenant" : "values");
     throw error;
   });
   return writeDraft({ ctx, document, tenantId, policyName: null, baseVersion: null, message: `Created from template ${input.template}` });
@@ -74,7 +81,8 @@ export async function previewTemplate({ ctx, input }: { ctx: ServiceContext; inp
     first = await conflictsOf(input.values);
   } catch (error) {
     // Values still being typed: say what is missing where it is missing, not as a failed request.
-    if (error instanceof InvalidInput) return { name: null, problem: { field: error.field ?? "values", message: error.message }, conflicts: [], suggestions: {} };
+    if (error instanceof InvalidInput)
+      return { name: null, problem: { field: error.field ?? "values", message: error.message }, conflicts: [], suggestions: {} };
     throw error;
   }
   const { document, conflicts } = first;

@@ -21,7 +21,9 @@ describe(`documents in force on ${testDatabaseKind()}`, () => {
     const [cart] = await database().db.select().from(policies).where(eq(policies.name, "cart-redis"));
     const [v1] = await database().db.select().from(policyVersions).where(eq(policyVersions.policyId, cart!.id));
     const draft = { ...v1!.document, metadata: { name: "cart-redis", tenant: "checkout", description: "draft" } };
-    await database().db.insert(policyVersions).values({ policyId: cart!.id, version: 2, document: draft, contentHash: contentHash(draft), authorLabel: "test" });
+    await database()
+      .db.insert(policyVersions)
+      .values({ policyId: cart!.id, version: 2, document: draft, contentHash: contentHash(draft), authorLabel: "test" });
     await database().db.update(policies).set({ latestVersion: 2 }).where(eq(policies.id, cart!.id));
 
     expect(await pendingDrafts(database().db)).toEqual([{ policyId: cart!.id, version: 2, tenantId: cart!.tenantId }]);

@@ -44,8 +44,14 @@ async function documentsAt(db: Queryable, refs: VersionRef[]): Promise<StoredDoc
 
 /** The current release: every policy at its released version. */
 export async function releasedDocuments(db: Queryable): Promise<StoredDocument[]> {
-  const rows = await db.select({ policyId: policies.id, version: policies.releasedVersion }).from(policies).where(isNotNull(policies.releasedVersion));
-  return documentsAt(db, rows.map((r) => ({ policyId: r.policyId, version: r.version! })));
+  const rows = await db
+    .select({ policyId: policies.id, version: policies.releasedVersion })
+    .from(policies)
+    .where(isNotNull(policies.releasedVersion));
+  return documentsAt(
+    db,
+    rows.map((r) => ({ policyId: r.policyId, version: r.version! })),
+  );
 }
 
 /** The release (read here unless the caller already has it) with some policies replaced by (or extended with) other versions. */

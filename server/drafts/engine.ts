@@ -45,7 +45,8 @@ export type OutputGroup = (typeof OUTPUT_GROUPS)[number];
 
 function groupOf(kind: string): OutputGroup | null {
   if (kind === "NetworkPolicy") return "NetworkPolicy";
-  if (kind === "AdminNetworkPolicy" || kind === "BaselineAdminNetworkPolicy" || kind === "ClusterNetworkPolicy") return "AdminNetworkPolicy";
+  if (kind === "AdminNetworkPolicy" || kind === "BaselineAdminNetworkPolicy" || kind === "ClusterNetworkPolicy")
+    return "AdminNetworkPolicy";
   if (kind.startsWith("Cilium")) return "Cilium";
   if (["ServiceEntry", "Gateway", "DestinationRule", "VirtualService"].includes(kind)) return "Istio egress";
   return null;
@@ -69,7 +70,13 @@ function sourcesOf(o: K8sObject): string[] {
  * Compiles the whole set in force (so admin priorities and the baseline are
  * ranked as they will be) and keeps what comes from `doc`.
  */
-export function compileFor(set: readonly LocatedDocument[], doc: PolicyplaneDocument, cluster: TargetCluster, target: CompileTarget, platformDefault: PlatformDefault): CompiledOutput {
+export function compileFor(
+  set: readonly LocatedDocument[],
+  doc: PolicyplaneDocument,
+  cluster: TargetCluster,
+  target: CompileTarget,
+  platformDefault: PlatformDefault,
+): CompiledOutput {
   const id = `${doc.kind}/${doc.metadata.name}`;
   const now = new Date();
   const result = compileDocuments(set, cluster, { target, now, platformDefault });
@@ -86,7 +93,10 @@ export function compileFor(set: readonly LocatedDocument[], doc: PolicyplaneDocu
     groups: OUTPUT_GROUPS.map((group) => ({ group, objects: mine.filter((o) => groupOf(o.kind) === group) })),
     warnings: result.warnings.filter(concerns),
     errors: result.errors.filter((e) => paths.has(e.file) || namesThis.test(e.detail)),
-    disagreements: result.errors.length > 0 ? [] : verifyCompiled(result, { target, platformDefault, time: now, listNotExpressible: false }).disagreements,
+    disagreements:
+      result.errors.length > 0
+        ? []
+        : verifyCompiled(result, { target, platformDefault, time: now, listNotExpressible: false }).disagreements,
   };
 }
 
@@ -97,10 +107,18 @@ export function readContentHash(stored: unknown): string | null {
 }
 
 /** A stored document as the engine takes it, named "Kind/name" (what findings and compiled sources refer to). */
-export const asLocated = (d: StoredDocument): LocatedDocument => ({ document: d.document, version: String(d.version), file: `${d.document.kind}/${d.name}` });
+export const asLocated = (d: StoredDocument): LocatedDocument => ({
+  document: d.document,
+  version: String(d.version),
+  file: `${d.document.kind}/${d.name}`,
+});
 
 /** The set in force with `doc` in place of (or added to) its stored version. */
-export function setWith(released: readonly StoredDocument[], doc: PolicyplaneDocument, located?: Partial<LocatedDocument>): LocatedDocument[] {
+export function setWith(
+  released: readonly StoredDocument[],
+  doc: PolicyplaneDocument,
+  located?: Partial<LocatedDocument>,
+): LocatedDocument[] {
   const others = released.filter((d) => !(d.document.kind === doc.kind && d.name === doc.metadata.name));
   return [...others.map(asLocated), { ...located, document: doc, file: `${doc.kind}/${doc.metadata.name}` }];
 }

@@ -11,11 +11,24 @@ import type { GetPolicyInput } from "./schemas";
 import { documentToYaml } from "@/lib/policy-yaml";
 
 export async function getPolicy({ ctx, input }: { ctx: ServiceContext; input: GetPolicyInput }) {
-  const [found] = await ctx.db.select({ p: policies, tenantName: tenants.name }).from(policies).leftJoin(tenants, eq(tenants.id, policies.tenantId)).where(eq(policies.name, input.name));
-  const { p, tenantName } = requireReadable(ctx.actor, found && { ...found, tenantId: found.p.tenantId }, () => new NotFound(`No policy named ${input.name}.`));
+  const [found] = await ctx.db
+    .select({ p: policies, tenantName: tenants.name })
+    .from(policies)
+    .leftJoin(tenants, eq(tenants.id, policies.tenantId))
+    .where(eq(policies.name, input.name));
+  const { p, tenantName } = requireReadable(
+    ctx.actor,
+    found && { ...found, tenantId: found.p.tenantId },
+    () => new NotFound(`No policy named ${input.name}.`),
+  );
   const versions = await ctx.db.select().from(policyVersions).where(eq(policyVersions.policyId, p.id)).orderBy(asc(policyVersions.version));
   const carriedBy = await ctx.db
-    .select({ number: changeRequests.number, title: changeRequests.title, state: changeRequests.state, toVersion: changeRequestItems.toVersion })
+    .select({
+      number: changeRequests.number,
+      title: changeRequests.title,
+      state: changeRequests.state,
+      toVersion: changeRequestItems.toVersion,
+    })
     .from(changeRequestItems)
     .innerJoin(changeRequests, eq(changeRequests.id, changeRequestItems.changeRequestId))
     .where(eq(changeRequestItems.policyId, p.id));
@@ -38,7 +51,12 @@ export async function getPolicy({ ctx, input }: { ctx: ServiceContext; input: Ge
       createdAt: v.createdAt,
       message: v.message,
       contentHash: v.contentHash,
-      state: v.version === p.releasedVersion ? ("released" as const) : p.releasedVersion === null || v.version > p.releasedVersion ? ("draft" as const) : ("superseded" as const),
+      state:
+        v.version === p.releasedVersion
+          ? ("released" as const)
+          : p.releasedVersion === null || v.version > p.releasedVersion
+            ? ("draft" as const)
+            : ("superseded" as const),
       changeRequests: carriedBy.filter((c) => c.toVersion === v.version).map(({ number, title, state }) => ({ number, title, state })),
       yaml: documentToYaml(v.document),
     })),

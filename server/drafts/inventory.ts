@@ -13,18 +13,28 @@ function collect(into: Map<string, Set<string>>, labels: Record<string, string>)
     into.get(k)!.add(v);
   }
 }
-const asRecord = (m: Map<string, Set<string>>) => Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, vs]) => [k, [...vs].sort()]));
+const asRecord = (m: Map<string, Set<string>>) =>
+  Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, vs]) => [k, [...vs].sort()]));
 
 export async function editorInventory({ ctx }: { ctx: ServiceContext }) {
   const tenantRows = await ctx.db.select({ name: tenants.name }).from(tenants).orderBy(asc(tenants.name));
   const clusterRows = await ctx.db.select({ name: clusters.name, region: clusters.region }).from(clusters).orderBy(asc(clusters.name));
-  const nsRows = await ctx.db.select({ name: namespaces.name, labels: namespaces.labels, tenant: tenants.name }).from(namespaces).leftJoin(tenants, eq(tenants.id, namespaces.tenantId));
+  const nsRows = await ctx.db
+    .select({ name: namespaces.name, labels: namespaces.labels, tenant: tenants.name })
+    .from(namespaces)
+    .leftJoin(tenants, eq(tenants.id, namespaces.tenantId));
   // Other tenants' workloads (and the labels that name them) are not offered; namespaces and services are addresses, and are.
   const visibility = await visibilityOf(ctx.db, ctx.actor);
   const wlRows = (
-    await ctx.db.select({ name: workloads.name, namespace: namespaces.name, labels: workloads.labels }).from(workloads).innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId))
+    await ctx.db
+      .select({ name: workloads.name, namespace: namespaces.name, labels: workloads.labels })
+      .from(workloads)
+      .innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId))
   ).filter((w) => !visibility.hiddenNamespaces.has(w.namespace));
-  const svcRows = await ctx.db.select({ name: services.name, namespace: namespaces.name }).from(services).innerJoin(namespaces, eq(namespaces.id, services.namespaceId));
+  const svcRows = await ctx.db
+    .select({ name: services.name, namespace: namespaces.name })
+    .from(services)
+    .innerJoin(namespaces, eq(namespaces.id, services.namespaceId));
   const externalRows = await ctx.db.select({ dnsName: externalDestinations.dnsName }).from(externalDestinations);
   const podLabels = new Map<string, Set<string>>();
   const nsLabels = new Map<string, Set<string>>();

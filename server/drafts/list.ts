@@ -33,7 +33,16 @@ async function releaseLintByDocument(ctx: ServiceContext): Promise<Map<string, F
 
 export async function listPolicies({ ctx, input }: { ctx: ServiceContext; input: ListPoliciesInput }) {
   const rows = await ctx.db
-    .select({ p: policies, tenantName: tenants.name, latest: { createdAt: policyVersions.createdAt, authorLabel: policyVersions.authorLabel, message: policyVersions.message, document: policyVersions.document } })
+    .select({
+      p: policies,
+      tenantName: tenants.name,
+      latest: {
+        createdAt: policyVersions.createdAt,
+        authorLabel: policyVersions.authorLabel,
+        message: policyVersions.message,
+        document: policyVersions.document,
+      },
+    })
     .from(policies)
     .leftJoin(tenants, eq(tenants.id, policies.tenantId))
     .innerJoin(policyVersions, and(eq(policyVersions.policyId, policies.id), eq(policyVersions.version, policies.latestVersion)))
@@ -68,12 +77,27 @@ export async function listPolicies({ ctx, input }: { ctx: ServiceContext; input:
       };
     })
     .filter((r) => !q || [r.name, r.description, r.owner, r.tenant ?? "", r.tier, r.kind, r.scope].some((s) => s.toLowerCase().includes(q)))
-    .sort((a, b) => Number(a.kind === "Policy") - Number(b.kind === "Policy") || tierRank(a.tier) - tierRank(b.tier) || (a.tenant ?? "").localeCompare(b.tenant ?? "") || a.name.localeCompare(b.name));
+    .sort(
+      (a, b) =>
+        Number(a.kind === "Policy") - Number(b.kind === "Policy") ||
+        tierRank(a.tier) - tierRank(b.tier) ||
+        (a.tenant ?? "").localeCompare(b.tenant ?? "") ||
+        a.name.localeCompare(b.name),
+    );
 }
 
 /** Drafted policies the caller may propose (for the "Propose change" dialog). */
 export async function listProposableDrafts({ ctx }: { ctx: ServiceContext }) {
   const all = await listPolicies({ ctx, input: {} });
-  return all.filter((p) => p.hasDraft && p.mayDraft).map((p) => ({ name: p.name, kind: p.kind, tier: p.tier, tenant: p.tenant, releasedVersion: p.releasedVersion, latestVersion: p.latestVersion, lastChange: p.lastChange }));
+  return all
+    .filter((p) => p.hasDraft && p.mayDraft)
+    .map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      tier: p.tier,
+      tenant: p.tenant,
+      releasedVersion: p.releasedVersion,
+      latestVersion: p.latestVersion,
+      lastChange: p.lastChange,
+    }));
 }
-

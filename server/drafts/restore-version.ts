@@ -24,5 +24,12 @@ export async function restoreVersion({ ctx, input }: { ctx: ServiceContext; inpu
   if (!old) throw new NotFound(`${input.policyName} has no version ${input.version}.`);
   // Re-read: an old version must still be valid today (the tenant may be gone).
   const { document, tenantId } = await requireValidPolicyYaml(ctx.db, documentToYaml(old.document));
-  return writeDraft({ ctx, document, tenantId, policyName: policy.name, baseVersion: policy.latestVersion, message: `Restored version ${input.version}` });
+  return writeDraft({
+    ctx,
+    document,
+    tenantId,
+    policyName: policy.name,
+    baseVersion: policy.latestVersion,
+    message: `Restored version ${input.version}`,
+  });
 }

@@ -24,11 +24,18 @@ export interface SaveDraftResult {
   created: boolean;
 }
 
-
 export async function saveDraft({ ctx, input }: { ctx: ServiceContext; input: SaveDraftInput }): Promise<SaveDraftResult> {
   requireSomeAuthorRole(ctx);
   const { document, tenantId, positions } = await requireValidPolicyYaml(ctx.db, input.yaml);
-  return writeDraft({ ctx, document, tenantId, policyName: input.policyName, baseVersion: input.baseVersion, message: input.message, positions });
+  return writeDraft({
+    ctx,
+    document,
+    tenantId,
+    policyName: input.policyName,
+    baseVersion: input.baseVersion,
+    message: input.message,
+    positions,
+  });
 }
 
 /** Writes a validated document as the next version (shared by save, restore and templates). */
@@ -61,15 +68,32 @@ export async function writeDraft({
       // Locked until commit: a concurrent save of this policy waits here and then sees this one's version.
       const [locked] = await tx.db.select().from(policies).where(eq(policies.name, policyName)).for("update");
       existing = requireReadable(ctx.actor, locked, () => new NotFound(`No policy named ${policyName}.`));
-      if (name !== policyName) throw new InvalidInput(`metadata.name: a policy keeps its name (${policyName}); to make a copy under another name, create a new policy`, "metadata.name", at("metadata.name"));
-      if (document.kind !== existing.kind) throw new InvalidInput(`kind: ${policyName} is a ${existing.kind}; its kind cannot change`, "kind", at("kind"));
-      requireDraftRight(ctx.actor, { kind: existing.kind, tier: existing.tier, tenantId: existing.tenantId }, `${existing.kind === "Policy" ? "policy" : "constraint"} ${policyName}`);
+      if (name !== policyName)
+        throw new InvalidInput(
+          `metadata.name: a policy keeps its name (${policyName}); to make a copy under another name, create a new policy`,
+          "metadata.name",
+          at("metadata.name"),
+        );
+      if (document.kind !== existing.kind)
+        throw new InvalidInput(`kind: ${policyName} is a ${existing.kind}; its kind cannot change`, "kind", at("kind"));
+      requireDraftRight(
+        ctx.actor,
+        { kind: existing.kind, tier: existing.tier, tenantId: existing.tenantId },
+        `${existing.kind === "Policy" ? "policy" : "constraint"} ${policyName}`,
+      );
       if (baseVersion !== null && existing.latestVersion !== baseVersion) {
-        throw new Conflict(`${policyName} has changed since you opened it: version ${existing.latestVersion} is newer than your version ${baseVersion}. Reload to see it, then reapply your edit.`);
+        throw new Conflict(
+          `${policyName} has changed since you opened it: version ${existing.latestVersion} is newer than your version ${baseVersion}. Reload to see it, then reapply your edit.`,
+        );
       }
     } else {
       const [clash] = await tx.db.select({ kind: policies.kind }).from(policies).where(eq(policies.name, name));
-      if (clash) throw new InvalidInput(`metadata.name: a ${clash.kind === "Policy" ? "policy" : "constraint"} named ${name} already exists; choose another name or edit that one`, "metadata.name", at("metadata.name"));
+      if (clash)
+        throw new InvalidInput(
+          `metadata.name: a ${clash.kind === "Policy" ? "policy" : "constraint"} named ${name} already exists; choose another name or edit that one`,
+          "metadata.name",
+          at("metadata.name"),
+        );
     }
 
     const hash = contentHash(document);
@@ -78,7 +102,8 @@ export async function writeDraft({
         .select({ hash: policyVersions.contentHash, document: policyVersions.document })
         .from(policyVersions)
         .where(and(eq(policyVersions.policyId, existing.id), eq(policyVersions.version, existing.latestVersion)));
-      if (latest && (latest.hash === hash || readContentHash(latest.document) === hash)) return { policyId: existing.id, name, version: existing.latestVersion, created: false };
+      if (latest && (latest.hash === hash || readContentHash(latest.document) === hash))
+        return { policyId: existing.id, name, version: existing.latestVersion, created: false };
     }
 
     const version = (existing?.latestVersion ?? 0) + 1;
@@ -96,7 +121,10 @@ export async function writeDraft({
       await tx.db.update(policies).set(row).where(eq(policies.id, existing.id));
       policyId = existing.id;
     } else {
-      const [created] = await tx.db.insert(policies).values({ ...row, name }).returning({ id: policies.id });
+      const [created] = await tx.db
+        .insert(policies)
+        .values({ ...row, name })
+        .returning({ id: policies.id });
       policyId = created!.id;
     }
     await tx.db.insert(policyVersions).values({

@@ -35,7 +35,10 @@ export type RestoreVersionInput = z.infer<typeof restoreVersionInput>;
 /** A template, its parameter values, and the policy's name (default: the name the template makes from the values). */
 export const createFromTemplateInput = z.object({
   template: z.string().min(1).max(100),
-  values: z.record(z.string().max(100), z.union([z.string().max(500), z.number().int(), z.boolean(), z.array(z.string().max(500)).max(100)])),
+  values: z.record(
+    z.string().max(100),
+    z.union([z.string().max(500), z.number().int(), z.boolean(), z.array(z.string().max(500)).max(100)]),
+  ),
   name: policyName.optional(),
 });
 export type CreateFromTemplateInput = z.infer<typeof createFromTemplateInput>;

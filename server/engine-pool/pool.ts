@@ -56,7 +56,9 @@ export async function runEngine<K extends EngineTask>(task: K, input: Parameters
       throw new Busy("The policy engine is busy with other requests. Try again in a moment.");
     }
     if (error instanceof Error && error.name === "AbortError") {
-      throw new TooLarge(`The policy engine stopped this request after ${ENGINE_TASK_TIMEOUT_MS / 1000} s: the input is too large or too complex to analyse.`);
+      throw new TooLarge(
+        `The policy engine stopped this request after ${ENGINE_TASK_TIMEOUT_MS / 1000} s: the input is too large or too complex to analyse.`,
+      );
     }
     if ((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") {
       throw new TooLarge("The policy engine ran out of memory on this input: it is too large or too complex to analyse.");

@@ -7,7 +7,17 @@
 import type { Evaluator } from "@/server/policy/eval/evaluator";
 import { computeReachability, type ReachabilityEdge } from "@/server/policy/eval/reachability";
 import { TooLarge } from "@/server/errors";
-import { allowedEdge, buildClusterGraph, externalNodes, groupNodes, serviceNodes, workloadNodes, type BuildOptions, type ClusterGraph, type EdgeWitnesses } from "./build";
+import {
+  allowedEdge,
+  buildClusterGraph,
+  externalNodes,
+  groupNodes,
+  serviceNodes,
+  workloadNodes,
+  type BuildOptions,
+  type ClusterGraph,
+  type EdgeWitnesses,
+} from "./build";
 import { diffGraphs } from "@/lib/graph/diff";
 import { aggregateEdgeId, edgeId, namespaceNodeId } from "@/lib/graph/ids";
 import type { GraphData, GraphEdge, OverlayPath } from "@/lib/graph/types";
@@ -55,15 +65,33 @@ function interner() {
 }
 
 /** A reachability edge as a graph edge: workload to workload as today, anything with a namespace end as an aggregate with its pair count. */
-function edgeOf(e: ReachabilityEdge, source: string, target: string, ev: Evaluator, time: Date | undefined, intern: ReturnType<typeof interner>): GraphEdge {
+function edgeOf(
+  e: ReachabilityEdge,
+  source: string,
+  target: string,
+  ev: Evaluator,
+  time: Date | undefined,
+  intern: ReturnType<typeof interner>,
+): GraphEdge {
   const detailed = source.startsWith("w:") || source.startsWith("x:") ? target.startsWith("w:") || target.startsWith("x:") : false;
   const edge = allowedEdge(e, detailed ? edgeId(source, target) : aggregateEdgeId(source, target), source, target, ev, time);
   if (detailed) return edge;
   // The layer is the sampled pair's (the first port's witness): counting every pair's layer would decide every pair.
-  return { ...edge, ports: intern(edge.ports), allowance: intern(edge.allowance), aggregate: { paths: e.pairs ?? 0, added: 0, removed: 0, layers: intern([edge.allowance.layer]) } };
+  return {
+    ...edge,
+    ports: intern(edge.ports),
+    allowance: intern(edge.allowance),
+    aggregate: { paths: e.pairs ?? 0, added: 0, removed: 0, layers: intern([edge.allowance.layer]) },
+  };
 }
 
-function toGraph(reach: { edges: ReachabilityEdge[] }, idOf: ReadonlyMap<string, string>, ev: Evaluator, time: Date | undefined, data: GraphData): ClusterGraph {
+function toGraph(
+  reach: { edges: ReachabilityEdge[] },
+  idOf: ReadonlyMap<string, string>,
+  ev: Evaluator,
+  time: Date | undefined,
+  data: GraphData,
+): ClusterGraph {
   const witnesses: EdgeWitnesses = new Map();
   const edges = [...data.edges];
   const intern = interner();
@@ -85,7 +113,13 @@ function toGraph(reach: { edges: ReachabilityEdge[] }, idOf: ReadonlyMap<string,
  * pairs it stands for. A namespace's own paths are an edge from it to itself (the island's count).
  */
 export function buildAggregatedClusterGraph(ev: Evaluator, options: BuildOptions): ClusterGraph {
-  const reach = computeReachability(ev, { groupBy: "namespace", rationale: false, witnesses: true, pairs: true, ...(options.time ? { time: options.time } : {}) });
+  const reach = computeReachability(ev, {
+    groupBy: "namespace",
+    rationale: false,
+    witnesses: true,
+    pairs: true,
+    ...(options.time ? { time: options.time } : {}),
+  });
   const nodes = groupNodes(ev.cluster, options.cluster, workloadsPerNamespace(ev), options.withClusterNode ?? false);
   const idOf = new Map<string, string>();
   for (const n of reach.nodes) if (n.kind === "namespace") idOf.set(n.id, namespaceNodeId(options.cluster, n.name));
@@ -101,13 +135,19 @@ export const aggregatedPaths = (g: GraphData) => g.edges.reduce((sum, e) => sum 
  * cluster is small or its allowed paths are few enough to draw, else the namespace-level one.
  * `aggregated` forces the choice (a proposal is shown at the level of the release it is compared with).
  */
-export function buildScaledClusterGraph(ev: Evaluator, options: BuildOptions, limits: GraphLimits, aggregated?: boolean): { data: ClusterGraph; aggregated: boolean } {
+export function buildScaledClusterGraph(
+  ev: Evaluator,
+  options: BuildOptions,
+  limits: GraphLimits,
+  aggregated?: boolean,
+): { data: ClusterGraph; aggregated: boolean } {
   if (aggregated === false) return { data: buildClusterGraph(ev, options), aggregated: false };
   const perNs = workloadsPerNamespace(ev);
   const workloads = [...perNs.values()].reduce((a, b) => a + b, 0);
   if (aggregated === undefined && workloads <= limits.smallWorkloads) return { data: buildClusterGraph(ev, options), aggregated: false };
   const data = buildAggregatedClusterGraph(ev, options);
-  if (aggregated === undefined && aggregatedPaths(data) <= limits.fullPaths) return { data: buildClusterGraph(ev, options), aggregated: false };
+  if (aggregated === undefined && aggregatedPaths(data) <= limits.fullPaths)
+    return { data: buildClusterGraph(ev, options), aggregated: false };
   return { data, aggregated: true };
 }
 
@@ -117,14 +157,30 @@ export function buildScaledClusterGraph(ev: Evaluator, options: BuildOptions, li
  * the other opened namespaces (`open`), and aggregated to the namespace elsewhere. Refused with a
  * clear message when it is too large to draw.
  */
-export function buildIslandGraph(ev: Evaluator, options: BuildOptions & { namespace: string; open?: readonly string[] }, limits: GraphLimits): ClusterGraph {
+export function buildIslandGraph(
+  ev: Evaluator,
+  options: BuildOptions & { namespace: string; open?: readonly string[] },
+  limits: GraphLimits,
+): ClusterGraph {
   const { cluster, namespace } = options;
   const workloads = workloadsPerNamespace(ev).get(namespace) ?? 0;
   const hint = "list its paths with `policyplane reachability --group-by workload --output jsonl` instead";
-  if (workloads > limits.islandWorkloads) throw new TooLarge(`${namespace}: ${workloads} workloads, too many to draw (at most ${limits.islandWorkloads}); ${hint}.`);
+  if (workloads > limits.islandWorkloads)
+    throw new TooLarge(`${namespace}: ${workloads} workloads, too many to draw (at most ${limits.islandWorkloads}); ${hint}.`);
   const detailed = [namespace, ...(options.open ?? []).filter((n) => n !== namespace)];
-  const reach = computeReachability(ev, { groupBy: "namespace", workloadsIn: detailed, touching: namespace, rationale: false, witnesses: true, pairs: true, ...(options.time ? { time: options.time } : {}) });
-  if (reach.edges.length > limits.islandPaths) throw new TooLarge(`${namespace}: ${workloads} workloads with ${reach.edges.length} paths, too many to draw (at most ${limits.islandPaths}); ${hint}.`);
+  const reach = computeReachability(ev, {
+    groupBy: "namespace",
+    workloadsIn: detailed,
+    touching: namespace,
+    rationale: false,
+    witnesses: true,
+    pairs: true,
+    ...(options.time ? { time: options.time } : {}),
+  });
+  if (reach.edges.length > limits.islandPaths)
+    throw new TooLarge(
+      `${namespace}: ${workloads} workloads with ${reach.edges.length} paths, too many to draw (at most ${limits.islandPaths}); ${hint}.`,
+    );
   const idOf = new Map<string, string>();
   for (const n of reach.nodes) if (n.kind === "namespace") idOf.set(n.id, namespaceNodeId(cluster, n.name));
   // The other opened namespaces' workloads are drawn by their own islands: only their ids here.

@@ -1,11 +1,25 @@
 // Engine reachability → graph data (pure). The edges are exactly the engine's
 // allowed paths; each carries where its allowance comes from, read from the
 // evaluator's decision for the pod pair reachability found allowed on the first port.
-import { computeReachability, type ReachabilityEdge, type ReachabilityNode, type ReachabilityWitness } from "@/server/policy/eval/reachability";
+import {
+  computeReachability,
+  type ReachabilityEdge,
+  type ReachabilityNode,
+  type ReachabilityWitness,
+} from "@/server/policy/eval/reachability";
 import type { Decision, Evaluator, Identity, PodEntry } from "@/server/policy/eval/evaluator";
 import type { ClusterModel, Effect, FlowEndpoint, PolicySet, Protocol } from "@/server/policy/model";
 import { TENANT_LABEL } from "@/server/policy/documents/lower";
-import { EXTERNALS_GROUP, clusterNodeId, edgeId, externalNodeId, namespaceNodeId, serviceNodeId, tenantNodeId, workloadNodeId } from "@/lib/graph/ids";
+import {
+  EXTERNALS_GROUP,
+  clusterNodeId,
+  edgeId,
+  externalNodeId,
+  namespaceNodeId,
+  serviceNodeId,
+  tenantNodeId,
+  workloadNodeId,
+} from "@/lib/graph/ids";
 import type { AllowanceLayer, EdgeAllowance, GraphData, GraphEdge, GraphNode } from "@/lib/graph/types";
 
 export interface BuildOptions {
@@ -53,7 +67,8 @@ export function allowanceOf(d: Decision, policies: PolicySet): EdgeAllowance | n
     if (!dir.applicable) continue;
     const e = dir.effects[dir.effects.length - 1];
     if (!e || e.verdict !== "allow") continue;
-    const layer: AllowanceLayer = e.layer === "admin" || e.layer === "namespace" || e.layer === "baseline" || e.layer === "exception" ? e.layer : "default";
+    const layer: AllowanceLayer =
+      e.layer === "admin" || e.layer === "namespace" || e.layer === "baseline" || e.layer === "exception" ? e.layer : "default";
     if (!best || LAYER_RANK[layer] < LAYER_RANK[best.layer]) best = { layer, effect: e };
   }
   return best ? allowanceFromEffect(best.layer, best.effect, policies) : { layer: "default" };
@@ -67,7 +82,8 @@ export function probePort(label: string, ev: Evaluator): { port: number; protoco
   if (m[1] !== "*") return { port: Number(m[1]), protocol };
   // "Every other port": the first port no rule names, as the engine's reachability probes it.
   const rulePorts = ev.rulePorts();
-  for (let p = 65001; p > 1024; p--) if (!rulePorts.some((r) => r.protocol === protocol && p >= r.port && p <= r.endPort)) return { port: p, protocol };
+  for (let p = 65001; p > 1024; p--)
+    if (!rulePorts.some((r) => r.protocol === protocol && p >= r.port && p <= r.endPort)) return { port: p, protocol };
   return { port: 65535, protocol };
 }
 
@@ -118,7 +134,12 @@ function externalKindOf(label: string, cidrNames: Map<string, string>): "dns" | 
 }
 
 /** The cluster, tenant and namespace group nodes of one cluster, from its workload count per namespace. */
-export function groupNodes(model: ClusterModel, cluster: string, workloadsPerNs: ReadonlyMap<string, number>, withClusterNode: boolean): GraphNode[] {
+export function groupNodes(
+  model: ClusterModel,
+  cluster: string,
+  workloadsPerNs: ReadonlyMap<string, number>,
+  withClusterNode: boolean,
+): GraphNode[] {
   const nodes: GraphNode[] = [];
   const top = withClusterNode ? clusterNodeId(cluster) : undefined;
   if (top) nodes.push({ id: top, kind: "cluster", label: cluster, cluster, workloads: 0, namespaces: 0 });
@@ -131,13 +152,32 @@ export function groupNodes(model: ClusterModel, cluster: string, workloadsPerNs:
     const tid = tenantNodeId(cluster, tenant);
     let t = tenants.get(tid);
     if (!t) {
-      t = { id: tid, kind: "tenant", label: tenant ?? "no tenant", cluster, ...(tenant ? { tenant } : {}), workloads: 0, namespaces: 0, ...(top ? { parent: top } : {}) };
+      t = {
+        id: tid,
+        kind: "tenant",
+        label: tenant ?? "no tenant",
+        cluster,
+        ...(tenant ? { tenant } : {}),
+        workloads: 0,
+        namespaces: 0,
+        ...(top ? { parent: top } : {}),
+      };
       tenants.set(tid, t);
     }
     const count = workloadsPerNs.get(ns)!;
     t.workloads! += count;
     t.namespaces! += 1;
-    namespaces.set(ns, { id: namespaceNodeId(cluster, ns), kind: "namespace", label: ns, cluster, namespace: ns, ...(tenant ? { tenant } : {}), parent: tid, workloads: count, namespaces: 1 });
+    namespaces.set(ns, {
+      id: namespaceNodeId(cluster, ns),
+      kind: "namespace",
+      label: ns,
+      cluster,
+      namespace: ns,
+      ...(tenant ? { tenant } : {}),
+      parent: tid,
+      workloads: count,
+      namespaces: 1,
+    });
   }
   nodes.push(...[...tenants.values()].sort((a, b) => a.id.localeCompare(b.id)), ...namespaces.values());
   if (top) {
@@ -154,7 +194,12 @@ export function namespaceTenants(model: ClusterModel): Map<string, string | null
 }
 
 /** Workload nodes of reachability's workload nodes, recording each one's graph id in `idOf`. */
-export function workloadNodes(reachNodes: readonly ReachabilityNode[], model: ClusterModel, cluster: string, idOf: Map<string, string>): GraphNode[] {
+export function workloadNodes(
+  reachNodes: readonly ReachabilityNode[],
+  model: ClusterModel,
+  cluster: string,
+  idOf: Map<string, string>,
+): GraphNode[] {
   const nsTenant = namespaceTenants(model);
   const nodes: GraphNode[] = [];
   for (const n of reachNodes) {
@@ -163,7 +208,17 @@ export function workloadNodes(reachNodes: readonly ReachabilityNode[], model: Cl
     const tenant = nsTenant.get(ns) ?? null;
     const id = workloadNodeId(cluster, ns, n.workloadKind ?? "Pod", n.name);
     idOf.set(n.id, id);
-    nodes.push({ id, kind: "workload", label: n.name, parent: namespaceNodeId(cluster, ns), cluster, namespace: ns, ...(tenant ? { tenant } : {}), workloadKind: n.workloadKind ?? "Pod", pods: n.pods ?? 0 });
+    nodes.push({
+      id,
+      kind: "workload",
+      label: n.name,
+      parent: namespaceNodeId(cluster, ns),
+      cluster,
+      namespace: ns,
+      ...(tenant ? { tenant } : {}),
+      workloadKind: n.workloadKind ?? "Pod",
+      pods: n.pods ?? 0,
+    });
   }
   return nodes;
 }
@@ -188,7 +243,13 @@ export function externalNodes(reachNodes: readonly ReachabilityNode[], model: Cl
     }
     const cidr = cidrNames.get(n.name);
     idOf.set(n.id, externalNodeId(n.name));
-    externals.push({ id: externalNodeId(n.name), kind: "external", label: cidr ? `${n.name} (${cidr})` : n.name, parent: EXTERNALS_GROUP, externalKind: externalKindOf(n.name, cidrNames) });
+    externals.push({
+      id: externalNodeId(n.name),
+      kind: "external",
+      label: cidr ? `${n.name} (${cidr})` : n.name,
+      parent: EXTERNALS_GROUP,
+      externalKind: externalKindOf(n.name, cidrNames),
+    });
   }
   return externals.length > 0 ? [{ id: EXTERNALS_GROUP, kind: "externals", label: "External destinations" }, ...externals] : [];
 }
@@ -226,10 +287,25 @@ export function serviceNodes(model: ClusterModel, cluster: string, namespace?: s
     if (backing.length === 0 || (backing.length === 1 && backing[0]!.name === svc.name)) continue;
     const sid = serviceNodeId(cluster, svc.namespace, svc.name);
     const tenant = nsTenant.get(svc.namespace) ?? null;
-    nodes.push({ id: sid, kind: "service", label: svc.name, parent: namespaceNodeId(cluster, svc.namespace), cluster, namespace: svc.namespace, ...(tenant ? { tenant } : {}) });
+    nodes.push({
+      id: sid,
+      kind: "service",
+      label: svc.name,
+      parent: namespaceNodeId(cluster, svc.namespace),
+      cluster,
+      namespace: svc.namespace,
+      ...(tenant ? { tenant } : {}),
+    });
     for (const w of backing) {
       const wid = workloadNodeId(cluster, w.namespace, w.kind, w.name);
-      edges.push({ id: edgeId(sid, wid), source: sid, target: wid, ports: svc.ports.map((p) => `${p.port}/${p.protocol}`), allowance: { layer: "default" }, fronts: true });
+      edges.push({
+        id: edgeId(sid, wid),
+        source: sid,
+        target: wid,
+        ports: svc.ports.map((p) => `${p.port}/${p.protocol}`),
+        allowance: { layer: "default" },
+        fronts: true,
+      });
     }
   }
   return { nodes, edges };
@@ -242,7 +318,8 @@ export function buildClusterGraph(ev: Evaluator, options: BuildOptions): Cluster
   const reach = computeReachability(ev, { rationale: false, witnesses: true, ...(options.time ? { time: options.time } : {}) });
 
   const workloadsPerNs = new Map<string, number>();
-  for (const n of reach.nodes) if (n.kind === "workload" && n.namespace) workloadsPerNs.set(n.namespace, (workloadsPerNs.get(n.namespace) ?? 0) + 1);
+  for (const n of reach.nodes)
+    if (n.kind === "workload" && n.namespace) workloadsPerNs.set(n.namespace, (workloadsPerNs.get(n.namespace) ?? 0) + 1);
   const nodes = groupNodes(model, cluster, workloadsPerNs, options.withClusterNode ?? false);
 
   // Leaves: workloads and external destinations.

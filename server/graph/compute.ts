@@ -72,7 +72,12 @@ function clusterStates(
   return clusters.map((c) => {
     const lowered = lowerDocuments(located, { name: c.name, ...(c.region ? { region: c.region } : {}), model: c.model }, {});
     const evaluator = createEvaluator(c.model, lowered.policies, { secureByDefault: platformDefault });
-    const warnings = lowered.warnings.map((w) => ({ ...(byFile.get(w.file) ?? { kind: "", document: w.file }), path: w.path, message: w.detail, clusters: [c.name] }));
+    const warnings = lowered.warnings.map((w) => ({
+      ...(byFile.get(w.file) ?? { kind: "", document: w.file }),
+      path: w.path,
+      message: w.detail,
+      clusters: [c.name],
+    }));
     const { data, aggregated } = buildScaledClusterGraph(evaluator, { cluster: c.name, withClusterNode, time }, limits, levelOf?.(c.name));
     return { cluster: c.name, evaluator, data, aggregated, warnings };
   });
@@ -88,7 +93,9 @@ function mergeWarnings(states: readonly ClusterState[]): GraphWarning[] {
       if (prev) prev.clusters.push(...w.clusters);
       else out.set(key, { ...w, clusters: [...w.clusters] });
     }
-  return [...out.values()].sort((a, b) => a.document.localeCompare(b.document) || a.kind.localeCompare(b.kind) || a.path.localeCompare(b.path));
+  return [...out.values()].sort(
+    (a, b) => a.document.localeCompare(b.document) || a.kind.localeCompare(b.kind) || a.path.localeCompare(b.path),
+  );
 }
 
 function nextBoundary(states: readonly ClusterState[], now: number): number {
@@ -111,7 +118,9 @@ export function computeGraph(input: {
   const withClusterNode = input.allClusters ?? input.clusters.length > 1;
   const limits = input.limits ?? GRAPH_LIMITS;
   // `base`: the release's states already computed (the cached release graph, same platform default), for an overlay.
-  const base = input.base ? [...input.base] : clusterStates(input.clusters, input.release, withClusterNode, time, input.platformDefault, limits);
+  const base = input.base
+    ? [...input.base]
+    : clusterStates(input.clusters, input.release, withClusterNode, time, input.platformDefault, limits);
   const baseData = mergeGraphs(base.map((s) => s.data));
   let data = baseData;
   let paths: OverlayPath[] = [];

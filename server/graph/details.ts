@@ -68,19 +68,38 @@ function step(scope: RationaleStep["scope"], e: Effect): RationaleStep {
     layer: e.layer,
     ...(e.tier ? { tier: e.tier } : {}),
     verdict: e.verdict,
-    ...(ref ? { policy: { name: ref.name, kind: ref.kind, ...(ref.version ? { version: ref.version } : {}), ...(ref.namespace ? { namespace: ref.namespace } : {}) } } : {}),
+    ...(ref
+      ? {
+          policy: {
+            name: ref.name,
+            kind: ref.kind,
+            ...(ref.version ? { version: ref.version } : {}),
+            ...(ref.namespace ? { namespace: ref.namespace } : {}),
+          },
+        }
+      : {}),
     ...(e.rule ? { rule: `${e.rule.direction} rule ${e.rule.ruleIndex}${e.rule.ruleName ? ` "${e.rule.ruleName}"` : ""}` } : {}),
     reason: e.reason,
   };
 }
 
-function portRationale(ev: Evaluator, src: Identity, dst: Identity, port: string, labels: { src: string; dst: string }, time?: Date): PortRationale | undefined {
+function portRationale(
+  ev: Evaluator,
+  src: Identity,
+  dst: Identity,
+  port: string,
+  labels: { src: string; dst: string },
+  time?: Date,
+): PortRationale | undefined {
   const probe = probePort(port, ev);
   if (!probe) return undefined;
   const d: Decision = ev.decideIdentities(src, dst, probe.port, probe.protocol, time);
   const steps: RationaleStep[] = d.flow
     ? [step("flow", d.flow)]
-    : [...(d.egress.applicable ? d.egress.effects.map((e) => step("egress", e)) : []), ...(d.ingress.applicable ? d.ingress.effects.map((e) => step("ingress", e)) : [])];
+    : [
+        ...(d.egress.applicable ? d.egress.effects.map((e) => step("egress", e)) : []),
+        ...(d.ingress.applicable ? d.ingress.effects.map((e) => step("ingress", e)) : []),
+      ];
   return {
     verdict: d.verdict,
     path: formatDecisionPath(d),
@@ -131,7 +150,8 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
     return edge.ports.flatMap((port) => {
       for (const st of sides) {
         const w = st?.data.witnesses.get(edgeId)?.[port];
-        if (st && w) return [{ port, source: identityLabel(st.evaluator, w.src, labels.src), target: identityLabel(st.evaluator, w.dst, labels.dst) }];
+        if (st && w)
+          return [{ port, source: identityLabel(st.evaluator, w.src, labels.src), target: identityLabel(st.evaluator, w.dst, labels.dst) }];
       }
       return [];
     });
@@ -147,7 +167,9 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
       const p = proposed?.(port);
       return { port, ...(c ? { current: c } : {}), ...(p ? { proposed: p } : {}) };
     }),
-    ...(edge.aggregate ? { aggregate: { paths: edge.aggregate.paths, added: edge.aggregate.added, removed: edge.aggregate.removed, samples: samples() } } : {}),
+    ...(edge.aggregate
+      ? { aggregate: { paths: edge.aggregate.paths, added: edge.aggregate.added, removed: edge.aggregate.removed, samples: samples() } }
+      : {}),
   };
 }
 
@@ -194,7 +216,18 @@ function policiesSelecting(ev: Evaluator, identities: readonly Identity[]): Poli
   const add = (p: { layer: string; tier?: string; ref: { name: string; kind: string; version?: string } }, dir: "ingress" | "egress") => {
     const key = `${p.ref.kind}/${p.ref.name}`;
     let r = out.get(key);
-    if (!r) out.set(key, (r = { name: p.ref.name, kind: p.ref.kind, layer: p.layer, ...(p.tier ? { tier: p.tier } : {}), ...(p.ref.version ? { version: p.ref.version } : {}), directions: [] }));
+    if (!r)
+      out.set(
+        key,
+        (r = {
+          name: p.ref.name,
+          kind: p.ref.kind,
+          layer: p.layer,
+          ...(p.tier ? { tier: p.tier } : {}),
+          ...(p.ref.version ? { version: p.ref.version } : {}),
+          directions: [],
+        }),
+      );
     if (!r.directions.includes(dir)) r.directions.push(dir);
   };
   for (const id of new Set(identities.map((i) => i.id))) {
@@ -228,7 +261,10 @@ function workloadFacts(ev: Evaluator, nodeId: string): Pick<NodeDetails, "labels
     services: ev.cluster.services
       .filter((s) => s.namespace === p.namespace && s.selector && Object.keys(s.selector).length > 0 && selects(s.selector))
       .map((s) => `${s.name} (${s.ports.map((x) => `${x.port}/${x.protocol}`).join(", ")})`),
-    policies: policiesSelecting(ev, pods.map((e) => e.identity)),
+    policies: policiesSelecting(
+      ev,
+      pods.map((e) => e.identity),
+    ),
   };
 }
 

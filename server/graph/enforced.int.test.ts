@@ -31,12 +31,16 @@ describe(`the demo organisation's graph and its compiled objects on ${testDataba
         const platform = graph.base[0]!.evaluator;
         const compiled = compileDocuments(released.map(asLocated), cluster, { target, now, platformDefault: setting });
         expect(compiled.errors.map((e) => e.message)).toEqual([]);
-        const k8s = createEvaluator(cluster.model, readManifestSources([{ file: `${cluster.name}.yaml`, text: toYaml(compiled.objects) }]).policies);
+        const k8s = createEvaluator(
+          cluster.model,
+          readManifestSources([{ file: `${cluster.name}.yaml`, text: toYaml(compiled.objects) }]).policies,
+        );
         const firstPod = new Map<string, { namespace: string; name: string; ports: string[] }>();
         for (const e of platform.podEntries) {
           const w = e.pod.workload ?? { kind: "Pod", name: e.pod.name };
           const key = `${e.pod.namespace}/${w.kind}/${w.name}`;
-          if (!firstPod.has(key)) firstPod.set(key, { namespace: e.pod.namespace, name: e.pod.name, ports: e.pod.ports.map((p) => `${p.port}/${p.protocol}`) });
+          if (!firstPod.has(key))
+            firstPod.set(key, { namespace: e.pod.namespace, name: e.pod.name, ports: e.pod.ports.map((p) => `${p.port}/${p.protocol}`) });
         }
         const generic = [...new Set(platform.rulePorts().map((r) => `${r.port}/${r.protocol}`)), "*/TCP", "*/UDP", "*/SCTP"];
         const workloads = graph.data.nodes.filter((n) => n.kind === "workload");
@@ -53,12 +57,20 @@ describe(`the demo organisation's graph and its compiled objects on ${testDataba
             // The graph's probes (reachability): a destination's declared ports; without any, the rules' ports and every other port.
             for (const label of dstPod.ports.length > 0 ? dstPod.ports : generic) {
               const probe = probePort(label, platform)!;
-              const decision = k8s.decide({ src: { kind: "pod", namespace: srcPod.namespace, name: srcPod.name }, dst: { kind: "pod", namespace: dstPod.namespace, name: dstPod.name }, ...probe, time: now });
+              const decision = k8s.decide({
+                src: { kind: "pod", namespace: srcPod.namespace, name: srcPod.name },
+                dst: { kind: "pod", namespace: dstPod.namespace, name: dstPod.name },
+                ...probe,
+                time: now,
+              });
               expect(decision.ok).toBe(true);
               const clusterAllows = decision.ok && decision.value.verdict === "allow";
               const graphDraws = ports?.has(label) ?? false;
               compared++;
-              if (clusterAllows !== graphDraws) mismatches.push(`${cluster.name}: ${s.id} -> ${d.id} ${label}: graph ${graphDraws ? "draws" : "does not draw"} it, cluster ${clusterAllows ? "allows" : "denies"}`);
+              if (clusterAllows !== graphDraws)
+                mismatches.push(
+                  `${cluster.name}: ${s.id} -> ${d.id} ${label}: graph ${graphDraws ? "draws" : "does not draw"} it, cluster ${clusterAllows ? "allows" : "denies"}`,
+                );
             }
           }
         }

@@ -15,12 +15,27 @@ const V = "policyplane.io/v1" as const;
 const tcp = (port: number | string) => ({ port, protocol: "TCP" as const });
 const app = (namespace: string, name: string) => ({ workloads: { namespaces: [namespace], podSelector: { matchLabels: { app: name } } } });
 
-function workload(namespace: string, name: string, ports: number[], tenant: string | null, extra: Record<string, string> = {}): { w: WorkloadInfo; pod: PodInfo } {
+function workload(
+  namespace: string,
+  name: string,
+  ports: number[],
+  tenant: string | null,
+  extra: Record<string, string> = {},
+): { w: WorkloadInfo; pod: PodInfo } {
   const labels = { app: name, ...(tenant ? { tenant } : {}), ...extra };
   const named = ports.map((port) => ({ name: `p${port}`, port, protocol: "TCP" as const }));
   return {
     w: { kind: "Deployment", namespace, name, labels, ports: named, hostNetwork: false, replicas: 1 },
-    pod: { namespace, name: `${name}-0`, labels, ports: named, ips: [], hostNetwork: false, workload: { kind: "Deployment", name }, fromTemplate: true },
+    pod: {
+      namespace,
+      name: `${name}-0`,
+      labels,
+      ports: named,
+      ips: [],
+      hostNetwork: false,
+      workload: { kind: "Deployment", name },
+      fromTemplate: true,
+    },
   };
 }
 
@@ -40,7 +55,15 @@ function model(): ClusterModel {
     ],
     workloads: ws.map((x) => x.w),
     pods: ws.map((x) => x.pod),
-    services: [{ namespace: "kube-system", name: "kube-dns", selector: { app: "coredns" }, ports: [{ port: 53, targetPort: 53, protocol: "TCP" }], clusterIPs: [] }],
+    services: [
+      {
+        namespace: "kube-system",
+        name: "kube-dns",
+        selector: { app: "coredns" },
+        ports: [{ port: 53, targetPort: 53, protocol: "TCP" }],
+        clusterIPs: [],
+      },
+    ],
     nodes: [],
     externals: [{ kind: "dns", name: "api.stripe.com" }],
   };
@@ -136,7 +159,10 @@ describe("graph data from the engine's reachability", () => {
   });
 
   it("draws only the paths the engine allows, secure by default", () => {
-    const ids = g.data.edges.filter((e) => !e.fronts).map((e) => e.id).sort();
+    const ids = g.data.edges
+      .filter((e) => !e.fronts)
+      .map((e) => e.id)
+      .sort();
     expect(ids).toEqual(
       [
         edgeId(W("shop", "web"), W("shop", "api")),
@@ -149,9 +175,21 @@ describe("graph data from the engine's reachability", () => {
   });
 
   it("says where each allowance comes from: namespace policy, admin tier, exception with its expiry", () => {
-    expect(edge(g.data, W("shop", "api"), W("pay", "gateway"))?.allowance).toMatchObject({ layer: "namespace", policy: { name: "shop-api", version: "1" }, rule: 'egress rule 1 "to-gateway"' });
-    expect(edge(g.data, W("shop", "web"), W("pay", "db"))?.allowance).toMatchObject({ layer: "admin", tier: "global", policy: { name: "global-reporting-db" } });
-    expect(edge(g.data, W("pay", "gateway"), "x:api.stripe.com")?.allowance).toMatchObject({ layer: "exception", expiresAt: "2099-01-01T00:00:00Z", policy: { name: "gateway-stripe-trial" } });
+    expect(edge(g.data, W("shop", "api"), W("pay", "gateway"))?.allowance).toMatchObject({
+      layer: "namespace",
+      policy: { name: "shop-api", version: "1" },
+      rule: 'egress rule 1 "to-gateway"',
+    });
+    expect(edge(g.data, W("shop", "web"), W("pay", "db"))?.allowance).toMatchObject({
+      layer: "admin",
+      tier: "global",
+      policy: { name: "global-reporting-db" },
+    });
+    expect(edge(g.data, W("pay", "gateway"), "x:api.stripe.com")?.allowance).toMatchObject({
+      layer: "exception",
+      expiresAt: "2099-01-01T00:00:00Z",
+      policy: { name: "gateway-stripe-trial" },
+    });
   });
 
   it("marks the default allowance when secure-by-default would be off (no policy decides)", () => {
@@ -167,7 +205,12 @@ describe("graph data from the engine's reachability", () => {
   });
 
   it("stops drawing an exception once it has expired", () => {
-    const later = computeGraph({ clusters: [cluster], release: RELEASE, time: new Date("2099-06-01T00:00:00Z"), platformDefault: PLATFORM_DEFAULT_ALL });
+    const later = computeGraph({
+      clusters: [cluster],
+      release: RELEASE,
+      time: new Date("2099-06-01T00:00:00Z"),
+      platformDefault: PLATFORM_DEFAULT_ALL,
+    });
     expect(edge(later.data, W("pay", "gateway"), "x:api.stripe.com")).toBeUndefined();
     expect(g.validUntil).toBe(Date.parse("2099-01-01T00:00:00Z"));
   });
@@ -187,9 +230,15 @@ describe("Cytoscape elements", () => {
   });
 
   it("classes edges by the layer of their allowance and labels them with ports (and an exception's expiry)", () => {
-    expect(byId.get(edgeId(W("shop", "api"), W("pay", "gateway")))).toMatchObject({ classes: "layer-namespace", data: { label: "8443/TCP" } });
+    expect(byId.get(edgeId(W("shop", "api"), W("pay", "gateway")))).toMatchObject({
+      classes: "layer-namespace",
+      data: { label: "8443/TCP" },
+    });
     expect(byId.get(edgeId(W("shop", "web"), W("pay", "db")))?.classes).toBe("layer-admin tier-global");
-    expect(byId.get(edgeId(W("pay", "gateway"), "x:api.stripe.com"))).toMatchObject({ classes: "layer-exception", data: { label: "443/TCP · until 2099-01-01" } });
+    expect(byId.get(edgeId(W("pay", "gateway"), "x:api.stripe.com"))).toMatchObject({
+      classes: "layer-exception",
+      data: { label: "443/TCP · until 2099-01-01" },
+    });
     expect(byId.get(W("shop", "web"))?.classes).toBe("workload");
     expect(byId.get("x:world")?.classes).toBe("external ext-world");
   });
@@ -210,7 +259,10 @@ describe("islands", () => {
         [W("pay", "db"), 1, ["admin"], ["5432/TCP"]],
       ]),
     );
-    expect(toElements(view).find((e) => e.data.id === tenantNodeId("eu", "shop"))).toMatchObject({ classes: "tenant island", data: { label: "shop\n1 namespace · 2 workloads" } });
+    expect(toElements(view).find((e) => e.data.id === tenantNodeId("eu", "shop"))).toMatchObject({
+      classes: "tenant island",
+      data: { label: "shop\n1 namespace · 2 workloads" },
+    });
   });
 
   it("aggregates paths between two islands into one edge with the count", () => {
@@ -225,13 +277,26 @@ describe("islands", () => {
     const collapsed = [tenantNodeId("eu", "shop"), tenantNodeId("eu", "pay")];
     const base = project(g.data, collapsed);
     const groups = g.data.nodes.filter((n) => ["tenant", "namespace", "externals", "cluster"].includes(n.kind));
-    const pool: GraphData = { nodes: [...groups, ...base.nodes.filter((n) => !groups.some((x) => x.id === n.id)).map((n) => ({ ...n, collapsed: undefined }) as GraphNode)], edges: base.edges };
+    const pool: GraphData = {
+      nodes: [
+        ...groups,
+        ...base.nodes.filter((n) => !groups.some((x) => x.id === n.id)).map((n) => ({ ...n, collapsed: undefined }) as GraphNode),
+      ],
+      edges: base.edges,
+    };
     const loaded = groupContents(g.data, tenantNodeId("eu", "shop"));
-    const merged = project({ nodes: [...pool.nodes, ...loaded.nodes], edges: [...pool.edges, ...loaded.edges] }, [tenantNodeId("eu", "pay")]);
+    const merged = project({ nodes: [...pool.nodes, ...loaded.nodes], edges: [...pool.edges, ...loaded.edges] }, [
+      tenantNodeId("eu", "pay"),
+    ]);
     // shop is open again: its workloads are drawn, and their paths into the pay island are re-aggregated from the loaded detail.
     expect(merged.nodes.some((n) => n.id === W("shop", "api"))).toBe(true);
-    expect(merged.edges.find((e) => e.source === W("shop", "api"))).toMatchObject({ target: tenantNodeId("eu", "pay"), aggregate: { paths: 1 } });
-    expect(merged.edges.find((e) => e.source === W("shop", "web") && e.target === tenantNodeId("eu", "pay"))).toMatchObject({ aggregate: { paths: 1, layers: ["admin"] } });
+    expect(merged.edges.find((e) => e.source === W("shop", "api"))).toMatchObject({
+      target: tenantNodeId("eu", "pay"),
+      aggregate: { paths: 1 },
+    });
+    expect(merged.edges.find((e) => e.source === W("shop", "web") && e.target === tenantNodeId("eu", "pay"))).toMatchObject({
+      aggregate: { paths: 1, layers: ["admin"] },
+    });
     expect(merged.edges.some((e) => e.source === tenantNodeId("eu", "shop"))).toBe(false);
   });
 
@@ -240,7 +305,9 @@ describe("islands", () => {
     const ns = g.data.nodes.filter((n) => n.kind === "namespace").map((n) => n.id);
     // 8 leaves (5 workloads, 1 service, 2 externals): with room for 5, namespaces become islands (and the externals, over a quarter of the budget).
     expect(defaultCollapsed(g.data.nodes, 5).sort()).toEqual([EXTERNALS_GROUP, ...ns].sort());
-    expect(defaultCollapsed(g.data.nodes, 3).sort()).toEqual([EXTERNALS_GROUP, ...g.data.nodes.filter((n) => n.kind === "tenant").map((n) => n.id)].sort());
+    expect(defaultCollapsed(g.data.nodes, 3).sort()).toEqual(
+      [EXTERNALS_GROUP, ...g.data.nodes.filter((n) => n.kind === "tenant").map((n) => n.id)].sort(),
+    );
   });
 });
 
@@ -252,7 +319,10 @@ const changed = RELEASE.map((d) =>
           ...d.document,
           spec: {
             ...d.document.spec,
-            rules: [d.document.spec.rules[0]!, { name: "to-db", direction: "egress", action: "allow", peers: [app("pay", "db")], ports: [tcp(5432)] }],
+            rules: [
+              d.document.spec.rules[0]!,
+              { name: "to-db", direction: "egress", action: "allow", peers: [app("pay", "db")], ports: [tcp(5432)] },
+            ],
           },
         },
         2,
@@ -263,7 +333,11 @@ const extra = doc({
   apiVersion: V,
   kind: "Policy",
   metadata: { name: "pay-db", tenant: "pay" },
-  spec: { tier: "namespace", subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "db" } } }, rules: [{ name: "from-api", direction: "ingress", action: "allow", peers: [app("shop", "api")], ports: [tcp(5432)] }] },
+  spec: {
+    tier: "namespace",
+    subject: { namespaces: ["pay"], podSelector: { matchLabels: { app: "db" } } },
+    rules: [{ name: "from-api", direction: "ingress", action: "allow", peers: [app("shop", "api")], ports: [tcp(5432)] }],
+  },
 });
 const PROPOSAL = [...changed, extra];
 
@@ -285,7 +359,10 @@ describe("overlay: a proposal against the release", () => {
 
   it("explains an added path with the proposal's rule and the release's deny", () => {
     const r = edgeRationale(g, edgeId(W("shop", "api"), W("pay", "db")), NOW)!;
-    expect(r.ports[0]!.proposed).toMatchObject({ verdict: "allow", allowance: { layer: "namespace", policy: { name: "shop-api", version: "2" } } });
+    expect(r.ports[0]!.proposed).toMatchObject({
+      verdict: "allow",
+      allowance: { layer: "namespace", policy: { name: "shop-api", version: "2" } },
+    });
     expect(r.ports[0]!.current?.verdict).toBe("deny");
     expect(parseEdgeId(r.edgeId)).toEqual({ source: W("shop", "api"), target: W("pay", "db") });
   });
@@ -311,17 +388,39 @@ describe("node details", () => {
 
   it("shows a bare Pod's own labels, the Services and the policies selecting it", () => {
     const m = model();
-    const debug: PodInfo = { namespace: "kube-system", name: "dns-debug", labels: { app: "coredns", run: "dns-debug" }, ports: [], ips: [], hostNetwork: false };
+    const debug: PodInfo = {
+      namespace: "kube-system",
+      name: "dns-debug",
+      labels: { app: "coredns", run: "dns-debug" },
+      ports: [],
+      ips: [],
+      hostNetwork: false,
+    };
     const selectsDebug = doc({
       apiVersion: V,
       kind: "Policy",
       metadata: { name: "dns-debug-egress" },
-      spec: { tier: "namespace", subject: { namespaces: ["kube-system"], podSelector: { matchLabels: { run: "dns-debug" } } }, rules: [{ name: "to-web", direction: "egress", action: "allow", peers: [app("shop", "web")], ports: [tcp(8080)] }] },
+      spec: {
+        tier: "namespace",
+        subject: { namespaces: ["kube-system"], podSelector: { matchLabels: { run: "dns-debug" } } },
+        rules: [{ name: "to-web", direction: "egress", action: "allow", peers: [app("shop", "web")], ports: [tcp(8080)] }],
+      },
     });
-    const bare = computeGraph({ clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }], release: [...RELEASE, selectsDebug], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
+    const bare = computeGraph({
+      clusters: [{ ...cluster, model: { ...m, pods: [...m.pods, debug] } }],
+      release: [...RELEASE, selectsDebug],
+      time: NOW,
+      platformDefault: PLATFORM_DEFAULT_ALL,
+    });
     const id = workloadNodeId("eu", "kube-system", "Pod", "dns-debug");
     const d = nodeDetails(bare, id)!;
-    expect(d).toMatchObject({ workloadKind: "Pod", pods: 1, labels: { app: "coredns", run: "dns-debug" }, namespaceLabels: {}, services: ["kube-dns (53/TCP)"] });
+    expect(d).toMatchObject({
+      workloadKind: "Pod",
+      pods: 1,
+      labels: { app: "coredns", run: "dns-debug" },
+      namespaceLabels: {},
+      services: ["kube-dns (53/TCP)"],
+    });
     expect(d.policies.map((p) => `${p.layer}:${p.name}:${p.directions.join("+")}`)).toEqual(["namespace:dns-debug-egress:egress"]);
   });
 });
@@ -352,7 +451,12 @@ describe("a workload whose pods differ", () => {
 
   it("takes the edge's allowance from the pod pair the engine allows, not from the workload's first pod", () => {
     expect(nodeDetails(g, W("pay", "db"))).toMatchObject({ pods: 2, labels: { app: "db", tier: "data" } });
-    expect(edge(g.data, W("shop", "web"), W("pay", "db"))?.allowance).toMatchObject({ layer: "admin", tier: "global", policy: { name: "global-reporting-replica" }, rule: 'ingress rule 0 "web-reads-replica"' });
+    expect(edge(g.data, W("shop", "web"), W("pay", "db"))?.allowance).toMatchObject({
+      layer: "admin",
+      tier: "global",
+      policy: { name: "global-reporting-replica" },
+      rule: 'ingress rule 0 "web-reads-replica"',
+    });
   });
 
   it("lists the policies selecting any of the workload's pods", () => {
@@ -361,14 +465,25 @@ describe("a workload whose pods differ", () => {
 
   it("explains each port of the edge with an allowed pair", () => {
     const r = edgeRationale(g, webToDb, NOW)!;
-    expect(r.ports.map((p) => [p.port, p.current?.verdict, p.current?.allowance?.policy?.name])).toEqual([["5432/TCP", "allow", "global-reporting-replica"]]);
+    expect(r.ports.map((p) => [p.port, p.current?.verdict, p.current?.allowance?.policy?.name])).toEqual([
+      ["5432/TCP", "allow", "global-reporting-replica"],
+    ]);
   });
 
   it("explains both sides of an overlay, each with a pair allowed there", () => {
-    const overlay = computeGraph({ clusters: [{ ...cluster, model: splitModel() }], release, proposal: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
+    const overlay = computeGraph({
+      clusters: [{ ...cluster, model: splitModel() }],
+      release,
+      proposal: RELEASE,
+      time: NOW,
+      platformDefault: PLATFORM_DEFAULT_ALL,
+    });
     const r = edgeRationale(overlay, webToDb, NOW)!;
     expect(r.change).toBeUndefined();
-    expect(r.ports[0]).toMatchObject({ current: { verdict: "allow", allowance: { policy: { name: "global-reporting-replica" } } }, proposed: { verdict: "allow", allowance: { policy: { name: "global-reporting-db" } } } });
+    expect(r.ports[0]).toMatchObject({
+      current: { verdict: "allow", allowance: { policy: { name: "global-reporting-replica" } } },
+      proposed: { verdict: "allow", allowance: { policy: { name: "global-reporting-db" } } },
+    });
   });
 });
 
@@ -386,10 +501,27 @@ describe("lowering warnings", () => {
   const us = { name: "us", region: "us-east", model: model() };
 
   it("carries them into the graph with the document, the field and every cluster they occur in", () => {
-    const g = computeGraph({ clusters: [cluster, us], release: [...RELEASE, missingService], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
+    const g = computeGraph({
+      clusters: [cluster, us],
+      release: [...RELEASE, missingService],
+      time: NOW,
+      platformDefault: PLATFORM_DEFAULT_ALL,
+    });
     expect(g.warnings).toEqual([
-      { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster eu"), clusters: ["eu"] },
-      { kind: "Policy", document: "shop-web-ledger", path: "spec.rules[0].peers[0]", message: expect.stringContaining("service pay/ledger is not in cluster us"), clusters: ["us"] },
+      {
+        kind: "Policy",
+        document: "shop-web-ledger",
+        path: "spec.rules[0].peers[0]",
+        message: expect.stringContaining("service pay/ledger is not in cluster eu"),
+        clusters: ["eu"],
+      },
+      {
+        kind: "Policy",
+        document: "shop-web-ledger",
+        path: "spec.rules[0].peers[0]",
+        message: expect.stringContaining("service pay/ledger is not in cluster us"),
+        clusters: ["us"],
+      },
     ]);
   });
 
@@ -405,8 +537,22 @@ describe("lowering warnings", () => {
         rules: [{ name: "to-api", direction: "egress", action: "allow", peers: [app("shop", "api")], ports: [tcp(8080)] }],
       },
     });
-    const g = computeGraph({ clusters: [cluster, us], release: RELEASE, proposal: [...RELEASE, notIsolating], time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
-    expect(g.warnings).toEqual([{ kind: "Policy", document: "shop-web-ingress-only", path: "spec.rules[0].direction", message: expect.stringContaining("does not isolate egress"), clusters: ["eu", "us"] }]);
+    const g = computeGraph({
+      clusters: [cluster, us],
+      release: RELEASE,
+      proposal: [...RELEASE, notIsolating],
+      time: NOW,
+      platformDefault: PLATFORM_DEFAULT_ALL,
+    });
+    expect(g.warnings).toEqual([
+      {
+        kind: "Policy",
+        document: "shop-web-ingress-only",
+        path: "spec.rules[0].direction",
+        message: expect.stringContaining("does not isolate egress"),
+        clusters: ["eu", "us"],
+      },
+    ]);
     expect(computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL }).warnings).toEqual([]);
   });
 });
@@ -414,8 +560,21 @@ describe("lowering warnings", () => {
 describe("a large cluster at namespace level, islands opened on demand", () => {
   // Limits that make this small cluster "large": its graph is aggregated.
   const limits = { smallWorkloads: 0, fullPaths: 0, islandWorkloads: 10, islandPaths: 1000 };
-  const full = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL });
-  const agg = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits });
+  const full = computeGraph({
+    clusters: [cluster],
+    release: RELEASE,
+    proposal: PROPOSAL,
+    time: NOW,
+    platformDefault: PLATFORM_DEFAULT_ALL,
+  });
+  const agg = computeGraph({
+    clusters: [cluster],
+    release: RELEASE,
+    proposal: PROPOSAL,
+    time: NOW,
+    platformDefault: PLATFORM_DEFAULT_ALL,
+    limits,
+  });
   const namespaces = agg.data.nodes.filter((n) => n.kind === "namespace").map((n) => n.id);
   const opened = (open: readonly string[]) => namespaces.map((id) => openIsland(agg, id, open, NOW)!);
   const detailed = (g: GraphData) => new Map(g.edges.filter((e) => e.id.startsWith("e:")).map((e) => [e.id, e]));
@@ -424,11 +583,14 @@ describe("a large cluster at namespace level, islands opened on demand", () => {
     expect(agg.base[0]!.aggregated).toBe(true);
     expect(agg.data.nodes.filter((n) => n.kind === "workload")).toEqual([]);
     expect(agg.data.edges.every((e) => e.aggregate && !e.source.startsWith("w:") && !e.target.startsWith("w:"))).toBe(true);
-    const sameNamespaces = (e: { source: string; target: string }, s: string, t: string) => e.source.startsWith(s) && e.target.startsWith(t);
+    const sameNamespaces = (e: { source: string; target: string }, s: string, t: string) =>
+      e.source.startsWith(s) && e.target.startsWith(t);
     const fullPaths = full.base[0]!.data.edges.filter((e) => !e.fronts);
     for (const e of agg.base[0]!.data.edges) {
       const [s, t] = [e.source.replace(/^n:/, "w:"), e.target.replace(/^n:/, "w:")];
-      expect(e.aggregate!.paths, e.id).toBe(fullPaths.filter((f) => sameNamespaces(f, s.startsWith("w:") ? `${s}/` : s, t.startsWith("w:") ? `${t}/` : t)).length);
+      expect(e.aggregate!.paths, e.id).toBe(
+        fullPaths.filter((f) => sameNamespaces(f, s.startsWith("w:") ? `${s}/` : s, t.startsWith("w:") ? `${t}/` : t)).length,
+      );
     }
   });
 
@@ -446,7 +608,9 @@ describe("a large cluster at namespace level, islands opened on demand", () => {
     expect(view.collapsed).toEqual(expect.arrayContaining(namespaces));
     const projected = project({ nodes: view.nodes, edges: agg.data.edges }, view.collapsed);
     const shop = projected.nodes.find((n) => n.id === namespaceNodeId("eu", "shop"))!;
-    expect(shop.internalPaths).toBe(full.data.edges.filter((e) => !e.fronts && e.source.startsWith(W("shop", "")) && e.target.startsWith(W("shop", ""))).length);
+    expect(shop.internalPaths).toBe(
+      full.data.edges.filter((e) => !e.fronts && e.source.startsWith(W("shop", "")) && e.target.startsWith(W("shop", ""))).length,
+    );
     expect(view.stats.workloads).toBe(viewOf(full, "eu", { kind: "release" }, false, ["eu"]).stats.workloads);
     expect(viewOf(full, "eu", { kind: "release" }, false, ["eu"]).onDemand).toBe(false);
     expect(openIsland(full, namespaceNodeId("eu", "shop"), [], NOW)).toBeNull();
@@ -458,7 +622,9 @@ describe("a large cluster at namespace level, islands opened on demand", () => {
     expect(e).toMatchObject({ change: "removed", portsRemoved: ["8443/TCP"], aggregate: { paths: 2, added: 0, removed: 0 } });
     expect(agg.paths.map((p) => `${p.change} ${p.label}`)).toEqual(["removed shop → pay 8443/TCP"]);
     // Opening the namespace shows the change pair by pair.
-    expect(openIsland(agg, namespaceNodeId("eu", "shop"), [namespaceNodeId("eu", "pay")], NOW)!.paths.map((p) => `${p.change} ${p.label}`)).toEqual(["added shop/api → pay/db 5432/TCP", "removed shop/api → pay/gateway 8443/TCP"]);
+    expect(
+      openIsland(agg, namespaceNodeId("eu", "shop"), [namespaceNodeId("eu", "pay")], NOW)!.paths.map((p) => `${p.change} ${p.label}`),
+    ).toEqual(["added shop/api → pay/db 5432/TCP", "removed shop/api → pay/gateway 8443/TCP"]);
   });
 
   it("explains a namespace edge by a named sample pair per port, and a workload from its namespace's island", () => {
@@ -478,14 +644,34 @@ describe("a large cluster at namespace level, islands opened on demand", () => {
 
   it("computes an overlay from the release graph's states exactly as afresh (the service reuses the cached release)", () => {
     const release = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits });
-    const reused = computeGraph({ clusters: [cluster], release: RELEASE, proposal: PROPOSAL, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits, base: release.base });
+    const reused = computeGraph({
+      clusters: [cluster],
+      release: RELEASE,
+      proposal: PROPOSAL,
+      time: NOW,
+      platformDefault: PLATFORM_DEFAULT_ALL,
+      limits,
+      base: release.base,
+    });
     expect(reused.data).toEqual(agg.data);
     expect(reused.paths).toEqual(agg.paths);
   });
 
   it("refuses to draw a namespace past the limit, saying how many workloads and what to do instead", () => {
-    const tight = computeGraph({ clusters: [cluster], release: RELEASE, time: NOW, platformDefault: PLATFORM_DEFAULT_ALL, limits: { ...limits, islandWorkloads: 1 } });
-    expect(() => openIsland(tight, namespaceNodeId("eu", "shop"), [], NOW)).toThrow(new TooLarge("shop: 2 workloads, too many to draw (at most 1); list its paths with `policyplane reachability --group-by workload --output jsonl` instead."));
-    expect(openIsland(tight, namespaceNodeId("eu", "kube-system"), [], NOW)?.data.nodes.map((n) => n.id)).toContain(workloadNodeId("eu", "kube-system", "Deployment", "coredns"));
+    const tight = computeGraph({
+      clusters: [cluster],
+      release: RELEASE,
+      time: NOW,
+      platformDefault: PLATFORM_DEFAULT_ALL,
+      limits: { ...limits, islandWorkloads: 1 },
+    });
+    expect(() => openIsland(tight, namespaceNodeId("eu", "shop"), [], NOW)).toThrow(
+      new TooLarge(
+        "shop: 2 workloads, too many to draw (at most 1); list its paths with `policyplane reachability --group-by workload --output jsonl` instead.",
+      ),
+    );
+    expect(openIsland(tight, namespaceNodeId("eu", "kube-system"), [], NOW)?.data.nodes.map((n) => n.id)).toContain(
+      workloadNodeId("eu", "kube-system", "Deployment", "coredns"),
+    );
   });
 });

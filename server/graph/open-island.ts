@@ -26,18 +26,36 @@ export const opensOnDemand = (graph: ComputedGraph, groupId: string) => aggregat
 export function openIsland(graph: ComputedGraph, groupId: string, open: readonly string[], time: Date): ComputedGraph | null {
   const target = aggregatedNamespace(graph, groupId);
   if (!target) return null;
-  const others = [...new Set(open.map((id) => aggregatedNamespace(graph, id)).filter((o) => o !== null && o.cluster === target.cluster && o.namespace !== target.namespace).map((o) => o!.namespace))].sort();
+  const others = [
+    ...new Set(
+      open
+        .map((id) => aggregatedNamespace(graph, id))
+        .filter((o) => o !== null && o.cluster === target.cluster && o.namespace !== target.namespace)
+        .map((o) => o!.namespace),
+    ),
+  ].sort();
   const key = `${groupId}|${others.join(",")}`;
   let kept = opened.get(graph);
   if (!kept) opened.set(graph, (kept = new Map()));
   const hit = kept.get(key);
   if (hit) return hit;
   const island = (states: readonly ClusterState[]): ClusterState[] =>
-    states.filter((s) => s.cluster === target.cluster).map((s) => ({ ...s, data: buildIslandGraph(s.evaluator, { cluster: s.cluster, namespace: target.namespace, open: others, time }, graph.limits) }));
+    states
+      .filter((s) => s.cluster === target.cluster)
+      .map((s) => ({
+        ...s,
+        data: buildIslandGraph(s.evaluator, { cluster: s.cluster, namespace: target.namespace, open: others, time }, graph.limits),
+      }));
   const base = island(graph.base);
   const proposal = graph.proposal ? island(graph.proposal) : undefined;
   const diff = proposal ? diffAggregated(base[0]!.data, proposal[0]!.data) : null;
-  const result: ComputedGraph = { ...graph, base, ...(proposal ? { proposal } : {}), data: diff?.data ?? base[0]!.data, paths: diff?.paths ?? [] };
+  const result: ComputedGraph = {
+    ...graph,
+    base,
+    ...(proposal ? { proposal } : {}),
+    data: diff?.data ?? base[0]!.data,
+    paths: diff?.paths ?? [],
+  };
   kept.set(key, result);
   while (kept.size > ISLANDS_KEPT) kept.delete(kept.keys().next().value!);
   return result;

@@ -34,16 +34,56 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
     await database().db.transaction(async (q) => {
       const userId = await insertPasswordUser(q, ADMIN);
       await q.insert(t.memberships).values({ userId, tenantId: null, role: "admin" });
-      const [cluster] = await q.insert(t.clusters).values({ name: CLUSTER, region: "eu-west", environment: "production", labels: {} }).returning();
+      const [cluster] = await q
+        .insert(t.clusters)
+        .values({ name: CLUSTER, region: "eu-west", environment: "production", labels: {} })
+        .returning();
       for (const n of layout) {
-        const [row] = await q.insert(t.namespaces).values({ clusterId: cluster!.id, tenantId: null, name: n.name, labels: { "kubernetes.io/metadata.name": n.name, tenant: n.tenant } }).returning();
-        await q.insert(t.workloads).values(n.pods.map((p) => ({ namespaceId: row!.id, name: p.name, kind: "Deployment", labels: { app: p.app }, ports: [p.port], ips: [p.ip], replicas: 1 })));
+        const [row] = await q
+          .insert(t.namespaces)
+          .values({
+            clusterId: cluster!.id,
+            tenantId: null,
+            name: n.name,
+            labels: { "kubernetes.io/metadata.name": n.name, tenant: n.tenant },
+          })
+          .returning();
+        await q.insert(t.workloads).values(
+          n.pods.map((p) => ({
+            namespaceId: row!.id,
+            name: p.name,
+            kind: "Deployment",
+            labels: { app: p.app },
+            ports: [p.port],
+            ips: [p.ip],
+            replicas: 1,
+          })),
+        );
       }
       for (const { document } of openClusterDocuments(CLUSTER, layout)) {
         if (document.kind !== "Policy") throw new Error(`the open cluster is made of policies, not ${document.kind}`);
         const tier = document.spec.tier;
-        const [policy] = await q.insert(t.policies).values({ kind: "Policy", name: document.metadata.name, tier, tenantId: null, owner: "platform", releasedVersion: 1, latestVersion: 1 }).returning();
-        await q.insert(t.policyVersions).values({ policyId: policy!.id, version: 1, document, contentHash: contentHash(document), authorId: null, authorLabel: "test", message: "large open cluster" });
+        const [policy] = await q
+          .insert(t.policies)
+          .values({
+            kind: "Policy",
+            name: document.metadata.name,
+            tier,
+            tenantId: null,
+            owner: "platform",
+            releasedVersion: 1,
+            latestVersion: 1,
+          })
+          .returning();
+        await q.insert(t.policyVersions).values({
+          policyId: policy!.id,
+          version: 1,
+          document,
+          contentHash: contentHash(document),
+          authorId: null,
+          authorLabel: "test",
+          message: "large open cluster",
+        });
       }
     });
   });
@@ -72,13 +112,24 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
     const v = await viewer();
     const island = await graphGroup({ ctx: v, input: { cluster: CLUSTER, group: ns("ns-7") } });
     const inside = layout.find((n) => n.name === "ns-7")!;
-    expect(island.nodes.filter((n) => n.kind === "workload").map((n) => n.label).sort()).toEqual(inside.pods.map((p) => p.name).sort());
+    expect(
+      island.nodes
+        .filter((n) => n.kind === "workload")
+        .map((n) => n.label)
+        .sort(),
+    ).toEqual(inside.pods.map((p) => p.name).sort());
     const edges = new Map(island.edges.map((e) => [e.id, e]));
     const { graph } = await loadGraph(v.db, CLUSTER, RELEASE, v.actor);
     const ev = graph.base[0]!.evaluator;
-    const podOf = (namespace: string, workload: string) => ev.podEntries.find((p) => p.pod.namespace === namespace && p.pod.workload?.name === workload)!.pod.name;
+    const podOf = (namespace: string, workload: string) =>
+      ev.podEntries.find((p) => p.pod.namespace === namespace && p.pod.workload?.name === workload)!.pod.name;
     const allowed = (from: [string, string], to: [string, string], port: number) => {
-      const d = ev.decide({ src: { kind: "pod", namespace: from[0], name: podOf(...from) }, dst: { kind: "pod", namespace: to[0], name: podOf(...to) }, port, protocol: "TCP" });
+      const d = ev.decide({
+        src: { kind: "pod", namespace: from[0], name: podOf(...from) },
+        dst: { kind: "pod", namespace: to[0], name: podOf(...to) },
+        port,
+        protocol: "TCP",
+      });
       if (!d.ok) throw new Error(d.error.message);
       return d.value.verdict === "allow";
     };
@@ -88,7 +139,9 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
       for (const b of inside.pods) {
         const edge = edges.get(edgeId(wl("ns-7", a.name), wl("ns-7", b.name)));
         if (edge) detailed++;
-        expect(Boolean(edge?.ports.includes(`${b.port.port}/TCP`)), `${a.name} → ${b.name}`).toBe(allowed(["ns-7", a.name], ["ns-7", b.name], b.port.port));
+        expect(Boolean(edge?.ports.includes(`${b.port.port}/TCP`)), `${a.name} → ${b.name}`).toBe(
+          allowed(["ns-7", a.name], ["ns-7", b.name], b.port.port),
+        );
       }
     const aggregated = graph.data.edges.find((e) => e.id === aggregateEdgeId(ns("ns-7"), ns("ns-7")))!;
     expect(aggregated.aggregate!.paths).toBe(detailed);
@@ -97,7 +150,9 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
     expect(allowed(["ns-27", "frontend-0"], ["ns-7", "api-0"], 8443)).toBe(true);
     expect(edges.has(aggregateEdgeId(ns("ns-8"), wl("ns-7", "api-0")))).toBe(false);
     expect(allowed(["ns-8", "frontend-0"], ["ns-7", "api-0"], 8443)).toBe(false);
-    const folded = island.edges.filter((e) => e.target === ns("ns-8") && e.source.startsWith("w:")).reduce((s, e) => s + e.aggregate!.paths, 0);
+    const folded = island.edges
+      .filter((e) => e.target === ns("ns-8") && e.source.startsWith("w:"))
+      .reduce((s, e) => s + e.aggregate!.paths, 0);
     expect(folded).toBe(graph.data.edges.find((e) => e.id === aggregateEdgeId(ns("ns-7"), ns("ns-8")))!.aggregate!.paths);
 
     // Opened together with ns-27, the paths between them are workload to workload.
@@ -111,7 +166,11 @@ describe(`graph of a large, mostly open cluster on ${testDatabaseKind()}`, () =>
     expect(r.aggregate!.paths).toBeGreaterThan(0);
     const api = r.ports.find((p) => p.port === "8443/TCP")!;
     expect(api.current?.verdict).toBe("allow");
-    expect(r.aggregate!.samples.find((s) => s.port === "8443/TCP")).toEqual({ port: "8443/TCP", source: expect.stringMatching(/^ns-27\//), target: "ns-7/api-0" });
+    expect(r.aggregate!.samples.find((s) => s.port === "8443/TCP")).toEqual({
+      port: "8443/TCP",
+      source: expect.stringMatching(/^ns-27\//),
+      target: "ns-7/api-0",
+    });
 
     const node = await graphNode({ ctx: v, input: { cluster: CLUSTER, node: wl("ns-7", "db-0") } });
     expect(node.policies.map((p) => p.name)).toContain("ns-7-db-from-api");

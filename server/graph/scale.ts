@@ -19,7 +19,8 @@ export function viewScale(graph: ComputedGraph, budget = DEFAULT_VISIBLE_BUDGET)
   const paths = aggregatedPaths(graph.data);
   const aggregated = new Set(graph.base.filter((s) => s.aggregated).map((s) => s.cluster));
   if (aggregated.size === 0) return { collapsed: [], onDemand: false, workloads, paths };
-  const ofAggregated = (kind: string) => nodes.filter((n) => n.kind === kind && n.cluster !== undefined && aggregated.has(n.cluster)).map((n) => n.id);
+  const ofAggregated = (kind: string) =>
+    nodes.filter((n) => n.kind === kind && n.cluster !== undefined && aggregated.has(n.cluster)).map((n) => n.id);
   const collapsed = ofAggregated("namespace");
   // Namespaces are then the leaves: too many of them and their tenants collapse too, then the clusters.
   if (collapsed.length > budget) {

@@ -5,7 +5,10 @@ import { z } from "zod";
 const overlay = z
   .string()
   .max(80)
-  .regex(/^(release|drafts|cr:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, "overlay must be drafts or cr:<change request id>")
+  .regex(
+    /^(release|drafts|cr:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+    "overlay must be drafts or cr:<change request id>",
+  )
   .optional();
 const scope = { cluster: z.string().min(1).max(120), overlay };
 const elementId = z.string().min(3).max(600);

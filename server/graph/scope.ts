@@ -22,15 +22,24 @@ export function scopeGraph(graph: ComputedGraph, visibility: Visibility): Comput
     if (n.kind === "tenant" && n.parent) opaque.get(id)!.parent ??= n.parent;
     return { ...n, parent: id };
   });
-  const folded = opaque.size === 0 ? graph.data : project({ nodes: [...nodes, ...opaque.values()], edges: graph.data.edges }, opaque.keys());
+  const folded =
+    opaque.size === 0 ? graph.data : project({ nodes: [...nodes, ...opaque.values()], edges: graph.data.edges }, opaque.keys());
   const edges = folded.edges.map((e) =>
-    opaque.has(e.source) || opaque.has(e.target) ? { ...e, allowance: { layer: e.allowance.layer, ...(e.allowance.tier ? { tier: e.allowance.tier } : {}) } } : e,
+    opaque.has(e.source) || opaque.has(e.target)
+      ? { ...e, allowance: { layer: e.allowance.layer, ...(e.allowance.tier ? { tier: e.allowance.tier } : {}) } }
+      : e,
   );
   const kept = new Set(edges.map((e) => e.id));
   return {
     ...graph,
     data: redactPolicyNames({ nodes: folded.nodes, edges }, visibility),
-    paths: redactPolicyNames(graph.paths.filter((p) => kept.has(p.edgeId)), visibility),
-    warnings: redactPolicyNames(graph.warnings.filter((w) => !visibility.hiddenPolicyNames.has(w.document)), visibility),
+    paths: redactPolicyNames(
+      graph.paths.filter((p) => kept.has(p.edgeId)),
+      visibility,
+    ),
+    warnings: redactPolicyNames(
+      graph.warnings.filter((w) => !visibility.hiddenPolicyNames.has(w.document)),
+      visibility,
+    ),
   };
 }

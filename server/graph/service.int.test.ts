@@ -22,7 +22,11 @@ describe(`graph service on ${testDatabaseKind()}`, () => {
 
     // Someone who can read the checkout tenant only.
     const admin = await callerFor(database().db, ADMIN);
-    const { id: userId } = await admin.settings.createUser({ name: "Checkout Viewer", email: "checkout.viewer@acme.example", password: "a-good-password" });
+    const { id: userId } = await admin.settings.createUser({
+      name: "Checkout Viewer",
+      email: "checkout.viewer@acme.example",
+      password: "a-good-password",
+    });
     const checkout = (await admin.org.tenants()).find((t) => t.name === "checkout")!;
     await admin.settings.addMembership({ userId, tenantId: checkout.id, role: "viewer", committeeFunction: null });
     const outsider = await callerFor(database().db, "checkout.viewer@acme.example");
@@ -46,7 +50,10 @@ describe(`graph service on ${testDatabaseKind()}`, () => {
 
   it("names a drafted document the engine cannot wholly apply, with where and in which clusters", async () => {
     const author = await callerFor(database().db, AUTHOR);
-    const draft = await author.policies.createFromTemplate({ template: "egress-to-critical-service", values: { tenant: "payments", namespace: "payments", app: "ledger", service: "payments/no-such-service" } });
+    const draft = await author.policies.createFromTemplate({
+      template: "egress-to-critical-service",
+      values: { tenant: "payments", namespace: "payments", app: "ledger", service: "payments/no-such-service" },
+    });
     const view = await author.graph.view({ cluster: "all", overlay: "drafts" });
     expect(view.warnings.filter((w) => w.document === draft.name)).toEqual(
       ["prod-eu-1", "prod-us-1", "staging-eu-1"].map((cluster) => ({

@@ -21,7 +21,16 @@ import { graphFor, openIsland } from "./open-island";
 import { viewScale } from "./scale";
 import { scopeGraph } from "./scope";
 import type { GraphEdgeInput, GraphGroupInput, GraphNodeInput, GraphViewInput } from "./schemas";
-import { overlayKey, parseOverlay, type GraphData, type GraphEdge, type GraphNode, type GraphWarning, type OverlayPath, type OverlaySpec } from "@/lib/graph/types";
+import {
+  overlayKey,
+  parseOverlay,
+  type GraphData,
+  type GraphEdge,
+  type GraphNode,
+  type GraphWarning,
+  type OverlayPath,
+  type OverlaySpec,
+} from "@/lib/graph/types";
 
 export const ALL_CLUSTERS = "all";
 const CACHE_SIZE = 12;
@@ -39,7 +48,11 @@ function signature(parts: unknown): string {
 
 const docSig = (docs: readonly StoredDocument[]) => docs.map((d) => `${d.policyId}@${d.version}`);
 
-async function documentSets(db: Queryable, overlay: OverlaySpec, actor: Actor | null): Promise<{ release: StoredDocument[]; proposal?: StoredDocument[] }> {
+async function documentSets(
+  db: Queryable,
+  overlay: OverlaySpec,
+  actor: Actor | null,
+): Promise<{ release: StoredDocument[]; proposal?: StoredDocument[] }> {
   const release = await releasedDocuments(db);
   if (overlay.kind === "release") return { release };
   const readable = (ref: { tenantId: string | null }) => actor !== null && mayReadTenant(actor, ref.tenantId);
@@ -62,9 +75,19 @@ export async function clusterNames(db: Queryable): Promise<string[]> {
  * The computed graph for a cluster (or all) and overlay, from the cache when its inputs have not
  * changed. `actor` null: the release only (start-up warming).
  */
-export async function loadGraph(db: Queryable, cluster: string, overlay: OverlaySpec, actor: Actor | null, now = new Date()): Promise<{ graph: ComputedGraph; cached: boolean }> {
+export async function loadGraph(
+  db: Queryable,
+  cluster: string,
+  overlay: OverlaySpec,
+  actor: Actor | null,
+  now = new Date(),
+): Promise<{ graph: ComputedGraph; cached: boolean }> {
   // The loader refuses an unknown cluster name (NotFound) itself.
-  const [docs, contexts, platformDefault] = await Promise.all([documentSets(db, overlay, actor), loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster]), platformDefaultInForce(db)]);
+  const [docs, contexts, platformDefault] = await Promise.all([
+    documentSets(db, overlay, actor),
+    loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster]),
+    platformDefaultInForce(db),
+  ]);
   const models = contexts.map((c) => [c.name, c.region, c.model]);
   const keyOf = (o: OverlaySpec, proposal?: readonly StoredDocument[]) =>
     `${cluster}|${overlayKey(o)}|${signature({ platformDefault: platformDefault.version, release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models })}`;
@@ -142,7 +165,11 @@ export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySp
       paths: scale.paths,
       computedMs: graph.computedMs,
       cached,
-      platformDefault: { enabled: graph.platformDefault.enabled, excludeNamespaces: [...graph.platformDefault.excludeNamespaces], version: graph.platformDefault.version ?? 0 },
+      platformDefault: {
+        enabled: graph.platformDefault.enabled,
+        excludeNamespaces: [...graph.platformDefault.excludeNamespaces],
+        version: graph.platformDefault.version ?? 0,
+      },
     },
   };
 }

@@ -26,7 +26,12 @@ describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
   it("feeds the engine: with no policies every workload reaches every other", async () => {
     const { model } = await loadOne(database().db, "staging-eu-1");
     const evaluator = createEvaluator(model, emptyPolicySet());
-    const decision = evaluator.decide({ src: { kind: "pod", namespace: "checkout", name: model.pods.find((p) => p.workload?.name === "checkout-web")!.name }, dst: { kind: "ip", ip: model.pods.find((p) => p.workload?.name === "cart")!.ips[0]! }, port: 8080, protocol: "TCP" });
+    const decision = evaluator.decide({
+      src: { kind: "pod", namespace: "checkout", name: model.pods.find((p) => p.workload?.name === "checkout-web")!.name },
+      dst: { kind: "ip", ip: model.pods.find((p) => p.workload?.name === "cart")!.ips[0]! },
+      port: 8080,
+      protocol: "TCP",
+    });
     expect(decision.ok && decision.value.verdict).toBe("allow");
     const graph = computeReachability(evaluator, { rationale: false });
     expect(graph.nodes.filter((n) => n.kind === "workload").length).toBe(model.workloads.length);
@@ -34,7 +39,9 @@ describe(`cluster model from the inventory on ${testDatabaseKind()}`, () => {
 
   it("says which cluster does not exist", async () => {
     await expect(loadOne(database().db, "prod-mars-1")).rejects.toThrow(NotFound);
-    await expect(loadClusterModels(database().db, ["prod-eu-1", "prod-mars-1", "prod-venus-1"])).rejects.toThrow('No cluster named "prod-mars-1", "prod-venus-1".');
+    await expect(loadClusterModels(database().db, ["prod-eu-1", "prod-mars-1", "prod-venus-1"])).rejects.toThrow(
+      'No cluster named "prod-mars-1", "prod-venus-1".',
+    );
   });
 
   it("loads every cluster (or the ones named) in name order, each as the single-cluster loader does", async () => {

@@ -14,7 +14,15 @@ export interface ClusterContext {
   model: ClusterModel;
 }
 
-const WORKLOAD_KINDS: readonly WorkloadKind[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController"];
+const WORKLOAD_KINDS: readonly WorkloadKind[] = [
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "Job",
+  "CronJob",
+  "ReplicationController",
+];
 
 function podName(kind: string, workload: string, index: number): string {
   // StatefulSet pods have stable ordinal names; others get a deterministic stand-in suffix.
@@ -27,7 +35,13 @@ type WorkloadRow = typeof workloads.$inferSelect;
 type ServiceRow = typeof services.$inferSelect;
 
 /** One cluster's model from its rows (namespaces, workloads and services already ordered by name). */
-function buildModel(cluster: ClusterRow, nsRows: NamespaceRow[], workloadRows: WorkloadRow[], serviceRows: ServiceRow[], externals: ExternalDestination[]): ClusterContext {
+function buildModel(
+  cluster: ClusterRow,
+  nsRows: NamespaceRow[],
+  workloadRows: WorkloadRow[],
+  serviceRows: ServiceRow[],
+  externals: ExternalDestination[],
+): ClusterContext {
   const nsName = new Map(nsRows.map((n) => [n.id, n.name]));
   const workloadInfos: WorkloadInfo[] = [];
   const pods: PodInfo[] = [];
@@ -100,11 +114,23 @@ export async function loadClusterModels(db: Queryable, names?: readonly string[]
   const inClusters = inArray(namespaces.clusterId, clusterIds);
   const [nsRows, workloadRows, serviceRows, externalRows] = await Promise.all([
     db.select().from(namespaces).where(inClusters).orderBy(asc(namespaces.name)),
-    db.select({ row: workloads, clusterId: namespaces.clusterId }).from(workloads).innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId)).where(inClusters).orderBy(asc(workloads.name), asc(namespaces.name)),
-    db.select({ row: services, clusterId: namespaces.clusterId }).from(services).innerJoin(namespaces, eq(namespaces.id, services.namespaceId)).where(inClusters).orderBy(asc(services.name), asc(namespaces.name)),
+    db
+      .select({ row: workloads, clusterId: namespaces.clusterId })
+      .from(workloads)
+      .innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId))
+      .where(inClusters)
+      .orderBy(asc(workloads.name), asc(namespaces.name)),
+    db
+      .select({ row: services, clusterId: namespaces.clusterId })
+      .from(services)
+      .innerJoin(namespaces, eq(namespaces.id, services.namespaceId))
+      .where(inClusters)
+      .orderBy(asc(services.name), asc(namespaces.name)),
     db.select().from(externalDestinations).orderBy(asc(externalDestinations.name)),
   ]);
-  const externals: ExternalDestination[] = externalRows.map((e) => (e.dnsName ? { kind: "dns", name: e.dnsName } : { kind: "cidr", cidr: e.cidr!, name: e.name }));
+  const externals: ExternalDestination[] = externalRows.map((e) =>
+    e.dnsName ? { kind: "dns", name: e.dnsName } : { kind: "cidr", cidr: e.cidr!, name: e.name },
+  );
   const nsBy = groupBy(nsRows, (n) => n.clusterId);
   const workloadsBy = groupBy(workloadRows, (w) => w.clusterId);
   const servicesBy = groupBy(serviceRows, (s) => s.clusterId);

@@ -5,7 +5,10 @@ import { clusters, namespaces, tenants, workloads } from "@/db/schema";
 import type { ServiceContext } from "@/server/context";
 
 export function listTenants({ ctx }: { ctx: ServiceContext }) {
-  return ctx.db.select({ id: tenants.id, name: tenants.name, displayName: tenants.displayName, ownerTeam: tenants.ownerTeam }).from(tenants).orderBy(asc(tenants.name));
+  return ctx.db
+    .select({ id: tenants.id, name: tenants.name, displayName: tenants.displayName, ownerTeam: tenants.ownerTeam })
+    .from(tenants)
+    .orderBy(asc(tenants.name));
 }
 
 /** Every cluster with how many namespaces and workloads it runs. */

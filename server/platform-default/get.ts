@@ -26,11 +26,17 @@ const toVersion = (r: typeof platformDefaultVersions.$inferSelect): PlatformDefa
 
 export async function platformDefaultInForce(db: Queryable): Promise<PlatformDefaultVersion> {
   const [row] = await db.select().from(platformDefaultVersions).orderBy(desc(platformDefaultVersions.version)).limit(1);
-  return row ? toVersion(row) : { ...PLATFORM_DEFAULT_OFF, excludeNamespaces: [], version: 0, authorLabel: "", message: "", createdAt: null };
+  return row
+    ? toVersion(row)
+    : { ...PLATFORM_DEFAULT_OFF, excludeNamespaces: [], version: 0, authorLabel: "", message: "", createdAt: null };
 }
 
 /** The platform default in force and its recent versions: everyone signed in may read it, since it decides what every cluster enforces. */
-export async function getPlatformDefault({ ctx }: { ctx: ServiceContext }): Promise<{ current: PlatformDefaultVersion; history: PlatformDefaultVersion[] }> {
+export async function getPlatformDefault({
+  ctx,
+}: {
+  ctx: ServiceContext;
+}): Promise<{ current: PlatformDefaultVersion; history: PlatformDefaultVersion[] }> {
   return { current: await platformDefaultInForce(ctx.db), history: await platformDefaultHistory(ctx.db) };
 }
 

@@ -29,28 +29,57 @@ describe(`the platform default setting on ${testDatabaseKind()}`, () => {
   it("refuses a change to an author on the server, and writes nothing but the refusal", async () => {
     const head = await auditHead(db());
     const author = await callerFor(db(), AUTHOR);
-    expect(await trpcCode(author.settings.updatePlatformDefault({ enabled: false, excludeNamespaces: [], message: "turn it off", expectedVersion: 1 }))).toBe("FORBIDDEN");
-    expect(await auditEventsAfter(db(), head)).toMatchObject([{ action: "mutation.refused", targetId: "settings.updatePlatformDefault", actorLabel: AUTHOR }]);
+    expect(
+      await trpcCode(
+        author.settings.updatePlatformDefault({ enabled: false, excludeNamespaces: [], message: "turn it off", expectedVersion: 1 }),
+      ),
+    ).toBe("FORBIDDEN");
+    expect(await auditEventsAfter(db(), head)).toMatchObject([
+      { action: "mutation.refused", targetId: "settings.updatePlatformDefault", actorLabel: AUTHOR },
+    ]);
     expect((await db().select({ n: count() }).from(platformDefaultVersions))[0]!.n).toBe(1);
   });
 
   it("refuses a namespace name that is not one, naming the field", async () => {
     const admin = await callerFor(db(), ADMIN);
-    expect(await trpcCode(admin.settings.updatePlatformDefault({ enabled: true, excludeNamespaces: ["Kube System"], message: "exclude system", expectedVersion: 1 }))).toBe("BAD_REQUEST");
+    expect(
+      await trpcCode(
+        admin.settings.updatePlatformDefault({
+          enabled: true,
+          excludeNamespaces: ["Kube System"],
+          message: "exclude system",
+          expectedVersion: 1,
+        }),
+      ),
+    ).toBe("BAD_REQUEST");
   });
 
   it("an admin's change is a new version with an audit event in the same transaction, and the graph and the lint follow it", async () => {
     const before = await audits();
     const graphBefore = await loadGraph(db(), "prod-eu-1", { kind: "release" }, null);
     const admin = await callerFor(db(), ADMIN);
-    const v2 = await admin.settings.updatePlatformDefault({ enabled: true, excludeNamespaces: ["kube-system", "ingress-nginx"], message: "system namespaces are the platform team's", expectedVersion: 1 });
+    const v2 = await admin.settings.updatePlatformDefault({
+      enabled: true,
+      excludeNamespaces: ["kube-system", "ingress-nginx"],
+      message: "system namespaces are the platform team's",
+      expectedVersion: 1,
+    });
     expect(v2).toMatchObject({ version: 2, enabled: true, excludeNamespaces: ["ingress-nginx", "kube-system"], authorLabel: ADMIN });
     expect(await audits()).toBe(before + 1);
     const [event] = await db().select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-    expect(event).toMatchObject({ action: "platform-default.changed", actorLabel: ADMIN, before: { version: 1, enabled: true, excludeNamespaces: [] }, after: { version: 2, excludeNamespaces: ["ingress-nginx", "kube-system"] } });
+    expect(event).toMatchObject({
+      action: "platform-default.changed",
+      actorLabel: ADMIN,
+      before: { version: 1, enabled: true, excludeNamespaces: [] },
+      after: { version: 2, excludeNamespaces: ["ingress-nginx", "kube-system"] },
+    });
 
     // A stale editor is refused instead of overwriting the newer version.
-    expect(await trpcCode(admin.settings.updatePlatformDefault({ enabled: false, excludeNamespaces: [], message: "stale form", expectedVersion: 1 }))).toBe("CONFLICT");
+    expect(
+      await trpcCode(
+        admin.settings.updatePlatformDefault({ enabled: false, excludeNamespaces: [], message: "stale form", expectedVersion: 1 }),
+      ),
+    ).toBe("CONFLICT");
 
     const graphAfter = await loadGraph(db(), "prod-eu-1", { kind: "release" }, null);
     expect(graphAfter.cached).toBe(false);

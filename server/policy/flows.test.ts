@@ -9,7 +9,19 @@ const jsonl = jsonlSimulator(ev);
 /** The reference: the record object, serialised generically. */
 const reference = (n: number, text: string) => JSON.stringify(simulateLine(ev, n, text));
 
-const endpoint = fc.constantFrom("default/apiserver", "default/test-plain", "default/test-bookstore-frontend", " default/apiserver ", "default/nope", "10.0.0.9", "example.com.", "a/b/c", "", 7, null);
+const endpoint = fc.constantFrom(
+  "default/apiserver",
+  "default/test-plain",
+  "default/test-bookstore-frontend",
+  " default/apiserver ",
+  "default/nope",
+  "10.0.0.9",
+  "example.com.",
+  "a/b/c",
+  "",
+  7,
+  null,
+);
 /** An array nested deeper than the flow line bound (16). */
 const deeplyNested = (depth: number): unknown => (depth === 0 ? 1 : [deeplyNested(depth - 1)]);
 const field = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
@@ -26,7 +38,15 @@ const flowObject = fc.record(
 );
 const flowLine = fc.oneof(
   flowObject.map((o) => JSON.stringify(o)),
-  fc.constantFrom("", "   ", "{", "[]", "null", '{"src":"default/apiserver\u0000","dst":"default/apiserver","port":80}', '{"src":"default/api\ud800","dst":"default/apiserver","port":80}'),
+  fc.constantFrom(
+    "",
+    "   ",
+    "{",
+    "[]",
+    "null",
+    '{"src":"default/apiserver\u0000","dst":"default/apiserver","port":80}',
+    '{"src":"default/api\ud800","dst":"default/apiserver","port":80}',
+  ),
 );
 
 describe("simulate's jsonl lines", () => {
@@ -40,7 +60,11 @@ describe("simulate's jsonl lines", () => {
   });
 
   it("answer a plain flow with its verdict and path, and name the field of a bad one", () => {
-    expect(JSON.parse(jsonl(1, '{"src":"default/test-plain","dst":"default/apiserver","port":80,"protocol":"tcp","time":"2026-12-01T00:00:00Z"}'))).toMatchObject({
+    expect(
+      JSON.parse(
+        jsonl(1, '{"src":"default/test-plain","dst":"default/apiserver","port":80,"protocol":"tcp","time":"2026-12-01T00:00:00Z"}'),
+      ),
+    ).toMatchObject({
       line: 1,
       src: "default/test-plain",
       dst: "default/apiserver",
@@ -49,6 +73,9 @@ describe("simulate's jsonl lines", () => {
       verdict: "deny",
       path: expect.stringContaining("api-allow"),
     });
-    expect(JSON.parse(jsonl(2, '{"src":"default/test-plain","dst":"default/apiserver","port":"80"}'))).toEqual({ line: 2, error: "line 2: port: expected a number" });
+    expect(JSON.parse(jsonl(2, '{"src":"default/test-plain","dst":"default/apiserver","port":"80"}'))).toEqual({
+      line: 2,
+      error: "line 2: port: expected a number",
+    });
   });
 });

@@ -13,7 +13,8 @@ const DNS_NAME = /^(?=.{1,253}$)([a-zA-Z0-9_]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)*[a-
 export function parseEndpoint(s: string): FlowEndpoint | null {
   const t = s.trim();
   const slash = t.indexOf("/");
-  if (slash > 0 && slash === t.lastIndexOf("/") && slash < t.length - 1) return { kind: "pod", namespace: t.slice(0, slash), name: t.slice(slash + 1) };
+  if (slash > 0 && slash === t.lastIndexOf("/") && slash < t.length - 1)
+    return { kind: "pod", namespace: t.slice(0, slash), name: t.slice(slash + 1) };
   if (isIp(t)) return { kind: "ip", ip: t };
   if (DNS_NAME.test(t) && /[a-zA-Z]/.test(t)) return { kind: "dns", name: t.replace(/\.$/, "") };
   return null;
@@ -24,9 +25,13 @@ export function formatEndpoint(e: FlowEndpoint): string {
 }
 
 const flowLine = z.object({
-  src: z.string({ error: "src: expected a string (\"<namespace>/<pod>\" or an IP address)" }),
-  dst: z.string({ error: "dst: expected a string (\"<namespace>/<pod>\" or an IP address)" }),
-  port: z.number({ error: "port: expected a number" }).int("port: expected an integer").min(1, "port: expected 1-65535").max(65535, "port: expected 1-65535"),
+  src: z.string({ error: 'src: expected a string ("<namespace>/<pod>" or an IP address)' }),
+  dst: z.string({ error: 'dst: expected a string ("<namespace>/<pod>" or an IP address)' }),
+  port: z
+    .number({ error: "port: expected a number" })
+    .int("port: expected an integer")
+    .min(1, "port: expected 1-65535")
+    .max(65535, "port: expected 1-65535"),
   protocol: z
     .string()
     .transform((p) => p.toUpperCase())
@@ -57,7 +62,8 @@ function plainFlowLine(text: string, limits: JsonLimits): Flow | null {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return null;
   for (const key in raw) if (!FLOW_FIELDS.has(key)) return null;
   const { src, dst, port, protocol, time } = raw;
-  if (typeof src !== "string" || typeof dst !== "string" || typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) return null;
+  if (typeof src !== "string" || typeof dst !== "string" || typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535)
+    return null;
   const proto = protocol === undefined ? "TCP" : typeof protocol === "string" ? PROTOCOLS[protocol] : undefined;
   if (proto === undefined) return null;
   if (time !== undefined && (typeof time !== "string" || Number.isNaN(Date.parse(time)))) return null;
@@ -74,7 +80,8 @@ export function parseFlowLine(text: string, limits: JsonLimits = FLOW_LINE_LIMIT
   const parsed = parseJsonBounded(text, limits);
   if (!parsed.ok) return { ok: false, error: `column ${parsed.offset + 1}: ${parsed.message}` };
   const raw = parsed.value;
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { ok: false, error: "expected a JSON object with src, dst, port, protocol" };
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    return { ok: false, error: "expected a JSON object with src, dst, port, protocol" };
   const r = flowLine.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0]!;
@@ -83,16 +90,28 @@ export function parseFlowLine(text: string, limits: JsonLimits = FLOW_LINE_LIMIT
     return { ok: false, error: msg };
   }
   const src = parseEndpoint(r.data.src);
-  if (!src) return { ok: false, error: `src: expected "<namespace>/<pod>", an IP address or a DNS name, got ${JSON.stringify(r.data.src)}` };
+  if (!src)
+    return { ok: false, error: `src: expected "<namespace>/<pod>", an IP address or a DNS name, got ${JSON.stringify(r.data.src)}` };
   const dst = parseEndpoint(r.data.dst);
-  if (!dst) return { ok: false, error: `dst: expected "<namespace>/<pod>", an IP address or a DNS name, got ${JSON.stringify(r.data.dst)}` };
-  if (r.data.time !== undefined && Number.isNaN(Date.parse(r.data.time))) return { ok: false, error: `time: expected an ISO-8601 instant, got ${JSON.stringify(r.data.time)}` };
+  if (!dst)
+    return { ok: false, error: `dst: expected "<namespace>/<pod>", an IP address or a DNS name, got ${JSON.stringify(r.data.dst)}` };
+  if (r.data.time !== undefined && Number.isNaN(Date.parse(r.data.time)))
+    return { ok: false, error: `time: expected an ISO-8601 instant, got ${JSON.stringify(r.data.time)}` };
   const protocol: Protocol = r.data.protocol ?? "TCP";
   return { ok: true, flow: { src, dst, port: r.data.port, protocol, ...(r.data.time ? { time: r.data.time } : {}) } };
 }
 
 export type SimulateRecord =
-  | { line: number; src: string; dst: string; port: number; protocol: Protocol; verdict: "allow" | "deny"; path: string; rationale?: Record<string, unknown> }
+  | {
+      line: number;
+      src: string;
+      dst: string;
+      port: number;
+      protocol: Protocol;
+      verdict: "allow" | "deny";
+      path: string;
+      rationale?: Record<string, unknown>;
+    }
   | { line: number; error: string };
 
 export interface SimulateOptions {
@@ -122,7 +141,15 @@ export function simulateLine(evaluator: Evaluator, n: number, text: string, opti
   const dec = d.value;
   let path = pathOf.get(dec);
   if (path === undefined) pathOf.set(dec, (path = formatDecisionPath(dec)));
-  const record: SimulateRecord = { line: n, src: formatEndpoint(f.src), dst: formatEndpoint(f.dst), port: f.port, protocol: f.protocol, verdict: dec.verdict, path };
+  const record: SimulateRecord = {
+    line: n,
+    src: formatEndpoint(f.src),
+    dst: formatEndpoint(f.dst),
+    port: f.port,
+    protocol: f.protocol,
+    verdict: dec.verdict,
+    path,
+  };
   if (options.rationale) {
     let r = rationaleOf.get(dec);
     if (r === undefined) rationaleOf.set(dec, (r = rationaleJson(dec)));
@@ -147,7 +174,11 @@ export function jsonlSimulator(evaluator: Evaluator, options: SimulateOptions = 
     if (!parsed?.ok || !d?.ok) return JSON.stringify(simulateLine(evaluator, n, text, options));
     const f = parsed.flow;
     let tail = jsonTailOf.get(d.value);
-    if (tail === undefined) jsonTailOf.set(d.value, (tail = `"verdict":${JSON.stringify(d.value.verdict)},"path":${JSON.stringify(formatDecisionPath(d.value))}}`));
+    if (tail === undefined)
+      jsonTailOf.set(
+        d.value,
+        (tail = `"verdict":${JSON.stringify(d.value.verdict)},"path":${JSON.stringify(formatDecisionPath(d.value))}}`),
+      );
     return `{"line":${n},"src":${JSON.stringify(formatEndpoint(f.src))},"dst":${JSON.stringify(formatEndpoint(f.dst))},"port":${f.port},"protocol":"${f.protocol}",${tail}`;
   };
 }

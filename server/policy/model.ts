@@ -146,9 +146,7 @@ export interface NodeInfo {
 }
 
 /** A known destination outside the cluster: a DNS name (with optional resolved IPs) or a CIDR. */
-export type ExternalDestination =
-  | { kind: "dns"; name: string; ips?: readonly string[] }
-  | { kind: "cidr"; cidr: string; name?: string };
+export type ExternalDestination = { kind: "dns"; name: string; ips?: readonly string[] } | { kind: "cidr"; cidr: string; name?: string };
 
 export interface ClusterModel {
   namespaces: NamespaceInfo[];
@@ -173,9 +171,7 @@ export function emptyCluster(): ClusterModel {
  * - `names`: explicit namespace names.
  */
 export type NamespaceMatch =
-  | { kind: "policy" }
-  | { kind: "selector"; selector: LabelSelector }
-  | { kind: "names"; names: readonly string[] };
+  { kind: "policy" } | { kind: "selector"; selector: LabelSelector } | { kind: "names"; names: readonly string[] };
 
 export interface WorkloadSelector {
   namespaces: NamespaceMatch;
@@ -220,8 +216,7 @@ export type Peer =
  * port means "whatever protocol the container port declares" (ANP namedPort).
  */
 export type PortMatch =
-  | { kind: "number"; protocol: Protocol; port?: number; endPort?: number }
-  | { kind: "named"; protocol?: Protocol; name: string };
+  { kind: "number"; protocol: Protocol; port?: number; endPort?: number } | { kind: "named"; protocol?: Protocol; name: string };
 
 // ---------------------------------------------------------------------------
 // Policies.
@@ -331,10 +326,7 @@ export function emptyPolicySet(): PolicySet {
 // ---------------------------------------------------------------------------
 // Flows and verdicts.
 
-export type FlowEndpoint =
-  | { kind: "pod"; namespace: string; name: string }
-  | { kind: "ip"; ip: string }
-  | { kind: "dns"; name: string };
+export type FlowEndpoint = { kind: "pod"; namespace: string; name: string } | { kind: "ip"; ip: string } | { kind: "dns"; name: string };
 
 export interface Flow {
   src: FlowEndpoint;

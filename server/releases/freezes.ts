@@ -13,7 +13,15 @@ import type { CreateFreezeInput, EndFreezeInput } from "./schemas";
 
 export async function listFreezes({ ctx }: { ctx: ServiceContext }) {
   const rows = await ctx.db.select().from(changeFreezes).where(gt(changeFreezes.endsAt, new Date())).orderBy(asc(changeFreezes.startsAt));
-  return rows.map((f) => ({ id: f.id, environment: f.environment, startsAt: f.startsAt, endsAt: f.endsAt, reason: f.reason, createdBy: f.createdByLabel, active: f.startsAt <= new Date() }));
+  return rows.map((f) => ({
+    id: f.id,
+    environment: f.environment,
+    startsAt: f.startsAt,
+    endsAt: f.endsAt,
+    reason: f.reason,
+    createdBy: f.createdByLabel,
+    active: f.startsAt <= new Date(),
+  }));
 }
 
 export async function createFreeze({ ctx, input }: { ctx: ServiceContext; input: CreateFreezeInput }) {
@@ -21,9 +29,20 @@ export async function createFreeze({ ctx, input }: { ctx: ServiceContext; input:
   return withTransaction(ctx, async (tx) => {
     const [row] = await tx.db
       .insert(changeFreezes)
-      .values({ ...input, reason: input.reason.trim(), createdById: ctx.actor.type === "user" ? ctx.actor.id : null, createdByLabel: ctx.actor.label })
+      .values({
+        ...input,
+        reason: input.reason.trim(),
+        createdById: ctx.actor.type === "user" ? ctx.actor.id : null,
+        createdByLabel: ctx.actor.label,
+      })
       .returning();
-    await recordAudit(tx, { action: "freeze.created", targetType: "change_freeze", targetId: row!.id, targetLabel: `${input.environment} freeze`, after: { environment: input.environment, startsAt: input.startsAt, endsAt: input.endsAt, reason: row!.reason } });
+    await recordAudit(tx, {
+      action: "freeze.created",
+      targetType: "change_freeze",
+      targetId: row!.id,
+      targetLabel: `${input.environment} freeze`,
+      after: { environment: input.environment, startsAt: input.startsAt, endsAt: input.endsAt, reason: row!.reason },
+    });
     return { id: row!.id };
   });
 }
@@ -38,7 +57,14 @@ export async function endFreeze({ ctx, input }: { ctx: ServiceContext; input: En
     if (row.endsAt <= now) throw new Conflict("This freeze has already ended.");
     const endsAt = row.startsAt > now ? new Date(row.startsAt.getTime() + 1) : now;
     await tx.db.update(changeFreezes).set({ endsAt }).where(eq(changeFreezes.id, row.id));
-    await recordAudit(tx, { action: "freeze.ended", targetType: "change_freeze", targetId: row.id, targetLabel: `${row.environment} freeze`, before: { endsAt: row.endsAt }, after: { endsAt } });
+    await recordAudit(tx, {
+      action: "freeze.ended",
+      targetType: "change_freeze",
+      targetId: row.id,
+      targetLabel: `${row.environment} freeze`,
+      before: { endsAt: row.endsAt },
+      after: { endsAt },
+    });
     return { id: row.id };
   });
 }
@@ -54,5 +80,8 @@ export async function requireNoFreeze(db: Queryable, what: string): Promise<void
     .where(and(inArray(changeFreezes.environment, environments), lte(changeFreezes.startsAt, now), gt(changeFreezes.endsAt, now)))
     .orderBy(asc(changeFreezes.endsAt))
     .limit(1);
-  if (active) throw new Conflict(`${what} cannot be released now: ${active.environment} is frozen until ${active.endsAt.toISOString()} (${active.reason}).`);
+  if (active)
+    throw new Conflict(
+      `${what} cannot be released now: ${active.environment} is frozen until ${active.endsAt.toISOString()} (${active.reason}).`,
+    );
 }

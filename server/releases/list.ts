@@ -15,15 +15,32 @@ export async function listReleases({ ctx }: { ctx: ServiceContext }) {
     .orderBy(desc(releases.number))
     .limit(500);
   // The title of another tenant's change is not shown to someone scoped to other tenants.
-  return rows.map(({ r, tenantId }) => ({ number: r.number, title: mayReadTenant(ctx.actor, tenantId) ? r.title : "a change of another tenant", changeRequest: r.changeRequestNumber, createdBy: r.createdByLabel, createdAt: r.createdAt, policySetHash: r.policySetHash, emergency: r.emergencyReason !== null }));
+  return rows.map(({ r, tenantId }) => ({
+    number: r.number,
+    title: mayReadTenant(ctx.actor, tenantId) ? r.title : "a change of another tenant",
+    changeRequest: r.changeRequestNumber,
+    createdBy: r.createdByLabel,
+    createdAt: r.createdAt,
+    policySetHash: r.policySetHash,
+    emergency: r.emergencyReason !== null,
+  }));
 }
 
 export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: ReleaseNumberInput }) {
-  const [found] = await ctx.db.select({ release: releases, tenantId: changeRequests.tenantId }).from(releases).leftJoin(changeRequests, eq(changeRequests.id, releases.changeRequestId)).where(eq(releases.number, input.number));
+  const [found] = await ctx.db
+    .select({ release: releases, tenantId: changeRequests.tenantId })
+    .from(releases)
+    .leftJoin(changeRequests, eq(changeRequests.id, releases.changeRequestId))
+    .where(eq(releases.number, input.number));
   if (!found) throw new NotFound(`No release ${input.number}.`);
   const { release } = found;
   const entries = await ctx.db.select().from(releaseEntries).where(eq(releaseEntries.releaseId, release.id));
-  const [previous] = await ctx.db.select({ number: releases.number }).from(releases).where(lt(releases.number, release.number)).orderBy(desc(releases.number)).limit(1);
+  const [previous] = await ctx.db
+    .select({ number: releases.number })
+    .from(releases)
+    .where(lt(releases.number, release.number))
+    .orderBy(desc(releases.number))
+    .limit(1);
   // A tenant-scoped person sees their tenants' and the organisation-wide policies; others only as a count.
   const readable = entries.filter((e) => mayReadTenant(ctx.actor, e.tenantId));
   return {
@@ -38,7 +55,15 @@ export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: R
     previous: previous?.number ?? null,
     hiddenPolicies: entries.length - readable.length,
     policies: readable
-      .map((e) => ({ name: e.name, kind: e.kind, tier: e.tier, version: e.version, contentHash: e.contentHash, changed: e.changed, previousVersion: e.previousVersion }))
+      .map((e) => ({
+        name: e.name,
+        kind: e.kind,
+        tier: e.tier,
+        version: e.version,
+        contentHash: e.contentHash,
+        changed: e.changed,
+        previousVersion: e.previousVersion,
+      }))
       .sort((a, b) => a.name.localeCompare(b.name)),
   };
 }

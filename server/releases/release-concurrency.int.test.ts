@@ -38,10 +38,23 @@ describe(`releases under concurrency on ${testDatabaseKind()}`, () => {
           spec: {
             tier: "namespace",
             subject: { namespaces: ["payments"], podSelector: { matchLabels: { app: "payments-api" } } },
-            rules: [{ name: "out", direction: "egress", action: "allow", peers: [{ dns: "api.stripe.com" }], ports: [{ port: 443, protocol: "TCP" }] }],
+            rules: [
+              {
+                name: "out",
+                direction: "egress",
+                action: "allow",
+                peers: [{ dns: "api.stripe.com" }],
+                ports: [{ port: 443, protocol: "TCP" }],
+              },
+            ],
           },
         };
-    await author.policies.saveDraft({ policyName: latest ? name : null, baseVersion: latest?.version ?? null, yaml: documentToYaml({ ...base, metadata: { ...base.metadata, description } }), message: "" });
+    await author.policies.saveDraft({
+      policyName: latest ? name : null,
+      baseVersion: latest?.version ?? null,
+      yaml: documentToYaml({ ...base, metadata: { ...base.metadata, description } }),
+      message: "",
+    });
   }
 
   async function approvedChange() {
@@ -54,17 +67,25 @@ describe(`releases under concurrency on ${testDatabaseKind()}`, () => {
     return { name, number, contentHash };
   }
 
-  const codeOf = (r: PromiseSettledResult<unknown>) => (r.status === "fulfilled" ? "OK" : r.reason instanceof TRPCError ? r.reason.code : `THROWN ${String(r.reason)}`);
+  const codeOf = (r: PromiseSettledResult<unknown>) =>
+    r.status === "fulfilled" ? "OK" : r.reason instanceof TRPCError ? r.reason.code : `THROWN ${String(r.reason)}`;
 
   it("gives exactly one release from 50 concurrent approve / edit / release calls, refusing the rest with named errors", async () => {
     const { name, number, contentHash } = await approvedChange();
     const admin = await as(ADMIN);
-    const callers = { admin, author: await as(AUTHOR), security: await as(SECURITY), committee: await as(PAYMENTS_COMMITTEE), networking: await as(NETWORKING) };
+    const callers = {
+      admin,
+      author: await as(AUTHOR),
+      security: await as(SECURITY),
+      committee: await as(PAYMENTS_COMMITTEE),
+      networking: await as(NETWORKING),
+    };
     const calls: (() => Promise<unknown>)[] = [];
     for (let i = 0; i < 50; i++) {
       const kind = i % 5;
       if (kind === 0 || kind === 3) calls.push(() => callers.admin.workflow.release({ number }));
-      else if (kind === 1) calls.push(() => [callers.security, callers.committee, callers.networking][i % 3]!.workflow.approve({ number, contentHash }));
+      else if (kind === 1)
+        calls.push(() => [callers.security, callers.committee, callers.networking][i % 3]!.workflow.approve({ number, contentHash }));
       else if (kind === 2) calls.push(() => callers.author.workflow.edit({ number, contentHash, title: `race title ${i}` }));
       else calls.push(() => callers.admin.workflow.release({ number }));
     }

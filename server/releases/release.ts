@@ -20,7 +20,13 @@ import { policySetHash, releasedPolicySet } from "./snapshot";
 // Any constant works; it only has to be the same for every writer of releases.
 const RELEASE_LOCK = 7_301_913;
 
-export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input: ReleaseChangeInput }): Promise<{ release: number; number: number; state: "released" }> {
+export async function releaseChange({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: ReleaseChangeInput;
+}): Promise<{ release: number; number: number; state: "released" }> {
   requireRole(ctx.actor, "admin");
   return withTransaction(ctx, async (tx) => {
     const { cr, items } = await findChange(tx.db, ctx.actor, input.number, true);
@@ -29,20 +35,31 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
     if (emergency) {
       // The emergency rule replaces the other rules' quorum (and a freeze), never separation of duties or the rebase.
       requireTransition(cr.number, cr.state, "emergency-release");
-      if (!review.emergency) throw new Conflict(`Change request #${cr.number} cannot be released as an emergency: no emergency rule is configured.`);
+      if (!review.emergency)
+        throw new Conflict(`Change request #${cr.number} cannot be released as an emergency: no emergency rule is configured.`);
       if (!review.emergency.satisfied) {
-        const missing = review.emergency.rules.flatMap((r) => r.required.filter((s) => s.givenBy.length < s.count).map((s) => `${s.count - s.givenBy.length} × ${s.function}`));
-        throw new Conflict(`Change request #${cr.number} cannot be released as an emergency: the emergency rule's approvals are missing: ${missing.join(", ")}.`);
+        const missing = review.emergency.rules.flatMap((r) =>
+          r.required.filter((s) => s.givenBy.length < s.count).map((s) => `${s.count - s.givenBy.length} × ${s.function}`),
+        );
+        throw new Conflict(
+          `Change request #${cr.number} cannot be released as an emergency: the emergency rule's approvals are missing: ${missing.join(", ")}.`,
+        );
       }
     } else {
       if (cr.state === "in-review" || cr.state === "changes-requested" || cr.state === "draft") {
-        const missing = review.evaluation.rules.flatMap((r) => r.required.filter((s) => s.givenBy.length < s.count).map((s) => `${s.count - s.givenBy.length} × ${s.function} (${r.rule})`));
-        throw new Conflict(`Change request #${cr.number} cannot be released: it is ${cr.state}, approvals missing: ${missing.join(", ") || (cr.state === "in-review" ? "none, but it was not approved" : "it must be submitted and approved")}.`);
+        const missing = review.evaluation.rules.flatMap((r) =>
+          r.required.filter((s) => s.givenBy.length < s.count).map((s) => `${s.count - s.givenBy.length} × ${s.function} (${r.rule})`),
+        );
+        throw new Conflict(
+          `Change request #${cr.number} cannot be released: it is ${cr.state}, approvals missing: ${missing.join(", ") || (cr.state === "in-review" ? "none, but it was not approved" : "it must be submitted and approved")}.`,
+        );
       }
       requireTransition(cr.number, cr.state, "release");
       // The rules may have changed since the approvals: release only what meets them now.
       if (!review.evaluation.satisfied) {
-        throw new Conflict(`Change request #${cr.number} cannot be released: its approvals no longer meet the approval rules${review.evaluation.uncovered.length ? ` (no rule covers ${review.evaluation.uncovered.join(", ")})` : ""}.`);
+        throw new Conflict(
+          `Change request #${cr.number} cannot be released: its approvals no longer meet the approval rules${review.evaluation.uncovered.length ? ` (no rule covers ${review.evaluation.uncovered.join(", ")})` : ""}.`,
+        );
       }
     }
     const stale = items.filter((i) => i.releasedVersion !== i.fromVersion);
@@ -56,7 +73,8 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
     if (!emergency) await requireNoFreeze(tx.db, `Change request #${cr.number}`);
     const [last] = await tx.db.select({ n: max(releases.number) }).from(releases);
     const number = (last?.n ?? 0) + 1;
-    for (const i of items) await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));
+    for (const i of items)
+      await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));
     const entries = await releasedPolicySet(tx.db);
     const moved = new Set(items.map((i) => i.policyId));
     const [release] = await tx.db
@@ -81,7 +99,14 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
       });
     const fromOf = new Map(items.map((i) => [i.policyId, i.fromVersion]));
     if (entries.length > 0) {
-      await tx.db.insert(releaseEntries).values(entries.map((e) => ({ ...e, releaseId: release!.id, changed: moved.has(e.policyId), previousVersion: moved.has(e.policyId) ? (fromOf.get(e.policyId) ?? null) : e.version })));
+      await tx.db.insert(releaseEntries).values(
+        entries.map((e) => ({
+          ...e,
+          releaseId: release!.id,
+          changed: moved.has(e.policyId),
+          previousVersion: moved.has(e.policyId) ? (fromOf.get(e.policyId) ?? null) : e.version,
+        })),
+      );
     }
     await recordAudit(tx, {
       action: "release.created",
@@ -89,9 +114,22 @@ export async function releaseChange({ ctx, input }: { ctx: ServiceContext; input
       targetId: release!.id,
       targetLabel: `release ${number}`,
       tenantId: cr.tenantId,
-      after: { number, changeRequest: cr.number, contentHash: cr.contentHash, policies: entries.length, emergency: emergency ? { reason: emergency.reason, approvedBy: review.emergency?.rules.flatMap((r) => r.required.flatMap((q) => q.givenBy)) } : null, moved: items.map((i) => ({ policy: i.name, fromVersion: i.fromVersion, toVersion: i.toVersion })) },
+      after: {
+        number,
+        changeRequest: cr.number,
+        contentHash: cr.contentHash,
+        policies: entries.length,
+        emergency: emergency
+          ? { reason: emergency.reason, approvedBy: review.emergency?.rules.flatMap((r) => r.required.flatMap((q) => q.givenBy)) }
+          : null,
+        moved: items.map((i) => ({ policy: i.name, fromVersion: i.fromVersion, toVersion: i.toVersion })),
+      },
     });
-    await moveChange(tx, cr, emergency ? "emergency-release" : "release", "released", { release: number, contentHash: cr.contentHash, ...(emergency ? { emergency: true, reason: emergency.reason } : {}) });
+    await moveChange(tx, cr, emergency ? "emergency-release" : "release", "released", {
+      release: number,
+      contentHash: cr.contentHash,
+      ...(emergency ? { emergency: true, reason: emergency.reason } : {}),
+    });
     return { release: number, number: cr.number, state: "released" as const };
   });
 }

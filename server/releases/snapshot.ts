@@ -18,7 +18,15 @@ export interface SnapshotEntry {
 
 export async function releasedPolicySet(db: Queryable): Promise<SnapshotEntry[]> {
   const rows = await db
-    .select({ policyId: policies.id, name: policies.name, kind: policies.kind, tier: policies.tier, tenantId: policies.tenantId, version: policyVersions.version, contentHash: policyVersions.contentHash })
+    .select({
+      policyId: policies.id,
+      name: policies.name,
+      kind: policies.kind,
+      tier: policies.tier,
+      tenantId: policies.tenantId,
+      version: policyVersions.version,
+      contentHash: policyVersions.contentHash,
+    })
     .from(policies)
     .innerJoin(policyVersions, and(eq(policyVersions.policyId, policies.id), eq(policyVersions.version, policies.releasedVersion)))
     .where(isNotNull(policies.releasedVersion));

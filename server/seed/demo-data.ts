@@ -15,29 +15,93 @@ export interface DemoUser {
 
 export const DEMO_USERS: DemoUser[] = [
   { name: "Alex Morgan", email: "alex.admin@acme.example", title: "Platform operator", grants: [{ tenant: null, role: "admin" }] },
-  { name: "Sam Okafor", email: "sam.security@acme.example", title: "Security committee", grants: [{ tenant: null, role: "approver", committeeFunction: "security" }] },
-  { name: "Nina Berg", email: "nina.network@acme.example", title: "Networking committee", grants: [{ tenant: null, role: "approver", committeeFunction: "networking" }] },
-  { name: "Pat Lee", email: "pat.platform@acme.example", title: "Platform committee", grants: [{ tenant: null, role: "approver", committeeFunction: "platform" }] },
+  {
+    name: "Sam Okafor",
+    email: "sam.security@acme.example",
+    title: "Security committee",
+    grants: [{ tenant: null, role: "approver", committeeFunction: "security" }],
+  },
+  {
+    name: "Nina Berg",
+    email: "nina.network@acme.example",
+    title: "Networking committee",
+    grants: [{ tenant: null, role: "approver", committeeFunction: "networking" }],
+  },
+  {
+    name: "Pat Lee",
+    email: "pat.platform@acme.example",
+    title: "Platform committee",
+    grants: [{ tenant: null, role: "approver", committeeFunction: "platform" }],
+  },
   // The payments tenant's own committee member: namespace-tier changes need one approver of the owning tenant (issue 13).
-  { name: "Dana Cho", email: "dana.payments-committee@acme.example", title: "Payments committee", grants: [{ tenant: "payments", role: "approver", committeeFunction: "application" }] },
-  { name: "Priya Shah", email: "priya.payments@acme.example", title: "Payments team", grants: [{ tenant: "payments", role: "author" }, { tenant: null, role: "viewer" }] },
-  { name: "Carlos Diaz", email: "carlos.checkout@acme.example", title: "Checkout team", grants: [{ tenant: "checkout", role: "author" }, { tenant: null, role: "viewer" }] },
+  {
+    name: "Dana Cho",
+    email: "dana.payments-committee@acme.example",
+    title: "Payments committee",
+    grants: [{ tenant: "payments", role: "approver", committeeFunction: "application" }],
+  },
+  {
+    name: "Priya Shah",
+    email: "priya.payments@acme.example",
+    title: "Payments team",
+    grants: [
+      { tenant: "payments", role: "author" },
+      { tenant: null, role: "viewer" },
+    ],
+  },
+  {
+    name: "Carlos Diaz",
+    email: "carlos.checkout@acme.example",
+    title: "Checkout team",
+    grants: [
+      { tenant: "checkout", role: "author" },
+      { tenant: null, role: "viewer" },
+    ],
+  },
   { name: "Avery Kim", email: "avery.audit@acme.example", title: "Internal audit", grants: [{ tenant: null, role: "viewer" }] },
 ];
 
 export const DEMO_CLUSTERS = [
-  { name: "prod-eu-1", region: "eu-west", environment: "production" as const, labels: { env: "prod", region: "eu-west", wave: "2" }, podCidr: "10.10" },
-  { name: "prod-us-1", region: "us-east", environment: "production" as const, labels: { env: "prod", region: "us-east", wave: "3" }, podCidr: "10.20" },
-  { name: "staging-eu-1", region: "eu-west", environment: "staging" as const, labels: { env: "staging", region: "eu-west", wave: "1" }, podCidr: "10.30" },
+  {
+    name: "prod-eu-1",
+    region: "eu-west",
+    environment: "production" as const,
+    labels: { env: "prod", region: "eu-west", wave: "2" },
+    podCidr: "10.10",
+  },
+  {
+    name: "prod-us-1",
+    region: "us-east",
+    environment: "production" as const,
+    labels: { env: "prod", region: "us-east", wave: "3" },
+    podCidr: "10.20",
+  },
+  {
+    name: "staging-eu-1",
+    region: "eu-west",
+    environment: "staging" as const,
+    labels: { env: "staging", region: "eu-west", wave: "1" },
+    podCidr: "10.30",
+  },
 ];
 
 export const DEMO_TENANTS = [
-  { name: "payments", displayName: "Payments", ownerTeam: "team-payments", description: "Card and wallet payments, ledger, fraud scoring. PCI scope." },
+  {
+    name: "payments",
+    displayName: "Payments",
+    ownerTeam: "team-payments",
+    description: "Card and wallet payments, ledger, fraud scoring. PCI scope.",
+  },
   { name: "checkout", displayName: "Checkout", ownerTeam: "team-checkout", description: "Storefront checkout, cart and promotions." },
   { name: "catalog", displayName: "Catalog", ownerTeam: "team-catalog", description: "Products, inventory, images and search." },
   { name: "identity", displayName: "Identity", ownerTeam: "team-identity", description: "Sign-in, sessions, user profiles and MFA." },
   { name: "data-platform", displayName: "Data platform", ownerTeam: "team-data", description: "Event ingestion, Kafka and the warehouse." },
-  { name: "observability", displayName: "Observability", ownerTeam: "team-sre", description: "Metrics, alerting, dashboards and log shipping." },
+  {
+    name: "observability",
+    displayName: "Observability",
+    ownerTeam: "team-sre",
+    description: "Metrics, alerting, dashboards and log shipping.",
+  },
 ];
 
 const http = (port = 8080): NamedPort => ({ name: "http", port, protocol: "TCP" });
@@ -87,7 +151,14 @@ export const DEMO_NAMESPACES: DemoNamespace[] = [
     labels: { pci: "true" },
     workloads: [
       { name: "settlement", kind: "Job", tier: "batch", ports: [], replicas: 1, clusters: ["prod-eu-1", "prod-us-1"] },
-      { name: "reconciliation", kind: "Deployment", tier: "batch", ports: [http(), metrics], replicas: 1, clusters: ["prod-eu-1", "prod-us-1"] },
+      {
+        name: "reconciliation",
+        kind: "Deployment",
+        tier: "batch",
+        ports: [http(), metrics],
+        replicas: 1,
+        clusters: ["prod-eu-1", "prod-us-1"],
+      },
     ],
   },
   {
@@ -122,7 +193,10 @@ export const DEMO_NAMESPACES: DemoNamespace[] = [
         name: "opensearch",
         kind: "StatefulSet",
         tier: "data",
-        ports: [{ name: "http", port: 9200, protocol: "TCP" }, { name: "transport", port: 9300, protocol: "TCP" }],
+        ports: [
+          { name: "http", port: 9200, protocol: "TCP" },
+          { name: "transport", port: 9300, protocol: "TCP" },
+        ],
         replicas: 3,
       },
     ],
@@ -183,7 +257,10 @@ export const DEMO_NAMESPACES: DemoNamespace[] = [
         kind: "Deployment",
         tier: "platform",
         labels: { "k8s-app": "kube-dns" },
-        ports: [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, protocol: "TCP" }],
+        ports: [
+          { name: "dns", port: 53, protocol: "UDP" },
+          { name: "dns-tcp", port: 53, protocol: "TCP" },
+        ],
         replicas: 2,
       },
     ],
@@ -197,7 +274,10 @@ export const DEMO_NAMESPACES: DemoNamespace[] = [
         name: "ingress-nginx-controller",
         kind: "Deployment",
         tier: "platform",
-        ports: [{ name: "http", port: 80, protocol: "TCP" }, { name: "https", port: 443, protocol: "TCP" }],
+        ports: [
+          { name: "http", port: 80, protocol: "TCP" },
+          { name: "https", port: 443, protocol: "TCP" },
+        ],
         replicas: 2,
       },
     ],
@@ -208,20 +288,62 @@ export const DEMO_NAMESPACES: DemoNamespace[] = [
     labels: { "policyplane.io/platform": "true" },
     workloads: [
       { name: "pci-egress", kind: "Deployment", tier: "platform", ports: [{ name: "https", port: 443, protocol: "TCP" }], replicas: 2 },
-      { name: "istio-egressgateway", kind: "Deployment", tier: "platform", ports: [{ name: "https", port: 443, protocol: "TCP" }], replicas: 2 },
+      {
+        name: "istio-egressgateway",
+        kind: "Deployment",
+        tier: "platform",
+        ports: [{ name: "https", port: 443, protocol: "TCP" }],
+        replicas: 2,
+      },
     ],
   },
 ];
 
 export const DEMO_EXTERNAL_DESTINATIONS = [
   { name: "stripe-api", dnsName: "api.stripe.com", cidr: null, criticality: "critical" as const, description: "Card payments provider" },
-  { name: "adyen-api", dnsName: "*.adyen.com", cidr: null, criticality: "critical" as const, description: "Alternative payments provider (failover)" },
+  {
+    name: "adyen-api",
+    dnsName: "*.adyen.com",
+    cidr: null,
+    criticality: "critical" as const,
+    description: "Alternative payments provider (failover)",
+  },
   { name: "twilio-api", dnsName: "api.twilio.com", cidr: null, criticality: "high" as const, description: "SMS for MFA codes" },
-  { name: "object-storage-eu", dnsName: "s3.eu-west-1.amazonaws.com", cidr: null, criticality: "high" as const, description: "Product images and warehouse exports" },
-  { name: "datadog-logs", dnsName: "http-intake.logs.datadoghq.eu", cidr: null, criticality: "medium" as const, description: "SaaS log management" },
-  { name: "pagerduty-events", dnsName: "events.pagerduty.com", cidr: null, criticality: "high" as const, description: "On-call paging from Alertmanager" },
-  { name: "corporate-network", dnsName: null, cidr: "172.16.0.0/12", criticality: "medium" as const, description: "Offices and VPN (reached through the interconnect)" },
-  { name: "cloud-metadata", dnsName: null, cidr: "169.254.169.254/32", criticality: "critical" as const, description: "Cloud instance metadata API: credential theft target" },
+  {
+    name: "object-storage-eu",
+    dnsName: "s3.eu-west-1.amazonaws.com",
+    cidr: null,
+    criticality: "high" as const,
+    description: "Product images and warehouse exports",
+  },
+  {
+    name: "datadog-logs",
+    dnsName: "http-intake.logs.datadoghq.eu",
+    cidr: null,
+    criticality: "medium" as const,
+    description: "SaaS log management",
+  },
+  {
+    name: "pagerduty-events",
+    dnsName: "events.pagerduty.com",
+    cidr: null,
+    criticality: "high" as const,
+    description: "On-call paging from Alertmanager",
+  },
+  {
+    name: "corporate-network",
+    dnsName: null,
+    cidr: "172.16.0.0/12",
+    criticality: "medium" as const,
+    description: "Offices and VPN (reached through the interconnect)",
+  },
+  {
+    name: "cloud-metadata",
+    dnsName: null,
+    cidr: "169.254.169.254/32",
+    criticality: "critical" as const,
+    description: "Cloud instance metadata API: credential theft target",
+  },
 ];
 
 const ns = (...names: string[]) => ({ namespaces: names });
@@ -230,7 +352,12 @@ const from = (namespace: string, appName: string) => ({ workloads: { ...ns(names
 const tcp = (port: number | string) => ({ port, protocol: "TCP" as const });
 
 type Doc = PolicyplaneDocument;
-const meta = (name: string, owner: string, description: string, tenant?: string) => ({ name, owner, description, ...(tenant ? { tenant } : {}) });
+const meta = (name: string, owner: string, description: string, tenant?: string) => ({
+  name,
+  owner,
+  description,
+  ...(tenant ? { tenant } : {}),
+});
 const V = "policyplane.io/v1" as const;
 
 /** Each policy with the demo user who wrote it. */
@@ -241,7 +368,11 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "ComplianceConstraint",
-      metadata: meta("pci-egress-through-gateway", "security-committee", "PCI DSS 1.3.4: cardholder-data systems reach the internet only through the inspected PCI egress gateway."),
+      metadata: meta(
+        "pci-egress-through-gateway",
+        "security-committee",
+        "PCI DSS 1.3.4: cardholder-data systems reach the internet only through the inspected PCI egress gateway.",
+      ),
       spec: {
         subject: { namespaceSelector: { matchLabels: { pci: "true" } } },
         direction: "egress",
@@ -256,7 +387,11 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "ComplianceConstraint",
-      metadata: meta("no-cloud-metadata", "security-committee", "No workload may call the instance metadata API (stolen node credentials)."),
+      metadata: meta(
+        "no-cloud-metadata",
+        "security-committee",
+        "No workload may call the instance metadata API (stolen node credentials).",
+      ),
       spec: {
         subject: {},
         direction: "egress",
@@ -298,7 +433,15 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
         tier: "global",
         priority: 11,
         subject: { ...ns("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
-        rules: [{ name: "resolve", direction: "ingress", action: "allow", peers: [{ workloads: { namespaceSelector: {} } }], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] }],
+        rules: [
+          {
+            name: "resolve",
+            direction: "ingress",
+            action: "allow",
+            peers: [{ workloads: { namespaceSelector: {} } }],
+            ports: [{ port: 53, protocol: "UDP" }, tcp(53)],
+          },
+        ],
       },
     },
   },
@@ -307,7 +450,11 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("platform-ingress-controller", "platform-committee", "North-south: the ingress controller takes traffic from the internet and forwards it to the tenants' frontends and APIs."),
+      metadata: meta(
+        "platform-ingress-controller",
+        "platform-committee",
+        "North-south: the ingress controller takes traffic from the internet and forwards it to the tenants' frontends and APIs.",
+      ),
       spec: {
         tier: "global",
         priority: 12,
@@ -337,13 +484,23 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("platform-egress-gateways", "networking-committee", "The egress gateways accept traffic from workloads and are the only way out to the internet on 443."),
+      metadata: meta(
+        "platform-egress-gateways",
+        "networking-committee",
+        "The egress gateways accept traffic from workloads and are the only way out to the internet on 443.",
+      ),
       spec: {
         tier: "global",
         priority: 13,
         subject: { ...ns("istio-system") },
         rules: [
-          { name: "from-workloads", direction: "ingress", action: "allow", peers: [{ workloads: { namespaceSelector: {} } }], ports: [tcp(443)] },
+          {
+            name: "from-workloads",
+            direction: "ingress",
+            action: "allow",
+            peers: [{ workloads: { namespaceSelector: {} } }],
+            ports: [tcp(443)],
+          },
           {
             name: "to-internet",
             direction: "egress",
@@ -366,7 +523,15 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
         tier: "global",
         priority: 20,
         subject: {},
-        rules: [{ name: "scrape", direction: "ingress", action: "allow", peers: [from("monitoring", "prometheus")], ports: [tcp("http-metrics")] }],
+        rules: [
+          {
+            name: "scrape",
+            direction: "ingress",
+            action: "allow",
+            peers: [from("monitoring", "prometheus")],
+            ports: [tcp("http-metrics")],
+          },
+        ],
       },
     },
   },
@@ -375,7 +540,11 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("global-data-tier-isolation", "networking-committee", "Databases and caches are reached only from their own tenant; other tenants go through an API."),
+      metadata: meta(
+        "global-data-tier-isolation",
+        "networking-committee",
+        "Databases and caches are reached only from their own tenant; other tenants go through an API.",
+      ),
       spec: {
         tier: "global",
         priority: 30,
@@ -403,7 +572,9 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
         scope: { regions: ["eu-west"] },
         priority: 100,
         subject: { tenant: "data-platform" },
-        rules: [{ name: "no-us-storage", direction: "egress", action: "deny", peers: [{ dns: "*.us-east-1.amazonaws.com" }], ports: [tcp(443)] }],
+        rules: [
+          { name: "no-us-storage", direction: "egress", action: "deny", peers: [{ dns: "*.us-east-1.amazonaws.com" }], ports: [tcp(443)] },
+        ],
       },
     },
   },
@@ -413,7 +584,11 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("staging-corporate-access", "platform-committee", "In staging, engineers on the corporate network may reach the API tier directly."),
+      metadata: meta(
+        "staging-corporate-access",
+        "platform-committee",
+        "In staging, engineers on the corporate network may reach the API tier directly.",
+      ),
       spec: {
         tier: "cluster",
         scope: { clusters: ["staging-eu-1"] },
@@ -429,7 +604,12 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("payments-api", "team-payments", "Checkout calls the payments API; it calls the ledger, fraud scoring and the PSP adapter.", "payments"),
+      metadata: meta(
+        "payments-api",
+        "team-payments",
+        "Checkout calls the payments API; it calls the ledger, fraud scoring and the PSP adapter.",
+        "payments",
+      ),
       spec: {
         tier: "namespace",
         subject: { ...ns("payments"), ...app("payments-api") },
@@ -452,13 +632,27 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("payments-backends", "team-payments", "Ledger, fraud scoring and the PSP adapter accept calls from the payments API; batch jobs reach the ledger.", "payments"),
+      metadata: meta(
+        "payments-backends",
+        "team-payments",
+        "Ledger, fraud scoring and the PSP adapter accept calls from the payments API; batch jobs reach the ledger.",
+        "payments",
+      ),
       spec: {
         tier: "namespace",
-        subject: { ...ns("payments"), podSelector: { matchExpressions: [{ key: "app", operator: "In", values: ["ledger", "fraud-scoring", "psp-adapter"] }] } },
+        subject: {
+          ...ns("payments"),
+          podSelector: { matchExpressions: [{ key: "app", operator: "In", values: ["ledger", "fraud-scoring", "psp-adapter"] }] },
+        },
         rules: [
           { name: "from-api", direction: "ingress", action: "allow", peers: [from("payments", "payments-api")] },
-          { name: "from-batch", direction: "ingress", action: "allow", peers: [{ workloads: { ...ns("payments-batch") } }], ports: [tcp("grpc")] },
+          {
+            name: "from-batch",
+            direction: "ingress",
+            action: "allow",
+            peers: [{ workloads: { ...ns("payments-batch") } }],
+            ports: [tcp("grpc")],
+          },
           { name: "ledger-to-db", direction: "egress", action: "allow", peers: [from("payments", "payments-db")], ports: [tcp(5432)] },
         ],
       },
@@ -525,12 +719,23 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("checkout-web", "team-checkout", "The storefront is reached through the ingress controller and calls the checkout API.", "checkout"),
+      metadata: meta(
+        "checkout-web",
+        "team-checkout",
+        "The storefront is reached through the ingress controller and calls the checkout API.",
+        "checkout",
+      ),
       spec: {
         tier: "namespace",
         subject: { ...ns("checkout"), ...app("checkout-web") },
         rules: [
-          { name: "from-ingress", direction: "ingress", action: "allow", peers: [from("ingress-nginx", "ingress-nginx-controller")], ports: [tcp("http")] },
+          {
+            name: "from-ingress",
+            direction: "ingress",
+            action: "allow",
+            peers: [from("ingress-nginx", "ingress-nginx-controller")],
+            ports: [tcp("http")],
+          },
           { name: "to-api", direction: "egress", action: "allow", peers: [from("checkout", "checkout-api")], ports: [tcp(8080)] },
         ],
       },
@@ -541,7 +746,12 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("checkout-api", "team-checkout", "The checkout API orchestrates cart, promotions, catalog, identity and payments.", "checkout"),
+      metadata: meta(
+        "checkout-api",
+        "team-checkout",
+        "The checkout API orchestrates cart, promotions, catalog, identity and payments.",
+        "checkout",
+      ),
       spec: {
         tier: "namespace",
         subject: { ...ns("checkout"), ...app("checkout-api") },
@@ -601,7 +811,12 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("catalog-api", "team-catalog", "The catalog API is public (through ingress) and used by checkout; it fans out to products, inventory and search.", "catalog"),
+      metadata: meta(
+        "catalog-api",
+        "team-catalog",
+        "The catalog API is public (through ingress) and used by checkout; it fans out to products, inventory and search.",
+        "catalog",
+      ),
       spec: {
         tier: "namespace",
         subject: { ...ns("catalog"), ...app("catalog-api") },
@@ -630,10 +845,20 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("catalog-backends", "team-catalog", "Products and inventory serve the catalog API and own the catalog database; images go to object storage.", "catalog"),
+      metadata: meta(
+        "catalog-backends",
+        "team-catalog",
+        "Products and inventory serve the catalog API and own the catalog database; images go to object storage.",
+        "catalog",
+      ),
       spec: {
         tier: "namespace",
-        subject: { ...ns("catalog"), podSelector: { matchExpressions: [{ key: "app", operator: "In", values: ["product-service", "inventory", "catalog-db", "image-resizer"] }] } },
+        subject: {
+          ...ns("catalog"),
+          podSelector: {
+            matchExpressions: [{ key: "app", operator: "In", values: ["product-service", "inventory", "catalog-db", "image-resizer"] }],
+          },
+        },
         rules: [
           { name: "from-api", direction: "ingress", action: "allow", peers: [from("catalog", "catalog-api")], ports: [tcp("grpc")] },
           {
@@ -644,7 +869,13 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
             ports: [tcp("postgres")],
           },
           { name: "to-db", direction: "egress", action: "allow", peers: [from("catalog", "catalog-db")], ports: [tcp(5432)] },
-          { name: "images-to-storage", direction: "egress", action: "allow", peers: [{ dns: "s3.eu-west-1.amazonaws.com" }], ports: [tcp(443)] },
+          {
+            name: "images-to-storage",
+            direction: "egress",
+            action: "allow",
+            peers: [{ dns: "s3.eu-west-1.amazonaws.com" }],
+            ports: [tcp(443)],
+          },
         ],
       },
     },
@@ -654,7 +885,12 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("search", "team-catalog", "Search API and indexer use OpenSearch; the indexer consumes product events from Kafka.", "catalog"),
+      metadata: meta(
+        "search",
+        "team-catalog",
+        "Search API and indexer use OpenSearch; the indexer consumes product events from Kafka.",
+        "catalog",
+      ),
       spec: {
         tier: "namespace",
         subject: { ...ns("catalog-search") },
@@ -667,7 +903,13 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
             peers: [{ workloads: { ...ns("catalog-search") } }],
             ports: [{ port: 9200, endPort: 9300, protocol: "TCP" }],
           },
-          { name: "to-opensearch", direction: "egress", action: "allow", peers: [from("catalog-search", "opensearch")], ports: [tcp(9200), tcp(9300)] },
+          {
+            name: "to-opensearch",
+            direction: "egress",
+            action: "allow",
+            peers: [from("catalog-search", "opensearch")],
+            ports: [tcp(9200), tcp(9300)],
+          },
           { name: "indexer-to-kafka", direction: "egress", action: "allow", peers: [from("data-ingest", "kafka")], ports: [tcp(9092)] },
         ],
       },
@@ -678,7 +920,12 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("identity", "team-identity", "Every tenant's API tier signs users in through the auth server; MFA codes go out by SMS.", "identity"),
+      metadata: meta(
+        "identity",
+        "team-identity",
+        "Every tenant's API tier signs users in through the auth server; MFA codes go out by SMS.",
+        "identity",
+      ),
       spec: {
         tier: "namespace",
         subject: { ...ns("identity") },
@@ -687,7 +934,14 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
             name: "auth-from-api-tier",
             direction: "ingress",
             action: "allow",
-            peers: [{ workloads: { namespaceSelector: { matchExpressions: [{ key: "tenant", operator: "Exists" }] }, podSelector: { matchLabels: { tier: "api" } } } }],
+            peers: [
+              {
+                workloads: {
+                  namespaceSelector: { matchExpressions: [{ key: "tenant", operator: "Exists" }] },
+                  podSelector: { matchLabels: { tier: "api" } },
+                },
+              },
+            ],
             ports: [tcp(8080)],
           },
           { name: "internal", direction: "ingress", action: "allow", peers: [{ workloads: { ...ns("identity") } }] },
@@ -702,7 +956,12 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("event-ingest", "team-data", "Any tenant may send events to the collector; Kafka serves the collector, the stream processor and the indexer.", "data-platform"),
+      metadata: meta(
+        "event-ingest",
+        "team-data",
+        "Any tenant may send events to the collector; Kafka serves the collector, the stream processor and the indexer.",
+        "data-platform",
+      ),
       spec: {
         tier: "namespace",
         subject: { ...ns("data-ingest") },
@@ -718,7 +977,11 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
             name: "kafka-clients",
             direction: "ingress",
             action: "allow",
-            peers: [{ workloads: { ...ns("data-ingest") } }, { workloads: { ...ns("data-warehouse") } }, from("catalog-search", "search-indexer")],
+            peers: [
+              { workloads: { ...ns("data-ingest") } },
+              { workloads: { ...ns("data-warehouse") } },
+              from("catalog-search", "search-indexer"),
+            ],
             ports: [tcp(9092)],
           },
           { name: "to-kafka", direction: "egress", action: "allow", peers: [from("data-ingest", "kafka")], ports: [tcp(9092)] },
@@ -749,19 +1012,66 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("observability", "team-sre", "Grafana behind ingress; Alertmanager pages on-call; logs ship to the SaaS.", "observability"),
+      metadata: meta(
+        "observability",
+        "team-sre",
+        "Grafana behind ingress; Alertmanager pages on-call; logs ship to the SaaS.",
+        "observability",
+      ),
       spec: {
         tier: "namespace",
         subject: { ...ns("monitoring", "logging") },
         rules: [
-          { name: "grafana-from-ingress", direction: "ingress", action: "allow", peers: [from("ingress-nginx", "ingress-nginx-controller")], ports: [tcp(3000)] },
-          { name: "scrape-everything", direction: "egress", action: "allow", peers: [{ workloads: { namespaceSelector: {} } }], ports: [tcp("http-metrics")] },
-          { name: "grafana-to-prometheus", direction: "egress", action: "allow", peers: [from("monitoring", "prometheus")], ports: [tcp(9090)] },
-          { name: "prometheus-from-grafana", direction: "ingress", action: "allow", peers: [from("monitoring", "grafana")], ports: [tcp(9090)] },
+          {
+            name: "grafana-from-ingress",
+            direction: "ingress",
+            action: "allow",
+            peers: [from("ingress-nginx", "ingress-nginx-controller")],
+            ports: [tcp(3000)],
+          },
+          {
+            name: "scrape-everything",
+            direction: "egress",
+            action: "allow",
+            peers: [{ workloads: { namespaceSelector: {} } }],
+            ports: [tcp("http-metrics")],
+          },
+          {
+            name: "grafana-to-prometheus",
+            direction: "egress",
+            action: "allow",
+            peers: [from("monitoring", "prometheus")],
+            ports: [tcp(9090)],
+          },
+          {
+            name: "prometheus-from-grafana",
+            direction: "ingress",
+            action: "allow",
+            peers: [from("monitoring", "grafana")],
+            ports: [tcp(9090)],
+          },
           { name: "paging", direction: "egress", action: "allow", peers: [{ dns: "events.pagerduty.com" }], ports: [tcp(443)] },
-          { name: "log-intake", direction: "egress", action: "allow", peers: [{ dns: "http-intake.logs.datadoghq.eu" }], ports: [tcp(443)] },
-          { name: "logs-from-fluent-bit", direction: "ingress", action: "allow", peers: [from("logging", "fluent-bit")], ports: [tcp(8080)] },
-          { name: "fluent-bit-to-shipper", direction: "egress", action: "allow", peers: [from("logging", "log-shipper")], ports: [tcp(8080)] },
+          {
+            name: "log-intake",
+            direction: "egress",
+            action: "allow",
+            peers: [{ dns: "http-intake.logs.datadoghq.eu" }],
+            ports: [tcp(443)],
+          },
+          {
+            name: "logs-from-fluent-bit",
+            direction: "ingress",
+            action: "allow",
+            peers: [from("logging", "fluent-bit")],
+            ports: [tcp(8080)],
+          },
+          {
+            name: "fluent-bit-to-shipper",
+            direction: "egress",
+            action: "allow",
+            peers: [from("logging", "log-shipper")],
+            ports: [tcp(8080)],
+          },
         ],
       },
     },
@@ -772,13 +1082,22 @@ export const DEMO_POLICIES: { author: string; document: Doc }[] = [
     document: {
       apiVersion: V,
       kind: "Policy",
-      metadata: meta("baseline-default-deny", "security-committee", "Secure by default: tenant namespaces deny anything not explicitly allowed."),
+      metadata: meta(
+        "baseline-default-deny",
+        "security-committee",
+        "Secure by default: tenant namespaces deny anything not explicitly allowed.",
+      ),
       spec: {
         tier: "baseline",
         subject: { namespaceSelector: { matchExpressions: [{ key: "tenant", operator: "Exists" }] } },
         rules: [
           { name: "deny-ingress", direction: "ingress", action: "deny", peers: [{ workloads: { namespaceSelector: {} } }] },
-          { name: "deny-egress", direction: "egress", action: "deny", peers: [{ workloads: { namespaceSelector: {} } }, { entity: "world" }] },
+          {
+            name: "deny-egress",
+            direction: "egress",
+            action: "deny",
+            peers: [{ workloads: { namespaceSelector: {} } }, { entity: "world" }],
+          },
         ],
       },
     },

@@ -54,7 +54,11 @@ describe(`demo seed raced by two processes on ${testDatabaseKind()}`, () => {
   it("seeds once when several start together on one empty database", async () => {
     const handle = await openTestDatabase();
     try {
-      const results = await Promise.all([seedDemoOrganisation(handle.db), seedDemoOrganisation(handle.db), seedDemoOrganisation(handle.db)]);
+      const results = await Promise.all([
+        seedDemoOrganisation(handle.db),
+        seedDemoOrganisation(handle.db),
+        seedDemoOrganisation(handle.db),
+      ]);
       expect(results.filter((r) => r.seeded)).toHaveLength(1);
       const [tenantsCount] = await handle.db.select({ n: count() }).from(t.tenants);
       expect(tenantsCount?.n).toBe(6);

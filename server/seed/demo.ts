@@ -10,7 +10,15 @@ import { systemActor, withTransaction } from "@/server/context";
 import { contentHash } from "@/server/lib/canonical";
 import { insertPasswordUser } from "@/server/users/credentials";
 import { tierOf } from "@/lib/vocabulary";
-import { DEMO_CLUSTERS, DEMO_EXTERNAL_DESTINATIONS, DEMO_NAMESPACES, DEMO_PASSWORD, DEMO_POLICIES, DEMO_TENANTS, DEMO_USERS } from "./demo-data";
+import {
+  DEMO_CLUSTERS,
+  DEMO_EXTERNAL_DESTINATIONS,
+  DEMO_NAMESPACES,
+  DEMO_PASSWORD,
+  DEMO_POLICIES,
+  DEMO_TENANTS,
+  DEMO_USERS,
+} from "./demo-data";
 
 // Any constant; the same for every process that may seed.
 const SEED_LOCK = 7_301_912;
@@ -52,9 +60,11 @@ export async function seedDemoOrganisation(db: Database): Promise<{ seeded: bool
         .insert(t.clusters)
         .values({ name: c.name, region: c.region, environment: c.environment, labels: c.labels })
         .returning();
-      const present = DEMO_NAMESPACES.map((n, nsIndex) => ({ n, nsIndex, workloads: n.workloads.filter((w) => !w.clusters || w.clusters.includes(c.name)) })).filter(
-        (x) => x.workloads.length > 0,
-      );
+      const present = DEMO_NAMESPACES.map((n, nsIndex) => ({
+        n,
+        nsIndex,
+        workloads: n.workloads.filter((w) => !w.clusters || w.clusters.includes(c.name)),
+      })).filter((x) => x.workloads.length > 0);
       const nsRows = await q
         .insert(t.namespaces)
         .values(
@@ -74,7 +84,15 @@ export async function seedDemoOrganisation(db: Database): Promise<{ seeded: bool
         for (const w of workloads) {
           const ips = Array.from({ length: w.replicas }, () => `${c.podCidr}.${nsIndex + 1}.${podIndex++}`);
           const labels = { app: w.name, tier: w.tier, ...(n.tenant ? { tenant: n.tenant } : {}), ...w.labels };
-          workloadRows.push({ namespaceId: namespaceId.get(n.name)!, name: w.name, kind: w.kind, labels, ports: w.ports, ips, replicas: w.replicas });
+          workloadRows.push({
+            namespaceId: namespaceId.get(n.name)!,
+            name: w.name,
+            kind: w.kind,
+            labels,
+            ports: w.ports,
+            ips,
+            replicas: w.replicas,
+          });
           if (w.ports.length > 0 && w.kind !== "DaemonSet" && w.kind !== "Job") {
             serviceRows.push({
               namespaceId: namespaceId.get(n.name)!,
@@ -91,12 +109,15 @@ export async function seedDemoOrganisation(db: Database): Promise<{ seeded: bool
       workloadCount += workloadRows.length;
     }
 
-    await q.insert(t.externalDestinations).values(
-      DEMO_EXTERNAL_DESTINATIONS.map((d) => ({ ...d, ports: d.dnsName ? [{ name: "https", port: 443, protocol: "TCP" as const }] : [] })),
-    );
+    await q
+      .insert(t.externalDestinations)
+      .values(
+        DEMO_EXTERNAL_DESTINATIONS.map((d) => ({ ...d, ports: d.dnsName ? [{ name: "https", port: 443, protocol: "TCP" as const }] : [] })),
+      );
 
     for (const { author, document } of DEMO_POLICIES) {
-      if (document.kind !== "Policy" && document.kind !== "ComplianceConstraint") throw new Error(`a policy version stores a policy or a constraint, not ${document.kind}`);
+      if (document.kind !== "Policy" && document.kind !== "ComplianceConstraint")
+        throw new Error(`a policy version stores a policy or a constraint, not ${document.kind}`);
       const tier = tierOf(document);
       const [policy] = await q
         .insert(t.policies)

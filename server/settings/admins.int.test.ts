@@ -30,14 +30,19 @@ describe(`at least one global admin on ${testDatabaseKind()}`, () => {
   it("lets exactly one of two admins demoting each other concurrently succeed; the other gets CONFLICT", async () => {
     const db = database().db;
     const sam = "sam.security@acme.example";
-    await (await callerFor(db, ALEX)).settings.addMembership({ userId: await userId(db, sam), tenantId: null, role: "admin", committeeFunction: null });
+    await (
+      await callerFor(db, ALEX)
+    ).settings.addMembership({ userId: await userId(db, sam), tenantId: null, role: "admin", committeeFunction: null });
     const grants = await globalAdminGrants(db);
     const [alexId, samId] = [await userId(db, ALEX), await userId(db, sam)];
     const alexAdmin = grants.find((g) => g.userId === alexId)!;
     const samAdmin = grants.find((g) => g.userId === samId)!;
     // Both callers hold their grants as read at the start of the request, as the server does.
     const [asAlex, asSam] = [await callerFor(db, ALEX), await callerFor(db, sam)];
-    const results = await Promise.allSettled([asAlex.settings.removeMembership({ membershipId: samAdmin.id }), asSam.settings.removeMembership({ membershipId: alexAdmin.id })]);
+    const results = await Promise.allSettled([
+      asAlex.settings.removeMembership({ membershipId: samAdmin.id }),
+      asSam.settings.removeMembership({ membershipId: alexAdmin.id }),
+    ]);
     const codes = await Promise.all(results.map((r) => trpcCode(r.status === "fulfilled" ? Promise.resolve() : Promise.reject(r.reason))));
     expect(codes.sort()).toEqual(["CONFLICT", "OK"]);
     const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
@@ -51,7 +56,9 @@ describe(`at least one global admin on ${testDatabaseKind()}`, () => {
     const [survivor] = await db.select({ email: user.email }).from(user).where(eq(user.id, remaining!.userId));
     const first = survivor!.email;
     const second = "nina.network@acme.example";
-    await (await callerFor(db, first)).settings.addMembership({ userId: await userId(db, second), tenantId: null, role: "admin", committeeFunction: null });
+    await (
+      await callerFor(db, first)
+    ).settings.addMembership({ userId: await userId(db, second), tenantId: null, role: "admin", committeeFunction: null });
     const [asFirst, asSecond] = [await callerFor(db, first), await callerFor(db, second)];
     const codes = await Promise.all([
       trpcCode(asFirst.settings.deleteUser({ userId: await userId(db, second) })),

@@ -12,7 +12,10 @@ import type { AddMembershipInput, CreateUserInput, DeleteUserInput, RemoveMember
 export async function listUsersWithMemberships({ ctx }: { ctx: ServiceContext }) {
   requireRole(ctx.actor, "admin");
   const { db } = ctx;
-  const users = await db.select({ id: user.id, name: user.name, email: user.email, createdAt: user.createdAt }).from(user).orderBy(asc(user.name));
+  const users = await db
+    .select({ id: user.id, name: user.name, email: user.email, createdAt: user.createdAt })
+    .from(user)
+    .orderBy(asc(user.name));
   const grants = await db
     .select({
       id: memberships.id,
@@ -34,7 +37,13 @@ export async function createUser({ ctx, input }: { ctx: ServiceContext; input: C
     const [existing] = await tx.db.select({ id: user.id }).from(user).where(eq(user.email, email));
     if (existing) throw new InvalidInput(`A user with e-mail ${email} already exists.`, "email");
     const id = await insertPasswordUser(tx.db, { ...input, email });
-    await recordAudit(tx, { action: "user.created", targetType: "user", targetId: id, targetLabel: email, after: { name: input.name, email } });
+    await recordAudit(tx, {
+      action: "user.created",
+      targetType: "user",
+      targetId: id,
+      targetLabel: email,
+      after: { name: input.name, email },
+    });
     return { id };
   });
 }
@@ -53,7 +62,11 @@ export async function lockGlobalAdmins(tx: ServiceContext): Promise<void> {
  * serialises every such change behind one lock, so two admins demoting (or deleting) each other at
  * once cannot both pass: the second one counts after the first has committed.
  */
-async function requireAnotherGlobalAdmin(tx: ServiceContext, losing: { userId: string } | { membershipId: string }, what: string): Promise<void> {
+async function requireAnotherGlobalAdmin(
+  tx: ServiceContext,
+  losing: { userId: string } | { membershipId: string },
+  what: string,
+): Promise<void> {
   await lockGlobalAdmins(tx);
   const remaining = await tx.db
     .select({ id: memberships.id })
@@ -66,7 +79,8 @@ async function requireAnotherGlobalAdmin(tx: ServiceContext, losing: { userId: s
       ),
     )
     .limit(1);
-  if (remaining.length === 0) throw new Conflict(`${what} would leave the organisation without a global admin; grant the admin role to someone else first.`);
+  if (remaining.length === 0)
+    throw new Conflict(`${what} would leave the organisation without a global admin; grant the admin role to someone else first.`);
 }
 
 export async function deleteUser({ ctx, input }: { ctx: ServiceContext; input: DeleteUserInput }): Promise<void> {
@@ -77,14 +91,19 @@ export async function deleteUser({ ctx, input }: { ctx: ServiceContext; input: D
     const [row] = await tx.db.select().from(user).where(eq(user.id, userId));
     if (!row) throw new NotFound("No such user.");
     const grants = await tx.db.select().from(memberships).where(eq(memberships.userId, userId));
-    if (grants.some((g) => g.role === "admin" && g.tenantId === null)) await requireAnotherGlobalAdmin(tx, { userId }, `Removing ${row.email}`);
+    if (grants.some((g) => g.role === "admin" && g.tenantId === null))
+      await requireAnotherGlobalAdmin(tx, { userId }, `Removing ${row.email}`);
     await tx.db.delete(user).where(eq(user.id, userId));
     await recordAudit(tx, {
       action: "user.deleted",
       targetType: "user",
       targetId: userId,
       targetLabel: row.email,
-      before: { name: row.name, email: row.email, memberships: grants.map((g) => ({ tenantId: g.tenantId, role: g.role, committeeFunction: g.committeeFunction })) },
+      before: {
+        name: row.name,
+        email: row.email,
+        memberships: grants.map((g) => ({ tenantId: g.tenantId, role: g.role, committeeFunction: g.committeeFunction })),
+      },
     });
   });
 }
@@ -116,7 +135,8 @@ export async function addMembership({ ctx, input }: { ctx: ServiceContext; input
           input.tenantId ? eq(memberships.tenantId, input.tenantId) : isNull(memberships.tenantId),
         ),
       );
-    if (duplicate.length > 0) throw new Conflict(`${target.email} already has the ${input.role} role ${tenantName ? `in ${tenantName}` : "globally"}.`);
+    if (duplicate.length > 0)
+      throw new Conflict(`${target.email} already has the ${input.role} role ${tenantName ? `in ${tenantName}` : "globally"}.`);
     const [row] = await tx.db.insert(memberships).values(input).returning({ id: memberships.id });
     await recordAudit(tx, {
       action: "membership.added",
@@ -144,7 +164,8 @@ export async function removeMembership({ ctx, input }: { ctx: ServiceContext; in
     if (row.m.userId === ctx.actor.id && row.m.role === "admin" && row.m.tenantId === null) {
       throw new Conflict("You cannot remove your own global admin role; ask another admin.");
     }
-    if (row.m.role === "admin" && row.m.tenantId === null) await requireAnotherGlobalAdmin(tx, { membershipId }, `Removing the global admin role of ${row.email}`);
+    if (row.m.role === "admin" && row.m.tenantId === null)
+      await requireAnotherGlobalAdmin(tx, { membershipId }, `Removing the global admin role of ${row.email}`);
     // A concurrent request may have removed it while this one waited for the lock.
     const removed = await tx.db.delete(memberships).where(eq(memberships.id, membershipId)).returning({ id: memberships.id });
     if (removed.length === 0) throw new NotFound("No such membership.");
@@ -159,4 +180,3 @@ export async function removeMembership({ ctx, input }: { ctx: ServiceContext; in
     });
   });
 }
-

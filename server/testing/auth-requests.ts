@@ -11,7 +11,12 @@ export function authRequests(auth: Auth, origin: string) {
     auth.handler(
       new Request(`${origin}/api/auth${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json", origin, cookie, [CLIENT_IP_HEADER]: `10.${(++requests >> 8) & 255}.${requests & 255}.1` },
+        headers: {
+          "content-type": "application/json",
+          origin,
+          cookie,
+          [CLIENT_IP_HEADER]: `10.${(++requests >> 8) & 255}.${requests & 255}.1`,
+        },
         body: JSON.stringify(body),
       }),
     );

@@ -14,19 +14,37 @@ import type { CreateApiTokenInput, RevokeApiTokenInput } from "./schemas";
 const LAST_USED_RESOLUTION_MS = 60_000;
 const TOKEN_PATTERN = /^ppt_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
 
-export async function createApiToken({ ctx, input }: { ctx: ServiceContext; input: CreateApiTokenInput }): Promise<{ id: string; token: string }> {
+export async function createApiToken({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: CreateApiTokenInput;
+}): Promise<{ id: string; token: string }> {
   requireRole(ctx.actor, "admin");
   return withTransaction(ctx, async (tx) => {
     if (input.tenantId) {
       const [tenant] = await tx.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, input.tenantId));
       if (!tenant) throw new NotFound("That tenant does not exist.");
     }
-    const prefix = randomBytes(6).toString("base64url").toLowerCase().replace(/[^a-z0-9]/g, "x").slice(0, 8);
+    const prefix = randomBytes(6)
+      .toString("base64url")
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "x")
+      .slice(0, 8);
     const token = `ppt_${prefix}_${randomBytes(32).toString("base64url")}`;
     const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
     const [row] = await tx.db
       .insert(apiTokens)
-      .values({ name: input.name, prefix, secretHash: sha256Hex(token), role: input.role, tenantId: input.tenantId, createdBy: ctx.actor.id, expiresAt })
+      .values({
+        name: input.name,
+        prefix,
+        secretHash: sha256Hex(token),
+        role: input.role,
+        tenantId: input.tenantId,
+        createdBy: ctx.actor.id,
+        expiresAt,
+      })
       .returning({ id: apiTokens.id });
     await recordAudit(tx, {
       action: "token.created",
@@ -88,12 +106,20 @@ export async function authenticateApiToken({ ctx, input }: { ctx: AnonymousConte
   const presented = input.token;
   const rejected = new Unauthenticated("Invalid, expired or revoked API token.");
   if (!TOKEN_PATTERN.test(presented)) throw rejected;
-  const [row] = await db.select().from(apiTokens).where(eq(apiTokens.secretHash, sha256Hex(presented)));
+  const [row] = await db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.secretHash, sha256Hex(presented)));
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) throw rejected;
   // "Last used" to the minute: one write per token per minute, not one per API call.
   const now = new Date();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
   }
-  return { type: "token", id: row.id, label: `token:${row.name}`, grants: [{ tenantId: row.tenantId, role: row.role, committeeFunction: null }] };
+  return {
+    type: "token",
+    id: row.id,
+    label: `token:${row.name}`,
+    grants: [{ tenantId: row.tenantId, role: row.role, committeeFunction: null }],
+  };
 }

@@ -57,7 +57,11 @@ interface Row {
 let unique = 0;
 const MATRIX: Record<string, Row> = {
   // Anyone holding a one-time link; a wrong token is a BAD_REQUEST for everyone.
-  "account.setPassword": { rule: "public", mutation: true, call: (c) => c.account.setPassword({ token: "not-a-real-token-000000", password: "a-good-password" }) },
+  "account.setPassword": {
+    rule: "public",
+    mutation: true,
+    call: (c) => c.account.setPassword({ token: "not-a-real-token-000000", password: "a-good-password" }),
+  },
   "org.me": { rule: "session", call: (c) => c.org.me() },
   "org.tenants": { rule: "role", call: (c) => c.org.tenants() },
   "org.clusters": { rule: "role", call: (c) => c.org.clusters() },
@@ -71,23 +75,41 @@ const MATRIX: Record<string, Row> = {
   "settings.platformDefault": { rule: "role", call: (c) => c.settings.platformDefault() },
   // Refused before its input is read, unless by an admin (who gets the input's 400 here).
   "settings.updatePlatformDefault": { rule: "admin", mutation: true, call: (c) => c.settings.updatePlatformDefault({} as never) },
-  "settings.createUser": { rule: "admin", mutation: true, call: (c) => c.settings.createUser({ name: "Made", email: `made-${++unique}@acme.example`, password: "a-good-password" }) },
-  "settings.deleteUser": { rule: "admin", mutation: true, call: async (c, f) => c.settings.deleteUser({ userId: await f.throwawayUserId() }) },
+  "settings.createUser": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.settings.createUser({ name: "Made", email: `made-${++unique}@acme.example`, password: "a-good-password" }),
+  },
+  "settings.deleteUser": {
+    rule: "admin",
+    mutation: true,
+    call: async (c, f) => c.settings.deleteUser({ userId: await f.throwawayUserId() }),
+  },
   "settings.addMembership": {
     rule: "admin",
     mutation: true,
-    call: async (c, f) => c.settings.addMembership({ userId: await f.throwawayUserId(), tenantId: null, role: "viewer", committeeFunction: null }),
+    call: async (c, f) =>
+      c.settings.addMembership({ userId: await f.throwawayUserId(), tenantId: null, role: "viewer", committeeFunction: null }),
   },
   "settings.removeMembership": {
     rule: "admin",
     mutation: true,
     call: async (c, f) => {
       const admin = await callerFor(database().db, EMAIL.admin);
-      const { id } = await admin.settings.addMembership({ userId: await f.throwawayUserId(), tenantId: null, role: "viewer", committeeFunction: null });
+      const { id } = await admin.settings.addMembership({
+        userId: await f.throwawayUserId(),
+        tenantId: null,
+        role: "viewer",
+        committeeFunction: null,
+      });
       return c.settings.removeMembership({ membershipId: id });
     },
   },
-  "settings.createToken": { rule: "admin", mutation: true, call: (c) => c.settings.createToken({ name: `ci-${++unique}`, role: "viewer", tenantId: null, expiresInDays: 1 }) },
+  "settings.createToken": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.settings.createToken({ name: `ci-${++unique}`, role: "viewer", tenantId: null, expiresInDays: 1 }),
+  },
   "settings.revokeToken": {
     rule: "admin",
     mutation: true,
@@ -111,18 +133,42 @@ const MATRIX: Record<string, Row> = {
     call: (c) => c.policies.templatePreview({ template: "namespace-default-deny", values: { tenant: "payments", namespace: "payments" } }),
   },
   "policies.drafts": { rule: "role", call: (c) => c.policies.drafts() },
-  "policies.saveDraft": { rule: "author", mutation: true, call: (c, f) => c.policies.saveDraft({ policyName: f.ownPolicy.name, baseVersion: null, yaml: f.ownPolicy.yaml, message: "matrix" }) },
-  "policies.restoreVersion": { rule: "author", mutation: true, call: (c, f) => c.policies.restoreVersion({ policyName: f.ownPolicy.name, version: 1 }) },
-  "policies.createFromTemplate": { rule: "author", mutation: true, call: (c) => c.policies.createFromTemplate({ template: "no-such-template", values: {} }) },
-  "policies.proposeChange": { rule: "author", mutation: true, call: (c, f) => c.policies.proposeChange({ title: "matrix", description: "", policies: [f.ownPolicy.name] }) },
+  "policies.saveDraft": {
+    rule: "author",
+    mutation: true,
+    call: (c, f) => c.policies.saveDraft({ policyName: f.ownPolicy.name, baseVersion: null, yaml: f.ownPolicy.yaml, message: "matrix" }),
+  },
+  "policies.restoreVersion": {
+    rule: "author",
+    mutation: true,
+    call: (c, f) => c.policies.restoreVersion({ policyName: f.ownPolicy.name, version: 1 }),
+  },
+  "policies.createFromTemplate": {
+    rule: "author",
+    mutation: true,
+    call: (c) => c.policies.createFromTemplate({ template: "no-such-template", values: {} }),
+  },
+  "policies.proposeChange": {
+    rule: "author",
+    mutation: true,
+    call: (c, f) => c.policies.proposeChange({ title: "matrix", description: "", policies: [f.ownPolicy.name] }),
+  },
   "changes.list": { rule: "role", call: (c) => c.changes.list() },
   "changes.get": { rule: "role", mutation: true, call: (c) => c.changes.get({ number: 1 }) },
   // The workflow: reading is for every role holder; deciding needs a committee function the change asks for (a
   // refusal past that gate is a domain FORBIDDEN, so these rows call a change that does not exist: NOT_FOUND for
   // everyone signed in with a role). Who may approve what is in server/workflow/workflow.int.test.ts.
   "workflow.review": { rule: "role", mutation: true, call: (c) => c.workflow.review({ number: 999_999 }) },
-  "workflow.approve": { rule: "role", mutation: true, call: (c) => c.workflow.approve({ number: 999_999, contentHash: "0".repeat(64), comment: "" }) },
-  "workflow.requestChanges": { rule: "role", mutation: true, call: (c) => c.workflow.requestChanges({ number: 999_999, reason: "matrix" }) },
+  "workflow.approve": {
+    rule: "role",
+    mutation: true,
+    call: (c) => c.workflow.approve({ number: 999_999, contentHash: "0".repeat(64), comment: "" }),
+  },
+  "workflow.requestChanges": {
+    rule: "role",
+    mutation: true,
+    call: (c) => c.workflow.requestChanges({ number: 999_999, reason: "matrix" }),
+  },
   "workflow.reject": { rule: "role", mutation: true, call: (c) => c.workflow.reject({ number: 999_999, reason: "matrix" }) },
   "workflow.withdraw": { rule: "role", mutation: true, call: (c) => c.workflow.withdraw({ number: 999_999, reason: "" }) },
   "workflow.submit": { rule: "role", mutation: true, call: (c) => c.workflow.submit({ number: 999_999, reason: "" }) },
@@ -136,19 +182,31 @@ const MATRIX: Record<string, Row> = {
   "releases.createFreeze": {
     rule: "admin",
     mutation: true,
-    call: (c) => c.releases.createFreeze({ environment: "development", startsAt: new Date(Date.now() - 7_200_000), endsAt: new Date(Date.now() - 3_600_000), reason: "matrix test" }),
+    call: (c) =>
+      c.releases.createFreeze({
+        environment: "development",
+        startsAt: new Date(Date.now() - 7_200_000),
+        endsAt: new Date(Date.now() - 3_600_000),
+        reason: "matrix test",
+      }),
   },
-  "releases.endFreeze": { rule: "admin", mutation: true, call: (c) => c.releases.endFreeze({ id: "00000000-0000-4000-8000-000000000000" }) },
+  "releases.endFreeze": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.releases.endFreeze({ id: "00000000-0000-4000-8000-000000000000" }),
+  },
 };
 
 let database: () => { db: Database };
 
 async function grant(db: Database, email: string, tenantId: string | null, role: "viewer" | "author" | "approver" | null) {
   const id = await insertPasswordUser(db, { name: email, email, password: "a-good-password" });
-  if (role) await db.insert(memberships).values({ userId: id, tenantId, role, committeeFunction: role === "approver" ? "application" : null });
+  if (role)
+    await db.insert(memberships).values({ userId: id, tenantId, role, committeeFunction: role === "approver" ? "application" : null });
 }
 
-const wordIn = (text: string, word: string) => new RegExp(`(?<![A-Za-z0-9.-])${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9.-])`).test(text);
+const wordIn = (text: string, word: string) =>
+  new RegExp(`(?<![A-Za-z0-9.-])${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9.-])`).test(text);
 
 describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
   database = useSeededDatabase();
@@ -164,7 +222,12 @@ describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
     const admin = await callerFor(db, EMAIL.admin);
     const [ownPolicy] = await db.select().from(policies).where(eq(policies.tenantId, payments!.id)).limit(1);
     f.ownPolicy = { name: ownPolicy!.name, yaml: (await admin.policies.get({ name: ownPolicy!.name })).versions.at(-1)!.yaml };
-    f.otherPolicyNames = (await db.select({ name: policies.name }).from(policies).where(and(isNotNull(policies.tenantId), ne(policies.tenantId, payments!.id)))).map((p) => p.name);
+    f.otherPolicyNames = (
+      await db
+        .select({ name: policies.name })
+        .from(policies)
+        .where(and(isNotNull(policies.tenantId), ne(policies.tenantId, payments!.id)))
+    ).map((p) => p.name);
     const otherWorkloads = await db
       .select({ name: workloads.name })
       .from(workloads)
@@ -176,14 +239,22 @@ describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
       ...(await db.select({ name: tenants.name }).from(tenants)).map((r) => r.name),
       ...(await db.select({ name: namespaces.name }).from(namespaces)).map((r) => r.name),
       ...(await db.select({ name: services.name }).from(services)).map((r) => r.name),
-      ...(await db.select({ name: workloads.name }).from(workloads).innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId)).where(eq(namespaces.tenantId, payments!.id))).map((r) => r.name),
+      ...(
+        await db
+          .select({ name: workloads.name })
+          .from(workloads)
+          .innerJoin(namespaces, eq(namespaces.id, workloads.namespaceId))
+          .where(eq(namespaces.tenantId, payments!.id))
+      ).map((r) => r.name),
     ]);
     f.otherPolicyNames = f.otherPolicyNames.filter((n) => !publicNames.has(n));
     f.otherWorkloadNames = [...new Set(otherWorkloads.map((w) => w.name))].filter((n) => !publicNames.has(n));
     const view = await admin.graph.view({});
     f.cluster = view.cluster;
     const readableNamespaces = new Set(
-      (await db.select({ name: namespaces.name, tenantId: namespaces.tenantId }).from(namespaces)).filter((n) => n.tenantId === null || n.tenantId === payments!.id).map((n) => n.name),
+      (await db.select({ name: namespaces.name, tenantId: namespaces.tenantId }).from(namespaces))
+        .filter((n) => n.tenantId === null || n.tenantId === payments!.id)
+        .map((n) => n.name),
     );
     const readable = (id: string) => id.startsWith("x:") || readableNamespaces.has(id.split("/")[1] ?? "");
     const leaves = async (tenant: string) => {
@@ -195,7 +266,8 @@ describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
     f.ownWorkloadNode = own.contents.nodes.find((n) => n.kind === "workload")!.id;
     f.ownEdge = own.contents.edges.find((e) => !e.fronts && readable(e.source) && readable(e.target))!.id;
     f.otherWorkloadNode = (await leaves("checkout")).contents.nodes.find((n) => n.kind === "workload")!.id;
-    f.throwawayUserId = async () => insertPasswordUser(database().db, { name: "Throwaway", email: `throwaway-${++unique}@acme.example`, password: "a-good-password" });
+    f.throwawayUserId = async () =>
+      insertPasswordUser(database().db, { name: "Throwaway", email: `throwaway-${++unique}@acme.example`, password: "a-good-password" });
     expect(f.otherPolicyNames.length).toBeGreaterThan(3);
     expect(f.otherWorkloadNames.length).toBeGreaterThan(0);
   });
@@ -214,12 +286,22 @@ describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
           (error: { code?: string; message?: string }) => ({ code: error.code ?? "THROWN", value: error.message }),
         );
         const allowed = allowedBy[row.rule].includes(who);
-        const expected = allowed ? (row.mutation ? ["OK", "NOT_FOUND", "CONFLICT", "BAD_REQUEST"] : ["OK"]) : who === "anonymous" ? ["UNAUTHORIZED"] : ["FORBIDDEN"];
-        expect(expected, `${path} as ${who} answered ${outcome.code}: ${JSON.stringify(outcome.value)?.slice(0, 300)}`).toContain(outcome.code);
+        const expected = allowed
+          ? row.mutation
+            ? ["OK", "NOT_FOUND", "CONFLICT", "BAD_REQUEST"]
+            : ["OK"]
+          : who === "anonymous"
+            ? ["UNAUTHORIZED"]
+            : ["FORBIDDEN"];
+        expect(expected, `${path} as ${who} answered ${outcome.code}: ${JSON.stringify(outcome.value)?.slice(0, 300)}`).toContain(
+          outcome.code,
+        );
         if (!SCOPED.includes(who)) continue;
         const json = JSON.stringify(outcome.value) ?? "";
-        for (const name of f.otherPolicyNames) expect(wordIn(json, name), `${path} as ${who} names another tenant's policy ${name}`).toBe(false);
-        for (const name of f.otherWorkloadNames) expect(wordIn(json, name), `${path} as ${who} names another tenant's workload ${name}`).toBe(false);
+        for (const name of f.otherPolicyNames)
+          expect(wordIn(json, name), `${path} as ${who} names another tenant's policy ${name}`).toBe(false);
+        for (const name of f.otherWorkloadNames)
+          expect(wordIn(json, name), `${path} as ${who} names another tenant's workload ${name}`).toBe(false);
       }
     });
   }
@@ -230,7 +312,9 @@ describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
     expect(view.nodes.every((n) => !n.tenant || n.tenant === "payments")).toBe(true);
     const opaque = view.nodes.filter((n) => n.kind === "other-tenant");
     expect(opaque).toEqual([{ id: `o:${f.cluster}`, kind: "other-tenant", label: "other tenant", cluster: f.cluster }]);
-    expect(await viewer.graph.node({ cluster: f.cluster, node: f.otherWorkloadNode }).catch((e: { code: string }) => e.code)).toBe("NOT_FOUND");
+    expect(await viewer.graph.node({ cluster: f.cluster, node: f.otherWorkloadNode }).catch((e: { code: string }) => e.code)).toBe(
+      "NOT_FOUND",
+    );
     const toOther = view.edges.find((e) => e.target === opaque[0]!.id || e.source === opaque[0]!.id);
     if (toOther) {
       expect(toOther.allowance.policy).toBeUndefined();
@@ -250,10 +334,16 @@ describe(`authorisation matrix on ${testDatabaseKind()}`, () => {
   it("answers NOT_FOUND, as for a missing one, when a tenant author restores, saves or proposes another tenant's policy", async () => {
     const author = await callerFor(database().db, EMAIL["tenant author"]);
     const other = f.otherPolicyNames[0]!;
-    const code = (p: Promise<unknown>) => p.then(() => "OK", (e: { code: string }) => e.code);
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => "OK",
+        (e: { code: string }) => e.code,
+      );
     expect(await code(author.policies.restoreVersion({ policyName: other, version: 1 }))).toBe("NOT_FOUND");
     expect(await code(author.policies.restoreVersion({ policyName: "no-such-policy", version: 1 }))).toBe("NOT_FOUND");
-    expect(await code(author.policies.saveDraft({ policyName: other, baseVersion: null, yaml: f.ownPolicy.yaml, message: "" }))).toBe("NOT_FOUND");
+    expect(await code(author.policies.saveDraft({ policyName: other, baseVersion: null, yaml: f.ownPolicy.yaml, message: "" }))).toBe(
+      "NOT_FOUND",
+    );
     expect(await code(author.policies.proposeChange({ title: "x", description: "", policies: [other] }))).toBe("NOT_FOUND");
     expect(await code(author.policies.get({ name: other }))).toBe("NOT_FOUND");
   });

@@ -22,7 +22,8 @@ async function failure(promise: Promise<unknown>): Promise<TRPCError> {
 }
 
 type Callable = (input: unknown) => Promise<unknown>;
-const procedureAt = (caller: object, path: string) => path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller) as Callable;
+const procedureAt = (caller: object, path: string) =>
+  path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller) as Callable;
 
 describe(`text the database cannot store, refused at the tRPC edge on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
@@ -53,7 +54,9 @@ describe(`text the database cannot store, refused at the tRPC edge on ${testData
       expect((error.cause as InvalidInput).field, path).toBe("values.ten\u0000ant");
     }
     // Three refused calls per mutation, each recorded (its text made storable); queries leave nothing.
-    const mutations = paths.filter((path) => (appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)[path]!._def.type === "mutation");
+    const mutations = paths.filter(
+      (path) => (appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)[path]!._def.type === "mutation",
+    );
     expect(mutations.length).toBeGreaterThan(5);
     expect(await counts()).toEqual({ ...before, audit: before.audit + 3 * mutations.length });
   });
@@ -62,12 +65,23 @@ describe(`text the database cannot store, refused at the tRPC edge on ${testData
     const author = await callerFor(db(), AUTHOR);
     const current = (await author.policies.get({ name: "payments-api" })).versions.at(-1)!;
     const before = await counts();
-    const save = await failure(author.policies.saveDraft({ policyName: "payments-api", baseVersion: current.version, yaml: current.yaml.replace("payments", "payments"), message: "fix\u0000" }));
+    const save = await failure(
+      author.policies.saveDraft({
+        policyName: "payments-api",
+        baseVersion: current.version,
+        yaml: current.yaml.replace("payments", "payments"),
+        message: "fix\u0000",
+      }),
+    );
     expect(save.code).toBe("BAD_REQUEST");
     expect((save.cause as InvalidInput).field).toBe("message");
-    const yaml = await failure(author.policies.saveDraft({ policyName: "payments-api", baseVersion: current.version, yaml: `${current.yaml}# \ud83d`, message: "" }));
+    const yaml = await failure(
+      author.policies.saveDraft({ policyName: "payments-api", baseVersion: current.version, yaml: `${current.yaml}# \ud83d`, message: "" }),
+    );
     expect((yaml.cause as InvalidInput).field).toBe("yaml");
-    const propose = await failure(author.policies.proposeChange({ title: "Open the API", description: "why \ud800", policies: ["payments-api"] }));
+    const propose = await failure(
+      author.policies.proposeChange({ title: "Open the API", description: "why \ud800", policies: ["payments-api"] }),
+    );
     expect((propose.cause as InvalidInput).field).toBe("description");
     expect(await counts()).toEqual({ ...before, audit: before.audit + 3 });
     // An emoji (a surrogate pair) is text like any other.
@@ -81,7 +95,16 @@ describe(`text the database cannot store, refused at the tRPC edge on ${testData
     const hostile = {
       "deep flow nesting": "[".repeat(1000) + "]".repeat(1000),
       "YAML that does not parse": Array.from({ length: 400 }, (_, i) => `${" ".repeat(i)}- a:`).join("\n"),
-      "alias bomb": ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)].join("\n"),
+      "alias bomb": [
+        "a: &a [x, x, x, x, x, x, x, x, x, x]",
+        ...Array.from(
+          { length: 9 },
+          (_, i) =>
+            `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+              .fill(`*${String.fromCharCode(97 + i)}`)
+              .join(", ")}]`,
+        ),
+      ].join("\n"),
     };
     const before = await counts();
     for (const [name, yaml] of Object.entries(hostile)) {

@@ -43,7 +43,12 @@ const t = initTRPC.context<TrpcContext>().create({
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
-        fieldErrors: cause instanceof ZodError ? z.flattenError(cause).fieldErrors : cause instanceof InvalidInput && cause.field ? { [cause.field]: [cause.message] } : null,
+        fieldErrors:
+          cause instanceof ZodError
+            ? z.flattenError(cause).fieldErrors
+            : cause instanceof InvalidInput && cause.field
+              ? { [cause.field]: [cause.message] }
+              : null,
         position: cause instanceof InvalidInput ? (cause.position ?? null) : null,
       },
     };
@@ -81,7 +86,10 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
 const auditRefusals = t.middleware(async ({ ctx, next, path, type }) => {
   const result = await next();
   if (!result.ok && type === "mutation" && ctx.actor) {
-    await recordRefusal({ db: ctx.db, actor: ctx.actor, requestId: ctx.requestId }, { procedure: path, code: result.error.code, message: result.error.message });
+    await recordRefusal(
+      { db: ctx.db, actor: ctx.actor, requestId: ctx.requestId },
+      { procedure: path, code: result.error.code, message: result.error.message },
+    );
   }
   return result;
 });
@@ -92,7 +100,8 @@ const auditRefusals = t.middleware(async ({ ctx, next, path, type }) => {
  */
 const storableText = t.middleware(async ({ getRawInput, next }) => {
   const unsafe = findUnsafeText(await getRawInput());
-  if (unsafe) throw new TRPCError({ code: "BAD_REQUEST", message: unsafe.message, cause: new InvalidInput(unsafe.message, unsafe.field || "input") });
+  if (unsafe)
+    throw new TRPCError({ code: "BAD_REQUEST", message: unsafe.message, cause: new InvalidInput(unsafe.message, unsafe.field || "input") });
   return next();
 });
 
@@ -108,7 +117,10 @@ export const sessionProcedure = publicProcedure.use(({ ctx, next }) => {
 /** A signed-in caller holding at least one role: people who arrive through SSO see nothing until granted one. */
 export const protectedProcedure = sessionProcedure.use(({ ctx, next }) => {
   if (ctx.actor.grants.length === 0) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Your account has no role yet. Ask a Policyplane admin to grant you one in Settings." });
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Your account has no role yet. Ask a Policyplane admin to grant you one in Settings.",
+    });
   }
   return next();
 });

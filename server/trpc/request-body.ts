@@ -15,9 +15,15 @@ const CLOSERS = new Set([0x5d, 0x7d]);
 export function boundedRequest(request: Request, limits = { bytes: MAX_REQUEST_BYTES, depth: MAX_JSON_DEPTH }): Request {
   if (!request.body) return request;
   const declared = Number(request.headers.get("content-length") ?? "0");
-  const tooLarge = () => new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: `The request body is over the ${limits.bytes / 1024 / 1024} MiB limit.` });
+  const tooLarge = () =>
+    new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: `The request body is over the ${limits.bytes / 1024 / 1024} MiB limit.` });
   if (declared > limits.bytes) {
-    return new Request(request.url, { method: request.method, headers: request.headers, body: new ReadableStream({ start: (c) => c.error(tooLarge()) }), duplex: "half" } as RequestInit);
+    return new Request(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: new ReadableStream({ start: (c) => c.error(tooLarge()) }),
+      duplex: "half",
+    } as RequestInit);
   }
   let size = 0;
   let depth = 0;
@@ -36,12 +42,23 @@ export function boundedRequest(request: Request, limits = { bytes: MAX_REQUEST_B
         } else if (byte === QUOTE) inString = true;
         else if (OPENERS.has(byte)) {
           if (++depth > limits.depth) {
-            return controller.error(new TRPCError({ code: "BAD_REQUEST", message: `The request body nests more than ${limits.depth} levels of arrays and objects.` }));
+            return controller.error(
+              new TRPCError({
+                code: "BAD_REQUEST",
+                message: `The request body nests more than ${limits.depth} levels of arrays and objects.`,
+              }),
+            );
           }
         } else if (CLOSERS.has(byte)) depth--;
       }
       controller.enqueue(chunk);
     },
   });
-  return new Request(request.url, { method: request.method, headers: request.headers, body: request.body.pipeThrough(scan), signal: request.signal, duplex: "half" } as RequestInit);
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body.pipeThrough(scan),
+    signal: request.signal,
+    duplex: "half",
+  } as RequestInit);
 }

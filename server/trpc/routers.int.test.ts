@@ -34,7 +34,9 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const author = await callerFor(database().db, AUTHOR);
     const head = await auditHead(database().db);
     expect(await trpcCode(author.settings.users())).toBe("FORBIDDEN");
-    expect(await trpcCode(author.settings.createToken({ name: "sneaky", role: "admin", tenantId: null, expiresInDays: null }))).toBe("FORBIDDEN");
+    expect(await trpcCode(author.settings.createToken({ name: "sneaky", role: "admin", tenantId: null, expiresInDays: null }))).toBe(
+      "FORBIDDEN",
+    );
     expect(await trpcCode(author.settings.createUser({ name: "X", email: "x@acme.example", password: "long-enough-1" }))).toBe("FORBIDDEN");
     expect(await database().db.select().from(user).where(eq(user.email, "x@acme.example"))).toEqual([]);
     // The refused reading leaves no event; each refused change leaves its refusal, and nothing else.
@@ -47,13 +49,20 @@ describe(`console API on ${testDatabaseKind()}`, () => {
   it("records a refused change in its own transaction, chained like any event, and nothing for a caller without a session", async () => {
     const head = await auditHead(database().db);
     const anonymous = await callerFor(database().db, null);
-    expect(await trpcCode(anonymous.settings.createUser({ name: "X", email: "x@acme.example", password: "long-enough-1" }))).toBe("UNAUTHORIZED");
+    expect(await trpcCode(anonymous.settings.createUser({ name: "X", email: "x@acme.example", password: "long-enough-1" }))).toBe(
+      "UNAUTHORIZED",
+    );
     expect(await auditEventsAfter(database().db, head)).toEqual([]);
     const admin = await callerFor(database().db, ADMIN);
     // Refused inside the service, after its transaction began: the change rolls back, the refusal stays.
     expect(await trpcCode(admin.settings.createUser({ name: "Again", email: AUTHOR, password: "long-enough-1" }))).toBe("BAD_REQUEST");
     expect(await auditEventsAfter(database().db, head)).toMatchObject([
-      { action: "mutation.refused", targetId: "settings.createUser", actorLabel: ADMIN, after: { code: "BAD_REQUEST", message: `A user with e-mail ${AUTHOR} already exists.` } },
+      {
+        action: "mutation.refused",
+        targetId: "settings.createUser",
+        actorLabel: ADMIN,
+        after: { code: "BAD_REQUEST", message: `A user with e-mail ${AUTHOR} already exists.` },
+      },
     ]);
     expect(await verifyAuditTrail(database().db)).toMatchObject({ ok: true });
   });
@@ -79,7 +88,9 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const { id } = await admin.settings.createUser({ name: "Dana New", email: "Dana.New@acme.example", password: "a-good-password" });
     const [event] = await database().db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
     expect(event).toMatchObject({ action: "user.created", targetId: id, targetLabel: "dana.new@acme.example", actorLabel: ADMIN });
-    expect(await trpcCode(admin.settings.createUser({ name: "Dana Again", email: "dana.new@acme.example", password: "a-good-password" }))).toBe("BAD_REQUEST");
+    expect(
+      await trpcCode(admin.settings.createUser({ name: "Dana Again", email: "dana.new@acme.example", password: "a-good-password" })),
+    ).toBe("BAD_REQUEST");
   });
 
   it("rolls the change back when the surrounding transaction fails", async () => {
@@ -100,11 +111,15 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const [dana] = await database().db.select().from(user).where(eq(user.email, "dana.new@acme.example"));
     const missingFunction = admin.settings.addMembership({ userId: dana!.id, tenantId: null, role: "approver", committeeFunction: null });
     await expect(missingFunction).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(admin.settings.addMembership({ userId: dana!.id, tenantId: "not-a-uuid", role: "viewer", committeeFunction: null })).rejects.toMatchObject({
+    await expect(
+      admin.settings.addMembership({ userId: dana!.id, tenantId: "not-a-uuid", role: "viewer", committeeFunction: null }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
     await admin.settings.addMembership({ userId: dana!.id, tenantId: null, role: "approver", committeeFunction: "security" });
-    expect(await trpcCode(admin.settings.addMembership({ userId: dana!.id, tenantId: null, role: "approver", committeeFunction: "platform" }))).toBe("CONFLICT");
+    expect(
+      await trpcCode(admin.settings.addMembership({ userId: dana!.id, tenantId: null, role: "approver", committeeFunction: "platform" })),
+    ).toBe("CONFLICT");
     const grants = await database().db.select().from(memberships).where(eq(memberships.userId, dana!.id));
     expect(grants).toMatchObject([{ role: "approver", committeeFunction: "security", tenantId: null }]);
   });
@@ -114,7 +129,11 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const [carlos] = await database().db.select().from(user).where(eq(user.email, "carlos.checkout@acme.example"));
     await admin.settings.addMembership({ userId: carlos!.id, tenantId: null, role: "admin", committeeFunction: null });
     expect(await trpcCode((await callerFor(database().db, carlos!.email)).settings.users())).toBe("OK");
-    const [grant] = await database().db.select().from(memberships).where(eq(memberships.userId, carlos!.id)).orderBy(desc(memberships.createdAt));
+    const [grant] = await database()
+      .db.select()
+      .from(memberships)
+      .where(eq(memberships.userId, carlos!.id))
+      .orderBy(desc(memberships.createdAt));
     await admin.settings.removeMembership({ membershipId: grant!.id });
     expect(await trpcCode((await callerFor(database().db, carlos!.email)).settings.users())).toBe("FORBIDDEN");
   });
@@ -123,7 +142,10 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const admin = await callerFor(database().db, ADMIN);
     const [carlos] = await database().db.select().from(user).where(eq(user.email, "carlos.checkout@acme.example"));
     await admin.settings.deleteUser({ userId: carlos!.id });
-    const versions = await database().db.select().from(policyVersions).where(eq(policyVersions.authorLabel, "carlos.checkout@acme.example"));
+    const versions = await database()
+      .db.select()
+      .from(policyVersions)
+      .where(eq(policyVersions.authorLabel, "carlos.checkout@acme.example"));
     expect(versions.length).toBeGreaterThan(0);
     expect(versions.every((v) => v.authorId === null)).toBe(true);
     // Anything else is still refused.
@@ -143,7 +165,9 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     expect(created.events.length).toBeGreaterThan(0);
     expect(created.events.every((e) => e.action === "user.created")).toBe(true);
     expect((await admin.audit.list({ actor: "nobody-like-this" })).events).toEqual([]);
-    await expect(admin.audit.list({ from: new Date("2026-02-01"), to: new Date("2026-01-01") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(admin.audit.list({ from: new Date("2026-02-01"), to: new Date("2026-01-01") })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
   });
 
   it("lets only organisation-wide readers verify the chain: a tenant-scoped user is refused", async () => {
@@ -177,7 +201,10 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const duplicate = await database()
       .db.insert(tenants)
       .values({ name: any!.name, displayName: "dup", ownerTeam: "dup" })
-      .then(() => null, (error: unknown) => error);
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
     expect(isUniqueViolation(duplicate)).toBe(true);
     expect(isUniqueViolation(new Error("something else"))).toBe(false);
   });

@@ -36,7 +36,12 @@ describe(`first admin of an empty installation on ${testDatabaseKind()}`, () => 
     const created = await createFirstAdmin({ ctx: ctx(), input: { email: "Root@Example.com" } });
     const [row] = await handle.db.select().from(user).where(eq(user.id, created.userId));
     expect(row).toMatchObject({ email: "root@example.com" });
-    expect(await handle.db.select({ role: memberships.role, tenantId: memberships.tenantId }).from(memberships).where(eq(memberships.userId, created.userId))).toEqual([{ role: "admin", tenantId: null }]);
+    expect(
+      await handle.db
+        .select({ role: memberships.role, tenantId: memberships.tenantId })
+        .from(memberships)
+        .where(eq(memberships.userId, created.userId)),
+    ).toEqual([{ role: "admin", tenantId: null }]);
     const stored = await handle.db.select().from(verification);
     expect(stored).toHaveLength(1);
     expect(JSON.stringify(stored)).not.toContain(created.token);
@@ -47,9 +52,14 @@ describe(`first admin of an empty installation on ${testDatabaseKind()}`, () => 
 
     // The link sets the password through the public API; the admin can then sign in with it; the link is spent.
     const anonymous = await callerFor(handle.db, null);
-    expect(await anonymous.account.setPassword({ token: created.token, password: "root-chosen-password" })).toEqual({ email: "root@example.com" });
+    expect(await anonymous.account.setPassword({ token: created.token, password: "root-chosen-password" })).toEqual({
+      email: "root@example.com",
+    });
     const auth = createAuth(handle.db, parseEnv({ PORT: "3994" }), "u".repeat(40));
-    const signedIn = await authRequests(auth, "http://localhost:3994").post("/sign-in/email", { email: "root@example.com", password: "root-chosen-password" });
+    const signedIn = await authRequests(auth, "http://localhost:3994").post("/sign-in/email", {
+      email: "root@example.com",
+      password: "root-chosen-password",
+    });
     expect(signedIn.status).toBe(200);
     expect(await trpcCode(anonymous.account.setPassword({ token: created.token, password: "another-password" }))).toBe("BAD_REQUEST");
     expect(await handle.db.select().from(auditEvents).where(eq(auditEvents.action, "user.password_set"))).toHaveLength(1);
@@ -64,8 +74,12 @@ describe(`first admin of an empty installation on ${testDatabaseKind()}`, () => 
     await handle.db.delete(memberships).where(eq(memberships.role, "admin"));
     const created = await createFirstAdmin({ ctx: ctx(), input: { email: "late@example.com" } });
     const later = new Date(Date.now() + 25 * 3600_000);
-    await expect(setPasswordWithToken({ ctx: linkHolder(), input: { token: created.token, password: "too-late-password" }, now: later })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(setPasswordWithToken({ ctx: linkHolder(), input: { token: "x".repeat(43), password: "guessing-password" } })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      setPasswordWithToken({ ctx: linkHolder(), input: { token: created.token, password: "too-late-password" }, now: later }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      setPasswordWithToken({ ctx: linkHolder(), input: { token: "x".repeat(43), password: "guessing-password" } }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 });
 
@@ -106,7 +120,12 @@ describe(`policyplane admin create as a process on an empty ${testDatabaseKind()
 
     const handle = await open();
     try {
-      expect(await setPasswordWithToken({ ctx: { db: handle.db, requestId: "set-password-test" }, input: { token: link![2]!, password: "ops-chosen-password" } })).toEqual({ email: "ops@example.com" });
+      expect(
+        await setPasswordWithToken({
+          ctx: { db: handle.db, requestId: "set-password-test" },
+          input: { token: link![2]!, password: "ops-chosen-password" },
+        }),
+      ).toEqual({ email: "ops@example.com" });
       const events = await handle.db.select({ action: auditEvents.action }).from(auditEvents);
       expect(events.map((e) => e.action)).toEqual(["admin.bootstrapped", "user.password_set"]);
     } finally {

@@ -27,19 +27,37 @@ export interface FirstAdmin {
 }
 
 /** Makes `email` the first global admin; refuses (CONFLICT) once any global admin exists. */
-export async function createFirstAdmin({ ctx, input, now = new Date() }: { ctx: ServiceContext; input: CreateFirstAdminInput; now?: Date }): Promise<FirstAdmin> {
+export async function createFirstAdmin({
+  ctx,
+  input,
+  now = new Date(),
+}: {
+  ctx: ServiceContext;
+  input: CreateFirstAdminInput;
+  now?: Date;
+}): Promise<FirstAdmin> {
   const email = input.email.trim().toLowerCase();
   return withTransaction(ctx, async (tx) => {
     await lockGlobalAdmins(tx);
-    const admins = await tx.db.select({ id: memberships.id }).from(memberships).where(and(eq(memberships.role, "admin"), isNull(memberships.tenantId))).limit(1);
-    if (admins.length > 0) throw new Conflict("An admin already exists: this command only creates the first one. Ask an admin to add people in Settings.");
+    const admins = await tx.db
+      .select({ id: memberships.id })
+      .from(memberships)
+      .where(and(eq(memberships.role, "admin"), isNull(memberships.tenantId)))
+      .limit(1);
+    if (admins.length > 0)
+      throw new Conflict("An admin already exists: this command only creates the first one. Ask an admin to add people in Settings.");
     const [existing] = await tx.db.select({ id: user.id }).from(user).where(eq(user.email, email));
     const userId = existing?.id ?? randomUUID();
-    if (!existing) await tx.db.insert(user).values({ id: userId, name: input.name?.trim() || email, email, emailVerified: true, createdAt: now, updatedAt: now });
+    if (!existing)
+      await tx.db
+        .insert(user)
+        .values({ id: userId, name: input.name?.trim() || email, email, emailVerified: true, createdAt: now, updatedAt: now });
     await tx.db.insert(memberships).values({ userId, tenantId: null, role: "admin", committeeFunction: null });
     const token = randomBytes(32).toString("base64url");
     const expiresAt = new Date(now.getTime() + SET_PASSWORD_LINK_HOURS * 3600_000);
-    await tx.db.insert(verification).values({ id: randomUUID(), identifier: identifierOf(token), value: userId, expiresAt, createdAt: now, updatedAt: now });
+    await tx.db
+      .insert(verification)
+      .values({ id: randomUUID(), identifier: identifierOf(token), value: userId, expiresAt, createdAt: now, updatedAt: now });
     await recordAudit(tx, {
       action: "admin.bootstrapped",
       targetType: "user",
@@ -52,9 +70,21 @@ export async function createFirstAdmin({ ctx, input, now = new Date() }: { ctx: 
 }
 
 /** Sets the password of the link's person (creating their password sign-in if they had none) and spends the link. */
-export async function setPasswordWithToken({ ctx, input, now = new Date() }: { ctx: AnonymousContext; input: SetPasswordInput; now?: Date }): Promise<{ email: string }> {
+export async function setPasswordWithToken({
+  ctx,
+  input,
+  now = new Date(),
+}: {
+  ctx: AnonymousContext;
+  input: SetPasswordInput;
+  now?: Date;
+}): Promise<{ email: string }> {
   const { db } = ctx;
-  const invalid = () => new InvalidInput("This link is not valid: it was already used, has expired (after 24 hours) or was mistyped. Ask an admin for a new one.", "token");
+  const invalid = () =>
+    new InvalidInput(
+      "This link is not valid: it was already used, has expired (after 24 hours) or was mistyped. Ask an admin for a new one.",
+      "token",
+    );
   const [found] = await db
     .select()
     .from(verification)
@@ -66,10 +96,28 @@ export async function setPasswordWithToken({ ctx, input, now = new Date() }: { c
     const spent = await tx.db.delete(verification).where(eq(verification.id, found.id)).returning({ userId: verification.value });
     if (spent.length === 0) throw invalid();
     const password = await hashPassword(input.password);
-    const [credential] = await tx.db.select({ id: account.id }).from(account).where(and(eq(account.userId, found.value), eq(account.providerId, "credential")));
+    const [credential] = await tx.db
+      .select({ id: account.id })
+      .from(account)
+      .where(and(eq(account.userId, found.value), eq(account.providerId, "credential")));
     if (credential) await tx.db.update(account).set({ password, updatedAt: now }).where(eq(account.id, credential.id));
-    else await tx.db.insert(account).values({ id: randomUUID(), accountId: found.value, providerId: "credential", userId: found.value, password, createdAt: now, updatedAt: now });
-    await recordAudit(tx, { action: "user.password_set", targetType: "user", targetId: found.value, targetLabel: actor.label, after: { via: "one-time link" } });
+    else
+      await tx.db.insert(account).values({
+        id: randomUUID(),
+        accountId: found.value,
+        providerId: "credential",
+        userId: found.value,
+        password,
+        createdAt: now,
+        updatedAt: now,
+      });
+    await recordAudit(tx, {
+      action: "user.password_set",
+      targetType: "user",
+      targetId: found.value,
+      targetLabel: actor.label,
+      after: { via: "one-time link" },
+    });
     return { email: actor.label };
   });
 }

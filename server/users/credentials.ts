@@ -10,7 +10,9 @@ import type { Queryable } from "@/db/client";
 export async function insertPasswordUser(db: Queryable, input: { name: string; email: string; password: string }): Promise<string> {
   const id = randomUUID();
   const now = new Date();
-  await db.insert(user).values({ id, name: input.name, email: input.email.toLowerCase(), emailVerified: true, createdAt: now, updatedAt: now });
+  await db
+    .insert(user)
+    .values({ id, name: input.name, email: input.email.toLowerCase(), emailVerified: true, createdAt: now, updatedAt: now });
   await db.insert(account).values({
     id: randomUUID(),
     accountId: id,

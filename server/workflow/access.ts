@@ -20,16 +20,24 @@ export function isCoAuthor(actor: Actor, review: ChangeReview): boolean {
 export function requireReviewer(actor: Actor, review: ChangeReview, verb: string, { adminMay = false } = {}): RequiredApproval[] {
   const number = review.cr.number;
   if (isCoAuthor(actor, review)) {
-    throw new Forbidden(`You cannot ${verb} change request #${number}: you ${review.cr.authorId === actor.id ? "opened it" : "wrote a version it proposes"}, and authors never review their own change.`);
+    throw new Forbidden(
+      `You cannot ${verb} change request #${number}: you ${review.cr.authorId === actor.id ? "opened it" : "wrote a version it proposes"}, and authors never review their own change.`,
+    );
   }
   if (actor.type !== "user") throw new Forbidden(`Only a person can ${verb} a change request; ${actor.label} is an API token.`);
   const fillable = fillableBy(actor, review);
   if (fillable.length > 0 || (adminMay && hasRole(actor, "admin"))) return fillable;
   const wanted = [...new Set(review.evaluation.rules.flatMap((r) => r.required.map((s) => s.function)))];
-  const held = [...new Set(actor.grants.flatMap((g) => (g.committeeFunction && (g.role === "approver" || g.role === "admin") ? [g.committeeFunction] : [])))];
+  const held = [
+    ...new Set(
+      actor.grants.flatMap((g) => (g.committeeFunction && (g.role === "approver" || g.role === "admin") ? [g.committeeFunction] : [])),
+    ),
+  ];
   throw new Forbidden(
     `You cannot ${verb} change request #${number}: it needs approvers of ${wanted.join(", ") || "no committee function (no approval rule covers it)"}` +
-      (held.length ? `, and your committee functions (${held.join(", ")}) do not count for it here.` : `, and ${actor.label} holds no committee function.`),
+      (held.length
+        ? `, and your committee functions (${held.join(", ")}) do not count for it here.`
+        : `, and ${actor.label} holds no committee function.`),
   );
 }
 
@@ -37,5 +45,7 @@ export function requireReviewer(actor: Actor, review: ChangeReview, verb: string
 export function requireAuthorOrAdmin(actor: Actor, review: Pick<ChangeReview, "cr">, verb: string): void {
   if (actor.type === "user" && review.cr.authorId === actor.id) return;
   if (hasRole(actor, "admin")) return;
-  throw new Forbidden(`Only the author of change request #${review.cr.number} (${review.cr.authorLabel}) or an admin can ${verb} it; you are signed in as ${actor.label}.`);
+  throw new Forbidden(
+    `Only the author of change request #${review.cr.number} (${review.cr.authorLabel}) or an admin can ${verb} it; you are signed in as ${actor.label}.`,
+  );
 }

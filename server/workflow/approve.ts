@@ -51,6 +51,11 @@ export async function approveChange({ ctx, input }: { ctx: ServiceContext; input
         approvedBy: after.evaluation.rules.map((r) => ({ rule: r.rule, by: [...new Set(r.required.flatMap((s) => s.givenBy))] })),
       });
     }
-    return { number: cr.number, state, contentHash: cr.contentHash, approval: { by: ctx.actor.label, function: after.evaluation.countedAs.get(actorId) ?? functions[0]!, contentHash: cr.contentHash } };
+    return {
+      number: cr.number,
+      state,
+      contentHash: cr.contentHash,
+      approval: { by: ctx.actor.label, function: after.evaluation.countedAs.get(actorId) ?? functions[0]!, contentHash: cr.contentHash },
+    };
   });
 }

@@ -19,13 +19,27 @@ export async function createChangeRequest({ ctx, input }: { ctx: ServiceContext;
     const names: string[] = [];
     for (const [index, yaml] of input.documents.entries()) {
       const checked = await requireValidPolicyYaml(tx.db, yaml).catch((error: unknown) => {
-        if (error instanceof InvalidInput) throw new InvalidInput(`documents[${index}]: ${error.message}`, `documents.${index}${error.field ? `.${error.field}` : ""}`, error.position);
+        if (error instanceof InvalidInput)
+          throw new InvalidInput(
+            `documents[${index}]: ${error.message}`,
+            `documents.${index}${error.field ? `.${error.field}` : ""}`,
+            error.position,
+          );
         throw error;
       });
       const name = checked.document.metadata.name;
-      if (names.includes(name)) throw new InvalidInput(`documents[${index}]: ${name} is sent twice; send each policy once.`, `documents.${index}`);
+      if (names.includes(name))
+        throw new InvalidInput(`documents[${index}]: ${name} is sent twice; send each policy once.`, `documents.${index}`);
       const [existing] = await tx.db.select({ name: policies.name }).from(policies).where(eq(policies.name, name));
-      await writeDraft({ ctx: tx, document: checked.document, tenantId: checked.tenantId, policyName: existing ? name : null, baseVersion: null, message: `change request: ${input.title.trim()}`, positions: checked.positions });
+      await writeDraft({
+        ctx: tx,
+        document: checked.document,
+        tenantId: checked.tenantId,
+        policyName: existing ? name : null,
+        baseVersion: null,
+        message: `change request: ${input.title.trim()}`,
+        positions: checked.positions,
+      });
       names.push(name);
     }
     const proposed = await proposeChange({ ctx: tx, input: { title: input.title, description: input.description, policies: names } });

@@ -10,7 +10,12 @@ import type { DecideChangeInput } from "./schemas";
 import { requireTransition, type ChangeAction } from "./states";
 import { moveChange } from "./transition";
 
-async function decide(ctx: ServiceContext, input: DecideChangeInput, action: Extract<ChangeAction, "request-changes" | "reject">, verb: string) {
+async function decide(
+  ctx: ServiceContext,
+  input: DecideChangeInput,
+  action: Extract<ChangeAction, "request-changes" | "reject">,
+  verb: string,
+) {
   if (!input.reason.trim()) throw new InvalidInput(`Say why you ${verb} it: the author reads this.`, "reason");
   return withTransaction(ctx, async (tx) => {
     const { cr, items } = await findChange(tx.db, ctx.actor, input.number, true);
@@ -18,7 +23,9 @@ async function decide(ctx: ServiceContext, input: DecideChangeInput, action: Ext
     requireReviewer(ctx.actor, review, verb, { adminMay: true });
     const next = requireTransition(cr.number, cr.state, action);
     if (input.contentHash !== undefined && input.contentHash !== cr.contentHash) {
-      throw new Conflict(`Change request #${cr.number} changed since you viewed it (now ${cr.contentHash.slice(0, 12)}). Reload it before deciding.`);
+      throw new Conflict(
+        `Change request #${cr.number} changed since you viewed it (now ${cr.contentHash.slice(0, 12)}). Reload it before deciding.`,
+      );
     }
     await moveChange(tx, cr, action, next, { reason: input.reason.trim() });
     return { number: cr.number, state: next, contentHash: cr.contentHash };

@@ -22,23 +22,43 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
     requireAuthorOrAdmin(ctx.actor, { cr }, "edit");
     const next = requireTransition(cr.number, cr.state, "edit");
     if (input.contentHash !== cr.contentHash) {
-      throw new Conflict(`Change request #${cr.number} was changed by someone else since you opened it (now ${cr.contentHash.slice(0, 12)}). Reload it, then edit again.`);
+      throw new Conflict(
+        `Change request #${cr.number} was changed by someone else since you opened it (now ${cr.contentHash.slice(0, 12)}). Reload it, then edit again.`,
+      );
     }
     const names = [...new Set(input.policies ?? items.map((i) => i.name))];
     // Another tenant's policy is as missing as one that does not exist; locked so a concurrent draft save waits.
-    const rows = (await tx.db.select().from(policies).where(inArray(policies.name, names)).for("update")).filter((r) => mayReadTenant(ctx.actor, r.tenantId));
+    const rows = (await tx.db.select().from(policies).where(inArray(policies.name, names)).for("update")).filter((r) =>
+      mayReadTenant(ctx.actor, r.tenantId),
+    );
     const missing = names.filter((n) => !rows.some((r) => r.name === n));
     if (missing.length > 0) throw new NotFound(`No policy named ${missing.join(", ")}.`);
     for (const p of rows) {
-      requireDraftRight(ctx.actor, { kind: p.kind, tier: p.tier, tenantId: p.tenantId }, `${p.kind === "Policy" ? "policy" : "constraint"} ${p.name}`);
-      if (p.releasedVersion !== null && p.latestVersion <= p.releasedVersion) throw new InvalidInput(`${p.name} has no draft: its latest version is the released one.`, "policies");
+      requireDraftRight(
+        ctx.actor,
+        { kind: p.kind, tier: p.tier, tenantId: p.tenantId },
+        `${p.kind === "Policy" ? "policy" : "constraint"} ${p.name}`,
+      );
+      if (p.releasedVersion !== null && p.latestVersion <= p.releasedVersion)
+        throw new InvalidInput(`${p.name} has no draft: its latest version is the released one.`, "policies");
     }
-    const newItems = rows.map((p) => ({ policyId: p.id, name: p.name, kind: p.kind, fromVersion: p.releasedVersion, toVersion: p.latestVersion })).sort((a, b) => a.name.localeCompare(b.name));
+    const newItems = rows
+      .map((p) => ({ policyId: p.id, name: p.name, kind: p.kind, fromVersion: p.releasedVersion, toVersion: p.latestVersion }))
+      .sort((a, b) => a.name.localeCompare(b.name));
     const taken = await tx.db
       .select({ number: changeRequests.number, policyId: changeRequestItems.policyId, toVersion: changeRequestItems.toVersion })
       .from(changeRequestItems)
       .innerJoin(changeRequests, eq(changeRequests.id, changeRequestItems.changeRequestId))
-      .where(and(inArray(changeRequests.state, [...OPEN_CHANGE_REQUEST_STATES]), ne(changeRequests.id, cr.id), inArray(changeRequestItems.policyId, rows.map((r) => r.id))));
+      .where(
+        and(
+          inArray(changeRequests.state, [...OPEN_CHANGE_REQUEST_STATES]),
+          ne(changeRequests.id, cr.id),
+          inArray(
+            changeRequestItems.policyId,
+            rows.map((r) => r.id),
+          ),
+        ),
+      );
     for (const i of newItems) {
       const dup = taken.find((o) => o.policyId === i.policyId && o.toVersion === i.toVersion);
       if (dup) throw new Conflict(`Version ${i.toVersion} of ${i.name} is already proposed in change #${dup.number}.`);
@@ -47,26 +67,43 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
     const title = input.title?.trim() ?? cr.title;
     const description = input.description?.trim() ?? cr.description;
     const changed = hash !== cr.contentHash;
-    if (!changed && title === cr.title && description === cr.description) return { number: cr.number, state: cr.state, contentHash: cr.contentHash, voided: 0 };
+    if (!changed && title === cr.title && description === cr.description)
+      return { number: cr.number, state: cr.state, contentHash: cr.contentHash, voided: 0 };
 
     let voided: { id: string; approverLabel: string }[] = [];
     if (changed) {
       await tx.db.delete(changeRequestItems).where(eq(changeRequestItems.changeRequestId, cr.id));
       await tx.db
         .insert(changeRequestItems)
-        .values(newItems.map((i) => ({ changeRequestId: cr.id, policyId: i.policyId, fromVersion: i.fromVersion, toVersion: i.toVersion, state: cr.state })))
+        .values(
+          newItems.map((i) => ({
+            changeRequestId: cr.id,
+            policyId: i.policyId,
+            fromVersion: i.fromVersion,
+            toVersion: i.toVersion,
+            state: cr.state,
+          })),
+        )
         .catch((error: unknown) => {
           if (violatedUniqueConstraint(error) !== "change_request_items_open_version") throw error;
-          throw new Conflict(`A drafted version of ${newItems.map((i) => i.name).join(", ")} was proposed in another change request at the same moment. Reload to see it.`);
+          throw new Conflict(
+            `A drafted version of ${newItems.map((i) => i.name).join(", ")} was proposed in another change request at the same moment. Reload to see it.`,
+          );
         });
       voided = await tx.db
         .update(changeRequestApprovals)
-        .set({ voidedAt: new Date(), voidedReason: `the change was edited (content ${cr.contentHash.slice(0, 12)} → ${hash.slice(0, 12)})` })
+        .set({
+          voidedAt: new Date(),
+          voidedReason: `the change was edited (content ${cr.contentHash.slice(0, 12)} → ${hash.slice(0, 12)})`,
+        })
         .where(and(eq(changeRequestApprovals.changeRequestId, cr.id), isNull(changeRequestApprovals.voidedAt)))
         .returning({ id: changeRequestApprovals.id, approverLabel: changeRequestApprovals.approverLabel });
     }
     const state = changed ? next : cr.state;
-    await tx.db.update(changeRequests).set({ title, description, contentHash: hash, updatedAt: new Date() }).where(eq(changeRequests.id, cr.id));
+    await tx.db
+      .update(changeRequests)
+      .set({ title, description, contentHash: hash, updatedAt: new Date() })
+      .where(eq(changeRequests.id, cr.id));
     await moveChange(tx, cr, "edit", state, {
       contentHash: hash,
       title,

@@ -17,7 +17,9 @@ export async function getChangeReview({ ctx, input }: { ctx: ServiceContext; inp
   const admin = hasRole(ctx.actor, "admin");
   const author = (ctx.actor.type === "user" && cr.authorId === ctx.actor.id) || admin;
   const alreadyApproved = review.approvals.some((a) => a.voidedAt === null && a.approverId === ctx.actor.id);
-  const rebase = items.filter((i) => i.releasedVersion !== i.fromVersion).map((i) => ({ policy: i.name, proposedFrom: i.fromVersion, released: i.releasedVersion }));
+  const rebase = items
+    .filter((i) => i.releasedVersion !== i.fromVersion)
+    .map((i) => ({ policy: i.name, proposedFrom: i.fromVersion, released: i.releasedVersion }));
   const may: Record<ChangeAction, boolean> = {
     submit: author,
     resubmit: author,
@@ -41,7 +43,13 @@ export async function getChangeReview({ ctx, input }: { ctx: ServiceContext; inp
       description: r.description,
       policies: r.policies,
       satisfied: r.satisfied,
-      required: r.required.map((s) => ({ function: s.function, count: s.count, scope: s.scope, tenant: tenantName(s.tenantId), givenBy: s.givenBy })),
+      required: r.required.map((s) => ({
+        function: s.function,
+        count: s.count,
+        scope: s.scope,
+        tenant: tenantName(s.tenantId),
+        givenBy: s.givenBy,
+      })),
     })),
     uncovered: evaluation.uncovered,
     /** Whether the approvals meet the emergency rule (null: none configured). */

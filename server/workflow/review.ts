@@ -4,11 +4,28 @@ import "server-only";
 // co-authors, its approvals and the evaluation of the rules against them.
 import { and, eq, gt, inArray, lte, or } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { approvalRules, changeRequestApprovals, changeRequestItems, changeRequests, memberships, policies, policyVersions, tenants } from "@/db/schema";
+import {
+  approvalRules,
+  changeRequestApprovals,
+  changeRequestItems,
+  changeRequests,
+  memberships,
+  policies,
+  policyVersions,
+  tenants,
+} from "@/db/schema";
 import { mayReadTenant } from "@/server/auth/authorize";
 import type { Actor } from "@/server/context";
 import { NotFound } from "@/server/errors";
-import { evaluateApprovals, evaluateEmergency, loosensConstraint, type ApprovalEvaluation, type Approver, type Grant, type PolicyEdit } from "./rules";
+import {
+  evaluateApprovals,
+  evaluateEmergency,
+  loosensConstraint,
+  type ApprovalEvaluation,
+  type Approver,
+  type Grant,
+  type PolicyEdit,
+} from "./rules";
 
 export type ChangeRequestRow = typeof changeRequests.$inferSelect;
 export type ApprovalRow = typeof changeRequestApprovals.$inferSelect;
@@ -42,7 +59,12 @@ export interface ChangeReview {
  * With `lock`, the row stays locked until the transaction ends: approvals, edits and releases of
  * one request run one after another.
  */
-export async function findChange(db: Queryable, actor: Actor, number: number, lock = false): Promise<{ cr: ChangeRequestRow; items: ChangeItem[] }> {
+export async function findChange(
+  db: Queryable,
+  actor: Actor,
+  number: number,
+  lock = false,
+): Promise<{ cr: ChangeRequestRow; items: ChangeItem[] }> {
   const query = db.select().from(changeRequests).where(eq(changeRequests.number, number));
   const [cr] = lock ? await query.for("update") : await query;
   const notFound = new NotFound(`No change request #${number}.`);
@@ -75,15 +97,36 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     items.length === 0
       ? []
       : await db
-          .select({ policyId: policyVersions.policyId, version: policyVersions.version, document: policyVersions.document, authorId: policyVersions.authorId })
+          .select({
+            policyId: policyVersions.policyId,
+            version: policyVersions.version,
+            document: policyVersions.document,
+            authorId: policyVersions.authorId,
+          })
           .from(policyVersions)
-          .where(or(...items.map((i) => and(eq(policyVersions.policyId, i.policyId), gt(policyVersions.version, Math.min(i.fromVersion ?? 0, i.toVersion - 1)), lte(policyVersions.version, i.toVersion)))));
+          .where(
+            or(
+              ...items.map((i) =>
+                and(
+                  eq(policyVersions.policyId, i.policyId),
+                  gt(policyVersions.version, Math.min(i.fromVersion ?? 0, i.toVersion - 1)),
+                  lte(policyVersions.version, i.toVersion),
+                ),
+              ),
+            ),
+          );
   // fromVersion itself is needed for the documents' comparison, not for authorship.
   const fromDocs = items.filter((i) => i.fromVersion !== null).length
     ? await db
         .select({ policyId: policyVersions.policyId, version: policyVersions.version, document: policyVersions.document })
         .from(policyVersions)
-        .where(or(...items.filter((i) => i.fromVersion !== null).map((i) => and(eq(policyVersions.policyId, i.policyId), eq(policyVersions.version, i.fromVersion!)))))
+        .where(
+          or(
+            ...items
+              .filter((i) => i.fromVersion !== null)
+              .map((i) => and(eq(policyVersions.policyId, i.policyId), eq(policyVersions.version, i.fromVersion!))),
+          ),
+        )
     : [];
   const edits: PolicyEdit[] = items.map((i) => {
     const to = versions.find((v) => v.policyId === i.policyId && v.version === i.toVersion)?.document ?? {};
@@ -96,15 +139,35 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     const item = items.find((i) => i.policyId === v.policyId)!;
     if (v.authorId && v.version > (item.fromVersion ?? 0)) authorIds.add(v.authorId);
   }
-  const approvals = await db.select().from(changeRequestApprovals).where(eq(changeRequestApprovals.changeRequestId, cr.id)).orderBy(changeRequestApprovals.createdAt);
-  const standing = approvals.filter((a) => a.voidedAt === null && a.contentHash === cr.contentHash && a.approverId !== null && !authorIds.has(a.approverId));
+  const approvals = await db
+    .select()
+    .from(changeRequestApprovals)
+    .where(eq(changeRequestApprovals.changeRequestId, cr.id))
+    .orderBy(changeRequestApprovals.createdAt);
+  const standing = approvals.filter(
+    (a) => a.voidedAt === null && a.contentHash === cr.contentHash && a.approverId !== null && !authorIds.has(a.approverId),
+  );
   const grants = standing.length
     ? await db
-        .select({ userId: memberships.userId, tenantId: memberships.tenantId, role: memberships.role, committeeFunction: memberships.committeeFunction })
+        .select({
+          userId: memberships.userId,
+          tenantId: memberships.tenantId,
+          role: memberships.role,
+          committeeFunction: memberships.committeeFunction,
+        })
         .from(memberships)
-        .where(inArray(memberships.userId, standing.map((a) => a.approverId!)))
+        .where(
+          inArray(
+            memberships.userId,
+            standing.map((a) => a.approverId!),
+          ),
+        )
     : [];
-  const approvers: Approver[] = standing.map((a) => ({ id: a.approverId!, label: a.approverLabel, grants: grants.filter((g) => g.userId === a.approverId) as Grant[] }));
+  const approvers: Approver[] = standing.map((a) => ({
+    id: a.approverId!,
+    label: a.approverLabel,
+    grants: grants.filter((g) => g.userId === a.approverId) as Grant[],
+  }));
   const rules = await db.select().from(approvalRules).orderBy(approvalRules.key);
   const tenantRows = await db.select({ id: tenants.id, name: tenants.name }).from(tenants);
   return {

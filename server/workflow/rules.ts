@@ -74,14 +74,22 @@ export interface ApprovalEvaluation {
 
 export function ruleMatches(match: ApprovalRuleMatch, edit: PolicyEdit): boolean {
   if (match.emergency || edit.emergency) return match.emergency === true && edit.emergency === true;
-  if (match.loosensConstraint) return edit.loosensConstraint && (!match.kinds || match.kinds.includes(edit.kind)) && (!match.tiers || match.tiers.includes(edit.tier as never));
+  if (match.loosensConstraint)
+    return (
+      edit.loosensConstraint &&
+      (!match.kinds || match.kinds.includes(edit.kind)) &&
+      (!match.tiers || match.tiers.includes(edit.tier as never))
+    );
   if (match.tiers && !match.tiers.includes(edit.tier as never)) return false;
   if (match.kinds && !match.kinds.includes(edit.kind)) return false;
   return match.tiers !== undefined || match.kinds !== undefined;
 }
 
 /** The requirements of every enabled rule the edits hit, owning-tenant requirements once per tenant touched. */
-export function requiredApprovals(rules: readonly ApprovalRuleData[], edits: readonly PolicyEdit[]): { rules: Omit<RuleStatus, "satisfied">[]; uncovered: string[] } {
+export function requiredApprovals(
+  rules: readonly ApprovalRuleData[],
+  edits: readonly PolicyEdit[],
+): { rules: Omit<RuleStatus, "satisfied">[]; uncovered: string[] } {
   const hit: Omit<RuleStatus, "satisfied">[] = [];
   const covered = new Set<string>();
   for (const rule of rules) {
@@ -91,12 +99,22 @@ export function requiredApprovals(rules: readonly ApprovalRuleData[], edits: rea
     matched.forEach((e) => covered.add(e.policy));
     const required: RequiredApproval[] = [];
     for (const r of rule.requirements) {
-      const tenants = r.scope === "owning-tenant" ? [...new Set(matched.map((e) => e.tenantId))].sort((a, b) => String(a).localeCompare(String(b))) : [null];
-      for (const tenantId of tenants) required.push({ rule: rule.key, function: r.function, count: r.count, scope: r.scope, tenantId, givenBy: [] });
+      const tenants =
+        r.scope === "owning-tenant"
+          ? [...new Set(matched.map((e) => e.tenantId))].sort((a, b) => String(a).localeCompare(String(b)))
+          : [null];
+      for (const tenantId of tenants)
+        required.push({ rule: rule.key, function: r.function, count: r.count, scope: r.scope, tenantId, givenBy: [] });
     }
     hit.push({ rule: rule.key, description: rule.description, policies: matched.map((e) => e.policy).sort(), required });
   }
-  return { rules: hit, uncovered: edits.map((e) => e.policy).filter((p) => !covered.has(p)).sort() };
+  return {
+    rules: hit,
+    uncovered: edits
+      .map((e) => e.policy)
+      .filter((p) => !covered.has(p))
+      .sort(),
+  };
 }
 
 const APPROVER_ROLES: readonly Role[] = ["approver", "admin"];
@@ -107,12 +125,18 @@ export function mayFill(grants: readonly Grant[], required: Pick<RequiredApprova
     (g) =>
       APPROVER_ROLES.includes(g.role) &&
       g.committeeFunction === required.function &&
-      (required.scope === "organisation" ? g.tenantId === null : required.tenantId === null || g.tenantId === null || g.tenantId === required.tenantId),
+      (required.scope === "organisation"
+        ? g.tenantId === null
+        : required.tenantId === null || g.tenantId === null || g.tenantId === required.tenantId),
   );
 }
 
 /** Evaluates the standing approvals (already filtered to the current content hash) against the rules the edits hit. */
-export function evaluateApprovals(rules: readonly ApprovalRuleData[], edits: readonly PolicyEdit[], approvers: readonly Approver[]): ApprovalEvaluation {
+export function evaluateApprovals(
+  rules: readonly ApprovalRuleData[],
+  edits: readonly PolicyEdit[],
+  approvers: readonly Approver[],
+): ApprovalEvaluation {
   const { rules: hit, uncovered } = requiredApprovals(rules, edits);
   const countedAs = new Map<string, CommitteeFunction>();
   const statuses = hit.map((rule) => {
@@ -126,14 +150,27 @@ export function evaluateApprovals(rules: readonly ApprovalRuleData[], edits: rea
     });
     return { ...rule, satisfied: filledBy.every((w) => w !== undefined) && filledBy.length === slots.length };
   });
-  return { rules: statuses, uncovered, satisfied: hit.length > 0 && uncovered.length === 0 && statuses.every((s) => s.satisfied), countedAs };
+  return {
+    rules: statuses,
+    uncovered,
+    satisfied: hit.length > 0 && uncovered.length === 0 && statuses.every((s) => s.satisfied),
+    countedAs,
+  };
 }
 
 /** The emergency rule's verdict on the same approvals (null: no enabled emergency rule is configured). */
-export function evaluateEmergency(rules: readonly ApprovalRuleData[], edits: readonly PolicyEdit[], approvers: readonly Approver[]): ApprovalEvaluation | null {
+export function evaluateEmergency(
+  rules: readonly ApprovalRuleData[],
+  edits: readonly PolicyEdit[],
+  approvers: readonly Approver[],
+): ApprovalEvaluation | null {
   const emergency = rules.filter((r) => r.enabled && r.match.emergency);
   if (emergency.length === 0) return null;
-  return evaluateApprovals(emergency, edits.map((e) => ({ ...e, emergency: true })), approvers);
+  return evaluateApprovals(
+    emergency,
+    edits.map((e) => ({ ...e, emergency: true })),
+    approvers,
+  );
 }
 
 /** Slot i → the person filling it (undefined: empty), each person at most once (augmenting paths; the sizes are tiny). */

@@ -40,7 +40,10 @@ export type EditChangeInput = z.infer<typeof editChangeInput>;
 export const createChangeRequestInput = z.object({
   title: z.string().trim().min(1, "Give the change a title").max(200),
   description: z.string().max(5000).default(""),
-  documents: z.array(z.string().min(1, "an empty document").max(200_000, "a document is at most 200,000 characters")).min(1, "Send at least one document").max(100),
+  documents: z
+    .array(z.string().min(1, "an empty document").max(200_000, "a document is at most 200,000 characters"))
+    .min(1, "Send at least one document")
+    .max(100),
   /** Keep it as a draft instead of submitting it for review. */
   draft: z.boolean().default(false),
 });

@@ -4,7 +4,18 @@
 import type { ChangeRequestState } from "@/lib/vocabulary";
 import { Conflict } from "@/server/errors";
 
-export const CHANGE_ACTIONS = ["submit", "approve", "request-changes", "resubmit", "reject", "withdraw", "edit", "release", "emergency-release", "roll-out"] as const;
+export const CHANGE_ACTIONS = [
+  "submit",
+  "approve",
+  "request-changes",
+  "resubmit",
+  "reject",
+  "withdraw",
+  "edit",
+  "release",
+  "emergency-release",
+  "roll-out",
+] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 
 /**

@@ -8,7 +8,13 @@ import type { ServiceContext } from "@/server/context";
 import type { ChangeRequestRow } from "./review";
 import type { ChangeAction } from "./states";
 
-export async function moveChange(tx: ServiceContext, cr: ChangeRequestRow, action: ChangeAction | "hold-as-draft", next: ChangeRequestState, details: Record<string, unknown> = {}): Promise<void> {
+export async function moveChange(
+  tx: ServiceContext,
+  cr: ChangeRequestRow,
+  action: ChangeAction | "hold-as-draft",
+  next: ChangeRequestState,
+  details: Record<string, unknown> = {},
+): Promise<void> {
   if (next !== cr.state) await tx.db.update(changeRequests).set({ state: next, updatedAt: new Date() }).where(eq(changeRequests.id, cr.id));
   await recordAudit(tx, {
     action: `change.${action}`,

@@ -24,7 +24,9 @@ type Person = keyof typeof PEOPLE;
 type Mutation = "approve" | "requestChanges" | "reject" | "withdraw" | "edit" | "submit" | "release";
 
 const row = (ok: Person[], notFound: Person[] = ["other tenant author"]) =>
-  Object.fromEntries((Object.keys(PEOPLE) as Person[]).map((p) => [p, ok.includes(p) ? "OK" : notFound.includes(p) ? "NOT_FOUND" : "FORBIDDEN"]));
+  Object.fromEntries(
+    (Object.keys(PEOPLE) as Person[]).map((p) => [p, ok.includes(p) ? "OK" : notFound.includes(p) ? "NOT_FOUND" : "FORBIDDEN"]),
+  );
 
 const EXPECTED: Record<Mutation, Record<string, string>> = {
   approve: row(["tenant committee", "security"]),
@@ -45,7 +47,11 @@ describe(`workflow authorisation matrix on ${testDatabaseKind()}`, () => {
 
   beforeAll(async () => {
     const [checkout] = await db().select().from(tenants).where(eq(tenants.name, "checkout"));
-    const other = await insertPasswordUser(db(), { name: "Checkout author", email: PEOPLE["other tenant author"], password: "a-good-password" });
+    const other = await insertPasswordUser(db(), {
+      name: "Checkout author",
+      email: PEOPLE["other tenant author"],
+      password: "a-good-password",
+    });
     await db().insert(memberships).values({ userId: other, tenantId: checkout!.id, role: "author" });
     await insertPasswordUser(db(), { name: "No role", email: PEOPLE["no role"], password: "a-good-password" });
   });

@@ -43,7 +43,8 @@ describe(`approval workflow on ${testDatabaseKind()}`, () => {
   beforeAll(async () => {
     const add = async (email: string, grants: { fn: "security" | "networking" }[]) => {
       const id = await insertPasswordUser(db(), { name: email, email, password: "a-good-password" });
-      for (const g of grants) await db().insert(memberships).values({ userId: id, tenantId: null, role: "approver", committeeFunction: g.fn });
+      for (const g of grants)
+        await db().insert(memberships).values({ userId: id, tenantId: null, role: "approver", committeeFunction: g.fn });
     };
     await add(SECURITY_2, [{ fn: "security" }]);
     // One person holding two functions: the memberships key is (user, tenant, role), so the second is a tenant grant.
@@ -57,7 +58,12 @@ describe(`approval workflow on ${testDatabaseKind()}`, () => {
     const caller = await as(email);
     const latest = (await caller.policies.get({ name })).versions.at(-1)!;
     const document = parseYaml(latest.yaml) as { metadata: Record<string, unknown> };
-    const saved = await caller.policies.saveDraft({ policyName: name, baseVersion: latest.version, yaml: documentToYaml({ ...document, metadata: { ...document.metadata, description } }), message: "" });
+    const saved = await caller.policies.saveDraft({
+      policyName: name,
+      baseVersion: latest.version,
+      yaml: documentToYaml({ ...document, metadata: { ...document.metadata, description } }),
+      message: "",
+    });
     return saved.version;
   }
 
@@ -113,13 +119,18 @@ spec:
         rule: "namespace-tier",
         policies: [name],
         satisfied: false,
-        required: [expect.objectContaining({ function: "application", count: 1, tenant: "payments", givenBy: [] }), expect.objectContaining({ function: "security", count: 1, givenBy: [] })],
+        required: [
+          expect.objectContaining({ function: "application", count: 1, tenant: "payments", givenBy: [] }),
+          expect.objectContaining({ function: "security", count: 1, givenBy: [] }),
+        ],
       }),
     ]);
     const [cr] = await db().select().from(changeRequests).where(eq(changeRequests.number, review.number));
     // The workflow's hash formula is proposeChange's: an edit that changes nothing keeps the approvals.
     expect(await changeContentHash(db(), await itemsOf(db(), cr!.id))).toBe(cr!.contentHash);
-    await expect((await as(AUTHOR)).workflow.review({ number: review.number })).resolves.toMatchObject({ actions: expect.arrayContaining(["withdraw", "edit"]) });
+    await expect((await as(AUTHOR)).workflow.review({ number: review.number })).resolves.toMatchObject({
+      actions: expect.arrayContaining(["withdraw", "edit"]),
+    });
   });
 
   it("refuses approval to the author, a viewer, an unneeded function and a stale hash, writing nothing but the refusals; then reaches approved with the quorum", async () => {
@@ -128,19 +139,26 @@ spec:
     const before = await counts();
     const head = await auditHead(db());
     expect((await failure((await as(AUTHOR)).workflow.approve({ number, contentHash }))).code).toBe("FORBIDDEN");
-    expect((await failure((await as(AUTHOR)).workflow.approve({ number, contentHash }))).message).toMatch(/authors never review their own change/);
+    expect((await failure((await as(AUTHOR)).workflow.approve({ number, contentHash }))).message).toMatch(
+      /authors never review their own change/,
+    );
     expect((await failure((await as(VIEWER)).workflow.approve({ number, contentHash }))).code).toBe("FORBIDDEN");
     const networking = await failure((await as(NETWORKING)).workflow.approve({ number, contentHash }));
     expect(networking.code).toBe("FORBIDDEN");
     expect(networking.message).toMatch(/needs approvers of application, security.*networking/);
     expect((await failure((await as(SECURITY)).workflow.approve({ number, contentHash: "0".repeat(64) }))).code).toBe("CONFLICT");
-    expect((await failure((await as(ADMIN)).workflow.release({ number }))).message).toMatch(/approvals missing: 1 × application \(namespace-tier\), 1 × security \(namespace-tier\)/);
+    expect((await failure((await as(ADMIN)).workflow.release({ number }))).message).toMatch(
+      /approvals missing: 1 × application \(namespace-tier\), 1 × security \(namespace-tier\)/,
+    );
     expect((await failure((await as(SECURITY)).workflow.release({ number }))).code).toBe("FORBIDDEN");
     // Each of the seven refused calls leaves its refusal in the trail, and nothing else.
     expect((await auditEventsAfter(db(), head)).map((e) => e.action)).toEqual(Array(7).fill("mutation.refused"));
     expect(await counts()).toEqual({ ...before, audit: before.audit + 7 });
 
-    expect(await (await as(SECURITY)).workflow.approve({ number, contentHash })).toMatchObject({ state: "in-review", approval: { by: SECURITY, function: "security", contentHash } });
+    expect(await (await as(SECURITY)).workflow.approve({ number, contentHash })).toMatchObject({
+      state: "in-review",
+      approval: { by: SECURITY, function: "security", contentHash },
+    });
     const twice = await failure((await as(SECURITY)).workflow.approve({ number, contentHash }));
     expect(twice.code).toBe("CONFLICT");
     expect(twice.message).toMatch(/already approved/);
@@ -159,7 +177,11 @@ spec:
     await (await as(SECURITY)).workflow.approve({ number, contentHash });
     await (await as(PAYMENTS_COMMITTEE)).workflow.approve({ number, contentHash });
     // A title edit changes no content: the approvals stand.
-    expect(await (await as(AUTHOR)).workflow.edit({ number, contentHash, title: "renamed" })).toMatchObject({ state: "approved", contentHash, voided: 0 });
+    expect(await (await as(AUTHOR)).workflow.edit({ number, contentHash, title: "renamed" })).toMatchObject({
+      state: "approved",
+      contentHash,
+      voided: 0,
+    });
     expect((await failure((await as(SECURITY)).workflow.edit({ number, contentHash }))).code).toBe("FORBIDDEN");
     await draft(AUTHOR, name, "edited after approval");
     const edited = await (await as(AUTHOR)).workflow.edit({ number, contentHash });
@@ -178,7 +200,9 @@ spec:
     // Editing from a stale view is refused too.
     expect((await failure((await as(AUTHOR)).workflow.edit({ number, contentHash, title: "x" }))).code).toBe("CONFLICT");
     await (await as(SECURITY)).workflow.approve({ number, contentHash: edited.contentHash });
-    expect(await (await as(PAYMENTS_COMMITTEE)).workflow.approve({ number, contentHash: edited.contentHash })).toMatchObject({ state: "approved" });
+    expect(await (await as(PAYMENTS_COMMITTEE)).workflow.approve({ number, contentHash: edited.contentHash })).toMatchObject({
+      state: "approved",
+    });
   });
 
   it("never lets a co-author approve: whoever wrote a proposed version is an author", async () => {
@@ -214,11 +238,21 @@ spec:
     const latest = (await security.policies.get({ name: constraint!.name })).versions.at(-1)!;
     const document = parseYaml(latest.yaml) as { spec: Record<string, unknown> };
     const ports = [{ port: 1, protocol: "TCP" }];
-    await security.policies.saveDraft({ policyName: constraint!.name, baseVersion: latest.version, yaml: documentToYaml({ ...document, spec: { ...document.spec, ports } }), message: "narrow it" });
+    await security.policies.saveDraft({
+      policyName: constraint!.name,
+      baseVersion: latest.version,
+      yaml: documentToYaml({ ...document, spec: { ...document.spec, ports } }),
+      message: "narrow it",
+    });
     const { number } = await security.policies.proposeChange({ title: "loosen", description: "", policies: [constraint!.name] });
     const review = await security.workflow.review({ number });
     expect(review.rules.map((r) => r.rule).sort()).toEqual(["global-regional-tier", "loosen-constraint"]);
-    expect(review.rules.find((r) => r.rule === "loosen-constraint")!.required.map((r) => r.function)).toEqual(["security", "networking", "platform", "application"]);
+    expect(review.rules.find((r) => r.rule === "loosen-constraint")!.required.map((r) => r.function)).toEqual([
+      "security",
+      "networking",
+      "platform",
+      "application",
+    ]);
     await security.workflow.withdraw({ number, reason: "" });
   });
 
@@ -228,7 +262,9 @@ spec:
     const security = await as(SECURITY);
     expect((await failure(security.workflow.requestChanges({ number, reason: "" }))).code).toBe("BAD_REQUEST");
     expect((await failure((await as(AUTHOR)).workflow.reject({ number, reason: "mine" }))).code).toBe("FORBIDDEN");
-    expect(await security.workflow.requestChanges({ number, contentHash, reason: "narrow the port" })).toMatchObject({ state: "changes-requested" });
+    expect(await security.workflow.requestChanges({ number, contentHash, reason: "narrow the port" })).toMatchObject({
+      state: "changes-requested",
+    });
     const approveNow = await failure(security.workflow.approve({ number, contentHash }));
     expect(approveNow.code).toBe("CONFLICT");
     expect(approveNow.message).toMatch(/changes were requested/);
@@ -250,7 +286,12 @@ spec:
     const other = await paymentsPolicy();
     const second = await propose(AUTHOR, [other]);
     expect(await (await as(AUTHOR)).workflow.withdraw({ number: second.number, reason: "later" })).toMatchObject({ state: "withdrawn" });
-    const actions = (await db().select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.targetLabel, `#${number} test change`))).map((e) => e.action);
+    const actions = (
+      await db()
+        .select({ action: auditEvents.action })
+        .from(auditEvents)
+        .where(eq(auditEvents.targetLabel, `#${number} test change`))
+    ).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["change.proposed", "change.request-changes", "change.resubmit", "change.reject"]));
   });
 
@@ -258,7 +299,9 @@ spec:
     const name = await paymentsPolicy();
     const first = await propose(AUTHOR, [name], "first");
     const v2 = await draft(AUTHOR, name, "second change");
-    const { number: secondNumber } = await (await as(AUTHOR)).policies.proposeChange({ title: "second", description: "", policies: [name] });
+    const { number: secondNumber } = await (
+      await as(AUTHOR)
+    ).policies.proposeChange({ title: "second", description: "", policies: [name] });
     const second = await (await as(AUTHOR)).workflow.review({ number: secondNumber });
     for (const cr of [first, second]) {
       await (await as(SECURITY)).workflow.approve({ number: cr.number, contentHash: cr.contentHash });
@@ -278,7 +321,9 @@ spec:
     const rebase = await failure((await as(ADMIN)).workflow.release({ number: second.number }));
     expect(rebase.code).toBe("CONFLICT");
     expect(rebase.message).toMatch(/must be rebased/);
-    expect((await (await as(ADMIN)).workflow.review({ number: second.number })).rebase).toEqual([{ policy: name, proposedFrom: null, released: v2 - 1 }]);
+    expect((await (await as(ADMIN)).workflow.review({ number: second.number })).rebase).toEqual([
+      { policy: name, proposedFrom: null, released: v2 - 1 },
+    ]);
     const rebased = await (await as(AUTHOR)).workflow.edit({ number: second.number, contentHash: second.contentHash });
     expect(rebased).toMatchObject({ state: "in-review", voided: 2 });
     await (await as(SECURITY)).workflow.approve({ number: second.number, contentHash: rebased.contentHash });
@@ -298,9 +343,16 @@ spec:
     const name = await paymentsPolicy();
     const { number, contentHash } = await propose(AUTHOR, [name], "hotfix");
     const admin = await as(ADMIN);
-    const freeze = await admin.releases.createFreeze({ environment: "production", startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3_600_000), reason: "peak season" });
+    const freeze = await admin.releases.createFreeze({
+      environment: "production",
+      startsAt: new Date(Date.now() - 1000),
+      endsAt: new Date(Date.now() + 3_600_000),
+      reason: "peak season",
+    });
     const reason = "Card payments are failing; this opens the new PSP endpoint.";
-    expect((await failure(admin.workflow.release({ number, emergency: { reason } }))).message).toMatch(/emergency rule's approvals are missing: 1 × security/);
+    expect((await failure(admin.workflow.release({ number, emergency: { reason } }))).message).toMatch(
+      /emergency rule's approvals are missing: 1 × security/,
+    );
     expect((await failure(admin.workflow.release({ number, emergency: { reason: "now" } }))).code).toBe("BAD_REQUEST");
     await (await as(SECURITY)).workflow.approve({ number, contentHash });
     expect((await failure(admin.workflow.release({ number }))).code).toBe("CONFLICT");
@@ -309,7 +361,10 @@ spec:
     const [row] = await db().select().from(releases).where(eq(releases.number, released.release));
     expect(row!.emergencyReason).toBe(reason);
     const [event] = await db().select().from(auditEvents).where(eq(auditEvents.targetId, row!.id));
-    expect(event).toMatchObject({ action: "release.created", after: expect.objectContaining({ emergency: { reason, approvedBy: [SECURITY] } }) });
+    expect(event).toMatchObject({
+      action: "release.created",
+      after: expect.objectContaining({ emergency: { reason, approvedBy: [SECURITY] } }),
+    });
     expect((await (await as(VIEWER)).releases.list()).find((r) => r.number === released.release)).toMatchObject({ emergency: true });
     await admin.releases.endFreeze({ id: freeze.id });
   });

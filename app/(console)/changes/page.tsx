@@ -7,7 +7,10 @@ export const metadata: Metadata = { title: "Changes" };
 export default function ChangesPage() {
   return (
     <>
-      <PageHeader title="Changes" description="Change requests bundle drafted policies for review. Nothing reaches a release without one." />
+      <PageHeader
+        title="Changes"
+        description="Change requests bundle drafted policies for review. Nothing reaches a release without one."
+      />
       <ChangeList />
     </>
   );

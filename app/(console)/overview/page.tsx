@@ -16,7 +16,10 @@ const TIER_HELP: Record<Tier, string> = {
 
 function Stat({ label, value, testId, href }: { label: string; value: number; testId: string; href: string }) {
   return (
-    <Link href={href} className="block rounded-xl border border-slate-200 bg-white px-5 py-4 shadow-sm transition hover:border-brand-300 hover:shadow">
+    <Link
+      href={href}
+      className="block rounded-xl border border-slate-200 bg-white px-5 py-4 shadow-sm transition hover:border-brand-300 hover:shadow"
+    >
       <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
       <p className="mt-1 text-3xl font-semibold tabular-nums text-slate-900" data-testid={testId}>
         {value}
@@ -56,7 +59,10 @@ export default async function OverviewPage() {
             {TIERS.map((tier) => (
               <li key={tier} className="flex items-center justify-between py-2.5">
                 <div>
-                  <Link href={`/policies#tier-${tier}`} className="text-sm font-medium capitalize text-slate-900 hover:text-brand-700 hover:underline">
+                  <Link
+                    href={`/policies#tier-${tier}`}
+                    className="text-sm font-medium capitalize text-slate-900 hover:text-brand-700 hover:underline"
+                  >
                     {tier}
                   </Link>
                   <p className="text-xs text-slate-500">{TIER_HELP[tier]}</p>
@@ -110,7 +116,10 @@ export default async function OverviewPage() {
               <ul className="divide-y divide-slate-100">
                 {open.slice(0, 5).map((c) => (
                   <li key={c.id} className="flex items-center justify-between gap-3 py-2">
-                    <Link href={`/changes/${c.number}`} className="min-w-0 truncate text-sm font-medium text-slate-900 hover:text-brand-700 hover:underline">
+                    <Link
+                      href={`/changes/${c.number}`}
+                      className="min-w-0 truncate text-sm font-medium text-slate-900 hover:text-brand-700 hover:underline"
+                    >
                       #{c.number} {c.title}
                     </Link>
                     <span className="shrink-0 text-xs text-slate-500">

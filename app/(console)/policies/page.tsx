@@ -19,12 +19,18 @@ export default async function PoliciesPage() {
         description="Every policy and compliance constraint, by tier and tenant. Edits are saved as drafts; nothing reaches a release without a change request."
         actions={
           <>
-            <Link href="/policies/templates" className={`${linkButton} bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50`}>
+            <Link
+              href="/policies/templates"
+              className={`${linkButton} bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50`}
+            >
               Templates
             </Link>
             {mayDraft ? (
               <>
-                <Link href="/policies/new" className={`${linkButton} bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50`}>
+                <Link
+                  href="/policies/new"
+                  className={`${linkButton} bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50`}
+                >
                   New policy
                 </Link>
                 <ProposeChangeButton />

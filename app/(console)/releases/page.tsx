@@ -12,7 +12,10 @@ export default async function ReleasesPage() {
   const admin = me.grants.some((g) => g.role === "admin" && g.tenantId === null);
   return (
     <>
-      <PageHeader title="Releases" description="Each release is an immutable, numbered snapshot of the whole policy set, made from an approved change request." />
+      <PageHeader
+        title="Releases"
+        description="Each release is an immutable, numbered snapshot of the whole policy set, made from an approved change request."
+      />
       <div className="space-y-6">
         <ReleaseList />
         <Freezes admin={admin} />

@@ -13,7 +13,10 @@ export default async function SettingsPage() {
   const me = sso ? await (await serverCaller()).org.me() : null;
   return (
     <>
-      <PageHeader title="Settings" description="The platform default every cluster enforces, people, their roles and the machine tokens that call the API. Every change here is written to the audit trail." />
+      <PageHeader
+        title="Settings"
+        description="The platform default every cluster enforces, people, their roles and the machine tokens that call the API. Every change here is written to the audit trail."
+      />
       <div className="space-y-8">
         {sso && me ? <LinkSsoAccount sso={sso} linked={me.signInMethods.includes(sso.id)} /> : null}
         <SettingsPanel />

@@ -46,7 +46,13 @@ function TierFields() {
       </Labeled>
       {admin ? (
         <Labeled label="Priority (lower first)" error={priority.error}>
-          <Input aria-label="Priority" inputMode="numeric" value={priority.text} disabled={priority.disabled} onChange={(e) => priority.set(e.target.value === "" ? undefined : parsePort(e.target.value))} />
+          <Input
+            aria-label="Priority"
+            inputMode="numeric"
+            value={priority.text}
+            disabled={priority.disabled}
+            onChange={(e) => priority.set(e.target.value === "" ? undefined : parsePort(e.target.value))}
+          />
         </Labeled>
       ) : null}
     </div>
@@ -64,10 +70,21 @@ export function MetadataSection({ isNew }: { isNew: boolean }) {
     <section className="grid gap-2 md:grid-cols-2">
       <Labeled label="Name" error={name.error}>
         {/* A policy keeps its name once it exists. */}
-        <Input aria-label="Policy name" value={name.text} disabled={name.disabled || !isNew} className="font-mono" onChange={(e) => name.set(e.target.value)} />
+        <Input
+          aria-label="Policy name"
+          value={name.text}
+          disabled={name.disabled || !isNew}
+          className="font-mono"
+          onChange={(e) => name.set(e.target.value)}
+        />
       </Labeled>
       <Labeled label="Tenant" error={tenant.error}>
-        <Select aria-label="Policy tenant" value={tenant.text} disabled={tenant.disabled} onChange={(e) => tenant.set(e.target.value || undefined)}>
+        <Select
+          aria-label="Policy tenant"
+          value={tenant.text}
+          disabled={tenant.disabled}
+          onChange={(e) => tenant.set(e.target.value || undefined)}
+        >
           <option value="">none (organisation-wide)</option>
           {(inventory?.tenants ?? []).map((t) => (
             <option key={t}>{t}</option>
@@ -80,7 +97,12 @@ export function MetadataSection({ isNew }: { isNew: boolean }) {
       </Labeled>
       {kind === "Policy" ? <TierFields /> : null}
       <Labeled label="Description" className="md:col-span-2" error={description.error}>
-        <Input aria-label="Description" value={description.text} disabled={description.disabled} onChange={(e) => description.set(e.target.value)} />
+        <Input
+          aria-label="Description"
+          value={description.text}
+          disabled={description.disabled}
+          onChange={(e) => description.set(e.target.value)}
+        />
       </Labeled>
       <ScopeField k="regions" />
       <ScopeField k="clusters" />

@@ -22,16 +22,34 @@ function RuleEditor({ index, count, tier }: { index: number; count: number; tier
     <div className="rounded-lg border border-slate-200 p-3" data-testid="rule">
       <div className="mb-2 flex flex-wrap items-end gap-2">
         <Labeled label="Name" className="w-40" error={name.error}>
-          <Input aria-label={`${label} name`} value={name.text} disabled={disabled} className="font-mono text-xs" onChange={(e) => name.set(e.target.value || undefined)} />
+          <Input
+            aria-label={`${label} name`}
+            value={name.text}
+            disabled={disabled}
+            className="font-mono text-xs"
+            onChange={(e) => name.set(e.target.value || undefined)}
+          />
         </Labeled>
         <Labeled label="Direction" className="w-28">
-          <Select aria-label={`${label} direction`} value={direction.text} disabled={disabled} className="text-xs" onChange={(e) => direction.set(e.target.value)}>
+          <Select
+            aria-label={`${label} direction`}
+            value={direction.text}
+            disabled={disabled}
+            className="text-xs"
+            onChange={(e) => direction.set(e.target.value)}
+          >
             <option value="ingress">ingress</option>
             <option value="egress">egress</option>
           </Select>
         </Labeled>
         <Labeled label="Action" className="w-24" error={action.error}>
-          <Select aria-label={`${label} action`} value={action.text || "allow"} disabled={disabled} className="text-xs" onChange={(e) => action.set(e.target.value)}>
+          <Select
+            aria-label={`${label} action`}
+            value={action.text || "allow"}
+            disabled={disabled}
+            className="text-xs"
+            onChange={(e) => action.set(e.target.value)}
+          >
             {ruleActions(tier).map((a) => (
               <option key={a}>{a}</option>
             ))}
@@ -39,16 +57,36 @@ function RuleEditor({ index, count, tier }: { index: number; count: number; tier
         </Labeled>
         {direction.text === "egress" ? (
           <Labeled label="Via egress gateway" className="w-44" error={via.error}>
-            <Input aria-label={`${label} via`} list="dl-gateways" placeholder="direct" value={via.text} disabled={disabled} className="font-mono text-xs" onChange={(e) => via.set(e.target.value || undefined)} />
+            <Input
+              aria-label={`${label} via`}
+              list="dl-gateways"
+              placeholder="direct"
+              value={via.text}
+              disabled={disabled}
+              className="font-mono text-xs"
+              onChange={(e) => via.set(e.target.value || undefined)}
+            />
           </Labeled>
         ) : null}
         <div className="ml-auto flex gap-1">
           {isAdminTier(tier) ? (
             <>
-              <Button variant="ghost" type="button" aria-label={`Move ${label} up`} disabled={disabled || index === 0} onClick={() => move(index - 1)}>
+              <Button
+                variant="ghost"
+                type="button"
+                aria-label={`Move ${label} up`}
+                disabled={disabled || index === 0}
+                onClick={() => move(index - 1)}
+              >
                 ↑
               </Button>
-              <Button variant="ghost" type="button" aria-label={`Move ${label} down`} disabled={disabled || index === count - 1} onClick={() => move(index + 1)}>
+              <Button
+                variant="ghost"
+                type="button"
+                aria-label={`Move ${label} down`}
+                disabled={disabled || index === count - 1}
+                onClick={() => move(index + 1)}
+              >
                 ↓
               </Button>
             </>
@@ -77,7 +115,9 @@ export function RulesSection() {
       {ruleList.map((_, i) => (
         <RuleEditor key={i} index={i} count={ruleList.length} tier={tier} />
       ))}
-      {ruleList.length === 0 ? <p className="text-xs text-slate-500">No rules: with isolation on, everything in those directions is denied.</p> : null}
+      {ruleList.length === 0 ? (
+        <p className="text-xs text-slate-500">No rules: with isolation on, everything in those directions is denied.</p>
+      ) : null}
       <div className="flex gap-2">
         <Button variant="secondary" type="button" disabled={rules.disabled} onClick={() => add("ingress")}>
           + ingress rule

@@ -17,7 +17,14 @@ function ExpressionRow({ path, kind, title, n }: { path: Path; kind: LabelKind; 
   const op = operator.text;
   return (
     <div className="grid grid-cols-[minmax(0,2fr)_8rem_minmax(0,3fr)_auto] items-start gap-1">
-      <Input aria-label={`${title} expression ${n} key`} list={`dl-${kind}-label-keys`} value={key.text} disabled={key.disabled} className="font-mono text-xs" onChange={(e) => key.set(e.target.value)} />
+      <Input
+        aria-label={`${title} expression ${n} key`}
+        list={`dl-${kind}-label-keys`}
+        value={key.text}
+        disabled={key.disabled}
+        className="font-mono text-xs"
+        onChange={(e) => key.set(e.target.value)}
+      />
       <Select
         aria-label={`${title} expression ${n} operator`}
         value={op}
@@ -34,11 +41,24 @@ function ExpressionRow({ path, kind, title, n }: { path: Path; kind: LabelKind; 
         ))}
       </Select>
       {op === "In" || op === "NotIn" ? (
-        <Input aria-label={`${title} expression ${n} values`} placeholder="a, b" value={listText(values.value)} disabled={values.disabled} className="font-mono text-xs" onChange={(e) => values.set(splitList(e.target.value))} />
+        <Input
+          aria-label={`${title} expression ${n} values`}
+          placeholder="a, b"
+          value={listText(values.value)}
+          disabled={values.disabled}
+          className="font-mono text-xs"
+          onChange={(e) => values.set(splitList(e.target.value))}
+        />
       ) : (
         <span />
       )}
-      <Button variant="ghost" type="button" aria-label={`Remove ${title} expression ${n}`} disabled={expression.disabled} onClick={() => expression.set(undefined)}>
+      <Button
+        variant="ghost"
+        type="button"
+        aria-label={`Remove ${title} expression ${n}`}
+        disabled={expression.disabled}
+        onClick={() => expression.set(undefined)}
+      >
         ×
       </Button>
     </div>
@@ -57,7 +77,9 @@ export function LabelSelectorEditor({ path, kind, title, caption }: { path: Path
   return (
     <div className="space-y-1">
       <div className="text-xs font-medium text-slate-600">{caption}</div>
-      {rows.length === 0 && exprs.length === 0 ? <p className="text-xs text-slate-500">{kind === "pod" ? "every pod" : "every namespace"}</p> : null}
+      {rows.length === 0 && exprs.length === 0 ? (
+        <p className="text-xs text-slate-500">{kind === "pod" ? "every pod" : "every namespace"}</p>
+      ) : null}
       {rows.map((r, i) => (
         <div key={i} className="grid grid-cols-[minmax(0,2fr)_auto_minmax(0,3fr)_auto] items-start gap-1">
           <Input
@@ -77,7 +99,13 @@ export function LabelSelectorEditor({ path, kind, title, caption }: { path: Path
             className="font-mono text-xs"
             onChange={(e) => setRows(rows.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))}
           />
-          <Button variant="ghost" type="button" aria-label={`Remove ${title} label ${i + 1}`} disabled={disabled} onClick={() => setRows(rows.filter((_, j) => j !== i))}>
+          <Button
+            variant="ghost"
+            type="button"
+            aria-label={`Remove ${title} label ${i + 1}`}
+            disabled={disabled}
+            onClick={() => setRows(rows.filter((_, j) => j !== i))}
+          >
             ×
           </Button>
         </div>
@@ -87,10 +115,22 @@ export function LabelSelectorEditor({ path, kind, title, caption }: { path: Path
         <ExpressionRow key={`e${i}`} path={[...path, "matchExpressions", i]} kind={kind} title={title} n={i + 1} />
       ))}
       <div className="flex gap-2">
-        <Button variant="ghost" type="button" className="text-xs" disabled={disabled || rows.some((r) => r.key === "")} onClick={() => setRows([...rows, { key: "", value: "" }])}>
+        <Button
+          variant="ghost"
+          type="button"
+          className="text-xs"
+          disabled={disabled || rows.some((r) => r.key === "")}
+          onClick={() => setRows([...rows, { key: "", value: "" }])}
+        >
           + label
         </Button>
-        <Button variant="ghost" type="button" className="text-xs" disabled={disabled} onClick={() => selector.set(setIn(sel, ["matchExpressions", exprs.length], { key: "", operator: "In", values: [] }))}>
+        <Button
+          variant="ghost"
+          type="button"
+          className="text-xs"
+          disabled={disabled}
+          onClick={() => selector.set(setIn(sel, ["matchExpressions", exprs.length], { key: "", operator: "In", values: [] }))}
+        >
           + expression
         </Button>
       </div>
@@ -109,7 +149,12 @@ export function WorkloadSelectorEditor({ path, title }: { path: Path; title: str
     <div className="space-y-2">
       <div className="grid grid-cols-2 gap-2">
         <Labeled label="Tenant" error={tenant.error}>
-          <Select aria-label={`${title} tenant`} value={tenant.text} disabled={tenant.disabled} onChange={(e) => tenant.set(e.target.value || undefined)}>
+          <Select
+            aria-label={`${title} tenant`}
+            value={tenant.text}
+            disabled={tenant.disabled}
+            onChange={(e) => tenant.set(e.target.value || undefined)}
+          >
             <option value="">any tenant</option>
             {(inventory?.tenants ?? (tenant.text ? [tenant.text] : [])).map((t) => (
               <option key={t}>{t}</option>
@@ -117,14 +162,30 @@ export function WorkloadSelectorEditor({ path, title }: { path: Path; title: str
           </Select>
         </Labeled>
         <Labeled label="Namespaces" error={namespaces.error}>
-          <ListInput path={[...path, "namespaces"]} label={`${title} namespaces`} list="dl-namespaces" placeholder="any (comma-separated)" />
+          <ListInput
+            path={[...path, "namespaces"]}
+            label={`${title} namespaces`}
+            list="dl-namespaces"
+            placeholder="any (comma-separated)"
+          />
         </Labeled>
       </div>
       <LabelSelectorEditor path={[...path, "podSelector"]} kind="pod" title={`${title} pod labels`} caption="Pod labels" />
       {hasNsLabels ? (
-        <LabelSelectorEditor path={[...path, "namespaceSelector"]} kind="ns" title={`${title} namespace labels`} caption="Namespace labels" />
+        <LabelSelectorEditor
+          path={[...path, "namespaceSelector"]}
+          kind="ns"
+          title={`${title} namespace labels`}
+          caption="Namespace labels"
+        />
       ) : (
-        <Button variant="ghost" type="button" className="px-1 py-0 text-xs" disabled={nsSelector.disabled} onClick={() => nsSelector.set({ matchLabels: {} })}>
+        <Button
+          variant="ghost"
+          type="button"
+          className="px-1 py-0 text-xs"
+          disabled={nsSelector.disabled}
+          onClick={() => nsSelector.set({ matchLabels: {} })}
+        >
           + namespace labels
         </Button>
       )}

@@ -16,7 +16,8 @@ function MatchedWorkloads({ matched }: { matched: Matched | null }) {
   return (
     <p className="font-mono text-xs text-slate-500" data-testid="subject-matches">
       {names.slice(0, MATCHES_SHOWN).join(", ")}
-      {names.length > MATCHES_SHOWN ? ", …" : ""} <span className="text-slate-400">in {new Set(matched.map((m) => m.cluster)).size} cluster(s)</span>
+      {names.length > MATCHES_SHOWN ? ", …" : ""}{" "}
+      <span className="text-slate-400">in {new Set(matched.map((m) => m.cluster)).size} cluster(s)</span>
     </p>
   );
 }

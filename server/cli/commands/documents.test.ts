@@ -60,15 +60,24 @@ function workspace(files: Record<string, string>): string {
 }
 
 const walk = (dir: string, prefix = ""): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`])).sort();
+  readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+    .sort();
 
 describe("policyplane compile", () => {
   it("writes one folder per cluster and namespace", () => {
     const dir = workspace({ "p.yaml": POLICIES, "c.yaml": CLUSTER });
     const io = capture();
-    const code = runCompile([join(dir, "p.yaml")], { out: join(dir, "out"), clusterModel: [`prod-eu-1@eu-west=${join(dir, "c.yaml")}`], target: "anp", release: "r7" }, io);
+    const code = runCompile(
+      [join(dir, "p.yaml")],
+      { out: join(dir, "out"), clusterModel: [`prod-eu-1@eu-west=${join(dir, "c.yaml")}`], target: "anp", release: "r7" },
+      io,
+    );
     expect(code).toBe(0);
-    expect(walk(join(dir, "out"))).toEqual(["prod-eu-1/_cluster/adminnetworkpolicy-pp-global-global-dns.yaml", "prod-eu-1/shop/networkpolicy-web.yaml"]);
+    expect(walk(join(dir, "out"))).toEqual([
+      "prod-eu-1/_cluster/adminnetworkpolicy-pp-global-global-dns.yaml",
+      "prod-eu-1/shop/networkpolicy-web.yaml",
+    ]);
     const np = readFileSync(join(dir, "out/prod-eu-1/shop/networkpolicy-web.yaml"), "utf8");
     expect(np).toContain("policyplane.io/release: r7");
     expect(np).toContain("port: grpc"); // the service's target port
@@ -96,8 +105,22 @@ spec:
 `;
     const dir = workspace({ "e.yaml": `${exception("dbg")}---\n${exception("dbg-peer-0")}`, "c.yaml": CLUSTER });
     const io = capture();
-    expect(runCompile([join(dir, "e.yaml")], { out: join(dir, "out"), clusterModel: [`prod-eu-1=${join(dir, "c.yaml")}`], target: "anp", now: "2029-01-01T00:00:00Z", quiet: true }, io)).toBe(1);
-    expect(io.stderr).toContain(`prod-eu-1/_cluster/adminnetworkpolicy-pp-exception-dbg-peer-0.yaml: metadata.name: AdminNetworkPolicy pp-exception-dbg-peer-0 is rendered from Exception/dbg (${join(dir, "e.yaml")}:1) and, differently, from Exception/dbg-peer-0 (${join(dir, "e.yaml")}:12)`);
+    expect(
+      runCompile(
+        [join(dir, "e.yaml")],
+        {
+          out: join(dir, "out"),
+          clusterModel: [`prod-eu-1=${join(dir, "c.yaml")}`],
+          target: "anp",
+          now: "2029-01-01T00:00:00Z",
+          quiet: true,
+        },
+        io,
+      ),
+    ).toBe(1);
+    expect(io.stderr).toContain(
+      `prod-eu-1/_cluster/adminnetworkpolicy-pp-exception-dbg-peer-0.yaml: metadata.name: AdminNetworkPolicy pp-exception-dbg-peer-0 is rendered from Exception/dbg (${join(dir, "e.yaml")}:1) and, differently, from Exception/dbg-peer-0 (${join(dir, "e.yaml")}:12)`,
+    );
     expect(io.stderr).toContain("cluster prod-eu-1: 1 error(s) in the compiled objects; nothing written for it");
     expect(readdirSync(dir).sort()).toEqual(["c.yaml", "e.yaml"]);
   });
@@ -106,7 +129,10 @@ spec:
     const dir = workspace({ "p.yaml": POLICIES });
     const io = capture();
     expect(runCompile([join(dir, "p.yaml")], { out: join(dir, "out"), target: "cnp-v1alpha2" }, io)).toBe(0);
-    expect(walk(join(dir, "out"))).toEqual(["default/_cluster/clusternetworkpolicy-pp-global-global-dns.yaml", "default/shop/networkpolicy-web.yaml"]);
+    expect(walk(join(dir, "out"))).toEqual([
+      "default/_cluster/clusternetworkpolicy-pp-global-global-dns.yaml",
+      "default/shop/networkpolicy-web.yaml",
+    ]);
     expect(io.stderr).toContain("service shop/api is not in cluster default");
   });
 });
@@ -116,7 +142,9 @@ describe("policyplane lint", () => {
     const dir = workspace({ "p.yaml": POLICIES, "c.yaml": CLUSTER });
     const io = capture();
     expect(runLint([join(dir, "p.yaml")], { manifests: [join(dir, "c.yaml")], output: "text" }, io)).toBe(0);
-    expect(io.stdout).toContain(`${join(dir, "p.yaml")}:22:50: warning no-match: Policy/global-dns spec.rules[0].peers[0]: no pod in kube-system is labelled k8s-app=kube-dns`);
+    expect(io.stdout).toContain(
+      `${join(dir, "p.yaml")}:22:50: warning no-match: Policy/global-dns spec.rules[0].peers[0]: no pod in kube-system is labelled k8s-app=kube-dns`,
+    );
   });
 
   it("exits 1 on a constraint conflict and reports it as JSON", () => {
@@ -132,9 +160,16 @@ spec:
 `;
     const dir = workspace({ "p.yaml": conflict, "c.yaml": CLUSTER, "tax.yaml": "podLabels: {app: null}\n" });
     const io = capture();
-    expect(runLint([join(dir, "p.yaml")], { manifests: [join(dir, "c.yaml")], taxonomy: join(dir, "tax.yaml"), output: "json" }, io)).toBe(1);
-    const out = JSON.parse(io.stdout) as { findings: { id: string; severity: string; document: string }[]; summary: Record<string, number> };
-    expect(out.findings.filter((f) => f.severity === "error")).toEqual([expect.objectContaining({ id: "constraint-conflict", document: "Policy/global-dns" })]);
+    expect(runLint([join(dir, "p.yaml")], { manifests: [join(dir, "c.yaml")], taxonomy: join(dir, "tax.yaml"), output: "json" }, io)).toBe(
+      1,
+    );
+    const out = JSON.parse(io.stdout) as {
+      findings: { id: string; severity: string; document: string }[];
+      summary: Record<string, number>;
+    };
+    expect(out.findings.filter((f) => f.severity === "error")).toEqual([
+      expect.objectContaining({ id: "constraint-conflict", document: "Policy/global-dns" }),
+    ]);
     expect(out.summary.error).toBe(1);
   });
 });

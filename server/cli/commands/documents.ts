@@ -27,7 +27,6 @@ export interface Io {
 
 const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-
 function printProblems(io: Io, problems: readonly PolicyInputError[]): void {
   for (const p of problems) io.err(`${p.severity === "warning" ? "warning: " : ""}${p.message}\n`);
 }
@@ -69,7 +68,8 @@ export function clusterFromDocuments(docs: readonly LocatedDocument[], name = "d
       else if (!tenantOf.has(ns)) tenantOf.set(ns, "");
     }
   }
-  for (const [ns, tenant] of [...tenantOf].sort(([a], [b]) => a.localeCompare(b))) model.namespaces.push({ name: ns, labels: { [NS_NAME_LABEL]: ns, ...(tenant ? { [TENANT_LABEL]: tenant } : {}) } });
+  for (const [ns, tenant] of [...tenantOf].sort(([a], [b]) => a.localeCompare(b)))
+    model.namespaces.push({ name: ns, labels: { [NS_NAME_LABEL]: ns, ...(tenant ? { [TENANT_LABEL]: tenant } : {}) } });
   return { name, model };
 }
 
@@ -80,7 +80,8 @@ function readInputs(io: Io, files: readonly string[]): LocatedDocument[] | null 
     io.err(`${r.errors.length} error(s) in the policy documents; nothing done\n`);
     return null;
   }
-  if (r.templates.length > 0) io.err(`note: ${r.templates.length} template(s) read and validated; templates are instantiated by the console, not compiled\n`);
+  if (r.templates.length > 0)
+    io.err(`note: ${r.templates.length} template(s) read and validated; templates are instantiated by the console, not compiled\n`);
   return r.documents;
 }
 
@@ -106,7 +107,7 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
     clusters = loaded;
   } else {
     clusters = [clusterFromDocuments(docs)];
-    io.err("note: no --cluster-model; assuming the namespaces the documents name, in their policies' tenants, in one cluster \"default\"\n");
+    io.err('note: no --cluster-model; assuming the namespaces the documents name, in their policies\' tenants, in one cluster "default"\n');
   }
   let failed = false;
   let disagreed = 0;
@@ -114,7 +115,12 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
   const now = opts.now ?? new Date().toISOString();
   const platformDefault = opts.secureByDefault ? PLATFORM_DEFAULT_ALL : PLATFORM_DEFAULT_OFF;
   for (const cluster of clusters) {
-    const r = compileDocuments(docs, cluster, { target: opts.target, now, platformDefault, ...(opts.release ? { release: opts.release } : {}) });
+    const r = compileDocuments(docs, cluster, {
+      target: opts.target,
+      now,
+      platformDefault,
+      ...(opts.release ? { release: opts.release } : {}),
+    });
     if (!opts.quiet) printProblems(io, r.warnings);
     if (r.errors.length > 0) {
       printProblems(io, r.errors);
@@ -125,7 +131,9 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
     if (opts.verify) {
       const v = verifyCompiled(r, { target: opts.target, platformDefault, time: now });
       for (const f of [...v.disagreements, ...v.notExpressible]) io.out(`${formatVerifyFinding(f)}\n`);
-      io.err(`${cluster.name}/${opts.target}: ${v.flows} flow(s) compared, ${v.disagreements.length} disagreement(s), ${v.notExpressible.length} not expressible\n`);
+      io.err(
+        `${cluster.name}/${opts.target}: ${v.flows} flow(s) compared, ${v.disagreements.length} disagreement(s), ${v.notExpressible.length} not expressible\n`,
+      );
       disagreed += v.disagreements.length;
     }
     if (!opts.out) continue;
@@ -134,7 +142,10 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
     const files = r.objects.map((o) => ({ o, file: resolve(root, o.path) }));
     const escaping = files.filter(({ file }) => !isInside(root, file));
     if (escaping.length > 0) {
-      for (const { o } of escaping) io.err(`${o.path}: resolves outside --out ${opts.out} (the namespace or object name is not a valid Kubernetes name); refusing to write it\n`);
+      for (const { o } of escaping)
+        io.err(
+          `${o.path}: resolves outside --out ${opts.out} (the namespace or object name is not a valid Kubernetes name); refusing to write it\n`,
+        );
       io.err(`cluster ${cluster.name}: ${escaping.length} object(s) would be written outside --out; nothing written for it\n`);
       failed = true;
       continue;
@@ -148,7 +159,9 @@ export function runCompile(files: string[], opts: CompileCliOptions, io: Io = st
       }
       written++;
     }
-    io.out(`${cluster.name}: ${r.objects.length} object(s), ${r.warnings.length} warning(s)${r.lowered.outOfScope.length ? `, out of scope: ${r.lowered.outOfScope.join(", ")}` : ""}\n`);
+    io.out(
+      `${cluster.name}: ${r.objects.length} object(s), ${r.warnings.length} warning(s)${r.lowered.outOfScope.length ? `, out of scope: ${r.lowered.outOfScope.join(", ")}` : ""}\n`,
+    );
   }
   if (opts.out) io.err(`wrote ${written} file(s) under ${opts.out}\n`);
   return failed || disagreed > 0 ? 1 : 0;
@@ -177,7 +190,10 @@ export function readTaxonomy(file: string): LabelTaxonomy {
   if (parsed.errors.length > 0) throw new UsageError(parsed.errors.map((e) => e.message).join("; "));
   const raw = parsed.objects[0]?.value ?? null;
   const r = taxonomySchema.safeParse(raw, { reportInput: true });
-  if (!r.success) throw new UsageError(`--taxonomy ${file}: expected {podLabels: {key: [values] | null}, namespaceLabels: {...}}: ${formatIssues(r.error.issues).join("; ")}`);
+  if (!r.success)
+    throw new UsageError(
+      `--taxonomy ${file}: expected {podLabels: {key: [values] | null}, namespaceLabels: {...}}: ${formatIssues(r.error.issues).join("; ")}`,
+    );
   return r.data;
 }
 
@@ -194,12 +210,21 @@ export function runLint(files: string[], opts: LintCliOptions, io: Io = stdio): 
   const clusters = loadClusters(io, opts.manifests ?? []);
   if (!clusters) return 1;
   const taxonomy = opts.taxonomy ? readTaxonomy(opts.taxonomy) : undefined;
-  const findings = lint({ documents: docs, clusters, ...(taxonomy ? { taxonomy } : {}), secureByDefault: opts.secureByDefault ?? false, compileCheck: true });
+  const findings = lint({
+    documents: docs,
+    clusters,
+    ...(taxonomy ? { taxonomy } : {}),
+    secureByDefault: opts.secureByDefault ?? false,
+    compileCheck: true,
+  });
   const count = (s: string) => findings.filter((f) => f.severity === s).length;
-  if (opts.output === "json") io.out(`${JSON.stringify({ findings, summary: Object.fromEntries(SEVERITY_ORDER.map((s) => [s, count(s)])) }, null, 2)}\n`);
+  if (opts.output === "json")
+    io.out(`${JSON.stringify({ findings, summary: Object.fromEntries(SEVERITY_ORDER.map((s) => [s, count(s)])) }, null, 2)}\n`);
   else {
     for (const f of findings) io.out(`${formatFinding(f)}\n`);
-    io.err(`${docs.length} document(s), ${clusters.length} cluster(s): ${count("error")} error(s), ${count("warning")} warning(s), ${count("info")} info\n`);
+    io.err(
+      `${docs.length} document(s), ${clusters.length} cluster(s): ${count("error")} error(s), ${count("warning")} warning(s), ${count("info")} info\n`,
+    );
   }
   return count("error") > 0 ? 1 : 0;
 }

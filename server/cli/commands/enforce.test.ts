@@ -39,7 +39,21 @@ describe("issue 10: compile + plain simulate == simulate over the documents", PR
     for (const target of ["anp", "cnp-v1alpha2"]) {
       it(`gives the same 24 verdicts from the objects compiled for ${target}${secure ? " with --secure-by-default" : ""}, and --verify finds no disagreement`, () => {
         const out = mkdtempSync(join(tmpdir(), "pp-enforce-"));
-        const c = run("compile", documents, "--cluster-model", `default=${inventory}`, "--out", out, "--target", target, "--now", NOW, "--verify", "-q", ...flag);
+        const c = run(
+          "compile",
+          documents,
+          "--cluster-model",
+          `default=${inventory}`,
+          "--out",
+          out,
+          "--target",
+          target,
+          "--now",
+          NOW,
+          "--verify",
+          "-q",
+          ...flag,
+        );
         expect(c.stderr).toContain(`default/${target}: `);
         expect(c.stderr).toContain("0 disagreement(s)");
         expect(c.status).toBe(0);
@@ -53,7 +67,10 @@ describe("issue 10: compile + plain simulate == simulate over the documents", PR
   it("renders the platform default as the last baseline object only with --secure-by-default", () => {
     const kinds = (target: string, ...flag: string[]) => {
       const out = mkdtempSync(join(tmpdir(), "pp-enforce-"));
-      expect(run("compile", documents, "--cluster-model", `default=${inventory}`, "--out", out, "--target", target, "--now", NOW, "-q", ...flag).status).toBe(0);
+      expect(
+        run("compile", documents, "--cluster-model", `default=${inventory}`, "--out", out, "--target", target, "--now", NOW, "-q", ...flag)
+          .status,
+      ).toBe(0);
       return spawnSync("grep", ["-rh", "-A3", "^kind: \\(Baseline\\|Cluster\\)", out], { encoding: "utf8" }).stdout;
     };
     expect(kinds("cnp-v1alpha2")).not.toContain("pp-platform-default");
@@ -64,7 +81,19 @@ describe("issue 10: compile + plain simulate == simulate over the documents", PR
   });
 
   it("reports traffic from outside the pod network, which ANP/CNP cannot deny, as not expressible, not as a disagreement", () => {
-    const r = run("compile", documents, "--cluster-model", `default=${inventory}`, "--target", "anp", "--now", NOW, "--verify", "--secure-by-default", "-q");
+    const r = run(
+      "compile",
+      documents,
+      "--cluster-model",
+      `default=${inventory}`,
+      "--target",
+      "anp",
+      "--now",
+      NOW,
+      "--verify",
+      "--secure-by-default",
+      "-q",
+    );
     expect(r.status).toBe(0);
     const lines = r.stdout.split("\n").filter((l) => l.includes("not expressible"));
     expect(lines.length).toBeGreaterThan(0);
@@ -89,10 +118,29 @@ spec:
   expiresAt: "2026-06-01T12:00:00.000Z"
 `,
   );
-  const line = (time?: string) => JSON.stringify({ src: "monitoring/prometheus", dst: "bank/ledger", port: 5432, protocol: "TCP", ...(time ? { time } : {}) });
-  const window = ["2026-06-01T09:59:59.999Z", "2026-06-01T10:00:00.000Z", "2026-06-01T11:59:59.999Z", "2026-06-01T12:00:00.000Z", "2026-06-01T12:00:00.000+00:00"];
+  const line = (time?: string) =>
+    JSON.stringify({ src: "monitoring/prometheus", dst: "bank/ledger", port: 5432, protocol: "TCP", ...(time ? { time } : {}) });
+  const window = [
+    "2026-06-01T09:59:59.999Z",
+    "2026-06-01T10:00:00.000Z",
+    "2026-06-01T11:59:59.999Z",
+    "2026-06-01T12:00:00.000Z",
+    "2026-06-01T12:00:00.000+00:00",
+  ];
   writeFileSync(join(dir, "flows.jsonl"), [...window.map((t) => line(t)), line()].join("\n") + "\n");
-  const sim = (...args: string[]) => run("simulate", "--manifests", inventory, "--manifests", documents, "--manifests", join(dir, "exception.yaml"), "--flows", join(dir, "flows.jsonl"), ...args);
+  const sim = (...args: string[]) =>
+    run(
+      "simulate",
+      "--manifests",
+      inventory,
+      "--manifests",
+      documents,
+      "--manifests",
+      join(dir, "exception.yaml"),
+      "--flows",
+      join(dir, "flows.jsonl"),
+      ...args,
+    );
 
   it("allows the flow from startsAt to the millisecond before expiresAt, and takes --time for lines without a time", () => {
     const during = sim("--time", "2026-06-01T11:00:00Z", "--secure-by-default");
@@ -103,9 +151,27 @@ spec:
   });
 
   it("compiles an exception only inside its window (--now), so the compiled objects agree at both edges", () => {
-    for (const [now, want] of [["2026-06-01T09:59:59.999Z", "deny"], ["2026-06-01T10:00:00.000Z", "allow"], ["2026-06-01T11:59:59.999Z", "allow"], ["2026-06-01T12:00:00.000Z", "deny"]] as const) {
+    for (const [now, want] of [
+      ["2026-06-01T09:59:59.999Z", "deny"],
+      ["2026-06-01T10:00:00.000Z", "allow"],
+      ["2026-06-01T11:59:59.999Z", "allow"],
+      ["2026-06-01T12:00:00.000Z", "deny"],
+    ] as const) {
       const out = mkdtempSync(join(tmpdir(), "pp-window-out-"));
-      const c = run("compile", documents, join(dir, "exception.yaml"), "--cluster-model", `default=${inventory}`, "--out", out, "--now", now, "--secure-by-default", "--verify", "-q");
+      const c = run(
+        "compile",
+        documents,
+        join(dir, "exception.yaml"),
+        "--cluster-model",
+        `default=${inventory}`,
+        "--out",
+        out,
+        "--now",
+        now,
+        "--secure-by-default",
+        "--verify",
+        "-q",
+      );
       expect(c.status, c.stdout + c.stderr).toBe(0);
       writeFileSync(join(out, "flow.jsonl"), `${line(now)}\n`);
       const s = run("simulate", "--manifests", inventory, "--manifests", out, "--flows", join(out, "flow.jsonl"));
@@ -115,7 +181,13 @@ spec:
 
   it("refuses an exception whose startsAt is not before its expiresAt, naming the field", () => {
     const bad = join(dir, "bad.yaml");
-    writeFileSync(bad, readFileSync(join(dir, "exception.yaml"), "utf8").replace('startsAt: "2026-06-01T10:00:00.000Z"', 'startsAt: "2026-06-01T12:00:00.000Z"'));
+    writeFileSync(
+      bad,
+      readFileSync(join(dir, "exception.yaml"), "utf8").replace(
+        'startsAt: "2026-06-01T10:00:00.000Z"',
+        'startsAt: "2026-06-01T12:00:00.000Z"',
+      ),
+    );
     const r = run("simulate", "--manifests", inventory, "--manifests", bad, "--flows", join(dir, "flows.jsonl"));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: spec\.startsAt: startsAt 2026-06-01T12:00:00.000Z must be before expiresAt/);

@@ -56,7 +56,9 @@ function loadMixed(paths: string[] | undefined) {
 `);
     return null;
   }
-  if (read.documents && read.documents.templates.length > 0) process.stderr.write(`note: ${read.documents.templates.length} template(s) read and validated; templates are instantiated by the console, not evaluated
+  if (read.documents && read.documents.templates.length > 0)
+    process.stderr
+      .write(`note: ${read.documents.templates.length} template(s) read and validated; templates are instantiated by the console, not evaluated
 `);
   return { cluster: read.manifests.cluster, ...platformPolicies(read) };
 }
@@ -71,7 +73,10 @@ export async function runSimulate(opts: SimulateCliOptions): Promise<number> {
   const rows: string[][] = [["LINE", "SRC", "DST", "PORT", "VERDICT", "WHY"]];
   const options = { rationale: opts.rationale, ...(opts.time ? { time: opts.time } : {}) };
   const jsonl = jsonlSimulator(ev, options);
-  const overlong = (n: number): SimulateRecord => ({ line: n, error: `line ${n}: longer than ${formatSize(FLOW_LINE_LIMITS.maxChars)}; not read` });
+  const overlong = (n: number): SimulateRecord => ({
+    line: n,
+    error: `line ${n}: longer than ${formatSize(FLOW_LINE_LIMITS.maxChars)}; not read`,
+  });
   let n = 0;
   try {
     for await (const batch of lineBatches(opts.flows, FLOW_LINE_LIMITS.maxChars)) {
@@ -82,7 +87,11 @@ export async function runSimulate(opts: SimulateCliOptions): Promise<number> {
           continue;
         }
         const rec = typeof text === "string" ? simulateLine(ev, n, text, options) : overlong(n);
-        rows.push("error" in rec ? [String(rec.line), "", "", "", "ERROR", rec.error] : [String(rec.line), rec.src, rec.dst, formatPortProtocol(rec.port, rec.protocol), rec.verdict, rec.path]);
+        rows.push(
+          "error" in rec
+            ? [String(rec.line), "", "", "", "ERROR", rec.error]
+            : [String(rec.line), rec.src, rec.dst, formatPortProtocol(rec.port, rec.protocol), rec.verdict, rec.path],
+        );
       }
     }
   } catch (e) {
@@ -124,7 +133,10 @@ export function runExplain(opts: ExplainCliOptions): number {
   const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
   const d = ev.decide({ src, dst, port, protocol: opts.protocol, ...(opts.time ? { time: opts.time } : {}) });
   if (!d.ok) throw new UsageError(d.error.message);
-  if (opts.output === "json") process.stdout.write(`${JSON.stringify({ src: opts.from, dst: opts.to, port, protocol: opts.protocol, verdict: d.value.verdict, ...rationaleJson(d.value) }, null, 2)}\n`);
+  if (opts.output === "json")
+    process.stdout.write(
+      `${JSON.stringify({ src: opts.from, dst: opts.to, port, protocol: opts.protocol, verdict: d.value.verdict, ...rationaleJson(d.value) }, null, 2)}\n`,
+    );
   else process.stdout.write(`${formatExplanation({ src: opts.from, dst: opts.to, port, protocol: opts.protocol }, d.value)}\n`);
   return 0;
 }

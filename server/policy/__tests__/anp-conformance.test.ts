@@ -46,7 +46,12 @@ describe("network-policy-api conformance expectations", () => {
       if (c.inline) sources.push({ file: "inline.yaml", text: c.inline });
       const r = read(...sources);
       const ev = createEvaluator(r.cluster, r.policies);
-      expect(mismatches(ev, c.flows.map((f) => parseFlowSpec(expand(f))))).toEqual([]);
+      expect(
+        mismatches(
+          ev,
+          c.flows.map((f) => parseFlowSpec(expand(f))),
+        ),
+      ).toEqual([]);
     });
   }
 });

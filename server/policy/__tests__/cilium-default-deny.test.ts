@@ -42,7 +42,12 @@ function evaluator(...extra: string[]) {
 }
 
 const verdict = (ev: ReturnType<typeof evaluator>, dst: string) => {
-  const d = ev.decide({ src: { kind: "pod", namespace: "shop", name: "web" }, dst: { kind: "pod", namespace: "shop", name: dst }, port: 80, protocol: "TCP" });
+  const d = ev.decide({
+    src: { kind: "pod", namespace: "shop", name: "web" },
+    dst: { kind: "pod", namespace: "shop", name: dst },
+    port: 80,
+    protocol: "TCP",
+  });
   if (!d.ok) throw d.error;
   return d.value.verdict;
 };

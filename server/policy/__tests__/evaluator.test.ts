@@ -6,21 +6,55 @@ import { computeReachability } from "../eval/reachability";
 import { MATCH_ALL, type Policy, type PolicySet } from "../model";
 import { evaluatorFor, fixture, read } from "./harness";
 
-const cluster = read({ file: "semantics.yaml", text: (fixture("semantics/kubernetes.cases.yaml").split("cases:")[0] ?? "").replace(/^cluster: \|\n/m, "").replace(/^ {2}/gm, "") }).cluster;
+const cluster = read({
+  file: "semantics.yaml",
+  text: (fixture("semantics/kubernetes.cases.yaml").split("cases:")[0] ?? "").replace(/^cluster: \|\n/m, "").replace(/^ {2}/gm, ""),
+}).cluster;
 const pod = (ns: string, name: string) => ({ kind: "pod" as const, namespace: ns, name });
 
 function policy(p: Partial<Policy> & Pick<Policy, "id" | "layer" | "rules">): Policy {
-  return { subject: { namespaces: { kind: "selector", selector: MATCH_ALL }, pods: MATCH_ALL }, policyTypes: { ingress: true, egress: true }, ref: { kind: "Test", name: p.id }, ...p };
+  return {
+    subject: { namespaces: { kind: "selector", selector: MATCH_ALL }, pods: MATCH_ALL },
+    policyTypes: { ingress: true, egress: true },
+    ref: { kind: "Test", name: p.id },
+    ...p,
+  };
 }
 const ruleRef = (name: string, direction: "ingress" | "egress") => ({ kind: "Test", name, direction, ruleIndex: 0 });
-const toWeb = { kind: "workloads" as const, selector: { namespaces: { kind: "names" as const, names: ["app"] }, pods: { matchLabels: { app: "web" }, matchExpressions: [] } } };
+const toWeb = {
+  kind: "workloads" as const,
+  selector: { namespaces: { kind: "names" as const, names: ["app"] }, pods: { matchLabels: { app: "web" }, matchExpressions: [] } },
+};
 
 describe("decision order", () => {
-  const denyAllIngress: Policy = policy({ id: "np", layer: "namespace", namespace: "app", subject: { namespaces: { kind: "names", names: ["app"] }, pods: MATCH_ALL }, policyTypes: { ingress: true, egress: false }, rules: [] });
+  const denyAllIngress: Policy = policy({
+    id: "np",
+    layer: "namespace",
+    namespace: "app",
+    subject: { namespaces: { kind: "names", names: ["app"] }, pods: MATCH_ALL },
+    policyTypes: { ingress: true, egress: false },
+    rules: [],
+  });
 
   it("an active exception allows a flow the namespace policies deny, and stops counting once expired", () => {
     const set: PolicySet = {
-      policies: [denyAllIngress, policy({ id: "exc", layer: "exception", expiresAt: "2030-01-01T00:00:00Z", rules: [{ direction: "egress", action: "allow", peers: [toWeb], ports: [{ kind: "number", protocol: "TCP", port: 8080 }], ref: ruleRef("exc", "egress") }] })],
+      policies: [
+        denyAllIngress,
+        policy({
+          id: "exc",
+          layer: "exception",
+          expiresAt: "2030-01-01T00:00:00Z",
+          rules: [
+            {
+              direction: "egress",
+              action: "allow",
+              peers: [toWeb],
+              ports: [{ kind: "number", protocol: "TCP", port: 8080 }],
+              ref: ruleRef("exc", "egress"),
+            },
+          ],
+        }),
+      ],
     };
     const ev = createEvaluator(cluster, set);
     const flow = { src: pod("ops", "prom"), dst: pod("app", "web"), port: 8080, protocol: "TCP" as const };
@@ -32,14 +66,39 @@ describe("decision order", () => {
   });
 
   it("counts each exception until its own expiry instant, whatever the order of expiries and the form of the time", () => {
-    const exc = (id: string, expiresAt: string, port: number) => policy({ id, layer: "exception", expiresAt, rules: [{ direction: "egress", action: "allow", peers: [toWeb], ports: [{ kind: "number", protocol: "TCP", port }], ref: ruleRef(id, "egress") }] });
-    const ev = createEvaluator(cluster, { policies: [denyAllIngress, exc("late", "2031-01-01T00:00:00Z", 8080), exc("early", "2030-01-01T00:00:00Z", 8081), exc("unreadable", "next tuesday", 8082)] });
+    const exc = (id: string, expiresAt: string, port: number) =>
+      policy({
+        id,
+        layer: "exception",
+        expiresAt,
+        rules: [
+          {
+            direction: "egress",
+            action: "allow",
+            peers: [toWeb],
+            ports: [{ kind: "number", protocol: "TCP", port }],
+            ref: ruleRef(id, "egress"),
+          },
+        ],
+      });
+    const ev = createEvaluator(cluster, {
+      policies: [
+        denyAllIngress,
+        exc("late", "2031-01-01T00:00:00Z", 8080),
+        exc("early", "2030-01-01T00:00:00Z", 8081),
+        exc("unreadable", "next tuesday", 8082),
+      ],
+    });
     const verdict = (port: number, time: string | Date) => {
       const d = ev.decide({ src: pod("ops", "prom"), dst: pod("app", "web"), port, protocol: "TCP", time });
       return d.ok ? d.value.verdict : d.error.message;
     };
     expect([verdict(8080, "2030-12-31T23:59:59.999Z"), verdict(8080, "2031-01-01T00:00:00Z")]).toEqual(["allow", "deny"]);
-    expect([verdict(8081, new Date("2029-12-31T23:59:59.999Z")), verdict(8081, new Date("2030-01-01T00:00:00Z")), verdict(8081, "2020-01-01T00:00:00Z")]).toEqual(["allow", "deny", "allow"]);
+    expect([
+      verdict(8081, new Date("2029-12-31T23:59:59.999Z")),
+      verdict(8081, new Date("2030-01-01T00:00:00Z")),
+      verdict(8081, "2020-01-01T00:00:00Z"),
+    ]).toEqual(["allow", "deny", "allow"]);
     expect(verdict(8082, "2020-01-01T00:00:00Z")).toBe("deny");
     // A time that is not one counts no exception as active anywhere: decide() says so, reachability refuses it.
     expect(verdict(8080, "soon")).toMatch(/expected an ISO-8601 instant/);
@@ -48,7 +107,23 @@ describe("decision order", () => {
 
   it("never offers an expired exception as the nearest allow of a deny", () => {
     const set: PolicySet = {
-      policies: [denyAllIngress, policy({ id: "old-exc", layer: "exception", expiresAt: "2030-01-01T00:00:00Z", rules: [{ direction: "ingress", action: "allow", peers: null, ports: [{ kind: "number", protocol: "TCP", port: 8080 }], ref: ruleRef("old-exc", "ingress") }] })],
+      policies: [
+        denyAllIngress,
+        policy({
+          id: "old-exc",
+          layer: "exception",
+          expiresAt: "2030-01-01T00:00:00Z",
+          rules: [
+            {
+              direction: "ingress",
+              action: "allow",
+              peers: null,
+              ports: [{ kind: "number", protocol: "TCP", port: 8080 }],
+              ref: ruleRef("old-exc", "ingress"),
+            },
+          ],
+        }),
+      ],
     };
     const ev = createEvaluator(cluster, set);
     const after = ev.decide({ src: pod("ops", "prom"), dst: pod("app", "web"), port: 8080, protocol: "TCP", time: "2030-06-01T00:00:00Z" });
@@ -60,8 +135,26 @@ describe("decision order", () => {
   it("a compliance constraint denies even what an exception and the default would allow", () => {
     const set: PolicySet = {
       policies: [
-        policy({ id: "c", layer: "constraint", rules: [{ direction: "egress", action: "deny", peers: [{ kind: "entity", entity: "world" }], ports: null, ref: ruleRef("c", "egress") }] }),
-        policy({ id: "exc", layer: "exception", rules: [{ direction: "egress", action: "allow", peers: [{ kind: "ipBlock", cidr: "0.0.0.0/0", except: [] }], ports: null, ref: ruleRef("exc", "egress") }] }),
+        policy({
+          id: "c",
+          layer: "constraint",
+          rules: [
+            { direction: "egress", action: "deny", peers: [{ kind: "entity", entity: "world" }], ports: null, ref: ruleRef("c", "egress") },
+          ],
+        }),
+        policy({
+          id: "exc",
+          layer: "exception",
+          rules: [
+            {
+              direction: "egress",
+              action: "allow",
+              peers: [{ kind: "ipBlock", cidr: "0.0.0.0/0", except: [] }],
+              ports: null,
+              ref: ruleRef("exc", "egress"),
+            },
+          ],
+        }),
       ],
     };
     const ev = createEvaluator(cluster, set);
@@ -92,15 +185,24 @@ describe("rationale", () => {
     expect(formatDecisionPath(d.value)).toBe("egress: [default] allow; ingress: [namespace] deny (default/api-allow-5000)");
     expect(d.value.nearestAllow).toMatchObject({ differs: "port", rule: { name: "api-allow-5000", ruleIndex: 0 } });
     const text = formatExplanation({ src: "default/test-monitoring", dst: "default/apiserver", port: 8000, protocol: "TCP" }, d.value);
-    expect(text).toContain("closest rule that would allow it: NetworkPolicy default/api-allow-5000 ingress rule 0 allows this peer on 5000/TCP");
+    expect(text).toContain(
+      "closest rule that would allow it: NetworkPolicy default/api-allow-5000 ingress rule 0 allows this peer on 5000/TCP",
+    );
   });
 
   it("shows a Pass from the admin tier followed by the namespace decision", () => {
     const base = fixture("anp/conformance-base-manifests.yaml");
     const anp = fixture("anp/api-integration-anp-np-banp.yaml").split('action: "Deny" # test will update to pass').join('action: "Pass"');
     const ev = evaluatorFor([base, anp]);
-    const d = ev.decide({ src: pod("network-policy-conformance-slytherin", "draco-malfoy-0"), dst: pod("network-policy-conformance-gryffindor", "harry-potter-1"), port: 80, protocol: "TCP" });
-    expect(d.ok && formatDecisionPath(d.value)).toMatch(/ingress: \[cluster\] pass \(pass-example ingress rule 0 "deny-all-ingress-from-slytherin"\) → \[namespace\] allow \(network-policy-conformance-gryffindor\/allow-gress-from-to-slytherin-to-gryffindor ingress rule 0\)/);
+    const d = ev.decide({
+      src: pod("network-policy-conformance-slytherin", "draco-malfoy-0"),
+      dst: pod("network-policy-conformance-gryffindor", "harry-potter-1"),
+      port: 80,
+      protocol: "TCP",
+    });
+    expect(d.ok && formatDecisionPath(d.value)).toMatch(
+      /ingress: \[cluster\] pass \(pass-example ingress rule 0 "deny-all-ingress-from-slytherin"\) → \[namespace\] allow \(network-policy-conformance-gryffindor\/allow-gress-from-to-slytherin-to-gryffindor ingress rule 0\)/,
+    );
   });
 });
 
@@ -111,7 +213,12 @@ describe("identity cache", () => {
     const b = ev.resolve(pod("network-policy-conformance-gryffindor", "harry-potter-1"));
     expect(a.ok && b.ok && a.value.id === b.value.id).toBe(true);
     ev.clearCache();
-    const f = (n: number) => ({ src: pod("network-policy-conformance-gryffindor", `harry-potter-${n}`), dst: pod("network-policy-conformance-slytherin", "draco-malfoy-0"), port: 80, protocol: "TCP" as const });
+    const f = (n: number) => ({
+      src: pod("network-policy-conformance-gryffindor", `harry-potter-${n}`),
+      dst: pod("network-policy-conformance-slytherin", "draco-malfoy-0"),
+      port: 80,
+      protocol: "TCP" as const,
+    });
     const d0 = ev.decide(f(0));
     const d1 = ev.decide(f(1));
     expect(d0.ok && d1.ok && d0.value === d1.value).toBe(true);
@@ -138,7 +245,13 @@ describe("reachability", () => {
     ["recipe 09", [fixture("recipes/09-allow-traffic-only-to-a-port.yaml")]],
     ["ANP + NP + BANP", [fixture("anp/conformance-base-manifests.yaml"), fixture("anp/api-integration-anp-np-banp.yaml")]],
     ["ANP rules combined", [fixture("anp/conformance-base-manifests.yaml"), fixture("anp/anp-standard-gress-rules-combined.yaml")]],
-    ["netpol model with a named-port egress policy", [fixture("netpol-e2e.model.yaml"), "{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: e, namespace: x}, spec: {policyTypes: [Egress], podSelector: {matchLabels: {pod: a}}, egress: [{ports: [{port: serve-80-tcp}], to: [{namespaceSelector: {matchLabels: {ns: y}}}]}]}}"]],
+    [
+      "netpol model with a named-port egress policy",
+      [
+        fixture("netpol-e2e.model.yaml"),
+        "{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: e, namespace: x}, spec: {policyTypes: [Egress], podSelector: {matchLabels: {pod: a}}, egress: [{ports: [{port: serve-80-tcp}], to: [{namespaceSelector: {matchLabels: {ns: y}}}]}]}}",
+      ],
+    ],
   ];
   for (const [name, texts] of scenarios) {
     it(`agrees with per-flow decisions: ${name}`, () => {
@@ -154,17 +267,23 @@ describe("reachability", () => {
             const dec = ev.decideIdentities(s.identity, d.identity, p.port, p.protocol);
             const sw = s.pod.workload ?? { kind: "Pod", name: s.pod.name };
             const dw = d.pod.workload ?? { kind: "Pod", name: d.pod.name };
-            if (dec.verdict === "allow") want.add(`${s.pod.namespace}/${sw.kind}/${sw.name}|${d.pod.namespace}/${dw.kind}/${dw.name}|${p.port}/${p.protocol}`);
+            if (dec.verdict === "allow")
+              want.add(`${s.pod.namespace}/${sw.kind}/${sw.name}|${d.pod.namespace}/${dw.kind}/${dw.name}|${p.port}/${p.protocol}`);
           }
         }
       }
       // Every pod-to-pod edge port the graph reports is allowed for some pod pair of those workloads.
-      const wid = (e: (typeof ev.podEntries)[number]) => `${e.pod.namespace}/${(e.pod.workload ?? { kind: "Pod" }).kind}/${(e.pod.workload ?? { name: e.pod.name }).name}`;
+      const wid = (e: (typeof ev.podEntries)[number]) =>
+        `${e.pod.namespace}/${(e.pod.workload ?? { kind: "Pod" }).kind}/${(e.pod.workload ?? { name: e.pod.name }).name}`;
       for (const k of got) {
         const [from, to, port] = k.split("|") as [string, string, string];
         if (from.startsWith("external/") || to.startsWith("external/")) continue;
         const [num, proto] = port.split("/") as [string, "TCP" | "UDP" | "SCTP"];
-        const ok = ev.podEntries.some((s) => wid(s) === from && ev.podEntries.some((d) => wid(d) === to && ev.decideIdentities(s.identity, d.identity, Number(num), proto).verdict === "allow"));
+        const ok = ev.podEntries.some(
+          (s) =>
+            wid(s) === from &&
+            ev.podEntries.some((d) => wid(d) === to && ev.decideIdentities(s.identity, d.identity, Number(num), proto).verdict === "allow"),
+        );
         expect(ok, k).toBe(true);
       }
       for (const k of want) expect(got.has(k), k).toBe(true);

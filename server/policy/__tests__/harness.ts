@@ -49,7 +49,8 @@ export function mismatches(ev: Evaluator, flows: FlowExpectation[]): string[] {
   simulate(ev, flows).forEach((rec, i) => {
     const f = flows[i]!;
     if ("error" in rec) out.push(`${f.src} -> ${f.dst} ${f.port}/${f.protocol}: error ${rec.error}`);
-    else if (rec.verdict !== f.verdict) out.push(`${f.src} -> ${f.dst} ${f.port}/${f.protocol}: expected ${f.verdict}, got ${rec.verdict} (${rec.path})`);
+    else if (rec.verdict !== f.verdict)
+      out.push(`${f.src} -> ${f.dst} ${f.port}/${f.protocol}: expected ${f.verdict}, got ${rec.verdict} (${rec.path})`);
   });
   return out;
 }

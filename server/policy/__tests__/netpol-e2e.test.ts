@@ -60,7 +60,10 @@ describe("Kubernetes netpol e2e reachability matrices", () => {
         const [port, protocol] = probe.on.split("/");
         const m = expectedMatrix(probe.steps);
         const flows: FlowExpectation[] = [];
-        for (const s of PODS) for (const d of PODS) if (s !== d) flows.push({ src: s, dst: d, port: Number(port), protocol: protocol!, verdict: m.get(`${s}|${d}`) ? "allow" : "deny" });
+        for (const s of PODS)
+          for (const d of PODS)
+            if (s !== d)
+              flows.push({ src: s, dst: d, port: Number(port), protocol: protocol!, verdict: m.get(`${s}|${d}`) ? "allow" : "deny" });
         problems.push(...mismatches(ev, flows));
       }
       expect(problems).toEqual([]);

@@ -74,7 +74,20 @@ const extra: Policy[] = [
     expiresAt: "2030-01-01T00:00:00Z",
     subject: { namespaces: { kind: "names", names: ["lab"] }, pods: MATCH_ALL },
     policyTypes: { ingress: true, egress: true },
-    rules: [{ direction: "egress", action: "allow", peers: [{ kind: "workloads", selector: { namespaces: { kind: "names", names: ["app"] }, pods: { matchLabels: { app: "db" }, matchExpressions: [] } } }], ports: [{ kind: "number", protocol: "TCP", port: 5432 }], ref: ruleRef("exc", "egress") }],
+    rules: [
+      {
+        direction: "egress",
+        action: "allow",
+        peers: [
+          {
+            kind: "workloads",
+            selector: { namespaces: { kind: "names", names: ["app"] }, pods: { matchLabels: { app: "db" }, matchExpressions: [] } },
+          },
+        ],
+        ports: [{ kind: "number", protocol: "TCP", port: 5432 }],
+        ref: ruleRef("exc", "egress"),
+      },
+    ],
     ref: { kind: "Test", name: "exc" },
   },
   {
@@ -82,7 +95,15 @@ const extra: Policy[] = [
     layer: "constraint",
     subject: everyone,
     policyTypes: { ingress: true, egress: true },
-    rules: [{ direction: "egress", action: "deny", peers: [{ kind: "ipBlock", cidr: "169.254.169.254/32", except: [] }], ports: null, ref: ruleRef("no-metadata", "egress") }],
+    rules: [
+      {
+        direction: "egress",
+        action: "deny",
+        peers: [{ kind: "ipBlock", cidr: "169.254.169.254/32", except: [] }],
+        ports: null,
+        ref: ruleRef("no-metadata", "egress"),
+      },
+    ],
     ref: { kind: "Test", name: "no-metadata" },
   },
 ];
@@ -134,7 +155,13 @@ function decideAll(secureByDefault: boolean, how: "cached" | "uncached"): Map<st
   const out = new Map<string, Decision>();
   for (const spec of FLOWS) {
     const f = flowOf(spec);
-    const flow = { src: parseEndpoint(f.src)!, dst: parseEndpoint(f.dst)!, port: f.port, protocol: f.protocol, time: f.time ?? BEFORE_EXPIRY };
+    const flow = {
+      src: parseEndpoint(f.src)!,
+      dst: parseEndpoint(f.dst)!,
+      port: f.port,
+      protocol: f.protocol,
+      time: f.time ?? BEFORE_EXPIRY,
+    };
     if (how === "cached") {
       const res = ev.decide(flow);
       if (!res.ok) throw res.error;
@@ -150,7 +177,8 @@ function decideAll(secureByDefault: boolean, how: "cached" | "uncached"): Map<st
 }
 
 /** The rationale of every flow, read only after every decision was made (and the cache holds them all). */
-const rationales = (decisions: Map<string, Decision>) => Object.fromEntries([...decisions].map(([spec, d]) => [spec, snapshot(d, flowOf(spec))]));
+const rationales = (decisions: Map<string, Decision>) =>
+  Object.fromEntries([...decisions].map(([spec, d]) => [spec, snapshot(d, flowOf(spec))]));
 
 const golden = JSON.parse(readFileSync(join(FIXTURES, "rationale.golden.json"), "utf8")) as Record<string, Record<string, unknown>>;
 
@@ -175,7 +203,12 @@ describe("rationale of every decision kind", () => {
   it("covers each decision kind", () => {
     const layers = new Set<string>();
     for (const mode of Object.values(golden)) {
-      for (const s of Object.values(mode) as { flow?: { layer: string }; egress: { effects: { layer: string; verdict: string }[] }; ingress: { effects: { layer: string; verdict: string }[] }; nearestAllow?: { differs: string } }[]) {
+      for (const s of Object.values(mode) as {
+        flow?: { layer: string };
+        egress: { effects: { layer: string; verdict: string }[] };
+        ingress: { effects: { layer: string; verdict: string }[] };
+        nearestAllow?: { differs: string };
+      }[]) {
         if (s.flow) layers.add(`flow ${s.flow.layer}`);
         for (const e of [...s.egress.effects, ...s.ingress.effects]) layers.add(`${e.layer} ${e.verdict}`);
         if (s.nearestAllow) layers.add(`nearest ${s.nearestAllow.differs}`);

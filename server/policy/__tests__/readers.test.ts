@@ -7,7 +7,8 @@ import { DEFAULT_MAX_MANIFEST_BYTES, collectSources, maxManifestBytes } from "..
 import { readManifestSources } from "../read/manifests";
 import { fixture } from "./harness";
 
-const NP = (spec: string) => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: app\nspec:\n${spec}`;
+const NP = (spec: string) =>
+  `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: app\nspec:\n${spec}`;
 
 function errorsOf(text: string) {
   const r = readManifestSources([{ file: "in.yaml", text }]);
@@ -25,26 +26,45 @@ describe("manifest readers reject malformed input with file, line, column and pa
 
   it("reports a CIDR with a prefix longer than 32", () => {
     const errs = errorsOf(NP("  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock:\n        cidr: 10.0.0.0/33\n"));
-    expect(errs).toEqual([expect.objectContaining({ line: 11, column: 9, path: "spec.ingress[0].from[0].ipBlock.cidr", message: expect.stringMatching(/expected a CIDR .* got "10\.0\.0\.0\/33"/) })]);
+    expect(errs).toEqual([
+      expect.objectContaining({
+        line: 11,
+        column: 9,
+        path: "spec.ingress[0].from[0].ipBlock.cidr",
+        message: expect.stringMatching(/expected a CIDR .* got "10\.0\.0\.0\/33"/),
+      }),
+    ]);
   });
 
   it("reports an except entry outside its cidr", () => {
     const errs = errorsOf(NP("  podSelector: {}\n  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}\n"));
-    expect(errs[0]).toMatchObject({ path: "spec.egress[0].to[0].ipBlock.except[0]", message: "expected a CIDR strictly inside 10.0.0.0/8, got 192.168.0.0/16" });
+    expect(errs[0]).toMatchObject({
+      path: "spec.egress[0].to[0].ipBlock.except[0]",
+      message: "expected a CIDR strictly inside 10.0.0.0/8, got 192.168.0.0/16",
+    });
   });
 
   it("reports port 70000", () => {
     const errs = errorsOf(NP("  podSelector: {}\n  ingress:\n  - ports:\n    - port: 70000\n"));
-    expect(errs[0]).toMatchObject({ line: 10, path: "spec.ingress[0].ports[0].port", message: expect.stringMatching(/between 1 and 65535/) });
+    expect(errs[0]).toMatchObject({
+      line: 10,
+      path: "spec.ingress[0].ports[0].port",
+      message: expect.stringMatching(/between 1 and 65535/),
+    });
   });
 
   it("reports an unknown selector operator and lists the allowed ones", () => {
     const errs = errorsOf(NP("  podSelector:\n    matchExpressions:\n    - {key: app, operator: Foo, values: [a]}\n"));
-    expect(errs[0]).toMatchObject({ path: "spec.podSelector.matchExpressions[0].operator", message: expect.stringMatching(/expected one of "In", "NotIn", "Exists", "DoesNotExist", got "Foo"/) });
+    expect(errs[0]).toMatchObject({
+      path: "spec.podSelector.matchExpressions[0].operator",
+      message: expect.stringMatching(/expected one of "In", "NotIn", "Exists", "DoesNotExist", got "Foo"/),
+    });
   });
 
   it("reports In without values and Exists with values", () => {
-    const errs = errorsOf(NP("  podSelector:\n    matchExpressions:\n    - {key: app, operator: In}\n    - {key: b, operator: Exists, values: [x]}\n"));
+    const errs = errorsOf(
+      NP("  podSelector:\n    matchExpressions:\n    - {key: app, operator: In}\n    - {key: b, operator: Exists, values: [x]}\n"),
+    );
     expect(errs.map((e) => e.path)).toEqual(["spec.podSelector.matchExpressions[0].values", "spec.podSelector.matchExpressions[1].values"]);
   });
 
@@ -59,7 +79,8 @@ describe("manifest readers reject malformed input with file, line, column and pa
   });
 
   it("reports a bad item of a kubectl List by its index and keeps the good ones", () => {
-    const text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: ok}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers:\n    - name: c\n      ports:\n      - containerPort: 0\n";
+    const text =
+      "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: ok}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers:\n    - name: c\n      ports:\n      - containerPort: 0\n";
     const r = readManifestSources([{ file: "list.yaml", text }]);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatchObject({ line: 14, path: "items[1].spec.containers[0].ports[0].containerPort" });
@@ -67,15 +88,21 @@ describe("manifest readers reject malformed input with file, line, column and pa
   });
 
   it("ignores fields outside the model in inventory kinds (real kubectl output)", () => {
-    const text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, uid: x, managedFields: [{}], creationTimestamp: '2024-01-01'}\nspec: {containers: [{name: c, image: i, resources: {}}], tolerations: []}\nstatus: {phase: Running, podIP: 10.0.0.1, conditions: []}\n";
+    const text =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, uid: x, managedFields: [{}], creationTimestamp: '2024-01-01'}\nspec: {containers: [{name: c, image: i, resources: {}}], tolerations: []}\nstatus: {phase: Running, podIP: 10.0.0.1, conditions: []}\n";
     const r = readManifestSources([{ file: "pod.yaml", text }]);
     expect(r.errors).toEqual([]);
     expect(r.cluster.pods[0]).toMatchObject({ name: "p", ips: ["10.0.0.1"] });
   });
 
   it("reports a bad pod IP and an unsupported apiVersion", () => {
-    expect(errorsOf("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {podIP: 10.0.0.300}\n")[0]).toMatchObject({ path: "status.podIP" });
-    expect(errorsOf("apiVersion: networking.k8s.io/v1beta1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {}\n")[0]).toMatchObject({ path: "apiVersion", message: expect.stringMatching(/expected networking\.k8s\.io\/v1/) });
+    expect(errorsOf("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {podIP: 10.0.0.300}\n")[0]).toMatchObject({
+      path: "status.podIP",
+    });
+    expect(errorsOf("apiVersion: networking.k8s.io/v1beta1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {}\n")[0]).toMatchObject({
+      path: "apiVersion",
+      message: expect.stringMatching(/expected networking\.k8s\.io\/v1/),
+    });
   });
 
   it("flags the v0.1.7 docs examples that use the old ANP peer shape", () => {
@@ -84,9 +111,11 @@ describe("manifest readers reject malformed input with file, line, column and pa
   });
 
   it("requires exactly one ANP peer shape and rejects Pass in a BaselineAdminNetworkPolicy", () => {
-    const anp = "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}\nspec:\n  priority: 1\n  subject: {namespaces: {}, pods: {namespaceSelector: {}, podSelector: {}}}\n";
+    const anp =
+      "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}\nspec:\n  priority: 1\n  subject: {namespaces: {}, pods: {namespaceSelector: {}, podSelector: {}}}\n";
     expect(errorsOf(anp)[0]).toMatchObject({ path: "spec.subject", message: expect.stringMatching(/exactly one of namespaces, pods/) });
-    const banp = "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\nspec:\n  subject: {namespaces: {}}\n  ingress: [{action: Pass, from: [{namespaces: {}}]}]\n";
+    const banp =
+      "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\nspec:\n  subject: {namespaces: {}}\n  ingress: [{action: Pass, from: [{namespaces: {}}]}]\n";
     expect(errorsOf(banp)[0]).toMatchObject({ path: "spec.ingress[0].action" });
   });
 
@@ -102,7 +131,11 @@ describe("manifest readers reject malformed input with file, line, column and pa
   it("materialises StatefulSet pods as name-0 … name-(replicas-1) with the template's labels and ports", () => {
     const r = readManifestSources([{ file: "base", text: fixture("anp/conformance-base-manifests.yaml") }]);
     expect(r.errors).toEqual([]);
-    expect(r.cluster.workloads.find((w) => w.name === "harry-potter")).toMatchObject({ kind: "StatefulSet", replicas: 2, labels: { "conformance-house": "gryffindor" } });
+    expect(r.cluster.workloads.find((w) => w.name === "harry-potter")).toMatchObject({
+      kind: "StatefulSet",
+      replicas: 2,
+      labels: { "conformance-house": "gryffindor" },
+    });
   });
 });
 
@@ -113,7 +146,9 @@ describe("manifest size bound", () => {
     writeFileSync(file, `apiVersion: v1\nkind: Namespace\nmetadata: {name: big}\n${"# padding\n".repeat(200)}`);
     const r = collectSources([file], 1000);
     expect(r.sources).toEqual([]);
-    expect(r.errors.map((e) => e.message)).toEqual([expect.stringMatching(/big\.yaml: file is 0\.0 MiB, over the 0\.0 MiB limit for one manifest file; not read/)]);
+    expect(r.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/big\.yaml: file is 0\.0 MiB, over the 0\.0 MiB limit for one manifest file; not read/),
+    ]);
     expect(collectSources([file], 1_000_000).sources).toHaveLength(1);
   });
 
@@ -138,7 +173,9 @@ describe("ClusterNetworkPolicy versions and shapes", () => {
   });
 
   it("accepts a pods selector without namespaceSelector (every namespace) in the subject and peers", () => {
-    const r = readManifestSources([{ file: "c.yaml", text: CNP("policy.networking.k8s.io/v1alpha2", "{podSelector: {matchLabels: {app: a}}}") }]);
+    const r = readManifestSources([
+      { file: "c.yaml", text: CNP("policy.networking.k8s.io/v1alpha2", "{podSelector: {matchLabels: {app: a}}}") },
+    ]);
     expect(r.errors).toEqual([]);
     const p = r.policies.policies[0]!;
     expect(p.subject.namespaces).toEqual({ kind: "selector", selector: { matchLabels: {}, matchExpressions: [] } });

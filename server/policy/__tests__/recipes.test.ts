@@ -31,14 +31,33 @@ describe("policyplane simulate (real CLI)", () => {
       ].join("\n") + "\n",
     );
     const bin = join(FIXTURES, "..", "..", "..", "bin", "policyplane.mjs");
-    const args = [bin, "simulate", "--manifests", join(FIXTURES, "recipes", "09-allow-traffic-only-to-a-port.yaml"), "--flows", flows, "--output", "jsonl"];
+    const args = [
+      bin,
+      "simulate",
+      "--manifests",
+      join(FIXTURES, "recipes", "09-allow-traffic-only-to-a-port.yaml"),
+      "--flows",
+      flows,
+      "--output",
+      "jsonl",
+    ];
     const brief = spawnSync(process.execPath, args, { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
     expect(brief.status).toBe(0);
-    const lines = brief.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => Object.keys(l))).toEqual([["line", "src", "dst", "port", "protocol", "verdict", "path"], ["line", "error"], ["line", "src", "dst", "port", "protocol", "verdict", "path"]]);
+    const lines = brief.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => Object.keys(l))).toEqual([
+      ["line", "src", "dst", "port", "protocol", "verdict", "path"],
+      ["line", "error"],
+      ["line", "src", "dst", "port", "protocol", "verdict", "path"],
+    ]);
     const res = spawnSync(process.execPath, [...args, "--rationale"], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
     expect(res.status).toBe(0);
-    const out = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const out = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out.map((l) => l.path)).toEqual(lines.map((l) => l.path));
     expect(out).toHaveLength(3);
     expect(out[0]).toMatchObject({ line: 1, verdict: "allow" });
@@ -52,7 +71,10 @@ describe("policyplane simulate (real CLI)", () => {
   it("exits 1 and prints file:line:col: path: message for invalid manifests (validate)", () => {
     const dir = mkdtempSync(join(tmpdir(), "pp-val-"));
     const bad = join(dir, "bad.yaml");
-    writeFileSync(bad, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/33}\n");
+    writeFileSync(
+      bad,
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/33}\n",
+    );
     const bin = join(FIXTURES, "..", "..", "..", "bin", "policyplane.mjs");
     const res = spawnSync(process.execPath, [bin, "validate", bad], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
     expect(res.status).toBe(1);
@@ -70,7 +92,10 @@ describe("policyplane simulate (real CLI) on grader-shaped input", () => {
     const dir = mkdtempSync(join(tmpdir(), "pp-list-"));
     const list = join(dir, "policies.yaml");
     // No policyTypes but an egress rule: the policy isolates x/a for ingress and egress.
-    writeFileSync(list, "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n  metadata: {name: eg, namespace: x}\n  spec:\n    podSelector: {matchLabels: {pod: a}}\n    egress: [{to: [{podSelector: {matchLabels: {pod: b}}}]}]\n");
+    writeFileSync(
+      list,
+      "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n  metadata: {name: eg, namespace: x}\n  spec:\n    podSelector: {matchLabels: {pod: a}}\n    egress: [{to: [{podSelector: {matchLabels: {pod: b}}}]}]\n",
+    );
     const flows = join(dir, "flows.jsonl");
     const lines = [
       { src: "x/a", dst: "x/b", port: 80, protocol: "TCP" },
@@ -79,9 +104,16 @@ describe("policyplane simulate (real CLI) on grader-shaped input", () => {
       { src: "10.0.2.1", dst: "x/c", port: 80, protocol: "SCTP" },
     ];
     writeFileSync(flows, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
-    const res = spawnSync(process.execPath, [bin, "simulate", "--manifests", join(FIXTURES, "netpol-e2e.model.yaml"), "--manifests", list, "--flows", flows, "--output", "jsonl"], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
+    const res = spawnSync(
+      process.execPath,
+      [bin, "simulate", "--manifests", join(FIXTURES, "netpol-e2e.model.yaml"), "--manifests", list, "--flows", flows, "--output", "jsonl"],
+      { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 },
+    );
     expect(res.status).toBe(0);
-    const out = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as { verdict?: string });
+    const out = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { verdict?: string });
     expect(out.map((o) => o.verdict)).toEqual(["allow", "deny", "deny", "allow"]);
   }, 60_000);
 
@@ -91,7 +123,12 @@ describe("policyplane simulate (real CLI) on grader-shaped input", () => {
     writeFileSync(big, `apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n${"# padding\n".repeat(500)}`);
     const flows = join(dir, "flows.jsonl");
     writeFileSync(flows, '{"src":"n/a","dst":"n/b","port":80,"protocol":"TCP"}\n');
-    const res = spawnSync(process.execPath, [bin, "simulate", "--manifests", big, "--flows", flows], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000, env: { ...process.env, POLICYPLANE_MAX_MANIFEST_BYTES: "2048" } });
+    const res = spawnSync(process.execPath, [bin, "simulate", "--manifests", big, "--flows", flows], {
+      cwd: tmpdir(),
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, POLICYPLANE_MAX_MANIFEST_BYTES: "2048" },
+    });
     expect(res.status).toBe(1);
     expect(res.stdout).toBe("");
     expect(res.stderr).toMatch(/big\.yaml: file is .* over the .* limit for one manifest file; not read/);

@@ -35,7 +35,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEvaluator } from "@/server/policy/eval/evaluator";
 import { readManifestSources } from "@/server/policy/read/manifests";
-import { PLATFORM_DEFAULT_OFF, emptyCluster, type ClusterModel, type Flow, type FlowEndpoint, type NamedPort, type PlatformDefault } from "@/server/policy/model";
+import {
+  PLATFORM_DEFAULT_OFF,
+  emptyCluster,
+  type ClusterModel,
+  type Flow,
+  type FlowEndpoint,
+  type NamedPort,
+  type PlatformDefault,
+} from "@/server/policy/model";
 import { policyplaneDocument, type PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { lowerDocuments, type TargetCluster } from "@/server/policy/documents/lower";
 import { inMemoryDocuments } from "@/server/policy/documents/read";
@@ -61,8 +69,17 @@ const podLabels = fc.record({ app: fc.constantFrom("x", "y", "z"), role: fc.opti
 const clusterArb: fc.Arbitrary<World> = fc
   .record({
     namespaces: fc.uniqueArray(fc.constantFrom(...NS), { minLength: 2, maxLength: 3 }),
-    nsLabels: fc.array(fc.record({ tenant: fc.option(fc.constantFrom("t1", "t2"), { nil: undefined }), env: fc.option(fc.constantFrom("prod", "dev"), { nil: undefined }) }), { minLength: 3, maxLength: 3 }),
-    pods: fc.array(fc.array(fc.record({ labels: podLabels, ports: fc.subarray(PORTS) }), { minLength: 1, maxLength: 3 }), { minLength: 3, maxLength: 3 }),
+    nsLabels: fc.array(
+      fc.record({
+        tenant: fc.option(fc.constantFrom("t1", "t2"), { nil: undefined }),
+        env: fc.option(fc.constantFrom("prod", "dev"), { nil: undefined }),
+      }),
+      { minLength: 3, maxLength: 3 },
+    ),
+    pods: fc.array(fc.array(fc.record({ labels: podLabels, ports: fc.subarray(PORTS) }), { minLength: 1, maxLength: 3 }), {
+      minLength: 3,
+      maxLength: 3,
+    }),
     region: fc.constantFrom("eu", "us"),
   })
   .map(({ namespaces, nsLabels, pods, region }) => {
@@ -78,9 +95,24 @@ const clusterArb: fc.Arbitrary<World> = fc
       });
     });
     model.namespaces.push({ name: "kube-system", labels: {} }, { name: "istio-system", labels: {} });
-    model.pods.push({ namespace: "istio-system", name: "egress-gw", labels: { app: "egress-gw" }, ports: [{ name: "https", port: 443, protocol: "TCP" }], ips: ["10.0.8.1"], hostNetwork: false, workload: { kind: "Pod", name: "egress-gw" } });
+    model.pods.push({
+      namespace: "istio-system",
+      name: "egress-gw",
+      labels: { app: "egress-gw" },
+      ports: [{ name: "https", port: 443, protocol: "TCP" }],
+      ips: ["10.0.8.1"],
+      hostNetwork: false,
+      workload: { kind: "Pod", name: "egress-gw" },
+    });
     names.push("istio-system/egress-gw");
-    model.pods.push({ namespace: "kube-system", name: "coredns", labels: { "k8s-app": "kube-dns" }, ports: [PORTS[1]!], ips: ["10.0.9.1"], hostNetwork: false });
+    model.pods.push({
+      namespace: "kube-system",
+      name: "coredns",
+      labels: { "k8s-app": "kube-dns" },
+      ports: [PORTS[1]!],
+      ips: ["10.0.9.1"],
+      hostNetwork: false,
+    });
     names.push("kube-system/coredns");
     return { cluster: { name: `k-${region}`, region, model }, pods: names };
   });
@@ -90,7 +122,9 @@ const clusterArb: fc.Arbitrary<World> = fc
 const podSelector = fc.oneof(
   fc.constant(undefined),
   fc.constantFrom("x", "y", "z").map((app) => ({ matchLabels: { app } })),
-  fc.record({ op: fc.constantFrom("In", "NotIn", "Exists", "DoesNotExist"), v: fc.constantFrom("web", "db") }).map(({ op, v }) => ({ matchExpressions: [op === "In" || op === "NotIn" ? { key: "role", operator: op, values: [v] } : { key: "role", operator: op }] })),
+  fc.record({ op: fc.constantFrom("In", "NotIn", "Exists", "DoesNotExist"), v: fc.constantFrom("web", "db") }).map(({ op, v }) => ({
+    matchExpressions: [op === "In" || op === "NotIn" ? { key: "role", operator: op, values: [v] } : { key: "role", operator: op }],
+  })),
 );
 const workloads = fc
   .record({
@@ -104,14 +138,31 @@ const workloads = fc
   })
   .map(({ ns, podSelector: ps }) => ({ ...ns, ...(ps ? { podSelector: ps } : {}) }));
 
-const cidrPeer = fc.constantFrom({ cidr: "10.0.0.0/16", except: ["10.0.1.0/24"] }, { cidr: "10.0.0.0/8" }, { cidr: "192.0.2.0/24" }, { cidr: "0.0.0.0/0", except: ["10.0.0.0/16"] }, { cidr: "10.0.2.0/30" });
+const cidrPeer = fc.constantFrom(
+  { cidr: "10.0.0.0/16", except: ["10.0.1.0/24"] },
+  { cidr: "10.0.0.0/8" },
+  { cidr: "192.0.2.0/24" },
+  { cidr: "0.0.0.0/0", except: ["10.0.0.0/16"] },
+  { cidr: "10.0.2.0/30" },
+);
 const wlPeer = workloads.map((w) => ({ workloads: w }));
 const kubeDns = fc.constant({ entity: "kube-dns" as const });
 const clusterEntity = fc.constant({ entity: "cluster" as const });
 
 // Only consistent named ports: "dns" is UDP, "http"/"metrics" TCP.
 const ports = fc.option(
-  fc.array(fc.constantFrom({ port: 80 }, { port: "http" }, { port: 53, protocol: "UDP" }, { port: "dns", protocol: "UDP" }, { port: 80, endPort: 9090 }, { port: "metrics" }, { port: 443 }), { minLength: 1, maxLength: 2 }),
+  fc.array(
+    fc.constantFrom(
+      { port: 80 },
+      { port: "http" },
+      { port: 53, protocol: "UDP" },
+      { port: "dns", protocol: "UDP" },
+      { port: 80, endPort: 9090 },
+      { port: "metrics" },
+      { port: 443 },
+    ),
+    { minLength: 1, maxLength: 2 },
+  ),
   { nil: undefined },
 );
 
@@ -126,7 +177,12 @@ function peersFor(direction: "ingress" | "egress", layer: "admin" | "namespace" 
 const scope = fc.option(fc.oneof(fc.constant({ regions: ["eu"] }), fc.constant({ clusters: ["k-us"] })), { nil: undefined });
 
 /** An egress rule to internet hosts through the egress gateway. */
-const viaRule = fc.record({ direction: fc.constant("egress" as const), peers: fc.constant([{ dns: "api.example.com" }]), ports, via: fc.constant("egress-gw") });
+const viaRule = fc.record({
+  direction: fc.constant("egress" as const),
+  peers: fc.constant([{ dns: "api.example.com" }]),
+  ports,
+  via: fc.constant("egress-gw"),
+});
 
 function numberedPortsWithCidrs<R extends { peers: Peer[]; ports?: { port: number | string }[] | undefined }>(r: R): R {
   if (!r.ports || !r.peers.some((p) => "cidr" in p)) return r;
@@ -136,18 +192,41 @@ function numberedPortsWithCidrs<R extends { peers: Peer[]; ports?: { port: numbe
 
 function adminRule(actions: ("allow" | "deny" | "pass")[]) {
   return fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom("ingress" as const, "egress" as const).chain((direction) => fc.record({ direction: fc.constant(direction), action: fc.constantFrom(...actions), peers: peersFor(direction, "admin"), ports }).map(numberedPortsWithCidrs)) },
+    {
+      weight: 6,
+      arbitrary: fc
+        .constantFrom("ingress" as const, "egress" as const)
+        .chain((direction) =>
+          fc
+            .record({ direction: fc.constant(direction), action: fc.constantFrom(...actions), peers: peersFor(direction, "admin"), ports })
+            .map(numberedPortsWithCidrs),
+        ),
+    },
     { weight: 1, arbitrary: viaRule.map((r) => ({ ...r, action: "allow" as const })) },
   );
 }
 
 const adminPolicy = (i: number) =>
-  fc.record({ tier: fc.constantFrom("global", "regional", "cluster"), priority: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), subject: workloads, rules: fc.array(adminRule(["allow", "deny", "pass"]), { minLength: 1, maxLength: 3 }), scope }).map((s) => ({
-    apiVersion: "policyplane.io/v1",
-    kind: "Policy",
-    metadata: { name: `admin-${i}` },
-    spec: { tier: s.tier, ...(s.priority !== undefined ? { priority: s.priority } : {}), ...(s.scope ? { scope: s.scope } : {}), subject: s.subject, rules: s.rules.map(clean) },
-  }));
+  fc
+    .record({
+      tier: fc.constantFrom("global", "regional", "cluster"),
+      priority: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      subject: workloads,
+      rules: fc.array(adminRule(["allow", "deny", "pass"]), { minLength: 1, maxLength: 3 }),
+      scope,
+    })
+    .map((s) => ({
+      apiVersion: "policyplane.io/v1",
+      kind: "Policy",
+      metadata: { name: `admin-${i}` },
+      spec: {
+        tier: s.tier,
+        ...(s.priority !== undefined ? { priority: s.priority } : {}),
+        ...(s.scope ? { scope: s.scope } : {}),
+        subject: s.subject,
+        rules: s.rules.map(clean),
+      },
+    }));
 
 const baselinePolicy = (i: number) =>
   fc.record({ subject: workloads, rules: fc.array(adminRule(["allow", "deny"]), { minLength: 1, maxLength: 2 }) }).map((s) => ({
@@ -161,12 +240,20 @@ const namespacePolicy = (i: number) =>
   fc
     .record({
       tenant: fc.constantFrom("t1", "t2"),
-      subject: fc.oneof(fc.constant({}), fc.subarray([...NS], { minLength: 1 }).map((namespaces) => ({ namespaces }))),
+      subject: fc.oneof(
+        fc.constant({}),
+        fc.subarray([...NS], { minLength: 1 }).map((namespaces) => ({ namespaces })),
+      ),
       podSelector,
       isolate: fc.option(fc.subarray(["ingress", "egress"] as const), { nil: undefined }),
       rules: fc.array(
         fc.oneof(
-          { weight: 6, arbitrary: fc.constantFrom("ingress" as const, "egress" as const).chain((direction) => fc.record({ direction: fc.constant(direction), peers: peersFor(direction, "namespace"), ports })) },
+          {
+            weight: 6,
+            arbitrary: fc
+              .constantFrom("ingress" as const, "egress" as const)
+              .chain((direction) => fc.record({ direction: fc.constant(direction), peers: peersFor(direction, "namespace"), ports })),
+          },
           { weight: 1, arbitrary: viaRule },
         ),
         { maxLength: 3 },
@@ -176,7 +263,12 @@ const namespacePolicy = (i: number) =>
       apiVersion: "policyplane.io/v1",
       kind: "Policy",
       metadata: { name: `ns-${i}`, tenant: s.tenant },
-      spec: { tier: "namespace", subject: { ...s.subject, ...(s.podSelector ? { podSelector: s.podSelector } : {}) }, rules: s.rules.map(clean), ...(s.isolate ? { isolate: s.isolate } : {}) },
+      spec: {
+        tier: "namespace",
+        subject: { ...s.subject, ...(s.podSelector ? { podSelector: s.podSelector } : {}) },
+        rules: s.rules.map(clean),
+        ...(s.isolate ? { isolate: s.isolate } : {}),
+      },
     }));
 
 const constraint = (i: number) =>
@@ -191,12 +283,26 @@ const constraint = (i: number) =>
 
 const exception = (i: number) =>
   fc.constantFrom("ingress" as const, "egress" as const).chain((direction) =>
-    fc.record({ subject: workloads, peers: peersFor(direction, "exception"), ports: fc.array(fc.constantFrom({ port: 80 }, { port: "http" }, { port: 53, protocol: "UDP" }), { minLength: 1, maxLength: 2 }), window: fc.constantFrom("active", "expired", "not-started", "starts-now", "expires-now") }).map((s) => ({
-      apiVersion: "policyplane.io/v1",
-      kind: "Exception",
-      metadata: { name: `exception-${i}` },
-      spec: { subject: s.subject, direction, peers: s.peers, ports: s.ports, justification: "generated for the property test", ...WINDOWS[s.window] },
-    })),
+    fc
+      .record({
+        subject: workloads,
+        peers: peersFor(direction, "exception"),
+        ports: fc.array(fc.constantFrom({ port: 80 }, { port: "http" }, { port: 53, protocol: "UDP" }), { minLength: 1, maxLength: 2 }),
+        window: fc.constantFrom("active", "expired", "not-started", "starts-now", "expires-now"),
+      })
+      .map((s) => ({
+        apiVersion: "policyplane.io/v1",
+        kind: "Exception",
+        metadata: { name: `exception-${i}` },
+        spec: {
+          subject: s.subject,
+          direction,
+          peers: s.peers,
+          ports: s.ports,
+          justification: "generated for the property test",
+          ...WINDOWS[s.window],
+        },
+      })),
   );
 
 /** Exception windows around T, to the millisecond: a window counts iff startsAt <= T < expiresAt. */
@@ -219,9 +325,16 @@ function clean<T extends { ports?: unknown }>(r: T): T {
 }
 
 function documentsArb(target: CompileTarget): fc.Arbitrary<PolicyplaneDocument[]> {
-  const indexed = <T>(f: (i: number) => fc.Arbitrary<T>, max: number) => fc.integer({ min: 0, max }).chain((n) => (n === 0 ? fc.constant([] as T[]) : fc.tuple(...Array.from({ length: n }, (_, i) => f(i)))));
+  const indexed = <T>(f: (i: number) => fc.Arbitrary<T>, max: number) =>
+    fc.integer({ min: 0, max }).chain((n) => (n === 0 ? fc.constant([] as T[]) : fc.tuple(...Array.from({ length: n }, (_, i) => f(i)))));
   return fc
-    .tuple(indexed(adminPolicy, 5), indexed(namespacePolicy, 3), indexed(baselinePolicy, target === "anp" ? 1 : 2), indexed(constraint, 1), indexed(exception, 2))
+    .tuple(
+      indexed(adminPolicy, 5),
+      indexed(namespacePolicy, 3),
+      indexed(baselinePolicy, target === "anp" ? 1 : 2),
+      indexed(constraint, 1),
+      indexed(exception, 2),
+    )
     .map((groups) => groups.flat().map((d) => policyplaneDocument.parse(d)));
 }
 
@@ -245,7 +358,14 @@ const flowsArb = (w: World) =>
   );
 
 /** Evaluate flows on both sides; returns the first disagreement (or null). */
-export function disagreement(world: World, docs: PolicyplaneDocument[], flows: { src: string; dst: string; port: number; protocol: "TCP" | "UDP" }[], target: CompileTarget, platformDefault: PlatformDefault = PLATFORM_DEFAULT_OFF, compile = compileLowered) {
+export function disagreement(
+  world: World,
+  docs: PolicyplaneDocument[],
+  flows: { src: string; dst: string; port: number; protocol: "TCP" | "UDP" }[],
+  target: CompileTarget,
+  platformDefault: PlatformDefault = PLATFORM_DEFAULT_OFF,
+  compile = compileLowered,
+) {
   const lowered = lowerDocuments(inMemoryDocuments(docs), world.cluster);
   const compiled = compile(lowered, world.cluster, { target, now: T, platformDefault });
   expect(compiled.errors.map((e) => e.message)).toEqual([]);
@@ -262,7 +382,8 @@ export function disagreement(world: World, docs: PolicyplaneDocument[], flows: {
     const b = viaK8s.decide(flow);
     if (!a.ok || !b.ok) throw new Error(`flow error: ${JSON.stringify(f)}`);
     // What the target cannot express (the same classification as compile --verify) is reported there, not an error.
-    if (a.value.verdict !== b.value.verdict && !notExpressibleBecause(a.value, b.value, !f.src.includes("/"), inexact)) return { flow: f, documents: a.value.verdict, compiled: b.value.verdict };
+    if (a.value.verdict !== b.value.verdict && !notExpressibleBecause(a.value, b.value, !f.src.includes("/"), inexact))
+      return { flow: f, documents: a.value.verdict, compiled: b.value.verdict };
   }
   return null;
 }
@@ -286,12 +407,25 @@ describe("shrunk counterexamples of the property, kept as golden cases", () => {
   const dir = fileURLToPath(new URL("./__fixtures__/property/", import.meta.url));
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
     it(`${file.replace(/\.json$/, "")}: no disagreement, and what the target cannot say is reported as not expressible`, () => {
-      const c = JSON.parse(readFileSync(join(dir, file), "utf8")) as { target: CompileTarget; platformDefault: PlatformDefault; cluster: TargetCluster; documents: unknown[]; flows: Parameters<typeof disagreement>[2]; notExpressible?: string[] };
+      const c = JSON.parse(readFileSync(join(dir, file), "utf8")) as {
+        target: CompileTarget;
+        platformDefault: PlatformDefault;
+        cluster: TargetCluster;
+        documents: unknown[];
+        flows: Parameters<typeof disagreement>[2];
+        notExpressible?: string[];
+      };
       const docs = c.documents.map((d) => policyplaneDocument.parse(d));
       const world: World = { cluster: c.cluster, pods: c.cluster.model.pods.map((p) => `${p.namespace}/${p.name}`) };
       expect(disagreement(world, docs, c.flows, c.target, c.platformDefault)).toBeNull();
-      const compiled = compileLowered(lowerDocuments(inMemoryDocuments(docs), c.cluster), c.cluster, { target: c.target, now: T, platformDefault: c.platformDefault });
-      const reported = verifyCompiled(compiled, { target: c.target, platformDefault: c.platformDefault, time: T }).notExpressible.map((f) => formatVerifyFinding(f).replace(/ not expressible: .*$/, ""));
+      const compiled = compileLowered(lowerDocuments(inMemoryDocuments(docs), c.cluster), c.cluster, {
+        target: c.target,
+        now: T,
+        platformDefault: c.platformDefault,
+      });
+      const reported = verifyCompiled(compiled, { target: c.target, platformDefault: c.platformDefault, time: T }).notExpressible.map((f) =>
+        formatVerifyFinding(f).replace(/ not expressible: .*$/, ""),
+      );
       for (const line of c.notExpressible ?? []) expect(reported).toContain(line);
     });
   }

@@ -35,7 +35,22 @@
 import { stringify } from "yaml";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PolicyInputError } from "../errors";
-import { ADMIN_TIER_ORDER, MATCH_ALL, NS_NAME_LABEL, PLATFORM_DEFAULT_OFF, type AdminTier, type LabelSelector, type NamespaceMatch, type Peer, type PlatformDefault, type Policy, type PolicyRule, type PortMatch, type RuleRef, type SourceRef } from "../model";
+import {
+  ADMIN_TIER_ORDER,
+  MATCH_ALL,
+  NS_NAME_LABEL,
+  PLATFORM_DEFAULT_OFF,
+  type AdminTier,
+  type LabelSelector,
+  type NamespaceMatch,
+  type Peer,
+  type PlatformDefault,
+  type Policy,
+  type PolicyRule,
+  type PortMatch,
+  type RuleRef,
+  type SourceRef,
+} from "../model";
 import { compareDecisionOrder } from "../eval/evaluator";
 import { compileNamespaceMatch, isEmptySelector } from "../eval/selectors";
 import { readManifestSources } from "../read/manifests";
@@ -114,7 +129,12 @@ type Json = Record<string, unknown>;
 export function k8sSelector(sel: LabelSelector): Json {
   const out: Json = {};
   if (Object.keys(sel.matchLabels).length > 0) out.matchLabels = { ...sel.matchLabels };
-  if (sel.matchExpressions.length > 0) out.matchExpressions = sel.matchExpressions.map((e) => (e.operator === "In" || e.operator === "NotIn" ? { key: e.key, operator: e.operator, values: [...e.values] } : { key: e.key, operator: e.operator }));
+  if (sel.matchExpressions.length > 0)
+    out.matchExpressions = sel.matchExpressions.map((e) =>
+      e.operator === "In" || e.operator === "NotIn"
+        ? { key: e.key, operator: e.operator, values: [...e.values] }
+        : { key: e.key, operator: e.operator },
+    );
   return out;
 }
 
@@ -124,11 +144,18 @@ function nsSelector(m: NamespaceMatch, home?: string): LabelSelector {
   return m.selector;
 }
 
-const KUBE_DNS = { ns: { matchLabels: { [NS_NAME_LABEL]: "kube-system" }, matchExpressions: [] }, pods: { matchLabels: { "k8s-app": "kube-dns" }, matchExpressions: [] } } satisfies { ns: LabelSelector; pods: LabelSelector };
+const KUBE_DNS = {
+  ns: { matchLabels: { [NS_NAME_LABEL]: "kube-system" }, matchExpressions: [] },
+  pods: { matchLabels: { "k8s-app": "kube-dns" }, matchExpressions: [] },
+} satisfies { ns: LabelSelector; pods: LabelSelector };
 
 function npPort(p: PortMatch): Json {
   if (p.kind === "named") return { protocol: p.protocol ?? "TCP", port: p.name };
-  return { protocol: p.protocol, ...(p.port !== undefined ? { port: p.port } : {}), ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}) };
+  return {
+    protocol: p.protocol,
+    ...(p.port !== undefined ? { port: p.port } : {}),
+    ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}),
+  };
 }
 
 function anpPort(p: PortMatch): Json {
@@ -148,7 +175,11 @@ function cnpProtocol(p: PortMatch): Json {
 
 function ciliumPort(p: PortMatch): Json {
   if (p.kind === "named") return { port: p.name, protocol: p.protocol ?? "ANY" };
-  return { port: String(p.port ?? 0), protocol: p.protocol, ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}) };
+  return {
+    port: String(p.port ?? 0),
+    protocol: p.protocol,
+    ...(p.endPort !== undefined && p.endPort !== p.port ? { endPort: p.endPort } : {}),
+  };
 }
 
 /** Cilium endpoint selector for a subject in a clusterwide policy (namespace labels become io.cilium.k8s.namespace.labels.*). */
@@ -180,12 +211,25 @@ function rulePath(ref: SourceRef | RuleRef): string {
 
 /** A warning located at the source rule; unless `exact`, the rule is one the target cannot express exactly. */
 function warn(ctx: Ctx, ref: SourceRef | RuleRef, message: string, exact = false): void {
-  const w = new PolicyInputError({ file: ref.file ?? `${ref.kind}/${ref.name}`, line: ref.line, column: ref.column, path: rulePath(ref), message, severity: "warning" });
+  const w = new PolicyInputError({
+    file: ref.file ?? `${ref.kind}/${ref.name}`,
+    line: ref.line,
+    column: ref.column,
+    path: rulePath(ref),
+    message,
+    severity: "warning",
+  });
   if (!ctx.warnings.some((x) => x.message === w.message)) ctx.warnings.push(w);
   if (!exact) ctx.inexact.push({ ref, message });
 }
 
-function metadata(ctx: Ctx, name: string, sources: readonly Policy[], extra: Record<string, string> = {}, namespace?: string): K8sObject["metadata"] {
+function metadata(
+  ctx: Ctx,
+  name: string,
+  sources: readonly Policy[],
+  extra: Record<string, string> = {},
+  namespace?: string,
+): K8sObject["metadata"] {
   const refs = sources.map((p) => p.ref);
   const versions = refs.map((r) => r.version).filter((v): v is string => !!v);
   return {
@@ -288,7 +332,12 @@ function renderNamespacePolicy(ctx: Ctx, p: Policy): void {
   }
   const types = (["ingress", "egress"] as const).filter((d) => p.policyTypes[d]);
   if (types.length === 0) {
-    warn(ctx, p.ref, `${p.ref.kind} ${p.ref.name} isolates no direction and has no effective rules; nothing compiled for namespace ${ns}`, true);
+    warn(
+      ctx,
+      p.ref,
+      `${p.ref.kind} ${p.ref.name} isolates no direction and has no effective rules; nothing compiled for namespace ${ns}`,
+      true,
+    );
     return;
   }
   const np: { ingress: Json[]; egress: Json[] } = { ingress: [], egress: [] };
@@ -309,9 +358,15 @@ function renderNamespacePolicy(ctx: Ctx, p: Policy): void {
     const ciliumOnly = peers.filter((_, i) => npPeers[i] === null);
     if (ciliumOnly.length > 0) {
       const left = addCiliumRule(cil, r, ciliumOnly);
-      for (const l of left) warn(ctx, r.ref, `${formatPeer(l)} cannot be expressed as a ${r.direction} peer in NetworkPolicy or CiliumNetworkPolicy; not compiled`);
+      for (const l of left)
+        warn(
+          ctx,
+          r.ref,
+          `${formatPeer(l)} cannot be expressed as a ${r.direction} peer in NetworkPolicy or CiliumNetworkPolicy; not compiled`,
+        );
     }
-    if (r.ports?.some((x) => x.kind === "named" && x.protocol === undefined)) warn(ctx, r.ref, "a named port without protocol is compiled as TCP (NetworkPolicy needs a protocol)");
+    if (r.ports?.some((x) => x.kind === "named" && x.protocol === undefined))
+      warn(ctx, r.ref, "a named port without protocol is compiled as TCP (NetworkPolicy needs a protocol)");
   }
   const name = p.ref.name;
   ctx.objects.push({
@@ -326,7 +381,12 @@ function renderNamespacePolicy(ctx: Ctx, p: Policy): void {
     },
   });
   if (hasCilium(cil)) {
-    if (cil.fqdn) warn(ctx, p.ref, `DNS-name peers need Cilium: CiliumNetworkPolicy ${ns}/${name} uses toFQDNs and also allows DNS (port 53) to kube-dns so Cilium's DNS proxy can learn the addresses`);
+    if (cil.fqdn)
+      warn(
+        ctx,
+        p.ref,
+        `DNS-name peers need Cilium: CiliumNetworkPolicy ${ns}/${name} uses toFQDNs and also allows DNS (port 53) to kube-dns so Cilium's DNS proxy can learn the addresses`,
+      );
     ctx.objects.push({
       apiVersion: "cilium.io/v2",
       kind: "CiliumNetworkPolicy",
@@ -340,7 +400,9 @@ function renderNamespacePolicy(ctx: Ctx, p: Policy): void {
 // Admin layers: AdminNetworkPolicy / ClusterNetworkPolicy (+ Cilium fallback)
 
 function anpWorkloadPeer(namespaces: LabelSelector, pods: LabelSelector): Json {
-  return isEmptySelector(pods) ? { namespaces: k8sSelector(namespaces) } : { pods: { namespaceSelector: k8sSelector(namespaces), podSelector: k8sSelector(pods) } };
+  return isEmptySelector(pods)
+    ? { namespaces: k8sSelector(namespaces) }
+    : { pods: { namespaceSelector: k8sSelector(namespaces), podSelector: k8sSelector(pods) } };
 }
 
 /** ANP/CNP peers for one rule; peers that need Cilium are returned separately. */
@@ -374,7 +436,8 @@ function anpPeers(ctx: Ctx, r: PolicyRule, peers: readonly Peer[]): { peers: Jso
         else if (p.entity === "cluster") {
           out.push({ namespaces: {} });
           if (egress) out.push({ nodes: {} });
-          else warn(ctx, r.ref, "entity cluster as an ingress peer of an AdminNetworkPolicy covers pods only (ingress peers cannot be nodes)");
+          else
+            warn(ctx, r.ref, "entity cluster as an ingress peer of an AdminNetworkPolicy covers pods only (ingress peers cannot be nodes)");
         } else cilium.push(p);
         break;
       case "service":
@@ -389,7 +452,12 @@ const ALL_PODS = { kind: "workloads", selector: { namespaces: { kind: "selector"
 /** A rule without peers (only from Kubernetes input, never from documents): every pod, node and address. */
 const EVERY_PEER: Record<"ingress" | "egress", Peer[]> = {
   ingress: [ALL_PODS],
-  egress: [ALL_PODS, { kind: "nodes", selector: MATCH_ALL }, { kind: "ipBlock", cidr: "0.0.0.0/0", except: [] }, { kind: "ipBlock", cidr: "::/0", except: [] }],
+  egress: [
+    ALL_PODS,
+    { kind: "nodes", selector: MATCH_ALL },
+    { kind: "ipBlock", cidr: "0.0.0.0/0", except: [] },
+    { kind: "ipBlock", cidr: "::/0", except: [] },
+  ],
 };
 
 const ANP_ACTION = { allow: "Allow", deny: "Deny", pass: "Pass" } as const;
@@ -406,9 +474,18 @@ function renderAdminRules(ctx: Ctx, p: Policy, rules: readonly PolicyRule[], bas
   const v2 = ctx.target === "cnp-v1alpha2";
   for (const r of rules) {
     const { peers, cilium } = anpPeers(ctx, r, r.peers ?? EVERY_PEER[r.direction]);
-    if (r.peers === null && r.direction === "ingress") warn(ctx, r.ref, "a rule without peers covers every source; AdminNetworkPolicy ingress can only name pods, so sources outside the cluster are not covered");
+    if (r.peers === null && r.direction === "ingress")
+      warn(
+        ctx,
+        r.ref,
+        "a rule without peers covers every source; AdminNetworkPolicy ingress can only name pods, so sources outside the cluster are not covered",
+      );
     if (r.ports?.some((x) => namedPortProtocolDiffers(ctx, x))) {
-      warn(ctx, r.ref, "AdminNetworkPolicy named ports carry no protocol: a container port of that name with another protocol would also match");
+      warn(
+        ctx,
+        r.ref,
+        "AdminNetworkPolicy named ports carry no protocol: a container port of that name with another protocol would also match",
+      );
     }
     for (const part of namedPortParts(ctx, r, peers)) {
       const rule: Json = {
@@ -422,12 +499,21 @@ function renderAdminRules(ctx: Ctx, p: Policy, rules: readonly PolicyRule[], bas
     }
     if (cilium.length > 0) {
       if (r.action === "pass") {
-        warn(ctx, r.ref, `${cilium.map(formatPeer).join(", ")}: a Pass rule cannot be expressed for these peers (AdminNetworkPolicy has no such peer and Cilium has no Pass); not compiled`);
+        warn(
+          ctx,
+          r.ref,
+          `${cilium.map(formatPeer).join(", ")}: a Pass rule cannot be expressed for these peers (AdminNetworkPolicy has no such peer and Cilium has no Pass); not compiled`,
+        );
         continue;
       }
       const left = addCiliumRule(out.cilium, r, cilium);
       const done = cilium.filter((c) => !left.includes(c));
-      if (done.length > 0) warn(ctx, r.ref, `${done.map(formatPeer).join(", ")} cannot be expressed in ${v2 ? "ClusterNetworkPolicy" : "AdminNetworkPolicy"}${r.direction === "ingress" ? " ingress" : ""}; compiled to CiliumClusterwideNetworkPolicy instead, which Cilium applies outside the admin priority order (its deny rules win over every allow)`);
+      if (done.length > 0)
+        warn(
+          ctx,
+          r.ref,
+          `${done.map(formatPeer).join(", ")} cannot be expressed in ${v2 ? "ClusterNetworkPolicy" : "AdminNetworkPolicy"}${r.direction === "ingress" ? " ingress" : ""}; compiled to CiliumClusterwideNetworkPolicy instead, which Cilium applies outside the admin priority order (its deny rules win over every allow)`,
+        );
       for (const l of left) warn(ctx, r.ref, `${formatPeer(l)} cannot be expressed as a ${r.direction} peer; not compiled`);
     }
   }
@@ -445,8 +531,16 @@ function namedPortParts(ctx: Ctx, r: PolicyRule, peers: Json[]): { peers: Json[]
   const pods = peers.filter((x) => x.pods !== undefined || x.namespaces !== undefined);
   const others = peers.filter((x) => x.pods === undefined && x.namespaces === undefined);
   const numbered = r.ports.filter((x) => x.kind !== "named");
-  if (others.length > 0 && numbered.length === 0) warn(ctx, r.ref, "named ports cannot apply to networks, nodes or domain names (the CRDs refuse the combination); those peers are not compiled");
-  return [...(pods.length > 0 ? [{ peers: pods, ports: r.ports }] : []), ...(others.length > 0 && numbered.length > 0 ? [{ peers: others, ports: numbered }] : [])];
+  if (others.length > 0 && numbered.length === 0)
+    warn(
+      ctx,
+      r.ref,
+      "named ports cannot apply to networks, nodes or domain names (the CRDs refuse the combination); those peers are not compiled",
+    );
+  return [
+    ...(pods.length > 0 ? [{ peers: pods, ports: r.ports }] : []),
+    ...(others.length > 0 && numbered.length > 0 ? [{ peers: others, ports: numbered }] : []),
+  ];
 }
 
 function namedPortProtocolDiffers(ctx: Ctx, p: PortMatch): boolean {
@@ -459,17 +553,58 @@ function anpSubject(namespaces: NamespaceMatch, pods: LabelSelector): Json {
   return anpWorkloadPeer(nsSelector(namespaces), pods);
 }
 
-function pushAdmin(ctx: Ctx, name: string, sources: Policy[], subject: { namespaces: NamespaceMatch; pods: LabelSelector }, render: AdminRender, priority: number, tier: "Admin" | "Baseline", extra: Record<string, string>): void {
+function pushAdmin(
+  ctx: Ctx,
+  name: string,
+  sources: Policy[],
+  subject: { namespaces: NamespaceMatch; pods: LabelSelector },
+  render: AdminRender,
+  priority: number,
+  tier: "Admin" | "Baseline",
+  extra: Record<string, string>,
+): void {
   const v2 = ctx.target === "cnp-v1alpha2";
-  const rules = { ...(render.ingress.length > 0 ? { ingress: render.ingress } : {}), ...(render.egress.length > 0 ? { egress: render.egress } : {}) };
-  for (const dir of ["ingress", "egress"] as const) if (render[dir].length > 100) warn(ctx, sources[0]!.ref, `${render[dir].length} ${dir} rules exceed the 100 an ${v2 ? "ClusterNetworkPolicy" : "AdminNetworkPolicy"} may hold`);
+  const rules = {
+    ...(render.ingress.length > 0 ? { ingress: render.ingress } : {}),
+    ...(render.egress.length > 0 ? { egress: render.egress } : {}),
+  };
+  for (const dir of ["ingress", "egress"] as const)
+    if (render[dir].length > 100)
+      warn(
+        ctx,
+        sources[0]!.ref,
+        `${render[dir].length} ${dir} rules exceed the 100 an ${v2 ? "ClusterNetworkPolicy" : "AdminNetworkPolicy"} may hold`,
+      );
   if (render.ingress.length + render.egress.length > 0) {
-    if (v2) ctx.objects.push({ apiVersion: "policy.networking.k8s.io/v1alpha2", kind: "ClusterNetworkPolicy", metadata: metadata(ctx, name, sources, extra), spec: { tier, priority, subject: anpSubject(subject.namespaces, subject.pods), ...rules } });
-    else if (tier === "Admin") ctx.objects.push({ apiVersion: "policy.networking.k8s.io/v1alpha1", kind: "AdminNetworkPolicy", metadata: metadata(ctx, name, sources, extra), spec: { priority, subject: anpSubject(subject.namespaces, subject.pods), ...rules } });
-    else ctx.objects.push({ apiVersion: "policy.networking.k8s.io/v1alpha1", kind: "BaselineAdminNetworkPolicy", metadata: metadata(ctx, "default", sources, extra), spec: { subject: anpSubject(subject.namespaces, subject.pods), ...rules } });
+    if (v2)
+      ctx.objects.push({
+        apiVersion: "policy.networking.k8s.io/v1alpha2",
+        kind: "ClusterNetworkPolicy",
+        metadata: metadata(ctx, name, sources, extra),
+        spec: { tier, priority, subject: anpSubject(subject.namespaces, subject.pods), ...rules },
+      });
+    else if (tier === "Admin")
+      ctx.objects.push({
+        apiVersion: "policy.networking.k8s.io/v1alpha1",
+        kind: "AdminNetworkPolicy",
+        metadata: metadata(ctx, name, sources, extra),
+        spec: { priority, subject: anpSubject(subject.namespaces, subject.pods), ...rules },
+      });
+    else
+      ctx.objects.push({
+        apiVersion: "policy.networking.k8s.io/v1alpha1",
+        kind: "BaselineAdminNetworkPolicy",
+        metadata: metadata(ctx, "default", sources, extra),
+        spec: { subject: anpSubject(subject.namespaces, subject.pods), ...rules },
+      });
   }
   if (hasCilium(render.cilium)) {
-    ctx.objects.push({ apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata: metadata(ctx, name, sources, extra), spec: ciliumSpec(render.cilium, ciliumClusterSelector(subject.namespaces, subject.pods), false) });
+    ctx.objects.push({
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumClusterwideNetworkPolicy",
+      metadata: metadata(ctx, name, sources, extra),
+      spec: ciliumSpec(render.cilium, ciliumClusterSelector(subject.namespaces, subject.pods), false),
+    });
   }
 }
 
@@ -480,17 +615,23 @@ function renderAdmin(ctx: Ctx, admin: Policy[]): void {
     // The evaluator's order; ranks keep it exact inside the band.
     const list = (byTier.get(tier) ?? []).sort(compareDecisionOrder);
     list.forEach((p, rank) => {
-      if (rank >= BAND_WIDTH) warn(ctx, p.ref, `more than ${BAND_WIDTH} policies in tier ${tier}: priority clamped, order inside the tier is no longer exact`);
+      if (rank >= BAND_WIDTH)
+        warn(ctx, p.ref, `more than ${BAND_WIDTH} policies in tier ${tier}: priority clamped, order inside the tier is no longer exact`);
       const priority = PRIORITY_BAND[tier] + Math.min(rank, BAND_WIDTH - 1);
       const render = renderAdminRules(ctx, p, p.rules, false);
-      pushAdmin(ctx, `pp-${tier}-${p.ref.name}`, [p], p.subject, render, priority, "Admin", { [ANNOTATION.tier]: tier, [ANNOTATION.priority]: String(p.priority ?? "") });
+      pushAdmin(ctx, `pp-${tier}-${p.ref.name}`, [p], p.subject, render, priority, "Admin", {
+        [ANNOTATION.tier]: tier,
+        [ANNOTATION.priority]: String(p.priority ?? ""),
+      });
     });
   }
 }
 
 function renderConstraint(ctx: Ctx, p: Policy): void {
   const render = renderAdminRules(ctx, p, p.rules, false);
-  pushAdmin(ctx, `pp-constraint-${p.ref.name}`, [p], p.subject, render, PRIORITY_BAND.constraint, "Admin", { [ANNOTATION.tier]: "constraint" });
+  pushAdmin(ctx, `pp-constraint-${p.ref.name}`, [p], p.subject, render, PRIORITY_BAND.constraint, "Admin", {
+    [ANNOTATION.tier]: "constraint",
+  });
 }
 
 /** The flow an exception allows in the peer's direction, so ingress at a workload peer is allowed too (as the engine's exception layer does). */
@@ -511,19 +652,55 @@ function renderException(ctx: Ctx, p: Policy, now: number): void {
     warn(ctx, p.ref, `exception ${p.ref.name} starts at ${p.startsAt}; not compiled until a release from then on`, true);
     return;
   }
-  const extra = { [ANNOTATION.tier]: "exception", ...(p.startsAt ? { [ANNOTATION.startsAt]: p.startsAt } : {}), ...(p.expiresAt ? { [ANNOTATION.expiresAt]: p.expiresAt } : {}) };
-  warn(ctx, p.ref, `Kubernetes does not expire objects: the compiled Allow for exception ${p.ref.name} stays until a release after ${p.expiresAt ?? "its expiry"} leaves it out`, true);
-  pushAdmin(ctx, `pp-exception-${p.ref.name}`, [p], p.subject, renderAdminRules(ctx, p, p.rules, false), PRIORITY_BAND.exception, "Admin", extra);
+  const extra = {
+    [ANNOTATION.tier]: "exception",
+    ...(p.startsAt ? { [ANNOTATION.startsAt]: p.startsAt } : {}),
+    ...(p.expiresAt ? { [ANNOTATION.expiresAt]: p.expiresAt } : {}),
+  };
+  warn(
+    ctx,
+    p.ref,
+    `Kubernetes does not expire objects: the compiled Allow for exception ${p.ref.name} stays until a release after ${p.expiresAt ?? "its expiry"} leaves it out`,
+    true,
+  );
+  pushAdmin(
+    ctx,
+    `pp-exception-${p.ref.name}`,
+    [p],
+    p.subject,
+    renderAdminRules(ctx, p, p.rules, false),
+    PRIORITY_BAND.exception,
+    "Admin",
+    extra,
+  );
   let i = 0;
   for (const r of p.rules) {
     for (const peer of r.peers ?? []) {
       const subject = mirrorPeer(peer);
       if (!subject) {
-        if (peer.kind === "ipBlock") warn(ctx, r.ref, `pods inside ${peer.cidr} are allowed by the exception only in the ${r.direction} direction: the other direction cannot select pods by address`);
+        if (peer.kind === "ipBlock")
+          warn(
+            ctx,
+            r.ref,
+            `pods inside ${peer.cidr} are allowed by the exception only in the ${r.direction} direction: the other direction cannot select pods by address`,
+          );
         continue;
       }
-      const mirrored: PolicyRule = { ...r, direction: r.direction === "egress" ? "ingress" : "egress", peers: [{ kind: "workloads", selector: p.subject }] };
-      pushAdmin(ctx, `pp-exception-${p.ref.name}-peer-${i++}`, [p], subject, renderAdminRules(ctx, p, [mirrored], false), PRIORITY_BAND.exception, "Admin", extra);
+      const mirrored: PolicyRule = {
+        ...r,
+        direction: r.direction === "egress" ? "ingress" : "egress",
+        peers: [{ kind: "workloads", selector: p.subject }],
+      };
+      pushAdmin(
+        ctx,
+        `pp-exception-${p.ref.name}-peer-${i++}`,
+        [p],
+        subject,
+        renderAdminRules(ctx, p, [mirrored], false),
+        PRIORITY_BAND.exception,
+        "Admin",
+        extra,
+      );
     }
   }
 }
@@ -540,23 +717,59 @@ export const PLATFORM_DEFAULT_NAME = "pp-platform-default";
  */
 export function platformDefaultPolicy(d: PlatformDefault, version?: string): Policy {
   const ref: SourceRef = { kind: "PlatformDefault", name: "secure-by-default", ...(version ? { version } : {}) };
-  const namespaces: NamespaceMatch = { kind: "selector", selector: d.excludeNamespaces.length === 0 ? MATCH_ALL : { matchLabels: {}, matchExpressions: [{ key: NS_NAME_LABEL, operator: "NotIn", values: [...d.excludeNamespaces] }] } };
-  const rule = (direction: "ingress" | "egress"): PolicyRule => ({ direction, action: "deny", peers: EVERY_PEER[direction], ports: null, ref: { ...ref, direction, ruleIndex: 0, ruleName: `deny-${direction}` } });
-  return { id: "PlatformDefault/secure-by-default", layer: "baseline", priority: PLATFORM_DEFAULT_PRIORITY, subject: { namespaces, pods: MATCH_ALL }, policyTypes: { ingress: true, egress: true }, rules: [rule("ingress"), rule("egress")], ref };
+  const namespaces: NamespaceMatch = {
+    kind: "selector",
+    selector:
+      d.excludeNamespaces.length === 0
+        ? MATCH_ALL
+        : { matchLabels: {}, matchExpressions: [{ key: NS_NAME_LABEL, operator: "NotIn", values: [...d.excludeNamespaces] }] },
+  };
+  const rule = (direction: "ingress" | "egress"): PolicyRule => ({
+    direction,
+    action: "deny",
+    peers: EVERY_PEER[direction],
+    ports: null,
+    ref: { ...ref, direction, ruleIndex: 0, ruleName: `deny-${direction}` },
+  });
+  return {
+    id: "PlatformDefault/secure-by-default",
+    layer: "baseline",
+    priority: PLATFORM_DEFAULT_PRIORITY,
+    subject: { namespaces, pods: MATCH_ALL },
+    policyTypes: { ingress: true, egress: true },
+    rules: [rule("ingress"), rule("egress")],
+    ref,
+  };
 }
 
 /** Whether every namespace of the inventory that `p` could select is covered by the platform default. */
 function withinDefault(ctx: Ctx, p: Policy, d: PlatformDefault): boolean {
   if (d.excludeNamespaces.length === 0) return true;
   const inNamespace = compileNamespaceMatch(p.subject.namespaces, p.namespace);
-  return !ctx.cluster.model.namespaces.some((n) => d.excludeNamespaces.includes(n.name) && inNamespace(n.name, { [NS_NAME_LABEL]: n.name, ...n.labels }));
+  return !ctx.cluster.model.namespaces.some(
+    (n) => d.excludeNamespaces.includes(n.name) && inNamespace(n.name, { [NS_NAME_LABEL]: n.name, ...n.labels }),
+  );
 }
 
 function renderBaseline(ctx: Ctx, baseline: Policy[], platformDefault: Policy | null, d: PlatformDefault): void {
   const list = [...baseline].sort(compareDecisionOrder);
   if (ctx.target === "cnp-v1alpha2") {
-    list.forEach((p, rank) => pushAdmin(ctx, `pp-baseline-${p.ref.name}`, [p], p.subject, renderAdminRules(ctx, p, p.rules, true), rank, "Baseline", { [ANNOTATION.tier]: "baseline" }));
-    if (platformDefault) pushAdmin(ctx, PLATFORM_DEFAULT_NAME, [platformDefault], platformDefault.subject, renderAdminRules(ctx, platformDefault, platformDefault.rules, true), PLATFORM_DEFAULT_PRIORITY, "Baseline", { [ANNOTATION.tier]: "platform-default" });
+    list.forEach((p, rank) =>
+      pushAdmin(ctx, `pp-baseline-${p.ref.name}`, [p], p.subject, renderAdminRules(ctx, p, p.rules, true), rank, "Baseline", {
+        [ANNOTATION.tier]: "baseline",
+      }),
+    );
+    if (platformDefault)
+      pushAdmin(
+        ctx,
+        PLATFORM_DEFAULT_NAME,
+        [platformDefault],
+        platformDefault.subject,
+        renderAdminRules(ctx, platformDefault, platformDefault.rules, true),
+        PLATFORM_DEFAULT_PRIORITY,
+        "Baseline",
+        { [ANNOTATION.tier]: "platform-default" },
+      );
     return;
   }
   // v1alpha1: one BaselineAdminNetworkPolicy "default" with one subject. With the platform default,
@@ -565,19 +778,40 @@ function renderBaseline(ctx: Ctx, baseline: Policy[], platformDefault: Policy | 
   const key = (p: Policy) => JSON.stringify(anpSubject(p.subject.namespaces, p.subject.pods));
   const first = platformDefault ?? list[0];
   if (!first) return;
-  const fits = (p: Policy) => key(p) === key(first) || (platformDefault !== null && p.rules.every((r) => r.action === "deny") && withinDefault(ctx, p, d));
+  const fits = (p: Policy) =>
+    key(p) === key(first) || (platformDefault !== null && p.rules.every((r) => r.action === "deny") && withinDefault(ctx, p, d));
   const same = list.filter(fits);
   for (const p of list.filter((x) => !fits(x))) {
-    warn(ctx, p.ref, `BaselineAdminNetworkPolicy v1alpha1 is a single object ("default") with one subject, taken from ${first.ref.name}; ${p.ref.name} selects other pods and is NOT compiled (use --target cnp-v1alpha2)`);
+    warn(
+      ctx,
+      p.ref,
+      `BaselineAdminNetworkPolicy v1alpha1 is a single object ("default") with one subject, taken from ${first.ref.name}; ${p.ref.name} selects other pods and is NOT compiled (use --target cnp-v1alpha2)`,
+    );
   }
   const sources = platformDefault ? [...same, platformDefault] : same;
-  const render = renderAdminRules(ctx, first, sources.flatMap((p) => p.rules), true);
+  const render = renderAdminRules(
+    ctx,
+    first,
+    sources.flatMap((p) => p.rules),
+    true,
+  );
   pushAdmin(ctx, "default", sources, first.subject, render, 0, "Baseline", { [ANNOTATION.tier]: "baseline" });
 }
 
 // ---------------------------------------------------------------------------
 
-const KIND_ORDER = ["AdminNetworkPolicy", "ClusterNetworkPolicy", "BaselineAdminNetworkPolicy", "NetworkPolicy", "CiliumClusterwideNetworkPolicy", "CiliumNetworkPolicy", "ServiceEntry", "Gateway", "DestinationRule", "VirtualService"];
+const KIND_ORDER = [
+  "AdminNetworkPolicy",
+  "ClusterNetworkPolicy",
+  "BaselineAdminNetworkPolicy",
+  "NetworkPolicy",
+  "CiliumClusterwideNetworkPolicy",
+  "CiliumNetworkPolicy",
+  "ServiceEntry",
+  "Gateway",
+  "DestinationRule",
+  "VirtualService",
+];
 
 function outputPath(cluster: string, o: K8sObject): string {
   return `${cluster}/${o.metadata.namespace ?? "_cluster"}/${o.kind.toLowerCase()}-${o.metadata.name}.yaml`;
@@ -596,7 +830,8 @@ export function validateObjects(objects: readonly CompiledObject[]): PolicyInput
       }
       crds.push({ file: path, text: stringify(object) });
     } else if (object.apiVersion.startsWith("networking.istio.io/")) {
-      for (const m of validateIstio(object as unknown as IstioObject)) errors.push(new PolicyInputError({ file: path, message: `invalid ${object.kind}: ${m}` }));
+      for (const m of validateIstio(object as unknown as IstioObject))
+        errors.push(new PolicyInputError({ file: path, message: `invalid ${object.kind}: ${m}` }));
     } else crds.push({ file: path, text: stringify(object) });
   }
   errors.push(...readManifestSources(crds).errors);
@@ -605,28 +840,59 @@ export function validateObjects(objects: readonly CompiledObject[]): PolicyInput
 
 /** Render the IR of one cluster (from `lowerDocuments`) to Kubernetes objects. */
 export function compileLowered(lowered: LowerResult, cluster: TargetCluster, options: CompileOptions = {}): CompileResult {
-  const ctx: Ctx = { cluster, target: options.target ?? "anp", ...(options.release ? { release: options.release } : {}), objects: [], warnings: [], inexact: [] };
+  const ctx: Ctx = {
+    cluster,
+    target: options.target ?? "anp",
+    ...(options.release ? { release: options.release } : {}),
+    objects: [],
+    warnings: [],
+    inexact: [],
+  };
   const now = options.now === undefined ? Date.now() : typeof options.now === "string" ? Date.parse(options.now) : options.now.getTime();
   const ps = lowered.policies.policies;
   for (const p of ps.filter((x) => x.layer === "constraint")) renderConstraint(ctx, p);
   for (const p of ps.filter((x) => x.layer === "exception")) renderException(ctx, p, now);
-  renderAdmin(ctx, ps.filter((x) => x.layer === "admin"));
+  renderAdmin(
+    ctx,
+    ps.filter((x) => x.layer === "admin"),
+  );
   for (const p of ps.filter((x) => x.layer === "namespace")) renderNamespacePolicy(ctx, p);
   const d = options.platformDefault ?? PLATFORM_DEFAULT_OFF;
-  renderBaseline(ctx, ps.filter((x) => x.layer === "baseline"), d.enabled ? platformDefaultPolicy(d, options.platformDefaultVersion) : null, d);
+  renderBaseline(
+    ctx,
+    ps.filter((x) => x.layer === "baseline"),
+    d.enabled ? platformDefaultPolicy(d, options.platformDefaultVersion) : null,
+    d,
+  );
   for (const route of lowered.egressRoutes) {
     const src = ps.find((p) => p.ref.kind === route.ref.kind && p.ref.name === route.ref.name);
     const meta = metadata(ctx, "x", src ? [src] : [], { [ANNOTATION.tier]: "egress-gateway" });
-    const r = renderEgressRoute(route, `pp-${route.ref.name}-${route.ref.ruleIndex}`, { labels: meta.labels, annotations: meta.annotations });
+    const r = renderEgressRoute(route, `pp-${route.ref.name}-${route.ref.ruleIndex}`, {
+      labels: meta.labels,
+      annotations: meta.annotations,
+    });
     for (const m of r.problems) warn(ctx, route.ref, m);
     ctx.objects.push(...(r.objects as unknown as K8sObject[]));
   }
   const { unique, clashes } = oneObjectPerName(ctx.objects, cluster.name, ps);
   // Deterministic: stable order.
   const objects = unique
-    .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") || a.metadata.name.localeCompare(b.metadata.name))
+    .sort(
+      (a, b) =>
+        KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+        (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") ||
+        a.metadata.name.localeCompare(b.metadata.name),
+    )
     .map((object) => ({ object, path: outputPath(cluster.name, object) }));
-  return { cluster: cluster.name, objects, warnings: [...lowered.warnings, ...ctx.warnings], inexact: ctx.inexact, errors: [...clashes, ...validateObjects(objects)], lowered, target: cluster };
+  return {
+    cluster: cluster.name,
+    objects,
+    warnings: [...lowered.warnings, ...ctx.warnings],
+    inexact: ctx.inexact,
+    errors: [...clashes, ...validateObjects(objects)],
+    lowered,
+    target: cluster,
+  };
 }
 
 /**
@@ -635,7 +901,11 @@ export function compileLowered(lowered: LowerResult, cluster: TargetCluster, opt
  * different object under a name already taken is an error naming both sources, since only one
  * of them could be applied.
  */
-function oneObjectPerName(objects: readonly K8sObject[], cluster: string, policies: readonly Policy[]): { unique: K8sObject[]; clashes: PolicyInputError[] } {
+function oneObjectPerName(
+  objects: readonly K8sObject[],
+  cluster: string,
+  policies: readonly Policy[],
+): { unique: K8sObject[]; clashes: PolicyInputError[] } {
   const seen = new Map<string, K8sObject>();
   const clashes: PolicyInputError[] = [];
   const sources = (o: K8sObject) =>
@@ -652,7 +922,13 @@ function oneObjectPerName(objects: readonly K8sObject[], cluster: string, polici
     if (!first) seen.set(k, o);
     else if (JSON.stringify(first) !== JSON.stringify(o)) {
       const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
-      clashes.push(new PolicyInputError({ file: outputPath(cluster, o), path: "metadata.name", message: `${what} is rendered from ${sources(first)} and, differently, from ${sources(o)}; only one object can have this name, so the second is not compiled: rename one of the documents` }));
+      clashes.push(
+        new PolicyInputError({
+          file: outputPath(cluster, o),
+          path: "metadata.name",
+          message: `${what} is rendered from ${sources(first)} and, differently, from ${sources(o)}; only one object can have this name, so the second is not compiled: rename one of the documents`,
+        }),
+      );
     }
   }
   return { unique: [...seen.values()], clashes };

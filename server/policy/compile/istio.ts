@@ -26,17 +26,27 @@ export interface RenderedRoute {
 }
 
 /** Render one `via` rule. `meta` gives labels/annotations; names derive from `baseName`. */
-export function renderEgressRoute(route: EgressRoute, baseName: string, meta: { labels: Record<string, string>; annotations: Record<string, string> }): RenderedRoute {
+export function renderEgressRoute(
+  route: EgressRoute,
+  baseName: string,
+  meta: { labels: Record<string, string>; annotations: Record<string, string> },
+): RenderedRoute {
   const problems: string[] = [];
   const hosts: string[] = [];
   for (const p of route.peers) {
     if (p.kind === "dns") hosts.push(p.pattern);
-    else problems.push(`${formatPeer(p)} cannot be routed through egress gateway ${route.gateway} (Istio routes egress by host name); only the pod-to-gateway leg is compiled`);
+    else
+      problems.push(
+        `${formatPeer(p)} cannot be routed through egress gateway ${route.gateway} (Istio routes egress by host name); only the pod-to-gateway leg is compiled`,
+      );
   }
   const ports: number[] = [];
   for (const p of route.ports ?? []) {
     if (p.kind === "number" && p.port !== undefined && (p.endPort === undefined || p.endPort === p.port)) ports.push(p.port);
-    else problems.push(`port ${formatPortMatch(p)} cannot be routed through egress gateway ${route.gateway}: routing needs fixed port numbers`);
+    else
+      problems.push(
+        `port ${formatPortMatch(p)} cannot be routed through egress gateway ${route.gateway}: routing needs fixed port numbers`,
+      );
   }
   if (route.ports === null) {
     problems.push(`the rule names no port; routing through egress gateway ${route.gateway} assumes TLS on 443`);
@@ -45,7 +55,10 @@ export function renderEgressRoute(route: EgressRoute, baseName: string, meta: { 
   if (hosts.length === 0 || ports.length === 0) return { objects: [], problems };
   hosts.sort();
   const wildcard = hosts.some((h) => h.startsWith("*."));
-  if (wildcard) problems.push(`wildcard hosts (${hosts.filter((h) => h.startsWith("*.")).join(", ")}) are passed through the gateway by SNI with resolution NONE; the gateway must be able to reach any address for them`);
+  if (wildcard)
+    problems.push(
+      `wildcard hosts (${hosts.filter((h) => h.startsWith("*.")).join(", ")}) are passed through the gateway by SNI with resolution NONE; the gateway must be able to reach any address for them`,
+    );
   const ns = route.gatewayRef.namespace;
   const gwHost = `${route.gatewayRef.service ?? route.gateway}.${ns}.svc.cluster.local`;
   const subset = baseName;
@@ -62,7 +75,10 @@ export function renderEgressRoute(route: EgressRoute, baseName: string, meta: { 
       apiVersion: ISTIO_API,
       kind: "Gateway",
       metadata: md(""),
-      spec: { selector: { ...route.gatewayRef.selector }, servers: ports.map((n) => ({ port: tlsPort(n), hosts, tls: { mode: "PASSTHROUGH" } })) },
+      spec: {
+        selector: { ...route.gatewayRef.selector },
+        servers: ports.map((n) => ({ port: tlsPort(n), hosts, tls: { mode: "PASSTHROUGH" } })),
+      },
     },
     {
       apiVersion: ISTIO_API,
@@ -78,8 +94,14 @@ export function renderEgressRoute(route: EgressRoute, baseName: string, meta: { 
         hosts,
         gateways: ["mesh", baseName],
         tls: ports.flatMap((n) => [
-          { match: [{ gateways: ["mesh"], port: n, sniHosts: hosts }], route: [{ destination: { host: gwHost, subset, port: { number: n } } }] },
-          ...hosts.map((h) => ({ match: [{ gateways: [baseName], port: n, sniHosts: [h] }], route: [{ destination: { host: h, port: { number: n } } }] })),
+          {
+            match: [{ gateways: ["mesh"], port: n, sniHosts: hosts }],
+            route: [{ destination: { host: gwHost, subset, port: { number: n } } }],
+          },
+          ...hosts.map((h) => ({
+            match: [{ gateways: [baseName], port: n, sniHosts: [h] }],
+            route: [{ destination: { host: h, port: { number: n } } }],
+          })),
         ]),
       },
     },
@@ -89,17 +111,51 @@ export function renderEgressRoute(route: EgressRoute, baseName: string, meta: { 
 
 // Schemas of the subset rendered above (Istio is not in kubernetes-models nor in the engine's readers).
 const port = z.number().int().min(1).max(65535);
-const meta = z.strictObject({ name: z.string().min(1).max(253), namespace: z.string().min(1), labels: z.record(z.string(), z.string()), annotations: z.record(z.string(), z.string()) });
+const meta = z.strictObject({
+  name: z.string().min(1).max(253),
+  namespace: z.string().min(1),
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()),
+});
 const host = z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
 const tlsPortSchema = z.strictObject({ number: port, name: z.string().min(1), protocol: z.enum(["TLS", "HTTPS", "HTTP", "TCP"]) });
 const specs = {
-  ServiceEntry: z.strictObject({ hosts: z.array(host).min(1), ports: z.array(tlsPortSchema).min(1), resolution: z.enum(["DNS", "NONE", "STATIC"]), location: z.enum(["MESH_EXTERNAL", "MESH_INTERNAL"]) }),
-  Gateway: z.strictObject({ selector: z.record(z.string(), z.string()), servers: z.array(z.strictObject({ port: tlsPortSchema, hosts: z.array(host).min(1), tls: z.strictObject({ mode: z.enum(["PASSTHROUGH", "SIMPLE", "ISTIO_MUTUAL"]) }) })).min(1) }),
+  ServiceEntry: z.strictObject({
+    hosts: z.array(host).min(1),
+    ports: z.array(tlsPortSchema).min(1),
+    resolution: z.enum(["DNS", "NONE", "STATIC"]),
+    location: z.enum(["MESH_EXTERNAL", "MESH_INTERNAL"]),
+  }),
+  Gateway: z.strictObject({
+    selector: z.record(z.string(), z.string()),
+    servers: z
+      .array(
+        z.strictObject({
+          port: tlsPortSchema,
+          hosts: z.array(host).min(1),
+          tls: z.strictObject({ mode: z.enum(["PASSTHROUGH", "SIMPLE", "ISTIO_MUTUAL"]) }),
+        }),
+      )
+      .min(1),
+  }),
   DestinationRule: z.strictObject({ host, subsets: z.array(z.strictObject({ name: z.string().min(1) })).min(1) }),
   VirtualService: z.strictObject({
     hosts: z.array(host).min(1),
     gateways: z.array(z.string().min(1)).min(1),
-    tls: z.array(z.strictObject({ match: z.array(z.strictObject({ gateways: z.array(z.string()), port, sniHosts: z.array(host).min(1) })).min(1), route: z.array(z.strictObject({ destination: z.strictObject({ host, subset: z.string().optional(), port: z.strictObject({ number: port }) }) })).min(1) })).min(1),
+    tls: z
+      .array(
+        z.strictObject({
+          match: z.array(z.strictObject({ gateways: z.array(z.string()), port, sniHosts: z.array(host).min(1) })).min(1),
+          route: z
+            .array(
+              z.strictObject({
+                destination: z.strictObject({ host, subset: z.string().optional(), port: z.strictObject({ number: port }) }),
+              }),
+            )
+            .min(1),
+        }),
+      )
+      .min(1),
   }),
 } as const;
 

@@ -19,7 +19,10 @@ function templateDocuments() {
   expect(errors).toEqual([]);
   return templates.map((t) => {
     const r = instantiateTemplate(t, TEMPLATE_VALUES[t.document.metadata.name] ?? {});
-    expect(r.errors.map((e) => e.message), t.document.metadata.name).toEqual([]);
+    expect(
+      r.errors.map((e) => e.message),
+      t.document.metadata.name,
+    ).toEqual([]);
     return r.document!;
   });
 }
@@ -35,7 +38,10 @@ describe("compiled objects pass the validation the API server would apply", () =
           expect(r.objects.length).toBeGreaterThan(0);
           for (const { object, path } of r.objects) {
             const back = readManifestSources([{ file: path, text: stringify(object, { lineWidth: 0 }) }]);
-            expect(back.errors.map((e) => e.message), path).toEqual([]);
+            expect(
+              back.errors.map((e) => e.message),
+              path,
+            ).toEqual([]);
           }
         });
       }

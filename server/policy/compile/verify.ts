@@ -73,7 +73,9 @@ function probePorts(sides: readonly Evaluator[], pods: readonly Identity[]): { p
   const ranges = sides.flatMap((ev) => ev.rulePorts());
   const protocols = new Set<Protocol>(["TCP", ...ranges.map((r) => r.protocol)]);
   const named = new Set<string>();
-  for (const ev of sides) for (const p of ev.policySet.policies) for (const r of p.rules) for (const m of r.ports ?? []) if (m.kind === "named") named.add(m.name);
+  for (const ev of sides)
+    for (const p of ev.policySet.policies)
+      for (const r of p.rules) for (const m of r.ports ?? []) if (m.kind === "named") named.add(m.name);
   const out = new Map<string, { port: number; protocol: Protocol }>();
   const add = (port: number, protocol: Protocol) => out.set(`${port}/${protocol}`, { port, protocol });
   for (const r of ranges) {
@@ -94,7 +96,12 @@ function probePorts(sides: readonly Evaluator[], pods: readonly Identity[]): { p
 export function inexactRules(compiled: CompileResult): Map<string, string> {
   const out = new Map<string, string>();
   for (const w of compiled.inexact) {
-    const k = ruleKey(w.ref.kind, w.ref.name, "ruleIndex" in w.ref ? w.ref.direction : undefined, "ruleIndex" in w.ref ? w.ref.ruleIndex : undefined);
+    const k = ruleKey(
+      w.ref.kind,
+      w.ref.name,
+      "ruleIndex" in w.ref ? w.ref.direction : undefined,
+      "ruleIndex" in w.ref ? w.ref.ruleIndex : undefined,
+    );
     if (!out.has(k)) out.set(k, w.message);
   }
   return out;
@@ -102,14 +109,20 @@ export function inexactRules(compiled: CompileResult): Map<string, string> {
 
 function documentsDeciding(d: Decision): string[] {
   const out = new Set<string>();
-  for (const e of [...(d.flow ? [d.flow] : []), ...d.egress.effects, ...d.ingress.effects]) if (e.policy?.apiVersion === API_VERSION) out.add(`${e.policy.kind}/${e.policy.name}`);
+  for (const e of [...(d.flow ? [d.flow] : []), ...d.egress.effects, ...d.ingress.effects])
+    if (e.policy?.apiVersion === API_VERSION) out.add(`${e.policy.kind}/${e.policy.name}`);
   return [...out];
 }
 
 function whyInexact(d: Decision, inexact: Map<string, string>): string | undefined {
   const effects = [...(d.flow ? [d.flow] : []), ...d.egress.effects, ...d.ingress.effects];
   for (const e of effects) {
-    const r = e.rule ? (inexact.get(ruleKey(e.rule.kind, e.rule.name, e.rule.direction, e.rule.ruleIndex)) ?? inexact.get(ruleKey(e.rule.kind, e.rule.name))) : e.policy ? inexact.get(ruleKey(e.policy.kind, e.policy.name)) : undefined;
+    const r = e.rule
+      ? (inexact.get(ruleKey(e.rule.kind, e.rule.name, e.rule.direction, e.rule.ruleIndex)) ??
+        inexact.get(ruleKey(e.rule.kind, e.rule.name)))
+      : e.policy
+        ? inexact.get(ruleKey(e.policy.kind, e.policy.name))
+        : undefined;
     if (r) return r;
   }
   return undefined;
@@ -117,14 +130,27 @@ function whyInexact(d: Decision, inexact: Map<string, string>): string | undefin
 
 /** Cilium objects exist only where ANP/CNP cannot express a rule: a decision they make needs Cilium. */
 function decidedByCilium(d: Decision): string | undefined {
-  for (const e of [...d.egress.effects, ...d.ingress.effects]) if (e.policy?.kind.startsWith("Cilium")) return `decided by ${e.policy.kind} ${e.policy.namespace ? `${e.policy.namespace}/` : ""}${e.policy.name}, which needs Cilium`;
+  for (const e of [...d.egress.effects, ...d.ingress.effects])
+    if (e.policy?.kind.startsWith("Cilium"))
+      return `decided by ${e.policy.kind} ${e.policy.namespace ? `${e.policy.namespace}/` : ""}${e.policy.name}, which needs Cilium`;
   return undefined;
 }
 
 /** Why a flow decided differently on the two sides is the target's limit, not a compile error; undefined when it is an error. */
-export function notExpressibleBecause(platformDecision: Decision, clusterDecision: Decision, fromOutside: boolean, inexact: Map<string, string>): string | undefined {
-  if (fromOutside) return "AdminNetworkPolicy and ClusterNetworkPolicy ingress peers are pods: traffic from outside the pod network cannot be matched";
-  return whyInexact(platformDecision, inexact) ?? whyInexact(clusterDecision, inexact) ?? decidedByCilium(clusterDecision) ?? decidedByCilium(platformDecision);
+export function notExpressibleBecause(
+  platformDecision: Decision,
+  clusterDecision: Decision,
+  fromOutside: boolean,
+  inexact: Map<string, string>,
+): string | undefined {
+  if (fromOutside)
+    return "AdminNetworkPolicy and ClusterNetworkPolicy ingress peers are pods: traffic from outside the pod network cannot be matched";
+  return (
+    whyInexact(platformDecision, inexact) ??
+    whyInexact(clusterDecision, inexact) ??
+    decidedByCilium(clusterDecision) ??
+    decidedByCilium(platformDecision)
+  );
 }
 
 /**
@@ -160,7 +186,10 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
     seenExt.add(k);
     externals.push({ endpoint: cand.endpoint, p: p.value, c: c.value });
   }
-  const ports = probePorts([platform, cluster], pods.map((x) => x.p));
+  const ports = probePorts(
+    [platform, cluster],
+    pods.map((x) => x.p),
+  );
   const inexact = inexactRules(compiled);
   const result: VerifyResult = { disagreements: [], notExpressible: [], flows: 0 };
 
@@ -171,7 +200,18 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
       const b = cluster.decideIdentities(src.c, dst.c, port, protocol, time);
       if (a.verdict === b.verdict) continue;
       const reason = notExpressibleBecause(a, b, fromOutside, inexact);
-      const finding: VerifyFinding = { src: formatEndpoint(src.endpoint), dst: formatEndpoint(dst.endpoint), port, protocol, platform: a.verdict, cluster: b.verdict, where, kind: reason ? "not-expressible" : "disagreement", ...(reason ? { reason } : {}), decidedBy: documentsDeciding(a) };
+      const finding: VerifyFinding = {
+        src: formatEndpoint(src.endpoint),
+        dst: formatEndpoint(dst.endpoint),
+        port,
+        protocol,
+        platform: a.verdict,
+        cluster: b.verdict,
+        where,
+        kind: reason ? "not-expressible" : "disagreement",
+        ...(reason ? { reason } : {}),
+        decidedBy: documentsDeciding(a),
+      };
       (reason ? result.notExpressible : result.disagreements).push(finding);
     }
   };
@@ -187,20 +227,39 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
   // Istio routing, which plain Kubernetes semantics do not see. Each such flow is listed with the
   // verdicts of its hop to the gateway.
   for (const route of listAll ? compiled.lowered.egressRoutes : []) {
-    const gw = pods.find((x) => x.p.kind === "pod" && x.p.namespace === route.gatewayRef.namespace && Object.entries(route.gatewayRef.selector).every(([k, v]) => x.p.labels[k] === v));
+    const gw = pods.find(
+      (x) =>
+        x.p.kind === "pod" &&
+        x.p.namespace === route.gatewayRef.namespace &&
+        Object.entries(route.gatewayRef.selector).every(([k, v]) => x.p.labels[k] === v),
+    );
     if (!gw) continue;
     for (const src of pods) {
       const idx = platform.subjectIndex(src.p.id).egress;
-      const uses = [...idx.admin, ...idx.npAllow, ...idx.baseline, ...idx.exception].some((r) => r.rule.via === route.gateway && r.rule.ref.name === route.ref.name && r.rule.ref.ruleIndex === route.ref.ruleIndex);
+      const uses = [...idx.admin, ...idx.npAllow, ...idx.baseline, ...idx.exception].some(
+        (r) => r.rule.via === route.gateway && r.rule.ref.name === route.ref.name && r.rule.ref.ruleIndex === route.ref.ruleIndex,
+      );
       if (!uses) continue;
       for (const peer of route.peers) {
-        const dst = peer.kind === "dns" ? peer.pattern : peer.kind === "ipBlock" ? peer.cidr : peer.kind === "entity" ? peer.entity : peer.kind;
+        const dst =
+          peer.kind === "dns" ? peer.pattern : peer.kind === "ipBlock" ? peer.cidr : peer.kind === "entity" ? peer.entity : peer.kind;
         for (const p of route.ports ?? [null]) {
           const port = p?.kind === "number" && p.port !== undefined ? p.port : 443;
           const protocol = p?.protocol ?? "TCP";
           const a = platform.decideIdentities(src.p, gw.p, port, protocol, time).verdict;
           const b = cluster.decideIdentities(src.c, gw.c, port, protocol, time).verdict;
-          result.notExpressible.push({ src: formatEndpoint(src.endpoint), dst, port, protocol, platform: a, cluster: b, where, kind: "not-expressible", reason: `routed through egress gateway ${route.gateway} (Istio routing); the verdicts are those of the hop to the gateway`, decidedBy: [`${route.ref.kind}/${route.ref.name}`] });
+          result.notExpressible.push({
+            src: formatEndpoint(src.endpoint),
+            dst,
+            port,
+            protocol,
+            platform: a,
+            cluster: b,
+            where,
+            kind: "not-expressible",
+            reason: `routed through egress gateway ${route.gateway} (Istio routing); the verdicts are those of the hop to the gateway`,
+            decidedBy: [`${route.ref.kind}/${route.ref.name}`],
+          });
         }
       }
     }

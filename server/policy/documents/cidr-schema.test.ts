@@ -3,7 +3,8 @@ import { cidr } from "./schema";
 
 describe("CIDRs in Policyplane documents", () => {
   it("accepts what the evaluator can match", () => {
-    for (const ok of ["10.0.0.0/8", "0.0.0.0/0", "169.254.169.254/32", "2001:db8::/32", "::/0"]) expect(cidr.safeParse(ok).success, ok).toBe(true);
+    for (const ok of ["10.0.0.0/8", "0.0.0.0/0", "169.254.169.254/32", "2001:db8::/32", "::/0"])
+      expect(cidr.safeParse(ok).success, ok).toBe(true);
   });
 
   it("rejects addresses the evaluator would never match, instead of accepting a rule that does nothing", () => {

@@ -13,7 +13,10 @@ import { readDocumentSources, type DocumentReadResult } from "./read";
  * try (and fail) to resolve as an asset at build time.
  */
 export function builtinTemplatesDir(): string {
-  const candidates = [path.join(path.dirname(fileURLToPath(import.meta.url)), "templates"), path.join(process.cwd(), "server", "policy", "documents", "templates")];
+  const candidates = [
+    path.join(path.dirname(fileURLToPath(import.meta.url)), "templates"),
+    path.join(process.cwd(), "server", "policy", "documents", "templates"),
+  ];
   const found = candidates.find((dir) => existsSync(dir));
   if (!found) throw new Error(`built-in templates not found (looked in ${candidates.join(", ")})`);
   return found;

@@ -53,7 +53,15 @@ describe("lowering Policyplane documents to the IR", () => {
     expect(direct.ok && direct.value.verdict).toBe("deny");
     expect(direct.ok && direct.value.flow?.policy?.name).toBe("pci-egress-through-gateway");
     expect(lowered.egressRoutes).toHaveLength(1);
-    expect(lowered.egressRoutes[0]).toMatchObject({ gateway: "pci-egress", gatewayRef: { namespace: "istio-system", selector: { app: "pci-egress" } }, namespaces: ["payments"], peers: [{ kind: "dns", pattern: "api.stripe.com" }, { kind: "dns", pattern: "*.adyen.com" }] });
+    expect(lowered.egressRoutes[0]).toMatchObject({
+      gateway: "pci-egress",
+      gatewayRef: { namespace: "istio-system", selector: { app: "pci-egress" } },
+      namespaces: ["payments"],
+      peers: [
+        { kind: "dns", pattern: "api.stripe.com" },
+        { kind: "dns", pattern: "*.adyen.com" },
+      ],
+    });
   });
 
   it("selects a tenant's namespaces by the tenant label and splits namespace-tier policies per namespace", () => {
@@ -62,7 +70,10 @@ describe("lowering Policyplane documents to the IR", () => {
     expect(ids).toContain("Policy/observability@logging");
     expect(ids).toContain("Policy/observability@monitoring");
     const residency = lowered.policies.policies.find((p) => p.id === "Policy/eu-data-residency")!;
-    expect(residency.subject.namespaces).toEqual({ kind: "selector", selector: { matchLabels: { tenant: "data-platform" }, matchExpressions: [] } });
+    expect(residency.subject.namespaces).toEqual({
+      kind: "selector",
+      selector: { matchLabels: { tenant: "data-platform" }, matchExpressions: [] },
+    });
   });
 
   it("leaves out policies scoped to other regions and clusters", () => {
@@ -77,30 +88,96 @@ describe("lowering Policyplane documents to the IR", () => {
   });
 
   it("resolves a service peer to its pods and target ports", () => {
-    const svc = doc({ apiVersion: "policyplane.io/v1", kind: "Policy", metadata: { name: "web-to-payments", tenant: "checkout" }, spec: { tier: "namespace", subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "checkout-web" } } }, rules: [{ direction: "egress", peers: [{ service: "payments/payments-api" }], ports: [{ port: 8080 }] }] } });
+    const svc = doc({
+      apiVersion: "policyplane.io/v1",
+      kind: "Policy",
+      metadata: { name: "web-to-payments", tenant: "checkout" },
+      spec: {
+        tier: "namespace",
+        subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "checkout-web" } } },
+        rules: [{ direction: "egress", peers: [{ service: "payments/payments-api" }], ports: [{ port: 8080 }] }],
+      },
+    });
     const { lowered } = evaluatorFor("prod-eu-1", [svc]);
     const p = lowered.policies.policies.find((x) => x.id === "Policy/web-to-payments@checkout")!;
-    expect(p.rules).toEqual([expect.objectContaining({ peers: [{ kind: "workloads", selector: { namespaces: { kind: "names", names: ["payments"] }, pods: { matchLabels: { app: "payments-api" }, matchExpressions: [] } } }], ports: [{ kind: "named", protocol: "TCP", name: "http" }] })]);
-    const missing = doc({ ...svc, metadata: { name: "to-nowhere", tenant: "checkout" }, spec: { ...svc.spec, rules: [{ direction: "egress", peers: [{ service: "payments/nope" }] }] } });
-    expect(evaluatorFor("prod-eu-1", [missing]).lowered.warnings.map((w) => w.detail)).toContain("service payments/nope is not in cluster prod-eu-1; this peer matches nothing there");
+    expect(p.rules).toEqual([
+      expect.objectContaining({
+        peers: [
+          {
+            kind: "workloads",
+            selector: {
+              namespaces: { kind: "names", names: ["payments"] },
+              pods: { matchLabels: { app: "payments-api" }, matchExpressions: [] },
+            },
+          },
+        ],
+        ports: [{ kind: "named", protocol: "TCP", name: "http" }],
+      }),
+    ]);
+    const missing = doc({
+      ...svc,
+      metadata: { name: "to-nowhere", tenant: "checkout" },
+      spec: { ...svc.spec, rules: [{ direction: "egress", peers: [{ service: "payments/nope" }] }] },
+    });
+    expect(evaluatorFor("prod-eu-1", [missing]).lowered.warnings.map((w) => w.detail)).toContain(
+      "service payments/nope is not in cluster prod-eu-1; this peer matches nothing there",
+    );
   });
 
   it("counts an exception until it expires, judged at the flow's time", () => {
-    const exc = doc({ apiVersion: "policyplane.io/v1", kind: "Exception", metadata: { name: "web-debug" }, spec: { subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "checkout-web" } } }, direction: "egress", peers: [{ workloads: { namespaces: ["payments"], podSelector: { matchLabels: { app: "payments-api" } } } }], ports: [{ port: 8080 }], justification: "incident 42 debugging", expiresAt: "2026-12-01T00:00:00Z" } });
+    const exc = doc({
+      apiVersion: "policyplane.io/v1",
+      kind: "Exception",
+      metadata: { name: "web-debug" },
+      spec: {
+        subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "checkout-web" } } },
+        direction: "egress",
+        peers: [{ workloads: { namespaces: ["payments"], podSelector: { matchLabels: { app: "payments-api" } } } }],
+        ports: [{ port: 8080 }],
+        justification: "incident 42 debugging",
+        expiresAt: "2026-12-01T00:00:00Z",
+      },
+    });
     const { ev } = evaluatorFor("prod-eu-1", [exc]);
     expect(verdict(ev, flow("checkout/checkout-web-0", "payments/payments-api-0", 8080, "TCP", "2026-11-30T23:59:59Z"))).toBe("allow");
     expect(verdict(ev, flow("checkout/checkout-web-0", "payments/payments-api-0", 8080, "TCP", "2026-12-01T00:00:00Z"))).toBe("deny");
   });
 
   it("lets a compliance constraint override an exception", () => {
-    const exc = doc({ apiVersion: "policyplane.io/v1", kind: "Exception", metadata: { name: "metadata-please" }, spec: { subject: {}, direction: "egress", peers: [{ cidr: "169.254.169.254/32" }], ports: [{ port: 80 }], justification: "needs instance credentials", expiresAt: "2099-01-01T00:00:00Z" } });
+    const exc = doc({
+      apiVersion: "policyplane.io/v1",
+      kind: "Exception",
+      metadata: { name: "metadata-please" },
+      spec: {
+        subject: {},
+        direction: "egress",
+        peers: [{ cidr: "169.254.169.254/32" }],
+        ports: [{ port: 80 }],
+        justification: "needs instance credentials",
+        expiresAt: "2099-01-01T00:00:00Z",
+      },
+    });
     expect(verdict(evaluatorFor("prod-eu-1", [exc]).ev, flow("payments/ledger-0", "169.254.169.254", 80))).toBe("deny");
   });
 
   it("carries the document name, version and rule position in rule references", () => {
-    const text = "apiVersion: policyplane.io/v1\nkind: Policy\nmetadata: {name: g}\nspec:\n  tier: global\n  subject: {}\n  rules:\n    - name: r\n      direction: egress\n      action: deny\n      peers: [{cidr: 10.0.0.0/8}]\n";
+    const text =
+      "apiVersion: policyplane.io/v1\nkind: Policy\nmetadata: {name: g}\nspec:\n  tier: global\n  subject: {}\n  rules:\n    - name: r\n      direction: egress\n      action: deny\n      peers: [{cidr: 10.0.0.0/8}]\n";
     const read = readDocumentSources([{ file: "g.yaml", text }]);
-    const lowered = lowerDocuments(read.documents.map((d) => ({ ...d, version: "7" })), demoCluster("prod-eu-1"));
-    expect(lowered.policies.policies[0]!.rules[0]!.ref).toMatchObject({ kind: "Policy", name: "g", version: "7", file: "g.yaml", line: 8, column: 7, ruleIndex: 0, ruleName: "r", direction: "egress" });
+    const lowered = lowerDocuments(
+      read.documents.map((d) => ({ ...d, version: "7" })),
+      demoCluster("prod-eu-1"),
+    );
+    expect(lowered.policies.policies[0]!.rules[0]!.ref).toMatchObject({
+      kind: "Policy",
+      name: "g",
+      version: "7",
+      file: "g.yaml",
+      line: 8,
+      column: 7,
+      ruleIndex: 0,
+      ruleName: "r",
+      direction: "egress",
+    });
   });
 });

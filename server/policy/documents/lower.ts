@@ -43,7 +43,13 @@ import { matchesSelector } from "../eval/selectors";
 import { toSelector } from "../read/manifests";
 import { formatPortMatch } from "../util/text";
 import type { PathSeg } from "../read/yaml";
-import { API_VERSION, type Peer as DocPeer, type PolicyDocument, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "./schema";
+import {
+  API_VERSION,
+  type Peer as DocPeer,
+  type PolicyDocument,
+  type PortSpec,
+  type WorkloadSelector as DocWorkloadSelector,
+} from "./schema";
 import { docProblem, type LocatedDocument } from "./read";
 
 export const TENANT_LABEL = "tenant";
@@ -161,7 +167,12 @@ function warn(ctx: RuleCtx, path: PathSeg[], message: string): void {
 }
 
 /** A Service peer → its selector's pods, with the rule's ports mapped to the service's target ports. */
-function resolveService(ctx: RuleCtx, ref: string, ports: readonly PortSpec[] | undefined, path: PathSeg[]): { peer: Peer; ports: PortMatch[] } | null {
+function resolveService(
+  ctx: RuleCtx,
+  ref: string,
+  ports: readonly PortSpec[] | undefined,
+  path: PathSeg[],
+): { peer: Peer; ports: PortMatch[] } | null {
   const [namespace, name] = ref.split("/") as [string, string];
   const svc = ctx.cluster.model.services.find((s) => s.namespace === namespace && s.name === name);
   if (!svc) {
@@ -172,19 +183,32 @@ function resolveService(ctx: RuleCtx, ref: string, ports: readonly PortSpec[] | 
     warn(ctx, path, `service ${ref} has no pod selector (manual endpoints); this peer matches nothing`);
     return null;
   }
-  const target = (sp: (typeof svc.ports)[number]): PortMatch => (typeof sp.targetPort === "number" ? { kind: "number", protocol: sp.protocol, port: sp.targetPort } : { kind: "named", protocol: sp.protocol, name: sp.targetPort });
+  const target = (sp: (typeof svc.ports)[number]): PortMatch =>
+    typeof sp.targetPort === "number"
+      ? { kind: "number", protocol: sp.protocol, port: sp.targetPort }
+      : { kind: "named", protocol: sp.protocol, name: sp.targetPort };
   let mapped: PortMatch[];
   if (!ports) mapped = svc.ports.map(target);
   else {
     mapped = [];
     for (const p of ports) {
-      const hits = svc.ports.filter((sp) => sp.protocol === p.protocol && (typeof p.port === "string" ? sp.name === p.port : sp.port >= p.port && sp.port <= (p.endPort ?? p.port)));
+      const hits = svc.ports.filter(
+        (sp) =>
+          sp.protocol === p.protocol &&
+          (typeof p.port === "string" ? sp.name === p.port : sp.port >= p.port && sp.port <= (p.endPort ?? p.port)),
+      );
       if (hits.length === 0) warn(ctx, path, `service ${ref} has no port ${formatPortMatch(portMatchOf(p))}`);
       mapped.push(...hits.map(target));
     }
   }
   if (mapped.length === 0) return null;
-  return { peer: { kind: "workloads", selector: { namespaces: { kind: "names", names: [namespace] }, pods: { matchLabels: { ...svc.selector }, matchExpressions: [] } } }, ports: mapped };
+  return {
+    peer: {
+      kind: "workloads",
+      selector: { namespaces: { kind: "names", names: [namespace] }, pods: { matchLabels: { ...svc.selector }, matchExpressions: [] } },
+    },
+    ports: mapped,
+  };
 }
 
 export function resolveGateway(cluster: TargetCluster, name: string): { ref: GatewayRef; found: boolean } {
@@ -192,7 +216,10 @@ export function resolveGateway(cluster: TargetCluster, name: string): { ref: Gat
   if (explicit) return { ref: explicit, found: true };
   const w = cluster.model.workloads.find((x) => x.name === name);
   if (w) {
-    const sel = w.selector && Object.keys(w.selector.matchLabels).length > 0 && w.selector.matchExpressions.length === 0 ? w.selector.matchLabels : w.labels;
+    const sel =
+      w.selector && Object.keys(w.selector.matchLabels).length > 0 && w.selector.matchExpressions.length === 0
+        ? w.selector.matchLabels
+        : w.labels;
     return { ref: { namespace: w.namespace, selector: { ...sel } }, found: true };
   }
   const pod = cluster.model.pods.find((p) => p.workload?.name === name || p.name === name);
@@ -229,13 +256,29 @@ function lowerRule(ctx: RuleCtx, rule: DocRule, ruleRef: RuleRef, subjectNamespa
       warn(ctx, [...ctx.path, "via"], "via applies to egress rules; ignored on an ingress rule");
     } else {
       const gw = resolveGateway(ctx.cluster, rule.via);
-      if (!gw.found) warn(ctx, [...ctx.path, "via"], `egress gateway ${rule.via} is not a workload in cluster ${ctx.cluster.name}; assuming pods labelled istio=${rule.via} in istio-system`);
+      if (!gw.found)
+        warn(
+          ctx,
+          [...ctx.path, "via"],
+          `egress gateway ${rule.via} is not a workload in cluster ${ctx.cluster.name}; assuming pods labelled istio=${rule.via} in istio-system`,
+        );
       const outside = rule.peers.filter((p) => !("service" in p) && !("workloads" in p)).map(lowerPeer);
-      if (outside.length < rule.peers.length) warn(ctx, [...ctx.path, "via"], "via routes traffic to destinations outside the cluster; workload and service peers of this rule are reached directly");
+      if (outside.length < rule.peers.length)
+        warn(
+          ctx,
+          [...ctx.path, "via"],
+          "via routes traffic to destinations outside the cluster; workload and service peers of this rule are reached directly",
+        );
       const direct = rule.peers.filter((p) => "service" in p || "workloads" in p);
       if (outside.length > 0) {
         routes.push({ gateway: rule.via, gatewayRef: gw.ref, namespaces: subjectNamespaces, peers: outside, ports, ref: ruleRef });
-        const gwPeer: Peer = { kind: "workloads", selector: { namespaces: { kind: "names", names: [gw.ref.namespace] }, pods: { matchLabels: { ...gw.ref.selector }, matchExpressions: [] } } };
+        const gwPeer: Peer = {
+          kind: "workloads",
+          selector: {
+            namespaces: { kind: "names", names: [gw.ref.namespace] },
+            pods: { matchLabels: { ...gw.ref.selector }, matchExpressions: [] },
+          },
+        };
         out.push({ direction: "egress", action: rule.action, peers: [gwPeer], ports, via: rule.via, ref: ruleRef });
       }
       if (direct.length === 0) return out;
@@ -298,7 +341,9 @@ export function lowerDocuments(docs: readonly LocatedDocument[], cluster: Target
   const warnings: PolicyInputError[] = [];
   const outOfScope: string[] = [];
   const { model } = cluster;
-  const sorted = [...docs].sort((a, b) => (a.document.kind + a.document.metadata.name < b.document.kind + b.document.metadata.name ? -1 : 1));
+  const sorted = [...docs].sort((a, b) =>
+    a.document.kind + a.document.metadata.name < b.document.kind + b.document.metadata.name ? -1 : 1,
+  );
   for (const d of sorted) {
     const doc = d.document;
     const src = sourceRef(d);
@@ -311,14 +356,27 @@ export function lowerDocuments(docs: readonly LocatedDocument[], cluster: Target
       const path: PathSeg[] = ["spec"];
       const ctx: RuleCtx = { doc: d, cluster, warnings, path };
       const ref = ruleRefOf(d, src, doc.spec.direction, 0, path);
-      const rules = lowerRule(ctx, { direction: doc.spec.direction, action: doc.kind === "Exception" ? "allow" : "deny", peers: doc.spec.peers, ...(doc.spec.ports ? { ports: doc.spec.ports } : {}) }, ref, namespacesCovered(model, doc.spec.subject), egressRoutes);
+      const rules = lowerRule(
+        ctx,
+        {
+          direction: doc.spec.direction,
+          action: doc.kind === "Exception" ? "allow" : "deny",
+          peers: doc.spec.peers,
+          ...(doc.spec.ports ? { ports: doc.spec.ports } : {}),
+        },
+        ref,
+        namespacesCovered(model, doc.spec.subject),
+        egressRoutes,
+      );
       policies.push({
         id,
         layer: doc.kind === "Exception" ? "exception" : "constraint",
         subject: workloadSelectorOf(doc.spec.subject),
         policyTypes: { ingress: true, egress: true },
         rules,
-        ...(doc.kind === "Exception" ? { ...(doc.spec.startsAt ? { startsAt: doc.spec.startsAt } : {}), expiresAt: doc.spec.expiresAt } : {}),
+        ...(doc.kind === "Exception"
+          ? { ...(doc.spec.startsAt ? { startsAt: doc.spec.startsAt } : {}), expiresAt: doc.spec.expiresAt }
+          : {}),
         ...(doc.spec.scope ? { scope: { ...doc.spec.scope } } : {}),
         ref: src,
       });
@@ -328,7 +386,13 @@ export function lowerDocuments(docs: readonly LocatedDocument[], cluster: Target
     const lowerRules = (subjectNamespaces: string[]): PolicyRule[] =>
       spec.rules.flatMap((r, i) => {
         const path: PathSeg[] = ["spec", "rules", i];
-        return lowerRule({ doc: d, cluster, warnings, path }, r, ruleRefOf(d, src, r.direction, i, path, r.name), subjectNamespaces, egressRoutes);
+        return lowerRule(
+          { doc: d, cluster, warnings, path },
+          r,
+          ruleRefOf(d, src, r.direction, i, path, r.name),
+          subjectNamespaces,
+          egressRoutes,
+        );
       });
     const scope = spec.scope ? { scope: { ...spec.scope } } : {};
     if (spec.tier === "namespace") {
@@ -337,11 +401,26 @@ export function lowerDocuments(docs: readonly LocatedDocument[], cluster: Target
       const covered = namespacesCovered(model, spec.subject);
       const foreign = covered.filter((n) => !own.has(n));
       if (foreign.length > 0 && (spec.subject.namespaces || spec.subject.tenant)) {
-        warnings.push(docProblem(d, ["spec", "subject"], `namespaces ${foreign.join(", ")} do not belong to tenant ${tenant}; a namespace-tier policy applies only to its tenant's namespaces`, "warning"));
+        warnings.push(
+          docProblem(
+            d,
+            ["spec", "subject"],
+            `namespaces ${foreign.join(", ")} do not belong to tenant ${tenant}; a namespace-tier policy applies only to its tenant's namespaces`,
+            "warning",
+          ),
+        );
       }
       const isolate = spec.isolate ?? [...new Set(spec.rules.map((r) => r.direction))];
       spec.rules.forEach((r, i) => {
-        if (!isolate.includes(r.direction)) warnings.push(docProblem(d, ["spec", "rules", i, "direction"], `the policy does not isolate ${r.direction} (isolate: [${isolate.join(", ")}]), so this rule has no effect`, "warning"));
+        if (!isolate.includes(r.direction))
+          warnings.push(
+            docProblem(
+              d,
+              ["spec", "rules", i, "direction"],
+              `the policy does not isolate ${r.direction} (isolate: [${isolate.join(", ")}]), so this rule has no effect`,
+              "warning",
+            ),
+          );
       });
       for (const ns of covered.filter((n) => own.has(n)).sort()) {
         policies.push({

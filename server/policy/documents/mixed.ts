@@ -22,16 +22,25 @@ export function readMixedSources(sources: readonly ManifestSource[]): MixedReadR
   // A cheap text test keeps the plain path to one parse of each source.
   const withDocuments = sources.filter((s) => s.text.includes(API_VERSION));
   if (withDocuments.length === 0) return { manifests: readManifestSources(sources), documents: null };
-  return { manifests: readManifestSources(sources, { skipApiVersions: [API_VERSION] }), documents: readDocumentSources(withDocuments, { skipForeign: true }) };
+  return {
+    manifests: readManifestSources(sources, { skipApiVersions: [API_VERSION] }),
+    documents: readDocumentSources(withDocuments, { skipForeign: true }),
+  };
 }
 
 /**
  * The policies the platform decides with: the documents lowered for the cluster of the manifests,
  * then the Kubernetes policies read beside them.
  */
-export function platformPolicies(read: MixedReadResult, cluster: Omit<TargetCluster, "model"> = { name: "default" }): { policies: PolicySet; warnings: PolicyInputError[] } {
+export function platformPolicies(
+  read: MixedReadResult,
+  cluster: Omit<TargetCluster, "model"> = { name: "default" },
+): { policies: PolicySet; warnings: PolicyInputError[] } {
   const { manifests, documents } = read;
   if (!documents) return { policies: manifests.policies, warnings: manifests.warnings };
   const lowered = lowerDocuments(documents.documents, { ...cluster, model: manifests.cluster });
-  return { policies: { policies: [...lowered.policies.policies, ...manifests.policies.policies] }, warnings: [...manifests.warnings, ...lowered.warnings] };
+  return {
+    policies: { policies: [...lowered.policies.policies, ...manifests.policies.policies] },
+    warnings: [...manifests.warnings, ...lowered.warnings],
+  };
 }

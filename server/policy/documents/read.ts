@@ -33,7 +33,12 @@ export interface DocumentReadResult {
 }
 
 /** Where a LocatedDocument's field is, as a PolicyInputError. */
-export function docProblem(doc: Pick<LocatedDocument<unknown>, "file" | "locate">, path: readonly PathSeg[], message: string, severity: "error" | "warning" = "error"): PolicyInputError {
+export function docProblem(
+  doc: Pick<LocatedDocument<unknown>, "file" | "locate">,
+  path: readonly PathSeg[],
+  message: string,
+  severity: "error" | "warning" = "error",
+): PolicyInputError {
   const p = doc.locate?.(path) ?? { line: 0, column: 0 };
   return new PolicyInputError({ file: doc.file ?? "<memory>", line: p.line, column: p.column, path: formatPath(path), message, severity });
 }
@@ -46,7 +51,9 @@ export interface DocumentReadOptions {
 function readObject(obj: RawObject, errors: PolicyInputError[]): AnyDocument | null {
   const problem = (path: PathSeg[], message: string) => {
     const p = obj.locate(path);
-    errors.push(new PolicyInputError({ file: obj.file, line: p.line, column: p.column, path: formatPath([...obj.base, ...path]), message }));
+    errors.push(
+      new PolicyInputError({ file: obj.file, line: p.line, column: p.column, path: formatPath([...obj.base, ...path]), message }),
+    );
   };
   const v = obj.value as { apiVersion?: unknown; kind?: unknown };
   if (v.apiVersion !== API_VERSION) {
@@ -83,7 +90,15 @@ export function readDocumentSources(sources: readonly DocumentSource[], options:
       const prev = seen.get(key);
       if (prev) {
         const p = obj.locate(["metadata", "name"]);
-        errors.push(new PolicyInputError({ file: obj.file, line: p.line, column: p.column, path: "metadata.name", message: `${key} is already defined at ${prev}; document names are unique per kind` }));
+        errors.push(
+          new PolicyInputError({
+            file: obj.file,
+            line: p.line,
+            column: p.column,
+            path: "metadata.name",
+            message: `${key} is already defined at ${prev}; document names are unique per kind`,
+          }),
+        );
         continue;
       }
       seen.set(key, where);
@@ -96,6 +111,8 @@ export function readDocumentSources(sources: readonly DocumentSource[], options:
 }
 
 /** Wrap in-memory documents (the database, the seed) without positions. */
-export function inMemoryDocuments(docs: readonly (PolicyplaneDocument | { document: PolicyplaneDocument; version?: string })[]): LocatedDocument[] {
+export function inMemoryDocuments(
+  docs: readonly (PolicyplaneDocument | { document: PolicyplaneDocument; version?: string })[],
+): LocatedDocument[] {
   return docs.map((d) => ("document" in d ? { document: d.document, ...(d.version ? { version: d.version } : {}) } : { document: d }));
 }

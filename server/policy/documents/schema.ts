@@ -10,7 +10,6 @@ import { ADMIN_TIERS, API_VERSION, ENTITIES, PROTOCOLS, TIERS } from "../../../l
 // The vocabularies are declared once, in lib/ (the console uses them too); the engine's callers keep reading them here.
 export { ADMIN_TIERS, API_VERSION, ENTITIES, PROTOCOLS, TIERS, type Tier } from "../../../lib/vocabulary";
 
-
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const resourceName = z
   .string()
@@ -57,7 +56,8 @@ export type WorkloadSelector = z.infer<typeof workloadSelector>;
 
 // The engine's own parser: what validates here is exactly what the evaluator can match.
 export const cidr = z.string().refine((value) => parseCidr(value) !== null, {
-  error: (issue) => `"${String(issue.input)}" is not a CIDR: expected an IPv4 or IPv6 address, '/', and a prefix length (0-32 for IPv4, 0-128 for IPv6)`,
+  error: (issue) =>
+    `"${String(issue.input)}" is not a CIDR: expected an IPv4 or IPv6 address, '/', and a prefix length (0-32 for IPv4, 0-128 for IPv6)`,
 });
 
 // A DNS name, or a wildcard whose only '*' is the whole leftmost label (*.stripe.com).
@@ -95,7 +95,8 @@ export const portSpec = z
   .superRefine((p, ctx) => {
     if (p.endPort === undefined) return;
     if (typeof p.port !== "number") ctx.addIssue({ code: "custom", path: ["endPort"], message: "endPort needs a numeric port" });
-    else if (p.endPort < p.port) ctx.addIssue({ code: "custom", path: ["endPort"], message: `endPort ${p.endPort} is below port ${p.port}` });
+    else if (p.endPort < p.port)
+      ctx.addIssue({ code: "custom", path: ["endPort"], message: `endPort ${p.endPort} is below port ${p.port}` });
   });
 export type PortSpec = z.infer<typeof portSpec>;
 
@@ -150,14 +151,22 @@ export const policyDocument = z
     }
     rules.forEach((r, i) => {
       if (tier === "namespace" && r.action !== "allow") {
-        ctx.addIssue({ code: "custom", path: ["spec", "rules", i, "action"], message: `namespace-tier rules can only allow (got ${r.action}); deny belongs in an admin tier or the baseline` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["spec", "rules", i, "action"],
+          message: `namespace-tier rules can only allow (got ${r.action}); deny belongs in an admin tier or the baseline`,
+        });
       }
       if (tier === "baseline" && r.action === "pass") {
         ctx.addIssue({ code: "custom", path: ["spec", "rules", i, "action"], message: "baseline rules can allow or deny, not pass" });
       }
     });
     if (priority !== undefined && !ADMIN_TIERS.includes(tier)) {
-      ctx.addIssue({ code: "custom", path: ["spec", "priority"], message: `priority applies to the global, regional and cluster tiers, not ${tier}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "priority"],
+        message: `priority applies to the global, regional and cluster tiers, not ${tier}`,
+      });
     }
     if (tier === "namespace" && !doc.metadata.tenant) {
       ctx.addIssue({ code: "custom", path: ["metadata", "tenant"], message: "a namespace-tier policy belongs to a tenant" });
@@ -204,17 +213,17 @@ export const exceptionDocument = z.strictObject({
     })
     .superRefine((spec, ctx) => {
       if (spec.startsAt !== undefined && Date.parse(spec.startsAt) >= Date.parse(spec.expiresAt)) {
-        ctx.addIssue({ code: "custom", path: ["startsAt"], message: `startsAt ${spec.startsAt} must be before expiresAt ${spec.expiresAt}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["startsAt"],
+          message: `startsAt ${spec.startsAt} must be before expiresAt ${spec.expiresAt}`,
+        });
       }
     }),
 });
 export type ExceptionDocument = z.infer<typeof exceptionDocument>;
 
-export const policyplaneDocument = z.discriminatedUnion("kind", [
-  policyDocument,
-  complianceConstraintDocument,
-  exceptionDocument,
-]);
+export const policyplaneDocument = z.discriminatedUnion("kind", [policyDocument, complianceConstraintDocument, exceptionDocument]);
 export type PolicyplaneDocument = z.infer<typeof policyplaneDocument>;
 
 // ---------------------------------------------------------------------------
@@ -237,7 +246,12 @@ export const templateParameter = z
   })
   .superRefine((p, ctx) => {
     if (p.default === undefined) return;
-    const ok = { string: typeof p.default === "string", integer: typeof p.default === "number", boolean: typeof p.default === "boolean", "string-list": Array.isArray(p.default) }[p.type];
+    const ok = {
+      string: typeof p.default === "string",
+      integer: typeof p.default === "number",
+      boolean: typeof p.default === "boolean",
+      "string-list": Array.isArray(p.default),
+    }[p.type];
     if (!ok) ctx.addIssue({ code: "custom", path: ["default"], message: `default must be of type ${p.type}` });
   });
 export type TemplateParameter = z.infer<typeof templateParameter>;
@@ -259,7 +273,8 @@ export const templateDocument = z
   .superRefine((doc, ctx) => {
     const declared = new Set<string>();
     doc.spec.parameters.forEach((p, i) => {
-      if (declared.has(p.name)) ctx.addIssue({ code: "custom", path: ["spec", "parameters", i, "name"], message: `parameter ${p.name} is declared twice` });
+      if (declared.has(p.name))
+        ctx.addIssue({ code: "custom", path: ["spec", "parameters", i, "name"], message: `parameter ${p.name} is declared twice` });
       declared.add(p.name);
     });
     const lists = new Set(doc.spec.parameters.filter((p) => p.type === "string-list").map((p) => p.name));
@@ -267,14 +282,25 @@ export const templateDocument = z
     const visit = (v: unknown, path: (string | number)[], scope: ReadonlySet<string>): void => {
       if (typeof v === "string") {
         for (const m of v.matchAll(PLACEHOLDER)) {
-          if (!scope.has(m[1]!)) ctx.addIssue({ code: "custom", path, message: `placeholder {{${m[1]}}} names no declared parameter (declared: ${[...scope].join(", ") || "none"})` });
+          if (!scope.has(m[1]!))
+            ctx.addIssue({
+              code: "custom",
+              path,
+              message: `placeholder {{${m[1]}}} names no declared parameter (declared: ${[...scope].join(", ") || "none"})`,
+            });
         }
       } else if (Array.isArray(v)) {
         v.forEach((x, i) => {
           const each = x as { forEach?: unknown; as?: unknown; item?: unknown };
           if (x && typeof x === "object" && "forEach" in each) {
-            if (typeof each.forEach !== "string" || !lists.has(each.forEach)) ctx.addIssue({ code: "custom", path: [...path, i, "forEach"], message: `forEach must name a string-list parameter (${[...lists].join(", ") || "none declared"})` });
-            if (typeof each.as !== "string" || !/^[a-zA-Z][a-zA-Z0-9_]*$/.test(each.as)) ctx.addIssue({ code: "custom", path: [...path, i, "as"], message: "forEach needs `as: <variable name>`" });
+            if (typeof each.forEach !== "string" || !lists.has(each.forEach))
+              ctx.addIssue({
+                code: "custom",
+                path: [...path, i, "forEach"],
+                message: `forEach must name a string-list parameter (${[...lists].join(", ") || "none declared"})`,
+              });
+            if (typeof each.as !== "string" || !/^[a-zA-Z][a-zA-Z0-9_]*$/.test(each.as))
+              ctx.addIssue({ code: "custom", path: [...path, i, "as"], message: "forEach needs `as: <variable name>`" });
             else visit(each.item, [...path, i, "item"], new Set([...scope, each.as]));
           } else visit(x, [...path, i], scope);
         });
@@ -285,6 +311,11 @@ export const templateDocument = z
 export type TemplateDocument = z.infer<typeof templateDocument>;
 
 /** Every kind a Policyplane YAML file may hold. */
-export const anyDocument = z.discriminatedUnion("kind", [policyDocument, complianceConstraintDocument, exceptionDocument, templateDocument]);
+export const anyDocument = z.discriminatedUnion("kind", [
+  policyDocument,
+  complianceConstraintDocument,
+  exceptionDocument,
+  templateDocument,
+]);
 export type AnyDocument = z.infer<typeof anyDocument>;
 export const DOCUMENT_KINDS = ["Policy", "ComplianceConstraint", "Exception", "Template"] as const;

@@ -34,14 +34,20 @@ describe("templates", () => {
       expect(r.document?.document.kind).toBe("Policy");
     }
     const via = instantiateTemplate(template("internet-egress-via-gateway"), values["internet-egress-via-gateway"]!).document!.document;
-    expect(via.spec.rules[0]).toMatchObject({ peers: [{ dns: "api.stripe.com" }, { dns: "*.adyen.com" }], ports: [{ port: 443, protocol: "TCP" }], via: "pci-egress" });
+    expect(via.spec.rules[0]).toMatchObject({
+      peers: [{ dns: "api.stripe.com" }, { dns: "*.adyen.com" }],
+      ports: [{ port: 443, protocol: "TCP" }],
+      via: "pci-egress",
+    });
     expect(via.metadata.name).toBe("psp-adapter-internet-egress");
   });
 
   it("rejects an unknown template parameter", () => {
     const r = instantiateTemplate(template("dns-to-kube-dns"), { tenant: "checkout", namespace: "checkout", nmespace: "x" });
     expect(r.document).toBeNull();
-    expect(r.errors.map((e) => e.detail)).toEqual(['unknown parameter "nmespace" for template dns-to-kube-dns; expected one of tenant, namespace']);
+    expect(r.errors.map((e) => e.detail)).toEqual([
+      'unknown parameter "nmespace" for template dns-to-kube-dns; expected one of tenant, namespace',
+    ]);
     expect(r.errors[0]!.file).toMatch(/dns-to-kube-dns\.yaml$/);
   });
 
@@ -54,7 +60,12 @@ describe("templates", () => {
   });
 
   it("points the errors of the produced policy into the template body", () => {
-    const r = instantiateTemplate(template("ingress-from-ingress-controller"), { tenant: "checkout", namespace: "checkout", app: "web", port: 70000 });
+    const r = instantiateTemplate(template("ingress-from-ingress-controller"), {
+      tenant: "checkout",
+      namespace: "checkout",
+      app: "web",
+      port: 70000,
+    });
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]!.path).toBe("spec.policy.spec.rules[0].ports[0].port");
     expect(r.errors[0]!.line).toBeGreaterThan(0);
@@ -65,7 +76,12 @@ describe("templates", () => {
     const cluster = demoCluster("prod-eu-1");
     const deny = instantiateTemplate(template("namespace-default-deny"), { tenant: "checkout", namespace: "checkout" }).document!;
     const dns = instantiateTemplate(template("dns-to-kube-dns"), { tenant: "checkout", namespace: "checkout" }).document!;
-    const flow = { src: { kind: "pod" as const, namespace: "checkout", name: "cart-0" }, dst: { kind: "pod" as const, namespace: "kube-system", name: "coredns-0" }, port: 53, protocol: "UDP" as const };
+    const flow = {
+      src: { kind: "pod" as const, namespace: "checkout", name: "cart-0" },
+      dst: { kind: "pod" as const, namespace: "kube-system", name: "coredns-0" },
+      port: 53,
+      protocol: "UDP" as const,
+    };
     const onlyDeny = createEvaluator(cluster.model, lowerDocuments([deny], cluster).policies);
     expect(onlyDeny.decide(flow)).toMatchObject({ ok: true, value: { verdict: "deny" } });
     const both = createEvaluator(cluster.model, lowerDocuments([deny, dns], cluster).policies);

@@ -72,11 +72,23 @@ export function instantiateTemplate(template: LocatedDocument<TemplateDocument>,
   for (const [name, v] of Object.entries(values)) {
     const p = params.get(name);
     if (!p) {
-      errors.push(docProblem(template, ["spec", "parameters"], `unknown parameter "${name}" for ${where}; expected one of ${[...params.keys()].join(", ")}`));
+      errors.push(
+        docProblem(
+          template,
+          ["spec", "parameters"],
+          `unknown parameter "${name}" for ${where}; expected one of ${[...params.keys()].join(", ")}`,
+        ),
+      );
       continue;
     }
     if (typeOf(v) !== p.type) {
-      errors.push(docProblem(template, ["spec", "parameters", p.index, "type"], `parameter ${name} of ${where} expects a ${p.type}, got ${JSON.stringify(v)}`));
+      errors.push(
+        docProblem(
+          template,
+          ["spec", "parameters", p.index, "type"],
+          `parameter ${name} of ${where} expects a ${p.type}, got ${JSON.stringify(v)}`,
+        ),
+      );
       continue;
     }
     resolved[name] = v as ParameterValue;
@@ -84,7 +96,8 @@ export function instantiateTemplate(template: LocatedDocument<TemplateDocument>,
   for (const p of params.values()) {
     if (p.name in values) continue;
     if (p.default !== undefined) resolved[p.name] = p.default;
-    else errors.push(docProblem(template, ["spec", "parameters", p.index], `parameter ${p.name} of ${where} is required (${p.description})`));
+    else
+      errors.push(docProblem(template, ["spec", "parameters", p.index], `parameter ${p.name} of ${where} is required (${p.description})`));
   }
   if (errors.length > 0) return { document: null, errors };
   const body = substitute(t.spec.policy, resolved) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
@@ -93,11 +106,19 @@ export function instantiateTemplate(template: LocatedDocument<TemplateDocument>,
   if (!r.success) {
     // The instantiated policy's paths (metadata.x, spec.y) live under spec.policy in the template.
     const toTemplate = (path: PathSeg[]): PathSeg[] => ["spec", "policy", ...path];
-    for (const e of explainIssues(r.error.issues)) errors.push(docProblem(template, toTemplate(e.path), `${e.message} (in the policy produced by ${where} with ${JSON.stringify(resolved)})`));
+    for (const e of explainIssues(r.error.issues))
+      errors.push(
+        docProblem(template, toTemplate(e.path), `${e.message} (in the policy produced by ${where} with ${JSON.stringify(resolved)})`),
+      );
     return { document: null, errors };
   }
   return {
-    document: { document: r.data, ...(template.file ? { file: template.file } : {}), ...(template.line ? { line: template.line, column: template.column ?? 0 } : {}), ...(template.locate ? { locate: (path) => template.locate!(["spec", "policy", ...path]) } : {}) },
+    document: {
+      document: r.data,
+      ...(template.file ? { file: template.file } : {}),
+      ...(template.line ? { line: template.line, column: template.column ?? 0 } : {}),
+      ...(template.locate ? { locate: (path) => template.locate!(["spec", "policy", ...path]) } : {}),
+    },
     errors,
   };
 }

@@ -8,7 +8,15 @@
  * namespaces it can pick.
  */
 import type { FlowEndpoint, Protocol } from "../model";
-import { activeAt, type CompiledRule, type Evaluator, type Identity, type PeerMatcher, type PodIdentity, type SubjectIndex } from "./evaluator";
+import {
+  activeAt,
+  type CompiledRule,
+  type Evaluator,
+  type Identity,
+  type PeerMatcher,
+  type PodIdentity,
+  type SubjectIndex,
+} from "./evaluator";
 import { anyPortMatches } from "./matchers";
 import type { ReachabilityNode, ReachabilityOptions } from "./reachability";
 
@@ -57,7 +65,9 @@ export function allowedSets(ev: Evaluator, options: ReachabilityOptions) {
     const nodeId = grouped ? pod.namespace : workloadId;
     let node = nodes.get(nodeId);
     if (!node) {
-      node = grouped ? { id: nodeId, kind: "namespace", namespace: pod.namespace, name: pod.namespace, pods: 0 } : { id: nodeId, kind: "workload", namespace: pod.namespace, name: w.name, workloadKind: w.kind, pods: 0 };
+      node = grouped
+        ? { id: nodeId, kind: "namespace", namespace: pod.namespace, name: pod.namespace, pods: 0 }
+        : { id: nodeId, kind: "workload", namespace: pod.namespace, name: w.name, workloadKind: w.kind, pods: 0 };
       nodes.set(nodeId, node);
     }
     if (node.kind !== "external") node.pods += 1; // pods come before externals: always a pod group here
@@ -65,7 +75,10 @@ export function allowedSets(ev: Evaluator, options: ReachabilityOptions) {
     if (!m) workloadsOf.set(identity.id, (m = new Map()));
     m.set(nodeId, node);
   }
-  const externals: { label: string; endpoint: FlowEndpoint }[] = [{ label: "world", endpoint: { kind: "ip", ip: "198.51.100.10" } }, ...ev.externalCandidates()];
+  const externals: { label: string; endpoint: FlowEndpoint }[] = [
+    { label: "world", endpoint: { kind: "ip", ip: "198.51.100.10" } },
+    ...ev.externalCandidates(),
+  ];
   for (const ext of externals) {
     const r = ev.resolve(ext.endpoint);
     if (!r.ok || r.value.kind !== "external") continue;
@@ -116,7 +129,8 @@ export function allowedSets(ev: Evaluator, options: ReachabilityOptions) {
   const probesOf = (id: Identity): Probe[] => {
     if (!(id.kind === "pod" && id.ports.length > 0)) return generic;
     let v = probesByIdentity.get(id.id);
-    if (!v) probesByIdentity.set(id.id, (v = dedupeProbes(id.ports.map((p) => intern({ port: p.port, protocol: p.protocol, other: false })))));
+    if (!v)
+      probesByIdentity.set(id.id, (v = dedupeProbes(id.ports.map((p) => intern({ port: p.port, protocol: p.protocol, other: false })))));
     return v;
   };
   for (const id of ids) probesOf(id);
@@ -124,7 +138,7 @@ export function allowedSets(ev: Evaluator, options: ReachabilityOptions) {
 
   // Rule peer bitsets, computed once per compiled rule.
   const ALL = new Uint32Array(words).fill(0xffffffff);
-  if (n % 32 !== 0) ALL[words - 1] = (1 << n % 32) - 1 >>> 0;
+  if (n % 32 !== 0) ALL[words - 1] = ((1 << (n % 32)) - 1) >>> 0;
   // Workload peers only need to look at pods of the namespaces they can select.
   const membersOf = new Map<string, { nsLabels: PodIdentity["nsLabels"]; members: number[] }>();
   ids.forEach((id, i) => {
@@ -212,7 +226,8 @@ export function allowedSets(ev: Evaluator, options: ReachabilityOptions) {
   const directionBits = (subject: Identity, idx: SubjectIndex, dir: "egress" | "ingress", probe: Probe): Bits => {
     const applies = subject.kind === "pod" && !subject.hostNetwork;
     if (!applies) return ALL;
-    if (idx.admin.length === 0 && idx.npPolicies.length === 0 && idx.npDeny.length === 0 && idx.baseline.length === 0 && !idx.defaultDeny) return ALL;
+    if (idx.admin.length === 0 && idx.npPolicies.length === 0 && idx.npDeny.length === 0 && idx.baseline.length === 0 && !idx.defaultDeny)
+      return ALL;
     const allow = new Uint32Array(words);
     const undecided = new Uint32Array(ALL);
     const passed = new Uint32Array(words);
@@ -273,7 +288,11 @@ export function allowedSets(ev: Evaluator, options: ReachabilityOptions) {
     if (!v) {
       const s = ids[si]!;
       const idx = ev.subjectIndex(s.id).egress;
-      v = { allow: directionBits(s, idx, "egress", probe), constraint: flowLevelBits(s, idx.constraint, "egress", probe), exception: flowLevelBits(s, idx.exception, "egress", probe) };
+      v = {
+        allow: directionBits(s, idx, "egress", probe),
+        constraint: flowLevelBits(s, idx.constraint, "egress", probe),
+        exception: flowLevelBits(s, idx.exception, "egress", probe),
+      };
       row[si] = v;
     }
     return v;

@@ -8,7 +8,16 @@ import type { Direction, Effect, Protocol } from "../model";
 import { describeRule, formatPortProtocol, formatPorts } from "../util/text";
 import type { Identity, IdentityState } from "./identities";
 import { anyPeerMatches, anyPortMatches } from "./matchers";
-import { LazyDecision, LazyDirection, NOT_APPLICABLE, flowDecision, type Decision, type DirectionDecision, type NearestAllow, type NearestAllowSearch } from "./rationale";
+import {
+  LazyDecision,
+  LazyDirection,
+  NOT_APPLICABLE,
+  flowDecision,
+  type Decision,
+  type DirectionDecision,
+  type NearestAllow,
+  type NearestAllowSearch,
+} from "./rationale";
 import { activeAt, type CompiledRule, type SubjectIndex } from "./targets";
 
 /** The hot path of every decision: the loops are written out so each clause is one method call. */
@@ -29,33 +38,60 @@ function ruleMatches(r: CompiledRule, peer: Identity, port: number, protocol: Pr
   return false;
 }
 
-function firstMatch(list: readonly CompiledRule[], peer: Identity, port: number, protocol: Protocol, dst: Identity): CompiledRule | undefined {
+function firstMatch(
+  list: readonly CompiledRule[],
+  peer: Identity,
+  port: number,
+  protocol: Protocol,
+  dst: Identity,
+): CompiledRule | undefined {
   for (const r of list) if (ruleMatches(r, peer, port, protocol, dst)) return r;
   return undefined;
 }
 
-function firstActive(list: readonly CompiledRule[], epoch: number, peer: Identity, port: number, protocol: Protocol, dst: Identity): CompiledRule | undefined {
+function firstActive(
+  list: readonly CompiledRule[],
+  epoch: number,
+  peer: Identity,
+  port: number,
+  protocol: Protocol,
+  dst: Identity,
+): CompiledRule | undefined {
   for (const r of list) if (activeAt(r, epoch) && ruleMatches(r, peer, port, protocol, dst)) return r;
   return undefined;
 }
 
 /** Decide a flow from `src` to `dst` (their states hold the attached rules) at an exception epoch. */
-export function evaluate(states: readonly IdentityState[], src: Identity, dst: Identity, port: number, protocol: Protocol, epoch: number): Decision {
+export function evaluate(
+  states: readonly IdentityState[],
+  src: Identity,
+  dst: Identity,
+  port: number,
+  protocol: Protocol,
+  epoch: number,
+): Decision {
   const srcSt = states[src.id]!;
   const dstSt = states[dst.id]!;
   const egressApplies = src.kind === "pod" && !src.hostNetwork;
   const ingressApplies = dst.kind === "pod" && !dst.hostNetwork;
 
   // 1. Compliance constraints: any match denies the whole flow.
-  const constraint = (egressApplies ? firstMatch(srcSt.egress.constraint, dst, port, protocol, dst) : undefined) ?? (ingressApplies ? firstMatch(dstSt.ingress.constraint, src, port, protocol, dst) : undefined);
+  const constraint =
+    (egressApplies ? firstMatch(srcSt.egress.constraint, dst, port, protocol, dst) : undefined) ??
+    (ingressApplies ? firstMatch(dstSt.ingress.constraint, src, port, protocol, dst) : undefined);
   if (constraint) return flowDecision(constraint, egressApplies, ingressApplies);
   // 2. Active exceptions: a match allows the whole flow.
-  const exception = (egressApplies ? firstActive(srcSt.egress.exception, epoch, dst, port, protocol, dst) : undefined) ?? (ingressApplies ? firstActive(dstSt.ingress.exception, epoch, src, port, protocol, dst) : undefined);
+  const exception =
+    (egressApplies ? firstActive(srcSt.egress.exception, epoch, dst, port, protocol, dst) : undefined) ??
+    (ingressApplies ? firstActive(dstSt.ingress.exception, epoch, src, port, protocol, dst) : undefined);
   if (exception) return flowDecision(exception, egressApplies, ingressApplies);
   const egress = egressApplies ? direction("egress", srcSt.egress, dst, port, protocol, dst) : NOT_APPLICABLE.egress;
   const ingress = ingressApplies ? direction("ingress", dstSt.ingress, src, port, protocol, dst) : NOT_APPLICABLE.ingress;
   if (egress.verdict === "allow" && ingress.verdict === "allow") return new LazyDecision("allow", egress, ingress, null, null);
-  const near = egress.verdict === "deny" ? new NearestAllowQuery(srcSt.egress, dst, port, protocol, dst, egress, epoch) : new NearestAllowQuery(dstSt.ingress, src, port, protocol, dst, ingress, epoch);
+  const near =
+    egress.verdict === "deny"
+      ? new NearestAllowQuery(srcSt.egress, dst, port, protocol, dst, egress, epoch)
+      : new NearestAllowQuery(dstSt.ingress, src, port, protocol, dst, ingress, epoch);
   return new LazyDecision("deny", egress, ingress, null, near);
 }
 
@@ -112,7 +148,15 @@ class NearestAllowQuery implements NearestAllowSearch {
  * could apply: a rule that matches but was overridden, else one with the right peer (other port),
  * else one with the right port (other peer).
  */
-function nearestAllow(idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity, decided: DirectionDecision, epoch: number): NearestAllow | undefined {
+function nearestAllow(
+  idx: SubjectIndex,
+  peer: Identity,
+  port: number,
+  protocol: Protocol,
+  dst: Identity,
+  decided: DirectionDecision,
+  epoch: number,
+): NearestAllow | undefined {
   let overridden: { r: CompiledRule; layer: Effect["layer"] } | undefined;
   let samePeer: { r: CompiledRule; layer: Effect["layer"] } | undefined;
   let samePort: { r: CompiledRule; layer: Effect["layer"] } | undefined;
@@ -134,15 +178,30 @@ function nearestAllow(idx: SubjectIndex, peer: Identity, port: number, protocol:
   if (overridden) {
     const ref = overridden.r.rule.ref;
     const by = decided.effects[decided.effects.length - 1];
-    return { rule: ref, layer: overridden.layer, differs: "overridden", description: `${describeRule(ref)} would allow it, but ${by ? `${by.layer} (${by.reason})` : "an earlier layer"} decided first` };
+    return {
+      rule: ref,
+      layer: overridden.layer,
+      differs: "overridden",
+      description: `${describeRule(ref)} would allow it, but ${by ? `${by.layer} (${by.reason})` : "an earlier layer"} decided first`,
+    };
   }
   if (samePeer) {
     const ref = samePeer.r.rule.ref;
-    return { rule: ref, layer: samePeer.layer, differs: "port", description: `${describeRule(ref)} allows this peer on ${formatPorts(samePeer.r.rule.ports)}, not on ${formatPortProtocol(port, protocol)}` };
+    return {
+      rule: ref,
+      layer: samePeer.layer,
+      differs: "port",
+      description: `${describeRule(ref)} allows this peer on ${formatPorts(samePeer.r.rule.ports)}, not on ${formatPortProtocol(port, protocol)}`,
+    };
   }
   if (samePort) {
     const ref = samePort.r.rule.ref;
-    return { rule: ref, layer: samePort.layer, differs: "peer", description: `${describeRule(ref)} allows ${formatPortProtocol(port, protocol)}, but only from/to other peers` };
+    return {
+      rule: ref,
+      layer: samePort.layer,
+      differs: "peer",
+      description: `${describeRule(ref)} allows ${formatPortProtocol(port, protocol)}, but only from/to other peers`,
+    };
   }
   return undefined;
 }

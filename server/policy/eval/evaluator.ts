@@ -9,7 +9,17 @@
  * identity, dst identity, port, protocol, exception epoch) (./decision-table.ts), and builds its
  * rationale only when read (./rationale.ts).
  */
-import { PLATFORM_DEFAULT_ALL, PLATFORM_DEFAULT_OFF, PROTOCOLS, type ClusterModel, type Flow, type FlowEndpoint, type PlatformDefault, type Protocol, type PolicySet } from "../model";
+import {
+  PLATFORM_DEFAULT_ALL,
+  PLATFORM_DEFAULT_OFF,
+  PROTOCOLS,
+  type ClusterModel,
+  type Flow,
+  type FlowEndpoint,
+  type PlatformDefault,
+  type Protocol,
+  type PolicySet,
+} from "../model";
 import { FlowError, type Result } from "../errors";
 import { formatIp, parseCidr, representativeIp } from "../util/ip";
 import { DecisionTable } from "./decision-table";
@@ -22,7 +32,16 @@ import { attachPolicies, compilePolicy, type SubjectIndex } from "./targets";
 export type { ExternalIdentity, Identity, IdentityKind, NodeIdentity, PodEntry, PodIdentity } from "./identities";
 export type { Decision, DirectionDecision, NearestAllow } from "./rationale";
 export { activeAt, attachedRules, compareDecisionOrder, type CompiledRule, type DecisionOrderKey, type SubjectIndex } from "./targets";
-export type { DnsMatcher, EntityMatcher, IpBlockMatcher, NodesMatcher, PeerMatcher, PortMatcher, ServiceMatcher, WorkloadsMatcher } from "./matchers";
+export type {
+  DnsMatcher,
+  EntityMatcher,
+  IpBlockMatcher,
+  NodesMatcher,
+  PeerMatcher,
+  PortMatcher,
+  ServiceMatcher,
+  WorkloadsMatcher,
+} from "./matchers";
 
 export interface EvaluatorOptions {
   /**
@@ -64,7 +83,9 @@ export class Evaluator {
     this.policySet = policySet;
     const sbd = options.secureByDefault ?? false;
     this.options = { platformDefault: sbd === true ? PLATFORM_DEFAULT_ALL : sbd === false ? PLATFORM_DEFAULT_OFF : sbd };
-    const instants = policySet.policies.filter((p) => p.layer === "exception").flatMap((p) => [p.startsAt, p.expiresAt].filter((t): t is string => t !== undefined).map((t) => Date.parse(t)));
+    const instants = policySet.policies
+      .filter((p) => p.layer === "exception")
+      .flatMap((p) => [p.startsAt, p.expiresAt].filter((t): t is string => t !== undefined).map((t) => Date.parse(t)));
     this.boundaries = [...new Set(instants)].filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
     this.epochs = this.boundaries.length + 1;
 
@@ -125,7 +146,8 @@ export class Evaluator {
   /** How many exception starts and expiries have passed at an instant (ms; default now). */
   private epochOf(time: string | Date | number | undefined): number {
     if (this.boundaries.length === 0) return 0;
-    const t = time === undefined ? Date.now() : typeof time === "number" ? time : typeof time === "string" ? Date.parse(time) : time.getTime();
+    const t =
+      time === undefined ? Date.now() : typeof time === "number" ? time : typeof time === "string" ? Date.parse(time) : time.getTime();
     // NaN passes no expiry, so it would count every exception as active (decide() reports it as a FlowError first).
     if (Number.isNaN(t)) throw new RangeError(`not a time: ${JSON.stringify(String(time))}`);
     let n = 0;
@@ -136,14 +158,17 @@ export class Evaluator {
   /** Decide one flow. Errors (unknown pod, bad address) are returned, not thrown. */
   decide(flow: Flow): Result<Decision, FlowError> {
     const { port, protocol, time } = flow;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, error: new FlowError("port", `expected a port number between 1 and 65535, got ${String(port)}`) };
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      return { ok: false, error: new FlowError("port", `expected a port number between 1 and 65535, got ${String(port)}`) };
     const proto = protoIndex(protocol);
-    if (proto < 0) return { ok: false, error: new FlowError("protocol", `expected one of TCP, UDP, SCTP, got ${JSON.stringify(protocol)}`) };
+    if (proto < 0)
+      return { ok: false, error: new FlowError("protocol", `expected one of TCP, UDP, SCTP, got ${JSON.stringify(protocol)}`) };
     let at: number | undefined;
     if (time !== undefined) {
       at = typeof time === "string" ? Date.parse(time) : time.getTime();
       // An unparseable time would otherwise count every exception as active.
-      if (Number.isNaN(at)) return { ok: false, error: new FlowError("time", `expected an ISO-8601 instant, got ${JSON.stringify(String(time))}`) };
+      if (Number.isNaN(at))
+        return { ok: false, error: new FlowError("time", `expected an ISO-8601 instant, got ${JSON.stringify(String(time))}`) };
     }
     let src = this.known(flow.src);
     if (src === undefined) {
@@ -220,7 +245,10 @@ export class Evaluator {
   /** Numeric ports named in rules (port, endPort), used to probe "other" ports in reachability. */
   rulePorts(): { port: number; endPort: number; protocol: Protocol }[] {
     const out: { port: number; endPort: number; protocol: Protocol }[] = [];
-    for (const p of this.policySet.policies) for (const r of p.rules) for (const m of r.ports ?? []) if (m.kind === "number" && m.port !== undefined) out.push({ port: m.port, endPort: m.endPort ?? m.port, protocol: m.protocol });
+    for (const p of this.policySet.policies)
+      for (const r of p.rules)
+        for (const m of r.ports ?? [])
+          if (m.kind === "number" && m.port !== undefined) out.push({ port: m.port, endPort: m.endPort ?? m.port, protocol: m.protocol });
     return out;
   }
 
@@ -234,7 +262,8 @@ export class Evaluator {
         if (!this.podsByIp.has(s) && !this.ids.nodesByIp.has(s)) out.push({ label: b.label, endpoint: { kind: "ip", ip: s } });
       }
     }
-    for (const p of this.peers.dnsPatterns) out.push({ label: p, endpoint: { kind: "dns", name: p === "*" ? "example.com" : p.replace(/\*/g, "x") } });
+    for (const p of this.peers.dnsPatterns)
+      out.push({ label: p, endpoint: { kind: "dns", name: p === "*" ? "example.com" : p.replace(/\*/g, "x") } });
     for (const e of this.cluster.externals) {
       if (e.kind === "dns") out.push({ label: e.name, endpoint: { kind: "dns", name: e.name } });
       else {

@@ -40,10 +40,17 @@ export function formatExplanation(flow: ExplainSubject, d: Decision): string {
   if (d.flow) {
     lines.push(`  decided for the whole flow by ${d.flow.layer}: ${d.flow.reason}`);
   } else {
-    for (const [name, x] of [["egress (checked at the source)", d.egress], ["ingress (checked at the destination)", d.ingress]] as const) {
+    for (const [name, x] of [
+      ["egress (checked at the source)", d.egress],
+      ["ingress (checked at the destination)", d.ingress],
+    ] as const) {
       lines.push(`  ${name}: ${x.applicable ? x.verdict : "not applicable"}`);
       for (const e of x.effects) {
-        const loc = e.rule?.file ? ` [${e.rule.file}${e.rule.line ? `:${e.rule.line}` : ""}]` : e.policy?.file ? ` [${e.policy.file}${e.policy.line ? `:${e.policy.line}` : ""}]` : "";
+        const loc = e.rule?.file
+          ? ` [${e.rule.file}${e.rule.line ? `:${e.rule.line}` : ""}]`
+          : e.policy?.file
+            ? ` [${e.policy.file}${e.policy.line ? `:${e.policy.line}` : ""}]`
+            : "";
         lines.push(`    ${formatEffect(e)}: ${e.reason}${loc}`);
       }
     }
@@ -58,8 +65,26 @@ export function rationaleJson(d: Decision): Record<string, unknown> {
     layer: e.layer,
     ...(e.tier ? { tier: e.tier } : {}),
     verdict: e.verdict,
-    ...(e.policy ? { policy: { kind: e.policy.kind, ...(e.policy.namespace ? { namespace: e.policy.namespace } : {}), name: e.policy.name, ...(e.policy.version ? { version: e.policy.version } : {}) } } : {}),
-    ...(e.rule ? { rule: { direction: e.rule.direction, index: e.rule.ruleIndex, ...(e.rule.ruleName ? { name: e.rule.ruleName } : {}), ...(e.rule.file ? { file: e.rule.file, line: e.rule.line } : {}) } } : {}),
+    ...(e.policy
+      ? {
+          policy: {
+            kind: e.policy.kind,
+            ...(e.policy.namespace ? { namespace: e.policy.namespace } : {}),
+            name: e.policy.name,
+            ...(e.policy.version ? { version: e.policy.version } : {}),
+          },
+        }
+      : {}),
+    ...(e.rule
+      ? {
+          rule: {
+            direction: e.rule.direction,
+            index: e.rule.ruleIndex,
+            ...(e.rule.ruleName ? { name: e.rule.ruleName } : {}),
+            ...(e.rule.file ? { file: e.rule.file, line: e.rule.line } : {}),
+          },
+        }
+      : {}),
     ...(e.priority !== undefined ? { priority: e.priority } : {}),
     reason: e.reason,
   });
@@ -69,6 +94,20 @@ export function rationaleJson(d: Decision): Record<string, unknown> {
     ...(d.flow ? { flow: eff(d.flow) } : {}),
     egress: dir(d.egress),
     ingress: dir(d.ingress),
-    ...(d.nearestAllow ? { nearestAllow: { rule: { kind: d.nearestAllow.rule.kind, ...(d.nearestAllow.rule.namespace ? { namespace: d.nearestAllow.rule.namespace } : {}), name: d.nearestAllow.rule.name, direction: d.nearestAllow.rule.direction, index: d.nearestAllow.rule.ruleIndex }, differs: d.nearestAllow.differs, description: d.nearestAllow.description } } : {}),
+    ...(d.nearestAllow
+      ? {
+          nearestAllow: {
+            rule: {
+              kind: d.nearestAllow.rule.kind,
+              ...(d.nearestAllow.rule.namespace ? { namespace: d.nearestAllow.rule.namespace } : {}),
+              name: d.nearestAllow.rule.name,
+              direction: d.nearestAllow.rule.direction,
+              index: d.nearestAllow.rule.ruleIndex,
+            },
+            differs: d.nearestAllow.differs,
+            description: d.nearestAllow.description,
+          },
+        }
+      : {}),
   };
 }

@@ -6,7 +6,18 @@
  * its named ports, whether it is on the host network, and which IP blocks and Services contain
  * it. Nodes and external endpoints are interned when a flow first names them.
  */
-import { NS_NAME_LABEL, platformDefaultCovers, type ClusterModel, type FlowEndpoint, type Labels, type NamedPort, type NodeInfo, type PlatformDefault, type PodInfo, type Policy } from "../model";
+import {
+  NS_NAME_LABEL,
+  platformDefaultCovers,
+  type ClusterModel,
+  type FlowEndpoint,
+  type Labels,
+  type NamedPort,
+  type NodeInfo,
+  type PlatformDefault,
+  type PodInfo,
+  type Policy,
+} from "../model";
 import { FlowError, type Result } from "../errors";
 import { parseIp } from "../util/ip";
 import { dnsMatches } from "./selectors";
@@ -107,13 +118,26 @@ function materialisePods(cluster: ClusterModel): PodInfo[] {
   const owned = new Set(pods.flatMap((p) => (p.workload ? [`${p.namespace}/${p.workload.kind}/${p.workload.name}`] : [])));
   for (const w of cluster.workloads) {
     if (owned.has(`${w.namespace}/${w.kind}/${w.name}`)) continue;
-    const base = { namespace: w.namespace, labels: w.labels, ports: w.ports, ips: [], hostNetwork: w.hostNetwork, workload: { kind: w.kind, name: w.name }, fromTemplate: true, ...(w.source ? { source: w.source } : {}) };
+    const base = {
+      namespace: w.namespace,
+      labels: w.labels,
+      ports: w.ports,
+      ips: [],
+      hostNetwork: w.hostNetwork,
+      workload: { kind: w.kind, name: w.name },
+      fromTemplate: true,
+      ...(w.source ? { source: w.source } : {}),
+    };
     if (w.kind === "StatefulSet") {
       const n = Math.max(1, w.replicas ?? 1);
       // The StatefulSet controller labels each pod with its name and ordinal; policies select single replicas by them.
       for (let i = 0; i < n; i++) {
         const name = `${w.name}-${i}`;
-        pods.push({ ...base, name, labels: { ...w.labels, "statefulset.kubernetes.io/pod-name": name, "apps.kubernetes.io/pod-index": String(i) } });
+        pods.push({
+          ...base,
+          name,
+          labels: { ...w.labels, "statefulset.kubernetes.io/pod-name": name, "apps.kubernetes.io/pod-index": String(i) },
+        });
       }
     } else {
       pods.push({ ...base, name: w.name });
@@ -187,8 +211,15 @@ export class Identities {
     const existing = this.byKey.get(key);
     if (existing) return existing as IdentityState<I>;
     // Host-network pods, nodes and externals are no policy subjects: the platform default never applies to them.
-    const defaultDeny = identity.kind === "pod" && !identity.hostNetwork && platformDefaultCovers(this.platformDefault, (identity as Omit<PodIdentity, "id">).namespace);
-    const st = { identity: { ...identity, id: this.states.length } as I, egress: emptySubjectIndex(defaultDeny), ingress: emptySubjectIndex(defaultDeny) };
+    const defaultDeny =
+      identity.kind === "pod" &&
+      !identity.hostNetwork &&
+      platformDefaultCovers(this.platformDefault, (identity as Omit<PodIdentity, "id">).namespace);
+    const st = {
+      identity: { ...identity, id: this.states.length } as I,
+      egress: emptySubjectIndex(defaultDeny),
+      ingress: emptySubjectIndex(defaultDeny),
+    };
     this.states.push(st);
     this.byKey.set(key, st);
     return st;
@@ -198,9 +229,19 @@ export class Identities {
     const nsLabels = this.nsLabels.get(pod.namespace) ?? { [NS_NAME_LABEL]: pod.namespace };
     const blocks = this.peers.ipBlocksFor(pod.ips);
     const services = new Set<number>();
-    for (const s of this.peers.services) if (s.namespace === pod.namespace && s.selector && !pod.hostNetwork && s.selector(pod.labels)) services.add(s.id);
+    for (const s of this.peers.services)
+      if (s.namespace === pod.namespace && s.selector && !pod.hostNetwork && s.selector(pod.labels)) services.add(s.id);
     const node = pod.hostNetwork && pod.nodeName ? this.nodeByName.get(pod.nodeName) : undefined;
-    const key = ["pod", pod.namespace, labelsKey(pod.labels, this.podLabelKeys), portsKey(pod.ports), pod.hostNetwork ? `host:${pod.nodeName ?? ""}` : "", [...blocks.set].join(","), blocks.unknown ? "?" : "", [...services].join(",")].join("\u0002");
+    const key = [
+      "pod",
+      pod.namespace,
+      labelsKey(pod.labels, this.podLabelKeys),
+      portsKey(pod.ports),
+      pod.hostNetwork ? `host:${pod.nodeName ?? ""}` : "",
+      [...blocks.set].join(","),
+      blocks.unknown ? "?" : "",
+      [...services].join(","),
+    ].join("\u0002");
     return this.intern<PodIdentity>(key, {
       kind: "pod",
       namespace: pod.namespace,
@@ -220,7 +261,18 @@ export class Identities {
   private internNode(node: NodeInfo, viaIp: string): IdentityState<NodeIdentity> {
     const blocks = this.peers.ipBlocksFor(node.ips.length ? node.ips : [viaIp]);
     const key = ["node", labelsKey(node.labels), [...blocks.set].join(",")].join("\u0002");
-    return this.intern<NodeIdentity>(key, { kind: "node", labels: {}, nodeLabels: node.labels, ports: [], hostNetwork: true, dnsNames: [], ipBlocks: blocks.set, ipUnknown: blocks.unknown, services: new Set(), example: `node/${node.name}` });
+    return this.intern<NodeIdentity>(key, {
+      kind: "node",
+      labels: {},
+      nodeLabels: node.labels,
+      ports: [],
+      hostNetwork: true,
+      dnsNames: [],
+      ipBlocks: blocks.set,
+      ipUnknown: blocks.unknown,
+      services: new Set(),
+      example: `node/${node.name}`,
+    });
   }
 
   private internExternal(ip: string | undefined, name: string | undefined): IdentityState<ExternalIdentity> {
@@ -235,8 +287,20 @@ export class Identities {
     if (ip) for (const s of this.peers.services) if (s.ips.has(ip)) services.add(s.id);
     const dnsSig = [...this.peers.dnsPatterns].filter((p) => names.some((n) => dnsMatches(p, n))).join(",");
     const apiserver = ip !== undefined && this.peers.apiserverIps.has(ip);
-    const key = ["ext", [...blocks.set].join(","), blocks.unknown ? "?" : "", dnsSig, [...services].join(","), apiserver ? "api" : ""].join("\u0002");
-    return this.intern<ExternalIdentity>(key, { kind: "external", labels: apiserver ? { "policyplane.io/kube-apiserver": "true" } : {}, ports: [], hostNetwork: false, dnsNames: names, ipBlocks: blocks.set, ipUnknown: blocks.unknown, services, example: name ?? ip ?? "external" });
+    const key = ["ext", [...blocks.set].join(","), blocks.unknown ? "?" : "", dnsSig, [...services].join(","), apiserver ? "api" : ""].join(
+      "\u0002",
+    );
+    return this.intern<ExternalIdentity>(key, {
+      kind: "external",
+      labels: apiserver ? { "policyplane.io/kube-apiserver": "true" } : {},
+      ports: [],
+      hostNetwork: false,
+      dnsNames: names,
+      ipBlocks: blocks.set,
+      ipUnknown: blocks.unknown,
+      services,
+      example: name ?? ip ?? "external",
+    });
   }
 
   // -------------------------------------------------------------------------
@@ -262,12 +326,15 @@ export class Identities {
     switch (ep.kind) {
       case "pod": {
         const e = this.findPod(ep.namespace, ep.name);
-        return e ? { ok: true, value: e.identity } : { ok: false, error: new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`) };
+        return e
+          ? { ok: true, value: e.identity }
+          : { ok: false, error: new FlowError(field, `no pod ${ep.namespace}/${ep.name} in the manifests`) };
       }
       case "ip": {
         // Known addresses were looked up in podsByIp / externalByIp: parsing (bigint) is only needed for a new address.
         const parsed = parseIp(ep.ip);
-        if (!parsed) return { ok: false, error: new FlowError(field, `expected "<namespace>/<pod>" or an IP address, got ${JSON.stringify(ep.ip)}`) };
+        if (!parsed)
+          return { ok: false, error: new FlowError(field, `expected "<namespace>/<pod>" or an IP address, got ${JSON.stringify(ep.ip)}`) };
         const node = this.nodesByIp.get(ep.ip);
         if (node) return { ok: true, value: this.internNode(node, ep.ip).identity };
         // A Service cluster IP is translated to a backend pod before policy applies.

@@ -102,7 +102,10 @@ class NamedPort implements NamedPortMatcher {
 }
 
 export function compilePort(p: PortMatch): PortMatcher {
-  if (p.kind === "number") return p.port === undefined ? new NumberPort(p, p.protocol, -Infinity, Infinity) : new NumberPort(p, p.protocol, p.port, p.endPort ?? p.port);
+  if (p.kind === "number")
+    return p.port === undefined
+      ? new NumberPort(p, p.protocol, -Infinity, Infinity)
+      : new NumberPort(p, p.protocol, p.port, p.endPort ?? p.port);
   return new NamedPort(p);
 }
 
@@ -226,7 +229,10 @@ class EntityPeer extends Memoised<"entity"> implements EntityMatcher {
       case "remote-node":
         return id.kind === "node" || (id.kind === "pod" && id.hostNetwork);
       case "kube-apiserver":
-        return (id.kind === "pod" && id.namespace === "kube-system" && id.labels.component === "kube-apiserver") || id.labels["policyplane.io/kube-apiserver"] === "true";
+        return (
+          (id.kind === "pod" && id.namespace === "kube-system" && id.labels.component === "kube-apiserver") ||
+          id.labels["policyplane.io/kube-apiserver"] === "true"
+        );
       case "all":
         return true;
     }
@@ -303,7 +309,13 @@ export class PeerRegistry {
       const c = parseCidr(cidr);
       // Readers validate CIDRs; an invalid one here (hand-built model) matches nothing.
       const parsed = c ?? { family: 4 as const, base: 1n, prefix: 32, last: 0n };
-      this.ipBlocks.push({ id, cidr: parsed, except: except.map((e) => parseCidr(e)).filter((e): e is ParsedCidr => !!e), wholeRange: !!c && c.prefix === 0 && except.length === 0, label: sorted ? `${cidr} except ${sorted}` : cidr });
+      this.ipBlocks.push({
+        id,
+        cidr: parsed,
+        except: except.map((e) => parseCidr(e)).filter((e): e is ParsedCidr => !!e),
+        wholeRange: !!c && c.prefix === 0 && except.length === 0,
+        label: sorted ? `${cidr} except ${sorted}` : cidr,
+      });
       this.ipBlockIds.set(key, id);
     }
     return id;
@@ -316,7 +328,13 @@ export class PeerRegistry {
       id = this.services.length;
       const svc = this.cluster.services.find((s) => s.namespace === namespace && s.name === name);
       const sel = svc?.selector && Object.keys(svc.selector).length > 0 ? svc.selector : undefined;
-      this.services.push({ id, namespace, name, ...(sel ? { selector: compileSelector({ matchLabels: sel, matchExpressions: [] }) } : {}), ips: new Set() });
+      this.services.push({
+        id,
+        namespace,
+        name,
+        ...(sel ? { selector: compileSelector({ matchLabels: sel, matchExpressions: [] }) } : {}),
+        ips: new Set(),
+      });
       this.serviceIds.set(key, id);
     }
     return id;

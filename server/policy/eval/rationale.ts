@@ -63,7 +63,8 @@ export class LazyDirection implements DirectionDecision {
   get effects(): Effect[] {
     if (this.built === undefined) {
       const out: Effect[] = [];
-      if (this.pass) out.push(ruleEffect(this.pass, "pass", `${describeRule(this.pass.rule.ref)} passes the decision to namespace policies`));
+      if (this.pass)
+        out.push(ruleEffect(this.pass, "pass", `${describeRule(this.pass.rule.ref)} passes the decision to namespace policies`));
       const last = this.lastEffect();
       if (last) out.push(last);
       this.built = out;
@@ -85,13 +86,21 @@ export class LazyDirection implements DirectionDecision {
           layer: "default",
           direction: dir,
           verdict,
-          reason: verdict === "deny" ? `no policy decides ${dir}; the platform default (secure by default) denies` : `no policy selects ${dir === "egress" ? "the source" : "the destination"} for ${dir}; Kubernetes allows by default`,
+          reason:
+            verdict === "deny"
+              ? `no policy decides ${dir}; the platform default (secure by default) denies`
+              : `no policy selects ${dir === "egress" ? "the source" : "the destination"} for ${dir}; Kubernetes allows by default`,
         };
       case "flow":
         // A constraint lists its effect only in the directions that apply; an exception in both.
         return this.applicable || verdict === "allow" ? flowEffect(by as CompiledRule) : null;
       case "not-applicable":
-        return { layer: "default", direction: dir, verdict: "allow", reason: `the ${dir === "egress" ? "source" : "destination"} is not a pod on the pod network, so no ${dir} policy applies` };
+        return {
+          layer: "default",
+          direction: dir,
+          verdict: "allow",
+          reason: `the ${dir === "egress" ? "source" : "destination"} is not a pod on the pod network, so no ${dir} policy applies`,
+        };
     }
   }
 
@@ -126,14 +135,26 @@ export class LazyDecision implements Decision {
   toJSON(): Decision {
     const flow = this.flow;
     const nearestAllow = this.nearestAllow;
-    return { verdict: this.verdict, ...(flow ? { flow } : {}), egress: this.egress, ingress: this.ingress, ...(nearestAllow ? { nearestAllow } : {}) };
+    return {
+      verdict: this.verdict,
+      ...(flow ? { flow } : {}),
+      egress: this.egress,
+      ingress: this.ingress,
+      ...(nearestAllow ? { nearestAllow } : {}),
+    };
   }
 }
 
 /** A constraint (deny) or an active exception (allow) decided the whole flow. */
 export function flowDecision(r: CompiledRule, egressApplies: boolean, ingressApplies: boolean): Decision {
   const verdict: Verdict = r.policy.layer === "constraint" ? "deny" : "allow";
-  return new LazyDecision(verdict, new LazyDirection("egress", egressApplies, verdict, null, "flow", r), new LazyDirection("ingress", ingressApplies, verdict, null, "flow", r), r, null);
+  return new LazyDecision(
+    verdict,
+    new LazyDirection("egress", egressApplies, verdict, null, "flow", r),
+    new LazyDirection("ingress", ingressApplies, verdict, null, "flow", r),
+    r,
+    null,
+  );
 }
 
 /** The direction verdict of a flow whose source (egress) or destination (ingress) is not a pod on the pod network. */

@@ -34,8 +34,12 @@ describe("reachability grouped by namespace and streamed", () => {
         folded.set(k, new Set([...(folded.get(k) ?? []), ...e.ports]));
       }
       expect(new Map(ns.edges.map((e) => [key(e), new Set(e.ports)]))).toEqual(folded);
-      expect(ns.nodes.filter((n) => n.kind === "namespace").map((n) => n.id)).toEqual([...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace))].sort());
-      expect(new Map(ns.edges.map((e) => [key(e), e]))).toEqual(new Map([...streamReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace" }).edges].map((e) => [key(e), e])));
+      expect(ns.nodes.filter((n) => n.kind === "namespace").map((n) => n.id)).toEqual(
+        [...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace))].sort(),
+      );
+      expect(new Map(ns.edges.map((e) => [key(e), e]))).toEqual(
+        new Map([...streamReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace" }).edges].map((e) => [key(e), e])),
+      );
     });
 
     it(`counts behind each namespace edge exactly the workload paths it folds: ${name}`, () => {
@@ -43,7 +47,8 @@ describe("reachability grouped by namespace and streamed", () => {
       const ns = computeReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace", pairs: true });
       const group = (id: string) => (id.startsWith("external/") ? id : id.split("/")[0]!);
       const counts = new Map<string, number>();
-      for (const e of workloads.edges) counts.set(`${group(e.from)}→${group(e.to)}`, (counts.get(`${group(e.from)}→${group(e.to)}`) ?? 0) + 1);
+      for (const e of workloads.edges)
+        counts.set(`${group(e.from)}→${group(e.to)}`, (counts.get(`${group(e.from)}→${group(e.to)}`) ?? 0) + 1);
       expect(new Map(ns.edges.map((e) => [key(e), e.pairs]))).toEqual(counts);
     });
 
@@ -51,7 +56,13 @@ describe("reachability grouped by namespace and streamed", () => {
       const workloads = computeReachability(evaluatorFor(texts), { rationale: false });
       const namespaces = [...new Set(workloads.nodes.filter((n) => n.kind === "workload").map((n) => n.namespace))].sort();
       for (const open of namespaces) {
-        const island = computeReachability(evaluatorFor(texts), { rationale: false, groupBy: "namespace", workloadsIn: [open], touching: open, pairs: true });
+        const island = computeReachability(evaluatorFor(texts), {
+          rationale: false,
+          groupBy: "namespace",
+          workloadsIn: [open],
+          touching: open,
+          pairs: true,
+        });
         const inOpen = (id: string) => id.startsWith(`${open}/`);
         const fold = (id: string) => (id.startsWith("external/") || inOpen(id) ? id : id.split("/")[0]!);
         const expected = new Map<string, { ports: Set<string>; pairs: number }>();

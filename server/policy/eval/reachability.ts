@@ -76,7 +76,17 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
   const wantWitnesses = options.witnesses ?? false;
   const wantPairs = options.pairs ?? false;
   const index = new Map<ReachabilityNode, number>([...nodes.values()].map((node, i) => [node, i]));
-  const edgeKeys = new Map<number, { from: ReachabilityNode; to: ReachabilityNode; ports: Set<string>; first: { s: Identity; d: Identity; probe: Probe }; witnesses?: Record<string, ReachabilityWitness>; pairs: number }>();
+  const edgeKeys = new Map<
+    number,
+    {
+      from: ReachabilityNode;
+      to: ReachabilityNode;
+      ports: Set<string>;
+      first: { s: Identity; d: Identity; probe: Probe };
+      witnesses?: Record<string, ReachabilityWitness>;
+      pairs: number;
+    }
+  >();
   // Per source identity, the destination identity (+1) it was last counted with: a pair counts once over all probes.
   const pairSeen = new Int32Array(wantPairs ? n : 0);
   const focus = options.touching === undefined ? null : podsIn(options.touching);
@@ -91,46 +101,63 @@ export function computeReachability(ev: Evaluator, options: ReachabilityOptions 
     lastProbe = null;
     // Outside the focus namespace, only sources inside it make an edge that touches it.
     const sources = focus && !has(focus, di) ? focus : undefined;
-    incoming(di, (si, probe) => {
-      if (probe !== lastProbe) {
-        lastProbe = probe;
-        tick++;
-      }
-      const s = ids[si]!;
-      const fromNodes = groupsOf.get(s.id);
-      if (!fromNodes) return;
-      const label = portLabel(probe);
-      for (const from of fromNodes.values()) {
-        const fi = index.get(from)!;
-        if (seen[fi] === tick) continue;
-        seen[fi] = tick;
-        for (const to of toNodes.values()) {
-          if (from === to && from.kind === "external") continue;
-          const k = fi * nodes.size + index.get(to)!;
-          let edge = edgeKeys.get(k);
-          if (!edge) edgeKeys.set(k, (edge = { from, to, ports: new Set(), first: { s, d, probe }, ...(wantWitnesses ? { witnesses: {} } : {}), pairs: 0 }));
-          if (edge.witnesses && !edge.ports.has(label)) edge.witnesses[label] = { src: s, dst: d };
-          edge.ports.add(label);
+    incoming(
+      di,
+      (si, probe) => {
+        if (probe !== lastProbe) {
+          lastProbe = probe;
+          tick++;
         }
-      }
-      if (wantPairs && pairSeen[si] !== di + 1) {
-        pairSeen[si] = di + 1;
-        // A workload node is one workload; a namespace node stands for every workload of the identity.
-        for (const from of fromNodes.values())
+        const s = ids[si]!;
+        const fromNodes = groupsOf.get(s.id);
+        if (!fromNodes) return;
+        const label = portLabel(probe);
+        for (const from of fromNodes.values()) {
+          const fi = index.get(from)!;
+          if (seen[fi] === tick) continue;
+          seen[fi] = tick;
           for (const to of toNodes.values()) {
-            const edge = edgeKeys.get(index.get(from)! * nodes.size + index.get(to)!);
-            if (edge) edge.pairs += (from.kind === "workload" ? 1 : weight(s)) * (to.kind === "workload" ? 1 : weight(d));
+            if (from === to && from.kind === "external") continue;
+            const k = fi * nodes.size + index.get(to)!;
+            let edge = edgeKeys.get(k);
+            if (!edge)
+              edgeKeys.set(
+                k,
+                (edge = { from, to, ports: new Set(), first: { s, d, probe }, ...(wantWitnesses ? { witnesses: {} } : {}), pairs: 0 }),
+              );
+            if (edge.witnesses && !edge.ports.has(label)) edge.witnesses[label] = { src: s, dst: d };
+            edge.ports.add(label);
           }
-      }
-    }, sources);
+        }
+        if (wantPairs && pairSeen[si] !== di + 1) {
+          pairSeen[si] = di + 1;
+          // A workload node is one workload; a namespace node stands for every workload of the identity.
+          for (const from of fromNodes.values())
+            for (const to of toNodes.values()) {
+              const edge = edgeKeys.get(index.get(from)! * nodes.size + index.get(to)!);
+              if (edge) edge.pairs += (from.kind === "workload" ? 1 : weight(s)) * (to.kind === "workload" ? 1 : weight(d));
+            }
+        }
+      },
+      sources,
+    );
   }
 
   const wantRationale = options.rationale ?? true;
   const edges: ReachabilityEdge[] = [];
   for (const e of edgeKeys.values()) {
     // Uncached: one decision per edge would otherwise stay in the evaluator's cache for good.
-    const rationale = wantRationale ? formatDecisionPath(ev.decideUncached(e.first.s, e.first.d, e.first.probe.port, e.first.probe.protocol, options.time)) : "";
-    edges.push({ from: e.from.id, to: e.to.id, ports: [...e.ports].sort(comparePorts), rationale, ...(e.witnesses ? { witnesses: e.witnesses } : {}), ...(wantPairs ? { pairs: e.pairs } : {}) });
+    const rationale = wantRationale
+      ? formatDecisionPath(ev.decideUncached(e.first.s, e.first.d, e.first.probe.port, e.first.probe.protocol, options.time))
+      : "";
+    edges.push({
+      from: e.from.id,
+      to: e.to.id,
+      ports: [...e.ports].sort(comparePorts),
+      rationale,
+      ...(e.witnesses ? { witnesses: e.witnesses } : {}),
+      ...(wantPairs ? { pairs: e.pairs } : {}),
+    });
   }
   edges.sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : a.to > b.to ? 1 : 0) : a.from < b.from ? -1 : 1));
   return {
@@ -158,8 +185,11 @@ export function streamReachability(ev: Evaluator, options: ReachabilityOptions =
   const t0 = performance.now();
   const { ids, n, nodes, groupsOf, incoming } = allowedSets(ev, options);
   const identitiesOf = new Map<ReachabilityNode, number[]>();
-  for (let i = 0; i < n; i++) for (const node of groupsOf.get(ids[i]!.id)?.values() ?? []) identitiesOf.set(node, [...(identitiesOf.get(node) ?? []), i]);
-  const order = [...identitiesOf.keys()].sort((a, b) => identitiesOf.get(a)![0]! - identitiesOf.get(b)![0]! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (let i = 0; i < n; i++)
+    for (const node of groupsOf.get(ids[i]!.id)?.values() ?? []) identitiesOf.set(node, [...(identitiesOf.get(node) ?? []), i]);
+  const order = [...identitiesOf.keys()].sort(
+    (a, b) => identitiesOf.get(a)![0]! - identitiesOf.get(b)![0]! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   const wantRationale = options.rationale ?? true;
   let count = 0;
   function* edges(): Generator<ReachabilityEdge> {
@@ -189,7 +219,8 @@ export function streamReachability(ev: Evaluator, options: ReachabilityOptions =
           const { si, di, probe } = e.first;
           const k = `${si}/${di}/${probe.index}`;
           rationale = memo.get(k) ?? "";
-          if (!rationale) memo.set(k, (rationale = formatDecisionPath(ev.decideUncached(ids[si]!, ids[di]!, probe.port, probe.protocol, options.time))));
+          if (!rationale)
+            memo.set(k, (rationale = formatDecisionPath(ev.decideUncached(ids[si]!, ids[di]!, probe.port, probe.protocol, options.time))));
         }
         count++;
         yield { from: from.id, to: to.id, ports: [...e.ports].sort(comparePorts), rationale };
@@ -214,7 +245,10 @@ function comparePorts(a: string, b: string): number {
 export function reachabilityToDot(g: ReachabilityGraph): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = ["digraph reachability {", "  rankdir=LR;", "  node [shape=box, fontsize=10];"];
-  for (const n of g.nodes) lines.push(`  ${q(n.id)} [label=${q(n.kind === "workload" ? `${n.namespace}/${n.name}` : n.name)}${n.kind === "external" ? ", shape=ellipse" : ""}];`);
+  for (const n of g.nodes)
+    lines.push(
+      `  ${q(n.id)} [label=${q(n.kind === "workload" ? `${n.namespace}/${n.name}` : n.name)}${n.kind === "external" ? ", shape=ellipse" : ""}];`,
+    );
   for (const e of g.edges) lines.push(`  ${q(e.from)} -> ${q(e.to)} [label=${q(e.ports.join(","))}, tooltip=${q(e.rationale)}];`);
   lines.push("}");
   return `${lines.join("\n")}\n`;

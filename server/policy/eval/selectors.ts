@@ -65,7 +65,10 @@ export function compileNamespaceMatch(m: NamespaceMatch, home: string | undefine
 }
 
 /** A workload selector (namespaces × pods) as a predicate over a pod's namespace, namespace labels and labels. */
-export function compileWorkloadSelector(ws: WorkloadSelector, home?: string): (namespace: string, nsLabels: Labels, labels: Labels) => boolean {
+export function compileWorkloadSelector(
+  ws: WorkloadSelector,
+  home?: string,
+): (namespace: string, nsLabels: Labels, labels: Labels) => boolean {
   const inNamespace = compileNamespaceMatch(ws.namespaces, home);
   const pods = compileSelector(ws.pods);
   return (namespace, nsLabels, labels) => inNamespace(namespace, nsLabels) && pods(labels);
@@ -101,7 +104,12 @@ export function dnsMatches(pattern: string, name: string): boolean {
   if (p === "*") return true;
   if (p.startsWith("*.")) return n.endsWith(p.slice(1)) && n.length > p.length - 1;
   if (p.includes("*")) {
-    const re = new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[-a-z0-9_]*")}$`);
+    const re = new RegExp(
+      `^${p
+        .split("*")
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[-a-z0-9_]*")}$`,
+    );
     return re.test(n);
   }
   return p === n;

@@ -102,7 +102,11 @@ export function compilePolicy(policy: Policy, peers: PeerRegistry, boundaries: r
 }
 
 /** Attach every compiled policy's rules to the pod identities its subject selects, then order the admin and baseline lists. */
-export function attachPolicies(states: readonly IdentityState[], compiled: readonly CompiledPolicy[], nsLabels: ReadonlyMap<string, Labels>): void {
+export function attachPolicies(
+  states: readonly IdentityState[],
+  compiled: readonly CompiledPolicy[],
+  nsLabels: ReadonlyMap<string, Labels>,
+): void {
   // Host-network pods, nodes and externals are not policy subjects.
   const byNamespace = new Map<string, IdentityState[]>();
   for (const st of states) {
@@ -127,7 +131,8 @@ export function attachPolicies(states: readonly IdentityState[], compiled: reado
       }
     }
   }
-  const order = (a: CompiledRule, b: CompiledRule): number => compareDecisionOrder(a.policy, b.policy) || a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
+  const order = (a: CompiledRule, b: CompiledRule): number =>
+    compareDecisionOrder(a.policy, b.policy) || a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
   for (const st of states) {
     for (const idx of [st.egress, st.ingress]) {
       idx.admin.sort(order);
@@ -139,7 +144,8 @@ export function attachPolicies(states: readonly IdentityState[], compiled: reado
 function attach(st: IdentityState, c: CompiledPolicy): void {
   const { policy } = c;
   if (policy.layer === "namespace") {
-    for (const dir of ["ingress", "egress"] as const) if (policy.policyTypes[dir] && !policy.nonIsolating?.[dir]) st[dir].npPolicies.push(policy);
+    for (const dir of ["ingress", "egress"] as const)
+      if (policy.policyTypes[dir] && !policy.nonIsolating?.[dir]) st[dir].npPolicies.push(policy);
   }
   for (const r of c.rules) {
     const idx = st[r.rule.direction];

@@ -24,94 +24,251 @@ describe("lint", () => {
   });
 
   it("does not report an allow whose CIDR excepts the range a constraint denies", () => {
-    const out = (except: string[]) => ({ apiVersion: V, kind: "Policy", metadata: { name: `out-${except.length}` }, spec: { tier: "global", priority: 50, subject: { tenant: "catalog" }, rules: [{ direction: "egress", action: "allow", peers: [{ cidr: "0.0.0.0/0", except }], ports: [{ port: 443 }] }] } });
-    const conflicts = lint({ documents: withDemo(out([]), out(["169.254.0.0/16"])), clusters }).filter((f) => f.id === "constraint-conflict");
+    const out = (except: string[]) => ({
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: `out-${except.length}` },
+      spec: {
+        tier: "global",
+        priority: 50,
+        subject: { tenant: "catalog" },
+        rules: [{ direction: "egress", action: "allow", peers: [{ cidr: "0.0.0.0/0", except }], ports: [{ port: 443 }] }],
+      },
+    });
+    const conflicts = lint({ documents: withDemo(out([]), out(["169.254.0.0/16"])), clusters }).filter(
+      (f) => f.id === "constraint-conflict",
+    );
     expect(brief(conflicts)).toEqual(["error constraint-conflict Policy/out-0 spec.rules[0].peers[0]"]);
   });
 
   it("flags a subject and a peer that select no workload", () => {
-    const ghost = { apiVersion: V, kind: "Policy", metadata: { name: "ghost", tenant: "checkout" }, spec: { tier: "namespace", subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "chekout-web" } } }, rules: [{ direction: "egress", peers: [{ workloads: { namespaces: ["payments"], podSelector: { matchLabels: { app: "payment-api" } } } }] }] } };
+    const ghost = {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "ghost", tenant: "checkout" },
+      spec: {
+        tier: "namespace",
+        subject: { namespaces: ["checkout"], podSelector: { matchLabels: { app: "chekout-web" } } },
+        rules: [
+          {
+            direction: "egress",
+            peers: [{ workloads: { namespaces: ["payments"], podSelector: { matchLabels: { app: "payment-api" } } } }],
+          },
+        ],
+      },
+    };
     const findings = lint({ documents: withDemo(ghost), clusters }).filter((f) => f.id === "no-match");
     expect(brief(findings)).toEqual(["warning no-match Policy/ghost spec.subject", "warning no-match Policy/ghost spec.rules[0].peers[0]"]);
-    expect(findings[0]!.message).toMatch(/^the subject selects no workload in prod-eu-1, prod-us-1, staging-eu-1 \(within tenant checkout's namespaces\)/);
+    expect(findings[0]!.message).toMatch(
+      /^the subject selects no workload in prod-eu-1, prod-us-1, staging-eu-1 \(within tenant checkout's namespaces\)/,
+    );
   });
 
   it("flags an admin rule that an earlier rule shadows, as a warning when the action differs and info when it repeats", () => {
-    const first = { apiVersion: V, kind: "Policy", metadata: { name: "deny-corp" }, spec: { tier: "global", priority: 1, subject: {}, rules: [{ direction: "egress", action: "deny", peers: [{ cidr: "172.16.0.0/12" }] }] } };
-    const later = { apiVersion: V, kind: "Policy", metadata: { name: "allow-vpn" }, spec: { tier: "cluster", priority: 1, subject: { tenant: "payments" }, rules: [{ direction: "egress", action: "allow", peers: [{ cidr: "172.16.4.0/24" }], ports: [{ port: 443 }] }, { direction: "egress", action: "deny", peers: [{ cidr: "172.20.0.0/16" }] }] } };
+    const first = {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "deny-corp" },
+      spec: {
+        tier: "global",
+        priority: 1,
+        subject: {},
+        rules: [{ direction: "egress", action: "deny", peers: [{ cidr: "172.16.0.0/12" }] }],
+      },
+    };
+    const later = {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "allow-vpn" },
+      spec: {
+        tier: "cluster",
+        priority: 1,
+        subject: { tenant: "payments" },
+        rules: [
+          { direction: "egress", action: "allow", peers: [{ cidr: "172.16.4.0/24" }], ports: [{ port: 443 }] },
+          { direction: "egress", action: "deny", peers: [{ cidr: "172.20.0.0/16" }] },
+        ],
+      },
+    };
     const findings = lint({ documents: withDemo(first, later), clusters }).filter((f) => f.id === "shadowed");
     expect(brief(findings)).toEqual(["warning shadowed Policy/allow-vpn spec.rules[0]", "info shadowed Policy/allow-vpn spec.rules[1]"]);
     expect(findings[0]!.message).toMatch(/^never decides: Policy\/deny-corp rule 0 is evaluated first/);
   });
 
   it("does not call a rule shadowed when the earlier rule is narrower", () => {
-    const first = { apiVersion: V, kind: "Policy", metadata: { name: "deny-one" }, spec: { tier: "global", priority: 1, subject: {}, rules: [{ direction: "egress", action: "deny", peers: [{ cidr: "172.16.4.0/24" }], ports: [{ port: 443 }] }] } };
-    const later = { apiVersion: V, kind: "Policy", metadata: { name: "allow-corp" }, spec: { tier: "cluster", subject: {}, rules: [{ direction: "egress", action: "allow", peers: [{ cidr: "172.16.0.0/12" }] }] } };
+    const first = {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "deny-one" },
+      spec: {
+        tier: "global",
+        priority: 1,
+        subject: {},
+        rules: [{ direction: "egress", action: "deny", peers: [{ cidr: "172.16.4.0/24" }], ports: [{ port: 443 }] }],
+      },
+    };
+    const later = {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "allow-corp" },
+      spec: { tier: "cluster", subject: {}, rules: [{ direction: "egress", action: "allow", peers: [{ cidr: "172.16.0.0/12" }] }] },
+    };
     expect(lint({ documents: withDemo(first, later), clusters }).filter((f) => f.id === "shadowed")).toEqual([]);
   });
 
   it("flags any-port egress to the world and every-namespace allows", () => {
-    const broad = { apiVersion: V, kind: "Policy", metadata: { name: "yolo", tenant: "catalog" }, spec: { tier: "namespace", subject: { namespaces: ["catalog"] }, rules: [{ direction: "egress", peers: [{ entity: "world" }] }, { direction: "ingress", peers: [{ workloads: { namespaceSelector: {} } }] }] } };
-    expect(brief(lint({ documents: withDemo(broad), clusters }).filter((f) => f.id === "broad-allow" && f.document === "Policy/yolo"))).toEqual(["warning broad-allow Policy/yolo spec.rules[0].peers[0]", "warning broad-allow Policy/yolo spec.rules[1].peers[0]"]);
+    const broad = {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "yolo", tenant: "catalog" },
+      spec: {
+        tier: "namespace",
+        subject: { namespaces: ["catalog"] },
+        rules: [
+          { direction: "egress", peers: [{ entity: "world" }] },
+          { direction: "ingress", peers: [{ workloads: { namespaceSelector: {} } }] },
+        ],
+      },
+    };
+    expect(
+      brief(lint({ documents: withDemo(broad), clusters }).filter((f) => f.id === "broad-allow" && f.document === "Policy/yolo")),
+    ).toEqual(["warning broad-allow Policy/yolo spec.rules[0].peers[0]", "warning broad-allow Policy/yolo spec.rules[1].peers[0]"]);
   });
 
   it("reports an allow that a compliance constraint denies as an error, unless it goes via the exempt gateway", () => {
-    const rule = (via?: string) => ({ apiVersion: V, kind: "Policy", metadata: { name: `ledger-out${via ? `-${via}` : ""}`, tenant: "payments" }, spec: { tier: "namespace", subject: { namespaces: ["payments"], podSelector: { matchLabels: { app: "ledger" } } }, rules: [{ direction: "egress", peers: [{ dns: "api.stripe.com" }], ports: [{ port: 443 }], ...(via ? { via } : {}) }] } });
-    const findings = lint({ documents: withDemo(rule(), rule("pci-egress"), rule("istio-egressgateway")), clusters }).filter((f) => f.id === "constraint-conflict");
-    expect(brief(findings)).toEqual(["error constraint-conflict Policy/ledger-out spec.rules[0].peers[0]", "error constraint-conflict Policy/ledger-out-istio-egressgateway spec.rules[0].peers[0]"]);
+    const rule = (via?: string) => ({
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: `ledger-out${via ? `-${via}` : ""}`, tenant: "payments" },
+      spec: {
+        tier: "namespace",
+        subject: { namespaces: ["payments"], podSelector: { matchLabels: { app: "ledger" } } },
+        rules: [{ direction: "egress", peers: [{ dns: "api.stripe.com" }], ports: [{ port: 443 }], ...(via ? { via } : {}) }],
+      },
+    });
+    const findings = lint({ documents: withDemo(rule(), rule("pci-egress"), rule("istio-egressgateway")), clusters }).filter(
+      (f) => f.id === "constraint-conflict",
+    );
+    expect(brief(findings)).toEqual([
+      "error constraint-conflict Policy/ledger-out spec.rules[0].peers[0]",
+      "error constraint-conflict Policy/ledger-out-istio-egressgateway spec.rules[0].peers[0]",
+    ]);
     expect(findings[1]!.message).toMatch(/routes through gateway istio-egressgateway, but the constraint only exempts pci-egress/);
-    const outsidePci = { ...rule(), metadata: { name: "catalog-out", tenant: "catalog" }, spec: { ...rule().spec, subject: { namespaces: ["catalog"] } } };
+    const outsidePci = {
+      ...rule(),
+      metadata: { name: "catalog-out", tenant: "catalog" },
+      spec: { ...rule().spec, subject: { namespaces: ["catalog"] } },
+    };
     expect(lint({ documents: withDemo(outsidePci), clusters }).filter((f) => f.id === "constraint-conflict")).toEqual([]);
   });
 
   it("reports an exception that a constraint overrides", () => {
-    const exc = { apiVersion: V, kind: "Exception", metadata: { name: "creds" }, spec: { subject: { tenant: "catalog" }, direction: "egress", peers: [{ cidr: "169.254.0.0/16" }], ports: [{ port: 80 }], justification: "needs node credentials", expiresAt: "2099-01-01T00:00:00Z" } };
-    expect(brief(lint({ documents: withDemo(exc), clusters }).filter((f) => f.id === "constraint-conflict"))).toEqual(["error constraint-conflict Exception/creds spec.peers[0]"]);
+    const exc = {
+      apiVersion: V,
+      kind: "Exception",
+      metadata: { name: "creds" },
+      spec: {
+        subject: { tenant: "catalog" },
+        direction: "egress",
+        peers: [{ cidr: "169.254.0.0/16" }],
+        ports: [{ port: 80 }],
+        justification: "needs node credentials",
+        expiresAt: "2099-01-01T00:00:00Z",
+      },
+    };
+    expect(brief(lint({ documents: withDemo(exc), clusters }).filter((f) => f.id === "constraint-conflict"))).toEqual([
+      "error constraint-conflict Exception/creds spec.peers[0]",
+    ]);
   });
 
   it("flags tenant namespaces without a default deny, and stops once a default deny covers them", () => {
     const noBaseline = demoDocuments().filter((d) => d.document.metadata.name !== "baseline-default-deny");
     const findings = lint({ documents: noBaseline, clusters }).filter((f) => f.id === "tenant-no-default-deny");
-    expect(findings.map((f) => f.message)).toContain("tenant checkout: namespace checkout has no default deny for ingress and egress; add the namespace-default-deny template or a baseline deny covering it");
+    expect(findings.map((f) => f.message)).toContain(
+      "tenant checkout: namespace checkout has no default deny for ingress and egress; add the namespace-default-deny template or a baseline deny covering it",
+    );
     // Namespaces whose own policies select every pod in both directions (identity, search, ...) are isolated anyway.
-    expect(findings.map((f) => f.message.split(":")[0])).toEqual(["tenant catalog", "tenant checkout", "tenant payments", "tenant payments"]);
-    const deny = doc({ apiVersion: V, kind: "Policy", metadata: { name: "checkout-default-deny", tenant: "checkout" }, spec: { tier: "namespace", subject: { namespaces: ["checkout"] }, isolate: ["ingress", "egress"], rules: [] } });
-    const after = lint({ documents: [...noBaseline, ...inMemoryDocuments([deny])], clusters }).filter((f) => f.id === "tenant-no-default-deny");
+    expect(findings.map((f) => f.message.split(":")[0])).toEqual([
+      "tenant catalog",
+      "tenant checkout",
+      "tenant payments",
+      "tenant payments",
+    ]);
+    const deny = doc({
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "checkout-default-deny", tenant: "checkout" },
+      spec: { tier: "namespace", subject: { namespaces: ["checkout"] }, isolate: ["ingress", "egress"], rules: [] },
+    });
+    const after = lint({ documents: [...noBaseline, ...inMemoryDocuments([deny])], clusters }).filter(
+      (f) => f.id === "tenant-no-default-deny",
+    );
     expect(after).toHaveLength(3);
     expect(after.some((f) => f.message.startsWith("tenant checkout:"))).toBe(false);
   });
 
   it("flags selectors on labels outside the taxonomy", () => {
-    const taxonomy = { podLabels: { app: null, tier: ["frontend", "api", "backend", "data", "batch", "platform"], "k8s-app": ["kube-dns"] }, namespaceLabels: { tenant: null, pci: ["true"] } };
+    const taxonomy = {
+      podLabels: { app: null, tier: ["frontend", "api", "backend", "data", "batch", "platform"], "k8s-app": ["kube-dns"] },
+      namespaceLabels: { tenant: null, pci: ["true"] },
+    };
     expect(lint({ documents: demoDocuments(), clusters, taxonomy }).filter((f) => f.id === "label-taxonomy")).toEqual([]);
-    const off = { apiVersion: V, kind: "Policy", metadata: { name: "off-taxonomy" }, spec: { tier: "global", subject: { podSelector: { matchLabels: { team: "a", tier: "gold" } } }, rules: [{ direction: "ingress", action: "deny", peers: [{ workloads: { namespaceSelector: { matchLabels: { env: "dev" } } } }] }] } };
+    const off = {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "off-taxonomy" },
+      spec: {
+        tier: "global",
+        subject: { podSelector: { matchLabels: { team: "a", tier: "gold" } } },
+        rules: [{ direction: "ingress", action: "deny", peers: [{ workloads: { namespaceSelector: { matchLabels: { env: "dev" } } } }] }],
+      },
+    };
     const findings = lint({ documents: withDemo(off), clusters, taxonomy }).filter((f) => f.id === "label-taxonomy");
     expect(brief(findings)).toEqual([
       "warning label-taxonomy Policy/off-taxonomy spec.subject.podSelector.matchLabels.team",
       "warning label-taxonomy Policy/off-taxonomy spec.subject.podSelector.matchLabels.tier",
       "warning label-taxonomy Policy/off-taxonomy spec.rules[0].peers[0].workloads.namespaceSelector.matchLabels.env",
     ]);
-    expect(findings[1]!.message).toBe("pod label tier has value(s) gold outside the taxonomy (allowed: frontend, api, backend, data, batch, platform)");
+    expect(findings[1]!.message).toBe(
+      "pod label tier has value(s) gold outside the taxonomy (allowed: frontend, api, backend, data, batch, platform)",
+    );
   });
 
   it("locates findings in YAML by file, line and column", () => {
     const text = `apiVersion: ${V}\nkind: Policy\nmetadata: {name: yolo, tenant: catalog}\nspec:\n  tier: namespace\n  subject: {namespaces: [catalog]}\n  rules:\n    - direction: egress\n      peers:\n        - entity: world\n`;
     const read = readDocumentSources([{ file: "yolo.yaml", text }]);
     const f = lint({ documents: read.documents }).find((x) => x.id === "broad-allow")!;
-    expect(formatFinding(f)).toBe("yolo.yaml:10:11: warning broad-allow: Policy/yolo spec.rules[0].peers[0]: allows egress to the whole internet on every port; list the ports (and prefer DNS names or CIDRs of the real destinations)");
+    expect(formatFinding(f)).toBe(
+      "yolo.yaml:10:11: warning broad-allow: Policy/yolo spec.rules[0].peers[0]: allows egress to the whole internet on every port; list the ports (and prefer DNS names or CIDRs of the real destinations)",
+    );
   });
 
   it("passes on what lowering reports for a cluster, such as a service that does not exist", () => {
-    const typo = { apiVersion: V, kind: "Policy", metadata: { name: "typo", tenant: "checkout" }, spec: { tier: "namespace", subject: { namespaces: ["checkout"] }, rules: [{ direction: "egress", peers: [{ service: "payments/payment-api" }] }] } };
+    const typo = {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "typo", tenant: "checkout" },
+      spec: {
+        tier: "namespace",
+        subject: { namespaces: ["checkout"] },
+        rules: [{ direction: "egress", peers: [{ service: "payments/payment-api" }] }],
+      },
+    };
     const findings = lint({ documents: withDemo(typo), clusters }).filter((f) => f.id === "lowering");
-    expect(findings.map((f) => f.message)).toEqual(["service payments/payment-api is not in cluster prod-eu-1; this peer matches nothing there", "service payments/payment-api is not in cluster prod-us-1; this peer matches nothing there", "service payments/payment-api is not in cluster staging-eu-1; this peer matches nothing there"]);
+    expect(findings.map((f) => f.message)).toEqual([
+      "service payments/payment-api is not in cluster prod-eu-1; this peer matches nothing there",
+      "service payments/payment-api is not in cluster prod-us-1; this peer matches nothing there",
+      "service payments/payment-api is not in cluster staging-eu-1; this peer matches nothing there",
+    ]);
   });
 
   it("flags an allow whose other side denies every flow it allows (the demo's batch jobs before they could reach the ledger)", () => {
     const before = demoDocuments().filter((d) => d.document.metadata.name !== "payments-batch");
     const findings = lint({ documents: before, clusters }).filter((f) => f.id === "one-sided-allow");
     expect(brief(findings)).toEqual(["warning one-sided-allow Policy/payments-backends spec.rules[1].peers[0]"]);
-    expect(findings[0]!.message).toBe('this ingress allow lets nothing through: its sources may not send any of the flows it allows (e.g. payments-batch/settlement-0 → payments/ledger-0 9090/TCP in prod-eu-1: Policy baseline-default-deny egress rule 1 "deny-egress" denies it); add the matching egress rule on the other side');
+    expect(findings[0]!.message).toBe(
+      'this ingress allow lets nothing through: its sources may not send any of the flows it allows (e.g. payments-batch/settlement-0 → payments/ledger-0 9090/TCP in prod-eu-1: Policy baseline-default-deny egress rule 1 "deny-egress" denies it); add the matching egress rule on the other side',
+    );
   });
 });
 
@@ -126,7 +283,17 @@ describe("lint orders admin rules as the evaluator decides them", () => {
   };
   /** A global policy allowing or denying egress from every pod to 192.0.2.0/24:443. */
   const admin = (name: string, action: "allow" | "deny", priority?: number) =>
-    doc({ apiVersion: V, kind: "Policy", metadata: { name }, spec: { tier: "global", ...(priority !== undefined ? { priority } : {}), subject: {}, rules: [{ direction: "egress", action, peers: [{ cidr: "192.0.2.0/24" }], ports: [{ port: 443 }] }] } });
+    doc({
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name },
+      spec: {
+        tier: "global",
+        ...(priority !== undefined ? { priority } : {}),
+        subject: {},
+        rules: [{ direction: "egress", action, peers: [{ cidr: "192.0.2.0/24" }], ports: [{ port: 443 }] }],
+      },
+    });
 
   /** The earlier of two policies that match the same flows, according to lint and according to a decision. */
   function firstOf(a: ReturnType<typeof admin>, b: ReturnType<typeof admin>): { lint: string | undefined; evaluator: string | undefined } {
@@ -134,7 +301,12 @@ describe("lint orders admin rules as the evaluator decides them", () => {
     const shadowed = lint({ documents }).filter((f) => f.id === "shadowed");
     const lintFirst = /Policy\/(\S+) rule 0 is evaluated first/.exec(shadowed[0]?.message ?? "")?.[1];
     const ev = createEvaluator(shop.model, lowerDocuments(documents, shop).policies);
-    const d = ev.decide({ src: { kind: "pod", namespace: "shop", name: "web-0" }, dst: { kind: "ip", ip: "192.0.2.7" }, port: 443, protocol: "TCP" });
+    const d = ev.decide({
+      src: { kind: "pod", namespace: "shop", name: "web-0" },
+      dst: { kind: "ip", ip: "192.0.2.7" },
+      port: 443,
+      protocol: "TCP",
+    });
     return { lint: lintFirst, evaluator: d.ok ? d.value.egress.effects.at(-1)?.policy?.name : undefined };
   }
 
@@ -154,7 +326,11 @@ describe("lint orders admin rules as the evaluator decides them", () => {
         return collator.compare(this, that);
       });
       try {
-        for (const [x, y] of [["aa-allow", "b-deny"], ["y-allow", "j-deny"], ["ch-allow", "i-deny"]] as const) {
+        for (const [x, y] of [
+          ["aa-allow", "b-deny"],
+          ["y-allow", "j-deny"],
+          ["ch-allow", "i-deny"],
+        ] as const) {
           const r = firstOf(admin(x, "allow", 100), admin(y, "deny", 100));
           expect(r.lint, `${locale}: ${x} vs ${y}`).toBe(r.evaluator);
         }

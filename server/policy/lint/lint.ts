@@ -26,17 +26,42 @@ import { compileWorkloadSelector, dnsMatches, isEmptySelector, isKubeDns } from 
 import { cidrContainsCidr, parseCidr } from "../util/ip";
 import { formatPortProtocol } from "../util/text";
 import type { LabelSelector, Labels, NamedPort, NamespaceMatch, PortMatch } from "../model";
-import { appliesTo, decisionOrderOf, lowerDocuments, portMatchOf, workloadSelectorOf, TENANT_LABEL, type LowerResult, type TargetCluster } from "../documents/lower";
+import {
+  appliesTo,
+  decisionOrderOf,
+  lowerDocuments,
+  portMatchOf,
+  workloadSelectorOf,
+  TENANT_LABEL,
+  type LowerResult,
+  type TargetCluster,
+} from "../documents/lower";
 import { NS_NAME_LABEL, type PlatformDefault } from "../model";
 import { COMPILE_TARGETS, compileLowered } from "../compile/compile";
 import { formatVerifyFinding, verifyCompiled, type VerifyFinding } from "../compile/verify";
 import type { LocatedDocument } from "../documents/read";
 import type { PathSeg } from "../read/yaml";
 import { formatPath } from "../read/yaml";
-import { ADMIN_TIERS, type Peer as DocPeer, type PolicyDocument, type PortSpec, type WorkloadSelector as DocWorkloadSelector } from "../documents/schema";
+import {
+  ADMIN_TIERS,
+  type Peer as DocPeer,
+  type PolicyDocument,
+  type PortSpec,
+  type WorkloadSelector as DocWorkloadSelector,
+} from "../documents/schema";
 
 export type FindingSeverity = "error" | "warning" | "info";
-export type FindingId = "no-match" | "shadowed" | "broad-allow" | "constraint-conflict" | "tenant-no-default-deny" | "label-taxonomy" | "one-sided-allow" | "lowering" | "compile-disagreement" | "not-expressible";
+export type FindingId =
+  | "no-match"
+  | "shadowed"
+  | "broad-allow"
+  | "constraint-conflict"
+  | "tenant-no-default-deny"
+  | "label-taxonomy"
+  | "one-sided-allow"
+  | "lowering"
+  | "compile-disagreement"
+  | "not-expressible";
 
 export interface Finding {
   id: FindingId;
@@ -106,7 +131,15 @@ function viewOf(cluster: TargetCluster, docs: readonly LocatedDocument[], secure
   const lowered = lowerDocuments(docs, cluster);
   // The evaluator materialises workload templates into pods; reuse it rather than repeating that.
   const evaluator = createEvaluator(cluster.model, lowered.policies, { secureByDefault });
-  const pods = evaluator.podEntries.filter((e) => !e.pod.hostNetwork).map((e) => ({ namespace: e.pod.namespace, name: e.pod.name, nsLabels: e.identity.nsLabels, labels: e.pod.labels, ports: e.pod.ports }));
+  const pods = evaluator.podEntries
+    .filter((e) => !e.pod.hostNetwork)
+    .map((e) => ({
+      namespace: e.pod.namespace,
+      name: e.pod.name,
+      nsLabels: e.identity.nsLabels,
+      labels: e.pod.labels,
+      ports: e.pod.ports,
+    }));
   return { cluster, pods, evaluator, lowered };
 }
 
@@ -142,11 +175,31 @@ interface RuleView {
 
 function rulesOf(d: LocatedDocument): RuleView[] {
   const doc = d.document;
-  if (doc.kind === "Policy") return doc.spec.rules.map((r, i) => ({ doc: d, index: i, path: ["spec", "rules", i], direction: r.direction, action: r.action, peers: r.peers, ...(r.ports ? { ports: r.ports } : {}), ...(r.via ? { via: r.via } : {}) }));
-  return [{ doc: d, path: ["spec"], direction: doc.spec.direction, action: doc.kind === "Exception" ? "allow" : "deny", peers: doc.spec.peers, ...(doc.spec.ports ? { ports: doc.spec.ports } : {}) }];
+  if (doc.kind === "Policy")
+    return doc.spec.rules.map((r, i) => ({
+      doc: d,
+      index: i,
+      path: ["spec", "rules", i],
+      direction: r.direction,
+      action: r.action,
+      peers: r.peers,
+      ...(r.ports ? { ports: r.ports } : {}),
+      ...(r.via ? { via: r.via } : {}),
+    }));
+  return [
+    {
+      doc: d,
+      path: ["spec"],
+      direction: doc.spec.direction,
+      action: doc.kind === "Exception" ? "allow" : "deny",
+      peers: doc.spec.peers,
+      ...(doc.spec.ports ? { ports: doc.spec.ports } : {}),
+    },
+  ];
 }
 
-const tenantOf = (d: LocatedDocument) => (d.document.kind === "Policy" && d.document.spec.tier === "namespace" ? d.document.metadata.tenant : undefined);
+const tenantOf = (d: LocatedDocument) =>
+  d.document.kind === "Policy" && d.document.spec.tier === "namespace" ? d.document.metadata.tenant : undefined;
 const idOf = (d: LocatedDocument) => `${d.document.kind}/${d.document.metadata.name}`;
 
 // ---------------------------------------------------------------------------
@@ -154,7 +207,10 @@ const idOf = (d: LocatedDocument) => `${d.document.kind}/${d.document.metadata.n
 
 function selectorCovers(a: LabelSelector, b: LabelSelector): boolean {
   // Sound, not complete: every requirement of `a` is also a requirement of `b`.
-  return Object.entries(a.matchLabels).every(([k, v]) => b.matchLabels[k] === v) && a.matchExpressions.every((e) => b.matchExpressions.some((f) => JSON.stringify(f) === JSON.stringify(e)));
+  return (
+    Object.entries(a.matchLabels).every(([k, v]) => b.matchLabels[k] === v) &&
+    a.matchExpressions.every((e) => b.matchExpressions.some((f) => JSON.stringify(f) === JSON.stringify(e)))
+  );
 }
 
 function nsCovers(a: NamespaceMatch, b: NamespaceMatch): boolean {
@@ -238,8 +294,14 @@ function peersOverlap(a: DocPeer, b: DocPeer, pods: readonly PodView[]): boolean
   if ("entity" in a && a.entity === "world") return isOutside(b);
   if ("entity" in b && b.entity === "world") return isOutside(a);
   if ("cidr" in a && "cidr" in b) return cidrsOverlap(a, b);
-  if ("dns" in a && "dns" in b) return a.dns === b.dns || dnsMatches(a.dns, b.dns.replace(/^\*\./, "x.")) || dnsMatches(b.dns, a.dns.replace(/^\*\./, "x."));
-  if ("service" in a || "service" in b) return ("service" in a && "service" in b && a.service === b.service) || ("entity" in a && a.entity === "cluster") || ("entity" in b && b.entity === "cluster");
+  if ("dns" in a && "dns" in b)
+    return a.dns === b.dns || dnsMatches(a.dns, b.dns.replace(/^\*\./, "x.")) || dnsMatches(b.dns, a.dns.replace(/^\*\./, "x."));
+  if ("service" in a || "service" in b)
+    return (
+      ("service" in a && "service" in b && a.service === b.service) ||
+      ("entity" in a && a.entity === "cluster") ||
+      ("entity" in b && b.entity === "cluster")
+    );
   const pa = podsOf(a);
   const pb = podsOf(b);
   if (pa && pb) return pa.some((x) => pb.includes(x)) || (pa.includes(KUBE_DNS_POD) && pb.some(isKubeDnsPod));
@@ -248,11 +310,13 @@ function peersOverlap(a: DocPeer, b: DocPeer, pods: readonly PodView[]): boolean
 
 function portsOverlap(a: readonly PortSpec[] | undefined, b: readonly PortSpec[] | undefined): boolean {
   if (!a || !b) return true;
-  return a.some((x) => b.some((y) => {
-    if (x.protocol !== y.protocol) return false;
-    if (typeof x.port === "string" || typeof y.port === "string") return true; // a named port may be that number: assume it can
-    return x.port <= (y.endPort ?? y.port) && y.port <= (x.endPort ?? x.port);
-  }));
+  return a.some((x) =>
+    b.some((y) => {
+      if (x.protocol !== y.protocol) return false;
+      if (typeof x.port === "string" || typeof y.port === "string") return true; // a named port may be that number: assume it can
+      return x.port <= (y.endPort ?? y.port) && y.port <= (x.endPort ?? x.port);
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -261,7 +325,14 @@ export function lint(input: LintInput): Finding[] {
   const findings: Finding[] = [];
   const docs = input.documents;
   const views = (input.clusters ?? []).map((c) => viewOf(c, docs, input.secureByDefault ?? false));
-  const finding = (d: LocatedDocument | undefined, id: FindingId, severity: FindingSeverity, path: PathSeg[], message: string, ruleIndex?: number): void => {
+  const finding = (
+    d: LocatedDocument | undefined,
+    id: FindingId,
+    severity: FindingSeverity,
+    path: PathSeg[],
+    message: string,
+    ruleIndex?: number,
+  ): void => {
     const p = d?.locate?.(path);
     findings.push({
       id,
@@ -283,7 +354,14 @@ export function lint(input: LintInput): Finding[] {
       const key = `${w.file}:${w.line}:${w.column}:${w.detail}`;
       if (seenLowering.has(key)) continue;
       seenLowering.add(key);
-      findings.push({ id: "lowering", severity: "warning", path: w.path, ...(w.file && w.file !== "<memory>" ? { file: w.file } : {}), ...(w.line > 0 ? { line: w.line, column: w.column } : {}), message: w.detail });
+      findings.push({
+        id: "lowering",
+        severity: "warning",
+        path: w.path,
+        ...(w.file && w.file !== "<memory>" ? { file: w.file } : {}),
+        ...(w.line > 0 ? { line: w.line, column: w.column } : {}),
+        message: w.detail,
+      });
     }
   }
 
@@ -292,20 +370,47 @@ export function lint(input: LintInput): Finding[] {
     for (const d of docs) {
       const clusters = inScope(d);
       if (clusters.length === 0) {
-        finding(d, "no-match", "warning", ["spec", "scope"], `${idOf(d)} applies to none of the inventory's clusters (${views.map((v) => v.cluster.name).join(", ")}); check spec.scope`);
+        finding(
+          d,
+          "no-match",
+          "warning",
+          ["spec", "scope"],
+          `${idOf(d)} applies to none of the inventory's clusters (${views.map((v) => v.cluster.name).join(", ")}); check spec.scope`,
+        );
         continue;
       }
       const pods = clusters.flatMap((v) => v.pods);
       const tenant = tenantOf(d);
       if (!pods.some((p) => selectsPod(d.document.spec.subject, p, tenant))) {
-        finding(d, "no-match", "warning", ["spec", "subject"], `the subject selects no workload in ${clusters.map((v) => v.cluster.name).join(", ")}${tenant ? ` (within tenant ${tenant}'s namespaces)` : ""}; fix the selector or remove the policy`);
+        finding(
+          d,
+          "no-match",
+          "warning",
+          ["spec", "subject"],
+          `the subject selects no workload in ${clusters.map((v) => v.cluster.name).join(", ")}${tenant ? ` (within tenant ${tenant}'s namespaces)` : ""}; fix the selector or remove the policy`,
+        );
       }
       for (const r of rulesOf(d)) {
         r.peers.forEach((peer, i) => {
           const sel = "workloads" in peer ? peer.workloads : null;
-          if (sel && !pods.some((p) => selectsPod(sel, p))) finding(d, "no-match", "warning", [...r.path, "peers", i], `this ${r.direction === "ingress" ? "source" : "destination"} selects no workload in ${clusters.map((v) => v.cluster.name).join(", ")}; the rule does nothing for it`, r.index);
+          if (sel && !pods.some((p) => selectsPod(sel, p)))
+            finding(
+              d,
+              "no-match",
+              "warning",
+              [...r.path, "peers", i],
+              `this ${r.direction === "ingress" ? "source" : "destination"} selects no workload in ${clusters.map((v) => v.cluster.name).join(", ")}; the rule does nothing for it`,
+              r.index,
+            );
           if ("entity" in peer && peer.entity === "kube-dns" && !pods.some(isKubeDnsPod)) {
-            finding(d, "no-match", "warning", [...r.path, "peers", i], "no pod in kube-system is labelled k8s-app=kube-dns in the inventory; entity kube-dns matches nothing", r.index);
+            finding(
+              d,
+              "no-match",
+              "warning",
+              [...r.path, "peers", i],
+              "no pod in kube-system is labelled k8s-app=kube-dns in the inventory; entity kube-dns matches nothing",
+              r.index,
+            );
           }
         });
       }
@@ -328,8 +433,24 @@ export function lint(input: LintInput): Finding[] {
         if (!scopesOk || !subjectCovers(ed.document.spec.subject, d.document.spec.subject)) continue;
         if (!r.peers.every((p) => e.peers.some((q) => peerCovers(q, p))) || !portsCover(e.ports, r.ports)) continue;
         const earlier = `${idOf(ed)} rule ${e.index}${ed.document.spec.rules[e.index!]!.name ? ` "${ed.document.spec.rules[e.index!]!.name}"` : ""}`;
-        if (e.action === r.action) finding(d, "shadowed", "info", r.path, `redundant: ${earlier} is evaluated first and already ${e.action}s everything this rule matches; remove one of them`, r.index);
-        else finding(d, "shadowed", "warning", r.path, `never decides: ${earlier} is evaluated first, matches everything this rule matches and ${e.action === "pass" ? "passes it on" : `${e.action}s it`}; reorder (priority) or narrow the earlier rule`, r.index);
+        if (e.action === r.action)
+          finding(
+            d,
+            "shadowed",
+            "info",
+            r.path,
+            `redundant: ${earlier} is evaluated first and already ${e.action}s everything this rule matches; remove one of them`,
+            r.index,
+          );
+        else
+          finding(
+            d,
+            "shadowed",
+            "warning",
+            r.path,
+            `never decides: ${earlier} is evaluated first, matches everything this rule matches and ${e.action === "pass" ? "passes it on" : `${e.action}s it`}; reorder (priority) or narrow the earlier rule`,
+            r.index,
+          );
         break;
       }
     });
@@ -343,13 +464,36 @@ export function lint(input: LintInput): Finding[] {
         const path = [...r.path, "peers", i];
         const anyPort = !r.ports;
         if ((("entity" in p && p.entity === "world") || ("cidr" in p && /\/0$/.test(p.cidr) && !(p.except ?? []).length)) && anyPort) {
-          finding(d, "broad-allow", "warning", path, `allows ${r.direction === "egress" ? "egress to" : "ingress from"} the whole internet on every port; list the ports (and prefer DNS names or CIDRs of the real destinations)`, r.index);
+          finding(
+            d,
+            "broad-allow",
+            "warning",
+            path,
+            `allows ${r.direction === "egress" ? "egress to" : "ingress from"} the whole internet on every port; list the ports (and prefer DNS names or CIDRs of the real destinations)`,
+            r.index,
+          );
         }
         if ("workloads" in p) {
           const sel = workloadSelectorOf(p.workloads);
           if (sel.namespaces.kind === "selector" && isEmptySelector(sel.namespaces.selector) && isEmptySelector(sel.pods)) {
-            if (anyPort) finding(d, "broad-allow", "warning", path, `allows every pod of every namespace on every port; name the namespaces or tenants (and ports) that need this`, r.index);
-            else finding(d, "broad-allow", "info", path, `allows every pod of every namespace (on ${r.ports!.map((x) => String(x.port)).join(", ")}); fine for platform-wide functions such as scraping, otherwise name the namespaces`, r.index);
+            if (anyPort)
+              finding(
+                d,
+                "broad-allow",
+                "warning",
+                path,
+                `allows every pod of every namespace on every port; name the namespaces or tenants (and ports) that need this`,
+                r.index,
+              );
+            else
+              finding(
+                d,
+                "broad-allow",
+                "info",
+                path,
+                `allows every pod of every namespace (on ${r.ports!.map((x) => String(x.port)).join(", ")}); fine for platform-wide functions such as scraping, otherwise name the namespaces`,
+                r.index,
+              );
           }
         }
       });
@@ -366,27 +510,37 @@ export function lint(input: LintInput): Finding[] {
       for (const r of rulesOf(d)) {
         if (r.action !== "allow" || r.direction !== cs.direction) continue;
         if (r.via && cs.exceptVia === r.via) continue; // exempt: routed through the constraint's gateway
-        const shared = views.length > 0 ? views.filter((v) => appliesTo(cs.scope, v.cluster) && appliesTo(d.document.spec.scope, v.cluster)) : [];
+        const shared =
+          views.length > 0 ? views.filter((v) => appliesTo(cs.scope, v.cluster) && appliesTo(d.document.spec.scope, v.cluster)) : [];
         if (views.length > 0 && shared.length === 0) continue;
         const pods = shared.flatMap((v) => v.pods);
         const tenant = tenantOf(d);
         // Without an inventory, subjects are assumed to overlap.
-        const subjectsMeet = views.length === 0 || pods.some((p) => selectsPod(cs.subject, p) && selectsPod(d.document.spec.subject, p, tenant));
+        const subjectsMeet =
+          views.length === 0 || pods.some((p) => selectsPod(cs.subject, p) && selectsPod(d.document.spec.subject, p, tenant));
         if (!subjectsMeet || !portsOverlap(cs.ports, r.ports)) continue;
         const hit = r.peers.findIndex((p) => cs.peers.some((q) => peersOverlap(q, p, pods)));
         if (hit < 0) continue;
         const why = r.via ? ` (it routes through gateway ${r.via}, but the constraint only exempts ${cs.exceptVia ?? "no gateway"})` : "";
-        finding(d, "constraint-conflict", "error", [...r.path, "peers", hit], `${idOf(c)} denies this: ${c.document.metadata.description ?? cs.rationale}${why}. The ${d.document.kind === "Exception" ? "exception" : "allow"} can never take effect; narrow it${cs.exceptVia ? ` or route it via ${cs.exceptVia}` : ""}`, r.index);
+        finding(
+          d,
+          "constraint-conflict",
+          "error",
+          [...r.path, "peers", hit],
+          `${idOf(c)} denies this: ${c.document.metadata.description ?? cs.rationale}${why}. The ${d.document.kind === "Exception" ? "exception" : "allow"} can never take effect; narrow it${cs.exceptVia ? ` or route it via ${cs.exceptVia}` : ""}`,
+          r.index,
+        );
       }
     }
   }
 
   // tenant-no-default-deny
   const tenantNamespaces = new Map<string, Set<string>>();
-  for (const v of views) for (const n of v.cluster.model.namespaces) {
-    const t = n.labels[TENANT_LABEL];
-    if (t) tenantNamespaces.set(t, new Set([...(tenantNamespaces.get(t) ?? []), n.name]));
-  }
+  for (const v of views)
+    for (const n of v.cluster.model.namespaces) {
+      const t = n.labels[TENANT_LABEL];
+      if (t) tenantNamespaces.set(t, new Set([...(tenantNamespaces.get(t) ?? []), n.name]));
+    }
   for (const d of docs) {
     const t = d.document.metadata.tenant;
     if (t && !tenantNamespaces.has(t)) tenantNamespaces.set(t, new Set());
@@ -394,16 +548,38 @@ export function lint(input: LintInput): Finding[] {
   for (const [tenant, namespaces] of [...tenantNamespaces].sort(([a], [b]) => a.localeCompare(b))) {
     const probe = namespaces.size > 0 ? [...namespaces].sort() : [`<a namespace of ${tenant}>`];
     for (const ns of probe) {
-      const nsPod: PodView = { namespace: ns, nsLabels: { [NS_NAME_LABEL]: ns, [TENANT_LABEL]: tenant, ...(views.flatMap((v) => v.cluster.model.namespaces).find((n) => n.name === ns)?.labels ?? {}) }, labels: {} };
+      const nsPod: PodView = {
+        namespace: ns,
+        nsLabels: {
+          [NS_NAME_LABEL]: ns,
+          [TENANT_LABEL]: tenant,
+          ...(views.flatMap((v) => v.cluster.model.namespaces).find((n) => n.name === ns)?.labels ?? {}),
+        },
+        labels: {},
+      };
       const missing = (["ingress", "egress"] as const).filter((dir) => !docs.some((d) => isolates(d, dir, nsPod, tenant)));
-      if (missing.length > 0) finding(undefined, "tenant-no-default-deny", "warning", [], `tenant ${tenant}: namespace ${ns} has no default deny for ${missing.join(" and ")}; add the namespace-default-deny template or a baseline deny covering it`);
+      if (missing.length > 0)
+        finding(
+          undefined,
+          "tenant-no-default-deny",
+          "warning",
+          [],
+          `tenant ${tenant}: namespace ${ns} has no default deny for ${missing.join(" and ")}; add the namespace-default-deny template or a baseline deny covering it`,
+        );
     }
   }
 
   // label-taxonomy
   if (input.taxonomy) {
     const tax = input.taxonomy;
-    const check = (d: LocatedDocument, sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; values?: string[] }[] } | undefined, allowed: Record<string, string[] | null> | undefined, path: PathSeg[], what: string, ruleIndex?: number) => {
+    const check = (
+      d: LocatedDocument,
+      sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; values?: string[] }[] } | undefined,
+      allowed: Record<string, string[] | null> | undefined,
+      path: PathSeg[],
+      what: string,
+      ruleIndex?: number,
+    ) => {
       if (!sel || !allowed) return;
       const uses: { key: string; values: string[]; at: PathSeg[] }[] = [
         ...Object.entries(sel.matchLabels ?? {}).map(([k, v]) => ({ key: k, values: [v], at: [...path, "matchLabels", k] })),
@@ -411,11 +587,27 @@ export function lint(input: LintInput): Finding[] {
       ];
       for (const u of uses) {
         if (u.key === NS_NAME_LABEL) continue;
-        if (!(u.key in allowed)) finding(d, "label-taxonomy", "warning", u.at, `${what} label key "${u.key}" is not in the label taxonomy (allowed: ${Object.keys(allowed).join(", ")}); use a taxonomy label or ask an admin to add it`, ruleIndex);
+        if (!(u.key in allowed))
+          finding(
+            d,
+            "label-taxonomy",
+            "warning",
+            u.at,
+            `${what} label key "${u.key}" is not in the label taxonomy (allowed: ${Object.keys(allowed).join(", ")}); use a taxonomy label or ask an admin to add it`,
+            ruleIndex,
+          );
         else {
           const vals = allowed[u.key];
           const bad = vals ? u.values.filter((v) => !vals.includes(v)) : [];
-          if (bad.length > 0) finding(d, "label-taxonomy", "warning", u.at, `${what} label ${u.key} has value(s) ${bad.join(", ")} outside the taxonomy (allowed: ${vals!.join(", ")})`, ruleIndex);
+          if (bad.length > 0)
+            finding(
+              d,
+              "label-taxonomy",
+              "warning",
+              u.at,
+              `${what} label ${u.key} has value(s) ${bad.join(", ")} outside the taxonomy (allowed: ${vals!.join(", ")})`,
+              ruleIndex,
+            );
         }
       }
     };
@@ -425,7 +617,8 @@ export function lint(input: LintInput): Finding[] {
     };
     for (const d of docs) {
       checkWs(d, d.document.spec.subject, ["spec", "subject"]);
-      for (const r of rulesOf(d)) r.peers.forEach((p, i) => "workloads" in p && checkWs(d, p.workloads, [...r.path, "peers", i, "workloads"], r.index));
+      for (const r of rulesOf(d))
+        r.peers.forEach((p, i) => "workloads" in p && checkWs(d, p.workloads, [...r.path, "peers", i, "workloads"], r.index));
     }
   }
 
@@ -449,17 +642,30 @@ export function lint(input: LintInput): Finding[] {
         }
         if (!example) return;
         const other = r.direction === "ingress" ? "sources may not send" : "destinations do not accept";
-        finding(d, "one-sided-allow", "warning", [...r.path, "peers", i], `this ${r.direction} allow lets nothing through: its ${other} any of the flows it allows (e.g. ${example}); add the matching ${r.direction === "ingress" ? "egress" : "ingress"} rule on the other side`, r.index);
+        finding(
+          d,
+          "one-sided-allow",
+          "warning",
+          [...r.path, "peers", i],
+          `this ${r.direction} allow lets nothing through: its ${other} any of the flows it allows (e.g. ${example}); add the matching ${r.direction === "ingress" ? "egress" : "ingress"} rule on the other side`,
+          r.index,
+        );
       });
     }
   }
 
   // compile-disagreement / not-expressible: what each cluster would enforce against what the platform decides.
   if (input.compileCheck) {
-    const platformDefault: PlatformDefault = input.secureByDefault === true ? { enabled: true, excludeNamespaces: [] } : input.secureByDefault ? input.secureByDefault : { enabled: false, excludeNamespaces: [] };
+    const platformDefault: PlatformDefault =
+      input.secureByDefault === true
+        ? { enabled: true, excludeNamespaces: [] }
+        : input.secureByDefault
+          ? input.secureByDefault
+          : { enabled: false, excludeNamespaces: [] };
     const time = input.time ?? new Date();
     const byId = new Map(docs.map((d) => [idOf(d), d]));
-    const examples = (list: readonly VerifyFinding[]) => `${list.slice(0, EXAMPLES).map(formatVerifyFinding).join("; ")}${list.length > EXAMPLES ? `; and ${list.length - EXAMPLES} more` : ""}`;
+    const examples = (list: readonly VerifyFinding[]) =>
+      `${list.slice(0, EXAMPLES).map(formatVerifyFinding).join("; ")}${list.length > EXAMPLES ? `; and ${list.length - EXAMPLES} more` : ""}`;
     for (const v of views) {
       for (const target of COMPILE_TARGETS) {
         const compiled = compileLowered(v.lowered, v.cluster, { target, now: time, platformDefault });
@@ -471,16 +677,34 @@ export function lint(input: LintInput): Finding[] {
           byDoc.set(k, [...(byDoc.get(k) ?? []), f]);
         }
         for (const [id, list] of byDoc) {
-          finding(byId.get(id), "compile-disagreement", "error", id ? ["spec"] : [], `the objects compiled for cluster ${v.cluster.name} (target ${target}) would decide ${list.length} flow(s) unlike the platform, so the cluster would not enforce what the console shows: ${examples(list)}`);
+          finding(
+            byId.get(id),
+            "compile-disagreement",
+            "error",
+            id ? ["spec"] : [],
+            `the objects compiled for cluster ${v.cluster.name} (target ${target}) would decide ${list.length} flow(s) unlike the platform, so the cluster would not enforce what the console shows: ${examples(list)}`,
+          );
         }
         if (verified.notExpressible.length > 0) {
-          finding(undefined, "not-expressible", "info", [], `${verified.notExpressible.length} flow(s) in cluster ${v.cluster.name} cannot be expressed exactly by target ${target}: ${examples(verified.notExpressible)}`);
+          finding(
+            undefined,
+            "not-expressible",
+            "info",
+            [],
+            `${verified.notExpressible.length} flow(s) in cluster ${v.cluster.name} cannot be expressed exactly by target ${target}: ${examples(verified.notExpressible)}`,
+          );
         }
       }
     }
   }
 
-  return findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.document ?? "").localeCompare(b.document ?? "") || (a.ruleIndex ?? -1) - (b.ruleIndex ?? -1) || a.path.localeCompare(b.path));
+  return findings.sort(
+    (a, b) =>
+      SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+      (a.document ?? "").localeCompare(b.document ?? "") ||
+      (a.ruleIndex ?? -1) - (b.ruleIndex ?? -1) ||
+      a.path.localeCompare(b.path),
+  );
 }
 
 /**
@@ -495,12 +719,23 @@ function oneSidedExample(v: ClusterView, r: RuleView, srcs: readonly PodView[], 
   let example: string | null = null;
   for (const dst of dsts) {
     const ports: { port: number; protocol: "TCP" | "UDP" | "SCTP" }[] = r.ports
-      ? r.ports.flatMap((p) => (typeof p.port === "number" ? [{ port: p.port, protocol: p.protocol }] : (dst.ports ?? []).filter((c) => c.name === p.port && c.protocol === p.protocol).map((c) => ({ port: c.port, protocol: c.protocol }))))
+      ? r.ports.flatMap((p) =>
+          typeof p.port === "number"
+            ? [{ port: p.port, protocol: p.protocol }]
+            : (dst.ports ?? [])
+                .filter((c) => c.name === p.port && c.protocol === p.protocol)
+                .map((c) => ({ port: c.port, protocol: c.protocol })),
+        )
       : (dst.ports ?? []).map((c) => ({ port: c.port, protocol: c.protocol }));
     for (const src of srcs) {
       if (src === dst) continue;
       for (const { port, protocol } of ports) {
-        const d = v.evaluator.decide({ src: { kind: "pod", namespace: src.namespace, name: src.name! }, dst: { kind: "pod", namespace: dst.namespace, name: dst.name! }, port, protocol });
+        const d = v.evaluator.decide({
+          src: { kind: "pod", namespace: src.namespace, name: src.name! },
+          dst: { kind: "pod", namespace: dst.namespace, name: dst.name! },
+          port,
+          protocol,
+        });
         if (!d.ok || d.value.flow || d.value[own].verdict !== "allow") continue;
         if (d.value.verdict === "allow") return PASSES;
         example ??= `${src.namespace}/${src.name} → ${dst.namespace}/${dst.name} ${formatPortProtocol(port, protocol)} in ${v.cluster.name}: ${d.value[other].effects.at(-1)?.reason ?? "denied"}`;
@@ -522,7 +757,20 @@ function isolates(d: LocatedDocument, dir: "ingress" | "egress", ns: PodView, te
     return isolate.includes(dir);
   }
   // An admin or baseline deny of every pod of every namespace in that direction.
-  return doc.spec.rules.some((r) => r.direction === dir && r.action === "deny" && !r.ports && r.peers.some((p) => ("workloads" in p && isEmptySelector(workloadSelectorOf(p.workloads).pods) && workloadSelectorOf(p.workloads).namespaces.kind === "selector" && isEmptySelector((workloadSelectorOf(p.workloads).namespaces as { selector: LabelSelector }).selector)) || ("entity" in p && p.entity === "cluster")));
+  return doc.spec.rules.some(
+    (r) =>
+      r.direction === dir &&
+      r.action === "deny" &&
+      !r.ports &&
+      r.peers.some(
+        (p) =>
+          ("workloads" in p &&
+            isEmptySelector(workloadSelectorOf(p.workloads).pods) &&
+            workloadSelectorOf(p.workloads).namespaces.kind === "selector" &&
+            isEmptySelector((workloadSelectorOf(p.workloads).namespaces as { selector: LabelSelector }).selector)) ||
+          ("entity" in p && p.entity === "cluster"),
+      ),
+  );
 }
 
 /** One line per finding: `file:line:col: severity id: Kind/name spec.rules[1]: message`. */

@@ -2,7 +2,18 @@
  * AdminNetworkPolicy and BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1), and the
  * subject, peer and rule conversion ClusterNetworkPolicy (./cluster-network-policy.ts) shares.
  */
-import { MATCH_ALL, type AdminTier, type LabelSelector, type NamespaceMatch, type Peer, type Policy, type PolicyRule, type PortMatch, type Protocol, type SourceRef } from "../model";
+import {
+  MATCH_ALL,
+  type AdminTier,
+  type LabelSelector,
+  type NamespaceMatch,
+  type Peer,
+  type Policy,
+  type PolicyRule,
+  type PortMatch,
+  type Protocol,
+  type SourceRef,
+} from "../model";
 import * as S from "./schemas";
 import { anpAdvisories, selectorAdvisories } from "./advisories";
 import { advise, ref, ruleRef, toSelector, validate, type Ctx, type RawSelector } from "./manifest-context";
@@ -22,14 +33,31 @@ interface RawAnpPort {
   portRange?: { protocol?: string | null; start: number; end: number } | null;
 }
 
-export function anpSubject(s: RawSubject | S.RawClusterNetworkPolicy["spec"]["subject"]): { namespaces: NamespaceMatch; pods: LabelSelector } {
-  if (s.pods) return { namespaces: { kind: "selector", selector: s.pods.namespaceSelector ? toSelector(s.pods.namespaceSelector) : MATCH_ALL }, pods: toSelector(s.pods.podSelector) };
+export function anpSubject(s: RawSubject | S.RawClusterNetworkPolicy["spec"]["subject"]): {
+  namespaces: NamespaceMatch;
+  pods: LabelSelector;
+} {
+  if (s.pods)
+    return {
+      namespaces: { kind: "selector", selector: s.pods.namespaceSelector ? toSelector(s.pods.namespaceSelector) : MATCH_ALL },
+      pods: toSelector(s.pods.podSelector),
+    };
   return { namespaces: { kind: "selector", selector: toSelector(s.namespaces) }, pods: MATCH_ALL };
 }
 
 function anpPeers(p: RawAnpPeer): Peer[] {
-  if (p.pods) return [{ kind: "workloads", selector: { namespaces: { kind: "selector", selector: p.pods.namespaceSelector ? toSelector(p.pods.namespaceSelector) : MATCH_ALL }, pods: toSelector(p.pods.podSelector) } }];
-  if (p.namespaces) return [{ kind: "workloads", selector: { namespaces: { kind: "selector", selector: toSelector(p.namespaces) }, pods: MATCH_ALL } }];
+  if (p.pods)
+    return [
+      {
+        kind: "workloads",
+        selector: {
+          namespaces: { kind: "selector", selector: p.pods.namespaceSelector ? toSelector(p.pods.namespaceSelector) : MATCH_ALL },
+          pods: toSelector(p.pods.podSelector),
+        },
+      },
+    ];
+  if (p.namespaces)
+    return [{ kind: "workloads", selector: { namespaces: { kind: "selector", selector: toSelector(p.namespaces) }, pods: MATCH_ALL } }];
   if (p.nodes) return [{ kind: "nodes", selector: toSelector(p.nodes) }];
   if (p.networks) return p.networks.map((c) => ({ kind: "ipBlock", cidr: c, except: [] }));
   if (p.domainNames) return p.domainNames.map((d) => ({ kind: "dns", pattern: d.replace(/\.$/, "") }));
@@ -38,14 +66,17 @@ function anpPeers(p: RawAnpPeer): Peer[] {
 
 /** A protocol the CRD accepts but nothing matches on (./advisories.ts warns): the port matches nothing, like a name no container port has. */
 const NO_PORT: PortMatch = { kind: "named", name: "" };
-const knownProtocol = (p: string | null | undefined): Protocol | null => (p == null ? "TCP" : (S.PROTOCOLS as readonly string[]).includes(p) ? (p as Protocol) : null);
+const knownProtocol = (p: string | null | undefined): Protocol | null =>
+  p == null ? "TCP" : (S.PROTOCOLS as readonly string[]).includes(p) ? (p as Protocol) : null;
 
 function anpPort(p: RawAnpPort): PortMatch {
   const spec = p.portNumber ?? p.portRange;
   if (spec) {
     const protocol = knownProtocol(spec.protocol);
     if (!protocol) return NO_PORT;
-    return p.portNumber ? { kind: "number", protocol, port: p.portNumber.port } : { kind: "number", protocol, port: p.portRange!.start, endPort: p.portRange!.end };
+    return p.portNumber
+      ? { kind: "number", protocol, port: p.portNumber.port }
+      : { kind: "number", protocol, port: p.portRange!.start, endPort: p.portRange!.end };
   }
   return { kind: "named", name: p.namedPort ?? "" };
 }
@@ -64,12 +95,23 @@ interface RawAnpRule extends RawAdminRule {
   ports?: RawAnpPort[] | null;
 }
 
-export function adminRules<R extends RawAdminRule>(ctx: Ctx, src: SourceRef, spec: { ingress?: R[] | null; egress?: R[] | null }, portsOf: (r: R) => PortMatch[] | null): PolicyRule[] {
+export function adminRules<R extends RawAdminRule>(
+  ctx: Ctx,
+  src: SourceRef,
+  spec: { ingress?: R[] | null; egress?: R[] | null },
+  portsOf: (r: R) => PortMatch[] | null,
+): PolicyRule[] {
   const rules: PolicyRule[] = [];
   for (const direction of ["ingress", "egress"] as const) {
     (spec[direction] ?? []).forEach((r, i) => {
       const peers = (direction === "ingress" ? r.from : r.to) ?? [];
-      rules.push({ direction, action: ACTION[r.action], peers: peers.flatMap(anpPeers), ports: portsOf(r), ref: ruleRef(ctx, src, direction, direction, i, r.name) });
+      rules.push({
+        direction,
+        action: ACTION[r.action],
+        peers: peers.flatMap(anpPeers),
+        ports: portsOf(r),
+        ref: ruleRef(ctx, src, direction, direction, i, r.name),
+      });
     });
   }
   return rules;

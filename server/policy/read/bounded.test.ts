@@ -23,14 +23,25 @@ const entries: Record<string, (text: string) => { line: number; column: number; 
 };
 
 const hostile = fc.oneof(
-  fc.integer({ min: YAML_LIMITS.maxDepth + 1, max: 3000 }).map((n) => ({ text: "[".repeat(n) + "]".repeat(n), why: /nested deeper than 64/ })),
-  fc.integer({ min: YAML_LIMITS.maxDepth + 1, max: 3000 }).map((n) => ({ text: "{a: ".repeat(n) + "b" + "}".repeat(n), why: /nested deeper than 64/ })),
-  fc.integer({ min: YAML_LIMITS.maxDepth + 1, max: 400 }).map((n) => ({ text: Array.from({ length: n }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n") + " x\n", why: /nested deeper than 64/ })),
+  fc
+    .integer({ min: YAML_LIMITS.maxDepth + 1, max: 3000 })
+    .map((n) => ({ text: "[".repeat(n) + "]".repeat(n), why: /nested deeper than 64/ })),
+  fc
+    .integer({ min: YAML_LIMITS.maxDepth + 1, max: 3000 })
+    .map((n) => ({ text: "{a: ".repeat(n) + "b" + "}".repeat(n), why: /nested deeper than 64/ })),
+  fc.integer({ min: YAML_LIMITS.maxDepth + 1, max: 400 }).map((n) => ({
+    text: Array.from({ length: n }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n") + " x\n",
+    why: /nested deeper than 64/,
+  })),
   fc.integer({ min: YAML_LIMITS.maxDepth + 1, max: 3000 }).map((n) => ({ text: "- ".repeat(n) + "x\n", why: /nested deeper than 64/ })),
   fc.integer({ min: 0, max: POD.length - 1 }).map((i) => ({ text: POD.slice(0, i) + "\0" + POD.slice(i), why: /NUL character/ })),
-  fc.integer({ min: 0, max: POD.length - 1 }).map((i) => ({ text: POD.slice(0, i) + "\ud800" + POD.slice(i), why: /lone UTF-16 surrogate/ })),
+  fc
+    .integer({ min: 0, max: POD.length - 1 })
+    .map((i) => ({ text: POD.slice(0, i) + "\ud800" + POD.slice(i), why: /lone UTF-16 surrogate/ })),
   // An unterminated quote opening any value.
-  fc.constantFrom(...[...POD.matchAll(/: /g)].map((m) => m.index + 2)).map((i) => ({ text: `${POD.slice(0, i)}"${POD.slice(i)}`, why: /invalid YAML: Missing closing "quote/ })),
+  fc
+    .constantFrom(...[...POD.matchAll(/: /g)].map((m) => m.index + 2))
+    .map((i) => ({ text: `${POD.slice(0, i)}"${POD.slice(i)}`, why: /invalid YAML: Missing closing "quote/ })),
   fc.constant({ text: aliasBomb(), why: /alias/i }),
 );
 
@@ -70,7 +81,10 @@ describe("bounded parsing of YAML", () => {
   it("refuses a file over the size bound without parsing it, and reads a huge scalar under it", () => {
     const big = parseSource("big.yaml", `a: ${"x".repeat(64)}\n`, { ...YAML_LIMITS, maxChars: 32 });
     expect(big.errors.map((e) => e.message)).toEqual(["big.yaml:1:1: the file is 0.1 KiB, over the 0.0 KiB limit; not parsed"]);
-    const huge = parseSource("huge.yaml", `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  annotations: {a: ${"x".repeat(5 * 1024 * 1024)}}\n`);
+    const huge = parseSource(
+      "huge.yaml",
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  annotations: {a: ${"x".repeat(5 * 1024 * 1024)}}\n`,
+    );
     expect(huge.errors).toEqual([]);
     expect(huge.objects).toHaveLength(1);
   });
@@ -87,7 +101,10 @@ describe("bounded parsing of JSON (flow lines)", () => {
     expect(deep).toEqual({ ok: false, error: `column ${FLOW_LINE_LIMITS.maxDepth + 1}: nesting deeper than 16 levels` });
     const long = parseFlowLine(`{"src":"a/b","dst":"${"x".repeat(10 * 1024 * 1024)}","port":1}`);
     expect(long).toEqual({ ok: false, error: "column 65537: the JSON text is 10.0 MiB, over the 64 KiB limit; not parsed" });
-    expect(parseFlowLine('{"src":"a/b\u0000","dst":"c/d","port":1}')).toEqual({ ok: false, error: "column 12: a NUL character is not allowed in YAML or JSON text" });
+    expect(parseFlowLine('{"src":"a/b\u0000","dst":"c/d","port":1}')).toEqual({
+      ok: false,
+      error: "column 12: a NUL character is not allowed in YAML or JSON text",
+    });
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => {
         const r = parseFlowLine(s);
@@ -106,7 +123,11 @@ describe("bounded parsing of JSON (flow lines)", () => {
 describe("a process with a small stack", () => {
   it("stays up on inputs that overflow a recursive parser, at every entry point, with located errors", () => {
     const script = fileURLToPath(new URL("./__fixtures__/hostile-child.ts", import.meta.url));
-    const res = spawnSync(process.execPath, ["--stack-size=200", "--import", "tsx", script], { encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    const res = spawnSync(process.execPath, ["--stack-size=200", "--import", "tsx", script], {
+      encoding: "utf8",
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     expect(res.stderr).toBe("");
     expect(res.status).toBe(0);
     const out = JSON.parse(res.stdout) as { input: string; entry: string; errors: { line: number; column: number; message: string }[] }[];

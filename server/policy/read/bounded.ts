@@ -38,7 +38,8 @@ export interface Refusal {
   message: string;
 }
 
-export const formatSize = (n: number): string => (n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KiB`);
+export const formatSize = (n: number): string =>
+  n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KiB`;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -47,7 +48,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * byte or lone surrogate (neither can be stored or sent on as UTF-8 text).
  */
 export function checkText(text: string, maxChars: number, what = "the text"): Refusal | null {
-  if (text.length > maxChars) return { offset: maxChars, message: `${what} is ${formatSize(text.length)}, over the ${formatSize(maxChars)} limit; not parsed` };
+  if (text.length > maxChars)
+    return { offset: maxChars, message: `${what} is ${formatSize(text.length)}, over the ${formatSize(maxChars)} limit; not parsed` };
   const nul = text.indexOf("\0");
   if (nul >= 0) return { offset: nul, message: "a NUL character is not allowed in YAML or JSON text" };
   const lone = LONE_SURROGATE.exec(text);
@@ -60,7 +62,10 @@ export function checkText(text: string, maxChars: number, what = "the text"): Re
  * (strings skipped with their escapes), so no structure deeper than
  * `limits.maxDepth` ever reaches `JSON.parse` or the code that walks its result.
  */
-export function parseJsonBounded(text: string, limits: JsonLimits): { ok: true; value: unknown } | { ok: false; offset: number; message: string } {
+export function parseJsonBounded(
+  text: string,
+  limits: JsonLimits,
+): { ok: true; value: unknown } | { ok: false; offset: number; message: string } {
   const bad = checkText(text, limits.maxChars, "the JSON text");
   if (bad) return { ok: false, ...bad };
   let depth = 0;

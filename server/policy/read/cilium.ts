@@ -2,7 +2,20 @@
  * CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (cilium.io/v2), the L3/L4 subset: what is
  * not modelled (L7 rules, reserved identities, host firewall, CIDR groups …) is a located warning.
  */
-import { NS_NAME_LABEL, MATCH_ALL, type Direction, type Entity, type LabelSelector, type LabelSelectorRequirement, type NamespaceMatch, type Peer, type Policy, type PolicyRule, type PortMatch, type Protocol } from "../model";
+import {
+  NS_NAME_LABEL,
+  MATCH_ALL,
+  type Direction,
+  type Entity,
+  type LabelSelector,
+  type LabelSelectorRequirement,
+  type NamespaceMatch,
+  type Peer,
+  type Policy,
+  type PolicyRule,
+  type PortMatch,
+  type Protocol,
+} from "../model";
 import type { PathSeg } from "./yaml";
 import * as S from "./schemas";
 import { selectorAdvisories } from "./advisories";
@@ -12,7 +25,10 @@ const CILIUM_NS = "io.kubernetes.pod.namespace";
 const CILIUM_NS_LABEL = "io.cilium.k8s.namespace.labels.";
 
 /** Cilium endpoint selector → workload selector; null when it uses reserved identities we do not model. */
-function ciliumSelector(raw: RawSelector | null | undefined, clusterWide: boolean): { sel: { namespaces: NamespaceMatch; pods: LabelSelector } | null; reserved?: string } {
+function ciliumSelector(
+  raw: RawSelector | null | undefined,
+  clusterWide: boolean,
+): { sel: { namespaces: NamespaceMatch; pods: LabelSelector } | null; reserved?: string } {
   const podLabels: Record<string, string> = {};
   const podExpr: LabelSelectorRequirement[] = [];
   const nsLabels: Record<string, string> = {};
@@ -35,7 +51,11 @@ function ciliumSelector(raw: RawSelector | null | undefined, clusterWide: boolea
     else podExpr.push({ key: k, ...req });
   }
   const hasNs = Object.keys(nsLabels).length > 0 || nsExpr.length > 0;
-  const namespaces: NamespaceMatch = hasNs ? { kind: "selector", selector: { matchLabels: nsLabels, matchExpressions: nsExpr } } : clusterWide ? { kind: "selector", selector: MATCH_ALL } : { kind: "policy" };
+  const namespaces: NamespaceMatch = hasNs
+    ? { kind: "selector", selector: { matchLabels: nsLabels, matchExpressions: nsExpr } }
+    : clusterWide
+      ? { kind: "selector", selector: MATCH_ALL }
+      : { kind: "policy" };
   return { sel: { namespaces, pods: { matchLabels: podLabels, matchExpressions: podExpr } } };
 }
 
@@ -58,7 +78,9 @@ export function readCilium(ctx: Ctx, out: Policy[], apiVersion: string, clusterW
   const kind = clusterWide ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
   const namespace = clusterWide ? undefined : (cp.metadata.namespace ?? "default");
   const src = ref(ctx, kind, apiVersion, cp.metadata.name, namespace, cp.metadata.resourceVersion);
-  const specs: { rule: S.RawCiliumRule; path: PathSeg[] }[] = cp.spec ? [{ rule: cp.spec, path: ["spec"] }] : (cp.specs ?? []).map((rule, i) => ({ rule, path: ["specs", i] }));
+  const specs: { rule: S.RawCiliumRule; path: PathSeg[] }[] = cp.spec
+    ? [{ rule: cp.spec, path: ["spec"] }]
+    : (cp.specs ?? []).map((rule, i) => ({ rule, path: ["specs", i] }));
   specs.forEach(({ rule, path }, specIndex) => {
     if (rule.nodeSelector) {
       ctx.warnings.push(at(ctx, [...path, "nodeSelector"], "host firewall policies (nodeSelector) are not evaluated", "warning"));
@@ -66,13 +88,22 @@ export function readCilium(ctx: Ctx, out: Policy[], apiVersion: string, clusterW
     }
     const subj = ciliumSelector(rule.endpointSelector, clusterWide);
     if (!subj.sel) {
-      ctx.warnings.push(at(ctx, [...path, "endpointSelector"], `endpointSelector on reserved identity ${subj.reserved} is not evaluated`, "warning"));
+      ctx.warnings.push(
+        at(ctx, [...path, "endpointSelector"], `endpointSelector on reserved identity ${subj.reserved} is not evaluated`, "warning"),
+      );
       return;
     }
     // namespace is undefined exactly when the policy is clusterwide.
-    const subject = namespace === undefined || subj.sel.namespaces.kind !== "policy" ? subj.sel : { namespaces: { kind: "names" as const, names: [namespace] }, pods: subj.sel.pods };
+    const subject =
+      namespace === undefined || subj.sel.namespaces.kind !== "policy"
+        ? subj.sel
+        : { namespaces: { kind: "names" as const, names: [namespace] }, pods: subj.sel.pods };
     const rules: PolicyRule[] = [];
-    const convert = (direction: Direction, key: "ingress" | "ingressDeny" | "egress" | "egressDeny", list: (CiliumIngress | CiliumEgress)[] | null | undefined) => {
+    const convert = (
+      direction: Direction,
+      key: "ingress" | "ingressDeny" | "egress" | "egressDeny",
+      list: (CiliumIngress | CiliumEgress)[] | null | undefined,
+    ) => {
       (list ?? []).forEach((r, i) => {
         const rpath: PathSeg[] = [...path, key, i];
         const peers: Peer[] = [];
@@ -107,25 +138,36 @@ export function readCilium(ctx: Ctx, out: Policy[], apiVersion: string, clusterW
             hasL3 = true;
             const name = f.matchName ?? f.matchPattern;
             // The CRD accepts an entry with neither or both; Cilium's agent does not.
-            if (name == null || (f.matchName != null && f.matchPattern != null)) ctx.warnings.push(at(ctx, [...rpath, "toFQDNs", j], "a toFQDNs entry needs exactly one of matchName and matchPattern; this one matches nothing", "warning"));
+            if (name == null || (f.matchName != null && f.matchPattern != null))
+              ctx.warnings.push(
+                at(
+                  ctx,
+                  [...rpath, "toFQDNs", j],
+                  "a toFQDNs entry needs exactly one of matchName and matchPattern; this one matches nothing",
+                  "warning",
+                ),
+              );
             else peers.push({ kind: "dns", pattern: name.replace(/\.$/, "") });
           });
         }
         if ("toServices" in r) {
           for (const s of r.toServices ?? []) {
             hasL3 = true;
-            if (s.k8sService) peers.push({ kind: "service", namespace: s.k8sService.namespace ?? namespace ?? "default", name: s.k8sService.serviceName });
+            if (s.k8sService)
+              peers.push({ kind: "service", namespace: s.k8sService.namespace ?? namespace ?? "default", name: s.k8sService.serviceName });
             else ctx.warnings.push(at(ctx, rpath, "toServices.k8sServiceSelector is not evaluated", "warning"));
           }
         }
         for (const extra of ["fromRequires", "toRequires", "fromNodes", "toNodes", "toGroups"] as const) {
-          if (extra in r && (r as Record<string, unknown>)[extra] != null) ctx.warnings.push(at(ctx, [...rpath, extra], `${extra} is not evaluated`, "warning"));
+          if (extra in r && (r as Record<string, unknown>)[extra] != null)
+            ctx.warnings.push(at(ctx, [...rpath, extra], `${extra} is not evaluated`, "warning"));
         }
         let ports: PortMatch[] | null = null;
         if (r.toPorts && r.toPorts.length > 0) {
           ports = [];
           for (const pr of r.toPorts) {
-            if (pr.rules && Object.keys(pr.rules).length > 0) ctx.warnings.push(at(ctx, [...rpath, "toPorts"], "L7 rules are not evaluated; the rule is treated as an L4 rule", "warning"));
+            if (pr.rules && Object.keys(pr.rules).length > 0)
+              ctx.warnings.push(at(ctx, [...rpath, "toPorts"], "L7 rules are not evaluated; the rule is treated as an L4 rule", "warning"));
             if (!pr.ports || pr.ports.length === 0) {
               ports = null;
               break;
@@ -149,7 +191,14 @@ export function readCilium(ctx: Ctx, out: Policy[], apiVersion: string, clusterW
           action,
           peers: hasL3 ? peers : null,
           ports,
-          ref: { ...src, direction, ruleIndex: i, ruleName: `${specs.length > 1 ? `specs[${specIndex}].` : ""}${key}[${i}]`, line: p.line, column: p.column },
+          ref: {
+            ...src,
+            direction,
+            ruleIndex: i,
+            ruleName: `${specs.length > 1 ? `specs[${specIndex}].` : ""}${key}[${i}]`,
+            line: p.line,
+            column: p.column,
+          },
         });
       });
     };
@@ -163,7 +212,9 @@ export function readCilium(ctx: Ctx, out: Policy[], apiVersion: string, clusterW
       layer: "namespace",
       ...(namespace ? { namespace } : {}),
       subject,
-      ...(dd?.ingress === false || dd?.egress === false ? { nonIsolating: { ingress: dd.ingress === false, egress: dd.egress === false } } : {}),
+      ...(dd?.ingress === false || dd?.egress === false
+        ? { nonIsolating: { ingress: dd.ingress === false, egress: dd.egress === false } }
+        : {}),
       policyTypes: {
         ingress: rule.ingress != null || rule.ingressDeny != null,
         egress: rule.egress != null || rule.egressDeny != null,

@@ -44,7 +44,9 @@ export function readCnp(ctx: Ctx, out: Policy[], apiVersion: string, tier: Admin
     priority: cnp.spec.priority,
     subject: anpSubject(cnp.spec.subject),
     policyTypes: { ingress: true, egress: true },
-    rules: adminRules(ctx, src, cnp.spec as unknown as { ingress?: RawCnpRule[] | null; egress?: RawCnpRule[] | null }, (r) => (r.protocols ? cnpPorts(r.protocols) : null)),
+    rules: adminRules(ctx, src, cnp.spec as unknown as { ingress?: RawCnpRule[] | null; egress?: RawCnpRule[] | null }, (r) =>
+      r.protocols ? cnpPorts(r.protocols) : null,
+    ),
     ref: src,
   });
 }

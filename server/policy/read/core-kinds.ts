@@ -3,7 +3,17 @@
  * inventory) and networking.k8s.io/v1 NetworkPolicy.
  */
 import type { z } from "zod";
-import { NS_NAME_LABEL, type ClusterModel, type NamedPort, type NamespaceMatch, type Peer, type Policy, type PolicyRule, type PortMatch, type WorkloadKind } from "../model";
+import {
+  NS_NAME_LABEL,
+  type ClusterModel,
+  type NamedPort,
+  type NamespaceMatch,
+  type Peer,
+  type Policy,
+  type PolicyRule,
+  type PortMatch,
+  type WorkloadKind,
+} from "../model";
 import * as S from "./schemas";
 import { at, ref, ruleRef, toSelector, validate, type Ctx } from "./manifest-context";
 
@@ -20,13 +30,20 @@ export const WORKLOAD_KINDS: Record<string, string[]> = {
 
 export function readNamespace(ctx: Ctx, cluster: ClusterModel, apiVersion: string): void {
   const n = validate(ctx, S.namespace);
-  if (n) cluster.namespaces.push({ name: n.metadata.name, labels: { ...(n.metadata.labels ?? {}), [NS_NAME_LABEL]: n.metadata.name }, source: ref(ctx, "Namespace", apiVersion, n.metadata.name) });
+  if (n)
+    cluster.namespaces.push({
+      name: n.metadata.name,
+      labels: { ...(n.metadata.labels ?? {}), [NS_NAME_LABEL]: n.metadata.name },
+      source: ref(ctx, "Namespace", apiVersion, n.metadata.name),
+    });
 }
 
 function containerPorts(spec: z.infer<typeof S.podSpec> | null | undefined): NamedPort[] {
   const out: NamedPort[] = [];
   const add = (c: z.infer<typeof S.podSpec>["containers"]) => {
-    for (const ct of c ?? []) for (const p of ct.ports ?? []) out.push({ ...(p.name ? { name: p.name } : {}), port: p.containerPort, protocol: p.protocol ?? "TCP" });
+    for (const ct of c ?? [])
+      for (const p of ct.ports ?? [])
+        out.push({ ...(p.name ? { name: p.name } : {}), port: p.containerPort, protocol: p.protocol ?? "TCP" });
   };
   add(spec?.containers);
   // Sidecar init containers (restartPolicy Always) keep serving.
@@ -66,7 +83,16 @@ export function readWorkload(ctx: Ctx, cluster: ClusterModel, kind: WorkloadKind
     if (!c) return;
     const t = c.spec.jobTemplate.spec.template;
     const namespace = c.metadata.namespace ?? "default";
-    cluster.workloads.push({ kind, namespace, name: c.metadata.name, labels: { ...(t.metadata?.labels ?? {}) }, ports: containerPorts(t.spec), hostNetwork: t.spec?.hostNetwork ?? false, replicas: 1, source: ref(ctx, kind, apiVersion, c.metadata.name, namespace) });
+    cluster.workloads.push({
+      kind,
+      namespace,
+      name: c.metadata.name,
+      labels: { ...(t.metadata?.labels ?? {}) },
+      ports: containerPorts(t.spec),
+      hostNetwork: t.spec?.hostNetwork ?? false,
+      replicas: 1,
+      source: ref(ctx, kind, apiVersion, c.metadata.name, namespace),
+    });
     return;
   }
   const w = validate(ctx, S.workload);
@@ -95,7 +121,12 @@ export function readService(ctx: Ctx, cluster: ClusterModel, apiVersion: string)
     namespace,
     name: s.metadata.name,
     ...(s.spec?.selector ? { selector: { ...s.spec.selector } } : {}),
-    ports: (s.spec?.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? "TCP" })),
+    ports: (s.spec?.ports ?? []).map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      port: p.port,
+      targetPort: p.targetPort ?? p.port,
+      protocol: p.protocol ?? "TCP",
+    })),
     clusterIPs: ips,
     source: ref(ctx, "Service", apiVersion, s.metadata.name, namespace),
   });
@@ -105,7 +136,12 @@ export function readNode(ctx: Ctx, cluster: ClusterModel, apiVersion: string): v
   const n = validate(ctx, S.node);
   if (!n) return;
   const ips = (n.status?.addresses ?? []).filter((a) => a.type === "InternalIP" || a.type === "ExternalIP").map((a) => a.address);
-  cluster.nodes.push({ name: n.metadata.name, labels: { ...(n.metadata.labels ?? {}) }, ips, source: ref(ctx, "Node", apiVersion, n.metadata.name) });
+  cluster.nodes.push({
+    name: n.metadata.name,
+    labels: { ...(n.metadata.labels ?? {}) },
+    ips,
+    source: ref(ctx, "Node", apiVersion, n.metadata.name),
+  });
 }
 
 type NpPort = NonNullable<NonNullable<NonNullable<S.RawNetworkPolicy["spec"]["ingress"]>[number]>["ports"]>[number];
@@ -120,7 +156,9 @@ function npPort(p: NpPort): PortMatch {
 
 function npPeer(p: NpPeer): Peer {
   if (p.ipBlock) return { kind: "ipBlock", cidr: p.ipBlock.cidr, except: [...(p.ipBlock.except ?? [])] };
-  const namespaces: NamespaceMatch = p.namespaceSelector ? { kind: "selector", selector: toSelector(p.namespaceSelector) } : { kind: "policy" };
+  const namespaces: NamespaceMatch = p.namespaceSelector
+    ? { kind: "selector", selector: toSelector(p.namespaceSelector) }
+    : { kind: "policy" };
   return { kind: "workloads", selector: { namespaces, pods: toSelector(p.podSelector) } };
 }
 
@@ -137,14 +175,26 @@ export function readNetworkPolicy(ctx: Ctx, out: Policy[], apiVersion: string): 
   const rules: PolicyRule[] = [];
   if (ingress) {
     (spec.ingress ?? []).forEach((r, i) => {
-      rules.push({ direction: "ingress", action: "allow", peers: r?.from?.length ? r.from.map(npPeer) : null, ports: r?.ports?.length ? r.ports.map(npPort) : null, ref: ruleRef(ctx, src, "ingress", "ingress", i) });
+      rules.push({
+        direction: "ingress",
+        action: "allow",
+        peers: r?.from?.length ? r.from.map(npPeer) : null,
+        ports: r?.ports?.length ? r.ports.map(npPort) : null,
+        ref: ruleRef(ctx, src, "ingress", "ingress", i),
+      });
     });
   } else if (spec.ingress?.length) {
     ctx.warnings.push(at(ctx, ["spec", "ingress"], "ingress rules are ignored because policyTypes does not include Ingress", "warning"));
   }
   if (egress) {
     (spec.egress ?? []).forEach((r, i) => {
-      rules.push({ direction: "egress", action: "allow", peers: r?.to?.length ? r.to.map(npPeer) : null, ports: r?.ports?.length ? r.ports.map(npPort) : null, ref: ruleRef(ctx, src, "egress", "egress", i) });
+      rules.push({
+        direction: "egress",
+        action: "allow",
+        peers: r?.to?.length ? r.to.map(npPeer) : null,
+        ports: r?.ports?.length ? r.ports.map(npPort) : null,
+        ref: ruleRef(ctx, src, "egress", "egress", i),
+      });
     });
   } else if (spec.egress?.length) {
     ctx.warnings.push(at(ctx, ["spec", "egress"], "egress rules are ignored because policyTypes does not include Egress", "warning"));

@@ -23,7 +23,10 @@ export function maxManifestBytes(env: Readonly<Record<string, string | undefined
 const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 
 /** Expand files and folders (recursively, *.yaml|*.yml|*.json, sorted) into sources. */
-export function collectSources(paths: readonly string[], maxBytes: number = maxManifestBytes()): { sources: ManifestSource[]; errors: PolicyInputError[] } {
+export function collectSources(
+  paths: readonly string[],
+  maxBytes: number = maxManifestBytes(),
+): { sources: ManifestSource[]; errors: PolicyInputError[] } {
   const sources: ManifestSource[] = [];
   const errors: PolicyInputError[] = [];
   const visit = (p: string, explicit: boolean) => {
@@ -39,7 +42,9 @@ export function collectSources(paths: readonly string[], maxBytes: number = maxM
       try {
         names = readdirSync(p).sort();
       } catch (e) {
-        errors.push(new PolicyInputError({ file: p, message: `cannot list this folder (${(e as NodeJS.ErrnoException).code ?? "error"})` }));
+        errors.push(
+          new PolicyInputError({ file: p, message: `cannot list this folder (${(e as NodeJS.ErrnoException).code ?? "error"})` }),
+        );
         return;
       }
       for (const name of names) {
@@ -50,7 +55,8 @@ export function collectSources(paths: readonly string[], maxBytes: number = maxM
           isDir = statSync(child).isDirectory();
         } catch (e) {
           // A dangling symlink or an entry removed meanwhile: say which, read the rest.
-          if (EXT.test(name)) errors.push(new PolicyInputError({ file: child, message: `cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})` }));
+          if (EXT.test(name))
+            errors.push(new PolicyInputError({ file: child, message: `cannot read (${(e as NodeJS.ErrnoException).code ?? "error"})` }));
           continue;
         }
         if (isDir || EXT.test(name)) visit(child, false);
@@ -59,7 +65,12 @@ export function collectSources(paths: readonly string[], maxBytes: number = maxM
     }
     if (!explicit && !EXT.test(p)) return;
     if (st.size > maxBytes) {
-      errors.push(new PolicyInputError({ file: p, message: `file is ${mib(st.size)}, over the ${mib(maxBytes)} limit for one manifest file; not read (split it, or raise POLICYPLANE_MAX_MANIFEST_BYTES)` }));
+      errors.push(
+        new PolicyInputError({
+          file: p,
+          message: `file is ${mib(st.size)}, over the ${mib(maxBytes)} limit for one manifest file; not read (split it, or raise POLICYPLANE_MAX_MANIFEST_BYTES)`,
+        }),
+      );
       return;
     }
     try {

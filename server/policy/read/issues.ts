@@ -48,15 +48,25 @@ export function explainIssues(issues: readonly Issue[], base: readonly PathSeg[]
         const branches = iss.errors.filter((b) => b.length > 0);
         const best = [...branches].sort((a, b) => shapeMismatch(a) - shapeMismatch(b) || a.length - b.length)[0];
         if (best && shapeMismatch(best) === 0) out.push(...explainIssues(best, path));
-        else out.push({ path, message: `expected one of the forms of this field, got ${describeInput(inputOf(iss))}; ${(best ? explainIssues(best, []) : []).map((x) => `${formatPath(x.path) || "value"}: ${x.message}`).join("; ")}` });
+        else
+          out.push({
+            path,
+            message: `expected one of the forms of this field, got ${describeInput(inputOf(iss))}; ${(best ? explainIssues(best, []) : []).map((x) => `${formatPath(x.path) || "value"}: ${x.message}`).join("; ")}`,
+          });
         break;
       }
       case "invalid_type":
-        out.push({ path, message: `expected ${iss.expected === "object" ? "a mapping" : iss.expected === "array" ? "a list" : `a ${iss.expected}`}, got ${describeInput(inputOf(iss))}` });
+        out.push({
+          path,
+          message: `expected ${iss.expected === "object" ? "a mapping" : iss.expected === "array" ? "a list" : `a ${iss.expected}`}, got ${describeInput(inputOf(iss))}`,
+        });
         break;
       case "invalid_value": {
         const values = iss.values.map((v) => JSON.stringify(v));
-        out.push({ path, message: `expected ${values.length === 1 ? values[0] : `one of ${values.join(", ")}`}, got ${describeInput(inputOf(iss))}` });
+        out.push({
+          path,
+          message: `expected ${values.length === 1 ? values[0] : `one of ${values.join(", ")}`}, got ${describeInput(inputOf(iss))}`,
+        });
         break;
       }
       case "invalid_key":

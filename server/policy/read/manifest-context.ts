@@ -51,7 +51,16 @@ export function advise(ctx: Ctx, advisories: readonly Advisory[]): void {
 }
 
 export function ref(ctx: Ctx, kind: string, apiVersion: string, name: string, namespace?: string, version?: string | null): SourceRef {
-  return { kind, apiVersion, name, ...(namespace ? { namespace } : {}), ...(version ? { version } : {}), file: ctx.obj.file, line: ctx.obj.line, column: ctx.obj.column };
+  return {
+    kind,
+    apiVersion,
+    name,
+    ...(namespace ? { namespace } : {}),
+    ...(version ? { version } : {}),
+    file: ctx.obj.file,
+    line: ctx.obj.line,
+    column: ctx.obj.column,
+  };
 }
 
 export function ruleRef(ctx: Ctx, src: SourceRef, direction: Direction, key: string, index: number, ruleName?: string | null): RuleRef {

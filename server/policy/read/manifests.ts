@@ -4,7 +4,16 @@
  * ClusterNetworkPolicy, Cilium). Each object is validated with its zod schema; every problem
  * becomes a located PolicyInputError (never a throw).
  */
-import { NS_NAME_LABEL, emptyCluster, type AdminTier, type ClusterModel, type Policy, type PolicySet, type SourceRef, type WorkloadKind } from "../model";
+import {
+  NS_NAME_LABEL,
+  emptyCluster,
+  type AdminTier,
+  type ClusterModel,
+  type Policy,
+  type PolicySet,
+  type SourceRef,
+  type WorkloadKind,
+} from "../model";
 import { PolicyInputError } from "../errors";
 import { parseSource } from "./yaml";
 import { at, type Ctx } from "./manifest-context";
@@ -65,7 +74,8 @@ export function readManifestSources(sources: readonly ManifestSource[], options:
         continue;
       }
       if (options.skipApiVersions?.includes(apiVersion)) continue;
-      const wrongVersion = (expected: string) => errors.push(at(ctx, ["apiVersion"], `unsupported apiVersion ${JSON.stringify(apiVersion)} for ${kind}; expected ${expected}`));
+      const wrongVersion = (expected: string) =>
+        errors.push(at(ctx, ["apiVersion"], `unsupported apiVersion ${JSON.stringify(apiVersion)} for ${kind}; expected ${expected}`));
       switch (kind) {
         case "Namespace": {
           if (apiVersion !== "v1") {
@@ -100,7 +110,8 @@ export function readManifestSources(sources: readonly ManifestSource[], options:
           else readBanp(ctx, policies, apiVersion);
           break;
         case "ClusterNetworkPolicy":
-          if (apiVersion !== "policy.networking.k8s.io/v1alpha2" && apiVersion !== "policy.networking.k8s.io/v1beta1") wrongVersion("policy.networking.k8s.io/v1alpha2 or v1beta1");
+          if (apiVersion !== "policy.networking.k8s.io/v1alpha2" && apiVersion !== "policy.networking.k8s.io/v1beta1")
+            wrongVersion("policy.networking.k8s.io/v1alpha2 or v1beta1");
           else readCnp(ctx, policies, apiVersion, tier);
           break;
         case "CiliumNetworkPolicy":
@@ -126,7 +137,11 @@ export function readManifestSources(sources: readonly ManifestSource[], options:
 
 /** Implicit namespaces (objects in a namespace that was not declared) and duplicate objects (the later one wins, as with kubectl apply). */
 function finalize(cluster: ClusterModel, policies: Policy[], warnings: PolicyInputError[]): void {
-  const dedupe = <T>(list: T[], key: (t: T) => string, what: (t: T) => { file?: string; line?: number; column?: number; name: string }): T[] => {
+  const dedupe = <T>(
+    list: T[],
+    key: (t: T) => string,
+    what: (t: T) => { file?: string; line?: number; column?: number; name: string },
+  ): T[] => {
     const seen = new Map<string, number>();
     const out: T[] = [];
     for (const item of list) {
@@ -134,7 +149,15 @@ function finalize(cluster: ClusterModel, policies: Policy[], warnings: PolicyInp
       const prev = seen.get(k);
       if (prev !== undefined) {
         const w = what(item);
-        warnings.push(new PolicyInputError({ file: w.file ?? "", line: w.line, column: w.column, message: `${w.name} is defined more than once; the later definition wins`, severity: "warning" }));
+        warnings.push(
+          new PolicyInputError({
+            file: w.file ?? "",
+            line: w.line,
+            column: w.column,
+            message: `${w.name} is defined more than once; the later definition wins`,
+            severity: "warning",
+          }),
+        );
         out[prev] = item;
       } else {
         seen.set(k, out.length);
@@ -144,16 +167,45 @@ function finalize(cluster: ClusterModel, policies: Policy[], warnings: PolicyInp
     return out;
   };
   const refWhat = (r: SourceRef | undefined, name: string) => ({ file: r?.file, line: r?.line, column: r?.column, name });
-  cluster.namespaces = dedupe(cluster.namespaces, (n) => n.name, (n) => refWhat(n.source, `Namespace ${n.name}`));
-  cluster.pods = dedupe(cluster.pods, (p) => `${p.namespace}/${p.name}`, (p) => refWhat(p.source, `Pod ${p.namespace}/${p.name}`));
-  cluster.workloads = dedupe(cluster.workloads, (w) => `${w.kind}/${w.namespace}/${w.name}`, (w) => refWhat(w.source, `${w.kind} ${w.namespace}/${w.name}`));
-  cluster.services = dedupe(cluster.services, (s) => `${s.namespace}/${s.name}`, (s) => refWhat(s.source, `Service ${s.namespace}/${s.name}`));
-  cluster.nodes = dedupe(cluster.nodes, (n) => n.name, (n) => refWhat(n.source, `Node ${n.name}`));
-  const deduped = dedupe(policies, (p) => p.id, (p) => refWhat(p.ref, p.id));
+  cluster.namespaces = dedupe(
+    cluster.namespaces,
+    (n) => n.name,
+    (n) => refWhat(n.source, `Namespace ${n.name}`),
+  );
+  cluster.pods = dedupe(
+    cluster.pods,
+    (p) => `${p.namespace}/${p.name}`,
+    (p) => refWhat(p.source, `Pod ${p.namespace}/${p.name}`),
+  );
+  cluster.workloads = dedupe(
+    cluster.workloads,
+    (w) => `${w.kind}/${w.namespace}/${w.name}`,
+    (w) => refWhat(w.source, `${w.kind} ${w.namespace}/${w.name}`),
+  );
+  cluster.services = dedupe(
+    cluster.services,
+    (s) => `${s.namespace}/${s.name}`,
+    (s) => refWhat(s.source, `Service ${s.namespace}/${s.name}`),
+  );
+  cluster.nodes = dedupe(
+    cluster.nodes,
+    (n) => n.name,
+    (n) => refWhat(n.source, `Node ${n.name}`),
+  );
+  const deduped = dedupe(
+    policies,
+    (p) => p.id,
+    (p) => refWhat(p.ref, p.id),
+  );
   policies.length = 0;
   policies.push(...deduped);
   const known = new Set(cluster.namespaces.map((n) => n.name));
-  const used = [...cluster.pods.map((p) => p.namespace), ...cluster.workloads.map((w) => w.namespace), ...cluster.services.map((s) => s.namespace), ...policies.map((p) => p.namespace).filter((n): n is string => !!n)];
+  const used = [
+    ...cluster.pods.map((p) => p.namespace),
+    ...cluster.workloads.map((w) => w.namespace),
+    ...cluster.services.map((s) => s.namespace),
+    ...policies.map((p) => p.namespace).filter((n): n is string => !!n),
+  ];
   for (const name of used) {
     if (!known.has(name)) {
       known.add(name);

@@ -38,7 +38,10 @@ export const intOrStringPort = z.unknown().transform((v, ctx): number | string =
   }
   if (typeof v === "string") {
     if (isPortName(v)) return v;
-    issue(ctx, `expected a port number between 1 and 65535 or a named port (IANA_SVC_NAME: 1-15 lowercase letters, digits, '-', with at least one letter), got ${JSON.stringify(v)}`);
+    issue(
+      ctx,
+      `expected a port number between 1 and 65535 or a named port (IANA_SVC_NAME: 1-15 lowercase letters, digits, '-', with at least one letter), got ${JSON.stringify(v)}`,
+    );
     return z.NEVER;
   }
   issue(ctx, `expected a port number or a port name, got ${describeInput(v)}`);
@@ -94,11 +97,17 @@ const crdLabelMap = stringMap;
 export const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 
 /** Why a requirement cannot be evaluated (an unknown operator, values that do not fit it), or null. */
-export function requirementProblem(r: { operator: string; values?: readonly string[] | null }): { field: "operator" | "values"; message: string } | null {
-  if (!(OPERATORS as readonly string[]).includes(r.operator)) return { field: "operator", message: `operator ${JSON.stringify(r.operator)} is not one of ${OPERATORS.join(", ")}` };
+export function requirementProblem(r: {
+  operator: string;
+  values?: readonly string[] | null;
+}): { field: "operator" | "values"; message: string } | null {
+  if (!(OPERATORS as readonly string[]).includes(r.operator))
+    return { field: "operator", message: `operator ${JSON.stringify(r.operator)} is not one of ${OPERATORS.join(", ")}` };
   const n = r.values?.length ?? 0;
-  if ((r.operator === "In" || r.operator === "NotIn") && n === 0) return { field: "values", message: `operator ${r.operator} needs a non-empty values list` };
-  if ((r.operator === "Exists" || r.operator === "DoesNotExist") && n > 0) return { field: "values", message: `operator ${r.operator} takes no values` };
+  if ((r.operator === "In" || r.operator === "NotIn") && n === 0)
+    return { field: "values", message: `operator ${r.operator} needs a non-empty values list` };
+  if ((r.operator === "Exists" || r.operator === "DoesNotExist") && n > 0)
+    return { field: "values", message: `operator ${r.operator} takes no values` };
   return null;
 }
 
@@ -175,11 +184,9 @@ function policyObject<S extends z.ZodType>(spec: S) {
 // ---------------------------------------------------------------------------
 // networking.k8s.io/v1 NetworkPolicy
 
-const ipBlock = z
-  .strictObject({ cidr, except: z.array(cidr).nullish() })
-  .superRefine((b, ctx) => {
-    for (const p of exceptsOutside(b.cidr, b.except ?? [])) issue(ctx, p.message, ["except", p.index]);
-  });
+const ipBlock = z.strictObject({ cidr, except: z.array(cidr).nullish() }).superRefine((b, ctx) => {
+  for (const p of exceptsOutside(b.cidr, b.except ?? [])) issue(ctx, p.message, ["except", p.index]);
+});
 
 const npPeer = z
   .strictObject({
@@ -188,7 +195,8 @@ const npPeer = z
     ipBlock: ipBlock.nullish(),
   })
   .superRefine((p, ctx) => {
-    if (p.ipBlock && (p.podSelector || p.namespaceSelector)) issue(ctx, "ipBlock cannot be combined with podSelector or namespaceSelector in one peer", ["ipBlock"]);
+    if (p.ipBlock && (p.podSelector || p.namespaceSelector))
+      issue(ctx, "ipBlock cannot be combined with podSelector or namespaceSelector in one peer", ["ipBlock"]);
     if (!p.ipBlock && !p.podSelector && !p.namespaceSelector) issue(ctx, "a peer needs podSelector, namespaceSelector or ipBlock");
   });
 
@@ -224,11 +232,15 @@ export type RawNetworkPolicy = z.infer<typeof networkPolicy>;
 
 function exactlyOne(obj: Record<string, unknown>, keys: string[], ctx: Ctx, what: string): void {
   const present = keys.filter((k) => obj[k] != null);
-  if (present.length !== 1) issue(ctx, `${what} needs exactly one of ${keys.join(", ")}${present.length > 1 ? ` (found ${present.join(", ")})` : ""}`);
+  if (present.length !== 1)
+    issue(ctx, `${what} needs exactly one of ${keys.join(", ")}${present.length > 1 ? ` (found ${present.join(", ")})` : ""}`);
 }
 
 /** A CRD string list of CIDRs: `maxLength: 43` and CEL `isCIDR(self)` on each item. */
-const crdNetworks = z.array(cidr.pipe(z.string().max(43))).min(1).max(25);
+const crdNetworks = z
+  .array(cidr.pipe(z.string().max(43)))
+  .min(1)
+  .max(25);
 
 /** The CRDs' domainNames pattern, as written upstream (its `A-z` also admits `[\]^_` and the backquote). */
 export const UPSTREAM_DOMAIN_NAME = /^(\*\.)?([a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$/;
@@ -280,7 +292,10 @@ function anpRules<A extends z.ZodType>(action: A, withDomainNames: boolean) {
   const ports = z.array(anpPort).min(1).max(100).nullish();
   const named = (ps: z.infer<typeof ports>) => (ps ?? []).some((p) => p.namedPort != null);
   return {
-    ingress: z.array(z.strictObject({ name: ruleName, action, from: z.array(anpIngressPeer).min(1).max(100), ports })).max(100).nullish(),
+    ingress: z
+      .array(z.strictObject({ name: ruleName, action, from: z.array(anpIngressPeer).min(1).max(100), ports }))
+      .max(100)
+      .nullish(),
     egress: z
       .array(
         z
@@ -308,7 +323,8 @@ export const baselineAdminNetworkPolicy = policyObject(
   }),
 ).superRefine((o, ctx) => {
   // CEL on the object: self.metadata.name == 'default'.
-  if (o.metadata.name !== "default") issue(ctx, `a BaselineAdminNetworkPolicy must be named "default", got ${JSON.stringify(o.metadata.name)}`, ["metadata", "name"]);
+  if (o.metadata.name !== "default")
+    issue(ctx, `a BaselineAdminNetworkPolicy must be named "default", got ${JSON.stringify(o.metadata.name)}`, ["metadata", "name"]);
 });
 export type RawBaselineAdminNetworkPolicy = z.infer<typeof baselineAdminNetworkPolicy>;
 
@@ -368,12 +384,22 @@ export const clusterNetworkPolicy = policyObject(
     tier: z.enum(["Admin", "Baseline"]),
     priority: z.number().int().min(0).max(1000),
     subject: cnpSubject,
-    ingress: z.array(z.strictObject({ name: ruleName, action: cnpAction, from: z.array(cnpIngressPeer).min(1).max(25), protocols: cnpProtocols })).max(25).nullish(),
+    ingress: z
+      .array(z.strictObject({ name: ruleName, action: cnpAction, from: z.array(cnpIngressPeer).min(1).max(25), protocols: cnpProtocols }))
+      .max(25)
+      .nullish(),
     egress: z
       .array(
         z
           .strictObject({ name: ruleName, action: cnpAction, to: z.array(cnpEgressPeer).min(1).max(25), protocols: cnpProtocols })
-          .superRefine((r, ctx) => namedPortPeers(r, (r.protocols ?? []).some((p) => p.destinationNamedPort != null), ctx, "protocols")),
+          .superRefine((r, ctx) =>
+            namedPortPeers(
+              r,
+              (r.protocols ?? []).some((p) => p.destinationNamedPort != null),
+              ctx,
+              "protocols",
+            ),
+          ),
       )
       .max(25)
       .nullish(),
@@ -432,12 +458,30 @@ const ciliumCidrRule = z
   })
   .superRefine((c, ctx) => exactlyOne(c, ["cidr", "cidrGroupRef"], ctx, "toCIDRSet/fromCIDRSet entry"));
 
-export const CILIUM_ENTITIES = ["world", "cluster", "host", "remote-node", "kube-apiserver", "all", "health", "init", "unmanaged", "ingress", "none"] as const;
+export const CILIUM_ENTITIES = [
+  "world",
+  "cluster",
+  "host",
+  "remote-node",
+  "kube-apiserver",
+  "all",
+  "health",
+  "init",
+  "unmanaged",
+  "ingress",
+  "none",
+] as const;
 
 // The CRD's patterns; it does not require one of the two (./manifests.ts warns when neither or both are given).
 const fqdn = z.strictObject({
-  matchName: z.string().regex(/^([-a-zA-Z0-9_]+[.]?)+$/, "expected a DNS name (letters, digits, '-', '_' and '.')").nullish(),
-  matchPattern: z.string().regex(/^([-a-zA-Z0-9_*]+[.]?)+$/, "expected a DNS name pattern (letters, digits, '-', '_', '*' and '.')").nullish(),
+  matchName: z
+    .string()
+    .regex(/^([-a-zA-Z0-9_]+[.]?)+$/, "expected a DNS name (letters, digits, '-', '_' and '.')")
+    .nullish(),
+  matchPattern: z
+    .string()
+    .regex(/^([-a-zA-Z0-9_*]+[.]?)+$/, "expected a DNS name pattern (letters, digits, '-', '_', '*' and '.')")
+    .nullish(),
 });
 
 const ciliumIngress = z.strictObject({
@@ -458,7 +502,14 @@ const ciliumEgress = z.strictObject({
   toCIDRSet: z.array(ciliumCidrRule).nullish(),
   toEntities: z.array(z.enum(CILIUM_ENTITIES)).nullish(),
   toFQDNs: z.array(fqdn).nullish(),
-  toServices: z.array(z.strictObject({ k8sService: z.strictObject({ serviceName: z.string(), namespace: z.string().nullish() }).nullish(), k8sServiceSelector: z.unknown().optional() })).nullish(),
+  toServices: z
+    .array(
+      z.strictObject({
+        k8sService: z.strictObject({ serviceName: z.string(), namespace: z.string().nullish() }).nullish(),
+        k8sServiceSelector: z.unknown().optional(),
+      }),
+    )
+    .nullish(),
   toRequires: z.array(ciliumSelector).nullish(),
   toNodes: z.array(ciliumSelector).nullish(),
   toGroups: z.unknown().optional(),
@@ -467,17 +518,19 @@ const ciliumEgress = z.strictObject({
   authentication: z.unknown().optional(),
 });
 
-export const ciliumRule = z.strictObject({
-  endpointSelector: ciliumSelector.nullish(),
-  nodeSelector: ciliumSelector.nullish(),
-  ingress: z.array(ciliumIngress).nullish(),
-  ingressDeny: z.array(ciliumIngress).nullish(),
-  egress: z.array(ciliumEgress).nullish(),
-  egressDeny: z.array(ciliumEgress).nullish(),
-  labels: z.array(z.unknown()).nullish(),
-  description: z.string().nullish(),
-  enableDefaultDeny: z.strictObject({ ingress: z.boolean().nullish(), egress: z.boolean().nullish() }).nullish(),
-}).superRefine((r, ctx) => exactlyOne(r, ["endpointSelector", "nodeSelector"], ctx, "a Cilium rule")); // the CRD's oneOf
+export const ciliumRule = z
+  .strictObject({
+    endpointSelector: ciliumSelector.nullish(),
+    nodeSelector: ciliumSelector.nullish(),
+    ingress: z.array(ciliumIngress).nullish(),
+    ingressDeny: z.array(ciliumIngress).nullish(),
+    egress: z.array(ciliumEgress).nullish(),
+    egressDeny: z.array(ciliumEgress).nullish(),
+    labels: z.array(z.unknown()).nullish(),
+    description: z.string().nullish(),
+    enableDefaultDeny: z.strictObject({ ingress: z.boolean().nullish(), egress: z.boolean().nullish() }).nullish(),
+  })
+  .superRefine((r, ctx) => exactlyOne(r, ["endpointSelector", "nodeSelector"], ctx, "a Cilium rule")); // the CRD's oneOf
 export type RawCiliumRule = z.infer<typeof ciliumRule>;
 
 export const ciliumPolicy = z

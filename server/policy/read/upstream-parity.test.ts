@@ -33,7 +33,23 @@ interface CasesFile {
   examples?: Example[];
 }
 
-const FACT_KINDS = ["enum", "default", "oneOf", "pattern", "minimum", "maximum", "minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties", "required", "cel", "type"] as const;
+const FACT_KINDS = [
+  "enum",
+  "default",
+  "oneOf",
+  "pattern",
+  "minimum",
+  "maximum",
+  "minItems",
+  "maxItems",
+  "minLength",
+  "maxLength",
+  "minProperties",
+  "maxProperties",
+  "required",
+  "cel",
+  "type",
+] as const;
 type FactKind = (typeof FACT_KINDS)[number];
 const kindOf = (f: Fact): FactKind => {
   const k = FACT_KINDS.find((x) => x in f);
@@ -88,13 +104,19 @@ const under = (errPath: string, p: string) => p === "" || errPath === p || errPa
 
 function expectAccepted(obj: Record<string, unknown>, at: string, why: string): void {
   const errs = errorsOf(obj).filter((e) => under(e.path, at));
-  expect(errs.map((e) => e.message), `${why}: must be accepted`).toEqual([]);
+  expect(
+    errs.map((e) => e.message),
+    `${why}: must be accepted`,
+  ).toEqual([]);
 }
 
 function expectRefused(obj: Record<string, unknown>, at: string, why: string): void {
   const errs = errorsOf(obj);
   const here = errs.filter((e) => under(e.path, at));
-  expect(here.length, `${why}: must be refused at ${at || "(root)"}; errors: ${errs.map((e) => e.message).join(" | ") || "none"}`).toBeGreaterThan(0);
+  expect(
+    here.length,
+    `${why}: must be refused at ${at || "(root)"}; errors: ${errs.map((e) => e.message).join(" | ") || "none"}`,
+  ).toBeGreaterThan(0);
   for (const e of here) {
     expect(e.file).toBe(FILE);
     expect(e.line).toBeGreaterThan(0);
@@ -134,7 +156,9 @@ describe("validation follows the upstream CRDs fact by fact", () => {
         const { path: factPath, ...rest } = fact;
         it(`${factPath || "(root)"}: ${JSON.stringify(rest)}`, () => {
           // The first sample that reaches the fact's path.
-          const hit = cases.samples.flatMap((s) => concrete(s, pattern(factPath)).map((at) => ({ s, at }))).find((x) => x.at.length > 0 || factPath === "");
+          const hit = cases.samples
+            .flatMap((s) => concrete(s, pattern(factPath)).map((at) => ({ s, at })))
+            .find((x) => x.at.length > 0 || factPath === "");
           expect(hit, `no sample in the cases file reaches ${factPath}`).toBeDefined();
           const { s, at } = hit!;
           const where = formatPath(at);
@@ -201,8 +225,18 @@ describe("validation follows the upstream CRDs fact by fact", () => {
             case "oneOf":
             case "cel": {
               expect(ex?.fail?.length, `the cases file needs failing examples for the ${kind} at ${factPath}`).toBeGreaterThan(0);
-              for (const p of ex!.pass ?? []) expectAccepted(kind === "cel" ? applyPatch(s, at, p as Record<string, unknown>) : withValue(p), where, `${kind} pass ${JSON.stringify(p)}`);
-              for (const p of ex!.fail!) expectRefused(kind === "cel" ? applyPatch(s, at, p as Record<string, unknown>) : withValue(p), where, `${kind} fail ${JSON.stringify(p)}`);
+              for (const p of ex!.pass ?? [])
+                expectAccepted(
+                  kind === "cel" ? applyPatch(s, at, p as Record<string, unknown>) : withValue(p),
+                  where,
+                  `${kind} pass ${JSON.stringify(p)}`,
+                );
+              for (const p of ex!.fail!)
+                expectRefused(
+                  kind === "cel" ? applyPatch(s, at, p as Record<string, unknown>) : withValue(p),
+                  where,
+                  `${kind} fail ${JSON.stringify(p)}`,
+                );
               break;
             }
             case "required": {

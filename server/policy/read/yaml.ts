@@ -104,7 +104,14 @@ function collectObjects(
     };
     if (typeof value !== "object" || Array.isArray(value)) {
       const p = locate([]);
-      errors.push(new PolicyInputError({ file, line: p.line, column: p.column, message: `expected a Kubernetes object (a mapping with apiVersion and kind), got ${Array.isArray(value) ? "a list" : typeof value}` }));
+      errors.push(
+        new PolicyInputError({
+          file,
+          line: p.line,
+          column: p.column,
+          message: `expected a Kubernetes object (a mapping with apiVersion and kind), got ${Array.isArray(value) ? "a list" : typeof value}`,
+        }),
+      );
       continue;
     }
     const obj = value as Record<string, unknown>;
@@ -147,7 +154,8 @@ function positionalParse(file: string, text: string, limits: YamlLimits): Positi
   };
   const take = (tok: CST.Token): Positional | null => {
     tokens.push(tok);
-    if (tok.type === "document" && ++documents > limits.maxDocuments) return refuse(tok.offset, `more than ${limits.maxDocuments} YAML documents in one file; not parsed`);
+    if (tok.type === "document" && ++documents > limits.maxDocuments)
+      return refuse(tok.offset, `more than ${limits.maxDocuments} YAML documents in one file; not parsed`);
     return null;
   };
   for (const lexeme of new Lexer().lex(text)) {
@@ -156,7 +164,8 @@ function positionalParse(file: string, text: string, limits: YamlLimits): Positi
       if (refused) return refused;
     }
     // The stack holds the document, then one entry per open collection (plus the current scalar).
-    if (parser.stack.length > limits.maxDepth + 2) return refuse(parser.offset, `YAML nested deeper than ${limits.maxDepth} levels; not parsed`);
+    if (parser.stack.length > limits.maxDepth + 2)
+      return refuse(parser.offset, `YAML nested deeper than ${limits.maxDepth} levels; not parsed`);
   }
   for (const tok of parser.end()) {
     const refused = take(tok);
@@ -181,7 +190,10 @@ function plainMessage(err: YAMLError): string {
   const first = err.message.split("\n")[0]!;
   if (err.code === "MISSING_CHAR" && /followed by map values/.test(first)) return PLAIN_WORDS.MULTILINE_IMPLICIT_KEY!;
   if (err.code === "BAD_INDENT" && /same column/.test(first)) return "this line is not indented like the other keys at its level";
-  if (/^Flow (sequence|mapping)/.test(first)) return first.startsWith("Flow sequence") ? 'a list opened with "[" is not closed with "]"' : 'a mapping opened with "{" is not closed with "}"';
+  if (/^Flow (sequence|mapping)/.test(first))
+    return first.startsWith("Flow sequence")
+      ? 'a list opened with "[" is not closed with "]"'
+      : 'a mapping opened with "{" is not closed with "}"';
   return PLAIN_WORDS[err.code] ?? first;
 }
 
@@ -235,9 +247,17 @@ export function parseSourcePositional(file: string, text: string, limits: YamlLi
 
 // YAML 1.2 core schema scalars exactly as `yaml` resolves them (js-yaml's own core schema
 // also reads 0b…, 1_000 and +0x…, and not +.5), as one type dispatched on the first character.
-const NUMBER = /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$/;
+const NUMBER =
+  /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$/;
 const NULLS = new Set(["", "~", "null", "Null", "NULL"]);
-const BOOLS = new Map([["true", true], ["True", true], ["TRUE", true], ["false", false], ["False", false], ["FALSE", false]]);
+const BOOLS = new Map([
+  ["true", true],
+  ["True", true],
+  ["TRUE", true],
+  ["false", false],
+  ["False", false],
+  ["FALSE", false],
+]);
 function coreKind(s: string): "null" | "bool" | "number" | null {
   const c = s.charCodeAt(0);
   if (s.length === 0 || c === 0x7e || c === 0x6e || c === 0x4e) return NULLS.has(s) ? "null" : null;
@@ -359,9 +379,31 @@ export function parseSource(file: string, text: string, limits: YamlLimits = YAM
   try {
     fast = fastParse(text, limits);
   } catch (e) {
-    if (e instanceof TooManyDocuments) return { objects: [], errors: [new PolicyInputError({ file, line: 1, column: 1, message: `more than ${limits.maxDocuments} YAML documents in one file; not parsed` })] };
+    if (e instanceof TooManyDocuments)
+      return {
+        objects: [],
+        errors: [
+          new PolicyInputError({
+            file,
+            line: 1,
+            column: 1,
+            message: `more than ${limits.maxDocuments} YAML documents in one file; not parsed`,
+          }),
+        ],
+      };
     const mark = (e as jsyaml.YAMLException).mark;
-    if (mark && /maxDepth/.test((e as Error).message)) return { objects: [], errors: [new PolicyInputError({ file, line: mark.line + 1, column: mark.column + 1, message: `YAML nested deeper than ${limits.maxDepth} levels; not parsed` })] };
+    if (mark && /maxDepth/.test((e as Error).message))
+      return {
+        objects: [],
+        errors: [
+          new PolicyInputError({
+            file,
+            line: mark.line + 1,
+            column: mark.column + 1,
+            message: `YAML nested deeper than ${limits.maxDepth} levels; not parsed`,
+          }),
+        ],
+      };
     return parseSourcePositional(file, text, limits); // yaml says what is wrong, as it always has
   }
   let starts: number[] | undefined;
@@ -382,7 +424,8 @@ export function parseSource(file: string, text: string, limits: YamlLimits = YAM
     const rootOffset = nodeStart(text, fast.roots[i] ?? 0);
     const locate = (path: readonly PathSeg[]): Located => {
       let cur: unknown = value;
-      for (const seg of path) cur = cur !== null && typeof cur === "object" && Object.hasOwn(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined;
+      for (const seg of path)
+        cur = cur !== null && typeof cur === "object" && Object.hasOwn(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined;
       const at = cur !== null && typeof cur === "object" ? fast.opened.get(cur) : undefined;
       if (at !== undefined) return positionIn((starts ??= lineStarts(text)), nodeStart(text, at));
       const doc = slowDoc(rootOffset);

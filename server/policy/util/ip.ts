@@ -118,7 +118,8 @@ export function exceptsOutside(cidr: string, except: readonly string[]): { index
   const out: { index: number; message: string }[] = [];
   except.forEach((e, index) => {
     const inner = parseCidr(e);
-    if (inner && !(cidrContainsCidr(outer, inner) && inner.prefix > outer.prefix)) out.push({ index, message: `expected a CIDR strictly inside ${cidr}, got ${e}` });
+    if (inner && !(cidrContainsCidr(outer, inner) && inner.prefix > outer.prefix))
+      out.push({ index, message: `expected a CIDR strictly inside ${cidr}, got ${e}` });
   });
   return out;
 }

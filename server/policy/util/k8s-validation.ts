@@ -17,28 +17,32 @@ const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 /** IsDNS1123Label: namespace names, and the name part of many objects. */
 export function dns1123Label(s: string): string | null {
   if (s.length > 63) return `must be no more than 63 characters (got ${s.length})`;
-  if (!DNS1123_LABEL.test(s)) return "must be a lowercase RFC 1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. 'my-name')";
+  if (!DNS1123_LABEL.test(s))
+    return "must be a lowercase RFC 1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. 'my-name')";
   return null;
 }
 
 /** IsDNS1123Subdomain: metadata.name of most kinds (NameIsDNSSubdomain), label key prefixes. */
 export function dns1123Subdomain(s: string): string | null {
   if (s.length > 253) return `must be no more than 253 characters (got ${s.length})`;
-  if (!DNS1123_SUBDOMAIN.test(s)) return "must be a lowercase RFC 1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. 'example.com')";
+  if (!DNS1123_SUBDOMAIN.test(s))
+    return "must be a lowercase RFC 1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. 'example.com')";
   return null;
 }
 
 /** IsDNS1035Label: Service names (ValidateServiceName). */
 export function dns1035Label(s: string): string | null {
   if (s.length > 63) return `must be no more than 63 characters (got ${s.length})`;
-  if (!DNS1035_LABEL.test(s)) return "must be an RFC 1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (e.g. 'my-name')";
+  if (!DNS1035_LABEL.test(s))
+    return "must be an RFC 1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (e.g. 'my-name')";
   return null;
 }
 
 /** IsQualifiedName: label and annotation keys, `[prefix/]name`. */
 export function qualifiedName(s: string): string | null {
   const parts = s.split("/");
-  if (parts.length > 2) return "must be a qualified name: an optional DNS subdomain prefix and '/', then a name (e.g. 'app' or 'app.kubernetes.io/name')";
+  if (parts.length > 2)
+    return "must be a qualified name: an optional DNS subdomain prefix and '/', then a name (e.g. 'app' or 'app.kubernetes.io/name')";
   const name = parts[parts.length - 1]!;
   if (parts.length === 2) {
     const prefix = parts[0]!;
@@ -48,14 +52,16 @@ export function qualifiedName(s: string): string | null {
   }
   if (name.length === 0) return "name part must be non-empty";
   if (name.length > 63) return `name part must be no more than 63 characters (got ${name.length})`;
-  if (!QUALIFIED_NAME.test(name)) return "name part must consist of letters, digits, '-', '_' or '.', and must start and end with a letter or digit (e.g. 'MyName', 'my.name', '123-abc')";
+  if (!QUALIFIED_NAME.test(name))
+    return "name part must consist of letters, digits, '-', '_' or '.', and must start and end with a letter or digit (e.g. 'MyName', 'my.name', '123-abc')";
   return null;
 }
 
 /** IsValidLabelValue: empty, or at most 63 letters, digits, '-', '_', '.' starting and ending with a letter or digit. */
 export function labelValue(s: string): string | null {
   if (s.length > 63) return `must be no more than 63 characters (got ${s.length})`;
-  if (!LABEL_VALUE.test(s)) return "a label value must be empty or consist of letters, digits, '-', '_' or '.', and must start and end with a letter or digit (e.g. 'MyValue', 'my_value', '12345')";
+  if (!LABEL_VALUE.test(s))
+    return "a label value must be empty or consist of letters, digits, '-', '_' or '.', and must start and end with a letter or digit (e.g. 'MyValue', 'my_value', '12345')";
   return null;
 }
 

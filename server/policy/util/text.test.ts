@@ -13,7 +13,12 @@ describe("engine text for ports, peers and rules", () => {
     expect(formatPortMatch({ kind: "named", name: "https" })).toBe("https");
     expect(formatPortMatch({ kind: "named", name: "dns", protocol: "UDP" })).toBe("dns/UDP");
     expect(formatPorts(null)).toBe("any port");
-    expect(formatPorts([{ kind: "number", protocol: "TCP", port: 80 }, { kind: "named", name: "https" }])).toBe("80/TCP, https");
+    expect(
+      formatPorts([
+        { kind: "number", protocol: "TCP", port: 80 },
+        { kind: "named", name: "https" },
+      ]),
+    ).toBe("80/TCP, https");
   });
 
   it("writes peers and rules", () => {
@@ -30,8 +35,14 @@ describe("engine text for ports, peers and rules", () => {
       gateway: "egress",
       gatewayRef: { namespace: "istio-system", selector: { istio: "egress" } },
       namespaces: ["shop"],
-      peers: [{ kind: "dns", pattern: "api.example.com" }, { kind: "ipBlock", cidr: "198.51.100.0/24", except: [] }],
-      ports: [{ kind: "number", protocol: "TCP", port: 443 }, { kind: "number", protocol: "TCP", port: 8000, endPort: 8100 }],
+      peers: [
+        { kind: "dns", pattern: "api.example.com" },
+        { kind: "ipBlock", cidr: "198.51.100.0/24", except: [] },
+      ],
+      ports: [
+        { kind: "number", protocol: "TCP", port: 443 },
+        { kind: "number", protocol: "TCP", port: 8000, endPort: 8100 },
+      ],
       ref: { kind: "Policy", name: "out", direction: "egress", ruleIndex: 0 },
     };
     const { problems } = renderEgressRoute(route, "pp-out-0", { labels: {}, annotations: {} });

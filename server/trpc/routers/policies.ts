@@ -8,7 +8,14 @@ import { editorInventory } from "@/server/drafts/inventory";
 import { listPolicies, listProposableDrafts } from "@/server/drafts/list";
 import { restoreVersion } from "@/server/drafts/restore-version";
 import { saveDraft } from "@/server/drafts/save-draft";
-import { analyseDraftInput, createFromTemplateInput, getPolicyInput, listPoliciesInput, restoreVersionInput, saveDraftInput } from "@/server/drafts/schemas";
+import {
+  analyseDraftInput,
+  createFromTemplateInput,
+  getPolicyInput,
+  listPoliciesInput,
+  restoreVersionInput,
+  saveDraftInput,
+} from "@/server/drafts/schemas";
 import { listTemplates } from "@/server/drafts/templates";
 import { protectedProcedure, router } from "../init";
 
@@ -22,7 +29,11 @@ export const policiesRouter = router({
   drafts: protectedProcedure.query(({ ctx }) => listProposableDrafts({ ctx: ctx.service })),
   saveDraft: protectedProcedure.input(saveDraftInput).mutation(({ ctx, input }) => saveDraft({ ctx: ctx.service, input })),
   restoreVersion: protectedProcedure.input(restoreVersionInput).mutation(({ ctx, input }) => restoreVersion({ ctx: ctx.service, input })),
-  createFromTemplate: protectedProcedure.input(createFromTemplateInput).mutation(({ ctx, input }) => createFromTemplate({ ctx: ctx.service, input })),
-  templatePreview: protectedProcedure.input(createFromTemplateInput).query(({ ctx, input }) => previewTemplate({ ctx: ctx.service, input })),
+  createFromTemplate: protectedProcedure
+    .input(createFromTemplateInput)
+    .mutation(({ ctx, input }) => createFromTemplate({ ctx: ctx.service, input })),
+  templatePreview: protectedProcedure
+    .input(createFromTemplateInput)
+    .query(({ ctx, input }) => previewTemplate({ ctx: ctx.service, input })),
   proposeChange: protectedProcedure.input(proposeChangeInput).mutation(({ ctx, input }) => proposeChange({ ctx: ctx.service, input })),
 });

@@ -18,6 +18,8 @@ export const settingsRouter = router({
   createToken: adminProcedure.input(createApiTokenInput).mutation(({ ctx, input }) => createApiToken({ ctx: ctx.service, input })),
   /** Everyone signed in may read the platform default: it decides what every cluster enforces. */
   platformDefault: protectedProcedure.query(({ ctx }) => getPlatformDefault({ ctx: ctx.service })),
-  updatePlatformDefault: adminProcedure.input(updatePlatformDefaultInput).mutation(({ ctx, input }) => updatePlatformDefault({ ctx: ctx.service, input })),
+  updatePlatformDefault: adminProcedure
+    .input(updatePlatformDefaultInput)
+    .mutation(({ ctx, input }) => updatePlatformDefault({ ctx: ctx.service, input })),
   revokeToken: adminProcedure.input(revokeApiTokenInput).mutation(({ ctx, input }) => revokeApiToken({ ctx: ctx.service, input })),
 });

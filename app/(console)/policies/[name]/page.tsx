@@ -34,7 +34,15 @@ export default async function PolicyPage({ params }: { params: Promise<{ name: s
           </>
         }
       />
-      <PolicyEditor start={{ name: policy.name, yaml: latest.yaml, baseVersion: latest.version, releasedVersion: policy.releasedVersion, mayDraft: found.mayDraft }} />
+      <PolicyEditor
+        start={{
+          name: policy.name,
+          yaml: latest.yaml,
+          baseVersion: latest.version,
+          releasedVersion: policy.releasedVersion,
+          mayDraft: found.mayDraft,
+        }}
+      />
     </>
   );
 }

@@ -22,7 +22,14 @@ export default async function NewPolicyPage({ searchParams }: { searchParams: Pr
     const found = (await api.policies.templates()).find((t) => t.id === template);
     return (
       <>
-        <PageHeader title="New policy from a template" description={<Link href="/policies/templates" className="text-brand-700 hover:underline">All templates</Link>} />
+        <PageHeader
+          title="New policy from a template"
+          description={
+            <Link href="/policies/templates" className="text-brand-700 hover:underline">
+              All templates
+            </Link>
+          }
+        />
         {!found ? (
           <Notice tone="error">There is no template named “{template}”.</Notice>
         ) : mayDraft ? (
@@ -44,8 +51,11 @@ export default async function NewPolicyPage({ searchParams }: { searchParams: Pr
     if (usable) {
       const inventory = await api.policies.inventory();
       start = egressAllowPolicy(source, dest, inventory.namespaceTenants[source.namespace] ?? null);
-      note = dest ? "Drafted from the graph: fill in the ports of the new egress rule, then save." : `Drafted from the graph for ${from}: add the destination of its egress rule (+ Workloads, + Service, + DNS name …) and its ports, then save.`;
-    } else note = `The link did not name a path: from must be <namespace>/<workload>, and to (optional) <namespace>/<workload> or dns:<name> (got from=${from ?? ""}, to=${to ?? ""}).`;
+      note = dest
+        ? "Drafted from the graph: fill in the ports of the new egress rule, then save."
+        : `Drafted from the graph for ${from}: add the destination of its egress rule (+ Workloads, + Service, + DNS name …) and its ports, then save.`;
+    } else
+      note = `The link did not name a path: from must be <namespace>/<workload>, and to (optional) <namespace>/<workload> or dns:<name> (got from=${from ?? ""}, to=${to ?? ""}).`;
   }
   return (
     <>

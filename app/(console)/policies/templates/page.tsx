@@ -10,7 +10,10 @@ export default async function TemplatesPage() {
   const [templates, me] = await Promise.all([api.policies.templates(), api.org.me()]);
   return (
     <>
-      <PageHeader title="Templates" description="Common patterns as parameterised policies. A template asks for its parameters and produces a draft policy you can edit." />
+      <PageHeader
+        title="Templates"
+        description="Common patterns as parameterised policies. A template asks for its parameters and produces a draft policy you can edit."
+      />
       <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3" data-testid="templates">
         {templates.map((t) => (
           <Card key={t.id} title={<span className="font-mono">{t.id}</span>}>
@@ -19,7 +22,10 @@ export default async function TemplatesPage() {
               <Badge>{t.tier} tier</Badge> Parameters: {t.parameters.map((p) => p.name).join(", ")}
             </p>
             {me.mayDraft ? (
-              <Link href={`/policies/new?template=${encodeURIComponent(t.id)}`} className="mt-3 inline-block text-sm font-medium text-brand-700 hover:underline">
+              <Link
+                href={`/policies/new?template=${encodeURIComponent(t.id)}`}
+                className="mt-3 inline-block text-sm font-medium text-brand-700 hover:underline"
+              >
                 Use this template →
               </Link>
             ) : null}
