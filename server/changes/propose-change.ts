@@ -3,14 +3,13 @@ import "server-only";
 // released version (null for a new policy) to the latest draft. The request's
 // content hash covers exactly those versions' content, so an approval can be
 // bound to it (DESIGN.md, lifecycle).
-import { and, eq, inArray } from "drizzle-orm";
-import { changeRequestItems, changeRequests, OPEN_CHANGE_REQUEST_STATES, policies, policyVersions } from "@/db/schema";
+import { changeRequestItems, changeRequests } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
-import { mayReadTenant } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
-import { Conflict, InvalidInput, NotFound, violatedUniqueConstraint } from "@/server/errors";
-import { contentHash } from "@/server/lib/canonical";
-import { requireDraftRight, requireSomeAuthorRole } from "@/server/drafts/access";
+import { Conflict, InvalidInput, violatedUniqueConstraint } from "@/server/errors";
+import { requireSomeAuthorRole } from "@/server/drafts/access";
+import { changeContentHash } from "./content-hash";
+import { lockProposableDrafts, refuseProposedElsewhere } from "./proposable";
 import type { ProposeChangeInput } from "./schemas";
 
 export async function proposeChange({
@@ -25,64 +24,9 @@ export async function proposeChange({
   if (names.length === 0) throw new InvalidInput("Choose at least one drafted policy to propose.", "policies");
   if (!input.title.trim()) throw new InvalidInput("Give the change a title.", "title");
   return withTransaction(ctx, async (tx) => {
-    // Another tenant's policy is as missing as one that does not exist.
-    const rows = (await tx.db.select().from(policies).where(inArray(policies.name, names))).filter((r) =>
-      mayReadTenant(ctx.actor, r.tenantId),
-    );
-    const missing = names.filter((n) => !rows.some((r) => r.name === n));
-    if (missing.length > 0) throw new NotFound(`No policy named ${missing.join(", ")}.`);
-    for (const p of rows) {
-      requireDraftRight(
-        ctx.actor,
-        { kind: p.kind, tier: p.tier, tenantId: p.tenantId },
-        `${p.kind === "Policy" ? "policy" : "constraint"} ${p.name}`,
-      );
-      if (p.releasedVersion !== null && p.latestVersion <= p.releasedVersion)
-        throw new InvalidInput(`${p.name} has no draft: its latest version is the released one.`, "policies");
-    }
-    // The same drafted version in another open change request would be reviewed twice.
-    const open = await tx.db
-      .select({ number: changeRequests.number, policyId: changeRequestItems.policyId, toVersion: changeRequestItems.toVersion })
-      .from(changeRequestItems)
-      .innerJoin(changeRequests, eq(changeRequests.id, changeRequestItems.changeRequestId))
-      .where(
-        and(
-          inArray(changeRequests.state, [...OPEN_CHANGE_REQUEST_STATES]),
-          inArray(
-            changeRequestItems.policyId,
-            rows.map((r) => r.id),
-          ),
-        ),
-      );
-    for (const p of rows) {
-      const dup = open.find((o) => o.policyId === p.id && o.toVersion === p.latestVersion);
-      if (dup) throw new Conflict(`Version ${p.latestVersion} of ${p.name} is already proposed in change #${dup.number}.`);
-    }
-    const versions = await tx.db
-      .select({ policyId: policyVersions.policyId, version: policyVersions.version, hash: policyVersions.contentHash })
-      .from(policyVersions)
-      .where(
-        inArray(
-          policyVersions.policyId,
-          rows.map((r) => r.id),
-        ),
-      );
-    const hashOf = (policyId: string, version: number | null) =>
-      version === null ? null : (versions.find((v) => v.policyId === policyId && v.version === version)?.hash ?? null);
-    const items = rows
-      .map((p) => ({
-        policyId: p.id,
-        name: p.name,
-        kind: p.kind,
-        fromVersion: p.releasedVersion,
-        toVersion: p.latestVersion,
-        fromHash: hashOf(p.id, p.releasedVersion),
-        toHash: hashOf(p.id, p.latestVersion),
-      }))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const hash = contentHash(
-      items.map(({ name, kind, fromVersion, toVersion, fromHash, toHash }) => ({ name, kind, fromVersion, toVersion, fromHash, toHash })),
-    );
+    const { rows, items } = await lockProposableDrafts(tx.db, ctx.actor, names);
+    await refuseProposedElsewhere(tx.db, items);
+    const hash = await changeContentHash(tx.db, items);
     const tenantIds = [...new Set(rows.map((r) => r.tenantId))];
     const tenantId = tenantIds.length === 1 ? (tenantIds[0] ?? null) : null;
     const [cr] = await tx.db

@@ -3,14 +3,13 @@ import "server-only";
 // carries, each at its latest draft (after the author saved new drafts, or to
 // rebase onto a release made meanwhile). When the content hash changes, every
 // standing approval is voided, visibly, and an approved request goes back to review.
-import { and, eq, inArray, isNull, ne } from "drizzle-orm";
-import { changeRequestApprovals, changeRequestItems, changeRequests, OPEN_CHANGE_REQUEST_STATES, policies } from "@/db/schema";
-import { mayReadTenant } from "@/server/auth/authorize";
+import { and, eq, isNull } from "drizzle-orm";
+import { changeRequestApprovals, changeRequestItems, changeRequests } from "@/db/schema";
 import { withTransaction, type ServiceContext } from "@/server/context";
-import { Conflict, InvalidInput, NotFound, violatedUniqueConstraint } from "@/server/errors";
-import { requireDraftRight } from "@/server/drafts/access";
+import { Conflict, violatedUniqueConstraint } from "@/server/errors";
 import { requireAuthorOrAdmin } from "./access";
-import { changeContentHash } from "./content-hash";
+import { changeContentHash } from "@/server/changes/content-hash";
+import { lockProposableDrafts, refuseProposedElsewhere } from "@/server/changes/proposable";
 import { findChange } from "./review";
 import type { EditChangeInput } from "./schemas";
 import { requireTransition } from "./states";
@@ -27,42 +26,8 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
       );
     }
     const names = [...new Set(input.policies ?? items.map((i) => i.name))];
-    // Another tenant's policy is as missing as one that does not exist; locked so a concurrent draft save waits.
-    const rows = (await tx.db.select().from(policies).where(inArray(policies.name, names)).for("update")).filter((r) =>
-      mayReadTenant(ctx.actor, r.tenantId),
-    );
-    const missing = names.filter((n) => !rows.some((r) => r.name === n));
-    if (missing.length > 0) throw new NotFound(`No policy named ${missing.join(", ")}.`);
-    for (const p of rows) {
-      requireDraftRight(
-        ctx.actor,
-        { kind: p.kind, tier: p.tier, tenantId: p.tenantId },
-        `${p.kind === "Policy" ? "policy" : "constraint"} ${p.name}`,
-      );
-      if (p.releasedVersion !== null && p.latestVersion <= p.releasedVersion)
-        throw new InvalidInput(`${p.name} has no draft: its latest version is the released one.`, "policies");
-    }
-    const newItems = rows
-      .map((p) => ({ policyId: p.id, name: p.name, kind: p.kind, fromVersion: p.releasedVersion, toVersion: p.latestVersion }))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const taken = await tx.db
-      .select({ number: changeRequests.number, policyId: changeRequestItems.policyId, toVersion: changeRequestItems.toVersion })
-      .from(changeRequestItems)
-      .innerJoin(changeRequests, eq(changeRequests.id, changeRequestItems.changeRequestId))
-      .where(
-        and(
-          inArray(changeRequests.state, [...OPEN_CHANGE_REQUEST_STATES]),
-          ne(changeRequests.id, cr.id),
-          inArray(
-            changeRequestItems.policyId,
-            rows.map((r) => r.id),
-          ),
-        ),
-      );
-    for (const i of newItems) {
-      const dup = taken.find((o) => o.policyId === i.policyId && o.toVersion === i.toVersion);
-      if (dup) throw new Conflict(`Version ${i.toVersion} of ${i.name} is already proposed in change #${dup.number}.`);
-    }
+    const { items: newItems } = await lockProposableDrafts(tx.db, ctx.actor, names);
+    await refuseProposedElsewhere(tx.db, newItems, cr.id);
     const hash = await changeContentHash(tx.db, newItems);
     const title = input.title?.trim() ?? cr.title;
     const description = input.description?.trim() ?? cr.description;

@@ -13,7 +13,7 @@ import { auditEventsAfter, auditHead } from "@/server/testing/audit-events";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { insertPasswordUser } from "@/server/users/credentials";
-import { changeContentHash } from "./content-hash";
+import { changeContentHash } from "@/server/changes/content-hash";
 import { itemsOf } from "./review";
 
 const ADMIN = "alex.admin@acme.example";

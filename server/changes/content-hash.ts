@@ -1,8 +1,8 @@
 import "server-only";
 // A change request's content hash: over each item's policy, kind, from/to
-// versions and those versions' content hashes, sorted by name. The same
-// formula proposeChange uses (server/changes/propose-change.ts; a test keeps
-// the two equal), so an approval is bound to exactly what was proposed.
+// versions and those versions' content hashes, sorted by name. Proposing and
+// editing a change both compute it here, so an approval is bound to exactly
+// what was proposed.
 import { and, eq, or } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { policyVersions } from "@/db/schema";
