@@ -11,6 +11,7 @@ import { authRequests, cookies } from "@/server/testing/auth-requests";
 import { useSeededDatabase } from "@/server/testing/database";
 import { CLIENT_IP_FROM_SERVER } from "@/scripts/client-ip.mjs";
 import { createApiApp } from "./app";
+import { paymentsEgressYaml } from "@/server/testing/policies";
 
 const ORIGIN = "http://localhost:3994";
 const ADMIN = "alex.admin@acme.example";
@@ -18,29 +19,7 @@ const AUTHOR = "priya.payments@acme.example";
 const SECURITY = "sam.security@acme.example";
 const PAYMENTS_COMMITTEE = "dana.payments-committee@acme.example";
 
-const policyYaml = (name: string, port = 443) => `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: ${name}
-  tenant: payments
-  description: Proposed by CI
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: payments-api
-  rules:
-    - name: out
-      direction: egress
-      action: allow
-      peers:
-        - dns: api.stripe.com
-      ports:
-        - port: ${port}
-          protocol: TCP
-`;
+const policyYaml = (name: string, port = 443) => paymentsEgressYaml(name, { port, description: "Proposed by CI" });
 
 describe(`change-request REST API on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();

@@ -9,6 +9,7 @@ import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { parse as parseYaml } from "yaml";
 import { documentToYaml } from "@/lib/policy-yaml";
+import { trpcFailure as failure } from "@/server/testing/trpc";
 
 const AUTHOR = "priya.payments@acme.example"; // author in payments, viewer elsewhere
 const VIEWER = "avery.audit@acme.example";
@@ -36,16 +37,6 @@ const egressTo = (peer: string, ports = "      ports:\n        - port: 443\n    
       peers:
         - ${peer}
 ${ports}`;
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe(`policy services on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();

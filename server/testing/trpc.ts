@@ -10,3 +10,14 @@ export async function trpcCode(promise: Promise<unknown>): Promise<string> {
   }
   return "OK";
 }
+
+/** The error a tRPC call failed with; the test fails when the call succeeded. */
+export async function trpcFailure(promise: Promise<unknown>): Promise<TRPCError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return error;
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}

@@ -9,6 +9,7 @@ import { testDatabaseKind } from "@/db/testing";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { insertPasswordUser } from "@/server/users/credentials";
+import { paymentsEgressYaml } from "@/server/testing/policies";
 
 const PEOPLE = {
   author: "priya.payments@acme.example",
@@ -59,28 +60,7 @@ describe(`workflow authorisation matrix on ${testDatabaseKind()}`, () => {
   /** A payments change by the author, in the state the mutation starts from. */
   async function change(state: "in-review" | "changes-requested" | "approved") {
     const name = `matrix-${++made}`;
-    const yaml = `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: ${name}
-  tenant: payments
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: payments-api
-  rules:
-    - name: out
-      direction: egress
-      action: allow
-      peers:
-        - dns: api.stripe.com
-      ports:
-        - port: 443
-          protocol: TCP
-`;
+    const yaml = paymentsEgressYaml(name);
     const author = await as("author");
     await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml, message: "" });
     const { number } = await author.policies.proposeChange({ title: name, description: "", policies: [name] });

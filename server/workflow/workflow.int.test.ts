@@ -1,7 +1,6 @@
 // The approval workflow end to end through the tRPC callers: every state
 // transition and refusal, separation of duties, quorum per rule, approvals
 // bound to the content hash, rebase, and releases.
-import { TRPCError } from "@trpc/server";
 import { count, eq } from "drizzle-orm";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +14,8 @@ import { useSeededDatabase } from "@/server/testing/database";
 import { insertPasswordUser } from "@/server/users/credentials";
 import { changeContentHash } from "@/server/changes/content-hash";
 import { itemsOf } from "./review";
+import { trpcFailure as failure } from "@/server/testing/trpc";
+import { paymentsEgressYaml } from "@/server/testing/policies";
 
 const ADMIN = "alex.admin@acme.example";
 const AUTHOR = "priya.payments@acme.example";
@@ -24,16 +25,6 @@ const PAYMENTS_COMMITTEE = "dana.payments-committee@acme.example";
 const VIEWER = "avery.audit@acme.example";
 const SECURITY_2 = "second.security@acme.example";
 const BOTH = "security.and.networking@acme.example";
-
-async function failure(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe(`approval workflow on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
@@ -71,29 +62,7 @@ describe(`approval workflow on ${testDatabaseKind()}`, () => {
   let made = 0;
   async function paymentsPolicy(): Promise<string> {
     const name = `wf-test-${++made}`;
-    const yaml = `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: ${name}
-  tenant: payments
-  description: Workflow test policy
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: payments-api
-  rules:
-    - name: out
-      direction: egress
-      action: allow
-      peers:
-        - dns: api.stripe.com
-      ports:
-        - port: 443
-          protocol: TCP
-`;
+    const yaml = paymentsEgressYaml(name, { description: "Workflow test policy" });
     await (await as(AUTHOR)).policies.saveDraft({ policyName: null, baseVersion: null, yaml, message: "" });
     return name;
   }
