@@ -3,7 +3,7 @@
  * engine, loaded only when one of them runs (so `--help` stays fast).
  */
 import { collectSources, readManifestPaths } from "../../policy/read/fs";
-import { platformPolicies, readMixedSources } from "../../policy/documents/mixed";
+import { platformPolicies, readMixedSources, type MixedReadResult } from "../../policy/documents/mixed";
 import { createEvaluator } from "../../policy/eval/evaluator";
 import { formatExplanation, rationaleJson } from "../../policy/eval/explain";
 import { jsonlSimulator, parseEndpoint, simulateLine, type SimulateRecord } from "../../policy/flows";
@@ -15,7 +15,7 @@ import { formatPortProtocol } from "../../policy/util/text";
 import { Out, lineBatches, table } from "../io";
 import { UsageError } from "../usage";
 
-function printProblems(problems: readonly PolicyInputError[], stream: NodeJS.WriteStream): void {
+export function printProblems(problems: readonly PolicyInputError[], stream: NodeJS.WriteStream): void {
   for (const p of problems) stream.write(`${p.severity === "warning" ? "warning: " : ""}${p.message}\n`);
 }
 
@@ -41,26 +41,30 @@ export interface SimulateCliOptions {
 }
 
 /**
- * Manifests that may hold Policyplane documents beside the Kubernetes objects: with documents, the
- * platform's decision order over them (lowered against the inventory in the same paths). Returns
- * null (after printing) when either has errors.
+ * Manifests that may hold Policyplane documents beside the Kubernetes objects, read and checked.
+ * Returns null (after printing) when either has errors.
  */
-function loadMixed(paths: string[] | undefined) {
-  if (!paths || paths.length === 0) throw new UsageError("--manifests <file-or-dir> is required");
+export function readMixedPaths(paths: string[] | undefined, option = "--manifests"): MixedReadResult | null {
+  if (!paths || paths.length === 0) throw new UsageError(`${option} <file-or-dir> is required`);
   const { sources, errors } = collectSources(paths);
   const read = readMixedSources(sources);
   const all = [...errors, ...read.manifests.errors, ...(read.documents?.errors ?? [])];
   if (all.length > 0) {
     printProblems(all, process.stderr);
-    process.stderr.write(`${all.length} error(s) in the manifests; nothing evaluated
-`);
+    process.stderr.write(`${all.length} error(s) in ${option === "--manifests" ? "the manifests" : option}; nothing evaluated\n`);
     return null;
   }
   if (read.documents && read.documents.templates.length > 0)
-    process.stderr
-      .write(`note: ${read.documents.templates.length} template(s) read and validated; templates are instantiated by the console, not evaluated
-`);
-  return { cluster: read.manifests.cluster, ...platformPolicies(read) };
+    process.stderr.write(
+      `note: ${read.documents.templates.length} template(s) read and validated; templates are instantiated by the console, not evaluated\n`,
+    );
+  return read;
+}
+
+/** With documents, the platform's decision order over them (lowered against the inventory in the same paths). */
+function loadMixed(paths: string[] | undefined) {
+  const read = readMixedPaths(paths);
+  return read && { cluster: read.manifests.cluster, ...platformPolicies(read) };
 }
 
 /** Streams: each flow line is answered as soon as it is read, and reading waits while stdout is full. */
