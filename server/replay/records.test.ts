@@ -76,7 +76,7 @@ describe("Hubble flow records", () => {
       "hubble-otel-kind-bookinfo-udp-dns-first33.jsonl",
       "hubble-otel-kind-icmpv4-18.jsonl",
     ]) {
-      const results = fixture(file).map(parseRecordLine);
+      const results = fixture(file).map((l) => parseRecordLine(l));
       const readable = results.filter((r) => r.ok).length;
       if (file.includes("icmp")) expect(readable, file).toBe(0);
       else expect(readable, file).toBeGreaterThan(0);

@@ -49,6 +49,38 @@ export interface ReplayRecord {
 
 export type RecordResult = { ok: true; record: ReplayRecord } | { ok: false; error: string };
 
+/**
+ * Endpoints already read, by what names them in a record. A recording repeats the same few
+ * thousand endpoints, so with a cache each one's labels are parsed (and its object built) once,
+ * and records read with one cache share endpoint objects. Keys are the record's own strings
+ * (no string is built to look one up).
+ */
+export class EndpointCache {
+  private readonly pods = new Map<string, Map<string, RecordEndpoint>>();
+  private readonly texts = new Map<string, RecordEndpoint>();
+
+  /** A pod by namespace and name, else what `build` makes (cached when it is an endpoint). */
+  pod(namespace: string, name: string, build: () => RecordEndpoint | string): RecordEndpoint | string {
+    let inNs = this.pods.get(namespace);
+    const hit = inNs?.get(name);
+    if (hit) return hit;
+    const built = build();
+    if (typeof built === "string") return built;
+    if (!inNs) this.pods.set(namespace, (inNs = new Map()));
+    inNs.set(name, built);
+    return built;
+  }
+
+  /** An endpoint written as text ("ns/pod", an address, a DNS name). */
+  text(value: string, build: () => RecordEndpoint | string): RecordEndpoint | string {
+    const hit = this.texts.get(value);
+    if (hit) return hit;
+    const built = build();
+    if (typeof built !== "string") this.texts.set(value, built);
+    return built;
+  }
+}
+
 const PROTOCOL_NAMES: Record<string, Protocol> = { TCP: "TCP", UDP: "UDP", SCTP: "SCTP" };
 
 const fail = (error: string): RecordResult => ({ ok: false, error });
@@ -113,8 +145,23 @@ function ciliumLabels(list: unknown): { labels: Labels; nsLabels: Labels; namesp
 
 const POD_NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
 
-function hubbleEndpoint(side: unknown, ip: unknown, names: unknown, field: string): RecordEndpoint | string {
+function hubbleEndpoint(
+  side: unknown,
+  ip: unknown,
+  names: unknown,
+  field: string,
+  cache: EndpointCache | undefined,
+): RecordEndpoint | string {
   const s = isObject(side) ? side : {};
+  // The common case, a named pod, is answered from the cache before its labels are read.
+  if (typeof s.namespace === "string" && typeof s.pod_name === "string" && s.namespace !== "" && s.pod_name !== "")
+    return cache
+      ? cache.pod(s.namespace, s.pod_name, () => readHubbleEndpoint(s, ip, names, field))
+      : readHubbleEndpoint(s, ip, names, field);
+  return readHubbleEndpoint(s, ip, names, field);
+}
+
+function readHubbleEndpoint(s: Record<string, unknown>, ip: unknown, names: unknown, field: string): RecordEndpoint | string {
   const address = typeof ip === "string" && isIp(ip) ? ip : undefined;
   const parsed = ciliumLabels(s.labels);
   const namespace = typeof s.namespace === "string" && s.namespace !== "" ? s.namespace : parsed?.namespace;
@@ -138,7 +185,7 @@ function hubbleEndpoint(side: unknown, ip: unknown, names: unknown, field: strin
   return `${field}: neither a pod (namespace and pod_name, or Kubernetes labels) nor an IP address`;
 }
 
-function hubbleRecord(flow: Record<string, unknown>, outerTime: unknown): RecordResult {
+function hubbleRecord(flow: Record<string, unknown>, outerTime: unknown, cache: EndpointCache | undefined): RecordResult {
   const l4 = isObject(flow.l4) ? flow.l4 : undefined;
   if (!l4) return fail("flow.l4: missing (no transport protocol and port)");
   const protoName = Object.keys(l4)[0];
@@ -151,9 +198,9 @@ function hubbleRecord(flow: Record<string, unknown>, outerTime: unknown): Record
   const port = portOf(transport[portField], `flow.l4.${protoName}.${portField}`);
   if (typeof port === "string") return fail(port);
   const ipHeader = isObject(flow.IP) ? flow.IP : {};
-  const source = hubbleEndpoint(flow.source, ipHeader.source, flow.source_names, "flow.source");
+  const source = hubbleEndpoint(flow.source, ipHeader.source, flow.source_names, "flow.source", cache);
   if (typeof source === "string") return fail(source);
-  const destination = hubbleEndpoint(flow.destination, ipHeader.destination, flow.destination_names, "flow.destination");
+  const destination = hubbleEndpoint(flow.destination, ipHeader.destination, flow.destination_names, "flow.destination", cache);
   if (typeof destination === "string") return fail(destination);
   const time = timeOf(flow.time ?? outerTime, "flow.time");
   if (typeof time === "string") return fail(time);
@@ -176,17 +223,19 @@ function hubbleRecord(flow: Record<string, unknown>, outerTime: unknown): Record
 
 const OWN_FIELDS = new Set(["src", "dst", "port", "protocol", "time", "cluster", "count"]);
 
-function endpointOf(value: unknown, field: string): RecordEndpoint | string {
-  const parsed = typeof value === "string" ? parseEndpoint(value) : null;
-  return parsed ?? `${field}: expected "<namespace>/<pod>", an IP address or a DNS name, got ${JSON.stringify(value)}`;
+function endpointOf(value: unknown, field: string, cache: EndpointCache | undefined): RecordEndpoint | string {
+  const invalid = `${field}: expected "<namespace>/<pod>", an IP address or a DNS name, got ${JSON.stringify(value)}`;
+  if (typeof value !== "string") return invalid;
+  const read = () => parseEndpoint(value) ?? invalid;
+  return cache ? cache.text(value, read) : read();
 }
 
-function ownRecord(raw: Record<string, unknown>): RecordResult {
+function ownRecord(raw: Record<string, unknown>, cache: EndpointCache | undefined): RecordResult {
   for (const key of Object.keys(raw))
     if (!OWN_FIELDS.has(key)) return fail(`${key}: unknown field (expected ${[...OWN_FIELDS].join(", ")})`);
-  const src = endpointOf(raw.src, "src");
+  const src = endpointOf(raw.src, "src", cache);
   if (typeof src === "string") return fail(src);
-  const dst = endpointOf(raw.dst, "dst");
+  const dst = endpointOf(raw.dst, "dst", cache);
   if (typeof dst === "string") return fail(dst);
   const port = portOf(raw.port, "port");
   if (typeof port === "string") return fail(port);
@@ -213,7 +262,7 @@ function ownRecord(raw: Record<string, unknown>): RecordResult {
 }
 
 /** One JSON line: a Hubble record (wrapped or bare) or Policyplane's own flow line. */
-export function parseRecordLine(text: string): RecordResult {
+export function parseRecordLine(text: string, cache?: EndpointCache): RecordResult {
   if (text.trim() === "") return fail("empty line (expected a JSON object)");
   let raw: unknown;
   try {
@@ -222,9 +271,9 @@ export function parseRecordLine(text: string): RecordResult {
     return fail(`not JSON: ${(e as Error).message}`);
   }
   if (!isObject(raw)) return fail("expected a JSON object");
-  if (isObject(raw.flow)) return hubbleRecord(raw.flow, raw.time);
-  if ("src" in raw || "dst" in raw) return ownRecord(raw);
-  if ("l4" in raw || "source" in raw || "destination" in raw || "IP" in raw) return hubbleRecord(raw, undefined);
+  if (isObject(raw.flow)) return hubbleRecord(raw.flow, raw.time, cache);
+  if ("src" in raw || "dst" in raw) return ownRecord(raw, cache);
+  if ("l4" in raw || "source" in raw || "destination" in raw || "IP" in raw) return hubbleRecord(raw, undefined, cache);
   return fail('neither a Hubble flow record nor a flow line (expected "flow", or "src", "dst" and "port")');
 }
 
@@ -245,14 +294,14 @@ function csvFields(line: string): string[] | null {
  * A CSV reader: the first line is the header (columns src, dst, port and optionally protocol,
  * time, cluster, count, in any order); returns the parser of the following lines, or the header's error.
  */
-export function csvRecordParser(header: string): ((line: string) => RecordResult) | { error: string } {
+export function csvRecordParser(header: string): ((line: string, cache?: EndpointCache) => RecordResult) | { error: string } {
   const columns = csvFields(header)?.map((c) => c.toLowerCase());
   if (!columns) return { error: "the header is not valid CSV" };
   const unknown = columns.filter((c) => !OWN_FIELDS.has(c));
   if (unknown.length > 0) return { error: `unknown column(s) ${unknown.join(", ")} (expected ${[...OWN_FIELDS].join(", ")})` };
   const missing = ["src", "dst", "port"].filter((c) => !columns.includes(c));
   if (missing.length > 0) return { error: `missing column(s) ${missing.join(", ")}` };
-  return (line) => {
+  return (line, cache) => {
     if (line.trim() === "") return fail("empty line");
     const values = csvFields(line);
     if (!values) return fail("not valid CSV (e.g. an unterminated quote)");
@@ -261,6 +310,6 @@ export function csvRecordParser(header: string): ((line: string) => RecordResult
     columns.forEach((c, i) => {
       if (values[i] !== "") raw[c] = values[i];
     });
-    return ownRecord(raw);
+    return ownRecord(raw, cache);
   };
 }

@@ -24,7 +24,7 @@ function side(...texts: string[]): ReplaySide {
 
 function replay(lines: string[], baseline: ReplaySide, proposal: ReplaySide, time?: number): ReplayOutput[] {
   const table = new RecordTable();
-  for (const l of lines) table.add(parseRecordLine(l));
+  for (const l of lines) table.add(parseRecordLine(l, table.endpointCache));
   return [...replayRecords(table, baseline, proposal, time === undefined ? {} : { time })];
 }
 

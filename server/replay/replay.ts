@@ -12,7 +12,7 @@ import { createEvaluator, type Decision, type Evaluator, type Identity } from ".
 import { formatDecisionPath } from "../policy/eval/explain";
 import { formatEndpoint } from "../policy/flows";
 import { resolveRecordEndpoints } from "./inventory";
-import type { RecordEndpoint, RecordResult } from "./records";
+import { EndpointCache, type RecordEndpoint, type RecordResult } from "./records";
 
 const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 
@@ -31,6 +31,9 @@ export class RecordTable {
   readonly endpoints: RecordEndpoint[] = [];
   readonly errors = new Map<number, string>();
   length = 0;
+  /** Pass to the record parsers: endpoints read through it are interned by identity. */
+  readonly endpointCache = new EndpointCache();
+  private readonly idsByObject = new Map<RecordEndpoint, number>();
   private readonly endpointIds = new Map<string, number>();
   private capacity = 1024;
   src = new Int32Array(this.capacity);
@@ -43,6 +46,8 @@ export class RecordTable {
   reply = new Uint8Array(this.capacity);
 
   private endpointId(ep: RecordEndpoint): number {
+    const seen = this.idsByObject.get(ep);
+    if (seen !== undefined) return seen;
     const key = endpointKey(ep);
     let id = this.endpointIds.get(key);
     if (id === undefined) {
@@ -50,6 +55,7 @@ export class RecordTable {
       this.endpoints.push(ep);
       this.endpointIds.set(key, id);
     }
+    this.idsByObject.set(ep, id);
     return id;
   }
 
@@ -155,6 +161,7 @@ export function* replayRecords(
 ): Generator<ReplayOutput> {
   const base = prepare(baseline, table.endpoints);
   const prop = prepare(proposal, table.endpoints);
+  const display = table.endpoints.map(formatEndpoint);
   const defaultTime = options.time ?? Date.now();
   for (let i = 0; i < table.length; i++) {
     const line = i + table.firstLine;
@@ -182,8 +189,8 @@ export function* replayRecords(
     const p = prop.evaluator.decideIdentities(ps as Identity, pd as Identity, port, protocol, time);
     yield {
       line,
-      src: formatEndpoint(table.endpoints[s]!),
-      dst: formatEndpoint(table.endpoints[d]!),
+      src: display[s]!,
+      dst: display[d]!,
       srcPath: base.paths[s]!,
       dstPath: base.paths[d]!,
       port,
@@ -237,12 +244,18 @@ export interface ReplaySummary {
 
 const SAMPLES_PER_PATH = 5;
 
+type TalliedRow = PathRow & { first: number; last: number };
+
 /** Tallies outcomes into totals per change and rows per path. */
 export class ReplayTally {
   private records = 0;
   private unreadable = 0;
   private flows = 0;
-  private readonly rows = new Map<string, PathRow & { first: number; last: number }>();
+  /**
+   * Rows by source path, destination path, then port, protocol and change as one number: the
+   * outcome's own (interned) strings are the keys, so a record builds no key string.
+   */
+  private readonly rows = new Map<string, Map<string, Map<number, TalliedRow>>>();
 
   add(o: ReplayOutput): void {
     this.records++;
@@ -251,8 +264,12 @@ export class ReplayTally {
       return;
     }
     this.flows += o.count;
-    const key = `${o.srcPath}\u0001${o.dstPath}\u0001${o.port}\u0001${o.protocol}\u0001${o.change}`;
-    const row = this.rows.get(key);
+    let bySrc = this.rows.get(o.srcPath);
+    if (!bySrc) this.rows.set(o.srcPath, (bySrc = new Map()));
+    let byDst = bySrc.get(o.dstPath);
+    if (!byDst) bySrc.set(o.dstPath, (byDst = new Map()));
+    const key = (o.port * 4 + PROTOCOLS.indexOf(o.protocol)) * 4 + CHANGES.indexOf(o.change);
+    const row = byDst.get(key);
     if (row) {
       row.flows += o.count;
       row.records++;
@@ -261,7 +278,7 @@ export class ReplayTally {
       if (row.sampleLines.length < SAMPLES_PER_PATH) row.sampleLines.push(o.line);
       return;
     }
-    this.rows.set(key, {
+    byDst.set(key, {
       src: o.srcPath,
       dst: o.dstPath,
       port: o.port,
@@ -284,7 +301,8 @@ export class ReplayTally {
   summary(): ReplaySummary {
     const changes = Object.fromEntries(CHANGES.map((c) => [c, { flows: 0, paths: 0 }])) as ReplaySummary["changes"];
     const paths: PathRow[] = [];
-    for (const { first, last, ...row } of this.rows.values()) {
+    const all = [...this.rows.values()].flatMap((bySrc) => [...bySrc.values()].flatMap((byDst) => [...byDst.values()]));
+    for (const { first, last, ...row } of all) {
       changes[row.change].flows += row.flows;
       changes[row.change].paths++;
       paths.push({ ...row, firstSeen: new Date(first).toISOString(), lastSeen: new Date(last).toISOString() });

@@ -5,7 +5,7 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { platformPolicies } from "../../policy/documents/mixed";
-import { csvRecordParser, parseRecordLine, type RecordResult } from "../../replay/records";
+import { csvRecordParser, parseRecordLine, type EndpointCache, type RecordResult } from "../../replay/records";
 import {
   CHANGES,
   RecordTable,
@@ -52,7 +52,7 @@ function side(paths: string[] | undefined, option: string, secureByDefault: bool
 
 /** Read every record into a table (one slot per line; a CSV header is line 1 and no record). */
 async function readRecords(opts: ReplayCliOptions): Promise<RecordTable> {
-  let parse: ((text: string) => RecordResult) | null = opts.format === "csv" ? null : parseRecordLine;
+  let parse: ((text: string, cache: EndpointCache) => RecordResult) | null = opts.format === "csv" ? null : parseRecordLine;
   let records: RecordTable | null = opts.format === "csv" ? null : new RecordTable(1);
   try {
     for await (const batch of lineBatches(opts.flows, RECORD_LINE_MAX_CHARS)) {
@@ -65,7 +65,9 @@ async function readRecords(opts: ReplayCliOptions): Promise<RecordTable> {
           continue;
         }
         records.add(
-          typeof text === "string" ? parse(text) : { ok: false, error: `longer than ${formatSize(RECORD_LINE_MAX_CHARS)}; not read` },
+          typeof text === "string"
+            ? parse(text, records.endpointCache)
+            : { ok: false, error: `longer than ${formatSize(RECORD_LINE_MAX_CHARS)}; not read` },
         );
       }
     }
