@@ -24,10 +24,26 @@ function endpointKey(ep: RecordEndpoint): string {
       : `d\u0001${ep.name.toLowerCase()}`;
 }
 
+/** Records a worker read from a block of lines: their columns, and the endpoints it saw first in them. */
+export interface RecordBlock {
+  length: number;
+  errors: [index: number, reason: string][];
+  newEndpoints: RecordEndpoint[];
+  src: Int32Array;
+  dst: Int32Array;
+  port: Uint16Array;
+  protocol: Uint8Array;
+  time: Float64Array;
+  count: Uint32Array;
+  reply: Uint8Array;
+}
+
 /** Records as read, one slot per input line (unreadable lines keep their slot and their reason). */
 export class RecordTable {
   /** @param firstLine the input line of the first record (2 after a CSV header). */
   constructor(readonly firstLine = 1) {}
+  /** How many endpoints takeBlock() has handed out. */
+  private announced = 0;
   readonly endpoints: RecordEndpoint[] = [];
   readonly errors = new Map<number, string>();
   length = 0;
@@ -73,6 +89,55 @@ export class RecordTable {
     this.time = grown(this.time);
     this.count = grown(this.count);
     this.reply = grown(this.reply);
+  }
+
+  /**
+   * The records added since the last call, as a block (for a reader in a worker thread): endpoint
+   * ids stay this table's, and each endpoint is handed out once, in the first block that uses it.
+   */
+  takeBlock(): RecordBlock {
+    const n = this.length;
+    const block: RecordBlock = {
+      length: n,
+      errors: [...this.errors],
+      newEndpoints: this.endpoints.slice(this.announced),
+      src: this.src.slice(0, n),
+      dst: this.dst.slice(0, n),
+      port: this.port.slice(0, n),
+      protocol: this.protocol.slice(0, n),
+      time: this.time.slice(0, n),
+      count: this.count.slice(0, n),
+      reply: this.reply.slice(0, n),
+    };
+    this.announced = this.endpoints.length;
+    this.length = 0;
+    this.errors.clear();
+    return block;
+  }
+
+  /**
+   * Append a block another table made. `ids` maps that table's endpoint ids to this table's; it
+   * grows with each block's new endpoints, so pass the same array for every block of one reader
+   * and register a reader's blocks (registerEndpoints) in the order it made them.
+   */
+  registerEndpoints(block: RecordBlock, ids: number[]): void {
+    for (const ep of block.newEndpoints) ids.push(this.endpointId(ep));
+  }
+
+  appendBlock(block: RecordBlock, ids: readonly number[]): void {
+    while (this.capacity < this.length + block.length) this.grow();
+    const at = this.length;
+    for (let i = 0; i < block.length; i++) {
+      this.src[at + i] = ids[block.src[i]!]!;
+      this.dst[at + i] = ids[block.dst[i]!]!;
+    }
+    this.port.set(block.port, at);
+    this.protocol.set(block.protocol, at);
+    this.time.set(block.time, at);
+    this.count.set(block.count, at);
+    this.reply.set(block.reply, at);
+    for (const [i, reason] of block.errors) this.errors.set(at + i, reason);
+    this.length += block.length;
   }
 
   /** Append the next line's record (or its error). */

@@ -119,6 +119,21 @@ describe("policyplane replay", PROCESS_TESTS, () => {
     expect(out[2]).toMatchObject({ line: 3, baseline: "allow", proposal: "allow" });
   });
 
+  it("reads a big recording in worker threads and keeps every record in its input line", () => {
+    // 25,000 lines: several blocks for the workers, a bad line now and then, a CSV-free auto format.
+    const flows = ["tiefighter", "xwing"].map((src) => JSON.stringify({ src: `default/${src}`, dst: "default/deathstar", port: 80 }));
+    const lines = Array.from({ length: 25_000 }, (_, i) => (i % 997 === 500 ? '{"src":' : flows[i % 2]!));
+    const r = run(["--flows", write("big.jsonl", `${lines.join("\n")}\n`), "--baseline", app, "--proposal", app, rule1, "--output", "jsonl"]);
+    expect(r.status).toBe(0);
+    const out = jsonLines(r.stdout);
+    expect(out).toHaveLength(25_000);
+    out.forEach((o, i) => {
+      expect(o.line).toBe(i + 1);
+      if (i % 997 === 500) expect(o.error).toMatch(/^not JSON/);
+      else expect([o.src, o.change]).toEqual(i % 2 === 0 ? ["default/tiefighter", "unchanged-allow"] : ["default/xwing", "newly-denied"]);
+    });
+  });
+
   it("exit 1 naming file:line:col for a broken manifest, exit 2 for usage errors", () => {
     const broken = write("broken.yaml", "kind: NetworkPolicy\nmetadata: {name: x\n");
     const bad = run(["--flows", bookinfo, "--baseline", empty, "--proposal", broken]);

@@ -5,17 +5,9 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { platformPolicies } from "../../policy/documents/mixed";
-import { csvRecordParser, parseRecordLine, type EndpointCache, type RecordResult } from "../../replay/records";
-import {
-  CHANGES,
-  RecordTable,
-  ReplayTally,
-  decisionPath,
-  replayRecords,
-  type Change,
-  type ReplaySide,
-  type ReplaySummary,
-} from "../../replay/replay";
+import { HeaderError, readRecordTable } from "../../replay/read";
+import type { RecordTable } from "../../replay/replay";
+import { CHANGES, ReplayTally, decisionPath, replayRecords, type Change, type ReplaySide, type ReplaySummary } from "../../replay/replay";
 import { formatSize } from "../../policy/read/bounded";
 import { formatPortProtocol } from "../../policy/util/text";
 import { Out, lineBatches, table } from "../io";
@@ -52,30 +44,15 @@ function side(paths: string[] | undefined, option: string, secureByDefault: bool
 
 /** Read every record into a table (one slot per line; a CSV header is line 1 and no record). */
 async function readRecords(opts: ReplayCliOptions): Promise<RecordTable> {
-  let parse: ((text: string, cache: EndpointCache) => RecordResult) | null = opts.format === "csv" ? null : parseRecordLine;
-  let records: RecordTable | null = opts.format === "csv" ? null : new RecordTable(1);
   try {
-    for await (const batch of lineBatches(opts.flows, RECORD_LINE_MAX_CHARS)) {
-      for (const text of batch) {
-        if (!parse || !records) {
-          const header = typeof text === "string" ? csvRecordParser(text) : { error: "the header line is too long" };
-          if ("error" in header) throw new UsageError(`--flows ${opts.flows}: line 1: ${header.error}`);
-          parse = header;
-          records = new RecordTable(2);
-          continue;
-        }
-        records.add(
-          typeof text === "string"
-            ? parse(text, records.endpointCache)
-            : { ok: false, error: `longer than ${formatSize(RECORD_LINE_MAX_CHARS)}; not read` },
-        );
-      }
-    }
+    return await readRecordTable(lineBatches(opts.flows, RECORD_LINE_MAX_CHARS), {
+      format: opts.format,
+      overlongReason: `longer than ${formatSize(RECORD_LINE_MAX_CHARS)}; not read`,
+    });
   } catch (e) {
-    if (e instanceof UsageError) throw e;
+    if (e instanceof HeaderError) throw new UsageError(`--flows ${opts.flows}: ${e.message}`);
     throw new UsageError(`cannot read --flows ${opts.flows}: ${(e as Error).message}`);
   }
-  return records ?? new RecordTable(2);
 }
 
 function failOnHolds(summary: ReplaySummary, failOn: FailOn | undefined): boolean {
