@@ -113,7 +113,9 @@ spec:
   const t0 = performance.now();
   await writeRecords(flows, pods);
   const size = statSync(flows).size;
-  console.log(`generated ${RECORDS.toLocaleString("en")} records (${(size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${RECORDS.toLocaleString("en")} records (${(size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const runs = { parse: [] as number[], replay: [] as number[], rss: [] as number[] };
   for (let i = 0; i < 3; i++) {
@@ -133,12 +135,18 @@ spec:
   const rss = Math.max(...runs.rss);
   const rows: Row[] = [
     ["T_parse (read + JSON.parse every line), median of 3", `${tParse.toFixed(2)} s`, "", true],
-    ["T_replay (`replay --output summary`), median of 3", `${tReplay.toFixed(2)} s, ${Math.round(RECORDS / tReplay).toLocaleString("en")} records/s`, "", true],
+    [
+      "T_replay (`replay --output summary`), median of 3",
+      `${tReplay.toFixed(2)} s, ${Math.round(RECORDS / tReplay).toLocaleString("en")} records/s`,
+      "",
+      true,
+    ],
     ["T_replay / T_parse", `${ratio.toFixed(2)}×`, "≤ 1.5×", ratio <= 1.5],
     ["peak memory of replay", `${rss.toFixed(0)} MB`, "< 1 GB", rss < 1024],
   ];
   const machine = machineDescription();
-  for (const [what, value, target, ok] of rows) console.log(`${what}: ${value}${target ? ` (target ${target}: ${ok ? "met" : "MISSED"})` : ""}`);
+  for (const [what, value, target, ok] of rows)
+    console.log(`${what}: ${value}${target ? ` (target ${target}: ${ok ? "met" : "MISSED"})` : ""}`);
   console.log(`machine: ${machine}`);
   if (process.argv.includes("--write"))
     writeSection(

@@ -123,7 +123,17 @@ describe("policyplane replay", PROCESS_TESTS, () => {
     // 25,000 lines: several blocks for the workers, a bad line now and then, a CSV-free auto format.
     const flows = ["tiefighter", "xwing"].map((src) => JSON.stringify({ src: `default/${src}`, dst: "default/deathstar", port: 80 }));
     const lines = Array.from({ length: 25_000 }, (_, i) => (i % 997 === 500 ? '{"src":' : flows[i % 2]!));
-    const r = run(["--flows", write("big.jsonl", `${lines.join("\n")}\n`), "--baseline", app, "--proposal", app, rule1, "--output", "jsonl"]);
+    const r = run([
+      "--flows",
+      write("big.jsonl", `${lines.join("\n")}\n`),
+      "--baseline",
+      app,
+      "--proposal",
+      app,
+      rule1,
+      "--output",
+      "jsonl",
+    ]);
     expect(r.status).toBe(0);
     const out = jsonLines(r.stdout);
     expect(out).toHaveLength(25_000);
