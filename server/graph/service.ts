@@ -188,7 +188,7 @@ export async function graphView({ ctx, input }: { ctx: ServiceContext; input: Gr
  * The computed graph and what this viewer may see of it: every graph a reply is made from goes through `scope` first
  * (an overlay shows only what they may read; the release graph is the organisation's).
  */
-async function viewerGraph({ db, actor }: ServiceContext, cluster: string, overlay: OverlaySpec) {
+export async function viewerGraph({ db, actor }: ServiceContext, cluster: string, overlay: OverlaySpec) {
   const [{ graph, cached }, visibility] = await Promise.all([loadGraph(db, cluster, overlay, actor), visibilityOf(db, actor)]);
   return { graph, cached, visibility, scope: (g: ComputedGraph) => scopeGraph(g, visibility) };
 }

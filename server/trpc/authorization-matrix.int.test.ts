@@ -2,6 +2,7 @@
 // is allowed or refused as its row says, and nothing another tenant owns (its
 // policies' names, its workloads) comes back to someone scoped to one tenant.
 import { and, eq, isNotNull, ne } from "drizzle-orm";
+import { parseNodeId } from "@/lib/graph/ids";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { memberships, namespaces, policies, services, tenants, workloads } from "@/db/schema";
@@ -123,6 +124,19 @@ const MATRIX: Record<string, Row> = {
   "graph.group": { rule: "role", call: (c, f) => c.graph.group({ cluster: f.cluster, group: f.ownNamespaceNode }) },
   "graph.edge": { rule: "role", call: (c, f) => c.graph.edge({ cluster: f.cluster, edge: f.ownEdge }) },
   "graph.node": { rule: "role", call: (c, f) => c.graph.node({ cluster: f.cluster, node: f.ownWorkloadNode }) },
+  "graph.whatIf": {
+    rule: "role",
+    call: (c, f) => {
+      const own = parseNodeId(f.ownWorkloadNode)!;
+      return c.graph.whatIf({
+        cluster: f.cluster,
+        overlay: "drafts",
+        from: `${own.namespace}/${own.name}`,
+        to: `${own.namespace}/${own.name}`,
+        port: 8080,
+      });
+    },
+  },
   "policies.list": { rule: "role", call: (c) => c.policies.list({}) },
   "policies.get": { rule: "role", call: (c, f) => c.policies.get({ name: f.ownPolicy.name }) },
   "policies.inventory": { rule: "role", call: (c) => c.policies.inventory() },
