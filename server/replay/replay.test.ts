@@ -31,15 +31,7 @@ function replay(lines: string[], baseline: ReplaySide, proposal: ReplaySide, tim
 const decided = (outputs: ReplayOutput[]) => outputs.filter((o): o is RecordOutcome => !("error" in o));
 const flow = (src: string, dst: string, port: number, time?: string) => JSON.stringify({ src, dst, port, ...(time ? { time } : {}) });
 
-const REVIEWS_FROM_RATINGS_ONLY = `
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: reviews-from-ratings, namespace: bookinfo}
-spec:
-  podSelector: {matchLabels: {app: reviews}}
-  policyTypes: [Ingress]
-  ingress: [{from: [{podSelector: {matchLabels: {app: ratings}}}]}]
-`;
+const REVIEWS_FROM_RATINGS_ONLY = read("../policy/__fixtures__/hubble/bookinfo-reviews-from-ratings.yaml");
 
 describe("replay of Hubble records, identities from the records' own labels", () => {
   const lines = [...hubble("hubble-otel-kind-bookinfo-tcp-first45.jsonl"), ...hubble("hubble-otel-kind-bookinfo-udp-dns-first33.jsonl")];

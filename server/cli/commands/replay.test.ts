@@ -28,17 +28,7 @@ const write = (name: string, text: string | Buffer) => {
   return join(dir, name);
 };
 const empty = write("empty.yaml", "");
-const reviewsFromRatings = write(
-  "reviews-from-ratings.yaml",
-  `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: reviews-from-ratings, namespace: bookinfo}
-spec:
-  podSelector: {matchLabels: {app: reviews}}
-  policyTypes: [Ingress]
-  ingress: [{from: [{podSelector: {matchLabels: {app: ratings}}}]}]
-`,
-);
+const reviewsFromRatings = fixture("hubble/bookinfo-reviews-from-ratings.yaml");
 
 describe("policyplane replay", PROCESS_TESTS, () => {
   it("--output jsonl: one object per input record, in order, with baseline and proposal; unreadable records as {line, error}", () => {
