@@ -65,7 +65,7 @@ function Answer({
                     [{e.tier ?? e.layer}] {e.verdict}
                   </span>
                   {e.policy ? ` · ${e.policy.namespace ? `${e.policy.namespace}/` : ""}${e.policy.name}` : ""}
-                  {e.rule ? ` · rule ${e.rule.name ?? e.rule.index + 1}` : ""}
+                  {e.rule ? ` · rule ${e.rule.name ?? e.rule.index}` : ""}
                   <span className="text-slate-500"> — {e.reason}</span>
                 </li>
               ))}
