@@ -3,7 +3,7 @@ export const NAV_ITEMS: readonly { href: string; label: string; later?: true }[]
   { href: "/overview", label: "Overview" },
   { href: "/policies", label: "Policies" },
   { href: "/graph", label: "Graph" },
-  { href: "/simulator", label: "Simulator", later: true },
+  { href: "/simulator", label: "Simulator" },
   { href: "/changes", label: "Changes" },
   { href: "/releases", label: "Releases" },
   { href: "/exceptions", label: "Exceptions", later: true },
