@@ -11,6 +11,7 @@
 import { Buffer } from "node:buffer";
 import { formatDecisionPath } from "./eval/explain";
 import type { Decision, Evaluator, Identity } from "./eval/evaluator";
+import { LazyDirection } from "./eval/rationale";
 import { formatEndpoint, jsonlSimulator, parseEndpoint, type SimulateOptions } from "./flows";
 import type { Protocol } from "./model";
 import { FLOW_LINE_LIMITS, formatSize } from "./read/bounded";
@@ -59,6 +60,7 @@ export class JsonlFlowStream {
   private readonly general: (n: number, text: string) => string;
   private readonly endpoints = new Map<string, ResolvedEndpoint>();
   private readonly tails = new WeakMap<Decision, Buffer>();
+  private readonly tailByDirections = new Map<number, Buffer>();
   private readonly tailByText = new Map<string, Buffer>();
   private readonly maxBytes: number;
   /** Lines up to this many bytes (a CR included) may take the fast path: within the bound in characters. */
@@ -273,14 +275,24 @@ export class JsonlFlowStream {
     return true;
   }
 
-  /** `"verdict":…,"path":…}` and the newline, encoded once per decision (decisions are shared by the evaluator's cache). */
+  /**
+   * `"verdict":…,"path":…}` and the newline, encoded once per path. Keyed by the decision's two
+   * directions (shared objects, see LazyDirection.of), which determine its path and verdict; a
+   * decision made for the whole flow (a constraint or an exception) by the decision itself.
+   */
   private tailOf(dec: Decision): Buffer {
-    let t = this.tails.get(dec);
+    const eg = dec.egress;
+    const ing = dec.ingress;
+    let key = -1;
+    if (eg instanceof LazyDirection && ing instanceof LazyDirection && eg.id < 2 ** 25 && ing.id < 2 ** 25 && dec.flow === undefined)
+      key = (eg.id * 2 ** 25 + ing.id) * 2 + (dec.verdict === "allow" ? 1 : 0);
+    let t = key >= 0 ? this.tailByDirections.get(key) : this.tails.get(dec);
     if (t === undefined) {
       const text = `"verdict":${JSON.stringify(dec.verdict)},"path":${JSON.stringify(formatDecisionPath(dec))}}\n`;
       t = this.tailByText.get(text);
       if (t === undefined) this.tailByText.set(text, (t = Buffer.from(text)));
-      this.tails.set(dec, t);
+      if (key >= 0) this.tailByDirections.set(key, t);
+      else this.tails.set(dec, t);
     }
     return t;
   }

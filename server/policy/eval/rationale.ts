@@ -49,7 +49,10 @@ export type DecidedBy = "rule" | "isolated" | "default" | "flow" | "not-applicab
  * references) are built on first read from what decided. No closure is allocated per decision.
  */
 export class LazyDirection implements DirectionDecision {
+  private static count = 0;
   private built: Effect[] | undefined;
+  /** A number per direction object, for callers that key caches by the directions of a decision (the jsonl writer). */
+  readonly id = ++LazyDirection.count;
   constructor(
     private readonly dir: Direction,
     readonly applicable: boolean,
