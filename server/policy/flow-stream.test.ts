@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixture, evaluatorFor } from "./__tests__/harness";
+import { flowObject, oddLines } from "./__tests__/flow-lines";
 import { JsonlFlowStream } from "./flow-stream";
 import { jsonlSimulator } from "./flows";
 
@@ -26,43 +27,13 @@ function expected(lines: string[]): string {
   return lines.map((l, i) => `${reference(i + 1, Buffer.from(l).toString("utf8"))}\n`).join("");
 }
 
-const endpoint = fc.constantFrom(
-  "default/apiserver",
-  "default/test-plain",
-  "default/test-bookstore-frontend",
-  " default/apiserver ",
-  "default/nope",
-  "10.0.0.9",
-  "example.com.",
-  "a/b/c",
-  "",
-  "défaut/pod",
-  7,
-  null,
-);
-const field = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
-const flowObject = fc.record(
-  {
-    src: field(endpoint),
-    dst: field(endpoint),
-    port: field(fc.constantFrom(80, 443, 0, 65535, 65536, 80.5, 1e3, -1, "80")),
-    protocol: field(fc.constantFrom("TCP", "tcp", "Udp", "sctp", "SCTP", "ICMP", "", 6)),
-    time: field(fc.constantFrom("2026-12-01T00:00:00Z", "2026-12-01T00:00:00.123+01:00", "yesterday", "", 1)),
-    extra: field(fc.constantFrom<unknown>(1, { deep: [[[[1]]]] })),
-  },
-  { requiredKeys: [] },
-);
 /** The object as JSON, sometimes with spaces, a repeated key, an escape or a raw number form the fast path must leave alone. */
 const flowLine = fc.oneof(
   flowObject.map((o) => JSON.stringify(o)),
   flowObject.map((o) => JSON.stringify(o, null, 1).replace(/\n/g, "")),
   flowObject.map((o) => JSON.stringify(o).replace(/,/g, " ,\t")),
   fc.constantFrom(
-    "",
-    "   ",
-    "{",
-    "[]",
-    "null",
+    ...oddLines,
     "{}",
     '{"src":"default/test-plain","dst":"default/apiserver","port":80} x',
     '{"src":"default/test-plain","dst":"default/apiserver","port":80,"port":443}',
@@ -72,8 +43,6 @@ const flowLine = fc.oneof(
     '{"src":"default/test-plain","dst":"default/apiserver","port":1234567}',
     '{"src":"default\\/test-plain","dst":"default/apiserver","port":80}',
     '{"\\u0073rc":"default/test-plain","dst":"default/apiserver","port":80}',
-    '{"src":"default/apiserver\u0000","dst":"default/apiserver","port":80}',
-    '{"src":"default/api\ud800","dst":"default/apiserver","port":80}',
     '{"src":"default/test-plain","dst":"default/apiserver","port":80,"time":"2026-13-01T00:00:00Z"}',
   ),
 );

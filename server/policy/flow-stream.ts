@@ -235,9 +235,13 @@ export class JsonlFlowStream {
         const v = i + 1;
         const vEnd = stringEnd(b, v, e);
         if (vEnd < 0) return false;
-        if (f === F_SRC) ((src = v), (srcEnd = vEnd));
-        else if (f === F_DST) ((dst = v), (dstEnd = vEnd));
-        else if (f === F_PROTOCOL) {
+        if (f === F_SRC) {
+          src = v;
+          srcEnd = vEnd;
+        } else if (f === F_DST) {
+          dst = v;
+          dstEnd = vEnd;
+        } else if (f === F_PROTOCOL) {
           const p = protocolAt(b, v, vEnd);
           if (p === undefined) return false;
           protocol = p;
