@@ -18,8 +18,12 @@ import { FLOW_LINE_LIMITS, formatSize } from "./read/bounded";
 
 /** An endpoint's text as it appears in flow lines, resolved once: its identity and its JSON in the output. */
 interface ResolvedEndpoint {
+  /** The endpoint's bytes in the flow line. */
+  key: Buffer;
   identity: Identity;
   json: Buffer;
+  /** The next endpoint whose bytes hash alike. */
+  next: ResolvedEndpoint | undefined;
 }
 
 const ascii = (s: string) => Buffer.from(s, "latin1");
@@ -58,7 +62,9 @@ const FAST_LINE_BYTES = 4096;
  */
 export class JsonlFlowStream {
   private readonly general: (n: number, text: string) => string;
-  private readonly endpoints = new Map<string, ResolvedEndpoint>();
+  /** Endpoints by a hash of their bytes: a line's endpoints are found without making a string of them. */
+  private readonly endpoints = new Map<number, ResolvedEndpoint>();
+  private endpointCount = 0;
   private readonly tails = new WeakMap<Decision, Buffer>();
   private readonly tailByDirections = new Map<number, Buffer>();
   private readonly tailByText = new Map<string, Buffer>();
@@ -178,16 +184,27 @@ export class JsonlFlowStream {
   }
 
   private endpoint(b: Buffer, a: number, e: number, field: "src" | "dst"): ResolvedEndpoint | undefined {
+    let h = 0x811c9dc5;
+    for (let i = a; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    h &= 0x3fffffff;
+    const first = this.endpoints.get(h);
+    for (let r = first; r !== undefined; r = r.next) if (sameBytes(r.key, b, a, e)) return r;
     const text = b.toString("latin1", a, e);
-    let r = this.endpoints.get(text);
-    if (r !== undefined) return r;
     const ep = parseEndpoint(text);
     if (!ep) return undefined;
     const id = this.evaluator.resolve(ep, field);
     if (!id.ok) return undefined; // the general path words the error
-    if (this.endpoints.size >= MAX_ENDPOINTS) this.endpoints.clear();
-    r = { identity: id.value, json: Buffer.from(JSON.stringify(formatEndpoint(ep))) };
-    this.endpoints.set(text, r);
+    if (++this.endpointCount > MAX_ENDPOINTS) {
+      this.endpoints.clear();
+      this.endpointCount = 1;
+    }
+    const r: ResolvedEndpoint = {
+      key: Buffer.from(b.subarray(a, e)),
+      identity: id.value,
+      json: Buffer.from(JSON.stringify(formatEndpoint(ep))),
+      next: this.endpoints.get(h),
+    };
+    this.endpoints.set(h, r);
     return r;
   }
 
@@ -246,8 +263,11 @@ export class JsonlFlowStream {
           if (p === undefined) return false;
           protocol = p;
         } else {
-          time = b.toString("latin1", v, vEnd);
-          if (Number.isNaN(Date.parse(time))) return false;
+          // The instant matters only when some exception starts or ends; else only that it is one.
+          if (this.evaluator.timeDependent || !plainUtcInstant(b, v, vEnd)) {
+            time = b.toString("latin1", v, vEnd);
+            if (Number.isNaN(Date.parse(time))) return false;
+          } else time = PLAIN_INSTANT;
         }
         i = vEnd + 1;
       }
@@ -300,6 +320,40 @@ export class JsonlFlowStream {
     }
     return t;
   }
+}
+
+function sameBytes(key: Buffer, b: Buffer, a: number, e: number): boolean {
+  if (key.length !== e - a) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== b[a + i]) return false;
+  return true;
+}
+
+/** Stands for a valid instant whose value no decision needs (the evaluator has no exception epochs). */
+const PLAIN_INSTANT = "1970-01-01T00:00:00Z";
+
+const DASH_BYTE = 0x2d;
+const INSTANT_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+const twoDigits = (b: Buffer, i: number) => (b[i]! - 0x30) * 10 + (b[i + 1]! - 0x30);
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with fields in range (day 01-31 in any month, as Date.parse
+ * takes it): an instant Date.parse always reads, so it need not be parsed when only validity counts.
+ */
+function plainUtcInstant(b: Buffer, a: number, e: number): boolean {
+  const len = e - a;
+  if (len < 20 || len > 30 || b[e - 1] !== 0x5a /* Z */) return false;
+  for (const i of INSTANT_DIGITS) if (!isDigit(b[a + i])) return false;
+  if (b[a + 4] !== DASH_BYTE || b[a + 7] !== DASH_BYTE || b[a + 10] !== 0x54 /* T */ || b[a + 13] !== 0x3a || b[a + 16] !== 0x3a)
+    return false;
+  const month = twoDigits(b, a + 5);
+  const day = twoDigits(b, a + 8);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || twoDigits(b, a + 11) > 23 || twoDigits(b, a + 14) > 59 || twoDigits(b, a + 17) > 59)
+    return false;
+  if (len === 20) return true;
+  if (b[a + 19] !== 0x2e /* . */ || len === 21) return false;
+  for (let i = a + 20; i < e - 1; i++) if (!isDigit(b[i])) return false;
+  return true;
 }
 
 function skipWs(b: Buffer, i: number, e: number): number {
