@@ -308,8 +308,12 @@ export class JsonlFlowStream {
     const eg = dec.egress;
     const ing = dec.ingress;
     let key = -1;
-    if (eg instanceof LazyDirection && ing instanceof LazyDirection && eg.id < 2 ** 25 && ing.id < 2 ** 25 && dec.flow === undefined)
-      key = (eg.id * 2 ** 25 + ing.id) * 2 + (dec.verdict === "allow" ? 1 : 0);
+    if (eg instanceof LazyDirection && ing instanceof LazyDirection && dec.flow === undefined) {
+      const v = dec.verdict === "allow" ? 1 : 0;
+      // A small integer while both ids fit in 15 bits (a Map hashes those fastest), else a safe double.
+      if (eg.id < 2 ** 15 && ing.id < 2 ** 15) key = (eg.id * 2 ** 15 + ing.id) * 2 + v;
+      else if (eg.id < 2 ** 25 && ing.id < 2 ** 25) key = 2 ** 31 + (eg.id * 2 ** 25 + ing.id) * 2 + v;
+    }
     let t = key >= 0 ? this.tailByDirections.get(key) : this.tails.get(dec);
     if (t === undefined) {
       const text = `"verdict":${JSON.stringify(dec.verdict)},"path":${JSON.stringify(formatDecisionPath(dec))}}\n`;
