@@ -16,6 +16,12 @@ export class Out {
     if (this.buf.length > 1 << 16) this.flush();
     return this.blocked;
   }
+  /** Write bytes after the queued lines; true when the stream is full (then await drain()). */
+  bytes(b: Uint8Array): boolean {
+    this.flush();
+    if (b.length > 0 && !this.stream.write(b)) this.blocked = true;
+    return this.blocked;
+  }
   flush(): void {
     if (this.buf === "") return;
     if (!this.stream.write(this.buf)) this.blocked = true;
@@ -36,6 +42,11 @@ export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+/** The bytes of a file ("-" for stdin) in chunks of up to 1 MiB. */
+export function byteChunks(file: string): AsyncIterable<Buffer> {
+  return (file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 })) as AsyncIterable<Buffer>;
 }
 
 /** A line longer than the bound: its text was not kept. */
