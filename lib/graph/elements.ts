@@ -56,6 +56,7 @@ export function edgeClasses(e: GraphEdge): string {
     c.push(`layer-${e.allowance.layer}`);
     if (e.allowance.tier) c.push(`tier-${e.allowance.tier}`);
   }
+  if (e.via) c.push("via");
   if (e.change) c.push(e.change);
   if (e.source === e.target) c.push("loop");
   return c.join(" ");
