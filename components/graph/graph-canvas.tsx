@@ -9,7 +9,7 @@
 import cytoscape, { type Core, type ElementDefinition, type NodeCollection, type NodeSingular } from "cytoscape";
 import { Component, memo, useEffect, useRef, type MutableRefObject, type ReactNode } from "react";
 import type { ElementDef } from "@/lib/graph/elements";
-import { groupedLayout, type GroupedLayout } from "@/lib/graph/packing";
+import { edgesOverOtherColumns, groupedLayout, type GroupedLayout } from "@/lib/graph/packing";
 import { markHubs, runForceLayout } from "./force-layout";
 import { applyHidden, centredOn, framing, highlight, inOpenArea, moveCamera } from "./highlight";
 import { graphStylesheet } from "./stylesheet";
@@ -100,6 +100,10 @@ function placeGrouped(cy: Core, elements: readonly ElementDef[]): GroupedLayout 
   cy.nodes().forEach((n) => {
     const p = laid.positions[n.id()];
     if (p && !n.isParent()) n.position(p);
+  });
+  const far = new Set(edgesOverOtherColumns(elements, laid));
+  cy.edges().forEach((e) => {
+    e.toggleClass("far", far.has(e.id()));
   });
   return laid;
 }

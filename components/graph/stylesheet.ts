@@ -219,6 +219,8 @@ export function graphStylesheet(): StylesheetJson {
     { selector: "edge.layer-default", style: { "line-style": "dotted" } },
     { selector: "edge.hub", style: { width: 0.8, opacity: 0.18, label: "", "arrow-scale": 0.5 } },
     { selector: "edge.hub:selected", style: { opacity: 1, label: "data(label)" } },
+    // All clusters: a path drawn over another cluster's column recedes until one of its ends is selected.
+    { selector: "edge.far", style: { opacity: 0.2, label: "" } },
     {
       selector: "edge.via",
       style: { "line-color": VIA_COLOUR, "target-arrow-color": VIA_COLOUR, width: 2.4, "target-arrow-shape": "chevron" },

@@ -127,13 +127,16 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
   if (!cluster) return null;
   const nodes = new Map(g.data.nodes.map((n) => [n.id, n]));
   const labels = { src: endpointLabel(nodes.get(edge.source), edge.source), dst: endpointLabel(nodes.get(edge.target), edge.target) };
+  const head = {
+    edgeId,
+    source: { id: edge.source, label: labels.src },
+    target: { id: edge.target, label: labels.dst },
+    cluster,
+    ...(edge.change ? { change: edge.change } : {}),
+  };
   if (edge.via)
     return {
-      edgeId,
-      source: { id: edge.source, label: labels.src },
-      target: { id: edge.target, label: labels.dst },
-      cluster,
-      ...(edge.change ? { change: edge.change } : {}),
+      ...head,
       ports: edge.ports.map((port) => ({ port })),
       route: {
         gateway: edge.via,
@@ -173,11 +176,7 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
     });
   };
   return {
-    edgeId,
-    source: { id: edge.source, label: labels.src },
-    target: { id: edge.target, label: labels.dst },
-    cluster,
-    ...(edge.change ? { change: edge.change } : {}),
+    ...head,
     ports: edge.ports.map((port) => {
       const c = current?.(port);
       const p = proposed?.(port);

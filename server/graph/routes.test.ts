@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PLATFORM_DEFAULT_ALL, type ClusterModel, type PodInfo, type WorkloadInfo } from "@/server/policy/model";
+import { PLATFORM_DEFAULT_ALL, type ClusterModel } from "@/server/policy/model";
+import { workload } from "./test-model";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { computeGraph, type VersionedDocument } from "./compute";
 import { edgeRationale } from "./details";
@@ -11,26 +12,12 @@ import { edgeId, workloadNodeId } from "@/lib/graph/ids";
 const V = "policyplane.io/v1" as const;
 const NOW = new Date("2030-01-01T00:00:00Z");
 
-function workload(namespace: string, name: string, port: number): { w: WorkloadInfo; pod: PodInfo } {
-  const labels = { app: name };
-  const ports = [{ name: "p", port, protocol: "TCP" as const }];
-  return {
-    w: { kind: "Deployment", namespace, name, labels, ports, hostNetwork: false, replicas: 1 },
-    pod: {
-      namespace,
-      name: `${name}-0`,
-      labels,
-      ports,
-      ips: [],
-      hostNetwork: false,
-      workload: { kind: "Deployment", name },
-      fromTemplate: true,
-    },
-  };
-}
-
 function model(): ClusterModel {
-  const ws = [workload("pay", "psp", 8080), workload("pay", "ledger", 8080), workload("istio-system", "pci-egress", 443)];
+  const ws = [
+    workload("pay", "psp", [8080], "pay"),
+    workload("pay", "ledger", [8080], "pay"),
+    workload("istio-system", "pci-egress", [443], null),
+  ];
   return {
     namespaces: [
       { name: "pay", labels: { tenant: "pay" } },
