@@ -219,8 +219,6 @@ export function graphStylesheet(): StylesheetJson {
     { selector: "edge.layer-default", style: { "line-style": "dotted" } },
     { selector: "edge.hub", style: { width: 0.8, opacity: 0.18, label: "", "arrow-scale": 0.5 } },
     { selector: "edge.hub:selected", style: { opacity: 1, label: "data(label)" } },
-    // All clusters: a path drawn over another cluster's column recedes until one of its ends is selected.
-    { selector: "edge.far", style: { opacity: 0.2, label: "" } },
     {
       selector: "edge.via",
       style: { "line-color": VIA_COLOUR, "target-arrow-color": VIA_COLOUR, width: 2.4, "target-arrow-shape": "chevron" },
@@ -231,6 +229,9 @@ export function graphStylesheet(): StylesheetJson {
       style: { "line-color": "#cbd5e1", "target-arrow-shape": "none", "line-style": "dotted", width: 1, label: "" },
     },
     { selector: "edge.loop", style: { "loop-direction": "-45deg", "loop-sweep": "-60deg", "control-point-step-size": 24, label: "" } },
+    // All clusters: a path drawn over another cluster's column recedes until one of its ends is selected
+    // (after the layer and bundle styles, before the overlay's and the selection's).
+    { selector: "edge.far", style: { opacity: 0.2, label: "" } },
     // Overlay: changes stand out, the rest recedes.
     { selector: "edge.context", style: { opacity: 0.22 } },
     {
