@@ -436,7 +436,10 @@ test("after a save the editor links to the draft on the graph, where the path co
   await page.getByLabel("Change note").fill("And the rates mirror");
   await page.getByRole("button", { name: "Save draft" }).click();
   await expect(page.getByText("Saved draft version 2.")).toBeVisible();
-  await page.getByRole("link", { name: "See this draft on the graph" }).click();
+  // The link names a workload the draft selects once the editor's analysis has found it (until then, the whole overlay).
+  const seeDraft = page.getByRole("link", { name: "See this draft on the graph" });
+  await expect(seeDraft).toHaveAttribute("href", /focus=payments%2Fledger$/, { timeout: 30_000 });
+  await seeDraft.click();
   await expect(page).toHaveURL(/\/graph\?cluster=prod-[a-z]+-1&overlay=drafts&focus=payments%2Fledger$/);
   await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
   await expect(page.getByTestId("node-panel").getByRole("heading", { name: "payments/ledger" })).toBeVisible();
