@@ -1,0 +1,161 @@
+import "server-only";
+// The change request page's engine sections: the impact (./impact.ts, from the
+// graph service's overlay of the change, cached there), the lint of the set
+// with the change in place (the engine's lint with the compile check, in a
+// worker thread, kept per release and proposal like the release's own lint),
+// and the compiled objects' diff per cluster (./compiled-diff.ts).
+import type { Queryable } from "@/db/client";
+import { externalDestinations } from "@/db/schema";
+import { redactPolicyNames, visibilityOf } from "@/server/auth/visibility";
+import type { Actor, ServiceContext } from "@/server/context";
+import { changeRequestOverlay, releasedWith, type StoredDocument } from "@/server/drafts/documents";
+import { asLocated } from "@/server/drafts/engine";
+import { runEngine } from "@/server/engine-pool/pool";
+import { NotFound } from "@/server/errors";
+import { ALL_CLUSTERS, loadGraph } from "@/server/graph/service";
+import { scopeGraph } from "@/server/graph/scope";
+import type { Finding } from "@/server/policy/lint/lint";
+import { findChange, loadReview } from "@/server/workflow/review";
+import { compiledDiff, type ClusterCompiledDiff } from "./compiled-diff";
+import { computeImpact, type ChangeImpact, type Criticality, type RiskReason } from "./impact";
+import { releaseInputs, releaseLint, type ReleaseInputs } from "./release-lint";
+import type { ChangeCompiledDiffInput, GetChangeInput } from "./schemas";
+
+const KEPT = 16;
+// On globalThis: the route handlers and server components may be separate bundles.
+const globalForImpact = globalThis as unknown as {
+  policyplaneChangeImpact?: { lint: Map<string, Promise<Finding[]>>; compiled: Map<string, ClusterCompiledDiff[]> };
+};
+const memo = (globalForImpact.policyplaneChangeImpact ??= { lint: new Map(), compiled: new Map() });
+
+function remember<T>(map: Map<string, T>, key: string, value: T): T {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > KEPT) map.delete(map.keys().next().value!);
+  return value;
+}
+
+/** The change request (refused as missing to someone who may not read all of it), the release, and the set with the change in place. */
+async function changeSets(db: Queryable, actor: Actor, number: number) {
+  const { cr, items } = await findChange(db, actor, number);
+  const inputs = await releaseInputs(db);
+  const proposal = await releasedWith(db, await changeRequestOverlay(db, cr.id), inputs.released);
+  const key = `${inputs.key}|${proposal.map((d) => `${d.policyId}@${d.version}`).join(",")}`;
+  return { cr, items, inputs, proposal, key };
+}
+
+/** A lint finding as the change request page shows it. */
+export interface ChangeFinding {
+  id: Finding["id"];
+  severity: Finding["severity"];
+  /** `Kind/name`, absent for tenant-level findings. */
+  document?: string;
+  path: string;
+  line?: number;
+  message: string;
+}
+
+const findingKey = (f: Finding) => `${f.id}|${f.document ?? ""}|${f.path}|${f.message}`;
+
+/**
+ * The lint of the set with the change in place that concerns the change: every finding on a
+ * document it carries, and any other finding the release does not have already.
+ */
+async function changeLint(
+  db: Queryable,
+  sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; key: string; items: { kind: string; name: string }[] },
+): Promise<ChangeFinding[]> {
+  let pending = memo.lint.get(sets.key);
+  if (!pending) {
+    pending = runEngine("lintRelease", {
+      released: sets.proposal,
+      targets: sets.inputs.targets,
+      platformDefault: sets.inputs.platformDefault,
+    });
+    pending.catch(() => memo.lint.delete(sets.key));
+  }
+  remember(memo.lint, sets.key, pending);
+  const [findings, release]: [Finding[], Awaited<ReturnType<typeof releaseLint>>] = await Promise.all([pending, releaseLint(db)]);
+  const own = new Set(sets.items.map((i) => `${i.kind}/${i.name}`));
+  const before = new Set(release.findings.map(findingKey));
+  return findings
+    .filter((f) => (f.document !== undefined && own.has(f.document)) || !before.has(findingKey(f)))
+    .map((f): ChangeFinding => ({
+      id: f.id,
+      severity: f.severity,
+      ...(f.document ? { document: f.document } : {}),
+      path: f.path,
+      ...(f.line ? { line: f.line } : {}),
+      message: f.message,
+    }));
+}
+
+export interface ChangeImpactView extends ChangeImpact {
+  lint: ChangeFinding[];
+  /** The compile check's disagreements the change brings (lint errors "compile-disagreement"): the release would refuse them. */
+  compileErrors: string[];
+}
+
+export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; input: GetChangeInput }): Promise<ChangeImpactView> {
+  const sets = await changeSets(ctx.db, ctx.actor, input.number);
+  const [review, visibility, externals, lint, { graph }] = await Promise.all([
+    loadReview(ctx.db, sets.cr, sets.items),
+    visibilityOf(ctx.db, ctx.actor),
+    ctx.db
+      .select({ name: externalDestinations.name, dnsName: externalDestinations.dnsName, criticality: externalDestinations.criticality })
+      .from(externalDestinations),
+    changeLint(ctx.db, sets),
+    loadGraph(ctx.db, ALL_CLUSTERS, { kind: "cr", id: sets.cr.id }, ctx.actor),
+  ]);
+  // The graph names an external destination by its DNS name, or a CIDR by the destination's name.
+  const criticality = new Map<string, Criticality>(externals.map((e) => [e.dnsName ?? e.name, e.criticality]));
+  const compileErrors = lint.filter((f) => f.id === "compile-disagreement").map((f) => f.message);
+  const lintErrors = lint.filter((f) => f.severity === "error" && f.id !== "compile-disagreement");
+  const extraReasons: RiskReason[] = [
+    ...(compileErrors.length
+      ? [
+          {
+            level: "high" as const,
+            text: `the compiled objects would decide flows unlike the platform (${compileErrors.length} error(s)): the release would refuse them`,
+          },
+        ]
+      : []),
+    ...(lintErrors.length ? [{ level: "high" as const, text: `${lintErrors.length} lint error(s): ${lintErrors[0]!.message}` }] : []),
+  ];
+  const edits = sets.items.map((i) => ({
+    policy: i.name,
+    kind: i.kind,
+    tier: i.tier,
+    fromVersion: i.fromVersion,
+    toVersion: i.toVersion,
+    loosensConstraint: review.edits.find((e) => e.policy === i.name)?.loosensConstraint ?? false,
+  }));
+  const impact = computeImpact({ graph: scopeGraph(graph, visibility), edits, criticality, extraReasons });
+  const hidden = (workload: string) => visibility.hiddenNamespaces.has(workload.split("/")[0]!);
+  const clusters = impact.clusters.map((c) => ({
+    ...c,
+    newlyDefaultDenied: c.newlyDefaultDenied.filter((d) => !hidden(d.workload)),
+    released: c.released.filter((d) => !hidden(d.workload)),
+  }));
+  return redactPolicyNames({ ...impact, clusters, lint, compileErrors }, visibility);
+}
+
+/** Per cluster (or the one asked for), the compiled objects that differ between the release and the release with the change. */
+export async function getChangeCompiledDiff({ ctx, input }: { ctx: ServiceContext; input: ChangeCompiledDiffInput }) {
+  const sets = await changeSets(ctx.db, ctx.actor, input.number);
+  const targets = sets.inputs.targets.filter((t) => input.cluster === undefined || t.name === input.cluster);
+  if (input.cluster !== undefined && targets.length === 0) throw new NotFound(`No cluster named "${input.cluster}".`);
+  const key = `${sets.key}|${input.target}|${targets.map((t) => t.name).join(",")}`;
+  let diffs = memo.compiled.get(key);
+  if (!diffs) {
+    const release = sets.inputs.released.map(asLocated);
+    const proposal = sets.proposal.map(asLocated);
+    const now = new Date();
+    diffs = targets.map((cluster) =>
+      compiledDiff({ release, proposal, cluster, target: input.target, platformDefault: sets.inputs.platformDefault, now }),
+    );
+  }
+  remember(memo.compiled, key, diffs);
+  // Compiled objects name their source documents: what this person may not read is redacted.
+  return redactPolicyNames({ target: input.target, clusters: diffs }, await visibilityOf(ctx.db, ctx.actor));
+}
