@@ -141,12 +141,18 @@ export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; inp
 }
 
 /** Per cluster (or the one asked for), the compiled objects that differ between the release and the release with the change. */
-export async function getChangeCompiledDiff({ ctx, input }: { ctx: ServiceContext; input: ChangeCompiledDiffInput }) {
+export async function getChangeCompiledDiff({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: ChangeCompiledDiffInput;
+}): Promise<{ target: ChangeCompiledDiffInput["target"]; clusters: ClusterCompiledDiff[] }> {
   const sets = await changeSets(ctx.db, ctx.actor, input.number);
   const targets = sets.inputs.targets.filter((t) => input.cluster === undefined || t.name === input.cluster);
   if (input.cluster !== undefined && targets.length === 0) throw new NotFound(`No cluster named "${input.cluster}".`);
   const key = `${sets.key}|${input.target}|${targets.map((t) => t.name).join(",")}`;
-  let diffs = memo.compiled.get(key);
+  let diffs: ClusterCompiledDiff[] | undefined = memo.compiled.get(key);
   if (!diffs) {
     const release = sets.inputs.released.map(asLocated);
     const proposal = sets.proposal.map(asLocated);

@@ -45,6 +45,7 @@ describe(`the change request impact on ${testDatabaseKind()}`, () => {
     await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml, message: "" });
     return (await author.policies.proposeChange({ title: name, description: "", policies: [name] })).number;
   };
+  const numberOf = async (title: string) => (await (await callerFor(db(), SECURITY)).changes.list()).find((c) => c.title === title)!.number;
   const codeOf = (e: unknown) => (e instanceof TRPCError ? e.code : String(e));
 
   it("shows a committee member the path a change adds in every cluster, with the policy and rule that allow it, and rates it by its destination", async () => {
@@ -97,7 +98,7 @@ describe(`the change request impact on ${testDatabaseKind()}`, () => {
   }, 180_000);
 
   it("lists the compiled objects the change adds per cluster, and refuses an unknown cluster", async () => {
-    const [{ number }] = (await (await callerFor(db(), SECURITY)).changes.list()).filter((c) => c.title === "promotions-sms");
+    const number = await numberOf("promotions-sms");
     const security = await callerFor(db(), SECURITY);
     const diff = await security.changes.compiledDiff({ number, cluster: "prod-eu-1" });
     expect(diff.clusters.map((c) => c.cluster)).toEqual(["prod-eu-1"]);
@@ -114,7 +115,7 @@ describe(`the change request impact on ${testDatabaseKind()}`, () => {
   }, 180_000);
 
   it("answers as if the change did not exist to someone who may not read all of it", async () => {
-    const [{ number }] = (await (await callerFor(db(), SECURITY)).changes.list()).filter((c) => c.title === "promotions-sms");
+    const number = await numberOf("promotions-sms");
     // Scoped to the payments tenant only (the demo's authors also read the organisation).
     const [payments] = await db().select().from(tenants).where(eq(tenants.name, "payments"));
     const id = await insertPasswordUser(db(), { name: "Payments only", email: "payments.only@acme.example", password: "a-good-password" });

@@ -7,7 +7,7 @@
 import { anyPeerMatches, anyPortMatches } from "@/server/policy/eval/matchers";
 import type { Evaluator, Identity } from "@/server/policy/eval/evaluator";
 import type { Protocol } from "@/server/policy/model";
-import { Representatives, probePort } from "@/server/graph/build";
+import { probePort } from "@/server/graph/build";
 import type { ClusterState, ComputedGraph } from "@/server/graph/compute";
 import { edgeRationale, type PortRationale } from "@/server/graph/details";
 import { parseNodeId } from "@/lib/graph/ids";
