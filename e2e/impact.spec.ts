@@ -70,7 +70,7 @@ test("a committee member opens a change request and sees the path it adds, with 
   const compiled = security.locator("#compiled");
   await expect(compiled.getByTestId("compiled-cluster").first()).toContainText("prod-eu-1", { timeout: 60_000 });
   await expect(compiled).toContainText("added prod-eu-1/checkout/networkpolicy-promotions-sms-e2e.yaml");
-  await security.locator("#impact").scrollIntoViewIfNeeded();
-  await security.screenshot({ path: screenshotPath("change-impact"), fullPage: true });
+  await security.screenshot({ path: screenshotPath("change-page-with-impact"), fullPage: true });
+  await impact.screenshot({ path: screenshotPath("change-impact") });
   expect(problems).toEqual([]);
 });

@@ -41,7 +41,8 @@ export function CompiledDiff({ number }: { number: number }) {
       ) : (
         <div className="space-y-4">
           {diff.data.clusters.map((c) => (
-            <details key={c.cluster} open={c.changes.length > 0 && c.changes.length <= 6} data-testid="compiled-cluster">
+            // The first cluster with differences is open; the others usually repeat it.
+            <details key={c.cluster} open={c === diff.data.clusters.find((x) => x.changes.length > 0)} data-testid="compiled-cluster">
               <summary className="cursor-pointer text-sm font-semibold text-slate-900">
                 {c.cluster}{" "}
                 <span className="font-normal text-slate-500">

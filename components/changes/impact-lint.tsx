@@ -27,7 +27,9 @@ export function ImpactLint({ findings }: { findings: ChangeFinding[] }) {
                     {f.line ? `:${f.line}` : ""}:{" "}
                   </span>
                 ) : null}
-                {f.message}
+                <span className="line-clamp-3" title={f.message}>
+                  {f.message}
+                </span>
               </span>
             </li>
           ))}

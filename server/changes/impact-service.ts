@@ -55,7 +55,13 @@ export interface ChangeFinding {
   message: string;
 }
 
-const findingKey = (f: Finding) => `${f.id}|${f.document ?? ""}|${f.path}|${f.message}`;
+/**
+ * Findings compare by what they say, not by their counts and examples: an organisation-wide finding
+ * (e.g. "12 flow(s) in cluster x cannot be expressed exactly by target y: …") that the release has
+ * already is not the change's, even when the change alters its count.
+ */
+const findingKey = (f: Finding) =>
+  `${f.id}|${f.document ?? ""}|${f.path}|${f.document ? f.message : f.message.split(":")[0]!.replace(/\d+/g, "#")}`;
 
 /**
  * The lint of the set with the change in place that concerns the change: every finding on a
