@@ -33,7 +33,9 @@ const ms = (x: number) => `${Math.round(x)} ms`;
 
 /** 200 namespace-tier policies over the demo's tenant workloads, each letting another workload in on the subject's first port. */
 function documents(): string[] {
-  const workloads = DEMO_NAMESPACES.filter((n) => n.tenant).flatMap((n) => n.workloads.filter((w) => w.ports.length > 0).map((w) => ({ ns: n.name, tenant: n.tenant!, w })));
+  const workloads = DEMO_NAMESPACES.filter((n) => n.tenant).flatMap((n) =>
+    n.workloads.filter((w) => w.ports.length > 0).map((w) => ({ ns: n.name, tenant: n.tenant!, w })),
+  );
   return Array.from({ length: POLICIES }, (_, i) => {
     const subject = workloads[i % workloads.length]!;
     const peer = workloads[(i * 7 + 3) % workloads.length]!;

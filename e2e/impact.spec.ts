@@ -1,30 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
+import { promotionsSmsYaml } from "../server/testing/policies";
 import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
-
-/** checkout/promotions may reach the SMS provider (high criticality in the demo inventory). */
-const PROMOTIONS_SMS = `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: promotions-sms-e2e
-  tenant: checkout
-  description: Promotions send SMS offers
-spec:
-  tier: namespace
-  subject:
-    namespaces: [checkout]
-    podSelector:
-      matchLabels:
-        app: promotions
-  rules:
-    - name: sms
-      direction: egress
-      action: allow
-      peers:
-        - dns: api.twilio.com
-      ports:
-        - port: 443
-          protocol: TCP
-`;
 
 const post = (page: Page, procedure: string, json: unknown) =>
   page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
@@ -34,7 +10,14 @@ test("a committee member opens a change request and sees the path it adds, with 
   test.setTimeout(180_000);
   await signIn(page, PEOPLE.checkoutAuthor.email);
   expect(
-    (await post(page, "policies.saveDraft", { policyName: null, baseVersion: null, yaml: PROMOTIONS_SMS, message: "" })).status(),
+    (
+      await post(page, "policies.saveDraft", {
+        policyName: null,
+        baseVersion: null,
+        yaml: promotionsSmsYaml("promotions-sms-e2e"),
+        message: "",
+      })
+    ).status(),
   ).toBe(200);
   const proposed = await post(page, "policies.proposeChange", {
     title: "Promotions send SMS",

@@ -1,19 +1,22 @@
 "use client";
 // The engine's lint of the policy set with the change in place, for what the
 // change carries or brings: errors first.
-import { Badge, Card } from "@/components/ui/primitives";
+import { Badge, Card, Notice } from "@/components/ui/primitives";
 import type { ChangeFinding } from "@/server/changes/impact-service";
 
 const ORDER = { error: 0, warning: 1, info: 2 } as const;
 const TONE = { error: "red", warning: "amber", info: "slate" } as const;
 
-export function ImpactLint({ findings }: { findings: ChangeFinding[] }) {
+export function ImpactLint({ findings, unavailable }: { findings: ChangeFinding[]; unavailable?: string | undefined }) {
   const sorted = [...findings].sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
   const errors = findings.filter((f) => f.severity === "error").length;
   return (
     <Card id="lint" title={`Lint findings (${errors} error(s), ${findings.length - errors} other)`}>
+      {unavailable ? <Notice tone="warning">The lint and compile check could not finish: {unavailable}</Notice> : null}
       {sorted.length === 0 ? (
-        <p className="text-sm text-slate-500">The engine's lint finds nothing in this change.</p>
+        unavailable ? null : (
+          <p className="text-sm text-slate-500">The engine&apos;s lint finds nothing in this change.</p>
+        )
       ) : (
         <ul className="space-y-1 text-sm" data-testid="impact-lint">
           {sorted.map((f, i) => (

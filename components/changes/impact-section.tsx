@@ -53,7 +53,7 @@ export function ImpactSection({ number }: { number: number }) {
           </div>
         )}
       </Card>
-      {i ? <ImpactLint findings={i.lint} /> : null}
+      {i ? <ImpactLint findings={i.lint} unavailable={i.lintUnavailable} /> : null}
     </>
   );
 }

@@ -11,7 +11,7 @@ import type { Actor, ServiceContext } from "@/server/context";
 import { changeRequestOverlay, releasedWith, type StoredDocument } from "@/server/drafts/documents";
 import { asLocated } from "@/server/drafts/engine";
 import { runEngine } from "@/server/engine-pool/pool";
-import { NotFound } from "@/server/errors";
+import { NotFound, TooLarge } from "@/server/errors";
 import { ALL_CLUSTERS, loadGraph } from "@/server/graph/service";
 import { scopeGraph } from "@/server/graph/scope";
 import type { Finding } from "@/server/policy/lint/lint";
@@ -24,7 +24,10 @@ import type { ChangeCompiledDiffInput, GetChangeInput } from "./schemas";
 const KEPT = 16;
 // On globalThis: the route handlers and server components may be separate bundles.
 const globalForImpact = globalThis as unknown as {
-  policyplaneChangeImpact?: { lint: Map<string, Promise<Finding[]>>; compiled: Map<string, ClusterCompiledDiff[]> };
+  policyplaneChangeImpact?: {
+    lint: Map<string, Promise<Finding[] | { failed: string }>>;
+    compiled: Map<string, ClusterCompiledDiff[]>;
+  };
 };
 const memo = (globalForImpact.policyplaneChangeImpact ??= { lint: new Map(), compiled: new Map() });
 
@@ -70,41 +73,52 @@ const findingKey = (f: Finding) =>
 async function changeLint(
   db: Queryable,
   sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; key: string; items: { kind: string; name: string }[] },
-): Promise<ChangeFinding[]> {
+): Promise<{ findings: ChangeFinding[]; unavailable?: string }> {
+  // The release's lint first: both run in the engine's worker (one thread on two cores), and a task's time limit counts its wait.
+  const release = await releaseLint(db).catch(() => null);
   let pending = memo.lint.get(sets.key);
   if (!pending) {
     pending = runEngine("lintRelease", {
       released: sets.proposal,
       targets: sets.inputs.targets,
       platformDefault: sets.inputs.platformDefault,
+    }).catch((error: unknown) => {
+      // Too large stays so (same inputs, same work): remembered, so the next visit does not wait for it again.
+      if (error instanceof TooLarge) return { failed: error.message };
+      memo.lint.delete(sets.key);
+      throw error;
     });
-    pending.catch(() => memo.lint.delete(sets.key));
   }
   remember(memo.lint, sets.key, pending);
-  const [findings, release]: [Finding[], Awaited<ReturnType<typeof releaseLint>>] = await Promise.all([pending, releaseLint(db)]);
+  const result = await pending;
+  if (!Array.isArray(result)) return { findings: [], unavailable: result.failed };
   const own = new Set(sets.items.map((i) => `${i.kind}/${i.name}`));
-  const before = new Set(release.findings.map(findingKey));
-  return findings
-    .filter((f) => (f.document !== undefined && own.has(f.document)) || !before.has(findingKey(f)))
-    .map((f): ChangeFinding => ({
-      id: f.id,
-      severity: f.severity,
-      ...(f.document ? { document: f.document } : {}),
-      path: f.path,
-      ...(f.line ? { line: f.line } : {}),
-      message: f.message,
-    }));
+  const before = new Set((release?.findings ?? []).map(findingKey));
+  return {
+    findings: result
+      .filter((f) => (f.document !== undefined && own.has(f.document)) || !before.has(findingKey(f)))
+      .map((f): ChangeFinding => ({
+        id: f.id,
+        severity: f.severity,
+        ...(f.document ? { document: f.document } : {}),
+        path: f.path,
+        ...(f.line ? { line: f.line } : {}),
+        message: f.message,
+      })),
+  };
 }
 
 export interface ChangeImpactView extends ChangeImpact {
   lint: ChangeFinding[];
+  /** Why the lint (with the compile check) could not be computed, when it could not. */
+  lintUnavailable?: string;
   /** The compile check's disagreements the change brings (lint errors "compile-disagreement"): the release would refuse them. */
   compileErrors: string[];
 }
 
 export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; input: GetChangeInput }): Promise<ChangeImpactView> {
   const sets = await changeSets(ctx.db, ctx.actor, input.number);
-  const [review, visibility, externals, lint, { graph }] = await Promise.all([
+  const [review, visibility, externals, { findings: lint, unavailable }, { graph }] = await Promise.all([
     loadReview(ctx.db, sets.cr, sets.items),
     visibilityOf(ctx.db, ctx.actor),
     ctx.db
@@ -127,6 +141,8 @@ export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; inp
         ]
       : []),
     ...(lintErrors.length ? [{ level: "high" as const, text: `${lintErrors.length} lint error(s): ${lintErrors[0]!.message}` }] : []),
+    // Unchecked is not safe: neither the lint nor the compile check vouches for the change.
+    ...(unavailable ? [{ level: "high" as const, text: `the lint and compile check could not finish: ${unavailable}` }] : []),
   ];
   const edits = sets.items.map((i) => ({
     policy: i.name,
@@ -143,7 +159,10 @@ export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; inp
     newlyDefaultDenied: c.newlyDefaultDenied.filter((d) => !hidden(d.workload)),
     released: c.released.filter((d) => !hidden(d.workload)),
   }));
-  return redactPolicyNames({ ...impact, clusters, lint, compileErrors }, visibility);
+  return redactPolicyNames(
+    { ...impact, clusters, lint, compileErrors, ...(unavailable ? { lintUnavailable: unavailable } : {}) },
+    visibility,
+  );
 }
 
 /** Per cluster (or the one asked for), the compiled objects that differ between the release and the release with the change. */

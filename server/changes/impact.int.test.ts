@@ -5,37 +5,12 @@ import { memberships, tenants } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
-import { paymentsEgressYaml } from "@/server/testing/policies";
+import { paymentsEgressYaml, promotionsSmsYaml } from "@/server/testing/policies";
 import { insertPasswordUser } from "@/server/users/credentials";
 
 const PAYMENTS_AUTHOR = "priya.payments@acme.example";
 const CHECKOUT_AUTHOR = "carlos.checkout@acme.example";
 const SECURITY = "sam.security@acme.example";
-
-/** checkout/promotions may reach the SMS provider (high criticality in the demo inventory). */
-const PROMOTIONS_SMS = `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: promotions-sms
-  tenant: checkout
-  description: Promotions send SMS offers
-spec:
-  tier: namespace
-  subject:
-    namespaces: [checkout]
-    podSelector:
-      matchLabels:
-        app: promotions
-  rules:
-    - name: sms
-      direction: egress
-      action: allow
-      peers:
-        - dns: api.twilio.com
-      ports:
-        - port: 443
-          protocol: TCP
-`;
 
 describe(`the change request impact on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
@@ -49,7 +24,7 @@ describe(`the change request impact on ${testDatabaseKind()}`, () => {
   const codeOf = (e: unknown) => (e instanceof TRPCError ? e.code : String(e));
 
   it("shows a committee member the path a change adds in every cluster, with the policy and rule that allow it, and rates it by its destination", async () => {
-    const number = await propose(CHECKOUT_AUTHOR, "promotions-sms", PROMOTIONS_SMS);
+    const number = await propose(CHECKOUT_AUTHOR, "promotions-sms", promotionsSmsYaml("promotions-sms"));
     const impact = await (await callerFor(db(), SECURITY)).changes.impact({ number });
     expect(impact.clusters.map((c) => c.cluster)).toEqual(["prod-eu-1", "prod-us-1", "staging-eu-1"]);
     for (const c of impact.clusters.filter((x) => x.added.length > 0)) {

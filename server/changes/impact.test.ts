@@ -72,6 +72,13 @@ const apiFromWeb = policy("shop-api", "shop", "shop", "api", [
 ]);
 const RELEASE = [webToApi, apiFromWeb];
 
+/** shop/web as released, plus an egress rule on 443 to `peers`. */
+const webAlsoTo = (name: string, peers: unknown[]) =>
+  policy("shop-web", "shop", "shop", "web", [
+    { name: "to-api", direction: "egress", peers: [app("shop", "api")], ports: [tcp(8080)] },
+    { name, direction: "egress", peers, ports: [tcp(443)] },
+  ]);
+
 const CRITICALITY = new Map<string, Criticality>([
   ["api.stripe.com", "critical"],
   ["logs.example.com", "medium"],
@@ -164,11 +171,7 @@ describe("the impact of a change request", () => {
   });
 
   it("rates a path opened to world as critical, naming it", () => {
-    const out = policy("shop-web", "shop", "shop", "web", [
-      { name: "to-api", direction: "egress", peers: [app("shop", "api")], ports: [tcp(8080)] },
-      { name: "anywhere", direction: "egress", peers: [{ entity: "world" }], ports: [tcp(443)] },
-    ]);
-    const impact = impactOf([out]);
+    const impact = impactOf([webAlsoTo("anywhere", [{ entity: "world" }])]);
     expect(impact.risk.level).toBe("critical");
     const world = impact.clusters[0]!.added.find((p) => p.destination?.criticality === "world");
     expect(world?.label).toMatch(/^shop\/web → world/);
@@ -179,18 +182,10 @@ describe("the impact of a change request", () => {
   });
 
   it("rates a path opened to a critical service as critical but not one to a medium-criticality service", () => {
-    const stripe = policy("shop-web", "shop", "shop", "web", [
-      { name: "to-api", direction: "egress", peers: [app("shop", "api")], ports: [tcp(8080)] },
-      { name: "pay", direction: "egress", peers: [{ dns: "api.stripe.com" }], ports: [tcp(443)] },
-    ]);
-    const critical = impactOf([stripe]);
+    const critical = impactOf([webAlsoTo("pay", [{ dns: "api.stripe.com" }])]);
     expect(critical.risk.level).toBe("critical");
     expect(critical.clusters[0]!.added[0]!.destination).toEqual({ name: "api.stripe.com", criticality: "critical" });
-    const logs = policy("shop-web", "shop", "shop", "web", [
-      { name: "to-api", direction: "egress", peers: [app("shop", "api")], ports: [tcp(8080)] },
-      { name: "logs", direction: "egress", peers: [{ dns: "logs.example.com" }], ports: [tcp(443)] },
-    ]);
-    const medium = impactOf([logs]);
+    const medium = impactOf([webAlsoTo("logs", [{ dns: "logs.example.com" }])]);
     expect(medium.risk).toEqual({
       level: "low",
       reasons: [
@@ -232,15 +227,7 @@ describe("the impact of a change request", () => {
   });
 
   it("explains only the first paths of a large change and counts the rest", () => {
-    const open = policy("shop-web", "shop", "shop", "web", [
-      { name: "to-api", direction: "egress", peers: [app("shop", "api")], ports: [tcp(8080)] },
-      {
-        name: "out",
-        direction: "egress",
-        peers: [{ entity: "world" }, { dns: "api.stripe.com" }, { dns: "logs.example.com" }],
-        ports: [tcp(443)],
-      },
-    ]);
+    const open = webAlsoTo("out", [{ entity: "world" }, { dns: "api.stripe.com" }, { dns: "logs.example.com" }]);
     const names = new Set([open.metadata.name]);
     const graph = computeGraph({
       clusters: [{ name: "eu", model: model() }],
