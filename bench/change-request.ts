@@ -94,6 +94,24 @@ async function main() {
   const cold = await page();
   const warm: number[] = [];
   for (let i = 0; i < WARM_RUNS; i++) warm.push((await page()).ms);
+  // Each section alone (warm), to see where the time goes.
+  const sections: Record<string, () => Promise<unknown>> = {
+    "changes.get": () => caller.changes.get({ number }),
+    "workflow.review": () => caller.workflow.review({ number }),
+    "changes.impact": () => caller.changes.impact({ number }),
+    "changes.compiledDiff": () => caller.changes.compiledDiff({ number }),
+  };
+  const alone: [string, number][] = [];
+  for (const [name, call] of Object.entries(sections)) {
+    const runs: number[] = [];
+    for (let i = 0; i < WARM_RUNS; i++) {
+      const t0 = performance.now();
+      await call();
+      runs.push(performance.now() - t0);
+    }
+    alone.push([name, median(runs)]);
+  }
+  console.log(`each alone, warm median: ${alone.map(([n, t]) => `${n} ${ms(t)}`).join(", ")}`);
   const { change, impact, compiled } = cold;
   const objects = compiled.clusters.reduce((s, c) => s + c.changes.length, 0);
   const explained = impact.clusters.reduce(
@@ -114,6 +132,7 @@ async function main() {
       median(warm) < TARGET_MS,
     ],
     ["the same, cold (first visit: lint with compile check, graph of every cluster, compile)", ms(cold.ms), "—", true],
+    ...alone.map(([name, t]): Row => [`${name} alone, warm (median)`, ms(t), "—", true]),
   ];
   if (WRITE)
     writeSection(

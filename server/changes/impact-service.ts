@@ -12,6 +12,7 @@ import { changeRequestOverlay, releasedWith, type StoredDocument } from "@/serve
 import { asLocated } from "@/server/drafts/engine";
 import { runEngine } from "@/server/engine-pool/pool";
 import { NotFound, TooLarge } from "@/server/errors";
+import type { ComputedGraph } from "@/server/graph/compute";
 import { ALL_CLUSTERS, loadGraph } from "@/server/graph/service";
 import { scopeGraph } from "@/server/graph/scope";
 import type { Finding } from "@/server/policy/lint/lint";
@@ -27,9 +28,10 @@ const globalForImpact = globalThis as unknown as {
   policyplaneChangeImpact?: {
     lint: Map<string, Promise<Finding[] | { failed: string }>>;
     compiled: Map<string, ClusterCompiledDiff[]>;
+    impact: Map<string, { graph: ComputedGraph; impact: ChangeImpact }>;
   };
 };
-const memo = (globalForImpact.policyplaneChangeImpact ??= { lint: new Map(), compiled: new Map() });
+const memo = (globalForImpact.policyplaneChangeImpact ??= { lint: new Map(), compiled: new Map(), impact: new Map() });
 
 function remember<T>(map: Map<string, T>, key: string, value: T): T {
   map.delete(key);
@@ -152,7 +154,12 @@ export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; inp
     toVersion: i.toVersion,
     loosensConstraint: review.edits.find((e) => e.policy === i.name)?.loosensConstraint ?? false,
   }));
-  const impact = computeImpact({ graph: scopeGraph(graph, visibility), edits, criticality, extraReasons });
+  // Someone who sees everything sees the same impact: kept while the graph it came from is the cached one.
+  const cacheKey = `${sets.key}|${JSON.stringify([edits, extraReasons, externals])}`;
+  const kept = visibility.scoped ? undefined : memo.impact.get(cacheKey);
+  const impact: ChangeImpact =
+    kept && kept.graph === graph ? kept.impact : computeImpact({ graph: scopeGraph(graph, visibility), edits, criticality, extraReasons });
+  if (!visibility.scoped) remember(memo.impact, cacheKey, { graph, impact });
   const hidden = (workload: string) => visibility.hiddenNamespaces.has(workload.split("/")[0]!);
   const clusters = impact.clusters.map((c) => ({
     ...c,

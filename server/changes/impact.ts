@@ -140,7 +140,16 @@ const UNNAMED = { ip: "198.51.100.77", label: "*/TCP" };
  * nothing when such traffic passes: a namespace policy isolating it, a baseline rule that denies
  * the probe, or the platform default. A workload counts only when every pod of it is denied so.
  */
-export function defaultDenials(ev: Evaluator): Map<string, { ingress?: string; egress?: string }> {
+export function defaultDenials(ev: Evaluator): ReadonlyMap<string, { ingress?: string; egress?: string }> {
+  let known = denialsOf.get(ev);
+  if (!known) denialsOf.set(ev, (known = computeDenials(ev)));
+  return known;
+}
+
+/** Per evaluator (the release's are shared by every change's overlay while cached). */
+const denialsOf = new WeakMap<Evaluator, Map<string, { ingress?: string; egress?: string }>>();
+
+function computeDenials(ev: Evaluator): Map<string, { ingress?: string; egress?: string }> {
   const probe = probePort(UNNAMED.label, ev)!;
   const unnamed = ev.resolve({ kind: "ip", ip: UNNAMED.ip });
   const out = new Map<string, { ingress?: string; egress?: string }>();
