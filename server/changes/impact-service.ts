@@ -26,7 +26,7 @@ const KEPT = 16;
 // On globalThis: the route handlers and server components may be separate bundles.
 const globalForImpact = globalThis as unknown as {
   policyplaneChangeImpact?: {
-    lint: Map<string, Promise<Finding[] | { failed: string }>>;
+    lint: Map<string, Promise<ChangeLint>>;
     compiled: Map<string, ClusterCompiledDiff[]>;
     impact: Map<string, { graph: ComputedGraph; impact: ChangeImpact }>;
   };
@@ -75,29 +75,44 @@ const findingKey = (f: Finding) =>
 async function changeLint(
   db: Queryable,
   sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; key: string; items: { kind: string; name: string }[] },
-): Promise<{ findings: ChangeFinding[]; unavailable?: string }> {
-  // The release's lint first: both run in the engine's worker (one thread on two cores), and a task's time limit counts its wait.
-  const release = await releaseLint(db).catch(() => null);
+): Promise<ChangeLint> {
   let pending = memo.lint.get(sets.key);
   if (!pending) {
-    pending = runEngine("lintRelease", {
-      released: sets.proposal,
-      targets: sets.inputs.targets,
-      platformDefault: sets.inputs.platformDefault,
-    }).catch((error: unknown) => {
-      // Too large stays so (same inputs, same work): remembered, so the next visit does not wait for it again.
-      if (error instanceof TooLarge) return { failed: error.message };
+    pending = lintOfChange(db, sets).catch((error: unknown) => {
       memo.lint.delete(sets.key);
       throw error;
     });
   }
-  remember(memo.lint, sets.key, pending);
-  const result = await pending;
-  if (!Array.isArray(result)) return { findings: [], unavailable: result.failed };
+  return remember(memo.lint, sets.key, pending);
+}
+
+interface ChangeLint {
+  findings: ChangeFinding[];
+  unavailable?: string;
+}
+
+async function lintOfChange(
+  db: Queryable,
+  sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; items: { kind: string; name: string }[] },
+): Promise<ChangeLint> {
+  // The release's lint first: both run in the engine's worker (one thread on two cores), and a task's time limit counts its wait.
+  const release = await releaseLint(db).catch(() => null);
+  let findings: Finding[];
+  try {
+    findings = await runEngine("lintRelease", {
+      released: sets.proposal,
+      targets: sets.inputs.targets,
+      platformDefault: sets.inputs.platformDefault,
+    });
+  } catch (error) {
+    // Too large stays so (same inputs, same work): remembered, so the next visit does not wait for it again.
+    if (error instanceof TooLarge) return { findings: [], unavailable: error.message };
+    throw error;
+  }
   const own = new Set(sets.items.map((i) => `${i.kind}/${i.name}`));
   const before = new Set((release?.findings ?? []).map(findingKey));
   return {
-    findings: result
+    findings: findings
       .filter((f) => (f.document !== undefined && own.has(f.document)) || !before.has(findingKey(f)))
       .map((f): ChangeFinding => ({
         id: f.id,
@@ -121,7 +136,8 @@ export interface ChangeImpactView extends ChangeImpact {
 export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; input: GetChangeInput }): Promise<ChangeImpactView> {
   const sets = await changeSets(ctx.db, ctx.actor, input.number);
   const [review, visibility, externals, { findings: lint, unavailable }, { graph }] = await Promise.all([
-    loadReview(ctx.db, sets.cr, sets.items),
+    // The review says which constraint edits loosen their constraint; a change without constraints needs none of it.
+    sets.items.some((i) => i.kind === "ComplianceConstraint") ? loadReview(ctx.db, sets.cr, sets.items) : null,
     visibilityOf(ctx.db, ctx.actor),
     ctx.db
       .select({ name: externalDestinations.name, dnsName: externalDestinations.dnsName, criticality: externalDestinations.criticality })
@@ -152,7 +168,7 @@ export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; inp
     tier: i.tier,
     fromVersion: i.fromVersion,
     toVersion: i.toVersion,
-    loosensConstraint: review.edits.find((e) => e.policy === i.name)?.loosensConstraint ?? false,
+    loosensConstraint: review?.edits.find((e) => e.policy === i.name)?.loosensConstraint ?? false,
   }));
   // Someone who sees everything sees the same impact: kept while the graph it came from is the cached one.
   const cacheKey = `${sets.key}|${JSON.stringify([edits, extraReasons, externals])}`;
