@@ -42,7 +42,7 @@ export function ImpactPaths({ cluster }: { cluster: ClusterImpact }) {
   const paths = [...cluster.added, ...cluster.removed];
   const changedDefaults = [
     ...cluster.newlyDefaultDenied.map((d) => ({ ...d, now: "denied" })),
-    ...cluster.released.map((d) => ({ ...d, now: "open" })),
+    ...cluster.noLongerDefaultDenied.map((d) => ({ ...d, now: "open" })),
   ];
   return (
     <section aria-label={`Impact in ${cluster.cluster}`} data-testid="impact-cluster" data-cluster={cluster.cluster}>

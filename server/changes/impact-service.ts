@@ -180,7 +180,7 @@ export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; inp
   const clusters = impact.clusters.map((c) => ({
     ...c,
     newlyDefaultDenied: c.newlyDefaultDenied.filter((d) => !hidden(d.workload)),
-    released: c.released.filter((d) => !hidden(d.workload)),
+    noLongerDefaultDenied: c.noLongerDefaultDenied.filter((d) => !hidden(d.workload)),
   }));
   return redactPolicyNames(
     { ...impact, clusters, lint, compileErrors, ...(unavailable ? { lintUnavailable: unavailable } : {}) },

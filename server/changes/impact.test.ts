@@ -158,7 +158,7 @@ describe("the impact of a change request", () => {
     const impact = impactOf([db], [], PLATFORM_DEFAULT_OFF);
     const [eu] = impact.clusters;
     expect(eu!.newlyDefaultDenied).toEqual([{ workload: "pay/db", direction: "ingress", by: "isolated by pay-db" }]);
-    expect(eu!.released).toEqual([]);
+    expect(eu!.noLongerDefaultDenied).toEqual([]);
     expect(impact.totals.newlyDefaultDenied).toBe(1);
     expect(impact.risk.reasons.some((r) => r.level === "medium" && /newly under default deny/.test(r.text))).toBe(true);
   });

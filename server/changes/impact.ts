@@ -57,7 +57,7 @@ export interface DefaultDenied {
   /** `namespace/workload` */
   workload: string;
   direction: "ingress" | "egress";
-  /** What denies what no rule allows, with the change in place (or, for `released`, before it). */
+  /** What denies what no rule allows, with the change in place (or, for `noLongerDefaultDenied`, before it). */
   by: string;
 }
 
@@ -68,7 +68,7 @@ export interface ClusterImpact {
   /** Workload-direction pairs where traffic no rule allows was allowed and now is denied. */
   newlyDefaultDenied: DefaultDenied[];
   /** … and the reverse: what the change leaves open by default. */
-  released: DefaultDenied[];
+  noLongerDefaultDenied: DefaultDenied[];
   /** Paths listed without their rationale (a large change: only the first are explained). */
   withoutRationale: number;
 }
@@ -196,21 +196,21 @@ const workloadLabel = (key: string) => {
 };
 
 /** Workload-direction pairs denied by default on one side and not on the other. */
-function defaultDenyChanges(base: ClusterState, proposal: ClusterState): { newly: DefaultDenied[]; released: DefaultDenied[] } {
+function defaultDenyChanges(base: ClusterState, proposal: ClusterState): { newly: DefaultDenied[]; noLonger: DefaultDenied[] } {
   const before = defaultDenials(base.evaluator);
   const after = defaultDenials(proposal.evaluator);
   const newly: DefaultDenied[] = [];
-  const released: DefaultDenied[] = [];
+  const noLonger: DefaultDenied[] = [];
   for (const key of new Set([...before.keys(), ...after.keys()])) {
     for (const direction of ["ingress", "egress"] as const) {
       const b = before.get(key)?.[direction];
       const a = after.get(key)?.[direction];
       if (a && !b && before.has(key)) newly.push({ workload: workloadLabel(key), direction, by: a });
-      if (b && !a && after.has(key)) released.push({ workload: workloadLabel(key), direction, by: b });
+      if (b && !a && after.has(key)) noLonger.push({ workload: workloadLabel(key), direction, by: b });
     }
   }
   const order = (x: DefaultDenied, y: DefaultDenied) => x.workload.localeCompare(y.workload) || x.direction.localeCompare(y.direction);
-  return { newly: newly.sort(order), released: released.sort(order) };
+  return { newly: newly.sort(order), noLonger: noLonger.sort(order) };
 }
 
 /** The first few items of a list as text: `a, b, c and 4 more`. */
@@ -279,13 +279,13 @@ export function computeImpact(input: ImpactInput): ChangeImpact {
     });
     const base = graph.base.find((s) => s.cluster === cluster);
     const proposal = graph.proposal?.find((s) => s.cluster === cluster);
-    const deny = base && proposal ? defaultDenyChanges(base, proposal) : { newly: [], released: [] };
+    const deny = base && proposal ? defaultDenyChanges(base, proposal) : { newly: [], noLonger: [] };
     return {
       cluster,
       added: explained.filter((p) => p.change === "added"),
       removed: explained.filter((p) => p.change === "removed"),
       newlyDefaultDenied: deny.newly,
-      released: deny.released,
+      noLongerDefaultDenied: deny.noLonger,
       withoutRationale,
     };
   });
