@@ -109,6 +109,8 @@ test("an auditor compares two releases and reads the policy that moved between t
   await page.screenshot({ path: screenshotPath("release-diff"), fullPage: true });
   // Reversed through the pickers, the address follows.
   await page.getByLabel("From release").selectOption(String(second));
+  await expect(page).toHaveURL(new RegExp(`from=${second}&to=${second}$`));
+  await expect(page.getByTestId("release-diff-summary")).toContainText("0 policies differ");
   await page.getByLabel("To release").selectOption(String(first));
   await expect(page).toHaveURL(new RegExp(`from=${second}&to=${first}$`));
   await expect(page.getByTestId("release-diff-policy")).toHaveText(/v2 → v1/);

@@ -4,6 +4,7 @@
 // lives in the address (/releases/diff?from=A&to=B) so it can be shared.
 import { useQuery } from "@tanstack/react-query";
 import { usePathname, useRouter } from "next/navigation";
+import { useState } from "react";
 import { SideBySideDiff } from "@/components/policies/side-by-side-diff";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
@@ -16,13 +17,16 @@ export function ReleaseDiff({ from, to }: { from: number | null; to: number | nu
   const router = useRouter();
   const pathname = usePathname();
   const list = useQuery(trpc.releases.list.queryOptions());
+  // The pair chosen here leads; the address follows (a second pick must not read an address the router has not updated yet).
+  const [picked, setPicked] = useState<{ from: number | null; to: number | null }>({ from, to });
   const latest = list.data?.[0]?.number ?? null;
-  const chosenTo = to ?? latest;
-  const chosenFrom = from ?? (chosenTo !== null ? (list.data?.find((r) => r.number < chosenTo)?.number ?? null) : null);
+  const chosenTo = picked.to ?? latest;
+  const chosenFrom = picked.from ?? (chosenTo !== null ? (list.data?.find((r) => r.number < chosenTo)?.number ?? null) : null);
   const ready = chosenFrom !== null && chosenTo !== null;
   const diff = useQuery({ ...trpc.releases.diff.queryOptions({ from: chosenFrom ?? 1, to: chosenTo ?? 1 }), enabled: ready });
   const choose = (side: "from" | "to", value: string) => {
     const next = { from: chosenFrom, to: chosenTo, [side]: Number(value) };
+    setPicked(next);
     router.replace(`${pathname}?from=${next.from}&to=${next.to}`);
   };
   if (list.isError) return <Notice tone="error">{describeError(list.error).message}</Notice>;
