@@ -33,7 +33,7 @@ export function ReleaseDiff({ from, to }: { from: number | null; to: number | nu
   if (list.data && list.data.length === 0) return <Notice>No release has been made yet.</Notice>;
   const picker = (side: "from" | "to", value: number | null) => (
     <label className="flex items-center gap-2 text-sm text-slate-700">
-      {side === "from" ? "From release" : "to release"}
+      <span className="whitespace-nowrap">{side === "from" ? "From release" : "to release"}</span>
       <Select
         aria-label={side === "from" ? "From release" : "To release"}
         value={value ?? ""}
