@@ -142,7 +142,7 @@ async function main() {
       machineDescription(),
       rows,
       [
-        "Warm means a second visit while the release, the inventory and the change stay the same: the graph overlay (graph service), the change's lint (kept per release and proposal) and the compiled diff are kept in memory; what is recomputed each time is the reading of the database, the impact from the cached graphs (the rationale of the first 200 paths) and the redaction for the reader.",
+        "Warm means a second visit while the release, the inventory and the change stay the same: the graph overlay (graph service), the change's lint (kept per release and proposal) and the compiled diff are kept in memory; the impact itself is kept per change and graph for readers who see the whole organisation (a tenant-scoped reader's is recomputed from the cached graphs: the rationale of the first 200 paths); what is redone each time is reading the change, the release and the inventory from the database, and the redaction for the reader. The load average was far above the core count (other engineers' builds and tests): the figures are upper bounds.",
         "The browser was not measured: the figure is the server's share of the page (the page renders these four answers).",
       ],
     );
