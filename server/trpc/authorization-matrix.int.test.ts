@@ -169,6 +169,8 @@ const MATRIX: Record<string, Row> = {
   },
   "changes.list": { rule: "role", call: (c) => c.changes.list() },
   "changes.get": { rule: "role", mutation: true, call: (c) => c.changes.get({ number: 1 }) },
+  "changes.impact": { rule: "role", mutation: true, call: (c) => c.changes.impact({ number: 999_999 }) },
+  "changes.compiledDiff": { rule: "role", mutation: true, call: (c) => c.changes.compiledDiff({ number: 999_999 }) },
   // The workflow: reading is for every role holder; deciding needs a committee function the change asks for (a
   // refusal past that gate is a domain FORBIDDEN, so these rows call a change that does not exist: NOT_FOUND for
   // everyone signed in with a role). Who may approve what is in server/workflow/workflow.int.test.ts.
@@ -191,6 +193,7 @@ const MATRIX: Record<string, Row> = {
   "workflow.release": { rule: "admin", mutation: true, call: (c) => c.workflow.release({ number: 999_999 }) },
   "releases.list": { rule: "role", call: (c) => c.releases.list() },
   "releases.get": { rule: "role", mutation: true, call: (c) => c.releases.get({ number: 999_999 }) },
+  "releases.diff": { rule: "role", mutation: true, call: (c) => c.releases.diff({ from: 999_998, to: 999_999 }) },
   "releases.freezes": { rule: "role", call: (c) => c.releases.freezes() },
   // A freeze in the past changes nothing; ending an unknown one is NOT_FOUND for the admin.
   "releases.createFreeze": {
