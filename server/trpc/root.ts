@@ -1,6 +1,7 @@
 import "server-only";
 import { createCallerFactory, router } from "./init";
 import { accountRouter } from "./routers/account";
+import { approvalRulesRouter } from "./routers/approval-rules";
 import { auditRouter } from "./routers/audit";
 import { graphRouter } from "./routers/graph";
 import { changesRouter } from "./routers/changes";
@@ -22,6 +23,7 @@ export const appRouter = router({
   changes: changesRouter,
   workflow: workflowRouter,
   releases: releasesRouter,
+  approvalRules: approvalRulesRouter,
 });
 
 export type AppRouter = typeof appRouter;
