@@ -212,6 +212,12 @@ const MATRIX: Record<string, Row> = {
     mutation: true,
     call: (c) => c.approvalRules.delete({ id: "00000000-0000-4000-8000-000000000000", expectedVersion: 1 }),
   },
+  // Reviews: the queue is every role holder's own (empty without a committee function); comments and the
+  // timeline are for whoever may read the change (a change that does not exist: NOT_FOUND for all).
+  "reviews.queue": { rule: "role", call: (c) => c.reviews.queue() },
+  "reviews.timeline": { rule: "role", mutation: true, call: (c) => c.reviews.timeline({ number: 999_999 }) },
+  "reviews.comments": { rule: "role", mutation: true, call: (c) => c.reviews.comments({ number: 999_999 }) },
+  "reviews.comment": { rule: "role", mutation: true, call: (c) => c.reviews.comment({ number: 999_999, body: "matrix" }) },
   "releases.list": { rule: "role", call: (c) => c.releases.list() },
   "releases.get": { rule: "role", mutation: true, call: (c) => c.releases.get({ number: 999_999 }) },
   "releases.freezes": { rule: "role", call: (c) => c.releases.freezes() },

@@ -9,6 +9,7 @@ import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
 import { releasesRouter } from "./routers/releases";
+import { reviewsRouter } from "./routers/reviews";
 import { settingsRouter } from "./routers/settings";
 import { workflowRouter } from "./routers/workflow";
 
@@ -24,6 +25,7 @@ export const appRouter = router({
   workflow: workflowRouter,
   releases: releasesRouter,
   approvalRules: approvalRulesRouter,
+  reviews: reviewsRouter,
 });
 
 export type AppRouter = typeof appRouter;
