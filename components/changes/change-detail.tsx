@@ -7,7 +7,9 @@ import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Notice } from "@/components/ui/primitives";
 import { CHANGE_STATE_TONE } from "./change-list";
+import { CommentsThread } from "./comments";
 import { ReviewPanel } from "./review-panel";
+import { ChangeTimeline } from "./timeline";
 
 export function ChangeDetail({ number }: { number: number }) {
   const trpc = useTRPC();
@@ -54,6 +56,8 @@ export function ChangeDetail({ number }: { number: number }) {
           />
         </Card>
       ))}
+      <CommentsThread number={c.number} />
+      <ChangeTimeline number={c.number} />
     </div>
   );
 }

@@ -4,11 +4,7 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 import { changeRequests } from "./policy";
-
-/** Which side of a policy's side-by-side diff a line comment is on. */
-export const COMMENT_SIDES = ["released", "proposed"] as const;
-/** Longest comment, in characters (the service refuses longer ones by name; the database backs it). */
-export const MAX_COMMENT_CHARS = 10_000;
+import { COMMENT_SIDES, MAX_COMMENT_CHARS } from "../../lib/comments";
 
 export const changeRequestComments = pgTable(
   "change_request_comments",

@@ -1,6 +1,6 @@
 // Inputs of the change-request comment services.
 import { z } from "zod";
-import { COMMENT_SIDES, MAX_COMMENT_CHARS } from "@/db/schema/comments";
+import { COMMENT_SIDES, MAX_COMMENT_CHARS } from "@/lib/comments";
 
 const changeNumber = z.number().int().min(1).max(2_147_483_647);
 

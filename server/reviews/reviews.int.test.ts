@@ -161,11 +161,11 @@ describe(`review queue, comments and timeline on ${testDatabaseKind()}`, () => {
       ["comment", SECURITY, "commented", null],
       ["edited", AUTHOR, `edited the content (${contentHash.slice(0, 12)} → ${edited.contentHash.slice(0, 12)}), voiding 1 approval`, null],
       ["approval-voided", SECURITY, `${SECURITY}'s approval voided: the content changed`, null],
-      ["state", SECURITY, "request changes: now changes-requested", "changes-requested"],
-      ["state", AUTHOR, "resubmit: now in-review", "in-review"],
+      ["state", SECURITY, "requested changes → changes-requested", "changes-requested"],
+      ["state", AUTHOR, "resubmitted it → in-review", "in-review"],
       ["approval", SECURITY, `approved content ${edited.contentHash.slice(0, 12)} (security)`, null],
       ["approval", COMMITTEE, `approved content ${edited.contentHash.slice(0, 12)} (application)`, null],
-      ["state", COMMITTEE, "approve: now approved", "approved"],
+      ["state", COMMITTEE, "gave the last approval the rules need → approved", "approved"],
       ["release", ADMIN, `released it as release ${release}`, "released"],
     ]);
     expect(timeline[2]!.detail).toBe("Please narrow the port.");

@@ -21,6 +21,17 @@ export interface TimelineEntry {
   state: string | null;
 }
 
+/** How the timeline words a change's state moves (server/workflow/states.ts names the actions). */
+const STATE_VERBS: Record<string, string> = {
+  submit: "submitted it for review",
+  resubmit: "resubmitted it",
+  "request-changes": "requested changes",
+  reject: "rejected it",
+  withdraw: "withdrew it",
+  approve: "gave the last approval the rules need",
+  "roll-out": "marked it rolled out",
+};
+
 const short = (hash: unknown) => (typeof hash === "string" ? hash.slice(0, 12) : "?");
 
 /** One audit event as timeline entries (an edit also lists the approvals it voided). */
@@ -107,8 +118,9 @@ function timelineEntry(event: {
       return null; // the change's own release event says it, with its state
     default:
       if (event.action.startsWith("change.")) {
-        const verb = event.action.slice("change.".length).replace(/-/g, " ");
-        return { ...base, kind: "state", state: moved, detail: reason, summary: moved ? `${verb}: now ${moved}` : verb };
+        const action = event.action.slice("change.".length);
+        const verb = STATE_VERBS[action] ?? action.replace(/-/g, " ");
+        return { ...base, kind: "state", state: moved, detail: reason, summary: moved ? `${verb} → ${moved}` : verb };
       }
       // Events of the change's release (roll-out waves, cluster status) as they are recorded.
       return { ...base, kind: "release", summary: `${event.targetLabel}: ${event.action}` };
