@@ -1,30 +1,9 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import { paymentsEgressYaml } from "../server/testing/policies";
 import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
 
 const NAME = "e2e-review-queue";
-const YAML = `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: ${NAME}
-  tenant: payments
-  description: Reviewed through the queue
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: payments-api
-  rules:
-    - name: out
-      direction: egress
-      action: allow
-      peers:
-        - dns: api.stripe.com
-      ports:
-        - port: 443
-          protocol: TCP
-`;
+const YAML = paymentsEgressYaml(NAME, { description: "Reviewed through the queue" });
 
 async function personIn(browser: Browser, email: string): Promise<{ page: Page; problems: string[] }> {
   const page = await (await browser.newContext()).newPage();

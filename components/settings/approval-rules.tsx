@@ -6,6 +6,7 @@
 // one can ever satisfy and says why; this form only shows that answer.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { requirementLabel } from "@/components/changes/requirement-label";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/components/ui/primitives";
@@ -49,9 +50,6 @@ export function describeMatch(match: RuleMatch): string {
   ].filter(Boolean);
   return parts.length ? parts.join(", ") : "nothing";
 }
-
-const describeRequirement = (r: Requirement) =>
-  `${r.count} × ${r.function}${r.scope === "owning-tenant" ? " of the owning tenant" : " (organisation-wide)"}`;
 
 export function ApprovalRulesSection() {
   const trpc = useTRPC();
@@ -109,7 +107,7 @@ export function ApprovalRulesSection() {
               <Td className="text-xs">
                 <ul>
                   {r.requirements.map((q) => (
-                    <li key={`${q.function}-${q.scope}`}>{describeRequirement(q)}</li>
+                    <li key={`${q.function}-${q.scope}`}>{requirementLabel(q)}</li>
                   ))}
                 </ul>
                 {r.unsatisfiable && r.enabled ? (
@@ -399,8 +397,7 @@ function RulePreview() {
                 <ul className="mt-1 text-xs">
                   {r.required.map((q) => (
                     <li key={`${q.function}-${q.tenant ?? ""}`}>
-                      {q.count} × {q.function}
-                      {q.tenant ? ` of tenant ${q.tenant}` : q.scope === "organisation" ? " (organisation-wide)" : ""}
+                      {requirementLabel(q)}
                       {q.givenBy.length ? <span className="text-emerald-700"> — given by {q.givenBy.join(", ")}</span> : null}
                       <span className="text-slate-500">
                         {" "}

@@ -10,6 +10,7 @@ import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, InvalidInput, NotFound, violatedUniqueConstraint } from "@/server/errors";
 import { unsatisfiableReason } from "@/server/workflow/rules";
+import { ruleState } from "./list";
 import { allTenants, possibleApprovers } from "./people";
 import type {
   ApprovalRuleFields,
@@ -59,14 +60,30 @@ async function requireSatisfiable(
   if (reason) throw new InvalidInput(`No one can ever satisfy rule ${key}. ${reason}`, "requirements");
 }
 
-const auditState = (r: Pick<RuleRow, "key" | "description" | "match" | "requirements" | "enabled" | "version">) => ({
-  key: r.key,
-  description: r.description,
-  match: r.match,
-  requirements: r.requirements,
-  enabled: r.enabled,
-  version: r.version,
-});
+/** The rule's audit event, with its state before and after (whichever exist). */
+async function auditRule(tx: ServiceContext, action: string, { before, after }: { before?: RuleRow; after?: RuleRow }) {
+  const rule = (after ?? before)!;
+  await recordAudit(tx, {
+    action,
+    targetType: "approval_rule",
+    targetId: rule.id,
+    targetLabel: rule.key,
+    before: before && ruleState(before),
+    after: after && ruleState(after),
+  });
+}
+
+/** Writes `set` over the locked rule `before` as its next version, with the audit event `action`. */
+async function rewriteRule(tx: ServiceContext, before: RuleRow, set: Partial<typeof approvalRules.$inferInsert>, action: string) {
+  const [row] = await tx.db
+    .update(approvalRules)
+    .set({ ...set, version: before.version + 1, updatedBy: tx.actor.label, updatedAt: new Date() })
+    .where(eq(approvalRules.id, before.id))
+    .returning()
+    .catch(keyTaken(set.key ?? before.key));
+  await auditRule(tx, action, { before, after: row! });
+  return { id: row!.id, key: row!.key, version: row!.version };
+}
 
 async function lockRule(tx: ServiceContext, id: string, expectedVersion: number): Promise<RuleRow> {
   const [row] = await tx.db.select().from(approvalRules).where(eq(approvalRules.id, id)).for("update");
@@ -100,13 +117,7 @@ export async function createApprovalRule({ ctx, input }: { ctx: ServiceContext; 
       })
       .returning()
       .catch(keyTaken(input.key));
-    await recordAudit(tx, {
-      action: "approval-rule.created",
-      targetType: "approval_rule",
-      targetId: row!.id,
-      targetLabel: row!.key,
-      after: auditState(row!),
-    });
+    await auditRule(tx, "approval-rule.created", { after: row! });
     return { id: row!.id, key: row!.key, version: row!.version };
   });
 }
@@ -117,30 +128,12 @@ export async function updateApprovalRule({ ctx, input }: { ctx: ServiceContext; 
     const before = await lockRule(tx, input.id, input.expectedVersion);
     const match = normalMatch(input.match);
     await requireSatisfiable(tx, input.key, match, input.requirements);
-    const [row] = await tx.db
-      .update(approvalRules)
-      .set({
-        key: input.key,
-        description: input.description,
-        match,
-        requirements: input.requirements,
-        enabled: input.enabled,
-        version: before.version + 1,
-        updatedBy: ctx.actor.label,
-        updatedAt: new Date(),
-      })
-      .where(eq(approvalRules.id, before.id))
-      .returning()
-      .catch(keyTaken(input.key));
-    await recordAudit(tx, {
-      action: "approval-rule.updated",
-      targetType: "approval_rule",
-      targetId: row!.id,
-      targetLabel: row!.key,
-      before: auditState(before),
-      after: auditState(row!),
-    });
-    return { id: row!.id, key: row!.key, version: row!.version };
+    return rewriteRule(
+      tx,
+      before,
+      { key: input.key, description: input.description, match, requirements: input.requirements, enabled: input.enabled },
+      "approval-rule.updated",
+    );
   });
 }
 
@@ -151,20 +144,7 @@ export async function setApprovalRuleEnabled({ ctx, input }: { ctx: ServiceConte
     const before = await lockRule(tx, input.id, input.expectedVersion);
     if (before.enabled === input.enabled) return { id: before.id, key: before.key, version: before.version };
     if (input.enabled) await requireSatisfiable(tx, before.key, before.match, before.requirements);
-    const [row] = await tx.db
-      .update(approvalRules)
-      .set({ enabled: input.enabled, version: before.version + 1, updatedBy: ctx.actor.label, updatedAt: new Date() })
-      .where(eq(approvalRules.id, before.id))
-      .returning();
-    await recordAudit(tx, {
-      action: input.enabled ? "approval-rule.enabled" : "approval-rule.disabled",
-      targetType: "approval_rule",
-      targetId: row!.id,
-      targetLabel: row!.key,
-      before: auditState(before),
-      after: auditState(row!),
-    });
-    return { id: row!.id, key: row!.key, version: row!.version };
+    return rewriteRule(tx, before, { enabled: input.enabled }, input.enabled ? "approval-rule.enabled" : "approval-rule.disabled");
   });
 }
 
@@ -174,13 +154,7 @@ export async function deleteApprovalRule({ ctx, input }: { ctx: ServiceContext; 
   return withTransaction(ctx, async (tx) => {
     const before = await lockRule(tx, input.id, input.expectedVersion);
     await tx.db.delete(approvalRules).where(eq(approvalRules.id, before.id));
-    await recordAudit(tx, {
-      action: "approval-rule.deleted",
-      targetType: "approval_rule",
-      targetId: before.id,
-      targetLabel: before.key,
-      before: auditState(before),
-    });
+    await auditRule(tx, "approval-rule.deleted", { before });
     return { id: before.id, key: before.key };
   });
 }
