@@ -60,7 +60,11 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   await expect(comments.getByTestId("comment")).toHaveCount(2);
   await expect(comments.getByTestId("comment").nth(1)).toContainText(`on ${NAME} (proposed) line 22`);
   await expect(comments.getByTestId("comment").nth(1)).toContainText("- port: 443");
-  await expect(security.page.getByTestId("timeline-entry")).toHaveText([/proposed 1 policy/, /commented$/, /commented on .* line 22/]);
+  await expect(security.page.getByTestId("timeline-entry")).toHaveText([
+    /proposed 1 policy/,
+    /commentedWhy not through the egress gateway\?$/,
+    /commented on .* line 22443 only: good\.$/,
+  ]);
   // A 1 MB comment is refused by size.
   const huge = await post(security.page, "reviews.comment", { number, body: "x".repeat(1024 * 1024) });
   expect(huge.status()).toBe(413);

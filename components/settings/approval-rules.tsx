@@ -171,6 +171,8 @@ function RuleForm({ draft, onDone, onSaved }: { draft: RuleDraft; onDone: () => 
   const update = useMutation(trpc.approvalRules.update.mutationOptions(options));
   const saving = rule.id ? update : create;
   const failure = saving.error ? describeError(saving.error) : null;
+  // The key's error shows under its field; every other one (requirements, match) in the notice, word for word.
+  const problems = failure ? Object.entries(failure.fields).flatMap(([field, messages]) => (field === "key" ? [] : (messages ?? []))) : [];
   const match = rule.match;
   const setMatch = (next: RuleMatch) => setRule({ ...rule, match: next });
   const toggle = <T,>(list: T[] | undefined, value: T, on: boolean): T[] | undefined => {
@@ -198,7 +200,7 @@ function RuleForm({ draft, onDone, onSaved }: { draft: RuleDraft; onDone: () => 
       <h3 className="font-medium text-slate-900">{rule.id ? `Edit rule ${draft.key}` : "New approval rule"}</h3>
       {failure ? (
         <Notice tone="error">
-          <span data-testid="rule-error">{failure.message}</span>
+          <span data-testid="rule-error">{problems.length ? problems.join(" ") : failure.message}</span>
         </Notice>
       ) : null}
       <div className="grid grid-cols-3 gap-3">
