@@ -252,7 +252,7 @@ export function unsatisfiableReason(
     const holders = people.filter((p) => mayFill(p.grants, { function: r.function, scope: r.scope, tenantId: best.owner }));
     if (holders.length < r.count) {
       const scope = r.scope === "organisation" ? "organisation-wide " : "";
-      return `It needs ${r.count} × ${r.function}${where}, but only ${holders.length} ${holders.length === 1 ? "person holds" : "people hold"} that ${scope}committee function${holders.length ? ` (${holders.map((p) => p.label).join(", ")})` : ""}.`;
+      return `It needs ${r.count} × ${r.function}${r.scope === "owning-tenant" ? where : ""}, but only ${holders.length} ${holders.length === 1 ? "person holds" : "people hold"} that ${scope}committee function${holders.length ? ` (${holders.map((p) => p.label).join(", ")})` : ""}.`;
     }
   }
   const distinct = new Set(best.filled.filter(Boolean).map((p) => p!.id)).size;
