@@ -7,6 +7,7 @@ const SECTIONS = [
   "Graph",
   "Simulator",
   "Changes",
+  "Reviews",
   "Releases",
   "Exceptions",
   "Clusters",

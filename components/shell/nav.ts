@@ -5,6 +5,7 @@ export const NAV_ITEMS: readonly { href: string; label: string; later?: true }[]
   { href: "/graph", label: "Graph" },
   { href: "/simulator", label: "Simulator" },
   { href: "/changes", label: "Changes" },
+  { href: "/reviews", label: "Reviews" },
   { href: "/releases", label: "Releases" },
   { href: "/exceptions", label: "Exceptions", later: true },
   { href: "/clusters", label: "Clusters" },

@@ -191,6 +191,49 @@ const MATRIX: Record<string, Row> = {
   "workflow.edit": { rule: "role", mutation: true, call: (c) => c.workflow.edit({ number: 999_999, contentHash: "0".repeat(64) }) },
   // Releasing is for admins, refused before the change is even looked up.
   "workflow.release": { rule: "admin", mutation: true, call: (c) => c.workflow.release({ number: 999_999 }) },
+  // Approval rules: read by every role holder, written and previewed by admins (the admin's call
+  // names a rule that does not exist, or previews a described change).
+  "approvalRules.list": { rule: "role", call: (c) => c.approvalRules.list() },
+  "approvalRules.preview": { rule: "admin", call: (c) => c.approvalRules.preview({ change: { tier: "global" } }) },
+  "approvalRules.create": {
+    rule: "admin",
+    mutation: true,
+    call: (c) =>
+      c.approvalRules.create({
+        key: `matrix-${++unique}`,
+        match: { tiers: ["cluster"] },
+        requirements: [{ function: "platform", count: 1, scope: "organisation" }],
+        enabled: false,
+      }),
+  },
+  "approvalRules.update": {
+    rule: "admin",
+    mutation: true,
+    call: (c) =>
+      c.approvalRules.update({
+        id: "00000000-0000-4000-8000-000000000000",
+        expectedVersion: 1,
+        key: "matrix",
+        match: { tiers: ["cluster"] },
+        requirements: [{ function: "platform", count: 1, scope: "organisation" }],
+      }),
+  },
+  "approvalRules.setEnabled": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.approvalRules.setEnabled({ id: "00000000-0000-4000-8000-000000000000", enabled: false, expectedVersion: 1 }),
+  },
+  "approvalRules.delete": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.approvalRules.delete({ id: "00000000-0000-4000-8000-000000000000", expectedVersion: 1 }),
+  },
+  // Reviews: the queue is every role holder's own (empty without a committee function); comments and the
+  // timeline are for whoever may read the change (a change that does not exist: NOT_FOUND for all).
+  "reviews.queue": { rule: "role", call: (c) => c.reviews.queue() },
+  "reviews.timeline": { rule: "role", mutation: true, call: (c) => c.reviews.timeline({ number: 999_999 }) },
+  "reviews.comments": { rule: "role", mutation: true, call: (c) => c.reviews.comments({ number: 999_999 }) },
+  "reviews.comment": { rule: "role", mutation: true, call: (c) => c.reviews.comment({ number: 999_999, body: "matrix" }) },
   "releases.list": { rule: "role", call: (c) => c.releases.list() },
   "releases.get": { rule: "role", mutation: true, call: (c) => c.releases.get({ number: 999_999 }) },
   "releases.diff": { rule: "role", mutation: true, call: (c) => c.releases.diff({ from: 999_998, to: 999_999 }) },
