@@ -21,6 +21,13 @@ export const DEMO_USERS: DemoUser[] = [
     title: "Security committee",
     grants: [{ tenant: null, role: "approver", committeeFunction: "security" }],
   },
+  // A second security member: global and regional changes need two security approvals (issue 13's default rule).
+  {
+    name: "Lena Park",
+    email: "lena.security@acme.example",
+    title: "Security committee",
+    grants: [{ tenant: null, role: "approver", committeeFunction: "security" }],
+  },
   {
     name: "Nina Berg",
     email: "nina.network@acme.example",
