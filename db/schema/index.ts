@@ -4,3 +4,4 @@ export * from "./policy";
 export * from "./audit";
 export * from "./platform";
 export * from "./workflow";
+export * from "./notifications";

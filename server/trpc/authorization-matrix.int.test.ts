@@ -70,6 +70,7 @@ const MATRIX: Record<string, Row> = {
   // The chain's counts and head hash are organisation-wide.
   "audit.verify": { rule: "organisation", call: (c) => c.audit.verify() },
   "audit.checkpoint": { rule: "admin", mutation: true, call: (c) => c.audit.checkpoint() },
+  "audit.verifyAll": { rule: "organisation", mutation: true, call: (c) => c.audit.verifyAll() },
   "settings.users": { rule: "admin", call: (c) => c.settings.users() },
   "settings.tokens": { rule: "admin", call: (c) => c.settings.tokens() },
   "settings.platformDefault": { rule: "role", call: (c) => c.settings.platformDefault() },
