@@ -3,12 +3,14 @@ import { createCallerFactory, router } from "./init";
 import { accountRouter } from "./routers/account";
 import { auditRouter } from "./routers/audit";
 import { graphRouter } from "./routers/graph";
+import { notificationsRouter } from "./routers/notifications";
 import { changesRouter } from "./routers/changes";
 import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
 import { releasesRouter } from "./routers/releases";
 import { settingsRouter } from "./routers/settings";
+import { webhooksRouter } from "./routers/webhooks";
 import { workflowRouter } from "./routers/workflow";
 
 export const appRouter = router({
@@ -22,6 +24,8 @@ export const appRouter = router({
   changes: changesRouter,
   workflow: workflowRouter,
   releases: releasesRouter,
+  notifications: notificationsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;
