@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { LinkSsoAccount } from "@/components/settings/link-sso";
 import { SettingsPanel } from "@/components/settings/settings-panel";
+import { WebhookSettings } from "@/components/settings/webhook-settings";
 import { PageHeader } from "@/components/ui/primitives";
 import { getRuntime } from "@/server/runtime";
 import { serverCaller } from "@/server/trpc/server";
@@ -20,6 +21,7 @@ export default async function SettingsPage() {
       <div className="space-y-8">
         {sso && me ? <LinkSsoAccount sso={sso} linked={me.signInMethods.includes(sso.id)} /> : null}
         <SettingsPanel />
+        <WebhookSettings />
       </div>
     </>
   );
