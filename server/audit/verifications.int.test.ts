@@ -10,19 +10,11 @@ import type { DatabaseHandle } from "@/db/client";
 import { auditEvents, auditVerifications } from "@/db/schema";
 import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { systemActor, withTransaction } from "@/server/context";
+import { asAuditOwner } from "@/server/testing/audit-events";
 import { auditSettings, type AuditSettings } from "./keys";
 import { verifyAuditTrail } from "./query";
 import { recordAudit } from "./record";
 import { verifyAuditTrailInFull, verifyEverything, verifyIncrementally } from "./verifications";
-
-async function asOwner(handle: DatabaseHandle, statement: ReturnType<typeof sql>) {
-  await handle.db.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER USER`);
-  try {
-    await handle.db.execute(statement);
-  } finally {
-    await handle.db.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER USER`);
-  }
-}
 
 describe(`incremental audit verification on ${testDatabaseKind()}`, () => {
   let handle: DatabaseHandle;
@@ -74,7 +66,7 @@ describe(`incremental audit verification on ${testDatabaseKind()}`, () => {
   it("finds an event edited after the verified position", async () => {
     await verifyIncrementally(handle.db, settings, "auditor");
     await append(3);
-    await asOwner(handle, sql`UPDATE audit_events SET after = '{"v": 99}'::jsonb WHERE seq = 7`);
+    await asAuditOwner(handle, sql`UPDATE audit_events SET after = '{"v": 99}'::jsonb WHERE seq = 7`);
     expect(await verifyIncrementally(handle.db, settings, "auditor")).toMatchObject({ ok: false, brokenAtSeq: 7, checked: 1 });
     // Nothing past the break is stored as verified.
     expect(await handle.db.select({ seq: auditVerifications.seq }).from(auditVerifications)).toEqual([{ seq: 5 }]);
@@ -82,7 +74,7 @@ describe(`incremental audit verification on ${testDatabaseKind()}`, () => {
 
   it("leaves an edit before the verified position to the full verification, which finds it", async () => {
     await verifyIncrementally(handle.db, settings, "auditor");
-    await asOwner(handle, sql`UPDATE audit_events SET actor_label = 'someone-else' WHERE seq = 2`);
+    await asAuditOwner(handle, sql`UPDATE audit_events SET actor_label = 'someone-else' WHERE seq = 2`);
     // The visit trusts what it verified before (the page says so) ...
     expect(await verifyIncrementally(handle.db, settings, "auditor")).toMatchObject({ ok: true, checked: 0 });
     // ... "Verify everything" and `npm run audit:verify` re-hash from #1.
@@ -92,7 +84,7 @@ describe(`incremental audit verification on ${testDatabaseKind()}`, () => {
 
   it("finds the verified event deleted (a cut-off tail) and a rewritten verified event", async () => {
     await verifyIncrementally(handle.db, settings, "auditor");
-    await asOwner(handle, sql`DELETE FROM audit_events WHERE seq = 5`);
+    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE seq = 5`);
     expect(await verifyIncrementally(handle.db, settings, "auditor")).toMatchObject({
       ok: false,
       brokenAtSeq: 5,

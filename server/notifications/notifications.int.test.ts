@@ -9,7 +9,7 @@ import { changeRequests, notifications, user, webhookDeliveries, webhookEndpoint
 import { testDatabaseKind } from "@/db/testing";
 import { documentToYaml } from "@/lib/policy-yaml";
 import { withTransaction } from "@/server/context";
-import { callerFor, demoActor } from "@/server/testing/actors";
+import { callerFor, DEMO_PEOPLE, demoActor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { paymentsEgressYaml } from "@/server/testing/policies";
 import { trpcFailure as failure } from "@/server/testing/trpc";
@@ -17,12 +17,14 @@ import { findChange } from "@/server/workflow/review";
 import { moveChange } from "@/server/workflow/transition";
 import { notify } from "./notify";
 
-const ADMIN = "alex.admin@acme.example";
-const AUTHOR = "priya.payments@acme.example";
-const SECURITY = "sam.security@acme.example";
-const NETWORKING = "nina.network@acme.example";
-const PAYMENTS_COMMITTEE = "dana.payments-committee@acme.example";
-const VIEWER = "avery.audit@acme.example";
+const {
+  admin: ADMIN,
+  author: AUTHOR,
+  security: SECURITY,
+  networking: NETWORKING,
+  paymentsCommittee: PAYMENTS_COMMITTEE,
+  viewer: VIEWER,
+} = DEMO_PEOPLE;
 
 describe(`notifications on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();

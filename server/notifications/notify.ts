@@ -9,8 +9,8 @@ import type { Queryable } from "@/db/client";
 import { changeRequests, memberships, notifications, releases, type ChangeRequestState, type NotificationKind } from "@/db/schema";
 import type { ServiceContext } from "@/server/context";
 import { enqueueWebhook } from "@/server/webhooks/outbox";
-import { itemsOf, loadReview, type ChangeRequestRow } from "@/server/workflow/review";
-import { mayFill, type Grant } from "@/server/workflow/rules";
+import { grantsByUser, itemsOf, loadReview, type ChangeRequestRow } from "@/server/workflow/review";
+import { mayFill } from "@/server/workflow/rules";
 import type { ChangeAction } from "@/server/workflow/states";
 
 export type NotifyEvent =
@@ -64,17 +64,7 @@ async function approversWanted(db: Queryable, changeRequestId: string): Promise<
   const approved = new Set(
     review.approvals.filter((a) => a.voidedAt === null && a.contentHash === cr.contentHash).map((a) => a.approverId),
   );
-  const rows = await db
-    .select({
-      userId: memberships.userId,
-      tenantId: memberships.tenantId,
-      role: memberships.role,
-      committeeFunction: memberships.committeeFunction,
-    })
-    .from(memberships)
-    .where(and(inArray(memberships.role, ["approver", "admin"]), isNotNull(memberships.committeeFunction)));
-  const grants = new Map<string, Grant[]>();
-  for (const { userId, ...grant } of rows) grants.set(userId, [...(grants.get(userId) ?? []), grant]);
+  const grants = await grantsByUser(db, and(inArray(memberships.role, ["approver", "admin"]), isNotNull(memberships.committeeFunction)));
   return [...grants]
     .filter(([userId]) => !review.authorIds.has(userId) && !approved.has(userId))
     .map(([userId, held]) => ({ userId, functions: [...new Set(open.filter((slot) => mayFill(held, slot)).map((s) => s.function))] }))

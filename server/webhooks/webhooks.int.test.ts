@@ -8,13 +8,12 @@ import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditEvents, webhookAttempts, webhookDeliveries } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
-import { callerFor } from "@/server/testing/actors";
+import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { trpcFailure as failure } from "@/server/testing/trpc";
 import { deliverDueWebhooks, WEBHOOK_SIGNATURE_HEADER } from "./deliver";
 
-const ADMIN = "alex.admin@acme.example";
-const AUTHOR = "priya.payments@acme.example";
+const { admin: ADMIN, author: AUTHOR } = DEMO_PEOPLE;
 const SECRET = "a-webhook-secret-of-some-length";
 
 interface Received {
