@@ -193,6 +193,10 @@ async function postgresReachable(): Promise<boolean> {
 
 const rows: Row[] = [];
 const notes: string[] = [];
+if (EVENTS < 1_000_000)
+  notes.push(
+    `Run with AUDIT_BENCH_EVENTS=${EVENTS}, not the 1,000,000 of the target: the full verification's time grows linearly with the trail (one page-wise walk), so 1,000,000 events take about ${Math.round(1_000_000 / EVENTS)} × the figure shown; the page's data does not grow with the trail.`,
+  );
 {
   const handle = await openDatabase({ kind: "pglite", dataDir: null });
   try {
@@ -221,7 +225,7 @@ if (WRITE) {
   writeSection(
     join(ROOT, "docs", "benchmarks.md"),
     "Audit trail",
-    "`npx tsx --conditions=react-server bench/audit.ts --write`: a keyed, hash-chained trail of 1,000,000 events is bulk-inserted with COPY into a fresh database (in-memory PGlite; PostgreSQL when reachable). The full verification re-hashes every event (what `npm run audit:verify` does); the Audit page continues from the last stored, signed verification and re-hashes only what was appended since, then reads the newest page of events.",
+    `\`npx tsx --conditions=react-server bench/audit.ts --write\`: a keyed, hash-chained trail of ${EVENTS.toLocaleString("en-GB")} events is bulk-inserted with COPY into a fresh database (in-memory PGlite; PostgreSQL when reachable). The full verification re-hashes every event (what \`npm run audit:verify\` does); the Audit page continues from the last stored, signed verification and re-hashes only what was appended since, then reads the newest page of events.`,
     machine,
     rows,
     notes,
