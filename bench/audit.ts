@@ -128,6 +128,9 @@ async function bulkInsert(handle: DatabaseHandle): Promise<number> {
   return performance.now() - started;
 }
 
+/** A walk's time scaled to the target's 1,000,000 events (it grows linearly with the trail). */
+const atTarget = (x: number) => (x * 1_000_000) / EVENTS;
+const walkResult = (x: number) => (EVENTS === 1_000_000 ? ms(x) : `${ms(x)} (≈ ${ms(atTarget(x))} for 1,000,000)`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${Math.round(x).toLocaleString("en-GB")} ms`;
 
@@ -141,14 +144,24 @@ async function measure(kind: "pglite" | "postgres", handle: DatabaseHandle, rows
   const full = await verifyAuditTrail(handle.db, settings);
   const fullMs = performance.now() - started;
   if (!full.ok || full.checked !== EVENTS) throw new Error(`${kind}: the full verification failed: ${JSON.stringify(full)}`);
-  rows.push([`${kind}: full verification (npm run audit:verify's walk)`, ms(fullMs), "< 10,000 ms", fullMs < 10_000]);
+  rows.push([
+    `${kind}: full verification (npm run audit:verify's walk)`,
+    walkResult(fullMs),
+    "< 10,000 ms at 1,000,000",
+    atTarget(fullMs) < 10_000,
+  ]);
   console.log(`${kind}: full verification of ${full.checked} events in ${ms(fullMs)}`);
 
   // "Verify everything" stores the verified head; the page's visits continue from it.
   started = performance.now();
   await verifyEverything(handle.db, settings, "bench");
   const everythingMs = performance.now() - started;
-  rows.push([`${kind}: "Verify everything" (walk and store the verified head)`, ms(everythingMs), "< 10,000 ms", everythingMs < 10_000]);
+  rows.push([
+    `${kind}: "Verify everything" (walk and store the verified head)`,
+    walkResult(everythingMs),
+    "< 10,000 ms at 1,000,000",
+    atTarget(everythingMs) < 10_000,
+  ]);
 
   const ctx = { db: handle.db, actor: systemActor("audit bench"), requestId: "bench" };
   const visits: number[] = [];
