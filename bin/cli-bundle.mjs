@@ -5,7 +5,7 @@
 // `npm install` builds it (the `prepare` script); the CLI rebuilds it on first
 // run after any change.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -34,13 +34,17 @@ export function freshBundle(base = root) {
   }
 }
 
+/** Entries that worker threads run, found beside main.js (the replay reader's). */
+const WORKER_ENTRIES = { "replay-worker": "server/replay/replay-worker.ts" };
+const workerEntries = (base) => Object.fromEntries(Object.entries(WORKER_ENTRIES).filter(([, path]) => existsSync(join(base, path))));
+
 /** Build the bundle and record what it was built from; returns its path. */
 export async function buildBundle(base = root) {
   const { build } = await import("esbuild");
   const cacheDir = cacheDirOf(base);
   const result = await build({
     absWorkingDir: base,
-    entryPoints: ["server/cli/main.ts"],
+    entryPoints: { main: "server/cli/main.ts", ...workerEntries(base) },
     bundle: true,
     platform: "node",
     format: "esm",

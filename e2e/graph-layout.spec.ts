@@ -40,10 +40,20 @@ for (const cluster of ["prod-eu-1", "all"]) {
       for (let j = i + 1; j < leaves.length; j++)
         if (overlap(leaves[i]!.box, leaves[j]!.box) > 0) clashes.push(`${leaves[i]!.id} × ${leaves[j]!.id}`);
     expect(clashes).toEqual([]);
-    // Workload labels are 30 px in the model: at this zoom they are drawn at least 8 px high.
-    const zoom = await page.evaluate(() => (window as unknown as { __policyplaneGraph: { zoom(): number } }).__policyplaneGraph.zoom());
-    expect(zoom * 30).toBeGreaterThanOrEqual(cluster === "all" ? 6 : 8);
-    if (cluster === "prod-eu-1") await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath("graph-grouped") });
+    // At fit every leaf's label (a workload's, an island's, a destination's) is drawn at least 8 px high;
+    // a Service's tag beside the workload it fronts is secondary and drawn smaller.
+    const small = await page.evaluate(() => {
+      type Node = { id(): string; isParent(): boolean; visible(): boolean; hasClass(c: string): boolean; style(p: string): string };
+      type Cy = { zoom(): number; nodes(): { filter(f: (n: Node) => boolean): { map<T>(f: (n: Node) => T): T[] } } };
+      const cy = (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph;
+      return cy
+        .nodes()
+        .filter((n) => !n.isParent() && n.visible() && !n.hasClass("service"))
+        .map((n) => ({ id: n.id(), px: Number.parseFloat(n.style("font-size")) * cy.zoom() }))
+        .filter((n) => n.px < 8);
+    });
+    expect(small).toEqual([]);
+    await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath(cluster === "all" ? "graph-all-clusters" : "graph-grouped") });
   });
 }
 
@@ -171,4 +181,81 @@ test("opening an island shows what came out of it; collapsing shows the whole dr
       .every((p) => p.x >= e.x1 && p.x <= e.x2 && p.y >= e.y1 && p.y <= e.y2);
   });
   expect(inView).toBe(true);
+});
+
+test("all clusters: side by side, their shared destinations in one column, paths bundled per namespace pair until one is opened", async ({
+  page,
+}) => {
+  type Node = {
+    id(): string;
+    data(k: string): unknown;
+    renderedBoundingBox(o: object): Bounds;
+    renderedPosition(): { x: number; y: number };
+    visible(): boolean;
+  };
+  type Edge = { id(): string; hasClass(c: string): boolean; visible(): boolean; style(p: string): string };
+  type Cy = {
+    nodes(s: string): { map<T>(f: (n: Node) => T): T[] };
+    edges(): { filter(f: (e: Edge) => boolean): { map<T>(f: (e: Edge) => T): T[] } };
+    elements(s: string): { renderedBoundingBox(o: object): Bounds };
+    getElementById(id: string): { emit(e: string): void };
+  };
+  const shape = () =>
+    page.evaluate(() => {
+      const cy = (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph;
+      const canvas = document.querySelector('[data-testid="graph-canvas"]')!.getBoundingClientRect();
+      return {
+        canvas: { w: canvas.width, h: canvas.height },
+        drawing: cy.elements(":visible").renderedBoundingBox({ includeLabels: true }),
+        clusters: cy.nodes(".cluster").map((n) => ({ id: n.id(), box: n.renderedBoundingBox({ includeLabels: false }) })),
+        externals: cy.nodes(".external").map((n) => ({ id: n.id(), x: Math.round(n.renderedPosition().x) })),
+        workloads: cy.nodes(".workload").map((n) => n.id()),
+        paths: cy
+          .edges()
+          .filter((e) => e.visible() && !e.hasClass("fronts"))
+          .map((e) => ({ id: e.id(), bundled: e.hasClass("aggregate"), far: e.hasClass("far"), opacity: Number(e.style("opacity")) })),
+      };
+    });
+  await signIn(page, PEOPLE.viewer.email);
+  await page.goto("/graph?cluster=all");
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+  const all = await shape();
+
+  // Three clusters, side by side and top-aligned.
+  const columns = [...all.clusters].sort((a, b) => a.box.x1 - b.box.x1);
+  expect(columns.map((c) => c.id)).toEqual(["c:prod-eu-1", "c:prod-us-1", "c:staging-eu-1"]);
+  for (let i = 1; i < columns.length; i++) {
+    expect(columns[i]!.box.x1).toBeGreaterThan(columns[i - 1]!.box.x2);
+    expect(Math.abs(columns[i]!.box.y1 - columns[0]!.box.y1)).toBeLessThan(2);
+  }
+  // The external destinations (shared by every cluster) in one column, between two clusters.
+  expect(all.externals.length).toBeGreaterThan(3);
+  const xs = new Set(all.externals.map((x) => x.x));
+  expect(xs.size).toBe(1);
+  const [column] = [...xs];
+  expect(columns.some((c, i) => i > 0 && columns[i - 1]!.box.x2 < column! && column! < c.box.x1)).toBe(true);
+  // Bundled: no workload drawn, every path a namespace pair's bundle with its count.
+  expect(all.workloads).toEqual([]);
+  expect(all.paths.length).toBeGreaterThan(20);
+  expect(all.paths.filter((p) => !p.bundled)).toEqual([]);
+  // prod-eu-1's paths to the shared column pass over prod-us-1: drawn light, the only ones that are.
+  const far = all.paths.filter((p) => p.far);
+  expect(far.length).toBeGreaterThan(0);
+  expect(far.filter((p) => !p.id.includes("prod-eu-1") || p.opacity > 0.25)).toEqual([]);
+  // The drawing fills the canvas one way and most of it the other (the issue saw half of it empty).
+  const fill = { w: (all.drawing.x2 - all.drawing.x1) / all.canvas.w, h: (all.drawing.y2 - all.drawing.y1) / all.canvas.h };
+  expect(Math.max(fill.w, fill.h)).toBeGreaterThan(0.9);
+  expect(Math.min(fill.w, fill.h)).toBeGreaterThan(0.6);
+  await page.screenshot({ path: screenshotPath("graph-all-clusters-page"), fullPage: true });
+
+  // Opening one namespace draws its workloads and their own paths; the rest stays bundled.
+  // Braces: emit() returns the element, and returning it would make Playwright serialise the whole graph.
+  await page.evaluate(() => {
+    (window as unknown as { __policyplaneGraph: Cy }).__policyplaneGraph.getElementById("n:prod-us-1/payments").emit("dbltap");
+  });
+  await expect.poll(async () => (await shape()).workloads.length).toBeGreaterThan(3);
+  const opened = await shape();
+  expect(opened.workloads.every((id) => id.startsWith("w:prod-us-1/payments/"))).toBe(true);
+  expect(opened.paths.some((p) => !p.bundled && p.id.includes("w:prod-us-1/payments/"))).toBe(true);
+  await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath("graph-all-clusters-opened") });
 });

@@ -388,3 +388,108 @@ test("a viewer of one tenant sees the other tenants only as an opaque node, with
   await page.screenshot({ path: screenshotPath("graph-tenant-viewer"), fullPage: true });
   expect(problems).toEqual([]);
 });
+
+const LEDGER_FX = (hosts: string[]) => `apiVersion: policyplane.io/v1
+kind: Policy
+metadata:
+  name: ledger-fx-rates
+  tenant: payments
+  owner: team-payments
+  description: The ledger reads exchange rates through the PCI egress gateway.
+spec:
+  tier: namespace
+  subject:
+    namespaces: [payments]
+    podSelector:
+      matchLabels: { app: ledger }
+  rules:
+    - name: fx-rates
+      direction: egress
+      action: allow
+      peers:
+${hosts.map((h) => `        - ${h}`).join("\n")}
+      ports: [{ port: 443, protocol: TCP }]
+      via: pci-egress
+`;
+
+// Last in this file: the draft it saves would show in the drafts overlay of the tests above.
+test("after a save the editor links to the draft on the graph, where the path continues past the egress gateway to the host", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.author.email);
+  const created = await trpc<{ name: string; version: number }>(page, "policies.saveDraft", {
+    policyName: null,
+    baseVersion: null,
+    yaml: LEDGER_FX(["dns: api.fxrates.example"]),
+    message: "graph e2e: exchange rates",
+  });
+  expect(created).toMatchObject({ name: "ledger-fx-rates", version: 1 });
+
+  // The editor: a second host, saved; the notice links to this draft on the graph.
+  await page.goto("/policies/ledger-fx-rates");
+  await page.getByTestId("yaml-editor").click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.insertText(LEDGER_FX(["dns: api.fxrates.example", "cidr: 203.0.113.0/24"]));
+  await expect(page.getByText("valid", { exact: true })).toBeVisible();
+  await page.getByLabel("Change note").fill("And the rates mirror");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByText("Saved draft version 2.")).toBeVisible();
+  // The link names a workload the draft selects once the editor's analysis has found it (until then, the whole overlay).
+  const seeDraft = page.getByRole("link", { name: "See this draft on the graph" });
+  await expect(seeDraft).toHaveAttribute("href", /focus=payments%2Fledger$/, { timeout: 30_000 });
+  await seeDraft.click();
+  await expect(page).toHaveURL(/\/graph\?cluster=prod-[a-z]+-1&overlay=drafts&focus=payments%2Fledger$/);
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+  await expect(page.getByTestId("node-panel").getByRole("heading", { name: "payments/ledger" })).toBeVisible();
+
+  // The overlay: the hop to the gateway, and past it each host the rule names.
+  const list = page.getByRole("region", { name: "Paths this change adds or removes" });
+  await expect(list.getByRole("button", { name: "payments/ledger → istio-system/pci-egress 443/TCP" })).toHaveAttribute(
+    "data-change",
+    "added",
+  );
+  await expect(list.getByRole("button", { name: "istio-system/pci-egress → 203.0.113.0/24 443/TCP" })).toHaveAttribute(
+    "data-change",
+    "added",
+  );
+  const leg = list.getByRole("button", { name: "istio-system/pci-egress → api.fxrates.example 443/TCP" });
+  await expect(leg).toHaveAttribute("data-change", "added");
+  const cluster = new URL(page.url()).searchParams.get("cluster")!;
+  const legId = `e:w:${cluster}/istio-system/Deployment/pci-egress->x:api.fxrates.example`;
+  const drawn = await page.evaluate((id) => {
+    type El = { nonempty(): boolean; hasClass(c: string): boolean };
+    const cy = (window as unknown as { __policyplaneGraph: { getElementById(id: string): El } }).__policyplaneGraph;
+    const e = cy.getElementById(id);
+    return {
+      host: cy.getElementById("x:api.fxrates.example").nonempty(),
+      leg: e.nonempty(),
+      via: e.hasClass("via"),
+      added: e.hasClass("added"),
+    };
+  }, legId);
+  expect(drawn).toEqual({ host: true, leg: true, via: true, added: true });
+
+  await leg.click();
+  const panel = page.getByTestId("edge-panel");
+  await expect(panel.getByRole("heading", { name: "Routed by an egress gateway" })).toBeVisible();
+  await expect(panel.getByText("istio-system/pci-egress → api.fxrates.example", { exact: true })).toBeVisible();
+  await expect(panel.getByText("added by this change")).toBeVisible();
+  await expect(panel.getByTestId("gateway-route")).toContainText("pci-egress");
+  await expect(panel.getByTestId("gateway-route").getByRole("link", { name: "ledger-fx-rates v2" })).toHaveAttribute(
+    "href",
+    "/policies/ledger-fx-rates",
+  );
+  await page.screenshot({ path: screenshotPath("graph-drafts-gateway"), fullPage: true });
+
+  // The toolbar leads to the same overlay and back.
+  await openGraph(page, `?cluster=${cluster}`);
+  await page.getByRole("link", { name: "Show pending drafts" }).click();
+  await expect(page).toHaveURL(new RegExp(`/graph\\?cluster=${cluster}&overlay=drafts$`));
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+  await expect(list.getByRole("button", { name: "istio-system/pci-egress → api.fxrates.example 443/TCP" })).toBeVisible();
+  await page.getByRole("link", { name: "Back to the release" }).click();
+  await expect(page).toHaveURL(new RegExp(`/graph\\?cluster=${cluster}$`));
+  expect(problems).toEqual([]);
+});

@@ -23,6 +23,7 @@ const SOURCES = [
   "proxy.ts",
   "instrumentation.ts",
   "instrumentation-node.ts",
+  "lib",
   "next.config.ts",
   "package-lock.json",
   "postcss.config.mjs",

@@ -7,7 +7,11 @@ import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Notice } from "@/components/ui/primitives";
 import { CHANGE_STATE_TONE } from "./change-list";
+import { CommentsThread } from "./comments";
+import { CompiledDiff } from "./compiled-diff";
+import { ImpactSection } from "./impact-section";
 import { ReviewPanel } from "./review-panel";
+import { ChangeTimeline } from "./timeline";
 
 export function ChangeDetail({ number }: { number: number }) {
   const trpc = useTRPC();
@@ -31,6 +35,7 @@ export function ChangeDetail({ number }: { number: number }) {
       </div>
       {c.description ? <p className="max-w-3xl text-sm text-slate-700">{c.description}</p> : null}
       <ReviewPanel number={c.number} />
+      <ImpactSection number={c.number} />
       {c.items.map((i) => (
         <Card
           key={i.name}
@@ -54,6 +59,9 @@ export function ChangeDetail({ number }: { number: number }) {
           />
         </Card>
       ))}
+      <CompiledDiff number={c.number} />
+      <CommentsThread number={c.number} />
+      <ChangeTimeline number={c.number} />
     </div>
   );
 }

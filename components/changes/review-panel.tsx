@@ -10,6 +10,7 @@ import { useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Notice } from "@/components/ui/primitives";
+import { requirementLabel } from "./requirement-label";
 
 export function ReviewPanel({ number }: { number: number }) {
   const trpc = useTRPC();
@@ -84,10 +85,7 @@ export function ReviewPanel({ number }: { number: number }) {
                       className="flex flex-wrap items-center gap-2"
                     >
                       <span aria-hidden>{q.givenBy.length >= q.count ? "✓" : "○"}</span>
-                      <span>
-                        {q.count} × {q.function}
-                        {q.tenant ? ` of tenant ${q.tenant}` : q.scope === "organisation" ? " (organisation-wide)" : ""}
-                      </span>
+                      <span>{requirementLabel(q)}</span>
                       <span className="text-xs text-slate-600">
                         {q.givenBy.length ? `given by ${q.givenBy.join(", ")}` : "not given yet"}
                       </span>

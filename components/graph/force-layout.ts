@@ -47,6 +47,8 @@ export function markHubs(cy: Core) {
  */
 export function runForceLayout(cy: Core) {
   registerFcose();
+  // Columns are the grouped layout's: here nothing crosses them.
+  cy.edges(".far").removeClass("far");
   // Only what is drawn. fcose walks a group's children itself, and one hidden by a filter has no
   // label size (a tenant filter, then Force-directed, crashed on `labelWidth`): the hidden elements
   // are taken out for the layout and put back where they were.

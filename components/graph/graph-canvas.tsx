@@ -9,7 +9,7 @@
 import cytoscape, { type Core, type ElementDefinition, type NodeCollection, type NodeSingular } from "cytoscape";
 import { Component, memo, useEffect, useRef, type MutableRefObject, type ReactNode } from "react";
 import type { ElementDef } from "@/lib/graph/elements";
-import { groupedLayout, type GroupedLayout } from "@/lib/graph/packing";
+import { edgesOverOtherColumns, groupedLayout, type GroupedLayout } from "@/lib/graph/packing";
 import { markHubs, runForceLayout } from "./force-layout";
 import { applyHidden, centredOn, framing, highlight, inOpenArea, moveCamera } from "./highlight";
 import { graphStylesheet } from "./stylesheet";
@@ -101,6 +101,10 @@ function placeGrouped(cy: Core, elements: readonly ElementDef[]): GroupedLayout 
     const p = laid.positions[n.id()];
     if (p && !n.isParent()) n.position(p);
   });
+  const far = new Set(edgesOverOtherColumns(elements, laid));
+  cy.edges().forEach((e) => {
+    e.toggleClass("far", far.has(e.id()));
+  });
   return laid;
 }
 
@@ -143,7 +147,9 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
   const callbacks = useRef(props);
   callbacks.current = props;
   const appliedLayout = useRef<GraphLayout | null>(null);
+  /** Drawing: the source picked by a click, the node a press started on, the node a drag from it is over. */
   const drawSource = useRef<string | null>(null);
+  const pressed = useRef<string | null>(null);
   const dragTarget = useRef<string | null>(null);
 
   // Create the instance once.
@@ -164,24 +170,29 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
 
     const isDrawable = (n: NodeSingular, role: "from" | "to") =>
       role === "from" ? n.hasClass("workload") : n.hasClass("workload") || n.hasClass("external");
-    const finishDraw = (to: string) => {
-      const from = drawSource.current;
+    const clearDrawSource = () => {
       cy.nodes(".draw-source").removeClass("draw-source");
       drawSource.current = null;
-      if (from && from !== to) callbacks.current.onDraw(from, to);
     };
+    const finishDraw = (from: string, to: string) => {
+      clearDrawSource();
+      if (from !== to) callbacks.current.onDraw(from, to);
+    };
+    // Drawing by clicks: the first click picks the source (a second click on it lets go), the next
+    // click on another node finishes. A press is only a drag's start: a click's own press comes
+    // before its tap, so it must not count as a first click.
     cy.on("tap", "node", (evt) => {
       const n = evt.target as NodeSingular;
       const shift = (evt.originalEvent as MouseEvent | undefined)?.shiftKey === true;
       if (callbacks.current.drawMode || shift || drawSource.current) {
-        if (!drawSource.current) {
+        const from = drawSource.current;
+        if (from === null) {
           if (isDrawable(n, "from")) {
             drawSource.current = n.id();
             n.addClass("draw-source");
           }
-          return;
-        }
-        if (isDrawable(n, "to")) finishDraw(n.id());
+        } else if (from === n.id()) clearDrawSource();
+        else if (isDrawable(n, "to")) finishDraw(from, n.id());
         return;
       }
       callbacks.current.onSelect({ kind: "node", id: n.id() });
@@ -194,32 +205,34 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
     });
     cy.on("tap", (evt) => {
       if (evt.target === cy) {
-        cy.nodes(".draw-source").removeClass("draw-source");
-        drawSource.current = null;
+        clearDrawSource();
         callbacks.current.onSelect(null);
       }
     });
     cy.on("dbltap", "node.island", (evt) => callbacks.current.onExpand(evt.target.id()));
-    // Drag from a workload to another node (draw mode: nodes are not grabbable, so a drag draws).
+    // Drawing by dragging from a workload to another node (in draw mode nodes are not grabbable, so a drag draws).
     cy.on("tapstart", "node", (evt) => {
-      if (!callbacks.current.drawMode) return;
-      const n = evt.target as NodeSingular;
-      if (isDrawable(n, "from") && !drawSource.current) {
-        drawSource.current = n.id();
-        n.addClass("draw-source");
-      }
       dragTarget.current = null;
+      pressed.current = callbacks.current.drawMode && isDrawable(evt.target, "from") ? evt.target.id() : null;
     });
     cy.on("tapdragover", "node", (evt) => {
-      if (callbacks.current.drawMode && drawSource.current && evt.target.id() !== drawSource.current && isDrawable(evt.target, "to"))
-        dragTarget.current = evt.target.id();
+      const from = pressed.current;
+      if (!callbacks.current.drawMode || from === null || evt.target.id() === from || !isDrawable(evt.target, "to")) return;
+      dragTarget.current = evt.target.id();
+      cy.getElementById(from).addClass("draw-source");
+    });
+    // Let go over empty canvas and nothing is drawn.
+    cy.on("tapdragout", "node", (evt) => {
+      if (dragTarget.current === evt.target.id()) dragTarget.current = null;
     });
     cy.on("tapend", () => {
-      if (callbacks.current.drawMode && drawSource.current && dragTarget.current) {
-        const to = dragTarget.current;
-        dragTarget.current = null;
-        finishDraw(to);
-      }
+      const from = pressed.current;
+      const to = dragTarget.current;
+      pressed.current = null;
+      dragTarget.current = null;
+      if (from === null) return;
+      if (callbacks.current.drawMode && to !== null) finishDraw(from, to);
+      else if (from !== drawSource.current) cy.getElementById(from).removeClass("draw-source");
     });
 
     props.apiRef.current = {
@@ -355,6 +368,8 @@ function GraphCanvasImpl(props: GraphCanvasProps) {
     const cy = cyRef.current;
     if (!cy) return;
     cy.autoungrabify(props.drawMode);
+    // While drawing, a click picks an end: it does not select (the selection's highlight would move instead).
+    cy.autounselectify(props.drawMode);
     if (!props.drawMode) {
       cy.nodes(".draw-source").removeClass("draw-source");
       drawSource.current = null;

@@ -102,7 +102,7 @@ export function EdgePanel({ scope, edgeId }: { scope: Scope; edgeId: string }) {
   const r = q.data;
   return (
     <section className={panel} data-testid="edge-panel" aria-label="Path rationale">
-      <h2 className="text-sm font-semibold text-slate-900">Allowed path</h2>
+      <h2 className="text-sm font-semibold text-slate-900">{r?.route ? "Routed by an egress gateway" : "Allowed path"}</h2>
       {q.isPending ? <p className="mt-2 text-slate-500">Asking the engine…</p> : null}
       {q.error ? <p className="mt-2 text-rose-700">{q.error.message}</p> : null}
       {r ? (
@@ -117,10 +117,33 @@ export function EdgePanel({ scope, edgeId }: { scope: Scope; edgeId: string }) {
               </Badge>
             </p>
           ) : null}
-          <PortRationales r={r} />
+          {r.route ? <GatewayRoute route={r.route} ports={r.ports.map((p) => p.port)} /> : <PortRationales r={r} />}
         </>
       ) : null}
     </section>
+  );
+}
+
+/** The leg past an egress gateway: the rule routes it; the engine decides the hop to the gateway (that path's own panel). */
+function GatewayRoute({ route, ports }: { route: NonNullable<EdgeRationale["route"]>; ports: string[] }) {
+  return (
+    <div className="mt-3 space-y-1 text-slate-700" data-testid="gateway-route">
+      <p>
+        The egress gateway <span className="font-mono text-xs">{route.gateway}</span> forwards this traffic on {ports.join(", ")}
+        {route.policy ? (
+          <>
+            {" "}
+            for <PolicyLink name={route.policy.name} version={route.policy.version} />
+            {route.rule ? <>, {route.rule}</> : null}
+          </>
+        ) : null}
+        .
+      </p>
+      <p className="text-xs text-slate-500">
+        This leg is mesh routing (Istio egress gateway configuration), not a Kubernetes policy decision: the engine decides the hop from the
+        workload to the gateway, shown on that path.
+      </p>
+    </div>
   );
 }
 

@@ -16,6 +16,9 @@ export const LAYER_COLOURS = {
 
 export const CHANGE_COLOURS = { added: "#16a34a", removed: "#dc2626" } as const;
 
+/** An egress gateway's routed leg to an external destination (not a policy layer: mesh routing). */
+export const VIA_COLOUR = "#0891b2";
+
 export const LAYER_NAMES: Record<keyof typeof LAYER_COLOURS, string> = {
   namespace: "Namespace policy",
   admin: "Admin tier",
@@ -216,12 +219,19 @@ export function graphStylesheet(): StylesheetJson {
     { selector: "edge.layer-default", style: { "line-style": "dotted" } },
     { selector: "edge.hub", style: { width: 0.8, opacity: 0.18, label: "", "arrow-scale": 0.5 } },
     { selector: "edge.hub:selected", style: { opacity: 1, label: "data(label)" } },
+    {
+      selector: "edge.via",
+      style: { "line-color": VIA_COLOUR, "target-arrow-color": VIA_COLOUR, width: 2.4, "target-arrow-shape": "chevron" },
+    },
     { selector: "edge.aggregate", style: { width: 3, opacity: 0.75, "font-weight": "bold" } },
     {
       selector: "edge.fronts",
       style: { "line-color": "#cbd5e1", "target-arrow-shape": "none", "line-style": "dotted", width: 1, label: "" },
     },
     { selector: "edge.loop", style: { "loop-direction": "-45deg", "loop-sweep": "-60deg", "control-point-step-size": 24, label: "" } },
+    // All clusters: a path drawn over another cluster's column recedes until one of its ends is selected
+    // (after the layer and bundle styles, before the overlay's and the selection's).
+    { selector: "edge.far", style: { opacity: 0.2, label: "" } },
     // Overlay: changes stand out, the rest recedes.
     { selector: "edge.context", style: { opacity: 0.22 } },
     {

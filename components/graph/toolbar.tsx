@@ -7,7 +7,7 @@ import type { ReactNode } from "react";
 import { Button } from "@/components/ui/primitives";
 import type { AllowanceLayer } from "@/lib/graph/types";
 import type { CanvasFilters } from "./filters";
-import { CHANGE_COLOURS, LAYER_COLOURS, LAYER_NAMES } from "./stylesheet";
+import { CHANGE_COLOURS, LAYER_COLOURS, LAYER_NAMES, VIA_COLOUR } from "./stylesheet";
 
 export interface ToolbarProps {
   filters: CanvasFilters;
@@ -45,6 +45,10 @@ export function Toolbar(props: ToolbarProps) {
           {LAYER_NAMES[l]}
         </label>
       ))}
+      <span className="flex items-center gap-1.5" title="Forwarded by an egress gateway (via): mesh routing, not a policy decision">
+        <span className="inline-block h-0.5 w-5" style={{ background: VIA_COLOUR }} />
+        Gateway route
+      </span>
       {overlay ? (
         <>
           <span className="flex items-center gap-1.5">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_FILTERS } from "./filters";
-import { DEFAULT_URL_STATE, graphUrl, readGraphUrl, type GraphUrlState } from "./url-state";
+import { DEFAULT_URL_STATE, draftOnGraphUrl, graphUrl, readGraphUrl, type GraphUrlState } from "./url-state";
 
 const read = (url: string) => readGraphUrl(new URL(url, "http://localhost").searchParams);
 
@@ -38,5 +38,12 @@ describe("the graph's view in its URL", () => {
     expect(state.filters.showExternal).toBe(true);
     expect(state.filters.tenant).toBeNull();
     expect(state.filters.layers).toEqual({ ...DEFAULT_FILTERS.layers, admin: false });
+  });
+
+  it("links a saved draft to the drafts overlay, focused on a workload it selects in that workload's cluster", () => {
+    const url = draftOnGraphUrl({ cluster: "prod-us-1", namespace: "payments", name: "psp-adapter" });
+    expect(url).toBe("/graph?cluster=prod-us-1&overlay=drafts&focus=payments%2Fpsp-adapter");
+    expect(read(url)).toMatchObject({ cluster: "prod-us-1", overlay: "drafts", focus: "payments/psp-adapter" });
+    expect(draftOnGraphUrl()).toBe("/graph?overlay=drafts");
   });
 });

@@ -56,3 +56,12 @@ export function graphUrl(state: GraphUrlState): string {
 }
 
 export const DEFAULT_URL_STATE: GraphUrlState = { cluster: null, overlay: null, focus: null, layout: "grouped", filters: DEFAULT_FILTERS };
+
+/** The drafts overlay focused on a workload a draft selects (the editor's link after a save), or the whole overlay. */
+export function draftOnGraphUrl(workload?: { cluster: string; namespace: string; name: string }): string {
+  return graphUrl({
+    ...DEFAULT_URL_STATE,
+    overlay: "drafts",
+    ...(workload ? { cluster: workload.cluster, focus: `${workload.namespace}/${workload.name}` } : {}),
+  });
+}

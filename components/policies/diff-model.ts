@@ -1,6 +1,7 @@
 // Side-by-side rows of a line diff (jsdiff): removed lines on the left and
 // added lines on the right share rows, so a changed line reads across.
 import { diffLines } from "diff";
+import { textLines as lines } from "@/lib/text-lines";
 
 export interface DiffCell {
   number: number;
@@ -11,8 +12,6 @@ export interface DiffRow {
   left: DiffCell | null;
   right: DiffCell | null;
 }
-
-const lines = (value: string) => value.replace(/\n$/, "").split("\n");
 
 export function sideBySide(before: string, after: string): DiffRow[] {
   const rows: DiffRow[] = [];

@@ -9,6 +9,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
+import { draftOnGraphUrl } from "@/components/graph/url-state";
 import { useDebounced } from "@/components/ui/use-debounced";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Input, Notice, Select } from "@/components/ui/primitives";
@@ -238,8 +239,8 @@ export function PolicyEditor({ start }: { start: EditorStart }) {
       {saved && !dirty ? (
         <Notice tone="success">
           {saved} It reaches a release only through a change request.{" "}
-          <Link href="/graph?overlay=drafts" className="font-medium underline">
-            See the drafts on the graph
+          <Link href={draftOnGraphUrl(matches[0])} className="font-medium underline">
+            See this draft on the graph
           </Link>
         </Notice>
       ) : null}

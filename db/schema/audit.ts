@@ -25,7 +25,13 @@ export const auditEvents = pgTable(
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull().unique(),
   },
-  (t) => [index("audit_events_at").on(t.at), index("audit_events_action").on(t.action), index("audit_events_actor").on(t.actorLabel)],
+  (t) => [
+    index("audit_events_at").on(t.at),
+    index("audit_events_action").on(t.action),
+    index("audit_events_actor").on(t.actorLabel),
+    // A change request's timeline reads the events of one target.
+    index("audit_events_target").on(t.targetType, t.targetId),
+  ],
 );
 
 /**

@@ -4,4 +4,5 @@ export * from "./policy";
 export * from "./audit";
 export * from "./platform";
 export * from "./workflow";
+export * from "./comments";
 export * from "./notifications";

@@ -37,6 +37,8 @@ export const approvalRules = pgTable(
     match: jsonb("match").$type<ApprovalRuleMatch>().notNull(),
     requirements: jsonb("requirements").$type<ApprovalRequirement[]>().notNull(),
     enabled: boolean("enabled").notNull().default(true),
+    /** Bumped by every edit: an admin saving over someone else's edit is refused, not a lost update. */
+    version: integer("version").notNull().default(1),
     updatedBy: text("updated_by").notNull().default("system"),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

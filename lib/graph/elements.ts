@@ -27,6 +27,8 @@ export function nodeLabel(n: GraphNode): string {
   }
   if (n.kind === "tenant") return n.tenant ? `tenant ${n.label}` : "no tenant (platform)";
   if (n.kind === "service") return `svc ${n.label}`;
+  // A CIDR's exceptions are one long word: a space after each comma lets the label wrap.
+  if (n.kind === "external") return n.label.replace(/,(?=\S)/g, ", ");
   return n.label;
 }
 
@@ -56,6 +58,7 @@ export function edgeClasses(e: GraphEdge): string {
     c.push(`layer-${e.allowance.layer}`);
     if (e.allowance.tier) c.push(`tier-${e.allowance.tier}`);
   }
+  if (e.via) c.push("via");
   if (e.change) c.push(e.change);
   if (e.source === e.target) c.push("loop");
   return c.join(" ");
@@ -73,8 +76,11 @@ export function toElements(view: GraphData): ElementDef[] {
     depth.set(n.id, d);
     return d;
   };
-  // An open externals group is not drawn as a box: each destination sits near the workloads that reach it.
-  const shown = view.nodes.filter((n) => !(n.kind === "externals" && !n.collapsed));
+  // An open externals group is not drawn as a box (each destination sits near the workloads that reach it),
+  // except across clusters: there it is the shared column between the clusters' columns (packing.ts).
+  const multiCluster = view.nodes.filter((n) => n.kind === "cluster").length > 1;
+  const boxless = (n: GraphNode | undefined) => n !== undefined && n.kind === "externals" && !n.collapsed && !multiCluster;
+  const shown = view.nodes.filter((n) => !boxless(n));
   const nodes = [...shown].sort((a, b) => depthOf(a) - depthOf(b) || a.id.localeCompare(b.id));
   const out: ElementDef[] = nodes.map((n) => ({
     group: "nodes",
@@ -82,9 +88,7 @@ export function toElements(view: GraphData): ElementDef[] {
       id: n.id,
       label: nodeLabel(n),
       kind: n.kind,
-      ...(n.parent && byId.has(n.parent) && !(byId.get(n.parent)!.kind === "externals" && !byId.get(n.parent)!.collapsed)
-        ? { parent: n.parent }
-        : {}),
+      ...(n.parent && byId.has(n.parent) && !boxless(byId.get(n.parent)) ? { parent: n.parent } : {}),
       ...(n.namespace ? { namespace: n.namespace } : {}),
       ...(n.cluster ? { cluster: n.cluster } : {}),
       ...(n.tenant ? { tenant: n.tenant } : {}),

@@ -8,9 +8,10 @@ export const NODE_BOXES = {
   service: { width: 16, height: 16, fontSize: 20 },
   external: { width: 30, height: 30, fontSize: 30 },
   world: { width: 26, height: 26, fontSize: 30 },
-  island: { width: 170, height: 60, fontSize: 16 },
-  tenantIsland: { width: 190, height: 68, fontSize: 16 },
-  clusterIsland: { width: 220, height: 80, fontSize: 16 },
+  // Islands are what the all-clusters view is made of: their labels read at the zoom that fits it.
+  island: { width: 200, height: 66, fontSize: 24 },
+  tenantIsland: { width: 220, height: 74, fontSize: 24 },
+  clusterIsland: { width: 250, height: 86, fontSize: 24 },
 } as const;
 
 /** Compound padding and title font size, by group kind. */

@@ -13,11 +13,13 @@ export const isGroup = (n: GraphNode) => GROUP_KINDS.has(n.kind);
 
 /**
  * Which groups the default view collapses: nothing when everything fits;
- * else every namespace; else every tenant; else every cluster.
+ * else every namespace; else every tenant; else every cluster. `bundled` (the
+ * all-clusters view): namespaces at least, whatever fits, so paths start bundled
+ * per namespace pair until a group is opened.
  */
-export function defaultCollapsed(nodes: readonly GraphNode[], budget = DEFAULT_VISIBLE_BUDGET): string[] {
+export function defaultCollapsed(nodes: readonly GraphNode[], budget = DEFAULT_VISIBLE_BUDGET, bundled = false): string[] {
   const leaves = nodes.filter((n) => !isGroup(n));
-  if (leaves.length <= budget) return [];
+  if (leaves.length <= budget && !bundled) return [];
   const externals = nodes.filter((n) => n.kind === "external").length;
   const externalCost = externals > budget / 4 ? 1 : externals;
   const collapseExternals = externals > budget / 4 ? nodes.filter((n) => n.kind === "externals").map((n) => n.id) : [];

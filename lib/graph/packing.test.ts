@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ElementDef } from "./elements";
 import { LABEL_MAX_WIDTH } from "./geometry";
-import { estimateLabel, groupedLayout, type Box } from "./packing";
+import { byNeighbourHeight, edgesOverOtherColumns, estimateLabel, groupedLayout, type Box } from "./packing";
 
 const node = (id: string, classes: string, label: string, parent?: string): ElementDef => ({
   group: "nodes",
@@ -113,5 +113,93 @@ describe("label estimate", () => {
     const words = estimateLabel("0.0.0.0/0 except 10.0.0.0/8,169.254.0.0/16", 30);
     expect(words.height).toBe(36 * 3);
     expect(estimateLabel("a\nb", 20).height).toBe(48);
+  });
+});
+
+/** Clusters of namespace islands in tenants, and the shared external destinations' group. */
+function clusters(names: string[], tenants: number, namespaces: number): ElementDef[] {
+  const out: ElementDef[] = [];
+  for (const c of names) {
+    out.push(node(`c:${c}`, "cluster", c));
+    for (let t = 0; t < tenants; t++) {
+      out.push(node(`t:${c}/${t}`, "tenant", `tenant team-${t}`, `c:${c}`));
+      for (let n = 0; n < namespaces; n++) {
+        const island = node(`n:${c}/${t}-${n}`, "namespace island", `team-${t}-ns-${n}\n4 workloads`, `t:${c}/${t}`);
+        out.push({ ...island, data: { ...island.data, cluster: c } });
+      }
+    }
+  }
+  out.push(node("g:external", "externals", "External destinations"));
+  for (const x of ["api.stripe.com", "world", "s3.eu-west-1.amazonaws.com"]) out.push(node(`x:${x}`, "external ext-dns", x, "g:external"));
+  return out;
+}
+
+describe("the all-clusters layout", () => {
+  const names = ["prod-eu-1", "prod-us-1", "staging-eu-1"];
+  const elements = [
+    ...clusters(names, 4, 3),
+    // Reached from low down in one cluster, from the top of another.
+    edge("n:prod-eu-1/3-2", "x:world", "aggregate"),
+    edge("n:prod-us-1/0-0", "x:api.stripe.com", "aggregate"),
+  ];
+  const laid = groupedLayout(elements, 1.6);
+  const box = (id: string) => laid.boxes[id]!;
+
+  it("puts the clusters side by side in name order, top-aligned, each a column of its own", () => {
+    const [a, b, c] = names.map((n) => box(`c:${n}`));
+    expect(a!.x2).toBeLessThan(b!.x1);
+    expect(b!.x2).toBeLessThan(c!.x1);
+    expect([a!.y1, b!.y1, c!.y1]).toEqual([0, 0, 0]);
+    for (const n of names)
+      for (let t = 0; t < 4; t++) expect(inside(box(`t:${n}/${t}`), box(`c:${n}`)), `${n} tenant ${t} in its column`).toBe(true);
+  });
+
+  it("puts the shared destinations in one column between the clusters, ordered by the height of what reaches them", () => {
+    const externals = box("g:external");
+    expect(externals.x1).toBeGreaterThan(box("c:prod-us-1").x2);
+    expect(externals.x2).toBeLessThan(box("c:staging-eu-1").x1);
+    const x = ["api.stripe.com", "world", "s3.eu-west-1.amazonaws.com"].map((h) => laid.positions[`x:${h}`]!);
+    expect(new Set(x.map((p) => p.x)).size).toBe(1);
+    // Stripe is reached from a top namespace, world from a low one, S3 from nowhere (last).
+    expect(x[0]!.y).toBeLessThan(x[1]!.y);
+    expect(x[1]!.y).toBeLessThan(x[2]!.y);
+  });
+
+  it("shapes the columns to the canvas: the drawing is about as wide as the canvas's shape asks", () => {
+    for (const aspect of [1.2, 1.6, 2.4]) {
+      const l = groupedLayout(elements, aspect);
+      const ratio = l.width / l.height;
+      expect(ratio, `aspect ${aspect}`).toBeGreaterThan(aspect / 2);
+      expect(ratio, `aspect ${aspect}`).toBeLessThan(aspect * 2);
+    }
+  });
+
+  it("draws light only the paths that pass over another cluster's column", () => {
+    // prod-eu-1 is left of prod-us-1, the shared column right of it: its path to world crosses prod-us-1.
+    expect(edgesOverOtherColumns(elements, laid)).toEqual(["n:prod-eu-1/3-2->x:world"]);
+  });
+
+  it("keeps every island, destination and title apart", () => {
+    const ids = Object.keys(laid.boxes);
+    const parent = new Map(elements.filter((e) => e.group === "nodes").map((e) => [e.data.id, e.data.parent as string | undefined]));
+    const related = (a: string, b: string) => {
+      for (let p = parent.get(a); p; p = parent.get(p)) if (p === b) return true;
+      return false;
+    };
+    const clashes: string[] = [];
+    for (let i = 0; i < ids.length; i++)
+      for (let j = i + 1; j < ids.length; j++)
+        if (!related(ids[i]!, ids[j]!) && !related(ids[j]!, ids[i]!) && overlaps(box(ids[i]!), box(ids[j]!)))
+          clashes.push(`${ids[i]} × ${ids[j]}`);
+    expect(clashes).toEqual([]);
+  });
+});
+
+describe("destinations by the height of what reaches them", () => {
+  it("orders by the mean height of their neighbours, the unreached last in their own order", () => {
+    const y = { a: { x: 0, y: 100 }, b: { x: 0, y: 10 }, c: { x: 0, y: 50 } };
+    const edges = [edge("a", "x1"), edge("b", "x2"), edge("x2", "a"), edge("c", "x3")];
+    // x1: 100; x2: (10 + 100) / 2 = 55; x3: 50; x4: unreached.
+    expect(byNeighbourHeight(["x1", "x2", "x3", "x4", "x0"], edges, y)).toEqual(["x3", "x2", "x1", "x4", "x0"]);
   });
 });

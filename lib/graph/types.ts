@@ -55,6 +55,8 @@ export interface GraphEdge {
   allowance: EdgeAllowance;
   /** A Service fronting a workload (structure, not an allowed path). */
   fronts?: boolean;
+  /** An egress gateway's routed leg to an external destination (`via: <gateway>`): Istio routing, not a Kubernetes policy decision. */
+  via?: string;
   /** Overlay mode: the whole path is new or gone. */
   change?: Change;
   /** Overlay mode: ports that are new or gone on a path that exists in both. */

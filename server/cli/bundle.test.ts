@@ -40,7 +40,7 @@ describe("the CLI bundle", () => {
   it("answers --help from any directory with every command and says which simulate output is the default", () => {
     const res = spawnSync(process.execPath, [bin, "--help"], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
     expect(res.status).toBe(0);
-    for (const c of ["simulate", "validate", "explain", "reachability", "compile", "lint"]) expect(res.stdout).toContain(c);
+    for (const c of ["simulate", "replay", "validate", "explain", "reachability", "compile", "lint"]) expect(res.stdout).toContain(c);
     const sim = spawnSync(process.execPath, [bin, "simulate", "--help"], { cwd: tmpdir(), encoding: "utf8", timeout: 60_000 });
     expect(sim.stdout.replace(/\s+/g, " ")).toMatch(/\{line, src, dst, port, protocol, verdict, path\}/);
     expect(sim.stdout).toMatch(/--rationale/);

@@ -1,6 +1,9 @@
 /** Output and input helpers of the CLI: buffered writes that wait for a full pipe, bounded line reading. */
 import { createReadStream } from "node:fs";
 import { once } from "node:events";
+import { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import { createGunzip } from "node:zlib";
 
 /** Buffered line output with backpressure: `line()` says when the caller should `await drain()`. */
 export class Out {
@@ -11,6 +14,12 @@ export class Out {
   line(s: string): boolean {
     this.buf += `${s}\n`;
     if (this.buf.length > 1 << 16) this.flush();
+    return this.blocked;
+  }
+  /** Write bytes after the queued lines; true when the stream is full (then await drain()). */
+  bytes(b: Uint8Array): boolean {
+    this.flush();
+    if (b.length > 0 && !this.stream.write(b)) this.blocked = true;
     return this.blocked;
   }
   flush(): void {
@@ -35,22 +44,44 @@ export function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
 }
 
+/** The bytes of a file ("-" for stdin) in chunks of up to 1 MiB. */
+export function byteChunks(file: string): AsyncIterable<Buffer> {
+  return (file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 })) as AsyncIterable<Buffer>;
+}
+
 /** A line longer than the bound: its text was not kept. */
 export interface OverlongLine {
   overlong: true;
 }
 
+/** The text of a file ("-" for stdin) in chunks, gunzipped when it starts with gzip's magic bytes. */
+export async function* textChunks(file: string): AsyncGenerator<string> {
+  const raw: AsyncIterable<Buffer> = file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+  const chunks = raw[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  if (first.done) return;
+  async function* bytes(): AsyncGenerator<Buffer> {
+    yield first.value;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
+  const gzipped = first.value[0] === 0x1f && first.value[1] === 0x8b;
+  const source: AsyncIterable<Buffer> = gzipped ? Readable.from(bytes()).pipe(createGunzip()) : bytes();
+  const decoder = new StringDecoder("utf8");
+  for await (const chunk of source) yield decoder.write(chunk);
+  const tail = decoder.end();
+  if (tail !== "") yield tail;
+}
+
 /**
- * Lines of a file ("-" for stdin) in batches, one entry per line in order
+ * Lines of a file ("-" for stdin; gzip is detected) in batches, one entry per line in order
  * (CRLF or LF; no entry after a final newline). A line longer than `maxChars`
  * is an OverlongLine and is skipped to its end without being held in memory.
  */
 export async function* lineBatches(file: string, maxChars: number): AsyncGenerator<(string | OverlongLine)[]> {
-  const input = file === "-" ? process.stdin.setEncoding("utf8") : createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 });
   let partial = "";
   let skipping = false;
   const finish = (line: string): string => (line.endsWith("\r") ? line.slice(0, -1) : line);
-  for await (const chunk of input as AsyncIterable<string>) {
+  for await (const chunk of textChunks(file)) {
     const batch: (string | OverlongLine)[] = [];
     let start = 0;
     for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {

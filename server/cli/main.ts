@@ -18,6 +18,7 @@ function program(setCode: (code: number) => void): Command {
   const engine = () => import("./commands/engine");
   const documents = () => import("./commands/documents");
   const admin = () => import("./commands/admin");
+  const replay = () => import("./commands/replay");
 
   const prog = new Command("policyplane")
     .description("Policyplane: decide, explain and simulate Kubernetes network policy")
@@ -56,6 +57,38 @@ function program(setCode: (code: number) => void): Command {
       instant,
     )
     .action(act(async (opts) => (await engine()).runSimulate(opts)));
+
+  prog
+    .command("replay")
+    .description(
+      'Replay recorded traffic against a baseline and a proposal (each read as simulate --manifests reads its paths): Hubble flow records (`hubble observe -o json`, with or without the {"flow": …} wrapper) or simulate flow lines with optional time, cluster and count, detected per line; gzip is detected. Each record is decided at its own time. Exit 3 when --fail-on holds, 1 on errors in the manifests, 0 otherwise; unreadable records are reported by line and never stop the rest',
+    )
+    .requiredOption("--flows <file>", 'recorded flows ("-" for stdin)')
+    .option("--baseline <paths...>", "the baseline: manifest files or folders (Kubernetes objects, and Policyplane documents beside them)")
+    .option("--proposal <paths...>", "the proposal: manifest files or folders, as --baseline")
+    .addOption(
+      new Option(
+        "--format <format>",
+        "input format: auto (per line: Hubble or flow line JSON) or csv (a header naming src, dst, port[, protocol, time, cluster, count])",
+      )
+        .choices(["auto", "csv"])
+        .default("auto"),
+    )
+    .addOption(
+      new Option(
+        "--output <format>",
+        "summary: the four totals (flows and distinct paths) and the top changed paths; jsonl: one object per record, in input order, {line, src, dst, port, protocol, time, baseline, proposal, change, baselinePath, proposalPath}, or {line, error}; csv: the same per record",
+      )
+        .choices(["summary", "jsonl", "csv"])
+        .default("summary"),
+    )
+    .addOption(
+      new Option("--fail-on <change>", "exit 3 when any flow changes this way").choices(["newly-denied", "newly-allowed", "any-change"]),
+    )
+    .option("--top <n>", "how many changed paths the summary lists", "20")
+    .option("--secure-by-default", "the platform default for every namespace on both sides: deny what no policy decides", false)
+    .option("--time <iso>", "decide records without a time at this instant (default: now)", instant)
+    .action(act(async (opts) => (await replay()).runReplay(opts)));
 
   prog
     .command("validate")

@@ -8,7 +8,7 @@ import {
   type ReachabilityWitness,
 } from "@/server/policy/eval/reachability";
 import type { Decision, Evaluator, Identity, PodEntry } from "@/server/policy/eval/evaluator";
-import type { ClusterModel, Effect, FlowEndpoint, PolicySet, Protocol } from "@/server/policy/model";
+import type { ClusterModel, Effect, FlowEndpoint, PolicySet, Protocol, RuleRef } from "@/server/policy/model";
 import { TENANT_LABEL } from "@/server/policy/documents/lower";
 import {
   EXTERNALS_GROUP,
@@ -35,9 +35,13 @@ const WORLD_ENDPOINT: FlowEndpoint = { kind: "ip", ip: "198.51.100.10" };
 
 const LAYER_RANK: Record<AllowanceLayer, number> = { exception: 0, admin: 1, namespace: 2, baseline: 3, default: 4 };
 
+/** `egress rule 2 "to-db"`: how an edge names the rule that allows it. */
+export function ruleRefText(ref: RuleRef): string {
+  return `${ref.direction} rule ${ref.ruleIndex}${ref.ruleName ? ` "${ref.ruleName}"` : ""}`;
+}
+
 function ruleText(e: Effect): string | undefined {
-  if (!e.rule) return undefined;
-  return `${e.rule.direction} rule ${e.rule.ruleIndex}${e.rule.ruleName ? ` "${e.rule.ruleName}"` : ""}`;
+  return e.rule ? ruleRefText(e.rule) : undefined;
 }
 
 function allowanceFromEffect(layer: AllowanceLayer, e: Effect, policies: PolicySet): EdgeAllowance {

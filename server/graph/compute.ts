@@ -8,6 +8,7 @@ import type { LocatedDocument } from "@/server/policy/documents/read";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { buildScaledClusterGraph, diffAggregated, GRAPH_LIMITS, type GraphLimits } from "./aggregate";
 import { mergeGraphs, type ClusterGraph } from "./build";
+import { addGatewayRoutes } from "./routes";
 import type { GraphData, GraphWarning, OverlayPath } from "@/lib/graph/types";
 
 export interface ClusterInput {
@@ -79,6 +80,8 @@ function clusterStates(
       clusters: [c.name],
     }));
     const { data, aggregated } = buildScaledClusterGraph(evaluator, { cluster: c.name, withClusterNode, time }, limits, levelOf?.(c.name));
+    // A namespace-level graph has no gateway workload to continue from.
+    if (!aggregated) addGatewayRoutes(data, lowered.egressRoutes, evaluator, c.name);
     return { cluster: c.name, evaluator, data, aggregated, warnings };
   });
 }

@@ -43,6 +43,8 @@ export interface EdgeRationale {
    * rationale is shown.
    */
   aggregate?: { paths: number; added: number; removed: number; samples: { port: string; source: string; target: string }[] };
+  /** An egress gateway's routed leg (routes.ts): the rule that routes it; the engine decides only the hop to the gateway. */
+  route?: { gateway: string; policy?: EdgeAllowance["policy"]; rule?: string };
 }
 
 /** `ns/workload` of a pod identity (its first pod's workload), else the given label (external destinations). */
@@ -125,6 +127,23 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
   if (!cluster) return null;
   const nodes = new Map(g.data.nodes.map((n) => [n.id, n]));
   const labels = { src: endpointLabel(nodes.get(edge.source), edge.source), dst: endpointLabel(nodes.get(edge.target), edge.target) };
+  const head = {
+    edgeId,
+    source: { id: edge.source, label: labels.src },
+    target: { id: edge.target, label: labels.dst },
+    cluster,
+    ...(edge.change ? { change: edge.change } : {}),
+  };
+  if (edge.via)
+    return {
+      ...head,
+      ports: edge.ports.map((port) => ({ port })),
+      route: {
+        gateway: edge.via,
+        ...(edge.allowance.policy ? { policy: edge.allowance.policy } : {}),
+        ...(edge.allowance.rule ? { rule: edge.allowance.rule } : {}),
+      },
+    };
   // Groups (aggregated paths) have no engine id: only their witnesses explain them.
   const sid = engineNodeId(edge.source);
   const did = engineNodeId(edge.target);
@@ -157,11 +176,7 @@ export function edgeRationale(g: ComputedGraph, edgeId: string, time?: Date): Ed
     });
   };
   return {
-    edgeId,
-    source: { id: edge.source, label: labels.src },
-    target: { id: edge.target, label: labels.dst },
-    cluster,
-    ...(edge.change ? { change: edge.change } : {}),
+    ...head,
     ports: edge.ports.map((port) => {
       const c = current?.(port);
       const p = proposed?.(port);

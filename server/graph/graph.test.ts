@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PLATFORM_DEFAULT_ALL, type ClusterModel, type PodInfo, type WorkloadInfo } from "@/server/policy/model";
+import { PLATFORM_DEFAULT_ALL, type ClusterModel, type PodInfo } from "@/server/policy/model";
+import { workload } from "./test-model";
 import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import { computeGraph, type VersionedDocument } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
@@ -14,30 +15,6 @@ import type { GraphData, GraphNode } from "@/lib/graph/types";
 const V = "policyplane.io/v1" as const;
 const tcp = (port: number | string) => ({ port, protocol: "TCP" as const });
 const app = (namespace: string, name: string) => ({ workloads: { namespaces: [namespace], podSelector: { matchLabels: { app: name } } } });
-
-function workload(
-  namespace: string,
-  name: string,
-  ports: number[],
-  tenant: string | null,
-  extra: Record<string, string> = {},
-): { w: WorkloadInfo; pod: PodInfo } {
-  const labels = { app: name, ...(tenant ? { tenant } : {}), ...extra };
-  const named = ports.map((port) => ({ name: `p${port}`, port, protocol: "TCP" as const }));
-  return {
-    w: { kind: "Deployment", namespace, name, labels, ports: named, hostNetwork: false, replicas: 1 },
-    pod: {
-      namespace,
-      name: `${name}-0`,
-      labels,
-      ports: named,
-      ips: [],
-      hostNetwork: false,
-      workload: { kind: "Deployment", name },
-      fromTemplate: true,
-    },
-  };
-}
 
 function model(): ClusterModel {
   const ws = [
@@ -308,6 +285,20 @@ describe("islands", () => {
     expect(defaultCollapsed(g.data.nodes, 3).sort()).toEqual(
       [EXTERNALS_GROUP, ...g.data.nodes.filter((n) => n.kind === "tenant").map((n) => n.id)].sort(),
     );
+  });
+
+  it("starts the all-clusters view with its paths bundled per namespace pair, however few workloads there are", () => {
+    const two = [cluster, { ...cluster, name: "us", region: "us-east" }];
+    const all = computeGraph({ clusters: two, release: RELEASE, time: NOW, allClusters: true, platformDefault: PLATFORM_DEFAULT_ALL });
+    const namespaces = all.data.nodes.filter((n) => n.kind === "namespace").map((n) => n.id);
+    const view = viewOf(all, "all", { kind: "release" }, false, ["eu", "us"]);
+    expect(view.collapsed.sort()).toEqual(namespaces.sort());
+    expect(view.nodes.some((n) => n.kind === "workload")).toBe(false);
+    // The path from shop to pay is one bundled edge per cluster, counting its workload paths.
+    const bundled = view.edges.find((e) => e.source === namespaceNodeId("eu", "shop") && e.target === namespaceNodeId("eu", "pay"));
+    expect(bundled?.aggregate?.paths).toBe(2);
+    // One cluster alone stays open: everything fits.
+    expect(viewOf(g, "eu", { kind: "release" }, false, ["eu"]).collapsed).toEqual([]);
   });
 });
 

@@ -26,3 +26,15 @@ export type GraphEdgeInput = z.infer<typeof graphEdgeInput>;
 
 export const graphNodeInput = z.object({ ...scope, node: elementId });
 export type GraphNodeInput = z.infer<typeof graphNodeInput>;
+
+/** One flow decided by the release and, with an overlay, by the proposal (the Simulator's what-if). */
+export const graphWhatIfInput = z.object({
+  cluster: scope.cluster,
+  overlay,
+  from: z.string().trim().min(1, "from: name a source (namespace/pod or workload, an IP address)").max(300),
+  to: z.string().trim().min(1, "to: name a destination (namespace/pod or workload, an IP address or a DNS name)").max(300),
+  port: z.number().int().min(1, "port: 1-65535").max(65535, "port: 1-65535"),
+  protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
+  time: z.iso.datetime({ offset: true, error: "time: an RFC 3339 instant" }).optional(),
+});
+export type GraphWhatIfInput = z.infer<typeof graphWhatIfInput>;

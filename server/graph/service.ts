@@ -16,7 +16,7 @@ import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, t
 import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
 import { EXTERNALS_GROUP } from "@/lib/graph/ids";
-import { defaultCollapsed, groupContents, isGroup, project } from "@/lib/graph/islands";
+import { DEFAULT_VISIBLE_BUDGET, defaultCollapsed, groupContents, isGroup, project } from "@/lib/graph/islands";
 import { graphFor, openIsland } from "./open-island";
 import { viewScale } from "./scale";
 import { scopeGraph } from "./scope";
@@ -145,7 +145,10 @@ export interface GraphView {
 /** The default view: what fits is expanded, the rest collapsed into islands. */
 export function viewOf(graph: ComputedGraph, cluster: string, overlay: OverlaySpec, cached: boolean, allClusterNames: string[]): GraphView {
   const scale = viewScale(graph);
-  const collapsed = [...new Set([...defaultCollapsed(graph.data.nodes), ...scale.collapsed])];
+  // Across clusters the paths start bundled per namespace pair: workload-level paths of several clusters are a hairball.
+  const collapsed = [
+    ...new Set([...defaultCollapsed(graph.data.nodes, DEFAULT_VISIBLE_BUDGET, cluster === ALL_CLUSTERS), ...scale.collapsed]),
+  ];
   const projected = project(graph.data, collapsed);
   const visible = new Set(projected.nodes.map((n) => n.id));
   const nodes = graph.data.nodes.filter((n) => isGroup(n) || visible.has(n.id));
@@ -188,7 +191,7 @@ export async function graphView({ ctx, input }: { ctx: ServiceContext; input: Gr
  * The computed graph and what this viewer may see of it: every graph a reply is made from goes through `scope` first
  * (an overlay shows only what they may read; the release graph is the organisation's).
  */
-async function viewerGraph({ db, actor }: ServiceContext, cluster: string, overlay: OverlaySpec) {
+export async function viewerGraph({ db, actor }: ServiceContext, cluster: string, overlay: OverlaySpec) {
   const [{ graph, cached }, visibility] = await Promise.all([loadGraph(db, cluster, overlay, actor), visibilityOf(db, actor)]);
   return { graph, cached, visibility, scope: (g: ComputedGraph) => scopeGraph(g, visibility) };
 }

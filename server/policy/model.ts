@@ -120,6 +120,11 @@ export interface WorkloadInfo {
   source?: SourceRef;
 }
 
+/** Whether a pod name is one a workload's controller gives its pods: the workload's name, or it followed by "-…". */
+export function workloadNamesPod(workloadName: string, podName: string): boolean {
+  return podName === workloadName || podName.startsWith(`${workloadName}-`);
+}
+
 export interface ServicePortInfo {
   name?: string;
   port: number;

@@ -16,3 +16,6 @@ export type CreateFreezeInput = z.infer<typeof createFreezeInput>;
 
 export const endFreezeInput = z.object({ id: z.uuid() });
 export type EndFreezeInput = z.infer<typeof endFreezeInput>;
+/** Two releases to compare (either order: `from` is read as the earlier state). */
+export const releaseDiffInput = z.object({ from: releaseNumberInput.shape.number, to: releaseNumberInput.shape.number });
+export type ReleaseDiffInput = z.infer<typeof releaseDiffInput>;

@@ -28,3 +28,30 @@ spec:
           protocol: TCP
 `;
 }
+
+/** A namespace-tier policy of the demo's checkout tenant: promotions may reach the SMS provider (high criticality), which no constraint forbids. */
+export function promotionsSmsYaml(name: string): string {
+  return `apiVersion: policyplane.io/v1
+kind: Policy
+metadata:
+  name: ${name}
+  tenant: checkout
+  description: Promotions send SMS offers
+spec:
+  tier: namespace
+  subject:
+    namespaces: [checkout]
+    podSelector:
+      matchLabels:
+        app: promotions
+  rules:
+    - name: sms
+      direction: egress
+      action: allow
+      peers:
+        - dns: api.twilio.com
+      ports:
+        - port: 443
+          protocol: TCP
+`;
+}

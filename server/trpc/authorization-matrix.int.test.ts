@@ -2,6 +2,7 @@
 // is allowed or refused as its row says, and nothing another tenant owns (its
 // policies' names, its workloads) comes back to someone scoped to one tenant.
 import { and, eq, isNotNull, ne } from "drizzle-orm";
+import { parseNodeId } from "@/lib/graph/ids";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { memberships, namespaces, policies, services, tenants, workloads } from "@/db/schema";
@@ -132,6 +133,19 @@ const MATRIX: Record<string, Row> = {
   "graph.group": { rule: "role", call: (c, f) => c.graph.group({ cluster: f.cluster, group: f.ownNamespaceNode }) },
   "graph.edge": { rule: "role", call: (c, f) => c.graph.edge({ cluster: f.cluster, edge: f.ownEdge }) },
   "graph.node": { rule: "role", call: (c, f) => c.graph.node({ cluster: f.cluster, node: f.ownWorkloadNode }) },
+  "graph.whatIf": {
+    rule: "role",
+    call: (c, f) => {
+      const own = parseNodeId(f.ownWorkloadNode)!;
+      return c.graph.whatIf({
+        cluster: f.cluster,
+        overlay: "drafts",
+        from: `${own.namespace}/${own.name}`,
+        to: `${own.namespace}/${own.name}`,
+        port: 8080,
+      });
+    },
+  },
   "policies.list": { rule: "role", call: (c) => c.policies.list({}) },
   "policies.get": { rule: "role", call: (c, f) => c.policies.get({ name: f.ownPolicy.name }) },
   "policies.inventory": { rule: "role", call: (c) => c.policies.inventory() },
@@ -164,6 +178,8 @@ const MATRIX: Record<string, Row> = {
   },
   "changes.list": { rule: "role", call: (c) => c.changes.list() },
   "changes.get": { rule: "role", mutation: true, call: (c) => c.changes.get({ number: 1 }) },
+  "changes.impact": { rule: "role", mutation: true, call: (c) => c.changes.impact({ number: 999_999 }) },
+  "changes.compiledDiff": { rule: "role", mutation: true, call: (c) => c.changes.compiledDiff({ number: 999_999 }) },
   // The workflow: reading is for every role holder; deciding needs a committee function the change asks for (a
   // refusal past that gate is a domain FORBIDDEN, so these rows call a change that does not exist: NOT_FOUND for
   // everyone signed in with a role). Who may approve what is in server/workflow/workflow.int.test.ts.
@@ -184,8 +200,52 @@ const MATRIX: Record<string, Row> = {
   "workflow.edit": { rule: "role", mutation: true, call: (c) => c.workflow.edit({ number: 999_999, contentHash: "0".repeat(64) }) },
   // Releasing is for admins, refused before the change is even looked up.
   "workflow.release": { rule: "admin", mutation: true, call: (c) => c.workflow.release({ number: 999_999 }) },
+  // Approval rules: read by every role holder, written and previewed by admins (the admin's call
+  // names a rule that does not exist, or previews a described change).
+  "approvalRules.list": { rule: "role", call: (c) => c.approvalRules.list() },
+  "approvalRules.preview": { rule: "admin", call: (c) => c.approvalRules.preview({ change: { tier: "global" } }) },
+  "approvalRules.create": {
+    rule: "admin",
+    mutation: true,
+    call: (c) =>
+      c.approvalRules.create({
+        key: `matrix-${++unique}`,
+        match: { tiers: ["cluster"] },
+        requirements: [{ function: "platform", count: 1, scope: "organisation" }],
+        enabled: false,
+      }),
+  },
+  "approvalRules.update": {
+    rule: "admin",
+    mutation: true,
+    call: (c) =>
+      c.approvalRules.update({
+        id: "00000000-0000-4000-8000-000000000000",
+        expectedVersion: 1,
+        key: "matrix",
+        match: { tiers: ["cluster"] },
+        requirements: [{ function: "platform", count: 1, scope: "organisation" }],
+      }),
+  },
+  "approvalRules.setEnabled": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.approvalRules.setEnabled({ id: "00000000-0000-4000-8000-000000000000", enabled: false, expectedVersion: 1 }),
+  },
+  "approvalRules.delete": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.approvalRules.delete({ id: "00000000-0000-4000-8000-000000000000", expectedVersion: 1 }),
+  },
+  // Reviews: the queue is every role holder's own (empty without a committee function); comments and the
+  // timeline are for whoever may read the change (a change that does not exist: NOT_FOUND for all).
+  "reviews.queue": { rule: "role", call: (c) => c.reviews.queue() },
+  "reviews.timeline": { rule: "role", mutation: true, call: (c) => c.reviews.timeline({ number: 999_999 }) },
+  "reviews.comments": { rule: "role", mutation: true, call: (c) => c.reviews.comments({ number: 999_999 }) },
+  "reviews.comment": { rule: "role", mutation: true, call: (c) => c.reviews.comment({ number: 999_999, body: "matrix" }) },
   "releases.list": { rule: "role", call: (c) => c.releases.list() },
   "releases.get": { rule: "role", mutation: true, call: (c) => c.releases.get({ number: 999_999 }) },
+  "releases.diff": { rule: "role", mutation: true, call: (c) => c.releases.diff({ from: 999_998, to: 999_999 }) },
   "releases.freezes": { rule: "role", call: (c) => c.releases.freezes() },
   // A freeze in the past changes nothing; ending an unknown one is NOT_FOUND for the admin.
   "releases.createFreeze": {

@@ -1,6 +1,7 @@
 import "server-only";
 import { createCallerFactory, router } from "./init";
 import { accountRouter } from "./routers/account";
+import { approvalRulesRouter } from "./routers/approval-rules";
 import { auditRouter } from "./routers/audit";
 import { graphRouter } from "./routers/graph";
 import { notificationsRouter } from "./routers/notifications";
@@ -9,6 +10,7 @@ import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
 import { releasesRouter } from "./routers/releases";
+import { reviewsRouter } from "./routers/reviews";
 import { settingsRouter } from "./routers/settings";
 import { webhooksRouter } from "./routers/webhooks";
 import { workflowRouter } from "./routers/workflow";
@@ -24,6 +26,8 @@ export const appRouter = router({
   changes: changesRouter,
   workflow: workflowRouter,
   releases: releasesRouter,
+  approvalRules: approvalRulesRouter,
+  reviews: reviewsRouter,
   notifications: notificationsRouter,
   webhooks: webhooksRouter,
 });

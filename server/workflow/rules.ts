@@ -8,7 +8,7 @@
 // count once in each rule the change hits. The author and co-authors are never
 // passed in as approvers (separation of duties is enforced when approving).
 import type { ApprovalRequirement, ApprovalRuleMatch } from "@/db/schema/workflow";
-import type { CommitteeFunction, Role } from "@/lib/vocabulary";
+import { TIERS, type CommitteeFunction, type Role } from "@/lib/vocabulary";
 import { canonicalJson } from "@/server/lib/canonical";
 
 export interface ApprovalRuleData {
@@ -190,6 +190,73 @@ function maximumMatching(slots: readonly RequiredApproval[], approvers: readonly
   };
   for (const person of approvers) tryAssign(person, new Set());
   return assigned;
+}
+
+/** Every kind of edit a change can carry, tenant aside: what "a rule can ever match" ranges over. */
+const EDIT_SHAPES: readonly Omit<PolicyEdit, "policy" | "tenantId">[] = [
+  ...TIERS.map((tier) => ({ kind: "Policy" as const, tier, loosensConstraint: false })),
+  { kind: "ComplianceConstraint", tier: "global", loosensConstraint: false },
+  { kind: "ComplianceConstraint", tier: "global", loosensConstraint: true },
+];
+
+/**
+ * Why no one can ever satisfy `rule`, or null when someone can. The exact test (refused when saved):
+ * 1. the rule matches some edit a change can carry (a tier × kind × loosening; the emergency rule
+ *    matches the emergency path instead), and
+ * 2. for at least one owner such a change can have (each tenant; "no tenant" too when the rule
+ *    matches a tier other than namespace), the people who hold an approver or admin grant today
+ *    fill every slot of the rule at once, each person once: the same maximum matching that
+ *    counts real approvals. So "3 × networking" needs three distinct networking people, and
+ *    "1 × security + 1 × networking" is not met by one person holding both.
+ * The author of a change never counts, but any one change has other holders, so authorship does
+ * not enter the test.
+ */
+export function unsatisfiableReason(
+  rule: Pick<ApprovalRuleData, "match" | "requirements">,
+  people: readonly Approver[],
+  tenants: readonly { id: string; name: string }[],
+): string | null {
+  const shapes = rule.match.emergency
+    ? [{ kind: "Policy" as const, tier: "namespace", loosensConstraint: false, emergency: true }]
+    : EDIT_SHAPES.filter((shape) => ruleMatches(rule.match, { ...shape, policy: "", tenantId: null }));
+  if (shapes.length === 0)
+    return "It matches no change: no tier and kind it names can occur together (a compliance constraint is always global), or it names none.";
+  if (rule.requirements.length === 0) return "It asks for no approval at all: add at least one requirement.";
+  const owners: (string | null)[] = [
+    ...tenants.map((t) => t.id),
+    ...(rule.match.emergency || shapes.some((s) => s.tier !== "namespace") ? [null] : []),
+  ];
+  let best: { owner: string | null; slots: RequiredApproval[]; filled: (Approver | undefined)[] } | undefined;
+  for (const owner of owners) {
+    const slots = rule.requirements.flatMap((r) =>
+      Array.from({ length: r.count }, () => ({
+        rule: "",
+        function: r.function,
+        count: r.count,
+        scope: r.scope,
+        tenantId: owner,
+        givenBy: [],
+      })),
+    );
+    const filled = maximumMatching(slots, people);
+    if (filled.every((p) => p !== undefined)) return null;
+    if (!best || filled.filter(Boolean).length > best.filled.filter(Boolean).length) best = { owner, slots, filled };
+  }
+  if (!best) return "No tenant exists yet, so no change can be owned by one: an owning-tenant requirement cannot be met.";
+  const tenantScoped = rule.requirements.some((r) => r.scope === "owning-tenant");
+  const where =
+    best.owner === null || !tenantScoped
+      ? ""
+      : ` (best case: a change of tenant ${tenants.find((t) => t.id === best.owner)?.name ?? best.owner})`;
+  for (const r of rule.requirements) {
+    const holders = people.filter((p) => mayFill(p.grants, { function: r.function, scope: r.scope, tenantId: best.owner }));
+    if (holders.length < r.count) {
+      const scope = r.scope === "organisation" ? "organisation-wide " : "";
+      return `It needs ${r.count} × ${r.function}${r.scope === "owning-tenant" ? where : ""}, but only ${holders.length} ${holders.length === 1 ? "person holds" : "people hold"} that ${scope}committee function${holders.length ? ` (${holders.map((p) => p.label).join(", ")})` : ""}.`;
+    }
+  }
+  const distinct = new Set(best.filled.filter(Boolean).map((p) => p!.id)).size;
+  return `It needs ${best.slots.length} distinct people${where}, but the people holding its committee functions can fill only ${distinct} of its slots at once: one person counts once, whatever functions they hold.`;
 }
 
 /**

@@ -1,5 +1,5 @@
-// The workflow's authorisation matrix: every workflow mutation × every kind of
-// person (the change's author, its tenant's committee member, the committees,
+// The workflow's authorisation matrix: every workflow mutation (approval rules
+// and comments included) × every kind of person (the change's author, its tenant's committee member, the committees,
 // an admin, a viewer, someone scoped to another tenant, no role) on a payments
 // change. The whole table is compared at once, so any changed cell fails.
 import { eq } from "drizzle-orm";
@@ -22,7 +22,19 @@ const PEOPLE = {
   "no role": "matrix.no.role@acme.example",
 } as const;
 type Person = keyof typeof PEOPLE;
-type Mutation = "approve" | "requestChanges" | "reject" | "withdraw" | "edit" | "submit" | "release";
+type Mutation =
+  | "approve"
+  | "requestChanges"
+  | "reject"
+  | "withdraw"
+  | "edit"
+  | "submit"
+  | "release"
+  | "comment"
+  | "createRule"
+  | "updateRule"
+  | "enableRule"
+  | "deleteRule";
 
 const row = (ok: Person[], notFound: Person[] = ["other tenant author"]) =>
   Object.fromEntries(
@@ -38,6 +50,13 @@ const EXPECTED: Record<Mutation, Record<string, string>> = {
   submit: row(["author", "admin"]),
   // Refused to everyone but admins before the change is looked up.
   release: row(["admin"], []),
+  // Anyone who may read the change may comment on it; another tenant's author cannot see it.
+  comment: row(["author", "tenant committee", "security", "networking", "admin", "viewer"]),
+  // Approval rules are organisation-wide: admins only, refused before anything is looked up.
+  createRule: row(["admin"], []),
+  updateRule: row(["admin"], []),
+  enableRule: row(["admin"], []),
+  deleteRule: row(["admin"], []),
 };
 
 describe(`workflow authorisation matrix on ${testDatabaseKind()}`, () => {
@@ -81,7 +100,28 @@ describe(`workflow authorisation matrix on ${testDatabaseKind()}`, () => {
     edit: "in-review",
     submit: "changes-requested",
     release: "approved",
+    comment: "in-review",
+    createRule: "in-review",
+    updateRule: "in-review",
+    enableRule: "in-review",
+    deleteRule: "in-review",
   };
+
+  /** A disabled rule made by the admin, for a caller to edit, enable or delete. */
+  let rules = 0;
+  async function rule() {
+    return (await as("admin")).approvalRules.create({
+      key: `matrix-rule-${++rules}`,
+      match: { tiers: ["cluster"] },
+      requirements: [{ function: "platform", count: 1, scope: "organisation" }],
+      enabled: false,
+    });
+  }
+  const ruleFields = () => ({
+    key: `matrix-rule-${++rules}`,
+    match: { tiers: ["cluster" as const] },
+    requirements: [{ function: "platform" as const, count: 1, scope: "organisation" as const }],
+  });
 
   function attempt(caller: Awaited<ReturnType<typeof as>>, mutation: Mutation, cr: { number: number; contentHash: string }) {
     const { number, contentHash } = cr;
@@ -93,6 +133,11 @@ describe(`workflow authorisation matrix on ${testDatabaseKind()}`, () => {
       edit: () => caller.workflow.edit({ number, contentHash, title: "renamed by the matrix" }),
       submit: () => caller.workflow.submit({ number, reason: "matrix" }),
       release: () => caller.workflow.release({ number }),
+      comment: () => caller.reviews.comment({ number, body: "matrix" }),
+      createRule: () => caller.approvalRules.create({ ...ruleFields(), enabled: false }),
+      updateRule: async () => caller.approvalRules.update({ ...ruleFields(), id: (await rule()).id, expectedVersion: 1, enabled: false }),
+      enableRule: async () => caller.approvalRules.setEnabled({ id: (await rule()).id, enabled: true, expectedVersion: 1 }),
+      deleteRule: async () => caller.approvalRules.delete({ id: (await rule()).id, expectedVersion: 1 }),
     };
     return calls[mutation]().then(
       () => "OK",

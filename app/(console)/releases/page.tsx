@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Freezes } from "@/components/releases/freezes";
 import { ReleaseList } from "@/components/releases/release-list";
 import { PageHeader } from "@/components/ui/primitives";
@@ -15,6 +16,11 @@ export default async function ReleasesPage() {
       <PageHeader
         title="Releases"
         description="Each release is an immutable, numbered snapshot of the whole policy set, made from an approved change request."
+        actions={
+          <Link href="/releases/diff" className="text-sm text-brand-700 hover:underline">
+            Compare two releases
+          </Link>
+        }
       />
       <div className="space-y-6">
         <ReleaseList />

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { ApprovalRulesSection } from "@/components/settings/approval-rules";
 import { LinkSsoAccount } from "@/components/settings/link-sso";
 import { SettingsPanel } from "@/components/settings/settings-panel";
 import { WebhookSettings } from "@/components/settings/webhook-settings";
@@ -21,6 +22,7 @@ export default async function SettingsPage() {
       <div className="space-y-8">
         {sso && me ? <LinkSsoAccount sso={sso} linked={me.signInMethods.includes(sso.id)} /> : null}
         <SettingsPanel />
+        <ApprovalRulesSection />
         <WebhookSettings />
       </div>
     </>

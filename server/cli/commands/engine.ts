@@ -3,19 +3,20 @@
  * engine, loaded only when one of them runs (so `--help` stays fast).
  */
 import { collectSources, readManifestPaths } from "../../policy/read/fs";
-import { platformPolicies, readMixedSources } from "../../policy/documents/mixed";
+import { platformPolicies, readMixedSources, type MixedReadResult } from "../../policy/documents/mixed";
 import { createEvaluator } from "../../policy/eval/evaluator";
 import { formatExplanation, rationaleJson } from "../../policy/eval/explain";
-import { jsonlSimulator, parseEndpoint, simulateLine, type SimulateRecord } from "../../policy/flows";
+import { parseEndpoint, simulateLine, type SimulateRecord } from "../../policy/flows";
+import { JsonlFlowStream } from "../../policy/flow-stream";
 import { computeReachability, reachabilityToDot, streamReachability } from "../../policy/eval/reachability";
 import { FLOW_LINE_LIMITS, formatSize } from "../../policy/read/bounded";
 import type { PolicyInputError } from "../../policy/errors";
 import type { Protocol } from "../../policy/model";
 import { formatPortProtocol } from "../../policy/util/text";
-import { Out, lineBatches, table } from "../io";
+import { Out, byteChunks, lineBatches, table } from "../io";
 import { UsageError } from "../usage";
 
-function printProblems(problems: readonly PolicyInputError[], stream: NodeJS.WriteStream): void {
+export function printProblems(problems: readonly PolicyInputError[], stream: NodeJS.WriteStream): void {
   for (const p of problems) stream.write(`${p.severity === "warning" ? "warning: " : ""}${p.message}\n`);
 }
 
@@ -41,63 +42,67 @@ export interface SimulateCliOptions {
 }
 
 /**
- * Manifests that may hold Policyplane documents beside the Kubernetes objects: with documents, the
- * platform's decision order over them (lowered against the inventory in the same paths). Returns
- * null (after printing) when either has errors.
+ * Manifests that may hold Policyplane documents beside the Kubernetes objects, read and checked.
+ * Returns null (after printing) when either has errors.
  */
-function loadMixed(paths: string[] | undefined) {
-  if (!paths || paths.length === 0) throw new UsageError("--manifests <file-or-dir> is required");
+export function readMixedPaths(paths: string[] | undefined, option = "--manifests"): MixedReadResult | null {
+  if (!paths || paths.length === 0) throw new UsageError(`${option} <file-or-dir> is required`);
   const { sources, errors } = collectSources(paths);
   const read = readMixedSources(sources);
   const all = [...errors, ...read.manifests.errors, ...(read.documents?.errors ?? [])];
   if (all.length > 0) {
     printProblems(all, process.stderr);
-    process.stderr.write(`${all.length} error(s) in the manifests; nothing evaluated
-`);
+    process.stderr.write(`${all.length} error(s) in ${option === "--manifests" ? "the manifests" : option}; nothing evaluated\n`);
     return null;
   }
   if (read.documents && read.documents.templates.length > 0)
-    process.stderr
-      .write(`note: ${read.documents.templates.length} template(s) read and validated; templates are instantiated by the console, not evaluated
-`);
-  return { cluster: read.manifests.cluster, ...platformPolicies(read) };
+    process.stderr.write(
+      `note: ${read.documents.templates.length} template(s) read and validated; templates are instantiated by the console, not evaluated\n`,
+    );
+  return read;
 }
 
-/** Streams: each flow line is answered as soon as it is read, and reading waits while stdout is full. */
+/** With documents, the platform's decision order over them (lowered against the inventory in the same paths). */
+function loadMixed(paths: string[] | undefined) {
+  const read = readMixedPaths(paths);
+  return read && { cluster: read.manifests.cluster, ...platformPolicies(read) };
+}
+
+/** Streams: each chunk of flow lines is answered as soon as it is read, and reading waits while stdout is full. */
 export async function runSimulate(opts: SimulateCliOptions): Promise<number> {
   const r = loadMixed(opts.manifests);
   if (!r) return 1;
   printProblems(r.warnings, process.stderr);
   const ev = createEvaluator(r.cluster, r.policies, { secureByDefault: opts.secureByDefault });
-  const out = new Out();
-  const rows: string[][] = [["LINE", "SRC", "DST", "PORT", "VERDICT", "WHY"]];
   const options = { rationale: opts.rationale, ...(opts.time ? { time: opts.time } : {}) };
-  const jsonl = jsonlSimulator(ev, options);
-  const overlong = (n: number): SimulateRecord => ({
-    line: n,
-    error: `line ${n}: longer than ${formatSize(FLOW_LINE_LIMITS.maxChars)}; not read`,
-  });
-  let n = 0;
+  const out = new Out();
   try {
-    for await (const batch of lineBatches(opts.flows, FLOW_LINE_LIMITS.maxChars)) {
-      for (const text of batch) {
-        n++;
-        if (opts.output === "jsonl") {
-          if (out.line(typeof text === "string" ? jsonl(n, text) : JSON.stringify(overlong(n)))) await out.drain();
-          continue;
+    if (opts.output === "jsonl") {
+      const stream = new JsonlFlowStream(ev, options);
+      for await (const chunk of byteChunks(opts.flows)) if (out.bytes(stream.push(chunk))) await out.drain();
+      out.bytes(stream.end());
+    } else {
+      const rows: string[][] = [["LINE", "SRC", "DST", "PORT", "VERDICT", "WHY"]];
+      let n = 0;
+      for await (const batch of lineBatches(opts.flows, FLOW_LINE_LIMITS.maxChars)) {
+        for (const text of batch) {
+          n++;
+          const rec: SimulateRecord =
+            typeof text === "string"
+              ? simulateLine(ev, n, text, options)
+              : { line: n, error: `line ${n}: longer than ${formatSize(FLOW_LINE_LIMITS.maxChars)}; not read` };
+          rows.push(
+            "error" in rec
+              ? [String(rec.line), "", "", "", "ERROR", rec.error]
+              : [String(rec.line), rec.src, rec.dst, formatPortProtocol(rec.port, rec.protocol), rec.verdict, rec.path],
+          );
         }
-        const rec = typeof text === "string" ? simulateLine(ev, n, text, options) : overlong(n);
-        rows.push(
-          "error" in rec
-            ? [String(rec.line), "", "", "", "ERROR", rec.error]
-            : [String(rec.line), rec.src, rec.dst, formatPortProtocol(rec.port, rec.protocol), rec.verdict, rec.path],
-        );
       }
+      out.line(table(rows));
     }
   } catch (e) {
     throw new UsageError(`cannot read --flows ${opts.flows}: ${(e as Error).message}`);
   }
-  if (opts.output === "table") out.line(table(rows));
   await out.end();
   return 0;
 }

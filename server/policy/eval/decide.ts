@@ -106,24 +106,24 @@ function direction(dir: Direction, idx: SubjectIndex, peer: Identity, port: numb
       pass = r;
       break;
     }
-    return new LazyDirection(dir, true, a, null, "rule", r);
+    return LazyDirection.of(dir, a, null, "rule", r);
   }
   // 4. Namespace policies (NetworkPolicy semantics; Cilium deny rules win within the layer,
   //    also from policies that do not isolate the pod).
   const deny = firstMatch(idx.npDeny, peer, port, protocol, dst);
-  if (deny) return new LazyDirection(dir, true, "deny", pass, "rule", deny);
+  if (deny) return LazyDirection.of(dir, "deny", pass, "rule", deny);
   if (idx.npPolicies.length > 0) {
     const allow = firstMatch(idx.npAllow, peer, port, protocol, dst);
-    if (allow) return new LazyDirection(dir, true, "allow", pass, "rule", allow);
-    return new LazyDirection(dir, true, "deny", pass, "isolated", idx.npPolicies);
+    if (allow) return LazyDirection.of(dir, "allow", pass, "rule", allow);
+    return LazyDirection.of(dir, "deny", pass, "isolated", idx.npPolicies);
   }
   // 5. Baseline: first matching rule decides.
   for (const r of idx.baseline) {
     if (!ruleMatches(r, peer, port, protocol, dst)) continue;
     const a = r.rule.action === "deny" ? "deny" : "allow";
-    return new LazyDirection(dir, true, a, pass, "rule", r);
+    return LazyDirection.of(dir, a, pass, "rule", r);
   }
-  return new LazyDirection(dir, true, idx.defaultDeny ? "deny" : "allow", pass, "default", null);
+  return LazyDirection.of(dir, idx.defaultDeny ? "deny" : "allow", pass, "default", null);
 }
 
 /** What a denied decision needs to find its nearest allow when someone asks. */

@@ -185,8 +185,8 @@ export class Evaluator {
     return this.cached(src, dst, port, protocol, proto, this.epochs === 1 ? 0 : this.epochOf(at));
   }
 
-  /** Cached decision between two identities. */
-  decideIdentities(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): Decision {
+  /** Cached decision between two identities (time: an instant, or epoch ms; default now). */
+  decideIdentities(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date | number): Decision {
     return this.cached(src, dst, port, protocol, protoIndex(protocol), this.epochOf(time)).value;
   }
 

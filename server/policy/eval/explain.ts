@@ -2,6 +2,7 @@
 import { refLabel, type Effect } from "../model";
 import { formatPortProtocol, ruleLabel } from "../util/text";
 import type { Decision, DirectionDecision } from "./evaluator";
+import { LazyDirection } from "./rationale";
 
 function layerTag(e: Effect): string {
   return e.layer === "admin" ? (e.tier ?? "cluster") : e.layer;
@@ -15,8 +16,14 @@ export function formatEffect(e: Effect): string {
   return `[${layerTag(e)}] ${e.verdict}${what}`;
 }
 
+/** The engine's directions are immutable and shared by the decisions they decide alike (LazyDirection.of): each path is formatted once. */
+const directionPaths = new WeakMap<DirectionDecision, string>();
+
 export function formatDirectionPath(d: DirectionDecision): string {
-  return d.effects.map(formatEffect).join(" → ");
+  if (!(d instanceof LazyDirection)) return d.effects.map(formatEffect).join(" → ");
+  let path = directionPaths.get(d);
+  if (path === undefined) directionPaths.set(d, (path = d.effects.map(formatEffect).join(" → ")));
+  return path;
 }
 
 /** One line: `egress: … ; ingress: …` (directions that do not apply are marked n/a). */

@@ -17,6 +17,7 @@ import {
   type PlatformDefault,
   type PodInfo,
   type Policy,
+  workloadNamesPod,
 } from "../model";
 import { FlowError, type Result } from "../errors";
 import { parseIp } from "../util/ip";
@@ -313,7 +314,7 @@ export class Identities {
     let best: { len: number; entry: PodEntry } | undefined;
     for (const w of this.cluster.workloads) {
       if (w.namespace !== namespace) continue;
-      if (name === w.name || name.startsWith(`${w.name}-`)) {
+      if (workloadNamesPod(w.name, name)) {
         const entries = this.workloadPods.get(`${namespace}/${w.kind}/${w.name}`);
         if (entries?.[0] && (!best || w.name.length > best.len)) best = { len: w.name.length, entry: entries[0] };
       }

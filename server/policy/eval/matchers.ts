@@ -126,17 +126,30 @@ export function anyPeerMatches(list: readonly PeerMatcher[] | null, id: Identity
 // ---------------------------------------------------------------------------
 // Peer matchers
 
-/** Peer matchers depend only on the identity, so each answer is memoised per identity id. */
+/**
+ * Peer matchers depend only on the identity, so each answer is memoised per identity id: one byte
+ * each (0 not asked yet, 1 no, 2 yes) in a typed array grown to the highest id asked, as a sparse
+ * JS array indexed by id falls back to a dictionary and made every lookup of a decision a hash probe.
+ */
 abstract class Memoised<K extends Peer["kind"]> {
-  private readonly memo: (boolean | undefined)[] = [];
+  private memo = new Uint8Array(16);
   constructor(
     readonly kind: K,
     readonly peer: PeerOf<K>,
     readonly policy: Policy,
   ) {}
   matches(id: Identity): boolean {
-    let v = this.memo[id.id];
-    if (v === undefined) this.memo[id.id] = v = this.test(id);
+    const i = id.id;
+    if (i < this.memo.length) {
+      const v = this.memo[i]!;
+      if (v !== 0) return v === 2;
+    } else {
+      const grown = new Uint8Array(Math.max(i + 1, this.memo.length * 2));
+      grown.set(this.memo);
+      this.memo = grown;
+    }
+    const v = this.test(id);
+    this.memo[i] = v ? 2 : 1;
     return v;
   }
   protected abstract test(id: Identity): boolean;

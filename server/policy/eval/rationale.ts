@@ -49,7 +49,10 @@ export type DecidedBy = "rule" | "isolated" | "default" | "flow" | "not-applicab
  * references) are built on first read from what decided. No closure is allocated per decision.
  */
 export class LazyDirection implements DirectionDecision {
+  private static count = 0;
   private built: Effect[] | undefined;
+  /** A number per direction object, for callers that key caches by the directions of a decision (the jsonl writer). */
+  readonly id = ++LazyDirection.count;
   constructor(
     private readonly dir: Direction,
     readonly applicable: boolean,
@@ -59,6 +62,27 @@ export class LazyDirection implements DirectionDecision {
     private readonly how: DecidedBy,
     private readonly by: CompiledRule | readonly Policy[] | null,
   ) {}
+
+  /**
+   * The direction decided this way: one shared object per (direction, verdict, pass, how, by), so
+   * the many decisions that a direction decides alike build its effects and path once. Weakly held
+   * by what decided (a rule, the isolating policies), so an evaluator's rules are not kept alive.
+   */
+  static of(
+    dir: Direction,
+    verdict: Verdict,
+    pass: CompiledRule | null,
+    how: DecidedBy,
+    by: CompiledRule | readonly Policy[] | null,
+  ): LazyDirection {
+    const key = by ?? pass ?? DECIDED_BY_NOTHING;
+    let list = directions.get(key);
+    if (list === undefined) directions.set(key, (list = []));
+    for (const d of list) if (d.dir === dir && d.verdict === verdict && d.pass === pass && d.how === how && d.by === by) return d;
+    const d = new LazyDirection(dir, true, verdict, pass, how, by);
+    list.push(d);
+    return d;
+  }
 
   get effects(): Effect[] {
     if (this.built === undefined) {
@@ -108,6 +132,9 @@ export class LazyDirection implements DirectionDecision {
     return { applicable: this.applicable, verdict: this.verdict, effects: this.effects };
   }
 }
+
+const DECIDED_BY_NOTHING = {};
+const directions = new WeakMap<object, LazyDirection[]>();
 
 /** A decision whose flow-level effect and nearest allow are built on first read (see LazyDirection). */
 export class LazyDecision implements Decision {

@@ -1,6 +1,7 @@
 import "server-only";
-import { graphEdgeInput, graphGroupInput, graphNodeInput, graphViewInput } from "@/server/graph/schemas";
+import { graphEdgeInput, graphGroupInput, graphNodeInput, graphViewInput, graphWhatIfInput } from "@/server/graph/schemas";
 import { graphEdge, graphGroup, graphNode, graphView } from "@/server/graph/service";
+import { graphWhatIf } from "@/server/graph/what-if";
 import { protectedProcedure, router } from "../init";
 
 export const graphRouter = router({
@@ -12,4 +13,6 @@ export const graphRouter = router({
   edge: protectedProcedure.input(graphEdgeInput).query(({ ctx, input }) => graphEdge({ ctx: ctx.service, input })),
   /** A node's labels, the policies selecting it, and its paths. */
   node: protectedProcedure.input(graphNodeInput).query(({ ctx, input }) => graphNode({ ctx: ctx.service, input })),
+  /** One flow decided by the release and by a proposal at once (the Simulator's what-if). */
+  whatIf: protectedProcedure.input(graphWhatIfInput).query(({ ctx, input }) => graphWhatIf({ ctx: ctx.service, input })),
 });

@@ -1,0 +1,85 @@
+"use client";
+
+// The approver's review queue: change requests waiting for an approval my committee function can
+// give, oldest first, with what each asks of me, its risk (from the tiers it touches) and its size.
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useTRPC } from "@/components/trpc/client";
+import { describeError } from "@/components/trpc/errors";
+import { Badge, Card, Notice, Table, Td } from "@/components/ui/primitives";
+
+const RISK_TONE = { low: "green", medium: "amber", high: "red" } as const;
+
+function waited(since: Date): string {
+  const hours = Math.floor((Date.now() - new Date(since).getTime()) / 3_600_000);
+  if (hours < 1) return "under an hour";
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} days`;
+}
+
+export function ReviewQueue() {
+  const trpc = useTRPC();
+  const queue = useQuery(trpc.reviews.queue.queryOptions());
+  if (queue.isError) return <Notice tone="error">{describeError(queue.error).message}</Notice>;
+  const q = queue.data;
+  if (!q) return <p className="text-sm text-slate-500">Loading the queue…</p>;
+  if (q.functions.length === 0)
+    return (
+      <Notice tone="info">
+        You hold no committee function, so no approval waits for you. Every change request is on the{" "}
+        <Link href="/changes" className="text-brand-700 hover:underline">
+          Changes
+        </Link>{" "}
+        page.
+      </Notice>
+    );
+  return (
+    <Card
+      title={`Waiting for ${q.functions.join(", ")}`}
+      actions={<span className="text-xs text-slate-500">{q.items.length} change request(s), oldest first</span>}
+    >
+      <Table
+        head={["#", "Change", "Asks you for", "Risk", "Impact at a glance", "Waiting"]}
+        empty={q.items.length === 0 ? <p className="px-3 py-6 text-sm text-slate-500">Nothing waits for you. Well done.</p> : null}
+      >
+        {q.items.map((c) => (
+          <tr key={c.number} data-testid="queue-row">
+            <Td className="font-mono">
+              <Link href={`/changes/${c.number}`} className="text-brand-700 hover:underline">
+                #{c.number}
+              </Link>
+            </Td>
+            <Td>
+              <Link href={`/changes/${c.number}`} className="font-medium text-slate-900 hover:underline">
+                {c.title}
+              </Link>
+              <div className="text-xs text-slate-500">
+                by {c.author}
+                {c.tenant ? ` · tenant ${c.tenant}` : ""}
+              </div>
+            </Td>
+            <Td className="text-xs">
+              {c.wanted.map((w) => (
+                <div key={`${w.rule}-${w.function}-${w.tenant ?? ""}`}>
+                  {w.missing} × {w.function}
+                  {w.tenant ? ` of ${w.tenant}` : ""} <span className="font-mono text-slate-500">({w.rule})</span>
+                </div>
+              ))}
+            </Td>
+            <Td>
+              <Badge tone={RISK_TONE[c.risk.level]}>{c.risk.level}</Badge>
+              <div className="mt-0.5 text-xs text-slate-500">{c.risk.reasons.join("; ")}</div>
+            </Td>
+            <Td className="text-xs">
+              {c.policies} {c.policies === 1 ? "policy" : "policies"} · {c.tiers.join(", ")}
+              <div className="text-slate-500">
+                rules {c.rules.join(", ")} · {c.approvals}/{c.needed} approvals
+              </div>
+            </Td>
+            <Td className="whitespace-nowrap text-xs">{waited(c.createdAt)}</Td>
+          </tr>
+        ))}
+      </Table>
+    </Card>
+  );
+}

@@ -1,0 +1,118 @@
+import { expect, test, type Page } from "@playwright/test";
+import { paymentsEgressYaml, promotionsSmsYaml } from "../server/testing/policies";
+import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+
+const post = (page: Page, procedure: string, json: unknown) =>
+  page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
+
+test("a committee member opens a change request and sees the path it adds, with its rationale and risk", async ({ page, browser }) => {
+  // The first impact computes the release's lint and graph of every cluster on a shared, loaded machine.
+  test.setTimeout(180_000);
+  await signIn(page, PEOPLE.checkoutAuthor.email);
+  expect(
+    (
+      await post(page, "policies.saveDraft", {
+        policyName: null,
+        baseVersion: null,
+        yaml: promotionsSmsYaml("promotions-sms-e2e"),
+        message: "",
+      })
+    ).status(),
+  ).toBe(200);
+  const proposed = await post(page, "policies.proposeChange", {
+    title: "Promotions send SMS",
+    description: "",
+    policies: ["promotions-sms-e2e"],
+  });
+  expect(proposed.status()).toBe(200);
+  const number = (await proposed.json()).result.data.json.number as number;
+
+  const context = await browser.newContext();
+  const security = await context.newPage();
+  const problems = watchConsole(security);
+  await signIn(security, PEOPLE.security.email);
+  await security.goto(`/changes/${number}`);
+
+  const impact = security.locator("#impact");
+  await expect(impact.getByTestId("impact-risk")).toHaveText("high risk", { timeout: 90_000 });
+  await expect(impact.getByTestId("impact-reasons")).toContainText(
+    "opens 3 path(s) to a high-criticality service: checkout/promotions → api.twilio.com 443/TCP in prod-eu-1",
+  );
+  const eu = impact.locator('[data-testid="impact-cluster"][data-cluster="prod-eu-1"]');
+  const path = eu.getByTestId("impact-path");
+  await expect(path).toHaveCount(1);
+  await expect(path).toHaveAttribute("data-change", "added");
+  await expect(path).toContainText("checkout/promotions → api.twilio.com 443/TCP");
+  await expect(path).toContainText("high service");
+  await expect(path.getByTestId("impact-rationale")).toContainText(
+    '443/TCP allowed by namespace policy promotions-sms-e2e v1, egress rule 0 "sms"',
+  );
+  await expect(security.locator("#lint")).toContainText("0 error(s)");
+
+  // The compiled objects the clusters would receive.
+  const compiled = security.locator("#compiled");
+  await expect(compiled.getByTestId("compiled-cluster").first()).toContainText("prod-eu-1", { timeout: 60_000 });
+  await expect(compiled).toContainText("added prod-eu-1/checkout/networkpolicy-promotions-sms-e2e.yaml");
+  await security.screenshot({ path: screenshotPath("change-page-with-impact"), fullPage: true });
+  await impact.screenshot({ path: screenshotPath("change-impact") });
+  expect(problems).toEqual([]);
+});
+
+test("an auditor compares two releases and reads the policy that moved between them side by side", async ({ page, browser }) => {
+  test.setTimeout(180_000);
+  const as = async (email: string) => {
+    const p = await (await browser.newContext()).newPage();
+    await signIn(p, email);
+    return p;
+  };
+  const [author, security, committee, admin] = [
+    await as(PEOPLE.author.email),
+    await as(PEOPLE.security.email),
+    await as("dana.payments-committee@acme.example"),
+    await as(PEOPLE.admin.email),
+  ];
+  /** Drafts `yaml` as the next version of payments-e2e-diff, has it approved and released: the release number. */
+  const release = async (yaml: string, baseVersion: number | null) => {
+    expect(
+      (
+        await post(author, "policies.saveDraft", { policyName: baseVersion ? "payments-e2e-diff" : null, baseVersion, yaml, message: "" })
+      ).status(),
+    ).toBe(200);
+    const proposed = await post(author, "policies.proposeChange", {
+      title: `diff v${(baseVersion ?? 0) + 1}`,
+      description: "",
+      policies: ["payments-e2e-diff"],
+    });
+    const number = (await proposed.json()).result.data.json.number as number;
+    const review = await (await post(author, "workflow.review", { number })).json();
+    const contentHash = review.result.data.json.contentHash as string;
+    expect((await post(security, "workflow.approve", { number, contentHash, comment: "" })).status()).toBe(200);
+    expect((await post(committee, "workflow.approve", { number, contentHash, comment: "" })).status()).toBe(200);
+    const released = await post(admin, "workflow.release", { number });
+    expect(released.status()).toBe(200);
+    return (await released.json()).result.data.json.release as number;
+  };
+  const first = await release(paymentsEgressYaml("payments-e2e-diff", { port: 443 }), null);
+  const second = await release(paymentsEgressYaml("payments-e2e-diff", { port: 8443 }), 1);
+
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.viewer.email);
+  await page.goto("/releases");
+  await page.getByRole("link", { name: "Compare two releases" }).click();
+  await expect(page).toHaveURL(/\/releases\/diff$/);
+  // The latest release against the one before it, by default.
+  await expect(page.getByLabel("From release")).toHaveValue(String(first));
+  await expect(page.getByLabel("To release")).toHaveValue(String(second));
+  await expect(page.getByTestId("release-diff-summary")).toContainText("1 policy differ");
+  await expect(page.getByTestId("release-diff-policy")).toHaveText(/payments-e2e-diff\s*changed\s*namespace tier · v1 → v2/);
+  await expect(page.getByText("port: 8443")).toBeVisible();
+  await page.screenshot({ path: screenshotPath("release-diff"), fullPage: true });
+  // Reversed through the pickers, the address follows.
+  await page.getByLabel("From release").selectOption(String(second));
+  await expect(page).toHaveURL(new RegExp(`from=${second}&to=${second}$`));
+  await expect(page.getByTestId("release-diff-summary")).toContainText("0 policies differ");
+  await page.getByLabel("To release").selectOption(String(first));
+  await expect(page).toHaveURL(new RegExp(`from=${second}&to=${first}$`));
+  await expect(page.getByTestId("release-diff-policy")).toHaveText(/v2 → v1/);
+  expect(problems).toEqual([]);
+});

@@ -1,0 +1,91 @@
+import { Buffer } from "node:buffer";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fixture, evaluatorFor } from "./__tests__/harness";
+import { flowObject, oddLines } from "./__tests__/flow-lines";
+import { JsonlFlowStream } from "./flow-stream";
+import { jsonlSimulator } from "./flows";
+
+const ev = evaluatorFor([fixture("recipes/02-limit-traffic-to-an-application.yaml")]);
+const reference = jsonlSimulator(ev);
+
+/** Feed `input` to a fresh stream in chunks cut at `cuts` (byte offsets); the whole output as text. */
+function run(input: Buffer, cuts: number[] = [], maxChars?: number, options = {}): string {
+  const s = new JsonlFlowStream(ev, options, maxChars);
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const c of [...new Set(cuts)].sort((a, b) => a - b).filter((c) => c > 0 && c < input.length)) {
+    parts.push(Buffer.from(s.push(input.subarray(at, c))));
+    at = c;
+  }
+  parts.push(Buffer.from(s.push(input.subarray(at))), Buffer.from(s.end()));
+  return Buffer.concat(parts).toString("utf8");
+}
+
+/** What the string path answers for the same lines read from UTF-8 (a lone surrogate has no UTF-8 form: it reads back as U+FFFD). */
+function expected(lines: string[]): string {
+  return lines.map((l, i) => `${reference(i + 1, Buffer.from(l).toString("utf8"))}\n`).join("");
+}
+
+/** The object as JSON, sometimes with spaces, a repeated key, an escape or a raw number form the fast path must leave alone. */
+const flowLine = fc.oneof(
+  flowObject.map((o) => JSON.stringify(o)),
+  flowObject.map((o) => JSON.stringify(o, null, 1).replace(/\n/g, "")),
+  flowObject.map((o) => JSON.stringify(o).replace(/,/g, " ,\t")),
+  fc.constantFrom(
+    ...oddLines,
+    "{}",
+    '{"src":"default/test-plain","dst":"default/apiserver","port":80} x',
+    '{"src":"default/test-plain","dst":"default/apiserver","port":80,"port":443}',
+    '{"src":"default/test-plain","dst":"default/apiserver","port":080}',
+    '{"src":"default/test-plain","dst":"default/apiserver","port":80e0}',
+    '{"src":"default/test-plain","dst":"default/apiserver","port":80.0}',
+    '{"src":"default/test-plain","dst":"default/apiserver","port":1234567}',
+    '{"src":"default\\/test-plain","dst":"default/apiserver","port":80}',
+    '{"\\u0073rc":"default/test-plain","dst":"default/apiserver","port":80}',
+    '{"src":"default/test-plain","dst":"default/apiserver","port":80,"time":"2026-13-01T00:00:00Z"}',
+  ),
+);
+
+describe("simulate's jsonl over bytes", () => {
+  it("answers every line byte for byte as the string path does, however the input is cut into chunks", () => {
+    fc.assert(
+      fc.property(
+        fc.array(flowLine, { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.array(fc.nat({ max: 2000 }), { maxLength: 6 }),
+        (lines, crlf, finalNewline, cuts) => {
+          const text = lines.join(crlf ? "\r\n" : "\n") + (finalNewline ? (crlf ? "\r\n" : "\n") : "");
+          // A last empty line without a newline is no line at all.
+          const answered = !finalNewline && lines[lines.length - 1] === "" ? lines.slice(0, -1) : lines;
+          expect(run(Buffer.from(text), cuts)).toBe(expected(answered));
+        },
+      ),
+      { numRuns: 600 },
+    );
+  }, 60_000);
+
+  it("answers a plain line from the fast path with its verdict and path", () => {
+    const out = run(Buffer.from('{"src":"default/test-plain","dst":"default/apiserver","port":80,"protocol":"tcp"}\n'));
+    expect(JSON.parse(out)).toMatchObject({ line: 1, src: "default/test-plain", protocol: "TCP", verdict: "deny" });
+    expect(out).toBe(expected(['{"src":"default/test-plain","dst":"default/apiserver","port":80,"protocol":"tcp"}']));
+  });
+
+  it("refuses a line over the bound without keeping it, in characters, whichever chunk it ends in", () => {
+    const ok = '{"src":"default/test-plain","dst":"default/apiserver","port":80}';
+    const long = `{"src":"${"é".repeat(200)}"}`; // 400 bytes, 210 characters
+    const input = Buffer.from(`${ok}\n${long}\n${ok}\r\n${long}`);
+    const out = run(input, [10, 100, 300, 500], 205).split("\n");
+    expect(out[1]).toBe(JSON.stringify({ line: 2, error: "line 2: longer than 0.2 KiB; not read" }));
+    expect(out[3]).toBe(JSON.stringify({ line: 4, error: "line 4: longer than 0.2 KiB; not read" }));
+    expect(out[2]).toBe(reference(3, ok));
+    // At the bound (in characters, more bytes than that) a line is read.
+    expect(run(Buffer.from(`{"src":"${"é".repeat(180)}"}`), [], 205)).toBe(expected([`{"src":"${"é".repeat(180)}"}`]));
+  });
+
+  it("with --rationale answers through the record path", () => {
+    const line = '{"src":"default/test-plain","dst":"default/apiserver","port":80}';
+    expect(run(Buffer.from(line), [], undefined, { rationale: true })).toBe(`${jsonlSimulator(ev, { rationale: true })(1, line)}\n`);
+  });
+});

@@ -1,0 +1,406 @@
+/**
+ * `simulate --output jsonl` over bytes: flow lines in, one JSON line per input line out, in order.
+ * Shared by the CLI and the replay simulator, so both run at the engine's speed.
+ *
+ * The common line (a flat object of the known fields, ASCII strings without escapes, an integer
+ * port) is read straight from the bytes: no JSON.parse, no string per line beyond the endpoints'
+ * cache keys, and the answer is assembled from pre-encoded parts (per endpoint, per decision).
+ * Every other line is decoded and answered by `jsonlSimulator` (./flows.ts), which words the
+ * errors, so the output is byte for byte what that path prints (see flow-stream.test.ts).
+ */
+import { Buffer } from "node:buffer";
+import { formatDecisionPath } from "./eval/explain";
+import type { Decision, Evaluator, Identity } from "./eval/evaluator";
+import { LazyDirection } from "./eval/rationale";
+import { formatEndpoint, jsonlSimulator, parseEndpoint, type SimulateOptions } from "./flows";
+import type { Protocol } from "./model";
+import { FLOW_LINE_LIMITS, formatSize } from "./read/bounded";
+
+/** An endpoint's text as it appears in flow lines, resolved once: its identity and its JSON in the output. */
+interface ResolvedEndpoint {
+  /** The endpoint's bytes in the flow line. */
+  key: Buffer;
+  identity: Identity;
+  json: Buffer;
+  /** The next endpoint whose bytes hash alike. */
+  next: ResolvedEndpoint | undefined;
+}
+
+const ascii = (s: string) => Buffer.from(s, "latin1");
+const LINE = ascii('{"line":');
+const SRC = ascii(',"src":');
+const DST = ascii(',"dst":');
+const PORT = ascii(',"port":');
+const PROTOCOL: Record<Protocol, Buffer> = {
+  TCP: ascii(',"protocol":"TCP",'),
+  UDP: ascii(',"protocol":"UDP",'),
+  SCTP: ascii(',"protocol":"SCTP",'),
+};
+
+// Field names by length and first byte: src, dst, port, time, protocol.
+const F_SRC = 1;
+const F_DST = 2;
+const F_PORT = 4;
+const F_PROTOCOL = 8;
+const F_TIME = 16;
+
+/** Protocol values the plain path accepts as they are (others go through the schema, which upper-cases them). */
+function protocolAt(b: Buffer, a: number, e: number): Protocol | undefined {
+  const s = b.toString("latin1", a, e);
+  return s === "TCP" || s === "tcp" ? "TCP" : s === "UDP" || s === "udp" ? "UDP" : s === "SCTP" || s === "sctp" ? "SCTP" : undefined;
+}
+
+/** Pre-encoded output of the endpoint cache is bounded: a replay of many distinct addresses starts it over. */
+const MAX_ENDPOINTS = 1 << 20;
+/** The fast path reads lines up to this many bytes; longer ones (rare: long DNS names, extra fields) take the general path. */
+const FAST_LINE_BYTES = 4096;
+
+/**
+ * Answers flow lines fed as byte chunks (any split, LF or CRLF). `push` answers every line completed
+ * by the chunk; `end` answers a last line without a newline. The output of one call is a new buffer,
+ * safe to hand to a stream.
+ */
+export class JsonlFlowStream {
+  private readonly general: (n: number, text: string) => string;
+  /** Endpoints by a hash of their bytes: a line's endpoints are found without making a string of them. */
+  private readonly endpoints = new Map<number, ResolvedEndpoint>();
+  private endpointCount = 0;
+  private readonly tails = new WeakMap<Decision, Buffer>();
+  private readonly tailByDirections = new Map<number, Buffer>();
+  private readonly tailByText = new Map<string, Buffer>();
+  private readonly maxBytes: number;
+  /** Lines up to this many bytes (a CR included) may take the fast path: within the bound in characters. */
+  private readonly fastBytes: number;
+  /** Bytes of an unfinished line carried over from the previous chunk(s). */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  /** The current line is over the bound: skip to its end without keeping it. */
+  private skipping = false;
+  private out = Buffer.allocUnsafe(1 << 16);
+  private pos = 0;
+  /** Input lines answered so far. */
+  lines = 0;
+
+  constructor(
+    private readonly evaluator: Evaluator,
+    private readonly options: SimulateOptions = {},
+    private readonly maxChars: number = FLOW_LINE_LIMITS.maxChars,
+  ) {
+    this.general = jsonlSimulator(evaluator, options);
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8: past this many bytes a line is over the bound in characters too.
+    this.maxBytes = 3 * (maxChars + 1);
+    this.fastBytes = Math.min(FAST_LINE_BYTES, maxChars + 1);
+  }
+
+  push(chunk: Uint8Array): Buffer {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.out = Buffer.allocUnsafe(Math.max(1 << 16, b.length * 2));
+    this.pos = 0;
+    let start = 0;
+    for (let nl = b.indexOf(10); nl !== -1; nl = b.indexOf(10, start)) {
+      if (this.skipping) {
+        this.skipping = false;
+        this.overlong();
+      } else if (this.partialBytes > 0) {
+        this.carry(b, start, nl);
+        const line = Buffer.concat(this.partial, this.partialBytes);
+        this.partial = [];
+        this.partialBytes = 0;
+        this.line(line, 0, line.length);
+      } else this.line(b, start, nl);
+      start = nl + 1;
+    }
+    if (!this.skipping && start < b.length) this.carry(b, start, b.length);
+    return this.out.subarray(0, this.pos);
+  }
+
+  end(): Buffer {
+    this.out = Buffer.allocUnsafe(1 << 16);
+    this.pos = 0;
+    if (this.skipping) {
+      this.skipping = false;
+      this.overlong();
+    } else if (this.partialBytes > 0) {
+      const line = Buffer.concat(this.partial, this.partialBytes);
+      this.partial = [];
+      this.partialBytes = 0;
+      this.line(line, 0, line.length);
+    }
+    return this.out.subarray(0, this.pos);
+  }
+
+  /** Keep part of an unfinished line, or drop it and start skipping once it is over the bound. */
+  private carry(b: Buffer, a: number, e: number): void {
+    if (this.partialBytes + (e - a) > this.maxBytes) {
+      this.partial = [];
+      this.partialBytes = 0;
+      this.skipping = true;
+      return;
+    }
+    // A copy: the chunk's memory may be reused by the stream that produced it.
+    this.partial.push(Buffer.from(b.subarray(a, e)));
+    this.partialBytes += e - a;
+  }
+
+  private overlong(): void {
+    const n = ++this.lines;
+    this.text(JSON.stringify({ line: n, error: `line ${n}: longer than ${formatSize(this.maxChars)}; not read` }));
+  }
+
+  /** One line, bytes [a, e) of b without its LF. */
+  private line(b: Buffer, a: number, e: number): void {
+    let end = e;
+    if (end > a && b[end - 1] === 13) end--;
+    if (e - a <= this.fastBytes && !this.options.rationale && this.fast(b, a, end)) return;
+    // The general path: decoded as the stream decoder would, the bound checked in characters (a CR included).
+    const withCr = b.toString("utf8", a, e);
+    if (withCr.length > this.maxChars + 1) return this.overlong();
+    const n = ++this.lines;
+    this.text(this.general(n, end < e ? withCr.slice(0, -1) : withCr));
+  }
+
+  private text(s: string): void {
+    this.reserve(3 * s.length + 1);
+    this.pos += this.out.write(s, this.pos, "utf8");
+    this.out[this.pos++] = 10;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.out.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.pos + n));
+    this.out.copy(bigger, 0, 0, this.pos);
+    this.out = bigger;
+  }
+
+  private put(bytes: Buffer): void {
+    const out = this.out;
+    let p = this.pos;
+    if (bytes.length < 48) for (let i = 0; i < bytes.length; i++) out[p++] = bytes[i]!;
+    else {
+      out.set(bytes, p);
+      p += bytes.length;
+    }
+    this.pos = p;
+  }
+
+  private endpoint(b: Buffer, a: number, e: number, field: "src" | "dst"): ResolvedEndpoint | undefined {
+    let h = 0x811c9dc5;
+    for (let i = a; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    h &= 0x3fffffff;
+    const first = this.endpoints.get(h);
+    for (let r = first; r !== undefined; r = r.next) if (sameBytes(r.key, b, a, e)) return r;
+    const text = b.toString("latin1", a, e);
+    const ep = parseEndpoint(text);
+    if (!ep) return undefined;
+    const id = this.evaluator.resolve(ep, field);
+    if (!id.ok) return undefined; // the general path words the error
+    if (++this.endpointCount > MAX_ENDPOINTS) {
+      this.endpoints.clear();
+      this.endpointCount = 1;
+    }
+    const r: ResolvedEndpoint = {
+      key: Buffer.from(b.subarray(a, e)),
+      identity: id.value,
+      json: Buffer.from(JSON.stringify(formatEndpoint(ep))),
+      next: this.endpoints.get(h),
+    };
+    this.endpoints.set(h, r);
+    return r;
+  }
+
+  /**
+   * The plain line read from bytes and answered; false (nothing written) for anything else: then the
+   * general path reads it. Accepts only what JSON.parse would read into a flat object of the known
+   * fields, each once, with valid values.
+   */
+  private fast(b: Buffer, a: number, e: number): boolean {
+    let i = skipWs(b, a, e);
+    if (b[i] !== 0x7b /* { */) return false;
+    let seen = 0;
+    let src = -1,
+      srcEnd = -1,
+      dst = -1,
+      dstEnd = -1,
+      portAt = -1,
+      portEnd = -1,
+      port = 0,
+      protocol: Protocol = "TCP",
+      time: string | undefined;
+    for (;;) {
+      i = skipWs(b, i + 1, e);
+      if (b[i] !== 0x22) return false;
+      const k = i + 1;
+      const kEnd = stringEnd(b, k, e);
+      if (kEnd < 0) return false;
+      const f = fieldOf(b, k, kEnd);
+      if (f === 0 || (seen & f) !== 0) return false;
+      seen |= f;
+      i = skipWs(b, kEnd + 1, e);
+      if (b[i] !== 0x3a /* : */) return false;
+      i = skipWs(b, i + 1, e);
+      if (f === F_PORT) {
+        const c0 = b[i]!;
+        if (c0 < 0x31 || c0 > 0x39) return false;
+        portAt = i;
+        port = 0;
+        while (i < e && b[i]! >= 0x30 && b[i]! <= 0x39 && i - portAt < 6) port = port * 10 + (b[i++]! - 0x30);
+        portEnd = i;
+        const c = b[i];
+        if (port > 65535 || c === 0x2e || c === 0x65 || c === 0x45 || (c !== undefined && c >= 0x30 && c <= 0x39)) return false;
+      } else {
+        if (b[i] !== 0x22) return false;
+        const v = i + 1;
+        const vEnd = stringEnd(b, v, e);
+        if (vEnd < 0) return false;
+        if (f === F_SRC) {
+          src = v;
+          srcEnd = vEnd;
+        } else if (f === F_DST) {
+          dst = v;
+          dstEnd = vEnd;
+        } else if (f === F_PROTOCOL) {
+          const p = protocolAt(b, v, vEnd);
+          if (p === undefined) return false;
+          protocol = p;
+        } else {
+          // The instant matters only when some exception starts or ends; else only that it is one.
+          if (this.evaluator.timeDependent || !plainUtcInstant(b, v, vEnd)) {
+            time = b.toString("latin1", v, vEnd);
+            if (Number.isNaN(Date.parse(time))) return false;
+          } else time = PLAIN_INSTANT;
+        }
+        i = vEnd + 1;
+      }
+      i = skipWs(b, i, e);
+      if (b[i] === 0x2c /* , */) continue;
+      if (b[i] !== 0x7d /* } */) return false;
+      if (skipWs(b, i + 1, e) !== e) return false;
+      break;
+    }
+    if ((seen & (F_SRC | F_DST | F_PORT)) !== (F_SRC | F_DST | F_PORT)) return false;
+    const s = this.endpoint(b, src, srcEnd, "src");
+    if (s === undefined) return false;
+    const d = this.endpoint(b, dst, dstEnd, "dst");
+    if (d === undefined) return false;
+    const dec = this.evaluator.decideIdentities(s.identity, d.identity, port, protocol, time ?? this.options.time);
+    const n = ++this.lines;
+    const tail = this.tailOf(dec);
+    this.reserve(64 + s.json.length + d.json.length + tail.length);
+    this.put(LINE);
+    this.pos = writeInt(this.out, this.pos, n);
+    this.put(SRC);
+    this.put(s.json);
+    this.put(DST);
+    this.put(d.json);
+    this.put(PORT);
+    for (let p = portAt; p < portEnd; p++) this.out[this.pos++] = b[p]!;
+    this.put(PROTOCOL[protocol]);
+    this.put(tail);
+    return true;
+  }
+
+  /**
+   * `"verdict":…,"path":…}` and the newline, encoded once per path. Keyed by the decision's two
+   * directions (shared objects, see LazyDirection.of), which determine its path and verdict; a
+   * decision made for the whole flow (a constraint or an exception) by the decision itself.
+   */
+  private tailOf(dec: Decision): Buffer {
+    const eg = dec.egress;
+    const ing = dec.ingress;
+    let key = -1;
+    if (eg instanceof LazyDirection && ing instanceof LazyDirection && dec.flow === undefined) {
+      const v = dec.verdict === "allow" ? 1 : 0;
+      // A small integer while both ids fit in 15 bits (a Map hashes those fastest), else a safe double.
+      if (eg.id < 2 ** 15 && ing.id < 2 ** 15) key = (eg.id * 2 ** 15 + ing.id) * 2 + v;
+      else if (eg.id < 2 ** 25 && ing.id < 2 ** 25) key = 2 ** 31 + (eg.id * 2 ** 25 + ing.id) * 2 + v;
+    }
+    let t = key >= 0 ? this.tailByDirections.get(key) : this.tails.get(dec);
+    if (t === undefined) {
+      const text = `"verdict":${JSON.stringify(dec.verdict)},"path":${JSON.stringify(formatDecisionPath(dec))}}\n`;
+      t = this.tailByText.get(text);
+      if (t === undefined) this.tailByText.set(text, (t = Buffer.from(text)));
+      if (key >= 0) this.tailByDirections.set(key, t);
+      else this.tails.set(dec, t);
+    }
+    return t;
+  }
+}
+
+function sameBytes(key: Buffer, b: Buffer, a: number, e: number): boolean {
+  if (key.length !== e - a) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== b[a + i]) return false;
+  return true;
+}
+
+/** Stands for a valid instant whose value no decision needs (the evaluator has no exception epochs). */
+const PLAIN_INSTANT = "1970-01-01T00:00:00Z";
+
+const DASH_BYTE = 0x2d;
+const INSTANT_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+const twoDigits = (b: Buffer, i: number) => (b[i]! - 0x30) * 10 + (b[i + 1]! - 0x30);
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with fields in range (day 01-31 in any month, as Date.parse
+ * takes it): an instant Date.parse always reads, so it need not be parsed when only validity counts.
+ */
+function plainUtcInstant(b: Buffer, a: number, e: number): boolean {
+  const len = e - a;
+  if (len < 20 || len > 30 || b[e - 1] !== 0x5a /* Z */) return false;
+  for (const i of INSTANT_DIGITS) if (!isDigit(b[a + i])) return false;
+  if (b[a + 4] !== DASH_BYTE || b[a + 7] !== DASH_BYTE || b[a + 10] !== 0x54 /* T */ || b[a + 13] !== 0x3a || b[a + 16] !== 0x3a)
+    return false;
+  const month = twoDigits(b, a + 5);
+  const day = twoDigits(b, a + 8);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || twoDigits(b, a + 11) > 23 || twoDigits(b, a + 14) > 59 || twoDigits(b, a + 17) > 59)
+    return false;
+  if (len === 20) return true;
+  if (b[a + 19] !== 0x2e /* . */ || len === 21) return false;
+  for (let i = a + 20; i < e - 1; i++) if (!isDigit(b[i])) return false;
+  return true;
+}
+
+function skipWs(b: Buffer, i: number, e: number): number {
+  while (i < e && (b[i] === 0x20 || b[i] === 0x09)) i++;
+  return i;
+}
+
+/** End (the closing quote) of a string of printable ASCII without escapes starting at i; -1 otherwise. */
+function stringEnd(b: Buffer, i: number, e: number): number {
+  for (; i < e; i++) {
+    const c = b[i]!;
+    if (c === 0x22) return i;
+    if (c < 0x20 || c > 0x7e || c === 0x5c) return -1;
+  }
+  return -1;
+}
+
+function fieldOf(b: Buffer, k: number, e: number): number {
+  switch (e - k) {
+    case 3:
+      if (b[k + 1] === 0x72 && b[k + 2] === 0x63) return b[k] === 0x73 ? F_SRC : 0; // src
+      if (b[k + 1] === 0x73 && b[k + 2] === 0x74) return b[k] === 0x64 ? F_DST : 0; // dst
+      return 0;
+    case 4:
+      if (b[k] === 0x70 && b[k + 1] === 0x6f && b[k + 2] === 0x72 && b[k + 3] === 0x74) return F_PORT;
+      if (b[k] === 0x74 && b[k + 1] === 0x69 && b[k + 2] === 0x6d && b[k + 3] === 0x65) return F_TIME;
+      return 0;
+    case 8:
+      return b.toString("latin1", k, e) === "protocol" ? F_PROTOCOL : 0;
+    default:
+      return 0;
+  }
+}
+
+/** Decimal digits of a positive integer into b at p; returns the new position. */
+function writeInt(b: Buffer, p: number, n: number): number {
+  if (n < 10) {
+    b[p] = 0x30 + n;
+    return p + 1;
+  }
+  let digits = 0;
+  for (let x = n; x > 0; x = Math.floor(x / 10)) digits++;
+  let q = p + digits;
+  for (let x = n; x > 0; x = Math.floor(x / 10)) b[--q] = 0x30 + (x % 10);
+  return p + digits;
+}
