@@ -1,6 +1,7 @@
 import { scheduleCheckpoints } from "./server/audit/checkpoints";
 import { warmReleaseGraphs } from "./server/graph/service";
 import { getRuntime } from "./server/runtime";
+import { scheduleWebhookDelivery } from "./server/webhooks/deliver";
 
 /**
  * If the database cannot be opened the server must not pretend to be up
@@ -12,6 +13,9 @@ export async function openRuntimeOrExit(): Promise<void> {
     const runtime = await getRuntime();
     console.log(`[policyplane] database ready (${runtime.database.kind}) in ${Date.now() - started} ms`);
     scheduleCheckpoints(runtime.database.db, runtime.audit, (message, error) => console.error(`[policyplane] ${message}:`, error));
+    scheduleWebhookDelivery(runtime.database.db, { origin: runtime.env.BETTER_AUTH_URL }, (message, error) =>
+      console.error(`[policyplane] ${message}:`, error),
+    );
     // In the background: the server answers meanwhile, and a failure here only costs the first graph visitor time.
     const warming = Date.now();
     warmReleaseGraphs(runtime.database.db).then(

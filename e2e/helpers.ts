@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "policyplane-demo";
 
@@ -31,3 +31,36 @@ export function watchConsole(page: Page): string[] {
 }
 
 export const screenshotPath = (name: string) => `test-results/screenshots/${name}.png`;
+
+/** A person signed in in a browser context of their own, with their console watched. */
+export async function personIn(browser: Browser, email: string): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await signIn(page, email);
+  return { page, problems };
+}
+
+/**
+ * As the signed-in author: drafts a new version of `policy` (its YAML as the editor shows it,
+ * with `description: ` prefixed by `describe`), then proposes it from the policy page as `title`.
+ * Returns the change request's number.
+ */
+export async function draftAndPropose(page: Page, policy: string, describe: string, title: string): Promise<number> {
+  await page.goto(`/policies/${policy}`);
+  const yaml = await page
+    .getByTestId("yaml-editor")
+    .evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
+  const saved = await page.request.post("/api/trpc/policies.saveDraft", {
+    data: { json: { policyName: policy, baseVersion: 1, yaml: yaml.replace("description: ", `description: ${describe} `), message: "" } },
+    headers: { "content-type": "application/json" },
+  });
+  expect(saved.status()).toBe(200);
+  await page.reload();
+  await page.getByRole("button", { name: "Propose change" }).click();
+  const dialog = page.getByRole("dialog", { name: "Propose change" });
+  await dialog.getByLabel("Title").fill(title);
+  await dialog.getByRole("button", { name: "Propose change" }).click();
+  await expect(page).toHaveURL(/\/changes\/\d+$/, { timeout: 30_000 });
+  return Number(/\/changes\/(\d+)$/.exec(page.url())![1]);
+}

@@ -1,16 +1,8 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { PEOPLE, draftAndPropose, personIn, screenshotPath } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
 const POLICY = "payments-backends";
-
-async function personIn(browser: Browser, email: string): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = watchConsole(page);
-  await signIn(page, email);
-  return { page, problems };
-}
 
 test("an author proposes, is refused approval of their own change, the committee approves and the admin releases it", async ({
   browser,
@@ -21,29 +13,9 @@ test("an author proposes, is refused approval of their own change, the committee
   const security = await personIn(browser, PEOPLE.security.email);
 
   // The author drafts a new version (as the editor saves it) and proposes it from the policy page.
-  await author.page.goto(`/policies/${POLICY}`);
-  const yaml = await author.page
-    .getByTestId("yaml-editor")
-    .evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
+  const number = await draftAndPropose(author.page, POLICY, "Reviewed by the committee.", "Payments backends wording");
   const post = (page: Page, procedure: string, json: unknown) =>
     page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
-  expect(
-    (
-      await post(author.page, "policies.saveDraft", {
-        policyName: POLICY,
-        baseVersion: 1,
-        yaml: yaml.replace("description: ", "description: Reviewed by the committee. "),
-        message: "",
-      })
-    ).status(),
-  ).toBe(200);
-  await author.page.reload();
-  await author.page.getByRole("button", { name: "Propose change" }).click();
-  const dialog = author.page.getByRole("dialog", { name: "Propose change" });
-  await dialog.getByLabel("Title").fill("Payments backends wording");
-  await dialog.getByRole("button", { name: "Propose change" }).click();
-  await expect(author.page).toHaveURL(/\/changes\/\d+$/, { timeout: 30_000 });
-  const number = Number(/\/changes\/(\d+)$/.exec(author.page.url())![1]);
 
   // The checklist says which rule asks for which approval; the author is offered no Approve button.
   const checklist = author.page.getByTestId("approval-checklist");

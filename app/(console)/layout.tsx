@@ -1,5 +1,6 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { ShellHeader } from "@/components/shell/header";
 import { Sidebar } from "@/components/shell/sidebar";
 import { TrpcReactProvider } from "@/components/trpc/client";
 import { Notice } from "@/components/ui/primitives";
@@ -23,7 +24,10 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
               Your account has no role yet. Ask a Policyplane admin to grant you one in Settings; until then there is nothing to show.
             </Notice>
           ) : (
-            children
+            <>
+              <ShellHeader />
+              {children}
+            </>
           )}
         </main>
       </div>

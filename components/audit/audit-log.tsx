@@ -1,9 +1,10 @@
 "use client";
 
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { describeError } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
+import { ChainStatus, formatTime } from "./chain-status";
 import { Badge, Button, Card, Field, Input, Notice, Table, Td, type BadgeTone } from "@/components/ui/primitives";
 
 interface Filters {
@@ -14,47 +15,10 @@ interface Filters {
   to?: Date;
 }
 
-const formatTime = (d: Date) => d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
-
 function toneFor(action: string): BadgeTone {
   if (/deleted|revoked|removed|rejected/.test(action)) return "red";
   if (/created|added|approved|seeded/.test(action)) return "green";
   return "blue";
-}
-
-function ChainStatus() {
-  const trpc = useTRPC();
-  const verify = useQuery(trpc.audit.verify.queryOptions(undefined, { staleTime: 0 }));
-  if (verify.isPending) return <Notice>Verifying the hash chain…</Notice>;
-  if (verify.isError) return <Notice tone="error">Could not verify the audit chain: {describeError(verify.error).message}</Notice>;
-  const result = verify.data;
-  return (
-    <div data-testid="chain-status" data-ok={String(result.ok)}>
-      <Notice tone={result.ok ? "success" : "error"}>
-        <div className="flex items-center justify-between gap-4">
-          <span>
-            {result.ok ? (
-              <>
-                <strong>Chain intact.</strong> All {result.checked} events verified; head hash{" "}
-                <code className="font-mono text-xs">{result.headHash.slice(0, 16)}…</code>
-                {result.checkpoint
-                  ? `; the head exported at ${formatTime(new Date(result.checkpoint.at))} (#${result.checkpoint.seq}) is still in the chain`
-                  : "; no checkpoint exported yet"}
-              </>
-            ) : (
-              <>
-                <strong>Tampering detected.</strong> {result.reason}. {result.checked} events before it verified.
-              </>
-            )}
-            <span className="ml-2 text-xs opacity-75">checked {formatTime(result.verifiedAt)}</span>
-          </span>
-          <Button variant="secondary" onClick={() => verify.refetch()} disabled={verify.isFetching}>
-            {verify.isFetching ? "Verifying…" : "Verify again"}
-          </Button>
-        </div>
-      </Notice>
-    </div>
-  );
 }
 
 function parseDate(value: FormDataEntryValue | null, endOfDay: boolean): Date | undefined {

@@ -1,7 +1,7 @@
 // Append-only, hash-chained audit trail. A trigger in the migrations refuses
 // UPDATE and DELETE, and on PostgreSQL the application's role may only insert
 // and read (db/app-role.sql); the keyed chain detects tampering done around them.
-import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const auditEvents = pgTable(
   "audit_events",
@@ -32,4 +32,29 @@ export const auditEvents = pgTable(
     // A change request's timeline reads the events of one target.
     index("audit_events_target").on(t.targetType, t.targetId),
   ],
+);
+
+/**
+ * Verified positions of the chain: "events #1 to #seq were verified, and #seq's hash was `hash`". The Audit page
+ * continues from the newest one instead of re-hashing the whole chain. Each row is signed with the audit key,
+ * so someone who can write the database cannot plant a "verified" row over a chain they rewrote.
+ */
+export const auditVerifications = pgTable(
+  "audit_verifications",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    hash: text("hash").notNull(),
+    verifiedAt: timestamp("verified_at", { withTimezone: true, precision: 3 }).notNull(),
+    /** "full": every event from #1 was re-hashed; "incremental": from the previous verified row on. */
+    kind: text("kind", { enum: ["full", "incremental"] }).notNull(),
+    /** The first event this verification re-hashed (1 for a full one). */
+    fromSeq: bigint("from_seq", { mode: "number" }).notNull(),
+    /** The first keyed event (null: none yet), so an incremental walk knows whether an unkeyed event is allowed. */
+    keyedSince: bigint("keyed_since", { mode: "number" }),
+    verifiedBy: text("verified_by").notNull(),
+    keyId: text("key_id").notNull(),
+    signature: text("signature").notNull(),
+  },
+  (t) => [index("audit_verifications_seq").on(t.seq)],
 );

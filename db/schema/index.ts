@@ -5,3 +5,4 @@ export * from "./audit";
 export * from "./platform";
 export * from "./workflow";
 export * from "./comments";
+export * from "./notifications";

@@ -1,3 +1,5 @@
+import { createHash, createHmac } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "@/server/lib/canonical";
 import { GENESIS_HASH, eventHash, legacyEventHash, verifyChain, type ChainedEvent, type ChainedEventContent } from "./chain";
@@ -125,5 +127,61 @@ describe("keyed audit chain against someone who can rewrite the database", () =>
     const events = chain([key, key], chain([null, null]));
     expect(verifyChain(events, keyring, [checkpointAt(events[1]!)])).toMatchObject({ ok: true, checked: 4 });
     expect(verifyChain(events, keyring)).toMatchObject({ ok: false, brokenAtSeq: 1 });
+  });
+});
+
+describe("the fast event hash", () => {
+  // The recipe as written down (and as every stored event was sealed): canonical JSON of the fields, HMAC-SHA-256.
+  const reference = (prevHash: string, c: ChainedEventContent, k?: AuditKey) => {
+    const fields = {
+      id: c.id,
+      at: c.at.toISOString(),
+      actorId: c.actorId,
+      actorLabel: c.actorLabel,
+      actorType: c.actorType,
+      action: c.action,
+      targetType: c.targetType,
+      targetId: c.targetId,
+      targetLabel: c.targetLabel,
+      tenantId: c.tenantId,
+      before: c.before ?? null,
+      after: c.after ?? null,
+      requestId: c.requestId,
+    };
+    return k
+      ? createHmac("sha256", k.secret)
+          .update(`${prevHash}\n${canonicalJson({ ...fields, keyId: k.id })}`)
+          .digest("hex")
+      : createHash("sha256")
+          .update(`${prevHash}\n${canonicalJson(fields)}`)
+          .digest("hex");
+  };
+  const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+  const contents = fc.record({
+    id: fc.uuid(),
+    at: fc.date({ min: new Date(0), max: new Date(Date.UTC(2100, 0, 1)), noInvalidDate: true }),
+    actorId: fc.option(fc.string(), { nil: null }),
+    actorLabel: fc.string(),
+    actorType: fc.constantFrom("user" as const, "token" as const, "system" as const),
+    action: fc.string(),
+    targetType: fc.string(),
+    targetId: fc.string(),
+    targetLabel: fc.string(),
+    tenantId: fc.option(fc.uuid(), { nil: null }),
+    before: fc.option(json, { nil: undefined }),
+    after: json,
+    requestId: fc.string(),
+    keyId: fc.constant(null),
+  });
+
+  it("computes exactly the HMAC of the canonical JSON, for any content and any key length", () => {
+    const keys = [key, auditKeyring("x".repeat(100)).current, auditKeyring("é".repeat(40)).current];
+    fc.assert(
+      fc.property(contents, fc.string({ minLength: 1, maxLength: 64 }), fc.constantFrom(...keys), (c, prev, k) => {
+        expect(eventHash(prev, c, k)).toBe(reference(prev, c, k));
+        expect(legacyEventHash(prev, c)).toBe(reference(prev, c));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -4,7 +4,7 @@
 // without the key nobody can compute a replacement chain. Signed checkpoints of
 // the head, exported outside the database, reveal a cut-off tail. Pure code: no
 // database or files here.
-import { createHmac } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { canonicalJson, sha256Hex } from "@/server/lib/canonical";
 import type { AuditKey, AuditKeyring } from "./keys";
 
@@ -34,34 +34,46 @@ export interface ChainedEvent extends ChainedEventContent {
   hash: string;
 }
 
-function body(content: ChainedEventContent): Record<string, unknown> {
-  return {
-    id: content.id,
-    at: content.at.toISOString(),
-    actorId: content.actorId,
-    actorLabel: content.actorLabel,
-    actorType: content.actorType,
-    action: content.action,
-    targetType: content.targetType,
-    targetId: content.targetId,
-    targetLabel: content.targetLabel,
-    tenantId: content.tenantId,
-    before: content.before ?? null,
-    after: content.after ?? null,
-    requestId: content.requestId,
-  };
+/**
+ * The canonical JSON of an event's content (canonicalJson of its fields, keyId included when
+ * given), written field by field in sorted key order: verification hashes every event, and
+ * this is several times faster than sorting the same fourteen keys for each one.
+ */
+export function canonicalEventBody(content: ChainedEventContent, keyId?: string): string {
+  const s = JSON.stringify;
+  const nullable = (v: string | null) => (v === null ? "null" : s(v));
+  return (
+    `{"action":${s(content.action)},"actorId":${nullable(content.actorId)},"actorLabel":${s(content.actorLabel)},` +
+    `"actorType":${s(content.actorType)},"after":${canonicalJson(content.after)},"at":${s(content.at.toISOString())},` +
+    `"before":${canonicalJson(content.before)},"id":${s(content.id)},${keyId === undefined ? "" : `"keyId":${s(keyId)},`}` +
+    `"requestId":${s(content.requestId)},"targetId":${s(content.targetId)},"targetLabel":${s(content.targetLabel)},` +
+    `"targetType":${s(content.targetType)},"tenantId":${nullable(content.tenantId)}}`
+  );
+}
+
+/** HMAC-SHA-256 (RFC 2104) with the key's padded inner and outer states computed once per key, not once per event. */
+const hmacStates = new Map<string, { inner: Hash; outer: Hash }>();
+function hmacHex(secret: string, message: string): string {
+  let states = hmacStates.get(secret);
+  if (!states) {
+    const BLOCK = 64;
+    let key = Buffer.from(secret);
+    if (key.length > BLOCK) key = createHash("sha256").update(key).digest();
+    const pad = (byte: number) => Buffer.from(Array.from({ length: BLOCK }, (_, i) => (key[i] ?? 0) ^ byte));
+    states = { inner: createHash("sha256").update(pad(0x36)), outer: createHash("sha256").update(pad(0x5c)) };
+    hmacStates.set(secret, states);
+  }
+  return states.outer.copy().update(states.inner.copy().update(message).digest()).digest("hex");
 }
 
 /** HMAC-SHA-256 of the previous hash and the event's content (its key id included). */
 export function eventHash(prevHash: string, content: ChainedEventContent, key: AuditKey): string {
-  return createHmac("sha256", key.secret)
-    .update(`${prevHash}\n${canonicalJson({ ...body(content), keyId: key.id })}`)
-    .digest("hex");
+  return hmacHex(key.secret, `${prevHash}\n${canonicalEventBody(content, key.id)}`);
 }
 
 /** The unkeyed SHA-256 of events written before the chain was keyed (anyone can compute it). */
 export function legacyEventHash(prevHash: string, content: ChainedEventContent): string {
-  return sha256Hex(prevHash, canonicalJson(body(content)));
+  return sha256Hex(prevHash, canonicalEventBody(content));
 }
 
 /** A chain head as exported outside the database; its signature is checked before it gets here. */
@@ -76,10 +88,21 @@ export type ChainVerification =
   | { ok: false; checked: number; brokenAtSeq: number; reason: string };
 
 /**
+ * Where an earlier verification stopped, trusted as verified: events up to `seq` are
+ * not re-hashed, and the walk continues from `hash` (what the Audit page does).
+ */
+export interface VerifiedPosition {
+  seq: number;
+  hash: string;
+  /** The first keyed event at or before `seq` (null: none). */
+  keyedSince: number | null;
+}
+
+/**
  * Checks events one at a time in ascending seq order, starting from the genesis
- * hash; the first break is kept. Streaming, so a long trail never sits in memory.
- * `checkpoints` are the verified exported heads: each must be in the chain, and
- * the chain must reach the newest one.
+ * hash (or from a verified position); the first break is kept. Streaming, so a
+ * long trail never sits in memory. `checkpoints` are the verified exported heads:
+ * each one the walk passes must be in the chain, and the chain must reach the newest one.
  */
 export class ChainVerifier {
   private prevHash = GENESIS_HASH;
@@ -95,7 +118,15 @@ export class ChainVerifier {
   constructor(
     private readonly keyring: AuditKeyring,
     checkpoints: readonly Checkpoint[] = [],
+    from?: VerifiedPosition,
   ) {
+    if (from) {
+      // Everything up to `from.seq` verified, unkeyed events included (a verification only passes when a checkpoint covers them).
+      this.prevSeq = from.seq;
+      this.prevHash = from.hash;
+      this.keyedSince = from.keyedSince ?? undefined;
+      this.coveredUpTo = from.seq;
+    }
     this.checkpoints = new Map(checkpoints.map((c) => [c.seq, c]));
     this.newest = checkpoints.reduce<Checkpoint | undefined>((a, c) => (!a || c.seq > a.seq ? c : a), undefined);
   }
@@ -138,6 +169,11 @@ export class ChainVerifier {
       this.coveredUpTo = event.seq;
     }
     return undefined;
+  }
+
+  /** The first keyed event seen so far (to resume from this verifier's head later). */
+  get firstKeyedSeq(): number | null {
+    return this.keyedSince ?? null;
   }
 
   result(): ChainVerification {

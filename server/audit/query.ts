@@ -5,10 +5,9 @@ import type { Queryable } from "@/db/client";
 import { auditEvents } from "@/db/schema";
 import { readableTenantIds } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
-import { requireOrganisationReader } from "./access";
-import { ChainVerifier, type ChainVerification } from "./chain";
+import { ChainVerifier, type ChainVerification, type Checkpoint, type VerifiedPosition } from "./chain";
 import { readCheckpoints } from "./checkpoints";
-import { auditSettings, type AuditSettings } from "./keys";
+import { auditSettings, type AuditKeyring, type AuditSettings } from "./keys";
 import type { ListAuditEventsInput } from "./schemas";
 
 const PAGE = 50;
@@ -23,12 +22,6 @@ export async function listAuditEvents({ ctx, input }: { ctx: ServiceContext; inp
     limit: PAGE + 1,
   });
   return { events: rows.slice(0, PAGE), nextBeforeSeq: rows.length > PAGE ? rows[PAGE - 1]!.seq : null };
-}
-
-/** Verifies the whole chain for a caller with an organisation-wide role. */
-export async function checkAuditTrail({ ctx }: { ctx: ServiceContext }): Promise<ChainVerification & { verifiedAt: Date }> {
-  requireOrganisationReader(ctx.actor);
-  return { ...(await verifyAuditTrail(ctx.db)), verifiedAt: new Date() };
 }
 
 interface AuditFilter {
@@ -71,30 +64,49 @@ async function auditEventsMatching(db: Queryable, filter: AuditFilter) {
     .limit(filter.limit);
 }
 
+/** The verdict when the exported checkpoints cannot be read: nothing can be trusted then. */
+export function untrustedCheckpoints(reason: string): ChainVerification & { ok: false } {
+  return { ok: false, checked: 0, brokenAtSeq: 0, reason: `the checkpoint file cannot be trusted: ${reason}` };
+}
+
 /**
- * Walks the whole chain in seq order, a page at a time, so memory stays flat:
- * every event's keyed hash, and every exported checkpoint (the newest one must
- * still be in the chain, so a cut-off tail shows).
+ * Walks the chain in seq order from the genesis (or from a verified position), a page
+ * at a time, so memory stays flat: every event's keyed hash, and every exported
+ * checkpoint past the start (the newest one must still be in the chain, so a cut-off tail shows).
  */
+export async function walkChain(
+  db: Queryable,
+  keyring: AuditKeyring,
+  checkpoints: readonly Checkpoint[],
+  from?: VerifiedPosition,
+  pageSize = 5000,
+): Promise<{ result: ChainVerification; keyedSince: number | null }> {
+  const verifier = new ChainVerifier(keyring, from ? checkpoints.filter((c) => c.seq > from.seq) : checkpoints, from);
+  for await (const row of auditEventsInOrder(db, pageSize, from?.seq ?? 0)) if (!verifier.push(row)) break;
+  return { result: verifier.result(), keyedSince: verifier.firstKeyedSeq };
+}
+
+/** The whole chain against the exported checkpoints (`npm run audit:verify`, tests). */
 export async function verifyAuditTrail(
   db: Queryable,
   settings: Pick<AuditSettings, "keyring" | "checkpointFile"> = auditSettings(),
-  pageSize = 2000,
+  pageSize = 5000,
 ): Promise<ChainVerification> {
   const read = readCheckpoints(settings.checkpointFile, settings.keyring);
-  if (!read.ok) return { ok: false, checked: 0, brokenAtSeq: 0, reason: `the checkpoint file cannot be trusted: ${read.reason}` };
-  const verifier = new ChainVerifier(settings.keyring, read.checkpoints);
-  for await (const row of auditEventsInOrder(db, pageSize)) if (!verifier.push(row)) break;
-  return verifier.result();
+  if (!read.ok) return untrustedCheckpoints(read.reason);
+  return (await walkChain(db, settings.keyring, read.checkpoints, undefined, pageSize)).result;
 }
 
-/** Every event in seq order, read a page at a time. */
-export async function* auditEventsInOrder(db: Queryable, pageSize = 2000) {
-  let afterSeq = 0;
+/** Every event after `afterSeq` in seq order, a page at a time; the next page is read while the caller works on this one. */
+export async function* auditEventsInOrder(db: Queryable, pageSize = 2000, afterSeq = 0) {
+  const page = (after: number) =>
+    db.select().from(auditEvents).where(gt(auditEvents.seq, after)).orderBy(asc(auditEvents.seq)).limit(pageSize);
+  let next = page(afterSeq);
   for (;;) {
-    const rows = await db.select().from(auditEvents).where(gt(auditEvents.seq, afterSeq)).orderBy(asc(auditEvents.seq)).limit(pageSize);
+    const rows = await next;
+    const full = rows.length === pageSize;
+    if (full) next = page(rows[rows.length - 1]!.seq);
     yield* rows;
-    if (rows.length < pageSize) return;
-    afterSeq = rows[rows.length - 1]!.seq;
+    if (!full) return;
   }
 }

@@ -9,20 +9,12 @@ import type { DatabaseHandle } from "@/db/client";
 import { auditEvents } from "@/db/schema";
 import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { systemActor, withTransaction } from "@/server/context";
+import { asAuditOwner } from "@/server/testing/audit-events";
 import { GENESIS_HASH, legacyEventHash } from "./chain";
 import { exportCheckpoint, exportCheckpointIfChanged } from "./checkpoints";
 import { auditSettings, type AuditSettings } from "./keys";
 import { verifyAuditTrail } from "./query";
 import { recordAudit } from "./record";
-
-async function asOwner(handle: DatabaseHandle, statement: ReturnType<typeof sql>) {
-  await handle.db.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER USER`);
-  try {
-    await handle.db.execute(statement);
-  } finally {
-    await handle.db.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER USER`);
-  }
-}
 
 /** Recomputes every event's hash as plain SHA-256 without a key id: what anyone can do without the key. */
 async function rehashWithoutKey(handle: DatabaseHandle) {
@@ -30,7 +22,7 @@ async function rehashWithoutKey(handle: DatabaseHandle) {
   let prevHash = GENESIS_HASH;
   for (const row of rows) {
     const hash = legacyEventHash(prevHash, { ...row, keyId: null });
-    await asOwner(handle, sql`UPDATE audit_events SET key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
+    await asAuditOwner(handle, sql`UPDATE audit_events SET key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`);
     prevHash = hash;
   }
 }
@@ -63,22 +55,22 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
   });
 
   it("detects an edited event", async () => {
-    await asOwner(handle, sql`UPDATE audit_events SET after = '{"v": 99}'::jsonb WHERE seq = 3`);
+    await asAuditOwner(handle, sql`UPDATE audit_events SET after = '{"v": 99}'::jsonb WHERE seq = 3`);
     expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 3, checked: 2 });
   });
 
   it("detects an edited actor even when the attacker recomputes nothing else", async () => {
-    await asOwner(handle, sql`UPDATE audit_events SET actor_label = 'someone-else' WHERE seq = 1`);
+    await asAuditOwner(handle, sql`UPDATE audit_events SET actor_label = 'someone-else' WHERE seq = 1`);
     expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 1 });
   });
 
   it("detects a deleted event", async () => {
-    await asOwner(handle, sql`DELETE FROM audit_events WHERE seq = 2`);
+    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE seq = 2`);
     expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 3 });
   });
 
   it("detects reordered events", async () => {
-    await asOwner(handle, sql`UPDATE audit_events SET seq = CASE seq WHEN 4 THEN 40 WHEN 5 THEN 4 END WHERE seq IN (4, 5)`);
+    await asAuditOwner(handle, sql`UPDATE audit_events SET seq = CASE seq WHEN 4 THEN 40 WHEN 5 THEN 4 END WHERE seq IN (4, 5)`);
     expect(await verifyAuditTrail(handle.db, settings)).toMatchObject({ ok: false, brokenAtSeq: 4 });
   });
 
@@ -89,7 +81,7 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
     for (const row of rows.slice(2)) {
       const forged = { ...row, keyId: null, after: row.seq === 3 ? { v: 99 } : row.after, prevHash };
       const hash = legacyEventHash(prevHash, forged);
-      await asOwner(
+      await asAuditOwner(
         handle,
         sql`UPDATE audit_events SET after = ${JSON.stringify(forged.after)}::jsonb, key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`,
       );
@@ -132,7 +124,7 @@ describe(`audit tamper detection on ${testDatabaseKind()}`, () => {
 
   it("detects a cut-off tail: the newest events deleted after a checkpoint was exported", async () => {
     await exportCheckpoint(handle.db, settings);
-    await asOwner(handle, sql`DELETE FROM audit_events WHERE seq >= 5`);
+    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE seq >= 5`);
     const result = await verifyAuditTrail(handle.db, settings);
     // Without the checkpoint the shorter chain would be valid: it is the exported head that reveals it.
     expect(await verifyAuditTrail(handle.db, { ...settings, checkpointFile: `${settings.checkpointFile}.none` })).toMatchObject({

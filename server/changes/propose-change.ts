@@ -8,6 +8,7 @@ import { recordAudit } from "@/server/audit/record";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, InvalidInput, violatedUniqueConstraint } from "@/server/errors";
 import { requireSomeAuthorRole } from "@/server/drafts/access";
+import { notify } from "@/server/notifications/notify";
 import { changeContentHash } from "./content-hash";
 import { lockProposableDrafts, refuseProposedElsewhere } from "./proposable";
 import type { ProposeChangeInput } from "./schemas";
@@ -15,9 +16,12 @@ import type { ProposeChangeInput } from "./schemas";
 export async function proposeChange({
   ctx,
   input,
+  heldAsDraft = false,
 }: {
   ctx: ServiceContext;
   input: ProposeChangeInput;
+  /** The caller holds the request back as a draft in the same transaction: nobody is asked to review it yet. */
+  heldAsDraft?: boolean;
 }): Promise<{ id: string; number: number }> {
   requireSomeAuthorRole(ctx);
   const names = [...new Set(input.policies)];
@@ -39,7 +43,7 @@ export async function proposeChange({
         tenantId,
         contentHash: hash,
       })
-      .returning({ id: changeRequests.id, number: changeRequests.number });
+      .returning();
     // The check above reads before either of two racing proposals writes; the partial unique index decides between them.
     await tx.db
       .insert(changeRequestItems)
@@ -62,6 +66,8 @@ export async function proposeChange({
         items: items.map(({ name, fromVersion, toVersion }) => ({ policy: name, fromVersion, toVersion })),
       },
     });
+    // Proposing submits the request for review: the same notifications as a submit.
+    if (!heldAsDraft) await notify(tx, { type: "change.moved", cr: cr!, action: "submit", next: "in-review", details: {} });
     return { id: cr!.id, number: cr!.number };
   });
 }

@@ -17,3 +17,13 @@ export async function callerFor(db: Database, email: string | null) {
   const actor = email ? await demoActor(db, email) : null;
   return createCaller({ db, actor, requestId: `test-${randomUUID()}` });
 }
+
+/** The demo organisation's people the workflow tests act as (server/seed/demo-data.ts). */
+export const DEMO_PEOPLE = {
+  admin: "alex.admin@acme.example",
+  author: "priya.payments@acme.example",
+  security: "sam.security@acme.example",
+  networking: "nina.network@acme.example",
+  paymentsCommittee: "dana.payments-committee@acme.example",
+  viewer: "avery.audit@acme.example",
+} as const;

@@ -71,6 +71,15 @@ const MATRIX: Record<string, Row> = {
   // The chain's counts and head hash are organisation-wide.
   "audit.verify": { rule: "organisation", call: (c) => c.audit.verify() },
   "audit.checkpoint": { rule: "admin", mutation: true, call: (c) => c.audit.checkpoint() },
+  "audit.verifyAll": { rule: "organisation", mutation: true, call: (c) => c.audit.verifyAll() },
+  // Everyone with a role has their own notifications; each marks only their own.
+  "notifications.mine": { rule: "role", call: (c) => c.notifications.mine() },
+  "notifications.markRead": { rule: "role", mutation: true, call: (c) => c.notifications.markRead({}) },
+  "webhooks.get": { rule: "admin", call: (c) => c.webhooks.get() },
+  "webhooks.deliveries": { rule: "admin", call: (c) => c.webhooks.deliveries() },
+  // Refused before its input is read, unless by an admin (who gets the input's 400 here).
+  "webhooks.update": { rule: "admin", mutation: true, call: (c) => c.webhooks.update({} as never) },
+  "webhooks.sendTest": { rule: "admin", mutation: true, call: (c) => c.webhooks.sendTest() },
   "settings.users": { rule: "admin", call: (c) => c.settings.users() },
   "settings.tokens": { rule: "admin", call: (c) => c.settings.tokens() },
   "settings.platformDefault": { rule: "role", call: (c) => c.settings.platformDefault() },

@@ -4,6 +4,7 @@ import { accountRouter } from "./routers/account";
 import { approvalRulesRouter } from "./routers/approval-rules";
 import { auditRouter } from "./routers/audit";
 import { graphRouter } from "./routers/graph";
+import { notificationsRouter } from "./routers/notifications";
 import { changesRouter } from "./routers/changes";
 import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
@@ -11,6 +12,7 @@ import { policiesRouter } from "./routers/policies";
 import { releasesRouter } from "./routers/releases";
 import { reviewsRouter } from "./routers/reviews";
 import { settingsRouter } from "./routers/settings";
+import { webhooksRouter } from "./routers/webhooks";
 import { workflowRouter } from "./routers/workflow";
 
 export const appRouter = router({
@@ -26,6 +28,8 @@ export const appRouter = router({
   releases: releasesRouter,
   approvalRules: approvalRulesRouter,
   reviews: reviewsRouter,
+  notifications: notificationsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

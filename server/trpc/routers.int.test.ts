@@ -191,9 +191,11 @@ describe(`console API on ${testDatabaseKind()}`, () => {
 
   it("reports the chain as intact after all these mutations", async () => {
     const admin = await callerFor(database().db, ADMIN);
-    const result = await admin.audit.verify();
+    const events = await auditCount(database());
+    // "Verify everything" re-hashes every event (a visit's verify only those since the last verification).
+    const result = await admin.audit.verifyAll();
     expect(result.ok).toBe(true);
-    expect(result.checked).toBe(await auditCount(database()));
+    expect(result.checked).toBe(events);
   });
 
   it("recognises the database's unique violation however the driver wraps it (a lost race becomes CONFLICT)", async () => {

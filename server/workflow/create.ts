@@ -42,7 +42,11 @@ export async function createChangeRequest({ ctx, input }: { ctx: ServiceContext;
       });
       names.push(name);
     }
-    const proposed = await proposeChange({ ctx: tx, input: { title: input.title, description: input.description, policies: names } });
+    const proposed = await proposeChange({
+      ctx: tx,
+      input: { title: input.title, description: input.description, policies: names },
+      heldAsDraft: input.draft,
+    });
     const { cr } = await findChange(tx.db, ctx.actor, proposed.number, true);
     if (!input.draft) return { number: cr.number, state: cr.state, contentHash: cr.contentHash };
     // Proposing submits; a draft request is the same bundle, held back from review until its author submits it.

@@ -2,7 +2,7 @@ import "server-only";
 // What the workflow services read about one change request: the row (locked
 // when changing it), its edits as the approval rules see them, its author and
 // co-authors, its approvals and the evaluation of the rules against them.
-import { and, eq, gt, inArray, lte, or } from "drizzle-orm";
+import { and, eq, gt, inArray, lte, or, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import {
   approvalRules,
@@ -92,6 +92,22 @@ export async function itemsOf(db: Queryable, changeRequestId: string): Promise<C
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Each user's grants among the memberships `where` selects. */
+export async function grantsByUser(db: Queryable, where: SQL | undefined): Promise<Map<string, Grant[]>> {
+  const rows = await db
+    .select({
+      userId: memberships.userId,
+      tenantId: memberships.tenantId,
+      role: memberships.role,
+      committeeFunction: memberships.committeeFunction,
+    })
+    .from(memberships)
+    .where(where);
+  const grants = new Map<string, Grant[]>();
+  for (const { userId, ...grant } of rows) grants.set(userId, [...(grants.get(userId) ?? []), grant]);
+  return grants;
+}
+
 export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: ChangeItem[]): Promise<ChangeReview> {
   const versions =
     items.length === 0
@@ -148,25 +164,18 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     (a) => a.voidedAt === null && a.contentHash === cr.contentHash && a.approverId !== null && !authorIds.has(a.approverId),
   );
   const grants = standing.length
-    ? await db
-        .select({
-          userId: memberships.userId,
-          tenantId: memberships.tenantId,
-          role: memberships.role,
-          committeeFunction: memberships.committeeFunction,
-        })
-        .from(memberships)
-        .where(
-          inArray(
-            memberships.userId,
-            standing.map((a) => a.approverId!),
-          ),
-        )
-    : [];
+    ? await grantsByUser(
+        db,
+        inArray(
+          memberships.userId,
+          standing.map((a) => a.approverId!),
+        ),
+      )
+    : new Map<string, Grant[]>();
   const approvers: Approver[] = standing.map((a) => ({
     id: a.approverId!,
     label: a.approverLabel,
-    grants: grants.filter((g) => g.userId === a.approverId) as Grant[],
+    grants: grants.get(a.approverId!) ?? [],
   }));
   const rules = await db.select().from(approvalRules).orderBy(approvalRules.key);
   const tenantRows = await db.select({ id: tenants.id, name: tenants.name }).from(tenants);

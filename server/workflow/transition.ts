@@ -1,10 +1,11 @@
 import "server-only";
-// Moving a change request to its next state: the row and its audit event in
-// the caller's transaction (a failed audit write rolls the move back).
+// Moving a change request to its next state: the row, its audit event and its
+// notifications in the caller's transaction (a failed audit write rolls the move back).
 import { eq } from "drizzle-orm";
 import { changeRequests, type ChangeRequestState } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import type { ServiceContext } from "@/server/context";
+import { notify } from "@/server/notifications/notify";
 import type { ChangeRequestRow } from "./review";
 import type { ChangeAction } from "./states";
 
@@ -25,6 +26,7 @@ export async function moveChange(
     before: { state: cr.state, contentHash: cr.contentHash },
     after: { state: next, ...details },
   });
+  await notify(tx, { type: "change.moved", cr, action, next, details });
 }
 
 /** Whether the actor wrote this change request (its author, by user id). */

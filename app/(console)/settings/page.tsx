@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { ApprovalRulesSection } from "@/components/settings/approval-rules";
 import { LinkSsoAccount } from "@/components/settings/link-sso";
 import { SettingsPanel } from "@/components/settings/settings-panel";
+import { WebhookSettings } from "@/components/settings/webhook-settings";
 import { PageHeader } from "@/components/ui/primitives";
 import { getRuntime } from "@/server/runtime";
 import { serverCaller } from "@/server/trpc/server";
@@ -22,6 +23,7 @@ export default async function SettingsPage() {
         {sso && me ? <LinkSsoAccount sso={sso} linked={me.signInMethods.includes(sso.id)} /> : null}
         <SettingsPanel />
         <ApprovalRulesSection />
+        <WebhookSettings />
       </div>
     </>
   );
