@@ -1,6 +1,7 @@
 CREATE TABLE "change_request_rollbacks" (
 	"change_request_id" uuid PRIMARY KEY NOT NULL,
-	"target_release" integer NOT NULL
+	"target_release" integer NOT NULL,
+	"base_release" integer NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "emergency_reviews" (

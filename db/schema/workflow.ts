@@ -185,6 +185,8 @@ export const changeRequestRollbacks = pgTable("change_request_rollbacks", {
     .primaryKey()
     .references(() => changeRequests.id, { onDelete: "cascade" }),
   targetRelease: integer("target_release").notNull(),
+  /** The newest release when it was proposed: releasing it after another release is refused (propose it again). */
+  baseRelease: integer("base_release").notNull(),
 });
 
 /** The review an emergency release owes: open until a reviewer (not the releaser) acknowledges it. */
