@@ -13,7 +13,11 @@ import { getChangeReview } from "@/server/workflow/get-review";
 import { approveChangeInput, createChangeRequestInput, releaseChangeInput } from "@/server/workflow/schemas";
 import type { ApiEnv } from "./app";
 
-export const serviceContext = (c: Context<ApiEnv>): ServiceContext => ({ db: c.get("db"), actor: c.get("actor"), requestId: c.get("requestId") });
+export const serviceContext = (c: Context<ApiEnv>): ServiceContext => ({
+  db: c.get("db"),
+  actor: c.get("actor"),
+  requestId: c.get("requestId"),
+});
 
 function changeNumber(c: Context<ApiEnv>): number {
   const raw = c.req.param("number") ?? "";

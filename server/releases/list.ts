@@ -56,7 +56,12 @@ export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: R
     emergencyReason: release.emergencyReason,
     /** The review an emergency release owes (null: not an emergency release). */
     emergencyReview: review
-      ? { open: review.acknowledgedAt === null, acknowledgedBy: review.acknowledgedByLabel, acknowledgedAt: review.acknowledgedAt, note: review.note }
+      ? {
+          open: review.acknowledgedAt === null,
+          acknowledgedBy: review.acknowledgedByLabel,
+          acknowledgedAt: review.acknowledgedAt,
+          note: review.note,
+        }
       : null,
     rollbackTo: release.rollbackTo,
     previous: previous?.number ?? null,

@@ -29,12 +29,26 @@ export async function proposeRollback({ ctx, input }: { ctx: ServiceContext; inp
     for (const e of wanted) {
       const now = current.find((c) => c.policyId === e.policyId);
       if (now?.version !== e.version)
-        items.push({ policyId: e.policyId, name: e.name, kind: e.kind, tenantId: e.tenantId, fromVersion: now?.version ?? null, toVersion: e.version });
+        items.push({
+          policyId: e.policyId,
+          name: e.name,
+          kind: e.kind,
+          tenantId: e.tenantId,
+          fromVersion: now?.version ?? null,
+          toVersion: e.version,
+        });
     }
     // Released after N: an item that stays at its version; releasing the rollback takes the policy out.
     for (const c of current)
       if (!wanted.some((e) => e.policyId === c.policyId))
-        items.push({ policyId: c.policyId, name: c.name, kind: c.kind, tenantId: c.tenantId, fromVersion: c.version, toVersion: c.version });
+        items.push({
+          policyId: c.policyId,
+          name: c.name,
+          kind: c.kind,
+          tenantId: c.tenantId,
+          fromVersion: c.version,
+          toVersion: c.version,
+        });
     if (items.length === 0)
       throw new Conflict(`The current release ${base} already has release ${target.number}'s policy set: there is nothing to roll back.`);
     const hash = await changeContentHash(tx.db, items);

@@ -49,13 +49,16 @@ export async function releaseDocuments(db: Queryable, releaseId: string) {
 
 /** Plans a new release's rollout: every cluster pending in its wave. Runs in the release's transaction. */
 export async function planRollout(tx: ServiceContext, releaseId: string): Promise<void> {
-  const rows = await tx.db.select({ id: clusters.id, name: clusters.name, labels: clusters.labels }).from(clusters).orderBy(asc(clusters.name));
+  const rows = await tx.db
+    .select({ id: clusters.id, name: clusters.name, labels: clusters.labels })
+    .from(clusters)
+    .orderBy(asc(clusters.name));
   const plan = planWaves(rows);
   await tx.db.insert(releaseRollouts).values({ releaseId, waves: Math.max(0, ...plan.map((p) => p.wave)) });
   if (plan.length > 0)
-    await tx.db.insert(releaseClusterRollouts).values(
-      plan.map((p) => ({ releaseId, clusterId: rows.find((r) => r.name === p.name)!.id, clusterName: p.name, wave: p.wave })),
-    );
+    await tx.db
+      .insert(releaseClusterRollouts)
+      .values(plan.map((p) => ({ releaseId, clusterId: rows.find((r) => r.name === p.name)!.id, clusterName: p.name, wave: p.wave })));
 }
 
 export type RolloutState = "not-started" | "rolling-out" | "paused" | "rolled-out" | "superseded";
@@ -261,11 +264,7 @@ export async function getRollout({ ctx, input }: { ctx: ServiceContext; input: R
     .from(releaseClusterRollouts)
     .where(eq(releaseClusterRollouts.releaseId, release.id))
     .orderBy(asc(releaseClusterRollouts.wave), asc(releaseClusterRollouts.clusterName));
-  const [newer] = await ctx.db
-    .select({ number: releases.number })
-    .from(releases)
-    .where(gt(releases.number, input.number))
-    .limit(1);
+  const [newer] = await ctx.db.select({ number: releases.number }).from(releases).where(gt(releases.number, input.number)).limit(1);
   const state = stateOf(rollout, rows, newer !== undefined);
   const canAdmin = hasRole(ctx.actor, "admin");
   const current = rows.filter((c) => c.wave === rollout.currentWave);
