@@ -95,12 +95,12 @@ describe(`rollout waves on ${testDatabaseKind()}`, () => {
     for (const email of [AUTHOR, SECURITY]) {
       const caller = await as(email);
       for (const call of [
-        caller.releases.rolloutNextWave({ number: first.release }),
-        caller.releases.pauseRollout({ number: first.release }),
-        caller.releases.resumeRollout({ number: first.release }),
-        caller.releases.clusterStatus({ number: first.release, cluster: "staging-eu-1", status: "applied" }),
+        () => caller.releases.rolloutNextWave({ number: first.release }),
+        () => caller.releases.pauseRollout({ number: first.release }),
+        () => caller.releases.resumeRollout({ number: first.release }),
+        () => caller.releases.clusterStatus({ number: first.release, cluster: "staging-eu-1", status: "applied" }),
       ])
-        expect((await refusal(call)).code).toBe("FORBIDDEN");
+        expect((await refusal(call())).code).toBe("FORBIDDEN");
     }
     expect(await db().select().from(releaseClusterRollouts)).toEqual(before);
   });
@@ -201,8 +201,11 @@ describe(`rollout waves on ${testDatabaseKind()}`, () => {
     const older = await releaseOne();
     await releaseOne();
     const admin = await as(ADMIN);
-    for (const call of [admin.releases.rolloutNextWave({ number: older.release }), admin.releases.pauseRollout({ number: older.release })])
-      expect((await refusal(call)).message).toMatch(new RegExp(`release ${older.release + 1} has been made since and replaces it`));
+    for (const call of [
+      () => admin.releases.rolloutNextWave({ number: older.release }),
+      () => admin.releases.pauseRollout({ number: older.release }),
+    ])
+      expect((await refusal(call())).message).toMatch(new RegExp(`release ${older.release + 1} has been made since and replaces it`));
     expect((await admin.releases.rollout({ number: older.release }))!.state).toBe("superseded");
   });
 });
