@@ -1,0 +1,100 @@
+"use client";
+
+// The two acts a release page offers besides its rollout: proposing a rollback
+// to this release (admins; approved like any change), and acknowledging the
+// review an emergency release owes (approvers other than the releaser).
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { useTRPC } from "@/components/trpc/client";
+import { describeError } from "@/components/trpc/errors";
+import { Button, Card, Input, Notice } from "@/components/ui/primitives";
+
+export function RollbackForm({ number }: { number: number }) {
+  const trpc = useTRPC();
+  const [reason, setReason] = useState("");
+  const rollback = useMutation(trpc.releases.rollback.mutationOptions());
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    rollback.mutate({ release: number, reason });
+  };
+  return (
+    <Card title={`Roll back to release ${number}`}>
+      <p className="mb-3 text-sm text-slate-600">
+        Proposes a change request that makes a new release equal to this one. It needs approval like any change, or the emergency
+        rule&apos;s approvals for the faster path (flagged, and reviewed afterwards).
+      </p>
+      {rollback.error ? <Notice tone="error">{describeError(rollback.error).message}</Notice> : null}
+      {rollback.data ? (
+        <Notice tone="success">
+          Proposed as{" "}
+          <Link href={`/changes/${rollback.data.number}`} className="font-medium underline">
+            change #{rollback.data.number}
+          </Link>
+          .
+        </Notice>
+      ) : (
+        <form onSubmit={submit} className="flex max-w-2xl gap-2" aria-label="Roll back">
+          <Input
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="Why roll back"
+            maxLength={2000}
+            aria-label="Why roll back"
+          />
+          <Button type="submit" variant="danger" disabled={rollback.isPending}>
+            Propose rollback
+          </Button>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+export function EmergencyReview({
+  number,
+  review,
+  reason,
+}: {
+  number: number;
+  reason: string;
+  review: { open: boolean; acknowledgedBy: string | null; acknowledgedAt: Date | string | null; note: string | null };
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [note, setNote] = useState("");
+  const acknowledge = useMutation(
+    trpc.releases.acknowledgeEmergencyReview.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.releases.get.queryKey({ number }) }),
+    }),
+  );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    acknowledge.mutate({ number, note });
+  };
+  return (
+    <div data-testid="emergency-review" className="space-y-2">
+      <Notice tone="warning">
+        Released through the emergency rule: {reason}.{" "}
+        {review.open
+          ? "Its post-emergency review is open: a committee approver other than the releaser must acknowledge it."
+          : `Reviewed by ${review.acknowledgedBy}${review.acknowledgedAt ? ` on ${new Date(review.acknowledgedAt).toISOString().slice(0, 10)}` : ""}: ${review.note}`}
+      </Notice>
+      {review.open ? (
+        <form onSubmit={submit} className="flex max-w-2xl gap-2" aria-label="Acknowledge the emergency review">
+          <Input
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            placeholder="What the review found"
+            maxLength={2000}
+            aria-label="Review note"
+          />
+          <Button type="submit" variant="secondary" disabled={acknowledge.isPending}>
+            Acknowledge review
+          </Button>
+        </form>
+      ) : null}
+      {acknowledge.error ? <Notice tone="error">{describeError(acknowledge.error).message}</Notice> : null}
+    </div>
+  );
+}
