@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "policyplane-demo";
 
@@ -31,3 +31,12 @@ export function watchConsole(page: Page): string[] {
 }
 
 export const screenshotPath = (name: string) => `test-results/screenshots/${name}.png`;
+
+/** A person signed in in a browser context of their own, with their console watched. */
+export async function personIn(browser: Browser, email: string): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await signIn(page, email);
+  return { page, problems };
+}

@@ -1,15 +1,8 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { paymentsEgressYaml } from "../server/testing/policies";
+import { PEOPLE, personIn, screenshotPath } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
-
-async function personIn(browser: Browser, email: string): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = watchConsole(page);
-  await signIn(page, email);
-  return { page, problems };
-}
 
 async function trpc<T = unknown>(page: Page, procedure: string, json: unknown): Promise<T> {
   const response = await page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
@@ -17,30 +10,6 @@ async function trpc<T = unknown>(page: Page, procedure: string, json: unknown): 
   expect(response.status(), JSON.stringify(body)).toBe(200);
   return body.result.data.json as T;
 }
-
-const policyYaml = (name: string, port: number) => `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: ${name}
-  tenant: payments
-  description: Rollout end to end
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: payments-api
-  rules:
-    - name: out
-      direction: egress
-      action: allow
-      peers:
-        - dns: api.stripe.com
-      ports:
-        - port: ${port}
-          protocol: TCP
-`;
 
 test("the admin releases a change, rolls out the canary wave, pauses and resumes; a rollback through the emergency rule is flagged", async ({
   browser,
@@ -57,7 +26,7 @@ test("the admin releases a change, rolls out the canary wave, pauses and resumes
     await trpc(author.page, "policies.saveDraft", {
       policyName: base ? name : null,
       baseVersion: base,
-      yaml: policyYaml(name, port),
+      yaml: paymentsEgressYaml(name, { port, description: "Rollout end to end" }),
       message: "",
     });
     const { number } = await trpc<{ number: number }>(author.page, "policies.proposeChange", {

@@ -1,16 +1,8 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { PEOPLE, personIn, screenshotPath } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
 const POLICY = "payments-backends";
-
-async function personIn(browser: Browser, email: string): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = watchConsole(page);
-  await signIn(page, email);
-  return { page, problems };
-}
 
 test("an author proposes, is refused approval of their own change, the committee approves and the admin releases it", async ({
   browser,

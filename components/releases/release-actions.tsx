@@ -12,12 +12,7 @@ import { Button, Card, Input, Notice } from "@/components/ui/primitives";
 
 export function RollbackForm({ number }: { number: number }) {
   const trpc = useTRPC();
-  const [reason, setReason] = useState("");
   const rollback = useMutation(trpc.releases.rollback.mutationOptions());
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    rollback.mutate({ release: number, reason });
-  };
   return (
     <Card title={`Roll back to release ${number}`}>
       <p className="mb-3 text-sm text-slate-600">
@@ -34,18 +29,14 @@ export function RollbackForm({ number }: { number: number }) {
           .
         </Notice>
       ) : (
-        <form onSubmit={submit} className="flex max-w-2xl gap-2" aria-label="Roll back">
-          <Input
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            placeholder="Why roll back"
-            maxLength={2000}
-            aria-label="Why roll back"
-          />
-          <Button type="submit" variant="danger" disabled={rollback.isPending}>
-            Propose rollback
-          </Button>
-        </form>
+        <TextForm
+          name="Roll back"
+          label="Why roll back"
+          button="Propose rollback"
+          variant="danger"
+          pending={rollback.isPending}
+          onSubmit={(reason) => rollback.mutate({ release: number, reason })}
+        />
       )}
     </Card>
   );
@@ -62,16 +53,11 @@ export function EmergencyReview({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [note, setNote] = useState("");
   const acknowledge = useMutation(
     trpc.releases.acknowledgeEmergencyReview.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.releases.get.queryKey({ number }) }),
     }),
   );
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    acknowledge.mutate({ number, note });
-  };
   return (
     <div data-testid="emergency-review" className="space-y-2">
       <Notice tone="warning">
@@ -81,20 +67,40 @@ export function EmergencyReview({
           : `Reviewed by ${review.acknowledgedBy}${review.acknowledgedAt ? ` on ${new Date(review.acknowledgedAt).toISOString().slice(0, 10)}` : ""}: ${review.note}`}
       </Notice>
       {review.open ? (
-        <form onSubmit={submit} className="flex max-w-2xl gap-2" aria-label="Acknowledge the emergency review">
-          <Input
-            value={note}
-            onChange={(e) => setNote(e.target.value)}
-            placeholder="What the review found"
-            maxLength={2000}
-            aria-label="Review note"
-          />
-          <Button type="submit" variant="secondary" disabled={acknowledge.isPending}>
-            Acknowledge review
-          </Button>
-        </form>
+        <TextForm
+          name="Acknowledge the emergency review"
+          label="Review note"
+          button="Acknowledge review"
+          variant="secondary"
+          pending={acknowledge.isPending}
+          onSubmit={(note) => acknowledge.mutate({ number, note })}
+        />
       ) : null}
       {acknowledge.error ? <Notice tone="error">{describeError(acknowledge.error).message}</Notice> : null}
     </div>
+  );
+}
+
+/** One line of text and a button: the reason or note an act records. */
+function TextForm(props: {
+  name: string;
+  label: string;
+  button: string;
+  variant: "danger" | "secondary";
+  pending: boolean;
+  onSubmit: (text: string) => void;
+}) {
+  const [text, setText] = useState("");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    props.onSubmit(text);
+  };
+  return (
+    <form onSubmit={submit} className="flex max-w-2xl gap-2" aria-label={props.name}>
+      <Input value={text} onChange={(e) => setText(e.target.value)} placeholder={props.label} maxLength={2000} aria-label={props.label} />
+      <Button type="submit" variant={props.variant} disabled={props.pending}>
+        {props.button}
+      </Button>
+    </form>
   );
 }
