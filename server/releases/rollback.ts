@@ -99,6 +99,9 @@ export async function rollbackOf(db: ServiceContext["db"], changeRequestId: stri
 
 /** A reviewer (an approver, never the admin who made the emergency release) acknowledges the review it owes. */
 export async function acknowledgeEmergencyReview({ ctx, input }: { ctx: ServiceContext; input: AcknowledgeReviewInput }) {
+  // Organisation-wide committee approvers (admins rank above them), refused before anything is looked up.
+  if (ctx.actor.type !== "user" || !hasRole(ctx.actor, "approver"))
+    throw new Forbidden(`Only a committee approver can acknowledge the review of emergency release ${input.number}.`);
   return withTransaction(ctx, async (tx) => {
     const [release] = await tx.db.select().from(releases).where(eq(releases.number, input.number));
     if (!release) throw new NotFound(`No release ${input.number}.`);
@@ -106,8 +109,6 @@ export async function acknowledgeEmergencyReview({ ctx, input }: { ctx: ServiceC
     if (!review) throw new Conflict(`Release ${input.number} was not an emergency release: it owes no review.`);
     if (review.acknowledgedAt)
       throw new Conflict(`Release ${input.number}'s emergency review was already acknowledged by ${review.acknowledgedByLabel}.`);
-    if (ctx.actor.type !== "user" || !hasRole(ctx.actor, "approver"))
-      throw new Forbidden(`Only a committee approver can acknowledge the review of emergency release ${input.number}.`);
     if (release.createdById === ctx.actor.id)
       throw new Forbidden(`You made emergency release ${input.number}: someone else must review it.`);
     const now = new Date();
