@@ -87,7 +87,7 @@ test("the admin releases a change, rolls out the canary wave, pauses and resumes
   await admin.page.goto(`/releases/${first.release}`);
   await admin.page.getByLabel("Why roll back").fill("The new port broke checkout in staging");
   await admin.page.getByRole("button", { name: "Propose rollback" }).click();
-  const proposed = admin.page.getByRole("link", { name: /^change #\d+$/ }).last();
+  const proposed = admin.page.getByTestId("rollback-proposed").getByRole("link", { name: /^change #\d+$/ });
   await expect(proposed).toBeVisible();
   const rollback = Number(/#(\d+)/.exec((await proposed.textContent())!)![1]);
   await security.page.goto(`/changes/${rollback}`);

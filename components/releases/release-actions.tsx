@@ -21,13 +21,15 @@ export function RollbackForm({ number }: { number: number }) {
       </p>
       {rollback.error ? <Notice tone="error">{describeError(rollback.error).message}</Notice> : null}
       {rollback.data ? (
-        <Notice tone="success">
-          Proposed as{" "}
-          <Link href={`/changes/${rollback.data.number}`} className="font-medium underline">
-            change #{rollback.data.number}
-          </Link>
-          .
-        </Notice>
+        <div data-testid="rollback-proposed">
+          <Notice tone="success">
+            Proposed as{" "}
+            <Link href={`/changes/${rollback.data.number}`} className="font-medium underline">
+              change #{rollback.data.number}
+            </Link>
+            .
+          </Notice>
+        </div>
       ) : (
         <TextForm
           name="Roll back"
