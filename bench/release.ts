@@ -10,7 +10,10 @@
  * Figures (medians of 5 runs, in-memory PGlite):
  * - snapshot: the released policy set read, hashed and written as release entries (the release's transaction, rolled back);
  * - render: one cluster's documents and model loaded, and its objects compiled and hashed (what starting a wave does per cluster);
- * - compile check: the rendered objects read back and every flow compared with the platform (issue 10; the release runs it too).
+ *
+ * Not measured: the compile check the release also runs (issue 10). On this cluster (2,000 workloads, about
+ * 2,000 identities) it compares every identity pair on every probe port and ran out of a 4 GB heap after
+ * five minutes; on the demo organisation it takes about a second. See the note written to docs/benchmarks.md.
  */
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
@@ -19,7 +22,7 @@ import * as t from "../db/schema";
 import { contentHash } from "../server/lib/canonical";
 import { releasedDocuments } from "../server/drafts/documents";
 import { platformDefaultInForce } from "../server/platform-default/get";
-import { checkReleaseCompile, renderRelease } from "../server/releases/render";
+import { renderRelease } from "../server/releases/render";
 import { releaseTargets } from "../server/releases/rollout";
 import { policySetHash, releasedPolicySet } from "../server/releases/snapshot";
 import type { PolicyplaneDocument } from "../server/policy/documents/schema";
@@ -33,11 +36,6 @@ const TARGET_MS = 2_000;
 const WRITE = process.argv.includes("--write");
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
-  const start = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - start, value };
-}
 
 class RolledBack extends Error {}
 
@@ -81,7 +79,15 @@ async function main() {
     for (const { document, tenant } of extra) {
       const [policy] = await q
         .insert(t.policies)
-        .values({ kind: "Policy", name: document.metadata.name, tier: "namespace", tenantId: tenantId.get(tenant)!, owner: tenant, releasedVersion: 1, latestVersion: 1 })
+        .values({
+          kind: "Policy",
+          name: document.metadata.name,
+          tier: "namespace",
+          tenantId: tenantId.get(tenant)!,
+          owner: tenant,
+          releasedVersion: 1,
+          latestVersion: 1,
+        })
         .returning();
       await q.insert(t.policyVersions).values({
         policyId: policy!.id,
@@ -95,7 +101,9 @@ async function main() {
     }
   });
   const count = (await releasedPolicySet(db)).length;
-  console.log(`policy set: ${count} policies, cluster ${SYNTHETIC.cluster} with ${org.namespaces.reduce((n, ns) => n + ns.workloads.length, 0)} workloads`);
+  console.log(
+    `policy set: ${count} policies, cluster ${SYNTHETIC.cluster} with ${org.namespaces.reduce((n, ns) => n + ns.workloads.length, 0)} workloads`,
+  );
 
   // Snapshot: as the release does it, inside a transaction that is then rolled back (so every run starts alike).
   const snapshots: number[] = [];
@@ -108,7 +116,9 @@ async function main() {
           .insert(t.releases)
           .values({ number: 1_000_000 + i, title: "bench", policySetHash: policySetHash(entries), createdByLabel: "bench" })
           .returning({ id: t.releases.id });
-        await q.insert(t.releaseEntries).values(entries.map((e) => ({ ...e, releaseId: release!.id, changed: false, previousVersion: e.version })));
+        await q
+          .insert(t.releaseEntries)
+          .values(entries.map((e) => ({ ...e, releaseId: release!.id, changed: false, previousVersion: e.version })));
         snapshots.push(performance.now() - start);
         throw new RolledBack();
       })
@@ -117,6 +127,7 @@ async function main() {
       });
   }
 
+  console.log(`snapshot: ${snapshots.map((x) => Math.round(x)).join(", ")} ms`);
   // Per-cluster render: load the documents and the cluster's model, compile, hash.
   const renders: number[] = [];
   const loads: number[] = [];
@@ -136,19 +147,9 @@ async function main() {
     if (rendered!.errors.length) throw new Error(`the render failed: ${rendered!.errors.join("; ")}`);
     objects = rendered!.objects;
     renders.push(performance.now() - start);
+    console.log(`render ${i + 1}: ${Math.round(renders.at(-1)!)} ms (load ${Math.round(loads.at(-1)!)} ms)`);
   }
 
-  // The compile check the release runs (informative: it has no target of its own in the issue).
-  const [documents, clusters, setting] = await Promise.all([releasedDocuments(db), releaseTargets(db), platformDefaultInForce(db)]);
-  const check = await timed(() =>
-    checkReleaseCompile({
-      documents,
-      clusters,
-      platformDefault: { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces },
-      release: "1",
-      time,
-    }),
-  );
   await handle.close();
 
   const snapshot = median(snapshots);
@@ -157,14 +158,9 @@ async function main() {
     [`snapshot of ${count} policies (read, hash, write entries)`, `${Math.round(snapshot)} ms`, "", true],
     [`render of one cluster (${objects} objects; load ${Math.round(median(loads))} ms of it)`, `${Math.round(render)} ms`, "", true],
     [`snapshot + per-cluster render`, `${Math.round(snapshot + render)} ms`, `< ${TARGET_MS} ms`, snapshot + render < TARGET_MS],
-    [
-      `compile check of the cluster (${check.value[0]!.flows} flows, ${check.value[0]!.disagreements.length} disagreements)`,
-      `${Math.round(check.ms)} ms`,
-      "(none)",
-      true,
-    ],
   ];
-  for (const [what, value, target, ok] of rows) console.log(`${what.padEnd(80)} ${value.padStart(9)} ${target} ${target ? (ok ? "met" : "MISSED") : ""}`);
+  for (const [what, value, target, ok] of rows)
+    console.log(`${what.padEnd(80)} ${value.padStart(9)} ${target} ${target ? (ok ? "met" : "MISSED") : ""}`);
   if (WRITE)
     writeSection(
       join(import.meta.dirname, "..", "docs", "benchmarks.md"),
@@ -174,6 +170,7 @@ async function main() {
       rows,
       [
         "The render is what starting a wave does for each of its clusters; clusters render independently, so a wave's time is the sum over its clusters (in the engine's worker threads).",
+        "Not met yet: the compile check the release runs before it is recorded (issue 10, `server/releases/render.ts`) compares every pair of identities on every probe port; on this 2,000-workload cluster it exhausted a 4 GB heap after five minutes (in the server it would be stopped after 30 s and the release refused as too large). It needs the verifier to work per identity class and stream its findings before releases of this size can ship.",
       ],
     );
   if (snapshot + render >= TARGET_MS) process.exitCode = 1;
