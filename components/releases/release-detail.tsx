@@ -5,8 +5,10 @@ import Link from "next/link";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Notice, Table, Td } from "@/components/ui/primitives";
+import { EmergencyReview, RollbackForm } from "./release-actions";
+import { Rollout } from "./rollout";
 
-export function ReleaseDetail({ number }: { number: number }) {
+export function ReleaseDetail({ number, admin, latest }: { number: number; admin: boolean; latest: boolean }) {
   const trpc = useTRPC();
   const release = useQuery(trpc.releases.get.queryOptions({ number }));
   if (release.isError) return <Notice tone="error">{describeError(release.error).message}</Notice>;
@@ -32,9 +34,11 @@ export function ReleaseDetail({ number }: { number: number }) {
           policy set {r.policySetHash.slice(0, 12)}
         </span>
       </div>
-      {r.emergencyReason ? (
-        <Notice tone="warning">Released through the emergency rule: {r.emergencyReason}. It needs a review afterwards.</Notice>
+      {r.rollbackTo ? <Notice tone="info">A rollback: this release has the policy set of release {r.rollbackTo}.</Notice> : null}
+      {r.emergencyReason && r.emergencyReview ? (
+        <EmergencyReview number={r.number} reason={r.emergencyReason} review={r.emergencyReview} />
       ) : null}
+      <Rollout number={r.number} />
       <Card title={`What release ${r.number} changed`}>
         <ul className="space-y-1 text-sm" data-testid="release-changes">
           {changed.map((p) => (
@@ -64,6 +68,7 @@ export function ReleaseDetail({ number }: { number: number }) {
           ))}
         </Table>
       </Card>
+      {admin && !latest ? <RollbackForm number={r.number} /> : null}
     </div>
   );
 }

@@ -4,6 +4,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
+import { clusters } from "./org";
 import { changeRequests, policies, POLICY_KINDS } from "./policy";
 import { ENVIRONMENTS, type CommitteeFunction, type Tier } from "../../lib/vocabulary";
 
@@ -91,6 +92,8 @@ export const releases = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** Released through the emergency rule (fewer approvals, through a freeze): flagged, and reviewed afterwards. */
     emergencyReason: text("emergency_reason"),
+    /** A rollback: this release's policy set equals release `rollbackTo`'s. */
+    rollbackTo: integer("rollback_to"),
   },
   (t) => [uniqueIndex("releases_number").on(t.number), uniqueIndex("releases_change_request").on(t.changeRequestId)],
 );
@@ -134,4 +137,74 @@ export const changeFreezes = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("change_freezes_window").on(t.environment, t.endsAt), check("change_freezes_ordered", sql`${t.startsAt} < ${t.endsAt}`)],
+);
+
+export const ROLLOUT_STATUSES = ["pending", "rendered", "applied", "failed"] as const;
+export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+
+/**
+ * A release's rollout (issue 13 §10): clusters get it wave by wave, canary clusters first.
+ * `currentWave` is the last wave started (0: none yet); while `pausedAt` is set no wave starts.
+ */
+export const releaseRollouts = pgTable("release_rollouts", {
+  releaseId: uuid("release_id")
+    .primaryKey()
+    .references(() => releases.id, { onDelete: "restrict" }),
+  currentWave: integer("current_wave").notNull().default(0),
+  waves: integer("waves").notNull(),
+  pausedAt: timestamp("paused_at", { withTimezone: true }),
+  pausedByLabel: text("paused_by_label"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One cluster's status for one release: pending until its wave starts, rendered by the compiler, then applied or failed as the cluster reports. */
+export const releaseClusterRollouts = pgTable(
+  "release_cluster_rollouts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    releaseId: uuid("release_id")
+      .notNull()
+      .references(() => releases.id, { onDelete: "restrict" }),
+    clusterId: uuid("cluster_id").references(() => clusters.id, { onDelete: "set null" }),
+    clusterName: text("cluster_name").notNull(),
+    wave: integer("wave").notNull(),
+    status: text("status", { enum: ROLLOUT_STATUSES }).notNull().default("pending"),
+    message: text("message"),
+    /** What the compiler rendered for the cluster: how many objects, and a hash over them (what the cluster should apply). */
+    renderedObjects: integer("rendered_objects"),
+    renderedHash: text("rendered_hash"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("release_cluster_rollouts_release_cluster").on(t.releaseId, t.clusterName),
+    check("release_cluster_rollouts_status_known", sql`${t.status} IN ('pending', 'rendered', 'applied', 'failed')`),
+  ],
+);
+
+/** A change request of kind rollback: releasing it makes a new release equal to release `targetRelease`. */
+export const changeRequestRollbacks = pgTable("change_request_rollbacks", {
+  changeRequestId: uuid("change_request_id")
+    .primaryKey()
+    .references(() => changeRequests.id, { onDelete: "cascade" }),
+  targetRelease: integer("target_release").notNull(),
+  /** The newest release when it was proposed: releasing it after another release is refused (propose it again). */
+  baseRelease: integer("base_release").notNull(),
+});
+
+/** The review an emergency release owes: open until a reviewer (not the releaser) acknowledges it. */
+export const emergencyReviews = pgTable(
+  "emergency_reviews",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    releaseId: uuid("release_id")
+      .notNull()
+      .references(() => releases.id, { onDelete: "restrict" }),
+    reason: text("reason").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    acknowledgedById: text("acknowledged_by_id").references(() => user.id, { onDelete: "set null" }),
+    acknowledgedByLabel: text("acknowledged_by_label"),
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
+    note: text("note"),
+  },
+  (t) => [uniqueIndex("emergency_reviews_release").on(t.releaseId)],
 );

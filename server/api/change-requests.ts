@@ -13,7 +13,11 @@ import { getChangeReview } from "@/server/workflow/get-review";
 import { approveChangeInput, createChangeRequestInput, releaseChangeInput } from "@/server/workflow/schemas";
 import type { ApiEnv } from "./app";
 
-const service = (c: Context<ApiEnv>): ServiceContext => ({ db: c.get("db"), actor: c.get("actor"), requestId: c.get("requestId") });
+export const serviceContext = (c: Context<ApiEnv>): ServiceContext => ({
+  db: c.get("db"),
+  actor: c.get("actor"),
+  requestId: c.get("requestId"),
+});
 
 function changeNumber(c: Context<ApiEnv>): number {
   const raw = c.req.param("number") ?? "";
@@ -21,7 +25,7 @@ function changeNumber(c: Context<ApiEnv>): number {
   return Number(raw);
 }
 
-async function body<S extends z.ZodType>(c: Context<ApiEnv>, schema: S): Promise<z.infer<S>> {
+export async function jsonBody<S extends z.ZodType>(c: Context<ApiEnv>, schema: S): Promise<z.infer<S>> {
   const json: unknown = await c.req.json().catch(() => {
     throw new InvalidInput("The body must be JSON (Content-Type: application/json).", "body");
   });
@@ -36,13 +40,13 @@ async function body<S extends z.ZodType>(c: Context<ApiEnv>, schema: S): Promise
 
 export function changeRequestRoutes(app: Hono<ApiEnv>) {
   app.post("/change-requests", async (c) => {
-    const input = await body(c, createChangeRequestInput);
-    const created = await createChangeRequest({ ctx: service(c), input });
+    const input = await jsonBody(c, createChangeRequestInput);
+    const created = await createChangeRequest({ ctx: serviceContext(c), input });
     return c.json({ number: created.number, state: created.state, contentHash: created.contentHash }, 201);
   });
 
   app.get("/change-requests/:number", async (c) => {
-    const review = await getChangeReview({ ctx: service(c), input: { number: changeNumber(c) } });
+    const review = await getChangeReview({ ctx: serviceContext(c), input: { number: changeNumber(c) } });
     return c.json({
       number: review.number,
       state: review.state,
@@ -64,8 +68,8 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
 
   app.post("/change-requests/:number/approvals", async (c) => {
     const number = changeNumber(c);
-    const input = await body(c, approveChangeInput.omit({ number: true }));
-    const approved = await approveChange({ ctx: service(c), input: { ...input, number } });
+    const input = await jsonBody(c, approveChangeInput.omit({ number: true }));
+    const approved = await approveChange({ ctx: serviceContext(c), input: { ...input, number } });
     return c.json({ number, state: approved.state, contentHash: approved.contentHash, approval: approved.approval }, 201);
   });
 
@@ -74,9 +78,9 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
     // The body is optional: `{"emergency": {"reason"}}` releases through the emergency rule.
     const input =
       c.req.header("content-type")?.includes("json") && (c.req.header("content-length") ?? "1") !== "0"
-        ? await body(c, releaseChangeInput.omit({ number: true }))
+        ? await jsonBody(c, releaseChangeInput.omit({ number: true }))
         : {};
-    const released = await releaseChange({ ctx: service(c), input: { ...input, number } });
+    const released = await releaseChange({ ctx: serviceContext(c), input: { ...input, number } });
     return c.json({ release: released.release }, 201);
   });
 }

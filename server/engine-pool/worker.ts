@@ -15,3 +15,5 @@ export function check(input: { yaml: string; tenants: readonly string[] }) {
   const { document, parsed, errors, positions } = checkPolicyText(input.yaml, input.tenants);
   return { document, parsed, errors, positions };
 }
+
+export { checkReleaseCompile, renderRelease } from "@/server/releases/render";

@@ -1,7 +1,7 @@
 import "server-only";
 // Releases, newest first, and one release with its whole policy set.
 import { desc, eq, lt } from "drizzle-orm";
-import { changeRequests, releaseEntries, releases } from "@/db/schema";
+import { changeRequests, emergencyReviews, releaseEntries, releases } from "@/db/schema";
 import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
@@ -23,6 +23,7 @@ export async function listReleases({ ctx }: { ctx: ServiceContext }) {
     createdAt: r.createdAt,
     policySetHash: r.policySetHash,
     emergency: r.emergencyReason !== null,
+    rollbackTo: r.rollbackTo,
   }));
 }
 
@@ -42,6 +43,7 @@ export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: R
     .orderBy(desc(releases.number))
     .limit(1);
   // A tenant-scoped person sees their tenants' and the organisation-wide policies; others only as a count.
+  const [review] = await ctx.db.select().from(emergencyReviews).where(eq(emergencyReviews.releaseId, release.id));
   const readable = entries.filter((e) => mayReadTenant(ctx.actor, e.tenantId));
   return {
     number: release.number,
@@ -52,6 +54,16 @@ export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: R
     policySetHash: release.policySetHash,
     exceptionIds: release.exceptionIds,
     emergencyReason: release.emergencyReason,
+    /** The review an emergency release owes (null: not an emergency release). */
+    emergencyReview: review
+      ? {
+          open: review.acknowledgedAt === null,
+          acknowledgedBy: review.acknowledgedByLabel,
+          acknowledgedAt: review.acknowledgedAt,
+          note: review.note,
+        }
+      : null,
+    rollbackTo: release.rollbackTo,
     previous: previous?.number ?? null,
     hiddenPolicies: entries.length - readable.length,
     policies: readable

@@ -4,8 +4,11 @@ import "server-only";
 // next numbered, immutable release. One release per change request, under any
 // concurrency: the request's row is locked, releases are numbered under one
 // lock, and unique indexes back both.
-import { eq, max, sql } from "drizzle-orm";
-import { policies, releaseEntries, releases } from "@/db/schema";
+import { and, eq, isNotNull, max, notInArray, sql } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { emergencyReviews, policies, releaseEntries, releases } from "@/db/schema";
+import { runEngine } from "@/server/engine-pool/pool";
+import { platformDefaultInForce } from "@/server/platform-default/get";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
@@ -15,7 +18,11 @@ import type { ReleaseChangeInput } from "@/server/workflow/schemas";
 import { requireTransition } from "@/server/workflow/states";
 import { moveChange } from "@/server/workflow/transition";
 import { requireNoFreeze } from "./freezes";
+import { compileCheckRefusal } from "./render";
+import { rollbackOf } from "./rollback";
+import { planRollout, releaseTargets } from "./rollout";
 import { policySetHash, releasedPolicySet } from "./snapshot";
+import { releasedDocuments } from "@/server/drafts/documents";
 
 // Any constant works; it only has to be the same for every writer of releases.
 const RELEASE_LOCK = 7_301_913;
@@ -73,9 +80,18 @@ export async function releaseChange({
     if (!emergency) await requireNoFreeze(tx.db, `Change request #${cr.number}`);
     const [last] = await tx.db.select({ n: max(releases.number) }).from(releases);
     const number = (last?.n ?? 0) + 1;
+    const rollback = await rollbackOf(tx.db, cr.id);
+    if (rollback && rollback.baseRelease !== number - 1)
+      throw new Conflict(
+        `Change request #${cr.number} rolls release ${rollback.baseRelease} back to release ${rollback.targetRelease}, but release ${number - 1} has been made since: propose the rollback again from the current release.`,
+      );
     for (const i of items)
       await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));
+    if (rollback) await takeOutPoliciesAbsentFrom(tx.db, rollback.targetRelease);
     const entries = await releasedPolicySet(tx.db);
+    // Issue 10: what each cluster would enforce must decide every flow as the console does, or nothing ships.
+    const check = await checkCompile(tx.db, number);
+    if (check.refusal) throw new Conflict(`Change request #${cr.number} cannot be released: ${check.refusal}.`);
     const moved = new Set(items.map((i) => i.policyId));
     const [release] = await tx.db
       .insert(releases)
@@ -89,6 +105,7 @@ export async function releaseChange({
         createdById: ctx.actor.type === "user" ? ctx.actor.id : null,
         createdByLabel: ctx.actor.label,
         emergencyReason: emergency?.reason ?? null,
+        rollbackTo: rollback?.targetRelease ?? null,
       })
       .returning({ id: releases.id })
       .catch((error: unknown) => {
@@ -108,6 +125,8 @@ export async function releaseChange({
         })),
       );
     }
+    await planRollout(tx, release!.id);
+    if (emergency) await tx.db.insert(emergencyReviews).values({ releaseId: release!.id, reason: emergency.reason });
     await recordAudit(tx, {
       action: "release.created",
       targetType: "release",
@@ -123,6 +142,9 @@ export async function releaseChange({
           ? { reason: emergency.reason, approvedBy: review.emergency?.rules.flatMap((r) => r.required.flatMap((q) => q.givenBy)) }
           : null,
         moved: items.map((i) => ({ policy: i.name, fromVersion: i.fromVersion, toVersion: i.toVersion })),
+        rollbackTo: rollback?.targetRelease ?? null,
+        compileCheck: { clusters: check.clusters, flows: check.flows, disagreements: 0 },
+        ...(emergency ? { emergencyReview: "open" } : {}),
       },
     });
     await moveChange(tx, cr, emergency ? "emergency-release" : "release", "released", {
@@ -132,4 +154,29 @@ export async function releaseChange({
     });
     return { release: number, number: cr.number, state: "released" as const };
   });
+}
+
+/** A rollback's policies released after its target release leave the release (their versions stay). */
+async function takeOutPoliciesAbsentFrom(db: Queryable, targetRelease: number): Promise<void> {
+  const [target] = await db.select({ id: releases.id }).from(releases).where(eq(releases.number, targetRelease));
+  const keep = (await db.select({ id: releaseEntries.policyId }).from(releaseEntries).where(eq(releaseEntries.releaseId, target!.id))).map(
+    (e) => e.id,
+  );
+  await db
+    .update(policies)
+    .set({ releasedVersion: null, updatedAt: new Date() })
+    .where(and(isNotNull(policies.releasedVersion), keep.length ? notInArray(policies.id, keep) : undefined));
+}
+
+/** The compile check of the policy set now in force (inside the release's transaction) on every cluster, in the engine's workers. */
+async function checkCompile(db: Queryable, number: number) {
+  const [documents, clusters, setting] = await Promise.all([releasedDocuments(db), releaseTargets(db), platformDefaultInForce(db)]);
+  const checks = await runEngine("checkReleaseCompile", {
+    documents,
+    clusters,
+    platformDefault: { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces },
+    release: String(number),
+    time: new Date().toISOString(),
+  });
+  return { refusal: compileCheckRefusal(checks), clusters: checks.length, flows: checks.reduce((n, c) => n + c.flows, 0) };
 }

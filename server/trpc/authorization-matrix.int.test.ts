@@ -264,6 +264,22 @@ const MATRIX: Record<string, Row> = {
     mutation: true,
     call: (c) => c.releases.endFreeze({ id: "00000000-0000-4000-8000-000000000000" }),
   },
+  // Rollouts and rollbacks are an admin's; acknowledging an emergency review an organisation-wide approver's (admins rank above).
+  "releases.rollout": { rule: "role", mutation: true, call: (c) => c.releases.rollout({ number: 999_999 }) },
+  "releases.rolloutNextWave": { rule: "admin", mutation: true, call: (c) => c.releases.rolloutNextWave({ number: 999_999 }) },
+  "releases.pauseRollout": { rule: "admin", mutation: true, call: (c) => c.releases.pauseRollout({ number: 999_999 }) },
+  "releases.resumeRollout": { rule: "admin", mutation: true, call: (c) => c.releases.resumeRollout({ number: 999_999 }) },
+  "releases.clusterStatus": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.releases.clusterStatus({ number: 999_999, cluster: "staging-eu-1", status: "applied" }),
+  },
+  "releases.rollback": { rule: "admin", mutation: true, call: (c) => c.releases.rollback({ release: 999_999, reason: "matrix rollback" }) },
+  "releases.acknowledgeEmergencyReview": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.releases.acknowledgeEmergencyReview({ number: 999_999, note: "matrix review" }),
+  },
 };
 
 let database: () => { db: Database };

@@ -10,6 +10,7 @@ import { Conflict, violatedUniqueConstraint } from "@/server/errors";
 import { requireAuthorOrAdmin } from "./access";
 import { changeContentHash } from "@/server/changes/content-hash";
 import { lockProposableDrafts, refuseProposedElsewhere } from "@/server/changes/proposable";
+import { rollbackOf } from "@/server/releases/rollback";
 import { findChange } from "./review";
 import type { EditChangeInput } from "./schemas";
 import { requireTransition } from "./states";
@@ -25,6 +26,12 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
         `Change request #${cr.number} was changed by someone else since you opened it (now ${cr.contentHash.slice(0, 12)}). Reload it, then edit again.`,
       );
     }
+    // A rollback's items are release N's versions, not drafts: editing would make it another change.
+    const rollback = await rollbackOf(tx.db, cr.id);
+    if (rollback)
+      throw new Conflict(
+        `Change request #${cr.number} rolls back to release ${rollback.targetRelease} and cannot be edited; withdraw it and propose the rollback again.`,
+      );
     const names = [...new Set(input.policies ?? items.map((i) => i.name))];
     const { items: newItems } = await lockProposableDrafts(tx.db, ctx.actor, names);
     await refuseProposedElsewhere(tx.db, newItems, cr.id);

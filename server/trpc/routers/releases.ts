@@ -2,7 +2,17 @@ import "server-only";
 import { diffReleases } from "@/server/releases/diff";
 import { createFreeze, endFreeze, listFreezes } from "@/server/releases/freezes";
 import { getRelease, listReleases } from "@/server/releases/list";
-import { createFreezeInput, endFreezeInput, releaseDiffInput, releaseNumberInput } from "@/server/releases/schemas";
+import { acknowledgeEmergencyReview, proposeRollback } from "@/server/releases/rollback";
+import { getRollout, pauseRollout, reportClusterStatus, resumeRollout, rolloutNextWave } from "@/server/releases/rollout";
+import {
+  acknowledgeReviewInput,
+  clusterStatusInput,
+  createFreezeInput,
+  endFreezeInput,
+  releaseDiffInput,
+  releaseNumberInput,
+  rollbackInput,
+} from "@/server/releases/schemas";
 import { adminProcedure, protectedProcedure, router } from "../init";
 
 export const releasesRouter = router({
@@ -12,4 +22,13 @@ export const releasesRouter = router({
   freezes: protectedProcedure.query(({ ctx }) => listFreezes({ ctx: ctx.service })),
   createFreeze: adminProcedure.input(createFreezeInput).mutation(({ ctx, input }) => createFreeze({ ctx: ctx.service, input })),
   endFreeze: adminProcedure.input(endFreezeInput).mutation(({ ctx, input }) => endFreeze({ ctx: ctx.service, input })),
+  rollout: protectedProcedure.input(releaseNumberInput).query(({ ctx, input }) => getRollout({ ctx: ctx.service, input })),
+  rolloutNextWave: adminProcedure.input(releaseNumberInput).mutation(({ ctx, input }) => rolloutNextWave({ ctx: ctx.service, input })),
+  pauseRollout: adminProcedure.input(releaseNumberInput).mutation(({ ctx, input }) => pauseRollout({ ctx: ctx.service, input })),
+  resumeRollout: adminProcedure.input(releaseNumberInput).mutation(({ ctx, input }) => resumeRollout({ ctx: ctx.service, input })),
+  clusterStatus: adminProcedure.input(clusterStatusInput).mutation(({ ctx, input }) => reportClusterStatus({ ctx: ctx.service, input })),
+  rollback: adminProcedure.input(rollbackInput).mutation(({ ctx, input }) => proposeRollback({ ctx: ctx.service, input })),
+  acknowledgeEmergencyReview: protectedProcedure
+    .input(acknowledgeReviewInput)
+    .mutation(({ ctx, input }) => acknowledgeEmergencyReview({ ctx: ctx.service, input })),
 });

@@ -16,6 +16,10 @@ export default async function ReleasePage({ params }: { params: Promise<{ number
   const api = await serverCaller();
   const release = await api.releases.get({ number }).catch(() => null);
   if (!release) notFound();
+  const me = await api.org.me();
+  // Offered to admins only; the server refuses anyone else anyway.
+  const admin = me.grants.some((g) => g.role === "admin" && g.tenantId === null);
+  const [newest] = await api.releases.list();
   return (
     <>
       <PageHeader
@@ -26,7 +30,7 @@ export default async function ReleasePage({ params }: { params: Promise<{ number
           </Link>
         }
       />
-      <ReleaseDetail number={number} />
+      <ReleaseDetail number={number} admin={admin} latest={newest?.number === number} />
     </>
   );
 }

@@ -1,0 +1,95 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { compileDocuments } from "@/server/policy/compile/compile";
+import { readDocumentSources } from "@/server/policy/documents/read";
+import { PLATFORM_DEFAULT_ALL, PLATFORM_DEFAULT_OFF } from "@/server/policy/model";
+import { readManifestSources } from "@/server/policy/read/manifests";
+import type { StoredDocument } from "@/server/drafts/documents";
+import { asLocated } from "@/server/drafts/engine";
+import { checkReleaseCompile, compileCheckRefusal, renderRelease, type ReleaseRenderInput } from "./render";
+import { planWaves, targetOf } from "./waves";
+
+// The case of issue 10: the namespace policy "shop accepts 8080 from ingress-nginx" and the
+// baseline "tenant namespaces deny anything not explicitly allowed", secure by default on.
+const dir = fileURLToPath(new URL("../policy/compile/__fixtures__/issue-10/", import.meta.url));
+const read = (f: string) => ({ file: f, text: readFileSync(dir + f, "utf8") });
+const model = readManifestSources([read("inventory.yaml")]).cluster;
+const documents: StoredDocument[] = readDocumentSources([read("documents.yaml")]).documents.map((d, i) => ({
+  policyId: `p${i}`,
+  name: d.document.metadata.name,
+  kind: "Policy",
+  tier: d.document.kind === "Policy" ? d.document.spec.tier : "global",
+  tenantId: null,
+  version: 1,
+  document: d.document as StoredDocument["document"],
+}));
+const input: ReleaseRenderInput = {
+  documents,
+  clusters: [
+    { name: "canary", model, target: "anp" },
+    { name: "prod", model, target: "cnp-v1alpha2" },
+  ],
+  platformDefault: PLATFORM_DEFAULT_ALL,
+  release: "7",
+  time: "2026-06-01T00:00:00Z",
+};
+
+describe("a release's render and compile check per cluster", () => {
+  it("renders every cluster with its own target, counting and hashing the objects the cluster must apply", () => {
+    const [canary, prod] = renderRelease(input);
+    expect(canary).toMatchObject({ cluster: "canary", target: "anp", errors: [] });
+    expect(prod).toMatchObject({ cluster: "prod", target: "cnp-v1alpha2", errors: [] });
+    expect(canary!.objects).toBeGreaterThan(1);
+    expect(canary!.hash).not.toBe(prod!.hash);
+    expect(renderRelease(input)[0]!.hash).toBe(canary!.hash);
+    expect(renderRelease({ ...input, release: "8" })[0]!.hash).not.toBe(canary!.hash);
+  });
+
+  it("passes the issue's case now that the platform default is rendered into the clusters", () => {
+    const checks = checkReleaseCompile(input);
+    expect(checks.map((c) => [c.cluster, c.disagreements.length, c.errors.length])).toEqual([
+      ["canary", 0, 0],
+      ["prod", 0, 0],
+    ]);
+    expect(checks.every((c) => c.flows > 0)).toBe(true);
+    expect(compileCheckRefusal(checks)).toBeNull();
+  });
+
+  it("refuses, naming cluster and flow, when the objects decide unlike the platform (the compile before issue 10, without the default)", () => {
+    // The compiler as it was: the platform default existed only in the engine, never in the cluster.
+    const withoutDefault = (i: ReleaseRenderInput, c: ReleaseRenderInput["clusters"][number]) =>
+      compileDocuments(i.documents.map(asLocated), c, { target: c.target, now: i.time, platformDefault: PLATFORM_DEFAULT_OFF });
+    const refusal = compileCheckRefusal(checkReleaseCompile(input, withoutDefault));
+    expect(refusal).toMatch(/^cluster canary \(anp\): the compiled objects decide \d+ flow\(s\) unlike the platform: /);
+    expect(refusal).toContain("ingress-nginx/controller shop/web 8080/TCP platform=deny cluster=allow canary/anp");
+    expect(refusal).toContain("cluster prod (cnp-v1alpha2)");
+    expect(refusal).toMatch(/; and \d+ more/);
+  });
+});
+
+describe("the wave plan", () => {
+  it("orders clusters by their wave label, canary first, unlabelled clusters last, numbering the waves densely", () => {
+    expect(
+      planWaves([
+        { name: "prod-us", labels: { wave: "30" } },
+        { name: "lab", labels: {} },
+        { name: "staging", labels: { wave: "1" } },
+        { name: "prod-eu", labels: { wave: "30" } },
+        { name: "odd", labels: { wave: "soon" } },
+      ]),
+    ).toEqual([
+      { name: "staging", wave: 1 },
+      { name: "prod-eu", wave: 2 },
+      { name: "prod-us", wave: 2 },
+      { name: "lab", wave: 3 },
+      { name: "odd", wave: 3 },
+    ]);
+  });
+
+  it("reads a cluster's compile target from its label, AdminNetworkPolicy unless it names a known one", () => {
+    expect(targetOf({ "policyplane.io/target": "cnp-v1alpha2" })).toBe("cnp-v1alpha2");
+    expect(targetOf({ "policyplane.io/target": "calico" })).toBe("anp");
+    expect(targetOf({})).toBe("anp");
+  });
+});

@@ -1,0 +1,104 @@
+// What a release means for each cluster, decided by the engine's compiler:
+// the objects rendered for the cluster (counted and hashed: what the cluster
+// must apply), and the compile check (issue 10: the rendered objects, read
+// back with plain Kubernetes semantics, must decide every flow as the
+// platform's decision order does). Pure (no database): it runs in the engine
+// worker (server/engine-pool); the services load the inputs.
+import { sha256Hex } from "@/server/lib/canonical";
+import { compileDocuments, toYaml, type CompileResult, type CompileTarget } from "@/server/policy/compile/compile";
+import { formatVerifyFinding, verifyCompiled, type VerifyFinding } from "@/server/policy/compile/verify";
+import type { TargetCluster } from "@/server/policy/documents/lower";
+import type { PlatformDefault } from "@/server/policy/model";
+import { asLocated } from "@/server/drafts/engine";
+import type { StoredDocument } from "@/server/drafts/documents";
+
+/** A cluster as a release renders it: the engine's model and the compile target the cluster runs. */
+export interface ReleaseTarget extends TargetCluster {
+  target: CompileTarget;
+}
+
+export interface ReleaseRenderInput {
+  documents: readonly StoredDocument[];
+  clusters: readonly ReleaseTarget[];
+  platformDefault: PlatformDefault;
+  /** The release number written to every object (policyplane.io/release). */
+  release: string;
+  /** The instant exceptions are judged at (ISO). */
+  time: string;
+}
+
+export interface ClusterRender {
+  cluster: string;
+  target: CompileTarget;
+  objects: number;
+  /** sha256 over the rendered YAML: equal when the cluster must apply the same objects. */
+  hash: string;
+  /** The compile's own errors (name clashes, invalid objects): such a render cannot be applied. */
+  errors: string[];
+}
+
+export interface ClusterCheck {
+  cluster: string;
+  target: CompileTarget;
+  flows: number;
+  disagreements: VerifyFinding[];
+  errors: string[];
+}
+
+/** Compiles one cluster's objects; `compiled` is the engine's full result for callers that check it too. */
+function compileFor(input: ReleaseRenderInput, cluster: ReleaseTarget): CompileResult {
+  return compileDocuments(input.documents.map(asLocated), cluster, {
+    target: cluster.target,
+    release: input.release,
+    now: input.time,
+    platformDefault: input.platformDefault,
+  });
+}
+
+const summary = (cluster: ReleaseTarget, compiled: CompileResult): ClusterRender => ({
+  cluster: cluster.name,
+  target: cluster.target,
+  objects: compiled.objects.length,
+  hash: sha256Hex(toYaml(compiled.objects)),
+  errors: compiled.errors.map((e) => e.message),
+});
+
+/** Renders the release for each given cluster (a wave's clusters). */
+export function renderRelease(input: ReleaseRenderInput): ClusterRender[] {
+  return input.clusters.map((c) => summary(c, compileFor(input, c)));
+}
+
+/** The compile check of every cluster: the compile's errors and the flows its objects decide unlike the platform. */
+export function checkReleaseCompile(input: ReleaseRenderInput, compile = compileFor): ClusterCheck[] {
+  return input.clusters.map((c) => {
+    const compiled = compile(input, c);
+    if (compiled.errors.length > 0)
+      return { cluster: c.name, target: c.target, flows: 0, disagreements: [], errors: compiled.errors.map((e) => e.message) };
+    const verified = verifyCompiled(compiled, {
+      target: c.target,
+      platformDefault: input.platformDefault,
+      time: input.time,
+      listNotExpressible: false,
+    });
+    return { cluster: c.name, target: c.target, flows: verified.flows, disagreements: verified.disagreements, errors: [] };
+  });
+}
+
+const SHOWN = 3;
+
+/** Why the checked release must not ship (null: every cluster agrees): names each cluster and its first flows. */
+export function compileCheckRefusal(checks: readonly ClusterCheck[]): string | null {
+  const bad = checks.filter((c) => c.errors.length > 0 || c.disagreements.length > 0);
+  if (bad.length === 0) return null;
+  return bad
+    .map((c) => {
+      if (c.errors.length > 0) return `cluster ${c.cluster} (${c.target}): the compile fails: ${c.errors.slice(0, SHOWN).join("; ")}`;
+      const shown = c.disagreements.slice(0, SHOWN).map((f) => {
+        const by = f.decidedBy.length ? ` (decided by ${f.decidedBy.join(", ")})` : "";
+        return `${formatVerifyFinding(f)}${by}`;
+      });
+      const more = c.disagreements.length > SHOWN ? `; and ${c.disagreements.length - SHOWN} more` : "";
+      return `cluster ${c.cluster} (${c.target}): the compiled objects decide ${c.disagreements.length} flow(s) unlike the platform: ${shown.join("; ")}${more}`;
+    })
+    .join(". ");
+}
