@@ -11,7 +11,7 @@ const DRAFTED = /\/policies\/new\?from=checkout%2Fcart&to=dns%3Aapi\.stripe\.com
 
 async function openDrawing(page: Page) {
   // Tall enough that the whole canvas is on screen: the mouse can only reach what is shown.
-  await page.setViewportSize({ width: 1440, height: 1200 });
+  await page.setViewportSize({ width: 1440, height: 1400 });
   await signIn(page, PEOPLE.checkoutAuthor.email);
   await page.goto("/graph?cluster=prod-eu-1");
   await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });

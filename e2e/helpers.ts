@@ -42,21 +42,30 @@ export async function personIn(browser: Browser, email: string): Promise<{ page:
 }
 
 /**
- * As the signed-in author: drafts a new version of `policy` (its YAML as the editor shows it,
- * with `description: ` prefixed by `describe`), then proposes it from the policy page as `title`.
+ * As the signed-in author: drafts a new version of `policy` (its newest version's YAML with
+ * `description: ` prefixed by `describe`), then proposes it from the policy page as `title`.
  * Returns the change request's number.
  */
 export async function draftAndPropose(page: Page, policy: string, describe: string, title: string): Promise<number> {
-  await page.goto(`/policies/${policy}`);
-  const yaml = await page
-    .getByTestId("yaml-editor")
-    .evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
+  // The YAML from the server: the editor's DOM holds only the lines on screen.
+  const got = await page.request.get(`/api/trpc/policies.get?input=${encodeURIComponent(JSON.stringify({ json: { name: policy } }))}`);
+  expect(got.status()).toBe(200);
+  const { versions } = ((await got.json()) as { result: { data: { json: { versions: { version: number; yaml: string }[] } } } }).result.data
+    .json;
+  const newest = versions[versions.length - 1]!;
   const saved = await page.request.post("/api/trpc/policies.saveDraft", {
-    data: { json: { policyName: policy, baseVersion: 1, yaml: yaml.replace("description: ", `description: ${describe} `), message: "" } },
+    data: {
+      json: {
+        policyName: policy,
+        baseVersion: newest.version,
+        yaml: newest.yaml.replace("description: ", `description: ${describe} `),
+        message: "",
+      },
+    },
     headers: { "content-type": "application/json" },
   });
-  expect(saved.status()).toBe(200);
-  await page.reload();
+  expect(saved.status(), await saved.text()).toBe(200);
+  await page.goto(`/policies/${policy}`);
   await page.getByRole("button", { name: "Propose change" }).click();
   const dialog = page.getByRole("dialog", { name: "Propose change" });
   await dialog.getByLabel("Title").fill(title);

@@ -1,7 +1,7 @@
 "use client";
 
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { TRPCClientError, createTRPCClient, httpBatchLink } from "@trpc/client";
+import { TRPCClientError, createTRPCClient, httpBatchLink, httpLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import superjson from "superjson";
@@ -9,6 +9,17 @@ import { MAX_BATCH_SIZE } from "@/lib/http-limits";
 import type { AppRouter } from "@/server/trpc/root";
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+/** Procedures that run the engine over whole clusters (lint, compile, graphs): each is sent alone. */
+const ENGINE_PROCEDURES = new Set([
+  "changes.impact",
+  "changes.compiledDiff",
+  "policies.analyse",
+  "policies.templatePreview",
+  "graph.view",
+  "graph.group",
+  "graph.whatIf",
+]);
 
 const FINAL_CODES = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "BAD_REQUEST", "CONFLICT", "PAYLOAD_TOO_LARGE"]);
 
@@ -30,9 +41,17 @@ export function TrpcReactProvider({ children }: { children: ReactNode }) {
     });
   });
   // POST even for queries: the editor's analysis sends whole YAML documents, too long for a URL.
+  // Engine work (seconds when cold) goes in its own request: batched, it would hold back every
+  // quick answer of the page (a comment, a checklist) until the slowest one is done.
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, methodOverride: "POST", maxItems: MAX_BATCH_SIZE })],
+      links: [
+        splitLink({
+          condition: (op) => ENGINE_PROCEDURES.has(op.path),
+          true: httpLink({ url: "/api/trpc", transformer: superjson, methodOverride: "POST" }),
+          false: httpBatchLink({ url: "/api/trpc", transformer: superjson, methodOverride: "POST", maxItems: MAX_BATCH_SIZE }),
+        }),
+      ],
     }),
   );
   return (
