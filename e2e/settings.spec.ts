@@ -11,7 +11,7 @@ test("an author cannot reach admin settings: the server refuses, not just the UI
   await expect(page.getByRole("button", { name: "Change the platform default" })).toHaveCount(0);
   // Call the API directly with the author's own session cookie.
   const response = await page.request.post("/api/trpc/settings.createToken", {
-    data: { json: { name: "sneaky", role: "admin", tenantId: null, expiresInDays: null } },
+    data: { json: { name: "sneaky", role: "admin", tenantId: null, scopes: ["decide"], expiresInDays: null } },
     headers: { "content-type": "application/json" },
   });
   expect(response.status()).toBe(403);
@@ -37,6 +37,7 @@ test("an admin creates an API token, sees it once, uses it, and revokes it", asy
   await page.reload();
   await expect(page.getByText(token)).toHaveCount(0);
   const row = page.getByTestId("token-row").filter({ hasText: "e2e prod-eu-1 agent" });
+  await expect(row.getByTestId("token-scopes")).toHaveText("decide");
   await row.getByRole("button", { name: "Revoke" }).click();
   await expect(row).toContainText("revoked");
   const refused = await request.get("/api/v1/whoami", { headers: { authorization: `Bearer ${token}` } });

@@ -2,7 +2,7 @@ import "server-only";
 // What every service call carries: where to query, who is acting, and the
 // request id that ties audit events to the request that caused them.
 import type { Database, Queryable, Transaction } from "@/db/client";
-import type { CommitteeFunction, Role } from "@/db/schema";
+import type { CommitteeFunction, Role, TokenScope } from "@/db/schema";
 
 export interface MembershipGrant {
   tenantId: string | null;
@@ -12,7 +12,7 @@ export interface MembershipGrant {
 
 export type Actor =
   | { type: "user"; id: string; label: string; grants: MembershipGrant[] }
-  | { type: "token"; id: string; label: string; grants: MembershipGrant[] }
+  | { type: "token"; id: string; label: string; grants: MembershipGrant[]; scopes: readonly TokenScope[]; clusterId: string | null }
   | { type: "system"; id: null; label: string; grants: MembershipGrant[] };
 
 export interface ServiceContext {

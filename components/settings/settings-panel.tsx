@@ -5,7 +5,7 @@ import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/components/ui/primitives";
-import { COMMITTEE_FUNCTIONS, ROLES } from "@/lib/vocabulary";
+import { COMMITTEE_FUNCTIONS, ROLES, TOKEN_SCOPE_LABELS, TOKEN_SCOPES, type TokenScope } from "@/lib/vocabulary";
 import { PlatformDefaultSection } from "./platform-default";
 
 type RoleName = (typeof ROLES)[number];
@@ -233,12 +233,14 @@ function TokensSection() {
   const trpc = useTRPC();
   const tokens = useQuery(trpc.settings.tokens.queryOptions());
   const tenants = useQuery(trpc.org.tenants.queryOptions());
+  const clusters = useQuery(trpc.org.clusters.queryOptions());
   const invalidate = useInvalidateSettings();
   const [fresh, setFresh] = useState<{ name: string; token: string } | null>(null);
   const create = useMutation(trpc.settings.createToken.mutationOptions({ onSuccess: invalidate }));
   const revoke = useMutation(trpc.settings.revokeToken.mutationOptions({ onSuccess: invalidate }));
   const failure = create.error ? describeError(create.error) : null;
   const tenantName = new Map((tenants.data ?? []).map((t) => [t.id, t.name]));
+  const clusterName = new Map((clusters.data ?? []).map((c) => [c.id, c.name]));
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -251,6 +253,8 @@ function TokensSection() {
         name,
         role: String(data.get("role")) as RoleName,
         tenantId: String(data.get("tenantId") ?? "") || null,
+        scopes: data.getAll("scopes").map((scope) => String(scope) as TokenScope),
+        clusterId: String(data.get("clusterId") ?? "") || null,
         expiresInDays: days ? Number(days) : null,
       },
       {
@@ -274,7 +278,7 @@ function TokensSection() {
       ) : null}
       {revoke.error ? <Notice tone="error">{describeError(revoke.error).message}</Notice> : null}
       <Table
-        head={["Name", "Token", "Role", "Scope", "Created", "Expires", "Last used", "Status", ""]}
+        head={["Name", "Token", "Role", "Tenant", "May", "Cluster", "Created", "Expires", "Last used", "Status", ""]}
         empty={tokens.data?.length === 0 ? <p className="px-3 py-6 text-center text-sm text-slate-500">No API tokens yet.</p> : null}
       >
         {(tokens.data ?? []).map((t) => (
@@ -283,6 +287,10 @@ function TokensSection() {
             <Td className="font-mono text-xs">ppt_{t.prefix}_…</Td>
             <Td>{t.role}</Td>
             <Td>{t.tenantId ? (tenantName.get(t.tenantId) ?? "tenant") : "global"}</Td>
+            <Td className="text-xs" data-testid="token-scopes">
+              {t.scopes.length ? t.scopes.join(", ") : "only say who it is"}
+            </Td>
+            <Td>{t.clusterId ? (clusterName.get(t.clusterId) ?? "cluster") : "any"}</Td>
             <Td>{formatDate(t.createdAt)}</Td>
             <Td>{formatDate(t.expiresAt)}</Td>
             <Td>{formatDate(t.lastUsedAt)}</Td>
@@ -307,7 +315,7 @@ function TokensSection() {
       </Table>
       <form
         onSubmit={submit}
-        className="mt-6 grid grid-cols-5 items-start gap-3 border-t border-slate-100 pt-5"
+        className="mt-6 grid grid-cols-6 items-start gap-3 border-t border-slate-100 pt-5"
         aria-label="Create API token"
         noValidate
       >
@@ -321,7 +329,7 @@ function TokensSection() {
             ))}
           </Select>
         </Field>
-        <Field label="Scope">
+        <Field label="Tenant">
           <Select name="tenantId" defaultValue="">
             <option value="">Global</option>
             {(tenants.data ?? []).map((t) => (
@@ -331,9 +339,31 @@ function TokensSection() {
             ))}
           </Select>
         </Field>
+        <Field label="Cluster" hint="A cluster's agent: bind its token to that cluster">
+          <Select name="clusterId" defaultValue="">
+            <option value="">Any cluster</option>
+            {(clusters.data ?? []).map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </Select>
+        </Field>
         <Field label="Expires in (days)" error={failure?.fields.expiresInDays?.[0]} hint="Empty: never">
           <Input name="expiresInDays" type="number" min={1} max={730} defaultValue={90} />
         </Field>
+        <fieldset className="col-span-6" aria-invalid={Boolean(failure?.fields.scopes)}>
+          <legend className="text-sm font-medium text-slate-700">May</legend>
+          <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">
+            {TOKEN_SCOPES.map((scope) => (
+              <label key={scope} className="flex items-center gap-1.5 text-sm text-slate-700">
+                <input type="checkbox" name="scopes" value={scope} defaultChecked={scope === "decide"} />
+                {TOKEN_SCOPE_LABELS[scope]}
+              </label>
+            ))}
+          </div>
+          {failure?.fields.scopes ? <p className="mt-1 text-xs text-red-700">{failure.fields.scopes[0]}</p> : null}
+        </fieldset>
         <div className="pt-6">
           <Button type="submit" disabled={create.isPending}>
             Create token

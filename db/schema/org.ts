@@ -4,9 +4,18 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 
-import { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES } from "../../lib/vocabulary";
+import { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES, TOKEN_SCOPES } from "../../lib/vocabulary";
 
-export { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES, type CommitteeFunction, type Role } from "../../lib/vocabulary";
+export {
+  COMMITTEE_FUNCTIONS,
+  CRITICALITIES,
+  ENVIRONMENTS,
+  ROLES,
+  TOKEN_SCOPES,
+  type CommitteeFunction,
+  type Role,
+  type TokenScope,
+} from "../../lib/vocabulary";
 
 export type Labels = Record<string, string>;
 export type NamedPort = { name?: string; port: number; protocol: "TCP" | "UDP" | "SCTP" };
@@ -48,6 +57,13 @@ export const apiTokens = pgTable("api_tokens", {
   secretHash: text("secret_hash").notNull().unique(),
   role: text("role", { enum: ROLES }).notNull(),
   tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
+  /** The endpoints it may call (TOKEN_SCOPES); a token with none can only say who it is. */
+  scopes: text("scopes", { enum: TOKEN_SCOPES })
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
+  /** Set: the token speaks for this one cluster only (its agent); null: for any. */
+  clusterId: uuid("cluster_id").references(() => clusters.id, { onDelete: "cascade" }),
   createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   expiresAt: timestamp("expires_at", { withTimezone: true }),

@@ -20,7 +20,13 @@ describe(`REST API and machine tokens on ${testDatabaseKind()}`, () => {
 
   it("authenticates a token an admin created, and records who created it", async () => {
     const admin = await callerFor(database().db, "alex.admin@acme.example");
-    const { token, id } = await admin.settings.createToken({ name: "prod-eu-1 agent", role: "viewer", tenantId: null, expiresInDays: 30 });
+    const { token, id } = await admin.settings.createToken({
+      name: "prod-eu-1 agent",
+      role: "viewer",
+      tenantId: null,
+      scopes: ["decide"],
+      expiresInDays: 30,
+    });
     expect(token).toMatch(/^ppt_[a-z0-9]{8}_/);
     const [stored] = await database().db.select().from(apiTokens).where(eq(apiTokens.id, id));
     expect(stored!.secretHash).not.toContain(token.slice(13));
@@ -43,10 +49,16 @@ describe(`REST API and machine tokens on ${testDatabaseKind()}`, () => {
 
   it("rejects a missing, malformed, forged, revoked or expired token with the same 401", async () => {
     const admin = await callerFor(database().db, "alex.admin@acme.example");
-    const { token, id } = await admin.settings.createToken({ name: "ci pipeline", role: "author", tenantId: null, expiresInDays: null });
+    const { token, id } = await admin.settings.createToken({
+      name: "ci pipeline",
+      role: "author",
+      tenantId: null,
+      scopes: ["propose"],
+      expiresInDays: null,
+    });
     const forged = token.slice(0, -4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
     await admin.settings.revokeToken({ tokenId: id });
-    const expired = await admin.settings.createToken({ name: "old", role: "viewer", tenantId: null, expiresInDays: 1 });
+    const expired = await admin.settings.createToken({ name: "old", role: "viewer", tenantId: null, scopes: ["decide"], expiresInDays: 1 });
     await database()
       .db.update(apiTokens)
       .set({ expiresAt: new Date(Date.now() - 1000) })

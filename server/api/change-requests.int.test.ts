@@ -47,9 +47,15 @@ describe(`change-request REST API on ${testDatabaseKind()}`, () => {
     const admin = await callerFor(database().db, ADMIN);
     const tenants = await admin.org.tenants();
     const payments = tenants.find((t) => t.name === "payments")!.id;
-    authorToken = (await admin.settings.createToken({ name: "payments ci", role: "author", tenantId: payments, expiresInDays: 1 })).token;
-    viewerToken = (await admin.settings.createToken({ name: "reader", role: "viewer", tenantId: null, expiresInDays: 1 })).token;
-    adminToken = (await admin.settings.createToken({ name: "release bot", role: "admin", tenantId: null, expiresInDays: 1 })).token;
+    authorToken = (
+      await admin.settings.createToken({ name: "payments ci", role: "author", tenantId: payments, scopes: ["propose"], expiresInDays: 1 })
+    ).token;
+    viewerToken = (
+      await admin.settings.createToken({ name: "reader", role: "viewer", tenantId: null, scopes: ["propose"], expiresInDays: 1 })
+    ).token;
+    adminToken = (
+      await admin.settings.createToken({ name: "release bot", role: "admin", tenantId: null, scopes: ["propose"], expiresInDays: 1 })
+    ).token;
   });
   afterAll(() => {
     delete process.env[CLIENT_IP_FROM_SERVER];
@@ -121,6 +127,20 @@ describe(`change-request REST API on ${testDatabaseKind()}`, () => {
       await call("POST", "/change-requests", { token: viewerToken }, { title: "x", documents: [policyYaml("rest-viewer")] }),
       403,
       "Forbidden",
+    );
+    // A token without the "propose" scope is refused before its body is read.
+    const decider = await admin.settings.createToken({
+      name: "decide only",
+      role: "admin",
+      tenantId: null,
+      scopes: ["decide"],
+      expiresInDays: 1,
+    });
+    await expectError(
+      await call("POST", "/change-requests", { token: decider.token }, "{not json"),
+      403,
+      "Forbidden",
+      /lacks the "propose" scope/,
     );
     await expectError(
       await call("POST", "/change-requests", as(AUTHOR, null), { title: "x", documents: [policyYaml("rest-no-origin")] }),

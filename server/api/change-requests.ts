@@ -6,6 +6,7 @@ import type { Context, Hono } from "hono";
 import type { z } from "zod";
 import type { ServiceContext } from "@/server/context";
 import { InvalidInput, NotFound } from "@/server/errors";
+import { requireScope } from "@/server/tokens/scopes";
 import { releaseChange } from "@/server/releases/release";
 import { approveChange } from "@/server/workflow/approve";
 import { createChangeRequest } from "@/server/workflow/create";
@@ -18,6 +19,12 @@ export const serviceContext = (c: Context<ApiEnv>): ServiceContext => ({
   actor: c.get("actor"),
   requestId: c.get("requestId"),
 });
+
+/** Every change-request endpoint is the "propose" scope's, for a token. */
+function proposeContext(c: Context<ApiEnv>): ServiceContext {
+  requireScope(c.get("actor"), "propose");
+  return serviceContext(c);
+}
 
 function changeNumber(c: Context<ApiEnv>): number {
   const raw = c.req.param("number") ?? "";
@@ -40,13 +47,14 @@ export async function jsonBody<S extends z.ZodType>(c: Context<ApiEnv>, schema: 
 
 export function changeRequestRoutes(app: Hono<ApiEnv>) {
   app.post("/change-requests", async (c) => {
+    const ctx = proposeContext(c);
     const input = await jsonBody(c, createChangeRequestInput);
-    const created = await createChangeRequest({ ctx: serviceContext(c), input });
+    const created = await createChangeRequest({ ctx, input });
     return c.json({ number: created.number, state: created.state, contentHash: created.contentHash }, 201);
   });
 
   app.get("/change-requests/:number", async (c) => {
-    const review = await getChangeReview({ ctx: serviceContext(c), input: { number: changeNumber(c) } });
+    const review = await getChangeReview({ ctx: proposeContext(c), input: { number: changeNumber(c) } });
     return c.json({
       number: review.number,
       state: review.state,
@@ -67,20 +75,22 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
   });
 
   app.post("/change-requests/:number/approvals", async (c) => {
+    const ctx = proposeContext(c);
     const number = changeNumber(c);
     const input = await jsonBody(c, approveChangeInput.omit({ number: true }));
-    const approved = await approveChange({ ctx: serviceContext(c), input: { ...input, number } });
+    const approved = await approveChange({ ctx, input: { ...input, number } });
     return c.json({ number, state: approved.state, contentHash: approved.contentHash, approval: approved.approval }, 201);
   });
 
   app.post("/change-requests/:number/release", async (c) => {
+    const ctx = proposeContext(c);
     const number = changeNumber(c);
     // The body is optional: `{"emergency": {"reason"}}` releases through the emergency rule.
     const input =
       c.req.header("content-type")?.includes("json") && (c.req.header("content-length") ?? "1") !== "0"
         ? await jsonBody(c, releaseChangeInput.omit({ number: true }))
         : {};
-    const released = await releaseChange({ ctx: serviceContext(c), input: { ...input, number } });
+    const released = await releaseChange({ ctx, input: { ...input, number } });
     return c.json({ release: released.release }, 201);
   });
 }

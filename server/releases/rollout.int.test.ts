@@ -183,8 +183,20 @@ describe(`rollout waves on ${testDatabaseKind()}`, () => {
   it("takes status reports over REST with an admin token, with the contract's errors", async () => {
     const second = await releaseOne();
     const admin = await as(ADMIN);
-    const { token } = await admin.settings.createToken({ name: "agent", role: "admin", tenantId: null, expiresInDays: 1 });
-    const { token: viewer } = await admin.settings.createToken({ name: "reader", role: "viewer", tenantId: null, expiresInDays: 1 });
+    const { token } = await admin.settings.createToken({
+      name: "agent",
+      role: "admin",
+      tenantId: null,
+      scopes: ["observed-state"],
+      expiresInDays: 1,
+    });
+    const { token: viewer } = await admin.settings.createToken({
+      name: "reader",
+      role: "viewer",
+      tenantId: null,
+      scopes: ["observed-state"],
+      expiresInDays: 1,
+    });
     const api = createApiApp(async () => db());
     const post = (path: string, body: unknown, bearer = token) =>
       api.request(`http://localhost/api/v1${path}`, {
@@ -199,6 +211,33 @@ describe(`rollout waves on ${testDatabaseKind()}`, () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: "InvalidInput", message: expect.stringMatching(/applied.*failed/) });
     expect((await post(`/releases/${n}/clusters/staging-eu-1/status`, { status: "applied" }, viewer)).status).toBe(403);
+    // A token without the scope, and an agent's token bound to another cluster, are refused by name.
+    const clusters = await admin.org.clusters();
+    const otherCluster = clusters.find((c) => c.name !== "staging-eu-1")!;
+    const { token: decider } = await admin.settings.createToken({
+      name: "decider",
+      role: "admin",
+      tenantId: null,
+      scopes: ["decide"],
+      expiresInDays: 1,
+    });
+    const { token: otherAgent } = await admin.settings.createToken({
+      name: `${otherCluster.name} agent`,
+      role: "admin",
+      tenantId: null,
+      scopes: ["observed-state"],
+      clusterId: otherCluster.id,
+      expiresInDays: 1,
+    });
+    const unscoped = await post(`/releases/${n}/clusters/staging-eu-1/status`, { status: "applied" }, decider);
+    expect(unscoped.status).toBe(403);
+    expect(await unscoped.json()).toMatchObject({
+      error: "Forbidden",
+      message: expect.stringContaining('lacks the "observed-state" scope'),
+    });
+    const elsewhere = await post(`/releases/${n}/clusters/staging-eu-1/status`, { status: "applied" }, otherAgent);
+    expect(elsewhere.status).toBe(403);
+    expect(await elsewhere.json()).toMatchObject({ message: 'This token speaks for another cluster, not "staging-eu-1".' });
     expect((await post(`/releases/999999/clusters/staging-eu-1/status`, { status: "applied" })).status).toBe(404);
     const ok = await post(`/releases/${n}/clusters/staging-eu-1/status`, { status: "applied", message: "synced by Argo CD" });
     expect(ok.status).toBe(200);

@@ -16,6 +16,7 @@ import { withTransaction, type ServiceContext } from "@/server/context";
 import { releasedWith } from "@/server/drafts/documents";
 import { runEngine } from "@/server/engine-pool/pool";
 import { Conflict, NotFound } from "@/server/errors";
+import { requireClusterScope } from "@/server/tokens/scopes";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { notify } from "@/server/notifications/notify";
 import { platformDefaultInForce } from "@/server/platform-default/get";
@@ -224,6 +225,7 @@ export async function reportClusterStatus({ ctx, input }: { ctx: ServiceContext;
     const n = l.release.number;
     const row = l.clusters.find((c) => c.clusterName === input.cluster);
     if (!row) throw new NotFound(`Release ${n} does not go to a cluster named "${input.cluster}".`);
+    requireClusterScope(ctx.actor, "observed-state", { id: row.clusterId, name: row.clusterName });
     refuseSuperseded(l, `take a status from ${input.cluster}`);
     if (row.status === "pending")
       throw new Conflict(

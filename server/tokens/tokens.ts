@@ -3,7 +3,7 @@ import "server-only";
 // SHA-256 of the whole token is stored; the token is shown once, at creation.
 import { randomBytes } from "node:crypto";
 import { desc, eq } from "drizzle-orm";
-import { apiTokens, tenants } from "@/db/schema";
+import { apiTokens, clusters, tenants } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type Actor, type AnonymousContext, type ServiceContext } from "@/server/context";
@@ -27,6 +27,10 @@ export async function createApiToken({
       const [tenant] = await tx.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, input.tenantId));
       if (!tenant) throw new NotFound("That tenant does not exist.");
     }
+    if (input.clusterId) {
+      const [cluster] = await tx.db.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, input.clusterId));
+      if (!cluster) throw new NotFound("That cluster does not exist.");
+    }
     const prefix = randomBytes(6)
       .toString("base64url")
       .toLowerCase()
@@ -42,6 +46,8 @@ export async function createApiToken({
         secretHash: sha256Hex(token),
         role: input.role,
         tenantId: input.tenantId,
+        scopes: input.scopes,
+        clusterId: input.clusterId,
         createdBy: ctx.actor.id,
         expiresAt,
       })
@@ -52,7 +58,7 @@ export async function createApiToken({
       targetId: row!.id,
       targetLabel: `${input.name} (ppt_${prefix}_…)`,
       tenantId: input.tenantId,
-      after: { name: input.name, role: input.role, tenantId: input.tenantId, expiresAt },
+      after: { name: input.name, role: input.role, tenantId: input.tenantId, scopes: input.scopes, clusterId: input.clusterId, expiresAt },
     });
     return { id: row!.id, token };
   });
@@ -88,6 +94,8 @@ export async function listApiTokens({ ctx }: { ctx: ServiceContext }) {
       prefix: apiTokens.prefix,
       role: apiTokens.role,
       tenantId: apiTokens.tenantId,
+      scopes: apiTokens.scopes,
+      clusterId: apiTokens.clusterId,
       createdAt: apiTokens.createdAt,
       expiresAt: apiTokens.expiresAt,
       lastUsedAt: apiTokens.lastUsedAt,
@@ -121,5 +129,7 @@ export async function authenticateApiToken({ ctx, input }: { ctx: AnonymousConte
     id: row.id,
     label: `token:${row.name}`,
     grants: [{ tenantId: row.tenantId, role: row.role, committeeFunction: null }],
+    scopes: row.scopes,
+    clusterId: row.clusterId,
   };
 }

@@ -118,14 +118,20 @@ const MATRIX: Record<string, Row> = {
   "settings.createToken": {
     rule: "admin",
     mutation: true,
-    call: (c) => c.settings.createToken({ name: `ci-${++unique}`, role: "viewer", tenantId: null, expiresInDays: 1 }),
+    call: (c) => c.settings.createToken({ name: `ci-${++unique}`, role: "viewer", tenantId: null, scopes: ["decide"], expiresInDays: 1 }),
   },
   "settings.revokeToken": {
     rule: "admin",
     mutation: true,
     call: async (c) => {
       const admin = await callerFor(database().db, EMAIL.admin);
-      const created = await admin.settings.createToken({ name: `revoke-${++unique}`, role: "viewer", tenantId: null, expiresInDays: 1 });
+      const created = await admin.settings.createToken({
+        name: `revoke-${++unique}`,
+        role: "viewer",
+        tenantId: null,
+        scopes: ["decide"],
+        expiresInDays: 1,
+      });
       return c.settings.revokeToken({ tokenId: created.id });
     },
   },

@@ -34,9 +34,11 @@ describe(`console API on ${testDatabaseKind()}`, () => {
     const author = await callerFor(database().db, AUTHOR);
     const head = await auditHead(database().db);
     expect(await trpcCode(author.settings.users())).toBe("FORBIDDEN");
-    expect(await trpcCode(author.settings.createToken({ name: "sneaky", role: "admin", tenantId: null, expiresInDays: null }))).toBe(
-      "FORBIDDEN",
-    );
+    expect(
+      await trpcCode(
+        author.settings.createToken({ name: "sneaky", role: "admin", tenantId: null, scopes: ["decide"], expiresInDays: null }),
+      ),
+    ).toBe("FORBIDDEN");
     expect(await trpcCode(author.settings.createUser({ name: "X", email: "x@acme.example", password: "long-enough-1" }))).toBe("FORBIDDEN");
     expect(await database().db.select().from(user).where(eq(user.email, "x@acme.example"))).toEqual([]);
     // The refused reading leaves no event; each refused change leaves its refusal, and nothing else.
