@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { PEOPLE, screenshotPath, signIn, trpc, watchConsole } from "./helpers";
 
 type CyLike = {
   getElementById(id: string): { nonempty(): boolean; emit(event: string): void; hasClass(c: string): boolean; visible(): boolean };
@@ -241,16 +241,6 @@ spec:
         - workloads: { namespaces: [checkout], podSelector: { matchLabels: { app: promotions } } }
       ports: [{ port: redis, protocol: TCP }]
 `;
-
-/** Calls a tRPC procedure with the page's session, as the browser would. */
-async function trpc<T>(page: Page, procedure: string, input?: unknown): Promise<T> {
-  const response =
-    input === undefined
-      ? await page.request.get(`/api/trpc/${procedure}`)
-      : await page.request.post(`/api/trpc/${procedure}`, { data: { json: input } });
-  expect(response.ok(), await response.text()).toBe(true);
-  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
-}
 
 /** As the signed-in admin: a person who may read only `tenant`. */
 async function createTenantViewer(page: Page, person: { name: string; email: string; password: string }, tenant: string) {

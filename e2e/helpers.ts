@@ -30,6 +30,17 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
+/** A tRPC call with the page's session, as the raw response (for tests of what the server refuses). */
+export const trpcPost = (page: Page, procedure: string, json: unknown) =>
+  page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
+
+/** Calls a tRPC procedure with the page's session (without input: a GET) and returns its data; any error fails the test. */
+export async function trpc<T = unknown>(page: Page, procedure: string, input?: unknown): Promise<T> {
+  const response = input === undefined ? await page.request.get(`/api/trpc/${procedure}`) : await trpcPost(page, procedure, input);
+  expect(response.status(), await response.text()).toBe(200);
+  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
 export const screenshotPath = (name: string) => `test-results/screenshots/${name}.png`;
 
 /** A person signed in in a browser context of their own, with their console watched. */

@@ -1,9 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { paymentsEgressYaml, promotionsSmsYaml } from "../server/testing/policies";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
-
-const post = (page: Page, procedure: string, json: unknown) =>
-  page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
+import { PEOPLE, screenshotPath, signIn, trpcPost as post, watchConsole } from "./helpers";
 
 test("a committee member opens a change request and sees the path it adds, with its rationale and risk", async ({ page, browser }) => {
   // The first impact computes the release's lint and graph of every cluster on a shared, loaded machine.

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { PEOPLE, screenshotPath, signIn, trpcPost, watchConsole } from "./helpers";
 
 const SECTIONS = [
   "Overview",
@@ -36,8 +36,7 @@ test("the overview shows the demo organisation's real figures", async ({ page })
   const yaml = await page
     .getByTestId("yaml-editor")
     .evaluate((el) => Array.from(el.querySelectorAll(".cm-line"), (l) => l.textContent ?? "").join("\n"));
-  const post = (procedure: string, json: unknown) =>
-    page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
+  const post = (procedure: string, json: unknown) => trpcPost(page, procedure, json);
   expect(
     (
       await post("policies.saveDraft", {

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { paymentsEgressYaml } from "../server/testing/policies";
-import { PEOPLE, draftAndPropose, personIn, screenshotPath } from "./helpers";
+import { PEOPLE, draftAndPropose, personIn, screenshotPath, trpc } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
 // A payments policy of this spec's own: other specs assert on the demo's policies and their histories.
@@ -8,11 +8,7 @@ const POLICY = `e2e-notifications-${Date.now().toString(36)}`;
 
 /** Marks every notification of the page's person read: other specs (same database) notified them too. */
 async function clearBell(page: Page) {
-  const cleared = await page.request.post("/api/trpc/notifications.markRead", {
-    data: { json: {} },
-    headers: { "content-type": "application/json" },
-  });
-  expect(cleared.status(), await cleared.text()).toBe(200);
+  await trpc(page, "notifications.markRead", {});
   await page.reload();
 }
 

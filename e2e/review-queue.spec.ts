@@ -1,19 +1,9 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { paymentsEgressYaml } from "../server/testing/policies";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { PEOPLE, personIn, screenshotPath, trpcPost as post } from "./helpers";
 
 const NAME = "e2e-review-queue";
 const YAML = paymentsEgressYaml(NAME, { description: "Reviewed through the queue" });
-
-async function personIn(browser: Browser, email: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await (await browser.newContext()).newPage();
-  const problems = watchConsole(page);
-  await signIn(page, email);
-  return { page, problems };
-}
-
-const post = (page: Page, procedure: string, json: unknown) =>
-  page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
 
 test("an approver finds a change in the queue, opens it and comments; an admin edits a rule and the checklist follows", async ({
   browser,

@@ -1,15 +1,8 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { paymentsEgressYaml } from "../server/testing/policies";
-import { PEOPLE, personIn, screenshotPath } from "./helpers";
+import { PEOPLE, personIn, screenshotPath, trpc } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
-
-async function trpc<T = unknown>(page: Page, procedure: string, json: unknown): Promise<T> {
-  const response = await page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
-  const body = await response.json();
-  expect(response.status(), JSON.stringify(body)).toBe(200);
-  return body.result.data.json as T;
-}
 
 test("the admin releases a change, rolls out the canary wave, pauses and resumes; a rollback through the emergency rule is flagged", async ({
   browser,

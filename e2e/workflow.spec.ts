@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, draftAndPropose, personIn, screenshotPath } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { PEOPLE, draftAndPropose, personIn, screenshotPath, trpcPost as post } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
 const POLICY = "payments-backends";
@@ -14,8 +14,6 @@ test("an author proposes, is refused approval of their own change, the committee
 
   // The author drafts a new version (as the editor saves it) and proposes it from the policy page.
   const number = await draftAndPropose(author.page, POLICY, "Reviewed by the committee.", "Payments backends wording");
-  const post = (page: Page, procedure: string, json: unknown) =>
-    page.request.post(`/api/trpc/${procedure}`, { data: { json }, headers: { "content-type": "application/json" } });
 
   // The checklist says which rule asks for which approval; the author is offered no Approve button.
   const checklist = author.page.getByTestId("approval-checklist");
