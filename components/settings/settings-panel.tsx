@@ -287,8 +287,8 @@ function TokensSection() {
             <Td className="font-mono text-xs">ppt_{t.prefix}_…</Td>
             <Td>{t.role}</Td>
             <Td>{t.tenantId ? (tenantName.get(t.tenantId) ?? "tenant") : "global"}</Td>
-            <Td className="text-xs" data-testid="token-scopes">
-              {t.scopes.length ? t.scopes.join(", ") : "only say who it is"}
+            <Td className="text-xs">
+              <span data-testid="token-scopes">{t.scopes.length ? t.scopes.join(", ") : "only say who it is"}</span>
             </Td>
             <Td>{t.clusterId ? (clusterName.get(t.clusterId) ?? "cluster") : "any"}</Td>
             <Td>{formatDate(t.createdAt)}</Td>
