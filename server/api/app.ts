@@ -6,12 +6,14 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Database } from "@/db/client";
 import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
+import { DATASET_UPLOAD_PATH } from "@/lib/simulator";
 import { findUnsafeText } from "@/lib/unsafe-text";
 import type { Actor } from "@/server/context";
 import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import { authenticateApiToken } from "@/server/tokens/tokens";
 import { changeRequestRoutes } from "./change-requests";
 import { releaseRoutes } from "./releases";
+import { replayRoutes } from "./replay";
 
 export { MAX_REQUEST_BYTES };
 
@@ -46,14 +48,13 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     c.header("x-request-id", c.get("requestId"));
     await next();
   });
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_REQUEST_BYTES,
-      onError: (c) =>
-        c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_REQUEST_BYTES,
+    onError: (c) =>
+      c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413),
+  });
+  // A dataset upload streams to disk under its own (larger) limit (server/simulator/datasets.ts).
+  app.use("*", (c, next) => (c.req.method === "POST" && c.req.path === DATASET_UPLOAD_PATH ? next() : limitBody(c, next)));
 
   // Text the database cannot store (NUL, lone surrogates) is refused at the edge, naming where it is.
   app.use("*", async (c, next) => {
@@ -104,6 +105,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
 
   changeRequestRoutes(app);
   releaseRoutes(app);
+  replayRoutes(app);
 
   return app;
 }
