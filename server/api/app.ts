@@ -2,7 +2,7 @@ import "server-only";
 // The REST API for machines (cluster agents, CI, webhooks): one fetch-standard
 // Hono app, mounted by Next.js under /api/v1 and runnable on its own.
 import { randomUUID } from "node:crypto";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Database } from "@/db/client";
 import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
@@ -48,19 +48,22 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     c.header("x-request-id", c.get("requestId"));
     await next();
   });
+  const isUpload = (c: Context<ApiEnv>) => c.req.method === "POST" && c.req.path === DATASET_UPLOAD_PATH;
   const limitBody = bodyLimit({
     maxSize: MAX_REQUEST_BYTES,
     onError: (c) =>
       c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413),
   });
   // A dataset upload streams to disk under its own (larger) limit (server/simulator/datasets.ts).
-  app.use("*", (c, next) => (c.req.method === "POST" && c.req.path === DATASET_UPLOAD_PATH ? next() : limitBody(c, next)));
+  app.use("*", (c, next) => (isUpload(c) ? next() : limitBody(c, next)));
 
   // Text the database cannot store (NUL, lone surrogates) is refused at the edge, naming where it is.
   app.use("*", async (c, next) => {
-    const json = /^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "")
-      ? await c.req.json().catch(() => undefined)
-      : undefined;
+    // An upload's body is a file, streamed to disk: never parsed here, whatever its content type.
+    const json =
+      !isUpload(c) && /^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "")
+        ? await c.req.json().catch(() => undefined)
+        : undefined;
     const unsafe = findUnsafeText(pathText(c.req.path), "path") ?? findUnsafeText(c.req.queries(), "query") ?? findUnsafeText(json, "body");
     if (unsafe) throw new InvalidInput(unsafe.message, unsafe.field);
     await next();

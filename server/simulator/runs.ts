@@ -16,10 +16,12 @@ import { clusterNames, documentSets } from "@/server/graph/service";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { platformDefaultInForce } from "@/server/platform-default/get";
 import type { OverlaySpec } from "@/lib/graph/types";
+import { RECORD_LINE_MAX_CHARS } from "@/lib/simulator";
 import { datasetFile, defaultDatasetStore, loadDataset, type DatasetStore } from "./datasets";
 import type { ChangeRunInput, RunIdInput, RunPathsInput, RunSamplesInput, StartRunInput } from "./schemas";
 import { startRun, type WorkerHandle } from "./threads";
-import { RECORD_LINE_MAX_CHARS, type Progress, type RunResult } from "./work";
+// Types only: the work itself (and the CLI reader's worker threads) stays out of the Next.js bundle.
+import type { Progress, RunResult } from "./work";
 
 /** Runs at once (each takes a core; one stays with the pages). */
 export const MAX_CONCURRENT_RUNS = 2;

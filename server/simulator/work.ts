@@ -3,6 +3,7 @@
 // It runs in a worker thread (run-worker.ts); tests call it directly. Reading and deciding are the
 // CLI's (server/replay): only the progress reporting, the time window and the document lowering
 // (the console's documents, as the graph lowers them) are this module's.
+import { RECORD_LINE_MAX_CHARS } from "../../lib/simulator";
 import { formatSize } from "../policy/read/bounded";
 import { lowerDocuments } from "../policy/documents/lower";
 import type { PolicyplaneDocument } from "../policy/documents/schema";
@@ -11,8 +12,6 @@ import { lineBatches, type OverlongLine } from "../cli/io";
 import { HeaderError, readRecordTable, type RecordFormat } from "../replay/read";
 import { ReplayTally, replayRecords, type RecordTable, type ReplaySide, type ReplaySummary } from "../replay/replay";
 
-/** A record line is one flow (as the CLI bounds it). */
-export const RECORD_LINE_MAX_CHARS = 1 << 20;
 /** Bad lines kept on a dataset (all are counted). */
 export const BAD_LINES_KEPT = 50;
 
