@@ -57,7 +57,7 @@ async function proposePaymentsDb(page: Page, yaml: string, title: string): Promi
   return Number(/\/changes\/(\d+)$/.exec(page.url())![1]);
 }
 
-/** 3 × `rounds` records: ledger → db (denied by the change), API → db (allowed by both), checkout → db (denied by both); line 2 is bad. */
+/** 3 × `rounds` records: ledger → db (denied by the change), API → db (allowed by both), checkout → db (denied by both); line 4 is bad. */
 function dataset(rounds: number): string {
   const lines: string[] = [];
   const flow = (src: string, i: number) =>
@@ -91,13 +91,13 @@ test("replay: upload a dataset, run it against a change request, see progress, t
   const row = page.getByTestId("dataset-row").filter({ hasText: name });
   await expect(row.getByTestId("dataset-records")).toHaveText(`${ROUNDS * 3} record(s)`, { timeout: 60_000 });
   await row.getByTestId("dataset-bad-lines").click();
-  await expect(row.getByText("line 2:")).toBeVisible();
+  await expect(row.getByText("line 4: not JSON")).toBeVisible();
   await page.screenshot({ path: screenshotPath("replay-datasets"), fullPage: true });
 
   // Start the run against the change: the run page shows its progress, then the results.
   const start = page.getByRole("form", { name: "Start a replay" });
   await start.getByLabel("Dataset").selectOption({ label: `${name} (${ROUNDS * 3} records)` });
-  await start.getByLabel("Proposal (baseline: the current release)").selectOption({ label: `change #${number}: ${title}` });
+  await start.getByLabel("Proposal").selectOption({ label: `change #${number}: ${title}` });
   await start.getByLabel("Cluster").selectOption("prod-eu-1");
   await start.getByRole("button", { name: "Start replay" }).click();
   await expect(page).toHaveURL(/\/simulator\/runs\/[0-9a-f-]{36}$/);

@@ -22,6 +22,7 @@ export function UploadDataset() {
   const [progress, setProgress] = useState<Upload | null>(null);
   const [message, setMessage] = useState<{ tone: "error" | "success"; text: string } | null>(null);
   const request = useRef<XMLHttpRequest | null>(null);
+  const form = useRef<HTMLFormElement | null>(null);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -52,6 +53,7 @@ export function UploadDataset() {
         setMessage({ tone: "success", text: `Uploaded ${datasetName}: it is being read; its records appear in the list below.` });
         setFile(null);
         setName("");
+        form.current?.reset();
       } else setMessage({ tone: "error", text: body.message ?? `The upload failed (HTTP ${xhr.status}).` });
       void queryClient.invalidateQueries({ queryKey: trpc.simulator.datasets.queryKey() });
     };
@@ -73,7 +75,7 @@ export function UploadDataset() {
   const percent = progress ? Math.floor((100 * progress.loaded) / Math.max(1, progress.total)) : 0;
   return (
     <Card title="Upload a flow dataset">
-      <form className="grid gap-3 md:grid-cols-4" onSubmit={submit} aria-label="Upload a dataset">
+      <form ref={form} className="grid gap-3 md:grid-cols-4" onSubmit={submit} aria-label="Upload a dataset">
         <Field label="File" hint="Hubble JSON lines (hubble observe -o json), Policyplane JSON lines, or CSV; gzip accepted; up to 2 GB">
           <Input
             type="file"

@@ -94,7 +94,8 @@ export async function startReplayRun({
         cluster,
         proposalKind: proposal.overlay.kind === "cr" ? "cr" : "drafts",
         changeRequestId: proposal.changeRequestId,
-        baselineLabel: release ? `release #${release.number}` : "no release yet (plain Kubernetes)",
+        // Before the first release through the workflow, the policies in force are the seeded/imported ones.
+        baselineLabel: release ? `release #${release.number}` : "the policies in force",
         proposalLabel: proposal.label,
         windowFrom: input.from ? new Date(input.from) : null,
         windowTo: input.to ? new Date(input.to) : null,

@@ -231,6 +231,23 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     expect(audited.map((e) => e.action)).toEqual(["replay.run.start"]);
   });
 
+  it("decides only the records inside the run's time window and counts the others", async () => {
+    const dataset = await upload("windowed", DATASET);
+    const ctx = await ctxOf(DEMO_PEOPLE.author);
+    const run = await startReplayRun({
+      ctx,
+      input: { datasetId: dataset.id, changeNumber: null, cluster: "prod-eu-1", from: at(1), to: at(3) },
+      store,
+    });
+    await runFinished(run.id);
+    const [stored] = await db().select().from(replayRuns).where(eq(replayRuns.id, run.id));
+    expect(stored).toMatchObject({ state: "succeeded", windowFrom: new Date(at(1)), windowTo: new Date(at(3)) });
+    // Minutes 1, 2, 3 are inside; 0 and 4 are not.
+    expect(stored!.totals).toMatchObject({ records: 3, outsideWindow: 2, flows: 3 });
+    const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
+    expect(rows.flatMap((r) => r.sampleLines).sort()).toEqual([2, 3, 4]);
+  });
+
   it("cancelling a run leaves no half-written results, and only its starter or an admin may cancel", async () => {
     const big = Array.from({ length: 60_000 }, (_, i) => flow("payments/ledger", "payments/payments-db", 5432, i % 600)).join("\n");
     const dataset = await upload("a longer recording", big);
