@@ -159,12 +159,12 @@ export function RunResult({ id }: { id: string }) {
                 <a className="text-brand-700 hover:underline" href={exportHref("json")} download>
                   Export JSON
                 </a>
-                {r.proposalKind === "cr" && r.changeRequestId ? (
+                {r.proposalKind === "drafts" || r.changeRequestId ? (
                   <Link
                     className="text-brand-700 hover:underline"
-                    href={`/graph?${new URLSearchParams({ cluster: r.cluster, overlay: `cr:${r.changeRequestId}` })}`}
+                    href={`/graph?${new URLSearchParams({ cluster: r.cluster, overlay: r.changeRequestId ? `cr:${r.changeRequestId}` : "drafts" })}`}
                   >
-                    Change on the graph
+                    Proposal on the graph
                   </Link>
                 ) : null}
               </div>
