@@ -34,5 +34,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico).*)" }],
+  // A dataset upload (up to 2 GB) is left alone: through the proxy Next would copy its body and cut it at proxyClientMaxBodySize.
+  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico|api/v1/replay/datasets).*)" }],
 };

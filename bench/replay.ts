@@ -13,11 +13,11 @@
  *   npx tsx bench/replay.ts --write    # also update the "Replay" section of docs/benchmarks.md
  *   npx tsx bench/replay.ts --records 200000
  */
-import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { cliClusterYaml, CLI_CLUSTER, type SyntheticPod } from "./lib/cli-cluster";
 import { timedProcess } from "./lib/process";
 import { machineDescription, writeSection, type Row } from "./lib/report";
@@ -27,7 +27,7 @@ const bin = join(root, "bin", "policyplane.mjs");
 const recordsArg = process.argv.indexOf("--records");
 const RECORDS = recordsArg > 0 ? Number(process.argv[recordsArg + 1]) : 1_000_000;
 const DISTINCT = 5_000;
-const dir = mkdtempSync(join(tmpdir(), "pp-bench-replay-"));
+const dir = join(tmpdir(), `pp-bench-replay-${process.pid}`);
 
 function prng(seed: number): () => number {
   let s = seed;
@@ -52,7 +52,8 @@ function endpointJson(p: SyntheticPod, id: number): string {
   return `{"ID":${id},"identity":${10000 + id},"namespace":"${p.namespace}","labels":${JSON.stringify(labels)},"pod_name":"${p.name}"}`;
 }
 
-async function writeRecords(file: string, pods: readonly SyntheticPod[]): Promise<void> {
+/** Writes `records` Hubble records over the pods (also used by bench/replay-console.ts). */
+export async function writeRecords(file: string, pods: readonly SyntheticPod[], records = RECORDS): Promise<void> {
   const rand = prng(11);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const tuples = Array.from({ length: DISTINCT }, () => {
@@ -63,7 +64,7 @@ async function writeRecords(file: string, pods: readonly SyntheticPod[]): Promis
   const out = createWriteStream(file);
   const start = Date.parse("2026-11-30T00:00:00Z");
   let batch = "";
-  for (let i = 0; i < RECORDS; i++) {
+  for (let i = 0; i < records; i++) {
     const t = tuples[Math.floor(rand() ** 2 * tuples.length)]!;
     const time = new Date(start + i * 600 + Math.floor(rand() * 600)).toISOString().replace("Z", "123456Z");
     const sport = 32768 + Math.floor(rand() * 28000);
@@ -91,6 +92,7 @@ process.stdout.write(String(n) + "\\n");
 `;
 
 async function main(): Promise<void> {
+  mkdirSync(dir, { recursive: true });
   const { yaml, pods } = cliClusterYaml();
   const baseline = join(dir, "baseline.yaml");
   const proposal = join(dir, "proposal.yaml");
@@ -161,4 +163,4 @@ spec:
   else rmSync(dir, { recursive: true, force: true });
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

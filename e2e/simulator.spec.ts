@@ -9,7 +9,7 @@ test("what-if: one flow, the release and the pending drafts side by side", async
   await signIn(page, PEOPLE.author.email);
   await page.goto("/simulator");
   await expect(page.getByRole("heading", { name: "Simulator" })).toBeVisible();
-  await expect(page.getByText("not built yet", { exact: false })).toContainText("uploading datasets here");
+  await expect(page.getByText("Replay recorded traffic", { exact: false })).toBeVisible();
 
   const form = page.getByRole("form", { name: "What-if flow" });
   await expect(form.getByLabel("Cluster")).toHaveValue("prod-eu-1");

@@ -15,11 +15,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Inside the project, so the bundle's package imports resolve from its node_modules. */
 export const ENGINE_WORKER_DIR = path.join(root, "node_modules", ".cache", "policyplane");
 
-/** @returns {Promise<string>} the absolute path of the bundled worker */
-export async function buildEngineWorker(outDir = ENGINE_WORKER_DIR) {
+/**
+ * @param {string} [outDir]
+ * @param {string} [entry] the worker's entry, relative to the project (the replay runs' worker is another)
+ * @param {string} [prefix] the bundle's file name prefix
+ * @returns {Promise<string>} the absolute path of the bundled worker
+ */
+export async function buildEngineWorker(outDir = ENGINE_WORKER_DIR, entry = "server/engine-pool/worker.ts", prefix = "engine-worker") {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ["server/engine-pool/worker.ts"],
+    entryPoints: [entry],
     tsconfig: path.join(root, "tsconfig.json"),
     bundle: true,
     packages: "external",
@@ -30,7 +35,7 @@ export async function buildEngineWorker(outDir = ENGINE_WORKER_DIR) {
     logLevel: "silent",
   });
   const code = result.outputFiles[0].contents;
-  const file = path.join(outDir, `engine-worker-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+  const file = path.join(outDir, `${prefix}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
   if (!existsSync(file)) {
     mkdirSync(outDir, { recursive: true });
     // Written whole under another name, then renamed: a concurrent builder or reader never sees half a file.
@@ -43,7 +48,9 @@ export async function buildEngineWorker(outDir = ENGINE_WORKER_DIR) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    console.log(await buildEngineWorker());
+    // Optional arguments: another entry and its prefix (`node scripts/engine-worker.mjs server/simulator/run-worker.ts replay-worker`).
+    const [entry, prefix] = process.argv.slice(2);
+    console.log(await buildEngineWorker(ENGINE_WORKER_DIR, entry, prefix));
   } catch (error) {
     console.error(`[policyplane] could not bundle the engine worker: ${error instanceof Error ? error.message : error}`);
     process.exit(1);

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { SideBySideDiff } from "@/components/policies/side-by-side-diff";
 import { useTRPC } from "@/components/trpc/client";
+import { ChangeReplay } from "@/components/simulator/change-replay";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Notice } from "@/components/ui/primitives";
 import { CHANGE_STATE_TONE } from "./change-list";
@@ -36,6 +37,7 @@ export function ChangeDetail({ number }: { number: number }) {
       {c.description ? <p className="max-w-3xl text-sm text-slate-700">{c.description}</p> : null}
       <ReviewPanel number={c.number} />
       <ImpactSection number={c.number} />
+      <ChangeReplay number={c.number} />
       {c.items.map((i) => (
         <Card
           key={i.name}

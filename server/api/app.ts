@@ -2,16 +2,18 @@ import "server-only";
 // The REST API for machines (cluster agents, CI, webhooks): one fetch-standard
 // Hono app, mounted by Next.js under /api/v1 and runnable on its own.
 import { randomUUID } from "node:crypto";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Database } from "@/db/client";
 import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
+import { DATASET_UPLOAD_PATH } from "@/lib/simulator";
 import { findUnsafeText } from "@/lib/unsafe-text";
 import type { Actor } from "@/server/context";
 import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import { authenticateApiToken } from "@/server/tokens/tokens";
 import { changeRequestRoutes } from "./change-requests";
 import { releaseRoutes } from "./releases";
+import { replayRoutes } from "./replay";
 
 export { MAX_REQUEST_BYTES };
 
@@ -46,20 +48,22 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     c.header("x-request-id", c.get("requestId"));
     await next();
   });
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_REQUEST_BYTES,
-      onError: (c) =>
-        c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413),
-    }),
-  );
+  const isUpload = (c: Context<ApiEnv>) => c.req.method === "POST" && c.req.path === DATASET_UPLOAD_PATH;
+  const limitBody = bodyLimit({
+    maxSize: MAX_REQUEST_BYTES,
+    onError: (c) =>
+      c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413),
+  });
+  // A dataset upload streams to disk under its own (larger) limit (server/simulator/datasets.ts).
+  app.use("*", (c, next) => (isUpload(c) ? next() : limitBody(c, next)));
 
   // Text the database cannot store (NUL, lone surrogates) is refused at the edge, naming where it is.
   app.use("*", async (c, next) => {
-    const json = /^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "")
-      ? await c.req.json().catch(() => undefined)
-      : undefined;
+    // An upload's body is a file, streamed to disk: never parsed here, whatever its content type.
+    const json =
+      !isUpload(c) && /^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "")
+        ? await c.req.json().catch(() => undefined)
+        : undefined;
     const unsafe = findUnsafeText(pathText(c.req.path), "path") ?? findUnsafeText(c.req.queries(), "query") ?? findUnsafeText(json, "body");
     if (unsafe) throw new InvalidInput(unsafe.message, unsafe.field);
     await next();
@@ -104,6 +108,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
 
   changeRequestRoutes(app);
   releaseRoutes(app);
+  replayRoutes(app);
 
   return app;
 }

@@ -48,7 +48,7 @@ function signature(parts: unknown): string {
 
 const docSig = (docs: readonly StoredDocument[]) => docs.map((d) => `${d.policyId}@${d.version}`);
 
-async function documentSets(
+export async function documentSets(
   db: Queryable,
   overlay: OverlaySpec,
   actor: Actor | null,

@@ -56,6 +56,7 @@ interface Row {
 }
 
 let unique = 0;
+const NO_SUCH_ID = "00000000-0000-4000-8000-000000000000";
 const MATRIX: Record<string, Row> = {
   // Anyone holding a one-time link; a wrong token is a BAD_REQUEST for everyone.
   "account.setPassword": {
@@ -249,6 +250,26 @@ const MATRIX: Record<string, Row> = {
   "reviews.timeline": { rule: "role", mutation: true, call: (c) => c.reviews.timeline({ number: 999_999 }) },
   "reviews.comments": { rule: "role", mutation: true, call: (c) => c.reviews.comments({ number: 999_999 }) },
   "reviews.comment": { rule: "role", mutation: true, call: (c) => c.reviews.comment({ number: 999_999, body: "matrix" }) },
+  // Simulator: every role holder lists and reads datasets and runs, uploads and starts runs; the uploader
+  // (starter) or an admin deletes (cancels). Unknown ids: NOT_FOUND for all.
+  "simulator.datasets": { rule: "role", call: (c) => c.simulator.datasets() },
+  "simulator.dataset": { rule: "role", mutation: true, call: (c) => c.simulator.dataset({ id: NO_SUCH_ID }) },
+  "simulator.deleteDataset": { rule: "role", mutation: true, call: (c) => c.simulator.deleteDataset({ id: NO_SUCH_ID }) },
+  "simulator.startRun": {
+    rule: "role",
+    mutation: true,
+    call: (c) => c.simulator.startRun({ datasetId: NO_SUCH_ID, changeNumber: null }),
+  },
+  "simulator.cancelRun": { rule: "role", mutation: true, call: (c) => c.simulator.cancelRun({ id: NO_SUCH_ID }) },
+  "simulator.runs": { rule: "role", call: (c) => c.simulator.runs() },
+  "simulator.run": { rule: "role", mutation: true, call: (c) => c.simulator.run({ id: NO_SUCH_ID }) },
+  "simulator.runPaths": { rule: "role", mutation: true, call: (c) => c.simulator.runPaths({ id: NO_SUCH_ID }) },
+  "simulator.runSamples": {
+    rule: "role",
+    mutation: true,
+    call: (c) => c.simulator.runSamples({ id: NO_SUCH_ID, pathId: NO_SUCH_ID }),
+  },
+  "simulator.changeRun": { rule: "role", mutation: true, call: (c) => c.simulator.changeRun({ number: 999_999 }) },
   "releases.list": { rule: "role", call: (c) => c.releases.list() },
   "releases.get": { rule: "role", mutation: true, call: (c) => c.releases.get({ number: 999_999 }) },
   "releases.diff": { rule: "role", mutation: true, call: (c) => c.releases.diff({ from: 999_998, to: 999_999 }) },

@@ -1,0 +1,277 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { eq } from "drizzle-orm";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { auditEvents, replayRunPaths, replayRuns } from "@/db/schema";
+import { testDatabaseKind } from "@/db/testing";
+import { createApiApp } from "@/server/api/app";
+import { demoActor, callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
+import { useSeededDatabase } from "@/server/testing/database";
+import { trpcFailure } from "@/server/testing/trpc";
+import { parseRecordLine } from "@/server/replay/records";
+import { MAX_DATASET_BYTES } from "@/lib/simulator";
+import { datasetScanned, defaultDatasetStore, deleteDataset, getDataset, uploadDataset, type DatasetStore } from "./datasets";
+import { cancelRun, runFinished, startReplayRun } from "./runs";
+
+const FIXTURES = [
+  path.resolve(import.meta.dirname, "../policy/__fixtures__/hubble"),
+  // The shared real data beside the project checkout (../shared/fixtures).
+  path.resolve(import.meta.dirname, "../../../../shared/fixtures/hubble"),
+];
+const T0 = Date.parse("2026-11-30T10:00:00Z");
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const flow = (src: string, dst: string, port: number, minutes: number) => JSON.stringify({ src, dst, port, time: at(minutes) });
+
+/** payments-db as the demo has it, with `peers` given: the tenant's own namespace-tier policy. */
+function paymentsDbYaml(description: string, peers: string[]): string {
+  return `apiVersion: policyplane.io/v1
+kind: Policy
+metadata:
+  name: payments-db
+  owner: team-payments
+  tenant: payments
+  description: ${description}
+spec:
+  tier: namespace
+  subject:
+    namespaces: [payments]
+    podSelector:
+      matchLabels:
+        app: payments-db
+  rules:
+    - name: from-owners
+      direction: ingress
+      action: allow
+      peers:
+${peers.map((a) => `        - workloads:\n            namespaces: [payments]\n            podSelector:\n              matchLabels:\n                app: ${a}`).join("\n")}
+      ports:
+        - port: postgres
+          protocol: TCP
+`;
+}
+
+describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
+  const database = useSeededDatabase();
+  const db = () => database().db;
+  // The data folder the services (and the tRPC procedures) use by default.
+  const dataDir = mkdtempSync(path.join(tmpdir(), "pp-data-"));
+  vi.stubEnv("POLICYPLANE_DATA_DIR", dataDir);
+  const store: DatasetStore = defaultDatasetStore();
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const ctxOf = async (email: string) => ({ db: db(), actor: await demoActor(db(), email), requestId: `test-${email}` });
+
+  async function* chunks(data: Buffer | string, size = 4096): AsyncGenerator<Uint8Array> {
+    const buf = Buffer.from(data);
+    for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+  }
+  async function upload(name: string, text: Buffer | string, email: string = DEMO_PEOPLE.author, format: "auto" | "csv" = "auto") {
+    const ctx = await ctxOf(email);
+    const created = await uploadDataset({ ctx, input: { name, format }, body: chunks(text), store });
+    await datasetScanned(created.id);
+    return getDataset({ ctx, input: { id: created.id } });
+  }
+
+  for (const dir of FIXTURES)
+    it(`reads every Hubble fixture in ${dir.includes("shared") ? "the shared fixtures" : "the engine's fixtures"} as the CLI's reader does, gzipped or not`, async () => {
+      const files = readdirSync(dir).filter((f) => f.endsWith(".jsonl"));
+      expect(files.length).toBeGreaterThan(3);
+      for (const file of files) {
+        const text = readFileSync(path.join(dir, file), "utf8");
+        const lines = text.split("\n").filter((l, i, all) => i < all.length - 1 || l !== "");
+        const records = lines.map((l) => parseRecordLine(l)).flatMap((r) => (r.ok ? [r.record] : []));
+        const good = records.length;
+        const times = records.flatMap((r) => (r.time === undefined ? [] : [r.time]));
+        // Each file plain; the first one gzipped too (the scan detects gzip by its magic bytes).
+        const variants: [string, string | Buffer][] = [["plain", text]];
+        if (file === files[0]) variants.push(["gzip", gzipSync(text)]);
+        for (const [label, body] of variants) {
+          const dataset = await upload(`${file} (${label})`, body);
+          expect(dataset, `${file} ${label}`).toMatchObject({
+            state: "ready",
+            recordCount: good,
+            badLineCount: lines.length - good,
+            gzip: label === "gzip",
+          });
+          expect(dataset.timeFrom?.getTime() ?? null).toBe(times.length > 0 ? Math.min(...times) : null);
+          expect(dataset.timeTo?.getTime() ?? null).toBe(times.length > 0 ? Math.max(...times) : null);
+        }
+      }
+    });
+
+  it("counts bad lines with their line numbers and reasons, and keeps the good ones", async () => {
+    const good = readFileSync(path.join(FIXTURES[0]!, "hubble-otel-gke-istio-tcp-10.jsonl"), "utf8").trimEnd().split("\n");
+    const lines = [
+      good[0]!,
+      good[1]!.slice(0, 200), // truncated JSON
+      JSON.stringify({ src: "payments/ledger", dst: "payments/payments-db" }), // no port
+      JSON.stringify({ src: "payments/ledger", dst: "payments/payments-db", port: 5432, protocol: "ICMP" }),
+      `{"src":"a/b","dst":"c/d","port":1,"pad":"${"x".repeat(10 * 1024 * 1024)}"}`, // a 10 MB line
+      ...good.slice(2),
+    ];
+    const dataset = await upload("with bad lines", lines.join("\n") + "\n");
+    expect(dataset.state).toBe("ready");
+    expect(dataset.recordCount).toBe(good.length - 1);
+    expect(dataset.badLineCount).toBe(4);
+    expect(dataset.badLines!.map((b) => b.line)).toEqual([2, 3, 4, 5]);
+    expect(dataset.badLines![0]!.reason).toMatch(/JSON/i);
+    expect(dataset.badLines![1]!.reason).toMatch(/port/);
+    expect(dataset.badLines![2]!.reason).toMatch(/ICMP|protocol/);
+    expect(dataset.badLines![3]!.reason).toMatch(/longer than/);
+  });
+
+  it("refuses a body declared over 2 GB with 413 and writes nothing; and a cookie call from another origin", async () => {
+    const actor = await demoActor(db(), DEMO_PEOPLE.author);
+    const api = createApiApp(async () => db(), { sessionActor: async () => actor, trustedOrigins: ["http://console.test"] });
+    const before = readdirSync(store.dir).length;
+    const tooBig = await api.request("/api/v1/replay/datasets?name=huge", {
+      method: "POST",
+      headers: { cookie: "s=1", origin: "http://console.test", "content-length": String(MAX_DATASET_BYTES + 1) },
+      body: "{}",
+    });
+    expect(tooBig.status).toBe(413);
+    expect(await tooBig.json()).toMatchObject({ error: "TooLarge" });
+    expect(readdirSync(store.dir)).toHaveLength(before);
+
+    // Through the REST route with the session cookie: the body (here labelled JSON) is streamed to the file, not parsed.
+    const body = [
+      flow("payments/ledger", "payments/payments-db", 5432, 0),
+      flow("payments/payments-api", "payments/payments-db", 5432, 1),
+    ].join("\n");
+    const created = await api.request("/api/v1/replay/datasets?name=via%20REST", {
+      method: "POST",
+      headers: { cookie: "s=1", origin: "http://console.test", "content-type": "application/json" },
+      body,
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    await datasetScanned(id);
+    expect(await getDataset({ ctx: await ctxOf(DEMO_PEOPLE.author), input: { id } })).toMatchObject({
+      name: "via REST",
+      recordCount: 2,
+      sizeBytes: Buffer.byteLength(body),
+    });
+
+    const foreign = await api.request("/api/v1/replay/datasets?name=x", {
+      method: "POST",
+      headers: { cookie: "s=1", origin: "http://evil.test" },
+      body: "{}",
+    });
+    expect(foreign.status).toBe(403);
+    const unnamed = await api.request("/api/v1/replay/datasets?name=", {
+      method: "POST",
+      headers: { cookie: "s=1", origin: "http://console.test" },
+      body: "{}",
+    });
+    expect(unnamed.status).toBe(400);
+    expect(await unnamed.json()).toMatchObject({ error: "InvalidInput", field: "name" });
+  });
+
+  /** The author saves a new version of payments-db and proposes it. */
+  async function proposePaymentsDb(title: string, yaml: string) {
+    const author = await callerFor(db(), DEMO_PEOPLE.author);
+    const current = await author.policies.get({ name: "payments-db" });
+    await author.policies.saveDraft({ policyName: "payments-db", baseVersion: current.policy.latestVersion, yaml, message: title });
+    return (await author.policies.proposeChange({ title, description: "", policies: ["payments-db"] })).number;
+  }
+
+  const DATASET = [
+    flow("payments/ledger", "payments/payments-db", 5432, 0),
+    flow("payments/payments-api", "payments/payments-db", 5432, 1),
+    flow("payments/ledger", "payments/payments-db", 5432, 2),
+    flow("checkout/checkout-api", "payments/payments-db", 5432, 3),
+    flow("payments/payments-api", "payments/payments-db", 5432, 4),
+  ].join("\n");
+
+  it("shows exactly the records a proposal denies as allow → deny, with both rationales, and an identical proposal changes nothing", async () => {
+    const dataset = await upload("ledger traffic", DATASET);
+    expect(dataset.recordCount).toBe(5);
+    // payments-db's ingress narrowed to the API: the ledger's calls to the database become denied.
+    const number = await proposePaymentsDb("payments-db: the API only", paymentsDbYaml("The API only.", ["payments-api"]));
+    const ctx = await ctxOf(DEMO_PEOPLE.author);
+    const run = await startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: number, cluster: "prod-eu-1" }, store });
+    await runFinished(run.id);
+    const [stored] = await db().select().from(replayRuns).where(eq(replayRuns.id, run.id));
+    expect(stored!.error).toBeNull();
+    expect(stored!.state).toBe("succeeded");
+    expect(stored!.totals!.changes["newly-denied"]).toEqual({ flows: 2, paths: 1 });
+    expect(stored!.totals!.changes["newly-allowed"]).toEqual({ flows: 0, paths: 0 });
+    const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
+    const denied = rows.filter((r) => r.change === "newly-denied");
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({ src: "payments/ledger", dst: "payments/payments-db", port: 5432, flows: 2, sampleLines: [1, 3] });
+    expect(denied[0]!.firstSeen.toISOString()).toBe(at(0));
+    expect(denied[0]!.lastSeen.toISOString()).toBe(at(2));
+    expect(denied[0]!.baselinePath).toMatch(/allow/);
+    expect(denied[0]!.proposalPath).toMatch(/deny/);
+    expect(rows.find((r) => r.src === "payments/payments-api")).toMatchObject({ change: "unchanged-allow", flows: 2 });
+
+    const caller = await callerFor(db(), DEMO_PEOPLE.security);
+    const samples = await caller.simulator.runSamples({ id: run.id, pathId: denied[0]!.id });
+    expect(samples.samples.map((s) => s.line)).toEqual([1, 3]);
+    expect(samples.samples[0]!.text).toContain("payments/ledger");
+    const latest = await caller.simulator.changeRun({ number });
+    expect(latest?.id).toBe(run.id);
+    const filtered = await caller.simulator.runPaths({ id: run.id, change: "newly-denied" });
+    expect(filtered.total).toBe(1);
+
+    // An identical proposal (the policy saved again with a new description only) decides every record as the release does.
+    const same = await proposePaymentsDb("payments-db: reworded", paymentsDbYaml("Reworded, same rules.", ["payments-api", "ledger"]));
+    const again = await startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: same, cluster: "prod-eu-1" }, store });
+    await runFinished(again.id);
+    const [unchanged] = await db().select().from(replayRuns).where(eq(replayRuns.id, again.id));
+    expect(unchanged!.totals!.changes["newly-denied"].flows + unchanged!.totals!.changes["newly-allowed"].flows).toBe(0);
+    expect(unchanged!.totals!.changes["unchanged-allow"].flows).toBe(4);
+
+    const audited = await db().select().from(auditEvents).where(eq(auditEvents.targetId, run.id));
+    expect(audited.map((e) => e.action)).toEqual(["replay.run.start"]);
+  });
+
+  it("decides only the records inside the run's time window and counts the others", async () => {
+    const dataset = await upload("windowed", DATASET);
+    const ctx = await ctxOf(DEMO_PEOPLE.author);
+    const run = await startReplayRun({
+      ctx,
+      input: { datasetId: dataset.id, changeNumber: null, cluster: "prod-eu-1", from: at(1), to: at(3) },
+      store,
+    });
+    await runFinished(run.id);
+    const [stored] = await db().select().from(replayRuns).where(eq(replayRuns.id, run.id));
+    expect(stored).toMatchObject({ state: "succeeded", windowFrom: new Date(at(1)), windowTo: new Date(at(3)) });
+    // Minutes 1, 2, 3 are inside; 0 and 4 are not.
+    expect(stored!.totals).toMatchObject({ records: 3, outsideWindow: 2, flows: 3 });
+    const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
+    expect(rows.flatMap((r) => r.sampleLines).sort()).toEqual([2, 3, 4]);
+  });
+
+  it("cancelling a run leaves no half-written results, and only its starter or an admin may cancel", async () => {
+    const big = Array.from({ length: 60_000 }, (_, i) => flow("payments/ledger", "payments/payments-db", 5432, i % 600)).join("\n");
+    const dataset = await upload("a longer recording", big);
+    const ctx = await ctxOf(DEMO_PEOPLE.author);
+    const run = await startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: null, cluster: "prod-eu-1" }, store });
+    const viewer = await callerFor(db(), DEMO_PEOPLE.viewer);
+    expect((await trpcFailure(viewer.simulator.cancelRun({ id: run.id }))).code).toBe("FORBIDDEN");
+    const cancelled = await cancelRun({ ctx, input: { id: run.id } });
+    expect(cancelled.state).toBe("cancelled");
+    await runFinished(run.id);
+    const [stored] = await db().select().from(replayRuns).where(eq(replayRuns.id, run.id));
+    expect(stored).toMatchObject({ state: "cancelled", totals: null });
+    expect(await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id))).toEqual([]);
+    expect((await trpcFailure((await callerFor(db(), DEMO_PEOPLE.author)).simulator.cancelRun({ id: run.id }))).code).toBe("CONFLICT");
+  });
+
+  it("lets the uploader or an admin delete a dataset (audited, file removed), not another member", async () => {
+    const dataset = await upload("to delete", DATASET);
+    const files = readdirSync(store.dir).length;
+    const other = await ctxOf(DEMO_PEOPLE.security);
+    await expect(deleteDataset({ ctx: other, input: { id: dataset.id }, store })).rejects.toMatchObject({ name: "Forbidden" });
+    await deleteDataset({ ctx: await ctxOf(DEMO_PEOPLE.admin), input: { id: dataset.id }, store });
+    expect(readdirSync(store.dir).length).toBe(files - 1);
+    const audited = await db().select().from(auditEvents).where(eq(auditEvents.targetId, dataset.id));
+    expect(audited.map((e) => e.action)).toEqual(["dataset.upload", "dataset.delete"]);
+  });
+});
