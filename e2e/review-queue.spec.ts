@@ -40,8 +40,12 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   const row = security.page.getByTestId("queue-row").filter({ hasText: changeNumber });
   await expect(row).toContainText("Payments egress via the queue");
   await expect(row).toContainText("1 × security");
-  await expect(row).toContainText("low");
   await expect(row).toContainText("1 policy · namespace");
+  // Its risk is the change page's impact risk (the edits' lower bound only until the impact answers).
+  const risk = row.getByTestId("queue-risk");
+  await expect(risk).toHaveAttribute("data-basis", "impact", { timeout: 120_000 });
+  const level = (await risk.locator("span").first().innerText()).trim();
+  expect(["low", "medium", "high", "critical"]).toContain(level);
   await security.page.screenshot({ path: screenshotPath("review-queue"), fullPage: true });
 
   // The author has nothing in a queue: no committee function.
@@ -51,6 +55,7 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   // Security opens the change and comments on it, then on one line of the proposed policy.
   await row.getByRole("link", { name: `#${number}`, exact: true }).click();
   await expect(security.page).toHaveURL(new RegExp(`/changes/${number}$`));
+  await expect(security.page.getByTestId("impact-risk")).toHaveText(`${level} risk`, { timeout: 120_000 });
   const comments = security.page.getByTestId("comments");
   await comments.getByLabel("Comment", { exact: true }).fill("Why not through the egress gateway?");
   await comments.getByRole("button", { name: "Comment" }).click();

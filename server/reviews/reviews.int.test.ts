@@ -61,8 +61,15 @@ describe(`review queue, comments and timeline on ${testDatabaseKind()}`, () => {
       approvals: 0,
       needed: 2,
       wanted: [{ rule: "namespace-tier", function: "security", missing: 1, tenant: null }],
-      risk: { level: "low" },
     });
+    // The queue's risk is the change page's: once the impact is computed (it is kept), the same level and reasons.
+    const impact = await security.changes.impact({ number: first.number });
+    expect((await security.reviews.queue()).items.find((i) => i.number === first.number)!.risk).toEqual({
+      level: impact.risk.level,
+      reasons: impact.risk.reasons.map((r) => r.text),
+      basis: "impact",
+    });
+    expect(impact.risk.reasons.map((r) => r.text)).toContain(`touches the namespace tier (${first.name})`);
     expect((await (await as(COMMITTEE)).reviews.queue()).items.find((i) => i.number === first.number)?.wanted).toEqual([
       { rule: "namespace-tier", function: "application", missing: 1, tenant: "payments" },
     ]);
@@ -76,7 +83,7 @@ describe(`review queue, comments and timeline on ${testDatabaseKind()}`, () => {
     // Approved changes leave the queue.
     await (await as(COMMITTEE)).workflow.approve({ number: first.number, contentHash: first.contentHash });
     expect((await (await as(COMMITTEE)).reviews.queue()).items.map((i) => i.number)).not.toContain(first.number);
-  });
+  }, 180_000);
 
   it("takes comments from anyone who may read the change, line comments anchored to a policy line, each audited", async () => {
     const { name, number } = await proposed("commented");
@@ -113,7 +120,7 @@ describe(`review queue, comments and timeline on ${testDatabaseKind()}`, () => {
     expect((await failure(security.reviews.comment({ number, body: "   " }))).message).toBe("Write something: the comment is empty.");
     expect(
       (await failure(security.reviews.comment({ number, body: "here", anchor: { policy: name, side: "proposed", line: 500 } }))).message,
-    ).toBe(`${name} proposed v1 has 23 lines; there is no line 500.`);
+    ).toBe(`${name} proposed v1 has 24 lines; there is no line 500.`);
     expect(
       (await failure(security.reviews.comment({ number, body: "here", anchor: { policy: name, side: "released", line: 1 } }))).message,
     ).toBe(`${name} has no released version to comment on: comment on the proposed side.`);
