@@ -8,6 +8,7 @@ import {
   approvalRules,
   changeRequestApprovals,
   changeRequestItems,
+  changeRequestRollbacks,
   changeRequests,
   memberships,
   policies,
@@ -144,10 +145,18 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
           ),
         )
     : [];
+  // A rollback's item that stays at its version takes the policy out of the release (server/releases/rollback.ts).
+  const [rollback] = await db
+    .select({ id: changeRequestRollbacks.changeRequestId })
+    .from(changeRequestRollbacks)
+    .where(eq(changeRequestRollbacks.changeRequestId, cr.id));
   const edits: PolicyEdit[] = items.map((i) => {
     const to = versions.find((v) => v.policyId === i.policyId && v.version === i.toVersion)?.document ?? {};
     const from = i.fromVersion === null ? null : (fromDocs.find((v) => v.policyId === i.policyId)?.document ?? null);
-    return { policy: i.name, kind: i.kind, tier: i.tier, tenantId: i.tenantId, loosensConstraint: loosensConstraint(i.kind, from, to) };
+    // Taking a constraint out is the loosest edit of all; moving one back to an earlier version loosens it as an edit would.
+    const removed = rollback !== undefined && i.fromVersion === i.toVersion;
+    const loosens = removed ? i.kind === "ComplianceConstraint" : loosensConstraint(i.kind, from, to);
+    return { policy: i.name, kind: i.kind, tier: i.tier, tenantId: i.tenantId, loosensConstraint: loosens };
   });
   const authorIds = new Set<string>();
   if (cr.authorId) authorIds.add(cr.authorId);
