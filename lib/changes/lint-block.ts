@@ -12,8 +12,13 @@ export interface BlockingFinding {
   message: string;
 }
 
-/** Only errors block: warnings and infos are shown, never in the way. */
-export const blocksSubmission = (f: { severity: "error" | "warning" | "info" }): boolean => f.severity === "error";
+/**
+ * Only errors block: warnings and infos are shown, never in the way. A compile disagreement (the
+ * compiled objects would decide a flow unlike the platform) is an error the release refuses
+ * (issue 10): the change page shows it, the submission's lint does not run the compile check.
+ */
+export const blocksSubmission = (f: { id: string; severity: "error" | "warning" | "info" }): boolean =>
+  f.severity === "error" && f.id !== "compile-disagreement";
 
 /** `Policy/payments-sms line 18 (spec.rules[0].peers[0]): constraint-conflict: …` */
 export function describeBlockingFinding(f: BlockingFinding): string {

@@ -30,11 +30,16 @@ const KEPT = 16;
 const globalForImpact = globalThis as unknown as {
   policyplaneChangeImpact?: {
     lint: Map<string, Promise<ChangeLint>>;
+    releaseWithoutCompileCheck?: Map<string, Promise<readonly Finding[]>>;
     compiled: Map<string, ClusterCompiledDiff[]>;
     impact: Map<string, { graph: ComputedGraph; impact: ChangeImpact }>;
   };
 };
-const memo = (globalForImpact.policyplaneChangeImpact ??= { lint: new Map(), compiled: new Map(), impact: new Map() });
+const memo: NonNullable<(typeof globalForImpact)["policyplaneChangeImpact"]> = (globalForImpact.policyplaneChangeImpact ??= {
+  lint: new Map(),
+  compiled: new Map(),
+  impact: new Map(),
+});
 
 function remember<T>(map: Map<string, T>, key: string, value: T): T {
   map.delete(key);
@@ -89,15 +94,36 @@ const findingKey = (f: Finding) =>
 async function changeLint(
   db: Queryable,
   sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; key: string; items: { kind: string; name: string }[] },
+  compileCheck = true,
 ): Promise<ChangeLint> {
-  let pending = memo.lint.get(sets.key);
+  const key = lintKey(sets.key, compileCheck);
+  let pending = memo.lint.get(key);
   if (!pending) {
-    pending = lintOfChange(db, sets).catch((error: unknown) => {
-      memo.lint.delete(sets.key);
+    pending = lintOfChange(db, sets, compileCheck).catch((error: unknown) => {
+      memo.lint.delete(key);
       throw error;
     });
   }
-  return remember(memo.lint, sets.key, pending);
+  return remember(memo.lint, key, pending);
+}
+
+/** The page's lint (with the compile check) is kept under the set's key; the submission's (without it) beside it. */
+const lintKey = (setKey: string, compileCheck: boolean) => (compileCheck ? setKey : `${setKey}|without-compile-check`);
+
+/** The release's lint without the compile check (what a submission's lint is compared with), kept per release. */
+function releaseLintWithoutCompileCheck(inputs: ReleaseInputs): Promise<readonly Finding[]> {
+  const kept = (memo.releaseWithoutCompileCheck ??= new Map());
+  let pending = kept.get(inputs.key);
+  if (!pending) {
+    pending = runEngine("lintRelease", {
+      released: inputs.released,
+      targets: inputs.targets,
+      platformDefault: inputs.platformDefault,
+      compileCheck: false,
+    });
+    pending.catch(() => kept.delete(inputs.key));
+  }
+  return remember(kept, inputs.key, pending);
 }
 
 interface ChangeLint {
@@ -108,15 +134,22 @@ interface ChangeLint {
 async function lintOfChange(
   db: Queryable,
   sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; items: { kind: string; name: string }[] },
+  compileCheck: boolean,
 ): Promise<ChangeLint> {
   // The release's lint first: both run in the engine's worker (one thread on two cores), and a task's time limit counts its wait.
-  const release = await releaseLint(db).catch(() => null);
+  const release = compileCheck
+    ? await releaseLint(db).then(
+        (r) => r.findings,
+        () => null,
+      )
+    : await releaseLintWithoutCompileCheck(sets.inputs).catch(() => null);
   let findings: Finding[];
   try {
     findings = await runEngine("lintRelease", {
       released: sets.proposal,
       targets: sets.inputs.targets,
       platformDefault: sets.inputs.platformDefault,
+      compileCheck,
     });
   } catch (error) {
     // Too large stays so (same inputs, same work): remembered, so the next visit does not wait for it again.
@@ -124,7 +157,7 @@ async function lintOfChange(
     throw error;
   }
   const own = new Set(sets.items.map((i) => `${i.kind}/${i.name}`));
-  const before = new Set((release?.findings ?? []).map(findingKey));
+  const before = new Set((release ?? []).map(findingKey));
   const lineOf = linesInConsoleYaml(sets.proposal);
   return {
     findings: findings
@@ -261,9 +294,12 @@ export async function lintErrorsOf(
   items: { kind: string; name: string }[],
 ): Promise<{ errors: BlockingFinding[]; unavailable?: string }> {
   const sets = await proposalSets(db, overlay);
-  const { findings, unavailable } = await changeLint(db, { ...sets, items });
+  // The page's lint when someone opened it already (it holds every finding of this one); else the lint without the
+  // compile check, much cheaper: a compile disagreement is the release's refusal (issue 10), not the submission's.
+  const full = memo.lint.has(sets.key);
+  const { findings, unavailable } = await changeLint(db, { ...sets, items }, full);
   // Not kept for the next submission: the engine's time limit counts waiting for a busy worker, so a retry may finish.
-  if (unavailable) memo.lint.delete(sets.key);
+  if (unavailable) memo.lint.delete(lintKey(sets.key, full));
   const errors = findings
     .filter(blocksSubmission)
     .map(({ id, document, path, line, message }) => ({ id, path, message, ...(document ? { document } : {}), ...(line ? { line } : {}) }));

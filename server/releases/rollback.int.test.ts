@@ -195,5 +195,5 @@ describe(`rollback on ${testDatabaseKind()}`, () => {
     ]);
     expect(review.rules.find((r) => r.rule === "loosen-constraint")!.policies).toEqual(["rb-no-test-net"]);
     await admin.workflow.withdraw({ number: rollback.number, reason: "kept" });
-  });
+  }, 180_000);
 });
