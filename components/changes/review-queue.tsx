@@ -11,25 +11,26 @@ import { Badge, Card, Notice, Table, Td } from "@/components/ui/primitives";
 
 const RISK_TONE = { low: "green", medium: "amber", high: "red", critical: "red" } as const;
 
-type Risk = { level: keyof typeof RISK_TONE; reasons: string[]; basis: "impact" | "edits" };
+type Risk = { level: keyof typeof RISK_TONE; reasons: string[] };
 
-/** The queue's risk; when it is only the edits' part, the change's impact (the page's query) replaces it once it answers. */
-function RiskCell({ number, risk }: { number: number; risk: Risk }) {
+/**
+ * The change's risk as its page shows it: the impact's (the same query, so the same answer). Until the engine
+ * answers, the queue's risk from the edits alone, which the impact's never goes below.
+ */
+function RiskCell({ number, fromEdits }: { number: number; fromEdits: Risk }) {
   const trpc = useTRPC();
-  const impact = useQuery({ ...trpc.changes.impact.queryOptions({ number }), enabled: risk.basis === "edits" });
-  const shown =
-    risk.basis === "impact" || !impact.data
-      ? risk
-      : { level: impact.data.risk.level, reasons: impact.data.risk.reasons.map((r) => r.text), basis: "impact" as const };
+  const impact = useQuery(trpc.changes.impact.queryOptions({ number }));
+  const risk = impact.data ? { level: impact.data.risk.level, reasons: impact.data.risk.reasons.map((r) => r.text) } : fromEdits;
+  const basis = impact.data ? "impact" : "edits";
   return (
-    <div data-testid="queue-risk" data-basis={shown.basis}>
-      <Badge tone={RISK_TONE[shown.level]}>
-        {shown.basis === "edits" ? "at least " : ""}
-        {shown.level}
+    <div data-testid="queue-risk" data-basis={basis}>
+      <Badge tone={RISK_TONE[risk.level]}>
+        {basis === "edits" ? "at least " : ""}
+        {risk.level}
       </Badge>
       <div className="mt-0.5 text-xs text-slate-500">
-        {shown.reasons.join("; ")}
-        {shown.basis === "edits" ? (impact.isError ? " (impact unavailable)" : " (impact still computing)") : ""}
+        {risk.reasons.join("; ")}
+        {basis === "edits" ? (impact.isError ? " (impact unavailable)" : " (impact being computed)") : ""}
       </div>
     </div>
   );
@@ -92,7 +93,7 @@ export function ReviewQueue() {
               ))}
             </Td>
             <Td>
-              <RiskCell number={c.number} risk={c.risk} />
+              <RiskCell number={c.number} fromEdits={c.risk} />
             </Td>
             <Td className="text-xs">
               {c.policies} {c.policies === 1 ? "policy" : "policies"} · {c.tiers.join(", ")}

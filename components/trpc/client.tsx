@@ -19,8 +19,6 @@ const ENGINE_PROCEDURES = new Set([
   "graph.view",
   "graph.group",
   "graph.whatIf",
-  // Waits (up to a budget) for the impacts of the changes it lists.
-  "reviews.queue",
 ]);
 
 const FINAL_CODES = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "BAD_REQUEST", "CONFLICT", "PAYLOAD_TOO_LARGE"]);

@@ -2,7 +2,7 @@ import "server-only";
 // The review queue: change requests in review that still wait for an approval the signed-in person
 // may give (a committee function of theirs fills an open slot), oldest first, never their own
 // changes nor ones they already approved at the current content. With risk and impact at a glance:
-// the risk is the change page's impact risk (./risk.ts).
+// the risk from the change's edits, the impact's lower bound; the page then shows the impact's own (./risk.ts).
 import { asc, eq } from "drizzle-orm";
 import { changeRequests, tenants } from "@/db/schema";
 import { mayReadTenant } from "@/server/auth/authorize";
@@ -10,35 +10,9 @@ import type { ServiceContext } from "@/server/context";
 import { isCoAuthor } from "@/server/workflow/access";
 import { itemsOf, loadReview } from "@/server/workflow/review";
 import { mayFill } from "@/server/workflow/rules";
-import { getChangeImpact } from "@/server/changes/impact-service";
-import type { ChangeImpact } from "@/server/changes/impact";
 import { queueRisk } from "./risk";
 
-/**
- * How long the queue waits for the changes' impacts (computed together, each kept in memory by the
- * impact service, so a second visit or an opened change page answers at once). A change whose
- * impact is not ready by then shows its risk from its edits, marked so; the page then asks for it.
- */
-export const QUEUE_IMPACT_BUDGET_MS = 2_000;
-
-/** Each change's impact risk, or null when it is not ready within the budget (or cannot be computed). */
-async function impactRisks(ctx: ServiceContext, numbers: number[], budgetMs: number) {
-  const risks = new Map<number, ChangeImpact["risk"]>();
-  const computed = numbers.map((number) =>
-    getChangeImpact({ ctx, input: { number } }).then(
-      (impact) => void risks.set(number, impact.risk),
-      // Unavailable (too large, the engine busy): the risk from the edits stands.
-      () => undefined,
-    ),
-  );
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([Promise.all(computed), new Promise((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
-  clearTimeout(timer);
-  // A copy: an impact arriving after the budget does not change an answer already given.
-  return new Map(risks);
-}
-
-export async function reviewQueue({ ctx, impactBudgetMs = QUEUE_IMPACT_BUDGET_MS }: { ctx: ServiceContext; impactBudgetMs?: number }) {
+export async function reviewQueue({ ctx }: { ctx: ServiceContext }) {
   const actor = ctx.actor;
   const functions = [
     ...new Set(
@@ -87,10 +61,5 @@ export async function reviewQueue({ ctx, impactBudgetMs = QUEUE_IMPACT_BUDGET_MS
       edits: review.edits,
     });
   }
-  const risks = await impactRisks(
-    ctx,
-    items.map((i) => i.number),
-    impactBudgetMs,
-  );
-  return { functions, items: items.map(({ edits, ...item }) => ({ ...item, risk: queueRisk(edits, risks.get(item.number) ?? null) })) };
+  return { functions, items: items.map(({ edits, ...item }) => ({ ...item, risk: queueRisk(edits) })) };
 }

@@ -11,38 +11,23 @@ const constraint = (name: string, loosensConstraint: boolean) => ({
 
 describe("queueRisk", () => {
   it("rates a change from its edits as the impact does: namespace low, platform tiers medium, admin tiers high, a loosened constraint critical", () => {
-    expect(queueRisk([policy("namespace")], null)).toEqual({
+    expect(queueRisk([policy("namespace")])).toEqual({
       level: "low",
       reasons: ["touches the namespace tier (p-namespace)"],
       basis: "edits",
     });
-    expect(queueRisk([policy("namespace"), policy("cluster")], null)).toMatchObject({
+    expect(queueRisk([policy("namespace"), policy("cluster")])).toMatchObject({
       level: "medium",
       reasons: ["touches the cluster tier (p-cluster)", "touches the namespace tier (p-namespace)"],
     });
-    expect(queueRisk([policy("global", "a"), policy("regional", "b")], null)).toMatchObject({
+    expect(queueRisk([policy("global", "a"), policy("regional", "b")])).toMatchObject({
       level: "high",
       reasons: ["touches the global tier (a)", "touches the regional tier (b)"],
     });
-    expect(queueRisk([constraint("pci", true)], null)).toMatchObject({ level: "critical", reasons: ["loosens compliance constraint pci"] });
-    expect(queueRisk([constraint("pci", false)], null)).toMatchObject({
+    expect(queueRisk([constraint("pci", true)])).toMatchObject({ level: "critical", reasons: ["loosens compliance constraint pci"] });
+    expect(queueRisk([constraint("pci", false)])).toMatchObject({
       level: "medium",
       reasons: ["adds or tightens compliance constraint pci"],
-    });
-  });
-
-  it("shows the impact's risk as it is once known", () => {
-    const impact = {
-      level: "high" as const,
-      reasons: [
-        { level: "high" as const, text: "opens 1 path(s) to a high-criticality service: a → b 443/TCP in x" },
-        { level: "low" as const, text: "touches the namespace tier (p-namespace)" },
-      ],
-    };
-    expect(queueRisk([policy("namespace")], impact)).toEqual({
-      level: "high",
-      reasons: ["opens 1 path(s) to a high-criticality service: a → b 443/TCP in x", "touches the namespace tier (p-namespace)"],
-      basis: "impact",
     });
   });
 });

@@ -1,18 +1,18 @@
-// The review queue's risk of a change: the engine's impact risk, the one its change page shows
-// (server/changes/impact.ts, through getChangeImpact), when it is known within the queue's time
-// budget; otherwise the part of that same risk its edits alone decide (tiers, constraints), which
-// the impact's risk never goes below. `basis` says which one the queue shows.
+// The review queue's first risk of a change: the part of the change page's impact risk
+// (server/changes/impact.ts) that its edits alone decide (tiers touched, constraints loosened or
+// tightened), with the same levels and words. The impact's risk always includes these reasons, so
+// it is never lower; the queue page replaces this one with the impact's (the change page's query)
+// as soon as the engine answers. Computing every impact here would hold the queue for seconds.
 import { editRiskReasons, riskOf, type RiskEdit, type RiskLevel } from "@/server/changes/impact";
-import type { RiskReason } from "@/server/changes/impact";
 
 export interface QueueRisk {
   level: RiskLevel;
   reasons: string[];
-  /** "impact": the change page's risk; "edits": its lower bound from the edits, while the impact is computed. */
-  basis: "impact" | "edits";
+  /** "edits": the impact's lower bound, from the edits alone (the page then asks for the impact). */
+  basis: "edits";
 }
 
-export function queueRisk(edits: readonly RiskEdit[], impact: { level: RiskLevel; reasons: RiskReason[] } | null): QueueRisk {
-  const risk = impact ?? riskOf(editRiskReasons(edits));
-  return { level: risk.level, reasons: risk.reasons.map((r) => r.text), basis: impact ? "impact" : "edits" };
+export function queueRisk(edits: readonly RiskEdit[]): QueueRisk {
+  const risk = riskOf(editRiskReasons(edits));
+  return { level: risk.level, reasons: risk.reasons.map((r) => r.text), basis: "edits" };
 }
