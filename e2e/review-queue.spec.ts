@@ -31,13 +31,14 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   expect(proposed.status()).toBe(200);
   const number = (await proposed.json()).result.data.json.number as number;
   // Other specs propose changes into the same database: #1 must not match #12.
-  const changeNumber = new RegExp(`#${number}\\b`);
+  // The row's text runs its cells together ("#1Payments…"), so a word-bounded #N never matches it: find the row by its link.
+  const rowOf = (page: Page) => page.getByTestId("queue-row").filter({ has: page.getByRole("link", { name: `#${number}`, exact: true }) });
 
   // Security sees it in its queue (reached from the navigation), with what it asks and its risk.
   const security = await personIn(browser, PEOPLE.security.email);
   await security.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Reviews", exact: true }).click();
   await expect(security.page).toHaveURL(/\/reviews$/);
-  const row = security.page.getByTestId("queue-row").filter({ hasText: changeNumber });
+  const row = rowOf(security.page);
   await expect(row).toContainText("Payments egress via the queue");
   await expect(row).toContainText("1 × security");
   await expect(row).toContainText("1 policy · namespace");
@@ -115,7 +116,7 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   ]);
   const networking = await personIn(browser, PEOPLE.networking.email);
   await networking.page.goto("/reviews");
-  await expect(networking.page.getByTestId("queue-row").filter({ hasText: changeNumber })).toContainText("1 × networking");
+  await expect(rowOf(networking.page)).toContainText("1 × networking");
 
   // Put the default back (other specs rely on it) and the checklist follows again.
   await rules.getByRole("button", { name: "Edit namespace-tier" }).click();
