@@ -64,6 +64,15 @@ export function ReviewPanel({ number }: { number: number }) {
             No approval rule covers {r.uncovered.join(", ")}: an admin must add one in Settings before this change can be approved.
           </Notice>
         ) : null}
+        {r.rollback ? (
+          <Notice tone="info">
+            <span data-testid="rollback-notice">
+              A rollback: releasing it makes a new release equal to release {r.rollback.targetRelease} (proposed from release{" "}
+              {r.rollback.baseRelease}). It is approved like any change; taking out or loosening a compliance constraint asks every
+              committee function.
+            </span>
+          </Notice>
+        ) : null}
         {r.rebase.length > 0 ? (
           <Notice tone="warning">
             Released since this change was proposed: {r.rebase.map((b) => `${b.policy} (now v${b.released})`).join(", ")}. The author must

@@ -198,6 +198,7 @@ describe(`rollback on ${testDatabaseKind()}`, () => {
       "application",
     ]);
     expect(review.rules.find((r) => r.rule === "loosen-constraint")!.policies).toEqual(["rb-no-test-net"]);
+    expect(review.rollback).toEqual({ targetRelease: before, baseRelease: made });
     await admin.workflow.withdraw({ number: rollback.number, reason: "kept" });
   }, 180_000);
 });

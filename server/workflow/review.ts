@@ -53,6 +53,8 @@ export interface ChangeReview {
   /** The same approvals against the emergency rule (null: none configured). */
   emergency: ApprovalEvaluation | null;
   tenantNames: Map<string, string>;
+  /** Set when the change rolls release `baseRelease` back to release `targetRelease` (server/releases/rollback.ts). */
+  rollback: { targetRelease: number; baseRelease: number } | null;
 }
 
 /**
@@ -147,7 +149,7 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     : [];
   // A rollback's item that stays at its version takes the policy out of the release (server/releases/rollback.ts).
   const [rollback] = await db
-    .select({ id: changeRequestRollbacks.changeRequestId })
+    .select({ targetRelease: changeRequestRollbacks.targetRelease, baseRelease: changeRequestRollbacks.baseRelease })
     .from(changeRequestRollbacks)
     .where(eq(changeRequestRollbacks.changeRequestId, cr.id));
   const edits: PolicyEdit[] = items.map((i) => {
@@ -197,5 +199,6 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     evaluation: evaluateApprovals(rules, edits, approvers),
     emergency: evaluateEmergency(rules, edits, approvers),
     tenantNames: new Map(tenantRows.map((t) => [t.id, t.name])),
+    rollback: rollback ?? null,
   };
 }
