@@ -292,7 +292,7 @@ export async function lintErrorsOf(
   db: Queryable,
   overlay: VersionRef[],
   items: { kind: string; name: string }[],
-): Promise<{ errors: BlockingFinding[]; unavailable?: string }> {
+): Promise<{ errors: BlockingFinding[]; findings: ChangeFinding[]; unavailable?: string }> {
   const sets = await proposalSets(db, overlay);
   // The page's lint when someone opened it already (it holds every finding of this one); else the lint without the
   // compile check, much cheaper: a compile disagreement is the release's refusal (issue 10), not the submission's.
@@ -303,5 +303,5 @@ export async function lintErrorsOf(
   const errors = findings
     .filter(blocksSubmission)
     .map(({ id, document, path, line, message }) => ({ id, path, message, ...(document ? { document } : {}), ...(line ? { line } : {}) }));
-  return { errors, ...(unavailable ? { unavailable } : {}) };
+  return { errors, findings, ...(unavailable ? { unavailable } : {}) };
 }
