@@ -113,3 +113,45 @@ test("an auditor compares two releases and reads the policy that moved between t
   await expect(page.getByTestId("release-diff-policy")).toHaveText(/v2 → v1/);
   expect(problems).toEqual([]);
 });
+
+test("lint errors block submission: the change page lists them and keeps Submit disabled, and the server refuses a proposal", async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const problems = watchConsole(page);
+  await signIn(page, PEOPLE.author.email);
+  const name = `e2e-lint-block-${Date.now().toString(36)}`;
+  // Payments reaching Stripe directly, not through the PCI egress gateway: the PCI constraint's conflict, an error.
+  const yaml = paymentsEgressYaml(name, { via: null, description: "Blocked by the lint" });
+  // Held as a draft request (REST, the console's cookie with its Origin): proposing it for review is refused.
+  const origin = new URL(page.url()).origin;
+  const refused = await page.request.post("/api/v1/change-requests", {
+    data: { title: "Straight to Stripe", documents: [yaml] },
+    headers: { origin },
+  });
+  expect(refused.status(), await refused.text()).toBe(400);
+  expect((await refused.json()).message).toContain(`Policy/${name} line 20 (spec.rules[0].peers[0]): constraint-conflict`);
+  const held = await page.request.post("/api/v1/change-requests", {
+    data: { title: "Straight to Stripe", documents: [yaml], draft: true },
+    headers: { origin },
+  });
+  expect(held.status(), await held.text()).toBe(201);
+  const number = (await held.json()).number as number;
+
+  await page.goto(`/changes/${number}`);
+  const blocked = page.getByTestId("submit-blocked");
+  await expect(blocked).toBeVisible({ timeout: 120_000 });
+  const panel = page.getByTestId("review-panel");
+  await expect(panel).toContainText(
+    `Policy/${name} line 20 (spec.rules[0].peers[0]): constraint-conflict: ComplianceConstraint/pci-egress-through-gateway denies this`,
+  );
+  await expect(panel.getByRole("button", { name: "Submit for review" })).toBeDisabled();
+  await expect(page.locator("#lint")).toContainText("1 error(s)");
+  await panel.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath("change-submit-blocked-by-lint"), fullPage: true });
+  // The server refuses it too, whatever the page shows.
+  const submit = await post(page, "workflow.submit", { number, reason: "" });
+  expect(submit.status()).toBe(400);
+  expect(JSON.stringify(await submit.json())).toContain("cannot go to review: the lint finds 1 error(s)");
+  expect(problems).toEqual([]);
+});

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { paymentsEgressYaml } from "../server/testing/policies";
 import { PEOPLE, personIn, screenshotPath, trpcPost as post } from "./helpers";
 
@@ -20,18 +20,23 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   });
   expect(proposed.status()).toBe(200);
   const number = (await proposed.json()).result.data.json.number as number;
-  // Other specs propose changes into the same database: #1 must not match #12 (the row's text runs on: "#1Payments…").
-  const changeNumber = new RegExp(`#${number}(?!\\d)`);
+  // Other specs propose changes into the same database: #1 must not match #12.
+  // The row's text runs its cells together ("#1Payments…"), so a word-bounded #N never matches it: find the row by its link.
+  const rowOf = (page: Page) => page.getByTestId("queue-row").filter({ has: page.getByRole("link", { name: `#${number}`, exact: true }) });
 
   // Security sees it in its queue (reached from the navigation), with what it asks and its risk.
   const security = await personIn(browser, PEOPLE.security.email);
   await security.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Reviews", exact: true }).click();
   await expect(security.page).toHaveURL(/\/reviews$/);
-  const row = security.page.getByTestId("queue-row").filter({ hasText: changeNumber });
+  const row = rowOf(security.page);
   await expect(row).toContainText("Payments egress via the queue");
   await expect(row).toContainText("1 × security");
-  await expect(row).toContainText("low");
   await expect(row).toContainText("1 policy · namespace");
+  // Its risk is the change page's impact risk (the edits' lower bound only until the impact answers).
+  const risk = row.getByTestId("queue-risk");
+  await expect(risk).toHaveAttribute("data-basis", "impact", { timeout: 120_000 });
+  const level = (await risk.locator("span").first().innerText()).trim();
+  expect(["low", "medium", "high", "critical"]).toContain(level);
   await security.page.screenshot({ path: screenshotPath("review-queue"), fullPage: true });
 
   // The author has nothing in a queue: no committee function.
@@ -41,6 +46,7 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   // Security opens the change and comments on it, then on one line of the proposed policy.
   await row.getByRole("link", { name: `#${number}`, exact: true }).click();
   await expect(security.page).toHaveURL(new RegExp(`/changes/${number}$`));
+  await expect(security.page.getByTestId("impact-risk")).toHaveText(`${level} risk`, { timeout: 120_000 });
   const comments = security.page.getByTestId("comments");
   await comments.getByLabel("Comment", { exact: true }).fill("Why not through the egress gateway?");
   await comments.getByRole("button", { name: "Comment" }).click();
@@ -100,7 +106,7 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   ]);
   const networking = await personIn(browser, PEOPLE.networking.email);
   await networking.page.goto("/reviews");
-  await expect(networking.page.getByTestId("queue-row").filter({ hasText: changeNumber })).toContainText("1 × networking");
+  await expect(rowOf(networking.page)).toContainText("1 × networking");
 
   // Put the default back (other specs rely on it) and the checklist follows again.
   await rules.getByRole("button", { name: "Edit namespace-tier" }).click();

@@ -10,6 +10,7 @@ import { useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Notice } from "@/components/ui/primitives";
+import { blocksSubmission, describeBlockingFinding } from "@/lib/changes/lint-block";
 import { requirementLabel } from "./requirement-label";
 
 export function ReviewPanel({ number }: { number: number }) {
@@ -44,6 +45,11 @@ export function ReviewPanel({ number }: { number: number }) {
   const failed = mutations.find((m) => m.isError);
   const busy = mutations.some((m) => m.isPending);
 
+  // Lint errors block submission (the server refuses it too): the same query as the impact section, so one request.
+  const mayGoToReview = review.data?.actions.some((a) => a === "submit" || a === "resubmit") ?? false;
+  const impact = useQuery({ ...trpc.changes.impact.queryOptions({ number }), enabled: mayGoToReview });
+  const lintErrors = impact.data?.lint.filter(blocksSubmission) ?? [];
+
   if (review.isError) return <Notice tone="error">{describeError(review.error).message}</Notice>;
   const r = review.data;
   if (!r) return <p className="text-sm text-slate-500">Loading the review…</p>;
@@ -56,6 +62,15 @@ export function ReviewPanel({ number }: { number: number }) {
         {r.uncovered.length > 0 ? (
           <Notice tone="warning">
             No approval rule covers {r.uncovered.join(", ")}: an admin must add one in Settings before this change can be approved.
+          </Notice>
+        ) : null}
+        {r.rollback ? (
+          <Notice tone="info">
+            <span data-testid="rollback-notice">
+              A rollback: releasing it makes a new release equal to release {r.rollback.targetRelease} (proposed from release{" "}
+              {r.rollback.baseRelease}). It is approved like any change; taking out or loosening a compliance constraint asks every
+              committee function.
+            </span>
           </Notice>
         ) : null}
         {r.rebase.length > 0 ? (
@@ -130,6 +145,18 @@ export function ReviewPanel({ number }: { number: number }) {
                 />
               </label>
             ) : null}
+            {(can("submit") || can("resubmit")) && lintErrors.length > 0 ? (
+              <Notice tone="error">
+                <span data-testid="submit-blocked">
+                  Lint errors block submission. Fix them in the policy editor, edit this change onto the new drafts, then submit it:
+                </span>
+                <ul className="mt-1 list-disc pl-5 text-xs">
+                  {lintErrors.map((f, i) => (
+                    <li key={`${f.id}|${f.document ?? ""}|${f.path}|${i}`}>{describeBlockingFinding(f)}</li>
+                  ))}
+                </ul>
+              </Notice>
+            ) : null}
             <div className="flex flex-wrap gap-2">
               {can("approve") ? (
                 <Button disabled={busy} onClick={() => approve.mutate({ number, contentHash: hash, comment: "" })}>
@@ -147,7 +174,18 @@ export function ReviewPanel({ number }: { number: number }) {
                 </Button>
               ) : null}
               {can("submit") || can("resubmit") ? (
-                <Button variant="secondary" disabled={busy} onClick={() => submit.mutate({ number, reason })}>
+                <Button
+                  variant="secondary"
+                  disabled={busy || impact.isPending || lintErrors.length > 0}
+                  title={
+                    impact.isPending
+                      ? "The engine is linting the change"
+                      : lintErrors.length > 0
+                        ? "Lint errors block submission"
+                        : undefined
+                  }
+                  onClick={() => submit.mutate({ number, reason })}
+                >
                   {r.state === "draft" ? "Submit for review" : "Resubmit"}
                 </Button>
               ) : null}

@@ -1,14 +1,40 @@
 "use client";
 
 // The approver's review queue: change requests waiting for an approval my committee function can
-// give, oldest first, with what each asks of me, its risk (from the tiers it touches) and its size.
+// give, oldest first, with what each asks of me, its risk (the change page's impact risk; while that
+// is computed, the part its edits decide, then the impact's once it answers) and its size.
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Notice, Table, Td } from "@/components/ui/primitives";
 
-const RISK_TONE = { low: "green", medium: "amber", high: "red" } as const;
+const RISK_TONE = { low: "green", medium: "amber", high: "red", critical: "red" } as const;
+
+type Risk = { level: keyof typeof RISK_TONE; reasons: string[] };
+
+/**
+ * The change's risk as its page shows it: the impact's (the same query, so the same answer). Until the engine
+ * answers, the queue's risk from the edits alone, which the impact's never goes below.
+ */
+function RiskCell({ number, fromEdits }: { number: number; fromEdits: Risk }) {
+  const trpc = useTRPC();
+  const impact = useQuery(trpc.changes.impact.queryOptions({ number }));
+  const risk = impact.data ? { level: impact.data.risk.level, reasons: impact.data.risk.reasons.map((r) => r.text) } : fromEdits;
+  const basis = impact.data ? "impact" : "edits";
+  return (
+    <div data-testid="queue-risk" data-basis={basis}>
+      <Badge tone={RISK_TONE[risk.level]}>
+        {basis === "edits" ? "at least " : ""}
+        {risk.level}
+      </Badge>
+      <div className="mt-0.5 text-xs text-slate-500">
+        {risk.reasons.join("; ")}
+        {basis === "edits" ? (impact.isError ? " (impact unavailable)" : " (impact being computed)") : ""}
+      </div>
+    </div>
+  );
+}
 
 function waited(since: Date): string {
   const hours = Math.floor((Date.now() - new Date(since).getTime()) / 3_600_000);
@@ -67,8 +93,7 @@ export function ReviewQueue() {
               ))}
             </Td>
             <Td>
-              <Badge tone={RISK_TONE[c.risk.level]}>{c.risk.level}</Badge>
-              <div className="mt-0.5 text-xs text-slate-500">{c.risk.reasons.join("; ")}</div>
+              <RiskCell number={c.number} fromEdits={c.risk} />
             </Td>
             <Td className="text-xs">
               {c.policies} {c.policies === 1 ? "policy" : "policies"} · {c.tiers.join(", ")}

@@ -8,13 +8,16 @@ import type { Queryable } from "@/db/client";
 import { externalDestinations } from "@/db/schema";
 import { redactPolicyNames, visibilityOf } from "@/server/auth/visibility";
 import type { Actor, ServiceContext } from "@/server/context";
-import { changeRequestOverlay, releasedWith, type StoredDocument } from "@/server/drafts/documents";
+import { changeRequestOverlay, releasedWith, type StoredDocument, type VersionRef } from "@/server/drafts/documents";
 import { asLocated } from "@/server/drafts/engine";
 import { runEngine } from "@/server/engine-pool/pool";
 import { NotFound, TooLarge } from "@/server/errors";
 import type { ComputedGraph } from "@/server/graph/compute";
 import { ALL_CLUSTERS, loadGraph } from "@/server/graph/service";
 import { scopeGraph } from "@/server/graph/scope";
+import { sha256Hex } from "@/server/lib/canonical";
+import { documentToYaml, locateInYaml } from "@/lib/policy-yaml";
+import { blocksSubmission, type BlockingFinding } from "@/lib/changes/lint-block";
 import type { Finding } from "@/server/policy/lint/lint";
 import { findChange, loadReview } from "@/server/workflow/review";
 import { compiledDiff, type ClusterCompiledDiff } from "./compiled-diff";
@@ -27,11 +30,16 @@ const KEPT = 16;
 const globalForImpact = globalThis as unknown as {
   policyplaneChangeImpact?: {
     lint: Map<string, Promise<ChangeLint>>;
+    releaseWithoutCompileCheck?: Map<string, Promise<readonly Finding[]>>;
     compiled: Map<string, ClusterCompiledDiff[]>;
     impact: Map<string, { graph: ComputedGraph; impact: ChangeImpact }>;
   };
 };
-const memo = (globalForImpact.policyplaneChangeImpact ??= { lint: new Map(), compiled: new Map(), impact: new Map() });
+const memo: NonNullable<(typeof globalForImpact)["policyplaneChangeImpact"]> = (globalForImpact.policyplaneChangeImpact ??= {
+  lint: new Map(),
+  compiled: new Map(),
+  impact: new Map(),
+});
 
 function remember<T>(map: Map<string, T>, key: string, value: T): T {
   map.delete(key);
@@ -43,10 +51,21 @@ function remember<T>(map: Map<string, T>, key: string, value: T): T {
 /** The change request (refused as missing to someone who may not read all of it), the release, and the set with the change in place. */
 async function changeSets(db: Queryable, actor: Actor, number: number) {
   const { cr, items } = await findChange(db, actor, number);
+  return { cr, items, ...(await proposalSets(db, await changeRequestOverlay(db, cr.id))) };
+}
+
+/**
+ * The release and the set with `overlay` in place, keyed by what they hold. The key names the
+ * overlay's content as well as its versions: a version written in a transaction that rolls back
+ * (a refused REST proposal) may be written again with other content under the same number.
+ */
+async function proposalSets(db: Queryable, overlay: VersionRef[]) {
   const inputs = await releaseInputs(db);
-  const proposal = await releasedWith(db, await changeRequestOverlay(db, cr.id), inputs.released);
-  const key = `${inputs.key}|${proposal.map((d) => `${d.policyId}@${d.version}`).join(",")}`;
-  return { cr, items, inputs, proposal, key };
+  const proposal = await releasedWith(db, overlay, inputs.released);
+  const moved = new Set(overlay.map((o) => o.policyId));
+  const content = sha256Hex(JSON.stringify(proposal.filter((d) => moved.has(d.policyId)).map((d) => d.document)));
+  const key = `${inputs.key}|${proposal.map((d) => `${d.policyId}@${d.version}`).join(",")}|${content}`;
+  return { inputs, proposal, key };
 }
 
 /** A lint finding as the change request page shows it. */
@@ -75,15 +94,36 @@ const findingKey = (f: Finding) =>
 async function changeLint(
   db: Queryable,
   sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; key: string; items: { kind: string; name: string }[] },
+  compileCheck = true,
 ): Promise<ChangeLint> {
-  let pending = memo.lint.get(sets.key);
+  const key = lintKey(sets.key, compileCheck);
+  let pending = memo.lint.get(key);
   if (!pending) {
-    pending = lintOfChange(db, sets).catch((error: unknown) => {
-      memo.lint.delete(sets.key);
+    pending = lintOfChange(db, sets, compileCheck).catch((error: unknown) => {
+      memo.lint.delete(key);
       throw error;
     });
   }
-  return remember(memo.lint, sets.key, pending);
+  return remember(memo.lint, key, pending);
+}
+
+/** The page's lint (with the compile check) is kept under the set's key; the submission's (without it) beside it. */
+const lintKey = (setKey: string, compileCheck: boolean) => (compileCheck ? setKey : `${setKey}|without-compile-check`);
+
+/** The release's lint without the compile check (what a submission's lint is compared with), kept per release. */
+function releaseLintWithoutCompileCheck(inputs: ReleaseInputs): Promise<readonly Finding[]> {
+  const kept = (memo.releaseWithoutCompileCheck ??= new Map());
+  let pending = kept.get(inputs.key);
+  if (!pending) {
+    pending = runEngine("lintRelease", {
+      released: inputs.released,
+      targets: inputs.targets,
+      platformDefault: inputs.platformDefault,
+      compileCheck: false,
+    });
+    pending.catch(() => kept.delete(inputs.key));
+  }
+  return remember(kept, inputs.key, pending);
 }
 
 interface ChangeLint {
@@ -94,15 +134,22 @@ interface ChangeLint {
 async function lintOfChange(
   db: Queryable,
   sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; items: { kind: string; name: string }[] },
+  compileCheck: boolean,
 ): Promise<ChangeLint> {
   // The release's lint first: both run in the engine's worker (one thread on two cores), and a task's time limit counts its wait.
-  const release = await releaseLint(db).catch(() => null);
+  const release = compileCheck
+    ? await releaseLint(db).then(
+        (r) => r.findings,
+        () => null,
+      )
+    : await releaseLintWithoutCompileCheck(sets.inputs).catch(() => null);
   let findings: Finding[];
   try {
     findings = await runEngine("lintRelease", {
       released: sets.proposal,
       targets: sets.inputs.targets,
       platformDefault: sets.inputs.platformDefault,
+      compileCheck,
     });
   } catch (error) {
     // Too large stays so (same inputs, same work): remembered, so the next visit does not wait for it again.
@@ -110,18 +157,38 @@ async function lintOfChange(
     throw error;
   }
   const own = new Set(sets.items.map((i) => `${i.kind}/${i.name}`));
-  const before = new Set((release?.findings ?? []).map(findingKey));
+  const before = new Set((release ?? []).map(findingKey));
+  const lineOf = linesInConsoleYaml(sets.proposal);
   return {
     findings: findings
       .filter((f) => (f.document !== undefined && own.has(f.document)) || !before.has(findingKey(f)))
-      .map((f): ChangeFinding => ({
-        id: f.id,
-        severity: f.severity,
-        ...(f.document ? { document: f.document } : {}),
-        path: f.path,
-        ...(f.line ? { line: f.line } : {}),
-        message: f.message,
-      })),
+      .map((f): ChangeFinding => {
+        const line = f.line ?? (f.document ? lineOf(f.document, f.path) : undefined);
+        return {
+          id: f.id,
+          severity: f.severity,
+          ...(f.document ? { document: f.document } : {}),
+          path: f.path,
+          ...(line ? { line } : {}),
+          message: f.message,
+        };
+      }),
+  };
+}
+
+/**
+ * Stored documents carry no positions: a finding's line is placed in the YAML the console shows
+ * for that version (the editor's text, the change's diff), by its field path.
+ */
+function linesInConsoleYaml(documents: readonly StoredDocument[]) {
+  const texts = new Map<string, string>();
+  return (document: string, path: string): number | undefined => {
+    const stored = documents.find((d) => `${d.kind}/${d.name}` === document);
+    if (!stored) return undefined;
+    let text = texts.get(document);
+    if (text === undefined) texts.set(document, (text = documentToYaml(stored.document)));
+    const segments = (path.match(/[^.[\]]+/g) ?? []).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    return locateInYaml(text, segments, document).line || undefined;
   };
 }
 
@@ -212,4 +279,29 @@ export async function getChangeCompiledDiff({
   remember(memo.compiled, key, diffs);
   // Compiled objects name their source documents: what this person may not read is redacted.
   return redactPolicyNames({ target: input.target, clusters: diffs }, await visibilityOf(ctx.db, ctx.actor));
+}
+
+/**
+ * The lint errors of the set with `overlay` (a change's proposed versions) in place that concern
+ * the change, as the change page lists them (the same lint, kept in memory under the same key, so
+ * a page already opened makes this instant). Warnings and infos are not returned: they never block.
+ * A lint that could not finish (too large for the engine's time limit) blocks nothing here; the
+ * page shows it as unchecked, and the release's own compile check still refuses a disagreeing set.
+ */
+export async function lintErrorsOf(
+  db: Queryable,
+  overlay: VersionRef[],
+  items: { kind: string; name: string }[],
+): Promise<{ errors: BlockingFinding[]; findings: ChangeFinding[]; unavailable?: string }> {
+  const sets = await proposalSets(db, overlay);
+  // The page's lint when someone opened it already (it holds every finding of this one); else the lint without the
+  // compile check, much cheaper: a compile disagreement is the release's refusal (issue 10), not the submission's.
+  const full = memo.lint.has(sets.key);
+  const { findings, unavailable } = await changeLint(db, { ...sets, items }, full);
+  // Not kept for the next submission: the engine's time limit counts waiting for a busy worker, so a retry may finish.
+  if (unavailable) memo.lint.delete(lintKey(sets.key, full));
+  const errors = findings
+    .filter(blocksSubmission)
+    .map(({ id, document, path, line, message }) => ({ id, path, message, ...(document ? { document } : {}), ...(line ? { line } : {}) }));
+  return { errors, findings, ...(unavailable ? { unavailable } : {}) };
 }

@@ -3,10 +3,11 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { memberships, tenants } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
-import { callerFor } from "@/server/testing/actors";
+import { callerFor, demoActor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { paymentsEgressYaml, promotionsSmsYaml } from "@/server/testing/policies";
 import { insertPasswordUser } from "@/server/users/credentials";
+import { createChangeRequest } from "@/server/workflow/create";
 
 const PAYMENTS_AUTHOR = "priya.payments@acme.example";
 const CHECKOUT_AUTHOR = "carlos.checkout@acme.example";
@@ -51,19 +52,20 @@ describe(`the change request impact on ${testDatabaseKind()}`, () => {
     expect(impact.compileErrors).toEqual([]);
   }, 180_000);
 
-  it("reports a constraint the change runs into as a lint error that raises the risk", async () => {
-    const number = await propose(
-      PAYMENTS_AUTHOR,
-      "payments-sms",
-      paymentsEgressYaml("payments-sms").replace("api.stripe.com", "api.twilio.com"),
-    );
-    const impact = await (await callerFor(db(), SECURITY)).changes.impact({ number });
+  it("reports a constraint the change runs into as a lint error that raises the risk (on a request held as a draft: it cannot be submitted)", async () => {
+    const held = await createChangeRequest({
+      ctx: { db: db(), actor: await demoActor(db(), PAYMENTS_AUTHOR), requestId: "impact-test" },
+      input: { title: "payments-sms", description: "", draft: true, documents: [paymentsEgressYaml("payments-sms", { via: null })] },
+    });
+    const impact = await (await callerFor(db(), SECURITY)).changes.impact({ number: held.number });
     expect(impact.lint).toContainEqual(
       expect.objectContaining({
         id: "constraint-conflict",
         severity: "error",
         document: "Policy/payments-sms",
         path: "spec.rules[0].peers[0]",
+        // Placed in the YAML the console shows for the version (stored documents carry no positions).
+        line: 20,
       }),
     );
     // The constraint denies it: no path is added anywhere.

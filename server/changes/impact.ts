@@ -218,19 +218,39 @@ function some(list: readonly string[], shown = 3): string {
   return list.length <= shown ? list.join(", ") : `${list.slice(0, shown).join(", ")} and ${list.length - shown} more`;
 }
 
-function riskReasons(impact: Omit<ChangeImpact, "risk">, edits: readonly ImpactEdit[]): RiskReason[] {
+/** An edit as the risk from edits alone reads it (the approval engine's PolicyEdit fits). */
+export type RiskEdit = Pick<ImpactEdit, "policy" | "kind" | "tier" | "loosensConstraint">;
+
+/**
+ * The part of a change's risk that its edits alone decide (tiers touched, constraints loosened or
+ * tightened): no evaluation, so the review queue can rate a change whose impact is not computed
+ * yet. The impact's risk always includes these reasons, so it is never lower.
+ */
+export function editRiskReasons(edits: readonly RiskEdit[]): RiskReason[] {
   const reasons: RiskReason[] = [];
+  const touched = new Set(edits.filter((e) => e.kind === "Policy").map((e) => e.tier));
   const policiesIn = (tier: string) => edits.filter((e) => e.kind === "Policy" && e.tier === tier).map((e) => e.policy);
-  for (const tier of impact.tiers) {
+  for (const tier of TIERS.filter((t) => touched.has(t))) {
     const names = policiesIn(tier);
-    if (names.length === 0) continue;
     const level: RiskLevel = tier === "global" || tier === "regional" ? "high" : tier === "namespace" ? "low" : "medium";
     reasons.push({ level, text: `touches the ${tier} tier (${some(names)})` });
   }
-  const loosened = impact.constraints.filter((c) => c.loosens).map((c) => c.name);
+  const constraints = edits.filter((e) => e.kind === "ComplianceConstraint");
+  const loosened = constraints.filter((c) => c.loosensConstraint).map((c) => c.policy);
   if (loosened.length) reasons.push({ level: "critical", text: `loosens compliance constraint ${some(loosened)}` });
-  const tightened = impact.constraints.filter((c) => !c.loosens).map((c) => c.name);
+  const tightened = constraints.filter((c) => !c.loosensConstraint).map((c) => c.policy);
   if (tightened.length) reasons.push({ level: "medium", text: `adds or tightens compliance constraint ${some(tightened)}` });
+  return reasons;
+}
+
+/** A risk level and its reasons, most serious first (the level is the highest reason's). */
+export function riskOf(reasons: readonly RiskReason[]): ChangeImpact["risk"] {
+  const sorted = [...reasons].sort((a, b) => RANK[b.level] - RANK[a.level]);
+  return { level: maxLevel(sorted.map((r) => r.level)), reasons: sorted };
+}
+
+function riskReasons(impact: Omit<ChangeImpact, "risk">, edits: readonly ImpactEdit[]): RiskReason[] {
+  const reasons: RiskReason[] = editRiskReasons(edits);
   const added = impact.clusters.flatMap((c) => c.added.map((p) => ({ cluster: c.cluster, p })));
   for (const kind of ["world", "critical", "high"] as const) {
     const opened = added.filter(({ p }) => p.destination?.criticality === kind).map(({ cluster, p }) => `${p.label} in ${cluster}`);
@@ -308,6 +328,5 @@ export function computeImpact(input: ImpactInput): ChangeImpact {
       newlyDefaultDenied: clusters.reduce((s, c) => s + c.newlyDefaultDenied.length, 0),
     },
   };
-  const reasons = [...(input.extraReasons ?? []), ...riskReasons(partial, input.edits)].sort((a, b) => RANK[b.level] - RANK[a.level]);
-  return { risk: { level: maxLevel(reasons.map((r) => r.level)), reasons }, ...partial };
+  return { risk: riskOf([...(input.extraReasons ?? []), ...riskReasons(partial, input.edits)]), ...partial };
 }

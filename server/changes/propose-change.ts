@@ -10,6 +10,8 @@ import { Conflict, InvalidInput, violatedUniqueConstraint } from "@/server/error
 import { requireSomeAuthorRole } from "@/server/drafts/access";
 import { notify } from "@/server/notifications/notify";
 import { changeContentHash } from "./content-hash";
+import type { BlockingFinding } from "@/lib/changes/lint-block";
+import { requireNoLintErrors } from "./lint-gate";
 import { lockProposableDrafts, refuseProposedElsewhere } from "./proposable";
 import type { ProposeChangeInput } from "./schemas";
 
@@ -17,11 +19,14 @@ export async function proposeChange({
   ctx,
   input,
   heldAsDraft = false,
+  lintField,
 }: {
   ctx: ServiceContext;
   input: ProposeChangeInput;
   /** The caller holds the request back as a draft in the same transaction: nobody is asked to review it yet. */
   heldAsDraft?: boolean;
+  /** Which input a blocking lint error belongs to (default: "policies"). */
+  lintField?: (finding: BlockingFinding) => string;
 }): Promise<{ id: string; number: number }> {
   requireSomeAuthorRole(ctx);
   const names = [...new Set(input.policies)];
@@ -31,6 +36,15 @@ export async function proposeChange({
     const { rows, items } = await lockProposableDrafts(tx.db, ctx.actor, names);
     await refuseProposedElsewhere(tx.db, items);
     const hash = await changeContentHash(tx.db, items);
+    // Proposing sends it to review: lint errors block that (a request held as a draft is checked when submitted).
+    if (!heldAsDraft)
+      await requireNoLintErrors(
+        tx.db,
+        "This change",
+        items.map((i) => ({ policyId: i.policyId, version: i.toVersion })),
+        items,
+        lintField,
+      );
     const tenantIds = [...new Set(rows.map((r) => r.tenantId))];
     const tenantId = tenantIds.length === 1 ? (tenantIds[0] ?? null) : null;
     const [cr] = await tx.db

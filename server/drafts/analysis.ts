@@ -83,16 +83,17 @@ export function analyseDraftText(input: DraftAnalysisInput) {
   };
 }
 
-/** The engine's lint of the released set against the inventory. */
+/** The engine's lint of the released set against the inventory (with the compile check unless `compileCheck` is false). */
 export function lintRelease(input: {
   released: readonly StoredDocument[];
   targets: readonly TargetCluster[];
   platformDefault: PlatformDefault;
+  compileCheck?: boolean;
 }): Finding[] {
   return lint({
     documents: input.released.map(asLocated),
     clusters: input.targets,
     secureByDefault: input.platformDefault,
-    compileCheck: true,
+    compileCheck: input.compileCheck ?? true,
   });
 }

@@ -152,4 +152,53 @@ describe(`rollback on ${testDatabaseKind()}`, () => {
     expect(review).toMatchObject({ acknowledgedByLabel: SECURITY, note });
     expect(await admin.releases.get({ number: made })).toMatchObject({ emergencyReview: { open: false, acknowledgedBy: SECURITY, note } });
   });
+
+  it("asks every committee function for a rollback that takes a compliance constraint out, as for any loosening change", async () => {
+    const admin = await as(ADMIN);
+    // The current release (newest first), or a first one when this test runs alone.
+    const before = (await admin.releases.list())[0]?.number ?? (await release("rb-base", 6443));
+    // A new constraint (a new guardrail: the global-tier rule), released with 2 × security + 1 × networking.
+    await admin.policies.saveDraft({
+      policyName: null,
+      baseVersion: null,
+      yaml: [
+        "apiVersion: policyplane.io/v1",
+        "kind: ComplianceConstraint",
+        "metadata:",
+        "  name: rb-no-test-net",
+        "  owner: security-committee",
+        "  description: No cardholder-data system reaches the documentation network.",
+        "spec:",
+        "  subject:",
+        "    namespaceSelector:",
+        "      matchLabels:",
+        '        pci: "true"',
+        "  direction: egress",
+        "  peers:",
+        "    - cidr: 198.51.100.0/24",
+        "  rationale: Rollback test",
+        "",
+      ].join("\n"),
+      message: "",
+    });
+    const { number } = await admin.policies.proposeChange({ title: "a new guardrail", description: "", policies: ["rb-no-test-net"] });
+    expect((await admin.workflow.review({ number })).rules.map((r) => r.rule)).toEqual(["global-regional-tier"]);
+    await approve(number, [SECURITY, "lena.security@acme.example", "nina.network@acme.example"]);
+    const { release: made } = await admin.workflow.release({ number });
+    expect(made).toBe(before + 1);
+
+    // Rolling back to the release before it takes the constraint out: the loosening rule, every function.
+    const rollback = await admin.releases.rollback({ release: before, reason: REASON });
+    const review = await admin.workflow.review({ number: rollback.number });
+    expect(review.rules.map((r) => r.rule).sort()).toEqual(["global-regional-tier", "loosen-constraint"]);
+    expect(review.rules.find((r) => r.rule === "loosen-constraint")!.required.map((r) => r.function)).toEqual([
+      "security",
+      "networking",
+      "platform",
+      "application",
+    ]);
+    expect(review.rules.find((r) => r.rule === "loosen-constraint")!.policies).toEqual(["rb-no-test-net"]);
+    expect(review.rollback).toEqual({ targetRelease: before, baseRelease: made });
+    await admin.workflow.withdraw({ number: rollback.number, reason: "kept" });
+  }, 180_000);
 });

@@ -1,7 +1,8 @@
 import "server-only";
 // The review queue: change requests in review that still wait for an approval the signed-in person
 // may give (a committee function of theirs fills an open slot), oldest first, never their own
-// changes nor ones they already approved at the current content. With risk and impact at a glance.
+// changes nor ones they already approved at the current content. With risk and impact at a glance:
+// the risk from the change's edits, the impact's lower bound; the page then shows the impact's own (./risk.ts).
 import { asc, eq } from "drizzle-orm";
 import { changeRequests, tenants } from "@/db/schema";
 import { mayReadTenant } from "@/server/auth/authorize";
@@ -9,7 +10,7 @@ import type { ServiceContext } from "@/server/context";
 import { isCoAuthor } from "@/server/workflow/access";
 import { itemsOf, loadReview } from "@/server/workflow/review";
 import { mayFill } from "@/server/workflow/rules";
-import { tierRisk } from "./risk";
+import { queueRisk } from "./risk";
 
 export async function reviewQueue({ ctx }: { ctx: ServiceContext }) {
   const actor = ctx.actor;
@@ -57,8 +58,8 @@ export async function reviewQueue({ ctx }: { ctx: ServiceContext }) {
       approvals: review.evaluation.rules.reduce((n, r) => n + r.required.reduce((m, s) => m + s.givenBy.length, 0), 0),
       needed: review.evaluation.rules.reduce((n, r) => n + r.required.reduce((m, s) => m + s.count, 0), 0),
       wanted,
-      risk: tierRisk(review.edits),
+      edits: review.edits,
     });
   }
-  return { functions, items };
+  return { functions, items: items.map(({ edits, ...item }) => ({ ...item, risk: queueRisk(edits) })) };
 }

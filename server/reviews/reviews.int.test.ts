@@ -14,6 +14,7 @@ import { useSeededDatabase } from "@/server/testing/database";
 import { paymentsEgressYaml } from "@/server/testing/policies";
 import { trpcFailure as failure } from "@/server/testing/trpc";
 import { insertPasswordUser } from "@/server/users/credentials";
+import { RISK_LEVELS } from "@/server/changes/impact";
 
 const ADMIN = "alex.admin@acme.example";
 const AUTHOR = "priya.payments@acme.example";
@@ -61,8 +62,12 @@ describe(`review queue, comments and timeline on ${testDatabaseKind()}`, () => {
       approvals: 0,
       needed: 2,
       wanted: [{ rule: "namespace-tier", function: "security", missing: 1, tenant: null }],
-      risk: { level: "low" },
     });
+    // The queue's risk is the part of the change page's impact risk its edits decide: the same words, never above it.
+    expect(mine[0]!.risk).toEqual({ level: "low", reasons: [`touches the namespace tier (${first.name})`], basis: "edits" });
+    const impact = await security.changes.impact({ number: first.number });
+    expect(impact.risk.reasons.map((r) => r.text)).toEqual(expect.arrayContaining(mine[0]!.risk.reasons));
+    expect(RISK_LEVELS.indexOf(impact.risk.level)).toBeGreaterThanOrEqual(RISK_LEVELS.indexOf(mine[0]!.risk.level));
     expect((await (await as(COMMITTEE)).reviews.queue()).items.find((i) => i.number === first.number)?.wanted).toEqual([
       { rule: "namespace-tier", function: "application", missing: 1, tenant: "payments" },
     ]);
@@ -76,7 +81,7 @@ describe(`review queue, comments and timeline on ${testDatabaseKind()}`, () => {
     // Approved changes leave the queue.
     await (await as(COMMITTEE)).workflow.approve({ number: first.number, contentHash: first.contentHash });
     expect((await (await as(COMMITTEE)).reviews.queue()).items.map((i) => i.number)).not.toContain(first.number);
-  });
+  }, 180_000);
 
   it("takes comments from anyone who may read the change, line comments anchored to a policy line, each audited", async () => {
     const { name, number } = await proposed("commented");
@@ -113,7 +118,7 @@ describe(`review queue, comments and timeline on ${testDatabaseKind()}`, () => {
     expect((await failure(security.reviews.comment({ number, body: "   " }))).message).toBe("Write something: the comment is empty.");
     expect(
       (await failure(security.reviews.comment({ number, body: "here", anchor: { policy: name, side: "proposed", line: 500 } }))).message,
-    ).toBe(`${name} proposed v1 has 23 lines; there is no line 500.`);
+    ).toBe(`${name} proposed v1 has 24 lines; there is no line 500.`);
     expect(
       (await failure(security.reviews.comment({ number, body: "here", anchor: { policy: name, side: "released", line: 1 } }))).message,
     ).toBe(`${name} has no released version to comment on: comment on the proposed side.`);

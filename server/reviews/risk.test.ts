@@ -1,17 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { tierRisk } from "./risk";
+import { queueRisk } from "./risk";
 
-const policy = (tier: string) => ({ kind: "Policy" as const, tier, loosensConstraint: false });
+const policy = (tier: string, name = `p-${tier}`) => ({ policy: name, kind: "Policy" as const, tier, loosensConstraint: false });
+const constraint = (name: string, loosensConstraint: boolean) => ({
+  policy: name,
+  kind: "ComplianceConstraint" as const,
+  tier: "global",
+  loosensConstraint,
+});
 
-describe("tierRisk", () => {
-  it("rates namespace-only changes low, platform tiers or large changes medium, admin tiers and constraints high", () => {
-    expect(tierRisk([policy("namespace")])).toEqual({ level: "low", reasons: ["namespace policies only"] });
-    expect(tierRisk([policy("namespace"), policy("cluster")])).toEqual({ level: "medium", reasons: ["touches the cluster tier"] });
-    expect(tierRisk(Array.from({ length: 21 }, () => policy("namespace")))).toEqual({ level: "medium", reasons: ["21 policies at once"] });
-    expect(tierRisk([policy("global"), policy("regional")])).toEqual({ level: "high", reasons: ["touches the global and regional tiers"] });
-    expect(tierRisk([{ kind: "ComplianceConstraint", tier: "global", loosensConstraint: true }])).toEqual({
+describe("queueRisk", () => {
+  it("rates a change from its edits as the impact does: namespace low, platform tiers medium, admin tiers high, a loosened constraint critical", () => {
+    expect(queueRisk([policy("namespace")])).toEqual({
+      level: "low",
+      reasons: ["touches the namespace tier (p-namespace)"],
+      basis: "edits",
+    });
+    expect(queueRisk([policy("namespace"), policy("cluster")])).toMatchObject({
+      level: "medium",
+      reasons: ["touches the cluster tier (p-cluster)", "touches the namespace tier (p-namespace)"],
+    });
+    expect(queueRisk([policy("global", "a"), policy("regional", "b")])).toMatchObject({
       level: "high",
-      reasons: ["loosens a compliance constraint"],
+      reasons: ["touches the global tier (a)", "touches the regional tier (b)"],
+    });
+    expect(queueRisk([constraint("pci", true)])).toMatchObject({ level: "critical", reasons: ["loosens compliance constraint pci"] });
+    expect(queueRisk([constraint("pci", false)])).toMatchObject({
+      level: "medium",
+      reasons: ["adds or tightens compliance constraint pci"],
     });
   });
 });

@@ -1,23 +1,18 @@
-// A first, cheap risk level of a change from what it edits (tiers, kinds, loosening), for the
-// review queue. The engine's impact (paths opened to critical services or to world) refines it
-// where it exists; this one needs no evaluation and never says less than the tiers imply.
-import type { PolicyEdit } from "@/server/workflow/rules";
+// The review queue's first risk of a change: the part of the change page's impact risk
+// (server/changes/impact.ts) that its edits alone decide (tiers touched, constraints loosened or
+// tightened), with the same levels and words. The impact's risk always includes these reasons, so
+// it is never lower; the queue page replaces this one with the impact's (the change page's query)
+// as soon as the engine answers. Computing every impact here would hold the queue for seconds.
+import { editRiskReasons, riskOf, type RiskEdit, type RiskLevel } from "@/server/changes/impact";
 
-export type RiskLevel = "low" | "medium" | "high";
-
-export function tierRisk(edits: readonly Pick<PolicyEdit, "kind" | "tier" | "loosensConstraint">[]): {
+export interface QueueRisk {
   level: RiskLevel;
   reasons: string[];
-} {
-  const reasons: string[] = [];
-  if (edits.some((e) => e.loosensConstraint)) reasons.push("loosens a compliance constraint");
-  else if (edits.some((e) => e.kind === "ComplianceConstraint")) reasons.push("edits a compliance constraint");
-  const admin = [...new Set(edits.filter((e) => e.kind === "Policy" && (e.tier === "global" || e.tier === "regional")).map((e) => e.tier))];
-  if (admin.length) reasons.push(`touches the ${admin.join(" and ")} tier${admin.length > 1 ? "s" : ""}`);
-  if (reasons.length) return { level: "high", reasons };
-  const platform = [...new Set(edits.filter((e) => e.tier === "cluster" || e.tier === "baseline").map((e) => e.tier))];
-  if (platform.length) reasons.push(`touches the ${platform.join(" and ")} tier${platform.length > 1 ? "s" : ""}`);
-  if (edits.length > 20) reasons.push(`${edits.length} policies at once`);
-  if (reasons.length) return { level: "medium", reasons };
-  return { level: "low", reasons: ["namespace policies only"] };
+  /** "edits": the impact's lower bound, from the edits alone (the page then asks for the impact). */
+  basis: "edits";
+}
+
+export function queueRisk(edits: readonly RiskEdit[]): QueueRisk {
+  const risk = riskOf(editRiskReasons(edits));
+  return { level: risk.level, reasons: risk.reasons.map((r) => r.text), basis: "edits" };
 }

@@ -1,8 +1,10 @@
 // Test helper: a namespace-tier policy of the demo's payments tenant that lets
-// payments-api reach api.stripe.com, as an author would write it.
+// payments-api reach api.stripe.com, as an author would write it: through the
+// PCI egress gateway, as the demo's PCI constraint requires (without `via`, the
+// lint finds a constraint-conflict error, which blocks submission).
 export function paymentsEgressYaml(
   name: string,
-  { port = 443, description = "Test policy" }: { port?: number; description?: string } = {},
+  { port = 443, description = "Test policy", via = "pci-egress" }: { port?: number; description?: string; via?: string | null } = {},
 ): string {
   return `apiVersion: policyplane.io/v1
 kind: Policy
@@ -26,7 +28,7 @@ spec:
       ports:
         - port: ${port}
           protocol: TCP
-`;
+${via ? `      via: ${via}\n` : ""}`;
 }
 
 /** A namespace-tier policy of the demo's checkout tenant: promotions may reach the SMS provider (high criticality), which no constraint forbids. */

@@ -46,6 +46,11 @@ export async function createChangeRequest({ ctx, input }: { ctx: ServiceContext;
       ctx: tx,
       input: { title: input.title, description: input.description, policies: names },
       heldAsDraft: input.draft,
+      // A lint error names the document that carries it, when it is one of those sent.
+      lintField: (f) => {
+        const index = names.findIndex((n) => f.document?.endsWith(`/${n}`));
+        return index < 0 ? "documents" : `documents.${index}`;
+      },
     });
     const { cr } = await findChange(tx.db, ctx.actor, proposed.number, true);
     if (!input.draft) return { number: cr.number, state: cr.state, contentHash: cr.contentHash };

@@ -9,6 +9,7 @@ import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, violatedUniqueConstraint } from "@/server/errors";
 import { requireAuthorOrAdmin } from "./access";
 import { changeContentHash } from "@/server/changes/content-hash";
+import { requireNoLintErrors } from "@/server/changes/lint-gate";
 import { lockProposableDrafts, refuseProposedElsewhere } from "@/server/changes/proposable";
 import { rollbackOf } from "@/server/releases/rollback";
 import { findChange } from "./review";
@@ -41,6 +42,15 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
     const changed = hash !== cr.contentHash;
     if (!changed && title === cr.title && description === cr.description)
       return { number: cr.number, state: cr.state, contentHash: cr.contentHash, voided: 0 };
+
+    // New content that stays in (or goes back to) review must pass the lint like a submission.
+    if (changed && next === "in-review")
+      await requireNoLintErrors(
+        tx.db,
+        `Change request #${cr.number}`,
+        newItems.map((i) => ({ policyId: i.policyId, version: i.toVersion })),
+        newItems,
+      );
 
     let voided: { id: string; approverLabel: string }[] = [];
     if (changed) {

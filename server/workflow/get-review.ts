@@ -64,6 +64,8 @@ export async function getChangeReview({ ctx, input }: { ctx: ServiceContext; inp
       voided: a.voidedAt !== null,
       voidedReason: a.voidedReason,
     })),
+    /** A rollback: the release it returns to and the one it was proposed from. */
+    rollback: review.rollback,
     /** Items whose released version moved since the change was proposed: it must be rebased (edited) before release. */
     rebase,
     actions: legalActions(cr.state).filter((a) => may[a]),

@@ -8,6 +8,7 @@ import {
   approvalRules,
   changeRequestApprovals,
   changeRequestItems,
+  changeRequestRollbacks,
   changeRequests,
   memberships,
   policies,
@@ -52,6 +53,8 @@ export interface ChangeReview {
   /** The same approvals against the emergency rule (null: none configured). */
   emergency: ApprovalEvaluation | null;
   tenantNames: Map<string, string>;
+  /** Set when the change rolls release `baseRelease` back to release `targetRelease` (server/releases/rollback.ts). */
+  rollback: { targetRelease: number; baseRelease: number } | null;
 }
 
 /**
@@ -144,10 +147,18 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
           ),
         )
     : [];
+  // A rollback's item that stays at its version takes the policy out of the release (server/releases/rollback.ts).
+  const [rollback] = await db
+    .select({ targetRelease: changeRequestRollbacks.targetRelease, baseRelease: changeRequestRollbacks.baseRelease })
+    .from(changeRequestRollbacks)
+    .where(eq(changeRequestRollbacks.changeRequestId, cr.id));
   const edits: PolicyEdit[] = items.map((i) => {
     const to = versions.find((v) => v.policyId === i.policyId && v.version === i.toVersion)?.document ?? {};
     const from = i.fromVersion === null ? null : (fromDocs.find((v) => v.policyId === i.policyId)?.document ?? null);
-    return { policy: i.name, kind: i.kind, tier: i.tier, tenantId: i.tenantId, loosensConstraint: loosensConstraint(i.kind, from, to) };
+    // Taking a constraint out is the loosest edit of all; moving one back to an earlier version loosens it as an edit would.
+    const removed = rollback !== undefined && i.fromVersion === i.toVersion;
+    const loosens = removed ? i.kind === "ComplianceConstraint" : loosensConstraint(i.kind, from, to);
+    return { policy: i.name, kind: i.kind, tier: i.tier, tenantId: i.tenantId, loosensConstraint: loosens };
   });
   const authorIds = new Set<string>();
   if (cr.authorId) authorIds.add(cr.authorId);
@@ -188,5 +199,6 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     evaluation: evaluateApprovals(rules, edits, approvers),
     emergency: evaluateEmergency(rules, edits, approvers),
     tenantNames: new Map(tenantRows.map((t) => [t.id, t.name])),
+    rollback: rollback ?? null,
   };
 }
