@@ -5,10 +5,9 @@ import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters } from "./org";
 
-export const CNIS = ["cilium", "calico", "other"] as const;
-export type Cni = (typeof CNIS)[number];
-export const DRIFT_TYPES = ["missing", "unmanaged", "modified"] as const;
-export type DriftType = (typeof DRIFT_TYPES)[number];
+import { CNIS, DRIFT_TYPES } from "../../lib/clusters";
+
+export { CNIS, DRIFT_TYPES, type Cni, type DriftType } from "../../lib/clusters";
 
 /** A Kubernetes object as stored (plain JSON). */
 export type ObservedObject = {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CNIS } from "@/db/schema/clusters";
+import { CNIS, POLICY_APIS } from "@/lib/clusters";
 import { ENVIRONMENTS } from "@/lib/vocabulary";
 
 /** A cluster's name: a DNS label, as Kubernetes contexts and the GitOps folders use it. */
@@ -19,13 +19,6 @@ const labelValue = z
   .string()
   .max(63)
   .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, "A label value: letters, digits, '-', '_' and '.'");
-
-/** The cluster's policy API, as the compile targets name it: AdminNetworkPolicy v1alpha1, or ClusterNetworkPolicy v1alpha2. */
-export const POLICY_APIS = ["anp", "cnp-v1alpha2"] as const;
-export const POLICY_API_LABELS: Record<(typeof POLICY_APIS)[number], string> = {
-  anp: "AdminNetworkPolicy v1alpha1",
-  "cnp-v1alpha2": "ClusterNetworkPolicy v1alpha2",
-};
 
 export const clusterFields = z.object({
   region: z.string().trim().min(1, "Say which region").max(64, "At most 64 characters"),
