@@ -117,8 +117,8 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
         {drift.error ? <Notice tone="error">{describeError(drift.error).message}</Notice> : null}
         {drift.data && !drift.data.observed ? (
           <p className="text-sm text-slate-500">
-            No observed state yet: upload what <code>kubectl get networkpolicies,adminnetworkpolicies,… -A -o yaml</code> prints, or let
-            the agent push it.
+            No observed state yet: upload what <code>kubectl get networkpolicies,adminnetworkpolicies,… -A -o yaml</code> prints, or let the
+            agent push it.
           </p>
         ) : null}
         {drift.data?.observed ? (
@@ -213,11 +213,16 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
             {upload.data ? (
               <Notice tone={upload.data.rejectedCount > 0 ? "warning" : "success"}>
                 Kept {upload.data.kept} objects
-                {upload.data.rejectedCount > 0 ? `, rejected ${upload.data.rejectedCount}` : ""}; drift: {upload.data.drift.missing} missing,{" "}
-                {upload.data.drift.unmanaged} unmanaged, {upload.data.drift.modified} modified.
+                {upload.data.rejectedCount > 0 ? `, rejected ${upload.data.rejectedCount}` : ""}; drift: {upload.data.drift.missing}{" "}
+                missing, {upload.data.drift.unmanaged} unmanaged, {upload.data.drift.modified} modified.
               </Notice>
             ) : null}
-            <input type="file" accept=".yaml,.yml,.json,text/yaml,application/json" onChange={chooseFile} aria-label="Observed state file" />
+            <input
+              type="file"
+              accept=".yaml,.yml,.json,text/yaml,application/json"
+              onChange={chooseFile}
+              aria-label="Observed state file"
+            />
             <textarea
               aria-label="Observed state YAML"
               value={yaml}

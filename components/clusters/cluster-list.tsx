@@ -54,8 +54,7 @@ export function ClusterList({ admin }: { admin: boolean }) {
                 {c.retiredAt ? <div className="text-xs font-normal text-slate-500">retired</div> : null}
               </Td>
               <Td>
-                {c.region}{" "}
-                <Badge tone={c.environment === "production" ? "violet" : "blue"}>{c.environment}</Badge>
+                {c.region} <Badge tone={c.environment === "production" ? "violet" : "blue"}>{c.environment}</Badge>
                 <div className="mt-1 text-xs text-slate-500">
                   {c.namespaces} namespaces, {c.workloads} workloads
                 </div>
