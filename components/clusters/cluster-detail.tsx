@@ -3,7 +3,7 @@
 // One cluster: its drift (each with its field diff and both objects), observed-state upload,
 // the desired manifests to download (remediation), and for admins edit and retire.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type ChangeEvent, type FormEvent } from "react";
+import { useState, type ChangeEvent, type FormEvent, type ReactNode } from "react";
 import { stringify } from "yaml";
 import { DRIFT_LABELS, POLICY_API_LABELS, CNI_LABELS, type DriftType } from "@/lib/clusters";
 import { useTRPC } from "@/components/trpc/client";
@@ -131,7 +131,7 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
         ) : null}
         {drift.data?.observed ? (
           <Table
-            head={["Drift", "Kind", "Namespace", "Name", "Since", ""]}
+            head={["Drift", "Kind", "Namespace", "Name", "Effect", "Since", ""]}
             empty={drift.data.drifts.length === 0 ? <p className="px-3 py-4 text-sm text-emerald-700">In sync: no drift.</p> : null}
           >
             {drift.data.drifts.flatMap((d) => {
@@ -143,6 +143,18 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
                   <Td>{d.kind}</Td>
                   <Td>{d.namespace ?? "(cluster)"}</Td>
                   <Td className="font-medium text-slate-900">{d.name}</Td>
+                  <Td className="text-xs">
+                    {d.effect === null ? (
+                      <span className="text-slate-400">not computed</span>
+                    ) : d.effect.openedCount + d.effect.closedCount === 0 ? (
+                      <span className="text-slate-500">no path changes</span>
+                    ) : (
+                      <>
+                        {d.effect.openedCount > 0 ? <Badge tone="red">opens {d.effect.openedCount}</Badge> : null}{" "}
+                        {d.effect.closedCount > 0 ? <Badge tone="amber">closes {d.effect.closedCount}</Badge> : null}
+                      </>
+                    )}
+                  </Td>
                   <Td className="text-xs">{ago(d.firstSeenAt, now)}</Td>
                   <Td>
                     <Button variant="ghost" onClick={() => setOpen(open === d.id ? null : d.id)} aria-expanded={open === d.id}>
@@ -154,8 +166,22 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
               if (open === d.id)
                 rows.push(
                   <tr key={`${d.id}-detail`}>
-                    <td colSpan={6} className="bg-slate-50 px-3 py-3" data-testid="drift-detail">
+                    <td colSpan={7} className="bg-slate-50 px-3 py-3" data-testid="drift-detail">
                       <p className="mb-2 text-xs text-slate-600">{DRIFT_LABELS[d.type]}</p>
+                      {d.effect && d.effect.openedCount + d.effect.closedCount > 0 ? (
+                        <div className="mb-3 grid grid-cols-2 gap-3 text-xs" data-testid="drift-effect">
+                          <PathList
+                            title={`Paths it opens (${d.effect.openedCount})`}
+                            paths={d.effect.opened}
+                            more={d.effect.openedCount}
+                          />
+                          <PathList
+                            title={`Paths it closes (${d.effect.closedCount})`}
+                            paths={d.effect.closed}
+                            more={d.effect.closedCount}
+                          />
+                        </div>
+                      ) : null}
                       {d.diff.length > 0 ? (
                         <table className="mb-3 w-full text-left text-xs">
                           <thead>
@@ -241,11 +267,29 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
   );
 }
 
-function Item({ label, children }: { label: string; children: React.ReactNode }) {
+function Item({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div>
       <dt className="text-xs text-slate-500">{label}</dt>
       <dd className="text-slate-900">{children}</dd>
+    </div>
+  );
+}
+
+function PathList({ title, paths, more }: { title: string; paths: string[]; more: number }) {
+  return (
+    <div>
+      <div className="mb-1 font-medium text-slate-600">{title}</div>
+      {paths.length === 0 ? (
+        <p className="text-slate-400">none</p>
+      ) : (
+        <ul className="space-y-0.5 font-mono">
+          {paths.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+          {more > paths.length ? <li className="text-slate-500">and {more - paths.length} more</li> : null}
+        </ul>
+      )}
     </div>
   );
 }

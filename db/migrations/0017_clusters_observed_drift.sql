@@ -9,6 +9,7 @@ CREATE TABLE "cluster_drifts" (
 	"diff" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"desired" jsonb,
 	"observed" jsonb,
+	"effect" jsonb,
 	"first_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "cluster_drifts_type_known" CHECK ("cluster_drifts"."type" IN ('missing', 'unmanaged', 'modified'))

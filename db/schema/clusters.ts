@@ -18,6 +18,8 @@ export type ObservedObject = {
 /** An object of an upload that was not kept: its place in the list and why. */
 export type RejectedObject = { index: number | null; line: number; message: string };
 export type FieldDiff = { path: string; desired: unknown; observed: unknown };
+/** The paths (workload → workload port) a drift opens or closes, from the engine; the first ones named, all counted. */
+export type DriftEffect = { opened: string[]; closed: string[]; openedCount: number; closedCount: number };
 
 /** One row per cluster that has a profile; a cluster without one has unknown capabilities and never reported. */
 export const clusterProfiles = pgTable(
@@ -68,6 +70,8 @@ export const clusterDrifts = pgTable(
     diff: jsonb("diff").$type<FieldDiff[]>().notNull().default([]),
     desired: jsonb("desired").$type<ObservedObject>(),
     observed: jsonb("observed").$type<ObservedObject>(),
+    /** null: not computed (too many drifts in one upload, or no inventory for the cluster). */
+    effect: jsonb("effect").$type<DriftEffect>(),
     firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
   },

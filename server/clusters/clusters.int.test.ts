@@ -118,6 +118,12 @@ describe(`clusters, observed state and drift on ${testDatabaseKind()}`, () => {
     expect(byType.missing).toMatchObject({ kind: gone!.kind, name: gone!.metadata.name, observed: null });
     expect(byType.unmanaged).toMatchObject({ kind: "NetworkPolicy", namespace: "payments", name: "allow-all-hotfix", desired: null });
     expect((byType.unmanaged!.observed!.metadata as Record<string, unknown>).uid).toBeUndefined();
+    // Effects from the engine: the hand-applied allow-all opens paths into payments; a label on a policy changes none.
+    expect(byType.unmanaged!.effect!.openedCount).toBeGreaterThan(0);
+    expect(byType.unmanaged!.effect!.opened.every((p) => / → payments\//.test(p))).toBe(true);
+    expect(byType.unmanaged!.effect!.closedCount).toBe(0);
+    expect(byType.modified!.effect).toEqual({ opened: [], closed: [], openedCount: 0, closedCount: 0 });
+    expect(byType.missing!.effect).not.toBeNull();
     expect(byType.modified).toMatchObject({
       name: changed!.metadata.name,
       diff: [{ path: "metadata.labels.edited-by", desired: null, observed: "hand" }],

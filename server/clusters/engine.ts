@@ -2,10 +2,16 @@
 // and out: they cross threads by structured clone).
 import type { ObservedObject, RejectedObject } from "@/db/schema/clusters";
 import { asLocated } from "@/server/drafts/engine";
+import { stringify } from "yaml";
+import type { DriftEffect } from "@/db/schema/clusters";
 import { compileDocuments } from "@/server/policy/compile/compile";
+import { createEvaluator } from "@/server/policy/eval/evaluator";
+import { computeReachability, type ReachabilityGraph } from "@/server/policy/eval/reachability";
+import type { ClusterModel } from "@/server/policy/model";
+import { readManifestSources } from "@/server/policy/read/manifests";
 import { parseSource } from "@/server/policy/read/yaml";
 import type { ReleaseRenderInput } from "@/server/releases/render";
-import { computeDrift, type Drift } from "./drift";
+import { computeDrift, objectKey, type Drift } from "./drift";
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
@@ -53,9 +59,62 @@ export interface ClusterDriftInput {
 }
 
 /** The cluster's desired objects (its release, compiled for it) and the drift of the observed ones from them. */
-export function clusterDrift(input: ClusterDriftInput): { desired: ObservedObject[]; errors: string[]; drifts: Drift[] } {
+export function clusterDrift(input: ClusterDriftInput): {
+  desired: ObservedObject[];
+  errors: string[];
+  drifts: (Drift & { effect: DriftEffect | null })[];
+} {
   const desired = desiredObjects(input.render);
-  return { ...desired, drifts: desired.errors.length > 0 ? [] : computeDrift(desired.desired, input.observed) };
+  if (desired.errors.length > 0) return { ...desired, drifts: [] };
+  const drifts = computeDrift(desired.desired, input.observed);
+  const model = input.render?.clusters[0]?.model;
+  return { ...desired, drifts: model ? withEffects(model, desired.desired, drifts) : drifts.map((d) => ({ ...d, effect: null })) };
+}
+
+/** Drifts given an effect each (the engine's work grows with each): the rest are marked not computed. */
+export const EFFECTS_COMPUTED = 25;
+/** Paths named per effect (the rest counted). */
+const PATHS_SHOWN = 20;
+
+type Paths = Map<string, string>;
+
+/** Every allowed workload-to-workload (or external) path and port, read with plain Kubernetes semantics. */
+function pathsOf(model: ClusterModel, objects: readonly ObservedObject[]): Paths {
+  const text = objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+  const read = readManifestSources([{ file: "objects.yaml", text }]);
+  const graph: ReachabilityGraph = computeReachability(createEvaluator(model, read.policies), { rationale: false });
+  const label = new Map(graph.nodes.map((n) => [n.id, n.kind === "external" ? n.name : `${n.namespace}/${n.name}`]));
+  const paths: Paths = new Map();
+  for (const e of graph.edges)
+    for (const port of e.ports)
+      paths.set(`${e.from}|${e.to}|${port}`, `${label.get(e.from) ?? e.from} → ${label.get(e.to) ?? e.to} ${port}`);
+  return paths;
+}
+
+/**
+ * Each drift's effect: the paths the cluster allows with this one drift (the observed object in
+ * place of the desired one, or added, or the desired one gone) that the desired state does not, and
+ * the reverse. A hand-applied allow-all opens paths; a changed label may change nothing.
+ */
+function withEffects(model: ClusterModel, desired: readonly ObservedObject[], drifts: readonly Drift[]) {
+  const baseline = drifts.length > 0 ? pathsOf(model, desired) : new Map<string, string>();
+  return drifts.map((d, i) => {
+    if (i >= EFFECTS_COMPUTED) return { ...d, effect: null };
+    const variant = desired.filter((o) => objectKey(o) !== d.objectKey);
+    if (d.observed) variant.push(d.observed);
+    const paths = pathsOf(model, variant);
+    const opened = [...paths.keys()].filter((k) => !baseline.has(k)).map((k) => paths.get(k)!);
+    const closed = [...baseline.keys()].filter((k) => !paths.has(k)).map((k) => baseline.get(k)!);
+    return {
+      ...d,
+      effect: {
+        opened: opened.slice(0, PATHS_SHOWN),
+        closed: closed.slice(0, PATHS_SHOWN),
+        openedCount: opened.length,
+        closedCount: closed.length,
+      },
+    };
+  });
 }
 
 /** The objects the release renders for its one cluster (plain JSON). */

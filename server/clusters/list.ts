@@ -114,6 +114,7 @@ export async function getClusterDrift({ ctx, input }: { ctx: ServiceContext; inp
       diff: d.diff,
       desired: d.desired,
       observed: d.observed,
+      effect: d.effect,
       firstSeenAt: d.firstSeenAt,
     })),
   };
