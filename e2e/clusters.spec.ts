@@ -75,7 +75,9 @@ test("an admin uploads observed state with injected drift and sees each drift, t
   await expect(page.getByTestId("rejected")).toContainText("kind is missing");
 
   const rows = page.getByTestId("drift-row");
+  // The hand-applied allow-all opens paths into payments (the engine's effect); the label edit changes none.
   await expect(rows.filter({ hasText: hotfix })).toContainText("unmanaged");
+  await expect(rows.filter({ hasText: hotfix })).toContainText(/opens \d+/);
   await expect(rows.filter({ hasText: gone!.metadata.name })).toContainText("missing");
   const modified = rows.filter({ hasText: edited.metadata.name }).filter({ hasText: "modified" });
   await modified.getByRole("button", { name: "Details" }).click();
@@ -83,6 +85,9 @@ test("an admin uploads observed state with injected drift and sees each drift, t
   await expect(diff).toHaveCount(1);
   await expect(diff).toContainText("metadata.labels.hotfix");
   await expect(diff).toContainText(suffix);
+  await expect(modified).toContainText("no path changes");
+  await rows.filter({ hasText: hotfix }).getByRole("button", { name: "Details" }).click();
+  await expect(page.getByTestId("drift-effect")).toContainText(/→ payments\//);
   await page.screenshot({ path: screenshotPath("cluster-drift"), fullPage: true });
 
   // The Clusters page counts it.
