@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ObservedObject } from "@/db/schema/clusters";
 import { computeDrift, diffFields, normalizeObject } from "./drift";
-import { parseObserved } from "./engine";
+import { parseObserved, withEffects } from "./engine";
+import { readManifestSources } from "@/server/policy/read/manifests";
 
 const np = (name: string, spec: unknown, extra: Record<string, unknown> = {}): ObservedObject => ({
   apiVersion: "networking.k8s.io/v1",
@@ -80,5 +81,52 @@ items:
     const { objects, rejected } = parseObserved({ text: "[".repeat(5000) });
     expect(objects).toEqual([]);
     expect(rejected[0]!.message).toMatch(/deeper|nest/i);
+  });
+});
+
+describe("a drift's effect", () => {
+  const cluster = readManifestSources([
+    {
+      file: "inventory.yaml",
+      text: `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web, ports: [{containerPort: 80}]}]}
+`,
+    },
+  ]).cluster;
+  const egressAll = np("egress-all", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] });
+  const denyMetadata = {
+    apiVersion: "policy.networking.k8s.io/v1alpha1",
+    kind: "AdminNetworkPolicy",
+    metadata: { name: "no-metadata" },
+    spec: {
+      priority: 10,
+      subject: { namespaces: {} },
+      egress: [{ name: "metadata", action: "Deny", to: [{ networks: ["169.254.169.254/32"] }] }],
+    },
+  } as ObservedObject;
+
+  it("names the paths a missing deny opens, though only that object names the destination", () => {
+    const drifts = computeDrift([egressAll, denyMetadata], [egressAll]);
+    const [missing] = withEffects(cluster, [egressAll, denyMetadata], drifts);
+    expect(missing!.type).toBe("missing");
+    expect(missing!.effect!.closedCount).toBe(0);
+    expect(missing!.effect!.opened.some((p) => p.startsWith("shop/web → 169.254.169.254/32"))).toBe(true);
+  });
+
+  it("finds no path change in a policy's label", () => {
+    const labelled = { ...egressAll, metadata: { ...egressAll.metadata, labels: { by: "hand" } } };
+    const [modified] = withEffects(cluster, [egressAll], computeDrift([egressAll], [labelled]));
+    expect(modified).toMatchObject({ type: "modified", effect: { openedCount: 0, closedCount: 0 } });
   });
 });

@@ -7,7 +7,8 @@ import type { DriftEffect } from "@/db/schema/clusters";
 import { compileDocuments } from "@/server/policy/compile/compile";
 import { createEvaluator } from "@/server/policy/eval/evaluator";
 import { computeReachability, type ReachabilityGraph } from "@/server/policy/eval/reachability";
-import type { ClusterModel } from "@/server/policy/model";
+import type { ClusterModel, ExternalDestination } from "@/server/policy/model";
+import { parseCidr } from "@/server/policy/util/ip";
 import { readManifestSources } from "@/server/policy/read/manifests";
 import { parseSource } from "@/server/policy/read/yaml";
 import type { ReleaseRenderInput } from "@/server/releases/render";
@@ -76,7 +77,15 @@ export const EFFECTS_COMPUTED = 25;
 /** Paths named per effect (the rest counted). */
 const PATHS_SHOWN = 20;
 
-type Paths = Map<string, string>;
+interface Paths {
+  /** key (from|to|port) → "payments/api → payments/db 5432/TCP" */
+  paths: Map<string, string>;
+  /** The graph's nodes: external destinations come from the CIDRs and names the policies mention. */
+  nodes: Set<string>;
+  external: Set<string>;
+  /** The external destinations' names (a CIDR or a DNS name or pattern). */
+  externalNames: string[];
+}
 
 /** Every allowed workload-to-workload (or external) path and port, read with plain Kubernetes semantics. */
 function pathsOf(model: ClusterModel, objects: readonly ObservedObject[]): Paths {
@@ -84,11 +93,35 @@ function pathsOf(model: ClusterModel, objects: readonly ObservedObject[]): Paths
   const read = readManifestSources([{ file: "objects.yaml", text }]);
   const graph: ReachabilityGraph = computeReachability(createEvaluator(model, read.policies), { rationale: false });
   const label = new Map(graph.nodes.map((n) => [n.id, n.kind === "external" ? n.name : `${n.namespace}/${n.name}`]));
-  const paths: Paths = new Map();
+  const paths = new Map<string, string>();
   for (const e of graph.edges)
     for (const port of e.ports)
       paths.set(`${e.from}|${e.to}|${port}`, `${label.get(e.from) ?? e.from} → ${label.get(e.to) ?? e.to} ${port}`);
-  return paths;
+  return {
+    paths,
+    nodes: new Set(graph.nodes.map((n) => n.id)),
+    external: new Set(graph.nodes.filter((n) => n.kind === "external").map((n) => n.id)),
+    externalNames: graph.nodes.filter((n) => n.kind === "external").map((n) => n.name),
+  };
+}
+
+/**
+ * The paths one side allows and the other does not. Only endpoints both graphs have count: an external
+ * destination exists in a graph only when some policy names it, so its appearing or vanishing with
+ * an object is no path change. Paths between workloads come first.
+ */
+function pathsOnlyIn(a: Paths, b: Paths): string[] {
+  const both = (id: string) => b.nodes.has(id);
+  return [...a.paths.entries()]
+    .filter(([k]) => {
+      const [from, to] = k.split("|") as [string, string];
+      return !b.paths.has(k) && both(from) && both(to);
+    })
+    .sort(([x], [y]) => {
+      const ext = (k: string) => k.split("|").filter((id) => a.external.has(id)).length;
+      return ext(x) - ext(y);
+    })
+    .map(([, text]) => text);
 }
 
 /**
@@ -96,15 +129,27 @@ function pathsOf(model: ClusterModel, objects: readonly ObservedObject[]): Paths
  * place of the desired one, or added, or the desired one gone) that the desired state does not, and
  * the reverse. A hand-applied allow-all opens paths; a changed label may change nothing.
  */
-function withEffects(model: ClusterModel, desired: readonly ObservedObject[], drifts: readonly Drift[]) {
-  const baseline = drifts.length > 0 ? pathsOf(model, desired) : new Map<string, string>();
+export function withEffects(model: ClusterModel, desired: readonly ObservedObject[], drifts: readonly Drift[]) {
+  if (drifts.length === 0) return [];
+  // Every graph gets the external destinations any of the objects names, so a path to one that
+  // only the drifted object names (the metadata address a constraint denies) is compared too.
+  const all = [...desired, ...drifts.slice(0, EFFECTS_COMPUTED).flatMap((d) => (d.observed ? [d.observed] : []))];
+  const named = pathsOf(model, all).externalNames;
+  const known = new Set(model.externals.map((e) => (e.kind === "dns" ? e.name : e.cidr)));
+  const extra: ExternalDestination[] = [...new Set(named)]
+    .filter((n) => n !== "world" && !known.has(n))
+    .flatMap((n): ExternalDestination[] =>
+      parseCidr(n) ? [{ kind: "cidr", cidr: n }] : /^[\w*.-]+$/.test(n) ? [{ kind: "dns", name: n }] : [],
+    );
+  const wider: ClusterModel = { ...model, externals: [...model.externals, ...extra] };
+  const baseline = pathsOf(wider, desired);
   return drifts.map((d, i) => {
     if (i >= EFFECTS_COMPUTED) return { ...d, effect: null };
     const variant = desired.filter((o) => objectKey(o) !== d.objectKey);
     if (d.observed) variant.push(d.observed);
-    const paths = pathsOf(model, variant);
-    const opened = [...paths.keys()].filter((k) => !baseline.has(k)).map((k) => paths.get(k)!);
-    const closed = [...baseline.keys()].filter((k) => !paths.has(k)).map((k) => baseline.get(k)!);
+    const paths = pathsOf(wider, variant);
+    const opened = pathsOnlyIn(paths, baseline);
+    const closed = pathsOnlyIn(baseline, paths);
     return {
       ...d,
       effect: {
