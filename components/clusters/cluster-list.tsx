@@ -6,7 +6,8 @@ import Link from "next/link";
 import { useState } from "react";
 import { CNI_LABELS, POLICY_API_LABELS } from "@/lib/clusters";
 import { useTRPC } from "@/components/trpc/client";
-import { Badge, Button, Card, Table, Td } from "@/components/ui/primitives";
+import { describeError } from "@/components/trpc/errors";
+import { Badge, Button, Card, Notice, Table, Td } from "@/components/ui/primitives";
 import { ClusterForm } from "./cluster-form";
 import { ago } from "./time";
 
@@ -23,19 +24,35 @@ export function ClusterList({ admin }: { admin: boolean }) {
       },
     }),
   );
+  const gitops = useMutation(trpc.clusters.exportGitOps.mutationOptions());
   const now = Date.now();
   return (
     <div className="space-y-6">
       <Card
         title="Clusters"
         actions={
-          admin && !registering ? (
-            <Button variant="secondary" onClick={() => setRegistering(true)}>
-              Register a cluster
-            </Button>
+          admin ? (
+            <div className="flex gap-2">
+              <Button variant="secondary" disabled={gitops.isPending} onClick={() => gitops.mutate()}>
+                {gitops.isPending ? "Exporting…" : "Export to GitOps"}
+              </Button>
+              {!registering ? (
+                <Button variant="secondary" onClick={() => setRegistering(true)}>
+                  Register a cluster
+                </Button>
+              ) : null}
+            </div>
           ) : null
         }
       >
+        {gitops.error ? <Notice tone="error">{describeError(gitops.error).message}</Notice> : null}
+        {gitops.data ? (
+          <Notice tone="success">
+            {gitops.data.commit
+              ? `Committed ${gitops.data.commit.slice(0, 12)}: ${gitops.data.clusters.map((c) => `${c.name} (release ${c.release ?? "none"}, ${c.objects} objects)`).join(", ")}.`
+              : "The GitOps repository already holds this desired state: nothing to commit."}
+          </Notice>
+        ) : null}
         {registering ? (
           <div className="mb-5 rounded-lg border border-slate-200 p-4">
             <ClusterForm submitLabel="Register" pending={register.isPending} error={register.error} onSubmit={(v) => register.mutate(v)} />

@@ -3,7 +3,12 @@
 // reported by its place in the list; drift against the cluster's release,
 // compiled for it: missing, unmanaged and modified with a field diff that
 // ignores what the API server sets.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs, { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { TRPCError } from "@trpc/server";
+import git from "isomorphic-git";
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -11,7 +16,8 @@ import { auditEvents, clusterDrifts, clusters, releaseClusterRollouts, releases 
 import type { ObservedObject } from "@/db/schema/clusters";
 import { testDatabaseKind } from "@/db/testing";
 import { createApiApp } from "@/server/api/app";
-import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
+import { exportGitOps } from "@/server/clusters/gitops";
+import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { paymentsEgressYaml } from "@/server/testing/policies";
 
@@ -178,6 +184,41 @@ describe(`clusters, observed state and drift on ${testDatabaseKind()}`, () => {
     expect(await elsewhere.json()).toMatchObject({ message: `This token speaks for another cluster, not "${CLUSTER}".` });
     const big = await post(`/clusters/${CLUSTER}/observed`, `# ${"x".repeat(11 * 1024 * 1024)}\n`);
     expect(big.status).toBe(413);
+  });
+
+  const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
+
+  it("exports every cluster's desired state to a Git repository in one commit naming the release, and commits nothing when nothing changed", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "policyplane-gitops-"));
+    const ctx = { db: db(), actor: await demoActor(db(), DEMO_PEOPLE.admin), requestId: "gitops-test" };
+    await expect(exportGitOps({ ctx: { ...ctx, actor: await demoActor(db(), DEMO_PEOPLE.author) }, dir })).rejects.toThrow(/admin role/);
+    const first = await exportGitOps({ ctx, dir });
+    expect(first.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(first.clusters.map((c) => c.name)).toEqual(expect.arrayContaining([CLUSTER, "prod-eu-1", "prod-us-1"]));
+    const [release] = await db()
+      .select()
+      .from(releases)
+      .where(eq(releases.number, first.clusters.find((c) => c.name === CLUSTER)!.release!));
+    const log = await git.log({ fs, dir });
+    expect(log).toHaveLength(1);
+    expect(log[0]!.commit.message).toContain(`Release ${release!.number}`);
+    expect(log[0]!.commit.message).toMatch(/change request #\d+/);
+    const folder = path.join(dir, "clusters", CLUSTER);
+    expect(fs.readFileSync(path.join(folder, "kustomization.yaml"), "utf8")).toContain("kind: Kustomization");
+    expect(first.clusters.find((c) => c.name === CLUSTER)!.objects).toBe(desired.length);
+    if (kubectl) {
+      // kubectl kustomize builds the folder into exactly the desired objects.
+      const built = parseAllDocuments(execFileSync("kubectl", ["kustomize", folder], { encoding: "utf8" })).map(
+        (d) => d.toJSON() as ObservedObject,
+      );
+      expect(built.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(desired.map((o) => `${o.kind}/${o.metadata.name}`).sort());
+    } else console.warn("kubectl is not installed: the kustomize build of the exported folders is not checked");
+    const again = await exportGitOps({ ctx, dir });
+    expect(again.commit).toBeNull();
+    expect(await git.log({ fs, dir })).toHaveLength(1);
+    const [event] = await db().select().from(auditEvents).where(eq(auditEvents.action, "gitops.exported"));
+    expect(event).toMatchObject({ targetId: first.commit });
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("lets admins alone register, edit and retire clusters, each audited; a retired cluster takes no upload and no new rollout", async () => {

@@ -319,6 +319,8 @@ const MATRIX: Record<string, Row> = {
       }),
   },
   "clusters.retire": { rule: "admin", mutation: true, call: (c) => c.clusters.retire({ name: "matrix-no-cluster" }) },
+  // Without POLICYPLANE_GITOPS_DIR (tests) the export is a CONFLICT for the admin.
+  "clusters.exportGitOps": { rule: "admin", mutation: true, call: (c) => c.clusters.exportGitOps() },
   "clusters.uploadObserved": {
     rule: "admin",
     mutation: true,

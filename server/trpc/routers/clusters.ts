@@ -1,5 +1,6 @@
 import "server-only";
 import { getClusterDrift, listClusterOverview } from "@/server/clusters/list";
+import { exportGitOps } from "@/server/clusters/gitops";
 import { editCluster, registerCluster, retireCluster } from "@/server/clusters/manage";
 import { uploadObserved } from "@/server/clusters/observed";
 import { clusterNameInput, editClusterInput, registerClusterInput, uploadObservedInput } from "@/server/clusters/schemas";
@@ -14,4 +15,5 @@ export const clustersRouter = router({
   uploadObserved: adminProcedure
     .input(uploadObservedInput)
     .mutation(({ ctx, input }) => uploadObserved({ ctx: ctx.service, input, source: "upload" })),
+  exportGitOps: adminProcedure.mutation(({ ctx }) => exportGitOps({ ctx: ctx.service })),
 });
