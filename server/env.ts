@@ -58,6 +58,8 @@ const envSchema = z.object({
   OIDC_CLIENT_ID: optionalString,
   OIDC_CLIENT_SECRET: optionalString,
   OIDC_SCOPES: z.string().default("openid email profile"),
+  /** A local folder holding the Git repository the GitOps export commits to (server/clusters/gitops.ts); unset: no export. */
+  POLICYPLANE_GITOPS_DIR: optionalString,
 });
 
 export type Env = Omit<z.infer<typeof envSchema>, "POLICYPLANE_DEMO"> & { POLICYPLANE_DEMO: "on" | "off" };

@@ -7,3 +7,4 @@ export * from "./workflow";
 export * from "./comments";
 export * from "./notifications";
 export * from "./replay";
+export * from "./clusters";

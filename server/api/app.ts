@@ -12,6 +12,7 @@ import type { Actor } from "@/server/context";
 import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import { authenticateApiToken } from "@/server/tokens/tokens";
 import { changeRequestRoutes } from "./change-requests";
+import { clusterRoutes } from "./clusters";
 import { releaseRoutes } from "./releases";
 import { replayRoutes } from "./replay";
 
@@ -109,6 +110,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   changeRequestRoutes(app);
   releaseRoutes(app);
   replayRoutes(app);
+  clusterRoutes(app);
 
   return app;
 }

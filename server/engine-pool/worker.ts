@@ -17,3 +17,4 @@ export function check(input: { yaml: string; tenants: readonly string[] }) {
 }
 
 export { checkReleaseCompile, renderRelease } from "@/server/releases/render";
+export { clusterDrift, desiredObjects, parseObserved } from "@/server/clusters/engine";

@@ -7,9 +7,9 @@ import "server-only";
 // applied and the rollout is not paused; a release superseded by a newer one
 // rolls out no further. When every cluster has applied, the change request
 // moves released → rolled-out.
-import { and, asc, eq, gt, max } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, max } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { changeRequests, clusters, releaseClusterRollouts, releaseEntries, releaseRollouts, releases } from "@/db/schema";
+import { changeRequests, clusterProfiles, clusters, releaseClusterRollouts, releaseEntries, releaseRollouts, releases } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { hasRole, requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
@@ -51,9 +51,12 @@ export async function releaseDocuments(db: Queryable, releaseId: string) {
 
 /** Plans a new release's rollout: every cluster pending in its wave. Runs in the release's transaction. */
 export async function planRollout(tx: ServiceContext, releaseId: string): Promise<void> {
+  // A retired cluster (server/clusters/manage.ts) is planned no more.
   const rows = await tx.db
     .select({ id: clusters.id, name: clusters.name, labels: clusters.labels })
     .from(clusters)
+    .leftJoin(clusterProfiles, eq(clusterProfiles.clusterId, clusters.id))
+    .where(isNull(clusterProfiles.retiredAt))
     .orderBy(asc(clusters.name));
   const plan = planWaves(rows);
   await tx.db.insert(releaseRollouts).values({ releaseId, waves: Math.max(0, ...plan.map((p) => p.wave)) });

@@ -307,6 +307,46 @@ const MATRIX: Record<string, Row> = {
     mutation: true,
     call: (c) => c.releases.acknowledgeEmergencyReview({ number: 999_999, note: "matrix review" }),
   },
+  // Clusters: every role holder sees the list; the drift (objects of every tenant) needs an organisation-wide role;
+  // registering, editing, retiring and uploading observed state are an admin's.
+  "clusters.overview": { rule: "role", call: (c) => c.clusters.overview() },
+  "clusters.drift": { rule: "organisation", mutation: true, call: (c) => c.clusters.drift({ name: "matrix-no-cluster" }) },
+  "clusters.register": {
+    rule: "admin",
+    mutation: true,
+    call: (c) =>
+      c.clusters.register({
+        name: "staging-eu-1",
+        region: "eu-west",
+        environment: "staging",
+        labels: {},
+        cni: null,
+        policyApi: "anp",
+        istio: false,
+      }),
+  },
+  "clusters.edit": {
+    rule: "admin",
+    mutation: true,
+    call: (c) =>
+      c.clusters.edit({
+        name: "matrix-no-cluster",
+        region: "x",
+        environment: "staging",
+        labels: {},
+        cni: null,
+        policyApi: "anp",
+        istio: false,
+      }),
+  },
+  "clusters.retire": { rule: "admin", mutation: true, call: (c) => c.clusters.retire({ name: "matrix-no-cluster" }) },
+  // Without POLICYPLANE_GITOPS_DIR (tests) the export is a CONFLICT for the admin.
+  "clusters.exportGitOps": { rule: "admin", mutation: true, call: (c) => c.clusters.exportGitOps() },
+  "clusters.uploadObserved": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.clusters.uploadObserved({ name: "matrix-no-cluster", yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" }),
+  },
 };
 
 let database: () => { db: Database };

@@ -6,6 +6,7 @@ import { auditRouter } from "./routers/audit";
 import { graphRouter } from "./routers/graph";
 import { notificationsRouter } from "./routers/notifications";
 import { changesRouter } from "./routers/changes";
+import { clustersRouter } from "./routers/clusters";
 import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
@@ -27,6 +28,7 @@ export const appRouter = router({
   changes: changesRouter,
   workflow: workflowRouter,
   releases: releasesRouter,
+  clusters: clustersRouter,
   approvalRules: approvalRulesRouter,
   reviews: reviewsRouter,
   notifications: notificationsRouter,

@@ -1,0 +1,44 @@
+import "server-only";
+// REST for a cluster's observed state: the agent (or a script running kubectl)
+// pushes what the cluster runs; GitOps or an operator reads the desired
+// manifests. Thin: parse, call the service, shape.
+import type { Hono } from "hono";
+import { stringify } from "yaml";
+import { desiredManifests, uploadObserved } from "@/server/clusters/observed";
+import { clusterName } from "@/server/clusters/schemas";
+import { InvalidInput, NotFound } from "@/server/errors";
+import type { ApiEnv } from "./app";
+import { serviceContext } from "./change-requests";
+
+const nameParam = (raw: string) => {
+  const parsed = clusterName.safeParse(raw);
+  if (!parsed.success) throw new NotFound(`No cluster named ${JSON.stringify(raw)}.`);
+  return parsed.data;
+};
+
+export function clusterRoutes(app: Hono<ApiEnv>) {
+  /**
+   * Body: `kubectl get networkpolicies,adminnetworkpolicies,… -A -o yaml` output (YAML or JSON; a List
+   * or several documents). 200 with the objects kept and each rejected one's place in the list.
+   */
+  app.post("/clusters/:name/observed", async (c) => {
+    const name = nameParam(c.req.param("name"));
+    const text = await c.req.text();
+    if (text.trim() === "") throw new InvalidInput("The body is empty: send the YAML (or JSON) that kubectl get … -o yaml prints.", "body");
+    const source = c.req.header("user-agent")?.startsWith("policyplane-agent") ? "agent" : "upload";
+    const result = await uploadObserved({ ctx: serviceContext(c), input: { name, yaml: text }, source });
+    return c.json(result, 200);
+  });
+
+  /** The cluster's desired objects (its release, compiled for it) as multi-document YAML. */
+  app.get("/clusters/:name/desired", async (c) => {
+    const name = nameParam(c.req.param("name"));
+    const { release, objects } = await desiredManifests({ ctx: serviceContext(c), input: { name } });
+    const header = `# Desired state of cluster ${name}${release === null ? " (no release has been made: nothing is desired)" : ` from release ${release}`}\n`;
+    const body = objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+    return c.body(header + body, 200, {
+      "content-type": "application/yaml; charset=utf-8",
+      "content-disposition": `attachment; filename="${name}-desired${release === null ? "" : `-release-${release}`}.yaml"`,
+    });
+  });
+}

@@ -1,0 +1,103 @@
+import "server-only";
+// GitOps export (issue 16 §4): every active cluster's desired state (its
+// release, compiled for it) rendered into clusters/<name>/ with a
+// kustomization.yaml, and committed to a local Git repository with
+// isomorphic-git (pure JS) in one commit naming the releases and their change
+// requests. Argo CD or Flux takes it from there. Every cluster is rendered
+// before anything is written: a cluster whose release does not compile stops
+// the export with nothing changed.
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { eq, inArray, isNull } from "drizzle-orm";
+import git from "isomorphic-git";
+import { stringify } from "yaml";
+import { changeRequests, clusterProfiles, clusters, releases } from "@/db/schema";
+import type { ObservedObject } from "@/db/schema/clusters";
+import { recordAudit } from "@/server/audit/record";
+import { requireRole } from "@/server/auth/authorize";
+import { withTransaction, type ServiceContext } from "@/server/context";
+import { runEngine } from "@/server/engine-pool/pool";
+import { env } from "@/server/env";
+import { Conflict } from "@/server/errors";
+import { renderInputFor } from "./observed";
+
+const AUTHOR = { name: "Policyplane", email: "policyplane@localhost" };
+
+const fileOf = (o: ObservedObject) => `${o.metadata.namespace ?? "_cluster"}/${o.kind.toLowerCase()}-${o.metadata.name}.yaml`;
+
+export async function exportGitOps({ ctx, dir = env().POLICYPLANE_GITOPS_DIR }: { ctx: ServiceContext; dir?: string }) {
+  requireRole(ctx.actor, "admin");
+  if (!dir) throw new Conflict("No GitOps repository is configured: set POLICYPLANE_GITOPS_DIR to a local folder for it.");
+  const active = await ctx.db
+    .select({ id: clusters.id, name: clusters.name })
+    .from(clusters)
+    .leftJoin(clusterProfiles, eq(clusterProfiles.clusterId, clusters.id))
+    .where(isNull(clusterProfiles.retiredAt))
+    .orderBy(clusters.name);
+  const rendered: { name: string; release: number | null; objects: ObservedObject[] }[] = [];
+  for (const c of active) {
+    const render = await renderInputFor(ctx.db, c);
+    const { desired, errors } = await runEngine("desiredObjects", render);
+    if (errors.length > 0)
+      throw new Conflict(`Release ${render?.release} does not compile for ${c.name}; nothing was exported: ${errors.join("; ")}`);
+    rendered.push({ name: c.name, release: render ? Number(render.release) : null, objects: desired });
+  }
+
+  await fs.mkdir(dir, { recursive: true });
+  if (!existsSync(path.join(dir, ".git"))) await git.init({ fs, dir, defaultBranch: "main" });
+  await fs.rm(path.join(dir, "clusters"), { recursive: true, force: true });
+  for (const c of rendered) {
+    const root = path.join(dir, "clusters", c.name);
+    const files = c.objects.map((o) => ({ file: fileOf(o), text: stringify(o, { lineWidth: 0 }) }));
+    for (const f of files) {
+      await fs.mkdir(path.dirname(path.join(root, f.file)), { recursive: true });
+      await fs.writeFile(path.join(root, f.file), f.text);
+    }
+    await fs.mkdir(root, { recursive: true });
+    const kustomization = {
+      apiVersion: "kustomize.config.k8s.io/v1beta1",
+      kind: "Kustomization",
+      resources: files.map((f) => f.file).sort(),
+    };
+    await fs.writeFile(
+      path.join(root, "kustomization.yaml"),
+      `# Rendered by Policyplane from release ${c.release ?? "(none)"}\n${stringify(kustomization)}`,
+    );
+  }
+
+  // Stage exactly the difference: new and changed files added, vanished ones removed.
+  const matrix = await git.statusMatrix({ fs, dir, filepaths: ["clusters"] });
+  const changed = matrix.filter(([, head, work, stage]) => !(head === 1 && work === 1 && stage === 1));
+  if (changed.length === 0)
+    return { commit: null, clusters: rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length })) };
+  for (const [filepath, , work] of changed) {
+    if (work === 0) await git.remove({ fs, dir, filepath });
+    else await git.add({ fs, dir, filepath });
+  }
+
+  const numbers = [...new Set(rendered.flatMap((c) => (c.release === null ? [] : [c.release])))].sort((a, b) => a - b);
+  const made = numbers.length
+    ? await ctx.db
+        .select({ number: releases.number, title: releases.title, change: changeRequests.number })
+        .from(releases)
+        .leftJoin(changeRequests, eq(changeRequests.id, releases.changeRequestId))
+        .where(inArray(releases.number, numbers))
+    : [];
+  const headline = numbers.length ? `Release ${numbers.join(", ")} for ${rendered.length} cluster(s)` : "No release: empty desired state";
+  const body = [
+    ...made.map((r) => `release ${r.number}: ${r.title}${r.change !== null ? ` (change request #${r.change})` : ""}`),
+    ...rendered.map((c) => `${c.name}: release ${c.release ?? "none"}, ${c.objects.length} object(s)`),
+  ].join("\n");
+  const commit = await git.commit({ fs, dir, message: `${headline}\n\n${body}\n`, author: AUTHOR });
+  await withTransaction(ctx, (tx) =>
+    recordAudit(tx, {
+      action: "gitops.exported",
+      targetType: "gitops",
+      targetId: commit,
+      targetLabel: `GitOps commit ${commit.slice(0, 12)}`,
+      after: { dir, releases: numbers, clusters: rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length })) },
+    }),
+  );
+  return { commit, clusters: rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length })) };
+}

@@ -1,0 +1,173 @@
+import "server-only";
+// A cluster's observed state, uploaded by hand in the console or pushed by its
+// agent (REST): every good object is kept, each bad one reported with its place
+// in the list. The drift against the cluster's desired state (its release,
+// compiled for it by the engine) is computed with each upload and kept with
+// when each drift was first seen, so the page shows its age.
+import { and, desc, eq, inArray } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { clusterDrifts, clusterObserved, clusterProfiles, clusters, releaseClusterRollouts, releases } from "@/db/schema";
+import type { ObservedObject } from "@/db/schema/clusters";
+import { recordAudit } from "@/server/audit/record";
+import { requireRole } from "@/server/auth/authorize";
+import { withTransaction, type ServiceContext } from "@/server/context";
+import { runEngine } from "@/server/engine-pool/pool";
+import { Conflict, InvalidInput, NotFound } from "@/server/errors";
+import { platformDefaultInForce } from "@/server/platform-default/get";
+import type { ReleaseRenderInput } from "@/server/releases/render";
+import { releaseDocuments, releaseTargets } from "@/server/releases/rollout";
+import { requireClusterScope } from "@/server/tokens/scopes";
+import type { UploadObservedInput } from "./schemas";
+
+/** Rejected objects named in an answer (the rest are counted). */
+const REJECTED_SHOWN = 100;
+
+export async function findCluster(db: Queryable, name: string) {
+  const [row] = await db.select().from(clusters).where(eq(clusters.name, name));
+  if (!row) throw new NotFound(`No cluster named "${name}".`);
+  const [profile] = await db.select().from(clusterProfiles).where(eq(clusterProfiles.clusterId, row.id));
+  return { ...row, profile: profile ?? null };
+}
+
+/**
+ * The release whose compiled objects the cluster should run: the newest one rendered for it (or
+ * applied) by a rollout; a cluster no rollout has rendered for yet is compared with the newest release.
+ */
+export async function desiredReleaseOf(db: Queryable, clusterId: string): Promise<{ id: string; number: number } | null> {
+  const [rendered] = await db
+    .select({ id: releases.id, number: releases.number })
+    .from(releaseClusterRollouts)
+    .innerJoin(releases, eq(releases.id, releaseClusterRollouts.releaseId))
+    .where(and(eq(releaseClusterRollouts.clusterId, clusterId), inArray(releaseClusterRollouts.status, ["rendered", "applied"])))
+    .orderBy(desc(releases.number))
+    .limit(1);
+  if (rendered) return rendered;
+  const [newest] = await db.select({ id: releases.id, number: releases.number }).from(releases).orderBy(desc(releases.number)).limit(1);
+  return newest ?? null;
+}
+
+/** What the engine needs to render the cluster's release (null: no release exists, nothing is desired). */
+export async function renderInputFor(db: Queryable, cluster: { id: string; name: string }): Promise<ReleaseRenderInput | null> {
+  const release = await desiredReleaseOf(db, cluster.id);
+  if (!release) return null;
+  const [documents, targets, setting] = await Promise.all([
+    releaseDocuments(db, release.id),
+    releaseTargets(db, [cluster.name]),
+    platformDefaultInForce(db),
+  ]);
+  return {
+    documents,
+    clusters: targets.filter((t) => t.name === cluster.name),
+    platformDefault: { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces },
+    release: String(release.number),
+    time: new Date().toISOString(),
+  };
+}
+
+/**
+ * Stores a cluster's observed state (replacing the last), its last contact, and the drift. People
+ * need the admin role; a machine token also the "observed-state" scope and, if bound, this cluster.
+ */
+export async function uploadObserved({
+  ctx,
+  input,
+  source,
+}: {
+  ctx: ServiceContext;
+  input: UploadObservedInput;
+  source: "upload" | "agent";
+}) {
+  requireRole(ctx.actor, "admin");
+  const cluster = await findCluster(ctx.db, input.name);
+  requireClusterScope(ctx.actor, "observed-state", cluster);
+  if (cluster.profile?.retiredAt) throw new Conflict(`Cluster ${cluster.name} is retired; it takes no observed state.`);
+  const parsed = await runEngine("parseObserved", { text: input.yaml });
+  if (parsed.objects.length === 0) {
+    const first = parsed.rejected[0];
+    throw new InvalidInput(
+      first
+        ? `No object could be kept: ${first.index !== null ? `object ${first.index} (line ${first.line})` : `line ${first.line}`}: ${first.message}` +
+            (parsed.rejected.length > 1 ? ` (and ${parsed.rejected.length - 1} more problems)` : "")
+        : "The upload holds no Kubernetes objects.",
+      "yaml",
+      first ? { line: first.line, column: 1 } : undefined,
+    );
+  }
+  const render = await renderInputFor(ctx.db, cluster);
+  const result = await runEngine("clusterDrift", { render, observed: parsed.objects });
+  if (result.errors.length > 0)
+    throw new Conflict(
+      `Release ${render?.release} does not compile for ${cluster.name}, so drift cannot be computed: ${result.errors.join("; ")}`,
+    );
+  return withTransaction(ctx, async (tx) => {
+    // One upload per cluster at a time: the row lock orders them.
+    await tx.db.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, cluster.id)).for("update");
+    const now = new Date();
+    const observedRow = {
+      objects: parsed.objects,
+      rejected: parsed.rejected,
+      source,
+      desiredRelease: render ? Number(render.release) : null,
+      uploadedByLabel: ctx.actor.label,
+      uploadedAt: now,
+    };
+    await tx.db
+      .insert(clusterObserved)
+      .values({ clusterId: cluster.id, ...observedRow })
+      .onConflictDoUpdate({ target: clusterObserved.clusterId, set: observedRow });
+    await tx.db
+      .insert(clusterProfiles)
+      .values({ clusterId: cluster.id, lastContactAt: now })
+      .onConflictDoUpdate({ target: clusterProfiles.clusterId, set: { lastContactAt: now } });
+    // A drift seen before (same object, same kind of drift) keeps its first-seen time.
+    const previous = await tx.db
+      .select({ objectKey: clusterDrifts.objectKey, type: clusterDrifts.type, firstSeenAt: clusterDrifts.firstSeenAt })
+      .from(clusterDrifts)
+      .where(eq(clusterDrifts.clusterId, cluster.id));
+    const since = new Map(previous.map((p) => [`${p.type} ${p.objectKey}`, p.firstSeenAt]));
+    await tx.db.delete(clusterDrifts).where(eq(clusterDrifts.clusterId, cluster.id));
+    if (result.drifts.length > 0)
+      await tx.db.insert(clusterDrifts).values(
+        result.drifts.map((d) => ({
+          clusterId: cluster.id,
+          ...d,
+          firstSeenAt: since.get(`${d.type} ${d.objectKey}`) ?? now,
+          lastSeenAt: now,
+        })),
+      );
+    const counts = { missing: 0, unmanaged: 0, modified: 0 };
+    for (const d of result.drifts) counts[d.type]++;
+    await recordAudit(tx, {
+      action: "cluster.observed_state",
+      targetType: "cluster",
+      targetId: cluster.id,
+      targetLabel: `cluster ${cluster.name}`,
+      after: {
+        source,
+        objects: parsed.objects.length,
+        rejected: parsed.rejected.length,
+        release: observedRow.desiredRelease,
+        drift: counts,
+      },
+    });
+    return {
+      cluster: cluster.name,
+      kept: parsed.objects.length,
+      rejected: parsed.rejected.slice(0, REJECTED_SHOWN),
+      rejectedCount: parsed.rejected.length,
+      release: observedRow.desiredRelease,
+      drift: counts,
+    };
+  });
+}
+
+/** The desired objects of a cluster as multi-document YAML (remediation: apply these). */
+export async function desiredManifests({ ctx, input }: { ctx: ServiceContext; input: { name: string } }) {
+  requireRole(ctx.actor, "admin");
+  const cluster = await findCluster(ctx.db, input.name);
+  requireClusterScope(ctx.actor, "manifests", cluster);
+  const render = await renderInputFor(ctx.db, cluster);
+  const { desired, errors } = await runEngine("desiredObjects", render);
+  if (errors.length > 0) throw new Conflict(`Release ${render?.release} does not compile for ${cluster.name}: ${errors.join("; ")}`);
+  return { release: render ? Number(render.release) : null, objects: desired as ObservedObject[] };
+}
