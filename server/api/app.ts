@@ -12,7 +12,7 @@ import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server
 import { authenticateApiToken } from "@/server/tokens/tokens";
 import { decisionPointHealth, noteDatabaseDown } from "@/server/decide/point";
 import { changeRequestRoutes } from "./change-requests";
-import { decideRoutes } from "./decide";
+import { machineRoutes } from "./machines";
 import { releaseRoutes } from "./releases";
 
 export { MAX_REQUEST_BYTES };
@@ -82,7 +82,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     }
     return c.json({ status: "ok" });
   });
-  decideRoutes(app, getDb); // ahead of the middleware below: it authenticates itself, and answers while the database is down
+  machineRoutes(app, getDb); // ahead of the middleware below: decide and admission authenticate themselves (and answer while the database is down)
 
   // Everything below needs a machine token (`Authorization: Bearer ppt_…`) or the console's
   // session cookie; a cookie call must come from the console's own origin (CSRF).

@@ -21,7 +21,7 @@ const MAX_REMEMBERED = 10_000;
 const globalForTokens = globalThis as unknown as { policyplaneDecideTokens?: Map<string, { actor: Actor; verifiedAt: number }> };
 const remembered = (globalForTokens.policyplaneDecideTokens ??= new Map());
 
-async function authenticate(getDb: () => Promise<Database>, header: string, requestId: string): Promise<Actor> {
+export async function authenticateMachine(getDb: () => Promise<Database>, header: string, requestId: string): Promise<Actor> {
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw new Unauthenticated("The decision point takes a machine token: send `Authorization: Bearer <token>`.");
   const key = createHash("sha256").update(match[1]!).digest("hex");
@@ -44,12 +44,13 @@ async function authenticate(getDb: () => Promise<Database>, header: string, requ
   }
 }
 
+/** POST /decide (see the module comment). */
 export function decideRoutes(app: Hono<ApiEnv>, getDb: () => Promise<Database>) {
   app.post("/decide", async (c) => {
     const requestId = c.get("requestId");
     const cluster = { name: "(unknown)" };
     try {
-      const actor = await authenticate(getDb, c.req.header("authorization") ?? "", requestId);
+      const actor = await authenticateMachine(getDb, c.req.header("authorization") ?? "", requestId);
       requireScope(actor, "decide");
       const input = await jsonBody(c, decideInput);
       cluster.name = input.cluster;
