@@ -245,3 +245,47 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths,
   };
 }
+
+/** One route as the console's reference page shows it: plain data (JSON Schemas, sentences). */
+export interface RouteReference {
+  anchor: string;
+  method: ApiRoute["method"];
+  path: string;
+  summary: string;
+  description?: string;
+  authText: string;
+  scope: TokenScope | null;
+  public: boolean;
+  /** The parameters as one object schema (each property's description says where it goes). */
+  parameters: Record<string, unknown> | null;
+  body: { required: boolean; schema: Record<string, unknown> } | null;
+  responses: { status: string; description: string; schema: Record<string, unknown> | null }[];
+}
+
+export function routeReferences(): RouteReference[] {
+  return API_ROUTES.map((r) => ({
+    anchor: `${r.method}-${r.path.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
+    method: r.method,
+    path: `${API_BASE}${r.path}`,
+    summary: r.summary,
+    ...(r.description ? { description: r.description } : {}),
+    authText: authText(r.auth),
+    scope: r.auth?.scope ?? null,
+    public: r.auth === null,
+    parameters: r.parameters?.length
+      ? {
+          type: "object",
+          properties: Object.fromEntries(
+            r.parameters.map((p) => [p.name, { ...jsonSchemaOf(p.schema, "input"), description: `(${p.in}) ${p.description}` }]),
+          ),
+          required: r.parameters.filter((p) => p.required).map((p) => p.name),
+        }
+      : null,
+    body: r.body ? { required: r.body.required, schema: jsonSchemaOf(r.body.schema, "input") } : null,
+    responses: Object.entries(r.responses).map(([status, resp]) => ({
+      status,
+      description: resp.description,
+      schema: resp.schema ? jsonSchemaOf(resp.schema, "output") : null,
+    })),
+  }));
+}
