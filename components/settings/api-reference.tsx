@@ -41,11 +41,16 @@ function typeOf(s: JsonSchema): string {
 
 function notesOf(s: JsonSchema): string {
   const notes: string[] = [];
-  if (s.minimum !== undefined || s.maximum !== undefined) notes.push(`${s.minimum ?? "…"}–${s.maximum ?? "…"}`);
-  if (s.maxLength !== undefined) notes.push(`at most ${s.maxLength} characters`);
-  if (s.default !== undefined) notes.push(`default ${JSON.stringify(s.default)}`);
-  if (s.description) notes.push(s.description);
-  return notes.join("; ");
+  if (s.description) notes.push(s.description.replace(/\.?$/, "."));
+  // zod's integers carry the safe-integer bounds: only bounds a person chose are worth a note.
+  const min = s.minimum !== undefined && s.minimum > Number.MIN_SAFE_INTEGER ? s.minimum : undefined;
+  const max = s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? s.maximum : undefined;
+  if (min !== undefined && max !== undefined) notes.push(`${min}–${max}.`);
+  else if (min !== undefined) notes.push(`At least ${min}.`);
+  else if (max !== undefined) notes.push(`At most ${max}.`);
+  if (s.maxLength !== undefined) notes.push(`At most ${s.maxLength} characters.`);
+  if (s.default !== undefined) notes.push(`Default ${JSON.stringify(s.default)}.`);
+  return notes.join(" ");
 }
 
 /** The fields of an object schema, nested ones with dotted names (arrays of objects as `name[].field`). */

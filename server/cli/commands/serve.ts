@@ -4,16 +4,32 @@
 // must run while the console's server is stopped (one process per folder).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
 import type { Database } from "@/db/client";
+import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
 import { openConfiguredDatabase } from "@/scripts/open-configured-database";
 import { createApiApp } from "@/server/api/app";
 import { UsageError } from "../usage";
 
 type FetchHandler = (request: Request) => Response | Promise<Response>;
 
-/** A node:http request as a fetch Request (the body streamed, not buffered). */
-function toRequest(req: IncomingMessage): Request {
+/** The request body, read whole: a body over `limit` stops being read (the app answers 413 on its length). */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      chunks.push(chunk);
+      req.resume();
+      break;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A node:http request as a fetch Request (bodies read whole: web streams cost more than the small JSON bodies they carry). */
+async function toRequest(req: IncomingMessage): Promise<Request> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -24,8 +40,8 @@ function toRequest(req: IncomingMessage): Request {
   return new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
     method: req.method ?? "GET",
     headers,
-    ...(withBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
-  } as RequestInit);
+    ...(withBody ? { body: new Uint8Array(await readBody(req, MAX_REQUEST_BYTES)) } : {}),
+  });
 }
 
 async function send(res: ServerResponse, response: Response): Promise<void> {
@@ -34,15 +50,13 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
     headers[name] = name === "set-cookie" ? response.headers.getSetCookie() : value;
   });
   res.writeHead(response.status, headers);
-  if (!response.body) return void res.end();
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
-  res.end();
+  res.end(response.body ? Buffer.from(await response.arrayBuffer()) : undefined);
 }
 
 export function nodeHandler(handle: FetchHandler) {
   return (req: IncomingMessage, res: ServerResponse) => {
     Promise.resolve()
-      .then(() => handle(toRequest(req)))
+      .then(async () => handle(await toRequest(req)))
       .then((response) => send(res, response))
       .catch((error: unknown) => {
         console.error("[serve] request failed", error);
