@@ -9,7 +9,7 @@ import type { Hono } from "hono";
 import type { Database } from "@/db/client";
 import type { Actor } from "@/server/context";
 import { ServiceError, Unauthenticated } from "@/server/errors";
-import { decideFlow, FailClosed } from "@/server/decide/point";
+import { databaseRecentlyDown, decideFlow, FailClosed } from "@/server/decide/point";
 import { decideInput, type DecideOutput } from "@/server/decide/schemas";
 import { requireScope } from "@/server/tokens/scopes";
 import { authenticateApiToken } from "@/server/tokens/tokens";
@@ -28,7 +28,9 @@ export async function authenticateMachine(getDb: () => Promise<Database>, header
   if (!match) throw new Unauthenticated("The decision point takes a machine token: send `Authorization: Bearer <token>`.");
   const key = createHash("sha256").update(match[1]!).digest("hex");
   const recent = remembered.get(key);
-  if (recent && Date.now() - recent.verifiedAt < TOKEN_RECHECK_MS) return recent.actor;
+  const age = recent ? Date.now() - recent.verifiedAt : Infinity;
+  // While the database is known to be down, a remembered token is not tried against it on every call.
+  if (recent && (age < TOKEN_RECHECK_MS || (age < TOKEN_MEMORY_MS && databaseRecentlyDown()))) return recent.actor;
   try {
     const actor = await authenticateApiToken({ ctx: { db: await getDb(), requestId }, input: { token: match[1]! } });
     if (remembered.size >= MAX_REMEMBERED) remembered.clear();

@@ -96,6 +96,12 @@ export function decisionPointHealth(): DecisionPointHealth {
   };
 }
 
+/** Whether the last attempt to reach the database, less than REFRESH_MS ago, failed. */
+export function databaseRecentlyDown(now = Date.now()): boolean {
+  const s = state();
+  return s.databaseError !== null && now - s.checkedAt < REFRESH_MS;
+}
+
 /** The database is unreachable (the health check failed): remembered until a read succeeds again. */
 export function noteDatabaseDown(error: unknown): void {
   state().databaseError = describe(error);
@@ -137,13 +143,14 @@ async function loadEngine(db: Database, cluster: string, release: number): Promi
 async function engineFor(getDb: () => Promise<Database>, cluster: string, now: number): Promise<{ engine: ClusterEngine; stale: boolean }> {
   const s = state();
   const held = s.engines.get(cluster);
-  if (held && s.databaseError === null && now - s.checkedAt < REFRESH_MS && held.release === s.latestRelease)
-    return { engine: held, stale: false };
+  // Between checks (and, while the database is down, between attempts to reach it) the held engine answers at once.
+  if (held && now - s.checkedAt < REFRESH_MS && (s.databaseError !== null || held.release === s.latestRelease))
+    return { engine: held, stale: s.databaseError !== null };
   let db: Database;
   try {
+    s.checkedAt = now;
     db = await getDb();
     s.latestRelease = await latestReleaseNumber(db);
-    s.checkedAt = now;
     s.databaseError = null;
   } catch (error) {
     s.databaseError = describe(error);
