@@ -12,16 +12,8 @@ import { approveChange } from "@/server/workflow/approve";
 import { createChangeRequest } from "@/server/workflow/create";
 import { getChangeReview } from "@/server/workflow/get-review";
 import type { ApiEnv } from "./app";
-import type {
-  approvalGiven,
-  changeRequestCreated,
-  changeRequestReview,
-  releaseMade} from "./schemas";
-import {
-  approveBody,
-  createChangeRequestInput,
-  releaseBody
-} from "./schemas";
+import type { approvalGiven, changeRequestCreated, changeRequestReview, releaseMade } from "./schemas";
+import { approveBody, createChangeRequestInput, releaseBody } from "./schemas";
 
 type Reply<S extends z.ZodType> = z.input<S>;
 
