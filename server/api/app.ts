@@ -11,8 +11,10 @@ import { findUnsafeText } from "@/lib/unsafe-text";
 import type { Actor } from "@/server/context";
 import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import { authenticateApiToken } from "@/server/tokens/tokens";
+import { decisionPointHealth, noteDatabaseDown } from "@/server/decide/point";
 import { changeRequestRoutes } from "./change-requests";
 import { clusterRoutes } from "./clusters";
+import { machineRoutes } from "./machines";
 import { releaseRoutes } from "./releases";
 import { replayRoutes } from "./replay";
 
@@ -71,10 +73,21 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   });
 
   app.get("/health", async (c) => {
-    const db = await getDb();
-    await db.execute("select 1");
+    try {
+      const db = await getDb();
+      await db.execute("select 1");
+    } catch (error) {
+      // The decision point keeps serving the releases it loaded: say which, or that it fails closed.
+      noteDatabaseDown(error);
+      const { databaseError, clusters } = decisionPointHealth();
+      return c.json(
+        { status: clusters.length > 0 ? "degraded" : "down", database: "unreachable", databaseError, decide: { clusters } },
+        503,
+      );
+    }
     return c.json({ status: "ok" });
   });
+  machineRoutes(app, getDb); // ahead of the middleware below: decide and admission authenticate themselves (and answer while the database is down)
 
   // Everything below needs a machine token (`Authorization: Bearer ppt_…`) or the console's
   // session cookie; a cookie call must come from the console's own origin (CSRF).

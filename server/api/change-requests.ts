@@ -11,8 +11,11 @@ import { releaseChange } from "@/server/releases/release";
 import { approveChange } from "@/server/workflow/approve";
 import { createChangeRequest } from "@/server/workflow/create";
 import { getChangeReview } from "@/server/workflow/get-review";
-import { approveChangeInput, createChangeRequestInput, releaseChangeInput } from "@/server/workflow/schemas";
 import type { ApiEnv } from "./app";
+import type { approvalGiven, changeRequestCreated, changeRequestReview, releaseMade } from "./schemas";
+import { approveBody, createChangeRequestInput, releaseBody } from "./schemas";
+
+type Reply<S extends z.ZodType> = z.input<S>;
 
 export const serviceContext = (c: Context<ApiEnv>): ServiceContext => ({
   db: c.get("db"),
@@ -50,7 +53,10 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
     const ctx = proposeContext(c);
     const input = await jsonBody(c, createChangeRequestInput);
     const created = await createChangeRequest({ ctx, input });
-    return c.json({ number: created.number, state: created.state, contentHash: created.contentHash }, 201);
+    return c.json(
+      { number: created.number, state: created.state, contentHash: created.contentHash } satisfies Reply<typeof changeRequestCreated>,
+      201,
+    );
   });
 
   app.get("/change-requests/:number", async (c) => {
@@ -71,15 +77,20 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
       ),
       approvals: review.approvals.map((a) => ({ by: a.by, function: a.function, contentHash: a.contentHash, voided: a.voided })),
       satisfied: review.satisfied,
-    });
+    } satisfies Reply<typeof changeRequestReview>);
   });
 
   app.post("/change-requests/:number/approvals", async (c) => {
     const ctx = proposeContext(c);
     const number = changeNumber(c);
-    const input = await jsonBody(c, approveChangeInput.omit({ number: true }));
+    const input = await jsonBody(c, approveBody);
     const approved = await approveChange({ ctx, input: { ...input, number } });
-    return c.json({ number, state: approved.state, contentHash: approved.contentHash, approval: approved.approval }, 201);
+    return c.json(
+      { number, state: approved.state, contentHash: approved.contentHash, approval: approved.approval } satisfies Reply<
+        typeof approvalGiven
+      >,
+      201,
+    );
   });
 
   app.post("/change-requests/:number/release", async (c) => {
@@ -88,9 +99,9 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
     // The body is optional: `{"emergency": {"reason"}}` releases through the emergency rule.
     const input =
       c.req.header("content-type")?.includes("json") && (c.req.header("content-length") ?? "1") !== "0"
-        ? await jsonBody(c, releaseChangeInput.omit({ number: true }))
+        ? await jsonBody(c, releaseBody)
         : {};
     const released = await releaseChange({ ctx, input: { ...input, number } });
-    return c.json({ release: released.release }, 201);
+    return c.json({ release: released.release } satisfies Reply<typeof releaseMade>, 201);
   });
 }

@@ -19,6 +19,7 @@ function program(setCode: (code: number) => void): Command {
   const documents = () => import("./commands/documents");
   const admin = () => import("./commands/admin");
   const replay = () => import("./commands/replay");
+  const serve = () => import("./commands/serve");
 
   const prog = new Command("policyplane")
     .description("Policyplane: decide, explain and simulate Kubernetes network policy")
@@ -188,6 +189,15 @@ function program(setCode: (code: number) => void): Command {
     .requiredOption("--email <email>", "the admin's e-mail address (an existing account of that e-mail becomes admin)")
     .option("--name <name>", "display name (default: the e-mail address)")
     .action(act(async (opts) => (await admin()).runAdminCreate(opts)));
+
+  prog
+    .command("serve")
+    .description(
+      "Run the REST API (/api/v1: decide, admission, change requests, …) without the console, on the server's database (DATABASE_URL; several replicas may share one PostgreSQL); machine tokens only",
+    )
+    .option("--port <port>", "port to listen on", "3100")
+    .option("--host <host>", "address to listen on", "0.0.0.0")
+    .action(act(async (opts) => (await serve()).runServe(opts)));
 
   return prog;
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { ApprovalRulesSection } from "@/components/settings/approval-rules";
 import { LinkSsoAccount } from "@/components/settings/link-sso";
 import { SettingsPanel } from "@/components/settings/settings-panel";
@@ -18,6 +19,11 @@ export default async function SettingsPage() {
       <PageHeader
         title="Settings"
         description="The platform default every cluster enforces, people, their roles and the machine tokens that call the API. Every change here is written to the audit trail."
+        actions={
+          <Link href="/settings/api" className="text-sm text-brand-700 hover:underline">
+            API reference
+          </Link>
+        }
       />
       <div className="space-y-8">
         {sso && me ? <LinkSsoAccount sso={sso} linked={me.signInMethods.includes(sso.id)} /> : null}

@@ -1,0 +1,139 @@
+/**
+ * Decision point benchmark (issue 18, performance): `policyplane serve` answering POST /api/v1/decide
+ * against a bare node:http server answering a fixed JSON body, measured side by side in the same run
+ * with autocannon (a separate process, so the load generator does not share the servers' event loop).
+ * Both servers run in this process on an in-memory PGlite seeded with the demo organisation; the
+ * decide flows rotate over the demo's workloads (answers cached per release and flow after the first).
+ *
+ *   npx tsx --conditions=react-server bench/decide.ts                   # 60 s per server
+ *   npx tsx --conditions=react-server bench/decide.ts --seconds 10 --write
+ */
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { openDatabase } from "../db/client";
+import { serveApi } from "../server/cli/commands/serve";
+import { loadClusterModels } from "../server/inventory/cluster-model";
+import { seedDemoOrganisation } from "../server/seed/demo";
+import { demoActor } from "../server/testing/actors";
+import { createCaller } from "../server/trpc/root";
+import { machineDescription, writeSection, type Row } from "./lib/report";
+
+const ROOT = join(import.meta.dirname, "..");
+const WRITE = process.argv.includes("--write");
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SECONDS = arg("--seconds", 60);
+const CONNECTIONS = arg("--connections", 10);
+const CLUSTER = "prod-eu-1";
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+async function load(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<AutocannonResult> {
+  const args = [join(ROOT, "node_modules/autocannon/autocannon.js"), "-c", String(CONNECTIONS), "-d", String(SECONDS), "--json"];
+  if (options.method) args.push("-m", options.method);
+  for (const [k, v] of Object.entries(options.headers ?? {})) args.push("-H", `${k}=${v}`);
+  if (options.body) args.push("-b", options.body);
+  args.push(url);
+  const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout) as AutocannonResult;
+}
+
+const listen = (server: Server) =>
+  new Promise<string>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
+
+async function main() {
+  const handle = await openDatabase({ kind: "pglite", dataDir: null });
+  await seedDemoOrganisation(handle.db);
+  const admin = createCaller({ db: handle.db, actor: await demoActor(handle.db, "alex.admin@acme.example"), requestId: randomUUID() });
+  const { token } = await admin.settings.createToken({
+    name: "bench decision point",
+    role: "viewer",
+    tenantId: null,
+    scopes: ["decide"],
+    clusterId: null,
+    expiresInDays: 1,
+  });
+  const [cluster] = await loadClusterModels(handle.db, [CLUSTER]);
+  const workloads = cluster!.model.workloads.filter((w) => w.ports.length > 0);
+  // One fixed flow per run (autocannon sends one body); the first call loads the engine.
+  const flow = {
+    cluster: CLUSTER,
+    source: { namespace: workloads[0]!.namespace, pod: workloads[0]!.name },
+    destination: { namespace: workloads[1]!.namespace, pod: workloads[1]!.name },
+    port: workloads[1]!.ports[0]!.port,
+  };
+  const body = JSON.stringify(flow);
+
+  const { server: api, url: apiUrl } = await serveApi(async () => handle.db, 0, "127.0.0.1");
+  const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+  const first = await fetch(`${apiUrl}/api/v1/decide`, { method: "POST", headers, body });
+  const answer = await first.text();
+  if (first.status !== 200) throw new Error(`decide answered ${first.status}: ${answer}`);
+  // The bare server answers a body of the same size, fixed.
+  const bare = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(answer);
+  });
+  const bareUrl = await listen(bare);
+
+  console.log(`decide: ${body} → ${answer}`);
+  console.log(`autocannon: ${CONNECTIONS} connections, ${SECONDS} s per server`);
+  const b = await load(bareUrl);
+  console.log(
+    `bare node:http: ${Math.round(b.requests.average)} req/s, p99 ${b.latency.p99} ms, errors ${b.errors + b.timeouts + b.non2xx}`,
+  );
+  const d = await load(`${apiUrl}/api/v1/decide`, { method: "POST", headers, body });
+  console.log(
+    `serve /decide:  ${Math.round(d.requests.average)} req/s, p99 ${d.latency.p99} ms, errors ${d.errors + d.timeouts + d.non2xx}`,
+  );
+
+  const ratio = d.requests.average / b.requests.average;
+  const rows: Row[] = [
+    ["bare node:http, fixed JSON body", `${Math.round(b.requests.average)} req/s, p99 ${b.latency.p99} ms`, "(reference)", true],
+    [
+      "`policyplane serve` POST /api/v1/decide",
+      `${Math.round(d.requests.average)} req/s, p99 ${d.latency.p99} ms`,
+      "≥ 50 % of bare",
+      ratio >= 0.5,
+    ],
+    ["throughput ratio", `${Math.round(ratio * 100)} %`, "≥ 50 %", ratio >= 0.5],
+    ["decide p99 latency at that load", `${d.latency.p99} ms`, "< 10 ms", d.latency.p99 < 10],
+    ["decide errors (errors + timeouts + non-2xx)", String(d.errors + d.timeouts + d.non2xx), "0", d.errors + d.timeouts + d.non2xx === 0],
+  ];
+  console.table(rows.map(([what, value, target, ok]) => ({ what, value, target, ok })));
+  if (WRITE)
+    writeSection(
+      join(ROOT, "docs/benchmarks.md"),
+      "Decision point",
+      `\`npx tsx --conditions=react-server bench/decide.ts --seconds ${SECONDS} --write\`: autocannon (${CONNECTIONS} connections, ${SECONDS} s each, in a separate process) against a bare node:http server answering a fixed JSON body and against \`policyplane serve\` answering POST /api/v1/decide with a machine token, one after the other in the same run, both servers in one process on an in-memory PGlite with the demo organisation.`,
+      machineDescription(),
+      rows,
+      [
+        "The decide figure covers token verification (a database read at most every 5 s per token), input validation, the answer cache and the JSON reply; the flow is the same for every call, so after the first it comes from the cache of the release.",
+        "Through the Next.js server (`/api/v1/decide` under `next start`) the same endpoint was not measured in this run.",
+        "The ≥ 50 % target is missed. Not yet profiled under load; the suspects are the per-call fetch Request/Headers the node:http adapter builds (server/cli/commands/serve.ts; @hono/node-server avoids this with a lazy Request) and the app's edge middleware parsing the body twice (unsafe-text check, then the handler). Figures on this shared machine move by 2× between runs: read the load average.",
+      ],
+    );
+  await new Promise((r) => api.close(r));
+  await new Promise((r) => bare.close(r));
+  await handle.close();
+}
+
+await main();

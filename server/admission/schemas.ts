@@ -1,0 +1,45 @@
+// admission.k8s.io/v1 AdmissionReview, as much of it as a validating webhook reads and answers.
+// Unknown fields are kept (loose): the API server sends more than we look at.
+import { z } from "zod";
+
+const groupVersionKind = z.object({ group: z.string(), version: z.string(), kind: z.string().min(1) });
+const groupVersionResource = z.object({ group: z.string(), version: z.string(), resource: z.string().min(1) });
+
+export const admissionRequest = z
+  .object({
+    uid: z.string().min(1).max(128),
+    kind: groupVersionKind,
+    resource: groupVersionResource,
+    subResource: z.string().optional(),
+    name: z.string().optional(),
+    namespace: z.string().optional(),
+    operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]),
+    userInfo: z.object({ username: z.string().optional() }).loose().optional(),
+    object: z.record(z.string(), z.unknown()).nullable().optional(),
+    oldObject: z.record(z.string(), z.unknown()).nullable().optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .loose();
+export type AdmissionRequest = z.infer<typeof admissionRequest>;
+
+export const admissionResponse = z.object({
+  uid: z.string(),
+  allowed: z.boolean(),
+  status: z.object({ code: z.number().int(), message: z.string() }).optional(),
+  warnings: z.array(z.string()).optional(),
+});
+export type AdmissionResponse = z.infer<typeof admissionResponse>;
+
+/** A review as sent (with `request`) or as answered (with `response`). */
+export const admissionReview = z.object({
+  apiVersion: z.literal("admission.k8s.io/v1"),
+  kind: z.literal("AdmissionReview"),
+  request: admissionRequest.optional(),
+  response: admissionResponse.optional(),
+});
+
+/** What the webhook takes: a review with its request. */
+export const admissionReviewRequest = admissionReview.extend({ request: admissionRequest });
+
+export const ADMISSION_MODES = ["enforce", "warn", "off"] as const;
+export type AdmissionMode = (typeof ADMISSION_MODES)[number];

@@ -1,0 +1,291 @@
+// The REST API's reference: every route with its method, who may call it, and its request and reply
+// schemas — the very zod schemas the handlers parse and shape with (./schemas.ts) — rendered as an
+// OpenAPI 3.1 document (GET /api/v1/openapi.json) and as the console's API reference page.
+import { z } from "zod";
+import type { TokenScope } from "@/lib/vocabulary";
+import {
+  admissionReview,
+  approvalGiven,
+  approveBody,
+  changeRequestCreated,
+  changeRequestReview,
+  clusterStatusBody,
+  clusterStatusReply,
+  createChangeRequestInput,
+  decideInput,
+  decideOutput,
+  errorBody,
+  healthReply,
+  releaseBody,
+  releaseMade,
+  whoamiReply,
+} from "./schemas";
+
+export const API_BASE = "/api/v1";
+
+export interface ApiParameter {
+  name: string;
+  in: "path" | "query";
+  description: string;
+  schema: z.ZodType;
+  required: boolean;
+}
+
+export interface ApiRoute {
+  method: "get" | "post";
+  /** OpenAPI style, below /api/v1: `/change-requests/{number}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  /** null: no authentication (health, this document). */
+  auth: null | { scope?: TokenScope; role?: string; session: boolean };
+  parameters?: ApiParameter[];
+  body?: { schema: z.ZodType; required: boolean };
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+const changeNumber: ApiParameter = {
+  name: "number",
+  in: "path",
+  description: "The change request's number.",
+  schema: z.number().int().min(1),
+  required: true,
+};
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { description: ERROR_TEXT[s] ?? "Error", schema: errorBody }]));
+const ERROR_TEXT: Record<number, string> = {
+  400: "Bad input (InvalidInput, naming the field).",
+  401: "No valid token (Unauthenticated).",
+  403: "The token lacks the scope, role or cluster (Forbidden).",
+  404: "No such thing (NotFound).",
+  409: "The state does not allow it (Conflict).",
+  413: "The body is over the limit (TooLarge).",
+};
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  {
+    method: "get",
+    path: "/health",
+    summary: "Liveness and the decision point's state",
+    description:
+      "503 when the database is unreachable: `degraded` while the decision point serves the releases it loaded, `down` otherwise.",
+    auth: null,
+    responses: {
+      200: { description: "Healthy.", schema: healthReply },
+      503: { description: "The database is unreachable.", schema: healthReply },
+    },
+  },
+  {
+    method: "get",
+    path: "/openapi.json",
+    summary: "This API's OpenAPI 3.1 document",
+    auth: null,
+    responses: { 200: { description: "The document." } },
+  },
+  {
+    method: "post",
+    path: "/decide",
+    summary: "Decide one flow by the cluster's current release",
+    description:
+      "The engine's verdict over the release in force (or, with `dryRun`, a change request's proposal). Answers are cached per release and flow; a new release is picked up within a second. While the database is unreachable the last loaded release answers (`stale: true`); with none loaded the flow is denied with 503 (fail closed).",
+    auth: { scope: "decide", session: false },
+    body: { schema: decideInput, required: true },
+    responses: {
+      200: { description: "The decision.", schema: decideOutput },
+      503: { description: "No release loaded and the database unreachable: denied (fail closed).", schema: decideOutput },
+      ...errors(400, 401, 403, 404),
+    },
+  },
+  {
+    method: "post",
+    path: "/admission",
+    summary: "Kubernetes validating admission webhook",
+    description:
+      "Takes an admission.k8s.io/v1 AdmissionReview and answers one: refuses NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy and Cilium policies not rendered by Policyplane, and Namespaces and workloads missing the required labels. `mode=warn` allows with warnings, `mode=off` allows everything.",
+    auth: { scope: "decide", session: false },
+    parameters: [
+      { name: "cluster", in: "query", description: "The cluster the API server belongs to.", schema: z.string().min(1), required: true },
+      {
+        name: "mode",
+        in: "query",
+        description: "enforce (default): refuse; warn: allow with warnings; off: allow.",
+        schema: z.enum(["enforce", "warn", "off"]),
+        required: false,
+      },
+    ],
+    body: { schema: admissionReview, required: true },
+    responses: { 200: { description: "The AdmissionReview answered.", schema: admissionReview }, ...errors(400, 401, 403, 404) },
+  },
+  {
+    method: "get",
+    path: "/whoami",
+    summary: "Who the token (or session) is",
+    auth: { session: true },
+    responses: { 200: { description: "The caller.", schema: whoamiReply }, ...errors(401) },
+  },
+  {
+    method: "post",
+    path: "/change-requests",
+    summary: "Propose a change request from Policyplane documents",
+    auth: { scope: "propose", role: "author", session: true },
+    body: { schema: createChangeRequestInput, required: true },
+    responses: { 201: { description: "Proposed.", schema: changeRequestCreated }, ...errors(400, 401, 403, 409, 413) },
+  },
+  {
+    method: "get",
+    path: "/change-requests/{number}",
+    summary: "A change request with its required and given approvals",
+    auth: { scope: "propose", session: true },
+    parameters: [changeNumber],
+    responses: { 200: { description: "The change request.", schema: changeRequestReview }, ...errors(401, 403, 404) },
+  },
+  {
+    method: "post",
+    path: "/change-requests/{number}/approvals",
+    summary: "Approve a change request, bound to the content hash seen",
+    auth: { scope: "propose", role: "approver", session: true },
+    parameters: [changeNumber],
+    body: { schema: approveBody, required: true },
+    responses: { 201: { description: "Approved.", schema: approvalGiven }, ...errors(400, 401, 403, 404, 409) },
+  },
+  {
+    method: "post",
+    path: "/change-requests/{number}/release",
+    summary: "Release an approved change request",
+    description: 'The body is optional: `{"emergency": {"reason"}}` releases through the emergency rule.',
+    auth: { scope: "propose", role: "admin", session: true },
+    parameters: [changeNumber],
+    body: { schema: releaseBody, required: false },
+    responses: { 201: { description: "Released.", schema: releaseMade }, ...errors(400, 401, 403, 404, 409) },
+  },
+  {
+    method: "post",
+    path: "/releases/{number}/clusters/{cluster}/status",
+    summary: "Report whether a cluster applied a release",
+    auth: { scope: "observed-state", role: "admin", session: true },
+    parameters: [
+      { name: "number", in: "path", description: "The release's number.", schema: z.number().int().min(1), required: true },
+      { name: "cluster", in: "path", description: "The cluster's name.", schema: z.string().min(1), required: true },
+    ],
+    body: { schema: clusterStatusBody, required: true },
+    responses: { 200: { description: "Recorded.", schema: clusterStatusReply }, ...errors(400, 401, 403, 404, 409) },
+  },
+];
+
+/** A JSON Schema (2020-12, which OpenAPI 3.1 uses) of what a client sends (`input`) or receives (`output`). */
+export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}
+
+/** The permission sentence of a route, as the reference page and the document's descriptions state it. */
+export function authText(auth: ApiRoute["auth"]): string {
+  if (!auth) return "No authentication.";
+  const parts = [auth.scope ? `a token with the "${auth.scope}" scope` : "a token", ...(auth.session ? ["or the console's session"] : [])];
+  return `${parts.join(" ")}${auth.role ? `; role ${auth.role} or above` : ""}.`;
+}
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of API_ROUTES) {
+    const responses = Object.fromEntries(
+      Object.entries(r.responses).map(([status, resp]) => [
+        status,
+        {
+          description: resp.description,
+          ...(resp.schema ? { content: { "application/json": { schema: jsonSchemaOf(resp.schema, "output") } } } : {}),
+        },
+      ]),
+    );
+    (paths[r.path] ??= {})[r.method] = {
+      operationId: `${r.method}${r.path.replace(/[{}]/g, "").replace(/[^a-zA-Z0-9]+(.)/g, (_, ch: string) => ch.toUpperCase())}`,
+      summary: r.summary,
+      description: [r.description, `Authorization: ${authText(r.auth)}`].filter(Boolean).join("\n\n"),
+      ...(r.auth ? { security: [{ bearerToken: [] }, ...(r.auth.session ? [{ sessionCookie: [] }] : [])] } : { security: [] }),
+      ...(r.auth?.scope ? { "x-policyplane-scope": r.auth.scope } : {}),
+      ...(r.parameters
+        ? {
+            parameters: r.parameters.map((p) => ({
+              name: p.name,
+              in: p.in,
+              required: p.required,
+              description: p.description,
+              schema: jsonSchemaOf(p.schema, "input"),
+            })),
+          }
+        : {}),
+      ...(r.body
+        ? { requestBody: { required: r.body.required, content: { "application/json": { schema: jsonSchemaOf(r.body.schema, "input") } } } }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Policyplane API",
+      version,
+      description: "The REST API for machines: cluster agents, admission webhooks, CI pipelines and scripts.",
+    },
+    servers: [{ url: API_BASE }],
+    components: {
+      securitySchemes: {
+        bearerToken: { type: "http", scheme: "bearer", description: "An API token (ppt_…) an admin creates in Settings." },
+        sessionCookie: {
+          type: "apiKey",
+          in: "cookie",
+          name: "better-auth.session_token",
+          description: "The console's session (same origin only).",
+        },
+      },
+    },
+    paths,
+  };
+}
+
+/** One route as the console's reference page shows it: plain data (JSON Schemas, sentences). */
+export interface RouteReference {
+  anchor: string;
+  method: ApiRoute["method"];
+  path: string;
+  summary: string;
+  description?: string;
+  authText: string;
+  scope: TokenScope | null;
+  public: boolean;
+  /** The parameters as one object schema (each property's description says where it goes). */
+  parameters: Record<string, unknown> | null;
+  body: { required: boolean; schema: Record<string, unknown> } | null;
+  responses: { status: string; description: string; schema: Record<string, unknown> | null }[];
+}
+
+export function routeReferences(): RouteReference[] {
+  return API_ROUTES.map((r) => ({
+    anchor: `${r.method}-${r.path.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
+    method: r.method,
+    path: `${API_BASE}${r.path}`,
+    summary: r.summary,
+    ...(r.description ? { description: r.description } : {}),
+    authText: authText(r.auth),
+    scope: r.auth?.scope ?? null,
+    public: r.auth === null,
+    parameters: r.parameters?.length
+      ? {
+          type: "object",
+          properties: Object.fromEntries(
+            r.parameters.map((p) => [p.name, { ...jsonSchemaOf(p.schema, "input"), description: `(${p.in}) ${p.description}` }]),
+          ),
+          required: r.parameters.filter((p) => p.required).map((p) => p.name),
+        }
+      : null,
+    body: r.body ? { required: r.body.required, schema: jsonSchemaOf(r.body.schema, "input") } : null,
+    responses: Object.entries(r.responses).map(([status, resp]) => ({
+      status,
+      description: resp.description,
+      schema: resp.schema ? jsonSchemaOf(resp.schema, "output") : null,
+    })),
+  }));
+}
