@@ -40,7 +40,8 @@ export interface ApiRoute {
   /** null: no authentication (health, this document). */
   auth: null | { scope?: TokenScope; role?: string; session: boolean };
   parameters?: ApiParameter[];
-  body?: { schema: z.ZodType; required: boolean };
+  /** JSON unless contentType says otherwise (YAML, a file upload, JSON lines). */
+  body?: { schema: z.ZodType; required: boolean; contentType?: string };
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
 
@@ -49,6 +50,13 @@ const changeNumber: ApiParameter = {
   in: "path",
   description: "The change request's number.",
   schema: z.number().int().min(1),
+  required: true,
+};
+const clusterParam: ApiParameter = {
+  name: "name",
+  in: "path",
+  description: "The cluster's name.",
+  schema: z.string().min(1),
   required: true,
 };
 const errors = (...statuses: number[]) =>
@@ -170,6 +178,50 @@ export const API_ROUTES: readonly ApiRoute[] = [
     body: { schema: clusterStatusBody, required: true },
     responses: { 200: { description: "Recorded.", schema: clusterStatusReply }, ...errors(400, 401, 403, 404, 409) },
   },
+  {
+    method: "post",
+    path: "/clusters/{name}/observed",
+    summary: "Push a cluster's observed state",
+    description:
+      "What `kubectl get networkpolicies,adminnetworkpolicies,… -A -o yaml` prints (YAML or JSON; a List or several documents). The objects that read are kept and compared with the cluster's desired state (drift); each rejected one is named by its place in the list.",
+    auth: { scope: "observed-state", role: "admin", session: true },
+    parameters: [clusterParam],
+    body: { schema: z.string().describe("kubectl's YAML or JSON output"), required: true, contentType: "application/yaml" },
+    responses: { 200: { description: "Kept, rejected and the drift found." }, ...errors(400, 401, 403, 404, 413) },
+  },
+  {
+    method: "get",
+    path: "/clusters/{name}/desired",
+    summary: "A cluster's desired objects (its release compiled for it) as multi-document YAML",
+    auth: { scope: "manifests", session: true },
+    parameters: [clusterParam],
+    responses: { 200: { description: "application/yaml: the objects, one document each." }, ...errors(401, 403, 404) },
+  },
+  {
+    method: "post",
+    path: "/replay/datasets",
+    summary: "Upload a flow dataset for the Simulator (streamed to disk, up to 2 GB, gzip accepted)",
+    description: "Hubble flow records (`hubble observe -o json`), Policyplane's JSON lines, or CSV with a header (`format=csv`).",
+    auth: { session: true },
+    parameters: [
+      { name: "name", in: "query", description: "The dataset's name.", schema: z.string().min(1), required: true },
+      { name: "format", in: "query", description: "auto (default) or csv.", schema: z.enum(["auto", "csv"]), required: false },
+    ],
+    body: { schema: z.string().describe("the file"), required: true, contentType: "application/octet-stream" },
+    responses: { 201: { description: "Stored; its records are counted in the background." }, ...errors(400, 401, 403, 413) },
+  },
+  {
+    method: "get",
+    path: "/replay/runs/{id}/export",
+    summary: "A replay run's paths as CSV or JSON",
+    auth: { session: true },
+    parameters: [
+      { name: "id", in: "path", description: "The run's id.", schema: z.uuid(), required: true },
+      { name: "format", in: "query", description: "csv (default) or json.", schema: z.enum(["csv", "json"]), required: false },
+      { name: "change", in: "query", description: "Only paths of one class of change.", schema: z.string(), required: false },
+    ],
+    responses: { 200: { description: "The run's paths." }, ...errors(400, 401, 403, 404) },
+  },
 ];
 
 /** A JSON Schema (2020-12, which OpenAPI 3.1 uses) of what a client sends (`input`) or receives (`output`). */
@@ -218,7 +270,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
           }
         : {}),
       ...(r.body
-        ? { requestBody: { required: r.body.required, content: { "application/json": { schema: jsonSchemaOf(r.body.schema, "input") } } } }
+        ? {
+            requestBody: {
+              required: r.body.required,
+              content: { [r.body.contentType ?? "application/json"]: { schema: jsonSchemaOf(r.body.schema, "input") } },
+            },
+          }
         : {}),
       responses,
     };

@@ -15,11 +15,8 @@ import { MAX_DATASET_BYTES } from "@/lib/simulator";
 import { datasetScanned, defaultDatasetStore, deleteDataset, getDataset, uploadDataset, type DatasetStore } from "./datasets";
 import { cancelRun, runFinished, startReplayRun } from "./runs";
 
-const FIXTURES = [
-  path.resolve(import.meta.dirname, "../policy/__fixtures__/hubble"),
-  // The shared real data beside the project checkout (../shared/fixtures).
-  path.resolve(import.meta.dirname, "../../../../shared/fixtures/hubble"),
-];
+// The shared real Hubble records (../shared/fixtures/hubble), copied into the repository: CI runs in a clean clone.
+const FIXTURES = path.resolve(import.meta.dirname, "../policy/__fixtures__/hubble");
 const T0 = Date.parse("2026-11-30T10:00:00Z");
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 const flow = (src: string, dst: string, port: number, minutes: number) => JSON.stringify({ src, dst, port, time: at(minutes) });
@@ -76,35 +73,34 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     return getDataset({ ctx, input: { id: created.id } });
   }
 
-  for (const dir of FIXTURES)
-    it(`reads every Hubble fixture in ${dir.includes("shared") ? "the shared fixtures" : "the engine's fixtures"} as the CLI's reader does, gzipped or not`, async () => {
-      const files = readdirSync(dir).filter((f) => f.endsWith(".jsonl"));
-      expect(files.length).toBeGreaterThan(3);
-      for (const file of files) {
-        const text = readFileSync(path.join(dir, file), "utf8");
-        const lines = text.split("\n").filter((l, i, all) => i < all.length - 1 || l !== "");
-        const records = lines.map((l) => parseRecordLine(l)).flatMap((r) => (r.ok ? [r.record] : []));
-        const good = records.length;
-        const times = records.flatMap((r) => (r.time === undefined ? [] : [r.time]));
-        // Each file plain; the first one gzipped too (the scan detects gzip by its magic bytes).
-        const variants: [string, string | Buffer][] = [["plain", text]];
-        if (file === files[0]) variants.push(["gzip", gzipSync(text)]);
-        for (const [label, body] of variants) {
-          const dataset = await upload(`${file} (${label})`, body);
-          expect(dataset, `${file} ${label}`).toMatchObject({
-            state: "ready",
-            recordCount: good,
-            badLineCount: lines.length - good,
-            gzip: label === "gzip",
-          });
-          expect(dataset.timeFrom?.getTime() ?? null).toBe(times.length > 0 ? Math.min(...times) : null);
-          expect(dataset.timeTo?.getTime() ?? null).toBe(times.length > 0 ? Math.max(...times) : null);
-        }
+  it("reads every Hubble fixture as the CLI's reader does, gzipped or not", async () => {
+    const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".jsonl"));
+    expect(files.length).toBeGreaterThan(3);
+    for (const file of files) {
+      const text = readFileSync(path.join(FIXTURES, file), "utf8");
+      const lines = text.split("\n").filter((l, i, all) => i < all.length - 1 || l !== "");
+      const records = lines.map((l) => parseRecordLine(l)).flatMap((r) => (r.ok ? [r.record] : []));
+      const good = records.length;
+      const times = records.flatMap((r) => (r.time === undefined ? [] : [r.time]));
+      // Each file plain; the first one gzipped too (the scan detects gzip by its magic bytes).
+      const variants: [string, string | Buffer][] = [["plain", text]];
+      if (file === files[0]) variants.push(["gzip", gzipSync(text)]);
+      for (const [label, body] of variants) {
+        const dataset = await upload(`${file} (${label})`, body);
+        expect(dataset, `${file} ${label}`).toMatchObject({
+          state: "ready",
+          recordCount: good,
+          badLineCount: lines.length - good,
+          gzip: label === "gzip",
+        });
+        expect(dataset.timeFrom?.getTime() ?? null).toBe(times.length > 0 ? Math.min(...times) : null);
+        expect(dataset.timeTo?.getTime() ?? null).toBe(times.length > 0 ? Math.max(...times) : null);
       }
-    });
+    }
+  });
 
   it("counts bad lines with their line numbers and reasons, and keeps the good ones", async () => {
-    const good = readFileSync(path.join(FIXTURES[0]!, "hubble-otel-gke-istio-tcp-10.jsonl"), "utf8").trimEnd().split("\n");
+    const good = readFileSync(path.join(FIXTURES, "hubble-otel-gke-istio-tcp-10.jsonl"), "utf8").trimEnd().split("\n");
     const lines = [
       good[0]!,
       good[1]!.slice(0, 200), // truncated JSON
