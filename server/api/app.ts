@@ -11,6 +11,7 @@ import type { Actor } from "@/server/context";
 import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import { authenticateApiToken } from "@/server/tokens/tokens";
 import { changeRequestRoutes } from "./change-requests";
+import { flowRoutes } from "./flows";
 import { releaseRoutes } from "./releases";
 
 export { MAX_REQUEST_BYTES };
@@ -104,6 +105,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
 
   changeRequestRoutes(app);
   releaseRoutes(app);
+  flowRoutes(app);
 
   return app;
 }
