@@ -5,8 +5,9 @@ import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters, tenants } from "./org";
 
-export const FLOW_CLASSES = ["violation", "near-miss", "enforcement-gap", "allowed"] as const;
-export type FlowClass = (typeof FLOW_CLASSES)[number];
+import { FLOW_CLASSES, type FlowClass } from "../../lib/flows";
+
+export { FLOW_CLASSES, type FlowClass };
 
 /** What decided a flow in the engine: the effect that settled it (policy, tier, rule), for drill-down. */
 export interface FlowAttribution {

@@ -315,4 +315,78 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     const rows = (await rowsOf("prod-eu-1")).filter((r) => r.destination === "payments/fraud-scoring");
     expect(rows.reduce((n, r) => n + r.count, 0)).toBe(2);
   });
+
+  it("feeds the dashboard: classes over time, breakdowns, top paths and one path's rationale and samples, scoped to what a reader may see", async () => {
+    const minuteAgo = new Date(Date.now() - 60_000).toISOString();
+    const lines = [
+      hubble({
+        src: ["checkout", "promotions-6c8d7f9b4-qwert"],
+        dst: ["payments", "ledger-6c8d7f9b4-qwert"],
+        port: 9090,
+        verdict: "DROPPED",
+        time: minuteAgo,
+      }),
+      hubble({
+        src: ["checkout", "promotions-6c8d7f9b4-qwert"],
+        dst: ["payments", "ledger-6c8d7f9b4-qwert"],
+        port: 9090,
+        verdict: "DROPPED",
+        time: minuteAgo,
+      }),
+      hubble({
+        src: ["catalog", "catalog-api-6c8d7f9b4-qwert"],
+        dst: ["search", "search-api-6c8d7f9b4-qwert"],
+        port: 8080,
+        verdict: "FORWARDED",
+        time: minuteAgo,
+      }),
+    ];
+    expect((await post(lines.join("\n"), { cluster: "prod-eu-1" })).status).toBe(200);
+    const security = await callerFor(database().db, DEMO_PEOPLE.security);
+    const dashboard = await security.violations.dashboard({ range: "1h", cluster: "prod-eu-1" });
+    expect(dashboard.totals.violations).toBe(2);
+    expect(dashboard.series.reduce((n, b) => n + b.violations, 0)).toBe(2);
+    expect(dashboard.byCluster).toEqual([expect.objectContaining({ name: "prod-eu-1", violations: 2 })]);
+    expect(dashboard.byNamespace.find((n) => n.name === "payments")).toMatchObject({ violations: 2 });
+    expect(dashboard.byTenant.find((t) => t.name === "payments")).toMatchObject({ violations: 2 });
+    const top = dashboard.topPaths.find((p) => p.source === "checkout/promotions")!;
+    expect(top).toMatchObject({ destination: "payments/ledger", count: 2, flowClass: "violation", isNew: true });
+    // Older flows (the fixtures of 2021-2023) are outside the hour.
+    expect(dashboard.topPaths.some((p) => p.source === "default/xwing")).toBe(false);
+    const detail = await security.violations.path({
+      range: "1h",
+      cluster: "prod-eu-1",
+      source: "checkout/promotions",
+      destination: "payments/ledger",
+      port: 9090,
+      protocol: "TCP",
+      flowClass: "violation",
+    });
+    expect(detail).toMatchObject({ count: 2, verdicts: ["DROPPED"] });
+    expect(detail.samples).toHaveLength(2);
+    expect(detail.rationale).toMatch(/egress: .*; ingress: /);
+    // A tenant filter keeps flows from or to that tenant's namespaces.
+    const all = await security.violations.dashboard({ range: "1h" });
+    expect(all.topPaths.some((p) => p.source === "catalog/catalog-api")).toBe(true);
+    const payments = await security.violations.dashboard({ range: "1h", tenant: "payments" });
+    expect(payments.topPaths.some((p) => p.source === "checkout/promotions")).toBe(true);
+    expect(payments.topPaths.some((p) => p.source === "catalog/catalog-api")).toBe(false);
+    // A reader limited to one tenant sees only flows from or to its namespaces, whatever the filter.
+    const committee = await callerFor(database().db, DEMO_PEOPLE.paymentsCommittee);
+    const limited = await committee.violations.dashboard({ range: "1h" });
+    expect(limited.topPaths.some((p) => p.source === "checkout/promotions")).toBe(true);
+    expect(limited.topPaths.some((p) => p.source === "catalog/catalog-api")).toBe(false);
+    await expect(
+      committee.violations.path({
+        range: "1h",
+        cluster: "prod-eu-1",
+        source: "catalog/catalog-api",
+        destination: "search/search-api",
+        port: 8080,
+        protocol: "TCP",
+        flowClass: all.topPaths.find((p) => p.source === "catalog/catalog-api")!.flowClass,
+      }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(security.violations.dashboard({ range: "1h", cluster: "nowhere-1" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
 });

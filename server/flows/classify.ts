@@ -1,7 +1,8 @@
 // What an observed flow means for the release in force (issue 17): its class
 // (violation, near-miss, enforcement gap, allowed) from the cluster's verdict and
 // the engine's decision, and the engine's effect that settled it. Pure.
-import type { FlowAttribution, FlowClass } from "@/db/schema/flows";
+import type { FlowAttribution } from "@/db/schema/flows";
+import type { FlowClass } from "@/lib/flows";
 import type { Decision } from "@/server/policy/eval/evaluator";
 import { refLabel, type Effect } from "@/server/policy/model";
 import { ruleLabel } from "@/server/policy/util/text";

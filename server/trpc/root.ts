@@ -12,6 +12,7 @@ import { policiesRouter } from "./routers/policies";
 import { releasesRouter } from "./routers/releases";
 import { reviewsRouter } from "./routers/reviews";
 import { settingsRouter } from "./routers/settings";
+import { violationsRouter } from "./routers/violations";
 import { webhooksRouter } from "./routers/webhooks";
 import { workflowRouter } from "./routers/workflow";
 
@@ -30,6 +31,7 @@ export const appRouter = router({
   reviews: reviewsRouter,
   notifications: notificationsRouter,
   webhooks: webhooksRouter,
+  violations: violationsRouter,
 });
 
 export type AppRouter = typeof appRouter;
