@@ -170,8 +170,8 @@ export function ViolationsDashboard() {
 
           <Card title={`Violations, near-misses and enforcement gaps (${data.bucketMinutes}-minute buckets, UTC)`}>
             <div className="h-64" data-testid="violations-chart">
-              {data.series.length === 0 ? (
-                <p className="text-sm text-slate-500">Nothing but allowed flows in this range.</p>
+              {data.series.every((b) => b.violations + b.nearMisses + b.gaps === 0) ? (
+                <p className="text-sm text-slate-500">No violations, near-misses or enforcement gaps in this range.</p>
               ) : (
                 <ResponsiveContainer width="100%" height="100%">
                   <AreaChart data={data.series} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>

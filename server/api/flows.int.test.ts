@@ -346,6 +346,9 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     const dashboard = await security.violations.dashboard({ range: "1h", cluster: "prod-eu-1" });
     expect(dashboard.totals.violations).toBe(2);
     expect(dashboard.series.reduce((n, b) => n + b.violations, 0)).toBe(2);
+    // Every minute of the hour is a point (empty ones at zero), in order.
+    expect(dashboard.series.length).toBeGreaterThanOrEqual(60);
+    expect(dashboard.series.map((b) => b.t)).toEqual([...dashboard.series.map((b) => b.t)].sort());
     expect(dashboard.byCluster).toEqual([expect.objectContaining({ name: "prod-eu-1", violations: 2 })]);
     expect(dashboard.byNamespace.find((n) => n.name === "payments")).toMatchObject({ violations: 2 });
     expect(dashboard.byTenant.find((t) => t.name === "payments")).toMatchObject({ violations: 2 });

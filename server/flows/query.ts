@@ -213,7 +213,7 @@ export async function violationsDashboard({
     clusters: clusterRows.map((c) => c.name),
     tenants: tenantRows,
     totals: totals ?? { violations: 0, nearMisses: 0, gaps: 0, allowed: 0 },
-    series,
+    series: densify(series, from, to, bucketMinutes),
     byCluster,
     byTenant,
     byNamespace,
@@ -223,6 +223,23 @@ export async function violationsDashboard({
       isNew: !seenBefore.has(pathKey({ clusterId, ...p })),
     })),
   };
+}
+
+const EPOCH_2000 = Date.parse("2000-01-01T00:00:00Z");
+
+/** Every bucket of the range, empty ones at zero (the chart's time axis is then the range, and one busy minute still draws). */
+export function densify(
+  series: ({ t: string } & ClassCounts)[],
+  from: Date,
+  to: Date,
+  bucketMinutes: number,
+): ({ t: string } & ClassCounts)[] {
+  const step = bucketMinutes * 60_000;
+  const byTime = new Map(series.map((b) => [Date.parse(b.t), b]));
+  const out: ({ t: string } & ClassCounts)[] = [];
+  for (let t = EPOCH_2000 + Math.floor((from.getTime() - EPOCH_2000) / step) * step; t <= to.getTime(); t += step)
+    out.push(byTime.get(t) ?? { t: new Date(t).toISOString().replace(".000Z", "Z"), violations: 0, nearMisses: 0, gaps: 0 });
+  return out;
 }
 
 export interface FlowPathDetail {
