@@ -3,7 +3,7 @@ import "server-only";
 // tenant and namespace, the top paths, and one path's samples and rationale,
 // all from the per-minute aggregates. A reader limited to some tenants sees the
 // flows from or to their namespaces only.
-import { and, asc, desc, eq, gte, inArray, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { clusters, flowAggregates, tenants, type FlowAttribution, type FlowClass, type FlowSample } from "@/db/schema";
 import { readableTenantIds } from "@/server/auth/authorize";
@@ -191,7 +191,7 @@ export async function violationsDashboard({
       .from(flowAggregates)
       .where(
         and(
-          sql`${flowAggregates.minute} < ${from}`,
+          lt(flowAggregates.minute, from),
           or(
             ...top.map((p) =>
               and(

@@ -33,7 +33,7 @@ export async function sweepFlows(
   for (;;) {
     const n = affected(
       await db.execute(sql`delete from flow_aggregates where id in (
-        select id from flow_aggregates where minute < ${aggregatesBefore} limit ${CHUNK} for update skip locked)`),
+        select id from flow_aggregates where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
     );
     deletedAggregates += n;
     if (n < CHUNK) break;
@@ -41,7 +41,7 @@ export async function sweepFlows(
   for (;;) {
     const n = affected(
       await db.execute(sql`update flow_aggregates set samples = '[]'::jsonb where id in (
-        select id from flow_aggregates where minute < ${samplesBefore} and samples <> '[]'::jsonb limit ${CHUNK} for update skip locked)`),
+        select id from flow_aggregates where minute < ${samplesBefore.toISOString()}::timestamptz and samples <> '[]'::jsonb limit ${CHUNK} for update skip locked)`),
     );
     clearedSamples += n;
     if (n < CHUNK) break;
