@@ -1,4 +1,5 @@
 import { scheduleCheckpoints } from "./server/audit/checkpoints";
+import { scheduleFlowSweep } from "./server/flows/retention";
 import { warmReleaseGraphs } from "./server/graph/service";
 import { getRuntime } from "./server/runtime";
 import { scheduleWebhookDelivery } from "./server/webhooks/deliver";
@@ -15,6 +16,15 @@ export async function openRuntimeOrExit(): Promise<void> {
     scheduleCheckpoints(runtime.database.db, runtime.audit, (message, error) => console.error(`[policyplane] ${message}:`, error));
     scheduleWebhookDelivery(runtime.database.db, { origin: runtime.env.BETTER_AUTH_URL }, (message, error) =>
       console.error(`[policyplane] ${message}:`, error),
+    );
+    scheduleFlowSweep(
+      runtime.database.db,
+      {
+        samplesDays: runtime.env.FLOW_SAMPLES_RETENTION_DAYS,
+        aggregatesDays: runtime.env.FLOW_AGGREGATES_RETENTION_DAYS,
+        everySeconds: runtime.env.FLOW_SWEEP_SECONDS,
+      },
+      (message, error) => (error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`)),
     );
     // In the background: the server answers meanwhile, and a failure here only costs the first graph visitor time.
     const warming = Date.now();

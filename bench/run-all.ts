@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const BENCHMARKS = ["engine.ts", "cli.ts", "graph.ts", "event-loop.ts", "change-request.ts"];
+const BENCHMARKS = ["engine.ts", "cli.ts", "graph.ts", "event-loop.ts", "change-request.ts", "ingest.ts"];
 const here = fileURLToPath(new URL(".", import.meta.url));
 const passThrough = process.argv.slice(2);
 const failed: string[] = [];

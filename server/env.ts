@@ -44,6 +44,10 @@ const envSchema = z.object({
     .pipe(z.array(z.string().min(32, "each key must be at least 32 characters"))),
   AUDIT_CHECKPOINT_FILE: optionalString,
   AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).default(600),
+  /** Observed flows (issue 17): raw samples kept this many days, per-minute aggregates this many; swept every FLOW_SWEEP_SECONDS (0: never). */
+  FLOW_SAMPLES_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
+  FLOW_AGGREGATES_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  FLOW_SWEEP_SECONDS: z.coerce.number().int().min(0).default(3600),
   BETTER_AUTH_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   BETTER_AUTH_URL: optionalString.pipe(z.url().optional()),
   /** Seed the demo organisation (public demo passwords). Default: on for the embedded database, off with DATABASE_URL. */

@@ -9,7 +9,7 @@ export const NAV_ITEMS: readonly { href: string; label: string; later?: true }[]
   { href: "/releases", label: "Releases" },
   { href: "/exceptions", label: "Exceptions", later: true },
   { href: "/clusters", label: "Clusters" },
-  { href: "/violations", label: "Violations", later: true },
+  { href: "/violations", label: "Violations" },
   { href: "/audit", label: "Audit" },
   { href: "/settings", label: "Settings" },
 ];

@@ -8,3 +8,4 @@ export * from "./comments";
 export * from "./notifications";
 export * from "./replay";
 export * from "./clusters";
+export * from "./flows";

@@ -15,6 +15,7 @@ import { decisionPointHealth, noteDatabaseDown } from "@/server/decide/point";
 import { changeRequestRoutes } from "./change-requests";
 import { clusterRoutes } from "./clusters";
 import { machineRoutes } from "./machines";
+import { flowRoutes } from "./flows";
 import { releaseRoutes } from "./releases";
 import { replayRoutes } from "./replay";
 
@@ -124,6 +125,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   releaseRoutes(app);
   replayRoutes(app);
   clusterRoutes(app);
+  flowRoutes(app);
 
   return app;
 }

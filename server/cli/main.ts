@@ -4,7 +4,7 @@
  * 2 usage errors. This module only declares the commands; each command's code
  * is imported when it runs, so `--help` loads commander and nothing else.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { UsageError, instant } from "./usage";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -20,6 +20,7 @@ function program(setCode: (code: number) => void): Command {
   const admin = () => import("./commands/admin");
   const replay = () => import("./commands/replay");
   const serve = () => import("./commands/serve");
+  const ingest = () => import("./commands/ingest");
 
   const prog = new Command("policyplane")
     .description("Policyplane: decide, explain and simulate Kubernetes network policy")
@@ -199,7 +200,26 @@ function program(setCode: (code: number) => void): Command {
     .option("--host <host>", "address to listen on", "0.0.0.0")
     .action(act(async (opts) => (await serve()).runServe(opts)));
 
+  prog
+    .command("ingest")
+    .description(
+      "Push Hubble flow records (JSON lines as `hubble observe -o json [--follow]` prints them) to a Policyplane server's POST /api/v1/flows, gzip-compressed, in batches; prints the totals as one JSON line and each rejected line (by its line number in the input) on stderr. Exit 1 when a line was rejected or the server refused a batch",
+    )
+    .requiredOption("--server <url>", "the console's URL, e.g. https://policyplane.example.com")
+    .requiredOption("--token <token>", "an API token with the flows scope (bound to the cluster, or name it with --cluster)")
+    .option("--cluster <name>", "the cluster the flows come from (default: the token's cluster)")
+    .option("--flows <file>", 'the records ("-" for stdin)', "-")
+    .option("--batch-lines <n>", "records per batch", positiveInt, 5000)
+    .option("--flush-ms <ms>", "send a partial batch after this long (for --follow streams)", positiveInt, 2000)
+    .action(act(async (opts) => (await ingest()).runIngest(opts)));
+
   return prog;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 /** Run the CLI; resolves to the exit code. */

@@ -45,6 +45,9 @@ export interface ReplayRecord {
    * swapped, the port the reply came from), since policy admits replies of admitted connections.
    */
   reply: boolean;
+  /** Hubble's verdict (FORWARDED, DROPPED, AUDIT, …) and drop reason, when the record carries them (flow ingestion reads them). */
+  verdict?: string;
+  dropReason?: string;
 }
 
 export type RecordResult = { ok: true; record: ReplayRecord } | { ok: false; error: string };
@@ -214,6 +217,8 @@ function hubbleRecord(flow: Record<string, unknown>, outerTime: unknown, cache: 
       ...(time !== undefined ? { time } : {}),
       count: 1,
       reply,
+      ...(typeof flow.verdict === "string" && flow.verdict !== "" ? { verdict: flow.verdict } : {}),
+      ...(typeof flow.drop_reason_desc === "string" && flow.drop_reason_desc !== "" ? { dropReason: flow.drop_reason_desc } : {}),
     },
   };
 }

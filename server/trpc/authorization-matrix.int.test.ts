@@ -69,6 +69,26 @@ const MATRIX: Record<string, Row> = {
   "org.clusters": { rule: "role", call: (c) => c.org.clusters() },
   "overview.counts": { rule: "role", call: (c) => c.overview.counts() },
   "audit.list": { rule: "role", call: (c) => c.audit.list({}) },
+  "violations.dashboard": { rule: "role", call: (c) => c.violations.dashboard({ range: "24h" }) },
+  // No flows were ingested here: past authorisation the answer is "no such flows".
+  "violations.path": {
+    rule: "role",
+    call: (c) =>
+      c.violations
+        .path({
+          range: "24h",
+          cluster: "prod-eu-1",
+          source: "payments/payments-api",
+          destination: "payments/ledger",
+          port: 9090,
+          protocol: "TCP",
+          flowClass: "violation",
+        })
+        .catch((e: { code?: string }) => {
+          if (e.code === "NOT_FOUND") return null;
+          throw e;
+        }),
+  },
   // The chain's counts and head hash are organisation-wide.
   "audit.verify": { rule: "organisation", call: (c) => c.audit.verify() },
   "audit.checkpoint": { rule: "admin", mutation: true, call: (c) => c.audit.checkpoint() },

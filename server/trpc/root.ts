@@ -14,6 +14,7 @@ import { releasesRouter } from "./routers/releases";
 import { reviewsRouter } from "./routers/reviews";
 import { settingsRouter } from "./routers/settings";
 import { simulatorRouter } from "./routers/simulator";
+import { violationsRouter } from "./routers/violations";
 import { webhooksRouter } from "./routers/webhooks";
 import { workflowRouter } from "./routers/workflow";
 
@@ -34,6 +35,7 @@ export const appRouter = router({
   notifications: notificationsRouter,
   webhooks: webhooksRouter,
   simulator: simulatorRouter,
+  violations: violationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,85 @@
+// The violations dashboard's view as a URL (pure): time range, cluster, tenant
+// and the path drilled into live in /violations's query, so a reload or a shared
+// link opens the same view.
+import { DASHBOARD_RANGES, FLOW_CLASSES, type DashboardRange, type FlowClass } from "@/lib/flows";
+
+export interface SelectedPath {
+  cluster: string;
+  source: string;
+  destination: string;
+  port: number;
+  protocol: "TCP" | "UDP" | "SCTP";
+  flowClass: FlowClass;
+}
+
+export interface ViolationsUrlState {
+  range: DashboardRange;
+  cluster: string | null;
+  tenant: string | null;
+  path: SelectedPath | null;
+}
+
+export const DEFAULT_RANGE: DashboardRange = "24h";
+
+const one = (params: URLSearchParams, key: string) => {
+  const v = params.get(key)?.trim();
+  return v ? v : null;
+};
+
+/** The path parameter: [class, cluster, source, destination, port, protocol] as JSON (names may hold any separator). */
+function readPath(text: string | null): SelectedPath | null {
+  if (!text) return null;
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!Array.isArray(v) || v.length !== 6) return null;
+    const [flowClass, cluster, source, destination, port, protocol] = v as unknown[];
+    if (!(FLOW_CLASSES as readonly unknown[]).includes(flowClass)) return null;
+    if (typeof cluster !== "string" || typeof source !== "string" || typeof destination !== "string") return null;
+    if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) return null;
+    if (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP") return null;
+    return { flowClass: flowClass as FlowClass, cluster, source, destination, port, protocol };
+  } catch {
+    return null;
+  }
+}
+
+export function readViolationsUrl(params: URLSearchParams): ViolationsUrlState {
+  const range = params.get("range");
+  return {
+    range: (DASHBOARD_RANGES as readonly string[]).includes(range ?? "") ? (range as DashboardRange) : DEFAULT_RANGE,
+    cluster: one(params, "cluster"),
+    tenant: one(params, "tenant"),
+    path: readPath(params.get("path")),
+  };
+}
+
+/** `/violations?…` with only what differs from the defaults, in a fixed order. */
+export function violationsUrl(state: ViolationsUrlState): string {
+  const params = new URLSearchParams();
+  if (state.range !== DEFAULT_RANGE) params.set("range", state.range);
+  if (state.cluster) params.set("cluster", state.cluster);
+  if (state.tenant) params.set("tenant", state.tenant);
+  if (state.path) {
+    const p = state.path;
+    params.set("path", JSON.stringify([p.flowClass, p.cluster, p.source, p.destination, p.port, p.protocol]));
+  }
+  const query = params.toString();
+  return query ? `/violations?${query}` : "/violations";
+}
+
+/** The policy editor prefilled with a path (`/policies/new?from=&to=`), when both ends are workloads or the destination a DNS name. */
+export function draftPolicyUrl(path: Pick<SelectedPath, "source" | "destination">): string | null {
+  const workload = /^[a-z0-9-]+\/[a-z0-9-]+$/;
+  if (!workload.test(path.source)) return null;
+  const to = workload.test(path.destination)
+    ? path.destination
+    : /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(path.destination) && !/^[\d.]+$/.test(path.destination)
+      ? `dns:${path.destination}`
+      : null;
+  return `/policies/new?${new URLSearchParams({ from: path.source, ...(to ? { to } : {}) }).toString()}`;
+}
+
+/** The graph of the path's cluster, focused on its source. */
+export function graphFocusUrl(path: Pick<SelectedPath, "cluster" | "source">): string {
+  return `/graph?${new URLSearchParams({ cluster: path.cluster, focus: path.source }).toString()}`;
+}

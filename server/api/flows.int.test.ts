@@ -1,0 +1,395 @@
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { and, eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { clusters, flowAggregates, namespaces, workloads } from "@/db/schema";
+import { testDatabaseKind } from "@/db/testing";
+import { forgetFlowEngines } from "@/server/flows/engine";
+import { useSeededDatabase } from "@/server/testing/database";
+import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
+import { createApiApp } from "./app";
+import { MAX_FLOW_BATCH_BYTES } from "./flows";
+
+const FIXTURES = new URL("../policy/__fixtures__/hubble/", import.meta.url);
+const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8");
+const SHARED = new URL("../../../../shared/fixtures/hubble/", import.meta.url);
+
+/** A Hubble record as `hubble observe -o json` prints it, between two pods of the demo's prod-eu-1. */
+function hubble(opts: {
+  src: [string, string];
+  dst: [string, string];
+  port: number;
+  verdict: string;
+  time: string;
+  proto?: "TCP" | "UDP";
+}) {
+  const proto = opts.proto ?? "TCP";
+  return JSON.stringify({
+    flow: {
+      time: opts.time,
+      verdict: opts.verdict,
+      ...(opts.verdict === "DROPPED" ? { drop_reason_desc: "POLICY_DENIED" } : {}),
+      IP: { source: "10.9.0.1", destination: "10.9.0.2", ipVersion: "IPv4" },
+      l4: { [proto]: { source_port: 40000, destination_port: opts.port } },
+      source: { namespace: opts.src[0], pod_name: opts.src[1] },
+      destination: { namespace: opts.dst[0], pod_name: opts.dst[1] },
+      node_name: "prod-eu-1/node-a",
+    },
+    node_name: "prod-eu-1/node-a",
+    time: opts.time,
+  });
+}
+
+describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
+  const database = useSeededDatabase();
+  const api = createApiApp(async () => database().db);
+  let token = "";
+  let euToken = "";
+  let usToken = "";
+
+  const post = (
+    body: string | Uint8Array<ArrayBuffer>,
+    opts: { cluster?: string; token?: string; headers?: Record<string, string> } = {},
+  ) =>
+    api.request(`/api/v1/flows${opts.cluster ? `?cluster=${opts.cluster}` : ""}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${opts.token ?? token}`, "content-type": "application/x-ndjson", ...opts.headers },
+      body,
+    });
+
+  beforeAll(async () => {
+    const db = database().db;
+    forgetFlowEngines();
+    // The Star Wars demo's pods (../cilium/starwars-*.yaml) in prod-eu-1's default namespace, as an inventory would list them.
+    const [eu] = await db.select().from(clusters).where(eq(clusters.name, "prod-eu-1"));
+    const [ns] = await db.insert(namespaces).values({ clusterId: eu!.id, name: "default", labels: {} }).returning();
+    await db.insert(workloads).values([
+      { namespaceId: ns!.id, name: "xwing", kind: "Deployment", labels: { org: "alliance", class: "xwing" } },
+      {
+        namespaceId: ns!.id,
+        name: "deathstar",
+        kind: "Deployment",
+        labels: { org: "empire", class: "deathstar" },
+        ports: [{ name: "http", port: 80, protocol: "TCP" }],
+      },
+    ]);
+    const admin = await callerFor(db, DEMO_PEOPLE.admin);
+    token = (await admin.settings.createToken({ name: "flows any", role: "viewer", tenantId: null, scopes: ["flows"], expiresInDays: 1 }))
+      .token;
+    euToken = (
+      await admin.settings.createToken({
+        name: "flows eu",
+        role: "viewer",
+        tenantId: null,
+        scopes: ["flows"],
+        clusterId: eu!.id,
+        expiresInDays: 1,
+      })
+    ).token;
+    const [us] = await db.select().from(clusters).where(eq(clusters.name, "prod-us-1"));
+    usToken = (
+      await admin.settings.createToken({
+        name: "flows us",
+        role: "viewer",
+        tenantId: null,
+        scopes: ["flows"],
+        clusterId: us!.id,
+        expiresInDays: 1,
+      })
+    ).token;
+  });
+
+  const rowsOf = async (clusterName: string) => {
+    const db = database().db;
+    const [c] = await db.select().from(clusters).where(eq(clusters.name, clusterName));
+    return db.select().from(flowAggregates).where(eq(flowAggregates.clusterId, c!.id));
+  };
+
+  it("turns the fixture's policy drop into a violation attributed by the engine, and reports the ICMP line by number", async () => {
+    const response = await post(fixture("cilium-docs-export-dropped-2.jsonl"), { cluster: "prod-eu-1" });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ cluster: "prod-eu-1", lines: 2, accepted: 1, rejected: 1, unattributed: 0 });
+    expect(body.classes).toEqual({ violation: 1, "near-miss": 0, "enforcement-gap": 0, allowed: 0 });
+    expect(body.errors).toEqual([{ line: 1, reason: expect.stringContaining("ICMPv6 is not a protocol network policy decides") }]);
+    const [row] = (await rowsOf("prod-eu-1")).filter((r) => r.source === "default/xwing");
+    expect(row).toMatchObject({
+      destination: "default/deathstar",
+      port: 80,
+      protocol: "TCP",
+      verdict: "DROPPED",
+      flowClass: "violation",
+      engineVerdict: "deny",
+      count: 1,
+      minute: new Date("2023-08-21T12:12:00Z"),
+    });
+    // Nothing in the release selects the Star Wars pods: the platform default (secure by default) denied it.
+    expect(row!.attribution).toMatchObject({ layer: "default", reason: expect.stringContaining("platform default") });
+    expect(row!.rationale).toContain("POLICY_DENIED");
+    expect(row!.samples).toHaveLength(1);
+    expect(JSON.parse(row!.samples[0]!.line).flow.source.pod_name).toBe("xwing");
+  });
+
+  it("attributes flows between inventory workloads to the policy, tier and rule of the release", async () => {
+    const lines = [
+      hubble({
+        src: ["payments", "payments-api-7d9f8c6b5d-abcde"],
+        dst: ["kube-system", "coredns-5d78c9869d-x2x2x"],
+        port: 53,
+        proto: "UDP",
+        verdict: "FORWARDED",
+        time: "2026-12-06T06:00:10Z",
+      }),
+      hubble({
+        src: ["checkout", "cart-6c8d7f9b4-qwert"],
+        dst: ["payments", "payments-db-0"],
+        port: 5432,
+        verdict: "FORWARDED",
+        time: "2026-12-06T06:00:30Z",
+      }),
+      hubble({
+        src: ["checkout", "cart-6c8d7f9b4-qwert"],
+        dst: ["payments", "payments-db-1"],
+        port: 5432,
+        verdict: "DROPPED",
+        time: "2026-12-06T06:00:40Z",
+      }),
+    ];
+    const response = await post(lines.join("\n") + "\n", { cluster: "prod-eu-1" });
+    expect(await response.json()).toMatchObject({ accepted: 3, rejected: 0, classes: { violation: 1, "enforcement-gap": 1, allowed: 1 } });
+    const rows = await rowsOf("prod-eu-1");
+    const dns = rows.find((r) => r.source === "payments/payments-api" && r.destination === "kube-system/coredns")!;
+    expect(dns).toMatchObject({ flowClass: "allowed", engineVerdict: "allow", attribution: { layer: "admin", tier: "global" } });
+    expect(dns.rationale).toContain("global-allow-dns");
+    // The cluster forwarded what the release denies: an enforcement gap, denied by checkout's own egress policy.
+    const gap = rows.find((r) => r.source === "checkout/cart" && r.flowClass === "enforcement-gap")!;
+    expect(gap).toMatchObject({ destination: "payments/payments-db", verdict: "FORWARDED", engineVerdict: "deny" });
+    expect(gap.attribution).toMatchObject({ layer: "namespace", policy: "Policy checkout/cart" });
+    const tenants = await database()
+      .db.select()
+      .from(namespaces)
+      .where(and(eq(namespaces.name, "payments"), eq(namespaces.clusterId, gap.clusterId)));
+    expect(gap.destinationTenantId).toBe(tenants[0]!.tenantId);
+    // The same path dropped in the same minute is its own aggregate (another verdict and class).
+    expect(rows.find((r) => r.source === "checkout/cart" && r.flowClass === "violation")).toMatchObject({ verdict: "DROPPED", count: 1 });
+  });
+
+  it("ingests every Hubble fixture: per-line rejections, and stored flows equal to the accepted records", async () => {
+    const names = [
+      "hubble-otel-gke-istio-tcp-10.jsonl",
+      "hubble-otel-dns-l7-5.jsonl",
+      "hubble-otel-http-l7-5.jsonl",
+      "hubble-otel-kind-bookinfo-tcp-first45.jsonl",
+      "hubble-otel-kind-bookinfo-udp-dns-first33.jsonl",
+      "hubble-otel-kind-icmpv4-18.jsonl",
+    ];
+    let accepted = 0;
+    let lines = 0;
+    for (const name of names) {
+      const text = readFileSync(new URL(name, SHARED), "utf8");
+      const response = await post(text, { cluster: "staging-eu-1" });
+      expect(response.status, name).toBe(200);
+      const body = await response.json();
+      expect(body.lines, name).toBe(text.trimEnd().split("\n").length);
+      expect(body.accepted + body.rejected, name).toBe(body.lines);
+      expect(
+        body.errors.map((e: { line: number }) => e.line).every((n: number) => n >= 1 && n <= body.lines),
+        name,
+      ).toBe(true);
+      accepted += body.accepted;
+      lines += body.lines;
+    }
+    expect(lines).toBe(116);
+    // ICMP echo is not something network policy decides: those 18 are refused by number, the rest kept.
+    expect(accepted).toBe(98);
+    const rows = await rowsOf("staging-eu-1");
+    expect(rows.reduce((n, r) => n + r.count, 0)).toBe(accepted);
+    expect(rows.every((r) => r.samples.length >= 1 && r.samples.length <= 3)).toBe(true);
+    // Bookinfo's pods are not in staging-eu-1's inventory: they join with the labels their records carry and are decided.
+    expect(rows.filter((r) => r.source.startsWith("bookinfo/") && r.engineVerdict !== null).length).toBeGreaterThan(0);
+  });
+
+  it("folds a path's flows of one minute into one aggregate, across batches, keeping at most three samples", async () => {
+    const line = (second: number) =>
+      hubble({
+        src: ["identity", "auth-server-7d9f8c6b5d-abcde"],
+        dst: ["identity", "identity-db-0"],
+        port: 5432,
+        verdict: "DROPPED",
+        time: `2026-12-06T05:10:${String(second).padStart(2, "0")}Z`,
+      });
+    await post([1, 2].map(line).join("\n"), { cluster: "prod-us-1" });
+    await post([3, 4, 5].map(line).join("\n"), { cluster: "prod-us-1" });
+    const rows = (await rowsOf("prod-us-1")).filter((r) => r.source === "identity/auth-server");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ count: 5, firstSeen: new Date("2026-12-06T05:10:01Z"), lastSeen: new Date("2026-12-06T05:10:05Z") });
+    expect(rows[0]!.samples.map((s) => s.time)).toEqual([
+      "2026-12-06T05:10:01.000Z",
+      "2026-12-06T05:10:02.000Z",
+      "2026-12-06T05:10:03.000Z",
+    ]);
+  });
+
+  it("accepts gzip; refuses a batch too large (413), bad gzip and a missing cluster (400)", async () => {
+    const text = hubble({
+      src: ["search", "search-api-7d9f8c6b5d-abcde"],
+      dst: ["search", "search-indexer-0"],
+      port: 8080,
+      verdict: "DROPPED",
+      time: "2026-12-06T05:20:00Z",
+    });
+    const gz = await post(new Uint8Array(gzipSync(text)), { cluster: "prod-us-1", headers: { "content-encoding": "gzip" } });
+    expect(gz.status).toBe(200);
+    expect(await gz.json()).toMatchObject({ accepted: 1, classes: { violation: 1 } });
+    // A small body that inflates past the batch bound.
+    const bomb = new Uint8Array(gzipSync(Buffer.alloc(MAX_FLOW_BATCH_BYTES + 1, 0x20)));
+    const big = await post(bomb, { cluster: "prod-us-1", headers: { "content-encoding": "gzip" } });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: "TooLarge" });
+    const over = await post("x".repeat(10 * 1024 * 1024 + 1), { cluster: "prod-us-1" });
+    expect(over.status).toBe(413);
+    const bad = await post("not gzip at all", { cluster: "prod-us-1", headers: { "content-encoding": "gzip" } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: "InvalidInput", field: "body" });
+    const noCluster = await post(text);
+    expect(noCluster.status).toBe(400);
+    expect(await noCluster.json()).toMatchObject({ field: "cluster" });
+  });
+
+  it("refuses an unknown cluster (404), another cluster's token or a token without the flows scope (403); a bound token needs no cluster", async () => {
+    const text = hubble({
+      src: ["payments", "payments-api-7d9f8c6b5d-abcde"],
+      dst: ["payments", "ledger-6c8d7f9b4-qwert"],
+      port: 9090,
+      verdict: "FORWARDED",
+      time: "2026-12-06T05:30:00Z",
+    });
+    const unknown = await post(text, { cluster: "nowhere-1" });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).message).toContain("nowhere-1");
+    const other = await post(text, { cluster: "prod-eu-1", token: usToken });
+    expect(other.status).toBe(403);
+    expect((await other.json()).message).toContain("another cluster");
+    const admin = await callerFor(database().db, DEMO_PEOPLE.admin);
+    const decideOnly = await admin.settings.createToken({
+      name: "decide only",
+      role: "viewer",
+      tenantId: null,
+      scopes: ["decide"],
+      expiresInDays: 1,
+    });
+    const noScope = await post(text, { cluster: "prod-eu-1", token: decideOnly.token });
+    expect(noScope.status).toBe(403);
+    expect((await noScope.json()).message).toContain('"flows"');
+    const before = (await rowsOf("prod-eu-1")).filter((r) => r.minute.getTime() === Date.parse("2026-12-06T05:30:00Z"));
+    expect(before).toHaveLength(0);
+    const bound = await post(text, { token: euToken });
+    expect(bound.status).toBe(200);
+    expect(await bound.json()).toMatchObject({ cluster: "prod-eu-1", accepted: 1 });
+  });
+
+  it("reports malformed lines by number and keeps the batch's good lines", async () => {
+    const good = hubble({
+      src: ["payments", "payments-api-7d9f8c6b5d-abcde"],
+      dst: ["payments", "fraud-scoring-6c8d7f9b4-qwert"],
+      port: 8080,
+      verdict: "FORWARDED",
+      time: "2026-12-06T05:40:00Z",
+    });
+    const body = [
+      good,
+      "{not json",
+      "",
+      '{"flow":{"verdict":"DROPPED"}}',
+      '{"src":"payments/payments-api","dst":"payments/ledger","port":9090}',
+      good,
+    ].join("\n");
+    const response = await post(body, { cluster: "prod-eu-1" });
+    expect(response.status).toBe(200);
+    const result = await response.json();
+    expect(result).toMatchObject({ lines: 5, accepted: 2, rejected: 3 });
+    expect(result.errors.map((e: { line: number }) => e.line)).toEqual([2, 4, 5]);
+    expect(result.errors[0].reason).toMatch(/not JSON/);
+    expect(result.errors[1].reason).toMatch(/flow\.l4: missing/);
+    expect(result.errors[2].reason).toMatch(/no verdict/);
+    const rows = (await rowsOf("prod-eu-1")).filter((r) => r.destination === "payments/fraud-scoring");
+    expect(rows.reduce((n, r) => n + r.count, 0)).toBe(2);
+  });
+
+  it("feeds the dashboard: classes over time, breakdowns, top paths and one path's rationale and samples, scoped to what a reader may see", async () => {
+    const minuteAgo = new Date(Date.now() - 60_000).toISOString();
+    const lines = [
+      hubble({
+        src: ["checkout", "promotions-6c8d7f9b4-qwert"],
+        dst: ["payments", "ledger-6c8d7f9b4-qwert"],
+        port: 9090,
+        verdict: "DROPPED",
+        time: minuteAgo,
+      }),
+      hubble({
+        src: ["checkout", "promotions-6c8d7f9b4-qwert"],
+        dst: ["payments", "ledger-6c8d7f9b4-qwert"],
+        port: 9090,
+        verdict: "DROPPED",
+        time: minuteAgo,
+      }),
+      hubble({
+        src: ["catalog", "catalog-api-6c8d7f9b4-qwert"],
+        dst: ["search", "search-api-6c8d7f9b4-qwert"],
+        port: 8080,
+        verdict: "FORWARDED",
+        time: minuteAgo,
+      }),
+    ];
+    expect((await post(lines.join("\n"), { cluster: "prod-eu-1" })).status).toBe(200);
+    const security = await callerFor(database().db, DEMO_PEOPLE.security);
+    const dashboard = await security.violations.dashboard({ range: "1h", cluster: "prod-eu-1" });
+    expect(dashboard.totals.violations).toBe(2);
+    expect(dashboard.series.reduce((n, b) => n + b.violations, 0)).toBe(2);
+    // Every minute of the hour is a point (empty ones at zero), in order.
+    expect(dashboard.series.length).toBeGreaterThanOrEqual(60);
+    expect(dashboard.series.map((b) => b.t)).toEqual([...dashboard.series.map((b) => b.t)].sort());
+    expect(dashboard.byCluster).toEqual([expect.objectContaining({ name: "prod-eu-1", violations: 2 })]);
+    expect(dashboard.byNamespace.find((n) => n.name === "payments")).toMatchObject({ violations: 2 });
+    expect(dashboard.byTenant.find((t) => t.name === "payments")).toMatchObject({ violations: 2 });
+    const top = dashboard.topPaths.find((p) => p.source === "checkout/promotions")!;
+    expect(top).toMatchObject({ destination: "payments/ledger", count: 2, flowClass: "violation", isNew: true });
+    // Older flows (the fixtures of 2021-2023) are outside the hour.
+    expect(dashboard.topPaths.some((p) => p.source === "default/xwing")).toBe(false);
+    const detail = await security.violations.path({
+      range: "1h",
+      cluster: "prod-eu-1",
+      source: "checkout/promotions",
+      destination: "payments/ledger",
+      port: 9090,
+      protocol: "TCP",
+      flowClass: "violation",
+    });
+    expect(detail).toMatchObject({ count: 2, verdicts: ["DROPPED"] });
+    expect(detail.samples).toHaveLength(2);
+    expect(detail.rationale).toMatch(/egress: .*; ingress: /);
+    // A tenant filter keeps flows from or to that tenant's namespaces.
+    const all = await security.violations.dashboard({ range: "1h" });
+    expect(all.topPaths.some((p) => p.source === "catalog/catalog-api")).toBe(true);
+    const payments = await security.violations.dashboard({ range: "1h", tenant: "payments" });
+    expect(payments.topPaths.some((p) => p.source === "checkout/promotions")).toBe(true);
+    expect(payments.topPaths.some((p) => p.source === "catalog/catalog-api")).toBe(false);
+    // A reader limited to one tenant sees only flows from or to its namespaces, whatever the filter.
+    const committee = await callerFor(database().db, DEMO_PEOPLE.paymentsCommittee);
+    const limited = await committee.violations.dashboard({ range: "1h" });
+    expect(limited.topPaths.some((p) => p.source === "checkout/promotions")).toBe(true);
+    expect(limited.topPaths.some((p) => p.source === "catalog/catalog-api")).toBe(false);
+    await expect(
+      committee.violations.path({
+        range: "1h",
+        cluster: "prod-eu-1",
+        source: "catalog/catalog-api",
+        destination: "search/search-api",
+        port: 8080,
+        protocol: "TCP",
+        flowClass: all.topPaths.find((p) => p.source === "catalog/catalog-api")!.flowClass,
+      }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(security.violations.dashboard({ range: "1h", cluster: "nowhere-1" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});

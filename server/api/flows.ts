@@ -1,0 +1,48 @@
+import "server-only";
+// REST for flow ingestion (issue 17): a cluster pushes Hubble flow records as
+// JSON lines (`hubble observe -o json`), optionally gzip-compressed. Thin: read
+// the bounded body, name the cluster, call the service, shape.
+import { gunzipSync } from "node:zlib";
+import type { Hono } from "hono";
+import { eq } from "drizzle-orm";
+import { clusters } from "@/db/schema";
+import { InvalidInput, TooLarge } from "@/server/errors";
+import { ingestFlows } from "@/server/flows/ingest";
+import type { ApiEnv } from "./app";
+import { serviceContext } from "./change-requests";
+
+/** Largest batch once decompressed (the compressed body is bounded by MAX_REQUEST_BYTES like every request). */
+export const MAX_FLOW_BATCH_BYTES = 32 * 1024 * 1024;
+
+function decompress(raw: Uint8Array, encoding: string | undefined): Uint8Array {
+  const enc = (encoding ?? "identity").trim().toLowerCase();
+  if (enc === "identity" || enc === "") {
+    if (raw.byteLength > MAX_FLOW_BATCH_BYTES) throw new TooLarge(`The batch is over ${MAX_FLOW_BATCH_BYTES / 1024 / 1024} MiB.`);
+    return raw;
+  }
+  if (enc !== "gzip")
+    throw new InvalidInput(`Content-Encoding ${enc} is not supported: send the lines plain or gzip-compressed.`, "content-encoding");
+  try {
+    return gunzipSync(raw, { maxOutputLength: MAX_FLOW_BATCH_BYTES });
+  } catch (e) {
+    if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError)
+      throw new TooLarge(`The batch is over ${MAX_FLOW_BATCH_BYTES / 1024 / 1024} MiB once decompressed: send smaller batches.`);
+    throw new InvalidInput(`The body is not valid gzip: ${(e as Error).message}`, "body");
+  }
+}
+
+export function flowRoutes(app: Hono<ApiEnv>) {
+  app.post("/flows", async (c) => {
+    const ctx = serviceContext(c);
+    const actor = ctx.actor;
+    let cluster = c.req.query("cluster");
+    if (!cluster && actor.type === "token" && actor.clusterId) {
+      const [bound] = await ctx.db.select({ name: clusters.name }).from(clusters).where(eq(clusters.id, actor.clusterId));
+      cluster = bound?.name;
+    }
+    if (!cluster) throw new InvalidInput("Name the cluster the flows come from: ?cluster=<name> (or use a token bound to one).", "cluster");
+    const body = new TextDecoder().decode(decompress(new Uint8Array(await c.req.arrayBuffer()), c.req.header("content-encoding")));
+    const result = await ingestFlows({ ctx, input: { cluster, body } });
+    return c.json(result, 200);
+  });
+}

@@ -1,0 +1,257 @@
+import "server-only";
+// Flow ingestion (issue 17): a batch of Hubble flow records (JSON lines as
+// `hubble observe -o json` prints them) from one cluster, each decided by the
+// engine against the release in force and classified, then folded into
+// per-minute aggregates with a few raw samples each, in one transaction.
+//
+// Lines that cannot be read (not JSON, not a flow, a protocol policy does not
+// decide, no verdict) are rejected one by one with their line number; the
+// batch's other lines are kept. accepted + rejected = the batch's lines.
+import { sql } from "drizzle-orm";
+import { withTransaction, type ServiceContext } from "@/server/context";
+import type { FlowAttribution, FlowClass, FlowSample } from "@/db/schema";
+import { requireRole } from "@/server/auth/authorize";
+import { requireClusterScope } from "@/server/tokens/scopes";
+import type { Decision } from "@/server/policy/eval/evaluator";
+import { EndpointCache, parseRecordLine, type RecordEndpoint, type ReplayRecord } from "@/server/replay/records";
+import { decisionPath } from "@/server/replay/replay";
+import { attributionOf, classify } from "./classify";
+import { clusterByName, resolveForCluster } from "./engine";
+
+/** Longest line read (Hubble records are ~1-2 KB; L7 ones a few KB). */
+export const MAX_FLOW_LINE_CHARS = 64 * 1024;
+/** Raw records kept per aggregate. */
+export const SAMPLES_PER_AGGREGATE = 3;
+/** Rejected lines named in a reply (all are counted). */
+const MAX_REPORTED_REJECTIONS = 100;
+/** Rows per INSERT statement. */
+const UPSERT_CHUNK = 2_000;
+
+export interface IngestInput {
+  cluster: string;
+  /** The batch's text: one JSON record per line. */
+  body: string;
+}
+
+export interface IngestResult {
+  cluster: string;
+  releaseNumber: number | null;
+  /** Lines read (blank lines are not records and are not counted). */
+  lines: number;
+  accepted: number;
+  rejected: number;
+  /** The first rejected lines, by line number (1-based within the batch). */
+  errors: { line: number; reason: string }[];
+  classes: Record<FlowClass, number>;
+  /** Records whose endpoints the engine could not place: kept by the cluster's verdict, without a rationale. */
+  unattributed: number;
+  aggregates: number;
+}
+
+interface Aggregate {
+  minute: number;
+  source: string;
+  sourceNamespace: string | null;
+  destination: string;
+  destinationNamespace: string | null;
+  port: number;
+  protocol: string;
+  verdict: string;
+  flowClass: FlowClass;
+  engineVerdict: string | null;
+  rationale: string;
+  attribution: FlowAttribution | null;
+  count: number;
+  samples: FlowSample[];
+  first: number;
+  last: number;
+}
+
+/** Lines of the body, without their terminators; blank lines skipped but counted for numbering. */
+function* linesOf(body: string): Generator<[number, string]> {
+  let start = 0;
+  let n = 0;
+  while (start < body.length) {
+    let end = body.indexOf("\n", start);
+    if (end < 0) end = body.length;
+    n++;
+    const text = body.charCodeAt(end - 1) === 13 ? body.slice(start, end - 1) : body.slice(start, end);
+    if (text.trim() !== "") yield [n, text];
+    start = end + 1;
+  }
+}
+
+/** Text PostgreSQL cannot store (NUL, lone surrogates) that JSON escapes can smuggle into names. */
+const UNSTORABLE = /\\u0000|\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+
+function readLine(
+  text: string,
+  cache: EndpointCache,
+): { ok: true; record: ReplayRecord & { verdict: string } } | { ok: false; reason: string } {
+  if (text.length > MAX_FLOW_LINE_CHARS) return { ok: false, reason: `line longer than ${MAX_FLOW_LINE_CHARS} characters` };
+  if (UNSTORABLE.test(text)) return { ok: false, reason: "contains a NUL or a lone surrogate escape, which cannot be stored" };
+  const r = parseRecordLine(text, cache);
+  if (!r.ok) return { ok: false, reason: r.error };
+  if (r.record.verdict === undefined)
+    return { ok: false, reason: 'no verdict: expected a Hubble flow record ("flow": {"verdict": "FORWARDED" | "DROPPED" | …})' };
+  return { ok: true, record: r.record as ReplayRecord & { verdict: string } };
+}
+
+const namespaceOf = (ep: RecordEndpoint): string | null => (ep.kind === "pod" ? ep.namespace : null);
+
+export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: IngestInput }): Promise<IngestResult> {
+  const { db, actor } = ctx;
+  const cluster = await clusterByName(db, input.cluster);
+  requireClusterScope(actor, "flows", cluster);
+  // A person pushing flows by hand (the console's session) must operate the platform.
+  if (actor.type !== "token") requireRole(actor, "admin");
+
+  const cache = new EndpointCache();
+  const errors: { line: number; reason: string }[] = [];
+  let rejected = 0;
+  let lines = 0;
+  const records: { line: number; text: string; record: ReplayRecord & { verdict: string } }[] = [];
+  const endpointIndex = new Map<RecordEndpoint, number>();
+  const endpoints: RecordEndpoint[] = [];
+  const idOf = (ep: RecordEndpoint) => {
+    let id = endpointIndex.get(ep);
+    if (id === undefined) endpointIndex.set(ep, (id = endpoints.push(ep) - 1));
+    return id;
+  };
+  const ids: [number, number][] = [];
+  for (const [line, text] of linesOf(input.body)) {
+    lines++;
+    const r = readLine(text, cache);
+    if (!r.ok) {
+      rejected++;
+      if (errors.length < MAX_REPORTED_REJECTIONS) errors.push({ line, reason: r.reason });
+      continue;
+    }
+    records.push({ line, text, record: r.record });
+    ids.push([idOf(r.record.src), idOf(r.record.dst)]);
+  }
+
+  const engine = await resolveForCluster(db, cluster, endpoints);
+  const now = Date.now();
+  const classes: Record<FlowClass, number> = { violation: 0, "near-miss": 0, "enforcement-gap": 0, allowed: 0 };
+  let unattributed = 0;
+  const aggregates = new Map<string, Aggregate>();
+  records.forEach(({ text, record: r }, i) => {
+    const [s, d] = ids[i]!;
+    const src = engine.resolved[s]!;
+    const dst = engine.resolved[d]!;
+    const time = r.time ?? now;
+    let decision: Decision | null = null;
+    let rationale: string;
+    if (src.ok && dst.ok) {
+      decision = engine.evaluator.decideIdentities(src.identity, dst.identity, r.port, r.protocol, time);
+      rationale = decisionPath(decision);
+    } else {
+      unattributed++;
+      rationale = `not attributed: ${!src.ok ? `source ${src.error}` : `destination ${(dst as { error: string }).error}`}`;
+    }
+    const flowClass = classify(r.verdict, decision);
+    classes[flowClass] += r.count;
+    const source = src.ok ? src.path : formatUnplaced(r.src);
+    const destination = dst.ok ? dst.path : formatUnplaced(r.dst);
+    const minute = Math.floor(time / 60_000) * 60_000;
+    const key = `${minute}\u0001${source}\u0001${destination}\u0001${r.port}\u0001${r.protocol}\u0001${r.verdict}\u0001${flowClass}`;
+    const sample = { time: new Date(time).toISOString(), line: text };
+    const agg = aggregates.get(key);
+    if (agg) {
+      agg.count += r.count;
+      if (agg.samples.length < SAMPLES_PER_AGGREGATE) agg.samples.push(sample);
+      if (time < agg.first) agg.first = time;
+      if (time > agg.last) agg.last = time;
+      return;
+    }
+    aggregates.set(key, {
+      minute,
+      source,
+      sourceNamespace: namespaceOf(r.src),
+      destination,
+      destinationNamespace: namespaceOf(r.dst),
+      port: r.port,
+      protocol: r.protocol,
+      verdict: r.verdict,
+      flowClass,
+      engineVerdict: decision?.verdict ?? null,
+      rationale: r.dropReason ? `${rationale} (cluster: ${r.verdict} ${r.dropReason})` : rationale,
+      attribution: decision ? attributionOf(decision) : null,
+      count: r.count,
+      samples: [sample],
+      first: time,
+      last: time,
+    });
+  });
+
+  // One order for every batch, so concurrent batches lock shared rows in the same order.
+  const rows = [...aggregates.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, a]) => a);
+  const tenantOf = (ns: string | null) => (ns === null ? null : (engine.tenants.get(ns) ?? null));
+  // One statement per chunk with the rows as one JSON parameter (jsonb_to_recordset): building
+  // thousands of bound values through the query builder cost more than the engine's work.
+  await withTransaction(ctx, async ({ db: tx }) => {
+    for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+      const chunk = rows.slice(i, i + UPSERT_CHUNK).map((a) => ({
+        cluster_id: cluster.id,
+        minute: new Date(a.minute).toISOString(),
+        source: a.source,
+        source_namespace: a.sourceNamespace,
+        source_tenant_id: tenantOf(a.sourceNamespace),
+        destination: a.destination,
+        destination_namespace: a.destinationNamespace,
+        destination_tenant_id: tenantOf(a.destinationNamespace),
+        port: a.port,
+        protocol: a.protocol,
+        verdict: a.verdict,
+        flow_class: a.flowClass,
+        engine_verdict: a.engineVerdict,
+        release_number: engine.releaseNumber,
+        rationale: a.rationale,
+        attribution: a.attribution,
+        count: a.count,
+        samples: a.samples,
+        first_seen: new Date(a.first).toISOString(),
+        last_seen: new Date(a.last).toISOString(),
+      }));
+      await tx.execute(sql`
+        insert into flow_aggregates (cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace,
+          destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution, count, samples,
+          first_seen, last_seen)
+        select cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace, destination_tenant_id,
+          port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb), count, samples,
+          first_seen, last_seen
+        from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster_id uuid, minute timestamptz, source text,
+          source_namespace text, source_tenant_id uuid, destination text, destination_namespace text, destination_tenant_id uuid,
+          port integer, protocol text, verdict text, flow_class text, engine_verdict text, release_number integer, rationale text,
+          attribution jsonb, count integer, samples jsonb, first_seen timestamptz, last_seen timestamptz)
+        on conflict (cluster_id, minute, source, destination, port, protocol, verdict, flow_class) do update set
+          count = flow_aggregates.count + excluded.count,
+          samples = (select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
+            from jsonb_array_elements(flow_aggregates.samples || excluded.samples) with ordinality as s(e, n) where n <= ${SAMPLES_PER_AGGREGATE}),
+          first_seen = least(flow_aggregates.first_seen, excluded.first_seen),
+          last_seen = greatest(flow_aggregates.last_seen, excluded.last_seen),
+          engine_verdict = excluded.engine_verdict,
+          release_number = excluded.release_number,
+          rationale = excluded.rationale,
+          attribution = excluded.attribution`);
+    }
+  });
+
+  return {
+    cluster: cluster.name,
+    releaseNumber: engine.releaseNumber,
+    lines,
+    accepted: records.length,
+    rejected,
+    errors,
+    classes,
+    unattributed,
+    aggregates: rows.length,
+  };
+}
+
+/** An endpoint the engine could not place, as its record names it. */
+function formatUnplaced(ep: RecordEndpoint): string {
+  return ep.kind === "pod" ? `${ep.namespace}/${ep.name}` : ep.kind === "ip" ? ep.ip : ep.name;
+}
