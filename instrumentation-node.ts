@@ -1,4 +1,5 @@
 import { scheduleCheckpoints } from "./server/audit/checkpoints";
+import { scheduleExceptionSweep } from "./server/exceptions/sweep";
 import { warmReleaseGraphs } from "./server/graph/service";
 import { getRuntime } from "./server/runtime";
 import { scheduleWebhookDelivery } from "./server/webhooks/deliver";
@@ -16,6 +17,7 @@ export async function openRuntimeOrExit(): Promise<void> {
     scheduleWebhookDelivery(runtime.database.db, { origin: runtime.env.BETTER_AUTH_URL }, (message, error) =>
       console.error(`[policyplane] ${message}:`, error),
     );
+    scheduleExceptionSweep(runtime.database.db, (message, error) => console.error(`[policyplane] ${message}:`, error));
     // In the background: the server answers meanwhile, and a failure here only costs the first graph visitor time.
     const warming = Date.now();
     warmReleaseGraphs(runtime.database.db).then(

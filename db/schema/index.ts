@@ -6,3 +6,4 @@ export * from "./platform";
 export * from "./workflow";
 export * from "./comments";
 export * from "./notifications";
+export * from "./exceptions";

@@ -6,6 +6,7 @@ import { auditRouter } from "./routers/audit";
 import { graphRouter } from "./routers/graph";
 import { notificationsRouter } from "./routers/notifications";
 import { changesRouter } from "./routers/changes";
+import { exceptionsRouter } from "./routers/exceptions";
 import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
@@ -30,6 +31,7 @@ export const appRouter = router({
   reviews: reviewsRouter,
   notifications: notificationsRouter,
   webhooks: webhooksRouter,
+  exceptions: exceptionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,26 @@
+import "server-only";
+// Approved exceptions as the engine's `Exception` documents. Every evaluation
+// the console makes (graph, what-if, lint, the request preview) adds these; the
+// engine counts each one only while startsAt ≤ t < expiresAt, to the
+// millisecond, whether or not the sweeper has moved it to "expired" yet.
+import { asc, eq } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { exceptions, type ExceptionRow } from "@/db/schema";
+import type { ExceptionDocument } from "@/server/policy/documents/schema";
+import { exceptionDocumentName, exceptionDocumentOf } from "./document";
+
+export interface ExceptionInForce {
+  number: number;
+  contentHash: string;
+  document: ExceptionDocument;
+  /** What compute/lint take as the document's version. */
+  version: string;
+}
+
+export const documentOfRow = (e: Pick<ExceptionRow, "number" | "flow" | "startsAt" | "expiresAt" | "justification">) =>
+  exceptionDocumentOf(exceptionDocumentName(e.number), e.flow, { startsAt: e.startsAt, expiresAt: e.expiresAt }, e.justification);
+
+export async function approvedExceptionDocuments(db: Queryable): Promise<ExceptionInForce[]> {
+  const rows = await db.select().from(exceptions).where(eq(exceptions.state, "approved")).orderBy(asc(exceptions.number));
+  return rows.map((e) => ({ number: e.number, contentHash: e.contentHash, document: documentOfRow(e), version: `E-${e.number}` }));
+}
