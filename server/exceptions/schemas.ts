@@ -140,3 +140,10 @@ export type UpdateExceptionSettingsInput = z.infer<typeof updateExceptionSetting
 
 export const setTestClockInput = z.object({ at: instant("at") });
 export type SetTestClockInput = z.infer<typeof setTestClockInput>;
+
+/** The graph's drawn path (`ns/workload`, `dns:name`, `cidr:…`, `entity:world`), to prefill a request. */
+export const prefillExceptionInput = z.object({
+  from: z.string().trim().min(1).max(300),
+  to: z.string().trim().min(1).max(300),
+});
+export type PrefillExceptionInput = z.infer<typeof prefillExceptionInput>;

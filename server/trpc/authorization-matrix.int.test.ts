@@ -287,6 +287,7 @@ const MATRIX: Record<string, Row> = {
   "exceptions.get": { rule: "role", mutation: true, call: (c) => c.exceptions.get({ number: 999_999 }) },
   "exceptions.exportCsv": { rule: "role", call: (c) => c.exceptions.exportCsv({}) },
   "exceptions.settings": { rule: "role", call: (c) => c.exceptions.settings() },
+  "exceptions.prefill": { rule: "role", call: (c) => c.exceptions.prefill({ from: "payments/ledger", to: "dns:api.example.com" }) },
   "exceptions.preview": {
     rule: "role",
     call: (c) =>

@@ -3,12 +3,14 @@ import "server-only";
 // approvers decide, approvers and admins revoke. Rights are checked in the services.
 import { approveException, rejectException, revokeException } from "@/server/exceptions/decide";
 import { exportExceptionsCsv, getException, listExceptions } from "@/server/exceptions/list";
+import { prefillException } from "@/server/exceptions/prefill";
 import { previewException, requestException } from "@/server/exceptions/request";
 import {
   approveExceptionInput,
   decideExceptionInput,
   exceptionNumberInput,
   listExceptionsInput,
+  prefillExceptionInput,
   previewExceptionInput,
   requestExceptionInput,
   setTestClockInput,
@@ -23,6 +25,7 @@ export const exceptionsRouter = router({
   get: protectedProcedure.input(exceptionNumberInput).query(({ ctx, input }) => getException({ ctx: ctx.service, input })),
   exportCsv: protectedProcedure.input(listExceptionsInput).query(({ ctx, input }) => exportExceptionsCsv({ ctx: ctx.service, input })),
   preview: protectedProcedure.input(previewExceptionInput).query(({ ctx, input }) => previewException({ ctx: ctx.service, input })),
+  prefill: protectedProcedure.input(prefillExceptionInput).query(({ ctx, input }) => prefillException({ ctx: ctx.service, input })),
   request: protectedProcedure.input(requestExceptionInput).mutation(({ ctx, input }) => requestException({ ctx: ctx.service, input })),
   approve: protectedProcedure.input(approveExceptionInput).mutation(({ ctx, input }) => approveException({ ctx: ctx.service, input })),
   reject: protectedProcedure.input(decideExceptionInput).mutation(({ ctx, input }) => rejectException({ ctx: ctx.service, input })),
