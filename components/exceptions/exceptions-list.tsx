@@ -14,7 +14,7 @@ import { destinationText, portsText, sourceText } from "./flow-text";
 export const STATE_TONE = { requested: "blue", approved: "green", rejected: "red", revoked: "red", expired: "slate" } as const;
 
 const link = (e: ExceptionSummary) => (
-  <Link href={`/exceptions?number=${e.number}#detail`} className="font-mono text-brand-700 hover:underline">
+  <Link href={`/exceptions?number=${e.number}#detail`} className="whitespace-nowrap font-mono text-brand-700 hover:underline">
     E-{e.number}
   </Link>
 );

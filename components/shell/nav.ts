@@ -7,7 +7,7 @@ export const NAV_ITEMS: readonly { href: string; label: string; later?: true }[]
   { href: "/changes", label: "Changes" },
   { href: "/reviews", label: "Reviews" },
   { href: "/releases", label: "Releases" },
-  { href: "/exceptions", label: "Exceptions", later: true },
+  { href: "/exceptions", label: "Exceptions" },
   { href: "/clusters", label: "Clusters" },
   { href: "/violations", label: "Violations", later: true },
   { href: "/audit", label: "Audit" },
