@@ -8,6 +8,7 @@ import { testDatabaseKind } from "@/db/testing";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { trpcFailure } from "@/server/testing/trpc";
+import { releaseLint } from "@/server/changes/release-lint";
 import { sweepExceptions } from "./sweep";
 import type { RequestExceptionInput } from "./schemas";
 
@@ -181,6 +182,12 @@ describe(`exceptions on ${testDatabaseKind()}`, () => {
     expect(preview.warnings.join(" ")).toMatch(/No workload matches the source checkout \{app=not-deployed-yet\}/);
     const r = await author.exceptions.request(ghost);
     expect(r.warnings.join(" ")).toMatch(/open nothing until one exists/);
+    // Once approved it is in force, and lint (which reads the documents in force) says it selects nothing.
+    await (await caller(SECURITY)).exceptions.approve({ number: r.number, contentHash: r.contentHash, comment: "" });
+    const lint = await releaseLint(db());
+    expect(lint.findings.some((f) => f.id === "no-match" && f.document === `Exception/exception-${r.number}`)).toBe(true);
+    await (await caller(ADMIN)).exceptions.revoke({ number: r.number, reason: "test over" });
+    expect((await releaseLint(db())).findings.some((f) => f.document === `Exception/exception-${r.number}`)).toBe(false);
   });
 
   it("renews an exception as a new request linked to the old one, up to the admins' limit in a row", async () => {

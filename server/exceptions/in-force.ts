@@ -6,6 +6,7 @@ import "server-only";
 import { asc, eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { exceptions, type ExceptionRow } from "@/db/schema";
+import type { StoredDocument } from "@/server/drafts/documents";
 import type { ExceptionDocument } from "@/server/policy/documents/schema";
 import { exceptionDocumentName, exceptionDocumentOf } from "./document";
 
@@ -24,3 +25,14 @@ export async function approvedExceptionDocuments(db: Queryable): Promise<Excepti
   const rows = await db.select().from(exceptions).where(eq(exceptions.state, "approved")).orderBy(asc(exceptions.number));
   return rows.map((e) => ({ number: e.number, contentHash: e.contentHash, document: documentOfRow(e), version: `E-${e.number}` }));
 }
+
+/** An approved exception as one of the documents in force (what lint and the change impact read). */
+export const storedException = (e: ExceptionInForce): StoredDocument => ({
+  policyId: `exception:${e.number}`,
+  name: e.document.metadata.name,
+  kind: "Exception",
+  tier: "exception",
+  tenantId: null,
+  version: e.number,
+  document: e.document,
+});
