@@ -9,6 +9,7 @@ import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Button, Notice } from "@/components/ui/primitives";
 import { ExceptionDetail } from "./exception-detail";
+import { ExceptionLimits } from "./exception-limits";
 import { ActiveExceptions, ExceptionHistory } from "./exceptions-list";
 import { RequestForm, type RequestDraft } from "./request-form";
 
@@ -94,6 +95,7 @@ export function ExceptionsScreen({ number, from, to }: { number?: number; from?:
         <>
           <ActiveExceptions items={data.exceptions} nowMs={nowMs} />
           <ExceptionHistory items={data.exceptions} />
+          <ExceptionLimits isAdmin={data.isAdmin} />
         </>
       ) : (
         <p className="text-sm text-slate-500">Loading exceptions…</p>
