@@ -1,5 +1,6 @@
 import { scheduleCheckpoints } from "./server/audit/checkpoints";
 import { scheduleFlowSweep } from "./server/flows/retention";
+import { scheduleExceptionSweep } from "./server/exceptions/sweep";
 import { warmReleaseGraphs } from "./server/graph/service";
 import { getRuntime } from "./server/runtime";
 import { scheduleWebhookDelivery } from "./server/webhooks/deliver";
@@ -26,6 +27,7 @@ export async function openRuntimeOrExit(): Promise<void> {
       },
       (message, error) => (error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`)),
     );
+    scheduleExceptionSweep(runtime.database.db, (message, error) => console.error(`[policyplane] ${message}:`, error));
     // In the background: the server answers meanwhile, and a failure here only costs the first graph visitor time.
     const warming = Date.now();
     warmReleaseGraphs(runtime.database.db).then(

@@ -38,6 +38,8 @@ export default defineConfig({
       PGLITE_DIR: `.data-e2e/${E2E_PORT}/pglite`,
       // The suite signs in dozens of times from one address within a minute.
       AUTH_RATE_LIMIT_MAX: "500",
+      // The exceptions e2e moves the server's clock past an expiry instead of sleeping (loopback-only; see server/clock.ts).
+      POLICYPLANE_TEST_CLOCK: "on",
     },
   },
 });

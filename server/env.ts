@@ -54,6 +54,8 @@ const envSchema = z.object({
   POLICYPLANE_DEMO: z.enum(["on", "off"]).optional(),
   /** "yes": keep the demo's accounts even when HOST is not a loopback address (they share a published password). */
   POLICYPLANE_EXPOSE_DEMO: z.enum(["yes", "no"]).default("no"),
+  /** "on": an admin may move the server's clock (e2e tests of exception expiry); refused unless HOST is a loopback address. */
+  POLICYPLANE_TEST_CLOCK: z.enum(["on", "off"]).default("off"),
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(10),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   OIDC_PROVIDER_ID: z.string().default("oidc"),
@@ -80,6 +82,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (env.POLICYPLANE_DEMO === "on" && demoRefusedOnHost(env)) {
     throw new Error(`Invalid environment:\n  POLICYPLANE_DEMO: ${demoExposedMessage(env)}`);
   }
+  if (env.POLICYPLANE_TEST_CLOCK === "on" && !isLoopbackHost(env.HOST))
+    throw new Error(
+      `Invalid environment:\n  POLICYPLANE_TEST_CLOCK: a movable clock is for tests on this machine only; HOST=${env.HOST} is reachable from others`,
+    );
   if (env.AUDIT_KEY && env.AUDIT_KEY_FILE) throw new Error("Invalid environment:\n  AUDIT_KEY, AUDIT_KEY_FILE: set one of them, not both");
   if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
     throw new Error("Invalid environment:\n  DATABASE_MIGRATION_URL: needs DATABASE_URL (the role the application runs as)");

@@ -81,6 +81,8 @@ export function GraphScreen(props: GraphScreenProps) {
   const [selection, setSelection] = useState<Selection>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [drawMode, setDrawMode] = useState(false);
+  // What a drawn path leads to: a draft allow rule (the default) or a request for a time-boxed exception.
+  const [drawFor, setDrawFor] = useState<"policy" | "exception">("policy");
   const [layoutInfo, setLayoutInfo] = useState<LayoutInfo | null>(null);
   const [webgl, setWebgl] = useState<boolean | null>(null);
   const pending = useRef<{ kind: "node" | "edge"; id: string } | null>(null);
@@ -200,9 +202,10 @@ export function GraphScreen(props: GraphScreenProps) {
         setNotice("Draw from a workload to a workload or an external destination.");
         return;
       }
-      router.push(`/policies/new?from=${encodeURIComponent(f)}&to=${encodeURIComponent(t)}`);
+      const query = `from=${encodeURIComponent(f)}&to=${encodeURIComponent(t)}`;
+      router.push(drawFor === "exception" ? `/exceptions?${query}` : `/policies/new?${query}`);
     },
-    [poolNodes, router],
+    [poolNodes, router, drawFor],
   );
 
   const selectedEdge = selection?.kind === "edge" ? islands.projectedEdges.get(selection.id) : undefined;
@@ -288,7 +291,16 @@ export function GraphScreen(props: GraphScreenProps) {
           ) : null}
           {drawMode ? (
             <p className="absolute left-3 top-3 rounded-md bg-emerald-50 px-3 py-1.5 text-xs text-emerald-800 ring-1 ring-emerald-200">
-              Drag from a workload to the destination (or click one, then the other) to draft an allow rule.
+              Drag from a workload to the destination (or click one, then the other) to{" "}
+              {drawFor === "exception" ? "request an exception for this path" : "draft an allow rule"}.{" "}
+              <button
+                type="button"
+                className="underline"
+                aria-pressed={drawFor === "exception"}
+                onClick={() => setDrawFor(drawFor === "exception" ? "policy" : "exception")}
+              >
+                {drawFor === "exception" ? "Draft a rule instead" : "Request an exception instead"}
+              </button>
             </p>
           ) : null}
         </div>

@@ -10,6 +10,7 @@ import type { EdgeRationale, PortRationale, RationaleStep } from "@/server/graph
 import { endpointLabel } from "@/lib/graph/diff";
 import { parseEdgeId } from "@/lib/graph/ids";
 import type { EdgeAllowance, GraphEdge, GraphNode } from "@/lib/graph/types";
+import { formatRemaining } from "@/lib/exceptions/vocabulary";
 import { LAYER_NAMES } from "./stylesheet";
 
 type Scope = { cluster: string; overlay?: string };
@@ -24,6 +25,17 @@ function PolicyLink({ name, version }: { name: string; version?: string }) {
     >
       {name}
       {version ? ` v${version}` : ""}
+    </Link>
+  );
+}
+
+/** An exception's engine document (exception-N) is shown as the exception it comes from. */
+function ExceptionLink({ name }: { name: string }) {
+  const n = /^exception-(\d+)$/.exec(name)?.[1];
+  if (!n) return <span className="font-medium">{name}</span>;
+  return (
+    <Link href={`/exceptions?number=${n}#detail`} className="font-medium text-amber-800 underline decoration-amber-300 underline-offset-2">
+      exception E-{n}
     </Link>
   );
 }
@@ -46,7 +58,11 @@ export function AllowanceSummary({ allowance }: { allowance: EdgeAllowance }) {
       <Badge tone={layerTone(allowance.layer)}>
         {allowance.layer === "admin" ? `${allowance.tier ?? "cluster"} tier` : LAYER_NAMES[allowance.layer]}
       </Badge>{" "}
-      {allowance.policy ? (
+      {allowance.policy && allowance.layer === "exception" ? (
+        <>
+          allowed only by <ExceptionLink name={allowance.policy.name} />
+        </>
+      ) : allowance.policy ? (
         <>
           allowed by <PolicyLink name={allowance.policy.name} version={allowance.policy.version} />
           {allowance.rule ? <>, {allowance.rule}</> : null}
@@ -54,7 +70,15 @@ export function AllowanceSummary({ allowance }: { allowance: EdgeAllowance }) {
       ) : (
         "allowed by the platform default"
       )}
-      {allowance.expiresAt ? <> · expires {new Date(allowance.expiresAt).toLocaleString()}</> : null}
+      {allowance.expiresAt ? (
+        <>
+          {" "}
+          · expires {new Date(allowance.expiresAt).toLocaleString()}
+          {allowance.layer === "exception" ? (
+            <span data-testid="exception-remaining"> ({formatRemaining(Date.parse(allowance.expiresAt), Date.now())} left)</span>
+          ) : null}
+        </>
+      ) : null}
     </p>
   );
 }
@@ -71,7 +95,12 @@ function Steps({ steps }: { steps: RationaleStep[] }) {
           {s.policy ? (
             <>
               {" "}
-              · <PolicyLink name={s.policy.name} version={s.policy.version} />
+              ·{" "}
+              {s.layer === "exception" ? (
+                <ExceptionLink name={s.policy.name} />
+              ) : (
+                <PolicyLink name={s.policy.name} version={s.policy.version} />
+              )}
               {s.rule ? ` ${s.rule}` : ""}
             </>
           ) : null}

@@ -1,5 +1,5 @@
-/** The console's sections, in the order of the navigation; `later`: a section whose feature is not built yet (marked, not hidden). */
-export const NAV_ITEMS: readonly { href: string; label: string; later?: true }[] = [
+/** The console's sections, in the order of the navigation. */
+export const NAV_ITEMS: readonly { href: string; label: string }[] = [
   { href: "/overview", label: "Overview" },
   { href: "/policies", label: "Policies" },
   { href: "/graph", label: "Graph" },
@@ -7,7 +7,7 @@ export const NAV_ITEMS: readonly { href: string; label: string; later?: true }[]
   { href: "/changes", label: "Changes" },
   { href: "/reviews", label: "Reviews" },
   { href: "/releases", label: "Releases" },
-  { href: "/exceptions", label: "Exceptions", later: true },
+  { href: "/exceptions", label: "Exceptions" },
   { href: "/clusters", label: "Clusters" },
   { href: "/violations", label: "Violations" },
   { href: "/audit", label: "Audit" },

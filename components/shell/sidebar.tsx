@@ -42,18 +42,9 @@ export function Sidebar({ user }: { user: ShellUser }) {
               // page load only competes with the page's own queries on the server.
               prefetch={false}
               aria-current={active ? "page" : undefined}
-              title={item.later ? `${item.label}: not built yet` : undefined}
-              className={`flex items-center justify-between rounded-md px-3 py-2 text-sm font-medium transition ${active ? "bg-white/10 text-white" : item.later ? "text-slate-500 hover:bg-white/5 hover:text-slate-300" : "hover:bg-white/5 hover:text-white"}`}
+              className={`flex items-center justify-between rounded-md px-3 py-2 text-sm font-medium transition ${active ? "bg-white/10 text-white" : "hover:bg-white/5 hover:text-white"}`}
             >
               {item.label}
-              {item.later ? (
-                <span
-                  aria-hidden
-                  className="rounded bg-white/5 px-1.5 py-0.5 text-[10px] font-medium uppercase tracking-wide text-slate-500"
-                >
-                  later
-                </span>
-              ) : null}
             </Link>
           );
         })}

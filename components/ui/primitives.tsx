@@ -145,15 +145,3 @@ export function Notice({ tone = "info", children }: { tone?: "info" | "warning" 
     </div>
   );
 }
-
-/** For a console section whose feature is not built yet: says so plainly, shows nothing fake. */
-export function NotBuiltYet({ feature }: { feature: string }) {
-  return (
-    <div
-      className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center text-sm text-slate-600"
-      data-testid="not-built"
-    >
-      {feature} is not built yet.
-    </div>
-  );
-}

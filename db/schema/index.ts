@@ -9,3 +9,4 @@ export * from "./notifications";
 export * from "./replay";
 export * from "./clusters";
 export * from "./flows";
+export * from "./exceptions";

@@ -5,7 +5,15 @@ import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 
-export const NOTIFICATION_KINDS = ["approval-wanted", "change-decided", "release-rolled-out", "release-failed"] as const;
+export const NOTIFICATION_KINDS = [
+  "approval-wanted",
+  "change-decided",
+  "release-rolled-out",
+  "release-failed",
+  "exception-wanted",
+  "exception-decided",
+  "exception-expiring",
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const notifications = pgTable(

@@ -199,6 +199,29 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: "post",
+    path: "/flows",
+    summary: "Ingest Hubble flow records: violations, near-misses and enforcement gaps",
+    description:
+      "JSON lines as `hubble observe -o json` prints them, plain or with `Content-Encoding: gzip` (32 MiB once decompressed). Each flow is decided by the release in force and folded into per-minute aggregates; each bad line is refused by its number while the batch's good lines are kept.",
+    auth: { scope: "flows", session: true },
+    parameters: [
+      {
+        name: "cluster",
+        in: "query",
+        description: "The cluster the flows come from (default: the token's cluster).",
+        schema: z.string().min(1),
+        required: false,
+      },
+    ],
+    body: {
+      schema: z.string().describe("Hubble flow records, one JSON object per line"),
+      required: true,
+      contentType: "application/x-ndjson",
+    },
+    responses: { 200: { description: "Accepted and rejected lines, by class." }, ...errors(400, 401, 403, 404, 413) },
+  },
+  {
+    method: "post",
     path: "/replay/datasets",
     summary: "Upload a flow dataset for the Simulator (streamed to disk, up to 2 GB, gzip accepted)",
     description: "Hubble flow records (`hubble observe -o json`), Policyplane's JSON lines, or CSV with a header (`format=csv`).",

@@ -15,6 +15,7 @@ import type { TargetCluster } from "@/server/policy/documents/lower";
 import type { Finding } from "@/server/policy/lint/lint";
 import type { DraftFinding } from "@/server/drafts/analysis";
 import { releasedDocuments, type StoredDocument } from "@/server/drafts/documents";
+import { approvedExceptionDocuments, storedException } from "@/server/exceptions/in-force";
 
 const RELEASES_KEPT = 8;
 const DRAFTS_KEPT = 32;
@@ -48,8 +49,15 @@ export interface ReleaseInputs {
 }
 
 export async function releaseInputs(db: Queryable): Promise<ReleaseInputs> {
-  const [released, targets, setting] = await Promise.all([releasedDocuments(db), loadTargets(db), platformDefaultInForce(db)]);
+  const [policies, targets, setting, exceptions] = await Promise.all([
+    releasedDocuments(db),
+    loadTargets(db),
+    platformDefaultInForce(db),
+    approvedExceptionDocuments(db),
+  ]);
   const platformDefault = { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces };
+  // Approved exceptions count in lint as in every evaluation (the engine applies their windows).
+  const released: StoredDocument[] = [...policies, ...exceptions.map(storedException)];
   return {
     released,
     targets,

@@ -6,15 +6,17 @@ import { and, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { changeRequestItems, changeRequests, policies, policyVersions, type StoredPolicyDocument } from "@/db/schema";
 import { NotFound } from "@/server/errors";
+import type { ExceptionDocument } from "@/server/policy/documents/schema";
 
 export interface StoredDocument {
   policyId: string;
   name: string;
-  kind: "Policy" | "ComplianceConstraint";
+  /** "Exception": an approved exception (server/exceptions/in-force.ts), counted by the engine in its window. */
+  kind: "Policy" | "ComplianceConstraint" | "Exception";
   tier: string;
   tenantId: string | null;
   version: number;
-  document: StoredPolicyDocument;
+  document: StoredPolicyDocument | ExceptionDocument;
 }
 
 export interface VersionRef {

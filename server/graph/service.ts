@@ -13,6 +13,8 @@ import { NotFound } from "@/server/errors";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { platformDefaultInForce } from "@/server/platform-default/get";
 import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/drafts/documents";
+import { approvedExceptionDocuments } from "@/server/exceptions/in-force";
+import { serverNow } from "@/server/clock";
 import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
 import { EXTERNALS_GROUP } from "@/lib/graph/ids";
@@ -80,17 +82,19 @@ export async function loadGraph(
   cluster: string,
   overlay: OverlaySpec,
   actor: Actor | null,
-  now = new Date(),
+  now = serverNow(),
 ): Promise<{ graph: ComputedGraph; cached: boolean }> {
   // The loader refuses an unknown cluster name (NotFound) itself.
-  const [docs, contexts, platformDefault] = await Promise.all([
+  const [docs, contexts, platformDefault, approvedExceptions] = await Promise.all([
     documentSets(db, overlay, actor),
     loadClusterModels(db, cluster === ALL_CLUSTERS ? undefined : [cluster]),
     platformDefaultInForce(db),
+    // Approved exceptions count in the release and in every overlay; the engine applies their windows.
+    approvedExceptionDocuments(db),
   ]);
   const models = contexts.map((c) => [c.name, c.region, c.model]);
   const keyOf = (o: OverlaySpec, proposal?: readonly StoredDocument[]) =>
-    `${cluster}|${overlayKey(o)}|${signature({ platformDefault: platformDefault.version, release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models })}`;
+    `${cluster}|${overlayKey(o)}|${signature({ platformDefault: platformDefault.version, release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models, exceptions: approvedExceptions.map((e) => `${e.number}@${e.contentHash}`) })}`;
   const key = keyOf(overlay, docs.proposal);
   const hit = cache.get(key);
   if (hit && now.getTime() < hit.validUntil) {
@@ -98,14 +102,15 @@ export async function loadGraph(
     cache.set(key, hit);
     return { graph: hit.graph, cached: true };
   }
+  const exceptionDocs = approvedExceptions.map((e) => ({ document: e.document, version: e.version }));
   const versioned = (d: StoredDocument) => ({ document: d.document, version: d.version });
   // An overlay starts from the release's per-cluster states when they are cached (a large cluster's cost hundreds of MB and many seconds).
   const release = docs.proposal ? cache.get(keyOf({ kind: "release" })) : undefined;
   const graph = computeGraph({
     ...(release && now.getTime() < release.validUntil ? { base: release.graph.base } : {}),
     clusters: contexts.map((c) => ({ name: c.name, region: c.region, model: c.model })),
-    release: docs.release.map(versioned),
-    ...(docs.proposal ? { proposal: docs.proposal.map(versioned) } : {}),
+    release: [...docs.release.map(versioned), ...exceptionDocs],
+    ...(docs.proposal ? { proposal: [...docs.proposal.map(versioned), ...exceptionDocs] } : {}),
     time: now,
     allClusters: cluster === ALL_CLUSTERS,
     platformDefault,
@@ -200,7 +205,7 @@ export async function viewerGraph({ db, actor }: ServiceContext, cluster: string
 export async function graphGroup({ ctx, input }: { ctx: ServiceContext; input: GraphGroupInput }): Promise<GraphData> {
   const groupId = input.group;
   const { graph, scope } = await viewerGraph(ctx, input.cluster, parseOverlay(input.overlay));
-  const island = openIsland(graph, groupId, input.open ?? [], new Date());
+  const island = openIsland(graph, groupId, input.open ?? [], serverNow());
   if (island) {
     const { data } = scope(island);
     return { nodes: data.nodes, edges: data.edges };
@@ -215,7 +220,7 @@ export async function graphGroup({ ctx, input }: { ctx: ServiceContext; input: G
 export async function graphEdge({ ctx, input }: { ctx: ServiceContext; input: GraphEdgeInput }) {
   const edgeId = input.edge;
   const { graph, visibility, scope } = await viewerGraph(ctx, input.cluster, parseOverlay(input.overlay));
-  const r = edgeRationale(scope(graphFor(graph, edgeId, new Date())), edgeId);
+  const r = edgeRationale(scope(graphFor(graph, edgeId, serverNow())), edgeId);
   if (!r) throw new NotFound("No such path in this graph.");
   return redactPolicyNames(r, visibility);
 }
@@ -224,7 +229,7 @@ export async function graphEdge({ ctx, input }: { ctx: ServiceContext; input: Gr
 export async function graphNode({ ctx, input }: { ctx: ServiceContext; input: GraphNodeInput }) {
   const nodeId = input.node;
   const { graph, visibility, scope } = await viewerGraph(ctx, input.cluster, parseOverlay(input.overlay));
-  const r = nodeDetails(scope(graphFor(graph, nodeId, new Date())), nodeId);
+  const r = nodeDetails(scope(graphFor(graph, nodeId, serverNow())), nodeId);
   if (!r) throw new NotFound("No such node in this graph.");
   return { ...redactPolicyNames(r, visibility), policies: r.policies.filter((p) => !visibility.hiddenPolicyNames.has(p.name)) };
 }

@@ -11,6 +11,7 @@ import { parseOverlay } from "@/lib/graph/types";
 import { changeOf, type Change } from "@/server/replay/replay";
 import type { GraphWhatIfInput } from "./schemas";
 import { viewerGraph } from "./service";
+import { serverNow } from "@/server/clock";
 
 export interface WhatIfAnswer {
   verdict: "allow" | "deny";
@@ -48,7 +49,7 @@ function decide(evaluator: Evaluator, input: GraphWhatIfInput, time: Date): What
 export async function graphWhatIf({ ctx, input }: { ctx: ServiceContext; input: GraphWhatIfInput }): Promise<WhatIfResult> {
   const overlay = parseOverlay(input.overlay);
   const { graph, visibility } = await viewerGraph(ctx, input.cluster, overlay);
-  const time = input.time ? new Date(input.time) : new Date();
+  const time = input.time ? new Date(input.time) : serverNow();
   const base = graph.base.find((s) => s.cluster === input.cluster);
   if (!base) throw new NotFound(`No cluster ${input.cluster}.`);
   const proposed = graph.proposal?.find((s) => s.cluster === input.cluster);

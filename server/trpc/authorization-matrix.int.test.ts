@@ -367,6 +367,56 @@ const MATRIX: Record<string, Row> = {
     mutation: true,
     call: (c) => c.clusters.uploadObserved({ name: "matrix-no-cluster", yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" }),
   },
+  // Exceptions: read by every role holder (each sees what their tenants allow); requested by those who can draft
+  // (a request whose expiry precedes its start is refused past that gate: BAD_REQUEST); decided on an exception that
+  // does not exist (NOT_FOUND for everyone with a role; who may approve what is in server/exceptions/exceptions.int.test.ts).
+  "exceptions.list": { rule: "role", call: (c) => c.exceptions.list({}) },
+  "exceptions.get": { rule: "role", mutation: true, call: (c) => c.exceptions.get({ number: 999_999 }) },
+  "exceptions.exportCsv": { rule: "role", call: (c) => c.exceptions.exportCsv({}) },
+  "exceptions.settings": { rule: "role", call: (c) => c.exceptions.settings() },
+  "exceptions.prefill": { rule: "role", call: (c) => c.exceptions.prefill({ from: "payments/ledger", to: "dns:api.example.com" }) },
+  "exceptions.preview": {
+    rule: "role",
+    call: (c) =>
+      c.exceptions.preview({
+        flow: {
+          direction: "egress",
+          source: { namespace: "payments", labels: { app: "ledger" } },
+          destination: { kind: "workload", namespace: "payments", labels: { app: "payments-db" } },
+          ports: [{ port: 5432, protocol: "TCP" }],
+        },
+        startsAt: "2030-01-01T00:00:00Z",
+        expiresAt: "2030-01-02T00:00:00Z",
+      }),
+  },
+  "exceptions.request": {
+    rule: "author",
+    mutation: true,
+    call: (c) =>
+      c.exceptions.request({
+        title: "matrix",
+        flow: {
+          direction: "egress",
+          source: { namespace: "payments", labels: { app: "ledger" } },
+          destination: { kind: "dns", dns: "api.example.com" },
+          ports: [{ port: 443, protocol: "TCP" }],
+        },
+        justification: "the authorisation matrix",
+        ticket: "MATRIX-1",
+        startsAt: "2030-01-02T00:00:00Z",
+        expiresAt: "2030-01-01T00:00:00Z",
+      }),
+  },
+  "exceptions.approve": {
+    rule: "role",
+    mutation: true,
+    call: (c) => c.exceptions.approve({ number: 999_999, contentHash: "0".repeat(64), comment: "" }),
+  },
+  "exceptions.reject": { rule: "role", mutation: true, call: (c) => c.exceptions.reject({ number: 999_999, reason: "matrix" }) },
+  "exceptions.revoke": { rule: "role", mutation: true, call: (c) => c.exceptions.revoke({ number: 999_999, reason: "matrix" }) },
+  // Refused before their input is read, unless by an admin (who gets the input's 400 here).
+  "exceptions.updateSettings": { rule: "admin", mutation: true, call: (c) => c.exceptions.updateSettings({} as never) },
+  "exceptions.setTestClock": { rule: "admin", mutation: true, call: (c) => c.exceptions.setTestClock({ at: "not a time" }) },
 };
 
 let database: () => { db: Database };

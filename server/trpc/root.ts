@@ -7,6 +7,7 @@ import { graphRouter } from "./routers/graph";
 import { notificationsRouter } from "./routers/notifications";
 import { changesRouter } from "./routers/changes";
 import { clustersRouter } from "./routers/clusters";
+import { exceptionsRouter } from "./routers/exceptions";
 import { orgRouter } from "./routers/org";
 import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
@@ -36,6 +37,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   simulator: simulatorRouter,
   violations: violationsRouter,
+  exceptions: exceptionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,38 @@
+import "server-only";
+// Approved exceptions as the engine's `Exception` documents. Every evaluation
+// the console makes (graph, what-if, lint, the request preview) adds these; the
+// engine counts each one only while startsAt ≤ t < expiresAt, to the
+// millisecond, whether or not the sweeper has moved it to "expired" yet.
+import { asc, eq } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { exceptions, type ExceptionRow } from "@/db/schema";
+import type { StoredDocument } from "@/server/drafts/documents";
+import type { ExceptionDocument } from "@/server/policy/documents/schema";
+import { exceptionDocumentName, exceptionDocumentOf } from "./document";
+
+export interface ExceptionInForce {
+  number: number;
+  contentHash: string;
+  document: ExceptionDocument;
+  /** What compute/lint take as the document's version. */
+  version: string;
+}
+
+export const documentOfRow = (e: Pick<ExceptionRow, "number" | "flow" | "startsAt" | "expiresAt" | "justification">) =>
+  exceptionDocumentOf(exceptionDocumentName(e.number), e.flow, { startsAt: e.startsAt, expiresAt: e.expiresAt }, e.justification);
+
+export async function approvedExceptionDocuments(db: Queryable): Promise<ExceptionInForce[]> {
+  const rows = await db.select().from(exceptions).where(eq(exceptions.state, "approved")).orderBy(asc(exceptions.number));
+  return rows.map((e) => ({ number: e.number, contentHash: e.contentHash, document: documentOfRow(e), version: `E-${e.number}` }));
+}
+
+/** An approved exception as one of the documents in force (what lint and the change impact read). */
+export const storedException = (e: ExceptionInForce): StoredDocument => ({
+  policyId: `exception:${e.number}`,
+  name: e.document.metadata.name,
+  kind: "Exception",
+  tier: "exception",
+  tenantId: null,
+  version: e.number,
+  document: e.document,
+});
