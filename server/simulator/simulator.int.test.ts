@@ -248,6 +248,35 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     expect(rows.flatMap((r) => r.sampleLines).sort()).toEqual([2, 3, 4]);
   });
 
+  it("resolves each record through the inventory of the cluster it names; the chosen cluster is for the records naming none", async () => {
+    // image-resizer runs in the EU clusters only.
+    const line = (cluster?: string) =>
+      JSON.stringify({
+        src: "catalog/image-resizer",
+        dst: "catalog/catalog-api",
+        port: 8080,
+        time: at(0),
+        ...(cluster ? { cluster } : {}),
+      });
+    const dataset = await upload("per-record clusters", [line("prod-eu-1"), line("prod-us-1"), line(), line("nowhere")].join("\n"));
+    const ctx = await ctxOf(DEMO_PEOPLE.author);
+    const totals = async (cluster: string) => {
+      const run = await startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: null, cluster }, store });
+      await runFinished(run.id);
+      const [stored] = await db().select().from(replayRuns).where(eq(replayRuns.id, run.id));
+      expect(stored!.state).toBe("succeeded");
+      const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
+      return { ...stored!.totals!, lines: rows.flatMap((r) => r.sampleLines).sort() };
+    };
+    // prod-us-1 as the default: only the record naming prod-eu-1 finds the pod.
+    expect(await totals("prod-us-1")).toMatchObject({ records: 4, unreadable: 3, flows: 1, lines: [1] });
+    // prod-eu-1 as the default: the record naming none finds it too; prod-us-1 and an unknown cluster still do not.
+    expect(await totals("prod-eu-1")).toMatchObject({ records: 4, unreadable: 2, flows: 2, lines: [1, 3] });
+    await expect(
+      startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: null, cluster: "nowhere" }, store }),
+    ).rejects.toMatchObject({ name: "NotFound" });
+  });
+
   it("cancelling a run leaves no half-written results, and only its starter or an admin may cancel", async () => {
     const big = Array.from({ length: 60_000 }, (_, i) => flow("payments/ledger", "payments/payments-db", 5432, i % 600)).join("\n");
     const dataset = await upload("a longer recording", big);
