@@ -77,7 +77,7 @@ export function StartRun({ changeNumber, onStarted }: { changeNumber?: number; o
               </Select>
             </Field>
           ) : null}
-          <Field label="Cluster" hint="whose inventory names the records' pods">
+          <Field label="Cluster" hint="its inventory names the pods of records that name no cluster; the others use their own cluster's">
             <Select value={cluster} onChange={set("cluster")} aria-label="Cluster">
               {clusters.map((c) => (
                 <option key={c.name} value={c.name}>

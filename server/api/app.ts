@@ -10,6 +10,7 @@ import { DATASET_UPLOAD_PATH } from "@/lib/simulator";
 import { findUnsafeText } from "@/lib/unsafe-text";
 import type { Actor } from "@/server/context";
 import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
+import type { DatasetStore } from "@/server/simulator/datasets";
 import { authenticateApiToken } from "@/server/tokens/tokens";
 import { decisionPointHealth, noteDatabaseDown } from "@/server/decide/point";
 import { changeRequestRoutes } from "./change-requests";
@@ -28,6 +29,8 @@ export interface ApiOptions {
   sessionActor?: (headers: Headers, db: Database) => Promise<Actor | null>;
   /** Origins the console is served from: a cookie call must come from one of them (CSRF). */
   trustedOrigins?: readonly string[];
+  /** Where uploaded datasets go (default: the data folder's); tests pass their own, with a lower size limit. */
+  datasetStore?: DatasetStore;
 }
 
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
@@ -123,7 +126,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
 
   changeRequestRoutes(app);
   releaseRoutes(app);
-  replayRoutes(app);
+  replayRoutes(app, options.datasetStore);
   clusterRoutes(app);
   flowRoutes(app);
 

@@ -5,7 +5,7 @@ import { stringify } from "csv-stringify/sync";
 import type { Hono } from "hono";
 import { REPLAY_CHANGES, type ReplayChange } from "@/lib/simulator";
 import { InvalidInput, NotFound } from "@/server/errors";
-import { uploadDataset } from "@/server/simulator/datasets";
+import { uploadDataset, type DatasetStore } from "@/server/simulator/datasets";
 import { allRunPaths } from "@/server/simulator/runs";
 import type { ApiEnv } from "./app";
 import { serviceContext } from "./change-requests";
@@ -29,7 +29,7 @@ export const CSV_COLUMNS = [
   "sample_lines",
 ];
 
-export function replayRoutes(app: Hono<ApiEnv>) {
+export function replayRoutes(app: Hono<ApiEnv>, store?: DatasetStore) {
   /** Body: the file (gzip accepted). Query: name, format (auto | csv). */
   app.post("/replay/datasets", async (c) => {
     const length = c.req.header("content-length");
@@ -39,6 +39,7 @@ export function replayRoutes(app: Hono<ApiEnv>) {
       input: { name: c.req.query("name") ?? "", format: c.req.query("format") ?? "auto" },
       body: c.req.raw.body as unknown as AsyncIterable<Uint8Array> | null,
       ...(declared !== undefined ? { declaredBytes: declared } : {}),
+      ...(store ? { store } : {}),
     });
     return c.json(dataset, 201);
   });

@@ -60,7 +60,9 @@ export function serveParseRequests(port: {
     const block = table.takeBlock();
     port.postMessage(
       block,
-      [block.src, block.dst, block.port, block.protocol, block.time, block.count, block.reply].map((a) => a.buffer as ArrayBuffer),
+      [block.src, block.dst, block.port, block.protocol, block.time, block.count, block.cluster, block.reply].map(
+        (a) => a.buffer as ArrayBuffer,
+      ),
     );
   });
 }

@@ -104,6 +104,25 @@ describe("Hubble flow records", () => {
   });
 });
 
+describe("a Hubble record's cluster", () => {
+  it("is the cluster part of the observing node's name (a cluster mesh's <cluster>/<node>)", () => {
+    for (const line of fixture("cilium-docs-export-dropped-2.jsonl").slice(1))
+      expect(record(parseRecordLine(line)).cluster).toBe("kind-kind");
+    // Without the wrapper, the flow's own node_name.
+    const flowOnly = (JSON.parse(fixture("cilium-docs-export-dropped-2.jsonl")[1]!) as { flow: unknown }).flow;
+    expect(record(parseRecordLine(JSON.stringify(flowOnly))).cluster).toBe("kind-kind");
+  });
+
+  it("is none for a bare node name, else an endpoint's cluster_name", () => {
+    const line = fixture("hubble-otel-kind-bookinfo-tcp-first45.jsonl")[0]!;
+    expect(line).toContain('"node_name":"kind-control-plane"');
+    expect(record(parseRecordLine(line)).cluster).toBeUndefined();
+    const withClusterName = JSON.parse(line) as { flow: { source: Record<string, unknown> } };
+    withClusterName.flow.source.cluster_name = "kind-east";
+    expect(record(parseRecordLine(JSON.stringify(withClusterName))).cluster).toBe("kind-east");
+  });
+});
+
 describe("Policyplane's own flow lines", () => {
   it("reads the simulate flow line with time, cluster and count", () => {
     expect(

@@ -188,7 +188,27 @@ function readHubbleEndpoint(s: Record<string, unknown>, ip: unknown, names: unkn
   return `${field}: neither a pod (namespace and pod_name, or Kubernetes labels) nor an IP address`;
 }
 
-function hubbleRecord(flow: Record<string, unknown>, outerTime: unknown, cache: EndpointCache | undefined): RecordResult {
+const nonEmpty = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/**
+ * The cluster a Hubble record was observed in: the cluster part of the observing node's name
+ * (Cilium names nodes "<cluster>/<node>" in a cluster mesh, as in "kind-kind/kind-worker"), else
+ * an endpoint's `cluster_name` (newer Hubble). A bare node name names no cluster.
+ */
+function hubbleCluster(flow: Record<string, unknown>, outerNode: unknown): string | undefined {
+  const node = nonEmpty(flow.node_name) ?? nonEmpty(outerNode);
+  const slash = node?.indexOf("/") ?? -1;
+  if (node && slash > 0) return node.slice(0, slash);
+  const endpointCluster = (side: unknown) => (isObject(side) ? nonEmpty(side.cluster_name) : undefined);
+  return endpointCluster(flow.source) ?? endpointCluster(flow.destination);
+}
+
+function hubbleRecord(
+  flow: Record<string, unknown>,
+  outerTime: unknown,
+  cache: EndpointCache | undefined,
+  outerNode?: unknown,
+): RecordResult {
   const l4 = isObject(flow.l4) ? flow.l4 : undefined;
   if (!l4) return fail("flow.l4: missing (no transport protocol and port)");
   const protoName = Object.keys(l4)[0];
@@ -207,6 +227,7 @@ function hubbleRecord(flow: Record<string, unknown>, outerTime: unknown, cache: 
   if (typeof destination === "string") return fail(destination);
   const time = timeOf(flow.time ?? outerTime, "flow.time");
   if (typeof time === "string") return fail(time);
+  const cluster = hubbleCluster(flow, outerNode);
   return {
     ok: true,
     record: {
@@ -216,6 +237,7 @@ function hubbleRecord(flow: Record<string, unknown>, outerTime: unknown, cache: 
       protocol,
       ...(time !== undefined ? { time } : {}),
       count: 1,
+      ...(cluster ? { cluster } : {}),
       reply,
       ...(typeof flow.verdict === "string" && flow.verdict !== "" ? { verdict: flow.verdict } : {}),
       ...(typeof flow.drop_reason_desc === "string" && flow.drop_reason_desc !== "" ? { dropReason: flow.drop_reason_desc } : {}),
@@ -276,7 +298,7 @@ export function parseRecordLine(text: string, cache?: EndpointCache): RecordResu
     return fail(`not JSON: ${(e as Error).message}`);
   }
   if (!isObject(raw)) return fail("expected a JSON object");
-  if (isObject(raw.flow)) return hubbleRecord(raw.flow, raw.time, cache);
+  if (isObject(raw.flow)) return hubbleRecord(raw.flow, raw.time, cache, raw.node_name);
   if ("src" in raw || "dst" in raw) return ownRecord(raw, cache);
   if ("l4" in raw || "source" in raw || "destination" in raw || "IP" in raw) return hubbleRecord(raw, undefined, cache);
   return fail('neither a Hubble flow record nor a flow line (expected "flow", or "src", "dst" and "port")');

@@ -5,7 +5,7 @@ import { createEvaluator } from "../policy/eval/evaluator";
 import { simulateLine } from "../policy/flows";
 import { readManifestSources } from "../policy/read/manifests";
 import { parseRecordLine } from "./records";
-import { RecordTable, ReplayTally, replayRecords, type RecordOutcome, type ReplayOutput, type ReplaySide } from "./replay";
+import { RecordTable, ReplayTally, replayByCluster, replayRecords, type RecordOutcome, type ReplayOutput, type ReplaySide } from "./replay";
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), "utf8");
 const hubble = (name: string) => read(`../policy/__fixtures__/hubble/${name}`).trimEnd().split("\n");
@@ -213,5 +213,91 @@ describe("the tally", () => {
       sampleLines: [1, 2],
     });
     expect(s.paths[0]!.proposalPath).toContain("baseline-default-deny");
+  });
+});
+
+describe("records resolved through their own cluster's inventory", () => {
+  const pods = (...names: string[]) =>
+    names
+      .map((n) => {
+        const [ns, pod] = n.split("/");
+        return `apiVersion: v1\nkind: Pod\nmetadata: {name: ${pod}, namespace: ${ns}, labels: {app: ${pod}}}\nspec: {containers: [{name: c, image: c}]}`;
+      })
+      .join("\n---\n");
+  const namespaces =
+    "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: bank}";
+  const denyBank =
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: bank}\nspec: {podSelector: {}, policyTypes: [Ingress]}";
+  const east = `${namespaces}\n---\n${pods("shop/web", "bank/ledger", "shop/east-only")}`;
+  const west = `${namespaces}\n---\n${pods("shop/web", "bank/ledger")}`;
+  // The proposal denies the bank's ingress in east only; west's proposal is its baseline.
+  const clusters = new Map([
+    ["east", { baseline: side(east), proposal: side(east, denyBank) }],
+    ["west", { baseline: side(west), proposal: side(west) }],
+  ]);
+  const record = (src: string, cluster?: string) =>
+    JSON.stringify({ src, dst: "bank/ledger", port: 5432, ...(cluster ? { cluster } : {}) });
+
+  function run(lines: string[], defaultCluster: string | undefined): ReplayOutput[] {
+    const table = new RecordTable();
+    for (const l of lines) table.add(parseRecordLine(l, table.endpointCache));
+    return [...replayByCluster(table, clusters, defaultCluster, { time: 0 })];
+  }
+
+  it("decides each record by the cluster it names, and records naming none by the default cluster", () => {
+    const lines = [record("shop/web", "east"), record("shop/web", "west"), record("shop/web"), record("shop/east-only", "east")];
+    const change = (o: ReplayOutput) => ("error" in o ? o.error : o.change);
+    expect(run(lines, "west").map(change)).toEqual(["newly-denied", "unchanged-allow", "unchanged-allow", "newly-denied"]);
+    expect(run(lines, "east").map(change)).toEqual(["newly-denied", "unchanged-allow", "newly-denied", "newly-denied"]);
+  });
+
+  it("resolves a pod only through its record's cluster, and refuses a cluster it has no inventory for", () => {
+    const lines = [record("shop/east-only", "west"), record("shop/web", "north"), record("shop/web"), record("shop/web", "east")];
+    expect(run(lines, undefined).map((o) => ("error" in o ? `${o.line}: ${o.error}` : `${o.line}: ${o.change}`))).toEqual([
+      "1: pod shop/east-only is not in the inventory and the record carries neither its labels nor its address",
+      '2: cluster "north": no inventory for it (known: east, west)',
+      "3: the record names no cluster, and the replay has no default cluster",
+      "4: newly-denied",
+    ]);
+  });
+
+  it("reads the cluster of a Hubble record from its node's name", () => {
+    const line = (node: string) => hubble("cilium-docs-export-dropped-2.jsonl")[1]!.replaceAll("kind-kind/kind-worker", node);
+    const table = new RecordTable();
+    for (const node of ["east/worker-1", "north/worker-1", "worker-1"]) table.add(parseRecordLine(line(node), table.endpointCache));
+    expect([0, 1, 2].map((i) => table.clusterOf(i))).toEqual(["east", "north", undefined]);
+    const outputs = [...replayByCluster(table, clusters, "west", { time: 0 })];
+    expect(outputs.map((o) => ("error" in o ? o.error : o.baseline.verdict))).toEqual([
+      "allow",
+      'cluster "north": no inventory for it (known: east, west)',
+      "allow",
+    ]);
+  });
+});
+
+describe("record blocks (as worker threads hand them over)", () => {
+  it("keep each record's cluster when the reading table numbers clusters differently", () => {
+    const line = (cluster?: string) => JSON.stringify({ src: "shop/web", dst: "bank/ledger", port: 5432, ...(cluster ? { cluster } : {}) });
+    const reader = new RecordTable();
+    for (const c of ["west", undefined, "east"]) reader.add(parseRecordLine(line(c), reader.endpointCache));
+    const first = reader.takeBlock();
+    for (const c of ["east", "south"]) reader.add(parseRecordLine(line(c), reader.endpointCache));
+    const second = reader.takeBlock();
+    const table = new RecordTable();
+    table.add(parseRecordLine(line("east"), table.endpointCache));
+    const ids: number[] = [];
+    for (const block of [first, second]) {
+      table.registerEndpoints(block, ids);
+      table.appendBlock(block, ids);
+    }
+    expect(Array.from({ length: table.length }, (_, i) => table.clusterOf(i))).toEqual([
+      "east",
+      "west",
+      undefined,
+      "east",
+      "east",
+      "south",
+    ]);
+    expect(table.clusters).toEqual(["east", "west", "south"]);
   });
 });

@@ -29,12 +29,15 @@ export interface RecordBlock {
   length: number;
   errors: [index: number, reason: string][];
   newEndpoints: RecordEndpoint[];
+  /** The reading table's cluster names (its ids are 1 + their index; 0 is no cluster). */
+  clusterNames: string[];
   src: Int32Array;
   dst: Int32Array;
   port: Uint16Array;
   protocol: Uint8Array;
   time: Float64Array;
   count: Uint32Array;
+  cluster: Uint16Array;
   reply: Uint8Array;
 }
 
@@ -51,6 +54,9 @@ export class RecordTable {
   readonly endpointCache = new EndpointCache();
   private readonly idsByObject = new Map<RecordEndpoint, number>();
   private readonly endpointIds = new Map<string, number>();
+  /** The clusters records name; a record's `cluster` is 1 + an index here, 0 when it names none. */
+  readonly clusters: string[] = [];
+  private readonly clusterIds = new Map<string, number>();
   private capacity = 1024;
   src = new Int32Array(this.capacity);
   dst = new Int32Array(this.capacity);
@@ -59,7 +65,24 @@ export class RecordTable {
   /** Epoch ms; NaN when the record has no time. */
   time = new Float64Array(this.capacity);
   count = new Uint32Array(this.capacity);
+  cluster = new Uint16Array(this.capacity);
   reply = new Uint8Array(this.capacity);
+
+  private clusterId(name: string): number {
+    let id = this.clusterIds.get(name);
+    if (id === undefined) {
+      if (this.clusters.length === 0xffff) throw new Error(`more than ${0xffff} clusters named by records`);
+      this.clusters.push(name);
+      this.clusterIds.set(name, (id = this.clusters.length));
+    }
+    return id;
+  }
+
+  /** The cluster record i names, if any. */
+  clusterOf(i: number): string | undefined {
+    const c = this.cluster[i]!;
+    return c === 0 ? undefined : this.clusters[c - 1];
+  }
 
   private endpointId(ep: RecordEndpoint): number {
     const seen = this.idsByObject.get(ep);
@@ -88,6 +111,7 @@ export class RecordTable {
     this.protocol = grown(this.protocol);
     this.time = grown(this.time);
     this.count = grown(this.count);
+    this.cluster = grown(this.cluster);
     this.reply = grown(this.reply);
   }
 
@@ -101,12 +125,14 @@ export class RecordTable {
       length: n,
       errors: [...this.errors],
       newEndpoints: this.endpoints.slice(this.announced),
+      clusterNames: [...this.clusters],
       src: this.src.slice(0, n),
       dst: this.dst.slice(0, n),
       port: this.port.slice(0, n),
       protocol: this.protocol.slice(0, n),
       time: this.time.slice(0, n),
       count: this.count.slice(0, n),
+      cluster: this.cluster.slice(0, n),
       reply: this.reply.slice(0, n),
     };
     this.announced = this.endpoints.length;
@@ -131,6 +157,9 @@ export class RecordTable {
       this.src[at + i] = ids[block.src[i]!]!;
       this.dst[at + i] = ids[block.dst[i]!]!;
     }
+    // A block's own cluster ids to this table's (a handful of names per block).
+    const clusterIds = [0, ...block.clusterNames.map((name) => this.clusterId(name))];
+    for (let i = 0; i < block.length; i++) this.cluster[at + i] = clusterIds[block.cluster[i]!]!;
     this.port.set(block.port, at);
     this.protocol.set(block.protocol, at);
     this.time.set(block.time, at);
@@ -155,6 +184,7 @@ export class RecordTable {
     this.protocol[i] = PROTOCOLS.indexOf(r.protocol);
     this.time[i] = r.time ?? Number.NaN;
     this.count[i] = r.count;
+    this.cluster[i] = r.cluster === undefined ? 0 : this.clusterId(r.cluster);
     this.reply[i] = r.reply ? 1 : 0;
   }
 }
@@ -197,26 +227,49 @@ export type ReplayOutput = RecordOutcome | { line: number; error: string };
 
 interface PreparedSide {
   evaluator: Evaluator;
+  /** By endpoint id (only the ids it was prepared for are set). */
   identities: (Identity | string)[];
   paths: string[];
 }
 
-function prepare(side: ReplaySide, endpoints: readonly RecordEndpoint[]): PreparedSide {
-  const observed = resolveRecordEndpoints(side.inventory, endpoints);
+/** A side's engine, over the endpoints `used` (ids into `endpoints`; default all of them). */
+function prepare(side: ReplaySide, endpoints: readonly RecordEndpoint[], used?: readonly number[]): PreparedSide {
+  const ids = used ?? endpoints.map((_, i) => i);
+  const observed = resolveRecordEndpoints(
+    side.inventory,
+    ids.map((i) => endpoints[i]!),
+  );
   const evaluator = createEvaluator(observed.model, side.policies(observed.model), { secureByDefault: side.secureByDefault ?? false });
   const paths: string[] = [];
-  const identities = observed.endpoints.map((r, i) => {
-    if (!r.ok) return r.error;
+  const identities: (Identity | string)[] = [];
+  observed.endpoints.forEach((r, k) => {
+    const i = ids[k]!;
+    if (!r.ok) {
+      identities[i] = r.error;
+      return;
+    }
     paths[i] = r.path;
     const id = evaluator.resolve(r.endpoint);
-    return id.ok ? id.value : id.error.message;
+    identities[i] = id.ok ? id.value : id.error.message;
   });
   return { evaluator, identities, paths };
 }
 
+/** One cluster's baseline and proposal, for a replay whose records name their cluster. */
+export interface ClusterSides {
+  baseline: ReplaySide;
+  proposal: ReplaySide;
+}
+
+interface PreparedPair {
+  base: PreparedSide;
+  prop: PreparedSide;
+}
+
 /**
  * Decide every record of the table with both sides, in input order. Records without a time are
- * decided at `time` (epoch ms; default now).
+ * decided at `time` (epoch ms; default now). The records' own clusters are not looked at: both
+ * sides are one cluster's (see replayByCluster).
  */
 export function* replayRecords(
   table: RecordTable,
@@ -224,10 +277,59 @@ export function* replayRecords(
   proposal: ReplaySide,
   options: { time?: number } = {},
 ): Generator<ReplayOutput> {
-  const base = prepare(baseline, table.endpoints);
-  const prop = prepare(proposal, table.endpoints);
+  const pair = { base: prepare(baseline, table.endpoints), prop: prepare(proposal, table.endpoints) };
+  yield* decideRecords(table, [pair], false, options.time ?? Date.now());
+}
+
+/**
+ * As replayRecords, over several clusters: each record is resolved and decided through the
+ * inventory (and policies) of the cluster it names, and a record naming none through
+ * `defaultCluster`'s. A record naming a cluster `clusters` does not have is that record's error.
+ * Each cluster's engines see only the endpoints of its own records.
+ */
+export function* replayByCluster(
+  table: RecordTable,
+  clusters: ReadonlyMap<string, ClusterSides>,
+  defaultCluster: string | undefined,
+  options: { time?: number } = {},
+): Generator<ReplayOutput> {
+  // Cluster ids (0: the record names none) to names, then the endpoints each name's records use.
+  const names = [defaultCluster, ...table.clusters];
+  const used = new Map<string, Set<number>>();
+  for (let i = 0; i < table.length; i++) {
+    if (table.errors.has(i)) continue;
+    const name = names[table.cluster[i]!];
+    if (name === undefined || !clusters.has(name)) continue;
+    let set = used.get(name);
+    if (!set) used.set(name, (set = new Set()));
+    set.add(table.src[i]!).add(table.dst[i]!);
+  }
+  const prepared = new Map<string, PreparedPair>();
+  for (const [name, set] of used) {
+    const sides = clusters.get(name)!;
+    const ids = [...set];
+    prepared.set(name, { base: prepare(sides.baseline, table.endpoints, ids), prop: prepare(sides.proposal, table.endpoints, ids) });
+  }
+  const known = [...clusters.keys()].sort().join(", ");
+  const pairs = names.map((name, c): PreparedPair | string => {
+    if (name === undefined) return "the record names no cluster, and the replay has no default cluster";
+    const pair = prepared.get(name);
+    if (pair) return pair;
+    return c === 0
+      ? `the default cluster ${JSON.stringify(name)} has no inventory here (known: ${known || "none"})`
+      : `cluster ${JSON.stringify(name)}: no inventory for it (known: ${known || "none"})`;
+  });
+  yield* decideRecords(table, pairs, true, options.time ?? Date.now());
+}
+
+/** The shared loop: `pairs` by cluster id (only [0] when the records' clusters are not looked at). */
+function* decideRecords(
+  table: RecordTable,
+  pairs: readonly (PreparedPair | string)[],
+  byCluster: boolean,
+  defaultTime: number,
+): Generator<ReplayOutput> {
   const display = table.endpoints.map(formatEndpoint);
-  const defaultTime = options.time ?? Date.now();
   for (let i = 0; i < table.length; i++) {
     const line = i + table.firstLine;
     const error = table.errors.get(i);
@@ -235,6 +337,12 @@ export function* replayRecords(
       yield { line, error };
       continue;
     }
+    const pair = pairs[byCluster ? table.cluster[i]! : 0]!;
+    if (typeof pair === "string") {
+      yield { line, error: pair };
+      continue;
+    }
+    const { base, prop } = pair;
     const s = table.src[i]!;
     const d = table.dst[i]!;
     const bs = base.identities[s]!;

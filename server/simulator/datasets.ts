@@ -12,6 +12,7 @@ import { and, desc, eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { replayDatasets, replayRuns } from "@/db/schema";
 import { MAX_DATASET_BYTES } from "@/lib/simulator";
+import { formatSize } from "@/server/policy/read/bounded";
 import { recordAudit } from "@/server/audit/record";
 import { hasRole } from "@/server/auth/authorize";
 import { withTransaction, type Actor, type ServiceContext } from "@/server/context";
@@ -23,6 +24,8 @@ import { startScan } from "./threads";
 /** Where dataset files live: `datasets/` in the data folder (POLICYPLANE_DATA_DIR, else the embedded database's parent folder). */
 export interface DatasetStore {
   dir: string;
+  /** The largest upload it takes, in bytes (default MAX_DATASET_BYTES; tests lower it). */
+  maxBytes?: number;
 }
 
 export function defaultDatasetStore(): DatasetStore {
@@ -34,7 +37,10 @@ export function datasetFile(store: DatasetStore, fileName: string): string {
   return path.join(store.dir, fileName);
 }
 
-const TOO_LARGE = `A dataset may be at most ${MAX_DATASET_BYTES / 1024 / 1024 / 1024} GB.`;
+const tooLarge = (maxBytes: number) =>
+  new TooLarge(
+    `A dataset may be at most ${maxBytes === MAX_DATASET_BYTES ? `${MAX_DATASET_BYTES / 1024 ** 3} GB` : formatSize(maxBytes)}.`,
+  );
 
 /** Background scans by dataset id (tests and shutdown wait for them). */
 const globalForScans = globalThis as unknown as { policyplaneDatasetScans?: Map<string, Promise<void>> };
@@ -74,7 +80,8 @@ export async function uploadDataset({
     throw new InvalidInput(issue.message, issue.path.join(".") || "name");
   }
   const input: UploadDatasetInput = parsed.data;
-  if (declaredBytes !== undefined && declaredBytes > MAX_DATASET_BYTES) throw new TooLarge(TOO_LARGE);
+  const maxBytes = store.maxBytes ?? MAX_DATASET_BYTES;
+  if (declaredBytes !== undefined && declaredBytes > maxBytes) throw tooLarge(maxBytes);
   if (!body || declaredBytes === 0) throw new InvalidInput("The dataset is empty: send the file as the request body.", "body");
 
   await mkdir(store.dir, { recursive: true });
@@ -86,7 +93,8 @@ export async function uploadDataset({
   try {
     for await (const chunk of body) {
       size += chunk.byteLength;
-      if (size > MAX_DATASET_BYTES) throw new TooLarge(TOO_LARGE);
+      // A body without a declared length (or lying about it) is stopped as it crosses the limit.
+      if (size > maxBytes) throw tooLarge(maxBytes);
       if (head.length < 2) head = [...head, ...chunk.subarray(0, 2 - head.length)];
       if (!out.write(chunk)) await once(out, "drain");
     }

@@ -76,9 +76,11 @@ export async function startReplayRun({
   if (!cluster) throw new NotFound("No cluster is registered yet: a replay resolves records through a cluster's inventory.");
   const proposal = await proposalOf(ctx.db, input.changeNumber);
   // documentSets refuses a change request the actor may not read in full (NotFound), as the graph does.
-  const [docs, [model], platformDefault, [release]] = await Promise.all([
+  if (!names.includes(cluster)) throw new NotFound(`No cluster named ${JSON.stringify(cluster)}.`);
+  // Every cluster's inventory: records naming their cluster resolve through it (the chosen one is for the rest).
+  const [docs, models, platformDefault, [release]] = await Promise.all([
     documentSets(ctx.db, proposal.overlay, ctx.actor),
-    loadClusterModels(ctx.db, [cluster]),
+    loadClusterModels(ctx.db, names),
     platformDefaultInForce(ctx.db),
     ctx.db.select({ number: releases.number }).from(releases).orderBy(desc(releases.number)).limit(1),
   ]);
@@ -133,7 +135,8 @@ export async function startReplayRun({
       file: datasetFile(store, dataset.fileName),
       format: dataset.format,
       textChars: dataset.textChars ?? dataset.sizeBytes,
-      cluster: { name: model!.name, region: model!.region, model: model!.model },
+      clusters: models.map((m) => ({ name: m.name, ...(m.region ? { region: m.region } : {}), model: m.model })),
+      defaultCluster: cluster,
       release: docs.release.map(versioned),
       proposal: (docs.proposal ?? docs.release).map(versioned),
       platformDefault: { enabled: platformDefault.enabled, excludeNamespaces: [...platformDefault.excludeNamespaces] },

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { auditEvents, replayRunPaths, replayRuns } from "@/db/schema";
+import { auditEvents, replayDatasets, replayRunPaths, replayRuns } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { createApiApp } from "@/server/api/app";
 import { demoActor, callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
@@ -167,6 +167,56 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     expect(await unnamed.json()).toMatchObject({ error: "InvalidInput", field: "name" });
   });
 
+  it("stops a body without a declared length as it crosses the size limit: 413, nothing kept on disk or in the database", async () => {
+    const actor = await demoActor(db(), DEMO_PEOPLE.author);
+    const limited: DatasetStore = { dir: store.dir, maxBytes: 64 * 1024 };
+    const api = createApiApp(async () => db(), {
+      sessionActor: async () => actor,
+      trustedOrigins: ["http://console.test"],
+      datasetStore: limited,
+    });
+    const chunk = Buffer.from(`${flow("payments/ledger", "payments/payments-db", 5432, 0)}\n`.repeat(100));
+    /** A streamed body (no content-length) of `total` bytes; `sent()` tells how much of it was read. */
+    const streamed = (total: number) => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= total) return controller.close();
+          const part = chunk.subarray(0, Math.min(chunk.length, total - sent));
+          sent += part.length;
+          controller.enqueue(part);
+        },
+      });
+      return { body, sent: () => sent };
+    };
+    const post = (name: string, body: ReadableStream<Uint8Array>) =>
+      api.request(`/api/v1/replay/datasets?name=${name}`, {
+        method: "POST",
+        headers: { cookie: "s=1", origin: "http://console.test" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+    mkdirSync(store.dir, { recursive: true });
+    const filesBefore = readdirSync(store.dir).sort();
+    const over = streamed(1024 * 1024);
+    const refused = await post("over-the-limit", over.body);
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toMatchObject({ error: "TooLarge", message: "A dataset may be at most 64 KiB." });
+    // Reading stopped near the limit, not at the end of the body.
+    expect(over.sent()).toBeLessThan(256 * 1024);
+    expect(readdirSync(store.dir).sort()).toEqual(filesBefore);
+    expect(await db().select().from(replayDatasets).where(eq(replayDatasets.name, "over-the-limit"))).toEqual([]);
+    expect(await db().select().from(auditEvents).where(eq(auditEvents.targetLabel, "over-the-limit"))).toEqual([]);
+
+    // The same stream under the limit is taken: the limit, not the streaming, refused the first one.
+    const under = streamed(32 * 1024);
+    const taken = await post("under-the-limit", under.body);
+    expect(taken.status).toBe(201);
+    const { id } = (await taken.json()) as { id: string };
+    await datasetScanned(id);
+    expect(await getDataset({ ctx: await ctxOf(DEMO_PEOPLE.author), input: { id } })).toMatchObject({ sizeBytes: 32 * 1024 });
+  });
+
   /** The author saves a new version of payments-db and proposes it. */
   async function proposePaymentsDb(title: string, yaml: string) {
     const author = await callerFor(db(), DEMO_PEOPLE.author);
@@ -242,6 +292,35 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     expect(stored!.totals).toMatchObject({ records: 3, outsideWindow: 2, flows: 3 });
     const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
     expect(rows.flatMap((r) => r.sampleLines).sort()).toEqual([2, 3, 4]);
+  });
+
+  it("resolves each record through the inventory of the cluster it names; the chosen cluster is for the records naming none", async () => {
+    // image-resizer runs in the EU clusters only.
+    const line = (cluster?: string) =>
+      JSON.stringify({
+        src: "catalog/image-resizer",
+        dst: "catalog/catalog-api",
+        port: 8080,
+        time: at(0),
+        ...(cluster ? { cluster } : {}),
+      });
+    const dataset = await upload("per-record clusters", [line("prod-eu-1"), line("prod-us-1"), line(), line("nowhere")].join("\n"));
+    const ctx = await ctxOf(DEMO_PEOPLE.author);
+    const totals = async (cluster: string) => {
+      const run = await startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: null, cluster }, store });
+      await runFinished(run.id);
+      const [stored] = await db().select().from(replayRuns).where(eq(replayRuns.id, run.id));
+      expect(stored!.state).toBe("succeeded");
+      const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
+      return { ...stored!.totals!, lines: rows.flatMap((r) => r.sampleLines).sort() };
+    };
+    // prod-us-1 as the default: only the record naming prod-eu-1 finds the pod.
+    expect(await totals("prod-us-1")).toMatchObject({ records: 4, unreadable: 3, flows: 1, lines: [1] });
+    // prod-eu-1 as the default: the record naming none finds it too; prod-us-1 and an unknown cluster still do not.
+    expect(await totals("prod-eu-1")).toMatchObject({ records: 4, unreadable: 2, flows: 2, lines: [1, 3] });
+    await expect(
+      startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: null, cluster: "nowhere" }, store }),
+    ).rejects.toMatchObject({ name: "NotFound" });
   });
 
   it("cancelling a run leaves no half-written results, and only its starter or an admin may cancel", async () => {

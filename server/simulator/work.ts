@@ -10,7 +10,7 @@ import type { PolicyplaneDocument } from "../policy/documents/schema";
 import type { ClusterModel, PlatformDefault } from "../policy/model";
 import { lineBatches, type OverlongLine } from "../cli/io";
 import { HeaderError, readRecordTable, type RecordFormat } from "../replay/read";
-import { ReplayTally, replayRecords, type RecordTable, type ReplaySide, type ReplaySummary } from "../replay/replay";
+import { ReplayTally, replayByCluster, type RecordTable, type ReplaySide, type ReplaySummary } from "../replay/replay";
 
 /** Bad lines kept on a dataset (all are counted). */
 export const BAD_LINES_KEPT = 50;
@@ -52,12 +52,21 @@ export interface RunInput {
   format: RecordFormat;
   /** Characters of text in the file (from its scan), to measure reading progress against. */
   textChars: number;
-  cluster: { name: string; region?: string; model: ClusterModel };
+  /** The clusters' inventories: a record naming its cluster is resolved through that one's. */
+  clusters: RunCluster[];
+  /** The cluster of the records that name none (the one chosen for the run). */
+  defaultCluster: string;
   release: VersionedDocument[];
   proposal: VersionedDocument[];
   platformDefault: PlatformDefault;
   /** Epoch ms; records outside are not decided. Records without a time are decided at `to` (or now). */
   window: { from?: number; to?: number };
+}
+
+export interface RunCluster {
+  name: string;
+  region?: string;
+  model: ClusterModel;
 }
 
 export interface RunResult {
@@ -121,16 +130,16 @@ export async function scanDataset(input: ScanInput): Promise<ScanResult | WorkFa
   };
 }
 
-function side(input: RunInput, docs: readonly VersionedDocument[]): ReplaySide {
+function side(input: RunInput, cluster: RunCluster, docs: readonly VersionedDocument[]): ReplaySide {
   const located = docs.map((d) => ({
     document: d.document,
     version: String(d.version),
     file: `${d.document.kind}/${d.document.metadata.name}`,
   }));
   return {
-    inventory: input.cluster.model,
-    // Lowered against the inventory with the observed pods in it, as the graph lowers them.
-    policies: (model) => lowerDocuments(located, { ...input.cluster, model }, {}).policies,
+    inventory: cluster.model,
+    // Lowered for this cluster, against its inventory with the observed pods in it, as the graph lowers them.
+    policies: (model) => lowerDocuments(located, { ...cluster, model }, {}).policies,
     secureByDefault: input.platformDefault,
   };
 }
@@ -157,7 +166,10 @@ export async function runReplay(input: RunInput, onProgress: (p: Progress) => vo
   let outsideWindow = 0;
   let done = 0;
   const options = { time: to ?? Date.now() };
-  for (const o of replayRecords(table, side(input, input.release), side(input, input.proposal), options)) {
+  const clusters = new Map(
+    input.clusters.map((c) => [c.name, { baseline: side(input, c, input.release), proposal: side(input, c, input.proposal) }]),
+  );
+  for (const o of replayByCluster(table, clusters, input.defaultCluster, options)) {
     if ((++done & 0xfff) === 0) report({ phase: "deciding", fraction: READ_SHARE + (1 - READ_SHARE) * (done / table.length) });
     if (!("error" in o) && ((from !== undefined && o.time < from) || (to !== undefined && o.time > to))) {
       outsideWindow++;
