@@ -52,30 +52,19 @@ export async function personIn(browser: Browser, email: string): Promise<{ page:
   return { page, problems };
 }
 
-/**
- * As the signed-in author: drafts a new version of `policy` (its newest version's YAML with
- * `description: ` prefixed by `describe`), then proposes it from the policy page as `title`.
- * Returns the change request's number.
- */
-export async function draftAndPropose(page: Page, policy: string, describe: string, title: string): Promise<number> {
-  // The YAML from the server: the editor's DOM holds only the lines on screen.
-  const got = await page.request.get(`/api/trpc/policies.get?input=${encodeURIComponent(JSON.stringify({ json: { name: policy } }))}`);
-  expect(got.status()).toBe(200);
-  const { versions } = ((await got.json()) as { result: { data: { json: { versions: { version: number; yaml: string }[] } } } }).result.data
-    .json;
-  const newest = versions[versions.length - 1]!;
-  const saved = await page.request.post("/api/trpc/policies.saveDraft", {
-    data: {
-      json: {
-        policyName: policy,
-        baseVersion: newest.version,
-        yaml: newest.yaml.replace("description: ", `description: ${describe} `),
-        message: "",
-      },
-    },
-    headers: { "content-type": "application/json" },
-  });
-  expect(saved.status(), await saved.text()).toBe(200);
+/** The newest version of `policy` as the server has it (the editor's DOM holds only the lines on screen). */
+async function newestVersion(page: Page, policy: string): Promise<{ version: number; yaml: string }> {
+  const { versions } = await trpc<{ versions: { version: number; yaml: string }[] }>(
+    page,
+    `policies.get?input=${encodeURIComponent(JSON.stringify({ json: { name: policy } }))}`,
+  );
+  return versions[versions.length - 1]!;
+}
+
+/** As the signed-in author: saves `yaml` as the newest version of `policy`, then proposes it from the policy page as `title`. Returns the change request's number. */
+export async function proposeYaml(page: Page, policy: string, yaml: string, title: string): Promise<number> {
+  const { version } = await newestVersion(page, policy);
+  await trpc(page, "policies.saveDraft", { policyName: policy, baseVersion: version, yaml, message: "" });
   await page.goto(`/policies/${policy}`);
   await page.getByRole("button", { name: "Propose change" }).click();
   const dialog = page.getByRole("dialog", { name: "Propose change" });
@@ -83,4 +72,10 @@ export async function draftAndPropose(page: Page, policy: string, describe: stri
   await dialog.getByRole("button", { name: "Propose change" }).click();
   await expect(page).toHaveURL(/\/changes\/\d+$/, { timeout: 30_000 });
   return Number(/\/changes\/(\d+)$/.exec(page.url())![1]);
+}
+
+/** As the signed-in author: proposes `policy`'s newest version with `description: ` prefixed by `describe`. */
+export async function draftAndPropose(page: Page, policy: string, describe: string, title: string): Promise<number> {
+  const newest = await newestVersion(page, policy);
+  return proposeYaml(page, policy, newest.yaml.replace("description: ", `description: ${describe} `), title);
 }

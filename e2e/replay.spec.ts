@@ -1,61 +1,13 @@
 import { readFileSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { PEOPLE, proposeYaml, screenshotPath, signIn, watchConsole } from "./helpers";
+import { paymentsDbYaml } from "../server/testing/policies";
 
 // Issue 15: a recorded dataset uploaded in the browser, replayed against a change request the test
 // proposes (payments-db's ingress narrowed to the API, so the ledger's calls become denied), with
 // the run's progress, its totals and table, a drill-down to the recorded lines and the CSV export.
 
 const T0 = Date.parse("2026-11-30T10:00:00Z");
-
-/** payments-db with its ingress from the given apps of the payments namespace. */
-function paymentsDbYaml(description: string, apps: string[]): string {
-  return `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: payments-db
-  owner: team-payments
-  tenant: payments
-  description: ${description}
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: payments-db
-  rules:
-    - name: from-owners
-      direction: ingress
-      action: allow
-      peers:
-${apps.map((a) => `        - workloads:\n            namespaces: [payments]\n            podSelector:\n              matchLabels:\n                app: ${a}`).join("\n")}
-      ports:
-        - port: postgres
-          protocol: TCP
-`;
-}
-
-/** Saves `yaml` as the newest version of payments-db and proposes it from the policy page; returns the change's number. */
-async function proposePaymentsDb(page: Page, yaml: string, title: string): Promise<number> {
-  const got = await page.request.get(
-    `/api/trpc/policies.get?input=${encodeURIComponent(JSON.stringify({ json: { name: "payments-db" } }))}`,
-  );
-  expect(got.status()).toBe(200);
-  const { policy } = ((await got.json()) as { result: { data: { json: { policy: { latestVersion: number } } } } }).result.data.json;
-  const saved = await page.request.post("/api/trpc/policies.saveDraft", {
-    data: { json: { policyName: "payments-db", baseVersion: policy.latestVersion, yaml, message: title } },
-    headers: { "content-type": "application/json" },
-  });
-  expect(saved.status(), await saved.text()).toBe(200);
-  await page.goto("/policies/payments-db");
-  await page.getByRole("button", { name: "Propose change" }).click();
-  const dialog = page.getByRole("dialog", { name: "Propose change" });
-  await dialog.getByLabel("Title").fill(title);
-  await dialog.getByRole("button", { name: "Propose change" }).click();
-  await expect(page).toHaveURL(/\/changes\/\d+$/, { timeout: 30_000 });
-  return Number(/\/changes\/(\d+)$/.exec(page.url())![1]);
-}
 
 /** 3 × `rounds` records: ledger → db (denied by the change), API → db (allowed by both), checkout → db (denied by both); line 4 is bad. */
 function dataset(rounds: number): string {
@@ -75,7 +27,7 @@ test("replay: upload a dataset, run it against a change request, see progress, t
   await signIn(page, PEOPLE.author.email);
   const stamp = Date.now().toString(36);
   const title = `Payments DB for the API only ${stamp}`;
-  const number = await proposePaymentsDb(page, paymentsDbYaml(`The API only (${stamp}).`, ["payments-api"]), title);
+  const number = await proposeYaml(page, "payments-db", paymentsDbYaml(`The API only (${stamp}).`, ["payments-api"]), title);
 
   // Upload: the file streams to the server; the list then shows its records and the bad line by number.
   const ROUNDS = 60_000;

@@ -9,6 +9,7 @@ import { testDatabaseKind } from "@/db/testing";
 import { createApiApp } from "@/server/api/app";
 import { demoActor, callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
+import { paymentsDbYaml } from "@/server/testing/policies";
 import { trpcFailure } from "@/server/testing/trpc";
 import { parseRecordLine } from "@/server/replay/records";
 import { MAX_DATASET_BYTES } from "@/lib/simulator";
@@ -20,34 +21,6 @@ const FIXTURES = path.resolve(import.meta.dirname, "../policy/__fixtures__/hubbl
 const T0 = Date.parse("2026-11-30T10:00:00Z");
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 const flow = (src: string, dst: string, port: number, minutes: number) => JSON.stringify({ src, dst, port, time: at(minutes) });
-
-/** payments-db as the demo has it, with `peers` given: the tenant's own namespace-tier policy. */
-function paymentsDbYaml(description: string, peers: string[]): string {
-  return `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: payments-db
-  owner: team-payments
-  tenant: payments
-  description: ${description}
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: payments-db
-  rules:
-    - name: from-owners
-      direction: ingress
-      action: allow
-      peers:
-${peers.map((a) => `        - workloads:\n            namespaces: [payments]\n            podSelector:\n              matchLabels:\n                app: ${a}`).join("\n")}
-      ports:
-        - port: postgres
-          protocol: TCP
-`;
-}
 
 describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();

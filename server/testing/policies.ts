@@ -57,3 +57,31 @@ spec:
           protocol: TCP
 `;
 }
+
+/** payments-db as the demo has it, its ingress from the given apps of the payments namespace: the tenant's own namespace-tier policy. */
+export function paymentsDbYaml(description: string, apps: string[]): string {
+  return `apiVersion: policyplane.io/v1
+kind: Policy
+metadata:
+  name: payments-db
+  owner: team-payments
+  tenant: payments
+  description: ${description}
+spec:
+  tier: namespace
+  subject:
+    namespaces: [payments]
+    podSelector:
+      matchLabels:
+        app: payments-db
+  rules:
+    - name: from-owners
+      direction: ingress
+      action: allow
+      peers:
+${apps.map((a) => `        - workloads:\n            namespaces: [payments]\n            podSelector:\n              matchLabels:\n                app: ${a}`).join("\n")}
+      ports:
+        - port: postgres
+          protocol: TCP
+`;
+}
