@@ -71,6 +71,10 @@ test("flows pushed through the REST API show on the violations dashboard and lea
     "href",
     `/policies/new?from=checkout%2F${probe}&to=payments%2Fledger`,
   );
+  await expect(detail.getByRole("link", { name: "Request an exception for this" })).toHaveAttribute(
+    "href",
+    `/exceptions?from=checkout%2F${probe}&to=payments%2Fledger`,
+  );
   await expect(detail.getByRole("link", { name: `Show checkout/${probe} on the graph` })).toHaveAttribute(
     "href",
     /\/graph\?cluster=prod-eu-1&focus=/,

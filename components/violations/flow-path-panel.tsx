@@ -8,7 +8,7 @@ import { describeError } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge, Button, Card, Notice } from "@/components/ui/primitives";
 import { FLOW_CLASS_LABELS, type DashboardRange } from "@/lib/flows";
-import { draftPolicyUrl, graphFocusUrl, type SelectedPath } from "./url-state";
+import { draftPolicyUrl, exceptionRequestUrl, graphFocusUrl, type SelectedPath } from "./url-state";
 
 const pretty = (line: string) => {
   try {
@@ -23,6 +23,8 @@ export function FlowPathPanel({ path, range, onClose }: { path: SelectedPath; ra
   const detail = useQuery(trpc.violations.path.queryOptions({ ...path, range }));
   const d = detail.data;
   const draft = draftPolicyUrl(path);
+  // A denied flow (the cluster dropped it, or the release would) can be let through for a while instead.
+  const exception = path.flowClass === "violation" || path.flowClass === "enforcement-gap" ? exceptionRequestUrl(path) : null;
   return (
     <Card
       id="flow-path"
@@ -87,6 +89,11 @@ export function FlowPathPanel({ path, range, onClose }: { path: SelectedPath; ra
             {draft ? (
               <Link href={draft} className="font-medium text-brand-700 hover:underline">
                 Draft a policy that allows this
+              </Link>
+            ) : null}
+            {exception ? (
+              <Link href={exception} className="font-medium text-brand-700 hover:underline">
+                Request an exception for this
               </Link>
             ) : null}
             <Link href={graphFocusUrl(path)} className="font-medium text-brand-700 hover:underline">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { draftPolicyUrl, graphFocusUrl, readViolationsUrl, violationsUrl, type ViolationsUrlState } from "./url-state";
+import { draftPolicyUrl, exceptionRequestUrl, graphFocusUrl, readViolationsUrl, violationsUrl, type ViolationsUrlState } from "./url-state";
 
 describe("the violations dashboard's URL", () => {
   it("round-trips filters and a selected path, leaving defaults out", () => {
@@ -32,5 +32,19 @@ describe("the violations dashboard's URL", () => {
     expect(draftPolicyUrl({ source: "checkout/cart", destination: "10.0.0.1" })).toBe("/policies/new?from=checkout%2Fcart");
     expect(draftPolicyUrl({ source: "10.0.0.1", destination: "checkout/cart" })).toBeNull();
     expect(graphFocusUrl({ cluster: "prod-eu-1", source: "checkout/cart" })).toBe("/graph?cluster=prod-eu-1&focus=checkout%2Fcart");
+  });
+
+  it("links a denied path to the exception form, an address as a /32", () => {
+    expect(exceptionRequestUrl({ source: "checkout/cart", destination: "payments/ledger" })).toBe(
+      "/exceptions?from=checkout%2Fcart&to=payments%2Fledger",
+    );
+    expect(exceptionRequestUrl({ source: "checkout/cart", destination: "api.stripe.com" })).toBe(
+      "/exceptions?from=checkout%2Fcart&to=dns%3Aapi.stripe.com",
+    );
+    expect(exceptionRequestUrl({ source: "checkout/cart", destination: "10.0.0.1" })).toBe(
+      "/exceptions?from=checkout%2Fcart&to=cidr%3A10.0.0.1%2F32",
+    );
+    expect(exceptionRequestUrl({ source: "10.0.0.1", destination: "checkout/cart" })).toBeNull();
+    expect(exceptionRequestUrl({ source: "checkout/cart", destination: "reserved:host" })).toBeNull();
   });
 });

@@ -67,16 +67,27 @@ export function violationsUrl(state: ViolationsUrlState): string {
   return query ? `/violations?${query}` : "/violations";
 }
 
+const WORKLOAD = /^[a-z0-9-]+\/[a-z0-9-]+$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** A path's destination as the policy editor and the exception form take it (`ns/workload` or `dns:name`), if it is one. */
+function prefillDestination(destination: string): string | null {
+  if (WORKLOAD.test(destination)) return destination;
+  return /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(destination) && !IPV4.test(destination) ? `dns:${destination}` : null;
+}
+
 /** The policy editor prefilled with a path (`/policies/new?from=&to=`), when both ends are workloads or the destination a DNS name. */
 export function draftPolicyUrl(path: Pick<SelectedPath, "source" | "destination">): string | null {
-  const workload = /^[a-z0-9-]+\/[a-z0-9-]+$/;
-  if (!workload.test(path.source)) return null;
-  const to = workload.test(path.destination)
-    ? path.destination
-    : /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(path.destination) && !/^[\d.]+$/.test(path.destination)
-      ? `dns:${path.destination}`
-      : null;
+  if (!WORKLOAD.test(path.source)) return null;
+  const to = prefillDestination(path.destination);
   return `/policies/new?${new URLSearchParams({ from: path.source, ...(to ? { to } : {}) }).toString()}`;
+}
+
+/** The exception request form prefilled with a denied path: from a workload to a workload, a DNS name or one address. */
+export function exceptionRequestUrl(path: Pick<SelectedPath, "source" | "destination">): string | null {
+  if (!WORKLOAD.test(path.source)) return null;
+  const to = prefillDestination(path.destination) ?? (IPV4.test(path.destination) ? `cidr:${path.destination}/32` : null);
+  return to ? `/exceptions?${new URLSearchParams({ from: path.source, to }).toString()}` : null;
 }
 
 /** The graph of the path's cluster, focused on its source. */
