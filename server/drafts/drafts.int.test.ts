@@ -10,6 +10,7 @@ import { useSeededDatabase } from "@/server/testing/database";
 import { parse as parseYaml } from "yaml";
 import { documentToYaml } from "@/lib/policy-yaml";
 import { trpcFailure as failure } from "@/server/testing/trpc";
+import { paymentsEgressYaml } from "@/server/testing/policies";
 
 const AUTHOR = "priya.payments@acme.example"; // author in payments, viewer elsewhere
 const VIEWER = "avery.audit@acme.example";
@@ -91,7 +92,7 @@ describe(`policy services on ${testDatabaseKind()}`, () => {
 
   it("saves a new namespace policy as draft version 1 with its audit event, and an unchanged save writes nothing", async () => {
     const author = await callerFor(db(), AUTHOR);
-    const yaml = paymentsPolicy("payments-to-stripe", egressTo("dns: api.stripe.com"));
+    const yaml = paymentsEgressYaml("payments-to-stripe"); // through the PCI gateway, as the PCI constraint requires
     const saved = await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml, message: "Stripe API" });
     expect(saved).toMatchObject({ name: "payments-to-stripe", version: 1, created: true });
     const [row] = await db().select().from(policies).where(eq(policies.name, "payments-to-stripe"));
