@@ -10,9 +10,9 @@ import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { createApiApp } from "./app";
 import { MAX_FLOW_BATCH_BYTES } from "./flows";
 
+// The shared real Hubble records (../shared/fixtures/hubble), copied into the repository: CI runs in a clean clone.
 const FIXTURES = new URL("../policy/__fixtures__/hubble/", import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8");
-const SHARED = new URL("../../../../shared/fixtures/hubble/", import.meta.url);
 
 /** A Hubble record as `hubble observe -o json` prints it, between two pods of the demo's prod-eu-1. */
 function hubble(opts: {
@@ -186,7 +186,7 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     let accepted = 0;
     let lines = 0;
     for (const name of names) {
-      const text = readFileSync(new URL(name, SHARED), "utf8");
+      const text = fixture(name);
       const response = await post(text, { cluster: "staging-eu-1" });
       expect(response.status, name).toBe(200);
       const body = await response.json();
