@@ -7,6 +7,7 @@ import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/components/ui/primitives";
 import { COMMITTEE_FUNCTIONS, ROLES, TOKEN_SCOPE_LABELS, TOKEN_SCOPES, type TokenScope } from "@/lib/vocabulary";
 import { PlatformDefaultSection } from "./platform-default";
+import { RotateTokenControl, TokenLimitForm, whenUtc } from "./token-policy";
 
 type RoleName = (typeof ROLES)[number];
 type FunctionName = (typeof COMMITTEE_FUNCTIONS)[number];
@@ -235,12 +236,15 @@ function TokensSection() {
   const tenants = useQuery(trpc.org.tenants.queryOptions());
   const clusters = useQuery(trpc.org.clusters.queryOptions());
   const invalidate = useInvalidateSettings();
-  const [fresh, setFresh] = useState<{ name: string; token: string } | null>(null);
+  const tokenSettings = useQuery(trpc.settings.tokenSettings.queryOptions());
+  const [fresh, setFresh] = useState<{ name: string; token: string; oldValidUntil?: Date } | null>(null);
   const create = useMutation(trpc.settings.createToken.mutationOptions({ onSuccess: invalidate }));
   const revoke = useMutation(trpc.settings.revokeToken.mutationOptions({ onSuccess: invalidate }));
   const failure = create.error ? describeError(create.error) : null;
   const tenantName = new Map((tenants.data ?? []).map((t) => [t.id, t.name]));
   const clusterName = new Map((clusters.data ?? []).map((c) => [c.id, c.name]));
+  const tokenById = new Map((tokens.data ?? []).map((t) => [t.id, t]));
+  const maxDays = tokenSettings.data?.maxExpiryDays;
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -248,6 +252,7 @@ function TokensSection() {
     const data = new FormData(form);
     const name = String(data.get("name") ?? "");
     const days = String(data.get("expiresInDays") ?? "");
+    const never = data.get("neverExpires") === "on";
     create.mutate(
       {
         name,
@@ -255,7 +260,8 @@ function TokensSection() {
         tenantId: String(data.get("tenantId") ?? "") || null,
         scopes: data.getAll("scopes").map((scope) => String(scope) as TokenScope),
         clusterId: String(data.get("clusterId") ?? "") || null,
-        expiresInDays: days ? Number(days) : null,
+        // Empty: the server's default (90 days, or the maximum when shorter).
+        expiresInDays: never ? null : days ? Number(days) : undefined,
       },
       {
         onSuccess: ({ token }) => {
@@ -271,11 +277,13 @@ function TokensSection() {
       {fresh ? (
         <div className="mb-4" data-testid="new-token">
           <Notice tone="success">
-            Token <strong>{fresh.name}</strong> created. Copy it now: it is not shown again.
+            Token <strong>{fresh.name}</strong> {fresh.oldValidUntil ? "rotated" : "created"}. Copy it now: it is not shown again.
+            {fresh.oldValidUntil ? <> The old token keeps working until {whenUtc(fresh.oldValidUntil)}.</> : null}
             <code className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-xs ring-1 ring-emerald-200">{fresh.token}</code>
           </Notice>
         </div>
       ) : null}
+      <TokenLimitForm />
       {revoke.error ? <Notice tone="error">{describeError(revoke.error).message}</Notice> : null}
       <Table
         head={["Name", "Token", "Role", "Tenant", "May", "Cluster", "Created", "Expires", "Last used", "Status", ""]}
@@ -297,6 +305,12 @@ function TokensSection() {
             <Td>
               {t.revokedAt ? (
                 <Badge tone="red">revoked</Badge>
+              ) : t.rotatedToId ? (
+                <span data-testid="token-rotated" className="text-xs">
+                  <Badge tone={t.oldValidUntil && t.oldValidUntil < new Date() ? "amber" : "violet"}>rotated</Badge> →{" "}
+                  <span className="font-mono">ppt_{tokenById.get(t.rotatedToId)?.prefix ?? "?"}_…</span>, old valid until{" "}
+                  {t.oldValidUntil ? whenUtc(t.oldValidUntil) : "—"}
+                </span>
               ) : t.expiresAt && t.expiresAt < new Date() ? (
                 <Badge tone="amber">expired</Badge>
               ) : (
@@ -304,10 +318,13 @@ function TokensSection() {
               )}
             </Td>
             <Td>
-              {t.revokedAt ? null : (
-                <Button variant="danger" onClick={() => revoke.mutate({ tokenId: t.id })}>
-                  Revoke
-                </Button>
+              {t.revokedAt || (t.expiresAt && t.expiresAt < new Date()) ? null : (
+                <div className="flex flex-wrap items-end gap-2">
+                  {t.rotatedToId ? null : <RotateTokenControl tokenId={t.id} tokenName={t.name} onRotated={setFresh} />}
+                  <Button variant="danger" onClick={() => revoke.mutate({ tokenId: t.id })}>
+                    Revoke
+                  </Button>
+                </div>
               )}
             </Td>
           </tr>
@@ -349,9 +366,20 @@ function TokensSection() {
             ))}
           </Select>
         </Field>
-        <Field label="Expires in (days)" error={failure?.fields.expiresInDays?.[0]} hint="Empty: never">
-          <Input name="expiresInDays" type="number" min={1} max={730} defaultValue={90} />
-        </Field>
+        <div>
+          <Field
+            label="Expires in (days)"
+            error={failure?.fields.expiresInDays?.[0]}
+            hint={maxDays === null ? "Empty: 90 days; no maximum" : `Empty: ${Math.min(90, maxDays ?? 90)} days; at most ${maxDays ?? "…"}`}
+          >
+            <Input name="expiresInDays" type="number" min={1} max={maxDays ?? 3650} placeholder="90" />
+          </Field>
+          {maxDays === null ? (
+            <label className="mt-1 flex items-center gap-1.5 text-xs text-slate-700">
+              <input type="checkbox" name="neverExpires" /> Never expires
+            </label>
+          ) : null}
+        </div>
         <fieldset className="col-span-6" aria-invalid={Boolean(failure?.fields.scopes)}>
           <legend className="text-sm font-medium text-slate-700">May</legend>
           <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">

@@ -10,3 +10,4 @@ export * from "./replay";
 export * from "./clusters";
 export * from "./flows";
 export * from "./exceptions";
+export * from "./tokens";

@@ -3,16 +3,56 @@ import "server-only";
 // SHA-256 of the whole token is stored; the token is shown once, at creation.
 import { randomBytes } from "node:crypto";
 import { desc, eq } from "drizzle-orm";
-import { apiTokens, clusters, tenants } from "@/db/schema";
+import { apiTokens, clusters, tenants, tokenRotations } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type Actor, type AnonymousContext, type ServiceContext } from "@/server/context";
 import { Conflict, NotFound, Unauthenticated } from "@/server/errors";
 import { sha256Hex } from "@/server/lib/canonical";
-import type { CreateApiTokenInput, RevokeApiTokenInput } from "./schemas";
+import { expiryFor, tokenSettingsOf } from "./policy";
+import type { CreateApiTokenInput, RevokeApiTokenInput, RotateApiTokenInput } from "./schemas";
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 const TOKEN_PATTERN = /^ppt_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
+
+type TokenShape = Pick<CreateApiTokenInput, "name" | "role" | "tenantId" | "scopes"> & { clusterId: string | null };
+
+/** Inserts a token and its "created" audit event, inside the caller's transaction. */
+async function insertToken(
+  tx: ServiceContext,
+  shape: TokenShape,
+  expiresAt: Date | null,
+): Promise<{ id: string; token: string; prefix: string }> {
+  const prefix = randomBytes(6)
+    .toString("base64url")
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "x")
+    .slice(0, 8);
+  const token = `ppt_${prefix}_${randomBytes(32).toString("base64url")}`;
+  const [row] = await tx.db
+    .insert(apiTokens)
+    .values({
+      name: shape.name,
+      prefix,
+      secretHash: sha256Hex(token),
+      role: shape.role,
+      tenantId: shape.tenantId,
+      scopes: shape.scopes,
+      clusterId: shape.clusterId,
+      createdBy: tx.actor.type === "user" ? tx.actor.id : null,
+      expiresAt,
+    })
+    .returning({ id: apiTokens.id });
+  await recordAudit(tx, {
+    action: "token.created",
+    targetType: "api_token",
+    targetId: row!.id,
+    targetLabel: `${shape.name} (ppt_${prefix}_…)`,
+    tenantId: shape.tenantId,
+    after: { name: shape.name, role: shape.role, tenantId: shape.tenantId, scopes: shape.scopes, clusterId: shape.clusterId, expiresAt },
+  });
+  return { id: row!.id, token, prefix };
+}
 
 export async function createApiToken({
   ctx,
@@ -20,7 +60,7 @@ export async function createApiToken({
 }: {
   ctx: ServiceContext;
   input: CreateApiTokenInput;
-}): Promise<{ id: string; token: string }> {
+}): Promise<{ id: string; token: string; expiresAt: Date | null }> {
   requireRole(ctx.actor, "admin");
   return withTransaction(ctx, async (tx) => {
     if (input.tenantId) {
@@ -31,36 +71,52 @@ export async function createApiToken({
       const [cluster] = await tx.db.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, input.clusterId));
       if (!cluster) throw new NotFound("That cluster does not exist.");
     }
-    const prefix = randomBytes(6)
-      .toString("base64url")
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, "x")
-      .slice(0, 8);
-    const token = `ppt_${prefix}_${randomBytes(32).toString("base64url")}`;
-    const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
-    const [row] = await tx.db
-      .insert(apiTokens)
-      .values({
-        name: input.name,
-        prefix,
-        secretHash: sha256Hex(token),
-        role: input.role,
-        tenantId: input.tenantId,
-        scopes: input.scopes,
-        clusterId: input.clusterId,
-        createdBy: ctx.actor.id,
-        expiresAt,
-      })
-      .returning({ id: apiTokens.id });
+    const expiresAt = expiryFor(await tokenSettingsOf(tx.db), input.expiresInDays);
+    const { id, token } = await insertToken(tx, { ...input, clusterId: input.clusterId ?? null }, expiresAt);
+    return { id, token, expiresAt };
+  });
+}
+
+/**
+ * A new token with the same name, role, tenant, scopes and cluster; the old one
+ * keeps working for the grace period (never longer than it would have anyway).
+ */
+export async function rotateApiToken({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: RotateApiTokenInput;
+}): Promise<{ id: string; token: string; expiresAt: Date | null; oldValidUntil: Date }> {
+  requireRole(ctx.actor, "admin");
+  const graceHours = input.graceHours ?? 24;
+  return withTransaction(ctx, async (tx) => {
+    const [old] = await tx.db.select().from(apiTokens).where(eq(apiTokens.id, input.tokenId)).for("update");
+    if (!old) throw new NotFound("No API token with that id.");
+    const label = `${old.name} (ppt_${old.prefix}_…)`;
+    if (old.revokedAt) throw new Conflict(`Token ${label} is revoked; create a new token instead of rotating it.`);
+    const now = new Date();
+    if (old.expiresAt && old.expiresAt <= now) throw new Conflict(`Token ${label} has expired; create a new token instead of rotating it.`);
+    const [earlier] = await tx.db.select().from(tokenRotations).where(eq(tokenRotations.oldTokenId, old.id));
+    if (earlier) throw new Conflict(`Token ${label} was already rotated; rotate its replacement instead.`);
+    const expiresAt = expiryFor(await tokenSettingsOf(tx.db), input.expiresInDays, now);
+    const graceEnd = new Date(now.getTime() + graceHours * 3_600_000);
+    const oldValidUntil = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
+    const fresh = await insertToken(tx, old, expiresAt);
+    await tx.db.update(apiTokens).set({ expiresAt: oldValidUntil }).where(eq(apiTokens.id, old.id));
+    await tx.db
+      .insert(tokenRotations)
+      .values({ oldTokenId: old.id, newTokenId: fresh.id, oldValidUntil, rotatedBy: ctx.actor.label, rotatedAt: now });
     await recordAudit(tx, {
-      action: "token.created",
+      action: "token.rotated",
       targetType: "api_token",
-      targetId: row!.id,
-      targetLabel: `${input.name} (ppt_${prefix}_…)`,
-      tenantId: input.tenantId,
-      after: { name: input.name, role: input.role, tenantId: input.tenantId, scopes: input.scopes, clusterId: input.clusterId, expiresAt },
+      targetId: old.id,
+      targetLabel: label,
+      tenantId: old.tenantId,
+      before: { expiresAt: old.expiresAt },
+      after: { expiresAt: oldValidUntil, graceHours, replacedBy: fresh.id, replacement: `ppt_${fresh.prefix}_…` },
     });
-    return { id: row!.id, token };
+    return { id: fresh.id, token: fresh.token, expiresAt, oldValidUntil };
   });
 }
 
@@ -100,8 +156,12 @@ export async function listApiTokens({ ctx }: { ctx: ServiceContext }) {
       expiresAt: apiTokens.expiresAt,
       lastUsedAt: apiTokens.lastUsedAt,
       revokedAt: apiTokens.revokedAt,
+      rotatedToId: tokenRotations.newTokenId,
+      rotatedAt: tokenRotations.rotatedAt,
+      oldValidUntil: tokenRotations.oldValidUntil,
     })
     .from(apiTokens)
+    .leftJoin(tokenRotations, eq(tokenRotations.oldTokenId, apiTokens.id))
     .orderBy(desc(apiTokens.createdAt));
 }
 

@@ -156,6 +156,18 @@ const MATRIX: Record<string, Row> = {
       return c.settings.revokeToken({ tokenId: created.id });
     },
   },
+  "settings.rotateToken": {
+    rule: "admin",
+    mutation: true,
+    call: async (c) => {
+      const admin = await callerFor(database().db, EMAIL.admin);
+      const created = await admin.settings.createToken({ name: `rotate-${++unique}`, role: "viewer", tenantId: null, scopes: ["decide"] });
+      return c.settings.rotateToken({ tokenId: created.id, graceHours: 1 });
+    },
+  },
+  "settings.tokenSettings": { rule: "admin", call: (c) => c.settings.tokenSettings() },
+  // Refused before its input is read, unless by an admin (who gets the input's 400 here).
+  "settings.updateTokenSettings": { rule: "admin", mutation: true, call: (c) => c.settings.updateTokenSettings({} as never) },
   "graph.view": { rule: "role", call: (c, f) => c.graph.view({ cluster: f.cluster }) },
   "graph.group": { rule: "role", call: (c, f) => c.graph.group({ cluster: f.cluster, group: f.ownNamespaceNode }) },
   "graph.edge": { rule: "role", call: (c, f) => c.graph.edge({ cluster: f.cluster, edge: f.ownEdge }) },

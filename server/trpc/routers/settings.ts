@@ -4,8 +4,9 @@ import { updatePlatformDefaultInput } from "@/server/platform-default/schemas";
 import { updatePlatformDefault } from "@/server/platform-default/update";
 import { addMembershipInput, createUserInput, deleteUserInput, removeMembershipInput } from "@/server/settings/schemas";
 import { addMembership, createUser, deleteUser, listUsersWithMemberships, removeMembership } from "@/server/settings/users";
-import { createApiTokenInput, revokeApiTokenInput } from "@/server/tokens/schemas";
-import { createApiToken, listApiTokens, revokeApiToken } from "@/server/tokens/tokens";
+import { getTokenSettings, updateTokenSettings } from "@/server/tokens/policy";
+import { createApiTokenInput, revokeApiTokenInput, rotateApiTokenInput, updateTokenSettingsInput } from "@/server/tokens/schemas";
+import { createApiToken, listApiTokens, revokeApiToken, rotateApiToken } from "@/server/tokens/tokens";
 import { adminProcedure, protectedProcedure, router } from "../init";
 
 export const settingsRouter = router({
@@ -22,4 +23,9 @@ export const settingsRouter = router({
     .input(updatePlatformDefaultInput)
     .mutation(({ ctx, input }) => updatePlatformDefault({ ctx: ctx.service, input })),
   revokeToken: adminProcedure.input(revokeApiTokenInput).mutation(({ ctx, input }) => revokeApiToken({ ctx: ctx.service, input })),
+  rotateToken: adminProcedure.input(rotateApiTokenInput).mutation(({ ctx, input }) => rotateApiToken({ ctx: ctx.service, input })),
+  tokenSettings: adminProcedure.query(({ ctx }) => getTokenSettings({ ctx: ctx.service })),
+  updateTokenSettings: adminProcedure
+    .input(updateTokenSettingsInput)
+    .mutation(({ ctx, input }) => updateTokenSettings({ ctx: ctx.service, input })),
 });
