@@ -196,5 +196,9 @@ describe(`the committee's overview on ${testDatabaseKind()}`, () => {
     expect(releases.slice(0, 2).map((r) => r.number)).toEqual([made[1], made[0]]);
     expect(releases[0]).toMatchObject({ title: "committee release 8442", emergency: false, rollbackTo: null });
     expect(releases.length).toBeLessThanOrEqual(5);
+    // Named as the Releases page names them: the same list, with payments' titles, for the payments committee.
+    const scoped = await (await as(DEMO_PEOPLE.paymentsCommittee)).overview.committee();
+    expect(scoped.releases.slice(0, 2).map((r) => r.title)).toEqual(["committee release 8442", "committee release 8441"]);
+    expect(releases.map((r) => r.number)).toEqual((await admin.releases.list()).slice(0, releases.length).map((r) => r.number));
   });
 });

@@ -6,14 +6,15 @@ import "server-only";
 // (coverage reads the engine's evaluators the graph keeps warm). A reader
 // limited to some tenants counts their tenants' part only, as the pages the
 // figures link to show it.
-import { and, count, countDistinct, desc, eq, gt, gte, inArray, isNull, lte, or, sql, type SQL } from "drizzle-orm";
-import { changeRequests, clusterDrifts, clusters, exceptions, flowAggregates, namespaces, releases } from "@/db/schema";
+import { and, count, countDistinct, eq, gt, gte, inArray, isNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { changeRequests, clusterDrifts, clusters, exceptions, flowAggregates, namespaces } from "@/db/schema";
 import { readableTenantIds } from "@/server/auth/authorize";
 import { defaultDenials } from "@/server/changes/impact";
 import { serverNow } from "@/server/clock";
 import type { ServiceContext } from "@/server/context";
 import { flowScope } from "@/server/flows/query";
 import { clusterNames, loadGraph } from "@/server/graph/service";
+import { listReleases } from "@/server/releases/list";
 import { reviewQueue } from "@/server/reviews/queue";
 
 const HOUR_MS = 3_600_000;
@@ -171,18 +172,8 @@ export async function committeeOverview({ ctx }: { ctx: ServiceContext }) {
     drift(ctx, readable),
     expiringExceptions(ctx, readable),
     approvals(ctx, readable),
-    ctx.db
-      .select({
-        number: releases.number,
-        title: releases.title,
-        createdAt: releases.createdAt,
-        createdByLabel: releases.createdByLabel,
-        emergency: sql<boolean>`${releases.emergencyReason} is not null`,
-        rollbackTo: releases.rollbackTo,
-      })
-      .from(releases)
-      .orderBy(desc(releases.number))
-      .limit(LISTED),
+    // As the Releases page lists them: another tenant's change is not named to a tenant-scoped reader.
+    listReleases({ ctx, limit: LISTED }),
   ]);
   return {
     coverage: cov,
@@ -190,7 +181,13 @@ export async function committeeOverview({ ctx }: { ctx: ServiceContext }) {
     drift: drifted,
     expiringExceptions: { ...expiring, withinDays: EXPIRING_WITHIN_DAYS },
     approvals: waiting,
-    releases: lastReleases,
+    releases: lastReleases.map((r) => ({
+      number: r.number,
+      title: r.title,
+      createdAt: r.createdAt,
+      emergency: r.emergency,
+      rollbackTo: r.rollbackTo,
+    })),
   };
 }
 
