@@ -11,11 +11,13 @@ import { findUnsafeText } from "@/lib/unsafe-text";
 import type { Actor } from "@/server/context";
 import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import type { DatasetStore } from "@/server/simulator/datasets";
+import { env } from "@/server/env";
 import { authenticateApiToken } from "@/server/tokens/tokens";
 import { decisionPointHealth, noteDatabaseDown } from "@/server/decide/point";
 import { changeRequestRoutes } from "./change-requests";
 import { clusterRoutes } from "./clusters";
 import { machineRoutes } from "./machines";
+import { FlowRateLimited, FlowRateLimiter, type FlowRate } from "./flow-rate";
 import { flowRoutes } from "./flows";
 import { releaseRoutes } from "./releases";
 import { replayRoutes } from "./replay";
@@ -31,6 +33,8 @@ export interface ApiOptions {
   trustedOrigins?: readonly string[];
   /** Where uploaded datasets go (default: the data folder's); tests pass their own, with a lower size limit. */
   datasetStore?: DatasetStore;
+  /** Flood control of POST /flows per cluster (default: FLOW_RATE_PER_SECOND and FLOW_RATE_BURST); tests pass a low one. */
+  flowRate?: FlowRate;
 }
 
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
@@ -43,6 +47,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     if (error instanceof ServiceError && error.status !== 500) {
       const body: Record<string, unknown> = { error: error.name, message: error.message, requestId };
       if (error instanceof InvalidInput) Object.assign(body, { field: error.field, position: error.position });
+      if (error instanceof FlowRateLimited) c.header("Retry-After", String(error.retryAfterSeconds));
       return c.json(body, error.status);
     }
     console.error(`[api] ${c.req.method} ${c.req.path} failed (request ${requestId})`, error);
@@ -128,7 +133,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   releaseRoutes(app);
   replayRoutes(app, options.datasetStore);
   clusterRoutes(app);
-  flowRoutes(app);
+  flowRoutes(app, new FlowRateLimiter(options.flowRate ?? { perSecond: env().FLOW_RATE_PER_SECOND, burst: env().FLOW_RATE_BURST }));
 
   return app;
 }

@@ -392,4 +392,42 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(security.violations.dashboard({ range: "1h", cluster: "nowhere-1" })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
+
+  it("answers a flood 429 with Retry-After per cluster and sender, keeping every batch accepted before it", async () => {
+    // A limiter that refills one batch every 100 s: the burst is all a sender gets in this test.
+    const limited = createApiApp(async () => database().db, { flowRate: { perSecond: 0.01, burst: 3 } });
+    const send = (i: number, t = usToken) =>
+      limited.request("/api/v1/flows?cluster=prod-us-1", {
+        method: "POST",
+        headers: { authorization: `Bearer ${t}`, "content-type": "application/x-ndjson" },
+        body:
+          hubble({
+            src: ["checkout", "cart-6c8d7f9b4-qwert"],
+            dst: ["payments", "payments-db-0"],
+            port: 5432,
+            verdict: "DROPPED",
+            time: `2026-12-05T03:${String(i).padStart(2, "0")}:10Z`,
+          }) + "\n",
+      });
+    // Ten batches at once: the burst's three are accepted, the other seven refused; nothing fails.
+    const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => send(i)));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429]);
+    for (const r of responses.filter((x) => x.status === 429)) {
+      expect(Number(r.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(Number(r.headers.get("retry-after"))).toBeLessThanOrEqual(100);
+      expect(await r.json()).toMatchObject({ error: "RateLimited", message: expect.stringContaining('Cluster "prod-us-1"') });
+    }
+    // Exactly the accepted batches are stored: one aggregate each (its own minute).
+    const stored = (await rowsOf("prod-us-1")).filter((r) => r.minute.toISOString().startsWith("2026-12-05T03:"));
+    expect(stored).toHaveLength(3);
+    expect(stored.reduce((n, r) => n + r.count, 0)).toBe(3);
+    // Still refused while the bucket is empty; another sender (a token for any cluster) has its own bucket.
+    expect((await send(20)).status).toBe(429);
+    expect((await send(21, token)).status).toBe(200);
+    // A sender flooding a cluster its token is not bound to uses up only its own bucket: refused 403, then 429.
+    for (let i = 0; i < 3; i++) expect((await send(30 + i, euToken)).status).toBe(403);
+    expect((await send(33, euToken)).status).toBe(429);
+    expect((await send(34, token)).status).toBe(200);
+  });
 });

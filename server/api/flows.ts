@@ -9,6 +9,7 @@ import { clusters } from "@/db/schema";
 import { InvalidInput, TooLarge } from "@/server/errors";
 import { ingestFlows } from "@/server/flows/ingest";
 import type { ApiEnv } from "./app";
+import type { FlowRateLimiter } from "./flow-rate";
 import { serviceContext } from "./change-requests";
 
 /** Largest batch once decompressed (the compressed body is bounded by MAX_REQUEST_BYTES like every request). */
@@ -31,7 +32,7 @@ function decompress(raw: Uint8Array, encoding: string | undefined): Uint8Array {
   }
 }
 
-export function flowRoutes(app: Hono<ApiEnv>) {
+export function flowRoutes(app: Hono<ApiEnv>, limiter: FlowRateLimiter) {
   app.post("/flows", async (c) => {
     const ctx = serviceContext(c);
     const actor = ctx.actor;
@@ -41,6 +42,9 @@ export function flowRoutes(app: Hono<ApiEnv>) {
       cluster = bound?.name;
     }
     if (!cluster) throw new InvalidInput("Name the cluster the flows come from: ?cluster=<name> (or use a token bound to one).", "cluster");
+    // Before the body is read: a refused batch costs next to nothing. One bucket per cluster and
+    // sender, so a token's flood (even one refused 403 later) never uses up another sender's batches.
+    limiter.take(`${cluster} ${actor.type}:${actor.id ?? ""}`, cluster);
     const body = new TextDecoder().decode(decompress(new Uint8Array(await c.req.arrayBuffer()), c.req.header("content-encoding")));
     const result = await ingestFlows({ ctx, input: { cluster, body } });
     return c.json(result, 200);

@@ -68,6 +68,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: "No such thing (NotFound).",
   409: "The state does not allow it (Conflict).",
   413: "The body is over the limit (TooLarge).",
+  429: "Too many requests for now (RateLimited): send again after the Retry-After header's seconds.",
 };
 
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -202,7 +203,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: "/flows",
     summary: "Ingest Hubble flow records: violations, near-misses and enforcement gaps",
     description:
-      "JSON lines as `hubble observe -o json` prints them, plain or with `Content-Encoding: gzip` (32 MiB once decompressed). Each flow is decided by the release in force and folded into per-minute aggregates; each bad line is refused by its number while the batch's good lines are kept.",
+      "JSON lines as `hubble observe -o json` prints them, plain or with `Content-Encoding: gzip` (32 MiB once decompressed). Each flow is decided by the release in force and folded into per-minute aggregates; each bad line is refused by its number while the batch's good lines are kept. A cluster sending batches faster than FLOW_RATE_PER_SECOND (bursts up to FLOW_RATE_BURST) is answered 429 with Retry-After.",
     auth: { scope: "flows", session: true },
     parameters: [
       {
@@ -218,7 +219,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       required: true,
       contentType: "application/x-ndjson",
     },
-    responses: { 200: { description: "Accepted and rejected lines, by class." }, ...errors(400, 401, 403, 404, 413) },
+    responses: { 200: { description: "Accepted and rejected lines, by class." }, ...errors(400, 401, 403, 404, 413, 429) },
   },
   {
     method: "post",

@@ -70,7 +70,8 @@ const counts = {
   gaps: classSum("enforcement-gap"),
 };
 
-async function scope(ctx: ServiceContext, input: { cluster?: string; tenant?: string }, from: Date): Promise<SQL | undefined> {
+/** The aggregates since `from` a reader may see (flows from or to their tenants' namespaces), filtered by cluster and tenant. */
+export async function flowScope(ctx: ServiceContext, input: { cluster?: string; tenant?: string }, from: Date): Promise<SQL | undefined> {
   const conditions: (SQL | undefined)[] = [gte(flowAggregates.minute, from)];
   if (input.cluster) {
     const [c] = await ctx.db.select({ id: clusters.id }).from(clusters).where(eq(clusters.name, input.cluster));
@@ -102,7 +103,7 @@ export async function violationsDashboard({
   const input = violationsDashboardInput.parse(raw);
   const to = new Date();
   const from = new Date(to.getTime() - RANGE_MS[input.range]);
-  const where = await scope(ctx, input, from);
+  const where = await flowScope(ctx, input, from);
   const notAllowed = and(where, ne(flowAggregates.flowClass, "allowed"));
   const bucketMinutes = BUCKET_MINUTES[input.range];
   // The interval is one of BUCKET_MINUTES's numbers, inlined so GROUP BY and SELECT are the same expression.
@@ -269,7 +270,7 @@ export async function flowPath({ ctx, input: raw }: { ctx: ServiceContext; input
   const input = flowPathInput.parse(raw);
   const from = new Date(Date.now() - RANGE_MS[input.range]);
   const where = and(
-    await scope(ctx, { cluster: input.cluster }, from),
+    await flowScope(ctx, { cluster: input.cluster }, from),
     eq(flowAggregates.source, input.source),
     eq(flowAggregates.destination, input.destination),
     eq(flowAggregates.port, input.port),

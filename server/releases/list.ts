@@ -7,13 +7,14 @@ import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import type { ReleaseNumberInput } from "./schemas";
 
-export async function listReleases({ ctx }: { ctx: ServiceContext }) {
+/** `limit`: the newest this many (the Overview's last releases). */
+export async function listReleases({ ctx, limit = 500 }: { ctx: ServiceContext; limit?: number }) {
   const rows = await ctx.db
     .select({ r: releases, tenantId: changeRequests.tenantId })
     .from(releases)
     .leftJoin(changeRequests, eq(changeRequests.id, releases.changeRequestId))
     .orderBy(desc(releases.number))
-    .limit(500);
+    .limit(limit);
   // The title of another tenant's change is not shown to someone scoped to other tenants.
   return rows.map(({ r, tenantId }) => ({
     number: r.number,

@@ -68,6 +68,7 @@ const MATRIX: Record<string, Row> = {
   "org.tenants": { rule: "role", call: (c) => c.org.tenants() },
   "org.clusters": { rule: "role", call: (c) => c.org.clusters() },
   "overview.counts": { rule: "role", call: (c) => c.overview.counts() },
+  "overview.committee": { rule: "role", call: (c) => c.overview.committee() },
   "audit.list": { rule: "role", call: (c) => c.audit.list({}) },
   "violations.dashboard": { rule: "role", call: (c) => c.violations.dashboard({ range: "24h" }) },
   // No flows were ingested here: past authorisation the answer is "no such flows".

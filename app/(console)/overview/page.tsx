@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Badge, Card, PageHeader, Table, Td } from "@/components/ui/primitives";
+import { CommitteeCards, percent } from "@/components/overview/committee-cards";
 import { serverCaller } from "@/server/trpc/server";
 import { OPEN_CHANGE_REQUEST_STATES, TIERS, type Tier } from "@/lib/vocabulary";
 
@@ -28,23 +29,21 @@ function Stat({ label, value, testId, href }: { label: string; value: number; te
   );
 }
 
-function Upcoming({ label, arrivesWith }: { label: string; arrivesWith: string }) {
-  return (
-    <div className="rounded-xl border border-dashed border-slate-300 bg-white px-5 py-4">
-      <p className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
-      <p className="mt-2 text-sm text-slate-500">Not measured yet: arrives with {arrivesWith}.</p>
-    </div>
-  );
-}
-
 export default async function OverviewPage() {
   const api = await serverCaller();
-  const [counts, changes] = await Promise.all([api.overview.counts(), api.changes.list()]);
+  const [counts, committee, changes] = await Promise.all([api.overview.counts(), api.overview.committee(), api.changes.list()]);
+  const coverageOf = new Map(committee.coverage.perCluster.map((c) => [c.cluster, c]));
   const open = changes.filter((c) => (OPEN_CHANGE_REQUEST_STATES as readonly string[]).includes(c.state));
   const tierCount = new Map(counts.policiesByTier.map((r) => [r.tier, r.count]));
   return (
     <>
-      <PageHeader title="Overview" description="The organisation's clusters, tenants and the policy set that governs their traffic." />
+      <PageHeader
+        title="Overview"
+        description="What the committee reads: how much of the estate a default deny covers, what policy denied today, drift, exceptions about to end, what waits for approval and what was released; then the clusters, tenants and the policy set that governs their traffic."
+      />
+      <CommitteeCards data={committee} />
+
+      <h2 className="mt-8 mb-3 text-sm font-semibold text-slate-900">Inventory</h2>
       <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
         <Stat label="Clusters" value={counts.clusters} testId="count-clusters" href="/clusters" />
         <Stat label="Tenants" value={counts.tenants} testId="count-tenants" href="/graph" />
@@ -85,7 +84,7 @@ export default async function OverviewPage() {
         </Card>
 
         <Card title="Clusters">
-          <Table head={["Cluster", "Region", "Environment", "Workloads"]}>
+          <Table head={["Cluster", "Region", "Environment", "Workloads", "Default deny"]}>
             {counts.perCluster.map((c) => (
               <tr key={c.cluster}>
                 <Td className="font-medium text-slate-900">{c.cluster}</Td>
@@ -94,6 +93,14 @@ export default async function OverviewPage() {
                   <Badge tone={c.environment === "production" ? "violet" : "blue"}>{c.environment}</Badge>
                 </Td>
                 <Td className="tabular-nums">{c.workloads}</Td>
+                <Td className="tabular-nums">
+                  <span
+                    title="Share of the cluster's workloads that deny inbound traffic no rule allows"
+                    data-testid={`coverage-${c.cluster}`}
+                  >
+                    {percent(coverageOf.get(c.cluster)?.ingress ?? 0, coverageOf.get(c.cluster)?.workloads ?? 0)}
+                  </span>
+                </Td>
               </tr>
             ))}
           </Table>
@@ -131,12 +138,6 @@ export default async function OverviewPage() {
             )}
           </div>
         </Card>
-      </div>
-
-      <h2 className="mt-8 mb-3 text-sm font-semibold text-slate-900">Coming with later features</h2>
-      <div className="grid gap-4 md:grid-cols-2">
-        <Upcoming label="Active exceptions" arrivesWith="time-boxed exceptions" />
-        <Upcoming label="Violations and drift" arrivesWith="violation and drift monitoring" />
       </div>
     </>
   );

@@ -19,9 +19,11 @@ describe(`policyplane ingest against a running server on ${testDatabaseKind()}`,
   let server: Server;
   let base = "";
   let token = "";
+  /** Batches the server answered 429 (its flood control: 3 at once, then 2 a second). */
+  let refused = 0;
 
   beforeAll(async () => {
-    const api = createApiApp(async () => database().db);
+    const api = createApiApp(async () => database().db, { flowRate: { perSecond: 2, burst: 3 } });
     // The REST app behind a real HTTP port, as the console serves it.
     server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
@@ -35,6 +37,7 @@ describe(`policyplane ingest against a running server on ${testDatabaseKind()}`,
           ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
         }),
       );
+      if (response.status === 429) refused++;
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     });
@@ -63,7 +66,7 @@ describe(`policyplane ingest against a running server on ${testDatabaseKind()}`,
     return { out, err, restore: () => (o.mockRestore(), e.mockRestore()) };
   }
 
-  it("sends the records in batches and reports rejected lines by their number in the whole input", async () => {
+  it("sends the records in batches, waits out the server's 429s, and reports rejected lines by their number in the whole input", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pp-ingest-"));
     const tcp = fixture("hubble-otel-kind-bookinfo-tcp-first45.jsonl").trimEnd().split("\n");
     const lines = [...tcp.slice(0, 10), "{broken", ...tcp.slice(10)];
@@ -78,6 +81,8 @@ describe(`policyplane ingest against a running server on ${testDatabaseKind()}`,
     const [staging] = await database().db.select().from(clusters).where(eq(clusters.name, "staging-eu-1"));
     const rows = await database().db.select().from(flowAggregates).where(eq(flowAggregates.clusterId, staging!.id));
     expect(rows.reduce((n, r) => n + r.count, 0)).toBe(45);
+    // Seven batches against a burst of three: some were refused 429, sent again after Retry-After, and none was lost.
+    expect(refused).toBeGreaterThan(0);
   });
 
   it("stops with exit 1 on a refused batch, naming the server's reason", async () => {
