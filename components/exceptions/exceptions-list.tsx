@@ -33,7 +33,8 @@ export function StillEnforced({ e }: { e: ExceptionSummary }) {
       className="mt-1 text-xs text-amber-800"
       title={`Until these clusters report an observed state without its objects: ${e.stillEnforcedIn.join(", ")}. The sweeper re-renders within 15 seconds of the ${e.state === "revoked" ? "revocation" : "expiry"} (a revocation at once); the clusters then apply it on their next sync or agent run.`}
     >
-      {e.state}, still enforced in {n} cluster{n === 1 ? "" : "s"} ({e.stillEnforcedIn.join(", ")})
+      {e.state}, still enforced in {n} cluster{n === 1 ? "" : "s"} ({e.stillEnforcedIn.join(", ")}) until{" "}
+      {n === 1 ? "it applies" : "they apply"} the re-rendered state and report it
     </div>
   );
 }
