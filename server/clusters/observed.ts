@@ -132,8 +132,7 @@ export async function uploadObserved({
   return withTransaction(ctx, async (tx) => {
     // One upload per cluster at a time: the row lock orders them.
     await tx.db.select({ id: clusters.id }).from(clusters).where(eq(clusters.id, cluster.id)).for("update");
-    // The server's clock (movable on a test server): compared with exceptions' expiry instants.
-    const now = serverNow();
+    const now = new Date();
     const observedRow = {
       objects: parsed.objects,
       rejected: parsed.rejected,

@@ -78,6 +78,8 @@ export async function rerenderForException(
   options: RerenderOptions = {},
 ): Promise<RerenderResult> {
   const ctx: ServiceContext = { db, actor: systemActor("exception re-render"), requestId: `rerender-${randomUUID()}` };
+  // Wall-clock, as observed states' upload times are: a cluster reporting after this has seen the new desired state.
+  const renderedAt = new Date();
   const reached = await clustersReached(db, e);
   const reason = `Exception E-${e.number} “${e.title}” ${WHAT[event]}`;
 
@@ -95,7 +97,7 @@ export async function rerenderForException(
       drifts.push({ cluster: c, drifts: null, release: render ? Number(render.release) : null });
       continue;
     }
-    const counts = await withTransaction(ctx, (tx) => storeDrift(tx.db, c.id, result.drifts, at));
+    const counts = await withTransaction(ctx, (tx) => storeDrift(tx.db, c.id, result.drifts, new Date()));
     drifts.push({ cluster: c, drifts: counts, release: render ? Number(render.release) : null });
   }
 
@@ -133,7 +135,14 @@ export async function rerenderForException(
       targetId: e.id,
       targetLabel: `E-${e.number} ${e.title}`,
       tenantId: e.tenantId,
-      after: { event, at: at.toISOString(), clusters: reached.map((c) => c.name), gitopsCommit, gitopsError },
+      after: {
+        event,
+        at: at.toISOString(),
+        renderedAt: renderedAt.toISOString(),
+        clusters: reached.map((c) => c.name),
+        gitopsCommit,
+        gitopsError,
+      },
     });
   });
   return { exception: e.number, event, clusters: reached.map((c) => c.name), gitopsCommit, gitopsError };
@@ -141,7 +150,8 @@ export async function rerenderForException(
 
 /**
  * For each ended (expired or revoked) exception: the clusters that may still enforce it, i.e. those its
- * re-render reached whose last observed state still has its objects, or that have not reported since.
+ * re-render reached whose last observed state still has its objects, or that have not reported since
+ * the re-render.
  */
 export async function stillEnforcedIn(db: Queryable, ended: readonly ExceptionRow[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
@@ -158,7 +168,7 @@ export async function stillEnforcedIn(db: Queryable, ended: readonly ExceptionRo
         ),
       ),
     );
-  type After = { event?: ExceptionEvent; at?: string; clusters?: string[] };
+  type After = { event?: ExceptionEvent; renderedAt?: string; clusters?: string[] };
   const lastEnd = new Map<string, After>();
   for (const ev of events.sort((a, b) => a.seq - b.seq)) {
     const after = ev.after as After | null;
@@ -176,7 +186,7 @@ export async function stillEnforcedIn(db: Queryable, ended: readonly ExceptionRo
   for (const e of ended) {
     const end = lastEnd.get(e.id);
     if (!end) continue;
-    const since = Date.parse(end.at ?? "");
+    const since = Date.parse(end.renderedAt ?? "");
     const still = (end.clusters ?? []).filter((name) => {
       const o = byName.get(name);
       if (!o) return false; // the cluster is gone
