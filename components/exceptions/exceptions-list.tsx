@@ -31,10 +31,10 @@ export function StillEnforced({ e }: { e: ExceptionSummary }) {
     <div
       data-testid="still-enforced"
       className="mt-1 text-xs text-amber-800"
-      title={`Until these clusters report an observed state without its objects: ${e.stillEnforcedIn.join(", ")}. The sweeper re-renders within 15 seconds of the ${e.state === "revoked" ? "revocation" : "expiry"} (a revocation at once); the clusters then apply it on their next sync or agent run.`}
+      title={`Until these clusters report an observed state without its objects: ${e.stillEnforcedIn.join(", ")}. An expiry is re-rendered within 15 seconds (the sweeper's interval), a revocation at once; each cluster then applies it on its next GitOps sync or agent run.`}
     >
       {e.state}, still enforced in {n} cluster{n === 1 ? "" : "s"} ({e.stillEnforcedIn.join(", ")}) until{" "}
-      {n === 1 ? "it applies" : "they apply"} the re-rendered state and report it
+      {n === 1 ? "it applies the re-rendered state and reports it" : "they apply the re-rendered state and report it"}
     </div>
   );
 }
