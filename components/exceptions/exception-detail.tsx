@@ -9,7 +9,7 @@ import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Input, Notice } from "@/components/ui/primitives";
 import { formatRemaining } from "@/lib/exceptions/vocabulary";
 import { destinationText, portsText, sourceText } from "./flow-text";
-import { STATE_TONE } from "./exceptions-list";
+import { STATE_TONE, StillEnforced } from "./exceptions-list";
 import type { RequestDraft } from "./request-form";
 
 export function ExceptionDetail({ number, nowMs, onRenew }: { number: number; nowMs: number; onRenew(draft: RequestDraft): void }) {
@@ -52,6 +52,7 @@ export function ExceptionDetail({ number, nowMs, onRenew }: { number: number; no
         <dd>
           {new Date(e.startsAt).toLocaleString()} → {new Date(e.expiresAt).toLocaleString()}{" "}
           {active ? <Badge tone="amber">{formatRemaining(Date.parse(e.expiresAt), nowMs)} left</Badge> : null}
+          <StillEnforced e={e} />
         </dd>
         <dt className="text-slate-500">Requested by</dt>
         <dd>

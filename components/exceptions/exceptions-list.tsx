@@ -19,6 +19,26 @@ const link = (e: ExceptionSummary) => (
   </Link>
 );
 
+/**
+ * An expired or revoked exception whose objects clusters may still apply: the re-render has taken them
+ * out of the desired state (and the GitOps repository), but Kubernetes keeps them until each cluster
+ * applies the new state and reports it.
+ */
+export function StillEnforced({ e }: { e: ExceptionSummary }) {
+  if (e.stillEnforcedIn.length === 0) return null;
+  const n = e.stillEnforcedIn.length;
+  return (
+    <div
+      data-testid="still-enforced"
+      className="mt-1 text-xs text-amber-800"
+      title={`Until these clusters report an observed state without its objects: ${e.stillEnforcedIn.join(", ")}. An expiry is re-rendered within 15 seconds (the sweeper's interval), a revocation at once; each cluster then applies it on its next GitOps sync or agent run.`}
+    >
+      {e.state}, still enforced in {n} cluster{n === 1 ? "" : "s"} ({e.stillEnforcedIn.join(", ")}) until{" "}
+      {n === 1 ? "it applies the re-rendered state and reports it" : "they apply the re-rendered state and report it"}
+    </div>
+  );
+}
+
 export function ActiveExceptions({ items, nowMs }: { items: ExceptionSummary[]; nowMs: number }) {
   const active = items
     .filter((e) => e.state === "approved" && Date.parse(e.expiresAt) > nowMs)
@@ -128,6 +148,7 @@ export function ExceptionHistory({ items }: { items: ExceptionSummary[] }) {
             </Td>
             <Td>
               <Badge tone={STATE_TONE[e.state]}>{e.state}</Badge>
+              <StillEnforced e={e} />
             </Td>
             <Td className="font-mono text-xs">
               {sourceText(e.flow)} → {destinationText(e.flow)} {portsText(e.flow)}

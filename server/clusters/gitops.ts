@@ -1,6 +1,6 @@
 import "server-only";
 // GitOps export (issue 16 §4): every active cluster's desired state (its
-// release, compiled for it) rendered into clusters/<name>/ with a
+// release and the exceptions in force, compiled for it) rendered into clusters/<name>/ with a
 // kustomization.yaml, and committed to a local Git repository with
 // isomorphic-git (pure JS) in one commit naming the releases and their change
 // requests. Argo CD or Flux takes it from there. Every cluster is rendered
@@ -17,6 +17,7 @@ import type { ObservedObject } from "@/db/schema/clusters";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
+import { serverNow } from "@/server/clock";
 import { runEngine } from "@/server/engine-pool/pool";
 import { env } from "@/server/env";
 import { Conflict } from "@/server/errors";
@@ -26,7 +27,16 @@ const AUTHOR = { name: "Policyplane", email: "policyplane@localhost" };
 
 const fileOf = (o: ObservedObject) => `${o.metadata.namespace ?? "_cluster"}/${o.kind.toLowerCase()}-${o.metadata.name}.yaml`;
 
-export async function exportGitOps({ ctx, dir = env().POLICYPLANE_GITOPS_DIR }: { ctx: ServiceContext; dir?: string }) {
+export async function exportGitOps({
+  ctx,
+  dir = env().POLICYPLANE_GITOPS_DIR,
+  reason,
+}: {
+  ctx: ServiceContext;
+  dir?: string;
+  /** Why the export runs when no person asked (an exception started, expired or was revoked): the commit's first line. */
+  reason?: string;
+}) {
   requireRole(ctx.actor, "admin");
   if (!dir) throw new Conflict("No GitOps repository is configured: set POLICYPLANE_GITOPS_DIR to a local folder for it.");
   const active = await ctx.db
@@ -35,9 +45,11 @@ export async function exportGitOps({ ctx, dir = env().POLICYPLANE_GITOPS_DIR }: 
     .leftJoin(clusterProfiles, eq(clusterProfiles.clusterId, clusters.id))
     .where(isNull(clusterProfiles.retiredAt))
     .orderBy(clusters.name);
+  // One instant for every cluster: each exception is in all of them or in none.
+  const at = serverNow();
   const rendered: { name: string; release: number | null; objects: ObservedObject[] }[] = [];
   for (const c of active) {
-    const render = await renderInputFor(ctx.db, c);
+    const render = await renderInputFor(ctx.db, c, at);
     const { desired, errors } = await runEngine("desiredObjects", render);
     if (errors.length > 0)
       throw new Conflict(`Release ${render?.release} does not compile for ${c.name}; nothing was exported: ${errors.join("; ")}`);
@@ -89,14 +101,20 @@ export async function exportGitOps({ ctx, dir = env().POLICYPLANE_GITOPS_DIR }: 
     ...made.map((r) => `release ${r.number}: ${r.title}${r.change !== null ? ` (change request #${r.change})` : ""}`),
     ...rendered.map((c) => `${c.name}: release ${c.release ?? "none"}, ${c.objects.length} object(s)`),
   ].join("\n");
-  const commit = await git.commit({ fs, dir, message: `${headline}\n\n${body}\n`, author: AUTHOR });
+  const message = reason ? `${reason}\n\n${headline}\n${body}\n` : `${headline}\n\n${body}\n`;
+  const commit = await git.commit({ fs, dir, message, author: AUTHOR });
   await withTransaction(ctx, (tx) =>
     recordAudit(tx, {
       action: "gitops.exported",
       targetType: "gitops",
       targetId: commit,
       targetLabel: `GitOps commit ${commit.slice(0, 12)}`,
-      after: { dir, releases: numbers, clusters: rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length })) },
+      after: {
+        dir,
+        ...(reason ? { reason } : {}),
+        releases: numbers,
+        clusters: rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length })),
+      },
     }),
   );
   return { commit, clusters: rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length })) };

@@ -11,9 +11,12 @@ import type { ObservedObject } from "@/db/schema/clusters";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
+import { serverNow } from "@/server/clock";
 import { runEngine } from "@/server/engine-pool/pool";
+import { withApprovedExceptions } from "@/server/exceptions/in-force";
 import { Conflict, InvalidInput, NotFound } from "@/server/errors";
 import { platformDefaultInForce } from "@/server/platform-default/get";
+import type { clusterDrift as clusterDriftTask } from "@/server/clusters/engine";
 import type { ReleaseRenderInput } from "@/server/releases/render";
 import { releaseDocuments, releaseTargets } from "@/server/releases/rollout";
 import { requireClusterScope } from "@/server/tokens/scopes";
@@ -46,12 +49,20 @@ export async function desiredReleaseOf(db: Queryable, clusterId: string): Promis
   return newest ?? null;
 }
 
-/** What the engine needs to render the cluster's release (null: no release exists, nothing is desired). */
-export async function renderInputFor(db: Queryable, cluster: { id: string; name: string }): Promise<ReleaseRenderInput | null> {
+/**
+ * What the engine needs to render the cluster's desired state (null: no release exists, nothing is
+ * desired): its release and the approved exceptions, judged at `at` (the server's clock), so an
+ * exception's objects are desired from its start to its expiry (or revocation) only.
+ */
+export async function renderInputFor(
+  db: Queryable,
+  cluster: { id: string; name: string },
+  at: Date = serverNow(),
+): Promise<ReleaseRenderInput | null> {
   const release = await desiredReleaseOf(db, cluster.id);
   if (!release) return null;
   const [documents, targets, setting] = await Promise.all([
-    releaseDocuments(db, release.id),
+    releaseDocuments(db, release.id).then((docs) => withApprovedExceptions(db, docs)),
     releaseTargets(db, [cluster.name]),
     platformDefaultInForce(db),
   ]);
@@ -60,8 +71,27 @@ export async function renderInputFor(db: Queryable, cluster: { id: string; name:
     clusters: targets.filter((t) => t.name === cluster.name),
     platformDefault: { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces },
     release: String(release.number),
-    time: new Date().toISOString(),
+    time: at.toISOString(),
   };
+}
+
+type DriftRows = Awaited<ReturnType<typeof clusterDriftTask>>["drifts"];
+
+/** Replaces the cluster's drifts; one seen before (same object, same kind of drift) keeps its first-seen time. */
+export async function storeDrift(db: Queryable, clusterId: string, drifts: DriftRows, now: Date) {
+  const previous = await db
+    .select({ objectKey: clusterDrifts.objectKey, type: clusterDrifts.type, firstSeenAt: clusterDrifts.firstSeenAt })
+    .from(clusterDrifts)
+    .where(eq(clusterDrifts.clusterId, clusterId));
+  const since = new Map(previous.map((p) => [`${p.type} ${p.objectKey}`, p.firstSeenAt]));
+  await db.delete(clusterDrifts).where(eq(clusterDrifts.clusterId, clusterId));
+  if (drifts.length > 0)
+    await db
+      .insert(clusterDrifts)
+      .values(drifts.map((d) => ({ clusterId, ...d, firstSeenAt: since.get(`${d.type} ${d.objectKey}`) ?? now, lastSeenAt: now })));
+  const counts = { missing: 0, unmanaged: 0, modified: 0 };
+  for (const d of drifts) counts[d.type]++;
+  return counts;
 }
 
 /**
@@ -119,24 +149,7 @@ export async function uploadObserved({
       .insert(clusterProfiles)
       .values({ clusterId: cluster.id, lastContactAt: now })
       .onConflictDoUpdate({ target: clusterProfiles.clusterId, set: { lastContactAt: now } });
-    // A drift seen before (same object, same kind of drift) keeps its first-seen time.
-    const previous = await tx.db
-      .select({ objectKey: clusterDrifts.objectKey, type: clusterDrifts.type, firstSeenAt: clusterDrifts.firstSeenAt })
-      .from(clusterDrifts)
-      .where(eq(clusterDrifts.clusterId, cluster.id));
-    const since = new Map(previous.map((p) => [`${p.type} ${p.objectKey}`, p.firstSeenAt]));
-    await tx.db.delete(clusterDrifts).where(eq(clusterDrifts.clusterId, cluster.id));
-    if (result.drifts.length > 0)
-      await tx.db.insert(clusterDrifts).values(
-        result.drifts.map((d) => ({
-          clusterId: cluster.id,
-          ...d,
-          firstSeenAt: since.get(`${d.type} ${d.objectKey}`) ?? now,
-          lastSeenAt: now,
-        })),
-      );
-    const counts = { missing: 0, unmanaged: 0, modified: 0 };
-    for (const d of result.drifts) counts[d.type]++;
+    const counts = await storeDrift(tx.db, cluster.id, result.drifts, now);
     await recordAudit(tx, {
       action: "cluster.observed_state",
       targetType: "cluster",

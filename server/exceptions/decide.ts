@@ -2,6 +2,7 @@ import "server-only";
 // Approving (bound to the content hash the approver saw), rejecting and
 // revoking an exception. Each is one transaction with its audit event.
 import { eq } from "drizzle-orm";
+import type { Database } from "@/db/client";
 import { exceptionApprovals, exceptions, type ExceptionRow } from "@/db/schema";
 import type { ExceptionState } from "@/lib/exceptions/vocabulary";
 import { recordAudit } from "@/server/audit/record";
@@ -10,6 +11,7 @@ import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, violatedUniqueConstraint } from "@/server/errors";
 import { findException, notifyPeople, requireExceptionReviewer, requireRevoker } from "./access";
 import { reviewException } from "./approval";
+import { rerenderForException, type RerenderOptions } from "./rerender";
 import { exceptionSettingsOf } from "./settings";
 import type { ApproveExceptionInput, DecideExceptionInput } from "./schemas";
 
@@ -109,8 +111,18 @@ export async function rejectException({ ctx, input }: { ctx: ServiceContext; inp
 }
 
 /** Takes effect at once: the next decision no longer counts it (it is no longer an approved document). */
-export async function revokeException({ ctx, input }: { ctx: ServiceContext; input: DecideExceptionInput }) {
-  return withTransaction(ctx, async (tx) => {
+export async function revokeException({
+  ctx,
+  input,
+  rerender = {},
+}: {
+  ctx: ServiceContext;
+  input: DecideExceptionInput;
+  rerender?: RerenderOptions;
+}) {
+  const at = serverNow();
+  let revoked: ExceptionRow | null = null;
+  const result = await withTransaction(ctx, async (tx) => {
     const e = await findException(tx.db, ctx.actor, input.number, true);
     const approvals = await tx.db.select().from(exceptionApprovals).where(eq(exceptionApprovals.exceptionId, e.id));
     requireRevoker(
@@ -136,6 +148,10 @@ export async function revokeException({ ctx, input }: { ctx: ServiceContext; inp
       e.number,
       [e.requesterId],
     );
+    revoked = e;
     return { number: e.number, state: "revoked" as const };
   });
+  // After the commit: the clusters' desired state loses the exception (server/exceptions/rerender.ts).
+  const rerendered = await rerenderForException(ctx.db as Database, revoked!, "revoked", at, rerender);
+  return { ...result, rerendered: { clusters: rerendered.clusters, gitopsCommit: rerendered.gitopsCommit } };
 }

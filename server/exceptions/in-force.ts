@@ -36,3 +36,22 @@ export const storedException = (e: ExceptionInForce): StoredDocument => ({
   version: e.number,
   document: e.document,
 });
+
+/**
+ * A release's documents with the approved exceptions added: what a cluster's desired state is
+ * compiled from, so the clusters get what the graph shows. The compiler leaves out each exception
+ * outside its window at the render's instant, so a start or an expiry changes the desired state.
+ */
+export async function withApprovedExceptions(db: Queryable, documents: readonly StoredDocument[]): Promise<StoredDocument[]> {
+  return [...documents, ...(await approvedExceptionDocuments(db)).map(storedException)];
+}
+
+/** The exception's compiled objects among `objects` (named by the compiler's source annotation). */
+export function exceptionObjectsIn<T extends { metadata: Record<string, unknown> }>(objects: readonly T[], number: number): T[] {
+  const source = `Exception/${exceptionDocumentName(number)}`;
+  return objects.filter((o) => {
+    const annotations = o.metadata.annotations as Record<string, unknown> | undefined;
+    const from = annotations?.["policyplane.io/source"];
+    return typeof from === "string" && from.split(",").includes(source);
+  });
+}

@@ -10,6 +10,7 @@ import { mayFill } from "@/server/workflow/rules";
 import { hasRole } from "@/server/auth/authorize";
 import { findException } from "./access";
 import { reviewException } from "./approval";
+import { stillEnforcedIn } from "./rerender";
 import { exceptionSettingsOf } from "./settings";
 import type { ExceptionNumberInput, ListExceptionsInput } from "./schemas";
 
@@ -31,9 +32,14 @@ export interface ExceptionSummary {
   decisionReason: string | null;
   createdAt: string;
   contentHash: string;
+  /**
+   * Expired or revoked, but clusters may still enforce it (Kubernetes does not expire objects): those
+   * its re-render reached whose last observed state still has its objects or that have not reported since.
+   */
+  stillEnforcedIn: string[];
 }
 
-function summary(e: ExceptionRow, renews: Map<string, number>): ExceptionSummary {
+function summary(e: ExceptionRow, renews: Map<string, number>, still: Map<string, string[]> = new Map()): ExceptionSummary {
   return {
     number: e.number,
     title: e.title,
@@ -52,6 +58,7 @@ function summary(e: ExceptionRow, renews: Map<string, number>): ExceptionSummary
     decisionReason: e.decisionReason,
     createdAt: e.createdAt.toISOString(),
     contentHash: e.contentHash,
+    stillEnforcedIn: still.get(e.id) ?? [],
   };
 }
 
@@ -73,12 +80,16 @@ export async function listExceptions({ ctx, input }: { ctx: ServiceContext; inpu
           (r.flow.destination.kind === "workload" && r.flow.destination.namespace === input.namespace),
       )
     : rows;
+  const still = await stillEnforcedIn(
+    ctx.db,
+    filtered.filter((e) => e.state === "expired" || e.state === "revoked"),
+  );
   return {
     now: serverNow().toISOString(),
     testClock: testClockEnabled(),
     mayRequest: hasRole(ctx.actor, "author") || ctx.actor.grants.some((g) => g.role !== "viewer"),
     isAdmin: hasRole(ctx.actor, "admin"),
-    exceptions: filtered.map((e) => summary(e, numbers)),
+    exceptions: filtered.map((e) => summary(e, numbers, still)),
   };
 }
 
@@ -91,9 +102,10 @@ export async function getException({ ctx, input }: { ctx: ServiceContext; input:
     ? await ctx.db.select({ id: exceptions.id, number: exceptions.number }).from(exceptions).where(eq(exceptions.id, e.renewsId))
     : [];
   const slots = review.evaluation.rules.flatMap((r) => r.required);
+  const still = e.state === "expired" || e.state === "revoked" ? await stillEnforcedIn(ctx.db, [e]) : new Map<string, string[]>();
   const mine = ctx.actor.id !== null && ctx.actor.id === e.requesterId;
   return {
-    ...summary(e, new Map(renews.map((r) => [r.id, r.number]))),
+    ...summary(e, new Map(renews.map((r) => [r.id, r.number])), still),
     checklist: review.evaluation.rules.map((r) => ({
       rule: r.rule,
       description: r.description,

@@ -5,15 +5,19 @@ import "server-only";
 // advisory lock, and every step is a conditional UPDATE … RETURNING, so a
 // second run (concurrent or later) finds nothing left to record. The engine
 // never waits for it: an exception stops counting at its expiry instant anyway.
+// The run that records a start or an expiry then triggers the re-render that
+// puts the exception's objects into (or takes them out of) every cluster's
+// desired state and the GitOps repository (./rerender.ts).
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, lte, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { exceptions } from "@/db/schema";
+import { exceptions, type ExceptionRow } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { serverNow } from "@/server/clock";
 import { systemActor, withTransaction, type ServiceContext } from "@/server/context";
 import { EXPIRY_NOTICE_DAYS } from "@/lib/exceptions/vocabulary";
 import { notifyPeople } from "./access";
+import { rerenderForException, type ExceptionEvent, type RerenderOptions, type RerenderResult } from "./rerender";
 
 const SWEEP_LOCK = 7_301_914;
 const DAY_MS = 86_400_000;
@@ -22,13 +26,16 @@ export interface SweepResult {
   started: number[];
   expired: number[];
   notices: { number: number; days: number }[];
+  /** The re-render each start and expiry triggered (server/exceptions/rerender.ts). */
+  rerendered: RerenderResult[];
 }
 
-export async function sweepExceptions(db: Database, now: Date = serverNow()): Promise<SweepResult> {
+export async function sweepExceptions(db: Database, now: Date = serverNow(), options: RerenderOptions = {}): Promise<SweepResult> {
   const ctx: ServiceContext = { db, actor: systemActor("exception sweeper"), requestId: `sweep-${randomUUID()}` };
-  return withTransaction(ctx, async (tx) => {
+  const changed: { row: ExceptionRow; event: ExceptionEvent }[] = [];
+  const result = await withTransaction(ctx, async (tx) => {
     await tx.db.execute(sql`SELECT pg_advisory_xact_lock(${SWEEP_LOCK})`);
-    const result: SweepResult = { started: [], expired: [], notices: [] };
+    const result: SweepResult = { started: [], expired: [], notices: [], rerendered: [] };
 
     const started = await tx.db
       .update(exceptions)
@@ -37,6 +44,7 @@ export async function sweepExceptions(db: Database, now: Date = serverNow()): Pr
       .returning();
     for (const e of started.sort((a, b) => a.number - b.number)) {
       result.started.push(e.number);
+      changed.push({ row: e, event: "started" });
       await recordAudit(tx, {
         action: "exception.started",
         targetType: "exception",
@@ -54,6 +62,7 @@ export async function sweepExceptions(db: Database, now: Date = serverNow()): Pr
       .returning();
     for (const e of expired.sort((a, b) => a.number - b.number)) {
       result.expired.push(e.number);
+      changed.push({ row: e, event: "expired" });
       await recordAudit(tx, {
         action: "exception.expired",
         targetType: "exception",
@@ -93,6 +102,9 @@ export async function sweepExceptions(db: Database, now: Date = serverNow()): Pr
     }
     return result;
   });
+  // After the commit, by the one run that recorded the event: the clusters' desired state changed.
+  for (const c of changed) result.rerendered.push(await rerenderForException(db, c.row, c.event, now, options));
+  return result;
 }
 
 /** Runs the sweeper every `everyMs` in this process; returns how to stop. Failures are logged, never thrown. */

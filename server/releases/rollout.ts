@@ -14,7 +14,9 @@ import { recordAudit } from "@/server/audit/record";
 import { hasRole, requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { releasedWith } from "@/server/drafts/documents";
+import { serverNow } from "@/server/clock";
 import { runEngine } from "@/server/engine-pool/pool";
+import { withApprovedExceptions } from "@/server/exceptions/in-force";
 import { Conflict, NotFound } from "@/server/errors";
 import { requireClusterScope } from "@/server/tokens/scopes";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
@@ -133,7 +135,8 @@ export async function rolloutNextWave({ ctx, input }: { ctx: ServiceContext; inp
     const wave = l.rollout.currentWave + 1;
     const next = l.clusters.filter((c) => c.wave === wave);
     const [documents, targets, setting] = await Promise.all([
-      releaseDocuments(tx.db, l.release.id),
+      // The approved exceptions too, as the clusters' desired state has them (server/clusters/observed.ts).
+      releaseDocuments(tx.db, l.release.id).then((docs) => withApprovedExceptions(tx.db, docs)),
       releaseTargets(tx.db),
       platformDefaultInForce(tx.db),
     ]);
@@ -143,7 +146,7 @@ export async function rolloutNextWave({ ctx, input }: { ctx: ServiceContext; inp
       clusters: wanted,
       platformDefault: { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces },
       release: String(n),
-      time: new Date().toISOString(),
+      time: serverNow().toISOString(),
     });
     const now = new Date();
     const results = next.map((c) => {

@@ -1,0 +1,168 @@
+// Exceptions leave the clusters when they expire (issue 10 item 4, issue 14 item 5): an approved
+// exception's compiled objects are in its cluster's desired state; the sweeper's expiry (at the
+// moved test clock) and a revocation re-render without them: the desired manifests lose them, the
+// GitOps repository gets one commit naming the exception, the audit trail records it, and the
+// exception reads "still enforced" in the clusters that have not reported an observed state without it.
+import fs, { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import git from "isomorphic-git";
+import { and, eq, like } from "drizzle-orm";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { stringify } from "yaml";
+import { auditEvents } from "@/db/schema";
+import { testDatabaseKind } from "@/db/testing";
+import { moveTestClock, serverNow } from "@/server/clock";
+import { desiredManifests } from "@/server/clusters/observed";
+import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
+import { useSeededDatabase } from "@/server/testing/database";
+import { paymentsEgressYaml } from "@/server/testing/policies";
+import { exceptionObjectsIn } from "./in-force";
+import type { RequestExceptionInput } from "./schemas";
+import { revokeException } from "./decide";
+import { sweepExceptions } from "./sweep";
+
+vi.hoisted(() => {
+  // A movable clock, as on the e2e test server (env() reads this once).
+  process.env.POLICYPLANE_TEST_CLOCK = "on";
+});
+
+const AUTHOR = "carlos.checkout@acme.example";
+const SECURITY = "sam.security@acme.example";
+const STAGING = "staging-eu-1";
+const HOUR = 3_600_000;
+
+function request(title: string, until: number): RequestExceptionInput {
+  return {
+    title,
+    flow: {
+      direction: "egress",
+      source: { namespace: "checkout", labels: { app: "cart" } },
+      destination: { kind: "workload", namespace: "payments", labels: { app: "ledger" } },
+      ports: [{ port: 9090, protocol: "TCP" }],
+      clusters: [STAGING],
+    },
+    justification: "The price service moves next sprint; until then the cart reads prices directly.",
+    ticket: "CHK-4321",
+    startsAt: new Date(serverNow().getTime() - HOUR).toISOString(),
+    expiresAt: new Date(until).toISOString(),
+  };
+}
+
+describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, () => {
+  const database = useSeededDatabase();
+  const db = () => database().db;
+  const adminCtx = async () => ({ db: db(), actor: await demoActor(db(), DEMO_PEOPLE.admin), requestId: "rerender-test" });
+  const desired = async (cluster = STAGING) => (await desiredManifests({ ctx: await adminCtx(), input: { name: cluster } })).objects;
+  const audit = (action: string, label: string) =>
+    db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, action), like(auditEvents.targetLabel, label)));
+
+  async function approved(title: string, until: number) {
+    const r = await (await callerFor(db(), AUTHOR)).exceptions.request(request(title, until));
+    const a = await (await callerFor(db(), SECURITY)).exceptions.approve({ number: r.number, contentHash: r.contentHash, comment: "" });
+    expect(a.state).toBe("approved");
+    return r.number;
+  }
+
+  beforeAll(async () => {
+    // A release (the seed has none): the clusters' desired state is a release plus the exceptions in force.
+    const author = await callerFor(db(), DEMO_PEOPLE.author);
+    await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsEgressYaml("expiry-egress"), message: "" });
+    const { number } = await author.policies.proposeChange({ title: "expiry", description: "", policies: ["expiry-egress"] });
+    const { contentHash } = await author.workflow.review({ number });
+    await (await callerFor(db(), DEMO_PEOPLE.security)).workflow.approve({ number, contentHash });
+    await (await callerFor(db(), DEMO_PEOPLE.paymentsCommittee)).workflow.approve({ number, contentHash });
+    await (await callerFor(db(), DEMO_PEOPLE.admin)).workflow.release({ number });
+  });
+
+  const gitLog = async (dir: string) => (fs.existsSync(path.join(dir, ".git")) ? git.log({ fs, dir }) : []);
+
+  it("puts an approved exception's objects in its cluster's desired state and takes them out at its expiry, with a GitOps commit and audit", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "policyplane-expiry-"));
+    const expiresAt = serverNow().getTime() + 2 * HOUR;
+    const n = await approved("Cart reads ledger until the expiry", expiresAt);
+    const before = await desired();
+    const mine = exceptionObjectsIn(before, n);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine[0]!.kind).toMatch(/AdminNetworkPolicy/);
+    // Only the cluster the flow names gets it.
+    expect(exceptionObjectsIn(await desired("prod-eu-1"), n)).toEqual([]);
+
+    // The sweeper records the start: the cluster's desired state changed (with it), and the GitOps repository has it.
+    const start = await sweepExceptions(db(), serverNow(), { gitopsDir: dir });
+    expect(start.started).toContain(n);
+    const startRender = start.rerendered.find((r) => r.exception === n && r.event === "started")!;
+    expect(startRender.clusters).toEqual([STAGING]);
+    expect(startRender.gitopsCommit).toMatch(/^[0-9a-f]{40}$/);
+    const stagingFolder = path.join(dir, "clusters", STAGING, "_cluster");
+    expect(fs.readdirSync(stagingFolder).some((f) => f.includes(`pp-exception-exception-${n}`))).toBe(true);
+
+    // The cluster reports applying it (its observed state is its desired state, exception included).
+    const admin = await callerFor(db(), DEMO_PEOPLE.admin);
+    await admin.clusters.uploadObserved({ name: STAGING, yaml: before.map((o) => stringify(o)).join("---\n") });
+    expect((await admin.exceptions.get({ number: n })).stillEnforcedIn).toEqual([]);
+
+    // Past the expiry on the server's clock, the sweeper expires it and re-renders without it.
+    moveTestClock(new Date(expiresAt + 1000));
+    const run = await sweepExceptions(db(), serverNow(), { gitopsDir: dir });
+    expect(run.expired).toContain(n);
+    const rerender = run.rerendered.find((r) => r.exception === n)!;
+    expect(rerender).toMatchObject({ event: "expired", clusters: [STAGING], gitopsError: null });
+    const after = await desired();
+    expect(exceptionObjectsIn(after, n)).toEqual([]);
+    expect(after.length).toBe(before.length - mine.length);
+
+    const log = await gitLog(dir);
+    expect(log[0]!.oid).toBe(rerender.gitopsCommit);
+    expect(log[0]!.commit.message).toContain(`Exception E-${n} “Cart reads ledger until the expiry” expired`);
+    expect(fs.existsSync(stagingFolder) && fs.readdirSync(stagingFolder).some((f) => f.includes(`pp-exception-exception-${n}`))).toBe(
+      false,
+    );
+
+    expect(await audit("exception.expired", `E-${n} %`)).toHaveLength(1);
+    const [rendered] = await audit("exception.rerendered", `E-${n} %`).then((rows) =>
+      rows.filter((r) => (r.after as { event: string }).event === "expired"),
+    );
+    expect(rendered!.after).toMatchObject({ event: "expired", clusters: [STAGING], gitopsCommit: rerender.gitopsCommit });
+    const changed = (await audit("cluster.desired_state_changed", `cluster ${STAGING}`)).filter(
+      (r) => (r.after as { exception: string }).exception === `E-${n}`,
+    );
+    expect(changed.map((r) => (r.after as { event: string }).event).sort()).toEqual(["expired", "started"]);
+    // The drift view now compares the last observed state (still with the exception) with the new desired state.
+    const drift = await admin.clusters.drift({ name: STAGING });
+    expect(JSON.stringify(drift)).toContain(`pp-exception-exception-${n}`);
+
+    // Until the cluster reports a state without its objects, it is still enforced there.
+    expect((await admin.exceptions.get({ number: n })).stillEnforcedIn).toEqual([STAGING]);
+    const listed = (await admin.exceptions.list({})).exceptions.find((e) => e.number === n)!;
+    expect(listed.stillEnforcedIn).toEqual([STAGING]);
+    await admin.clusters.uploadObserved({ name: STAGING, yaml: after.map((o) => stringify(o)).join("---\n") });
+    expect((await admin.exceptions.get({ number: n })).stillEnforcedIn).toEqual([]);
+
+    // A second sweep records nothing and re-renders nothing.
+    const again = await sweepExceptions(db(), serverNow(), { gitopsDir: dir });
+    expect(again.rerendered.filter((r) => r.exception === n)).toEqual([]);
+  });
+
+  it("re-renders without a revoked exception at once", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "policyplane-revoke-"));
+    const n = await approved("Cart reads ledger until revoked", serverNow().getTime() + 5 * HOUR);
+    expect(exceptionObjectsIn(await desired(), n).length).toBeGreaterThan(0);
+    const ctx = { db: db(), actor: await demoActor(db(), SECURITY), requestId: "revoke-test" };
+    const revoked = await revokeException({ ctx, input: { number: n, reason: "migration done" }, rerender: { gitopsDir: dir } });
+    expect(revoked.state).toBe("revoked");
+    expect(revoked.rerendered.clusters).toEqual([STAGING]);
+    expect(exceptionObjectsIn(await desired(), n)).toEqual([]);
+    const log = await gitLog(dir);
+    expect(log).toHaveLength(1);
+    expect(log[0]!.commit.message).toContain(`Exception E-${n} “Cart reads ledger until revoked” was revoked`);
+    expect(await audit("exception.revoked", `E-${n} %`)).toHaveLength(1);
+    expect(await audit("exception.rerendered", `E-${n} %`)).toHaveLength(1);
+    // The cluster reported before the revocation: it may still enforce it.
+    const admin = await callerFor(db(), DEMO_PEOPLE.admin);
+    expect((await admin.exceptions.get({ number: n })).stillEnforcedIn).toEqual([STAGING]);
+  });
+});
