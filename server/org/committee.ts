@@ -82,12 +82,14 @@ async function coverage(ctx: ServiceContext, readable: string[] | undefined): Pr
 async function violations(ctx: ServiceContext, now: Date) {
   const since = new Date(now.getTime() - DAY_MS);
   const where = and(await flowScope(ctx, {}, new Date(now.getTime() - 2 * DAY_MS)), eq(flowAggregates.flowClass, "violation"));
+  // A Date inside raw SQL reaches postgres-js untyped and is refused; an ISO string cast to timestamptz works on both drivers.
+  const sinceSql = sql`${since.toISOString()}::timestamptz`;
   const hour = sql`date_bin(interval '1 hour', ${flowAggregates.minute}, timestamptz '2000-01-01T00:00:00Z')`;
   const [[totals], hours] = await Promise.all([
     ctx.db
       .select({
-        last24h: sql<number>`coalesce(sum(${flowAggregates.count}) filter (where ${flowAggregates.minute} >= ${since}), 0)::int`,
-        previous24h: sql<number>`coalesce(sum(${flowAggregates.count}) filter (where ${flowAggregates.minute} < ${since}), 0)::int`,
+        last24h: sql<number>`coalesce(sum(${flowAggregates.count}) filter (where ${flowAggregates.minute} >= ${sinceSql}), 0)::int`,
+        previous24h: sql<number>`coalesce(sum(${flowAggregates.count}) filter (where ${flowAggregates.minute} < ${sinceSql}), 0)::int`,
       })
       .from(flowAggregates)
       .where(where),
