@@ -2,7 +2,7 @@
 // `npm test`: typecheck, lint, unit tests, integration tests on PGlite and on
 // PostgreSQL (when a server is reachable), then e2e in Chromium. Every step
 // runs even after a failure; the exit code is non-zero if any step failed.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,27 @@ function run(name, command, args, env = {}, report) {
   if (report) countTests(report);
   steps.push({ name, ok, seconds: ((Date.now() - started) / 1000).toFixed(1) });
   return ok;
+}
+
+/**
+ * Like run(), but in the background with its output kept aside and printed whole when it ends,
+ * so two steps that each use one core (the integration runs on two databases) share the machine.
+ */
+function runAside(name, command, args, env, report) {
+  const started = Date.now();
+  const chunks = [];
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env, FORCE_COLOR: "1" } });
+  child.stdout.on("data", (c) => chunks.push(c));
+  child.stderr.on("data", (c) => chunks.push(c));
+  return new Promise((resolve) => {
+    child.on("close", (status) => {
+      console.log(`\n━━ ${name} ━━`);
+      process.stdout.write(Buffer.concat(chunks));
+      if (report) countTests(report);
+      steps.push({ name, ok: status === 0, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+      resolve(status === 0);
+    });
+  });
 }
 
 /** Adds a vitest or Playwright JSON report's test counts to the totals. */
@@ -79,10 +100,16 @@ run("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
 run("lint", bin("eslint"), ["--max-warnings", "0", "."]);
 run("format (prettier --check; npm run format fixes it)", bin("prettier"), ["--check", "--log-level", "warn", "."]);
 run("unit tests", ...vitest("unit", "unit.json"), {}, path.join(reports, "unit.json"));
-run("integration tests on PGlite", ...vitest("integration", "pglite.json"), { TEST_DB: "pglite" }, path.join(reports, "pglite.json"));
+// The two integration runs each keep to one core (files run one after another): they run side by side.
+const integrationOnPglite = runAside(
+  "integration tests on PGlite",
+  ...vitest("integration", "pglite.json"),
+  { TEST_DB: "pglite" },
+  path.join(reports, "pglite.json"),
+);
 const reachable = await postgresReachable();
 if (reachable === true) {
-  run(
+  await runAside(
     "integration tests on PostgreSQL",
     ...vitest("integration", "postgres.json"),
     { TEST_DB: "postgres", TEST_POSTGRES_URL: POSTGRES_URL },
@@ -94,6 +121,7 @@ if (reachable === true) {
   );
   steps.push({ name: "integration tests on PostgreSQL", ok: true, seconds: "0.0", skipped: true });
 }
+await integrationOnPglite;
 run(
   "e2e in Chromium",
   bin("playwright"),
