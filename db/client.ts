@@ -18,7 +18,13 @@ export type Queryable = Database | Transaction;
 
 export type DatabaseTarget =
   /** migrationUrl: an owner role runs the migrations; `url` (the application's role) need not own anything. */
-  { kind: "postgres"; url: string; migrationUrl?: string } | { kind: "pglite"; dataDir: string | null /* null: in memory */ };
+  | { kind: "postgres"; url: string; migrationUrl?: string }
+  | {
+      kind: "pglite";
+      dataDir: string | null /* null: in memory */;
+      /** A data folder dumped by PGlite's dumpDataDir, to start from instead of an empty cluster (tests). */
+      loadDataDir?: Blob;
+    };
 
 export interface DatabaseHandle {
   db: Database;
@@ -74,7 +80,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const releaseLock = target.dataDir ? lockDataDir(target.dataDir) : () => {};
   try {
-    const client = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+    const client = new PGlite({
+      ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+      ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
+    });
     const db = drizzle({ client, schema });
     await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     return {

@@ -1,7 +1,10 @@
 // Databases for integration tests. TEST_DB=pglite (default) gives an in-memory
 // PGlite; TEST_DB=postgres creates a fresh database on the server named by
 // TEST_POSTGRES_URL (default: this machine's 127.0.0.1:5432) and drops it on close.
+// When the run prepared templates (server/testing/global-setup.ts), each database
+// starts as a copy of one instead of running every migration (and the seed) again.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { openDatabase, type DatabaseHandle } from "./client";
 
 export const DEFAULT_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -10,9 +13,28 @@ export function testDatabaseKind(): "pglite" | "postgres" {
   return process.env.TEST_DB === "postgres" ? "postgres" : "pglite";
 }
 
-export async function openTestDatabase(): Promise<DatabaseHandle> {
-  if (testDatabaseKind() === "pglite") return openDatabase({ kind: "pglite", dataDir: null });
-  const created = await createPostgresTestDatabase();
+export type TestDatabaseTemplate = "migrated" | "seeded";
+/** Per template: a PGlite data-folder dump (a file), or a database name on the TEST_POSTGRES_URL server. */
+export type TestDatabaseTemplates = Record<TestDatabaseTemplate, string>;
+
+let templates: TestDatabaseTemplates | undefined;
+
+export function useTestDatabaseTemplates(prepared: TestDatabaseTemplates | undefined): void {
+  templates = prepared;
+}
+
+export function hasTestDatabaseTemplates(): boolean {
+  return templates !== undefined;
+}
+
+/** A fresh, migrated test database; a copy of the named template when the run prepared them. */
+export async function openTestDatabase(template: TestDatabaseTemplate = "migrated"): Promise<DatabaseHandle> {
+  if (template === "seeded" && !templates) throw new Error("no seeded test database template was prepared for this run");
+  const source = templates?.[template];
+  if (testDatabaseKind() === "pglite") {
+    return openDatabase({ kind: "pglite", dataDir: null, ...(source ? { loadDataDir: new Blob([readFileSync(source)]) } : {}) });
+  }
+  const created = await createPostgresTestDatabase(source);
   const handle = await openDatabase({ kind: "postgres", url: created.url });
   return {
     ...handle,
@@ -23,13 +45,13 @@ export async function openTestDatabase(): Promise<DatabaseHandle> {
   };
 }
 
-/** A new, empty database on the TEST_POSTGRES_URL server: its URL, and how to drop it. */
-export async function createPostgresTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A new database on the TEST_POSTGRES_URL server (empty, or a copy of `template`): its URL, and how to drop it. */
+export async function createPostgresTestDatabase(template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   const { default: postgres } = await import("postgres");
   const adminUrl = process.env.TEST_POSTGRES_URL ?? DEFAULT_TEST_POSTGRES_URL;
   const name = `policyplane_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
+  await admin.unsafe(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {

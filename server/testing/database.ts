@@ -2,14 +2,17 @@
 // seeded with the demo organisation, closed (and dropped) after the suite.
 import { afterAll, beforeAll } from "vitest";
 import type { DatabaseHandle } from "@/db/client";
-import { openTestDatabase } from "@/db/testing";
+import { hasTestDatabaseTemplates, openTestDatabase } from "@/db/testing";
 import { seedDemoOrganisation } from "@/server/seed/demo";
 
 export function useSeededDatabase(): () => DatabaseHandle {
   let handle: DatabaseHandle | undefined;
   beforeAll(async () => {
-    handle = await openTestDatabase();
-    await seedDemoOrganisation(handle.db);
+    if (hasTestDatabaseTemplates()) handle = await openTestDatabase("seeded");
+    else {
+      handle = await openTestDatabase();
+      await seedDemoOrganisation(handle.db);
+    }
   });
   afterAll(async () => {
     await handle?.close();
