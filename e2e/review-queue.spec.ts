@@ -8,7 +8,8 @@ const YAML = paymentsEgressYaml(NAME, { description: "Reviewed through the queue
 test("an approver finds a change in the queue, opens it and comments; an admin edits a rule and the checklist follows", async ({
   browser,
 }) => {
-  test.setTimeout(180_000);
+  // Four people, two impact computations and a rule edited twice: minutes on a loaded 2-core machine.
+  test.setTimeout(300_000);
   const author = await personIn(browser, PEOPLE.author.email);
   expect((await post(author.page, "policies.saveDraft", { policyName: null, baseVersion: null, yaml: YAML, message: "" })).status()).toBe(
     200,
