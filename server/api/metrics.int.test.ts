@@ -8,7 +8,7 @@ import { resetDecisionPoint } from "@/server/decide/point";
 import { sweepExceptions } from "@/server/exceptions/sweep";
 import { sweepFlows } from "@/server/flows/retention";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
-import { callerFor } from "@/server/testing/actors";
+import { demoToken } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { createApiApp } from "./app";
 
@@ -33,11 +33,8 @@ describe(`GET /api/v1/metrics on ${testDatabaseKind()}`, () => {
 
   beforeAll(async () => {
     resetDecisionPoint();
-    const admin = await callerFor(db(), "alex.admin@acme.example");
-    const make = async (name: string, scopes: ("decide" | "metrics")[]) =>
-      (await admin.settings.createToken({ name, role: "viewer", tenantId: null, scopes, clusterId: null, expiresInDays: 1 })).token;
-    tokens.metrics = await make("prometheus", ["metrics"]);
-    tokens.decide = await make("decision point", ["decide"]);
+    tokens.metrics = await demoToken(db(), "prometheus", ["metrics"]);
+    tokens.decide = await demoToken(db(), "decision point", ["decide"]);
   });
   afterAll(() => resetDecisionPoint());
 

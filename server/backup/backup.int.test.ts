@@ -14,7 +14,7 @@ import * as schema from "@/db/schema";
 import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { auditKeyring, auditSettings } from "@/server/audit/keys";
 import { walkChain } from "@/server/audit/query";
-import { callerFor } from "@/server/testing/actors";
+import { callerFor, demoToken } from "@/server/testing/actors";
 import { auditHead } from "@/server/testing/audit-events";
 import { useSeededDatabase } from "@/server/testing/database";
 import { authenticateApiToken } from "@/server/tokens/tokens";
@@ -52,16 +52,7 @@ describe(`backup and restore on ${testDatabaseKind()}`, () => {
   beforeAll(async () => {
     const db = source().db;
     const admin = await callerFor(db, ADMIN);
-    token = (
-      await admin.settings.createToken({
-        name: "agent",
-        role: "viewer",
-        tenantId: null,
-        scopes: ["decide"],
-        clusterId: null,
-        expiresInDays: 1,
-      })
-    ).token;
+    token = await demoToken(db, "agent", ["decide"]);
     const author = await callerFor(db, "priya.payments@acme.example");
     const { name } = await author.policies.createFromTemplate({ template: "tenant-east-west-isolation", values: { tenant: "payments" } });
     const { number } = await author.policies.proposeChange({ title: "payments isolation", description: "", policies: [name] });
@@ -110,7 +101,11 @@ describe(`backup and restore on ${testDatabaseKind()}`, () => {
     await expect(restoreBackup(fresh.db, cut, auditSettings().keyring)).rejects.toThrow(/without its manifest|is missing/);
     const notABundle = path.join(dir, "plain.txt");
     writeFileSync(notABundle, "hello");
-    await expect(restoreBackup(fresh.db, notABundle, auditSettings().keyring)).rejects.toThrow(/cannot be read as a gzip bundle/);
+    await expect(restoreBackup(fresh.db, notABundle, auditSettings().keyring)).rejects.toThrow(/is not a Policyplane backup/);
+    const badGzip = path.join(dir, "bad.gz");
+    writeFileSync(badGzip, Buffer.concat([bytes.subarray(0, 10), Buffer.from("not deflate data at all")]));
+    await expect(restoreBackup(fresh.db, badGzip, auditSettings().keyring)).rejects.toThrow(/cannot be read as a gzip bundle/);
+    await expect(restoreBackup(fresh.db, path.join(dir, "nothing.gz"), auditSettings().keyring)).rejects.toThrow(/no such file/);
 
     // Another version's bundle, checksums intact: refused by its schema.
     const otherSchema = rewrite(bundle, path.join(dir, "schema.gz"), (lines) => {

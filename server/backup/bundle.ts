@@ -16,16 +16,16 @@ import "server-only";
 // nothing is written.
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { createReadStream, createWriteStream, existsSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { StringDecoder } from "node:string_decoder";
-import { createGunzip, createGzip } from "node:zlib";
+import { createGzip } from "node:zlib";
 import { sql } from "drizzle-orm";
 import { MIGRATIONS_FOLDER, type Database, type Queryable } from "@/db/client";
 import { walkChain } from "@/server/audit/query";
 import { recordAudit } from "@/server/audit/record";
 import type { AuditKeyring } from "@/server/audit/keys";
+import { lineBatches } from "@/server/cli/io";
 import { systemActor, withTransaction } from "@/server/context";
 
 export const BUNDLE_FORMAT = "policyplane-backup/1";
@@ -35,6 +35,8 @@ export const EXCLUDED_TABLES: readonly string[] = ["session", "rate_limit"];
 export const SEEDED_BY_MIGRATIONS: readonly string[] = ["platform_default_versions", "approval_rules"];
 
 const PAGE_ROWS = 2000;
+/** Longer than any row (request bodies, observed state included, are at most 10 MiB). */
+const MAX_LINE_CHARS = 256 * 1024 * 1024;
 /** Rows per INSERT … json_populate_recordset: bounded by size too, so large rows (observed state) stay small statements. */
 const INSERT_ROWS = 1000;
 const INSERT_BYTES = 4 * 1024 * 1024;
@@ -274,11 +276,7 @@ async function readBundle(
     onTableEnd?: (table: string) => Promise<void> | void;
   } = {},
 ): Promise<{ header: Header; sha256: string; tables: Record<string, number> }> {
-  const gunzip = createGunzip();
-  const source = createReadStream(file);
-  source.on("error", (error) => gunzip.destroy(error));
-  source.pipe(gunzip);
-  const lines = linesOf(gunzip);
+  if (!existsSync(file)) throw new BackupRefused(`${file}: no such file.`);
   const whole = createHash("sha256");
   let header: Header | undefined;
   let current: { name: string; hash: ReturnType<typeof createHash>; rows: number } | null = null;
@@ -291,7 +289,7 @@ async function readBundle(
     );
   };
   try {
-    for await (const text of lines) {
+    for await (const text of bundleLines(file)) {
       n++;
       if (manifest) refuse("there is data after the manifest");
       let line: Line;
@@ -346,10 +344,7 @@ async function readBundle(
     }
   } catch (error) {
     if (error instanceof BackupRefused) throw error;
-    const reason = (error as { code?: string; message?: string }).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new BackupRefused(`${file} cannot be read as a gzip bundle (${reason}) at line ${n + 1}. Nothing was written.`);
-  } finally {
-    source.destroy();
+    throw new BackupRefused(`${file} cannot be read as a gzip bundle (${(error as Error).message}) at line ${n + 1}. Nothing was written.`);
   }
   if (!header) throw new BackupRefused(`${file} is empty: not a Policyplane backup.`);
   if (!manifest) throw new BackupRefused(`The bundle ends at line ${n} without its manifest (cut short?). Nothing was written.`);
@@ -360,18 +355,13 @@ async function readBundle(
   };
 }
 
-/** A stream's text, line by line (the stream's errors, a bad gzip's included, are thrown here). */
-async function* linesOf(stream: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  const decoder = new StringDecoder("utf8");
-  let rest = "";
-  for await (const chunk of stream) {
-    const text = rest + decoder.write(chunk);
-    const parts = text.split("\n");
-    rest = parts.pop()!;
-    yield* parts;
-  }
-  rest += decoder.end();
-  if (rest) yield rest;
+/** A bundle's lines (read by the CLI's line reader, which detects gzip); a line over MAX_LINE_CHARS cannot be one of ours. */
+async function* bundleLines(file: string): AsyncGenerator<string> {
+  for await (const batch of lineBatches(file, MAX_LINE_CHARS))
+    for (const line of batch) {
+      if (typeof line !== "string") throw new Error(`a line over ${MAX_LINE_CHARS} characters`);
+      yield line;
+    }
 }
 
 /** Checks a bundle whole (structure, checksums) without a database. */

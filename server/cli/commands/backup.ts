@@ -2,20 +2,15 @@
 // database the server uses (DATABASE_URL, or its PGlite folder while the server is stopped). Exit 0 with a
 // one-line JSON summary; exit 1 when refused (a corrupt bundle, another schema, a database that is not
 // empty, a chain that does not verify with this audit key), with nothing written.
-import { openConfiguredDatabase } from "@/scripts/open-configured-database";
+import type { DatabaseHandle } from "@/db/client";
 import { auditSettings } from "@/server/audit/keys";
 import { BackupRefused, restoreBackup, writeBackup } from "@/server/backup/bundle";
+import { openStore } from "../store";
 
-async function withStore(run: (db: Awaited<ReturnType<typeof openConfiguredDatabase>>["db"]) => Promise<unknown>): Promise<number> {
-  let handle;
-  try {
-    // The audit key first: a backup records itself in the chain, a restore verifies the chain with it.
-    auditSettings();
-    handle = await openConfiguredDatabase();
-  } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
+async function withStore(run: (db: DatabaseHandle["db"]) => Promise<unknown>): Promise<number> {
+  // The audit key first: a backup records itself in the chain, a restore verifies the chain with it.
+  const handle = await openStore();
+  if (!handle) return 1;
   try {
     process.stdout.write(`${JSON.stringify(await run(handle.db))}\n`);
     return 0;
