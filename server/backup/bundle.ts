@@ -296,6 +296,7 @@ async function readBundle(
       try {
         line = JSON.parse(text) as Line;
       } catch {
+        if (n === 1) throw new BackupRefused(`${file} is not a Policyplane backup (${BUNDLE_FORMAT}): its first line is not JSON.`);
         return refuse("not a JSON line");
       }
       if (!Array.isArray(line) || line.length !== 2) refuse("not a bundle line");
