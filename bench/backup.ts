@@ -1,6 +1,6 @@
 /**
- * Backup and restore benchmark (issue 18 item 9): the demo organisation plus a keyed audit trail of
- * BACKUP_BENCH_EVENTS events (default 200,000), written with `policyplane backup`'s writeBackup and
+ * Backup and restore benchmark (issue 18 item 9): a store holding a keyed audit trail of
+ * BACKUP_BENCH_EVENTS events (default 200,000; the audit chain is what grows without bound), written with `policyplane backup`'s writeBackup and
  * restored with restoreBackup into a fresh database (which re-verifies the whole chain in its transaction).
  * In-memory PGlite, or PostgreSQL with TEST_DB=postgres (fresh databases on TEST_POSTGRES_URL).
  *
@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { openTestDatabase, testDatabaseKind } from "../db/testing";
 import { auditKeyring, configureAudit } from "../server/audit/keys";
 import { restoreBackup, writeBackup } from "../server/backup/bundle";
-import { seedDemoOrganisation } from "../server/seed/demo";
 import { bulkInsertAuditTrail } from "./lib/audit-trail";
 import { machineDescription } from "./lib/report";
 
@@ -26,9 +25,7 @@ configureAudit({ keyring, checkpointFile: join(dir, "checkpoints.jsonl"), checkp
 const source = await openTestDatabase();
 const target = await openTestDatabase();
 try {
-  // The synthetic trail first (it starts at seq 1), then the demo organisation's own events after it.
   await bulkInsertAuditTrail(source, keyring.current, EVENTS);
-  await seedDemoOrganisation(source.db);
   const file = join(dir, "store.jsonl.gz");
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
