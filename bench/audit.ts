@@ -9,27 +9,23 @@
  *   npx tsx --conditions=react-server bench/audit.ts --write    # also update the "Audit trail" section of docs/benchmarks.md
  *   AUDIT_BENCH_EVENTS=100000 npx tsx --conditions=react-server bench/audit.ts   # a smaller trail
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { sql } from "drizzle-orm";
 import { openDatabase, type DatabaseHandle } from "../db/client";
 import { createPostgresTestDatabase } from "../db/testing";
-import { GENESIS_HASH, eventHash, type ChainedEventContent } from "../server/audit/chain";
 import { auditKeyring, configureAudit, type AuditSettings } from "../server/audit/keys";
 import { listAuditEvents, verifyAuditTrail } from "../server/audit/query";
 import { recordAudit } from "../server/audit/record";
 import { verifyEverything, verifyIncrementally } from "../server/audit/verifications";
 import { systemActor, withTransaction } from "../server/context";
+import { bulkInsertAuditTrail } from "./lib/audit-trail";
 import { machineDescription, writeSection, type Row } from "./lib/report";
 
 const ROOT = join(import.meta.dirname, "..");
 const WRITE = process.argv.includes("--write");
 const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS ?? 1_000_000);
-const BATCH = 50_000;
 const PAGE_VISITS = 7;
 const APPENDED = 50;
 
@@ -40,94 +36,6 @@ const settings: AuditSettings = {
 };
 configureAudit(settings);
 
-const COLUMNS =
-  "seq, id, at, actor_id, actor_label, actor_type, action, target_type, target_id, target_label, tenant_id, before, after, request_id, key_id, prev_hash, hash";
-const ACTIONS = ["policy.updated", "change.submit", "change.approval_given", "release.created", "mutation.refused", "session.created"];
-
-const csvField = (value: string | null) => (value === null ? "" : `"${value.replaceAll('"', '""')}"`);
-
-/** Rows seq from..to (inclusive) of a valid keyed chain continuing from `prevHash`, as CSV; returns the new head hash. */
-function chainBatch(from: number, to: number, prevHash: string, start: number): { csv: string; head: string } {
-  const key = settings.keyring.current;
-  const lines: string[] = [];
-  for (let seq = from; seq <= to; seq++) {
-    const content: ChainedEventContent = {
-      id: randomUUID(),
-      at: new Date(start + seq * 10),
-      actorId: `user-${seq % 40}`,
-      actorLabel: `person${seq % 40}@acme.example`,
-      actorType: "user",
-      action: ACTIONS[seq % ACTIONS.length]!,
-      targetType: "policy",
-      targetId: `policy-${seq % 2000}`,
-      targetLabel: `payments-api-${seq % 2000}`,
-      tenantId: null,
-      before: { version: seq - 1 },
-      after: { version: seq, note: "bench" },
-      requestId: `bench-${seq}`,
-      keyId: key.id,
-    };
-    const hash = eventHash(prevHash, content, key);
-    lines.push(
-      [
-        String(seq),
-        content.id,
-        content.at.toISOString(),
-        csvField(content.actorId),
-        csvField(content.actorLabel),
-        content.actorType,
-        content.action,
-        content.targetType,
-        csvField(content.targetId),
-        csvField(content.targetLabel),
-        "",
-        csvField(JSON.stringify(content.before)),
-        csvField(JSON.stringify(content.after)),
-        content.requestId,
-        key.id,
-        prevHash,
-        hash,
-      ].join(","),
-    );
-    prevHash = hash;
-  }
-  return { csv: `${lines.join("\n")}\n`, head: prevHash };
-}
-
-/** COPY of one CSV batch through the driver's own bulk path. */
-async function copyBatch(handle: DatabaseHandle, csv: string): Promise<void> {
-  const statement = `COPY audit_events (${COLUMNS}) FROM STDIN WITH (FORMAT csv)`;
-  const client = (handle.db as unknown as { $client: unknown }).$client;
-  if (handle.kind === "pglite") {
-    const pg = client as { query(q: string, p: unknown[], o: { blob: Blob }): Promise<unknown> };
-    await pg.query(statement.replace("STDIN", "'/dev/blob'"), [], { blob: new Blob([csv]) });
-    return;
-  }
-  const pg = client as { unsafe(q: string): { writable(): Promise<Writable> } };
-  const writable = await pg.unsafe(statement).writable();
-  await pipeline(
-    (async function* () {
-      yield csv;
-    })(),
-    writable,
-  );
-}
-
-async function bulkInsert(handle: DatabaseHandle): Promise<number> {
-  const started = performance.now();
-  let prev = GENESIS_HASH;
-  const start = Date.UTC(2026, 0, 1);
-  for (let from = 1; from <= EVENTS; from += BATCH) {
-    const to = Math.min(EVENTS, from + BATCH - 1);
-    const { csv, head } = chainBatch(from, to, prev, start);
-    await copyBatch(handle, csv);
-    prev = head;
-  }
-  await handle.db.execute(sql`SELECT setval(pg_get_serial_sequence('audit_events', 'seq'), ${EVENTS})`);
-  await handle.db.execute(sql`ANALYZE audit_events`);
-  return performance.now() - started;
-}
-
 /** A walk's time scaled to the target's 1,000,000 events (it grows linearly with the trail). */
 const atTarget = (x: number) => (x * 1_000_000) / EVENTS;
 const walkResult = (x: number) => (EVENTS === 1_000_000 ? ms(x) : `${ms(x)} (≈ ${ms(atTarget(x))} for 1,000,000)`);
@@ -135,7 +43,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (x: number) => `${Math.round(x).toLocaleString("en-GB")} ms`;
 
 async function measure(kind: "pglite" | "postgres", handle: DatabaseHandle, rows: Row[], notes: string[]) {
-  const inserted = await bulkInsert(handle);
+  const inserted = await bulkInsertAuditTrail(handle, settings.keyring.current, EVENTS);
   const eps = Math.round(EVENTS / (inserted / 1000)).toLocaleString("en-GB");
   rows.push([`${kind}: bulk insert of ${EVENTS.toLocaleString("en-GB")} chained events (COPY)`, `${ms(inserted)} (${eps}/s)`, "—", true]);
   console.log(`${kind}: inserted ${EVENTS} events in ${ms(inserted)}`);

@@ -29,8 +29,13 @@ export type DatabaseTarget =
 export interface DatabaseHandle {
   db: Database;
   kind: DatabaseTarget["kind"];
+  /** Connections its pool may open (PGlite: one, in process); reported by /api/v1/metrics. */
+  maxConnections: number;
   close(): Promise<void>;
 }
+
+/** Connections each process opens to PostgreSQL at most (the application's role). */
+export const POSTGRES_POOL_MAX = 10;
 
 /** The configured database: DATABASE_URL (migrated through DATABASE_MIGRATION_URL when set), else the PGlite folder. */
 export function databaseTarget(config: {
@@ -70,10 +75,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
         await owner.end();
       }
     }
-    const client = postgres(target.url, { max: 10, onnotice: () => {} });
+    const client = postgres(target.url, { max: POSTGRES_POOL_MAX, onnotice: () => {} });
     const db = drizzle({ client, schema });
     if (!target.migrationUrl) await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-    return { db: db as unknown as Database, kind: "postgres", close: () => client.end() };
+    return { db: db as unknown as Database, kind: "postgres", maxConnections: POSTGRES_POOL_MAX, close: () => client.end() };
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
@@ -89,6 +94,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     return {
       db: db as unknown as Database,
       kind: "pglite",
+      maxConnections: 1,
       close: async () => {
         await client.close();
         releaseLock();

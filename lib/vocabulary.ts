@@ -8,7 +8,7 @@ import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 export const ROLES = ["viewer", "author", "approver", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 /** What a machine token may do; each REST endpoint asks for exactly one (issue 18). */
-export const TOKEN_SCOPES = ["decide", "observed-state", "flows", "manifests", "export", "propose"] as const;
+export const TOKEN_SCOPES = ["decide", "observed-state", "flows", "manifests", "export", "propose", "metrics"] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 export const TOKEN_SCOPE_LABELS: Record<TokenScope, string> = {
   decide: "ask for decisions",
@@ -17,6 +17,7 @@ export const TOKEN_SCOPE_LABELS: Record<TokenScope, string> = {
   manifests: "read rendered manifests",
   export: "export audit, decisions and violations",
   propose: "propose, approve and release changes",
+  metrics: "read Prometheus metrics",
 };
 export const COMMITTEE_FUNCTIONS = ["security", "networking", "platform", "application"] as const;
 export type CommitteeFunction = (typeof COMMITTEE_FUNCTIONS)[number];

@@ -48,12 +48,21 @@ function sourceStamp() {
   return hash.digest("hex");
 }
 
+// A container image (Dockerfile) is built once and runs on a read-only root filesystem: its build is
+// final, nothing is rebuilt, and a second server cannot share its folders (each pod has its own).
+const prebuilt = process.env.POLICYPLANE_PREBUILT === "1";
+if (prebuilt && !existsSync(path.join(distDir, "BUILD_ID"))) {
+  console.error(`[policyplane] not started: POLICYPLANE_PREBUILT=1 but ${distDir} holds no build (run \`next build\` in the image).`);
+  process.exit(1);
+}
+
 // Before anything is built or opened: a second `npm start` on the same folders must leave them alone.
 try {
-  lockFolder(distDir, {
-    label: "The build folder",
-    advice: "Another Policyplane server runs from it: stop it first, or give this one its own NEXT_DIST_DIR (and PGLITE_DIR).",
-  });
+  if (!prebuilt)
+    lockFolder(distDir, {
+      label: "The build folder",
+      advice: "Another Policyplane server runs from it: stop it first, or give this one its own NEXT_DIST_DIR (and PGLITE_DIR).",
+    });
   if (!process.env.DATABASE_URL?.trim()) {
     lockFolder(path.resolve(process.env.PGLITE_DIR ?? ".data/pglite"), {
       label: "The embedded database",
@@ -66,8 +75,9 @@ try {
   process.exit(1);
 }
 
-const stamp = sourceStamp();
-const built = existsSync(path.join(distDir, "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp;
+const stamp = prebuilt ? null : sourceStamp();
+const built =
+  prebuilt || (existsSync(path.join(distDir, "BUILD_ID")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp);
 if (!built) {
   console.log("[policyplane] building the console (first start or sources changed)…");
   const result = spawnSync(process.execPath, [nextBin, "build"], {

@@ -51,6 +51,8 @@ const envSchema = z.object({
   /** Flood control of POST /api/v1/flows: batches per second a cluster may send, sustained, and at once (server/api/flow-rate.ts); beyond: 429 with Retry-After. */
   FLOW_RATE_PER_SECOND: z.coerce.number().positive().default(20),
   FLOW_RATE_BURST: z.coerce.number().int().min(1).default(100),
+  /** GET /api/v1/metrics (Prometheus; tokens with the `metrics` scope): "off" answers 404. */
+  POLICYPLANE_METRICS: z.enum(["on", "off"]).default("on"),
   BETTER_AUTH_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   BETTER_AUTH_URL: optionalString.pipe(z.url().optional()),
   /** Seed the demo organisation (public demo passwords). Default: on for the embedded database, off with DATABASE_URL. */

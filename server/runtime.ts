@@ -11,6 +11,7 @@ import { exportCheckpointIfChanged } from "@/server/audit/checkpoints";
 import { auditSettingsFromEnv, configureAudit, type AuditSettings } from "@/server/audit/keys";
 import { createAuth, type Auth } from "@/server/auth/auth";
 import { demoExposedMessage, demoRefusedOnHost, env, type Env } from "@/server/env";
+import { observeDatabasePool } from "@/server/metrics/metrics";
 import { seedDemoOrganisation } from "@/server/seed/demo";
 import { DEMO_USERS } from "@/server/seed/demo-data";
 
@@ -46,6 +47,7 @@ export async function createRuntime(config: Env): Promise<Runtime> {
     if (config.POLICYPLANE_DEMO === "on") await seedDemoOrganisation(database.db);
     // Seal whatever the chain holds now (including events from before it was keyed) outside the database.
     await exportCheckpointIfChanged(database.db, audit);
+    observeDatabasePool({ kind: database.kind, maxConnections: database.maxConnections });
     return { database, auth, env: config, audit };
   } catch (error) {
     await database.close();

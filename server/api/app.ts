@@ -17,6 +17,7 @@ import { decisionPointHealth, noteDatabaseDown } from "@/server/decide/point";
 import { changeRequestRoutes } from "./change-requests";
 import { clusterRoutes } from "./clusters";
 import { machineRoutes } from "./machines";
+import { countRequests, metricsRoutes } from "./metrics";
 import { FlowRateLimited, FlowRateLimiter, type FlowRate } from "./flow-rate";
 import { flowRoutes } from "./flows";
 import { releaseRoutes } from "./releases";
@@ -35,6 +36,8 @@ export interface ApiOptions {
   datasetStore?: DatasetStore;
   /** Flood control of POST /flows per cluster (default: FLOW_RATE_PER_SECOND and FLOW_RATE_BURST); tests pass a low one. */
   flowRate?: FlowRate;
+  /** GET /metrics served (default: POLICYPLANE_METRICS). */
+  metrics?: "on" | "off";
 }
 
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
@@ -60,6 +63,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     c.header("x-request-id", c.get("requestId"));
     await next();
   });
+  app.use("*", countRequests);
   const isUpload = (c: Context<ApiEnv>) => c.req.method === "POST" && c.req.path === DATASET_UPLOAD_PATH;
   const limitBody = bodyLimit({
     maxSize: MAX_REQUEST_BYTES,
@@ -96,6 +100,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     }
     return c.json({ status: "ok" });
   });
+  metricsRoutes(app, getDb, options.metrics ?? env().POLICYPLANE_METRICS);
   machineRoutes(app, getDb); // ahead of the middleware below: decide and admission authenticate themselves (and answer while the database is down)
 
   // Everything below needs a machine token (`Authorization: Bearer ppt_…`) or the console's

@@ -11,6 +11,7 @@ import type { Actor } from "@/server/context";
 import { ServiceError, Unauthenticated } from "@/server/errors";
 import { databaseRecentlyDown, decideFlow, FailClosed } from "@/server/decide/point";
 import { decideInput, type DecideOutput } from "@/server/decide/schemas";
+import { metrics } from "@/server/metrics/metrics";
 import { requireScope } from "@/server/tokens/scopes";
 import { authenticateApiToken } from "@/server/tokens/tokens";
 import type { ApiEnv } from "./app";
@@ -55,14 +56,23 @@ export function decideRoutes(app: Hono<ApiEnv>, getDb: () => Promise<Database>) 
   app.post("/decide", async (c) => {
     const requestId = c.get("requestId");
     const cluster = { name: "(unknown)" };
+    const m = metrics();
+    const started = performance.now();
+    const count = (verdict: DecideOutput["decision"], source: "release" | "dry_run" | "fail_closed") => {
+      m.decisions.inc({ verdict, source });
+      m.decideDuration.observe({ verdict }, (performance.now() - started) / 1000);
+    };
     try {
       const actor = await authenticateMachine(getDb, c.req.header("authorization") ?? "", requestId);
       requireScope(actor, "decide");
       const input = await jsonBody(c, decideInput);
       cluster.name = input.cluster;
-      return c.json(await decideFlow(getDb, actor, input), 200);
+      const answer = await decideFlow(getDb, actor, input);
+      count(answer.decision, input.dryRun ? "dry_run" : "release");
+      return c.json(answer, 200);
     } catch (error) {
       if (!(error instanceof FailClosed)) throw error;
+      count("deny", "fail_closed");
       const body: DecideOutput = {
         decision: "deny",
         reasons: [error.message],

@@ -92,6 +92,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { 200: { description: "The document." } },
   },
   {
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics of this process",
+    description:
+      "Prometheus text format 0.0.4: requests by route and status with latency histograms, decisions by verdict, the decision cache's hit ratio, sweeper runs, the database pool's size and a `select 1` probe, and Node.js process figures; all named `policyplane_…`. Each replica reports its own. 404 when POLICYPLANE_METRICS=off.",
+    auth: { scope: "metrics", session: false },
+    responses: { 200: { description: "The metrics (text/plain; version=0.0.4)." }, ...errors(401, 403, 404) },
+  },
+  {
     method: "post",
     path: "/decide",
     summary: "Decide one flow by the cluster's current release",

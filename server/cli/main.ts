@@ -21,6 +21,7 @@ function program(setCode: (code: number) => void): Command {
   const replay = () => import("./commands/replay");
   const serve = () => import("./commands/serve");
   const ingest = () => import("./commands/ingest");
+  const backup = () => import("./commands/backup");
 
   const prog = new Command("policyplane")
     .description("Policyplane: decide, explain and simulate Kubernetes network policy")
@@ -199,6 +200,22 @@ function program(setCode: (code: number) => void): Command {
     .option("--port <port>", "port to listen on", "3100")
     .option("--host <host>", "address to listen on", "0.0.0.0")
     .action(act(async (opts) => (await serve()).runServe(opts)));
+
+  prog
+    .command("backup")
+    .description(
+      "Write the whole store (policies and their versions, constraints, releases, change requests, exceptions, approval rules, clusters, people, tokens as hashes, the audit chain, …; not sign-in sessions) to one gzip bundle of JSON lines with checksums, from one consistent snapshot; records backup.created in the audit trail. Runs on the server's database (DATABASE_URL, or its PGlite folder while the server is stopped)",
+    )
+    .requiredOption("--out <file>", "the bundle to write (never overwritten; created readable by its owner only)")
+    .action(act(async (opts) => (await backup()).runBackup(opts)));
+
+  prog
+    .command("restore")
+    .description(
+      "Restore a bundle written by `policyplane backup` into an empty database (DATABASE_URL, or a new PGlite folder) of the same schema, in one transaction: refused (exit 1, nothing written) when the database holds anything, the bundle is corrupt, or the restored audit chain does not verify with this installation's AUDIT_KEY",
+    )
+    .argument("<file>", "the bundle")
+    .action(act(async (file: string) => (await backup()).runRestore(file)));
 
   prog
     .command("ingest")

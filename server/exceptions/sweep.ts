@@ -14,6 +14,7 @@ import type { Database } from "@/db/client";
 import { exceptions, type ExceptionRow } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { serverNow } from "@/server/clock";
+import { timedSweep } from "@/server/metrics/metrics";
 import { systemActor, withTransaction, type ServiceContext } from "@/server/context";
 import { EXPIRY_NOTICE_DAYS } from "@/lib/exceptions/vocabulary";
 import { notifyPeople } from "./access";
@@ -31,6 +32,14 @@ export interface SweepResult {
 }
 
 export async function sweepExceptions(db: Database, now: Date = serverNow(), options: RerenderOptions = {}): Promise<SweepResult> {
+  return timedSweep(
+    "exceptions",
+    () => sweepOnce(db, now, options),
+    (r) => ({ started: r.started.length, expired: r.expired.length, notices: r.notices.length }),
+  );
+}
+
+async function sweepOnce(db: Database, now: Date, options: RerenderOptions): Promise<SweepResult> {
   const ctx: ServiceContext = { db, actor: systemActor("exception sweeper"), requestId: `sweep-${randomUUID()}` };
   const changed: { row: ExceptionRow; event: ExceptionEvent }[] = [];
   const result = await withTransaction(ctx, async (tx) => {

@@ -7,6 +7,7 @@ import "server-only";
 // other, and clearing or deleting what is already gone is a no-op.
 import { sql } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
+import { timedSweep } from "@/server/metrics/metrics";
 
 export interface FlowRetention {
   samplesDays: number;
@@ -25,6 +26,18 @@ export async function sweepFlows(
   db: Queryable,
   retention: FlowRetention = DEFAULT_FLOW_RETENTION,
   now = new Date(),
+): Promise<{ clearedSamples: number; deletedAggregates: number }> {
+  return timedSweep(
+    "flow_retention",
+    () => sweepOnce(db, retention, now),
+    (r) => ({ aggregates_deleted: r.deletedAggregates, samples_cleared: r.clearedSamples }),
+  );
+}
+
+async function sweepOnce(
+  db: Queryable,
+  retention: FlowRetention,
+  now: Date,
 ): Promise<{ clearedSamples: number; deletedAggregates: number }> {
   const samplesBefore = new Date(now.getTime() - retention.samplesDays * 86_400_000);
   const aggregatesBefore = new Date(now.getTime() - retention.aggregatesDays * 86_400_000);

@@ -4,28 +4,19 @@
 // admin already exists, the configuration is incomplete (e.g. no audit key with
 // DATABASE_URL) or the database cannot be opened.
 import { z } from "zod";
-import { openConfiguredDatabase } from "@/scripts/open-configured-database";
-import { auditSettings } from "@/server/audit/keys";
 import { systemActor } from "@/server/context";
 import { env } from "@/server/env";
 import { ServiceError } from "@/server/errors";
 import { SET_PASSWORD_LINK_HOURS, createFirstAdmin } from "@/server/users/bootstrap";
+import { openStore } from "../store";
 import { UsageError } from "../usage";
 
 export async function runAdminCreate(opts: { email: string; name?: string }): Promise<number> {
   const email = z.email().safeParse(opts.email.trim());
   if (!email.success) throw new UsageError(`--email: expected an e-mail address, got ${JSON.stringify(opts.email)}`);
-  let handle;
-  let config;
-  try {
-    config = env();
-    // The audit key is configuration too: a missing one is said here, before the database is touched.
-    auditSettings();
-    handle = await openConfiguredDatabase();
-  } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
+  const handle = await openStore();
+  if (!handle) return 1;
+  const config = env();
   try {
     const ctx = { db: handle.db, actor: systemActor("policyplane admin create"), requestId: `cli-${process.pid}-${Date.now()}` };
     const created = await createFirstAdmin({ ctx, input: { email: email.data, ...(opts.name ? { name: opts.name } : {}) } });

@@ -8,6 +8,7 @@ import type { Database } from "@/db/client";
 import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
 import { openConfiguredDatabase } from "@/scripts/open-configured-database";
 import { createApiApp } from "@/server/api/app";
+import { observeDatabasePool } from "@/server/metrics/metrics";
 import { UsageError } from "../usage";
 
 type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -86,6 +87,7 @@ export async function runServe(opts: { port: string; host: string }): Promise<nu
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port: expected 0-65535, got ${JSON.stringify(opts.port)}`);
   const handle = await openConfiguredDatabase();
+  observeDatabasePool({ kind: handle.kind, maxConnections: handle.maxConnections });
   const { server, url } = await serveApi(async () => handle.db, port, opts.host);
   process.stdout.write(`policyplane serve: REST API listening on ${url}/api/v1 (${handle.kind})\n`);
   await new Promise<void>((resolve) => {

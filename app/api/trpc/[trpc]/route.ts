@@ -1,10 +1,12 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { MAX_BATCH_SIZE } from "@/lib/http-limits";
+import { countedHandler } from "@/server/metrics/metrics";
 import { appRouter } from "@/server/trpc/root";
 import { createRequestContext } from "@/server/trpc/init";
 import { boundedRequest } from "@/server/trpc/request-body";
 
-const handler = (request: Request) =>
+// Counted and timed as one route: a batch names several procedures in its path.
+const handler = countedHandler("console", "/api/trpc", (request: Request) =>
   fetchRequestHandler({
     endpoint: "/api/trpc",
     req: boundedRequest(request),
@@ -13,6 +15,7 @@ const handler = (request: Request) =>
     allowMethodOverride: true,
     maxBatchSize: MAX_BATCH_SIZE,
     createContext: () => createRequestContext(request.headers),
-  });
+  }),
+);
 
 export { handler as GET, handler as POST };
