@@ -21,6 +21,7 @@ import { FlowRateLimited, FlowRateLimiter, type FlowRate } from "./flow-rate";
 import { flowRoutes } from "./flows";
 import { releaseRoutes } from "./releases";
 import { replayRoutes } from "./replay";
+import { violationRoutes } from "./violations";
 
 export { MAX_REQUEST_BYTES };
 
@@ -35,6 +36,8 @@ export interface ApiOptions {
   datasetStore?: DatasetStore;
   /** Flood control of POST /flows per cluster (default: FLOW_RATE_PER_SECOND and FLOW_RATE_BURST); tests pass a low one. */
   flowRate?: FlowRate;
+  /** How often /violations/stream looks for new events (default 1 s); tests pass a shorter one. */
+  streamPollMs?: number;
 }
 
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
@@ -133,6 +136,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   releaseRoutes(app);
   replayRoutes(app, options.datasetStore);
   clusterRoutes(app);
+  violationRoutes(app, { pollMs: options.streamPollMs });
   flowRoutes(app, new FlowRateLimiter(options.flowRate ?? { perSecond: env().FLOW_RATE_PER_SECOND, burst: env().FLOW_RATE_BURST }));
 
   return app;
