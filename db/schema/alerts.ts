@@ -17,7 +17,7 @@ export interface AlertRuleParams {
   /** threshold: fire when more than this many flows… */
   threshold?: number;
   /** threshold: …of this class (default violation)… */
-  flowClass?: (typeof FLOW_CLASSES)[number];
+  flowClass?: Exclude<(typeof FLOW_CLASSES)[number], "allowed">;
   /** …to destinations of this criticality (external destinations, or namespaces labelled `policyplane.io/criticality`). */
   destinationCriticality?: (typeof CRITICALITIES)[number];
   /** Only flows of at least this severity. */

@@ -4,7 +4,7 @@ import "server-only";
 // organisation; a reader limited to some tenants is refused.
 import { desc, eq, isNull, sql } from "drizzle-orm";
 import { alertRules, alerts, alertSilences } from "@/db/schema";
-import { readableTenantIds } from "@/server/auth/authorize";
+import { hasRole, readableTenantIds } from "@/server/auth/authorize";
 import { serverNow } from "@/server/clock";
 import type { ServiceContext } from "@/server/context";
 import { Forbidden } from "@/server/errors";
@@ -28,6 +28,9 @@ export async function listAlerts({ ctx, input: raw }: { ctx: ServiceContext; inp
   const openCount = await ctx.db.$count(alerts, isNull(alerts.resolvedAt));
   return {
     now,
+    /** What the reader may do here (the services check again). */
+    mayEditRules: hasRole(ctx.actor, "admin"),
+    maySilence: hasRole(ctx.actor, "approver"),
     rules,
     firing: openCount,
     alerts: rows.map((r) => ({ ...r.alert, rule: r.rule })),

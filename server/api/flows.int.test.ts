@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { clusters, flowAggregates, namespaces, workloads } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { forgetFlowEngines } from "@/server/flows/engine";
+import { severityOf } from "@/server/flows/severity";
+import { SEVERITIES } from "@/lib/flows";
 import { useSeededDatabase } from "@/server/testing/database";
 import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { hubbleRecord as hubble, scopedToken } from "@/server/testing/flows";
@@ -301,6 +303,14 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     expect(dashboard.byTenant.find((t) => t.name === "payments")).toMatchObject({ violations: 2 });
     const top = dashboard.topPaths.find((p) => p.source === "checkout/promotions")!;
     expect(top).toMatchObject({ destination: "payments/ledger", count: 2, flowClass: "violation", isNew: true });
+    // Severity: the destination's criticality against the denying layer, a filter of its own.
+    expect(top.severity).toBe(severityOf("violation", null, top.attribution));
+    const same = await security.violations.dashboard({ range: "1h", cluster: "prod-eu-1", severity: top.severity! });
+    expect(same.topPaths.some((p) => p.source === "checkout/promotions")).toBe(true);
+    const other = SEVERITIES.find((s) => s !== top.severity)!;
+    const filtered = await security.violations.dashboard({ range: "1h", cluster: "prod-eu-1", severity: other });
+    expect(filtered.topPaths.some((p) => p.source === "checkout/promotions")).toBe(false);
+    expect(filtered.topPaths.every((p) => p.severity === other)).toBe(true);
     // Older flows (the fixtures of 2021-2023) are outside the hour.
     expect(dashboard.topPaths.some((p) => p.source === "default/xwing")).toBe(false);
     const detail = await security.violations.path({

@@ -8,6 +8,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { clusters, flowAggregates, tenants, type FlowAttribution, type FlowClass, type FlowSample } from "@/db/schema";
 import { readableTenantIds } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
+import type { Severity } from "@/lib/flows";
 import { NotFound } from "@/server/errors";
 import { flowPathInput, violationsDashboardInput, type DashboardRange, type FlowPathInput, type ViolationsDashboardInput } from "./schemas";
 
@@ -40,6 +41,7 @@ export interface TopPath extends ClassCounts {
   lastSeen: Date;
   rationale: string;
   attribution: FlowAttribution | null;
+  severity: Severity | null;
   /** Never seen before the range began. */
   isNew: boolean;
 }
@@ -70,9 +72,14 @@ const counts = {
   gaps: classSum("enforcement-gap"),
 };
 
-/** The aggregates since `from` a reader may see (flows from or to their tenants' namespaces), filtered by cluster and tenant. */
-export async function flowScope(ctx: ServiceContext, input: { cluster?: string; tenant?: string }, from: Date): Promise<SQL | undefined> {
+/** The aggregates since `from` a reader may see (flows from or to their tenants' namespaces), filtered by cluster, tenant and severity. */
+export async function flowScope(
+  ctx: ServiceContext,
+  input: { cluster?: string; tenant?: string; severity?: Severity },
+  from: Date,
+): Promise<SQL | undefined> {
   const conditions: (SQL | undefined)[] = [gte(flowAggregates.minute, from)];
+  if (input.severity) conditions.push(eq(flowAggregates.severity, input.severity));
   if (input.cluster) {
     const [c] = await ctx.db.select({ id: clusters.id }).from(clusters).where(eq(clusters.name, input.cluster));
     if (!c) throw new NotFound(`No cluster named "${input.cluster}".`);
@@ -159,6 +166,7 @@ export async function violationsDashboard({
         lastSeen: sql<Date>`max(${flowAggregates.lastSeen})`,
         rationale: sql<string>`(array_agg(${flowAggregates.rationale} order by ${flowAggregates.lastSeen} desc))[1]`,
         attribution: sql<FlowAttribution | null>`(array_agg(${flowAggregates.attribution} order by ${flowAggregates.lastSeen} desc))[1]`,
+        severity: sql<Severity | null>`(array_agg(${flowAggregates.severity} order by ${flowAggregates.lastSeen} desc))[1]`,
       })
       .from(flowAggregates)
       .innerJoin(clusters, eq(clusters.id, flowAggregates.clusterId))
