@@ -32,7 +32,9 @@ describe("the violations dashboard's URL", () => {
     // An address is no policy peer the editor can prefill: the source alone.
     expect(draftPolicyUrl({ source: "checkout/cart", destination: "10.0.0.1" })).toBe("/policies/new?from=checkout%2Fcart");
     expect(draftPolicyUrl({ source: "10.0.0.1", destination: "checkout/cart" })).toBeNull();
-    expect(graphFocusUrl({ cluster: "prod-eu-1", source: "checkout/cart" })).toBe("/graph?cluster=prod-eu-1&focus=checkout%2Fcart");
+    expect(graphFocusUrl({ cluster: "prod-eu-1", source: "checkout/cart" })).toBe(
+      "/graph?cluster=prod-eu-1&focus=checkout%2Fcart&denials=24h",
+    );
   });
 
   it("links a denied path to the exception form, an address as a /32", () => {

@@ -94,7 +94,7 @@ export function exceptionRequestUrl(path: Pick<SelectedPath, "source" | "destina
   return to ? `/exceptions?${new URLSearchParams({ from: path.source, to }).toString()}` : null;
 }
 
-/** The graph of the path's cluster, focused on its source. */
+/** The graph of the path's cluster, focused on its source, with the observed denials drawn. */
 export function graphFocusUrl(path: Pick<SelectedPath, "cluster" | "source">): string {
-  return `/graph?${new URLSearchParams({ cluster: path.cluster, focus: path.source }).toString()}`;
+  return `/graph?${new URLSearchParams({ cluster: path.cluster, focus: path.source, denials: "24h" }).toString()}`;
 }

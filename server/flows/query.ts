@@ -10,7 +10,16 @@ import { readableTenantIds } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import type { Severity } from "@/lib/flows";
 import { NotFound } from "@/server/errors";
-import { flowPathInput, violationsDashboardInput, type DashboardRange, type FlowPathInput, type ViolationsDashboardInput } from "./schemas";
+import {
+  flowPathInput,
+  observedDenialsInput,
+  violationsDashboardInput,
+  type DashboardRange,
+  type FlowPathInput,
+  type ObservedDenialsInput,
+  type ViolationsDashboardInput,
+} from "./schemas";
+import type { ObservedDenial } from "@/lib/graph/observed";
 
 const RANGE_MS: Record<DashboardRange, number> = {
   "1h": 3_600_000,
@@ -306,4 +315,38 @@ export async function flowPath({ ctx, input: raw }: { ctx: ServiceContext; input
     samples: rows.flatMap((r) => [...r.samples].reverse()).slice(0, MAX_SAMPLES),
     minutes: rows.slice(0, 60).map((r) => ({ minute: r.minute, count: r.count })),
   };
+}
+
+/** Paths drawn on the graph at most (the busiest). */
+const MAX_GRAPH_DENIALS = 2_000;
+
+/** The paths the clusters dropped in the range, for the graph's red edges (what the reader may see). */
+export async function observedDenials({
+  ctx,
+  input: raw,
+}: {
+  ctx: ServiceContext;
+  input: ObservedDenialsInput;
+}): Promise<ObservedDenial[]> {
+  const input = observedDenialsInput.parse(raw);
+  const from = new Date(Date.now() - RANGE_MS[input.range]);
+  const where = and(
+    await flowScope(ctx, input.cluster === "all" ? {} : { cluster: input.cluster }, from),
+    eq(flowAggregates.flowClass, "violation"),
+  );
+  return ctx.db
+    .select({
+      cluster: clusters.name,
+      source: flowAggregates.source,
+      destination: flowAggregates.destination,
+      port: flowAggregates.port,
+      protocol: flowAggregates.protocol,
+      count: sql<number>`sum(${flowAggregates.count})::int`,
+    })
+    .from(flowAggregates)
+    .innerJoin(clusters, eq(clusters.id, flowAggregates.clusterId))
+    .where(where)
+    .groupBy(clusters.name, flowAggregates.source, flowAggregates.destination, flowAggregates.port, flowAggregates.protocol)
+    .orderBy(desc(sql`sum(${flowAggregates.count})`))
+    .limit(MAX_GRAPH_DENIALS);
 }

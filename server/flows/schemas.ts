@@ -26,3 +26,10 @@ export const flowPathInput = z.object({
   flowClass: z.enum(FLOW_CLASSES),
 });
 export type FlowPathInput = z.input<typeof flowPathInput>;
+
+export const observedDenialsInput = z.object({
+  /** The graph's cluster ("all": every cluster). */
+  cluster: name,
+  range: z.enum(DASHBOARD_RANGES).default("24h"),
+});
+export type ObservedDenialsInput = z.input<typeof observedDenialsInput>;
