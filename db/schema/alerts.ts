@@ -5,7 +5,7 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { ALERT_RULE_KINDS, FLOW_CLASSES, SEVERITIES } from "../../lib/flows";
-import { CRITICALITIES } from "../../lib/vocabulary";
+import type { CRITICALITIES } from "../../lib/vocabulary";
 import { user } from "./auth";
 import { clusters, tenants } from "./org";
 import type { FlowAttribution } from "./flows";
