@@ -311,6 +311,18 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     const filtered = await security.violations.dashboard({ range: "1h", cluster: "prod-eu-1", severity: other });
     expect(filtered.topPaths.some((p) => p.source === "checkout/promotions")).toBe(false);
     expect(filtered.topPaths.every((p) => p.severity === other)).toBe(true);
+    // The graph's red edges: the dropped paths of the range, summed per path; never allowed or forwarded ones.
+    const denials = await security.violations.observedDenials({ cluster: "prod-eu-1", range: "1h" });
+    expect(denials).toContainEqual({
+      cluster: "prod-eu-1",
+      source: "checkout/promotions",
+      destination: "payments/ledger",
+      port: 9090,
+      protocol: "TCP",
+      count: 2,
+    });
+    expect(denials.some((d) => d.source === "catalog/catalog-api")).toBe(false);
+    expect(await security.violations.observedDenials({ cluster: "all", range: "1h" })).toEqual(expect.arrayContaining(denials));
     // Older flows (the fixtures of 2021-2023) are outside the hour.
     expect(dashboard.topPaths.some((p) => p.source === "default/xwing")).toBe(false);
     const detail = await security.violations.path({
