@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { describeError } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
-import { Button, Field, Input, Notice, Select } from "@/components/ui/primitives";
+import { Button, Field, Input, Notice, Options, Select } from "@/components/ui/primitives";
 import { ALERT_RULE_KIND_LABELS, ALERT_RULE_KINDS, SEVERITIES, type AlertRuleKind, type Severity } from "@/lib/flows";
 import { CRITICALITIES } from "@/lib/vocabulary";
 
@@ -48,11 +48,7 @@ export function AlertRuleForm({ onDone }: { onDone: () => void }) {
       </Field>
       <Field label="Kind">
         <Select name="kind" value={kind} onChange={(e) => setKind(e.target.value as AlertRuleKind)}>
-          {ALERT_RULE_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {ALERT_RULE_KIND_LABELS[k]}
-            </option>
-          ))}
+          <Options values={ALERT_RULE_KINDS} label={(k) => ALERT_RULE_KIND_LABELS[k]} />
         </Select>
       </Field>
       <Field label="Window (minutes)">
@@ -75,21 +71,13 @@ export function AlertRuleForm({ onDone }: { onDone: () => void }) {
       <Field label="Destination criticality">
         <Select name="destinationCriticality" value={criticality} onChange={(e) => setCriticality(e.target.value as Criticality | "")}>
           <option value="">any</option>
-          {CRITICALITIES.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
+          <Options values={CRITICALITIES} />
         </Select>
       </Field>
       <Field label="At least severity">
         <Select name="minSeverity" value={minSeverity} onChange={(e) => setMinSeverity(e.target.value as Severity | "")}>
           <option value="">any</option>
-          {SEVERITIES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
+          <Options values={SEVERITIES} />
         </Select>
       </Field>
       <Field label="Cluster (optional)">

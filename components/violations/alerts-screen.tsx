@@ -4,7 +4,7 @@
 // that hold some back, and the rules (admins edit them). Alerts are evaluated by
 // the server every ALERT_EVALUATE_SECONDS; this page refreshes every 15 s.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { describeError } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge, Button, Card, Notice, Table, Td } from "@/components/ui/primitives";
@@ -32,6 +32,40 @@ function describeParams(p: {
   ]
     .filter(Boolean)
     .join(", ");
+}
+
+/** A card whose "New …" button (for those who may) opens a form above its table. */
+function FormCard({
+  title,
+  newLabel,
+  may,
+  form,
+  onNew,
+  children,
+}: {
+  title: string;
+  newLabel: string;
+  may: boolean;
+  /** The open form, or null. */
+  form: ReactNode;
+  onNew(): void;
+  children: ReactNode;
+}) {
+  return (
+    <Card
+      title={title}
+      actions={
+        may && !form ? (
+          <Button variant="secondary" onClick={onNew}>
+            {newLabel}
+          </Button>
+        ) : null
+      }
+    >
+      {form ? <div className="mb-4">{form}</div> : null}
+      {children}
+    </Card>
+  );
 }
 
 export function AlertsScreen() {
@@ -92,18 +126,13 @@ export function AlertsScreen() {
         </Table>
       </Card>
 
-      <Card
+      <FormCard
         title="Silences"
-        actions={
-          data.maySilence && !silencing ? (
-            <Button variant="secondary" onClick={() => setSilencing({})}>
-              New silence
-            </Button>
-          ) : null
-        }
-      >
-        {silencing ? (
-          <div className="mb-4">
+        newLabel="New silence"
+        may={data.maySilence}
+        onNew={() => setSilencing({})}
+        form={
+          silencing ? (
             <SilenceForm
               key={JSON.stringify(silencing)}
               rules={data.rules}
@@ -113,8 +142,9 @@ export function AlertsScreen() {
                 void refresh();
               }}
             />
-          </div>
-        ) : null}
+          ) : null
+        }
+      >
         <Table
           head={["Matches", "Why", "By", "Until", "State", ""]}
           empty={data.silences.length === 0 ? <p className="px-3 py-4 text-sm text-slate-500">No silences.</p> : null}
@@ -142,28 +172,24 @@ export function AlertsScreen() {
             </tr>
           ))}
         </Table>
-      </Card>
+      </FormCard>
 
-      <Card
+      <FormCard
         title="Rules"
-        actions={
-          data.mayEditRules && !addingRule ? (
-            <Button variant="secondary" onClick={() => setAddingRule(true)}>
-              New rule
-            </Button>
-          ) : null
-        }
-      >
-        {addingRule ? (
-          <div className="mb-4">
+        newLabel="New rule"
+        may={data.mayEditRules}
+        onNew={() => setAddingRule(true)}
+        form={
+          addingRule ? (
             <AlertRuleForm
               onDone={() => {
                 setAddingRule(false);
                 void refresh();
               }}
             />
-          </div>
-        ) : null}
+          ) : null
+        }
+      >
         <Table
           head={["Name", "Kind", "Parameters", "Enabled", "Changed by", ""]}
           empty={
@@ -199,7 +225,7 @@ export function AlertsScreen() {
             </tr>
           ))}
         </Table>
-      </Card>
+      </FormCard>
     </div>
   );
 }

@@ -10,7 +10,7 @@ import { useCallback } from "react";
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { describeError } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
-import { Badge, Card, Field, Notice, Select, Table, Td, type BadgeTone } from "@/components/ui/primitives";
+import { Badge, Card, Field, Notice, Options, Select, Table, Td, type BadgeTone } from "@/components/ui/primitives";
 import { DASHBOARD_RANGES, FLOW_CLASS_LABELS, SEVERITIES, type DashboardRange, type FlowClass, type Severity } from "@/lib/flows";
 import { FlowPathPanel } from "./flow-path-panel";
 import { readViolationsUrl, violationsUrl, type SelectedPath, type ViolationsUrlState } from "./url-state";
@@ -120,11 +120,7 @@ export function ViolationsDashboard() {
         >
           <Field label="Time range">
             <Select name="range" value={state.range} onChange={(e) => update({ range: e.target.value as DashboardRange, path: null })}>
-              {DASHBOARD_RANGES.map((r) => (
-                <option key={r} value={r}>
-                  {RANGE_LABELS[r]}
-                </option>
-              ))}
+              <Options values={DASHBOARD_RANGES} label={(r) => RANGE_LABELS[r]} />
             </Select>
           </Field>
           <Field label="Cluster">
@@ -154,11 +150,7 @@ export function ViolationsDashboard() {
               onChange={(e) => update({ severity: (e.target.value || null) as Severity | null, path: null })}
             >
               <option value="">Any severity</option>
-              {SEVERITIES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
+              <Options values={SEVERITIES} />
             </Select>
           </Field>
         </form>
