@@ -1,3 +1,4 @@
+import { scheduleAlertEvaluation } from "./server/alerts/evaluate";
 import { scheduleCheckpoints } from "./server/audit/checkpoints";
 import { scheduleFlowSweep } from "./server/flows/retention";
 import { scheduleExceptionSweep } from "./server/exceptions/sweep";
@@ -28,6 +29,11 @@ export async function openRuntimeOrExit(): Promise<void> {
       (message, error) => (error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`)),
     );
     scheduleExceptionSweep(runtime.database.db, (message, error) => console.error(`[policyplane] ${message}:`, error));
+    scheduleAlertEvaluation(
+      runtime.database.db,
+      (message, error) => (error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`)),
+      runtime.env.ALERT_EVALUATE_SECONDS * 1000,
+    );
     // In the background: the server answers meanwhile, and a failure here only costs the first graph visitor time.
     const warming = Date.now();
     warmReleaseGraphs(runtime.database.db).then(

@@ -41,6 +41,8 @@ export default defineConfig({
       AUTH_RATE_LIMIT_MAX: "500",
       // The exceptions e2e moves the server's clock past an expiry instead of sleeping (loopback-only; see server/clock.ts).
       POLICYPLANE_TEST_CLOCK: "on",
+      // Alert rules are evaluated every 2 s instead of 15, so the violations e2e sees its alert fire without waiting.
+      ALERT_EVALUATE_SECONDS: "2",
     },
   },
 });

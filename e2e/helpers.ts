@@ -79,3 +79,31 @@ export async function draftAndPropose(page: Page, policy: string, describe: stri
   const newest = await newestVersion(page, policy);
   return proposeYaml(page, policy, newest.yaml.replace("description: ", `description: ${describe} `), title);
 }
+
+/** A Hubble record (`hubble observe -o json`) prod-eu-1 dropped, from a probe pod in checkout the inventory does not list (known by its labels) to payments/ledger:9090. */
+export function droppedHubbleRecord(probe: string, time: string, sourceIp = "10.20.0.7"): string {
+  return JSON.stringify({
+    flow: {
+      time,
+      verdict: "DROPPED",
+      drop_reason_desc: "POLICY_DENIED",
+      IP: { source: sourceIp, destination: "10.20.1.9", ipVersion: "IPv4" },
+      l4: { TCP: { source_port: 51234, destination_port: 9090, flags: { SYN: true } } },
+      source: {
+        namespace: "checkout",
+        pod_name: `${probe}-6c8d7f9b4-qwert`,
+        labels: [`k8s:app=${probe}`, "k8s:io.kubernetes.pod.namespace=checkout"],
+      },
+      destination: { namespace: "payments", pod_name: "ledger-6c8d7f9b4-abcde" },
+      node_name: "prod-eu-1/node-a",
+    },
+    node_name: "prod-eu-1/node-a",
+    time,
+  });
+}
+
+/** A new day-long viewer API token with these scopes (default: push flows), made by the signed-in admin. */
+export async function flowsToken(page: Page, name: string, scopes: string[] = ["flows"]): Promise<string> {
+  const input = { name: `${name} ${Date.now()}`, role: "viewer", tenantId: null, scopes, expiresInDays: 1 };
+  return (await trpc<{ token: string }>(page, "settings.createToken", input)).token;
+}

@@ -1,32 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, trpc, watchConsole } from "./helpers";
+import { droppedHubbleRecord, flowsToken, PEOPLE, screenshotPath, signIn, trpc, watchConsole } from "./helpers";
 
 interface Committee {
   violations: { last24h: number };
   coverage: { workloads: number; ingress: number };
   releases: { number: number }[];
-}
-
-/** A Hubble record (`hubble observe -o json`) the cluster dropped, from a probe pod the inventory does not list. */
-function dropped(probe: string, time: string): string {
-  return JSON.stringify({
-    flow: {
-      time,
-      verdict: "DROPPED",
-      drop_reason_desc: "POLICY_DENIED",
-      IP: { source: "10.20.0.8", destination: "10.20.1.9", ipVersion: "IPv4" },
-      l4: { TCP: { source_port: 51234, destination_port: 9090, flags: { SYN: true } } },
-      source: {
-        namespace: "checkout",
-        pod_name: `${probe}-6c8d7f9b4-qwert`,
-        labels: [`k8s:app=${probe}`, "k8s:io.kubernetes.pod.namespace=checkout"],
-      },
-      destination: { namespace: "payments", pod_name: "ledger-6c8d7f9b4-abcde" },
-      node_name: "prod-eu-1/node-a",
-    },
-    node_name: "prod-eu-1/node-a",
-    time,
-  });
 }
 
 test("the overview gives the committee its figures, each leading to its page", async ({ page, request }) => {
@@ -35,15 +13,10 @@ test("the overview gives the committee its figures, each leading to its page", a
   const before = await trpc<Committee>(page, "overview.committee");
 
   // Four dropped flows pushed through the REST API, as a cluster's agent does.
-  const created = await page.request.post("/api/trpc/settings.createToken", {
-    data: { json: { name: `e2e overview ${Date.now()}`, role: "viewer", tenantId: null, scopes: ["flows"], expiresInDays: 1 } },
-    headers: { "content-type": "application/json" },
-  });
-  expect(created.status()).toBe(200);
-  const token = ((await created.json()) as { result: { data: { json: { token: string } } } }).result.data.json.token;
+  const token = await flowsToken(page, "e2e overview");
   const probe = `e2e-overview-${Date.now().toString(36)}`;
   const now = Date.now();
-  const lines = [0, 1, 2, 3].map((i) => dropped(probe, new Date(now - 120_000 + i * 1000).toISOString()));
+  const lines = [0, 1, 2, 3].map((i) => droppedHubbleRecord(probe, new Date(now - 120_000 + i * 1000).toISOString(), "10.20.0.8"));
   const ingested = await request.post("/api/v1/flows?cluster=prod-eu-1", {
     headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" },
     data: `${lines.join("\n")}\n`,

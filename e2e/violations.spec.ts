@@ -1,45 +1,18 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { droppedHubbleRecord, flowsToken, PEOPLE, screenshotPath, signIn, trpc, watchConsole } from "./helpers";
 
 const fixture = readFileSync(new URL("../server/policy/__fixtures__/hubble/cilium-docs-export-dropped-2.jsonl", import.meta.url), "utf8");
-
-/** A Hubble record (`hubble observe -o json`) of a probe pod the inventory does not list, known by its labels. */
-function dropped(probe: string, time: string): string {
-  return JSON.stringify({
-    flow: {
-      time,
-      verdict: "DROPPED",
-      drop_reason_desc: "POLICY_DENIED",
-      IP: { source: "10.20.0.7", destination: "10.20.1.9", ipVersion: "IPv4" },
-      l4: { TCP: { source_port: 51234, destination_port: 9090, flags: { SYN: true } } },
-      source: {
-        namespace: "checkout",
-        pod_name: `${probe}-6c8d7f9b4-qwert`,
-        labels: [`k8s:app=${probe}`, "k8s:io.kubernetes.pod.namespace=checkout"],
-      },
-      destination: { namespace: "payments", pod_name: "ledger-6c8d7f9b4-abcde" },
-      node_name: "prod-eu-1/node-a",
-    },
-    node_name: "prod-eu-1/node-a",
-    time,
-  });
-}
 
 test("flows pushed through the REST API show on the violations dashboard and lead to their rationale", async ({ page, request }) => {
   const problems = watchConsole(page);
   await signIn(page, PEOPLE.admin.email);
-  const created = await page.request.post("/api/trpc/settings.createToken", {
-    data: { json: { name: `e2e flows ${Date.now()}`, role: "viewer", tenantId: null, scopes: ["flows"], expiresInDays: 1 } },
-    headers: { "content-type": "application/json" },
-  });
-  expect(created.status()).toBe(200);
-  const token = ((await created.json()) as { result: { data: { json: { token: string } } } }).result.data.json.token;
+  const token = await flowsToken(page, "e2e flows");
 
   // Unique per run: the suite shares one database.
   const probe = `e2e-probe-${Date.now().toString(36)}`;
   const now = Date.now();
-  const lines = [0, 1, 2].map((i) => dropped(probe, new Date(now - 60_000 + i * 1000).toISOString()));
+  const lines = [0, 1, 2].map((i) => droppedHubbleRecord(probe, new Date(now - 60_000 + i * 1000).toISOString()));
   const ingested = await request.post("/api/v1/flows?cluster=prod-eu-1", {
     headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" },
     data: `${fixture}${lines.join("\n")}\n`,
@@ -88,5 +61,48 @@ test("flows pushed through the REST API show on the violations dashboard and lea
   await page.getByLabel("Time range").selectOption("24h");
   await expect(page).toHaveURL(/\/violations\?cluster=prod-eu-1$/);
   await expect(page.getByTestId("top-path").filter({ hasText: `checkout/${probe}` })).toBeVisible();
+  // Severity is a filter of its own, kept in the URL.
+  const severity = (await row.getByRole("cell").nth(1).innerText()).trim();
+  await page.getByLabel("Severity").selectOption(severity);
+  await expect(page).toHaveURL(new RegExp(`/violations\\?cluster=prod-eu-1&severity=${severity}$`));
+  await expect(page.getByTestId("top-path").filter({ hasText: `checkout/${probe}` })).toBeVisible();
+
+  // A SIEM collector reads the same flows as CEF with its export token.
+  const siem = await flowsToken(page, "e2e siem", ["export"]);
+  const cef = await request.get("/api/v1/violations/export?format=cef&limit=10000", { headers: { authorization: `Bearer ${siem}` } });
+  expect(cef.status()).toBe(200);
+  expect((await cef.text()).split("\n").filter((l) => l.includes(`suser=checkout/${probe}`))).toHaveLength(1);
+
+  // The drill-down's graph link draws the observed denials as red edges.
+  await page.goto(`/graph?cluster=prod-eu-1&focus=checkout/${probe}&denials=24h`);
+  await expect(page.getByTestId("graph-screen")).toHaveAttribute("data-ready", "true", { timeout: 30_000 });
+  await expect(page.getByTestId("observed-denials")).toContainText("drawn in red");
+  await expect(page.getByLabel("Observed denials (24h)")).toBeChecked();
+  const red = await page.evaluate(() => {
+    const cy = (
+      window as unknown as { __policyplaneGraph: { edges(s: string): { map<T>(f: (e: { data(k: string): string }) => T): T[] } } }
+    ).__policyplaneGraph;
+    return cy.edges(".observed-denial").map((e) => `${e.data("source")} ${e.data("target")} ${e.data("label")}`);
+  });
+  expect(red.some((e) => e.startsWith("n:prod-eu-1/checkout ") && e.includes("payments") && e.includes("9090/TCP"))).toBe(true);
+  await page.screenshot({ path: screenshotPath("graph-observed-denials") });
+
+  // An alert rule for new denied paths fires for the probe's path; a silence is set from it, with its reason.
+  const rule = await trpc<{ id: string }>(page, "alerts.createRule", {
+    name: `e2e new paths ${probe}`,
+    kind: "new-denied-path",
+    params: { windowMinutes: 10, cluster: "prod-eu-1" },
+  });
+  await page.goto("/violations/alerts");
+  const alert = page.getByTestId("alert").filter({ hasText: `checkout/${probe}` });
+  await expect(alert).toContainText("firing", { timeout: 20_000 });
+  await alert.getByRole("button", { name: "Silence…" }).click();
+  const form = page.getByRole("form", { name: "New silence" });
+  await expect(form.getByLabel("Destination")).toHaveValue("payments/ledger");
+  await form.getByLabel("Why").fill(`probe ${probe} is expected`);
+  await form.getByRole("button", { name: "Silence" }).click();
+  await expect(page.getByTestId("silence").filter({ hasText: `probe ${probe} is expected` })).toContainText("active");
+  await page.screenshot({ path: screenshotPath("violations-alerts"), fullPage: true });
+  await trpc(page, "alerts.deleteRule", { id: rule.id });
   expect(problems).toEqual([]);
 });

@@ -48,6 +48,8 @@ const envSchema = z.object({
   FLOW_SAMPLES_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
   FLOW_AGGREGATES_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   FLOW_SWEEP_SECONDS: z.coerce.number().int().min(0).default(3600),
+  /** Alert rules are evaluated every this many seconds (0: never) on each replica; an advisory lock makes one run at a time. */
+  ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(0).default(15),
   /** Flood control of POST /api/v1/flows: batches per second a cluster may send, sustained, and at once (server/api/flow-rate.ts); beyond: 429 with Retry-After. */
   FLOW_RATE_PER_SECOND: z.coerce.number().positive().default(20),
   FLOW_RATE_BURST: z.coerce.number().int().min(1).default(100),

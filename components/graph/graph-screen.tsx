@@ -11,6 +11,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { Notice } from "@/components/ui/primitives";
 import { toElements } from "@/lib/graph/elements";
+import { observedDenialElements } from "@/lib/graph/observed";
 import type { GraphView } from "@/server/graph/service";
 import type { GraphNode } from "@/lib/graph/types";
 import { DETAILS_WIDTH, DetailsAside, type Selection } from "./details-aside";
@@ -97,7 +98,16 @@ export function GraphScreen(props: GraphScreenProps) {
     setSelection(null);
   }
 
-  const elements = useMemo(() => (projected ? toElements(projected) : []), [projected]);
+  // Observed denials (the clusters' dropped flows, 24 h) as red edges over the allowed paths.
+  const denialsQuery = useQuery({
+    ...trpc.violations.observedDenials.queryOptions({ cluster: scope.cluster, range: "24h" }),
+    enabled: url.denials && Boolean(scope.cluster),
+  });
+  const denials = useMemo(
+    () => (url.denials && projected && denialsQuery.data ? observedDenialElements(projected.nodes, denialsQuery.data) : null),
+    [url.denials, projected, denialsQuery.data],
+  );
+  const elements = useMemo(() => (projected ? [...toElements(projected), ...(denials?.elements ?? [])] : []), [projected, denials]);
   const outcome = useMemo(() => filterElements(elements, filters), [elements, filters]);
   const shown = useMemo(
     () => (projected && filtering(filters) ? shownCounts(projected, outcome.shown) : null),
@@ -240,6 +250,8 @@ export function GraphScreen(props: GraphScreenProps) {
         onFilters={changeFilters}
         overlay={overlay}
         overlayHref={graphUrl({ ...url, cluster: scope.cluster, overlay: overlay ? null : "drafts", focus: null })}
+        denials={url.denials}
+        onDenials={(on) => updateUrl(() => ({ denials: on }))}
         drawMode={drawMode}
         onDrawMode={setDrawMode}
         onFit={() => api.current?.fit()}
@@ -254,6 +266,12 @@ export function GraphScreen(props: GraphScreenProps) {
         stats={view ? <GraphStats stats={view.stats} shown={shown} islands={collapsed.size} layoutInfo={layoutInfo} /> : null}
       />
       {notice ? <Notice tone="info">{notice}</Notice> : null}
+      {denials ? (
+        <p className="px-1 text-xs text-rose-800" data-testid="observed-denials">
+          {denials.elements.length} observed denied path{denials.elements.length === 1 ? "" : "s"} (last 24 h) drawn in red
+          {denials.unplaced > 0 ? `; ${denials.unplaced.toLocaleString("en")} flows between endpoints this view does not show` : ""}.
+        </p>
+      ) : null}
       {view ? <GraphWarnings warnings={view.warnings} /> : null}
       {islands.error ? <Notice tone="error">A group could not be opened: {islands.error.message}</Notice> : null}
 

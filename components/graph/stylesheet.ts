@@ -4,6 +4,7 @@
 // the WebGL renderer cannot draw dashed lines.
 import type { StylesheetJson } from "cytoscape";
 import { GROUP_BOXES as G, LABEL_MARGIN, LABEL_MAX_WIDTH, NODE_BOXES as N } from "@/lib/graph/geometry";
+import { OBSERVED_DENIAL_CLASS } from "@/lib/graph/observed";
 
 export const LAYER_COLOURS = {
   namespace: "#2563eb",
@@ -15,6 +16,8 @@ export const LAYER_COLOURS = {
 } as const;
 
 export const CHANGE_COLOURS = { added: "#16a34a", removed: "#dc2626" } as const;
+/** Flows the clusters dropped (observed, not computed): red, thick and solid (the WebGL renderer draws no dashes). */
+export const OBSERVED_DENIAL_COLOUR = "#e11d48";
 
 /** An egress gateway's routed leg to an external destination (not a policy layer: mesh routing). */
 export const VIA_COLOUR = "#0891b2";
@@ -255,6 +258,18 @@ export function graphStylesheet(): StylesheetJson {
         "line-style": "dashed",
         "z-index": 20,
         color: "#7f1d1d",
+      },
+    },
+    // Observed denials (the clusters' dropped flows) sit over the allowed paths.
+    {
+      selector: `edge.${OBSERVED_DENIAL_CLASS}`,
+      style: {
+        "line-color": OBSERVED_DENIAL_COLOUR,
+        "target-arrow-color": OBSERVED_DENIAL_COLOUR,
+        width: 3.5,
+        opacity: 1,
+        "z-index": 22,
+        color: "#881337",
       },
     },
     // Interaction states.

@@ -7,7 +7,7 @@ import type { ReactNode } from "react";
 import { Button } from "@/components/ui/primitives";
 import type { AllowanceLayer } from "@/lib/graph/types";
 import type { CanvasFilters } from "./filters";
-import { CHANGE_COLOURS, LAYER_COLOURS, LAYER_NAMES, VIA_COLOUR } from "./stylesheet";
+import { CHANGE_COLOURS, LAYER_COLOURS, LAYER_NAMES, OBSERVED_DENIAL_COLOUR, VIA_COLOUR } from "./stylesheet";
 
 export interface ToolbarProps {
   filters: CanvasFilters;
@@ -20,6 +20,9 @@ export interface ToolbarProps {
   onFit(): void;
   onExportPng(): void;
   onExportSvg(): void;
+  /** Observed denied flows of the last 24 h drawn as red edges (the URL's `denials=24h`). */
+  denials: boolean;
+  onDenials(on: boolean): void;
   /** The figures line under the actions (absent until the view arrives). */
   stats: ReactNode;
 }
@@ -64,6 +67,11 @@ export function Toolbar(props: ToolbarProps) {
       <label className="flex items-center gap-1.5">
         <input type="checkbox" checked={filters.showExternal} onChange={(e) => onFilters({ showExternal: e.target.checked })} />
         External destinations
+      </label>
+      <label className="flex items-center gap-1.5">
+        <input type="checkbox" checked={props.denials} onChange={(e) => props.onDenials(e.target.checked)} />
+        <span className="inline-block h-0.5 w-4" style={{ background: OBSERVED_DENIAL_COLOUR }} aria-hidden />
+        Observed denials (24h)
       </label>
       <div className="ml-auto flex gap-2">
         {/* The drafts overlay, reachable from here and not only by typing its URL. */}

@@ -5,7 +5,7 @@ import { DEFAULT_URL_STATE, draftOnGraphUrl, graphUrl, readGraphUrl, type GraphU
 const read = (url: string) => readGraphUrl(new URL(url, "http://localhost").searchParams);
 
 describe("the graph's view in its URL", () => {
-  it("reads back every filter, the layout and the focus it wrote", () => {
+  it("reads back every filter, the layout, the focus and the observed denials it wrote", () => {
     const state: GraphUrlState = {
       cluster: "prod-eu-1",
       overlay: "drafts",
@@ -18,10 +18,11 @@ describe("the graph's view in its URL", () => {
         showExternal: false,
         layers: { ...DEFAULT_FILTERS.layers, admin: false, default: false },
       },
+      denials: true,
     };
     const url = graphUrl(state);
     expect(url).toBe(
-      "/graph?cluster=prod-eu-1&overlay=drafts&tenant=payments&namespace=payments&to=w%3Aprod-eu-1%2Fpayments%2FDeployment%2Fledger&hide=admin%2Cdefault&external=hide&layout=force&focus=checkout%2Fcart",
+      "/graph?cluster=prod-eu-1&overlay=drafts&tenant=payments&namespace=payments&to=w%3Aprod-eu-1%2Fpayments%2FDeployment%2Fledger&hide=admin%2Cdefault&external=hide&layout=force&focus=checkout%2Fcart&denials=24h",
     );
     expect(read(url)).toEqual(state);
   });

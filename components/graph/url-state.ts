@@ -1,5 +1,5 @@
-// The graph's view as a URL: cluster, overlay, filters, layout and a focused
-// workload live in /graph's query, so a reload or a shared link opens the same
+// The graph's view as a URL: cluster, overlay, filters, layout, a focused
+// workload and the observed-denials toggle live in /graph's query, so a reload or a shared link opens the same
 // view and the browser's back and forward step through the changes (pure).
 import type { AllowanceLayer } from "@/lib/graph/types";
 import { DEFAULT_FILTERS, LAYERS, type CanvasFilters } from "./filters";
@@ -12,6 +12,8 @@ export interface GraphUrlState {
   focus: string | null;
   layout: GraphLayout;
   filters: CanvasFilters;
+  /** Observed denied flows of the last 24 h as red edges. */
+  denials: boolean;
 }
 
 const one = (params: URLSearchParams, key: string) => {
@@ -27,6 +29,7 @@ export function readGraphUrl(params: URLSearchParams): GraphUrlState {
     overlay: one(params, "overlay"),
     focus: one(params, "focus"),
     layout: params.get("layout") === "force" ? "force" : "grouped",
+    denials: params.get("denials") === "24h",
     filters: {
       tenant: one(params, "tenant"),
       namespace: one(params, "namespace"),
@@ -51,11 +54,19 @@ export function graphUrl(state: GraphUrlState): string {
   if (!f.showExternal) params.set("external", "hide");
   if (state.layout !== "grouped") params.set("layout", state.layout);
   if (state.focus) params.set("focus", state.focus);
+  if (state.denials) params.set("denials", "24h");
   const query = params.toString();
   return query ? `/graph?${query}` : "/graph";
 }
 
-export const DEFAULT_URL_STATE: GraphUrlState = { cluster: null, overlay: null, focus: null, layout: "grouped", filters: DEFAULT_FILTERS };
+export const DEFAULT_URL_STATE: GraphUrlState = {
+  cluster: null,
+  overlay: null,
+  focus: null,
+  layout: "grouped",
+  filters: DEFAULT_FILTERS,
+  denials: false,
+};
 
 /** The drafts overlay focused on a workload a draft selects (the editor's link after a save), or the whole overlay. */
 export function draftOnGraphUrl(workload?: { cluster: string; namespace: string; name: string }): string {

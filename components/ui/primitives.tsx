@@ -108,6 +108,19 @@ export function Select(props: SelectHTMLAttributes<HTMLSelectElement>) {
   return <select {...props} className={cx(inputClass, "pr-8", props.className)} />;
 }
 
+/** One `<option>` per value of a vocabulary, labelled by `label` (default: the value itself). */
+export function Options<T extends string>({ values, label }: { values: readonly T[]; label?: (value: T) => string }) {
+  return (
+    <>
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {label ? label(v) : v}
+        </option>
+      ))}
+    </>
+  );
+}
+
 export function Table({ head, children, empty }: { head: ReactNode[]; children: ReactNode; empty?: ReactNode }) {
   return (
     <div className="overflow-x-auto">

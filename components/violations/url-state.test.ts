@@ -7,16 +7,17 @@ describe("the violations dashboard's URL", () => {
       range: "7d",
       cluster: "prod-eu-1",
       tenant: "payments",
+      severity: "critical",
       path: { flowClass: "violation", cluster: "prod-eu-1", source: "checkout/cart", destination: "fe80::1", port: 5432, protocol: "TCP" },
     };
     const url = violationsUrl(state);
     expect(readViolationsUrl(new URL(url, "http://x").searchParams)).toEqual(state);
-    expect(violationsUrl({ range: "24h", cluster: null, tenant: null, path: null })).toBe("/violations");
+    expect(violationsUrl({ range: "24h", cluster: null, tenant: null, severity: null, path: null })).toBe("/violations");
   });
 
   it("ignores a range or a path it cannot read", () => {
-    const read = readViolationsUrl(new URLSearchParams({ range: "2y", path: '["violation","c","a","b",70000,"TCP"]' }));
-    expect(read).toEqual({ range: "24h", cluster: null, tenant: null, path: null });
+    const read = readViolationsUrl(new URLSearchParams({ range: "2y", severity: "dire", path: '["violation","c","a","b",70000,"TCP"]' }));
+    expect(read).toEqual({ range: "24h", cluster: null, tenant: null, severity: null, path: null });
     expect(readViolationsUrl(new URLSearchParams({ path: "{not json" })).path).toBeNull();
     expect(readViolationsUrl(new URLSearchParams({ path: '["other","c","a","b",80,"TCP"]' })).path).toBeNull();
   });
@@ -31,7 +32,9 @@ describe("the violations dashboard's URL", () => {
     // An address is no policy peer the editor can prefill: the source alone.
     expect(draftPolicyUrl({ source: "checkout/cart", destination: "10.0.0.1" })).toBe("/policies/new?from=checkout%2Fcart");
     expect(draftPolicyUrl({ source: "10.0.0.1", destination: "checkout/cart" })).toBeNull();
-    expect(graphFocusUrl({ cluster: "prod-eu-1", source: "checkout/cart" })).toBe("/graph?cluster=prod-eu-1&focus=checkout%2Fcart");
+    expect(graphFocusUrl({ cluster: "prod-eu-1", source: "checkout/cart" })).toBe(
+      "/graph?cluster=prod-eu-1&focus=checkout%2Fcart&denials=24h",
+    );
   });
 
   it("links a denied path to the exception form, an address as a /32", () => {

@@ -1,7 +1,7 @@
-// The violations dashboard's view as a URL (pure): time range, cluster, tenant
-// and the path drilled into live in /violations's query, so a reload or a shared
+// The violations dashboard's view as a URL (pure): time range, cluster, tenant,
+// severity and the path drilled into live in /violations's query, so a reload or a shared
 // link opens the same view.
-import { DASHBOARD_RANGES, FLOW_CLASSES, type DashboardRange, type FlowClass } from "@/lib/flows";
+import { DASHBOARD_RANGES, FLOW_CLASSES, SEVERITIES, type DashboardRange, type FlowClass, type Severity } from "@/lib/flows";
 
 export interface SelectedPath {
   cluster: string;
@@ -16,6 +16,8 @@ export interface ViolationsUrlState {
   range: DashboardRange;
   cluster: string | null;
   tenant: string | null;
+  /** Only flows of this severity (lib/flows.ts SEVERITIES). */
+  severity: Severity | null;
   path: SelectedPath | null;
 }
 
@@ -49,6 +51,7 @@ export function readViolationsUrl(params: URLSearchParams): ViolationsUrlState {
     range: (DASHBOARD_RANGES as readonly string[]).includes(range ?? "") ? (range as DashboardRange) : DEFAULT_RANGE,
     cluster: one(params, "cluster"),
     tenant: one(params, "tenant"),
+    severity: (SEVERITIES as readonly string[]).includes(params.get("severity") ?? "") ? (params.get("severity") as Severity) : null,
     path: readPath(params.get("path")),
   };
 }
@@ -59,6 +62,7 @@ export function violationsUrl(state: ViolationsUrlState): string {
   if (state.range !== DEFAULT_RANGE) params.set("range", state.range);
   if (state.cluster) params.set("cluster", state.cluster);
   if (state.tenant) params.set("tenant", state.tenant);
+  if (state.severity) params.set("severity", state.severity);
   if (state.path) {
     const p = state.path;
     params.set("path", JSON.stringify([p.flowClass, p.cluster, p.source, p.destination, p.port, p.protocol]));
@@ -90,7 +94,7 @@ export function exceptionRequestUrl(path: Pick<SelectedPath, "source" | "destina
   return to ? `/exceptions?${new URLSearchParams({ from: path.source, to }).toString()}` : null;
 }
 
-/** The graph of the path's cluster, focused on its source. */
+/** The graph of the path's cluster, focused on its source, with the observed denials drawn. */
 export function graphFocusUrl(path: Pick<SelectedPath, "cluster" | "source">): string {
-  return `/graph?${new URLSearchParams({ cluster: path.cluster, focus: path.source }).toString()}`;
+  return `/graph?${new URLSearchParams({ cluster: path.cluster, focus: path.source, denials: "24h" }).toString()}`;
 }

@@ -10,8 +10,8 @@ import { useCallback } from "react";
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { describeError } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
-import { Badge, Card, Field, Notice, Select, Table, Td, type BadgeTone } from "@/components/ui/primitives";
-import { DASHBOARD_RANGES, FLOW_CLASS_LABELS, type DashboardRange, type FlowClass } from "@/lib/flows";
+import { Badge, Card, Field, Notice, Options, Select, Table, Td, type BadgeTone } from "@/components/ui/primitives";
+import { DASHBOARD_RANGES, FLOW_CLASS_LABELS, SEVERITIES, type DashboardRange, type FlowClass, type Severity } from "@/lib/flows";
 import { FlowPathPanel } from "./flow-path-panel";
 import { readViolationsUrl, violationsUrl, type SelectedPath, type ViolationsUrlState } from "./url-state";
 
@@ -29,6 +29,8 @@ export const CLASS_TONES: Record<FlowClass, BadgeTone> = {
   "enforcement-gap": "violet",
   allowed: "green",
 };
+
+export const SEVERITY_TONES: Record<Severity, BadgeTone> = { critical: "red", high: "amber", medium: "blue", low: "slate" };
 
 const COLORS = { violations: "#e11d48", nearMisses: "#d97706", gaps: "#7c3aed" };
 
@@ -101,6 +103,7 @@ export function ViolationsDashboard() {
       range: state.range,
       ...(state.cluster ? { cluster: state.cluster } : {}),
       ...(state.tenant ? { tenant: state.tenant } : {}),
+      ...(state.severity ? { severity: state.severity } : {}),
     }),
   );
   const data = dashboard.data;
@@ -111,17 +114,13 @@ export function ViolationsDashboard() {
     <div className="space-y-6">
       <Card>
         <form
-          className="grid grid-cols-1 items-end gap-3 md:grid-cols-3"
+          className="grid grid-cols-1 items-end gap-3 md:grid-cols-4"
           aria-label="Filter violations"
           onSubmit={(e) => e.preventDefault()}
         >
           <Field label="Time range">
             <Select name="range" value={state.range} onChange={(e) => update({ range: e.target.value as DashboardRange, path: null })}>
-              {DASHBOARD_RANGES.map((r) => (
-                <option key={r} value={r}>
-                  {RANGE_LABELS[r]}
-                </option>
-              ))}
+              <Options values={DASHBOARD_RANGES} label={(r) => RANGE_LABELS[r]} />
             </Select>
           </Field>
           <Field label="Cluster">
@@ -142,6 +141,16 @@ export function ViolationsDashboard() {
                   {t.displayName}
                 </option>
               ))}
+            </Select>
+          </Field>
+          <Field label="Severity">
+            <Select
+              name="severity"
+              value={state.severity ?? ""}
+              onChange={(e) => update({ severity: (e.target.value || null) as Severity | null, path: null })}
+            >
+              <option value="">Any severity</option>
+              <Options values={SEVERITIES} />
             </Select>
           </Field>
         </form>
@@ -218,7 +227,7 @@ export function ViolationsDashboard() {
 
           <Card title="Top paths">
             <Table
-              head={["Class", "Cluster", "Source", "Destination", "Port", "Flows", "Decided by", "Last seen", ""]}
+              head={["Class", "Severity", "Cluster", "Source", "Destination", "Port", "Flows", "Decided by", "Last seen", ""]}
               empty={
                 data.topPaths.length === 0 ? (
                   <p className="px-3 py-4 text-sm text-slate-500">No violations, near-misses or enforcement gaps in this range.</p>
@@ -241,6 +250,7 @@ export function ViolationsDashboard() {
                       <Badge tone={CLASS_TONES[p.flowClass]}>{FLOW_CLASS_LABELS[p.flowClass]}</Badge>{" "}
                       {p.isNew ? <Badge tone="blue">new</Badge> : null}
                     </Td>
+                    <Td>{p.severity ? <Badge tone={SEVERITY_TONES[p.severity]}>{p.severity}</Badge> : "–"}</Td>
                     <Td>{p.cluster}</Td>
                     <Td className="font-mono text-xs">{p.source}</Td>
                     <Td className="font-mono text-xs">{p.destination}</Td>

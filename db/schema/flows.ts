@@ -5,7 +5,8 @@ import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters, tenants } from "./org";
 
-import { FLOW_CLASSES, type FlowClass } from "../../lib/flows";
+import { FLOW_CLASSES, SEVERITIES, type FlowClass } from "../../lib/flows";
+import { CRITICALITIES } from "../../lib/vocabulary";
 
 export { FLOW_CLASSES, type FlowClass };
 
@@ -52,6 +53,10 @@ export const flowAggregates = pgTable(
     /** One-line decision path (egress …; ingress …), or why it could not be decided. */
     rationale: text("rationale").notNull(),
     attribution: jsonb("attribution").$type<FlowAttribution | null>(),
+    /** The destination's criticality when known (an external destination, or a namespace labelled `policyplane.io/criticality`). */
+    destinationCriticality: text("destination_criticality", { enum: CRITICALITIES }),
+    /** How serious a denied flow is (lib/flows.ts SEVERITIES); null for allowed flows. */
+    severity: text("severity", { enum: SEVERITIES }),
     count: integer("count").notNull(),
     samples: jsonb("samples").$type<FlowSample[]>().notNull().default([]),
     firstSeen: timestamp("first_seen", { withTimezone: true }).notNull(),

@@ -22,6 +22,7 @@ import { FlowRateLimited, FlowRateLimiter, type FlowRate } from "./flow-rate";
 import { flowRoutes } from "./flows";
 import { releaseRoutes } from "./releases";
 import { replayRoutes } from "./replay";
+import { violationRoutes } from "./violations";
 
 export { MAX_REQUEST_BYTES };
 
@@ -38,6 +39,8 @@ export interface ApiOptions {
   flowRate?: FlowRate;
   /** GET /metrics served (default: POLICYPLANE_METRICS). */
   metrics?: "on" | "off";
+  /** How often /violations/stream looks for new events (default 1 s); tests pass a shorter one. */
+  streamPollMs?: number;
 }
 
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
@@ -138,6 +141,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   releaseRoutes(app);
   replayRoutes(app, options.datasetStore);
   clusterRoutes(app);
+  violationRoutes(app, { pollMs: options.streamPollMs });
   flowRoutes(app, new FlowRateLimiter(options.flowRate ?? { perSecond: env().FLOW_RATE_PER_SECOND, burst: env().FLOW_RATE_BURST }));
 
   return app;

@@ -5,40 +5,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { clusters, flowAggregates, namespaces, workloads } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { forgetFlowEngines } from "@/server/flows/engine";
+import { severityOf } from "@/server/flows/severity";
+import { SEVERITIES } from "@/lib/flows";
 import { useSeededDatabase } from "@/server/testing/database";
 import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
+import { hubbleRecord as hubble, scopedToken } from "@/server/testing/flows";
 import { createApiApp } from "./app";
 import { MAX_FLOW_BATCH_BYTES } from "./flows";
 
 // The shared real Hubble records (../shared/fixtures/hubble), copied into the repository: CI runs in a clean clone.
 const FIXTURES = new URL("../policy/__fixtures__/hubble/", import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), "utf8");
-
-/** A Hubble record as `hubble observe -o json` prints it, between two pods of the demo's prod-eu-1. */
-function hubble(opts: {
-  src: [string, string];
-  dst: [string, string];
-  port: number;
-  verdict: string;
-  time: string;
-  proto?: "TCP" | "UDP";
-}) {
-  const proto = opts.proto ?? "TCP";
-  return JSON.stringify({
-    flow: {
-      time: opts.time,
-      verdict: opts.verdict,
-      ...(opts.verdict === "DROPPED" ? { drop_reason_desc: "POLICY_DENIED" } : {}),
-      IP: { source: "10.9.0.1", destination: "10.9.0.2", ipVersion: "IPv4" },
-      l4: { [proto]: { source_port: 40000, destination_port: opts.port } },
-      source: { namespace: opts.src[0], pod_name: opts.src[1] },
-      destination: { namespace: opts.dst[0], pod_name: opts.dst[1] },
-      node_name: "prod-eu-1/node-a",
-    },
-    node_name: "prod-eu-1/node-a",
-    time: opts.time,
-  });
-}
 
 describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
@@ -73,30 +50,9 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
         ports: [{ name: "http", port: 80, protocol: "TCP" }],
       },
     ]);
-    const admin = await callerFor(db, DEMO_PEOPLE.admin);
-    token = (await admin.settings.createToken({ name: "flows any", role: "viewer", tenantId: null, scopes: ["flows"], expiresInDays: 1 }))
-      .token;
-    euToken = (
-      await admin.settings.createToken({
-        name: "flows eu",
-        role: "viewer",
-        tenantId: null,
-        scopes: ["flows"],
-        clusterId: eu!.id,
-        expiresInDays: 1,
-      })
-    ).token;
-    const [us] = await db.select().from(clusters).where(eq(clusters.name, "prod-us-1"));
-    usToken = (
-      await admin.settings.createToken({
-        name: "flows us",
-        role: "viewer",
-        tenantId: null,
-        scopes: ["flows"],
-        clusterId: us!.id,
-        expiresInDays: 1,
-      })
-    ).token;
+    token = await scopedToken(db, "flows any", ["flows"]);
+    euToken = await scopedToken(db, "flows eu", ["flows"], "prod-eu-1");
+    usToken = await scopedToken(db, "flows us", ["flows"], "prod-us-1");
   });
 
   const rowsOf = async (clusterName: string) => {
@@ -270,15 +226,8 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     const other = await post(text, { cluster: "prod-eu-1", token: usToken });
     expect(other.status).toBe(403);
     expect((await other.json()).message).toContain("another cluster");
-    const admin = await callerFor(database().db, DEMO_PEOPLE.admin);
-    const decideOnly = await admin.settings.createToken({
-      name: "decide only",
-      role: "viewer",
-      tenantId: null,
-      scopes: ["decide"],
-      expiresInDays: 1,
-    });
-    const noScope = await post(text, { cluster: "prod-eu-1", token: decideOnly.token });
+    const decideOnly = await scopedToken(database().db, "decide only", ["decide"]);
+    const noScope = await post(text, { cluster: "prod-eu-1", token: decideOnly });
     expect(noScope.status).toBe(403);
     expect((await noScope.json()).message).toContain('"flows"');
     const before = (await rowsOf("prod-eu-1")).filter((r) => r.minute.getTime() === Date.parse("2026-12-06T05:30:00Z"));
@@ -354,6 +303,26 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     expect(dashboard.byTenant.find((t) => t.name === "payments")).toMatchObject({ violations: 2 });
     const top = dashboard.topPaths.find((p) => p.source === "checkout/promotions")!;
     expect(top).toMatchObject({ destination: "payments/ledger", count: 2, flowClass: "violation", isNew: true });
+    // Severity: the destination's criticality against the denying layer, a filter of its own.
+    expect(top.severity).toBe(severityOf("violation", null, top.attribution));
+    const same = await security.violations.dashboard({ range: "1h", cluster: "prod-eu-1", severity: top.severity! });
+    expect(same.topPaths.some((p) => p.source === "checkout/promotions")).toBe(true);
+    const other = SEVERITIES.find((s) => s !== top.severity)!;
+    const filtered = await security.violations.dashboard({ range: "1h", cluster: "prod-eu-1", severity: other });
+    expect(filtered.topPaths.some((p) => p.source === "checkout/promotions")).toBe(false);
+    expect(filtered.topPaths.every((p) => p.severity === other)).toBe(true);
+    // The graph's red edges: the dropped paths of the range, summed per path; never allowed or forwarded ones.
+    const denials = await security.violations.observedDenials({ cluster: "prod-eu-1", range: "1h" });
+    expect(denials).toContainEqual({
+      cluster: "prod-eu-1",
+      source: "checkout/promotions",
+      destination: "payments/ledger",
+      port: 9090,
+      protocol: "TCP",
+      count: 2,
+    });
+    expect(denials.some((d) => d.source === "catalog/catalog-api")).toBe(false);
+    expect(await security.violations.observedDenials({ cluster: "all", range: "1h" })).toEqual(expect.arrayContaining(denials));
     // Older flows (the fixtures of 2021-2023) are outside the hour.
     expect(dashboard.topPaths.some((p) => p.source === "default/xwing")).toBe(false);
     const detail = await security.violations.path({

@@ -255,6 +255,42 @@ export const API_ROUTES: readonly ApiRoute[] = [
     ],
     responses: { 200: { description: "The run's paths." }, ...errors(400, 401, 403, 404) },
   },
+  {
+    method: "get",
+    path: "/violations/export",
+    summary: "Violations, near-misses and enforcement gaps for a SIEM, in pages with a resumable cursor",
+    description:
+      "One event per path, minute and ingested batch, oldest first. Keep the `X-Next-Cursor` header (also each event's `cursor`, CEF `externalId`) and send it back as `cursor`: resuming from any cursor never skips or repeats an event, across restarts and replicas. An empty page means nothing new yet. A person reads the tenants they may.",
+    auth: { scope: "export", session: true },
+    parameters: [
+      { name: "format", in: "query", description: "jsonl (default) or cef.", schema: z.enum(["jsonl", "cef"]), required: false },
+      {
+        name: "cursor",
+        in: "query",
+        description: "Where the last page ended (none: from the oldest kept).",
+        schema: z.string(),
+        required: false,
+      },
+      {
+        name: "limit",
+        in: "query",
+        description: "Events per page, 1 to 10,000 (default 1,000).",
+        schema: z.number().int(),
+        required: false,
+      },
+    ],
+    responses: { 200: { description: "application/x-ndjson or text/plain (CEF): one event a line." }, ...errors(400, 401, 403) },
+  },
+  {
+    method: "get",
+    path: "/violations/stream",
+    summary: "New violations live, as Server-Sent Events",
+    description:
+      "Each event is `event: violation` with the JSON of /violations/export and its cursor as `id`. Reconnect with `Last-Event-ID` (or `?cursor=`) to resume without gaps; without either the stream starts at the newest event.",
+    auth: { scope: "export", session: true },
+    parameters: [{ name: "cursor", in: "query", description: "Resume after this cursor.", schema: z.string(), required: false }],
+    responses: { 200: { description: "text/event-stream." }, ...errors(400, 401, 403) },
+  },
 ];
 
 /** A JSON Schema (2020-12, which OpenAPI 3.1 uses) of what a client sends (`input`) or receives (`output`). */

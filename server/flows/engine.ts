@@ -9,7 +9,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { eq, isNotNull, max } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { clusters, namespaces, policies, releases } from "@/db/schema";
+import { clusters, externalDestinations, namespaces, policies, releases } from "@/db/schema";
 import { NotFound } from "@/server/errors";
 import { releasedDocuments } from "@/server/drafts/documents";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
@@ -21,6 +21,8 @@ import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import type { ClusterModel, PlatformDefault } from "@/server/policy/model";
 import { resolveRecordEndpoints } from "@/server/replay/inventory";
 import type { RecordEndpoint } from "@/server/replay/records";
+import { CRITICALITY_LABEL, CriticalityIndex, type Criticality } from "./severity";
+import { CRITICALITIES } from "@/lib/vocabulary";
 
 const INVENTORY_TTL_MS = 30_000;
 /** Observed pods kept per cluster beyond the inventory (a bound on what hostile records can add). */
@@ -44,6 +46,8 @@ interface EngineState {
   evaluator: Evaluator;
   /** Namespace name → its tenant (null: none). */
   tenants: Map<string, string | null>;
+  /** Destinations' criticality (external destinations, labelled namespaces), for severity. */
+  criticality: CriticalityIndex;
 }
 
 const globalForFlows = globalThis as unknown as { policyplaneFlowEngines?: Map<string, EngineState> };
@@ -84,12 +88,22 @@ async function loadEngine(db: Queryable, cluster: ClusterRef & { region: string 
   const { key, releaseNumber } = await releaseKey(db);
   const cached = engines.get(cluster.id);
   if (cached && cached.key === key && now - cached.builtAt < INVENTORY_TTL_MS) return cached;
-  const [docs, [context], platformDefault, nsRows] = await Promise.all([
+  const [docs, [context], platformDefault, nsRows, externals] = await Promise.all([
     releasedDocuments(db),
     loadClusterModels(db, [cluster.name]),
     platformDefaultInForce(db),
-    db.select({ name: namespaces.name, tenantId: namespaces.tenantId }).from(namespaces).where(eq(namespaces.clusterId, cluster.id)),
+    db
+      .select({ name: namespaces.name, tenantId: namespaces.tenantId, labels: namespaces.labels })
+      .from(namespaces)
+      .where(eq(namespaces.clusterId, cluster.id)),
+    db
+      .select({ dnsName: externalDestinations.dnsName, cidr: externalDestinations.cidr, criticality: externalDestinations.criticality })
+      .from(externalDestinations),
   ]);
+  const labelled = nsRows.flatMap((n): [string, Criticality][] => {
+    const c = n.labels[CRITICALITY_LABEL];
+    return c && (CRITICALITIES as readonly string[]).includes(c) ? [[n.name, c as Criticality]] : [];
+  });
   const located: LocatedDocument[] = docs.map((d) => ({
     document: d.document as PolicyplaneDocument,
     version: String(d.version),
@@ -105,6 +119,7 @@ async function loadEngine(db: Queryable, cluster: ClusterRef & { region: string 
     model: context!.model,
     inventoryPods: context!.model.pods.length,
     tenants: new Map(nsRows.map((n) => [n.name, n.tenantId])),
+    criticality: new CriticalityIndex(externals, new Map(labelled)),
   });
   engines.set(cluster.id, state);
   return state;
@@ -114,6 +129,7 @@ export interface ResolvedEndpoints {
   evaluator: Evaluator;
   releaseNumber: number | null;
   tenants: Map<string, string | null>;
+  criticality: CriticalityIndex;
   /** Per endpoint given: its identity and path, or why it cannot be placed. */
   resolved: ({ ok: true; identity: Identity; path: string } | { ok: false; error: string })[];
 }
@@ -139,7 +155,13 @@ export async function resolveForCluster(
     const id = state.evaluator.resolve(r.endpoint);
     return id.ok ? { ok: true as const, identity: id.value, path: r.path } : { ok: false as const, error: id.error.message };
   });
-  return { evaluator: state.evaluator, releaseNumber: state.releaseNumber, tenants: state.tenants, resolved };
+  return {
+    evaluator: state.evaluator,
+    releaseNumber: state.releaseNumber,
+    tenants: state.tenants,
+    criticality: state.criticality,
+    resolved,
+  };
 }
 
 /** For tests: forget every cluster's engine. */

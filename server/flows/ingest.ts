@@ -17,6 +17,7 @@ import { EndpointCache, parseRecordLine, type RecordEndpoint, type ReplayRecord 
 import { decisionPath } from "@/server/replay/replay";
 import { attributionOf, classify } from "./classify";
 import { clusterByName, resolveForCluster } from "./engine";
+import { severityOf } from "./severity";
 
 /** Longest line read (Hubble records are ~1-2 KB; L7 ones a few KB). */
 export const MAX_FLOW_LINE_CHARS = 64 * 1024;
@@ -61,6 +62,8 @@ interface Aggregate {
   engineVerdict: string | null;
   rationale: string;
   attribution: FlowAttribution | null;
+  destinationCriticality: string | null;
+  severity: string | null;
   count: number;
   samples: FlowSample[];
   first: number;
@@ -165,6 +168,8 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
       if (time > agg.last) agg.last = time;
       return;
     }
+    const attribution = decision ? attributionOf(decision) : null;
+    const destinationCriticality = engine.criticality.of(destination, namespaceOf(r.dst));
     aggregates.set(key, {
       minute,
       source,
@@ -177,7 +182,9 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
       flowClass,
       engineVerdict: decision?.verdict ?? null,
       rationale: r.dropReason ? `${rationale} (cluster: ${r.verdict} ${r.dropReason})` : rationale,
-      attribution: decision ? attributionOf(decision) : null,
+      attribution,
+      destinationCriticality,
+      severity: severityOf(flowClass, destinationCriticality, attribution),
       count: r.count,
       samples: [sample],
       first: time,
@@ -209,6 +216,8 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
         release_number: engine.releaseNumber,
         rationale: a.rationale,
         attribution: a.attribution,
+        destination_criticality: a.destinationCriticality,
+        severity: a.severity,
         count: a.count,
         samples: a.samples,
         first_seen: new Date(a.first).toISOString(),
@@ -216,15 +225,16 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
       }));
       await tx.execute(sql`
         insert into flow_aggregates (cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace,
-          destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution, count, samples,
-          first_seen, last_seen)
+          destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution,
+          destination_criticality, severity, count, samples, first_seen, last_seen)
         select cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace, destination_tenant_id,
-          port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb), count, samples,
-          first_seen, last_seen
+          port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb),
+          destination_criticality, severity, count, samples, first_seen, last_seen
         from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster_id uuid, minute timestamptz, source text,
           source_namespace text, source_tenant_id uuid, destination text, destination_namespace text, destination_tenant_id uuid,
           port integer, protocol text, verdict text, flow_class text, engine_verdict text, release_number integer, rationale text,
-          attribution jsonb, count integer, samples jsonb, first_seen timestamptz, last_seen timestamptz)
+          attribution jsonb, destination_criticality text, severity text, count integer, samples jsonb, first_seen timestamptz,
+          last_seen timestamptz)
         on conflict (cluster_id, minute, source, destination, port, protocol, verdict, flow_class) do update set
           count = flow_aggregates.count + excluded.count,
           samples = (select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
@@ -234,7 +244,19 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
           engine_verdict = excluded.engine_verdict,
           release_number = excluded.release_number,
           rationale = excluded.rationale,
-          attribution = excluded.attribution`);
+          attribution = excluded.attribution,
+          destination_criticality = excluded.destination_criticality,
+          severity = excluded.severity`);
+      // The batch's violations, near-misses and gaps as events, for SIEM collectors (./export.ts).
+      await tx.execute(sql`
+        insert into violation_events (cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol,
+          verdict, flow_class, severity, release_number, rationale, attribution, count, first_seen, last_seen)
+        select cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol, verdict, flow_class,
+          severity, release_number, rationale, nullif(attribution, 'null'::jsonb), count, first_seen, last_seen
+        from jsonb_to_recordset(${JSON.stringify(chunk.filter((a) => a.flow_class !== "allowed"))}::jsonb) as x(cluster_id uuid,
+          minute timestamptz, source text, source_tenant_id uuid, destination text, destination_tenant_id uuid, port integer,
+          protocol text, verdict text, flow_class text, severity text, release_number integer, rationale text, attribution jsonb,
+          count integer, first_seen timestamptz, last_seen timestamptz)`);
     }
   });
 

@@ -8,8 +8,18 @@ import { alias } from "drizzle-orm/pg-core";
 import { clusters, flowAggregates, tenants, type FlowAttribution, type FlowClass, type FlowSample } from "@/db/schema";
 import { readableTenantIds } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
+import type { Severity } from "@/lib/flows";
 import { NotFound } from "@/server/errors";
-import { flowPathInput, violationsDashboardInput, type DashboardRange, type FlowPathInput, type ViolationsDashboardInput } from "./schemas";
+import {
+  flowPathInput,
+  observedDenialsInput,
+  violationsDashboardInput,
+  type DashboardRange,
+  type FlowPathInput,
+  type ObservedDenialsInput,
+  type ViolationsDashboardInput,
+} from "./schemas";
+import type { ObservedDenial } from "@/lib/graph/observed";
 
 const RANGE_MS: Record<DashboardRange, number> = {
   "1h": 3_600_000,
@@ -40,6 +50,7 @@ export interface TopPath extends ClassCounts {
   lastSeen: Date;
   rationale: string;
   attribution: FlowAttribution | null;
+  severity: Severity | null;
   /** Never seen before the range began. */
   isNew: boolean;
 }
@@ -70,9 +81,14 @@ const counts = {
   gaps: classSum("enforcement-gap"),
 };
 
-/** The aggregates since `from` a reader may see (flows from or to their tenants' namespaces), filtered by cluster and tenant. */
-export async function flowScope(ctx: ServiceContext, input: { cluster?: string; tenant?: string }, from: Date): Promise<SQL | undefined> {
+/** The aggregates since `from` a reader may see (flows from or to their tenants' namespaces), filtered by cluster, tenant and severity. */
+export async function flowScope(
+  ctx: ServiceContext,
+  input: { cluster?: string; tenant?: string; severity?: Severity },
+  from: Date,
+): Promise<SQL | undefined> {
   const conditions: (SQL | undefined)[] = [gte(flowAggregates.minute, from)];
+  if (input.severity) conditions.push(eq(flowAggregates.severity, input.severity));
   if (input.cluster) {
     const [c] = await ctx.db.select({ id: clusters.id }).from(clusters).where(eq(clusters.name, input.cluster));
     if (!c) throw new NotFound(`No cluster named "${input.cluster}".`);
@@ -159,6 +175,7 @@ export async function violationsDashboard({
         lastSeen: sql<Date>`max(${flowAggregates.lastSeen})`,
         rationale: sql<string>`(array_agg(${flowAggregates.rationale} order by ${flowAggregates.lastSeen} desc))[1]`,
         attribution: sql<FlowAttribution | null>`(array_agg(${flowAggregates.attribution} order by ${flowAggregates.lastSeen} desc))[1]`,
+        severity: sql<Severity | null>`(array_agg(${flowAggregates.severity} order by ${flowAggregates.lastSeen} desc))[1]`,
       })
       .from(flowAggregates)
       .innerJoin(clusters, eq(clusters.id, flowAggregates.clusterId))
@@ -298,4 +315,38 @@ export async function flowPath({ ctx, input: raw }: { ctx: ServiceContext; input
     samples: rows.flatMap((r) => [...r.samples].reverse()).slice(0, MAX_SAMPLES),
     minutes: rows.slice(0, 60).map((r) => ({ minute: r.minute, count: r.count })),
   };
+}
+
+/** Paths drawn on the graph at most (the busiest). */
+const MAX_GRAPH_DENIALS = 2_000;
+
+/** The paths the clusters dropped in the range, for the graph's red edges (what the reader may see). */
+export async function observedDenials({
+  ctx,
+  input: raw,
+}: {
+  ctx: ServiceContext;
+  input: ObservedDenialsInput;
+}): Promise<ObservedDenial[]> {
+  const input = observedDenialsInput.parse(raw);
+  const from = new Date(Date.now() - RANGE_MS[input.range]);
+  const where = and(
+    await flowScope(ctx, input.cluster === "all" ? {} : { cluster: input.cluster }, from),
+    eq(flowAggregates.flowClass, "violation"),
+  );
+  return ctx.db
+    .select({
+      cluster: clusters.name,
+      source: flowAggregates.source,
+      destination: flowAggregates.destination,
+      port: flowAggregates.port,
+      protocol: flowAggregates.protocol,
+      count: sql<number>`sum(${flowAggregates.count})::int`,
+    })
+    .from(flowAggregates)
+    .innerJoin(clusters, eq(clusters.id, flowAggregates.clusterId))
+    .where(where)
+    .groupBy(clusters.name, flowAggregates.source, flowAggregates.destination, flowAggregates.port, flowAggregates.protocol)
+    .orderBy(desc(sql`sum(${flowAggregates.count})`))
+    .limit(MAX_GRAPH_DENIALS);
 }

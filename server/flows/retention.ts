@@ -51,6 +51,14 @@ async function sweepOnce(
     deletedAggregates += n;
     if (n < CHUNK) break;
   }
+  // The SIEM export's events go with the aggregates (a collector reads them long before).
+  for (;;) {
+    const n = affected(
+      await db.execute(sql`delete from violation_events where seq in (
+        select seq from violation_events where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
+    );
+    if (n < CHUNK) break;
+  }
   for (;;) {
     const n = affected(
       await db.execute(sql`update flow_aggregates set samples = '[]'::jsonb where id in (

@@ -1,6 +1,6 @@
 // Inputs of the violations dashboard (issue 17).
 import { z } from "zod";
-import { DASHBOARD_RANGES, FLOW_CLASSES } from "@/lib/flows";
+import { DASHBOARD_RANGES, FLOW_CLASSES, SEVERITIES } from "@/lib/flows";
 
 export { DASHBOARD_RANGES, type DashboardRange } from "@/lib/flows";
 
@@ -11,6 +11,8 @@ export const violationsDashboardInput = z.object({
   cluster: name.optional(),
   /** A tenant's name: flows from or to its namespaces. */
   tenant: name.optional(),
+  /** Only flows of this severity (the destination's criticality against the layer that denied). */
+  severity: z.enum(SEVERITIES).optional(),
 });
 export type ViolationsDashboardInput = z.input<typeof violationsDashboardInput>;
 
@@ -24,3 +26,10 @@ export const flowPathInput = z.object({
   flowClass: z.enum(FLOW_CLASSES),
 });
 export type FlowPathInput = z.input<typeof flowPathInput>;
+
+export const observedDenialsInput = z.object({
+  /** The graph's cluster ("all": every cluster). */
+  cluster: name,
+  range: z.enum(DASHBOARD_RANGES).default("24h"),
+});
+export type ObservedDenialsInput = z.input<typeof observedDenialsInput>;

@@ -16,6 +16,7 @@ import { reviewsRouter } from "./routers/reviews";
 import { settingsRouter } from "./routers/settings";
 import { simulatorRouter } from "./routers/simulator";
 import { violationsRouter } from "./routers/violations";
+import { alertsRouter } from "./routers/alerts";
 import { webhooksRouter } from "./routers/webhooks";
 import { workflowRouter } from "./routers/workflow";
 
@@ -37,6 +38,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   simulator: simulatorRouter,
   violations: violationsRouter,
+  alerts: alertsRouter,
   exceptions: exceptionsRouter,
 });
 
