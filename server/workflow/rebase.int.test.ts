@@ -69,7 +69,9 @@ describe(`rebase onto a newer release on ${testDatabaseKind()}`, () => {
    */
   async function releasedPolicy(): Promise<string> {
     const name = `rebase-test-${++made}`;
-    await (await as(AUTHOR)).policies.saveDraft({
+    await (
+      await as(AUTHOR)
+    ).policies.saveDraft({
       policyName: null,
       baseVersion: null,
       yaml: paymentsEgressYaml(name, { description: "original" }),
@@ -122,6 +124,13 @@ describe(`rebase onto a newer release on ${testDatabaseKind()}`, () => {
     const events = await auditEventsAfter(db(), head);
     expect(events.map((e) => e.action)).toEqual(["policy.draft_saved", "change.edit"]);
     expect((events[1]!.after as { rebased: unknown[] }).rebased).toHaveLength(1);
+    const timeline = await (await as(SECURITY)).reviews.timeline({ number: b.number });
+    const at = timeline.findIndex((e) => e.summary.startsWith("rebased"));
+    expect(timeline.slice(at, at + 3).map((e) => [e.kind, e.summary])).toEqual([
+      ["edited", `rebased onto the current release (${name} onto v2, merged), voiding 2 approvals; back to in-review`],
+      ["approval-voided", `${SECURITY}'s approval voided: the content changed`],
+      ["approval-voided", `${PAYMENTS_COMMITTEE}'s approval voided: the content changed`],
+    ]);
     // Rebased once, there is nothing more to rebase; the old hash is refused.
     expect((await failure((await as(AUTHOR)).workflow.rebase({ number: b.number, contentHash: rebased.contentHash }))).message).toMatch(
       /needs no rebase/,
