@@ -2,8 +2,10 @@ import "server-only";
 // Replacing what a change request carries (an edit or a rebase): its items
 // become the new ones and every standing approval is voided, visibly, since it
 // was given for the old content hash. In the caller's transaction.
-import { and, eq, isNull } from "drizzle-orm";
-import { changeRequestApprovals, changeRequestItems, changeRequests } from "@/db/schema";
+// Also: locking the policies a change carries while it is edited or rebased.
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
+import { changeRequestApprovals, changeRequestItems, changeRequests, policies } from "@/db/schema";
 import type { ServiceContext } from "@/server/context";
 import { Conflict, violatedUniqueConstraint } from "@/server/errors";
 import type { HashedItem } from "@/server/changes/content-hash";
@@ -51,4 +53,18 @@ export async function replaceChangeContent(
     .set({ title, description, contentHash: hash, updatedAt: new Date() })
     .where(eq(changeRequests.id, cr.id));
   return voided;
+}
+
+/**
+ * Locks the policies' rows until the transaction ends (a draft save or a release of one waits) and answers each
+ * one's latest version, by policy id.
+ */
+export async function lockLatestVersions(db: Queryable, policyIds: readonly string[]): Promise<Map<string, number>> {
+  if (policyIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: policies.id, latestVersion: policies.latestVersion })
+    .from(policies)
+    .where(inArray(policies.id, [...policyIds]))
+    .for("update");
+  return new Map(rows.map((r) => [r.id, r.latestVersion]));
 }

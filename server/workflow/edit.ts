@@ -3,8 +3,8 @@ import "server-only";
 // carries, each at its latest draft (after the author saved new drafts). A
 // release made meanwhile takes a rebase (./rebase.ts), never an edit. When the content hash changes, every
 // standing approval is voided, visibly, and an approved request goes back to review.
-import { eq, inArray } from "drizzle-orm";
-import { changeRequests, policies } from "@/db/schema";
+import { eq } from "drizzle-orm";
+import { changeRequests } from "@/db/schema";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict } from "@/server/errors";
 import { requireAuthorOrAdmin } from "./access";
@@ -12,7 +12,7 @@ import { changeContentHash } from "@/server/changes/content-hash";
 import { requireNoLintErrors } from "@/server/changes/lint-gate";
 import { lockProposableDrafts, refuseProposedElsewhere } from "@/server/changes/proposable";
 import { rollbackOf } from "@/server/releases/rollback";
-import { replaceChangeContent } from "./content";
+import { lockLatestVersions, replaceChangeContent } from "./content";
 import { findChange } from "./review";
 import type { EditChangeInput } from "./schemas";
 import { requireTransition } from "./states";
@@ -39,17 +39,11 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
     // the draft over the release's changes unseen (a lost update). That takes a rebase (./rebase.ts), which merges them.
     const stale = items.filter((i) => names.includes(i.name) && i.releasedVersion !== i.fromVersion);
     if (stale.length > 0) {
-      const latest = await tx.db
-        .select({ id: policies.id, latestVersion: policies.latestVersion })
-        .from(policies)
-        .where(
-          inArray(
-            policies.id,
-            stale.map((i) => i.policyId),
-          ),
-        )
-        .for("update");
-      const redrafted = stale.filter((i) => latest.find((l) => l.id === i.policyId)?.latestVersion !== i.toVersion);
+      const latest = await lockLatestVersions(
+        tx.db,
+        stale.map((i) => i.policyId),
+      );
+      const redrafted = stale.filter((i) => latest.get(i.policyId) !== i.toVersion);
       if (redrafted.length > 0)
         throw new Conflict(
           `Change request #${cr.number} must be rebased before it takes new drafts: ${redrafted

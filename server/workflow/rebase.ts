@@ -9,7 +9,7 @@ import "server-only";
 // The rebased content has a new hash, so standing approvals are voided.
 import { and, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { policies, policyVersions } from "@/db/schema";
+import { policyVersions } from "@/db/schema";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, InvalidInput } from "@/server/errors";
 import { documentToYaml } from "@/lib/policy-yaml";
@@ -22,7 +22,7 @@ import { writeDraft } from "@/server/drafts/save-draft";
 import { requireValidPolicyYaml } from "@/server/drafts/validate";
 import { rollbackOf } from "@/server/releases/rollback";
 import { requireAuthorOrAdmin } from "./access";
-import { replaceChangeContent } from "./content";
+import { lockLatestVersions, replaceChangeContent } from "./content";
 import { findChange, itemsOf, type ChangeItem } from "./review";
 import type { ChangeNumberInput, RebaseChangeInput } from "./schemas";
 import { requireTransition } from "./states";
@@ -102,7 +102,7 @@ export async function getRebase({ ctx, input }: { ctx: ServiceContext; input: Ch
 
 export async function rebaseChange({ ctx, input }: { ctx: ServiceContext; input: RebaseChangeInput }) {
   return withTransaction(ctx, async (tx) => {
-    const { cr } = await findChange(tx.db, ctx.actor, input.number, true);
+    const { cr, items: proposed } = await findChange(tx.db, ctx.actor, input.number, true);
     requireAuthorOrAdmin(ctx.actor, { cr }, "rebase");
     const next = requireTransition(cr.number, cr.state, "edit");
     if (input.contentHash !== cr.contentHash)
@@ -112,17 +112,10 @@ export async function rebaseChange({ ctx, input }: { ctx: ServiceContext; input:
     if (await rollbackOf(tx.db, cr.id))
       throw new Conflict(`Change request #${cr.number} is a rollback; propose the rollback again from the current release instead.`);
     // The policies' rows are locked (as a release locks them to move them): no release moves them while we merge.
-    const before = await itemsOf(tx.db, cr.id);
-    const locked = await tx.db
-      .select({ id: policies.id, latestVersion: policies.latestVersion })
-      .from(policies)
-      .where(
-        inArray(
-          policies.id,
-          before.map((i) => i.policyId),
-        ),
-      )
-      .for("update");
+    const latest = await lockLatestVersions(
+      tx.db,
+      proposed.map((i) => i.policyId),
+    );
     const items = await itemsOf(tx.db, cr.id);
     const plan = await planRebase(tx.db, items);
     if (plan.length === 0)
@@ -185,7 +178,7 @@ export async function rebaseChange({ ctx, input }: { ctx: ServiceContext; input:
           document: valid.document,
           tenantId: valid.tenantId,
           policyName: p.policy,
-          baseVersion: locked.find((l) => l.id === item.policyId)!.latestVersion,
+          baseVersion: latest.get(item.policyId)!,
           message: `Rebased change #${cr.number} onto ${p.release.version === null ? "a release without it" : `released v${p.release.version}`}`,
           positions: valid.positions,
           parentVersion: p.release.version,
