@@ -16,7 +16,9 @@ test("an author rebases a change onto a release made meanwhile, resolving the co
   const stamp = Date.now();
   const author = await personIn(browser, PEOPLE.author.email);
   const policy = () =>
-    query<{ releasedVersion: number; versions: { version: number; yaml: string }[] }>(author.page, "policies.get", { name: POLICY });
+    query<{ policy: { releasedVersion: number }; versions: { version: number; yaml: string }[] }>(author.page, "policies.get", {
+      name: POLICY,
+    });
   const draft = async (words: string) => {
     const newest = (await policy()).versions.at(-1)!;
     await trpc(author.page, "policies.saveDraft", {
@@ -29,7 +31,7 @@ test("an author rebases a change onto a release made meanwhile, resolving the co
   };
   // A rewords the newest version; B rewords the released one (restored first), so neither holds the other.
   const a = await draft(`Release wording ${stamp}`);
-  await trpc(author.page, "policies.restoreVersion", { policyName: POLICY, version: (await policy()).releasedVersion });
+  await trpc(author.page, "policies.restoreVersion", { policyName: POLICY, version: (await policy()).policy.releasedVersion });
   const b = await draft(`Author wording ${stamp}`);
 
   for (const email of [PEOPLE.security.email, COMMITTEE]) {

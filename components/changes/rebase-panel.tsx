@@ -27,7 +27,8 @@ export function RebasePanel({ number }: { number: number }) {
       onSuccess: async () => {
         setHunks({});
         setTyped({});
-        for (const key of [trpc.workflow.pathKey(), trpc.changes.pathKey()]) await queryClient.invalidateQueries({ queryKey: key });
+        for (const key of [trpc.workflow.pathKey(), trpc.changes.pathKey(), trpc.reviews.pathKey()])
+          await queryClient.invalidateQueries({ queryKey: key });
       },
     }),
   );
