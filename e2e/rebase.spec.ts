@@ -44,7 +44,8 @@ test("an author rebases a change onto a release made meanwhile, resolving the co
 
   await author.page.goto(`/changes/${b.number}`);
   const panel = author.page.getByTestId("rebase-panel");
-  await expect(panel).toContainText("1 conflict to resolve");
+  // The page's other sections (impact, compile) load beside it on a busy machine.
+  await expect(panel).toContainText("1 conflict to resolve", { timeout: 45_000 });
   const conflict = panel.getByTestId("rebase-conflicts");
   await expect(conflict).toContainText(`Author wording ${stamp}`);
   await expect(conflict).toContainText(`Release wording ${stamp}`);
