@@ -50,7 +50,7 @@ test("an author rebases a change onto a release made meanwhile, resolving the co
   await expect(conflict).toContainText(`Author wording ${stamp}`);
   await expect(conflict).toContainText(`Release wording ${stamp}`);
   await expect(panel.getByRole("button", { name: "Rebase", exact: true })).toBeDisabled();
-  await author.page.screenshot({ path: screenshotPath("rebase-conflict"), fullPage: true });
+  await panel.screenshot({ path: screenshotPath("rebase-conflict") });
 
   await panel.getByRole("button", { name: "Keep mine" }).click();
   await expect(panel).toContainText("resolved");
