@@ -58,7 +58,8 @@ test("an author rebases a change onto a release made meanwhile, resolving the co
   await panel.getByRole("button", { name: "Rebase", exact: true }).click();
 
   // The change now goes from the release that holds A's wording to the author's, and says so in its timeline.
-  await expect(author.page.getByTestId("rebase-panel")).toHaveCount(0);
+  // The rebase checks the merged YAML and the lint in the engine's workers: seconds on a busy machine.
+  await expect(author.page.getByTestId("rebase-panel")).toHaveCount(0, { timeout: 45_000 });
   await expect(
     author.page.getByText(/rebased onto the current release \(psp-egress onto v\d+, conflicts resolved by hand\)/),
   ).toBeVisible();
