@@ -11,12 +11,15 @@ import { CHANGE_STATE_TONE } from "./change-list";
 import { CommentsThread } from "./comments";
 import { CompiledDiff } from "./compiled-diff";
 import { ImpactSection } from "./impact-section";
+import { RebasePanel } from "./rebase-panel";
 import { ReviewPanel } from "./review-panel";
 import { ChangeTimeline } from "./timeline";
 
 export function ChangeDetail({ number }: { number: number }) {
   const trpc = useTRPC();
   const change = useQuery(trpc.changes.get.queryOptions({ number }));
+  // The review panel's query (shared): whether a release moved on and the signed-in person may rebase.
+  const review = useQuery(trpc.workflow.review.queryOptions({ number }));
   if (change.isError) return <Notice tone="error">{describeError(change.error).message}</Notice>;
   const c = change.data;
   if (!c) return <p className="text-sm text-slate-500">Loading…</p>;
@@ -36,6 +39,7 @@ export function ChangeDetail({ number }: { number: number }) {
       </div>
       {c.description ? <p className="max-w-3xl text-sm text-slate-700">{c.description}</p> : null}
       <ReviewPanel number={c.number} />
+      {review.data && review.data.rebase.length > 0 && review.data.actions.includes("edit") ? <RebasePanel number={c.number} /> : null}
       <ImpactSection number={c.number} />
       <ChangeReplay number={c.number} />
       {c.items.map((i) => (

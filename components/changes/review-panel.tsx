@@ -76,7 +76,7 @@ export function ReviewPanel({ number }: { number: number }) {
         {r.rebase.length > 0 ? (
           <Notice tone="warning">
             Released since this change was proposed: {r.rebase.map((b) => `${b.policy} (now v${b.released})`).join(", ")}. The author must
-            edit (rebase) it onto the current release, and it needs approving again.
+            rebase it onto the current release (a three-way merge that keeps the release&apos;s changes), and it needs approving again.
           </Notice>
         ) : null}
         <div>

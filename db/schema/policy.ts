@@ -43,6 +43,11 @@ export const policyVersions = pgTable(
     /** A Policy or ComplianceConstraint document, as the reader parsed it when the version was saved. */
     document: jsonb("document").$type<StoredPolicyDocument>().notNull(),
     contentHash: text("content_hash").notNull(),
+    /**
+     * The version this one was written from (the editor's base, a restored version, the release a rebase merged
+     * onto); null when unknown. A rebase takes the versions' nearest common one as the merge base.
+     */
+    parentVersion: integer("parent_version"),
     authorId: text("author_id").references(() => user.id, { onDelete: "set null" }),
     authorLabel: text("author_label").notNull(),
     message: text("message").notNull().default(""),

@@ -31,5 +31,7 @@ export async function restoreVersion({ ctx, input }: { ctx: ServiceContext; inpu
     policyName: policy.name,
     baseVersion: policy.latestVersion,
     message: `Restored version ${input.version}`,
+    // Its content comes from the old version, not from the latest: a rebase must not take it as holding what came between.
+    parentVersion: input.version,
   });
 }

@@ -47,6 +47,7 @@ export async function writeDraft({
   baseVersion,
   message,
   positions,
+  parentVersion = baseVersion,
 }: {
   ctx: ServiceContext;
   document: PolicyDocumentOf;
@@ -56,6 +57,8 @@ export async function writeDraft({
   message: string;
   /** Where fields are in the editor's YAML, to place refusals (absent when no one typed it). */
   positions?: PolicyCheck["positions"];
+  /** The version the content was written from (default: the base version the writer checked; null: unknown). */
+  parentVersion?: number | null;
 }): Promise<SaveDraftResult> {
   const name = document.metadata.name;
   const tier = tierOf(document);
@@ -132,6 +135,7 @@ export async function writeDraft({
       version,
       document,
       contentHash: hash,
+      parentVersion: existing ? parentVersion : null,
       authorId: ctx.actor.type === "user" ? ctx.actor.id : null,
       authorLabel: ctx.actor.label,
       message: message.trim(),

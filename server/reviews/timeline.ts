@@ -78,12 +78,26 @@ function timelineEntry(event: {
     case "change.edit": {
       const voided = Array.isArray(after.voidedApprovals) ? (after.voidedApprovals as string[]) : [];
       const changed = after.contentHash !== before.contentHash;
+      const rebased = Array.isArray(after.rebased) ? (after.rebased as { policy: string; onto: number | null; resolvedBy: string }[]) : [];
+      const voiding = voided.length ? `, voiding ${voided.length} approval${voided.length > 1 ? "s" : ""}` : "";
+      if (rebased.length > 0)
+        return {
+          ...base,
+          kind: "edited",
+          state: moved,
+          summary: `rebased onto the current release (${rebased
+            .map(
+              (r) =>
+                `${r.policy} onto ${r.onto === null ? "its removal" : `v${r.onto}`}, ${r.resolvedBy === "author" ? "conflicts resolved by hand" : "merged"}`,
+            )
+            .join("; ")})${voiding}${moved ? `; back to ${moved}` : ""}`,
+        };
       return {
         ...base,
         kind: "edited",
         state: moved,
         summary: changed
-          ? `edited the content (${short(before.contentHash)} → ${short(after.contentHash)})${voided.length ? `, voiding ${voided.length} approval${voided.length > 1 ? "s" : ""}` : ""}${moved ? `; back to ${moved}` : ""}`
+          ? `edited the content (${short(before.contentHash)} → ${short(after.contentHash)})${voiding}${moved ? `; back to ${moved}` : ""}`
           : "edited the title or description",
       };
     }

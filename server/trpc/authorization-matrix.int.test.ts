@@ -238,6 +238,8 @@ const MATRIX: Record<string, Row> = {
   "workflow.withdraw": { rule: "role", mutation: true, call: (c) => c.workflow.withdraw({ number: 999_999, reason: "" }) },
   "workflow.submit": { rule: "role", mutation: true, call: (c) => c.workflow.submit({ number: 999_999, reason: "" }) },
   "workflow.edit": { rule: "role", mutation: true, call: (c) => c.workflow.edit({ number: 999_999, contentHash: "0".repeat(64) }) },
+  "workflow.rebasePlan": { rule: "role", mutation: true, call: (c) => c.workflow.rebasePlan({ number: 999_999 }) },
+  "workflow.rebase": { rule: "role", mutation: true, call: (c) => c.workflow.rebase({ number: 999_999, contentHash: "0".repeat(64) }) },
   // Releasing is for admins, refused before the change is even looked up.
   "workflow.release": { rule: "admin", mutation: true, call: (c) => c.workflow.release({ number: 999_999 }) },
   // Approval rules: read by every role holder, written and previewed by admins (the admin's call

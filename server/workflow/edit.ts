@@ -1,17 +1,18 @@
 import "server-only";
 // Edit a change request: its title and description, and which policies it
-// carries, each at its latest draft (after the author saved new drafts, or to
-// rebase onto a release made meanwhile). When the content hash changes, every
+// carries, each at its latest draft (after the author saved new drafts). A
+// release made meanwhile takes a rebase (./rebase.ts), never an edit. When the content hash changes, every
 // standing approval is voided, visibly, and an approved request goes back to review.
-import { and, eq, isNull } from "drizzle-orm";
-import { changeRequestApprovals, changeRequestItems, changeRequests } from "@/db/schema";
+import { eq } from "drizzle-orm";
+import { changeRequests } from "@/db/schema";
 import { withTransaction, type ServiceContext } from "@/server/context";
-import { Conflict, violatedUniqueConstraint } from "@/server/errors";
+import { Conflict } from "@/server/errors";
 import { requireAuthorOrAdmin } from "./access";
 import { changeContentHash } from "@/server/changes/content-hash";
 import { requireNoLintErrors } from "@/server/changes/lint-gate";
 import { lockProposableDrafts, refuseProposedElsewhere } from "@/server/changes/proposable";
 import { rollbackOf } from "@/server/releases/rollback";
+import { lockLatestVersions, replaceChangeContent } from "./content";
 import { findChange } from "./review";
 import type { EditChangeInput } from "./schemas";
 import { requireTransition } from "./states";
@@ -34,7 +35,31 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
         `Change request #${cr.number} rolls back to release ${rollback.targetRelease} and cannot be edited; withdraw it and propose the rollback again.`,
       );
     const names = [...new Set(input.policies ?? items.map((i) => i.name))];
-    const { items: newItems } = await lockProposableDrafts(tx.db, ctx.actor, names);
+    // A kept policy a release moved on since it was proposed stays as it is: moving it onto the release would carry
+    // the draft over the release's changes unseen (a lost update). That takes a rebase (./rebase.ts), which merges them.
+    const stale = items.filter((i) => names.includes(i.name) && i.releasedVersion !== i.fromVersion);
+    if (stale.length > 0) {
+      const latest = await lockLatestVersions(
+        tx.db,
+        stale.map((i) => i.policyId),
+      );
+      const redrafted = stale.filter((i) => latest.get(i.policyId) !== i.toVersion);
+      if (redrafted.length > 0)
+        throw new Conflict(
+          `Change request #${cr.number} must be rebased before it takes new drafts: ${redrafted
+            .map(
+              (i) =>
+                `${i.name} was proposed from ${i.fromVersion === null ? "nothing" : `v${i.fromVersion}`}, but ${i.releasedVersion === null ? "a release took it out" : `v${i.releasedVersion} has been released`} since`,
+            )
+            .join("; ")}. Rebase it (the release's changes are merged into your draft, conflicts are shown to you), then edit it again.`,
+        );
+    }
+    const fresh = await lockProposableDrafts(
+      tx.db,
+      ctx.actor,
+      names.filter((n) => !stale.some((i) => i.name === n)),
+    );
+    const newItems = [...fresh.items, ...stale].sort((a, b) => a.name.localeCompare(b.name));
     await refuseProposedElsewhere(tx.db, newItems, cr.id);
     const hash = await changeContentHash(tx.db, newItems);
     const title = input.title?.trim() ?? cr.title;
@@ -52,40 +77,9 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
         newItems,
       );
 
-    let voided: { id: string; approverLabel: string }[] = [];
-    if (changed) {
-      await tx.db.delete(changeRequestItems).where(eq(changeRequestItems.changeRequestId, cr.id));
-      await tx.db
-        .insert(changeRequestItems)
-        .values(
-          newItems.map((i) => ({
-            changeRequestId: cr.id,
-            policyId: i.policyId,
-            fromVersion: i.fromVersion,
-            toVersion: i.toVersion,
-            state: cr.state,
-          })),
-        )
-        .catch((error: unknown) => {
-          if (violatedUniqueConstraint(error) !== "change_request_items_open_version") throw error;
-          throw new Conflict(
-            `A drafted version of ${newItems.map((i) => i.name).join(", ")} was proposed in another change request at the same moment. Reload to see it.`,
-          );
-        });
-      voided = await tx.db
-        .update(changeRequestApprovals)
-        .set({
-          voidedAt: new Date(),
-          voidedReason: `the change was edited (content ${cr.contentHash.slice(0, 12)} → ${hash.slice(0, 12)})`,
-        })
-        .where(and(eq(changeRequestApprovals.changeRequestId, cr.id), isNull(changeRequestApprovals.voidedAt)))
-        .returning({ id: changeRequestApprovals.id, approverLabel: changeRequestApprovals.approverLabel });
-    }
+    const voided = changed ? await replaceChangeContent(tx, cr, newItems, hash, { title, description }) : [];
+    if (!changed) await tx.db.update(changeRequests).set({ title, description, updatedAt: new Date() }).where(eq(changeRequests.id, cr.id));
     const state = changed ? next : cr.state;
-    await tx.db
-      .update(changeRequests)
-      .set({ title, description, contentHash: hash, updatedAt: new Date() })
-      .where(eq(changeRequests.id, cr.id));
     await moveChange(tx, cr, "edit", state, {
       contentHash: hash,
       title,

@@ -55,3 +55,22 @@ export const releaseChangeInput = z.object({
   emergency: z.object({ reason: z.string().trim().min(10, "Say why this cannot wait, in at least 10 characters").max(2000) }).optional(),
 });
 export type ReleaseChangeInput = z.infer<typeof releaseChangeInput>;
+
+export const rebaseChangeInput = z.object({
+  number: changeNumber,
+  /** The content hash the author started from: rebasing over someone else's edit is refused. */
+  contentHash: hash,
+  /** The author's YAML for each policy whose merge had conflicts (or that they chose to adjust), and the release it resolves onto. */
+  resolutions: z
+    .array(
+      z.object({
+        policy: policyName,
+        /** The released version the author resolved against (null: the release took the policy out). */
+        onto: z.number().int().min(1).nullable(),
+        yaml: z.string().min(1, "an empty document").max(200_000, "a document is at most 200,000 characters"),
+      }),
+    )
+    .max(100)
+    .default([]),
+});
+export type RebaseChangeInput = z.infer<typeof rebaseChangeInput>;

@@ -293,8 +293,9 @@ describe(`approval workflow on ${testDatabaseKind()}`, () => {
     expect((await (await as(ADMIN)).workflow.review({ number: second.number })).rebase).toEqual([
       { policy: name, proposedFrom: null, released: v2 - 1 },
     ]);
-    const rebased = await (await as(AUTHOR)).workflow.edit({ number: second.number, contentHash: second.contentHash });
-    expect(rebased).toMatchObject({ state: "in-review", voided: 2 });
+    // Its draft was written on top of the first's: the rebase only moves its base (three-way merges: rebase.int.test.ts).
+    const rebased = await (await as(AUTHOR)).workflow.rebase({ number: second.number, contentHash: second.contentHash });
+    expect(rebased).toMatchObject({ state: "in-review", voided: 2, rebased: [{ policy: name, version: v2, resolvedBy: "merge" }] });
     await (await as(SECURITY)).workflow.approve({ number: second.number, contentHash: rebased.contentHash });
     await (await as(PAYMENTS_COMMITTEE)).workflow.approve({ number: second.number, contentHash: rebased.contentHash });
     const next = await (await as(ADMIN)).workflow.release({ number: second.number });

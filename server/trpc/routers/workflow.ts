@@ -5,7 +5,15 @@ import { approveChange } from "@/server/workflow/approve";
 import { rejectChange, requestChanges } from "@/server/workflow/decide";
 import { editChange } from "@/server/workflow/edit";
 import { getChangeReview } from "@/server/workflow/get-review";
-import { approveChangeInput, changeNumberInput, decideChangeInput, editChangeInput, releaseChangeInput } from "@/server/workflow/schemas";
+import {
+  approveChangeInput,
+  changeNumberInput,
+  decideChangeInput,
+  editChangeInput,
+  rebaseChangeInput,
+  releaseChangeInput,
+} from "@/server/workflow/schemas";
+import { getRebase, rebaseChange } from "@/server/workflow/rebase";
 import { submitChange } from "@/server/workflow/submit";
 import { withdrawChange } from "@/server/workflow/withdraw";
 import { releaseChange } from "@/server/releases/release";
@@ -19,5 +27,8 @@ export const workflowRouter = router({
   withdraw: protectedProcedure.input(decideChangeInput).mutation(({ ctx, input }) => withdrawChange({ ctx: ctx.service, input })),
   submit: protectedProcedure.input(decideChangeInput).mutation(({ ctx, input }) => submitChange({ ctx: ctx.service, input })),
   edit: protectedProcedure.input(editChangeInput).mutation(({ ctx, input }) => editChange({ ctx: ctx.service, input })),
+  /** The three-way merge a rebase onto the current release would make, per policy the release moved on. */
+  rebasePlan: protectedProcedure.input(changeNumberInput).query(({ ctx, input }) => getRebase({ ctx: ctx.service, input })),
+  rebase: protectedProcedure.input(rebaseChangeInput).mutation(({ ctx, input }) => rebaseChange({ ctx: ctx.service, input })),
   release: protectedProcedure.input(releaseChangeInput).mutation(({ ctx, input }) => releaseChange({ ctx: ctx.service, input })),
 });
