@@ -80,10 +80,10 @@ test("replay: upload a dataset, run it against a change request, see progress, t
     .trimEnd()
     .split("\n");
   expect(csv[0]).toBe(
-    "src,dst,port,protocol,change,baseline,proposal,flows,records,first_seen,last_seen,baseline_rationale,proposal_rationale,sample_lines",
+    "cluster,src,dst,port,protocol,change,baseline,proposal,flows,records,first_seen,last_seen,baseline_rationale,proposal_rationale,sample_lines",
   );
   expect(csv).toHaveLength(2);
-  expect(csv[1]).toMatch(/^payments\/ledger,payments\/payments-db,5432,TCP,newly-denied,allow,deny,60000,60000,/);
+  expect(csv[1]).toMatch(/^prod-eu-1,payments\/ledger,payments\/payments-db,5432,TCP,newly-denied,allow,deny,60000,60000,/);
 
   // The change's page shows its latest run for the approvers.
   await page.goto(`/changes/${number}`);

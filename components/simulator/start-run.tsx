@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { Button, Card, Field, Input, Notice, Select } from "@/components/ui/primitives";
+import { formatCount } from "@/lib/format";
 
 const OPEN_STATES = new Set(["draft", "in-review", "changes-requested", "approved"]);
 
@@ -60,7 +61,7 @@ export function StartRun({ changeNumber, onStarted }: { changeNumber?: number; o
             <Select value={dataset} onChange={set("dataset")} aria-label="Dataset">
               {ready.map((d) => (
                 <option key={d.id} value={d.id}>
-                  {d.name} ({d.recordCount} records)
+                  {d.name} ({formatCount(d.recordCount ?? 0)} records)
                 </option>
               ))}
             </Select>
