@@ -147,6 +147,19 @@ describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, 
     expect(again.rerendered.filter((r) => r.exception === n)).toEqual([]);
   });
 
+  it("answers a path's rationale with the server's clock, which the graph panel's exception countdown runs from", async () => {
+    const n = await approved("Cart reads ledger, counted on the server's clock", serverNow().getTime() + 6 * HOUR);
+    moveTestClock(new Date(serverNow().getTime() + 30 * 60_000));
+    const cart = `w:${STAGING}/checkout/Deployment/cart`;
+    const ledger = `w:${STAGING}/payments/Deployment/ledger`;
+    const edge = await (await callerFor(db(), AUTHOR)).graph.edge({ cluster: STAGING, edge: `e:${cart}->${ledger}` });
+    const allowance = edge.ports.find((p) => p.port === "9090/TCP")!.current!.allowance!;
+    expect(allowance).toMatchObject({ layer: "exception", policy: { name: `exception-${n}` } });
+    // The moved server clock, not the wall clock the browser would read (30 minutes and more behind it).
+    expect(Math.abs(Date.parse(edge.now) - serverNow().getTime())).toBeLessThan(5_000);
+    expect(Date.parse(edge.now) - Date.now()).toBeGreaterThan(29 * 60_000);
+  });
+
   it("re-renders without a revoked exception at once", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "policyplane-revoke-"));
     const n = await approved("Cart reads ledger until revoked", serverNow().getTime() + 5 * HOUR);
