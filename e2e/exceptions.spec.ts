@@ -119,5 +119,16 @@ test("an exception requested by an author and approved by security opens a dashe
   ).toBeVisible();
   await admin.page.screenshot({ path: screenshotPath("exceptions-audit-expiry"), fullPage: true });
 
+  // Settings: the exception rules, editable by the admin, with a preview of what an exception would need.
+  await admin.page.goto("/settings");
+  const preview = admin.page.getByTestId("exception-rules-preview-result");
+  await expect(preview).toContainText("exception-production");
+  await admin.page.getByLabel("Rule 2 applies to").selectOption("all");
+  await expect(preview).toContainText("For an exception outside production");
+  await admin.page.getByLabel("touches a production cluster").uncheck();
+  await expect(preview).toContainText("exception-production");
+  await admin.page.getByTestId("exception-rules-preview").scrollIntoViewIfNeeded();
+  await admin.page.screenshot({ path: screenshotPath("settings-exception-rules") });
+
   for (const who of [author, security, admin]) expect(who.problems).toEqual([]);
 });
