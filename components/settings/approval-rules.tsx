@@ -12,6 +12,7 @@ import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/components/ui/primitives";
 import { TIERS, type Tier } from "@/lib/vocabulary";
 import { RequirementsEditor, type Requirement } from "./requirements-editor";
+import { RulesPreviewList } from "./rules-preview-list";
 
 type Kind = "Policy" | "ComplianceConstraint";
 interface RuleMatch {
@@ -342,26 +343,7 @@ function RulePreview() {
           {preview.data.uncovered.length > 0 && preview.data.rules.length > 0 ? (
             <Notice tone="warning">No rule covers {preview.data.uncovered.join(", ")}.</Notice>
           ) : null}
-          <ul className="space-y-2">
-            {preview.data.rules.map((r) => (
-              <li key={r.rule} className="rounded-md border border-slate-200 p-2">
-                <span className="font-mono text-xs">{r.rule}</span>{" "}
-                {r.satisfied === null ? null : <Badge tone={r.satisfied ? "green" : "amber"}>{r.satisfied ? "met" : "waiting"}</Badge>}
-                <ul className="mt-1 text-xs">
-                  {r.required.map((q) => (
-                    <li key={`${q.function}-${q.tenant ?? ""}`}>
-                      {requirementLabel(q)}
-                      {q.givenBy.length ? <span className="text-emerald-700"> — given by {q.givenBy.join(", ")}</span> : null}
-                      <span className="text-slate-500">
-                        {" "}
-                        · could give it: {q.eligible.length ? q.eligible.join(", ") : <span className="text-rose-700">no one</span>}
-                      </span>
-                    </li>
-                  ))}
-                </ul>
-              </li>
-            ))}
-          </ul>
+          <RulesPreviewList rules={preview.data.rules} />
         </div>
       ) : null}
     </div>

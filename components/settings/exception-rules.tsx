@@ -6,13 +6,13 @@
 // could approve it today) and saves them; the server validates, versions and audits the change.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
-import { requirementLabel } from "@/components/changes/requirement-label";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Button, Card, Field, Input, Notice, Select } from "@/components/ui/primitives";
 import { useDebounced } from "@/components/ui/use-debounced";
 import type { ExceptionApprovalRule } from "@/db/schema/exceptions";
 import { RequirementsEditor } from "./requirements-editor";
+import { RulesPreviewList } from "./rules-preview-list";
 
 const APPLIES: Record<ExceptionApprovalRule["appliesTo"], string> = {
   all: "every exception",
@@ -170,24 +170,9 @@ function ExceptionRulesPreview({ rules }: { rules: ExceptionApprovalRule[] }) {
       {preview.data ? (
         <div data-testid="exception-rules-preview-result" className="text-sm">
           <p className="text-slate-700">For {preview.data.subject}:</p>
-          <ul className="mt-1 space-y-2">
-            {preview.data.rules.map((r) => (
-              <li key={r.rule} className="rounded-md border border-slate-200 p-2">
-                <span className="font-mono text-xs">{r.rule}</span> <span className="text-xs text-slate-500">{r.description}</span>
-                <ul className="mt-1 text-xs">
-                  {r.required.map((q) => (
-                    <li key={`${q.function}-${q.tenant ?? ""}-${q.scope}`}>
-                      {requirementLabel(q)}
-                      <span className="text-slate-500">
-                        {" "}
-                        · could give it: {q.eligible.length ? q.eligible.join(", ") : <span className="text-rose-700">no one</span>}
-                      </span>
-                    </li>
-                  ))}
-                </ul>
-              </li>
-            ))}
-          </ul>
+          <div className="mt-1">
+            <RulesPreviewList rules={preview.data.rules} withDescription />
+          </div>
         </div>
       ) : null}
     </div>

@@ -16,9 +16,9 @@ import { moveTestClock, serverNow } from "@/server/clock";
 import { desiredManifests } from "@/server/clusters/observed";
 import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
+import { cartReadsLedger, CART_LEDGER_CLUSTER as STAGING } from "@/server/testing/exceptions";
 import { paymentsEgressYaml } from "@/server/testing/policies";
 import { exceptionObjectsIn } from "./in-force";
-import type { RequestExceptionInput } from "./schemas";
 import { revokeException } from "./decide";
 import { sweepExceptions } from "./sweep";
 
@@ -29,25 +29,9 @@ vi.hoisted(() => {
 
 const AUTHOR = "carlos.checkout@acme.example";
 const SECURITY = "sam.security@acme.example";
-const STAGING = "staging-eu-1";
 const HOUR = 3_600_000;
 
-function request(title: string, until: number): RequestExceptionInput {
-  return {
-    title,
-    flow: {
-      direction: "egress",
-      source: { namespace: "checkout", labels: { app: "cart" } },
-      destination: { kind: "workload", namespace: "payments", labels: { app: "ledger" } },
-      ports: [{ port: 9090, protocol: "TCP" }],
-      clusters: [STAGING],
-    },
-    justification: "The price service moves next sprint; until then the cart reads prices directly.",
-    ticket: "CHK-4321",
-    startsAt: new Date(serverNow().getTime() - HOUR).toISOString(),
-    expiresAt: new Date(until).toISOString(),
-  };
-}
+const request = (title: string, until: number) => cartReadsLedger(title, { startsAt: serverNow().getTime() - HOUR, expiresAt: until });
 
 describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();

@@ -8,30 +8,14 @@ import { forgetFlowEngines } from "@/server/flows/engine";
 import { serverNow } from "@/server/clock";
 import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
-import type { RequestExceptionInput } from "./schemas";
+import { cartReadsLedger, CART_LEDGER_CLUSTER as STAGING } from "@/server/testing/exceptions";
 
 const AUTHOR = "carlos.checkout@acme.example";
 const SECURITY = "sam.security@acme.example";
-const STAGING = "staging-eu-1";
 const HOUR = 3_600_000;
 
-function request(title: string, port: number): RequestExceptionInput {
-  const now = serverNow().getTime();
-  return {
-    title,
-    flow: {
-      direction: "egress",
-      source: { namespace: "checkout", labels: { app: "cart" } },
-      destination: { kind: "workload", namespace: "payments", labels: { app: "ledger" } },
-      ports: [{ port, protocol: "TCP" }],
-      clusters: [STAGING],
-    },
-    justification: "The price service moves next sprint; until then the cart reads prices directly.",
-    ticket: "CHK-5150",
-    startsAt: new Date(now - HOUR).toISOString(),
-    expiresAt: new Date(now + 5 * HOUR).toISOString(),
-  };
-}
+const request = (title: string, port: number) =>
+  cartReadsLedger(title, { startsAt: serverNow().getTime() - HOUR, expiresAt: serverNow().getTime() + 5 * HOUR }, port);
 
 /** A Hubble record of staging-eu-1: checkout/cart → payments/ledger, forwarded by the cluster. */
 const forwarded = (port: number, time: Date) =>
