@@ -80,6 +80,15 @@ test("an exception requested by an author and approved by security opens a dashe
   await expect(row).toHaveAttribute("data-expiring", "true");
   await security.page.screenshot({ path: screenshotPath("exceptions-approved"), fullPage: true });
 
+  // An admin moves the test server's clock to two minutes before the expiry: the panel's countdown
+  // is the server's time left (under 2m), not the browser's (about 10m).
+  const admin = await personIn(browser, PEOPLE.admin.email);
+  const detail = await admin.page.request.get(`/api/trpc/exceptions.get?input=${encodeURIComponent(JSON.stringify({ json: { number } }))}`);
+  const expiresAt = ((await detail.json()) as { result: { data: { json: { expiresAt: string } } } }).result.data.json.expiresAt;
+  const moveClock = (at: number) =>
+    admin.page.request.post("/api/trpc/exceptions.setTestClock", { data: { json: { at: new Date(at).toISOString() } } });
+  expect((await moveClock(Date.parse(expiresAt) - 120_000)).status()).toBe(200);
+
   // The path is drawn dashed (the exception layer), and its panel names the exception and the time left.
   const open = await pathOnGraph(author.page);
   expect(open).toEqual({ drawn: true, exception: true, lineStyle: "dashed" });
@@ -89,17 +98,11 @@ test("an exception requested by an author and approved by security opens a dashe
   );
   const panel = author.page.getByTestId("edge-panel");
   await expect(panel.getByRole("link", { name: `exception E-${number}`, exact: true }).first()).toBeVisible();
-  await expect(panel.getByTestId("exception-remaining").first()).toContainText(/left/);
+  await expect(panel.getByTestId("exception-remaining").first()).toContainText(/\((1m \d+s|\d+s) left\)/);
   await author.page.screenshot({ path: screenshotPath("exceptions-graph-dashed"), fullPage: true });
 
-  // An admin moves the test server's clock past the expiry; the sweeper runs at the new time.
-  const admin = await personIn(browser, PEOPLE.admin.email);
-  const detail = await admin.page.request.get(`/api/trpc/exceptions.get?input=${encodeURIComponent(JSON.stringify({ json: { number } }))}`);
-  const expiresAt = ((await detail.json()) as { result: { data: { json: { expiresAt: string } } } }).result.data.json.expiresAt;
-  const moved = await admin.page.request.post("/api/trpc/exceptions.setTestClock", {
-    data: { json: { at: new Date(Date.parse(expiresAt) + 1000).toISOString() } },
-  });
-  expect(moved.status()).toBe(200);
+  // The admin moves the test server's clock past the expiry; the sweeper runs at the new time.
+  expect((await moveClock(Date.parse(expiresAt) + 1000)).status()).toBe(200);
 
   expect((await pathOnGraph(author.page)).drawn).toBe(false);
   await author.page.goto(`/exceptions?number=${number}`);
@@ -115,6 +118,19 @@ test("an exception requested by an author and approved by security opens a dashe
       .first(),
   ).toBeVisible();
   await admin.page.screenshot({ path: screenshotPath("exceptions-audit-expiry"), fullPage: true });
+
+  // Settings: the exception rules, editable by the admin, with a preview of what an exception would need.
+  await admin.page.goto("/settings");
+  const preview = admin.page.getByTestId("exception-rules-preview-result");
+  await expect(preview).toContainText("exception-production");
+  // Outside production the production rule is not hit, until the (unsaved) edit makes it apply to all.
+  await admin.page.getByLabel("touches a production cluster").uncheck();
+  await expect(preview).toContainText("For an exception outside production");
+  await expect(preview).not.toContainText("exception-production");
+  await admin.page.getByLabel("Rule 2 applies to").selectOption("all");
+  await expect(preview).toContainText("exception-production");
+  await admin.page.getByTestId("exception-rules-preview").scrollIntoViewIfNeeded();
+  await admin.page.screenshot({ path: screenshotPath("settings-exception-rules") });
 
   for (const who of [author, security, admin]) expect(who.problems).toEqual([]);
 });

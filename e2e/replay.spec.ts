@@ -30,6 +30,7 @@ test("replay: upload a dataset, run it against a change request, see progress, t
   const number = await proposeYaml(page, "payments-db", paymentsDbYaml(`The API only (${stamp}).`, ["payments-api"]), title);
 
   // Upload: the file streams to the server; the list then shows its records and the bad line by number.
+  // 60,000 rounds: the counts below are written out, thousands separators included (issue 15 item 7).
   const ROUNDS = 60_000;
   const name = `ledger traffic ${stamp}`;
   await page.goto("/simulator");
@@ -41,14 +42,14 @@ test("replay: upload a dataset, run it against a change request, see progress, t
   await upload.getByRole("button", { name: "Upload" }).click();
   await expect(page.getByText(`Uploaded ${name}`)).toBeVisible({ timeout: 60_000 });
   const row = page.getByTestId("dataset-row").filter({ hasText: name });
-  await expect(row.getByTestId("dataset-records")).toHaveText(`${ROUNDS * 3} record(s)`, { timeout: 60_000 });
+  await expect(row.getByTestId("dataset-records")).toHaveText(`180,000 record(s)`, { timeout: 60_000 });
   await row.getByTestId("dataset-bad-lines").click();
   await expect(row.getByText("line 4: not JSON")).toBeVisible();
   await page.screenshot({ path: screenshotPath("replay-datasets"), fullPage: true });
 
   // Start the run against the change: the run page shows its progress, then the results.
   const start = page.getByRole("form", { name: "Start a replay" });
-  await start.getByLabel("Dataset").selectOption({ label: `${name} (${ROUNDS * 3} records)` });
+  await start.getByLabel("Dataset").selectOption({ label: `${name} (180,000 records)` });
   await start.getByLabel("Proposal").selectOption({ label: `change #${number}: ${title}` });
   await start.getByLabel("Cluster").selectOption("prod-eu-1");
   await start.getByRole("button", { name: "Start replay" }).click();
@@ -56,12 +57,12 @@ test("replay: upload a dataset, run it against a change request, see progress, t
   await expect(page.getByRole("progressbar", { name: "Replay progress" })).toBeVisible();
   await page.screenshot({ path: screenshotPath("replay-run-progress"), fullPage: true });
   await expect(page.getByTestId("run-headline")).toHaveText(
-    `This proposal would have denied ${ROUNDS} flow(s) on 1 path(s) and newly allowed 0 flow(s) on 0 path(s), of ${ROUNDS * 3} recorded flow(s).`,
+    `This proposal would have denied 60,000 flow(s) on 1 path(s) and newly allowed 0 flow(s) on 0 path(s), of 180,000 recorded flow(s).`,
     { timeout: 120_000 },
   );
-  await expect(page.getByTestId("total-newly-denied")).toHaveText(String(ROUNDS));
-  await expect(page.getByTestId("total-unchanged-allow")).toHaveText(String(ROUNDS));
-  await expect(page.getByTestId("total-unchanged-deny")).toHaveText(String(ROUNDS));
+  await expect(page.getByTestId("total-newly-denied")).toHaveText("60,000");
+  await expect(page.getByTestId("total-unchanged-allow")).toHaveText("60,000");
+  await expect(page.getByTestId("total-unchanged-deny")).toHaveText("60,000");
 
   // The table: the changed path first, both verdicts with their rationales; filter to it and drill down.
   const rows = page.getByTestId("path-row");
@@ -80,14 +81,14 @@ test("replay: upload a dataset, run it against a change request, see progress, t
     .trimEnd()
     .split("\n");
   expect(csv[0]).toBe(
-    "src,dst,port,protocol,change,baseline,proposal,flows,records,first_seen,last_seen,baseline_rationale,proposal_rationale,sample_lines",
+    "cluster,src,dst,port,protocol,change,baseline,proposal,flows,records,first_seen,last_seen,baseline_rationale,proposal_rationale,sample_lines",
   );
   expect(csv).toHaveLength(2);
-  expect(csv[1]).toMatch(/^payments\/ledger,payments\/payments-db,5432,TCP,newly-denied,allow,deny,60000,60000,/);
+  expect(csv[1]).toMatch(/^prod-eu-1,payments\/ledger,payments\/payments-db,5432,TCP,newly-denied,allow,deny,60000,60000,/);
 
   // The change's page shows its latest run for the approvers.
   await page.goto(`/changes/${number}`);
-  await expect(page.getByTestId("change-replay-headline")).toContainText(`This change would have denied ${ROUNDS} flow(s) on 1 path(s)`);
+  await expect(page.getByTestId("change-replay-headline")).toContainText(`This change would have denied 60,000 flow(s) on 1 path(s)`);
   await page.getByTestId("change-replay-headline").scrollIntoViewIfNeeded();
   await page.screenshot({ path: screenshotPath("replay-change-page"), fullPage: true });
   expect(errors).toEqual([]);

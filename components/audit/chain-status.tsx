@@ -5,9 +5,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { describeError } from "@/components/trpc/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { Button, Notice } from "@/components/ui/primitives";
+import { formatCount } from "@/lib/format";
 
 export const formatTime = (d: Date) => d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
-const n = (x: number) => x.toLocaleString("en-GB");
+const n = formatCount;
 
 interface Summary {
   seq: number;

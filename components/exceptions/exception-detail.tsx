@@ -11,6 +11,7 @@ import { formatRemaining } from "@/lib/exceptions/vocabulary";
 import { destinationText, portsText, sourceText } from "./flow-text";
 import { STATE_TONE, StillEnforced } from "./exceptions-list";
 import type { RequestDraft } from "./request-form";
+import { UsageSummary } from "./usage";
 
 export function ExceptionDetail({ number, nowMs, onRenew }: { number: number; nowMs: number; onRenew(draft: RequestDraft): void }) {
   const trpc = useTRPC();
@@ -54,6 +55,14 @@ export function ExceptionDetail({ number, nowMs, onRenew }: { number: number; no
           {active ? <Badge tone="amber">{formatRemaining(Date.parse(e.expiresAt), nowMs)} left</Badge> : null}
           <StillEnforced e={e} />
         </dd>
+        {e.state === "requested" || e.state === "rejected" ? null : (
+          <>
+            <dt className="text-slate-500">Use</dt>
+            <dd>
+              <UsageSummary usage={e.usage} />
+            </dd>
+          </>
+        )}
         <dt className="text-slate-500">Requested by</dt>
         <dd>
           {e.requester} · ticket {e.ticket}
@@ -130,6 +139,7 @@ export function ExceptionDetail({ number, nowMs, onRenew }: { number: number; no
                   startsAt: Math.max(Date.parse(e.expiresAt), nowMs),
                   expiresAt: Math.max(Date.parse(e.expiresAt), nowMs) + (Date.parse(e.expiresAt) - Date.parse(e.startsAt)),
                   renews: e.number,
+                  renewsUsage: e.usage,
                 })
               }
             >

@@ -10,6 +10,7 @@ import { Badge, Button, Card, Input, Select, Table, Td } from "@/components/ui/p
 import type { ExceptionSummary } from "@/server/exceptions/list";
 import { EXCEPTION_STATES, EXPIRING_SOON_MS, formatRemaining, type ExceptionState } from "@/lib/exceptions/vocabulary";
 import { destinationText, portsText, sourceText } from "./flow-text";
+import { UsageSummary } from "./usage";
 
 export const STATE_TONE = { requested: "blue", approved: "green", rejected: "red", revoked: "red", expired: "slate" } as const;
 
@@ -49,7 +50,7 @@ export function ActiveExceptions({ items, nowMs }: { items: ExceptionSummary[]; 
       actions={<span className="text-xs text-slate-500">{active.length} approved, soonest expiry first</span>}
     >
       <Table
-        head={["", "Exception", "Flow", "Window", "Time left"]}
+        head={["", "Exception", "Flow", "Window", "Time left", "Use"]}
         empty={
           active.length === 0 ? (
             <p className="px-3 py-6 text-sm text-slate-500">No approved exception is in force or waiting to start.</p>
@@ -86,6 +87,9 @@ export function ActiveExceptions({ items, nowMs }: { items: ExceptionSummary[]; 
                 ) : (
                   <Badge tone="blue">starts in {formatRemaining(Date.parse(e.startsAt), nowMs)}</Badge>
                 )}
+              </Td>
+              <Td>
+                <UsageSummary usage={e.usage} compact />
               </Td>
             </tr>
           );
@@ -149,6 +153,11 @@ export function ExceptionHistory({ items }: { items: ExceptionSummary[] }) {
             <Td>
               <Badge tone={STATE_TONE[e.state]}>{e.state}</Badge>
               <StillEnforced e={e} />
+              {e.state === "requested" || e.state === "rejected" ? null : (
+                <div>
+                  <UsageSummary usage={e.usage} compact />
+                </div>
+              )}
             </Td>
             <Td className="font-mono text-xs">
               {sourceText(e.flow)} → {destinationText(e.flow)} {portsText(e.flow)}

@@ -8,24 +8,11 @@ import { useEffect, useState } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Button, Notice } from "@/components/ui/primitives";
+import { useServerNow } from "@/components/ui/use-server-now";
 import { ExceptionDetail } from "./exception-detail";
 import { ExceptionLimits } from "./exception-limits";
 import { ActiveExceptions, ExceptionHistory } from "./exceptions-list";
 import { RequestForm, type RequestDraft } from "./request-form";
-
-/** The server's now, ticking every second (a test server's clock may be moved). */
-function useServerNow(serverNow: string | undefined): number {
-  const [offset, setOffset] = useState(0);
-  const [tick, setTick] = useState(() => Date.now());
-  useEffect(() => {
-    if (serverNow) setOffset(Date.parse(serverNow) - Date.now());
-  }, [serverNow]);
-  useEffect(() => {
-    const t = setInterval(() => setTick(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
-  return tick + offset;
-}
 
 export function ExceptionsScreen({ number, from, to }: { number?: number; from?: string; to?: string }) {
   const trpc = useTRPC();

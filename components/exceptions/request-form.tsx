@@ -11,7 +11,9 @@ import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select } from "@/components/ui/primitives";
 import { useDebounced } from "@/components/ui/use-debounced";
 import { MAX_JUSTIFICATION } from "@/lib/exceptions/vocabulary";
+import type { ExceptionUsage } from "@/server/exceptions/usage";
 import { instantOfLocal, labelsText, localInputValue, parseLabels } from "./flow-text";
+import { UsageSummary } from "./usage";
 
 type DestinationKind = ExceptionFlow["destination"]["kind"];
 
@@ -23,6 +25,8 @@ export interface RequestDraft {
   startsAt?: number;
   expiresAt?: number;
   renews?: number;
+  /** The renewed exception's use so far, shown so the committee sees whether it is still needed. */
+  renewsUsage?: ExceptionUsage;
 }
 
 const DAY = 86_400_000;
@@ -136,6 +140,13 @@ export function RequestForm({ draft, nowMs, onRequested }: { draft: RequestDraft
           request.mutate({ title, flow: parsed.flow, justification, ticket, ...window, ...(draft.renews ? { renews: draft.renews } : {}) });
         }}
       >
+        {draft.renews && draft.renewsUsage ? (
+          <div className="lg:col-span-2" data-testid="renew-usage">
+            <Notice tone={draft.renewsUsage.flows > 0 ? "info" : "warning"}>
+              E-{draft.renews} so far: <UsageSummary usage={draft.renewsUsage} />
+            </Notice>
+          </div>
+        ) : null}
         <div className="space-y-3">
           <Field label="Title">
             <Input value={title} onChange={(e) => setTitle(e.target.value)} placeholder="What this opens, in a few words" />

@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge, Button } from "@/components/ui/primitives";
+import { useServerNow } from "@/components/ui/use-server-now";
 import type { EdgeRationale, PortRationale, RationaleStep } from "@/server/graph/details";
 import { endpointLabel } from "@/lib/graph/diff";
 import { parseEdgeId } from "@/lib/graph/ids";
@@ -52,7 +53,8 @@ function layerTone(layer: string) {
           : "slate";
 }
 
-export function AllowanceSummary({ allowance }: { allowance: EdgeAllowance }) {
+/** `nowMs`: the server's clock (useServerNow), which an exception's time left is counted from. */
+export function AllowanceSummary({ allowance, nowMs }: { allowance: EdgeAllowance; nowMs: number }) {
   return (
     <p className="text-slate-700">
       <Badge tone={layerTone(allowance.layer)}>
@@ -75,7 +77,7 @@ export function AllowanceSummary({ allowance }: { allowance: EdgeAllowance }) {
           {" "}
           · expires {new Date(allowance.expiresAt).toLocaleString()}
           {allowance.layer === "exception" ? (
-            <span data-testid="exception-remaining"> ({formatRemaining(Date.parse(allowance.expiresAt), Date.now())} left)</span>
+            <span data-testid="exception-remaining"> ({formatRemaining(Date.parse(allowance.expiresAt), nowMs)} left)</span>
           ) : null}
         </>
       ) : null}
@@ -111,14 +113,14 @@ function Steps({ steps }: { steps: RationaleStep[] }) {
   );
 }
 
-function Verdict({ title, r }: { title: string; r: PortRationale }) {
+function Verdict({ title, r, nowMs }: { title: string; r: PortRationale; nowMs: number }) {
   return (
     <div className="mt-2">
       <p className="text-xs font-semibold text-slate-600">
         {title}:{" "}
         <span className={r.verdict === "allow" ? "text-emerald-700" : "text-rose-700"}>{r.verdict === "allow" ? "allowed" : "denied"}</span>
       </p>
-      {r.allowance ? <AllowanceSummary allowance={r.allowance} /> : null}
+      {r.allowance ? <AllowanceSummary allowance={r.allowance} nowMs={nowMs} /> : null}
       <Steps steps={r.steps} />
       {r.nearestAllow ? <p className="mt-1 text-xs text-slate-500">Closest rule that would allow it: {r.nearestAllow}</p> : null}
     </div>
@@ -129,6 +131,7 @@ export function EdgePanel({ scope, edgeId }: { scope: Scope; edgeId: string }) {
   const trpc = useTRPC();
   const q = useQuery(trpc.graph.edge.queryOptions({ ...scope, edge: edgeId }, { staleTime: 60_000 }));
   const r = q.data;
+  const nowMs = useServerNow(r?.now);
   return (
     <section className={panel} data-testid="edge-panel" aria-label="Path rationale">
       <h2 className="text-sm font-semibold text-slate-900">{r?.route ? "Routed by an egress gateway" : "Allowed path"}</h2>
@@ -146,7 +149,7 @@ export function EdgePanel({ scope, edgeId }: { scope: Scope; edgeId: string }) {
               </Badge>
             </p>
           ) : null}
-          {r.route ? <GatewayRoute route={r.route} ports={r.ports.map((p) => p.port)} /> : <PortRationales r={r} />}
+          {r.route ? <GatewayRoute route={r.route} ports={r.ports.map((p) => p.port)} /> : <PortRationales r={r} nowMs={nowMs} />}
         </>
       ) : null}
     </section>
@@ -177,7 +180,7 @@ function GatewayRoute({ route, ports }: { route: NonNullable<EdgeRationale["rout
 }
 
 /** Per port, the engine's verdicts; for an aggregated path, those of its sample pair, named. */
-function PortRationales({ r }: { r: EdgeRationale }) {
+function PortRationales({ r, nowMs }: { r: EdgeRationale; nowMs: number }) {
   return r.ports.map((p) => {
     const sample = r.aggregate?.samples.find((s) => s.port === p.port);
     return (
@@ -188,8 +191,8 @@ function PortRationales({ r }: { r: EdgeRationale }) {
             for example {sample.source} → {sample.target}
           </p>
         ) : null}
-        {p.proposed ? <Verdict title="With this change" r={p.proposed} /> : null}
-        {p.current ? <Verdict title={p.proposed ? "In the current release" : "Engine decision"} r={p.current} /> : null}
+        {p.proposed ? <Verdict title="With this change" r={p.proposed} nowMs={nowMs} /> : null}
+        {p.current ? <Verdict title={p.proposed ? "In the current release" : "Engine decision"} r={p.current} nowMs={nowMs} /> : null}
         <details className="mt-1">
           <summary className="cursor-pointer text-xs text-slate-500">Engine explanation</summary>
           <pre
@@ -208,9 +211,10 @@ function PortRationales({ r }: { r: EdgeRationale }) {
 function SamplePairs({ scope, edgeId }: { scope: Scope; edgeId: string }) {
   const trpc = useTRPC();
   const q = useQuery(trpc.graph.edge.queryOptions({ ...scope, edge: edgeId }, { staleTime: 60_000 }));
+  const nowMs = useServerNow(q.data?.now);
   if (q.isPending) return <p className="mt-2 text-slate-500">Asking the engine…</p>;
   if (q.error) return <p className="mt-2 text-rose-700">{q.error.message}</p>;
-  return <PortRationales r={q.data} />;
+  return <PortRationales r={q.data} nowMs={nowMs} />;
 }
 
 /** `explain`: the server holds this aggregated edge itself (a large cluster), so a sample pair's rationale can be shown. */

@@ -10,15 +10,11 @@ import { requirementLabel } from "@/components/changes/requirement-label";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/components/ui/primitives";
-import { COMMITTEE_FUNCTIONS, TIERS, type CommitteeFunction, type Tier } from "@/lib/vocabulary";
+import { TIERS, type Tier } from "@/lib/vocabulary";
+import { RequirementsEditor, type Requirement } from "./requirements-editor";
+import { RulesPreviewList } from "./rules-preview-list";
 
 type Kind = "Policy" | "ComplianceConstraint";
-type Scope = "owning-tenant" | "organisation";
-interface Requirement {
-  function: CommitteeFunction;
-  count: number;
-  scope: Scope;
-}
 interface RuleMatch {
   tiers?: Tier[];
   kinds?: Kind[];
@@ -179,8 +175,6 @@ function RuleForm({ draft, onDone, onSaved }: { draft: RuleDraft; onDone: () => 
     const next = on ? [...(list ?? []), value] : (list ?? []).filter((v) => v !== value);
     return next.length ? next : undefined;
   };
-  const setRequirement = (i: number, patch: Partial<Requirement>) =>
-    setRule({ ...rule, requirements: rule.requirements.map((q, j) => (j === i ? { ...q, ...patch } : q)) });
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -260,49 +254,7 @@ function RuleForm({ draft, onDone, onSaved }: { draft: RuleDraft; onDone: () => 
       </fieldset>
       <fieldset className="space-y-2">
         <legend className="text-xs font-medium text-slate-700">Asks for</legend>
-        {rule.requirements.map((q, i) => (
-          <div key={i} className="flex items-center gap-2" data-testid="rule-requirement">
-            <Input
-              type="number"
-              min={1}
-              max={20}
-              aria-label={`Count ${i + 1}`}
-              className="w-20"
-              value={Number.isNaN(q.count) ? "" : q.count}
-              onChange={(e) => setRequirement(i, { count: e.target.valueAsNumber })}
-            />
-            <span>×</span>
-            <Select
-              aria-label={`Function ${i + 1}`}
-              value={q.function}
-              onChange={(e) => setRequirement(i, { function: e.target.value as CommitteeFunction })}
-            >
-              {COMMITTEE_FUNCTIONS.map((f) => (
-                <option key={f}>{f}</option>
-              ))}
-            </Select>
-            <Select aria-label={`Scope ${i + 1}`} value={q.scope} onChange={(e) => setRequirement(i, { scope: e.target.value as Scope })}>
-              <option value="organisation">organisation-wide</option>
-              <option value="owning-tenant">of the owning tenant</option>
-            </Select>
-            <Button
-              type="button"
-              variant="ghost"
-              onClick={() => setRule({ ...rule, requirements: rule.requirements.filter((_, j) => j !== i) })}
-            >
-              Remove
-            </Button>
-          </div>
-        ))}
-        <Button
-          type="button"
-          variant="ghost"
-          onClick={() =>
-            setRule({ ...rule, requirements: [...rule.requirements, { function: "security", count: 1, scope: "organisation" }] })
-          }
-        >
-          Add a requirement
-        </Button>
+        <RequirementsEditor requirements={rule.requirements} onChange={(requirements) => setRule({ ...rule, requirements })} />
       </fieldset>
       <label className="block text-xs">
         <input type="checkbox" checked={rule.enabled} onChange={(e) => setRule({ ...rule, enabled: e.target.checked })} /> enabled
@@ -391,26 +343,7 @@ function RulePreview() {
           {preview.data.uncovered.length > 0 && preview.data.rules.length > 0 ? (
             <Notice tone="warning">No rule covers {preview.data.uncovered.join(", ")}.</Notice>
           ) : null}
-          <ul className="space-y-2">
-            {preview.data.rules.map((r) => (
-              <li key={r.rule} className="rounded-md border border-slate-200 p-2">
-                <span className="font-mono text-xs">{r.rule}</span>{" "}
-                {r.satisfied === null ? null : <Badge tone={r.satisfied ? "green" : "amber"}>{r.satisfied ? "met" : "waiting"}</Badge>}
-                <ul className="mt-1 text-xs">
-                  {r.required.map((q) => (
-                    <li key={`${q.function}-${q.tenant ?? ""}`}>
-                      {requirementLabel(q)}
-                      {q.givenBy.length ? <span className="text-emerald-700"> — given by {q.givenBy.join(", ")}</span> : null}
-                      <span className="text-slate-500">
-                        {" "}
-                        · could give it: {q.eligible.length ? q.eligible.join(", ") : <span className="text-rose-700">no one</span>}
-                      </span>
-                    </li>
-                  ))}
-                </ul>
-              </li>
-            ))}
-          </ul>
+          <RulesPreviewList rules={preview.data.rules} />
         </div>
       ) : null}
     </div>

@@ -8,6 +8,7 @@ import { Card, Notice } from "@/components/ui/primitives";
 import { formatTime } from "./format";
 import { RunProgress } from "./run-progress";
 import { StartRun } from "./start-run";
+import { formatCount } from "@/lib/format";
 
 export function ChangeReplay({ number }: { number: number }) {
   const trpc = useTRPC();
@@ -38,9 +39,11 @@ export function ChangeReplay({ number }: { number: number }) {
           {run.totals && denied && allowed ? (
             <Notice tone={denied.flows > 0 ? "error" : allowed.flows > 0 ? "warning" : "success"}>
               <span data-testid="change-replay-headline">
-                This change would have denied {denied.flows} flow(s) on {denied.paths} path(s)
-                {allowed.flows > 0 ? ` and newly allowed ${allowed.flows} flow(s) on ${allowed.paths} path(s)` : ""}, of {run.totals.flows}{" "}
-                recorded flow(s).
+                This change would have denied {formatCount(denied.flows)} flow(s) on {formatCount(denied.paths)} path(s)
+                {allowed.flows > 0
+                  ? ` and newly allowed ${formatCount(allowed.flows)} flow(s) on ${formatCount(allowed.paths)} path(s)`
+                  : ""}
+                , of {formatCount(run.totals.flows)} recorded flow(s).
               </span>
             </Notice>
           ) : null}

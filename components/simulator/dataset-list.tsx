@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge, Button, Card, Notice, Table, Td } from "@/components/ui/primitives";
 import { formatBytes, formatTime } from "./format";
+import { formatCount } from "@/lib/format";
 
 export function DatasetList() {
   const trpc = useTRPC();
@@ -52,7 +53,8 @@ export function DatasetList() {
                 <Badge tone="red">unreadable</Badge>
               ) : (
                 <span data-testid="dataset-records">
-                  {d.recordCount} record(s){d.flowCount !== d.recordCount ? `, ${d.flowCount} flows` : ""}
+                  {formatCount(d.recordCount ?? 0)} record(s)
+                  {d.flowCount !== d.recordCount ? `, ${formatCount(d.flowCount ?? 0)} flows` : ""}
                 </span>
               )}
               {d.error ? <div className="text-xs text-rose-700">{d.error}</div> : null}
@@ -61,7 +63,7 @@ export function DatasetList() {
               {d.badLineCount ? (
                 <details>
                   <summary className="cursor-pointer" data-testid="dataset-bad-lines">
-                    {d.badLineCount} bad line(s)
+                    {formatCount(d.badLineCount)} bad line(s)
                   </summary>
                   <ul className="mt-1 max-w-md space-y-0.5 text-xs">
                     {(d.badLines ?? []).map((b) => (
@@ -69,7 +71,9 @@ export function DatasetList() {
                         <span className="font-mono">line {b.line}</span>: {b.reason}
                       </li>
                     ))}
-                    {d.badLineCount > (d.badLines?.length ?? 0) ? <li>… and {d.badLineCount - (d.badLines?.length ?? 0)} more</li> : null}
+                    {d.badLineCount > (d.badLines?.length ?? 0) ? (
+                      <li>… and {formatCount(d.badLineCount - (d.badLines?.length ?? 0))} more</li>
+                    ) : null}
                   </ul>
                 </details>
               ) : d.state === "ready" ? (

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge, Card, Table, Td } from "@/components/ui/primitives";
 import { formatTime } from "./format";
+import { formatCount } from "@/lib/format";
 
 const STATE_TONES = { running: "amber", succeeded: "green", failed: "red", cancelled: "slate" } as const;
 
@@ -33,8 +34,8 @@ export function RunList() {
             <Td>
               <Badge tone={STATE_TONES[r.state]}>{r.state === "running" ? `running ${Math.floor(r.progress * 100)}%` : r.state}</Badge>
             </Td>
-            <Td>{r.totals ? `${r.totals.changes["newly-denied"].flows} flows` : "—"}</Td>
-            <Td>{r.totals ? `${r.totals.changes["newly-allowed"].flows} flows` : "—"}</Td>
+            <Td>{r.totals ? `${formatCount(r.totals.changes["newly-denied"].flows)} flows` : "—"}</Td>
+            <Td>{r.totals ? `${formatCount(r.totals.changes["newly-allowed"].flows)} flows` : "—"}</Td>
             <Td className="text-xs">
               {r.startedByLabel}
               <br />

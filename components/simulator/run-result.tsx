@@ -10,6 +10,7 @@ import { Badge, Button, Card, Field, Input, Notice, Select, Table, Td } from "@/
 import { CHANGE_LABELS, REPLAY_CHANGES, type ReplayChange } from "@/lib/simulator";
 import { CHANGE_TONES, formatTime } from "./format";
 import { RunProgress } from "./run-progress";
+import { formatCount } from "@/lib/format";
 
 const PAGE = 100;
 type Sort = "flows" | "src" | "dst" | "port" | "firstSeen" | "lastSeen";
@@ -127,11 +128,11 @@ export function RunResult({ id }: { id: string }) {
         <>
           <Notice tone={denied.flows > 0 ? "error" : allowed.flows > 0 ? "warning" : "success"}>
             <span data-testid="run-headline">
-              This proposal would have denied {denied.flows} flow(s) on {denied.paths} path(s) and newly allowed {allowed.flows} flow(s) on{" "}
-              {allowed.paths} path(s), of {totals.flows} recorded flow(s).
+              This proposal would have denied {formatCount(denied.flows)} flow(s) on {formatCount(denied.paths)} path(s) and newly allowed{" "}
+              {formatCount(allowed.flows)} flow(s) on {formatCount(allowed.paths)} path(s), of {formatCount(totals.flows)} recorded flow(s).
             </span>
-            {totals.unreadable > 0 ? ` ${totals.unreadable} record(s) could not be read or placed.` : ""}
-            {totals.outsideWindow > 0 ? ` ${totals.outsideWindow} record(s) fell outside the window.` : ""}
+            {totals.unreadable > 0 ? ` ${formatCount(totals.unreadable)} record(s) could not be read or placed.` : ""}
+            {totals.outsideWindow > 0 ? ` ${formatCount(totals.outsideWindow)} record(s) fell outside the window.` : ""}
           </Notice>
           <div className="grid gap-3 md:grid-cols-4" data-testid="run-totals">
             {REPLAY_CHANGES.map((c) => (
@@ -143,9 +144,9 @@ export function RunResult({ id }: { id: string }) {
               >
                 <Badge tone={CHANGE_TONES[c]}>{CHANGE_LABELS[c]}</Badge>
                 <p className="mt-2 text-2xl font-semibold text-slate-900" data-testid={`total-${c}`}>
-                  {totals.changes[c].flows}
+                  {formatCount(totals.changes[c].flows)}
                 </p>
-                <p className="text-xs text-slate-500">flows on {totals.changes[c].paths} path(s)</p>
+                <p className="text-xs text-slate-500">flows on {formatCount(totals.changes[c].paths)} path(s)</p>
               </button>
             ))}
           </div>
@@ -181,7 +182,7 @@ export function RunResult({ id }: { id: string }) {
                   ))}
                 </Select>
               </Field>
-              <Field label="Source or destination contains">
+              <Field label="Cluster, source or destination contains">
                 <Input value={filters.search} onChange={setFilter("search")} aria-label="Search paths" placeholder="payments/" />
               </Field>
               <Field label="Port">
@@ -190,6 +191,7 @@ export function RunResult({ id }: { id: string }) {
             </div>
             <Table
               head={[
+                "Cluster",
                 sortHead("Source", "src"),
                 sortHead("Destination", "dst"),
                 sortHead("Port", "port"),
@@ -213,6 +215,7 @@ export function RunResult({ id }: { id: string }) {
                     className="cursor-pointer hover:bg-slate-50"
                     onClick={() => setOpen(open === p.id ? null : p.id)}
                   >
+                    <Td className="text-xs">{p.cluster ?? r.cluster}</Td>
                     <Td className="font-mono text-xs">{p.src}</Td>
                     <Td className="font-mono text-xs">{p.dst}</Td>
                     <Td className="text-xs">
@@ -222,8 +225,8 @@ export function RunResult({ id }: { id: string }) {
                       <Badge tone={CHANGE_TONES[p.change]}>{CHANGE_LABELS[p.change]}</Badge>
                     </Td>
                     <Td>
-                      {p.flows}
-                      {p.records !== p.flows ? <span className="text-xs text-slate-500"> ({p.records} rec.)</span> : null}
+                      {formatCount(p.flows)}
+                      {p.records !== p.flows ? <span className="text-xs text-slate-500"> ({formatCount(p.records)} rec.)</span> : null}
                     </Td>
                     <Td className="text-xs">{formatTime(p.firstSeen)}</Td>
                     <Td className="text-xs">{formatTime(p.lastSeen)}</Td>
@@ -236,7 +239,7 @@ export function RunResult({ id }: { id: string }) {
                   </tr>
                   {open === p.id ? (
                     <tr>
-                      <td colSpan={9} className="bg-slate-50/50 px-3 py-2">
+                      <td colSpan={10} className="bg-slate-50/50 px-3 py-2">
                         <p className="mb-1 text-xs text-slate-600">Recorded lines of this path (up to 5):</p>
                         <Samples runId={id} pathId={p.id} />
                       </td>
@@ -251,7 +254,7 @@ export function RunResult({ id }: { id: string }) {
                   Previous
                 </Button>
                 <span>
-                  {offset + 1}–{Math.min(offset + PAGE, paths.data.total)} of {paths.data.total}
+                  {formatCount(offset + 1)}–{formatCount(Math.min(offset + PAGE, paths.data.total))} of {formatCount(paths.data.total)}
                 </span>
                 <Button variant="secondary" disabled={offset + PAGE >= paths.data.total} onClick={() => setOffset(offset + PAGE)}>
                   Next

@@ -6,8 +6,8 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { Button, Card, Field, Input, Notice, Select } from "@/components/ui/primitives";
-
-const OPEN_STATES = new Set(["draft", "in-review", "changes-requested", "approved"]);
+import { formatCount } from "@/lib/format";
+import { ChangeOptions, ClusterField, useSimulatorChoices } from "./form-fields";
 
 /** A datetime-local value (the browser's local time) → an ISO instant. */
 const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
@@ -17,8 +17,6 @@ export function StartRun({ changeNumber, onStarted }: { changeNumber?: number; o
   const router = useRouter();
   const queryClient = useQueryClient();
   const datasets = useQuery(trpc.simulator.datasets.queryOptions());
-  const inventory = useQuery(trpc.policies.inventory.queryOptions());
-  const changes = useQuery({ ...trpc.changes.list.queryOptions(), enabled: changeNumber === undefined });
   const [form, setForm] = useState({ dataset: "", proposal: "drafts", cluster: "", from: "", to: "" });
   const start = useMutation(
     trpc.simulator.startRun.mutationOptions({
@@ -31,9 +29,8 @@ export function StartRun({ changeNumber, onStarted }: { changeNumber?: number; o
   );
   const ready = (datasets.data ?? []).filter((d) => d.state === "ready");
   const dataset = form.dataset || ready[0]?.id || "";
-  const clusters = inventory.data?.clusters ?? [];
-  const cluster = form.cluster || clusters[0]?.name || "";
-  const open = (changes.data ?? []).filter((c) => OPEN_STATES.has(c.state));
+  const choices = useSimulatorChoices(form.cluster, changeNumber === undefined);
+  const { cluster } = choices;
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -60,7 +57,7 @@ export function StartRun({ changeNumber, onStarted }: { changeNumber?: number; o
             <Select value={dataset} onChange={set("dataset")} aria-label="Dataset">
               {ready.map((d) => (
                 <option key={d.id} value={d.id}>
-                  {d.name} ({d.recordCount} records)
+                  {d.name} ({formatCount(d.recordCount ?? 0)} records)
                 </option>
               ))}
             </Select>
@@ -69,23 +66,15 @@ export function StartRun({ changeNumber, onStarted }: { changeNumber?: number; o
             <Field label="Proposal (baseline: the current release)">
               <Select value={form.proposal} onChange={set("proposal")} aria-label="Proposal">
                 <option value="drafts">the pending drafts</option>
-                {open.map((c) => (
-                  <option key={c.id} value={`cr:${c.number}`}>
-                    change #{c.number}: {c.title}
-                  </option>
-                ))}
+                <ChangeOptions choices={choices} valueOf={(c) => c.number} />
               </Select>
             </Field>
           ) : null}
-          <Field label="Cluster" hint="its inventory names the pods of records that name no cluster; the others use their own cluster's">
-            <Select value={cluster} onChange={set("cluster")} aria-label="Cluster">
-              {clusters.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name}
-                </option>
-              ))}
-            </Select>
-          </Field>
+          <ClusterField
+            choices={choices}
+            onChange={set("cluster")}
+            hint="its inventory names the pods of records that name no cluster; the others use their own cluster's"
+          />
           <Field label="From (optional)">
             <Input type="datetime-local" value={form.from} onChange={set("from")} aria-label="Window from" />
           </Field>

@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge, Button, Card, Field, Input, Notice, Select } from "@/components/ui/primitives";
+import { ChangeOptions, ClusterField, useSimulatorChoices } from "./form-fields";
 
 type Protocol = "TCP" | "UDP" | "SCTP";
 interface Flow {
@@ -15,8 +16,6 @@ interface Flow {
   port: number;
   protocol: Protocol;
 }
-
-const OPEN_STATES = new Set(["draft", "in-review", "changes-requested", "approved"]);
 
 interface Effect {
   layer: string;
@@ -86,8 +85,6 @@ const CHANGE_NOTICE = {
 
 export function WhatIf() {
   const trpc = useTRPC();
-  const inventory = useQuery(trpc.policies.inventory.queryOptions());
-  const changes = useQuery(trpc.changes.list.queryOptions());
   const [form, setForm] = useState({ cluster: "", overlay: "drafts", from: "", to: "", port: "443", protocol: "TCP" as Protocol });
   const [asked, setAsked] = useState<Flow | null>(null);
   const result = useQuery({
@@ -96,9 +93,8 @@ export function WhatIf() {
     retry: false,
   });
 
-  const clusters = inventory.data?.clusters ?? [];
-  const cluster = form.cluster || clusters[0]?.name || "";
-  const open = (changes.data ?? []).filter((c) => OPEN_STATES.has(c.state));
+  const choices = useSimulatorChoices(form.cluster);
+  const { cluster } = choices;
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -116,24 +112,12 @@ export function WhatIf() {
     <div className="space-y-4">
       <Card title="What if: one flow, the release and a proposal side by side">
         <form className="grid gap-3 md:grid-cols-6" onSubmit={submit} aria-label="What-if flow">
-          <Field label="Cluster">
-            <Select value={cluster} onChange={set("cluster")} aria-label="Cluster">
-              {clusters.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name}
-                </option>
-              ))}
-            </Select>
-          </Field>
+          <ClusterField choices={choices} onChange={set("cluster")} />
           <Field label="Compare the release with">
             <Select value={form.overlay} onChange={set("overlay")} aria-label="Proposal">
               <option value="">nothing (the release only)</option>
               <option value="drafts">the pending drafts</option>
-              {open.map((c) => (
-                <option key={c.id} value={`cr:${c.id}`}>
-                  change #{c.number}: {c.title}
-                </option>
-              ))}
+              <ChangeOptions choices={choices} valueOf={(c) => c.id} />
             </Select>
           </Field>
           <Field label="From" hint="namespace/workload (or pod), or an IP address">
@@ -160,12 +144,12 @@ export function WhatIf() {
             </Select>
           </Field>
           <datalist id="what-if-workloads">
-            {(inventory.data?.workloads ?? []).map((w) => (
+            {(choices.inventory?.workloads ?? []).map((w) => (
               <option key={w} value={w} />
             ))}
           </datalist>
           <datalist id="what-if-destinations">
-            {[...(inventory.data?.workloads ?? []), ...(inventory.data?.externalHosts ?? [])].map((w) => (
+            {[...(choices.inventory?.workloads ?? []), ...(choices.inventory?.externalHosts ?? [])].map((w) => (
               <option key={w} value={w} />
             ))}
           </datalist>

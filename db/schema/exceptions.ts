@@ -120,4 +120,34 @@ export const exceptionSettings = pgTable("exception_settings", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+export const RERENDER_EVENTS = ["started", "expired", "revoked"] as const;
+
+/**
+ * A re-render owed to the clusters after an exception's start, expiry or revocation
+ * (server/exceptions/rerender.ts). Written in the transaction that records the event, so a
+ * re-render that throws (or a server that stops) is not lost: the sweeper retries every one not
+ * done, and marks it done in the transaction that writes its audit events (one per event).
+ */
+export const exceptionRerenders = pgTable(
+  "exception_rerenders",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    exceptionId: uuid("exception_id")
+      .notNull()
+      .references(() => exceptions.id, { onDelete: "cascade" }),
+    event: text("event", { enum: RERENDER_EVENTS }).notNull(),
+    /** The event's instant on the server's clock: the desired state is rendered at it. */
+    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    /** A replica working on it holds it until then (a crashed one's claim lapses). */
+    claimedUntil: timestamp("claimed_until", { withTimezone: true, precision: 3 }),
+    /** Not tried again before this (back-off after a failure). */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    doneAt: timestamp("done_at", { withTimezone: true, precision: 3 }),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("exception_rerenders_one_per_event").on(t.exceptionId, t.event), index("exception_rerenders_pending").on(t.doneAt)],
+);
+
 export type ExceptionRow = typeof exceptions.$inferSelect;

@@ -91,6 +91,8 @@ export const replayRunPaths = pgTable(
     runId: uuid("run_id")
       .notNull()
       .references(() => replayRuns.id, { onDelete: "cascade" }),
+    /** The cluster the records were decided in: the same workload name in two clusters is two rows. */
+    cluster: text("cluster"),
     src: text("src").notNull(),
     dst: text("dst").notNull(),
     port: integer("port").notNull(),

@@ -13,6 +13,7 @@ import { serviceContext } from "./change-requests";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const CSV_COLUMNS = [
+  "cluster",
   "src",
   "dst",
   "port",
@@ -66,6 +67,7 @@ export function replayRoutes(app: Hono<ApiEnv>, store?: DatasetStore) {
     const csv = stringify([
       CSV_COLUMNS,
       ...rows.map((r) => [
+        r.cluster ?? "",
         r.src,
         r.dst,
         r.port,

@@ -5,8 +5,20 @@ import "server-only";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { exceptionApprovals, memberships, type ExceptionRow } from "@/db/schema";
-import { evaluateApprovals, type ApprovalEvaluation, type ApprovalRuleData, type Approver, type PolicyEdit } from "@/server/workflow/rules";
+import { allTenants, possibleApprovers } from "@/server/approval-rules/people";
+import { requireRole } from "@/server/auth/authorize";
+import type { ServiceContext } from "@/server/context";
+import { InvalidInput } from "@/server/errors";
+import {
+  evaluateApprovals,
+  mayFill,
+  type ApprovalEvaluation,
+  type ApprovalRuleData,
+  type Approver,
+  type PolicyEdit,
+} from "@/server/workflow/rules";
 import { grantsByUser } from "@/server/workflow/review";
+import type { PreviewExceptionRulesInput } from "./schemas";
 import type { ExceptionSettings } from "./settings";
 
 /** The exception rules as the engine's rule data: each applicable rule matches the one edit an exception is. */
@@ -47,4 +59,37 @@ export async function reviewException(
     .map((a) => ({ id: a.approverId!, label: a.approverLabel, grants: grants.get(a.approverId!) ?? [] }));
   const evaluation = evaluateApprovals(exceptionRuleData(settings, exception.production), [editOf(exception)], approvers);
   return { evaluation, approvals };
+}
+
+/**
+ * Settings' preview of (unsaved) exception rules: the rules an exception inside or outside
+ * production of `tenant` would hit, each requirement with who could give it today. Admins only.
+ */
+export async function previewExceptionRules({ ctx, input }: { ctx: ServiceContext; input: PreviewExceptionRulesInput }) {
+  requireRole(ctx.actor, "admin");
+  const tenantRows = await allTenants(ctx.db);
+  const tenant = input.tenant === null ? null : tenantRows.find((t) => t.name === input.tenant);
+  if (tenant === undefined) throw new InvalidInput(`No tenant named ${input.tenant}.`, "tenant");
+  const evaluation = evaluateApprovals(
+    exceptionRuleData(input, input.production),
+    [editOf({ number: 0, tenantId: tenant?.id ?? null })],
+    [],
+  );
+  const people = await possibleApprovers(ctx.db);
+  const tenantName = (id: string | null) => (id === null ? null : (tenantRows.find((t) => t.id === id)?.name ?? null));
+  return {
+    subject: `an exception ${input.production ? "touching a production cluster" : "outside production"}${tenant ? ` from tenant ${tenant.name}` : ""}`,
+    rules: evaluation.rules.map((r) => ({
+      rule: r.rule,
+      description: r.description,
+      required: r.required.map((q) => ({
+        function: q.function,
+        count: q.count,
+        scope: q.scope,
+        tenant: tenantName(q.tenantId),
+        // Anyone holding the function today (on a real exception its requester never counts).
+        eligible: people.filter((p) => mayFill(p.grants, q)).map((p) => p.label),
+      })),
+    })),
+  };
 }

@@ -11,7 +11,7 @@ import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, violatedUniqueConstraint } from "@/server/errors";
 import { findException, notifyPeople, requireExceptionReviewer, requireRevoker } from "./access";
 import { reviewException } from "./approval";
-import { rerenderForException, type RerenderOptions } from "./rerender";
+import { recordPendingRerender, runPendingRerenders, type RerenderOptions } from "./rerender";
 import { exceptionSettingsOf } from "./settings";
 import type { ApproveExceptionInput, DecideExceptionInput } from "./schemas";
 
@@ -148,10 +148,18 @@ export async function revokeException({
       e.number,
       [e.requesterId],
     );
+    await recordPendingRerender(tx.db, e.id, "revoked", at);
     revoked = e;
     return { number: e.number, state: "revoked" as const };
   });
-  // After the commit: the clusters' desired state loses the exception (server/exceptions/rerender.ts).
-  const rerendered = await rerenderForException(ctx.db as Database, revoked!, "revoked", at, rerender);
-  return { ...result, rerendered: { clusters: rerendered.clusters, gitopsCommit: rerendered.gitopsCommit } };
+  // After the commit: the clusters' desired state loses the exception (server/exceptions/rerender.ts). If that
+  // throws, the revocation stands and its pending re-render is retried by the sweeper.
+  const run = await runPendingRerenders(ctx.db as Database, at, rerender, { exceptionId: revoked!.id, event: "revoked" });
+  const done = run.rerendered[0];
+  return {
+    ...result,
+    rerendered: done
+      ? { clusters: done.clusters, gitopsCommit: done.gitopsCommit, pending: null }
+      : { clusters: [], gitopsCommit: null, pending: run.failed[0]?.error ?? "another replica is re-rendering it" },
+  };
 }

@@ -12,6 +12,7 @@ import { findException } from "./access";
 import { reviewException } from "./approval";
 import { stillEnforcedIn } from "./rerender";
 import { exceptionSettingsOf } from "./settings";
+import { exceptionUsage, type ExceptionUsage } from "./usage";
 import type { ExceptionNumberInput, ListExceptionsInput } from "./schemas";
 
 export interface ExceptionSummary {
@@ -37,9 +38,16 @@ export interface ExceptionSummary {
    * its re-render reached whose last observed state still has its objects or that have not reported since.
    */
   stillEnforcedIn: string[];
+  /** Whether it was actually used: observed flows only it allowed (near-misses), per cluster. */
+  usage: ExceptionUsage;
 }
 
-function summary(e: ExceptionRow, renews: Map<string, number>, still: Map<string, string[]> = new Map()): ExceptionSummary {
+function summary(
+  e: ExceptionRow,
+  renews: Map<string, number>,
+  still: Map<string, string[]>,
+  usage: Map<number, ExceptionUsage>,
+): ExceptionSummary {
   return {
     number: e.number,
     title: e.title,
@@ -59,6 +67,7 @@ function summary(e: ExceptionRow, renews: Map<string, number>, still: Map<string
     createdAt: e.createdAt.toISOString(),
     contentHash: e.contentHash,
     stillEnforcedIn: still.get(e.id) ?? [],
+    usage: usage.get(e.number) ?? { flows: 0, lastSeen: null, clusters: [] },
   };
 }
 
@@ -80,16 +89,22 @@ export async function listExceptions({ ctx, input }: { ctx: ServiceContext; inpu
           (r.flow.destination.kind === "workload" && r.flow.destination.namespace === input.namespace),
       )
     : rows;
-  const still = await stillEnforcedIn(
-    ctx.db,
-    filtered.filter((e) => e.state === "expired" || e.state === "revoked"),
-  );
+  const [still, usage] = await Promise.all([
+    stillEnforcedIn(
+      ctx.db,
+      filtered.filter((e) => e.state === "expired" || e.state === "revoked"),
+    ),
+    exceptionUsage(
+      ctx.db,
+      filtered.filter((e) => e.state !== "requested" && e.state !== "rejected"),
+    ),
+  ]);
   return {
     now: serverNow().toISOString(),
     testClock: testClockEnabled(),
     mayRequest: hasRole(ctx.actor, "author") || ctx.actor.grants.some((g) => g.role !== "viewer"),
     isAdmin: hasRole(ctx.actor, "admin"),
-    exceptions: filtered.map((e) => summary(e, numbers, still)),
+    exceptions: filtered.map((e) => summary(e, numbers, still, usage)),
   };
 }
 
@@ -105,7 +120,7 @@ export async function getException({ ctx, input }: { ctx: ServiceContext; input:
   const still = e.state === "expired" || e.state === "revoked" ? await stillEnforcedIn(ctx.db, [e]) : new Map<string, string[]>();
   const mine = ctx.actor.id !== null && ctx.actor.id === e.requesterId;
   return {
-    ...summary(e, new Map(renews.map((r) => [r.id, r.number])), still),
+    ...summary(e, new Map(renews.map((r) => [r.id, r.number])), still, await exceptionUsage(ctx.db, [e])),
     checklist: review.evaluation.rules.map((r) => ({
       rule: r.rule,
       description: r.description,

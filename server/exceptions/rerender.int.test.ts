@@ -7,18 +7,18 @@ import fs, { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import git from "isomorphic-git";
-import { and, eq, like } from "drizzle-orm";
+import { and, eq, like, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
-import { auditEvents } from "@/db/schema";
+import { auditEvents, exceptionRerenders, exceptions } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { moveTestClock, serverNow } from "@/server/clock";
 import { desiredManifests } from "@/server/clusters/observed";
 import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
+import { cartReadsLedger, CART_LEDGER_CLUSTER as STAGING } from "@/server/testing/exceptions";
 import { paymentsEgressYaml } from "@/server/testing/policies";
 import { exceptionObjectsIn } from "./in-force";
-import type { RequestExceptionInput } from "./schemas";
 import { revokeException } from "./decide";
 import { sweepExceptions } from "./sweep";
 
@@ -29,25 +29,9 @@ vi.hoisted(() => {
 
 const AUTHOR = "carlos.checkout@acme.example";
 const SECURITY = "sam.security@acme.example";
-const STAGING = "staging-eu-1";
 const HOUR = 3_600_000;
 
-function request(title: string, until: number): RequestExceptionInput {
-  return {
-    title,
-    flow: {
-      direction: "egress",
-      source: { namespace: "checkout", labels: { app: "cart" } },
-      destination: { kind: "workload", namespace: "payments", labels: { app: "ledger" } },
-      ports: [{ port: 9090, protocol: "TCP" }],
-      clusters: [STAGING],
-    },
-    justification: "The price service moves next sprint; until then the cart reads prices directly.",
-    ticket: "CHK-4321",
-    startsAt: new Date(serverNow().getTime() - HOUR).toISOString(),
-    expiresAt: new Date(until).toISOString(),
-  };
-}
+const request = (title: string, until: number) => cartReadsLedger(title, { startsAt: serverNow().getTime() - HOUR, expiresAt: until });
 
 describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
@@ -145,6 +129,78 @@ describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, 
     // A second sweep records nothing and re-renders nothing.
     const again = await sweepExceptions(db(), serverNow(), { gitopsDir: dir });
     expect(again.rerendered.filter((r) => r.exception === n)).toEqual([]);
+  });
+
+  it("keeps a re-render that throws and retries it from the sweeper: the GitOps commit and the audit events come once, late, never lost", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "policyplane-retry-"));
+    const expiresAt = serverNow().getTime() + 2 * HOUR;
+    const n = await approved("Cart reads ledger; its expiry's re-render fails once", expiresAt);
+    const start = await sweepExceptions(db(), serverNow(), { gitopsDir: dir });
+    expect(start.rerendered.map((r) => [r.exception, r.event])).toContainEqual([n, "started"]);
+    const commits = (await gitLog(dir)).length;
+    const rendersOf = async (event: string) =>
+      (await audit("exception.rerendered", `E-${n} %`)).filter((r) => (r.after as { event: string }).event === event);
+    const pendingOf = async () => {
+      const [e] = await db().select().from(exceptions).where(eq(exceptions.number, n));
+      return db().select().from(exceptionRerenders).where(eq(exceptionRerenders.exceptionId, e!.id));
+    };
+
+    // A real failure in the middle of the re-render: the observed-state table is gone for a while.
+    await db().execute(sql`ALTER TABLE cluster_observed RENAME TO cluster_observed_away`);
+    moveTestClock(new Date(expiresAt + 1000));
+    const failing = await sweepExceptions(db(), serverNow(), { gitopsDir: dir });
+    expect(failing.expired).toContain(n);
+    expect(failing.rerendered.filter((r) => r.exception === n)).toEqual([]);
+    expect(failing.rerenderFailures).toEqual([
+      expect.objectContaining({ exception: n, event: "expired", attempts: 1, error: expect.stringContaining("cluster_observed") }),
+    ]);
+    // The expiry is recorded; the re-render it owes is kept with its error, and nothing of it happened yet.
+    expect(await audit("exception.expired", `E-${n} %`)).toHaveLength(1);
+    expect(await rendersOf("expired")).toEqual([]);
+    expect((await gitLog(dir)).length).toBe(commits);
+    const expiredPending = (await pendingOf()).find((p) => p.event === "expired")!;
+    expect(expiredPending).toMatchObject({ attempts: 1, doneAt: null, lastError: expect.stringContaining("cluster_observed") });
+
+    // Back-off: a sweep before the retry time leaves it alone.
+    await db().execute(sql`ALTER TABLE cluster_observed_away RENAME TO cluster_observed`);
+    expect((await sweepExceptions(db(), serverNow(), { gitopsDir: dir })).rerendered.filter((r) => r.exception === n)).toEqual([]);
+
+    // Past it, two replicas sweep at once: one re-renders it, once.
+    moveTestClock(new Date(expiredPending.nextAttemptAt.getTime() + 1000));
+    const runs = await Promise.all([
+      sweepExceptions(db(), serverNow(), { gitopsDir: dir }),
+      sweepExceptions(db(), serverNow(), { gitopsDir: dir }),
+    ]);
+    const retried = runs.flatMap((r) => r.rerendered).filter((r) => r.exception === n);
+    expect(retried).toEqual([expect.objectContaining({ event: "expired", clusters: [STAGING], gitopsError: null })]);
+    expect(retried[0]!.gitopsCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect((await gitLog(dir)).length).toBe(commits + 1);
+    const [rendered, ...more] = await rendersOf("expired");
+    expect(more).toEqual([]);
+    expect(rendered!.after).toMatchObject({ event: "expired", clusters: [STAGING], attempt: 2 });
+    expect((await pendingOf()).find((p) => p.event === "expired")).toMatchObject({
+      attempts: 2,
+      lastError: null,
+      doneAt: expect.any(Date),
+    });
+    expect(exceptionObjectsIn(await desired(), n)).toEqual([]);
+
+    // Done is done: later sweeps re-render nothing of it.
+    moveTestClock(new Date(serverNow().getTime() + HOUR));
+    expect((await sweepExceptions(db(), serverNow(), { gitopsDir: dir })).rerendered.filter((r) => r.exception === n)).toEqual([]);
+  });
+
+  it("answers a path's rationale with the server's clock, which the graph panel's exception countdown runs from", async () => {
+    const n = await approved("Cart reads ledger, counted on the server's clock", serverNow().getTime() + 6 * HOUR);
+    moveTestClock(new Date(serverNow().getTime() + 30 * 60_000));
+    const cart = `w:${STAGING}/checkout/Deployment/cart`;
+    const ledger = `w:${STAGING}/payments/Deployment/ledger`;
+    const edge = await (await callerFor(db(), AUTHOR)).graph.edge({ cluster: STAGING, edge: `e:${cart}->${ledger}` });
+    const allowance = edge.ports.find((p) => p.port === "9090/TCP")!.current!.allowance!;
+    expect(allowance).toMatchObject({ layer: "exception", policy: { name: `exception-${n}` } });
+    // The moved server clock, not the wall clock the browser would read (30 minutes and more behind it).
+    expect(Math.abs(Date.parse(edge.now) - serverNow().getTime())).toBeLessThan(5_000);
+    expect(Date.parse(edge.now) - Date.now()).toBeGreaterThan(29 * 60_000);
   });
 
   it("re-renders without a revoked exception at once", async () => {

@@ -9,9 +9,9 @@ import "server-only";
 // Until a cluster reports an observed state without the exception's objects,
 // the exception is "still enforced" there (stillEnforcedIn below).
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, lte, or } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
-import { auditEvents, clusterObserved, clusterProfiles, clusters, type ExceptionRow } from "@/db/schema";
+import { auditEvents, clusterObserved, clusterProfiles, clusters, exceptionRerenders, exceptions, type ExceptionRow } from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { exportGitOps } from "@/server/clusters/gitops";
 import { renderInputFor, storeDrift } from "@/server/clusters/observed";
@@ -26,6 +26,9 @@ export interface RerenderOptions {
   /** The GitOps repository to commit to (default POLICYPLANE_GITOPS_DIR; none: no commit). */
   gitopsDir?: string;
 }
+
+/** The pending re-render a run works off: marked done in the transaction that writes its audit events. */
+type PendingRerender = typeof exceptionRerenders.$inferSelect;
 
 export interface RerenderResult {
   exception: number;
@@ -67,16 +70,19 @@ async function clustersReached(db: Queryable, e: ExceptionRow) {
 
 /**
  * Re-renders after an exception's start, expiry or revocation (at `at`, the server's clock). Runs after
- * the transaction that recorded the event; a failing GitOps export is recorded, never thrown (the
- * event stands, and the desired state is computed from the database at every read anyway).
+ * the transaction that recorded the event (and its pending re-render); a failing GitOps export is
+ * recorded, never thrown (the event stands, and the desired state is computed from the database at
+ * every read anyway). Anything else that throws leaves the pending re-render for a retry; null when
+ * another run had finished it first (then this one wrote nothing).
  */
-export async function rerenderForException(
+async function rerenderForException(
   db: Database,
   e: ExceptionRow,
   event: ExceptionEvent,
   at: Date,
-  options: RerenderOptions = {},
-): Promise<RerenderResult> {
+  options: RerenderOptions,
+  pending: PendingRerender,
+): Promise<RerenderResult | null> {
   const ctx: ServiceContext = { db, actor: systemActor("exception re-render"), requestId: `rerender-${randomUUID()}` };
   // Wall-clock, as observed states' upload times are: a cluster reporting after this has seen the new desired state.
   const renderedAt = new Date();
@@ -112,7 +118,14 @@ export async function rerenderForException(
     }
   }
 
-  await withTransaction(ctx, async (tx) => {
+  const recorded = await withTransaction(ctx, async (tx) => {
+    // Done exactly once: a replica that finished it first leaves nothing to mark, and then this one writes no audit.
+    const done = await tx.db
+      .update(exceptionRerenders)
+      .set({ doneAt: new Date(), claimedUntil: null, lastError: null })
+      .where(and(eq(exceptionRerenders.id, pending.id), isNull(exceptionRerenders.doneAt)))
+      .returning({ id: exceptionRerenders.id });
+    if (done.length === 0) return false;
     for (const d of drifts)
       await recordAudit(tx, {
         action: "cluster.desired_state_changed",
@@ -142,10 +155,110 @@ export async function rerenderForException(
         clusters: reached.map((c) => c.name),
         gitopsCommit,
         gitopsError,
+        ...(pending.attempts > 1 ? { attempt: pending.attempts } : {}),
       },
     });
+    return true;
   });
+  if (!recorded) return null;
   return { exception: e.number, event, clusters: reached.map((c) => c.name), gitopsCommit, gitopsError };
+}
+
+/**
+ * Owes the clusters a re-render for the exception's event: call inside the transaction that records
+ * the event, so the debt is as durable as the event. One per exception and event (idempotent).
+ */
+export async function recordPendingRerender(db: Queryable, exceptionId: string, event: ExceptionEvent, at: Date): Promise<void> {
+  await db.insert(exceptionRerenders).values({ exceptionId, event, at, nextAttemptAt: at }).onConflictDoNothing();
+}
+
+/** A claim lasts this long: a replica that stopped mid-render loses it, and another one retries. */
+const CLAIM_MS = 5 * 60_000;
+const RETRY_FIRST_MS = 15_000;
+const RETRY_MAX_MS = 15 * 60_000;
+
+/** Waits after the n-th failed attempt: 15 s, 30 s, 1 min, … up to 15 min. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.max(0, attempts - 1));
+}
+
+export interface RerenderFailure {
+  exception: number;
+  event: ExceptionEvent;
+  attempts: number;
+  error: string;
+  nextAttemptAt: string;
+}
+
+export interface PendingRerenderRun {
+  rerendered: RerenderResult[];
+  failed: RerenderFailure[];
+}
+
+/**
+ * Works off the re-renders that are due (all of them, or only `only`), at `now` (the server's
+ * clock). Each is claimed with a conditional update, so two replicas never render the same one at
+ * once; one that throws is kept with its error and retried after a back-off. Never throws for a
+ * failing re-render.
+ */
+export async function runPendingRerenders(
+  db: Database,
+  now: Date,
+  options: RerenderOptions = {},
+  only?: { exceptionId: string; event: ExceptionEvent },
+): Promise<PendingRerenderRun> {
+  const due = await db
+    .select({ pending: exceptionRerenders, exception: exceptions })
+    .from(exceptionRerenders)
+    .innerJoin(exceptions, eq(exceptions.id, exceptionRerenders.exceptionId))
+    .where(
+      and(
+        isNull(exceptionRerenders.doneAt),
+        ...(only
+          ? [eq(exceptionRerenders.exceptionId, only.exceptionId), eq(exceptionRerenders.event, only.event)]
+          : [lte(exceptionRerenders.nextAttemptAt, now)]),
+      ),
+    )
+    .orderBy(asc(exceptionRerenders.createdAt), asc(exceptions.number));
+  const out: PendingRerenderRun = { rerendered: [], failed: [] };
+  for (const { pending, exception } of due) {
+    const [claimed] = await db
+      .update(exceptionRerenders)
+      .set({ claimedUntil: new Date(now.getTime() + CLAIM_MS), attempts: pending.attempts + 1 })
+      .where(
+        and(
+          eq(exceptionRerenders.id, pending.id),
+          eq(exceptionRerenders.attempts, pending.attempts),
+          isNull(exceptionRerenders.doneAt),
+          or(isNull(exceptionRerenders.claimedUntil), lt(exceptionRerenders.claimedUntil, now)),
+        ),
+      )
+      .returning();
+    if (!claimed) continue; // another replica has it, or finished it
+    try {
+      const result = await rerenderForException(db, exception, claimed.event, claimed.at, options, claimed);
+      if (result) out.rerendered.push(result);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const nextAttemptAt = new Date(now.getTime() + retryDelayMs(claimed.attempts));
+      await db
+        .update(exceptionRerenders)
+        .set({ lastError: message.slice(0, 2000), claimedUntil: null, nextAttemptAt })
+        .where(and(eq(exceptionRerenders.id, claimed.id), isNull(exceptionRerenders.doneAt)));
+      console.error(
+        `[exceptions] re-render of E-${exception.number} (${claimed.event}) failed, attempt ${claimed.attempts}; retried from ${nextAttemptAt.toISOString()}`,
+        error,
+      );
+      out.failed.push({
+        exception: exception.number,
+        event: claimed.event,
+        attempts: claimed.attempts,
+        error: message,
+        nextAttemptAt: nextAttemptAt.toISOString(),
+      });
+    }
+  }
+  return out;
 }
 
 /**

@@ -118,23 +118,49 @@ const requirement = z.object({
   scope: z.enum(["owning-tenant", "organisation"]),
 });
 
+/** The exception approval rules (separate from the change rules): each exception must hit at least one. */
+export const exceptionRules = z
+  .array(
+    z.object({
+      key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "A rule key is lowercase letters, digits and dashes"),
+      description: z.string().trim().max(500).default(""),
+      appliesTo: z.enum(["all", "production"]),
+      requirements: z.array(requirement).min(1, "A rule asks for at least one approval").max(8),
+    }),
+  )
+  .min(1, "Keep at least one exception rule: without one nothing could be approved")
+  .max(8)
+  .superRefine((rules, ctx) => {
+    const seen = new Set<string>();
+    rules.forEach((r, i) => {
+      if (seen.has(r.key)) ctx.addIssue({ code: "custom", path: [i, "key"], message: `Two exception rules have the key ${r.key}` });
+      seen.add(r.key);
+    });
+    if (rules.length > 0 && !rules.some((r) => r.appliesTo === "all"))
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message:
+          "Keep a rule for every exception (applies to all): with production rules only, an exception outside production could never be approved",
+      });
+  });
+
+/** Which exception rules an exception would hit under (unsaved) rules, and who could approve it today. */
+export const previewExceptionRulesInput = z.object({
+  rules: exceptionRules,
+  production: z.boolean(),
+  /** The exception's tenant (its source namespace's), for rules asking for the owning tenant's approvers. */
+  tenant: z.string().trim().min(1).max(63).nullable(),
+});
+export type PreviewExceptionRulesInput = z.infer<typeof previewExceptionRulesInput>;
+
 export const updateExceptionSettingsInput = z.object({
   expectedVersion: z.number().int().min(1),
   maxDurationDays: z.number().int().min(1, "At least 1 day").max(365, "At most 365 days"),
   forbidWholeInternet: z.boolean(),
   forbidWholeNamespaceInProduction: z.boolean(),
   maxRenewals: z.number().int().min(0).max(20),
-  rules: z
-    .array(
-      z.object({
-        key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "A rule key is lowercase letters, digits and dashes"),
-        description: z.string().trim().max(500).default(""),
-        appliesTo: z.enum(["all", "production"]),
-        requirements: z.array(requirement).min(1).max(8),
-      }),
-    )
-    .min(1, "Keep at least one exception rule: without one nothing could be approved")
-    .max(8),
+  rules: exceptionRules,
 });
 export type UpdateExceptionSettingsInput = z.infer<typeof updateExceptionSettingsInput>;
 

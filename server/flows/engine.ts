@@ -5,13 +5,16 @@ import "server-only";
 // inventory is re-read after INVENTORY_TTL_MS). Pods a Hubble record names with
 // labels but the inventory lacks join the model as observed pods (the replay's
 // resolveRecordEndpoints), and the engine is rebuilt once with them: a cluster's
-// pods settle after its first batches.
+// pods settle after its first batches. Approved exceptions are in it too (each
+// counted at the flow's own time), so a flow only an exception allows is a
+// near-miss attributed to that exception: what "was it used?" reads at renewal.
 import { createHash } from "node:crypto";
 import { eq, isNotNull, max } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { clusters, externalDestinations, namespaces, policies, releases } from "@/db/schema";
 import { NotFound } from "@/server/errors";
 import { releasedDocuments } from "@/server/drafts/documents";
+import { approvedExceptionDocuments, type ExceptionInForce } from "@/server/exceptions/in-force";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { platformDefaultInForce } from "@/server/platform-default/get";
 import { createEvaluator, type Evaluator, type Identity } from "@/server/policy/eval/evaluator";
@@ -64,18 +67,19 @@ export async function clusterByName(db: Queryable, name: string): Promise<Cluste
 }
 
 /** What the engine is built from, cheaply: released versions, platform default version, latest release. */
-async function releaseKey(db: Queryable): Promise<{ key: string; releaseNumber: number | null }> {
-  const [released, platformDefault, [latest]] = await Promise.all([
+async function releaseKey(db: Queryable): Promise<{ key: string; releaseNumber: number | null; exceptions: ExceptionInForce[] }> {
+  const [released, platformDefault, [latest], exceptions] = await Promise.all([
     db.select({ id: policies.id, v: policies.releasedVersion }).from(policies).where(isNotNull(policies.releasedVersion)),
     platformDefaultInForce(db),
     db.select({ n: max(releases.number) }).from(releases),
+    approvedExceptionDocuments(db),
   ]);
   const parts = released.map((r) => `${r.id}@${r.v}`).sort();
   const key = createHash("sha256")
-    .update(JSON.stringify([parts, platformDefault.version]))
+    .update(JSON.stringify([parts, platformDefault.version, exceptions.map((e) => `${e.number}@${e.contentHash}`)]))
     .digest("hex")
     .slice(0, 32);
-  return { key, releaseNumber: latest?.n ?? null };
+  return { key, releaseNumber: latest?.n ?? null, exceptions };
 }
 
 function build(state: Omit<EngineState, "evaluator">): EngineState {
@@ -85,7 +89,7 @@ function build(state: Omit<EngineState, "evaluator">): EngineState {
 
 async function loadEngine(db: Queryable, cluster: ClusterRef & { region: string }): Promise<EngineState> {
   const now = Date.now();
-  const { key, releaseNumber } = await releaseKey(db);
+  const { key, releaseNumber, exceptions } = await releaseKey(db);
   const cached = engines.get(cluster.id);
   if (cached && cached.key === key && now - cached.builtAt < INVENTORY_TTL_MS) return cached;
   const [docs, [context], platformDefault, nsRows, externals] = await Promise.all([
@@ -104,11 +108,14 @@ async function loadEngine(db: Queryable, cluster: ClusterRef & { region: string 
     const c = n.labels[CRITICALITY_LABEL];
     return c && (CRITICALITIES as readonly string[]).includes(c) ? [[n.name, c as Criticality]] : [];
   });
-  const located: LocatedDocument[] = docs.map((d) => ({
-    document: d.document as PolicyplaneDocument,
-    version: String(d.version),
-    file: `${d.kind}/${d.name}`,
-  }));
+  const located: LocatedDocument[] = [
+    ...docs.map((d) => ({
+      document: d.document as PolicyplaneDocument,
+      version: String(d.version),
+      file: `${d.kind}/${d.name}`,
+    })),
+    ...exceptions.map((e) => ({ document: e.document, version: e.version, file: `Exception/${e.document.metadata.name}` })),
+  ];
   const state = build({
     key,
     builtAt: now,

@@ -220,9 +220,12 @@ export async function graphGroup({ ctx, input }: { ctx: ServiceContext; input: G
 export async function graphEdge({ ctx, input }: { ctx: ServiceContext; input: GraphEdgeInput }) {
   const edgeId = input.edge;
   const { graph, visibility, scope } = await viewerGraph(ctx, input.cluster, parseOverlay(input.overlay));
-  const r = edgeRationale(scope(graphFor(graph, edgeId, serverNow())), edgeId);
+  const now = serverNow();
+  // Decided at the server's clock (an omitted time would be the wall clock, which a test server's moved clock is not).
+  const r = edgeRationale(scope(graphFor(graph, edgeId, now)), edgeId, now);
   if (!r) throw new NotFound("No such path in this graph.");
-  return redactPolicyNames(r, visibility);
+  // The server's clock with it: the panel's exception countdown runs from it, not from the browser's.
+  return { ...redactPolicyNames(r, visibility), now: now.toISOString() };
 }
 
 /** A node's labels, the policies selecting it, and its paths. */

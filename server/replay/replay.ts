@@ -207,6 +207,8 @@ export function changeOf(baseline: Verdict, proposal: Verdict): Change {
 
 export interface RecordOutcome {
   line: number;
+  /** The cluster whose inventory and policies decided the record (undefined: a one-cluster replay). */
+  cluster: string | undefined;
   src: string;
   dst: string;
   /** What paths group by: "namespace/workload", an address or a DNS name. */
@@ -278,7 +280,7 @@ export function* replayRecords(
   options: { time?: number } = {},
 ): Generator<ReplayOutput> {
   const pair = { base: prepare(baseline, table.endpoints), prop: prepare(proposal, table.endpoints) };
-  yield* decideRecords(table, [pair], false, options.time ?? Date.now());
+  yield* decideRecords(table, [pair], [undefined], false, options.time ?? Date.now());
 }
 
 /**
@@ -319,13 +321,14 @@ export function* replayByCluster(
       ? `the default cluster ${JSON.stringify(name)} has no inventory here (known: ${known || "none"})`
       : `cluster ${JSON.stringify(name)}: no inventory for it (known: ${known || "none"})`;
   });
-  yield* decideRecords(table, pairs, true, options.time ?? Date.now());
+  yield* decideRecords(table, pairs, names, true, options.time ?? Date.now());
 }
 
-/** The shared loop: `pairs` by cluster id (only [0] when the records' clusters are not looked at). */
+/** The shared loop: `pairs` and `clusterNames` by cluster id (only [0] when the records' clusters are not looked at). */
 function* decideRecords(
   table: RecordTable,
   pairs: readonly (PreparedPair | string)[],
+  clusterNames: readonly (string | undefined)[],
   byCluster: boolean,
   defaultTime: number,
 ): Generator<ReplayOutput> {
@@ -337,7 +340,8 @@ function* decideRecords(
       yield { line, error };
       continue;
     }
-    const pair = pairs[byCluster ? table.cluster[i]! : 0]!;
+    const c = byCluster ? table.cluster[i]! : 0;
+    const pair = pairs[c]!;
     if (typeof pair === "string") {
       yield { line, error: pair };
       continue;
@@ -362,6 +366,7 @@ function* decideRecords(
     const p = prop.evaluator.decideIdentities(ps as Identity, pd as Identity, port, protocol, time);
     yield {
       line,
+      cluster: clusterNames[c],
       src: display[s]!,
       dst: display[d]!,
       srcPath: base.paths[s]!,
@@ -388,6 +393,11 @@ export function decisionPath(d: Decision): string {
 
 /** One row of the result table: a path (source workload → destination, port) with one outcome. */
 export interface PathRow {
+  /**
+   * The cluster the path was recorded in (null: a one-cluster replay). Workload names repeat across
+   * clusters, so a multi-cluster replay keeps `payments/ledger` of each cluster apart.
+   */
+  cluster: string | null;
   src: string;
   dst: string;
   port: number;
@@ -425,10 +435,10 @@ export class ReplayTally {
   private unreadable = 0;
   private flows = 0;
   /**
-   * Rows by source path, destination path, then port, protocol and change as one number: the
-   * outcome's own (interned) strings are the keys, so a record builds no key string.
+   * Rows by cluster, source path, destination path, then port, protocol and change as one number:
+   * the outcome's own (interned) strings are the keys, so a record builds no key string.
    */
-  private readonly rows = new Map<string, Map<string, Map<number, TalliedRow>>>();
+  private readonly rows = new Map<string | undefined, Map<string, Map<string, Map<number, TalliedRow>>>>();
 
   add(o: ReplayOutput): void {
     this.records++;
@@ -437,8 +447,10 @@ export class ReplayTally {
       return;
     }
     this.flows += o.count;
-    let bySrc = this.rows.get(o.srcPath);
-    if (!bySrc) this.rows.set(o.srcPath, (bySrc = new Map()));
+    let byCluster = this.rows.get(o.cluster);
+    if (!byCluster) this.rows.set(o.cluster, (byCluster = new Map()));
+    let bySrc = byCluster.get(o.srcPath);
+    if (!bySrc) byCluster.set(o.srcPath, (bySrc = new Map()));
     let byDst = bySrc.get(o.dstPath);
     if (!byDst) bySrc.set(o.dstPath, (byDst = new Map()));
     const key = (o.port * 4 + PROTOCOLS.indexOf(o.protocol)) * 4 + CHANGES.indexOf(o.change);
@@ -452,6 +464,7 @@ export class ReplayTally {
       return;
     }
     byDst.set(key, {
+      cluster: o.cluster ?? null,
       src: o.srcPath,
       dst: o.dstPath,
       port: o.port,
@@ -474,14 +487,23 @@ export class ReplayTally {
   summary(): ReplaySummary {
     const changes = Object.fromEntries(CHANGES.map((c) => [c, { flows: 0, paths: 0 }])) as ReplaySummary["changes"];
     const paths: PathRow[] = [];
-    const all = [...this.rows.values()].flatMap((bySrc) => [...bySrc.values()].flatMap((byDst) => [...byDst.values()]));
+    const all = [...this.rows.values()].flatMap((byCluster) =>
+      [...byCluster.values()].flatMap((bySrc) => [...bySrc.values()].flatMap((byDst) => [...byDst.values()])),
+    );
     for (const { first, last, ...row } of all) {
       changes[row.change].flows += row.flows;
       changes[row.change].paths++;
       paths.push({ ...row, firstSeen: new Date(first).toISOString(), lastSeen: new Date(last).toISOString() });
     }
     const changed = (r: PathRow) => (r.change === "newly-denied" || r.change === "newly-allowed" ? 0 : 1);
-    paths.sort((a, b) => changed(a) - changed(b) || b.flows - a.flows || a.src.localeCompare(b.src) || a.dst.localeCompare(b.dst));
+    paths.sort(
+      (a, b) =>
+        changed(a) - changed(b) ||
+        b.flows - a.flows ||
+        a.src.localeCompare(b.src) ||
+        a.dst.localeCompare(b.dst) ||
+        (a.cluster ?? "").localeCompare(b.cluster ?? ""),
+    );
     return { records: this.records, unreadable: this.unreadable, flows: this.flows, changes, paths };
   }
 }

@@ -170,6 +170,7 @@ async function storeOutcome(db: Database, id: string, result: RunResult | { ok: 
       await tx.insert(replayRunPaths).values(
         summary.paths.slice(i, i + INSERT_CHUNK).map((p) => ({
           runId: id,
+          cluster: p.cluster,
           src: p.src,
           dst: p.dst,
           port: p.port,
@@ -308,7 +309,7 @@ function pathFilters(id: string, input: Partial<RunPathsInput>): SQL {
   const search = input.search?.trim();
   if (search) {
     const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(or(ilike(replayRunPaths.src, like), ilike(replayRunPaths.dst, like))!);
+    where.push(or(ilike(replayRunPaths.src, like), ilike(replayRunPaths.dst, like), ilike(replayRunPaths.cluster, like))!);
   }
   return and(...where)!;
 }
@@ -323,7 +324,7 @@ export async function runPaths({ ctx, input }: { ctx: ServiceContext; input: Run
       .select()
       .from(replayRunPaths)
       .where(where)
-      .orderBy(order, asc(replayRunPaths.src), asc(replayRunPaths.dst))
+      .orderBy(order, asc(replayRunPaths.src), asc(replayRunPaths.dst), asc(replayRunPaths.cluster))
       .limit(input.limit)
       .offset(input.offset),
     ctx.db.select({ n: count() }).from(replayRunPaths).where(where),

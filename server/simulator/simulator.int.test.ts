@@ -296,6 +296,54 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     ).rejects.toMatchObject({ name: "NotFound" });
   });
 
+  it("keeps the same workload name in different clusters apart: one row per cluster, never merged", async () => {
+    const line = (minutes: number, cluster?: string) =>
+      JSON.stringify({
+        src: "payments/ledger",
+        dst: "payments/payments-db",
+        port: 5432,
+        time: at(minutes),
+        ...(cluster ? { cluster } : {}),
+      });
+    // Two records in prod-eu-1 (one naming it, one naming none with prod-eu-1 the default), three in prod-us-1.
+    const dataset = await upload(
+      "ledger in two clusters",
+      [line(0, "prod-eu-1"), line(1), line(2, "prod-us-1"), line(3, "prod-us-1"), line(4, "prod-us-1")].join("\n"),
+    );
+    const ctx = await ctxOf(DEMO_PEOPLE.author);
+    const run = await startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: null, cluster: "prod-eu-1" }, store });
+    await runFinished(run.id);
+    const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
+    expect(
+      rows
+        .map((r) => ({ cluster: r.cluster, src: r.src, dst: r.dst, flows: r.flows, lines: r.sampleLines }))
+        .sort((a, b) => a.cluster!.localeCompare(b.cluster!)),
+    ).toEqual([
+      { cluster: "prod-eu-1", src: "payments/ledger", dst: "payments/payments-db", flows: 2, lines: [1, 2] },
+      { cluster: "prod-us-1", src: "payments/ledger", dst: "payments/payments-db", flows: 3, lines: [3, 4, 5] },
+    ]);
+    // The table's search finds rows by their cluster too, and the CSV export names it.
+    const caller = await callerFor(db(), DEMO_PEOPLE.author);
+    const found = await caller.simulator.runPaths({
+      id: run.id,
+      search: "prod-us",
+      sort: "flows",
+      direction: "desc",
+      limit: 10,
+      offset: 0,
+    });
+    expect(found.rows.map((r) => r.cluster)).toEqual(["prod-us-1"]);
+    const actor = await demoActor(db(), DEMO_PEOPLE.author);
+    const api = createApiApp(async () => db(), { sessionActor: async () => actor, trustedOrigins: ["http://console.test"] });
+    const csv = await api.request(`/api/v1/replay/runs/${run.id}/export?format=csv`, {
+      headers: { cookie: "s=1", origin: "http://console.test" },
+    });
+    expect(csv.status).toBe(200);
+    const text = await csv.text();
+    expect(text.split("\n")[0]).toMatch(/^cluster,src,dst,/);
+    expect(text).toContain("prod-us-1,payments/ledger,payments/payments-db,5432,TCP,");
+  });
+
   it("cancelling a run leaves no half-written results, and only its starter or an admin may cancel", async () => {
     const big = Array.from({ length: 60_000 }, (_, i) => flow("payments/ledger", "payments/payments-db", 5432, i % 600)).join("\n");
     const dataset = await upload("a longer recording", big);

@@ -432,6 +432,15 @@ const MATRIX: Record<string, Row> = {
   // Refused before their input is read, unless by an admin (who gets the input's 400 here).
   "exceptions.updateSettings": { rule: "admin", mutation: true, call: (c) => c.exceptions.updateSettings({} as never) },
   "exceptions.setTestClock": { rule: "admin", mutation: true, call: (c) => c.exceptions.setTestClock({ at: "not a time" }) },
+  "exceptions.previewRules": {
+    rule: "admin",
+    call: (c) =>
+      c.exceptions.previewRules({
+        rules: [{ key: "x", description: "", appliesTo: "all", requirements: [{ function: "security", count: 1, scope: "organisation" }] }],
+        production: false,
+        tenant: null,
+      }),
+  },
 };
 
 let database: () => { db: Database };

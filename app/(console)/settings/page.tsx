@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ApprovalRulesSection } from "@/components/settings/approval-rules";
+import { ExceptionRulesSection } from "@/components/settings/exception-rules";
 import { LinkSsoAccount } from "@/components/settings/link-sso";
 import { SettingsPanel } from "@/components/settings/settings-panel";
 import { WebhookSettings } from "@/components/settings/webhook-settings";
@@ -29,6 +30,7 @@ export default async function SettingsPage() {
         {sso && me ? <LinkSsoAccount sso={sso} linked={me.signInMethods.includes(sso.id)} /> : null}
         <SettingsPanel />
         <ApprovalRulesSection />
+        <ExceptionRulesSection />
         <WebhookSettings />
       </div>
     </>

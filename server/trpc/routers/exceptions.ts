@@ -14,9 +14,11 @@ import {
   previewExceptionInput,
   requestExceptionInput,
   setTestClockInput,
+  previewExceptionRulesInput,
   updateExceptionSettingsInput,
 } from "@/server/exceptions/schemas";
 import { getExceptionSettings, updateExceptionSettings } from "@/server/exceptions/settings";
+import { previewExceptionRules } from "@/server/exceptions/approval";
 import { setTestClock } from "@/server/exceptions/test-clock";
 import { adminProcedure, protectedProcedure, router } from "../init";
 
@@ -31,6 +33,9 @@ export const exceptionsRouter = router({
   reject: protectedProcedure.input(decideExceptionInput).mutation(({ ctx, input }) => rejectException({ ctx: ctx.service, input })),
   revoke: protectedProcedure.input(decideExceptionInput).mutation(({ ctx, input }) => revokeException({ ctx: ctx.service, input })),
   settings: protectedProcedure.query(({ ctx }) => getExceptionSettings({ ctx: ctx.service })),
+  previewRules: adminProcedure
+    .input(previewExceptionRulesInput)
+    .query(({ ctx, input }) => previewExceptionRules({ ctx: ctx.service, input })),
   updateSettings: adminProcedure
     .input(updateExceptionSettingsInput)
     .mutation(({ ctx, input }) => updateExceptionSettings({ ctx: ctx.service, input })),
