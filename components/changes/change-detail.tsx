@@ -11,6 +11,7 @@ import { CHANGE_STATE_TONE } from "./change-list";
 import { CommentsThread } from "./comments";
 import { CompiledDiff } from "./compiled-diff";
 import { ImpactSection } from "./impact-section";
+import { PlatformDefaultChange } from "./platform-default-change";
 import { ReviewPanel } from "./review-panel";
 import { ChangeTimeline } from "./timeline";
 
@@ -38,6 +39,7 @@ export function ChangeDetail({ number }: { number: number }) {
       <ReviewPanel number={c.number} />
       <ImpactSection number={c.number} />
       <ChangeReplay number={c.number} />
+      {c.platformDefault ? <PlatformDefaultChange change={c.platformDefault} /> : null}
       {c.items.map((i) => (
         <Card
           key={i.name}

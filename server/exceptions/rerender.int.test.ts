@@ -16,7 +16,7 @@ import { moveTestClock, serverNow } from "@/server/clock";
 import { desiredManifests } from "@/server/clusters/observed";
 import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
-import { paymentsEgressYaml } from "@/server/testing/policies";
+import { releasePaymentsPolicy } from "@/server/testing/release";
 import { exceptionObjectsIn } from "./in-force";
 import type { RequestExceptionInput } from "./schemas";
 import { revokeException } from "./decide";
@@ -69,13 +69,7 @@ describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, 
 
   beforeAll(async () => {
     // A release (the seed has none): the clusters' desired state is a release plus the exceptions in force.
-    const author = await callerFor(db(), DEMO_PEOPLE.author);
-    await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsEgressYaml("expiry-egress"), message: "" });
-    const { number } = await author.policies.proposeChange({ title: "expiry", description: "", policies: ["expiry-egress"] });
-    const { contentHash } = await author.workflow.review({ number });
-    await (await callerFor(db(), DEMO_PEOPLE.security)).workflow.approve({ number, contentHash });
-    await (await callerFor(db(), DEMO_PEOPLE.paymentsCommittee)).workflow.approve({ number, contentHash });
-    await (await callerFor(db(), DEMO_PEOPLE.admin)).workflow.release({ number });
+    await releasePaymentsPolicy(db(), "expiry-egress");
   });
 
   const gitLog = async (dir: string) => (fs.existsSync(path.join(dir, ".git")) ? git.log({ fs, dir }) : []);
@@ -168,13 +162,7 @@ describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, 
 
   it("checks a release's compiled objects with the approved exceptions in force, and records those exceptions in the release", async () => {
     const n = await approved("Cart reads ledger through a release", serverNow().getTime() + 3 * HOUR);
-    const author = await callerFor(db(), DEMO_PEOPLE.author);
-    await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsEgressYaml("expiry-egress-2"), message: "" });
-    const { number } = await author.policies.proposeChange({ title: "with an exception", description: "", policies: ["expiry-egress-2"] });
-    const { contentHash } = await author.workflow.review({ number });
-    await (await callerFor(db(), DEMO_PEOPLE.security)).workflow.approve({ number, contentHash });
-    await (await callerFor(db(), DEMO_PEOPLE.paymentsCommittee)).workflow.approve({ number, contentHash });
-    const { release } = await (await callerFor(db(), DEMO_PEOPLE.admin)).workflow.release({ number });
+    const { release } = await releasePaymentsPolicy(db(), "expiry-egress-2");
     const [row] = await db().select().from(releases).where(eq(releases.number, release));
     expect(row!.exceptionIds).toContain(String(n));
     const [created] = await audit("release.created", `release ${release}`);

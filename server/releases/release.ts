@@ -9,6 +9,7 @@ import type { Queryable } from "@/db/client";
 import { emergencyReviews, policies, releaseEntries, releases } from "@/db/schema";
 import { runEngine } from "@/server/engine-pool/pool";
 import { platformDefaultInForce } from "@/server/platform-default/get";
+import { releasePlatformDefaultChange } from "@/server/platform-default/propose";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
@@ -90,6 +91,8 @@ export async function releaseChange({
     for (const i of items)
       await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));
     if (rollback) await takeOutPoliciesAbsentFrom(tx.db, rollback.targetRelease);
+    // A platform default change takes effect here: the next version, which the compile check below and every cluster's render read.
+    if (review.platformDefault) await releasePlatformDefaultChange(tx, cr, review.platformDefault, number);
     const entries = await releasedPolicySet(tx.db);
     // Issue 10: what each cluster would enforce must decide every flow as the console does, or nothing ships.
     const check = await checkCompile(tx.db, number, serverNow());
@@ -145,6 +148,7 @@ export async function releaseChange({
           : null,
         moved: items.map((i) => ({ policy: i.name, fromVersion: i.fromVersion, toVersion: i.toVersion })),
         rollbackTo: rollback?.targetRelease ?? null,
+        platformDefault: review.platformDefault ? { from: review.platformDefault.from, to: review.platformDefault.to } : null,
         compileCheck: { clusters: check.clusters, flows: check.flows, disagreements: 0, exceptions: check.exceptions },
         ...(emergency ? { emergencyReview: "open" } : {}),
       },
