@@ -184,7 +184,8 @@ describe(`the platform default through the approval workflow on ${testDatabaseKi
     const graphAfter = await loadGraph(db(), "prod-eu-1", { kind: "release" }, null);
     expect(graphAfter.graph.platformDefault).toMatchObject({ version: 2, enabled: false });
     expect(graphAfter.graph.data.edges.length).toBeGreaterThan(graphBefore.graph.data.edges.length);
-  });
+    // The impact, lint and compile checks of every cluster, twice: minutes on a machine shared with other suites.
+  }, 180_000);
 
   it("turning it back on for all but kube-system tightens: the global-tier rule alone, and the objects come back without kube-system", async () => {
     const admin = await as(ADMIN);
@@ -209,7 +210,7 @@ describe(`the platform default through the approval workflow on ${testDatabaseKi
     const objects = await defaultObjects("prod-eu-1");
     expect(objects.length).toBeGreaterThan(0);
     expect(JSON.stringify(objects)).toContain("kube-system");
-  });
+  }, 180_000);
 
   it("refuses to release a proposal made from a version no longer in force", async () => {
     const admin = await as(ADMIN);
