@@ -36,10 +36,10 @@ export function ChangeDetail({ number }: { number: number }) {
         </Link>
       </div>
       {c.description ? <p className="max-w-3xl text-sm text-slate-700">{c.description}</p> : null}
+      {c.platformDefault ? <PlatformDefaultChange change={c.platformDefault} /> : null}
       <ReviewPanel number={c.number} />
       <ImpactSection number={c.number} />
       <ChangeReplay number={c.number} />
-      {c.platformDefault ? <PlatformDefaultChange change={c.platformDefault} /> : null}
       {c.items.map((i) => (
         <Card
           key={i.name}
