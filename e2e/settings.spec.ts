@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn } from "./helpers";
+import { PEOPLE, screenshotPath, signIn, trpc } from "./helpers";
 
 test("an author cannot reach admin settings: the server refuses, not just the UI", async ({ page }) => {
   await signIn(page, PEOPLE.author.email);
@@ -8,7 +8,7 @@ test("an author cannot reach admin settings: the server refuses, not just the UI
   // The platform default decides what every cluster enforces: everyone sees it, with its scope and version, read-only.
   await expect(page.getByTestId("platform-default-scope")).toContainText("every namespace, system namespaces (kube-system, …) included");
   await expect(page.getByTestId("platform-default-version")).toHaveText("version 1");
-  await expect(page.getByRole("button", { name: "Change the platform default" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Propose a change" })).toHaveCount(0);
   // Call the API directly with the author's own session cookie.
   const response = await page.request.post("/api/trpc/settings.createToken", {
     data: { json: { name: "sneaky", role: "admin", tenantId: null, scopes: ["decide"], expiresInDays: null } },
@@ -22,7 +22,6 @@ test("an author cannot reach admin settings: the server refuses, not just the UI
 test("an admin creates an API token, sees it once, uses it, and revokes it", async ({ page, request }) => {
   await signIn(page, PEOPLE.admin.email);
   await page.goto("/settings");
-  await expect(page.getByRole("button", { name: "Change the platform default" })).toBeVisible();
   const form = page.getByRole("form", { name: "Create API token" });
   await form.getByLabel("Name").fill("e2e prod-eu-1 agent");
   await form.getByRole("button", { name: "Create token" }).click();
@@ -43,6 +42,31 @@ test("an admin creates an API token, sees it once, uses it, and revokes it", asy
   const refused = await request.get("/api/v1/whoami", { headers: { authorization: `Bearer ${token}` } });
   expect(refused.status()).toBe(401);
   await page.screenshot({ path: screenshotPath("settings"), fullPage: true });
+});
+
+test("an admin proposes a platform default change: a change request with both settings, in force only once released", async ({ page }) => {
+  await signIn(page, PEOPLE.admin.email);
+  await page.goto("/settings");
+  await page.getByRole("button", { name: "Propose a change" }).click();
+  const form = page.getByRole("form", { name: "Propose a platform default change" });
+  await form.getByLabel("Namespaces not covered").fill("kube-system");
+  await form.getByLabel("Why").fill("kube-system is the platform team's own");
+  await form.getByRole("button", { name: "Propose for approval" }).click();
+  await expect(page).toHaveURL(/\/changes\/\d+$/);
+  const number = Number(/\/changes\/(\d+)$/.exec(page.url())![1]);
+  const change = page.getByTestId("platform-default-change");
+  await expect(change).toContainText("loosens");
+  await expect(change).toContainText("leaves kube-system out");
+  await expect(page.getByTestId("platform-default-to")).toContainText("every namespace except kube-system");
+  await page.screenshot({ path: screenshotPath("platform-default-change"), fullPage: true });
+  // Proposed is not in force: Settings still shows version 1, with the open request.
+  await page.goto("/settings");
+  await expect(page.getByTestId("platform-default-version")).toHaveText("version 1");
+  await expect(page.getByTestId("platform-default-proposed")).toContainText(`Change request #${number}`);
+  await expect(page.getByRole("button", { name: "Propose a change" })).toHaveCount(0);
+  await page.screenshot({ path: screenshotPath("platform-default-settings"), fullPage: true });
+  // Leave the shared database as it was: withdrawn, the setting may be proposed again.
+  await trpc(page, "workflow.withdraw", { number, reason: "e2e: done looking" });
 });
 
 test("adding a user shows field errors from the server next to the fields", async ({ page }) => {

@@ -12,6 +12,7 @@ import { CommentsThread } from "./comments";
 import { CompiledDiff } from "./compiled-diff";
 import { ImpactSection } from "./impact-section";
 import { RebasePanel } from "./rebase-panel";
+import { PlatformDefaultChange } from "./platform-default-change";
 import { ReviewPanel } from "./review-panel";
 import { ChangeTimeline } from "./timeline";
 
@@ -38,6 +39,7 @@ export function ChangeDetail({ number }: { number: number }) {
         </Link>
       </div>
       {c.description ? <p className="max-w-3xl text-sm text-slate-700">{c.description}</p> : null}
+      {c.platformDefault ? <PlatformDefaultChange change={c.platformDefault} /> : null}
       <ReviewPanel number={c.number} />
       {review.data && review.data.rebase.length > 0 && review.data.actions.includes("edit") ? <RebasePanel number={c.number} /> : null}
       <ImpactSection number={c.number} />

@@ -1,6 +1,8 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
@@ -10,7 +12,8 @@ const when = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0,
 
 /**
  * The platform default (secure by default): what it is, which namespaces it covers, its version
- * and history. Everyone reads it (it decides what every cluster enforces); an admin changes it.
+ * and history. Everyone reads it (it decides what every cluster enforces); an admin proposes a
+ * change, which is a change request: it takes effect when the committee has approved it and it is released.
  */
 export function PlatformDefaultSection() {
   const trpc = useTRPC();
@@ -19,6 +22,7 @@ export function PlatformDefaultSection() {
   const isAdmin = (me.data?.grants ?? []).some((g) => g.role === "admin" && g.tenantId === null);
   const [editing, setEditing] = useState(false);
   const current = setting.data?.current;
+  const proposed = setting.data?.proposed ?? null;
   return (
     <Card
       title="Platform default (secure by default)"
@@ -58,23 +62,42 @@ export function PlatformDefaultSection() {
             </p>
             <p className="text-xs text-slate-500">
               Set by {current.authorLabel || "—"} on {when(current.createdAt)}
-              {current.message ? `: ${current.message}` : ""}. The graph, lint, the editor and the compiled objects read this setting.
-              {isAdmin
-                ? " A change takes effect at once and is written to the audit trail (the approval workflow does not exist yet)."
-                : " Only administrators change it."}
+              {current.message ? `: ${current.message}` : ""}. The graph, lint, the editor and the compiled objects read this setting. A
+              change is a change request: it takes effect only when the committee has approved it (one approver of every committee function
+              when it loosens the default) and it is released.
+              {isAdmin ? "" : " Administrators propose changes."}
             </p>
-            {isAdmin && !editing ? (
+            {proposed ? (
+              <Notice tone="info">
+                <span data-testid="platform-default-proposed">
+                  <Link href={`/changes/${proposed.number}`} className="font-medium text-brand-700 hover:underline">
+                    Change request #{proposed.number}
+                  </Link>{" "}
+                  ({proposed.state}) proposes: {proposed.title.replace(/^Platform default: /, "")}.
+                </span>
+              </Notice>
+            ) : null}
+            {isAdmin && !editing && !proposed ? (
               <Button variant="secondary" onClick={() => setEditing(true)}>
-                Change the platform default
+                Propose a change
               </Button>
             ) : null}
             {isAdmin && editing ? <PlatformDefaultForm current={current} onDone={() => setEditing(false)} /> : null}
-            <Table head={["Version", "State", "Not covered", "By", "When", "Why"]}>
+            <Table head={["Version", "State", "Not covered", "Release", "By", "When", "Why"]}>
               {(setting.data?.history ?? []).map((h) => (
                 <tr key={h.version} data-testid="platform-default-history-row">
                   <Td>{h.version}</Td>
                   <Td>{h.enabled ? "on" : "off"}</Td>
                   <Td className="font-mono text-xs">{h.excludeNamespaces.join(", ") || "—"}</Td>
+                  <Td className="text-xs">
+                    {h.releaseNumber ? (
+                      <Link href={`/releases/${h.releaseNumber}`} className="text-brand-700 hover:underline">
+                        {h.releaseNumber}
+                      </Link>
+                    ) : (
+                      "—"
+                    )}
+                  </Td>
                   <Td className="text-xs">{h.authorLabel}</Td>
                   <Td className="text-xs">{when(h.createdAt)}</Td>
                   <Td className="text-xs">{h.message}</Td>
@@ -97,11 +120,13 @@ function PlatformDefaultForm({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const router = useRouter();
   const update = useMutation(
-    trpc.settings.updatePlatformDefault.mutationOptions({
-      onSuccess: async () => {
+    trpc.settings.proposePlatformDefault.mutationOptions({
+      onSuccess: async ({ number }) => {
         await queryClient.invalidateQueries({ queryKey: trpc.settings.platformDefault.queryKey() });
         onDone();
+        router.push(`/changes/${number}`);
       },
     }),
   );
@@ -122,7 +147,7 @@ function PlatformDefaultForm({
   }
 
   return (
-    <form onSubmit={submit} aria-label="Change the platform default" className="grid gap-3 rounded-lg bg-slate-50 p-3">
+    <form onSubmit={submit} aria-label="Propose a platform default change" className="grid gap-3 rounded-lg bg-slate-50 p-3">
       <label className="flex items-center gap-2">
         <input type="checkbox" name="enabled" defaultChecked={current.enabled} /> Secure by default (deny what no policy decides)
       </label>
@@ -136,10 +161,12 @@ function PlatformDefaultForm({
       <Field label="Why" error={failure?.fields.message?.[0]}>
         <Input name="message" required minLength={5} />
       </Field>
-      {failure && Object.keys(failure.fields).length === 0 ? <Notice tone="error">{failure.message}</Notice> : null}
+      {failure && !failure.fields.excludeNamespaces && !failure.fields.message ? (
+        <Notice tone="error">{failure.fields.enabled?.[0] ?? failure.message}</Notice>
+      ) : null}
       <div className="flex gap-2">
         <Button type="submit" disabled={update.isPending}>
-          Save as version {current.version + 1}
+          Propose for approval
         </Button>
         <Button type="button" variant="ghost" onClick={onDone}>
           Cancel

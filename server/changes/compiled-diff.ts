@@ -38,11 +38,16 @@ export function compiledDiff(input: {
   cluster: TargetCluster;
   target: CompileTarget;
   platformDefault: PlatformDefault;
+  /** The platform default with the change in place, when the change is to it (default: `platformDefault`). */
+  proposalPlatformDefault?: PlatformDefault;
   now: Date;
 }): ClusterCompiledDiff {
   const options = { target: input.target, now: input.now, platformDefault: input.platformDefault };
   const before = compileDocuments(input.release, input.cluster, options);
-  const after = compileDocuments(input.proposal, input.cluster, options);
+  const after = compileDocuments(input.proposal, input.cluster, {
+    ...options,
+    platformDefault: input.proposalPlatformDefault ?? input.platformDefault,
+  });
   const was = new Map(before.objects.map((o) => [o.path, o]));
   const is = new Map(after.objects.map((o) => [o.path, o]));
   const changes: CompiledObjectChange[] = [];

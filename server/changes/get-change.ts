@@ -8,6 +8,7 @@ import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
 import type { GetChangeInput } from "./schemas";
 import { documentToYaml } from "@/lib/policy-yaml";
+import { platformDefaultChangeOf } from "@/server/platform-default/get";
 
 export async function getChange({ ctx, input }: { ctx: ServiceContext; input: GetChangeInput }) {
   const [row] = await ctx.db
@@ -48,6 +49,7 @@ export async function getChange({ ctx, input }: { ctx: ServiceContext; input: Ge
     return v ? documentToYaml(v.document) : "";
   };
   const { cr } = row;
+  const platformDefault = await platformDefaultChangeOf(ctx.db, cr.id);
   return {
     id: cr.id,
     number: cr.number,
@@ -58,6 +60,8 @@ export async function getChange({ ctx, input }: { ctx: ServiceContext; input: Ge
     tenant: row.tenantName,
     createdAt: cr.createdAt,
     contentHash: cr.contentHash,
+    /** A platform default change: the setting in force when proposed and the one proposed. */
+    platformDefault,
     items: items
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((i) => ({

@@ -19,9 +19,11 @@ import { sha256Hex } from "@/server/lib/canonical";
 import { documentToYaml, locateInYaml } from "@/lib/policy-yaml";
 import { blocksSubmission, type BlockingFinding } from "@/lib/changes/lint-block";
 import type { Finding } from "@/server/policy/lint/lint";
-import { findChange, loadReview } from "@/server/workflow/review";
+import { findChange, loadReview, platformDefaultEdit } from "@/server/workflow/review";
 import { compiledDiff, type ClusterCompiledDiff } from "./compiled-diff";
-import { computeImpact, type ChangeImpact, type Criticality, type RiskReason } from "./impact";
+import { computeImpact, type ChangeImpact, type Criticality, type ImpactEdit, type RiskReason } from "./impact";
+import { platformDefaultChangeOf } from "@/server/platform-default/get";
+import type { PlatformDefault } from "@/server/policy/model";
 import { releaseInputs, releaseLint, type ReleaseInputs } from "./release-lint";
 import type { ChangeCompiledDiffInput, GetChangeInput } from "./schemas";
 
@@ -51,7 +53,13 @@ function remember<T>(map: Map<string, T>, key: string, value: T): T {
 /** The change request (refused as missing to someone who may not read all of it), the release, and the set with the change in place. */
 async function changeSets(db: Queryable, actor: Actor, number: number) {
   const { cr, items } = await findChange(db, actor, number);
-  return { cr, items, ...(await proposalSets(db, await changeRequestOverlay(db, cr.id))) };
+  const platformDefaultChange = await platformDefaultChangeOf(db, cr.id);
+  return {
+    cr,
+    items,
+    platformDefaultChange,
+    ...(await proposalSets(db, await changeRequestOverlay(db, cr.id), platformDefaultChange?.to)),
+  };
 }
 
 /**
@@ -59,13 +67,15 @@ async function changeSets(db: Queryable, actor: Actor, number: number) {
  * overlay's content as well as its versions: a version written in a transaction that rolls back
  * (a refused REST proposal) may be written again with other content under the same number.
  */
-async function proposalSets(db: Queryable, overlay: VersionRef[]) {
+async function proposalSets(db: Queryable, overlay: VersionRef[], platformDefault?: PlatformDefault) {
   const inputs = await releaseInputs(db);
   const proposal = await releasedWith(db, overlay, inputs.released);
   const moved = new Set(overlay.map((o) => o.policyId));
   const content = sha256Hex(JSON.stringify(proposal.filter((d) => moved.has(d.policyId)).map((d) => d.document)));
-  const key = `${inputs.key}|${proposal.map((d) => `${d.policyId}@${d.version}`).join(",")}|${content}`;
-  return { inputs, proposal, key };
+  const setting = platformDefault ? `|platform-default:${JSON.stringify(platformDefault)}` : "";
+  const key = `${inputs.key}|${proposal.map((d) => `${d.policyId}@${d.version}`).join(",")}|${content}${setting}`;
+  /** The platform default the proposal decides with: the proposed one for a platform default change, else the one in force. */
+  return { inputs, proposal, key, platformDefault: platformDefault ?? inputs.platformDefault };
 }
 
 /** A lint finding as the change request page shows it. */
@@ -93,7 +103,13 @@ const findingKey = (f: Finding) =>
  */
 async function changeLint(
   db: Queryable,
-  sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; key: string; items: { kind: string; name: string }[] },
+  sets: {
+    inputs: ReleaseInputs;
+    proposal: StoredDocument[];
+    platformDefault: PlatformDefault;
+    key: string;
+    items: { kind: string; name: string }[];
+  },
   compileCheck = true,
 ): Promise<ChangeLint> {
   const key = lintKey(sets.key, compileCheck);
@@ -133,7 +149,7 @@ interface ChangeLint {
 
 async function lintOfChange(
   db: Queryable,
-  sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; items: { kind: string; name: string }[] },
+  sets: { inputs: ReleaseInputs; proposal: StoredDocument[]; platformDefault: PlatformDefault; items: { kind: string; name: string }[] },
   compileCheck: boolean,
 ): Promise<ChangeLint> {
   // The release's lint first: both run in the engine's worker (one thread on two cores), and a task's time limit counts its wait.
@@ -148,7 +164,7 @@ async function lintOfChange(
     findings = await runEngine("lintRelease", {
       released: sets.proposal,
       targets: sets.inputs.targets,
-      platformDefault: sets.inputs.platformDefault,
+      platformDefault: sets.platformDefault,
       compileCheck,
     });
   } catch (error) {
@@ -229,7 +245,7 @@ export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; inp
     // Unchecked is not safe: neither the lint nor the compile check vouches for the change.
     ...(unavailable ? [{ level: "high" as const, text: `the lint and compile check could not finish: ${unavailable}` }] : []),
   ];
-  const edits = sets.items.map((i) => ({
+  const edits: ImpactEdit[] = sets.items.map((i) => ({
     policy: i.name,
     kind: i.kind,
     tier: i.tier,
@@ -237,6 +253,8 @@ export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; inp
     toVersion: i.toVersion,
     loosensConstraint: review?.edits.find((e) => e.policy === i.name)?.loosensConstraint ?? false,
   }));
+  const change = sets.platformDefaultChange;
+  if (change) edits.push({ ...platformDefaultEdit(change), fromVersion: change.fromVersion, toVersion: change.fromVersion + 1 });
   // Someone who sees everything sees the same impact: kept while the graph it came from is the cached one.
   const cacheKey = `${sets.key}|${JSON.stringify([edits, extraReasons, externals])}`;
   const kept = visibility.scoped ? undefined : memo.impact.get(cacheKey);
@@ -273,7 +291,15 @@ export async function getChangeCompiledDiff({
     const proposal = sets.proposal.map(asLocated);
     const now = new Date();
     diffs = targets.map((cluster) =>
-      compiledDiff({ release, proposal, cluster, target: input.target, platformDefault: sets.inputs.platformDefault, now }),
+      compiledDiff({
+        release,
+        proposal,
+        cluster,
+        target: input.target,
+        platformDefault: sets.inputs.platformDefault,
+        proposalPlatformDefault: sets.platformDefault,
+        now,
+      }),
     );
   }
   remember(memo.compiled, key, diffs);

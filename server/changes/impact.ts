@@ -13,6 +13,7 @@ import { edgeRationale, type PortRationale } from "@/server/graph/details";
 import { parseNodeId } from "@/lib/graph/ids";
 import type { EdgeAllowance, GraphWarning, OverlayPath } from "@/lib/graph/types";
 import { TIERS, type Tier } from "@/lib/vocabulary";
+import type { EditKind } from "@/server/workflow/rules";
 
 export const RISK_LEVELS = ["low", "medium", "high", "critical"] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -21,7 +22,7 @@ export type Criticality = "critical" | "high" | "medium" | "low";
 /** One policy or constraint of the change, as the approval rules see it. */
 export interface ImpactEdit {
   policy: string;
-  kind: "Policy" | "ComplianceConstraint";
+  kind: EditKind;
   tier: string;
   /** null: a new policy. */
   fromVersion: number | null;
@@ -240,6 +241,15 @@ export function editRiskReasons(edits: readonly RiskEdit[]): RiskReason[] {
   if (loosened.length) reasons.push({ level: "critical", text: `loosens compliance constraint ${some(loosened)}` });
   const tightened = constraints.filter((c) => !c.loosensConstraint).map((c) => c.policy);
   if (tightened.length) reasons.push({ level: "medium", text: `adds or tightens compliance constraint ${some(tightened)}` });
+  for (const e of edits.filter((x) => x.kind === "PlatformDefault"))
+    reasons.push(
+      e.loosensConstraint
+        ? {
+            level: "critical",
+            text: "loosens the platform default: what no policy decides is allowed where it was denied, in every cluster",
+          }
+        : { level: "high", text: "changes the platform default, which every cluster gets" },
+    );
   return reasons;
 }
 

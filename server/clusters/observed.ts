@@ -15,7 +15,7 @@ import { serverNow } from "@/server/clock";
 import { runEngine } from "@/server/engine-pool/pool";
 import { withApprovedExceptions } from "@/server/exceptions/in-force";
 import { Conflict, InvalidInput, NotFound } from "@/server/errors";
-import { platformDefaultInForce } from "@/server/platform-default/get";
+import { platformDefaultOfRelease } from "@/server/platform-default/get";
 import type { clusterDrift as clusterDriftTask } from "@/server/clusters/engine";
 import type { ReleaseRenderInput } from "@/server/releases/render";
 import { releaseDocuments, releaseTargets } from "@/server/releases/rollout";
@@ -64,7 +64,7 @@ export async function renderInputFor(
   const [documents, targets, setting] = await Promise.all([
     releaseDocuments(db, release.id).then((docs) => withApprovedExceptions(db, docs)),
     releaseTargets(db, [cluster.name]),
-    platformDefaultInForce(db),
+    platformDefaultOfRelease(db, release.number),
   ]);
   return {
     documents,

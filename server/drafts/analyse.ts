@@ -26,6 +26,7 @@ export async function analyseDraft({ ctx, input }: { ctx: ServiceContext; input:
     cluster: input.cluster,
     target: input.target,
     findings: rememberedDraftLint(key),
+    releaseKey: release.key,
   });
   // Text that is not YAML at all (or is refused by the reader's bounds) is a bad request, with where it went wrong.
   const first = analysis.errors[0];

@@ -26,6 +26,13 @@ export async function approvedExceptionDocuments(db: Queryable): Promise<Excepti
   return rows.map((e) => ({ number: e.number, contentHash: e.contentHash, document: documentOfRow(e), version: `E-${e.number}` }));
 }
 
+/** Whether the exception counts at `now`: startsAt ≤ now < expiresAt, to the millisecond, as the engine and the compiler judge it. */
+export function inWindowAt(e: ExceptionInForce, now: Date): boolean {
+  const { startsAt, expiresAt } = e.document.spec;
+  const t = now.getTime();
+  return (startsAt === undefined || Date.parse(startsAt) <= t) && t < Date.parse(expiresAt);
+}
+
 /** An approved exception as one of the documents in force (what lint and the change impact read). */
 export const storedException = (e: ExceptionInForce): StoredDocument => ({
   policyId: `exception:${e.number}`,

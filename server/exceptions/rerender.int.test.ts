@@ -10,7 +10,7 @@ import git from "isomorphic-git";
 import { and, eq, like, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
-import { auditEvents, exceptionRerenders, exceptions } from "@/db/schema";
+import { auditEvents, exceptionRerenders, exceptions, releases } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { moveTestClock, serverNow } from "@/server/clock";
 import { desiredManifests } from "@/server/clusters/observed";
@@ -18,6 +18,7 @@ import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { cartReadsLedger, CART_LEDGER_CLUSTER as STAGING } from "@/server/testing/exceptions";
 import { paymentsEgressYaml } from "@/server/testing/policies";
+import { releasePaymentsPolicy } from "@/server/testing/release";
 import { exceptionObjectsIn } from "./in-force";
 import { revokeException } from "./decide";
 import { sweepExceptions } from "./sweep";
@@ -53,13 +54,7 @@ describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, 
 
   beforeAll(async () => {
     // A release (the seed has none): the clusters' desired state is a release plus the exceptions in force.
-    const author = await callerFor(db(), DEMO_PEOPLE.author);
-    await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsEgressYaml("expiry-egress"), message: "" });
-    const { number } = await author.policies.proposeChange({ title: "expiry", description: "", policies: ["expiry-egress"] });
-    const { contentHash } = await author.workflow.review({ number });
-    await (await callerFor(db(), DEMO_PEOPLE.security)).workflow.approve({ number, contentHash });
-    await (await callerFor(db(), DEMO_PEOPLE.paymentsCommittee)).workflow.approve({ number, contentHash });
-    await (await callerFor(db(), DEMO_PEOPLE.admin)).workflow.release({ number });
+    await releasePaymentsPolicy(db(), "expiry-egress");
   });
 
   const gitLog = async (dir: string) => (fs.existsSync(path.join(dir, ".git")) ? git.log({ fs, dir }) : []);
@@ -220,5 +215,17 @@ describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, 
     // The cluster reported before the revocation: it may still enforce it.
     const admin = await callerFor(db(), DEMO_PEOPLE.admin);
     expect((await admin.exceptions.get({ number: n })).stillEnforcedIn).toEqual([STAGING]);
+  });
+
+  it("checks a release's compiled objects with the approved exceptions in force, and records those exceptions in the release", async () => {
+    const n = await approved("Cart reads ledger through a release", serverNow().getTime() + 3 * HOUR);
+    const { release } = await releasePaymentsPolicy(db(), "expiry-egress-2");
+    const [row] = await db().select().from(releases).where(eq(releases.number, release));
+    expect(row!.exceptionIds).toContain(String(n));
+    const [created] = await audit("release.created", `release ${release}`);
+    // Every cluster was checked with the exception's objects in it, and they decide as the engine does.
+    expect(created!.after).toMatchObject({ compileCheck: { clusters: 3, disagreements: 0, exceptions: expect.arrayContaining([n]) } });
+    // What was checked is what the cluster gets: the exception's objects are in its desired state.
+    expect(exceptionObjectsIn(await desired(), n).length).toBeGreaterThan(0);
   });
 });

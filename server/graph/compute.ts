@@ -49,6 +49,8 @@ export interface ComputedGraph {
   validUntil: number;
   /** The platform default setting it was computed with. */
   platformDefault: VersionedPlatformDefault;
+  /** The proposal's platform default when it proposes another (a platform default change request). */
+  proposalPlatformDefault?: PlatformDefault;
 }
 
 /** The platform default setting, with its version when it comes from the database. */
@@ -113,6 +115,8 @@ export function computeGraph(input: {
   time?: Date;
   allClusters?: boolean;
   platformDefault: VersionedPlatformDefault;
+  /** The platform default the proposal decides with, when it changes it (default: `platformDefault`). */
+  proposalPlatformDefault?: PlatformDefault;
   limits?: GraphLimits;
   base?: readonly ClusterState[];
 }): ComputedGraph {
@@ -131,7 +135,8 @@ export function computeGraph(input: {
   if (input.proposal) {
     // At the release's level, cluster by cluster, so both sides compare.
     const level = new Map(base.map((s) => [s.cluster, s.aggregated]));
-    proposal = clusterStates(input.clusters, input.proposal, withClusterNode, time, input.platformDefault, limits, (c) => level.get(c));
+    const proposalDefault = input.proposalPlatformDefault ?? input.platformDefault;
+    proposal = clusterStates(input.clusters, input.proposal, withClusterNode, time, proposalDefault, limits, (c) => level.get(c));
     const diff = diffAggregated(baseData, mergeGraphs(proposal.map((s) => s.data)));
     data = diff.data;
     paths = diff.paths;
@@ -147,5 +152,6 @@ export function computeGraph(input: {
     limits,
     validUntil: nextBoundary([...base, ...(proposal ?? [])], time.getTime()),
     platformDefault: input.platformDefault,
+    ...(input.proposal && input.proposalPlatformDefault ? { proposalPlatformDefault: input.proposalPlatformDefault } : {}),
   };
 }

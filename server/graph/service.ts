@@ -11,7 +11,8 @@ import type { Actor, ServiceContext } from "@/server/context";
 import { clusters as clustersTable } from "@/db/schema";
 import { NotFound } from "@/server/errors";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
-import { platformDefaultInForce } from "@/server/platform-default/get";
+import { platformDefaultChangeOf, platformDefaultInForce } from "@/server/platform-default/get";
+import type { PlatformDefault } from "@/server/policy/model";
 import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/drafts/documents";
 import { approvedExceptionDocuments } from "@/server/exceptions/in-force";
 import { serverNow } from "@/server/clock";
@@ -54,7 +55,7 @@ export async function documentSets(
   db: Queryable,
   overlay: OverlaySpec,
   actor: Actor | null,
-): Promise<{ release: StoredDocument[]; proposal?: StoredDocument[] }> {
+): Promise<{ release: StoredDocument[]; proposal?: StoredDocument[]; proposalPlatformDefault?: PlatformDefault }> {
   const release = await releasedDocuments(db);
   if (overlay.kind === "release") return { release };
   const readable = (ref: { tenantId: string | null }) => actor !== null && mayReadTenant(actor, ref.tenantId);
@@ -64,6 +65,9 @@ export async function documentSets(
     refs = await changeRequestOverlay(db, overlay.id);
     // As on the change's own page: only someone who may read every policy in it.
     if (!refs.every(readable)) throw new NotFound("No such change request.");
+    // A platform default change proposes the setting instead of documents.
+    const change = await platformDefaultChangeOf(db, overlay.id);
+    if (change) return { release, proposal: await releasedWith(db, refs, release), proposalPlatformDefault: change.to };
   }
   return { release, proposal: await releasedWith(db, refs, release) };
 }
@@ -94,7 +98,7 @@ export async function loadGraph(
   ]);
   const models = contexts.map((c) => [c.name, c.region, c.model]);
   const keyOf = (o: OverlaySpec, proposal?: readonly StoredDocument[]) =>
-    `${cluster}|${overlayKey(o)}|${signature({ platformDefault: platformDefault.version, release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models, exceptions: approvedExceptions.map((e) => `${e.number}@${e.contentHash}`) })}`;
+    `${cluster}|${overlayKey(o)}|${signature({ platformDefault: platformDefault.version, proposalPlatformDefault: o.kind === "release" ? null : (docs.proposalPlatformDefault ?? null), release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models, exceptions: approvedExceptions.map((e) => `${e.number}@${e.contentHash}`) })}`;
   const key = keyOf(overlay, docs.proposal);
   const hit = cache.get(key);
   if (hit && now.getTime() < hit.validUntil) {
@@ -114,6 +118,7 @@ export async function loadGraph(
     time: now,
     allClusters: cluster === ALL_CLUSTERS,
     platformDefault,
+    ...(docs.proposalPlatformDefault ? { proposalPlatformDefault: docs.proposalPlatformDefault } : {}),
   });
   cache.set(key, { graph, validUntil: graph.validUntil });
   while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);

@@ -9,6 +9,7 @@ import type { Queryable } from "@/db/client";
 import { emergencyReviews, policies, releaseEntries, releases } from "@/db/schema";
 import { runEngine } from "@/server/engine-pool/pool";
 import { platformDefaultInForce } from "@/server/platform-default/get";
+import { releasePlatformDefaultChange } from "@/server/platform-default/propose";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
@@ -23,6 +24,8 @@ import { rollbackOf } from "./rollback";
 import { planRollout, releaseTargets } from "./rollout";
 import { policySetHash, releasedPolicySet } from "./snapshot";
 import { releasedDocuments } from "@/server/drafts/documents";
+import { approvedExceptionDocuments, inWindowAt, storedException } from "@/server/exceptions/in-force";
+import { serverNow } from "@/server/clock";
 
 // Any constant works; it only has to be the same for every writer of releases.
 const RELEASE_LOCK = 7_301_913;
@@ -88,9 +91,11 @@ export async function releaseChange({
     for (const i of items)
       await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));
     if (rollback) await takeOutPoliciesAbsentFrom(tx.db, rollback.targetRelease);
+    // A platform default change takes effect here: the next version, which the compile check below and every cluster's render read.
+    if (review.platformDefault) await releasePlatformDefaultChange(tx, cr, review.platformDefault, number);
     const entries = await releasedPolicySet(tx.db);
     // Issue 10: what each cluster would enforce must decide every flow as the console does, or nothing ships.
-    const check = await checkCompile(tx.db, number);
+    const check = await checkCompile(tx.db, number, serverNow());
     if (check.refusal) throw new Conflict(`Change request #${cr.number} cannot be released: ${check.refusal}.`);
     const moved = new Set(items.map((i) => i.policyId));
     const [release] = await tx.db
@@ -101,7 +106,7 @@ export async function releaseChange({
         changeRequestNumber: cr.number,
         title: cr.title,
         policySetHash: policySetHash(entries),
-        exceptionIds: [],
+        exceptionIds: check.exceptions.map(String),
         createdById: ctx.actor.type === "user" ? ctx.actor.id : null,
         createdByLabel: ctx.actor.label,
         emergencyReason: emergency?.reason ?? null,
@@ -143,7 +148,8 @@ export async function releaseChange({
           : null,
         moved: items.map((i) => ({ policy: i.name, fromVersion: i.fromVersion, toVersion: i.toVersion })),
         rollbackTo: rollback?.targetRelease ?? null,
-        compileCheck: { clusters: check.clusters, flows: check.flows, disagreements: 0 },
+        platformDefault: review.platformDefault ? { from: review.platformDefault.from, to: review.platformDefault.to } : null,
+        compileCheck: { clusters: check.clusters, flows: check.flows, disagreements: 0, exceptions: check.exceptions },
         ...(emergency ? { emergencyReview: "open" } : {}),
       },
     });
@@ -168,15 +174,31 @@ async function takeOutPoliciesAbsentFrom(db: Queryable, targetRelease: number): 
     .where(and(isNotNull(policies.releasedVersion), keep.length ? notInArray(policies.id, keep) : undefined));
 }
 
-/** The compile check of the policy set now in force (inside the release's transaction) on every cluster, in the engine's workers. */
-async function checkCompile(db: Queryable, number: number) {
-  const [documents, clusters, setting] = await Promise.all([releasedDocuments(db), releaseTargets(db), platformDefaultInForce(db)]);
+/**
+ * The compile check of the policy set now in force (inside the release's transaction) on every
+ * cluster, in the engine's workers. The approved exceptions are part of what the clusters get
+ * (server/exceptions/in-force.ts), so they are part of what is checked: the compiler renders those
+ * in their window at `now` and the check decides every flow at the same instant.
+ */
+async function checkCompile(db: Queryable, number: number, now: Date) {
+  const [released, clusters, setting, exceptions] = await Promise.all([
+    releasedDocuments(db),
+    releaseTargets(db),
+    platformDefaultInForce(db),
+    approvedExceptionDocuments(db),
+  ]);
   const checks = await runEngine("checkReleaseCompile", {
-    documents,
+    documents: [...released, ...exceptions.map(storedException)],
     clusters,
     platformDefault: { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces },
     release: String(number),
-    time: new Date().toISOString(),
+    time: now.toISOString(),
   });
-  return { refusal: compileCheckRefusal(checks), clusters: checks.length, flows: checks.reduce((n, c) => n + c.flows, 0) };
+  return {
+    refusal: compileCheckRefusal(checks),
+    clusters: checks.length,
+    flows: checks.reduce((n, c) => n + c.flows, 0),
+    /** The approved exceptions in their window at `now`: what the release's clusters enforce beside the policies. */
+    exceptions: exceptions.filter((e) => inWindowAt(e, now)).map((e) => e.number),
+  };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compileDocuments } from "@/server/policy/compile/compile";
+import { compileDocuments, type CompiledObject } from "@/server/policy/compile/compile";
 import { readDocumentSources } from "@/server/policy/documents/read";
 import { PLATFORM_DEFAULT_ALL, PLATFORM_DEFAULT_OFF } from "@/server/policy/model";
 import { readManifestSources } from "@/server/policy/read/manifests";
@@ -65,6 +65,67 @@ describe("a release's render and compile check per cluster", () => {
     expect(refusal).toContain("ingress-nginx/controller shop/web 8080/TCP platform=deny cluster=allow canary/anp");
     expect(refusal).toContain("cluster prod (cnp-v1alpha2)");
     expect(refusal).toMatch(/; and \d+ more/);
+  });
+});
+
+// An approved exception in force: shop's web may reach bank's ledger on 5432 for one day.
+const exception: StoredDocument = {
+  policyId: "exception:1",
+  name: "exception-1",
+  kind: "Exception",
+  tier: "exception",
+  tenantId: null,
+  version: 1,
+  document: {
+    apiVersion: "policyplane.io/v1",
+    kind: "Exception",
+    metadata: { name: "exception-1" },
+    spec: {
+      subject: { namespaces: ["shop"], podSelector: { matchLabels: { app: "web" } } },
+      direction: "egress",
+      peers: [{ workloads: { namespaces: ["bank"], podSelector: { matchLabels: { app: "ledger" } } } }],
+      ports: [{ port: 5432, protocol: "TCP" }],
+      justification: "The nightly reconciliation reads the ledger until the export job exists.",
+      startsAt: "2026-05-31T00:00:00Z",
+      expiresAt: "2026-06-02T00:00:00Z",
+    },
+  },
+};
+const withException: ReleaseRenderInput = { ...input, documents: [...documents, exception] };
+const EXCEPTED_FLOW = "shop/web bank/ledger 5432/TCP";
+
+describe("a release's compile check with an approved exception in force (issue 10)", () => {
+  it("checks the exception's compiled objects against the engine: they allow what the engine allows, on both targets", () => {
+    const checks = checkReleaseCompile(withException);
+    expect(checks.map((c) => [c.cluster, c.disagreements.length, c.errors.length])).toEqual([
+      ["canary", 0, 0],
+      ["prod", 0, 0],
+    ]);
+    // The exception's flow is among those compared (its port is probed) and more flows are compared than without it.
+    const without = checkReleaseCompile(input);
+    expect(checks[0]!.flows).toBeGreaterThanOrEqual(without[0]!.flows);
+    expect(renderRelease(withException)[0]!.objects).toBeGreaterThan(renderRelease(input)[0]!.objects);
+  });
+
+  it("refuses a compile that leaves the exception's objects out while the engine counts it, naming the flow", () => {
+    const dropException = (i: ReleaseRenderInput, c: ReleaseRenderInput["clusters"][number]) => {
+      const compiled = compileDocuments(i.documents.map(asLocated), c, {
+        target: c.target,
+        now: i.time,
+        platformDefault: i.platformDefault,
+      });
+      const fromException = (o: CompiledObject) => (o.object.metadata.annotations["policyplane.io/source"] ?? "").includes("Exception/");
+      return { ...compiled, objects: compiled.objects.filter((o) => !fromException(o)) };
+    };
+    const refusal = compileCheckRefusal(checkReleaseCompile(withException, dropException));
+    expect(refusal).toContain(`${EXCEPTED_FLOW} platform=allow cluster=deny canary/anp (decided by Exception/exception-1)`);
+  });
+
+  it("leaves an expired exception out of both sides: the engine denies its flow and so do the objects", () => {
+    const later = { ...withException, time: "2026-06-02T00:00:00Z" };
+    const checks = checkReleaseCompile(later);
+    expect(checks.every((c) => c.disagreements.length === 0 && c.errors.length === 0)).toBe(true);
+    expect(renderRelease(later)[0]!.hash).toBe(renderRelease({ ...input, time: later.time })[0]!.hash);
   });
 });
 

@@ -9,13 +9,12 @@ import { auditEvents, changeRequests, notifications, releaseClusterRollouts, rel
 import { testDatabaseKind } from "@/db/testing";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
-import { paymentsEgressYaml } from "@/server/testing/policies";
+import { releasePaymentsPolicy } from "@/server/testing/release";
 import { createApiApp } from "@/server/api/app";
 
 const ADMIN = "alex.admin@acme.example";
 const AUTHOR = "priya.payments@acme.example";
 const SECURITY = "sam.security@acme.example";
-const PAYMENTS_COMMITTEE = "dana.payments-committee@acme.example";
 
 describe(`rollout waves on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
@@ -24,22 +23,7 @@ describe(`rollout waves on ${testDatabaseKind()}`, () => {
   let made = 0;
 
   /** Proposes, approves and releases one new payments policy; returns the release number. */
-  async function releaseOne(): Promise<{ release: number; change: number }> {
-    const name = `rollout-${++made}`;
-    const author = await as(AUTHOR);
-    await author.policies.saveDraft({
-      policyName: null,
-      baseVersion: null,
-      yaml: paymentsEgressYaml(name, { port: 8000 + made }),
-      message: "",
-    });
-    const { number } = await author.policies.proposeChange({ title: `rollout ${made}`, description: "", policies: [name] });
-    const { contentHash } = await author.workflow.review({ number });
-    await (await as(SECURITY)).workflow.approve({ number, contentHash });
-    await (await as(PAYMENTS_COMMITTEE)).workflow.approve({ number, contentHash });
-    const { release } = await (await as(ADMIN)).workflow.release({ number });
-    return { release, change: number };
-  }
+  const releaseOne = () => releasePaymentsPolicy(db(), `rollout-${++made}`, { port: 8000 + made });
 
   async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
     const error = await p.then(

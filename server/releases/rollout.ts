@@ -21,7 +21,7 @@ import { Conflict, NotFound } from "@/server/errors";
 import { requireClusterScope } from "@/server/tokens/scopes";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { notify } from "@/server/notifications/notify";
-import { platformDefaultInForce } from "@/server/platform-default/get";
+import { platformDefaultOfRelease } from "@/server/platform-default/get";
 import { requireTransition } from "@/server/workflow/states";
 import { moveChange } from "@/server/workflow/transition";
 import type { ReleaseTarget } from "./render";
@@ -138,7 +138,7 @@ export async function rolloutNextWave({ ctx, input }: { ctx: ServiceContext; inp
       // The approved exceptions too, as the clusters' desired state has them (server/clusters/observed.ts).
       releaseDocuments(tx.db, l.release.id).then((docs) => withApprovedExceptions(tx.db, docs)),
       releaseTargets(tx.db),
-      platformDefaultInForce(tx.db),
+      platformDefaultOfRelease(tx.db, n),
     ]);
     const wanted = targets.filter((t) => next.some((c) => c.clusterName === t.name));
     const rendered = await runEngine("renderRelease", {

@@ -106,7 +106,7 @@ const MATRIX: Record<string, Row> = {
   "settings.tokens": { rule: "admin", call: (c) => c.settings.tokens() },
   "settings.platformDefault": { rule: "role", call: (c) => c.settings.platformDefault() },
   // Refused before its input is read, unless by an admin (who gets the input's 400 here).
-  "settings.updatePlatformDefault": { rule: "admin", mutation: true, call: (c) => c.settings.updatePlatformDefault({} as never) },
+  "settings.proposePlatformDefault": { rule: "admin", mutation: true, call: (c) => c.settings.proposePlatformDefault({} as never) },
   "settings.createUser": {
     rule: "admin",
     mutation: true,

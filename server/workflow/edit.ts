@@ -13,6 +13,7 @@ import { requireNoLintErrors } from "@/server/changes/lint-gate";
 import { lockProposableDrafts, refuseProposedElsewhere } from "@/server/changes/proposable";
 import { rollbackOf } from "@/server/releases/rollback";
 import { lockLatestVersions, replaceChangeContent } from "./content";
+import { platformDefaultChangeOf } from "@/server/platform-default/get";
 import { findChange } from "./review";
 import type { EditChangeInput } from "./schemas";
 import { requireTransition } from "./states";
@@ -33,6 +34,11 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
     if (rollback)
       throw new Conflict(
         `Change request #${cr.number} rolls back to release ${rollback.targetRelease} and cannot be edited; withdraw it and propose the rollback again.`,
+      );
+    // Its content is the setting it proposes: another setting is another change request.
+    if (await platformDefaultChangeOf(tx.db, cr.id))
+      throw new Conflict(
+        `Change request #${cr.number} changes the platform default and cannot be edited; withdraw it and propose the setting you want instead.`,
       );
     const names = [...new Set(input.policies ?? items.map((i) => i.name))];
     // A kept policy a release moved on since it was proposed stays as it is: moving it onto the release would carry

@@ -3,6 +3,7 @@ import "server-only";
 // which approval and who gave it), every approval with the hash it was given
 // for (voided ones included, marked), and what the asking person may do now.
 import { hasRole } from "@/server/auth/authorize";
+import { PLATFORM_DEFAULT_EDIT, platformDefaultInForce } from "@/server/platform-default/get";
 import type { ServiceContext } from "@/server/context";
 import { fillableBy, isCoAuthor } from "./access";
 import { findChange, loadReview } from "./review";
@@ -20,6 +21,12 @@ export async function getChangeReview({ ctx, input }: { ctx: ServiceContext; inp
   const rebase = items
     .filter((i) => i.releasedVersion !== i.fromVersion)
     .map((i) => ({ policy: i.name, proposedFrom: i.fromVersion, released: i.releasedVersion }));
+  // A platform default change proposed from a version no longer in force must be proposed again.
+  if (review.platformDefault) {
+    const inForce = (await platformDefaultInForce(ctx.db)).version;
+    if (inForce !== review.platformDefault.fromVersion)
+      rebase.push({ policy: PLATFORM_DEFAULT_EDIT, proposedFrom: review.platformDefault.fromVersion, released: inForce });
+  }
   const may: Record<ChangeAction, boolean> = {
     submit: author,
     resubmit: author,
@@ -66,6 +73,8 @@ export async function getChangeReview({ ctx, input }: { ctx: ServiceContext; inp
     })),
     /** A rollback: the release it returns to and the one it was proposed from. */
     rollback: review.rollback,
+    /** A platform default change: the setting in force when proposed, the one proposed, and whether it loosens. */
+    platformDefault: review.platformDefault,
     /** Items whose released version moved since the change was proposed: it must be rebased (edited) before release. */
     rebase,
     actions: legalActions(cr.state).filter((a) => may[a]),

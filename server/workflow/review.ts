@@ -18,6 +18,7 @@ import {
 import { mayReadTenant } from "@/server/auth/authorize";
 import type { Actor } from "@/server/context";
 import { NotFound } from "@/server/errors";
+import { PLATFORM_DEFAULT_EDIT, platformDefaultChangeOf, type PlatformDefaultChange } from "@/server/platform-default/get";
 import {
   evaluateApprovals,
   evaluateEmergency,
@@ -55,6 +56,8 @@ export interface ChangeReview {
   tenantNames: Map<string, string>;
   /** Set when the change rolls release `baseRelease` back to release `targetRelease` (server/releases/rollback.ts). */
   rollback: { targetRelease: number; baseRelease: number } | null;
+  /** Set when the change is a change of the platform default (server/platform-default/propose.ts). */
+  platformDefault: PlatformDefaultChange | null;
 }
 
 /**
@@ -152,6 +155,7 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     .select({ targetRelease: changeRequestRollbacks.targetRelease, baseRelease: changeRequestRollbacks.baseRelease })
     .from(changeRequestRollbacks)
     .where(eq(changeRequestRollbacks.changeRequestId, cr.id));
+  const platformDefault = await platformDefaultChangeOf(db, cr.id);
   const edits: PolicyEdit[] = items.map((i) => {
     const to = versions.find((v) => v.policyId === i.policyId && v.version === i.toVersion)?.document ?? {};
     const from = i.fromVersion === null ? null : (fromDocs.find((v) => v.policyId === i.policyId)?.document ?? null);
@@ -160,6 +164,7 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     const loosens = removed ? i.kind === "ComplianceConstraint" : loosensConstraint(i.kind, from, to);
     return { policy: i.name, kind: i.kind, tier: i.tier, tenantId: i.tenantId, loosensConstraint: loosens };
   });
+  if (platformDefault) edits.push(platformDefaultEdit(platformDefault));
   const authorIds = new Set<string>();
   if (cr.authorId) authorIds.add(cr.authorId);
   for (const v of versions) {
@@ -200,5 +205,15 @@ export async function loadReview(db: Queryable, cr: ChangeRequestRow, items: Cha
     emergency: evaluateEmergency(rules, edits, approvers),
     tenantNames: new Map(tenantRows.map((t) => [t.id, t.name])),
     rollback: rollback ?? null,
+    platformDefault,
   };
 }
+
+/** The platform default's change as the approval rules see it: a global edit, loosening when it uncovers a namespace. */
+export const platformDefaultEdit = (change: PlatformDefaultChange): PolicyEdit => ({
+  policy: PLATFORM_DEFAULT_EDIT,
+  kind: "PlatformDefault",
+  tier: "global",
+  tenantId: null,
+  loosensConstraint: change.loosens,
+});

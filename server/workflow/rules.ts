@@ -19,10 +19,13 @@ export interface ApprovalRuleData {
   enabled: boolean;
 }
 
+/** The kinds of edit a change carries: a policy, a compliance constraint, or the platform default (a global setting). */
+export type EditKind = "Policy" | "ComplianceConstraint" | "PlatformDefault";
+
 /** One policy edit of a change, as the rules see it. */
 export interface PolicyEdit {
   policy: string;
-  kind: "Policy" | "ComplianceConstraint";
+  kind: EditKind;
   tier: string;
   tenantId: string | null;
   loosensConstraint: boolean;
@@ -72,16 +75,23 @@ export interface ApprovalEvaluation {
   countedAs: Map<string, CommitteeFunction>;
 }
 
+const kindIn = (kinds: readonly string[], kind: EditKind) => kinds.includes(kind);
+
+/**
+ * Whether `match` covers `edit`. The platform default's edit is of tier global (it reaches every
+ * cluster) and loosens when it uncovers a namespace, so the global-tier rule covers it, and the
+ * loosening rule too when it loosens.
+ */
 export function ruleMatches(match: ApprovalRuleMatch, edit: PolicyEdit): boolean {
   if (match.emergency || edit.emergency) return match.emergency === true && edit.emergency === true;
   if (match.loosensConstraint)
     return (
       edit.loosensConstraint &&
-      (!match.kinds || match.kinds.includes(edit.kind)) &&
+      (!match.kinds || kindIn(match.kinds, edit.kind)) &&
       (!match.tiers || match.tiers.includes(edit.tier as never))
     );
   if (match.tiers && !match.tiers.includes(edit.tier as never)) return false;
-  if (match.kinds && !match.kinds.includes(edit.kind)) return false;
+  if (match.kinds && !kindIn(match.kinds, edit.kind)) return false;
   return match.tiers !== undefined || match.kinds !== undefined;
 }
 
@@ -197,6 +207,8 @@ const EDIT_SHAPES: readonly Omit<PolicyEdit, "policy" | "tenantId">[] = [
   ...TIERS.map((tier) => ({ kind: "Policy" as const, tier, loosensConstraint: false })),
   { kind: "ComplianceConstraint", tier: "global", loosensConstraint: false },
   { kind: "ComplianceConstraint", tier: "global", loosensConstraint: true },
+  { kind: "PlatformDefault", tier: "global", loosensConstraint: false },
+  { kind: "PlatformDefault", tier: "global", loosensConstraint: true },
 ];
 
 /**

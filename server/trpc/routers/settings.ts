@@ -1,7 +1,7 @@
 import "server-only";
 import { getPlatformDefault } from "@/server/platform-default/get";
-import { updatePlatformDefaultInput } from "@/server/platform-default/schemas";
-import { updatePlatformDefault } from "@/server/platform-default/update";
+import { proposePlatformDefault } from "@/server/platform-default/propose";
+import { proposePlatformDefaultInput } from "@/server/platform-default/schemas";
 import { addMembershipInput, createUserInput, deleteUserInput, removeMembershipInput } from "@/server/settings/schemas";
 import { addMembership, createUser, deleteUser, listUsersWithMemberships, removeMembership } from "@/server/settings/users";
 import { getTokenSettings, updateTokenSettings } from "@/server/tokens/policy";
@@ -19,9 +19,10 @@ export const settingsRouter = router({
   createToken: adminProcedure.input(createApiTokenInput).mutation(({ ctx, input }) => createApiToken({ ctx: ctx.service, input })),
   /** Everyone signed in may read the platform default: it decides what every cluster enforces. */
   platformDefault: protectedProcedure.query(({ ctx }) => getPlatformDefault({ ctx: ctx.service })),
-  updatePlatformDefault: adminProcedure
-    .input(updatePlatformDefaultInput)
-    .mutation(({ ctx, input }) => updatePlatformDefault({ ctx: ctx.service, input })),
+  /** A change of the platform default is a change request: it takes effect when it is approved and released. */
+  proposePlatformDefault: adminProcedure
+    .input(proposePlatformDefaultInput)
+    .mutation(({ ctx, input }) => proposePlatformDefault({ ctx: ctx.service, input })),
   revokeToken: adminProcedure.input(revokeApiTokenInput).mutation(({ ctx, input }) => revokeApiToken({ ctx: ctx.service, input })),
   rotateToken: adminProcedure.input(rotateApiTokenInput).mutation(({ ctx, input }) => rotateApiToken({ ctx: ctx.service, input })),
   tokenSettings: adminProcedure.query(({ ctx }) => getTokenSettings({ ctx: ctx.service })),
