@@ -250,4 +250,18 @@ describe(`policyplane agent against a Kubernetes API and the REST app on ${testD
     expect(err.join("")).toMatch(/sync failed \(2 in a row\)/);
     expect(JSON.parse(out[0]!)).toMatchObject({ observed: { release, drift: { missing: 0, unmanaged: 0, modified: 0 } } });
   }, 30_000);
+
+  it("a CNI the agent reports turns up in the lint: DNS-name egress warns for a cluster without Cilium", async () => {
+    const author = await callerFor(db(), DEMO_PEOPLE.author);
+    const capability = async () =>
+      (await author.policies.analyse({ yaml: paymentsEgressYaml("dns-out") })).findings
+        .filter((f) => f.id === "capability")
+        .map((f) => f.message);
+    expect(await capability()).toEqual([]);
+    const calico = daemonSets.map((d) => (d.metadata.name === "cilium" ? { ...d, metadata: { ...d.metadata, name: "calico-node" } } : d));
+    kube.setObjects([...inventory, ...calico, ...desired]);
+    const result = await syncOnce(loadKubeConfig({ kubeconfig }), { server: url, token, cluster: CLUSTER }, new Set());
+    expect(result.capabilities.cni).toBe("calico");
+    expect(await capability()).toEqual([expect.stringMatching(/api\.stripe\.com needs Cilium .* staging-eu-1 \(CNI calico\)/)]);
+  });
 });
