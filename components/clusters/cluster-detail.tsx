@@ -5,11 +5,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ChangeEvent, type FormEvent, type ReactNode } from "react";
 import { stringify } from "yaml";
-import { DRIFT_LABELS, POLICY_API_LABELS, CNI_LABELS, type DriftType } from "@/lib/clusters";
+import { ADMIN_POLICY_API_LABELS, DRIFT_LABELS, POLICY_API_LABELS, CNI_LABELS, type DriftType } from "@/lib/clusters";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Notice, Table, Td } from "@/components/ui/primitives";
 import { ClusterForm } from "./cluster-form";
+import { DriftTrend } from "./drift-trend";
 import { ago } from "./time";
 
 const TONE: Record<DriftType, "red" | "amber" | "violet"> = { missing: "amber", unmanaged: "red", modified: "violet" };
@@ -24,6 +25,7 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
     Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.clusters.overview.queryKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.clusters.drift.queryKey({ name }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.clusters.driftTrend.queryKey() }),
     ]);
   const upload = useMutation(trpc.clusters.uploadObserved.mutationOptions({ onSuccess: refresh }));
   const edit = useMutation(trpc.clusters.edit.mutationOptions({ onSuccess: () => refresh().then(() => setEditing(false)) }));
@@ -93,6 +95,10 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
               <Item label="Capabilities">
                 {cluster.cni ? CNI_LABELS[cluster.cni] : "CNI not known"}; {POLICY_API_LABELS[cluster.policyApi]}
                 {cluster.istio ? "; Istio" : ""}
+                {cluster.adminPolicyApi ? `; ${ADMIN_POLICY_API_LABELS[cluster.adminPolicyApi]}` : ""}
+                {cluster.capabilitiesReportedAt ? (
+                  <span className="block text-xs text-slate-500">reported by the agent {ago(cluster.capabilitiesReportedAt, now)}</span>
+                ) : null}
               </Item>
               <Item label="Current release">
                 {cluster.currentRelease ? `release ${cluster.currentRelease.number} (${cluster.currentRelease.status})` : "none rolled out"}
@@ -226,6 +232,8 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
           </div>
         ) : null}
       </Card>
+
+      <DriftTrend name={name} />
 
       {admin && !cluster?.retiredAt ? (
         <Card title="Upload observed state">

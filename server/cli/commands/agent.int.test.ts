@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { auditEvents, clusterProfiles, clusters, releaseClusterRollouts } from "@/db/schema";
+import { auditEvents, clusterDriftPoints, clusterProfiles, clusters, releaseClusterRollouts } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
@@ -263,5 +263,20 @@ describe(`policyplane agent against a Kubernetes API and the REST app on ${testD
     const result = await syncOnce(loadKubeConfig({ kubeconfig }), { server: url, token, cluster: CLUSTER }, new Set());
     expect(result.capabilities.cni).toBe("calico");
     expect(await capability()).toEqual([expect.stringMatching(/api\.stripe\.com needs Cilium .* staging-eu-1 \(CNI calico\)/)]);
+  });
+
+  it("leaves a drift trend point per recompute, oldest first, within the window asked for", async () => {
+    const admin = await callerFor(db(), DEMO_PEOPLE.admin);
+    const [staging] = await db().select().from(clusters).where(eq(clusters.name, CLUSTER));
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    await db().insert(clusterDriftPoints).values({ clusterId: staging!.id, at: old, missing: 7, unmanaged: 0, modified: 0 });
+    const month = await admin.clusters.driftTrend({ name: CLUSTER, days: 30 });
+    expect(month[0]).toMatchObject({ missing: 1, unmanaged: 2, modified: 0, total: 3 });
+    expect(month.at(-1)).toMatchObject({ total: 0 });
+    expect(month.length).toBeGreaterThanOrEqual(4);
+    expect(month.map((p) => p.at.getTime())).toEqual([...month.map((p) => p.at.getTime())].sort((a, b) => a - b));
+    const quarter = await admin.clusters.driftTrend({ name: CLUSTER, days: 90 });
+    expect(quarter[0]).toMatchObject({ at: old, missing: 7, total: 7 });
+    expect(quarter).toHaveLength(month.length + 1);
   });
 });

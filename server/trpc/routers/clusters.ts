@@ -1,14 +1,15 @@
 import "server-only";
-import { getClusterDrift, listClusterOverview } from "@/server/clusters/list";
+import { getClusterDrift, getDriftTrend, listClusterOverview } from "@/server/clusters/list";
 import { exportGitOps } from "@/server/clusters/gitops";
 import { editCluster, registerCluster, retireCluster } from "@/server/clusters/manage";
 import { uploadObserved } from "@/server/clusters/observed";
-import { clusterNameInput, editClusterInput, registerClusterInput, uploadObservedInput } from "@/server/clusters/schemas";
+import { clusterNameInput, driftTrendInput, editClusterInput, registerClusterInput, uploadObservedInput } from "@/server/clusters/schemas";
 import { adminProcedure, protectedProcedure, router } from "../init";
 
 export const clustersRouter = router({
   overview: protectedProcedure.query(({ ctx }) => listClusterOverview({ ctx: ctx.service })),
   drift: protectedProcedure.input(clusterNameInput).query(({ ctx, input }) => getClusterDrift({ ctx: ctx.service, input })),
+  driftTrend: protectedProcedure.input(driftTrendInput).query(({ ctx, input }) => getDriftTrend({ ctx: ctx.service, input })),
   register: adminProcedure.input(registerClusterInput).mutation(({ ctx, input }) => registerCluster({ ctx: ctx.service, input })),
   edit: adminProcedure.input(editClusterInput).mutation(({ ctx, input }) => editCluster({ ctx: ctx.service, input })),
   retire: adminProcedure.input(clusterNameInput).mutation(({ ctx, input }) => retireCluster({ ctx: ctx.service, input })),
