@@ -52,3 +52,7 @@ export const capabilitiesBody = z.strictObject({
 });
 export const reportCapabilitiesInput = capabilitiesBody.extend({ name: clusterName });
 export type ReportCapabilitiesInput = z.infer<typeof reportCapabilitiesInput>;
+
+/** Adopt one drift (an unmanaged or modified object, as the cluster runs it) into a draft change request. */
+export const adoptDriftInput = z.object({ name: clusterName, driftId: z.uuid("Name the drift by its id") });
+export type AdoptDriftInput = z.infer<typeof adoptDriftInput>;

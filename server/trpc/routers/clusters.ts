@@ -3,7 +3,15 @@ import { getClusterDrift, getDriftTrend, listClusterOverview } from "@/server/cl
 import { exportGitOps } from "@/server/clusters/gitops";
 import { editCluster, registerCluster, retireCluster } from "@/server/clusters/manage";
 import { uploadObserved } from "@/server/clusters/observed";
-import { clusterNameInput, driftTrendInput, editClusterInput, registerClusterInput, uploadObservedInput } from "@/server/clusters/schemas";
+import { adoptDrift, importCluster } from "@/server/clusters/adopt";
+import {
+  adoptDriftInput,
+  clusterNameInput,
+  driftTrendInput,
+  editClusterInput,
+  registerClusterInput,
+  uploadObservedInput,
+} from "@/server/clusters/schemas";
 import { adminProcedure, protectedProcedure, router } from "../init";
 
 export const clustersRouter = router({
@@ -16,5 +24,8 @@ export const clustersRouter = router({
   uploadObserved: adminProcedure
     .input(uploadObservedInput)
     .mutation(({ ctx, input }) => uploadObserved({ ctx: ctx.service, input, source: "upload" })),
+  /** Authors (their tenant's objects) turn a drift, or a brownfield cluster's policies, into a draft change request. */
+  adoptDrift: protectedProcedure.input(adoptDriftInput).mutation(({ ctx, input }) => adoptDrift({ ctx: ctx.service, input })),
+  importCluster: protectedProcedure.input(clusterNameInput).mutation(({ ctx, input }) => importCluster({ ctx: ctx.service, input })),
   exportGitOps: adminProcedure.mutation(({ ctx }) => exportGitOps({ ctx: ctx.service })),
 });
