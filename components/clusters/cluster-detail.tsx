@@ -30,6 +30,8 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
   const upload = useMutation(trpc.clusters.uploadObserved.mutationOptions({ onSuccess: refresh }));
   const edit = useMutation(trpc.clusters.edit.mutationOptions({ onSuccess: () => refresh().then(() => setEditing(false)) }));
   const retire = useMutation(trpc.clusters.retire.mutationOptions({ onSuccess: refresh }));
+  const adopt = useMutation(trpc.clusters.adoptDrift.mutationOptions());
+  const importAll = useMutation(trpc.clusters.importCluster.mutationOptions());
   const [editing, setEditing] = useState(false);
   const [yaml, setYaml] = useState("");
   const [open, setOpen] = useState<string | null>(null);
@@ -132,8 +134,25 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
             {drift.data.observed.objects} objects observed {ago(drift.data.observed.uploadedAt, now)} ({drift.data.observed.source} by{" "}
             {drift.data.observed.uploadedBy}), compared with{" "}
             {drift.data.observed.release === null ? "no release (nothing is desired yet)" : `release ${drift.data.observed.release}`}.
-            {drift.data.observed.rejected.length > 0 ? ` ${drift.data.observed.rejected.length} object(s) were rejected (below).` : ""}
+            {drift.data.observed.rejected.length > 0 ? ` ${drift.data.observed.rejected.length} object(s) were rejected (below).` : ""}{" "}
+            <Button variant="ghost" disabled={importAll.isPending} onClick={() => importAll.mutate({ name })}>
+              Import its NetworkPolicies as policies
+            </Button>
           </p>
+        ) : null}
+        {importAll.error ? <Notice tone="error">{describeError(importAll.error).message}</Notice> : null}
+        {importAll.data ? (
+          <Notice tone={importAll.data.notImported.length > 0 ? "warning" : "success"}>
+            Proposed {importAll.data.policies.length} policies as{" "}
+            <a className="underline" href={`/changes/${importAll.data.number}`}>
+              change #{importAll.data.number}
+            </a>{" "}
+            (draft)
+            {importAll.data.notImported.length > 0
+              ? `; not imported: ${importAll.data.notImported.map((n) => `${n.object} (${n.reason})`).join("; ")}`
+              : ""}
+            .
+          </Notice>
         ) : null}
         {drift.data?.observed ? (
           <Table
@@ -174,6 +193,32 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
                   <tr key={`${d.id}-detail`}>
                     <td colSpan={7} className="bg-slate-50 px-3 py-3" data-testid="drift-detail">
                       <p className="mb-2 text-xs text-slate-600">{DRIFT_LABELS[d.type]}</p>
+                      {d.observed ? (
+                        <div className="mb-3 flex items-center gap-3 text-xs">
+                          <Button
+                            variant="secondary"
+                            disabled={adopt.isPending}
+                            onClick={() => adopt.mutate({ name, driftId: d.id })}
+                            title="Propose the object as the cluster runs it as a Policyplane policy, in a draft change request"
+                          >
+                            Adopt into a change request
+                          </Button>
+                          {adopt.variables?.driftId === d.id && adopt.error ? (
+                            <span className="text-rose-700" role="alert">
+                              {describeError(adopt.error).message}
+                            </span>
+                          ) : null}
+                          {adopt.variables?.driftId === d.id && adopt.data ? (
+                            <span data-testid="adopted">
+                              Proposed as{" "}
+                              <a className="text-brand-700 hover:underline" href={`/changes/${adopt.data.number}`}>
+                                change #{adopt.data.number}
+                              </a>{" "}
+                              (draft: {adopt.data.policies.join(", ")})
+                            </span>
+                          ) : null}
+                        </div>
+                      ) : null}
                       {d.effect && d.effect.openedCount + d.effect.closedCount > 0 ? (
                         <div className="mb-3 grid grid-cols-2 gap-3 text-xs" data-testid="drift-effect">
                           <PathList
