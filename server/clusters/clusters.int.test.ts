@@ -20,6 +20,7 @@ import { exportGitOps } from "@/server/clusters/gitops";
 import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { paymentsEgressYaml } from "@/server/testing/policies";
+import { releaseToCanary } from "@/server/testing/releases";
 
 const CLUSTER = "staging-eu-1";
 
@@ -49,15 +50,8 @@ describe(`clusters, observed state and drift on ${testDatabaseKind()}`, () => {
 
   beforeAll(async () => {
     // One release, rendered for the canary wave (staging-eu-1).
-    const author = await as(DEMO_PEOPLE.author);
-    await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsEgressYaml("drift-egress"), message: "" });
-    const { number } = await author.policies.proposeChange({ title: "drift", description: "", policies: ["drift-egress"] });
-    const { contentHash } = await author.workflow.review({ number });
-    await (await as(DEMO_PEOPLE.security)).workflow.approve({ number, contentHash });
-    await (await as(DEMO_PEOPLE.paymentsCommittee)).workflow.approve({ number, contentHash });
+    const { release } = await releaseToCanary(db(), "drift-egress");
     const admin = await as(DEMO_PEOPLE.admin);
-    const { release } = await admin.workflow.release({ number });
-    await admin.releases.rolloutNextWave({ number: release });
     ({ token } = await admin.settings.createToken({
       name: "kubectl upload",
       role: "admin",

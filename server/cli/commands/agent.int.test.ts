@@ -17,6 +17,7 @@ import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { startFakeKubeApi, type FakeKubeApi, type KubeObject } from "@/server/testing/kube-api";
 import { paymentsEgressYaml } from "@/server/testing/policies";
+import { releaseToCanary } from "@/server/testing/releases";
 import { serveApi } from "./serve";
 import { detectCapabilities, loadKubeConfig, runAgent, syncOnce } from "./agent";
 
@@ -94,15 +95,8 @@ describe(`policyplane agent against a Kubernetes API and the REST app on ${testD
 
   beforeAll(async () => {
     // One release, rendered for the canary wave (staging-eu-1).
-    const author = await callerFor(db(), DEMO_PEOPLE.author);
-    await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsEgressYaml("agent-egress"), message: "" });
-    const { number } = await author.policies.proposeChange({ title: "agent", description: "", policies: ["agent-egress"] });
-    const { contentHash } = await author.workflow.review({ number });
-    await (await callerFor(db(), DEMO_PEOPLE.security)).workflow.approve({ number, contentHash });
-    await (await callerFor(db(), DEMO_PEOPLE.paymentsCommittee)).workflow.approve({ number, contentHash });
+    ({ release } = await releaseToCanary(db(), "agent-egress"));
     const admin = await callerFor(db(), DEMO_PEOPLE.admin);
-    ({ release } = await admin.workflow.release({ number }));
-    await admin.releases.rolloutNextWave({ number: release });
     const [staging] = await db().select().from(clusters).where(eq(clusters.name, CLUSTER));
     ({ token } = await admin.settings.createToken({
       name: "agent",
