@@ -25,7 +25,7 @@ export function DriftTrend({ name }: { name: string }) {
     <Card
       title="Drift over time (UTC)"
       actions={
-        <Select aria-label="Trend window" value={String(days)} onChange={(e) => setDays(Number(e.target.value))}>
+        <Select className="w-40" aria-label="Trend window" value={String(days)} onChange={(e) => setDays(Number(e.target.value))}>
           {WINDOWS.map((d) => (
             <option key={d} value={d}>
               last {d} days
