@@ -101,4 +101,16 @@ test("an admin uploads observed state with injected drift and sees each drift, t
   await page.screenshot({ path: screenshotPath("clusters"), fullPage: true });
   // The refused export is the one failed request the browser logs.
   expect(admin.problems.filter((p) => !p.includes("status of 409 (Conflict)"))).toEqual([]);
+
+  // The payments author adopts the hand-applied allow-all into a draft change request; the trend shows the upload.
+  const mine = author.page;
+  await mine.goto(`/clusters/${CLUSTER}`);
+  await expect(mine.getByTestId("drift-trend").locator(".recharts-area")).toHaveCount(3);
+  const hotfixRow = mine.getByTestId("drift-row").filter({ hasText: hotfix });
+  await hotfixRow.getByRole("button", { name: "Details" }).click();
+  await mine.getByRole("button", { name: "Adopt into a change request" }).click();
+  await expect(mine.getByTestId("adopted")).toContainText(`payments-${hotfix}`, { timeout: 30_000 });
+  await mine.screenshot({ path: screenshotPath("cluster-adopt"), fullPage: true });
+  await mine.getByTestId("adopted").getByRole("link").click();
+  await expect(mine.getByText(`Adopt unmanaged NetworkPolicy payments/${hotfix} from ${CLUSTER}`).first()).toBeVisible();
 });

@@ -12,6 +12,15 @@ export const POLICY_API_LABELS: Record<PolicyApi, string> = {
   "cnp-v1alpha2": "ClusterNetworkPolicy v1alpha2",
 };
 
+/** The admin policy API a cluster serves (its CRDs), as the agent detects it. */
+export const ADMIN_POLICY_APIS = ["v1alpha1", "v1alpha2", "none"] as const;
+export type AdminPolicyApi = (typeof ADMIN_POLICY_APIS)[number];
+export const ADMIN_POLICY_API_LABELS: Record<AdminPolicyApi, string> = {
+  v1alpha1: "AdminNetworkPolicy v1alpha1 installed",
+  v1alpha2: "ClusterNetworkPolicy v1alpha2 installed",
+  none: "no admin policy CRDs",
+};
+
 export const DRIFT_TYPES = ["missing", "unmanaged", "modified"] as const;
 export type DriftType = (typeof DRIFT_TYPES)[number];
 export const DRIFT_LABELS: Record<DriftType, string> = {

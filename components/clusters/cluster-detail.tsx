@@ -5,11 +5,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ChangeEvent, type FormEvent, type ReactNode } from "react";
 import { stringify } from "yaml";
-import { DRIFT_LABELS, POLICY_API_LABELS, CNI_LABELS, type DriftType } from "@/lib/clusters";
+import { ADMIN_POLICY_API_LABELS, DRIFT_LABELS, POLICY_API_LABELS, CNI_LABELS, type DriftType } from "@/lib/clusters";
 import { useTRPC } from "@/components/trpc/client";
 import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Notice, Table, Td } from "@/components/ui/primitives";
 import { ClusterForm } from "./cluster-form";
+import { DriftTrend } from "./drift-trend";
 import { ago } from "./time";
 
 const TONE: Record<DriftType, "red" | "amber" | "violet"> = { missing: "amber", unmanaged: "red", modified: "violet" };
@@ -24,10 +25,13 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
     Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.clusters.overview.queryKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.clusters.drift.queryKey({ name }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.clusters.driftTrend.queryKey() }),
     ]);
   const upload = useMutation(trpc.clusters.uploadObserved.mutationOptions({ onSuccess: refresh }));
   const edit = useMutation(trpc.clusters.edit.mutationOptions({ onSuccess: () => refresh().then(() => setEditing(false)) }));
   const retire = useMutation(trpc.clusters.retire.mutationOptions({ onSuccess: refresh }));
+  const adopt = useMutation(trpc.clusters.adoptDrift.mutationOptions());
+  const importAll = useMutation(trpc.clusters.importCluster.mutationOptions());
   const [editing, setEditing] = useState(false);
   const [yaml, setYaml] = useState("");
   const [open, setOpen] = useState<string | null>(null);
@@ -93,6 +97,10 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
               <Item label="Capabilities">
                 {cluster.cni ? CNI_LABELS[cluster.cni] : "CNI not known"}; {POLICY_API_LABELS[cluster.policyApi]}
                 {cluster.istio ? "; Istio" : ""}
+                {cluster.adminPolicyApi ? `; ${ADMIN_POLICY_API_LABELS[cluster.adminPolicyApi]}` : ""}
+                {cluster.capabilitiesReportedAt ? (
+                  <span className="block text-xs text-slate-500">reported by the agent {ago(cluster.capabilitiesReportedAt, now)}</span>
+                ) : null}
               </Item>
               <Item label="Current release">
                 {cluster.currentRelease ? `release ${cluster.currentRelease.number} (${cluster.currentRelease.status})` : "none rolled out"}
@@ -126,8 +134,25 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
             {drift.data.observed.objects} objects observed {ago(drift.data.observed.uploadedAt, now)} ({drift.data.observed.source} by{" "}
             {drift.data.observed.uploadedBy}), compared with{" "}
             {drift.data.observed.release === null ? "no release (nothing is desired yet)" : `release ${drift.data.observed.release}`}.
-            {drift.data.observed.rejected.length > 0 ? ` ${drift.data.observed.rejected.length} object(s) were rejected (below).` : ""}
+            {drift.data.observed.rejected.length > 0 ? ` ${drift.data.observed.rejected.length} object(s) were rejected (below).` : ""}{" "}
+            <Button variant="ghost" disabled={importAll.isPending} onClick={() => importAll.mutate({ name })}>
+              Import its NetworkPolicies as policies
+            </Button>
           </p>
+        ) : null}
+        {importAll.error ? <Notice tone="error">{describeError(importAll.error).message}</Notice> : null}
+        {importAll.data ? (
+          <Notice tone={importAll.data.notImported.length > 0 ? "warning" : "success"}>
+            Proposed {importAll.data.policies.length} policies as{" "}
+            <a className="underline" href={`/changes/${importAll.data.number}`}>
+              change #{importAll.data.number}
+            </a>{" "}
+            (draft)
+            {importAll.data.notImported.length > 0
+              ? `; not imported: ${importAll.data.notImported.map((n) => `${n.object} (${n.reason})`).join("; ")}`
+              : ""}
+            .
+          </Notice>
         ) : null}
         {drift.data?.observed ? (
           <Table
@@ -168,6 +193,32 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
                   <tr key={`${d.id}-detail`}>
                     <td colSpan={7} className="bg-slate-50 px-3 py-3" data-testid="drift-detail">
                       <p className="mb-2 text-xs text-slate-600">{DRIFT_LABELS[d.type]}</p>
+                      {d.observed ? (
+                        <div className="mb-3 flex items-center gap-3 text-xs">
+                          <Button
+                            variant="secondary"
+                            disabled={adopt.isPending}
+                            onClick={() => adopt.mutate({ name, driftId: d.id })}
+                            title="Propose the object as the cluster runs it as a Policyplane policy, in a draft change request"
+                          >
+                            Adopt into a change request
+                          </Button>
+                          {adopt.variables?.driftId === d.id && adopt.error ? (
+                            <span className="text-rose-700" role="alert">
+                              {describeError(adopt.error).message}
+                            </span>
+                          ) : null}
+                          {adopt.variables?.driftId === d.id && adopt.data ? (
+                            <span data-testid="adopted">
+                              Proposed as{" "}
+                              <a className="text-brand-700 hover:underline" href={`/changes/${adopt.data.number}`}>
+                                change #{adopt.data.number}
+                              </a>{" "}
+                              (draft: {adopt.data.policies.join(", ")})
+                            </span>
+                          ) : null}
+                        </div>
+                      ) : null}
                       {d.effect && d.effect.openedCount + d.effect.closedCount > 0 ? (
                         <div className="mb-3 grid grid-cols-2 gap-3 text-xs" data-testid="drift-effect">
                           <PathList
@@ -226,6 +277,8 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
           </div>
         ) : null}
       </Card>
+
+      <DriftTrend name={name} />
 
       {admin && !cluster?.retiredAt ? (
         <Card title="Upload observed state">

@@ -5,9 +5,9 @@ import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters } from "./org";
 
-import { CNIS, DRIFT_TYPES } from "../../lib/clusters";
+import { ADMIN_POLICY_APIS, CNIS, DRIFT_TYPES } from "../../lib/clusters";
 
-export { CNIS, DRIFT_TYPES, type Cni, type DriftType } from "../../lib/clusters";
+export { ADMIN_POLICY_APIS, CNIS, DRIFT_TYPES, type AdminPolicyApi, type Cni, type DriftType } from "../../lib/clusters";
 
 /** A Kubernetes object as stored (plain JSON). */
 export type ObservedObject = {
@@ -31,12 +31,25 @@ export const clusterProfiles = pgTable(
     /** null: not known yet (no admin set it, no agent reported it). */
     cni: text("cni", { enum: CNIS }),
     istio: boolean("istio").notNull().default(false),
+    /**
+     * The admin policy API whose CRDs the cluster serves, as its agent detected it: v1alpha1
+     * (AdminNetworkPolicy), v1alpha2 (ClusterNetworkPolicy) or none; null: never detected.
+     */
+    adminPolicyApi: text("admin_policy_api", { enum: ADMIN_POLICY_APIS }),
+    /** When the agent last reported capabilities that differed from those kept (null: only an admin set them). */
+    capabilitiesReportedAt: timestamp("capabilities_reported_at", { withTimezone: true }),
     retiredAt: timestamp("retired_at", { withTimezone: true }),
     /** The last time the cluster (its agent, or someone uploading for it) sent observed state. */
     lastContactAt: timestamp("last_contact_at", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [check("cluster_profiles_cni_known", sql`${t.cni} IS NULL OR ${t.cni} IN ('cilium', 'calico', 'other')`)],
+  (t) => [
+    check("cluster_profiles_cni_known", sql`${t.cni} IS NULL OR ${t.cni} IN ('cilium', 'calico', 'other')`),
+    check(
+      "cluster_profiles_admin_policy_api_known",
+      sql`${t.adminPolicyApi} IS NULL OR ${t.adminPolicyApi} IN ('v1alpha1', 'v1alpha2', 'none')`,
+    ),
+  ],
 );
 
 /** The latest observed state of each cluster: replaced whole by each upload. */
@@ -80,4 +93,20 @@ export const clusterDrifts = pgTable(
     index("cluster_drifts_cluster").on(t.clusterId),
     check("cluster_drifts_type_known", sql`${t.type} IN ('missing', 'unmanaged', 'modified')`),
   ],
+);
+
+/** The drift counts after each recompute (an upload, an agent push, a re-render): the trend on the cluster page. */
+export const clusterDriftPoints = pgTable(
+  "cluster_drift_points",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    clusterId: uuid("cluster_id")
+      .notNull()
+      .references(() => clusters.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    missing: integer("missing").notNull(),
+    unmanaged: integer("unmanaged").notNull(),
+    modified: integer("modified").notNull(),
+  },
+  (t) => [index("cluster_drift_points_cluster_at").on(t.clusterId, t.at)],
 );

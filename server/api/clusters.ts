@@ -4,11 +4,12 @@ import "server-only";
 // manifests. Thin: parse, call the service, shape.
 import type { Hono } from "hono";
 import { stringify } from "yaml";
+import { reportCapabilities } from "@/server/clusters/capabilities";
 import { desiredManifests, uploadObserved } from "@/server/clusters/observed";
-import { clusterName } from "@/server/clusters/schemas";
+import { capabilitiesBody, clusterName } from "@/server/clusters/schemas";
 import { InvalidInput, NotFound } from "@/server/errors";
 import type { ApiEnv } from "./app";
-import { serviceContext } from "./change-requests";
+import { jsonBody, serviceContext } from "./change-requests";
 
 const nameParam = (raw: string) => {
   const parsed = clusterName.safeParse(raw);
@@ -28,6 +29,13 @@ export function clusterRoutes(app: Hono<ApiEnv>) {
     const source = c.req.header("user-agent")?.startsWith("policyplane-agent") ? "agent" : "upload";
     const result = await uploadObserved({ ctx: serviceContext(c), input: { name, yaml: text }, source });
     return c.json(result, 200);
+  });
+
+  /** What the cluster's agent detected: CNI, admin policy API, Istio. */
+  app.put("/clusters/:name/capabilities", async (c) => {
+    const name = nameParam(c.req.param("name"));
+    const body = await jsonBody(c, capabilitiesBody);
+    return c.json(await reportCapabilities({ ctx: serviceContext(c), input: { ...body, name } }), 200);
   });
 
   /** The cluster's desired objects (its release, compiled for it) as multi-document YAML. */

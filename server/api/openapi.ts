@@ -3,6 +3,7 @@
 // OpenAPI 3.1 document (GET /api/v1/openapi.json) and as the console's API reference page.
 import { z } from "zod";
 import type { TokenScope } from "@/lib/vocabulary";
+import { capabilitiesBody } from "@/server/clusters/schemas";
 import {
   admissionReview,
   approvalGiven,
@@ -32,7 +33,7 @@ export interface ApiParameter {
 }
 
 export interface ApiRoute {
-  method: "get" | "post";
+  method: "get" | "post" | "put";
   /** OpenAPI style, below /api/v1: `/change-requests/{number}`. */
   path: string;
   summary: string;
@@ -198,6 +199,17 @@ export const API_ROUTES: readonly ApiRoute[] = [
     parameters: [clusterParam],
     body: { schema: z.string().describe("kubectl's YAML or JSON output"), required: true, contentType: "application/yaml" },
     responses: { 200: { description: "Kept, rejected and the drift found." }, ...errors(400, 401, 403, 404, 413) },
+  },
+  {
+    method: "put",
+    path: "/clusters/{name}/capabilities",
+    summary: "Report a cluster's capabilities (its agent)",
+    description:
+      "The CNI, the admin policy API whose CRDs the cluster serves and whether Istio runs, as `policyplane agent` detects them. A detected v1alpha1 or v1alpha2 sets the cluster's compile target; an unchanged report writes nothing.",
+    auth: { scope: "observed-state", role: "admin", session: true },
+    parameters: [clusterParam],
+    body: { schema: capabilitiesBody, required: true },
+    responses: { 200: { description: "The capabilities kept and whether they changed." }, ...errors(400, 401, 403, 404, 409) },
   },
   {
     method: "get",

@@ -5,7 +5,9 @@ import "server-only";
 // changing the compile cluster or target does not lint the same text again.
 // Versions are immutable, so "policy@version" names a released document's content.
 // The linting itself runs in the engine's worker threads (server/engine-pool).
+import { eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
+import { clusterProfiles, clusters } from "@/db/schema";
 import { runEngine } from "@/server/engine-pool/pool";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { sha256Hex } from "@/server/lib/canonical";
@@ -35,8 +37,25 @@ function touch<T>(memo: Map<string, T>, size: number, key: string, value: T): T 
   return value;
 }
 
+/** Every cluster's model and, where known, its capabilities (what the capability lint checks against). */
 export async function loadTargets(db: Queryable): Promise<TargetCluster[]> {
-  return (await loadClusterModels(db)).map((c) => ({ name: c.name, region: c.region, model: c.model }));
+  const [models, profiles] = await Promise.all([
+    loadClusterModels(db),
+    db
+      .select({
+        name: clusters.name,
+        cni: clusterProfiles.cni,
+        adminPolicyApi: clusterProfiles.adminPolicyApi,
+        istio: clusterProfiles.istio,
+      })
+      .from(clusterProfiles)
+      .innerJoin(clusters, eq(clusters.id, clusterProfiles.clusterId)),
+  ]);
+  const capabilities = new Map(profiles.map(({ name, ...c }) => [name, c]));
+  return models.map((c) => {
+    const known = capabilities.get(c.name);
+    return { name: c.name, region: c.region, model: c.model, ...(known ? { capabilities: known } : {}) };
+  });
 }
 
 export interface ReleaseInputs {

@@ -22,6 +22,7 @@ function program(setCode: (code: number) => void): Command {
   const serve = () => import("./commands/serve");
   const ingest = () => import("./commands/ingest");
   const backup = () => import("./commands/backup");
+  const agent = () => import("./commands/agent");
 
   const prog = new Command("policyplane")
     .description("Policyplane: decide, explain and simulate Kubernetes network policy")
@@ -230,7 +231,28 @@ function program(setCode: (code: number) => void): Command {
     .option("--flush-ms <ms>", "send a partial batch after this long (for --follow streams)", positiveInt, 2000)
     .action(act(async (opts) => (await ingest()).runIngest(opts)));
 
+  prog
+    .command("agent")
+    .description(
+      "Keep a cluster's observed state current: every --interval seconds, list its Namespaces, Pods, Services, NetworkPolicies and (where their CRDs are installed) AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies, Cilium policies and Istio AuthorizationPolicies, detect its capabilities (CNI, admin policy API, Istio), push them to the server (which computes the drift), and report the release applied once nothing it wants is missing or modified. One JSON line per sync on stdout; failures on stderr, retried with backoff",
+    )
+    .requiredOption("--server <url>", "the console's URL, e.g. https://policyplane.example.com")
+    .requiredOption("--token <token>", "an API token with the observed-state scope (an admin token, bound to the cluster)")
+    .requiredOption("--cluster <name>", "the cluster's name in Policyplane")
+    .option("--kubeconfig <file>", "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
+    .option("--context <name>", "the kubeconfig context (default: its current one)")
+    .option("--interval <seconds>", "seconds between syncs", positiveSeconds, 60)
+    .option("--once", "sync once and exit (0 when it succeeded)", false)
+    .action(act(async (opts) => (await agent()).runAgent(opts)));
+
   return prog;
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0)
+    throw new InvalidArgumentError(`expected a number of seconds > 0, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function positiveInt(value: string): number {

@@ -10,3 +10,24 @@ export function instant(value: string): string {
     throw new InvalidArgumentError(`expected an ISO-8601 instant such as 2026-11-26T12:00:00Z, got ${JSON.stringify(value)}`);
   return value;
 }
+
+/** `path` under a Policyplane server's REST API (`--server`), refusing what is not an http(s) URL. */
+export function apiUrl(server: string, path: string): URL {
+  let url: URL;
+  try {
+    url = new URL(`api/v1/${path}`, server.endsWith("/") ? server : `${server}/`);
+  } catch {
+    throw new UsageError(`--server: expected the console's URL, such as https://policyplane.example.com, got ${JSON.stringify(server)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--server: expected an http(s) URL, got ${server}`);
+  return url;
+}
+
+/** The `message` of a refusal the REST API sent (its error body), or the text as it came. */
+export function refusalMessage(text: string): string {
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    return text;
+  }
+}

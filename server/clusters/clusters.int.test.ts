@@ -20,6 +20,7 @@ import { exportGitOps } from "@/server/clusters/gitops";
 import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { paymentsEgressYaml } from "@/server/testing/policies";
+import { releaseToCanary } from "@/server/testing/releases";
 
 const CLUSTER = "staging-eu-1";
 
@@ -49,15 +50,8 @@ describe(`clusters, observed state and drift on ${testDatabaseKind()}`, () => {
 
   beforeAll(async () => {
     // One release, rendered for the canary wave (staging-eu-1).
-    const author = await as(DEMO_PEOPLE.author);
-    await author.policies.saveDraft({ policyName: null, baseVersion: null, yaml: paymentsEgressYaml("drift-egress"), message: "" });
-    const { number } = await author.policies.proposeChange({ title: "drift", description: "", policies: ["drift-egress"] });
-    const { contentHash } = await author.workflow.review({ number });
-    await (await as(DEMO_PEOPLE.security)).workflow.approve({ number, contentHash });
-    await (await as(DEMO_PEOPLE.paymentsCommittee)).workflow.approve({ number, contentHash });
+    const { release } = await releaseToCanary(db(), "drift-egress");
     const admin = await as(DEMO_PEOPLE.admin);
-    const { release } = await admin.workflow.release({ number });
-    await admin.releases.rolloutNextWave({ number: release });
     ({ token } = await admin.settings.createToken({
       name: "kubectl upload",
       role: "admin",
@@ -184,6 +178,50 @@ describe(`clusters, observed state and drift on ${testDatabaseKind()}`, () => {
     expect(await elsewhere.json()).toMatchObject({ message: `This token speaks for another cluster, not "${CLUSTER}".` });
     const big = await post(`/clusters/${CLUSTER}/observed`, `# ${"x".repeat(11 * 1024 * 1024)}\n`);
     expect(big.status).toBe(413);
+  });
+
+  it("adopts a hand-applied policy into a draft change request of its tenant's author, refuses a missing one and a viewer", async () => {
+    const allowAll = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "allow-all-hotfix", namespace: "payments" },
+      spec: { podSelector: {}, ingress: [{}], policyTypes: ["Ingress"] },
+    };
+    const res = await post(
+      `/clusters/${CLUSTER}/observed`,
+      JSON.stringify({ kind: "List", apiVersion: "v1", items: [...desired.slice(1), allowAll] }),
+    );
+    expect(await res.json()).toMatchObject({ drift: { missing: 1, unmanaged: 1, modified: 0 } });
+    const author = await as(DEMO_PEOPLE.author);
+    const { drifts } = await author.clusters.drift({ name: CLUSTER });
+    const unmanaged = drifts.find((d) => d.type === "unmanaged")!;
+    const missing = drifts.find((d) => d.type === "missing")!;
+
+    expect(await refusal((await as(DEMO_PEOPLE.viewer)).clusters.adoptDrift({ name: CLUSTER, driftId: unmanaged.id }))).toMatchObject({
+      code: "FORBIDDEN",
+    });
+    expect(await refusal(author.clusters.adoptDrift({ name: CLUSTER, driftId: missing.id }))).toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("nothing to adopt"),
+    });
+
+    const adopted = await author.clusters.adoptDrift({ name: CLUSTER, driftId: unmanaged.id });
+    expect(adopted).toMatchObject({ state: "draft", policies: ["payments-allow-all-hotfix"], notImported: [] });
+    const change = await author.changes.get({ number: adopted.number });
+    expect(change.title).toBe(`Adopt unmanaged NetworkPolicy payments/allow-all-hotfix from ${CLUSTER}`);
+    const [cluster] = await db().select().from(clusters).where(eq(clusters.name, CLUSTER));
+    const [event] = await db()
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "cluster.drift_adopted"), eq(auditEvents.targetId, cluster!.id)));
+    expect(event!.after).toMatchObject({ changeRequest: adopted.number, type: "unmanaged", policies: ["payments-allow-all-hotfix"] });
+
+    // Importing the whole cluster takes only what Policyplane does not render (its own objects carry its
+    // label): here the hand-applied object again, which the adoption proposes already.
+    expect(await refusal(author.clusters.importCluster({ name: CLUSTER }))).toMatchObject({
+      code: "CONFLICT",
+      message: `Version 1 of payments-allow-all-hotfix is already proposed in change #${adopted.number}.`,
+    });
   });
 
   const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;

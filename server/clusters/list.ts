@@ -1,8 +1,8 @@
 import "server-only";
 // The Clusters page: each cluster with its capabilities, release and rollout,
 // last contact and drift; and one cluster's drift list with each diff.
-import { asc, count, desc, eq, min } from "drizzle-orm";
-import { clusterDrifts, clusterObserved, clusterProfiles, releaseClusterRollouts, releases } from "@/db/schema";
+import { and, asc, count, desc, eq, gte, min } from "drizzle-orm";
+import { clusterDriftPoints, clusterDrifts, clusterObserved, clusterProfiles, releaseClusterRollouts, releases } from "@/db/schema";
 import { requireRole } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { listClusters } from "@/server/org/list";
@@ -52,6 +52,8 @@ export async function listClusterOverview({ ctx }: { ctx: ServiceContext }) {
       policyApi: targetOf(c.labels),
       cni: profile?.cni ?? null,
       istio: profile?.istio ?? false,
+      adminPolicyApi: profile?.adminPolicyApi ?? null,
+      capabilitiesReportedAt: profile?.capabilitiesReportedAt ?? null,
       retiredAt: profile?.retiredAt ?? null,
       lastContactAt: profile?.lastContactAt ?? null,
       /** The newest release rendered or applied here. */
@@ -118,4 +120,26 @@ export async function getClusterDrift({ ctx, input }: { ctx: ServiceContext; inp
       firstSeenAt: d.firstSeenAt,
     })),
   };
+}
+
+/** Trend points kept on the chart: the newest ones within the window. */
+const TREND_POINTS = 500;
+
+/** The drift counts after each recompute over the last `days` days, oldest first (the cluster page's trend chart). */
+export async function getDriftTrend({ ctx, input }: { ctx: ServiceContext; input: ClusterNameInput & { days: number } }) {
+  requireRole(ctx.actor, "viewer");
+  const cluster = await findCluster(ctx.db, input.name);
+  const since = new Date(Date.now() - input.days * 86_400_000);
+  const rows = await ctx.db
+    .select({
+      at: clusterDriftPoints.at,
+      missing: clusterDriftPoints.missing,
+      unmanaged: clusterDriftPoints.unmanaged,
+      modified: clusterDriftPoints.modified,
+    })
+    .from(clusterDriftPoints)
+    .where(and(eq(clusterDriftPoints.clusterId, cluster.id), gte(clusterDriftPoints.at, since)))
+    .orderBy(desc(clusterDriftPoints.at))
+    .limit(TREND_POINTS);
+  return rows.reverse().map((r) => ({ ...r, total: r.missing + r.unmanaged + r.modified }));
 }

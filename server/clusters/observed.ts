@@ -6,7 +6,15 @@ import "server-only";
 // when each drift was first seen, so the page shows its age.
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { clusterDrifts, clusterObserved, clusterProfiles, clusters, releaseClusterRollouts, releases } from "@/db/schema";
+import {
+  clusterDriftPoints,
+  clusterDrifts,
+  clusterObserved,
+  clusterProfiles,
+  clusters,
+  releaseClusterRollouts,
+  releases,
+} from "@/db/schema";
 import type { ObservedObject } from "@/db/schema/clusters";
 import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
@@ -77,7 +85,10 @@ export async function renderInputFor(
 
 type DriftRows = Awaited<ReturnType<typeof clusterDriftTask>>["drifts"];
 
-/** Replaces the cluster's drifts; one seen before (same object, same kind of drift) keeps its first-seen time. */
+/**
+ * Replaces the cluster's drifts; one seen before (same object, same kind of drift) keeps its
+ * first-seen time. Each recompute also leaves a point of the drift trend (the counts at `now`).
+ */
 export async function storeDrift(db: Queryable, clusterId: string, drifts: DriftRows, now: Date) {
   const previous = await db
     .select({ objectKey: clusterDrifts.objectKey, type: clusterDrifts.type, firstSeenAt: clusterDrifts.firstSeenAt })
@@ -91,6 +102,7 @@ export async function storeDrift(db: Queryable, clusterId: string, drifts: Drift
       .values(drifts.map((d) => ({ clusterId, ...d, firstSeenAt: since.get(`${d.type} ${d.objectKey}`) ?? now, lastSeenAt: now })));
   const counts = { missing: 0, unmanaged: 0, modified: 0 };
   for (const d of drifts) counts[d.type]++;
+  await db.insert(clusterDriftPoints).values({ clusterId, at: now, ...counts });
   return counts;
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CNIS, POLICY_APIS } from "@/lib/clusters";
+import { ADMIN_POLICY_APIS, CNIS, POLICY_APIS } from "@/lib/clusters";
 import { ENVIRONMENTS } from "@/lib/vocabulary";
 
 /** A cluster's name: a DNS label, as Kubernetes contexts and the GitOps folders use it. */
@@ -39,3 +39,20 @@ export type ClusterNameInput = z.infer<typeof clusterNameInput>;
 /** Observed state as `kubectl get … -A -o yaml` prints it (a List, or multi-document YAML or JSON). */
 export const uploadObservedInput = z.object({ name: clusterName, yaml: z.string().min(1, "Paste or choose the YAML") });
 export type UploadObservedInput = z.infer<typeof uploadObservedInput>;
+
+export const driftTrendInput = clusterNameInput.extend({ days: z.number().int().min(1).max(365).default(30) });
+
+/** What a cluster's agent detected: its CNI, the admin policy API its CRDs serve, and whether Istio runs. */
+export const capabilitiesBody = z.strictObject({
+  cni: z.enum(CNIS).describe("cilium, calico or other (from kube-system's daemonsets and the CRDs)"),
+  adminPolicyApi: z
+    .enum(ADMIN_POLICY_APIS)
+    .describe("v1alpha1: AdminNetworkPolicy CRDs; v1alpha2: ClusterNetworkPolicy CRDs; none: neither is installed"),
+  istio: z.boolean().describe("Istio's CRDs or istiod are present"),
+});
+export const reportCapabilitiesInput = capabilitiesBody.extend({ name: clusterName });
+export type ReportCapabilitiesInput = z.infer<typeof reportCapabilitiesInput>;
+
+/** Adopt one drift (an unmanaged or modified object, as the cluster runs it) into a draft change request. */
+export const adoptDriftInput = z.object({ name: clusterName, driftId: z.uuid("Name the drift by its id") });
+export type AdoptDriftInput = z.infer<typeof adoptDriftInput>;

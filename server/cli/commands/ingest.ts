@@ -9,7 +9,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { gzipSync } from "node:zlib";
-import { UsageError } from "../usage";
+import { apiUrl, refusalMessage } from "../usage";
 
 export interface IngestOptions {
   server: string;
@@ -31,13 +31,7 @@ const MAX_BATCH_CHARS = 8 * 1024 * 1024;
 const MAX_RETRIES = 5;
 
 export function ingestUrl(server: string, cluster: string | undefined): string {
-  let url: URL;
-  try {
-    url = new URL("api/v1/flows", server.endsWith("/") ? server : `${server}/`);
-  } catch {
-    throw new UsageError(`--server: expected the console's URL, such as https://policyplane.example.com, got ${JSON.stringify(server)}`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--server: expected an http(s) URL, got ${server}`);
+  const url = apiUrl(server, "flows");
   if (cluster) url.searchParams.set("cluster", cluster);
   return url.toString();
 }
@@ -58,15 +52,7 @@ async function send(url: string, token: string, lines: string[]): Promise<BatchR
       continue;
     }
     const text = await response.text();
-    if (!response.ok) {
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? text;
-      } catch {
-        // not JSON: the text as it came
-      }
-      throw new Error(`the server refused the batch (HTTP ${response.status}): ${message}`);
-    }
+    if (!response.ok) throw new Error(`the server refused the batch (HTTP ${response.status}): ${refusalMessage(text)}`);
     return JSON.parse(text) as BatchReply;
   }
 }

@@ -61,8 +61,18 @@ export interface TargetCluster {
   name: string;
   region?: string;
   model: ClusterModel;
+  /** What the cluster can enforce (lint warns about rules it cannot); absent: not known, nothing checked. */
+  capabilities?: ClusterCapabilities;
   /** Egress gateways by name; default: the workload of that name in the model. */
   gateways?: Record<string, GatewayRef>;
+}
+
+/** A cluster's enforcement capabilities, as its agent reports them or an admin sets them (null: unknown). */
+export interface ClusterCapabilities {
+  cni: "cilium" | "calico" | "other" | null;
+  /** The admin policy CRDs it serves: v1alpha1 (ANP), v1alpha2 (CNP), none; null: unknown. */
+  adminPolicyApi: "v1alpha1" | "v1alpha2" | "none" | null;
+  istio: boolean;
 }
 
 export interface GatewayRef {

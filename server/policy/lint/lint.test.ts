@@ -23,6 +23,43 @@ describe("lint", () => {
     ]);
   });
 
+  it("warns when a rule needs what a cluster in its scope lacks, naming the cluster, and says nothing for unknown capabilities", () => {
+    const egress = {
+      apiVersion: V,
+      kind: "Policy",
+      metadata: { name: "needs-all" },
+      spec: {
+        tier: "global",
+        priority: 60,
+        subject: { tenant: "payments" },
+        rules: [
+          { direction: "egress", action: "allow", peers: [{ dns: "api.stripe.com" }], ports: [{ port: 443 }], via: "pci-egress" },
+          { direction: "egress", action: "allow", peers: [{ cidr: "10.99.0.0/16" }], ports: [{ port: 443 }] },
+        ],
+      },
+    };
+    const able = { cni: "cilium", adminPolicyApi: "v1alpha1", istio: true } as const;
+    const lacking = { cni: "calico", adminPolicyApi: "none", istio: false } as const;
+    const capable = clusters.map((c) => ({ ...c, capabilities: able }));
+    const capability = (cs: TargetCluster[]) =>
+      lint({ documents: withDemo(egress), clusters: cs })
+        .filter((f) => f.id === "capability" && f.document === "Policy/needs-all")
+        .map((f) => `${f.severity} ${f.path}: ${f.message}`);
+    expect(capability(capable)).toEqual([]);
+    expect(capability(clusters)).toEqual([]);
+    const one = capable.map((c) => (c.name === "prod-us-1" ? { ...c, capabilities: lacking } : c));
+    expect(capability(one)).toEqual([
+      "warning spec.tier: the global tier renders as admin network policies, which prod-us-1 (no AdminNetworkPolicy or ClusterNetworkPolicy CRDs) cannot enforce; install the CRDs there or narrow spec.scope",
+      "warning spec.rules[0].peers[0]: egress to the DNS name api.stripe.com needs Cilium (toFQDNs), which prod-us-1 (CNI calico) lacks; the cluster cannot enforce this rule",
+      "warning spec.rules[0].via: routing through the egress gateway pci-egress needs Istio, which prod-us-1 (no Istio) lacks; the traffic would not be routed through the gateway",
+    ]);
+    // A cluster out of the policy's scope does not count.
+    const scoped = { ...egress, spec: { ...egress.spec, scope: { clusters: ["prod-eu-1"] } } };
+    expect(
+      lint({ documents: withDemo(scoped), clusters: one }).filter((f) => f.id === "capability" && f.document === "Policy/needs-all"),
+    ).toEqual([]);
+  });
+
   it("does not report an allow whose CIDR excepts the range a constraint denies", () => {
     const out = (except: string[]) => ({
       apiVersion: V,

@@ -20,6 +20,8 @@
  * | compile-disagreement    | error    | the objects compiled for a cluster (either target), under plain        |
  * |                         |          | Kubernetes semantics, decide a flow unlike the platform (compile --verify) |
  * | not-expressible         | info     | flows a target cannot express exactly, per cluster and target          |
+ * | capability              | warning  | a rule needs what a cluster in its scope lacks: DNS-name egress without |
+ * |                         |          | Cilium, an admin tier without admin policy CRDs, `via` without Istio    |
  */
 import { compareDecisionOrder, createEvaluator, type Evaluator } from "../eval/evaluator";
 import { compileWorkloadSelector, dnsMatches, isEmptySelector, isKubeDns } from "../eval/selectors";
@@ -61,7 +63,8 @@ export type FindingId =
   | "one-sided-allow"
   | "lowering"
   | "compile-disagreement"
-  | "not-expressible";
+  | "not-expressible"
+  | "capability";
 
 export interface Finding {
   id: FindingId;
@@ -413,6 +416,57 @@ export function lint(input: LintInput): Finding[] {
             );
           }
         });
+      }
+    }
+  }
+
+  // capability: what a rule needs from each cluster in its scope (only clusters whose capabilities are known).
+  for (const d of docs) {
+    if (d.document.kind !== "Policy") continue;
+    const tier = d.document.spec.tier;
+    const known = inScope(d).filter((v) => v.cluster.capabilities);
+    const lacking = (needs: (c: NonNullable<TargetCluster["capabilities"]>) => string | null) =>
+      known.flatMap((v) => {
+        const why = needs(v.cluster.capabilities!);
+        return why ? [`${v.cluster.name} (${why})`] : [];
+      });
+    if (ADMIN_TIERS.includes(tier)) {
+      const without = lacking((c) => (c.adminPolicyApi === "none" ? "no AdminNetworkPolicy or ClusterNetworkPolicy CRDs" : null));
+      if (without.length > 0)
+        finding(
+          d,
+          "capability",
+          "warning",
+          ["spec", "tier"],
+          `the ${tier} tier renders as admin network policies, which ${without.join(", ")} cannot enforce; install the CRDs there or narrow spec.scope`,
+        );
+    }
+    for (const r of rulesOf(d)) {
+      if (r.direction === "egress")
+        r.peers.forEach((peer, i) => {
+          if (!("dns" in peer)) return;
+          const without = lacking((c) => (c.cni !== null && c.cni !== "cilium" ? `CNI ${c.cni}` : null));
+          if (without.length > 0)
+            finding(
+              d,
+              "capability",
+              "warning",
+              [...r.path, "peers", i],
+              `egress to the DNS name ${peer.dns} needs Cilium (toFQDNs), which ${without.join(", ")} lacks; the cluster cannot enforce this rule`,
+              r.index,
+            );
+        });
+      if (r.via) {
+        const without = lacking((c) => (c.istio ? null : "no Istio"));
+        if (without.length > 0)
+          finding(
+            d,
+            "capability",
+            "warning",
+            [...r.path, "via"],
+            `routing through the egress gateway ${r.via} needs Istio, which ${without.join(", ")} lacks; the traffic would not be routed through the gateway`,
+            r.index,
+          );
       }
     }
   }

@@ -1,19 +1,31 @@
 import "server-only";
-import { getClusterDrift, listClusterOverview } from "@/server/clusters/list";
+import { getClusterDrift, getDriftTrend, listClusterOverview } from "@/server/clusters/list";
 import { exportGitOps } from "@/server/clusters/gitops";
 import { editCluster, registerCluster, retireCluster } from "@/server/clusters/manage";
 import { uploadObserved } from "@/server/clusters/observed";
-import { clusterNameInput, editClusterInput, registerClusterInput, uploadObservedInput } from "@/server/clusters/schemas";
+import { adoptDrift, importCluster } from "@/server/clusters/adopt";
+import {
+  adoptDriftInput,
+  clusterNameInput,
+  driftTrendInput,
+  editClusterInput,
+  registerClusterInput,
+  uploadObservedInput,
+} from "@/server/clusters/schemas";
 import { adminProcedure, protectedProcedure, router } from "../init";
 
 export const clustersRouter = router({
   overview: protectedProcedure.query(({ ctx }) => listClusterOverview({ ctx: ctx.service })),
   drift: protectedProcedure.input(clusterNameInput).query(({ ctx, input }) => getClusterDrift({ ctx: ctx.service, input })),
+  driftTrend: protectedProcedure.input(driftTrendInput).query(({ ctx, input }) => getDriftTrend({ ctx: ctx.service, input })),
   register: adminProcedure.input(registerClusterInput).mutation(({ ctx, input }) => registerCluster({ ctx: ctx.service, input })),
   edit: adminProcedure.input(editClusterInput).mutation(({ ctx, input }) => editCluster({ ctx: ctx.service, input })),
   retire: adminProcedure.input(clusterNameInput).mutation(({ ctx, input }) => retireCluster({ ctx: ctx.service, input })),
   uploadObserved: adminProcedure
     .input(uploadObservedInput)
     .mutation(({ ctx, input }) => uploadObserved({ ctx: ctx.service, input, source: "upload" })),
+  /** Authors (their tenant's objects) turn a drift, or a brownfield cluster's policies, into a draft change request. */
+  adoptDrift: protectedProcedure.input(adoptDriftInput).mutation(({ ctx, input }) => adoptDrift({ ctx: ctx.service, input })),
+  importCluster: protectedProcedure.input(clusterNameInput).mutation(({ ctx, input }) => importCluster({ ctx: ctx.service, input })),
   exportGitOps: adminProcedure.mutation(({ ctx }) => exportGitOps({ ctx: ctx.service })),
 });
