@@ -11,3 +11,4 @@ export * from "./clusters";
 export * from "./flows";
 export * from "./exceptions";
 export * from "./tokens";
+export * from "./machines";

@@ -41,5 +41,4 @@ export const admissionReview = z.object({
 /** What the webhook takes: a review with its request. */
 export const admissionReviewRequest = admissionReview.extend({ request: admissionRequest });
 
-export const ADMISSION_MODES = ["enforce", "warn", "off"] as const;
-export type AdmissionMode = (typeof ADMISSION_MODES)[number];
+export { ADMISSION_MODES, type AdmissionMode } from "@/lib/machines";
