@@ -1,3 +1,4 @@
+import { scheduleWebhookCertificateRotation } from "./server/admission/webhook";
 import { scheduleCheckpoints } from "./server/audit/checkpoints";
 import { scheduleFlowSweep } from "./server/flows/retention";
 import { scheduleExceptionSweep } from "./server/exceptions/sweep";
@@ -28,6 +29,10 @@ export async function openRuntimeOrExit(): Promise<void> {
       (message, error) => (error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`)),
     );
     scheduleExceptionSweep(runtime.database.db, (message, error) => console.error(`[policyplane] ${message}:`, error));
+    // Hourly: admission webhook serving certificates within 30 days of expiry get a successor (the cluster page asks to apply it).
+    scheduleWebhookCertificateRotation(runtime.database.db, 3600, (message, error) =>
+      error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`),
+    );
     // In the background: the server answers meanwhile, and a failure here only costs the first graph visitor time.
     const warming = Date.now();
     warmReleaseGraphs(runtime.database.db).then(

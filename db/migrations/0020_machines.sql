@@ -52,6 +52,7 @@ CREATE TABLE "webhook_certificates" (
 	"not_after" timestamp with time zone NOT NULL,
 	"created_by" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"downloaded_at" timestamp with time zone,
 	"superseded_at" timestamp with time zone
 );
 --> statement-breakpoint

@@ -96,6 +96,8 @@ export const webhookCertificates = pgTable(
     notAfter: timestamp("not_after", { withTimezone: true }).notNull(),
     createdBy: text("created_by").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The last time an admin downloaded the serving Secret (cert + key): null after a rotation nobody applied yet. */
+    downloadedAt: timestamp("downloaded_at", { withTimezone: true }),
     /** Set when a newer certificate of the cluster replaced this one. */
     supersededAt: timestamp("superseded_at", { withTimezone: true }),
   },

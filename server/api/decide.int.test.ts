@@ -188,7 +188,7 @@ describe(`POST /api/v1/decide on ${testDatabaseKind()}`, () => {
     const admin = await callerFor(db(), ADMIN);
     const flow = { cluster: CLUSTER, source: { namespace: "payments", pod: "payments-api" }, destination: { ip: "8.8.8.8" }, port: 53 };
     const review = (token: string) =>
-      api.request(`/api/v1/admission?cluster=${CLUSTER}`, {
+      api.request(`/api/v1/admission/${CLUSTER}`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify({
