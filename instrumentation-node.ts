@@ -1,5 +1,6 @@
 import { scheduleWebhookCertificateRotation } from "./server/admission/webhook";
 import { scheduleCheckpoints } from "./server/audit/checkpoints";
+import { scheduleDecisionLogSweep } from "./server/decisions/log";
 import { scheduleFlowSweep } from "./server/flows/retention";
 import { scheduleExceptionSweep } from "./server/exceptions/sweep";
 import { warmReleaseGraphs } from "./server/graph/service";
@@ -29,6 +30,9 @@ export async function openRuntimeOrExit(): Promise<void> {
       (message, error) => (error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`)),
     );
     scheduleExceptionSweep(runtime.database.db, (message, error) => console.error(`[policyplane] ${message}:`, error));
+    scheduleDecisionLogSweep(runtime.database.db, 3600, (message, error) =>
+      error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`),
+    );
     // Hourly: admission webhook serving certificates within 30 days of expiry get a successor (the cluster page asks to apply it).
     scheduleWebhookCertificateRotation(runtime.database.db, 3600, (message, error) =>
       error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`),

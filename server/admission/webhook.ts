@@ -14,6 +14,7 @@ import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { systemActor, withTransaction, type ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
+import { scheduleEvery } from "@/server/lib/schedule";
 import { POLICY_KINDS } from "./review";
 import { issueCa, issueServing, serviceDnsNames, SERVING_VALIDITY_DAYS } from "./certificates";
 import { seal, unseal } from "./sealing";
@@ -352,19 +353,12 @@ export function scheduleWebhookCertificateRotation(
   everySeconds: number,
   log: (message: string, error?: unknown) => void,
 ): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    rotateExpiringWebhookCertificates(db)
-      .then((names) => {
-        if (names.length > 0) log(`webhook certificates rotated (apply the new Secret): ${names.join(", ")}`);
-      })
-      .catch((error: unknown) => log("could not rotate webhook certificates", error))
-      .finally(() => {
-        running = false;
-      });
-  }, everySeconds * 1000);
-  timer.unref();
-  return () => clearInterval(timer);
+  return scheduleEvery(
+    everySeconds,
+    async () => {
+      const names = await rotateExpiringWebhookCertificates(db);
+      if (names.length > 0) log(`webhook certificates rotated (apply the new Secret): ${names.join(", ")}`);
+    },
+    (error) => log("could not rotate webhook certificates", error),
+  );
 }

@@ -10,7 +10,8 @@ import type { Database } from "@/db/client";
 import type { Actor } from "@/server/context";
 import { ServiceError, Unauthenticated } from "@/server/errors";
 import { databaseRecentlyDown, decideFlow, FailClosed } from "@/server/decide/point";
-import { decideInput, type DecideOutput } from "@/server/decide/schemas";
+import { decideInput, type DecideInput, type DecideOutput } from "@/server/decide/schemas";
+import { logDecision } from "@/server/decisions/log";
 import { forgetTokenKey, recallToken, rememberToken, tokenCacheKey, TOKEN_MEMORY_MS, TOKEN_RECHECK_MS } from "@/server/tokens/cache";
 import { requireScope } from "@/server/tokens/scopes";
 import { verifyApiToken } from "@/server/tokens/tokens";
@@ -47,14 +48,17 @@ export async function authenticateMachine(getDb: () => Promise<Database>, header
 /** POST /decide (see the module comment). */
 export function decideRoutes(app: Hono<ApiEnv>, getDb: () => Promise<Database>) {
   app.post("/decide", async (c) => {
+    const startedAt = performance.now();
     const requestId = c.get("requestId");
-    const cluster = { name: "(unknown)" };
+    let actor: Actor | null = null;
+    let input: DecideInput | null = null;
     try {
-      const actor = await authenticateMachine(getDb, c.req.header("authorization") ?? "", requestId);
+      actor = await authenticateMachine(getDb, c.req.header("authorization") ?? "", requestId);
       requireScope(actor, "decide");
-      const input = await jsonBody(c, decideInput);
-      cluster.name = input.cluster;
-      return c.json(await decideFlow(getDb, actor, input), 200);
+      input = await jsonBody(c, decideInput);
+      const output = await decideFlow(getDb, actor, input);
+      logDecision(getDb, actor, input, output, startedAt);
+      return c.json(output, 200);
     } catch (error) {
       if (!(error instanceof FailClosed)) throw error;
       const body: DecideOutput = {
@@ -62,9 +66,10 @@ export function decideRoutes(app: Hono<ApiEnv>, getDb: () => Promise<Database>) 
         reasons: [error.message],
         release: null,
         decisionId: randomUUID(),
-        cluster: cluster.name,
+        cluster: input?.cluster ?? "(unknown)",
         cached: false,
       };
+      if (input) logDecision(getDb, actor, input, body, startedAt);
       return c.json(body, 503);
     }
   });

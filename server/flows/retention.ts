@@ -7,6 +7,8 @@ import "server-only";
 // other, and clearing or deleting what is already gone is a no-op.
 import { sql } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
+import { affectedRows } from "@/server/lib/affected-rows";
+import { scheduleEvery } from "@/server/lib/schedule";
 
 export interface FlowRetention {
   samplesDays: number;
@@ -16,10 +18,7 @@ export interface FlowRetention {
 export const DEFAULT_FLOW_RETENTION: FlowRetention = { samplesDays: 7, aggregatesDays: 90 };
 const CHUNK = 5_000;
 
-const affected = (result: unknown): number => {
-  const r = result as { rowCount?: number | null; affectedRows?: number; count?: number; length?: number };
-  return r.rowCount ?? r.affectedRows ?? r.count ?? 0;
-};
+const affected = affectedRows;
 
 export async function sweepFlows(
   db: Queryable,
@@ -55,21 +54,13 @@ export function scheduleFlowSweep(
   options: FlowRetention & { everySeconds: number },
   log: (message: string, error?: unknown) => void,
 ): () => void {
-  if (options.everySeconds === 0) return () => {};
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sweepFlows(db, options)
-      .then((r) => {
-        if (r.deletedAggregates + r.clearedSamples > 0)
-          log(`flow retention: ${r.deletedAggregates} aggregates deleted, samples of ${r.clearedSamples} cleared`);
-      })
-      .catch((error: unknown) => log("could not sweep observed flows", error))
-      .finally(() => {
-        running = false;
-      });
-  }, options.everySeconds * 1000);
-  timer.unref();
-  return () => clearInterval(timer);
+  return scheduleEvery(
+    options.everySeconds,
+    async () => {
+      const r = await sweepFlows(db, options);
+      if (r.deletedAggregates + r.clearedSamples > 0)
+        log(`flow retention: ${r.deletedAggregates} aggregates deleted, samples of ${r.clearedSamples} cleared`);
+    },
+    (error) => log("could not sweep observed flows", error),
+  );
 }

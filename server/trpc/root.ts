@@ -18,6 +18,7 @@ import { simulatorRouter } from "./routers/simulator";
 import { violationsRouter } from "./routers/violations";
 import { webhooksRouter } from "./routers/webhooks";
 import { workflowRouter } from "./routers/workflow";
+import { decisionsRouter } from "./routers/decisions";
 
 export const appRouter = router({
   account: accountRouter,
@@ -25,6 +26,7 @@ export const appRouter = router({
   overview: overviewRouter,
   audit: auditRouter,
   settings: settingsRouter,
+  decisions: decisionsRouter,
   graph: graphRouter,
   policies: policiesRouter,
   changes: changesRouter,

@@ -8,6 +8,7 @@ import type { Database } from "@/db/client";
 import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
 import { openConfiguredDatabase } from "@/scripts/open-configured-database";
 import { createApiApp } from "@/server/api/app";
+import { flushDecisionLog } from "@/server/decisions/log";
 import { UsageError } from "../usage";
 
 type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -93,6 +94,7 @@ export async function runServe(opts: { port: string; host: string }): Promise<nu
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  await flushDecisionLog(); // what the decision log still holds in memory
   await handle.close();
   return 0;
 }
