@@ -95,13 +95,21 @@ async function main() {
 
   console.log(`decide: ${body} → ${answer}`);
   console.log(`autocannon: ${CONNECTIONS} connections, ${SECONDS} s per server`);
-  const b = await load(bareUrl);
+  // CPU time of this process (both servers; only the one under load is busy) per answered request: less
+  // sensitive than throughput to what else the machine runs.
+  const cpuPer = async (run: () => Promise<AutocannonResult>) => {
+    const before = process.cpuUsage();
+    const result = await run();
+    const used = process.cpuUsage(before);
+    return { result, cpuMicros: (used.user + used.system) / Math.max(1, result.requests.total) };
+  };
+  const { result: b, cpuMicros: bareCpu } = await cpuPer(() => load(bareUrl));
   console.log(
-    `bare node:http: ${Math.round(b.requests.average)} req/s, p99 ${b.latency.p99} ms, errors ${b.errors + b.timeouts + b.non2xx}`,
+    `bare node:http: ${Math.round(b.requests.average)} req/s, p99 ${b.latency.p99} ms, errors ${b.errors + b.timeouts + b.non2xx}, ${Math.round(bareCpu)} µs CPU/request`,
   );
-  const d = await load(`${apiUrl}/api/v1/decide`, { method: "POST", headers, body });
+  const { result: d, cpuMicros: decideCpu } = await cpuPer(() => load(`${apiUrl}/api/v1/decide`, { method: "POST", headers, body }));
   console.log(
-    `serve /decide:  ${Math.round(d.requests.average)} req/s, p99 ${d.latency.p99} ms, errors ${d.errors + d.timeouts + d.non2xx}`,
+    `serve /decide:  ${Math.round(d.requests.average)} req/s, p99 ${d.latency.p99} ms, errors ${d.errors + d.timeouts + d.non2xx}, ${Math.round(decideCpu)} µs CPU/request`,
   );
 
   const ratio = d.requests.average / b.requests.average;
@@ -114,6 +122,7 @@ async function main() {
       ratio >= 0.5,
     ],
     ["throughput ratio", `${Math.round(ratio * 100)} %`, "≥ 50 %", ratio >= 0.5],
+    ["server CPU per request: bare / decide", `${Math.round(bareCpu)} µs / ${Math.round(decideCpu)} µs`, "(cost, independent of the machine's load)", true],
     ["decide p99 latency at that load", `${d.latency.p99} ms`, "< 10 ms", d.latency.p99 < 10],
     ["decide errors (errors + timeouts + non-2xx)", String(d.errors + d.timeouts + d.non2xx), "0", d.errors + d.timeouts + d.non2xx === 0],
   ];
