@@ -122,7 +122,12 @@ async function main() {
       ratio >= 0.5,
     ],
     ["throughput ratio", `${Math.round(ratio * 100)} %`, "≥ 50 %", ratio >= 0.5],
-    ["server CPU per request: bare / decide", `${Math.round(bareCpu)} µs / ${Math.round(decideCpu)} µs`, "(cost, independent of the machine's load)", true],
+    [
+      "server CPU per request: bare / decide",
+      `${Math.round(bareCpu)} µs / ${Math.round(decideCpu)} µs`,
+      "(cost, independent of the machine's load)",
+      true,
+    ],
     ["decide p99 latency at that load", `${d.latency.p99} ms`, "< 10 ms", d.latency.p99 < 10],
     ["decide errors (errors + timeouts + non-2xx)", String(d.errors + d.timeouts + d.non2xx), "0", d.errors + d.timeouts + d.non2xx === 0],
   ];
