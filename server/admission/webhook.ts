@@ -117,8 +117,9 @@ export function certificateWarning(
   return null;
 }
 
-/** Mode and certificate status of a cluster's webhook (any signed-in person may read it; no key material). */
+/** Mode and certificate status of a cluster's webhook, for organisation-wide readers (no key material). */
 export async function getWebhookStatus({ ctx, input }: { ctx: ServiceContext; input: { name: string } }) {
+  requireRole(ctx.actor, "viewer");
   const cluster = await clusterByName(ctx.db, input.name);
   const [[admission], certs] = await Promise.all([
     ctx.db.select().from(clusterAdmission).where(eq(clusterAdmission.clusterId, cluster.id)),
