@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
 import { decisionLog } from "@/db/schema";
 import type { Actor } from "@/server/context";
-import { affectedRows } from "@/server/lib/affected-rows";
+import { inChunks } from "@/server/lib/affected-rows";
 import { scheduleEvery } from "@/server/lib/schedule";
 import type { DecideEndpoint, DecideInput, DecideOutput } from "@/server/decide/schemas";
 import { currentDecisionLogSettings, decisionLogSettingsOf, type DecisionLogSettings } from "./settings";
@@ -175,16 +175,10 @@ const CHUNK = 5_000;
 export async function sweepDecisionLog(db: Queryable, now = new Date()): Promise<number> {
   const { retentionDays } = await decisionLogSettingsOf(db);
   const before = new Date(now.getTime() - retentionDays * 86_400_000);
-  let deleted = 0;
-  for (;;) {
-    const n = affectedRows(
-      await db.execute(sql`delete from decision_log where decision_id in (
-        select decision_id from decision_log where decided_at < ${before.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
-    );
-    deleted += n;
-    if (n < CHUNK) break;
-  }
-  return deleted;
+  return inChunks(CHUNK, () =>
+    db.execute(sql`delete from decision_log where decision_id in (
+      select decision_id from decision_log where decided_at < ${before.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
+  );
 }
 
 /** Sweeps every `everySeconds` in this process; returns the stop function. */

@@ -7,7 +7,7 @@ import "server-only";
 // other, and clearing or deleting what is already gone is a no-op.
 import { sql } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
-import { affectedRows } from "@/server/lib/affected-rows";
+import { inChunks } from "@/server/lib/affected-rows";
 import { scheduleEvery } from "@/server/lib/schedule";
 
 export interface FlowRetention {
@@ -18,8 +18,6 @@ export interface FlowRetention {
 export const DEFAULT_FLOW_RETENTION: FlowRetention = { samplesDays: 7, aggregatesDays: 90 };
 const CHUNK = 5_000;
 
-const affected = affectedRows;
-
 export async function sweepFlows(
   db: Queryable,
   retention: FlowRetention = DEFAULT_FLOW_RETENTION,
@@ -27,24 +25,14 @@ export async function sweepFlows(
 ): Promise<{ clearedSamples: number; deletedAggregates: number }> {
   const samplesBefore = new Date(now.getTime() - retention.samplesDays * 86_400_000);
   const aggregatesBefore = new Date(now.getTime() - retention.aggregatesDays * 86_400_000);
-  let deletedAggregates = 0;
-  let clearedSamples = 0;
-  for (;;) {
-    const n = affected(
-      await db.execute(sql`delete from flow_aggregates where id in (
-        select id from flow_aggregates where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
-    );
-    deletedAggregates += n;
-    if (n < CHUNK) break;
-  }
-  for (;;) {
-    const n = affected(
-      await db.execute(sql`update flow_aggregates set samples = '[]'::jsonb where id in (
-        select id from flow_aggregates where minute < ${samplesBefore.toISOString()}::timestamptz and samples <> '[]'::jsonb limit ${CHUNK} for update skip locked)`),
-    );
-    clearedSamples += n;
-    if (n < CHUNK) break;
-  }
+  const deletedAggregates = await inChunks(CHUNK, () =>
+    db.execute(sql`delete from flow_aggregates where id in (
+      select id from flow_aggregates where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
+  );
+  const clearedSamples = await inChunks(CHUNK, () =>
+    db.execute(sql`update flow_aggregates set samples = '[]'::jsonb where id in (
+      select id from flow_aggregates where minute < ${samplesBefore.toISOString()}::timestamptz and samples <> '[]'::jsonb limit ${CHUNK} for update skip locked)`),
+  );
   return { clearedSamples, deletedAggregates };
 }
 
