@@ -140,9 +140,10 @@ async function main() {
       machineDescription(),
       rows,
       [
-        "The decide figure covers token verification (a database read at most every 5 s per token), input validation, the answer cache and the JSON reply; the flow is the same for every call, so after the first it comes from the cache of the release.",
+        "The decide figure covers token verification (a database read at most every 5 s per token), input validation, the answer cache, the decision log's sampling check (off in this run) and the JSON reply; the flow is the same for every call, so after the first it comes from the cache of the release.",
         "Through the Next.js server (`/api/v1/decide` under `next start`) the same endpoint was not measured in this run.",
-        "The ≥ 50 % target is missed. Not yet profiled under load; the suspects are the per-call fetch Request/Headers the node:http adapter builds (server/cli/commands/serve.ts; @hono/node-server avoids this with a lazy Request) and the app's edge middleware parsing the body twice (unsafe-text check, then the handler). Figures on this shared machine move by 2× between runs: read the load average.",
+        "Profiled with the inspector during the load (webhook branch): the adapter was most of the cost — building a fetch Request with a web-stream body per call, and hono's bodyLimit forcing that Request into being even when Content-Length answers the question. `policyplane serve` now runs on @hono/node-server (lazy Request, string bodies written without streams) and the body limit is judged from Content-Length when there is one. In the profile what remains is the socket write (writev), the router and zod's parse of the flow.",
+        "Server CPU per request is this process's CPU time over the requests answered: the cost of one answer, which a busy machine bends far less than it bends throughput. Throughput and p99 on this shared machine (other helpers building and testing, load average over 20) are not the machine's capacity: read the load average.",
       ],
     );
   await new Promise((r) => api.close(r));
