@@ -130,6 +130,7 @@ function SearchForm({ onSearch }: { onSearch: (f: Filters) => void }) {
 
 export function DecisionLog({ admin }: { admin: boolean }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [filters, setFilters] = useState<Filters>({});
   const [pages, setPages] = useState<({ decidedAt: Date; decisionId: string } | undefined)[]>([undefined]);
   const after = pages.at(-1);
@@ -144,6 +145,8 @@ export function DecisionLog({ admin }: { admin: boolean }) {
           onSearch={(f) => {
             setFilters(f);
             setPages([undefined]);
+            // The same search again must ask again: entries are written a moment after their decision.
+            void queryClient.invalidateQueries({ queryKey: trpc.decisions.search.queryKey() });
           }}
         />
         {error ? (
