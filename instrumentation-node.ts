@@ -1,10 +1,16 @@
 import { scheduleAlertEvaluation } from "./server/alerts/evaluate";
+import { scheduleWebhookCertificateRotation } from "./server/admission/webhook";
 import { scheduleCheckpoints } from "./server/audit/checkpoints";
+import { scheduleDecisionLogSweep } from "./server/decisions/log";
 import { scheduleFlowSweep } from "./server/flows/retention";
 import { scheduleExceptionSweep } from "./server/exceptions/sweep";
 import { warmReleaseGraphs } from "./server/graph/service";
 import { getRuntime } from "./server/runtime";
 import { scheduleWebhookDelivery } from "./server/webhooks/deliver";
+
+/** How background jobs report: failures as errors, progress as log lines. */
+const logJob = (message: string, error?: unknown) =>
+  error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`);
 
 /**
  * If the database cannot be opened the server must not pretend to be up
@@ -26,14 +32,13 @@ export async function openRuntimeOrExit(): Promise<void> {
         aggregatesDays: runtime.env.FLOW_AGGREGATES_RETENTION_DAYS,
         everySeconds: runtime.env.FLOW_SWEEP_SECONDS,
       },
-      (message, error) => (error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`)),
+      logJob,
     );
     scheduleExceptionSweep(runtime.database.db, (message, error) => console.error(`[policyplane] ${message}:`, error));
-    scheduleAlertEvaluation(
-      runtime.database.db,
-      (message, error) => (error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`)),
-      runtime.env.ALERT_EVALUATE_SECONDS * 1000,
-    );
+    scheduleAlertEvaluation(runtime.database.db, logJob, runtime.env.ALERT_EVALUATE_SECONDS * 1000);
+    scheduleDecisionLogSweep(runtime.database.db, 3600, logJob);
+    // Hourly: admission webhook serving certificates within 30 days of expiry get a successor (the cluster page asks to apply it).
+    scheduleWebhookCertificateRotation(runtime.database.db, 3600, logJob);
     // In the background: the server answers meanwhile, and a failure here only costs the first graph visitor time.
     const warming = Date.now();
     warmReleaseGraphs(runtime.database.db).then(

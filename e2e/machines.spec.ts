@@ -1,9 +1,13 @@
 // The machine API through the production server: the console's API reference renders the decision
-// point, and a token made in Settings gets a decision from it (issue 18).
+// point, a token made in Settings gets a decision from it, the decision log (sampled at 100 %) finds
+// that decision by its id, and the cluster page issues the admission webhook's certificate (issue 18).
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { PEOPLE, screenshotPath, signIn, trpc, watchConsole } from "./helpers";
 
-test("the API reference shows the decision point, and a decide token gets a decision", async ({ page, request }) => {
+test("the API reference shows the decision point, a decide token gets a decision the decision log finds, and a cluster gets its webhook certificate", async ({
+  page,
+  request,
+}) => {
   const problems = watchConsole(page);
   await signIn(page, PEOPLE.admin.email);
   await page.goto("/settings");
@@ -19,7 +23,7 @@ test("the API reference shows the decision point, and a decide token gets a deci
   for (const field of ["cluster", "source.namespace", "source.pod", "source.labels", "destination.ip", "port", "dryRun.changeRequest"])
     await expect(body.getByRole("cell", { name: new RegExp(`^${field.replace(".", "\\.")}( \\*)?$`) })).toBeVisible();
   await expect(decide.getByRole("table", { name: "Reply 200" })).toContainText("decisionId");
-  await expect(page.locator("#post-admission")).toContainText("AdmissionReview");
+  await expect(page.locator("#post-admission-cluster")).toContainText("AdmissionReview");
   await decide.scrollIntoViewIfNeeded();
   await page.screenshot({ path: screenshotPath("machines-api-reference"), fullPage: false });
 
@@ -53,5 +57,45 @@ test("the API reference shows the decision point, and a decide token gets a deci
   const bad = await request.post("/api/v1/decide", { data: { ...flow, port: 0 }, headers: { authorization: `Bearer ${token}` } });
   expect(bad.status()).toBe(400);
   expect(await bad.json()).toMatchObject({ error: "InvalidInput", field: "port" });
+
+  // The decision log: every decision sampled, then the next answer found by its id.
+  await page.goto("/settings");
+  await page.getByRole("link", { name: "Decision log" }).click();
+  const sampling = page.getByRole("form", { name: "Decision log sampling" });
+  await sampling.getByLabel("Sampled share (%)").fill("100");
+  await sampling.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("sampling-summary")).toContainText("100 % of decisions");
+  const logged = (await (
+    await request.post("/api/v1/decide", {
+      data: { ...flow, destination: { dns: "api.stripe.com" }, port: 443, protocol: "TCP" },
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).json()) as { decisionId: string; decision: string };
+  // Written in batches off the hot path: within a second or so (asked of the server before the page searches).
+  const query = `decisions.search?input=${encodeURIComponent(JSON.stringify({ json: { decisionId: logged.decisionId } }))}`;
+  await expect.poll(async () => (await trpc<{ rows: unknown[] }>(page, query)).rows.length, { timeout: 10_000 }).toBe(1);
+  const search = page.getByRole("form", { name: "Search decisions" });
+  await search.getByLabel("Decision id").fill(logged.decisionId);
+  await search.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("decision-row")).toHaveCount(1);
+  const row = page.getByTestId("decision-row");
+  await expect(row).toContainText("api.stripe.com");
+  await expect(row).toContainText(logged.decision);
+  await row.getByRole("button", { name: "Why" }).click();
+  await expect(page.getByText(`decision ${logged.decisionId}`)).toBeVisible();
+  await page.screenshot({ path: screenshotPath("machines-decision-log"), fullPage: true });
+
+  // The admission webhook of a cluster: its certificate, then the configuration to download.
+  await page.goto("/clusters/prod-us-1");
+  const webhook = page.getByTestId("cluster-webhook");
+  await expect(webhook).toContainText("/api/v1/admission/prod-us-1");
+  await webhook.getByRole("button", { name: /^(Generate|Rotate) certificate$/ }).click();
+  await expect(page.getByTestId("webhook-certificate")).toContainText("policyplane-webhook.policyplane.svc");
+  await expect(page.getByTestId("webhook-certificate")).toContainText("Secret not downloaded yet");
+  const download = page.waitForEvent("download");
+  await webhook.getByRole("button", { name: "Download ValidatingWebhookConfiguration" }).click();
+  expect((await download).suggestedFilename()).toBe("policyplane-webhook-prod-us-1.yaml");
+  await page.getByTestId("cluster-webhook").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath("machines-cluster-webhook"), fullPage: true });
   expect(problems).toEqual([]);
 });

@@ -11,6 +11,7 @@ import { describeError } from "@/components/trpc/errors";
 import { Badge, Button, Card, Notice, Table, Td } from "@/components/ui/primitives";
 import { ClusterForm } from "./cluster-form";
 import { DriftTrend } from "./drift-trend";
+import { ClusterWebhook } from "./cluster-webhook";
 import { ago } from "./time";
 
 const TONE: Record<DriftType, "red" | "amber" | "violet"> = { missing: "amber", unmanaged: "red", modified: "violet" };
@@ -113,6 +114,8 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
           )}
         </Card>
       ) : null}
+
+      <ClusterWebhook name={name} admin={admin} />
 
       <Card
         title="Drift"

@@ -27,6 +27,7 @@ import { graphUrl } from "./url-state";
 import { useGraphUrl } from "./use-graph-url";
 import { useIslands } from "./use-islands";
 import { GraphWarnings } from "./warnings";
+import { downloadBlob } from "@/components/ui/download";
 
 export interface GraphScreenProps {
   /** The cluster and overlay the page was rendered for (the URL's, on the server). */
@@ -47,15 +48,6 @@ function webglAvailable(): boolean {
   } catch {
     return false;
   }
-}
-
-function download(name: string, blob: Blob) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 /** Scope filters and a focused workload exclude each other: focusing clears them, choosing one ends the focus. */
@@ -257,11 +249,11 @@ export function GraphScreen(props: GraphScreenProps) {
         onFit={() => api.current?.fit()}
         onExportPng={() => {
           const b = api.current?.exportPng();
-          if (b) download(`policyplane-graph-${scope.cluster}.png`, b);
+          if (b) downloadBlob(`policyplane-graph-${scope.cluster}.png`, b);
         }}
         onExportSvg={() => {
           const s = api.current?.exportSvg();
-          if (s) download(`policyplane-graph-${scope.cluster}.svg`, new Blob([s], { type: "image/svg+xml" }));
+          if (s) downloadBlob(`policyplane-graph-${scope.cluster}.svg`, new Blob([s], { type: "image/svg+xml" }));
         }}
         stats={view ? <GraphStats stats={view.stats} shown={shown} islands={collapsed.size} layoutInfo={layoutInfo} /> : null}
       />

@@ -12,3 +12,4 @@ export * from "./flows";
 export * from "./exceptions";
 export * from "./tokens";
 export * from "./alerts";
+export * from "./machines";

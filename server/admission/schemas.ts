@@ -1,6 +1,7 @@
 // admission.k8s.io/v1 AdmissionReview, as much of it as a validating webhook reads and answers.
 // Unknown fields are kept (loose): the API server sends more than we look at.
 import { z } from "zod";
+import { ADMISSION_MODES } from "@/lib/machines";
 
 const groupVersionKind = z.object({ group: z.string(), version: z.string(), kind: z.string().min(1) });
 const groupVersionResource = z.object({ group: z.string(), version: z.string(), resource: z.string().min(1) });
@@ -41,5 +42,39 @@ export const admissionReview = z.object({
 /** What the webhook takes: a review with its request. */
 export const admissionReviewRequest = admissionReview.extend({ request: admissionRequest });
 
-export const ADMISSION_MODES = ["enforce", "warn", "off"] as const;
-export type AdmissionMode = (typeof ADMISSION_MODES)[number];
+export { ADMISSION_MODES, type AdmissionMode } from "@/lib/machines";
+
+// The console's webhook settings for one cluster (server/admission/webhook.ts).
+const dnsLabel = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `Name the ${what}`)
+    .max(63, "At most 63 characters")
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "Lower-case letters, digits and '-', starting and ending with a letter or digit");
+const cluster = dnsLabel("cluster");
+
+export const setAdmissionModeInput = z.object({ name: cluster, mode: z.enum(ADMISSION_MODES) });
+export type SetAdmissionModeInput = z.infer<typeof setAdmissionModeInput>;
+
+/** Issue (or rotate) the serving certificate for the Service the API server calls. */
+export const issueWebhookCertificateInput = z.object({
+  name: cluster,
+  service: dnsLabel("Service").default("policyplane-webhook"),
+  namespace: dnsLabel("namespace").default("policyplane"),
+});
+export type IssueWebhookCertificateInput = z.input<typeof issueWebhookCertificateInput>;
+
+export const FAILURE_POLICIES = ["Fail", "Ignore"] as const;
+export const webhookConfigurationInput = z.object({
+  name: cluster,
+  failurePolicy: z.enum(FAILURE_POLICIES).default("Fail"),
+  /** Kubernetes allows 1 to 30 seconds. */
+  timeoutSeconds: z
+    .number()
+    .int("Whole seconds, please")
+    .min(1, "At least 1 second")
+    .max(30, "Kubernetes allows at most 30 seconds")
+    .default(5),
+});
+export type WebhookConfigurationInput = z.input<typeof webhookConfigurationInput>;

@@ -68,13 +68,19 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   });
   app.use("*", countRequests);
   const isUpload = (c: Context<ApiEnv>) => c.req.method === "POST" && c.req.path === DATASET_UPLOAD_PATH;
-  const limitBody = bodyLimit({
-    maxSize: MAX_REQUEST_BYTES,
-    onError: (c) =>
-      c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413),
+  const tooLarge = (c: Context<ApiEnv>) =>
+    c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413);
+  const limitBody = bodyLimit({ maxSize: MAX_REQUEST_BYTES, onError: tooLarge });
+  // A dataset upload streams to disk under its own (larger) limit (server/simulator/datasets.ts). A body
+  // with a Content-Length is judged by it here, from the headers alone (node:http stops reading at that
+  // length): hono's bodyLimit would build the whole fetch Request first, a cost on every decision.
+  app.use("*", (c, next) => {
+    if (isUpload(c)) return next();
+    const length = c.req.header("content-length");
+    if (length !== undefined && /^\d+$/.test(length) && c.req.header("transfer-encoding") === undefined)
+      return Number(length) > MAX_REQUEST_BYTES ? Promise.resolve(tooLarge(c)) : next();
+    return limitBody(c, next);
   });
-  // A dataset upload streams to disk under its own (larger) limit (server/simulator/datasets.ts).
-  app.use("*", (c, next) => (isUpload(c) ? next() : limitBody(c, next)));
 
   // Text the database cannot store (NUL, lone surrogates) is refused at the edge, naming where it is.
   app.use("*", async (c, next) => {

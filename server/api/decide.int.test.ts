@@ -184,6 +184,54 @@ describe(`POST /api/v1/decide on ${testDatabaseKind()}`, () => {
     expect(cr.status).toBe(403);
   });
 
+  it("refuses a revoked token on its very next call, and a rotated one as soon as its grace ends, despite the token cache", async () => {
+    const admin = await callerFor(db(), ADMIN);
+    const flow = { cluster: CLUSTER, source: { namespace: "payments", pod: "payments-api" }, destination: { ip: "8.8.8.8" }, port: 53 };
+    const review = (token: string) =>
+      api.request(`/api/v1/admission/${CLUSTER}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          apiVersion: "admission.k8s.io/v1",
+          kind: "AdmissionReview",
+          request: {
+            uid: "u1",
+            kind: { group: "", version: "v1", kind: "Namespace" },
+            resource: { group: "", version: "v1", resource: "namespaces" },
+            operation: "CREATE",
+            object: { metadata: { name: "x", labels: { tenant: "payments" } } },
+          },
+        }),
+      });
+    const revoked = await admin.settings.createToken({
+      name: "soon revoked",
+      role: "viewer",
+      tenantId: null,
+      scopes: ["decide"],
+      clusterId: null,
+      expiresInDays: 1,
+    });
+    // Both calls put the token in the cache (verified less than TOKEN_RECHECK_MS ago).
+    expect((await decide(flow, revoked.token)).status).toBe(200);
+    expect((await review(revoked.token)).status).toBe(200);
+    await admin.settings.revokeToken({ tokenId: revoked.id });
+    expect((await decide(flow, revoked.token)).status).toBe(401);
+    expect((await review(revoked.token)).status).toBe(401);
+
+    const rotated = await admin.settings.createToken({
+      name: "soon rotated",
+      role: "viewer",
+      tenantId: null,
+      scopes: ["decide"],
+      clusterId: null,
+      expiresInDays: 1,
+    });
+    expect((await decide(flow, rotated.token)).status).toBe(200);
+    const next = await admin.settings.rotateToken({ tokenId: rotated.id, graceHours: 0 });
+    expect((await decide(flow, rotated.token)).status).toBe(401);
+    expect((await decide(flow, next.token)).status).toBe(200);
+  });
+
   // The flow the released policies deny and the isolation template allows (an added path of the drafts' graph).
   let opened: {
     cluster: string;

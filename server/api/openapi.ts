@@ -117,20 +117,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: "post",
-    path: "/admission",
+    path: "/admission/{cluster}",
     summary: "Kubernetes validating admission webhook",
     description:
-      "Takes an admission.k8s.io/v1 AdmissionReview and answers one: refuses NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy and Cilium policies not rendered by Policyplane, and Namespaces and workloads missing the required labels. `mode=warn` allows with warnings, `mode=off` allows everything.",
+      "Takes an admission.k8s.io/v1 AdmissionReview and answers one: refuses NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy and Cilium policies not rendered by Policyplane, and Namespaces and workloads missing the required labels. The answer follows the cluster's admission mode, set by an admin on the cluster page: enforce refuses, warn allows with warnings, off allows everything. The cluster page generates the ValidatingWebhookConfiguration that calls this path.",
     auth: { scope: "decide", session: false },
     parameters: [
-      { name: "cluster", in: "query", description: "The cluster the API server belongs to.", schema: z.string().min(1), required: true },
-      {
-        name: "mode",
-        in: "query",
-        description: "enforce (default): refuse; warn: allow with warnings; off: allow.",
-        schema: z.enum(["enforce", "warn", "off"]),
-        required: false,
-      },
+      { name: "cluster", in: "path", description: "The cluster the API server belongs to.", schema: z.string().min(1), required: true },
     ],
     body: { schema: admissionReview, required: true },
     responses: { 200: { description: "The AdmissionReview answered.", schema: admissionReview }, ...errors(400, 401, 403, 404) },

@@ -7,6 +7,8 @@ import "server-only";
 // other, and clearing or deleting what is already gone is a no-op.
 import { sql } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
+import { inChunks } from "@/server/lib/affected-rows";
+import { scheduleEvery } from "@/server/lib/schedule";
 import { timedSweep } from "@/server/metrics/metrics";
 
 export interface FlowRetention {
@@ -16,11 +18,6 @@ export interface FlowRetention {
 
 export const DEFAULT_FLOW_RETENTION: FlowRetention = { samplesDays: 7, aggregatesDays: 90 };
 const CHUNK = 5_000;
-
-const affected = (result: unknown): number => {
-  const r = result as { rowCount?: number | null; affectedRows?: number; count?: number; length?: number };
-  return r.rowCount ?? r.affectedRows ?? r.count ?? 0;
-};
 
 export async function sweepFlows(
   db: Queryable,
@@ -41,32 +38,19 @@ async function sweepOnce(
 ): Promise<{ clearedSamples: number; deletedAggregates: number }> {
   const samplesBefore = new Date(now.getTime() - retention.samplesDays * 86_400_000);
   const aggregatesBefore = new Date(now.getTime() - retention.aggregatesDays * 86_400_000);
-  let deletedAggregates = 0;
-  let clearedSamples = 0;
-  for (;;) {
-    const n = affected(
-      await db.execute(sql`delete from flow_aggregates where id in (
-        select id from flow_aggregates where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
-    );
-    deletedAggregates += n;
-    if (n < CHUNK) break;
-  }
+  const deletedAggregates = await inChunks(CHUNK, () =>
+    db.execute(sql`delete from flow_aggregates where id in (
+      select id from flow_aggregates where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
+  );
   // The SIEM export's events go with the aggregates (a collector reads them long before).
-  for (;;) {
-    const n = affected(
-      await db.execute(sql`delete from violation_events where seq in (
-        select seq from violation_events where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
-    );
-    if (n < CHUNK) break;
-  }
-  for (;;) {
-    const n = affected(
-      await db.execute(sql`update flow_aggregates set samples = '[]'::jsonb where id in (
-        select id from flow_aggregates where minute < ${samplesBefore.toISOString()}::timestamptz and samples <> '[]'::jsonb limit ${CHUNK} for update skip locked)`),
-    );
-    clearedSamples += n;
-    if (n < CHUNK) break;
-  }
+  await inChunks(CHUNK, () =>
+    db.execute(sql`delete from violation_events where seq in (
+      select seq from violation_events where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
+  );
+  const clearedSamples = await inChunks(CHUNK, () =>
+    db.execute(sql`update flow_aggregates set samples = '[]'::jsonb where id in (
+      select id from flow_aggregates where minute < ${samplesBefore.toISOString()}::timestamptz and samples <> '[]'::jsonb limit ${CHUNK} for update skip locked)`),
+  );
   return { clearedSamples, deletedAggregates };
 }
 
@@ -76,21 +60,13 @@ export function scheduleFlowSweep(
   options: FlowRetention & { everySeconds: number },
   log: (message: string, error?: unknown) => void,
 ): () => void {
-  if (options.everySeconds === 0) return () => {};
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sweepFlows(db, options)
-      .then((r) => {
-        if (r.deletedAggregates + r.clearedSamples > 0)
-          log(`flow retention: ${r.deletedAggregates} aggregates deleted, samples of ${r.clearedSamples} cleared`);
-      })
-      .catch((error: unknown) => log("could not sweep observed flows", error))
-      .finally(() => {
-        running = false;
-      });
-  }, options.everySeconds * 1000);
-  timer.unref();
-  return () => clearInterval(timer);
+  return scheduleEvery(
+    options.everySeconds,
+    async () => {
+      const r = await sweepFlows(db, options);
+      if (r.deletedAggregates + r.clearedSamples > 0)
+        log(`flow retention: ${r.deletedAggregates} aggregates deleted, samples of ${r.clearedSamples} cleared`);
+    },
+    (error) => log("could not sweep observed flows", error),
+  );
 }

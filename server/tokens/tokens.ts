@@ -9,6 +9,7 @@ import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type Actor, type AnonymousContext, type ServiceContext } from "@/server/context";
 import { Conflict, NotFound, Unauthenticated } from "@/server/errors";
 import { sha256Hex } from "@/server/lib/canonical";
+import { forgetToken } from "./cache";
 import { expiryFor, tokenSettingsOf } from "./policy";
 import type { CreateApiTokenInput, RevokeApiTokenInput, RotateApiTokenInput } from "./schemas";
 
@@ -90,7 +91,7 @@ export async function rotateApiToken({
 }): Promise<{ id: string; token: string; expiresAt: Date | null; oldValidUntil: Date }> {
   requireRole(ctx.actor, "admin");
   const graceHours = input.graceHours ?? 24;
-  return withTransaction(ctx, async (tx) => {
+  const rotated = await withTransaction(ctx, async (tx) => {
     const [old] = await tx.db.select().from(apiTokens).where(eq(apiTokens.id, input.tokenId)).for("update");
     if (!old) throw new NotFound("No API token with that id.");
     const label = `${old.name} (ppt_${old.prefix}_…)`;
@@ -118,6 +119,9 @@ export async function rotateApiToken({
     });
     return { id: fresh.id, token: fresh.token, expiresAt, oldValidUntil };
   });
+  // The old token's expiry moved up to the end of the grace period: cached copies must learn it.
+  forgetToken(input.tokenId);
+  return rotated;
 }
 
 export async function revokeApiToken({ ctx, input }: { ctx: ServiceContext; input: RevokeApiTokenInput }): Promise<void> {
@@ -139,6 +143,8 @@ export async function revokeApiToken({ ctx, input }: { ctx: ServiceContext; inpu
       after: { revokedAt },
     });
   });
+  // At once on this replica; other replicas within TOKEN_RECHECK_MS (server/tokens/cache.ts).
+  forgetToken(id);
 }
 
 export async function listApiTokens({ ctx }: { ctx: ServiceContext }) {
@@ -170,6 +176,17 @@ export async function listApiTokens({ ctx }: { ctx: ServiceContext }) {
  * revoked, expired) gives the same answer, so a caller learns nothing from it.
  */
 export async function authenticateApiToken({ ctx, input }: { ctx: AnonymousContext; input: { token: string } }): Promise<Actor> {
+  return (await verifyApiToken({ ctx, input })).actor;
+}
+
+/** As authenticateApiToken, with the token's expiry (for caches that must not outlive it). */
+export async function verifyApiToken({
+  ctx,
+  input,
+}: {
+  ctx: AnonymousContext;
+  input: { token: string };
+}): Promise<{ actor: Actor; expiresAt: Date | null }> {
   const { db } = ctx;
   const presented = input.token;
   const rejected = new Unauthenticated("Invalid, expired or revoked API token.");
@@ -185,11 +202,14 @@ export async function authenticateApiToken({ ctx, input }: { ctx: AnonymousConte
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
   }
   return {
-    type: "token",
-    id: row.id,
-    label: `token:${row.name}`,
-    grants: [{ tenantId: row.tenantId, role: row.role, committeeFunction: null }],
-    scopes: row.scopes,
-    clusterId: row.clusterId,
+    actor: {
+      type: "token",
+      id: row.id,
+      label: `token:${row.name}`,
+      grants: [{ tenantId: row.tenantId, role: row.role, committeeFunction: null }],
+      scopes: row.scopes,
+      clusterId: row.clusterId,
+    },
+    expiresAt: row.expiresAt,
   };
 }

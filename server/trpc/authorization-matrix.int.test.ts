@@ -376,6 +376,36 @@ const MATRIX: Record<string, Row> = {
   },
   "clusters.retire": { rule: "admin", mutation: true, call: (c) => c.clusters.retire({ name: "matrix-no-cluster" }) },
   // Without POLICYPLANE_GITOPS_DIR (tests) the export is a CONFLICT for the admin.
+  // The admission webhook: its status for organisation-wide readers; mode, certificates, configuration and the key for admins.
+  "clusters.webhook": { rule: "organisation", mutation: true, call: (c) => c.clusters.webhook({ name: "matrix-no-cluster" }) },
+  "clusters.setAdmissionMode": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.clusters.setAdmissionMode({ name: "matrix-no-cluster", mode: "warn" }),
+  },
+  "clusters.issueWebhookCertificate": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.clusters.issueWebhookCertificate({ name: "matrix-no-cluster" }),
+  },
+  "clusters.webhookConfiguration": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.clusters.webhookConfiguration({ name: "matrix-no-cluster" }),
+  },
+  "clusters.downloadWebhookSecret": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.clusters.downloadWebhookSecret({ name: "matrix-no-cluster" }),
+  },
+  // The decision log names every tenant's policies: organisation-wide readers search it; admins set its sampling.
+  "decisions.search": { rule: "organisation", call: (c) => c.decisions.search({}) },
+  "decisions.settings": { rule: "admin", call: (c) => c.decisions.settings() },
+  "decisions.updateSettings": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.decisions.updateSettings({ sampleRate: 0, alwaysLogDenies: false, retentionDays: 14, expectedVersion: 999_999 }),
+  },
   "clusters.exportGitOps": { rule: "admin", mutation: true, call: (c) => c.clusters.exportGitOps() },
   "clusters.uploadObserved": {
     rule: "admin",

@@ -19,6 +19,7 @@ import { violationsRouter } from "./routers/violations";
 import { alertsRouter } from "./routers/alerts";
 import { webhooksRouter } from "./routers/webhooks";
 import { workflowRouter } from "./routers/workflow";
+import { decisionsRouter } from "./routers/decisions";
 
 export const appRouter = router({
   account: accountRouter,
@@ -26,6 +27,7 @@ export const appRouter = router({
   overview: overviewRouter,
   audit: auditRouter,
   settings: settingsRouter,
+  decisions: decisionsRouter,
   graph: graphRouter,
   policies: policiesRouter,
   changes: changesRouter,

@@ -21,9 +21,14 @@ export default async function SettingsPage() {
         title="Settings"
         description="The platform default every cluster enforces, people, their roles and the machine tokens that call the API. Every change here is written to the audit trail."
         actions={
-          <Link href="/settings/api" className="text-sm text-brand-700 hover:underline">
-            API reference
-          </Link>
+          <div className="flex gap-4">
+            <Link href="/settings/decisions" className="text-sm text-brand-700 hover:underline">
+              Decision log
+            </Link>
+            <Link href="/settings/api" className="text-sm text-brand-700 hover:underline">
+              API reference
+            </Link>
+          </div>
         }
       />
       <div className="space-y-8">

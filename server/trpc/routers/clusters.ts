@@ -12,6 +12,14 @@ import {
   registerClusterInput,
   uploadObservedInput,
 } from "@/server/clusters/schemas";
+import { issueWebhookCertificateInput, setAdmissionModeInput, webhookConfigurationInput } from "@/server/admission/schemas";
+import {
+  downloadWebhookSecret,
+  getWebhookStatus,
+  issueWebhookCertificate,
+  setAdmissionMode,
+  webhookConfiguration,
+} from "@/server/admission/webhook";
 import { adminProcedure, protectedProcedure, router } from "../init";
 
 export const clustersRouter = router({
@@ -28,4 +36,17 @@ export const clustersRouter = router({
   adoptDrift: protectedProcedure.input(adoptDriftInput).mutation(({ ctx, input }) => adoptDrift({ ctx: ctx.service, input })),
   importCluster: protectedProcedure.input(clusterNameInput).mutation(({ ctx, input }) => importCluster({ ctx: ctx.service, input })),
   exportGitOps: adminProcedure.mutation(({ ctx }) => exportGitOps({ ctx: ctx.service })),
+  /** The admission webhook: mode and certificate status (no key material). */
+  webhook: protectedProcedure.input(clusterNameInput).query(({ ctx, input }) => getWebhookStatus({ ctx: ctx.service, input })),
+  setAdmissionMode: adminProcedure.input(setAdmissionModeInput).mutation(({ ctx, input }) => setAdmissionMode({ ctx: ctx.service, input })),
+  issueWebhookCertificate: adminProcedure
+    .input(issueWebhookCertificateInput)
+    .mutation(({ ctx, input }) => issueWebhookCertificate({ ctx: ctx.service, input })),
+  webhookConfiguration: adminProcedure
+    .input(webhookConfigurationInput)
+    .query(({ ctx, input }) => webhookConfiguration({ ctx: ctx.service, input })),
+  /** The serving certificate's key leaves only here: admins, audited. */
+  downloadWebhookSecret: adminProcedure
+    .input(clusterNameInput)
+    .mutation(({ ctx, input }) => downloadWebhookSecret({ ctx: ctx.service, input })),
 });
