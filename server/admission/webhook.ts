@@ -39,14 +39,18 @@ async function clusterByName(db: Queryable, name: string) {
 const auditTarget = (c: { id: string; name: string }) => ({ targetType: "cluster", targetId: c.id, targetLabel: `cluster ${c.name}` });
 
 /** The cluster's id and stored admission mode (enforce when none was set), in one read: the webhook's hot path. */
-export async function admissionModeOf(db: Queryable, name: string): Promise<{ id: string; mode: AdmissionMode }> {
+/** The cluster's admission mode, the cluster named by `name` or by its id (a cluster-bound token's). */
+export async function admissionModeOf(
+  db: Queryable,
+  cluster: { name: string } | { id: string },
+): Promise<{ id: string; name: string; mode: AdmissionMode }> {
   const [row] = await db
-    .select({ id: clusters.id, mode: clusterAdmission.mode })
+    .select({ id: clusters.id, name: clusters.name, mode: clusterAdmission.mode })
     .from(clusters)
     .leftJoin(clusterAdmission, eq(clusterAdmission.clusterId, clusters.id))
-    .where(eq(clusters.name, name));
-  if (!row) throw new NotFound(`No cluster named "${name}".`);
-  return { id: row.id, mode: row.mode ?? "enforce" };
+    .where("name" in cluster ? eq(clusters.name, cluster.name) : eq(clusters.id, cluster.id));
+  if (!row) throw new NotFound("name" in cluster ? `No cluster named "${cluster.name}".` : "The token's cluster no longer exists.");
+  return { id: row.id, name: row.name, mode: row.mode ?? "enforce" };
 }
 
 export async function setAdmissionMode({ ctx, input }: { ctx: ServiceContext; input: SetAdmissionModeInput }) {

@@ -141,4 +141,23 @@ describe(`the machine API's reference and admission webhook on ${testDatabaseKin
     expect((await admit(body, undefined, tokens.other!)).status).toBe(403);
     expect((await admit(body)).status).toBe(200);
   });
+
+  it("answers POST /api/v1/admission for the cluster its token is bound to, or the one named in the query", async () => {
+    const body = fixture("kubewarden-pod-create.admissionreview.json");
+    const post = (query: string, token: string) =>
+      api.request(`/api/v1/admission${query}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body,
+      });
+    const bound = await post("", tokens.other!);
+    expect(bound.status).toBe(200);
+    expect(admissionReview.parse(await bound.json()).response?.uid).toBe((JSON.parse(body) as { request: { uid: string } }).request.uid);
+    expect((await post(`?cluster=${CLUSTER}`, tokens.webhook!)).status).toBe(200);
+    // An unbound token must name its cluster; a bound one cannot speak for another.
+    const unnamed = await post("", tokens.webhook!);
+    expect(unnamed.status).toBe(400);
+    expect(await unnamed.json()).toMatchObject({ error: "InvalidInput", field: "cluster" });
+    expect((await post(`?cluster=${CLUSTER}`, tokens.other!)).status).toBe(403);
+  });
 });

@@ -129,6 +129,25 @@ export const API_ROUTES: readonly ApiRoute[] = [
     responses: { 200: { description: "The AdmissionReview answered.", schema: admissionReview }, ...errors(400, 401, 403, 404) },
   },
   {
+    method: "post",
+    path: "/admission",
+    summary: "Kubernetes validating admission webhook, for the token's cluster",
+    description:
+      "Takes an admission.k8s.io/v1 AdmissionReview and answers one: refuses NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy and Cilium policies not rendered by Policyplane, and Namespaces and workloads missing the required labels. The answer follows the cluster's admission mode, set by an admin on the cluster page: enforce refuses, warn allows with warnings, off allows everything. The cluster is the one the token is bound to, or the `cluster` query parameter.",
+    auth: { scope: "decide", session: false },
+    parameters: [
+      {
+        name: "cluster",
+        in: "query",
+        description: "The cluster, when the token is not bound to one (a webhook names it in the path instead).",
+        schema: z.string().min(1),
+        required: false,
+      },
+    ],
+    body: { schema: admissionReview, required: true },
+    responses: { 200: { description: "The AdmissionReview answered.", schema: admissionReview }, ...errors(400, 401, 403, 404) },
+  },
+  {
     method: "get",
     path: "/whoami",
     summary: "Who the token (or session) is",
