@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { parseAllDocuments, stringify } from "yaml";
 import { paymentsEgressYaml } from "../server/testing/policies";
-import { PEOPLE, personIn, screenshotPath } from "./helpers";
+import { PEOPLE, personIn, screenshot } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
 const CLUSTER = "prod-us-1";
@@ -88,7 +88,7 @@ test("an admin uploads observed state with injected drift and sees each drift, t
   await expect(modified).toContainText("no path changes");
   await rows.filter({ hasText: hotfix }).getByRole("button", { name: "Details" }).click();
   await expect(page.getByTestId("drift-effect")).toContainText(/→ payments\//);
-  await page.screenshot({ path: screenshotPath("cluster-drift"), fullPage: true });
+  await screenshot(page, "cluster-drift", { fullPage: true });
 
   // The Clusters page counts it.
   await page.goto("/clusters");
@@ -98,7 +98,7 @@ test("an admin uploads observed state with injected drift and sees each drift, t
   // This server has no GitOps repository configured: the export says so (not a server error).
   await page.getByRole("button", { name: "Export to GitOps" }).click();
   await expect(page.getByText(/No GitOps repository is configured: set POLICYPLANE_GITOPS_DIR/)).toBeVisible({ timeout: 30_000 });
-  await page.screenshot({ path: screenshotPath("clusters"), fullPage: true });
+  await screenshot(page, "clusters", { fullPage: true });
   // The refused export is the one failed request the browser logs.
   expect(admin.problems.filter((p) => !p.includes("status of 409 (Conflict)"))).toEqual([]);
 
@@ -110,7 +110,7 @@ test("an admin uploads observed state with injected drift and sees each drift, t
   await hotfixRow.getByRole("button", { name: "Details" }).click();
   await mine.getByRole("button", { name: "Adopt into a change request" }).click();
   await expect(mine.getByTestId("adopted")).toContainText(`payments-${hotfix}`, { timeout: 30_000 });
-  await mine.screenshot({ path: screenshotPath("cluster-adopt"), fullPage: true });
+  await screenshot(mine, "cluster-adopt", { fullPage: true });
   await mine.getByTestId("adopted").getByRole("link").click();
   await expect(mine.getByText(`Adopt unmanaged NetworkPolicy payments/${hotfix} from ${CLUSTER}`).first()).toBeVisible();
 });

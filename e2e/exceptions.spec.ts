@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, personIn, screenshotPath } from "./helpers";
+import { PEOPLE, personIn, screenshot } from "./helpers";
 
 // Issue 14: an author requests an exception for a denied path (the form the graph's
 // "request an exception" leads to), a security approver approves it in another
@@ -60,7 +60,7 @@ test("an exception requested by an author and approved by security opens a dashe
   await expect(author.page.getByTestId("opened-pair").filter({ hasText: "checkout/cart → payments/ledger 9090/TCP" }).first()).toBeVisible({
     timeout: 30_000,
   });
-  await author.page.screenshot({ path: screenshotPath("exceptions-request"), fullPage: true });
+  await screenshot(author.page, "exceptions-request", { fullPage: true });
   await form.getByRole("button", { name: "Request exception" }).click();
   const requested = author.page.getByText(/Exception E-\d+ was requested/);
   await expect(requested).toBeVisible();
@@ -78,7 +78,7 @@ test("an exception requested by an author and approved by security opens a dashe
   const row = security.page.getByTestId("active-exception").filter({ has: security.page.getByText(`E-${number}`, { exact: true }) });
   await expect(row).toContainText(/m \d+s left|\d+m \d+s left/);
   await expect(row).toHaveAttribute("data-expiring", "true");
-  await security.page.screenshot({ path: screenshotPath("exceptions-approved"), fullPage: true });
+  await screenshot(security.page, "exceptions-approved", { fullPage: true });
 
   // An admin moves the test server's clock to two minutes before the expiry: the panel's countdown
   // is the server's time left (under 2m), not the browser's (about 10m).
@@ -99,7 +99,7 @@ test("an exception requested by an author and approved by security opens a dashe
   const panel = author.page.getByTestId("edge-panel");
   await expect(panel.getByRole("link", { name: `exception E-${number}`, exact: true }).first()).toBeVisible();
   await expect(panel.getByTestId("exception-remaining").first()).toContainText(/\((1m \d+s|\d+s) left\)/);
-  await author.page.screenshot({ path: screenshotPath("exceptions-graph-dashed"), fullPage: true });
+  await screenshot(author.page, "exceptions-graph-dashed", { fullPage: true });
 
   // The admin moves the test server's clock past the expiry; the sweeper runs at the new time.
   expect((await moveClock(Date.parse(expiresAt) + 1000)).status()).toBe(200);
@@ -117,7 +117,7 @@ test("an exception requested by an author and approved by security opens a dashe
       .filter({ hasText: new RegExp(`E-${number}\\b`) })
       .first(),
   ).toBeVisible();
-  await admin.page.screenshot({ path: screenshotPath("exceptions-audit-expiry"), fullPage: true });
+  await screenshot(admin.page, "exceptions-audit-expiry", { fullPage: true });
 
   // Settings: the exception rules, editable by the admin, with a preview of what an exception would need.
   await admin.page.goto("/settings");
@@ -130,7 +130,7 @@ test("an exception requested by an author and approved by security opens a dashe
   await admin.page.getByLabel("Rule 2 applies to").selectOption("all");
   await expect(preview).toContainText("exception-production");
   await admin.page.getByTestId("exception-rules-preview").scrollIntoViewIfNeeded();
-  await admin.page.screenshot({ path: screenshotPath("settings-exception-rules") });
+  await screenshot(admin.page, "settings-exception-rules");
 
   for (const who of [author, security, admin]) expect(who.problems).toEqual([]);
 });

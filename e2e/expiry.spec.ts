@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { parseAllDocuments, stringify } from "yaml";
 import { paymentsEgressYaml } from "../server/testing/policies";
-import { PEOPLE, personIn, screenshotPath, trpc } from "./helpers";
+import { PEOPLE, personIn, screenshot, trpc } from "./helpers";
 
 // Issue 10 item 4 / issue 14 item 5: an approved exception's objects are in its cluster's desired
 // state; when the (test) clock passes its expiry, the sweeper re-renders without them, and until
@@ -101,7 +101,7 @@ test("an expired exception leaves its cluster's desired state and reads 'still e
       .getByTestId("still-enforced"),
   ).toBeVisible();
   await page.locator("#detail").scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath("expiry-still-enforced"), fullPage: true });
+  await screenshot(page, "expiry-still-enforced", { fullPage: true });
 
   // The cluster applies the re-rendered state and reports it: no longer enforced anywhere.
   await trpc(admin.page, "clusters.uploadObserved", { name: CLUSTER, yaml: without.map((o) => stringify(o)).join("---\n") });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn } from "./helpers";
+import { PEOPLE, screenshot, signIn } from "./helpers";
 
 // Issue 12 item 12: focus centres a workload and fades what is not connected to
 // it; a path's panel keeps both ends of the path in view beside the panel.
@@ -92,7 +92,7 @@ test("focusing a workload centres it beside the details and fades everything not
   expect(reading.farClear).toEqual([]);
   expect(reading.otherPathsClear).toBe(0);
   expect(reading.pathsNotForward).toBe(0);
-  await page.screenshot({ path: screenshotPath("graph-focus"), fullPage: true });
+  await screenshot(page, "graph-focus", { fullPage: true });
 
   await page.getByRole("button", { name: "Close details" }).click();
   await expect
@@ -144,7 +144,7 @@ test("a path's panel keeps both of its ends in view beside it, however far apart
       return nodes.filter((n) => !inside(n.box, open)).map((n) => n.id);
     })
     .toEqual([]);
-  await page.screenshot({ path: screenshotPath("graph-edge"), fullPage: true });
+  await screenshot(page, "graph-edge", { fullPage: true });
 
   // From a workload's list of paths: the path opens framed the same way.
   await page.getByRole("button", { name: "Close details" }).click();

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
-import { PEOPLE, screenshotPath, signIn } from "./helpers";
+import { PEOPLE, screenshot, signIn } from "./helpers";
 
 type Bounds = { x1: number; y1: number; x2: number; y2: number };
 type Positions = Record<string, { x: number; y: number }>;
@@ -53,7 +53,7 @@ for (const cluster of ["prod-eu-1", "all"]) {
         .filter((n) => n.px < 8);
     });
     expect(small).toEqual([]);
-    await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath(cluster === "all" ? "graph-all-clusters" : "graph-grouped") });
+    await screenshot(page.getByTestId("graph-canvas"), cluster === "all" ? "graph-all-clusters" : "graph-grouped");
   });
 }
 
@@ -66,7 +66,7 @@ test("force-directed moves nodes by their paths, and grouped puts them back wher
   await expect
     .poll(async () => Object.entries(await positions(page)).filter(([id, p]) => p.x !== grouped[id]!.x || p.y !== grouped[id]!.y).length)
     .toBeGreaterThan(10);
-  await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath("graph-force") });
+  await screenshot(page.getByTestId("graph-canvas"), "graph-force");
   await page.getByLabel("Layout").selectOption("grouped");
   await expect.poll(() => positions(page)).toEqual(grouped);
 
@@ -246,7 +246,7 @@ test("all clusters: side by side, their shared destinations in one column, paths
   const fill = { w: (all.drawing.x2 - all.drawing.x1) / all.canvas.w, h: (all.drawing.y2 - all.drawing.y1) / all.canvas.h };
   expect(Math.max(fill.w, fill.h)).toBeGreaterThan(0.9);
   expect(Math.min(fill.w, fill.h)).toBeGreaterThan(0.6);
-  await page.screenshot({ path: screenshotPath("graph-all-clusters-page"), fullPage: true });
+  await screenshot(page, "graph-all-clusters-page", { fullPage: true });
 
   // Opening one namespace draws its workloads and their own paths; the rest stays bundled.
   // Braces: emit() returns the element, and returning it would make Playwright serialise the whole graph.
@@ -257,5 +257,5 @@ test("all clusters: side by side, their shared destinations in one column, paths
   const opened = await shape();
   expect(opened.workloads.every((id) => id.startsWith("w:prod-us-1/payments/"))).toBe(true);
   expect(opened.paths.some((p) => !p.bundled && p.id.includes("w:prod-us-1/payments/"))).toBe(true);
-  await page.getByTestId("graph-canvas").screenshot({ path: screenshotPath("graph-all-clusters-opened") });
+  await screenshot(page.getByTestId("graph-canvas"), "graph-all-clusters-opened");
 });

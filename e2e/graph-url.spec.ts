@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn } from "./helpers";
+import { PEOPLE, screenshot, signIn } from "./helpers";
 
 // Issue 12 item 13: the graph's filters live in the URL (reload, a shared link,
 // back and forward), the counts follow them, and a change redraws in < 300 ms.
@@ -99,7 +99,7 @@ test("the filters are the URL: a reload or a shared link opens the same view, an
   expect(filtered.externals).toEqual([]);
   expect(filtered.workloads.length).toBeGreaterThan(0);
   const filteredUrl = page.url();
-  await page.screenshot({ path: screenshotPath("graph-filtered"), fullPage: true });
+  await screenshot(page, "graph-filtered", { fullPage: true });
 
   // A reload: the same controls, the same drawing, the same figures.
   await page.reload();

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, trpc, watchConsole } from "./helpers";
+import { PEOPLE, screenshot, signIn, trpc, watchConsole } from "./helpers";
 
 type CyLike = {
   getElementById(id: string): { nonempty(): boolean; emit(event: string): void; hasClass(c: string): boolean; visible(): boolean };
@@ -53,7 +53,7 @@ test("the demo graph of prod-eu-1 loads grouped by tenant and namespace, without
   expect(shape.workloads).toBeGreaterThanOrEqual(35);
   expect(shape.edges).toBeGreaterThan(50);
   expect(shape.checkoutApiParent).toBe("n:prod-eu-1/checkout");
-  await page.screenshot({ path: screenshotPath("graph"), fullPage: true });
+  await screenshot(page, "graph", { fullPage: true });
   expect(problems).toEqual([]);
 });
 
@@ -206,7 +206,7 @@ test("the drafts overlay lists the paths a draft adds, and a click shows that pa
     return cy.$("edge:selected").map((e) => e.id());
   });
   expect(selected).toEqual(["e:w:prod-eu-1/checkout/Deployment/checkout-web->w:prod-eu-1/catalog/Deployment/catalog-api"]);
-  await page.screenshot({ path: screenshotPath("graph-overlay"), fullPage: true });
+  await screenshot(page, "graph-overlay", { fullPage: true });
   expect(problems).toEqual([]);
 });
 
@@ -313,7 +313,7 @@ test("a change request's graph overlay shows the path it adds, with its rational
   await expect(edge.getByText("In the current release:")).toContainText("denied");
   await expect(edge.getByRole("link", { name: "cart-redis v2" }).first()).toHaveAttribute("href", "/policies/cart-redis");
   await expect(edge.getByText('ingress rule 0 "from-cart-and-promotions"').first()).toBeVisible();
-  await page.screenshot({ path: screenshotPath("graph-change-request"), fullPage: true });
+  await screenshot(page, "graph-change-request", { fullPage: true });
   expect(problems).toEqual([]);
 
   // Someone who may read only the catalog tenant.
@@ -375,7 +375,7 @@ test("a viewer of one tenant sees the other tenants only as an opaque node, with
   // Nothing on the page names another tenant's workload either (the search list, the panels).
   const text = await page.locator("body").innerText();
   expect(text).not.toMatch(/checkout\/(cart|promotions|storefront)/);
-  await page.screenshot({ path: screenshotPath("graph-tenant-viewer"), fullPage: true });
+  await screenshot(page, "graph-tenant-viewer", { fullPage: true });
   expect(problems).toEqual([]);
 });
 
@@ -471,7 +471,7 @@ test("after a save the editor links to the draft on the graph, where the path co
     "href",
     "/policies/ledger-fx-rates",
   );
-  await page.screenshot({ path: screenshotPath("graph-drafts-gateway"), fullPage: true });
+  await screenshot(page, "graph-drafts-gateway", { fullPage: true });
 
   // The toolbar leads to the same overlay and back.
   await openGraph(page, `?cluster=${cluster}`);

@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type Locator, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "policyplane-demo";
 
@@ -41,7 +41,17 @@ export async function trpc<T = unknown>(page: Page, procedure: string, input?: u
   return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
 }
 
-export const screenshotPath = (name: string) => `test-results/screenshots/${name}.png`;
+const screenshotPath = (name: string) => `test-results/screenshots/${name}.png`;
+
+/**
+ * A screenshot for people to look at (test-results/screenshots/), never an assertion: taken only with
+ * E2E_SCREENSHOTS=1, because a full-page one costs seconds of the suite's time on a busy 2-core machine.
+ */
+export async function screenshot(target: Page | Locator, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  if (process.env.E2E_SCREENSHOTS !== "1") return;
+  if ("goto" in target) await target.screenshot({ path: screenshotPath(name), ...options });
+  else await target.screenshot({ path: screenshotPath(name) });
+}
 
 /** A person signed in in a browser context of their own, with their console watched. */
 export async function personIn(browser: Browser, email: string): Promise<{ page: Page; problems: string[] }> {

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { paymentsEgressYaml, promotionsSmsYaml } from "../server/testing/policies";
-import { PEOPLE, screenshotPath, signIn, trpcPost as post, watchConsole } from "./helpers";
+import { PEOPLE, screenshot, signIn, trpcPost as post, watchConsole } from "./helpers";
 
 test("a committee member opens a change request and sees the path it adds, with its rationale and risk", async ({ page, browser }) => {
   // The first impact computes the release's lint and graph of every cluster on a shared, loaded machine.
@@ -50,8 +50,8 @@ test("a committee member opens a change request and sees the path it adds, with 
   const compiled = security.locator("#compiled");
   await expect(compiled.getByTestId("compiled-cluster").first()).toContainText("prod-eu-1", { timeout: 60_000 });
   await expect(compiled).toContainText("added prod-eu-1/checkout/networkpolicy-promotions-sms-e2e.yaml");
-  await security.screenshot({ path: screenshotPath("change-page-with-impact"), fullPage: true });
-  await impact.screenshot({ path: screenshotPath("change-impact") });
+  await screenshot(security, "change-page-with-impact", { fullPage: true });
+  await screenshot(impact, "change-impact");
   expect(problems).toEqual([]);
 });
 
@@ -103,7 +103,7 @@ test("an auditor compares two releases and reads the policy that moved between t
   await expect(page.getByTestId("release-diff-summary")).toContainText("1 policy differ");
   await expect(page.getByTestId("release-diff-policy")).toHaveText(/payments-e2e-diff\s*changed\s*namespace tier · v1 → v2/);
   await expect(page.getByText("port: 8443")).toBeVisible();
-  await page.screenshot({ path: screenshotPath("release-diff"), fullPage: true });
+  await screenshot(page, "release-diff", { fullPage: true });
   // Reversed through the pickers, the address follows.
   await page.getByLabel("From release").selectOption(String(second));
   await expect(page).toHaveURL(new RegExp(`from=${second}&to=${second}$`));
@@ -148,7 +148,7 @@ test("lint errors block submission: the change page lists them and keeps Submit 
   await expect(panel.getByRole("button", { name: "Submit for review" })).toBeDisabled();
   await expect(page.locator("#lint")).toContainText("1 error(s)");
   await panel.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath("change-submit-blocked-by-lint"), fullPage: true });
+  await screenshot(page, "change-submit-blocked-by-lint", { fullPage: true });
   // The server refuses it too, whatever the page shows.
   const submit = await post(page, "workflow.submit", { number, reason: "" });
   expect(submit.status()).toBe(400);

@@ -2,7 +2,7 @@
 // point, a token made in Settings gets a decision from it, the decision log (sampled at 100 %) finds
 // that decision by its id, and the cluster page issues the admission webhook's certificate (issue 18).
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, trpc, watchConsole } from "./helpers";
+import { PEOPLE, screenshot, signIn, trpc, watchConsole } from "./helpers";
 
 test("the API reference shows the decision point, a decide token gets a decision the decision log finds, and a cluster gets its webhook certificate", async ({
   page,
@@ -25,7 +25,7 @@ test("the API reference shows the decision point, a decide token gets a decision
   await expect(decide.getByRole("table", { name: "Reply 200" })).toContainText("decisionId");
   await expect(page.locator("#post-admission-cluster")).toContainText("AdmissionReview");
   await decide.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath("machines-api-reference"), fullPage: false });
+  await screenshot(page, "machines-api-reference", { fullPage: false });
 
   // The OpenAPI document the page links to.
   const doc = await request.get("/api/v1/openapi.json");
@@ -83,7 +83,7 @@ test("the API reference shows the decision point, a decide token gets a decision
   await expect(row).toContainText(logged.decision);
   await row.getByRole("button", { name: "Why" }).click();
   await expect(page.getByText(`decision ${logged.decisionId}`)).toBeVisible();
-  await page.screenshot({ path: screenshotPath("machines-decision-log"), fullPage: true });
+  await screenshot(page, "machines-decision-log", { fullPage: true });
 
   // The admission webhook of a cluster: its certificate, then the configuration to download.
   await page.goto("/clusters/prod-us-1");
@@ -96,6 +96,6 @@ test("the API reference shows the decision point, a decide token gets a decision
   await webhook.getByRole("button", { name: "Download ValidatingWebhookConfiguration" }).click();
   expect((await download).suggestedFilename()).toBe("policyplane-webhook-prod-us-1.yaml");
   await page.getByTestId("cluster-webhook").scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath("machines-cluster-webhook"), fullPage: true });
+  await screenshot(page, "machines-cluster-webhook", { fullPage: true });
   expect(problems).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, trpcPost, watchConsole } from "./helpers";
+import { PEOPLE, screenshot, signIn, trpcPost, watchConsole } from "./helpers";
 
 const SECTIONS = [
   "Overview",
@@ -62,7 +62,7 @@ test("the overview shows the demo organisation's real figures", async ({ page })
   const nav = page.getByRole("navigation", { name: "Main" });
   for (const built of ["Policies", "Simulator", "Exceptions", "Violations"])
     await expect(nav.getByRole("link", { name: built, exact: true })).not.toHaveAttribute("title", /.+/);
-  await page.screenshot({ path: screenshotPath("overview"), fullPage: true });
+  await screenshot(page, "overview", { fullPage: true });
   await open.click();
   await expect(page).toHaveURL(/\/changes\/\d+$/);
   // Every figure leads somewhere.

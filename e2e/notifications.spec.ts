@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { paymentsEgressYaml } from "../server/testing/policies";
-import { PEOPLE, draftAndPropose, personIn, screenshotPath, trpc } from "./helpers";
+import { PEOPLE, draftAndPropose, personIn, screenshot, trpc } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
 // A payments policy of this spec's own: other specs assert on the demo's policies and their histories.
@@ -46,7 +46,7 @@ test("an author proposes; the approver sees the bell count and the notification,
   const item = security.page.getByTestId("notification").first();
   await expect(item).toContainText(`#${number} “Payments database wording” by ${PEOPLE.author.email} wants your approval (security)`);
   await expect(item).toHaveAttribute("data-unread", "true");
-  await security.page.screenshot({ path: screenshotPath("notifications-bell-open") });
+  await screenshot(security.page, "notifications-bell-open");
 
   // Opening it leads to the change and marks it read.
   await item.getByRole("link").click();

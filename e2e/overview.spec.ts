@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { droppedHubbleRecord, flowsToken, PEOPLE, screenshotPath, signIn, trpc, watchConsole } from "./helpers";
+import { droppedHubbleRecord, flowsToken, PEOPLE, screenshot, signIn, trpc, watchConsole } from "./helpers";
 
 interface Committee {
   violations: { last24h: number };
@@ -42,7 +42,7 @@ test("the overview gives the committee its figures, each leading to its page", a
     `${Math.round((before.coverage.ingress / before.coverage.workloads) * 100)}%`,
   );
   for (const id of ["drift", "expiring", "approvals", "releases"]) await expect(page.getByTestId(`figure-${id}`)).toHaveText(/\S/);
-  await page.screenshot({ path: screenshotPath("overview-committee"), fullPage: true });
+  await screenshot(page, "overview-committee", { fullPage: true });
   expect(problems).toEqual([]);
 
   // Each card leads to its page.

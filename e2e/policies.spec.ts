@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { PEOPLE, screenshot, signIn, watchConsole } from "./helpers";
 
 const POLICY = "payments-east-west-isolation";
 
@@ -89,7 +89,7 @@ test("an author drafts a policy from a template, edits it in the form and the YA
   await expect(page.getByTestId("lint-findings")).not.toContainText("Checking");
   // The YAML view is sticky beside the long form: capture the page from its top.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: screenshotPath("policy-editor"), fullPage: true });
+  await screenshot(page, "policy-editor", { fullPage: true });
 
   await page.getByLabel("Change note").fill("Only port 8080 from the rest of the tenant");
   await page.getByRole("button", { name: "Save draft" }).click();

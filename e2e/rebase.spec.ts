@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, personIn, screenshotPath, trpc } from "./helpers";
+import { PEOPLE, personIn, screenshot, trpc } from "./helpers";
 
 // Two changes to one policy: A is released while B waits. B's page offers the
 // rebase, shows the conflict (both reworded the description) side by side, and
@@ -50,7 +50,7 @@ test("an author rebases a change onto a release made meanwhile, resolving the co
   await expect(conflict).toContainText(`Author wording ${stamp}`);
   await expect(conflict).toContainText(`Release wording ${stamp}`);
   await expect(panel.getByRole("button", { name: "Rebase", exact: true })).toBeDisabled();
-  await panel.screenshot({ path: screenshotPath("rebase-conflict") });
+  await screenshot(panel, "rebase-conflict");
 
   await panel.getByRole("button", { name: "Keep mine" }).click();
   await expect(panel).toContainText("resolved");

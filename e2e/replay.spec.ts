@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { PEOPLE, proposeYaml, screenshotPath, signIn, watchConsole } from "./helpers";
+import { PEOPLE, proposeYaml, screenshot, signIn, watchConsole } from "./helpers";
 import { paymentsDbYaml } from "../server/testing/policies";
 
 // Issue 15: a recorded dataset uploaded in the browser, replayed against a change request the test
@@ -45,7 +45,7 @@ test("replay: upload a dataset, run it against a change request, see progress, t
   await expect(row.getByTestId("dataset-records")).toHaveText(`180,000 record(s)`, { timeout: 60_000 });
   await row.getByTestId("dataset-bad-lines").click();
   await expect(row.getByText("line 4: not JSON")).toBeVisible();
-  await page.screenshot({ path: screenshotPath("replay-datasets"), fullPage: true });
+  await screenshot(page, "replay-datasets", { fullPage: true });
 
   // Start the run against the change: the run page shows its progress, then the results.
   const start = page.getByRole("form", { name: "Start a replay" });
@@ -55,7 +55,7 @@ test("replay: upload a dataset, run it against a change request, see progress, t
   await start.getByRole("button", { name: "Start replay" }).click();
   await expect(page).toHaveURL(/\/simulator\/runs\/[0-9a-f-]{36}$/);
   await expect(page.getByRole("progressbar", { name: "Replay progress" })).toBeVisible();
-  await page.screenshot({ path: screenshotPath("replay-run-progress"), fullPage: true });
+  await screenshot(page, "replay-run-progress", { fullPage: true });
   await expect(page.getByTestId("run-headline")).toHaveText(
     `This proposal would have denied 60,000 flow(s) on 1 path(s) and newly allowed 0 flow(s) on 0 path(s), of 180,000 recorded flow(s).`,
     { timeout: 120_000 },
@@ -74,7 +74,7 @@ test("replay: upload a dataset, run it against a change request, see progress, t
   await rows.first().click();
   await expect(page.getByTestId("run-samples")).toContainText("line 1");
   await expect(page.getByTestId("run-samples")).toContainText('"src":"payments/ledger"');
-  await page.screenshot({ path: screenshotPath("replay-run-results"), fullPage: true });
+  await screenshot(page, "replay-run-results", { fullPage: true });
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
   const csv = readFileSync((await download.path())!, "utf8")
@@ -90,6 +90,6 @@ test("replay: upload a dataset, run it against a change request, see progress, t
   await page.goto(`/changes/${number}`);
   await expect(page.getByTestId("change-replay-headline")).toContainText(`This change would have denied 60,000 flow(s) on 1 path(s)`);
   await page.getByTestId("change-replay-headline").scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath("replay-change-page"), fullPage: true });
+  await screenshot(page, "replay-change-page", { fullPage: true });
   expect(errors).toEqual([]);
 });

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { paymentsEgressYaml } from "../server/testing/policies";
-import { PEOPLE, personIn, screenshotPath, trpcPost as post } from "./helpers";
+import { PEOPLE, personIn, screenshot, trpcPost as post } from "./helpers";
 
 const NAME = "e2e-review-queue";
 const YAML = paymentsEgressYaml(NAME, { description: "Reviewed through the queue" });
@@ -38,7 +38,7 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   await expect(risk).toHaveAttribute("data-basis", "impact", { timeout: 120_000 });
   const level = (await risk.locator("span").first().innerText()).trim();
   expect(["low", "medium", "high", "critical"]).toContain(level);
-  await security.page.screenshot({ path: screenshotPath("review-queue"), fullPage: true });
+  await screenshot(security.page, "review-queue", { fullPage: true });
 
   // The author has nothing in a queue: no committee function.
   await author.page.goto("/reviews");
@@ -68,7 +68,7 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   const huge = await post(security.page, "reviews.comment", { number, body: "x".repeat(1024 * 1024) });
   expect(huge.status()).toBe(413);
   expect(JSON.stringify(await huge.json())).toContain("A comment is at most 10,000 characters; this one has 1,048,576.");
-  await security.page.screenshot({ path: screenshotPath("review-comments-timeline"), fullPage: true });
+  await screenshot(security.page, "review-comments-timeline", { fullPage: true });
 
   // The admin asks namespace-tier changes for a networking approver too; a rule no one can meet is refused.
   const admin = await personIn(browser, PEOPLE.admin.email);
@@ -83,7 +83,7 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   await expect(form.getByTestId("rule-error")).toContainText(
     `No one can ever satisfy rule namespace-tier. It needs 3 × networking, but only 1 person holds that organisation-wide committee function (${PEOPLE.networking.email}).`,
   );
-  await admin.page.screenshot({ path: screenshotPath("approval-rule-refused"), fullPage: true });
+  await screenshot(admin.page, "approval-rule-refused", { fullPage: true });
   await form.getByLabel("Count 3").fill("1");
   await form.getByRole("button", { name: "Save rule" }).click();
   await expect(form).toHaveCount(0);
@@ -96,7 +96,7 @@ test("an approver finds a change in the queue, opens it and comments; an admin e
   await expect(admin.page.getByTestId("rule-preview-result")).toContainText(
     `1 × networking (organisation-wide) · could give it: ${PEOPLE.networking.email}`,
   );
-  await admin.page.screenshot({ path: screenshotPath("approval-rules-settings"), fullPage: true });
+  await screenshot(admin.page, "approval-rules-settings", { fullPage: true });
 
   // The change's checklist follows at once; the networking approver now finds it in their queue.
   await security.page.reload();

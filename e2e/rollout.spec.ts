@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { paymentsEgressYaml } from "../server/testing/policies";
-import { PEOPLE, personIn, screenshotPath, trpc } from "./helpers";
+import { PEOPLE, personIn, screenshot, trpc } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
 
@@ -60,7 +60,7 @@ test("the admin releases a change, rolls out the canary wave, pauses and resumes
   await admin.page.getByRole("button", { name: "Pause" }).click();
   await expect(admin.page.getByTestId("rollout-state")).toHaveText("paused");
   await expect(admin.page.getByText(`paused by ${PEOPLE.admin.email}`)).toBeVisible();
-  await admin.page.screenshot({ path: screenshotPath("rollout-paused"), fullPage: true });
+  await screenshot(admin.page, "rollout-paused", { fullPage: true });
   await admin.page.getByRole("button", { name: "Resume" }).click();
   await expect(admin.page.getByTestId("rollout-state")).toHaveText("rolling out");
 
@@ -74,7 +74,7 @@ test("the admin releases a change, rolls out the canary wave, pauses and resumes
   await admin.page.reload();
   await expect(rows.first()).toHaveAttribute("data-status", "applied");
   await expect(admin.page.getByRole("button", { name: "Roll out wave 2" })).toBeVisible();
-  await admin.page.screenshot({ path: screenshotPath("rollout-canary-applied"), fullPage: true });
+  await screenshot(admin.page, "rollout-canary-applied", { fullPage: true });
 
   // Roll back to the first release through the emergency rule: one security approval, flagged, reviewed afterwards.
   await admin.page.goto(`/releases/${first.release}`);
@@ -95,7 +95,7 @@ test("the admin releases a change, rolls out the canary wave, pauses and resumes
   await admin.page.goto(`/releases/${rolledBack}`);
   await expect(admin.page.getByText(`A rollback: this release has the policy set of release ${first.release}.`)).toBeVisible();
   await expect(admin.page.getByTestId("emergency-review")).toContainText("post-emergency review is open");
-  await admin.page.screenshot({ path: screenshotPath("rollout-emergency-rollback"), fullPage: true });
+  await screenshot(admin.page, "rollout-emergency-rollback", { fullPage: true });
 
   // The audit trail flags it.
   await admin.page.goto("/audit");
@@ -108,7 +108,7 @@ test("the admin releases a change, rolls out the canary wave, pauses and resumes
   await expect(event).toBeVisible();
   await event.getByRole("button", { name: "Details" }).click();
   await expect(admin.page.getByText('"emergency": true')).toBeVisible();
-  await admin.page.screenshot({ path: screenshotPath("rollout-audit-flag"), fullPage: true });
+  await screenshot(admin.page, "rollout-audit-flag", { fullPage: true });
 
   // A reviewer other than the releaser acknowledges the review on the release page.
   await security.page.goto(`/releases/${rolledBack}`);

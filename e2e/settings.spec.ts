@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, trpc } from "./helpers";
+import { PEOPLE, screenshot, signIn, trpc } from "./helpers";
 
 test("an author cannot reach admin settings: the server refuses, not just the UI", async ({ page }) => {
   await signIn(page, PEOPLE.author.email);
@@ -41,7 +41,7 @@ test("an admin creates an API token, sees it once, uses it, and revokes it", asy
   await expect(row).toContainText("revoked");
   const refused = await request.get("/api/v1/whoami", { headers: { authorization: `Bearer ${token}` } });
   expect(refused.status()).toBe(401);
-  await page.screenshot({ path: screenshotPath("settings"), fullPage: true });
+  await screenshot(page, "settings", { fullPage: true });
 });
 
 test("an admin proposes a platform default change: a change request with both settings, in force only once released", async ({ page }) => {
@@ -58,13 +58,13 @@ test("an admin proposes a platform default change: a change request with both se
   await expect(change).toContainText("loosens");
   await expect(change).toContainText("leaves kube-system out");
   await expect(page.getByTestId("platform-default-to")).toContainText("every namespace except kube-system");
-  await page.screenshot({ path: screenshotPath("platform-default-change"), fullPage: true });
+  await screenshot(page, "platform-default-change", { fullPage: true });
   // Proposed is not in force: Settings still shows version 1, with the open request.
   await page.goto("/settings");
   await expect(page.getByTestId("platform-default-version")).toHaveText("version 1");
   await expect(page.getByTestId("platform-default-proposed")).toContainText(`Change request #${number}`);
   await expect(page.getByRole("button", { name: "Propose a change" })).toHaveCount(0);
-  await page.screenshot({ path: screenshotPath("platform-default-settings"), fullPage: true });
+  await screenshot(page, "platform-default-settings", { fullPage: true });
   // Leave the shared database as it was: withdrawn, the setting may be proposed again.
   await trpc(page, "workflow.withdraw", { number, reason: "e2e: done looking" });
 });
@@ -97,7 +97,7 @@ test("the audit page lists what happened and shows the chain is intact", async (
   await page.getByLabel("Action").fill("");
   await page.getByRole("button", { name: "Filter" }).click();
   await page.getByTestId("audit-row").first().getByRole("button", { name: "Details" }).click();
-  await page.screenshot({ path: screenshotPath("audit"), fullPage: true });
+  await screenshot(page, "audit", { fullPage: true });
 });
 
 test("a sign-in is audited with the address the server saw, not one the client claims in X-Forwarded-For", async ({ page }) => {

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { PEOPLE, screenshot, signIn, watchConsole } from "./helpers";
 
 // Issue 15 item 5: the Simulator's what-if decides one typed flow by the release and by a
 // proposal at once, with both rationales; a flow it cannot decide says which field and why.
@@ -21,7 +21,7 @@ test("what-if: one flow, the release and the pending drafts side by side", async
   await expect(page.getByTestId("what-if-change")).toHaveText("unchanged: allowed by both");
   await expect(page.getByTestId("release-path")).toContainText('egress: [namespace] allow (payments-batch egress rule 0 "to-ledger")');
   await expect(page.getByTestId("proposal-path")).toHaveText(await page.getByTestId("release-path").innerText());
-  await page.screenshot({ path: screenshotPath("simulator-what-if"), fullPage: true });
+  await screenshot(page, "simulator-what-if", { fullPage: true });
 
   // The PSP adapter straight to Stripe: the PCI constraint denies it (the rule sends it through the gateway).
   await form.getByLabel("From", { exact: true }).fill("payments/psp-adapter");

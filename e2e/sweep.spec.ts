@@ -1,9 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { PEOPLE, screenshot, signIn, watchConsole } from "./helpers";
 
 // Every page as every kind of person: no uncaught error, console error or
 // failed request anywhere, and no control that the server would refuse to that
-// person. A screenshot of each page is kept in test-results/screenshots/.
+// person. With E2E_SCREENSHOTS=1 a screenshot of each page is kept in test-results/screenshots/.
 
 const PAGES = [
   { name: "overview", path: "/overview" },
@@ -72,7 +72,7 @@ for (const person of Object.keys(MAY_DRAFT_ON) as (keyof typeof MAY_DRAFT_ON)[])
       await expect(page.locator("main h1").first(), `${path} has a heading`).toBeVisible();
       await page.waitForLoadState("networkidle");
       await expect(page.getByText("This page couldn't load"), `${path} renders`).toHaveCount(0);
-      await page.screenshot({ path: screenshotPath(`sweep-${person}-${name}`), fullPage: true });
+      await screenshot(page, `sweep-${person}-${name}`, { fullPage: true });
 
       const offered = [
         // The admin may do everything; the others only what their grants allow.

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PEOPLE, screenshotPath, signIn, watchConsole } from "./helpers";
+import { PEOPLE, screenshot, signIn, watchConsole } from "./helpers";
 
 test("an admin rotates a token: the new one is shown once, both work during the grace period, the table says so", async ({
   page,
@@ -47,7 +47,7 @@ test("an admin rotates a token: the new one is shown once, both work during the 
     const response = await request.get("/api/v1/whoami", { headers: { authorization: `Bearer ${token}` } });
     expect(response.status()).toBe(200);
   }
-  await page.screenshot({ path: screenshotPath("tokens-rotation"), fullPage: true });
+  await screenshot(page, "tokens-rotation", { fullPage: true });
   // The refused create answers 400, which the browser logs; nothing else may go wrong.
   expect(problems.filter((p) => !p.includes("status of 400 (Bad Request)"))).toEqual([]);
 });

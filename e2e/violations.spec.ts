@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { droppedHubbleRecord, flowsToken, PEOPLE, screenshotPath, signIn, trpc, watchConsole } from "./helpers";
+import { droppedHubbleRecord, flowsToken, PEOPLE, screenshot, signIn, trpc, watchConsole } from "./helpers";
 
 const fixture = readFileSync(new URL("../server/policy/__fixtures__/hubble/cilium-docs-export-dropped-2.jsonl", import.meta.url), "utf8");
 
@@ -52,7 +52,7 @@ test("flows pushed through the REST API show on the violations dashboard and lea
     "href",
     /\/graph\?cluster=prod-eu-1&focus=/,
   );
-  await page.screenshot({ path: screenshotPath("violations"), fullPage: true });
+  await screenshot(page, "violations", { fullPage: true });
 
   // The URL holds the view: a reload opens the same path.
   await page.reload();
@@ -85,7 +85,7 @@ test("flows pushed through the REST API show on the violations dashboard and lea
     return cy.edges(".observed-denial").map((e) => `${e.data("source")} ${e.data("target")} ${e.data("label")}`);
   });
   expect(red.some((e) => e.startsWith("n:prod-eu-1/checkout ") && e.includes("payments") && e.includes("9090/TCP"))).toBe(true);
-  await page.screenshot({ path: screenshotPath("graph-observed-denials") });
+  await screenshot(page, "graph-observed-denials");
 
   // An alert rule for new denied paths fires for the probe's path; a silence is set from it, with its reason.
   const rule = await trpc<{ id: string }>(page, "alerts.createRule", {
@@ -102,7 +102,7 @@ test("flows pushed through the REST API show on the violations dashboard and lea
   await form.getByLabel("Why").fill(`probe ${probe} is expected`);
   await form.getByRole("button", { name: "Silence" }).click();
   await expect(page.getByTestId("silence").filter({ hasText: `probe ${probe} is expected` })).toContainText("active");
-  await page.screenshot({ path: screenshotPath("violations-alerts"), fullPage: true });
+  await screenshot(page, "violations-alerts", { fullPage: true });
   await trpc(page, "alerts.deleteRule", { id: rule.id });
   expect(problems).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PEOPLE, draftAndPropose, personIn, screenshotPath, trpcPost as post } from "./helpers";
+import { PEOPLE, draftAndPropose, personIn, screenshot, trpcPost as post } from "./helpers";
 
 const COMMITTEE = "dana.payments-committee@acme.example";
 const POLICY = "payments-backends";
@@ -24,7 +24,7 @@ test("an author proposes, is refused approval of their own change, the committee
   ]);
   await expect(author.page.getByRole("button", { name: "Approve" })).toHaveCount(0);
   await expect(author.page.getByRole("button", { name: "Withdraw" })).toBeVisible();
-  await author.page.screenshot({ path: screenshotPath("workflow-change-in-review"), fullPage: true });
+  await screenshot(author.page, "workflow-change-in-review", { fullPage: true });
   // Approving anyway (a crafted request) is refused by the server.
   const hash = await author.page.getByText(/^content [0-9a-f]{12}$/).textContent();
   const review = await (await post(author.page, "workflow.review", { number })).json();
@@ -54,12 +54,12 @@ test("an author proposes, is refused approval of their own change, the committee
   await admin.page.getByRole("button", { name: "Release" }).click();
   await expect(admin.page.getByText(/^Released as release \d+\.$/)).toBeVisible();
   const release = Number(/release (\d+)/.exec((await admin.page.getByText(/^Released as release \d+\.$/).textContent())!)![1]);
-  await admin.page.screenshot({ path: screenshotPath("workflow-change-released"), fullPage: true });
+  await screenshot(admin.page, "workflow-change-released", { fullPage: true });
   await admin.page.goto("/releases");
   await expect(admin.page.getByTestId("release-row").first()).toContainText(`release ${release}`);
   await admin.page.getByRole("link", { name: `release ${release}`, exact: true }).click();
   await expect(admin.page.getByTestId("release-changes")).toContainText(`${POLICY} v1 → v2`);
-  await admin.page.screenshot({ path: screenshotPath("workflow-release-detail"), fullPage: true });
+  await screenshot(admin.page, "workflow-release-detail", { fullPage: true });
 
   await author.page.goto("/policies");
   await expect(author.page.getByTestId("policy-row").filter({ hasText: POLICY }).first()).toContainText("v2 released");
