@@ -1,27 +1,14 @@
 // The editor's compile check is kept per (release, document content, cluster, target): text that reads
 // as the same document is not compiled again, while any change of the document, the release or the
 // exceptions in force is.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readDocumentSources } from "@/server/policy/documents/read";
+import { issue10Documents, issue10Model } from "@/server/testing/issue-10";
 import { PLATFORM_DEFAULT_ALL } from "@/server/policy/model";
-import { readManifestSources } from "@/server/policy/read/manifests";
 import { analyseDraftText, draftCompileCount, type DraftAnalysisInput } from "./analysis";
 import type { StoredDocument } from "./documents";
 
-const dir = fileURLToPath(new URL("../policy/compile/__fixtures__/issue-10/", import.meta.url));
-const read = (f: string) => ({ file: f, text: readFileSync(dir + f, "utf8") });
-const model = readManifestSources([read("inventory.yaml")]).cluster;
-const released: StoredDocument[] = readDocumentSources([read("documents.yaml")]).documents.map((d, i) => ({
-  policyId: `p${i}`,
-  name: d.document.metadata.name,
-  kind: "Policy",
-  tier: d.document.kind === "Policy" ? d.document.spec.tier : "global",
-  tenantId: null,
-  version: 1,
-  document: d.document as StoredDocument["document"],
-}));
+const model = issue10Model;
+const released: StoredDocument[] = issue10Documents;
 
 const draft = (port: number, indent = "  ", comment = "") => `${comment}apiVersion: policyplane.io/v1
 kind: Policy

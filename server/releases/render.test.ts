@@ -1,10 +1,7 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { issue10Documents, issue10Model } from "@/server/testing/issue-10";
 import { compileDocuments, type CompiledObject } from "@/server/policy/compile/compile";
-import { readDocumentSources } from "@/server/policy/documents/read";
 import { PLATFORM_DEFAULT_ALL, PLATFORM_DEFAULT_OFF } from "@/server/policy/model";
-import { readManifestSources } from "@/server/policy/read/manifests";
 import type { StoredDocument } from "@/server/drafts/documents";
 import { asLocated } from "@/server/drafts/engine";
 import { checkReleaseCompile, compileCheckRefusal, renderRelease, type ReleaseRenderInput } from "./render";
@@ -12,18 +9,8 @@ import { planWaves, targetOf } from "./waves";
 
 // The case of issue 10: the namespace policy "shop accepts 8080 from ingress-nginx" and the
 // baseline "tenant namespaces deny anything not explicitly allowed", secure by default on.
-const dir = fileURLToPath(new URL("../policy/compile/__fixtures__/issue-10/", import.meta.url));
-const read = (f: string) => ({ file: f, text: readFileSync(dir + f, "utf8") });
-const model = readManifestSources([read("inventory.yaml")]).cluster;
-const documents: StoredDocument[] = readDocumentSources([read("documents.yaml")]).documents.map((d, i) => ({
-  policyId: `p${i}`,
-  name: d.document.metadata.name,
-  kind: "Policy",
-  tier: d.document.kind === "Policy" ? d.document.spec.tier : "global",
-  tenantId: null,
-  version: 1,
-  document: d.document as StoredDocument["document"],
-}));
+const model = issue10Model;
+const documents: StoredDocument[] = issue10Documents;
 const input: ReleaseRenderInput = {
   documents,
   clusters: [
