@@ -6,17 +6,14 @@ import { count, desc, eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { changeRequests, platformDefaultVersions, releases } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
-import { desiredManifests } from "@/server/clusters/observed";
 import { loadGraph } from "@/server/graph/service";
 import { releaseInputs } from "@/server/changes/release-lint";
-import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
+import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
+import { PLATFORM_DEFAULT_SOURCE, platformDefaultObjects } from "@/server/testing/platform-default";
 import { useSeededDatabase } from "@/server/testing/database";
 import { trpcCode, trpcFailure } from "@/server/testing/trpc";
 import { auditEventsAfter, auditHead } from "@/server/testing/audit-events";
 import { releasePaymentsPolicy } from "@/server/testing/release";
-
-/** The compiler's source annotation on the objects that render the platform default. */
-const PLATFORM_DEFAULT_SOURCE = "PlatformDefault/secure-by-default";
 
 const ADMIN = DEMO_PEOPLE.admin;
 const AUTHOR = DEMO_PEOPLE.author;
@@ -32,12 +29,7 @@ describe(`the platform default through the approval workflow on ${testDatabaseKi
   const as = (email: string) => callerFor(db(), email);
   const versions = async () => (await db().select({ n: count() }).from(platformDefaultVersions))[0]!.n;
   const changeCount = async () => (await db().select({ n: count() }).from(changeRequests))[0]!.n;
-  /** The objects in a cluster's desired state that carry the platform default (named by the compiler's source annotation). */
-  const defaultObjects = async (cluster: string) => {
-    const ctx = { db: db(), actor: await demoActor(db(), ADMIN), requestId: "platform-default-test" };
-    const { objects } = await desiredManifests({ ctx, input: { name: cluster } });
-    return objects.filter((o) => JSON.stringify(o.metadata).includes(PLATFORM_DEFAULT_SOURCE));
-  };
+  const defaultObjects = (cluster: string) => platformDefaultObjects(db(), cluster);
 
   // A release in force (the seed has none): the clusters' desired state is compiled from it.
   beforeAll(() => releasePaymentsPolicy(db(), "platform-default-base"));
