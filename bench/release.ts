@@ -114,7 +114,12 @@ async function main() {
         const entries = await releasedPolicySet(q);
         const [release] = await q
           .insert(t.releases)
-          .values({ number: 1_000_000 + i, title: "bench", policySetHash: policySetHash(entries), createdByLabel: "bench" })
+          .values({
+            number: 1_000_000 + i,
+            title: "bench",
+            policySetHash: policySetHash(entries, await platformDefaultInForce(q)),
+            createdByLabel: "bench",
+          })
           .returning({ id: t.releases.id });
         await q
           .insert(t.releaseEntries)

@@ -109,12 +109,14 @@ export async function platformDefaultChangeOf(db: Queryable, changeRequestId: st
   if (!row) return null;
   // Version 0 (none written yet) is "off".
   const from = row.from ? setting(row.from) : { enabled: false, excludeNamespaces: [] };
-  const to = setting(row.p);
-  return {
-    fromVersion: row.p.fromVersion,
-    from,
-    to,
-    loosens: loosensPlatformDefault(from, to),
-    summary: describePlatformDefaultChange(from, to),
-  };
+  return platformDefaultChange(row.p.fromVersion, from, setting(row.p));
 }
+
+/** Changing `from` (version `fromVersion`, in force) to `to`, as the approval rules and the change page read it. */
+export const platformDefaultChange = (fromVersion: number, from: PlatformDefault, to: PlatformDefault): PlatformDefaultChange => ({
+  fromVersion,
+  from,
+  to,
+  loosens: loosensPlatformDefault(from, to),
+  summary: describePlatformDefaultChange(from, to),
+});

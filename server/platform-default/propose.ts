@@ -78,13 +78,15 @@ export async function proposePlatformDefault({ ctx, input }: { ctx: ServiceConte
 /**
  * Inside a release's transaction: the released change's setting becomes the next version, in force
  * from this release on (graph, lint, the decision API and every cluster's compiled objects read it).
- * Refused when another version took effect since it was proposed.
+ * Refused when another version took effect since it was proposed. A rollback to release N
+ * (`rollbackTo`) restores N's setting this way: the version says so, and names this release.
  */
 export async function releasePlatformDefaultChange(
   tx: ServiceContext,
   cr: { id: string; number: number; authorId: string | null; authorLabel: string; description: string },
   change: PlatformDefaultChange,
   release: number,
+  rollbackTo: number | null = null,
 ): Promise<void> {
   await tx.db.execute(sql`SELECT pg_advisory_xact_lock(${PLATFORM_DEFAULT_LOCK})`);
   const current = await platformDefaultInForce(tx.db);
@@ -99,7 +101,10 @@ export async function releasePlatformDefaultChange(
     excludeNamespaces: [...change.to.excludeNamespaces],
     authorId: cr.authorId,
     authorLabel: cr.authorLabel,
-    message: `${cr.description} (change request #${cr.number})`,
+    message:
+      rollbackTo === null
+        ? `${cr.description} (change request #${cr.number})`
+        : `Release ${release} rolls back to release ${rollbackTo}'s platform default: ${cr.description} (change request #${cr.number})`,
     releaseNumber: release,
   });
   await recordAudit(tx, {
@@ -108,6 +113,6 @@ export async function releasePlatformDefaultChange(
     targetId: "platform-default",
     targetLabel: `platform default v${version}`,
     before: { version: current.version, ...change.from },
-    after: { version, ...change.to, release, changeRequest: cr.number, loosens: change.loosens },
+    after: { version, ...change.to, release, changeRequest: cr.number, loosens: change.loosens, rollbackTo },
   });
 }

@@ -92,7 +92,7 @@ export async function releaseChange({
       await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));
     if (rollback) await takeOutPoliciesAbsentFrom(tx.db, rollback.targetRelease);
     // A platform default change takes effect here: the next version, which the compile check below and every cluster's render read.
-    if (review.platformDefault) await releasePlatformDefaultChange(tx, cr, review.platformDefault, number);
+    if (review.platformDefault) await releasePlatformDefaultChange(tx, cr, review.platformDefault, number, rollback?.targetRelease ?? null);
     const entries = await releasedPolicySet(tx.db);
     // Issue 10: what each cluster would enforce must decide every flow as the console does, or nothing ships.
     const check = await checkCompile(tx.db, number, serverNow());
@@ -105,7 +105,7 @@ export async function releaseChange({
         changeRequestId: cr.id,
         changeRequestNumber: cr.number,
         title: cr.title,
-        policySetHash: policySetHash(entries),
+        policySetHash: policySetHash(entries, check.platformDefault),
         exceptionIds: check.exceptions.map(String),
         createdById: ctx.actor.type === "user" ? ctx.actor.id : null,
         createdByLabel: ctx.actor.label,
@@ -200,5 +200,7 @@ async function checkCompile(db: Queryable, number: number, now: Date) {
     flows: checks.reduce((n, c) => n + c.flows, 0),
     /** The approved exceptions in their window at `now`: what the release's clusters enforce beside the policies. */
     exceptions: exceptions.filter((e) => inWindowAt(e, now)).map((e) => e.number),
+    /** The platform default the release puts in force (part of its hash). */
+    platformDefault: setting,
   };
 }

@@ -5,13 +5,27 @@ import "server-only";
 // same version: releasing the rollback takes it out of the release). It is
 // approved by the same approval engine as any change, or released through the
 // emergency rule, which leaves a post-emergency review to acknowledge.
+// When release N carried another platform default than the one in force, the
+// rollback also proposes N's setting (as a platform default change does): the
+// approval rules see it (a loosening when it uncovers a namespace), the
+// approvals are bound to it, and its release writes it as the next version.
 import { eq, max } from "drizzle-orm";
-import { changeRequestItems, changeRequestRollbacks, changeRequests, emergencyReviews, releaseEntries, releases } from "@/db/schema";
+import {
+  changeRequestItems,
+  changeRequestPlatformDefaults,
+  changeRequestRollbacks,
+  changeRequests,
+  emergencyReviews,
+  releaseEntries,
+  releases,
+} from "@/db/schema";
 import { recordAudit } from "@/server/audit/record";
 import { hasRole, requireRole } from "@/server/auth/authorize";
 import { changeContentHash, type HashedItem } from "@/server/changes/content-hash";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict, Forbidden, NotFound } from "@/server/errors";
+import { contentHash } from "@/server/lib/canonical";
+import { platformDefaultChange, platformDefaultInForce, platformDefaultOfRelease, setting } from "@/server/platform-default/get";
 import type { AcknowledgeReviewInput, RollbackInput } from "./schemas";
 import { releasedPolicySet } from "./snapshot";
 
@@ -49,9 +63,16 @@ export async function proposeRollback({ ctx, input }: { ctx: ServiceContext; inp
           fromVersion: c.version,
           toVersion: c.version,
         });
-    if (items.length === 0)
-      throw new Conflict(`The current release ${base} already has release ${target.number}'s policy set: there is nothing to roll back.`);
-    const hash = await changeContentHash(tx.db, items);
+    const defaultChange = await platformDefaultBackTo(tx.db, target.number);
+    if (items.length === 0 && !defaultChange)
+      throw new Conflict(
+        `The current release ${base} already has release ${target.number}'s policy set and platform default: there is nothing to roll back.`,
+      );
+    // The approvals are bound to the platform default it restores as well as to the policies.
+    const policiesHash = await changeContentHash(tx.db, items);
+    const hash = defaultChange
+      ? contentHash({ policies: policiesHash, platformDefault: { fromVersion: defaultChange.fromVersion, ...defaultChange.to } })
+      : policiesHash;
     const tenantIds = [...new Set(items.map((i) => i.tenantId))];
     const title = `Roll back to release ${target.number}`;
     const [cr] = await tx.db
@@ -65,9 +86,17 @@ export async function proposeRollback({ ctx, input }: { ctx: ServiceContext; inp
         contentHash: hash,
       })
       .returning();
-    await tx.db
-      .insert(changeRequestItems)
-      .values(items.map((i) => ({ changeRequestId: cr!.id, policyId: i.policyId, fromVersion: i.fromVersion, toVersion: i.toVersion })));
+    if (items.length > 0)
+      await tx.db
+        .insert(changeRequestItems)
+        .values(items.map((i) => ({ changeRequestId: cr!.id, policyId: i.policyId, fromVersion: i.fromVersion, toVersion: i.toVersion })));
+    if (defaultChange)
+      await tx.db.insert(changeRequestPlatformDefaults).values({
+        changeRequestId: cr!.id,
+        fromVersion: defaultChange.fromVersion,
+        enabled: defaultChange.to.enabled,
+        excludeNamespaces: [...defaultChange.to.excludeNamespaces],
+      });
     await tx.db.insert(changeRequestRollbacks).values({ changeRequestId: cr!.id, targetRelease: target.number, baseRelease: base });
     await recordAudit(tx, {
       action: "change.rollback_proposed",
@@ -85,10 +114,18 @@ export async function proposeRollback({ ctx, input }: { ctx: ServiceContext; inp
           fromVersion: i.fromVersion,
           toVersion: wanted.some((e) => e.policyId === i.policyId) ? i.toVersion : null,
         })),
+        platformDefault: defaultChange,
       },
     });
     return { number: cr!.number, state: cr!.state, contentHash: hash, rollbackTo: target.number };
   });
+}
+
+/** Release `number`'s platform default as a change from the one in force, or null when they are the same setting. */
+async function platformDefaultBackTo(db: ServiceContext["db"], number: number) {
+  const [current, wanted] = await Promise.all([platformDefaultInForce(db), platformDefaultOfRelease(db, number)]);
+  const change = platformDefaultChange(current.version, setting(current), setting(wanted));
+  return change.summary.length === 0 ? null : { ...change, restoresVersion: wanted.version };
 }
 
 /** The rollback a change request is, if it is one. */

@@ -5,6 +5,7 @@ import { and, eq, isNotNull } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { policies, policyVersions } from "@/db/schema";
 import { contentHash } from "@/server/lib/canonical";
+import type { PlatformDefault } from "@/server/policy/model";
 
 export interface SnapshotEntry {
   policyId: string;
@@ -33,7 +34,13 @@ export async function releasedPolicySet(db: Queryable): Promise<SnapshotEntry[]>
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Equal policy sets hash equal (a rollback to release N has N's hash). */
-export function policySetHash(entries: readonly SnapshotEntry[]): string {
-  return contentHash(entries.map((e) => ({ name: e.name, kind: e.kind, version: e.version, contentHash: e.contentHash })));
+/**
+ * What a release puts in force: its policy set and the platform default every cluster compiles it with.
+ * Equal releases hash equal (a rollback to release N has N's hash); two that differ only by the default do not.
+ */
+export function policySetHash(entries: readonly SnapshotEntry[], platformDefault: PlatformDefault): string {
+  return contentHash({
+    policies: entries.map((e) => ({ name: e.name, kind: e.kind, version: e.version, contentHash: e.contentHash })),
+    platformDefault: { enabled: platformDefault.enabled, excludeNamespaces: [...platformDefault.excludeNamespaces].sort() },
+  });
 }
