@@ -359,7 +359,10 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
       ].join("\n"),
     );
     // payments-db: the ledger loses its access (newly denied), the PSP adapter gains it (newly allowed).
-    const number = await proposePaymentsDb("payments-db: the API and the PSP adapter", paymentsDbYaml("Swap.", ["payments-api", "psp-adapter"]));
+    const number = await proposePaymentsDb(
+      "payments-db: the API and the PSP adapter",
+      paymentsDbYaml("Swap.", ["payments-api", "psp-adapter"]),
+    );
     const ctx = await ctxOf(DEMO_PEOPLE.author);
     const run = await startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: number, cluster: "prod-eu-1" }, store });
     await runFinished(run.id);

@@ -2,7 +2,15 @@ import "server-only";
 // The Simulator's datasets and replay runs (uploads go through the REST app: they stream).
 import { deleteDataset, getDataset, listDatasets } from "@/server/simulator/datasets";
 import { cancelRun, getRun, latestChangeRun, listRuns, runOverlay, runPaths, runSamples, startReplayRun } from "@/server/simulator/runs";
-import { changeRunInput, datasetIdInput, runIdInput, runOverlayInput, runPathsInput, runSamplesInput, startRunInput } from "@/server/simulator/schemas";
+import {
+  changeRunInput,
+  datasetIdInput,
+  runIdInput,
+  runOverlayInput,
+  runPathsInput,
+  runSamplesInput,
+  startRunInput,
+} from "@/server/simulator/schemas";
 import { protectedProcedure, router } from "../init";
 
 export const simulatorRouter = router({
