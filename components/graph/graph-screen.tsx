@@ -12,6 +12,7 @@ import { useTRPC } from "@/components/trpc/client";
 import { Notice } from "@/components/ui/primitives";
 import { toElements } from "@/lib/graph/elements";
 import { observedDenialElements } from "@/lib/graph/observed";
+import { runOverlayElements } from "@/lib/graph/run-overlay";
 import type { GraphView } from "@/server/graph/service";
 import type { GraphNode } from "@/lib/graph/types";
 import { DETAILS_WIDTH, DetailsAside, type Selection } from "./details-aside";
@@ -21,6 +22,7 @@ import { DEFAULT_FILTERS, filterElements, filtering, shownCounts, type CanvasFil
 // Cytoscape is part of this page's own bundle (it imports safely on the server), so the
 // browser fetches it with the page's other scripts instead of after hydration.
 import { GraphCanvas, type GraphCanvasApi } from "./graph-canvas";
+import { RunLegend } from "./run-legend";
 import { GraphStats } from "./stats";
 import { Toolbar } from "./toolbar";
 import { graphUrl } from "./url-state";
@@ -99,7 +101,19 @@ export function GraphScreen(props: GraphScreenProps) {
     () => (url.denials && projected && denialsQuery.data ? observedDenialElements(projected.nodes, denialsQuery.data) : null),
     [url.denials, projected, denialsQuery.data],
   );
-  const elements = useMemo(() => (projected ? [...toElements(projected), ...(denials?.elements ?? [])] : []), [projected, denials]);
+  // A replay run's changed paths (?run=): newly denied red, newly allowed green.
+  const runQuery = useQuery({
+    ...trpc.simulator.runOverlay.queryOptions({ id: url.run ?? "", cluster: scope.cluster }),
+    enabled: Boolean(url.run && scope.cluster),
+  });
+  const runChanges = useMemo(
+    () => (url.run && projected && runQuery.data ? runOverlayElements(projected.nodes, runQuery.data) : null),
+    [url.run, projected, runQuery.data],
+  );
+  const elements = useMemo(
+    () => (projected ? [...toElements(projected), ...(denials?.elements ?? []), ...(runChanges?.elements ?? [])] : []),
+    [projected, denials, runChanges],
+  );
   const outcome = useMemo(() => filterElements(elements, filters), [elements, filters]);
   const shown = useMemo(
     () => (projected && filtering(filters) ? shownCounts(projected, outcome.shown) : null),
@@ -263,6 +277,14 @@ export function GraphScreen(props: GraphScreenProps) {
           {denials.elements.length} observed denied path{denials.elements.length === 1 ? "" : "s"} (last 24 h) drawn in red
           {denials.unplaced > 0 ? `; ${denials.unplaced.toLocaleString("en")} flows between endpoints this view does not show` : ""}.
         </p>
+      ) : null}
+      {url.run ? (
+        <RunLegend
+          runId={url.run}
+          overlay={runChanges}
+          error={runQuery.error?.message ?? null}
+          onClose={() => updateUrl(() => ({ run: null }))}
+        />
       ) : null}
       {view ? <GraphWarnings warnings={view.warnings} /> : null}
       {islands.error ? <Notice tone="error">A group could not be opened: {islands.error.message}</Notice> : null}

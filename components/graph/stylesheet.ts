@@ -5,6 +5,7 @@
 import type { StylesheetJson } from "cytoscape";
 import { GROUP_BOXES as G, LABEL_MARGIN, LABEL_MAX_WIDTH, NODE_BOXES as N } from "@/lib/graph/geometry";
 import { OBSERVED_DENIAL_CLASS } from "@/lib/graph/observed";
+import { RUN_CHANGE_CLASSES } from "@/lib/graph/run-overlay";
 
 export const LAYER_COLOURS = {
   namespace: "#2563eb",
@@ -272,6 +273,16 @@ export function graphStylesheet(): StylesheetJson {
         color: "#881337",
       },
     },
+    // A replay run's changed paths: newly denied red, newly allowed green, solid and over the rest.
+    ...(
+      [
+        [RUN_CHANGE_CLASSES["newly-denied"], CHANGE_COLOURS.removed, "#7f1d1d"],
+        [RUN_CHANGE_CLASSES["newly-allowed"], CHANGE_COLOURS.added, "#14532d"],
+      ] as const
+    ).map(([cls, colour, text]) => ({
+      selector: `edge.${cls}`,
+      style: { "line-color": colour, "target-arrow-color": colour, width: 3.5, opacity: 1, "z-index": 22, color: text },
+    })),
     // Interaction states.
     { selector: ".hidden", style: { display: "none" } },
     // Neighbourhood highlighting (a selection): its paths come forward, labelled, the rest fades.

@@ -1,5 +1,5 @@
 // The graph's view as a URL: cluster, overlay, filters, layout, a focused
-// workload and the observed-denials toggle live in /graph's query, so a reload or a shared link opens the same
+// workload, the observed-denials toggle and a replay run's overlay live in /graph's query, so a reload or a shared link opens the same
 // view and the browser's back and forward step through the changes (pure).
 import type { AllowanceLayer } from "@/lib/graph/types";
 import { DEFAULT_FILTERS, LAYERS, type CanvasFilters } from "./filters";
@@ -14,6 +14,8 @@ export interface GraphUrlState {
   filters: CanvasFilters;
   /** Observed denied flows of the last 24 h as red edges. */
   denials: boolean;
+  /** A replay run whose changed paths are drawn (newly denied red, newly allowed green). */
+  run: string | null;
 }
 
 const one = (params: URLSearchParams, key: string) => {
@@ -30,6 +32,7 @@ export function readGraphUrl(params: URLSearchParams): GraphUrlState {
     focus: one(params, "focus"),
     layout: params.get("layout") === "force" ? "force" : "grouped",
     denials: params.get("denials") === "24h",
+    run: one(params, "run"),
     filters: {
       tenant: one(params, "tenant"),
       namespace: one(params, "namespace"),
@@ -55,6 +58,7 @@ export function graphUrl(state: GraphUrlState): string {
   if (state.layout !== "grouped") params.set("layout", state.layout);
   if (state.focus) params.set("focus", state.focus);
   if (state.denials) params.set("denials", "24h");
+  if (state.run) params.set("run", state.run);
   const query = params.toString();
   return query ? `/graph?${query}` : "/graph";
 }
@@ -66,6 +70,7 @@ export const DEFAULT_URL_STATE: GraphUrlState = {
   layout: "grouped",
   filters: DEFAULT_FILTERS,
   denials: false,
+  run: null,
 };
 
 /** The drafts overlay focused on a workload a draft selects (the editor's link after a save), or the whole overlay. */
@@ -75,4 +80,9 @@ export function draftOnGraphUrl(workload?: { cluster: string; namespace: string;
     overlay: "drafts",
     ...(workload ? { cluster: workload.cluster, focus: `${workload.namespace}/${workload.name}` } : {}),
   });
+}
+
+/** A replay run's changed paths on the graph of the cluster it was run in (the run page's link). */
+export function runOnGraphUrl(run: { id: string; cluster: string }): string {
+  return graphUrl({ ...DEFAULT_URL_STATE, cluster: run.cluster, run: run.id });
 }

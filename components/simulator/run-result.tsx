@@ -11,6 +11,7 @@ import { CHANGE_LABELS, REPLAY_CHANGES, type ReplayChange } from "@/lib/simulato
 import { CHANGE_TONES, formatTime } from "./format";
 import { RunProgress } from "./run-progress";
 import { formatCount } from "@/lib/format";
+import { runOnGraphUrl } from "@/components/graph/url-state";
 
 const PAGE = 100;
 type Sort = "flows" | "src" | "dst" | "port" | "firstSeen" | "lastSeen";
@@ -160,6 +161,9 @@ export function RunResult({ id }: { id: string }) {
                 <a className="text-brand-700 hover:underline" href={exportHref("json")} download>
                   Export JSON
                 </a>
+                <Link className="text-brand-700 hover:underline" href={runOnGraphUrl(r)} data-testid="run-on-graph">
+                  Changes on the graph
+                </Link>
                 {r.proposalKind === "drafts" || r.changeRequestId ? (
                   <Link
                     className="text-brand-700 hover:underline"

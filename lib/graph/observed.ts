@@ -9,15 +9,7 @@ import type { GraphNode } from "./types";
 
 export const OBSERVED_DENIAL_CLASS = "observed-denial";
 
-export interface ObservedDenial {
-  cluster: string;
-  /** "namespace/workload", else an address or DNS name (as ingestion names it). */
-  source: string;
-  destination: string;
-  port: number;
-  protocol: string;
-  count: number;
-}
+export type ObservedDenial = PlaceableFlow;
 
 /** Where a flow's end sits in the view, or null. */
 function placer(nodes: readonly GraphNode[]) {
@@ -36,22 +28,37 @@ function placer(nodes: readonly GraphNode[]) {
   };
 }
 
-/** Red edges for the denials, one per pair of shown ends (ports and counts summed), and how many flows could not be placed. */
-export function observedDenialElements(
+/** One flow between two ends, as ingestion or a replay names them. */
+export interface PlaceableFlow {
+  cluster: string;
+  /** "namespace/workload", else an address or DNS name. */
+  source: string;
+  destination: string;
+  port: number;
+  protocol: string;
+  count: number;
+}
+
+/**
+ * Flows as edges between the ends the view shows, one per pair of ends (ports and counts summed),
+ * and how many flows could not be placed. Shared by the observed denials and a replay run's changes.
+ */
+export function placedFlowEdges(
   nodes: readonly GraphNode[],
-  denials: readonly ObservedDenial[],
+  flows: readonly PlaceableFlow[],
+  edge: { prefix: string; classes: string; layers: string; label: (count: number, ports: string) => string },
 ): { elements: ElementDef[]; unplaced: number } {
   const place = placer(nodes);
   const edges = new Map<string, { source: string; target: string; count: number; ports: Set<string> }>();
   let unplaced = 0;
-  for (const d of denials) {
+  for (const d of flows) {
     const source = place(d.cluster, d.source);
     const target = place(d.cluster, d.destination);
     if (!source || !target) {
       unplaced += d.count;
       continue;
     }
-    const id = `deny:${source}->${target}`;
+    const id = `${edge.prefix}:${source}->${target}`;
     const e = edges.get(id) ?? { source, target, count: 0, ports: new Set<string>() };
     e.count += d.count;
     e.ports.add(`${d.port}/${d.protocol}`);
@@ -65,10 +72,23 @@ export function observedDenialElements(
         id,
         source: e.source,
         target: e.target,
-        label: `${e.count.toLocaleString("en")} denied · ${portsLabel([...e.ports].sort())}`,
-        layers: "observed",
+        label: edge.label(e.count, portsLabel([...e.ports].sort())),
+        layers: edge.layers,
       },
-      classes: OBSERVED_DENIAL_CLASS + (e.source === e.target ? " loop" : ""),
+      classes: edge.classes + (e.source === e.target ? " loop" : ""),
     }));
   return { elements, unplaced };
+}
+
+/** Red edges for the denials, one per pair of shown ends (ports and counts summed), and how many flows could not be placed. */
+export function observedDenialElements(
+  nodes: readonly GraphNode[],
+  denials: readonly ObservedDenial[],
+): { elements: ElementDef[]; unplaced: number } {
+  return placedFlowEdges(nodes, denials, {
+    prefix: "deny",
+    classes: OBSERVED_DENIAL_CLASS,
+    layers: "observed",
+    label: (count, ports) => `${count.toLocaleString("en")} denied · ${ports}`,
+  });
 }

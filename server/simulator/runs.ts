@@ -3,7 +3,7 @@ import "server-only";
 // every record of a dataset, in a worker thread. The page polls progress; a run can be cancelled.
 // Results are written in one transaction when the run ends, and only if it is still running then:
 // a cancelled or failed run has no rows.
-import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, ilike, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
 import { changeRequests, releases, replayRunPaths, replayRuns, type RunTotals } from "@/db/schema";
 import { lineBatches } from "@/server/cli/io";
@@ -15,10 +15,11 @@ import { Busy, Conflict, Forbidden, NotFound } from "@/server/errors";
 import { clusterNames, documentSets } from "@/server/graph/service";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { platformDefaultInForce } from "@/server/platform-default/get";
+import type { RunOverlayPath } from "@/lib/graph/run-overlay";
 import type { OverlaySpec } from "@/lib/graph/types";
 import { RECORD_LINE_MAX_CHARS } from "@/lib/simulator";
 import { datasetFile, defaultDatasetStore, loadDataset, type DatasetStore } from "./datasets";
-import type { ChangeRunInput, RunIdInput, RunPathsInput, RunSamplesInput, StartRunInput } from "./schemas";
+import type { ChangeRunInput, RunIdInput, RunOverlayInput, RunPathsInput, RunSamplesInput, StartRunInput } from "./schemas";
 import { startRun, type WorkerHandle } from "./threads";
 // Types only: the work itself (and the CLI reader's worker threads) stays out of the Next.js bundle.
 import type { Progress, RunResult } from "./work";
@@ -341,6 +342,33 @@ export async function allRunPaths(ctx: ServiceContext, id: string, filters: Part
     .where(pathFilters(run.id, filters))
     .orderBy(desc(replayRunPaths.flows), asc(replayRunPaths.src), asc(replayRunPaths.dst));
   return { run, rows: redactPolicyNames(rows, await visibilityOf(ctx.db, ctx.actor)) };
+}
+
+/**
+ * The run's changed paths (newly denied, newly allowed) in one cluster, or in all, for the graph's overlay;
+ * readable as the run is. Rows naming no cluster were decided in the run's own cluster.
+ */
+export async function runOverlay({ ctx, input }: { ctx: ServiceContext; input: RunOverlayInput }): Promise<RunOverlayPath[]> {
+  const run = await readableRun(ctx, input.id);
+  const where: SQL[] = [eq(replayRunPaths.runId, run.id), inArray(replayRunPaths.change, ["newly-denied", "newly-allowed"])];
+  if (input.cluster !== "all") {
+    const own = input.cluster === run.cluster ? isNull(replayRunPaths.cluster) : undefined;
+    where.push(own ? or(eq(replayRunPaths.cluster, input.cluster), own)! : eq(replayRunPaths.cluster, input.cluster));
+  }
+  const rows = await ctx.db
+    .select({
+      cluster: replayRunPaths.cluster,
+      src: replayRunPaths.src,
+      dst: replayRunPaths.dst,
+      port: replayRunPaths.port,
+      protocol: replayRunPaths.protocol,
+      change: replayRunPaths.change,
+      flows: replayRunPaths.flows,
+    })
+    .from(replayRunPaths)
+    .where(and(...where))
+    .orderBy(desc(replayRunPaths.flows), asc(replayRunPaths.src), asc(replayRunPaths.dst), asc(replayRunPaths.port));
+  return rows.map((r) => ({ ...r, cluster: r.cluster ?? run.cluster, change: r.change as RunOverlayPath["change"] }));
 }
 
 /** Shown per sample record: enough of a Hubble record to recognise it. */

@@ -46,6 +46,13 @@ export const runPathsInput = z.object({
 });
 export type RunPathsInput = z.infer<typeof runPathsInput>;
 
+export const runOverlayInput = z.object({
+  id: z.uuid("Not a run id"),
+  /** The graph's cluster; "all" for every cluster's rows. */
+  cluster: z.string().trim().min(1, "Name a cluster (or all)").max(120),
+});
+export type RunOverlayInput = z.infer<typeof runOverlayInput>;
+
 export const runSamplesInput = z.object({ id: z.uuid("Not a run id"), pathId: z.uuid("Not a path id") });
 export type RunSamplesInput = z.infer<typeof runSamplesInput>;
 

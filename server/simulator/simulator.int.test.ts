@@ -4,7 +4,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { auditEvents, replayDatasets, replayRunPaths, replayRuns } from "@/db/schema";
+import { auditEvents, memberships, replayDatasets, replayRunPaths, replayRuns, tenants } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { createApiApp } from "@/server/api/app";
 import { demoActor, callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
@@ -12,6 +12,7 @@ import { useSeededDatabase } from "@/server/testing/database";
 import { paymentsDbYaml } from "@/server/testing/policies";
 import { trpcFailure } from "@/server/testing/trpc";
 import { parseRecordLine } from "@/server/replay/records";
+import { insertPasswordUser } from "@/server/users/credentials";
 import { MAX_DATASET_BYTES } from "@/lib/simulator";
 import { datasetScanned, defaultDatasetStore, deleteDataset, getDataset, uploadDataset, type DatasetStore } from "./datasets";
 import { cancelRun, runFinished, startReplayRun } from "./runs";
@@ -342,6 +343,61 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     const text = await csv.text();
     expect(text.split("\n")[0]).toMatch(/^cluster,src,dst,/);
     expect(text).toContain("prod-us-1,payments/ledger,payments/payments-db,5432,TCP,");
+  });
+
+  it("gives the graph exactly the run's changed paths of one cluster, and refuses a reader who may not see the run", async () => {
+    const line = (src: string, minutes: number, cluster?: string) =>
+      JSON.stringify({ src, dst: "payments/payments-db", port: 5432, time: at(minutes), ...(cluster ? { cluster } : {}) });
+    const dataset = await upload(
+      "changes for the graph",
+      [
+        line("payments/ledger", 0),
+        line("payments/ledger", 1, "prod-us-1"),
+        line("payments/payments-api", 2),
+        line("payments/psp-adapter", 3),
+        line("payments/ledger", 4),
+      ].join("\n"),
+    );
+    // payments-db: the ledger loses its access (newly denied), the PSP adapter gains it (newly allowed).
+    const number = await proposePaymentsDb(
+      "payments-db: the API and the PSP adapter",
+      paymentsDbYaml("Swap.", ["payments-api", "psp-adapter"]),
+    );
+    const ctx = await ctxOf(DEMO_PEOPLE.author);
+    const run = await startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: number, cluster: "prod-eu-1" }, store });
+    await runFinished(run.id);
+    const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
+    expect(rows.filter((r) => r.change.startsWith("unchanged")).map((r) => r.src)).toEqual(["payments/payments-api"]);
+
+    const path = (cluster: string, src: string, change: string, flows: number) => ({
+      cluster,
+      src,
+      dst: "payments/payments-db",
+      port: 5432,
+      protocol: "TCP",
+      change,
+      flows,
+    });
+    const security = await callerFor(db(), DEMO_PEOPLE.security);
+    expect(await security.simulator.runOverlay({ id: run.id, cluster: "prod-eu-1" })).toEqual([
+      path("prod-eu-1", "payments/ledger", "newly-denied", 2),
+      path("prod-eu-1", "payments/psp-adapter", "newly-allowed", 1),
+    ]);
+    expect(await security.simulator.runOverlay({ id: run.id, cluster: "prod-us-1" })).toEqual([
+      path("prod-us-1", "payments/ledger", "newly-denied", 1),
+    ]);
+    expect(await security.simulator.runOverlay({ id: run.id, cluster: "all" })).toHaveLength(3);
+    expect(await security.simulator.runOverlay({ id: run.id, cluster: "staging-eu-1" })).toEqual([]);
+
+    // Someone in the checkout tenant only may not read a payments change request, so not its run either.
+    const [checkout] = await db().select({ id: tenants.id }).from(tenants).where(eq(tenants.name, "checkout"));
+    const email = "only.checkout.overlay@acme.example";
+    const userId = await insertPasswordUser(db(), { name: "Checkout only", email, password: "a-good-password" });
+    await db().insert(memberships).values({ userId, tenantId: checkout!.id, role: "viewer" });
+    const outsider = await callerFor(db(), email);
+    const refused = await trpcFailure(outsider.simulator.runOverlay({ id: run.id, cluster: "prod-eu-1" }));
+    expect(refused.code).toBe("NOT_FOUND");
+    expect((await trpcFailure(security.simulator.runOverlay({ id: run.id, cluster: " " }))).code).toBe("BAD_REQUEST");
   });
 
   it("cancelling a run leaves no half-written results, and only its starter or an admin may cancel", async () => {

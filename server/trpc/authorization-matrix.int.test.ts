@@ -299,6 +299,11 @@ const MATRIX: Record<string, Row> = {
   "simulator.runs": { rule: "role", call: (c) => c.simulator.runs() },
   "simulator.run": { rule: "role", mutation: true, call: (c) => c.simulator.run({ id: NO_SUCH_ID }) },
   "simulator.runPaths": { rule: "role", mutation: true, call: (c) => c.simulator.runPaths({ id: NO_SUCH_ID }) },
+  "simulator.runOverlay": {
+    rule: "role",
+    mutation: true,
+    call: (c) => c.simulator.runOverlay({ id: NO_SUCH_ID, cluster: "all" }),
+  },
   "simulator.runSamples": {
     rule: "role",
     mutation: true,
