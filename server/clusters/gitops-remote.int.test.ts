@@ -100,6 +100,15 @@ describe.skipIf(unavailable !== null)(`GitOps export pushed to an HTTP remote on
     username: USER,
     token,
   });
+  /** Someone else clones the bare repository, changes it with `edit` and pushes to main. */
+  const pushElsewhere = (clone: string, message: string, edit: (work: string) => void) => {
+    const work = path.join(root, clone);
+    gitCli(["clone", bare, work]);
+    edit(work);
+    gitCli(["add", "-A"], work);
+    gitCli(["commit", "-m", message], work);
+    gitCli(["push", "origin", "HEAD:main"], work);
+  };
   const admin = async () => ({ db: db(), actor: await demoActor(db(), DEMO_PEOPLE.admin), requestId: "gitops-remote-test" });
 
   beforeAll(async () => {
@@ -109,12 +118,7 @@ describe.skipIf(unavailable !== null)(`GitOps export pushed to an HTTP remote on
     gitCli(["init", "--bare", "-b", "main", bare]);
     gitCli(["config", "http.receivepack", "true"], bare);
     // Someone else's history, with a file outside clusters/ that the export must keep.
-    const work = path.join(root, "seed");
-    gitCli(["clone", bare, work]);
-    fs.writeFileSync(path.join(work, "README.md"), "Managed by Argo CD\n");
-    gitCli(["add", "README.md"], work);
-    gitCli(["commit", "-m", "Start the GitOps repository"], work);
-    gitCli(["push", "origin", "HEAD:main"], work);
+    pushElsewhere("seed", "Start the GitOps repository", (work) => fs.writeFileSync(path.join(work, "README.md"), "Managed by Argo CD\n"));
     server = await serveRepositories(root, hooks);
   });
 
@@ -126,14 +130,8 @@ describe.skipIf(unavailable !== null)(`GitOps export pushed to an HTTP remote on
   it("clones the remote branch, commits on top of it and pushes; when the branch moved meanwhile, rebuilds the commit on the new tip and pushes again", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "policyplane-gitops-"));
     // Between our fetch and our push another commit lands on main.
-    hooks.beforePush = () => {
-      const other = path.join(root, "other");
-      gitCli(["clone", bare, other]);
-      fs.writeFileSync(path.join(other, "NOTES.md"), "Sync window: 02:00-04:00\n");
-      gitCli(["add", "NOTES.md"], other);
-      gitCli(["commit", "-m", "Note the sync window"], other);
-      gitCli(["push", "origin", "HEAD:main"], other);
-    };
+    hooks.beforePush = () =>
+      pushElsewhere("other", "Note the sync window", (work) => fs.writeFileSync(path.join(work, "NOTES.md"), "Sync window: 02:00-04:00\n"));
     const result = await exportGitOps({ ctx: await admin(), dir, remote: remote() });
     expect(hooks.beforePush).toBeUndefined();
     expect(result.push).toMatchObject({ pushed: true, rebuilt: true });
@@ -166,11 +164,9 @@ describe.skipIf(unavailable !== null)(`GitOps export pushed to an HTTP remote on
 
   it("reports a wrong token clearly without the token, keeps the local commit, and delivers it on the next export", async () => {
     // Someone edits an exported file by hand: the next export puts the desired state back.
-    const other = path.join(root, "hand-edit");
-    gitCli(["clone", bare, other]);
-    fs.appendFileSync(path.join(other, "clusters", CLUSTER, "kustomization.yaml"), "# edited by hand\n");
-    gitCli(["commit", "-am", "Edit by hand"], other);
-    gitCli(["push", "origin", "HEAD:main"], other);
+    pushElsewhere("hand-edit", "Edit by hand", (work) =>
+      fs.appendFileSync(path.join(work, "clusters", CLUSTER, "kustomization.yaml"), "# edited by hand\n"),
+    );
     const before = gitCli(["rev-parse", "main"], bare);
     const dir = mkdtempSync(path.join(tmpdir(), "policyplane-gitops-"));
     const wrong = "wrong-token-9876543210";
