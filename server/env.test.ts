@@ -44,4 +44,30 @@ describe("environment", () => {
     expect(parseEnv({ HOST: "0.0.0.0", DATABASE_URL: "postgres://db/p" }).POLICYPLANE_DEMO).toBe("off");
     expect(parseEnv({ HOST: "0.0.0.0", POLICYPLANE_EXPOSE_DEMO: "yes" }).POLICYPLANE_DEMO).toBe("on");
   });
+
+  it("takes a GitOps remote over https (http only to this machine), never with credentials in the URL, and only with a local folder", () => {
+    const dir = { POLICYPLANE_GITOPS_DIR: ".data/gitops" };
+    const ok = parseEnv({ ...dir, POLICYPLANE_GITOPS_REMOTE: "https://git.example/ops.git", POLICYPLANE_GITOPS_TOKEN: "t" });
+    expect(ok).toMatchObject({ POLICYPLANE_GITOPS_BRANCH: "main", POLICYPLANE_GITOPS_TOKEN: "t" });
+    expect(parseEnv({ ...dir, POLICYPLANE_GITOPS_REMOTE: "http://127.0.0.1:8080/ops.git" }).POLICYPLANE_GITOPS_REMOTE).toBe(
+      "http://127.0.0.1:8080/ops.git",
+    );
+    expect(() => parseEnv({ ...dir, POLICYPLANE_GITOPS_REMOTE: "http://git.example/ops.git" })).toThrow(
+      /POLICYPLANE_GITOPS_REMOTE: must be an https:\/\/ URL/,
+    );
+    expect(() => parseEnv({ ...dir, POLICYPLANE_GITOPS_REMOTE: "https://bot:secret@git.example/ops.git" })).toThrow(
+      /POLICYPLANE_GITOPS_REMOTE: must not carry credentials/,
+    );
+    expect(() => parseEnv({ POLICYPLANE_GITOPS_REMOTE: "https://git.example/ops.git" })).toThrow(/needs POLICYPLANE_GITOPS_DIR/);
+    expect(() => parseEnv({ ...dir, POLICYPLANE_GITOPS_TOKEN: "t" })).toThrow(
+      /POLICYPLANE_GITOPS_TOKEN: set without POLICYPLANE_GITOPS_REMOTE/,
+    );
+    expect(() => parseEnv({ ...dir, POLICYPLANE_GITOPS_REMOTE: "https://git.example/o.git", POLICYPLANE_GITOPS_BRANCH: "a..b" })).toThrow(
+      /POLICYPLANE_GITOPS_BRANCH: must be a Git branch name/,
+    );
+    expect(
+      parseEnv({ ...dir, POLICYPLANE_GITOPS_REMOTE: "https://git.example/o.git", POLICYPLANE_GITOPS_BRANCH: "env/prod" })
+        .POLICYPLANE_GITOPS_BRANCH,
+    ).toBe("env/prod");
+  });
 });

@@ -73,6 +73,30 @@ const envSchema = z.object({
   OIDC_SCOPES: z.string().default("openid email profile"),
   /** A local folder holding the Git repository the GitOps export commits to (server/clusters/gitops.ts); unset: no export. */
   POLICYPLANE_GITOPS_DIR: optionalString,
+  /** An HTTPS Git remote each GitOps commit is pushed to (plain http only to this machine); credentials never in the URL. */
+  POLICYPLANE_GITOPS_REMOTE: optionalString.pipe(
+    z
+      .url()
+      .refine((u) => {
+        const url = new URL(u);
+        return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+      }, "must be an https:// URL (http:// only for this machine)")
+      .refine((u) => {
+        const url = new URL(u);
+        return url.username === "" && url.password === "";
+      }, "must not carry credentials: set POLICYPLANE_GITOPS_USERNAME and POLICYPLANE_GITOPS_TOKEN")
+      .optional(),
+  ),
+  /** Basic-auth user and token (or password) for POLICYPLANE_GITOPS_REMOTE; read from the environment only. */
+  POLICYPLANE_GITOPS_USERNAME: optionalString,
+  POLICYPLANE_GITOPS_TOKEN: optionalString,
+  /** The remote branch the export commits to (default main). */
+  POLICYPLANE_GITOPS_BRANCH: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]+$/, "must be a Git branch name (letters, digits, . _ / -)")
+      .default("main"),
+  ),
 });
 
 export type Env = Omit<z.infer<typeof envSchema>, "POLICYPLANE_DEMO"> & { POLICYPLANE_DEMO: "on" | "off" };
@@ -94,6 +118,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       `Invalid environment:\n  POLICYPLANE_TEST_CLOCK: a movable clock is for tests on this machine only; HOST=${env.HOST} is reachable from others`,
     );
   if (env.AUDIT_KEY && env.AUDIT_KEY_FILE) throw new Error("Invalid environment:\n  AUDIT_KEY, AUDIT_KEY_FILE: set one of them, not both");
+  if (env.POLICYPLANE_GITOPS_REMOTE && !env.POLICYPLANE_GITOPS_DIR)
+    throw new Error(
+      "Invalid environment:\n  POLICYPLANE_GITOPS_REMOTE: needs POLICYPLANE_GITOPS_DIR (the local clone the export commits in before pushing)",
+    );
+  if (env.POLICYPLANE_GITOPS_TOKEN && !env.POLICYPLANE_GITOPS_REMOTE)
+    throw new Error("Invalid environment:\n  POLICYPLANE_GITOPS_TOKEN: set without POLICYPLANE_GITOPS_REMOTE, the remote it is for");
   if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL)
     throw new Error("Invalid environment:\n  DATABASE_MIGRATION_URL: needs DATABASE_URL (the role the application runs as)");
   const oidcParts = [env.OIDC_DISCOVERY_URL, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET];

@@ -53,6 +53,16 @@ export function ClusterList({ admin }: { admin: boolean }) {
               : "The GitOps repository already holds this desired state: nothing to commit."}
           </Notice>
         ) : null}
+        {gitops.data?.push ? (
+          gitops.data.push.pushed ? (
+            <Notice tone="success">
+              Pushed to {gitops.data.push.url} (branch {gitops.data.push.branch})
+              {gitops.data.push.rebuilt ? ", rebuilt on the branch's new tip" : ""}.
+            </Notice>
+          ) : (
+            <Notice tone="error">Not pushed; the commit is kept locally and goes out with the next export. {gitops.data.push.error}</Notice>
+          )
+        ) : null}
         {registering ? (
           <div className="mb-5 rounded-lg border border-slate-200 p-4">
             <ClusterForm submitLabel="Register" pending={register.isPending} error={register.error} onSubmit={(v) => register.mutate(v)} />

@@ -5,7 +5,9 @@ import "server-only";
 // isomorphic-git (pure JS) in one commit naming the releases and their change
 // requests. Argo CD or Flux takes it from there. Every cluster is rendered
 // before anything is written: a cluster whose release does not compile stops
-// the export with nothing changed.
+// the export with nothing changed. With POLICYPLANE_GITOPS_REMOTE the local
+// repository follows that remote branch and each commit is pushed
+// (gitops-remote.ts); a failed push is reported and the commit kept locally.
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -21,19 +23,35 @@ import { serverNow } from "@/server/clock";
 import { runEngine } from "@/server/engine-pool/pool";
 import { env } from "@/server/env";
 import { Conflict } from "@/server/errors";
+import { pushToRemote, syncFromRemote, describeRemoteError, type GitOpsRemote, type PushOutcome } from "./gitops-remote";
 import { renderInputFor } from "./observed";
 
 const AUTHOR = { name: "Policyplane", email: "policyplane@localhost" };
+
+/** The remote the export pushes to, from the environment (none: local only). */
+export function gitOpsRemoteFromEnv(): GitOpsRemote | null {
+  const e = env();
+  if (!e.POLICYPLANE_GITOPS_REMOTE) return null;
+  return {
+    url: e.POLICYPLANE_GITOPS_REMOTE,
+    branch: e.POLICYPLANE_GITOPS_BRANCH,
+    username: e.POLICYPLANE_GITOPS_USERNAME,
+    token: e.POLICYPLANE_GITOPS_TOKEN,
+  };
+}
 
 const fileOf = (o: ObservedObject) => `${o.metadata.namespace ?? "_cluster"}/${o.kind.toLowerCase()}-${o.metadata.name}.yaml`;
 
 export async function exportGitOps({
   ctx,
   dir = env().POLICYPLANE_GITOPS_DIR,
+  remote = gitOpsRemoteFromEnv(),
   reason,
 }: {
   ctx: ServiceContext;
   dir?: string;
+  /** Where each commit is pushed (default: POLICYPLANE_GITOPS_REMOTE and its credentials; null: nowhere). */
+  remote?: GitOpsRemote | null;
   /** Why the export runs when no person asked (an exception started, expired or was revoked): the commit's first line. */
   reason?: string;
 }) {
@@ -57,7 +75,15 @@ export async function exportGitOps({
   }
 
   await fs.mkdir(dir, { recursive: true });
-  if (!existsSync(path.join(dir, ".git"))) await git.init({ fs, dir, defaultBranch: "main" });
+  const branch = remote?.branch ?? "main";
+  if (!existsSync(path.join(dir, ".git"))) await git.init({ fs, dir, defaultBranch: branch });
+  // The remote's branch first, so the commit goes on top of it. Unreachable: the commit is made
+  // locally all the same, the push is reported as failed, and the next export rebuilds it on the tip.
+  let syncError: string | null = null;
+  if (remote)
+    await syncFromRemote(dir, remote).catch((error: unknown) => {
+      syncError = describeRemoteError(remote, error);
+    });
   await fs.rm(path.join(dir, "clusters"), { recursive: true, force: true });
   for (const c of rendered) {
     const root = path.join(dir, "clusters", c.name);
@@ -81,8 +107,30 @@ export async function exportGitOps({
   // Stage exactly the difference: new and changed files added, vanished ones removed.
   const matrix = await git.statusMatrix({ fs, dir, filepaths: ["clusters"] });
   const changed = matrix.filter(([, head, work, stage]) => !(head === 1 && work === 1 && stage === 1));
-  if (changed.length === 0)
-    return { commit: null, clusters: rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length })) };
+  const summary = rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length }));
+  const push = async (): Promise<PushOutcome | null> => {
+    if (!remote) return null;
+    if (syncError !== null) return { url: remote.url, branch: remote.branch, pushed: false, error: syncError };
+    const outcome = await pushToRemote(dir, remote);
+    if (!outcome.pushed) console.error(`GitOps push failed: ${outcome.error}`);
+    return outcome;
+  };
+  if (changed.length === 0) {
+    // Nothing new, but a commit an earlier push failed to deliver still goes out.
+    const unpushed = remote !== null && (syncError !== null || (await unpushedCommit(dir, branch)) !== null);
+    const outcome = unpushed ? await push() : null;
+    if (outcome)
+      await withTransaction(ctx, (tx) =>
+        recordAudit(tx, {
+          action: outcome.pushed ? "gitops.pushed" : "gitops.push_failed",
+          targetType: "gitops",
+          targetId: outcome.url,
+          targetLabel: `GitOps remote ${outcome.url}`,
+          after: { dir, ...outcome },
+        }),
+      );
+    return { commit: null, clusters: summary, push: outcome };
+  }
   for (const [filepath, , work] of changed) {
     if (work === 0) await git.remove({ fs, dir, filepath });
     else await git.add({ fs, dir, filepath });
@@ -103,6 +151,7 @@ export async function exportGitOps({
   ].join("\n");
   const message = reason ? `${reason}\n\n${headline}\n${body}\n` : `${headline}\n\n${body}\n`;
   const commit = await git.commit({ fs, dir, message, author: AUTHOR });
+  const outcome = await push();
   await withTransaction(ctx, (tx) =>
     recordAudit(tx, {
       action: "gitops.exported",
@@ -113,9 +162,18 @@ export async function exportGitOps({
         dir,
         ...(reason ? { reason } : {}),
         releases: numbers,
-        clusters: rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length })),
+        clusters: summary,
+        ...(outcome ? { push: outcome } : {}),
       },
     }),
   );
-  return { commit, clusters: rendered.map((c) => ({ name: c.name, release: c.release, objects: c.objects.length })) };
+  return { commit, clusters: summary, push: outcome };
+}
+
+/** The local branch's head when the remote-tracking branch (as last fetched) does not hold it yet. */
+async function unpushedCommit(dir: string, branch: string): Promise<string | null> {
+  const resolve = (ref: string) => git.resolveRef({ fs, dir, ref }).catch(() => null);
+  const head = await resolve(`refs/heads/${branch}`);
+  const remote = await resolve(`refs/remotes/origin/${branch}`);
+  return head !== null && head !== remote ? head : null;
 }

@@ -112,7 +112,10 @@ async function rerenderForException(
   let gitopsError: string | null = null;
   if (dir && reached.length > 0) {
     try {
-      gitopsCommit = (await exportGitOps({ ctx, dir, reason })).commit;
+      const exported = await exportGitOps({ ctx, dir, reason });
+      gitopsCommit = exported.commit;
+      // Committed locally but not delivered to the remote: the failure is this rerender's to report.
+      if (exported.push && !exported.push.pushed) gitopsError = exported.push.error;
     } catch (error) {
       gitopsError = error instanceof Error ? error.message : String(error);
     }
