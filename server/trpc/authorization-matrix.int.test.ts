@@ -71,6 +71,7 @@ const MATRIX: Record<string, Row> = {
   "overview.committee": { rule: "role", call: (c) => c.overview.committee() },
   "audit.list": { rule: "role", call: (c) => c.audit.list({}) },
   "violations.dashboard": { rule: "role", call: (c) => c.violations.dashboard({ range: "24h" }) },
+  "violations.observedDenials": { rule: "role", call: (c) => c.violations.observedDenials({ cluster: "prod-eu-1" }) },
   // No flows were ingested here: past authorisation the answer is "no such flows".
   "violations.path": {
     rule: "role",
@@ -411,6 +412,34 @@ const MATRIX: Record<string, Row> = {
     mutation: true,
     call: (c) => c.decisions.updateSettings({ sampleRate: 0, alwaysLogDenies: false, retentionDays: 14, expectedVersion: 999_999 }),
   },
+  "clusters.driftTrend": { rule: "organisation", mutation: true, call: (c) => c.clusters.driftTrend({ name: "matrix-no-cluster" }) },
+  // Adopting a drift or importing a cluster drafts a change request: those who can draft (the cluster does not exist: NOT_FOUND).
+  "clusters.adoptDrift": {
+    rule: "author",
+    mutation: true,
+    call: (c) => c.clusters.adoptDrift({ name: "matrix-no-cluster", driftId: NO_SUCH_ID }),
+  },
+  "clusters.importCluster": { rule: "author", mutation: true, call: (c) => c.clusters.importCluster({ name: "matrix-no-cluster" }) },
+  // Alerts cover every tenant's traffic: organisation-wide readers see them, admins edit rules, organisation-wide approvers silence.
+  "alerts.list": { rule: "organisation", call: (c) => c.alerts.list({}) },
+  "alerts.createRule": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.alerts.createRule({ name: `matrix-rule-${++unique}`, kind: "new-denied-path", params: { windowMinutes: 15 } }),
+  },
+  "alerts.updateRule": {
+    rule: "admin",
+    mutation: true,
+    call: (c) =>
+      c.alerts.updateRule({ id: NO_SUCH_ID, rule: { name: "matrix-no-rule", kind: "new-denied-path", params: { windowMinutes: 15 } } }),
+  },
+  "alerts.deleteRule": { rule: "admin", mutation: true, call: (c) => c.alerts.deleteRule({ id: NO_SUCH_ID }) },
+  "alerts.createSilence": {
+    rule: "admin",
+    mutation: true,
+    call: (c) => c.alerts.createSilence({ matcher: { cluster: "matrix-no-cluster" }, reason: "matrix", minutes: 1 }),
+  },
+  "alerts.endSilence": { rule: "admin", mutation: true, call: (c) => c.alerts.endSilence({ id: NO_SUCH_ID }) },
   "clusters.exportGitOps": { rule: "admin", mutation: true, call: (c) => c.clusters.exportGitOps() },
   "clusters.uploadObserved": {
     rule: "admin",
