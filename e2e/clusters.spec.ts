@@ -53,6 +53,8 @@ test("an admin uploads observed state with injected drift and sees each drift, t
   const edited = structuredClone(changed!) as K8s & { metadata: { labels?: Record<string, string> } };
   edited.metadata.labels = { ...(edited.metadata.labels ?? {}), hotfix: suffix };
   const hotfix = `allow-all-${suffix}`;
+  // Adopted below: it selects no pod, so the draft it becomes opens nothing in the specs that share this database.
+  const adoptable = `e2e-adopt-${suffix}`;
   const items = [
     ...rest,
     edited,
@@ -61,6 +63,12 @@ test("an admin uploads observed state with injected drift and sees each drift, t
       kind: "NetworkPolicy",
       metadata: { name: hotfix, namespace: "payments" },
       spec: { podSelector: {}, ingress: [{}] },
+    },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: adoptable, namespace: "payments" },
+      spec: { podSelector: { matchLabels: { app: `e2e-nothing-${suffix}` } }, ingress: [{}] },
     },
     { apiVersion: "networking.k8s.io/v1", metadata: { name: "broken" } },
   ];
@@ -93,7 +101,7 @@ test("an admin uploads observed state with injected drift and sees each drift, t
   // The Clusters page counts it.
   await page.goto("/clusters");
   const row = page.getByTestId("cluster-row").filter({ has: page.getByRole("link", { name: CLUSTER, exact: true }) });
-  await expect(row).toContainText("1 missing, 1 unmanaged, 1 modified");
+  await expect(row).toContainText("1 missing, 2 unmanaged, 1 modified");
   await expect(row).toContainText("just now");
   // This server has no GitOps repository configured: the export says so (not a server error).
   await page.getByRole("button", { name: "Export to GitOps" }).click();
@@ -102,15 +110,15 @@ test("an admin uploads observed state with injected drift and sees each drift, t
   // The refused export is the one failed request the browser logs.
   expect(admin.problems.filter((p) => !p.includes("status of 409 (Conflict)"))).toEqual([]);
 
-  // The payments author adopts the hand-applied allow-all into a draft change request; the trend shows the upload.
+  // The payments author adopts a hand-applied policy into a draft change request; the trend shows the upload.
   const mine = author.page;
   await mine.goto(`/clusters/${CLUSTER}`);
   await expect(mine.getByTestId("drift-trend").locator(".recharts-area")).toHaveCount(3);
-  const hotfixRow = mine.getByTestId("drift-row").filter({ hasText: hotfix });
-  await hotfixRow.getByRole("button", { name: "Details" }).click();
+  const adoptableRow = mine.getByTestId("drift-row").filter({ hasText: adoptable });
+  await adoptableRow.getByRole("button", { name: "Details" }).click();
   await mine.getByRole("button", { name: "Adopt into a change request" }).click();
-  await expect(mine.getByTestId("adopted")).toContainText(`payments-${hotfix}`, { timeout: 30_000 });
+  await expect(mine.getByTestId("adopted")).toContainText(`payments-${adoptable}`, { timeout: 30_000 });
   await screenshot(mine, "cluster-adopt", { fullPage: true });
   await mine.getByTestId("adopted").getByRole("link").click();
-  await expect(mine.getByText(`Adopt unmanaged NetworkPolicy payments/${hotfix} from ${CLUSTER}`).first()).toBeVisible();
+  await expect(mine.getByText(`Adopt unmanaged NetworkPolicy payments/${adoptable} from ${CLUSTER}`).first()).toBeVisible();
 });

@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { parseAllDocuments, stringify } from "yaml";
 import { paymentsEgressYaml } from "../server/testing/policies";
-import { PEOPLE, personIn, screenshot, trpc } from "./helpers";
+import { PEOPLE, personIn, screenshot, trpc, trpcQuery } from "./helpers";
 
 // Issue 10 item 4 / issue 14 item 5: an approved exception's objects are in its cluster's desired
 // state; when the (test) clock passes its expiry, the sweeper re-renders without them, and until
@@ -13,13 +13,6 @@ const CLUSTER = "staging-eu-1";
 const MINUTE = 60_000;
 
 type K8s = { kind: string; metadata: { name: string; namespace?: string } };
-
-/** A tRPC query (GET) with the page's session. */
-async function query<T>(page: Page, procedure: string, input: unknown): Promise<T> {
-  const response = await page.request.get(`/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
-  expect(response.status(), await response.text()).toBe(200);
-  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
-}
 
 async function desiredOf(page: Page): Promise<K8s[]> {
   const response = await page.request.get(`/api/v1/clusters/${CLUSTER}/desired`);
@@ -57,7 +50,7 @@ test("an expired exception leaves its cluster's desired state and reads 'still e
   await trpc(admin.page, "workflow.release", { number: change.number });
 
   // An exception in the server's time (its clock may have been moved by an earlier spec).
-  const { now } = await query<{ now: string }>(admin.page, "exceptions.list", {});
+  const { now } = await trpcQuery<{ now: string }>(admin.page, "exceptions.list", {});
   const title = `Cart reads the ledger until ${suffix}`;
   const requested = await trpc<{ number: number; contentHash: string }>(author.page, "exceptions.request", {
     title,
@@ -83,7 +76,7 @@ test("an expired exception leaves its cluster's desired state and reads 'still e
   await trpc(admin.page, "clusters.uploadObserved", { name: CLUSTER, yaml: withIt.map((o) => stringify(o)).join("---\n") });
 
   // The clock passes the expiry; the sweeper expires it and re-renders without it.
-  const detail = await query<{ expiresAt: string }>(admin.page, "exceptions.get", { number: n });
+  const detail = await trpcQuery<{ expiresAt: string }>(admin.page, "exceptions.get", { number: n });
   await trpc(admin.page, "exceptions.setTestClock", { at: new Date(Date.parse(detail.expiresAt) + 1000).toISOString() });
   const without = await desiredOf(admin.page);
   expect(without.some((o) => o.metadata.name.startsWith(objectName))).toBe(false);

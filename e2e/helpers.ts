@@ -41,6 +41,18 @@ export async function trpc<T = unknown>(page: Page, procedure: string, input?: u
   return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
 }
 
+/** A tRPC query (GET) with its input, with the page's session. */
+export async function trpcQuery<T>(page: Page, procedure: string, input: unknown): Promise<T> {
+  const response = await page.request.get(`/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+  expect(response.status(), await response.text()).toBe(200);
+  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
+/** The e2e server's clock in ms: the exception specs move it ahead of the wall clock, so records stamped "now" use it. */
+export async function serverTime(page: Page): Promise<number> {
+  return Date.parse((await trpcQuery<{ now: string }>(page, "exceptions.list", {})).now);
+}
+
 const screenshotPath = (name: string) => `test-results/screenshots/${name}.png`;
 
 /**

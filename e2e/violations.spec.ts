@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { droppedHubbleRecord, flowsToken, PEOPLE, screenshot, signIn, trpc, watchConsole } from "./helpers";
+import { droppedHubbleRecord, flowsToken, PEOPLE, screenshot, serverTime, signIn, trpc, watchConsole } from "./helpers";
 
 const fixture = readFileSync(new URL("../server/policy/__fixtures__/hubble/cilium-docs-export-dropped-2.jsonl", import.meta.url), "utf8");
 
@@ -11,7 +11,8 @@ test("flows pushed through the REST API show on the violations dashboard and lea
 
   // Unique per run: the suite shares one database.
   const probe = `e2e-probe-${Date.now().toString(36)}`;
-  const now = Date.now();
+  // Stamped at the server's time: alert windows are counted on its clock, which earlier specs may have moved ahead.
+  const now = await serverTime(page);
   const lines = [0, 1, 2].map((i) => droppedHubbleRecord(probe, new Date(now - 60_000 + i * 1000).toISOString()));
   const ingested = await request.post("/api/v1/flows?cluster=prod-eu-1", {
     headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" },

@@ -96,9 +96,13 @@ const vitest = (project, reportName) => [
   ["run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, reportName)}`],
 ];
 
+// Three single-threaded checks: lint and format run beside the typecheck.
+const checksAside = [
+  runAside("lint", bin("eslint"), ["--max-warnings", "0", "."], {}),
+  runAside("format (prettier --check; npm run format fixes it)", bin("prettier"), ["--check", "--log-level", "warn", "."], {}),
+];
 run("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
-run("lint", bin("eslint"), ["--max-warnings", "0", "."]);
-run("format (prettier --check; npm run format fixes it)", bin("prettier"), ["--check", "--log-level", "warn", "."]);
+await Promise.all(checksAside);
 run("unit tests", ...vitest("unit", "unit.json"), {}, path.join(reports, "unit.json"));
 // The two integration runs each keep to one core (files run one after another): they run side by side.
 const integrationOnPglite = runAside(

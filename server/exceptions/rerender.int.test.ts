@@ -17,7 +17,6 @@ import { desiredManifests } from "@/server/clusters/observed";
 import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { cartReadsLedger, CART_LEDGER_CLUSTER as STAGING } from "@/server/testing/exceptions";
-import { paymentsEgressYaml } from "@/server/testing/policies";
 import { releasePaymentsPolicy } from "@/server/testing/release";
 import { exceptionObjectsIn } from "./in-force";
 import { revokeException } from "./decide";
