@@ -158,7 +158,8 @@ abstract class Memoised<K extends Peer["kind"]> {
 class Workloads extends Memoised<"workloads"> implements WorkloadsMatcher {
   private readonly inNamespace: (namespace: string, nsLabels: Labels) => boolean;
   private readonly pods: LabelPredicate;
-  private readonly byNamespace = new Map<string, boolean>();
+  /** Per namespace (PodIdentity.nsIndex): 0 not asked yet, 1 no, 2 yes. */
+  private byNamespace = new Uint8Array(16);
   constructor(peer: PeerOf<"workloads">, policy: Policy) {
     super("workloads", peer, policy);
     this.inNamespace = compileNamespaceMatch(peer.selector.namespaces, policy.namespace);
@@ -175,11 +176,17 @@ class Workloads extends Memoised<"workloads"> implements WorkloadsMatcher {
     return id.kind === "pod" && !id.hostNetwork && this.namespaceOf(id) && this.pods(id.labels);
   }
   private namespaceOf(id: PodIdentity): boolean {
-    let v = this.byNamespace.get(id.namespace);
-    if (v === undefined) {
-      v = this.inNamespace(id.namespace, id.nsLabels);
-      this.byNamespace.set(id.namespace, v);
+    const i = id.nsIndex;
+    if (i < this.byNamespace.length) {
+      const v = this.byNamespace[i]!;
+      if (v !== 0) return v === 2;
+    } else {
+      const grown = new Uint8Array(Math.max(i + 1, this.byNamespace.length * 2));
+      grown.set(this.byNamespace);
+      this.byNamespace = grown;
     }
+    const v = this.inNamespace(id.namespace, id.nsLabels);
+    this.byNamespace[i] = v ? 2 : 1;
     return v;
   }
 }
