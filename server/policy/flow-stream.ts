@@ -11,6 +11,7 @@
 import { Buffer } from "node:buffer";
 import { formatDecisionPath } from "./eval/explain";
 import type { Decision, Evaluator, Identity } from "./eval/evaluator";
+import { DecisionTable } from "./eval/decision-table";
 import { LazyDirection } from "./eval/rationale";
 import { formatEndpoint, jsonlSimulator, parseEndpoint, type SimulateOptions } from "./flows";
 import type { Protocol } from "./model";
@@ -36,6 +37,8 @@ const PROTOCOL: Record<Protocol, Buffer> = {
   UDP: ascii(',"protocol":"UDP",'),
   SCTP: ascii(',"protocol":"SCTP",'),
 };
+
+const PROTOCOL_SLOT: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
 // Field names by length and first byte: src, dst, port, time, protocol.
 const F_SRC = 1;
@@ -68,6 +71,7 @@ export class JsonlFlowStream {
   private readonly tails = new WeakMap<Decision, Buffer>();
   private readonly tailByDirections = new Map<number, Buffer>();
   private readonly tailByText = new Map<string, Buffer>();
+  private readonly tailByTuple = new DecisionTable<Buffer>();
   private readonly maxBytes: number;
   /** Lines up to this many bytes (a CR included) may take the fast path: within the bound in characters. */
   private readonly fastBytes: number;
@@ -282,9 +286,17 @@ export class JsonlFlowStream {
     if (s === undefined) return false;
     const d = this.endpoint(b, dst, dstEnd, "dst");
     if (d === undefined) return false;
-    const dec = this.evaluator.decideIdentities(s.identity, d.identity, port, protocol, time ?? this.options.time);
+    // The answer's tail per identity tuple: a repeated connection skips the decision cache and the path.
+    const ev = this.evaluator;
+    const at = time ?? this.options.time;
+    const epoch = ev.timeDependent ? ev.epochAt(at) : 0;
+    const pp = port * 4 + PROTOCOL_SLOT[protocol];
+    let tail = this.tailByTuple.get(s.identity.id, d.identity.id, pp, epoch);
+    if (tail === undefined) {
+      tail = this.tailOf(ev.decideIdentities(s.identity, d.identity, port, protocol, at));
+      this.tailByTuple.set(s.identity.id, d.identity.id, pp, epoch, tail);
+    }
     const n = ++this.lines;
-    const tail = this.tailOf(dec);
     this.reserve(64 + s.json.length + d.json.length + tail.length);
     this.put(LINE);
     this.pos = writeInt(this.out, this.pos, n);
