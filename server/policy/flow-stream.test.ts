@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fixture, evaluatorFor, read } from "./__tests__/harness";
+import { denyAllIngress, fixture, evaluatorFor, semanticsCluster, testPolicy } from "./__tests__/harness";
 import { flowObject, oddLines } from "./__tests__/flow-lines";
 import { JsonlFlowStream } from "./flow-stream";
 import { jsonlSimulator } from "./flows";
@@ -93,29 +93,11 @@ describe("simulate's jsonl over bytes", () => {
 });
 
 describe("simulate's jsonl over bytes, when exceptions start and expire", () => {
-  // The semantics fixture's cluster: app/web is isolated for ingress; an exception lets ops/prom in until 2030.
-  const cluster = read({
-    file: "semantics.yaml",
-    text: (fixture("semantics/kubernetes.cases.yaml").split("cases:")[0] ?? "").replace(/^cluster: \|\n/m, "").replace(/^ {2}/gm, ""),
-  }).cluster;
-  const base = {
-    subject: { namespaces: { kind: "selector" as const, selector: MATCH_ALL }, pods: MATCH_ALL },
-    policyTypes: { ingress: true, egress: true },
-  };
-  const timed = createEvaluator(cluster, {
+  // The semantics cases' cluster: app/web isolated for ingress; an exception lets ops/prom in during 2029.
+  const timed = createEvaluator(semanticsCluster(), {
     policies: [
-      {
-        ...base,
-        id: "np",
-        layer: "namespace",
-        namespace: "app",
-        subject: { namespaces: { kind: "names", names: ["app"] }, pods: MATCH_ALL },
-        policyTypes: { ingress: true, egress: false },
-        rules: [],
-        ref: { kind: "Test", name: "np" },
-      },
-      {
-        ...base,
+      denyAllIngress("app"),
+      testPolicy({
         id: "exc",
         layer: "exception",
         startsAt: "2029-01-01T00:00:00Z",
@@ -129,8 +111,7 @@ describe("simulate's jsonl over bytes, when exceptions start and expire", () => 
             ref: { kind: "Test", name: "exc", direction: "egress", ruleIndex: 0 },
           },
         ],
-        ref: { kind: "Test", name: "exc" },
-      },
+      }),
     ],
   });
 
