@@ -18,7 +18,7 @@ import {
   type NearestAllow,
   type NearestAllowSearch,
 } from "./rationale";
-import { activeAt, adminRulesFor, type CompiledRule, type SubjectIndex } from "./targets";
+import { activeAt, type CompiledRule, type SubjectIndex } from "./targets";
 
 /** The hot path of every decision: the loops are written out so each clause is one method call. */
 function ruleMatches(r: CompiledRule, peer: Identity, port: number, protocol: Protocol, dst: Identity): boolean {
@@ -99,7 +99,7 @@ export function evaluate(
 function direction(dir: Direction, idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity): DirectionDecision {
   // 3. Admin tiers: first matching rule in (tier, priority, rule order) decides; Pass skips the remaining admin rules.
   let pass: CompiledRule | null = null;
-  for (const r of adminRulesFor(idx, port, protocol)) {
+  for (const r of idx.admin) {
     if (!ruleMatches(r, peer, port, protocol, dst)) continue;
     const a = r.rule.action;
     if (a === "pass") {

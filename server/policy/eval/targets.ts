@@ -3,7 +3,7 @@
  * the identities its policy's subject selects, per direction and layer, in decision order. A
  * decision then walks only the rules attached to the source (egress) and destination (ingress).
  */
-import { ADMIN_TIER_ORDER, NS_NAME_LABEL, type AdminTier, type Labels, type Policy, type PolicyRule, type Protocol } from "../model";
+import { ADMIN_TIER_ORDER, NS_NAME_LABEL, type AdminTier, type Labels, type Policy, type PolicyRule } from "../model";
 import { compileNamespaceMatch, compileSelector } from "./selectors";
 import { compilePort, type PeerMatcher, type PeerRegistry, type PortMatcher } from "./matchers";
 import type { IdentityState } from "./identities";
@@ -42,79 +42,10 @@ export interface SubjectIndex {
   baseline: CompiledRule[];
   /** Whether the platform default denies in this direction for this identity (see PlatformDefault). */
   defaultDeny: boolean;
-  /** `admin` narrowed to the rules a port can match, built on the first decision that needs it (see adminRulesFor). */
-  adminByPort: RulesByPort | null;
 }
 
 export function emptySubjectIndex(defaultDeny: boolean): SubjectIndex {
-  return {
-    constraint: [],
-    exception: [],
-    admin: [],
-    npPolicies: [],
-    npDeny: [],
-    npAllow: [],
-    baseline: [],
-    defaultDeny,
-    adminByPort: null,
-  };
-}
-
-/** Below this many admin rules a decision walks them all: narrowing would not pay. */
-const NARROW_FROM = 8;
-
-/**
- * The admin rules of one subject and direction that a flow's port and protocol can match, in decision
- * order: the rules without ports, with a named port (resolved on the destination, so kept), or with a
- * numeric clause containing the port. Ports are grouped into classes by the rules' range boundaries
- * (every port of a class matches the same numeric clauses), so there is one list per protocol and
- * class, however many distinct ports flows use.
- */
-export class RulesByPort {
-  /** Sorted distinct range starts and ends + 1 of the numeric clauses: a port's class is how many are ≤ it. */
-  private readonly cuts: number[];
-  private readonly lists = new Map<number, CompiledRule[]>();
-
-  constructor(private readonly rules: readonly CompiledRule[]) {
-    const cuts = new Set<number>();
-    for (const r of rules)
-      for (const m of r.ports ?? [])
-        if (m.kind === "number") {
-          if (Number.isFinite(m.from)) cuts.add(m.from);
-          if (Number.isFinite(m.to)) cuts.add(m.to + 1);
-        }
-    this.cuts = [...cuts].sort((a, b) => a - b);
-  }
-
-  rulesFor(port: number, protocol: Protocol): CompiledRule[] {
-    const cuts = this.cuts;
-    let lo = 0;
-    let hi = cuts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cuts[mid]! <= port) lo = mid + 1;
-      else hi = mid;
-    }
-    const key = lo * 4 + (protocol === "TCP" ? 0 : protocol === "UDP" ? 1 : protocol === "SCTP" ? 2 : 3);
-    let list = this.lists.get(key);
-    if (list === undefined) {
-      list = this.rules.filter((r) => r.ports === null || r.ports.some((m) => portCanMatch(m, port, protocol)));
-      this.lists.set(key, list);
-    }
-    return list;
-  }
-}
-
-function portCanMatch(m: PortMatcher, port: number, protocol: Protocol): boolean {
-  if (m.kind === "named") return m.protocol === undefined || m.protocol === protocol;
-  return m.protocol === protocol && port >= m.from && port <= m.to;
-}
-
-/** The subject's admin rules that can match this port and protocol, in decision order (all of them when few). */
-export function adminRulesFor(idx: SubjectIndex, port: number, protocol: Protocol): readonly CompiledRule[] {
-  if (idx.admin.length < NARROW_FROM) return idx.admin;
-  idx.adminByPort ??= new RulesByPort(idx.admin);
-  return idx.adminByPort.rulesFor(port, protocol);
+  return { constraint: [], exception: [], admin: [], npPolicies: [], npDeny: [], npAllow: [], baseline: [], defaultDeny };
 }
 
 /** Every rule attached to the subject in one direction, layer by layer (constraint, exception, admin, namespace allow, namespace deny, baseline). */
