@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
 const cacheDirOf = (base) => join(base, "node_modules", ".cache", "policyplane-cli");
@@ -34,6 +34,23 @@ export function freshBundle(base = root) {
   }
 }
 
+/**
+ * Packages bundled in rather than loaded from node_modules at run time: what every evaluating command
+ * loads. As installed they are ~100 ES module files (zod alone 95) whose loading was a third of a
+ * simulate's start; bundled they are part of a chunk. The bundle's key includes their package.json
+ * (their version), so an upgrade rebuilds it.
+ */
+const BUNDLED_PACKAGES = ["zod", "yaml", "js-yaml", "commander"];
+const bundledPackages = {
+  name: "bundled-packages",
+  setup(build) {
+    const filter = new RegExp(`^(${BUNDLED_PACKAGES.map((p) => p.replace(/[-/]/g, "\\$&")).join("|")})$`);
+    build.onResolve({ filter }, (args) => ({
+      path: fileURLToPath(import.meta.resolve(args.path, pathToFileURL(join(args.resolveDir, "x.js")))),
+    }));
+  },
+};
+
 /** Entries that worker threads run, found beside main.js (the replay reader's). */
 const WORKER_ENTRIES = { "replay-worker": "server/replay/replay-worker.ts" };
 const workerEntries = (base) => Object.fromEntries(Object.entries(WORKER_ENTRIES).filter(([, path]) => existsSync(join(base, path))));
@@ -50,6 +67,9 @@ export async function buildBundle(base = root) {
     format: "esm",
     target: "node20",
     packages: "external",
+    plugins: [bundledPackages],
+    // Bundled CommonJS packages may require Node's modules: give the ES module bundle a require.
+    banner: { js: 'import { createRequire as __ppCreateRequire } from "node:module"; const require = __ppCreateRequire(import.meta.url);' },
     // The CLI runs services on the server side: `import "server-only"` takes the package's empty module
     // (what React's server condition selects), bundled in rather than resolved as a throwing import.
     alias: { "server-only": "./node_modules/server-only/empty.js" },
@@ -60,13 +80,15 @@ export async function buildBundle(base = root) {
     outExtension: { ".js": ".js" },
     write: false,
     metafile: true,
-    sourcemap: "inline",
+    // Maps beside the chunks (node --enable-source-maps reads them): inline, they doubled what every start reads and parses.
+    sourcemap: "linked",
     logLevel: "silent",
   });
   const inputs = [
     ...Object.keys(result.metafile.inputs)
       .filter((p) => !p.startsWith("node_modules/"))
       .sort(),
+    ...BUNDLED_PACKAGES.map((p) => `node_modules/${p}/package.json`).filter((p) => existsSync(join(base, p))),
     ...CONFIG_INPUTS,
   ];
   const key = keyOf(base, inputs);

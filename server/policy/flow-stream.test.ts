@@ -1,10 +1,12 @@
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fixture, evaluatorFor } from "./__tests__/harness";
+import { denyAllIngress, fixture, evaluatorFor, semanticsCluster, testPolicy } from "./__tests__/harness";
 import { flowObject, oddLines } from "./__tests__/flow-lines";
 import { JsonlFlowStream } from "./flow-stream";
 import { jsonlSimulator } from "./flows";
+import { createEvaluator } from "./eval/evaluator";
+import { MATCH_ALL } from "./model";
 
 const ev = evaluatorFor([fixture("recipes/02-limit-traffic-to-an-application.yaml")]);
 const reference = jsonlSimulator(ev);
@@ -87,5 +89,52 @@ describe("simulate's jsonl over bytes", () => {
   it("with --rationale answers through the record path", () => {
     const line = '{"src":"default/test-plain","dst":"default/apiserver","port":80}';
     expect(run(Buffer.from(line), [], undefined, { rationale: true })).toBe(`${jsonlSimulator(ev, { rationale: true })(1, line)}\n`);
+  });
+});
+
+describe("simulate's jsonl over bytes, when exceptions start and expire", () => {
+  // The semantics cases' cluster: app/web isolated for ingress; an exception lets ops/prom in during 2029.
+  const timed = createEvaluator(semanticsCluster(), {
+    policies: [
+      denyAllIngress("app"),
+      testPolicy({
+        id: "exc",
+        layer: "exception",
+        startsAt: "2029-01-01T00:00:00Z",
+        expiresAt: "2030-01-01T00:00:00Z",
+        rules: [
+          {
+            direction: "egress",
+            action: "allow",
+            peers: [{ kind: "workloads", selector: { namespaces: { kind: "names", names: ["app"] }, pods: MATCH_ALL } }],
+            ports: [{ kind: "number", protocol: "TCP", port: 8080 }],
+            ref: { kind: "Test", name: "exc", direction: "egress", ruleIndex: 0 },
+          },
+        ],
+      }),
+    ],
+  });
+
+  it("decides a repeated connection at each line's own time, as the string path does", () => {
+    expect(timed.timeDependent).toBe(true);
+    const at = (time: string) => `{"time":"${time}","src":"ops/prom","dst":"app/web","port":8080,"protocol":"TCP"}`;
+    const lines = [
+      at("2028-12-31T23:59:59Z"),
+      at("2029-06-01T00:00:00Z"),
+      at("2029-06-01T00:00:01.5Z"),
+      at("2030-01-01T00:00:00Z"),
+      at("2029-12-31T23:59:59.999Z"),
+      '{"src":"ops/prom","dst":"app/web","port":8080}',
+    ];
+    const s = new JsonlFlowStream(timed, { time: "2029-03-01T00:00:00Z" });
+    const out = Buffer.concat([s.push(Buffer.from(`${lines.join("\n")}\n`)), s.end()]).toString("utf8");
+    const reference = jsonlSimulator(timed, { time: "2029-03-01T00:00:00Z" });
+    expect(out).toBe(lines.map((l, i) => `${reference(i + 1, l)}\n`).join(""));
+    expect(
+      out
+        .split("\n")
+        .slice(0, 6)
+        .map((l) => JSON.parse(l).verdict),
+    ).toEqual(["deny", "allow", "allow", "deny", "allow", "allow"]);
   });
 });

@@ -11,6 +11,7 @@
 import { Buffer } from "node:buffer";
 import { formatDecisionPath } from "./eval/explain";
 import type { Decision, Evaluator, Identity } from "./eval/evaluator";
+import { DecisionTable } from "./eval/decision-table";
 import { LazyDirection } from "./eval/rationale";
 import { formatEndpoint, jsonlSimulator, parseEndpoint, type SimulateOptions } from "./flows";
 import type { Protocol } from "./model";
@@ -37,6 +38,8 @@ const PROTOCOL: Record<Protocol, Buffer> = {
   SCTP: ascii(',"protocol":"SCTP",'),
 };
 
+const PROTOCOL_SLOT: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
+
 // Field names by length and first byte: src, dst, port, time, protocol.
 const F_SRC = 1;
 const F_DST = 2;
@@ -49,6 +52,24 @@ function protocolAt(b: Buffer, a: number, e: number): Protocol | undefined {
   const s = b.toString("latin1", a, e);
   return s === "TCP" || s === "tcp" ? "TCP" : s === "UDP" || s === "udp" ? "UDP" : s === "SCTP" || s === "sctp" ? "SCTP" : undefined;
 }
+
+/**
+ * A connection (endpoint texts, port, protocol, exception epoch) answered before: its answer after the
+ * line number, `,"src":…,"protocol":…,"verdict":…,"path":…}` and the newline, pre-encoded.
+ */
+interface Connection {
+  src: ResolvedEndpoint;
+  dst: ResolvedEndpoint;
+  /** port · 4 + protocol slot */
+  pp: number;
+  epoch: number;
+  rest: Buffer;
+  /** The next connection whose bytes hash alike. */
+  next: Connection | undefined;
+}
+
+/** The connection cache is bounded too (each holds ~200 bytes of answer): past this many it starts over. */
+const MAX_CONNECTIONS = 1 << 18;
 
 /** Pre-encoded output of the endpoint cache is bounded: a replay of many distinct addresses starts it over. */
 const MAX_ENDPOINTS = 1 << 20;
@@ -68,6 +89,10 @@ export class JsonlFlowStream {
   private readonly tails = new WeakMap<Decision, Buffer>();
   private readonly tailByDirections = new Map<number, Buffer>();
   private readonly tailByText = new Map<string, Buffer>();
+  private readonly tailByTuple = new DecisionTable<Buffer>();
+  /** Connections by a hash of their bytes (see Connection). */
+  private readonly connections = new Map<number, Connection>();
+  private connectionCount = 0;
   private readonly maxBytes: number;
   /** Lines up to this many bytes (a CR included) may take the fast path: within the bound in characters. */
   private readonly fastBytes: number;
@@ -278,24 +303,48 @@ export class JsonlFlowStream {
       break;
     }
     if ((seen & (F_SRC | F_DST | F_PORT)) !== (F_SRC | F_DST | F_PORT)) return false;
-    const s = this.endpoint(b, src, srcEnd, "src");
-    if (s === undefined) return false;
-    const d = this.endpoint(b, dst, dstEnd, "dst");
-    if (d === undefined) return false;
-    const dec = this.evaluator.decideIdentities(s.identity, d.identity, port, protocol, time ?? this.options.time);
+    const ev = this.evaluator;
+    const at = time ?? this.options.time;
+    const epoch = ev.timeDependent ? ev.epochAt(at) : 0;
+    const pp = port * 4 + PROTOCOL_SLOT[protocol];
+    // A connection seen before (same endpoint texts, port and protocol, at the same exception epoch)
+    // is one hash of its bytes and one lookup; its answer after the line number was encoded then.
+    let h = 0x811c9dc5;
+    for (let i = src; i < srcEnd; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    h = Math.imul(h ^ 0x1f, 0x01000193); // not a byte of either text (printable ASCII only)
+    for (let i = dst; i < dstEnd; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    h = Math.imul(h ^ pp, 0x01000193) & 0x3fffffff;
+    let c = this.connections.get(h);
+    while (
+      c !== undefined &&
+      !(c.pp === pp && c.epoch === epoch && sameBytes(c.src.key, b, src, srcEnd) && sameBytes(c.dst.key, b, dst, dstEnd))
+    )
+      c = c.next;
+    if (c === undefined) {
+      const s = this.endpoint(b, src, srcEnd, "src");
+      if (s === undefined) return false;
+      const d = this.endpoint(b, dst, dstEnd, "dst");
+      if (d === undefined) return false;
+      // The tail per identity tuple: other connections between the same identities share it.
+      let tail = this.tailByTuple.get(s.identity.id, d.identity.id, pp, epoch);
+      if (tail === undefined) {
+        tail = this.tailOf(ev.decideIdentities(s.identity, d.identity, port, protocol, at));
+        this.tailByTuple.set(s.identity.id, d.identity.id, pp, epoch, tail);
+      }
+      const rest = Buffer.concat([SRC, s.json, DST, d.json, PORT, b.subarray(portAt, portEnd), PROTOCOL[protocol], tail]);
+      if (++this.connectionCount > MAX_CONNECTIONS) {
+        this.connections.clear();
+        this.connectionCount = 1;
+      }
+      c = { src: s, dst: d, pp, epoch, rest, next: this.connections.get(h) };
+      this.connections.set(h, c);
+    }
     const n = ++this.lines;
-    const tail = this.tailOf(dec);
-    this.reserve(64 + s.json.length + d.json.length + tail.length);
+    this.reserve(32 + c.rest.length);
     this.put(LINE);
     this.pos = writeInt(this.out, this.pos, n);
-    this.put(SRC);
-    this.put(s.json);
-    this.put(DST);
-    this.put(d.json);
-    this.put(PORT);
-    for (let p = portAt; p < portEnd; p++) this.out[this.pos++] = b[p]!;
-    this.put(PROTOCOL[protocol]);
-    this.put(tail);
+    this.out.set(c.rest, this.pos);
+    this.pos += c.rest.length;
     return true;
   }
 

@@ -3,23 +3,12 @@ import { describe, expect, it } from "vitest";
 import { createEvaluator } from "../eval/evaluator";
 import { formatDecisionPath, formatExplanation } from "../eval/explain";
 import { computeReachability } from "../eval/reachability";
-import { MATCH_ALL, type Policy, type PolicySet } from "../model";
-import { evaluatorFor, fixture, read } from "./harness";
+import type { PolicySet } from "../model";
+import { denyAllIngress as isolateIngress, evaluatorFor, fixture, semanticsCluster, testPolicy } from "./harness";
 
-const cluster = read({
-  file: "semantics.yaml",
-  text: (fixture("semantics/kubernetes.cases.yaml").split("cases:")[0] ?? "").replace(/^cluster: \|\n/m, "").replace(/^ {2}/gm, ""),
-}).cluster;
+const cluster = semanticsCluster();
 const pod = (ns: string, name: string) => ({ kind: "pod" as const, namespace: ns, name });
-
-function policy(p: Partial<Policy> & Pick<Policy, "id" | "layer" | "rules">): Policy {
-  return {
-    subject: { namespaces: { kind: "selector", selector: MATCH_ALL }, pods: MATCH_ALL },
-    policyTypes: { ingress: true, egress: true },
-    ref: { kind: "Test", name: p.id },
-    ...p,
-  };
-}
+const policy = testPolicy;
 const ruleRef = (name: string, direction: "ingress" | "egress") => ({ kind: "Test", name, direction, ruleIndex: 0 });
 const toWeb = {
   kind: "workloads" as const,
@@ -27,14 +16,7 @@ const toWeb = {
 };
 
 describe("decision order", () => {
-  const denyAllIngress: Policy = policy({
-    id: "np",
-    layer: "namespace",
-    namespace: "app",
-    subject: { namespaces: { kind: "names", names: ["app"] }, pods: MATCH_ALL },
-    policyTypes: { ingress: true, egress: false },
-    rules: [],
-  });
+  const denyAllIngress = isolateIngress("app");
 
   it("an active exception allows a flow the namespace policies deny, and stops counting once expired", () => {
     const set: PolicySet = {

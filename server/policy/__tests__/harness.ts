@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { readManifestSources, type ReadResult } from "../read/manifests";
 import { createEvaluator, type Evaluator, type EvaluatorOptions } from "../eval/evaluator";
 import { simulateLines, type SimulateRecord } from "../flows";
+import { MATCH_ALL, type ClusterModel, type Policy } from "../model";
 
 export const FIXTURES = join(__dirname, "..", "__fixtures__");
 
@@ -20,6 +21,36 @@ export function read(...sources: { file: string; text: string }[]): ReadResult {
 export function evaluatorFor(texts: string[], options: EvaluatorOptions = {}): Evaluator {
   const r = read(...texts.map((text, i) => ({ file: `inline-${i}.yaml`, text })));
   return createEvaluator(r.cluster, r.policies, options);
+}
+
+/** The cluster of the Kubernetes semantics cases (namespaces app and ops; app/web, ops/prom, …). */
+export function semanticsCluster(): ClusterModel {
+  return read({
+    file: "semantics.yaml",
+    text: (fixture("semantics/kubernetes.cases.yaml").split("cases:")[0] ?? "").replace(/^cluster: \|\n/m, "").replace(/^ {2}/gm, ""),
+  }).cluster;
+}
+
+/** A policy of the model with every namespace and pod as subject, both directions, unless given. */
+export function testPolicy(p: Partial<Policy> & Pick<Policy, "id" | "layer" | "rules">): Policy {
+  return {
+    subject: { namespaces: { kind: "selector", selector: MATCH_ALL }, pods: MATCH_ALL },
+    policyTypes: { ingress: true, egress: true },
+    ref: { kind: "Test", name: p.id },
+    ...p,
+  };
+}
+
+/** A namespace policy isolating every pod of `namespace` for ingress, allowing nothing. */
+export function denyAllIngress(namespace: string): Policy {
+  return testPolicy({
+    id: "np",
+    layer: "namespace",
+    namespace,
+    subject: { namespaces: { kind: "names", names: [namespace] }, pods: MATCH_ALL },
+    policyTypes: { ingress: true, egress: false },
+    rules: [],
+  });
 }
 
 /** "src -> dst 80/TCP allow" */

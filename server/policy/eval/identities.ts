@@ -46,6 +46,8 @@ interface IdentityBase {
 export interface PodIdentity extends IdentityBase {
   kind: "pod";
   namespace: string;
+  /** The namespace's number in this evaluator (0, 1, …): per-namespace memos index arrays by it. */
+  nsIndex: number;
   nsLabels: Labels;
   /** Labels of the node (host-network pods). */
   nodeLabels?: Labels;
@@ -156,6 +158,8 @@ export class Identities {
   readonly podEntries: PodEntry[] = [];
   /** Namespace labels (with kubernetes.io/metadata.name) by namespace name. */
   readonly nsLabels = new Map<string, Labels>();
+  /** Namespaces numbered in the order their first pod was interned (see PodIdentity.nsIndex). */
+  private readonly nsIndexes = new Map<string, number>();
   readonly nodesByIp = new Map<string, NodeInfo>();
   readonly podsByIp = new Map<string, PodEntry>();
   private readonly byKey = new Map<string, IdentityState>();
@@ -243,9 +247,12 @@ export class Identities {
       blocks.unknown ? "?" : "",
       [...services].join(","),
     ].join("\u0002");
+    let nsIndex = this.nsIndexes.get(pod.namespace);
+    if (nsIndex === undefined) this.nsIndexes.set(pod.namespace, (nsIndex = this.nsIndexes.size));
     return this.intern<PodIdentity>(key, {
       kind: "pod",
       namespace: pod.namespace,
+      nsIndex,
       nsLabels,
       labels: pod.labels,
       ports: pod.ports,

@@ -127,29 +127,39 @@ export function anyPeerMatches(list: readonly PeerMatcher[] | null, id: Identity
 // Peer matchers
 
 /**
- * Peer matchers depend only on the identity, so each answer is memoised per identity id: one byte
- * each (0 not asked yet, 1 no, 2 yes) in a typed array grown to the highest id asked, as a sparse
- * JS array indexed by id falls back to a dictionary and made every lookup of a decision a hash probe.
+ * Yes/no answers per small integer (an identity id, a namespace number): one byte each (0 not asked
+ * yet, 1 no, 2 yes) in a typed array grown to the highest number asked, as a sparse JS array
+ * indexed by id falls back to a dictionary and made every lookup of a decision a hash probe.
  */
+class ByteMemo {
+  private bytes = new Uint8Array(16);
+  /** 0 not asked yet, 1 no, 2 yes. */
+  get(i: number): number {
+    return i < this.bytes.length ? this.bytes[i]! : 0;
+  }
+  set(i: number, v: boolean): void {
+    if (i >= this.bytes.length) {
+      const grown = new Uint8Array(Math.max(i + 1, this.bytes.length * 2));
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[i] = v ? 2 : 1;
+  }
+}
+
+/** Peer matchers depend only on the identity, so each answer is memoised per identity id. */
 abstract class Memoised<K extends Peer["kind"]> {
-  private memo = new Uint8Array(16);
+  private readonly memo = new ByteMemo();
   constructor(
     readonly kind: K,
     readonly peer: PeerOf<K>,
     readonly policy: Policy,
   ) {}
   matches(id: Identity): boolean {
-    const i = id.id;
-    if (i < this.memo.length) {
-      const v = this.memo[i]!;
-      if (v !== 0) return v === 2;
-    } else {
-      const grown = new Uint8Array(Math.max(i + 1, this.memo.length * 2));
-      grown.set(this.memo);
-      this.memo = grown;
-    }
+    const m = this.memo.get(id.id);
+    if (m !== 0) return m === 2;
     const v = this.test(id);
-    this.memo[i] = v ? 2 : 1;
+    this.memo.set(id.id, v);
     return v;
   }
   protected abstract test(id: Identity): boolean;
@@ -158,7 +168,8 @@ abstract class Memoised<K extends Peer["kind"]> {
 class Workloads extends Memoised<"workloads"> implements WorkloadsMatcher {
   private readonly inNamespace: (namespace: string, nsLabels: Labels) => boolean;
   private readonly pods: LabelPredicate;
-  private readonly byNamespace = new Map<string, boolean>();
+  /** The namespace half of `matches`, per namespace (PodIdentity.nsIndex). */
+  private readonly byNamespace = new ByteMemo();
   constructor(peer: PeerOf<"workloads">, policy: Policy) {
     super("workloads", peer, policy);
     this.inNamespace = compileNamespaceMatch(peer.selector.namespaces, policy.namespace);
@@ -175,11 +186,10 @@ class Workloads extends Memoised<"workloads"> implements WorkloadsMatcher {
     return id.kind === "pod" && !id.hostNetwork && this.namespaceOf(id) && this.pods(id.labels);
   }
   private namespaceOf(id: PodIdentity): boolean {
-    let v = this.byNamespace.get(id.namespace);
-    if (v === undefined) {
-      v = this.inNamespace(id.namespace, id.nsLabels);
-      this.byNamespace.set(id.namespace, v);
-    }
+    const m = this.byNamespace.get(id.nsIndex);
+    if (m !== 0) return m === 2;
+    const v = this.inNamespace(id.namespace, id.nsLabels);
+    this.byNamespace.set(id.nsIndex, v);
     return v;
   }
 }
