@@ -184,16 +184,20 @@ spec:
 test("the drafts overlay lists the paths a draft adds, and a click shows that path's rationale", async ({ page }) => {
   const problems = watchConsole(page);
   await signIn(page, PEOPLE.checkoutAuthor.email);
+  // Other specs leave drafts in the database this suite shares: this draft adds exactly one path to theirs.
+  await openGraph(page, "?cluster=prod-eu-1&overlay=drafts");
+  const list = page.getByRole("region", { name: "Paths this change adds or removes" });
+  const added = list.getByRole("button", { name: "checkout/checkout-web → catalog/catalog-api 8080/TCP" });
+  await expect(added).toHaveCount(0);
+  const pendingBefore = await list.getByTestId("overlay-path").count();
   const saved = await page.request.post("/api/trpc/policies.saveDraft?batch=1", {
     data: { 0: { json: { policyName: "checkout-web", baseVersion: 1, yaml: CHECKOUT_WEB_DRAFT, message: "graph e2e: read the catalog" } } },
   });
   expect(saved.ok(), await saved.text()).toBe(true);
 
   await openGraph(page, "?cluster=prod-eu-1&overlay=drafts");
-  const list = page.getByRole("region", { name: "Paths this change adds or removes" });
-  const added = list.getByRole("button", { name: "checkout/checkout-web → catalog/catalog-api 8080/TCP" });
   await expect(added).toHaveAttribute("data-change", "added");
-  await expect(list.getByTestId("overlay-path")).toHaveCount(1);
+  await expect(list.getByTestId("overlay-path")).toHaveCount(pendingBefore + 1);
   await added.click();
   const edge = page.getByTestId("edge-panel");
   await expect(edge.getByText("added by this change")).toBeVisible();
