@@ -273,7 +273,7 @@ describe(`exceptions on ${testDatabaseKind()}`, () => {
     expect(filename).toMatch(/^exceptions-\d{4}-\d{2}-\d{2}\.csv$/);
     const lines = csv.trim().split("\r\n");
     expect(lines[0]).toBe(
-      "number,title,state,direction,source,destination,ports,startsAt,expiresAt,requester,ticket,decidedBy,decidedAt,decisionReason,renews,justification",
+      "number,title,state,direction,source,destination,ports,startsAt,expiresAt,requester,ticket,decidedBy,decidedAt,decisionReason,renews,usedFlows,lastUsed,usedInClusters,stillEnforcedIn,justification",
     );
     expect(lines.length).toBeGreaterThan(3);
     expect(csv).toMatch(/,expired,egress,checkout app=cart,payments app=ledger,9090\/TCP,/);

@@ -161,6 +161,10 @@ const CSV_COLUMNS = [
   "decidedAt",
   "decisionReason",
   "renews",
+  "usedFlows",
+  "lastUsed",
+  "usedInClusters",
+  "stillEnforcedIn",
   "justification",
 ] as const;
 
@@ -207,6 +211,11 @@ export async function exportExceptionsCsv({ ctx, input }: { ctx: ServiceContext;
         e.decidedAt,
         e.decisionReason,
         e.renews ? `E-${e.renews}` : "",
+        // Usage is what the auditor asks first: was this opening ever needed, and is it gone from the clusters?
+        e.usage.flows,
+        e.usage.lastSeen,
+        e.usage.clusters.map((c) => `${c.name}:${c.flows}`).join(" "),
+        e.stillEnforcedIn.join(" "),
         e.justification,
       ]
         .map(csvCell)

@@ -77,5 +77,21 @@ describe(`exception use from the violation data on ${testDatabaseKind()}`, () =>
     const listed = (await author.exceptions.list({})).exceptions;
     expect(listed.find((e) => e.number === used)!.usage.flows).toBe(3);
     expect(listed.find((e) => e.number === unused)!.usage.flows).toBe(0);
+
+    // The auditor's CSV carries the same use: flows, last seen, per cluster.
+    const { csv } = await (await callerFor(db(), "avery.audit@acme.example")).exceptions.exportCsv({});
+    const [header, ...rows] = csv
+      .trim()
+      .split("\r\n")
+      .map((line) => line.split(","));
+    const column = (row: string[], name: string) => row[header!.indexOf(name)];
+    const usedRow = rows.find((r) => r[0] === `E-${used}`)!;
+    expect([column(usedRow, "usedFlows"), column(usedRow, "lastUsed"), column(usedRow, "usedInClusters")]).toEqual([
+      "3",
+      t2.toISOString(),
+      `${STAGING}:3`,
+    ]);
+    const unusedRow = rows.find((r) => r[0] === `E-${unused}`)!;
+    expect([column(unusedRow, "usedFlows"), column(unusedRow, "lastUsed"), column(unusedRow, "usedInClusters")]).toEqual(["0", "", ""]);
   });
 });
