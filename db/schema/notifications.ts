@@ -13,6 +13,7 @@ export const NOTIFICATION_KINDS = [
   "exception-wanted",
   "exception-decided",
   "exception-expiring",
+  "exception-rerender-failing",
   "alert-fired",
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

@@ -157,7 +157,8 @@ export function silenceMatches(m: SilenceMatcher, ruleId: string, f: Pick<Firing
 }
 
 /** Who hears about alerts in the console: global admins and security approvers. */
-async function alertAudience(db: Queryable): Promise<string[]> {
+/** Who hears of an operational alert: organisation admins and security approvers. */
+export async function alertAudience(db: Queryable): Promise<string[]> {
   const rows = await db
     .selectDistinct({ userId: memberships.userId })
     .from(memberships)

@@ -10,7 +10,7 @@ import git from "isomorphic-git";
 import { and, eq, like, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
-import { auditEvents, exceptionRerenders, exceptions, releases } from "@/db/schema";
+import { auditEvents, exceptionRerenders, exceptions, notifications, releases } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { moveTestClock, serverNow } from "@/server/clock";
 import { desiredManifests } from "@/server/clusters/observed";
@@ -20,6 +20,7 @@ import { cartReadsLedger, CART_LEDGER_CLUSTER as STAGING } from "@/server/testin
 import { releasePaymentsPolicy } from "@/server/testing/release";
 import { exceptionObjectsIn } from "./in-force";
 import { revokeException } from "./decide";
+import { RERENDER_ALERT_ATTEMPTS, RERENDER_FAILING_ACTION } from "./rerender";
 import { sweepExceptions } from "./sweep";
 
 vi.hoisted(() => {
@@ -182,6 +183,51 @@ describe(`exceptions re-rendered out of the clusters on ${testDatabaseKind()}`, 
     // Done is done: later sweeps re-render nothing of it.
     moveTestClock(new Date(serverNow().getTime() + HOUR));
     expect((await sweepExceptions(db(), serverNow(), { gitopsDir: dir })).rerendered.filter((r) => r.exception === n)).toEqual([]);
+  });
+
+  it("alerts once when a re-render keeps failing: the trail, the admins and the requester hear of it at the third failure", async () => {
+    const expiresAt = serverNow().getTime() + 2 * HOUR;
+    const n = await approved("Cart reads ledger; its expiry's re-render keeps failing", expiresAt);
+    await sweepExceptions(db(), serverNow());
+    const failingAlerts = () => audit(RERENDER_FAILING_ACTION, `E-${n} %`);
+    const told = async () =>
+      db()
+        .select({ userId: notifications.userId })
+        .from(notifications)
+        .where(and(eq(notifications.kind, "exception-rerender-failing"), like(notifications.title, `Exception E-${n} %`)));
+
+    await db().execute(sql`ALTER TABLE cluster_observed RENAME TO cluster_observed_away`);
+    try {
+      moveTestClock(new Date(expiresAt + 1000));
+      const attempts: number[] = [];
+      for (let i = 0; i < RERENDER_ALERT_ATTEMPTS + 1; i++) {
+        const run = await sweepExceptions(db(), serverNow());
+        attempts.push(...run.rerenderFailures.filter((f) => f.exception === n).map((f) => f.attempts));
+        expect(await failingAlerts()).toHaveLength(attempts.length >= RERENDER_ALERT_ATTEMPTS ? 1 : 0);
+        // Straight to the next retry time.
+        moveTestClock(new Date(run.rerenderFailures.find((f) => f.exception === n)!.nextAttemptAt));
+      }
+      expect(attempts).toEqual([1, 2, 3, 4]);
+    } finally {
+      await db().execute(sql`ALTER TABLE cluster_observed_away RENAME TO cluster_observed`);
+    }
+    const [alert] = await failingAlerts();
+    expect(alert!.after).toMatchObject({
+      event: "expired",
+      attempts: RERENDER_ALERT_ATTEMPTS,
+      error: expect.stringContaining("cluster_observed"),
+    });
+    const recipients = new Set((await told()).map((r) => r.userId));
+    const [admin, requester] = await Promise.all([demoActor(db(), DEMO_PEOPLE.admin), demoActor(db(), AUTHOR)]);
+    expect(recipients.has(admin.id!)).toBe(true);
+    expect(recipients.has(requester.id!)).toBe(true);
+    expect((await told()).length).toBe(recipients.size);
+    // It recovers on the next attempt, and the alert is not repeated.
+    moveTestClock(new Date(serverNow().getTime() + HOUR));
+    expect((await sweepExceptions(db(), serverNow())).rerendered.filter((r) => r.exception === n)).toEqual([
+      expect.objectContaining({ event: "expired" }),
+    ]);
+    expect(await failingAlerts()).toHaveLength(1);
   });
 
   it("answers a path's rationale with the server's clock, which the graph panel's exception countdown runs from", async () => {

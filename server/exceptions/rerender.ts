@@ -18,6 +18,8 @@ import { renderInputFor, storeDrift } from "@/server/clusters/observed";
 import { systemActor, withTransaction, type ServiceContext } from "@/server/context";
 import { runEngine } from "@/server/engine-pool/pool";
 import { env } from "@/server/env";
+import { alertAudience } from "@/server/alerts/evaluate";
+import { notifyPeople } from "./access";
 import { documentOfRow, exceptionObjectsIn, storedException } from "./in-force";
 
 export type ExceptionEvent = "started" | "expired" | "revoked";
@@ -180,6 +182,14 @@ const CLAIM_MS = 5 * 60_000;
 const RETRY_FIRST_MS = 15_000;
 const RETRY_MAX_MS = 15 * 60_000;
 
+/**
+ * The attempt whose failure raises the alert: by then (15 s + 30 s of back-off after the first) the
+ * clusters have kept enforcing a changed exception for about a minute, past what the agent promises.
+ */
+export const RERENDER_ALERT_ATTEMPTS = 3;
+
+export const RERENDER_FAILING_ACTION = "exception.rerender_failing";
+
 /** Waits after the n-th failed attempt: 15 s, 30 s, 1 min, … up to 15 min. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.max(0, attempts - 1));
@@ -244,10 +254,15 @@ export async function runPendingRerenders(
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const nextAttemptAt = new Date(now.getTime() + retryDelayMs(claimed.attempts));
-      await db
-        .update(exceptionRerenders)
-        .set({ lastError: message.slice(0, 2000), claimedUntil: null, nextAttemptAt })
-        .where(and(eq(exceptionRerenders.id, claimed.id), isNull(exceptionRerenders.doneAt)));
+      const ctx: ServiceContext = { db, actor: systemActor("exception re-render"), requestId: `rerender-${randomUUID()}` };
+      await withTransaction(ctx, async (tx) => {
+        await tx.db
+          .update(exceptionRerenders)
+          .set({ lastError: message.slice(0, 2000), claimedUntil: null, nextAttemptAt })
+          .where(and(eq(exceptionRerenders.id, claimed.id), isNull(exceptionRerenders.doneAt)));
+        // Once per re-render (the claim counted this attempt, so one replica alone sees this number).
+        if (claimed.attempts === RERENDER_ALERT_ATTEMPTS) await alertRerenderFailing(tx, exception, claimed, message, nextAttemptAt);
+      });
       console.error(
         `[exceptions] re-render of E-${exception.number} (${claimed.event}) failed, attempt ${claimed.attempts}; retried from ${nextAttemptAt.toISOString()}`,
         error,
@@ -262,6 +277,30 @@ export async function runPendingRerenders(
     }
   }
   return out;
+}
+
+/**
+ * A re-render that keeps failing leaves the clusters enforcing what the exception no longer allows
+ * (or lacking what it now does): the admins, security approvers and the requester are told, in the
+ * console and through the outgoing webhook, and the trail records it.
+ */
+async function alertRerenderFailing(tx: ServiceContext, e: ExceptionRow, pending: PendingRerender, error: string, nextAttemptAt: Date) {
+  const title = `Exception E-${e.number} “${e.title}” ${pending.event}, but its re-render has failed ${pending.attempts} times: clusters may still enforce the old state (${error.slice(0, 200)})`;
+  await recordAudit(tx, {
+    action: RERENDER_FAILING_ACTION,
+    targetType: "exception",
+    targetId: e.id,
+    targetLabel: `E-${e.number} ${e.title}`,
+    tenantId: e.tenantId,
+    after: {
+      event: pending.event,
+      at: pending.at.toISOString(),
+      attempts: pending.attempts,
+      error,
+      nextAttemptAt: nextAttemptAt.toISOString(),
+    },
+  });
+  await notifyPeople(tx, "exception-rerender-failing", title, e.number, [...(await alertAudience(tx.db)), e.requesterId]);
 }
 
 /**
