@@ -70,6 +70,14 @@ export function ReleaseDiff({ from, to }: { from: number | null; to: number | nu
               ? ` Exceptions: ${d.exceptions.added.length} added, ${d.exceptions.removed.length} removed.`
               : ""}
           </p>
+          {d.platformDefault.changes.length > 0 ? (
+            <Card title="Platform default">
+              <p className="text-sm text-slate-700" data-testid="release-diff-platform-default">
+                Release {d.from.number}: v{d.platformDefault.from.version} ({d.platformDefault.from.setting}) → release {d.to.number}: v
+                {d.platformDefault.to.version} ({d.platformDefault.to.setting}): {d.platformDefault.changes.join(", ")}.
+              </p>
+            </Card>
+          ) : null}
           {d.policies.map((p) => (
             <Card
               key={p.name}

@@ -1,13 +1,16 @@
 import "server-only";
 // The difference between any two releases: every policy or constraint added,
 // removed or moved to another version between them, with both versions' YAML
-// for the side-by-side diff, and the active exceptions that differ.
+// for the side-by-side diff, the platform default each compiles with, and the
+// active exceptions that differ.
 import { and, eq, inArray, or } from "drizzle-orm";
 import { policyVersions, releaseEntries, releases } from "@/db/schema";
 import { documentToYaml } from "@/lib/policy-yaml";
 import { mayReadTenant } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { NotFound } from "@/server/errors";
+import { describePlatformDefaultChange, formatPlatformDefault } from "@/server/platform-default/change";
+import { platformDefaultOfRelease } from "@/server/platform-default/get";
 import type { ReleaseDiffInput } from "./schemas";
 
 export interface ReleasePolicyChange {
@@ -75,6 +78,12 @@ export async function diffReleases({ ctx, input }: { ctx: ServiceContext; input:
       };
     })
     .sort((x, y) => x.name.localeCompare(y.name));
+  // A release is its policy set and the platform default its clusters compile it with: both differ.
+  const [defaultFrom, defaultTo] = await Promise.all([
+    platformDefaultOfRelease(ctx.db, from.number),
+    platformDefaultOfRelease(ctx.db, to.number),
+  ]);
+  const defaultSide = (d: typeof defaultFrom) => ({ version: d.version, setting: formatPlatformDefault(d) });
   const summary = (r: typeof from) => ({
     number: r.number,
     title: r.title,
@@ -90,6 +99,12 @@ export async function diffReleases({ ctx, input }: { ctx: ServiceContext; input:
     policies,
     unchanged: [...after.keys()].filter((id) => before.get(id)?.version === after.get(id)?.version).length,
     hiddenPolicies: hidden,
+    platformDefault: {
+      from: defaultSide(defaultFrom),
+      to: defaultSide(defaultTo),
+      /** What going from `from` to `to` does to it (empty: the same setting). */
+      changes: describePlatformDefaultChange(defaultFrom, defaultTo),
+    },
     exceptions: {
       added: to.exceptionIds.filter((id) => !from.exceptionIds.includes(id)),
       removed: from.exceptionIds.filter((id) => !to.exceptionIds.includes(id)),

@@ -54,6 +54,20 @@ describe(`rolling back the platform default on ${testDatabaseKind()}`, () => {
     expect(await platformDefaultObjects(db(), CLUSTER)).toEqual([]);
   });
 
+  it("shows the platform default in the release diff, beside the (equal) policies", async () => {
+    const diff = await (await as(ADMIN)).releases.diff({ from: on, to: off });
+    expect(diff.policies).toEqual([]);
+    expect(diff.samePolicySet).toBe(false);
+    expect(diff.platformDefault).toMatchObject({
+      from: { setting: "on, every namespace" },
+      to: { setting: "off" },
+      changes: ["turns it off"],
+    });
+    expect(diff.platformDefault.to.version).toBeGreaterThan(diff.platformDefault.from.version);
+    const back = await (await as(ADMIN)).releases.diff({ from: off, to: on });
+    expect(back.platformDefault.changes).toEqual(["turns it on"]);
+  });
+
   it("rolls back to a release whose default was on: the default is on again, as a new version naming the rollback's release", async () => {
     const admin = await as(ADMIN);
     const before = (await admin.settings.platformDefault()).current;
