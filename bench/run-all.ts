@@ -4,10 +4,14 @@
  * `npm run bench -- --write` to update docs/benchmarks.md.
  */
 import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const BENCHMARKS = ["engine.ts", "cli.ts", "graph.ts", "event-loop.ts", "change-request.ts", "ingest.ts"];
 const here = fileURLToPath(new URL(".", import.meta.url));
+// Every script in bench/ (bench/lib holds their shared parts), so a new benchmark is never left out.
+const BENCHMARKS = readdirSync(here)
+  .filter((f) => f.endsWith(".ts") && f !== "run-all.ts")
+  .sort();
 const passThrough = process.argv.slice(2);
 const failed: string[] = [];
 for (const file of BENCHMARKS) {
