@@ -200,6 +200,11 @@ function program(setCode: (code: number) => void): Command {
     )
     .option("--port <port>", "port to listen on", "3100")
     .option("--host <host>", "address to listen on", "0.0.0.0")
+    .option(
+      "--tls-cert <file>",
+      "serve HTTPS with this PEM certificate (chain after it), e.g. the admission webhook's Secret's tls.crt; re-read when the file changes (checked every 30 s)",
+    )
+    .option("--tls-key <file>", "the PEM private key of --tls-cert, e.g. the Secret's tls.key")
     .action(act(async (opts) => (await serve()).runServe(opts)));
 
   prog

@@ -1,10 +1,17 @@
 // `policyplane serve`: the same REST app on a bare node:http server, over real HTTP.
+import { mkdtempSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { PeerCertificate } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabaseKind } from "@/db/testing";
 import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
+import { issueCa, issueServing } from "@/server/admission/certificates";
+import { UsageError } from "../usage";
 import { serveApi } from "./serve";
 
 describe(`policyplane serve on ${testDatabaseKind()}`, () => {
@@ -52,5 +59,60 @@ describe(`policyplane serve on ${testDatabaseKind()}`, () => {
     expect((await fetch(`${url}/api/v1/health`)).status).toBe(200);
     // An unknown route asks for a token first, as the app does under Next.js.
     expect((await fetch(`${url}/api/v1/nothing-here`)).status).toBe(401);
+  });
+
+  it("terminates TLS with the admission webhook's certificate and picks up a rotated one from the same files", async () => {
+    const now = new Date();
+    const ca = await issueCa("prod-eu-1", now);
+    const first = await issueServing(ca, "policyplane", "policyplane", now);
+    const dir = mkdtempSync(path.join(tmpdir(), "pp-serve-tls-"));
+    const files = { cert: path.join(dir, "tls.crt"), key: path.join(dir, "tls.key") };
+    writeFileSync(files.cert, first.certPem);
+    writeFileSync(files.key, first.keyPem);
+    const lines: string[] = [];
+    const tls = await serveApi(async () => database().db, 0, "127.0.0.1", { tls: files, tlsReloadMs: 50, log: (l) => lines.push(l) });
+    // As the API server calls it: by the Service's DNS name, trusting the caBundle (the CA) alone.
+    const get = () =>
+      new Promise<{ status: number; serial: string }>((resolve, reject) => {
+        const req = request(
+          `${tls.url}/api/v1/health`,
+          { ca: ca.certPem, servername: "policyplane.policyplane.svc", agent: false },
+          (res) => {
+            res.resume();
+            resolve({
+              status: res.statusCode!,
+              serial: (res.socket as unknown as { getPeerCertificate(): PeerCertificate }).getPeerCertificate().serialNumber,
+            });
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    try {
+      expect(tls.url).toMatch(/^https:\/\//);
+      const before = await get();
+      expect(before.status).toBe(200);
+      expect(before.serial.toLowerCase()).toBe(first.serial.replace(/^0+/, ""));
+
+      const rotated = await issueServing(ca, "policyplane", "policyplane", now);
+      writeFileSync(files.cert, rotated.certPem);
+      writeFileSync(files.key, rotated.keyPem);
+      await expect.poll(async () => (await get()).serial.toLowerCase(), { timeout: 10_000 }).toBe(rotated.serial.replace(/^0+/, ""));
+      expect(lines.some((l) => l.includes("TLS certificate reloaded"))).toBe(true);
+
+      // A key that is not the certificate's: reported, and the working pair kept.
+      writeFileSync(files.key, first.keyPem);
+      await expect.poll(() => lines.some((l) => l.includes("kept the previous TLS certificate")), { timeout: 10_000 }).toBe(true);
+      expect((await get()).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => tls.server.close(resolve));
+    }
+    // Refused at start: a missing file by name, a mismatched pair naming both flags.
+    await expect(
+      serveApi(async () => database().db, 0, "127.0.0.1", { tls: { ...files, cert: path.join(dir, "none.crt") } }),
+    ).rejects.toThrow(new UsageError(`--tls-cert: cannot read ${path.join(dir, "none.crt")} (ENOENT)`));
+    await expect(serveApi(async () => database().db, 0, "127.0.0.1", { tls: files })).rejects.toThrow(
+      /--tls-cert .* \/ --tls-key .*: not a PEM certificate and its private key/,
+    );
   });
 });
