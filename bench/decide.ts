@@ -5,12 +5,18 @@
  * Both servers run in this process on an in-memory PGlite seeded with the demo organisation; the
  * decide flows rotate over the demo's workloads (answers cached per release and flow after the first).
  *
+ * Then the same endpoint through the Next.js server (`npm start`, started by this script on its own
+ * data folder, a token created by the signed-in demo admin), for its figure beside serve's.
+ *
  *   npx tsx --conditions=react-server bench/decide.ts                   # 60 s per server
  *   npx tsx --conditions=react-server bench/decide.ts --seconds 10 --write
+ *   npx tsx --conditions=react-server bench/decide.ts --skip-console    # without the Next.js figure
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -20,6 +26,7 @@ import { loadClusterModels } from "../server/inventory/cluster-model";
 import { seedDemoOrganisation } from "../server/seed/demo";
 import { demoActor } from "../server/testing/actors";
 import { createCaller } from "../server/trpc/root";
+import { signedInHeaders, startConsole, trpcCall } from "./lib/console";
 import { machineDescription, writeSection, type Row } from "./lib/report";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -31,6 +38,7 @@ const arg = (name: string, fallback: number) => {
 const SECONDS = arg("--seconds", 60);
 const CONNECTIONS = arg("--connections", 10);
 const CLUSTER = "prod-eu-1";
+const CONSOLE_PORT = 3651;
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -112,6 +120,12 @@ async function main() {
     `serve /decide:  ${Math.round(d.requests.average)} req/s, p99 ${d.latency.p99} ms, errors ${d.errors + d.timeouts + d.non2xx}, ${Math.round(decideCpu)} µs CPU/request`,
   );
 
+  const throughNext = process.argv.includes("--skip-console") ? null : await throughConsole(flow);
+  if (throughNext)
+    console.log(
+      `Next.js /decide: ${Math.round(throughNext.requests.average)} req/s, p99 ${throughNext.latency.p99} ms, errors ${throughNext.errors + throughNext.timeouts + throughNext.non2xx}`,
+    );
+
   const ratio = d.requests.average / b.requests.average;
   const rows: Row[] = [
     ["bare node:http, fixed JSON body", `${Math.round(b.requests.average)} req/s, p99 ${b.latency.p99} ms`, "(reference)", true],
@@ -130,6 +144,16 @@ async function main() {
     ],
     ["decide p99 latency at that load", `${d.latency.p99} ms`, "< 10 ms", d.latency.p99 < 10],
     ["decide errors (errors + timeouts + non-2xx)", String(d.errors + d.timeouts + d.non2xx), "0", d.errors + d.timeouts + d.non2xx === 0],
+    ...(throughNext
+      ? ([
+          [
+            "the same POST /api/v1/decide through the Next.js server (`npm start`)",
+            `${Math.round(throughNext.requests.average)} req/s, p99 ${throughNext.latency.p99} ms, errors ${throughNext.errors + throughNext.timeouts + throughNext.non2xx} (${Math.round((throughNext.requests.average / b.requests.average) * 100)} % of bare)`,
+            "(stated beside serve's)",
+            true,
+          ],
+        ] satisfies Row[])
+      : []),
   ];
   console.table(rows.map(([what, value, target, ok]) => ({ what, value, target, ok })));
   if (WRITE)
@@ -141,7 +165,9 @@ async function main() {
       rows,
       [
         "The decide figure covers token verification (a database read at most every 5 s per token), input validation, the answer cache, the decision log's sampling check (off in this run) and the JSON reply; the flow is the same for every call, so after the first it comes from the cache of the release.",
-        "Through the Next.js server (`/api/v1/decide` under `next start`) the same endpoint was not measured in this run.",
+        throughNext
+          ? "Through the Next.js server the request passes Next's routing and its route handler before the same REST app; that server runs in its own process (the console as `npm start` serves it, on its own embedded database with the demo organisation), measured after the other two."
+          : "Through the Next.js server (`/api/v1/decide` under `npm start`) the same endpoint was not measured in this run (--skip-console).",
         "Profiled with the inspector during the load (webhook branch): the adapter was most of the cost — building a fetch Request with a web-stream body per call, and hono's bodyLimit forcing that Request into being even when Content-Length answers the question. `policyplane serve` now runs on @hono/node-server (lazy Request, string bodies written without streams) and the body limit is judged from Content-Length when there is one. In the profile what remains is the socket write (writev), the router and zod's parse of the flow.",
         "Server CPU per request is this process's CPU time over the requests answered: the cost of one answer, which a busy machine bends far less than it bends throughput. Throughput and p99 on this shared machine (other helpers building and testing, load average over 20) are not the machine's capacity: read the load average.",
       ],
@@ -149,6 +175,30 @@ async function main() {
   await new Promise((r) => api.close(r));
   await new Promise((r) => bare.close(r));
   await handle.close();
+}
+
+/** The same flow through the console's Next.js server: started on its own data folder, a decide token made by the demo admin. */
+async function throughConsole(flow: object): Promise<AutocannonResult> {
+  const dir = mkdtempSync(join(tmpdir(), "pp-bench-decide-console-"));
+  const running = await startConsole(CONSOLE_PORT, dir);
+  try {
+    const session = await signedInHeaders(running.url);
+    const { token } = await trpcCall<{ token: string }>(
+      running.url,
+      session,
+      "settings.createToken",
+      { name: "bench decision point", role: "viewer", tenantId: null, scopes: ["decide"], clusterId: null, expiresInDays: 1 },
+      true,
+    );
+    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    const body = JSON.stringify(flow);
+    const first = await fetch(`${running.url}/api/v1/decide`, { method: "POST", headers, body });
+    if (first.status !== 200) throw new Error(`decide through Next.js answered ${first.status}: ${await first.text()}`);
+    return await load(`${running.url}/api/v1/decide`, { method: "POST", headers, body });
+  } finally {
+    running.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 await main();

@@ -10,77 +10,31 @@
  *   npx tsx bench/replay-page.ts                      # starts the console on port 3650 (builds it when needed)
  *   npx tsx bench/replay-page.ts --url http://127.0.0.1:3000 --records 200000
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { cliClusterYaml } from "./lib/cli-cluster";
+import { signedInHeaders, startConsole, trpcCall, type RunningConsole } from "./lib/console";
 import { machineDescription } from "./lib/report";
 import { writeRecords } from "./replay";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const RECORDS = Number(arg("--records") ?? 1_000_000);
 const PORT = 3650;
-const ADMIN = { email: "alex.admin@acme.example", password: "policyplane-demo" };
-
-/** Starts `npm start` on a fresh embedded database; resolves once it answers. */
-async function startConsole(dataDir: string): Promise<{ url: string; server: ChildProcess }> {
-  const url = `http://127.0.0.1:${PORT}`;
-  const server = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
-    cwd: root,
-    env: { ...process.env, PORT: String(PORT), PGLITE_DIR: join(dataDir, "pglite"), POLICYPLANE_DATA_DIR: dataDir },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const deadline = Date.now() + 15 * 60_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the console exited (${server.exitCode}) before answering`);
-    try {
-      if ((await fetch(`${url}/api/v1/health`)).ok) return { url, server };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  server.kill();
-  throw new Error("the console did not answer within 15 minutes");
-}
-
-async function signIn(url: string): Promise<string> {
-  const response = await fetch(`${url}/api/auth/sign-in/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: url },
-    body: JSON.stringify(ADMIN),
-  });
-  if (!response.ok) throw new Error(`sign-in: ${response.status} ${await response.text()}`);
-  return response.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-}
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "pp-bench-replay-page-"));
-  let server: ChildProcess | undefined;
+  let running: RunningConsole | undefined;
   try {
     const given = arg("--url");
-    const started = given ? { url: given } : await startConsole(join(work, "data"));
-    server = "server" in started ? started.server : undefined;
-    const { url } = started;
-    const cookie = await signIn(url);
-    const headers = { cookie, origin: url };
-    const query = async <T>(procedure: string, input: unknown): Promise<T> => {
-      const response = await fetch(`${url}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, {
-        headers,
-      });
-      if (!response.ok) throw new Error(`${procedure}: ${response.status} ${await response.text()}`);
-      return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
-    };
+    if (!given) running = await startConsole(PORT, join(work, "data"));
+    const url = given ?? running!.url;
+    const headers = await signedInHeaders(url);
+    const query = <T>(procedure: string, input: unknown) => trpcCall<T>(url, headers, procedure, input);
 
     mkdirSync(join(work, "flows"), { recursive: true });
     const flows = join(work, "flows", "flows.jsonl");
@@ -122,13 +76,7 @@ async function main(): Promise<void> {
     }
 
     t = performance.now();
-    const startResponse = await fetch(`${url}/api/trpc/simulator.startRun`, {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/json" },
-      body: JSON.stringify({ json: { datasetId: dataset.id, changeNumber: null } }),
-    });
-    if (!startResponse.ok) throw new Error(`startRun: ${startResponse.status} ${await startResponse.text()}`);
-    const run = ((await startResponse.json()) as { result: { data: { json: { id: string } } } }).result.data.json;
+    const run = await trpcCall<{ id: string }>(url, headers, "simulator.startRun", { datasetId: dataset.id, changeNumber: null }, true);
 
     // While it runs: the Simulator page (server-rendered HTML) and the run's status, timed once a second each.
     const pageTimes: number[] = [];
@@ -159,7 +107,7 @@ async function main(): Promise<void> {
     console.log(`page requests during a run < 200 ms: ${worst < 200 ? "met" : "MISSED"} (slowest ${worst.toFixed(0)} ms)`);
     console.log(`machine: ${machineDescription()}`);
   } finally {
-    server?.kill("SIGTERM");
+    running?.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -39,6 +39,14 @@ export function requireRevoker(actor: Actor, exception: ExceptionRow, approverId
 }
 
 /** One notification per person (and the outgoing webhook), in the caller's transaction. */
+/** The target every audit event about an exception names. */
+export const exceptionAuditTarget = (e: Pick<ExceptionRow, "id" | "number" | "title" | "tenantId">) => ({
+  targetType: "exception" as const,
+  targetId: e.id,
+  targetLabel: `E-${e.number} ${e.title}`,
+  tenantId: e.tenantId,
+});
+
 export async function notifyPeople(
   tx: ServiceContext,
   kind: NotificationKind,

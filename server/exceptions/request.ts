@@ -10,7 +10,7 @@ import { withTransaction, type ServiceContext } from "@/server/context";
 import { Forbidden, InvalidInput } from "@/server/errors";
 import { namespaces } from "@/db/schema";
 import { contentHash } from "@/server/lib/canonical";
-import { approverIdsFor, notifyPeople } from "./access";
+import { approverIdsFor, notifyPeople, exceptionAuditTarget } from "./access";
 import { exceptionRuleData } from "./approval";
 import { checkException } from "./check";
 import type { PreviewExceptionInput, RequestExceptionInput } from "./schemas";
@@ -106,10 +106,7 @@ export async function requestException({ ctx, input }: { ctx: ServiceContext; in
     const e = row!;
     await recordAudit(tx, {
       action: check.renews ? "exception.renewal_requested" : "exception.requested",
-      targetType: "exception",
-      targetId: e.id,
-      targetLabel: `E-${e.number} ${e.title}`,
-      tenantId: e.tenantId,
+      ...exceptionAuditTarget(e),
       after: {
         flow: e.flow,
         startsAt: e.startsAt.toISOString(),

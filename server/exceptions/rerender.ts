@@ -19,7 +19,7 @@ import { systemActor, withTransaction, type ServiceContext } from "@/server/cont
 import { runEngine } from "@/server/engine-pool/pool";
 import { env } from "@/server/env";
 import { alertAudience } from "@/server/alerts/evaluate";
-import { notifyPeople } from "./access";
+import { notifyPeople, exceptionAuditTarget } from "./access";
 import { documentOfRow, exceptionObjectsIn, storedException } from "./in-force";
 
 export type ExceptionEvent = "started" | "expired" | "revoked";
@@ -149,10 +149,7 @@ async function rerenderForException(
       });
     await recordAudit(tx, {
       action: RERENDER_ACTION,
-      targetType: "exception",
-      targetId: e.id,
-      targetLabel: `E-${e.number} ${e.title}`,
-      tenantId: e.tenantId,
+      ...exceptionAuditTarget(e),
       after: {
         event,
         at: at.toISOString(),
@@ -288,10 +285,7 @@ async function alertRerenderFailing(tx: ServiceContext, e: ExceptionRow, pending
   const title = `Exception E-${e.number} “${e.title}” ${pending.event}, but its re-render has failed ${pending.attempts} times: clusters may still enforce the old state (${error.slice(0, 200)})`;
   await recordAudit(tx, {
     action: RERENDER_FAILING_ACTION,
-    targetType: "exception",
-    targetId: e.id,
-    targetLabel: `E-${e.number} ${e.title}`,
-    tenantId: e.tenantId,
+    ...exceptionAuditTarget(e),
     after: {
       event: pending.event,
       at: pending.at.toISOString(),

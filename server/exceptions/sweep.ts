@@ -19,7 +19,7 @@ import { serverNow } from "@/server/clock";
 import { timedSweep } from "@/server/metrics/metrics";
 import { systemActor, withTransaction, type ServiceContext } from "@/server/context";
 import { EXPIRY_NOTICE_DAYS } from "@/lib/exceptions/vocabulary";
-import { notifyPeople } from "./access";
+import { notifyPeople, exceptionAuditTarget } from "./access";
 import {
   recordPendingRerender,
   runPendingRerenders,
@@ -96,10 +96,7 @@ async function sweepOnce(db: Database, now: Date, options: RerenderOptions): Pro
         result[pass.event].push(e.number);
         await recordAudit(tx, {
           action: `exception.${pass.event}`,
-          targetType: "exception",
-          targetId: e.id,
-          targetLabel: `E-${e.number} ${e.title}`,
-          tenantId: e.tenantId,
+          ...exceptionAuditTarget(e),
           ...pass.audit(e, now),
         });
         // The clusters' desired state changed: owed in this transaction, so a failing re-render is retried, never lost.
