@@ -32,8 +32,17 @@ export class SideSignatures {
   private readonly index = new Map<number, number>();
   private readonly srcKeys: string[];
   private readonly dstKeys: string[];
+  private readonly srcShapes: string[];
+  private readonly dstShapes: string[];
+  /** Per endpoint: the peer classes of the rules attached to its egress, and to its ingress. */
+  private readonly egressPeers: number[][];
+  private readonly ingressPeers: number[][];
+  /** Per peer class: the endpoints (positions) it matches. */
+  private readonly classMembers: Set<number>[] = [];
   private readonly ruleIds = new Map<CompiledRule, number>();
   private readonly ruleIdByKey = new Map<string, number>();
+  private readonly shapeIds = new Map<CompiledRule, number>();
+  private readonly shapeIdByKey = new Map<string, number>();
   private readonly matcherClass = new Map<PeerMatcher, number>();
 
   /**
@@ -108,6 +117,7 @@ export class SideSignatures {
               c = classMembers.length;
               classBySet.set(key, c);
               classMembers.push(set);
+              this.classMembers.push(new Set(set));
             }
             this.matcherClass.set(m, c);
           }
@@ -121,6 +131,24 @@ export class SideSignatures {
       if (used.ingress.has(c)) for (const i of members) asSource[i]!.push(c);
       if (used.egress.has(c)) for (const i of members) asDestination[i]!.push(c);
     });
+
+    const peersOf = (rules: readonly CompiledRule[]) => [
+      ...new Set(rules.flatMap((r) => (r.peers ?? []).map((m) => this.matcherClass.get(m)!))),
+    ];
+    const subject = (id: Identity) => id.kind === "pod" && !id.hostNetwork;
+    this.egressPeers = unique.map((id) => (subject(id) ? peersOf(attachedRules(ev.subjectIndex(id.id).egress)) : []));
+    this.ingressPeers = unique.map((id) => (subject(id) ? peersOf(attachedRules(ev.subjectIndex(id.id).ingress)) : []));
+    const named = (id: Identity) =>
+      id.ports
+        .filter((p) => p.name !== undefined && portNames.has(p.name))
+        .map((p) => `${p.name}:${p.port}/${p.protocol}`)
+        .sort()
+        .join(",");
+    const kind = (id: Identity) => `${id.kind}${id.hostNetwork ? "+host" : ""}`;
+    this.srcShapes = unique.map((id) => `${kind(id)}|${subject(id) ? this.indexKey(ev.subjectIndex(id.id).egress, true) : ""}`);
+    this.dstShapes = unique.map(
+      (id) => `${kind(id)}|${subject(id) ? this.indexKey(ev.subjectIndex(id.id).ingress, true) : ""}|${named(id)}`,
+    );
 
     this.srcKeys = unique.map((id, i) => {
       const applies = id.kind === "pod" && !id.hostNetwork;
@@ -147,6 +175,31 @@ export class SideSignatures {
     return this.dstKeys[this.position(id)]!;
   }
 
+  /**
+   * Whether a peer of a rule that a flow from `src` to `dst` walks matches the other end: one of
+   * `src`'s egress rules matching `dst`, or one of `dst`'s ingress rules matching `src`.
+   */
+  interacts(src: Identity, dst: Identity): boolean {
+    const s = this.position(src);
+    const d = this.position(dst);
+    for (const c of this.egressPeers[s]!) if (this.classMembers[c]!.has(d)) return true;
+    for (const c of this.ingressPeers[d]!) if (this.classMembers[c]!.has(s)) return true;
+    return false;
+  }
+
+  /**
+   * The source's key without its peers: for flows to a destination it does not interact with, every
+   * rule with peers fails to match, so the decision only reads the rules' shape (see `interacts`).
+   */
+  srcShape(id: Identity): string {
+    return this.srcShapes[this.position(id)]!;
+  }
+
+  /** The destination's key without its peers (see srcShape). */
+  dstShape(id: Identity): string {
+    return this.dstShapes[this.position(id)]!;
+  }
+
   private position(id: Identity): number {
     const i = this.index.get(id.id);
     if (i === undefined) throw new Error(`verify: identity ${id.example} was not classified`);
@@ -171,11 +224,30 @@ export class SideSignatures {
     return id;
   }
 
-  /** One direction's attached rules, list by list in decision order. */
-  private indexKey(idx: SubjectIndex): string {
+  /** A rule without its peers: whether it has any (a rule without matches every peer). */
+  private shapeId(r: CompiledRule): number {
+    let id = this.shapeIds.get(r);
+    if (id !== undefined) return id;
+    const key = [
+      r.rule.action,
+      r.activeFrom,
+      r.activeUntil,
+      r.rule.ports ? JSON.stringify(r.rule.ports) : "*",
+      r.peers ? "peers" : "*",
+      this.tags.rule(r),
+    ].join("\u0001");
+    id = this.shapeIdByKey.get(key);
+    if (id === undefined) this.shapeIdByKey.set(key, (id = this.shapeIdByKey.size));
+    this.shapeIds.set(r, id);
+    return id;
+  }
+
+  /** One direction's attached rules, list by list in decision order (`shape`: without their peers). */
+  private indexKey(idx: SubjectIndex, shape = false): string {
     const lists = [idx.constraint, idx.exception, idx.admin, idx.npDeny, idx.npAllow, idx.baseline];
     const isolated = idx.npPolicies[0];
-    return `${lists.map((l) => l.map((r) => this.ruleId(r)).join(".")).join("/")}/${isolated ? `isolated${this.tags.policy(isolated)}` : ""}/${idx.defaultDeny ? "default-deny" : ""}`;
+    const id = (r: CompiledRule) => (shape ? this.shapeId(r) : this.ruleId(r));
+    return `${lists.map((l) => l.map(id).join(".")).join("/")}/${isolated ? `isolated${this.tags.policy(isolated)}` : ""}/${idx.defaultDeny ? "default-deny" : ""}`;
   }
 }
 

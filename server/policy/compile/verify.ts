@@ -63,7 +63,7 @@ export interface VerifyResult {
   notExpressibleCount: number;
   /** Flows compared (every flow the classes cover). */
   flows: number;
-  /** Flows decided on each side to cover them (one per class triple, plus the listed findings). */
+  /** Flows decided on each side to cover them (at most one per class triple, plus the listed findings). */
   decided: number;
   /** Classes of endpoints as sources and as destinations, and of probe ports. */
   classes: { sources: number; destinations: number; ports: number };
@@ -379,6 +379,13 @@ function result(out: Findings, flows: number, decided: number, classes: VerifyRe
   };
 }
 
+/** What a class triple decides: both verdicts, and whether a difference is the target's limit. */
+interface Outcome {
+  platform: Verdict;
+  cluster: Verdict;
+  inexact: boolean;
+}
+
 interface EndpointClass {
   members: Endpoint[];
 }
@@ -437,16 +444,34 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
 
   let flows = 0;
   let decided = 0;
+  /**
+   * Outcomes per port class of flows between endpoints that no peer of the rules walked matches
+   * (on either side), by the rules' shapes: such flows decide alike whatever the classes.
+   */
+  const apart = new Map<string, Outcome[]>();
   const compare = (src: EndpointClass, dst: EndpointClass, fromOutside: boolean) => {
     const s = src.members[0]!;
     const d = dst.members[0]!;
-    for (const pc of ports) {
+    let outcomes: Outcome[] | undefined;
+    let shapeKey: string | undefined;
+    if (!sigP.interacts(s.p, d.p) && !sigC.interacts(s.c, d.c)) {
+      shapeKey = `${sigP.srcShape(s.p)}\u0003${sigC.srcShape(s.c)}\u0004${sigP.dstShape(d.p)}\u0003${sigC.dstShape(d.c)}`;
+      outcomes = apart.get(shapeKey);
+    }
+    if (!outcomes) {
+      outcomes = ports.map((pc) => {
+        decided++;
+        const rep = decideBoth(pl, s, d, pc.ports[0]!, pc.protocol, fromOutside);
+        return { platform: rep.a.verdict, cluster: rep.b.verdict, inexact: rep.reason !== undefined };
+      });
+      if (shapeKey !== undefined) apart.set(shapeKey, outcomes);
+    }
+    for (const [i, pc] of ports.entries()) {
       const n = src.members.length * dst.members.length * pc.ports.length;
       flows += n;
-      decided++;
-      const rep = decideBoth(pl, s, d, pc.ports[0]!, pc.protocol, fromOutside);
-      if (rep.a.verdict === rep.b.verdict) continue;
-      const kind = rep.reason ? "not-expressible" : "disagreement";
+      const rep = outcomes[i]!;
+      if (rep.platform === rep.cluster) continue;
+      const kind = rep.inexact ? "not-expressible" : "disagreement";
       if (!out.room(kind)) {
         out.count(kind, n);
         continue;
@@ -459,7 +484,7 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
             if (!out.room(kind)) break fill;
             const one = decideBoth(pl, x, y, port, pc.protocol, fromOutside);
             decided++;
-            if (one.a.verdict !== rep.a.verdict || one.b.verdict !== rep.b.verdict || !one.reason !== !rep.reason)
+            if (one.a.verdict !== rep.platform || one.b.verdict !== rep.cluster || (one.reason !== undefined) !== rep.inexact)
               throw new Error(
                 `verify: ${formatEndpoint(x.endpoint)} → ${formatEndpoint(y.endpoint)} ${formatPortProtocol(port, pc.protocol)} decides unlike its class in ${pl.where}`,
               );
