@@ -39,6 +39,12 @@ export class SideSignatures {
   private readonly ingressPeers: number[][];
   /** Per peer class: the endpoints (positions) it matches. */
   private readonly classMembers: Set<number>[] = [];
+  /**
+   * Peer classes that match a quarter of the endpoints or more (e.g. "every pod"). Shapes keep them;
+   * a flow whose ends only meet through such classes shares its decision with every flow of the
+   * same shapes that meets through the same ones.
+   */
+  private readonly broad: boolean[] = [];
   private readonly ruleIds = new Map<CompiledRule, number>();
   private readonly ruleIdByKey = new Map<string, number>();
   private readonly shapeIds = new Map<CompiledRule, number>();
@@ -118,6 +124,7 @@ export class SideSignatures {
               classBySet.set(key, c);
               classMembers.push(set);
               this.classMembers.push(new Set(set));
+              this.broad.push(set.length * 4 >= unique.length);
             }
             this.matcherClass.set(m, c);
           }
@@ -176,26 +183,34 @@ export class SideSignatures {
   }
 
   /**
-   * Whether a peer of a rule that a flow from `src` to `dst` walks matches the other end: one of
-   * `src`'s egress rules matching `dst`, or one of `dst`'s ingress rules matching `src`.
+   * For a flow from `src` to `dst`: undefined when a narrow peer class of a rule it walks (one of
+   * `src`'s egress rules, one of `dst`'s ingress rules) matches the other end; otherwise which
+   * broad classes of those rules match it. Flows with equal shapes and equal answers decide alike:
+   * every narrow peer fails to match, and the broad ones match as the answer says.
    */
-  interacts(src: Identity, dst: Identity): boolean {
+  meeting(src: Identity, dst: Identity): string | undefined {
     const s = this.position(src);
     const d = this.position(dst);
-    for (const c of this.egressPeers[s]!) if (this.classMembers[c]!.has(d)) return true;
-    for (const c of this.ingressPeers[d]!) if (this.classMembers[c]!.has(s)) return true;
-    return false;
+    let out = "";
+    for (const c of this.egressPeers[s]!)
+      if (this.classMembers[c]!.has(d)) {
+        if (!this.broad[c]) return undefined;
+        out += `e${c}.`;
+      }
+    for (const c of this.ingressPeers[d]!)
+      if (this.classMembers[c]!.has(s)) {
+        if (!this.broad[c]) return undefined;
+        out += `i${c}.`;
+      }
+    return out;
   }
 
-  /**
-   * The source's key without its peers: for flows to a destination it does not interact with, every
-   * rule with peers fails to match, so the decision only reads the rules' shape (see `interacts`).
-   */
+  /** The source's key with only the broad peer classes of its rules (see `meeting`). */
   srcShape(id: Identity): string {
     return this.srcShapes[this.position(id)]!;
   }
 
-  /** The destination's key without its peers (see srcShape). */
+  /** The destination's key with only the broad peer classes of its rules (see `meeting`). */
   dstShape(id: Identity): string {
     return this.dstShapes[this.position(id)]!;
   }
@@ -224,7 +239,7 @@ export class SideSignatures {
     return id;
   }
 
-  /** A rule without its peers: whether it has any (a rule without matches every peer). */
+  /** A rule with only its broad peer classes; narrow ones are marked "n" (a rule without peers matches every peer). */
   private shapeId(r: CompiledRule): number {
     let id = this.shapeIds.get(r);
     if (id !== undefined) return id;
@@ -233,7 +248,7 @@ export class SideSignatures {
       r.activeFrom,
       r.activeUntil,
       r.rule.ports ? JSON.stringify(r.rule.ports) : "*",
-      r.peers ? "peers" : "*",
+      r.peers ? r.peers.map((m) => (this.broad[this.matcherClass.get(m)!] ? this.matcherClass.get(m)! : "n")).join(".") : "*",
       this.tags.rule(r),
     ].join("\u0001");
     id = this.shapeIdByKey.get(key);
@@ -242,7 +257,7 @@ export class SideSignatures {
     return id;
   }
 
-  /** One direction's attached rules, list by list in decision order (`shape`: without their peers). */
+  /** One direction's attached rules, list by list in decision order (`shape`: with only their broad peers). */
   private indexKey(idx: SubjectIndex, shape = false): string {
     const lists = [idx.constraint, idx.exception, idx.admin, idx.npDeny, idx.npAllow, idx.baseline];
     const isolated = idx.npPolicies[0];

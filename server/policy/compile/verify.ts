@@ -445,8 +445,8 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
   let flows = 0;
   let decided = 0;
   /**
-   * Outcomes per port class of flows between endpoints that no peer of the rules walked matches
-   * (on either side), by the rules' shapes: such flows decide alike whatever the classes.
+   * Outcomes per port class of flows whose ends meet only through broad peer classes (or not at
+   * all), by the rules' shapes and those classes: such flows decide alike whatever the classes.
    */
   const apart = new Map<string, Outcome[]>();
   const compare = (src: EndpointClass, dst: EndpointClass, fromOutside: boolean) => {
@@ -454,8 +454,10 @@ export function verifyCompiled(compiled: CompileResult, options: VerifyOptions):
     const d = dst.members[0]!;
     let outcomes: Outcome[] | undefined;
     let shapeKey: string | undefined;
-    if (!sigP.interacts(s.p, d.p) && !sigC.interacts(s.c, d.c)) {
-      shapeKey = `${sigP.srcShape(s.p)}\u0003${sigC.srcShape(s.c)}\u0004${sigP.dstShape(d.p)}\u0003${sigC.dstShape(d.c)}`;
+    const meetP = sigP.meeting(s.p, d.p);
+    const meetC = meetP === undefined ? undefined : sigC.meeting(s.c, d.c);
+    if (meetP !== undefined && meetC !== undefined) {
+      shapeKey = `${sigP.srcShape(s.p)}\u0003${sigC.srcShape(s.c)}\u0004${sigP.dstShape(d.p)}\u0003${sigC.dstShape(d.c)}\u0004${meetP}\u0003${meetC}`;
       outcomes = apart.get(shapeKey);
     }
     if (!outcomes) {
