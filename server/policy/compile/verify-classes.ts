@@ -157,19 +157,13 @@ export class SideSignatures {
       (id) => `${kind(id)}|${subject(id) ? this.indexKey(ev.subjectIndex(id.id).ingress, true) : ""}|${named(id)}`,
     );
 
-    this.srcKeys = unique.map((id, i) => {
-      const applies = id.kind === "pod" && !id.hostNetwork;
-      return `${id.kind}${id.hostNetwork ? "+host" : ""}|${applies ? this.indexKey(ev.subjectIndex(id.id).egress) : ""}|${asSource[i]!.join(",")}`;
-    });
-    this.dstKeys = unique.map((id, i) => {
-      const applies = id.kind === "pod" && !id.hostNetwork;
-      const named = id.ports
-        .filter((p) => p.name !== undefined && portNames.has(p.name))
-        .map((p) => `${p.name}:${p.port}/${p.protocol}`)
-        .sort()
-        .join(",");
-      return `${id.kind}${id.hostNetwork ? "+host" : ""}|${applies ? this.indexKey(ev.subjectIndex(id.id).ingress) : ""}|${asDestination[i]!.join(",")}|${named}`;
-    });
+    this.srcKeys = unique.map(
+      (id, i) => `${kind(id)}|${subject(id) ? this.indexKey(ev.subjectIndex(id.id).egress) : ""}|${asSource[i]!.join(",")}`,
+    );
+    this.dstKeys = unique.map(
+      (id, i) =>
+        `${kind(id)}|${subject(id) ? this.indexKey(ev.subjectIndex(id.id).ingress) : ""}|${asDestination[i]!.join(",")}|${named(id)}`,
+    );
   }
 
   /** The class key of an endpoint as the source of a flow. */
