@@ -4,7 +4,8 @@ import { compileDocuments, type CompiledObject } from "@/server/policy/compile/c
 import { PLATFORM_DEFAULT_ALL, PLATFORM_DEFAULT_OFF } from "@/server/policy/model";
 import type { StoredDocument } from "@/server/drafts/documents";
 import { asLocated } from "@/server/drafts/engine";
-import { checkReleaseCompile, compileCheckRefusal, renderRelease, type ReleaseRenderInput } from "./render";
+import { verifyCompiledPairByPair } from "@/server/policy/compile/verify";
+import { CHECK_LISTED, checkReleaseCompile, compileCheckRefusal, renderRelease, type ReleaseRenderInput } from "./render";
 import { planWaves, targetOf } from "./waves";
 
 // The case of issue 10: the namespace policy "shop accepts 8080 from ingress-nginx" and the
@@ -52,6 +53,45 @@ describe("a release's render and compile check per cluster", () => {
     expect(refusal).toContain("ingress-nginx/controller shop/web 8080/TCP platform=deny cluster=allow canary/anp");
     expect(refusal).toContain("cluster prod (cnp-v1alpha2)");
     expect(refusal).toMatch(/; and \d+ more/);
+  });
+
+  it("counts every disagreeing flow while listing only the first few, so a broken compile of a large cluster stays small", () => {
+    // A compile that renders nothing: the cluster allows everything the platform denies.
+    const nothing = (i: ReleaseRenderInput, c: ReleaseRenderInput["clusters"][number]) => ({
+      ...compileDocuments(i.documents.map(asLocated), c, { target: c.target, now: i.time, platformDefault: i.platformDefault }),
+      objects: [],
+    });
+    // Ten more namespaces with a pod each: more identities, all under the platform default.
+    const larger = {
+      ...model,
+      namespaces: [...model.namespaces, ...Array.from({ length: 10 }, (_, i) => ({ name: `team-${i}`, labels: {} }))],
+      pods: [
+        ...model.pods,
+        ...Array.from({ length: 10 }, (_, i) => ({
+          namespace: `team-${i}`,
+          name: "app",
+          labels: { app: "app" },
+          ports: [],
+          ips: [`10.9.0.${i + 1}`],
+          hostNetwork: false,
+        })),
+      ],
+    };
+    const big: ReleaseRenderInput = { ...input, clusters: [{ name: "canary", model: larger, target: "anp" }] };
+    const [canary] = checkReleaseCompile(big, nothing);
+    // The reference decides every pair of identities one by one.
+    const all = verifyCompiledPairByPair(nothing(big, big.clusters[0]!), {
+      target: "anp",
+      platformDefault: input.platformDefault,
+      time: input.time,
+      listNotExpressible: false,
+    });
+    expect(all.disagreementCount).toBeGreaterThan(CHECK_LISTED);
+    expect(canary!.disagreementCount).toBe(all.disagreementCount);
+    expect(canary!.disagreements).toHaveLength(CHECK_LISTED);
+    const refusal = compileCheckRefusal([canary!]);
+    expect(refusal).toContain(`decide ${all.disagreementCount} flow(s) unlike the platform`);
+    expect(refusal).toContain(`; and ${all.disagreementCount - 3} more`);
   });
 });
 

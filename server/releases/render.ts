@@ -41,9 +41,15 @@ export interface ClusterCheck {
   cluster: string;
   target: CompileTarget;
   flows: number;
+  /** The first CHECK_LISTED disagreements (what the refusal can name; the worker sends no more). */
   disagreements: VerifyFinding[];
+  /** Every flow decided unlike the platform. */
+  disagreementCount: number;
   errors: string[];
 }
+
+/** Disagreements listed per cluster: the refusal names a few, so a broken compile of a large cluster stays small. */
+export const CHECK_LISTED = 20;
 
 /** Compiles one cluster's objects; `compiled` is the engine's full result for callers that check it too. */
 function compileFor(input: ReleaseRenderInput, cluster: ReleaseTarget): CompileResult {
@@ -73,14 +79,29 @@ export function checkReleaseCompile(input: ReleaseRenderInput, compile = compile
   return input.clusters.map((c) => {
     const compiled = compile(input, c);
     if (compiled.errors.length > 0)
-      return { cluster: c.name, target: c.target, flows: 0, disagreements: [], errors: compiled.errors.map((e) => e.message) };
+      return {
+        cluster: c.name,
+        target: c.target,
+        flows: 0,
+        disagreements: [],
+        disagreementCount: 0,
+        errors: compiled.errors.map((e) => e.message),
+      };
     const verified = verifyCompiled(compiled, {
       target: c.target,
       platformDefault: input.platformDefault,
       time: input.time,
       listNotExpressible: false,
+      maxFindings: CHECK_LISTED,
     });
-    return { cluster: c.name, target: c.target, flows: verified.flows, disagreements: verified.disagreements, errors: [] };
+    return {
+      cluster: c.name,
+      target: c.target,
+      flows: verified.flows,
+      disagreements: verified.disagreements,
+      disagreementCount: verified.disagreementCount,
+      errors: [],
+    };
   });
 }
 
@@ -88,7 +109,7 @@ const SHOWN = 3;
 
 /** Why the checked release must not ship (null: every cluster agrees): names each cluster and its first flows. */
 export function compileCheckRefusal(checks: readonly ClusterCheck[]): string | null {
-  const bad = checks.filter((c) => c.errors.length > 0 || c.disagreements.length > 0);
+  const bad = checks.filter((c) => c.errors.length > 0 || c.disagreementCount > 0);
   if (bad.length === 0) return null;
   return bad
     .map((c) => {
@@ -97,8 +118,8 @@ export function compileCheckRefusal(checks: readonly ClusterCheck[]): string | n
         const by = f.decidedBy.length ? ` (decided by ${f.decidedBy.join(", ")})` : "";
         return `${formatVerifyFinding(f)}${by}`;
       });
-      const more = c.disagreements.length > SHOWN ? `; and ${c.disagreements.length - SHOWN} more` : "";
-      return `cluster ${c.cluster} (${c.target}): the compiled objects decide ${c.disagreements.length} flow(s) unlike the platform: ${shown.join("; ")}${more}`;
+      const more = c.disagreementCount > shown.length ? `; and ${c.disagreementCount - shown.length} more` : "";
+      return `cluster ${c.cluster} (${c.target}): the compiled objects decide ${c.disagreementCount} flow(s) unlike the platform: ${shown.join("; ")}${more}`;
     })
     .join(". ");
 }
