@@ -71,3 +71,20 @@ export function workerHasher(keyring: AuditKeyring, checkpointSeqs: readonly num
     },
   };
 }
+
+/**
+ * Worker threads when asked for and they can start, else this thread (same verdict, slower): where the
+ * worker cannot be bundled (a read-only install without the prebuilt bundle), the verification still runs.
+ */
+export function batchHasher(keyring: AuditKeyring, checkpointSeqs: readonly number[], threads: number): BatchHasher {
+  if (threads > 0) {
+    try {
+      return workerHasher(keyring, checkpointSeqs, threads);
+    } catch (error) {
+      console.warn(
+        `[policyplane] audit verification: no worker threads (${error instanceof Error ? error.message : String(error)}); hashing on the main thread`,
+      );
+    }
+  }
+  return inlineHasher(keyring, checkpointSeqs);
+}

@@ -9,7 +9,7 @@ import type { ServiceContext } from "@/server/context";
 import { ChainVerifier, type ChainVerification, type Checkpoint, type VerifiedPosition } from "./chain";
 import { readCheckpoints } from "./checkpoints";
 import type { BatchCheck } from "./batch";
-import { inlineHasher, workerHasher } from "./hash-pool";
+import { batchHasher } from "./hash-pool";
 import { auditSettings, type AuditKeyring, type AuditSettings } from "./keys";
 import type { ListAuditEventsInput } from "./schemas";
 
@@ -139,7 +139,7 @@ export async function walkChain(
   const afterSeq = from?.seq ?? 0;
   const threads = options.threads ?? ((await headSeq(db)) - afterSeq >= WALK_THREADS_FROM ? Math.max(1, availableParallelism() - 1) : 0);
   const seqs = applicable.map((c) => c.seq);
-  const hasher = threads > 0 ? workerHasher(keyring, seqs, threads) : inlineHasher(keyring, seqs);
+  const hasher = batchHasher(keyring, seqs, threads);
   // Batches being hashed, oldest first; at most two per thread (one working, one waiting) so memory stays bounded.
   const inFlight: Promise<BatchCheck>[] = [];
   const limit = Math.max(1, threads * 2);
