@@ -137,7 +137,8 @@ export async function walkChain(
   const verifier = new ChainVerifier(keyring, applicable, from);
   const batchSize = options.batchSize ?? WALK_BATCH;
   const afterSeq = from?.seq ?? 0;
-  const threads = options.threads ?? ((await headSeq(db)) - afterSeq >= WALK_THREADS_FROM ? Math.max(1, availableParallelism() - 1) : 0);
+  const long = options.threads === undefined && (await headSeq(db)) - afterSeq >= WALK_THREADS_FROM;
+  const threads = options.threads ?? (long ? (options.threadsForLongWalk ?? Math.max(1, availableParallelism() - 1)) : 0);
   const seqs = applicable.map((c) => c.seq);
   const hasher = batchHasher(keyring, seqs, threads);
   // Batches being hashed, oldest first; at most two per thread (one working, one waiting) so memory stays bounded.
