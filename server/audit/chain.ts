@@ -4,7 +4,7 @@
 // without the key nobody can compute a replacement chain. Signed checkpoints of
 // the head, exported outside the database, reveal a cut-off tail. Pure code: no
 // database or files here.
-import { createHash, type Hash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { canonicalJson, sha256Hex } from "@/server/lib/canonical";
 import type { AuditKey, AuditKeyring } from "./keys";
 
@@ -26,6 +26,14 @@ export interface ChainedEventContent {
   requestId: string;
   /** The key that sealed the event; null only for events written before the chain was keyed. */
   keyId: string | null;
+}
+
+/** What the sequential pass over the chain needs of an event once its own hash is checked. */
+export interface ChainLink {
+  seq: number;
+  keyId: string | null;
+  prevHash: string;
+  hash: string;
 }
 
 export interface ChainedEvent extends ChainedEventContent {
@@ -51,19 +59,29 @@ export function canonicalEventBody(content: ChainedEventContent, keyId?: string)
   );
 }
 
-/** HMAC-SHA-256 (RFC 2104) with the key's padded inner and outer states computed once per key, not once per event. */
-const hmacStates = new Map<string, { inner: Hash; outer: Hash }>();
+/**
+ * HMAC-SHA-256 (RFC 2104) as two one-shot SHA-256 calls over reused buffers: the key's padded
+ * blocks are made once per key, and no hash object is created per event (verification runs this
+ * a million times).
+ */
+const BLOCK = 64;
+const hmacPads = new Map<string, { inner: Buffer; outer: Buffer }>();
+let scratch = Buffer.alloc(64 * 1024);
 function hmacHex(secret: string, message: string): string {
-  let states = hmacStates.get(secret);
-  if (!states) {
-    const BLOCK = 64;
+  let pads = hmacPads.get(secret);
+  if (!pads) {
     let key = Buffer.from(secret);
     if (key.length > BLOCK) key = createHash("sha256").update(key).digest();
     const pad = (byte: number) => Buffer.from(Array.from({ length: BLOCK }, (_, i) => (key[i] ?? 0) ^ byte));
-    states = { inner: createHash("sha256").update(pad(0x36)), outer: createHash("sha256").update(pad(0x5c)) };
-    hmacStates.set(secret, states);
+    pads = { inner: pad(0x36), outer: Buffer.concat([pad(0x5c), Buffer.alloc(32)]) };
+    hmacPads.set(secret, pads);
   }
-  return states.outer.copy().update(states.inner.copy().update(message).digest()).digest("hex");
+  const length = BLOCK + Buffer.byteLength(message);
+  if (length > scratch.length) scratch = Buffer.alloc(length * 2);
+  pads.inner.copy(scratch, 0);
+  scratch.write(message, BLOCK, "utf8");
+  hash("sha256", scratch.subarray(0, length), "buffer").copy(pads.outer, BLOCK);
+  return hash("sha256", pads.outer, "hex");
 }
 
 /** HMAC-SHA-256 of the previous hash and the event's content (its key id included). */
@@ -132,19 +150,54 @@ export class ChainVerifier {
   }
 
   push(event: ChainedEvent): boolean {
+    // The hash is computed with the event's own prevHash: check() only asks for it once that equals the head's.
+    return this.pushLink(event, () =>
+      event.keyId === null ? legacyEventHash(event.prevHash, event) === event.hash : this.keyedHashHolds(event),
+    );
+  }
+
+  /**
+   * One event whose hash was already checked elsewhere (a worker thread): `hashHolds` says whether its
+   * stored hash is the one its content and its own prevHash give (for a keyed event, under its key when
+   * the keyring has it). The checks and the verdict are push()'s.
+   */
+  pushChecked(link: ChainLink, hashHolds: boolean): boolean {
+    return this.pushLink(link, () => hashHolds);
+  }
+
+  /**
+   * A run of events checked elsewhere in which nothing can fail: every event keyed with a key of the
+   * keyring and its hash holding, and after the first one, seqs increasing, each event following the
+   * one before it, and no checkpoint. Only the first event is checked here (its link to the head,
+   * checkpoint, order); the rest advance the head to `last`.
+   */
+  pushRun(first: ChainLink, count: number, last: { seq: number; hash: string }): boolean {
+    if (!this.pushChecked(first, true)) return false;
+    this.prevHash = last.hash;
+    this.prevSeq = last.seq;
+    this.checked += count - 1;
+    return true;
+  }
+
+  private keyedHashHolds(event: ChainedEvent): boolean {
+    const key = event.keyId === null ? undefined : this.keyring.byId.get(event.keyId);
+    return key !== undefined && eventHash(event.prevHash, event, key) === event.hash;
+  }
+
+  private pushLink(link: ChainLink, hashHolds: () => boolean): boolean {
     if (this.failure) return false;
-    const problem = this.check(event);
+    const problem = this.check(link, hashHolds);
     if (problem) {
-      this.failure = { brokenAtSeq: event.seq, reason: problem };
+      this.failure = { brokenAtSeq: link.seq, reason: problem };
       return false;
     }
-    this.prevHash = event.hash;
-    this.prevSeq = event.seq;
+    this.prevHash = link.hash;
+    this.prevSeq = link.seq;
     this.checked++;
     return true;
   }
 
-  private check(event: ChainedEvent): string | undefined {
+  private check(event: ChainLink, hashHolds: () => boolean): string | undefined {
     const n = `event #${event.seq}`;
     if (event.seq <= this.prevSeq) return `${n} is out of order after #${this.prevSeq}`;
     if (event.prevHash !== this.prevHash)
@@ -153,13 +206,12 @@ export class ChainVerifier {
       // Anyone can compute an unkeyed hash: only the events from before the chain was keyed may have one.
       if (this.keyedSince !== undefined)
         return `${n} carries no key although the chain is keyed since #${this.keyedSince} (it was rewritten with a recomputed unkeyed hash)`;
-      if (legacyEventHash(this.prevHash, event) !== event.hash) return `${n} was modified after it was written`;
+      if (!hashHolds()) return `${n} was modified after it was written`;
       this.lastUnkeyedSeq = event.seq;
     } else {
-      const key = this.keyring.byId.get(event.keyId);
-      if (!key)
+      if (!this.keyring.byId.has(event.keyId))
         return `${n} is sealed with key ${event.keyId}, which is neither AUDIT_KEY nor one of AUDIT_PREVIOUS_KEYS (a forged chain, or a retired key left out)`;
-      if (eventHash(this.prevHash, event, key) !== event.hash) return `${n} was modified after it was written`;
+      if (!hashHolds()) return `${n} was modified after it was written`;
       this.keyedSince ??= event.seq;
     }
     const checkpoint = this.checkpoints.get(event.seq);

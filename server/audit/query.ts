@@ -1,12 +1,15 @@
 import "server-only";
 // Reading the audit trail: filtered listing and whole-chain verification.
-import { and, asc, desc, eq, gt, gte, ilike, lte, or, type SQL } from "drizzle-orm";
+import { availableParallelism } from "node:os";
+import { and, asc, desc, eq, gt, gte, ilike, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { auditEvents } from "@/db/schema";
 import { readableTenantIds } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { ChainVerifier, type ChainVerification, type Checkpoint, type VerifiedPosition } from "./chain";
 import { readCheckpoints } from "./checkpoints";
+import type { BatchCheck } from "./batch";
+import { batchHasher } from "./hash-pool";
 import { auditSettings, type AuditKeyring, type AuditSettings } from "./keys";
 import type { ListAuditEventsInput } from "./schemas";
 
@@ -69,20 +72,99 @@ export function untrustedCheckpoints(reason: string): ChainVerification & { ok: 
   return { ok: false, checked: 0, brokenAtSeq: 0, reason: `the checkpoint file cannot be trusted: ${reason}` };
 }
 
+/** Events per batch of a walk (one query, one JSON text of about 10 MB at 20,000). */
+export const WALK_BATCH = 20_000;
+/** From this many events to walk, hashes are checked in worker threads (fewer: on this thread, no start-up cost). */
+export const WALK_THREADS_FROM = 100_000;
+
+export interface WalkOptions {
+  /** Events per batch (tests make it small to cut a short trail into several). */
+  batchSize?: number;
+  /** Worker threads checking hashes whatever the walk's length; 0: all on this thread. */
+  threads?: number;
+  /**
+   * When `threads` is not given: the worker threads of a walk of WALK_THREADS_FROM events or more
+   * (a shorter one hashes on this thread, with no start-up cost). Default: one per core but one, so
+   * the server's event loop keeps a core for reading, the link pass and its requests.
+   */
+  threadsForLongWalk?: number;
+}
+
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []));
+
 /**
- * Walks the chain in seq order from the genesis (or from a verified position), a page
- * at a time, so memory stays flat: every event's keyed hash, and every exported
- * checkpoint past the start (the newest one must still be in the chain, so a cut-off tail shows).
+ * One batch of the events after `afterSeq` in seq order, as a single JSON text (AuditRowTuple rows
+ * built by the database), so neither driver maps a row at a time: the text goes as it is to the thread
+ * that checks the hashes. `at` is sent as epoch milliseconds (the column keeps milliseconds).
+ */
+export async function readAuditBatch(
+  db: Queryable,
+  afterSeq: number,
+  size: number,
+): Promise<{ count: number; lastSeq: number; rowsJson: string }> {
+  const [row] = rowsOf<{ count: number | string; last_seq: string | null; rows_json: string }>(
+    await db.execute(sql`
+      SELECT count(*)::int AS count, max(seq)::text AS last_seq,
+        coalesce(json_agg(json_build_array(seq, id, (extract(epoch FROM at) * 1000)::bigint, actor_id, actor_label,
+          actor_type, action, target_type, target_id, target_label, tenant_id, before, after, request_id, key_id,
+          prev_hash, hash) ORDER BY seq), '[]')::text AS rows_json
+      FROM (SELECT * FROM audit_events WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${size}) AS batch`),
+  );
+  return { count: Number(row?.count ?? 0), lastSeq: Number(row?.last_seq ?? afterSeq), rowsJson: row?.rows_json ?? "[]" };
+}
+
+async function headSeq(db: Queryable): Promise<number> {
+  const [row] = rowsOf<{ head: string | null }>(await db.execute(sql`SELECT max(seq)::text AS head FROM audit_events`));
+  return Number(row?.head ?? 0);
+}
+
+/**
+ * Walks the chain in seq order from the genesis (or from a verified position), a batch at a time, so
+ * memory stays flat: every event's keyed hash, and every exported checkpoint past the start (the
+ * newest one must still be in the chain, so a cut-off tail shows). Batches are read while earlier ones
+ * are hashed (in worker threads on a long walk); the link from each event to the one before it, the
+ * key rules and the checkpoints are checked in order on this thread, so the verdict is the same
+ * whichever thread hashed what.
  */
 export async function walkChain(
   db: Queryable,
   keyring: AuditKeyring,
   checkpoints: readonly Checkpoint[],
   from?: VerifiedPosition,
-  pageSize = 5000,
+  options: WalkOptions = {},
 ): Promise<{ result: ChainVerification; keyedSince: number | null }> {
-  const verifier = new ChainVerifier(keyring, from ? checkpoints.filter((c) => c.seq > from.seq) : checkpoints, from);
-  for await (const row of auditEventsInOrder(db, pageSize, from?.seq ?? 0)) if (!verifier.push(row)) break;
+  const applicable = from ? checkpoints.filter((c) => c.seq > from.seq) : checkpoints;
+  const verifier = new ChainVerifier(keyring, applicable, from);
+  const batchSize = options.batchSize ?? WALK_BATCH;
+  const afterSeq = from?.seq ?? 0;
+  const long = options.threads === undefined && (await headSeq(db)) - afterSeq >= WALK_THREADS_FROM;
+  const threads = options.threads ?? (long ? (options.threadsForLongWalk ?? Math.max(1, availableParallelism() - 1)) : 0);
+  const seqs = applicable.map((c) => c.seq);
+  const hasher = batchHasher(keyring, seqs, threads);
+  // Batches being hashed, oldest first; at most two per thread (one working, one waiting) so memory stays bounded.
+  const inFlight: Promise<BatchCheck>[] = [];
+  const limit = Math.max(1, threads * 2);
+  let reading: ReturnType<typeof readAuditBatch> | null = readAuditBatch(db, afterSeq, batchSize);
+  let intact = true;
+  const consume = (check: BatchCheck) => {
+    if (check.kind === "run") intact = verifier.pushRun(check.first, check.count, check.last);
+    else for (let i = 0; i < check.links.length && intact; i++) intact = verifier.pushChecked(check.links[i]!, check.holds[i]!);
+  };
+  try {
+    while (intact && (reading || inFlight.length > 0)) {
+      if (reading && inFlight.length < limit) {
+        const batch: Awaited<ReturnType<typeof readAuditBatch>> = await reading;
+        reading = batch.count === batchSize ? readAuditBatch(db, batch.lastSeq, batchSize) : null;
+        if (batch.count > 0) inFlight.push(hasher.check(batch.rowsJson));
+      } else {
+        consume(await inFlight.shift()!);
+      }
+    }
+  } finally {
+    // A walk stopped at a break leaves the read ahead and the batches after it: let them settle, unused.
+    await Promise.allSettled([reading, ...inFlight]);
+    await hasher.close();
+  }
   return { result: verifier.result(), keyedSince: verifier.firstKeyedSeq };
 }
 
@@ -90,11 +172,11 @@ export async function walkChain(
 export async function verifyAuditTrail(
   db: Queryable,
   settings: Pick<AuditSettings, "keyring" | "checkpointFile"> = auditSettings(),
-  pageSize = 5000,
+  options: WalkOptions = {},
 ): Promise<ChainVerification> {
   const read = readCheckpoints(settings.checkpointFile, settings.keyring);
   if (!read.ok) return untrustedCheckpoints(read.reason);
-  return (await walkChain(db, settings.keyring, read.checkpoints, undefined, pageSize)).result;
+  return (await walkChain(db, settings.keyring, read.checkpoints, undefined, options)).result;
 }
 
 /** Every event after `afterSeq` in seq order, a page at a time; the next page is read while the caller works on this one. */

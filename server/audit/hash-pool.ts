@@ -1,0 +1,90 @@
+import "server-only";
+// Worker threads for a long verification: each checks the hashes of whole batches (an HMAC per event),
+// the main thread reads the next batch meanwhile and keeps the sequential pass. The entry is bundled
+// once per process, like the Simulator's workers.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { checkBatch, type BatchCheck } from "./batch";
+import type { HashWorkerData, HashWorkerRequest } from "./hash-worker";
+import type { AuditKeyring } from "./keys";
+
+const globalForWorker = globalThis as unknown as { policyplaneAuditWorkerFile?: string };
+
+function workerFile(): string {
+  if (globalForWorker.policyplaneAuditWorkerFile) return globalForWorker.policyplaneAuditWorkerFile;
+  const result = spawnSync(
+    process.execPath,
+    [path.join(process.cwd(), "scripts", "engine-worker.mjs"), "server/audit/hash-worker.ts", "audit-worker"],
+    { encoding: "utf8" },
+  );
+  if (result.status !== 0) throw new Error(result.stderr.trim() || `bundling the audit worker failed (exit ${result.status})`);
+  return (globalForWorker.policyplaneAuditWorkerFile = result.stdout.trim());
+}
+
+/** Checks batches' hashes; results come back in the order the batches went in. */
+export interface BatchHasher {
+  check(rowsJson: string): Promise<BatchCheck>;
+  close(): Promise<void>;
+}
+
+/** Hashing on the calling thread (short walks, and the single-core figure). */
+export function inlineHasher(keyring: AuditKeyring, checkpointSeqs: readonly number[]): BatchHasher {
+  const seqs = new Set(checkpointSeqs);
+  return { check: async (rowsJson) => checkBatch(rowsJson, keyring.byId, seqs), close: async () => {} };
+}
+
+/** `threads` worker threads, batches handed out in turn. */
+export function workerHasher(keyring: AuditKeyring, checkpointSeqs: readonly number[], threads: number): BatchHasher {
+  const file = workerFile();
+  const workerData: HashWorkerData = { keys: [...keyring.byId.values()], checkpointSeqs: [...checkpointSeqs] };
+  const pending = new Map<number, { resolve(check: BatchCheck): void; reject(error: Error): void }>();
+  const fail = (error: Error) => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  const workers = Array.from({ length: threads }, () => {
+    const worker = new Worker(file, { workerData });
+    worker.on("message", ({ id, check }: { id: number; check: BatchCheck }) => {
+      pending.get(id)?.resolve(check);
+      pending.delete(id);
+    });
+    worker.on("error", (e) => fail(new Error(`an audit verification thread failed: ${e.message}`)));
+    worker.on("exit", (code) => {
+      if (pending.size > 0) fail(new Error(`an audit verification thread stopped (exit ${code})`));
+    });
+    return worker;
+  });
+  let next = 0;
+  return {
+    check(rowsJson) {
+      const id = next++;
+      const request: HashWorkerRequest = { id, rowsJson };
+      return new Promise<BatchCheck>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        workers[id % workers.length]!.postMessage(request);
+      });
+    },
+    async close() {
+      pending.clear();
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/**
+ * Worker threads when asked for and they can start, else this thread (same verdict, slower): where the
+ * worker cannot be bundled (a read-only install without the prebuilt bundle), the verification still runs.
+ */
+export function batchHasher(keyring: AuditKeyring, checkpointSeqs: readonly number[], threads: number): BatchHasher {
+  if (threads > 0) {
+    try {
+      return workerHasher(keyring, checkpointSeqs, threads);
+    } catch (error) {
+      console.warn(
+        `[policyplane] audit verification: no worker threads (${error instanceof Error ? error.message : String(error)}); hashing on the main thread`,
+      );
+    }
+  }
+  return inlineHasher(keyring, checkpointSeqs);
+}

@@ -1,0 +1,106 @@
+// A long verification hashes batches in worker threads and keeps only the links for the main thread.
+// Cut a short trail into batches of 4 and make it run in workers: every tampering must be found at the
+// same event, with the same verdict, as when one thread hashes the whole trail.
+import { appendFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { asc, sql } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "@/db/client";
+import { auditEvents } from "@/db/schema";
+import { openTestDatabase, testDatabaseKind } from "@/db/testing";
+import { systemActor, withTransaction } from "@/server/context";
+import { asAuditOwner } from "@/server/testing/audit-events";
+import { legacyEventHash } from "./chain";
+import { signCheckpoint } from "./checkpoints";
+import { auditSettings, type AuditSettings } from "./keys";
+import { verifyAuditTrail } from "./query";
+import { recordAudit } from "./record";
+
+const EVENTS = 12;
+/** Batches #1–4, #5–8, #9–12, handed to two worker threads in turn. */
+const inWorkers = { threads: 2, batchSize: 4 };
+const onThisThread = { threads: 0 };
+
+describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => {
+  let handle: DatabaseHandle;
+  let settings: AuditSettings;
+  /** The verdict through the workers, checked equal to the one a single thread gives. */
+  const verifyInWorkers = async () => {
+    const parallel = await verifyAuditTrail(handle.db, settings, inWorkers);
+    expect(parallel).toEqual(await verifyAuditTrail(handle.db, settings, onThisThread));
+    return parallel;
+  };
+
+  beforeEach(async () => {
+    handle = await openTestDatabase();
+    settings = { ...auditSettings(), checkpointFile: path.join(mkdtempSync(path.join(tmpdir(), "pp-parallel-")), "checkpoints.jsonl") };
+    const ctx = { db: handle.db, actor: systemActor("parallel test"), requestId: "parallel" };
+    for (let i = 1; i <= EVENTS; i++) {
+      await withTransaction(ctx, (tx) =>
+        recordAudit(tx, { action: "policy.updated", targetType: "policy", targetId: `p${i}`, after: { v: i, nested: { b: 2, a: 1 } } }),
+      );
+    }
+  });
+  afterEach(async () => {
+    await handle.close();
+  });
+
+  it("verifies an untouched trail batch by batch in workers", async () => {
+    expect(await verifyInWorkers()).toMatchObject({ ok: true, checked: EVENTS, headSeq: EVENTS });
+  });
+
+  it("finds an event edited in the middle of a batch a worker hashed", async () => {
+    await asAuditOwner(handle, sql`UPDATE audit_events SET after = '{"v": 99}'::jsonb WHERE seq = 6`);
+    expect(await verifyInWorkers()).toMatchObject({
+      ok: false,
+      brokenAtSeq: 6,
+      checked: 5,
+      reason: "event #6 was modified after it was written",
+    });
+  });
+
+  it("finds a broken link at a batch boundary, where each batch holds on its own", async () => {
+    // Batches are now #1–4, #5–8, #10–12: #10's own hash holds, but it follows #9, which is gone.
+    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE seq = 9`);
+    expect(await verifyInWorkers()).toMatchObject({
+      ok: false,
+      brokenAtSeq: 10,
+      checked: 8,
+      reason: expect.stringContaining("event #10 does not follow the previous event"),
+    });
+  });
+
+  it("checks a checkpoint that falls inside a batch whose hashes all hold", async () => {
+    // A signed head naming another hash for #6 (the chain was rewritten up to there, with the key).
+    appendFileSync(
+      settings.checkpointFile,
+      `${JSON.stringify(signCheckpoint({ seq: 6, hash: "f".repeat(64), at: new Date().toISOString() }, settings.keyring.current))}\n`,
+    );
+    expect(await verifyInWorkers()).toMatchObject({
+      ok: false,
+      brokenAtSeq: 6,
+      checked: 5,
+      reason: expect.stringContaining("is not the event the checkpoint"),
+    });
+  });
+
+  it("finds events rewritten with recomputed unkeyed hashes from the middle of a batch on", async () => {
+    const rows = await handle.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
+    let prevHash = rows[5]!.hash;
+    for (const row of rows.slice(6)) {
+      const hash = legacyEventHash(prevHash, { ...row, keyId: null });
+      await asAuditOwner(
+        handle,
+        sql`UPDATE audit_events SET key_id = NULL, prev_hash = ${prevHash}, hash = ${hash} WHERE seq = ${row.seq}`,
+      );
+      prevHash = hash;
+    }
+    expect(await verifyInWorkers()).toMatchObject({
+      ok: false,
+      brokenAtSeq: 7,
+      checked: 6,
+      reason: expect.stringContaining("carries no key although the chain is keyed since #1"),
+    });
+  });
+});
