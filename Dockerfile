@@ -14,12 +14,13 @@ ENV NEXT_TELEMETRY_DISABLED=1
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild esbuild
 COPY . .
-# The console's build, the CLI bundle (policyplane serve, backup, restore …) and both worker bundles, built
+# The console's build, the CLI bundle (policyplane serve, backup, restore …) and the worker bundles (engine, replay, audit hashing), built
 # now so nothing is written at run time (node_modules/.cache is read-only in the container).
 RUN npx next build \
  && node bin/cli-bundle.mjs \
  && node scripts/engine-worker.mjs \
  && node scripts/engine-worker.mjs server/simulator/run-worker.ts replay-worker \
+ && node scripts/engine-worker.mjs server/audit/hash-worker.ts audit-worker \
  && npm prune --omit=dev --no-audit --no-fund \
  && rm -rf .next/cache
 
