@@ -1,13 +1,17 @@
-// Import of what a cluster enforces today: its NetworkPolicies, read back as
-// Policyplane namespace-tier policies of the namespace's tenant, so a brownfield
-// organisation starts from its own rules. Each policy keeps the Kubernetes
-// semantics exactly: the subject is the pods the NetworkPolicy selects in its
-// namespace, `isolate` its policyTypes, and each rule's peers and ports as
-// written (an empty `from`/`to` is every peer: all pods and every address).
-// What has no exact rendering is not imported and says why. Pure: no database.
+// Import of what a cluster enforces today, read back as Policyplane policies so a
+// brownfield organisation starts from its own rules. NetworkPolicies become
+// namespace-tier policies of the namespace's tenant: the subject is the pods the
+// NetworkPolicy selects in its namespace, `isolate` its policyTypes, and each
+// rule's peers and ports as written (an empty `from`/`to` is every peer: all pods
+// and every address). AdminNetworkPolicies (v1alpha1) become cluster-tier
+// policies with their priority, the BaselineAdminNetworkPolicy a baseline-tier
+// one, both scoped to the cluster they were read from, rules in order with their
+// Allow/Deny/Pass. What has no exact rendering (a nodes peer, a named port in an
+// ANP, Cilium and Calico kinds) is not imported and says why. Pure: no database.
 import type { ObservedObject } from "@/db/schema/clusters";
 import { policyDocument, type LabelSelector, type PolicyDocument } from "@/server/policy/documents/schema";
 import { API_VERSION } from "@/server/policy/documents/schema";
+import { readManifestObjects } from "@/server/policy/read/manifests";
 
 export interface NotImported {
   /** "Kind namespace/name" */
@@ -120,29 +124,169 @@ export function importNetworkPolicy(o: ObservedObject, tenant: string | null): P
   return parsed.data;
 }
 
+type AnpSelector = Selector | null | undefined;
+interface AnpPeer {
+  namespaces?: AnpSelector;
+  pods?: { namespaceSelector?: AnpSelector; podSelector?: AnpSelector } | null;
+  nodes?: AnpSelector;
+  networks?: string[] | null;
+}
+interface AnpPort {
+  portNumber?: { protocol?: string | null; port: number } | null;
+  namedPort?: string | null;
+  portRange?: { protocol?: string | null; start: number; end: number } | null;
+}
+interface AnpRule {
+  name?: string | null;
+  action?: string;
+  from?: AnpPeer[] | null;
+  to?: AnpPeer[] | null;
+  ports?: AnpPort[] | null;
+}
+interface AnpSpec {
+  priority?: number;
+  subject?: { namespaces?: AnpSelector; pods?: { namespaceSelector?: AnpSelector; podSelector?: AnpSelector } | null };
+  ingress?: AnpRule[] | null;
+  egress?: AnpRule[] | null;
+}
+
+type DocRule = PolicyDocument["spec"]["rules"][number];
+type DocPeer = DocRule["peers"][number];
+type DocPort = NonNullable<DocRule["ports"]>[number];
+const PROTOCOLS = ["TCP", "UDP", "SCTP"];
+const ANP_ACTIONS: Record<string, DocRule["action"]> = { Allow: "allow", Deny: "deny", Pass: "pass" };
+
+/** An ANP selector as a document's (`{}` stays `{}`: every namespace, every pod). */
+const anpSelector = (s: AnpSelector): Selector => selector(s ?? {});
+
+function anpPeer(p: AnpPeer): DocPeer[] | string {
+  if (p.pods)
+    return [{ workloads: { namespaceSelector: anpSelector(p.pods.namespaceSelector), podSelector: anpSelector(p.pods.podSelector) } }];
+  if (p.namespaces) return [{ workloads: { namespaceSelector: anpSelector(p.namespaces) } }];
+  if (p.nodes) return "a nodes peer (nodes by their labels) has no Policyplane form";
+  if (p.networks) return p.networks.map((cidr) => ({ cidr }));
+  return "a peer that names no namespaces, pods or networks";
+}
+
+function anpPort(p: AnpPort): DocPort | string {
+  const spec = p.portNumber ?? p.portRange;
+  if (spec) {
+    const protocol = spec.protocol ?? "TCP";
+    if (!PROTOCOLS.includes(protocol)) return `protocol ${JSON.stringify(protocol)} is none of TCP, UDP and SCTP`;
+    return p.portNumber
+      ? { port: p.portNumber.port, protocol: protocol as DocPort["protocol"] }
+      : { port: p.portRange!.start, endPort: p.portRange!.end, protocol: protocol as DocPort["protocol"] };
+  }
+  // The engine matches an AdminNetworkPolicy's named port under whichever protocol the container
+  // declares it with; a Policyplane port names one protocol, so the two can differ.
+  return `namedPort ${JSON.stringify(p.namedPort ?? "")} matches the container port of that name under any protocol; a Policyplane port names one protocol`;
+}
+
 /**
- * The policies that reproduce the observed NetworkPolicies. Other policy kinds (AdminNetworkPolicy,
- * Cilium, …) are reported as not imported; inventory kinds are ignored. Names that collide get a
- * numeric suffix.
+ * An AdminNetworkPolicy (cluster tier, its priority) or the BaselineAdminNetworkPolicy (baseline
+ * tier) as a Policyplane policy scoped to the cluster it was read from. Rules keep their order,
+ * action, peers and ports; what has no exact form (nodes peers, named ports) is not imported.
  */
-export function importObserved(objects: readonly ObservedObject[], tenantOf: (namespace: string) => string | null): ImportResult {
+export function importAdminNetworkPolicy(o: ObservedObject, cluster: string | null): PolicyDocument | NotImported {
+  const baseline = o.kind === "BaselineAdminNetworkPolicy";
+  const object = `${o.kind} ${o.metadata.name}`;
+  if (o.apiVersion !== "policy.networking.k8s.io/v1alpha1")
+    return { object, reason: `${o.apiVersion} is not read: only policy.networking.k8s.io/v1alpha1 is imported` };
+  // The engine's own reading first: what it refuses (or warns matches nothing) is not imported.
+  const read = readManifestObjects("observed", [o]);
+  const problem = read.errors[0] ?? read.warnings.find((w) => /matches (nothing|no port)/.test(w.message));
+  if (problem) return { object, reason: `${problem.path ? `${problem.path}: ` : ""}${problem.message}` };
+  const spec = (o.spec ?? {}) as AnpSpec;
+  const rules: DocRule[] = [];
+  for (const direction of ["ingress", "egress"] as const) {
+    for (const [i, r] of (spec[direction] ?? []).entries()) {
+      const where = `spec.${direction}[${i}]`;
+      const action = ANP_ACTIONS[r.action ?? ""];
+      if (!action) return { object, reason: `${where}.action: ${JSON.stringify(r.action)} is none of Allow, Deny and Pass` };
+      const peers: DocPeer[] = [];
+      for (const [j, p] of ((direction === "ingress" ? r.from : r.to) ?? []).entries()) {
+        const read = anpPeer(p);
+        if (typeof read === "string") return { object, reason: `${where}.${direction === "ingress" ? "from" : "to"}[${j}]: ${read}` };
+        peers.push(...read);
+      }
+      const ports: DocPort[] = [];
+      for (const [j, p] of (r.ports ?? []).entries()) {
+        const port = anpPort(p);
+        if (typeof port === "string") return { object, reason: `${where}.ports[${j}]: ${port}` };
+        ports.push(port);
+      }
+      // An empty ports list matches no port at all, unlike an absent one (every port).
+      if (r.ports && r.ports.length === 0)
+        return { object, reason: `${where}.ports: an empty list (no port at all) has no Policyplane form` };
+      rules.push({
+        ...(r.name && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(r.name) && r.name.length <= 63 ? { name: r.name } : {}),
+        direction,
+        action,
+        peers,
+        ...(r.ports ? { ports } : {}),
+      });
+    }
+  }
+  const s = spec.subject ?? {};
+  const subject = s.pods
+    ? { namespaceSelector: anpSelector(s.pods.namespaceSelector), podSelector: anpSelector(s.pods.podSelector) }
+    : { namespaceSelector: anpSelector(s.namespaces) };
+  const candidate = {
+    apiVersion: API_VERSION,
+    kind: "Policy",
+    metadata: {
+      name: importedName(baseline ? "banp" : "anp", o.metadata.name),
+      description: `Imported from ${object}${cluster ? ` of cluster ${cluster}` : ""}.`,
+    },
+    spec: {
+      tier: baseline ? "baseline" : "cluster",
+      ...(cluster ? { scope: { clusters: [cluster] } } : {}),
+      ...(baseline ? {} : { priority: spec.priority }),
+      subject,
+      rules,
+    },
+  };
+  const parsed = policyDocument.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { object, reason: `${issue.path.join(".")}: ${issue.message}` };
+  }
+  return parsed.data;
+}
+
+/**
+ * The policies that reproduce the observed NetworkPolicies, AdminNetworkPolicies and the
+ * BaselineAdminNetworkPolicy (the admin ones scoped to `options.cluster`, the cluster they were
+ * read from). Other policy kinds (Cilium, Calico, ClusterNetworkPolicy, …) are reported as not
+ * imported; inventory kinds are ignored. Names that collide get a numeric suffix.
+ */
+export function importObserved(
+  objects: readonly ObservedObject[],
+  tenantOf: (namespace: string) => string | null,
+  options: { cluster?: string } = {},
+): ImportResult {
   const documents: PolicyDocument[] = [];
   const notImported: NotImported[] = [];
   const names = new Set<string>();
+  const keep = (r: PolicyDocument | NotImported) => {
+    if ("reason" in r) return void notImported.push(r);
+    let name = r.metadata.name;
+    for (let n = 2; names.has(name); n++) name = `${r.metadata.name.slice(0, 59)}-${n}`;
+    names.add(name);
+    documents.push({ ...r, metadata: { ...r.metadata, name } });
+  };
   for (const o of objects) {
-    if (o.kind === "NetworkPolicy" && o.apiVersion === "networking.k8s.io/v1") {
-      const r = importNetworkPolicy(o, tenantOf(o.metadata.namespace ?? "default"));
-      if ("reason" in r) notImported.push(r);
-      else {
-        let name = r.metadata.name;
-        for (let n = 2; names.has(name); n++) name = `${r.metadata.name.slice(0, 59)}-${n}`;
-        names.add(name);
-        documents.push({ ...r, metadata: { ...r.metadata, name } });
-      }
-    } else if (/NetworkPolicy$|AuthorizationPolicy$/.test(o.kind))
+    if (o.kind === "NetworkPolicy" && o.apiVersion === "networking.k8s.io/v1")
+      keep(importNetworkPolicy(o, tenantOf(o.metadata.namespace ?? "default")));
+    else if (
+      (o.kind === "AdminNetworkPolicy" || o.kind === "BaselineAdminNetworkPolicy") &&
+      o.apiVersion.startsWith("policy.networking.k8s.io/")
+    )
+      keep(importAdminNetworkPolicy(o, options.cluster ?? null));
+    else if (/NetworkPolicy$|AuthorizationPolicy$/.test(o.kind))
       notImported.push({
         object: `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`,
-        reason: `${o.kind} is not imported yet: only NetworkPolicies are`,
+        reason: `${o.kind} is not imported yet: only NetworkPolicies, AdminNetworkPolicies and BaselineAdminNetworkPolicies are`,
       });
   }
   return { documents, notImported };
