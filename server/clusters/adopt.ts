@@ -99,7 +99,7 @@ export async function adoptDrift({ ctx, input }: { ctx: ServiceContext; input: A
   );
 }
 
-/** Imports a brownfield cluster: every NetworkPolicy, AdminNetworkPolicy and BaselineAdminNetworkPolicy of its observed state as a policy, in one draft change request. */
+/** Imports a brownfield cluster: every NetworkPolicy, CiliumNetworkPolicy, AdminNetworkPolicy and BaselineAdminNetworkPolicy of its observed state that has an exact Policyplane form as a policy, in one draft change request. */
 export async function importCluster({ ctx, input }: { ctx: ServiceContext; input: ClusterNameInput }) {
   requireSomeAuthorRole(ctx);
   const cluster = await findCluster(ctx.db, input.name);
@@ -120,7 +120,7 @@ export async function importCluster({ ctx, input }: { ctx: ServiceContext; input
     cluster,
     imported,
     `Import ${cluster.name}'s network policies`,
-    `The NetworkPolicies, AdminNetworkPolicies and BaselineAdminNetworkPolicy ${cluster.name} enforces today, as Policyplane policies: NetworkPolicies of their namespaces' tenants, the admin ones in the cluster and baseline tiers scoped to ${cluster.name}.`,
+    `The NetworkPolicies, CiliumNetworkPolicies, AdminNetworkPolicies and BaselineAdminNetworkPolicy ${cluster.name} enforces today, as Policyplane policies: namespaced ones of their namespaces' tenants, the admin ones in the cluster and baseline tiers scoped to ${cluster.name}.`,
     { action: "cluster.imported", after: {} },
   );
 }
