@@ -139,7 +139,7 @@ export function ClusterDetail({ name, admin }: { name: string; admin: boolean })
             {drift.data.observed.release === null ? "no release (nothing is desired yet)" : `release ${drift.data.observed.release}`}.
             {drift.data.observed.rejected.length > 0 ? ` ${drift.data.observed.rejected.length} object(s) were rejected (below).` : ""}{" "}
             <Button variant="ghost" disabled={importAll.isPending} onClick={() => importAll.mutate({ name })}>
-              Import its NetworkPolicies as policies
+              Import its network policies (NetworkPolicies, Cilium, AdminNetworkPolicies, BaselineAdminNetworkPolicy) as policies
             </Button>
           </p>
         ) : null}

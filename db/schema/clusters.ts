@@ -110,3 +110,16 @@ export const clusterDriftPoints = pgTable(
   },
   (t) => [index("cluster_drift_points_cluster_at").on(t.clusterId, t.at)],
 );
+
+/**
+ * The GitOps remote's delivery state: `failingSince` is set by the first push that fails and
+ * cleared by the next that succeeds, so an outage is audited once when it starts and once when it
+ * ends, however many exports retry in between.
+ */
+export const gitopsRemotes = pgTable("gitops_remotes", {
+  url: text("url").primaryKey(),
+  failingSince: timestamp("failing_since", { withTimezone: true }),
+  /** The last failed push's reason (never a credential). */
+  error: text("error"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

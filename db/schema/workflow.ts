@@ -143,6 +143,13 @@ export const ROLLOUT_STATUSES = ["pending", "rendered", "applied", "failed"] as 
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 
 /**
+ * What made a rollout fail: its compile, the cluster's own report, or the GitOps push that should
+ * have delivered it (that one recovers by itself when a later push succeeds).
+ */
+export const ROLLOUT_FAILURES = ["compile", "cluster", "gitops-push"] as const;
+export type RolloutFailure = (typeof ROLLOUT_FAILURES)[number];
+
+/**
  * A release's rollout (issue 13 §10): clusters get it wave by wave, canary clusters first.
  * `currentWave` is the last wave started (0: none yet); while `pausedAt` is set no wave starts.
  */
@@ -170,6 +177,8 @@ export const releaseClusterRollouts = pgTable(
     wave: integer("wave").notNull(),
     status: text("status", { enum: ROLLOUT_STATUSES }).notNull().default("pending"),
     message: text("message"),
+    /** With status failed: what failed. */
+    failedBy: text("failed_by", { enum: ROLLOUT_FAILURES }),
     /** What the compiler rendered for the cluster: how many objects, and a hash over them (what the cluster should apply). */
     renderedObjects: integer("rendered_objects"),
     renderedHash: text("rendered_hash"),
@@ -178,6 +187,10 @@ export const releaseClusterRollouts = pgTable(
   (t) => [
     uniqueIndex("release_cluster_rollouts_release_cluster").on(t.releaseId, t.clusterName),
     check("release_cluster_rollouts_status_known", sql`${t.status} IN ('pending', 'rendered', 'applied', 'failed')`),
+    check(
+      "release_cluster_rollouts_failed_by_known",
+      sql`${t.failedBy} IS NULL OR (${t.status} = 'failed' AND ${t.failedBy} IN ('compile', 'cluster', 'gitops-push'))`,
+    ),
   ],
 );
 

@@ -85,7 +85,7 @@ export async function adoptDrift({ ctx, input }: { ctx: ServiceContext; input: A
     throw new Conflict(
       `${drift.kind} ${drift.namespace ?? ""}/${drift.name} is missing from the cluster: there is nothing to adopt; apply the desired manifests instead.`,
     );
-  const imported = importObserved([drift.observed], await tenantsOf(ctx, cluster.id));
+  const imported = importObserved([drift.observed], await tenantsOf(ctx, cluster.id), { cluster: cluster.name });
   const what = `${drift.kind} ${drift.namespace ? `${drift.namespace}/` : ""}${drift.name}`;
   return propose(
     ctx,
@@ -99,7 +99,7 @@ export async function adoptDrift({ ctx, input }: { ctx: ServiceContext; input: A
   );
 }
 
-/** Imports a brownfield cluster: every NetworkPolicy of its observed state as a policy, in one draft change request. */
+/** Imports a brownfield cluster: every NetworkPolicy, CiliumNetworkPolicy, AdminNetworkPolicy and BaselineAdminNetworkPolicy of its observed state that has an exact Policyplane form as a policy, in one draft change request. */
 export async function importCluster({ ctx, input }: { ctx: ServiceContext; input: ClusterNameInput }) {
   requireSomeAuthorRole(ctx);
   const cluster = await findCluster(ctx.db, input.name);
@@ -113,13 +113,14 @@ export async function importCluster({ ctx, input }: { ctx: ServiceContext; input
   const imported = importObserved(
     observed.objects.filter((o) => !managed(o)),
     await tenantsOf(ctx, cluster.id),
+    { cluster: cluster.name },
   );
   return propose(
     ctx,
     cluster,
     imported,
-    `Import ${cluster.name}'s NetworkPolicies`,
-    `The NetworkPolicies ${cluster.name} enforces today, as Policyplane policies of their namespaces' tenants.`,
+    `Import ${cluster.name}'s network policies`,
+    `The NetworkPolicies, CiliumNetworkPolicies, AdminNetworkPolicies and BaselineAdminNetworkPolicy ${cluster.name} enforces today, as Policyplane policies: namespaced ones of their namespaces' tenants, the admin ones in the cluster and baseline tiers scoped to ${cluster.name}.`,
     { action: "cluster.imported", after: {} },
   );
 }

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ObservedObject } from "@/db/schema/clusters";
-import { computeDrift, diffFields, normalizeObject } from "./drift";
+import { stringify } from "yaml";
+import { computeDrift, diffFields, normalizeObject, objectKey } from "./drift";
 import { parseObserved, withEffects } from "./engine";
 import { readManifestSources } from "@/server/policy/read/manifests";
+import { createEvaluator } from "@/server/policy/eval/evaluator";
+import { computeReachability } from "@/server/policy/eval/reachability";
+import type { ClusterModel } from "@/server/policy/model";
 
 const np = (name: string, spec: unknown, extra: Record<string, unknown> = {}): ObservedObject => ({
   apiVersion: "networking.k8s.io/v1",
@@ -77,6 +81,23 @@ items:
     ]);
   });
 
+  it("reads the agent's JSON List as the YAML reader does, and still names a bad object by its line", () => {
+    const items = [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { on: "yes" } } },
+      np("a", { podSelector: {}, ingress: [{ ports: [{ port: 80 }, { port: "http" }] }] }),
+    ];
+    const json = JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 2);
+    expect(parseObserved({ text: json })).toEqual({ objects: items, rejected: [] });
+    expect(parseObserved({ text: json }).objects).toEqual(parseObserved({ text: " " + json.replace(/^\{/, "{ ") }).objects);
+    const bad = JSON.stringify({ apiVersion: "v1", kind: "List", items: [...items, { kind: "Pod", metadata: { name: "p" } }] }, null, 2);
+    const { objects, rejected } = parseObserved({ text: bad });
+    expect(objects).toEqual(items);
+    // The line where the bad object opens (its "{", just above its "kind").
+    const opens = bad.split("\n").findIndex((l) => l.includes('"kind": "Pod"'));
+    expect(rejected).toEqual([{ index: 2, line: opens, message: expect.stringContaining("apiVersion is missing") }]);
+    expect(parseObserved({ text: "{".repeat(5000) }).rejected[0]!.message).toMatch(/deeper|nest/i);
+  });
+
   it("refuses hostile nesting without blowing the stack", () => {
     const { objects, rejected } = parseObserved({ text: "[".repeat(5000) });
     expect(objects).toEqual([]);
@@ -128,5 +149,139 @@ spec:
     const labelled = { ...egressAll, metadata: { ...egressAll.metadata, labels: { by: "hand" } } };
     const [modified] = withEffects(cluster, [egressAll], computeDrift([egressAll], [labelled]));
     expect(modified).toMatchObject({ type: "modified", effect: { openedCount: 0, closedCount: 0 } });
+  });
+});
+
+describe("a drift's effect, computed from shared readings", () => {
+  const cluster = readManifestSources([
+    {
+      file: "inventory.yaml",
+      text: ["shop", "bank"]
+        .flatMap((ns) => [
+          `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}, labels: {team: ${ns}}}`,
+          ...["web", "api", "db"].map(
+            (app, i) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${app}, namespace: ${ns}, labels: {app: ${app}}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: ${[80, 8080, 5432][i]}, name: p}]}]}
+status: {podIP: 10.0.${ns === "shop" ? 1 : 2}.${i + 1}}`,
+          ),
+        ])
+        .join("\n---\n"),
+    },
+  ]).cluster;
+  const own = (ns: string) => [
+    { ...np("deny-all", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }), metadata: { name: "deny-all", namespace: ns } },
+    {
+      ...np("web-to-api", {
+        podSelector: { matchLabels: { app: "api" } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: 8080 }] }],
+      }),
+      metadata: { name: "web-to-api", namespace: ns },
+    },
+    {
+      ...np("web-egress", {
+        podSelector: { matchLabels: { app: "web" } },
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ podSelector: { matchLabels: { app: "api" } } }] }, { to: [{ ipBlock: { cidr: "203.0.113.0/24" } }] }],
+      }),
+      metadata: { name: "web-egress", namespace: ns },
+    },
+  ];
+  const desired: ObservedObject[] = [...own("shop"), ...own("bank")];
+  const at = (ns: string, name: string) => desired.find((o) => o.metadata.namespace === ns && o.metadata.name === name)!;
+  const observed: ObservedObject[] = [
+    // bank/deny-all missing; shop/web-to-api on another port; shop/web-egress only relabelled.
+    ...desired.filter((o) => !(o.metadata.namespace === "bank" && o.metadata.name === "deny-all")),
+  ].map((o) =>
+    o === at("shop", "web-to-api")
+      ? { ...o, spec: { ...(o.spec as object), ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 8080 }, { port: 5432 }] }] } }
+      : o === at("shop", "web-egress")
+        ? { ...o, metadata: { ...o.metadata, labels: { by: "hand" } } }
+        : o,
+  );
+  observed.push(
+    {
+      ...np("allow-db", { podSelector: { matchLabels: { app: "db" } }, ingress: [{}] }),
+      metadata: { name: "allow-db", namespace: "bank" },
+    },
+    {
+      apiVersion: "policy.networking.k8s.io/v1alpha1",
+      kind: "AdminNetworkPolicy",
+      metadata: { name: "no-db-egress" },
+      spec: {
+        priority: 5,
+        subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: "web" } } } },
+        egress: [
+          { name: "db", action: "Deny", to: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: "db" } } } }] },
+          { name: "docs", action: "Allow", to: [{ networks: ["198.51.100.0/24"] }] },
+        ],
+      },
+    } as ObservedObject,
+  );
+
+  /** What each effect was before the readings were shared: every variant's YAML read afresh, every graph computed. */
+  function reference(objects: readonly ObservedObject[], externals: ClusterModel["externals"]) {
+    const text = objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+    const read = readManifestSources([{ file: "objects.yaml", text }]);
+    const graph = computeReachability(createEvaluator({ ...cluster, externals }, read.policies), { rationale: false });
+    const label = new Map(graph.nodes.map((n) => [n.id, n.kind === "external" ? n.name : `${n.namespace}/${n.name}`]));
+    return {
+      nodes: new Set(graph.nodes.map((n) => n.id)),
+      paths: new Map(
+        graph.edges.flatMap((e) => e.ports.map((p) => [`${e.from}|${e.to}|${p}`, `${label.get(e.from)} → ${label.get(e.to)} ${p}`])),
+      ),
+    };
+  }
+  const only = (a: ReturnType<typeof reference>, b: ReturnType<typeof reference>) =>
+    [...a.paths]
+      .filter(
+        ([k]) =>
+          !b.paths.has(k) &&
+          k
+            .split("|")
+            .slice(0, 2)
+            .every((id) => b.nodes.has(id)),
+      )
+      .map(([, t]) => t)
+      .sort();
+
+  it("gives every kind of drift the paths a fresh reading of each variant gives", () => {
+    const drifts = computeDrift(desired, observed);
+    expect(drifts.map((d) => `${d.type} ${d.namespace ?? ""}/${d.name}`).sort()).toEqual([
+      "missing bank/deny-all",
+      "modified shop/web-egress",
+      "modified shop/web-to-api",
+      "unmanaged /no-db-egress",
+      "unmanaged bank/allow-db",
+    ]);
+    const externals = [
+      ...cluster.externals,
+      { kind: "cidr" as const, cidr: "198.51.100.0/24" },
+      { kind: "cidr" as const, cidr: "203.0.113.0/24" },
+    ];
+    const baseline = reference(desired, externals);
+    const effects = withEffects(cluster, desired, drifts);
+    let changed = 0;
+    for (const d of effects) {
+      const variant = [...desired.filter((o) => objectKey(o) !== d.objectKey), ...(d.observed ? [d.observed] : [])];
+      const paths = reference(variant, externals);
+      const opened = only(paths, baseline);
+      const closed = only(baseline, paths);
+      // Beyond 20 paths an effect names the first 20 and counts the rest.
+      expect({ drift: d.objectKey, openedCount: d.effect!.openedCount, closedCount: d.effect!.closedCount }).toEqual({
+        drift: d.objectKey,
+        openedCount: opened.length,
+        closedCount: closed.length,
+      });
+      if (opened.length <= 20) expect([...d.effect!.opened].sort()).toEqual(opened);
+      expect(d.effect!.opened.every((p) => opened.includes(p)) && d.effect!.closed.every((p) => closed.includes(p))).toBe(true);
+      expect([d.effect!.opened.length, d.effect!.closed.length]).toEqual([Math.min(20, opened.length), Math.min(20, closed.length)]);
+      if (closed.length <= 20) expect([...d.effect!.closed].sort()).toEqual(closed);
+      if (opened.length + closed.length > 0) changed++;
+    }
+    // The case is no trivial one: all but the relabelled policy change paths.
+    expect(changed).toBe(4);
+    expect(effects.find((d) => d.name === "web-egress")!.effect).toMatchObject({ openedCount: 0, closedCount: 0 });
   });
 });

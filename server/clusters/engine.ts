@@ -2,15 +2,16 @@
 // and out: they cross threads by structured clone).
 import type { ObservedObject, RejectedObject } from "@/db/schema/clusters";
 import { asLocated } from "@/server/drafts/engine";
-import { stringify } from "yaml";
 import type { DriftEffect } from "@/db/schema/clusters";
 import { compileDocuments } from "@/server/policy/compile/compile";
 import { createEvaluator } from "@/server/policy/eval/evaluator";
+import { externalEndpoints } from "@/server/policy/eval/allowed-sets";
 import { computeReachability, type ReachabilityGraph } from "@/server/policy/eval/reachability";
-import type { ClusterModel, ExternalDestination } from "@/server/policy/model";
+import type { ClusterModel, ExternalDestination, Policy } from "@/server/policy/model";
 import { parseCidr } from "@/server/policy/util/ip";
-import { readManifestSources } from "@/server/policy/read/manifests";
+import { readManifestObjects } from "@/server/policy/read/manifests";
 import { parseSource } from "@/server/policy/read/yaml";
+import { parseJsonBounded, YAML_LIMITS } from "@/server/policy/read/bounded";
 import type { ReleaseRenderInput } from "@/server/releases/render";
 import { computeDrift, objectKey, type Drift } from "./drift";
 
@@ -42,6 +43,8 @@ export interface ParsedObserved {
  * is kept or rejected on its own: a rejected one is named by its place in the list (0-based) and line.
  */
 export function parseObserved(input: { text: string }): ParsedObserved {
+  const json = /^\s*\{/.test(input.text) ? parseObservedJson(input.text) : null;
+  if (json) return json;
   const parsed = parseSource("observed", input.text);
   const objects: ObservedObject[] = [];
   const rejected: RejectedObject[] = parsed.errors.map((e) => ({ index: null, line: e.line, message: e.detail }));
@@ -51,6 +54,22 @@ export function parseObserved(input: { text: string }): ParsedObserved {
     else objects.push(raw.value as ObservedObject);
   });
   return { objects, rejected };
+}
+
+/**
+ * The agent's JSON (`kubectl get … -o json`, a List) read by JSON.parse, many times faster than the
+ * YAML reader (a duplicate key keeps its last value, as the API server reads it). Null when the text
+ * is not JSON within the limits or any object would be rejected: the YAML reader then names each
+ * problem with its line.
+ */
+function parseObservedJson(text: string): ParsedObserved | null {
+  const parsed = parseJsonBounded(text, YAML_LIMITS);
+  if (!parsed.ok) return null;
+  const value = parsed.value as Record<string, unknown>;
+  const list = typeof value.kind === "string" && /List$/.test(value.kind) && "items" in value;
+  const items = list ? value.items : [value];
+  if (!Array.isArray(items) || items.some((o) => objectProblem(o) !== null)) return null;
+  return { objects: items as ObservedObject[], rejected: [] };
 }
 
 export interface ClusterDriftInput {
@@ -83,15 +102,35 @@ interface Paths {
   /** The graph's nodes: external destinations come from the CIDRs and names the policies mention. */
   nodes: Set<string>;
   external: Set<string>;
-  /** The external destinations' names (a CIDR or a DNS name or pattern). */
-  externalNames: string[];
+}
+
+/**
+ * The policies of each object, read once: a drift's variant of the desired state differs from it by
+ * one object, so the variants share all the other objects' readings.
+ */
+function policyReader() {
+  const read = new Map<ObservedObject, Policy[]>();
+  const of = (o: ObservedObject) => {
+    let policies = read.get(o);
+    if (!policies) read.set(o, (policies = readManifestObjects("objects", [o]).policies.policies));
+    return policies;
+  };
+  /** The policies of a set of objects as one reading of them all gives (a later duplicate id replaces the earlier). */
+  return (objects: readonly ObservedObject[]): Policy[] => {
+    const at = new Map<string, number>();
+    const out: Policy[] = [];
+    for (const p of objects.flatMap(of)) {
+      const i = at.get(p.id);
+      if (i === undefined) at.set(p.id, out.push(p) - 1);
+      else out[i] = p;
+    }
+    return out;
+  };
 }
 
 /** Every allowed workload-to-workload (or external) path and port, read with plain Kubernetes semantics. */
-function pathsOf(model: ClusterModel, objects: readonly ObservedObject[]): Paths {
-  const text = objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
-  const read = readManifestSources([{ file: "objects.yaml", text }]);
-  const graph: ReachabilityGraph = computeReachability(createEvaluator(model, read.policies), { rationale: false });
+function pathsOf(model: ClusterModel, policies: Policy[]): Paths {
+  const graph: ReachabilityGraph = computeReachability(createEvaluator(model, { policies }), { rationale: false });
   const label = new Map(graph.nodes.map((n) => [n.id, n.kind === "external" ? n.name : `${n.namespace}/${n.name}`]));
   const paths = new Map<string, string>();
   for (const e of graph.edges)
@@ -101,7 +140,6 @@ function pathsOf(model: ClusterModel, objects: readonly ObservedObject[]): Paths
     paths,
     nodes: new Set(graph.nodes.map((n) => n.id)),
     external: new Set(graph.nodes.filter((n) => n.kind === "external").map((n) => n.id)),
-    externalNames: graph.nodes.filter((n) => n.kind === "external").map((n) => n.name),
   };
 }
 
@@ -131,23 +169,34 @@ function pathsOnlyIn(a: Paths, b: Paths): string[] {
  */
 export function withEffects(model: ClusterModel, desired: readonly ObservedObject[], drifts: readonly Drift[]) {
   if (drifts.length === 0) return [];
+  const policiesOf = policyReader();
   // Every graph gets the external destinations any of the objects names, so a path to one that
   // only the drifted object names (the metadata address a constraint denies) is compared too.
   const all = [...desired, ...drifts.slice(0, EFFECTS_COMPUTED).flatMap((d) => (d.observed ? [d.observed] : []))];
-  const named = pathsOf(model, all).externalNames;
+  const named = [...new Set(externalEndpoints(createEvaluator(model, { policies: policiesOf(all) })).map((e) => e.label))].sort();
   const known = new Set(model.externals.map((e) => (e.kind === "dns" ? e.name : e.cidr)));
-  const extra: ExternalDestination[] = [...new Set(named)]
+  const extra: ExternalDestination[] = named
     .filter((n) => n !== "world" && !known.has(n))
     .flatMap((n): ExternalDestination[] =>
       parseCidr(n) ? [{ kind: "cidr", cidr: n }] : /^[\w*.-]+$/.test(n) ? [{ kind: "dns", name: n }] : [],
     );
   const wider: ClusterModel = { ...model, externals: [...model.externals, ...extra] };
-  const baseline = pathsOf(wider, desired);
+  // The graph is a function of the policies alone (the model is fixed): a drift that reads as the
+  // same policies (a changed label, an annotation) has the baseline's paths, computed once.
+  const graphs = new Map<string, Paths>();
+  const pathsFor = (objects: readonly ObservedObject[]) => {
+    const policies = policiesOf(objects);
+    const key = JSON.stringify(policies);
+    let paths = graphs.get(key);
+    if (!paths) graphs.set(key, (paths = pathsOf(wider, policies)));
+    return paths;
+  };
+  const baseline = pathsFor(desired);
   return drifts.map((d, i) => {
     if (i >= EFFECTS_COMPUTED) return { ...d, effect: null };
     const variant = desired.filter((o) => objectKey(o) !== d.objectKey);
     if (d.observed) variant.push(d.observed);
-    const paths = pathsOf(wider, variant);
+    const paths = pathsFor(variant);
     const opened = pathsOnlyIn(paths, baseline);
     const closed = pathsOnlyIn(baseline, paths);
     return {

@@ -11,10 +11,11 @@ import path from "node:path";
 import git from "isomorphic-git";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents } from "@/db/schema";
+import { auditEvents, clusters } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { exportGitOps } from "@/server/clusters/gitops";
-import { demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
+import { desiredReleaseOf } from "@/server/clusters/observed";
+import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { releaseToCanary } from "@/server/testing/releases";
 
@@ -198,8 +199,81 @@ describe.skipIf(unavailable !== null)(`GitOps export pushed to an HTTP remote on
     expect(gitCli(["show", `main:clusters/${CLUSTER}/kustomization.yaml`], bare)).not.toContain("edited by hand");
     expect(gitCli(["ls-tree", "-r", "--name-only", "main"], bare).split("\n")).toContain("README.md");
     expect(await git.resolveRef({ fs, dir, ref: "main" })).toBe(delivered);
-    const [pushed] = await db().select().from(auditEvents).where(eq(auditEvents.action, "gitops.pushed"));
-    expect(pushed?.after).toMatchObject({ pushed: true, rebuilt: false });
+    // The failed push opened an outage and this one closed it: one event each.
+    const [recovered] = await db().select().from(auditEvents).where(eq(auditEvents.action, "gitops.push_recovered"));
+    expect(recovered?.after).toMatchObject({ pushed: true, rebuilt: false });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("marks the canary's rollout failed with the reason while pushes fail, audits the outage once, and recovers on the next good push", async () => {
+    const { release } = await releaseToCanary(db(), "gitops-outage");
+    const caller = await callerFor(db(), DEMO_PEOPLE.admin);
+    const canary = async () => (await caller.releases.rollout({ number: release }))!.waves[0]!.clusters.find((c) => c.cluster === CLUSTER)!;
+    const onClustersPage = async () => (await caller.clusters.overview()).find((c) => c.name === CLUSTER)!;
+    const events = async (action: string) =>
+      (await db().select().from(auditEvents).where(eq(auditEvents.action, action))).filter((e) => e.targetId === remote().url);
+    const failedBefore = (await events("gitops.push_failed")).length;
+    const recoveredBefore = (await events("gitops.push_recovered")).length;
+    expect(await canary()).toMatchObject({ status: "rendered", message: null });
+
+    // The remote refuses the credentials: the export commits locally, the canary's rollout fails with the reason.
+    const dir = mkdtempSync(path.join(tmpdir(), "policyplane-gitops-"));
+    const first = await exportGitOps({ ctx: await admin(), dir, remote: remote("wrong-token-1111111111") });
+    expect(first.push).toMatchObject({ pushed: false });
+    const failed = await canary();
+    expect(failed.status).toBe("failed");
+    expect(failed.message).toMatch(/^the GitOps push failed: GitOps remote .* refused the credentials \(HTTP 401\)/);
+    expect(failed.message).not.toContain("wrong-token-1111111111");
+    expect((await onClustersPage()).latestRollout).toMatchObject({ number: release, status: "failed", message: failed.message });
+    // The cluster should still run this release: drift is computed against it, and the next export pushes it.
+    const [cluster] = await db().select().from(clusters).where(eq(clusters.name, CLUSTER));
+    expect((await desiredReleaseOf(db(), cluster!.id))?.number).toBe(release);
+    expect(await events("gitops.push_failed")).toHaveLength(failedBefore + 1);
+
+    // Retries while the remote stays down (nothing new to commit) are no new audit event; the reason stays current.
+    for (const token of ["wrong-token-2222222222", "wrong-token-3333333333"]) {
+      const retry = await exportGitOps({ ctx: await admin(), dir, remote: remote(token) });
+      expect(retry).toMatchObject({ commit: null, push: { pushed: false } });
+    }
+    expect(await events("gitops.push_failed")).toHaveLength(failedBefore + 1);
+    expect(await canary()).toMatchObject({ status: "failed", message: failed.message });
+
+    // The remote takes the push: the rollout is rendered again, and the recovery is audited once.
+    const next = await exportGitOps({ ctx: await admin(), dir, remote: remote() });
+    expect(next.push).toMatchObject({ pushed: true });
+    expect(await canary()).toMatchObject({ status: "rendered", message: null });
+    expect((await onClustersPage()).currentRelease).toMatchObject({ number: release, status: "rendered" });
+    const recovered = await events("gitops.push_recovered");
+    expect(recovered).toHaveLength(recoveredBefore + 1);
+    expect(recovered.at(-1)!.before).toMatchObject({ error: expect.stringContaining("refused the credentials") });
+    expect(await events("gitops.push_failed")).toHaveLength(failedBefore + 1);
+    // A good push with nothing outstanding changes nothing and audits nothing.
+    expect(await exportGitOps({ ctx: await admin(), dir, remote: remote() })).toMatchObject({ commit: null, push: null });
+    expect(await events("gitops.push_recovered")).toHaveLength(recoveredBefore + 1);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("names an unreachable remote in the rollout's reason, and a cluster's own failure report is not undone by a good push", async () => {
+    const { release } = await releaseToCanary(db(), "gitops-unreachable");
+    const caller = await callerFor(db(), DEMO_PEOPLE.admin);
+    const canary = async () => (await caller.releases.rollout({ number: release }))!.waves[0]!.clusters.find((c) => c.cluster === CLUSTER)!;
+    const dir = mkdtempSync(path.join(tmpdir(), "policyplane-gitops-"));
+    const away = { ...remote(), url: "http://127.0.0.1:1/ops.git" };
+    const down = await exportGitOps({ ctx: await admin(), dir, remote: away });
+    expect(down.push).toMatchObject({ pushed: false });
+    expect((await canary()).message).toMatch(
+      /^the GitOps push failed: GitOps remote http:\/\/127\.0\.0\.1:1\/ops\.git \(branch main\) could not be reached/,
+    );
+    // The cluster itself reports a failure: that one is the cluster's, and no push undoes it.
+    await caller.releases.clusterStatus({
+      number: release,
+      cluster: CLUSTER,
+      status: "failed",
+      message: "webhook denied the object",
+    });
+    const back = await exportGitOps({ ctx: await admin(), dir, remote: remote() });
+    expect(back.push).toMatchObject({ pushed: true });
+    expect(await canary()).toMatchObject({ status: "failed", message: "webhook denied the object" });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

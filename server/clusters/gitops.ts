@@ -7,7 +7,8 @@ import "server-only";
 // before anything is written: a cluster whose release does not compile stops
 // the export with nothing changed. With POLICYPLANE_GITOPS_REMOTE the local
 // repository follows that remote branch and each commit is pushed
-// (gitops-remote.ts); a failed push is reported and the commit kept locally.
+// (gitops-remote.ts); a failed push is reported, the commit kept locally, and the rollouts it
+// carries marked failed until a later push delivers it (gitops-delivery.ts).
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -23,6 +24,7 @@ import { serverNow } from "@/server/clock";
 import { runEngine } from "@/server/engine-pool/pool";
 import { env } from "@/server/env";
 import { Conflict } from "@/server/errors";
+import { recordDelivery } from "./gitops-delivery";
 import { pushToRemote, syncFromRemote, describeRemoteError, type GitOpsRemote, type PushOutcome } from "./gitops-remote";
 import { renderInputFor } from "./observed";
 
@@ -120,15 +122,18 @@ export async function exportGitOps({
     const unpushed = remote !== null && (syncError !== null || (await unpushedCommit(dir, branch)) !== null);
     const outcome = unpushed ? await push() : null;
     if (outcome)
-      await withTransaction(ctx, (tx) =>
-        recordAudit(tx, {
-          action: outcome.pushed ? "gitops.pushed" : "gitops.push_failed",
-          targetType: "gitops",
-          targetId: outcome.url,
-          targetLabel: `GitOps remote ${outcome.url}`,
-          after: { dir, ...outcome },
-        }),
-      );
+      await withTransaction(ctx, async (tx) => {
+        // A retry while the remote stays down is no new event; its start and its end are.
+        const recorded = await recordDelivery(tx, { dir, outcome, exported: rendered });
+        if (recorded === null && outcome.pushed)
+          await recordAudit(tx, {
+            action: "gitops.pushed",
+            targetType: "gitops",
+            targetId: outcome.url,
+            targetLabel: `GitOps remote ${outcome.url}`,
+            after: { dir, ...outcome },
+          });
+      });
     return { commit: null, clusters: summary, push: outcome };
   }
   for (const [filepath, , work] of changed) {
@@ -152,8 +157,9 @@ export async function exportGitOps({
   const message = reason ? `${reason}\n\n${headline}\n${body}\n` : `${headline}\n\n${body}\n`;
   const commit = await git.commit({ fs, dir, message, author: AUTHOR });
   const outcome = await push();
-  await withTransaction(ctx, (tx) =>
-    recordAudit(tx, {
+  await withTransaction(ctx, async (tx) => {
+    if (outcome) await recordDelivery(tx, { dir, outcome, exported: rendered });
+    await recordAudit(tx, {
       action: "gitops.exported",
       targetType: "gitops",
       targetId: commit,
@@ -165,8 +171,8 @@ export async function exportGitOps({
         clusters: summary,
         ...(outcome ? { push: outcome } : {}),
       },
-    }),
-  );
+    });
+  });
   return { commit, clusters: summary, push: outcome };
 }
 

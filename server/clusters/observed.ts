@@ -4,7 +4,7 @@ import "server-only";
 // in the list. The drift against the cluster's desired state (its release,
 // compiled for it by the engine) is computed with each upload and kept with
 // when each drift was first seen, so the page shows its age.
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, or } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import {
   clusterDriftPoints,
@@ -42,14 +42,21 @@ export async function findCluster(db: Queryable, name: string) {
 
 /**
  * The release whose compiled objects the cluster should run: the newest one rendered for it (or
- * applied) by a rollout; a cluster no rollout has rendered for yet is compared with the newest release.
+ * applied) by a rollout, including one whose GitOps push failed (it is still what the cluster
+ * should run, and what the next export pushes again); a cluster no rollout has rendered for yet
+ * is compared with the newest release.
  */
 export async function desiredReleaseOf(db: Queryable, clusterId: string): Promise<{ id: string; number: number } | null> {
   const [rendered] = await db
     .select({ id: releases.id, number: releases.number })
     .from(releaseClusterRollouts)
     .innerJoin(releases, eq(releases.id, releaseClusterRollouts.releaseId))
-    .where(and(eq(releaseClusterRollouts.clusterId, clusterId), inArray(releaseClusterRollouts.status, ["rendered", "applied"])))
+    .where(
+      and(
+        eq(releaseClusterRollouts.clusterId, clusterId),
+        or(inArray(releaseClusterRollouts.status, ["rendered", "applied"]), eq(releaseClusterRollouts.failedBy, "gitops-push")),
+      ),
+    )
     .orderBy(desc(releases.number))
     .limit(1);
   if (rendered) return rendered;

@@ -162,6 +162,7 @@ export async function rolloutNextWave({ ctx, input }: { ctx: ServiceContext; inp
         .set({
           status: r.status,
           message: r.message,
+          failedBy: r.status === "failed" ? "compile" : null,
           renderedObjects: "objects" in r ? r.objects : null,
           renderedHash: "hash" in r ? r.hash : null,
           updatedAt: now,
@@ -242,7 +243,7 @@ export async function reportClusterStatus({ ctx, input }: { ctx: ServiceContext;
     const now = new Date();
     await tx.db
       .update(releaseClusterRollouts)
-      .set({ status: input.status, message, updatedAt: now })
+      .set({ status: input.status, message, failedBy: input.status === "failed" ? "cluster" : null, updatedAt: now })
       .where(eq(releaseClusterRollouts.id, row.id));
     await recordAudit(tx, {
       action: input.status === "applied" ? "rollout.cluster_applied" : "rollout.cluster_failed",

@@ -34,6 +34,21 @@ export interface Probe {
 const PROTOS: Protocol[] = ["TCP", "UDP", "SCTP"];
 
 /**
+ * The external destinations a graph has as nodes: "world" and every address or name the cluster or
+ * its policies mention that resolves outside the cluster, each with the identity it resolves to.
+ */
+export function externalEndpoints(ev: Evaluator): { label: string; id: number }[] {
+  const externals: { label: string; endpoint: FlowEndpoint }[] = [
+    { label: "world", endpoint: { kind: "ip", ip: "198.51.100.10" } },
+    ...ev.externalCandidates(),
+  ];
+  return externals.flatMap(({ label, endpoint }) => {
+    const r = ev.resolve(endpoint);
+    return r.ok && r.value.kind === "external" ? [{ label, id: r.value.id }] : [];
+  });
+}
+
+/**
  * What every reachability answer is built from: the endpoint identities, the group nodes each
  * identity belongs to, and `incoming(di, visit)`, which calls `visit(si, probe)` for every source
  * identity allowed to reach destination identity `di` on a probe port. Memory: bitsets over
@@ -75,16 +90,9 @@ export function allowedSets(ev: Evaluator, options: ReachabilityOptions) {
     if (!m) workloadsOf.set(identity.id, (m = new Map()));
     m.set(nodeId, node);
   }
-  const externals: { label: string; endpoint: FlowEndpoint }[] = [
-    { label: "world", endpoint: { kind: "ip", ip: "198.51.100.10" } },
-    ...ev.externalCandidates(),
-  ];
-  for (const ext of externals) {
-    const r = ev.resolve(ext.endpoint);
-    if (!r.ok || r.value.kind !== "external") continue;
-    const id = r.value.id;
-    const nodeId = `external/${ext.label}`;
-    if (!nodes.has(nodeId)) nodes.set(nodeId, { id: nodeId, kind: "external", name: ext.label });
+  for (const { label, id } of externalEndpoints(ev)) {
+    const nodeId = `external/${label}`;
+    if (!nodes.has(nodeId)) nodes.set(nodeId, { id: nodeId, kind: "external", name: label });
     let m = workloadsOf.get(id);
     if (!m) workloadsOf.set(id, (m = new Map()));
     m.set(nodeId, nodes.get(nodeId)!);

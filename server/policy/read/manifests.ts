@@ -15,7 +15,7 @@ import {
   type WorkloadKind,
 } from "../model";
 import { PolicyInputError } from "../errors";
-import { parseSource } from "./yaml";
+import { parseSource, type RawObject } from "./yaml";
 import { at, type Ctx } from "./manifest-context";
 import { WORKLOAD_KINDS, readNamespace, readNetworkPolicy, readNode, readPod, readService, readWorkload } from "./core-kinds";
 import { readAnp, readBanp } from "./admin-network-policy";
@@ -47,86 +47,104 @@ export interface ReadOptions {
 
 /** Read Kubernetes manifests from in-memory sources (pure: no file system). */
 export function readManifestSources(sources: readonly ManifestSource[], options: ReadOptions = {}): ReadResult {
-  const cluster = emptyCluster();
-  const policies: Policy[] = [];
+  const objects: RawObject[] = [];
   const errors: PolicyInputError[] = [];
-  const warnings: PolicyInputError[] = [];
-  const tier = options.adminTier ?? "cluster";
-  let objectCount = 0;
   for (const source of sources) {
     const parsed = parseSource(source.file, source.text);
     errors.push(...parsed.errors);
-    for (const obj of parsed.objects) {
-      objectCount++;
-      const ctx: Ctx = { obj, errors, warnings };
-      const v = obj.value;
-      if (v === null || typeof v !== "object" || Array.isArray(v)) {
-        errors.push(at(ctx, [], "expected a Kubernetes object (a mapping with apiVersion and kind)"));
-        continue;
-      }
-      const { apiVersion, kind } = v as { apiVersion?: unknown; kind?: unknown };
-      if (typeof apiVersion !== "string" || apiVersion === "") {
-        errors.push(at(ctx, ["apiVersion"], "expected apiVersion (a string such as networking.k8s.io/v1)"));
-        continue;
-      }
-      if (typeof kind !== "string" || kind === "") {
-        errors.push(at(ctx, ["kind"], "expected kind (a string such as NetworkPolicy)"));
-        continue;
-      }
-      if (options.skipApiVersions?.includes(apiVersion)) continue;
-      const wrongVersion = (expected: string) =>
-        errors.push(at(ctx, ["apiVersion"], `unsupported apiVersion ${JSON.stringify(apiVersion)} for ${kind}; expected ${expected}`));
-      switch (kind) {
-        case "Namespace": {
-          if (apiVersion !== "v1") {
-            wrongVersion("v1");
-            break;
-          }
-          readNamespace(ctx, cluster, apiVersion);
+    objects.push(...parsed.objects);
+  }
+  return readObjects(objects, errors, options);
+}
+
+const NOWHERE = { line: 0, column: 0 };
+
+/**
+ * Read Kubernetes objects that are already values (JSON from a cluster or the compiler), with the
+ * same semantics as reading their YAML: no text to parse, so no positions (line and column 0).
+ * Each value is one object (Lists are not expanded).
+ */
+export function readManifestObjects(file: string, values: readonly unknown[], options: ReadOptions = {}): ReadResult {
+  const objects = values.map((value): RawObject => ({ file, value, base: [], ...NOWHERE, locate: () => NOWHERE }));
+  return readObjects(objects, [], options);
+}
+
+function readObjects(objects: readonly RawObject[], errors: PolicyInputError[], options: ReadOptions): ReadResult {
+  const cluster = emptyCluster();
+  const policies: Policy[] = [];
+  const warnings: PolicyInputError[] = [];
+  const tier = options.adminTier ?? "cluster";
+  let objectCount = 0;
+  for (const obj of objects) {
+    objectCount++;
+    const ctx: Ctx = { obj, errors, warnings };
+    const v = obj.value;
+    if (v === null || typeof v !== "object" || Array.isArray(v)) {
+      errors.push(at(ctx, [], "expected a Kubernetes object (a mapping with apiVersion and kind)"));
+      continue;
+    }
+    const { apiVersion, kind } = v as { apiVersion?: unknown; kind?: unknown };
+    if (typeof apiVersion !== "string" || apiVersion === "") {
+      errors.push(at(ctx, ["apiVersion"], "expected apiVersion (a string such as networking.k8s.io/v1)"));
+      continue;
+    }
+    if (typeof kind !== "string" || kind === "") {
+      errors.push(at(ctx, ["kind"], "expected kind (a string such as NetworkPolicy)"));
+      continue;
+    }
+    if (options.skipApiVersions?.includes(apiVersion)) continue;
+    const wrongVersion = (expected: string) =>
+      errors.push(at(ctx, ["apiVersion"], `unsupported apiVersion ${JSON.stringify(apiVersion)} for ${kind}; expected ${expected}`));
+    switch (kind) {
+      case "Namespace": {
+        if (apiVersion !== "v1") {
+          wrongVersion("v1");
           break;
         }
-        case "Pod":
-          if (apiVersion !== "v1") wrongVersion("v1");
-          else readPod(ctx, cluster, apiVersion);
-          break;
-        case "Service":
-          if (apiVersion !== "v1") wrongVersion("v1");
-          else readService(ctx, cluster, apiVersion);
-          break;
-        case "Node":
-          if (apiVersion !== "v1") wrongVersion("v1");
-          else readNode(ctx, cluster, apiVersion);
-          break;
-        case "NetworkPolicy":
-          if (apiVersion !== "networking.k8s.io/v1") wrongVersion("networking.k8s.io/v1");
-          else readNetworkPolicy(ctx, policies, apiVersion);
-          break;
-        case "AdminNetworkPolicy":
-          if (apiVersion !== "policy.networking.k8s.io/v1alpha1") wrongVersion("policy.networking.k8s.io/v1alpha1");
-          else readAnp(ctx, policies, apiVersion, tier);
-          break;
-        case "BaselineAdminNetworkPolicy":
-          if (apiVersion !== "policy.networking.k8s.io/v1alpha1") wrongVersion("policy.networking.k8s.io/v1alpha1");
-          else readBanp(ctx, policies, apiVersion);
-          break;
-        case "ClusterNetworkPolicy":
-          if (apiVersion !== "policy.networking.k8s.io/v1alpha2" && apiVersion !== "policy.networking.k8s.io/v1beta1")
-            wrongVersion("policy.networking.k8s.io/v1alpha2 or v1beta1");
-          else readCnp(ctx, policies, apiVersion, tier);
-          break;
-        case "CiliumNetworkPolicy":
-        case "CiliumClusterwideNetworkPolicy":
-          if (apiVersion !== "cilium.io/v2") wrongVersion("cilium.io/v2");
-          else readCilium(ctx, policies, apiVersion, kind === "CiliumClusterwideNetworkPolicy");
-          break;
-        default: {
-          const versions = WORKLOAD_KINDS[kind];
-          if (versions) {
-            if (!versions.includes(apiVersion)) wrongVersion(versions.join(" or "));
-            else readWorkload(ctx, cluster, kind as WorkloadKind, apiVersion);
-          } else {
-            warnings.push(at(ctx, ["kind"], `kind ${kind} (${apiVersion}) is not used by the policy engine; ignored`, "warning"));
-          }
+        readNamespace(ctx, cluster, apiVersion);
+        break;
+      }
+      case "Pod":
+        if (apiVersion !== "v1") wrongVersion("v1");
+        else readPod(ctx, cluster, apiVersion);
+        break;
+      case "Service":
+        if (apiVersion !== "v1") wrongVersion("v1");
+        else readService(ctx, cluster, apiVersion);
+        break;
+      case "Node":
+        if (apiVersion !== "v1") wrongVersion("v1");
+        else readNode(ctx, cluster, apiVersion);
+        break;
+      case "NetworkPolicy":
+        if (apiVersion !== "networking.k8s.io/v1") wrongVersion("networking.k8s.io/v1");
+        else readNetworkPolicy(ctx, policies, apiVersion);
+        break;
+      case "AdminNetworkPolicy":
+        if (apiVersion !== "policy.networking.k8s.io/v1alpha1") wrongVersion("policy.networking.k8s.io/v1alpha1");
+        else readAnp(ctx, policies, apiVersion, tier);
+        break;
+      case "BaselineAdminNetworkPolicy":
+        if (apiVersion !== "policy.networking.k8s.io/v1alpha1") wrongVersion("policy.networking.k8s.io/v1alpha1");
+        else readBanp(ctx, policies, apiVersion);
+        break;
+      case "ClusterNetworkPolicy":
+        if (apiVersion !== "policy.networking.k8s.io/v1alpha2" && apiVersion !== "policy.networking.k8s.io/v1beta1")
+          wrongVersion("policy.networking.k8s.io/v1alpha2 or v1beta1");
+        else readCnp(ctx, policies, apiVersion, tier);
+        break;
+      case "CiliumNetworkPolicy":
+      case "CiliumClusterwideNetworkPolicy":
+        if (apiVersion !== "cilium.io/v2") wrongVersion("cilium.io/v2");
+        else readCilium(ctx, policies, apiVersion, kind === "CiliumClusterwideNetworkPolicy");
+        break;
+      default: {
+        const versions = WORKLOAD_KINDS[kind];
+        if (versions) {
+          if (!versions.includes(apiVersion)) wrongVersion(versions.join(" or "));
+          else readWorkload(ctx, cluster, kind as WorkloadKind, apiVersion);
+        } else {
+          warnings.push(at(ctx, ["kind"], `kind ${kind} (${apiVersion}) is not used by the policy engine; ignored`, "warning"));
         }
       }
     }
