@@ -57,6 +57,8 @@ export interface FakeKubeApi {
   requests: string[];
   /** Every watch request, with its query (resourceVersion, labelSelector). */
   watches: { path: string; resourceVersion: string | null }[];
+  /** Every paged list request (limit set): its path, offset and the items answered. */
+  pages: { path: string; offset: number; size: number }[];
   /** Every PATCH and DELETE, in order. */
   writes: KubeWrite[];
   /** Replaces the objects served (no watch events: a cluster that changed while nobody watched). */
@@ -94,6 +96,7 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
   const requests: string[] = [];
   const watchLog: FakeKubeApi["watches"] = [];
   const writes: KubeWrite[] = [];
+  const pages: FakeKubeApi["pages"] = [];
   const open = new Set<{ path: string; selected: (o: KubeObject) => boolean; res: ServerResponse }>();
   const stamp = (o: KubeObject, rv: number, uid?: unknown): KubeObject => ({
     ...o,
@@ -256,11 +259,22 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
       return;
     }
 
-    const items =
+    const all =
       path === "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
         ? crdObjects
         : [...objects.values()].filter((o) => pathsOf(o).includes(path) && selected(o)).map((o) => served(o, true));
-    return json(200, { apiVersion: "v1", kind: "List", metadata: { resourceVersion: String(revision) }, items });
+    // Paged lists (limit/continue): the continue token is the next offset and the resourceVersion the list started at.
+    const limit = Number(q.get("limit") ?? 0);
+    const [offset, listedAt] = (q.get("continue") ?? `0:${revision}`).split(":").map(Number) as [number, number];
+    const items = limit > 0 ? all.slice(offset, offset + limit) : all;
+    if (limit > 0) pages.push({ path, offset, size: items.length });
+    const more = limit > 0 && offset + limit < all.length;
+    return json(200, {
+      apiVersion: "v1",
+      kind: "List",
+      metadata: { resourceVersion: String(listedAt), ...(more ? { continue: `${offset + limit}:${listedAt}` } : {}) },
+      items,
+    });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -268,6 +282,7 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
     url,
     requests,
     watches: watchLog,
+    pages,
     writes,
     setObjects: setAll,
     objects: () => [...objects.values()],

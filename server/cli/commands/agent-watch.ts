@@ -221,24 +221,41 @@ export function watchedResources(crds: readonly V1CustomResourceDefinition[]): W
   return out;
 }
 
-/** Lists one resource: its items (raw) and the list's resourceVersion. */
-export async function listResource(kc: KubeConfig, r: WatchedResource): Promise<{ items: Raw[]; resourceVersion: string }> {
+/** Items per page of a list: the whole list is never held at once, only one page and the trimmed cache. */
+export const LIST_PAGE = 500;
+
+/**
+ * Lists one resource page by page (limit/continue), handing each raw item to `onItem` (which keeps
+ * its trimmed form); answers the list's resourceVersion, from which the watch starts.
+ */
+export async function listResource(kc: KubeConfig, r: WatchedResource, onItem: (item: Raw) => void): Promise<string> {
   const core = kc.makeApiClient(CoreV1Api);
-  type List = { items: unknown[]; metadata?: { resourceVersion?: string } };
-  let list: List;
-  if (r.path === "/api/v1/namespaces") list = await core.listNamespace();
-  else if (r.path === "/api/v1/pods") list = await core.listPodForAllNamespaces();
-  else if (r.path === "/api/v1/services") list = await core.listServiceForAllNamespaces();
-  else {
-    const [, , group, version, plural] = r.path.split("/");
-    list = (await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({
-      group: group!,
-      version: version!,
-      plural: plural!,
-      ...(r.labelSelector ? { labelSelector: r.labelSelector } : {}),
-    })) as List;
-  }
-  return { items: list.items as Raw[], resourceVersion: list.metadata?.resourceVersion ?? "" };
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  type List = { items: unknown[]; metadata?: { resourceVersion?: string; _continue?: string; continue?: string } };
+  let next: string | undefined;
+  let resourceVersion = "";
+  do {
+    const page = { limit: LIST_PAGE, ...(next ? { _continue: next } : {}) };
+    let list: List;
+    if (r.path === "/api/v1/namespaces") list = await core.listNamespace(page);
+    else if (r.path === "/api/v1/pods") list = await core.listPodForAllNamespaces(page);
+    else if (r.path === "/api/v1/services") list = await core.listServiceForAllNamespaces(page);
+    else {
+      const [, , group, version, plural] = r.path.split("/");
+      list = (await custom.listClusterCustomObject({
+        group: group!,
+        version: version!,
+        plural: plural!,
+        ...page,
+        ...(r.labelSelector ? { labelSelector: r.labelSelector } : {}),
+      })) as List;
+    }
+    for (const item of list.items) onItem(item as Raw);
+    // The typed lists name it `_continue`, the custom objects' raw JSON `continue`.
+    next = list.metadata?._continue ?? list.metadata?.continue ?? undefined;
+    if (!resourceVersion) resourceVersion = list.metadata?.resourceVersion ?? "";
+  } while (next);
+  return resourceVersion;
 }
 
 /** The CRDs and kube-system's daemonset names (what the capabilities come from). */
@@ -341,13 +358,12 @@ export class Reflector {
   }
 
   private async list() {
-    const { items, resourceVersion } = await listResource(this.kc, this.resource);
-    this.lists++;
     const next = new Map<string, KubeObject>();
-    for (const item of items) {
+    const resourceVersion = await listResource(this.kc, this.resource, (item) => {
       const o = this.resource.trim(item);
       next.set(keyOf(o), o);
-    }
+    });
+    this.lists++;
     let changed = next.size !== this.cache.size || !this.synced;
     if (!changed)
       for (const [k, o] of next)

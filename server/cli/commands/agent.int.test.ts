@@ -309,6 +309,8 @@ describe(`policyplane agent against a Kubernetes API and the REST app on ${testD
       for (const path of ["/api/v1/namespaces", "/api/v1/pods", "/api/v1/services", "/apis/networking.k8s.io/v1/networkpolicies"])
         expect(watchedPaths).toContain(path);
       expect(kube.watches.find((w) => w.path === "/api/v1/pods")!.resourceVersion).toMatch(/^\d+$/);
+      // Listed in pages (limit set), never as one unbounded list.
+      expect(kube.pages.some((p) => p.path === "/api/v1/pods" && p.offset === 0)).toBe(true);
 
       kube.emit("ADDED", hotfix);
       await vi.waitFor(() => expect(agent.pushes().at(-1)!.observed!.drift.unmanaged).toBe(1), { timeout: 5000 });

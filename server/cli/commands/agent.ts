@@ -65,8 +65,14 @@ export interface ClusterSnapshot {
 export async function snapshotCluster(kc: KubeConfig): Promise<ClusterSnapshot> {
   const { crds, daemonSets } = await listClusterShape(kc);
   const resources = watchedResources(crds);
-  const lists = await Promise.all(resources.map((r) => listResource(kc, r)));
-  const objects = resources.flatMap((r, i) => lists[i]!.items.map((item) => r.trim(item)));
+  const lists = await Promise.all(
+    resources.map(async (r) => {
+      const trimmed: KubeObject[] = [];
+      await listResource(kc, r, (item) => trimmed.push(r.trim(item)));
+      return trimmed;
+    }),
+  );
+  const objects = lists.flat();
   return { objects, capabilities: detectCapabilities(crds, daemonSets) };
 }
 
