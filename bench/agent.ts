@@ -251,6 +251,22 @@ async function main() {
         scope: "Cluster",
       },
       { group: "cilium.io", plural: "ciliumnetworkpolicies", kind: "CiliumNetworkPolicy", versions: ["v2"] },
+      {
+        group: "cilium.io",
+        plural: "ciliumclusterwidenetworkpolicies",
+        kind: "CiliumClusterwideNetworkPolicy",
+        versions: ["v2"],
+        scope: "Cluster",
+      },
+      { group: "security.istio.io", plural: "authorizationpolicies", kind: "AuthorizationPolicy", versions: ["v1"] },
+      ...(
+        [
+          ["serviceentries", "ServiceEntry"],
+          ["virtualservices", "VirtualService"],
+          ["destinationrules", "DestinationRule"],
+          ["gateways", "Gateway"],
+        ] as const
+      ).map(([plural, kind]) => ({ group: "networking.istio.io", plural, kind, versions: ["v1"] })),
     ],
     objects,
   });
@@ -315,6 +331,9 @@ async function main() {
   const restEnd = await ask();
   const restCpu = (restEnd.cpuUs - restStart.cpuUs) / 1000 / (restEnd.at - restStart.at);
   const pushesAtRest = lines.filter((l) => l.includes('"observed"')).length;
+  const applyLines = lines
+    .filter((l) => l.includes('"apply"'))
+    .map((l) => (JSON.parse(l) as { apply: { applied: number; failed: unknown[] } }).apply);
   child.kill("SIGTERM");
   await kube.close();
   await new Promise((r) => server.close(r));
@@ -336,6 +355,7 @@ async function main() {
       rssAtEnd: mb(restEnd.rss),
       heapAfterGcAtEnd: mb(restEnd.heapAfterGc),
     },
+    applies: applyLines.map((a) => ({ applied: a.applied, failed: a.failed.length })),
     interval: INTERVAL,
     machine: machineDescription(),
     loadavg: loadavg()

@@ -333,8 +333,8 @@ class Agent {
     }
     try {
       const result = await this.applyState(desired);
+      // An object that failed is tried again at the next resync (--interval), not every --apply-interval.
       out({ apply: result });
-      if (result.failed.length > 0) this.reapply = true;
     } catch (e) {
       this.reapply = true;
       throw e;
