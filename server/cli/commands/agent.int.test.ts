@@ -342,6 +342,16 @@ describe(`policyplane agent against a Kubernetes API and the REST app on ${testD
       });
       await new Promise((r) => setTimeout(r, 600));
       expect(agent.pushes().length).toBe(quiet);
+
+      // The API server ends every watch (its timeout): each is re-opened from the last resourceVersion seen, no re-list.
+      const opened = kube.watches.length;
+      kube.dropWatches();
+      await vi.waitFor(() => expect(kube.openWatches()).toBeGreaterThanOrEqual(4), { timeout: 10_000 });
+      expect(kube.watches.length).toBeGreaterThan(opened);
+      for (const w of kube.watches.slice(opened)) expect(Number(w.resourceVersion)).toBeGreaterThan(0);
+      kube.emit("ADDED", hotfix);
+      await vi.waitFor(() => expect(agent.pushes().at(-1)!.observed!.drift.unmanaged).toBe(1), { timeout: 5000 });
+      expect(listed("/api/v1/pods")).toBe(podLists + 1);
     } finally {
       await agent.stop();
     }
