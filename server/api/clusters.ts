@@ -2,6 +2,7 @@ import "server-only";
 // REST for a cluster's observed state: the agent (or a script running kubectl)
 // pushes what the cluster runs; GitOps or an operator reads the desired
 // manifests. Thin: parse, call the service, shape.
+import { createHash } from "node:crypto";
 import type { Hono } from "hono";
 import { stringify } from "yaml";
 import { reportCapabilities } from "@/server/clusters/capabilities";
@@ -38,13 +39,23 @@ export function clusterRoutes(app: Hono<ApiEnv>) {
     return c.json(await reportCapabilities({ ctx: serviceContext(c), input: { ...body, name } }), 200);
   });
 
-  /** The cluster's desired objects (its release, compiled for it) as multi-document YAML. */
+  /**
+   * The cluster's desired objects (its release, compiled for it, with the exceptions in force at the
+   * server's clock) as multi-document YAML, with an ETag (If-None-Match: 304) and the release in
+   * X-Policyplane-Release.
+   */
   app.get("/clusters/:name/desired", async (c) => {
     const name = nameParam(c.req.param("name"));
     const { release, objects } = await desiredManifests({ ctx: serviceContext(c), input: { name } });
     const header = `# Desired state of cluster ${name}${release === null ? " (no release has been made: nothing is desired)" : ` from release ${release}`}\n`;
-    const body = objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
-    return c.body(header + body, 200, {
+    const body = header + objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+    // The agent polls this every few seconds: an unchanged state answers 304 with no body.
+    const etag = `"${createHash("sha256").update(body).digest("base64url")}"`;
+    const headers = { etag, "x-policyplane-release": release === null ? "none" : String(release), "cache-control": "no-cache" };
+    const ifNoneMatch = c.req.header("if-none-match");
+    if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim() === etag)) return c.body(null, 304, headers);
+    return c.body(body, 200, {
+      ...headers,
       "content-type": "application/yaml; charset=utf-8",
       "content-disposition": `attachment; filename="${name}-desired${release === null ? "" : `-release-${release}`}.yaml"`,
     });

@@ -229,7 +229,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: "A cluster's desired objects (its release compiled for it) as multi-document YAML",
     auth: { scope: "manifests", session: true },
     parameters: [clusterParam],
-    responses: { 200: { description: "application/yaml: the objects, one document each." }, ...errors(401, 403, 404) },
+    description:
+      "The release compiled for the cluster, with the exceptions in force at the server's clock (an expired or revoked exception's objects are gone). Answers an ETag and the release in `X-Policyplane-Release`; with `If-None-Match` set to the last ETag an unchanged state answers 304 with no body (the agent polls this every few seconds).",
+    responses: {
+      200: { description: "application/yaml: the objects, one document each." },
+      304: { description: "Unchanged since the ETag sent in If-None-Match." },
+      ...errors(401, 403, 404),
+    },
   },
   {
     method: "post",

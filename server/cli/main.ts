@@ -239,15 +239,20 @@ function program(setCode: (code: number) => void): Command {
   prog
     .command("agent")
     .description(
-      "Keep a cluster's observed state current: every --interval seconds, list its Namespaces, Pods, Services, NetworkPolicies and (where their CRDs are installed) AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies, Cilium policies and Istio AuthorizationPolicies, detect its capabilities (CNI, admin policy API, Istio), push them to the server (which computes the drift), and report the release applied once nothing it wants is missing or modified. One JSON line per sync on stdout; failures on stderr, retried with backoff",
+      "Keep a cluster's observed state current: list, then watch, its Namespaces, Pods, Services, NetworkPolicies and (where their CRDs are installed) AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies, Cilium policies and Istio AuthorizationPolicies, detect its capabilities (CNI, admin policy API, Istio), and push them to the server (which computes the drift) within 2 s of a change and at every --interval (resync). Without --apply, report the release applied once nothing it wants is missing or modified. With --apply, read the cluster's desired state every --apply-interval seconds (an unchanged one costs a 304), apply it with server-side apply (field manager policyplane, conflicts forced), delete the objects labelled app.kubernetes.io/managed-by=policyplane that are no longer desired, never touch any other, and report the release applied or failed with the reasons: an exception that expires or is revoked leaves the cluster within --apply-interval plus the apply (about 10 s by default, under a minute). One JSON line per push (and per apply) on stdout; failures on stderr, retried with backoff",
     )
     .requiredOption("--server <url>", "the console's URL, e.g. https://policyplane.example.com")
-    .requiredOption("--token <token>", "an API token with the observed-state scope (an admin token, bound to the cluster)")
+    .requiredOption(
+      "--token <token>",
+      "an API token with the observed-state scope (and manifests, for --apply): an admin token, bound to the cluster",
+    )
     .requiredOption("--cluster <name>", "the cluster's name in Policyplane")
     .option("--kubeconfig <file>", "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
     .option("--context <name>", "the kubeconfig context (default: its current one)")
-    .option("--interval <seconds>", "seconds between syncs", positiveSeconds, 60)
-    .option("--once", "sync once and exit (0 when it succeeded)", false)
+    .option("--interval <seconds>", "seconds between resyncs (full push, capabilities re-read, full re-apply)", positiveSeconds, 60)
+    .option("--once", "sync once (and apply once, with --apply) and exit (0 when it succeeded)", false)
+    .option("--apply", "apply the desired state (server-side apply) and delete managed objects no longer desired", false)
+    .option("--apply-interval <seconds>", "with --apply: seconds between reads of the desired state", positiveSeconds, 10)
     .action(act(async (opts) => (await agent()).runAgent(opts)));
 
   return prog;

@@ -1,13 +1,19 @@
 // A small Kubernetes API server for tests (a real HTTP boundary, not a mock of
-// our code): it answers the list endpoints `policyplane agent` calls with the
-// objects it is given, as the API server lays them out (built-in kinds under
-// /api/v1 and /apis/<group>/<version>, custom resources as their CRDs declare),
-// and serves the CRDs of the custom kinds it holds. It can be taken "away"
-// (each connection is dropped) and brought back.
+// our code): it answers what `policyplane agent` calls as the API server lays it
+// out (built-in kinds under /api/v1 and /apis/<group>/<version>, custom
+// resources as their CRDs declare), and serves the CRDs of the custom kinds it
+// holds. Lists carry a resourceVersion; `?watch=true&resourceVersion=N` streams
+// the events after N (JSON lines) and keeps the connection open for the next
+// ones; a resourceVersion older than the last compaction is answered with a 410
+// Gone ERROR event, as etcd's compaction makes the real one do. Server-side apply
+// (PATCH with application/apply-patch+yaml) and DELETE change the objects and
+// send the watch events. It can be taken "away" (each connection is dropped)
+// and brought back, and its watches can be cut.
 import { writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type ServerResponse, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { parse } from "yaml";
 
 export type KubeObject = {
   apiVersion: string;
@@ -24,6 +30,8 @@ export interface FakeCrd {
   scope?: "Namespaced" | "Cluster";
 }
 
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
+
 const BUILT_IN: Record<string, string> = {
   "v1/Namespace": "/api/v1/namespaces",
   "v1/Pod": "/api/v1/pods",
@@ -32,23 +40,82 @@ const BUILT_IN: Record<string, string> = {
   "apps/v1/DaemonSet": "/apis/apps/v1/namespaces/kube-system/daemonsets",
 };
 
+/** A write the server took (server-side apply or delete), as the agent sent it. */
+export interface KubeWrite {
+  method: "PATCH" | "DELETE";
+  path: string;
+  contentType: string | null;
+  fieldManager: string | null;
+  force: string | null;
+  body: unknown;
+  status: number;
+}
+
 export interface FakeKubeApi {
   url: string;
-  /** Requests answered, by path (without the query). */
+  /** Requests answered other than watches (lists, writes), by path (without the query). */
   requests: string[];
-  /** Replaces the objects served. */
+  /** Every watch request, with its query (resourceVersion, labelSelector). */
+  watches: { path: string; resourceVersion: string | null }[];
+  /** Every paged list request (limit set): its path, offset and the items answered. */
+  pages: { path: string; offset: number; size: number }[];
+  /** Every PATCH and DELETE, in order. */
+  writes: KubeWrite[];
+  /** Replaces the objects served (no watch events: a cluster that changed while nobody watched). */
   setObjects(objects: readonly KubeObject[]): void;
+  /** The objects served now. */
+  objects(): KubeObject[];
+  /** Changes one object and sends the event to the watches on its kind. */
+  emit(type: WatchEventType, object: KubeObject): void;
+  /** Compacts the history: every resourceVersion before now is gone (410), and open watches get the 410 ERROR event. */
+  compact(): void;
+  /** Ends every open watch (the API server's timeout, a load balancer's idle cut). */
+  dropWatches(): void;
+  /** Open watch connections. */
+  openWatches(): number;
   /** Drops every connection while true (the API server unreachable). */
   setAway(away: boolean): void;
+  /** Server-side apply of objects with this name fails with 422 and this message. */
+  refuseApply(name: string, message: string | null): void;
   /** A kubeconfig file pointing at this server with a bearer token, written into `dir`. */
   kubeconfig(dir: string): string;
   close(): Promise<void>;
 }
 
+const keyOf = (o: KubeObject) =>
+  `${o.apiVersion.split("/").slice(0, -1).join("/")}|${o.kind}|${o.metadata.namespace ?? ""}|${o.metadata.name}`;
+
 export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; objects: readonly KubeObject[] }): Promise<FakeKubeApi> {
-  let objects = [...options.objects];
+  let revision = 2000;
+  /** Each object with the resourceVersion it was last written at. */
+  let objects = new Map<string, KubeObject>();
+  const history: { rv: number; type: WatchEventType; object: KubeObject }[] = [];
+  let compactedAt = 0;
   let away = false;
+  const refused = new Map<string, string>();
   const requests: string[] = [];
+  const watchLog: FakeKubeApi["watches"] = [];
+  const writes: KubeWrite[] = [];
+  const pages: FakeKubeApi["pages"] = [];
+  const open = new Set<{ path: string; selected: (o: KubeObject) => boolean; res: ServerResponse }>();
+  const stamp = (o: KubeObject, rv: number, uid?: unknown): KubeObject => ({
+    ...o,
+    metadata: {
+      ...o.metadata,
+      uid: uid ?? o.metadata.uid ?? `uid-${rv}`,
+      resourceVersion: String(rv),
+      creationTimestamp: "2026-01-01T00:00:00Z",
+    },
+  });
+  const setAll = (next: readonly KubeObject[]) => {
+    revision++;
+    objects = new Map(next.map((o) => [keyOf(o), stamp(o, revision)]));
+    // The history before a wholesale replacement cannot be replayed.
+    history.length = 0;
+    compactedAt = revision;
+  };
+  setAll(options.objects);
+
   const crdObjects = options.crds.map((c) => ({
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -61,13 +128,48 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
     },
   }));
   /** The list path of an object: built-in, or from its CRD (any served version answers). */
-  const pathsOf = (o: KubeObject): string[] => {
+  const pathsOf = (o: { apiVersion: string; kind: string }): string[] => {
     const builtIn = BUILT_IN[`${o.apiVersion}/${o.kind}`];
     if (builtIn) return [builtIn];
     const group = o.apiVersion.split("/")[0];
     const crd = options.crds.find((c) => c.group === group && c.kind === o.kind);
     return crd ? crd.versions.map((v) => `/apis/${crd.group}/${v}/${crd.plural}`) : [];
   };
+  const isBuiltIn = (o: KubeObject) => BUILT_IN[`${o.apiVersion}/${o.kind}`] !== undefined;
+  /** As the API server serves an object: built-in kinds in a list lose apiVersion and kind; watch events keep them. */
+  const served = (o: KubeObject, inList: boolean) => {
+    if (!inList || !isBuiltIn(o)) return o;
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    return rest;
+  };
+  const send = (res: ServerResponse, type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
+  const gone = (res: ServerResponse) => {
+    send(res, "ERROR", {
+      kind: "Status",
+      apiVersion: "v1",
+      status: "Failure",
+      reason: "Expired",
+      code: 410,
+      message: "too old resource version",
+    });
+    res.end();
+  };
+  const record = (type: WatchEventType, object: KubeObject) => {
+    history.push({ rv: Number(object.metadata.resourceVersion), type, object });
+    for (const w of open) if (pathsOf(object).includes(w.path) && w.selected(object)) send(w.res, type, object);
+  };
+  /** The kind an object path (PATCH, DELETE) names: /apis/<group>/<version>/[namespaces/<ns>/]<plural>/<name>. */
+  const objectPath = (path: string) => {
+    const m = /^\/apis\/([^/]+)\/([^/]+)\/(?:namespaces\/([^/]+)\/)?([^/]+)\/([^/]+)$/.exec(path);
+    if (!m) return null;
+    const [, group, version, namespace, plural, name] = m;
+    const builtIn = Object.entries(BUILT_IN).find(([, p]) => p === `/apis/${group}/${version}/${plural}`);
+    const crd = options.crds.find((c) => c.group === group && c.plural === plural && c.versions.includes(version!));
+    const kind = builtIn ? builtIn[0].split("/").at(-1)! : crd?.kind;
+    if (!kind) return null;
+    return { apiVersion: `${group}/${version}`, kind, namespace, name: name! };
+  };
+
   const server: Server = createServer((req, res) => {
     if (away) {
       req.socket.destroy();
@@ -75,52 +177,145 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
     }
     const requestUrl = new URL(req.url ?? "/", "http://localhost");
     const path = requestUrl.pathname;
+    const q = requestUrl.searchParams;
     // Equality label selectors (a=b,c=d), as the agent sends them.
-    const selector = (requestUrl.searchParams.get("labelSelector") ?? "")
+    const selector = (q.get("labelSelector") ?? "")
       .split(",")
       .filter(Boolean)
       .map((t) => t.split("="));
     const selected = (o: KubeObject) => selector.every(([k, v]) => (o.metadata.labels as Record<string, string> | undefined)?.[k!] === v);
-    requests.push(path);
-    if (req.headers.authorization !== "Bearer kube-token") {
-      res
-        .writeHead(401, { "content-type": "application/json" })
-        .end(JSON.stringify({ kind: "Status", code: 401, message: "Unauthorized" }));
+    const watching = q.get("watch") === "true" || q.get("watch") === "1";
+    if (!watching) requests.push(path);
+    const json = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    const status = (code: number, reason: string, message: string) =>
+      json(code, { kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message });
+    if (req.headers.authorization !== "Bearer kube-token") return status(401, "Unauthorized", "Unauthorized");
+
+    if (req.method === "PATCH" || req.method === "DELETE") {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        const write: KubeWrite = {
+          method: req.method as "PATCH" | "DELETE",
+          path,
+          contentType: req.headers["content-type"] ?? null,
+          fieldManager: q.get("fieldManager"),
+          force: q.get("force"),
+          body: text ? (parse(text) as unknown) : null,
+          status: 0,
+        };
+        writes.push(write);
+        const target = objectPath(path);
+        const answer = (code: number, body: unknown) => ((write.status = code), json(code, body));
+        if (!target) return answer(404, { kind: "Status", code: 404, reason: "NotFound", message: `the server could not find ${path}` });
+        const key = keyOf({
+          apiVersion: target.apiVersion,
+          kind: target.kind,
+          metadata: { name: target.name, namespace: target.namespace },
+        });
+        const existing = objects.get(key);
+        if (req.method === "DELETE") {
+          if (!existing)
+            return answer(404, { kind: "Status", code: 404, reason: "NotFound", message: `${target.kind} "${target.name}" not found` });
+          objects.delete(key);
+          revision++;
+          record("DELETED", stamp(existing, revision));
+          return answer(200, { kind: "Status", status: "Success" });
+        }
+        if (write.contentType !== "application/apply-patch+yaml")
+          return answer(415, { kind: "Status", code: 415, message: `unsupported patch type ${write.contentType}` });
+        if (!write.fieldManager) return answer(400, { kind: "Status", code: 400, message: "PATCH /apply requires fieldManager" });
+        const reason = refused.get(target.name);
+        if (reason !== undefined) return answer(422, { kind: "Status", code: 422, reason: "Invalid", message: reason });
+        const body = write.body as KubeObject;
+        if (body?.kind !== target.kind || body.metadata?.name !== target.name)
+          return answer(400, { kind: "Status", code: 400, message: "the body's kind and name must match the path" });
+        revision++;
+        const next = stamp({ ...body, apiVersion: target.apiVersion }, revision, existing?.metadata.uid);
+        objects.set(key, next);
+        record(existing ? "MODIFIED" : "ADDED", next);
+        return answer(existing ? 200 : 201, next);
+      });
       return;
     }
-    const items =
-      path === "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-        ? crdObjects
-        : objects.filter((o) => pathsOf(o).includes(path) && selected(o));
+
     const known =
       path === "/apis/apiextensions.k8s.io/v1/customresourcedefinitions" ||
       Object.values(BUILT_IN).includes(path) ||
       options.crds.some((c) => c.versions.some((v) => path === `/apis/${c.group}/${v}/${c.plural}`));
-    if (!known) {
-      res
-        .writeHead(404, { "content-type": "application/json" })
-        .end(JSON.stringify({ kind: "Status", code: 404, reason: "NotFound", message: `the server could not find ${path}` }));
+    if (!known) return status(404, "NotFound", `the server could not find ${path}`);
+
+    if (watching) {
+      const from = q.get("resourceVersion");
+      watchLog.push({ path, resourceVersion: from });
+      res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+      if (from === null || Number(from) < compactedAt) return gone(res);
+      for (const e of history)
+        if (e.rv > Number(from) && pathsOf(e.object).includes(path) && selected(e.object)) send(res, e.type, e.object);
+      const w = { path, selected, res };
+      open.add(w);
+      res.on("close", () => open.delete(w));
       return;
     }
-    // As the API server lists built-in kinds: items without apiVersion and kind, server-set metadata added.
-    const served = items.map((o, i) => {
-      const { apiVersion, kind, ...rest } = o;
-      const metadata = { ...o.metadata, uid: `uid-${i}`, resourceVersion: String(1000 + i), creationTimestamp: "2026-01-01T00:00:00Z" };
-      return pathsOf(o)[0]?.startsWith("/apis/") && !BUILT_IN[`${apiVersion}/${kind}`]
-        ? { apiVersion, kind, ...rest, metadata }
-        : { ...rest, metadata };
+
+    const all =
+      path === "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        ? crdObjects
+        : [...objects.values()].filter((o) => pathsOf(o).includes(path) && selected(o)).map((o) => served(o, true));
+    // Paged lists (limit/continue): the continue token is the next offset and the resourceVersion the list started at.
+    const limit = Number(q.get("limit") ?? 0);
+    const [offset, listedAt] = (q.get("continue") ?? `0:${revision}`).split(":").map(Number) as [number, number];
+    const items = limit > 0 ? all.slice(offset, offset + limit) : all;
+    if (limit > 0) pages.push({ path, offset, size: items.length });
+    const more = limit > 0 && offset + limit < all.length;
+    return json(200, {
+      apiVersion: "v1",
+      kind: "List",
+      metadata: { resourceVersion: String(listedAt), ...(more ? { continue: `${offset + limit}:${listedAt}` } : {}) },
+      items,
     });
-    res
-      .writeHead(200, { "content-type": "application/json" })
-      .end(JSON.stringify({ apiVersion: "v1", kind: "List", metadata: { resourceVersion: "2000" }, items: served }));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     requests,
-    setObjects: (next) => (objects = [...next]),
-    setAway: (value) => (away = value),
+    watches: watchLog,
+    pages,
+    writes,
+    setObjects: setAll,
+    objects: () => [...objects.values()],
+    emit(type, object) {
+      revision++;
+      const key = keyOf(object);
+      const stamped = stamp(object, revision, objects.get(key)?.metadata.uid);
+      if (type === "DELETED") objects.delete(key);
+      else objects.set(key, stamped);
+      record(type, stamped);
+    },
+    compact() {
+      compactedAt = revision;
+      history.length = 0;
+      for (const w of open) gone(w.res);
+      open.clear();
+    },
+    dropWatches() {
+      for (const w of open) w.res.end();
+      open.clear();
+    },
+    openWatches: () => open.size,
+    setAway(value) {
+      away = value;
+      if (value) {
+        for (const w of open) w.res.socket?.destroy();
+        open.clear();
+      }
+    },
+    refuseApply(name, message) {
+      if (message === null) refused.delete(name);
+      else refused.set(name, message);
+    },
     kubeconfig(dir) {
       const file = join(dir, "kubeconfig.yaml");
       writeFileSync(

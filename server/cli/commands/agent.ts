@@ -1,29 +1,37 @@
 /**
  * `policyplane agent`: runs beside a cluster (or anywhere its kubeconfig reaches) and keeps
- * Policyplane's view of it current. Each sync lists, through @kubernetes/client-node:
+ * Policyplane's view of it current, through @kubernetes/client-node:
  *   - the inventory: Namespaces, Pods and Services, kept to what the engine needs (names, labels,
- *     pod IPs, service selectors and ports), so a 5,000-pod cluster fits one push;
+ *     pod IPs, service selectors and ports);
  *   - the policy objects: NetworkPolicies, and, where their CRDs are installed,
  *     AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies, Cilium policies
  *     and Istio AuthorizationPolicies, and the Istio egress routing Policyplane renders (its label);
  *   - the capabilities: the CNI (kube-system's daemonsets, else the CRD groups), the admin policy
- *     API (which CRDs are served) and Istio (its CRD groups);
- * and pushes them: the objects as observed state (the server computes the drift), the capabilities,
- * and "applied" for the release the server compared with once nothing it wants is missing or
- * modified. A sync that fails (the server or the cluster away) is retried with a doubling backoff
- * up to the interval; the agent never exits on its own.
+ *     API (which CRDs are served) and Istio (its CRD groups).
+ * Each resource is listed once and then watched (agent-watch.ts); a change is pushed as observed
+ * state (the server computes the drift) at most `debounceMs` after the last event, and everything
+ * is pushed again at each resync (`--interval`), with the capabilities re-read. Without --apply the
+ * agent reports "applied" for the release the server compared with once nothing it wants is missing
+ * or modified; with --apply it applies the desired state itself (agent-apply.ts) every
+ * `--apply-interval` seconds when it changed (and at each resync), and reports what happened.
+ * Failures (the server or the cluster away) are retried with a doubling backoff up to the interval;
+ * the agent never exits on its own.
  */
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type V1CustomResourceDefinition,
-} from "@kubernetes/client-node";
-import type { AdminPolicyApi, Cni } from "@/lib/clusters";
-import { MANAGED_BY } from "@/server/policy/compile/compile";
+import { KubeConfig } from "@kubernetes/client-node";
 import { apiUrl, refusalMessage } from "../usage";
+import { applyDesired, parseDesired, statusMessage, type ApplyResult, type DesiredState } from "./agent-apply";
+import {
+  ClusterCache,
+  detectCapabilities,
+  listClusterShape,
+  listResource,
+  sleep,
+  watchedResources,
+  type Capabilities,
+  type KubeObject,
+} from "./agent-watch";
+
+export { detectCapabilities, type Capabilities } from "./agent-watch";
 
 export interface AgentOptions {
   server: string;
@@ -31,156 +39,41 @@ export interface AgentOptions {
   cluster: string;
   kubeconfig?: string;
   context?: string;
-  /** Seconds between syncs. */
+  /** Seconds between resyncs (a full push, capabilities re-read, and with --apply a full re-apply). */
   interval: number;
   /** One sync, then exit (0 when it succeeded). */
   once?: boolean;
+  /** Apply the desired state (server-side apply) and delete managed objects no longer desired. */
+  apply?: boolean;
+  /** Seconds between reads of the desired state (with --apply). */
+  applyInterval?: number;
+  /** A change is pushed this long after the last watch event (default 2 s). */
+  debounceMs?: number;
 }
 
-type KubeObject = { apiVersion: string; kind: string; metadata: Record<string, unknown> & { name: string; namespace?: string } } & Record<
-  string,
-  unknown
->;
-
-export interface Capabilities {
-  cni: Cni;
-  adminPolicyApi: AdminPolicyApi;
-  istio: boolean;
-}
-
-/** A policy resource the agent lists when its CRD is served (NetworkPolicy is built in). */
-interface PolicyResource {
-  group: string;
-  plural: string;
-  kind: string;
-  /** Only these versions (the API version matters: v1alpha1 ANP, v1alpha2 CNP); default any served. */
-  versions?: string[];
-  /** Only the objects Policyplane renders (Istio routing: the apps' own are none of its business). */
-  managedOnly?: boolean;
-}
-
-const POLICY_RESOURCES: readonly PolicyResource[] = [
-  { group: "policy.networking.k8s.io", plural: "adminnetworkpolicies", kind: "AdminNetworkPolicy" },
-  { group: "policy.networking.k8s.io", plural: "baselineadminnetworkpolicies", kind: "BaselineAdminNetworkPolicy" },
-  { group: "policy.networking.k8s.io", plural: "clusternetworkpolicies", kind: "ClusterNetworkPolicy" },
-  { group: "cilium.io", plural: "ciliumnetworkpolicies", kind: "CiliumNetworkPolicy" },
-  { group: "cilium.io", plural: "ciliumclusterwidenetworkpolicies", kind: "CiliumClusterwideNetworkPolicy" },
-  { group: "security.istio.io", plural: "authorizationpolicies", kind: "AuthorizationPolicy" },
-  // The egress-gateway routing Policyplane renders for `via` rules.
-  ...(
-    [
-      ["serviceentries", "ServiceEntry"],
-      ["virtualservices", "VirtualService"],
-      ["destinationrules", "DestinationRule"],
-      ["gateways", "Gateway"],
-    ] as const
-  ).map(([plural, kind]) => ({ group: "networking.istio.io", plural, kind, managedOnly: true })),
-];
-
-const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(",");
+export const DEFAULT_APPLY_INTERVAL = 10;
+const DEFAULT_DEBOUNCE_MS = 2000;
+/** Under a constant stream of events, a push still goes out at least this often. */
+const MAX_PUSH_DELAY_MS = 10_000;
 
 export interface ClusterSnapshot {
   objects: KubeObject[];
   capabilities: Capabilities;
 }
 
-const labelsOf = (meta: { labels?: Record<string, string> } | undefined) =>
-  meta?.labels && Object.keys(meta.labels).length ? { labels: meta.labels } : {};
-
-/** The version to list a CRD at: its storage version if served, else the first served one. */
-function servedVersion(crd: V1CustomResourceDefinition, only?: readonly string[]): string | null {
-  const served = crd.spec.versions.filter((v) => v.served && (!only || only.includes(v.name)));
-  return (served.find((v) => v.storage) ?? served[0])?.name ?? null;
-}
-
-/** What the CRDs and kube-system's daemonsets say the cluster can do. */
-export function detectCapabilities(crds: readonly V1CustomResourceDefinition[], daemonSets: readonly string[]): Capabilities {
-  const groups = new Set(crds.map((c) => c.spec.group));
-  const crd = (plural: string, group: string) => crds.find((c) => c.spec.group === group && c.spec.names.plural === plural);
-  const cnp = crd("clusternetworkpolicies", "policy.networking.k8s.io");
-  const anp = crd("adminnetworkpolicies", "policy.networking.k8s.io");
-  const adminPolicyApi: AdminPolicyApi =
-    cnp && servedVersion(cnp, ["v1alpha2"]) ? "v1alpha2" : anp && servedVersion(anp, ["v1alpha1"]) ? "v1alpha1" : "none";
-  const ds = daemonSets.join(" ");
-  const cni: Cni =
-    /\bcilium\b/.test(ds) || (!/\bcalico/.test(ds) && groups.has("cilium.io"))
-      ? "cilium"
-      : /\bcalico/.test(ds) || groups.has("crd.projectcalico.org")
-        ? "calico"
-        : "other";
-  const istio = [...groups].some((g) => g === "istio.io" || g.endsWith(".istio.io"));
-  return { cni, adminPolicyApi, istio };
-}
-
-/** A policy object as pushed: as stored, less the managed fields (large, and never drift). */
-function policyObject(item: Record<string, unknown>, apiVersion: string, kind: string): KubeObject {
-  const metadata = { ...(item.metadata as KubeObject["metadata"]) };
-  delete metadata.managedFields;
-  return { ...item, apiVersion, kind, metadata };
-}
-
-/** Lists everything the agent reports, from the cluster `kc` points at. */
+/** Lists everything the agent reports, once, from the cluster `kc` points at (`--once`). */
 export async function snapshotCluster(kc: KubeConfig): Promise<ClusterSnapshot> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const [crds, daemonSets, namespaces, pods, services, networkPolicies] = await Promise.all([
-    kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition(),
-    kc.makeApiClient(AppsV1Api).listNamespacedDaemonSet({ namespace: "kube-system" }),
-    core.listNamespace(),
-    core.listPodForAllNamespaces(),
-    core.listServiceForAllNamespaces(),
-    custom.listClusterCustomObject({ group: "networking.k8s.io", version: "v1", plural: "networkpolicies" }) as Promise<{
-      items: Record<string, unknown>[];
-    }>,
-  ]);
-  const capabilities = detectCapabilities(
-    crds.items,
-    daemonSets.items.map((d) => d.metadata?.name ?? ""),
+  const { crds, daemonSets } = await listClusterShape(kc);
+  const resources = watchedResources(crds);
+  const lists = await Promise.all(
+    resources.map(async (r) => {
+      const trimmed: KubeObject[] = [];
+      await listResource(kc, r, (item) => trimmed.push(r.trim(item)));
+      return trimmed;
+    }),
   );
-  const objects: KubeObject[] = [
-    ...namespaces.items.map((n) => ({
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: n.metadata!.name!, ...labelsOf(n.metadata) },
-    })),
-    ...pods.items.map((p) => ({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: p.metadata!.name!, namespace: p.metadata!.namespace!, ...labelsOf(p.metadata) },
-      ...(p.status?.podIP ? { status: { podIP: p.status.podIP, phase: p.status.phase } } : {}),
-    })),
-    ...services.items.map((s) => ({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: s.metadata!.name!, namespace: s.metadata!.namespace!, ...labelsOf(s.metadata) },
-      spec: {
-        ...(s.spec?.selector ? { selector: s.spec.selector } : {}),
-        ...(s.spec?.clusterIP ? { clusterIP: s.spec.clusterIP } : {}),
-        ports: (s.spec?.ports ?? []).map((p) => ({
-          ...(p.name ? { name: p.name } : {}),
-          port: p.port,
-          protocol: p.protocol ?? "TCP",
-          ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
-        })),
-      },
-    })),
-    ...networkPolicies.items.map((o) => policyObject(o, "networking.k8s.io/v1", "NetworkPolicy")),
-  ];
-  for (const r of POLICY_RESOURCES) {
-    const crd = crds.items.find((c) => c.spec.group === r.group && c.spec.names.plural === r.plural);
-    const version = crd && servedVersion(crd, r.versions);
-    if (!version) continue;
-    const list = (await custom.listClusterCustomObject({
-      group: r.group,
-      version,
-      plural: r.plural,
-      ...(r.managedOnly ? { labelSelector: MANAGED_SELECTOR } : {}),
-    })) as { items: Record<string, unknown>[] };
-    objects.push(...list.items.map((o) => policyObject(o, `${r.group}/${version}`, r.kind)));
-  }
-  return { objects, capabilities };
+  const objects = lists.flat();
+  return { objects, capabilities: detectCapabilities(crds, daemonSets) };
 }
 
 export interface ObservedReply {
@@ -190,15 +83,17 @@ export interface ObservedReply {
   drift: { missing: number; unmanaged: number; modified: number };
 }
 
-async function call(url: URL, token: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
+async function call(url: URL, token: string, init: RequestInit): Promise<{ status: number; body: unknown; headers: Headers }> {
   const response = await fetch(url, {
     ...init,
     headers: { authorization: `Bearer ${token}`, "user-agent": "policyplane-agent/1", ...(init.headers as Record<string, string>) },
   });
   const text = await response.text();
+  if (response.status === 304) return { status: 304, body: null, headers: response.headers };
   if (!response.ok)
     throw new AgentRefusal(response.status, `${init.method} ${url.pathname}: HTTP ${response.status}: ${refusalMessage(text)}`);
-  return { status: response.status, body: JSON.parse(text) as unknown };
+  const json = (response.headers.get("content-type") ?? "").includes("json");
+  return { status: response.status, body: json ? (JSON.parse(text) as unknown) : text, headers: response.headers };
 }
 
 /** The server answered with a refusal (4xx/5xx); a network failure is a plain error. */
@@ -211,56 +106,84 @@ export class AgentRefusal extends Error {
   }
 }
 
-/** What one sync did. */
+/** What one push did. */
 export interface SyncResult {
   objects: number;
   capabilities: Capabilities;
   observed: ObservedReply;
-  /** The release reported applied by this sync, if any. */
+  /** The release reported applied by this push, if any. */
   applied: number | null;
 }
 
-/**
- * One sync: snapshot the cluster, push capabilities and observed state, and report the release
- * applied when the cluster runs all of it (no missing or modified object). `reported` remembers
- * the releases already reported, across syncs.
- */
-export async function syncOnce(
-  kc: KubeConfig,
-  opts: Pick<AgentOptions, "server" | "token" | "cluster">,
-  reported: Set<number>,
-): Promise<SyncResult> {
-  const snapshot = await snapshotCluster(kc);
-  const cluster = encodeURIComponent(opts.cluster);
-  await call(apiUrl(opts.server, `clusters/${cluster}/capabilities`), opts.token, {
+type ServerOptions = Pick<AgentOptions, "server" | "token" | "cluster">;
+
+async function pushCapabilities(opts: ServerOptions, capabilities: Capabilities) {
+  await call(apiUrl(opts.server, `clusters/${encodeURIComponent(opts.cluster)}/capabilities`), opts.token, {
     method: "PUT",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(snapshot.capabilities),
+    body: JSON.stringify(capabilities),
   });
-  const { body } = await call(apiUrl(opts.server, `clusters/${cluster}/observed`), opts.token, {
+}
+
+/** Posts a release's status for the cluster; false when the release does not take one from it now (its wave not started, superseded). */
+async function reportStatus(opts: ServerOptions, release: number, status: "applied" | "failed", message: string): Promise<boolean> {
+  try {
+    await call(apiUrl(opts.server, `releases/${release}/clusters/${encodeURIComponent(opts.cluster)}/status`), opts.token, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ status, message }),
+    });
+    return true;
+  } catch (e) {
+    if (e instanceof AgentRefusal && (e.status === 404 || e.status === 409)) return false;
+    throw e;
+  }
+}
+
+/**
+ * Pushes the observed state, and (`reportApplied`) reports the release applied when the cluster runs
+ * all of it (no missing or modified object). `reported` remembers the releases already reported.
+ */
+async function pushObserved(
+  opts: ServerOptions,
+  objects: readonly KubeObject[],
+  capabilities: Capabilities,
+  reported: Set<number> | null,
+): Promise<SyncResult> {
+  const { body } = await call(apiUrl(opts.server, `clusters/${encodeURIComponent(opts.cluster)}/observed`), opts.token, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ apiVersion: "v1", kind: "List", items: snapshot.objects }),
+    body: JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
   });
   const observed = body as ObservedReply;
   let applied: number | null = null;
   const release = observed.release;
-  if (release !== null && !reported.has(release) && observed.drift.missing === 0 && observed.drift.modified === 0) {
-    try {
-      await call(apiUrl(opts.server, `releases/${release}/clusters/${cluster}/status`), opts.token, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ status: "applied", message: `policyplane agent: all ${release} objects present and unmodified` }),
-      });
-      applied = release;
-      reported.add(release);
-    } catch (e) {
-      // Not this cluster's release yet (its wave has not started), or superseded: nothing to report.
-      if (!(e instanceof AgentRefusal && (e.status === 404 || e.status === 409))) throw e;
-      reported.add(release);
-    }
+  if (reported && release !== null && !reported.has(release) && observed.drift.missing === 0 && observed.drift.modified === 0) {
+    if (await reportStatus(opts, release, "applied", `policyplane agent: all ${release} objects present and unmodified`)) applied = release;
+    reported.add(release);
   }
-  return { objects: snapshot.objects.length, capabilities: snapshot.capabilities, observed, applied };
+  return { objects: objects.length, capabilities, observed, applied };
+}
+
+/** One sync: list the cluster, push capabilities and observed state, report the release applied if it is. */
+export async function syncOnce(kc: KubeConfig, opts: ServerOptions, reported: Set<number>): Promise<SyncResult> {
+  const snapshot = await snapshotCluster(kc);
+  await pushCapabilities(opts, snapshot.capabilities);
+  return pushObserved(opts, snapshot.objects, snapshot.capabilities, reported);
+}
+
+/** Reads the cluster's desired state; null when it is the one `etag` names (304). */
+export async function fetchDesired(opts: ServerOptions, etag: string | null): Promise<DesiredState | null> {
+  const { status, body, headers } = await call(apiUrl(opts.server, `clusters/${encodeURIComponent(opts.cluster)}/desired`), opts.token, {
+    method: "GET",
+    headers: etag ? { "if-none-match": etag } : {},
+  });
+  if (status === 304) return null;
+  const text = String(body);
+  const fromHeader = headers.get("x-policyplane-release");
+  const fromComment = /^# Desired state of cluster .* from release (\d+)/.exec(text)?.[1];
+  const release = fromHeader ? Number(fromHeader) : fromComment ? Number(fromComment) : null;
+  return { release: release && Number.isInteger(release) ? release : null, etag: headers.get("etag"), objects: parseDesired(text) };
 }
 
 export function loadKubeConfig(opts: Pick<AgentOptions, "kubeconfig" | "context">): KubeConfig {
@@ -272,33 +195,203 @@ export function loadKubeConfig(opts: Pick<AgentOptions, "kubeconfig" | "context"
 }
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+const out = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
 
 /**
- * Syncs every `interval` seconds until `signal` aborts. A failed sync waits 1 s, 2 s, 4 s, … (at
- * most the interval) and tries again; a success goes back to the interval.
+ * The long-running agent: watches, debounced pushes, resyncs, and with --apply the apply loop.
+ * Everything stops when `signal` aborts.
  */
+class Agent {
+  private readonly cache: ClusterCache;
+  private readonly intervalMs: number;
+  private readonly debounceMs: number;
+  private readonly reported = new Set<number>();
+  private pushTimer: NodeJS.Timeout | null = null;
+  private pendingSince: number | null = null;
+  private pushing = false;
+  private pushFailures = 0;
+  private sentCapabilities = "";
+  private forceCapabilities = true;
+  private desiredEtag: string | null = null;
+  private lastStatus = "";
+  private reapply = true;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: AgentOptions,
+    private readonly signal: AbortSignal,
+  ) {
+    this.intervalMs = opts.interval * 1000;
+    this.debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.cache = new ClusterCache(
+      kc,
+      () => this.schedulePush(),
+      (line) => log(line),
+      this.intervalMs,
+    );
+  }
+
+  async run(): Promise<number> {
+    const loops = [this.resyncLoop()];
+    if (this.opts.apply) loops.push(this.applyLoop());
+    await Promise.all(loops);
+    this.cache.close();
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    return 0;
+  }
+
+  /** Reads the CRDs and daemonsets (capabilities, which resources to watch) and pushes everything, every interval. */
+  private async resyncLoop() {
+    let failures = 0;
+    while (!this.signal.aborted) {
+      try {
+        const before = this.cache.capabilities;
+        await this.cache.refresh();
+        failures = 0;
+        if (before !== null) {
+          // A resync: push all, even unchanged, and re-apply (someone may have edited a managed object).
+          this.forceCapabilities = true;
+          this.reapply = true;
+          this.schedulePush(0);
+        }
+      } catch (e) {
+        failures++;
+        log(`cluster: reading its CRDs and daemonsets failed (${failures} in a row): ${(e as Error).message}`);
+      }
+      await sleep(failures === 0 ? this.intervalMs : Math.min(this.intervalMs, 1000 * 2 ** (failures - 1)), this.signal);
+    }
+  }
+
+  /** A push `delayMs` from now (default: the debounce), unless one is due sooner; never later than MAX_PUSH_DELAY_MS after the first change. */
+  private schedulePush(delayMs = this.debounceMs) {
+    if (this.signal.aborted) return;
+    const now = Date.now();
+    this.pendingSince ??= now;
+    const due = Math.max(0, Math.min(delayMs, this.pendingSince + MAX_PUSH_DELAY_MS - now));
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.pushTimer = setTimeout(() => void this.push(), due);
+  }
+
+  private async push() {
+    this.pushTimer = null;
+    if (this.signal.aborted) return;
+    if (this.pushing || !this.cache.synced) {
+      // Wait for the one in flight, or for every resource's first list.
+      this.pushTimer = setTimeout(() => void this.push(), 200);
+      return;
+    }
+    this.pushing = true;
+    this.pendingSince = null;
+    const capabilities = this.cache.capabilities!;
+    try {
+      const caps = JSON.stringify(capabilities);
+      if (this.forceCapabilities || caps !== this.sentCapabilities) {
+        await pushCapabilities(this.opts, capabilities);
+        this.sentCapabilities = caps;
+        this.forceCapabilities = false;
+      }
+      const result = await pushObserved(this.opts, this.cache.objects(), capabilities, this.opts.apply ? null : this.reported);
+      this.pushFailures = 0;
+      out({ ...result });
+    } catch (e) {
+      this.pushFailures++;
+      const wait = Math.min(this.intervalMs, 1000 * 2 ** (this.pushFailures - 1));
+      log(`sync failed (${this.pushFailures} in a row, next try in ${wait} ms): ${(e as Error).message}`);
+      this.pendingSince = null;
+      if (!this.signal.aborted && !this.pushTimer) this.pushTimer = setTimeout(() => void this.push(), wait);
+    } finally {
+      this.pushing = false;
+    }
+  }
+
+  /** Every --apply-interval: read the desired state (304 when unchanged) and apply it when it changed or a resync asks. */
+  private async applyLoop() {
+    const every = (this.opts.applyInterval ?? DEFAULT_APPLY_INTERVAL) * 1000;
+    let failures = 0;
+    while (!this.signal.aborted) {
+      if (this.cache.synced) {
+        try {
+          await this.applyOnce();
+          failures = 0;
+        } catch (e) {
+          failures++;
+          log(`apply failed (${failures} in a row): ${(e as Error).message}`);
+        }
+      }
+      await sleep(failures === 0 ? every : Math.min(this.intervalMs, every * 2 ** (failures - 1)), this.signal);
+    }
+  }
+
+  private async applyOnce() {
+    const force = this.reapply;
+    const desired = await fetchDesired(this.opts, force ? null : this.desiredEtag);
+    if (desired === null) return;
+    this.reapply = false;
+    if (desired.release === null) {
+      this.desiredEtag = desired.etag;
+      return;
+    }
+    try {
+      const result = await this.applyState(desired);
+      // An object that failed is tried again at the next resync (--interval), not every --apply-interval.
+      out({ apply: result });
+    } catch (e) {
+      this.reapply = true;
+      throw e;
+    }
+    this.desiredEtag = desired.etag;
+  }
+
+  private async applyState(desired: DesiredState): Promise<ApplyResult> {
+    const r = await applyDesired(this.kc, this.cache, desired.objects);
+    const status = r.failed.length > 0 ? "failed" : "applied";
+    const message = statusMessage(r);
+    const key = `${desired.release}|${status}|${message}`;
+    let reported: ApplyResult["status"] = null;
+    if (key !== this.lastStatus) {
+      if (await reportStatus(this.opts, desired.release!, status, message)) reported = status;
+      this.lastStatus = key;
+    }
+    return { release: desired.release, ...r, status: reported };
+  }
+}
+
+/** Runs the agent until `signal` aborts (or, with `once`, one sync and, with `apply`, one apply). */
 export async function runAgent(opts: AgentOptions, signal?: AbortSignal): Promise<number> {
   apiUrl(opts.server, "");
   const kc = loadKubeConfig(opts);
-  const reported = new Set<number>();
-  const intervalMs = opts.interval * 1000;
-  let failures = 0;
-  while (!signal?.aborted) {
+  if (opts.once) {
     try {
-      const r = await syncOnce(kc, opts, reported);
-      failures = 0;
-      process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...r })}\n`);
-      if (opts.once) return 0;
+      const r = await syncOnce(kc, opts, new Set());
+      out({ ...r });
+      if (opts.apply) {
+        const cache = new ClusterCache(kc, () => {}, log, opts.interval * 1000);
+        try {
+          await cache.refresh();
+          const deadline = Date.now() + 30_000;
+          while (!cache.synced) {
+            if (Date.now() > deadline) throw new Error("the cluster's policy objects could not be listed within 30 s");
+            await sleep(50, signal);
+          }
+          const desired = await fetchDesired(opts, null);
+          if (desired?.release != null) {
+            const applied = await applyDesired(kc, cache, desired.objects);
+            const status = applied.failed.length > 0 ? "failed" : "applied";
+            const reported = await reportStatus(opts, desired.release, status, statusMessage(applied));
+            out({ apply: { release: desired.release, ...applied, status: reported ? status : null } });
+            return applied.failed.length > 0 ? 1 : 0;
+          }
+        } finally {
+          cache.close();
+        }
+      }
+      return 0;
     } catch (e) {
-      failures++;
-      log(`sync failed (${failures} in a row): ${(e as Error).message}`);
-      if (opts.once) return 1;
+      log(`sync failed: ${(e as Error).message}`);
+      return 1;
     }
-    const wait = failures === 0 ? intervalMs : Math.min(intervalMs, 1000 * 2 ** (failures - 1));
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, wait);
-      signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-    });
   }
-  return 0;
+  const stop = new AbortController();
+  signal?.addEventListener("abort", () => stop.abort(), { once: true });
+  return new Agent(kc, opts, stop.signal).run();
 }

@@ -1,0 +1,506 @@
+/**
+ * What `policyplane agent` keeps of a cluster, and how it keeps it current: one reflector per
+ * resource (an initial list, then a watch from the list's resourceVersion), each holding an
+ * in-memory cache trimmed to what the engine needs. A watch that ends is re-opened from the last
+ * resourceVersion seen; a 410 Gone (the version was compacted away) re-lists; a watch or list that
+ * fails waits 1 s, 2 s, 4 s, … (at most `maxBackoffMs`) before trying again. Every change to a
+ * cache calls `onChange` (the agent debounces the push).
+ */
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  Watch,
+  type KubeConfig,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
+import type { AdminPolicyApi, Cni } from "@/lib/clusters";
+import { MANAGED_BY } from "@/server/policy/compile/compile";
+
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: Record<string, unknown> & { name: string; namespace?: string };
+} & Record<string, unknown>;
+
+export interface Capabilities {
+  cni: Cni;
+  adminPolicyApi: AdminPolicyApi;
+  istio: boolean;
+}
+
+/** A policy resource the agent lists when its CRD is served (NetworkPolicy is built in). */
+interface PolicyResource {
+  group: string;
+  plural: string;
+  kind: string;
+  /** Only these versions (the API version matters: v1alpha1 ANP, v1alpha2 CNP); default any served. */
+  versions?: string[];
+  /** Only the objects Policyplane renders (Istio routing: the apps' own are none of its business). */
+  managedOnly?: boolean;
+}
+
+export const POLICY_RESOURCES: readonly PolicyResource[] = [
+  { group: "policy.networking.k8s.io", plural: "adminnetworkpolicies", kind: "AdminNetworkPolicy" },
+  { group: "policy.networking.k8s.io", plural: "baselineadminnetworkpolicies", kind: "BaselineAdminNetworkPolicy" },
+  { group: "policy.networking.k8s.io", plural: "clusternetworkpolicies", kind: "ClusterNetworkPolicy" },
+  { group: "cilium.io", plural: "ciliumnetworkpolicies", kind: "CiliumNetworkPolicy" },
+  { group: "cilium.io", plural: "ciliumclusterwidenetworkpolicies", kind: "CiliumClusterwideNetworkPolicy" },
+  { group: "security.istio.io", plural: "authorizationpolicies", kind: "AuthorizationPolicy" },
+  // The egress-gateway routing Policyplane renders for `via` rules.
+  ...(
+    [
+      ["serviceentries", "ServiceEntry"],
+      ["virtualservices", "VirtualService"],
+      ["destinationrules", "DestinationRule"],
+      ["gateways", "Gateway"],
+    ] as const
+  ).map(([plural, kind]) => ({ group: "networking.istio.io", plural, kind, managedOnly: true })),
+];
+
+/** The plural (URL segment) of each policy kind the agent may apply or delete, by `group|kind`. */
+export const PLURALS = new Map<string, string>([
+  ["networking.k8s.io|NetworkPolicy", "networkpolicies"],
+  ...POLICY_RESOURCES.map((r) => [`${r.group}|${r.kind}`, r.plural] as [string, string]),
+]);
+
+export const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(",");
+
+export const isManaged = (o: { metadata: Record<string, unknown> }) =>
+  Object.entries(MANAGED_BY).every(([k, v]) => (o.metadata.labels as Record<string, string> | undefined)?.[k] === v);
+
+/** The version to list a CRD at: its storage version if served, else the first served one. */
+function servedVersion(crd: V1CustomResourceDefinition, only?: readonly string[]): string | null {
+  const served = crd.spec.versions.filter((v) => v.served && (!only || only.includes(v.name)));
+  return (served.find((v) => v.storage) ?? served[0])?.name ?? null;
+}
+
+/** What the CRDs and kube-system's daemonsets say the cluster can do. */
+export function detectCapabilities(crds: readonly V1CustomResourceDefinition[], daemonSets: readonly string[]): Capabilities {
+  const groups = new Set(crds.map((c) => c.spec.group));
+  const crd = (plural: string, group: string) => crds.find((c) => c.spec.group === group && c.spec.names.plural === plural);
+  const cnp = crd("clusternetworkpolicies", "policy.networking.k8s.io");
+  const anp = crd("adminnetworkpolicies", "policy.networking.k8s.io");
+  const adminPolicyApi: AdminPolicyApi =
+    cnp && servedVersion(cnp, ["v1alpha2"]) ? "v1alpha2" : anp && servedVersion(anp, ["v1alpha1"]) ? "v1alpha1" : "none";
+  const ds = daemonSets.join(" ");
+  const cni: Cni =
+    /\bcilium\b/.test(ds) || (!/\bcalico/.test(ds) && groups.has("cilium.io"))
+      ? "cilium"
+      : /\bcalico/.test(ds) || groups.has("crd.projectcalico.org")
+        ? "calico"
+        : "other";
+  const istio = [...groups].some((g) => g === "istio.io" || g.endsWith(".istio.io"));
+  return { cni, adminPolicyApi, istio };
+}
+
+type Raw = Record<string, unknown> & { metadata?: Record<string, unknown> };
+
+const labelsOf = (meta: Raw["metadata"]) => {
+  const labels = meta?.labels as Record<string, string> | undefined;
+  return labels && Object.keys(labels).length ? { labels } : {};
+};
+
+/** A resource the agent lists and watches, and how it trims what it gets. */
+export interface WatchedResource {
+  /** `group|kind` (group "" for the core kinds). */
+  id: string;
+  /** The list and watch path (all namespaces). */
+  path: string;
+  apiVersion: string;
+  kind: string;
+  labelSelector?: string;
+  /** Whether the agent may apply and delete these (policy kinds only, never the inventory). */
+  policy: boolean;
+  trim(item: Raw): KubeObject;
+}
+
+const name = (item: Raw) => String(item.metadata?.name ?? "");
+const namespaceOf = (item: Raw) => (item.metadata?.namespace ? { namespace: String(item.metadata.namespace) } : {});
+
+/** The inventory: names, labels, pod IPs, service selectors and ports; nothing else is kept. */
+export const INVENTORY: readonly WatchedResource[] = [
+  {
+    id: "|Namespace",
+    path: "/api/v1/namespaces",
+    apiVersion: "v1",
+    kind: "Namespace",
+    policy: false,
+    trim: (n) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: name(n), ...labelsOf(n.metadata) } }),
+  },
+  {
+    id: "|Pod",
+    path: "/api/v1/pods",
+    apiVersion: "v1",
+    kind: "Pod",
+    policy: false,
+    trim: (p) => {
+      const status = p.status as { podIP?: string; phase?: string } | undefined;
+      return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: name(p), ...namespaceOf(p), ...labelsOf(p.metadata) },
+        ...(status?.podIP ? { status: { podIP: status.podIP, phase: status.phase } } : {}),
+      };
+    },
+  },
+  {
+    id: "|Service",
+    path: "/api/v1/services",
+    apiVersion: "v1",
+    kind: "Service",
+    policy: false,
+    trim: (s) => {
+      const spec = s.spec as
+        | {
+            selector?: Record<string, string>;
+            clusterIP?: string;
+            ports?: { name?: string; port: number; protocol?: string; targetPort?: unknown }[];
+          }
+        | undefined;
+      return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: name(s), ...namespaceOf(s), ...labelsOf(s.metadata) },
+        spec: {
+          ...(spec?.selector ? { selector: spec.selector } : {}),
+          ...(spec?.clusterIP ? { clusterIP: spec.clusterIP } : {}),
+          ports: (spec?.ports ?? []).map((p) => ({
+            ...(p.name ? { name: p.name } : {}),
+            port: p.port,
+            protocol: p.protocol ?? "TCP",
+            ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
+          })),
+        },
+      };
+    },
+  },
+];
+
+/** A policy object as pushed: as stored, less the managed fields (large, and never drift) and server bookkeeping. */
+function policyTrim(apiVersion: string, kind: string) {
+  return (item: Raw): KubeObject => {
+    const metadata = { ...(item.metadata as KubeObject["metadata"]) };
+    delete metadata.managedFields;
+    delete metadata.resourceVersion;
+    delete metadata.generation;
+    return { ...item, apiVersion, kind, metadata };
+  };
+}
+
+const NETWORK_POLICIES: WatchedResource = {
+  id: "networking.k8s.io|NetworkPolicy",
+  path: "/apis/networking.k8s.io/v1/networkpolicies",
+  apiVersion: "networking.k8s.io/v1",
+  kind: "NetworkPolicy",
+  policy: true,
+  trim: policyTrim("networking.k8s.io/v1", "NetworkPolicy"),
+};
+
+/** Every resource the cluster serves that the agent reports, given its CRDs. */
+export function watchedResources(crds: readonly V1CustomResourceDefinition[]): WatchedResource[] {
+  const out: WatchedResource[] = [...INVENTORY, NETWORK_POLICIES];
+  for (const r of POLICY_RESOURCES) {
+    const crd = crds.find((c) => c.spec.group === r.group && c.spec.names.plural === r.plural);
+    const version = crd && servedVersion(crd, r.versions);
+    if (!version) continue;
+    const apiVersion = `${r.group}/${version}`;
+    out.push({
+      id: `${r.group}|${r.kind}`,
+      path: `/apis/${apiVersion}/${r.plural}`,
+      apiVersion,
+      kind: r.kind,
+      policy: true,
+      ...(r.managedOnly ? { labelSelector: MANAGED_SELECTOR } : {}),
+      trim: policyTrim(apiVersion, r.kind),
+    });
+  }
+  return out;
+}
+
+/** Items per page of a list: the whole list is never held at once, only one page and the trimmed cache. */
+export const LIST_PAGE = 500;
+
+/**
+ * Lists one resource page by page (limit/continue), handing each raw item to `onItem` (which keeps
+ * its trimmed form); answers the list's resourceVersion, from which the watch starts.
+ */
+export async function listResource(kc: KubeConfig, r: WatchedResource, onItem: (item: Raw) => void): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  type List = { items: unknown[]; metadata?: { resourceVersion?: string; _continue?: string; continue?: string } };
+  let next: string | undefined;
+  let resourceVersion = "";
+  do {
+    const page = { limit: LIST_PAGE, ...(next ? { _continue: next } : {}) };
+    let list: List;
+    if (r.path === "/api/v1/namespaces") list = await core.listNamespace(page);
+    else if (r.path === "/api/v1/pods") list = await core.listPodForAllNamespaces(page);
+    else if (r.path === "/api/v1/services") list = await core.listServiceForAllNamespaces(page);
+    else {
+      const [, , group, version, plural] = r.path.split("/");
+      list = (await custom.listClusterCustomObject({
+        group: group!,
+        version: version!,
+        plural: plural!,
+        ...page,
+        ...(r.labelSelector ? { labelSelector: r.labelSelector } : {}),
+      })) as List;
+    }
+    for (const item of list.items) onItem(item as Raw);
+    // The typed lists name it `_continue`, the custom objects' raw JSON `continue`.
+    next = list.metadata?._continue ?? list.metadata?.continue ?? undefined;
+    if (!resourceVersion) resourceVersion = list.metadata?.resourceVersion ?? "";
+  } while (next);
+  return resourceVersion;
+}
+
+/** The CRDs and kube-system's daemonset names (what the capabilities come from). */
+export async function listClusterShape(kc: KubeConfig) {
+  const [crds, daemonSets] = await Promise.all([
+    kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition(),
+    kc.makeApiClient(AppsV1Api).listNamespacedDaemonSet({ namespace: "kube-system" }),
+  ]);
+  return { crds: crds.items, daemonSets: daemonSets.items.map((d) => d.metadata?.name ?? "") };
+}
+
+const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+
+export type ReflectorLog = (line: string) => void;
+
+/** Sleeps `ms`, or less if `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * One resource's cache, kept by list-then-watch. `synced` turns true after the first list and
+ * stays true (a re-list replaces the cache at once, so a reader never sees it half filled).
+ */
+export class Reflector {
+  readonly cache = new Map<string, KubeObject>();
+  synced = false;
+  /** Lists done (the first, then one per 410 Gone or failed re-watch). */
+  lists = 0;
+  private resourceVersion = "";
+  private readonly stop = new AbortController();
+  private watch: AbortController | null = null;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    readonly resource: WatchedResource,
+    private readonly onChange: () => void,
+    private readonly log: ReflectorLog,
+    private readonly maxBackoffMs: number,
+  ) {}
+
+  start(): Promise<void> {
+    return this.loop();
+  }
+
+  close() {
+    this.stop.abort();
+    this.watch?.abort();
+  }
+
+  private async loop() {
+    let failures = 0;
+    let relist = true;
+    while (!this.stop.signal.aborted) {
+      try {
+        const justListed = relist;
+        if (relist) {
+          await this.list();
+          relist = false;
+        }
+        const started = Date.now();
+        const outcome = await this.watchOnce();
+        if (outcome.kind === "gone") {
+          this.log(`${this.resource.kind}: watch from resourceVersion ${this.resourceVersion} is gone (410): listing again`);
+          relist = true;
+          // A 410 right after a list (a server whose lists answer a version it cannot watch from) backs off.
+          if (justListed) {
+            failures++;
+            await sleep(Math.min(this.maxBackoffMs, 1000 * 2 ** (failures - 1)), this.stop.signal);
+          }
+          continue;
+        }
+        if (outcome.kind === "error") throw outcome.error;
+        // The server ended the watch (its timeout): re-open from where it stopped. One that ends at once
+        // without any event counts as a failure, so a server that keeps cutting is not hammered.
+        if (outcome.events > 0 || Date.now() - started > 5_000) failures = 0;
+        else failures++;
+        if (failures > 0) await sleep(Math.min(this.maxBackoffMs, 1000 * 2 ** (failures - 1)), this.stop.signal);
+      } catch (e) {
+        if (this.stop.signal.aborted) return;
+        failures++;
+        const status = (e as { code?: number; statusCode?: number }).code ?? (e as { statusCode?: number }).statusCode;
+        if (status === 410) relist = true;
+        const wait = Math.min(this.maxBackoffMs, 1000 * 2 ** (failures - 1));
+        this.log(
+          `${this.resource.kind}: ${relist ? "list" : "watch"} failed (${failures} in a row, next try in ${wait} ms): ${(e as Error).message}`,
+        );
+        await sleep(wait, this.stop.signal);
+      }
+    }
+  }
+
+  private async list() {
+    const next = new Map<string, KubeObject>();
+    const resourceVersion = await listResource(this.kc, this.resource, (item) => {
+      const o = this.resource.trim(item);
+      next.set(keyOf(o), o);
+    });
+    this.lists++;
+    let changed = next.size !== this.cache.size || !this.synced;
+    if (!changed)
+      for (const [k, o] of next)
+        if (JSON.stringify(this.cache.get(k)) !== JSON.stringify(o)) {
+          changed = true;
+          break;
+        }
+    this.cache.clear();
+    for (const [k, o] of next) this.cache.set(k, o);
+    this.resourceVersion = resourceVersion;
+    this.synced = true;
+    if (changed) this.onChange();
+  }
+
+  private watchOnce(): Promise<{ kind: "closed"; events: number } | { kind: "gone" } | { kind: "error"; error: Error }> {
+    return new Promise((resolve) => {
+      let settled = false;
+      let events = 0;
+      const settle = (r: { kind: "closed"; events: number } | { kind: "gone" } | { kind: "error"; error: Error }) => {
+        if (settled) return;
+        settled = true;
+        this.watch?.abort();
+        this.watch = null;
+        resolve(r);
+      };
+      const onStop = () => settle({ kind: "closed", events });
+      this.stop.signal.addEventListener("abort", onStop, { once: true });
+      const query: Record<string, string | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+      if (this.resource.labelSelector) query.labelSelector = this.resource.labelSelector;
+      new Watch(this.kc)
+        .watch(
+          this.resource.path,
+          query,
+          (type: string, object: Raw) => {
+            if (settled) return;
+            if (type === "ERROR") {
+              const code = (object as { code?: number }).code;
+              if (code === 410) return settle({ kind: "gone" });
+              return settle({
+                kind: "error",
+                error: new Error(`watch error ${code}: ${String((object as { message?: string }).message)}`),
+              });
+            }
+            events++;
+            const rv = object.metadata?.resourceVersion;
+            if (typeof rv === "string" && rv) this.resourceVersion = rv;
+            if (type === "BOOKMARK") return;
+            const o = this.resource.trim(object);
+            const k = keyOf(o);
+            if (type === "DELETED") {
+              if (this.cache.delete(k)) this.onChange();
+              return;
+            }
+            const before = this.cache.get(k);
+            this.cache.set(k, o);
+            // A pod's status churn that leaves what the engine needs unchanged is no change.
+            if (!before || JSON.stringify(before) !== JSON.stringify(o)) this.onChange();
+          },
+          (err: unknown) => {
+            this.stop.signal.removeEventListener("abort", onStop);
+            const status = (err as { statusCode?: number } | null)?.statusCode;
+            if (status === 410) return settle({ kind: "gone" });
+            if (err && (err as Error).name !== "AbortError") return settle({ kind: "error", error: err as Error });
+            settle({ kind: "closed", events });
+          },
+        )
+        .then(
+          (controller) => {
+            if (settled) controller.abort();
+            else this.watch = controller;
+          },
+          (err: unknown) => settle({ kind: "error", error: err as Error }),
+        );
+    });
+  }
+}
+
+/**
+ * The cluster as the agent knows it: the capabilities (re-read at each resync) and one reflector
+ * per resource it serves. A CRD installed or removed later starts or stops its reflector at the
+ * next refresh.
+ */
+export class ClusterCache {
+  capabilities: Capabilities | null = null;
+  readonly reflectors = new Map<string, Reflector>();
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly onChange: () => void,
+    private readonly log: ReflectorLog,
+    private readonly maxBackoffMs: number,
+  ) {}
+
+  /** Re-reads the CRDs and daemonsets: the capabilities, and which resources to watch. */
+  async refresh(): Promise<Capabilities> {
+    const { crds, daemonSets } = await listClusterShape(this.kc);
+    this.capabilities = detectCapabilities(crds, daemonSets);
+    const wanted = watchedResources(crds);
+    const ids = new Set(wanted.map((r) => `${r.id}@${r.path}`));
+    for (const [id, reflector] of this.reflectors)
+      if (!ids.has(id)) {
+        reflector.close();
+        this.reflectors.delete(id);
+        this.onChange();
+      }
+    for (const r of wanted) {
+      const id = `${r.id}@${r.path}`;
+      if (this.reflectors.has(id)) continue;
+      const reflector = new Reflector(this.kc, r, this.onChange, this.log, this.maxBackoffMs);
+      this.reflectors.set(id, reflector);
+      void reflector.start();
+    }
+    return this.capabilities;
+  }
+
+  /** Every reflector has listed at least once (pushing before would report half a cluster). */
+  get synced(): boolean {
+    return this.capabilities !== null && [...this.reflectors.values()].every((r) => r.synced);
+  }
+
+  /** Everything the agent reports, inventory first. */
+  objects(): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const r of this.reflectors.values()) for (const o of r.cache.values()) out.push(o);
+    return out;
+  }
+
+  /** The policy objects carrying Policyplane's managed-by label, with the resource they were listed from. */
+  managed(): { object: KubeObject; resource: WatchedResource }[] {
+    const out: { object: KubeObject; resource: WatchedResource }[] = [];
+    for (const r of this.reflectors.values())
+      if (r.resource.policy) for (const o of r.cache.values()) if (isManaged(o)) out.push({ object: o, resource: r.resource });
+    return out;
+  }
+
+  close() {
+    for (const r of this.reflectors.values()) r.close();
+    this.reflectors.clear();
+  }
+}
