@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clusters, flowAggregates, namespaces, workloads } from "@/db/schema";
+import { clusters, flowAggregates, namespaces, violationEvents, workloads } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { forgetFlowEngines } from "@/server/flows/engine";
 import { severityOf } from "@/server/flows/severity";
@@ -184,6 +184,17 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
       "2026-12-06T05:10:02.000Z",
       "2026-12-06T05:10:03.000Z",
     ]);
+    // A batch after the samples are full counts its flows and leaves the samples as they were.
+    await post([6, 7].map(line).join("\n"), { cluster: "prod-us-1" });
+    const [after] = (await rowsOf("prod-us-1")).filter((r) => r.source === "identity/auth-server");
+    expect(after).toMatchObject({ count: 7, lastSeen: new Date("2026-12-06T05:10:07Z"), samples: rows[0]!.samples });
+    // Each batch appended its own violation event, written by the same statement as the aggregate.
+    const events = await database()
+      .db.select({ count: violationEvents.count })
+      .from(violationEvents)
+      .where(and(eq(violationEvents.source, "identity/auth-server"), eq(violationEvents.destination, "identity/identity-db")))
+      .orderBy(violationEvents.seq);
+    expect(events.map((e) => e.count)).toEqual([2, 3, 2]);
   });
 
   it("accepts gzip; refuses a batch too large (413), bad gzip and a missing cluster (400)", async () => {

@@ -26,7 +26,7 @@ export const SAMPLES_PER_AGGREGATE = 3;
 /** Rejected lines named in a reply (all are counted). */
 const MAX_REPORTED_REJECTIONS = 100;
 /** Rows per INSERT statement. */
-const UPSERT_CHUNK = 2_000;
+const UPSERT_CHUNK = 5_000;
 
 export interface IngestInput {
   cluster: string;
@@ -159,11 +159,10 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     const destination = dst.ok ? dst.path : formatUnplaced(r.dst);
     const minute = Math.floor(time / 60_000) * 60_000;
     const key = `${minute}\u0001${source}\u0001${destination}\u0001${r.port}\u0001${r.protocol}\u0001${r.verdict}\u0001${flowClass}`;
-    const sample = { time: new Date(time).toISOString(), line: text };
     const agg = aggregates.get(key);
     if (agg) {
       agg.count += r.count;
-      if (agg.samples.length < SAMPLES_PER_AGGREGATE) agg.samples.push(sample);
+      if (agg.samples.length < SAMPLES_PER_AGGREGATE) agg.samples.push({ time: new Date(time).toISOString(), line: text });
       if (time < agg.first) agg.first = time;
       if (time > agg.last) agg.last = time;
       return;
@@ -186,7 +185,7 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
       destinationCriticality,
       severity: severityOf(flowClass, destinationCriticality, attribution),
       count: r.count,
-      samples: [sample],
+      samples: [{ time: new Date(time).toISOString(), line: text }],
       first: time,
       last: time,
     });
@@ -223,40 +222,45 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
         first_seen: new Date(a.first).toISOString(),
         last_seen: new Date(a.last).toISOString(),
       }));
+      // One statement per chunk: the rows are read from their JSON once, upserted into the
+      // aggregates, and the batch's violations, near-misses and gaps appended as events for SIEM
+      // collectors (./export.ts). An aggregate whose samples are full keeps its stored value as
+      // it is (no new jsonb to build, compress and write for every later batch of its minute).
       await tx.execute(sql`
-        insert into flow_aggregates (cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace,
-          destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution,
-          destination_criticality, severity, count, samples, first_seen, last_seen)
-        select cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace, destination_tenant_id,
-          port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb),
-          destination_criticality, severity, count, samples, first_seen, last_seen
-        from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster_id uuid, minute timestamptz, source text,
-          source_namespace text, source_tenant_id uuid, destination text, destination_namespace text, destination_tenant_id uuid,
-          port integer, protocol text, verdict text, flow_class text, engine_verdict text, release_number integer, rationale text,
-          attribution jsonb, destination_criticality text, severity text, count integer, samples jsonb, first_seen timestamptz,
-          last_seen timestamptz)
-        on conflict (cluster_id, minute, source, destination, port, protocol, verdict, flow_class) do update set
-          count = flow_aggregates.count + excluded.count,
-          samples = (select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
-            from jsonb_array_elements(flow_aggregates.samples || excluded.samples) with ordinality as s(e, n) where n <= ${SAMPLES_PER_AGGREGATE}),
-          first_seen = least(flow_aggregates.first_seen, excluded.first_seen),
-          last_seen = greatest(flow_aggregates.last_seen, excluded.last_seen),
-          engine_verdict = excluded.engine_verdict,
-          release_number = excluded.release_number,
-          rationale = excluded.rationale,
-          attribution = excluded.attribution,
-          destination_criticality = excluded.destination_criticality,
-          severity = excluded.severity`);
-      // The batch's violations, near-misses and gaps as events, for SIEM collectors (./export.ts).
-      await tx.execute(sql`
+        with x as materialized (
+          select * from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster_id uuid, minute timestamptz, source text,
+            source_namespace text, source_tenant_id uuid, destination text, destination_namespace text, destination_tenant_id uuid,
+            port integer, protocol text, verdict text, flow_class text, engine_verdict text, release_number integer, rationale text,
+            attribution jsonb, destination_criticality text, severity text, count integer, samples jsonb, first_seen timestamptz,
+            last_seen timestamptz)
+        ), upserted as (
+          insert into flow_aggregates (cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace,
+            destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution,
+            destination_criticality, severity, count, samples, first_seen, last_seen)
+          select cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace, destination_tenant_id,
+            port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb),
+            destination_criticality, severity, count, samples, first_seen, last_seen
+          from x
+          on conflict (cluster_id, minute, source, destination, port, protocol, verdict, flow_class) do update set
+            count = flow_aggregates.count + excluded.count,
+            samples = case when jsonb_array_length(flow_aggregates.samples) >= ${SAMPLES_PER_AGGREGATE} then flow_aggregates.samples
+              else (select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
+                from jsonb_array_elements(flow_aggregates.samples || excluded.samples) with ordinality as s(e, n)
+                where n <= ${SAMPLES_PER_AGGREGATE}) end,
+            first_seen = least(flow_aggregates.first_seen, excluded.first_seen),
+            last_seen = greatest(flow_aggregates.last_seen, excluded.last_seen),
+            engine_verdict = excluded.engine_verdict,
+            release_number = excluded.release_number,
+            rationale = excluded.rationale,
+            attribution = excluded.attribution,
+            destination_criticality = excluded.destination_criticality,
+            severity = excluded.severity
+        )
         insert into violation_events (cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol,
           verdict, flow_class, severity, release_number, rationale, attribution, count, first_seen, last_seen)
         select cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol, verdict, flow_class,
           severity, release_number, rationale, nullif(attribution, 'null'::jsonb), count, first_seen, last_seen
-        from jsonb_to_recordset(${JSON.stringify(chunk.filter((a) => a.flow_class !== "allowed"))}::jsonb) as x(cluster_id uuid,
-          minute timestamptz, source text, source_tenant_id uuid, destination text, destination_tenant_id uuid, port integer,
-          protocol text, verdict text, flow_class text, severity text, release_number integer, rationale text, attribution jsonb,
-          count integer, first_seen timestamptz, last_seen timestamptz)`);
+        from x where flow_class <> 'allowed'`);
     }
   });
 
