@@ -7,7 +7,7 @@ import "server-only";
 // whose condition no longer holds is resolved. A firing alert an active silence
 // matches is recorded with that silence and not delivered.
 import { randomUUID } from "node:crypto";
-import { and, eq, isNull, notInArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, notInArray, sql, type SQL } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
 import {
   alertRules,
@@ -171,11 +171,24 @@ export async function alertAudience(db: Queryable): Promise<string[]> {
   return rows.map((r) => r.userId);
 }
 
-export async function evaluateAlerts(db: Database, now: Date = serverNow()): Promise<EvaluationResult> {
+/**
+ * Evaluates the enabled rules at `now`: every one (the timer), or only `ruleIds` (after an ingested
+ * batch, ./on-ingest.ts). Only a run over every rule resolves the alerts of rules disabled since.
+ */
+export async function evaluateAlerts(
+  db: Database,
+  now: Date = serverNow(),
+  options: { ruleIds?: readonly string[] } = {},
+): Promise<EvaluationResult> {
   const ctx: ServiceContext = { db, actor: systemActor("alert evaluator"), requestId: `alerts-${randomUUID()}` };
+  const only = options.ruleIds;
+  if (only && only.length === 0) return { fired: [], resolved: 0 };
   return withTransaction(ctx, async ({ db: tx }) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${ALERT_LOCK})`);
-    const rules = await tx.select().from(alertRules).where(eq(alertRules.enabled, true));
+    const rules = await tx
+      .select()
+      .from(alertRules)
+      .where(and(eq(alertRules.enabled, true), only ? inArray(alertRules.id, [...only]) : undefined));
     const silences: AlertSilenceRow[] = await tx
       .select()
       .from(alertSilences)
@@ -213,13 +226,15 @@ export async function evaluateAlerts(db: Database, now: Date = serverNow()): Pro
       resolved += done.length;
     }
     // Alerts of rules disabled since they fired resolve too.
-    const enabled = rules.map((r) => r.id);
-    const orphans = await tx
-      .update(alerts)
-      .set({ resolvedAt: now })
-      .where(and(isNull(alerts.resolvedAt), enabled.length ? notInArray(alerts.ruleId, enabled) : undefined))
-      .returning({ id: alerts.id });
-    resolved += orphans.length;
+    if (!only) {
+      const enabled = rules.map((r) => r.id);
+      const orphans = await tx
+        .update(alerts)
+        .set({ resolvedAt: now })
+        .where(and(isNull(alerts.resolvedAt), enabled.length ? notInArray(alerts.ruleId, enabled) : undefined))
+        .returning({ id: alerts.id });
+      resolved += orphans.length;
+    }
 
     const delivered = fired.filter((a) => a.silencedById === null);
     if (delivered.length > 0) {

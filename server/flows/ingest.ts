@@ -10,6 +10,8 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import type { FlowAttribution, FlowClass, FlowSample } from "@/db/schema";
+import type { Severity } from "@/lib/flows";
+import type { TouchedFlows } from "@/server/alerts/on-ingest";
 import { requireRole } from "@/server/auth/authorize";
 import { requireClusterScope } from "@/server/tokens/scopes";
 import type { Decision } from "@/server/policy/eval/evaluator";
@@ -47,6 +49,11 @@ export interface IngestResult {
   /** Records whose endpoints the engine could not place: kept by the cluster's verdict, without a rationale. */
   unattributed: number;
   aggregates: number;
+}
+
+/** The reply, and what the batch wrote that alert rules filter on (for ../alerts/on-ingest.ts; not sent to the client). */
+export interface IngestOutcome extends IngestResult {
+  touched: TouchedFlows[];
 }
 
 interface Aggregate {
@@ -102,7 +109,7 @@ function readLine(
 
 const namespaceOf = (ep: RecordEndpoint): string | null => (ep.kind === "pod" ? ep.namespace : null);
 
-export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: IngestInput }): Promise<IngestResult> {
+export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: IngestInput }): Promise<IngestOutcome> {
   const { db, actor } = ctx;
   const cluster = await clusterByName(db, input.cluster);
   requireClusterScope(actor, "flows", cluster);
@@ -264,7 +271,16 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     }
   });
 
+  const touched = new Map<string, TouchedFlows>();
+  for (const a of rows)
+    touched.set(`${a.flowClass}\u0001${a.severity}\u0001${a.destinationCriticality}`, {
+      cluster: cluster.name,
+      flowClass: a.flowClass,
+      severity: a.severity as Severity | null,
+      destinationCriticality: a.destinationCriticality,
+    });
   return {
+    touched: [...touched.values()],
     cluster: cluster.name,
     releaseNumber: engine.releaseNumber,
     lines,
