@@ -30,6 +30,25 @@ const MAX_REPORTED_REJECTIONS = 100;
 /** Rows per INSERT statement. */
 const UPSERT_CHUNK = 5_000;
 
+/**
+ * Aggregates this process knows hold their full samples (a batch sent SAMPLES_PER_AGGREGATE for it,
+ * so the stored value had that many after its upsert; samples only grow until the retention sweeper
+ * clears them, days later). Later batches of the same minute send none for them: the raw lines were
+ * most of the bytes written and parsed per batch. Only recent minutes are remembered, far inside the
+ * shortest sample retention (1 day), and a bounded number of them.
+ */
+const FULL_SAMPLES_MAX_AGE_MS = 60 * 60_000;
+const FULL_SAMPLES_MAX_KEYS = 200_000;
+/** Per database handle (two test databases may hold the same cluster ids): aggregate key → its minute. */
+const fullSamplesByDatabase = new WeakMap<object, Map<string, number>>();
+
+function forgetOldFullSamples(fullSamples: Map<string, number>, now: number): void {
+  if (fullSamples.size <= FULL_SAMPLES_MAX_KEYS) return;
+  for (const [key, minute] of fullSamples) if (minute < now - FULL_SAMPLES_MAX_AGE_MS) fullSamples.delete(key);
+  // Still too many recent ones: start over (a key forgotten only costs its samples being sent again).
+  if (fullSamples.size > FULL_SAMPLES_MAX_KEYS) fullSamples.clear();
+}
+
 export interface IngestInput {
   cluster: string;
   /** The batch's text: one JSON record per line. */
@@ -199,13 +218,21 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
   });
 
   // One order for every batch, so concurrent batches lock shared rows in the same order.
-  const rows = [...aggregates.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, a]) => a);
+  const sorted = [...aggregates.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const rows = sorted.map(([, a]) => a);
+  // What goes in each row's samples: none where the stored aggregate is known full already. Only
+  // when this call commits its own transaction (an outer one could still roll back).
+  const owned = !ctx.inTransaction;
+  let fullSamples = owned ? fullSamplesByDatabase.get(db) : undefined;
+  if (owned && !fullSamples) fullSamplesByDatabase.set(db, (fullSamples = new Map()));
+  const fullKey = (key: string) => `${cluster.id}\u0001${key}`;
+  const sampleOf = sorted.map(([key, a]) => (fullSamples?.has(fullKey(key)) ? [] : a.samples));
   const tenantOf = (ns: string | null) => (ns === null ? null : (engine.tenants.get(ns) ?? null));
   // One statement per chunk with the rows as one JSON parameter (jsonb_to_recordset): building
   // thousands of bound values through the query builder cost more than the engine's work.
   await withTransaction(ctx, async ({ db: tx }) => {
     for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
-      const chunk = rows.slice(i, i + UPSERT_CHUNK).map((a) => ({
+      const chunk = rows.slice(i, i + UPSERT_CHUNK).map((a, j) => ({
         cluster_id: cluster.id,
         minute: new Date(a.minute).toISOString(),
         source: a.source,
@@ -225,7 +252,7 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
         destination_criticality: a.destinationCriticality,
         severity: a.severity,
         count: a.count,
-        samples: a.samples,
+        samples: sampleOf[i + j]!,
         first_seen: new Date(a.first).toISOString(),
         last_seen: new Date(a.last).toISOString(),
       }));
@@ -271,6 +298,12 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     }
   });
 
+  // Committed: aggregates whose batch brought a full set of samples are full in the database too.
+  if (fullSamples) {
+    forgetOldFullSamples(fullSamples, now);
+    for (const [key, a] of sorted)
+      if (a.samples.length >= SAMPLES_PER_AGGREGATE && a.minute >= now - FULL_SAMPLES_MAX_AGE_MS) fullSamples.set(fullKey(key), a.minute);
+  }
   const touched = new Map<string, TouchedFlows>();
   for (const a of rows)
     touched.set(`${a.flowClass}\u0001${a.severity}\u0001${a.destinationCriticality}`, {
