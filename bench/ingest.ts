@@ -22,6 +22,7 @@ import { gzipSync } from "node:zlib";
 import { eq, sql } from "drizzle-orm";
 import { openTestDatabase, testDatabaseKind } from "../db/testing";
 import * as t from "../db/schema";
+import { IngestAlertTrigger } from "../server/alerts/on-ingest";
 import { createApiApp } from "../server/api/app";
 import { seedDemoOrganisation } from "../server/seed/demo";
 import { loadClusterModels } from "../server/inventory/cluster-model";
@@ -52,7 +53,12 @@ async function main() {
     scopes: ["flows"],
     expiresInDays: 1,
   });
-  const api = createApiApp(async () => db);
+  // As the server runs it: the alert rules a batch can affect are evaluated after it commits (debounced).
+  const alertsOnIngest = new IngestAlertTrigger(async () => db, {
+    minIntervalMs: 1000,
+    log: (message, error) => console.error(message, error ?? ""),
+  });
+  const api = createApiApp(async () => db, { alertsOnIngest });
 
   const [cluster] = await loadClusterModels(db, ["prod-eu-1"]);
   const workloads = cluster!.model.workloads.filter((w) => w.ports.length > 0 || w.kind !== "Job");
@@ -137,6 +143,7 @@ async function main() {
     `CPU: this process ${nodeCpuS.toFixed(2)} s${pgCpuS === null ? "" : `, PostgreSQL backends ${pgCpuS.toFixed(2)} s`} = ${Math.round(accepted / cpuS).toLocaleString("en")} records per CPU-second (${CONCURRENCY} batch(es) in flight)`,
   );
   console.log(`machine: ${machineDescription()}`);
+  await alertsOnIngest.settled();
   await handle.close();
 }
 
