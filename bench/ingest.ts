@@ -6,15 +6,23 @@
  *
  *   npx tsx --conditions=react-server bench/ingest.ts              # in-memory PGlite
  *   TEST_DB=postgres npx tsx --conditions=react-server bench/ingest.ts   # a fresh database on TEST_POSTGRES_URL (default 127.0.0.1:5432)
+ *   BENCH_CONCURRENCY=2 …                                                # batches in flight at once (default 1)
+ *
+ * Besides the wall-clock rate it prints the CPU time spent: this process's (request handling,
+ * parsing, the engine, aggregation; with PGlite also the database) and, for a PostgreSQL server on
+ * this machine, its backends' for the bench's database (read from /proc). On a machine other work
+ * shares, records per CPU-second is the figure that does not depend on that load.
  *
  * Records: Hubble records (`hubble observe -o json` shape, with labels) between random pairs of the
  * demo's prod-eu-1 workloads on their ports, 10 % DROPPED, spread over ten minutes, in gzip batches
  * of 5,000 lines sent one after the other (what `policyplane ingest` does).
  */
+import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { eq, sql } from "drizzle-orm";
 import { openTestDatabase, testDatabaseKind } from "../db/testing";
 import * as t from "../db/schema";
+import { IngestAlertTrigger } from "../server/alerts/on-ingest";
 import { createApiApp } from "../server/api/app";
 import { seedDemoOrganisation } from "../server/seed/demo";
 import { loadClusterModels } from "../server/inventory/cluster-model";
@@ -23,6 +31,8 @@ import { loadGrants } from "../server/auth/authorize";
 import { machineDescription } from "./lib/report";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
+/** Batches in flight at once (senders: a cluster's nodes each run their own `policyplane ingest`). */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1);
 const BATCH = 5_000;
 const TARGET = 50_000;
 
@@ -43,7 +53,12 @@ async function main() {
     scopes: ["flows"],
     expiresInDays: 1,
   });
-  const api = createApiApp(async () => db);
+  // As the server runs it: the alert rules a batch can affect are evaluated after it commits (debounced).
+  const alertsOnIngest = new IngestAlertTrigger(async () => db, {
+    minIntervalMs: 1000,
+    log: (message, error) => console.error(message, error ?? ""),
+  });
+  const api = createApiApp(async () => db, { alertsOnIngest });
 
   const [cluster] = await loadClusterModels(db, ["prod-eu-1"]);
   const workloads = cluster!.model.workloads.filter((w) => w.ports.length > 0 || w.kind !== "Job");
@@ -93,13 +108,23 @@ async function main() {
   const warmMs = performance.now() - t0w;
 
   let accepted = 0;
+  const pg0 = await postgresCpuMs(db);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (const body of batches.slice(1)) {
-    const r = await post(body);
-    if (r.status !== 200) throw new Error(`HTTP ${r.status} ${await r.text()}`);
-    accepted += ((await r.json()) as { accepted: number }).accepted;
-  }
+  const queue = batches.slice(1);
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let body = queue.shift(); body; body = queue.shift()) {
+        const r = await post(body);
+        if (r.status !== 200) throw new Error(`HTTP ${r.status} ${await r.text()}`);
+        accepted += ((await r.json()) as { accepted: number }).accepted;
+      }
+    }),
+  );
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const nodeCpuS = (cpu.user + cpu.system) / 1e6;
+  const pgCpuS = pg0 === null ? null : ((await postgresCpuMs(db))! - pg0) / 1000;
   const [stored] = await db.select({ rows: sql<number>`count(*)::int`, flows: sql<number>`sum(count)::int` }).from(t.flowAggregates);
   const [size] = await db
     .execute<{ bytes: string }>(sql`select pg_total_relation_size('flow_aggregates')::text as bytes`)
@@ -113,8 +138,32 @@ async function main() {
   console.log(
     `stored: ${stored!.rows.toLocaleString("en")} aggregates for ${Number(stored!.flows).toLocaleString("en")} flows; flow_aggregates ${(Number(size?.bytes ?? 0) / 1024 / 1024).toFixed(1)} MiB`,
   );
+  const cpuS = nodeCpuS + (pgCpuS ?? 0);
+  console.log(
+    `CPU: this process ${nodeCpuS.toFixed(2)} s${pgCpuS === null ? "" : `, PostgreSQL backends ${pgCpuS.toFixed(2)} s`} = ${Math.round(accepted / cpuS).toLocaleString("en")} records per CPU-second (${CONCURRENCY} batch(es) in flight)`,
+  );
   console.log(`machine: ${machineDescription()}`);
+  await alertsOnIngest.settled();
   await handle.close();
+}
+
+/** CPU time (ms) the PostgreSQL backends serving this database have used, when the server runs on this machine (else null). */
+async function postgresCpuMs(db: Awaited<ReturnType<typeof openTestDatabase>>["db"]): Promise<number | null> {
+  if (testDatabaseKind() !== "postgres") return null;
+  const result = await db.execute<{ pid: number }>(sql`select pid from pg_stat_activity where datname = current_database()`);
+  const pids = (Array.isArray(result) ? result : (result as unknown as { rows: { pid: number }[] }).rows).map((r) => r.pid);
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let ms = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name: state is the 1st, utime the 12th, stime the 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+    } catch {
+      return null; // not on this machine
+    }
+  }
+  return ms;
 }
 
 await main();

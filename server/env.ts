@@ -50,6 +50,8 @@ const envSchema = z.object({
   FLOW_SWEEP_SECONDS: z.coerce.number().int().min(0).default(3600),
   /** Alert rules are evaluated every this many seconds (0: never) on each replica; an advisory lock makes one run at a time. */
   ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(0).default(15),
+  /** After a flow batch commits, the rules it can affect are evaluated, each at most once per this many ms per replica (0: only the timer). */
+  ALERT_ON_INGEST_MS: z.coerce.number().int().min(0).default(1000),
   /** Flood control of POST /api/v1/flows: batches per second a cluster may send, sustained, and at once (server/api/flow-rate.ts); beyond: 429 with Retry-After. */
   FLOW_RATE_PER_SECOND: z.coerce.number().positive().default(20),
   FLOW_RATE_BURST: z.coerce.number().int().min(1).default(100),

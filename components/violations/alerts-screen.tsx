@@ -1,8 +1,10 @@
 "use client";
 
 // Violations → Alerts (issue 17 item 7): alerts firing and recent, the silences
-// that hold some back, and the rules (admins edit them). Alerts are evaluated by
-// the server every ALERT_EVALUATE_SECONDS; this page refreshes every 15 s.
+// that hold some back, and the rules (admins edit them). A reader limited to some
+// tenants sees the alerts about their workloads (the server filters them). Alerts
+// are evaluated by the server every ALERT_EVALUATE_SECONDS and after each flow
+// batch; this page refreshes every 15 s.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { describeError } from "@/components/trpc/errors";
@@ -86,6 +88,13 @@ export function AlertsScreen() {
   return (
     <div className="space-y-6">
       {mutationError ? <Notice tone="error">{describeError(mutationError).message}</Notice> : null}
+      {data.scope.kind === "tenants" ? (
+        <Notice>
+          Your role covers {data.scope.tenants.length > 0 ? data.scope.tenants.join(", ") : "no tenant"}: these are the alerts about their
+          workloads (a path from or to them, or a threshold on one of their services), and the silences that held them back. Rules apply to
+          the whole organisation and are shown read-only.
+        </Notice>
+      ) : null}
       <Card title={`Alerts (${data.firing} firing)`}>
         <Table
           head={["Severity", "Rule", "What", "Fired", "Last seen", "State", ""]}

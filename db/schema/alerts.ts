@@ -79,6 +79,12 @@ export const alerts = pgTable(
     port: integer("port"),
     protocol: text("protocol"),
     summary: text("summary").notNull(),
+    /**
+     * The tenants whose workloads the alert is about, for readers limited to some tenants: the
+     * source's (path alerts) and the destination's (null: not a tenant's namespace).
+     */
+    sourceTenantId: uuid("source_tenant_id").references(() => tenants.id, { onDelete: "set null" }),
+    destinationTenantId: uuid("destination_tenant_id").references(() => tenants.id, { onDelete: "set null" }),
     /** The figure that fired it (flows in the window). */
     value: integer("value").notNull(),
     severity: text("severity", { enum: SEVERITIES }).notNull(),

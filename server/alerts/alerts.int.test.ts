@@ -1,7 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { alertRules, alerts, alertSilences, clusters, namespaces, notifications, webhookDeliveries, webhookEndpoint } from "@/db/schema";
+import {
+  alertRules,
+  alerts,
+  alertSilences,
+  clusters,
+  namespaces,
+  notifications,
+  tenants,
+  webhookDeliveries,
+  webhookEndpoint,
+} from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { systemActor } from "@/server/context";
 import { forgetFlowEngines } from "@/server/flows/engine";
@@ -175,8 +185,66 @@ describe(`alerts on ${testDatabaseKind()}`, () => {
     // The second end was refused, and the refusal is on the trail too.
     expect(events.map((e) => e.action)).toEqual(["alert-silence.created", "alert-silence.ended", "mutation.refused"]);
     expect(events[0]!.after).toMatchObject({ reason: "payments-api migration, INC-42", matcher: { destination: "payments/payments-api" } });
-    // A reader limited to one tenant does not see every tenant's alerts.
+  });
+
+  it("shows a reader limited to one tenant the alerts about its workloads only, with the silences behind them and the rules read-only", async () => {
+    const admin = await callerFor(db(), DEMO_PEOPLE.admin);
+    const security = await callerFor(db(), DEMO_PEOPLE.security);
+    const paths = await admin.alerts.createRule({ name: "tenant view: new paths", kind: "new-denied-path", params: { windowMinutes: 10 } });
+    const hot = await admin.alerts.createRule({ name: "tenant view: any", kind: "threshold", params: { windowMinutes: 10, threshold: 0 } });
+    const catalogSilence = await security.alerts.createSilence({
+      matcher: { ruleId: hot.id, destination: "catalog/catalog-api" },
+      reason: "catalog migration",
+      minutes: 60,
+    });
+    const at = (ns: string, pod: string, dstNs: string, dstPod: string, port: number) =>
+      hubbleRecord({
+        src: [ns, pod],
+        dst: [dstNs, dstPod],
+        port,
+        verdict: "DROPPED",
+        time: new Date(Date.now() - MINUTE).toISOString(),
+      });
+    await ingest([
+      at("checkout", "cart-1", "catalog", "catalog-api-6c8d7f9b4-qwert", 7401), // neither end is payments'
+      at("checkout", "promotions-1", "payments", "psp-adapter-6c8d7f9b4-qwert", 7402), // to payments
+      at("payments", "fraud-scoring-6c8d7f9b4-qwert", "catalog", "inventory-6c8d7f9b4-qwert", 7403), // from payments
+    ]);
+    await evaluateAlerts(db());
+    const [payments] = await db().select().from(tenants).where(eq(tenants.name, "payments"));
+
     const committee = await callerFor(db(), DEMO_PEOPLE.paymentsCommittee);
-    expect((await trpcFailure(committee.alerts.list({}))).code).toBe("FORBIDDEN");
+    const seen = await committee.alerts.list({});
+    expect(seen.scope).toEqual({ kind: "tenants", tenants: ["payments"] });
+    expect(seen).toMatchObject({ mayEditRules: false, maySilence: false });
+    expect(seen.rules.map((r) => r.name)).toEqual(expect.arrayContaining([paths.name, hot.name]));
+    expect(seen.alerts.length).toBeGreaterThan(0);
+    expect(seen.alerts.every((a) => a.sourceTenantId === payments!.id || a.destinationTenantId === payments!.id)).toBe(true);
+    const mine = (ruleId: string) =>
+      seen.alerts
+        .filter((a) => a.ruleId === ruleId && (a.port === null || (a.port >= 7401 && a.port <= 7403)))
+        .map((a) => `${a.source ?? "*"} → ${a.destination}`)
+        .sort();
+    // Paths from or to payments; a threshold on payments' service, not on the catalog services (the earlier tests' flows
+    // to payments' services are in the window too).
+    expect(mine(paths.id)).toEqual(["checkout/promotions → payments/psp-adapter", "payments/fraud-scoring → catalog/inventory"]);
+    expect(mine(hot.id)).toContain("* → payments/psp-adapter");
+    expect(mine(hot.id).filter((p) => p.includes("catalog/"))).toEqual([]);
+    expect(seen.firing).toBe(seen.alerts.filter((a) => a.resolvedAt === null).length);
+    // The silence on the catalog service matched only an alert this reader does not see.
+    expect(seen.silences.map((s) => s.id)).not.toContain(catalogSilence.id);
+    expect(seen.silences.every((s) => seen.alerts.some((a) => a.silencedById === s.id))).toBe(true);
+
+    // An organisation-wide reader sees them all, the catalog ones included.
+    const all = await (await callerFor(db(), DEMO_PEOPLE.viewer)).alerts.list({});
+    expect(all.scope).toEqual({ kind: "organisation" });
+    expect(all.alerts.some((a) => a.ruleId === hot.id && a.destination === "catalog/catalog-api")).toBe(true);
+    expect(all.silences.map((s) => s.id)).toContain(catalogSilence.id);
+    // Still refused on the server: rules and silences.
+    expect((await trpcFailure(committee.alerts.deleteRule({ id: hot.id }))).code).toBe("FORBIDDEN");
+    expect(
+      (await trpcFailure(committee.alerts.createSilence({ matcher: { destination: "payments/psp-adapter" }, reason: "x", minutes: 5 })))
+        .code,
+    ).toBe("FORBIDDEN");
   });
 });

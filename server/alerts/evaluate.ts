@@ -7,7 +7,7 @@ import "server-only";
 // whose condition no longer holds is resolved. A firing alert an active silence
 // matches is recorded with that silence and not delivered.
 import { randomUUID } from "node:crypto";
-import { and, eq, isNull, notInArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNull, notInArray, sql, type SQL } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
 import {
   alertRules,
@@ -39,6 +39,9 @@ export interface Firing {
   value: number;
   severity: Severity;
   summary: string;
+  /** The tenants the alert is about (path alerts: source and destination; threshold alerts: the destination's). */
+  sourceTenantId: string | null;
+  destinationTenantId: string | null;
 }
 
 export interface EvaluationResult {
@@ -76,6 +79,8 @@ interface PathRow {
   protocol: string;
   n: number;
   rank: number;
+  source_tenant_id: string | null;
+  destination_tenant_id: string | null;
 }
 
 /** Which keys of a rule hold at `now`. */
@@ -86,9 +91,10 @@ export async function conditionsOf(db: Queryable, rule: AlertRuleRow, now: Date)
   const mins = `${rule.params.windowMinutes} min`;
   if (rule.kind === "threshold") {
     const flowClass = rule.params.flowClass ?? "violation";
-    const rows = await rowsOf<Omit<PathRow, "source" | "port" | "protocol">>(
+    const rows = await rowsOf<Omit<PathRow, "source" | "port" | "protocol" | "source_tenant_id">>(
       db,
-      sql`select c.name as cluster, fa.destination, sum(fa.count)::int as n, max(${severityRank})::int as rank
+      sql`select c.name as cluster, fa.destination, sum(fa.count)::int as n, max(${severityRank})::int as rank,
+          max(fa.destination_tenant_id::text) as destination_tenant_id
         from flow_aggregates fa join clusters c on c.id = fa.cluster_id
         where ${where([window, sql`fa.flow_class = ${flowClass}`, ...filters(rule)])}
         group by c.name, fa.destination having sum(fa.count) > ${threshold}
@@ -104,6 +110,9 @@ export async function conditionsOf(db: Queryable, rule: AlertRuleRow, now: Date)
       value: Number(r.n),
       severity: severityFromRank(Number(r.rank)),
       summary: `${r.n} ${flowClass} flows to ${r.destination} in ${r.cluster} in the last ${mins} (more than ${threshold})`,
+      // About the destination: its flows come from many sources, whose tenants see their own paths.
+      sourceTenantId: null,
+      destinationTenantId: r.destination_tenant_id,
     }));
   }
   const flowClass = rule.kind === "new-denied-path" ? "violation" : "enforcement-gap";
@@ -118,7 +127,8 @@ export async function conditionsOf(db: Queryable, rule: AlertRuleRow, now: Date)
       : [];
   const rows = await rowsOf<PathRow>(
     db,
-    sql`select c.name as cluster, fa.source, fa.destination, fa.port, fa.protocol, sum(fa.count)::int as n, max(${severityRank})::int as rank
+    sql`select c.name as cluster, fa.source, fa.destination, fa.port, fa.protocol, sum(fa.count)::int as n, max(${severityRank})::int as rank,
+        max(fa.source_tenant_id::text) as source_tenant_id, max(fa.destination_tenant_id::text) as destination_tenant_id
       from flow_aggregates fa join clusters c on c.id = fa.cluster_id
       where ${where([window, sql`fa.flow_class = ${flowClass}`, ...filters(rule), ...isNew])}
       group by c.name, fa.source, fa.destination, fa.port, fa.protocol having sum(fa.count) > ${threshold}
@@ -137,6 +147,8 @@ export async function conditionsOf(db: Queryable, rule: AlertRuleRow, now: Date)
       rule.kind === "new-denied-path"
         ? `New denied path ${r.source} → ${r.destination}:${r.port}/${r.protocol} in ${r.cluster} (${r.n} flows)`
         : `Enforcement gap ${r.source} → ${r.destination}:${r.port}/${r.protocol} in ${r.cluster}: forwarded ${r.n} flows the release denies`,
+    sourceTenantId: r.source_tenant_id,
+    destinationTenantId: r.destination_tenant_id,
   }));
 }
 
@@ -171,11 +183,24 @@ export async function alertAudience(db: Queryable): Promise<string[]> {
   return rows.map((r) => r.userId);
 }
 
-export async function evaluateAlerts(db: Database, now: Date = serverNow()): Promise<EvaluationResult> {
+/**
+ * Evaluates the enabled rules at `now`: every one (the timer), or only `ruleIds` (after an ingested
+ * batch, ./on-ingest.ts). Only a run over every rule resolves the alerts of rules disabled since.
+ */
+export async function evaluateAlerts(
+  db: Database,
+  now: Date = serverNow(),
+  options: { ruleIds?: readonly string[] } = {},
+): Promise<EvaluationResult> {
   const ctx: ServiceContext = { db, actor: systemActor("alert evaluator"), requestId: `alerts-${randomUUID()}` };
+  const only = options.ruleIds;
+  if (only && only.length === 0) return { fired: [], resolved: 0 };
   return withTransaction(ctx, async ({ db: tx }) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${ALERT_LOCK})`);
-    const rules = await tx.select().from(alertRules).where(eq(alertRules.enabled, true));
+    const rules = await tx
+      .select()
+      .from(alertRules)
+      .where(and(eq(alertRules.enabled, true), only ? inArray(alertRules.id, [...only]) : undefined));
     const silences: AlertSilenceRow[] = await tx
       .select()
       .from(alertSilences)
@@ -201,7 +226,14 @@ export async function evaluateAlerts(db: Database, now: Date = serverNow()): Pro
         else
           await tx
             .update(alerts)
-            .set({ lastSeenAt: now, value: f.value, summary: f.summary, severity: f.severity })
+            .set({
+              lastSeenAt: now,
+              value: f.value,
+              summary: f.summary,
+              severity: f.severity,
+              sourceTenantId: f.sourceTenantId,
+              destinationTenantId: f.destinationTenantId,
+            })
             .where(and(eq(alerts.ruleId, rule.id), eq(alerts.key, f.key), isNull(alerts.resolvedAt)));
       }
       const keys = holding.map((f) => f.key);
@@ -213,13 +245,15 @@ export async function evaluateAlerts(db: Database, now: Date = serverNow()): Pro
       resolved += done.length;
     }
     // Alerts of rules disabled since they fired resolve too.
-    const enabled = rules.map((r) => r.id);
-    const orphans = await tx
-      .update(alerts)
-      .set({ resolvedAt: now })
-      .where(and(isNull(alerts.resolvedAt), enabled.length ? notInArray(alerts.ruleId, enabled) : undefined))
-      .returning({ id: alerts.id });
-    resolved += orphans.length;
+    if (!only) {
+      const enabled = rules.map((r) => r.id);
+      const orphans = await tx
+        .update(alerts)
+        .set({ resolvedAt: now })
+        .where(and(isNull(alerts.resolvedAt), enabled.length ? notInArray(alerts.ruleId, enabled) : undefined))
+        .returning({ id: alerts.id });
+      resolved += orphans.length;
+    }
 
     const delivered = fired.filter((a) => a.silencedById === null);
     if (delivered.length > 0) {

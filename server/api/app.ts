@@ -8,6 +8,7 @@ import type { Database } from "@/db/client";
 import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
 import { DATASET_UPLOAD_PATH } from "@/lib/simulator";
 import { findUnsafeText } from "@/lib/unsafe-text";
+import { IngestAlertTrigger } from "@/server/alerts/on-ingest";
 import type { Actor } from "@/server/context";
 import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import type { DatasetStore } from "@/server/simulator/datasets";
@@ -37,6 +38,11 @@ export interface ApiOptions {
   datasetStore?: DatasetStore;
   /** Flood control of POST /flows per cluster (default: FLOW_RATE_PER_SECOND and FLOW_RATE_BURST); tests pass a low one. */
   flowRate?: FlowRate;
+  /**
+   * Alert rules evaluated after each flow batch commits, at most once per rule per this many ms
+   * (default: ALERT_ON_INGEST_MS; 0 or false: only the timer evaluates them), or a trigger of the caller's.
+   */
+  alertsOnIngest?: number | false | IngestAlertTrigger;
   /** GET /metrics served (default: POLICYPLANE_METRICS). */
   metrics?: "on" | "off";
   /** How often /violations/stream looks for new events (default 1 s); tests pass a shorter one. */
@@ -44,6 +50,15 @@ export interface ApiOptions {
 }
 
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
+
+function ingestAlertTrigger(getDb: () => Promise<Database>, setting: number | false | IngestAlertTrigger): IngestAlertTrigger | null {
+  if (setting instanceof IngestAlertTrigger) return setting;
+  if (setting === false || setting === 0) return null;
+  return new IngestAlertTrigger(getDb, {
+    minIntervalMs: setting,
+    log: (message, error) => (error ? console.error(`[policyplane] ${message}:`, error) : console.log(`[policyplane] ${message}`)),
+  });
+}
 
 export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions = {}) {
   const app = new Hono<ApiEnv>().basePath("/api/v1");
@@ -148,7 +163,11 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   replayRoutes(app, options.datasetStore);
   clusterRoutes(app);
   violationRoutes(app, { pollMs: options.streamPollMs });
-  flowRoutes(app, new FlowRateLimiter(options.flowRate ?? { perSecond: env().FLOW_RATE_PER_SECOND, burst: env().FLOW_RATE_BURST }));
+  flowRoutes(
+    app,
+    new FlowRateLimiter(options.flowRate ?? { perSecond: env().FLOW_RATE_PER_SECOND, burst: env().FLOW_RATE_BURST }),
+    ingestAlertTrigger(getDb, options.alertsOnIngest ?? env().ALERT_ON_INGEST_MS),
+  );
 
   return app;
 }

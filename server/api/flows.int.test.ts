@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clusters, flowAggregates, namespaces, workloads } from "@/db/schema";
+import { clusters, flowAggregates, namespaces, violationEvents, workloads } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { forgetFlowEngines } from "@/server/flows/engine";
 import { severityOf } from "@/server/flows/severity";
@@ -184,6 +184,43 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
       "2026-12-06T05:10:02.000Z",
       "2026-12-06T05:10:03.000Z",
     ]);
+    // A batch after the samples are full counts its flows and leaves the samples as they were.
+    await post([6, 7].map(line).join("\n"), { cluster: "prod-us-1" });
+    const [after] = (await rowsOf("prod-us-1")).filter((r) => r.source === "identity/auth-server");
+    expect(after).toMatchObject({ count: 7, lastSeen: new Date("2026-12-06T05:10:07Z"), samples: rows[0]!.samples });
+    // Each batch appended its own violation event, written by the same statement as the aggregate.
+    const events = await database()
+      .db.select({ count: violationEvents.count })
+      .from(violationEvents)
+      .where(and(eq(violationEvents.source, "identity/auth-server"), eq(violationEvents.destination, "identity/identity-db")))
+      .orderBy(violationEvents.seq);
+    expect(events.map((e) => e.count)).toEqual([2, 3, 2]);
+  });
+
+  it("keeps the first three samples of a recent minute while its batches stream in, whichever batch brought them", async () => {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+    const line = (port: number, second: number) =>
+      hubble({
+        src: ["identity", "auth-server-7d9f8c6b5d-abcde"],
+        dst: ["identity", "identity-db-0"],
+        port,
+        verdict: "DROPPED",
+        time: new Date(minute + second * 1000).toISOString(),
+      });
+    const samplesOf = async (port: number) => {
+      const [row] = (await rowsOf("prod-us-1")).filter((r) => r.source === "identity/auth-server" && r.port === port);
+      return { count: row!.count, seconds: row!.samples.map((s) => new Date(s.time).getUTCSeconds()) };
+    };
+    // A batch that fills the samples, then batches of the same minute: counted, samples as they were.
+    await post([1, 2, 3].map((s) => line(6001, s)).join("\n"), { cluster: "prod-us-1" });
+    await post([4, 5].map((s) => line(6001, s)).join("\n"), { cluster: "prod-us-1" });
+    await post([6].map((s) => line(6001, s)).join("\n"), { cluster: "prod-us-1" });
+    expect(await samplesOf(6001)).toEqual({ count: 6, seconds: [1, 2, 3] });
+    // One sample first, then a batch of three: the stored one and the first two new ones.
+    await post(line(6002, 1), { cluster: "prod-us-1" });
+    await post([2, 3, 4].map((s) => line(6002, s)).join("\n"), { cluster: "prod-us-1" });
+    await post([5, 6, 7].map((s) => line(6002, s)).join("\n"), { cluster: "prod-us-1" });
+    expect(await samplesOf(6002)).toEqual({ count: 7, seconds: [1, 2, 3] });
   });
 
   it("accepts gzip; refuses a batch too large (413), bad gzip and a missing cluster (400)", async () => {

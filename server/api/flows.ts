@@ -7,6 +7,7 @@ import type { Hono } from "hono";
 import { eq } from "drizzle-orm";
 import { clusters } from "@/db/schema";
 import { InvalidInput, TooLarge } from "@/server/errors";
+import type { IngestAlertTrigger } from "@/server/alerts/on-ingest";
 import { ingestFlows } from "@/server/flows/ingest";
 import type { ApiEnv } from "./app";
 import type { FlowRateLimiter } from "./flow-rate";
@@ -32,7 +33,8 @@ function decompress(raw: Uint8Array, encoding: string | undefined): Uint8Array {
   }
 }
 
-export function flowRoutes(app: Hono<ApiEnv>, limiter: FlowRateLimiter) {
+/** `alerts`: told of each committed batch, to evaluate the alert rules it can affect (null: only the timer evaluates them). */
+export function flowRoutes(app: Hono<ApiEnv>, limiter: FlowRateLimiter, alerts: IngestAlertTrigger | null) {
   app.post("/flows", async (c) => {
     const ctx = serviceContext(c);
     const actor = ctx.actor;
@@ -46,7 +48,9 @@ export function flowRoutes(app: Hono<ApiEnv>, limiter: FlowRateLimiter) {
     // sender, so a token's flood (even one refused 403 later) never uses up another sender's batches.
     limiter.take(`${cluster} ${actor.type}:${actor.id ?? ""}`, cluster);
     const body = new TextDecoder().decode(decompress(new Uint8Array(await c.req.arrayBuffer()), c.req.header("content-encoding")));
-    const result = await ingestFlows({ ctx, input: { cluster, body } });
+    const { touched, ...result } = await ingestFlows({ ctx, input: { cluster, body } });
+    // Committed: the rules the batch can affect are evaluated shortly (debounced), not by this request.
+    alerts?.noteBatch(touched);
     return c.json(result, 200);
   });
 }

@@ -10,6 +10,8 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import type { FlowAttribution, FlowClass, FlowSample } from "@/db/schema";
+import type { Severity } from "@/lib/flows";
+import type { TouchedFlows } from "@/server/alerts/on-ingest";
 import { requireRole } from "@/server/auth/authorize";
 import { requireClusterScope } from "@/server/tokens/scopes";
 import type { Decision } from "@/server/policy/eval/evaluator";
@@ -26,7 +28,26 @@ export const SAMPLES_PER_AGGREGATE = 3;
 /** Rejected lines named in a reply (all are counted). */
 const MAX_REPORTED_REJECTIONS = 100;
 /** Rows per INSERT statement. */
-const UPSERT_CHUNK = 2_000;
+const UPSERT_CHUNK = 5_000;
+
+/**
+ * Aggregates this process knows hold their full samples (a batch sent SAMPLES_PER_AGGREGATE for it,
+ * so the stored value had that many after its upsert; samples only grow until the retention sweeper
+ * clears them, days later). Later batches of the same minute send none for them: the raw lines were
+ * most of the bytes written and parsed per batch. Only recent minutes are remembered, far inside the
+ * shortest sample retention (1 day), and a bounded number of them.
+ */
+const FULL_SAMPLES_MAX_AGE_MS = 60 * 60_000;
+const FULL_SAMPLES_MAX_KEYS = 200_000;
+/** Per database handle (two test databases may hold the same cluster ids): aggregate key → its minute. */
+const fullSamplesByDatabase = new WeakMap<object, Map<string, number>>();
+
+function forgetOldFullSamples(fullSamples: Map<string, number>, now: number): void {
+  if (fullSamples.size <= FULL_SAMPLES_MAX_KEYS) return;
+  for (const [key, minute] of fullSamples) if (minute < now - FULL_SAMPLES_MAX_AGE_MS) fullSamples.delete(key);
+  // Still too many recent ones: start over (a key forgotten only costs its samples being sent again).
+  if (fullSamples.size > FULL_SAMPLES_MAX_KEYS) fullSamples.clear();
+}
 
 export interface IngestInput {
   cluster: string;
@@ -47,6 +68,11 @@ export interface IngestResult {
   /** Records whose endpoints the engine could not place: kept by the cluster's verdict, without a rationale. */
   unattributed: number;
   aggregates: number;
+}
+
+/** The reply, and what the batch wrote that alert rules filter on (for ../alerts/on-ingest.ts; not sent to the client). */
+export interface IngestOutcome extends IngestResult {
+  touched: TouchedFlows[];
 }
 
 interface Aggregate {
@@ -102,7 +128,7 @@ function readLine(
 
 const namespaceOf = (ep: RecordEndpoint): string | null => (ep.kind === "pod" ? ep.namespace : null);
 
-export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: IngestInput }): Promise<IngestResult> {
+export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: IngestInput }): Promise<IngestOutcome> {
   const { db, actor } = ctx;
   const cluster = await clusterByName(db, input.cluster);
   requireClusterScope(actor, "flows", cluster);
@@ -159,11 +185,10 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     const destination = dst.ok ? dst.path : formatUnplaced(r.dst);
     const minute = Math.floor(time / 60_000) * 60_000;
     const key = `${minute}\u0001${source}\u0001${destination}\u0001${r.port}\u0001${r.protocol}\u0001${r.verdict}\u0001${flowClass}`;
-    const sample = { time: new Date(time).toISOString(), line: text };
     const agg = aggregates.get(key);
     if (agg) {
       agg.count += r.count;
-      if (agg.samples.length < SAMPLES_PER_AGGREGATE) agg.samples.push(sample);
+      if (agg.samples.length < SAMPLES_PER_AGGREGATE) agg.samples.push({ time: new Date(time).toISOString(), line: text });
       if (time < agg.first) agg.first = time;
       if (time > agg.last) agg.last = time;
       return;
@@ -186,20 +211,28 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
       destinationCriticality,
       severity: severityOf(flowClass, destinationCriticality, attribution),
       count: r.count,
-      samples: [sample],
+      samples: [{ time: new Date(time).toISOString(), line: text }],
       first: time,
       last: time,
     });
   });
 
   // One order for every batch, so concurrent batches lock shared rows in the same order.
-  const rows = [...aggregates.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, a]) => a);
+  const sorted = [...aggregates.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const rows = sorted.map(([, a]) => a);
+  // What goes in each row's samples: none where the stored aggregate is known full already. Only
+  // when this call commits its own transaction (an outer one could still roll back).
+  const owned = !ctx.inTransaction;
+  let fullSamples = owned ? fullSamplesByDatabase.get(db) : undefined;
+  if (owned && !fullSamples) fullSamplesByDatabase.set(db, (fullSamples = new Map()));
+  const fullKey = (key: string) => `${cluster.id}\u0001${key}`;
+  const sampleOf = sorted.map(([key, a]) => (fullSamples?.has(fullKey(key)) ? [] : a.samples));
   const tenantOf = (ns: string | null) => (ns === null ? null : (engine.tenants.get(ns) ?? null));
   // One statement per chunk with the rows as one JSON parameter (jsonb_to_recordset): building
   // thousands of bound values through the query builder cost more than the engine's work.
   await withTransaction(ctx, async ({ db: tx }) => {
     for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
-      const chunk = rows.slice(i, i + UPSERT_CHUNK).map((a) => ({
+      const chunk = rows.slice(i, i + UPSERT_CHUNK).map((a, j) => ({
         cluster_id: cluster.id,
         minute: new Date(a.minute).toISOString(),
         source: a.source,
@@ -219,48 +252,68 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
         destination_criticality: a.destinationCriticality,
         severity: a.severity,
         count: a.count,
-        samples: a.samples,
+        samples: sampleOf[i + j]!,
         first_seen: new Date(a.first).toISOString(),
         last_seen: new Date(a.last).toISOString(),
       }));
+      // One statement per chunk: the rows are read from their JSON once, upserted into the
+      // aggregates, and the batch's violations, near-misses and gaps appended as events for SIEM
+      // collectors (./export.ts). An aggregate whose samples are full keeps its stored value as
+      // it is (no new jsonb to build, compress and write for every later batch of its minute).
       await tx.execute(sql`
-        insert into flow_aggregates (cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace,
-          destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution,
-          destination_criticality, severity, count, samples, first_seen, last_seen)
-        select cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace, destination_tenant_id,
-          port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb),
-          destination_criticality, severity, count, samples, first_seen, last_seen
-        from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster_id uuid, minute timestamptz, source text,
-          source_namespace text, source_tenant_id uuid, destination text, destination_namespace text, destination_tenant_id uuid,
-          port integer, protocol text, verdict text, flow_class text, engine_verdict text, release_number integer, rationale text,
-          attribution jsonb, destination_criticality text, severity text, count integer, samples jsonb, first_seen timestamptz,
-          last_seen timestamptz)
-        on conflict (cluster_id, minute, source, destination, port, protocol, verdict, flow_class) do update set
-          count = flow_aggregates.count + excluded.count,
-          samples = (select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
-            from jsonb_array_elements(flow_aggregates.samples || excluded.samples) with ordinality as s(e, n) where n <= ${SAMPLES_PER_AGGREGATE}),
-          first_seen = least(flow_aggregates.first_seen, excluded.first_seen),
-          last_seen = greatest(flow_aggregates.last_seen, excluded.last_seen),
-          engine_verdict = excluded.engine_verdict,
-          release_number = excluded.release_number,
-          rationale = excluded.rationale,
-          attribution = excluded.attribution,
-          destination_criticality = excluded.destination_criticality,
-          severity = excluded.severity`);
-      // The batch's violations, near-misses and gaps as events, for SIEM collectors (./export.ts).
-      await tx.execute(sql`
+        with x as materialized (
+          select * from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster_id uuid, minute timestamptz, source text,
+            source_namespace text, source_tenant_id uuid, destination text, destination_namespace text, destination_tenant_id uuid,
+            port integer, protocol text, verdict text, flow_class text, engine_verdict text, release_number integer, rationale text,
+            attribution jsonb, destination_criticality text, severity text, count integer, samples jsonb, first_seen timestamptz,
+            last_seen timestamptz)
+        ), upserted as (
+          insert into flow_aggregates (cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace,
+            destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution,
+            destination_criticality, severity, count, samples, first_seen, last_seen)
+          select cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace, destination_tenant_id,
+            port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb),
+            destination_criticality, severity, count, samples, first_seen, last_seen
+          from x
+          on conflict (cluster_id, minute, source, destination, port, protocol, verdict, flow_class) do update set
+            count = flow_aggregates.count + excluded.count,
+            samples = case when jsonb_array_length(flow_aggregates.samples) >= ${SAMPLES_PER_AGGREGATE} then flow_aggregates.samples
+              else (select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
+                from jsonb_array_elements(flow_aggregates.samples || excluded.samples) with ordinality as s(e, n)
+                where n <= ${SAMPLES_PER_AGGREGATE}) end,
+            first_seen = least(flow_aggregates.first_seen, excluded.first_seen),
+            last_seen = greatest(flow_aggregates.last_seen, excluded.last_seen),
+            engine_verdict = excluded.engine_verdict,
+            release_number = excluded.release_number,
+            rationale = excluded.rationale,
+            attribution = excluded.attribution,
+            destination_criticality = excluded.destination_criticality,
+            severity = excluded.severity
+        )
         insert into violation_events (cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol,
           verdict, flow_class, severity, release_number, rationale, attribution, count, first_seen, last_seen)
         select cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol, verdict, flow_class,
           severity, release_number, rationale, nullif(attribution, 'null'::jsonb), count, first_seen, last_seen
-        from jsonb_to_recordset(${JSON.stringify(chunk.filter((a) => a.flow_class !== "allowed"))}::jsonb) as x(cluster_id uuid,
-          minute timestamptz, source text, source_tenant_id uuid, destination text, destination_tenant_id uuid, port integer,
-          protocol text, verdict text, flow_class text, severity text, release_number integer, rationale text, attribution jsonb,
-          count integer, first_seen timestamptz, last_seen timestamptz)`);
+        from x where flow_class <> 'allowed'`);
     }
   });
 
+  // Committed: aggregates whose batch brought a full set of samples are full in the database too.
+  if (fullSamples) {
+    forgetOldFullSamples(fullSamples, now);
+    for (const [key, a] of sorted)
+      if (a.samples.length >= SAMPLES_PER_AGGREGATE && a.minute >= now - FULL_SAMPLES_MAX_AGE_MS) fullSamples.set(fullKey(key), a.minute);
+  }
+  const touched = new Map<string, TouchedFlows>();
+  for (const a of rows)
+    touched.set(`${a.flowClass}\u0001${a.severity}\u0001${a.destinationCriticality}`, {
+      cluster: cluster.name,
+      flowClass: a.flowClass,
+      severity: a.severity as Severity | null,
+      destinationCriticality: a.destinationCriticality,
+    });
   return {
+    touched: [...touched.values()],
     cluster: cluster.name,
     releaseNumber: engine.releaseNumber,
     lines,

@@ -420,8 +420,8 @@ const MATRIX: Record<string, Row> = {
     call: (c) => c.clusters.adoptDrift({ name: "matrix-no-cluster", driftId: NO_SUCH_ID }),
   },
   "clusters.importCluster": { rule: "author", mutation: true, call: (c) => c.clusters.importCluster({ name: "matrix-no-cluster" }) },
-  // Alerts cover every tenant's traffic: organisation-wide readers see them, admins edit rules, organisation-wide approvers silence.
-  "alerts.list": { rule: "organisation", call: (c) => c.alerts.list({}) },
+  // Alerts: organisation-wide readers see them all, limited readers those about their tenants; admins edit rules, organisation-wide approvers silence.
+  "alerts.list": { rule: "role", call: (c) => c.alerts.list({}) },
   "alerts.createRule": {
     rule: "admin",
     mutation: true,
