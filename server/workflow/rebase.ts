@@ -224,7 +224,7 @@ export async function rebaseChange({ ctx, input }: { ctx: ServiceContext; input:
       toVersion: moved.get(i.policyId) ?? i.toVersion,
     }));
     await refuseProposedElsewhere(tx.db, newItems, cr.id);
-    const hash = await changeContentHash(tx.db, newItems);
+    const hash = await changeContentHash(tx.db, newItems, cr.staged);
     if (next === "in-review")
       await requireNoLintErrors(
         tx.db,
