@@ -4,14 +4,18 @@
 // see it), carries its versions as staged, renders them as Calico staged
 // policies on Calico clusters and as nothing (with the reason) elsewhere; a
 // promotion is a new draft change with the same versions, approved as usual.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it, beforeAll } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { changeRequests, clusterProfiles, clusters, policies, releaseEntries, releases, releaseStagedEntries } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
+import { exportGitOps } from "@/server/clusters/gitops";
 import { releasedDocuments } from "@/server/drafts/documents";
 import { auditEventsAfter, auditHead } from "@/server/testing/audit-events";
-import { callerFor } from "@/server/testing/actors";
+import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { trpcFailure as failure } from "@/server/testing/trpc";
 
@@ -172,6 +176,20 @@ describe(`staged change requests on ${testDatabaseKind()}`, () => {
       status: "rendered",
       message: expect.stringMatching(/staged \(audit-only, not enforced\) Calico object/),
     });
+
+    // The GitOps export writes the Calico cluster's staged objects beside its enforced ones; the enforced ones are unchanged.
+    const dir = mkdtempSync(path.join(tmpdir(), "policyplane-staged-gitops-"));
+    await exportGitOps({ ctx: { db: db(), actor: await demoActor(db(), DEMO_PEOPLE.admin), requestId: "staged-test" }, dir, remote: null });
+    const written = readFileSync(
+      path.join(dir, "clusters", "staging-eu-1", "payments", `stagednetworkpolicy-default.${name}.yaml`),
+      "utf8",
+    );
+    expect(written).toMatch(/kind: StagedNetworkPolicy/);
+    expect(written).toMatch(/- 9090/);
+    expect(readFileSync(path.join(dir, "clusters", "staging-eu-1", "payments", `networkpolicy-${name}.yaml`), "utf8")).toMatch(
+      /port: 8080/,
+    );
+    rmSync(dir, { recursive: true, force: true });
 
     // Promotion: a new draft change with the same version, from what is in force, not staged, linked.
     expect((await failure((await as(SECURITY)).workflow.promote({ number: proposed.number }))).code).toBe("FORBIDDEN");
