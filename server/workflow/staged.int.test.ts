@@ -118,6 +118,7 @@ describe(`staged change requests on ${testDatabaseKind()}`, () => {
     await (await as(AUTHOR)).workflow.setStaged({ number, contentHash, staged: true });
     expect((await (await as(AUTHOR)).changes.list()).find((c) => c.number === number)).toMatchObject({ staged: true });
     expect(await (await as(AUTHOR)).changes.get({ number })).toMatchObject({ staged: true });
+    expect((await (await as(SECURITY)).reviews.queue()).items.find((c) => c.number === number)).toMatchObject({ staged: true });
   });
 
   it("releases a staged change without enforcing it, renders it audit-only on Calico and nothing elsewhere (saying why), and promotes it as a new draft change", async () => {
