@@ -104,6 +104,10 @@ describe(`staged change requests on ${testDatabaseKind()}`, () => {
     expect(review.approvals).toEqual([expect.objectContaining({ by: SECURITY, voided: true })]);
     const [event] = (await auditEventsAfter(db(), head)).filter((e) => e.action === "change.edit");
     expect(event!.after).toMatchObject({ staged: true, contentHash: staged.contentHash, voidedApprovals: [SECURITY] });
+    const timeline = await (await as(AUTHOR)).reviews.timeline({ number });
+    expect(timeline.map((e) => e.summary)).toContainEqual(
+      expect.stringMatching(/^marked it staged \(released audit-only, never enforced\).*voiding 1 approval$/),
+    );
     // The view the approver had is stale now.
     expect((await failure((await as(PAYMENTS_COMMITTEE)).workflow.approve({ number, contentHash, comment: "" }))).code).toBe("CONFLICT");
     // Asking again for what it already is writes nothing; back to enforced is a new hash again, the unstaged one.
