@@ -11,6 +11,7 @@ import type { Queryable } from "@/db/client";
 import { clusterProfiles, clusters, policies, policyVersions, releaseStagedEntries, releases } from "@/db/schema";
 import { releasedWith, type StoredDocument } from "@/server/drafts/documents";
 import type { ServiceContext } from "@/server/context";
+import { mayReadTenant } from "@/server/auth/authorize";
 import { runEngine } from "@/server/engine-pool/pool";
 import { NotFound } from "@/server/errors";
 import { serverNow } from "@/server/clock";
@@ -120,11 +121,32 @@ export async function getStagedRender({ ctx, input }: { ctx: ServiceContext; inp
     .from(releases)
     .where(eq(releases.number, input.number));
   if (!release) throw new NotFound(`No release ${input.number}.`);
-  const entries = await stagedEntriesOf(ctx.db, input.number);
-  if (entries.length === 0) return { release: input.number, staged: release.staged, entries, clusters: [] };
+  const all = await stagedEntriesOf(ctx.db, input.number);
+  // Another tenant's policies are not shown to someone scoped to other tenants (as on the release's policy list).
+  const tenants = new Map(
+    all.length === 0
+      ? []
+      : (
+          await ctx.db
+            .select({ id: policies.id, tenantId: policies.tenantId })
+            .from(policies)
+            .where(
+              inArray(
+                policies.id,
+                all.map((e) => e.policyId),
+              ),
+            )
+        ).map((r) => [r.id, r.tenantId]),
+  );
+  const entries = all.filter((e) => mayReadTenant(ctx.actor, tenants.get(e.policyId) ?? null));
+  const hidden = all.length - entries.length;
+  if (entries.length === 0) return { release: input.number, staged: release.staged, entries, hidden, clusters: [] };
   // Imported here, not at the top: the rollout imports this module.
   const { releaseTargets } = await import("./rollout");
-  const [documents, targets] = await Promise.all([stagedDocuments(ctx.db, release.id), releaseTargets(ctx.db)]);
+  const [documents, targets] = await Promise.all([
+    stagedDocuments(ctx.db, release.id).then((docs) => docs.filter((d) => mayReadTenant(ctx.actor, d.tenantId))),
+    releaseTargets(ctx.db),
+  ]);
   const clusters = await runEngine("renderStagedYaml", {
     documents: [],
     staged: documents,
@@ -133,5 +155,5 @@ export async function getStagedRender({ ctx, input }: { ctx: ServiceContext; inp
     release: String(input.number),
     time: serverNow().toISOString(),
   });
-  return { release: input.number, staged: release.staged, entries, clusters };
+  return { release: input.number, staged: release.staged, entries, hidden, clusters };
 }

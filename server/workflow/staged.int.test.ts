@@ -14,6 +14,7 @@ import { changeRequests, clusterProfiles, clusters, policies, releaseEntries, re
 import { testDatabaseKind } from "@/db/testing";
 import { exportGitOps } from "@/server/clusters/gitops";
 import { releasedDocuments } from "@/server/drafts/documents";
+import { getStagedRender } from "@/server/releases/staged";
 import { auditEventsAfter, auditHead } from "@/server/testing/audit-events";
 import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
@@ -172,6 +173,25 @@ describe(`staged change requests on ${testDatabaseKind()}`, () => {
     const plain = view.clusters.find((c) => c.cluster === "prod-us-1")!;
     expect(plain).toMatchObject({ cni: "other", objects: 0 });
     expect(plain.notes.join(" ")).toMatch(/no audit-only mode/);
+
+    // Someone scoped to another tenant sees neither the payments policy nor its staged object.
+    const checkout = (await (await as(ADMIN)).org.tenants()).find((t) => t.name === "checkout")!.id;
+    const other = await getStagedRender({
+      ctx: {
+        db: db(),
+        requestId: "staged-test",
+        actor: {
+          type: "user",
+          id: "checkout-viewer",
+          label: "checkout viewer",
+          grants: [{ tenantId: checkout, role: "viewer", committeeFunction: null }],
+        },
+      },
+      input: { number: release },
+    });
+    expect(other.entries.map((e) => e.name)).not.toContain(name);
+    expect(other.hidden).toBeGreaterThanOrEqual(1);
+    expect(other.clusters.map((c) => c.yaml).join("")).not.toContain(name);
 
     // The rollout renders them: the Calico cluster's status says how many staged objects it got.
     await (await as(ADMIN)).releases.rolloutNextWave({ number: release });
