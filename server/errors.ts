@@ -39,6 +39,13 @@ export class Conflict extends ServiceError {
   override readonly name = "Conflict";
   override readonly code = "CONFLICT";
   override readonly status = 409;
+  /** What the caller needs to resolve it, as JSON beside the message (a rebase's conflicts, per policy). */
+  constructor(
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
 }
 export class TooLarge extends ServiceError {
   override readonly name = "TooLarge";

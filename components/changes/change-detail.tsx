@@ -14,6 +14,7 @@ import { ImpactSection } from "./impact-section";
 import { RebasePanel } from "./rebase-panel";
 import { PlatformDefaultChange } from "./platform-default-change";
 import { ReviewPanel } from "./review-panel";
+import { StagedPanel } from "./staged-panel";
 import { ChangeTimeline } from "./timeline";
 
 export function ChangeDetail({ number }: { number: number }) {
@@ -28,6 +29,7 @@ export function ChangeDetail({ number }: { number: number }) {
     <div className="space-y-6">
       <div className="flex flex-wrap items-center gap-3 text-sm text-slate-700">
         <Badge tone={CHANGE_STATE_TONE[c.state]}>{c.state}</Badge>
+        {c.staged ? <Badge tone="amber">staged</Badge> : null}
         <span>by {c.authorLabel}</span>
         <span>{new Date(c.createdAt).toISOString().slice(0, 16).replace("T", " ")}</span>
         {c.tenant ? <span>tenant {c.tenant}</span> : null}
@@ -40,6 +42,16 @@ export function ChangeDetail({ number }: { number: number }) {
       </div>
       {c.description ? <p className="max-w-3xl text-sm text-slate-700">{c.description}</p> : null}
       {c.platformDefault ? <PlatformDefaultChange change={c.platformDefault} /> : null}
+      <StagedPanel
+        number={c.number}
+        staged={c.staged}
+        state={c.state}
+        contentHash={c.contentHash}
+        mayEdit={review.data?.actions.includes("edit") ?? false}
+        stageable={!c.platformDefault && !review.data?.rollback}
+        promotedFrom={c.promotedFrom}
+        promotions={c.promotions}
+      />
       <ReviewPanel number={c.number} />
       {review.data && review.data.rebase.length > 0 && review.data.actions.includes("edit") ? <RebasePanel number={c.number} /> : null}
       <ImpactSection number={c.number} />

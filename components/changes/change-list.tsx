@@ -47,6 +47,11 @@ export function ChangeList() {
             <Td className="text-xs">{c.authorLabel}</Td>
             <Td>
               <Badge tone={CHANGE_STATE_TONE[c.state]}>{c.state}</Badge>
+              {c.staged ? (
+                <span className="ml-1">
+                  <Badge tone="amber">staged</Badge>
+                </span>
+              ) : null}
             </Td>
             <Td className="text-xs">
               {c.items.map((i) => (

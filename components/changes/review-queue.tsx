@@ -79,6 +79,11 @@ export function ReviewQueue() {
               <Link href={`/changes/${c.number}`} className="font-medium text-slate-900 hover:underline">
                 {c.title}
               </Link>
+              {c.staged ? (
+                <span className="ml-2">
+                  <Badge tone="amber">staged</Badge>
+                </span>
+              ) : null}
               <div className="text-xs text-slate-500">
                 by {c.author}
                 {c.tenant ? ` · tenant ${c.tenant}` : ""}

@@ -7,6 +7,7 @@ import { describeError } from "@/components/trpc/errors";
 import { Badge, Card, Notice, Table, Td } from "@/components/ui/primitives";
 import { EmergencyReview, RollbackForm } from "./release-actions";
 import { Rollout } from "./rollout";
+import { StagedObjects } from "./staged-objects";
 
 export function ReleaseDetail({ number, admin, latest }: { number: number; admin: boolean; latest: boolean }) {
   const trpc = useTRPC();
@@ -38,7 +39,14 @@ export function ReleaseDetail({ number, admin, latest }: { number: number; admin
       {r.emergencyReason && r.emergencyReview ? (
         <EmergencyReview number={r.number} reason={r.emergencyReason} review={r.emergencyReview} />
       ) : null}
+      {r.staged ? (
+        <Notice tone="info">
+          A staged release: change #{r.changeRequest}&apos;s versions are rolled out audit-only where the cluster can, and nothing it
+          carries is enforced.
+        </Notice>
+      ) : null}
       <Rollout number={r.number} />
+      <StagedObjects number={r.number} />
       <Card title={`What release ${r.number} changed`}>
         <ul className="space-y-1 text-sm" data-testid="release-changes">
           {changed.map((p) => (

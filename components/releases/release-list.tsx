@@ -35,6 +35,11 @@ export function ReleaseList() {
                   <Badge tone="red">emergency</Badge>
                 </span>
               ) : null}
+              {r.staged ? (
+                <span className="ml-2">
+                  <Badge tone="amber">staged</Badge>
+                </span>
+              ) : null}
             </Td>
             <Td>
               {r.changeRequest ? (

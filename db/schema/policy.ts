@@ -1,6 +1,20 @@
 // Policies are named documents; every edit is a new immutable version.
 import { sql } from "drizzle-orm";
-import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from "drizzle-orm/pg-core";
 import type { ComplianceConstraintDocument, PolicyDocument } from "@/server/policy/documents/schema";
 import { user } from "./auth";
 import { tenants } from "./org";
@@ -72,6 +86,13 @@ export const changeRequests = pgTable(
     tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "restrict" }),
     /** Hash over the items' content hashes: an approval is bound to exactly this. */
     contentHash: text("content_hash").notNull(),
+    /**
+     * Staged (issue 13 §11): evaluated like any change, but its release enforces nothing: its versions are rendered as
+     * audit-only objects where the cluster's CNI has them (server/releases/staged.ts). Part of the content hash.
+     */
+    staged: boolean("staged").notNull().default(false),
+    /** The staged change this one promotes to enforcement (a new change prefilled from it, approved as usual). */
+    promotedFromId: uuid("promoted_from_id").references((): AnyPgColumn => changeRequests.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

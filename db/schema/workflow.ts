@@ -94,6 +94,8 @@ export const releases = pgTable(
     emergencyReason: text("emergency_reason"),
     /** A rollback: this release's policy set equals release `rollbackTo`'s. */
     rollbackTo: integer("rollback_to"),
+    /** Made from a staged change: it enforced nothing new, it only staged versions (releaseStagedEntries). */
+    staged: boolean("staged").notNull().default(false),
   },
   (t) => [uniqueIndex("releases_number").on(t.number), uniqueIndex("releases_change_request").on(t.changeRequestId)],
 );
@@ -121,6 +123,32 @@ export const releaseEntries = pgTable(
     changed: boolean("changed").notNull(),
   },
   (t) => [uniqueIndex("release_entries_release_policy").on(t.releaseId, t.policyId), index("release_entries_policy").on(t.policyId)],
+);
+
+/**
+ * A policy version a release carries as staged (issue 13 §11): rendered as an audit-only object where the
+ * cluster's CNI has one (Calico's staged policies), never enforced: the engine, the graph and the decisions read
+ * only releaseEntries. A staged version stays in later releases until a release enforces its policy at that
+ * version or a newer one. Immutable like its release.
+ */
+export const releaseStagedEntries = pgTable(
+  "release_staged_entries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    releaseId: uuid("release_id")
+      .notNull()
+      .references(() => releases.id, { onDelete: "restrict" }),
+    policyId: uuid("policy_id")
+      .notNull()
+      .references(() => policies.id, { onDelete: "restrict" }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: POLICY_KINDS }).notNull(),
+    version: integer("version").notNull(),
+    contentHash: text("content_hash").notNull(),
+    /** The staged change request that staged this version. */
+    changeRequestNumber: integer("change_request_number").notNull(),
+  },
+  (t) => [uniqueIndex("release_staged_entries_release_policy").on(t.releaseId, t.policyId)],
 );
 
 /** A change window closed: no release reaches clusters of `environment` while startsAt ≤ now < endsAt. */

@@ -10,7 +10,7 @@ import { DATASET_UPLOAD_PATH } from "@/lib/simulator";
 import { findUnsafeText } from "@/lib/unsafe-text";
 import { IngestAlertTrigger } from "@/server/alerts/on-ingest";
 import type { Actor } from "@/server/context";
-import { Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
+import { Conflict, Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
 import type { DatasetStore } from "@/server/simulator/datasets";
 import { env } from "@/server/env";
 import { authenticateApiToken } from "@/server/tokens/tokens";
@@ -68,6 +68,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
     if (error instanceof ServiceError && error.status !== 500) {
       const body: Record<string, unknown> = { error: error.name, message: error.message, requestId };
       if (error instanceof InvalidInput) Object.assign(body, { field: error.field, position: error.position });
+      if (error instanceof Conflict && error.details) Object.assign(body, error.details);
       if (error instanceof FlowRateLimited) c.header("Retry-After", String(error.retryAfterSeconds));
       return c.json(body, error.status);
     }

@@ -11,9 +11,10 @@ import { releaseChange } from "@/server/releases/release";
 import { approveChange } from "@/server/workflow/approve";
 import { createChangeRequest } from "@/server/workflow/create";
 import { getChangeReview } from "@/server/workflow/get-review";
+import { rebaseChange } from "@/server/workflow/rebase";
 import type { ApiEnv } from "./app";
-import type { approvalGiven, changeRequestCreated, changeRequestReview, releaseMade } from "./schemas";
-import { approveBody, createChangeRequestInput, releaseBody } from "./schemas";
+import type { approvalGiven, changeRequestCreated, changeRequestReview, rebaseMade, releaseMade } from "./schemas";
+import { approveBody, createChangeRequestInput, rebaseBody, releaseBody } from "./schemas";
 
 type Reply<S extends z.ZodType> = z.input<S>;
 
@@ -29,8 +30,8 @@ function proposeContext(c: Context<ApiEnv>): ServiceContext {
   return serviceContext(c);
 }
 
-function changeNumber(c: Context<ApiEnv>): number {
-  const raw = c.req.param("number") ?? "";
+function changeNumber(c: Context<ApiEnv>, param = "number"): number {
+  const raw = c.req.param(param) ?? "";
   if (!/^[1-9]\d{0,8}$/.test(raw)) throw new NotFound(`No change request #${raw}.`);
   return Number(raw);
 }
@@ -104,4 +105,24 @@ export function changeRequestRoutes(app: Hono<ApiEnv>) {
     const released = await releaseChange({ ctx, input: { ...input, number } });
     return c.json({ release: released.release } satisfies Reply<typeof releaseMade>, 201);
   });
+
+  // Rebase onto the current release (the console's rebase, server/workflow/rebase.ts): 409 lists the conflicts to resolve.
+  const rebase = (param: string) => async (c: Context<ApiEnv>) => {
+    const ctx = proposeContext(c);
+    const number = changeNumber(c, param);
+    const input = await jsonBody(c, rebaseBody);
+    const rebased = await rebaseChange({ ctx, input: { ...input, number } });
+    return c.json(
+      {
+        number: rebased.number,
+        state: rebased.state,
+        contentHash: rebased.contentHash,
+        voided: rebased.voided,
+        rebased: rebased.rebased,
+      } satisfies Reply<typeof rebaseMade>,
+      201,
+    );
+  };
+  app.post("/changes/:id/rebase", rebase("id"));
+  app.post("/change-requests/:number/rebase", rebase("number"));
 }

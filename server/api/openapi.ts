@@ -17,6 +17,9 @@ import {
   decideOutput,
   errorBody,
   healthReply,
+  rebaseBody,
+  rebaseConflicts,
+  rebaseMade,
   releaseBody,
   releaseMade,
   whoamiReply,
@@ -189,6 +192,29 @@ export const API_ROUTES: readonly ApiRoute[] = [
     body: { schema: releaseBody, required: false },
     responses: { 201: { description: "Released.", schema: releaseMade }, ...errors(400, 401, 403, 404, 409) },
   },
+  ...(["/changes/{id}/rebase", "/change-requests/{number}/rebase"] as const).map((path): ApiRoute => ({
+    method: "post",
+    path,
+    summary: "Rebase a change request onto the current release",
+    description:
+      "The console's rebase: each policy a release moved on since the change was proposed is merged three ways (the version it was proposed from, the released one, the draft). A clean merge becomes a new draft; a conflict answers 409 with `conflicts` (per policy: the merge between conflict markers and the release to resolve onto), and the author sends the resolved YAML back in `resolutions`. The rebased content has a new hash: standing approvals are voided. `contentHash` is the hash the caller started from (someone else's edit since: 409).",
+    auth: { scope: "propose", role: "author", session: true },
+    parameters: [
+      path.includes("{id}")
+        ? { ...changeNumber, name: "id", description: "The change request's number (as in /change-requests/{number})." }
+        : changeNumber,
+    ],
+    body: { schema: rebaseBody, required: true },
+    responses: {
+      201: { description: "Rebased.", schema: rebaseMade },
+      409: {
+        description:
+          "Conflicts to resolve (listed in `conflicts`), another edit since `contentHash`, nothing to rebase, or a state that takes no edit.",
+        schema: rebaseConflicts,
+      },
+      ...errors(400, 401, 403, 404),
+    },
+  })),
   {
     method: "post",
     path: "/releases/{number}/clusters/{cluster}/status",

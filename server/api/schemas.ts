@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { TOKEN_SCOPES } from "@/lib/vocabulary";
 import { clusterStatusInput } from "@/server/releases/schemas";
-import { approveChangeInput, createChangeRequestInput, releaseChangeInput } from "@/server/workflow/schemas";
+import { approveChangeInput, createChangeRequestInput, rebaseChangeInput, releaseChangeInput } from "@/server/workflow/schemas";
 
 export { decideInput, decideOutput } from "@/server/decide/schemas";
 export { admissionReview } from "@/server/admission/schemas";
@@ -66,6 +66,43 @@ export const approvalGiven = z.object({
 
 export const releaseBody = releaseChangeInput.omit({ number: true });
 export const releaseMade = z.object({ release: z.number().int() });
+
+export const rebaseBody = rebaseChangeInput.omit({ number: true });
+export const rebaseMade = z.object({
+  number: z.number().int(),
+  state: z.string(),
+  contentHash: z.string().describe("The rebased content's hash: approvals given before are voided."),
+  voided: z.number().int().describe("How many standing approvals the rebase voided."),
+  rebased: z.array(
+    z.object({
+      policy: z.string(),
+      proposedFrom: z.number().int().nullable(),
+      base: z.number().int().nullable(),
+      onto: z.number().int().nullable(),
+      draft: z.number().int(),
+      version: z.number().int().describe("The version the change now proposes (a new draft when the merge changed it)."),
+      resolvedBy: z.enum(["merge", "author"]),
+    }),
+  ),
+});
+export const rebaseConflicts = errorBody.extend({
+  conflicts: z
+    .array(
+      z.object({
+        policy: z.string(),
+        conflicts: z.number().int(),
+        proposedFrom: z.number().int().nullable(),
+        base: z.number().int().nullable(),
+        onto: z.number().int().nullable().describe("Send it back as the resolution's `onto`."),
+        draft: z.number().int(),
+        withMarkers: z
+          .string()
+          .describe("The merge with each conflict between markers: resolve it and send it as the resolution's `yaml`."),
+      }),
+    )
+    .optional()
+    .describe("Present when the merge needs the author: each policy whose merge conflicts, not yet resolved in the request."),
+});
 
 export const clusterStatusBody = clusterStatusInput.omit({ number: true, cluster: true });
 export const clusterStatusReply = z.object({}).loose().describe("The cluster's rollout state after the report.");

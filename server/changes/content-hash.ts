@@ -16,7 +16,11 @@ export interface HashedItem {
   toVersion: number;
 }
 
-export async function changeContentHash(db: Queryable, items: readonly HashedItem[]): Promise<string> {
+/**
+ * `staged`: the change is staged (issue 13 §11), so its release enforces nothing. It is part of what an approver
+ * approves: marking or unmarking it gives another hash, which voids the approvals as an edit does.
+ */
+export async function changeContentHash(db: Queryable, items: readonly HashedItem[], staged = false): Promise<string> {
   const wanted = items.flatMap((i) => [
     { policyId: i.policyId, version: i.toVersion },
     ...(i.fromVersion === null ? [] : [{ policyId: i.policyId, version: i.fromVersion }]),
@@ -29,7 +33,7 @@ export async function changeContentHash(db: Queryable, items: readonly HashedIte
     : [];
   const hashOf = (policyId: string, version: number | null) =>
     version === null ? null : (versions.find((v) => v.policyId === policyId && v.version === version)?.hash ?? null);
-  return contentHash(
+  const hash = contentHash(
     [...items]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((i) => ({
@@ -41,4 +45,6 @@ export async function changeContentHash(db: Queryable, items: readonly HashedIte
         toHash: hashOf(i.policyId, i.toVersion),
       })),
   );
+  // Unstaged hashes are as they always were (approvals given before staging existed stay bound).
+  return staged ? contentHash({ policies: hash, staged: true }) : hash;
 }

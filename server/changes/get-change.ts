@@ -50,6 +50,14 @@ export async function getChange({ ctx, input }: { ctx: ServiceContext; input: Ge
   };
   const { cr } = row;
   const platformDefault = await platformDefaultChangeOf(ctx.db, cr.id);
+  // The staged change this one promotes, and the promotions of this one (a staged change's way to enforcement).
+  const [promotedFrom] = cr.promotedFromId
+    ? await ctx.db.select({ number: changeRequests.number }).from(changeRequests).where(eq(changeRequests.id, cr.promotedFromId))
+    : [];
+  const promotions = await ctx.db
+    .select({ number: changeRequests.number, state: changeRequests.state })
+    .from(changeRequests)
+    .where(eq(changeRequests.promotedFromId, cr.id));
   return {
     id: cr.id,
     number: cr.number,
@@ -60,6 +68,10 @@ export async function getChange({ ctx, input }: { ctx: ServiceContext; input: Ge
     tenant: row.tenantName,
     createdAt: cr.createdAt,
     contentHash: cr.contentHash,
+    /** Staged (issue 13 §11): released audit-only, never enforced. */
+    staged: cr.staged,
+    promotedFrom: promotedFrom?.number ?? null,
+    promotions: promotions.sort((a, b) => a.number - b.number),
     /** A platform default change: the setting in force when proposed and the one proposed. */
     platformDefault,
     items: items

@@ -44,6 +44,8 @@ export async function listChanges({ ctx }: { ctx: ServiceContext }) {
       tenant: tenantName,
       createdAt: cr.createdAt,
       contentHash: cr.contentHash,
+      /** Staged (issue 13 §11): released audit-only, never enforced. */
+      staged: cr.staged,
       items: own.map(({ name, kind, fromVersion, toVersion }) => ({ name, kind, fromVersion, toVersion })),
     }));
 }

@@ -73,7 +73,13 @@ export async function exportGitOps({
     const { desired, errors } = await runEngine("desiredObjects", render);
     if (errors.length > 0)
       throw new Conflict(`Release ${render?.release} does not compile for ${c.name}; nothing was exported: ${errors.join("; ")}`);
-    rendered.push({ name: c.name, release: render ? Number(render.release) : null, objects: desired });
+    // A staged change's versions, audit-only where the cluster's CNI has such objects (Calico), beside what is enforced.
+    const staged = render?.staged?.length ? ((await runEngine("stagedObjects", render))[0]?.objects ?? []) : [];
+    rendered.push({
+      name: c.name,
+      release: render ? Number(render.release) : null,
+      objects: [...desired, ...(staged as unknown as ObservedObject[])],
+    });
   }
 
   await fs.mkdir(dir, { recursive: true });

@@ -21,6 +21,7 @@ import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { serverNow } from "@/server/clock";
 import { runEngine } from "@/server/engine-pool/pool";
+import { stagedDocuments } from "@/server/releases/staged";
 import { withApprovedExceptions } from "@/server/exceptions/in-force";
 import { Conflict, InvalidInput, NotFound } from "@/server/errors";
 import { platformDefaultOfRelease } from "@/server/platform-default/get";
@@ -76,13 +77,16 @@ export async function renderInputFor(
 ): Promise<ReleaseRenderInput | null> {
   const release = await desiredReleaseOf(db, cluster.id);
   if (!release) return null;
-  const [documents, targets, setting] = await Promise.all([
+  const [documents, targets, setting, staged] = await Promise.all([
     releaseDocuments(db, release.id).then((docs) => withApprovedExceptions(db, docs)),
     releaseTargets(db, [cluster.name]),
     platformDefaultOfRelease(db, release.number),
+    // Staged versions render as audit-only objects (the GitOps export writes them); the drift compares enforced kinds only.
+    stagedDocuments(db, release.id),
   ]);
   return {
     documents,
+    staged,
     clusters: targets.filter((t) => t.name === cluster.name),
     platformDefault: { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces },
     release: String(release.number),

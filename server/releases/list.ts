@@ -25,6 +25,7 @@ export async function listReleases({ ctx, limit = 500 }: { ctx: ServiceContext; 
     policySetHash: r.policySetHash,
     emergency: r.emergencyReason !== null,
     rollbackTo: r.rollbackTo,
+    staged: r.staged,
   }));
 }
 
@@ -65,6 +66,7 @@ export async function getRelease({ ctx, input }: { ctx: ServiceContext; input: R
         }
       : null,
     rollbackTo: release.rollbackTo,
+    staged: release.staged,
     previous: previous?.number ?? null,
     hiddenPolicies: entries.length - readable.length,
     policies: readable

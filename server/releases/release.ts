@@ -23,6 +23,7 @@ import { compileCheckRefusal } from "./render";
 import { rollbackOf } from "./rollback";
 import { planRollout, releaseTargets } from "./rollout";
 import { policySetHash, releasedPolicySet } from "./snapshot";
+import { nextStagedSet, recordStagedSet, stagedEntriesOf } from "./staged";
 import { releasedDocuments } from "@/server/drafts/documents";
 import { approvedExceptionDocuments, inWindowAt, storedException } from "@/server/exceptions/in-force";
 import { serverNow } from "@/server/clock";
@@ -88,16 +89,24 @@ export async function releaseChange({
       throw new Conflict(
         `Change request #${cr.number} rolls release ${rollback.baseRelease} back to release ${rollback.targetRelease}, but release ${number - 1} has been made since: propose the rollback again from the current release.`,
       );
-    for (const i of items)
-      await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));
+    // A staged change enforces nothing: the released versions stay, its versions only join the staged set below.
+    if (!cr.staged)
+      for (const i of items)
+        await tx.db.update(policies).set({ releasedVersion: i.toVersion, updatedAt: new Date() }).where(eq(policies.id, i.policyId));
     if (rollback) await takeOutPoliciesAbsentFrom(tx.db, rollback.targetRelease);
     // A platform default change takes effect here: the next version, which the compile check below and every cluster's render read.
     if (review.platformDefault) await releasePlatformDefaultChange(tx, cr, review.platformDefault, number, rollback?.targetRelease ?? null);
     const entries = await releasedPolicySet(tx.db);
+    // What stays staged (a rollback returns to its target's), without what this release enforces, plus a staged change's versions.
+    const staged = await nextStagedSet(
+      tx.db,
+      await stagedEntriesOf(tx.db, rollback?.targetRelease ?? number - 1),
+      cr.staged ? { changeRequestNumber: cr.number, items } : null,
+    );
     // Issue 10: what each cluster would enforce must decide every flow as the console does, or nothing ships.
     const check = await checkCompile(tx.db, number, serverNow());
     if (check.refusal) throw new Conflict(`Change request #${cr.number} cannot be released: ${check.refusal}.`);
-    const moved = new Set(items.map((i) => i.policyId));
+    const moved = new Set(cr.staged ? [] : items.map((i) => i.policyId));
     const [release] = await tx.db
       .insert(releases)
       .values({
@@ -105,12 +114,13 @@ export async function releaseChange({
         changeRequestId: cr.id,
         changeRequestNumber: cr.number,
         title: cr.title,
-        policySetHash: policySetHash(entries, check.platformDefault),
+        policySetHash: policySetHash(entries, check.platformDefault, staged),
         exceptionIds: check.exceptions.map(String),
         createdById: ctx.actor.type === "user" ? ctx.actor.id : null,
         createdByLabel: ctx.actor.label,
         emergencyReason: emergency?.reason ?? null,
         rollbackTo: rollback?.targetRelease ?? null,
+        staged: cr.staged,
       })
       .returning({ id: releases.id })
       .catch((error: unknown) => {
@@ -130,6 +140,7 @@ export async function releaseChange({
         })),
       );
     }
+    await recordStagedSet(tx.db, release!.id, staged);
     await planRollout(tx, release!.id);
     if (emergency) await tx.db.insert(emergencyReviews).values({ releaseId: release!.id, reason: emergency.reason });
     await recordAudit(tx, {
@@ -146,7 +157,9 @@ export async function releaseChange({
         emergency: emergency
           ? { reason: emergency.reason, approvedBy: review.emergency?.rules.flatMap((r) => r.required.flatMap((q) => q.givenBy)) }
           : null,
-        moved: items.map((i) => ({ policy: i.name, fromVersion: i.fromVersion, toVersion: i.toVersion })),
+        moved: cr.staged ? [] : items.map((i) => ({ policy: i.name, fromVersion: i.fromVersion, toVersion: i.toVersion })),
+        staged: cr.staged,
+        stagedPolicies: staged.map((e) => ({ policy: e.name, version: e.version, changeRequest: e.changeRequestNumber })),
         rollbackTo: rollback?.targetRelease ?? null,
         platformDefault: review.platformDefault ? { from: review.platformDefault.from, to: review.platformDefault.to } : null,
         compileCheck: { clusters: check.clusters, flows: check.flows, disagreements: 0, exceptions: check.exceptions },

@@ -7,6 +7,7 @@
 import { sha256Hex } from "@/server/lib/canonical";
 import { compileDocuments, toYaml, type CompileResult, type CompileTarget } from "@/server/policy/compile/compile";
 import { formatVerifyFinding, verifyCompiled, type VerifyFinding } from "@/server/policy/compile/verify";
+import { renderStaged, stagedYaml, type StagedCni, type StagedRender } from "@/server/policy/compile/calico-staged";
 import type { TargetCluster } from "@/server/policy/documents/lower";
 import type { PlatformDefault } from "@/server/policy/model";
 import { asLocated } from "@/server/drafts/engine";
@@ -15,6 +16,8 @@ import type { StoredDocument } from "@/server/drafts/documents";
 /** A cluster as a release renders it: the engine's model and the compile target the cluster runs. */
 export interface ReleaseTarget extends TargetCluster {
   target: CompileTarget;
+  /** The cluster's CNI (null: not known): whether staged versions have an audit-only object there. */
+  cni?: StagedCni;
 }
 
 export interface ReleaseRenderInput {
@@ -25,6 +28,8 @@ export interface ReleaseRenderInput {
   release: string;
   /** The instant exceptions are judged at (ISO). */
   time: string;
+  /** The release's staged versions (issue 13 §11): rendered audit-only where the cluster's CNI can, never enforced. */
+  staged?: readonly StoredDocument[];
 }
 
 export interface ClusterRender {
@@ -35,6 +40,8 @@ export interface ClusterRender {
   hash: string;
   /** The compile's own errors (name clashes, invalid objects): such a render cannot be applied. */
   errors: string[];
+  /** The staged versions' audit-only objects (counted in `objects` and hashed with them), and why some are not rendered. */
+  staged: { objects: number; notes: string[] };
 }
 
 export interface ClusterCheck {
@@ -61,17 +68,34 @@ function compileFor(input: ReleaseRenderInput, cluster: ReleaseTarget): CompileR
   });
 }
 
-const summary = (cluster: ReleaseTarget, compiled: CompileResult): ClusterRender => ({
+/** The staged versions' audit-only objects for one cluster (Calico's staged policies; none elsewhere, with a note). */
+export function renderStagedFor(input: ReleaseRenderInput, cluster: ReleaseTarget): StagedRender {
+  return renderStaged((input.staged ?? []).map(asLocated), cluster, { cni: cluster.cni ?? null, release: input.release });
+}
+
+const summary = (cluster: ReleaseTarget, compiled: CompileResult, staged: StagedRender): ClusterRender => ({
   cluster: cluster.name,
   target: cluster.target,
-  objects: compiled.objects.length,
-  hash: sha256Hex(toYaml(compiled.objects)),
+  objects: compiled.objects.length + staged.objects.length,
+  // Without staged objects the hash is the enforced objects' alone, as it always was.
+  hash: sha256Hex(staged.objects.length > 0 ? `${toYaml(compiled.objects)}---\n${stagedYaml(staged.objects)}` : toYaml(compiled.objects)),
   errors: compiled.errors.map((e) => e.message),
+  staged: { objects: staged.objects.length, notes: staged.notes },
 });
 
 /** Renders the release for each given cluster (a wave's clusters). */
 export function renderRelease(input: ReleaseRenderInput): ClusterRender[] {
-  return input.clusters.map((c) => summary(c, compileFor(input, c)));
+  return input.clusters.map((c) => summary(c, compileFor(input, c), renderStagedFor(input, c)));
+}
+
+/** The audit-only objects of the release's staged versions for each given cluster, as YAML (the release page shows them). */
+export function renderStagedYaml(
+  input: ReleaseRenderInput,
+): { cluster: string; cni: StagedCni; yaml: string; objects: number; notes: string[] }[] {
+  return input.clusters.map((c) => {
+    const r = renderStagedFor(input, c);
+    return { cluster: c.name, cni: c.cni ?? null, yaml: stagedYaml(r.objects), objects: r.objects.length, notes: r.notes };
+  });
 }
 
 /** The compile check of every cluster: the compile's errors and the flows its objects decide unlike the platform. */
@@ -122,4 +146,16 @@ export function compileCheckRefusal(checks: readonly ClusterCheck[]): string | n
       return `cluster ${c.cluster} (${c.target}): the compiled objects decide ${c.disagreementCount} flow(s) unlike the platform: ${shown.join("; ")}${more}`;
     })
     .join(". ");
+}
+
+/** The audit-only objects of the release's staged versions for each given cluster, as plain JSON (the GitOps export writes them). */
+export function stagedObjects(input: ReleaseRenderInput): { cluster: string; objects: Record<string, unknown>[]; notes: string[] }[] {
+  return input.clusters.map((c) => {
+    const r = renderStagedFor(input, c);
+    return {
+      cluster: c.name,
+      objects: r.objects.map((o) => JSON.parse(JSON.stringify(o.object)) as Record<string, unknown>),
+      notes: r.notes,
+    };
+  });
 }

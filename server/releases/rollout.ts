@@ -26,6 +26,7 @@ import { requireTransition } from "@/server/workflow/states";
 import { moveChange } from "@/server/workflow/transition";
 import type { ReleaseTarget } from "./render";
 import type { ClusterStatusInput, ReleaseNumberInput } from "./schemas";
+import { clusterCnis, stagedDocuments } from "./staged";
 import { planWaves, targetOf } from "./waves";
 
 type ReleaseRow = typeof releases.$inferSelect;
@@ -34,12 +35,19 @@ type ClusterRolloutRow = typeof releaseClusterRollouts.$inferSelect;
 
 /** The clusters as a release renders them (all, or the named ones): the engine's model and each cluster's compile target. */
 export async function releaseTargets(db: Queryable, names?: readonly string[]): Promise<ReleaseTarget[]> {
-  const [models, rows] = await Promise.all([
+  const [models, rows, cnis] = await Promise.all([
     loadClusterModels(db, names),
     db.select({ name: clusters.name, labels: clusters.labels }).from(clusters),
+    clusterCnis(db),
   ]);
   const labels = new Map(rows.map((r) => [r.name, r.labels]));
-  return models.map((c) => ({ name: c.name, region: c.region, model: c.model, target: targetOf(labels.get(c.name) ?? {}) }));
+  return models.map((c) => ({
+    name: c.name,
+    region: c.region,
+    model: c.model,
+    target: targetOf(labels.get(c.name) ?? {}),
+    cni: cnis.get(c.name) ?? null,
+  }));
 }
 
 /** Every policy version of a release, as the engine takes documents. */
@@ -134,11 +142,12 @@ export async function rolloutNextWave({ ctx, input }: { ctx: ServiceContext; inp
       );
     const wave = l.rollout.currentWave + 1;
     const next = l.clusters.filter((c) => c.wave === wave);
-    const [documents, targets, setting] = await Promise.all([
+    const [documents, targets, setting, staged] = await Promise.all([
       // The approved exceptions too, as the clusters' desired state has them (server/clusters/observed.ts).
       releaseDocuments(tx.db, l.release.id).then((docs) => withApprovedExceptions(tx.db, docs)),
       releaseTargets(tx.db),
       platformDefaultOfRelease(tx.db, n),
+      stagedDocuments(tx.db, l.release.id),
     ]);
     const wanted = targets.filter((t) => next.some((c) => c.clusterName === t.name));
     const rendered = await runEngine("renderRelease", {
@@ -147,6 +156,7 @@ export async function rolloutNextWave({ ctx, input }: { ctx: ServiceContext; inp
       platformDefault: { enabled: setting.enabled, excludeNamespaces: setting.excludeNamespaces },
       release: String(n),
       time: serverNow().toISOString(),
+      staged,
     });
     const now = new Date();
     const results = next.map((c) => {
@@ -154,7 +164,25 @@ export async function rolloutNextWave({ ctx, input }: { ctx: ServiceContext; inp
       if (!r) return { cluster: c.clusterName, status: "failed" as const, message: "the cluster is no longer in the inventory" };
       if (r.errors.length > 0)
         return { cluster: c.clusterName, status: "failed" as const, message: `the compile failed: ${r.errors.join("; ")}`.slice(0, 2000) };
-      return { cluster: c.clusterName, status: "rendered" as const, message: null, objects: r.objects, hash: r.hash, target: r.target };
+      // What the staged versions became here: audit-only objects, or why none (a CNI without them): the rollout page shows it.
+      const stagedNote =
+        staged.length === 0
+          ? null
+          : [
+              r.staged.objects > 0 ? `${r.staged.objects} staged (audit-only, not enforced) Calico object(s) rendered` : null,
+              ...r.staged.notes,
+            ]
+              .filter((x): x is string => x !== null)
+              .join("; ")
+              .slice(0, 2000);
+      return {
+        cluster: c.clusterName,
+        status: "rendered" as const,
+        message: stagedNote,
+        objects: r.objects,
+        hash: r.hash,
+        target: r.target,
+      };
     });
     for (const r of results)
       await tx.db

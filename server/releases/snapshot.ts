@@ -38,9 +38,17 @@ export async function releasedPolicySet(db: Queryable): Promise<SnapshotEntry[]>
  * What a release puts in force: its policy set and the platform default every cluster compiles it with.
  * Equal releases hash equal (a rollback to release N has N's hash); two that differ only by the default do not.
  */
-export function policySetHash(entries: readonly SnapshotEntry[], platformDefault: PlatformDefault): string {
+export function policySetHash(
+  entries: readonly SnapshotEntry[],
+  platformDefault: PlatformDefault,
+  staged: readonly { name: string; kind: string; version: number; contentHash: string }[] = [],
+): string {
   return contentHash({
     policies: entries.map((e) => ({ name: e.name, kind: e.kind, version: e.version, contentHash: e.contentHash })),
     platformDefault: { enabled: platformDefault.enabled, excludeNamespaces: [...platformDefault.excludeNamespaces].sort() },
+    // The staged (audit-only) versions clusters get too; absent when none, so hashes of releases without any stay as they were.
+    ...(staged.length > 0
+      ? { staged: staged.map((e) => ({ name: e.name, kind: e.kind, version: e.version, contentHash: e.contentHash })) }
+      : {}),
   });
 }

@@ -48,6 +48,8 @@ export async function reviewQueue({ ctx }: { ctx: ServiceContext }) {
     items.push({
       number: cr.number,
       title: cr.title,
+      /** Staged (issue 13 §11): approving it releases audit-only objects, nothing enforced. */
+      staged: cr.staged,
       author: cr.authorLabel,
       tenant,
       createdAt: cr.createdAt,

@@ -92,6 +92,13 @@ function timelineEntry(event: {
             )
             .join("; ")})${voiding}${moved ? `; back to ${moved}` : ""}`,
         };
+      if (typeof after.staged === "boolean")
+        return {
+          ...base,
+          kind: "edited",
+          state: moved,
+          summary: `${after.staged ? "marked it staged (released audit-only, never enforced)" : "marked it enforced"} (${short(before.contentHash)} → ${short(after.contentHash)})${voiding}${moved ? `; back to ${moved}` : ""}`,
+        };
       return {
         ...base,
         kind: "edited",

@@ -242,6 +242,12 @@ const MATRIX: Record<string, Row> = {
   "workflow.rebasePlan": { rule: "role", mutation: true, call: (c) => c.workflow.rebasePlan({ number: 999_999 }) },
   "workflow.rebase": { rule: "role", mutation: true, call: (c) => c.workflow.rebase({ number: 999_999, contentHash: "0".repeat(64) }) },
   // Releasing is for admins, refused before the change is even looked up.
+  "workflow.setStaged": {
+    rule: "role",
+    mutation: true,
+    call: (c) => c.workflow.setStaged({ number: 999_999, contentHash: "0".repeat(64), staged: true }),
+  },
+  "workflow.promote": { rule: "author", mutation: true, call: (c) => c.workflow.promote({ number: 999_999 }) },
   "workflow.release": { rule: "admin", mutation: true, call: (c) => c.workflow.release({ number: 999_999 }) },
   // Approval rules: read by every role holder, written and previewed by admins (the admin's call
   // names a rule that does not exist, or previews a described change).
@@ -333,6 +339,7 @@ const MATRIX: Record<string, Row> = {
     call: (c) => c.releases.endFreeze({ id: "00000000-0000-4000-8000-000000000000" }),
   },
   // Rollouts and rollbacks are an admin's; acknowledging an emergency review an organisation-wide approver's (admins rank above).
+  "releases.staged": { rule: "role", mutation: true, call: (c) => c.releases.staged({ number: 999_999 }) },
   "releases.rollout": { rule: "role", mutation: true, call: (c) => c.releases.rollout({ number: 999_999 }) },
   "releases.rolloutNextWave": { rule: "admin", mutation: true, call: (c) => c.releases.rolloutNextWave({ number: 999_999 }) },
   "releases.pauseRollout": { rule: "admin", mutation: true, call: (c) => c.releases.pauseRollout({ number: 999_999 }) },

@@ -11,7 +11,7 @@ import { findUnsafeText } from "@/lib/unsafe-text";
 import { recordRefusal } from "@/server/audit/refusals";
 import { loadGrants, requireRole } from "@/server/auth/authorize";
 import type { Actor, ServiceContext } from "@/server/context";
-import { InvalidInput, ServiceError, isUniqueViolation } from "@/server/errors";
+import { Conflict, InvalidInput, ServiceError, isUniqueViolation } from "@/server/errors";
 import { getRuntime } from "@/server/runtime";
 
 export interface TrpcContext {
@@ -50,6 +50,8 @@ const t = initTRPC.context<TrpcContext>().create({
               ? { [cause.field]: [cause.message] }
               : null,
         position: cause instanceof InvalidInput ? (cause.position ?? null) : null,
+        /** A Conflict's details (a rebase's conflicts per policy), as REST sends them beside the message. */
+        details: cause instanceof Conflict ? (cause.details ?? null) : null,
       },
     };
   },

@@ -40,7 +40,22 @@ export async function replaceChangeContent(
         `A drafted version of ${items.map((i) => i.name).join(", ")} was proposed in another change request at the same moment. Reload to see it.`,
       );
     });
-  const voided = await tx.db
+  const voided = await voidApprovals(tx, cr, hash, why);
+  await tx.db
+    .update(changeRequests)
+    .set({ title, description, contentHash: hash, updatedAt: new Date() })
+    .where(eq(changeRequests.id, cr.id));
+  return voided;
+}
+
+/** Voids every standing approval of the change, visibly: it was given for `cr.contentHash`, which becomes `hash`. */
+export async function voidApprovals(
+  tx: ServiceContext,
+  cr: ChangeRequestRow,
+  hash: string,
+  why: string,
+): Promise<{ id: string; approverLabel: string }[]> {
+  return tx.db
     .update(changeRequestApprovals)
     .set({
       voidedAt: new Date(),
@@ -48,11 +63,6 @@ export async function replaceChangeContent(
     })
     .where(and(eq(changeRequestApprovals.changeRequestId, cr.id), isNull(changeRequestApprovals.voidedAt)))
     .returning({ id: changeRequestApprovals.id, approverLabel: changeRequestApprovals.approverLabel });
-  await tx.db
-    .update(changeRequests)
-    .set({ title, description, contentHash: hash, updatedAt: new Date() })
-    .where(eq(changeRequests.id, cr.id));
-  return voided;
 }
 
 /**

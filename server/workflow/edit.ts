@@ -67,7 +67,7 @@ export async function editChange({ ctx, input }: { ctx: ServiceContext; input: E
     );
     const newItems = [...fresh.items, ...stale].sort((a, b) => a.name.localeCompare(b.name));
     await refuseProposedElsewhere(tx.db, newItems, cr.id);
-    const hash = await changeContentHash(tx.db, newItems);
+    const hash = await changeContentHash(tx.db, newItems, cr.staged);
     const title = input.title?.trim() ?? cr.title;
     const description = input.description?.trim() ?? cr.description;
     const changed = hash !== cr.contentHash;

@@ -95,6 +95,21 @@ export async function planRebase(db: Queryable, items: readonly ChangeItem[]): P
   });
 }
 
+/** One policy a rebase cannot merge alone, as a refusal lists it (REST 409 body, tRPC error data): what to resolve, onto what. */
+export function rebaseConflictOf(p: PolicyRebase) {
+  return {
+    policy: p.policy,
+    conflicts: p.conflicts,
+    proposedFrom: p.proposedFrom,
+    base: p.base.version,
+    /** The released version to resolve onto: send it back as the resolution's `onto`. */
+    onto: p.release.version,
+    draft: p.draft.version,
+    /** The merge with each conflict between markers: edit it, then send it as the resolution's `yaml`. */
+    withMarkers: p.withMarkers,
+  };
+}
+
 export async function getRebase({ ctx, input }: { ctx: ServiceContext; input: ChangeNumberInput }) {
   const { cr, items } = await findChange(ctx.db, ctx.actor, input.number);
   return { number: cr.number, state: cr.state, contentHash: cr.contentHash, policies: await planRebase(ctx.db, items) };
@@ -138,6 +153,7 @@ export async function rebaseChange({ ctx, input }: { ctx: ServiceContext; input:
     if (unresolved.length > 0)
       throw new Conflict(
         `Change request #${cr.number} cannot be rebased without you: ${unresolved.map((p) => `${p.policy} has ${p.conflicts} conflict${p.conflicts > 1 ? "s" : ""} between your change and the release`).join("; ")}. Resolve ${unresolved.length > 1 ? "them" : "it"} and send the resolved YAML.`,
+        { conflicts: unresolved.map(rebaseConflictOf) },
       );
 
     const rebased: {
@@ -208,7 +224,7 @@ export async function rebaseChange({ ctx, input }: { ctx: ServiceContext; input:
       toVersion: moved.get(i.policyId) ?? i.toVersion,
     }));
     await refuseProposedElsewhere(tx.db, newItems, cr.id);
-    const hash = await changeContentHash(tx.db, newItems);
+    const hash = await changeContentHash(tx.db, newItems, cr.staged);
     if (next === "in-review")
       await requireNoLintErrors(
         tx.db,

@@ -74,3 +74,19 @@ export const rebaseChangeInput = z.object({
     .default([]),
 });
 export type RebaseChangeInput = z.infer<typeof rebaseChangeInput>;
+
+export const setStagedInput = z.object({
+  number: changeNumber,
+  /** The content hash the person saw: staging over someone else's edit is refused. */
+  contentHash: hash,
+  /** Staged: its release enforces nothing and renders audit-only objects where the cluster can (issue 13 §11). */
+  staged: z.boolean(),
+});
+export type SetStagedInput = z.infer<typeof setStagedInput>;
+
+export const promoteChangeInput = z.object({
+  number: changeNumber,
+  /** The new change's title (default: the staged change's, marked as its promotion). */
+  title: z.string().trim().min(1, "Give the change a title").max(200).optional(),
+});
+export type PromoteChangeInput = z.infer<typeof promoteChangeInput>;

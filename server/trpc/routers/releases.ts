@@ -3,6 +3,7 @@ import { diffReleases } from "@/server/releases/diff";
 import { createFreeze, endFreeze, listFreezes } from "@/server/releases/freezes";
 import { getRelease, listReleases } from "@/server/releases/list";
 import { acknowledgeEmergencyReview, proposeRollback } from "@/server/releases/rollback";
+import { getStagedRender } from "@/server/releases/staged";
 import { getRollout, pauseRollout, reportClusterStatus, resumeRollout, rolloutNextWave } from "@/server/releases/rollout";
 import {
   acknowledgeReviewInput,
@@ -22,6 +23,8 @@ export const releasesRouter = router({
   freezes: protectedProcedure.query(({ ctx }) => listFreezes({ ctx: ctx.service })),
   createFreeze: adminProcedure.input(createFreezeInput).mutation(({ ctx, input }) => createFreeze({ ctx: ctx.service, input })),
   endFreeze: adminProcedure.input(endFreezeInput).mutation(({ ctx, input }) => endFreeze({ ctx: ctx.service, input })),
+  /** The release's staged (audit-only) versions and what each cluster renders of them. */
+  staged: protectedProcedure.input(releaseNumberInput).query(({ ctx, input }) => getStagedRender({ ctx: ctx.service, input })),
   rollout: protectedProcedure.input(releaseNumberInput).query(({ ctx, input }) => getRollout({ ctx: ctx.service, input })),
   rolloutNextWave: adminProcedure.input(releaseNumberInput).mutation(({ ctx, input }) => rolloutNextWave({ ctx: ctx.service, input })),
   pauseRollout: adminProcedure.input(releaseNumberInput).mutation(({ ctx, input }) => pauseRollout({ ctx: ctx.service, input })),

@@ -10,9 +10,13 @@ import {
   changeNumberInput,
   decideChangeInput,
   editChangeInput,
+  promoteChangeInput,
   rebaseChangeInput,
   releaseChangeInput,
+  setStagedInput,
 } from "@/server/workflow/schemas";
+import { promoteChange } from "@/server/workflow/promote";
+import { setStaged } from "@/server/workflow/stage";
 import { getRebase, rebaseChange } from "@/server/workflow/rebase";
 import { submitChange } from "@/server/workflow/submit";
 import { withdrawChange } from "@/server/workflow/withdraw";
@@ -30,5 +34,9 @@ export const workflowRouter = router({
   /** The three-way merge a rebase onto the current release would make, per policy the release moved on. */
   rebasePlan: protectedProcedure.input(changeNumberInput).query(({ ctx, input }) => getRebase({ ctx: ctx.service, input })),
   rebase: protectedProcedure.input(rebaseChangeInput).mutation(({ ctx, input }) => rebaseChange({ ctx: ctx.service, input })),
+  /** Mark the change staged (released audit-only, never enforced) or enforced again: voids approvals like an edit. */
+  setStaged: protectedProcedure.input(setStagedInput).mutation(({ ctx, input }) => setStaged({ ctx: ctx.service, input })),
+  /** A new draft change enforcing what a released staged change staged, linked to it. */
+  promote: protectedProcedure.input(promoteChangeInput).mutation(({ ctx, input }) => promoteChange({ ctx: ctx.service, input })),
   release: protectedProcedure.input(releaseChangeInput).mutation(({ ctx, input }) => releaseChange({ ctx: ctx.service, input })),
 });
