@@ -60,7 +60,7 @@ const calicoPolicy = (kinds: [string, ...string[]], namespaced: boolean) =>
 const stagedNetworkPolicy = calicoPolicy(["StagedNetworkPolicy"], true);
 const stagedGlobalNetworkPolicy = calicoPolicy(["StagedGlobalNetworkPolicy"], false);
 
-const FIXTURES = join(process.cwd(), "..", "..", "shared", "fixtures", "calico");
+const FIXTURES = join(process.cwd(), "server", "policy", "__fixtures__", "calico");
 const fixture = (file: string) => parse(readFileSync(join(FIXTURES, file), "utf8")) as Record<string, unknown>;
 
 const eu = demoCluster("prod-eu-1");
