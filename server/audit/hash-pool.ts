@@ -2,25 +2,13 @@ import "server-only";
 // Worker threads for a long verification: each checks the hashes of whole batches (an HMAC per event),
 // the main thread reads the next batch meanwhile and keeps the sequential pass. The entry is bundled
 // once per process, like the Simulator's workers.
-import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { workerBundle } from "@/server/lib/worker-bundle";
 import { checkBatch, type BatchCheck } from "./batch";
 import type { HashWorkerData, HashWorkerRequest } from "./hash-worker";
 import type { AuditKeyring } from "./keys";
 
-const globalForWorker = globalThis as unknown as { policyplaneAuditWorkerFile?: string };
-
-function workerFile(): string {
-  if (globalForWorker.policyplaneAuditWorkerFile) return globalForWorker.policyplaneAuditWorkerFile;
-  const result = spawnSync(
-    process.execPath,
-    [path.join(process.cwd(), "scripts", "engine-worker.mjs"), "server/audit/hash-worker.ts", "audit-worker"],
-    { encoding: "utf8" },
-  );
-  if (result.status !== 0) throw new Error(result.stderr.trim() || `bundling the audit worker failed (exit ${result.status})`);
-  return (globalForWorker.policyplaneAuditWorkerFile = result.stdout.trim());
-}
+const workerFile = () => workerBundle("server/audit/hash-worker.ts", "audit-worker");
 
 /** Checks batches' hashes; results come back in the order the batches went in. */
 export interface BatchHasher {

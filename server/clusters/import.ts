@@ -23,6 +23,14 @@ export interface NotImported {
   reason: string;
 }
 
+/** The imported candidate as the document schema reads it, or why it is not a policy (its first issue). */
+function checkedDocument(object: string, candidate: unknown): PolicyDocument | NotImported {
+  const parsed = policyDocument.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  return { object, reason: `${issue.path.join(".")}: ${issue.message}` };
+}
+
 export interface ImportResult {
   documents: PolicyDocument[];
   notImported: NotImported[];
@@ -120,12 +128,7 @@ export function importNetworkPolicy(o: ObservedObject, tenant: string | null): P
       isolate,
     },
   };
-  const parsed = policyDocument.safeParse(candidate);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { object, reason: `${issue.path.join(".")}: ${issue.message}` };
-  }
-  return parsed.data;
+  return checkedDocument(object, candidate);
 }
 
 type AnpSelector = Selector | null | undefined;
@@ -250,12 +253,7 @@ export function importAdminNetworkPolicy(o: ObservedObject, cluster: string | nu
       rules,
     },
   };
-  const parsed = policyDocument.safeParse(candidate);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { object, reason: `${issue.path.join(".")}: ${issue.message}` };
-  }
-  return parsed.data;
+  return checkedDocument(object, candidate);
 }
 
 type CiliumSelector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
@@ -399,12 +397,7 @@ export function importCiliumNetworkPolicy(o: ObservedObject, tenant: string | nu
       isolate,
     },
   };
-  const parsed = policyDocument.safeParse(candidate);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { object, reason: `${issue.path.join(".")}: ${issue.message}` };
-  }
-  return parsed.data;
+  return checkedDocument(object, candidate);
 }
 
 /**

@@ -3,11 +3,10 @@ import "server-only";
 // YAML, linting a release) runs in worker threads, so one large document does
 // not stall every other request on the event loop. Workers hold no database:
 // callers load what a task needs and pass it in (structured clone).
-import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
-import path from "node:path";
 import { Piscina } from "piscina";
 import { Busy, TooLarge } from "@/server/errors";
+import { workerBundle } from "@/server/lib/worker-bundle";
 import type * as tasks from "./worker";
 
 type Tasks = typeof tasks;
@@ -25,11 +24,7 @@ const globalForPool = globalThis as unknown as { policyplaneEnginePool?: Piscina
  * POLICYPLANE_ENGINE_WORKER; `next dev` and tests bundle it here, once per process.
  */
 function workerFile(): string {
-  const built = process.env.POLICYPLANE_ENGINE_WORKER;
-  if (built) return built;
-  const result = spawnSync(process.execPath, [path.join(process.cwd(), "scripts", "engine-worker.mjs")], { encoding: "utf8" });
-  if (result.status !== 0) throw new Error(result.stderr.trim() || `bundling the engine worker failed (exit ${result.status})`);
-  return result.stdout.trim();
+  return workerBundle("server/engine-pool/worker.ts", "engine-worker", process.env.POLICYPLANE_ENGINE_WORKER);
 }
 
 function pool(): Piscina {

@@ -1,26 +1,12 @@
 import "server-only";
 // Starting the Simulator's worker threads. The entry is bundled once per process (like the engine
 // pool's worker) unless `npm start` named a bundle in POLICYPLANE_REPLAY_WORKER.
-import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { workerBundle } from "@/server/lib/worker-bundle";
 import type { Progress, RunInput, RunResult, ScanInput, ScanResult, WorkFailure } from "./work";
 import type { WorkerTask } from "./run-worker";
 
-const globalForWorker = globalThis as unknown as { policyplaneReplayWorkerFile?: string };
-
-function workerFile(): string {
-  const built = process.env.POLICYPLANE_REPLAY_WORKER;
-  if (built) return built;
-  if (globalForWorker.policyplaneReplayWorkerFile) return globalForWorker.policyplaneReplayWorkerFile;
-  const result = spawnSync(
-    process.execPath,
-    [path.join(process.cwd(), "scripts", "engine-worker.mjs"), "server/simulator/run-worker.ts", "replay-worker"],
-    { encoding: "utf8" },
-  );
-  if (result.status !== 0) throw new Error(result.stderr.trim() || `bundling the replay worker failed (exit ${result.status})`);
-  return (globalForWorker.policyplaneReplayWorkerFile = result.stdout.trim());
-}
+const workerFile = () => workerBundle("server/simulator/run-worker.ts", "replay-worker", process.env.POLICYPLANE_REPLAY_WORKER);
 
 export interface WorkerHandle<R> {
   result: Promise<R | WorkFailure>;

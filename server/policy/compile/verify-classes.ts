@@ -217,37 +217,37 @@ export class SideSignatures {
 
   /** A rule by what decides with it: equal for rules of different policies that say the same. */
   private ruleId(r: CompiledRule): number {
-    let id = this.ruleIds.get(r);
-    if (id !== undefined) return id;
-    const key = [
-      r.rule.action,
-      r.activeFrom,
-      r.activeUntil,
-      r.rule.ports ? JSON.stringify(r.rule.ports) : "*",
-      r.peers ? r.peers.map((m) => this.matcherClass.get(m)!).join(".") : "*",
-      this.tags.rule(r),
-    ].join("\u0001");
-    id = this.ruleIdByKey.get(key);
-    if (id === undefined) this.ruleIdByKey.set(key, (id = this.ruleIdByKey.size));
-    this.ruleIds.set(r, id);
-    return id;
+    return this.numbered(r, this.ruleIds, this.ruleIdByKey, (m) => this.matcherClass.get(m)!);
   }
 
   /** A rule with only its broad peer classes; narrow ones are marked "n" (a rule without peers matches every peer). */
   private shapeId(r: CompiledRule): number {
-    let id = this.shapeIds.get(r);
+    return this.numbered(r, this.shapeIds, this.shapeIdByKey, (m) => {
+      const c = this.matcherClass.get(m)!;
+      return this.broad[c] ? c : "n";
+    });
+  }
+
+  /** Numbers a rule by its action, window, ports, peers (as `peer` spells each) and tags: equal keys, one number. */
+  private numbered(
+    r: CompiledRule,
+    byRule: Map<CompiledRule, number>,
+    byKey: Map<string, number>,
+    peer: (m: PeerMatcher) => number | string,
+  ): number {
+    let id = byRule.get(r);
     if (id !== undefined) return id;
     const key = [
       r.rule.action,
       r.activeFrom,
       r.activeUntil,
       r.rule.ports ? JSON.stringify(r.rule.ports) : "*",
-      r.peers ? r.peers.map((m) => (this.broad[this.matcherClass.get(m)!] ? this.matcherClass.get(m)! : "n")).join(".") : "*",
+      r.peers ? r.peers.map(peer).join(".") : "*",
       this.tags.rule(r),
     ].join("\u0001");
-    id = this.shapeIdByKey.get(key);
-    if (id === undefined) this.shapeIdByKey.set(key, (id = this.shapeIdByKey.size));
-    this.shapeIds.set(r, id);
+    id = byKey.get(key);
+    if (id === undefined) byKey.set(key, (id = byKey.size));
+    byRule.set(r, id);
     return id;
   }
 
