@@ -1,37 +1,12 @@
 import { expect, test } from "@playwright/test";
 import { PEOPLE, personIn, screenshot, trpc } from "./helpers";
+import { paymentsIngressYaml } from "../server/testing/policies";
 
 // An author marks their change staged on its page: the flag shows on the page
 // and in the change list, and the switch reads "Mark enforced" from then on.
 // The policy selects no pod, so its draft changes nothing other specs count.
 const POLICY = `e2e-staged-${Date.now().toString(36)}`;
-const yaml = `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: ${POLICY}
-  tenant: payments
-  description: Staged from the e2e suite
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: e2e-staged-selects-nothing
-  rules:
-    - name: from-checkout
-      direction: ingress
-      action: allow
-      peers:
-        - workloads:
-            namespaces: [checkout]
-            podSelector:
-              matchLabels:
-                app: checkout-api
-      ports:
-        - port: 8080
-          protocol: TCP
-`;
+const yaml = paymentsIngressYaml(POLICY, { app: "e2e-staged-selects-nothing", description: "Staged from the e2e suite" });
 
 test("an author marks a change staged on its page and sees the flag there and in the list", async ({ browser }) => {
   test.setTimeout(120_000);

@@ -31,6 +31,40 @@ spec:
 ${via ? `      via: ${via}\n` : ""}`;
 }
 
+/** A namespace-tier policy of the demo's payments tenant: `app` (payments-api) accepts checkout-api on `port` (peers every CNI can say). */
+export function paymentsIngressYaml(
+  name: string,
+  { port = 8080, app = "payments-api", description = "Test policy" }: { port?: number; app?: string; description?: string } = {},
+): string {
+  return `apiVersion: policyplane.io/v1
+kind: Policy
+metadata:
+  name: ${name}
+  tenant: payments
+  description: ${description}
+spec:
+  tier: namespace
+  subject:
+    namespaces: [payments]
+    podSelector:
+      matchLabels:
+        app: ${app}
+  rules:
+    - name: from-checkout
+      direction: ingress
+      action: allow
+      peers:
+        - workloads:
+            namespaces: [checkout]
+            podSelector:
+              matchLabels:
+                app: checkout-api
+      ports:
+        - port: ${port}
+          protocol: TCP
+`;
+}
+
 /** A namespace-tier policy of the demo's checkout tenant: promotions may reach the SMS provider (high criticality), which no constraint forbids. */
 export function promotionsSmsYaml(name: string): string {
   return `apiVersion: policyplane.io/v1

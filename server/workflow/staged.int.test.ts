@@ -12,6 +12,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { changeRequests, clusterProfiles, clusters, policies, releaseEntries, releases, releaseStagedEntries } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
+import { paymentsIngressYaml } from "@/server/testing/policies";
 import { exportGitOps } from "@/server/clusters/gitops";
 import { releasedDocuments } from "@/server/drafts/documents";
 import { getStagedRender } from "@/server/releases/staged";
@@ -26,33 +27,7 @@ const SECURITY = "sam.security@acme.example";
 const PAYMENTS_COMMITTEE = "dana.payments-committee@acme.example";
 
 /** payments-api's ingress from checkout-api on one port: peers Calico's rules can say. */
-const ingressYaml = (name: string, port: number) => `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: ${name}
-  tenant: payments
-  description: staged test
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: payments-api
-  rules:
-    - name: from-checkout
-      direction: ingress
-      action: allow
-      peers:
-        - workloads:
-            namespaces: [checkout]
-            podSelector:
-              matchLabels:
-                app: checkout-api
-      ports:
-        - port: ${port}
-          protocol: TCP
-`;
+const ingressYaml = (name: string, port: number) => paymentsIngressYaml(name, { port, description: "staged test" });
 
 describe(`staged change requests on ${testDatabaseKind()}`, () => {
   const database = useSeededDatabase();
