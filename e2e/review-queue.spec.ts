@@ -2,7 +2,8 @@ import { expect, test, type Page } from "@playwright/test";
 import { paymentsEgressYaml } from "../server/testing/policies";
 import { PEOPLE, personIn, screenshot, trpcPost as post } from "./helpers";
 
-const NAME = "e2e-review-queue";
+// Unique per run: a retry must not find the first attempt's policy.
+const NAME = `e2e-review-queue-${Date.now().toString(36)}`;
 const YAML = paymentsEgressYaml(NAME, { description: "Reviewed through the queue" });
 
 test("an approver finds a change in the queue, opens it and comments; an admin edits a rule and the checklist follows", async ({

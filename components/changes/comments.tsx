@@ -26,6 +26,9 @@ export function CommentsThread({ number }: { number: number }) {
       onSuccess: async () => {
         setBody("");
         setTarget("");
+        // A first load still in flight was answered before this comment existed, and invalidating does not
+        // refetch a query that has no data yet: cancel it, so the refetch sees the comment.
+        await queryClient.cancelQueries({ queryKey: trpc.reviews.pathKey() });
         await queryClient.invalidateQueries({ queryKey: trpc.reviews.pathKey() });
       },
     }),
