@@ -423,7 +423,7 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     await expect(deleteDataset({ ctx: other, input: { id: dataset.id }, store })).rejects.toMatchObject({ name: "Forbidden" });
     await deleteDataset({ ctx: await ctxOf(DEMO_PEOPLE.admin), input: { id: dataset.id }, store });
     expect(readdirSync(store.dir).length).toBe(files - 1);
-    const audited = await db().select().from(auditEvents).where(eq(auditEvents.targetId, dataset.id));
+    const audited = await db().select().from(auditEvents).where(eq(auditEvents.targetId, dataset.id)).orderBy(auditEvents.seq);
     expect(audited.map((e) => e.action)).toEqual(["dataset.upload", "dataset.delete"]);
   });
 });
