@@ -1,11 +1,5 @@
-// Test helper: a namespace-tier policy of the demo's payments tenant that lets
-// payments-api reach api.stripe.com, as an author would write it: through the
-// PCI egress gateway, as the demo's PCI constraint requires (without `via`, the
-// lint finds a constraint-conflict error, which blocks submission).
-export function paymentsEgressYaml(
-  name: string,
-  { port = 443, description = "Test policy", via = "pci-egress" }: { port?: number; description?: string; via?: string | null } = {},
-): string {
+/** The head of a namespace-tier policy of the demo's payments tenant over pods labelled `app`, up to its rules' list. */
+function paymentsPolicyHead(name: string, description: string, app: string): string {
   return `apiVersion: policyplane.io/v1
 kind: Policy
 metadata:
@@ -18,8 +12,19 @@ spec:
     namespaces: [payments]
     podSelector:
       matchLabels:
-        app: payments-api
-  rules:
+        app: ${app}
+  rules:`;
+}
+
+// Test helper: a namespace-tier policy of the demo's payments tenant that lets
+// payments-api reach api.stripe.com, as an author would write it: through the
+// PCI egress gateway, as the demo's PCI constraint requires (without `via`, the
+// lint finds a constraint-conflict error, which blocks submission).
+export function paymentsEgressYaml(
+  name: string,
+  { port = 443, description = "Test policy", via = "pci-egress" }: { port?: number; description?: string; via?: string | null } = {},
+): string {
+  return `${paymentsPolicyHead(name, description, "payments-api")}
     - name: out
       direction: egress
       action: allow
@@ -36,20 +41,7 @@ export function paymentsIngressYaml(
   name: string,
   { port = 8080, app = "payments-api", description = "Test policy" }: { port?: number; app?: string; description?: string } = {},
 ): string {
-  return `apiVersion: policyplane.io/v1
-kind: Policy
-metadata:
-  name: ${name}
-  tenant: payments
-  description: ${description}
-spec:
-  tier: namespace
-  subject:
-    namespaces: [payments]
-    podSelector:
-      matchLabels:
-        app: ${app}
-  rules:
+  return `${paymentsPolicyHead(name, description, app)}
     - name: from-checkout
       direction: ingress
       action: allow
