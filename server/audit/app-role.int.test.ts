@@ -55,7 +55,7 @@ describe.skipIf(testDatabaseKind() !== "postgres")("the application's PostgreSQL
     const [who] = (await runtime.database.db.execute(sql`SELECT current_user AS name`)) as unknown as { name: string }[];
     expect(who?.name).toBe(role);
     expect(await verifyAuditTrail(runtime.database.db, runtime.audit)).toMatchObject({ ok: true, checked: 2, checkpoint: { seq: 2 } });
-    const actions = await runtime.database.db.select({ action: auditEvents.action }).from(auditEvents);
+    const actions = await runtime.database.db.select({ action: auditEvents.action }).from(auditEvents).orderBy(auditEvents.seq);
     expect(actions.map((a) => a.action)).toEqual(["demo.seeded", "audit.checkpoint"]);
   });
 

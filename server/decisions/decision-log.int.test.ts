@@ -128,7 +128,11 @@ describe(`the decision log on ${testDatabaseKind()}`, () => {
     ).rejects.toMatchObject({
       code: "CONFLICT",
     });
-    const events = await db().select().from(auditEvents).where(eq(auditEvents.action, "decision_log.settings_changed"));
+    const events = await db()
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "decision_log.settings_changed"))
+      .orderBy(auditEvents.seq);
     expect(events.length).toBe(version - 1);
     expect(events.at(-1)).toMatchObject({ actorLabel: expect.stringContaining("alex") });
   });

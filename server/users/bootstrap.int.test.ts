@@ -126,7 +126,7 @@ describe(`policyplane admin create as a process on an empty ${testDatabaseKind()
           input: { token: link![2]!, password: "ops-chosen-password" },
         }),
       ).toEqual({ email: "ops@example.com" });
-      const events = await handle.db.select({ action: auditEvents.action }).from(auditEvents);
+      const events = await handle.db.select({ action: auditEvents.action }).from(auditEvents).orderBy(auditEvents.seq);
       expect(events.map((e) => e.action)).toEqual(["admin.bootstrapped", "user.password_set"]);
     } finally {
       await handle.close();
