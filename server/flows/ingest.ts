@@ -14,7 +14,6 @@ import type { Severity } from "@/lib/flows";
 import type { TouchedFlows } from "@/server/alerts/on-ingest";
 import { requireRole } from "@/server/auth/authorize";
 import { requireClusterScope } from "@/server/tokens/scopes";
-import type { Decision } from "@/server/policy/eval/evaluator";
 import { EndpointCache, parseRecordLine, type RecordEndpoint, type ReplayRecord } from "@/server/replay/records";
 import { decisionPath } from "@/server/replay/replay";
 import { attributionOf, classify } from "./classify";
@@ -76,6 +75,8 @@ export interface IngestOutcome extends IngestResult {
 }
 
 interface Aggregate {
+  /** Its identity across batches (minute, endpoints' names, port, protocol, verdict, class): the order rows are written in. */
+  key: string;
   minute: number;
   source: string;
   sourceNamespace: string | null;
@@ -113,12 +114,14 @@ function* linesOf(body: string): Generator<[number, string]> {
 /** Text PostgreSQL cannot store (NUL, lone surrogates) that JSON escapes can smuggle into names. */
 const UNSTORABLE = /\\u0000|\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
 
+/** `unstorable`: whether the batch holds such text somewhere (else lines are not searched for it). */
 function readLine(
   text: string,
   cache: EndpointCache,
+  unstorable: boolean,
 ): { ok: true; record: ReplayRecord & { verdict: string } } | { ok: false; reason: string } {
   if (text.length > MAX_FLOW_LINE_CHARS) return { ok: false, reason: `line longer than ${MAX_FLOW_LINE_CHARS} characters` };
-  if (UNSTORABLE.test(text)) return { ok: false, reason: "contains a NUL or a lone surrogate escape, which cannot be stored" };
+  if (unstorable && UNSTORABLE.test(text)) return { ok: false, reason: "contains a NUL or a lone surrogate escape, which cannot be stored" };
   const r = parseRecordLine(text, cache);
   if (!r.ok) return { ok: false, reason: r.error };
   if (r.record.verdict === undefined)
@@ -139,7 +142,7 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
   const errors: { line: number; reason: string }[] = [];
   let rejected = 0;
   let lines = 0;
-  const records: { line: number; text: string; record: ReplayRecord & { verdict: string } }[] = [];
+  const records: { text: string; record: ReplayRecord & { verdict: string } }[] = [];
   const endpointIndex = new Map<RecordEndpoint, number>();
   const endpoints: RecordEndpoint[] = [];
   const idOf = (ep: RecordEndpoint) => {
@@ -147,44 +150,51 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     if (id === undefined) endpointIndex.set(ep, (id = endpoints.push(ep) - 1));
     return id;
   };
-  const ids: [number, number][] = [];
+  const ids: number[] = [];
+  // One scan of the whole body: lines are only searched one by one when the body holds such text.
+  const unstorable = UNSTORABLE.test(input.body);
   for (const [line, text] of linesOf(input.body)) {
     lines++;
-    const r = readLine(text, cache);
+    const r = readLine(text, cache, unstorable);
     if (!r.ok) {
       rejected++;
       if (errors.length < MAX_REPORTED_REJECTIONS) errors.push({ line, reason: r.reason });
       continue;
     }
-    records.push({ line, text, record: r.record });
-    ids.push([idOf(r.record.src), idOf(r.record.dst)]);
+    records.push({ text, record: r.record });
+    ids.push(idOf(r.record.src), idOf(r.record.dst));
   }
 
   const engine = await resolveForCluster(db, cluster, endpoints);
   const now = Date.now();
   const classes: Record<FlowClass, number> = { violation: 0, "near-miss": 0, "enforcement-gap": 0, allowed: 0 };
   let unattributed = 0;
+  // Per endpoint, once: the name aggregates store, and a small number standing for it in the
+  // records' keys (endpoints naming the same workload share it), so a record costs no string
+  // building over the names.
+  const pathIds = new Map<string, number>();
+  const endpointPath = endpoints.map((ep, e) => {
+    const r = engine.resolved[e]!;
+    return r.ok ? r.path : formatUnplaced(ep);
+  });
+  const endpointKey = endpointPath.map((path) => {
+    let id = pathIds.get(path);
+    if (id === undefined) pathIds.set(path, (id = pathIds.size));
+    return id;
+  });
   const aggregates = new Map<string, Aggregate>();
   records.forEach(({ text, record: r }, i) => {
-    const [s, d] = ids[i]!;
+    const s = ids[2 * i]!;
+    const d = ids[2 * i + 1]!;
     const src = engine.resolved[s]!;
     const dst = engine.resolved[d]!;
     const time = r.time ?? now;
-    let decision: Decision | null = null;
-    let rationale: string;
-    if (src.ok && dst.ok) {
-      decision = engine.evaluator.decideIdentities(src.identity, dst.identity, r.port, r.protocol, time);
-      rationale = decisionPath(decision);
-    } else {
-      unattributed++;
-      rationale = `not attributed: ${!src.ok ? `source ${src.error}` : `destination ${(dst as { error: string }).error}`}`;
-    }
+    const decision = src.ok && dst.ok ? engine.evaluator.decideIdentities(src.identity, dst.identity, r.port, r.protocol, time) : null;
+    if (!decision) unattributed++;
     const flowClass = classify(r.verdict, decision);
     classes[flowClass] += r.count;
-    const source = src.ok ? src.path : formatUnplaced(r.src);
-    const destination = dst.ok ? dst.path : formatUnplaced(r.dst);
     const minute = Math.floor(time / 60_000) * 60_000;
-    const key = `${minute}\u0001${source}\u0001${destination}\u0001${r.port}\u0001${r.protocol}\u0001${r.verdict}\u0001${flowClass}`;
+    const key = `${minute / 60_000} ${endpointKey[s]} ${endpointKey[d]} ${r.port} ${r.protocol} ${r.verdict} ${flowClass}`;
     const agg = aggregates.get(key);
     if (agg) {
       agg.count += r.count;
@@ -193,9 +203,16 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
       if (time > agg.last) agg.last = time;
       return;
     }
+    // The first record of an aggregate: its rationale, attribution and severity (the same for its others).
+    const rationale = decision
+      ? decisionPath(decision)
+      : `not attributed: ${!src.ok ? `source ${src.error}` : `destination ${(dst as { error: string }).error}`}`;
+    const source = endpointPath[s]!;
+    const destination = endpointPath[d]!;
     const attribution = decision ? attributionOf(decision) : null;
     const destinationCriticality = engine.criticality.of(destination, namespaceOf(r.dst));
     aggregates.set(key, {
+      key: `${minute}\u0001${source}\u0001${destination}\u0001${r.port}\u0001${r.protocol}\u0001${r.verdict}\u0001${flowClass}`,
       minute,
       source,
       sourceNamespace: namespaceOf(r.src),
@@ -218,15 +235,14 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
   });
 
   // One order for every batch, so concurrent batches lock shared rows in the same order.
-  const sorted = [...aggregates.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const rows = sorted.map(([, a]) => a);
+  const rows = [...aggregates.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   // What goes in each row's samples: none where the stored aggregate is known full already. Only
   // when this call commits its own transaction (an outer one could still roll back).
   const owned = !ctx.inTransaction;
   let fullSamples = owned ? fullSamplesByDatabase.get(db) : undefined;
   if (owned && !fullSamples) fullSamplesByDatabase.set(db, (fullSamples = new Map()));
   const fullKey = (key: string) => `${cluster.id}\u0001${key}`;
-  const sampleOf = sorted.map(([key, a]) => (fullSamples?.has(fullKey(key)) ? [] : a.samples));
+  const sampleOf = rows.map((a) => (fullSamples?.has(fullKey(a.key)) ? [] : a.samples));
   const tenantOf = (ns: string | null) => (ns === null ? null : (engine.tenants.get(ns) ?? null));
   // One statement per chunk with the rows as one JSON parameter (jsonb_to_recordset): building
   // thousands of bound values through the query builder cost more than the engine's work.
@@ -301,8 +317,8 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
   // Committed: aggregates whose batch brought a full set of samples are full in the database too.
   if (fullSamples) {
     forgetOldFullSamples(fullSamples, now);
-    for (const [key, a] of sorted)
-      if (a.samples.length >= SAMPLES_PER_AGGREGATE && a.minute >= now - FULL_SAMPLES_MAX_AGE_MS) fullSamples.set(fullKey(key), a.minute);
+    for (const a of rows)
+      if (a.samples.length >= SAMPLES_PER_AGGREGATE && a.minute >= now - FULL_SAMPLES_MAX_AGE_MS) fullSamples.set(fullKey(a.key), a.minute);
   }
   const touched = new Map<string, TouchedFlows>();
   for (const a of rows)
