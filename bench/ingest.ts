@@ -196,6 +196,16 @@ async function storage(db: Database, records: number) {
   console.log(
     `storage per day at ${FLOWS_PER_SECOND.toLocaleString("en")} flows/s: ${(perDay(agg + ev) / 1024 ** 3).toFixed(2)} GiB (aggregates ${(perDay(agg) / 1024 ** 3).toFixed(2)} GiB, violation events ${(perDay(ev) / 1024 ** 3).toFixed(2)} GiB; ${Math.round(size!.n / minutes).toLocaleString("en")} aggregates per minute)`,
   );
+  // Rows written per record (load-independent): what aggregation and group commit save the database.
+  await new Promise((r) => setTimeout(r, 1500)); // the servers' table statistics reach the shared view within a second
+  const [writes] = await rows<{ aggregates: string; events: string }>(
+    db,
+    sql`select (select n_tup_ins + n_tup_upd from pg_stat_user_tables where relname = 'flow_aggregates')::text as aggregates,
+      (select n_tup_ins from pg_stat_user_tables where relname = 'violation_events')::text as events`,
+  );
+  console.log(
+    `rows written per 1,000 records: ${((Number(writes!.aggregates) * 1000) / records).toFixed(0)} aggregate upserts, ${((Number(writes!.events) * 1000) / records).toFixed(0)} violation events`,
+  );
   if (Number(size!.flows) !== records) throw new Error(`stored ${size!.flows} flows for ${records} records sent`);
 }
 
