@@ -26,8 +26,7 @@
  * Records: Hubble records (`hubble observe -o json` shape, with labels) between random pairs of the
  * demo's prod-eu-1 workloads on their ports, 10 % DROPPED, timed as a cluster sending 10,000 flows/s
  * (BENCH_RECORDS records cover BENCH_RECORDS / 10,000 seconds of traffic, each run its own minutes,
- * within the last hour as a live stream's are), so stored bytes per minute of traffic × 1,440 is the
- * storage of a day at that rate.
+ * within the last hour as a live stream's are), for the storage of a day at that rate.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -179,22 +178,35 @@ function report(label: string, f: Figures) {
   );
 }
 
-/** Bytes stored for the flows (aggregates with their samples, violation events, their indexes) → per day at FLOWS_PER_SECOND. */
+/**
+ * Storage per day at FLOWS_PER_SECOND. Aggregates are bounded per minute (one row per path and
+ * minute, whatever the rate): their live size per minute of traffic (after VACUUM FULL: the
+ * upserts' dead row versions are space autovacuum reuses) × 1,440. Violation events grow with the
+ * writes (one per denied path and write): their bytes per record × the records of a day.
+ */
 async function storage(db: Database, records: number) {
-  const [size] = await rows<{ aggregates: string; events: string; n: number; flows: string }>(
-    db,
-    sql`select pg_total_relation_size('flow_aggregates')::text as aggregates, pg_total_relation_size('violation_events')::text as events,
-      (select count(*)::int from flow_aggregates) as n, (select coalesce(sum(count), 0)::text from flow_aggregates) as flows`,
-  );
-  const minutes = records / FLOWS_PER_SECOND / 60;
+  const sizes = async () =>
+    (
+      await rows<{ aggregates: string; events: string; n: number; flows: string; minutes: number }>(
+        db,
+        sql`select pg_total_relation_size('flow_aggregates')::text as aggregates, pg_total_relation_size('violation_events')::text as events,
+          (select count(*)::int from flow_aggregates) as n, (select coalesce(sum(count), 0)::text from flow_aggregates) as flows,
+          (select count(distinct minute)::int from flow_aggregates) as minutes`,
+      )
+    )[0]!;
+  const written = await sizes();
+  await db.execute(sql`vacuum full flow_aggregates`);
+  await db.execute(sql`vacuum full violation_events`);
+  const live = await sizes();
   const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
-  const perDay = (b: number) => (b / minutes) * 1440;
-  const [agg, ev] = [Number(size!.aggregates), Number(size!.events)];
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
+  const aggregatesPerDay = (Number(live.aggregates) / live.minutes) * 1440;
+  const eventsPerDay = (Number(live.events) / records) * FLOWS_PER_SECOND * 86_400;
   console.log(
-    `stored: ${size!.n.toLocaleString("en")} aggregates for ${Number(size!.flows).toLocaleString("en")} flows (${minutes.toFixed(1)} min of traffic at ${FLOWS_PER_SECOND.toLocaleString("en")} flows/s): flow_aggregates ${mib(agg)}, violation_events ${mib(ev)}`,
+    `stored: ${live.n.toLocaleString("en")} aggregates in ${live.minutes} minutes for ${Number(live.flows).toLocaleString("en")} flows: flow_aggregates ${mib(Number(written.aggregates))} as written, ${mib(Number(live.aggregates))} live; violation_events ${mib(Number(live.events))}`,
   );
   console.log(
-    `storage per day at ${FLOWS_PER_SECOND.toLocaleString("en")} flows/s: ${(perDay(agg + ev) / 1024 ** 3).toFixed(2)} GiB (aggregates ${(perDay(agg) / 1024 ** 3).toFixed(2)} GiB, violation events ${(perDay(ev) / 1024 ** 3).toFixed(2)} GiB; ${Math.round(size!.n / minutes).toLocaleString("en")} aggregates per minute)`,
+    `storage per day at ${FLOWS_PER_SECOND.toLocaleString("en")} flows/s: aggregates ${gib(aggregatesPerDay)} (${Math.round(live.n / live.minutes).toLocaleString("en")} per minute), violation events ${gib(eventsPerDay)} (grows with the writes), ${gib(aggregatesPerDay + eventsPerDay)} in all`,
   );
   // Rows written per record (load-independent): what aggregation and group commit save the database.
   await new Promise((r) => setTimeout(r, 1500)); // the servers' table statistics reach the shared view within a second
@@ -206,7 +218,7 @@ async function storage(db: Database, records: number) {
   console.log(
     `rows written per 1,000 records: ${((Number(writes!.aggregates) * 1000) / records).toFixed(0)} aggregate upserts, ${((Number(writes!.events) * 1000) / records).toFixed(0)} violation events`,
   );
-  if (Number(size!.flows) !== records) throw new Error(`stored ${size!.flows} flows for ${records} records sent`);
+  if (Number(live.flows) !== records) throw new Error(`stored ${live.flows} flows for ${records} records sent`);
 }
 
 async function rows<T>(db: Database, query: ReturnType<typeof sql>): Promise<T[]> {
