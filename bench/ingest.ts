@@ -209,6 +209,8 @@ async function storage(db: Database, records: number) {
     `storage per day at ${FLOWS_PER_SECOND.toLocaleString("en")} flows/s: aggregates ${gib(aggregatesPerDay)} (${Math.round(live.n / live.minutes).toLocaleString("en")} per minute), violation events ${gib(eventsPerDay)} (grows with the writes), ${gib(aggregatesPerDay + eventsPerDay)} in all`,
   );
   // Rows written per record (load-independent): what aggregation and group commit save the database.
+  // (PostgreSQL only: an embedded database's statistics stay in the process that wrote.)
+  if (testDatabaseKind() !== "postgres") return checkFlows(live.flows, records);
   await new Promise((r) => setTimeout(r, 1500)); // the servers' table statistics reach the shared view within a second
   const [writes] = await rows<{ aggregates: string; events: string }>(
     db,
@@ -218,7 +220,11 @@ async function storage(db: Database, records: number) {
   console.log(
     `rows written per 1,000 records: ${((Number(writes!.aggregates) * 1000) / records).toFixed(0)} aggregate upserts, ${((Number(writes!.events) * 1000) / records).toFixed(0)} violation events`,
   );
-  if (Number(live.flows) !== records) throw new Error(`stored ${live.flows} flows for ${records} records sent`);
+  checkFlows(live.flows, records);
+}
+
+function checkFlows(stored: string, records: number) {
+  if (Number(stored) !== records) throw new Error(`stored ${stored} flows for ${records} records sent`);
 }
 
 async function rows<T>(db: Database, query: ReturnType<typeof sql>): Promise<T[]> {
