@@ -137,7 +137,10 @@ const postInit = (token: string, body: Uint8Array<ArrayBuffer>): RequestInit => 
 
 /** Posts every batch with `senders` in flight at once; the records accepted. */
 async function sendAll(
-  post: (body: Uint8Array<ArrayBuffer>) => Response | Promise<Response>, batches: Uint8Array<ArrayBuffer>[], senders: number) {
+  post: (body: Uint8Array<ArrayBuffer>) => Response | Promise<Response>,
+  batches: Uint8Array<ArrayBuffer>[],
+  senders: number,
+) {
   let accepted = 0;
   const queue = [...batches];
   await Promise.all(
@@ -235,7 +238,9 @@ async function rows<T>(db: Database, query: ReturnType<typeof sql>): Promise<T[]
 /** CPU time (s) the PostgreSQL backends serving this database have used, when the server runs on this machine (else null). */
 async function postgresCpuS(db: Database): Promise<number | null> {
   if (testDatabaseKind() !== "postgres") return null;
-  const pids = (await rows<{ pid: number }>(db, sql`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid);
+  const pids = (await rows<{ pid: number }>(db, sql`select pid from pg_stat_activity where datname = current_database()`)).map(
+    (r) => r.pid,
+  );
   let s = 0;
   for (const pid of pids) {
     try {
@@ -311,10 +316,26 @@ async function startServe(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess
 /** Runs `policyplane ingest` to its end: its wall time, CPU and totals. */
 async function runIngestCli(url: string, token: string, file: string) {
   const reporter = join(mkdtempSync(join(tmpdir(), "pp-bench-cpu-")), "cpu.mjs");
-  writeFileSync(reporter, 'process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write(`\\npp-cpu ${u.user + u.system}\\n`); });\n');
+  writeFileSync(
+    reporter,
+    'process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write(`\\npp-cpu ${u.user + u.system}\\n`); });\n',
+  );
   const child = spawn(
     process.execPath,
-    ["--import", reporter, join(root, "bin/policyplane.mjs"), "ingest", "--server", url, "--token", token, "--cluster", CLUSTER, "--flows", file],
+    [
+      "--import",
+      reporter,
+      join(root, "bin/policyplane.mjs"),
+      "ingest",
+      "--server",
+      url,
+      "--token",
+      token,
+      "--cluster",
+      CLUSTER,
+      "--flows",
+      file,
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let stdout = "";
@@ -347,7 +368,9 @@ async function overSockets() {
     ...(pg ? { DATABASE_URL: pg.url } : { PGLITE_DIR: target.kind === "pglite" ? target.dataDir! : "" }),
   };
   const { child, url } = await startServe(env);
-  console.log(`database: ${kind}, mode serve: \`policyplane serve\` (pid ${child.pid}) at ${url}${PROFILE_DIR ? `, profile in ${PROFILE_DIR}` : ""}`);
+  console.log(
+    `database: ${kind}, mode serve: \`policyplane serve\` (pid ${child.pid}) at ${url}${PROFILE_DIR ? `, profile in ${PROFILE_DIR}` : ""}`,
+  );
   try {
     // Warm-up: the engine is built for the cluster on its first batch.
     const warm = await fetch(flowsUrl(url), postInit(setup.token, warmBatch));
@@ -361,7 +384,13 @@ async function overSockets() {
       const { records, senderCpuS } = await run();
       const seconds = (performance.now() - t0) / 1000;
       const pg1 = pg ? await postgresCpuS(handle.db) : null;
-      report(label, { records, seconds, serverCpuS: processCpuS(child.pid!) - server0, pgCpuS: pg0 === null ? null : pg1! - pg0, senderCpuS });
+      report(label, {
+        records,
+        seconds,
+        serverCpuS: processCpuS(child.pid!) - server0,
+        pgCpuS: pg0 === null ? null : pg1! - pg0,
+        senderCpuS,
+      });
       return records;
     };
     let records = BATCH;

@@ -104,7 +104,9 @@ export async function runIngest(opts: IngestOptions): Promise<number> {
     for (const [c, n] of Object.entries(reply.classes)) totals.classes[c] = (totals.classes[c] ?? 0) + n;
     for (const e of reply.errors) process.stderr.write(`line ${e.line + offset}: ${e.reason}\n`);
     if (reply.rejected > reply.errors.length)
-      process.stderr.write(`… and ${reply.rejected - reply.errors.length} more rejected line(s) in lines ${offset + 1}-${offset + lines}\n`);
+      process.stderr.write(
+        `… and ${reply.rejected - reply.errors.length} more rejected line(s) in lines ${offset + 1}-${offset + lines}\n`,
+      );
   };
 
   /** Sends `lines` lines, the first `bytes` bytes of what is pending (all of it when `bytes` covers it). */
