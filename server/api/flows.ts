@@ -2,6 +2,7 @@ import "server-only";
 // REST for flow ingestion (issue 17): a cluster pushes Hubble flow records as
 // JSON lines (`hubble observe -o json`), optionally gzip-compressed. Thin: read
 // the bounded body, name the cluster, call the service, shape.
+import { isAscii } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import type { Hono } from "hono";
 import { eq } from "drizzle-orm";
@@ -33,6 +34,16 @@ function decompress(raw: Uint8Array, encoding: string | undefined): Uint8Array {
   }
 }
 
+/**
+ * The batch's text. Hubble's JSON is ASCII (it escapes the rest): read as such, a check and a copy,
+ * several times cheaper than UTF-8 decoding, which other bytes still get (U+FFFD for invalid ones,
+ * a byte order mark dropped, as TextDecoder does).
+ */
+function textOf(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return isAscii(buffer) ? buffer.toString("latin1") : new TextDecoder().decode(buffer);
+}
+
 /** `alerts`: told of each committed batch, to evaluate the alert rules it can affect (null: only the timer evaluates them). */
 export function flowRoutes(app: Hono<ApiEnv>, limiter: FlowRateLimiter, alerts: IngestAlertTrigger | null) {
   app.post("/flows", async (c) => {
@@ -47,7 +58,7 @@ export function flowRoutes(app: Hono<ApiEnv>, limiter: FlowRateLimiter, alerts: 
     // Before the body is read: a refused batch costs next to nothing. One bucket per cluster and
     // sender, so a token's flood (even one refused 403 later) never uses up another sender's batches.
     limiter.take(`${cluster} ${actor.type}:${actor.id ?? ""}`, cluster);
-    const body = new TextDecoder().decode(decompress(new Uint8Array(await c.req.arrayBuffer()), c.req.header("content-encoding")));
+    const body = textOf(decompress(new Uint8Array(await c.req.arrayBuffer()), c.req.header("content-encoding")));
     const { touched, ...result } = await ingestFlows({ ctx, input: { cluster, body } });
     // Committed: the rules the batch can affect are evaluated shortly (debounced), not by this request.
     alerts?.noteBatch(touched);

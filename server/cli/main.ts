@@ -234,6 +234,7 @@ function program(setCode: (code: number) => void): Command {
     .option("--flows <file>", 'the records ("-" for stdin)', "-")
     .option("--batch-lines <n>", "records per batch", positiveInt, 5000)
     .option("--flush-ms <ms>", "send a partial batch after this long (for --follow streams)", positiveInt, 2000)
+    .option("--in-flight <n>", "batches sent and not yet answered at most (the server works on several at once)", positiveInt, 4)
     .action(act(async (opts) => (await ingest()).runIngest(opts)));
 
   prog

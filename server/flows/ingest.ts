@@ -7,47 +7,23 @@ import "server-only";
 // Lines that cannot be read (not JSON, not a flow, a protocol policy does not
 // decide, no verdict) are rejected one by one with their line number; the
 // batch's other lines are kept. accepted + rejected = the batch's lines.
-import { sql } from "drizzle-orm";
-import { withTransaction, type ServiceContext } from "@/server/context";
+import type { ServiceContext } from "@/server/context";
 import type { FlowAttribution, FlowClass, FlowSample } from "@/db/schema";
 import type { Severity } from "@/lib/flows";
 import type { TouchedFlows } from "@/server/alerts/on-ingest";
 import { requireRole } from "@/server/auth/authorize";
 import { requireClusterScope } from "@/server/tokens/scopes";
-import type { Decision } from "@/server/policy/eval/evaluator";
 import { EndpointCache, parseRecordLine, type RecordEndpoint, type ReplayRecord } from "@/server/replay/records";
 import { decisionPath } from "@/server/replay/replay";
 import { attributionOf, classify } from "./classify";
 import { clusterByName, resolveForCluster } from "./engine";
 import { severityOf } from "./severity";
+import { SAMPLES_PER_AGGREGATE, writeAggregates } from "./write";
 
 /** Longest line read (Hubble records are ~1-2 KB; L7 ones a few KB). */
 export const MAX_FLOW_LINE_CHARS = 64 * 1024;
-/** Raw records kept per aggregate. */
-export const SAMPLES_PER_AGGREGATE = 3;
 /** Rejected lines named in a reply (all are counted). */
 const MAX_REPORTED_REJECTIONS = 100;
-/** Rows per INSERT statement. */
-const UPSERT_CHUNK = 5_000;
-
-/**
- * Aggregates this process knows hold their full samples (a batch sent SAMPLES_PER_AGGREGATE for it,
- * so the stored value had that many after its upsert; samples only grow until the retention sweeper
- * clears them, days later). Later batches of the same minute send none for them: the raw lines were
- * most of the bytes written and parsed per batch. Only recent minutes are remembered, far inside the
- * shortest sample retention (1 day), and a bounded number of them.
- */
-const FULL_SAMPLES_MAX_AGE_MS = 60 * 60_000;
-const FULL_SAMPLES_MAX_KEYS = 200_000;
-/** Per database handle (two test databases may hold the same cluster ids): aggregate key → its minute. */
-const fullSamplesByDatabase = new WeakMap<object, Map<string, number>>();
-
-function forgetOldFullSamples(fullSamples: Map<string, number>, now: number): void {
-  if (fullSamples.size <= FULL_SAMPLES_MAX_KEYS) return;
-  for (const [key, minute] of fullSamples) if (minute < now - FULL_SAMPLES_MAX_AGE_MS) fullSamples.delete(key);
-  // Still too many recent ones: start over (a key forgotten only costs its samples being sent again).
-  if (fullSamples.size > FULL_SAMPLES_MAX_KEYS) fullSamples.clear();
-}
 
 export interface IngestInput {
   cluster: string;
@@ -76,6 +52,8 @@ export interface IngestOutcome extends IngestResult {
 }
 
 interface Aggregate {
+  /** Its identity across batches (minute, endpoints' names, port, protocol, verdict, class). */
+  key: string;
   minute: number;
   source: string;
   sourceNamespace: string | null;
@@ -113,12 +91,15 @@ function* linesOf(body: string): Generator<[number, string]> {
 /** Text PostgreSQL cannot store (NUL, lone surrogates) that JSON escapes can smuggle into names. */
 const UNSTORABLE = /\\u0000|\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
 
+/** `unstorable`: whether the batch holds such text somewhere (else lines are not searched for it). */
 function readLine(
   text: string,
   cache: EndpointCache,
+  unstorable: boolean,
 ): { ok: true; record: ReplayRecord & { verdict: string } } | { ok: false; reason: string } {
   if (text.length > MAX_FLOW_LINE_CHARS) return { ok: false, reason: `line longer than ${MAX_FLOW_LINE_CHARS} characters` };
-  if (UNSTORABLE.test(text)) return { ok: false, reason: "contains a NUL or a lone surrogate escape, which cannot be stored" };
+  if (unstorable && UNSTORABLE.test(text))
+    return { ok: false, reason: "contains a NUL or a lone surrogate escape, which cannot be stored" };
   const r = parseRecordLine(text, cache);
   if (!r.ok) return { ok: false, reason: r.error };
   if (r.record.verdict === undefined)
@@ -139,7 +120,7 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
   const errors: { line: number; reason: string }[] = [];
   let rejected = 0;
   let lines = 0;
-  const records: { line: number; text: string; record: ReplayRecord & { verdict: string } }[] = [];
+  const records: { text: string; record: ReplayRecord & { verdict: string } }[] = [];
   const endpointIndex = new Map<RecordEndpoint, number>();
   const endpoints: RecordEndpoint[] = [];
   const idOf = (ep: RecordEndpoint) => {
@@ -147,44 +128,51 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     if (id === undefined) endpointIndex.set(ep, (id = endpoints.push(ep) - 1));
     return id;
   };
-  const ids: [number, number][] = [];
+  const ids: number[] = [];
+  // One scan of the whole body: lines are only searched one by one when the body holds such text.
+  const unstorable = UNSTORABLE.test(input.body);
   for (const [line, text] of linesOf(input.body)) {
     lines++;
-    const r = readLine(text, cache);
+    const r = readLine(text, cache, unstorable);
     if (!r.ok) {
       rejected++;
       if (errors.length < MAX_REPORTED_REJECTIONS) errors.push({ line, reason: r.reason });
       continue;
     }
-    records.push({ line, text, record: r.record });
-    ids.push([idOf(r.record.src), idOf(r.record.dst)]);
+    records.push({ text, record: r.record });
+    ids.push(idOf(r.record.src), idOf(r.record.dst));
   }
 
   const engine = await resolveForCluster(db, cluster, endpoints);
   const now = Date.now();
   const classes: Record<FlowClass, number> = { violation: 0, "near-miss": 0, "enforcement-gap": 0, allowed: 0 };
   let unattributed = 0;
+  // Per endpoint, once: the name aggregates store, and a small number standing for it in the
+  // records' keys (endpoints naming the same workload share it), so a record costs no string
+  // building over the names.
+  const pathIds = new Map<string, number>();
+  const endpointPath = endpoints.map((ep, e) => {
+    const r = engine.resolved[e]!;
+    return r.ok ? r.path : formatUnplaced(ep);
+  });
+  const endpointKey = endpointPath.map((path) => {
+    let id = pathIds.get(path);
+    if (id === undefined) pathIds.set(path, (id = pathIds.size));
+    return id;
+  });
   const aggregates = new Map<string, Aggregate>();
   records.forEach(({ text, record: r }, i) => {
-    const [s, d] = ids[i]!;
+    const s = ids[2 * i]!;
+    const d = ids[2 * i + 1]!;
     const src = engine.resolved[s]!;
     const dst = engine.resolved[d]!;
     const time = r.time ?? now;
-    let decision: Decision | null = null;
-    let rationale: string;
-    if (src.ok && dst.ok) {
-      decision = engine.evaluator.decideIdentities(src.identity, dst.identity, r.port, r.protocol, time);
-      rationale = decisionPath(decision);
-    } else {
-      unattributed++;
-      rationale = `not attributed: ${!src.ok ? `source ${src.error}` : `destination ${(dst as { error: string }).error}`}`;
-    }
+    const decision = src.ok && dst.ok ? engine.evaluator.decideIdentities(src.identity, dst.identity, r.port, r.protocol, time) : null;
+    if (!decision) unattributed++;
     const flowClass = classify(r.verdict, decision);
     classes[flowClass] += r.count;
-    const source = src.ok ? src.path : formatUnplaced(r.src);
-    const destination = dst.ok ? dst.path : formatUnplaced(r.dst);
     const minute = Math.floor(time / 60_000) * 60_000;
-    const key = `${minute}\u0001${source}\u0001${destination}\u0001${r.port}\u0001${r.protocol}\u0001${r.verdict}\u0001${flowClass}`;
+    const key = `${minute / 60_000} ${endpointKey[s]} ${endpointKey[d]} ${r.port} ${r.protocol} ${r.verdict} ${flowClass}`;
     const agg = aggregates.get(key);
     if (agg) {
       agg.count += r.count;
@@ -193,9 +181,16 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
       if (time > agg.last) agg.last = time;
       return;
     }
+    // The first record of an aggregate: its rationale, attribution and severity (the same for its others).
+    const rationale = decision
+      ? decisionPath(decision)
+      : `not attributed: ${!src.ok ? `source ${src.error}` : `destination ${(dst as { error: string }).error}`}`;
+    const source = endpointPath[s]!;
+    const destination = endpointPath[d]!;
     const attribution = decision ? attributionOf(decision) : null;
     const destinationCriticality = engine.criticality.of(destination, namespaceOf(r.dst));
     aggregates.set(key, {
+      key: `${minute}\u0001${source}\u0001${destination}\u0001${r.port}\u0001${r.protocol}\u0001${r.verdict}\u0001${flowClass}`,
       minute,
       source,
       sourceNamespace: namespaceOf(r.src),
@@ -217,22 +212,14 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     });
   });
 
-  // One order for every batch, so concurrent batches lock shared rows in the same order.
-  const sorted = [...aggregates.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const rows = sorted.map(([, a]) => a);
-  // What goes in each row's samples: none where the stored aggregate is known full already. Only
-  // when this call commits its own transaction (an outer one could still roll back).
-  const owned = !ctx.inTransaction;
-  let fullSamples = owned ? fullSamplesByDatabase.get(db) : undefined;
-  if (owned && !fullSamples) fullSamplesByDatabase.set(db, (fullSamples = new Map()));
-  const fullKey = (key: string) => `${cluster.id}\u0001${key}`;
-  const sampleOf = sorted.map(([key, a]) => (fullSamples?.has(fullKey(key)) ? [] : a.samples));
   const tenantOf = (ns: string | null) => (ns === null ? null : (engine.tenants.get(ns) ?? null));
-  // One statement per chunk with the rows as one JSON parameter (jsonb_to_recordset): building
-  // thousands of bound values through the query builder cost more than the engine's work.
-  await withTransaction(ctx, async ({ db: tx }) => {
-    for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
-      const chunk = rows.slice(i, i + UPSERT_CHUNK).map((a, j) => ({
+  const rows = [...aggregates.values()];
+  await writeAggregates(
+    ctx,
+    rows.map((a) => ({
+      key: `${cluster.id}\u0001${a.key}`,
+      minuteMs: a.minute,
+      row: {
         cluster_id: cluster.id,
         minute: new Date(a.minute).toISOString(),
         source: a.source,
@@ -252,58 +239,13 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
         destination_criticality: a.destinationCriticality,
         severity: a.severity,
         count: a.count,
-        samples: sampleOf[i + j]!,
+        samples: a.samples,
         first_seen: new Date(a.first).toISOString(),
         last_seen: new Date(a.last).toISOString(),
-      }));
-      // One statement per chunk: the rows are read from their JSON once, upserted into the
-      // aggregates, and the batch's violations, near-misses and gaps appended as events for SIEM
-      // collectors (./export.ts). An aggregate whose samples are full keeps its stored value as
-      // it is (no new jsonb to build, compress and write for every later batch of its minute).
-      await tx.execute(sql`
-        with x as materialized (
-          select * from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster_id uuid, minute timestamptz, source text,
-            source_namespace text, source_tenant_id uuid, destination text, destination_namespace text, destination_tenant_id uuid,
-            port integer, protocol text, verdict text, flow_class text, engine_verdict text, release_number integer, rationale text,
-            attribution jsonb, destination_criticality text, severity text, count integer, samples jsonb, first_seen timestamptz,
-            last_seen timestamptz)
-        ), upserted as (
-          insert into flow_aggregates (cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace,
-            destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution,
-            destination_criticality, severity, count, samples, first_seen, last_seen)
-          select cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace, destination_tenant_id,
-            port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb),
-            destination_criticality, severity, count, samples, first_seen, last_seen
-          from x
-          on conflict (cluster_id, minute, source, destination, port, protocol, verdict, flow_class) do update set
-            count = flow_aggregates.count + excluded.count,
-            samples = case when jsonb_array_length(flow_aggregates.samples) >= ${SAMPLES_PER_AGGREGATE} then flow_aggregates.samples
-              else (select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
-                from jsonb_array_elements(flow_aggregates.samples || excluded.samples) with ordinality as s(e, n)
-                where n <= ${SAMPLES_PER_AGGREGATE}) end,
-            first_seen = least(flow_aggregates.first_seen, excluded.first_seen),
-            last_seen = greatest(flow_aggregates.last_seen, excluded.last_seen),
-            engine_verdict = excluded.engine_verdict,
-            release_number = excluded.release_number,
-            rationale = excluded.rationale,
-            attribution = excluded.attribution,
-            destination_criticality = excluded.destination_criticality,
-            severity = excluded.severity
-        )
-        insert into violation_events (cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol,
-          verdict, flow_class, severity, release_number, rationale, attribution, count, first_seen, last_seen)
-        select cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol, verdict, flow_class,
-          severity, release_number, rationale, nullif(attribution, 'null'::jsonb), count, first_seen, last_seen
-        from x where flow_class <> 'allowed'`);
-    }
-  });
+      },
+    })),
+  );
 
-  // Committed: aggregates whose batch brought a full set of samples are full in the database too.
-  if (fullSamples) {
-    forgetOldFullSamples(fullSamples, now);
-    for (const [key, a] of sorted)
-      if (a.samples.length >= SAMPLES_PER_AGGREGATE && a.minute >= now - FULL_SAMPLES_MAX_AGE_MS) fullSamples.set(fullKey(key), a.minute);
-  }
   const touched = new Map<string, TouchedFlows>();
   for (const a of rows)
     touched.set(`${a.flowClass}\u0001${a.severity}\u0001${a.destinationCriticality}`, {
