@@ -128,7 +128,7 @@ export class ConnectionTable {
     const len = meta[m + M_ANSWER_LEN]!;
     const from = meta[m + M_OFF]! + meta[m + M_SRC_LEN]! + meta[m + M_DST_LEN]!;
     const a = this.arena;
-    // A loop beats a native copy at these lengths (~200 bytes): no view to allocate, no call out of JS.
+    // As fast as a native copy at these lengths (~200 bytes, measured) and no view to allocate.
     for (let k = 0; k < len; k++) out[pos + k] = a[from + k]!;
     return pos + len;
   }
