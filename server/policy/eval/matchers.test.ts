@@ -91,25 +91,14 @@ describe("typed matchers", () => {
 // Two namespaces whose policies repeat the same peers: `app: api` in the policy's own namespace (equal
 // selector text, different endpoints) and one tenant selector (equal endpoints, so one shared memo).
 const REPEATED_PEERS = ["a", "b"]
-  .map(
-    (ns) => `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${ns}, labels: {tenant: t1}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: api, namespace: ${ns}, labels: {app: api}}
-spec: {containers: [{name: c}]}
-status: {podIP: 10.0.${ns === "a" ? 1 : 2}.1}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: db, namespace: ${ns}, labels: {app: db}}
-spec: {containers: [{name: c}]}
-status: {podIP: 10.0.${ns === "a" ? 1 : 2}.2}
----
-apiVersion: networking.k8s.io/v1
+  .map((ns, n) =>
+    [
+      `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}, labels: {tenant: t1}}\n`,
+      ...["api", "db"].map(
+        (app, i) =>
+          `apiVersion: v1\nkind: Pod\nmetadata: {name: ${app}, namespace: ${ns}, labels: {app: ${app}}}\nspec: {containers: [{name: c}]}\nstatus: {podIP: 10.0.${n + 1}.${i + 1}}\n`,
+      ),
+      `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: db-in, namespace: ${ns}}
 spec:
@@ -119,6 +108,7 @@ spec:
   - from: [{namespaceSelector: {matchLabels: {tenant: t1}}}]
     ports: [{port: 9000}]
 `,
+    ].join("---\n"),
   )
   .join("---\n");
 
