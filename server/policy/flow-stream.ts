@@ -12,6 +12,7 @@ import { Buffer } from "node:buffer";
 import { formatDecisionPath } from "./eval/explain";
 import type { Decision, Evaluator, Identity } from "./eval/evaluator";
 import { DecisionTable } from "./eval/decision-table";
+import { ConnectionTable } from "./connection-table";
 import { LazyDirection } from "./eval/rationale";
 import { formatEndpoint, jsonlSimulator, parseEndpoint, type SimulateOptions } from "./flows";
 import type { Protocol } from "./model";
@@ -49,23 +50,27 @@ const F_TIME = 16;
 
 /** Protocol values the plain path accepts as they are (others go through the schema, which upper-cases them). */
 function protocolAt(b: Buffer, a: number, e: number): Protocol | undefined {
-  const s = b.toString("latin1", a, e);
-  return s === "TCP" || s === "tcp" ? "TCP" : s === "UDP" || s === "udp" ? "UDP" : s === "SCTP" || s === "sctp" ? "SCTP" : undefined;
+  // Read from the bytes: a string a line was a tenth of the line's garbage.
+  const len = e - a;
+  if (len === 3) {
+    if (bytesAre(b, a, TCP_UPPER) || bytesAre(b, a, TCP_LOWER)) return "TCP";
+    if (bytesAre(b, a, UDP_UPPER) || bytesAre(b, a, UDP_LOWER)) return "UDP";
+  } else if (len === 4 && (bytesAre(b, a, SCTP_UPPER) || bytesAre(b, a, SCTP_LOWER))) return "SCTP";
+  return undefined;
 }
 
-/**
- * A connection (endpoint texts, port, protocol, exception epoch) answered before: its answer after the
- * line number, `,"src":…,"protocol":…,"verdict":…,"path":…}` and the newline, pre-encoded.
- */
-interface Connection {
-  src: ResolvedEndpoint;
-  dst: ResolvedEndpoint;
-  /** port · 4 + protocol slot */
-  pp: number;
-  epoch: number;
-  rest: Buffer;
-  /** The next connection whose bytes hash alike. */
-  next: Connection | undefined;
+const TCP_UPPER = ascii("TCP");
+const TCP_LOWER = ascii("tcp");
+const UDP_UPPER = ascii("UDP");
+const UDP_LOWER = ascii("udp");
+const SCTP_UPPER = ascii("SCTP");
+const SCTP_LOWER = ascii("sctp");
+const PROTOCOL_KEY = ascii("protocol");
+
+/** Whether b holds `word` at a (the caller knows the length fits). */
+function bytesAre(b: Buffer, a: number, word: Buffer): boolean {
+  for (let i = 0; i < word.length; i++) if (b[a + i] !== word[i]) return false;
+  return true;
 }
 
 /** The connection cache is bounded too (each holds ~200 bytes of answer): past this many it starts over. */
@@ -90,9 +95,8 @@ export class JsonlFlowStream {
   private readonly tailByDirections = new Map<number, Buffer>();
   private readonly tailByText = new Map<string, Buffer>();
   private readonly tailByTuple = new DecisionTable<Buffer>();
-  /** Connections by a hash of their bytes (see Connection). */
-  private readonly connections = new Map<number, Connection>();
-  private connectionCount = 0;
+  /** Connections answered before (the same endpoint texts, port and protocol at the same exception epoch). */
+  private readonly connections = new ConnectionTable(MAX_CONNECTIONS);
   private readonly maxBytes: number;
   /** Lines up to this many bytes (a CR included) may take the fast path: within the bound in characters. */
   private readonly fastBytes: number;
@@ -314,13 +318,8 @@ export class JsonlFlowStream {
     h = Math.imul(h ^ 0x1f, 0x01000193); // not a byte of either text (printable ASCII only)
     for (let i = dst; i < dstEnd; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
     h = Math.imul(h ^ pp, 0x01000193) & 0x3fffffff;
-    let c = this.connections.get(h);
-    while (
-      c !== undefined &&
-      !(c.pp === pp && c.epoch === epoch && sameBytes(c.src.key, b, src, srcEnd) && sameBytes(c.dst.key, b, dst, dstEnd))
-    )
-      c = c.next;
-    if (c === undefined) {
+    let c = this.connections.find(h, b, src, srcEnd, dst, dstEnd, pp, epoch);
+    if (c < 0) {
       const s = this.endpoint(b, src, srcEnd, "src");
       if (s === undefined) return false;
       const d = this.endpoint(b, dst, dstEnd, "dst");
@@ -332,19 +331,12 @@ export class JsonlFlowStream {
         this.tailByTuple.set(s.identity.id, d.identity.id, pp, epoch, tail);
       }
       const rest = Buffer.concat([SRC, s.json, DST, d.json, PORT, b.subarray(portAt, portEnd), PROTOCOL[protocol], tail]);
-      if (++this.connectionCount > MAX_CONNECTIONS) {
-        this.connections.clear();
-        this.connectionCount = 1;
-      }
-      c = { src: s, dst: d, pp, epoch, rest, next: this.connections.get(h) };
-      this.connections.set(h, c);
+      c = this.connections.add(h, b, src, srcEnd, dst, dstEnd, pp, epoch, rest);
     }
     const n = ++this.lines;
-    this.reserve(32 + c.rest.length);
+    this.reserve(32 + this.connections.answerLength(c));
     this.put(LINE);
-    this.pos = writeInt(this.out, this.pos, n);
-    this.out.set(c.rest, this.pos);
-    this.pos += c.rest.length;
+    this.pos = this.connections.copyAnswer(c, this.out, writeInt(this.out, this.pos, n));
     return true;
   }
 
@@ -435,7 +427,7 @@ function fieldOf(b: Buffer, k: number, e: number): number {
       if (b[k] === 0x74 && b[k + 1] === 0x69 && b[k + 2] === 0x6d && b[k + 3] === 0x65) return F_TIME;
       return 0;
     case 8:
-      return b.toString("latin1", k, e) === "protocol" ? F_PROTOCOL : 0;
+      return bytesAre(b, k, PROTOCOL_KEY) ? F_PROTOCOL : 0;
     default:
       return 0;
   }

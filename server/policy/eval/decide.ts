@@ -6,6 +6,7 @@
  */
 import type { Direction, Effect, Protocol } from "../model";
 import { describeRule, formatPortProtocol, formatPorts } from "../util/text";
+import type { EgressMemo } from "./egress-memo";
 import type { Identity, IdentityState } from "./identities";
 import { anyPeerMatches, anyPortMatches } from "./matchers";
 import {
@@ -19,6 +20,8 @@ import {
   type NearestAllowSearch,
 } from "./rationale";
 import { activeAt, type CompiledRule, type SubjectIndex } from "./targets";
+
+const PROTOCOL_SLOT: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
 /** The hot path of every decision: the loops are written out so each clause is one method call. */
 function ruleMatches(r: CompiledRule, peer: Identity, port: number, protocol: Protocol, dst: Identity): boolean {
@@ -69,6 +72,7 @@ export function evaluate(
   port: number,
   protocol: Protocol,
   epoch: number,
+  egressMemo?: EgressMemo,
 ): Decision {
   const srcSt = states[src.id]!;
   const dstSt = states[dst.id]!;
@@ -85,7 +89,13 @@ export function evaluate(
     (egressApplies ? firstActive(srcSt.egress.exception, epoch, dst, port, protocol, dst) : undefined) ??
     (ingressApplies ? firstActive(dstSt.ingress.exception, epoch, src, port, protocol, dst) : undefined);
   if (exception) return flowDecision(exception, egressApplies, ingressApplies);
-  const egress = egressApplies ? direction("egress", srcSt.egress, dst, port, protocol, dst) : NOT_APPLICABLE.egress;
+  const egress = !egressApplies
+    ? NOT_APPLICABLE.egress
+    : egressMemo
+      ? egressMemo.get(src.id, dst.id, port * 4 + PROTOCOL_SLOT[protocol], () =>
+          direction("egress", srcSt.egress, dst, port, protocol, dst),
+        )
+      : direction("egress", srcSt.egress, dst, port, protocol, dst);
   const ingress = ingressApplies ? direction("ingress", dstSt.ingress, src, port, protocol, dst) : NOT_APPLICABLE.ingress;
   if (egress.verdict === "allow" && ingress.verdict === "allow") return new LazyDecision("allow", egress, ingress, null, null);
   const near =

@@ -24,6 +24,7 @@ import { FlowError, type Result } from "../errors";
 import { formatIp, parseCidr, representativeIp } from "../util/ip";
 import { DecisionTable } from "./decision-table";
 import { evaluate } from "./decide";
+import { EgressMemo } from "./egress-memo";
 import { Identities, type Identity, type PodEntry } from "./identities";
 import { PeerRegistry } from "./matchers";
 import type { Decision } from "./rationale";
@@ -77,6 +78,8 @@ export class Evaluator {
   private hits = 0;
   private misses = 0;
   private decisions = new DecisionTable<CachedDecision>();
+  /** Egress directions shared by sources whose egress walks the same rules (built with the first decision). */
+  private egressMemo: EgressMemo | undefined;
 
   constructor(cluster: ClusterModel, policySet: PolicySet, options: EvaluatorOptions = {}) {
     this.cluster = cluster;
@@ -199,7 +202,8 @@ export class Evaluator {
       return hit;
     }
     this.misses++;
-    const d: CachedDecision = { ok: true, value: evaluate(this.ids.states, src, dst, port, protocol, epoch) };
+    this.egressMemo ??= new EgressMemo(this.ids.states);
+    const d: CachedDecision = { ok: true, value: evaluate(this.ids.states, src, dst, port, protocol, epoch, this.egressMemo) };
     this.decisions.set(src.id, dst.id, pp, epoch, d);
     return d;
   }
@@ -216,6 +220,7 @@ export class Evaluator {
 
   clearCache(): void {
     this.decisions = new DecisionTable<CachedDecision>();
+    this.egressMemo = undefined;
     this.hits = 0;
     this.misses = 0;
   }

@@ -87,3 +87,64 @@ describe("typed matchers", () => {
     expect(excepted.ok && block.matches(excepted.value)).toBe(false);
   });
 });
+
+// Two namespaces whose policies repeat the same peers: `app: api` in the policy's own namespace (equal
+// selector text, different endpoints) and one tenant selector (equal endpoints, so one shared memo).
+const REPEATED_PEERS = ["a", "b"]
+  .map((ns, n) =>
+    [
+      `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}, labels: {tenant: t1}}\n`,
+      ...["api", "db"].map(
+        (app, i) =>
+          `apiVersion: v1\nkind: Pod\nmetadata: {name: ${app}, namespace: ${ns}, labels: {app: ${app}}}\nspec: {containers: [{name: c}]}\nstatus: {podIP: 10.0.${n + 1}.${i + 1}}\n`,
+      ),
+      `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-in, namespace: ${ns}}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: api}}}]
+  - from: [{namespaceSelector: {matchLabels: {tenant: t1}}}]
+    ports: [{port: 9000}]
+`,
+    ].join("---\n"),
+  )
+  .join("---\n");
+
+describe("peer matchers that repeat across policies", () => {
+  it("keep answering for their own policy's namespace when their selector text is the same", () => {
+    const ev = evaluatorFor([REPEATED_PEERS]);
+    const pod = (ns: string, name: string) => ev.findPod(ns, name)!.identity;
+    const peerIn = (ns: string) => attachedRules(ev.subjectIndex(pod(ns, "db").id).ingress)[0]!.peers![0]!;
+    // Ask a's peer first, then b's about the same pods: a memo shared by selector text would answer b from a.
+    expect(peerIn("a").matches(pod("a", "api"))).toBe(true);
+    expect(peerIn("a").matches(pod("b", "api"))).toBe(false);
+    expect(peerIn("b").matches(pod("a", "api"))).toBe(false);
+    expect(peerIn("b").matches(pod("b", "api"))).toBe(true);
+    const decide = (from: string, to: string, port: number) =>
+      ev.decide({
+        src: { kind: "pod", namespace: from, name: "api" },
+        dst: { kind: "pod", namespace: to, name: "db" },
+        port,
+        protocol: "TCP",
+      });
+    const verdict = (r: ReturnType<typeof decide>) => (r.ok ? r.value.verdict : r.error.message);
+    expect([verdict(decide("a", "a", 5432)), verdict(decide("a", "b", 5432)), verdict(decide("b", "b", 5432))]).toEqual([
+      "allow",
+      "deny",
+      "allow",
+    ]);
+    expect(verdict(decide("a", "b", 9000))).toBe("allow");
+  });
+
+  it("answer alike when they select the same endpoints, each still holding its own policy", () => {
+    const ev = evaluatorFor([REPEATED_PEERS]);
+    const tenantPeer = (ns: string) => attachedRules(ev.subjectIndex(ev.findPod(ns, "db")!.identity.id).ingress)[1]!.peers![0]!;
+    const a = tenantPeer("a");
+    const b = tenantPeer("b");
+    expect([a.policy.namespace, b.policy.namespace]).toEqual(["a", "b"]);
+    for (const id of ev.identities) expect(b.matches(id)).toBe(a.matches(id));
+    expect(ev.identities.filter((id) => a.matches(id))).toHaveLength(4);
+  });
+});

@@ -147,13 +147,36 @@ class ByteMemo {
   }
 }
 
-/** Peer matchers depend only on the identity, so each answer is memoised per identity id. */
+/**
+ * Memos by what they answer (a key that says which endpoints a peer selects): matchers with equal
+ * keys share one. The keys are per registry, so per evaluator and its identity numbers.
+ */
+class MemoShelf {
+  private readonly byKey = new Map<string, ByteMemo>();
+  get(key: string): ByteMemo {
+    let m = this.byKey.get(key);
+    if (m === undefined) this.byKey.set(key, (m = new ByteMemo()));
+    return m;
+  }
+}
+
+/** Equal for workload peers whose namespace half is the same. */
+function namespaceKeyOf(peer: PeerOf<"workloads">, policy: Policy): string {
+  const m = peer.selector.namespaces;
+  return m.kind === "policy" ? `policy:${policy.namespace ?? ""}` : JSON.stringify(m);
+}
+
+/**
+ * Peer matchers depend only on the identity, so each answer is memoised per identity id. Matchers
+ * that select the same endpoints (the same tenant selector in 500 namespaces' policies) share one
+ * memo through the registry's MemoShelf, so each identity is tested once per distinct peer.
+ */
 abstract class Memoised<K extends Peer["kind"]> {
-  private readonly memo = new ByteMemo();
   constructor(
     readonly kind: K,
     readonly peer: PeerOf<K>,
     readonly policy: Policy,
+    private readonly memo: ByteMemo,
   ) {}
   matches(id: Identity): boolean {
     const m = this.memo.get(id.id);
@@ -169,9 +192,11 @@ class Workloads extends Memoised<"workloads"> implements WorkloadsMatcher {
   private readonly inNamespace: (namespace: string, nsLabels: Labels) => boolean;
   private readonly pods: LabelPredicate;
   /** The namespace half of `matches`, per namespace (PodIdentity.nsIndex). */
-  private readonly byNamespace = new ByteMemo();
-  constructor(peer: PeerOf<"workloads">, policy: Policy) {
-    super("workloads", peer, policy);
+  private readonly byNamespace: ByteMemo;
+  constructor(peer: PeerOf<"workloads">, policy: Policy, memos: MemoShelf) {
+    const ns = namespaceKeyOf(peer, policy);
+    super("workloads", peer, policy, memos.get(`w\0${ns}\0${JSON.stringify(peer.selector.pods)}`));
+    this.byNamespace = memos.get(`ns\0${ns}`);
     this.inNamespace = compileNamespaceMatch(peer.selector.namespaces, policy.namespace);
     this.pods = compileSelector(peer.selector.pods);
   }
@@ -179,8 +204,7 @@ class Workloads extends Memoised<"workloads"> implements WorkloadsMatcher {
     return this.inNamespace(namespace, nsLabels);
   }
   get namespaceKey(): string {
-    const m = this.peer.selector.namespaces;
-    return m.kind === "policy" ? `policy:${this.policy.namespace ?? ""}` : JSON.stringify(m);
+    return namespaceKeyOf(this.peer, this.policy);
   }
   protected test(id: Identity): boolean {
     return id.kind === "pod" && !id.hostNetwork && this.namespaceOf(id) && this.pods(id.labels);
@@ -199,8 +223,9 @@ class IpBlock extends Memoised<"ipBlock"> implements IpBlockMatcher {
     peer: PeerOf<"ipBlock">,
     policy: Policy,
     readonly blockId: number,
+    memos: MemoShelf,
   ) {
-    super("ipBlock", peer, policy);
+    super("ipBlock", peer, policy, memos.get(`b\0${blockId}`));
   }
   protected test(id: Identity): boolean {
     return id.ipBlocks.has(this.blockId);
@@ -219,8 +244,9 @@ class Service extends Memoised<"service"> implements ServiceMatcher {
     peer: PeerOf<"service">,
     policy: Policy,
     readonly serviceId: number,
+    memos: MemoShelf,
   ) {
-    super("service", peer, policy);
+    super("service", peer, policy, memos.get(`s\0${serviceId}`));
   }
   protected test(id: Identity): boolean {
     return id.services.has(this.serviceId);
@@ -229,8 +255,8 @@ class Service extends Memoised<"service"> implements ServiceMatcher {
 
 class Nodes extends Memoised<"nodes"> implements NodesMatcher {
   private readonly pred: LabelPredicate;
-  constructor(peer: PeerOf<"nodes">, policy: Policy) {
-    super("nodes", peer, policy);
+  constructor(peer: PeerOf<"nodes">, policy: Policy, memos: MemoShelf) {
+    super("nodes", peer, policy, memos.get(`n\0${JSON.stringify(peer.selector)}`));
     this.pred = compileSelector(peer.selector);
   }
   protected test(id: Identity): boolean {
@@ -292,6 +318,8 @@ export class PeerRegistry {
   /** Cluster IPs of default/kubernetes (the kube-apiserver entity). */
   readonly apiserverIps = new Set<string>();
   readonly dnsPatterns = new Set<string>();
+  /** Memos of this evaluator's identities, shared by matchers that select the same endpoints. */
+  private readonly memos = new MemoShelf();
 
   constructor(private readonly cluster: ClusterModel) {}
 
@@ -299,18 +327,18 @@ export class PeerRegistry {
   compilePeer(peer: Peer, policy: Policy): PeerMatcher {
     switch (peer.kind) {
       case "workloads":
-        return new Workloads(peer, policy);
+        return new Workloads(peer, policy, this.memos);
       case "ipBlock":
-        return new IpBlock(peer, policy, this.ipBlockId(peer.cidr, peer.except));
+        return new IpBlock(peer, policy, this.ipBlockId(peer.cidr, peer.except), this.memos);
       case "dns":
         this.dnsPatterns.add(peer.pattern);
-        return new Dns("dns", peer, policy);
+        return new Dns("dns", peer, policy, this.memos.get(`d\0${peer.pattern}`));
       case "service":
-        return new Service(peer, policy, this.serviceId(peer.namespace, peer.name));
+        return new Service(peer, policy, this.serviceId(peer.namespace, peer.name), this.memos);
       case "nodes":
-        return new Nodes(peer, policy);
+        return new Nodes(peer, policy, this.memos);
       case "entity":
-        return new EntityPeer("entity", peer, policy);
+        return new EntityPeer("entity", peer, policy, this.memos.get(`e\0${peer.entity}`));
     }
   }
 
