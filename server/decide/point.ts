@@ -17,7 +17,7 @@ import { loadGraph } from "@/server/graph/service";
 import { formatDecisionPath } from "@/server/policy/eval/explain";
 import type { Evaluator, Identity } from "@/server/policy/eval/evaluator";
 import type { FlowEndpoint } from "@/server/policy/model";
-import { metrics } from "@/server/metrics/metrics";
+import { recordCacheLookup } from "@/server/metrics/metrics";
 import { requireClusterScope } from "@/server/tokens/scopes";
 import type { DecideEndpoint, DecideInput, DecideOutput } from "./schemas";
 
@@ -265,7 +265,7 @@ export async function decideFlow(getDb: () => Promise<Database>, actor: Actor, i
   const key = flowKey(input, engine.evaluator);
   let answer = key === null ? undefined : engine.answers.get(key);
   const cached = answer !== undefined;
-  if (key !== null) metrics().cacheLookups.inc({ result: cached ? "hit" : "miss" });
+  if (key !== null) recordCacheLookup(cached);
   if (answer) s.hits++;
   else {
     s.misses++;
