@@ -50,8 +50,8 @@ export async function authenticateMachine(getDb: () => Promise<Database>, header
 export interface DecideCall {
   authorization: string;
   requestId: string;
-  /** The request body parsed as JSON; throws InvalidInput (`notJson`) when it is not. */
-  json: () => unknown;
+  /** The request body: `json()` parses it (or a promise of it), throwing InvalidInput (`notJson`) when it is not JSON. */
+  body: { json(): unknown };
 }
 
 /**
@@ -65,7 +65,7 @@ export async function answerDecide(getDb: () => Promise<Database>, call: DecideC
   try {
     actor = await authenticateMachine(getDb, call.authorization, call.requestId);
     requireScope(actor, "decide");
-    const json = await call.json();
+    const json = await call.body.json();
     input = quickDecideInput(json) ?? parseInput(decideInput, json);
     const output = await decideFlow(getDb, actor, input);
     recordDecision(output.decision, input.dryRun ? "dry_run" : "release", startedAt);
@@ -93,10 +93,12 @@ export function decideRoutes(app: Hono<ApiEnv>, getDb: () => Promise<Database>) 
     const { status, body } = await answerDecide(getDb, {
       authorization: c.req.header("authorization") ?? "",
       requestId: c.get("requestId"),
-      json: () =>
-        c.req.json().catch(() => {
-          throw notJson();
-        }),
+      body: {
+        json: () =>
+          c.req.json().catch(() => {
+            throw notJson();
+          }),
+      },
     });
     return c.json(body, status);
   });

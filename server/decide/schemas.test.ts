@@ -1,7 +1,7 @@
 // The hand-written check of the decision point's common request (quickDecideInput) never disagrees with
 // zod: it answers exactly what decideInput.parse returns (key order included), or leaves the input to zod.
 import { describe, expect, it } from "vitest";
-import { decideInput, quickDecideInput } from "./schemas";
+import { decideInput, decideOutputJson, quickDecideInput, type DecideOutput } from "./schemas";
 
 const FLOW = { cluster: "prod-eu-1", source: { namespace: "payments", pod: "payments-api" }, destination: { ip: "8.8.8.8" }, port: 53 };
 
@@ -58,5 +58,19 @@ describe("quickDecideInput", () => {
     // Whatever it leaves, it never accepts what zod refuses: the refusals above stay zod's.
     for (const input of [...accepted, ...leftToZod])
       if (!decideInput.safeParse(input).success) expect(quickDecideInput(input), JSON.stringify(input)).toBeNull();
+  });
+});
+
+describe("decideOutputJson", () => {
+  it("writes what JSON.stringify writes, for every shape of answer, and again from its cache", () => {
+    const reasons = ['egress: [namespace] deny (data-warehouse/warehouse) "quoted" \\ \u2192 é', "ingress: [global] pass (rule r2)"];
+    const outputs: DecideOutput[] = [
+      { decision: "allow", reasons, release: 3, decisionId: "bd6761a9-40bb-4e9f-9cef-a3ed34a414c1", cluster: "prod-eu-1", cached: true },
+      { decision: "deny", reasons, release: 0, decisionId: "bd6761a9-40bb-4e9f-9cef-a3ed34a414c2", cluster: 'odd "name"', cached: false },
+      { decision: "allow", reasons: [], release: 7, decisionId: "x", cluster: "c", cached: true, stale: true },
+      { decision: "deny", reasons: ["denied (fail closed)"], release: null, decisionId: "y", cluster: "(unknown)", cached: false },
+      { decision: "allow", reasons, release: 2, decisionId: "z", cluster: "c", dryRun: { changeRequest: 12 }, cached: false },
+    ];
+    for (const output of [...outputs, ...outputs]) expect(decideOutputJson(output)).toBe(JSON.stringify(output));
   });
 });

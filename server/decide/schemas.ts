@@ -96,3 +96,17 @@ export function quickDecideInput(v: unknown): DecideInput | null {
   if (!source || !destination) return null;
   return { cluster: v.cluster, source, destination, port, protocol };
 }
+
+const reasonsText = new WeakMap<readonly string[], string>();
+
+/**
+ * JSON.stringify(output), byte for byte, from the answer's reasons serialised once (a cached answer hands
+ * out the same array each time): the decision point's reply without walking it on every call.
+ */
+export function decideOutputJson(o: DecideOutput): string {
+  let reasons = reasonsText.get(o.reasons);
+  if (reasons === undefined) reasonsText.set(o.reasons, (reasons = JSON.stringify(o.reasons)));
+  const dryRun = o.dryRun ? `,"dryRun":{"changeRequest":${JSON.stringify(o.dryRun.changeRequest)}}` : "";
+  const stale = o.stale === undefined ? "" : `,"stale":${o.stale}`;
+  return `{"decision":${JSON.stringify(o.decision)},"reasons":${reasons},"release":${JSON.stringify(o.release)},"decisionId":${JSON.stringify(o.decisionId)},"cluster":${JSON.stringify(o.cluster)}${dryRun},"cached":${o.cached}${stale}}`;
+}
