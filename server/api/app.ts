@@ -3,14 +3,14 @@ import "server-only";
 // Hono app, mounted by Next.js under /api/v1 and runnable on its own.
 import { randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { bodyLimit } from "hono/body-limit";
 import type { Database } from "@/db/client";
 import { MAX_REQUEST_BYTES } from "@/lib/http-limits";
 import { DATASET_UPLOAD_PATH } from "@/lib/simulator";
-import { findUnsafeText } from "@/lib/unsafe-text";
 import { IngestAlertTrigger } from "@/server/alerts/on-ingest";
 import type { Actor } from "@/server/context";
-import { Conflict, Forbidden, InvalidInput, ServiceError, Unauthenticated } from "@/server/errors";
+import { Forbidden, Unauthenticated } from "@/server/errors";
 import type { DatasetStore } from "@/server/simulator/datasets";
 import { env } from "@/server/env";
 import { authenticateApiToken } from "@/server/tokens/tokens";
@@ -19,7 +19,8 @@ import { changeRequestRoutes } from "./change-requests";
 import { clusterRoutes } from "./clusters";
 import { machineRoutes } from "./machines";
 import { countRequests, metricsRoutes } from "./metrics";
-import { FlowRateLimited, FlowRateLimiter, type FlowRate } from "./flow-rate";
+import { FlowRateLimiter, type FlowRate } from "./flow-rate";
+import { INTERNAL_ERROR_BODY, isJsonContentType, refuseUnsafeText, serviceErrorReply, TOO_LARGE_BODY } from "./replies";
 import { flowRoutes } from "./flows";
 import { releaseRoutes } from "./releases";
 import { replayRoutes } from "./replay";
@@ -65,15 +66,10 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
 
   app.onError((error, c) => {
     const requestId = c.get("requestId") ?? "unknown";
-    if (error instanceof ServiceError && error.status !== 500) {
-      const body: Record<string, unknown> = { error: error.name, message: error.message, requestId };
-      if (error instanceof InvalidInput) Object.assign(body, { field: error.field, position: error.position });
-      if (error instanceof Conflict && error.details) Object.assign(body, error.details);
-      if (error instanceof FlowRateLimited) c.header("Retry-After", String(error.retryAfterSeconds));
-      return c.json(body, error.status);
-    }
+    const reply = serviceErrorReply(error, requestId);
+    if (reply) return c.json(reply.body, reply.status as ContentfulStatusCode, reply.headers);
     console.error(`[api] ${c.req.method} ${c.req.path} failed (request ${requestId})`, error);
-    return c.json({ error: "InternalError", message: "Something went wrong on the server.", requestId }, 500);
+    return c.json({ ...INTERNAL_ERROR_BODY, requestId }, 500);
   });
   app.notFound((c) => c.json({ error: "NotFound", message: `No API route ${c.req.method} ${c.req.path}` }, 404));
 
@@ -84,8 +80,7 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   });
   app.use("*", countRequests);
   const isUpload = (c: Context<ApiEnv>) => c.req.method === "POST" && c.req.path === DATASET_UPLOAD_PATH;
-  const tooLarge = (c: Context<ApiEnv>) =>
-    c.json({ error: "TooLarge", message: `The request body is over the ${MAX_REQUEST_BYTES / 1024 / 1024} MiB limit.` }, 413);
+  const tooLarge = (c: Context<ApiEnv>) => c.json(TOO_LARGE_BODY, 413);
   const limitBody = bodyLimit({ maxSize: MAX_REQUEST_BYTES, onError: tooLarge });
   // A dataset upload streams to disk under its own (larger) limit (server/simulator/datasets.ts). A body
   // with a Content-Length is judged by it here, from the headers alone (node:http stops reading at that
@@ -101,12 +96,8 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   // Text the database cannot store (NUL, lone surrogates) is refused at the edge, naming where it is.
   app.use("*", async (c, next) => {
     // An upload's body is a file, streamed to disk: never parsed here, whatever its content type.
-    const json =
-      !isUpload(c) && /^application\/([\w.+-]+\+)?json/i.test(c.req.header("content-type") ?? "")
-        ? await c.req.json().catch(() => undefined)
-        : undefined;
-    const unsafe = findUnsafeText(pathText(c.req.path), "path") ?? findUnsafeText(c.req.queries(), "query") ?? findUnsafeText(json, "body");
-    if (unsafe) throw new InvalidInput(unsafe.message, unsafe.field);
+    const json = !isUpload(c) && isJsonContentType(c.req.header("content-type")) ? await c.req.json().catch(() => undefined) : undefined;
+    refuseUnsafeText(c.req.path, c.req.queries(), json);
     await next();
   });
 
@@ -171,13 +162,4 @@ export function createApiApp(getDb: () => Promise<Database>, options: ApiOptions
   );
 
   return app;
-}
-
-/** The request path as its route parameters will read it (percent-decoded where it can be). */
-function pathText(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
 }

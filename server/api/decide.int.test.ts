@@ -1,6 +1,7 @@
 // The decision point (issue 18 item 3): answers equal the engine's, a new release is picked up without a
 // restart, dry runs decide a change request's proposal, scopes and cluster binding, bad input, and the
 // database going away (stale answers while a release is loaded, fail closed on a fresh start).
+import type { Server } from "node:http";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +18,7 @@ import type { FlowEndpoint } from "@/server/policy/model";
 import { REFRESH_MS, resetDecisionPoint } from "@/server/decide/point";
 import { callerFor } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
+import { serveApi } from "@/server/cli/commands/serve";
 import { createApiApp } from "./app";
 
 const ADMIN = "alex.admin@acme.example";
@@ -26,18 +28,25 @@ const PAYMENTS_COMMITTEE = "dana.payments-committee@acme.example";
 const CLUSTER = "prod-eu-1";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe(`POST /api/v1/decide on ${testDatabaseKind()}`, () => {
+// Twice: through the REST app (as Next.js mounts it) and over HTTP through `policyplane serve`, whose
+// lean path answers POST /api/v1/decide before the app (server/api/decide-lean.ts).
+describe.each(["the REST app", "policyplane serve"] as const)(`POST /api/v1/decide through %s on ${testDatabaseKind()}`, (transport) => {
   const database = useSeededDatabase();
   const db = () => database().db;
   // A PostgreSQL nobody listens on: what a decision point sees when its database goes away.
   const deadClient = postgres("postgres://policyplane@127.0.0.1:9/policyplane", { max: 1, connect_timeout: 2, onnotice: () => {} });
   const dead = drizzle(deadClient, { schema }) as unknown as Database;
   let down = false;
-  const api = createApiApp(async () => (down ? dead : db()));
+  const getDb = async () => (down ? dead : db());
+  const api = createApiApp(getDb);
+  let served: { server: Server; url: string } | undefined;
+  const call = (path: string, init?: RequestInit) =>
+    transport === "policyplane serve" ? fetch(`${served!.url}${path}`, init) : Promise.resolve(api.request(path, init));
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
     resetDecisionPoint();
+    if (transport === "policyplane serve") served = await serveApi(getDb, 0, "127.0.0.1");
     const admin = await callerFor(db(), ADMIN);
     const clusters = await db().select().from(schema.clusters);
     const other = clusters.find((c) => c.name !== CLUSTER)!;
@@ -50,12 +59,13 @@ describe(`POST /api/v1/decide on ${testDatabaseKind()}`, () => {
     tokens.mine = await make("own cluster agent", ["decide"], mine.id);
   });
   afterAll(async () => {
+    await new Promise((resolve) => (served ? served.server.close(resolve) : resolve(undefined)));
     await deadClient.end({ timeout: 1 });
     resetDecisionPoint();
   });
 
   const decide = (body: unknown, token: string | null = tokens.decide!) =>
-    api.request("/api/v1/decide", {
+    call("/api/v1/decide", {
       method: "POST",
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: typeof body === "string" ? body : JSON.stringify(body),
@@ -180,7 +190,7 @@ describe(`POST /api/v1/decide on ${testDatabaseKind()}`, () => {
     expect(elsewhere.status).toBe(403);
     expect(await elsewhere.json()).toMatchObject({ message: expect.stringContaining(CLUSTER) });
     // The decide scope opens the decision point only: the change-request endpoints stay closed to it.
-    const cr = await api.request("/api/v1/change-requests/1", { headers: { authorization: `Bearer ${tokens.decide}` } });
+    const cr = await call("/api/v1/change-requests/1", { headers: { authorization: `Bearer ${tokens.decide}` } });
     expect(cr.status).toBe(403);
   });
 
@@ -188,7 +198,7 @@ describe(`POST /api/v1/decide on ${testDatabaseKind()}`, () => {
     const admin = await callerFor(db(), ADMIN);
     const flow = { cluster: CLUSTER, source: { namespace: "payments", pod: "payments-api" }, destination: { ip: "8.8.8.8" }, port: 53 };
     const review = (token: string) =>
-      api.request(`/api/v1/admission/${CLUSTER}`, {
+      call(`/api/v1/admission/${CLUSTER}`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify({
@@ -286,7 +296,7 @@ describe(`POST /api/v1/decide on ${testDatabaseKind()}`, () => {
       const stale = await decide(flow);
       expect(stale.status).toBe(200);
       expect(await stale.json()).toMatchObject({ decision: "allow", release: 1, stale: true });
-      const health = await api.request("/api/v1/health");
+      const health = await call("/api/v1/health");
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({
         status: "degraded",
@@ -301,11 +311,11 @@ describe(`POST /api/v1/decide on ${testDatabaseKind()}`, () => {
       const fresh = await decide(flow);
       expect(fresh.status).toBe(503);
       expect(await fresh.json()).toMatchObject({ decision: "deny", release: null });
-      expect(await (await api.request("/api/v1/health")).json()).toMatchObject({ status: "down" });
+      expect(await (await call("/api/v1/health")).json()).toMatchObject({ status: "down" });
     } finally {
       down = false;
     }
     expect((await decide(flow)).status).toBe(200);
-    expect(await (await api.request("/api/v1/health")).json()).toEqual({ status: "ok" });
+    expect(await (await call("/api/v1/health")).json()).toEqual({ status: "ok" });
   });
 });

@@ -10,14 +10,14 @@ import type { Database } from "@/db/client";
 import type { Actor } from "@/server/context";
 import { ServiceError, Unauthenticated } from "@/server/errors";
 import { databaseRecentlyDown, decideFlow, FailClosed } from "@/server/decide/point";
-import { decideInput, type DecideInput, type DecideOutput } from "@/server/decide/schemas";
+import { decideInput, quickDecideInput, type DecideInput, type DecideOutput } from "@/server/decide/schemas";
 import { logDecision } from "@/server/decisions/log";
-import { metrics } from "@/server/metrics/metrics";
+import { recordDecision } from "@/server/metrics/metrics";
 import { forgetTokenKey, recallToken, rememberToken, tokenCacheKey, TOKEN_MEMORY_MS, TOKEN_RECHECK_MS } from "@/server/tokens/cache";
 import { requireScope } from "@/server/tokens/scopes";
 import { verifyApiToken } from "@/server/tokens/tokens";
 import type { ApiEnv } from "./app";
-import { jsonBody } from "./change-requests";
+import { notJson, parseInput } from "./change-requests";
 
 export async function authenticateMachine(getDb: () => Promise<Database>, header: string, requestId: string): Promise<Actor> {
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -46,39 +46,60 @@ export async function authenticateMachine(getDb: () => Promise<Database>, header
   }
 }
 
+/** One call of POST /decide, whatever the transport (the Hono app, or the lean path of `policyplane serve`). */
+export interface DecideCall {
+  authorization: string;
+  requestId: string;
+  /** The request body: `json()` parses it (or a promise of it), throwing InvalidInput (`notJson`) when it is not JSON. */
+  body: { json(): unknown };
+}
+
+/**
+ * Authenticates, validates and decides one call: 200 with the decision, or 503 with a fail-closed deny.
+ * A service error (401, 403, 400, 404) is thrown for the transport to answer with its error body.
+ */
+export async function answerDecide(getDb: () => Promise<Database>, call: DecideCall): Promise<{ status: 200 | 503; body: DecideOutput }> {
+  const startedAt = performance.now();
+  let actor: Actor | null = null;
+  let input: DecideInput | null = null;
+  try {
+    actor = await authenticateMachine(getDb, call.authorization, call.requestId);
+    requireScope(actor, "decide");
+    const json = await call.body.json();
+    input = quickDecideInput(json) ?? parseInput(decideInput, json);
+    const output = await decideFlow(getDb, actor, input);
+    recordDecision(output.decision, input.dryRun ? "dry_run" : "release", startedAt);
+    logDecision(getDb, actor, input, output, startedAt);
+    return { status: 200, body: output };
+  } catch (error) {
+    if (!(error instanceof FailClosed)) throw error;
+    recordDecision("deny", "fail_closed", startedAt);
+    const body: DecideOutput = {
+      decision: "deny",
+      reasons: [error.message],
+      release: null,
+      decisionId: randomUUID(),
+      cluster: input?.cluster ?? "(unknown)",
+      cached: false,
+    };
+    if (input) logDecision(getDb, actor, input, body, startedAt);
+    return { status: 503, body };
+  }
+}
+
 /** POST /decide (see the module comment). */
 export function decideRoutes(app: Hono<ApiEnv>, getDb: () => Promise<Database>) {
   app.post("/decide", async (c) => {
-    const startedAt = performance.now();
-    const requestId = c.get("requestId");
-    const m = metrics();
-    const count = (verdict: DecideOutput["decision"], source: "release" | "dry_run" | "fail_closed") => {
-      m.decisions.inc({ verdict, source });
-      m.decideDuration.observe({ verdict }, (performance.now() - startedAt) / 1000);
-    };
-    let actor: Actor | null = null;
-    let input: DecideInput | null = null;
-    try {
-      actor = await authenticateMachine(getDb, c.req.header("authorization") ?? "", requestId);
-      requireScope(actor, "decide");
-      input = await jsonBody(c, decideInput);
-      const output = await decideFlow(getDb, actor, input);
-      count(output.decision, input.dryRun ? "dry_run" : "release");
-      logDecision(getDb, actor, input, output, startedAt);
-      return c.json(output, 200);
-    } catch (error) {
-      if (!(error instanceof FailClosed)) throw error;
-      count("deny", "fail_closed");
-      const body: DecideOutput = {
-        decision: "deny",
-        reasons: [error.message],
-        release: null,
-        decisionId: randomUUID(),
-        cluster: input?.cluster ?? "(unknown)",
-        cached: false,
-      };
-      if (input) logDecision(getDb, actor, input, body, startedAt);
-      return c.json(body, 503);
-    }
+    const { status, body } = await answerDecide(getDb, {
+      authorization: c.req.header("authorization") ?? "",
+      requestId: c.get("requestId"),
+      body: {
+        json: () =>
+          c.req.json().catch(() => {
+            throw notJson();
+          }),
+      },
+    });
+    return c.json(body, status);
   });
 }

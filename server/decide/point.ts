@@ -17,7 +17,7 @@ import { loadGraph } from "@/server/graph/service";
 import { formatDecisionPath } from "@/server/policy/eval/explain";
 import type { Evaluator, Identity } from "@/server/policy/eval/evaluator";
 import type { FlowEndpoint } from "@/server/policy/model";
-import { metrics } from "@/server/metrics/metrics";
+import { recordCacheLookup } from "@/server/metrics/metrics";
 import { requireClusterScope } from "@/server/tokens/scopes";
 import type { DecideEndpoint, DecideInput, DecideOutput } from "./schemas";
 
@@ -31,6 +31,8 @@ const MAX_MATCHED_IDENTITIES = 50;
 interface Answer {
   decision: "allow" | "deny";
   reasons: string[];
+  /** The reasons as a tenant-scoped caller reads them, by its visibility (made once per answer and visibility). */
+  redacted?: WeakMap<Visibility, string[]>;
 }
 
 interface ClusterEngine {
@@ -42,6 +44,8 @@ interface ClusterEngine {
   /** Policies of a tenant (by name), so a reply can be redacted for a tenant-scoped token without the database. */
   tenantPolicies: { name: string; tenantId: string }[];
   answers: Map<string, Answer>;
+  /** What each caller may not read here, by actor (a cached token's actor is the same object until it is verified again). */
+  visibility: WeakMap<Actor, Visibility | null>;
 }
 
 interface PointState {
@@ -137,6 +141,7 @@ async function loadEngine(db: Database, cluster: string, release: number): Promi
     loadedAt: new Date(),
     tenantPolicies: tenantPolicies.map((p) => ({ name: p.name, tenantId: p.tenantId! })),
     answers: new Map(),
+    visibility: new WeakMap(),
   };
 }
 
@@ -230,28 +235,41 @@ function evaluate(evaluator: Evaluator, input: DecideInput, cluster: string, tim
   return { decision, reasons };
 }
 
+/** One endpoint in the answer cache's key. */
+const endpointKey = (e: DecideEndpoint) =>
+  e.labels
+    ? `l:${e.namespace ?? ""}:${Object.keys(e.labels)
+        .sort()
+        .map((k) => `${k}=${e.labels![k]}`)
+        .join(",")}`
+    : e.pod !== undefined
+      ? `p:${e.namespace}/${e.pod}`
+      : e.ip !== undefined
+        ? `i:${e.ip}`
+        : `d:${e.dns}`;
+
 /** The flow's identity in the answer cache: endpoints, port, protocol and (when it matters) the time. */
 function flowKey(input: DecideInput, evaluator: Evaluator): string | null {
-  const ep = (e: DecideEndpoint) =>
-    e.labels
-      ? `l:${e.namespace ?? ""}:${Object.keys(e.labels)
-          .sort()
-          .map((k) => `${k}=${e.labels![k]}`)
-          .join(",")}`
-      : e.pod !== undefined
-        ? `p:${e.namespace}/${e.pod}`
-        : e.ip !== undefined
-          ? `i:${e.ip}`
-          : `d:${e.dns}`;
   // Without a time, an engine whose exceptions start or expire decides by the clock: not cached here (the engine caches by epoch).
   if (input.time === undefined && evaluator.timeDependent) return null;
-  return `${ep(input.source)}|${ep(input.destination)}|${input.port}/${input.protocol}|${input.time ? Date.parse(input.time) : ""}`;
+  return `${endpointKey(input.source)}|${endpointKey(input.destination)}|${input.port}/${input.protocol}|${input.time ? Date.parse(input.time) : ""}`;
 }
 
 function visibilityFor(actor: Actor, engine: ClusterEngine): Visibility | null {
+  const known = engine.visibility.get(actor);
+  if (known !== undefined) return known;
   const hidden = engine.tenantPolicies.filter((p) => !mayReadTenant(actor, p.tenantId)).map((p) => p.name);
-  if (hidden.length === 0) return null;
-  return { scoped: true, tenantName: () => true, hiddenPolicyNames: new Set(hidden), hiddenNamespaces: new Set() };
+  const visibility: Visibility | null =
+    hidden.length === 0 ? null : { scoped: true, tenantName: () => true, hiddenPolicyNames: new Set(hidden), hiddenNamespaces: new Set() };
+  engine.visibility.set(actor, visibility);
+  return visibility;
+}
+
+function reasonsFor(answer: Answer, visibility: Visibility | null): string[] {
+  if (!visibility) return answer.reasons;
+  let reasons = answer.redacted?.get(visibility);
+  if (!reasons) (answer.redacted ??= new WeakMap()).set(visibility, (reasons = redactPolicyNames(answer.reasons, visibility)));
+  return reasons;
 }
 
 /** Decide a flow for an (already authenticated) actor: the release's answer, or with `dryRun` the change request's proposal. */
@@ -265,7 +283,7 @@ export async function decideFlow(getDb: () => Promise<Database>, actor: Actor, i
   const key = flowKey(input, engine.evaluator);
   let answer = key === null ? undefined : engine.answers.get(key);
   const cached = answer !== undefined;
-  if (key !== null) metrics().cacheLookups.inc({ result: cached ? "hit" : "miss" });
+  if (key !== null) recordCacheLookup(cached);
   if (answer) s.hits++;
   else {
     s.misses++;
@@ -275,11 +293,9 @@ export async function decideFlow(getDb: () => Promise<Database>, actor: Actor, i
       engine.answers.set(key, answer);
     }
   }
-  const visibility = visibilityFor(actor, engine);
-  const reasons = visibility ? redactPolicyNames(answer.reasons, visibility) : answer.reasons;
   return {
     decision: answer.decision,
-    reasons,
+    reasons: reasonsFor(answer, visibilityFor(actor, engine)),
     release: engine.release,
     decisionId: randomUUID(),
     cluster: engine.cluster,

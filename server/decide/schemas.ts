@@ -63,3 +63,50 @@ export const decideOutput = z.object({
   stale: z.boolean().optional().describe("The database is unreachable: the last release loaded decided."),
 });
 export type DecideOutput = z.infer<typeof decideOutput>;
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const text = (v: unknown, min: number, max: number): v is string => typeof v === "string" && v.length >= min && v.length <= max;
+
+/** A pod (namespace + pod), an IP or a DNS name exactly as `decideEndpoint` accepts them; null for anything else. */
+function quickEndpoint(e: unknown): DecideEndpoint | null {
+  if (!isObject(e)) return null;
+  const keys = Object.keys(e).length;
+  if (keys === 2 && text(e.namespace, 1, 253) && text(e.pod, 1, 253)) return { namespace: e.namespace, pod: e.pod };
+  if (keys !== 1) return null;
+  if (text(e.ip, 2, 45)) return { ip: e.ip };
+  if (text(e.dns, 1, 253)) return { dns: e.dns };
+  return null;
+}
+
+/**
+ * The decision point's common request (pod, IP or DNS endpoints; port; protocol; no time, labels or dry
+ * run) checked by hand, as `decideInput.parse` would return it; null for anything else, which zod then
+ * judges (so every refusal keeps zod's message). It only spares zod's work on the hot path.
+ */
+export function quickDecideInput(v: unknown): DecideInput | null {
+  if (!isObject(v)) return null;
+  const protocol = v.protocol === undefined ? "TCP" : v.protocol;
+  if (Object.keys(v).length !== (v.protocol === undefined ? 4 : 5)) return null;
+  if (!text(v.cluster, 1, 120) || (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP")) return null;
+  const port = v.port;
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) return null;
+  const source = quickEndpoint(v.source);
+  const destination = source && quickEndpoint(v.destination);
+  if (!source || !destination) return null;
+  return { cluster: v.cluster, source, destination, port, protocol };
+}
+
+const reasonsText = new WeakMap<readonly string[], string>();
+
+/**
+ * JSON.stringify(output), byte for byte, from the answer's reasons serialised once (a cached answer hands
+ * out the same array each time): the decision point's reply without walking it on every call.
+ */
+export function decideOutputJson(o: DecideOutput): string {
+  let reasons = reasonsText.get(o.reasons);
+  if (reasons === undefined) reasonsText.set(o.reasons, (reasons = JSON.stringify(o.reasons)));
+  const dryRun = o.dryRun ? `,"dryRun":{"changeRequest":${JSON.stringify(o.dryRun.changeRequest)}}` : "";
+  const stale = o.stale === undefined ? "" : `,"stale":${o.stale}`;
+  return `{"decision":${JSON.stringify(o.decision)},"reasons":${reasons},"release":${JSON.stringify(o.release)},"decisionId":${JSON.stringify(o.decisionId)},"cluster":${JSON.stringify(o.cluster)}${dryRun},"cached":${o.cached}${stale}}`;
+}

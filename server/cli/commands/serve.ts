@@ -5,7 +5,7 @@
 // @hono/node-server's. With --tls-cert/--tls-key it terminates TLS itself (the API server calls an
 // admission webhook over HTTPS only), and picks up a rotated certificate from the same files.
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createSecureContext } from "node:tls";
@@ -13,6 +13,7 @@ import type { Database } from "@/db/client";
 import { getRequestListener } from "@hono/node-server";
 import { openConfiguredDatabase } from "@/scripts/open-configured-database";
 import { createApiApp } from "@/server/api/app";
+import { isLeanDecide, leanDecideListener } from "@/server/api/decide-lean";
 import { observeDatabasePool } from "@/server/metrics/metrics";
 import { flushDecisionLog, scheduleDecisionLogSweep } from "@/server/decisions/log";
 import { UsageError } from "../usage";
@@ -77,7 +78,10 @@ export async function serveApi(
   const app = createApiApp(getDb);
   // @hono/node-server builds the fetch Request lazily and answers Hono's string bodies without web streams:
   // the per-call adapter cost was most of the decision point's time (docs/benchmarks.md).
-  const listener = getRequestListener(app.fetch);
+  const general = getRequestListener(app.fetch);
+  // POST /api/v1/decide, the hot path, is answered before Hono (server/api/decide-lean.ts).
+  const decide = leanDecideListener(getDb);
+  const listener = (req: IncomingMessage, res: ServerResponse) => (isLeanDecide(req) ? decide(req, res) : general(req, res));
   const { tls } = options;
   const server = tls
     ? createHttpsServer({ ...readTls(tls), keepAliveTimeout: 65_000 }, listener)
