@@ -1,7 +1,7 @@
 // The lean path of POST /api/v1/decide in `policyplane serve` (server/api/decide-lean.ts) answers as the
 // REST app's route does (status, error body, headers, request metrics) for a table of requests good and
 // bad, and honours a machine token's scope, cluster, revocation and expiry despite the token cache.
-import { createServer, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { eq } from "drizzle-orm";
@@ -193,6 +193,27 @@ describe(`the lean POST /api/v1/decide of policyplane serve on ${testDatabaseKin
     } finally {
       clock.mockRestore();
     }
+  });
+
+  it("refuses two Authorization headers as the app does, even when the first holds a good token", async () => {
+    // fetch joins repeated headers before sending; node:http sends each one as given.
+    const twice = (url: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${url}/api/v1/decide`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: [`Bearer ${tokens.decide}`, "Bearer ppt_forged00_nope"] },
+        });
+        req.on("response", (res) => {
+          let body = "";
+          res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: body.replace(/"requestId":"[0-9a-f-]{36}"/, "") }));
+        });
+        req.on("error", reject);
+        req.end(json(FLOW));
+      });
+    const fromLean = await twice(lean.url);
+    expect(fromLean.status).toBe(401);
+    expect(fromLean).toEqual(await twice(generalUrl));
   });
 
   it("leaves every other request to the app: another method, a query, a trailing slash", async () => {

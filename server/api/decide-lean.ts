@@ -99,7 +99,10 @@ export function leanDecideListener(getDb: () => Promise<Database>) {
         }
         refuseUnsafeText(DECIDE_PATH, NO_QUERY, json);
       }
-      const { status, body: output } = await answerDecide(getDb, { authorization: req.headers.authorization ?? "", requestId, body });
+      // Every Authorization header, joined as the app's Fetch Headers see them (node keeps only the
+      // first in req.headers): two tokens are refused here as they are there.
+      const authorization = req.headersDistinct.authorization?.join(", ") ?? "";
+      const { status, body: output } = await answerDecide(getDb, { authorization, requestId, body });
       send(res, status, decideOutputJson(output), requestId);
       return status;
     } catch (error) {
