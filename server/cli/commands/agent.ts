@@ -17,7 +17,6 @@
  * Failures (the server or the cluster away) are retried with a doubling backoff up to the interval;
  * the agent never exits on its own.
  */
-import { KubeConfig } from "@kubernetes/client-node";
 import { apiUrl, refusalMessage } from "../usage";
 import { applyDesired, parseDesired, statusMessage, type ApplyResult, type DesiredState } from "./agent-apply";
 import {
@@ -30,6 +29,7 @@ import {
   type Capabilities,
   type KubeObject,
 } from "./agent-watch";
+import { KubeConfig } from "./kube-http";
 
 export { detectCapabilities, type Capabilities } from "./agent-watch";
 
