@@ -1,7 +1,7 @@
 /**
  * The agent's few Kubernetes API calls (paged lists, server-side apply, delete), made with the
  * connection @kubernetes/client-node's KubeConfig sets up (credentials, exec and OIDC plugins, TLS,
- * proxies: `applyToHTTPSOptions`) and Node's own http(s) client. The package's generated API
+ * proxies: `applyToHTTPSOptions`) and Node's own http(s) client (http-call.ts). The package's generated API
  * classes are not used: each one pulls in its ObjectSerializer and with it every model class of the
  * Kubernetes API (~1,000 modules), which was 60 MB of the agent's 110 MB at rest, and decodes each
  * listed item into model objects the agent throws away after trimming.
@@ -9,12 +9,13 @@
  * KubeConfig and Watch are imported from their own files (the package has no "exports" map, so its
  * dist files are importable), not from the package index, which loads every module of the package.
  */
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
+import type https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 
 export { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 export { Watch } from "@kubernetes/client-node/dist/watch.js";
+import { httpCall } from "./http-call";
 
 /** The API server answered with an error status; `body` is its Status object (or text). */
 export class KubeApiError extends Error {
@@ -48,33 +49,17 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   const options: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(options);
   const method = req.method ?? "GET";
-  const body = req.body === undefined ? undefined : JSON.stringify(req.body);
   // KubeConfig sets a plain object of headers (the token, impersonation).
   const headers: http.OutgoingHttpHeaders = { ...(options.headers as http.OutgoingHttpHeaders | undefined), accept: "application/json" };
-  if (body !== undefined) {
-    headers["content-type"] = req.contentType ?? "application/json";
-    headers["content-length"] = Buffer.byteLength(body);
+  const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+  if (body !== undefined) headers["content-type"] = req.contentType ?? "application/json";
+  const answer = await httpCall(url, { method, headers, body, agent: options.agent as http.Agent | undefined, auth: options.auth });
+  let json: unknown = answer.text;
+  try {
+    json = answer.text ? JSON.parse(answer.text) : null;
+  } catch {
+    // Not JSON (a proxy's error page): kept as text for the error.
   }
-  const request = url.protocol === "http:" ? http.request : https.request;
-  return new Promise<T>((resolve, reject) => {
-    const r = request(url, { method, headers, agent: options.agent, auth: options.auth }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json: unknown = text;
-        try {
-          json = text ? JSON.parse(text) : null;
-        } catch {
-          // Not JSON (a proxy's error page): kept as text for the error.
-        }
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve(json as T);
-        else reject(new KubeApiError(status, json, method, url.pathname));
-      });
-    });
-    r.on("error", reject);
-    r.end(body);
-  });
+  if (answer.status >= 200 && answer.status < 300) return json as T;
+  throw new KubeApiError(answer.status, json, method, url.pathname);
 }
