@@ -82,7 +82,7 @@ export async function renderInputFor(
     releaseDocuments(db, release.id).then((docs) => withApprovedExceptions(db, docs)),
     releaseTargets(db, [cluster.name]),
     platformDefaultOfRelease(db, release.number),
-    // Staged versions render as audit-only objects (the GitOps export writes them); the drift compares enforced kinds only.
+    // Staged versions render as audit-only objects (Calico's staged policies): desired, compared and applied like the rest.
     stagedDocuments(db, release.id),
   ]);
   return {

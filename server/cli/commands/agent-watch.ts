@@ -34,6 +34,8 @@ interface PolicyResource {
   versions?: string[];
   /** Only the objects Policyplane renders (Istio routing: the apps' own are none of its business). */
   managedOnly?: boolean;
+  /** Only on a cluster with this CNI. */
+  cni?: Cni;
 }
 
 export const POLICY_RESOURCES: readonly PolicyResource[] = [
@@ -52,6 +54,9 @@ export const POLICY_RESOURCES: readonly PolicyResource[] = [
       ["gateways", "Gateway"],
     ] as const
   ).map(([plural, kind]) => ({ group: "networking.istio.io", plural, kind, managedOnly: true })),
+  // Staged (audit-only) versions of a staged change request, as Policyplane renders them on Calico.
+  { group: "projectcalico.org", plural: "stagednetworkpolicies", kind: "StagedNetworkPolicy", cni: "calico" },
+  { group: "projectcalico.org", plural: "stagedglobalnetworkpolicies", kind: "StagedGlobalNetworkPolicy", cni: "calico" },
 ];
 
 /** The plural (URL segment) of each policy kind the agent may apply or delete, by `group|kind`. */
@@ -192,10 +197,11 @@ const NETWORK_POLICIES: WatchedResource = {
   trim: policyTrim("networking.k8s.io/v1", "NetworkPolicy"),
 };
 
-/** Every resource the cluster serves that the agent reports, given its CRDs. */
-export function watchedResources(crds: readonly V1CustomResourceDefinition[]): WatchedResource[] {
+/** Every resource the cluster serves that the agent reports, given its CRDs and CNI. */
+export function watchedResources(crds: readonly V1CustomResourceDefinition[], cni: Cni): WatchedResource[] {
   const out: WatchedResource[] = [...INVENTORY, NETWORK_POLICIES];
   for (const r of POLICY_RESOURCES) {
+    if (r.cni && r.cni !== cni) continue;
     const crd = crds.find((c) => c.spec.group === r.group && c.spec.names.plural === r.plural);
     const version = crd && servedVersion(crd, r.versions);
     if (!version) continue;
@@ -443,7 +449,7 @@ export class ClusterCache {
   async refresh(): Promise<Capabilities> {
     const { crds, daemonSets } = await listClusterShape(this.kc);
     this.capabilities = detectCapabilities(crds, daemonSets);
-    const wanted = watchedResources(crds);
+    const wanted = watchedResources(crds, this.capabilities.cni);
     const ids = new Set(wanted.map((r) => `${r.id}@${r.path}`));
     for (const [id, reflector] of this.reflectors)
       if (!ids.has(id)) {

@@ -66,7 +66,8 @@ export interface ClusterSnapshot {
 /** Lists everything the agent reports, once, from the cluster `kc` points at (`--once`). */
 export async function snapshotCluster(kc: KubeConfig): Promise<ClusterSnapshot> {
   const { crds, daemonSets } = await listClusterShape(kc);
-  const resources = watchedResources(crds);
+  const capabilities = detectCapabilities(crds, daemonSets);
+  const resources = watchedResources(crds, capabilities.cni);
   const lists = await Promise.all(
     resources.map(async (r) => {
       const trimmed: KubeObject[] = [];
@@ -75,7 +76,7 @@ export async function snapshotCluster(kc: KubeConfig): Promise<ClusterSnapshot> 
     }),
   );
   const objects = lists.flat();
-  return { objects, capabilities: detectCapabilities(crds, daemonSets) };
+  return { objects, capabilities };
 }
 
 export interface ObservedReply {
