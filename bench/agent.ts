@@ -17,7 +17,7 @@
  * reads the desired state every 10 s, an unchanged one answered 304), as a share of one core.
  * Targets: < 50 MB of memory and < 1 % of a core at rest.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -278,6 +278,11 @@ async function main() {
   writeFileSync(probe, PROBE);
 
   const bin = join(import.meta.dirname, "..", "bin", "policyplane.mjs");
+  // The CLI bundle built first, as an install has it: a stale one is rebuilt by the CLI itself, in the
+  // agent's process (esbuild's output, tens of MB, would count as the agent's).
+  const built = spawnSync(process.execPath, [join(import.meta.dirname, "..", "bin", "cli-bundle.mjs")], { encoding: "utf8" });
+  if (built.status !== 0 || !/policyplane CLI bundle: /.test(built.stdout))
+    throw new Error(`the CLI bundle was not built: ${built.stdout}${built.stderr}`);
   const child = spawn(
     process.execPath,
     [
