@@ -7,7 +7,7 @@
  * statuses: ~3 KB of JSON each); Policyplane is the real REST app (`policyplane serve`'s handler)
  * on an in-memory PGlite in this process, seeded with the demo organisation and one release.
  *
- *   npx tsx --conditions=react-server bench/agent.ts [--rest-seconds 20] [--interval 10] [--pods 5000]
+ *   npx tsx --conditions=react-server bench/agent.ts [--rest-seconds 20] [--interval 10] [--pods 5000] [--semi-space 1]
  *
  * (`--pods 0` gives the agent's fixed cost: Node, the bundle and @kubernetes/client-node.)
  *
@@ -17,7 +17,7 @@
  * reads the desired state every 10 s, an unchanged one answered 304), as a share of one core.
  * Targets: < 50 MB of memory and < 1 % of a core at rest.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,6 +45,8 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const REST_SECONDS = arg("--rest-seconds", 20);
+/** V8's young generation cap for the agent (`node --max-semi-space-size`, MB); 0: Node's default. */
+const SEMI_SPACE = arg("--semi-space", 0);
 const INTERVAL = arg("--interval", 10);
 
 /** A pod as `GET /api/v1/pods` returns it on a real cluster (less kind/apiVersion, which the fake strips in lists). */
@@ -276,10 +278,16 @@ async function main() {
   writeFileSync(probe, PROBE);
 
   const bin = join(import.meta.dirname, "..", "bin", "policyplane.mjs");
+  // The CLI bundle built first, as an install has it: a stale one is rebuilt by the CLI itself, in the
+  // agent's process (esbuild's output, tens of MB, would count as the agent's).
+  const built = spawnSync(process.execPath, [join(import.meta.dirname, "..", "bin", "cli-bundle.mjs")], { encoding: "utf8" });
+  if (built.status !== 0 || !/policyplane CLI bundle: /.test(built.stdout))
+    throw new Error(`the CLI bundle was not built: ${built.stdout}${built.stderr}`);
   const child = spawn(
     process.execPath,
     [
       "--expose-gc",
+      ...(SEMI_SPACE > 0 ? [`--max-semi-space-size=${SEMI_SPACE}`] : []),
       "--import",
       probe,
       bin,
@@ -357,6 +365,7 @@ async function main() {
     },
     applies: applyLines.map((a) => ({ applied: a.applied, failed: a.failed.length })),
     interval: INTERVAL,
+    semiSpaceMb: SEMI_SPACE || "default",
     machine: machineDescription(),
     loadavg: loadavg()
       .map((l) => l.toFixed(2))

@@ -6,6 +6,7 @@
 // run after any change.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -37,19 +38,60 @@ export function freshBundle(base = root) {
 /**
  * Packages bundled in rather than loaded from node_modules at run time: what every evaluating command
  * loads. As installed they are ~100 ES module files (zod alone 95) whose loading was a third of a
- * simulate's start; bundled they are part of a chunk. The bundle's key includes their package.json
- * (their version), so an upgrade rebuilds it.
+ * simulate's start; bundled they are part of a chunk. The bundle's key includes the package.json of
+ * every package bundled (their version), so an upgrade rebuilds it.
  */
 const BUNDLED_PACKAGES = ["zod", "yaml", "js-yaml", "commander"];
+/**
+ * @kubernetes/client-node (the agent's) is bundled with everything it imports, tree-shaken: its
+ * index, and even KubeConfig's own file, import the generated API (every API class and ~1,000 model
+ * classes: 70 MB of the agent's memory once loaded) though the agent uses none of it. Its files are
+ * marked free of side effects (they only declare classes), so esbuild keeps what is reachable.
+ */
+const KUBE_CLIENT = "@kubernetes/client-node";
+const resolveFrom = (specifier, dir) => fileURLToPath(import.meta.resolve(specifier, pathToFileURL(join(dir, "x.js"))));
 const bundledPackages = {
   name: "bundled-packages",
   setup(build) {
     const filter = new RegExp(`^(${BUNDLED_PACKAGES.map((p) => p.replace(/[-/]/g, "\\$&")).join("|")})$`);
-    build.onResolve({ filter }, (args) => ({
-      path: fileURLToPath(import.meta.resolve(args.path, pathToFileURL(join(args.resolveDir, "x.js")))),
+    build.onResolve({ filter }, (args) => ({ path: resolveFrom(args.path, args.resolveDir) }));
+    // node-fetch's fallback URL class for runtimes without one; Node has URL, and whatwg-url builds a 300 KB table when imported.
+    build.onResolve({ filter: /^whatwg-url$/ }, (args) =>
+      args.importer.includes("/node_modules/node-fetch/") ? { path: "whatwg-url", namespace: "node-url" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "node-url" }, () => ({
+      contents: "export const URL = globalThis.URL; export default { URL };",
+      loader: "js",
     }));
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith("node:") || isBuiltin(args.path)) return undefined;
+      const kube = args.path === KUBE_CLIENT || args.path.startsWith(`${KUBE_CLIENT}/`);
+      // A package bundled in brings its own dependencies with it (they are only reachable through it).
+      if (!kube && !args.importer.includes("/node_modules/")) return undefined;
+      let path;
+      try {
+        path = resolveFrom(args.path, args.resolveDir);
+      } catch {
+        // An optional dependency not installed (node-fetch's `encoding`, required in a try): left to fail at run time as it would.
+        return { path: args.path, external: true };
+      }
+      return path.includes(`/node_modules/${KUBE_CLIENT}/`) ? { path, sideEffects: false } : { path };
+    });
+    build.onResolve({ filter: /^\./ }, (args) =>
+      args.importer.includes(`/node_modules/${KUBE_CLIENT}/`) ? { path: join(args.resolveDir, args.path), sideEffects: false } : undefined,
+    );
   },
 };
+
+/** The package.json of each package a bundled file came from (`node_modules/<name>/…`, the innermost). */
+function packageJsonsOf(inputs) {
+  const out = new Set();
+  for (const p of inputs) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(p);
+    if (m) out.add(`${m[1]}/package.json`);
+  }
+  return [...out].sort();
+}
 
 /** Entries that worker threads run, found beside main.js (the replay reader's). */
 const WORKER_ENTRIES = { "replay-worker": "server/replay/replay-worker.ts" };
@@ -86,9 +128,10 @@ export async function buildBundle(base = root) {
   });
   const inputs = [
     ...Object.keys(result.metafile.inputs)
-      .filter((p) => !p.startsWith("node_modules/"))
+      // (not node_modules, nor the URL stub, which lives in this file)
+      .filter((p) => !p.startsWith("node_modules/") && !p.startsWith("node-url:"))
       .sort(),
-    ...BUNDLED_PACKAGES.map((p) => `node_modules/${p}/package.json`).filter((p) => existsSync(join(base, p))),
+    ...packageJsonsOf(Object.keys(result.metafile.inputs)).filter((p) => existsSync(join(base, p))),
     ...CONFIG_INPUTS,
   ];
   const key = keyOf(base, inputs);

@@ -1,7 +1,7 @@
 // Organisation, access and inventory: tenants, role memberships, machine
 // tokens, clusters and what runs in them.
 import { sql } from "drizzle-orm";
-import { check, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 
 import { COMMITTEE_FUNCTIONS, CRITICALITIES, ENVIRONMENTS, ROLES, TOKEN_SCOPES } from "../../lib/vocabulary";
@@ -139,4 +139,18 @@ export const externalDestinations = pgTable(
     description: text("description").notNull().default(""),
   },
   (t) => [check("dns_or_cidr", sql`${t.dnsName} IS NOT NULL OR ${t.cidr} IS NOT NULL`)],
+);
+
+/**
+ * The inventory's revision: one row, bumped by a trigger after every statement that writes clusters,
+ * namespaces, workloads, services or external destinations (migration 0028). What a cluster's
+ * memoised desired state is keyed by, so an unchanged inventory costs one lookup instead of a load.
+ */
+export const inventoryRevision = pgTable(
+  "inventory_revision",
+  {
+    id: boolean("id").primaryKey().default(true),
+    revision: bigint("revision", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [check("inventory_revision_one_row", sql`${t.id}`)],
 );

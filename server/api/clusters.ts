@@ -18,6 +18,9 @@ const nameParam = (raw: string) => {
   return parsed.data;
 };
 
+/** The desired state's YAML and ETag, by the objects they were written from. */
+const renderedDesired = new WeakMap<object, { body: string; etag: string }>();
+
 export function clusterRoutes(app: Hono<ApiEnv>) {
   /**
    * Body: `kubectl get networkpolicies,adminnetworkpolicies,… -A -o yaml` output (YAML or JSON; a List
@@ -47,10 +50,16 @@ export function clusterRoutes(app: Hono<ApiEnv>) {
   app.get("/clusters/:name/desired", async (c) => {
     const name = nameParam(c.req.param("name"));
     const { release, objects } = await desiredManifests({ ctx: serviceContext(c), input: { name } });
-    const header = `# Desired state of cluster ${name}${release === null ? " (no release has been made: nothing is desired)" : ` from release ${release}`}\n`;
-    const body = header + objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
-    // The agent polls this every few seconds: an unchanged state answers 304 with no body.
-    const etag = `"${createHash("sha256").update(body).digest("base64url")}"`;
+    // The agent polls this every few seconds: an unchanged state (the service's memoised objects) is
+    // written out once, and answers 304 with no body.
+    let rendered = renderedDesired.get(objects);
+    if (!rendered) {
+      const header = `# Desired state of cluster ${name}${release === null ? " (no release has been made: nothing is desired)" : ` from release ${release}`}\n`;
+      const body = header + objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+      rendered = { body, etag: `"${createHash("sha256").update(body).digest("base64url")}"` };
+      renderedDesired.set(objects, rendered);
+    }
+    const { body, etag } = rendered;
     const headers = { etag, "x-policyplane-release": release === null ? "none" : String(release), "cache-control": "no-cache" };
     const ifNoneMatch = c.req.header("if-none-match");
     if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim() === etag)) return c.body(null, 304, headers);

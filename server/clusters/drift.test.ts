@@ -2,11 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { ObservedObject } from "@/db/schema/clusters";
 import { stringify } from "yaml";
 import { computeDrift, diffFields, normalizeObject, objectKey } from "./drift";
-import { parseObserved, withEffects } from "./engine";
+import { clusterDrift, desiredObjects, parseObserved, withEffects } from "./engine";
 import { readManifestSources } from "@/server/policy/read/manifests";
 import { createEvaluator } from "@/server/policy/eval/evaluator";
 import { computeReachability } from "@/server/policy/eval/reachability";
-import type { ClusterModel } from "@/server/policy/model";
+import { PLATFORM_DEFAULT_ALL, type ClusterModel } from "@/server/policy/model";
+import { STAGED_ANNOTATION } from "@/server/policy/compile/calico-staged";
+import type { ReleaseRenderInput } from "@/server/releases/render";
+import { issue10Documents, issue10Model } from "@/server/testing/issue-10";
 
 const np = (name: string, spec: unknown, extra: Record<string, unknown> = {}): ObservedObject => ({
   apiVersion: "networking.k8s.io/v1",
@@ -283,5 +286,54 @@ status: {podIP: 10.0.${ns === "shop" ? 1 : 2}.${i + 1}}`,
     // The case is no trivial one: all but the relabelled policy change paths.
     expect(changed).toBe(4);
     expect(effects.find((d) => d.name === "web-egress")!.effect).toMatchObject({ openedCount: 0, closedCount: 0 });
+  });
+});
+
+describe("drift of staged (audit-only) objects", () => {
+  // A release whose staged change holds issue 10's policies, on a Calico cluster: they render as Calico staged policies.
+  const render = (cni: "calico" | "cilium"): ReleaseRenderInput => ({
+    documents: issue10Documents,
+    staged: issue10Documents,
+    clusters: [{ name: "canary", model: issue10Model, target: "anp", cni }],
+    platformDefault: PLATFORM_DEFAULT_ALL,
+    release: "7",
+    time: "2026-06-01T00:00:00Z",
+  });
+  const isStaged = (o: ObservedObject) => /^Staged/.test(o.kind);
+
+  it("desires the staged versions' objects on Calico, beside the enforced ones, and none on Cilium", () => {
+    const { desired, errors } = desiredObjects(render("calico"));
+    expect(errors).toEqual([]);
+    const staged = desired.filter(isStaged);
+    expect(staged.length).toBeGreaterThan(0);
+    expect(desired.some((o) => !isStaged(o))).toBe(true);
+    for (const o of staged) {
+      expect(o.apiVersion).toBe("projectcalico.org/v3");
+      expect((o.metadata.annotations as Record<string, string>)[STAGED_ANNOTATION]).toBe("audit-only");
+    }
+    expect(desiredObjects(render("cilium")).desired.filter(isStaged)).toEqual([]);
+  });
+
+  it("reports a missing, a modified and a hand-applied staged policy, each opening and closing no path (never enforced)", () => {
+    const input = render("calico");
+    const { desired } = desiredObjects(input);
+    const enforced = desired.filter((o) => !isStaged(o));
+    const [first, second, ...rest] = desired.filter(isStaged);
+    const edited = { ...second!, spec: { ...(second!.spec as object), order: 1 } };
+    const byHand = { ...first!, metadata: { ...first!.metadata, name: "default.by-hand", labels: {} } };
+    const { drifts } = clusterDrift({ render: input, observed: [...enforced, edited, ...rest, byHand] });
+    expect(drifts.map((d) => `${d.type} ${d.kind} ${d.name}`).sort()).toEqual(
+      [
+        `missing ${first!.kind} ${first!.metadata.name}`,
+        `modified ${second!.kind} ${second!.metadata.name}`,
+        `unmanaged ${byHand.kind} default.by-hand`,
+      ].sort(),
+    );
+    expect(drifts.find((d) => d.type === "modified")!.diff).toEqual([
+      { path: "spec.order", desired: (second!.spec as { order: number }).order, observed: 1 },
+    ]);
+    for (const d of drifts) expect(d.effect).toMatchObject({ openedCount: 0, closedCount: 0 });
+    // All present and unchanged: no drift.
+    expect(clusterDrift({ render: input, observed: desired }).drifts).toEqual([]);
   });
 });

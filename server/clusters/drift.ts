@@ -16,6 +16,11 @@ export const POLICY_KINDS: readonly string[] = [
   "crd.projectcalico.org/GlobalNetworkPolicy",
   "projectcalico.org/NetworkPolicy",
   "projectcalico.org/GlobalNetworkPolicy",
+  // Audit-only (never enforced), but Policyplane renders them for staged changes: a hand-applied one is drift too.
+  "crd.projectcalico.org/StagedNetworkPolicy",
+  "crd.projectcalico.org/StagedGlobalNetworkPolicy",
+  "projectcalico.org/StagedNetworkPolicy",
+  "projectcalico.org/StagedGlobalNetworkPolicy",
   "security.istio.io/AuthorizationPolicy",
 ];
 

@@ -12,7 +12,7 @@ import { parseCidr } from "@/server/policy/util/ip";
 import { readManifestObjects } from "@/server/policy/read/manifests";
 import { parseSource } from "@/server/policy/read/yaml";
 import { parseJsonBounded, YAML_LIMITS } from "@/server/policy/read/bounded";
-import type { ReleaseRenderInput } from "@/server/releases/render";
+import { renderStagedFor, type ReleaseRenderInput } from "@/server/releases/render";
 import { computeDrift, objectKey, type Drift } from "./drift";
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -211,7 +211,11 @@ export function withEffects(model: ClusterModel, desired: readonly ObservedObjec
   });
 }
 
-/** The objects the release renders for its one cluster (plain JSON). */
+/**
+ * The objects the release renders for its one cluster (plain JSON): the enforced ones, then the staged
+ * versions' audit-only objects where the cluster's CNI has them (Calico's staged policies). Both are
+ * what the cluster should run: the drift compares them, the agent applies them, GitOps writes them.
+ */
 export function desiredObjects(render: ReleaseRenderInput | null): { desired: ObservedObject[]; errors: string[] } {
   const cluster = render?.clusters[0];
   if (!render || !cluster) return { desired: [], errors: [] };
@@ -221,8 +225,9 @@ export function desiredObjects(render: ReleaseRenderInput | null): { desired: Ob
     now: render.time,
     platformDefault: render.platformDefault,
   });
+  const staged = renderStagedFor(render, cluster).objects;
   return {
-    desired: compiled.objects.map((o) => JSON.parse(JSON.stringify(o.object)) as ObservedObject),
+    desired: [...compiled.objects, ...staged].map((o) => JSON.parse(JSON.stringify(o.object)) as ObservedObject),
     errors: compiled.errors.map((e) => e.message),
   };
 }

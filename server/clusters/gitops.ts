@@ -73,13 +73,8 @@ export async function exportGitOps({
     const { desired, errors } = await runEngine("desiredObjects", render);
     if (errors.length > 0)
       throw new Conflict(`Release ${render?.release} does not compile for ${c.name}; nothing was exported: ${errors.join("; ")}`);
-    // A staged change's versions, audit-only where the cluster's CNI has such objects (Calico), beside what is enforced.
-    const staged = render?.staged?.length ? ((await runEngine("stagedObjects", render))[0]?.objects ?? []) : [];
-    rendered.push({
-      name: c.name,
-      release: render ? Number(render.release) : null,
-      objects: [...desired, ...(staged as unknown as ObservedObject[])],
-    });
+    // With a staged change's versions, audit-only where the cluster's CNI has such objects (Calico), beside what is enforced.
+    rendered.push({ name: c.name, release: render ? Number(render.release) : null, objects: desired });
   }
 
   await fs.mkdir(dir, { recursive: true });

@@ -29,6 +29,7 @@ import type { clusterDrift as clusterDriftTask } from "@/server/clusters/engine"
 import type { ReleaseRenderInput } from "@/server/releases/render";
 import { releaseDocuments, releaseTargets } from "@/server/releases/rollout";
 import { requireClusterScope } from "@/server/tokens/scopes";
+import { desiredKey, memoisedDesired } from "./desired-memo";
 import type { UploadObservedInput } from "./schemas";
 
 /** Rejected objects named in an answer (the rest are counted). */
@@ -81,7 +82,7 @@ export async function renderInputFor(
     releaseDocuments(db, release.id).then((docs) => withApprovedExceptions(db, docs)),
     releaseTargets(db, [cluster.name]),
     platformDefaultOfRelease(db, release.number),
-    // Staged versions render as audit-only objects (the GitOps export writes them); the drift compares enforced kinds only.
+    // Staged versions render as audit-only objects (Calico's staged policies): desired, compared and applied like the rest.
     stagedDocuments(db, release.id),
   ]);
   return {
@@ -197,13 +198,23 @@ export async function uploadObserved({
   });
 }
 
-/** The desired objects of a cluster as multi-document YAML (remediation: apply these). */
+/**
+ * The desired objects of a cluster (remediation: apply these; the agent's --apply polls them),
+ * memoised by what they are rendered from (desired-memo.ts): an unchanged state costs a few small
+ * queries, not a compile.
+ */
 export async function desiredManifests({ ctx, input }: { ctx: ServiceContext; input: { name: string } }) {
   requireRole(ctx.actor, "admin");
   const cluster = await findCluster(ctx.db, input.name);
   requireClusterScope(ctx.actor, "manifests", cluster);
-  const render = await renderInputFor(ctx.db, cluster);
-  const { desired, errors } = await runEngine("desiredObjects", render);
-  if (errors.length > 0) throw new Conflict(`Release ${render?.release} does not compile for ${cluster.name}: ${errors.join("; ")}`);
-  return { release: render ? Number(render.release) : null, objects: desired as ObservedObject[] };
+  const at = serverNow();
+  const release = await desiredReleaseOf(ctx.db, cluster.id);
+  const key = await desiredKey(ctx.db, cluster, release, at);
+  const { value } = await memoisedDesired(cluster.id, key, async () => {
+    const render = await renderInputFor(ctx.db, cluster, at);
+    const { desired, errors } = await runEngine("desiredObjects", render);
+    if (errors.length > 0) throw new Conflict(`Release ${render?.release} does not compile for ${cluster.name}: ${errors.join("; ")}`);
+    return { release: render ? Number(render.release) : null, objects: desired as ObservedObject[] };
+  });
+  return value;
 }

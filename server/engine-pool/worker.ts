@@ -16,5 +16,5 @@ export function check(input: { yaml: string; tenants: readonly string[] }) {
   return { document, parsed, errors, positions };
 }
 
-export { checkReleaseCompile, renderRelease, renderStagedYaml, stagedObjects } from "@/server/releases/render";
+export { checkReleaseCompile, renderRelease, renderStagedYaml } from "@/server/releases/render";
 export { clusterDrift, desiredObjects, parseObserved } from "@/server/clusters/engine";

@@ -147,15 +147,3 @@ export function compileCheckRefusal(checks: readonly ClusterCheck[]): string | n
     })
     .join(". ");
 }
-
-/** The audit-only objects of the release's staged versions for each given cluster, as plain JSON (the GitOps export writes them). */
-export function stagedObjects(input: ReleaseRenderInput): { cluster: string; objects: Record<string, unknown>[]; notes: string[] }[] {
-  return input.clusters.map((c) => {
-    const r = renderStagedFor(input, c);
-    return {
-      cluster: c.name,
-      objects: r.objects.map((o) => JSON.parse(JSON.stringify(o.object)) as Record<string, unknown>),
-      notes: r.notes,
-    };
-  });
-}

@@ -7,10 +7,11 @@
  * never touched. One object failing is reported and does not stop the others; the release's
  * status for the cluster is then reported (applied, or failed with the reasons).
  */
-import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
-import { MANAGED_BY } from "@/server/policy/compile/compile";
+// js-yaml, not yaml: KubeConfig loads it anyway, so the agent carries one YAML reader.
+import { loadAll } from "js-yaml";
+import { MANAGED_BY } from "@/server/policy/compile/managed-by";
 import { PLURALS, type ClusterCache, type KubeObject } from "./agent-watch";
+import { KubeApiError, kubeRequest, type KubeConfig } from "./kube-http";
 
 export const FIELD_MANAGER = "policyplane";
 
@@ -42,15 +43,9 @@ export const identity = (o: KubeObject) => `${groupOf(o.apiVersion)}|${o.kind}|$
 const label = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 
 function reasonOf(e: unknown): string {
-  if (e instanceof ApiException) {
-    const body = e.body as unknown;
-    let message = typeof body === "string" ? body : "";
-    try {
-      message = (JSON.parse(message) as { message?: string }).message ?? message;
-    } catch {
-      // Not JSON: the text as it came.
-    }
-    if (!message && body && typeof body === "object") message = (body as { message?: string }).message ?? "";
+  if (e instanceof KubeApiError) {
+    const body = e.body;
+    const message = typeof body === "string" ? body : ((body as { message?: string } | null)?.message ?? "");
     return `HTTP ${e.code}${message ? `: ${message}` : ""}`;
   }
   return (e as Error).message;
@@ -58,40 +53,37 @@ function reasonOf(e: unknown): string {
 
 /** Parses the desired endpoint's YAML (the comment header aside); each document one object. */
 export function parseDesired(text: string): KubeObject[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJSON() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null && typeof o === "object" && typeof o.kind === "string");
+  return (loadAll(text) as unknown[]).filter(
+    (o): o is KubeObject => o !== null && typeof o === "object" && typeof (o as KubeObject).kind === "string",
+  );
 }
 
-/** Server-side apply of one object. */
-async function apply(custom: CustomObjectsApi, o: KubeObject) {
+/** The object's URL path: /apis/<group>/<version>/[namespaces/<ns>/]<plural>/<name>. */
+function objectPath(o: KubeObject): string {
   const group = groupOf(o.apiVersion);
   const plural = PLURALS.get(`${group}|${o.kind}`);
   if (!plural || !group) throw new Error(`the agent does not apply ${o.apiVersion} ${o.kind}`);
-  const options = setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply);
-  const common = {
-    group,
-    version: versionOf(o.apiVersion),
-    plural,
-    name: o.metadata.name,
-    body: o,
-    fieldManager: FIELD_MANAGER,
-    force: true,
-  };
-  if (o.metadata.namespace) await custom.patchNamespacedCustomObject({ ...common, namespace: o.metadata.namespace }, options);
-  else await custom.patchClusterCustomObject(common, options);
+  const ns = o.metadata.namespace ? `/namespaces/${encodeURIComponent(o.metadata.namespace)}` : "";
+  return `/apis/${group}/${versionOf(o.apiVersion)}${ns}/${plural}/${encodeURIComponent(o.metadata.name)}`;
 }
 
-async function remove(custom: CustomObjectsApi, o: KubeObject) {
-  const group = groupOf(o.apiVersion);
-  const plural = PLURALS.get(`${group}|${o.kind}`)!;
-  const common = { group, version: versionOf(o.apiVersion), plural, name: o.metadata.name };
+/** Server-side apply of one object. */
+async function apply(kc: KubeConfig, o: KubeObject) {
+  await kubeRequest(kc, {
+    method: "PATCH",
+    path: objectPath(o),
+    query: { fieldManager: FIELD_MANAGER, force: true },
+    body: o,
+    contentType: "application/apply-patch+yaml",
+  });
+}
+
+async function remove(kc: KubeConfig, o: KubeObject) {
   try {
-    if (o.metadata.namespace) await custom.deleteNamespacedCustomObject({ ...common, namespace: o.metadata.namespace });
-    else await custom.deleteClusterCustomObject(common);
+    await kubeRequest(kc, { method: "DELETE", path: objectPath(o) });
   } catch (e) {
     // Already gone: what was wanted.
-    if (!(e instanceof ApiException && e.code === 404)) throw e;
+    if (!(e instanceof KubeApiError && e.code === 404)) throw e;
   }
 }
 
@@ -100,7 +92,6 @@ async function remove(custom: CustomObjectsApi, o: KubeObject) {
  * says which managed objects the cluster runs).
  */
 export async function applyDesired(kc: KubeConfig, cache: ClusterCache, desired: readonly KubeObject[]) {
-  const custom = kc.makeApiClient(CustomObjectsApi);
   const failed: ApplyFailure[] = [];
   let applied = 0;
   const wanted = new Set<string>();
@@ -113,7 +104,7 @@ export async function applyDesired(kc: KubeConfig, cache: ClusterCache, desired:
       continue;
     }
     try {
-      await apply(custom, o);
+      await apply(kc, o);
       applied++;
     } catch (e) {
       failed.push({ object: label(o), reason: reasonOf(e) });
@@ -123,7 +114,7 @@ export async function applyDesired(kc: KubeConfig, cache: ClusterCache, desired:
   for (const { object } of cache.managed()) {
     if (wanted.has(identity(object))) continue;
     try {
-      await remove(custom, object);
+      await remove(kc, object);
       deleted.push(label(object));
     } catch (e) {
       failed.push({ object: `delete ${label(object)}`, reason: reasonOf(e) });

@@ -6,17 +6,12 @@
  * fails waits 1 s, 2 s, 4 s, … (at most `maxBackoffMs`) before trying again. Every change to a
  * cache calls `onChange` (the agent debounces the push).
  */
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  Watch,
-  type KubeConfig,
-  type V1CustomResourceDefinition,
-} from "@kubernetes/client-node";
+import type { V1CustomResourceDefinition } from "@kubernetes/client-node";
 import type { AdminPolicyApi, Cni } from "@/lib/clusters";
-import { MANAGED_BY } from "@/server/policy/compile/compile";
+import type { ObservedObject } from "@/db/schema/clusters";
+import { normalizeObject } from "@/server/clusters/drift";
+import { MANAGED_BY } from "@/server/policy/compile/managed-by";
+import { kubeRequest, Watch, type KubeConfig } from "./kube-http";
 
 export type KubeObject = {
   apiVersion: string;
@@ -39,6 +34,8 @@ interface PolicyResource {
   versions?: string[];
   /** Only the objects Policyplane renders (Istio routing: the apps' own are none of its business). */
   managedOnly?: boolean;
+  /** Only on a cluster with this CNI. */
+  cni?: Cni;
 }
 
 export const POLICY_RESOURCES: readonly PolicyResource[] = [
@@ -57,6 +54,9 @@ export const POLICY_RESOURCES: readonly PolicyResource[] = [
       ["gateways", "Gateway"],
     ] as const
   ).map(([plural, kind]) => ({ group: "networking.istio.io", plural, kind, managedOnly: true })),
+  // Staged (audit-only) versions of a staged change request, as Policyplane renders them on Calico.
+  { group: "projectcalico.org", plural: "stagednetworkpolicies", kind: "StagedNetworkPolicy", cni: "calico" },
+  { group: "projectcalico.org", plural: "stagedglobalnetworkpolicies", kind: "StagedGlobalNetworkPolicy", cni: "calico" },
 ];
 
 /** The plural (URL segment) of each policy kind the agent may apply or delete, by `group|kind`. */
@@ -180,15 +180,12 @@ export const INVENTORY: readonly WatchedResource[] = [
   },
 ];
 
-/** A policy object as pushed: as stored, less the managed fields (large, and never drift) and server bookkeeping. */
+/**
+ * A policy object as kept and pushed: as the server compares it (normalizeObject: no managed fields,
+ * status, server bookkeeping or kubectl's last-applied annotation, a second copy of the object).
+ */
 function policyTrim(apiVersion: string, kind: string) {
-  return (item: Raw): KubeObject => {
-    const metadata = { ...(item.metadata as KubeObject["metadata"]) };
-    delete metadata.managedFields;
-    delete metadata.resourceVersion;
-    delete metadata.generation;
-    return { ...item, apiVersion, kind, metadata };
-  };
+  return (item: Raw): KubeObject => normalizeObject({ ...item, apiVersion, kind } as ObservedObject) as KubeObject;
 }
 
 const NETWORK_POLICIES: WatchedResource = {
@@ -200,10 +197,11 @@ const NETWORK_POLICIES: WatchedResource = {
   trim: policyTrim("networking.k8s.io/v1", "NetworkPolicy"),
 };
 
-/** Every resource the cluster serves that the agent reports, given its CRDs. */
-export function watchedResources(crds: readonly V1CustomResourceDefinition[]): WatchedResource[] {
+/** Every resource the cluster serves that the agent reports, given its CRDs and CNI. */
+export function watchedResources(crds: readonly V1CustomResourceDefinition[], cni: Cni): WatchedResource[] {
   const out: WatchedResource[] = [...INVENTORY, NETWORK_POLICIES];
   for (const r of POLICY_RESOURCES) {
+    if (r.cni && r.cni !== cni) continue;
     const crd = crds.find((c) => c.spec.group === r.group && c.spec.names.plural === r.plural);
     const version = crd && servedVersion(crd, r.versions);
     if (!version) continue;
@@ -221,38 +219,28 @@ export function watchedResources(crds: readonly V1CustomResourceDefinition[]): W
   return out;
 }
 
-/** Items per page of a list: the whole list is never held at once, only one page and the trimmed cache. */
-export const LIST_PAGE = 500;
+/**
+ * Items per page of a list: the whole list is never held at once, only one page and the trimmed
+ * cache. Small pages keep V8's young generation small: a page's objects all live until it is
+ * trimmed, and a 500-pod page (~1.5 MB of JSON) made it grow for good (~15 MB more resident).
+ */
+export const LIST_PAGE = 100;
 
 /**
  * Lists one resource page by page (limit/continue), handing each raw item to `onItem` (which keeps
  * its trimmed form); answers the list's resourceVersion, from which the watch starts.
  */
 export async function listResource(kc: KubeConfig, r: WatchedResource, onItem: (item: Raw) => void): Promise<string> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  type List = { items: unknown[]; metadata?: { resourceVersion?: string; _continue?: string; continue?: string } };
+  type List = { items: Raw[]; metadata?: { resourceVersion?: string; continue?: string } };
   let next: string | undefined;
   let resourceVersion = "";
   do {
-    const page = { limit: LIST_PAGE, ...(next ? { _continue: next } : {}) };
-    let list: List;
-    if (r.path === "/api/v1/namespaces") list = await core.listNamespace(page);
-    else if (r.path === "/api/v1/pods") list = await core.listPodForAllNamespaces(page);
-    else if (r.path === "/api/v1/services") list = await core.listServiceForAllNamespaces(page);
-    else {
-      const [, , group, version, plural] = r.path.split("/");
-      list = (await custom.listClusterCustomObject({
-        group: group!,
-        version: version!,
-        plural: plural!,
-        ...page,
-        ...(r.labelSelector ? { labelSelector: r.labelSelector } : {}),
-      })) as List;
-    }
-    for (const item of list.items) onItem(item as Raw);
-    // The typed lists name it `_continue`, the custom objects' raw JSON `continue`.
-    next = list.metadata?._continue ?? list.metadata?.continue ?? undefined;
+    const list = await kubeRequest<List>(kc, {
+      path: r.path,
+      query: { limit: LIST_PAGE, continue: next, labelSelector: r.labelSelector },
+    });
+    for (const item of list.items) onItem(item);
+    next = list.metadata?.continue || undefined;
     if (!resourceVersion) resourceVersion = list.metadata?.resourceVersion ?? "";
   } while (next);
   return resourceVersion;
@@ -261,8 +249,8 @@ export async function listResource(kc: KubeConfig, r: WatchedResource, onItem: (
 /** The CRDs and kube-system's daemonset names (what the capabilities come from). */
 export async function listClusterShape(kc: KubeConfig) {
   const [crds, daemonSets] = await Promise.all([
-    kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition(),
-    kc.makeApiClient(AppsV1Api).listNamespacedDaemonSet({ namespace: "kube-system" }),
+    kubeRequest<{ items: V1CustomResourceDefinition[] }>(kc, { path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions" }),
+    kubeRequest<{ items: { metadata?: { name?: string } }[] }>(kc, { path: "/apis/apps/v1/namespaces/kube-system/daemonsets" }),
   ]);
   return { crds: crds.items, daemonSets: daemonSets.items.map((d) => d.metadata?.name ?? "") };
 }
@@ -461,7 +449,7 @@ export class ClusterCache {
   async refresh(): Promise<Capabilities> {
     const { crds, daemonSets } = await listClusterShape(this.kc);
     this.capabilities = detectCapabilities(crds, daemonSets);
-    const wanted = watchedResources(crds);
+    const wanted = watchedResources(crds, this.capabilities.cni);
     const ids = new Set(wanted.map((r) => `${r.id}@${r.path}`));
     for (const [id, reflector] of this.reflectors)
       if (!ids.has(id)) {

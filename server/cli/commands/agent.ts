@@ -17,7 +17,7 @@
  * Failures (the server or the cluster away) are retried with a doubling backoff up to the interval;
  * the agent never exits on its own.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import type { IncomingHttpHeaders } from "node:http";
 import { apiUrl, refusalMessage } from "../usage";
 import { applyDesired, parseDesired, statusMessage, type ApplyResult, type DesiredState } from "./agent-apply";
 import {
@@ -30,6 +30,8 @@ import {
   type Capabilities,
   type KubeObject,
 } from "./agent-watch";
+import { httpCall } from "./http-call";
+import { KubeConfig } from "./kube-http";
 
 export { detectCapabilities, type Capabilities } from "./agent-watch";
 
@@ -64,7 +66,8 @@ export interface ClusterSnapshot {
 /** Lists everything the agent reports, once, from the cluster `kc` points at (`--once`). */
 export async function snapshotCluster(kc: KubeConfig): Promise<ClusterSnapshot> {
   const { crds, daemonSets } = await listClusterShape(kc);
-  const resources = watchedResources(crds);
+  const capabilities = detectCapabilities(crds, daemonSets);
+  const resources = watchedResources(crds, capabilities.cni);
   const lists = await Promise.all(
     resources.map(async (r) => {
       const trimmed: KubeObject[] = [];
@@ -73,7 +76,7 @@ export async function snapshotCluster(kc: KubeConfig): Promise<ClusterSnapshot> 
     }),
   );
   const objects = lists.flat();
-  return { objects, capabilities: detectCapabilities(crds, daemonSets) };
+  return { objects, capabilities };
 }
 
 export interface ObservedReply {
@@ -83,17 +86,21 @@ export interface ObservedReply {
   drift: { missing: number; unmanaged: number; modified: number };
 }
 
-async function call(url: URL, token: string, init: RequestInit): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const response = await fetch(url, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, "user-agent": "policyplane-agent/1", ...(init.headers as Record<string, string>) },
+async function call(
+  url: URL,
+  token: string,
+  init: { method: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; body: unknown; headers: IncomingHttpHeaders }> {
+  const { status, headers, text } = await httpCall(url, {
+    method: init.method,
+    headers: { authorization: `Bearer ${token}`, "user-agent": "policyplane-agent/1", ...init.headers },
+    body: init.body,
   });
-  const text = await response.text();
-  if (response.status === 304) return { status: 304, body: null, headers: response.headers };
-  if (!response.ok)
-    throw new AgentRefusal(response.status, `${init.method} ${url.pathname}: HTTP ${response.status}: ${refusalMessage(text)}`);
-  const json = (response.headers.get("content-type") ?? "").includes("json");
-  return { status: response.status, body: json ? (JSON.parse(text) as unknown) : text, headers: response.headers };
+  if (status === 304) return { status: 304, body: null, headers };
+  if (status < 200 || status >= 300)
+    throw new AgentRefusal(status, `${init.method} ${url.pathname}: HTTP ${status}: ${refusalMessage(text)}`);
+  const json = (headers["content-type"] ?? "").includes("json");
+  return { status, body: json ? (JSON.parse(text) as unknown) : text, headers };
 }
 
 /** The server answered with a refusal (4xx/5xx); a network failure is a plain error. */
@@ -180,10 +187,10 @@ export async function fetchDesired(opts: ServerOptions, etag: string | null): Pr
   });
   if (status === 304) return null;
   const text = String(body);
-  const fromHeader = headers.get("x-policyplane-release");
+  const fromHeader = headers["x-policyplane-release"] as string | undefined;
   const fromComment = /^# Desired state of cluster .* from release (\d+)/.exec(text)?.[1];
   const release = fromHeader ? Number(fromHeader) : fromComment ? Number(fromComment) : null;
-  return { release: release && Number.isInteger(release) ? release : null, etag: headers.get("etag"), objects: parseDesired(text) };
+  return { release: release && Number.isInteger(release) ? release : null, etag: headers.etag ?? null, objects: parseDesired(text) };
 }
 
 export function loadKubeConfig(opts: Pick<AgentOptions, "kubeconfig" | "context">): KubeConfig {

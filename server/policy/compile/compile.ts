@@ -58,6 +58,7 @@ import { lowerDocuments, type LowerResult, type TargetCluster } from "../documen
 import type { LocatedDocument } from "../documents/read";
 import { formatPeer } from "../util/text";
 import { subtractCidrs } from "./cidr";
+import { MANAGED_BY } from "./managed-by";
 import { renderEgressRoute, validateIstio, type IstioObject } from "./istio";
 
 export type CompileTarget = "anp" | "cnp-v1alpha2";
@@ -75,7 +76,7 @@ export interface CompileOptions {
   platformDefaultVersion?: string;
 }
 
-export const MANAGED_BY = { "app.kubernetes.io/managed-by": "policyplane" } as const;
+export { MANAGED_BY };
 export const ANNOTATION = {
   source: "policyplane.io/source",
   version: "policyplane.io/source-version",
