@@ -61,35 +61,18 @@ describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => 
     });
   });
 
-  it("finds a broken link at a batch boundary, where each batch holds on its own", async () => {
-    // Batches are now #1–4, #5–8, #10–12: #10's own hash holds, but it follows #9, which is gone.
-    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE seq = 9`);
+  // Ranges are #1–4, #5–8, #9–12: each batch's own hashes hold, the break is a link across a boundary.
+  it.each([
+    ["the first event of a range", "seq = 9", 10, 8],
+    ["the last event of a range", "seq = 8", 9, 7],
+    ["every event of a range (its read comes back empty)", "seq BETWEEN 5 AND 8", 9, 4],
+  ])("finds a broken link where %s was deleted", async (_, deleted, brokenAtSeq, checked) => {
+    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE ${sql.raw(deleted)}`);
     expect(await verifyInWorkers()).toMatchObject({
       ok: false,
-      brokenAtSeq: 10,
-      checked: 8,
-      reason: expect.stringContaining("event #10 does not follow the previous event"),
-    });
-  });
-
-  it("finds a broken link where the deleted event closed a range read beside the next one", async () => {
-    // Range #5–8 reads back #5–7, range #9–12 is whole: #9 follows #8, which is gone.
-    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE seq = 8`);
-    expect(await verifyInWorkers()).toMatchObject({
-      ok: false,
-      brokenAtSeq: 9,
-      checked: 7,
-      reason: expect.stringContaining("event #9 does not follow the previous event"),
-    });
-  });
-
-  it("finds a whole range of events deleted, whose read comes back empty", async () => {
-    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE seq BETWEEN 5 AND 8`);
-    expect(await verifyInWorkers()).toMatchObject({
-      ok: false,
-      brokenAtSeq: 9,
-      checked: 4,
-      reason: expect.stringContaining("event #9 does not follow the previous event"),
+      brokenAtSeq,
+      checked,
+      reason: expect.stringContaining(`event #${brokenAtSeq} does not follow the previous event`),
     });
   });
 
