@@ -76,11 +76,6 @@ export function untrustedCheckpoints(reason: string): ChainVerification & { ok: 
 export const WALK_BATCH = 20_000;
 /** From this many events to walk, hashes are checked in worker threads (fewer: on this thread, no start-up cost). */
 export const WALK_THREADS_FROM = 100_000;
-/**
- * Batches a walk reads at once, each a seq range on its own connection (PostgreSQL builds a batch's JSON
- * text on one core per query; PGlite, one connection, runs them one after the other).
- */
-export const WALK_READERS = 3;
 
 export interface WalkOptions {
   /** Events per batch (tests make it small to cut a short trail into several). */
@@ -93,7 +88,13 @@ export interface WalkOptions {
    * the server's event loop keeps a core for reading, the link pass and its requests.
    */
   threadsForLongWalk?: number;
-  /** Batches read at once (default WALK_READERS); 1 reads one after the other. */
+  /**
+   * Batches read at once, each a seq range on its own connection (PostgreSQL builds a batch's JSON text on
+   * one core per query; PGlite, one connection, runs them one after the other). Default: the cores the
+   * hashing threads leave, at least one: on a loaded 2-core machine with PostgreSQL on it, 3 reads at once
+   * walked 300,000 events slower than one (9.4–11.4 s against 7.8–10.0 s); they should pay off where the
+   * database has cores of its own (bench/audit.ts compares both).
+   */
   readers?: number;
 }
 
@@ -214,7 +215,8 @@ export async function walkChain(
   // Batches being hashed, oldest first; at most two per thread (one working, one waiting) so memory stays bounded.
   const inFlight: Promise<BatchCheck>[] = [];
   const limit = Math.max(1, threads * 2);
-  const reader = new BatchReader(db, afterSeq, head, batchSize, Math.max(1, options.readers ?? WALK_READERS));
+  const readers = Math.max(1, options.readers ?? availableParallelism() - threads);
+  const reader = new BatchReader(db, afterSeq, head, batchSize, readers);
   let intact = true;
   const consume = (check: BatchCheck) => {
     if (check.kind === "run") intact = verifier.pushRun(check.first, check.count, check.last);
