@@ -46,6 +46,8 @@ const CORES = availableParallelism();
 /** Also time the walk as it was before batching and threads: drizzle rows, 5,000 a page, hashed on the main thread. */
 const COMPARE = process.argv.includes("--compare");
 const PAGE_VISITS = 7;
+/** Reads side by side in the walk that compares them with the default (one per core the hashing leaves). */
+const PARALLEL_READS = 3;
 const APPENDED = 50;
 
 const settings: AuditSettings = {
@@ -102,6 +104,7 @@ async function measure(kind: "pglite" | "postgres", handle: DatabaseHandle, rows
   const ways: [string, WalkOptions][] = [
     ["hashed on the main thread only (one core)", { threads: 0 }],
     [`${Math.max(1, CORES - 1)} worker thread(s), the default (cores − 1)`, {}],
+    [`${Math.max(1, CORES - 1)} worker thread(s), ${PARALLEL_READS} batches (seq ranges) read at once`, { readers: PARALLEL_READS }],
     [`${CORES} worker threads (one per core, as npm run audit:verify does)`, { threads: CORES }],
   ];
   for (const [how, options] of ways) {

@@ -9,6 +9,7 @@
  *
  *   npx tsx bench/replay-page.ts                      # starts the console on port 3650 (builds it when needed)
  *   npx tsx bench/replay-page.ts --url http://127.0.0.1:3000 --records 200000
+ *   npx tsx bench/replay-page.ts --port 3315 --records 200000   # another port for the console it starts
  */
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +25,7 @@ const arg = (name: string) => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const RECORDS = Number(arg("--records") ?? 1_000_000);
-const PORT = 3650;
+const PORT = Number(arg("--port") ?? 3650);
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "pp-bench-replay-page-"));
@@ -68,13 +69,35 @@ async function main(): Promise<void> {
       if (!page.ok) throw new Error(`GET /simulator: ${page.status}`);
       return performance.now() - s;
     };
-    // The same page with no run going: what the machine's load alone costs.
+    // The server's own event-loop delay, from its Prometheus metrics (prom-client resets the histogram at
+    // each scrape): scraped once before the run starts and once after it ends, the second covers the run.
+    const metricsToken = await trpcCall<{ token: string }>(
+      url,
+      headers,
+      "settings.createToken",
+      { name: `bench replay-page ${Date.now()}`, role: "viewer", tenantId: null, scopes: ["metrics"], expiresInDays: 1 },
+      true,
+    );
+    const eventLoopDelay = async () => {
+      const response = await fetch(`${url}/api/v1/metrics`, { headers: { authorization: `Bearer ${metricsToken.token}` } });
+      if (!response.ok) throw new Error(`GET /api/v1/metrics: ${response.status} ${await response.text()}`);
+      const text = await response.text();
+      const gauge = (name: string) => {
+        const m = new RegExp(`^policyplane_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, "m").exec(text);
+        if (!m) throw new Error(`no eventloop_lag_${name} in the metrics`);
+        return Number(m[1]) * 1000;
+      };
+      return { p99: gauge("p99"), max: gauge("max") };
+    };
+    // The same page with no run going: what the machine's load alone costs (the scrape resets the delay histogram).
+    await eventLoopDelay();
     const idleTimes: number[] = [];
     for (let i = 0; i < 8; i++) {
       idleTimes.push(await timePage());
       await new Promise((r) => setTimeout(r, 250));
     }
 
+    const idleDelay = await eventLoopDelay();
     t = performance.now();
     const run = await trpcCall<{ id: string }>(url, headers, "simulator.startRun", { datasetId: dataset.id, changeNumber: null }, true);
 
@@ -90,6 +113,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const runSeconds = (performance.now() - t) / 1000;
+    const runDelay = await eventLoopDelay();
     if (state !== "succeeded") throw new Error(`the run ended ${state}`);
 
     const stats = (xs: number[]) => {
@@ -104,6 +128,8 @@ async function main(): Promise<void> {
     console.log(`GET /simulator with no run going: ${stats(idleTimes)}`);
     console.log(`GET /simulator during the run: ${stats(pageTimes)}`);
     console.log(`simulator.run status query during the run: ${stats(statusTimes)}`);
+    console.log(`server event-loop delay with no run going: p99 ${idleDelay.p99.toFixed(0)} ms, max ${idleDelay.max.toFixed(0)} ms`);
+    console.log(`server event-loop delay during the run: p99 ${runDelay.p99.toFixed(0)} ms, max ${runDelay.max.toFixed(0)} ms`);
     console.log(`page requests during a run < 200 ms: ${worst < 200 ? "met" : "MISSED"} (slowest ${worst.toFixed(0)} ms)`);
     console.log(`machine: ${machineDescription()}`);
   } finally {

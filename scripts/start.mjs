@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: lock the build folder and the embedded database's folder for
 // this process, build the console when the sources changed since the last
-// build, bundle the engine worker, then serve on $HOST:$PORT (default
+// build, bundle the worker threads' entries, then serve on $HOST:$PORT (default
 // 127.0.0.1:3000) through Next's request handler.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -89,9 +89,13 @@ if (!built) {
   writeFileSync(stampFile, stamp);
 }
 
-// Engine work for requests runs in worker threads that load this bundle (server/engine-pool).
+// Engine work for requests runs in worker threads that load this bundle (server/engine-pool); the
+// Simulator's scans and runs and the audit verification's hashing in their own. Bundled now: bundling
+// on first use runs a child process synchronously, which would hold every request up for seconds.
 try {
   process.env.POLICYPLANE_ENGINE_WORKER = await buildEngineWorker();
+  process.env.POLICYPLANE_REPLAY_WORKER = await buildEngineWorker(undefined, "server/simulator/run-worker.ts", "replay-worker");
+  process.env.POLICYPLANE_AUDIT_WORKER = await buildEngineWorker(undefined, "server/audit/hash-worker.ts", "audit-worker");
 } catch (error) {
   console.error(`[policyplane] could not bundle the engine worker: ${error instanceof Error ? error.message : error}`);
   process.exit(1);

@@ -12,10 +12,15 @@ export interface RunningConsole {
   stop(): void;
 }
 
-/** Starts `npm start` (it builds when the sources changed) on `port` over a fresh data folder; resolves once it answers. */
+/**
+ * Starts `npm start` (it builds when the sources changed) on `port` over a fresh data folder; resolves once it answers.
+ * BENCH_CONSOLE_NODE_ARGS adds Node options to the server's process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`,
+ * which NODE_OPTIONS does not take).
+ */
 export async function startConsole(port: number, dataDir: string): Promise<RunningConsole> {
   const url = `http://127.0.0.1:${port}`;
-  const server: ChildProcess = spawn(process.execPath, [join(root, "scripts", "start.mjs")], {
+  const nodeArgs = process.env.BENCH_CONSOLE_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const server: ChildProcess = spawn(process.execPath, [...nodeArgs, join(root, "scripts", "start.mjs")], {
     cwd: root,
     env: { ...process.env, PORT: String(port), PGLITE_DIR: join(dataDir, "pglite"), POLICYPLANE_DATA_DIR: dataDir },
     stdio: ["ignore", "inherit", "inherit"],

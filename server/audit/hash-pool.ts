@@ -1,14 +1,14 @@
 import "server-only";
 // Worker threads for a long verification: each checks the hashes of whole batches (an HMAC per event),
 // the main thread reads the next batch meanwhile and keeps the sequential pass. The entry is bundled
-// once per process, like the Simulator's workers.
+// once per process, like the Simulator's workers, unless `npm start` named a bundle in POLICYPLANE_AUDIT_WORKER.
 import { Worker } from "node:worker_threads";
 import { workerBundle } from "@/server/lib/worker-bundle";
 import { checkBatch, type BatchCheck } from "./batch";
 import type { HashWorkerData, HashWorkerRequest } from "./hash-worker";
 import type { AuditKeyring } from "./keys";
 
-const workerFile = () => workerBundle("server/audit/hash-worker.ts", "audit-worker");
+const workerFile = () => workerBundle("server/audit/hash-worker.ts", "audit-worker", process.env.POLICYPLANE_AUDIT_WORKER);
 
 /** Checks batches' hashes; results come back in the order the batches went in. */
 export interface BatchHasher {

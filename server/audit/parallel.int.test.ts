@@ -18,9 +18,10 @@ import { verifyAuditTrail } from "./query";
 import { recordAudit } from "./record";
 
 const EVENTS = 12;
-/** Batches #1–4, #5–8, #9–12, handed to two worker threads in turn. */
-const inWorkers = { threads: 2, batchSize: 4 };
-const onThisThread = { threads: 0 };
+/** Batches (seq ranges) #1–4, #5–8, #9–12, read three at a time and handed to two worker threads in turn. */
+const inWorkers = { threads: 2, batchSize: 4, readers: 3 };
+/** One batch after the other, hashed on this thread. */
+const onThisThread = { threads: 0, readers: 1 };
 
 describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => {
   let handle: DatabaseHandle;
@@ -60,15 +61,30 @@ describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => 
     });
   });
 
-  it("finds a broken link at a batch boundary, where each batch holds on its own", async () => {
-    // Batches are now #1–4, #5–8, #10–12: #10's own hash holds, but it follows #9, which is gone.
-    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE seq = 9`);
+  // Ranges are #1–4, #5–8, #9–12: each batch's own hashes hold, the break is a link across a boundary.
+  it.each([
+    ["the first event of a range", "seq = 9", 10, 8],
+    ["the last event of a range", "seq = 8", 9, 7],
+    ["every event of a range (its read comes back empty)", "seq BETWEEN 5 AND 8", 9, 4],
+  ])("finds a broken link where %s was deleted", async (_, deleted, brokenAtSeq, checked) => {
+    await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE ${sql.raw(deleted)}`);
     expect(await verifyInWorkers()).toMatchObject({
       ok: false,
-      brokenAtSeq: 10,
-      checked: 8,
-      reason: expect.stringContaining("event #10 does not follow the previous event"),
+      brokenAtSeq,
+      checked,
+      reason: expect.stringContaining(`event #${brokenAtSeq} does not follow the previous event`),
     });
+  });
+
+  it("verifies an untouched trail whose seqs skip more than a range (rolled-back appends)", async () => {
+    // Seqs #13–22 are taken and never written, as transactions that roll back leave them; #23–25 follow #12.
+    await handle.db.execute(sql`SELECT setval(pg_get_serial_sequence('audit_events', 'seq'), 22)`);
+    const ctx = { db: handle.db, actor: systemActor("parallel test"), requestId: "parallel" };
+    for (let i = 1; i <= 3; i++)
+      await withTransaction(ctx, (tx) =>
+        recordAudit(tx, { action: "policy.updated", targetType: "policy", targetId: `q${i}`, after: { v: i } }),
+      );
+    expect(await verifyInWorkers()).toMatchObject({ ok: true, checked: EVENTS + 3, headSeq: 25 });
   });
 
   it("checks a checkpoint that falls inside a batch whose hashes all hold", async () => {

@@ -88,27 +88,40 @@ export interface WalkOptions {
    * the server's event loop keeps a core for reading, the link pass and its requests.
    */
   threadsForLongWalk?: number;
+  /**
+   * Batches read at once, each a seq range on its own connection (PostgreSQL builds a batch's JSON text on
+   * one core per query; PGlite, one connection, runs them one after the other). Default: the cores the
+   * hashing threads leave, at least one: on a loaded 2-core machine with PostgreSQL on it, 3 reads at once
+   * walked 300,000 events slower than one (9.4–11.4 s against 7.8–10.0 s); they should pay off where the
+   * database has cores of its own (bench/audit.ts compares both).
+   */
+  readers?: number;
 }
 
 const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []));
 
+export interface AuditBatch {
+  count: number;
+  /** The last event's seq (`afterSeq` when the batch is empty). */
+  lastSeq: number;
+  rowsJson: string;
+}
+
 /**
- * One batch of the events after `afterSeq` in seq order, as a single JSON text (AuditRowTuple rows
- * built by the database), so neither driver maps a row at a time: the text goes as it is to the thread
- * that checks the hashes. `at` is sent as epoch milliseconds (the column keeps milliseconds).
+ * One batch of the events after `afterSeq` in seq order (at most `size`, and none past `upToSeq` when
+ * given), as a single JSON text (AuditRowTuple rows built by the database), so neither driver maps a
+ * row at a time: the text goes as it is to the thread that checks the hashes. `at` is sent as epoch
+ * milliseconds (the column keeps milliseconds).
  */
-export async function readAuditBatch(
-  db: Queryable,
-  afterSeq: number,
-  size: number,
-): Promise<{ count: number; lastSeq: number; rowsJson: string }> {
+export async function readAuditBatch(db: Queryable, afterSeq: number, size: number, upToSeq?: number): Promise<AuditBatch> {
+  const upTo = upToSeq === undefined ? sql`` : sql` AND seq <= ${upToSeq}`;
   const [row] = rowsOf<{ count: number | string; last_seq: string | null; rows_json: string }>(
     await db.execute(sql`
       SELECT count(*)::int AS count, max(seq)::text AS last_seq,
         coalesce(json_agg(json_build_array(seq, id, (extract(epoch FROM at) * 1000)::bigint, actor_id, actor_label,
           actor_type, action, target_type, target_id, target_label, tenant_id, before, after, request_id, key_id,
           prev_hash, hash) ORDER BY seq), '[]')::text AS rows_json
-      FROM (SELECT * FROM audit_events WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${size}) AS batch`),
+      FROM (SELECT * FROM audit_events WHERE seq > ${afterSeq}${upTo} ORDER BY seq LIMIT ${size}) AS batch`),
   );
   return { count: Number(row?.count ?? 0), lastSeq: Number(row?.last_seq ?? afterSeq), rowsJson: row?.rows_json ?? "[]" };
 }
@@ -119,12 +132,69 @@ async function headSeq(db: Queryable): Promise<number> {
 }
 
 /**
+ * The batches of a walk in seq order, up to `readers` read at once. Up to the head seen at the start,
+ * each batch is the seq range (lo, lo + size] (a range holds at most `size` events, fewer or none
+ * where seqs were skipped or events deleted), so ranges can be read side by side; past that head,
+ * batches follow one another by keyset until one comes back short (events appended during the walk).
+ * Which events sit in which batch changes nothing: the sequential pass checks every link in order.
+ */
+class BatchReader {
+  private nextLo: number;
+  /** Where the next keyset read starts, when one is due. */
+  private tailAfter: number | null;
+  private readonly queue: Promise<AuditBatch & { open: boolean }>[] = [];
+
+  constructor(
+    private readonly db: Queryable,
+    afterSeq: number,
+    private readonly head: number,
+    private readonly size: number,
+    private readonly readers: number,
+  ) {
+    this.nextLo = afterSeq;
+    this.tailAfter = head > afterSeq ? null : afterSeq;
+    this.fill();
+  }
+
+  get done(): boolean {
+    return this.queue.length === 0;
+  }
+
+  /** The next batch in seq order (call only when not done). */
+  async next(): Promise<AuditBatch> {
+    const batch = await this.queue.shift()!;
+    if (batch.open && batch.count === this.size) this.tailAfter = batch.lastSeq;
+    this.fill();
+    return batch;
+  }
+
+  /** Reads started and not taken (a walk stopped at a break lets them settle). */
+  pending(): Promise<unknown>[] {
+    return [...this.queue];
+  }
+
+  private fill(): void {
+    while (this.queue.length < this.readers) {
+      if (this.nextLo < this.head) {
+        const lo = this.nextLo;
+        this.nextLo = Math.min(this.head, lo + this.size);
+        if (this.nextLo === this.head) this.tailAfter = this.head;
+        this.queue.push(readAuditBatch(this.db, lo, this.size, this.nextLo).then((b) => ({ ...b, open: false })));
+      } else if (this.tailAfter !== null) {
+        this.queue.push(readAuditBatch(this.db, this.tailAfter, this.size).then((b) => ({ ...b, open: true })));
+        this.tailAfter = null;
+      } else return;
+    }
+  }
+}
+
+/**
  * Walks the chain in seq order from the genesis (or from a verified position), a batch at a time, so
  * memory stays flat: every event's keyed hash, and every exported checkpoint past the start (the
- * newest one must still be in the chain, so a cut-off tail shows). Batches are read while earlier ones
- * are hashed (in worker threads on a long walk); the link from each event to the one before it, the
- * key rules and the checkpoints are checked in order on this thread, so the verdict is the same
- * whichever thread hashed what.
+ * newest one must still be in the chain, so a cut-off tail shows). Batches are read side by side
+ * (seq ranges, several connections) while earlier ones are hashed (in worker threads on a long walk);
+ * the link from each event to the one before it, the key rules and the checkpoints are checked in
+ * order on this thread, so the verdict is the same whichever thread read or hashed what.
  */
 export async function walkChain(
   db: Queryable,
@@ -137,32 +207,33 @@ export async function walkChain(
   const verifier = new ChainVerifier(keyring, applicable, from);
   const batchSize = options.batchSize ?? WALK_BATCH;
   const afterSeq = from?.seq ?? 0;
-  const long = options.threads === undefined && (await headSeq(db)) - afterSeq >= WALK_THREADS_FROM;
+  const head = await headSeq(db);
+  const long = options.threads === undefined && head - afterSeq >= WALK_THREADS_FROM;
   const threads = options.threads ?? (long ? (options.threadsForLongWalk ?? Math.max(1, availableParallelism() - 1)) : 0);
   const seqs = applicable.map((c) => c.seq);
   const hasher = batchHasher(keyring, seqs, threads);
   // Batches being hashed, oldest first; at most two per thread (one working, one waiting) so memory stays bounded.
   const inFlight: Promise<BatchCheck>[] = [];
   const limit = Math.max(1, threads * 2);
-  let reading: ReturnType<typeof readAuditBatch> | null = readAuditBatch(db, afterSeq, batchSize);
+  const readers = Math.max(1, options.readers ?? availableParallelism() - threads);
+  const reader = new BatchReader(db, afterSeq, head, batchSize, readers);
   let intact = true;
   const consume = (check: BatchCheck) => {
     if (check.kind === "run") intact = verifier.pushRun(check.first, check.count, check.last);
     else for (let i = 0; i < check.links.length && intact; i++) intact = verifier.pushChecked(check.links[i]!, check.holds[i]!);
   };
   try {
-    while (intact && (reading || inFlight.length > 0)) {
-      if (reading && inFlight.length < limit) {
-        const batch: Awaited<ReturnType<typeof readAuditBatch>> = await reading;
-        reading = batch.count === batchSize ? readAuditBatch(db, batch.lastSeq, batchSize) : null;
+    while (intact && (!reader.done || inFlight.length > 0)) {
+      if (!reader.done && inFlight.length < limit) {
+        const batch = await reader.next();
         if (batch.count > 0) inFlight.push(hasher.check(batch.rowsJson));
       } else {
         consume(await inFlight.shift()!);
       }
     }
   } finally {
-    // A walk stopped at a break leaves the read ahead and the batches after it: let them settle, unused.
-    await Promise.allSettled([reading, ...inFlight]);
+    // A walk stopped at a break leaves the reads ahead and the batches after it: let them settle, unused.
+    await Promise.allSettled([...reader.pending(), ...inFlight]);
     await hasher.close();
   }
   return { result: verifier.result(), keyedSince: verifier.firstKeyedSeq };

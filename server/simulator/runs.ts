@@ -1,8 +1,10 @@
 import "server-only";
 // Replay runs: the release (baseline) and a change request or the pending drafts (proposal) decide
 // every record of a dataset, in a worker thread. The page polls progress; a run can be cancelled.
-// Results are written in one transaction when the run ends, and only if it is still running then:
-// a cancelled or failed run has no rows.
+// Results are written when the run ends, in short transactions (the embedded database runs on the
+// request thread and one transaction at a time: one long write would hold every page up), each only
+// while the run is still running; rows are shown once the run has succeeded, so a cancelled, failed
+// or half-written run shows none, and a cancel deletes what was written before it.
 import { and, asc, count, desc, eq, ilike, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
 import { changeRequests, releases, replayRunPaths, replayRuns, type RunTotals } from "@/db/schema";
@@ -27,7 +29,8 @@ import type { Progress, RunResult } from "./work";
 /** Runs at once (each takes a core; one stays with the pages). */
 export const MAX_CONCURRENT_RUNS = 2;
 const PROGRESS_WRITE_MS = 1000;
-const INSERT_CHUNK = 500;
+/** Path rows per write: each chunk its own transaction, a few tens of milliseconds on the embedded database. */
+const INSERT_CHUNK = 100;
 
 interface LiveRun {
   handle: WorkerHandle<RunResult>;
@@ -157,44 +160,73 @@ export async function startReplayRun({
   return run;
 }
 
-/** The run's outcome, in one transaction, only if it is still running (a cancel may have come first). */
+/** Locks the run's row; whether it is still running (a cancel takes the same lock, so the two never interleave). */
+async function lockIfRunning(tx: Queryable, id: string): Promise<boolean> {
+  const [current] = await tx.select({ state: replayRuns.state }).from(replayRuns).where(eq(replayRuns.id, id)).for("update");
+  return current?.state === "running";
+}
+
+/**
+ * The run's outcome, only while it is still running (a cancel may come first, or in between): the path
+ * rows a chunk per transaction, then the totals and "succeeded" together. A cancel after some chunks
+ * deletes them in its own transaction, and no chunk is written after it.
+ */
 async function storeOutcome(db: Database, id: string, result: RunResult | { ok: false; error: string }): Promise<void> {
+  if (!result.ok) {
+    await db
+      .update(replayRuns)
+      .set({ state: "failed", error: result.error, finishedAt: new Date() })
+      .where(and(eq(replayRuns.id, id), eq(replayRuns.state, "running")));
+    return;
+  }
+  const { summary } = result;
+  for (let i = 0; i < summary.paths.length; i += INSERT_CHUNK) {
+    const chunkStarted = performance.now();
+    const written = await db.transaction(async (tx) => {
+      if (!(await lockIfRunning(tx, id))) return false;
+      // The rows as one JSON parameter (as flow ingestion writes its aggregates): building thousands of bound
+      // values through the query builder cost the request thread more than the insert itself.
+      const chunk = summary.paths.slice(i, i + INSERT_CHUNK).map((p) => ({
+        cluster: p.cluster,
+        src: p.src,
+        dst: p.dst,
+        port: p.port,
+        protocol: p.protocol,
+        change: p.change,
+        baseline: p.baseline,
+        proposal: p.proposal,
+        flows: p.flows,
+        records: p.records,
+        first_seen: new Date(p.firstSeen).toISOString(),
+        last_seen: new Date(p.lastSeen).toISOString(),
+        baseline_path: p.baselinePath,
+        proposal_path: p.proposalPath,
+        sample_lines: p.sampleLines,
+      }));
+      await tx.execute(sql`
+        insert into replay_run_paths (run_id, cluster, src, dst, port, protocol, change, baseline, proposal, flows, records,
+          first_seen, last_seen, baseline_path, proposal_path, sample_lines)
+        select ${id}::uuid, cluster, src, dst, port, protocol, change, baseline, proposal, flows, records,
+          first_seen, last_seen, baseline_path, proposal_path, sample_lines
+        from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster text, src text, dst text, port integer, protocol text,
+          change text, baseline text, proposal text, flows bigint, records integer, first_seen timestamptz, last_seen timestamptz,
+          baseline_path text, proposal_path text, sample_lines jsonb)`);
+      return true;
+    });
+    if (!written) return;
+    // Pause as long as the chunk took: a page's queries, each of which may have waited for one chunk, get at
+    // least half of the database meanwhile (storing takes twice as long, in the background).
+    await new Promise((resolve) => setTimeout(resolve, Math.min(performance.now() - chunkStarted, 250)));
+  }
+  const totals: RunTotals = {
+    records: summary.records,
+    unreadable: summary.unreadable,
+    outsideWindow: result.outsideWindow,
+    flows: summary.flows,
+    changes: summary.changes,
+  };
   await db.transaction(async (tx) => {
-    const [current] = await tx.select({ state: replayRuns.state }).from(replayRuns).where(eq(replayRuns.id, id)).for("update");
-    if (current?.state !== "running") return;
-    if (!result.ok) {
-      await tx.update(replayRuns).set({ state: "failed", error: result.error, finishedAt: new Date() }).where(eq(replayRuns.id, id));
-      return;
-    }
-    const { summary } = result;
-    for (let i = 0; i < summary.paths.length; i += INSERT_CHUNK)
-      await tx.insert(replayRunPaths).values(
-        summary.paths.slice(i, i + INSERT_CHUNK).map((p) => ({
-          runId: id,
-          cluster: p.cluster,
-          src: p.src,
-          dst: p.dst,
-          port: p.port,
-          protocol: p.protocol,
-          change: p.change,
-          baseline: p.baseline,
-          proposal: p.proposal,
-          flows: p.flows,
-          records: p.records,
-          firstSeen: new Date(p.firstSeen),
-          lastSeen: new Date(p.lastSeen),
-          baselinePath: p.baselinePath,
-          proposalPath: p.proposalPath,
-          sampleLines: p.sampleLines,
-        })),
-      );
-    const totals: RunTotals = {
-      records: summary.records,
-      unreadable: summary.unreadable,
-      outsideWindow: result.outsideWindow,
-      flows: summary.flows,
-      changes: summary.changes,
-    };
+    if (!(await lockIfRunning(tx, id))) return;
     await tx
       .update(replayRuns)
       .set({ state: "succeeded", phase: "done", progress: 1, etaSeconds: 0, totals, finishedAt: new Date() })
@@ -202,14 +234,18 @@ async function storeOutcome(db: Database, id: string, result: RunResult | { ok: 
   });
 }
 
-/** A run left "running" by a server that stopped has no thread any more: it failed. */
+/** A run left "running" by a server that stopped has no thread any more: it failed (and the rows it was writing go). */
 async function settleOrphan(db: Queryable, run: RunRow): Promise<RunRow> {
   if (run.state !== "running" || live.has(run.id)) return run;
-  const [updated] = await db
-    .update(replayRuns)
-    .set({ state: "failed", error: "the server stopped during the run", finishedAt: new Date() })
-    .where(and(eq(replayRuns.id, run.id), eq(replayRuns.state, "running")))
-    .returning();
+  const updated = await db.transaction(async (tx) => {
+    const [failed] = await tx
+      .update(replayRuns)
+      .set({ state: "failed", error: "the server stopped during the run", finishedAt: new Date() })
+      .where(and(eq(replayRuns.id, run.id), eq(replayRuns.state, "running")))
+      .returning();
+    if (failed) await tx.delete(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
+    return failed;
+  });
   return updated ?? run;
 }
 
@@ -303,8 +339,13 @@ const SORTS = {
   lastSeen: replayRunPaths.lastSeen,
 } as const;
 
-function pathFilters(id: string, input: Partial<RunPathsInput>): SQL {
-  const where: SQL[] = [eq(replayRunPaths.runId, id)];
+/** A run's rows are its result once it has succeeded; before that some may be written already, and are not shown. */
+function resultRows(run: RunRow): SQL {
+  return run.state === "succeeded" ? eq(replayRunPaths.runId, run.id) : sql`false`;
+}
+
+function pathFilters(run: RunRow, input: Partial<RunPathsInput>): SQL {
+  const where: SQL[] = [resultRows(run)];
   if (input.change) where.push(eq(replayRunPaths.change, input.change));
   if (input.port) where.push(eq(replayRunPaths.port, input.port));
   const search = input.search?.trim();
@@ -318,7 +359,7 @@ function pathFilters(id: string, input: Partial<RunPathsInput>): SQL {
 /** The run's rows grouped by path, filtered and sorted. */
 export async function runPaths({ ctx, input }: { ctx: ServiceContext; input: RunPathsInput }) {
   const run = await readableRun(ctx, input.id);
-  const where = pathFilters(run.id, input);
+  const where = pathFilters(run, input);
   const order = input.direction === "asc" ? asc(SORTS[input.sort]) : desc(SORTS[input.sort]);
   const [rows, [total]] = await Promise.all([
     ctx.db
@@ -339,7 +380,7 @@ export async function allRunPaths(ctx: ServiceContext, id: string, filters: Part
   const rows = await ctx.db
     .select()
     .from(replayRunPaths)
-    .where(pathFilters(run.id, filters))
+    .where(pathFilters(run, filters))
     .orderBy(desc(replayRunPaths.flows), asc(replayRunPaths.src), asc(replayRunPaths.dst));
   return { run, rows: redactPolicyNames(rows, await visibilityOf(ctx.db, ctx.actor)) };
 }
@@ -350,7 +391,7 @@ export async function allRunPaths(ctx: ServiceContext, id: string, filters: Part
  */
 export async function runOverlay({ ctx, input }: { ctx: ServiceContext; input: RunOverlayInput }): Promise<RunOverlayPath[]> {
   const run = await readableRun(ctx, input.id);
-  const where: SQL[] = [eq(replayRunPaths.runId, run.id), inArray(replayRunPaths.change, ["newly-denied", "newly-allowed"])];
+  const where: SQL[] = [resultRows(run), inArray(replayRunPaths.change, ["newly-denied", "newly-allowed"])];
   if (input.cluster !== "all") {
     const own = input.cluster === run.cluster ? isNull(replayRunPaths.cluster) : undefined;
     where.push(own ? or(eq(replayRunPaths.cluster, input.cluster), own)! : eq(replayRunPaths.cluster, input.cluster));
@@ -388,7 +429,7 @@ export async function runSamples({
   const [row] = await ctx.db
     .select()
     .from(replayRunPaths)
-    .where(and(eq(replayRunPaths.id, input.pathId), eq(replayRunPaths.runId, run.id)));
+    .where(and(eq(replayRunPaths.id, input.pathId), resultRows(run)));
   if (!row) throw new NotFound("No such row in this run.");
   const dataset = await loadDataset(ctx.db, run.datasetId);
   const wanted = new Set(row.sampleLines);

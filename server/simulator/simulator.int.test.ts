@@ -416,6 +416,70 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     expect((await trpcFailure((await callerFor(db(), DEMO_PEOPLE.author)).simulator.cancelRun({ id: run.id }))).code).toBe("CONFLICT");
   });
 
+  /** A path row as a run's store writes it (ledger → payments-db, one flow), for a run not finished yet. */
+  const pathRowOf = (runId: string) => ({
+    runId,
+    src: "payments/ledger",
+    dst: "payments/payments-db",
+    port: 5432,
+    protocol: "TCP",
+    change: "newly-denied" as const,
+    baseline: "allow",
+    proposal: "deny",
+    flows: 1,
+    records: 1,
+    firstSeen: new Date(T0),
+    lastSeen: new Date(T0),
+    baselinePath: "",
+    proposalPath: "",
+    sampleLines: [1],
+  });
+
+  it("writes a result of many paths whole (several chunks), and shows none of a run's rows before it has succeeded", async () => {
+    // 640 distinct ports: 640 path rows, written a chunk per transaction.
+    const ports = Array.from({ length: 640 }, (_, i) => flow("payments/ledger", "payments/payments-db", 10_000 + i, i % 60)).join("\n");
+    const dataset = await upload("many paths", ports);
+    const ctx = await ctxOf(DEMO_PEOPLE.author);
+    const run = await startReplayRun({ ctx, input: { datasetId: dataset.id, changeNumber: null, cluster: "prod-eu-1" }, store });
+    // A row written while the run is still running (as a chunk is before the run succeeds) is not its result yet.
+    const [early] = await db().insert(replayRunPaths).values(pathRowOf(run.id)).returning();
+    const caller = await callerFor(db(), DEMO_PEOPLE.author);
+    const [state] = await db().select({ state: replayRuns.state }).from(replayRuns).where(eq(replayRuns.id, run.id));
+    // The run's thread takes far longer to start than these few queries.
+    expect(state!.state).toBe("running");
+    expect(await caller.simulator.runPaths({ id: run.id })).toMatchObject({ rows: [], total: 0 });
+    expect(await caller.simulator.runOverlay({ id: run.id, cluster: "all" })).toEqual([]);
+    expect((await trpcFailure(caller.simulator.runSamples({ id: run.id, pathId: early!.id }))).code).toBe("NOT_FOUND");
+    await db().delete(replayRunPaths).where(eq(replayRunPaths.id, early!.id));
+    await runFinished(run.id);
+    const [stored] = await db().select().from(replayRuns).where(eq(replayRuns.id, run.id));
+    expect(stored).toMatchObject({ state: "succeeded", totals: { records: 640, flows: 640 } });
+    const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
+    expect(rows).toHaveLength(640);
+    expect(new Set(rows.map((r) => r.port)).size).toBe(640);
+    expect(rows.flatMap((r) => r.sampleLines).sort((a, b) => a - b)).toEqual(Array.from({ length: 640 }, (_, i) => i + 1));
+    expect((await caller.simulator.runPaths({ id: run.id, limit: 10 })).total).toBe(640);
+  });
+
+  it("fails a run a stopped server left running, and deletes the rows it had written", async () => {
+    const dataset = await upload("interrupted", DATASET);
+    const [orphan] = await db()
+      .insert(replayRuns)
+      .values({
+        datasetId: dataset.id,
+        cluster: "prod-eu-1",
+        proposalKind: "drafts",
+        baselineLabel: "release",
+        proposalLabel: "drafts",
+        startedByLabel: "a server since stopped",
+      })
+      .returning();
+    await db().insert(replayRunPaths).values(pathRowOf(orphan!.id));
+    const caller = await callerFor(db(), DEMO_PEOPLE.author);
+    expect(await caller.simulator.run({ id: orphan!.id })).toMatchObject({ state: "failed", error: "the server stopped during the run" });
+    expect(await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, orphan!.id))).toEqual([]);
+  });
+
   it("lets the uploader or an admin delete a dataset (audited, file removed), not another member", async () => {
     const dataset = await upload("to delete", DATASET);
     const files = readdirSync(store.dir).length;
