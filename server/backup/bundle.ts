@@ -29,9 +29,13 @@ import { lineBatches } from "@/server/cli/io";
 import { systemActor, withTransaction } from "@/server/context";
 
 export const BUNDLE_FORMAT = "policyplane-backup/1";
-/** Never in a bundle: live sign-in sessions (bearer secrets; people sign in again after a restore) and sign-in rate counters. */
-export const EXCLUDED_TABLES: readonly string[] = ["session", "rate_limit"];
-/** Tables the migrations put rows in (db/migrations/*.sql): a fresh database has those rows; a restore replaces them. */
+/**
+ * Never in a bundle: live sign-in sessions (bearer secrets; people sign in again after a restore), sign-in
+ * rate counters, and the inventory's revision counter (only a cache key, migration 0028: a restored store
+ * keeps counting from the row its own migration made).
+ */
+export const EXCLUDED_TABLES: readonly string[] = ["session", "rate_limit", "inventory_revision"];
+/** Tables the migrations put rows in (db/migrations/*.sql), excluded ones aside: a fresh database has those rows; a restore replaces them. */
 export const SEEDED_BY_MIGRATIONS: readonly string[] = ["platform_default_versions", "approval_rules"];
 
 const PAGE_ROWS = 2000;
