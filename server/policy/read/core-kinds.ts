@@ -15,6 +15,7 @@ import {
   type WorkloadKind,
 } from "../model";
 import * as S from "./schemas";
+import { fastNamespace, fastPod, fastService } from "./fast-inventory";
 import { at, ref, ruleRef, toSelector, validate, type Ctx } from "./manifest-context";
 
 /** Workload kinds and the apiVersions each is read from. */
@@ -29,7 +30,7 @@ export const WORKLOAD_KINDS: Record<string, string[]> = {
 };
 
 export function readNamespace(ctx: Ctx, cluster: ClusterModel, apiVersion: string): void {
-  const n = validate(ctx, S.namespace);
+  const n = validate(ctx, S.namespace, fastNamespace);
   if (n)
     cluster.namespaces.push({
       name: n.metadata.name,
@@ -54,7 +55,7 @@ function containerPorts(spec: z.infer<typeof S.podSpec> | null | undefined): Nam
 const DEPLOYMENT_RS = /^(.*)-[a-z0-9]{5,10}$/;
 
 export function readPod(ctx: Ctx, cluster: ClusterModel, apiVersion: string): void {
-  const p = validate(ctx, S.pod);
+  const p = validate(ctx, S.pod, fastPod);
   if (!p) return;
   const namespace = p.metadata.namespace ?? "default";
   const ips = p.status?.podIPs?.length ? p.status.podIPs.map((x) => x.ip) : p.status?.podIP ? [p.status.podIP] : [];
@@ -113,7 +114,7 @@ export function readWorkload(ctx: Ctx, cluster: ClusterModel, kind: WorkloadKind
 }
 
 export function readService(ctx: Ctx, cluster: ClusterModel, apiVersion: string): void {
-  const s = validate(ctx, S.service);
+  const s = validate(ctx, S.service, fastService);
   if (!s) return;
   const namespace = s.metadata.namespace ?? "default";
   const ips = (s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])).filter((ip) => ip !== "None");
