@@ -15,7 +15,7 @@ import {
   type WorkloadKind,
 } from "../model";
 import * as S from "./schemas";
-import { fastNamespace, fastPod, fastService } from "./fast-inventory";
+import { fastNamespace, fastNetworkPolicy, fastPod, fastService } from "./fast-inventory";
 import { at, ref, ruleRef, toSelector, validate, type Ctx } from "./manifest-context";
 
 /** Workload kinds and the apiVersions each is read from. */
@@ -164,7 +164,7 @@ function npPeer(p: NpPeer): Peer {
 }
 
 export function readNetworkPolicy(ctx: Ctx, out: Policy[], apiVersion: string): void {
-  const np = validate(ctx, S.networkPolicy);
+  const np = validate(ctx, S.networkPolicy, fastNetworkPolicy);
   if (!np) return;
   const namespace = np.metadata.namespace ?? "default";
   const src = ref(ctx, "NetworkPolicy", apiVersion, np.metadata.name, namespace, np.metadata.resourceVersion);

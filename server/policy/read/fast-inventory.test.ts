@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { cliClusterYaml } from "../../../bench/lib/cli-cluster";
-import { fastNamespace, fastPod, fastService } from "./fast-inventory";
+import { fastNamespace, fastNetworkPolicy, fastPod, fastService } from "./fast-inventory";
 import { readManifestObjects } from "./manifests";
 import * as S from "./schemas";
 import { parseSource } from "./yaml";
@@ -20,11 +20,12 @@ function yamlFiles(dir: string): string[] {
     });
 }
 
-type Kind = "Namespace" | "Pod" | "Service";
+type Kind = "Namespace" | "Pod" | "Service" | "NetworkPolicy";
 const CHECKS: Record<Kind, { schema: z.ZodType; fast: (v: unknown) => unknown }> = {
   Namespace: { schema: S.namespace, fast: fastNamespace },
   Pod: { schema: S.pod, fast: fastPod },
   Service: { schema: S.service, fast: fastService },
+  NetworkPolicy: { schema: S.networkPolicy, fast: fastNetworkPolicy },
 };
 const KINDS = Object.keys(CHECKS) as Kind[];
 
@@ -77,6 +78,22 @@ const RICH: Record<string, unknown>[] = [
       ],
     },
   },
+  {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "db", namespace: "shop", resourceVersion: "7", generation: 2 },
+    spec: {
+      podSelector: { matchLabels: { app: "db" }, matchExpressions: [{ key: "tier", operator: "In", values: ["data"] }] },
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        null,
+        { from: [{ namespaceSelector: {}, podSelector: { matchExpressions: [{ key: "canary", operator: "DoesNotExist" }] } }] },
+        { ports: [{ port: 5432, endPort: 5440, protocol: "TCP" }, { port: "postgres" }, { protocol: "UDP" }] },
+      ],
+      egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }], ports: [{ port: 53, protocol: "UDP" }] }],
+    },
+    status: {},
+  },
   { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { tenant: "t1", empty: "" } }, status: { phase: "Active" } },
 ];
 
@@ -84,7 +101,7 @@ function samples(): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [...RICH];
   const texts = yamlFiles(FIXTURES).map((file) => ({ file, text: readFileSync(file, "utf8") }));
   // The bench cluster's first documents: its namespaces and bare pods.
-  texts.push({ file: "cli-cluster.yaml", text: cliClusterYaml().yaml.split("\n---\n").slice(0, 40).join("\n---\n") });
+  texts.push({ file: "cli-cluster.yaml", text: cliClusterYaml().yaml.split("\n---\n").slice(0, 60).join("\n---\n") });
   for (const { file, text } of texts)
     for (const o of parseSource(file, text).objects) {
       const v = o.value as Record<string, unknown> | null;
@@ -137,11 +154,12 @@ function variants(sample: Record<string, unknown>): unknown[] {
 describe("the fast inventory checks", () => {
   const all = samples();
 
-  it("cover every Namespace, Pod and Service shape in the fixtures and the bench cluster", () => {
+  it("cover every Namespace, Pod, Service and NetworkPolicy shape in the fixtures and the bench cluster", () => {
     const counts = Object.fromEntries(KINDS.map((k) => [k, all.filter((s) => s.kind === k).length]));
     expect(counts.Namespace).toBeGreaterThan(10);
     expect(counts.Pod).toBeGreaterThan(30);
     expect(counts.Service).toBeGreaterThan(2);
+    expect(counts.NetworkPolicy).toBeGreaterThan(30);
     // Every valid sample takes the fast path (else the checks would only ever fall back).
     for (const s of all) {
       const { schema, fast } = CHECKS[s.kind as Kind];

@@ -1,6 +1,6 @@
 /**
- * Zod-free checks for the bulk inventory kinds (Namespace, Pod, Service): a cluster's manifests
- * are mostly these, and validating thousands of them through zod costs a third of reading.
+ * Zod-free checks for the bulk kinds (Namespace, Pod, Service, NetworkPolicy): a cluster's
+ * manifests are mostly these, and validating thousands of them through zod costs a third of reading.
  *
  * Each check accepts only the plain common shape, applies the same rules as the kind's schema in
  * ./schemas.ts and returns exactly what that schema's parse returns (unknown fields stripped,
@@ -10,8 +10,8 @@
  */
 import type { z } from "zod";
 import * as K from "../util/k8s-validation";
-import { isIp } from "../util/ip";
-import { PROTOCOLS, isPortName } from "./schemas";
+import { exceptsOutside, isIp, parseCidr } from "../util/ip";
+import { OPERATORS, PROTOCOLS, isPortName, requirementProblem } from "./schemas";
 import type * as S from "./schemas";
 
 /** A check's answer when the value is not the plain shape (or not valid): let zod decide. */
@@ -136,6 +136,17 @@ function shape(fields: (v: Obj, out: Obj) => boolean): (v: unknown) => Out<Obj> 
   };
 }
 
+/** z.strictObject: a key outside `keys` is an error there, so a doubt here. */
+function strict(keys: readonly string[], fields: (v: Obj, out: Obj) => boolean): (v: unknown) => Out<Obj> {
+  const allowed = new Set(keys);
+  return (v) => {
+    if (!plain(v)) return DOUBT;
+    for (const k in v) if (!allowed.has(k)) return DOUBT;
+    const out: Obj = {};
+    return fields(v, out) ? out : DOUBT;
+  };
+}
+
 const containerPort = shape(
   (v, out) => required(v, out, "containerPort", port) && nullish(v, out, "name", portName) && nullish(v, out, "protocol", protocol),
 );
@@ -175,6 +186,77 @@ const serviceSpec = shape(
     nullish(v, out, "ports", servicePorts),
 );
 
+// networking.k8s.io/v1 NetworkPolicy (schemas.ts networkPolicy: strict objects throughout).
+
+const labelValues = array((x) => (typeof x === "string" && K.labelValue(x) === null ? x : DOUBT));
+const requirement = strict(["key", "operator", "values"], (v, out) => {
+  const ok =
+    required(v, out, "key", (k) => (typeof k === "string" && K.qualifiedName(k) === null ? k : DOUBT)) &&
+    required(v, out, "operator", (o) => ((OPERATORS as readonly unknown[]).includes(o) ? o : DOUBT)) &&
+    nullish(v, out, "values", labelValues);
+  return ok && requirementProblem(out as { operator: string; values?: string[] | null }) === null;
+});
+const requirements = array(requirement);
+const labelSelector = strict(
+  ["matchLabels", "matchExpressions"],
+  (v, out) => nullish(v, out, "matchLabels", labels) && nullish(v, out, "matchExpressions", requirements),
+);
+const cidr = (v: unknown): Out<string> => (typeof v === "string" && parseCidr(v) ? v : DOUBT);
+const cidrs = array(cidr);
+const ipBlock = strict(
+  ["cidr", "except"],
+  (v, out) =>
+    required(v, out, "cidr", cidr) &&
+    nullish(v, out, "except", cidrs) &&
+    exceptsOutside(out.cidr as string, (out.except as string[] | null | undefined) ?? []).length === 0,
+);
+const npPeer = strict(["podSelector", "namespaceSelector", "ipBlock"], (v, out) => {
+  if (!(
+    nullish(v, out, "podSelector", labelSelector) &&
+    nullish(v, out, "namespaceSelector", labelSelector) &&
+    nullish(v, out, "ipBlock", ipBlock)
+  ))
+    return false;
+  const selects = out.podSelector != null || out.namespaceSelector != null;
+  return out.ipBlock != null ? !selects : selects;
+});
+const npPort = strict(["protocol", "port", "endPort"], (v, out) => {
+  if (!(nullish(v, out, "protocol", protocol) && nullish(v, out, "port", intOrStringPort) && nullish(v, out, "endPort", port)))
+    return false;
+  const end = out.endPort as number | null | undefined;
+  return end == null || (typeof out.port === "number" && end >= out.port);
+});
+const npPeers = array(npPeer);
+const npPorts = array(npPort);
+/** An ingress or egress rule; the list's items may be null. */
+const npRule = (peers: "from" | "to") => {
+  const rule = strict([peers, "ports"], (v, out) => nullish(v, out, peers, npPeers) && nullish(v, out, "ports", npPorts));
+  return array((v) => (v === null ? null : rule(v)));
+};
+const policyTypes = array((t) => (t === "Ingress" || t === "Egress" ? t : DOUBT));
+const npSpec = strict(
+  ["podSelector", "policyTypes", "ingress", "egress"],
+  (v, out) =>
+    nullish(v, out, "podSelector", labelSelector) &&
+    nullish(v, out, "policyTypes", policyTypes) &&
+    nullish(v, out, "ingress", npRule("from")) &&
+    nullish(v, out, "egress", npRule("to")),
+);
+const networkPolicyCheck = strict(["apiVersion", "kind", "metadata", "spec", "status"], (v, out) => {
+  const ok =
+    required(v, out, "apiVersion", str) &&
+    required(v, out, "kind", str) &&
+    required(v, out, "metadata", subdomainMeta) &&
+    required(v, out, "spec", npSpec);
+  if (!ok) return false;
+  // status: z.unknown().optional() passes any value through as it is.
+  if (Object.prototype.hasOwnProperty.call(v, "status")) {
+    if (v.status === undefined) return false;
+    out.status = v.status;
+  }
+  return true;
+});
+
 const namespaceCheck = shape((v, out) => required(v, out, "metadata", namespaceMeta));
 const podCheck = shape(
   (v, out) => required(v, out, "metadata", subdomainMeta) && nullish(v, out, "spec", podSpec) && nullish(v, out, "status", podStatus),
@@ -192,3 +274,4 @@ function fast<T extends z.ZodType>(check: (v: unknown) => Out<Obj>): (value: unk
 export const fastNamespace = fast<typeof S.namespace>(namespaceCheck);
 export const fastPod = fast<typeof S.pod>(podCheck);
 export const fastService = fast<typeof S.service>(serviceCheck);
+export const fastNetworkPolicy = fast<typeof S.networkPolicy>(networkPolicyCheck);
