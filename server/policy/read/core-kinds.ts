@@ -41,14 +41,20 @@ export function readNamespace(ctx: Ctx, cluster: ClusterModel, apiVersion: strin
 
 function containerPorts(spec: z.infer<typeof S.podSpec> | null | undefined): NamedPort[] {
   const out: NamedPort[] = [];
-  const add = (c: z.infer<typeof S.podSpec>["containers"]) => {
-    for (const ct of c ?? [])
-      for (const p of ct.ports ?? [])
-        out.push({ ...(p.name ? { name: p.name } : {}), port: p.containerPort, protocol: p.protocol ?? "TCP" });
+  // Plain loops and literals: this runs for every pod of a cluster.
+  const add = (c: z.infer<typeof S.podSpec>["containers"], sidecarsOnly: boolean) => {
+    if (!c) return;
+    for (const ct of c) {
+      if (!ct.ports || (sidecarsOnly && ct.restartPolicy !== "Always")) continue;
+      for (const p of ct.ports) {
+        const protocol = p.protocol ?? "TCP";
+        out.push(p.name ? { name: p.name, port: p.containerPort, protocol } : { port: p.containerPort, protocol });
+      }
+    }
   };
-  add(spec?.containers);
+  add(spec?.containers, false);
   // Sidecar init containers (restartPolicy Always) keep serving.
-  add((spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always"));
+  add(spec?.initContainers, true);
   return out;
 }
 

@@ -233,14 +233,16 @@ const npRule = (peers: "from" | "to") => {
   const rule = strict([peers, "ports"], (v, out) => nullish(v, out, peers, npPeers) && nullish(v, out, "ports", npPorts));
   return array((v) => (v === null ? null : rule(v)));
 };
+const ingressRules = npRule("from");
+const egressRules = npRule("to");
 const policyTypes = array((t) => (t === "Ingress" || t === "Egress" ? t : DOUBT));
 const npSpec = strict(
   ["podSelector", "policyTypes", "ingress", "egress"],
   (v, out) =>
     nullish(v, out, "podSelector", labelSelector) &&
     nullish(v, out, "policyTypes", policyTypes) &&
-    nullish(v, out, "ingress", npRule("from")) &&
-    nullish(v, out, "egress", npRule("to")),
+    nullish(v, out, "ingress", ingressRules) &&
+    nullish(v, out, "egress", egressRules),
 );
 const networkPolicyCheck = strict(["apiVersion", "kind", "metadata", "spec", "status"], (v, out) => {
   const ok =
