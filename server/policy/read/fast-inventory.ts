@@ -54,6 +54,38 @@ function required<T>(input: Obj, out: Obj, key: string, check: (v: unknown) => O
   return true;
 }
 
+interface Field {
+  check: (v: unknown) => Out<unknown>;
+  required: boolean;
+}
+/** `.nullish()` (and z.unknown().optional(), which lets null through as it is too). */
+const opt = (check: (v: unknown) => Out<unknown>): Field => ({ check, required: false });
+const req = (check: (v: unknown) => Out<unknown>): Field => ({ check, required: true });
+
+/**
+ * z.object over `fields` (z.strictObject with `strict`: a key outside them is an error there, so a
+ * doubt here); `refine` is the schema's superRefine as a yes/no on the output.
+ */
+function object(
+  fields: Record<string, Field>,
+  options: { strict?: boolean; refine?: (out: Obj) => boolean } = {},
+): (v: unknown) => Out<Obj> {
+  const keys = Object.keys(fields);
+  const list = keys.map((k) => fields[k]!);
+  const allowed = options.strict ? new Set(keys) : null;
+  const refine = options.refine;
+  return (v) => {
+    if (!plain(v)) return DOUBT;
+    if (allowed) for (const k in v) if (!allowed.has(k)) return DOUBT;
+    const out: Obj = {};
+    for (let i = 0; i < keys.length; i++) {
+      const f = list[i]!;
+      if (!(f.required ? required(v, out, keys[i]!, f.check) : nullish(v, out, keys[i]!, f.check))) return DOUBT;
+    }
+    return refine && !refine(out) ? DOUBT : out;
+  };
+}
+
 const str = (v: unknown): Out<string> => (typeof v === "string" ? v : DOUBT);
 const bool = (v: unknown): Out<boolean> => (typeof v === "boolean" ? v : DOUBT);
 const finite = (v: unknown): Out<number> => (typeof v === "number" && Number.isFinite(v) ? v : DOUBT);
@@ -102,168 +134,89 @@ function annotations(v: unknown): Out<Record<string, string>> {
   return size > 256 * 1024 ? DOUBT : out;
 }
 
-const ownerReference = (v: unknown): Out<Obj> => {
-  if (!plain(v)) return DOUBT;
-  const out: Obj = {};
-  return required(v, out, "kind", str) && required(v, out, "name", str) ? out : DOUBT;
-};
-
 /** schemas.ts objectMeta(nameRule). */
 function objectMeta(nameRule: (s: string) => string | null): (v: unknown) => Out<Obj> {
-  const name = (v: unknown): Out<string> => (typeof v === "string" && v.length > 0 && nameRule(v) === null ? v : DOUBT);
-  const namespace = (v: unknown): Out<string> => (typeof v === "string" && K.dns1123Label(v) === null ? v : DOUBT);
-  const owners = array(ownerReference);
-  return (v) => {
-    if (!plain(v)) return DOUBT;
-    const out: Obj = {};
-    const ok =
-      required(v, out, "name", name) &&
-      nullish(v, out, "namespace", namespace) &&
-      nullish(v, out, "labels", labels) &&
-      nullish(v, out, "annotations", annotations) &&
-      nullish(v, out, "resourceVersion", str) &&
-      nullish(v, out, "generation", finite) &&
-      nullish(v, out, "ownerReferences", owners);
-    return ok ? out : DOUBT;
-  };
+  return object({
+    name: req((v) => (typeof v === "string" && v.length > 0 && nameRule(v) === null ? v : DOUBT)),
+    namespace: opt((v) => (typeof v === "string" && K.dns1123Label(v) === null ? v : DOUBT)),
+    labels: opt(labels),
+    annotations: opt(annotations),
+    resourceVersion: opt(str),
+    generation: opt(finite),
+    ownerReferences: opt(array(object({ kind: req(str), name: req(str) }))),
+  });
 }
 
-function shape(fields: (v: Obj, out: Obj) => boolean): (v: unknown) => Out<Obj> {
-  return (v) => {
-    if (!plain(v)) return DOUBT;
-    const out: Obj = {};
-    return fields(v, out) ? out : DOUBT;
-  };
-}
-
-/** z.strictObject: a key outside `keys` is an error there, so a doubt here. */
-function strict(keys: readonly string[], fields: (v: Obj, out: Obj) => boolean): (v: unknown) => Out<Obj> {
-  const allowed = new Set(keys);
-  return (v) => {
-    if (!plain(v)) return DOUBT;
-    for (const k in v) if (!allowed.has(k)) return DOUBT;
-    const out: Obj = {};
-    return fields(v, out) ? out : DOUBT;
-  };
-}
-
-const containerPort = shape(
-  (v, out) => required(v, out, "containerPort", port) && nullish(v, out, "name", portName) && nullish(v, out, "protocol", protocol),
-);
-const containerPorts = array(containerPort);
-const container = shape(
-  (v, out) => nullish(v, out, "name", str) && nullish(v, out, "ports", containerPorts) && nullish(v, out, "restartPolicy", str),
-);
+const containerPort = object({ containerPort: req(port), name: opt(portName), protocol: opt(protocol) });
+const container = object({ name: opt(str), ports: opt(array(containerPort)), restartPolicy: opt(str) });
 const containers = array(container);
-const podSpec = shape(
-  (v, out) =>
-    nullish(v, out, "containers", containers) &&
-    nullish(v, out, "initContainers", containers) &&
-    nullish(v, out, "hostNetwork", bool) &&
-    nullish(v, out, "nodeName", str),
-);
-const podIPs = array(shape((v, out) => required(v, out, "ip", ip)));
-const podStatus = shape((v, out) => nullish(v, out, "podIP", ip) && nullish(v, out, "podIPs", podIPs) && nullish(v, out, "phase", str));
+const podSpec = object({ containers: opt(containers), initContainers: opt(containers), hostNetwork: opt(bool), nodeName: opt(str) });
+const podStatus = object({ podIP: opt(ip), podIPs: opt(array(object({ ip: req(ip) }))), phase: opt(str) });
 
 const subdomainMeta = objectMeta(K.dns1123Subdomain);
-const namespaceMeta = objectMeta(K.dns1123Label);
-const serviceMeta = objectMeta(K.dns1035Label);
 
-const servicePort = shape(
-  (v, out) =>
-    nullish(v, out, "name", str) &&
-    required(v, out, "port", port) &&
-    nullish(v, out, "targetPort", intOrStringPort) &&
-    nullish(v, out, "protocol", protocol),
-);
-const servicePorts = array(servicePort);
-const strings = array(str);
-const serviceSpec = shape(
-  (v, out) =>
-    nullish(v, out, "selector", labels) &&
-    nullish(v, out, "clusterIP", str) &&
-    nullish(v, out, "clusterIPs", strings) &&
-    nullish(v, out, "ports", servicePorts),
-);
+const servicePort = object({ name: opt(str), port: req(port), targetPort: opt(intOrStringPort), protocol: opt(protocol) });
+const serviceSpec = object({ selector: opt(labels), clusterIP: opt(str), clusterIPs: opt(array(str)), ports: opt(array(servicePort)) });
 
 // networking.k8s.io/v1 NetworkPolicy (schemas.ts networkPolicy: strict objects throughout).
 
-const labelValues = array((x) => (typeof x === "string" && K.labelValue(x) === null ? x : DOUBT));
-const requirement = strict(["key", "operator", "values"], (v, out) => {
-  const ok =
-    required(v, out, "key", (k) => (typeof k === "string" && K.qualifiedName(k) === null ? k : DOUBT)) &&
-    required(v, out, "operator", (o) => ((OPERATORS as readonly unknown[]).includes(o) ? o : DOUBT)) &&
-    nullish(v, out, "values", labelValues);
-  return ok && requirementProblem(out as { operator: string; values?: string[] | null }) === null;
-});
-const requirements = array(requirement);
-const labelSelector = strict(
-  ["matchLabels", "matchExpressions"],
-  (v, out) => nullish(v, out, "matchLabels", labels) && nullish(v, out, "matchExpressions", requirements),
+const requirement = object(
+  {
+    key: req((k) => (typeof k === "string" && K.qualifiedName(k) === null ? k : DOUBT)),
+    operator: req((o) => ((OPERATORS as readonly unknown[]).includes(o) ? o : DOUBT)),
+    values: opt(array((x) => (typeof x === "string" && K.labelValue(x) === null ? x : DOUBT))),
+  },
+  { strict: true, refine: (out) => requirementProblem(out as { operator: string; values?: string[] | null }) === null },
 );
+const labelSelector = object({ matchLabels: opt(labels), matchExpressions: opt(array(requirement)) }, { strict: true });
 const cidr = (v: unknown): Out<string> => (typeof v === "string" && parseCidr(v) ? v : DOUBT);
-const cidrs = array(cidr);
-const ipBlock = strict(
-  ["cidr", "except"],
-  (v, out) =>
-    required(v, out, "cidr", cidr) &&
-    nullish(v, out, "except", cidrs) &&
-    exceptsOutside(out.cidr as string, (out.except as string[] | null | undefined) ?? []).length === 0,
+const ipBlock = object(
+  { cidr: req(cidr), except: opt(array(cidr)) },
+  { strict: true, refine: (out) => exceptsOutside(out.cidr as string, (out.except as string[] | null | undefined) ?? []).length === 0 },
 );
-const npPeer = strict(["podSelector", "namespaceSelector", "ipBlock"], (v, out) => {
-  if (!(
-    nullish(v, out, "podSelector", labelSelector) &&
-    nullish(v, out, "namespaceSelector", labelSelector) &&
-    nullish(v, out, "ipBlock", ipBlock)
-  ))
-    return false;
-  const selects = out.podSelector != null || out.namespaceSelector != null;
-  return out.ipBlock != null ? !selects : selects;
-});
-const npPort = strict(["protocol", "port", "endPort"], (v, out) => {
-  if (!(nullish(v, out, "protocol", protocol) && nullish(v, out, "port", intOrStringPort) && nullish(v, out, "endPort", port)))
-    return false;
-  const end = out.endPort as number | null | undefined;
-  return end == null || (typeof out.port === "number" && end >= out.port);
-});
-const npPeers = array(npPeer);
-const npPorts = array(npPort);
-/** An ingress or egress rule; the list's items may be null. */
-const npRule = (peers: "from" | "to") => {
-  const rule = strict([peers, "ports"], (v, out) => nullish(v, out, peers, npPeers) && nullish(v, out, "ports", npPorts));
+const npPeer = object(
+  { podSelector: opt(labelSelector), namespaceSelector: opt(labelSelector), ipBlock: opt(ipBlock) },
+  {
+    strict: true,
+    refine: (out) => {
+      const selects = out.podSelector != null || out.namespaceSelector != null;
+      return out.ipBlock != null ? !selects : selects;
+    },
+  },
+);
+const npPort = object(
+  { protocol: opt(protocol), port: opt(intOrStringPort), endPort: opt(port) },
+  {
+    strict: true,
+    refine: (out) => {
+      const end = out.endPort as number | null | undefined;
+      return end == null || (typeof out.port === "number" && end >= out.port);
+    },
+  },
+);
+/** An ingress or egress rule list; its items may be null. */
+function npRules(peers: "from" | "to"): (v: unknown) => Out<unknown[]> {
+  const rule = object({ [peers]: opt(array(npPeer)), ports: opt(array(npPort)) }, { strict: true });
   return array((v) => (v === null ? null : rule(v)));
-};
-const ingressRules = npRule("from");
-const egressRules = npRule("to");
-const policyTypes = array((t) => (t === "Ingress" || t === "Egress" ? t : DOUBT));
-const npSpec = strict(
-  ["podSelector", "policyTypes", "ingress", "egress"],
-  (v, out) =>
-    nullish(v, out, "podSelector", labelSelector) &&
-    nullish(v, out, "policyTypes", policyTypes) &&
-    nullish(v, out, "ingress", ingressRules) &&
-    nullish(v, out, "egress", egressRules),
+}
+const npSpec = object(
+  {
+    podSelector: opt(labelSelector),
+    policyTypes: opt(array((t) => (t === "Ingress" || t === "Egress" ? t : DOUBT))),
+    ingress: opt(npRules("from")),
+    egress: opt(npRules("to")),
+  },
+  { strict: true },
 );
-const networkPolicyCheck = strict(["apiVersion", "kind", "metadata", "spec", "status"], (v, out) => {
-  const ok =
-    required(v, out, "apiVersion", str) &&
-    required(v, out, "kind", str) &&
-    required(v, out, "metadata", subdomainMeta) &&
-    required(v, out, "spec", npSpec);
-  if (!ok) return false;
+const networkPolicyCheck = object(
   // status: z.unknown().optional() passes any value through as it is.
-  if (Object.prototype.hasOwnProperty.call(v, "status")) {
-    if (v.status === undefined) return false;
-    out.status = v.status;
-  }
-  return true;
-});
-
-const namespaceCheck = shape((v, out) => required(v, out, "metadata", namespaceMeta));
-const podCheck = shape(
-  (v, out) => required(v, out, "metadata", subdomainMeta) && nullish(v, out, "spec", podSpec) && nullish(v, out, "status", podStatus),
+  { apiVersion: req(str), kind: req(str), metadata: req(subdomainMeta), spec: req(npSpec), status: opt((v) => v) },
+  { strict: true },
 );
-const serviceCheck = shape((v, out) => required(v, out, "metadata", serviceMeta) && nullish(v, out, "spec", serviceSpec));
+
+const namespaceCheck = object({ metadata: req(objectMeta(K.dns1123Label)) });
+const podCheck = object({ metadata: req(subdomainMeta), spec: opt(podSpec), status: opt(podStatus) });
+const serviceCheck = object({ metadata: req(objectMeta(K.dns1035Label)), spec: opt(serviceSpec) });
 
 /** Turn a check into what callers use: the schema's output, or undefined when zod must decide. */
 function fast<T extends z.ZodType>(check: (v: unknown) => Out<Obj>): (value: unknown) => z.infer<T> | undefined {
