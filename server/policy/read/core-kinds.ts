@@ -15,6 +15,7 @@ import {
   type WorkloadKind,
 } from "../model";
 import * as S from "./schemas";
+import { fastNamespace, fastNetworkPolicy, fastPod, fastService } from "./fast-inventory";
 import { at, ref, ruleRef, toSelector, validate, type Ctx } from "./manifest-context";
 
 /** Workload kinds and the apiVersions each is read from. */
@@ -29,7 +30,7 @@ export const WORKLOAD_KINDS: Record<string, string[]> = {
 };
 
 export function readNamespace(ctx: Ctx, cluster: ClusterModel, apiVersion: string): void {
-  const n = validate(ctx, S.namespace);
+  const n = validate(ctx, S.namespace, fastNamespace);
   if (n)
     cluster.namespaces.push({
       name: n.metadata.name,
@@ -40,21 +41,27 @@ export function readNamespace(ctx: Ctx, cluster: ClusterModel, apiVersion: strin
 
 function containerPorts(spec: z.infer<typeof S.podSpec> | null | undefined): NamedPort[] {
   const out: NamedPort[] = [];
-  const add = (c: z.infer<typeof S.podSpec>["containers"]) => {
-    for (const ct of c ?? [])
-      for (const p of ct.ports ?? [])
-        out.push({ ...(p.name ? { name: p.name } : {}), port: p.containerPort, protocol: p.protocol ?? "TCP" });
+  // Plain loops and literals: this runs for every pod of a cluster.
+  const add = (c: z.infer<typeof S.podSpec>["containers"], sidecarsOnly: boolean) => {
+    if (!c) return;
+    for (const ct of c) {
+      if (!ct.ports || (sidecarsOnly && ct.restartPolicy !== "Always")) continue;
+      for (const p of ct.ports) {
+        const protocol = p.protocol ?? "TCP";
+        out.push(p.name ? { name: p.name, port: p.containerPort, protocol } : { port: p.containerPort, protocol });
+      }
+    }
   };
-  add(spec?.containers);
+  add(spec?.containers, false);
   // Sidecar init containers (restartPolicy Always) keep serving.
-  add((spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always"));
+  add(spec?.initContainers, true);
   return out;
 }
 
 const DEPLOYMENT_RS = /^(.*)-[a-z0-9]{5,10}$/;
 
 export function readPod(ctx: Ctx, cluster: ClusterModel, apiVersion: string): void {
-  const p = validate(ctx, S.pod);
+  const p = validate(ctx, S.pod, fastPod);
   if (!p) return;
   const namespace = p.metadata.namespace ?? "default";
   const ips = p.status?.podIPs?.length ? p.status.podIPs.map((x) => x.ip) : p.status?.podIP ? [p.status.podIP] : [];
@@ -113,7 +120,7 @@ export function readWorkload(ctx: Ctx, cluster: ClusterModel, kind: WorkloadKind
 }
 
 export function readService(ctx: Ctx, cluster: ClusterModel, apiVersion: string): void {
-  const s = validate(ctx, S.service);
+  const s = validate(ctx, S.service, fastService);
   if (!s) return;
   const namespace = s.metadata.namespace ?? "default";
   const ips = (s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])).filter((ip) => ip !== "None");
@@ -163,7 +170,7 @@ function npPeer(p: NpPeer): Peer {
 }
 
 export function readNetworkPolicy(ctx: Ctx, out: Policy[], apiVersion: string): void {
-  const np = validate(ctx, S.networkPolicy);
+  const np = validate(ctx, S.networkPolicy, fastNetworkPolicy);
   if (!np) return;
   const namespace = np.metadata.namespace ?? "default";
   const src = ref(ctx, "NetworkPolicy", apiVersion, np.metadata.name, namespace, np.metadata.resourceVersion);

@@ -31,6 +31,8 @@ export interface Ctx {
   obj: RawObject;
   errors: PolicyInputError[];
   warnings: PolicyInputError[];
+  /** Validate with the zod schema even where a fast check exists (the reference it is measured against). */
+  zodOnly?: boolean;
 }
 
 export function at(ctx: Ctx, path: readonly PathSeg[], message: string, severity: "error" | "warning" = "error"): PolicyInputError {
@@ -39,7 +41,15 @@ export function at(ctx: Ctx, path: readonly PathSeg[], message: string, severity
   return new PolicyInputError({ file: ctx.obj.file, line: p.line, column: p.column, path: formatPath(full), message, severity });
 }
 
-export function validate<T extends z.ZodType>(ctx: Ctx, schema: T): z.infer<T> | null {
+/**
+ * The object as `schema` parses it, or null with its problems reported. `fast` (./fast-inventory.ts)
+ * answers for the plain common shape without zod and returns undefined on any doubt.
+ */
+export function validate<T extends z.ZodType>(ctx: Ctx, schema: T, fast?: (value: unknown) => z.infer<T> | undefined): z.infer<T> | null {
+  if (fast && !ctx.zodOnly) {
+    const quick = fast(ctx.obj.value);
+    if (quick !== undefined) return quick;
+  }
   const r = schema.safeParse(ctx.obj.value, { reportInput: true });
   if (r.success) return r.data;
   for (const e of explainIssues(r.error.issues)) ctx.errors.push(at(ctx, e.path, e.message));

@@ -43,6 +43,8 @@ export interface ReadOptions {
   adminTier?: AdminTier;
   /** Objects of these apiVersions are another reader's (Policyplane documents beside manifests): skipped without a warning. */
   skipApiVersions?: readonly string[];
+  /** Validate every object with its zod schema, bypassing the fast inventory checks (benchmarks compare the two). */
+  zodOnly?: boolean;
 }
 
 /** Read Kubernetes manifests from in-memory sources (pure: no file system). */
@@ -77,7 +79,7 @@ function readObjects(objects: readonly RawObject[], errors: PolicyInputError[], 
   let objectCount = 0;
   for (const obj of objects) {
     objectCount++;
-    const ctx: Ctx = { obj, errors, warnings };
+    const ctx: Ctx = { obj, errors, warnings, zodOnly: options.zodOnly };
     const v = obj.value;
     if (v === null || typeof v !== "object" || Array.isArray(v)) {
       errors.push(at(ctx, [], "expected a Kubernetes object (a mapping with apiVersion and kind)"));

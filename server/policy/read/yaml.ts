@@ -323,13 +323,17 @@ function nodeStart(text: string, at: number): number {
 }
 
 /** Line starts, for offset → line/column by binary search. */
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+function lineStarts(text: string): Int32Array {
+  // Counted first, then filled: one flat array instead of a growing list of 100,000s of entries.
+  let lines = 1;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines++;
+  const starts = new Int32Array(lines);
+  let n = 1;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts[n++] = i + 1;
   return starts;
 }
 
-function positionIn(starts: number[], offset: number): Located {
+function positionIn(starts: Int32Array, offset: number): Located {
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {
@@ -383,7 +387,7 @@ export function parseSource(file: string, text: string, limits: YamlLimits = YAM
       };
     return parseSourcePositional(file, text, limits); // yaml says what is wrong, as it always has
   }
-  let starts: number[] | undefined;
+  let starts: Int32Array | undefined;
   let slow: Map<number, Document> | undefined;
   let slowLines: LineCounter | undefined;
   /** Documents of the position-tracking parse by where their contents start (parsed on first need). */
