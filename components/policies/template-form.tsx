@@ -67,8 +67,12 @@ export function TemplateForm({ template, tenant }: { template: TemplateInfo; ten
   );
   const preview = useQuery({ ...trpc.policies.templatePreview.queryOptions(previewInput), placeholderData: keepPreviousData });
   const suggestedGateway = preview.data?.suggestions.gateway;
+  // The gateway chosen for the author, kept: the preview of the form with it suggests nothing more.
+  const [chosenGateway, setChosenGateway] = useState<string | null>(null);
   useEffect(() => {
-    if (suggestedGateway && !touched.has("gateway")) setValues((v) => ({ ...v, gateway: suggestedGateway }));
+    if (!suggestedGateway || touched.has("gateway")) return;
+    setValues((v) => ({ ...v, gateway: suggestedGateway }));
+    setChosenGateway(suggestedGateway);
   }, [suggestedGateway, touched]);
 
   const create = useMutation(trpc.policies.createFromTemplate.mutationOptions({ onSuccess: (r) => router.push(`/policies/${r.name}`) }));
@@ -136,9 +140,9 @@ export function TemplateForm({ template, tenant }: { template: TemplateInfo; ten
                 ) : null}
               </>
             )}
-            {p.name === "gateway" && suggestedGateway && values.gateway === suggestedGateway && !touched.has("gateway") ? (
+            {p.name === "gateway" && chosenGateway && values.gateway === chosenGateway && !touched.has("gateway") ? (
               <p className="mt-1 text-xs text-slate-600" data-testid="gateway-suggestion">
-                Chosen for you: the default gateway breaks a compliance constraint in scope; {suggestedGateway} satisfies it.
+                Chosen for you: the default gateway breaks a compliance constraint in scope; {chosenGateway} satisfies it.
               </p>
             ) : null}
           </Field>
