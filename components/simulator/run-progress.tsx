@@ -15,6 +15,12 @@ export interface RunState {
   mayCancel: boolean;
 }
 
+const PHASE_LABELS: Record<string, string> = {
+  reading: "Reading the dataset",
+  deciding: "Deciding records",
+  storing: "Storing the results",
+};
+
 export function RunProgress({ run }: { run: RunState }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -47,7 +53,7 @@ export function RunProgress({ run }: { run: RunState }) {
         ) : null}
       </div>
       <p className="text-xs text-slate-600">
-        {run.phase === "deciding" ? "Deciding records" : run.phase === "reading" ? "Reading the dataset" : "Starting"} · {percent}%
+        {PHASE_LABELS[run.phase] ?? "Starting"} · {percent}%
         {run.etaSeconds !== null ? ` · about ${formatDuration(run.etaSeconds)} left` : ""}
       </p>
       {cancel.error ? <Notice tone="error">{cancel.error.message}</Notice> : null}

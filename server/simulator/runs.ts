@@ -5,7 +5,7 @@ import "server-only";
 // request thread and one transaction at a time: one long write would hold every page up), each only
 // while the run is still running; rows are shown once the run has succeeded, so a cancelled, failed
 // or half-written run shows none, and a cancel deletes what was written before it.
-import { and, asc, count, desc, eq, ilike, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, ilike, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Database, Queryable } from "@/db/client";
 import { changeRequests, releases, replayRunPaths, replayRuns, type RunTotals } from "@/db/schema";
 import { lineBatches } from "@/server/cli/io";
@@ -131,7 +131,8 @@ export async function startReplayRun({
     void ctx.db
       .update(replayRuns)
       .set({ phase: p.phase, progress: p.fraction, etaSeconds: eta })
-      .where(and(eq(replayRuns.id, run.id), eq(replayRuns.state, "running")))
+      // A late progress write never takes a run that is storing its results back to deciding.
+      .where(and(eq(replayRuns.id, run.id), eq(replayRuns.state, "running"), ne(replayRuns.phase, "storing")))
       .catch((e: unknown) => console.error(`[simulator] progress of run ${run.id}`, e));
   };
   const handle = startRun(
@@ -184,6 +185,11 @@ async function storeOutcome(db: Database, id: string, result: RunResult | { ok: 
     const chunkStarted = performance.now();
     const written = await db.transaction(async (tx) => {
       if (!(await lockIfRunning(tx, id))) return false;
+      // The records are all decided; the page says the results are being stored, and how far.
+      await tx
+        .update(replayRuns)
+        .set({ phase: "storing", progress: i / summary.paths.length, etaSeconds: null })
+        .where(eq(replayRuns.id, id));
       // The rows as one JSON parameter (as flow ingestion writes its aggregates): building thousands of bound
       // values through the query builder cost the request thread more than the insert itself.
       const chunk = summary.paths.slice(i, i + INSERT_CHUNK).map((p) => ({

@@ -451,7 +451,23 @@ describe(`the Simulator's datasets and runs on ${testDatabaseKind()}`, () => {
     expect(await caller.simulator.runOverlay({ id: run.id, cluster: "all" })).toEqual([]);
     expect((await trpcFailure(caller.simulator.runSamples({ id: run.id, pathId: early!.id }))).code).toBe("NOT_FOUND");
     await db().delete(replayRunPaths).where(eq(replayRunPaths.id, early!.id));
+    // While its chunks are written the run says so (the page shows "Storing the results"), with the share stored.
+    const seen: { phase: string; progress: number }[] = [];
+    for (let state = "running"; state === "running";) {
+      const [now] = await db()
+        .select({ state: replayRuns.state, phase: replayRuns.phase, progress: replayRuns.progress })
+        .from(replayRuns)
+        .where(eq(replayRuns.id, run.id));
+      state = now!.state;
+      if (state === "running") seen.push(now!);
+      // A macrotask between polls: the run's thread reports through messages (PGlite's queries never yield).
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
     await runFinished(run.id);
+    const storing = seen.filter((s) => s.phase === "storing");
+    expect(storing.length).toBeGreaterThan(0);
+    expect(storing.every((s, i) => s.progress < 1 && s.progress >= (storing[i - 1]?.progress ?? 0))).toBe(true);
+    expect(seen.slice(seen.indexOf(storing[0]!)).every((s) => s.phase === "storing")).toBe(true);
     const [stored] = await db().select().from(replayRuns).where(eq(replayRuns.id, run.id));
     expect(stored).toMatchObject({ state: "succeeded", totals: { records: 640, flows: 640 } });
     const rows = await db().select().from(replayRunPaths).where(eq(replayRunPaths.runId, run.id));
