@@ -66,39 +66,52 @@ const ms = (x: number) => `${Math.round(x).toLocaleString("en-GB")} ms`;
 
 interface CpuMark {
   process: NodeJS.CpuUsage;
+  main: number;
   server: Map<number, number>;
 }
+
+/** CPU milliseconds of a process or thread from its /proc stat line (utime + stime); 0 where there is no /proc. */
+function procCpu(path: string): number {
+  try {
+    const stat = readFileSync(path, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** This process's main thread alone (the rest of its CPU is the worker threads', and V8's and libuv's helpers). */
+const mainThreadCpu = () => procCpu(`/proc/self/task/${process.pid}/stat`);
 
 /** CPU milliseconds so far of each PostgreSQL server process of the database (from /proc; empty for PGlite, in this process). */
 async function serverCpu(handle: DatabaseHandle): Promise<Map<number, number>> {
   const byPid = new Map<number, number>();
   if (handle.kind !== "postgres") return byPid;
   const result = await handle.db.execute(sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
-  for (const { pid } of (Array.isArray(result) ? result : []) as { pid: number }[]) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      byPid.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS);
-    } catch {
-      // A server on another machine, or a process gone: not counted.
-    }
-  }
+  // A server on another machine has no /proc entry here: its processes count for 0.
+  for (const { pid } of (Array.isArray(result) ? result : []) as { pid: number }[]) byPid.set(pid, procCpu(`/proc/${pid}/stat`));
   return byPid;
 }
 
-const cpuNow = async (handle: DatabaseHandle): Promise<CpuMark> => ({ server: await serverCpu(handle), process: process.cpuUsage() });
+const cpuNow = async (handle: DatabaseHandle): Promise<CpuMark> => ({
+  server: await serverCpu(handle),
+  process: process.cpuUsage(),
+  main: mainThreadCpu(),
+});
 
 /** This process's CPU (main thread and workers) since `mark`, and PostgreSQL's server processes' (PostgreSQL only). */
 async function cpuSince(handle: DatabaseHandle, mark: CpuMark): Promise<{ process: number; server: number | null; text: string }> {
   const used = process.cpuUsage(mark.process);
   const after = await serverCpu(handle);
   const processMs = (used.user + used.system) / 1000;
+  const mainMs = mainThreadCpu() - mark.main;
   let server: number | null = null;
   if (handle.kind === "postgres") {
     server = 0;
     for (const [pid, msNow] of after) server += msNow - (mark.server.get(pid) ?? 0);
   }
-  const text = `CPU ${walkResult(processMs)}${server === null ? "" : ` + PostgreSQL ${walkResult(server)}`}`;
+  const text = `CPU ${walkResult(processMs)} (main thread ${walkResult(mainMs)})${server === null ? "" : ` + PostgreSQL ${walkResult(server)}`}`;
   return { process: processMs, server, text };
 }
 

@@ -273,9 +273,10 @@ class BatchChecker {
         pads.inner.copy(this.out, 0);
         this.padsOf = pads;
       }
-      hash("sha256", this.out.subarray(0, this.pos), "buffer").copy(pads.outer, HMAC_BLOCK);
+      // Plain views and set(): a Buffer's subarray() and copy() cost more than the hashing of a short event.
+      pads.outer.set(hash("sha256", new Uint8Array(this.out.buffer, this.out.byteOffset, this.pos), "buffer"), HMAC_BLOCK);
       digest = hash("sha256", pads.outer, "buffer");
-    } else digest = hash("sha256", this.out.subarray(HMAC_BLOCK, this.pos), "buffer");
+    } else digest = hash("sha256", new Uint8Array(this.out.buffer, this.out.byteOffset + HMAC_BLOCK, this.pos - HMAC_BLOCK), "buffer");
     return this.isHexOf(digest, Col.Hash);
   }
 
@@ -283,7 +284,11 @@ class BatchChecker {
     const start = this.field[Col.KeyId * 2]!;
     const end = this.field[Col.KeyId * 2 + 1]!;
     const last = this.lastKeyBytes;
-    if (last && last.length === end - start && last.equals(this.src.subarray(start, end))) return this.lastKey;
+    if (last && last.length === end - start) {
+      let k = 0;
+      while (k < last.length && last[k] === this.src[start + k]) k++;
+      if (k === last.length) return this.lastKey;
+    }
     const found = this.keyIds.get(this.text(Col.KeyId) ?? "");
     this.lastKeyBytes = Buffer.from(this.src.subarray(start, end));
     this.lastKey = found;
