@@ -18,8 +18,11 @@ import { verifyAuditTrail } from "./query";
 import { recordAudit } from "./record";
 
 const EVENTS = 12;
-/** Batches of 4 events (#1–4, #5–8, #9–12 while none is missing), handed to two worker threads in turn. */
-const inWorkers = { threads: 2, batchSize: 4 };
+/**
+ * Batches of 4 events (#1–4, #5–8, #9–12 while none is missing), handed to two worker threads in turn, read
+ * by COPY statements of 5 events each (#1–5, #6–10, #11–12): batches run across statements.
+ */
+const inWorkers = { threads: 2, batchSize: 4, statementSize: 5 };
 /** One batch after the other, hashed on this thread. */
 const onThisThread = { threads: 0 };
 

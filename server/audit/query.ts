@@ -78,7 +78,7 @@ export const WALK_BATCH = 2_000;
 /** From this many events to walk, hashes are checked in worker threads (fewer: on this thread, no start-up cost). */
 export const WALK_THREADS_FROM = 100_000;
 /** Events per COPY statement of a walk: a walk stopped at a break lets at most this many more arrive, unused. */
-const COPY_ROWS = { postgres: 100_000, pglite: 20_000 };
+export const COPY_ROWS = { postgres: 100_000, pglite: 20_000 };
 /** A batch is cut once its text passes this, whatever its count (events with large before/after). */
 const BATCH_BYTES = 1 << 20;
 /** Batches read ahead of the hashing before the read pauses. */
@@ -87,6 +87,8 @@ const READ_AHEAD = 2;
 export interface WalkOptions {
   /** Events per batch (tests make it small to cut a short trail into several). */
   batchSize?: number;
+  /** Events per COPY statement (default COPY_ROWS; tests make it small so a short walk takes several). */
+  statementSize?: number;
   /** Worker threads checking hashes whatever the walk's length; 0: all on this thread. */
   threads?: number;
   /**
@@ -108,9 +110,10 @@ export class RowBatcher {
   private buf = Buffer.allocUnsafeSlow(BATCH_BYTES);
   private len = 0;
   private rows = 0;
-  /** Rows pushed since the last reset, and the seq of the last complete one. */
+  /** Rows pushed since the caller last set it to 0. */
   counted = 0;
-  lastSeq = 0;
+  /** The seq of the last row handed on. */
+  private lastSeq = 0;
 
   constructor(
     private readonly maxRows: number,
@@ -136,18 +139,26 @@ export class RowBatcher {
     }
   }
 
-  /** Hands on the rows gathered so far (a COPY ended). */
+  /** Hands on the rows gathered so far (the last statement ended). */
   flush(): void {
     if (this.rows === 0) return;
-    // The seq of the last row: the digits after the newline before it.
-    let start = this.len - 1;
-    while (start > 0 && this.buf[start - 1] !== 10) start--;
-    this.lastSeq = Number(this.buf.toString("latin1", start, this.buf.indexOf(9, start)));
+    this.lastSeq = this.lastRowSeq();
     const batch = this.buf.subarray(0, this.len);
     this.buf = Buffer.allocUnsafeSlow(BATCH_BYTES);
     this.len = 0;
     this.rows = 0;
     this.emit(batch);
+  }
+
+  /** The seq of the last whole row pushed (where the next statement continues). */
+  lastRowSeq(): number {
+    if (this.rows === 0) return this.lastSeq;
+    // The digits after the newline before the last row's.
+    let end = this.len;
+    while (end > 0 && this.buf[end - 1] !== 10) end--;
+    let start = end - 1;
+    while (start > 0 && this.buf[start - 1] !== 10) start--;
+    return Number(this.buf.toString("latin1", start, this.buf.indexOf(9, start)));
   }
 }
 
@@ -157,14 +168,14 @@ async function headSeq(db: Queryable): Promise<number> {
 }
 
 type CopyClient =
-  | { kind: "postgres"; unsafe(statement: string): { readable(): Promise<Readable> } }
-  | { kind: "pglite"; query(statement: string, params: unknown[], options: object): Promise<{ blob?: Blob }> };
+  | { kind: "postgres"; client: { unsafe(statement: string): { readable(): Promise<Readable> } } }
+  | { kind: "pglite"; client: { query(statement: string, params: unknown[], options: object): Promise<{ blob?: Blob }> } };
 
 /** The driver's own client under drizzle (a transaction's when `db` is one): COPY does not go through drizzle. */
 function copyClient(db: Queryable): CopyClient {
   const client = (db as unknown as { _: { session: { client: Record<string, unknown> } } })._.session.client;
-  if (typeof client.unsafe === "function") return Object.assign(client, { kind: "postgres" }) as unknown as CopyClient;
-  if (typeof client.query === "function") return Object.assign(client, { kind: "pglite" }) as unknown as CopyClient;
+  if (typeof client.unsafe === "function") return { kind: "postgres", client } as CopyClient;
+  if (typeof client.query === "function") return { kind: "pglite", client } as CopyClient;
   throw new Error("audit verification: the database client can run no COPY");
 }
 
@@ -185,7 +196,12 @@ export class AuditRowReader {
   private wake: (() => void) | null = null;
   private readonly running: Promise<void>;
 
-  constructor(db: Queryable, afterSeq: number, batchRows: number) {
+  constructor(
+    db: Queryable,
+    afterSeq: number,
+    batchRows: number,
+    private readonly statementRows?: number,
+  ) {
     this.client = copyClient(db);
     this.batcher = new RowBatcher(batchRows, (batch) => {
       if (this.stopped) return;
@@ -237,8 +253,9 @@ export class AuditRowReader {
   }
 
   private async run(afterSeq: number): Promise<void> {
-    const limit = COPY_ROWS[this.client.kind];
-    for (let after = afterSeq; !this.stopped; after = this.batcher.lastSeq) {
+    const limit = this.statementRows ?? COPY_ROWS[this.client.kind];
+    // Batches run across statements: only the last one's rows are handed on short of a full batch.
+    for (let after = afterSeq; ; after = this.batcher.lastRowSeq()) {
       if (!Number.isSafeInteger(after)) throw new Error(`audit verification: cannot continue after seq ${after}`);
       // Wait for room: PGlite's statement gives all its rows at once.
       while (this.queue.length >= READ_AHEAD && !this.stopped) await new Promise<void>((resolve) => (this.wake = resolve));
@@ -247,15 +264,15 @@ export class AuditRowReader {
       this.batcher.counted = 0;
       if (this.client.kind === "postgres") await this.streamed(this.client, `COPY (${select}) TO STDOUT`);
       else {
-        const { blob } = await this.client.query(`COPY (${select}) TO '/dev/blob'`, [], {});
+        const { blob } = await this.client.client.query(`COPY (${select}) TO '/dev/blob'`, [], {});
         if (blob) this.batcher.push(new Uint8Array(await blob.arrayBuffer()));
       }
-      this.batcher.flush();
-      if (this.batcher.counted < limit) return;
+      if (this.batcher.counted < limit) break;
     }
+    this.batcher.flush();
   }
 
-  private async streamed(client: CopyClient & { kind: "postgres" }, statement: string): Promise<void> {
+  private async streamed({ client }: CopyClient & { kind: "postgres" }, statement: string): Promise<void> {
     const stream = await client.unsafe(statement).readable();
     this.stream = stream;
     try {
@@ -265,7 +282,7 @@ export class AuditRowReader {
         });
         stream.once("end", resolve);
         stream.once("error", reject);
-        if (this.stopped || this.queue.length >= READ_AHEAD) stream.pause();
+        if (!this.stopped && this.queue.length >= READ_AHEAD) stream.pause();
       });
     } finally {
       this.stream = null;
@@ -300,7 +317,7 @@ export async function walkChain(
   // Batches being hashed, oldest first; at most two per thread (one working, one waiting) so memory stays bounded.
   const inFlight: Promise<BatchCheck>[] = [];
   const limit = Math.max(1, threads * 2);
-  const reader = new AuditRowReader(db, afterSeq, batchSize);
+  const reader = new AuditRowReader(db, afterSeq, batchSize, options.statementSize);
   let intact = true;
   let reading = true;
   const consume = (check: BatchCheck) => {
