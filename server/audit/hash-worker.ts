@@ -11,13 +11,15 @@ export interface HashWorkerData {
 
 export interface HashWorkerRequest {
   id: number;
-  rowsJson: string;
+  /** COPY text of whole rows in its first `length` bytes (transferred, not copied). */
+  buffer: ArrayBuffer;
+  length: number;
 }
 
 const data = workerData as HashWorkerData;
 const keys = new Map(data.keys.map((k) => [k.id, k]));
 const checkpointSeqs = new Set(data.checkpointSeqs);
 
-parentPort?.on("message", ({ id, rowsJson }: HashWorkerRequest) => {
-  parentPort?.postMessage({ id, check: checkBatch(rowsJson, keys, checkpointSeqs) });
+parentPort?.on("message", ({ id, buffer, length }: HashWorkerRequest) => {
+  parentPort?.postMessage({ id, check: checkBatch(new Uint8Array(buffer, 0, length), keys, checkpointSeqs) });
 });
