@@ -136,6 +136,45 @@ describe(`GET /api/v1/violations/export and /stream on ${testDatabaseKind()}`, (
     },
   );
 
+  it("exports an event as the JSON line it always was: the path, class, rationale and attribution of its aggregate, its own count and cursor", async () => {
+    const [port] = await ingest(1);
+    const lines = (await (await page("limit=10000")).text()).split("\n").filter(Boolean);
+    const event = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.port === port)!;
+    expect(Object.keys(event).sort()).toEqual(
+      [
+        "attribution",
+        "cluster",
+        "count",
+        "cursor",
+        "destination",
+        "firstSeen",
+        "flowClass",
+        "lastSeen",
+        "minute",
+        "port",
+        "protocol",
+        "rationale",
+        "receivedAt",
+        "releaseNumber",
+        "severity",
+        "source",
+        "verdict",
+      ].sort(),
+    );
+    expect(event).toMatchObject({
+      cluster: "prod-eu-1",
+      source: "checkout/cart",
+      destination: "payments/ledger",
+      protocol: "TCP",
+      verdict: "DROPPED",
+      flowClass: "violation",
+      count: 1,
+      cursor: expect.stringMatching(/^\d+-\d+$/),
+      rationale: expect.stringContaining("deny"),
+      attribution: expect.objectContaining({ layer: expect.any(String), reason: expect.any(String) }),
+    });
+  });
+
   it("writes CEF lines with the cursor as externalId, and refuses a bad format, cursor or limit (400) or a token without the export scope (403)", async () => {
     await ingest(1);
     const r = await page("format=cef&limit=1");
