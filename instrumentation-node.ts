@@ -2,6 +2,7 @@ import { scheduleAlertEvaluation } from "./server/alerts/evaluate";
 import { scheduleWebhookCertificateRotation } from "./server/admission/webhook";
 import { scheduleCheckpoints } from "./server/audit/checkpoints";
 import { scheduleDecisionLogSweep } from "./server/decisions/log";
+import { scheduleMinuteClose } from "./server/flows/close";
 import { scheduleFlowSweep } from "./server/flows/retention";
 import { scheduleExceptionSweep } from "./server/exceptions/sweep";
 import { warmReleaseGraphs } from "./server/graph/service";
@@ -32,6 +33,11 @@ export async function openRuntimeOrExit(): Promise<void> {
         aggregatesDays: runtime.env.FLOW_AGGREGATES_RETENTION_DAYS,
         everySeconds: runtime.env.FLOW_SWEEP_SECONDS,
       },
+      logJob,
+    );
+    scheduleMinuteClose(
+      runtime.database.db,
+      { graceSeconds: runtime.env.FLOW_CLOSE_GRACE_SECONDS, everySeconds: runtime.env.FLOW_CLOSE_SECONDS },
       logJob,
     );
     scheduleExceptionSweep(runtime.database.db, (message, error) => console.error(`[policyplane] ${message}:`, error));

@@ -43,6 +43,9 @@ export default defineConfig({
       POLICYPLANE_TEST_CLOCK: "on",
       // Alert rules are evaluated every 2 s instead of 15, so the violations e2e sees its alert fire without waiting.
       ALERT_EVALUATE_SECONDS: "2",
+      // The minutes of observed flows close (SIEM events) every second once over, so it reads its export without waiting.
+      FLOW_CLOSE_GRACE_SECONDS: "0",
+      FLOW_CLOSE_SECONDS: "1",
     },
   },
 });

@@ -20,7 +20,9 @@
  *
  * Printed per run: records/s (wall), the server process's CPU per 1,000 records (read from /proc),
  * the PostgreSQL backends' CPU for the bench's database, the sender's; at the end the storage per day
- * at 10,000 flows/s. On a machine other work shares, CPU per 1,000 records is the figure that does
+ * at 10,000 flows/s, and a check that the violation events hold every denied flow exactly once.
+ * Violation events are emitted by the minute closer once the runs are over, its cost printed apart
+ * (see storage()). On a machine other work shares, CPU per 1,000 records is the figure that does
  * not depend on that load.
  *
  * Records: Hubble records (`hubble observe -o json` shape, with labels) between random pairs of the
@@ -38,6 +40,7 @@ import { openDatabase, type Database } from "../db/client";
 import { createPostgresTestDatabase, openTestDatabase, testDatabaseKind } from "../db/testing";
 import * as t from "../db/schema";
 import { IngestAlertTrigger } from "../server/alerts/on-ingest";
+import { closeMinutes } from "../server/flows/close";
 import { createApiApp } from "../server/api/app";
 import { seedDemoOrganisation } from "../server/seed/demo";
 import { loadClusterModels } from "../server/inventory/cluster-model";
@@ -184,10 +187,33 @@ function report(label: string, f: Figures) {
 /**
  * Storage per day at FLOWS_PER_SECOND. Aggregates are bounded per minute (one row per path and
  * minute, whatever the rate): their live size per minute of traffic (after VACUUM FULL: the
- * upserts' dead row versions are space autovacuum reuses) × 1,440. Violation events grow with the
- * writes (one per denied path and write): their bytes per record × the records of a day.
+ * upserts' dead row versions are space autovacuum reuses) × 1,440. Violation events are too (one
+ * per denied path and minute, emitted when the minute closes, plus late deltas): the minutes the
+ * server's closer has not closed yet are closed here first, then their live size per minute × 1,440.
+ * Checked: every denied flow is in exactly one event (per path and minute, the events add up to its count).
  */
 async function storage(db: Database, records: number) {
+  // (The records are timed up to 50 minutes back, replayed faster than they were observed: the
+  // server's closer waits FLOW_CLOSE_GRACE_SECONDS=7200 here, or it would close minutes whose records
+  // are still being sent. Closing them all once costs what its passes would have, measured here.)
+  const pg0 = await postgresCpuS(db);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const closed = await closeMinutes(db, { graceSeconds: 0, now: new Date(Date.now() + 3_600_000) });
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const pg1 = await postgresCpuS(db);
+  console.log(
+    `minute closer: ${closed.toLocaleString("en")} aggregates closed in ${ms.toFixed(0)} ms, CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms in this process` +
+      `${pg0 === null ? "" : ` + ${((pg1! - pg0) * 1000).toFixed(0)} ms PostgreSQL`} (${((((cpu.user + cpu.system) / 1000 + (pg0 === null ? 0 : (pg1! - pg0) * 1000)) * 1000) / records).toFixed(2)} ms per 1,000 records)`,
+  );
+  const [emitted] = await rows<{ denied: number; denied_flows: string; events: number; event_flows: string; paths_with_late: number }>(
+    db,
+    sql`select (select count(*)::int from flow_aggregates where flow_class <> 'allowed') as denied,
+      (select coalesce(sum(count), 0)::text from flow_aggregates where flow_class <> 'allowed') as denied_flows,
+      (select count(*)::int from violation_events) as events, (select coalesce(sum(count), 0)::text from violation_events) as event_flows,
+      (select count(*)::int from (select aggregate_id from violation_events group by aggregate_id having count(*) > 1) l) as paths_with_late`,
+  );
   const sizes = async () =>
     (
       await rows<{ aggregates: string; events: string; n: number; flows: string; minutes: number }>(
@@ -204,13 +230,20 @@ async function storage(db: Database, records: number) {
   const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
   const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
   const aggregatesPerDay = (Number(live.aggregates) / live.minutes) * 1440;
-  const eventsPerDay = (Number(live.events) / records) * FLOWS_PER_SECOND * 86_400;
+  const eventsPerDay = (Number(live.events) / live.minutes) * 1440;
   console.log(
     `stored: ${live.n.toLocaleString("en")} aggregates in ${live.minutes} minutes for ${Number(live.flows).toLocaleString("en")} flows: flow_aggregates ${mib(Number(written.aggregates))} as written, ${mib(Number(live.aggregates))} live; violation_events ${mib(Number(live.events))}`,
   );
   console.log(
-    `storage per day at ${FLOWS_PER_SECOND.toLocaleString("en")} flows/s: aggregates ${gib(aggregatesPerDay)} (${Math.round(live.n / live.minutes).toLocaleString("en")} per minute), violation events ${gib(eventsPerDay)} (grows with the writes), ${gib(aggregatesPerDay + eventsPerDay)} in all`,
+    `violation events: ${emitted!.events.toLocaleString("en")} for ${emitted!.denied.toLocaleString("en")} denied path-minutes (${emitted!.paths_with_late} with a late delta), ${Number(emitted!.event_flows).toLocaleString("en")} flows in them of ${Number(emitted!.denied_flows).toLocaleString("en")} denied`,
   );
+  console.log(
+    `storage per day at ${FLOWS_PER_SECOND.toLocaleString("en")} flows/s: aggregates ${gib(aggregatesPerDay)} (${Math.round(live.n / live.minutes).toLocaleString("en")} per minute), violation events ${gib(eventsPerDay)} (${Math.round(emitted!.events / live.minutes).toLocaleString("en")} per minute), ${gib(aggregatesPerDay + eventsPerDay)} in all`,
+  );
+  if (emitted!.event_flows !== emitted!.denied_flows || emitted!.events < emitted!.denied)
+    throw new Error(
+      `violation events hold ${emitted!.event_flows} flows in ${emitted!.events} events for ${emitted!.denied_flows} denied flows in ${emitted!.denied} path-minutes`,
+    );
   // Rows written per record (load-independent): what aggregation and group commit save the database.
   // (PostgreSQL only: an embedded database's statistics stay in the process that wrote.)
   if (testDatabaseKind() !== "postgres") return checkFlows(live.flows, records);
@@ -221,7 +254,7 @@ async function storage(db: Database, records: number) {
       (select n_tup_ins from pg_stat_user_tables where relname = 'violation_events')::text as events`,
   );
   console.log(
-    `rows written per 1,000 records: ${((Number(writes!.aggregates) * 1000) / records).toFixed(0)} aggregate upserts, ${((Number(writes!.events) * 1000) / records).toFixed(0)} violation events`,
+    `rows written per 1,000 records: ${((Number(writes!.aggregates) * 1000) / records).toFixed(0)} aggregate upserts (and closes), ${((Number(writes!.events) * 1000) / records).toFixed(1)} violation events`,
   );
   checkFlows(live.flows, records);
 }
@@ -365,6 +398,7 @@ async function overSockets() {
     ...process.env,
     NODE_ENV: "production",
     POLICYPLANE_DEMO: "off",
+    FLOW_CLOSE_GRACE_SECONDS: "7200",
     ...(pg ? { DATABASE_URL: pg.url } : { PGLITE_DIR: target.kind === "pglite" ? target.dataDir! : "" }),
   };
   const { child, url } = await startServe(env);

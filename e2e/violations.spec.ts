@@ -70,9 +70,17 @@ test("flows pushed through the REST API show on the violations dashboard and lea
 
   // A SIEM collector reads the same flows as CEF with its export token.
   const siem = await flowsToken(page, "e2e siem", ["export"]);
-  const cef = await request.get("/api/v1/violations/export?format=cef&limit=10000", { headers: { authorization: `Bearer ${siem}` } });
-  expect(cef.status()).toBe(200);
-  expect((await cef.text()).split("\n").filter((l) => l.includes(`suser=checkout/${probe}`))).toHaveLength(1);
+  // The path's event once its minute closes (the server closes minutes every second here), counting the three probes.
+  await expect
+    .poll(async () => {
+      const cef = await request.get("/api/v1/violations/export?format=cef&limit=10000", { headers: { authorization: `Bearer ${siem}` } });
+      expect(cef.status()).toBe(200);
+      return (await cef.text())
+        .split("\n")
+        .filter((l) => l.includes(`suser=checkout/${probe}`))
+        .reduce((n, l) => n + Number(/cnt=(\d+)/.exec(l)?.[1]), 0);
+    })
+    .toBe(3);
 
   // The drill-down's graph link draws the observed denials as red edges.
   await page.goto(`/graph?cluster=prod-eu-1&focus=checkout/${probe}&denials=24h`);

@@ -48,6 +48,9 @@ const envSchema = z.object({
   FLOW_SAMPLES_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
   FLOW_AGGREGATES_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   FLOW_SWEEP_SECONDS: z.coerce.number().int().min(0).default(3600),
+  /** SIEM violation events (server/flows/close.ts): a minute is closed, one event per path emitted, FLOW_CLOSE_GRACE_SECONDS after its end; passes every FLOW_CLOSE_SECONDS (0: never). */
+  FLOW_CLOSE_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
+  FLOW_CLOSE_SECONDS: z.coerce.number().int().min(0).default(10),
   /** Alert rules are evaluated every this many seconds (0: never) on each replica; an advisory lock makes one run at a time. */
   ALERT_EVALUATE_SECONDS: z.coerce.number().int().min(0).default(15),
   /** After a flow batch commits, the rules it can affect are evaluated, each at most once per this many ms per replica (0: only the timer). */

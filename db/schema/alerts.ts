@@ -4,11 +4,11 @@
 // Also the violation events SIEM collectors read with a cursor (item 8).
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { ALERT_RULE_KINDS, FLOW_CLASSES, SEVERITIES } from "../../lib/flows";
+import { ALERT_RULE_KINDS, SEVERITIES, type FLOW_CLASSES } from "../../lib/flows";
 import type { CRITICALITIES } from "../../lib/vocabulary";
 import { user } from "./auth";
-import { clusters, tenants } from "./org";
-import type { FlowAttribution } from "./flows";
+import { tenants } from "./org";
+import { flowAggregates } from "./flows";
 
 /** A rule's parameters; which ones count depends on its kind (server/alerts/schemas.ts validates them). */
 export interface AlertRuleParams {
@@ -104,10 +104,14 @@ export const alerts = pgTable(
 export type AlertRow = typeof alerts.$inferSelect;
 
 /**
- * Violations, near-misses and enforcement gaps as events, one per path, minute and batch,
- * appended in the ingesting transaction. `tx` is that transaction's id: an exporter reads only
- * events of transactions older than every transaction still running, in (tx, seq) order, so a
- * cursor never skips an event that commits late nor repeats one.
+ * Violations, near-misses and enforcement gaps as events for SIEM collectors: one per path and
+ * minute (its aggregate), emitted once the minute is closed (server/flows/close.ts), plus one per
+ * later pass that found flows of that minute arriving after it closed (a late delta). Lean: the
+ * path, class, rationale and attribution are the aggregate's, joined when exporting; `count` is the
+ * flows this event adds (the events of an aggregate add up to its count). `tx` is the emitting
+ * transaction's id: an exporter reads only events of transactions older than every transaction
+ * still running, in (tx, seq) order, so a cursor never skips an event that commits late nor
+ * repeats one. Deleted with their aggregate (retention).
  */
 export const violationEvents = pgTable(
   "violation_events",
@@ -117,26 +121,13 @@ export const violationEvents = pgTable(
       .notNull()
       .default(sql`(pg_current_xact_id()::text::bigint)`),
     receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-    clusterId: uuid("cluster_id")
+    aggregateId: uuid("aggregate_id")
       .notNull()
-      .references(() => clusters.id, { onDelete: "cascade" }),
-    minute: timestamp("minute", { withTimezone: true }).notNull(),
-    source: text("source").notNull(),
-    sourceTenantId: uuid("source_tenant_id").references(() => tenants.id, { onDelete: "set null" }),
-    destination: text("destination").notNull(),
-    destinationTenantId: uuid("destination_tenant_id").references(() => tenants.id, { onDelete: "set null" }),
-    port: integer("port").notNull(),
-    protocol: text("protocol").notNull(),
-    verdict: text("verdict").notNull(),
-    flowClass: text("flow_class", { enum: FLOW_CLASSES }).notNull(),
-    severity: text("severity", { enum: SEVERITIES }),
-    releaseNumber: integer("release_number"),
-    rationale: text("rationale").notNull(),
-    attribution: jsonb("attribution").$type<FlowAttribution | null>(),
+      .references(() => flowAggregates.id, { onDelete: "cascade" }),
     count: integer("count").notNull(),
     firstSeen: timestamp("first_seen", { withTimezone: true }).notNull(),
     lastSeen: timestamp("last_seen", { withTimezone: true }).notNull(),
   },
-  (t) => [index("violation_events_cursor").on(t.tx, t.seq), index("violation_events_minute").on(t.minute)],
+  (t) => [index("violation_events_cursor").on(t.tx, t.seq), index("violation_events_aggregate").on(t.aggregateId)],
 );
 export type ViolationEventRow = typeof violationEvents.$inferSelect;

@@ -2,7 +2,7 @@
 // engine against the release in force and kept as per-minute aggregates with a
 // few raw samples each. Storage grows with distinct paths per minute, not flows.
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { clusters, tenants } from "./org";
 
 import { FLOW_CLASSES, SEVERITIES, type FlowClass } from "../../lib/flows";
@@ -61,6 +61,13 @@ export const flowAggregates = pgTable(
     samples: jsonb("samples").$type<FlowSample[]>().notNull().default([]),
     firstSeen: timestamp("first_seen", { withTimezone: true }).notNull(),
     lastSeen: timestamp("last_seen", { withTimezone: true }).notNull(),
+    /**
+     * For the SIEM stream (server/flows/close.ts): the flows already emitted as violation events, and
+     * whether every flow counted is (false: the minute is still open, or flows arrived after it
+     * closed; ingestion sets it back to false, the closer to true).
+     */
+    emittedCount: integer("emitted_count").notNull().default(0),
+    closed: boolean("closed").notNull().default(false),
   },
   (t) => [
     uniqueIndex("flow_aggregates_key").on(t.clusterId, t.minute, t.source, t.destination, t.port, t.protocol, t.verdict, t.flowClass),
@@ -68,5 +75,9 @@ export const flowAggregates = pgTable(
     index("flow_aggregates_class_minute")
       .on(t.flowClass, t.minute)
       .where(sql`${t.flowClass} <> 'allowed'`),
+    // What the minute closer has left to emit: small (the open minutes, and late arrivals).
+    index("flow_aggregates_to_emit")
+      .on(t.minute)
+      .where(sql`${t.flowClass} <> 'allowed' and not ${t.closed}`),
   ],
 );

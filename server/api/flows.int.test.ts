@@ -4,6 +4,7 @@ import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clusters, flowAggregates, namespaces, violationEvents, workloads } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
+import { closeMinutes } from "@/server/flows/close";
 import { forgetFlowEngines } from "@/server/flows/engine";
 import { severityOf } from "@/server/flows/severity";
 import { SEVERITIES } from "@/lib/flows";
@@ -188,13 +189,23 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     await post([6, 7].map(line).join("\n"), { cluster: "prod-us-1" });
     const [after] = (await rowsOf("prod-us-1")).filter((r) => r.source === "identity/auth-server");
     expect(after).toMatchObject({ count: 7, lastSeen: new Date("2026-12-06T05:10:07Z"), samples: rows[0]!.samples });
-    // Each batch appended its own violation event, written by the same statement as the aggregate.
-    const events = await database()
-      .db.select({ count: violationEvents.count })
-      .from(violationEvents)
-      .where(and(eq(violationEvents.source, "identity/auth-server"), eq(violationEvents.destination, "identity/identity-db")))
-      .orderBy(violationEvents.seq);
-    expect(events.map((e) => e.count)).toEqual([2, 3, 2]);
+    // No event per batch: once the minute is closed, one event for the path and minute with its count.
+    const eventsOf = async () =>
+      (
+        await database()
+          .db.select({ count: violationEvents.count })
+          .from(violationEvents)
+          .where(eq(violationEvents.aggregateId, after!.id))
+          .orderBy(violationEvents.seq)
+      ).map((e) => e.count);
+    expect(await eventsOf()).toEqual([]);
+    await closeMinutes(database().db);
+    expect(await eventsOf()).toEqual([7]);
+    // Flows of that minute arriving after it closed: one late event with their count.
+    await post([8, 9].map(line).join("\n"), { cluster: "prod-us-1" });
+    await closeMinutes(database().db);
+    await closeMinutes(database().db);
+    expect(await eventsOf()).toEqual([7, 2]);
   });
 
   it("keeps the first three samples of a recent minute while its batches stream in, whichever batch brought them", async () => {

@@ -316,7 +316,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: "/violations/export",
     summary: "Violations, near-misses and enforcement gaps for a SIEM, in pages with a resumable cursor",
     description:
-      "One event per path, minute and ingested batch, oldest first. Keep the `X-Next-Cursor` header (also each event's `cursor`, CEF `externalId`) and send it back as `cursor`: resuming from any cursor never skips or repeats an event, across restarts and replicas. An empty page means nothing new yet. A person reads the tenants they may.",
+      "One event per path and minute once the minute is closed (FLOW_CLOSE_GRACE_SECONDS after its end), plus one per later pass for flows of that minute that arrived after it closed (`count` is the flows the event adds: a path-minute's events add up to its count), oldest first. Keep the `X-Next-Cursor` header (also each event's `cursor`, CEF `externalId`) and send it back as `cursor`: resuming from any cursor never skips or repeats an event, across restarts and replicas. An empty page means nothing new yet. A person reads the tenants they may.",
     auth: { scope: "export", session: true },
     parameters: [
       { name: "format", in: "query", description: "jsonl (default) or cef.", schema: z.enum(["jsonl", "cef"]), required: false },

@@ -1,16 +1,20 @@
 import "server-only";
-// SIEM export of violations (issue 17 item 8): the violation events ingestion
-// appends, read in pages with a cursor a collector keeps, as JSON lines or CEF.
+// SIEM export of violations (issue 17 item 8): the violation events the minute
+// closer emits (./close.ts: one per path and minute, plus late deltas), read in
+// pages with a cursor a collector keeps, as JSON lines or CEF. An event row holds
+// its count and time span; the path, class, rationale and attribution are read
+// from its aggregate when exporting (its latest, as the dashboard shows it), so
+// the exported line has the shape it always had.
 //
 // The cursor is (transaction id, sequence). A page holds only events of
 // transactions older than every transaction still running (the snapshot's xmin),
 // in cursor order: an ingestion that started earlier but commits later can never
 // land behind a cursor already handed out, so resuming from any cursor neither
-// skips nor repeats an event, across restarts and replicas. The price: while a
-// transaction runs, newer events wait for it (ingestion transactions last
-// milliseconds).
+// skips nor repeats an event, across restarts and replicas (and closers). The
+// price: while a transaction runs, newer events wait for it (ingestion and
+// closing transactions last milliseconds).
 import { and, inArray, or, sql, type SQL } from "drizzle-orm";
-import { clusters, violationEvents, type FlowAttribution } from "@/db/schema";
+import { clusters, flowAggregates, violationEvents, type FlowAttribution } from "@/db/schema";
 import type { Queryable } from "@/db/client";
 import { readableTenantIds } from "@/server/auth/authorize";
 import type { Actor, ServiceContext } from "@/server/context";
@@ -70,7 +74,7 @@ function tenantScope(actor: Actor): SQL | undefined {
   const readable = readableTenantIds(actor);
   if (readable === undefined) return undefined;
   if (readable.length === 0) return sql`false`;
-  return or(inArray(violationEvents.sourceTenantId, readable), inArray(violationEvents.destinationTenantId, readable));
+  return or(inArray(flowAggregates.sourceTenantId, readable), inArray(flowAggregates.destinationTenantId, readable));
 }
 
 /** Only transactions that can no longer commit behind a cursor. */
@@ -83,23 +87,24 @@ async function readPage(db: Queryable, actor: Actor, after: Cursor, limit: numbe
       seq: violationEvents.seq,
       receivedAt: violationEvents.receivedAt,
       cluster: clusters.name,
-      minute: violationEvents.minute,
-      source: violationEvents.source,
-      destination: violationEvents.destination,
-      port: violationEvents.port,
-      protocol: violationEvents.protocol,
-      verdict: violationEvents.verdict,
-      flowClass: violationEvents.flowClass,
-      severity: violationEvents.severity,
-      releaseNumber: violationEvents.releaseNumber,
-      rationale: violationEvents.rationale,
-      attribution: violationEvents.attribution,
+      minute: flowAggregates.minute,
+      source: flowAggregates.source,
+      destination: flowAggregates.destination,
+      port: flowAggregates.port,
+      protocol: flowAggregates.protocol,
+      verdict: flowAggregates.verdict,
+      flowClass: flowAggregates.flowClass,
+      severity: flowAggregates.severity,
+      releaseNumber: flowAggregates.releaseNumber,
+      rationale: flowAggregates.rationale,
+      attribution: flowAggregates.attribution,
       count: violationEvents.count,
       firstSeen: violationEvents.firstSeen,
       lastSeen: violationEvents.lastSeen,
     })
     .from(violationEvents)
-    .innerJoin(clusters, sql`${clusters.id} = ${violationEvents.clusterId}`)
+    .innerJoin(flowAggregates, sql`${flowAggregates.id} = ${violationEvents.aggregateId}`)
+    .innerJoin(clusters, sql`${clusters.id} = ${flowAggregates.clusterId}`)
     .where(
       and(sql`(${violationEvents.tx}, ${violationEvents.seq}) > (${after.tx}::bigint, ${after.seq}::bigint)`, settled, tenantScope(actor)),
     )

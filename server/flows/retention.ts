@@ -38,14 +38,10 @@ async function sweepOnce(
 ): Promise<{ clearedSamples: number; deletedAggregates: number }> {
   const samplesBefore = new Date(now.getTime() - retention.samplesDays * 86_400_000);
   const aggregatesBefore = new Date(now.getTime() - retention.aggregatesDays * 86_400_000);
+  // The SIEM export's events go with their aggregates (on delete cascade; a collector reads them long before).
   const deletedAggregates = await inChunks(CHUNK, () =>
     db.execute(sql`delete from flow_aggregates where id in (
       select id from flow_aggregates where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
-  );
-  // The SIEM export's events go with the aggregates (a collector reads them long before).
-  await inChunks(CHUNK, () =>
-    db.execute(sql`delete from violation_events where seq in (
-      select seq from violation_events where minute < ${aggregatesBefore.toISOString()}::timestamptz limit ${CHUNK} for update skip locked)`),
   );
   const clearedSamples = await inChunks(CHUNK, () =>
     db.execute(sql`update flow_aggregates set samples = '[]'::jsonb where id in (

@@ -1,6 +1,9 @@
 import "server-only";
-// Writing flow batches' aggregates (./ingest.ts): upserted into flow_aggregates, and the
-// violations, near-misses and gaps appended to violation_events, in one transaction.
+// Writing flow batches' aggregates (./ingest.ts): upserted into flow_aggregates, in one
+// transaction. Nothing else is written per batch: the SIEM stream's events are emitted once per
+// path and minute by the minute closer (./close.ts); a write that adds flows to an aggregate marks
+// it as having flows to emit (closed = false), which is how flows arriving after their minute
+// closed become a late delta event.
 //
 // Group commit: batches that arrive while a write is in progress wait for it and are then written
 // together, merged, in one transaction (per database handle). A path seen by several of them is
@@ -174,47 +177,38 @@ async function writeRows(tx: Queryable, rows: AggregateRow[]): Promise<void> {
   // thousands of bound values through the query builder cost more than the engine's work.
   for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
     const chunk = rows.slice(i, i + UPSERT_CHUNK);
-    // One statement per chunk: the rows are read from their JSON once, upserted into the
-    // aggregates, and the write's violations, near-misses and gaps appended as events for SIEM
-    // collectors (./export.ts). An aggregate whose samples are full keeps its stored value as
-    // it is (no new jsonb to build, compress and write for every later batch of its minute); one
-    // this write brings none for is not even read (its stored samples are TOASTed: reading their
-    // length meant fetching and decompressing them).
+    // An aggregate whose samples are full keeps its stored value as it is (no new jsonb to build,
+    // compress and write for every later batch of its minute); one this write brings none for is
+    // not even read (its stored samples are TOASTed: reading their length meant fetching and
+    // decompressing them).
     await tx.execute(sql`
-        with x as materialized (
-          select * from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster_id uuid, minute timestamptz, source text,
-            source_namespace text, source_tenant_id uuid, destination text, destination_namespace text, destination_tenant_id uuid,
-            port integer, protocol text, verdict text, flow_class text, engine_verdict text, release_number integer, rationale text,
-            attribution jsonb, destination_criticality text, severity text, count integer, samples jsonb, first_seen timestamptz,
-            last_seen timestamptz)
-        ), upserted as (
-          insert into flow_aggregates (cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace,
-            destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution,
-            destination_criticality, severity, count, samples, first_seen, last_seen)
-          select cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace, destination_tenant_id,
-            port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb),
-            destination_criticality, severity, count, samples, first_seen, last_seen
-          from x
-          on conflict (cluster_id, minute, source, destination, port, protocol, verdict, flow_class) do update set
-            count = flow_aggregates.count + excluded.count,
-            samples = case when excluded.samples = '[]'::jsonb then flow_aggregates.samples
-              when jsonb_array_length(flow_aggregates.samples) >= ${SAMPLES_PER_AGGREGATE} then flow_aggregates.samples
-              else (select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
-                from jsonb_array_elements(flow_aggregates.samples || excluded.samples) with ordinality as s(e, n)
-                where n <= ${SAMPLES_PER_AGGREGATE}) end,
-            first_seen = least(flow_aggregates.first_seen, excluded.first_seen),
-            last_seen = greatest(flow_aggregates.last_seen, excluded.last_seen),
-            engine_verdict = excluded.engine_verdict,
-            release_number = excluded.release_number,
-            rationale = excluded.rationale,
-            attribution = excluded.attribution,
-            destination_criticality = excluded.destination_criticality,
-            severity = excluded.severity
-        )
-        insert into violation_events (cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol,
-          verdict, flow_class, severity, release_number, rationale, attribution, count, first_seen, last_seen)
-        select cluster_id, minute, source, source_tenant_id, destination, destination_tenant_id, port, protocol, verdict, flow_class,
-          severity, release_number, rationale, nullif(attribution, 'null'::jsonb), count, first_seen, last_seen
-        from x where flow_class <> 'allowed'`);
+        insert into flow_aggregates (cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace,
+          destination_tenant_id, port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, attribution,
+          destination_criticality, severity, count, samples, first_seen, last_seen)
+        select cluster_id, minute, source, source_namespace, source_tenant_id, destination, destination_namespace, destination_tenant_id,
+          port, protocol, verdict, flow_class, engine_verdict, release_number, rationale, nullif(attribution, 'null'::jsonb),
+          destination_criticality, severity, count, samples, first_seen, last_seen
+        from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(cluster_id uuid, minute timestamptz, source text,
+          source_namespace text, source_tenant_id uuid, destination text, destination_namespace text, destination_tenant_id uuid,
+          port integer, protocol text, verdict text, flow_class text, engine_verdict text, release_number integer, rationale text,
+          attribution jsonb, destination_criticality text, severity text, count integer, samples jsonb, first_seen timestamptz,
+          last_seen timestamptz)
+        on conflict (cluster_id, minute, source, destination, port, protocol, verdict, flow_class) do update set
+          count = flow_aggregates.count + excluded.count,
+          samples = case when excluded.samples = '[]'::jsonb then flow_aggregates.samples
+            when jsonb_array_length(flow_aggregates.samples) >= ${SAMPLES_PER_AGGREGATE} then flow_aggregates.samples
+            else (select coalesce(jsonb_agg(e order by n), '[]'::jsonb)
+              from jsonb_array_elements(flow_aggregates.samples || excluded.samples) with ordinality as s(e, n)
+              where n <= ${SAMPLES_PER_AGGREGATE}) end,
+          first_seen = least(flow_aggregates.first_seen, excluded.first_seen),
+          last_seen = greatest(flow_aggregates.last_seen, excluded.last_seen),
+          engine_verdict = excluded.engine_verdict,
+          release_number = excluded.release_number,
+          rationale = excluded.rationale,
+          attribution = excluded.attribution,
+          destination_criticality = excluded.destination_criticality,
+          severity = excluded.severity,
+          -- New flows to emit (a no-op while the minute is open: the row stays a heap-only update).
+          closed = false`);
   }
 }

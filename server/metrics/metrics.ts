@@ -61,7 +61,7 @@ function build() {
     }),
     sweeperRuns: new Counter({
       name: `${METRICS_PREFIX}sweeper_runs_total`,
-      help: "Runs of the background sweepers (exceptions: starts and expiries; flow_retention: samples and aggregates) by outcome.",
+      help: "Runs of the background sweepers (exceptions: starts and expiries; flow_retention: samples and aggregates; flow_minute_close: aggregates closed into SIEM events) by outcome.",
       labelNames: ["sweeper", "outcome"] as const,
       registers: [registry],
     }),

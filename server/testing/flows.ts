@@ -2,7 +2,8 @@
 // and API tokens made through the admin's own procedure.
 import { eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { clusters } from "@/db/schema";
+import { clusters, type FlowClass } from "@/db/schema";
+import type { KeyedRow } from "@/server/flows/write";
 import type { TokenScope } from "@/lib/vocabulary";
 import { callerFor, DEMO_PEOPLE } from "./actors";
 
@@ -49,4 +50,46 @@ export async function scopedToken(db: Database, name: string, scopes: TokenScope
     ...(clusterId ? { clusterId } : {}),
   });
   return created.token;
+}
+
+/** A batch's aggregate of `count` dropped flows from `source` to payments/ledger:9090 in `minute`, as ingestion hands it to writeAggregates. */
+export function aggregateRow(opts: {
+  cluster: string;
+  minute: Date;
+  source: string;
+  count: number;
+  sample?: string;
+  tenant?: string | null;
+  flowClass?: FlowClass;
+}): KeyedRow {
+  const at = new Date(opts.minute.getTime() + Math.min(opts.count, 59) * 1000).toISOString();
+  const flowClass = opts.flowClass ?? "violation";
+  return {
+    key: `${opts.cluster}\u0001${opts.minute.getTime()}\u0001${opts.source}\u0001${flowClass}`,
+    minuteMs: opts.minute.getTime(),
+    row: {
+      cluster_id: opts.cluster,
+      minute: opts.minute.toISOString(),
+      source: opts.source,
+      source_namespace: "payments",
+      source_tenant_id: opts.tenant ?? null,
+      destination: "payments/ledger",
+      destination_namespace: "payments",
+      destination_tenant_id: null,
+      port: 9090,
+      protocol: "TCP",
+      verdict: flowClass === "allowed" ? "FORWARDED" : "DROPPED",
+      flow_class: flowClass,
+      engine_verdict: "deny",
+      release_number: null,
+      rationale: "r",
+      attribution: null,
+      destination_criticality: null,
+      severity: flowClass === "allowed" ? null : "low",
+      count: opts.count,
+      samples: [{ time: at, line: opts.sample ?? "{}" }],
+      first_seen: at,
+      last_seen: at,
+    },
+  };
 }

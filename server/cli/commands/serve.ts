@@ -16,6 +16,8 @@ import { createApiApp } from "@/server/api/app";
 import { isLeanDecide, leanDecideListener } from "@/server/api/decide-lean";
 import { observeDatabasePool } from "@/server/metrics/metrics";
 import { flushDecisionLog, scheduleDecisionLogSweep } from "@/server/decisions/log";
+import { env } from "@/server/env";
+import { scheduleMinuteClose } from "@/server/flows/close";
 import { UsageError } from "../usage";
 
 /** PEM files of the serving certificate (its chain may follow it) and its private key. */
@@ -111,6 +113,13 @@ export async function runServe(opts: { port: string; host: string; tlsCert?: str
   const stopSweep = scheduleDecisionLogSweep(handle.db, 3600, (message, error) =>
     log(`policyplane serve: ${message}${error ? `: ${String(error)}` : ""}`),
   );
+  // It ingests flows, so it closes their minutes into SIEM events too (safe beside other replicas and the console's server).
+  const { FLOW_CLOSE_GRACE_SECONDS, FLOW_CLOSE_SECONDS } = env();
+  const stopClose = scheduleMinuteClose(
+    handle.db,
+    { graceSeconds: FLOW_CLOSE_GRACE_SECONDS, everySeconds: FLOW_CLOSE_SECONDS },
+    (message, error) => log(`policyplane serve: ${message}${error ? `: ${String(error)}` : ""}`),
+  );
   process.stdout.write(`policyplane serve: REST API listening on ${url}/api/v1 (${handle.kind})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => server.close(() => resolve());
@@ -118,6 +127,7 @@ export async function runServe(opts: { port: string; host: string; tlsCert?: str
     process.once("SIGTERM", stop);
   });
   stopSweep();
+  stopClose();
   await flushDecisionLog(); // what the decision log still holds in memory
   await handle.close();
   return 0;
