@@ -330,8 +330,17 @@ export class JsonlFlowStream {
         tail = this.tailOf(ev.decideIdentities(s.identity, d.identity, port, protocol, at));
         this.tailByTuple.set(s.identity.id, d.identity.id, pp, epoch, tail);
       }
-      const rest = Buffer.concat([SRC, s.json, DST, d.json, PORT, b.subarray(portAt, portEnd), PROTOCOL[protocol], tail]);
-      c = this.connections.add(h, b, src, srcEnd, dst, dstEnd, pp, epoch, rest);
+      // The port as the line wrote it: digits without a leading zero, so its own JSON.
+      c = this.connections.add(h, b, src, srcEnd, dst, dstEnd, pp, epoch, [
+        SRC,
+        s.json,
+        DST,
+        d.json,
+        PORT,
+        b.subarray(portAt, portEnd),
+        PROTOCOL[protocol],
+        tail,
+      ]);
     }
     const n = ++this.lines;
     this.reserve(32 + this.connections.answerLength(c));
@@ -439,9 +448,15 @@ function writeInt(b: Buffer, p: number, n: number): number {
     b[p] = 0x30 + n;
     return p + 1;
   }
+  // Line numbers stay below 2^31 in practice; past it, floating-point division keeps them exact.
+  const small = n < 0x7fffffff;
   let digits = 0;
-  for (let x = n; x > 0; x = Math.floor(x / 10)) digits++;
+  for (let x = n; x > 0; x = small ? (x / 10) | 0 : Math.floor(x / 10)) digits++;
   let q = p + digits;
-  for (let x = n; x > 0; x = Math.floor(x / 10)) b[--q] = 0x30 + (x % 10);
+  for (let x = n; x > 0;) {
+    const y = small ? (x / 10) | 0 : Math.floor(x / 10);
+    b[--q] = 0x30 + (x - 10 * y);
+    x = y;
+  }
   return p + digits;
 }
