@@ -101,12 +101,16 @@ export class ConnectionTable {
       this.arena = bigger;
     }
     const off = this.used;
-    this.arena.set(b.subarray(src, srcEnd), off);
-    this.arena.set(b.subarray(dst, dstEnd), off + srcLen);
+    const arena = this.arena;
+    // The key's bytes (short endpoint texts) copied without a view of each.
+    for (let k = 0; k < srcLen; k++) arena[off + k] = b[src + k]!;
+    for (let k = 0; k < dstLen; k++) arena[off + srcLen + k] = b[dst + k]!;
     // The answer's parts go straight into the arena: no buffer of the whole answer to make and drop.
     let p = off + srcLen + dstLen;
     for (const part of answer) {
-      this.arena.set(part, p);
+      // Most parts are a few bytes (field names, an endpoint): a loop beats a native call on those.
+      if (part.length < 64) for (let k = 0; k < part.length; k++) arena[p + k] = part[k]!;
+      else arena.set(part, p);
       p += part.length;
     }
     this.used += need;
