@@ -12,7 +12,10 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
 import { readManifestPaths } from "../server/policy/read/fs";
+import { createEvaluator } from "../server/policy/eval/evaluator";
+import { jsonlSimulator } from "../server/policy/flows";
 import { cliClusterYaml, cliFlowLines } from "./lib/cli-cluster";
 import { machineDescription, writeSection, type Row } from "./lib/report";
 
@@ -145,7 +148,23 @@ async function main(): Promise<void> {
   const read = median(reads.map((r) => r.wall));
   const readCpu = median(reads.map((r) => r.cpu));
 
-  // 4. Reachability.
+  // 4. The output, byte for byte: one more (untimed) simulate, into a file, against what the
+  // schema-checked string path (server/policy/flows.ts, which the byte path must equal) prints in-process.
+  const outFile = join(dir, "simulate.jsonl");
+  spawnSync(process.execPath, [bin, "simulate", "--manifests", clusterFile, "--flows", flowsFile], {
+    cwd: tmpdir(),
+    stdio: ["ignore", openSync(outFile, "w"), "ignore"],
+  });
+  const model = readManifestPaths([clusterFile]);
+  const line = jsonlSimulator(createEvaluator(model.cluster, model.policies), {});
+  const expected = createHash("sha256");
+  readFileSync(flowsFile, "utf8")
+    .trimEnd()
+    .split("\n")
+    .forEach((text, i) => expected.update(`${line(i + 1, text)}\n`));
+  const sameOutput = createHash("sha256").update(readFileSync(outFile)).digest("hex") === expected.digest("hex");
+
+  // 5. Reachability.
   const ns = timed([bin, "reachability", "--manifests", clusterFile, "--group-by", "namespace"]);
   const wl = await streamed([bin, "reachability", "--manifests", clusterFile, "--output", "jsonl"], 20, 4);
 
@@ -160,6 +179,12 @@ async function main(): Promise<void> {
       `${sim.toFixed(2)} s = ${(sim / floor).toFixed(1)}× the floor (${floor.toFixed(2)} s); CPU time ${simCpu.toFixed(2)} s = ${(simCpu / floorCpu).toFixed(1)}× the floor's (${floorCpu.toFixed(2)} s); peak RSS ${simRss.toFixed(0)} MB`,
       "≤ 3× the floor",
       sim <= 3 * floor,
+    ],
+    [
+      "`simulate`'s output against the schema-checked path's, in-process",
+      sameOutput ? "byte for byte the same" : "**differs**",
+      "the same",
+      sameOutput,
     ],
     ["`policyplane --help` (process, wall)", `${(help * 1000).toFixed(0)} ms`, "< 300 ms", help < 0.3],
     [
@@ -198,7 +223,7 @@ async function main(): Promise<void> {
       machine,
       rows,
       [
-        "The floor is a Node script that reads each flow line, `JSON.parse`s it and prints one small JSON line; it and `simulate` run as processes in the same run, interleaved, median of 3 (all runs are printed). Each process's CPU time (user + system, process.resourceUsage at exit) is given beside its wall time: on a loaded machine a longer run's wall time stretches more than the short floor's, so the CPU-time ratio is the comparison that load distorts least (the targets stay in wall time). simulate prints `{line, src, dst, port, protocol, verdict, path}` per line (the default; `--rationale` adds the full object), from the bundle that `npm install` builds (zod, yaml, js-yaml and commander bundled into it, source maps beside it). Like a flow log, every line carries its own time, so no line repeats and each pays the JSON parse, the endpoint lookup and a decision (cached per identity tuple, so a repeated connection is cheap). simulate reads the flow file as bytes (server/policy/flow-stream.ts): a plain line is parsed without JSON.parse; a connection seen before (the same endpoint texts, port and protocol at the same exception epoch) is one hash of its bytes and one lookup, and its answer after the line number one pre-encoded copy; a new connection resolves its endpoints once per distinct text and takes the answer's verdict and path per identity tuple (a decision and its path are made once per tuple); any other line goes through the schema-checked path, which words the errors, with the same bytes out. Reading is the in-process reader the CLI calls: plain block YAML by the block reader (server/policy/read/yaml-block.ts, which returns exactly what js-yaml would, or hands the text to it), other text by js-yaml; both record where each mapping and sequence starts, and anything else is re-located with `yaml` only when there is something to report. The rest of reading is validation and building the model: Namespaces, Pods, Services and NetworkPolicies of the plain common shape are checked without zod (server/policy/read/fast-inventory.ts, tested equal to the zod schemas, which read anything else and word every error); `npx tsx bench/read-manifests.ts` compares the two by CPU time. The workload-level graph of this cluster has tens of millions of edges; the jsonl run is stopped after 20 s and its rate measured per 5 s window. Figures vary with load: this machine is shared (see the load average); rerun when it is quiet before reading a MISS as a regression.",
+        "The floor is a Node script that reads each flow line, `JSON.parse`s it and prints one small JSON line; it and `simulate` run as processes in the same run, interleaved, median of 3 (all runs are printed). Each process's CPU time (user + system, process.resourceUsage at exit) is given beside its wall time: on a loaded machine a longer run's wall time stretches more than the short floor's, so the CPU-time ratio is the comparison that load distorts least (the targets stay in wall time). simulate prints `{line, src, dst, port, protocol, verdict, path}` per line (the default; `--rationale` adds the full object), from the bundle that `npm install` builds (zod, yaml, js-yaml and commander bundled into it, source maps beside it). Like a flow log, every line carries its own time, so no line repeats and each pays the JSON parse, the endpoint lookup and a decision (cached per identity tuple, so a repeated connection is cheap). simulate reads the flow file as bytes (server/policy/flow-stream.ts): a plain line is parsed without JSON.parse; a connection seen before (the same endpoint texts, port and protocol at the same exception epoch) is one hash of its bytes and one lookup, and its answer after the line number one pre-encoded copy; a new connection resolves its endpoints once per distinct text and takes the answer's verdict and path per identity tuple (a decision and its path are made once per tuple); any other line goes through the schema-checked path, which words the errors, with the same bytes out. One more simulate run, untimed, writes its output to a file, which must be byte for byte what that schema-checked string path (server/policy/flows.ts) prints for the same lines in-process. Reading is the in-process reader the CLI calls: plain block YAML by the block reader (server/policy/read/yaml-block.ts, which returns exactly what js-yaml would, or hands the text to it), other text by js-yaml; both record where each mapping and sequence starts, and anything else is re-located with `yaml` only when there is something to report. The rest of reading is validation and building the model: Namespaces, Pods, Services and NetworkPolicies of the plain common shape are checked without zod (server/policy/read/fast-inventory.ts, tested equal to the zod schemas, which read anything else and word every error); `npx tsx bench/read-manifests.ts` compares the two by CPU time. The workload-level graph of this cluster has tens of millions of edges; the jsonl run is stopped after 20 s and its rate measured per 5 s window. Figures vary with load: this machine is shared (see the load average); rerun when it is quiet before reading a MISS as a regression.",
       ],
     );
     console.log(`wrote the "CLI" section of ${file}`);

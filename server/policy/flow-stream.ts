@@ -92,8 +92,7 @@ export class JsonlFlowStream {
   private readonly endpoints = new Map<number, ResolvedEndpoint>();
   private endpointCount = 0;
   private readonly tails = new WeakMap<Decision, Buffer>();
-  private readonly tailByDirections = new Map<number, Buffer>();
-  private readonly tailByText = new Map<string, Buffer>();
+  private readonly tailByDirections = new DecisionTable<Buffer>();
   private readonly tailByTuple = new DecisionTable<Buffer>();
   /** Connections answered before (the same endpoint texts, port and protocol at the same exception epoch). */
   private readonly connections = new ConnectionTable(MAX_CONNECTIONS);
@@ -330,8 +329,17 @@ export class JsonlFlowStream {
         tail = this.tailOf(ev.decideIdentities(s.identity, d.identity, port, protocol, at));
         this.tailByTuple.set(s.identity.id, d.identity.id, pp, epoch, tail);
       }
-      const rest = Buffer.concat([SRC, s.json, DST, d.json, PORT, b.subarray(portAt, portEnd), PROTOCOL[protocol], tail]);
-      c = this.connections.add(h, b, src, srcEnd, dst, dstEnd, pp, epoch, rest);
+      // The port as the line wrote it: digits without a leading zero, so its own JSON.
+      c = this.connections.add(h, b, src, srcEnd, dst, dstEnd, pp, epoch, [
+        SRC,
+        s.json,
+        DST,
+        d.json,
+        PORT,
+        b.subarray(portAt, portEnd),
+        PROTOCOL[protocol],
+        tail,
+      ]);
     }
     const n = ++this.lines;
     this.reserve(32 + this.connections.answerLength(c));
@@ -341,26 +349,20 @@ export class JsonlFlowStream {
   }
 
   /**
-   * `"verdict":…,"path":…}` and the newline, encoded once per path. Keyed by the decision's two
+   * `"verdict":…,"path":…}` and the newline, encoded once per pair of directions. Keyed by the decision's two
    * directions (shared objects, see LazyDirection.of), which determine its path and verdict; a
    * decision made for the whole flow (a constraint or an exception) by the decision itself.
    */
   private tailOf(dec: Decision): Buffer {
     const eg = dec.egress;
     const ing = dec.ingress;
-    let key = -1;
-    if (eg instanceof LazyDirection && ing instanceof LazyDirection && dec.flow === undefined) {
-      const v = dec.verdict === "allow" ? 1 : 0;
-      // A small integer while both ids fit in 15 bits (a Map hashes those fastest), else a safe double.
-      if (eg.id < 2 ** 15 && ing.id < 2 ** 15) key = (eg.id * 2 ** 15 + ing.id) * 2 + v;
-      else if (eg.id < 2 ** 25 && ing.id < 2 ** 25) key = 2 ** 31 + (eg.id * 2 ** 25 + ing.id) * 2 + v;
-    }
-    let t = key >= 0 ? this.tailByDirections.get(key) : this.tails.get(dec);
+    // Keyed by the two direction ids and the verdict in an integer table: no number to box, no string to hash.
+    const byDirections = eg instanceof LazyDirection && ing instanceof LazyDirection && dec.flow === undefined;
+    const v = dec.verdict === "allow" ? 1 : 0;
+    let t = byDirections ? this.tailByDirections.get(eg.id, ing.id, v, 0) : this.tails.get(dec);
     if (t === undefined) {
-      const text = `"verdict":${JSON.stringify(dec.verdict)},"path":${JSON.stringify(formatDecisionPath(dec))}}\n`;
-      t = this.tailByText.get(text);
-      if (t === undefined) this.tailByText.set(text, (t = Buffer.from(text)));
-      if (key >= 0) this.tailByDirections.set(key, t);
+      t = Buffer.from(`"verdict":${JSON.stringify(dec.verdict)},"path":${JSON.stringify(formatDecisionPath(dec))}}\n`);
+      if (byDirections) this.tailByDirections.set(eg.id, ing.id, v, 0, t);
       else this.tails.set(dec, t);
     }
     return t;
@@ -439,9 +441,15 @@ function writeInt(b: Buffer, p: number, n: number): number {
     b[p] = 0x30 + n;
     return p + 1;
   }
+  // Line numbers stay below 2^31 in practice; past it, floating-point division keeps them exact.
+  const small = n < 0x7fffffff;
   let digits = 0;
-  for (let x = n; x > 0; x = Math.floor(x / 10)) digits++;
+  for (let x = n; x > 0; x = small ? (x / 10) | 0 : Math.floor(x / 10)) digits++;
   let q = p + digits;
-  for (let x = n; x > 0; x = Math.floor(x / 10)) b[--q] = 0x30 + (x % 10);
+  for (let x = n; x > 0;) {
+    const y = small ? (x / 10) | 0 : Math.floor(x / 10);
+    b[--q] = 0x30 + (x - 10 * y);
+    x = y;
+  }
   return p + digits;
 }

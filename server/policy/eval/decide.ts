@@ -25,8 +25,11 @@ const PROTOCOL_SLOT: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
 /** The hot path of every decision: the loops are written out so each clause is one method call. */
 function ruleMatches(r: CompiledRule, peer: Identity, port: number, protocol: Protocol, dst: Identity): boolean {
+  const one = r.onePort;
   const ports = r.ports;
-  if (ports !== null) {
+  if (one !== null) {
+    if (protocol !== one.protocol || port < one.from || port > one.to) return false;
+  } else if (ports !== null) {
     let ok = false;
     for (const m of ports)
       if (m.matches(port, protocol, dst)) {

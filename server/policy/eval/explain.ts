@@ -16,14 +16,14 @@ export function formatEffect(e: Effect): string {
   return `[${layerTag(e)}] ${e.verdict}${what}`;
 }
 
-/** The engine's directions are immutable and shared by the decisions they decide alike (LazyDirection.of): each path is formatted once. */
-const directionPaths = new WeakMap<DirectionDecision, string>();
-
+/**
+ * The engine's directions are immutable and shared by the decisions they decide alike (LazyDirection.of):
+ * each path is formatted once and kept on the direction (a field, where a WeakMap by direction cost a
+ * lookup in an ephemeron table per call).
+ */
 export function formatDirectionPath(d: DirectionDecision): string {
   if (!(d instanceof LazyDirection)) return d.effects.map(formatEffect).join(" → ");
-  let path = directionPaths.get(d);
-  if (path === undefined) directionPaths.set(d, (path = d.effects.map(formatEffect).join(" → ")));
-  return path;
+  return (d.path ??= d.effects.map(formatEffect).join(" → "));
 }
 
 /** One line: `egress: … ; ingress: …` (directions that do not apply are marked n/a). */

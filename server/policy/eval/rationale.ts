@@ -51,6 +51,8 @@ export type DecidedBy = "rule" | "isolated" | "default" | "flow" | "not-applicab
 export class LazyDirection implements DirectionDecision {
   private static count = 0;
   private built: Effect[] | undefined;
+  /** Its one-line path, kept by formatDirectionPath (./explain.ts) the first time it is asked for. */
+  path: string | undefined;
   /** A number per direction object, for callers that key caches by the directions of a decision (the jsonl writer). */
   readonly id = ++LazyDirection.count;
   constructor(
