@@ -6,8 +6,11 @@
  *   - the policy objects: NetworkPolicies, and, where their CRDs are installed,
  *     AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies, Cilium policies
  *     and Istio AuthorizationPolicies, and the Istio egress routing Policyplane renders (its label);
- *   - the capabilities: the CNI (kube-system's daemonsets, else the CRD groups), the admin policy
- *     API (which CRDs are served) and Istio (its CRD groups).
+ *     on Calico, where its API server serves projectcalico.org/v3 (found by API discovery), Calico's
+ *     NetworkPolicies and GlobalNetworkPolicies and their staged versions;
+ *   - the capabilities: the CNI (kube-system's daemonsets, else the API groups served: CRDs, and
+ *     aggregated APIs such as Calico's projectcalico.org that only discovery shows), the admin
+ *     policy API (which CRDs are served) and Istio (its CRD groups).
  * Each resource is listed once and then watched (agent-watch.ts); a change is pushed as observed
  * state (the server computes the drift) at most `debounceMs` after the last event, and everything
  * is pushed again at each resync (`--interval`), with the capabilities re-read. Without --apply the
@@ -65,9 +68,9 @@ export interface ClusterSnapshot {
 
 /** Lists everything the agent reports, once, from the cluster `kc` points at (`--once`). */
 export async function snapshotCluster(kc: KubeConfig): Promise<ClusterSnapshot> {
-  const { crds, daemonSets } = await listClusterShape(kc);
-  const capabilities = detectCapabilities(crds, daemonSets);
-  const resources = watchedResources(crds, capabilities.cni);
+  const { crds, daemonSets, apiGroups, discovered } = await listClusterShape(kc);
+  const capabilities = detectCapabilities(crds, daemonSets, apiGroups);
+  const resources = watchedResources(crds, capabilities.cni, discovered);
   const lists = await Promise.all(
     resources.map(async (r) => {
       const trimmed: KubeObject[] = [];
