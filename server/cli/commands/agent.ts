@@ -92,7 +92,7 @@ export interface ObservedReply {
 async function call(
   url: URL,
   token: string,
-  init: { method: string; headers?: Record<string, string>; body?: string },
+  init: { method: string; headers?: Record<string, string>; body?: string | Iterable<string> },
 ): Promise<{ status: number; body: unknown; headers: IncomingHttpHeaders }> {
   const { status, headers, text } = await httpCall(url, {
     method: init.method,
@@ -150,6 +150,26 @@ async function reportStatus(opts: ServerOptions, release: number, status: "appli
   }
 }
 
+/** Bytes of JSON per piece of a streamed push. */
+const PUSH_PIECE = 64 * 1024;
+
+/**
+ * `{"apiVersion":"v1","kind":"List","items":[…]}` in pieces of about PUSH_PIECE bytes: a push of a
+ * 5,000-pod cluster is a few MB of JSON, and one string of it (then a buffer of it) at each resync
+ * left the allocator holding that much more for good.
+ */
+export function* listPieces(objects: readonly KubeObject[]): Generator<string> {
+  let piece = '{"apiVersion":"v1","kind":"List","items":[';
+  for (let i = 0; i < objects.length; i++) {
+    piece += (i === 0 ? "" : ",") + JSON.stringify(objects[i]);
+    if (piece.length >= PUSH_PIECE) {
+      yield piece;
+      piece = "";
+    }
+  }
+  yield `${piece}]}`;
+}
+
 /**
  * Pushes the observed state, and (`reportApplied`) reports the release applied when the cluster runs
  * all of it (no missing or modified object). `reported` remembers the releases already reported.
@@ -163,7 +183,7 @@ async function pushObserved(
   const { body } = await call(apiUrl(opts.server, `clusters/${encodeURIComponent(opts.cluster)}/observed`), opts.token, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
+    body: listPieces(objects),
   });
   const observed = body as ObservedReply;
   let applied: number | null = null;
