@@ -39,7 +39,8 @@ describe("the agent's own process", () => {
 
     const bad = spawnSync(process.execPath, [bin, "agent", "--interval", "soon"], { encoding: "utf8", env: env(), timeout: 60_000 });
     expect(bad.status).toBe(2);
-  });
+    // (The first run after a source changed rebuilds the CLI bundle: seconds on a loaded machine.)
+  }, 120_000);
 
   it("runs in the CLI's process when started so already (POLICYPLANE_AGENT_TUNED=1), and other commands always do", () => {
     const tuned = spawnSync(process.execPath, ["--import", probe, bin, "agent", "--help"], {
@@ -52,7 +53,7 @@ describe("the agent's own process", () => {
     const other = spawnSync(process.execPath, ["--import", probe, bin, "--help"], { encoding: "utf8", env: env(), timeout: 60_000 });
     expect(other.status).toBe(0);
     expect(started(other.stderr)).toHaveLength(1);
-  });
+  }, 120_000);
 
   it("passes SIGTERM on to the agent's process and ends by it", async () => {
     // A cluster and a server that are not there: the agent retries until stopped.
