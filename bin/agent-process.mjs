@@ -10,6 +10,9 @@
 //                             JSON.stringify and the http parser, which are not JIT-compiled anyway;
 //                             without the JIT, the compilers' code pages of the node binary are never
 //                             touched and their zone memory never allocated (~5 MB resident).
+//                             Not when the kubeconfig has an `auth-provider` (OIDC): openid-client calls
+//                             Node's fetch, whose http parser is WebAssembly, which --jitless turns off
+//                             (the process would die on the first token refresh).
 //   --max-semi-space-size=1   the young generation stays at 1 MB semi-spaces instead of growing to 8 MB
 //                             during the initial list (and keeping them committed).
 //   GLIBC_TUNABLES            one malloc arena, and blocks from 64 KB up mapped and unmapped on their
@@ -19,6 +22,9 @@
 // deployment that starts `node <flags> bin/policyplane.mjs agent` itself, to have no launcher process).
 
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
 
 export const AGENT_NODE_FLAGS = ["--jitless", "--max-semi-space-size=1"];
 export const AGENT_GLIBC_TUNABLES = "glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=65536:glibc.malloc.trim_threshold=131072";
@@ -32,6 +38,26 @@ export function agentEnv(env = process.env) {
 /** Whether this process should start the agent in a process of its own rather than run it. */
 export const needsAgentProcess = (argv = process.argv, env = process.env) => argv[2] === "agent" && env[TUNED_ENV] !== "1";
 
+/** The kubeconfig files the agent will read: --kubeconfig, else $KUBECONFIG's, else ~/.kube/config (none in a pod: in-cluster). */
+function kubeconfigFiles(argv, env) {
+  const i = argv.findIndex((a) => a === "--kubeconfig" || a.startsWith("--kubeconfig="));
+  if (i >= 0) return [argv[i].includes("=") ? argv[i].slice("--kubeconfig=".length) : argv[i + 1]].filter(Boolean);
+  if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).filter(Boolean);
+  return [join(homedir(), ".kube", "config")];
+}
+
+/** The agent's node flags: without --jitless when a kubeconfig it reads has an auth provider (it needs fetch, i.e. WebAssembly). */
+export function agentNodeFlags(argv = process.argv, env = process.env) {
+  const authProvider = kubeconfigFiles(argv, env).some((file) => {
+    try {
+      return /^\s*auth-provider\s*:/m.test(readFileSync(file, "utf8"));
+    } catch {
+      return false; // not there (in-cluster), or unreadable: the agent says so itself
+    }
+  });
+  return authProvider ? AGENT_NODE_FLAGS.filter((f) => f !== "--jitless") : AGENT_NODE_FLAGS;
+}
+
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 
 /**
@@ -41,7 +67,7 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
  */
 export function runAgentProcess() {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], {
+    const child = spawn(process.execPath, [...agentNodeFlags(), ...process.execArgv, ...process.argv.slice(1)], {
       stdio: "inherit",
       env: agentEnv(),
     });

@@ -19,9 +19,15 @@ writeFileSync(
 );
 type Started = { pid: number; ppid: number; execArgv: string[]; tuned: string | null; glibc: string | null };
 const started = (stderr: string): Started[] => [...stderr.matchAll(/pp-process (.*)/g)].map((m) => JSON.parse(m[1]!) as Started);
+const plainKubeconfig = join(dir, "plain.yaml");
+writeFileSync(
+  plainKubeconfig,
+  "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:9', insecure-skip-tls-verify: true}\n" +
+    "users:\n- name: u\n  user: {token: t}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n",
+);
 const env = (extra: Record<string, string> = {}) => {
-  const { POLICYPLANE_AGENT_TUNED: _t, GLIBC_TUNABLES: _g, ...rest } = process.env;
-  return { ...rest, ...extra };
+  const { POLICYPLANE_AGENT_TUNED: _t, GLIBC_TUNABLES: _g, KUBECONFIG: _k, ...rest } = process.env;
+  return { ...rest, KUBECONFIG: plainKubeconfig, ...extra };
 };
 
 describe("the agent's own process", () => {
@@ -42,6 +48,29 @@ describe("the agent's own process", () => {
     // (The first run after a source changed rebuilds the CLI bundle: seconds on a loaded machine.)
   }, 120_000);
 
+  it("keeps the JIT for a kubeconfig with an auth provider (OIDC calls fetch, whose parser is WebAssembly: none under --jitless)", () => {
+    const oidc = join(dir, "oidc.yaml");
+    writeFileSync(
+      oidc,
+      "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    auth-provider:\n      name: oidc\n      config: {idp-issuer-url: 'https://issuer.example'}\n",
+    );
+    for (const args of [["--kubeconfig", oidc], [`--kubeconfig=${oidc}`]]) {
+      const r = spawnSync(process.execPath, ["--import", probe, bin, "agent", ...args, "--help"], {
+        encoding: "utf8",
+        env: env(),
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(0);
+      expect(started(r.stderr)[1]!.execArgv).toEqual(["--max-semi-space-size=1", "--import", probe]);
+    }
+    const fromEnv = spawnSync(process.execPath, ["--import", probe, bin, "agent", "--help"], {
+      encoding: "utf8",
+      env: env({ KUBECONFIG: `${plainKubeconfig}:${oidc}` }),
+      timeout: 60_000,
+    });
+    expect(started(fromEnv.stderr)[1]!.execArgv).not.toContain("--jitless");
+  }, 120_000);
+
   it("runs in the CLI's process when started so already (POLICYPLANE_AGENT_TUNED=1), and other commands always do", () => {
     const tuned = spawnSync(process.execPath, ["--import", probe, bin, "agent", "--help"], {
       encoding: "utf8",
@@ -57,12 +86,7 @@ describe("the agent's own process", () => {
 
   it("passes SIGTERM on to the agent's process and ends by it", async () => {
     // A cluster and a server that are not there: the agent retries until stopped.
-    const kubeconfig = join(dir, "kubeconfig.yaml");
-    writeFileSync(
-      kubeconfig,
-      "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:9', insecure-skip-tls-verify: true}\n" +
-        "users:\n- name: u\n  user: {token: t}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n",
-    );
+    const kubeconfig = plainKubeconfig;
     const child = spawn(
       process.execPath,
       ["--import", probe, bin, "agent", "--server", "http://127.0.0.1:9", "--token", "t", "--cluster", "c", "--kubeconfig", kubeconfig],
