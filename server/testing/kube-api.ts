@@ -81,6 +81,8 @@ export interface FakeKubeApi {
   openWatches(): number;
   /** Drops every connection while true (the API server unreachable). */
   setAway(away: boolean): void;
+  /** Discovery of this aggregated group answers 503 (its extension API server down); null: answers again. */
+  refuseDiscovery(group: string | null): void;
   /** Server-side apply of objects with this name fails with 422 and this message. */
   refuseApply(name: string, message: string | null): void;
   /** A kubeconfig file pointing at this server with a bearer token, written into `dir`. */
@@ -99,6 +101,7 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
   let compactedAt = 0;
   let away = false;
   const refused = new Map<string, string>();
+  let discoveryRefused: string | null = null;
   const requests: string[] = [];
   const watchLog: FakeKubeApi["watches"] = [];
   const writes: KubeWrite[] = [];
@@ -286,6 +289,8 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
 
     if (path === "/apis" && !watching) return json(200, apiGroupList);
     const discovery = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+    if (discovery && !watching && discovery[1] === discoveryRefused)
+      return status(503, "ServiceUnavailable", `the server is currently unable to handle the request (${discovery[1]} is down)`);
     if (discovery && !watching) {
       const list = apiResourceList(discovery[1]!, discovery[2]!);
       return list ? json(200, list) : status(404, "NotFound", `the server could not find the requested resource ${path}`);
@@ -361,6 +366,9 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
         for (const w of open) w.res.socket?.destroy();
         open.clear();
       }
+    },
+    refuseDiscovery(group) {
+      discoveryRefused = group;
     },
     refuseApply(name, message) {
       if (message === null) refused.delete(name);

@@ -198,4 +198,35 @@ describe("the agent and Calico's staged policies", () => {
       cache.close();
     }
   });
+
+  it("the Calico API server down: the rest of the cluster is still reported, and Calico's kinds already watched stay", async () => {
+    const kc = await start("calico-node", [calicoPolicy("GlobalNetworkPolicy", "deny-egress")]);
+    // Down from the start (--once): everything else is listed; Calico is still known by its group.
+    kube!.refuseDiscovery("projectcalico.org");
+    const snapshot = await snapshotCluster(kc);
+    expect(snapshot.capabilities.cni).toBe("calico");
+    expect(snapshot.objects.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual(["Namespace shop"]);
+
+    // Down after the first refresh: its watches are kept (not dropped from the observed state).
+    kube!.refuseDiscovery(null);
+    const logs: string[] = [];
+    const cache = new ClusterCache(
+      kc,
+      () => {},
+      (line) => logs.push(line),
+      1000,
+    );
+    try {
+      await cache.refresh();
+      while (!cache.synced) await sleep(20);
+      const watched = [...cache.reflectors.keys()];
+      kube!.refuseDiscovery("projectcalico.org");
+      await cache.refresh();
+      expect([...cache.reflectors.keys()]).toEqual(watched);
+      expect(cache.objects().map((o) => o.metadata.name)).toContain("deny-egress");
+      expect(logs).toEqual([expect.stringMatching(/^projectcalico\.org: API discovery failed, its kinds stay as they were: .*HTTP 503/)]);
+    } finally {
+      cache.close();
+    }
+  });
 });

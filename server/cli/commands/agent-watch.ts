@@ -297,6 +297,8 @@ type ApiResourceList = { resources?: { name: string; kind: string }[] };
  * What the cluster serves and runs (what the capabilities and the resources to watch come from): its
  * CRDs, kube-system's daemonset names, the API groups discovery lists (GET /apis) and, for a group the
  * agent reports that no CRD declares (an aggregated API), the kinds of its version (GET /apis/<group>/<version>).
+ * An extension API server that does not answer (the Calico API server down: 503) is `unavailable`, not a
+ * failure of the whole: the rest of the cluster is still reported.
  */
 export async function listClusterShape(kc: KubeConfig) {
   const [crds, daemonSets, apis] = await Promise.all([
@@ -307,14 +309,20 @@ export async function listClusterShape(kc: KubeConfig) {
   const crdGroups = new Set(crds.items.map((c) => c.spec.group));
   const wanted = new Set(POLICY_RESOURCES.map((r) => r.group).filter((g) => !crdGroups.has(g)));
   const aggregated = (apis.groups ?? []).filter((g) => wanted.has(g.name));
+  const unavailable: { group: string; message: string }[] = [];
   const discovered = await Promise.all(
     aggregated.flatMap((g) =>
       (g.versions ?? []).map(async ({ version }): Promise<DiscoveredResource[]> => {
-        const list = await kubeRequest<ApiResourceList>(kc, { path: `/apis/${g.name}/${version}` });
-        // Subresources (`networkpolicies/status`) are not kinds to list.
-        return (list.resources ?? [])
-          .filter((r) => !r.name.includes("/"))
-          .map((r) => ({ group: g.name, version, plural: r.name, kind: r.kind }));
+        try {
+          const list = await kubeRequest<ApiResourceList>(kc, { path: `/apis/${g.name}/${version}` });
+          // Subresources (`networkpolicies/status`) are not kinds to list.
+          return (list.resources ?? [])
+            .filter((r) => !r.name.includes("/"))
+            .map((r) => ({ group: g.name, version, plural: r.name, kind: r.kind }));
+        } catch (e) {
+          unavailable.push({ group: g.name, message: (e as Error).message });
+          return [];
+        }
       }),
     ),
   );
@@ -325,6 +333,7 @@ export async function listClusterShape(kc: KubeConfig) {
     daemonSets: daemonSets.items.map((d) => d.metadata?.name ?? ""),
     apiGroups: (apis.groups ?? []).map((g) => g.name),
     discovered: discovered.flat().sort((a, b) => Number(preferred(b)) - Number(preferred(a))),
+    unavailable,
   };
 }
 
@@ -520,12 +529,16 @@ export class ClusterCache {
 
   /** Re-reads the CRDs and daemonsets: the capabilities, and which resources to watch. */
   async refresh(): Promise<Capabilities> {
-    const { crds, daemonSets, apiGroups, discovered } = await listClusterShape(this.kc);
+    const { crds, daemonSets, apiGroups, discovered, unavailable } = await listClusterShape(this.kc);
+    // The kinds of an extension API server that did not answer stay watched as they were (their watches
+    // retry on their own) rather than dropped from the observed state until it is back.
+    for (const u of unavailable) this.log(`${u.group}: API discovery failed, its kinds stay as they were: ${u.message}`);
+    const keep = new Set(unavailable.map((u) => u.group));
     this.capabilities = detectCapabilities(crds, daemonSets, apiGroups);
     const wanted = watchedResources(crds, this.capabilities.cni, discovered);
     const ids = new Set(wanted.map((r) => `${r.id}@${r.path}`));
     for (const [id, reflector] of this.reflectors)
-      if (!ids.has(id)) {
+      if (!ids.has(id) && !keep.has(reflector.resource.id.split("|")[0]!)) {
         reflector.close();
         this.reflectors.delete(id);
         this.onChange();
