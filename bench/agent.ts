@@ -18,7 +18,7 @@
  * Targets: < 50 MB of memory and < 1 % of a core at rest.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -48,6 +48,30 @@ const REST_SECONDS = arg("--rest-seconds", 20);
 /** V8's young generation cap for the agent (`node --max-semi-space-size`, MB); 0: Node's default. */
 const SEMI_SPACE = arg("--semi-space", 0);
 const INTERVAL = arg("--interval", 10);
+/** More node flags for the agent's process (`--node-flags "--jitless --foo"`), to try some. */
+const NODE_FLAGS = process.argv.includes("--node-flags")
+  ? (process.argv[process.argv.indexOf("--node-flags") + 1] ?? "").split(" ").filter((f) => f.startsWith("--"))
+  : [];
+/** `--in-process`: the agent runs in the CLI's own process (no agent flags, no launcher), as before bin/agent-process.mjs. */
+const IN_PROCESS = process.argv.includes("--in-process");
+
+/** A process's resident memory from /proc (RSS; PSS, which splits pages shared with other processes; anonymous). */
+function residentOf(pid: number) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? 0) * 1024;
+  return { rss: kb("Rss"), pss: kb("Pss"), anonymous: kb("Anonymous") };
+}
+
+/** The agent's process: the launcher's child (bin/agent-process.mjs), or the launcher itself when it runs in-process. */
+async function agentPid(launcher: number): Promise<number> {
+  if (IN_PROCESS) return launcher;
+  for (let i = 0; i < 200; i++) {
+    const children = readFileSync(`/proc/${launcher}/task/${launcher}/children`, "utf8").trim();
+    if (children) return Number(children.split(/\s+/)[0]);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the launcher started no agent process");
+}
 
 /** A pod as `GET /api/v1/pods` returns it on a real cluster (less kind/apiVersion, which the fake strips in lists). */
 function pod(i: number): KubeObject {
@@ -191,16 +215,46 @@ function service(i: number): KubeObject {
 
 /** Asks the agent's probe (loaded with --import) for its memory and CPU; it answers one stderr line. */
 const PROBE = `import v8 from "node:v8";
+import { readFileSync } from "node:fs";
+const kb = (text, key) => Number(new RegExp("^" + key + ":\\\\s+(\\\\d+)", "m").exec(text)?.[1] ?? 0) * 1024;
 process.on("SIGUSR2", () => {
   const before = process.memoryUsage();
   globalThis.gc?.();
   const after = process.memoryUsage();
   const cpu = process.cpuUsage();
-  process.stderr.write("pp-probe " + JSON.stringify({ rss: before.rss, heapUsed: before.heapUsed, rssAfterGc: after.rss, heapAfterGc: after.heapUsed, external: after.external, cpuUs: cpu.user + cpu.system, at: Date.now(), heapLimit: v8.getHeapStatistics().heap_size_limit }) + "\\n");
+  const smaps = readFileSync("/proc/self/smaps_rollup", "utf8");
+  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size]));
+  process.stderr.write("pp-probe " + JSON.stringify({ rss: before.rss, heapUsed: before.heapUsed, rssAfterGc: after.rss, heapAfterGc: after.heapUsed, heapTotal: after.heapTotal, external: after.external, arrayBuffers: after.arrayBuffers, anonymous: kb(smaps, "Anonymous"), fileBacked: kb(smaps, "Rss") - kb(smaps, "Anonymous"), spaces, cpuUs: cpu.user + cpu.system, at: Date.now(), heapLimit: v8.getHeapStatistics().heap_size_limit }) + "\\n");
 });
 `;
 
-type Probe = { rss: number; heapUsed: number; rssAfterGc: number; heapAfterGc: number; external: number; cpuUs: number; at: number };
+type Probe = {
+  rss: number;
+  heapUsed: number;
+  rssAfterGc: number;
+  heapAfterGc: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  anonymous: number;
+  fileBacked: number;
+  spaces: Record<string, number>;
+  cpuUs: number;
+  at: number;
+};
+/** Where the agent's resident memory sits: anonymous (heap, malloc) vs file-backed (Node's binary, mapped code). */
+const breakdown = (p: Probe) => ({
+  rss: mb(p.rss),
+  rssAfterGc: mb(p.rssAfterGc),
+  anonymous: mb(p.anonymous),
+  fileBacked: mb(p.fileBacked),
+  heapUsed: mb(p.heapUsed),
+  heapAfterGc: mb(p.heapAfterGc),
+  heapCommitted: mb(p.heapTotal),
+  external: mb(p.external),
+  arrayBuffers: mb(p.arrayBuffers),
+  v8Spaces: Object.fromEntries(Object.entries(p.spaces).map(([k, v]) => [k, mb(v)])),
+});
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 
 async function main() {
@@ -288,6 +342,7 @@ async function main() {
     [
       "--expose-gc",
       ...(SEMI_SPACE > 0 ? [`--max-semi-space-size=${SEMI_SPACE}`] : []),
+      ...NODE_FLAGS,
       "--import",
       probe,
       bin,
@@ -304,7 +359,7 @@ async function main() {
       String(INTERVAL),
       "--apply",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: IN_PROCESS ? { ...process.env, POLICYPLANE_AGENT_TUNED: "1" } : process.env },
   );
   const lines: string[] = [];
   const probes: Probe[] = [];
@@ -323,10 +378,11 @@ async function main() {
   };
   const ask = async () => {
     const n = probes.length;
-    child.kill("SIGUSR2");
+    process.kill(agent, "SIGUSR2");
     await until("the probe", () => probes.length > n, 10_000);
     return probes.at(-1)!;
   };
+  const agent = await agentPid(child.pid!);
   const started = Date.now();
   await until("the first push", () => lines.some((l) => l.includes('"observed"')), 180_000);
   const firstPushMs = Date.now() - started;
@@ -337,6 +393,8 @@ async function main() {
   const restStart = await ask();
   await new Promise((r) => setTimeout(r, REST_SECONDS * 1000));
   const restEnd = await ask();
+  const agentResident = residentOf(agent);
+  const launcherResident = IN_PROCESS ? null : residentOf(child.pid!);
   const restCpu = (restEnd.cpuUs - restStart.cpuUs) / 1000 / (restEnd.at - restStart.at);
   const pushesAtRest = lines.filter((l) => l.includes('"observed"')).length;
   const applyLines = lines
@@ -349,23 +407,31 @@ async function main() {
   const report = {
     cluster: `${PODS} pods (${mb(podListBytes)} of pod JSON as listed), ${SERVICES} services, ${NAMESPACES} namespaces, ${desired.length} desired objects`,
     firstPush: { ms: firstPushMs, objects: first.objects, drift: first.observed.drift },
-    afterInitialList: {
-      rss: mb(afterList.rss),
-      heapUsed: mb(afterList.heapUsed),
-      rssAfterGc: mb(afterList.rssAfterGc),
-      heapAfterGc: mb(afterList.heapAfterGc),
-      external: mb(afterList.external),
-    },
+    afterInitialList: breakdown(afterList),
     atRest: {
       seconds: ((restEnd.at - restStart.at) / 1000).toFixed(1),
       cpuPercentOfOneCore: (restCpu * 100).toFixed(2),
       pushes: pushesAtRest,
       rssAtEnd: mb(restEnd.rss),
       heapAfterGcAtEnd: mb(restEnd.heapAfterGc),
+      atEnd: breakdown(restEnd),
     },
+    // At the end of the rest: the agent's process and the launcher waiting for it (the same node binary:
+    // their shared pages count in each one's RSS, split between them in PSS).
+    processesAtRest: {
+      agent: { rss: mb(agentResident.rss), pss: mb(agentResident.pss), anonymous: mb(agentResident.anonymous) },
+      launcher: launcherResident && {
+        rss: mb(launcherResident.rss),
+        pss: mb(launcherResident.pss),
+        anonymous: mb(launcherResident.anonymous),
+      },
+      togetherPss: mb(agentResident.pss + (launcherResident?.pss ?? 0)),
+    },
+    agentProcess: IN_PROCESS ? "in the CLI's process (--in-process)" : "its own (bin/agent-process.mjs)",
     applies: applyLines.map((a) => ({ applied: a.applied, failed: a.failed.length })),
     interval: INTERVAL,
     semiSpaceMb: SEMI_SPACE || "default",
+    extraNodeFlags: NODE_FLAGS,
     machine: machineDescription(),
     loadavg: loadavg()
       .map((l) => l.toFixed(2))

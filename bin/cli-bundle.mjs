@@ -2,11 +2,13 @@
 // esbuild (node_modules stay external, loaded as installed), cached under
 // node_modules/.cache and keyed by the content of every source file that went
 // into it, so an edited source always means a rebuilt bundle, never stale code.
+// A start whose sources all have the size and modification time they had when
+// the bundle was built takes it without reading them (and without loading
+// OpenSSL to hash them: ~2 MB of a long-running `policyplane agent`).
 // `npm install` builds it (the `prepare` script); the CLI rebuilds it on first
 // run after any change.
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { isBuiltin } from "node:module";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire, isBuiltin } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -15,21 +17,35 @@ const cacheDirOf = (base) => join(base, "node_modules", ".cache", "policyplane-c
 /** Besides the bundled sources: what changes how they are bundled. */
 const CONFIG_INPUTS = ["tsconfig.json", "package.json", "bin/cli-bundle.mjs"];
 
+/** A file's size and modification time, as the stamp records them. */
+const statOf = (base, p) => {
+  const st = statSync(join(base, p));
+  return `${st.size}:${st.mtimeMs}`;
+};
+
+/** The content key of the inputs, and each one's size and modification time (taken before it is read). */
 function keyOf(base, inputs) {
+  const { createHash } = createRequire(import.meta.url)("node:crypto");
   const h = createHash("sha256");
-  for (const p of inputs)
+  const stats = {};
+  for (const p of inputs) {
+    stats[p] = statOf(base, p);
     h.update(p)
       .update("\0")
       .update(readFileSync(join(base, p)))
       .update("\0");
-  return h.digest("hex");
+  }
+  return { key: h.digest("hex"), stats };
 }
 
 /** The bundle's path if it was built from the sources as they are now, else null. */
 export function freshBundle(base = root) {
   try {
     const stamp = JSON.parse(readFileSync(join(cacheDirOf(base), "stamp.json"), "utf8"));
-    return keyOf(base, stamp.inputs) === stamp.key ? join(cacheDirOf(base), stamp.bundle, "main.js") : null;
+    const entry = join(cacheDirOf(base), stamp.bundle, "main.js");
+    // Untouched since the build (same size and modification time): no need to read them.
+    if (stamp.stats && stamp.inputs.every((p) => stamp.stats[p] === statOf(base, p))) return entry;
+    return keyOf(base, stamp.inputs).key === stamp.key ? entry : null;
   } catch {
     return null; // no bundle yet, or a source it was built from is gone
   }
@@ -134,7 +150,7 @@ export async function buildBundle(base = root) {
     ...packageJsonsOf(Object.keys(result.metafile.inputs)).filter((p) => existsSync(join(base, p))),
     ...CONFIG_INPUTS,
   ];
-  const key = keyOf(base, inputs);
+  const { key, stats } = keyOf(base, inputs);
   const bundle = `bundle-${key.slice(0, 16)}`;
   // Write-then-rename: a CLI starting meanwhile sees the old bundle or the new one, never half of one.
   const tmp = join(cacheDir, `tmp-${process.pid}`);
@@ -147,7 +163,7 @@ export async function buildBundle(base = root) {
   writeFileSync(join(tmp, "package.json"), '{"type":"module"}\n');
   rmSync(join(cacheDir, bundle), { recursive: true, force: true });
   renameSync(tmp, join(cacheDir, bundle));
-  writeFileSync(`${tmp}.json`, JSON.stringify({ key, bundle, inputs }));
+  writeFileSync(`${tmp}.json`, JSON.stringify({ key, bundle, inputs, stats }));
   renameSync(`${tmp}.json`, join(cacheDir, "stamp.json"));
   for (const old of readdirSync(cacheDir))
     if (/^bundle-/.test(old) && old !== bundle) rmSync(join(cacheDir, old), { recursive: true, force: true });

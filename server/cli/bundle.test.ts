@@ -1,7 +1,7 @@
 // The CLI runs from a prebuilt bundle keyed by its sources: an edited source is
 // never run stale, and `--help` answers from the bundle without the engine.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -30,6 +30,9 @@ describe("the CLI bundle", () => {
     const first = await build(base);
     expect(fresh(base)).toBe(first);
     expect((await import(pathToFileURL(first).href)).main()).toBe(7);
+    // Touched but unchanged (a checkout, an editor saving as it was): the content decides, still fresh.
+    utimesSync(join(base, "server", "cli", "answer.ts"), new Date(), new Date(Date.now() + 5_000));
+    expect(fresh(base)).toBe(first);
     writeFileSync(join(base, "server", "cli", "answer.ts"), "export const answer: number = 8;\n");
     expect(fresh(base)).toBeNull();
     const second = await build(base);

@@ -2,9 +2,9 @@
 // nothing changed answers the very objects of the last render (no compile), and a change to any
 // input renders again: the release, the exceptions in force (an approval, an expiry at the server's
 // clock), the platform default, the inventory, the cluster's capabilities.
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { clusterProfiles, clusters, namespaces, platformDefaultVersions, workloads } from "@/db/schema";
+import { clusterProfiles, clusters, inventoryRevision, namespaces, platformDefaultVersions, workloads } from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { moveTestClock, serverNow } from "@/server/clock";
 import { exceptionObjectsIn } from "@/server/exceptions/in-force";
@@ -12,7 +12,9 @@ import { callerFor, demoActor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { cartReadsLedger, CART_LEDGER_CLUSTER as STAGING } from "@/server/testing/exceptions";
 import { releasePaymentsPolicy } from "@/server/testing/release";
-import { desiredManifests, renderInputFor } from "./observed";
+import { reportCapabilities } from "./capabilities";
+import { desiredRenderCount } from "./desired-memo";
+import { desiredManifests, renderInputFor, uploadObserved } from "./observed";
 import { runEngine } from "@/server/engine-pool/pool";
 
 vi.hoisted(() => {
@@ -38,6 +40,9 @@ describe(`the desired state memo on ${testDatabaseKind()}`, () => {
     expect((await desired()).objects).toBe(after.objects);
     return { before, after };
   }
+
+  const revision = async () => (await db().select({ r: inventoryRevision.revision }).from(inventoryRevision))[0]!.r;
+  const adminCtx = async () => ({ db: db(), actor: await demoActor(db(), DEMO_PEOPLE.admin), requestId: "memo-test" });
 
   beforeAll(async () => {
     await releasePaymentsPolicy(db(), "memo-egress");
@@ -114,5 +119,68 @@ describe(`the desired state memo on ${testDatabaseKind()}`, () => {
         .values({ clusterId: id, cni: "calico" })
         .onConflictDoUpdate({ target: clusterProfiles.clusterId, set: { cni: "calico" } }),
     );
+  });
+
+  it("keeps the inventory revision on statements that change no row, and moves it on those that do", async () => {
+    const [w] = await db().select().from(workloads).limit(1);
+    const [c] = await db().select().from(clusters).where(eq(clusters.name, STAGING));
+    const r0 = await revision();
+    // Nothing matched; the same values written back; an upsert that rewrites a row as it is.
+    await db().update(namespaces).set({ name: "nowhere" }).where(eq(namespaces.name, "no-such-namespace-anywhere"));
+    await db().delete(workloads).where(eq(workloads.name, "no-such-workload-anywhere"));
+    await db().update(workloads).set({ labels: w!.labels, replicas: w!.replicas }).where(eq(workloads.id, w!.id));
+    await db()
+      .insert(clusters)
+      .values({ name: c!.name, region: c!.region, environment: c!.environment, labels: c!.labels })
+      .onConflictDoUpdate({ target: clusters.name, set: { region: c!.region, labels: c!.labels } });
+    await db().execute(sql`UPDATE services SET ports = ports`);
+    expect(await revision()).toBe(r0);
+    // One statement that changes rows moves it once, however many rows.
+    await db().execute(sql`UPDATE workloads SET replicas = replicas + 1`);
+    expect(await revision()).toBe(r0 + 1);
+    await db().execute(sql`UPDATE workloads SET replicas = replicas - 1`);
+    const [inserted] = await db()
+      .insert(workloads)
+      .values({ namespaceId: w!.namespaceId, name: "memo-revision-probe", kind: "Deployment" })
+      .returning();
+    expect(await revision()).toBe(r0 + 3);
+    await db().delete(workloads).where(eq(workloads.id, inserted!.id));
+    expect(await revision()).toBe(r0 + 4);
+  });
+
+  it("answers from the memo after an agent's push of an unchanged cluster (capabilities and observed state)", async () => {
+    const first = await desired();
+    const [profile] = await db()
+      .select()
+      .from(clusterProfiles)
+      .where(eq(clusterProfiles.clusterId, await clusterId()));
+    // What the cluster reports already (the first report may set it).
+    const reportSame = async () =>
+      reportCapabilities({
+        ctx: await adminCtx(),
+        input: {
+          name: STAGING,
+          cni: profile?.cni ?? "cilium",
+          adminPolicyApi: profile?.adminPolicyApi ?? "none",
+          istio: profile?.istio ?? false,
+        },
+      });
+    await reportSame();
+    const second = await desired();
+    const rendersBefore = desiredRenderCount();
+    const revisionBefore = await revision();
+    const yaml = [
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: payments, labels: {team: payments}}",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: api-1, namespace: payments, labels: {app: api}}\nstatus: {podIP: 10.0.0.1, phase: Running}",
+      ...first.objects.map((o) => JSON.stringify(o)),
+    ].join("\n---\n");
+    for (let i = 0; i < 2; i++) {
+      await reportSame();
+      await uploadObserved({ ctx: await adminCtx(), input: { name: STAGING, yaml }, source: "agent" });
+    }
+    expect(await revision()).toBe(revisionBefore);
+    // The very objects of the last render: the REST route answers the agent's If-None-Match with 304.
+    expect((await desired()).objects).toBe(second.objects);
+    expect(desiredRenderCount()).toBe(rendersBefore);
   });
 });

@@ -21,13 +21,19 @@ export type KubeObject = {
   metadata: { name: string; namespace?: string } & Record<string, unknown>;
 } & Record<string, unknown>;
 
-/** A CRD the server declares: its group, plural, kind and served versions (the first is the storage version). */
+/**
+ * A custom kind the server serves: its group, plural, kind and served versions (the first is the
+ * storage version). By default a CRD (listed under apiextensions.k8s.io); `aggregated`: served by an
+ * extension API server through an APIService (Calico's projectcalico.org/v3), so no CRD declares it
+ * and only API discovery (GET /apis, /apis/<group>/<version>) shows it.
+ */
 export interface FakeCrd {
   group: string;
   plural: string;
   kind: string;
   versions: string[];
   scope?: "Namespaced" | "Cluster";
+  aggregated?: boolean;
 }
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -75,6 +81,8 @@ export interface FakeKubeApi {
   openWatches(): number;
   /** Drops every connection while true (the API server unreachable). */
   setAway(away: boolean): void;
+  /** Discovery of this aggregated group answers 503 (its extension API server down); null: answers again. */
+  refuseDiscovery(group: string | null): void;
   /** Server-side apply of objects with this name fails with 422 and this message. */
   refuseApply(name: string, message: string | null): void;
   /** A kubeconfig file pointing at this server with a bearer token, written into `dir`. */
@@ -93,6 +101,7 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
   let compactedAt = 0;
   let away = false;
   const refused = new Map<string, string>();
+  let discoveryRefused: string | null = null;
   const requests: string[] = [];
   const watchLog: FakeKubeApi["watches"] = [];
   const writes: KubeWrite[] = [];
@@ -116,17 +125,55 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
   };
   setAll(options.objects);
 
-  const crdObjects = options.crds.map((c) => ({
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: `${c.plural}.${c.group}` },
-    spec: {
-      group: c.group,
-      names: { plural: c.plural, kind: c.kind, listKind: `${c.kind}List`, singular: c.kind.toLowerCase() },
-      scope: c.scope ?? "Namespaced",
-      versions: c.versions.map((name, i) => ({ name, served: true, storage: i === 0, schema: { openAPIV3Schema: { type: "object" } } })),
-    },
-  }));
+  const crdObjects = options.crds
+    .filter((c) => !c.aggregated)
+    .map((c) => ({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `${c.plural}.${c.group}` },
+      spec: {
+        group: c.group,
+        names: { plural: c.plural, kind: c.kind, listKind: `${c.kind}List`, singular: c.kind.toLowerCase() },
+        scope: c.scope ?? "Namespaced",
+        versions: c.versions.map((name, i) => ({ name, served: true, storage: i === 0, schema: { openAPIV3Schema: { type: "object" } } })),
+      },
+    }));
+  /** API discovery: the groups served (built-in, CRDs and aggregated ones) and each group version's resources. */
+  const BUILT_IN_GROUPS = ["apps/v1", "networking.k8s.io/v1", "apiextensions.k8s.io/v1"];
+  const groupVersions = new Map<string, string[]>();
+  for (const gv of BUILT_IN_GROUPS) groupVersions.set(gv.split("/")[0]!, [gv.split("/")[1]!]);
+  for (const c of options.crds) {
+    const versions = groupVersions.get(c.group) ?? [];
+    for (const v of c.versions) if (!versions.includes(v)) versions.push(v);
+    groupVersions.set(c.group, versions);
+  }
+  const apiGroupList = {
+    kind: "APIGroupList",
+    apiVersion: "v1",
+    groups: [...groupVersions].map(([name, versions]) => ({
+      name,
+      versions: versions.map((version) => ({ groupVersion: `${name}/${version}`, version })),
+      preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] },
+    })),
+  };
+  /** GET /apis/<group>/<version>: the custom kinds served there (built-in groups: not needed by the agent, answered empty). */
+  const apiResourceList = (group: string, version: string) =>
+    groupVersions.get(group)?.includes(version)
+      ? {
+          kind: "APIResourceList",
+          apiVersion: "v1",
+          groupVersion: `${group}/${version}`,
+          resources: options.crds
+            .filter((c) => c.group === group && c.versions.includes(version))
+            .map((c) => ({
+              name: c.plural,
+              singularName: c.kind.toLowerCase(),
+              namespaced: (c.scope ?? "Namespaced") === "Namespaced",
+              kind: c.kind,
+              verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+            })),
+        }
+      : null;
   /** The list path of an object: built-in, or from its CRD (any served version answers). */
   const pathsOf = (o: { apiVersion: string; kind: string }): string[] => {
     const builtIn = BUILT_IN[`${o.apiVersion}/${o.kind}`];
@@ -240,6 +287,14 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
       return;
     }
 
+    if (path === "/apis" && !watching) return json(200, apiGroupList);
+    const discovery = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+    if (discovery && !watching && discovery[1] === discoveryRefused)
+      return status(503, "ServiceUnavailable", `the server is currently unable to handle the request (${discovery[1]} is down)`);
+    if (discovery && !watching) {
+      const list = apiResourceList(discovery[1]!, discovery[2]!);
+      return list ? json(200, list) : status(404, "NotFound", `the server could not find the requested resource ${path}`);
+    }
     const known =
       path === "/apis/apiextensions.k8s.io/v1/customresourcedefinitions" ||
       Object.values(BUILT_IN).includes(path) ||
@@ -311,6 +366,9 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
         for (const w of open) w.res.socket?.destroy();
         open.clear();
       }
+    },
+    refuseDiscovery(group) {
+      discoveryRefused = group;
     },
     refuseApply(name, message) {
       if (message === null) refused.delete(name);

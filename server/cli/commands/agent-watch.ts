@@ -25,7 +25,11 @@ export interface Capabilities {
   istio: boolean;
 }
 
-/** A policy resource the agent lists when its CRD is served (NetworkPolicy is built in). */
+/**
+ * A policy resource the agent lists when the cluster serves it (NetworkPolicy is built in): through
+ * its CRD, or through an extension API server that API discovery shows (Calico's projectcalico.org/v3,
+ * served by the Calico API server through an APIService: no CRD declares it).
+ */
 interface PolicyResource {
   group: string;
   plural: string;
@@ -36,7 +40,17 @@ interface PolicyResource {
   managedOnly?: boolean;
   /** Only on a cluster with this CNI. */
   cni?: Cni;
+  /** Objects the server shows that are another kind's, converted (left out: they are reported as that kind). */
+  mirrored?: (name: string) => boolean;
 }
+
+/**
+ * The Calico API server shows the cluster's Kubernetes NetworkPolicies among its own NetworkPolicies
+ * (named `knp.default.<name>`), and AdminNetworkPolicies / BaselineAdminNetworkPolicies among its
+ * GlobalNetworkPolicies (`kanp.adminnetworkpolicy.<name>`, `kbanp.baselineadminnetworkpolicy.<name>`):
+ * the agent reports those as what they are, once.
+ */
+const calicoMirror = (name: string) => /^(knp|kanp|kbanp)\./.test(name);
 
 export const POLICY_RESOURCES: readonly PolicyResource[] = [
   { group: "policy.networking.k8s.io", plural: "adminnetworkpolicies", kind: "AdminNetworkPolicy" },
@@ -54,6 +68,9 @@ export const POLICY_RESOURCES: readonly PolicyResource[] = [
       ["gateways", "Gateway"],
     ] as const
   ).map(([plural, kind]) => ({ group: "networking.istio.io", plural, kind, managedOnly: true })),
+  // Calico's own policies (a hand-applied one is drift), through its API server.
+  { group: "projectcalico.org", plural: "networkpolicies", kind: "NetworkPolicy", cni: "calico", mirrored: calicoMirror },
+  { group: "projectcalico.org", plural: "globalnetworkpolicies", kind: "GlobalNetworkPolicy", cni: "calico", mirrored: calicoMirror },
   // Staged (audit-only) versions of a staged change request, as Policyplane renders them on Calico.
   { group: "projectcalico.org", plural: "stagednetworkpolicies", kind: "StagedNetworkPolicy", cni: "calico" },
   { group: "projectcalico.org", plural: "stagedglobalnetworkpolicies", kind: "StagedGlobalNetworkPolicy", cni: "calico" },
@@ -78,9 +95,16 @@ function servedVersion(crd: V1CustomResourceDefinition, only?: readonly string[]
   return (served.find((v) => v.storage) ?? served[0])?.name ?? null;
 }
 
-/** What the CRDs and kube-system's daemonsets say the cluster can do. */
-export function detectCapabilities(crds: readonly V1CustomResourceDefinition[], daemonSets: readonly string[]): Capabilities {
-  const groups = new Set(crds.map((c) => c.spec.group));
+/**
+ * What the CRDs, kube-system's daemonsets and the API groups served (API discovery: aggregated APIs
+ * such as Calico's projectcalico.org have no CRD) say the cluster can do.
+ */
+export function detectCapabilities(
+  crds: readonly V1CustomResourceDefinition[],
+  daemonSets: readonly string[],
+  apiGroups: readonly string[] = [],
+): Capabilities {
+  const groups = new Set([...crds.map((c) => c.spec.group), ...apiGroups]);
   const crd = (plural: string, group: string) => crds.find((c) => c.spec.group === group && c.spec.names.plural === plural);
   const cnp = crd("clusternetworkpolicies", "policy.networking.k8s.io");
   const anp = crd("adminnetworkpolicies", "policy.networking.k8s.io");
@@ -90,7 +114,7 @@ export function detectCapabilities(crds: readonly V1CustomResourceDefinition[], 
   const cni: Cni =
     /\bcilium\b/.test(ds) || (!/\bcalico/.test(ds) && groups.has("cilium.io"))
       ? "cilium"
-      : /\bcalico/.test(ds) || groups.has("crd.projectcalico.org")
+      : /\bcalico/.test(ds) || groups.has("crd.projectcalico.org") || groups.has("projectcalico.org")
         ? "calico"
         : "other";
   const istio = [...groups].some((g) => g === "istio.io" || g.endsWith(".istio.io"));
@@ -115,6 +139,8 @@ export interface WatchedResource {
   labelSelector?: string;
   /** Whether the agent may apply and delete these (policy kinds only, never the inventory). */
   policy: boolean;
+  /** Items not to keep (another kind's objects the server shows converted). */
+  mirrored?: (name: string) => boolean;
   trim(item: Raw): KubeObject;
 }
 
@@ -197,13 +223,27 @@ const NETWORK_POLICIES: WatchedResource = {
   trim: policyTrim("networking.k8s.io/v1", "NetworkPolicy"),
 };
 
-/** Every resource the cluster serves that the agent reports, given its CRDs and CNI. */
-export function watchedResources(crds: readonly V1CustomResourceDefinition[], cni: Cni): WatchedResource[] {
+/** A kind an extension API server serves (through an APIService, not a CRD), as API discovery lists it. */
+export interface DiscoveredResource {
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+}
+
+/** Every resource the cluster serves that the agent reports, given its CRDs, the aggregated kinds discovered and its CNI. */
+export function watchedResources(
+  crds: readonly V1CustomResourceDefinition[],
+  cni: Cni,
+  discovered: readonly DiscoveredResource[] = [],
+): WatchedResource[] {
   const out: WatchedResource[] = [...INVENTORY, NETWORK_POLICIES];
   for (const r of POLICY_RESOURCES) {
     if (r.cni && r.cni !== cni) continue;
     const crd = crds.find((c) => c.spec.group === r.group && c.spec.names.plural === r.plural);
-    const version = crd && servedVersion(crd, r.versions);
+    const version = crd
+      ? servedVersion(crd, r.versions)
+      : discovered.find((d) => d.group === r.group && d.plural === r.plural && (!r.versions || r.versions.includes(d.version)))?.version;
     if (!version) continue;
     const apiVersion = `${r.group}/${version}`;
     out.push({
@@ -213,6 +253,7 @@ export function watchedResources(crds: readonly V1CustomResourceDefinition[], cn
       kind: r.kind,
       policy: true,
       ...(r.managedOnly ? { labelSelector: MANAGED_SELECTOR } : {}),
+      ...(r.mirrored ? { mirrored: r.mirrored } : {}),
       trim: policyTrim(apiVersion, r.kind),
     });
   }
@@ -221,10 +262,13 @@ export function watchedResources(crds: readonly V1CustomResourceDefinition[], cn
 
 /**
  * Items per page of a list: the whole list is never held at once, only one page and the trimmed
- * cache. Small pages keep V8's young generation small: a page's objects all live until it is
- * trimmed, and a 500-pod page (~1.5 MB of JSON) made it grow for good (~15 MB more resident).
+ * cache. Small pages keep the agent's memory small: a page's objects all live until it is trimmed,
+ * and a page's text is one string; from 128 KB up a string goes to V8's large-object space, which
+ * only a full GC frees, so pages of 100 pods (~300 KB each, 50 of them) left ~15 MB more committed
+ * after the initial list. 25 pods of ~3 KB (what a pod with managed fields and statuses takes) make a
+ * page of ~75 KB, collected young.
  */
-export const LIST_PAGE = 100;
+export const LIST_PAGE = 25;
 
 /**
  * Lists one resource page by page (limit/continue), handing each raw item to `onItem` (which keeps
@@ -239,20 +283,58 @@ export async function listResource(kc: KubeConfig, r: WatchedResource, onItem: (
       path: r.path,
       query: { limit: LIST_PAGE, continue: next, labelSelector: r.labelSelector },
     });
-    for (const item of list.items) onItem(item);
+    for (const item of list.items) if (!r.mirrored?.(name(item))) onItem(item);
     next = list.metadata?.continue || undefined;
     if (!resourceVersion) resourceVersion = list.metadata?.resourceVersion ?? "";
   } while (next);
   return resourceVersion;
 }
 
-/** The CRDs and kube-system's daemonset names (what the capabilities come from). */
+type ApiGroupList = { groups?: { name: string; versions?: { version: string }[]; preferredVersion?: { version: string } }[] };
+type ApiResourceList = { resources?: { name: string; kind: string }[] };
+
+/**
+ * What the cluster serves and runs (what the capabilities and the resources to watch come from): its
+ * CRDs, kube-system's daemonset names, the API groups discovery lists (GET /apis) and, for a group the
+ * agent reports that no CRD declares (an aggregated API), the kinds of its version (GET /apis/<group>/<version>).
+ * An extension API server that does not answer (the Calico API server down: 503) is `unavailable`, not a
+ * failure of the whole: the rest of the cluster is still reported.
+ */
 export async function listClusterShape(kc: KubeConfig) {
-  const [crds, daemonSets] = await Promise.all([
+  const [crds, daemonSets, apis] = await Promise.all([
     kubeRequest<{ items: V1CustomResourceDefinition[] }>(kc, { path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions" }),
     kubeRequest<{ items: { metadata?: { name?: string } }[] }>(kc, { path: "/apis/apps/v1/namespaces/kube-system/daemonsets" }),
+    kubeRequest<ApiGroupList>(kc, { path: "/apis" }),
   ]);
-  return { crds: crds.items, daemonSets: daemonSets.items.map((d) => d.metadata?.name ?? "") };
+  const crdGroups = new Set(crds.items.map((c) => c.spec.group));
+  const wanted = new Set(POLICY_RESOURCES.map((r) => r.group).filter((g) => !crdGroups.has(g)));
+  const aggregated = (apis.groups ?? []).filter((g) => wanted.has(g.name));
+  const unavailable: { group: string; message: string }[] = [];
+  const discovered = await Promise.all(
+    aggregated.flatMap((g) =>
+      (g.versions ?? []).map(async ({ version }): Promise<DiscoveredResource[]> => {
+        try {
+          const list = await kubeRequest<ApiResourceList>(kc, { path: `/apis/${g.name}/${version}` });
+          // Subresources (`networkpolicies/status`) are not kinds to list.
+          return (list.resources ?? [])
+            .filter((r) => !r.name.includes("/"))
+            .map((r) => ({ group: g.name, version, plural: r.name, kind: r.kind }));
+        } catch (e) {
+          unavailable.push({ group: g.name, message: (e as Error).message });
+          return [];
+        }
+      }),
+    ),
+  );
+  // The preferred version first: it is the one listed when several serve a kind.
+  const preferred = (d: DiscoveredResource) => aggregated.find((g) => g.name === d.group)?.preferredVersion?.version === d.version;
+  return {
+    crds: crds.items,
+    daemonSets: daemonSets.items.map((d) => d.metadata?.name ?? ""),
+    apiGroups: (apis.groups ?? []).map((g) => g.name),
+    discovered: discovered.flat().sort((a, b) => Number(preferred(b)) - Number(preferred(a))),
+    unavailable,
+  };
 }
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
@@ -398,7 +480,7 @@ export class Reflector {
             events++;
             const rv = object.metadata?.resourceVersion;
             if (typeof rv === "string" && rv) this.resourceVersion = rv;
-            if (type === "BOOKMARK") return;
+            if (type === "BOOKMARK" || this.resource.mirrored?.(name(object))) return;
             const o = this.resource.trim(object);
             const k = keyOf(o);
             if (type === "DELETED") {
@@ -447,12 +529,16 @@ export class ClusterCache {
 
   /** Re-reads the CRDs and daemonsets: the capabilities, and which resources to watch. */
   async refresh(): Promise<Capabilities> {
-    const { crds, daemonSets } = await listClusterShape(this.kc);
-    this.capabilities = detectCapabilities(crds, daemonSets);
-    const wanted = watchedResources(crds, this.capabilities.cni);
+    const { crds, daemonSets, apiGroups, discovered, unavailable } = await listClusterShape(this.kc);
+    // The kinds of an extension API server that did not answer stay watched as they were (their watches
+    // retry on their own) rather than dropped from the observed state until it is back.
+    for (const u of unavailable) this.log(`${u.group}: API discovery failed, its kinds stay as they were: ${u.message}`);
+    const keep = new Set(unavailable.map((u) => u.group));
+    this.capabilities = detectCapabilities(crds, daemonSets, apiGroups);
+    const wanted = watchedResources(crds, this.capabilities.cni, discovered);
     const ids = new Set(wanted.map((r) => `${r.id}@${r.path}`));
     for (const [id, reflector] of this.reflectors)
-      if (!ids.has(id)) {
+      if (!ids.has(id) && !keep.has(reflector.resource.id.split("|")[0]!)) {
         reflector.close();
         this.reflectors.delete(id);
         this.onChange();

@@ -294,7 +294,8 @@ describe(`policyplane agent against a Kubernetes API and the REST app on ${testD
     )[0]?.objects ?? [];
   const observedNames = async (kind: string) =>
     (await observedObjects()).filter((o) => o.kind === kind).map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`);
-  const listed = (path: string) => kube.requests.filter((p) => p === path).length;
+  /** Lists of a resource made (a list is paged: counted by its first page). */
+  const listed = (path: string) => kube.pages.filter((p) => p.path === path && p.offset === 0).length;
   const rollout = async () => (await db().select().from(releaseClusterRollouts).where(eq(releaseClusterRollouts.clusterName, CLUSTER)))[0]!;
 
   it("lists once, then watches from the list's resourceVersion: ADDED, MODIFIED and DELETED reach the observed state without any re-list", async () => {

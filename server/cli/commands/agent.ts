@@ -6,8 +6,11 @@
  *   - the policy objects: NetworkPolicies, and, where their CRDs are installed,
  *     AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies, Cilium policies
  *     and Istio AuthorizationPolicies, and the Istio egress routing Policyplane renders (its label);
- *   - the capabilities: the CNI (kube-system's daemonsets, else the CRD groups), the admin policy
- *     API (which CRDs are served) and Istio (its CRD groups).
+ *     on Calico, where its API server serves projectcalico.org/v3 (found by API discovery), Calico's
+ *     NetworkPolicies and GlobalNetworkPolicies and their staged versions;
+ *   - the capabilities: the CNI (kube-system's daemonsets, else the API groups served: CRDs, and
+ *     aggregated APIs such as Calico's projectcalico.org that only discovery shows), the admin
+ *     policy API (which CRDs are served) and Istio (its CRD groups).
  * Each resource is listed once and then watched (agent-watch.ts); a change is pushed as observed
  * state (the server computes the drift) at most `debounceMs` after the last event, and everything
  * is pushed again at each resync (`--interval`), with the capabilities re-read. Without --apply the
@@ -65,9 +68,9 @@ export interface ClusterSnapshot {
 
 /** Lists everything the agent reports, once, from the cluster `kc` points at (`--once`). */
 export async function snapshotCluster(kc: KubeConfig): Promise<ClusterSnapshot> {
-  const { crds, daemonSets } = await listClusterShape(kc);
-  const capabilities = detectCapabilities(crds, daemonSets);
-  const resources = watchedResources(crds, capabilities.cni);
+  const { crds, daemonSets, apiGroups, discovered } = await listClusterShape(kc);
+  const capabilities = detectCapabilities(crds, daemonSets, apiGroups);
+  const resources = watchedResources(crds, capabilities.cni, discovered);
   const lists = await Promise.all(
     resources.map(async (r) => {
       const trimmed: KubeObject[] = [];
@@ -89,7 +92,7 @@ export interface ObservedReply {
 async function call(
   url: URL,
   token: string,
-  init: { method: string; headers?: Record<string, string>; body?: string },
+  init: { method: string; headers?: Record<string, string>; body?: string | Iterable<string> },
 ): Promise<{ status: number; body: unknown; headers: IncomingHttpHeaders }> {
   const { status, headers, text } = await httpCall(url, {
     method: init.method,
@@ -147,6 +150,26 @@ async function reportStatus(opts: ServerOptions, release: number, status: "appli
   }
 }
 
+/** Bytes of JSON per piece of a streamed push. */
+const PUSH_PIECE = 64 * 1024;
+
+/**
+ * `{"apiVersion":"v1","kind":"List","items":[…]}` in pieces of about PUSH_PIECE bytes: a push of a
+ * 5,000-pod cluster is a few MB of JSON, and one string of it (then a buffer of it) at each resync
+ * left the allocator holding that much more for good.
+ */
+export function* listPieces(objects: readonly KubeObject[]): Generator<string> {
+  let piece = '{"apiVersion":"v1","kind":"List","items":[';
+  for (let i = 0; i < objects.length; i++) {
+    piece += (i === 0 ? "" : ",") + JSON.stringify(objects[i]);
+    if (piece.length >= PUSH_PIECE) {
+      yield piece;
+      piece = "";
+    }
+  }
+  yield `${piece}]}`;
+}
+
 /**
  * Pushes the observed state, and (`reportApplied`) reports the release applied when the cluster runs
  * all of it (no missing or modified object). `reported` remembers the releases already reported.
@@ -160,7 +183,7 @@ async function pushObserved(
   const { body } = await call(apiUrl(opts.server, `clusters/${encodeURIComponent(opts.cluster)}/observed`), opts.token, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
+    body: listPieces(objects),
   });
   const observed = body as ObservedReply;
   let applied: number | null = null;

@@ -9,7 +9,11 @@ import https from "node:https";
 export interface HttpCall {
   method: string;
   headers?: http.OutgoingHttpHeaders;
-  body?: string;
+  /**
+   * A string is sent whole (with its Content-Length); pieces are streamed (chunked), each written
+   * when the socket has taken the last, so a large body is never one string or buffer in memory.
+   */
+  body?: string | Iterable<string>;
   /** The connection's agent (TLS and proxy settings); default Node's global one. */
   agent?: http.Agent;
   /** user:password (basic authentication). */
@@ -24,7 +28,8 @@ export interface HttpAnswer {
 
 export function httpCall(url: URL, call: HttpCall): Promise<HttpAnswer> {
   const headers = { ...call.headers };
-  if (call.body !== undefined) headers["content-length"] = Buffer.byteLength(call.body);
+  const { body } = call;
+  if (typeof body === "string") headers["content-length"] = Buffer.byteLength(body);
   const request = url.protocol === "http:" ? http.request : https.request;
   return new Promise((resolve, reject) => {
     const r = request(url, { method: call.method, headers, agent: call.agent, auth: call.auth ?? undefined }, (res) => {
@@ -34,6 +39,16 @@ export function httpCall(url: URL, call: HttpCall): Promise<HttpAnswer> {
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
     });
     r.on("error", reject);
-    r.end(call.body);
+    if (body === undefined || typeof body === "string") r.end(body);
+    else writePieces(r, body[Symbol.iterator]());
   });
+}
+
+function writePieces(r: http.ClientRequest, pieces: Iterator<string>) {
+  for (;;) {
+    const next = pieces.next();
+    if (next.done) return void r.end();
+    if (next.value !== "" && !r.write(next.value)) return void r.once("drain", () => writePieces(r, pieces));
+    if (r.destroyed) return;
+  }
 }
