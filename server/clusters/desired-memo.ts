@@ -11,7 +11,7 @@ import "server-only";
 //   - the platform default that release carries;
 //   - the inventory's revision (bumped by triggers on every statement that
 //     changes rows of clusters, namespaces, workloads, services, external
-//     destinations: migrations 0028 and 0031; a statement that changes nothing,
+//     destinations: migrations 0028 and 0030; a statement that changes nothing,
 //     such as an agent's push of an unchanged cluster, leaves it);
 //   - the cluster's capabilities (CNI, admin policy API, Istio) and labels.
 import { createHash } from "node:crypto";
