@@ -30,7 +30,7 @@ function run(name, command, args, env = {}, report) {
 
 /**
  * Like run(), but in the background with its output kept aside and printed whole when it ends,
- * so two steps that each use one core (the integration runs on two databases) share the machine.
+ * so steps that each leave part of the machine idle share it.
  */
 function runAside(name, command, args, env, report) {
   const started = Date.now();
@@ -104,20 +104,33 @@ const checksAside = [
 run("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
 await Promise.all(checksAside);
 run("unit tests", ...vitest("unit", "unit.json"), {}, path.join(reports, "unit.json"));
-// The two integration runs each keep to one core (files run one after another): they run side by side.
-const integrationOnPglite = runAside(
-  "integration tests on PGlite",
-  ...vitest("integration", "pglite.json"),
-  { TEST_DB: "pglite" },
-  path.join(reports, "pglite.json"),
-);
+// The two integration runs each keep to about one core (files run one after another; PostgreSQL's share
+// included) and e2e leaves most of a core idle while the browser waits on pages: the three run side by
+// side, each printed whole when it ends. One after another they took ~35 min on a quiet 2-core machine.
+const aside = [
+  runAside(
+    "integration tests on PGlite",
+    ...vitest("integration", "pglite.json"),
+    { TEST_DB: "pglite" },
+    path.join(reports, "pglite.json"),
+  ),
+  runAside(
+    "e2e in Chromium",
+    bin("playwright"),
+    ["test"],
+    { PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") },
+    path.join(reports, "e2e.json"),
+  ),
+];
 const reachable = await postgresReachable();
 if (reachable === true) {
-  await runAside(
-    "integration tests on PostgreSQL",
-    ...vitest("integration", "postgres.json"),
-    { TEST_DB: "postgres", TEST_POSTGRES_URL: POSTGRES_URL },
-    path.join(reports, "postgres.json"),
+  aside.push(
+    runAside(
+      "integration tests on PostgreSQL",
+      ...vitest("integration", "postgres.json"),
+      { TEST_DB: "postgres", TEST_POSTGRES_URL: POSTGRES_URL },
+      path.join(reports, "postgres.json"),
+    ),
   );
 } else {
   console.log(
@@ -125,14 +138,7 @@ if (reachable === true) {
   );
   steps.push({ name: "integration tests on PostgreSQL", ok: true, seconds: "0.0", skipped: true });
 }
-await integrationOnPglite;
-run(
-  "e2e in Chromium",
-  bin("playwright"),
-  ["test"],
-  { PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") },
-  path.join(reports, "e2e.json"),
-);
+await Promise.all(aside);
 
 if (treeBefore) {
   console.log("\n━━ the tree stays clean ━━");
