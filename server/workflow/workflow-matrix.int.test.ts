@@ -159,5 +159,6 @@ describe(`workflow authorisation matrix on ${testDatabaseKind()}`, () => {
       }
     }
     expect(actual).toEqual(EXPECTED);
-  });
+    // Every mutation × every person, many a fresh change request: ~15 s on a quiet machine, minutes on a busy one.
+  }, 300_000);
 });
