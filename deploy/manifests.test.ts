@@ -11,11 +11,17 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { parseAllDocuments } from "yaml";
+import { AGENT_GLIBC_TUNABLES, AGENT_NODE_FLAGS, TUNED_ENV } from "../bin/agent-process.mjs";
+import { PLURALS, POLICY_RESOURCES } from "@/server/cli/commands/agent-watch";
 
 /** Each rendered kind's schema (the Kubernetes OpenAPI, as kubernetes-models carries it). */
 const SCHEMA_OF: Record<string, new (o: never) => { validate(): void }> = {
@@ -27,6 +33,10 @@ const SCHEMA_OF: Record<string, new (o: never) => { validate(): void }> = {
   Namespace,
   Service,
   ServiceAccount,
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
 };
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -38,8 +48,8 @@ if (!haveKubectl) console.warn(`deploy manifests: SKIPPED, kubectl is not instal
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered Kubernetes objects, checked field by field */
 type K8s = any;
 
-function render(overlay: string): K8s[] {
-  const result = spawnSync(KUBECTL, ["kustomize", path.join(root, "deploy", "overlays", overlay)], { encoding: "utf8", timeout: 60_000 });
+function render(overlay: string, folder = path.join(root, "deploy", "overlays", overlay)): K8s[] {
+  const result = spawnSync(KUBECTL, ["kustomize", folder], { encoding: "utf8", timeout: 60_000 });
   if (result.status !== 0) throw new Error(`kubectl kustomize ${overlay} failed: ${result.stderr}`);
   return parseAllDocuments(result.stdout).map((d) => d.toJS() as K8s);
 }
@@ -174,6 +184,85 @@ describe.skipIf(!haveKubectl)("deploy/ rendered by kubectl kustomize", () => {
       });
     });
   }
+});
+
+describe.skipIf(!haveKubectl)("deploy/agent rendered by kubectl kustomize", () => {
+  const objects = haveKubectl ? render("agent", path.join(root, "deploy", "agent")) : [];
+  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  const named = (kind: string, name: string) => of(kind).find((o) => o.metadata.name === name);
+  const agent = of("Deployment")[0];
+  const container = agent?.spec.template.spec.containers[0];
+
+  /** Whether a role's rules grant `verb` on group/resource. */
+  const grants = (role: K8s, group: string, resource: string, verb: string) =>
+    role.rules.some((r: K8s) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+
+  it("renders only objects valid against the Kubernetes schema, the agent's in its own namespace", () => {
+    for (const o of objects) {
+      const Model = SCHEMA_OF[o.kind as string];
+      expect(Model, o.kind).toBeDefined();
+      expect(() => new Model!(o as never).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
+    }
+    expect(of("Deployment")).toHaveLength(1);
+    expect(agent.metadata.namespace).toBe("policyplane-agent");
+    expect(agent.spec).toMatchObject({ replicas: 1, strategy: { type: "Recreate" } });
+    expect(of("Secret")).toEqual([]);
+  });
+
+  it("starts the agent tuned as the CLI's launcher would (its flags and allocator settings), with no launcher process", () => {
+    const [node, ...rest] = container.command as string[];
+    expect(node).toBe("node");
+    expect(rest.slice(0, AGENT_NODE_FLAGS.length)).toEqual(AGENT_NODE_FLAGS);
+    expect(rest.slice(AGENT_NODE_FLAGS.length, AGENT_NODE_FLAGS.length + 2)).toEqual(["bin/policyplane.mjs", "agent"]);
+    const env = Object.fromEntries((container.env as K8s[]).filter((e) => "value" in e).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ [TUNED_ENV]: "1", GLIBC_TUNABLES: AGENT_GLIBC_TUNABLES });
+    // Every $(VAR) in the command is defined: from the ConfigMap, or the token from the Secret.
+    const config = named("ConfigMap", container.envFrom[0].configMapRef.name)!;
+    const defined = new Set([...Object.keys(config.data), ...(container.env as K8s[]).map((e) => e.name)]);
+    const referenced = (container.command as string[]).flatMap((a) => [...a.matchAll(/\$\(([A-Z_]+)\)/g)].map((m) => m[1]));
+    expect(referenced).toEqual(["POLICYPLANE_SERVER", "POLICYPLANE_AGENT_TOKEN", "POLICYPLANE_CLUSTER"]);
+    for (const name of referenced) expect(defined.has(name!), name).toBe(true);
+    expect((container.env as K8s[]).find((e) => e.name === "POLICYPLANE_AGENT_TOKEN").valueFrom.secretKeyRef).toEqual({
+      name: "policyplane-agent",
+      key: "token",
+    });
+    const pod = agent.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(container.volumeMounts.map((m: K8s) => m.mountPath)).toContain("/tmp");
+  });
+
+  it("lets the agent read every kind it watches and write every kind it applies, bound to its service account", () => {
+    const read = named("ClusterRole", "policyplane-agent-read")!;
+    const write = named("ClusterRole", "policyplane-agent-apply")!;
+    for (const resource of ["namespaces", "pods", "services"])
+      for (const verb of ["list", "watch"]) expect(grants(read, "", resource, verb), `${verb} ${resource}`).toBe(true);
+    expect(grants(read, "apiextensions.k8s.io", "customresourcedefinitions", "list")).toBe(true);
+    for (const r of [{ group: "networking.k8s.io", plural: "networkpolicies" }, ...POLICY_RESOURCES])
+      for (const verb of ["list", "watch"]) expect(grants(read, r.group, r.plural, verb), `${verb} ${r.group}/${r.plural}`).toBe(true);
+    for (const key of PLURALS.keys()) {
+      const group = key.split("|")[0]!;
+      for (const verb of ["create", "patch", "delete"])
+        expect(grants(write, group, PLURALS.get(key)!, verb), `${verb} ${group}/${PLURALS.get(key)}`).toBe(true);
+    }
+    // Nothing else is written: no verb beyond applying and deleting policies, no wildcard.
+    for (const rule of [...read.rules, ...write.rules]) {
+      expect(rule.resources).not.toContain("*");
+      expect(rule.verbs.every((v: string) => ["get", "list", "watch", "create", "patch", "delete"].includes(v))).toBe(true);
+    }
+    expect(read.rules.every((r: K8s) => r.verbs.every((v: string) => ["get", "list", "watch"].includes(v)))).toBe(true);
+    const cni = named("Role", "policyplane-agent-cni")!;
+    expect(cni.metadata.namespace).toBe("kube-system");
+    expect(grants(cni, "apps", "daemonsets", "list")).toBe(true);
+    const subject = { kind: "ServiceAccount", name: agent.spec.template.spec.serviceAccountName, namespace: "policyplane-agent" };
+    for (const binding of [...of("ClusterRoleBinding"), ...of("RoleBinding")]) expect(binding.subjects).toEqual([subject]);
+    expect(
+      of("ClusterRoleBinding")
+        .map((b) => b.roleRef.name)
+        .sort(),
+    ).toEqual(["policyplane-agent-apply", "policyplane-agent-read"]);
+    expect(named("ServiceAccount", subject.name)?.metadata.namespace).toBe("policyplane-agent");
+  });
 });
 
 describe("Dockerfile", () => {

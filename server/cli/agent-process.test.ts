@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error: a plain ES module of bin/, without type declarations
 import { AGENT_GLIBC_TUNABLES, AGENT_NODE_FLAGS } from "../../bin/agent-process.mjs";
 
 const bin = fileURLToPath(new URL("../../bin/policyplane.mjs", import.meta.url));
