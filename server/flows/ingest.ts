@@ -137,7 +137,7 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
   };
   const ids: number[] = [];
   // One scan of the whole body: lines are only searched one by one when the body holds such text.
-  const unstorable = UNSTORABLE.test(input.body);
+  const unstorable = input.body.includes("\\u") && UNSTORABLE.test(input.body);
   forEachLine(input.body, (line, text) => {
     lines++;
     const r = readLine(text, cache, unstorable);
