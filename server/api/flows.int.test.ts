@@ -208,6 +208,43 @@ describe(`POST /api/v1/flows on ${testDatabaseKind()}`, () => {
     expect(await eventsOf()).toEqual([7, 2]);
   });
 
+  it("keeps apart, within one batch, flows differing only by minute, source, destination, port, protocol or verdict", async () => {
+    const base = {
+      src: ["identity", "auth-server-7d9f8c6b5d-abcde"] as [string, string],
+      dst: ["identity", "identity-db-0"] as [string, string],
+      port: 7001,
+      verdict: "DROPPED",
+      time: "2026-12-06T06:20:01Z",
+    };
+    const lines = [
+      base,
+      { ...base, time: "2026-12-06T06:20:59Z" }, // same aggregate as the first
+      { ...base, time: "2026-12-06T06:21:01Z" },
+      { ...base, src: ["identity", "token-issuer-0"] as [string, string] },
+      { ...base, dst: ["identity", "auth-server-7d9f8c6b5d-abcde"] as [string, string] },
+      { ...base, port: 7002 },
+      { ...base, proto: "UDP" as const },
+      { ...base, verdict: "AUDIT" },
+      { ...base, verdict: "AUDIT", time: "2026-12-06T06:20:30Z" }, // same aggregate as the previous one
+    ].map(hubble);
+    const res = await post(lines.join("\n"), { cluster: "prod-us-1" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 9, aggregates: 7 });
+    const rows = (await rowsOf("prod-us-1")).filter((r) => r.port === 7001 || r.port === 7002);
+    const summary = rows
+      .map((r) => `${r.minute.toISOString().slice(11, 16)} ${r.source} ${r.destination} ${r.port} ${r.protocol} ${r.verdict} ${r.count}`)
+      .sort();
+    expect(summary).toEqual([
+      "06:20 identity/auth-server identity/auth-server 7001 TCP DROPPED 1",
+      "06:20 identity/auth-server identity/identity-db 7001 TCP AUDIT 2",
+      "06:20 identity/auth-server identity/identity-db 7001 TCP DROPPED 2",
+      "06:20 identity/auth-server identity/identity-db 7001 UDP DROPPED 1",
+      "06:20 identity/auth-server identity/identity-db 7002 TCP DROPPED 1",
+      "06:20 identity/token-issuer-0 identity/identity-db 7001 TCP DROPPED 1",
+      "06:21 identity/auth-server identity/identity-db 7001 TCP DROPPED 1",
+    ]);
+  });
+
   it("keeps the first three samples of a recent minute while its batches stream in, whichever batch brought them", async () => {
     const minute = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
     const line = (port: number, second: number) =>

@@ -10,6 +10,7 @@ import "server-only";
 import type { ServiceContext } from "@/server/context";
 import type { FlowAttribution, FlowClass, FlowSample } from "@/db/schema";
 import type { Severity } from "@/lib/flows";
+import type { Protocol } from "@/server/policy/model";
 import type { TouchedFlows } from "@/server/alerts/on-ingest";
 import { requireRole } from "@/server/auth/authorize";
 import { requireClusterScope } from "@/server/tokens/scopes";
@@ -74,8 +75,8 @@ interface Aggregate {
   last: number;
 }
 
-/** Lines of the body, without their terminators; blank lines skipped but counted for numbering. */
-function* linesOf(body: string): Generator<[number, string]> {
+/** Calls `each` with the body's lines (1-based number, text without its terminator); blank lines are skipped but counted. */
+function forEachLine(body: string, each: (line: number, text: string) => void) {
   let start = 0;
   let n = 0;
   while (start < body.length) {
@@ -83,7 +84,7 @@ function* linesOf(body: string): Generator<[number, string]> {
     if (end < 0) end = body.length;
     n++;
     const text = body.charCodeAt(end - 1) === 13 ? body.slice(start, end - 1) : body.slice(start, end);
-    if (text.trim() !== "") yield [n, text];
+    if (text.trim() !== "") each(n, text);
     start = end + 1;
   }
 }
@@ -107,6 +108,10 @@ function readLine(
   return { ok: true, record: r.record as ReplayRecord & { verdict: string } };
 }
 
+/** Small numbers standing for an aggregate's protocol and class in its key (see ingestFlows). */
+const PROTOCOL_IDS: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
+const FLOW_CLASS_IDS: Record<FlowClass, number> = { violation: 0, "near-miss": 1, "enforcement-gap": 2, allowed: 3 };
+
 const namespaceOf = (ep: RecordEndpoint): string | null => (ep.kind === "pod" ? ep.namespace : null);
 
 export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: IngestInput }): Promise<IngestOutcome> {
@@ -120,7 +125,9 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
   const errors: { line: number; reason: string }[] = [];
   let rejected = 0;
   let lines = 0;
-  const records: { text: string; record: ReplayRecord & { verdict: string } }[] = [];
+  // The accepted records and their lines, side by side (no object per record to hold the pair).
+  const records: (ReplayRecord & { verdict: string })[] = [];
+  const texts: string[] = [];
   const endpointIndex = new Map<RecordEndpoint, number>();
   const endpoints: RecordEndpoint[] = [];
   const idOf = (ep: RecordEndpoint) => {
@@ -130,18 +137,19 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
   };
   const ids: number[] = [];
   // One scan of the whole body: lines are only searched one by one when the body holds such text.
-  const unstorable = UNSTORABLE.test(input.body);
-  for (const [line, text] of linesOf(input.body)) {
+  const unstorable = input.body.includes("\\u") && UNSTORABLE.test(input.body);
+  forEachLine(input.body, (line, text) => {
     lines++;
     const r = readLine(text, cache, unstorable);
     if (!r.ok) {
       rejected++;
       if (errors.length < MAX_REPORTED_REJECTIONS) errors.push({ line, reason: r.reason });
-      continue;
+      return;
     }
-    records.push({ text, record: r.record });
+    records.push(r.record);
+    texts.push(text);
     ids.push(idOf(r.record.src), idOf(r.record.dst));
-  }
+  });
 
   const engine = await resolveForCluster(db, cluster, endpoints);
   const now = Date.now();
@@ -160,8 +168,14 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     if (id === undefined) pathIds.set(path, (id = pathIds.size));
     return id;
   });
-  const aggregates = new Map<string, Aggregate>();
-  records.forEach(({ text, record: r }, i) => {
+  // Aggregates by their identity as numbers (no key is built per record): minute, then the two
+  // endpoints' paths, then port, protocol, class and verdict (verdicts numbered as they come).
+  const rows: Aggregate[] = [];
+  const byMinute = new Map<number, Map<number, Map<number, Aggregate>>>();
+  const verdictIds = new Map<string, number>();
+  const paths = pathIds.size;
+  records.forEach((r, i) => {
+    const text = texts[i]!;
     const s = ids[2 * i]!;
     const d = ids[2 * i + 1]!;
     const src = engine.resolved[s]!;
@@ -172,8 +186,15 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     const flowClass = classify(r.verdict, decision);
     classes[flowClass] += r.count;
     const minute = Math.floor(time / 60_000) * 60_000;
-    const key = `${minute / 60_000} ${endpointKey[s]} ${endpointKey[d]} ${r.port} ${r.protocol} ${r.verdict} ${flowClass}`;
-    const agg = aggregates.get(key);
+    let verdictId = verdictIds.get(r.verdict);
+    if (verdictId === undefined) verdictIds.set(r.verdict, (verdictId = verdictIds.size));
+    let byPair = byMinute.get(minute / 60_000);
+    if (!byPair) byMinute.set(minute / 60_000, (byPair = new Map()));
+    const pair = endpointKey[s]! * paths + endpointKey[d]!;
+    let byRest = byPair.get(pair);
+    if (!byRest) byPair.set(pair, (byRest = new Map()));
+    const rest = ((verdictId * 65_536 + r.port) * 4 + PROTOCOL_IDS[r.protocol]) * 4 + FLOW_CLASS_IDS[flowClass];
+    const agg = byRest.get(rest);
     if (agg) {
       agg.count += r.count;
       if (agg.samples.length < SAMPLES_PER_AGGREGATE) agg.samples.push({ time: new Date(time).toISOString(), line: text });
@@ -189,7 +210,7 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
     const destination = endpointPath[d]!;
     const attribution = decision ? attributionOf(decision) : null;
     const destinationCriticality = engine.criticality.of(destination, namespaceOf(r.dst));
-    aggregates.set(key, {
+    const created: Aggregate = {
       key: `${minute}\u0001${source}\u0001${destination}\u0001${r.port}\u0001${r.protocol}\u0001${r.verdict}\u0001${flowClass}`,
       minute,
       source,
@@ -209,11 +230,12 @@ export async function ingestFlows({ ctx, input }: { ctx: ServiceContext; input: 
       samples: [{ time: new Date(time).toISOString(), line: text }],
       first: time,
       last: time,
-    });
+    };
+    byRest.set(rest, created);
+    rows.push(created);
   });
 
   const tenantOf = (ns: string | null) => (ns === null ? null : (engine.tenants.get(ns) ?? null));
-  const rows = [...aggregates.values()];
   await writeAggregates(
     ctx,
     rows.map((a) => ({
