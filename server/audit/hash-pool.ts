@@ -12,15 +12,14 @@ const workerFile = () => workerBundle("server/audit/hash-worker.ts", "audit-work
 
 /** Checks batches' hashes; results come back in the order the batches went in. */
 export interface BatchHasher {
-  /** `rows`: COPY text of whole rows (see checkBatch); handed over, not copied, to a worker: the caller must not use it after. */
-  check(rows: Uint8Array): Promise<BatchCheck>;
+  check(rowsJson: string): Promise<BatchCheck>;
   close(): Promise<void>;
 }
 
 /** Hashing on the calling thread (short walks, and the single-core figure). */
 export function inlineHasher(keyring: AuditKeyring, checkpointSeqs: readonly number[]): BatchHasher {
   const seqs = new Set(checkpointSeqs);
-  return { check: async (rows) => checkBatch(rows, keyring.byId, seqs), close: async () => {} };
+  return { check: async (rowsJson) => checkBatch(rowsJson, keyring.byId, seqs), close: async () => {} };
 }
 
 /** `threads` worker threads, batches handed out in turn. */
@@ -46,14 +45,12 @@ export function workerHasher(keyring: AuditKeyring, checkpointSeqs: readonly num
   });
   let next = 0;
   return {
-    check(rows) {
+    check(rowsJson) {
       const id = next++;
-      // The bytes' buffer moves to the worker (no copy) when the batch starts it, as the reader cuts them (a buffer of its own each).
-      const buffer = rows.byteOffset === 0 && rows.buffer instanceof ArrayBuffer ? rows.buffer : rows.slice().buffer;
-      const request: HashWorkerRequest = { id, buffer, length: rows.byteLength };
+      const request: HashWorkerRequest = { id, rowsJson };
       return new Promise<BatchCheck>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        workers[id % workers.length]!.postMessage(request, [buffer]);
+        workers[id % workers.length]!.postMessage(request);
       });
     },
     async close() {

@@ -11,15 +11,13 @@ export interface HashWorkerData {
 
 export interface HashWorkerRequest {
   id: number;
-  /** COPY text of whole rows in its first `length` bytes (transferred, not copied). */
-  buffer: ArrayBuffer;
-  length: number;
+  rowsJson: string;
 }
 
 const data = workerData as HashWorkerData;
 const keys = new Map(data.keys.map((k) => [k.id, k]));
 const checkpointSeqs = new Set(data.checkpointSeqs);
 
-parentPort?.on("message", ({ id, buffer, length }: HashWorkerRequest) => {
-  parentPort?.postMessage({ id, check: checkBatch(new Uint8Array(buffer, 0, length), keys, checkpointSeqs) });
+parentPort?.on("message", ({ id, rowsJson }: HashWorkerRequest) => {
+  parentPort?.postMessage({ id, check: checkBatch(rowsJson, keys, checkpointSeqs) });
 });

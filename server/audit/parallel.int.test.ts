@@ -18,13 +18,10 @@ import { verifyAuditTrail } from "./query";
 import { recordAudit } from "./record";
 
 const EVENTS = 12;
-/**
- * Batches of 4 events (#1–4, #5–8, #9–12 while none is missing), handed to two worker threads in turn, read
- * by COPY statements of 5 events each (#1–5, #6–10, #11–12): batches run across statements.
- */
-const inWorkers = { threads: 2, batchSize: 4, statementSize: 5 };
+/** Batches (seq ranges) #1–4, #5–8, #9–12, read three at a time and handed to two worker threads in turn. */
+const inWorkers = { threads: 2, batchSize: 4, readers: 3 };
 /** One batch after the other, hashed on this thread. */
-const onThisThread = { threads: 0 };
+const onThisThread = { threads: 0, readers: 1 };
 
 describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => {
   let handle: DatabaseHandle;
@@ -64,11 +61,11 @@ describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => 
     });
   });
 
-  // Batches are #1–4, #5–8, #9–12: each batch's own hashes hold, the break is a link across a boundary.
+  // Ranges are #1–4, #5–8, #9–12: each batch's own hashes hold, the break is a link across a boundary.
   it.each([
-    ["the first event of a batch", "seq = 9", 10, 8],
-    ["the last event of a batch", "seq = 8", 9, 7],
-    ["every event of a batch", "seq BETWEEN 5 AND 8", 9, 4],
+    ["the first event of a range", "seq = 9", 10, 8],
+    ["the last event of a range", "seq = 8", 9, 7],
+    ["every event of a range (its read comes back empty)", "seq BETWEEN 5 AND 8", 9, 4],
   ])("finds a broken link where %s was deleted", async (_, deleted, brokenAtSeq, checked) => {
     await asAuditOwner(handle, sql`DELETE FROM audit_events WHERE ${sql.raw(deleted)}`);
     expect(await verifyInWorkers()).toMatchObject({
@@ -79,7 +76,7 @@ describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => 
     });
   });
 
-  it("verifies an untouched trail whose seqs skip more than a batch (rolled-back appends)", async () => {
+  it("verifies an untouched trail whose seqs skip more than a range (rolled-back appends)", async () => {
     // Seqs #13–22 are taken and never written, as transactions that roll back leave them; #23–25 follow #12.
     await handle.db.execute(sql`SELECT setval(pg_get_serial_sequence('audit_events', 'seq'), 22)`);
     const ctx = { db: handle.db, actor: systemActor("parallel test"), requestId: "parallel" };
@@ -120,38 +117,6 @@ describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => 
       brokenAtSeq: 7,
       checked: 6,
       reason: expect.stringContaining("carries no key although the chain is keyed since #1"),
-    });
-  });
-
-  it("hashes what was written whatever the text and JSON hold, and finds an edit deep in it", async () => {
-    // Quotes, backslashes, tabs, newlines, control and non-ASCII characters, fractions, big and negative
-    // numbers, keys that jsonb orders otherwise than canonical JSON: what COPY escapes and jsonb rewrites.
-    const odd = [
-      {
-        label: 'tab\there "quoted" back\\slash\nnew line \u0001 é 🚀',
-        after: { b: 1.5, a: [1e21, -0.25, 12345678901234567], é: { z: null, "": "x" } },
-      },
-      { label: "plain", after: { a: 1, bb: [true, false, null, "x y"], ccc: { d: -42 } } },
-      { label: "\\N", after: { version: 3, note: "\\N\t\u007f", list: [] } },
-    ];
-    const ctx = { db: handle.db, actor: systemActor("parallel test"), requestId: "parallel\tid" };
-    for (const [i, { label, after }] of odd.entries())
-      await withTransaction(ctx, (tx) =>
-        recordAudit(tx, {
-          action: "policy.updated",
-          targetType: "policy",
-          targetId: `odd${i}`,
-          targetLabel: label,
-          before: { v: i },
-          after,
-        }),
-      );
-    expect(await verifyInWorkers()).toMatchObject({ ok: true, checked: EVENTS + odd.length });
-    await asAuditOwner(handle, sql`UPDATE audit_events SET after = jsonb_set(after, '{é,z}', '0') WHERE seq = ${EVENTS + 1}`);
-    expect(await verifyInWorkers()).toMatchObject({
-      ok: false,
-      brokenAtSeq: EVENTS + 1,
-      reason: `event #${EVENTS + 1} was modified after it was written`,
     });
   });
 });

@@ -1,7 +1,6 @@
 import "server-only";
 // Reading the audit trail: filtered listing and whole-chain verification.
 import { availableParallelism } from "node:os";
-import type { Readable } from "node:stream";
 import { and, asc, desc, eq, gt, gte, ilike, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { auditEvents } from "@/db/schema";
@@ -9,7 +8,7 @@ import { readableTenantIds } from "@/server/auth/authorize";
 import type { ServiceContext } from "@/server/context";
 import { ChainVerifier, type ChainVerification, type Checkpoint, type VerifiedPosition } from "./chain";
 import { readCheckpoints } from "./checkpoints";
-import { AUDIT_COPY_COLUMNS, type BatchCheck } from "./batch";
+import type { BatchCheck } from "./batch";
 import { batchHasher } from "./hash-pool";
 import { auditSettings, type AuditKeyring, type AuditSettings } from "./keys";
 import type { ListAuditEventsInput } from "./schemas";
@@ -73,22 +72,14 @@ export function untrustedCheckpoints(reason: string): ChainVerification & { ok: 
   return { ok: false, checked: 0, brokenAtSeq: 0, reason: `the checkpoint file cannot be trusted: ${reason}` };
 }
 
-/** Events per batch a hashing thread checks at once (about 1 MB of COPY text). */
-export const WALK_BATCH = 2_000;
+/** Events per batch of a walk (one query, one JSON text of about 10 MB at 20,000). */
+export const WALK_BATCH = 20_000;
 /** From this many events to walk, hashes are checked in worker threads (fewer: on this thread, no start-up cost). */
 export const WALK_THREADS_FROM = 100_000;
-/** Events per COPY statement of a walk: a walk stopped at a break lets at most this many more arrive, unused. */
-export const COPY_ROWS = { postgres: 100_000, pglite: 20_000 };
-/** A batch is cut once its text passes this, whatever its count (events with large before/after). */
-const BATCH_BYTES = 1 << 20;
-/** Batches read ahead of the hashing before the read pauses. */
-const READ_AHEAD = 2;
 
 export interface WalkOptions {
   /** Events per batch (tests make it small to cut a short trail into several). */
   batchSize?: number;
-  /** Events per COPY statement (default COPY_ROWS; tests make it small so a short walk takes several). */
-  statementSize?: number;
   /** Worker threads checking hashes whatever the walk's length; 0: all on this thread. */
   threads?: number;
   /**
@@ -97,69 +88,42 @@ export interface WalkOptions {
    * the server's event loop keeps a core for reading, the link pass and its requests.
    */
   threadsForLongWalk?: number;
+  /**
+   * Batches read at once, each a seq range on its own connection (PostgreSQL builds a batch's JSON text on
+   * one core per query; PGlite, one connection, runs them one after the other). Default: the cores the
+   * hashing threads leave, at least one: on a loaded 2-core machine with PostgreSQL on it, 3 reads at once
+   * walked 300,000 events slower than one (9.4–11.4 s against 7.8–10.0 s); they should pay off where the
+   * database has cores of its own (bench/audit.ts compares both).
+   */
+  readers?: number;
 }
 
 const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []));
 
+export interface AuditBatch {
+  count: number;
+  /** The last event's seq (`afterSeq` when the batch is empty). */
+  lastSeq: number;
+  rowsJson: string;
+}
+
 /**
- * Cuts COPY text (rows ending in a newline, chunks cut anywhere) into batches of whole rows: at most
- * `maxRows` rows, fewer once the text passes BATCH_BYTES. Each batch is the start of a buffer of its
- * own, so it can be handed to a worker thread without a copy.
+ * One batch of the events after `afterSeq` in seq order (at most `size`, and none past `upToSeq` when
+ * given), as a single JSON text (AuditRowTuple rows built by the database), so neither driver maps a
+ * row at a time: the text goes as it is to the thread that checks the hashes. `at` is sent as epoch
+ * milliseconds (the column keeps milliseconds).
  */
-export class RowBatcher {
-  private buf = Buffer.allocUnsafeSlow(BATCH_BYTES);
-  private len = 0;
-  private rows = 0;
-  /** Rows pushed since the caller last set it to 0. */
-  counted = 0;
-  /** The seq of the last row handed on. */
-  private lastSeq = 0;
-
-  constructor(
-    private readonly maxRows: number,
-    private readonly emit: (batch: Uint8Array) => void,
-  ) {}
-
-  push(chunk: Uint8Array): void {
-    for (let from = 0; from < chunk.length;) {
-      const newline = chunk.indexOf(10, from);
-      const to = newline < 0 ? chunk.length : newline + 1;
-      if (this.len + to - from > this.buf.length) {
-        const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buf.length, this.len + to - from));
-        this.buf.copy(grown, 0, 0, this.len);
-        this.buf = grown;
-      }
-      this.buf.set(chunk.subarray(from, to), this.len);
-      this.len += to - from;
-      from = to;
-      if (newline >= 0) {
-        this.counted++;
-        if (++this.rows === this.maxRows || this.len >= BATCH_BYTES) this.flush();
-      }
-    }
-  }
-
-  /** Hands on the rows gathered so far (the last statement ended). */
-  flush(): void {
-    if (this.rows === 0) return;
-    this.lastSeq = this.lastRowSeq();
-    const batch = this.buf.subarray(0, this.len);
-    this.buf = Buffer.allocUnsafeSlow(BATCH_BYTES);
-    this.len = 0;
-    this.rows = 0;
-    this.emit(batch);
-  }
-
-  /** The seq of the last whole row pushed (where the next statement continues). */
-  lastRowSeq(): number {
-    if (this.rows === 0) return this.lastSeq;
-    // The digits after the newline before the last row's.
-    let end = this.len;
-    while (end > 0 && this.buf[end - 1] !== 10) end--;
-    let start = end - 1;
-    while (start > 0 && this.buf[start - 1] !== 10) start--;
-    return Number(this.buf.toString("latin1", start, this.buf.indexOf(9, start)));
-  }
+export async function readAuditBatch(db: Queryable, afterSeq: number, size: number, upToSeq?: number): Promise<AuditBatch> {
+  const upTo = upToSeq === undefined ? sql`` : sql` AND seq <= ${upToSeq}`;
+  const [row] = rowsOf<{ count: number | string; last_seq: string | null; rows_json: string }>(
+    await db.execute(sql`
+      SELECT count(*)::int AS count, max(seq)::text AS last_seq,
+        coalesce(json_agg(json_build_array(seq, id, (extract(epoch FROM at) * 1000)::bigint, actor_id, actor_label,
+          actor_type, action, target_type, target_id, target_label, tenant_id, before, after, request_id, key_id,
+          prev_hash, hash) ORDER BY seq), '[]')::text AS rows_json
+      FROM (SELECT * FROM audit_events WHERE seq > ${afterSeq}${upTo} ORDER BY seq LIMIT ${size}) AS batch`),
+  );
+  return { count: Number(row?.count ?? 0), lastSeq: Number(row?.last_seq ?? afterSeq), rowsJson: row?.rows_json ?? "[]" };
 }
 
 async function headSeq(db: Queryable): Promise<number> {
@@ -167,125 +131,59 @@ async function headSeq(db: Queryable): Promise<number> {
   return Number(row?.head ?? 0);
 }
 
-type CopyClient =
-  | { kind: "postgres"; client: { unsafe(statement: string): { readable(): Promise<Readable> } } }
-  | { kind: "pglite"; client: { query(statement: string, params: unknown[], options: object): Promise<{ blob?: Blob }> } };
-
-/** The driver's own client under drizzle (a transaction's when `db` is one): COPY does not go through drizzle. */
-function copyClient(db: Queryable): CopyClient {
-  const client = (db as unknown as { _: { session: { client: Record<string, unknown> } } })._.session.client;
-  if (typeof client.unsafe === "function") return { kind: "postgres", client } as CopyClient;
-  if (typeof client.query === "function") return { kind: "pglite", client } as CopyClient;
-  throw new Error("audit verification: the database client can run no COPY");
-}
-
 /**
- * The events after `afterSeq` in seq order as COPY text (AUDIT_COPY_COLUMNS), in batches of whole rows:
- * one COPY statement of up to COPY_ROWS events after another, each streamed from PostgreSQL while the
- * batches before are hashed (READ_AHEAD batches ahead at most), or read whole from PGlite. A walk
- * sees the events there were when each statement started (a snapshot per statement, or its transaction's).
+ * The batches of a walk in seq order, up to `readers` read at once. Up to the head seen at the start,
+ * each batch is the seq range (lo, lo + size] (a range holds at most `size` events, fewer or none
+ * where seqs were skipped or events deleted), so ranges can be read side by side; past that head,
+ * batches follow one another by keyset until one comes back short (events appended during the walk).
+ * Which events sit in which batch changes nothing: the sequential pass checks every link in order.
  */
-export class AuditRowReader {
-  private readonly queue: Uint8Array[] = [];
-  private readonly batcher: RowBatcher;
-  private readonly client: CopyClient;
-  private stream: Readable | null = null;
-  private stopped = false;
-  private ended = false;
-  private failure: unknown;
-  private wake: (() => void) | null = null;
-  private readonly running: Promise<void>;
+class BatchReader {
+  private nextLo: number;
+  /** Where the next keyset read starts, when one is due. */
+  private tailAfter: number | null;
+  private readonly queue: Promise<AuditBatch & { open: boolean }>[] = [];
 
   constructor(
-    db: Queryable,
+    private readonly db: Queryable,
     afterSeq: number,
-    batchRows: number,
-    private readonly statementRows?: number,
+    private readonly head: number,
+    private readonly size: number,
+    private readonly readers: number,
   ) {
-    this.client = copyClient(db);
-    this.batcher = new RowBatcher(batchRows, (batch) => {
-      if (this.stopped) return;
-      this.queue.push(batch);
-      if (this.queue.length >= READ_AHEAD) this.stream?.pause();
-      this.notify();
-    });
-    this.running = this.run(afterSeq).then(
-      () => {
-        this.ended = true;
-        this.notify();
-      },
-      (error: unknown) => {
-        this.failure = error;
-        this.ended = true;
-        this.notify();
-      },
-    );
+    this.nextLo = afterSeq;
+    this.tailAfter = head > afterSeq ? null : afterSeq;
+    this.fill();
   }
 
-  /** The next batch, or null after the last. */
-  async next(): Promise<Uint8Array | null> {
-    for (;;) {
-      const batch = this.queue.shift();
-      if (batch) {
-        if (this.queue.length < READ_AHEAD) this.stream?.resume();
-        this.notify();
-        return batch;
-      }
-      if (this.failure !== undefined) throw this.failure;
-      if (this.ended) return null;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+  get done(): boolean {
+    return this.queue.length === 0;
   }
 
-  /** Stops early (a break was found): the current statement runs to its end, unused. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.queue.length = 0;
-    this.stream?.resume();
-    this.notify();
-    await this.running;
+  /** The next batch in seq order (call only when not done). */
+  async next(): Promise<AuditBatch> {
+    const batch = await this.queue.shift()!;
+    if (batch.open && batch.count === this.size) this.tailAfter = batch.lastSeq;
+    this.fill();
+    return batch;
   }
 
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+  /** Reads started and not taken (a walk stopped at a break lets them settle). */
+  pending(): Promise<unknown>[] {
+    return [...this.queue];
   }
 
-  private async run(afterSeq: number): Promise<void> {
-    const limit = this.statementRows ?? COPY_ROWS[this.client.kind];
-    // Batches run across statements: only the last one's rows are handed on short of a full batch.
-    for (let after = afterSeq; ; after = this.batcher.lastRowSeq()) {
-      if (!Number.isSafeInteger(after)) throw new Error(`audit verification: cannot continue after seq ${after}`);
-      // Wait for room: PGlite's statement gives all its rows at once.
-      while (this.queue.length >= READ_AHEAD && !this.stopped) await new Promise<void>((resolve) => (this.wake = resolve));
-      if (this.stopped) return;
-      const select = `SELECT ${AUDIT_COPY_COLUMNS} FROM audit_events WHERE seq > ${after} ORDER BY seq LIMIT ${limit}`;
-      this.batcher.counted = 0;
-      if (this.client.kind === "postgres") await this.streamed(this.client, `COPY (${select}) TO STDOUT`);
-      else {
-        const { blob } = await this.client.client.query(`COPY (${select}) TO '/dev/blob'`, [], {});
-        if (blob) this.batcher.push(new Uint8Array(await blob.arrayBuffer()));
-      }
-      if (this.batcher.counted < limit) break;
-    }
-    this.batcher.flush();
-  }
-
-  private async streamed({ client }: CopyClient & { kind: "postgres" }, statement: string): Promise<void> {
-    const stream = await client.unsafe(statement).readable();
-    this.stream = stream;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        stream.on("data", (chunk: Buffer) => {
-          if (!this.stopped) this.batcher.push(chunk);
-        });
-        stream.once("end", resolve);
-        stream.once("error", reject);
-        if (!this.stopped && this.queue.length >= READ_AHEAD) stream.pause();
-      });
-    } finally {
-      this.stream = null;
+  private fill(): void {
+    while (this.queue.length < this.readers) {
+      if (this.nextLo < this.head) {
+        const lo = this.nextLo;
+        this.nextLo = Math.min(this.head, lo + this.size);
+        if (this.nextLo === this.head) this.tailAfter = this.head;
+        this.queue.push(readAuditBatch(this.db, lo, this.size, this.nextLo).then((b) => ({ ...b, open: false })));
+      } else if (this.tailAfter !== null) {
+        this.queue.push(readAuditBatch(this.db, this.tailAfter, this.size).then((b) => ({ ...b, open: true })));
+        this.tailAfter = null;
+      } else return;
     }
   }
 }
@@ -293,8 +191,8 @@ export class AuditRowReader {
 /**
  * Walks the chain in seq order from the genesis (or from a verified position), a batch at a time, so
  * memory stays flat: every event's keyed hash, and every exported checkpoint past the start (the
- * newest one must still be in the chain, so a cut-off tail shows). The trail is read as COPY text,
- * streamed while earlier batches are hashed (in worker threads on a long walk);
+ * newest one must still be in the chain, so a cut-off tail shows). Batches are read side by side
+ * (seq ranges, several connections) while earlier ones are hashed (in worker threads on a long walk);
  * the link from each event to the one before it, the key rules and the checkpoints are checked in
  * order on this thread, so the verdict is the same whichever thread read or hashed what.
  */
@@ -317,27 +215,25 @@ export async function walkChain(
   // Batches being hashed, oldest first; at most two per thread (one working, one waiting) so memory stays bounded.
   const inFlight: Promise<BatchCheck>[] = [];
   const limit = Math.max(1, threads * 2);
-  const reader = new AuditRowReader(db, afterSeq, batchSize, options.statementSize);
+  const readers = Math.max(1, options.readers ?? availableParallelism() - threads);
+  const reader = new BatchReader(db, afterSeq, head, batchSize, readers);
   let intact = true;
-  let reading = true;
   const consume = (check: BatchCheck) => {
     if (check.kind === "run") intact = verifier.pushRun(check.first, check.count, check.last);
     else for (let i = 0; i < check.links.length && intact; i++) intact = verifier.pushChecked(check.links[i]!, check.holds[i]!);
   };
   try {
-    while (intact && (reading || inFlight.length > 0)) {
-      if (reading && inFlight.length < limit) {
+    while (intact && (!reader.done || inFlight.length > 0)) {
+      if (!reader.done && inFlight.length < limit) {
         const batch = await reader.next();
-        if (batch) inFlight.push(hasher.check(batch));
-        else reading = false;
+        if (batch.count > 0) inFlight.push(hasher.check(batch.rowsJson));
       } else {
         consume(await inFlight.shift()!);
       }
     }
   } finally {
-    // A walk stopped at a break leaves the statement being read and the batches after it: let them settle, unused.
-    await reader.stop();
-    await Promise.allSettled(inFlight);
+    // A walk stopped at a break leaves the reads ahead and the batches after it: let them settle, unused.
+    await Promise.allSettled([...reader.pending(), ...inFlight]);
     await hasher.close();
   }
   return { result: verifier.result(), keyedSince: verifier.firstKeyedSeq };
