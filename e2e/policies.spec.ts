@@ -109,8 +109,11 @@ test("an author drafts a policy from a template, edits it in the form and the YA
     .and(page.locator('[data-change="added"]'))
     .filter({ hasText: /^payments\/\S+ → payments\/\S+ 8080\/TCP$/ });
   await expect(added.first()).toBeVisible({ timeout: 20_000 });
-  await added.first().click();
-  await expect(page.getByTestId("edge-panel")).toContainText(POLICY);
+  // A click while the overlaid graph is still being laid out can be lost (seen on a busy machine): click again, as a user would.
+  await expect(async () => {
+    await added.first().click();
+    await expect(page.getByTestId("edge-panel")).toContainText(POLICY, { timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
 
   // Propose the change; it shows under Changes with its diff.
   await page.goto(`/policies/${POLICY}`);
