@@ -109,17 +109,12 @@ export async function runServe(opts: { port: string; host: string; tlsCert?: str
   observeDatabasePool({ kind: handle.kind, maxConnections: handle.maxConnections });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const { server, url } = await serveApi(async () => handle.db, port, opts.host, { ...(tls ? { tls } : {}), log });
+  const logTask = (message: string, error?: unknown) => log(`policyplane serve: ${message}${error ? `: ${String(error)}` : ""}`);
   // This process writes the decision log, so it keeps it to its retention too (a plain DELETE: safe beside other replicas).
-  const stopSweep = scheduleDecisionLogSweep(handle.db, 3600, (message, error) =>
-    log(`policyplane serve: ${message}${error ? `: ${String(error)}` : ""}`),
-  );
+  const stopSweep = scheduleDecisionLogSweep(handle.db, 3600, logTask);
   // It ingests flows, so it closes their minutes into SIEM events too (safe beside other replicas and the console's server).
   const { FLOW_CLOSE_GRACE_SECONDS, FLOW_CLOSE_SECONDS } = env();
-  const stopClose = scheduleMinuteClose(
-    handle.db,
-    { graceSeconds: FLOW_CLOSE_GRACE_SECONDS, everySeconds: FLOW_CLOSE_SECONDS },
-    (message, error) => log(`policyplane serve: ${message}${error ? `: ${String(error)}` : ""}`),
-  );
+  const stopClose = scheduleMinuteClose(handle.db, { graceSeconds: FLOW_CLOSE_GRACE_SECONDS, everySeconds: FLOW_CLOSE_SECONDS }, logTask);
   process.stdout.write(`policyplane serve: REST API listening on ${url}/api/v1 (${handle.kind})\n`);
   await new Promise<void>((resolve) => {
     const stop = () => server.close(() => resolve());
