@@ -64,7 +64,8 @@ class Reader {
   /** Where the current line's text starts (after the indentation, or after a `- ` handled on this line). */
   at = 0;
   eof = false;
-  readonly opened = new Map<object, number>();
+  /** Where each mapping and sequence of the current document starts. */
+  opened = new Map<object, number>();
   private depth = 0;
 
   constructor(
@@ -347,34 +348,57 @@ class Reader {
   }
 }
 
-/** The documents of a text in the block subset, or null when it is not (js-yaml reads it then). */
-export function parseBlockYaml(text: string, limits: YamlLimits): BlockParse | null {
+/**
+ * Hand each document of a text in the block subset to `each` as soon as it is read: its value,
+ * where its root node starts, and where each of its mappings and sequences starts (a map of its
+ * own, so a document's nodes can be collected once its reader is done with them). Returns false
+ * as soon as the text leaves the subset — possibly after some documents were handed over: the
+ * caller discards them, and js-yaml reads the whole text.
+ */
+export function eachBlockDocument(
+  text: string,
+  limits: YamlLimits,
+  each: (value: unknown, root: number, opened: Map<object, number>) => void,
+): boolean {
   // Tabs, directives, BOMs and lone carriage returns have rules of their own: js-yaml's to apply.
-  if (/[\t\r\ufeff]/.test(text) && /[\t\ufeff]|\r(?!\n)/.test(text)) return null;
+  if (/[\t\r\ufeff]/.test(text) && /[\t\ufeff]|\r(?!\n)/.test(text)) return false;
   const r = new Reader(text, limits.maxDepth);
-  const values: unknown[] = [];
-  const roots: number[] = [];
+  let documents = 0;
   try {
     r.advance();
     if (!r.eof && r.isDocumentStart) r.advance();
     while (!r.eof) {
       if (r.isDocumentStart) {
         // An empty document between two markers.
-        values.push(null);
-        roots.push(r.at);
+        each(null, r.at, new Map());
       } else {
-        if (r.indent !== 0) return null;
-        roots.push(r.at);
-        values.push(r.block(0));
-        if (!r.eof && !r.isDocumentStart) return null; // something left at an indentation no node takes
+        if (r.indent !== 0) return false;
+        const root = r.at;
+        const opened = (r.opened = new Map());
+        const value = r.block(0);
+        if (!r.eof && !r.isDocumentStart) return false; // something left at an indentation no node takes
+        each(value, root, opened);
         if (r.eof) break;
       }
-      if (values.length >= limits.maxDocuments) return null; // js-yaml counts them (and refuses) its own way
+      if (++documents >= limits.maxDocuments) return false; // js-yaml counts them (and refuses) its own way
       r.advance();
     }
   } catch (e) {
-    if (e === NOT_BLOCK) return null;
+    if (e === NOT_BLOCK) return false;
     throw e;
   }
-  return { values, roots, opened: r.opened };
+  return true;
+}
+
+/** The documents of a text in the block subset, or null when it is not (js-yaml reads it then). */
+export function parseBlockYaml(text: string, limits: YamlLimits): BlockParse | null {
+  const values: unknown[] = [];
+  const roots: number[] = [];
+  const opened = new Map<object, number>();
+  const whole = eachBlockDocument(text, limits, (value, root, nodes) => {
+    values.push(value);
+    roots.push(root);
+    for (const [node, at] of nodes) opened.set(node, at);
+  });
+  return whole ? { values, roots, opened } : null;
 }
