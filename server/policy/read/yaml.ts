@@ -362,16 +362,24 @@ class SourcePositions {
     private readonly limits: YamlLimits,
   ) {}
 
-  /** `locate` of a document whose value is `value`, its collections opened at `opened`, its root at `rootOffset`. */
-  locator(value: unknown, opened: Map<object, number>, rootOffset: number): (path: readonly PathSeg[]) => Located {
+  /** `locate` of a document whose value is `value`, its root at `rootOffset`; `opened` finds where a collection starts. */
+  locator(value: unknown, opened: (node: object) => Located | undefined, rootOffset: number): (path: readonly PathSeg[]) => Located {
     return (path) => {
       let cur: unknown = value;
       for (const seg of path)
         cur = cur !== null && typeof cur === "object" && Object.hasOwn(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined;
-      const at = cur !== null && typeof cur === "object" ? opened.get(cur) : undefined;
-      if (at !== undefined) return positionIn((this.starts ??= lineStarts(this.text)), nodeStart(this.text, at));
+      const at = cur !== null && typeof cur === "object" ? opened(cur) : undefined;
+      if (at !== undefined) return at;
       const doc = this.slowDoc(rootOffset);
       return doc ? posOf(this.slowLines!, nodeAt(doc, path)?.node) : { line: 0, column: 0 };
+    };
+  }
+
+  /** Where js-yaml opened a collection, as a position (`opened` holds the offset before its leading space). */
+  jsyamlOpened(opened: Map<object, number>): (node: object) => Located | undefined {
+    return (node) => {
+      const at = opened.get(node);
+      return at === undefined ? undefined : positionIn((this.starts ??= lineStarts(this.text)), nodeStart(this.text, at));
     };
   }
 
@@ -414,7 +422,7 @@ export function streamSource(file: string, text: string, sink: ObjectSink, limit
   const errors: PolicyInputError[] = [];
   const push = (o: RawObject) => sink.object(o);
   const whole = eachBlockDocument(text, limits, (value, root, opened) =>
-    collectObjects(file, [{ value, locate: positions.locator(value, opened, root) }], push, errors),
+    collectObjects(file, [{ value, locate: positions.locator(value, (node) => opened.at(node), root) }], push, errors),
   );
   if (whole) return errors;
   sink.restart();
@@ -444,9 +452,10 @@ export function streamSource(file: string, text: string, sink: ObjectSink, limit
       ];
     return give(parseSourcePositional(file, text, limits)); // yaml says what is wrong, as it always has
   }
+  const opened = positions.jsyamlOpened(fast.opened);
   const values = fast.values.map((value, i) => ({
     value,
-    locate: positions.locator(value, fast.opened, nodeStart(text, fast.roots[i] ?? 0)),
+    locate: positions.locator(value, opened, nodeStart(text, fast.roots[i] ?? 0)),
   }));
   collectObjects(file, values, push, errors);
   return errors;
