@@ -78,7 +78,7 @@ function indicator(c: number): boolean {
   );
 }
 
-const CACHE_SIZE = 1024;
+const CACHE_SIZE = 2048;
 const SHORT = 24;
 
 /** The first property key of an object: the interned form of a string. */
@@ -226,13 +226,27 @@ class Reader {
     return -1;
   }
 
-  /** Where `[start, end)` would sit in a cache, and the string there if it is that text. */
-  private slot(start: number, end: number): number {
+  /**
+   * The cached string that is the text `[start, end)`, if any. A cache is two-way: the text's slot
+   * and its neighbour (so two frequent keys that share a slot, such as labels and limits with a
+   * simpler hash, do not evict each other on every object).
+   */
+  private cached(cache: (string | undefined)[], start: number, end: number): string | undefined {
     const t = this.t;
-    return ((end - start) * 7 + t.charCodeAt(start) * 31 + t.charCodeAt(end - 1)) & (CACHE_SIZE - 1);
+    const slot =
+      (((t.charCodeAt(start) * 31 + t.charCodeAt(start + 1)) * 31 + t.charCodeAt(end - 1)) * 31 + end - start) & (CACHE_SIZE - 1);
+    const a = cache[slot];
+    if (this.is(a, start, end)) return a;
+    const b = cache[slot ^ 1];
+    if (this.is(b, start, end)) return b;
+    this.free = a === undefined ? slot : b === undefined ? slot ^ 1 : slot;
+    return undefined;
   }
 
-  private hit(s: string | undefined, start: number, end: number): s is string {
+  /** Where the last miss of `cached` is to be stored. */
+  private free = 0;
+
+  private is(s: string | undefined, start: number, end: number): s is string {
     if (s === undefined || s.length !== end - start) return false;
     const t = this.t;
     for (let i = 0, j = start; j < end; i++, j++) if (s.charCodeAt(i) !== t.charCodeAt(j)) return false;
@@ -241,9 +255,8 @@ class Reader {
 
   /** The block mapping key in `[start, end)`, interned; leaves the subset for keys it does not model. */
   private key(start: number, end: number): string {
-    const slot = this.slot(start, end);
-    const cached = this.keys[slot];
-    if (this.hit(cached, start, end)) return cached;
+    const hit = this.cached(this.keys, start, end);
+    if (hit !== undefined) return hit;
     const raw = this.t.slice(start, end);
     if (raw.includes(":")) bail();
     const kind = coreKind(raw);
@@ -251,18 +264,16 @@ class Reader {
     const key = kind === null ? raw : String(coreScalar(raw));
     if (key === "__proto__" || key === "<<") bail();
     if (kind !== null) return key;
-    return (this.keys[slot] = interned(key));
+    return (this.keys[this.free] = interned(key));
   }
 
   /** The plain scalar in `[start, end)` under the core schema (a short string shared with its repeats). */
   private plainScalar(start: number, end: number): unknown {
     if (end - start > SHORT || end === start) return coreScalar(this.t.slice(start, end));
-    const slot = this.slot(start, end);
-    const cached = this.words[slot];
-    if (this.hit(cached, start, end)) return cached;
-    const raw = this.t.slice(start, end);
-    const v = coreScalar(raw);
-    if (typeof v === "string") this.words[slot] = v;
+    const hit = this.cached(this.words, start, end);
+    if (hit !== undefined) return hit;
+    const v = coreScalar(this.t.slice(start, end));
+    if (typeof v === "string") this.words[this.free] = v;
     return v;
   }
 
