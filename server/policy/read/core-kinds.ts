@@ -8,6 +8,7 @@ import {
   type ClusterModel,
   type NamedPort,
   type NamespaceMatch,
+  type PodInfo,
   type Peer,
   type Policy,
   type PolicyRule,
@@ -71,17 +72,19 @@ export function readPod(ctx: Ctx, cluster: ClusterModel, apiVersion: string): vo
     const m = owner.kind === "ReplicaSet" ? DEPLOYMENT_RS.exec(owner.name) : null;
     workload = m ? { kind: "Deployment", name: m[1]! } : { kind: owner.kind as WorkloadKind, name: owner.name };
   }
-  cluster.pods.push({
+  // Key by key, no conditional spread (this runs for every pod); the keys keep their order.
+  const pod: PodInfo = {
     namespace,
     name: p.metadata.name,
     labels: { ...(p.metadata.labels ?? {}) },
     ports: containerPorts(p.spec),
     ips,
     hostNetwork: p.spec?.hostNetwork ?? false,
-    ...(p.spec?.nodeName ? { nodeName: p.spec.nodeName } : {}),
-    workload,
-    source: ref(ctx, "Pod", apiVersion, p.metadata.name, namespace),
-  });
+  };
+  if (p.spec?.nodeName) pod.nodeName = p.spec.nodeName;
+  pod.workload = workload;
+  pod.source = ref(ctx, "Pod", apiVersion, p.metadata.name, namespace);
+  cluster.pods.push(pod);
 }
 
 export function readWorkload(ctx: Ctx, cluster: ClusterModel, kind: WorkloadKind, apiVersion: string): void {

@@ -27,6 +27,17 @@ function plain(v: unknown): v is Obj {
 }
 
 /**
+ * Whether a checked value can stand for the schema's output itself: the same keys holding the
+ * same values (nothing stripped, every child answered by itself), an ordinary object.
+ * The readers only read what validation returns, so handing back the parsed value instead of a
+ * copy of it spares allocating the copy for every object read (their key order, the schema's in
+ * zod's copy, is not something a reader looks at).
+ */
+function isReusable(v: object): boolean {
+  return Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
  * A `.nullish()` field: absent stays absent, null stays null, anything else goes through `check`.
  * An own key holding undefined, or a key reached through the prototype, is a doubt (zod's `in`
  * test and ours would have to agree on it).
@@ -76,13 +87,28 @@ function object(
   const refine = options.refine;
   return (v) => {
     if (!plain(v)) return DOUBT;
-    if (allowed) for (const k in v) if (!allowed.has(k)) return DOUBT;
+    let own = 0;
+    if (allowed) {
+      for (const k in v) {
+        if (!allowed.has(k)) return DOUBT;
+        own++;
+      }
+    }
     const out: Obj = {};
+    let present = 0;
+    let same = true;
     for (let i = 0; i < keys.length; i++) {
       const f = list[i]!;
-      if (!(f.required ? required(v, out, keys[i]!, f.check) : nullish(v, out, keys[i]!, f.check))) return DOUBT;
+      const key = keys[i]!;
+      if (!(f.required ? required(v, out, key, f.check) : nullish(v, out, key, f.check))) return DOUBT;
+      if (Object.prototype.hasOwnProperty.call(out, key)) {
+        present++;
+        if (out[key] !== v[key]) same = false;
+      }
     }
-    return refine && !refine(out) ? DOUBT : out;
+    if (refine && !refine(out)) return DOUBT;
+    if (!allowed && same) for (const _ in v) own++;
+    return same && own === present && isReusable(v) ? v : out;
   };
 }
 
@@ -98,6 +124,8 @@ const intOrStringPort = (v: unknown): Out<number | string> => (typeof v === "num
 function array<T>(check: (v: unknown) => Out<T>): (v: unknown) => Out<T[]> {
   return (v) => {
     if (!Array.isArray(v)) return DOUBT;
+    // Always a copy: an array can hold named properties beside its items, which zod's copy drops,
+    // and nothing cheap tells that it does not.
     const out: T[] = new Array<T>(v.length);
     for (let i = 0; i < v.length; i++) {
       const r = check(v[i]);
@@ -111,13 +139,13 @@ function array<T>(check: (v: unknown) => Out<T>): (v: unknown) => Out<T[]> {
 /** A string → string map (z.record); `entry` returns false for a pair its schema would refuse. */
 function stringMap(v: unknown, entry: (key: string, value: string) => boolean): Out<Record<string, string>> {
   if (!plain(v)) return DOUBT;
-  const out: Record<string, string> = {};
+  const out: Record<string, string> | null = isReusable(v) ? null : {};
   for (const k of Object.keys(v)) {
     const value = v[k];
     if (k === "__proto__" || typeof value !== "string" || !entry(k, value)) return DOUBT;
-    out[k] = value;
+    if (out) out[k] = value;
   }
-  return out;
+  return out ?? (v as Record<string, string>);
 }
 
 /** ValidateLabels as schemas.ts checkLabels applies it. */

@@ -1,4 +1,5 @@
 /** File-system entry point of the readers (the only part of the engine that touches the disk). */
+import { isAscii } from "node:buffer";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PolicyInputError } from "../errors";
@@ -18,6 +19,16 @@ export function maxManifestBytes(env: Readonly<Record<string, string | undefined
   const raw = env.POLICYPLANE_MAX_MANIFEST_BYTES;
   const n = raw !== undefined && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_MAX_MANIFEST_BYTES;
+}
+
+/**
+ * A file's text as UTF-8. Most manifests are plain ASCII, whose bytes decode to the same string as
+ * Latin-1, which Node copies without UTF-8's decoding work (under 1 ms for the 2.9 MiB bench
+ * cluster, where decoding it as UTF-8 took 11–20 ms of CPU).
+ */
+export function readText(path: string): string {
+  const bytes = readFileSync(path);
+  return isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
 }
 
 const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
@@ -74,7 +85,7 @@ export function collectSources(
       return;
     }
     try {
-      sources.push({ file: p, text: readFileSync(p, "utf8") });
+      sources.push({ file: p, text: readText(p) });
     } catch (e) {
       errors.push(new PolicyInputError({ file: p, message: `cannot read: ${(e as Error).message}` }));
     }

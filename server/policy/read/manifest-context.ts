@@ -61,19 +61,29 @@ export function advise(ctx: Ctx, advisories: readonly Advisory[]): void {
 }
 
 export function ref(ctx: Ctx, kind: string, apiVersion: string, name: string, namespace?: string, version?: string | null): SourceRef {
-  return {
-    kind,
-    apiVersion,
-    name,
-    ...(namespace ? { namespace } : {}),
-    ...(version ? { version } : {}),
-    file: ctx.obj.file,
-    line: ctx.obj.line,
-    column: ctx.obj.column,
-  };
+  // Built key by key rather than with conditional spreads: this runs for every object read, and
+  // the spreads cost more than the rest of it. The keys keep the order the spreads gave them.
+  const r: SourceRef = { kind, apiVersion, name };
+  if (namespace) r.namespace = namespace;
+  if (version) r.version = version;
+  r.file = ctx.obj.file;
+  r.line = ctx.obj.line;
+  r.column = ctx.obj.column;
+  return r;
 }
 
 export function ruleRef(ctx: Ctx, src: SourceRef, direction: Direction, key: string, index: number, ruleName?: string | null): RuleRef {
   const p = ctx.obj.locate(["spec", key, index]);
-  return { ...src, direction, ruleIndex: index, ...(ruleName ? { ruleName } : {}), line: p.line, column: p.column };
+  // { ...src, direction, ruleIndex, ruleName?, line, column } key by key (src is ref()'s: its keys
+  // in that order), which costs a fraction of the spread of src's several shapes.
+  const r = { kind: src.kind, apiVersion: src.apiVersion, name: src.name } as RuleRef;
+  if ("namespace" in src) r.namespace = src.namespace;
+  if ("version" in src) r.version = src.version;
+  r.file = src.file;
+  r.line = p.line;
+  r.column = p.column;
+  r.direction = direction;
+  r.ruleIndex = index;
+  if (ruleName) r.ruleName = ruleName;
+  return r;
 }

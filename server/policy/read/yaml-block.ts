@@ -8,6 +8,7 @@
  * A false null only costs speed, so the subset is kept small and each rule strict.
  */
 import type { YamlLimits } from "./bounded";
+import type { Located } from "./yaml";
 import { coreKind, coreScalar } from "./yaml-core";
 
 export interface BlockParse {
@@ -15,7 +16,30 @@ export interface BlockParse {
   /** Per document, where its root node starts. */
   roots: number[];
   /** Where each mapping and sequence starts (its first key, `-` or bracket). */
-  opened: Map<object, number>;
+  opened: Map<object, Located>;
+}
+
+/**
+ * Where each mapping and sequence of one document starts (its first key, `-` or bracket), as
+ * line and column (1-based). Parallel lists rather than a map: a document holds a few dozen
+ * collections, a lookup is rare (a rule's or an error's position), and a map's hashing of every
+ * collection cost more than reading it.
+ */
+export class BlockNodes {
+  readonly nodes: object[] = [];
+  readonly lines: number[] = [];
+  readonly columns: number[] = [];
+
+  add(node: object, line: number, column: number): void {
+    this.nodes.push(node);
+    this.lines.push(line);
+    this.columns.push(column);
+  }
+
+  at(node: object): Located | undefined {
+    const i = this.nodes.indexOf(node);
+    return i < 0 ? undefined : { line: this.lines[i]!, column: this.columns[i]! };
+  }
 }
 
 /** Leaving the subset: unwinds the parse, and js-yaml reads the text. */
@@ -54,18 +78,36 @@ function indicator(c: number): boolean {
   );
 }
 
+const CACHE_SIZE = 2048;
+const SHORT = 24;
+
+/** The first property key of an object: the interned form of a string. */
+function interned(s: string): string {
+  return Object.keys({ [s]: true })[0]!;
+}
+
 class Reader {
   private readonly n: number;
-  /** The current line: [start, end) of its content (no line break), its indentation, and where its text starts. */
+  /** The current line: [start, end) of its content (no line break), its number, its indentation, and where its text starts. */
   private start = 0;
   private end = 0;
+  private line = 0;
   private next = 0;
+  private nextLine = 1;
   indent = 0;
   /** Where the current line's text starts (after the indentation, or after a `- ` handled on this line). */
   at = 0;
   eof = false;
-  readonly opened = new Map<object, number>();
+  /** Where each mapping and sequence of the current document starts. */
+  opened = new BlockNodes();
   private depth = 0;
+  /**
+   * Keys and short plain scalars read recently, by length and end characters: one that comes again
+   * is matched in the text rather than sliced, checked and interned again, and the values built share
+   * one string. A manifest repeats the same few dozen keys and many values (kinds, labels, protocols).
+   */
+  private readonly keys: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE);
+  private readonly words: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE);
 
   constructor(
     private readonly t: string,
@@ -85,6 +127,7 @@ class Reader {
         return;
       }
       const s = this.next;
+      const line = this.nextLine++;
       let e = t.indexOf("\n", s);
       if (e < 0) e = this.n;
       this.next = e + 1;
@@ -94,6 +137,7 @@ class Reader {
       if (i === e || t.charCodeAt(i) === HASH) continue;
       this.start = s;
       this.end = e;
+      this.line = line;
       this.indent = i - s;
       this.at = i;
       return;
@@ -136,7 +180,7 @@ class Reader {
     this.enter();
     const t = this.t;
     const out: unknown[] = [];
-    this.opened.set(out, this.at);
+    this.opened.add(out, this.line, this.at - this.start + 1);
     while (!this.eof && this.at - this.start === col && this.dashAt(this.at)) {
       let i = this.at + 1;
       while (i < this.end && t.charCodeAt(i) === SPACE) i++;
@@ -182,22 +226,69 @@ class Reader {
     return -1;
   }
 
+  /**
+   * The cached string that is the text `[start, end)`, if any. A cache is two-way: the text's slot
+   * and its neighbour (so two frequent keys that share a slot, such as labels and limits with a
+   * simpler hash, do not evict each other on every object).
+   */
+  private cached(cache: (string | undefined)[], start: number, end: number): string | undefined {
+    const t = this.t;
+    const slot =
+      (((t.charCodeAt(start) * 31 + t.charCodeAt(start + 1)) * 31 + t.charCodeAt(end - 1)) * 31 + end - start) & (CACHE_SIZE - 1);
+    const a = cache[slot];
+    if (this.is(a, start, end)) return a;
+    const b = cache[slot ^ 1];
+    if (this.is(b, start, end)) return b;
+    this.free = a === undefined ? slot : b === undefined ? slot ^ 1 : slot;
+    return undefined;
+  }
+
+  /** Where the last miss of `cached` is to be stored. */
+  private free = 0;
+
+  private is(s: string | undefined, start: number, end: number): s is string {
+    if (s === undefined || s.length !== end - start) return false;
+    const t = this.t;
+    for (let i = 0, j = start; j < end; i++, j++) if (s.charCodeAt(i) !== t.charCodeAt(j)) return false;
+    return true;
+  }
+
+  /** The block mapping key in `[start, end)`, interned; leaves the subset for keys it does not model. */
+  private key(start: number, end: number): string {
+    const hit = this.cached(this.keys, start, end);
+    if (hit !== undefined) return hit;
+    const raw = this.t.slice(start, end);
+    if (raw.includes(":")) bail();
+    const kind = coreKind(raw);
+    if (kind === "null") bail();
+    const key = kind === null ? raw : String(coreScalar(raw));
+    if (key === "__proto__" || key === "<<") bail();
+    if (kind !== null) return key;
+    return (this.keys[this.free] = interned(key));
+  }
+
+  /** The plain scalar in `[start, end)` under the core schema (a short string shared with its repeats). */
+  private plainScalar(start: number, end: number): unknown {
+    if (end - start > SHORT || end === start) return coreScalar(this.t.slice(start, end));
+    const hit = this.cached(this.words, start, end);
+    if (hit !== undefined) return hit;
+    const v = coreScalar(this.t.slice(start, end));
+    if (typeof v === "string") this.words[this.free] = v;
+    return v;
+  }
+
   private mapping(col: number): Record<string, unknown> {
     this.enter();
     const t = this.t;
     const out: Record<string, unknown> = {};
-    this.opened.set(out, this.at);
+    this.opened.add(out, this.line, this.at - this.start + 1);
     while (!this.eof && this.at - this.start === col && !this.isDocumentStart) {
       const k = this.at;
       if (this.dashAt(k)) break; // a sequence at this column belongs to the key above (`key:` then `- item`)
       const colon = this.mappingKeyAt(k);
       if (colon < 0 || t.charCodeAt(colon - 1) === SPACE) bail();
-      const raw = t.slice(k, colon);
-      if (raw.includes(":")) bail();
-      const kind = coreKind(raw);
-      if (kind === "null") bail();
-      const key = kind === null ? raw : String(coreScalar(raw));
-      if (key === "__proto__" || key === "<<" || Object.hasOwn(out, key)) bail();
+      const key = this.key(k, colon);
+      if (Object.hasOwn(out, key)) bail();
       let i = colon + 1;
       while (i < this.end && t.charCodeAt(i) === SPACE) i++;
       if (i === this.end || t.charCodeAt(i) === HASH) {
@@ -237,7 +328,7 @@ class Reader {
       }
       let s = e;
       while (t.charCodeAt(s - 1) === SPACE) s--;
-      return coreScalar(t.slice(i, s));
+      return this.plainScalar(i, s);
     }
     if (!this.restIsEmpty(e)) bail();
     return v;
@@ -272,7 +363,7 @@ class Reader {
     const isMap = open === 0x7b;
     const close = isMap ? 0x7d : 0x5d;
     const out: unknown = isMap ? {} : [];
-    this.opened.set(out as object, i);
+    this.opened.add(out as object, this.line, i - this.start + 1);
     let j = this.skip(i + 1);
     if (t.charCodeAt(j) === close) {
       this.depth--;
@@ -291,12 +382,9 @@ class Reader {
           if (d === 0x2c || d === 0x5b || d === 0x5d || d === 0x7b || d === 0x7d || d === HASH || d === 0x22 || d === 0x27) bail();
         }
         if (colon <= k || indicator(t.charCodeAt(k)) || t.charCodeAt(colon - 1) === SPACE) bail();
-        const raw = t.slice(k, colon);
-        const kind = coreKind(raw);
-        if (kind === "null") bail();
-        const key = kind === null ? raw : String(coreScalar(raw));
+        const key = this.key(k, colon);
         const m = out as Record<string, unknown>;
-        if (key === "__proto__" || key === "<<" || Object.hasOwn(m, key)) bail();
+        if (Object.hasOwn(m, key)) bail();
         const [v, e] = this.flowValue(this.skip(colon + 1));
         m[key] = v;
         j = e;
@@ -343,38 +431,61 @@ class Reader {
     }
     let s = e;
     while (t.charCodeAt(s - 1) === SPACE) s--;
-    return [coreScalar(t.slice(j, s)), e];
+    return [this.plainScalar(j, s), e];
   }
 }
 
-/** The documents of a text in the block subset, or null when it is not (js-yaml reads it then). */
-export function parseBlockYaml(text: string, limits: YamlLimits): BlockParse | null {
+/**
+ * Hand each document of a text in the block subset to `each` as soon as it is read: its value,
+ * where its root node starts, and where each of its mappings and sequences starts (a map of its
+ * own, so a document's nodes can be collected once its reader is done with them). Returns false
+ * as soon as the text leaves the subset — possibly after some documents were handed over: the
+ * caller discards them, and js-yaml reads the whole text.
+ */
+export function eachBlockDocument(
+  text: string,
+  limits: YamlLimits,
+  each: (value: unknown, root: number, opened: BlockNodes) => void,
+): boolean {
   // Tabs, directives, BOMs and lone carriage returns have rules of their own: js-yaml's to apply.
-  if (/[\t\r\ufeff]/.test(text) && /[\t\ufeff]|\r(?!\n)/.test(text)) return null;
+  if (/[\t\r\ufeff]/.test(text) && /[\t\ufeff]|\r(?!\n)/.test(text)) return false;
   const r = new Reader(text, limits.maxDepth);
-  const values: unknown[] = [];
-  const roots: number[] = [];
+  let documents = 0;
   try {
     r.advance();
     if (!r.eof && r.isDocumentStart) r.advance();
     while (!r.eof) {
       if (r.isDocumentStart) {
         // An empty document between two markers.
-        values.push(null);
-        roots.push(r.at);
+        each(null, r.at, new BlockNodes());
       } else {
-        if (r.indent !== 0) return null;
-        roots.push(r.at);
-        values.push(r.block(0));
-        if (!r.eof && !r.isDocumentStart) return null; // something left at an indentation no node takes
+        if (r.indent !== 0) return false;
+        const root = r.at;
+        const opened = (r.opened = new BlockNodes());
+        const value = r.block(0);
+        if (!r.eof && !r.isDocumentStart) return false; // something left at an indentation no node takes
+        each(value, root, opened);
         if (r.eof) break;
       }
-      if (values.length >= limits.maxDocuments) return null; // js-yaml counts them (and refuses) its own way
+      if (++documents >= limits.maxDocuments) return false; // js-yaml counts them (and refuses) its own way
       r.advance();
     }
   } catch (e) {
-    if (e === NOT_BLOCK) return null;
+    if (e === NOT_BLOCK) return false;
     throw e;
   }
-  return { values, roots, opened: r.opened };
+  return true;
+}
+
+/** The documents of a text in the block subset, or null when it is not (js-yaml reads it then). */
+export function parseBlockYaml(text: string, limits: YamlLimits): BlockParse | null {
+  const values: unknown[] = [];
+  const roots: number[] = [];
+  const opened = new Map<object, Located>();
+  const whole = eachBlockDocument(text, limits, (value, root, nodes) => {
+    values.push(value);
+    roots.push(root);
+    nodes.nodes.forEach((node) => opened.set(node, nodes.at(node)!));
+  });
+  return whole ? { values, roots, opened } : null;
 }

@@ -85,6 +85,15 @@ describe("the fast YAML reader agrees with the position-tracking reader", () => 
       "{a: 1}",
       "[]",
       "{}",
+      "a &b",
+      "x *y",
+      "c !d",
+      "q ? r",
+      "'a : b'",
+      "'&x'",
+      "'x]: y'",
+      "'null: z'",
+      "w # see *x, &y, null: z, ? q, a]: b",
       "|\n  text\n",
       ">-\n  folded\n  text\n",
     ),
@@ -117,7 +126,7 @@ describe("the fast YAML reader agrees with the position-tracking reader", () => 
               pairs
                 .map(
                   ([k, v, comment]) =>
-                    `${" ".repeat(indent)}${k}:${v.startsWith(" ") ? `${comment ? " # note" : ""}\n${v}` : v.includes("\n") && !/^[|>]/.test(v) ? `\n${" ".repeat(indent + 2)}x` : ` ${v.startsWith("|") || v.startsWith(">") ? v.replace(/\n {2}/g, `\n${" ".repeat(indent + 2)}`) : v}`}`,
+                    `${" ".repeat(indent)}${k}:${v.startsWith(" ") ? `${comment ? " # note: *x &y ? z null: w" : ""}\n${v}` : v.includes("\n") && !/^[|>]/.test(v) ? `\n${" ".repeat(indent + 2)}x` : ` ${v.startsWith("|") || v.startsWith(">") ? v.replace(/\n {2}/g, `\n${" ".repeat(indent + 2)}`) : v}`}`,
                 )
                 .join("\n"),
             ),
