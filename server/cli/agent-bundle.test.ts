@@ -3,14 +3,18 @@
 // when a kubeconfig needs it. A kubeconfig that needs none loads none of them; one with an exec plugin
 // or an OIDC provider still authenticates through it.
 import { spawn } from "node:child_process";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { connect } from "node:net";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeKubeApi, type FakeKubeApi } from "@/server/testing/kube-api";
+// @ts-expect-error: a plain ES module of bin/, without type declarations
+import { buildBundle, freshBundle } from "../../bin/cli-bundle.mjs";
 
 const bin = fileURLToPath(new URL("../../bin/policyplane.mjs", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "pp-agent-bundle-"));
@@ -33,6 +37,9 @@ let server: string;
 const pushes: string[] = [];
 
 beforeAll(async () => {
+  // Built first, as an install has it: a stale bundle is rebuilt by the agent's own process (esbuild
+  // then runs in it, with child_process).
+  if (!(freshBundle as () => string | null)()) await (buildBundle as () => Promise<string>)();
   kube = await startFakeKubeApi({
     crds: [],
     objects: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } }],
@@ -56,11 +63,11 @@ afterAll(async () => {
   await new Promise((r) => policyplane.close(r));
 });
 
-function kubeconfig(name: string, user: string): string {
+function kubeconfig(name: string, user: string, cluster = ""): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
-    `apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: ${kube.url}\n    insecure-skip-tls-verify: true\n` +
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: ${kube.url}\n    insecure-skip-tls-verify: true\n${cluster}` +
       `users:\n- name: agent\n  user:\n${user}contexts:\n- name: fake\n  context: {cluster: fake, user: agent}\ncurrent-context: fake\n`,
   );
   return file;
@@ -117,5 +124,33 @@ describe("the agent's bundle", () => {
     const oidc = `    auth-provider:\n      name: oidc\n      config:\n        client-id: agent\n        idp-issuer-url: https://issuer.example\n        id-token: ${idToken}\n`;
     const r = await runAgent(kubeconfig("oidc", oidc));
     expect(r.pushed, r.stderr).toBe(true);
+  }, 120_000);
+
+  it("still goes through an HTTP proxy (`proxy-url`: the proxy agent evaluated on the first connection)", async () => {
+    let proxied = 0;
+    // A tunnelling proxy, as hpagent's agents use one (CONNECT host:port, then the bytes both ways).
+    const proxy = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on("connect", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      proxied++;
+      const [host, port] = (req.url ?? "").split(":");
+      const upstream = connect(Number(port), host!, () => {
+        socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(socket).on("error", () => upstream.destroy());
+        socket.pipe(upstream);
+      });
+      upstream.on("error", () => socket.destroy());
+      socket.on("error", () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const r = await runAgent(kubeconfig("proxy", `    token: ${idToken}\n`, `    proxy-url: ${proxyUrl}\n`));
+      expect(r.pushed, r.stderr).toBe(true);
+      expect(proxied).toBeGreaterThan(0);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
   }, 120_000);
 });
