@@ -85,7 +85,15 @@ const KUBE_LAZY_CLASSES = {
   "node-fetch": ["Headers"],
 };
 /** How the generated API's default http library calls node-fetch (createConfiguration, which KubeConfig imports). */
-const LAZY_FETCH = `export default (...args) => require("node-fetch")(...args);\n`;
+const LAZY_FETCH = `export default (...args) => kubeDependency("node-fetch")(...args);\n`;
+/**
+ * How a stand-in loads the real package: from node_modules as installed, where @kubernetes/client-node
+ * resolves it (its own dependency), not bundled, so that the agent's chunk does not carry their code
+ * (~270 KB of source: socks, ip-address, smart-buffer, node-fetch, debug…) as a string in V8's heap.
+ */
+const KUBE_DEPENDENCY = `import { createRequire } from "node:module";
+const kubeDependency = (name) => createRequire(createRequire(import.meta.url).resolve("${KUBE_CLIENT}/package.json"))(name);
+`;
 /**
  * Node's child_process (~0.6 MB resident once loaded), which KubeConfig's files (exec plugins, WSL's
  * kubeconfig) and commander (executable subcommands, which the CLI has none of) import for a call
@@ -110,12 +118,15 @@ function kubeLazyModule(what, configDir) {
   }
   if (what === "node:child_process")
     return `${LAZY_CHILD_PROCESS.map((f) => `export const ${f} = (...args) => require("node:child_process").${f}(...args);\n`).join("")}export default { ${LAZY_CHILD_PROCESS.join(", ")} };\n`;
-  // KubeConfig constructs them synchronously: a require inside the constructor, which esbuild bundles
-  // as a CommonJS module evaluated on that first call.
+  // KubeConfig constructs them synchronously: a require inside the constructor, on that first call.
   return (
+    KUBE_DEPENDENCY +
     (what === "node-fetch" ? LAZY_FETCH : "") +
     KUBE_LAZY_CLASSES[what]
-      .map((name) => `export class ${name} { constructor(...args) { return new (require(${JSON.stringify(what)}).${name})(...args); } }\n`)
+      .map(
+        (name) =>
+          `export class ${name} { constructor(...args) { return new (kubeDependency(${JSON.stringify(what)}).${name})(...args); } }\n`,
+      )
       .join("")
   );
 }
