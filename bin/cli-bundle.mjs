@@ -65,20 +65,101 @@ const BUNDLED_PACKAGES = ["zod", "yaml", "js-yaml", "commander"];
  * marked free of side effects (they only declare classes), so esbuild keeps what is reachable.
  */
 const KUBE_CLIENT = "@kubernetes/client-node";
+/**
+ * What KubeConfig (dist/config.js) imports only for some kubeconfigs, loaded when one needs it rather
+ * than with KubeConfig (a stand-in module in its place): the OIDC, Azure and GCP auth providers
+ * (openid-client, jsonpath-plus with node:vm: ~200 KB of code) in a chunk of their own, imported on
+ * the first request of a user that has that provider; the proxy agents (socks with ip-address,
+ * hpagent) required on the first connection through a proxy (`proxy-url`); node-fetch (with zlib),
+ * for `applyToFetchOptions`' Headers and the generated API's fetch, which the agent does not call.
+ * A kubeconfig without them (a service account's, a token's, client certificates, exec plugins)
+ * never loads them: with child_process (below), ~1.5 MB less V8 heap and ~4 MB less RSS at rest.
+ */
+const KUBE_LAZY_AUTH = {
+  "./oidc_auth.js": ["OpenIDConnectAuth", "oidc"],
+  "./azure_auth.js": ["AzureAuth", "azure"],
+  "./gcp_auth.js": ["GoogleCloudPlatformAuth", "gcp"],
+};
+const KUBE_LAZY_CLASSES = {
+  "socks-proxy-agent": ["SocksProxyAgent"],
+  hpagent: ["HttpProxyAgent", "HttpsProxyAgent"],
+  "node-fetch": ["Headers"],
+};
+/** How the generated API's default http library calls node-fetch (createConfiguration, which KubeConfig imports). */
+const LAZY_FETCH = `export default (...args) => kubeDependency("node-fetch")(...args);\n`;
+/**
+ * How a stand-in loads the real package: from node_modules as installed, where @kubernetes/client-node
+ * resolves it (its own dependency), not bundled, so that the agent's chunk does not carry their code
+ * (~270 KB of source: socks, ip-address, smart-buffer, node-fetch, debug…) as a string in V8's heap.
+ */
+const KUBE_DEPENDENCY = `import { createRequire } from "node:module";
+const kubeDependency = (name) => createRequire(createRequire(import.meta.url).resolve("${KUBE_CLIENT}/package.json"))(name);
+`;
+/**
+ * Node's child_process (~0.6 MB resident once loaded), which KubeConfig's files (exec plugins, WSL's
+ * kubeconfig) and commander (executable subcommands, which the CLI has none of) import for a call
+ * most runs never make: the functions they call, loading the module on the first call.
+ */
+const LAZY_CHILD_PROCESS = ["spawn", "spawnSync"];
+const LAZY_CHILD_PROCESS_IMPORTERS = [`/node_modules/${KUBE_CLIENT}/`, "/node_modules/commander/"];
+/** The stand-in module for one of KubeConfig's optional imports (`what`: a key of KUBE_LAZY_AUTH or KUBE_LAZY_CLASSES, or node:child_process). */
+function kubeLazyModule(what, configDir) {
+  if (what in KUBE_LAZY_AUTH) {
+    const [name, provider] = KUBE_LAZY_AUTH[what];
+    // As the real class answers (`user.authProvider.name`); the real one, per KubeConfig, holds its token state.
+    return `export class ${name} {
+  #real;
+  isAuthProvider(user) { return !!user && !!user.authProvider && user.authProvider.name === ${JSON.stringify(provider)}; }
+  async applyAuthentication(user, opts) {
+    this.#real ??= import(${JSON.stringify(join(configDir, what))}).then((m) => new m.${name}());
+    return (await this.#real).applyAuthentication(user, opts);
+  }
+}
+`;
+  }
+  if (what === "node:child_process")
+    return `${LAZY_CHILD_PROCESS.map((f) => `export const ${f} = (...args) => require("node:child_process").${f}(...args);\n`).join("")}export default { ${LAZY_CHILD_PROCESS.join(", ")} };\n`;
+  // KubeConfig constructs them synchronously: a require inside the constructor, on that first call.
+  return (
+    KUBE_DEPENDENCY +
+    (what === "node-fetch" ? LAZY_FETCH : "") +
+    KUBE_LAZY_CLASSES[what]
+      .map(
+        (name) =>
+          `export class ${name} { constructor(...args) { return new (kubeDependency(${JSON.stringify(what)}).${name})(...args); } }\n`,
+      )
+      .join("")
+  );
+}
 const resolveFrom = (specifier, dir) => fileURLToPath(import.meta.resolve(specifier, pathToFileURL(join(dir, "x.js"))));
 const bundledPackages = {
   name: "bundled-packages",
   setup(build) {
     const filter = new RegExp(`^(${BUNDLED_PACKAGES.map((p) => p.replace(/[-/]/g, "\\$&")).join("|")})$`);
     build.onResolve({ filter }, (args) => ({ path: resolveFrom(args.path, args.resolveDir) }));
-    // node-fetch's fallback URL class for runtimes without one; Node has URL, and whatwg-url builds a 300 KB table when imported.
-    build.onResolve({ filter: /^whatwg-url$/ }, (args) =>
-      args.importer.includes("/node_modules/node-fetch/") ? { path: "whatwg-url", namespace: "node-url" } : undefined,
+    const kubeConfigFile = `/node_modules/${KUBE_CLIENT}/dist/config.js`;
+    build.onResolve({ filter: /^(\.\/(oidc|azure|gcp)_auth\.js|socks-proxy-agent|hpagent)$/ }, (args) =>
+      args.importer.endsWith(kubeConfigFile) ? { path: args.path, namespace: "kube-lazy", pluginData: args.resolveDir } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: "node-url" }, () => ({
-      contents: "export const URL = globalThis.URL; export default { URL };",
+    build.onResolve({ filter: /^node-fetch$/ }, (args) =>
+      args.importer.includes(`/node_modules/${KUBE_CLIENT}/`)
+        ? { path: args.path, namespace: "kube-lazy", pluginData: args.resolveDir }
+        : undefined,
+    );
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      LAZY_CHILD_PROCESS_IMPORTERS.some((p) => args.importer.includes(p))
+        ? { path: args.path, namespace: "kube-lazy", pluginData: args.resolveDir }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "kube-lazy" }, (args) => ({
+      contents: kubeLazyModule(args.path, args.pluginData),
+      resolveDir: args.pluginData,
       loader: "js",
     }));
+    // The stand-ins' own imports: Node's modules, and the auth providers' real modules (bundled, a chunk of their own).
+    build.onResolve({ filter: /.*/, namespace: "kube-lazy" }, (args) =>
+      isBuiltin(args.path) ? { path: args.path, external: true } : { path: resolveFrom(args.path, args.resolveDir) },
+    );
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith("node:") || isBuiltin(args.path)) return undefined;
       const kube = args.path === KUBE_CLIENT || args.path.startsWith(`${KUBE_CLIENT}/`);
@@ -88,7 +169,7 @@ const bundledPackages = {
       try {
         path = resolveFrom(args.path, args.resolveDir);
       } catch {
-        // An optional dependency not installed (node-fetch's `encoding`, required in a try): left to fail at run time as it would.
+        // An optional dependency not installed (required in a try): left to fail at run time as it would.
         return { path: args.path, external: true };
       }
       return path.includes(`/node_modules/${KUBE_CLIENT}/`) ? { path, sideEffects: false } : { path };
@@ -144,8 +225,8 @@ export async function buildBundle(base = root) {
   });
   const inputs = [
     ...Object.keys(result.metafile.inputs)
-      // (not node_modules, nor the URL stub, which lives in this file)
-      .filter((p) => !p.startsWith("node_modules/") && !p.startsWith("node-url:"))
+      // (not node_modules, nor KubeConfig's stand-ins, which live in this file)
+      .filter((p) => !p.startsWith("node_modules/") && !p.startsWith("kube-lazy:"))
       .sort(),
     ...packageJsonsOf(Object.keys(result.metafile.inputs)).filter((p) => existsSync(join(base, p))),
     ...CONFIG_INPUTS,

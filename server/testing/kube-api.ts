@@ -93,7 +93,12 @@ export interface FakeKubeApi {
 const keyOf = (o: KubeObject) =>
   `${o.apiVersion.split("/").slice(0, -1).join("/")}|${o.kind}|${o.metadata.namespace ?? ""}|${o.metadata.name}`;
 
-export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; objects: readonly KubeObject[] }): Promise<FakeKubeApi> {
+export async function startFakeKubeApi(options: {
+  crds: readonly FakeCrd[];
+  objects: readonly KubeObject[];
+  /** The bearer token it takes (default `kube-token`, what `kubeconfig()` writes). */
+  token?: string;
+}): Promise<FakeKubeApi> {
   let revision = 2000;
   /** Each object with the resourceVersion it was last written at. */
   let objects = new Map<string, KubeObject>();
@@ -236,7 +241,7 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
     const json = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
     const status = (code: number, reason: string, message: string) =>
       json(code, { kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message });
-    if (req.headers.authorization !== "Bearer kube-token") return status(401, "Unauthorized", "Unauthorized");
+    if (req.headers.authorization !== `Bearer ${options.token ?? "kube-token"}`) return status(401, "Unauthorized", "Unauthorized");
 
     if (req.method === "PATCH" || req.method === "DELETE") {
       const chunks: Buffer[] = [];
@@ -385,7 +390,7 @@ export async function startFakeKubeApi(options: { crds: readonly FakeCrd[]; obje
           // Plain HTTP: @kubernetes/client-node takes it only with TLS verification off (as for `kubectl proxy`).
           `- name: fake\n  cluster:\n    server: ${url}\n    insecure-skip-tls-verify: true`,
           "users:",
-          "- name: agent\n  user:\n    token: kube-token",
+          `- name: agent\n  user:\n    token: ${options.token ?? "kube-token"}`,
           "contexts:",
           "- name: fake\n  context:\n    cluster: fake\n    user: agent",
           "current-context: fake",

@@ -11,7 +11,7 @@ import type { AdminPolicyApi, Cni } from "@/lib/clusters";
 import type { ObservedObject } from "@/db/schema/clusters";
 import { normalizeObject } from "@/server/clusters/drift";
 import { MANAGED_BY } from "@/server/policy/compile/managed-by";
-import { kubeRequest, Watch, type KubeConfig } from "./kube-http";
+import { kubeRequest, kubeWatch, type KubeConfig, type KubeWatch } from "./kube-http";
 
 export type KubeObject = {
   apiVersion: string;
@@ -366,7 +366,7 @@ export class Reflector {
   lists = 0;
   private resourceVersion = "";
   private readonly stop = new AbortController();
-  private watch: AbortController | null = null;
+  private watch: KubeWatch | null = null;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -463,50 +463,49 @@ export class Reflector {
       this.stop.signal.addEventListener("abort", onStop, { once: true });
       const query: Record<string, string | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
       if (this.resource.labelSelector) query.labelSelector = this.resource.labelSelector;
-      new Watch(this.kc)
-        .watch(
-          this.resource.path,
-          query,
-          (type: string, object: Raw) => {
-            if (settled) return;
-            if (type === "ERROR") {
-              const code = (object as { code?: number }).code;
-              if (code === 410) return settle({ kind: "gone" });
-              return settle({
-                kind: "error",
-                error: new Error(`watch error ${code}: ${String((object as { message?: string }).message)}`),
-              });
-            }
-            events++;
-            const rv = object.metadata?.resourceVersion;
-            if (typeof rv === "string" && rv) this.resourceVersion = rv;
-            if (type === "BOOKMARK" || this.resource.mirrored?.(name(object))) return;
-            const o = this.resource.trim(object);
-            const k = keyOf(o);
-            if (type === "DELETED") {
-              if (this.cache.delete(k)) this.onChange();
-              return;
-            }
-            const before = this.cache.get(k);
-            this.cache.set(k, o);
-            // A pod's status churn that leaves what the engine needs unchanged is no change.
-            if (!before || JSON.stringify(before) !== JSON.stringify(o)) this.onChange();
-          },
-          (err: unknown) => {
-            this.stop.signal.removeEventListener("abort", onStop);
-            const status = (err as { statusCode?: number } | null)?.statusCode;
-            if (status === 410) return settle({ kind: "gone" });
-            if (err && (err as Error).name !== "AbortError") return settle({ kind: "error", error: err as Error });
-            settle({ kind: "closed", events });
-          },
-        )
-        .then(
-          (controller) => {
-            if (settled) controller.abort();
-            else this.watch = controller;
-          },
-          (err: unknown) => settle({ kind: "error", error: err as Error }),
-        );
+      kubeWatch<Raw>(
+        this.kc,
+        this.resource.path,
+        query,
+        (type, object) => {
+          if (settled) return;
+          if (type === "ERROR") {
+            const code = (object as { code?: number }).code;
+            if (code === 410) return settle({ kind: "gone" });
+            return settle({
+              kind: "error",
+              error: new Error(`watch error ${code}: ${String((object as { message?: string }).message)}`),
+            });
+          }
+          events++;
+          const rv = object.metadata?.resourceVersion;
+          if (typeof rv === "string" && rv) this.resourceVersion = rv;
+          if (type === "BOOKMARK" || this.resource.mirrored?.(name(object))) return;
+          const o = this.resource.trim(object);
+          const k = keyOf(o);
+          if (type === "DELETED") {
+            if (this.cache.delete(k)) this.onChange();
+            return;
+          }
+          const before = this.cache.get(k);
+          this.cache.set(k, o);
+          // A pod's status churn that leaves what the engine needs unchanged is no change.
+          if (!before || JSON.stringify(before) !== JSON.stringify(o)) this.onChange();
+        },
+        (err: unknown) => {
+          this.stop.signal.removeEventListener("abort", onStop);
+          const status = (err as { statusCode?: number } | null)?.statusCode;
+          if (status === 410) return settle({ kind: "gone" });
+          if (err && (err as Error).name !== "AbortError") return settle({ kind: "error", error: err as Error });
+          settle({ kind: "closed", events });
+        },
+      ).then(
+        (controller) => {
+          if (settled) controller.abort();
+          else this.watch = controller;
+        },
+        (err: unknown) => settle({ kind: "error", error: err as Error }),
+      );
     });
   }
 }
