@@ -16,10 +16,13 @@ export class Out {
     if (this.buf.length > 1 << 16) this.flush();
     return this.blocked;
   }
-  /** Write bytes after the queued lines; true when the stream is full (then await drain()). */
-  bytes(b: Uint8Array): boolean {
+  /**
+   * Write bytes after the queued lines; true when the stream is full (then await drain()). `written`
+   * is called once the stream is done with `b` (its memory may then be reused).
+   */
+  bytes(b: Uint8Array, written?: () => void): boolean {
     this.flush();
-    if (b.length > 0 && !this.stream.write(b)) this.blocked = true;
+    if (b.length > 0 && !this.stream.write(b, written && (() => written()))) this.blocked = true;
     return this.blocked;
   }
   flush(): void {
