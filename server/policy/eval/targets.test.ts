@@ -1,9 +1,6 @@
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FIXTURES, evaluatorFor, fixture, semanticsCluster, testPolicy } from "../__tests__/harness";
+import { ANP_BASE, evaluatorFor, fixture, readableAnpFixtures, recipeFixtures, semanticsCluster, testPolicy } from "../__tests__/harness";
 import { ADMIN_TIER_ORDER, type Action, type Direction, type Policy, type PolicyRule } from "../model";
-import { readManifestSources } from "../read/manifests";
 import { createEvaluator, type Evaluator } from "./evaluator";
 import { compileNamespaceMatch, compileSelector } from "./selectors";
 import { compareDecisionOrder, type CompiledRule } from "./targets";
@@ -115,17 +112,9 @@ function randomPolicies(seed: number): Policy[] {
   return policies;
 }
 
-const recipes = readdirSync(join(FIXTURES, "recipes")).filter((f) => f.endsWith(".yaml"));
-const base = fixture("anp/conformance-base-manifests.yaml");
-const anp = readdirSync(join(FIXTURES, "anp")).filter(
-  (f) =>
-    f.endsWith(".yaml") &&
-    f !== "conformance-base-manifests.yaml" &&
-    readManifestSources([
-      { file: "base.yaml", text: base },
-      { file: f, text: fixture(`anp/${f}`) },
-    ]).errors.length === 0,
-);
+const recipes = recipeFixtures();
+const base = fixture(ANP_BASE);
+const anp = readableAnpFixtures();
 
 describe("admin and baseline rules attached once in decision order", () => {
   it.each(recipes)("equal each identity's own rules sorted by decision order: recipes/%s", (file) => {
