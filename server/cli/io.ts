@@ -1,5 +1,6 @@
 /** Output and input helpers of the CLI: buffered writes that wait for a full pipe, bounded line reading. */
 import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { once } from "node:events";
 import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
@@ -16,10 +17,13 @@ export class Out {
     if (this.buf.length > 1 << 16) this.flush();
     return this.blocked;
   }
-  /** Write bytes after the queued lines; true when the stream is full (then await drain()). */
-  bytes(b: Uint8Array): boolean {
+  /**
+   * Write bytes after the queued lines; true when the stream is full (then await drain()). `written`
+   * is called once the stream is done with `b` (its memory may then be reused).
+   */
+  bytes(b: Uint8Array, written?: () => void): boolean {
     this.flush();
-    if (b.length > 0 && !this.stream.write(b)) this.blocked = true;
+    if (b.length > 0 && !this.stream.write(b, written && (() => written()))) this.blocked = true;
     return this.blocked;
   }
   flush(): void {
@@ -44,9 +48,27 @@ export function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
 }
 
-/** The bytes of a file ("-" for stdin) in chunks of up to 1 MiB. */
-export function byteChunks(file: string): AsyncIterable<Buffer> {
-  return (file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 })) as AsyncIterable<Buffer>;
+/**
+ * The bytes of a file ("-" for stdin) in chunks of up to 1 MiB. A file's chunks are read into one
+ * buffer, so each chunk is valid only until the next is asked for (the caller copies what it keeps):
+ * a fresh megabyte per chunk cost page faults and collections under external memory pressure.
+ */
+export async function* byteChunks(file: string): AsyncGenerator<Buffer> {
+  if (file === "-") {
+    for await (const chunk of process.stdin) yield chunk as Buffer;
+    return;
+  }
+  const handle = await open(file, "r");
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A line longer than the bound: its text was not kept. */

@@ -49,6 +49,50 @@ const flowLine = fc.oneof(
   ),
 );
 
+describe("simulate's jsonl outputs handed back for reuse", () => {
+  const lines = (n: number, port: number) =>
+    Array.from({ length: n }, (_, i) =>
+      JSON.stringify({ src: "default/test-plain", dst: "default/apiserver", port: port + (i % 3), time: `2026-11-30T00:00:0${i % 10}Z` }),
+    );
+  const first = lines(40, 80);
+  const second = lines(30, 443);
+
+  it("writes a later answer into the memory of an output taken back, with the same bytes as fresh memory", () => {
+    const s = new JsonlFlowStream(ev);
+    const a = s.push(Buffer.from(`${first.join("\n")}\n`));
+    expect(a.toString("utf8")).toBe(expected(first));
+    s.recycle(a);
+    const b = s.push(Buffer.from(`${second.join("\n")}\n`));
+    expect(b.buffer).toBe(a.buffer);
+    // Line numbers go on from the first chunk's.
+    expect(b.toString("utf8")).toBe(
+      expected([...first, ...second])
+        .split("\n")
+        .slice(first.length)
+        .join("\n"),
+    );
+  });
+
+  it("never writes into an output that was not handed back (a stream may still be reading it)", () => {
+    const s = new JsonlFlowStream(ev);
+    const a = s.push(Buffer.from(`${first.join("\n")}\n`));
+    const copy = Buffer.from(a);
+    const b = s.push(Buffer.from(`${second.join("\n")}\n`));
+    const c = s.end();
+    expect(b.buffer).not.toBe(a.buffer);
+    expect(c.buffer).not.toBe(a.buffer);
+    expect(a.equals(copy)).toBe(true);
+    // A buffer the stream did not hand out, or one handed back twice, is not taken.
+    s.recycle(Buffer.from(a));
+    s.recycle(b);
+    s.recycle(b);
+    const d = s.push(Buffer.from(`${first.join("\n")}\n`));
+    const e = s.push(Buffer.from(`${second.join("\n")}\n`));
+    expect(d.buffer).toBe(b.buffer);
+    expect(e.buffer).not.toBe(b.buffer);
+  });
+});
+
 describe("simulate's jsonl over bytes", () => {
   it("answers every line byte for byte as the string path does, however the input is cut into chunks", () => {
     fc.assert(

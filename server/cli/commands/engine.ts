@@ -79,7 +79,11 @@ export async function runSimulate(opts: SimulateCliOptions): Promise<number> {
   try {
     if (opts.output === "jsonl") {
       const stream = new JsonlFlowStream(ev, options);
-      for await (const chunk of byteChunks(opts.flows)) if (out.bytes(stream.push(chunk))) await out.drain();
+      // Each answer's memory is handed back once written, so the next chunk's answer reuses it.
+      for await (const chunk of byteChunks(opts.flows)) {
+        const answer = stream.push(chunk);
+        if (out.bytes(answer, () => stream.recycle(answer))) await out.drain();
+      }
       out.bytes(stream.end());
     } else {
       const rows: string[][] = [["LINE", "SRC", "DST", "PORT", "VERDICT", "WHY"]];

@@ -1,5 +1,5 @@
 /** Test harness: reads fixtures and drives flows through the same code path as `policyplane simulate`. */
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readManifestSources, type ReadResult } from "../read/manifests";
 import { createEvaluator, type Evaluator, type EvaluatorOptions } from "../eval/evaluator";
@@ -21,6 +21,28 @@ export function read(...sources: { file: string; text: string }[]): ReadResult {
 export function evaluatorFor(texts: string[], options: EvaluatorOptions = {}): Evaluator {
   const r = read(...texts.map((text, i) => ({ file: `inline-${i}.yaml`, text })));
   return createEvaluator(r.cluster, r.policies, options);
+}
+
+/** The recipe fixtures (recipes/*.yaml), each a whole cluster with its policies. */
+export function recipeFixtures(): string[] {
+  return readdirSync(join(FIXTURES, "recipes")).filter((f) => f.endsWith(".yaml"));
+}
+
+/** The conformance cluster the ANP fixtures read over. */
+export const ANP_BASE = "anp/conformance-base-manifests.yaml";
+
+/** The ANP fixtures that read over the conformance cluster (two user stories use an older API's fields, refused by design). */
+export function readableAnpFixtures(): string[] {
+  const base = fixture(ANP_BASE);
+  return readdirSync(join(FIXTURES, "anp")).filter(
+    (f) =>
+      f.endsWith(".yaml") &&
+      `anp/${f}` !== ANP_BASE &&
+      readManifestSources([
+        { file: "base.yaml", text: base },
+        { file: f, text: fixture(`anp/${f}`) },
+      ]).errors.length === 0,
+  );
 }
 
 /** The cluster of the Kubernetes semantics cases (namespaces app and ops; app/web, ops/prom, …). */

@@ -1,8 +1,5 @@
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FIXTURES, evaluatorFor, fixture } from "../__tests__/harness";
-import { readManifestSources } from "../read/manifests";
+import { ANP_BASE, evaluatorFor, fixture, readableAnpFixtures, recipeFixtures } from "../__tests__/harness";
 import { EgressMemo } from "./egress-memo";
 import { formatDecisionPath } from "./explain";
 import type { Evaluator } from "./evaluator";
@@ -30,18 +27,9 @@ function differences(ev: Evaluator): string[] {
   return out;
 }
 
-const recipes = readdirSync(join(FIXTURES, "recipes")).filter((f) => f.endsWith(".yaml"));
-const base = fixture("anp/conformance-base-manifests.yaml");
-// The ANP fixtures that read over the conformance cluster (two user stories use an older API's fields, refused by design).
-const anp = readdirSync(join(FIXTURES, "anp")).filter(
-  (f) =>
-    f.endsWith(".yaml") &&
-    f !== "conformance-base-manifests.yaml" &&
-    readManifestSources([
-      { file: "base.yaml", text: base },
-      { file: f, text: fixture(`anp/${f}`) },
-    ]).errors.length === 0,
-);
+const recipes = recipeFixtures();
+const base = fixture(ANP_BASE);
+const anp = readableAnpFixtures();
 
 describe("egress directions shared by sources that walk the same egress rules", () => {
   it.each(recipes)("answer as an uncached decision does: recipes/%s", (file) => {

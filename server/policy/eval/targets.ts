@@ -117,7 +117,14 @@ export function compilePolicy(policy: Policy, peers: PeerRegistry, boundaries: r
   };
 }
 
-/** Attach every compiled policy's rules to the pod identities its subject selects, then order the admin and baseline lists. */
+/**
+ * Attach every compiled policy's rules to the pod identities its subject selects. Admin and baseline
+ * rules go into their lists in decision order: every such rule of every policy is sorted once
+ * (stably, by compareDecisionOrder then rule index) and pushed in that order to the identities its
+ * policy selects. An identity's list is a subsequence of the rules in the order given, so this is
+ * the order a stable sort of its own list would give, without sorting thousands of lists of the
+ * same few hundred rules.
+ */
 export function attachPolicies(
   states: readonly IdentityState[],
   compiled: readonly CompiledPolicy[],
@@ -132,6 +139,7 @@ export function attachPolicies(
     if (list) list.push(st);
     else byNamespace.set(id.namespace, [st]);
   }
+  const ordered: { r: CompiledRule; subjects: IdentityState[] }[] = [];
   for (const c of compiled) {
     const { policy } = c;
     const m = policy.subject.namespaces;
@@ -140,23 +148,26 @@ export function attachPolicies(
     const candidates = m.kind === "names" ? new Set(m.names) : m.kind === "policy" ? [policy.namespace ?? ""] : byNamespace.keys();
     const namespaces = [...candidates].filter((n) => byNamespace.has(n) && inNamespace(n, nsLabels.get(n) ?? { [NS_NAME_LABEL]: n }));
     const podPred = compileSelector(policy.subject.pods);
-    for (const ns of namespaces) {
-      for (const st of byNamespace.get(ns) ?? []) {
-        if (!podPred(st.identity.labels)) continue;
-        attach(st, c);
-      }
-    }
+    const subjects: IdentityState[] = [];
+    for (const ns of namespaces) for (const st of byNamespace.get(ns) ?? []) if (podPred(st.identity.labels)) subjects.push(st);
+    if (policy.layer === "admin" || policy.layer === "baseline") {
+      for (const r of c.rules) ordered.push({ r, subjects });
+    } else for (const st of subjects) attach(st, c);
   }
   const order = (a: CompiledRule, b: CompiledRule): number =>
     compareDecisionOrder(a.policy, b.policy) || a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
-  for (const st of states) {
-    for (const idx of [st.egress, st.ingress]) {
-      idx.admin.sort(order);
-      idx.baseline.sort(order);
+  ordered.sort((a, b) => order(a.r, b.r));
+  for (const { r, subjects } of ordered) {
+    const admin = r.policy.layer === "admin";
+    if (!admin && r.rule.action === "pass") continue;
+    for (const st of subjects) {
+      const idx = st[r.rule.direction];
+      (admin ? idx.admin : idx.baseline).push(r);
     }
   }
 }
 
+/** Attach a policy of the other layers (constraint, exception, namespace) in the order given. */
 function attach(st: IdentityState, c: CompiledPolicy): void {
   const { policy } = c;
   if (policy.layer === "namespace") {
@@ -172,16 +183,10 @@ function attach(st: IdentityState, c: CompiledPolicy): void {
       case "exception":
         if (r.rule.action === "allow") idx.exception.push(r);
         break;
-      case "admin":
-        idx.admin.push(r);
-        break;
       case "namespace":
         if (!policy.policyTypes[r.rule.direction]) break;
         if (r.rule.action === "deny") idx.npDeny.push(r);
         else if (r.rule.action === "allow") idx.npAllow.push(r);
-        break;
-      case "baseline":
-        if (r.rule.action !== "pass") idx.baseline.push(r);
         break;
     }
   }
