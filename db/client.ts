@@ -99,7 +99,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     const db = drizzle({ client, schema });
     if (!target.migrationUrl) await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     ownConnections.set(db, () =>
-      postgres(target.url, { ...POSTGRES_OPTIONS, max: 1, connection: { application_name: OWN_CONNECTION_NAME } }),
+      // No array types fetched: COPY text needs none, and that query's failure (a connection killed as it opens) goes unhandled.
+      postgres(target.url, { ...POSTGRES_OPTIONS, max: 1, fetch_types: false, connection: { application_name: OWN_CONNECTION_NAME } }),
     );
     return { db: db as unknown as Database, kind: "postgres", maxConnections: POSTGRES_POOL_MAX, close: () => client.end() };
   }

@@ -69,11 +69,30 @@ describe.skipIf(testDatabaseKind() !== "postgres")("the audit walk's COPY on Pos
     expect(await walkConnections()).toBe(0);
   }, 60_000);
 
-  it("closes its connection when its COPY statement fails", async () => {
-    await expect(verifyAuditTrail(handle.db, settings, { statementSize: -1 })).rejects.toThrow(/LIMIT must not be negative/);
+  it("fails, and leaves no connection open, when its connection is killed during a COPY", async () => {
+    const walk = verifyAuditTrail(handle.db, settings, { statementSize: 100, threads: 0 });
+    const settled = walk.then(
+      () => "ended",
+      () => "failed",
+    );
+    let killed = 0;
+    while (killed === 0 && (await Promise.race([settled, Promise.resolve("running")])) === "running") {
+      const rows = (await handle.db.execute(
+        sql`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+          WHERE application_name = ${OWN_CONNECTION_NAME} AND state = 'active' AND query LIKE 'COPY%'`,
+      )) as unknown as { n: number }[];
+      killed = rows[0]!.n;
+    }
+    expect(killed).toBe(1);
+    await expect(walk).rejects.toThrow();
     await poolAnswers();
     expect(await walkConnections()).toBe(0);
   }, 60_000);
+
+  it("refuses a COPY statement of no events before it opens anything", async () => {
+    await expect(verifyAuditTrail(handle.db, settings, { statementSize: 0 })).rejects.toThrow(/events per COPY statement/);
+    expect(await walkConnections()).toBe(0);
+  });
 
   it("closes its connection when the walk stops at a break, and gives the verdict the JSON batches give", async () => {
     await asAuditOwner(handle, sql`UPDATE audit_events SET after = '{"version": -1}'::jsonb WHERE seq = 150`);

@@ -103,6 +103,12 @@ export class CopyRowReader {
     batchRows: number,
     private readonly statementRows = COPY_STATEMENT_ROWS,
   ) {
+    // A statement that fails as it starts can bring its error in the socket chunk of its CopyOutResponse, and
+    // postgres.js then emits it on the stream before anyone can listen (an uncaught 'error'): none is built here
+    // that PostgreSQL would refuse.
+    if (!Number.isSafeInteger(statementRows) || statementRows < 1)
+      throw new Error(`audit verification: events per COPY statement must be a whole number from 1, not ${statementRows}`);
+    if (!Number.isSafeInteger(afterSeq)) throw new Error(`audit verification: cannot start after seq ${afterSeq}`);
     this.batcher = new RowBatcher(batchRows, (batch) => {
       if (this.stopped) return;
       this.queue.push(batch);

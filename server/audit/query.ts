@@ -246,8 +246,6 @@ export async function walkChain(
   const connection = head - afterSeq >= (options.copyFrom ?? WALK_COPY_FROM) ? ownConnection(db) : null;
   const long = options.threads === undefined && head - afterSeq >= WALK_THREADS_FROM;
   const threads = options.threads ?? (long ? (options.threadsForLongWalk ?? Math.max(1, availableParallelism() - 1)) : 0);
-  const seqs = applicable.map((c) => c.seq);
-  const hasher = batchHasher(keyring, seqs, threads);
   // Batches being hashed, oldest first; at most two per thread (one working, one waiting) so memory stays bounded.
   const inFlight: Promise<BatchCheck>[] = [];
   const limit = Math.max(1, threads * 2);
@@ -255,6 +253,12 @@ export async function walkChain(
   const source: BatchSource = connection
     ? new CopyRowReader(connection, afterSeq, options.batchSize ?? COPY_BATCH, options.statementSize)
     : jsonBatches(new BatchReader(db, afterSeq, head, options.batchSize ?? WALK_BATCH, readers));
+  // After the reader, which refuses bad options before any thread starts.
+  const hasher = batchHasher(
+    keyring,
+    applicable.map((c) => c.seq),
+    threads,
+  );
   let intact = true;
   let reading = true;
   const consume = (check: BatchCheck) => {
