@@ -13,18 +13,32 @@
  *
  * The full verification is timed three ways: hashing on the main thread only (what one core does),
  * with the default worker threads (one per core but one), and with one per core (what
- * `npm run audit:verify` uses). CPU time is this process's (main thread and workers); PostgreSQL's
- * own work runs in its server processes and is not in it.
+ * `npm run audit:verify` uses). On PostgreSQL each way runs with both readers, alternated, `--rounds`
+ * times (default 2; medians): JSON batches on the pool (what a walk in a transaction does) and COPY
+ * text on a connection of its own (a long walk's default). CPU time is this process's (main thread and
+ * workers) and, apart, that of the PostgreSQL server processes of the benchmark's database (from /proc,
+ * when the server runs on this machine).
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, type DatabaseHandle } from "../db/client";
+import { sql } from "drizzle-orm";
+import { openDatabase, ownConnection, type DatabaseHandle } from "../db/client";
 import { createPostgresTestDatabase } from "../db/testing";
 import { auditKeyring, configureAudit, type AuditSettings } from "../server/audit/keys";
 import { ChainVerifier } from "../server/audit/chain";
-import { auditEventsInOrder, listAuditEvents, readAuditBatch, verifyAuditTrail, WALK_BATCH, type WalkOptions } from "../server/audit/query";
+import { CopyRowReader } from "../server/audit/copy-reader";
+import {
+  auditEventsInOrder,
+  COPY_BATCH,
+  listAuditEvents,
+  readAuditBatch,
+  verifyAuditTrail,
+  WALK_BATCH,
+  type WalkOptions,
+} from "../server/audit/query";
 import { recordAudit } from "../server/audit/record";
 import { verifyEverything, verifyIncrementally } from "../server/audit/verifications";
 import { systemActor, withTransaction } from "../server/context";
@@ -46,8 +60,9 @@ const CORES = availableParallelism();
 /** Also time the walk as it was before batching and threads: drizzle rows, 5,000 a page, hashed on the main thread. */
 const COMPARE = process.argv.includes("--compare");
 const PAGE_VISITS = 7;
-/** Reads side by side in the walk that compares them with the default (one per core the hashing leaves). */
-const PARALLEL_READS = 3;
+/** Walks per way and reader, alternated (medians reported). */
+const ROUNDS = Number(flag("--rounds") ?? 2);
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const APPENDED = 50;
 
 const settings: AuditSettings = {
@@ -63,24 +78,121 @@ const walkResult = (x: number) => (EVENTS === 1_000_000 ? ms(x) : `${ms(x)} (≈
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${Math.round(x).toLocaleString("en-GB")} ms`;
 
+interface CpuMark {
+  process: NodeJS.CpuUsage;
+  main: number;
+  server: Map<number, number>;
+}
+
+/** CPU milliseconds of a process or thread from its /proc stat line (utime + stime); 0 where there is no /proc. */
+function procCpu(path: string): number {
+  try {
+    const stat = readFileSync(path, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** This process's main thread alone (the rest of its CPU is the worker threads', and V8's and libuv's helpers). */
+const mainThreadCpu = () => procCpu(`/proc/self/task/${process.pid}/stat`);
+
+/** CPU milliseconds so far of each PostgreSQL server process of the database (from /proc; empty for PGlite, in this process). */
+async function serverCpu(handle: DatabaseHandle): Promise<Map<number, number>> {
+  const byPid = new Map<number, number>();
+  if (handle.kind !== "postgres") return byPid;
+  const result = await handle.db.execute(sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  // A server on another machine has no /proc entry here: its processes count for 0.
+  for (const { pid } of (Array.isArray(result) ? result : []) as { pid: number }[]) byPid.set(pid, procCpu(`/proc/${pid}/stat`));
+  return byPid;
+}
+
+const cpuNow = async (handle: DatabaseHandle): Promise<CpuMark> => ({
+  server: await serverCpu(handle),
+  process: process.cpuUsage(),
+  main: mainThreadCpu(),
+});
+
+/**
+ * This process's CPU (main thread and workers) since `mark`, and PostgreSQL's server processes'. A walk's own
+ * connection has ended by then: its backend is gone from /proc, so PostgreSQL's figure leaves it out; the
+ * caller adds what `during` (sampled while the walk ran) saw of processes `mark` did not know.
+ */
+async function cpuSince(handle: DatabaseHandle, mark: CpuMark, during?: Map<number, number>) {
+  const used = process.cpuUsage(mark.process);
+  const after = await serverCpu(handle);
+  for (const [pid, msThen] of during ?? []) if (!after.has(pid)) after.set(pid, msThen);
+  const processMs = (used.user + used.system) / 1000;
+  const mainMs = mainThreadCpu() - mark.main;
+  let server: number | null = null;
+  if (handle.kind === "postgres") {
+    server = 0;
+    for (const [pid, msNow] of after) server += msNow - (mark.server.get(pid) ?? 0);
+  }
+  return { process: processMs, main: mainMs, server };
+}
+
+/** Runs `walk` while sampling the CPU of the database's server processes every 100 ms (a walk's own connection ends with it). */
+async function withServerSamples<T>(handle: DatabaseHandle, walk: () => Promise<T>): Promise<{ value: T; during: Map<number, number> }> {
+  const during = new Map<number, number>();
+  let sampling = handle.kind === "postgres";
+  const sampler = (async () => {
+    while (sampling) {
+      for (const [pid, msNow] of await serverCpu(handle)) during.set(pid, msNow);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  try {
+    return { value: await walk(), during };
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+}
+
+const cpuText = (c: { process: number; main: number; server: number | null }) =>
+  `CPU ${walkResult(c.process)} (main thread ${walkResult(c.main)})${c.server === null ? "" : ` + PostgreSQL ${walkResult(c.server)}`}`;
+
 async function measure(kind: "pglite" | "postgres", handle: DatabaseHandle, rows: Row[], notes: string[]) {
   const inserted = await bulkInsertAuditTrail(handle, settings.keyring.current, EVENTS);
   const eps = Math.round(EVENTS / (inserted / 1000)).toLocaleString("en-GB");
   rows.push([`${kind}: bulk insert of ${EVENTS.toLocaleString("en-GB")} chained events (COPY)`, `${ms(inserted)} (${eps}/s)`, "—", true]);
   console.log(`${kind}: inserted ${EVENTS} events in ${ms(inserted)}`);
 
-  // Reading alone: the batches' queries and their JSON text, nothing hashed (the floor of a walk).
+  // Reading alone: the batches' queries and their JSON text, or the COPY text, nothing hashed (the floor of a walk).
   let started = performance.now();
-  for (let after = 0, count = WALK_BATCH; count === WALK_BATCH;)
-    ({ count, lastSeq: after } = await readAuditBatch(handle.db, after, WALK_BATCH));
-  const readMs = performance.now() - started;
-  rows.push([
-    `${kind}: reading the trail in batches of ${WALK_BATCH.toLocaleString("en-GB")} (nothing hashed)`,
-    walkResult(readMs),
-    "—",
-    true,
-  ]);
-  console.log(`${kind}: read ${EVENTS} events in ${ms(readMs)}`);
+  const reads: [string, () => Promise<void>][] = [
+    [
+      `JSON batches of ${WALK_BATCH.toLocaleString("en-GB")} on the pool`,
+      async () => {
+        for (let after = 0, count = WALK_BATCH; count === WALK_BATCH;)
+          ({ count, lastSeq: after } = await readAuditBatch(handle.db, after, WALK_BATCH));
+      },
+    ],
+  ];
+  const connection = () => ownConnection(handle.db);
+  if (connection() !== null)
+    reads.push([
+      `COPY text on a connection of its own, batches of ${COPY_BATCH.toLocaleString("en-GB")}`,
+      async () => {
+        const reader = new CopyRowReader(connection()!, 0, COPY_BATCH);
+        try {
+          while (await reader.next());
+        } finally {
+          await reader.close();
+        }
+      },
+    ]);
+  for (const [how, read] of reads) {
+    const cpu = await cpuNow(handle);
+    started = performance.now();
+    const { during } = await withServerSamples(handle, read);
+    const readMs = performance.now() - started;
+    const used = cpuText(await cpuSince(handle, cpu, during));
+    rows.push([`${kind}: reading the trail as ${how} (nothing hashed)`, `${walkResult(readMs)}; ${used}`, "—", true]);
+    console.log(`${kind}: read ${EVENTS} events as ${how} in ${ms(readMs)}, ${used}`);
+  }
 
   if (COMPARE) {
     const load = loadavg()[0]!.toFixed(2);
@@ -104,33 +216,55 @@ async function measure(kind: "pglite" | "postgres", handle: DatabaseHandle, rows
   const ways: [string, WalkOptions][] = [
     ["hashed on the main thread only (one core)", { threads: 0 }],
     [`${Math.max(1, CORES - 1)} worker thread(s), the default (cores − 1)`, {}],
-    [`${Math.max(1, CORES - 1)} worker thread(s), ${PARALLEL_READS} batches (seq ranges) read at once`, { readers: PARALLEL_READS }],
     [`${CORES} worker threads (one per core, as npm run audit:verify does)`, { threads: CORES }],
   ];
+  const readers: [string, WalkOptions][] =
+    connection() === null
+      ? [["", {}]]
+      : [
+          ["JSON batches on the pool (as in a transaction)", { copyFrom: Infinity }],
+          ["COPY on a connection of its own (the default)", {}],
+        ];
   for (const [how, options] of ways) {
-    const load = loadavg()[0]!.toFixed(2);
-    const cpu = process.cpuUsage();
-    started = performance.now();
-    const full = await verifyAuditTrail(handle.db, settings, options);
-    const fullMs = performance.now() - started;
-    const used = process.cpuUsage(cpu);
-    const cpuMs = (used.user + used.system) / 1000;
-    if (!full.ok || full.checked !== EVENTS) throw new Error(`${kind}: the full verification failed: ${JSON.stringify(full)}`);
-    rows.push([
-      `${kind}: full verification, ${how}; load average ${load} at its start`,
-      `${walkResult(fullMs)}; CPU ${walkResult(cpuMs)}`,
-      "< 10,000 ms at 1,000,000",
-      atTarget(fullMs) < 10_000,
-    ]);
-    console.log(`${kind}: full verification (${how}) of ${full.checked} events in ${ms(fullMs)}, CPU ${ms(cpuMs)}, load ${load}`);
+    const runs = readers.map(() => [] as { wall: number; cpu: Awaited<ReturnType<typeof cpuSince>>; load: string }[]);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [r, [reader, readerOptions]] of readers.entries()) {
+        const load = loadavg()[0]!.toFixed(2);
+        const cpu = await cpuNow(handle);
+        started = performance.now();
+        const { value: full, during } = await withServerSamples(handle, () =>
+          verifyAuditTrail(handle.db, settings, { ...options, ...readerOptions }),
+        );
+        const wall = performance.now() - started;
+        const used = await cpuSince(handle, cpu, during);
+        if (!full.ok || full.checked !== EVENTS) throw new Error(`${kind}: the full verification failed: ${JSON.stringify(full)}`);
+        runs[r]!.push({ wall, cpu: used, load });
+        console.log(
+          `${kind}: full verification (${how}${reader ? `, ${reader}` : ""}) of ${EVENTS} events in ${ms(wall)}, ${cpuText(used)}, load ${load}`,
+        );
+      }
+    }
+    for (const [r, [reader]] of readers.entries()) {
+      const all = runs[r]!;
+      const pick = (f: (x: (typeof all)[number]) => number) => median(all.map(f));
+      const server = all[0]!.cpu.server === null ? null : pick((x) => x.cpu.server ?? 0);
+      const wall = pick((x) => x.wall);
+      rows.push([
+        `${kind}: full verification, ${how}${reader ? `, ${reader}` : ""}; median of ${all.length}, load average ${all.map((x) => x.load).join(", ")} at their starts`,
+        `${walkResult(wall)}; ${cpuText({ process: pick((x) => x.cpu.process), main: pick((x) => x.cpu.main), server })}`,
+        "< 10,000 ms at 1,000,000",
+        atTarget(wall) < 10_000,
+      ]);
+    }
   }
 
   // "Verify everything" stores the verified head; the page's visits continue from it.
+  const load = loadavg()[0]!.toFixed(2);
   started = performance.now();
   await verifyEverything(handle.db, settings, "bench");
   const everythingMs = performance.now() - started;
   rows.push([
-    `${kind}: "Verify everything" (walk and store the verified head)`,
+    `${kind}: "Verify everything" (walk and store the verified head); load average ${load} at its start`,
     walkResult(everythingMs),
     "< 10,000 ms at 1,000,000",
     atTarget(everythingMs) < 10_000,

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import type { Sql } from "postgres";
 import { lockFolder } from "@/scripts/folder-lock.mjs";
 import * as schema from "./schema";
 
@@ -36,6 +37,25 @@ export interface DatabaseHandle {
 
 /** Connections each process opens to PostgreSQL at most (the application's role). */
 export const POSTGRES_POOL_MAX = 10;
+
+/** What every client of the application's role is opened with (the pool, and a connection of its own). */
+const POSTGRES_OPTIONS = { onnotice: () => {} };
+
+/** The application_name of a connection opened by ownConnection (it shows so in pg_stat_activity). */
+export const OWN_CONNECTION_NAME = "policyplane own connection";
+
+/** How to open a PostgreSQL connection of its own beside each PostgreSQL database's pool (see ownConnection). */
+const ownConnections = new WeakMap<object, () => Sql>();
+
+/**
+ * A new PostgreSQL client of one connection, outside `db`'s pool, with the pool's URL and options (the
+ * audit walk streams COPY on it: postgres.js may leave a connection that ran a COPY TO STDOUT with its
+ * socket paused, porsager/postgres #499, #1016, so no COPY runs on the pool). Null for PGlite and for a
+ * transaction (it would not see the transaction's rows). The caller ends it (`end()`).
+ */
+export function ownConnection(db: Queryable): Sql | null {
+  return ownConnections.get(db)?.() ?? null;
+}
 
 /** The configured database: DATABASE_URL (migrated through DATABASE_MIGRATION_URL when set), else the PGlite folder. */
 export function databaseTarget(config: {
@@ -75,9 +95,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
         await owner.end();
       }
     }
-    const client = postgres(target.url, { max: POSTGRES_POOL_MAX, onnotice: () => {} });
+    const client = postgres(target.url, { ...POSTGRES_OPTIONS, max: POSTGRES_POOL_MAX });
     const db = drizzle({ client, schema });
     if (!target.migrationUrl) await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    ownConnections.set(db, () =>
+      // No array types fetched: COPY text needs none, and that query's failure (a connection killed as it opens) goes unhandled.
+      postgres(target.url, { ...POSTGRES_OPTIONS, max: 1, fetch_types: false, connection: { application_name: OWN_CONNECTION_NAME } }),
+    );
     return { db: db as unknown as Database, kind: "postgres", maxConnections: POSTGRES_POOL_MAX, close: () => client.end() };
   }
   const { PGlite } = await import("@electric-sql/pglite");

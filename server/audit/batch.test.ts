@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkBatch, type AuditRowTuple } from "./batch";
+import { canonicalJson } from "@/server/lib/canonical";
+import { checkBatch, type AuditRowTuple, type BatchCheck } from "./batch";
+import { canonicalFromJsonbText, checkCopyBatch } from "./copy-batch";
 import { ChainVerifier, GENESIS_HASH, eventHash, legacyEventHash, verifyChain, type ChainedEvent, type Checkpoint } from "./chain";
 import { auditKeyring, type AuditKey } from "./keys";
 
@@ -22,11 +24,12 @@ function chain(keys: (AuditKey | null)[]): ChainedEvent[] {
       action: "policy.updated",
       targetType: "policy",
       targetId: `p${seq}`,
-      targetLabel: `payments "api" ${seq}`,
+      targetLabel: seq % 2 ? `payments "api" ${seq}` : `payments-é-${seq}`,
       tenantId: null,
       before: seq % 2 ? null : { v: seq - 1, list: [1, { b: 2, a: "x" }] },
-      after: { v: seq, note: "é\n" },
-      requestId: `r${seq}`,
+      // jsonb's text turned into canonical JSON directly (keys in order, whole numbers), and not (an escape, a fraction).
+      after: seq % 3 ? { a: seq, bb: [true, null, "x y", -7], c: { d: "é" } } : { v: seq, note: "é\n", ratio: 0.5 },
+      requestId: seq % 4 ? `r${seq}` : `r\t${seq}\\`,
       keyId: k?.id ?? null,
     };
     const hash = k ? eventHash(prevHash, content, k) : legacyEventHash(prevHash, content);
@@ -36,36 +39,80 @@ function chain(keys: (AuditKey | null)[]): ChainedEvent[] {
   });
 }
 
-/** The rows as the verification's query returns them (json_build_array order, `at` in milliseconds). */
-const rowsJson = (events: ChainedEvent[]) =>
-  JSON.stringify(
-    events.map((e): AuditRowTuple => [
-      e.seq,
-      e.id,
-      e.at.getTime(),
-      e.actorId,
-      e.actorLabel,
-      e.actorType,
-      e.action,
-      e.targetType,
-      e.targetId,
-      e.targetLabel,
-      e.tenantId,
-      e.before,
-      e.after,
-      e.requestId,
-      e.keyId,
-      e.prevHash,
-      e.hash,
-    ]),
+/** Text as jsonb's output writes it (escape_json): the escapes JSON.stringify writes, for the same characters. */
+const jsonbString = (text: string) => JSON.stringify(text);
+
+/** A value as PostgreSQL's jsonb output writes it: keys by byte length then bytes, a space after `:` and `,`. */
+function jsonbText(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value)) return `[${value.map(jsonbText).join(", ")}]`;
+  if (typeof value === "object") {
+    const keys = Object.keys(value).sort(
+      (a, b) => Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b)),
+    );
+    return `{${keys.map((k) => `${jsonbString(k)}: ${jsonbText((value as Record<string, unknown>)[k])}`).join(", ")}}`;
+  }
+  return typeof value === "string" ? jsonbString(value) : JSON.stringify(value);
+}
+
+/** A field as COPY's text format writes it. */
+const copyField = (text: string | null) =>
+  text === null
+    ? "\\N"
+    : text.replace(
+        /[\\\b\f\n\r\t\v]/g,
+        (c) => `\\${({ "\\": "\\", "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t", "\v": "v" } as Record<string, string>)[c]}`,
+      );
+
+/** An event as the verification's JSON query returns it (json_build_array order, `at` in milliseconds). */
+const tupleOf = (e: ChainedEvent): AuditRowTuple => [
+  e.seq,
+  e.id,
+  e.at.getTime(),
+  e.actorId,
+  e.actorLabel,
+  e.actorType,
+  e.action,
+  e.targetType,
+  e.targetId,
+  e.targetLabel,
+  e.tenantId,
+  e.before,
+  e.after,
+  e.requestId,
+  e.keyId,
+  e.prevHash,
+  e.hash,
+];
+
+const rowsJson = (events: ChainedEvent[]) => JSON.stringify(events.map(tupleOf));
+
+/** The same columns as the verification's COPY gives them (AUDIT_COPY_COLUMNS): before and after (11, 12) as jsonb's text. */
+const copyRows = (events: ChainedEvent[]) =>
+  Buffer.from(
+    events
+      .map((e) => tupleOf(e).map((v, col) => copyField(v === null ? null : col === 11 || col === 12 ? jsonbText(v) : String(v))))
+      .map((fields) => `${fields.join("\t")}\n`)
+      .join(""),
   );
 
-/** What walkChain does with batches of `size`: checkBatch (a worker's part), then the sequential pass. */
-function verifyInBatches(events: ChainedEvent[], checkpoints: Checkpoint[], size: number) {
+/** A batch's rows as one reader gives them, and the check of that form (what a hashing thread runs). */
+interface Encoding {
+  name: string;
+  check(events: ChainedEvent[], checkpointSeqs: ReadonlySet<number>): BatchCheck;
+}
+
+const encodings: Encoding[] = [
+  { name: "JSON batches", check: (events, seqs) => checkBatch(rowsJson(events), keyring.byId, seqs) },
+  { name: "COPY text", check: (events, seqs) => checkCopyBatch(copyRows(events), keyring.byId, seqs) },
+];
+
+/** What walkChain does with batches of `size`: the batch's check (a worker's part), then the sequential pass. */
+function verifyInBatches(encoding: Encoding, events: ChainedEvent[], checkpoints: Checkpoint[], size: number) {
   const verifier = new ChainVerifier(keyring, checkpoints);
   const seqs = new Set(checkpoints.map((c) => c.seq));
   for (let i = 0; i < events.length; i += size) {
-    const check = checkBatch(rowsJson(events.slice(i, i + size)), keyring.byId, seqs);
+    const check = encoding.check(events.slice(i, i + size), seqs);
     const intact =
       check.kind === "run"
         ? verifier.pushRun(check.first, check.count, check.last)
@@ -95,10 +142,10 @@ function tamper(events: ChainedEvent[], checkpoints: Checkpoint[], t: Tampering)
   if (t.kind === "bad checkpoint") checkpoints.push({ seq: e.seq, hash: "f".repeat(64), at: "2026-01-02T00:00:00.000Z" });
 }
 
-describe("checking a batch's hashes apart from the sequential pass", () => {
+describe.each(encodings)("checking the hashes of $name apart from the sequential pass", (encoding) => {
   it("sums up a batch in which nothing can fail as one run", () => {
     const events = chain([current, previous, current]);
-    expect(checkBatch(rowsJson(events), keyring.byId, new Set())).toEqual({
+    expect(encoding.check(events, new Set())).toEqual({
       kind: "run",
       count: 3,
       first: { seq: 1, keyId: current.id, prevHash: GENESIS_HASH, hash: events[0]!.hash },
@@ -109,9 +156,9 @@ describe("checking a batch's hashes apart from the sequential pass", () => {
   it("lists every event of a batch holding an edited event, a checkpoint past its first event, or unkeyed events", () => {
     const events = chain([current, current, current]);
     const edited = [events[0]!, { ...events[1]!, targetLabel: "other" }, events[2]!];
-    expect(checkBatch(rowsJson(edited), keyring.byId, new Set())).toMatchObject({ kind: "links", holds: [true, false, true] });
-    expect(checkBatch(rowsJson(events), keyring.byId, new Set([2]))).toMatchObject({ kind: "links", holds: [true, true, true] });
-    expect(checkBatch(rowsJson(chain([null, current])), keyring.byId, new Set())).toMatchObject({ kind: "links", holds: [true, true] });
+    expect(encoding.check(edited, new Set())).toMatchObject({ kind: "links", holds: [true, false, true] });
+    expect(encoding.check(events, new Set([2]))).toMatchObject({ kind: "links", holds: [true, true, true] });
+    expect(encoding.check(chain([null, current]), new Set())).toMatchObject({ kind: "links", holds: [true, true] });
   });
 
   it("gives the verdict of the event-by-event verification for any tampering and any batch size", () => {
@@ -133,10 +180,54 @@ describe("checking a batch's hashes apart from the sequential pass", () => {
             return { seq: e.seq, hash: e.hash, at: "2026-01-02T00:00:00.000Z" };
           });
           for (const t of tamperings) if (events.length > 1) tamper(events, checkpoints, t);
-          expect(verifyInBatches(events, checkpoints, size)).toEqual(verifyChain(events, keyring, checkpoints));
+          expect(verifyInBatches(encoding, events, checkpoints, size)).toEqual(verifyChain(events, keyring, checkpoints));
         },
       ),
       { numRuns: 200 },
     );
   }, 60_000);
+});
+
+/** Collects what canonicalFromJsonbText writes. */
+function canonicalShortcut(text: string): string | null {
+  const src = Buffer.from(text);
+  const out: number[] = [];
+  const sink = {
+    emit: (from: number, to: number) => out.push(...src.subarray(from, to)),
+    emitByte: (c: number) => out.push(c),
+  };
+  return canonicalFromJsonbText(src, 0, src.length, sink) ? Buffer.from(out).toString() : null;
+}
+
+describe("canonical JSON straight from jsonb's text", () => {
+  it("writes what canonicalJson of the parsed value gives wherever it takes the shortcut", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = jsonbText(value);
+        const shortcut = canonicalShortcut(text);
+        if (shortcut !== null) expect(shortcut).toBe(canonicalJson(JSON.parse(text)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("takes it for objects whose keys are in order, whole numbers, literals and plain strings", () => {
+    for (const text of ['{"a": 1, "bb": [true, null, "x y"], "c": {}}', "[]", "-42", '"é"', "null", '{"note": "bench", "version": 7}'])
+      expect(canonicalShortcut(text)).toBe(canonicalJson(JSON.parse(text)));
+  });
+
+  it("leaves to canonicalJson what it cannot be sure to write the same", () => {
+    for (const text of [
+      '{"v": 1, "list": []}', // jsonb's order (shorter keys first) is not canonicalJson's
+      '{"é": 1, "z": 2}', // a key beyond ASCII
+      "1.50", // JSON.stringify writes 1.5
+      "1e5",
+      "-0",
+      "12345678901234567", // beyond 15 digits a double may not keep it
+      '"a\\"b"', // an escape
+      '{"a": 1,"b": 2}', // not jsonb's spacing
+      '{"a": 1} x',
+    ])
+      expect(canonicalShortcut(text)).toBeNull();
+  });
 });

@@ -64,10 +64,20 @@ export function canonicalEventBody(content: ChainedEventContent, keyId?: string)
  * blocks are made once per key, and no hash object is created per event (verification runs this
  * a million times).
  */
-const BLOCK = 64;
-const hmacPads = new Map<string, { inner: Buffer; outer: Buffer }>();
-let scratch = Buffer.alloc(64 * 1024);
-function hmacHex(secret: string, message: string): string {
+export const HMAC_BLOCK = 64;
+const BLOCK = HMAC_BLOCK;
+const hmacPads = new Map<string, HmacPads>();
+
+/**
+ * A key's HMAC pads, made once per key: `inner` is the key XOR ipad (one block, the message follows it),
+ * `outer` the key XOR opad followed by room for the inner digest (BLOCK + 32 bytes, rewritten per call).
+ */
+export interface HmacPads {
+  inner: Buffer;
+  outer: Buffer;
+}
+
+export function hmacPadsOf(secret: string): HmacPads {
   let pads = hmacPads.get(secret);
   if (!pads) {
     let key = Buffer.from(secret);
@@ -76,6 +86,12 @@ function hmacHex(secret: string, message: string): string {
     pads = { inner: pad(0x36), outer: Buffer.concat([pad(0x5c), Buffer.alloc(32)]) };
     hmacPads.set(secret, pads);
   }
+  return pads;
+}
+
+let scratch = Buffer.alloc(64 * 1024);
+function hmacHex(secret: string, message: string): string {
+  const pads = hmacPadsOf(secret);
   const length = BLOCK + Buffer.byteLength(message);
   if (length > scratch.length) scratch = Buffer.alloc(length * 2);
   pads.inner.copy(scratch, 0);

@@ -5,6 +5,7 @@ import "server-only";
 import { Worker } from "node:worker_threads";
 import { workerBundle } from "@/server/lib/worker-bundle";
 import { checkBatch, type BatchCheck } from "./batch";
+import { checkCopyBatch } from "./copy-batch";
 import type { HashWorkerData, HashWorkerRequest } from "./hash-worker";
 import type { AuditKeyring } from "./keys";
 
@@ -12,14 +13,21 @@ const workerFile = () => workerBundle("server/audit/hash-worker.ts", "audit-work
 
 /** Checks batches' hashes; results come back in the order the batches went in. */
 export interface BatchHasher {
-  check(rowsJson: string): Promise<BatchCheck>;
+  /**
+   * `rows`: a JSON text of AuditRowTuple rows (checkBatch), or COPY text of whole rows (checkCopyBatch),
+   * whose buffer is handed over, not copied, to a worker: the caller must not use it after.
+   */
+  check(rows: string | Uint8Array): Promise<BatchCheck>;
   close(): Promise<void>;
 }
 
 /** Hashing on the calling thread (short walks, and the single-core figure). */
 export function inlineHasher(keyring: AuditKeyring, checkpointSeqs: readonly number[]): BatchHasher {
   const seqs = new Set(checkpointSeqs);
-  return { check: async (rowsJson) => checkBatch(rowsJson, keyring.byId, seqs), close: async () => {} };
+  return {
+    check: async (rows) => (typeof rows === "string" ? checkBatch(rows, keyring.byId, seqs) : checkCopyBatch(rows, keyring.byId, seqs)),
+    close: async () => {},
+  };
 }
 
 /** `threads` worker threads, batches handed out in turn. */
@@ -45,13 +53,17 @@ export function workerHasher(keyring: AuditKeyring, checkpointSeqs: readonly num
   });
   let next = 0;
   return {
-    check(rowsJson) {
+    check(rows) {
       const id = next++;
-      const request: HashWorkerRequest = { id, rowsJson };
-      return new Promise<BatchCheck>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        workers[id % workers.length]!.postMessage(request);
-      });
+      const worker = workers[id % workers.length]!;
+      const settle = new Promise<BatchCheck>((resolve, reject) => pending.set(id, { resolve, reject }));
+      if (typeof rows === "string") worker.postMessage({ id, rowsJson: rows } satisfies HashWorkerRequest);
+      else {
+        // The bytes' buffer moves to the worker (no copy) when the batch starts it, as the reader cuts them (a buffer of its own each).
+        const buffer = rows.byteOffset === 0 && rows.buffer instanceof ArrayBuffer ? rows.buffer : rows.slice().buffer;
+        worker.postMessage({ id, copy: buffer, length: rows.byteLength } satisfies HashWorkerRequest, [buffer]);
+      }
+      return settle;
     },
     async close() {
       pending.clear();

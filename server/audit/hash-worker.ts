@@ -2,6 +2,7 @@
 // hashes of the batches the main thread reads and posts back what the sequential pass needs.
 import { parentPort, workerData } from "node:worker_threads";
 import { checkBatch } from "./batch";
+import { checkCopyBatch } from "./copy-batch";
 import type { AuditKey } from "./keys";
 
 export interface HashWorkerData {
@@ -9,15 +10,17 @@ export interface HashWorkerData {
   checkpointSeqs: number[];
 }
 
-export interface HashWorkerRequest {
-  id: number;
-  rowsJson: string;
-}
+/** A JSON batch (`rowsJson`), or COPY text of whole rows in the first `length` bytes of `copy` (transferred, not copied). */
+export type HashWorkerRequest = { id: number; rowsJson: string } | { id: number; copy: ArrayBuffer; length: number };
 
 const data = workerData as HashWorkerData;
 const keys = new Map(data.keys.map((k) => [k.id, k]));
 const checkpointSeqs = new Set(data.checkpointSeqs);
 
-parentPort?.on("message", ({ id, rowsJson }: HashWorkerRequest) => {
-  parentPort?.postMessage({ id, check: checkBatch(rowsJson, keys, checkpointSeqs) });
+parentPort?.on("message", (request: HashWorkerRequest) => {
+  const check =
+    "rowsJson" in request
+      ? checkBatch(request.rowsJson, keys, checkpointSeqs)
+      : checkCopyBatch(new Uint8Array(request.copy, 0, request.length), keys, checkpointSeqs);
+  parentPort?.postMessage({ id: request.id, check });
 });

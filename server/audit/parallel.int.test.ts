@@ -22,6 +22,12 @@ const EVENTS = 12;
 const inWorkers = { threads: 2, batchSize: 4, readers: 3 };
 /** One batch after the other, hashed on this thread. */
 const onThisThread = { threads: 0, readers: 1 };
+/**
+ * On PostgreSQL, COPY text on a connection of its own (PGlite reads JSON): batches of 4 events (#1–4, #5–8,
+ * #9–12 while none is missing) handed to two worker threads in turn, read by COPY statements of 5 events
+ * each (#1–5, #6–10, #11–12): batches run across statements.
+ */
+const copyInWorkers = { threads: 2, batchSize: 4, copyFrom: 0, statementSize: 5 };
 
 describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => {
   let handle: DatabaseHandle;
@@ -30,6 +36,7 @@ describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => 
   const verifyInWorkers = async () => {
     const parallel = await verifyAuditTrail(handle.db, settings, inWorkers);
     expect(parallel).toEqual(await verifyAuditTrail(handle.db, settings, onThisThread));
+    expect(await verifyAuditTrail(handle.db, settings, copyInWorkers)).toEqual(parallel);
     return parallel;
   };
 
@@ -117,6 +124,38 @@ describe(`audit verification in worker threads on ${testDatabaseKind()}`, () => 
       brokenAtSeq: 7,
       checked: 6,
       reason: expect.stringContaining("carries no key although the chain is keyed since #1"),
+    });
+  });
+
+  it("hashes what was written whatever the text and JSON hold, and finds an edit deep in it", async () => {
+    // Quotes, backslashes, tabs, newlines, control and non-ASCII characters, fractions, big and negative
+    // numbers, keys that jsonb orders otherwise than canonical JSON: what COPY escapes and jsonb rewrites.
+    const odd = [
+      {
+        label: 'tab\there "quoted" back\\slash\nnew line \u0001 é 🚀',
+        after: { b: 1.5, a: [1e21, -0.25, 12345678901234567], é: { z: null, "": "x" } },
+      },
+      { label: "plain", after: { a: 1, bb: [true, false, null, "x y"], ccc: { d: -42 } } },
+      { label: "\\N", after: { version: 3, note: "\\N\t\u007f", list: [] } },
+    ];
+    const ctx = { db: handle.db, actor: systemActor("parallel test"), requestId: "parallel\tid" };
+    for (const [i, { label, after }] of odd.entries())
+      await withTransaction(ctx, (tx) =>
+        recordAudit(tx, {
+          action: "policy.updated",
+          targetType: "policy",
+          targetId: `odd${i}`,
+          targetLabel: label,
+          before: { v: i },
+          after,
+        }),
+      );
+    expect(await verifyInWorkers()).toMatchObject({ ok: true, checked: EVENTS + odd.length });
+    await asAuditOwner(handle, sql`UPDATE audit_events SET after = jsonb_set(after, '{é,z}', '0') WHERE seq = ${EVENTS + 1}`);
+    expect(await verifyInWorkers()).toMatchObject({
+      ok: false,
+      brokenAtSeq: EVENTS + 1,
+      reason: `event #${EVENTS + 1} was modified after it was written`,
     });
   });
 });
