@@ -9,9 +9,10 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bulkInsertAuditTrail } from "@/bench/lib/audit-trail";
-import { OWN_CONNECTION_NAME, POSTGRES_POOL_MAX, type DatabaseHandle } from "@/db/client";
+import { OWN_CONNECTION_NAME, ownConnection, POSTGRES_POOL_MAX, type DatabaseHandle } from "@/db/client";
 import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { asAuditOwner } from "@/server/testing/audit-events";
+import { copyOut } from "./copy-reader";
 import { auditSettings, type AuditSettings } from "./keys";
 import { verifyAuditTrail, WALK_COPY_FROM } from "./query";
 
@@ -92,6 +93,22 @@ describe.skipIf(testDatabaseKind() !== "postgres")("the audit walk's COPY on Pos
   it("refuses a COPY statement of no events before it opens anything", async () => {
     await expect(verifyAuditTrail(handle.db, settings, { statementSize: 0 })).rejects.toThrow(/events per COPY statement/);
     expect(await walkConnections()).toBe(0);
+  });
+
+  it("refuses a COPY whose error comes with its start, and the process goes on (the driver would emit it unheard)", async () => {
+    // LIMIT -1 fails in the executor, after PostgreSQL sent CopyOutResponse: both arrive in one chunk.
+    const connection = ownConnection(handle.db)!;
+    try {
+      await expect(copyOut(connection, "COPY (SELECT g FROM generate_series(1, 3) g LIMIT -1) TO STDOUT")).rejects.toThrow(
+        /LIMIT must not be negative/,
+      );
+      const stream = await copyOut(connection, "COPY (SELECT g FROM generate_series(1, 3) g) TO STDOUT");
+      const rows: Buffer[] = [];
+      for await (const chunk of stream) rows.push(chunk as Buffer);
+      expect(Buffer.concat(rows).toString()).toBe("1\n2\n3\n");
+    } finally {
+      await connection.end({ timeout: 5 });
+    }
   });
 
   it("closes its connection when the walk stops at a break, and gives the verdict the JSON batches give", async () => {

@@ -6,7 +6,7 @@ import "server-only";
 // connection waits forever (porsager/postgres #499, #917; open PR #1016). Here the socket is resumed
 // after each statement (what that PR does), and the connection is ended after the walk, so even if
 // that ever failed no other query would run on it.
-import type { Readable } from "node:stream";
+import { Stream, type Readable } from "node:stream";
 import type { Sql } from "postgres";
 import { AUDIT_COPY_COLUMNS } from "./copy-batch";
 
@@ -103,9 +103,6 @@ export class CopyRowReader {
     batchRows: number,
     private readonly statementRows = COPY_STATEMENT_ROWS,
   ) {
-    // A statement that fails as it starts can bring its error in the socket chunk of its CopyOutResponse, and
-    // postgres.js then emits it on the stream before anyone can listen (an uncaught 'error'): none is built here
-    // that PostgreSQL would refuse.
     if (!Number.isSafeInteger(statementRows) || statementRows < 1)
       throw new Error(`audit verification: events per COPY statement must be a whole number from 1, not ${statementRows}`);
     if (!Number.isSafeInteger(afterSeq)) throw new Error(`audit verification: cannot start after seq ${afterSeq}`);
@@ -179,7 +176,7 @@ export class CopyRowReader {
   }
 
   private async streamed(statement: string): Promise<void> {
-    const stream = await this.connection.unsafe(statement).readable();
+    const stream = await copyOut(this.connection, statement);
     this.stream = stream;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -198,4 +195,24 @@ export class CopyRowReader {
       this.stream = null;
     }
   }
+}
+
+/**
+ * The readable of a COPY … TO STDOUT statement, or its error. A statement that fails as it starts can
+ * bring its error in the socket chunk of its CopyOutResponse: postgres.js then destroys the stream it
+ * has just resolved with, and the stream emits 'error' on the next tick, before the awaiting code can
+ * listen; unheard, that error would end the process. The stream is given a listener as the driver
+ * hands it over (its query's resolve), and one that failed so is refused here instead.
+ */
+export async function copyOut(connection: Sql, statement: string): Promise<Readable> {
+  const query = connection.unsafe(statement) as ReturnType<Sql["unsafe"]> & { resolve(value: unknown): void };
+  const handOver = query.resolve;
+  let early: unknown;
+  query.resolve = (value) => {
+    if (value instanceof Stream) value.once("error", (error) => (early ??= error));
+    handOver(value);
+  };
+  const stream = await query.readable();
+  if (stream.destroyed) throw early ?? stream.errored ?? new Error("the COPY stream closed before its first row");
+  return stream;
 }
