@@ -126,4 +126,17 @@ describe(`incremental audit verification on ${testDatabaseKind()}`, () => {
     expect(event).toMatchObject({ seq: 6, action: "audit.verified", after: { ok: true, checked: 5, headSeq: 5 } });
     expect(await verifyIncrementally(handle.db, settings, "auditor")).toMatchObject({ ok: true, checked: 1, headSeq: 6 });
   });
+
+  it("runs one 'verify everything' at a time: a second while one runs is refused as busy, and nothing is recorded for it", async () => {
+    const first = verifyAuditTrailInFull({ ctx: ctx() });
+    await expect(verifyAuditTrailInFull({ ctx: { ...ctx(), actor: systemActor("second reader") } })).rejects.toMatchObject({
+      status: 429,
+      message: expect.stringMatching(/A full verification started by .+ is still running/),
+    });
+    expect(await first).toMatchObject({ ok: true, checked: 5 });
+    const verified = await handle.db.select().from(auditEvents).where(eq(auditEvents.action, "audit.verified"));
+    expect(verified).toHaveLength(1);
+    // Once it ended, the next one runs.
+    expect(await verifyAuditTrailInFull({ ctx: ctx() })).toMatchObject({ ok: true, checked: 6 });
+  });
 });

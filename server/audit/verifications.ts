@@ -9,6 +9,7 @@ import { desc, eq } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { auditEvents, auditVerifications } from "@/db/schema";
 import { withTransaction, type ServiceContext } from "@/server/context";
+import { Busy } from "@/server/errors";
 import { canonicalJson } from "@/server/lib/canonical";
 import { requireOrganisationReader } from "./access";
 import type { ChainVerification } from "./chain";
@@ -182,9 +183,25 @@ export async function checkAuditTrail({ ctx }: { ctx: ServiceContext }): Promise
   return verifyIncrementally(ctx.db, auditSettings(), ctx.actor.label);
 }
 
+/** The "Verify everything" walk running in this process: one at a time, as each holds a connection and a hashing thread. */
+let fullWalkRunning: { by: string; since: Date } | null = null;
+
 /** "Verify everything": a full re-hash on a reader's demand, recorded in the trail with its verdict. */
 export async function verifyAuditTrailInFull({ ctx }: { ctx: ServiceContext }): Promise<AuditChainStatus> {
   requireOrganisationReader(ctx.actor);
+  if (fullWalkRunning)
+    throw new Busy(
+      `A full verification started by ${fullWalkRunning.by} at ${fullWalkRunning.since.toISOString()} is still running: its verdict shows here when it ends.`,
+    );
+  fullWalkRunning = { by: ctx.actor.label, since: new Date() };
+  try {
+    return await verifyAndRecord(ctx);
+  } finally {
+    fullWalkRunning = null;
+  }
+}
+
+function verifyAndRecord(ctx: ServiceContext): Promise<AuditChainStatus> {
   // The verified head and the audit event of the verification (with its verdict) are written in one transaction.
   return verifyEverything(ctx.db, auditSettings(), ctx.actor.label, (write, result) =>
     withTransaction(ctx, async (tx) => {
