@@ -97,10 +97,11 @@ const kubeDependency = (name) => createRequire(createRequire(import.meta.url).re
 `;
 /**
  * Node's child_process (~0.6 MB resident once loaded), which KubeConfig's files (exec plugins, WSL's
- * kubeconfig) and commander (executable subcommands, which the CLI has none of) import for a call
- * most runs never make: the functions they call, loading the module on the first call.
+ * kubeconfig, the GCP and Azure providers' token commands) and commander (executable subcommands,
+ * which the CLI has none of) import for a call most runs never make: every function of its API,
+ * loading the module on the first call (the file that calls one may be added or changed by an upgrade).
  */
-const LAZY_CHILD_PROCESS = ["spawn", "spawnSync"];
+const LAZY_CHILD_PROCESS = ["exec", "execFile", "execFileSync", "execSync", "fork", "spawn", "spawnSync"];
 const LAZY_CHILD_PROCESS_IMPORTERS = [`/node_modules/${KUBE_CLIENT}/`, "/node_modules/commander/"];
 /** The stand-in module for one of KubeConfig's optional imports (`what`: a key of KUBE_LAZY_AUTH or KUBE_LAZY_CLASSES, or node:child_process). */
 function kubeLazyModule(what, configDir) {

@@ -126,6 +126,19 @@ describe("the agent's bundle", () => {
     expect(r.pushed, r.stderr).toBe(true);
   }, 120_000);
 
+  it("still refreshes an expired GCP auth-provider token with its command (child_process's execSync, through the stand-in)", async () => {
+    const command = join(dir, "gcloud.mjs");
+    writeFileSync(
+      command,
+      `process.stdout.write(JSON.stringify({ token: ${JSON.stringify(idToken)}, expiry: "2099-01-01T00:00:00Z" }));\n`,
+    );
+    const gcp =
+      `    auth-provider:\n      name: gcp\n      config:\n        access-token: expired\n        expiry: "2000-01-01T00:00:00Z"\n` +
+      `        cmd-path: ${JSON.stringify(process.execPath)}\n        cmd-args: ${JSON.stringify(command)}\n        token-key: "{.token}"\n        expiry-key: "{.expiry}"\n`;
+    const r = await runAgent(kubeconfig("gcp", gcp));
+    expect(r.pushed, r.stderr).toBe(true);
+  }, 120_000);
+
   it("still goes through an HTTP proxy (`proxy-url`: the proxy agent evaluated on the first connection)", async () => {
     let proxied = 0;
     // A tunnelling proxy, as hpagent's agents use one (CONNECT host:port, then the bytes both ways).
