@@ -355,6 +355,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** How long the API server keeps a watch open before it ends it (the reflector then watches again from where it was). */
+const WATCH_TIMEOUT_SECONDS = 300;
+/** Past its timeout, how long a watch may stay silent before the agent takes it for stalled and watches again. */
+const WATCH_IDLE_GRACE_SECONDS = 60;
+
 /**
  * One resource's cache, kept by list-then-watch. `synced` turns true after the first list and
  * stays true (a re-list replaces the cache at once, so a reader never sees it half filled).
@@ -455,13 +460,18 @@ export class Reflector {
       const settle = (r: { kind: "closed"; events: number } | { kind: "gone" } | { kind: "error"; error: Error }) => {
         if (settled) return;
         settled = true;
+        this.stop.signal.removeEventListener("abort", onStop);
         this.watch?.abort();
         this.watch = null;
         resolve(r);
       };
       const onStop = () => settle({ kind: "closed", events });
       this.stop.signal.addEventListener("abort", onStop, { once: true });
-      const query: Record<string, string | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+      const query: Record<string, string | boolean | number> = {
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: WATCH_TIMEOUT_SECONDS,
+      };
       if (this.resource.labelSelector) query.labelSelector = this.resource.labelSelector;
       kubeWatch<Raw>(
         this.kc,
@@ -493,12 +503,12 @@ export class Reflector {
           if (!before || JSON.stringify(before) !== JSON.stringify(o)) this.onChange();
         },
         (err: unknown) => {
-          this.stop.signal.removeEventListener("abort", onStop);
           const status = (err as { statusCode?: number } | null)?.statusCode;
           if (status === 410) return settle({ kind: "gone" });
           if (err && (err as Error).name !== "AbortError") return settle({ kind: "error", error: err as Error });
           settle({ kind: "closed", events });
         },
+        (WATCH_TIMEOUT_SECONDS + WATCH_IDLE_GRACE_SECONDS) * 1000,
       ).then(
         (controller) => {
           if (settled) controller.abort();

@@ -88,7 +88,9 @@ export class KubeWatchError extends Error {
  * line of the answer is one event, handed to `onEvent` (its type: ADDED, MODIFIED, DELETED, BOOKMARK or
  * ERROR, and its object). `done` is called once: with null when the server ends the watch, else with
  * the error (a KubeWatchError for an answer other than 200). Rejects when the connection cannot be set
- * up (no current cluster, a credential plugin failing).
+ * up (no current cluster, a credential plugin failing). A watch on which nothing arrives for `idleMs`
+ * ends with an error: a stalled stream behind a proxy, or a server that never answers, which TCP
+ * keep-alive alone does not find (its probes reach the proxy, or the connection is alive).
  */
 export async function kubeWatch<T = unknown>(
   kc: KubeConfig,
@@ -96,6 +98,7 @@ export async function kubeWatch<T = unknown>(
   query: KubeRequest["query"],
   onEvent: (type: string, object: T) => void,
   done: (err: Error | null) => void,
+  idleMs?: number,
 ): Promise<KubeWatch> {
   const { url, headers, agent, auth } = await connection(kc, path, { ...query, watch: true });
   let finished = false;
@@ -110,13 +113,24 @@ export async function kubeWatch<T = unknown>(
     rest = lines.pop() ?? "";
     for (const line of lines) {
       if (!line.trim()) continue;
-      let event: { type?: unknown; object?: T };
+      let event: { type?: unknown; object?: unknown } | null;
       try {
         event = JSON.parse(line) as typeof event;
       } catch {
         continue; // not an event (a proxy's noise): the next line may be
       }
-      if (!finished) onEvent(String(event.type), event.object as T);
+      if (finished) return;
+      if (typeof event?.type !== "string" || typeof event.object !== "object" || event.object === null) {
+        end(new Error(`the watch sent a line that is not an event: ${line.slice(0, 200)}`));
+        return;
+      }
+      try {
+        onEvent(event.type, event.object as T);
+      } catch (err) {
+        // Thrown inside the response's 'data' listener it would end the process: the watch ends with it instead.
+        end(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
     }
   };
   const request = url.protocol === "http:" ? http.request : https.request;
@@ -134,14 +148,18 @@ export async function kubeWatch<T = unknown>(
   });
   // A watch idles for minutes: TCP keep-alive finds a connection that died meanwhile.
   req.on("socket", (socket) => socket.setKeepAlive(true, 30_000));
+  if (idleMs !== undefined) req.setTimeout(idleMs, () => end(new Error(`the watch sent nothing for ${idleMs / 1000} s`)));
   req.on("error", finish);
   req.end();
+  function end(err: Error) {
+    finish(err);
+    req.destroy();
+  }
   return {
     abort() {
       const aborted = new Error("the watch was aborted");
       aborted.name = "AbortError";
-      finish(aborted);
-      req.destroy();
+      end(aborted);
     },
   };
 }
