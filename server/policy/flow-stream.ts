@@ -363,7 +363,8 @@ export class JsonlFlowStream {
       // The tail per identity tuple: other connections between the same identities share it.
       let tail = this.tailByTuple.get(s.identity.id, d.identity.id, pp, epoch);
       if (tail === undefined) {
-        tail = this.tailOf(ev.decideIdentities(s.identity, d.identity, port, protocol, at));
+        // Decided afresh: this table keeps the tuple's answer, so the evaluator's cache need not keep the decision.
+        tail = this.tailOf(ev.decideAtEpoch(s.identity, d.identity, port, protocol, epoch));
         this.tailByTuple.set(s.identity.id, d.identity.id, pp, epoch, tail);
       }
       // The port as the line wrote it: digits without a leading zero, so its own JSON.

@@ -20,9 +20,12 @@ function differences(ev: Evaluator): string[] {
       for (const { port, protocol } of probes) {
         const memo = ev.decideIdentities(src, dst, port, protocol);
         const direct = ev.decideUncached(src, dst, port, protocol);
+        // Made afresh with the memo, as simulate's byte path decides a new tuple.
+        const fresh = ev.decideAtEpoch(src, dst, port, protocol, ev.epochAt());
         const a = `${memo.verdict} ${formatDecisionPath(memo)}`;
         const b = `${direct.verdict} ${formatDecisionPath(direct)}`;
-        if (a !== b) out.push(`${src.id} -> ${dst.id} ${port}/${protocol}: ${a} (uncached: ${b})`);
+        const c = `${fresh.verdict} ${formatDecisionPath(fresh)}`;
+        if (a !== b || c !== b) out.push(`${src.id} -> ${dst.id} ${port}/${protocol}: ${a}, afresh ${c} (uncached: ${b})`);
       }
   return out;
 }

@@ -208,6 +208,17 @@ export class Evaluator {
     return d;
   }
 
+  /**
+   * The decision between two identities at an exception epoch (see epochAt), made afresh and not
+   * kept: for a caller that keeps what it derives from each tuple's decision itself (simulate's byte
+   * path keeps each tuple's answer), where the cache would hold 40,000 decisions nobody asks again.
+   * Shares the directions memoised for cached decisions, so it answers exactly as decideIdentities.
+   */
+  decideAtEpoch(src: Identity, dst: Identity, port: number, protocol: Protocol, epoch: number): Decision {
+    this.egressMemo ??= new EgressMemo(this.ids.states);
+    return evaluate(this.ids.states, src, dst, port, protocol, epoch, this.egressMemo);
+  }
+
   /** Same as decideIdentities without touching the cache (for benchmarks and tests). */
   decideUncached(src: Identity, dst: Identity, port: number, protocol: Protocol, time?: string | Date): Decision {
     return evaluate(this.ids.states, src, dst, port, protocol, this.epochOf(time));
