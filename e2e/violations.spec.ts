@@ -25,7 +25,8 @@ test("flows pushed through the REST API show on the violations dashboard and lea
   expect(result.errors[0]).toMatchObject({ line: 1 });
 
   await page.goto("/violations?range=1h&cluster=prod-eu-1");
-  await expect(page.getByLabel("Cluster")).toHaveValue("prod-eu-1");
+  // Exact: the "By cluster" breakdown is labelled too, once the data is in.
+  await expect(page.getByLabel("Cluster", { exact: true })).toHaveValue("prod-eu-1");
   const row = page.getByTestId("top-path").filter({ hasText: `checkout/${probe}` });
   await expect(row).toBeVisible();
   await expect(row).toContainText("payments/ledger");

@@ -117,7 +117,10 @@ const { default: next } = await import("next");
 const app = next({ dev: false, dir: root, port, hostname: host });
 await app.prepare();
 const handle = app.getRequestHandler();
-const server = createServer((req, res) => {
+// Idle keep-alive connections stay open 65 s, as `policyplane serve` keeps them: longer than the idle
+// timeout of the usual load balancers (60 s) and HTTP clients, so a client never sends a request on a
+// connection the server is closing at that moment (Node's 5 s default made that race an ECONNRESET).
+const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
   void handle(req, res);
 });
