@@ -77,4 +77,12 @@ describe("kubeWatch", () => {
     expect(done?.message).toBe("the watch sent nothing for 0.3 s");
     expect(seen).toEqual(["ADDED"]);
   });
+
+  it("ends a watch whose line runs past 8 MiB without its end, instead of keeping it all", async () => {
+    const kc = await apiSending([added("a"), `{"type":"ADDED","object":{"x":"${"y".repeat(9 << 20)}`]);
+    const seen: string[] = [];
+    const done = await watchUntilDone(kc, (type) => seen.push(type));
+    expect(done?.message).toBe("the watch sent a line of more than 8 MiB without its end");
+    expect(seen).toEqual(["ADDED"]);
+  });
 });

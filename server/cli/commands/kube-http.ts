@@ -70,6 +70,9 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   throw new KubeApiError(answer.status, json, method, url.pathname);
 }
 
+/** The longest watch line taken (an event carries one object, which etcd caps at 1.5 MiB): more is no event, and is not kept. */
+const MAX_WATCH_LINE = 8 << 20;
+
 /** A watch under way: abort() ends it (its `done` then gets an AbortError). */
 export interface KubeWatch {
   abort(): void;
@@ -111,6 +114,10 @@ export async function kubeWatch<T = unknown>(
   const take = (text: string) => {
     const lines = (rest + text).split("\n");
     rest = lines.pop() ?? "";
+    if (rest.length > MAX_WATCH_LINE) {
+      end(new Error(`the watch sent a line of more than ${MAX_WATCH_LINE / (1 << 20)} MiB without its end`));
+      return;
+    }
     for (const line of lines) {
       if (!line.trim()) continue;
       let event: { type?: unknown; object?: unknown } | null;
