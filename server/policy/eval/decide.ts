@@ -6,7 +6,7 @@
  */
 import type { Direction, Effect, Protocol } from "../model";
 import { describeRule, formatPortProtocol, formatPorts } from "../util/text";
-import type { EgressMemo } from "./egress-memo";
+import { firstMatch, ruleMatches, type DirectionMemo } from "./direction-memo";
 import type { Identity, IdentityState } from "./identities";
 import { anyPeerMatches, anyPortMatches } from "./matchers";
 import {
@@ -22,38 +22,6 @@ import {
 import { activeAt, type CompiledRule, type SubjectIndex } from "./targets";
 
 const PROTOCOL_SLOT: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
-
-/** The hot path of every decision: the loops are written out so each clause is one method call. */
-function ruleMatches(r: CompiledRule, peer: Identity, port: number, protocol: Protocol, dst: Identity): boolean {
-  const one = r.onePort;
-  const ports = r.ports;
-  if (one !== null) {
-    if (protocol !== one.protocol || port < one.from || port > one.to) return false;
-  } else if (ports !== null) {
-    let ok = false;
-    for (const m of ports)
-      if (m.matches(port, protocol, dst)) {
-        ok = true;
-        break;
-      }
-    if (!ok) return false;
-  }
-  const peers = r.peers;
-  if (peers === null) return true;
-  for (const m of peers) if (m.matches(peer)) return true;
-  return false;
-}
-
-function firstMatch(
-  list: readonly CompiledRule[],
-  peer: Identity,
-  port: number,
-  protocol: Protocol,
-  dst: Identity,
-): CompiledRule | undefined {
-  for (const r of list) if (ruleMatches(r, peer, port, protocol, dst)) return r;
-  return undefined;
-}
 
 function firstActive(
   list: readonly CompiledRule[],
@@ -75,7 +43,7 @@ export function evaluate(
   port: number,
   protocol: Protocol,
   epoch: number,
-  egressMemo?: EgressMemo,
+  memo?: DirectionMemo,
 ): Decision {
   const srcSt = states[src.id]!;
   const dstSt = states[dst.id]!;
@@ -92,14 +60,13 @@ export function evaluate(
     (egressApplies ? firstActive(srcSt.egress.exception, epoch, dst, port, protocol, dst) : undefined) ??
     (ingressApplies ? firstActive(dstSt.ingress.exception, epoch, src, port, protocol, dst) : undefined);
   if (exception) return flowDecision(exception, egressApplies, ingressApplies);
+  const pp = port * 4 + PROTOCOL_SLOT[protocol];
   const egress = !egressApplies
     ? NOT_APPLICABLE.egress
-    : egressMemo
-      ? egressMemo.get(src.id, dst.id, port * 4 + PROTOCOL_SLOT[protocol], () =>
-          direction("egress", srcSt.egress, dst, port, protocol, dst),
-        )
-      : direction("egress", srcSt.egress, dst, port, protocol, dst);
-  const ingress = ingressApplies ? direction("ingress", dstSt.ingress, src, port, protocol, dst) : NOT_APPLICABLE.ingress;
+    : memo
+      ? memo.egress(src.id, dst.id, pp, () => direction("egress", srcSt.egress, src.id, dst, port, protocol, pp, dst, memo))
+      : direction("egress", srcSt.egress, src.id, dst, port, protocol, pp, dst);
+  const ingress = ingressApplies ? direction("ingress", dstSt.ingress, dst.id, src, port, protocol, pp, dst, memo) : NOT_APPLICABLE.ingress;
   if (egress.verdict === "allow" && ingress.verdict === "allow") return new LazyDecision("allow", egress, ingress, null, null);
   const near =
     egress.verdict === "deny"
@@ -108,18 +75,27 @@ export function evaluate(
   return new LazyDecision("deny", egress, ingress, null, near);
 }
 
-/** Decides one direction; the effects (the rationale) are built from `pass` and the deciding step when read. */
-function direction(dir: Direction, idx: SubjectIndex, peer: Identity, port: number, protocol: Protocol, dst: Identity): DirectionDecision {
+/** Decides one direction of `subjectId`; the effects (the rationale) are built from `pass` and the deciding step when read. */
+function direction(
+  dir: Direction,
+  idx: SubjectIndex,
+  subjectId: number,
+  peer: Identity,
+  port: number,
+  protocol: Protocol,
+  pp: number,
+  dst: Identity,
+  memo?: DirectionMemo,
+): DirectionDecision {
   // 3. Admin tiers: first matching rule in (tier, priority, rule order) decides; Pass skips the remaining admin rules.
+  const admin = memo
+    ? memo.firstAdmin(dir, subjectId, idx.admin, peer, port, protocol, pp, dst)
+    : firstMatch(idx.admin, peer, port, protocol, dst);
   let pass: CompiledRule | null = null;
-  for (const r of idx.admin) {
-    if (!ruleMatches(r, peer, port, protocol, dst)) continue;
-    const a = r.rule.action;
-    if (a === "pass") {
-      pass = r;
-      break;
-    }
-    return LazyDirection.of(dir, a, null, "rule", r);
+  if (admin !== undefined) {
+    const a = admin.rule.action;
+    if (a !== "pass") return LazyDirection.of(dir, a, null, "rule", admin);
+    pass = admin;
   }
   // 4. Namespace policies (NetworkPolicy semantics; Cilium deny rules win within the layer,
   //    also from policies that do not isolate the pod).

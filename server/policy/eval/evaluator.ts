@@ -24,7 +24,7 @@ import { FlowError, type Result } from "../errors";
 import { formatIp, parseCidr, representativeIp } from "../util/ip";
 import { DecisionTable } from "./decision-table";
 import { evaluate } from "./decide";
-import { EgressMemo } from "./egress-memo";
+import { DirectionMemo } from "./direction-memo";
 import { Identities, type Identity, type PodEntry } from "./identities";
 import { PeerRegistry } from "./matchers";
 import type { Decision } from "./rationale";
@@ -79,7 +79,7 @@ export class Evaluator {
   private misses = 0;
   private decisions = new DecisionTable<CachedDecision>();
   /** Egress directions shared by sources whose egress walks the same rules (built with the first decision). */
-  private egressMemo: EgressMemo | undefined;
+  private memo: DirectionMemo | undefined;
 
   constructor(cluster: ClusterModel, policySet: PolicySet, options: EvaluatorOptions = {}) {
     this.cluster = cluster;
@@ -202,8 +202,8 @@ export class Evaluator {
       return hit;
     }
     this.misses++;
-    this.egressMemo ??= new EgressMemo(this.ids.states);
-    const d: CachedDecision = { ok: true, value: evaluate(this.ids.states, src, dst, port, protocol, epoch, this.egressMemo) };
+    this.memo ??= new DirectionMemo(this.ids.states);
+    const d: CachedDecision = { ok: true, value: evaluate(this.ids.states, src, dst, port, protocol, epoch, this.memo) };
     this.decisions.set(src.id, dst.id, pp, epoch, d);
     return d;
   }
@@ -215,8 +215,8 @@ export class Evaluator {
    * Shares the directions memoised for cached decisions, so it answers exactly as decideIdentities.
    */
   decideAtEpoch(src: Identity, dst: Identity, port: number, protocol: Protocol, epoch: number): Decision {
-    this.egressMemo ??= new EgressMemo(this.ids.states);
-    return evaluate(this.ids.states, src, dst, port, protocol, epoch, this.egressMemo);
+    this.memo ??= new DirectionMemo(this.ids.states);
+    return evaluate(this.ids.states, src, dst, port, protocol, epoch, this.memo);
   }
 
   /** Same as decideIdentities without touching the cache (for benchmarks and tests). */
@@ -231,7 +231,7 @@ export class Evaluator {
 
   clearCache(): void {
     this.decisions = new DecisionTable<CachedDecision>();
-    this.egressMemo = undefined;
+    this.memo = undefined;
     this.hits = 0;
     this.misses = 0;
   }
