@@ -58,7 +58,8 @@ test("flows pushed through the REST API show on the violations dashboard and lea
 
   // The URL holds the view: a reload opens the same path.
   await page.reload();
-  await expect(page.getByTestId("flow-path-detail")).toContainText(`${probe}-6c8d7f9b4-qwert`);
+  // Generous: under CI's load (integration suites beside this one) the reloaded page's path query once took over 10 s.
+  await expect(page.getByTestId("flow-path-detail")).toContainText(`${probe}-6c8d7f9b4-qwert`, { timeout: 30_000 });
   // A filter change keeps the others and closes the drill-down.
   await page.getByLabel("Time range").selectOption("24h");
   await expect(page).toHaveURL(/\/violations\?cluster=prod-eu-1$/);
