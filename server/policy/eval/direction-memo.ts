@@ -33,6 +33,8 @@ export class DirectionMemo {
   private readonly adminClassOf: Record<Direction, Int32Array>;
   /** First matching admin rule (null: none) by (admin class, peer id, port·protocol). */
   private readonly walks = new DecisionTable<CompiledRule | null>();
+  /** Per (admin class, port·protocol), the class's rules whose ports can match it, in order. */
+  private readonly byPort = new DecisionTable<readonly CompiledRule[]>();
   /** How many distinct admin lists are memoised. */
   readonly adminClasses: number;
 
@@ -87,7 +89,14 @@ export class DirectionMemo {
     const c = subjectId < classes.length ? classes[subjectId]! : -1;
     if (c < 0) return firstMatch(list, peer, port, protocol, dst);
     let r = this.walks.get(c, peer.id, pp, 0);
-    if (r === undefined) this.walks.set(c, peer.id, pp, 0, (r = firstMatch(list, peer, port, protocol, dst) ?? null));
+    if (r === undefined) {
+      // A walk then visits only the rules its port can match (about a quarter on the CLI benchmark's cluster).
+      let rules = this.byPort.get(c, 0, pp, 0);
+      if (rules === undefined)
+        this.byPort.set(c, 0, pp, 0, (rules = list.filter((x) => x.onePort === null || portInRange(x.onePort, port, protocol))));
+      r = firstMatch(rules, peer, port, protocol, dst) ?? null;
+      this.walks.set(c, peer.id, pp, 0, r);
+    }
     return r ?? undefined;
   }
 }
@@ -97,7 +106,7 @@ export function ruleMatches(r: CompiledRule, peer: Identity, port: number, proto
   const one = r.onePort;
   const ports = r.ports;
   if (one !== null) {
-    if (protocol !== one.protocol || port < one.from || port > one.to) return false;
+    if (!portInRange(one, port, protocol)) return false;
   } else if (ports !== null) {
     let ok = false;
     for (const m of ports)
@@ -123,6 +132,9 @@ export function firstMatch(
   for (const r of list) if (ruleMatches(r, peer, port, protocol, dst)) return r;
   return undefined;
 }
+
+const portInRange = (one: NonNullable<CompiledRule["onePort"]>, port: number, protocol: Protocol) =>
+  protocol === one.protocol && port >= one.from && port <= one.to;
 
 /** A named port is looked up on the destination's containers: such a rule's match is not the list's alone. */
 const readsDestinationPorts = (r: CompiledRule) => r.ports?.some((m) => m.kind === "named") ?? false;
