@@ -110,4 +110,13 @@ ${["Deny:10", "Deny:11", "Deny:12"]
     expect(ev.decideIdentities(client, b, 9090, "TCP").verdict).toBe("deny");
     expect(differences(ev)).toEqual([]);
   });
+
+  it("are walked every time on ingress, where a list of numbered ports alone is memoised", () => {
+    const classes = (text: string) => {
+      const ev = evaluatorFor([text]);
+      return new DirectionMemo(ev.identities.map((identity) => ({ identity, ...ev.subjectIndex(identity.id) }))).adminClasses;
+    };
+    expect(classes(cluster)).toBe(0);
+    expect(classes(cluster.replace("[{namedPort: web}]", "[{portNumber: {protocol: TCP, port: 13}}]"))).toBe(1);
+  });
 });

@@ -78,7 +78,7 @@ export class Evaluator {
   private hits = 0;
   private misses = 0;
   private decisions = new DecisionTable<CachedDecision>();
-  /** Egress directions shared by sources whose egress walks the same rules (built with the first decision). */
+  /** Egress directions and admin walks shared by identities with the same rules (built with the first decision). */
   private memo: DirectionMemo | undefined;
 
   constructor(cluster: ClusterModel, policySet: PolicySet, options: EvaluatorOptions = {}) {
