@@ -6,7 +6,7 @@
  */
 import type { Direction, Effect, Protocol } from "../model";
 import { describeRule, formatPortProtocol, formatPorts } from "../util/text";
-import { firstMatch, ruleMatches, type DirectionMemo } from "./direction-memo";
+import type { DirectionMemo } from "./direction-memo";
 import type { Identity, IdentityState } from "./identities";
 import { anyPeerMatches, anyPortMatches } from "./matchers";
 import {
@@ -19,7 +19,7 @@ import {
   type NearestAllow,
   type NearestAllowSearch,
 } from "./rationale";
-import { activeAt, type CompiledRule, type SubjectIndex } from "./targets";
+import { activeAt, firstMatch, ruleMatches, type CompiledRule, type SubjectIndex } from "./targets";
 
 const PROTOCOL_SLOT: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 

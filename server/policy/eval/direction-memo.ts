@@ -17,7 +17,7 @@
 import { DecisionTable } from "./decision-table";
 import type { Identity, IdentityState } from "./identities";
 import type { DirectionDecision } from "./rationale";
-import type { CompiledRule, SubjectIndex } from "./targets";
+import { firstMatch, portInRange, type CompiledRule, type SubjectIndex } from "./targets";
 import type { Direction, Protocol } from "../model";
 
 /** Shorter admin lists are walked: a few compares cost less than a table lookup. */
@@ -55,7 +55,7 @@ export class DirectionMemo {
         const list = st[dir].admin;
         // On egress the destination is the peer, which the key holds; on ingress it is the subject.
         const shared = list.length >= MIN_MEMOISED_WALK && (dir === "egress" || !list.some(readsDestinationPorts));
-        this.adminClassOf[dir][i] = shared ? classOf(admin, `${dir}:${lists.key(list)}`) : -1;
+        this.adminClassOf[dir][i] = shared ? classOf(admin, lists.key(list)) : -1;
       }
     });
     this.classes = egress.size;
@@ -100,41 +100,6 @@ export class DirectionMemo {
     return r ?? undefined;
   }
 }
-
-/** The hot path of every decision: the loops are written out so each clause is one method call. */
-export function ruleMatches(r: CompiledRule, peer: Identity, port: number, protocol: Protocol, dst: Identity): boolean {
-  const one = r.onePort;
-  const ports = r.ports;
-  if (one !== null) {
-    if (!portInRange(one, port, protocol)) return false;
-  } else if (ports !== null) {
-    let ok = false;
-    for (const m of ports)
-      if (m.matches(port, protocol, dst)) {
-        ok = true;
-        break;
-      }
-    if (!ok) return false;
-  }
-  const peers = r.peers;
-  if (peers === null) return true;
-  for (const m of peers) if (m.matches(peer)) return true;
-  return false;
-}
-
-export function firstMatch(
-  list: readonly CompiledRule[],
-  peer: Identity,
-  port: number,
-  protocol: Protocol,
-  dst: Identity,
-): CompiledRule | undefined {
-  for (const r of list) if (ruleMatches(r, peer, port, protocol, dst)) return r;
-  return undefined;
-}
-
-const portInRange = (one: NonNullable<CompiledRule["onePort"]>, port: number, protocol: Protocol) =>
-  protocol === one.protocol && port >= one.from && port <= one.to;
 
 /** A named port is looked up on the destination's containers: such a rule's match is not the list's alone. */
 const readsDestinationPorts = (r: CompiledRule) => r.ports?.some((m) => m.kind === "named") ?? false;

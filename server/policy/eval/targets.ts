@@ -6,7 +6,7 @@
 import { ADMIN_TIER_ORDER, NS_NAME_LABEL, type AdminTier, type Labels, type Policy, type PolicyRule, type Protocol } from "../model";
 import { compileNamespaceMatch, compileSelector } from "./selectors";
 import { compilePort, type PeerMatcher, type PeerRegistry, type PortMatcher } from "./matchers";
-import type { IdentityState } from "./identities";
+import type { Identity, IdentityState } from "./identities";
 
 /** A rule compiled once: its peers and ports as matchers, and when it counts. */
 export interface CompiledRule {
@@ -34,6 +34,42 @@ export interface CompiledRule {
 /** Whether a compiled rule counts at an exception epoch (only exceptions start and expire). */
 export function activeAt(r: CompiledRule, epoch: number): boolean {
   return r.activeFrom <= epoch && epoch <= r.activeUntil;
+}
+
+/** Whether a single numeric port clause (CompiledRule.onePort) matches the flow's port and protocol. */
+export const portInRange = (one: NonNullable<CompiledRule["onePort"]>, port: number, protocol: Protocol) =>
+  protocol === one.protocol && port >= one.from && port <= one.to;
+
+/** The hot path of every decision: the loops are written out so each clause is one method call. */
+export function ruleMatches(r: CompiledRule, peer: Identity, port: number, protocol: Protocol, dst: Identity): boolean {
+  const one = r.onePort;
+  const ports = r.ports;
+  if (one !== null) {
+    if (!portInRange(one, port, protocol)) return false;
+  } else if (ports !== null) {
+    let ok = false;
+    for (const m of ports)
+      if (m.matches(port, protocol, dst)) {
+        ok = true;
+        break;
+      }
+    if (!ok) return false;
+  }
+  const peers = r.peers;
+  if (peers === null) return true;
+  for (const m of peers) if (m.matches(peer)) return true;
+  return false;
+}
+
+export function firstMatch(
+  list: readonly CompiledRule[],
+  peer: Identity,
+  port: number,
+  protocol: Protocol,
+  dst: Identity,
+): CompiledRule | undefined {
+  for (const r of list) if (ruleMatches(r, peer, port, protocol, dst)) return r;
+  return undefined;
 }
 
 /** The rules attached to one identity for one direction, by layer, each list in decision order. */
