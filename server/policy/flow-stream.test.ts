@@ -126,6 +126,11 @@ describe("simulate's jsonl over bytes", () => {
     expect(out[1]).toBe(JSON.stringify({ line: 2, error: "line 2: longer than 0.2 KiB; not read" }));
     expect(out[3]).toBe(JSON.stringify({ line: 4, error: "line 4: longer than 0.2 KiB; not read" }));
     expect(out[2]).toBe(reference(3, ok));
+    // A line whose last piece takes it over the bound is refused as one, and the next line is its own.
+    const longAscii = `{"src":"${"a".repeat(390)}"}`;
+    const late = run(Buffer.from(`${longAscii}\n${ok}\n`), [200], 100).split("\n");
+    expect(late[0]).toBe(JSON.stringify({ line: 1, error: "line 1: longer than 0.1 KiB; not read" }));
+    expect(late[1]).toBe(reference(2, ok));
     // At the bound (in characters, more bytes than that) a line is read.
     expect(run(Buffer.from(`{"src":"${"é".repeat(180)}"}`), [], 205)).toBe(expected([`{"src":"${"é".repeat(180)}"}`]));
   });

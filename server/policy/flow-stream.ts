@@ -133,11 +133,12 @@ export class JsonlFlowStream {
     this.pos = 0;
     let start = 0;
     for (let nl = b.indexOf(10); nl !== -1; nl = b.indexOf(10, start)) {
+      // A line's last piece may take it over the bound: then it is skipped like one that went over sooner.
+      if (this.partialBytes > 0) this.carry(b, start, nl);
       if (this.skipping) {
         this.skipping = false;
         this.overlong();
       } else if (this.partialBytes > 0) {
-        this.carry(b, start, nl);
         const line = Buffer.concat(this.partial, this.partialBytes);
         this.partial = [];
         this.partialBytes = 0;
