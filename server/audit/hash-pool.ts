@@ -3,13 +3,13 @@ import "server-only";
 // the main thread reads the next batch meanwhile and keeps the sequential pass. The entry is bundled
 // once per process, like the Simulator's workers, unless `npm start` named a bundle in POLICYPLANE_AUDIT_WORKER.
 import { Worker } from "node:worker_threads";
-import { workerBundle } from "@/server/lib/worker-bundle";
+import { WORKER_ENTRIES, workerBundle } from "@/server/lib/worker-bundle";
 import { checkBatch, type BatchCheck } from "./batch";
 import { checkCopyBatch } from "./copy-batch";
 import type { HashWorkerData, HashWorkerRequest } from "./hash-worker";
 import type { AuditKeyring } from "./keys";
 
-const workerFile = () => workerBundle("server/audit/hash-worker.ts", "audit-worker", process.env.POLICYPLANE_AUDIT_WORKER);
+const workerFile = () => workerBundle(WORKER_ENTRIES.audit);
 
 /** Checks batches' hashes; results come back in the order the batches went in. */
 export interface BatchHasher {

@@ -6,7 +6,7 @@ import "server-only";
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import { Busy, TooLarge } from "@/server/errors";
-import { workerBundle } from "@/server/lib/worker-bundle";
+import { WORKER_ENTRIES, workerBundle } from "@/server/lib/worker-bundle";
 import type * as tasks from "./worker";
 
 type Tasks = typeof tasks;
@@ -21,10 +21,11 @@ const globalForPool = globalThis as unknown as { policyplaneEnginePool?: Piscina
 
 /**
  * `npm start` bundles the worker before serving and names it in
- * POLICYPLANE_ENGINE_WORKER; `next dev` and tests bundle it here, once per process.
+ * POLICYPLANE_ENGINE_WORKER (the integration run does the same for its suites);
+ * `next dev` bundles it here, once per process.
  */
 function workerFile(): string {
-  return workerBundle("server/engine-pool/worker.ts", "engine-worker", process.env.POLICYPLANE_ENGINE_WORKER);
+  return workerBundle(WORKER_ENTRIES.engine);
 }
 
 function pool(): Piscina {

@@ -2,11 +2,11 @@ import "server-only";
 // Starting the Simulator's worker threads. The entry is bundled once per process (like the engine
 // pool's worker) unless `npm start` named a bundle in POLICYPLANE_REPLAY_WORKER.
 import { Worker } from "node:worker_threads";
-import { workerBundle } from "@/server/lib/worker-bundle";
+import { WORKER_ENTRIES, workerBundle } from "@/server/lib/worker-bundle";
 import type { Progress, RunInput, RunResult, ScanInput, ScanResult, WorkFailure } from "./work";
 import type { WorkerTask } from "./run-worker";
 
-const workerFile = () => workerBundle("server/simulator/run-worker.ts", "replay-worker", process.env.POLICYPLANE_REPLAY_WORKER);
+const workerFile = () => workerBundle(WORKER_ENTRIES.replay);
 
 export interface WorkerHandle<R> {
   result: Promise<R | WorkFailure>;

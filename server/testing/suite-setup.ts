@@ -1,7 +1,8 @@
 // Every integration suite seals its audit events with the run's random key (the
 // one the template databases were seeded with) and exports checkpoints to a
 // temporary file, never to the developer's .data folder; its databases start
-// from the run's templates (server/testing/global-setup.ts).
+// from the run's templates and its worker threads run the run's bundles
+// (server/testing/global-setup.ts).
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,3 +16,4 @@ configureAudit({
   checkpointSeconds: 0,
 });
 useTestDatabaseTemplates(inject("testDatabaseTemplates"));
+for (const [variable, file] of Object.entries(inject("workerBundles"))) process.env[variable] ??= file;
