@@ -5,6 +5,8 @@ import { droppedHubbleRecord, flowsToken, PEOPLE, screenshot, serverTime, signIn
 const fixture = readFileSync(new URL("../server/policy/__fixtures__/hubble/cilium-docs-export-dropped-2.jsonl", import.meta.url), "utf8");
 
 test("flows pushed through the REST API show on the violations dashboard and lead to their rationale", async ({ page, request }) => {
+  // A long journey (push, dashboard, rationale, graph, alert, silence): 37 s in a full run, and past 60 s beside both integration suites.
+  test.setTimeout(150_000);
   const problems = watchConsole(page);
   await signIn(page, PEOPLE.admin.email);
   const token = await flowsToken(page, "e2e flows");
