@@ -1,6 +1,7 @@
 /** Decision order beyond Kubernetes objects (constraints, exceptions, secure by default), rationale and caches. */
 import { describe, expect, it } from "vitest";
 import { createEvaluator } from "../eval/evaluator";
+import { MAX_REMEMBERED_ENDPOINTS } from "../eval/identities";
 import { formatDecisionPath, formatExplanation } from "../eval/explain";
 import { computeReachability } from "../eval/reachability";
 import type { PolicySet } from "../model";
@@ -205,6 +206,52 @@ describe("identity cache", () => {
     const d1 = ev.decide(f(1));
     expect(d0.ok && d1.ok && d0.value === d1.value).toBe(true);
     expect(ev.cacheStats()).toMatchObject({ hits: 1, misses: 1 });
+  });
+
+  it("keeps at most maxCachedDecisions decisions and memoised directions, starting over past it with the same answers", () => {
+    const texts = [fixture("anp/conformance-base-manifests.yaml"), fixture("anp/anp-standard-gress-rules-combined.yaml")];
+    const bounded = evaluatorFor(texts, { maxCachedDecisions: 40 });
+    const unbounded = evaluatorFor(texts);
+    const answer = (d: ReturnType<typeof bounded.decide>) => (d.ok ? `${d.value.verdict} ${formatDecisionPath(d.value)}` : d.error.message);
+    let largest = 0;
+    // A scan of ports: every one a new tuple, as a port scan brings to a long-running decision point.
+    for (let port = 1; port <= 300; port++)
+      for (const [src, dst] of [
+        ["network-policy-conformance-gryffindor/harry-potter-0", "network-policy-conformance-slytherin/draco-malfoy-0"],
+        ["network-policy-conformance-slytherin/draco-malfoy-1", "network-policy-conformance-hufflepuff/cedric-diggory-0"],
+      ] as const) {
+        const flow = {
+          src: pod(...(src.split("/") as [string, string])),
+          dst: pod(...(dst.split("/") as [string, string])),
+          port,
+          protocol: "TCP" as const,
+        };
+        expect(answer(bounded.decide(flow))).toBe(answer(unbounded.decide(flow)));
+        const { entries, memo } = bounded.cacheStats();
+        largest = Math.max(largest, entries + memo);
+      }
+    // Checked before each new decision, which adds at most six entries: itself, an egress direction, two admin walks, two port lists.
+    expect(largest).toBeLessThan(40 + 6);
+    expect(unbounded.cacheStats().entries).toBe(600);
+    // Simulate's byte path decides without the cache; the memo it shares is bounded the same way.
+    const [a, b] = ["harry-potter-0", "cedric-diggory-0"].map((name, i) =>
+      bounded.resolve(pod(i === 0 ? "network-policy-conformance-gryffindor" : "network-policy-conformance-hufflepuff", name)),
+    );
+    if (!a?.ok || !b?.ok) throw new Error("the fixture's pods resolve");
+    for (let port = 1; port <= 300; port++) {
+      bounded.decideAtEpoch(a.value, b.value, port, "UDP", 0);
+      expect(bounded.cacheStats().memo).toBeLessThan(40 + 6);
+    }
+  });
+
+  it("remembers at most MAX_REMEMBERED_ENDPOINTS addresses resolved on demand, and finds the same identity after starting over", () => {
+    const ev = evaluatorFor([fixture("recipes/01-deny-all-traffic-to-an-application.yaml")]);
+    const ip = (n: number) => ({ kind: "ip" as const, ip: `203.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` });
+    const first = ev.resolve(ip(0));
+    for (let n = 1; n <= MAX_REMEMBERED_ENDPOINTS + 10; n++) ev.resolve(ip(n));
+    expect(ev.cacheStats().remembered).toBeLessThanOrEqual(MAX_REMEMBERED_ENDPOINTS);
+    const again = ev.resolve(ip(0));
+    expect(first.ok && again.ok && again.value.id === first.value.id).toBe(true);
   });
 
   it("reports unknown pods, bad addresses and bad ports as errors, not exceptions", () => {

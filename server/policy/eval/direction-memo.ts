@@ -62,6 +62,11 @@ export class DirectionMemo {
     this.adminClasses = admin.size;
   }
 
+  /** Entries held (directions, walks and port-filtered rule lists): the evaluator starts a new memo past its bound. */
+  get size(): number {
+    return this.egressTable.size + this.walks.size + this.byPort.size;
+  }
+
   /**
    * The egress of `srcId` towards `dst` at port·protocol `pp`, from the memo or from `decide` (then
    * kept). Identities interned after the memo was built (externals, on demand) are decided directly.

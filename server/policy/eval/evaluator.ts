@@ -50,7 +50,17 @@ export interface EvaluatorOptions {
    * with its scope. Off (the default) for plain Kubernetes semantics.
    */
   secureByDefault?: boolean | PlatformDefault;
+  /**
+   * Decisions (and memoised directions) kept: once they reach it, the cache starts over at the next
+   * new decision. A long-running decision point or flow ingestion meets ever new tuples (a port scan
+   * alone is pods × 65,535), so an unbounded cache would grow until the process dies. Default
+   * MAX_CACHED_DECISIONS.
+   */
+  maxCachedDecisions?: number;
 }
+
+/** ~100 MB of cached decisions at most (a decision and its key take ~200 bytes). */
+export const MAX_CACHED_DECISIONS = 1 << 19;
 
 type CachedDecision = { ok: true; value: Decision };
 
@@ -80,12 +90,14 @@ export class Evaluator {
   private decisions = new DecisionTable<CachedDecision>();
   /** Egress directions and admin walks shared by identities with the same rules (built with the first decision). */
   private memo: DirectionMemo | undefined;
+  private readonly maxCached: number;
 
   constructor(cluster: ClusterModel, policySet: PolicySet, options: EvaluatorOptions = {}) {
     this.cluster = cluster;
     this.policySet = policySet;
     const sbd = options.secureByDefault ?? false;
     this.options = { platformDefault: sbd === true ? PLATFORM_DEFAULT_ALL : sbd === false ? PLATFORM_DEFAULT_OFF : sbd };
+    this.maxCached = options.maxCachedDecisions ?? MAX_CACHED_DECISIONS;
     const instants = policySet.policies
       .filter((p) => p.layer === "exception")
       .flatMap((p) => [p.startsAt, p.expiresAt].filter((t): t is string => t !== undefined).map((t) => Date.parse(t)));
@@ -202,10 +214,17 @@ export class Evaluator {
       return hit;
     }
     this.misses++;
+    if (this.decisions.size + (this.memo?.size ?? 0) >= this.maxCached) this.startOver();
     this.memo ??= new DirectionMemo(this.ids.states);
     const d: CachedDecision = { ok: true, value: evaluate(this.ids.states, src, dst, port, protocol, epoch, this.memo) };
     this.decisions.set(src.id, dst.id, pp, epoch, d);
     return d;
+  }
+
+  /** Drop what the cache and the memo hold (keeping the counters): both are only ever a shortcut to the same answers. */
+  private startOver(): void {
+    this.decisions = new DecisionTable<CachedDecision>();
+    this.memo = undefined;
   }
 
   /**
@@ -215,6 +234,7 @@ export class Evaluator {
    * Shares the directions memoised for cached decisions, so it answers exactly as decideIdentities.
    */
   decideAtEpoch(src: Identity, dst: Identity, port: number, protocol: Protocol, epoch: number): Decision {
+    if (this.memo !== undefined && this.memo.size >= this.maxCached) this.memo = undefined;
     this.memo ??= new DirectionMemo(this.ids.states);
     return evaluate(this.ids.states, src, dst, port, protocol, epoch, this.memo);
   }
@@ -224,14 +244,20 @@ export class Evaluator {
     return evaluate(this.ids.states, src, dst, port, protocol, this.epochOf(time));
   }
 
-  cacheStats(): { hits: number; misses: number; entries: number; identities: number } {
-    const entries = this.decisions.size;
-    return { hits: this.hits, misses: this.misses, entries, identities: this.ids.states.length };
+  /** `entries`: decisions cached; `memo`: directions memoised; `remembered`: addresses and names resolved on demand. */
+  cacheStats(): { hits: number; misses: number; entries: number; memo: number; identities: number; remembered: number } {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      entries: this.decisions.size,
+      memo: this.memo?.size ?? 0,
+      identities: this.ids.states.length,
+      remembered: this.ids.rememberedEndpoints,
+    };
   }
 
   clearCache(): void {
-    this.decisions = new DecisionTable<CachedDecision>();
-    this.memo = undefined;
+    this.startOver();
     this.hits = 0;
     this.misses = 0;
   }

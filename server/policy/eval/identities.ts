@@ -329,6 +329,11 @@ export class Identities {
     return best?.entry;
   }
 
+  /** Addresses and DNS names resolved on demand and remembered (each map bounded by MAX_REMEMBERED_ENDPOINTS). */
+  get rememberedEndpoints(): number {
+    return this.externalByIp.size + this.externalByName.size;
+  }
+
   /** What the maps of known pods and addresses do not answer: workload pods by prefix, nodes, Service IPs, new addresses and DNS names. */
   resolveSlow(ep: FlowEndpoint, field: string): Result<Identity, FlowError> {
     switch (ep.kind) {
@@ -354,7 +359,7 @@ export class Identities {
           }
         }
         const st = this.internExternal(ep.ip, undefined);
-        this.externalByIp.set(ep.ip, st);
+        remember(this.externalByIp, ep.ip, st);
         return { ok: true, value: st.identity };
       }
       case "dns": {
@@ -362,10 +367,22 @@ export class Identities {
         let st = this.externalByName.get(key);
         if (!st) {
           st = this.internExternal(undefined, ep.name);
-          this.externalByName.set(key, st);
+          remember(this.externalByName, key, st);
         }
         return { ok: true, value: st.identity };
       }
     }
   }
+}
+
+/**
+ * Addresses and names resolved on demand are remembered up to this many each; past it the map
+ * starts over. Flows from the internet bring ever new addresses, and every one of them belongs to
+ * an interned identity (its class: ipBlocks, Services, DNS patterns), which a new lookup finds again.
+ */
+export const MAX_REMEMBERED_ENDPOINTS = 1 << 16;
+
+function remember<K>(map: Map<K, IdentityState>, key: K, state: IdentityState): void {
+  if (map.size >= MAX_REMEMBERED_ENDPOINTS) map.clear();
+  map.set(key, state);
 }
