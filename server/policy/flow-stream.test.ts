@@ -135,6 +135,20 @@ describe("simulate's jsonl over bytes", () => {
     expect(run(Buffer.from(`{"src":"${"é".repeat(180)}"}`), [], 205)).toBe(expected([`{"src":"${"é".repeat(180)}"}`]));
   });
 
+  it("keeps at most its bound of connections and answers per identity tuple, starting over with the same output", () => {
+    const lines = Array.from({ length: 60 }, (_, i) =>
+      JSON.stringify({ src: "default/test-plain", dst: "default/apiserver", port: 1000 + (i % 30), protocol: i % 2 ? "UDP" : "TCP" }),
+    );
+    const s = new JsonlFlowStream(ev, {}, undefined, 8);
+    let out = "";
+    for (const line of lines) {
+      out += s.push(Buffer.from(`${line}\n`)).toString("utf8");
+      expect(s.stats().connections).toBeLessThanOrEqual(8);
+      expect(s.stats().tuples).toBeLessThanOrEqual(8);
+    }
+    expect(out).toBe(expected(lines));
+  });
+
   it("with --rationale answers through the record path", () => {
     const line = '{"src":"default/test-plain","dst":"default/apiserver","port":80}';
     expect(run(Buffer.from(line), [], undefined, { rationale: true })).toBe(`${jsonlSimulator(ev, { rationale: true })(1, line)}\n`);

@@ -73,7 +73,11 @@ function bytesAre(b: Buffer, a: number, word: Buffer): boolean {
   return true;
 }
 
-/** The connection cache is bounded too (each holds ~200 bytes of answer): past this many it starts over. */
+/**
+ * The connection cache is bounded too (each holds ~200 bytes of answer): past this many it starts
+ * over, and with it the answers kept per identity tuple (a stream that never ends, such as
+ * `hubble observe -f`, meets ever new tuples).
+ */
 const MAX_CONNECTIONS = 1 << 18;
 
 /** Pre-encoded output of the endpoint cache is bounded: a replay of many distinct addresses starts it over. */
@@ -95,10 +99,10 @@ export class JsonlFlowStream {
   private readonly endpoints = new Map<number, ResolvedEndpoint>();
   private endpointCount = 0;
   private readonly tails = new WeakMap<Decision, Buffer>();
-  private readonly tailByDirections = new DecisionTable<Buffer>();
-  private readonly tailByTuple = new DecisionTable<Buffer>();
+  private tailByDirections = new DecisionTable<Buffer>();
+  private tailByTuple = new DecisionTable<Buffer>();
   /** Connections answered before (the same endpoint texts, port and protocol at the same exception epoch). */
-  private readonly connections = new ConnectionTable(MAX_CONNECTIONS);
+  private readonly connections: ConnectionTable;
   private readonly maxBytes: number;
   /** Lines up to this many bytes (a CR included) may take the fast path: within the bound in characters. */
   private readonly fastBytes: number;
@@ -120,8 +124,10 @@ export class JsonlFlowStream {
     private readonly evaluator: Evaluator,
     private readonly options: SimulateOptions = {},
     private readonly maxChars: number = FLOW_LINE_LIMITS.maxChars,
+    private readonly maxConnections: number = MAX_CONNECTIONS,
   ) {
     this.general = jsonlSimulator(evaluator, options);
+    this.connections = new ConnectionTable(maxConnections);
     // A UTF-16 code unit takes at most 3 bytes of UTF-8: past this many bytes a line is over the bound in characters too.
     this.maxBytes = 3 * (maxChars + 1);
     this.fastBytes = Math.min(FAST_LINE_BYTES, maxChars + 1);
@@ -357,6 +363,7 @@ export class JsonlFlowStream {
     h = Math.imul(h ^ pp, 0x01000193) & 0x3fffffff;
     let c = this.connections.find(h, b, src, srcEnd, dst, dstEnd, pp, epoch);
     if (c < 0) {
+      if (this.connections.size >= this.maxConnections) this.startOver();
       const s = this.endpoint(b, src, srcEnd, "src");
       if (s === undefined) return false;
       const d = this.endpoint(b, dst, dstEnd, "dst");
@@ -385,6 +392,18 @@ export class JsonlFlowStream {
     this.put(LINE);
     this.pos = this.connections.copyAnswer(c, this.out, writeInt(this.out, this.pos, n));
     return true;
+  }
+
+  /** What the stream keeps: connections, answers per identity tuple, endpoints resolved. */
+  stats(): { connections: number; tuples: number; endpoints: number } {
+    return { connections: this.connections.size, tuples: this.tailByTuple.size, endpoints: this.endpointCount };
+  }
+
+  /** The connections and the answers kept per identity tuple and per pair of directions start over. */
+  private startOver(): void {
+    this.connections.clear();
+    this.tailByTuple = new DecisionTable<Buffer>();
+    this.tailByDirections = new DecisionTable<Buffer>();
   }
 
   /**
