@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { WORKER_ENTRIES } from "./worker-entries.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Inside the project, so the bundle's package imports resolve from its node_modules. */
@@ -21,7 +22,11 @@ export const ENGINE_WORKER_DIR = path.join(root, "node_modules", ".cache", "poli
  * @param {string} [prefix] the bundle's file name prefix
  * @returns {Promise<string>} the absolute path of the bundled worker
  */
-export async function buildEngineWorker(outDir = ENGINE_WORKER_DIR, entry = "server/engine-pool/worker.ts", prefix = "engine-worker") {
+export async function buildEngineWorker(
+  outDir = ENGINE_WORKER_DIR,
+  entry = WORKER_ENTRIES.engine.entry,
+  prefix = WORKER_ENTRIES.engine.prefix,
+) {
   const result = await build({
     absWorkingDir: root,
     entryPoints: [entry],

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { CLIENT_IP_FROM_SERVER, CLIENT_IP_HEADER, clientIpResolver } from "./client-ip.mjs";
 import { buildEngineWorker } from "./engine-worker.mjs";
 import { FolderLockedError, lockFolder } from "./folder-lock.mjs";
+import { WORKER_ENTRIES } from "./worker-entries.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
@@ -93,9 +94,7 @@ if (!built) {
 // Simulator's scans and runs and the audit verification's hashing in their own. Bundled now: bundling
 // on first use runs a child process synchronously, which would hold every request up for seconds.
 try {
-  process.env.POLICYPLANE_ENGINE_WORKER = await buildEngineWorker();
-  process.env.POLICYPLANE_REPLAY_WORKER = await buildEngineWorker(undefined, "server/simulator/run-worker.ts", "replay-worker");
-  process.env.POLICYPLANE_AUDIT_WORKER = await buildEngineWorker(undefined, "server/audit/hash-worker.ts", "audit-worker");
+  for (const w of Object.values(WORKER_ENTRIES)) process.env[w.env] = await buildEngineWorker(undefined, w.entry, w.prefix);
 } catch (error) {
   console.error(`[policyplane] could not bundle the engine worker: ${error instanceof Error ? error.message : error}`);
   process.exit(1);

@@ -2,18 +2,12 @@ import "server-only";
 // A worker thread's entry, bundled by scripts/engine-worker.mjs in a child process (the bundler is
 // never loaded into the server) once per process and entry, unless the environment names a prebuilt
 // bundle (`npm start` and the container build them before serving; the integration run builds them
-// once for all its suites).
+// once for all its suites). The entries are listed in scripts/worker-entries.mjs.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { WORKER_ENTRIES, type WorkerEntry } from "@/scripts/worker-entries.mjs";
 
-/** The worker threads' entries: where each is bundled from, its bundle's name prefix, and the variable naming a prebuilt one. */
-export const WORKER_ENTRIES = {
-  engine: { entry: "server/engine-pool/worker.ts", prefix: "engine-worker", env: "POLICYPLANE_ENGINE_WORKER" },
-  replay: { entry: "server/simulator/run-worker.ts", prefix: "replay-worker", env: "POLICYPLANE_REPLAY_WORKER" },
-  audit: { entry: "server/audit/hash-worker.ts", prefix: "audit-worker", env: "POLICYPLANE_AUDIT_WORKER" },
-} as const;
-
-export type WorkerEntry = (typeof WORKER_ENTRIES)[keyof typeof WORKER_ENTRIES];
+export { WORKER_ENTRIES, type WorkerEntry };
 
 const globalForBundles = globalThis as unknown as { policyplaneWorkerBundles?: Map<string, string> };
 

@@ -13,9 +13,9 @@ import { MIGRATIONS_FOLDER, openDatabase, type Database } from "@/db/client";
 import { createPostgresTestDatabase, testDatabaseKind, type TestDatabaseTemplates } from "@/db/testing";
 import * as schema from "@/db/schema";
 import { auditKeyring, configureAudit } from "@/server/audit/keys";
-import { WORKER_ENTRIES } from "@/server/lib/worker-bundle";
-import { buildEngineWorker } from "../../scripts/engine-worker.mjs";
 import { seedDemoOrganisation } from "@/server/seed/demo";
+import { buildEngineWorker } from "@/scripts/engine-worker.mjs";
+import { WORKER_ENTRIES } from "@/scripts/worker-entries.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
