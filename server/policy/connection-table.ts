@@ -36,6 +36,11 @@ export class ConnectionTable {
   /** Past this many connections the table starts over (each holds its key and a ~200-byte answer). */
   constructor(private readonly max: number) {}
 
+  /** At its bound: the next `add` starts the table over. */
+  get full(): boolean {
+    return this.size >= this.max;
+  }
+
   /**
    * The connection whose source bytes are b[src, srcEnd), destination bytes b[dst, dstEnd), port·protocol
    * `pp` and epoch `epoch`, hashed as `h`; -1 when it was not answered before.

@@ -124,7 +124,7 @@ export class JsonlFlowStream {
     private readonly evaluator: Evaluator,
     private readonly options: SimulateOptions = {},
     private readonly maxChars: number = FLOW_LINE_LIMITS.maxChars,
-    private readonly maxConnections: number = MAX_CONNECTIONS,
+    maxConnections: number = MAX_CONNECTIONS,
   ) {
     this.general = jsonlSimulator(evaluator, options);
     this.connections = new ConnectionTable(maxConnections);
@@ -363,7 +363,8 @@ export class JsonlFlowStream {
     h = Math.imul(h ^ pp, 0x01000193) & 0x3fffffff;
     let c = this.connections.find(h, b, src, srcEnd, dst, dstEnd, pp, epoch);
     if (c < 0) {
-      if (this.connections.size >= this.maxConnections) this.startOver();
+      // The table starts over at its bound on this add: the answers kept per identity tuple go with it.
+      if (this.connections.full) this.forgetTails();
       const s = this.endpoint(b, src, srcEnd, "src");
       if (s === undefined) return false;
       const d = this.endpoint(b, dst, dstEnd, "dst");
@@ -399,9 +400,7 @@ export class JsonlFlowStream {
     return { connections: this.connections.size, tuples: this.tailByTuple.size, endpoints: this.endpointCount };
   }
 
-  /** The connections and the answers kept per identity tuple and per pair of directions start over. */
-  private startOver(): void {
-    this.connections.clear();
+  private forgetTails(): void {
     this.tailByTuple = new DecisionTable<Buffer>();
     this.tailByDirections = new DecisionTable<Buffer>();
   }
