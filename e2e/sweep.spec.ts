@@ -40,15 +40,33 @@ const MAY_DRAFT_ON: Record<"admin" | "security" | "author" | "viewer", readonly 
   viewer: [],
 };
 
+/**
+ * The visible, enabled buttons and links in main whose name matches: Playwright's role query finds them,
+ * and one evaluation per role reads them all (a round trip per control and property made this sweep
+ * minutes long on pages with hundreds of links). Visible and enabled as Playwright's isVisible and
+ * isEnabled read them: a non-empty box without visibility:hidden; not :disabled (a disabled fieldset
+ * included) and not inside or under aria-disabled="true".
+ */
 async function enabledControls(page: Page, pattern: RegExp): Promise<string[]> {
   const names: string[] = [];
   for (const role of ["button", "link"] as const) {
-    for (const control of await page.locator("main").getByRole(role).all()) {
-      if (!(await control.isVisible()) || !(await control.isEnabled())) continue;
-      if ((await control.getAttribute("aria-disabled")) === "true") continue;
-      const name = ((await control.getAttribute("aria-label")) ?? (await control.innerText())).trim();
-      if (pattern.test(name)) names.push(`${role} "${name}"`);
-    }
+    const found = await page
+      .locator("main")
+      .getByRole(role)
+      .evaluateAll(
+        (controls, [source, flags]) => {
+          const wanted = new RegExp(source!, flags);
+          return controls.flatMap((control) => {
+            const box = control.getBoundingClientRect();
+            if (box.width === 0 || box.height === 0 || getComputedStyle(control).visibility === "hidden") return [];
+            if (control.matches(":disabled") || control.closest('[aria-disabled="true"]')) return [];
+            const name = (control.getAttribute("aria-label") ?? (control as HTMLElement).innerText).trim();
+            return wanted.test(name) ? [name] : [];
+          });
+        },
+        [pattern.source, pattern.flags],
+      );
+    names.push(...found.map((name) => `${role} "${name}"`));
   }
   return names;
 }
