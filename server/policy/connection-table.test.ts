@@ -74,7 +74,7 @@ describe("the connection cache of simulate's byte path", () => {
     );
   });
 
-  it("keeps every answer through growth of its slots, rows and arena", () => {
+  it("keeps every answer through growth of its slots, rows and arena chunks, a connection longer than a chunk included", () => {
     const t = new ConnectionTable(1 << 20);
     const keys = Array.from({ length: 20_000 }, (_, i) => ({
       src: `ns-${i % 97}/pod-${i}`,
@@ -88,7 +88,14 @@ describe("the connection cache of simulate's byte path", () => {
       return x & 0x3fffffff;
     };
     for (const k of keys) add(t, k, hash(k), `{"verdict":"allow","path":"${"x".repeat(k.src.length * 7)}"}\n`);
+    // Longer than a chunk (1 MiB): a chunk of its own, and the next connection goes on after it.
+    const long: Key = { src: "ns/long", dst: "ns/longer", pp: 4, epoch: 0 };
+    const after: Key = { src: "ns/after", dst: "ns/long", pp: 4, epoch: 0 };
+    add(t, long, hash(long), "y".repeat(1.5 * 2 ** 20));
+    add(t, after, hash(after), "after");
     for (const k of keys) expect(answerOf(t, find(t, k, hash(k)))).toBe(`{"verdict":"allow","path":"${"x".repeat(k.src.length * 7)}"}\n`);
+    expect(answerOf(t, find(t, long, hash(long)))).toBe("y".repeat(1.5 * 2 ** 20));
+    expect(answerOf(t, find(t, after, hash(after)))).toBe("after");
   });
 
   it("starts over past its bound, so a replay of endless distinct connections holds bounded memory", () => {
@@ -100,5 +107,11 @@ describe("the connection cache of simulate's byte path", () => {
     expect(t.size).toBe(1);
     expect(find(t, k(0), 0)).toBe(-1);
     expect(answerOf(t, find(t, k(3), 3))).toBe("answer 3");
+    // Starting over also drops the arena chunks filled before (a long answer fills more than one).
+    const big = new ConnectionTable(2);
+    for (let i = 0; i < 4; i++) add(big, k(i), i, String(i).repeat(3 * 2 ** 20));
+    expect(big.size).toBe(2);
+    expect(answerOf(big, find(big, k(3), 3))).toBe("3".repeat(3 * 2 ** 20));
+    expect(big.arenaBytes).toBeLessThan(8 * 2 ** 20);
   });
 });
