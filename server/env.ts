@@ -163,3 +163,8 @@ export function env(): Env {
   cached ??= parseEnv(process.env);
   return cached;
 }
+
+/** The next env() reads process.env again: for the integration run, whose files share a process and each set their own. */
+export function forgetEnv(): void {
+  cached = undefined;
+}

@@ -37,11 +37,13 @@ const globalForImpact = globalThis as unknown as {
     impact: Map<string, { graph: ComputedGraph; impact: ChangeImpact }>;
   };
 };
-const memo: NonNullable<(typeof globalForImpact)["policyplaneChangeImpact"]> = (globalForImpact.policyplaneChangeImpact ??= {
-  lint: new Map(),
-  compiled: new Map(),
-  impact: new Map(),
-});
+// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
+const memo = (): NonNullable<(typeof globalForImpact)["policyplaneChangeImpact"]> =>
+  (globalForImpact.policyplaneChangeImpact ??= {
+    lint: new Map(),
+    compiled: new Map(),
+    impact: new Map(),
+  });
 
 function remember<T>(map: Map<string, T>, key: string, value: T): T {
   map.delete(key);
@@ -113,14 +115,14 @@ async function changeLint(
   compileCheck = true,
 ): Promise<ChangeLint> {
   const key = lintKey(sets.key, compileCheck);
-  let pending = memo.lint.get(key);
+  let pending = memo().lint.get(key);
   if (!pending) {
     pending = lintOfChange(db, sets, compileCheck).catch((error: unknown) => {
-      memo.lint.delete(key);
+      memo().lint.delete(key);
       throw error;
     });
   }
-  return remember(memo.lint, key, pending);
+  return remember(memo().lint, key, pending);
 }
 
 /** The page's lint (with the compile check) is kept under the set's key; the submission's (without it) beside it. */
@@ -128,7 +130,7 @@ const lintKey = (setKey: string, compileCheck: boolean) => (compileCheck ? setKe
 
 /** The release's lint without the compile check (what a submission's lint is compared with), kept per release. */
 function releaseLintWithoutCompileCheck(inputs: ReleaseInputs): Promise<readonly Finding[]> {
-  const kept = (memo.releaseWithoutCompileCheck ??= new Map());
+  const kept = (memo().releaseWithoutCompileCheck ??= new Map());
   let pending = kept.get(inputs.key);
   if (!pending) {
     pending = runEngine("lintRelease", {
@@ -257,10 +259,10 @@ export async function getChangeImpact({ ctx, input }: { ctx: ServiceContext; inp
   if (change) edits.push({ ...platformDefaultEdit(change), fromVersion: change.fromVersion, toVersion: change.fromVersion + 1 });
   // Someone who sees everything sees the same impact: kept while the graph it came from is the cached one.
   const cacheKey = `${sets.key}|${JSON.stringify([edits, extraReasons, externals])}`;
-  const kept = visibility.scoped ? undefined : memo.impact.get(cacheKey);
+  const kept = visibility.scoped ? undefined : memo().impact.get(cacheKey);
   const impact: ChangeImpact =
     kept && kept.graph === graph ? kept.impact : computeImpact({ graph: scopeGraph(graph, visibility), edits, criticality, extraReasons });
-  if (!visibility.scoped) remember(memo.impact, cacheKey, { graph, impact });
+  if (!visibility.scoped) remember(memo().impact, cacheKey, { graph, impact });
   const hidden = (workload: string) => visibility.hiddenNamespaces.has(workload.split("/")[0]!);
   const clusters = impact.clusters.map((c) => ({
     ...c,
@@ -285,7 +287,7 @@ export async function getChangeCompiledDiff({
   const targets = sets.inputs.targets.filter((t) => input.cluster === undefined || t.name === input.cluster);
   if (input.cluster !== undefined && targets.length === 0) throw new NotFound(`No cluster named "${input.cluster}".`);
   const key = `${sets.key}|${input.target}|${targets.map((t) => t.name).join(",")}`;
-  let diffs: ClusterCompiledDiff[] | undefined = memo.compiled.get(key);
+  let diffs: ClusterCompiledDiff[] | undefined = memo().compiled.get(key);
   if (!diffs) {
     const release = sets.inputs.released.map(asLocated);
     const proposal = sets.proposal.map(asLocated);
@@ -302,7 +304,7 @@ export async function getChangeCompiledDiff({
       }),
     );
   }
-  remember(memo.compiled, key, diffs);
+  remember(memo().compiled, key, diffs);
   // Compiled objects name their source documents: what this person may not read is redacted.
   return redactPolicyNames({ target: input.target, clusters: diffs }, await visibilityOf(ctx.db, ctx.actor));
 }
@@ -322,10 +324,10 @@ export async function lintErrorsOf(
   const sets = await proposalSets(db, overlay);
   // The page's lint when someone opened it already (it holds every finding of this one); else the lint without the
   // compile check, much cheaper: a compile disagreement is the release's refusal (issue 10), not the submission's.
-  const full = memo.lint.has(sets.key);
+  const full = memo().lint.has(sets.key);
   const { findings, unavailable } = await changeLint(db, { ...sets, items }, full);
   // Not kept for the next submission: the engine's time limit counts waiting for a busy worker, so a retry may finish.
-  if (unavailable) memo.lint.delete(lintKey(sets.key, full));
+  if (unavailable) memo().lint.delete(lintKey(sets.key, full));
   const errors = findings
     .filter(blocksSubmission)
     .map(({ id, document, path, line, message }) => ({ id, path, message, ...(document ? { document } : {}), ...(line ? { line } : {}) }));

@@ -27,7 +27,8 @@ type Memo<T> = Map<string, Promise<T>>;
 const globalForLint = globalThis as unknown as {
   policyplaneReleaseLint?: { releases: Memo<readonly Finding[]>; drafts: Map<string, readonly DraftFinding[]>; computed: number };
 };
-const state = (globalForLint.policyplaneReleaseLint ??= { releases: new Map(), drafts: new Map(), computed: 0 });
+// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
+const state = () => (globalForLint.policyplaneReleaseLint ??= { releases: new Map(), drafts: new Map(), computed: 0 });
 
 /** Keeps the most recently used `size` entries of `memo`. */
 function touch<T>(memo: Map<string, T>, size: number, key: string, value: T): T {
@@ -94,14 +95,14 @@ export interface ReleaseLint extends ReleaseInputs {
 
 export async function releaseLint(db: Queryable): Promise<ReleaseLint> {
   const inputs = await releaseInputs(db);
-  let findings = state.releases.get(inputs.key);
+  let findings = state().releases.get(inputs.key);
   if (!findings) {
-    state.computed++;
+    state().computed++;
     // Kept as a promise, so requests arriving while it is computed wait for the same run.
     findings = runEngine("lintRelease", { released: inputs.released, targets: inputs.targets, platformDefault: inputs.platformDefault });
-    findings.catch(() => state.releases.delete(inputs.key));
+    findings.catch(() => state().releases.delete(inputs.key));
   }
-  touch(state.releases, RELEASES_KEPT, inputs.key, findings);
+  touch(state().releases, RELEASES_KEPT, inputs.key, findings);
   return { ...inputs, findings: await findings };
 }
 
@@ -110,15 +111,15 @@ export const draftLintKey = (inputs: ReleaseInputs, yaml: string) => `${inputs.k
 
 /** A draft's findings computed before for this key (shared: read, do not change). */
 export function rememberedDraftLint(key: string): readonly DraftFinding[] | null {
-  const findings = state.drafts.get(key);
-  return findings ? touch(state.drafts, DRAFTS_KEPT, key, findings) : null;
+  const findings = state().drafts.get(key);
+  return findings ? touch(state().drafts, DRAFTS_KEPT, key, findings) : null;
 }
 
 export function rememberDraftLint(key: string, findings: readonly DraftFinding[]): void {
-  touch(state.drafts, DRAFTS_KEPT, key, findings);
+  touch(state().drafts, DRAFTS_KEPT, key, findings);
 }
 
 /** How many times this process linted a release (every other request was answered from memory). */
 export function releaseLintComputations(): number {
-  return state.computed;
+  return state().computed;
 }

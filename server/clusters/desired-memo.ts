@@ -67,18 +67,19 @@ const globalForDesired = globalThis as unknown as {
   policyplaneDesiredMemo?: Map<string, { key: string; value: unknown }>;
   policyplaneDesiredRenders?: { count: number };
 };
-const memo = (globalForDesired.policyplaneDesiredMemo ??= new Map());
-const renders = (globalForDesired.policyplaneDesiredRenders ??= { count: 0 });
+// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
+const memo = () => (globalForDesired.policyplaneDesiredMemo ??= new Map());
+const renders = () => (globalForDesired.policyplaneDesiredRenders ??= { count: 0 });
 
 /** How many desired states were rendered (memo misses) since the process started. */
-export const desiredRenderCount = () => renders.count;
+export const desiredRenderCount = () => renders().count;
 
 /** `render()`'s result for the cluster, reused while `key` is the one it was rendered under. */
 export async function memoisedDesired<T>(clusterId: string, key: string, render: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
-  const hit = memo.get(clusterId);
+  const hit = memo().get(clusterId);
   if (hit?.key === key) return { value: hit.value as T, cached: true };
-  renders.count++;
+  renders().count++;
   const value = await render();
-  memo.set(clusterId, { key, value });
+  memo().set(clusterId, { key, value });
   return { value, cached: false };
 }

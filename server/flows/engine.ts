@@ -54,7 +54,8 @@ interface EngineState {
 }
 
 const globalForFlows = globalThis as unknown as { policyplaneFlowEngines?: Map<string, EngineState> };
-const engines = (globalForFlows.policyplaneFlowEngines ??= new Map());
+// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
+const engines = () => (globalForFlows.policyplaneFlowEngines ??= new Map());
 
 /** The cluster by name; NotFound for an unknown one. */
 export async function clusterByName(db: Queryable, name: string): Promise<ClusterRef & { region: string }> {
@@ -90,7 +91,7 @@ function build(state: Omit<EngineState, "evaluator">): EngineState {
 async function loadEngine(db: Queryable, cluster: ClusterRef & { region: string }): Promise<EngineState> {
   const now = Date.now();
   const { key, releaseNumber, exceptions } = await releaseKey(db);
-  const cached = engines.get(cluster.id);
+  const cached = engines().get(cluster.id);
   if (cached && cached.key === key && now - cached.builtAt < INVENTORY_TTL_MS) return cached;
   const [docs, [context], platformDefault, nsRows, externals] = await Promise.all([
     releasedDocuments(db),
@@ -128,7 +129,7 @@ async function loadEngine(db: Queryable, cluster: ClusterRef & { region: string 
     tenants: new Map(nsRows.map((n) => [n.name, n.tenantId])),
     criticality: new CriticalityIndex(externals, new Map(labelled)),
   });
-  engines.set(cluster.id, state);
+  engines().set(cluster.id, state);
   return state;
 }
 
@@ -155,7 +156,7 @@ export async function resolveForCluster(
   // Beyond the bound, new observed pods stay unplaced (their records are counted, not attributed).
   if (observed.model !== state.model && observed.model.pods.length <= state.inventoryPods + MAX_OBSERVED_PODS) {
     state = build({ ...state, model: observed.model });
-    engines.set(cluster.id, state);
+    engines().set(cluster.id, state);
   }
   const resolved = observed.endpoints.map((r) => {
     if (!r.ok) return { ok: false as const, error: r.error };
@@ -173,5 +174,5 @@ export async function resolveForCluster(
 
 /** For tests: forget every cluster's engine. */
 export function forgetFlowEngines(): void {
-  engines.clear();
+  engines().clear();
 }

@@ -43,7 +43,8 @@ const MAX_OVERLAY_PATHS = 500;
 
 // On globalThis: start-up warming (instrumentation) and the route handlers may be separate bundles.
 const globalForGraphs = globalThis as unknown as { policyplaneGraphCache?: Map<string, { graph: ComputedGraph; validUntil: number }> };
-const cache = (globalForGraphs.policyplaneGraphCache ??= new Map());
+// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
+const cache = () => (globalForGraphs.policyplaneGraphCache ??= new Map());
 
 function signature(parts: unknown): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
@@ -100,16 +101,16 @@ export async function loadGraph(
   const keyOf = (o: OverlaySpec, proposal?: readonly StoredDocument[]) =>
     `${cluster}|${overlayKey(o)}|${signature({ platformDefault: platformDefault.version, proposalPlatformDefault: o.kind === "release" ? null : (docs.proposalPlatformDefault ?? null), release: docSig(docs.release), proposal: proposal ? docSig(proposal) : null, models, exceptions: approvedExceptions.map((e) => `${e.number}@${e.contentHash}`) })}`;
   const key = keyOf(overlay, docs.proposal);
-  const hit = cache.get(key);
+  const hit = cache().get(key);
   if (hit && now.getTime() < hit.validUntil) {
-    cache.delete(key);
-    cache.set(key, hit);
+    cache().delete(key);
+    cache().set(key, hit);
     return { graph: hit.graph, cached: true };
   }
   const exceptionDocs = approvedExceptions.map((e) => ({ document: e.document, version: e.version }));
   const versioned = (d: StoredDocument) => ({ document: d.document, version: d.version });
   // An overlay starts from the release's per-cluster states when they are cached (a large cluster's cost hundreds of MB and many seconds).
-  const release = docs.proposal ? cache.get(keyOf({ kind: "release" })) : undefined;
+  const release = docs.proposal ? cache().get(keyOf({ kind: "release" })) : undefined;
   const graph = computeGraph({
     ...(release && now.getTime() < release.validUntil ? { base: release.graph.base } : {}),
     clusters: contexts.map((c) => ({ name: c.name, region: c.region, model: c.model })),
@@ -120,10 +121,14 @@ export async function loadGraph(
     platformDefault,
     ...(docs.proposalPlatformDefault ? { proposalPlatformDefault: docs.proposalPlatformDefault } : {}),
   });
-  cache.set(key, { graph, validUntil: graph.validUntil });
-  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  const large = [...cache.keys()].filter((k) => cache.get(k)!.graph.base.some((s: { aggregated: boolean }) => s.aggregated));
-  for (const k of large.slice(0, -LARGE_CACHE_SIZE)) cache.delete(k);
+  cache().set(key, { graph, validUntil: graph.validUntil });
+  while (cache().size > CACHE_SIZE) cache().delete(cache().keys().next().value!);
+  const large = [...cache().keys()].filter((k) =>
+    cache()
+      .get(k)!
+      .graph.base.some((s: { aggregated: boolean }) => s.aggregated),
+  );
+  for (const k of large.slice(0, -LARGE_CACHE_SIZE)) cache().delete(k);
   return { graph, cached: false };
 }
 

@@ -44,11 +44,12 @@ const tooLarge = (maxBytes: number) =>
 
 /** Background scans by dataset id (tests and shutdown wait for them). */
 const globalForScans = globalThis as unknown as { policyplaneDatasetScans?: Map<string, Promise<void>> };
-const scans = (globalForScans.policyplaneDatasetScans ??= new Map());
+// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
+const scans = () => (globalForScans.policyplaneDatasetScans ??= new Map());
 
 /** Resolves when the dataset's scan (if one is under way) has finished and been stored. */
 export async function datasetScanned(id: string): Promise<void> {
-  await scans.get(id);
+  await scans().get(id);
 }
 
 function mayUpload(actor: Actor): void {
@@ -137,7 +138,7 @@ export async function uploadDataset({
     await rm(datasetFile(store, fileName), { force: true });
     throw error;
   }
-  scans.set(row.id, scanInBackground(ctx.db, store, row.id, fileName, input.format));
+  scans().set(row.id, scanInBackground(ctx.db, store, row.id, fileName, input.format));
   return toDatasetView(row, ctx.actor);
 }
 
@@ -170,7 +171,7 @@ async function scanInBackground(db: Queryable, store: DatasetStore, id: string, 
       .where(eq(replayDatasets.id, id))
       .catch(() => undefined);
   } finally {
-    scans.delete(id);
+    scans().delete(id);
   }
 }
 

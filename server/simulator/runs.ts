@@ -38,11 +38,12 @@ interface LiveRun {
   done: Promise<void>;
 }
 const globalForRuns = globalThis as unknown as { policyplaneReplayRuns?: Map<string, LiveRun> };
-const live = (globalForRuns.policyplaneReplayRuns ??= new Map());
+// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
+const live = () => (globalForRuns.policyplaneReplayRuns ??= new Map());
 
 /** Resolves when the run's thread has ended and its outcome is stored. */
 export async function runFinished(id: string): Promise<void> {
-  await live.get(id)?.done;
+  await live().get(id)?.done;
 }
 
 type RunRow = typeof replayRuns.$inferSelect;
@@ -156,8 +157,8 @@ export async function startReplayRun({
   entry.done = handle.result
     .then((result) => (entry.cancelled ? undefined : storeOutcome(ctx.db as Database, run.id, result)))
     .catch((e: unknown) => console.error(`[simulator] storing run ${run.id}`, e))
-    .finally(() => live.delete(run.id));
-  live.set(run.id, entry);
+    .finally(() => live().delete(run.id));
+  live().set(run.id, entry);
   return run;
 }
 
@@ -242,7 +243,7 @@ async function storeOutcome(db: Database, id: string, result: RunResult | { ok: 
 
 /** A run left "running" by a server that stopped has no thread any more: it failed (and the rows it was writing go). */
 async function settleOrphan(db: Queryable, run: RunRow): Promise<RunRow> {
-  if (run.state !== "running" || live.has(run.id)) return run;
+  if (run.state !== "running" || live().has(run.id)) return run;
   const updated = await db.transaction(async (tx) => {
     const [failed] = await tx
       .update(replayRuns)
@@ -328,7 +329,7 @@ export async function cancelRun({ ctx, input }: { ctx: ServiceContext; input: Ru
     await recordAudit(tx, { action: "replay.run.cancel", targetType: "replay_run", targetId: run.id, targetLabel: run.proposalLabel });
     return updated;
   });
-  const entry = live.get(run.id);
+  const entry = live().get(run.id);
   if (entry) {
     entry.cancelled = true;
     await entry.handle.terminate();
