@@ -131,5 +131,7 @@ describe(`policyplane admin create as a process on an empty ${testDatabaseKind()
     } finally {
       await handle.close();
     }
-  });
+    // Two CLI processes, each starting an embedded database in an empty folder: 12 s alone, 24-34 s in a
+    // full run (both integration runs and e2e side by side), and once past 60 s there.
+  }, 180_000);
 });
