@@ -112,14 +112,21 @@ const readsDestinationPorts = (r: CompiledRule) => r.ports?.some((m) => m.kind =
 /** Rule lists as text (rules numbered as first seen), so equal lists in equal order have equal keys. */
 class RuleLists {
   private readonly ids = new Map<CompiledRule, number>();
+  /** Keys by list: identities share their admin and baseline lists (see attachPolicies), each a few hundred rules long. */
+  private readonly keys = new Map<readonly CompiledRule[], string>();
   key(rules: readonly CompiledRule[]): string {
-    return rules
-      .map((r) => {
-        let id = this.ids.get(r);
-        if (id === undefined) this.ids.set(r, (id = this.ids.size));
-        return id;
-      })
-      .join(",");
+    let key = this.keys.get(rules);
+    if (key === undefined) {
+      key = rules
+        .map((r) => {
+          let id = this.ids.get(r);
+          if (id === undefined) this.ids.set(r, (id = this.ids.size));
+          return id;
+        })
+        .join(",");
+      this.keys.set(rules, key);
+    }
+    return key;
   }
 }
 

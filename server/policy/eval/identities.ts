@@ -80,10 +80,10 @@ export interface PodEntry {
   identity: PodIdentity;
 }
 
-function labelsKey(l: Labels, only?: ReadonlySet<string>): string {
-  const keys = Object.keys(l).sort();
+/** Labels as text, keys in order; only the keys of `sortedKeys` when given (then no sort per object). */
+function labelsKey(l: Labels, sortedKeys?: readonly string[]): string {
   let s = "";
-  for (const k of keys) if (!only || only.has(k)) s += `${k}=${l[k]}\u0001`;
+  for (const k of sortedKeys ?? Object.keys(l).sort()) if (Object.hasOwn(l, k)) s += `${k}=${l[k]}\u0001`;
   return s;
 }
 
@@ -172,7 +172,7 @@ export class Identities {
   private readonly dnsNamesByIp = new Map<string, string[]>();
   private readonly workloadPods = new Map<string, PodEntry[]>();
   /** Pod label keys that take part in the identity key (see selectedPodLabelKeys). */
-  private readonly podLabelKeys: ReadonlySet<string>;
+  private readonly podLabelKeys: readonly string[];
 
   constructor(
     private readonly cluster: ClusterModel,
@@ -189,7 +189,7 @@ export class Identities {
     for (const ext of cluster.externals) {
       if (ext.kind === "dns") for (const ip of ext.ips ?? []) this.dnsNamesByIp.set(ip, [...(this.dnsNamesByIp.get(ip) ?? []), ext.name]);
     }
-    this.podLabelKeys = selectedPodLabelKeys(policies);
+    this.podLabelKeys = [...selectedPodLabelKeys(policies)].sort();
     for (const pod of materialisePods(cluster)) {
       const entry: PodEntry = { pod, identity: this.internPod(pod).identity };
       this.podEntries.push(entry);

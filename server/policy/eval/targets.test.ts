@@ -138,3 +138,22 @@ describe("admin and baseline rules attached once in decision order", () => {
     expect(attached).toBeGreaterThan(100);
   });
 });
+
+describe("admin and baseline lists shared", () => {
+  it("equal lists are one array, distinct lists are not, on 50 generated policy sets", () => {
+    const cluster = semanticsCluster();
+    let shared = 0;
+    for (let seed = 1; seed <= 50; seed++) {
+      const ev = createEvaluator(cluster, { policies: randomPolicies(seed) });
+      for (const dir of ["egress", "ingress"] as const)
+        for (const layer of ["admin", "baseline"] as const) {
+          const lists = ev.identities.filter((i) => i.kind === "pod" && !i.hostNetwork).map((i) => ev.subjectIndex(i.id)[dir][layer]);
+          const contents = new Set(lists.map((l) => l.map((r) => `${r.policy.id}#${r.rule.ref.ruleIndex}`).join(",")));
+          expect(new Set(lists).size, `seed ${seed} ${dir} ${layer}`).toBe(contents.size);
+          shared += lists.length - new Set(lists).size;
+        }
+    }
+    // Identities do share (a test where every list is its own would not show it).
+    expect(shared).toBeGreaterThan(100);
+  });
+});

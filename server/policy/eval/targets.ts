@@ -3,7 +3,16 @@
  * the identities its policy's subject selects, per direction and layer, in decision order. A
  * decision then walks only the rules attached to the source (egress) and destination (ingress).
  */
-import { ADMIN_TIER_ORDER, NS_NAME_LABEL, type AdminTier, type Labels, type Policy, type PolicyRule, type Protocol } from "../model";
+import {
+  ADMIN_TIER_ORDER,
+  NS_NAME_LABEL,
+  type AdminTier,
+  type Direction,
+  type Labels,
+  type Policy,
+  type PolicyRule,
+  type Protocol,
+} from "../model";
 import { compileNamespaceMatch, compileSelector } from "./selectors";
 import { compilePort, type PeerMatcher, type PeerRegistry, type PortMatcher } from "./matchers";
 import type { Identity, IdentityState } from "./identities";
@@ -156,10 +165,11 @@ export function compilePolicy(policy: Policy, peers: PeerRegistry, boundaries: r
 /**
  * Attach every compiled policy's rules to the pod identities its subject selects. Admin and baseline
  * rules go into their lists in decision order: every such rule of every policy is sorted once
- * (stably, by compareDecisionOrder then rule index) and pushed in that order to the identities its
- * policy selects. An identity's list is a subsequence of the rules in the order given, so this is
- * the order a stable sort of its own list would give, without sorting thousands of lists of the
- * same few hundred rules.
+ * (stably, by compareDecisionOrder then rule index), and an identity's list is the subsequence of
+ * the rules whose policies select it, so this is the order a stable sort of its own list would
+ * give. Identities that the same admin and baseline policies select have equal lists: each distinct
+ * list is built once and shared (on a large cluster a few lists of a few hundred rules, where
+ * thousands of identities each filled their own).
  */
 export function attachPolicies(
   states: readonly IdentityState[],
@@ -175,7 +185,7 @@ export function attachPolicies(
     if (list) list.push(st);
     else byNamespace.set(id.namespace, [st]);
   }
-  const ordered: { r: CompiledRule; subjects: IdentityState[] }[] = [];
+  const tiered = new TieredMembership(states.length);
   for (const c of compiled) {
     const { policy } = c;
     const m = policy.subject.namespaces;
@@ -186,19 +196,74 @@ export function attachPolicies(
     const podPred = compileSelector(policy.subject.pods);
     const subjects: IdentityState[] = [];
     for (const ns of namespaces) for (const st of byNamespace.get(ns) ?? []) if (podPred(st.identity.labels)) subjects.push(st);
-    if (policy.layer === "admin" || policy.layer === "baseline") {
-      for (const r of c.rules) ordered.push({ r, subjects });
-    } else for (const st of subjects) attach(st, c);
+    if (policy.layer === "admin" || policy.layer === "baseline") tiered.add(c, subjects);
+    else for (const st of subjects) attach(st, c);
   }
-  const order = (a: CompiledRule, b: CompiledRule): number =>
-    compareDecisionOrder(a.policy, b.policy) || a.rule.ref.ruleIndex - b.rule.ref.ruleIndex;
-  ordered.sort((a, b) => order(a.r, b.r));
-  for (const { r, subjects } of ordered) {
-    const admin = r.policy.layer === "admin";
-    if (!admin && r.rule.action === "pass") continue;
+  tiered.attach(states);
+}
+
+/** The admin and baseline lists of identities, grouped by which of those policies select them. */
+class TieredMembership {
+  private readonly policies: CompiledPolicy[] = [];
+  /** Per identity id, its group: identities of one group are selected by the same policies. */
+  private readonly groupOf: Int32Array;
+  /** Per group, the indexes (into `policies`) of the policies that select its identities. */
+  private readonly groups: number[][] = [[]];
+
+  constructor(identities: number) {
+    this.groupOf = new Int32Array(identities);
+  }
+
+  /** A policy and the identities it selects: each group it touches splits into its members and the rest. */
+  add(c: CompiledPolicy, subjects: readonly IdentityState[]): void {
+    const k = this.policies.push(c) - 1;
+    const split = new Map<number, number>();
     for (const st of subjects) {
-      const idx = st[r.rule.direction];
-      (admin ? idx.admin : idx.baseline).push(r);
+      const from = this.groupOf[st.identity.id]!;
+      let to = split.get(from);
+      if (to === undefined) split.set(from, (to = this.groups.push([...this.groups[from]!, k]) - 1));
+      this.groupOf[st.identity.id] = to;
+    }
+  }
+
+  attach(states: readonly IdentityState[]): void {
+    const ordered = this.policies.flatMap((c, k) => c.rules.map((r) => ({ r, k })));
+    ordered.sort((a, b) => compareDecisionOrder(a.r.policy, b.r.policy) || a.r.rule.ref.ruleIndex - b.r.rule.ref.ruleIndex);
+    // Equal lists (groups whose extra policies add no rule in that direction) are one array.
+    const shared = new Map<string, CompiledRule[]>();
+    const listOf = (selected: ReadonlySet<number>, dir: Direction, layer: "admin" | "baseline") => {
+      const rules: CompiledRule[] = [];
+      let key = "";
+      ordered.forEach(({ r, k }, i) => {
+        if (!selected.has(k) || r.policy.layer !== layer || r.rule.direction !== dir) return;
+        if (layer === "baseline" && r.rule.action === "pass") return;
+        rules.push(r);
+        key += `${i},`;
+      });
+      let list = shared.get(key);
+      if (list === undefined) shared.set(key, (list = rules));
+      return list;
+    };
+    type Lists = Record<Direction, { admin: CompiledRule[]; baseline: CompiledRule[] }>;
+    // Built for the groups identities ended in (a group that split entirely has none).
+    const lists = new Map<number, Lists>();
+    const listsOf = (group: number): Lists => {
+      let l = lists.get(group);
+      if (l === undefined) {
+        const selected = new Set(this.groups[group]);
+        const both = (dir: Direction) => ({ admin: listOf(selected, dir, "admin"), baseline: listOf(selected, dir, "baseline") });
+        lists.set(group, (l = { ingress: both("ingress"), egress: both("egress") }));
+      }
+      return l;
+    };
+    for (const st of states) {
+      const id = st.identity;
+      if (id.kind !== "pod" || id.hostNetwork) continue;
+      const l = listsOf(this.groupOf[id.id]!);
+      for (const dir of ["ingress", "egress"] as const) {
+        st[dir].admin = l[dir].admin;
+        st[dir].baseline = l[dir].baseline;
+      }
     }
   }
 }

@@ -14,20 +14,28 @@ export interface ParsedCidr {
   last: bigint;
 }
 
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
+/** Dotted quad: four decimal octets of 1-3 digits, none above 255, none with a leading zero. */
 function parseV4(s: string): bigint | null {
-  const m = V4.exec(s);
-  if (!m) return null;
-  let v = 0n;
-  for (let i = 1; i <= 4; i++) {
-    const part = m[i]!;
-    if (part.length > 1 && part.startsWith("0")) return null; // no octal-looking octets
-    const n = Number(part);
-    if (n > 255) return null;
-    v = (v << 8n) | BigInt(n);
+  // By hand rather than a regular expression and four BigInt steps: every pod's address is read at build time.
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e;
+    if (c === 0x2e /* . */) {
+      if (digits === 0 || octet > 255 || (i < s.length && dots === 3)) return null;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if ((digits === 1 && octet === 0) || digits === 3) return null; // no octal-looking octets
+      octet = octet * 10 + (c - 0x30);
+      digits++;
+    } else return null;
   }
-  return v;
+  return dots === 4 ? BigInt(value) : null;
 }
 
 function parseV6(s: string): bigint | null {
