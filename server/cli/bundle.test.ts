@@ -1,7 +1,7 @@
 // The CLI runs from a prebuilt bundle keyed by its sources: an edited source is
 // never run stale, and `--help` answers from the bundle without the engine.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -38,6 +38,32 @@ describe("the CLI bundle", () => {
     const second = await build(base);
     expect(second).not.toBe(first);
     expect((await import(pathToFileURL(second).href)).main()).toBe(8);
+  }, 60_000);
+
+  it("carries zod with its English messages only, not its ~50 other languages", async () => {
+    // Inside the project's node_modules, so that the bundle resolves zod as the CLI's does.
+    const base = mkdtempSync(join(fileURLToPath(new URL("../../node_modules/.cache/", import.meta.url)), "pp-bundle-zod-"));
+    mkdirSync(join(base, "server", "cli"), { recursive: true });
+    mkdirSync(join(base, "bin"));
+    copyFileSync(fileURLToPath(new URL("../../bin/cli-bundle.mjs", import.meta.url)), join(base, "bin", "cli-bundle.mjs"));
+    writeFileSync(join(base, "tsconfig.json"), "{}\n");
+    writeFileSync(join(base, "package.json"), '{"type":"module"}\n');
+    writeFileSync(
+      join(base, "server", "cli", "main.ts"),
+      [
+        'import { z } from "zod";',
+        "export const main = () => ({",
+        "  locales: Object.keys(z.locales),",
+        "  message: z.object({ a: z.string() }).safeParse({ a: 1 }).error?.issues[0]?.message,",
+        "});",
+      ].join("\n"),
+    );
+    try {
+      const answer = (await import(pathToFileURL(await build(base)).href)).main();
+      expect(answer).toEqual({ locales: ["en"], message: "Invalid input: expected string, received number" });
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("answers --help from any directory with every command and says which simulate output is the default", () => {
