@@ -5,12 +5,12 @@ import "server-only";
 // exception expiry never sleep. Every evaluation of exceptions reads it.
 import { env } from "@/server/env";
 import { Forbidden, InvalidInput } from "@/server/errors";
+import { perProcess } from "@/server/lib/per-process";
 
-// On globalThis: route handlers and the instrumentation may be separate bundles.
-const state = globalThis as unknown as { policyplaneClockOffsetMs?: number };
+const clock = perProcess("TestClock", () => ({ offsetMs: 0 }));
 
 export function serverNow(): Date {
-  return new Date(Date.now() + (state.policyplaneClockOffsetMs ?? 0));
+  return new Date(Date.now() + clock().offsetMs);
 }
 
 export function testClockEnabled(): boolean {
@@ -26,7 +26,7 @@ export function moveTestClock(at: Date): Date {
   if (!testClockEnabled())
     throw new Forbidden("This server's clock is the wall clock: it can be moved only on a test server (POLICYPLANE_TEST_CLOCK=on).");
   const offset = at.getTime() - Date.now();
-  if (offset < (state.policyplaneClockOffsetMs ?? 0)) throw new InvalidInput("The test clock only moves forward.", "at");
-  state.policyplaneClockOffsetMs = offset;
+  if (offset < clock().offsetMs) throw new InvalidInput("The test clock only moves forward.", "at");
+  clock().offsetMs = offset;
   return serverNow();
 }

@@ -14,6 +14,7 @@ import { demoExposedMessage, demoRefusedOnHost, env, type Env } from "@/server/e
 import { observeDatabasePool } from "@/server/metrics/metrics";
 import { seedDemoOrganisation } from "@/server/seed/demo";
 import { DEMO_USERS } from "@/server/seed/demo-data";
+import { perProcess, type PerProcess } from "@/server/lib/per-process";
 
 export interface Runtime {
   database: DatabaseHandle;
@@ -22,15 +23,13 @@ export interface Runtime {
   audit: AuditSettings;
 }
 
-const globalForRuntime = globalThis as unknown as { policyplaneRuntime?: Promise<Runtime> };
-
-export function getRuntime(): Promise<Runtime> {
-  globalForRuntime.policyplaneRuntime ??= createRuntime(env()).catch((error: unknown) => {
-    globalForRuntime.policyplaneRuntime = undefined;
+/** This process's runtime, created on first use (again after a failed start). */
+export const getRuntime: PerProcess<Promise<Runtime>> = perProcess("Runtime", () =>
+  createRuntime(env()).catch((error: unknown) => {
+    getRuntime.reset();
     throw error;
-  });
-  return globalForRuntime.policyplaneRuntime;
-}
+  }),
+);
 
 export async function createRuntime(config: Env): Promise<Runtime> {
   // Before the database: a missing audit key fails start-up without touching anything.

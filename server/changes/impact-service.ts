@@ -24,26 +24,17 @@ import { compiledDiff, type ClusterCompiledDiff } from "./compiled-diff";
 import { computeImpact, type ChangeImpact, type Criticality, type ImpactEdit, type RiskReason } from "./impact";
 import { platformDefaultChangeOf } from "@/server/platform-default/get";
 import type { PlatformDefault } from "@/server/policy/model";
+import { perProcess } from "@/server/lib/per-process";
 import { releaseInputs, releaseLint, type ReleaseInputs } from "./release-lint";
 import type { ChangeCompiledDiffInput, GetChangeInput } from "./schemas";
 
 const KEPT = 16;
-// On globalThis: the route handlers and server components may be separate bundles.
-const globalForImpact = globalThis as unknown as {
-  policyplaneChangeImpact?: {
-    lint: Map<string, Promise<ChangeLint>>;
-    releaseWithoutCompileCheck?: Map<string, Promise<readonly Finding[]>>;
-    compiled: Map<string, ClusterCompiledDiff[]>;
-    impact: Map<string, { graph: ComputedGraph; impact: ChangeImpact }>;
-  };
-};
-// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
-const memo = (): NonNullable<(typeof globalForImpact)["policyplaneChangeImpact"]> =>
-  (globalForImpact.policyplaneChangeImpact ??= {
-    lint: new Map(),
-    compiled: new Map(),
-    impact: new Map(),
-  });
+const memo = perProcess("ChangeImpact", () => ({
+  lint: new Map<string, Promise<ChangeLint>>(),
+  releaseWithoutCompileCheck: new Map<string, Promise<readonly Finding[]>>(),
+  compiled: new Map<string, ClusterCompiledDiff[]>(),
+  impact: new Map<string, { graph: ComputedGraph; impact: ChangeImpact }>(),
+}));
 
 function remember<T>(map: Map<string, T>, key: string, value: T): T {
   map.delete(key);
@@ -130,7 +121,7 @@ const lintKey = (setKey: string, compileCheck: boolean) => (compileCheck ? setKe
 
 /** The release's lint without the compile check (what a submission's lint is compared with), kept per release. */
 function releaseLintWithoutCompileCheck(inputs: ReleaseInputs): Promise<readonly Finding[]> {
-  const kept = (memo().releaseWithoutCompileCheck ??= new Map());
+  const kept = memo().releaseWithoutCompileCheck;
   let pending = kept.get(inputs.key);
   if (!pending) {
     pending = runEngine("lintRelease", {

@@ -18,17 +18,16 @@ import type { Finding } from "@/server/policy/lint/lint";
 import type { DraftFinding } from "@/server/drafts/analysis";
 import { releasedDocuments, type StoredDocument } from "@/server/drafts/documents";
 import { approvedExceptionDocuments, storedException } from "@/server/exceptions/in-force";
+import { perProcess } from "@/server/lib/per-process";
 
 const RELEASES_KEPT = 8;
 const DRAFTS_KEPT = 32;
 
-type Memo<T> = Map<string, Promise<T>>;
-// On globalThis: the route handlers and server components may be separate bundles.
-const globalForLint = globalThis as unknown as {
-  policyplaneReleaseLint?: { releases: Memo<readonly Finding[]>; drafts: Map<string, readonly DraftFinding[]>; computed: number };
-};
-// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
-const state = () => (globalForLint.policyplaneReleaseLint ??= { releases: new Map(), drafts: new Map(), computed: 0 });
+const state = perProcess("ReleaseLint", () => ({
+  releases: new Map<string, Promise<readonly Finding[]>>(),
+  drafts: new Map<string, readonly DraftFinding[]>(),
+  computed: 0,
+}));
 
 /** Keeps the most recently used `size` entries of `memo`. */
 function touch<T>(memo: Map<string, T>, size: number, key: string, value: T): T {

@@ -19,6 +19,7 @@ import { and, eq, gt, lte, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { exceptions, inventoryRevision } from "@/db/schema";
 import { platformDefaultOfRelease } from "@/server/platform-default/get";
+import { perProcess } from "@/server/lib/per-process";
 
 type ClusterRef = {
   id: string;
@@ -62,14 +63,9 @@ function exceptionsInForceKey(db: Queryable, at: Date) {
     .where(and(eq(exceptions.state, "approved"), lte(exceptions.startsAt, at), gt(exceptions.expiresAt, at)));
 }
 
-// On globalThis: the REST handlers and the console may be separate bundles. One entry per cluster (its latest).
-const globalForDesired = globalThis as unknown as {
-  policyplaneDesiredMemo?: Map<string, { key: string; value: unknown }>;
-  policyplaneDesiredRenders?: { count: number };
-};
-// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
-const memo = () => (globalForDesired.policyplaneDesiredMemo ??= new Map());
-const renders = () => (globalForDesired.policyplaneDesiredRenders ??= { count: 0 });
+// One entry per cluster (its latest).
+const memo = perProcess("DesiredMemo", () => new Map<string, { key: string; value: unknown }>());
+const renders = perProcess("DesiredRenders", () => ({ count: 0 }));
 
 /** How many desired states were rendered (memo misses) since the process started. */
 export const desiredRenderCount = () => renders().count;

@@ -19,6 +19,7 @@ import type { Evaluator, Identity } from "@/server/policy/eval/evaluator";
 import type { FlowEndpoint } from "@/server/policy/model";
 import { recordCacheLookup } from "@/server/metrics/metrics";
 import { requireClusterScope } from "@/server/tokens/scopes";
+import { perProcess } from "@/server/lib/per-process";
 import type { DecideEndpoint, DecideInput, DecideOutput } from "./schemas";
 
 /** How often (at most) the latest release number is read. */
@@ -59,9 +60,7 @@ interface PointState {
   misses: number;
 }
 
-// On globalThis: the Next.js route handler and the instrumentation may be separate bundles.
-const globalForPoint = globalThis as unknown as { policyplaneDecisionPoint?: PointState };
-const freshState = (): PointState => ({
+const state = perProcess("DecisionPoint", (): PointState => ({
   latestRelease: null,
   checkedAt: 0,
   engines: new Map(),
@@ -69,12 +68,11 @@ const freshState = (): PointState => ({
   databaseError: null,
   hits: 0,
   misses: 0,
-});
-const state = (): PointState => (globalForPoint.policyplaneDecisionPoint ??= freshState());
+}));
 
 /** Forget every loaded engine (tests: a fresh start). */
 export function resetDecisionPoint(): void {
-  globalForPoint.policyplaneDecisionPoint = freshState();
+  state.reset();
 }
 
 /** No release could be loaded for the cluster: the flow is denied. */

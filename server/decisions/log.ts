@@ -11,6 +11,7 @@ import type { Actor } from "@/server/context";
 import { inChunks } from "@/server/lib/affected-rows";
 import { scheduleEvery } from "@/server/lib/schedule";
 import type { DecideEndpoint, DecideInput, DecideOutput } from "@/server/decide/schemas";
+import { perProcess } from "@/server/lib/per-process";
 import { currentDecisionLogSettings, decisionLogSettingsOf, type DecisionLogSettings } from "./settings";
 
 export type DecisionLogEntry = typeof decisionLog.$inferInsert;
@@ -120,24 +121,24 @@ export function endpointText(e: DecideEndpoint): string {
   return e.ip ?? e.dns ?? "";
 }
 
-const globalForLog = globalThis as unknown as { policyplaneDecisionLog?: DecisionLogBuffer };
-
-/** This process's buffer, writing through `getDb` (created on first use). */
-export function decisionLogBuffer(getDb: () => Promise<Database>): DecisionLogBuffer {
-  return (globalForLog.policyplaneDecisionLog ??= new DecisionLogBuffer(async (batch) => {
-    const db = await getDb();
-    await db.insert(decisionLog).values(batch).onConflictDoNothing();
-  }));
-}
+/** This process's buffer, writing through the `getDb` of its first use. */
+const buffer = perProcess(
+  "DecisionLog",
+  (getDb: () => Promise<Database>) =>
+    new DecisionLogBuffer(async (batch) => {
+      const db = await getDb();
+      await db.insert(decisionLog).values(batch).onConflictDoNothing();
+    }),
+);
 
 /** Drops this process's buffer (tests: a fresh process, writing to another database). */
 export function resetDecisionLog(): void {
-  globalForLog.policyplaneDecisionLog = undefined;
+  buffer.reset();
 }
 
 /** Waits until everything queued so far is written (tests; a server shutting down). */
 export async function flushDecisionLog(): Promise<void> {
-  await globalForLog.policyplaneDecisionLog?.flush();
+  await buffer.peek()?.flush();
 }
 
 /** Logs one answered decision if the sampling says so: synchronous and cheap when it does not. */
@@ -149,7 +150,7 @@ export function logDecision(
   startedAt: number,
 ): void {
   if (!sampled(currentDecisionLogSettings(getDb), output.decision)) return;
-  decisionLogBuffer(getDb).offer({
+  buffer(getDb).offer({
     decisionId: output.decisionId,
     decidedAt: new Date(),
     cluster: output.cluster,

@@ -9,6 +9,7 @@ import { recordAudit } from "@/server/audit/record";
 import { requireRole } from "@/server/auth/authorize";
 import { withTransaction, type ServiceContext } from "@/server/context";
 import { Conflict } from "@/server/errors";
+import { perProcess } from "@/server/lib/per-process";
 import type { UpdateDecisionLogSettingsInput } from "./schemas";
 
 export type DecisionLogSettings = typeof decisionLogSettings.$inferSelect;
@@ -77,8 +78,7 @@ interface Cached {
   readAt: number;
   refreshing: boolean;
 }
-const globalForSettings = globalThis as unknown as { policyplaneDecisionLogSettings?: Cached };
-const cached = (): Cached => (globalForSettings.policyplaneDecisionLogSettings ??= { value: null, readAt: 0, refreshing: false });
+const cached = perProcess("DecisionLogSettings", (): Cached => ({ value: null, readAt: 0, refreshing: false }));
 
 /**
  * The settings as this process last read them, starting a background refresh when they are older than
@@ -106,7 +106,7 @@ export function currentDecisionLogSettings(getDb: () => Promise<Database>, now =
 
 /** Forget the cached settings (tests: a fresh process). */
 export function resetDecisionLogSettingsCache(): void {
-  globalForSettings.policyplaneDecisionLogSettings = undefined;
+  cached.reset();
 }
 
 /** Reads the settings now and waits for it (tests, and a process that wants them before its first decision). */

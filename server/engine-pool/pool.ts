@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import { Busy, TooLarge } from "@/server/errors";
 import { WORKER_ENTRIES, workerBundle } from "@/server/lib/worker-bundle";
+import { perProcess } from "@/server/lib/per-process";
 import type * as tasks from "./worker";
 
 type Tasks = typeof tasks;
@@ -17,8 +18,6 @@ export const ENGINE_TASK_TIMEOUT_MS = 30_000;
 /** Tasks waiting for a worker beyond this many are refused at once (429) rather than queued without bound. */
 export const ENGINE_QUEUE_LIMIT = 64;
 
-const globalForPool = globalThis as unknown as { policyplaneEnginePool?: Piscina };
-
 /**
  * `npm start` bundles the worker before serving and names it in
  * POLICYPLANE_ENGINE_WORKER (the integration run does the same for its suites);
@@ -28,19 +27,22 @@ function workerFile(): string {
   return workerBundle(WORKER_ENTRIES.engine);
 }
 
-function pool(): Piscina {
-  globalForPool.policyplaneEnginePool ??= new Piscina({
-    filename: workerFile(),
-    // One core stays with the event loop (pages, API, database).
-    maxThreads: Math.max(1, availableParallelism() - 1),
-    minThreads: 1,
-    maxQueue: ENGINE_QUEUE_LIMIT,
-    // Linux: the scheduler prefers the event loop's thread over engine work.
-    niceIncrement: 10,
-    resourceLimits: { maxOldGenerationSizeMb: 1024 },
-  });
-  return globalForPool.policyplaneEnginePool;
-}
+// Kept across test files: it holds nothing of a file's, and a warm pool saves each file the engine's start.
+const pool = perProcess(
+  "EnginePool",
+  () =>
+    new Piscina({
+      filename: workerFile(),
+      // One core stays with the event loop (pages, API, database).
+      maxThreads: Math.max(1, availableParallelism() - 1),
+      minThreads: 1,
+      maxQueue: ENGINE_QUEUE_LIMIT,
+      // Linux: the scheduler prefers the event loop's thread over engine work.
+      niceIncrement: 10,
+      resourceLimits: { maxOldGenerationSizeMb: 1024 },
+    }),
+  { keptAcrossTestFiles: true },
+);
 
 /** Runs one engine task in a worker thread. */
 export async function runEngine<K extends EngineTask>(task: K, input: Parameters<Tasks[K]>[0]): Promise<ReturnType<Tasks[K]>> {

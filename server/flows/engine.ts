@@ -24,6 +24,7 @@ import type { PolicyplaneDocument } from "@/server/policy/documents/schema";
 import type { ClusterModel, PlatformDefault } from "@/server/policy/model";
 import { resolveRecordEndpoints } from "@/server/replay/inventory";
 import type { RecordEndpoint } from "@/server/replay/records";
+import { perProcess } from "@/server/lib/per-process";
 import { CRITICALITY_LABEL, CriticalityIndex, type Criticality } from "./severity";
 import { CRITICALITIES } from "@/lib/vocabulary";
 
@@ -53,9 +54,7 @@ interface EngineState {
   criticality: CriticalityIndex;
 }
 
-const globalForFlows = globalThis as unknown as { policyplaneFlowEngines?: Map<string, EngineState> };
-// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
-const engines = () => (globalForFlows.policyplaneFlowEngines ??= new Map());
+const engines = perProcess("FlowEngines", () => new Map<string, EngineState>());
 
 /** The cluster by name; NotFound for an unknown one. */
 export async function clusterByName(db: Queryable, name: string): Promise<ClusterRef & { region: string }> {

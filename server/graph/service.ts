@@ -16,6 +16,7 @@ import type { PlatformDefault } from "@/server/policy/model";
 import { changeRequestOverlay, pendingDrafts, releasedDocuments, releasedWith, type StoredDocument } from "@/server/drafts/documents";
 import { approvedExceptionDocuments } from "@/server/exceptions/in-force";
 import { serverNow } from "@/server/clock";
+import { perProcess } from "@/server/lib/per-process";
 import { computeGraph, type ComputedGraph } from "./compute";
 import { edgeRationale, nodeDetails } from "./details";
 import { EXTERNALS_GROUP } from "@/lib/graph/ids";
@@ -41,10 +42,7 @@ const CACHE_SIZE = 12;
 const LARGE_CACHE_SIZE = 4;
 const MAX_OVERLAY_PATHS = 500;
 
-// On globalThis: start-up warming (instrumentation) and the route handlers may be separate bundles.
-const globalForGraphs = globalThis as unknown as { policyplaneGraphCache?: Map<string, { graph: ComputedGraph; validUntil: number }> };
-// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
-const cache = () => (globalForGraphs.policyplaneGraphCache ??= new Map());
+const cache = perProcess("GraphCache", () => new Map<string, { graph: ComputedGraph; validUntil: number }>());
 
 function signature(parts: unknown): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);

@@ -1,12 +1,12 @@
 import "server-only";
-// Prometheus metrics (issue 18 item 7), with prom-client: one registry per process, on globalThis
-// because the Next.js route handlers and the instrumentation may be separate bundles. The console
+// Prometheus metrics (issue 18 item 7), with prom-client: one registry per process. The console
 // (Next.js) and `policyplane serve` expose it at GET /api/v1/metrics (server/api/metrics.ts); each
 // replica reports its own counts, as Prometheus expects (sum them in PromQL).
 import { sql } from "drizzle-orm";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Database } from "@/db/client";
 import { decisionPointHealth } from "@/server/decide/point";
+import { perProcess } from "@/server/lib/per-process";
 
 export const METRICS_PREFIX = "policyplane_";
 
@@ -158,13 +158,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-type Metrics = ReturnType<typeof build>;
-const globalForMetrics = globalThis as unknown as { policyplaneMetrics?: Metrics };
-
 /** This process's metrics (built on first use). */
-export function metrics(): Metrics {
-  return (globalForMetrics.policyplaneMetrics ??= build());
-}
+export const metrics = perProcess("Metrics", build);
 
 /** Say what the database pool is (the console's runtime and `policyplane serve` call this once they open it). */
 export function observeDatabasePool(pool: DatabasePool): void {

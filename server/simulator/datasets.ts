@@ -18,6 +18,7 @@ import { hasRole } from "@/server/auth/authorize";
 import { withTransaction, type Actor, type ServiceContext } from "@/server/context";
 import { env } from "@/server/env";
 import { Conflict, Forbidden, InvalidInput, NotFound, TooLarge } from "@/server/errors";
+import { perProcess } from "@/server/lib/per-process";
 import { uploadDatasetInput, type DatasetIdInput, type UploadDatasetInput } from "./schemas";
 import { startScan } from "./threads";
 
@@ -43,9 +44,7 @@ const tooLarge = (maxBytes: number) =>
   );
 
 /** Background scans by dataset id (tests and shutdown wait for them). */
-const globalForScans = globalThis as unknown as { policyplaneDatasetScans?: Map<string, Promise<void>> };
-// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
-const scans = () => (globalForScans.policyplaneDatasetScans ??= new Map());
+const scans = perProcess("DatasetScans", () => new Map<string, Promise<void>>());
 
 /** Resolves when the dataset's scan (if one is under way) has finished and been stored. */
 export async function datasetScanned(id: string): Promise<void> {

@@ -17,6 +17,7 @@ import { Busy, Conflict, Forbidden, NotFound } from "@/server/errors";
 import { clusterNames, documentSets } from "@/server/graph/service";
 import { loadClusterModels } from "@/server/inventory/cluster-model";
 import { platformDefaultInForce } from "@/server/platform-default/get";
+import { perProcess } from "@/server/lib/per-process";
 import type { RunOverlayPath } from "@/lib/graph/run-overlay";
 import type { OverlaySpec } from "@/lib/graph/types";
 import { RECORD_LINE_MAX_CHARS } from "@/lib/simulator";
@@ -37,9 +38,7 @@ interface LiveRun {
   cancelled: boolean;
   done: Promise<void>;
 }
-const globalForRuns = globalThis as unknown as { policyplaneReplayRuns?: Map<string, LiveRun> };
-// Looked up on each use: the integration run starts each test file with none (server/testing/suite-setup.ts).
-const live = () => (globalForRuns.policyplaneReplayRuns ??= new Map());
+const live = perProcess("ReplayRuns", () => new Map<string, LiveRun>());
 
 /** Resolves when the run's thread has ended and its outcome is stored. */
 export async function runFinished(id: string): Promise<void> {

@@ -10,21 +10,19 @@ import { inject } from "vitest";
 import { useTestDatabaseTemplates } from "@/db/testing";
 import { auditKeyring, configureAudit } from "@/server/audit/keys";
 import { forgetEnv } from "@/server/env";
+import { perProcess, resetPerProcessState } from "@/server/lib/per-process";
 
 // The files share one process (vitest.config.ts: no isolation, which spent ~4 s a file loading the
 // same modules again). What a file may have changed of the process's state is put back before the
 // next one starts, as a process of its own would have it: the environment (files set variables such
-// as POLICYPLANE_TEST_CLOCK), env()'s reading of it, and the server's per-process state kept on
-// globalThis (the test clock's offset, memos and caches keyed by ids that every file's database
-// reuses, live runs, metrics). The engine's thread pool and the worker bundles' paths stay: they
-// hold no state of a file's, and a warm pool saves each file the engine's start.
-const shared = globalThis as unknown as Record<string, unknown> & { integrationEnvAtStart?: NodeJS.ProcessEnv };
-const KEPT_ACROSS_FILES = new Set(["policyplaneEnginePool", "policyplaneWorkerBundles"]);
-shared.integrationEnvAtStart ??= { ...process.env };
-for (const name of Object.keys(process.env)) if (!(name in shared.integrationEnvAtStart)) delete process.env[name];
-Object.assign(process.env, shared.integrationEnvAtStart);
+// as POLICYPLANE_TEST_CLOCK), env()'s reading of it, and the server's per-process state (the test
+// clock's offset, memos and caches keyed by ids that every file's database reuses, live runs,
+// metrics) except what its declaration keeps across test files (server/lib/per-process.ts).
+const envAtStart = perProcess("IntegrationEnvAtStart", () => ({ ...process.env }), { keptAcrossTestFiles: true })();
+for (const name of Object.keys(process.env)) if (!(name in envAtStart)) delete process.env[name];
+Object.assign(process.env, envAtStart);
 forgetEnv();
-for (const name of Object.keys(shared)) if (name.startsWith("policyplane") && !KEPT_ACROSS_FILES.has(name)) delete shared[name];
+resetPerProcessState();
 
 configureAudit({
   keyring: auditKeyring(inject("auditSecret")),

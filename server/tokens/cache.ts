@@ -7,6 +7,7 @@ import "server-only";
 // cross-replica bound on a revocation. An entry never outlives the token's own expiry.
 import { hash } from "node:crypto";
 import type { Actor } from "@/server/context";
+import { perProcess } from "@/server/lib/per-process";
 
 export const TOKEN_MEMORY_MS = 15 * 60_000;
 export const TOKEN_RECHECK_MS = 5_000;
@@ -19,8 +20,7 @@ export interface RememberedToken {
   expiresAt: number | null;
 }
 
-const globalForTokens = globalThis as unknown as { policyplaneTokenCache?: Map<string, RememberedToken> };
-const cache = () => (globalForTokens.policyplaneTokenCache ??= new Map());
+const cache = perProcess("TokenCache", () => new Map<string, RememberedToken>());
 
 /** The cache key of a presented token: its SHA-256 (the token itself is never kept). */
 // crypto.hash: the one-shot digest, a quarter of createHash's cost on the decision point's hot path.
