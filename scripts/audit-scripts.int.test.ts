@@ -74,7 +74,9 @@ describe(`audit scripts on ${testDatabaseKind()}`, () => {
     const tampered = script("audit-verify", env);
     expect(tampered.status).toBe(1);
     expect(tampered.stderr).toMatch(/^TAMPERED: event #2 was modified after it was written\. 1 event\(s\) before it verified\./);
-  });
+    // Three script processes, each compiling its TypeScript and opening the database: ~20 s alone, 68 s once
+    // in a full run on PGlite (past the default 60 s).
+  }, 180_000);
 
   it("refuses to run without a key when the database is PostgreSQL (exit 2, names the variables)", async () => {
     database = await emptyDatabase();
