@@ -258,8 +258,18 @@ export async function buildBundle(base = root) {
     writeFileSync(out, f.contents);
   }
   writeFileSync(join(tmp, "package.json"), '{"type":"module"}\n');
-  rmSync(join(cacheDir, bundle), { recursive: true, force: true });
-  renameSync(tmp, join(cacheDir, bundle));
+  // The folder is named by the content key, so one already there holds these very files: a CLI
+  // started from it (by a concurrent build's caller) may still be importing its chunks lazily, so it
+  // is kept, never deleted and replaced.
+  if (existsSync(join(cacheDir, bundle, "main.js"))) rmSync(tmp, { recursive: true, force: true });
+  else
+    try {
+      renameSync(tmp, join(cacheDir, bundle));
+    } catch (e) {
+      // Another build renamed the same key's folder into place first: theirs is ours.
+      if (!existsSync(join(cacheDir, bundle, "main.js"))) throw e;
+      rmSync(tmp, { recursive: true, force: true });
+    }
   writeFileSync(`${tmp}.json`, JSON.stringify({ key, bundle, inputs, stats }));
   renameSync(`${tmp}.json`, join(cacheDir, "stamp.json"));
   for (const old of readdirSync(cacheDir))

@@ -1,9 +1,9 @@
 // The CLI runs from a prebuilt bundle keyed by its sources: an edited source is
 // never run stale, and `--help` answers from the bundle without the engine.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain ES module of bin/, without type declarations
@@ -38,6 +38,15 @@ describe("the CLI bundle", () => {
     const second = await build(base);
     expect(second).not.toBe(first);
     expect((await import(pathToFileURL(second).href)).main()).toBe(8);
+    // Built again from the same sources (a second `npm install`, two CLIs racing on a stale bundle):
+    // the key's folder, which a running CLI may be importing from, is kept, not deleted and replaced.
+    const inUse = join(dirname(second), "in-use");
+    writeFileSync(inUse, "");
+    rmSync(join(base, "node_modules", ".cache", "policyplane-cli", "stamp.json"));
+    expect(fresh(base)).toBeNull();
+    expect(await build(base)).toBe(second);
+    expect(existsSync(inUse)).toBe(true);
+    expect(fresh(base)).toBe(second);
   }, 60_000);
 
   it("carries zod with its English messages only, not its ~50 other languages", async () => {
