@@ -112,20 +112,21 @@ const readsDestinationPorts = (r: CompiledRule) => r.ports?.some((m) => m.kind =
 /** Rule lists as text (rules numbered as first seen), so equal lists in equal order have equal keys. */
 class RuleLists {
   private readonly ids = new Map<CompiledRule, number>();
-  /** Keys by list: identities share their admin and baseline lists (see attachPolicies), each a few hundred rules long. */
-  private readonly keys = new Map<readonly CompiledRule[], string>();
+  /** Keys by list, for the admin and baseline lists that identities share (see attachPolicies), each a few hundred rules long. */
+  private readonly sharedKeys = new Map<readonly CompiledRule[], string>();
   key(rules: readonly CompiledRule[]): string {
-    let key = this.keys.get(rules);
-    if (key === undefined) {
-      key = rules
-        .map((r) => {
-          let id = this.ids.get(r);
-          if (id === undefined) this.ids.set(r, (id = this.ids.size));
-          return id;
-        })
-        .join(",");
-      this.keys.set(rules, key);
-    }
+    return rules
+      .map((r) => {
+        let id = this.ids.get(r);
+        if (id === undefined) this.ids.set(r, (id = this.ids.size));
+        return id;
+      })
+      .join(",");
+  }
+  /** A shared list's key, made once per list. */
+  sharedKey(rules: readonly CompiledRule[]): string {
+    let key = this.sharedKeys.get(rules);
+    if (key === undefined) this.sharedKeys.set(rules, (key = this.key(rules)));
     return key;
   }
 }
@@ -134,5 +135,6 @@ class RuleLists {
 function signature(idx: SubjectIndex, lists: RuleLists): string {
   // The isolating policies by id: the direction reads whether there are any and names them in its rationale.
   const policies = idx.npPolicies.map((p) => p.id).join(",");
-  return `${lists.key(idx.admin)}|${lists.key(idx.npDeny)}|${lists.key(idx.npAllow)}|${policies}|${lists.key(idx.baseline)}|${idx.defaultDeny}`;
+  // The namespace policies' lists are each identity's own; the admin and baseline ones are shared.
+  return `${lists.sharedKey(idx.admin)}|${lists.key(idx.npDeny)}|${lists.key(idx.npAllow)}|${policies}|${lists.sharedKey(idx.baseline)}|${idx.defaultDeny}`;
 }
