@@ -55,7 +55,7 @@ export class DirectionMemo {
         const list = st[dir].admin;
         // On egress the destination is the peer, which the key holds; on ingress it is the subject.
         const shared = list.length >= MIN_MEMOISED_WALK && (dir === "egress" || !list.some(readsDestinationPorts));
-        this.adminClassOf[dir][i] = shared ? classOf(admin, lists.key(list)) : -1;
+        this.adminClassOf[dir][i] = shared ? classOf(admin, lists.sharedKey(list)) : -1;
       }
     });
     this.classes = egress.size;
