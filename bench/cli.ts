@@ -109,6 +109,8 @@ async function main(): Promise<void> {
     ].join("\n"),
   );
   const mib = cluster.yaml.length / (1024 * 1024);
+  // The target is in MB (10^6 bytes), as the issue states it; MiB are printed beside.
+  const megabytes = cluster.yaml.length / 1e6;
   const connections = new Set(
     readFileSync(flowsFile, "utf8")
       .trim()
@@ -189,9 +191,9 @@ async function main(): Promise<void> {
     ["`policyplane --help` (process, wall)", `${(help * 1000).toFixed(0)} ms`, "< 300 ms", help < 0.3],
     [
       "reading the manifests (parse, validate, model)",
-      `${(mib / read).toFixed(1)} MiB/s (${(read * 1000).toFixed(0)} ms for ${mib.toFixed(2)} MiB); by CPU time ${(mib / readCpu).toFixed(1)} MiB/s (${(readCpu * 1000).toFixed(0)} ms)`,
+      `${(megabytes / read).toFixed(1)} MB/s = ${(mib / read).toFixed(1)} MiB/s (${(read * 1000).toFixed(0)} ms for ${mib.toFixed(2)} MiB); by CPU time ${(megabytes / readCpu).toFixed(1)} MB/s (${(readCpu * 1000).toFixed(0)} ms)`,
       "≥ 20 MB/s",
-      mib / read >= 20,
+      megabytes / read >= 20,
     ],
     [
       "`reachability --group-by namespace` (process, wall, peak RSS)",
