@@ -118,6 +118,9 @@ test("the filters are the URL: a reload or a shared link opens the same view, an
   await expect.poll(() => onCanvas(other)).toEqual(filtered);
   expect(await counts(other)).toBe(filteredCounts);
   await other.close();
+  // The first tab active again, as a user clicking back to it makes it: a history move on a background
+  // tab once failed in Chromium with "Not attached to an active page".
+  await page.bringToFront();
 
   // Back steps through the changes one by one, forward comes back.
   await page.goBack();
