@@ -39,7 +39,7 @@ describe.each(["the REST app", "policyplane serve"] as const)(`POST /api/v1/deci
   const deadClient = postgres("postgres://policyplane@127.0.0.1:9/policyplane", {
     max: 1,
     connect_timeout: 2,
-    backoff: 0,
+    backoff: () => 0,
     onnotice: () => {},
   });
   const dead = drizzle(deadClient, { schema }) as unknown as Database;
