@@ -27,18 +27,40 @@ export function hasTestDatabaseTemplates(): boolean {
   return templates !== undefined;
 }
 
+let beforeClose: () => Promise<void> = async () => {};
+
+/**
+ * What must finish before a test database closes: the integration run stops the server's background
+ * work there (server/testing/suite-setup.ts), which would otherwise go on against a closed database.
+ */
+export function beforeTestDatabaseCloses(work: () => Promise<void>): void {
+  beforeClose = work;
+}
+
 /** A fresh, migrated test database; a copy of the named template when the run prepared them. */
 export async function openTestDatabase(template: TestDatabaseTemplate = "migrated"): Promise<DatabaseHandle> {
   if (template === "seeded" && !templates) throw new Error("no seeded test database template was prepared for this run");
   const source = templates?.[template];
   if (testDatabaseKind() === "pglite") {
-    return openDatabase({ kind: "pglite", dataDir: null, ...(source ? { loadDataDir: new Blob([readFileSync(source)]) } : {}) });
+    const handle = await openDatabase({
+      kind: "pglite",
+      dataDir: null,
+      ...(source ? { loadDataDir: new Blob([readFileSync(source)]) } : {}),
+    });
+    return {
+      ...handle,
+      async close() {
+        await beforeClose();
+        await handle.close();
+      },
+    };
   }
   const created = await createPostgresTestDatabase(source);
   const handle = await openDatabase({ kind: "postgres", url: created.url });
   return {
     ...handle,
     async close() {
+      await beforeClose();
       await handle.close();
       await created.drop();
     },

@@ -24,12 +24,27 @@ export interface Runtime {
 }
 
 /** This process's runtime, created on first use (again after a failed start). */
-export const getRuntime: PerProcess<Promise<Runtime>> = perProcess("Runtime", () =>
-  createRuntime(env()).catch((error: unknown) => {
-    getRuntime.reset();
+export const getRuntime: PerProcess<Promise<Runtime>> = perProcess("Runtime", () => {
+  const starting: Promise<Runtime> = createRuntime(env()).catch((error: unknown) => {
+    // Only this attempt: the runtime may have been stopped meanwhile and another start be under way, or up.
+    if (getRuntime.peek() === starting) getRuntime.reset();
     throw error;
-  }),
-);
+  });
+  return starting;
+});
+
+/**
+ * Closes this process's runtime and its database, if it has one (one still starting is awaited; a
+ * failed start closed its own), and forgets it: the next getRuntime() starts a new one. For a server
+ * shutting down, and for the integration run between test files.
+ */
+export async function stopRuntime(): Promise<void> {
+  const runtime = getRuntime.peek();
+  if (!runtime) return;
+  getRuntime.reset();
+  const started = await runtime.catch(() => null);
+  await started?.database.close();
+}
 
 export async function createRuntime(config: Env): Promise<Runtime> {
   // Before the database: a missing audit key fails start-up without touching anything.

@@ -1,14 +1,14 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { alerts, clusters, namespaces, notifications } from "@/db/schema";
-import { testDatabaseKind } from "@/db/testing";
+import { openTestDatabase, testDatabaseKind } from "@/db/testing";
 import { createApiApp } from "@/server/api/app";
 import { forgetFlowEngines } from "@/server/flows/engine";
 import { CRITICALITY_LABEL } from "@/server/flows/severity";
 import { callerFor, DEMO_PEOPLE } from "@/server/testing/actors";
 import { useSeededDatabase } from "@/server/testing/database";
 import { hubbleRecord, scopedToken } from "@/server/testing/flows";
-import { IngestAlertTrigger } from "./on-ingest";
+import { IngestAlertTrigger, stopIngestAlerts } from "./on-ingest";
 
 const MINUTE = 60_000;
 
@@ -114,5 +114,32 @@ describe(`alert rules evaluated on ingestion on ${testDatabaseKind()}`, () => {
     const open = (await openAlerts(rule.id)).find((a) => a.destination === "payments/refunds");
     expect(open).toMatchObject({ value: 6 });
     await admin.alerts.deleteRule({ id: rule.id });
+  });
+
+  it("stops them before a test database closes: none is left to run against it, or into the next file; a later batch starts again", async () => {
+    const closing = await openTestDatabase();
+    let database = closing.db;
+    let evaluations = 0;
+    const trigger = new IngestAlertTrigger(
+      async () => {
+        evaluations++;
+        return database;
+      },
+      { minIntervalMs: 60_000, log },
+    );
+    const batch = [{ cluster: "prod-eu-1", flowClass: "violation", severity: "high", destinationCriticality: "critical" }] as const;
+    logged.length = 0;
+    // A batch committed as the file ends: its evaluation is due at once, on a timer.
+    trigger.noteBatch(batch);
+    await closing.close();
+    // Without the stop, it would run now, against the closed database ("PGlite is closed").
+    await trigger.settled();
+    expect({ evaluations, logged }).toEqual({ evaluations: 0, logged: [] });
+
+    database = db();
+    trigger.noteBatch(batch);
+    await trigger.settled();
+    await stopIngestAlerts(); // nothing left to stop
+    expect({ evaluations, logged }).toEqual({ evaluations: 1, logged: [] });
   });
 });

@@ -11,6 +11,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { alertRules, type AlertRuleRow } from "@/db/schema";
 import { SEVERITY_RANK, type FlowClass, type Severity } from "@/lib/flows";
+import { perProcess } from "@/server/lib/per-process";
 import { evaluateAlerts } from "./evaluate";
 
 /** One kind of path a batch wrote, with what rules filter on. */
@@ -44,6 +45,18 @@ export interface IngestAlertOptions {
   now?: () => number;
 }
 
+/** Triggers of this process with an evaluation waiting or under way: what stopIngestAlerts stops. */
+const busy = perProcess("IngestAlertsBusy", () => new Set<IngestAlertTrigger>());
+
+/**
+ * Stops every trigger of this process: evaluations waiting are dropped (the timer's next run catches
+ * their rules) and those under way finish. For a server shutting down, and for tests before their
+ * database closes. A later batch starts a trigger again.
+ */
+export async function stopIngestAlerts(): Promise<void> {
+  await Promise.all([...busy()].map((trigger) => trigger.stop()));
+}
+
 export class IngestAlertTrigger {
   private pending = new Map<string, TouchedFlows>();
   /** Rules found affected but evaluated too recently: their turn comes when the interval has passed. */
@@ -51,6 +64,8 @@ export class IngestAlertTrigger {
   private readonly lastRun = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
+  /** Resolved when the trigger is idle again (no timer, nothing running); null while idle. */
+  private idle: { promise: Promise<void>; resolve: () => void } | null = null;
   private readonly runs = new Map<string, number>();
   private readonly now: () => number;
 
@@ -76,16 +91,31 @@ export class IngestAlertTrigger {
     return this.runs.get(ruleId) ?? 0;
   }
 
-  /** Resolves when nothing is pending or running (tests; shutdown). */
-  async settled(): Promise<void> {
-    while (this.running || this.timer) {
-      if (this.running) await this.running;
-      else await new Promise((resolve) => setTimeout(resolve, 10));
+  /** Resolves when nothing is pending or running: every batch noted so far has been evaluated (tests). */
+  settled(): Promise<void> {
+    return this.idle?.promise ?? Promise.resolve();
+  }
+
+  /**
+   * Drops what waits (batches not evaluated yet, rules due later: the timer's next run catches them)
+   * and resolves when the evaluation under way, if any, has finished. A later batch starts it again.
+   */
+  async stop(): Promise<void> {
+    for (;;) {
+      this.pending.clear();
+      this.due.clear();
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      if (!this.running) break;
+      // It may find rules due and set a timer again as it ends: the next turn drops them.
+      await this.running;
     }
+    this.becomeIdle();
   }
 
   private schedule(): void {
-    if (this.timer || this.running || (this.pending.size === 0 && this.due.size === 0)) return;
+    if (this.timer || this.running) return;
+    if (this.pending.size === 0 && this.due.size === 0) return this.becomeIdle();
     const now = this.now();
     // The soonest a rule due already may run again (0: at once).
     let wait = 0;
@@ -93,6 +123,18 @@ export class IngestAlertTrigger {
       wait = Math.min(...[...this.due].map((id) => (this.lastRun.get(id) ?? -Infinity) + this.options.minIntervalMs - now));
     this.timer = setTimeout(() => this.flush(), Math.max(0, wait));
     this.timer.unref?.();
+    if (!this.idle) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.idle = { promise, resolve };
+      busy().add(this);
+    }
+  }
+
+  private becomeIdle(): void {
+    busy().delete(this);
+    this.idle?.resolve();
+    this.idle = null;
   }
 
   private flush(): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkPolicyText } from "@/server/drafts/check";
 import { largePolicyYaml } from "@/server/testing/large-policy";
-import { runEngine } from "./pool";
+import { drainEngine, runEngine } from "./pool";
 
 describe("the engine's worker pool", () => {
   it("reads a 200 kB policy in a worker thread: the event loop keeps turning meanwhile, and the result is the engine's", async () => {
@@ -28,5 +28,15 @@ describe("the engine's worker pool", () => {
     expect(checked.parsed).toBe(false);
     expect(checked.errors[0]).toMatchObject({ line: 1, severity: "error" });
     expect(checked.document).toBeNull();
+  });
+
+  it("drains: resolves once every task queued or running has finished, and the pool still takes work", async () => {
+    const yaml = largePolicyYaml(100_000);
+    const tasks = Promise.all([1, 2, 3].map(() => runEngine("check", { yaml, tenants: [] })));
+    await drainEngine();
+    // Once the pending promise callbacks have run (before the next setImmediate), every task is done.
+    const state = await Promise.race([tasks.then(() => "done"), new Promise((resolve) => setImmediate(() => resolve("pending")))]);
+    expect(state).toBe("done");
+    expect((await runEngine("check", { yaml: "kind: [unclosed", tenants: [] })).parsed).toBe(false);
   });
 });

@@ -44,11 +44,26 @@ const pool = perProcess(
   { keptAcrossTestFiles: true },
 );
 
+/** The pool's tasks queued or running (kept with the pool, whose tasks may outlive a test file). */
+const inFlight = perProcess("EngineTasks", () => new Set<Promise<unknown>>(), { keptAcrossTestFiles: true });
+
+/**
+ * Resolves when every engine task queued or running has finished; the pool stays up. For tests
+ * before their database closes, so a file's leftover tasks do not hold up the next file's.
+ */
+export async function drainEngine(): Promise<void> {
+  while (inFlight().size > 0) await Promise.allSettled(inFlight());
+}
+
 /** Runs one engine task in a worker thread. */
 export async function runEngine<K extends EngineTask>(task: K, input: Parameters<Tasks[K]>[0]): Promise<ReturnType<Tasks[K]>> {
   const engine = pool();
+  const tasks = inFlight();
+  let run: Promise<ReturnType<Tasks[K]>> | undefined;
   try {
-    return (await engine.run(input, { name: task, signal: AbortSignal.timeout(ENGINE_TASK_TIMEOUT_MS) })) as ReturnType<Tasks[K]>;
+    run = engine.run(input, { name: task, signal: AbortSignal.timeout(ENGINE_TASK_TIMEOUT_MS) }) as Promise<ReturnType<Tasks[K]>>;
+    tasks.add(run);
+    return await run;
   } catch (error) {
     if (error instanceof Error && error.message === "Task queue is at limit") {
       throw new Busy("The policy engine is busy with other requests. Try again in a moment.");
@@ -62,5 +77,7 @@ export async function runEngine<K extends EngineTask>(task: K, input: Parameters
       throw new TooLarge("The policy engine ran out of memory on this input: it is too large or too complex to analyse.");
     }
     throw error;
+  } finally {
+    if (run) tasks.delete(run);
   }
 }

@@ -12,6 +12,7 @@ import { createSecureContext } from "node:tls";
 import type { Database } from "@/db/client";
 import { getRequestListener } from "@hono/node-server";
 import { openConfiguredDatabase } from "@/scripts/open-configured-database";
+import { stopIngestAlerts } from "@/server/alerts/on-ingest";
 import { createApiApp } from "@/server/api/app";
 import { isLeanDecide, leanDecideListener } from "@/server/api/decide-lean";
 import { observeDatabasePool } from "@/server/metrics/metrics";
@@ -123,7 +124,8 @@ export async function runServe(opts: { port: string; host: string; tlsCert?: str
   });
   stopSweep();
   stopClose();
-  await flushDecisionLog(); // what the decision log still holds in memory
+  // Before the database closes: alert evaluations after the last flow batches, what the decision log still holds in memory.
+  await Promise.all([stopIngestAlerts(), flushDecisionLog()]);
   await handle.close();
   return 0;
 }
