@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDatabase } from "./client";
+import { POSTGRES_MAX_BACKOFF_S, POSTGRES_OPTIONS, openDatabase } from "./client";
 
 describe("embedded database folder ownership", () => {
   const base = mkdtempSync(path.join(tmpdir(), "pp-lock-"));
@@ -22,4 +23,21 @@ describe("embedded database folder ownership", () => {
     await handle.close();
     expect(existsSync(path.join(base, "stale.lock"))).toBe(false);
   });
+});
+
+describe("a PostgreSQL that cannot be reached", () => {
+  it("is given up on within the bounded wait, however many attempts failed before (not postgres.js's 20 s)", async () => {
+    // Nothing listens on port 9: every attempt is refused at once, and each failure lengthens the next wait.
+    const sql = postgres("postgres://policyplane@127.0.0.1:9/policyplane", { ...POSTGRES_OPTIONS, max: 1 });
+    try {
+      for (let i = 0; i < 7; i++) await expect(sql`select 1`).rejects.toThrow(/ECONNREFUSED/);
+      // postgres.js's own backoff would wait 10–20 s before this attempt.
+      const started = performance.now();
+      await expect(sql`select 1`).rejects.toThrow(/ECONNREFUSED/);
+      expect(performance.now() - started).toBeLessThan((POSTGRES_MAX_BACKOFF_S + 1) * 1000);
+      for (let retries = 0; retries < 30; retries++) expect(POSTGRES_OPTIONS.backoff(retries)).toBeLessThanOrEqual(POSTGRES_MAX_BACKOFF_S);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  }, 60_000);
 });

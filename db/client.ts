@@ -38,8 +38,21 @@ export interface DatabaseHandle {
 /** Connections each process opens to PostgreSQL at most (the application's role). */
 export const POSTGRES_POOL_MAX = 10;
 
-/** What every client of the application's role is opened with (the pool, and a connection of its own). */
-const POSTGRES_OPTIONS = { onnotice: () => {} };
+/** Longest wait, in seconds, between two attempts to connect to PostgreSQL while it is unreachable. */
+export const POSTGRES_MAX_BACKOFF_S = 2;
+
+/**
+ * What every client of the application's role is opened with (the pool, and a connection of its own).
+ * While the database is unreachable, postgres.js waits longer before each new attempt, up to 20 s by
+ * default: a decision point's health check and its fail-closed answers then took tens of seconds
+ * after an outage began. Here the wait grows as postgres.js's does (jittered) but stops at 2 s, and a
+ * connection that does not open gives up after 5 s.
+ */
+export const POSTGRES_OPTIONS = {
+  onnotice: () => {},
+  connect_timeout: 5,
+  backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, POSTGRES_MAX_BACKOFF_S),
+};
 
 /** The application_name of a connection opened by ownConnection (it shows so in pg_stat_activity). */
 export const OWN_CONNECTION_NAME = "policyplane own connection";

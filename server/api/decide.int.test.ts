@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "@/db/client";
+import { POSTGRES_OPTIONS, type Database } from "@/db/client";
 import * as schema from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { releasedDocuments } from "@/server/drafts/documents";
@@ -33,15 +33,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.each(["the REST app", "policyplane serve"] as const)(`POST /api/v1/decide through %s on ${testDatabaseKind()}`, (transport) => {
   const database = useSeededDatabase();
   const db = () => database().db;
-  // A PostgreSQL nobody listens on: what a decision point sees when its database goes away. Without
-  // backoff: postgres.js waits longer before each new attempt (up to 20 s), so this test's time grew
-  // with how many calls reached it, which timed caches (tokens, log settings) made depend on the run.
-  const deadClient = postgres("postgres://policyplane@127.0.0.1:9/policyplane", {
-    max: 1,
-    connect_timeout: 2,
-    backoff: () => 0,
-    onnotice: () => {},
-  });
+  // A PostgreSQL nobody listens on: what a decision point sees when its database goes away, through a
+  // client opened as the application's are (db/client.ts: its wait between attempts is bounded, tested there).
+  const deadClient = postgres("postgres://policyplane@127.0.0.1:9/policyplane", { ...POSTGRES_OPTIONS, max: 1 });
   const dead = drizzle(deadClient, { schema }) as unknown as Database;
   let down = false;
   const getDb = async () => (down ? dead : db());
