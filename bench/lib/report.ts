@@ -19,7 +19,10 @@ export function machineDescription(): string {
   return `${nproc} cores (nproc), ${cpu.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]!.toFixed(2)} at the end of the run`;
 }
 
-/** Replaces (or appends) the `## heading` section of a markdown file: intro, machine, the figures table, notes. */
+/**
+ * Replaces (or appends) the `## heading` section of a markdown file: intro, machine, the figures table,
+ * notes. Its `### ` sub-sections, written by hand (other runs, profiles, what was tried), are kept after them.
+ */
 export function writeSection(
   file: string,
   heading: string,
@@ -43,5 +46,12 @@ export function writeSection(
   ].join("\n");
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
   const re = new RegExp(`## ${heading}\\n[\\s\\S]*?(?=\\n## |$)`);
-  writeFileSync(file, re.test(current) ? current.replace(re, section.trimEnd() + "\n") : `${current.trimEnd()}\n\n${section}`);
+  const previous = re.exec(current)?.[0];
+  if (previous === undefined) return writeFileSync(file, `${current.trimEnd()}\n\n${section}`);
+  const handWritten = /\n(### [\s\S]*)$/.exec(previous)?.[1];
+  // A function, not a string: `$` in the text must not read as a replacement pattern.
+  writeFileSync(
+    file,
+    current.replace(re, () => `${section.trimEnd()}\n${handWritten ? `\n${handWritten.trimEnd()}\n` : ""}`),
+  );
 }
