@@ -14,6 +14,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
 const cacheDirOf = (base) => join(base, "node_modules", ".cache", "policyplane-cli");
+/** Earlier bundles kept beside the current one (see buildBundle). */
+const KEPT_EARLIER_BUNDLES = 2;
 /** Besides the bundled sources: what changes how they are bundled. */
 const CONFIG_INPUTS = ["tsconfig.json", "package.json", "bin/cli-bundle.mjs"];
 
@@ -246,34 +248,47 @@ export async function buildBundle(base = root) {
       .sort(),
     ...packageJsonsOf(Object.keys(result.metafile.inputs)).filter((p) => existsSync(join(base, p))),
     ...CONFIG_INPUTS,
+    // The versions installed, esbuild's among them (a new esbuild may bundle the same sources otherwise).
+    ...["package-lock.json"].filter((p) => existsSync(join(base, p))),
   ];
   const { key, stats } = keyOf(base, inputs);
   const bundle = `bundle-${key.slice(0, 16)}`;
   // Write-then-rename: a CLI starting meanwhile sees the old bundle or the new one, never half of one.
-  const tmp = join(cacheDir, `tmp-${process.pid}`);
+  // (per thread too: the unit tests build in worker threads of one process)
+  const { threadId } = createRequire(import.meta.url)("node:worker_threads");
+  const tmp = join(cacheDir, `tmp-${process.pid}-${threadId}`);
   rmSync(tmp, { recursive: true, force: true });
+  const files = ["package.json", ...result.outputFiles.map((f) => f.path.slice(join(cacheDir, "out").length + 1))];
   for (const f of result.outputFiles) {
     const out = join(tmp, f.path.slice(join(cacheDir, "out").length + 1));
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, f.contents);
   }
   writeFileSync(join(tmp, "package.json"), '{"type":"module"}\n');
-  // The folder is named by the content key, so one already there holds these very files: a CLI
-  // started from it (by a concurrent build's caller) may still be importing its chunks lazily, so it
-  // is kept, never deleted and replaced.
-  if (existsSync(join(cacheDir, bundle, "main.js"))) rmSync(tmp, { recursive: true, force: true });
-  else
+  // The folder is named by the content key, so a whole one already there holds these very files: a
+  // CLI started from it (by a concurrent build's caller) may still be importing its chunks lazily,
+  // so it is kept. One with a file missing (a delete cut short) is replaced.
+  const target = join(cacheDir, bundle);
+  const whole = () => files.every((f) => existsSync(join(target, f)));
+  if (!whole()) {
+    if (existsSync(target)) rmSync(target, { recursive: true, force: true });
     try {
-      renameSync(tmp, join(cacheDir, bundle));
+      renameSync(tmp, target);
     } catch (e) {
       // Another build renamed the same key's folder into place first: theirs is ours.
-      if (!existsSync(join(cacheDir, bundle, "main.js"))) throw e;
-      rmSync(tmp, { recursive: true, force: true });
+      if (!whole()) throw e;
     }
+  }
+  rmSync(tmp, { recursive: true, force: true });
   writeFileSync(`${tmp}.json`, JSON.stringify({ key, bundle, inputs, stats }));
   renameSync(`${tmp}.json`, join(cacheDir, "stamp.json"));
-  for (const old of readdirSync(cacheDir))
-    if (/^bundle-/.test(old) && old !== bundle) rmSync(join(cacheDir, old), { recursive: true, force: true });
+  // Earlier bundles go, but the last few stay: a long-running CLI (an agent, `serve`) started from one
+  // imports chunks from it lazily.
+  const earlier = readdirSync(cacheDir)
+    .filter((d) => /^bundle-/.test(d) && d !== bundle)
+    .map((d) => ({ d, at: statSync(join(cacheDir, d)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const { d } of earlier.slice(KEPT_EARLIER_BUNDLES)) rmSync(join(cacheDir, d), { recursive: true, force: true });
   return join(cacheDir, bundle, "main.js");
 }
 

@@ -46,13 +46,22 @@ export const POSTGRES_MAX_BACKOFF_S = 2;
  * While the database is unreachable, postgres.js waits longer before each new attempt, up to 20 s by
  * default: a decision point's health check and its fail-closed answers then took tens of seconds
  * after an outage began. Here the wait grows as postgres.js's does (jittered) but stops at 2 s, and a
- * connection that does not open gives up after 5 s.
+ * connection that does not open gives up after 5 s. Either stays the URL's (`?connect_timeout=`,
+ * `?backoff=`) or the environment's (PGCONNECT_TIMEOUT, PGBACKOFF) where one sets it, as postgres.js
+ * reads them.
  */
-export const POSTGRES_OPTIONS = {
-  onnotice: () => {},
-  connect_timeout: 5,
-  backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, POSTGRES_MAX_BACKOFF_S),
-};
+export function postgresOptions(url: string) {
+  const query = URL.canParse(url) ? new URL(url).searchParams : new URLSearchParams(url.split("?")[1] ?? "");
+  const unset = (name: string) => !query.has(name) && !process.env[`PG${name.toUpperCase()}`];
+  return {
+    onnotice: () => {},
+    ...(unset("connect_timeout") ? { connect_timeout: 5 } : {}),
+    ...(unset("backoff") ? { backoff: boundedBackoff } : {}),
+  };
+}
+
+/** postgres.js's wait before a new attempt (seconds), capped at POSTGRES_MAX_BACKOFF_S. */
+export const boundedBackoff = (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, POSTGRES_MAX_BACKOFF_S);
 
 /** The application_name of a connection opened by ownConnection (it shows so in pg_stat_activity). */
 export const OWN_CONNECTION_NAME = "policyplane own connection";
@@ -108,12 +117,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
         await owner.end();
       }
     }
-    const client = postgres(target.url, { ...POSTGRES_OPTIONS, max: POSTGRES_POOL_MAX });
+    const client = postgres(target.url, { ...postgresOptions(target.url), max: POSTGRES_POOL_MAX });
     const db = drizzle({ client, schema });
     if (!target.migrationUrl) await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     ownConnections.set(db, () =>
       // No array types fetched: COPY text needs none, and that query's failure (a connection killed as it opens) goes unhandled.
-      postgres(target.url, { ...POSTGRES_OPTIONS, max: 1, fetch_types: false, connection: { application_name: OWN_CONNECTION_NAME } }),
+      postgres(target.url, {
+        ...postgresOptions(target.url),
+        max: 1,
+        fetch_types: false,
+        connection: { application_name: OWN_CONNECTION_NAME },
+      }),
     );
     return { db: db as unknown as Database, kind: "postgres", maxConnections: POSTGRES_POOL_MAX, close: () => client.end() };
   }

@@ -32,6 +32,8 @@ let beforeClose: () => Promise<void> = async () => {};
 /**
  * What must finish before a test database closes: the integration run stops the server's background
  * work there (server/testing/suite-setup.ts), which would otherwise go on against a closed database.
+ * That work is the whole process's: a test that closes one of two databases it holds stops the other's
+ * waiting alert evaluations too (a later batch starts them again).
  */
 export function beforeTestDatabaseCloses(work: () => Promise<void>): void {
   beforeClose = work;

@@ -45,7 +45,9 @@ export function writeSection(
     ...notes.flatMap((n) => [n, ""]),
   ].join("\n");
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
-  const re = new RegExp(`## ${heading}\\n[\\s\\S]*?(?=\\n## |$)`);
+  // The section's own heading (at a line's start, `### …` with the same words is not it), up to the next `## `.
+  const escaped = heading.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp(`^## ${escaped}\\n[\\s\\S]*?(?=\\n## |(?![\\s\\S]))`, "m");
   const previous = re.exec(current)?.[0];
   if (previous === undefined) return writeFileSync(file, `${current.trimEnd()}\n\n${section}`);
   const handWritten = /\n(### [\s\S]*)$/.exec(previous)?.[1];

@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POSTGRES_OPTIONS, type Database } from "@/db/client";
+import { postgresOptions, type Database } from "@/db/client";
 import * as schema from "@/db/schema";
 import { testDatabaseKind } from "@/db/testing";
 import { releasedDocuments } from "@/server/drafts/documents";
@@ -35,7 +35,8 @@ describe.each(["the REST app", "policyplane serve"] as const)(`POST /api/v1/deci
   const db = () => database().db;
   // A PostgreSQL nobody listens on: what a decision point sees when its database goes away, through a
   // client opened as the application's are (db/client.ts: its wait between attempts is bounded, tested there).
-  const deadClient = postgres("postgres://policyplane@127.0.0.1:9/policyplane", { ...POSTGRES_OPTIONS, max: 1 });
+  const deadUrl = "postgres://policyplane@127.0.0.1:9/policyplane";
+  const deadClient = postgres(deadUrl, { ...postgresOptions(deadUrl), max: 1 });
   const dead = drizzle(deadClient, { schema }) as unknown as Database;
   let down = false;
   const getDb = async () => (down ? dead : db());

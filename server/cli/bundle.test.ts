@@ -47,6 +47,14 @@ describe("the CLI bundle", () => {
     expect(await build(base)).toBe(second);
     expect(existsSync(inUse)).toBe(true);
     expect(fresh(base)).toBe(second);
+    // One with a file missing (a delete cut short) is replaced whole.
+    rmSync(`${second}.map`);
+    rmSync(join(base, "node_modules", ".cache", "policyplane-cli", "stamp.json"));
+    expect(await build(base)).toBe(second);
+    expect(existsSync(`${second}.map`)).toBe(true);
+    expect(existsSync(inUse)).toBe(false);
+    // The earlier bundle (answer 7) is kept beside it: a long-running CLI may still import from it.
+    expect(existsSync(first)).toBe(true);
   }, 60_000);
 
   it("carries zod with its English messages only, not its ~50 other languages", async () => {
