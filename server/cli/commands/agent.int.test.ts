@@ -397,8 +397,11 @@ describe(`policyplane agent against a Kubernetes API and the REST app on ${testD
 
       // The Policyplane server away: the push fails and is retried until it is back.
       const port = (server.address() as AddressInfo).port;
-      await new Promise((resolve) => server.close(resolve));
+      // Its connections cut first: close() alone waits for a request in flight (a push the server is
+      // still answering under a full run's load once kept it waiting past the test's timeout).
+      const closed = new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
+      await closed;
       try {
         const pushed = agent.pushes().length;
         kube.emit("ADDED", hotfix);
