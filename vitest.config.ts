@@ -28,7 +28,7 @@ export default defineConfig({
           ],
           exclude: ["**/*.int.test.ts", "node_modules/**"],
           environment: "node",
-          // Worker threads rather than child processes: the same isolation per file, started cheaper (128 s against 139 s here).
+          // Worker threads rather than child processes: the same isolation per file, started cheaper (times: docs/benchmarks.md, "npm test").
           pool: "threads",
         },
       },

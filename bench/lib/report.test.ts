@@ -1,5 +1,5 @@
 // How a benchmark writes its section of docs/benchmarks.md: its own part replaced, the rest kept.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,7 +9,8 @@ const row = (value: string): Row[] => [["figure", value, "target", true]];
 
 describe("a benchmark's section of docs/benchmarks.md", () => {
   it("is rewritten with its figures, keeping its hand-written sub-sections and every other section", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "pp-report-")), "benchmarks.md");
+    const dir = mkdtempSync(join(tmpdir(), "pp-report-"));
+    const file = join(dir, "benchmarks.md");
     writeFileSync(file, "# Benchmarks\n\n## Other\n\nuntouched\n");
     writeSection(file, "CLI", "intro", "machine A", row("1 s"), ["note"]);
     const handWritten =
@@ -24,5 +25,6 @@ describe("a benchmark's section of docs/benchmarks.md", () => {
     expect(text).toContain("| figure | 2 s | target | met |");
     expect(text).toContain(`note\n\n${handWritten}\n## Next`);
     expect(text.match(/^## CLI\n/gm)).toHaveLength(1);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -54,7 +54,8 @@ const busy = perProcess("IngestAlertsBusy", () => new Set<IngestAlertTrigger>())
  * database closes. A later batch starts a trigger again.
  */
 export async function stopIngestAlerts(): Promise<void> {
-  await Promise.all([...busy()].map((trigger) => trigger.stop()));
+  // Until none is busy: a trigger may take a batch noted while the others stop.
+  while (busy().size > 0) await Promise.all([...busy()].map((trigger) => trigger.stop()));
 }
 
 export class IngestAlertTrigger {
