@@ -212,35 +212,56 @@ function packageJsonsOf(inputs) {
 const WORKER_ENTRIES = { "replay-worker": "server/replay/replay-worker.ts" };
 const workerEntries = (base) => Object.fromEntries(Object.entries(WORKER_ENTRIES).filter(([, path]) => existsSync(join(base, path))));
 
+/** The engine commands, also built as one CommonJS script (see buildBundle). */
+const ENGINE_COMMANDS = "server/cli/commands/engine.ts";
+
 /** Build the bundle and record what it was built from; returns its path. */
 export async function buildBundle(base = root) {
   const { build } = await import("esbuild");
   const cacheDir = cacheDirOf(base);
-  const result = await build({
+  const shared = {
     absWorkingDir: base,
-    entryPoints: { main: "server/cli/main.ts", ...workerEntries(base) },
     bundle: true,
     platform: "node",
-    format: "esm",
     target: "node20",
     packages: "external",
     plugins: [bundledPackages],
-    // Bundled CommonJS packages may require Node's modules: give the ES module bundle a require.
-    banner: { js: 'import { createRequire as __ppCreateRequire } from "node:module"; const require = __ppCreateRequire(import.meta.url);' },
     // The CLI runs services on the server side: `import "server-only"` takes the package's empty module
     // (what React's server condition selects), bundled in rather than resolved as a throwing import.
     alias: { "server-only": "./node_modules/server-only/empty.js" },
     tsconfig: "tsconfig.json",
-    // Commands are imported when they run: with splitting they are chunks that `--help` never loads.
-    splitting: true,
-    outdir: join(cacheDir, "out"),
-    outExtension: { ".js": ".js" },
     write: false,
     metafile: true,
     // Maps beside the chunks (node --enable-source-maps reads them): inline, they doubled what every start reads and parses.
     sourcemap: "linked",
     logLevel: "silent",
+  };
+  // The engine commands once more as one CommonJS script, which server/cli/code-cache.ts compiles with
+  // V8's code cache (Node 20 has none for ES modules).
+  const engineScript = !existsSync(join(base, ENGINE_COMMANDS))
+    ? { outputFiles: [] }
+    : build({
+        ...shared,
+        entryPoints: { engine: ENGINE_COMMANDS },
+        format: "cjs",
+        outdir: join(cacheDir, "out"),
+        outExtension: { ".js": ".cjs" },
+        define: { "import.meta.url": "__ppImportMetaUrl" },
+        banner: { js: 'const __ppImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+      });
+  const modulesBuild = build({
+    ...shared,
+    entryPoints: { main: "server/cli/main.ts", ...workerEntries(base) },
+    format: "esm",
+    // Bundled CommonJS packages may require Node's modules: give the ES module bundle a require.
+    banner: { js: 'import { createRequire as __ppCreateRequire } from "node:module"; const require = __ppCreateRequire(import.meta.url);' },
+    // Commands are imported when they run: with splitting they are chunks that `--help` never loads.
+    splitting: true,
+    outdir: join(cacheDir, "out"),
+    outExtension: { ".js": ".js" },
   });
+  const [modules, script] = await Promise.all([modulesBuild, engineScript]);
+  const result = { outputFiles: [...modules.outputFiles, ...script.outputFiles], metafile: modules.metafile };
   const inputs = [
     ...Object.keys(result.metafile.inputs)
       // (not node_modules, nor the stand-ins made by this file's plugin: KubeConfig's, zod's English)

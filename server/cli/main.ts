@@ -15,7 +15,8 @@ function program(setCode: (code: number) => void): Command {
     async (...args: A): Promise<void> => {
       setCode(await fn(...args));
     };
-  const engine = () => import("./commands/engine");
+  // With V8's code cache when run from the bundle (see ./code-cache.ts).
+  const engine = async () => (await import("./code-cache")).engineCommands();
   const documents = () => import("./commands/documents");
   const admin = () => import("./commands/admin");
   const replay = () => import("./commands/replay");

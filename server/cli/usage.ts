@@ -2,7 +2,18 @@
 // option parsers that refuse bad values before any work starts.
 import { InvalidArgumentError } from "commander";
 
-export class UsageError extends Error {}
+const USAGE_ERROR = Symbol.for("policyplane.usage-error");
+
+export class UsageError extends Error {
+  readonly [USAGE_ERROR] = true;
+  /**
+   * Recognised by a brand, not by its class: the CLI bundle runs the engine commands from a script of
+   * their own (./code-cache.ts), whose copy of this class is not the one main.ts imports.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && USAGE_ERROR in value;
+  }
+}
 
 /** An ISO-8601 instant option (`--time`, `--now`). */
 export function instant(value: string): string {

@@ -1,0 +1,64 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+// @ts-expect-error: a plain ES module of bin/, without type declarations
+import { freshBundle } from "../../bin/cli-bundle.mjs";
+
+const dir = mkdtempSync(join(tmpdir(), "pp-code-cache-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the engine commands' code cache", () => {
+  it("runs a script without a cache, writes one, takes it next time and replaces one V8 refuses", () => {
+    const file = join(dir, "engine.cjs");
+    writeFileSync(
+      file,
+      'const { basename } = require("node:path");\nexports.where = () => basename(__filename);\nexports.sum = (xs) => xs.reduce((a, b) => a + b, 0);\n',
+    );
+    // Each load in a process of its own: within one, V8 reuses what it compiled and never reads the cache.
+    const loader = join(dir, "load.ts");
+    writeFileSync(
+      loader,
+      `import { loadWithCodeCache } from ${JSON.stringify(fileURLToPath(new URL("./code-cache.ts", import.meta.url)))};
+const loaded = loadWithCodeCache<{ where: () => string; sum: (xs: number[]) => number }>(process.argv[2]!);
+loaded.save();
+console.log(JSON.stringify({ cache: loaded.cache, where: loaded.exports.where(), sum: loaded.exports.sum([1, 2, 3]) }));
+`,
+    );
+    const load = () => {
+      const res = spawnSync(process.execPath, ["--import", "tsx", loader, file], { encoding: "utf8" });
+      expect(res.status, res.stderr).toBe(0);
+      return JSON.parse(res.stdout) as { cache: string; where: string; sum: number };
+    };
+    expect(load()).toEqual({ cache: "missing", where: "engine.cjs", sum: 6 });
+    expect(existsSync(`${file}.cache`)).toBe(true);
+    expect(load()).toEqual({ cache: "used", where: "engine.cjs", sum: 6 });
+    // A cache of another script (or another Node, other flags) is refused, the script still runs, and the cache is written anew.
+    writeFileSync(`${file}.cache`, Buffer.alloc(256, 7));
+    expect(load()).toEqual({ cache: "rejected", where: "engine.cjs", sum: 6 });
+    expect(load().cache).toBe("used");
+  });
+
+  it("is written by the CLI's first engine command and read by the next, the output the same", () => {
+    const bin = fileURLToPath(new URL("../../bin/policyplane.mjs", import.meta.url));
+    const manifests = join(dir, "cluster.yaml");
+    const flows = join(dir, "flows.jsonl");
+    writeFileSync(
+      manifests,
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nstatus: {podIP: 10.0.0.1}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n",
+    );
+    writeFileSync(flows, '{"src":"10.9.9.9","dst":"shop/web","port":80,"protocol":"TCP"}\n');
+    const run = () => spawnSync(process.execPath, [bin, "simulate", "--manifests", manifests, "--flows", flows], { encoding: "utf8" });
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    const bundle = (freshBundle as () => string | null)();
+    expect(bundle).not.toBeNull();
+    expect(existsSync(join(dirname(bundle!), "engine.cjs.cache"))).toBe(true);
+    const second = run();
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(JSON.parse(first.stdout)).toMatchObject({ line: 1, verdict: "deny" });
+  });
+});

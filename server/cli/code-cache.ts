@@ -1,0 +1,64 @@
+/**
+ * The engine commands (simulate, validate, explain, reachability) loaded with V8's code cache. Node 20
+ * has no compile cache for ES modules, so the CLI bundle (bin/cli-bundle.mjs) also carries those
+ * commands as one CommonJS script, `engine.cjs`, which this module compiles with the code cache kept
+ * beside it: the functions a run compiled (bytecode, not optimised code) are read back instead of
+ * parsed and compiled again at every start. Without the script (the sources run through tsx) the
+ * commands are imported as usual.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+import type * as Engine from "./commands/engine";
+
+type EngineCommands = typeof Engine;
+
+export interface CachedScript<T> {
+  exports: T;
+  /** What became of the cache file: read and taken, missing, or refused by V8 (another Node, other flags). */
+  cache: "used" | "missing" | "rejected";
+  /** Write the cache of what has been compiled so far (when it was not used): a later start takes it. */
+  save: () => void;
+}
+
+/** Runs the CommonJS script `file` (compiled with `${file}.cache` when V8 takes it) and returns its exports. */
+export function loadWithCodeCache<T>(file: string): CachedScript<T> {
+  const cacheFile = `${file}.cache`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`, {
+    filename: file,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const cache = cachedData === undefined ? "missing" : script.cachedDataRejected ? "rejected" : "used";
+  const module = { exports: {} as T };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
+  const save = () => {
+    if (cache === "used") return;
+    const tmp = `${cacheFile}.${process.pid}`;
+    try {
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, cacheFile);
+    } catch {
+      // A read-only install: every start compiles, as without a cache.
+    }
+  };
+  return { exports: module.exports, cache, save };
+}
+
+/** The engine commands: from the bundle's `engine.cjs` with its code cache (written when this process exits), else imported. */
+export async function engineCommands(): Promise<EngineCommands> {
+  const file = fileURLToPath(new URL("./engine.cjs", import.meta.url));
+  if (import.meta.url.endsWith(".ts") || !existsSync(file)) return import("./commands/engine");
+  const loaded = loadWithCodeCache<EngineCommands>(file);
+  // At exit, so the cache holds what this run compiled (the reader, the evaluator, the command's own path).
+  if (loaded.cache !== "used") process.once("exit", loaded.save);
+  return loaded.exports;
+}
