@@ -448,7 +448,9 @@ export function eachBlockDocument(
   each: (value: unknown, root: number, opened: BlockNodes) => void,
 ): boolean {
   // Tabs, directives, BOMs and lone carriage returns have rules of their own: js-yaml's to apply.
-  if (/[\t\r\ufeff]/.test(text) && /[\t\ufeff]|\r(?!\n)/.test(text)) return false;
+  // (indexOf first: a search for one character is several times faster than a class regex over megabytes)
+  const special = text.indexOf("\t") >= 0 || text.indexOf("\r") >= 0 || text.indexOf("\ufeff") >= 0;
+  if (special && /[\t\ufeff]|\r(?!\n)/.test(text)) return false;
   const r = new Reader(text, limits.maxDepth);
   let documents = 0;
   try {
