@@ -18,13 +18,13 @@ function find(t: ConnectionTable, k: Key, h: number): number {
   return t.find(h, line, src, src + k.src.length, dst, dst + k.dst.length, k.pp, k.epoch);
 }
 
-function add(t: ConnectionTable, k: Key, h: number, answer: string): number {
+function add(t: ConnectionTable, k: Key, h: number, answer: string, tag = 0): number {
   const b = Buffer.from(`${k.src}${k.dst}`, "latin1");
   // In parts, as the byte path hands it over (cut at a third and two thirds).
   const a = Buffer.from(answer, "latin1");
   const cuts = [0, Math.floor(a.length / 3), Math.floor((2 * a.length) / 3), a.length];
   const parts = cuts.slice(1).map((c, i) => a.subarray(cuts[i], c));
-  return t.add(h, b, 0, k.src.length, k.src.length, b.length, k.pp, k.epoch, parts);
+  return t.add(h, b, 0, k.src.length, k.src.length, b.length, k.pp, k.epoch, parts, tag);
 }
 
 function answerOf(t: ConnectionTable, i: number): string {
@@ -43,7 +43,7 @@ const key = fc.record({
 const id = (k: Key) => JSON.stringify([k.src, k.dst, k.pp, k.epoch]);
 
 describe("the connection cache of simulate's byte path", () => {
-  it("finds exactly the connections added, with their answers, whatever the hashes collide on", () => {
+  it("finds exactly the connections added, with their answers and tags, whatever the hashes collide on", () => {
     fc.assert(
       fc.property(
         fc.array(key, { maxLength: 300 }),
@@ -58,7 +58,7 @@ describe("the connection cache of simulate's byte path", () => {
             if (model.has(id(k))) continue;
             // From ~40 to ~100 bytes: copied by the byte loop (short answers) and natively (long ones).
             const answer = `answer of ${id(k)}${"-".repeat(k.pp * 3)}\n`;
-            add(t, k, h(k), answer);
+            add(t, k, h(k), answer, model.size);
             model.set(id(k), answer);
           }
           expect(t.size).toBe(model.size);
@@ -66,7 +66,10 @@ describe("the connection cache of simulate's byte path", () => {
             const i = find(t, k, h(k));
             const want = model.get(id(k));
             if (want === undefined) expect(i).toBe(-1);
-            else expect(answerOf(t, i)).toBe(want);
+            else {
+              expect(answerOf(t, i)).toBe(want);
+              expect(t.tag(i)).toBe([...model.keys()].indexOf(id(k)));
+            }
           }
         },
       ),

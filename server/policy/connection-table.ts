@@ -3,8 +3,8 @@
  * bytes, port·protocol, exception epoch) answered before, and the bytes of its answer after the line
  * number. Flat on purpose: an open-addressing table of Int32 slots (a record's place and the hash, so
  * a probe that meets another connection reads nothing else) and arena chunks holding one record per
- * connection: five Int32 words (the lengths, port·protocol, epoch), then the key's bytes, then the
- * answer's. A hit touches one slot and one run of arena memory, where a Map of objects holding
+ * connection: six Int32 words (the lengths, port·protocol, epoch, the caller's tag), then the key's
+ * bytes, then the answer's. A hit touches one slot and one run of arena memory, where a Map of objects holding
  * Buffers cost some ten cache misses a line (the bulk of simulate's per-line time on 46,000
  * connections), and a separate row of metadata one more. The chunks are never copied: a doubling
  * arena touched twice the memory it held, and fresh memory is what costs (a page fault per 4 KB; on a
@@ -17,7 +17,8 @@ const R_DST_LEN = 1;
 const R_PP = 2;
 const R_EPOCH = 3;
 const R_ANSWER_LEN = 4;
-const HEADER_WORDS = 5;
+const R_TAG = 5;
+const HEADER_WORDS = 6;
 /** Bytes of one arena chunk; a connection longer than that (never on the fast path's lines) gets a chunk of its own. */
 const ARENA_BYTES = 1 << 20;
 /** A record's handle: its chunk's number times this, plus its word offset in the chunk. */
@@ -79,7 +80,10 @@ export class ConnectionTable {
     }
   }
 
-  /** Add a connection (not in the table) with its answer (the concatenation of `answer`'s parts); returns its handle. */
+  /**
+   * Add a connection (not in the table) with its answer (the concatenation of `answer`'s parts) and a
+   * number of the caller's (`tag`); returns its handle.
+   */
   add(
     h: number,
     b: Uint8Array,
@@ -90,6 +94,7 @@ export class ConnectionTable {
     pp: number,
     epoch: number,
     answer: readonly Uint8Array[],
+    tag = 0,
   ): number {
     if (this.size >= this.max) this.clear();
     if ((this.size + 1) * 4 > this.slots.length) this.growSlots();
@@ -112,6 +117,7 @@ export class ConnectionTable {
     words[w + R_PP] = pp;
     words[w + R_EPOCH] = epoch;
     words[w + R_ANSWER_LEN] = answerLength;
+    words[w + R_TAG] = tag;
     // The key's bytes (short endpoint texts) copied without a view of each.
     let p = (w + HEADER_WORDS) << 2;
     for (let k = 0; k < srcLen; k++) arena[p++] = b[src + k]!;
@@ -134,6 +140,12 @@ export class ConnectionTable {
     let n = 0;
     for (const a of this.bytes) n += a.length;
     return n;
+  }
+
+  /** The tag the connection with handle `ref` was added with. */
+  tag(ref: number): number {
+    const c = (ref / CHUNK_WORDS) | 0;
+    return this.words[c]![ref - c * CHUNK_WORDS + R_TAG]!;
   }
 
   /** Length of the answer of the connection with handle `ref`. */

@@ -149,6 +149,19 @@ describe("simulate's jsonl over bytes", () => {
     expect(out).toBe(expected(lines));
   });
 
+  it("keeps at most its bound of endpoints, starting over with the same output", () => {
+    const lines = Array.from({ length: 90 }, (_, i) =>
+      JSON.stringify({ src: `10.1.0.${i % 30}`, dst: i % 3 ? "default/apiserver" : `192.168.0.${i % 7}`, port: 80 }),
+    );
+    const s = new JsonlFlowStream(ev, {}, undefined, undefined, 5);
+    let out = "";
+    for (const line of lines) {
+      out += s.push(Buffer.from(`${line}\n`)).toString("utf8");
+      expect(s.stats().endpoints).toBeLessThanOrEqual(5);
+    }
+    expect(out).toBe(expected(lines));
+  });
+
   it("with --rationale answers through the record path", () => {
     const line = '{"src":"default/test-plain","dst":"default/apiserver","port":80}';
     expect(run(Buffer.from(line), [], undefined, { rationale: true })).toBe(`${jsonlSimulator(ev, { rationale: true })(1, line)}\n`);

@@ -20,13 +20,11 @@ import { FLOW_LINE_LIMITS, formatSize } from "./read/bounded";
 
 /** An endpoint's text as it appears in flow lines, resolved once: its identity and its JSON in the output. */
 interface ResolvedEndpoint {
-  /** The endpoint's bytes in the flow line. */
-  key: Buffer;
   identity: Identity;
   json: Buffer;
-  /** The next endpoint whose bytes hash alike. */
-  next: ResolvedEndpoint | undefined;
 }
+
+const NO_PARTS: readonly Uint8Array[] = [];
 
 const ascii = (s: string) => Buffer.from(s, "latin1");
 const LINE = ascii('{"line":');
@@ -95,9 +93,12 @@ const FAST_LINE_BYTES = 4096;
  */
 export class JsonlFlowStream {
   private readonly general: (n: number, text: string) => string;
-  /** Endpoints by a hash of their bytes: a line's endpoints are found without making a string of them. */
-  private readonly endpoints = new Map<number, ResolvedEndpoint>();
-  private endpointCount = 0;
+  /**
+   * Endpoints by their bytes (keys of a connection table without a destination or an answer, each
+   * tagged with its index in `resolved`): a line's endpoints are found without making a string of them.
+   */
+  private readonly endpoints: ConnectionTable;
+  private resolved: ResolvedEndpoint[] = [];
   private readonly tails = new WeakMap<Decision, Buffer>();
   private tailByDirections = new DecisionTable<Buffer>();
   private tailByTuple = new DecisionTable<Buffer>();
@@ -125,9 +126,11 @@ export class JsonlFlowStream {
     private readonly options: SimulateOptions = {},
     private readonly maxChars: number = FLOW_LINE_LIMITS.maxChars,
     maxConnections: number = MAX_CONNECTIONS,
+    maxEndpoints: number = MAX_ENDPOINTS,
   ) {
     this.general = jsonlSimulator(evaluator, options);
     this.connections = new ConnectionTable(maxConnections);
+    this.endpoints = new ConnectionTable(maxEndpoints);
     // A UTF-16 code unit takes at most 3 bytes of UTF-8: past this many bytes a line is over the bound in characters too.
     this.maxBytes = 3 * (maxChars + 1);
     this.fastBytes = Math.min(FAST_LINE_BYTES, maxChars + 1);
@@ -259,24 +262,18 @@ export class JsonlFlowStream {
     let h = 0x811c9dc5;
     for (let i = a; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
     h &= 0x3fffffff;
-    const first = this.endpoints.get(h);
-    for (let r = first; r !== undefined; r = r.next) if (sameBytes(r.key, b, a, e)) return r;
+    const known = this.endpoints.find(h, b, a, e, a, a, 0, 0);
+    if (known >= 0) return this.resolved[this.endpoints.tag(known)];
     const text = b.toString("latin1", a, e);
     const ep = parseEndpoint(text);
     if (!ep) return undefined;
     const id = this.evaluator.resolve(ep, field);
     if (!id.ok) return undefined; // the general path words the error
-    if (++this.endpointCount > MAX_ENDPOINTS) {
-      this.endpoints.clear();
-      this.endpointCount = 1;
-    }
-    const r: ResolvedEndpoint = {
-      key: Buffer.from(b.subarray(a, e)),
-      identity: id.value,
-      json: Buffer.from(JSON.stringify(formatEndpoint(ep))),
-      next: this.endpoints.get(h),
-    };
-    this.endpoints.set(h, r);
+    // The table starts over at its bound on this add (a replay of many distinct addresses), and the list with it.
+    if (this.endpoints.full) this.resolved = [];
+    const r: ResolvedEndpoint = { identity: id.value, json: Buffer.from(JSON.stringify(formatEndpoint(ep))) };
+    this.endpoints.add(h, b, a, e, a, a, 0, 0, NO_PARTS, this.resolved.length);
+    this.resolved.push(r);
     return r;
   }
 
@@ -397,7 +394,7 @@ export class JsonlFlowStream {
 
   /** What the stream keeps: connections, answers per identity tuple, endpoints resolved. */
   stats(): { connections: number; tuples: number; endpoints: number } {
-    return { connections: this.connections.size, tuples: this.tailByTuple.size, endpoints: this.endpointCount };
+    return { connections: this.connections.size, tuples: this.tailByTuple.size, endpoints: this.resolved.length };
   }
 
   private forgetTails(): void {
@@ -424,12 +421,6 @@ export class JsonlFlowStream {
     }
     return t;
   }
-}
-
-function sameBytes(key: Buffer, b: Buffer, a: number, e: number): boolean {
-  if (key.length !== e - a) return false;
-  for (let i = 0; i < key.length; i++) if (key[i] !== b[a + i]) return false;
-  return true;
 }
 
 /** Stands for a valid instant whose value no decision needs (the evaluator has no exception epochs). */

@@ -116,7 +116,8 @@ export function selectedPodLabelKeys(policies: readonly Policy[]): Set<string> {
 }
 
 /** Concrete pods plus one pod per workload without any (a StatefulSet's replicas by ordinal). */
-function materialisePods(cluster: ClusterModel): PodInfo[] {
+function materialisePods(cluster: ClusterModel): readonly PodInfo[] {
+  if (cluster.workloads.length === 0) return cluster.pods;
   const pods = [...cluster.pods];
   const owned = new Set(pods.flatMap((p) => (p.workload ? [`${p.namespace}/${p.workload.kind}/${p.workload.name}`] : [])));
   for (const w of cluster.workloads) {
@@ -247,6 +248,9 @@ export class Identities {
       blocks.unknown ? "?" : "",
       [...services].join(","),
     ].join("\u0002");
+    // A pod like one interned before (same namespace, selected labels, ports, blocks, services) shares its identity.
+    const existing = this.byKey.get(key);
+    if (existing) return existing as IdentityState<PodIdentity>;
     let nsIndex = this.nsIndexes.get(pod.namespace);
     if (nsIndex === undefined) this.nsIndexes.set(pod.namespace, (nsIndex = this.nsIndexes.size));
     return this.intern<PodIdentity>(key, {
