@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain ES module of bin/, without type declarations
 import { freshBundle } from "../../bin/cli-bundle.mjs";
+import { loadWithCodeCache } from "./code-cache";
 
 const dir = mkdtempSync(join(tmpdir(), "pp-code-cache-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +40,12 @@ console.log(JSON.stringify({ cache: loaded.cache, where: loaded.exports.where(),
     writeFileSync(`${file}.cache`, Buffer.alloc(256, 7));
     expect(load()).toEqual({ cache: "rejected", where: "engine.cjs", sum: 6 });
     expect(load().cache).toBe("used");
+  });
+
+  it("reads a script past ASCII as UTF-8 (an ASCII one is copied as it is)", () => {
+    const file = join(dir, "words.cjs");
+    writeFileSync(file, 'exports.words = ["déjà vu", "plain"];\n');
+    expect(loadWithCodeCache<{ words: string[] }>(file).exports.words).toEqual(["déjà vu", "plain"]);
   });
 
   it("is written by the CLI's first engine command and read by the next, the output the same", () => {

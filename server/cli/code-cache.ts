@@ -6,6 +6,7 @@
  * parsed and compiled again at every start. Without the script (the sources run through tsx) the
  * commands are imported as usual.
  */
+import { isAscii } from "node:buffer";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -32,7 +33,10 @@ export function loadWithCodeCache<T>(file: string): CachedScript<T> {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`, {
+  // The bundle is ASCII (see bin/cli-bundle.mjs): read as Latin-1 it is copied, not decoded.
+  const bytes = readFileSync(file);
+  const source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
