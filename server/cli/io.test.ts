@@ -19,6 +19,23 @@ describe("byteChunks", () => {
     expect(Buffer.concat(copies).equals(bytes)).toBe(true);
   });
 
+  it("closes the file when the caller stops early, with the next chunk's read in flight", async () => {
+    const file = join(dir, "early.jsonl");
+    writeFileSync(file, Buffer.alloc(3 << 20, 97));
+    for await (const chunk of byteChunks(file)) {
+      expect(chunk.length).toBe(1 << 20);
+      break;
+    }
+    // Each chunk's memory is written over only after the next one is asked for.
+    const seen: number[] = [];
+    writeFileSync(file, Buffer.concat([Buffer.alloc(1 << 20, 1), Buffer.alloc(1 << 20, 2), Buffer.alloc(1 << 20, 3)]));
+    for await (const chunk of byteChunks(file)) {
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push(chunk[0]!, chunk[chunk.length - 1]!);
+    }
+    expect(seen).toEqual([1, 1, 2, 2, 3, 3]);
+  });
+
   it("reads an empty file as no chunk and refuses a missing one when iterated", async () => {
     const empty = join(dir, "empty.jsonl");
     writeFileSync(empty, "");

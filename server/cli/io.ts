@@ -49,9 +49,10 @@ export function table(rows: string[][]): string {
 }
 
 /**
- * The bytes of a file ("-" for stdin) in chunks of up to 1 MiB. A file's chunks are read into one
- * buffer, so each chunk is valid only until the next is asked for (the caller copies what it keeps):
- * a fresh megabyte per chunk cost page faults and collections under external memory pressure.
+ * The bytes of a file ("-" for stdin) in chunks of up to 1 MiB. A file's chunks are read into two
+ * buffers in turn, the next chunk while the caller works on this one, so each chunk is valid only
+ * until the next is asked for (the caller copies what it keeps): a fresh megabyte per chunk cost
+ * page faults and collections under external memory pressure.
  */
 export async function* byteChunks(file: string): AsyncGenerator<Buffer> {
   if (file === "-") {
@@ -59,14 +60,18 @@ export async function* byteChunks(file: string): AsyncGenerator<Buffer> {
     return;
   }
   const handle = await open(file, "r");
+  const buffers = [Buffer.allocUnsafe(1 << 20), Buffer.allocUnsafe(1 << 20)];
+  let reading = handle.read(buffers[0]!, 0, 1 << 20, null);
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+    for (let i = 0; ; i++) {
+      const { bytesRead, buffer } = await reading;
       if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
+      reading = handle.read(buffers[(i + 1) & 1]!, 0, 1 << 20, null);
+      yield buffer.subarray(0, bytesRead);
     }
   } finally {
+    // A caller that stops early leaves a read in flight: it ends before the file is closed.
+    await reading.catch(() => undefined);
     await handle.close();
   }
 }
