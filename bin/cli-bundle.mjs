@@ -250,6 +250,8 @@ export async function buildBundle(base = root) {
         outdir: join(cacheDir, "out"),
         outExtension: { ".js": ".cjs" },
         define: { "import.meta.url": "__ppImportMetaUrl" },
+        // Node maps no stack of a `vm` script (--enable-source-maps neither): a map of it would go unread.
+        sourcemap: false,
         banner: { js: 'const __ppImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
       });
   const modulesBuild = build({

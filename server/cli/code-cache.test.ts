@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +42,12 @@ console.log(JSON.stringify({ cache: loaded.cache, where: loaded.exports.where(),
     expect(load().cache).toBe("used");
   });
 
+  it("runs the script strict, as the ES modules it is built from", () => {
+    const file = join(dir, "strict.cjs");
+    writeFileSync(file, "exports.strict = (function () { return this; })() === undefined;\n");
+    expect(loadWithCodeCache<{ strict: boolean }>(file).exports.strict).toBe(true);
+  });
+
   it("reads a script past ASCII as UTF-8 (an ASCII one is copied as it is)", () => {
     const file = join(dir, "words.cjs");
     writeFileSync(file, 'exports.words = ["déjà vu", "plain"];\n');
@@ -62,8 +68,12 @@ console.log(JSON.stringify({ cache: loaded.cache, where: loaded.exports.where(),
     expect(first.status, first.stderr).toBe(0);
     const bundle = (freshBundle as () => string | null)();
     expect(bundle).not.toBeNull();
-    expect(existsSync(join(dirname(bundle!), "engine.cjs.cache"))).toBe(true);
+    const cacheFile = join(dirname(bundle!), "engine.cjs.cache");
+    expect(existsSync(cacheFile)).toBe(true);
+    const written = statSync(cacheFile).mtimeMs;
     const second = run();
+    // Taken, not written again (a refused or missing cache is written at exit).
+    expect(statSync(cacheFile).mtimeMs).toBe(written);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(JSON.parse(first.stdout)).toMatchObject({ line: 1, verdict: "deny" });

@@ -7,7 +7,7 @@
  * commands are imported as usual.
  */
 import { isAscii } from "node:buffer";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,7 +36,8 @@ export function loadWithCodeCache<T>(file: string): CachedScript<T> {
   // The bundle is ASCII (see bin/cli-bundle.mjs): read as Latin-1 it is copied, not decoded.
   const bytes = readFileSync(file);
   const source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  // Strict, as the ES modules it was built from are (esbuild's own "use strict" follows the banner, where it counts for nothing).
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {"use strict";${source}\n})`, {
     filename: file,
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
@@ -51,7 +52,8 @@ export function loadWithCodeCache<T>(file: string): CachedScript<T> {
       writeFileSync(tmp, script.createCachedData());
       renameSync(tmp, cacheFile);
     } catch {
-      // A read-only install: every start compiles, as without a cache.
+      // A read-only install: every start compiles, as without a cache (and serialises one it cannot keep).
+      rmSync(tmp, { force: true });
     }
   };
   return { exports: module.exports, cache, save };
@@ -62,7 +64,8 @@ export async function engineCommands(): Promise<EngineCommands> {
   const file = fileURLToPath(new URL("./engine.cjs", import.meta.url));
   if (import.meta.url.endsWith(".ts") || !existsSync(file)) return import("./commands/engine");
   const loaded = loadWithCodeCache<EngineCommands>(file);
-  // At exit, so the cache holds what this run compiled (the reader, the evaluator, the command's own path).
+  // At exit, so the cache holds what this run compiled. It is written once: a later command's functions
+  // that the first one did not run (simulate's stream after a validate) are compiled as they run.
   if (loaded.cache !== "used") process.once("exit", loaded.save);
   return loaded.exports;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
 import { byteChunks } from "./io";
 
 const dir = mkdtempSync(join(tmpdir(), "pp-io-"));
@@ -34,6 +35,23 @@ describe("byteChunks", () => {
       seen.push(chunk[0]!, chunk[chunk.length - 1]!);
     }
     expect(seen).toEqual([1, 1, 2, 2, 3, 3]);
+  });
+
+  it("does not read a pipe ahead: a caller that stops early is not held by its writer", async () => {
+    const fifo = join(dir, "flows.fifo");
+    spawnSync("mkfifo", [fifo]);
+    // The writer sends one line and keeps the pipe open for 5 s.
+    const writer = spawn("sh", ["-c", `exec 3>"${fifo}"; printf 'one line\\n' >&3; sleep 5`]);
+    try {
+      const t = performance.now();
+      for await (const chunk of byteChunks(fifo)) {
+        expect(chunk.toString()).toBe("one line\n");
+        break;
+      }
+      expect(performance.now() - t).toBeLessThan(3000);
+    } finally {
+      writer.kill();
+    }
   });
 
   it("reads an empty file as no chunk and refuses a missing one when iterated", async () => {

@@ -60,18 +60,21 @@ export async function* byteChunks(file: string): AsyncGenerator<Buffer> {
     return;
   }
   const handle = await open(file, "r");
+  // Only a regular file is read ahead: a read of a pipe (`<(hubble observe -f)`) may wait for its
+  // writer, and a caller that stops early would wait for it too.
+  const ahead = (await handle.stat()).isFile();
   const buffers = [Buffer.allocUnsafe(1 << 20), Buffer.allocUnsafe(1 << 20)];
-  let reading = handle.read(buffers[0]!, 0, 1 << 20, null);
+  let reading: ReturnType<typeof handle.read<Buffer>> | undefined = ahead ? handle.read(buffers[0]!, 0, 1 << 20, null) : undefined;
   try {
     for (let i = 0; ; i++) {
-      const { bytesRead, buffer } = await reading;
+      const { bytesRead, buffer } = await (reading ?? handle.read(buffers[i & 1]!, 0, 1 << 20, null));
       if (bytesRead === 0) return;
-      reading = handle.read(buffers[(i + 1) & 1]!, 0, 1 << 20, null);
+      if (ahead) reading = handle.read(buffers[(i + 1) & 1]!, 0, 1 << 20, null);
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
-    // A caller that stops early leaves a read in flight: it ends before the file is closed.
-    await reading.catch(() => undefined);
+    // A caller that stops early leaves a read ahead in flight: it ends before the file is closed.
+    await reading?.catch(() => undefined);
     await handle.close();
   }
 }

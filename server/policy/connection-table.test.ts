@@ -77,7 +77,7 @@ describe("the connection cache of simulate's byte path", () => {
     );
   });
 
-  it("keeps every answer through growth of its slots, rows and arena chunks, a connection longer than a chunk included", () => {
+  it("keeps every answer through growth of its slots and arena chunks, a connection longer than a chunk included", () => {
     const t = new ConnectionTable(1 << 20);
     const keys = Array.from({ length: 20_000 }, (_, i) => ({
       src: `ns-${i % 97}/pod-${i}`,

@@ -54,12 +54,13 @@ export class DecisionTable<V> {
     this.place(DecisionTable.hash(src, dst, pp, epoch), e + 1);
   }
 
-  private place(h: number, entry: number): void {
+  /** Put entry number + 1 (`entry1`) in the first free slot from its hash. */
+  private place(h: number, entry1: number): void {
     const slots = this.slots;
     const mask = (slots.length >> 1) - 1;
     let s = h & mask;
     while (slots[2 * s] !== 0) s = (s + 1) & mask;
-    slots[2 * s] = entry;
+    slots[2 * s] = entry1;
     slots[2 * s + 1] = h;
   }
 
