@@ -54,7 +54,7 @@ export class DirectionMemo {
       for (const dir of ["ingress", "egress"] as const) {
         const list = st[dir].admin;
         // On egress the destination is the peer, which the key holds; on ingress it is the subject.
-        const shared = list.length >= MIN_MEMOISED_WALK && (dir === "egress" || !lists.readsDestinationPorts(list));
+        const shared = list.length >= MIN_MEMOISED_WALK && (dir === "egress" || !lists.anyReadsDestinationPorts(list));
         this.adminClassOf[dir][i] = shared ? classOf(admin, lists.sharedKey(list)) : -1;
       }
     });
@@ -125,7 +125,7 @@ class RuleLists {
   }
   private readonly namedPorts = new Map<readonly CompiledRule[], boolean>();
   /** Whether a shared list has a rule with a named port, found once per list (thousands of identities share a few lists). */
-  readsDestinationPorts(rules: readonly CompiledRule[]): boolean {
+  anyReadsDestinationPorts(rules: readonly CompiledRule[]): boolean {
     let named = this.namedPorts.get(rules);
     if (named === undefined) this.namedPorts.set(rules, (named = rules.some(readsDestinationPorts)));
     return named;
