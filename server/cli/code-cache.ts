@@ -24,9 +24,8 @@ export interface CachedScript<T> {
   save: () => void;
 }
 
-/** Runs the CommonJS script `file` (compiled with `${file}.cache` when V8 takes it) and returns its exports. */
-export function loadWithCodeCache<T>(file: string): CachedScript<T> {
-  const cacheFile = `${file}.cache`;
+/** Runs the CommonJS script `file` (compiled with `cacheFile` when V8 takes it) and returns its exports. */
+export function loadWithCodeCache<T>(file: string, cacheFile = `${file}.cache`): CachedScript<T> {
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);
@@ -59,13 +58,19 @@ export function loadWithCodeCache<T>(file: string): CachedScript<T> {
   return { exports: module.exports, cache, save };
 }
 
-/** The engine commands: from the bundle's `engine.cjs` with its code cache (written when this process exits), else imported. */
-export async function engineCommands(): Promise<EngineCommands> {
+/** An engine command, whose run's compiled functions are cached apart from the others'. */
+export type EngineCommand = "simulate" | "validate" | "explain" | "reachability";
+
+/**
+ * The engine commands: from the bundle's `engine.cjs` with `command`'s code cache (written when this
+ * process exits), else imported.
+ */
+export async function engineCommands(command: EngineCommand): Promise<EngineCommands> {
   const file = fileURLToPath(new URL("./engine.cjs", import.meta.url));
   if (import.meta.url.endsWith(".ts") || !existsSync(file)) return import("./commands/engine");
-  const loaded = loadWithCodeCache<EngineCommands>(file);
-  // At exit, so the cache holds what this run compiled. It is written once: a later command's functions
-  // that the first one did not run (simulate's stream after a validate) are compiled as they run.
+  // One cache per command: the cache holds the functions its run compiled (written at exit), and
+  // one written by a validate would leave simulate's stream to be compiled at every start.
+  const loaded = loadWithCodeCache<EngineCommands>(file, `${file}.${command}.cache`);
   if (loaded.cache !== "used") process.once("exit", loaded.save);
   return loaded.exports;
 }

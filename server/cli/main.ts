@@ -5,6 +5,7 @@
  * is imported when it runs, so `--help` loads commander and nothing else.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import type { EngineCommand } from "./code-cache";
 import { UsageError, instant } from "./usage";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -16,7 +17,7 @@ function program(setCode: (code: number) => void): Command {
       setCode(await fn(...args));
     };
   // With V8's code cache when run from the bundle (see ./code-cache.ts).
-  const engine = async () => (await import("./code-cache")).engineCommands();
+  const engine = async (command: EngineCommand) => (await import("./code-cache")).engineCommands(command);
   const documents = () => import("./commands/documents");
   const admin = () => import("./commands/admin");
   const replay = () => import("./commands/replay");
@@ -61,7 +62,7 @@ function program(setCode: (code: number) => void): Command {
       "decide flow lines without a time at this instant (exceptions count iff startsAt <= time < expiresAt; default: now)",
       instant,
     )
-    .action(act(async (opts) => (await engine()).runSimulate(opts)));
+    .action(act(async (opts) => (await engine("simulate")).runSimulate(opts)));
 
   prog
     .command("replay")
@@ -100,7 +101,7 @@ function program(setCode: (code: number) => void): Command {
     .description("Validate manifests; prints file:line:col: path: message for each problem (exit 1 on errors)")
     .argument("<files...>", "manifest files or folders")
     .option("-q, --quiet", "do not print warnings", false)
-    .action(act(async (files: string[], opts) => (await engine()).runValidate(files, opts)));
+    .action(act(async (files: string[], opts) => (await engine("validate")).runValidate(files, opts)));
 
   prog
     .command("explain")
@@ -113,7 +114,7 @@ function program(setCode: (code: number) => void): Command {
     .option("--time <iso>", "evaluation time for exception expiry (default: now)", instant)
     .option("--secure-by-default", "deny when no policy decides", false)
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
-    .action(act(async (opts) => (await engine()).runExplain(opts)));
+    .action(act(async (opts) => (await engine("explain")).runExplain(opts)));
 
   prog
     .command("reachability")
@@ -133,7 +134,7 @@ function program(setCode: (code: number) => void): Command {
         .default("json"),
     )
     .option("--secure-by-default", "deny when no policy decides", false)
-    .action(act(async (opts) => (await engine()).runReachability(opts)));
+    .action(act(async (opts) => (await engine("reachability")).runReachability(opts)));
 
   prog
     .command("compile")
