@@ -25,7 +25,7 @@ export async function testBrowser() {
   const { default: packaged } = await import("@sparticuz/chromium");
   // Its own argument list (--single-process, --disable-web-security, …) suits a
   // serverless function, not a test of a web app: take only software WebGL from it. The page itself is
-  // composited in software: through SwiftShader's GL it cost about a third more of the e2e run's CPU.
+  // composited in software: compositing through SwiftShader's GL took about a third of the e2e run's CPU.
   return {
     executablePath: await packaged.executablePath(),
     args: [...QUIET, "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-gpu-compositing"],

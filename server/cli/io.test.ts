@@ -39,7 +39,7 @@ describe("byteChunks", () => {
 
   it("does not read a pipe ahead: a caller that stops early is not held by its writer", async () => {
     const fifo = join(dir, "flows.fifo");
-    spawnSync("mkfifo", [fifo]);
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
     // The writer sends one line and keeps the pipe open for 5 s.
     const writer = spawn("sh", ["-c", `exec 3>"${fifo}"; printf 'one line\\n' >&3; sleep 5`]);
     try {
