@@ -81,8 +81,8 @@ export class ConnectionTable {
   }
 
   /**
-   * Add a connection (not in the table) with its answer (the concatenation of `answer`'s parts) and a
-   * number of the caller's (`tag`); returns its handle.
+   * Add a connection (not in the table) with its answer (bytes [from, to) of `answer`) and a number
+   * of the caller's (`tag`); returns its handle.
    */
   add(
     h: number,
@@ -93,7 +93,9 @@ export class ConnectionTable {
     dstEnd: number,
     pp: number,
     epoch: number,
-    answer: readonly Uint8Array[],
+    answer: Uint8Array,
+    from: number,
+    to: number,
     tag = 0,
   ): number {
     if (this.size >= this.max) this.clear();
@@ -101,8 +103,7 @@ export class ConnectionTable {
     this.size++;
     const srcLen = srcEnd - src;
     const dstLen = dstEnd - dst;
-    let answerLength = 0;
-    for (const part of answer) answerLength += part.length;
+    const answerLength = to - from;
     const need = (HEADER_WORDS << 2) + ((srcLen + dstLen + answerLength + 3) & ~3);
     let c = this.bytes.length - 1;
     if (this.used + need > this.bytes[c]!.length) {
@@ -122,13 +123,7 @@ export class ConnectionTable {
     let p = (w + HEADER_WORDS) << 2;
     for (let k = 0; k < srcLen; k++) arena[p++] = b[src + k]!;
     for (let k = 0; k < dstLen; k++) arena[p++] = b[dst + k]!;
-    // The answer's parts go straight into the arena: no buffer of the whole answer to make and drop.
-    for (const part of answer) {
-      // Most parts are a few bytes (field names, an endpoint): a loop beats a native call on those.
-      if (part.length < 64) for (let k = 0; k < part.length; k++) arena[p + k] = part[k]!;
-      else arena.set(part, p);
-      p += part.length;
-    }
+    if (answerLength > 0) arena.set(answer.subarray(from, to), p);
     this.used += need;
     const ref = c * CHUNK_WORDS + w;
     this.place(h, ref);

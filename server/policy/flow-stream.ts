@@ -22,9 +22,11 @@ import { FLOW_LINE_LIMITS, formatSize } from "./read/bounded";
 interface ResolvedEndpoint {
   identity: Identity;
   json: Buffer;
+  /** The JSON is the line's own string (quotes included): copied from the line, which is in the cache, rather than from `json`. */
+  verbatim: boolean;
 }
 
-const NO_PARTS: readonly Uint8Array[] = [];
+const NO_BYTES = new Uint8Array(0);
 
 const ascii = (s: string) => Buffer.from(s, "latin1");
 const LINE = ascii('{"line":');
@@ -271,8 +273,9 @@ export class JsonlFlowStream {
     if (!id.ok) return undefined; // the general path words the error
     // The table starts over at its bound on this add (a replay of many distinct addresses), and the list with it.
     if (this.endpoints.full) this.resolved = [];
-    const r: ResolvedEndpoint = { identity: id.value, json: Buffer.from(JSON.stringify(formatEndpoint(ep))) };
-    this.endpoints.add(h, b, a, e, a, a, 0, 0, NO_PARTS, this.resolved.length);
+    const formatted = formatEndpoint(ep);
+    const r: ResolvedEndpoint = { identity: id.value, json: Buffer.from(JSON.stringify(formatted)), verbatim: formatted === text };
+    this.endpoints.add(h, b, a, e, a, a, 0, 0, NO_BYTES, 0, 0, this.resolved.length);
     this.resolved.push(r);
     return r;
   }
@@ -358,7 +361,7 @@ export class JsonlFlowStream {
     h = Math.imul(h ^ 0x1f, 0x01000193); // not a byte of either text (printable ASCII only)
     for (let i = dst; i < dstEnd; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
     h = Math.imul(h ^ pp, 0x01000193) & 0x3fffffff;
-    let c = this.connections.find(h, b, src, srcEnd, dst, dstEnd, pp, epoch);
+    const c = this.connections.find(h, b, src, srcEnd, dst, dstEnd, pp, epoch);
     if (c < 0) {
       // The table starts over at its bound on this add: the answers kept per identity tuple go with it.
       if (this.connections.full) this.forgetTails();
@@ -373,23 +376,56 @@ export class JsonlFlowStream {
         tail = this.tailOf(ev.decideAtEpoch(s.identity, d.identity, port, protocol, epoch));
         this.tailByTuple.set(s.identity.id, d.identity.id, pp, epoch, tail);
       }
+      // The answer is written out for this line, then kept from there: its parts are read once, while
+      // they are in the cache (the line, the tail just made), and copied as one run.
+      const proto = PROTOCOL[protocol];
+      const n = ++this.lines;
+      this.reserve(
+        32 +
+          SRC.length +
+          (srcEnd - src + 2) +
+          s.json.length +
+          DST.length +
+          (dstEnd - dst + 2) +
+          d.json.length +
+          PORT.length +
+          5 +
+          proto.length +
+          tail.length,
+      );
+      this.put(LINE);
+      this.pos = writeInt(this.out, this.pos, n);
+      const from = this.pos;
+      this.put(SRC);
+      this.putEndpoint(s, b, src, srcEnd);
+      this.put(DST);
+      this.putEndpoint(d, b, dst, dstEnd);
+      this.put(PORT);
       // The port as the line wrote it: digits without a leading zero, so its own JSON.
-      c = this.connections.add(h, b, src, srcEnd, dst, dstEnd, pp, epoch, [
-        SRC,
-        s.json,
-        DST,
-        d.json,
-        PORT,
-        b.subarray(portAt, portEnd),
-        PROTOCOL[protocol],
-        tail,
-      ]);
+      this.putBytes(b, portAt, portEnd);
+      this.put(proto);
+      this.put(tail);
+      this.connections.add(h, b, src, srcEnd, dst, dstEnd, pp, epoch, this.out, from, this.pos);
+      return true;
     }
     const n = ++this.lines;
     this.reserve(32 + this.connections.answerLength(c));
     this.put(LINE);
     this.pos = this.connections.copyAnswer(c, this.out, writeInt(this.out, this.pos, n));
     return true;
+  }
+
+  /** An endpoint's JSON: the line's own quoted string when that is what it is. */
+  private putEndpoint(r: ResolvedEndpoint, b: Buffer, a: number, e: number): void {
+    if (r.verbatim) this.putBytes(b, a - 1, e + 1);
+    else this.put(r.json);
+  }
+
+  private putBytes(b: Buffer, a: number, e: number): void {
+    const out = this.out;
+    let p = this.pos;
+    for (let i = a; i < e; i++) out[p++] = b[i]!;
+    this.pos = p;
   }
 
   /** What the stream keeps: connections, answers per identity tuple, endpoints resolved. */
