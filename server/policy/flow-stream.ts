@@ -21,9 +21,13 @@ import { FLOW_LINE_LIMITS, formatSize } from "./read/bounded";
 /** An endpoint's text as it appears in flow lines, resolved once: its identity and its JSON in the output. */
 interface ResolvedEndpoint {
   identity: Identity;
-  json: Buffer;
-  /** The JSON is the line's own string (quotes included): copied from the line, which is in the cache, rather than from `json`. */
-  verbatim: boolean;
+  /**
+   * Its JSON, or undefined when that is the line's own string (quotes included), the usual case: then
+   * it is copied from the line, which is in the cache.
+   */
+  json: Buffer | undefined;
+  /** Bytes of its JSON (read without touching `json`). */
+  jsonBytes: number;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -274,7 +278,8 @@ export class JsonlFlowStream {
     // The table starts over at its bound on this add (a replay of many distinct addresses), and the list with it.
     if (this.endpoints.full) this.resolved = [];
     const formatted = formatEndpoint(ep);
-    const r: ResolvedEndpoint = { identity: id.value, json: Buffer.from(JSON.stringify(formatted)), verbatim: formatted === text };
+    const json = formatted === text ? undefined : Buffer.from(JSON.stringify(formatted));
+    const r: ResolvedEndpoint = { identity: id.value, json, jsonBytes: json?.length ?? e - a + 2 };
     this.endpoints.add(h, b, a, e, a, a, 0, 0, NO_BYTES, 0, 0, this.resolved.length);
     this.resolved.push(r);
     return r;
@@ -380,19 +385,7 @@ export class JsonlFlowStream {
       // they are in the cache (the line, the tail just made), and copied as one run.
       const proto = PROTOCOL[protocol];
       const n = ++this.lines;
-      this.reserve(
-        32 +
-          SRC.length +
-          (srcEnd - src + 2) +
-          s.json.length +
-          DST.length +
-          (dstEnd - dst + 2) +
-          d.json.length +
-          PORT.length +
-          5 +
-          proto.length +
-          tail.length,
-      );
+      this.reserve(32 + SRC.length + s.jsonBytes + DST.length + d.jsonBytes + PORT.length + 5 + proto.length + tail.length);
       this.put(LINE);
       this.pos = writeInt(this.out, this.pos, n);
       const from = this.pos;
@@ -417,7 +410,7 @@ export class JsonlFlowStream {
 
   /** An endpoint's JSON: the line's own quoted string when that is what it is. */
   private putEndpoint(r: ResolvedEndpoint, b: Buffer, a: number, e: number): void {
-    if (r.verbatim) this.putBytes(b, a - 1, e + 1);
+    if (r.json === undefined) this.putBytes(b, a - 1, e + 1);
     else this.put(r.json);
   }
 
