@@ -1,5 +1,5 @@
 /** Rationale formatting: a one-line path and a readable multi-line explanation. */
-import { refLabel, type Effect } from "../model";
+import { refLabel, type Direction, type Effect } from "../model";
 import { formatPortProtocol, ruleLabel } from "../util/text";
 import type { Decision, DirectionDecision } from "./evaluator";
 import { LazyDirection } from "./rationale";
@@ -26,11 +26,18 @@ export function formatDirectionPath(d: DirectionDecision): string {
   return (d.path ??= d.effects.map(formatEffect).join(" → "));
 }
 
+/** One direction's part of a decision's path: `egress: …` (n/a when the direction does not apply). */
+export function formatPathPart(name: Direction, x: DirectionDecision): string {
+  return `${name}: ${x.applicable ? formatDirectionPath(x) : "n/a"}`;
+}
+
+/** What separates the egress part of a decision's path from its ingress part. */
+export const PATH_PART_SEPARATOR = "; ";
+
 /** One line: `egress: … ; ingress: …` (directions that do not apply are marked n/a). */
 export function formatDecisionPath(d: Decision): string {
   if (d.flow) return `${formatEffect(d.flow)}`;
-  const part = (name: string, x: DirectionDecision) => `${name}: ${x.applicable ? formatDirectionPath(x) : "n/a"}`;
-  return `${part("egress", d.egress)}; ${part("ingress", d.ingress)}`;
+  return `${formatPathPart("egress", d.egress)}${PATH_PART_SEPARATOR}${formatPathPart("ingress", d.ingress)}`;
 }
 
 export interface ExplainSubject {
