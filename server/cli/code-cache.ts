@@ -69,7 +69,8 @@ export type EngineCommand = "simulate" | "validate" | "explain" | "reachability"
  *   is optimised after running four times as long: with the default, TurboFan compiles hundreds of
  *   those one-pass functions on background threads that take a core from the main thread on a 2-core
  *   machine, and most compiled code arrives after its loop is done. CPU time −13 %, wall −5 to −7 %
- *   (medians of 14 runs); three and eight times the default gave less.
+ *   (medians of 14 runs); three and eight times the default gave less. Measured on Node 20 only (a
+ *   newer V8 may have another default: this value is absolute, not a multiple of it).
  * - the young generation grows four times at a step instead of two: most of what reading allocates
  *   survives (it is the model), and each collection of a small young generation copies it. 21 → 17
  *   collections; CPU time −5 %, wall −1 to −2 % (medians of 20 runs).
