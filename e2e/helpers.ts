@@ -75,7 +75,7 @@ export async function personIn(browser: Browser, email: string): Promise<{ page:
 }
 
 /** The newest version of `policy` as the server has it (the editor's DOM holds only the lines on screen). */
-async function newestVersion(page: Page, policy: string): Promise<{ version: number; yaml: string }> {
+export async function newestVersion(page: Page, policy: string): Promise<{ version: number; yaml: string }> {
   const { versions } = await trpc<{ versions: { version: number; yaml: string }[] }>(
     page,
     `policies.get?input=${encodeURIComponent(JSON.stringify({ json: { name: policy } }))}`,
@@ -90,6 +90,9 @@ export async function proposeYaml(page: Page, policy: string, yaml: string, titl
   await page.goto(`/policies/${policy}`);
   await page.getByRole("button", { name: "Propose change" }).click();
   const dialog = page.getByRole("dialog", { name: "Propose change" });
+  // The drafts list loads after the dialog opens and pushes its buttons down: a click aimed before it
+  // settled could land beside the button (seen once in CI: no request, the dialog left open).
+  await expect(dialog.getByRole("checkbox", { name: new RegExp(`^${policy} `) })).toBeChecked();
   await dialog.getByLabel("Title").fill(title);
   await dialog.getByRole("button", { name: "Propose change" }).click();
   await expect(page).toHaveURL(/\/changes\/\d+$/, { timeout: 30_000 });
